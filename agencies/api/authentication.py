@@ -1,0 +1,57 @@
+"""API authentication for agency systems: `Authorization: Bearer isp_...` (DESIGN 4).
+
+A token authenticates as its agency's system account, so every API call passes the same policy as a
+person's. Unknown, revoked and expired tokens are refused with 401 and the attempt is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from agencies.models import ApiToken
+from agencies.services import API_TOKEN_PREFIX, api_token_digest
+from audit.services import audit_record
+
+
+class AgencyTokenAuthentication(BaseAuthentication):
+    keyword = b"bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword:
+            return None
+        if len(header) != 2:
+            self._reject(request, "malformed Authorization header")
+        secret = header[1].decode("ascii", errors="replace")
+        if not secret.startswith(API_TOKEN_PREFIX):
+            self._reject(request, "not an ISP Portal token")
+        token = ApiToken.objects.select_related("user", "agency").filter(digest=api_token_digest(secret)).first()
+        if token is None:
+            self._reject(request, "unknown token")
+        assert token is not None
+        if token.revoked_at is not None:
+            self._reject(request, "revoked token", token)
+        if token.expires_at is not None and token.expires_at <= timezone.now():
+            self._reject(request, "expired token", token)
+        if not token.user.is_active:
+            self._reject(request, "token's system account is deactivated", token)
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+    def _reject(self, request: Request, reason: str, token: ApiToken | None = None) -> None:
+        audit_record(
+            kind="auth.api_token_rejected",
+            actor=None,
+            outcome="denied",
+            object_type="agencies.apitoken" if token else "",
+            object_id=str(token.pk) if token else "",
+            detail={"reason": reason, "path": request.path, "prefix": token.prefix if token else ""},
+        )
+        raise exceptions.AuthenticationFailed("Invalid API token.")

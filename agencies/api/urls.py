@@ -1,0 +1,3 @@
+"""API routes of the agencies app."""
+
+urlpatterns: list = []

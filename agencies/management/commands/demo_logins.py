@@ -1,0 +1,34 @@
+"""manage.py demo_logins: print the URL and the demo sign-ins (`make run` calls this)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from agencies.demo import LOGIN_KEYS, PEOPLE, demo_email
+from isp_portal.demo_context import DEMO_API_TOKEN, DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = "Print the portal's URL and the demo users to sign in as."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        url = options["url"]
+        out = self.stdout.write
+        out("")
+        out(self.style.SUCCESS(f"ISP Portal is running at {url}"))
+        out("")
+        out("Demo sign-ins (every demo user has the same password):")
+        for spec in PEOPLE:
+            if spec["key"] in LOGIN_KEYS:
+                out(f"  {spec['key'].replace('_', ' '):<20} {demo_email(spec['name'])}")
+        out(f"  password             {DEMO_PASSWORD}")
+        if settings.DEMO_MODE:
+            out("Two-factor: the code page shows the current code in demo mode (never in production).")
+        out(f"API: curl -H 'Authorization: Bearer {DEMO_API_TOKEN}' {url}api/v1/me/")
+        out("")

@@ -1,0 +1,242 @@
+"""Writing to the audit store: recording events, and sealing them into the hash chain.
+
+`audit_record` is the one function every app calls to record what happened. It is a single plain INSERT
+(no lock, no read of the previous hash), so recording scales with the database, not with one lock.
+`audit_seal` chains what has been recorded since the last seal, in one transaction, and is run by beat
+every few seconds and on demand before a verification or an export (DESIGN 2.6).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+from psycopg2.extras import execute_values
+
+from audit import chain
+from audit.models import AuditSeal, Outcome
+from isp_portal import request_context
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ActorIdentity:
+    """Who acted, as it is written into the audit store (denormalised: later changes never rewrite it)."""
+
+    user_id: int | None
+    label: str
+    agency_id: int | None = None
+    agency_label: str = ""
+    role: str = ""
+
+
+class Auditable(Protocol):
+    """Anything that can say who it is for the audit trail (the User model implements this)."""
+
+    def audit_identity(self) -> ActorIdentity: ...
+
+
+ANONYMOUS = ActorIdentity(user_id=None, label="")
+
+_INSERT = (
+    "INSERT INTO audit_event (occurred_at, kind, outcome, actor_id, actor_label, actor_agency_id, "
+    "actor_agency_label, actor_role, object_type, object_id, object_label, child_id, purpose, ip, "
+    "request_id, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb) "
+    "RETURNING id"
+)
+
+
+def identity_of(actor: object) -> ActorIdentity:
+    if isinstance(actor, ActorIdentity):
+        return actor
+    identify = getattr(actor, "audit_identity", None)
+    if identify is not None and getattr(actor, "is_authenticated", False):
+        identity = identify()
+        assert isinstance(identity, ActorIdentity)
+        return identity
+    return ANONYMOUS
+
+
+def audit_record(
+    *,
+    kind: str,
+    actor: object,
+    outcome: str = Outcome.SUCCESS,
+    target: Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    object_label: str = "",
+    child_id: int | None = None,
+    purpose: str = "",
+    detail: Mapping[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> int:
+    """Record one audit event and return its id.
+
+    Runs inside the caller's transaction when there is one, so a write and its audit event commit or roll
+    back together (DESIGN 3.1). `target` fills object type, id and label from a model instance; the label is
+    the instance's `audit_label` when it has one (never sensitive content), else its class and id.
+    The request id and client IP come from the current request, if any.
+    """
+    identity = identity_of(actor)
+    if target is not None:
+        object_type = object_type or target._meta.label_lower
+        object_id = object_id or str(target.pk)
+        object_label = object_label or str(getattr(target, "audit_label", f"{target._meta.verbose_name} {target.pk}"))
+    context = request_context.current()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT,
+            [
+                occurred_at or timezone.now(),
+                kind,
+                outcome,
+                identity.user_id,
+                identity.label[:254],
+                identity.agency_id,
+                identity.agency_label[:200],
+                identity.role[:200],
+                object_type[:64],
+                str(object_id)[:64],
+                object_label[:200],
+                child_id,
+                purpose,
+                context.ip if context else None,
+                context.request_id if context else None,
+                json.dumps(dict(detail or {}), cls=DjangoJSONEncoder),
+            ],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    event_id: int = row[0]
+    return event_id
+
+
+# --- Sealing --------------------------------------------------------------------------------------------------
+
+# Session-level advisory lock key: only one sealer at a time (other callers return at once).
+SEALER_LOCK_KEY = 0x15A0D17
+
+
+@dataclass(frozen=True)
+class SealResult:
+    sealed: int
+    head_seq: int
+    head_hash: str
+    skipped_busy: bool = False
+
+
+def audit_seal(*, batch_size: int = 20_000) -> SealResult:
+    """Chain every event whose inserting transaction has finished since the last seal.
+
+    Events carry the id of the transaction that inserted them. A snapshot's xmin is the oldest transaction
+    still running, so every event with a smaller transaction id is final: committed (and visible) or rolled
+    back. A seal takes the events between the previous watermark and the current xmin, orders them by
+    (transaction id, event id), links each to the one before, and records the new watermark and head. The
+    watermark only moves over finished transactions, so an event committed late by a long transaction is
+    never skipped: it is sealed later, with a later sequence number. Work is done in batches of
+    `batch_size` events, each its own transaction, until nothing is left.
+    """
+    if connection.in_atomic_block:
+        # Inside a caller's transaction (a service, or a test): wait for any running sealer, then seal with
+        # this transaction's later statements. The caller's own events stay unsealed until it commits,
+        # because its transaction is still running and so holds the watermark below them.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEALER_LOCK_KEY])
+        return _seal_batches(batch_size)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SEALER_LOCK_KEY])
+        acquired = cursor.fetchone()
+    if not acquired or not acquired[0]:
+        head_seq, head_hash = current_head()
+        return SealResult(sealed=0, head_seq=head_seq, head_hash=head_hash, skipped_busy=True)
+    try:
+        # The lock is held before any snapshot is taken, so each batch sees every earlier seal's commit.
+        return _seal_batches(batch_size)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SEALER_LOCK_KEY])
+
+
+def current_head() -> tuple[int, str]:
+    """The sequence number and hash of the newest sealed link (0 and the genesis hash when none)."""
+    last = AuditSeal.objects.order_by("-last_seq").values_list("last_seq", "head_hash").first()
+    return (int(last[0]), str(last[1])) if last else (0, chain.GENESIS_HASH)
+
+
+def _seal_batches(batch_size: int) -> SealResult:
+    total = 0
+    while True:
+        result = _seal_one_batch(batch_size)
+        total += result.sealed
+        if result.sealed < batch_size:
+            return SealResult(sealed=total, head_seq=result.head_seq, head_hash=result.head_hash)
+
+
+def _seal_one_batch(batch_size: int) -> SealResult:
+    columns = ", ".join(chain.EVENT_COLUMNS)
+    select = f"SELECT {columns} FROM audit_event WHERE "  # noqa: S608 - fixed column names
+    with transaction.atomic():
+        last = AuditSeal.objects.order_by("-last_seq").first()
+        head_seq = last.last_seq if last else 0
+        head_hash = last.head_hash if last else chain.GENESIS_HASH
+        previous_watermark = last.watermark_txid if last else 0
+        with connection.cursor() as cursor:
+            # One statement reads the watermark and the events, so both come from the same snapshot.
+            cursor.execute(
+                f"WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin) "  # noqa: S608
+                f"SELECT snapshot.xmin, e.* FROM snapshot LEFT JOIN LATERAL ("
+                f"{select} txid >= %s AND txid < snapshot.xmin ORDER BY txid, id LIMIT %s) e ON true",
+                [previous_watermark, batch_size + 1],
+            )
+            fetched = cursor.fetchall()
+            watermark: int = fetched[0][0]
+            rows = [row[1:] for row in fetched if row[1] is not None]
+            if watermark <= previous_watermark:
+                return SealResult(sealed=0, head_seq=head_seq, head_hash=head_hash)
+            txid_at = chain.EVENT_COLUMNS.index("txid")
+            if len(rows) > batch_size:
+                # Cut at a transaction boundary, so that "everything below the watermark is sealed" holds.
+                boundary = rows[batch_size][txid_at]
+                rows = [row for row in rows[:batch_size] if row[txid_at] < boundary]
+                watermark = boundary
+                if not rows:
+                    # One transaction larger than a batch: take it whole.
+                    cursor.execute(f"{select} txid = %s ORDER BY id", [boundary])
+                    rows = cursor.fetchall()
+                    watermark = boundary + 1
+            links = []
+            for row in rows:
+                head_seq += 1
+                record = dict(zip(chain.EVENT_COLUMNS, row, strict=True))
+                this_event_hash = chain.event_hash(record)
+                this_link_hash = chain.link_hash(head_hash, head_seq, this_event_hash)
+                links.append((head_seq, record["id"], head_hash, this_event_hash, this_link_hash))
+                head_hash = this_link_hash
+            if links:
+                execute_values(
+                    cursor,
+                    "INSERT INTO audit_chain_link (seq, event_id, prev_hash, event_hash, hash) VALUES %s",
+                    links,
+                    page_size=2000,
+                )
+        if links:
+            AuditSeal.objects.create(
+                sealed_at=timezone.now(),
+                first_seq=links[0][0],
+                last_seq=head_seq,
+                head_hash=head_hash,
+                watermark_txid=watermark,
+                event_count=len(links),
+            )
+            logger.info("audit seal: %d events chained, head #%d %s", len(links), head_seq, head_hash)
+    return SealResult(sealed=len(links), head_seq=head_seq, head_hash=head_hash)

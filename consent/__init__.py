@@ -1,0 +1,1 @@
+"""Consent records, competence and withdrawal (DESIGN 2.4)."""

@@ -1,0 +1,142 @@
+"""Cross-cutting request handling: request context, session rules, caching headers, and recording of
+access denials (DESIGN 3.2, 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.services import audit_record
+from isp_portal import request_context
+from isp_portal.policy import AccessDenied, record_denial
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
+
+SESSION_SIGNED_IN_AT = "isp_signed_in_at"
+SESSION_LAST_SEEN_AT = "isp_last_seen_at"
+# Refresh the idle clock at most once a minute, so most requests do not write the session.
+_LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
+class RequestContextMiddleware:
+    """Give every request an id and its client IP, for the audit trail and the logs."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        context = request_context.RequestContext(
+            request_id=request_context.request_id_from(request),
+            ip=request_context.client_ip(request),
+            path=request.path,
+        )
+        request.request_id = context.request_id  # type: ignore[attr-defined]
+        with request_context.bound(context):
+            response = self.get_response(request)
+        response["X-Request-ID"] = str(context.request_id)
+        return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class SessionPolicyMiddleware:
+    """Sessions end after 15 minutes idle or 12 hours in all (DESIGN 4), and a session that has not
+    passed two-factor is never treated as signed in."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            ended = self._ended(request)
+            if ended:
+                audit_record(kind="auth.session_expired", actor=user, detail={"reason": ended})
+                logout(request)
+                if _is_api(request):
+                    return JsonResponse(
+                        {
+                            "error": {
+                                "status": 401,
+                                "code": "session_expired",
+                                "message": "Your session has ended.",
+                            }
+                        },
+                        status=401,
+                    )
+                messages.info(request, _ENDED_MESSAGES[ended])
+                return redirect(f"{reverse('sign-in')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    def _ended(self, request: HttpRequest) -> str | None:
+        session = request.session
+        now = timezone.now()
+        if settings.TWO_FACTOR_REQUIRED and not request.user.is_verified():  # type: ignore[union-attr]
+            return "not_verified"
+        signed_in_at = _read_time(session.get(SESSION_SIGNED_IN_AT))
+        last_seen_at = _read_time(session.get(SESSION_LAST_SEEN_AT))
+        if signed_in_at is None or last_seen_at is None:
+            return "no_sign_in_time"
+        if now - signed_in_at > settings.SESSION_ABSOLUTE_TIMEOUT:
+            return "absolute"
+        if now - last_seen_at > settings.SESSION_IDLE_TIMEOUT:
+            return "idle"
+        if (now - last_seen_at).total_seconds() >= _LAST_SEEN_RESOLUTION_SECONDS:
+            session[SESSION_LAST_SEEN_AT] = now.timestamp()
+        return None
+
+
+_ENDED_MESSAGES = {
+    "idle": "You were signed out because you did nothing for 15 minutes. Sign in again to continue.",
+    "absolute": "You were signed out because you had been signed in for 12 hours. Sign in again to continue.",
+    "not_verified": "Sign in again to continue.",
+    "no_sign_in_time": "Sign in again to continue.",
+}
+
+
+def _read_time(value: object) -> datetime | None:
+    if not isinstance(value, int | float):
+        return None
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+class NoStoreMiddleware:
+    """Pages for signed-in people carry personal data: never let a browser or proxy cache them (DESIGN 4)."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL):
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response
+
+
+class AccessDeniedMiddleware:
+    """Record every policy denial raised by an HTML view in the audit trail, after the view's transaction
+    has rolled back; Django then renders the 404 or 403 page."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, AccessDenied):
+            record_denial(exception, user=request.user, path=request.path, method=request.method or "")
+            request.access_denied_reason = exception.reason  # type: ignore[attr-defined]
+        return None

@@ -1,0 +1,107 @@
+"""Template helpers for GOV.UK Design System markup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+_WIDGET_CLASSES = {
+    "text": "govuk-input",
+    "email": "govuk-input",
+    "password": "govuk-input",
+    "number": "govuk-input",
+    "url": "govuk-input",
+    "tel": "govuk-input",
+    "date": "govuk-input",
+    "select": "govuk-select",
+    "selectmultiple": "govuk-select",
+    "textarea": "govuk-textarea",
+    "clearablefile": "govuk-file-upload",
+    "file": "govuk-file-upload",
+}
+_ERROR_CLASSES = {
+    "govuk-input": "govuk-input--error",
+    "govuk-select": "govuk-select--error",
+    "govuk-textarea": "govuk-textarea--error",
+    "govuk-file-upload": "govuk-file-upload--error",
+}
+
+
+def described_by(field: BoundField) -> str:
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}-hint")
+    if field.errors:
+        ids.append(f"{field.auto_id}-error")
+    return " ".join(ids)
+
+
+@register.filter
+def govuk_widget(field: BoundField) -> SafeString:
+    """Render a simple (one-input) field's widget with GOV.UK classes, error state and aria-describedby."""
+    base = _WIDGET_CLASSES.get(field.widget_type, "govuk-input")
+    existing = field.field.widget.attrs.get("class", "")
+    classes = [base, *existing.split()]
+    if field.errors:
+        classes.append(_ERROR_CLASSES.get(base, ""))
+    attrs: dict[str, Any] = {"class": " ".join(c for c in dict.fromkeys(classes) if c)}
+    description = described_by(field)
+    if description:
+        attrs["aria-describedby"] = description
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def govuk_describedby(field: BoundField) -> str:
+    return described_by(field)
+
+
+@register.filter
+def is_choice_group(field: BoundField) -> bool:
+    return field.widget_type in {"radioselect", "checkboxselectmultiple"}
+
+
+@register.filter
+def is_single_checkbox(field: BoundField) -> bool:
+    return field.widget_type == "checkbox"
+
+
+@register.filter
+def is_date(field: BoundField) -> bool:
+    return field.widget_type == "govukdate"
+
+
+@register.filter
+def first_error_anchor(field: BoundField) -> str:
+    """The id an error-summary link should jump to: the first input of a group, else the field."""
+    if field.widget_type in {"radioselect", "checkboxselectmultiple"}:
+        return f"{field.auto_id}_0"
+    if field.widget_type == "govukdate":
+        return f"{field.auto_id}_day"
+    return field.auto_id or ""
+
+
+@register.simple_tag
+def tag_colour(state: str) -> str:
+    """GOV.UK tag colour modifier for a state word used across the portal."""
+    colours = {
+        "active": "govuk-tag--green",
+        "complete": "govuk-tag--green",
+        "sent": "govuk-tag--green",
+        "ok": "govuk-tag--green",
+        "suspended": "govuk-tag--red",
+        "lapsed": "govuk-tag--red",
+        "overdue": "govuk-tag--red",
+        "failed": "govuk-tag--red",
+        "left": "govuk-tag--grey",
+        "withdrawn": "govuk-tag--grey",
+        "pending": "govuk-tag--yellow",
+        "due": "govuk-tag--yellow",
+        "incomplete": "govuk-tag--yellow",
+    }
+    return colours.get(str(state).lower(), "govuk-tag--blue")

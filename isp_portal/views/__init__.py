@@ -1,0 +1,1 @@
+"""Views of the core: sign-in, dashboard, notifications, static pages, errors, health, API docs."""

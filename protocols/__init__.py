@@ -1,0 +1,1 @@
+"""Protocols as enforceable data: versions, signatures, consultations, reviews, audits, meetings (DESIGN 2.2)."""

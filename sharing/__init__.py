@@ -1,0 +1,1 @@
+"""Children, record entries, requests, disclosures, disputes and the aggregate tier (DESIGN 2.3)."""
