@@ -7,4 +7,14 @@ class AgenciesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from agencies import dashboard, policy  # noqa: F401 - registers policies and dashboard panels
+        from agencies.models import Agency, ApiToken, Membership, User
+
+        # Change history (who changed which field, from what, to what) for every record of people and
+        # agencies. Secrets and session internals are never copied into it.
+        auditlog.register(Agency)
+        auditlog.register(Membership)
+        auditlog.register(User, exclude_fields=["password", "session_stamp", "last_login"])
+        auditlog.register(ApiToken, exclude_fields=["digest"])

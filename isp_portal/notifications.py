@@ -83,7 +83,8 @@ def _queue_delivery() -> None:
     from isp_portal.tasks import notifications_deliver_task
 
     try:
-        notifications_deliver_task.delay()
+        # No retries: when the broker is down, answer the user now; the delivery sweep sends it later.
+        notifications_deliver_task.apply_async(retry=False)
     except Exception:  # the broker is down: the every-minute sweep will send them
         logger.warning("could not queue notification delivery; the sweep will pick it up", exc_info=True)
 

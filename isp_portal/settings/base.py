@@ -215,6 +215,8 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # --- Background work (DESIGN 3.3) ----------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS.celery_url
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

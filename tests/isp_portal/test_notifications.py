@@ -87,3 +87,21 @@ def test_notifications_page_lists_and_marks_read(world: World, client_for: Any) 
     assert notification.read_at is not None
     # Another person cannot mark it (404, as if it did not exist).
     assert client_for("designated_manager").post(f"/notifications/{notification.pk}/read/").status_code == 404
+
+
+def test_a_stopped_broker_does_not_break_the_request(world: World, django_capture_on_commit_callbacks: Any) -> None:
+    """Queueing happens after commit; if Redis is down the notification waits for the sweep."""
+    import time
+
+    from isp_portal.celery import app
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            notify(recipient_id=world.users["practitioner"].pk, key="k", subject="s", body="b")
+        assert time.monotonic() - started < 15
+    finally:
+        app.conf.broker_url = previous
+    assert Notification.objects.get().email_state == EmailState.PENDING

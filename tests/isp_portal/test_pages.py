@@ -71,3 +71,35 @@ def test_short_passwords_are_refused_by_the_service(world: World) -> None:
 
     with pytest.raises(ValidationError):
         user_create(actor=SYSTEM, email="short@test.example", full_name="Short", password="Tiny-pw-1")
+
+
+def test_server_error_page_and_json() -> None:
+    from django.test import RequestFactory
+
+    from isp_portal.views.errors import server_error
+
+    page = server_error(RequestFactory().get("/agencies/"))
+    assert page.status_code == 500 and b"Sorry, there is a problem with the service" in page.content
+    api = server_error(RequestFactory().get("/api/v1/me/"))
+    assert api.status_code == 500 and b'"code": "server_error"' in api.content
+
+
+def test_forbidden_page_shows_the_policy_reason() -> None:
+    from django.test import RequestFactory
+
+    from isp_portal.views.errors import permission_denied
+
+    request = RequestFactory().get("/agencies/1/edit/")
+    request.access_denied_reason = "Only this agency's admins can do this."  # type: ignore[attr-defined]
+    request.user = __import__("django.contrib.auth.models", fromlist=["AnonymousUser"]).AnonymousUser()
+    response = permission_denied(request)
+    assert response.status_code == 403 and b"Only this agency&#x27;s admins can do this." in response.content
+
+
+def test_agency_changes_are_in_the_change_history(world: World) -> None:
+    from auditlog.models import LogEntry
+
+    world.home.area = "Eastvale"
+    world.home.save()
+    entry = LogEntry.objects.get_for_object(world.home).order_by("-timestamp").first()
+    assert entry is not None and entry.changes_dict["area"] == ["Northbridge", "Eastvale"]
