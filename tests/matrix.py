@@ -40,6 +40,8 @@ class Case:
     data: Callable[[World], dict[str, Any]] | None = None
     json: bool = False
     note: str = ""
+    # SQL statements for the measured principal (tests/test_query_counts.py); it must not grow with data.
+    queries: int | None = None
 
     def __post_init__(self) -> None:
         missing = set(PRINCIPALS) - set(self.expect)

@@ -1,7 +1,8 @@
 """The permission matrix: every URL and API route x every principal -> the expected status (DESIGN 3.2).
 
-A route missing from CASES fails `test_every_route_is_in_the_matrix`. For each denial (401/403/404 from the
-policy) the audit trail must hold an `access.denied` event for that very request (by request id).
+The rows live in tests/cases/<app>.py. A route missing from them fails `test_every_route_is_in_the_matrix`.
+For each denial (401/403/404 from the policy) the audit trail must hold an `access.denied` event for that very
+request (by request id).
 """
 
 from __future__ import annotations
@@ -12,61 +13,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from audit.models import AuditEvent
-from isp_portal.models import Notification
-from isp_portal.notifications import notify
+from tests.cases import all_cases
 from tests.factories import World
-from tests.matrix import (
-    PRINCIPALS,
-    Case,
-    api_signed_in,
-    client_as,
-    expect,
-    html_signed_in,
-    only,
-)
+from tests.matrix import PRINCIPALS, Case, client_as
 
-
-def practitioner_notification(world: World) -> dict[str, Any]:
-    user = world.users["practitioner"]
-    notify(recipient_id=user.pk, key=f"matrix-{Notification.objects.count()}", subject="A test", body="Body")
-    return {"pk": Notification.objects.filter(recipient=user).latest("id").pk}
-
-
-CASES: list[Case] = [
-    # --- The core: sign-in, home, notifications, static pages, health, API docs -------------------------
-    Case("sign-in", expect(302, anonymous=200, token=200)),
-    Case("two-factor", expect(302), note="without a pending sign-in"),
-    Case("two-factor-setup", expect(302), note="without a pending sign-in"),
-    Case("sign-out", expect(302), method="post"),
-    Case("sign-out", expect(405), note="GET is refused: signing out needs a CSRF-protected POST"),
-    Case("signed-out", expect(200)),
-    Case("dashboard", html_signed_in()),
-    Case("notifications", html_signed_in()),
-    Case(
-        "notification-read",
-        only({"practitioner": 302}, otherwise=404, anonymous=302, token=302),
-        method="post",
-        kwargs=practitioner_notification,
-    ),
-    Case("accessibility", expect(200)),
-    Case("privacy", expect(200)),
-    Case("healthz", expect(200)),
-    Case("api-docs", html_signed_in()),
-    Case("api-schema", api_signed_in()),
-    Case("api-me", api_signed_in()),
-    Case("api-notification-list", api_signed_in()),
-    Case(
-        "api-notification-detail",
-        only({"practitioner": 200}, otherwise=404, anonymous=401, token=404),
-        kwargs=practitioner_notification,
-    ),
-    Case(
-        "api-notification-read",
-        only({"practitioner": 200}, otherwise=404, anonymous=401, token=404),
-        method="post",
-        kwargs=practitioner_notification,
-    ),
-]
+CASES = all_cases()
 
 
 def _route_names(resolver: URLResolver, prefix: str = "") -> set[str]:

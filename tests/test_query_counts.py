@@ -2,13 +2,11 @@
 
 For each row of the permission matrix, the first principal that is allowed in makes the request twice:
 once with the test world as it is, once after much more data has been added (agencies, people,
-notifications, audit events). Both counts must equal the budget written here, so a query inside a loop
+notifications, audit events). Both counts must equal the Case's `queries` budget, so a query inside a loop
 fails this test the day it is written.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -18,30 +16,9 @@ from django.urls import reverse
 from agencies.models import Role
 from audit.services import ActorIdentity, audit_record
 from isp_portal.notifications import notify
+from tests.cases import all_cases
 from tests.factories import World, make_agency, make_user
 from tests.matrix import PRINCIPALS, Case, client_as
-from tests.test_permission_matrix import CASES
-
-# Statements per request for the first allowed principal (see the matrix for who that is).
-BUDGET: dict[str, int] = {
-    "GET sign-in": 0,
-    "GET two-factor without a pending sign-in": 3,
-    "GET two-factor-setup without a pending sign-in": 3,
-    "POST sign-out": 9,
-    "GET signed-out": 0,
-    "GET dashboard": 6,
-    "GET notifications": 6,
-    "POST notification-read": 7,
-    "GET accessibility": 0,
-    "GET privacy": 0,
-    "GET healthz": 2,
-    "GET api-docs": 4,
-    "GET api-schema": 3,
-    "GET api-me": 4,
-    "GET api-notification-list": 5,
-    "GET api-notification-detail": 4,
-    "POST api-notification-read": 7,
-}
 
 
 def first_allowed(case: Case) -> str | None:
@@ -55,7 +32,7 @@ def first_allowed(case: Case) -> str | None:
     return None
 
 
-MEASURED = [(case, principal) for case in CASES if (principal := first_allowed(case)) is not None]
+MEASURED = [(case, principal) for case in all_cases() if (principal := first_allowed(case)) is not None]
 
 
 def grow(world: World, scale: int) -> None:
@@ -86,15 +63,14 @@ def count(case: Case, world: World, principal: str) -> tuple[int, int]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("case", "principal"), MEASURED, ids=[f"{c.id} as {p}" for c, p in MEASURED])
-def test_statement_count_is_fixed(case: Case, principal: str, world: World, request: Any) -> None:
+def test_statement_count_is_fixed(case: Case, principal: str, world: World) -> None:
     grow(world, 1)
     status_before, before = count(case, world, principal)
     grow(world, 5)
     status_after, after = count(case, world, principal)
     assert status_before == status_after == case.expect[principal]
     assert before == after, f"{case.id}: {before} statements before the data grew, {after} after"
-    budget = BUDGET.get(case.id)
-    if budget is None:
-        request.node.user_properties.append(("measured", before))
-    assert budget is not None, f"{case.id} as {principal} ran {before} statements: add it to BUDGET"
-    assert after == budget, f"{case.id} as {principal}: {after} statements, budget {budget}"
+    assert case.queries is not None, (
+        f"{case.id} as {principal} ran {before} statements: set queries={before} on its Case"
+    )
+    assert after == case.queries, f"{case.id} as {principal}: {after} statements, budget {case.queries}"

@@ -1,0 +1,55 @@
+"""Rows for the core: sign-in, home, notifications, static pages, health, the API's own endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from isp_portal.models import Notification
+from isp_portal.notifications import notify
+from tests.factories import World
+from tests.matrix import Case, api_signed_in, expect, html_signed_in, only
+
+
+def practitioner_notification(world: World) -> dict[str, Any]:
+    user = world.users["practitioner"]
+    notify(recipient_id=user.pk, key=f"matrix-{Notification.objects.count()}", subject="A test", body="Body")
+    return {"pk": Notification.objects.filter(recipient=user).latest("id").pk}
+
+
+CASES: list[Case] = [
+    Case("sign-in", expect(302, anonymous=200, token=200), queries=0),
+    Case("two-factor", expect(302), note="without a pending sign-in", queries=3),
+    Case("two-factor-setup", expect(302), note="without a pending sign-in", queries=3),
+    Case("sign-out", expect(302), method="post", queries=9),
+    Case("sign-out", expect(405), note="GET is refused: signing out needs a CSRF-protected POST"),
+    Case("signed-out", expect(200), queries=0),
+    Case("dashboard", html_signed_in(), queries=6),
+    Case("notifications", html_signed_in(), queries=6),
+    Case(
+        "notification-read",
+        only({"practitioner": 302}, otherwise=404, anonymous=302, token=302),
+        method="post",
+        kwargs=practitioner_notification,
+        queries=7,
+    ),
+    Case("accessibility", expect(200), queries=0),
+    Case("privacy", expect(200), queries=0),
+    Case("healthz", expect(200), queries=2),
+    Case("api-docs", html_signed_in(), queries=4),
+    Case("api-schema", api_signed_in(), queries=3),
+    Case("api-me", api_signed_in(), queries=4),
+    Case("api-notification-list", api_signed_in(), queries=5),
+    Case(
+        "api-notification-detail",
+        only({"practitioner": 200}, otherwise=404, anonymous=401, token=404),
+        kwargs=practitioner_notification,
+        queries=4,
+    ),
+    Case(
+        "api-notification-read",
+        only({"practitioner": 200}, otherwise=404, anonymous=401, token=404),
+        method="post",
+        kwargs=practitioner_notification,
+        queries=7,
+    ),
+]
