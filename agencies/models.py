@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -18,6 +18,10 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+if TYPE_CHECKING:
+    from datetime import date
 
 
 class Role(models.TextChoices):
@@ -70,6 +74,12 @@ class Agency(models.Model):
     # Commissioned services and sub-contractors sit under the agency responsible for them
     # (Southampton 7; Buckinghamshire 9).
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    registration_number = models.CharField(max_length=50, blank=True, help_text="Charity or company number")
+    # Haringey 4.1-4.2: an up-to-date Data Protection (ICO) registration, renewed every year.
+    ico_registration_number = models.CharField(max_length=12, blank=True)
+    ico_registration_expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -77,8 +87,18 @@ class Agency(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="agency_name_unique_ci"),
+            models.UniqueConstraint(
+                fields=["ico_registration_number"],
+                name="agency_ico_number_unique",
+                condition=~models.Q(ico_registration_number=""),
+            ),
             models.CheckConstraint(condition=~models.Q(name=""), name="agency_name_not_empty"),
             models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="agency_not_own_parent"),
+            models.CheckConstraint(
+                condition=models.Q(ico_registration_number="", ico_registration_expires_on__isnull=True)
+                | (~models.Q(ico_registration_number="") & models.Q(ico_registration_expires_on__isnull=False)),
+                name="agency_ico_number_and_expiry_together",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,6 +111,35 @@ class Agency(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == AgencyStatus.ACTIVE
+
+    def ico_status(self, today: date | None = None) -> str:
+        from agencies.rules import ico_status
+
+        return ico_status(self.ico_registration_expires_on, today or timezone.localdate()).value
+
+
+class AgencyStatusChange(models.Model):
+    """Every change of an agency's status, with the reason and the date it took effect (Issue 3)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=AgencyStatus.choices)
+    to_status = models.CharField(max_length=16, choices=AgencyStatus.choices)
+    reason = models.TextField()
+    effective_on = models.DateField()
+    changed_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="agency_status_change_has_reason"),
+            models.CheckConstraint(
+                condition=~models.Q(from_status=models.F("to_status")), name="agency_status_change_changes"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.from_status} → {self.to_status} on {self.effective_on}"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -206,6 +255,10 @@ class Membership(models.Model):
     )
     is_caldicott_guardian = models.BooleanField(default=False)
     is_data_protection_officer = models.BooleanField(default=False)
+    # WYCPS: restricted indicators (e.g. Schedule One offender) are for authorised social-care staff only;
+    # the agency admin of a local authority authorises them.
+    authorised_for_restricted = models.BooleanField(default=False)
+    # DESIGN 2.1: date of the member's enhanced vetting (DBS) check.
     vetting_checked_on = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -288,3 +341,235 @@ class ApiToken(models.Model):
     @property
     def audit_label(self) -> str:
         return f"API token {self.prefix}… of {self.agency}"
+
+
+class Invitation(models.Model):
+    """An agency admin's invitation to a new member: a link that expires. The invitee sets a password and
+    enrols two-factor; the membership is created when they accept. Only a digest of the link's token is
+    stored."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    full_name = models.CharField(max_length=200)
+    roles = ArrayField(models.CharField(max_length=32, choices=Role.choices))
+    job_title = models.CharField(max_length=200, blank=True)
+    team = models.CharField(max_length=200, blank=True)
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="invitation_expires_later"
+            ),
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="invitation_email_lowercase"),
+            models.CheckConstraint(
+                condition=models.Q(roles__contained_by=[role.value for role in AGENCY_ROLES]) & ~models.Q(roles=[]),
+                name="invitation_agency_roles_only",
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.agency}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"invitation {self.pk} to {self.agency}"
+
+
+class TrainingCourse(models.Model):
+    """A course the partnership recognises. Courses marked as information-sharing training satisfy the
+    access gate (Buckinghamshire 4: accreditation before access)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    is_information_sharing = models.BooleanField(default=False)
+    validity_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How long a completion counts; empty means it does not expire."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrainingRecord(models.Model):
+    """That a person completed a course, when, until when it counts, and the evidence."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="training_records")
+    course = models.ForeignKey(TrainingCourse, on_delete=models.PROTECT, related_name="records")
+    completed_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    evidence = models.CharField(max_length=200, blank=True, help_text="Certificate number or where it is kept")
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True) | models.Q(expires_on__gt=models.F("completed_on")),
+                name="training_expires_after_completion",
+            ),
+            models.UniqueConstraint(fields=["user", "course", "completed_on"], name="training_record_once"),
+        ]
+        indexes = [models.Index(fields=["user", "expires_on"], name="training_user_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.course} on {self.completed_on}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"training record {self.pk}"
+
+
+class SecurityDocument(models.Model):
+    """An agency's security summary document (Haringey 7.2-7.4). Other agencies see it only once the owning
+    agency grants their written request: a django-guardian object permission to the requesting agency's
+    group, with an expiry kept on the request."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.PROTECT, related_name="security_document")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Security summary of {self.agency}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"security document of {self.agency}"
+
+
+class SecurityDocumentVersion(models.Model):
+    """One uploaded PDF. Stored outside the web root under a random name; served only through the policy."""
+
+    document = models.ForeignKey(SecurityDocument, on_delete=models.PROTECT, related_name="versions")
+    stored_name = models.CharField(max_length=100, unique=True)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(size__gt=0), name="security_document_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.uploaded_at:%Y-%m-%d})"
+
+
+class AccessRequestState(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    GRANTED = "granted", "Granted"
+    REFUSED = "refused", "Refused"
+    EXPIRED = "expired", "Expired"
+
+
+class SecurityDocumentAccessRequest(models.Model):
+    """Haringey 7.2: a partner asks in writing to see another's security document; the owner decides."""
+
+    document = models.ForeignKey(SecurityDocument, on_delete=models.PROTECT, related_name="access_requests")
+    requesting_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="document_requests")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    requested_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=16, choices=AccessRequestState.choices, default=AccessRequestState.PENDING)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    access_expires_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="document_request_has_reason"),
+            models.CheckConstraint(
+                condition=~models.Q(state="granted") | models.Q(access_expires_on__isnull=False),
+                name="document_grant_expires",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="pending") | models.Q(decided_at__isnull=False),
+                name="document_request_decided_when_closed",
+            ),
+            models.UniqueConstraint(
+                fields=["document", "requesting_agency"],
+                condition=models.Q(state="pending"),
+                name="document_request_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requesting_agency} asks to see {self.document}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"access request {self.pk} for {self.document}"
+
+
+class SecurityDocumentGroupPermission(GroupObjectPermissionBase):
+    """django-guardian grants on security documents, with a real foreign key (DESIGN 3.2: guardian's
+    generic keys are slow at scale)."""
+
+    content_object = models.ForeignKey(SecurityDocument, on_delete=models.CASCADE)
+
+
+class SecurityDocumentUserPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(SecurityDocument, on_delete=models.CASCADE)
+
+
+class SignatoryRequirement(models.Model):
+    """One item of the signatory requirements list (Southampton 18). The list is data, kept by partnership
+    admins; an agency confirms each active item every year."""
+
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"], condition=models.Q(is_active=True), name="requirement_number_unique"
+            ),
+            models.CheckConstraint(condition=~models.Q(text=""), name="requirement_has_text"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.text}"
+
+
+class ChecklistConfirmation(models.Model):
+    """An agency's confirmation of one requirement, with the date and a note. Renewal adds a new row; the
+    newest per requirement is the one that counts."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="checklist_confirmations")
+    requirement = models.ForeignKey(SignatoryRequirement, on_delete=models.PROTECT, related_name="confirmations")
+    confirmed_on = models.DateField()
+    note = models.TextField(blank=True)
+    confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-confirmed_on", "-id"]
+        indexes = [models.Index(fields=["agency", "requirement", "-confirmed_on"], name="checklist_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} confirmed {self.requirement.number} on {self.confirmed_on}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"checklist confirmation {self.pk} of {self.agency}"

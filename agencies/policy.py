@@ -8,11 +8,29 @@ Other apps' policies build on these predicates; they never read Membership rows 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from django.db.models import F, Q
+from django.conf import settings
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
 
-from agencies.models import Agency, AgencyStatus, ApiToken, Membership, Role, User
+from agencies.models import (
+    AccessRequestState,
+    Agency,
+    AgencyStatus,
+    ApiToken,
+    ChecklistConfirmation,
+    Invitation,
+    Membership,
+    Role,
+    SecurityDocument,
+    SecurityDocumentAccessRequest,
+    SignatoryRequirement,
+    TrainingCourse,
+    TrainingRecord,
+    User,
+)
 from audit.access import AUDIT_TRAIL
 from audit.services import ActorIdentity
 from isp_portal.policy import Policy, register, register_resource
@@ -102,6 +120,52 @@ def forget_principal(user: Any) -> None:
         del user._isp_principal
 
 
+# --- Training (Buckinghamshire 4: accreditation before access) -------------------------------------------------
+
+
+def training_valid_until(user: Any) -> date | bool | None:
+    """Until when the user's information-sharing training counts: a date, True for "does not expire", or
+    None when they have none that is valid today. One query, cached on the user for the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+        return None
+    if hasattr(user, "_isp_training"):
+        cached: date | bool | None = user._isp_training
+        return cached
+    today = timezone.localdate()
+    valid = TrainingRecord.objects.filter(
+        user_id=user.pk, course__is_information_sharing=True, completed_on__lte=today
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+    result: date | bool | None = None
+    latest = valid.aggregate(latest=Max("expires_on"), open_ended=Count("pk", filter=Q(expires_on__isnull=True)))
+    if latest["open_ended"]:
+        result = True
+    elif latest["latest"] is not None:
+        result = latest["latest"]
+    user._isp_training = result
+    return result
+
+
+def forget_training(user: Any) -> None:
+    if hasattr(user, "_isp_training"):
+        del user._isp_training
+
+
+def has_valid_training(user: Any) -> bool:
+    return training_valid_until(user) is not None
+
+
+def training_gate_reason(user: Any) -> str | None:
+    """Why the user may not open child records yet (None when the gate is off or they are trained).
+
+    The gate is the TRAINING_GATE setting, on by default (Buckinghamshire 4)."""
+    if not settings.TRAINING_GATE or getattr(user, "is_system", False) or has_valid_training(user):
+        return None
+    return (
+        "You cannot open child records until your information-sharing training is recorded. "
+        "Complete a recognised information-sharing course, then ask your agency admin to record it."
+    )
+
+
 # --- Role predicates -------------------------------------------------------------------------------------------
 # "Practitioner" includes designated managers: a designated manager does everything a practitioner does
 # (DESIGN 1).
@@ -181,18 +245,20 @@ def audit_identity_of(user: User) -> ActorIdentity:
 
 @register
 class AgencyPolicy(Policy[Agency]):
-    """The partner directory is visible to every member of the partnership; only partnership admins
-    register agencies; agency admins maintain their own agency's details."""
+    """The partner register is visible to every member of the partnership. Partnership admins keep the
+    register (create, rename, status); each agency's admins keep its contact and ICO details, its people,
+    its training records, its security document and its checklist."""
 
     model = Agency
 
     def scope(self, user: Any, action: str) -> Q | None:
         if action == "view" and has_any_role(user):
             return Q()
-        if action == "change":
+        if action in {"change", "manage_members", "manage_training"}:
             if is_partnership_admin(user):
                 return Q()
-            return Q(pk__in=principal(user).agencies_with(Role.AGENCY_ADMIN))
+            agencies = principal(user).agencies_with(Role.AGENCY_ADMIN)
+            return Q(pk__in=agencies) if agencies else None
         return None
 
     def in_scope(self, user: Any, obj: Agency) -> bool:
@@ -201,15 +267,29 @@ class AgencyPolicy(Policy[Agency]):
     def permits(self, user: Any, action: str, obj: Agency | None) -> bool:
         if action == "view":
             return has_any_role(user)
-        if action in {"create", "change_status"}:
+        if action in {"create", "change_registry", "change_status"}:
             return is_partnership_admin(user)
-        if action in {"change", "manage_members"} and obj is not None:
-            return is_partnership_admin(user) or is_agency_admin(user, obj.pk)
+        if obj is None:
+            return False
+        own_admin = is_agency_admin(user, obj.pk)
+        if action in {"change", "manage_members", "manage_training"}:
+            return is_partnership_admin(user) or own_admin
+        if action in {"upload_security_document", "confirm_checklist"}:
+            return own_admin
+        if action == "view_people":
+            return is_partnership_admin(user) or is_auditor(user) or obj.pk in agencies_of(user)
+        if action == "request_security_document":
+            # Asked by an admin on behalf of their own (active) agency.
+            return own_admin and obj.status == AgencyStatus.ACTIVE
         return False
 
     def reason(self, user: Any, action: str, obj: Agency | None) -> str:
-        if action in {"create", "change_status"}:
-            return "Only partnership admins can register agencies or change their status."
+        if action in {"create", "change_registry", "change_status"}:
+            return "Only partnership admins can register agencies, change their name or kind, or change their status."
+        if action in {"upload_security_document", "confirm_checklist"}:
+            return "Only this agency's own admins can do this."
+        if action == "request_security_document":
+            return "Only an admin of an active agency can ask, on its behalf, to see another agency's document."
         return "Only this agency's admins or a partnership admin can do this."
 
 
@@ -246,6 +326,10 @@ class MembershipPolicy(Policy[Membership]):
     def permits(self, user: Any, action: str, obj: Membership | None) -> bool:
         if action == "view":
             return obj is not None
+        if action == "change" and obj is not None:
+            if obj.agency_id is None:
+                return is_partnership_admin(user)
+            return is_partnership_admin(user) or is_agency_admin(user, obj.agency_id)
         if action == "create" and obj is None:
             # Partnership-level memberships; agency memberships are checked as "manage_members" on the agency.
             return is_partnership_admin(user)
@@ -322,3 +406,173 @@ register_resource(
     lambda user, action: action == "view" and (is_auditor(user) or is_caldicott_or_dpo(user)),
     lambda user, action: "Only auditors, Caldicott guardians and data protection officers can read the audit trail.",
 )
+
+
+def _role_holder_scope(user: Any) -> Q | None:
+    return Q() if has_any_role(user) else None
+
+
+@register
+class InvitationPolicy(Policy[Invitation]):
+    """An agency's invitations are seen and managed by its admins and partnership admins."""
+
+    model = Invitation
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        if is_partnership_admin(user):
+            return Q()
+        agencies = principal(user).agencies_with(Role.AGENCY_ADMIN)
+        return Q(agency_id__in=agencies) if agencies else None
+
+    def in_scope(self, user: Any, obj: Invitation) -> bool:
+        return is_partnership_admin(user) or is_agency_admin(user, obj.agency_id)
+
+    def permits(self, user: Any, action: str, obj: Invitation | None) -> bool:
+        return obj is not None and action in {"view", "resend", "revoke"} and self.in_scope(user, obj)
+
+
+@register
+class TrainingCoursePolicy(Policy[TrainingCourse]):
+    """Everyone with a role sees the recognised courses; partnership admins keep the list."""
+
+    model = TrainingCourse
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        return _role_holder_scope(user)
+
+    def in_scope(self, user: Any, obj: TrainingCourse) -> bool:
+        return has_any_role(user)
+
+    def permits(self, user: Any, action: str, obj: TrainingCourse | None) -> bool:
+        if action == "view":
+            return has_any_role(user)
+        return action in {"create", "change"} and is_partnership_admin(user)
+
+
+@register
+class TrainingRecordPolicy(Policy[TrainingRecord]):
+    """People see their own training; agency admins see their members'; partnership admins and
+    partnership auditors see all."""
+
+    model = TrainingRecord
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        p = principal(user)
+        if p.user_id is None or action != "view":
+            return None
+        if is_partnership_admin(user) or is_partnership_auditor(user):
+            return Q()
+        agencies = p.agencies_with(Role.AGENCY_ADMIN, Role.AUDITOR)
+        condition = Q(user_id=p.user_id)
+        if agencies:
+            members = Membership.objects.filter(agency_id__in=agencies, is_active=True).values("user_id")
+            condition |= Q(user_id__in=members)
+        return condition
+
+    def permits(self, user: Any, action: str, obj: TrainingRecord | None) -> bool:
+        return action == "view" and obj is not None
+
+
+@register
+class SecurityDocumentPolicy(Policy[SecurityDocument]):
+    """Haringey 7.2: an agency's own members see its security document; another agency's people see it
+    only under a grant (a django-guardian permission on their agency's group) that has not expired."""
+
+    model = SecurityDocument
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        if action != "view" or not has_any_role(user):
+            return None
+        today = timezone.localdate()
+        granted = SecurityDocumentAccessRequest.objects.filter(
+            requesting_agency_id__in=agencies_of(user), state=AccessRequestState.GRANTED, access_expires_on__gte=today
+        ).values("document_id")
+        return Q(agency_id__in=agencies_of(user)) | Q(pk__in=granted)
+
+    def in_scope(self, user: Any, obj: SecurityDocument) -> bool:
+        if obj.agency_id in agencies_of(user):
+            return True
+        return _granted(user, obj)
+
+    def permits(self, user: Any, action: str, obj: SecurityDocument | None) -> bool:
+        return action == "view" and obj is not None
+
+
+def _granted(user: Any, document: SecurityDocument) -> bool:
+    """The guardian grant, and an unexpired decision behind it (the sweep also withdraws expired grants)."""
+    if not has_any_role(user) or not user.has_perm("agencies.view_securitydocument", document):
+        return False
+    return SecurityDocumentAccessRequest.objects.filter(
+        document=document,
+        requesting_agency_id__in=agencies_of(user),
+        state=AccessRequestState.GRANTED,
+        access_expires_on__gte=timezone.localdate(),
+    ).exists()
+
+
+@register
+class SecurityDocumentAccessRequestPolicy(Policy[SecurityDocumentAccessRequest]):
+    """A request is seen by the admins of both agencies and by partnership admins; the owner decides."""
+
+    model = SecurityDocumentAccessRequest
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        if is_partnership_admin(user):
+            return Q()
+        agencies = principal(user).agencies_with(Role.AGENCY_ADMIN)
+        if not agencies:
+            return None
+        return Q(requesting_agency_id__in=agencies) | Q(document__agency_id__in=agencies)
+
+    def in_scope(self, user: Any, obj: SecurityDocumentAccessRequest) -> bool:
+        agencies = principal(user).agencies_with(Role.AGENCY_ADMIN)
+        return is_partnership_admin(user) or obj.requesting_agency_id in agencies or obj.document.agency_id in agencies
+
+    def permits(self, user: Any, action: str, obj: SecurityDocumentAccessRequest | None) -> bool:
+        if obj is None:
+            return False
+        if action == "view":
+            return True
+        return action == "decide" and is_agency_admin(user, obj.document.agency_id)
+
+    def reason(self, user: Any, action: str, obj: SecurityDocumentAccessRequest | None) -> str:
+        return "Only the admins of the agency that owns the document can decide on a request."
+
+
+@register
+class SignatoryRequirementPolicy(Policy[SignatoryRequirement]):
+    """Everyone with a role sees the requirements list; partnership admins keep it."""
+
+    model = SignatoryRequirement
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        if action == "view":
+            return _role_holder_scope(user)
+        return Q() if is_partnership_admin(user) else None
+
+    def in_scope(self, user: Any, obj: SignatoryRequirement) -> bool:
+        return has_any_role(user)
+
+    def permits(self, user: Any, action: str, obj: SignatoryRequirement | None) -> bool:
+        if action == "view":
+            return has_any_role(user)
+        return action in {"create", "change"} and is_partnership_admin(user)
+
+    def reason(self, user: Any, action: str, obj: SignatoryRequirement | None) -> str:
+        return "Only partnership admins can change the signatory requirements."
+
+
+@register
+class ChecklistConfirmationPolicy(Policy[ChecklistConfirmation]):
+    """Checklists are open to every member of the partnership: compliance is everyone's business."""
+
+    model = ChecklistConfirmation
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        return _role_holder_scope(user) if action == "view" else None
+
+    def in_scope(self, user: Any, obj: ChecklistConfirmation) -> bool:
+        return has_any_role(user)
+
+    def permits(self, user: Any, action: str, obj: ChecklistConfirmation | None) -> bool:
+        return action == "view" and has_any_role(user)

@@ -15,7 +15,8 @@ from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from agencies.models import Agency, AgencyKind, Role, Sector, User
+from agencies.models import Agency, AgencyKind, Role, Sector, SignatoryRequirement, TrainingCourse, User
+from agencies.reference_data import ensure_reference_data
 from agencies.services import agency_create, membership_create, user_create
 from isp_portal.middleware import SESSION_LAST_SEEN_AT, SESSION_SIGNED_IN_AT
 from isp_portal.policy import SystemActor
@@ -97,6 +98,8 @@ class World:
 
 
 def build_world() -> World:
+    # Transactional tests empty every table, including the reference data the migrations seeded.
+    ensure_reference_data(SignatoryRequirement, TrainingCourse)
     home = make_agency("Home Council Children's Services")
     other = make_agency("Other Police Force", kind=AgencyKind.POLICE)
     world = World(home=home, other=other)

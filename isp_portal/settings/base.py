@@ -192,6 +192,8 @@ STORAGES = {
 }
 # Uploaded documents live outside the web root and are served only through views that check the policy.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
+SECURITY_DOCUMENT_MAX_BYTES = env_int("SECURITY_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -227,6 +229,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILE", str(BASE_DI
 CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.seal", "schedule": 5.0},
     "notifications-deliver": {"task": "isp_portal.notifications_deliver", "schedule": 60.0},
+    "agencies-expiry": {"task": "agencies.expiry_sweep", "schedule": 3600.0},
 }
 
 # --- API -----------------------------------------------------------------------------------------------------

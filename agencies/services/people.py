@@ -1,0 +1,485 @@
+"""People: accounts, memberships and roles, invitations, API tokens (DESIGN 2.1, 4)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agencies.models import AGENCY_ROLES, Agency, AgencyKind, AgencyStatus, ApiToken, Invitation, Membership, Role, User
+from agencies.policy import forget_principal
+from agencies.services.registry import agency_group
+from audit.services import audit_record
+from isp_portal.policy import SystemActor, require
+
+
+class Unset:
+    """Marks an argument that was not passed (so None can mean "clear it")."""
+
+
+UNSET = Unset()
+
+API_TOKEN_PREFIX = "isp_"  # noqa: S105 - a prefix, not a secret
+
+
+def _normalise_roles(roles: Iterable[str], *, agency: Agency | None) -> list[str]:
+    cleaned = sorted({Role(role).value for role in roles})
+    if not cleaned:
+        raise ValidationError({"roles": "Choose at least one role."})
+    if agency is None and set(cleaned) & {role.value for role in AGENCY_ROLES}:
+        raise ValidationError({"roles": "Practitioner, designated manager and agency admin roles belong to an agency."})
+    if agency is not None and Role.PARTNERSHIP_ADMIN in cleaned:
+        raise ValidationError({"roles": "The partnership admin role cannot be given within an agency."})
+    return cleaned
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    email: str,
+    full_name: str,
+    password: str | None = None,
+    is_system: bool = False,
+) -> User:
+    """Create a person's account (or an agency system account). A password, when given, must pass the
+    password rules (DESIGN 4); without one the user sets it from their invitation."""
+    require(actor, "create", User)
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": "A user with this email address already exists."})
+    user = User(email=email, full_name=full_name.strip(), is_system=is_system)
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(kind="user.create", actor=actor, target=user, detail={"is_system": is_system})
+    return user
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    actor: Any,
+    user: User,
+    agency: Agency | None,
+    roles: Iterable[str],
+    job_title: str = "",
+    team: str = "",
+    is_caldicott_guardian: bool = False,
+    is_data_protection_officer: bool = False,
+) -> Membership:
+    """Give a user roles in an agency (or, with agency=None, partnership roles)."""
+    if agency is None:
+        require(actor, "create", Membership)
+    else:
+        require(actor, "manage_members", agency)
+    cleaned = _normalise_roles(roles, agency=agency)
+    membership = Membership(
+        user=user,
+        agency=agency,
+        roles=cleaned,
+        job_title=job_title,
+        team=team,
+        is_caldicott_guardian=is_caldicott_guardian,
+        is_data_protection_officer=is_data_protection_officer,
+    )
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError:
+        raise ValidationError({"user": f"{user} is already a member of {agency or 'the partnership'}."}) from None
+    if agency is not None:
+        user.groups.add(agency_group(agency))
+    audit_record(kind="membership.create", actor=actor, target=membership, detail={"roles": cleaned})
+    forget_principal(user)
+    return membership
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    actor: Any,
+    membership: Membership,
+    roles: Iterable[str] | None = None,
+    job_title: str | None = None,
+    team: str | None = None,
+    line_manager: User | Unset | None = UNSET,
+    is_caldicott_guardian: bool | None = None,
+    is_data_protection_officer: bool | None = None,
+    authorised_for_restricted: bool | None = None,
+    vetting_checked_on: date | Unset | None = UNSET,
+) -> Membership:
+    """Change a member's roles and details (their agency's admins, or a partnership admin).
+
+    Only what is passed changes. Roles follow the same rules as at creation: agency roles in an agency,
+    never a partnership role (DB constraints hold this too)."""
+    membership = Membership.objects.select_for_update().select_related("agency", "user").get(pk=membership.pk)
+    require(actor, "change", membership)
+    if not membership.is_active:
+        raise ValidationError({"membership": "This membership has ended; invite the person again instead."})
+    errors: dict[str, str] = {}
+    changes: dict[str, Any] = {}
+    if roles is not None:
+        try:
+            changes["roles"] = _normalise_roles(roles, agency=membership.agency)
+        except ValidationError as error:
+            errors.update({key: " ".join(value) for key, value in error.message_dict.items()})
+    for field, value in (("job_title", job_title), ("team", team)):
+        if value is not None:
+            changes[field] = value.strip()
+    for field, flag in (
+        ("is_caldicott_guardian", is_caldicott_guardian),
+        ("is_data_protection_officer", is_data_protection_officer),
+        ("authorised_for_restricted", authorised_for_restricted),
+    ):
+        if flag is not None:
+            changes[field] = flag
+    if changes.get("authorised_for_restricted") and (
+        membership.agency is None or membership.agency.kind != AgencyKind.LOCAL_AUTHORITY
+    ):
+        # WYCPS: only authorised social-care (local authority) staff may see restricted indicators.
+        errors["authorised_for_restricted"] = (
+            "Only local-authority social-care staff can be authorised for restricted information."
+        )
+    if not isinstance(line_manager, Unset):
+        if line_manager is not None and line_manager.pk == membership.user_id:
+            errors["line_manager"] = "A person cannot be their own line manager."
+        elif (
+            line_manager is not None
+            and not Membership.objects.filter(user=line_manager, agency=membership.agency_id, is_active=True).exists()
+        ):
+            errors["line_manager"] = f"The line manager must be an active member of {membership.agency}."
+        else:
+            changes["line_manager"] = line_manager
+    if not isinstance(vetting_checked_on, Unset):
+        if vetting_checked_on is not None and vetting_checked_on > timezone.localdate():
+            errors["vetting_checked_on"] = "The vetting check date must be today or in the past."
+        else:
+            changes["vetting_checked_on"] = vetting_checked_on
+    if errors:
+        raise ValidationError(errors)
+    changed = {field: value for field, value in changes.items() if getattr(membership, field) != value}
+    if not changed:
+        return membership
+    before = {field: _plain(getattr(membership, field)) for field in changed}
+    for field, value in changed.items():
+        setattr(membership, field, value)
+    membership.save(update_fields=list(changed))
+    audit_record(
+        kind="membership.update",
+        actor=actor,
+        target=membership,
+        detail={"changed": {field: [before[field], _plain(value)] for field, value in changed.items()}},
+    )
+    forget_principal(membership.user)
+    return membership
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, User):
+        return value.email
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _end_sessions(user: User) -> None:
+    # Rotating the stamp changes the session auth hash: every session of this user is refused from its
+    # next request on (Django checks the hash on each request).
+    User.objects.filter(pk=user.pk).update(session_stamp=uuid.uuid4())
+
+
+@transaction.atomic
+def membership_deactivate(*, actor: Any, membership: Membership, reason: str) -> Membership:
+    """End a membership. The user's sessions end at once (DESIGN 2.1)."""
+    require(actor, "deactivate", membership)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this membership is ending."})
+    if not membership.is_active:
+        raise ValidationError({"membership": "This membership has already ended."})
+    membership.is_active = False
+    membership.deactivated_at = timezone.now()
+    membership.save(update_fields=["is_active", "deactivated_at"])
+    if membership.agency is not None:
+        membership.user.groups.remove(agency_group(membership.agency))
+    _end_sessions(membership.user)
+    audit_record(kind="membership.deactivate", actor=actor, target=membership, detail={"reason": reason})
+    forget_principal(membership.user)
+    return membership
+
+
+@transaction.atomic
+def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
+    """Deactivate a user everywhere: every membership ends and every session with it."""
+    memberships = list(Membership.objects.select_for_update().filter(user=user, is_active=True).order_by("pk"))
+    for membership in memberships:
+        require(actor, "deactivate", membership)
+    if not memberships:
+        require(actor, "create", Membership)  # only a partnership admin may deactivate a user with no membership
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this user is being deactivated."})
+    now = timezone.now()
+    Membership.objects.filter(pk__in=[m.pk for m in memberships]).update(is_active=False, deactivated_at=now)
+    user.groups.clear()
+    User.objects.filter(pk=user.pk).update(is_active=False, deactivated_at=now, session_stamp=uuid.uuid4())
+    user.refresh_from_db()
+    audit_record(
+        kind="user.deactivate",
+        actor=actor,
+        target=user,
+        detail={"reason": reason, "memberships_ended": [m.pk for m in memberships]},
+    )
+    forget_principal(user)
+    return user
+
+
+def api_token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    actor: Any,
+    agency: Agency,
+    name: str,
+    roles: Iterable[str],
+    expires_at: datetime | None = None,
+    secret: str | None = None,
+) -> tuple[ApiToken, str]:
+    """Create an API token for an agency system. Returns the token and its secret, which is shown once.
+
+    The token acts as a system account of the agency with the given roles, so the same policy applies.
+    `secret` is for the demo seeder only (a documented, fixed demo token); otherwise one is generated."""
+    require(actor, "manage_members", agency)
+    if agency.status != AgencyStatus.ACTIVE:
+        raise ValidationError({"agency": f"{agency} is not active, so it cannot be given API access."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the token a name that says which system uses it."})
+    if ApiToken.objects.filter(agency=agency, name=name).exists():
+        raise ValidationError({"name": f"{agency} already has a token called {name}."})
+    if secret is None:
+        secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    elif not secret.startswith(API_TOKEN_PREFIX) or len(secret) < 40:
+        raise ValidationError({"secret": "A supplied token must start with isp_ and be at least 40 characters."})
+    roles = list(roles)
+    slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20] or "system"
+    system_user = user_create(
+        actor=actor,
+        email=f"system+{agency.pk}-{slug}-{secrets.token_hex(3)}@api.isp-portal.invalid",
+        full_name=f"{agency.name} system ({name})",
+        is_system=True,
+    )
+    membership_create(actor=actor, user=system_user, agency=agency, roles=roles, job_title="API system account")
+    token = ApiToken.objects.create(
+        agency=agency,
+        user=system_user,
+        name=name,
+        prefix=secret[:12],
+        digest=api_token_digest(secret),
+        created_by=actor if isinstance(actor, User) else system_user,
+        expires_at=expires_at,
+    )
+    audit_record(kind="api_token.create", actor=actor, target=token, detail={"roles": sorted(roles)})
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    require(actor, "revoke", token)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        _end_sessions(token.user)
+        audit_record(kind="api_token.revoke", actor=actor, target=token)
+    return token
+
+
+# --- Invitations -----------------------------------------------------------------------------------------------
+
+INVITATION_VALID_FOR = timedelta(days=7)
+
+
+def invitation_token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _send_invitation_email(invitation: Invitation, token: str) -> None:
+    """Email the invitation link after the transaction commits. The token exists only in this email:
+    if it goes astray the admin resends, which issues a new link and voids the old one."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    link = f"{settings.SITE_URL.rstrip('/')}/invitations/{token}/"
+    roles = ", ".join(Role(role).label.lower() for role in invitation.roles)
+    body = (
+        f"{invitation.full_name},\n\n{invitation.agency} has invited you to {settings.SERVICE_NAME}, the information "
+        f"sharing portal of the {settings.PARTNERSHIP_NAME}, as {roles}.\n\nOpen this link to set your password and "
+        f"set up two-factor authentication (it works once, until {invitation.expires_at:%d %B %Y %H:%M}):\n\n{link}\n\n"
+        "If you were not expecting this, ignore it and tell your agency's admin."
+    )
+
+    def send() -> None:
+        try:
+            send_mail(f"Your invitation to {settings.SERVICE_NAME}", body, None, [invitation.email])
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).warning("invitation email %s could not be sent", invitation.pk, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: Any,
+    agency: Agency,
+    email: str,
+    full_name: str,
+    roles: Iterable[str],
+    job_title: str = "",
+    team: str = "",
+) -> tuple[Invitation, str]:
+    """Invite someone to an agency (its admins, or a partnership admin). Returns the invitation and the
+    link's token (emailed, never stored). Partnership roles cannot be given by invitation."""
+    require(actor, "manage_members", agency)
+    email = email.strip().lower()
+    errors: dict[str, Any] = {}
+    if agency.status != AgencyStatus.ACTIVE:
+        errors["agency"] = f"{agency} is {agency.get_status_display().lower()}: it cannot take on new members."
+    try:
+        cleaned_roles = _normalise_roles(roles, agency=agency)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+        cleaned_roles = []
+    if not full_name.strip():
+        errors["full_name"] = "Enter the person's full name."
+    existing = User.objects.filter(email=email).first()
+    if existing is not None and Membership.objects.filter(user=existing, agency=agency, is_active=True).exists():
+        errors["email"] = f"{email} is already a member of {agency}."
+    if existing is not None and existing.is_system:
+        errors["email"] = "That address belongs to a system account."
+    now = timezone.now()
+    open_invitation = Invitation.objects.filter(
+        agency=agency, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).first()
+    if open_invitation is not None and open_invitation.expires_at > now:
+        errors["email"] = f"{email} already has an open invitation to {agency}; resend it instead."
+    if errors:
+        raise ValidationError(errors)
+    if open_invitation is not None:  # an expired one: close it so the new one can be open
+        open_invitation.revoked_at = now
+        open_invitation.save(update_fields=["revoked_at"])
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        agency=agency,
+        email=email,
+        full_name=full_name.strip(),
+        roles=cleaned_roles,
+        job_title=job_title.strip(),
+        team=team.strip(),
+        token_digest=invitation_token_digest(token),
+        created_by=actor if isinstance(actor, User) else None,
+        created_at=now,
+        expires_at=now + INVITATION_VALID_FOR,
+    )
+    audit_record(kind="invitation.create", actor=actor, target=invitation, detail={"roles": cleaned_roles})
+    _send_invitation_email(invitation, token)
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Any, invitation: Invitation) -> tuple[Invitation, str]:
+    """Issue a new link (the old one stops working) and a new seven days."""
+    invitation = Invitation.objects.select_for_update().select_related("agency").get(pk=invitation.pk)
+    require(actor, "manage_members", invitation.agency)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError({"invitation": "This invitation has been used or withdrawn."})
+    token = secrets.token_urlsafe(32)
+    invitation.token_digest = invitation_token_digest(token)
+    invitation.expires_at = timezone.now() + INVITATION_VALID_FOR
+    invitation.save(update_fields=["token_digest", "expires_at"])
+    audit_record(kind="invitation.resend", actor=actor, target=invitation)
+    _send_invitation_email(invitation, token)
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
+    invitation = Invitation.objects.select_for_update().select_related("agency").get(pk=invitation.pk)
+    require(actor, "manage_members", invitation.agency)
+    if invitation.accepted_at is not None:
+        raise ValidationError({"invitation": "This invitation has already been accepted."})
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(kind="invitation.revoke", actor=actor, target=invitation)
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The open invitation a link's token belongs to, or None (unknown, used, withdrawn or expired)."""
+    return (
+        Invitation.objects.select_related("agency")
+        .filter(
+            token_digest=invitation_token_digest(token),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User | None = None, password: str | None = None) -> Membership:
+    """Accept an invitation: either as a new person (with the password they chose: the account is created)
+    or as the signed-in person it was addressed to. The membership is created now; a new person then
+    enrols two-factor before they can sign in."""
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        raise ValidationError({"token": "This invitation link has expired, been used or been withdrawn."})
+    invitation = Invitation.objects.select_for_update().select_related("agency").get(pk=invitation.pk)
+    # The invitation was authorised when the admin sent it (the policy was checked then); the link is the
+    # invitee's authority now, so the account and membership are written by the portal on its behalf.
+    inviter = SystemActor(f"invitation {invitation.pk} from {invitation.created_by or 'the portal'}")
+    if user is None:
+        if User.objects.filter(email=invitation.email).exists():
+            raise ValidationError({"email": "You already have an account: sign in first, then open the link again."})
+        if not password:
+            raise ValidationError({"password": "Choose a password."})
+        user = user_create(actor=inviter, email=invitation.email, full_name=invitation.full_name, password=password)
+    elif user.email != invitation.email:
+        raise ValidationError({"email": f"This invitation was sent to {invitation.email}, not to you."})
+    membership = membership_create(
+        actor=inviter,
+        user=user,
+        agency=invitation.agency,
+        roles=invitation.roles,
+        job_title=invitation.job_title,
+        team=invitation.team,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(kind="invitation.accept", actor=user, target=invitation)
+    return membership

@@ -1,0 +1,208 @@
+"""The partner register: agencies, their details and their status (Haringey 2.2, 4.1-4.2; Southampton 1, 7)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agencies import rules
+from agencies.models import Agency, AgencyKind, AgencyStatus, AgencyStatusChange, Membership, Sector
+from agencies.policy import forget_principal
+from audit.services import audit_record
+from isp_portal.policy import require
+
+# Fields an agency's own admin may keep up to date; the rest of the register is the partnership's.
+CONTACT_FIELDS = ("address", "phone", "registration_number", "ico_registration_number", "ico_registration_expires_on")
+REGISTRY_FIELDS = ("name", "kind", "sector", "area", "parent")
+
+
+def agency_group(agency: Agency) -> Group:
+    """The Django group holding an agency's active members: object permissions (django-guardian) granted
+    to an agency are granted to this group, so they follow people as they join and leave."""
+    group, _ = Group.objects.get_or_create(name=f"agency:{agency.pk}")
+    return group
+
+
+def _clean_details(values: dict[str, Any], *, agency: Agency | None, today: date, creating: bool) -> dict[str, Any]:
+    """Normalise and check an agency's details; raise ValidationError with a message per field."""
+    errors: dict[str, str] = {}
+    cleaned = dict(values)
+    if "name" in cleaned:
+        cleaned["name"] = " ".join(str(cleaned["name"]).split())
+        if not cleaned["name"]:
+            errors["name"] = "Enter the agency's name."
+        else:
+            clash = Agency.objects.filter(name__iexact=cleaned["name"])
+            if agency is not None:
+                clash = clash.exclude(pk=agency.pk)
+            if clash.exists():
+                errors["name"] = f"An agency called {cleaned['name']} is already registered."
+    if "kind" in cleaned and cleaned["kind"] not in AgencyKind.values:
+        errors["kind"] = "Choose what kind of organisation this is."
+    if "sector" in cleaned and cleaned["sector"] not in Sector.values:
+        errors["sector"] = "Choose the sector."
+    if cleaned.get("phone"):
+        cleaned["phone"] = str(cleaned["phone"]).strip()
+        if not rules.phone_is_valid(cleaned["phone"]):
+            errors["phone"] = "Enter a UK phone number, like 020 8489 0000 or +44 20 8489 0000."
+    if "ico_registration_number" in cleaned:
+        number = rules.normalise_ico_number(str(cleaned["ico_registration_number"] or ""))
+        cleaned["ico_registration_number"] = number
+        if number and not rules.ico_number_is_valid(number):
+            errors["ico_registration_number"] = (
+                "Enter the ICO registration number as it appears on the register, like Z1234567."
+            )
+        elif number:
+            clash = Agency.objects.filter(ico_registration_number=number)
+            if agency is not None:
+                clash = clash.exclude(pk=agency.pk)
+            if clash.exists():
+                errors["ico_registration_number"] = f"ICO registration {number} is already recorded for another agency."
+    number = cleaned.get("ico_registration_number", agency.ico_registration_number if agency else "")
+    expires = cleaned.get("ico_registration_expires_on", agency.ico_registration_expires_on if agency else None)
+    if number and expires is None:
+        errors["ico_registration_expires_on"] = "Enter the date the ICO registration expires."
+    if expires is not None and not number:
+        errors["ico_registration_number"] = "Enter the ICO registration number that this expiry date belongs to."
+    if expires is not None and "ico_registration_expires_on" in cleaned and expires < today:
+        verb = "registering" if creating else "recording"
+        errors["ico_registration_expires_on"] = (
+            f"The ICO registration has already expired; renew it with the ICO before {verb} it here."
+        )
+    parent = cleaned.get("parent")
+    if parent is not None and agency is not None:
+        cursor: Agency | None = parent
+        while cursor is not None:
+            if cursor.pk == agency.pk:
+                errors["parent"] = "An agency cannot be commissioned by itself or by one of its own sub-contractors."
+                break
+            cursor = cursor.parent
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    actor: Any,
+    name: str,
+    kind: str,
+    sector: str,
+    area: str = "",
+    parent: Agency | None = None,
+    address: str = "",
+    phone: str = "",
+    registration_number: str = "",
+    ico_registration_number: str = "",
+    ico_registration_expires_on: date | None = None,
+) -> Agency:
+    """Register a partner agency (partnership admins only)."""
+    require(actor, "create", Agency)
+    values = _clean_details(
+        {
+            "name": name,
+            "kind": kind,
+            "sector": sector,
+            "area": area.strip(),
+            "parent": parent,
+            "address": address.strip(),
+            "phone": phone,
+            "registration_number": registration_number.strip(),
+            "ico_registration_number": ico_registration_number,
+            "ico_registration_expires_on": ico_registration_expires_on,
+        },
+        agency=None,
+        today=timezone.localdate(),
+        creating=True,
+    )
+    agency = Agency.objects.create(**values)
+    agency_group(agency)
+    audit_record(kind="agency.create", actor=actor, target=agency, detail={"kind": kind, "sector": sector})
+    return agency
+
+
+@transaction.atomic
+def agency_update(*, actor: Any, agency: Agency, **changes: Any) -> Agency:
+    """Change an agency's details. Its own admins may change contact and ICO details; the name, kind,
+    sector, area and commissioning agency belong to the partnership register (partnership admins)."""
+    unknown = set(changes) - set(CONTACT_FIELDS) - set(REGISTRY_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This cannot be changed here."))
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    require(actor, "change", agency)
+    if set(changes) & set(REGISTRY_FIELDS):
+        require(actor, "change_registry", agency)
+    changed = {field: value for field, value in changes.items() if getattr(agency, field) != value}
+    if not changed:
+        return agency
+    values = _clean_details(changed, agency=agency, today=timezone.localdate(), creating=False)
+    before = {field: str(getattr(agency, field) or "") for field in values}
+    for field, value in values.items():
+        setattr(agency, field, value)
+    agency.save(update_fields=list(values))
+    audit_record(
+        kind="agency.update",
+        actor=actor,
+        target=agency,
+        detail={"changed": {field: [before[field], str(getattr(agency, field) or "")] for field in values}},
+    )
+    return agency
+
+
+@transaction.atomic
+def agency_status_change(
+    *, actor: Any, agency: Agency, to_status: str, reason: str, effective_on: date | None = None
+) -> AgencyStatusChange:
+    """Suspend, reinstate or record that an agency has left, with the reason and date (partnership admins).
+
+    A suspended agency, or one that has left, can neither send nor receive disclosures. When an agency
+    leaves, every membership in it ends (and with it its people's sessions)."""
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    require(actor, "change_status", agency)
+    today = timezone.localdate()
+    effective_on = effective_on or today
+    errors = {}
+    if to_status not in AgencyStatus.values:
+        errors["to_status"] = "Choose the new status."
+    elif to_status == agency.status:
+        errors["to_status"] = f"{agency} is already {agency.get_status_display().lower()}."
+    if not reason.strip():
+        errors["reason"] = "Say why the status is changing: it goes on the partnership's record."
+    if effective_on > today:
+        errors["effective_on"] = "The date must be today or in the past: the change takes effect now."
+    if errors:
+        raise ValidationError(errors)
+    change = AgencyStatusChange.objects.create(
+        agency=agency,
+        from_status=agency.status,
+        to_status=to_status,
+        reason=reason.strip(),
+        effective_on=effective_on,
+        changed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    agency.status = to_status
+    agency.save(update_fields=["status"])
+    audit_record(
+        kind="agency.status_change",
+        actor=actor,
+        target=agency,
+        detail={
+            "from": change.from_status,
+            "to": to_status,
+            "reason": change.reason,
+            "effective_on": str(effective_on),
+        },
+    )
+    if to_status == AgencyStatus.LEFT:
+        from agencies.services.people import membership_deactivate
+
+        for membership in Membership.objects.filter(agency=agency, is_active=True).select_related("user"):
+            membership_deactivate(actor=actor, membership=membership, reason=f"{agency} left the partnership")
+            forget_principal(membership.user)
+    return change

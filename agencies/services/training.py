@@ -1,0 +1,136 @@
+"""Training records (Buckinghamshire 4: accreditation before access to any child record)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agencies import rules
+from agencies.models import Agency, Membership, TrainingCourse, TrainingRecord, User
+from agencies.policy import forget_training
+from audit.services import audit_record
+from isp_portal.policy import require
+
+
+def _training_agency(user: User, agency: Agency | None) -> Agency:
+    """The agency whose admins answer for this person's training: the one given, or their only one."""
+    memberships = Membership.objects.filter(user=user, is_active=True, agency__isnull=False).select_related("agency")
+    if agency is not None:
+        if not memberships.filter(agency=agency).exists():
+            raise ValidationError({"user": f"{user} is not an active member of {agency}."})
+        return agency
+    first = memberships.order_by("created_at").first()
+    if first is None or first.agency is None:
+        raise ValidationError({"user": f"{user} is not an active member of any agency."})
+    return first.agency
+
+
+@transaction.atomic
+def training_record_create(
+    *,
+    actor: Any,
+    user: User,
+    course: TrainingCourse,
+    completed_on: date,
+    expires_on: date | None = None,
+    evidence: str = "",
+    agency: Agency | None = None,
+) -> TrainingRecord:
+    """Record that a member completed a course (their agency's admins, or a partnership admin). Without an
+    expiry date, the course's validity period sets one."""
+    agency = _training_agency(user, agency)
+    require(actor, "manage_training", agency)
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    if not course.is_active:
+        errors["course"] = f"{course} is no longer a recognised course."
+    if completed_on > today:
+        errors["completed_on"] = "The completion date must be today or in the past."
+    if expires_on is None:
+        expires_on = rules.training_expiry(completed_on, course.validity_months)
+    if expires_on is not None and expires_on <= completed_on:
+        errors["expires_on"] = "The expiry date must be after the completion date."
+    if TrainingRecord.objects.filter(user=user, course=course, completed_on=completed_on).exists():
+        errors["completed_on"] = f"{user} already has {course} recorded on {completed_on:%d %B %Y}."
+    if errors:
+        raise ValidationError(errors)
+    record = TrainingRecord.objects.create(
+        user=user,
+        course=course,
+        completed_on=completed_on,
+        expires_on=expires_on,
+        evidence=evidence.strip()[:200],
+        recorded_by=actor if isinstance(actor, User) else None,
+    )
+    audit_record(kind="training.record", actor=actor, target=record, detail={"course": course.name, "user_id": user.pk})
+    forget_training(user)
+    return record
+
+
+@transaction.atomic
+def training_records_import(*, actor: Any, agency: Agency, csv_text: str) -> list[TrainingRecord]:
+    """Import training records for an agency's members from CSV, all or nothing.
+
+    Every bad row is reported with its line number (rules.parse_training_csv for the format, plus: the
+    person must be an active member of the agency, the course must be recognised, no duplicates). If any
+    row is bad nothing is imported."""
+    require(actor, "manage_training", agency)
+    today = timezone.localdate()
+    rows, errors = rules.parse_training_csv(csv_text, today)
+    members = {
+        membership.user.email: membership.user
+        for membership in Membership.objects.filter(agency=agency, is_active=True).select_related("user")
+    }
+    courses = {course.name.lower(): course for course in TrainingCourse.objects.filter(is_active=True)}
+    seen: set[tuple[str, int, date]] = set()
+    prepared: list[TrainingRecord] = []
+    existing = set(
+        TrainingRecord.objects.filter(user__in=members.values()).values_list("user__email", "course_id", "completed_on")
+    )
+    for row in rows:
+        problems = []
+        user = members.get(row.email)
+        course = courses.get(row.course.lower())
+        if user is None:
+            problems.append(f"{row.email} is not an active member of {agency}")
+        if course is None:
+            problems.append(f"{row.course!r} is not a recognised course")
+        if user is not None and course is not None:
+            key = (row.email, course.pk, row.completed_on)
+            if key in seen:
+                problems.append("the same record appears twice in the file")
+            elif key in existing:
+                problems.append("this record is already in the portal")
+            seen.add(key)
+        if problems:
+            errors.append(rules.RowError(row.line, "; ".join(problems)))
+            continue
+        assert user is not None and course is not None
+        prepared.append(
+            TrainingRecord(
+                user=user,
+                course=course,
+                completed_on=row.completed_on,
+                expires_on=row.expires_on or rules.training_expiry(row.completed_on, course.validity_months),
+                evidence=row.evidence,
+                recorded_by=actor if isinstance(actor, User) else None,
+            )
+        )
+    if errors:
+        errors.sort(key=lambda error: error.line)
+        raise ValidationError({"file": [str(error) for error in errors]})
+    created = TrainingRecord.objects.bulk_create(prepared)
+    # bulk_create bypasses django-auditlog, so the import writes its own audit event (DESIGN 2.6).
+    audit_record(
+        kind="training.import",
+        actor=actor,
+        target=agency,
+        detail={"records": len(created), "users": sorted({record.user_id for record in created})},
+    )
+    for record in created:
+        forget_training(record.user)
+    return created
