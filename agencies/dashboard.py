@@ -7,12 +7,25 @@ from typing import Any
 from django.db.models import Count, Q
 
 from agencies.models import Agency, AgencyStatus, Membership
-from agencies.policy import has_any_role, is_agency_admin, is_partnership_admin, principal
-from isp_portal.navigation import DashboardPanel, register_panel
+from agencies.policy import (
+    agencies_of,
+    has_any_role,
+    is_agency_admin,
+    is_partnership_admin,
+    principal,
+    training_gate_reason,
+    training_valid_until,
+)
+from isp_portal.navigation import DashboardPanel, NavItem, register_nav, register_panel
 
 
 def _your_roles(user: Any) -> dict[str, Any]:
-    return {"memberships": principal(user).memberships}
+    return {
+        "memberships": principal(user).memberships,
+        "training_until": training_valid_until(user),
+        "training_gate": training_gate_reason(user),
+        "in_an_agency": bool(agencies_of(user)),
+    }
 
 
 def _partnership(user: Any) -> dict[str, Any]:
@@ -37,6 +50,7 @@ def _agency_admin(user: Any) -> dict[str, Any]:
     return {"agencies": list(rows)}
 
 
+register_nav(NavItem(label="Agencies", url_name="agency-list", visible=has_any_role, order=80))
 register_panel(
     DashboardPanel(
         name="your-roles",

@@ -1,15 +1,52 @@
-"""Demo agencies and people for `manage.py seed_demo` (through the services, so rules and audit apply)."""
+"""Demo agencies and people for `manage.py seed_demo`, through the services so that rules and audit apply.
+
+The fictional Northbridge partnership: ten agencies of every kind (one commissioned by the council, one in
+a neighbouring area), a dozen people, training that is valid, expiring and expired, ICO registrations of
+which the council's runs out within a month, checklists at different stages, and a security document with
+a request waiting. Every step checks whether it has been done already, so running it again changes
+nothing.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
+from datetime import date, timedelta
 from typing import Any
 
-from agencies.models import Agency, AgencyKind, Membership, Role, Sector, User
-from agencies.services import agency_create, api_token_create, membership_create, user_create
+from django.utils import timezone
+
+from agencies.models import (
+    Agency,
+    AgencyKind,
+    ChecklistConfirmation,
+    Membership,
+    Role,
+    Sector,
+    SecurityDocument,
+    SecurityDocumentAccessRequest,
+    SignatoryRequirement,
+    TrainingCourse,
+    TrainingRecord,
+    User,
+)
+from agencies.reference_data import ensure_reference_data
+from agencies.services import (
+    access_request_create,
+    agency_create,
+    api_token_create,
+    checklist_confirm,
+    expiry_reminders_send,
+    membership_create,
+    membership_update,
+    security_document_upload,
+    training_record_create,
+    user_create,
+)
 from isp_portal.demo_context import DEMO_API_TOKEN, DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, DemoContext
 from isp_portal.signin import device_register
 
+# name, kind, sector, area, commissioned by, phone, ICO number, days until the ICO registration expires
 AGENCIES: list[dict[str, Any]] = [
     {
         "key": "council",
@@ -17,6 +54,10 @@ AGENCIES: list[dict[str, Any]] = [
         "kind": AgencyKind.LOCAL_AUTHORITY,
         "sector": Sector.STATUTORY,
         "area": "Northbridge",
+        "phone": "020 7946 0000",
+        "ico": "Z5510001",
+        "ico_days": 25,
+        "address": "Civic Centre\nHigh Road\nNorthbridge NB1 1AA",
     },
     {
         "key": "police",
@@ -24,6 +65,10 @@ AGENCIES: list[dict[str, Any]] = [
         "kind": AgencyKind.POLICE,
         "sector": Sector.STATUTORY,
         "area": "Northbridge",
+        "phone": "020 7946 0101",
+        "ico": "Z5510002",
+        "ico_days": 240,
+        "address": "Tower Street Police Station\nNorthbridge NB2 4PP",
     },
     {
         "key": "trust",
@@ -31,6 +76,9 @@ AGENCIES: list[dict[str, Any]] = [
         "kind": AgencyKind.HEALTH_TRUST,
         "sector": Sector.STATUTORY,
         "area": "Northbridge",
+        "phone": "020 7946 0202",
+        "ico": "Z5510003",
+        "ico_days": 300,
     },
     {
         "key": "riverside",
@@ -38,6 +86,9 @@ AGENCIES: list[dict[str, Any]] = [
         "kind": AgencyKind.SCHOOL,
         "sector": Sector.STATUTORY,
         "area": "Northbridge",
+        "phone": "020 7946 0303",
+        "ico": "Z5510004",
+        "ico_days": 150,
     },
     {
         "key": "staidans",
@@ -45,6 +96,8 @@ AGENCIES: list[dict[str, Any]] = [
         "kind": AgencyKind.SCHOOL,
         "sector": Sector.STATUTORY,
         "area": "Northbridge",
+        "ico": "Z5510005",
+        "ico_days": 90,
     },
     {
         "key": "college",
@@ -52,6 +105,8 @@ AGENCIES: list[dict[str, Any]] = [
         "kind": AgencyKind.COLLEGE,
         "sector": Sector.STATUTORY,
         "area": "Northbridge",
+        "ico": "Z5510006",
+        "ico_days": 200,
     },
     {
         "key": "yot",
@@ -59,6 +114,8 @@ AGENCIES: list[dict[str, Any]] = [
         "kind": AgencyKind.YOUTH_OFFENDING_TEAM,
         "sector": Sector.STATUTORY,
         "area": "Northbridge",
+        "ico": "Z5510007",
+        "ico_days": 180,
     },
     {
         "key": "safefamilies",
@@ -66,6 +123,9 @@ AGENCIES: list[dict[str, Any]] = [
         "kind": AgencyKind.VOLUNTARY,
         "sector": Sector.VOLUNTARY,
         "area": "Northbridge",
+        "ico": "ZA551008",
+        "ico_days": 50,
+        "registration": "Charity 1100123",
     },
     {
         "key": "kindersteps",
@@ -74,6 +134,9 @@ AGENCIES: list[dict[str, Any]] = [
         "sector": Sector.PRIVATE,
         "area": "Northbridge",
         "parent": "council",
+        "ico": "ZA551009",
+        "ico_days": 120,
+        "registration": "Company 09876543",
     },
     {
         "key": "eastvale",
@@ -81,10 +144,13 @@ AGENCIES: list[dict[str, Any]] = [
         "kind": AgencyKind.LOCAL_AUTHORITY,
         "sector": Sector.STATUTORY,
         "area": "Eastvale",
+        "ico": "Z5510010",
+        "ico_days": 330,
     },
 ]
 
 # The five people `make run` prints, one per role, then colleagues who make the demo believable.
+# training: days since a valid course was completed (None: no training; "expired": completed 3 years ago).
 PEOPLE: list[dict[str, Any]] = [
     {
         "key": "practitioner",
@@ -93,6 +159,8 @@ PEOPLE: list[dict[str, Any]] = [
         "roles": [Role.PRACTITIONER],
         "title": "Social worker",
         "team": "Children's Assessment Team",
+        "training": 200,
+        "restricted": True,
     },
     {
         "key": "designated_manager",
@@ -101,6 +169,8 @@ PEOPLE: list[dict[str, Any]] = [
         "roles": [Role.DESIGNATED_MANAGER],
         "title": "Team manager",
         "team": "Children's Assessment Team",
+        "training": 400,
+        "restricted": True,
     },
     {
         "key": "agency_admin",
@@ -108,6 +178,7 @@ PEOPLE: list[dict[str, Any]] = [
         "agency": "council",
         "roles": [Role.AGENCY_ADMIN],
         "title": "Business support manager",
+        "training": 100,
     },
     {
         "key": "partnership_admin",
@@ -129,6 +200,7 @@ PEOPLE: list[dict[str, Any]] = [
         "agency": "police",
         "roles": [Role.PRACTITIONER],
         "title": "Detective constable",
+        "training": 30,
     },
     {
         "key": "police_manager",
@@ -136,6 +208,7 @@ PEOPLE: list[dict[str, Any]] = [
         "agency": "police",
         "roles": [Role.DESIGNATED_MANAGER],
         "title": "Detective inspector",
+        "training": 500,
     },
     {
         "key": "police_admin",
@@ -143,6 +216,7 @@ PEOPLE: list[dict[str, Any]] = [
         "agency": "police",
         "roles": [Role.AGENCY_ADMIN],
         "title": "Systems administrator",
+        "training": 60,
     },
     {
         "key": "health_visitor",
@@ -150,14 +224,16 @@ PEOPLE: list[dict[str, Any]] = [
         "agency": "trust",
         "roles": [Role.PRACTITIONER],
         "title": "Health visitor",
+        "training": "expired",
     },
     {
         "key": "caldicott",
         "name": "Helen Marsh",
         "agency": "trust",
-        "roles": [Role.DESIGNATED_MANAGER],
+        "roles": [Role.DESIGNATED_MANAGER, Role.AGENCY_ADMIN],
         "title": "Named nurse for safeguarding",
         "caldicott": True,
+        "training": 90,
     },
     {
         "key": "school_dsl",
@@ -165,6 +241,7 @@ PEOPLE: list[dict[str, Any]] = [
         "agency": "riverside",
         "roles": [Role.PRACTITIONER],
         "title": "Designated safeguarding lead",
+        "training": 710,
     },
     {
         "key": "yot_worker",
@@ -172,10 +249,17 @@ PEOPLE: list[dict[str, Any]] = [
         "agency": "yot",
         "roles": [Role.PRACTITIONER],
         "title": "Youth justice worker",
+        "training": None,
     },
 ]
 
 LOGIN_KEYS = ("practitioner", "designated_manager", "agency_admin", "partnership_admin", "auditor")
+
+# The smallest well-formed PDF, for the demo security document.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def demo_email(name: str) -> str:
@@ -187,7 +271,7 @@ def demo_totp_key(email: str) -> str:
     return hashlib.sha1(f"isp-portal-demo:{email}".encode()).hexdigest()  # noqa: S324 - a key, not a password hash
 
 
-def seed(demo: DemoContext) -> None:
+def _agencies(demo: DemoContext, today: date) -> dict[str, Agency]:
     agencies: dict[str, Agency] = {}
     for spec in AGENCIES:
         existing = Agency.objects.filter(name=spec["name"]).first()
@@ -198,8 +282,20 @@ def seed(demo: DemoContext) -> None:
             sector=spec["sector"],
             area=spec["area"],
             parent=agencies.get(spec.get("parent", "")),
+            address=spec.get("address", ""),
+            phone=spec.get("phone", ""),
+            registration_number=spec.get("registration", ""),
+            ico_registration_number=spec["ico"],
+            ico_registration_expires_on=today + timedelta(days=spec["ico_days"]),
         )
+    return agencies
+
+
+def _people(demo: DemoContext, agencies: dict[str, Agency], today: date) -> dict[str, User]:
     people: dict[str, User] = {}
+    # The two-year online course: a completion 710 days ago runs out within three weeks.
+    online = TrainingCourse.objects.filter(is_information_sharing=True).order_by("validity_months", "name").first()
+    assert online is not None
     for spec in PEOPLE:
         email = demo_email(spec["name"])
         user = User.objects.filter(email=email).first()
@@ -208,7 +304,7 @@ def seed(demo: DemoContext) -> None:
             device_register(actor=demo.actor, user=user, key_hex=demo_totp_key(email))
         agency = agencies[spec["agency"]] if spec["agency"] else None
         if not Membership.objects.filter(user=user, agency=agency).exists():
-            membership_create(
+            membership = membership_create(
                 actor=demo.actor,
                 user=user,
                 agency=agency,
@@ -217,7 +313,81 @@ def seed(demo: DemoContext) -> None:
                 team=spec.get("team", ""),
                 is_caldicott_guardian=spec.get("caldicott", False),
             )
+            if spec.get("restricted"):
+                membership_update(
+                    actor=demo.actor,
+                    membership=membership,
+                    authorised_for_restricted=True,
+                    vetting_checked_on=today - timedelta(days=400),
+                )
+        training = spec.get("training")
+        if agency is not None and training is not None and not TrainingRecord.objects.filter(user=user).exists():
+            if training == "expired":
+                training_record_create(
+                    actor=demo.actor,
+                    user=user,
+                    course=online,
+                    agency=agency,
+                    completed_on=today - timedelta(days=3 * 365),
+                    evidence="MeLearning certificate",
+                )
+            else:
+                training_record_create(
+                    actor=demo.actor,
+                    user=user,
+                    course=online,
+                    agency=agency,
+                    completed_on=today - timedelta(days=training),
+                    evidence=f"Certificate {user.pk:05d}",
+                )
         people[spec["key"]] = user
+    return people
+
+
+def _checklists(demo: DemoContext, agencies: dict[str, Agency], today: date) -> None:
+    """The council and the police have confirmed everything (the police a year ago, so some are due for
+    renewal); the trust has confirmed half; the others have not started."""
+    requirements = list(SignatoryRequirement.objects.filter(is_active=True).order_by("number"))
+    plan = {"council": (requirements, 20), "police": (requirements, 340), "trust": (requirements[:10], 60)}
+    for key, (items, days_ago) in plan.items():
+        agency = agencies[key]
+        if ChecklistConfirmation.objects.filter(agency=agency).exists():
+            continue
+        for requirement in items:
+            checklist_confirm(
+                actor=demo.actor,
+                agency=agency,
+                requirement=requirement,
+                confirmed_on=today - timedelta(days=days_ago),
+                note="Confirmed by the information governance lead.",
+            )
+
+
+def _security_documents(demo: DemoContext, agencies: dict[str, Agency], people: dict[str, User]) -> None:
+    """The police have uploaded their security summary; the council's admin has asked to see it."""
+    police = agencies["police"]
+    if not SecurityDocument.objects.filter(agency=police).exists():
+        security_document_upload(
+            actor=people["police_admin"],
+            agency=police,
+            upload=io.BytesIO(DEMO_PDF),
+            filename="Northbridge Police security summary.pdf",
+        )
+    document = SecurityDocument.objects.get(agency=police)
+    if not SecurityDocumentAccessRequest.objects.filter(document=document).exists():
+        access_request_create(
+            actor=people["agency_admin"],
+            document=document,
+            requesting_agency=agencies["council"],
+            reason="Our annual protocol audit (Haringey 5.7) needs to confirm partners' security arrangements.",
+        )
+
+
+def seed(demo: DemoContext) -> None:
+    today = timezone.localdate()
+    ensure_reference_data(SignatoryRequirement, TrainingCourse)
+    agencies = _agencies(demo, today)
+    people = _people(demo, agencies, today)
     council = agencies["council"]
     if not council.api_tokens.exists():
         api_token_create(
@@ -227,6 +397,10 @@ def seed(demo: DemoContext) -> None:
             roles=[Role.AGENCY_ADMIN],
             secret=DEMO_API_TOKEN,
         )
+    _checklists(demo, agencies, today)
+    _security_documents(demo, agencies, people)
+    # Raise today's reminders now (the hourly sweep would), so the demo shows them at once.
+    expiry_reminders_send(today=today)
     demo.objects["agencies"] = agencies
     demo.objects["people"] = people
     demo.summary["agencies"] = f"{len(agencies)} agencies, {len(people)} people"

@@ -310,6 +310,10 @@ class Membership(models.Model):
     def audit_label(self) -> str:
         return str(self)
 
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in sorted(self.roles)]
+
 
 class ApiToken(models.Model):
     """An agency system's credential for the API. It acts as the agency's system account (a User with

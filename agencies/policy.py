@@ -229,6 +229,20 @@ def role_labels(user: Any) -> list[str]:
     return labels
 
 
+def requesting_agency_for(user: Any, owner: Agency) -> int | None:
+    """The agency on whose behalf `user` would ask to see `owner`'s security document: the first active
+    agency, other than the owner, that they administer."""
+    for membership in principal(user).memberships:
+        if (
+            membership.agency_id is not None
+            and membership.agency_id != owner.pk
+            and Role.AGENCY_ADMIN in membership.roles
+            and membership.agency_status == AgencyStatus.ACTIVE
+        ):
+            return membership.agency_id
+    return None
+
+
 def audit_identity_of(user: User) -> ActorIdentity:
     primary = principal(user).primary
     return ActorIdentity(
@@ -281,6 +295,9 @@ class AgencyPolicy(Policy[Agency]):
         if action == "request_security_document":
             # Asked by an admin on behalf of their own (active) agency.
             return own_admin and obj.status == AgencyStatus.ACTIVE
+        if action == "request_document_of":
+            # Asking to see `obj`'s document: the user must admin another active agency (Haringey 7.2).
+            return requesting_agency_for(user, obj) is not None
         return False
 
     def reason(self, user: Any, action: str, obj: Agency | None) -> str:
@@ -288,8 +305,8 @@ class AgencyPolicy(Policy[Agency]):
             return "Only partnership admins can register agencies, change their name or kind, or change their status."
         if action in {"upload_security_document", "confirm_checklist"}:
             return "Only this agency's own admins can do this."
-        if action == "request_security_document":
-            return "Only an admin of an active agency can ask, on its behalf, to see another agency's document."
+        if action in {"request_security_document", "request_document_of"}:
+            return "Only an admin of another active partner agency can ask, on its behalf, to see this document."
         return "Only this agency's admins or a partnership admin can do this."
 
 

@@ -8,10 +8,12 @@ Forms with errors are shown with an error summary (templates/includes/error_summ
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+
+FieldT = TypeVar("FieldT", bound=forms.Field)
 
 
 class GovukFormRenderer(TemplatesSetting):
@@ -116,3 +118,11 @@ class TwoFactorCodeForm(forms.Form):
         if not code.isdigit():
             raise forms.ValidationError("The security code must be numbers only.")
         return code
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[FieldT]) -> FieldT:
+    """A form's field, typed (for setting querysets and choices at run time)."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field

@@ -51,12 +51,18 @@ def password_check(request: HttpRequest, *, email: str, password: str) -> Passwo
             detail={"step": "password"},
         )
         return PasswordOutcome(user=None)
-    request.session.cycle_key()
-    request.session[PENDING_USER] = user.pk
-    request.session[PENDING_AT] = time.time()
+    begin_pending_sign_in(request, user)
     if not settings.TWO_FACTOR_REQUIRED:
         complete_sign_in(request, user=user, device=None)
     return PasswordOutcome(user=user)
+
+
+def begin_pending_sign_in(request: HttpRequest, user: Any) -> None:
+    """The first factor is done (a password checked, or just chosen from an invitation): remember who, for
+    five minutes, in a new session, until the second factor is done."""
+    request.session.cycle_key()
+    request.session[PENDING_USER] = user.pk
+    request.session[PENDING_AT] = time.time()
 
 
 def pending_user(request: HttpRequest) -> Any | None:

@@ -97,3 +97,21 @@ def client_as(world: World, principal: str) -> Client:
         return Client(HTTP_AUTHORIZATION=f"Bearer {HOME_TOKEN}")
     user = world.users[principal]
     return sign_in(client, user)
+
+
+def prepare_request(case: Case, world: World, principal: str) -> Callable[[], Any]:
+    """Set up everything a row's request needs (the signed-in client, the objects it points at) and return
+    the request itself, ready to send: so that counting its queries counts only the request."""
+    from django.urls import reverse
+
+    client = client_as(world, principal)
+    url = reverse(case.route, kwargs=case.kwargs(world))
+    data = case.data(world) if case.data else None
+    call = getattr(client, case.method)
+    if case.json and data is not None:
+        return lambda: call(url, data=data, content_type="application/json")
+    return lambda: call(url, data=data) if data is not None else call(url)
+
+
+def make_request(case: Case, world: World, principal: str) -> Any:
+    return prepare_request(case, world, principal)()

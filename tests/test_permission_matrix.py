@@ -7,17 +7,17 @@ request (by request id).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from audit.models import AuditEvent
 from tests.cases import all_cases
 from tests.factories import World
-from tests.matrix import PRINCIPALS, Case, client_as
+from tests.matrix import PRINCIPALS, Case, make_request
 
 CASES = all_cases()
+# The audit kinds that record a refused request.
+DENIAL_KINDS = ["access.denied", "auth.api_token_rejected", "auth.invitation_rejected"]
 
 
 def _route_names(resolver: URLResolver, prefix: str = "") -> set[str]:
@@ -37,31 +37,17 @@ def test_every_route_is_in_the_matrix() -> None:
     assert covered - routes == set(), f"matrix rows for routes that do not exist: {sorted(covered - routes)}"
 
 
-def _request(case: Case, world: World, principal: str) -> Any:
-    from django.urls import reverse
-
-    client = client_as(world, principal)
-    url = reverse(case.route, kwargs=case.kwargs(world))
-    data = case.data(world) if case.data else None
-    call = getattr(client, case.method)
-    if case.json and data is not None:
-        return call(url, data=data, content_type="application/json")
-    return call(url, data=data) if data is not None else call(url)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_permission_matrix(case: Case, world: World) -> None:
     mismatches = []
     for principal in PRINCIPALS:
-        response = _request(case, world, principal)
+        response = make_request(case, world, principal)
         wanted = case.expect[principal]
         if response.status_code != wanted:
             mismatches.append(f"{principal}: expected {wanted}, got {response.status_code}")
             continue
         if wanted in {401, 403, 404}:
             request_id = response.get("X-Request-ID")
-            if not AuditEvent.objects.filter(
-                kind__in=["access.denied", "auth.api_token_rejected"], request_id=request_id
-            ).exists():
+            if not AuditEvent.objects.filter(kind__in=DENIAL_KINDS, request_id=request_id).exists():
                 mismatches.append(f"{principal}: {wanted} without an access.denied audit event")
     assert not mismatches, f"{case.id}:\n  " + "\n  ".join(mismatches)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from agencies.models import Role
 from audit.services import ActorIdentity, audit_record
 from isp_portal.notifications import notify
 from tests.cases import all_cases
 from tests.factories import World, make_agency, make_user
-from tests.matrix import PRINCIPALS, Case, client_as
+from tests.matrix import PRINCIPALS, Case, prepare_request
 
 
 def first_allowed(case: Case) -> str | None:
@@ -54,10 +53,9 @@ def grow(world: World, scale: int) -> None:
 
 
 def count(case: Case, world: World, principal: str) -> tuple[int, int]:
-    client = client_as(world, principal)
-    url = reverse(case.route, kwargs=case.kwargs(world))
+    send = prepare_request(case, world, principal)
     with CaptureQueriesContext(connection) as queries:
-        response = getattr(client, case.method)(url)
+        response = send()
     return response.status_code, len(queries)
 
 

@@ -128,7 +128,9 @@ def membership_update(
 
     Only what is passed changes. Roles follow the same rules as at creation: agency roles in an agency,
     never a partnership role (DB constraints hold this too)."""
-    membership = Membership.objects.select_for_update().select_related("agency", "user").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update(of=("self",)).select_related("agency", "user").get(pk=membership.pk)
+    )
     require(actor, "change", membership)
     if not membership.is_active:
         raise ValidationError({"membership": "This membership has ended; invite the person again instead."})

@@ -103,5 +103,12 @@ def tag_colour(state: str) -> str:
         "pending": "govuk-tag--yellow",
         "due": "govuk-tag--yellow",
         "incomplete": "govuk-tag--yellow",
+        "expiring": "govuk-tag--yellow",
+        "due for renewal": "govuk-tag--yellow",
+        "missing": "govuk-tag--grey",
+        "valid": "govuk-tag--green",
+        "granted": "govuk-tag--green",
+        "refused": "govuk-tag--red",
+        "expired": "govuk-tag--grey",
     }
     return colours.get(str(state).lower(), "govuk-tag--blue")

@@ -23,7 +23,7 @@ CASES: list[Case] = [
     Case("sign-out", expect(302), method="post", queries=9),
     Case("sign-out", expect(405), note="GET is refused: signing out needs a CSRF-protected POST"),
     Case("signed-out", expect(200), queries=0),
-    Case("dashboard", html_signed_in(), queries=6),
+    Case("dashboard", html_signed_in(), queries=7),
     Case("notifications", html_signed_in(), queries=6),
     Case(
         "notification-read",

@@ -1,0 +1,301 @@
+"""Forms of the agencies pages. They only parse and present input: the rules are in the services, whose
+field-level errors the views put back on these forms (`add_service_errors`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from agencies.models import (
+    AGENCY_ROLES,
+    Agency,
+    AgencyKind,
+    AgencyStatus,
+    Membership,
+    Role,
+    Sector,
+    SignatoryRequirement,
+    TrainingCourse,
+    User,
+)
+from agencies.selectors import ICO_FILTERS
+from isp_portal.forms import GovukDateField, field_of
+
+AGENCY_ROLE_CHOICES = [(role.value, role.label) for role in AGENCY_ROLES]
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has one, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+class AgencyFilterForm(forms.Form):
+    search = forms.CharField(label="Name contains", required=False, max_length=100)
+    kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Any kind"), *AgencyKind.choices])
+    area = forms.ChoiceField(label="Area", required=False)
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *AgencyStatus.choices])
+    ico = forms.ChoiceField(label="ICO registration", required=False, choices=[("", "Any"), *ICO_FILTERS.items()])
+
+    def __init__(self, *args: Any, areas: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "area", forms.ChoiceField).choices = [("", "Any area"), *[(area, area) for area in areas]]
+
+
+class AgencyContactForm(forms.Form):
+    """What an agency's own admin keeps up to date (Haringey 2.2 contact details, 4.1 ICO registration)."""
+
+    address = forms.CharField(label="Main contact address", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    phone = forms.CharField(
+        label="Main telephone number",
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "class": "govuk-input--width-20"}),
+    )
+    registration_number = forms.CharField(
+        label="Registration number",
+        required=False,
+        max_length=50,
+        help_text="Charity or company number, if it has one.",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+    )
+    ico_registration_number = forms.CharField(
+        label="ICO registration number",
+        required=False,
+        max_length=12,
+        help_text="From the Information Commissioner's register of data protection fees, for example Z1234567.",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
+    )
+    ico_registration_expires_on = GovukDateField(
+        label="ICO registration expires on", required=False, help_text="For example, 31 3 2027"
+    )
+
+
+class AgencyForm(AgencyContactForm):
+    """The whole register entry (partnership admins)."""
+
+    name = forms.CharField(label="Name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"}))
+    kind = forms.ChoiceField(label="Kind of organisation", choices=AgencyKind.choices, widget=forms.RadioSelect)
+    sector = forms.ChoiceField(label="Sector", choices=Sector.choices, widget=forms.RadioSelect)
+    area = forms.CharField(
+        label="Local-authority area",
+        required=False,
+        max_length=100,
+        help_text="Social-care staff see personal details of children in their own area.",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+    )
+    parent = forms.ModelChoiceField(
+        label="Commissioned by",
+        required=False,
+        queryset=Agency.objects.none(),
+        empty_label="Not commissioned",
+        help_text="For a commissioned service or sub-contractor: the agency responsible for it (Southampton 7).",
+    )
+
+    field_order = [
+        "name",
+        "kind",
+        "sector",
+        "area",
+        "parent",
+        "address",
+        "phone",
+        "registration_number",
+        "ico_registration_number",
+        "ico_registration_expires_on",
+    ]
+
+    def __init__(self, *args: Any, parents: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "parent", forms.ModelChoiceField).queryset = parents
+
+
+class AgencyStatusForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status", choices=AgencyStatus.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="This goes on the partnership's record and the agency's page.",
+    )
+    effective_on = GovukDateField(
+        label="Date it took effect", required=False, help_text="Leave empty for today. For example, 27 3 2026"
+    )
+
+
+class InvitationForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=200)
+    email = forms.EmailField(
+        label="Work email address", max_length=254, widget=forms.EmailInput(attrs={"spellcheck": "false"})
+    )
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        choices=AGENCY_ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A designated manager can also do everything a practitioner does.",
+    )
+    job_title = forms.CharField(label="Job title", required=False, max_length=200)
+    team = forms.CharField(label="Team", required=False, max_length=200)
+
+
+class InvitationAcceptForm(forms.Form):
+    password = forms.CharField(
+        label="Create a password",
+        strip=False,
+        help_text="At least 12 characters. A few unrelated words is easiest to remember.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label="Type the password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", "The two passwords are different.")
+        return cleaned
+
+
+class MembershipForm(forms.Form):
+    roles = forms.MultipleChoiceField(label="Roles", choices=AGENCY_ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+    job_title = forms.CharField(label="Job title", required=False, max_length=200)
+    team = forms.CharField(label="Team", required=False, max_length=200)
+    line_manager = forms.ModelChoiceField(
+        label="Line manager",
+        required=False,
+        queryset=User.objects.none(),
+        empty_label="None recorded",
+        help_text="Disputes go first to the line managers of both practitioners (Southampton 13).",
+    )
+    is_caldicott_guardian = forms.BooleanField(label="Caldicott guardian", required=False)
+    is_data_protection_officer = forms.BooleanField(label="Data protection officer", required=False)
+    authorised_for_restricted = forms.BooleanField(
+        label="Authorised to see restricted social-care information",
+        required=False,
+        help_text="Local-authority social-care staff only, for example the Schedule One offender indicator (WYCPS).",
+    )
+    vetting_checked_on = GovukDateField(
+        label="Enhanced vetting check date", required=False, help_text="For example, 27 3 2026"
+    )
+
+    def __init__(self, *args: Any, membership: Membership, colleagues: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "line_manager", forms.ModelChoiceField).queryset = colleagues
+        if membership.agency is None or membership.agency.kind != AgencyKind.LOCAL_AUTHORITY:
+            del self.fields["authorised_for_restricted"]
+
+
+class DeactivateForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this membership ending?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, left the agency or moved team. Their sessions end at once.",
+    )
+
+
+class TrainingRecordForm(forms.Form):
+    user = forms.ModelChoiceField(label="Person", queryset=User.objects.none())
+    course = forms.ModelChoiceField(label="Course", queryset=TrainingCourse.objects.none())
+    completed_on = GovukDateField(label="Completed on", help_text="For example, 27 3 2026")
+    expires_on = GovukDateField(
+        label="Counts until", required=False, help_text="Leave empty to use the course's usual period."
+    )
+    evidence = forms.CharField(
+        label="Evidence",
+        required=False,
+        max_length=200,
+        help_text="Certificate number, or where the certificate is kept.",
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "user", forms.ModelChoiceField).queryset = members
+        field_of(self, "course", forms.ModelChoiceField).queryset = TrainingCourse.objects.filter(
+            is_active=True
+        ).order_by("name")
+
+
+class TrainingImportForm(forms.Form):
+    file = forms.FileField(
+        label="Upload a CSV file",
+        help_text="Columns: email, course, completed_on, expires_on, evidence. Dates like 2026-03-27.",
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError("The file must be smaller than 2 MB.")
+        try:
+            text: str = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file must be a CSV saved as UTF-8 text.") from None
+        return text
+
+
+class SecurityDocumentForm(forms.Form):
+    file = forms.FileField(
+        label="Upload the security summary (PDF)",
+        help_text="A PDF of at most 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+
+
+class AccessRequestForm(forms.Form):
+    reason = forms.CharField(
+        label="Why does your agency need to see it?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Your request is in writing, as the protocol requires (Haringey 7.2).",
+    )
+
+
+class AccessDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision", choices=[("grant", "Grant access"), ("refuse", "Refuse")], widget=forms.RadioSelect
+    )
+    access_expires_on = GovukDateField(
+        label="If granted, access ends on",
+        required=False,
+        help_text="At most a year from today. For example, 31 3 2027",
+    )
+    note = forms.CharField(
+        label="Note to the requesting agency",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when you refuse.",
+    )
+
+
+class RequirementChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        text = obj.text if len(obj.text) <= 90 else obj.text[:87] + "..."
+        return f"{obj.number}. {text}"
+
+
+class ChecklistConfirmForm(forms.Form):
+    requirement = RequirementChoiceField(
+        label="Requirement",
+        queryset=SignatoryRequirement.objects.filter(is_active=True).order_by("number"),
+        empty_label=None,
+    )
+    confirmed_on = GovukDateField(label="Confirmed on", help_text="For example, 27 3 2026")
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="How you meet it, or where the evidence is.",
+    )
+
+
+class RequirementForm(forms.Form):
+    text = forms.CharField(label="Requirement", widget=forms.Textarea(attrs={"rows": 3}))
+    is_active = forms.BooleanField(label="On the list (agencies must confirm it)", required=False, initial=True)
+
+
+ROLE_LABELS = {role.value: role.label for role in Role}

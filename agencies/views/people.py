@@ -1,0 +1,278 @@
+"""An agency's people: invitations, roles and details, ending a membership, and training records."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from agencies import selectors, services
+from agencies.forms import (
+    DeactivateForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    MembershipForm,
+    TrainingImportForm,
+    TrainingRecordForm,
+    add_service_errors,
+)
+from agencies.models import Agency, Invitation, Membership, User
+from agencies.services.people import invitation_for_token
+from audit.services import audit_record
+from isp_portal import policy, signin
+
+
+@login_required
+def agency_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = policy.get_or_deny(request.user, Agency, action="manage_members", pk=pk)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _ = services.invitation_create(actor=request.user, agency=agency, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, f"An invitation has been emailed to {invitation.email}. The link works for 7 days."
+            )
+            return redirect("agency-detail", pk=agency.pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": "Invite someone",
+            "caption": agency.name,
+            "submit": "Send invitation",
+            "back_url": reverse("agency-detail", args=[agency.pk]),
+            "intro": [
+                "They will get an email with a link that works once, for 7 days, to set a password and set up "
+                "two-factor authentication."
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = policy.get_or_deny(request.user, Invitation.objects.select_related("agency"), action="resend", pk=pk)
+    try:
+        services.invitation_resend(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"A new link has been emailed to {invitation.email}; the old one no longer works.")
+    return redirect("agency-detail", pk=invitation.agency_id)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = policy.get_or_deny(request.user, Invitation.objects.select_related("agency"), action="revoke", pk=pk)
+    try:
+        services.invitation_revoke(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} has been withdrawn.")
+    return redirect("agency-detail", pk=invitation.agency_id)
+
+
+@sensitive_post_parameters("password", "password_again")
+@never_cache
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitee's page. A new person chooses a password, then sets up two-factor; someone who already
+    has an account signs in and accepts."""
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        # A wrong or stale link is an access attempt with a bad credential: on the record, like a bad token.
+        audit_record(
+            kind="auth.invitation_rejected",
+            actor=request.user,
+            outcome="denied",
+            detail={"status": 404, "path": "/invitations/…/"},
+        )
+        return render(request, "agencies/invitation_invalid.html", status=404)
+    existing = User.objects.filter(email=invitation.email).exists()
+    if existing:
+        if not request.user.is_authenticated:
+            return render(request, "agencies/invitation_existing.html", {"invitation": invitation})
+        if request.method == "POST":
+            try:
+                services.invitation_accept(token=token, user=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect("dashboard")
+            messages.success(request, f"You are now a member of {invitation.agency}.")
+            return redirect("dashboard")
+        return render(request, "agencies/invitation_existing.html", {"invitation": invitation})
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invitation_accept(token=token, password=form.cleaned_data["password"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            # The password is set: go straight on to two-factor set-up, as after a password sign-in.
+            signin.begin_pending_sign_in(request, membership.user)
+            messages.success(request, "Your password is set. Now set up two-factor authentication.")
+            return redirect("two-factor-setup")
+    return render(request, "agencies/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = policy.get_or_deny(
+        request.user, Membership.objects.select_related("agency", "user", "line_manager"), action="change", pk=pk
+    )
+    colleagues = (
+        User.objects.filter(memberships__agency=membership.agency_id, memberships__is_active=True, is_system=False)
+        .exclude(pk=membership.user_id)
+        .order_by("full_name")
+    )
+    initial = {
+        "roles": membership.roles,
+        "job_title": membership.job_title,
+        "team": membership.team,
+        "line_manager": membership.line_manager,
+        "is_caldicott_guardian": membership.is_caldicott_guardian,
+        "is_data_protection_officer": membership.is_data_protection_officer,
+        "authorised_for_restricted": membership.authorised_for_restricted,
+        "vetting_checked_on": membership.vetting_checked_on,
+    }
+    form = MembershipForm(request.POST or None, initial=initial, membership=membership, colleagues=colleagues)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(actor=request.user, membership=membership, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{membership.user}'s roles and details have been saved.")
+            return redirect("agency-detail", pk=membership.agency_id)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": f"Change {membership.user}'s roles and details",
+            "caption": str(membership.agency),
+            "submit": "Save",
+            "back_url": reverse("agency-detail", args=[membership.agency_id]),
+        },
+    )
+
+
+@login_required
+def membership_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = policy.get_or_deny(
+        request.user, Membership.objects.select_related("agency", "user"), action="deactivate", pk=pk
+    )
+    form = DeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_deactivate(
+                actor=request.user, membership=membership, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{membership.user}'s membership of {membership.agency} has ended.")
+            return redirect("agency-detail", pk=membership.agency_id)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": f"End {membership.user}'s membership",
+            "caption": str(membership.agency),
+            "submit": "End membership",
+            "danger": True,
+            "back_url": reverse("agency-detail", args=[membership.agency_id]),
+            "warning": "They will be signed out at once and lose their roles in this agency.",
+        },
+    )
+
+
+@login_required
+def agency_training(request: HttpRequest, pk: int) -> HttpResponse:
+    """Buckinghamshire 4: who in the agency holds valid information-sharing training."""
+    agency = policy.get_or_deny(request.user, Agency, action="manage_training", pk=pk)
+    return render(
+        request,
+        "agencies/training_list.html",
+        {
+            "agency": agency,
+            "records": selectors.agency_training(request.user, agency),
+            "people": selectors.agency_people(request.user, agency),
+        },
+    )
+
+
+def _members(agency: Agency) -> object:
+    return User.objects.filter(memberships__agency=agency, memberships__is_active=True, is_system=False).order_by(
+        "full_name"
+    )
+
+
+@login_required
+def agency_training_add(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = policy.get_or_deny(request.user, Agency, action="manage_training", pk=pk)
+    form = TrainingRecordForm(request.POST or None, members=_members(agency))
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.training_record_create(actor=request.user, agency=agency, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{record.course} recorded for {record.user}.")
+            return redirect("agency-training", pk=agency.pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": "Record training",
+            "caption": agency.name,
+            "submit": "Record training",
+            "back_url": reverse("agency-training", args=[agency.pk]),
+        },
+    )
+
+
+@login_required
+def agency_training_import(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = policy.get_or_deny(request.user, Agency, action="manage_training", pk=pk)
+    form = TrainingImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.training_records_import(
+                actor=request.user, agency=agency, csv_text=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{len(created)} training record{'s' if len(created) != 1 else ''} imported.")
+            return redirect("agency-training", pk=agency.pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": "Import training records",
+            "caption": agency.name,
+            "submit": "Import",
+            "multipart": True,
+            "back_url": reverse("agency-training", args=[agency.pk]),
+            "intro": [
+                "One row per completed course, for people who are members of this agency. If any row has a "
+                "problem, nothing is imported and every problem is listed with its line number."
+            ],
+        },
+    )

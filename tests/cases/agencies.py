@@ -1,0 +1,211 @@
+"""Rows for the agencies app's pages: the register, people, training, security documents, checklist."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.utils import timezone
+
+from agencies.models import Membership, SecurityDocument, SignatoryRequirement
+from agencies.services import access_request_create, invitation_create, security_document_upload
+from tests.factories import SYSTEM, World, make_user
+from tests.matrix import Case, expect, html_signed_in, only
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# Signed-in principals with a role (everyone but no_role, anonymous and the token).
+ROLE_HOLDERS = ("practitioner", "designated_manager", "agency_admin", "partnership_admin", "auditor", "other_agency")
+
+
+def home(world: World) -> dict[str, Any]:
+    return {"pk": world.home.pk}
+
+
+def other(world: World) -> dict[str, Any]:
+    return {"pk": world.other.pk}
+
+
+def pages(status_for_role_holders: int, *, no_role: int, **overrides: int) -> dict[str, int]:
+    """An HTML page: role holders get `status_for_role_holders` unless named; anonymous and the token are
+    sent to sign in."""
+    table = html_signed_in(status_for_role_holders, no_role=no_role)
+    table.update(overrides)
+    return table
+
+
+def home_document(world: World) -> dict[str, Any]:
+    if not SecurityDocument.objects.filter(agency=world.home).exists():
+        security_document_upload(
+            actor=world.users["agency_admin"], agency=world.home, upload=io.BytesIO(PDF), filename="home.pdf"
+        )
+    return {"pk": world.home.pk}
+
+
+def other_document(world: World) -> dict[str, Any]:
+    if "other_admin" not in world.users:
+        world.users["other_admin"] = make_user(name="Other Admin", agency=world.other, roles=["agency_admin"])
+    if not SecurityDocument.objects.filter(agency=world.other).exists():
+        security_document_upload(
+            actor=world.users["other_admin"], agency=world.other, upload=io.BytesIO(PDF), filename="other.pdf"
+        )
+    return {"pk": world.other.pk}
+
+
+def access_request(world: World) -> dict[str, Any]:
+    other_document(world)
+    document = SecurityDocument.objects.get(agency=world.other)
+    existing = document.access_requests.filter(requesting_agency=world.home, state="pending").first()
+    if existing is None:
+        existing = access_request_create(
+            actor=world.users["agency_admin"], document=document, requesting_agency=world.home, reason="Protocol audit"
+        )
+    return {"pk": existing.pk}
+
+
+def practitioner_membership(world: World) -> dict[str, Any]:
+    return {"pk": Membership.objects.get(user=world.users["practitioner"], agency=world.home).pk}
+
+
+def open_invitation(world: World) -> dict[str, Any]:
+    count = world.objects.get("invitations", 0) + 1
+    world.objects["invitations"] = count
+    invitation, token = invitation_create(
+        actor=SYSTEM,
+        agency=world.home,
+        email=f"invitee{count}@test.example",
+        full_name=f"Invitee {count}",
+        roles=["practitioner"],
+    )
+    world.objects["token"] = token
+    return {"pk": invitation.pk}
+
+
+def invitation_token(world: World) -> dict[str, Any]:
+    open_invitation(world)
+    return {"token": world.objects["token"]}
+
+
+def requirement(world: World) -> dict[str, Any]:
+    first = SignatoryRequirement.objects.filter(is_active=True).order_by("number").first()
+    assert first is not None
+    return {"pk": first.pk}
+
+
+def checklist_post(world: World) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "requirement": requirement(world)["pk"],
+        "confirmed_on_day": today.day,
+        "confirmed_on_month": today.month,
+        "confirmed_on_year": today.year,
+        "note": "matrix",
+    }
+
+
+PA_OR_HOME_ADMIN = {"partnership_admin": 200, "agency_admin": 200}
+
+CASES: list[Case] = [
+    Case("agency-list", pages(200, no_role=403), queries=7),
+    Case("agency-create", pages(403, no_role=403, partnership_admin=200), queries=5),
+    Case("agency-detail", pages(200, no_role=404), kwargs=home, queries=13),
+    Case("agency-edit", pages(403, no_role=404, **PA_OR_HOME_ADMIN), kwargs=home, queries=5),
+    Case("agency-status", pages(403, no_role=404, partnership_admin=200), kwargs=home, queries=5),
+    Case("agency-checklist", pages(200, no_role=404), kwargs=home, queries=7),
+    Case(
+        "agency-checklist",
+        pages(403, no_role=404, agency_admin=302),
+        method="post",
+        kwargs=home,
+        data=checklist_post,
+        note="confirming a requirement: the agency's own admin only",
+        queries=10,
+    ),
+    Case("agency-invite", pages(403, no_role=404, **PA_OR_HOME_ADMIN), kwargs=home, queries=5),
+    Case("agency-training", pages(403, no_role=404, **PA_OR_HOME_ADMIN), kwargs=home, queries=7),
+    Case("agency-training-add", pages(403, no_role=404, **PA_OR_HOME_ADMIN), kwargs=home, queries=7),
+    Case("agency-training-import", pages(403, no_role=404, **PA_OR_HOME_ADMIN), kwargs=home, queries=5),
+    Case("agency-document-upload", pages(403, no_role=404, agency_admin=200), kwargs=home, queries=6),
+    Case(
+        "agency-document-file",
+        only(
+            {"practitioner": 200, "designated_manager": 200, "agency_admin": 200},
+            otherwise=404,
+            anonymous=302,
+            token=302,
+        ),
+        kwargs=home_document,
+        note="the home agency's own document",
+        queries=7,
+    ),
+    Case(
+        "agency-document-file",
+        only({"other_agency": 200}, otherwise=404, anonymous=302, token=302),
+        kwargs=other_document,
+        note="another agency's document, without a grant",
+        queries=7,
+    ),
+    Case(
+        "agency-document-request",
+        pages(403, no_role=404, agency_admin=200),
+        kwargs=other_document,
+        note="asking to see another agency's document",
+        queries=7,
+    ),
+    Case(
+        "document-request-detail",
+        only({"agency_admin": 200, "partnership_admin": 200}, otherwise=404, anonymous=302, token=302),
+        kwargs=access_request,
+        queries=5,
+    ),
+    Case(
+        "document-request-detail",
+        only({"agency_admin": 403, "partnership_admin": 403}, otherwise=404, anonymous=302, token=302),
+        method="post",
+        kwargs=access_request,
+        data=lambda world: {"decision": "grant"},
+        note="deciding: only the owning agency's admins",
+        queries=0,
+    ),
+    Case(
+        "membership-edit",
+        only(
+            {"partnership_admin": 200, "agency_admin": 200, "practitioner": 403, "auditor": 403},
+            otherwise=404,
+            anonymous=302,
+            token=302,
+        ),
+        kwargs=practitioner_membership,
+        queries=6,
+    ),
+    Case(
+        "membership-deactivate",
+        only(
+            {"partnership_admin": 200, "agency_admin": 200, "practitioner": 403, "auditor": 403},
+            otherwise=404,
+            anonymous=302,
+            token=302,
+        ),
+        kwargs=practitioner_membership,
+        queries=5,
+    ),
+    Case(
+        "invitation-resend",
+        only({"partnership_admin": 302, "agency_admin": 302}, otherwise=404, anonymous=302, token=302),
+        method="post",
+        kwargs=open_invitation,
+        queries=10,
+    ),
+    Case(
+        "invitation-revoke",
+        only({"partnership_admin": 302, "agency_admin": 302}, otherwise=404, anonymous=302, token=302),
+        method="post",
+        kwargs=open_invitation,
+        queries=10,
+    ),
+    Case("invitation-accept", expect(200), kwargs=invitation_token, note="a valid link for a new person", queries=2),
+    Case("invitation-accept", expect(404), kwargs=lambda world: {"token": "no-such-token"}, note="a bad link"),
+    Case("requirement-list", pages(200, no_role=403), queries=5),
+    Case("requirement-create", pages(403, no_role=403, partnership_admin=200), queries=4),
+    Case("requirement-edit", pages(403, no_role=404, partnership_admin=200), kwargs=requirement, queries=5),
+]
