@@ -31,6 +31,7 @@ from agencies.models import (
     TrainingRecord,
     User,
 )
+from agencies.rules import agency_may_share
 from audit.access import AUDIT_TRAIL
 from audit.services import ActorIdentity
 from isp_portal.policy import Policy, register, register_resource
@@ -227,6 +228,11 @@ def role_labels(user: Any) -> list[str]:
         names = ", ".join(Role(role).label for role in sorted(membership.roles))
         labels.append(f"{names} — {where}")
     return labels
+
+
+def agency_can_share(agency: Agency, today: date | None = None) -> bool:
+    """The sharing app asks this before any disclosure, for the sender and for every recipient."""
+    return agency_may_share(agency.status, agency.ico_registration_expires_on, today or timezone.localdate())
 
 
 def requesting_agency_for(user: Any, owner: Agency) -> int | None:

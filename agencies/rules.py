@@ -63,6 +63,12 @@ def ico_status(expires_on: date | None, today: date) -> IcoStatus:
     return IcoStatus.VALID
 
 
+def agency_may_share(status: str, ico_expires_on: date | None, today: date) -> bool:
+    """Whether an agency may send or receive information today: it must be active (not suspended, not
+    left) and its ICO registration must be in force (Haringey 4.1-4.2; DESIGN 2.1)."""
+    return status == "active" and ico_status(ico_expires_on, today) in {IcoStatus.VALID, IcoStatus.EXPIRING}
+
+
 def reminder_band(expires_on: date, today: date) -> int | None:
     """Which reminder (60, 30 or 7 days) is due for an expiry, or 0 once it has lapsed, else None.
 

@@ -49,6 +49,18 @@ class GovukDateWidget(forms.MultiWidget):
         }
         super().__init__(widgets, attrs)
 
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        base_id = context["widget"]["attrs"].get("id")
+        if base_id:
+            # GOV.UK names the boxes <id>_day, <id>_month, <id>_year (Django would number them).
+            for subwidget, part in zip(context["widget"]["subwidgets"], ("day", "month", "year"), strict=True):
+                subwidget["attrs"]["id"] = f"{base_id}_{part}"
+        return context
+
+    def id_for_label(self, id_: str) -> str:
+        return f"{id_}_day" if id_ else id_
+
     def decompress(self, value: Any) -> list[Any]:
         if isinstance(value, datetime.date):
             return [value.day, value.month, value.year]
