@@ -255,6 +255,8 @@ class Membership(models.Model):
     )
     is_caldicott_guardian = models.BooleanField(default=False)
     is_data_protection_officer = models.BooleanField(default=False)
+    # Buckinghamshire 1-2: the agency's nominated representative answers consultations on the protocol.
+    is_nominated_representative = models.BooleanField(default=False)
     # WYCPS: restricted indicators (e.g. Schedule One offender) are for authorised social-care staff only;
     # the agency admin of a local authority authorises them.
     authorised_for_restricted = models.BooleanField(default=False)

@@ -49,6 +49,8 @@ class MembershipFacts:
     roles: frozenset[str]
     is_caldicott_guardian: bool
     is_data_protection_officer: bool
+    is_nominated_representative: bool = False
+    authorised_for_restricted: bool = False
 
     @property
     def is_partnership(self) -> bool:
@@ -107,6 +109,8 @@ def principal(user: Any) -> Principal:
                 roles=frozenset(row.roles),
                 is_caldicott_guardian=row.is_caldicott_guardian,
                 is_data_protection_officer=row.is_data_protection_officer,
+                is_nominated_representative=row.is_nominated_representative,
+                authorised_for_restricted=row.authorised_for_restricted,
             )
             for row in rows
         ),
@@ -294,7 +298,7 @@ class AgencyPolicy(Policy[Agency]):
         own_admin = is_agency_admin(user, obj.pk)
         if action in {"change", "manage_members", "manage_training"}:
             return is_partnership_admin(user) or own_admin
-        if action in {"upload_security_document", "confirm_checklist"}:
+        if action in {"upload_security_document", "confirm_checklist", "sign_protocols"}:
             return own_admin
         if action == "view_people":
             return is_partnership_admin(user) or is_auditor(user) or obj.pk in agencies_of(user)
@@ -309,7 +313,7 @@ class AgencyPolicy(Policy[Agency]):
     def reason(self, user: Any, action: str, obj: Agency | None) -> str:
         if action in {"create", "change_registry", "change_status"}:
             return "Only partnership admins can register agencies, change their name or kind, or change their status."
-        if action in {"upload_security_document", "confirm_checklist"}:
+        if action in {"upload_security_document", "confirm_checklist", "sign_protocols"}:
             return "Only this agency's own admins can do this."
         if action in {"request_security_document", "request_document_of"}:
             return "Only an admin of another active partner agency can ask, on its behalf, to see this document."

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -38,7 +39,10 @@ def transition_due(
     selection = queryset.values("pk")
     if limit is not None:
         selection = selection[:limit]
-    select_sql, select_params = selection.query.sql_with_params()
+    try:
+        select_sql, select_params = selection.query.sql_with_params()
+    except EmptyResultSet:  # e.g. pk__in=[]: nothing can match, so nothing to update
+        return []
     assignments = []
     params: list[Any] = []
     for field_name, value in set_values.items():

@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include(api_v1)),
     path("", include("agencies.urls")),
+    path("", include("protocols.urls")),
 ]
 
 handler400 = errors.bad_request

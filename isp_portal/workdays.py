@@ -24,6 +24,11 @@ DEFAULT_NATION: Nation = "england-and-wales"
 _SUBDIVISION: dict[Nation, str] = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
 
 
+def nation_from(value: str) -> Nation:
+    """A configured nation name (e.g. settings.BANK_HOLIDAY_NATION), checked."""
+    return _checked(value)
+
+
 def _checked(nation: str) -> Nation:
     if nation not in _SUBDIVISION:
         raise ValueError(f"unknown nation {nation!r}; expected one of {', '.join(NATIONS)}")

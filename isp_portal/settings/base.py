@@ -230,6 +230,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.seal", "schedule": 5.0},
     "notifications-deliver": {"task": "isp_portal.notifications_deliver", "schedule": 60.0},
     "agencies-expiry": {"task": "agencies.expiry_sweep", "schedule": 3600.0},
+    "protocols-deadlines": {"task": "protocols.deadline_sweep", "schedule": 600.0},
 }
 
 # --- API -----------------------------------------------------------------------------------------------------

@@ -1,0 +1,162 @@
+"""Demo protocols for `manage.py seed_demo`, through the services: a general protocol in force whose first
+review is overdue, an individual protocol (the Haringey values) under it with a change out to consultation
+and some responses in, a withdrawn signatory, a meeting arranged and a partner audit announced."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from agencies.models import Agency, ChecklistConfirmation, SignatoryRequirement, User
+from agencies.rules import add_months
+from agencies.services import checklist_confirm
+from isp_portal.demo_context import DemoContext
+from protocols.models import Protocol, ProtocolKind
+from protocols.reference import haringey_template
+from protocols.services import (
+    consultation_open,
+    consultation_respond,
+    consultations_sweep,
+    meeting_create,
+    protocol_adopt,
+    protocol_audit_create,
+    protocol_create,
+    protocol_version_create,
+    reviews_sweep,
+    signature_sign,
+    signature_withdraw,
+)
+
+GENERAL_TITLE = "Northbridge General Information Sharing Protocol"
+INDIVIDUAL_TITLE = "Northbridge Children and Young People Information Sharing Protocol"
+SIGNING = ["council", "police", "trust", "riverside", "yot", "safefamilies", "eastvale"]
+
+GENERAL_TEXT = """NORTHBRIDGE GENERAL INFORMATION SHARING PROTOCOL
+
+1. The partner organisations share personal information lawfully, under the Data Protection Act 2018, the UK GDPR,
+the Human Rights Act 1998 and the common law duty of confidence.
+2. Each partner remains responsible for the information it holds and keeps an up-to-date registration with the
+Information Commissioner.
+3. Individual protocols for particular client groups supplement this protocol and follow its principles.
+"""
+
+
+def _complete_checklists(demo: DemoContext, agencies: dict[str, Agency]) -> None:
+    """Signing needs a complete checklist (Southampton 18): the signing agencies confirm every requirement."""
+    today = timezone.localdate()
+    requirements = list(SignatoryRequirement.objects.filter(is_active=True))
+    for key in SIGNING:
+        agency = agencies[key]
+        confirmed = set(ChecklistConfirmation.objects.filter(agency=agency).values_list("requirement_id", flat=True))
+        for requirement in requirements:
+            if requirement.pk not in confirmed:
+                checklist_confirm(
+                    actor=demo.actor,
+                    agency=agency,
+                    requirement=requirement,
+                    confirmed_on=today - timedelta(days=15),
+                    note="Confirmed at the annual review.",
+                )
+
+
+def seed(demo: DemoContext) -> None:
+    if Protocol.objects.filter(title=GENERAL_TITLE).exists():
+        demo.summary["protocols"] = "already there"
+        return
+    agencies: dict[str, Agency] = demo.objects["agencies"]
+    people: dict[str, User] = demo.objects["people"]
+    today = timezone.localdate()
+    template = haringey_template()
+    _complete_checklists(demo, agencies)
+
+    general = protocol_create(
+        actor=demo.actor,
+        title=GENERAL_TITLE,
+        kind=ProtocolKind.GENERAL,
+        text=GENERAL_TEXT,
+        change_note="Agreed by the partnership board",
+        **{k: v for k, v in template.items() if k not in {"text", "first_review_months", "review_every_months"}},
+    )
+    # Completed seven months ago: the first review (six months on, Haringey 5.1) is a month overdue.
+    protocol_adopt(
+        actor=demo.actor, protocol=general, version=general.versions.get(), completion_date=add_months(today, -7)
+    )
+    individual = protocol_create(
+        actor=demo.actor,
+        title=INDIVIDUAL_TITLE,
+        kind=ProtocolKind.INDIVIDUAL,
+        parent=general,
+        change_note="Final draft after consultation with the partners",
+        **{k: v for k, v in template.items() if k not in {"first_review_months", "review_every_months"}},
+    )
+    protocol_adopt(
+        actor=demo.actor, protocol=individual, version=individual.versions.get(), completion_date=add_months(today, -2)
+    )
+    signers = {"council": people["agency_admin"], "police": people["police_admin"], "trust": people["caldicott"]}
+    for protocol in (general, individual):
+        protocol.refresh_from_db()
+        assert protocol.current_version is not None
+        for key in SIGNING:
+            signature_sign(
+                actor=signers.get(key, demo.actor),
+                agency=agencies[key],
+                version=protocol.current_version,
+                signatory_name={"council": "Clive Webster", "police": "Chief Superintendent Anna Greening"}.get(
+                    key, "Director"
+                ),
+                signatory_title="Authorised signatory",
+                attestation=f"I sign on behalf of {agencies[key]}, which agrees to abide by this protocol.",
+            )
+    # Eastvale has withdrawn from the individual protocol: it no longer shares under it.
+    withdrawn = individual.signatures.get(agency=agencies["eastvale"])
+    signature_withdraw(
+        actor=demo.actor, signature=withdrawn, reason="Eastvale now shares under its own borough's protocol."
+    )
+
+    # A change out for consultation: faster responses to requests, one more purpose.
+    version = protocol_version_create(
+        actor=demo.actor,
+        protocol=individual,
+        text=template["text"],
+        change_note="Requests answered within 5 working days instead of 10; adds early help assessments as a purpose.",
+        response_working_days=5,
+        permitted_purposes=[*template["permitted_purposes"], "Early help assessments (Common Assessment Framework)"],
+    )
+    consultation = consultation_open(actor=demo.actor, protocol=individual, version=version, working_days=20)
+    consultation_respond(
+        actor=people["agency_admin"], consultation=consultation, agency=agencies["council"], response="agree"
+    )
+    consultation_respond(
+        actor=people["police_admin"],
+        consultation=consultation,
+        agency=agencies["police"],
+        response="object",
+        comment="Five working days is too short for s29 checks; we propose seven.",
+    )
+
+    meeting_create(
+        actor=demo.actor,
+        title="Children and Young People's Strategic Partnership Board",
+        held_on=today + timedelta(days=14),
+        location="Civic Centre, Committee Room 2",
+        attendee_agencies=[agencies[key] for key in ("council", "police", "trust", "yot")],
+        agenda=[
+            ("Apologies and minutes of the last meeting", None),
+            ("Information sharing protocol: consultation on version 2", None),
+            ("Annual needs assessment dataset", None),
+        ],
+    )
+    protocol_audit_create(
+        actor=people["police_admin"],
+        protocol=general,
+        auditing_agency=agencies["police"],
+        scope="How partners record the grounds for sharing without consent (Haringey 4.7).",
+        notice_given_on=today,
+        starts_on=add_months(today, 1) + timedelta(days=1),
+        responses_due_on=add_months(today, 3),
+    )
+    # Raise today's reminders now (beat's sweep would): the overdue review, the consultation circulated.
+    consultations_sweep(today=today)
+    reviews_sweep(today=today)
+    demo.summary["protocols"] = "2 protocols, a consultation open, a review overdue"

@@ -1,0 +1,307 @@
+"""Forms of the protocols pages: parsing and presentation only (the rules are in the services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from agencies.models import Agency, User
+from isp_portal.forms import GovukDateField, field_of
+from protocols.models import AgeCondition, Ground, Protocol, ProtocolKind, ProtocolStatus
+
+
+class LinesField(forms.CharField):
+    """A list entered one item per line."""
+
+    widget = forms.Textarea(attrs={"rows": 6})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+
+class VersionRulesForm(forms.Form):
+    """A version: its text and the rules the portal enforces from it."""
+
+    text = forms.CharField(label="Protocol text", widget=forms.Textarea(attrs={"rows": 16}))
+    change_note = forms.CharField(
+        label="What this version changes",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Changes are agreed by report to the partnership (Haringey 2.3).",
+    )
+    age_min = forms.IntegerField(
+        label="Youngest age covered",
+        min_value=0,
+        max_value=25,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    age_max = forms.IntegerField(
+        label="Oldest age covered",
+        min_value=1,
+        max_value=25,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+        help_text="18 or 19 (Haringey 2.1; Southampton 5).",
+    )
+    extended_age_max = forms.IntegerField(
+        label="Extended upper age",
+        min_value=1,
+        max_value=30,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+        help_text="For example 25, for the young people below.",
+    )
+    extended_age_conditions = forms.MultipleChoiceField(
+        label="The extended age applies to",
+        required=False,
+        choices=AgeCondition.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    permitted_purposes = LinesField(label="Purposes information may be shared for", help_text="One per line.")
+    aggregate_fields = LinesField(label="Aggregate tier", required=False, help_text="One field per line.")
+    minimum_fields = LinesField(label="Minimum data tier", required=False, help_text="One field per line.")
+    sensitive_fields = LinesField(label="Detailed and sensitive tier", required=False, help_text="One field per line.")
+    grounds_without_consent = forms.MultipleChoiceField(
+        label="Grounds for sharing without consent",
+        choices=Ground.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    response_working_days = forms.IntegerField(
+        label="Response time for requests (working days)",
+        min_value=1,
+        max_value=60,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    retention_months = forms.IntegerField(
+        label="Default retention (months)",
+        min_value=1,
+        max_value=600,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+
+
+class ProtocolCreateForm(VersionRulesForm):
+    title = forms.CharField(label="Title", max_length=200)
+    kind = forms.ChoiceField(label="Kind", choices=ProtocolKind.choices, widget=forms.RadioSelect)
+    parent = forms.ModelChoiceField(
+        label="Supplements",
+        queryset=Protocol.objects.none(),
+        required=False,
+        empty_label="Nothing",
+        help_text="For an individual protocol: the general one.",
+    )
+    first_review_months = forms.IntegerField(
+        label="First review (months after completion)",
+        required=False,
+        min_value=1,
+        max_value=60,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    review_every_months = forms.IntegerField(
+        label="Then every (months)",
+        required=False,
+        min_value=1,
+        max_value=60,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    fixed_review_date = GovukDateField(
+        label="Or a fixed review date",
+        required=False,
+        help_text="Instead of the schedule above. For example, 30 9 2028",
+    )
+
+    field_order = ["title", "kind", "parent", "first_review_months", "review_every_months", "fixed_review_date"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "parent", forms.ModelChoiceField).queryset = Protocol.objects.exclude(
+            kind=ProtocolKind.INDIVIDUAL
+        ).order_by("title")
+        self.fields["change_note"].initial = "First draft"
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "to_status", forms.ChoiceField).choices = choices
+
+
+class AdoptForm(forms.Form):
+    completion_date = GovukDateField(
+        label="Completion date",
+        required=False,
+        help_text="When the protocol was agreed; reviews are counted from it. Empty: today.",
+    )
+
+
+class SignForm(forms.Form):
+    agency = forms.ModelChoiceField(label="Agency", queryset=Agency.objects.none(), empty_label=None)
+    signatory_name = forms.CharField(label="Name of the authorised signatory", max_length=200)
+    signatory_title = forms.CharField(label="Their job title", max_length=200)
+    attestation = forms.CharField(
+        label="Attestation",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Type: “I sign on behalf of [agency], which agrees to abide by this protocol.”",
+    )
+
+    def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "agency", forms.ModelChoiceField).queryset = agencies
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConsultationOpenForm(forms.Form):
+    working_days = forms.IntegerField(
+        label="Working days for responses",
+        initial=20,
+        min_value=1,
+        max_value=60,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    quorum_percent = forms.IntegerField(
+        label="Quorum (optional)",
+        required=False,
+        min_value=1,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+        help_text="Percentage of circulated agencies that must agree (silence counts as agreement). Empty: none.",
+    )
+
+
+class RespondForm(forms.Form):
+    agency = forms.ModelChoiceField(label="Responding for", queryset=Agency.objects.none(), empty_label=None)
+    response = forms.ChoiceField(
+        label="Your agency's response",
+        widget=forms.RadioSelect,
+        choices=[("agree", "Agree"), ("object", "Object"), ("comment", "Comment")],
+    )
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required if you object or comment.",
+    )
+
+    def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "agency", forms.ModelChoiceField).queryset = agencies
+
+
+class DecideForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        widget=forms.RadioSelect,
+        choices=[("adopt", "Adopt: the new version comes into force"), ("reject", "Reject")],
+    )
+    note = forms.CharField(
+        label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Required if you reject."
+    )
+
+
+class ReviewCompleteForm(forms.Form):
+    officers = forms.ModelMultipleChoiceField(
+        label="Officers who carried out the review",
+        required=False,
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    findings = forms.CharField(label="Findings", widget=forms.Textarea(attrs={"rows": 8}))
+    completed_on = GovukDateField(label="Review completed on", help_text="For example, 27 3 2026")
+
+    def __init__(self, *args: Any, officers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "officers", forms.ModelMultipleChoiceField).queryset = officers
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(label="Action", widget=forms.Textarea(attrs={"rows": 2}))
+    owner_agency = forms.ModelChoiceField(label="Owner", queryset=Agency.objects.order_by("name"))
+    due_on = GovukDateField(label="Due on", help_text="For example, 27 3 2027")
+
+
+class ActionUpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        widget=forms.RadioSelect,
+        choices=[("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled")],
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AuditNoticeForm(forms.Form):
+    auditing_agency = forms.ModelChoiceField(label="Auditing agency", queryset=Agency.objects.none(), empty_label=None)
+    scope = forms.CharField(
+        label="Scope of the audit",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Given in writing, one month before the audit starts (Haringey 5.9).",
+    )
+    notice_given_on = GovukDateField(label="Notice given on")
+    starts_on = GovukDateField(label="Audit starts on")
+    responses_due_on = GovukDateField(
+        label="Responses to draft extracts due by", help_text="The time scale agreed with the partners (Haringey 5.11)."
+    )
+
+    def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "auditing_agency", forms.ModelChoiceField).queryset = agencies
+
+
+class ExtractForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    text = forms.CharField(label="Draft extract", widget=forms.Textarea(attrs={"rows": 8}))
+    named_agencies = forms.ModelMultipleChoiceField(
+        label="Partners named in it (only they will see it)",
+        queryset=Agency.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class ExtractResponseForm(forms.Form):
+    agency = forms.ModelChoiceField(label="Responding for", queryset=Agency.objects.none(), empty_label=None)
+    text = forms.CharField(label="Response", widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "agency", forms.ModelChoiceField).queryset = agencies
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    held_on = GovukDateField(label="Date")
+    location = forms.CharField(label="Location", required=False, max_length=200)
+    attendee_agencies = forms.ModelMultipleChoiceField(
+        label="Agencies attending",
+        required=False,
+        queryset=Agency.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    agenda = LinesField(label="Agenda", help_text="One item per line.", required=False)
+    reviews = forms.ModelMultipleChoiceField(
+        label="Reviews to report at this meeting",
+        required=False,
+        queryset=Protocol.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, reviews: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "reviews", forms.ModelMultipleChoiceField).queryset = reviews
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(label="Minutes", widget=forms.Textarea(attrs={"rows": 10}))
+
+
+STATUS_LABELS = dict(ProtocolStatus.choices)

@@ -1,0 +1,269 @@
+"""Who may do what with protocols, and the one question the sharing app asks: under which protocol
+version, if any, may agency A share with agency B for purpose P (DESIGN 2.2, 3.2)?"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from agencies.models import Agency, Role
+from agencies.policy import (
+    agency_can_share,
+    has_any_role,
+    is_agency_admin,
+    is_partnership_admin,
+    principal,
+)
+from isp_portal.policy import Policy, register
+from protocols.models import (
+    IN_FORCE_STATUSES,
+    AuditExtract,
+    Consultation,
+    ConsultationResponse,
+    Meeting,
+    Protocol,
+    ProtocolAudit,
+    ProtocolVersion,
+    Review,
+    ReviewAction,
+    Signature,
+)
+
+
+def _role_holders(user: Any) -> Q | None:
+    return Q() if has_any_role(user) else None
+
+
+class _PartnershipRecord(Policy[Any]):
+    """Protocol records are open to every member of the partnership; partnership admins keep them."""
+
+    manage_actions: frozenset[str] = frozenset({"create", "change"})
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        return _role_holders(user) if action == "view" else (Q() if is_partnership_admin(user) else None)
+
+    def in_scope(self, user: Any, obj: Any) -> bool:
+        return has_any_role(user)
+
+    def permits(self, user: Any, action: str, obj: Any) -> bool:
+        if action == "view":
+            return has_any_role(user)
+        return action in self.manage_actions and is_partnership_admin(user)
+
+    def reason(self, user: Any, action: str, obj: Any) -> str:
+        return "Only partnership admins can do this."
+
+
+@register
+class ProtocolPolicy(_PartnershipRecord):
+    model = Protocol
+    manage_actions = frozenset(
+        {"create", "change", "new_version", "transition", "adopt", "open_consultation", "schedule_review", "audit"}
+    )
+
+    def permits(self, user: Any, action: str, obj: Any) -> bool:
+        if action == "sign":
+            # An agency's admin records its authorised signatory's signature (Haringey 13).
+            return bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
+        if action == "audit":
+            # Haringey 5.7: the protocol is subject to audit by any partner organisation.
+            return is_partnership_admin(user) or bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
+        return super().permits(user, action, obj)
+
+    def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action in {"sign", "audit"}:
+            return "Only an agency's admin can do this on its behalf."
+        return super().reason(user, action, obj)
+
+
+@register
+class ProtocolVersionPolicy(_PartnershipRecord):
+    model = ProtocolVersion
+
+
+@register
+class SignaturePolicy(_PartnershipRecord):
+    """The register of signatures is open to all partners; an agency's admin (or a partnership admin)
+    withdraws its signature."""
+
+    model = Signature
+
+    def permits(self, user: Any, action: str, obj: Any) -> bool:
+        if action == "withdraw" and obj is not None:
+            return obj.withdrawn_at is None and (is_partnership_admin(user) or is_agency_admin(user, obj.agency_id))
+        return super().permits(user, action, obj)
+
+    def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action == "withdraw":
+            return "Only the agency's admins or a partnership admin can withdraw its signature."
+        return super().reason(user, action, obj)
+
+
+def may_respond_for(user: Any, agency_id: int) -> bool:
+    """Buckinghamshire 1-2: the agency's nominated representative answers; its admins can too."""
+    return any(
+        membership.agency_id == agency_id
+        and (Role.AGENCY_ADMIN in membership.roles or membership.is_nominated_representative)
+        for membership in principal(user).memberships
+    )
+
+
+@register
+class ConsultationPolicy(_PartnershipRecord):
+    model = Consultation
+    manage_actions = frozenset({"create", "change", "decide"})
+
+    def permits(self, user: Any, action: str, obj: Any) -> bool:
+        if action == "respond" and obj is not None:
+            return obj.status == "open" and any(
+                may_respond_for(user, agency_id) for agency_id in _circulated_agencies(obj)
+            )
+        return super().permits(user, action, obj)
+
+    def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action == "respond":
+            return "Only the nominated representative or an admin of a circulated agency can respond, while it is open."
+        return super().reason(user, action, obj)
+
+
+def _circulated_agencies(consultation: Consultation) -> list[int]:
+    cached = getattr(consultation, "_circulated", None)
+    if cached is None:
+        cached = list(consultation.responses.values_list("agency_id", flat=True))
+        consultation._circulated = cached  # type: ignore[attr-defined]
+    return cached
+
+
+@register
+class ConsultationResponsePolicy(_PartnershipRecord):
+    """Anyone in the partnership sees the responses; only the agency's representative answers for it."""
+
+    model = ConsultationResponse
+
+    def permits(self, user: Any, action: str, obj: Any) -> bool:
+        if action == "respond" and obj is not None:
+            return may_respond_for(user, obj.agency_id)
+        return super().permits(user, action, obj)
+
+    def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action == "respond":
+            return "Only the agency's nominated representative or its admins can respond for it."
+        return super().reason(user, action, obj)
+
+
+@register
+class ReviewPolicy(_PartnershipRecord):
+    """Reviews are run by partnership admins and the officers agreed for them (Haringey 5.2)."""
+
+    model = Review
+
+    def permits(self, user: Any, action: str, obj: Any) -> bool:
+        if action in {"complete", "add_action"} and obj is not None:
+            if obj.status != "scheduled" and action == "complete":
+                return False
+            return is_partnership_admin(user) or obj.officers.filter(pk=getattr(user, "pk", None)).exists()
+        return super().permits(user, action, obj)
+
+    def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action in {"complete", "add_action"}:
+            return "Only the review's officers or a partnership admin can record it."
+        return super().reason(user, action, obj)
+
+
+@register
+class ReviewActionPolicy(_PartnershipRecord):
+    model = ReviewAction
+
+    def permits(self, user: Any, action: str, obj: Any) -> bool:
+        if action == "update" and obj is not None:
+            return is_partnership_admin(user) or is_agency_admin(user, obj.owner_agency_id)
+        return super().permits(user, action, obj)
+
+    def reason(self, user: Any, action: str, obj: Any) -> str:
+        return "Only the owning agency's admins or a partnership admin can update this action."
+
+
+@register
+class ProtocolAuditPolicy(_PartnershipRecord):
+    model = ProtocolAudit
+
+    def permits(self, user: Any, action: str, obj: Any) -> bool:
+        if action == "share_extract" and obj is not None:
+            return is_partnership_admin(user) or is_agency_admin(user, obj.auditing_agency_id)
+        return super().permits(user, action, obj)
+
+    def reason(self, user: Any, action: str, obj: Any) -> str:
+        return "Only the auditing agency's admins or a partnership admin can do this."
+
+
+@register
+class AuditExtractPolicy(Policy[AuditExtract]):
+    """Haringey 5.10: draft extracts are shared only with the partners they name (their admins), the
+    auditing agency's admins and partnership admins."""
+
+    model = AuditExtract
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        if is_partnership_admin(user):
+            return Q()
+        admin_of = principal(user).agencies_with(Role.AGENCY_ADMIN)
+        if not admin_of:
+            return None
+        return Q(named_agencies__in=admin_of) | Q(audit__auditing_agency_id__in=admin_of)
+
+    def in_scope(self, user: Any, obj: AuditExtract) -> bool:
+        if is_partnership_admin(user):
+            return True
+        admin_of = principal(user).agencies_with(Role.AGENCY_ADMIN)
+        return obj.audit.auditing_agency_id in admin_of or obj.named_agencies.filter(pk__in=admin_of).exists()
+
+    def permits(self, user: Any, action: str, obj: AuditExtract | None) -> bool:
+        if obj is None:
+            return False
+        if action == "view":
+            return True
+        if action == "respond":
+            admin_of = principal(user).agencies_with(Role.AGENCY_ADMIN)
+            return obj.named_agencies.filter(pk__in=admin_of).exists()
+        return False
+
+    def reason(self, user: Any, action: str, obj: AuditExtract | None) -> str:
+        return "Only the admins of an agency named in this extract can respond to it."
+
+
+@register
+class MeetingPolicy(_PartnershipRecord):
+    model = Meeting
+    manage_actions = frozenset({"create", "change", "circulate"})
+
+
+# --- The question the sharing app asks -----------------------------------------------------------------
+
+
+def sharing_protocol_version(
+    sender: Agency, recipient: Agency, purpose: str, today: date | None = None
+) -> ProtocolVersion | None:
+    """The protocol version in force under which `sender` may share with `recipient` for `purpose`, or None.
+
+    Sharing needs both agencies able to share (active, ICO registration in force) and a live signature of
+    each on the current version of a protocol in force (active, or under review or consultation, when that
+    version stays in force) whose
+    permitted purposes include `purpose` (DESIGN 2.2: "sharing is only possible between agencies with a
+    live signature on an active protocol"). The disclosure cites the version returned."""
+    today = today or timezone.localdate()
+    if not (agency_can_share(sender, today) and agency_can_share(recipient, today)):
+        return None
+    candidates = (
+        ProtocolVersion.objects.filter(
+            protocol__status__in=IN_FORCE_STATUSES,
+            protocol__current_version=F("pk"),
+            permitted_purposes__contains=[purpose],
+        )
+        .filter(signatures__agency=sender, signatures__withdrawn_at__isnull=True)
+        .filter(signatures__agency=recipient, signatures__withdrawn_at__isnull=True)
+        .order_by("protocol__title")
+    )
+    return candidates.first()

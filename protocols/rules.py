@@ -1,0 +1,193 @@
+"""Pure rules of protocols: the status state machine, review dates, report deadlines, consultation
+deadlines and quorum, audit notice. Plain values in, plain values out (no ORM, no clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from agencies.rules import add_months
+from isp_portal.workdays import DEFAULT_NATION, Nation, add_working_days
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    CONSULTATION = "consultation"
+    ACTIVE = "active"
+    UNDER_REVIEW = "under_review"
+    SUPERSEDED = "superseded"
+    RETIRED = "retired"
+
+
+TERMINAL = frozenset({Status.SUPERSEDED, Status.RETIRED})
+
+# The valid moves between statuses (DESIGN 2.2: draft -> consultation -> active -> under review ->
+# superseded / retired). A protocol that has never been in force goes back to draft when a consultation
+# rejects it; one that has been in force stays active with its current version.
+_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.DRAFT: frozenset({Status.CONSULTATION, Status.ACTIVE, Status.RETIRED}),
+    Status.CONSULTATION: frozenset({Status.ACTIVE, Status.DRAFT}),
+    Status.ACTIVE: frozenset({Status.CONSULTATION, Status.UNDER_REVIEW, Status.SUPERSEDED, Status.RETIRED}),
+    Status.UNDER_REVIEW: frozenset({Status.ACTIVE, Status.CONSULTATION, Status.SUPERSEDED, Status.RETIRED}),
+    Status.SUPERSEDED: frozenset(),
+    Status.RETIRED: frozenset(),
+}
+
+
+def allowed_transitions(current: Status, *, has_been_in_force: bool) -> frozenset[Status]:
+    """Where a protocol can go from `current`.
+
+    Going back to draft is only for a protocol never in force (a rejected first consultation); one that
+    has been in force returns to active instead. Becoming active needs a version to put in force, which the
+    service supplies; nothing leaves a terminal status."""
+    moves = set(_TRANSITIONS[current])
+    if has_been_in_force:
+        moves.discard(Status.DRAFT)
+    return frozenset(moves)
+
+
+def can_transition(current: Status, target: Status, *, has_been_in_force: bool) -> bool:
+    return target in allowed_transitions(current, has_been_in_force=has_been_in_force)
+
+
+# --- Review schedule (Haringey 5.1; Southampton 17) --------------------------------------------------------
+
+
+class ScheduleError(ValueError):
+    """A review schedule that cannot work (e.g. it ends before it starts)."""
+
+
+@dataclass(frozen=True)
+class ReviewSchedule:
+    """Either every `every_months` after a first review `first_months` after completion (Haringey 5.1: six
+    months from completion, then annually), or a single fixed review date (Southampton 17)."""
+
+    first_months: int | None = 6
+    every_months: int | None = 12
+    fixed_date: date | None = None
+
+    def check(self, completion: date) -> None:
+        if self.fixed_date is not None:
+            if self.first_months or self.every_months:
+                raise ScheduleError("Choose either a fixed review date or a schedule in months, not both.")
+            if self.fixed_date <= completion:
+                raise ScheduleError("The review date must be after the protocol's completion date.")
+            return
+        if not self.first_months or self.first_months < 1:
+            raise ScheduleError("The first review must be at least a month after completion.")
+        if not self.every_months or self.every_months < 1:
+            raise ScheduleError("Reviews must recur at least every month.")
+
+
+def review_due_dates(schedule: ReviewSchedule, completion: date, count: int) -> list[date]:
+    """The first `count` review due dates. Reviews stay anchored to the completion date (so a late review
+    does not push every later one back): completion + first, + first + every, ..."""
+    schedule.check(completion)
+    if schedule.fixed_date is not None:
+        return [schedule.fixed_date][:count]
+    assert schedule.first_months is not None and schedule.every_months is not None
+    return [add_months(completion, schedule.first_months + n * schedule.every_months) for n in range(count)]
+
+
+def next_review_due(schedule: ReviewSchedule, completion: date, reviews_done: int) -> date | None:
+    """The due date of review number `reviews_done + 1` (None once a fixed-date review is done)."""
+    dates = review_due_dates(schedule, completion, reviews_done + 1)
+    return dates[reviews_done] if len(dates) > reviews_done else None
+
+
+# Reminders before a review is due: three months, one month, one week (DESIGN 3.3).
+REVIEW_REMINDERS = (("3 months", 90), ("1 month", 30), ("1 week", 7))
+
+
+def review_reminder(due_on: date, today: date) -> str | None:
+    """Which reminder is due for a review (the most urgent window reached), "overdue" after the due date."""
+    days_left = (due_on - today).days
+    if days_left < 0:
+        return "overdue"
+    for label, days in reversed(REVIEW_REMINDERS):
+        if days_left <= days:
+            return label
+    return None
+
+
+def report_due(review_completed_on: date, next_meeting_on: date | None) -> date:
+    """Haringey 5.3: findings are reported in writing at the next meeting of the partners or one calendar
+    month after the review, whichever is sooner."""
+    month_later = add_months(review_completed_on, 1)
+    if next_meeting_on is not None and review_completed_on <= next_meeting_on < month_later:
+        return next_meeting_on
+    return month_later
+
+
+# --- Consultation (Buckinghamshire 1-2) ---------------------------------------------------------------------
+
+
+class Response(StrEnum):
+    PENDING = "pending"
+    AGREE = "agree"
+    OBJECT = "object"
+    COMMENT = "comment"
+    DEEMED_ASSENT = "deemed_assent"
+
+
+def consultation_deadline(opened_on: date, working_days: int, *, nation: Nation = DEFAULT_NATION) -> date:
+    """Responses are due `working_days` working days after circulation."""
+    if working_days < 1:
+        raise ValueError("A consultation needs at least one working day for responses.")
+    return add_working_days(opened_on, working_days, nation=nation)
+
+
+def reminder_day(deadline: date, *, nation: Nation = DEFAULT_NATION) -> date:
+    """Everyone who has not responded is reminded two working days before the deadline."""
+    return add_working_days(deadline, -2, nation=nation)
+
+
+@dataclass(frozen=True)
+class Tally:
+    circulated: int
+    agree: int
+    object: int
+    comment: int
+    deemed_assent: int
+    pending: int
+
+    @property
+    def assenting(self) -> int:
+        """Buckinghamshire 2: silence is assent, so agreements and deemed assents count together."""
+        return self.agree + self.deemed_assent
+
+
+def tally(responses: Iterable[str]) -> Tally:
+    values = list(responses)
+    return Tally(
+        circulated=len(values),
+        agree=values.count(Response.AGREE),
+        object=values.count(Response.OBJECT),
+        comment=values.count(Response.COMMENT),
+        deemed_assent=values.count(Response.DEEMED_ASSENT),
+        pending=values.count(Response.PENDING),
+    )
+
+
+def quorum_met(result: Tally, quorum_percent: int | None) -> bool:
+    """The optional quorum (the old 50% rule): the share of circulated agencies assenting, explicitly or
+    by silence, must reach it. No quorum set: always met (the 2010 rule: no set percentage)."""
+    if quorum_percent is None:
+        return True
+    if result.circulated == 0:
+        return False
+    return result.assenting * 100 >= quorum_percent * result.circulated
+
+
+# --- Audit by a partner (Haringey 5.9) ------------------------------------------------------------------
+
+
+def earliest_audit_start(notice_given_on: date) -> date:
+    """Partners assist an audit given one month's written notice of its scope (Haringey 5.9)."""
+    return add_months(notice_given_on, 1)
+
+
+def deadline_passed(deadline: date, today: date) -> bool:
+    return today > deadline

@@ -1,0 +1,1 @@
+"""HTML views of the protocols app: thin — parse input, call a service or selector, render."""
