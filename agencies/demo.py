@@ -209,6 +209,7 @@ PEOPLE: list[dict[str, Any]] = [
         "roles": [Role.DESIGNATED_MANAGER],
         "title": "Detective inspector",
         "training": 500,
+        "nominated": True,  # answers protocol consultations for the police (Buckinghamshire 1-2)
     },
     {
         "key": "police_admin",
@@ -320,6 +321,8 @@ def _people(demo: DemoContext, agencies: dict[str, Agency], today: date) -> dict
                     authorised_for_restricted=True,
                     vetting_checked_on=today - timedelta(days=400),
                 )
+            if spec.get("nominated"):
+                membership_update(actor=demo.actor, membership=membership, is_nominated_representative=True)
         training = spec.get("training")
         if agency is not None and training is not None and not TrainingRecord.objects.filter(user=user).exists():
             if training == "expired":

@@ -176,6 +176,11 @@ class MembershipForm(forms.Form):
     )
     is_caldicott_guardian = forms.BooleanField(label="Caldicott guardian", required=False)
     is_data_protection_officer = forms.BooleanField(label="Data protection officer", required=False)
+    is_nominated_representative = forms.BooleanField(
+        label="Nominated representative for protocol consultations",
+        required=False,
+        help_text="They answer consultations on changes to the protocol for this agency (Buckinghamshire 1-2).",
+    )
     authorised_for_restricted = forms.BooleanField(
         label="Authorised to see restricted social-care information",
         required=False,

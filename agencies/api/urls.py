@@ -1,3 +1,15 @@
-"""API routes of the agencies app."""
+"""API routes of the agencies app (under /api/v1/)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from agencies.api import views
+
+router = SimpleRouter()
+router.register("agencies", views.AgencyViewSet, basename="api-agency")
+router.register("memberships", views.MembershipViewSet, basename="api-membership")
+router.register("invitations", views.InvitationViewSet, basename="api-invitation")
+router.register("training-courses", views.TrainingCourseViewSet, basename="api-training-course")
+router.register("training-records", views.TrainingRecordViewSet, basename="api-training-record")
+router.register("signatory-requirements", views.RequirementViewSet, basename="api-requirement")
+
+urlpatterns = router.urls

@@ -122,6 +122,7 @@ def membership_update(
     is_caldicott_guardian: bool | None = None,
     is_data_protection_officer: bool | None = None,
     authorised_for_restricted: bool | None = None,
+    is_nominated_representative: bool | None = None,
     vetting_checked_on: date | Unset | None = UNSET,
 ) -> Membership:
     """Change a member's roles and details (their agency's admins, or a partnership admin).
@@ -148,6 +149,8 @@ def membership_update(
         ("is_caldicott_guardian", is_caldicott_guardian),
         ("is_data_protection_officer", is_data_protection_officer),
         ("authorised_for_restricted", authorised_for_restricted),
+        # Buckinghamshire 1-2: the person who answers protocol consultations for the agency.
+        ("is_nominated_representative", is_nominated_representative),
     ):
         if flag is not None:
             changes[field] = flag

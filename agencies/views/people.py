@@ -144,6 +144,7 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "line_manager": membership.line_manager,
         "is_caldicott_guardian": membership.is_caldicott_guardian,
         "is_data_protection_officer": membership.is_data_protection_officer,
+        "is_nominated_representative": membership.is_nominated_representative,
         "authorised_for_restricted": membership.authorised_for_restricted,
         "vetting_checked_on": membership.vetting_checked_on,
     }

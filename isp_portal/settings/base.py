@@ -259,6 +259,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["isp_portal.api.SignedIn"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used under more than one field name get one stable component name each.
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyStatusEnum": "agencies.models.AgencyStatus",
+        "RoleEnum": "agencies.models.Role",
+    },
 }
 
 # --- django-guardian ---------------------------------------------------------------------------------------------

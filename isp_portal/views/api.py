@@ -26,7 +26,7 @@ SIGNED_IN_RESOURCE = Resource("signed-in", "Your own account")
 register_resource(SIGNED_IN_RESOURCE, lambda user, action: action == "view")
 
 
-class MembershipOut(serializers.Serializer):
+class MyMembershipOut(serializers.Serializer):
     agency_id = serializers.IntegerField(allow_null=True)
     agency_name = serializers.CharField()
     roles = serializers.ListField(child=serializers.CharField())
@@ -39,7 +39,7 @@ class MeOut(serializers.Serializer):
     email = serializers.EmailField()
     full_name = serializers.CharField()
     is_system = serializers.BooleanField()
-    memberships = MembershipOut(many=True)
+    memberships = MyMembershipOut(many=True)
 
 
 class MeView(APIView):

@@ -1,0 +1,228 @@
+"""The agencies API: the partner register, memberships and invitations, training records, the signatory
+checklist and its requirements. Agency systems use it to keep their staff lists in step (issue 3).
+
+Thin in the way the HTML views are: parse with a serializer, read through the selectors and the policy,
+write through the same services (DESIGN 3.1). Denials and service errors come out through
+`isp_portal.api.exception_handler` (audited 403/404, 400 with field messages).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agencies import selectors, services
+from agencies.api import serializers as s
+from agencies.models import Agency, Invitation, Membership, SignatoryRequirement, TrainingCourse, TrainingRecord
+from isp_portal import policy
+from isp_portal.api import PolicyViewMixin
+
+
+def _parsed(serializer_class: type[Any], data: Any, request: Request, *, partial: bool = False) -> dict[str, Any]:
+    serializer = serializer_class(data=data, partial=partial, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _query(serializer_class: type[Any], request: Request) -> dict[str, Any]:
+    return {key: value for key, value in _parsed(serializer_class, request.query_params, request).items() if value}
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[s.AgencyFilterIn], responses=s.AgencyOut(many=True)),
+    retrieve=extend_schema(responses=s.AgencyDetailOut),
+)
+class AgencyViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Agency]):
+    """The partner register (DESIGN 2.1): visible to every member of the partnership; kept by partnership
+    admins; each agency's admins keep its contact and ICO details."""
+
+    policy_model = Agency
+    serializer_class = s.AgencyOut
+
+    def get_queryset(self) -> QuerySet[Agency]:
+        if self.action != "list":
+            return super().get_queryset()
+        return selectors.agencies_list(self.request.user, **_query(s.AgencyFilterIn, self.request))
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        agency = policy.get_or_deny(request.user, Agency.objects.select_related("parent"), pk=pk)
+        data = s.AgencyOut(agency).data
+        data["compliance"] = s.ComplianceOut(selectors.agency_compliance(agency)).data
+        return Response(data)
+
+    @extend_schema(request=s.AgencyCreateIn, responses={201: s.AgencyOut})
+    def create(self, request: Request) -> Response:
+        agency = services.agency_create(actor=request.user, **_parsed(s.AgencyCreateIn, request.data, request))
+        return Response(s.AgencyOut(agency).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AgencyPatchIn, responses=s.AgencyOut)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        agency = policy.get_or_deny(request.user, Agency, action="change", pk=pk)
+        changes = _parsed(s.AgencyPatchIn, request.data, request, partial=True)
+        agency = services.agency_update(actor=request.user, agency=agency, **changes)
+        return Response(s.AgencyOut(agency).data)
+
+    @extend_schema(request=s.AgencyStatusIn, responses=s.AgencyOut)
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request: Request, pk: str | None = None) -> Response:
+        """Suspend, reinstate or record that an agency has left, with the reason and date."""
+        agency = policy.get_or_deny(request.user, Agency, action="change_status", pk=pk)
+        services.agency_status_change(
+            actor=request.user, agency=agency, **_parsed(s.AgencyStatusIn, request.data, request)
+        )
+        agency.refresh_from_db()
+        return Response(s.AgencyOut(agency).data)
+
+    @extend_schema(methods=["GET"], request=None, responses=s.ChecklistOut)
+    @extend_schema(methods=["POST"], request=s.ChecklistConfirmIn, responses={201: s.ChecklistOut})
+    @action(detail=True, methods=["get", "post"], url_path="checklist")
+    def checklist(self, request: Request, pk: str | None = None) -> Response:
+        """The signatory checklist (Southampton 18); POST confirms one requirement (the agency's own admins)."""
+        wanted = "confirm_checklist" if request.method == "POST" else "view"
+        agency = policy.get_or_deny(request.user, Agency, action=wanted, pk=pk)
+        if request.method == "POST":
+            services.checklist_confirm(
+                actor=request.user, agency=agency, **_parsed(s.ChecklistConfirmIn, request.data, request)
+            )
+        rows, checklist_status = selectors.checklist_rows(agency)
+        body = s.ChecklistOut({"status": checklist_status.value, "requirements": rows}).data
+        return Response(body, status=status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK)
+
+
+@extend_schema_view(list=extend_schema(parameters=[s.MembershipFilterIn]))
+class MembershipViewSet(
+    PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Membership]
+):
+    """Memberships: who works for which agency in which roles. People see their own; agency admins their
+    agency's; partnership admins and partnership auditors everyone's. New people join by invitation."""
+
+    policy_model = Membership
+    serializer_class = s.MembershipOut
+
+    def base_queryset(self) -> QuerySet[Membership]:
+        return Membership.objects.select_related("user").order_by("agency_id", "user__full_name", "id")
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        memberships = super().get_queryset()
+        if self.action == "list":
+            filters = _parsed(s.MembershipFilterIn, self.request.query_params, self.request)
+            if filters.get("agency"):
+                memberships = memberships.filter(agency_id=filters["agency"])
+            if filters.get("active") is not None:
+                memberships = memberships.filter(is_active=filters["active"])
+        return memberships
+
+    @extend_schema(request=s.MembershipPatchIn, responses=s.MembershipOut)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        """Change roles and details: only what is sent changes. Partnership roles cannot be given here."""
+        membership = policy.get_or_deny(request.user, self.base_queryset(), action="change", pk=pk)
+        changes = _parsed(s.MembershipPatchIn, request.data, request, partial=True)
+        membership = services.membership_update(actor=request.user, membership=membership, **changes)
+        return Response(s.MembershipOut(membership).data)
+
+    @extend_schema(request=s.DeactivateIn, responses=s.MembershipOut)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk: str | None = None) -> Response:
+        """End a membership: the person's sessions end at once."""
+        membership = policy.get_or_deny(request.user, self.base_queryset(), action="deactivate", pk=pk)
+        reason = _parsed(s.DeactivateIn, request.data, request)["reason"]
+        membership = services.membership_deactivate(actor=request.user, membership=membership, reason=reason)
+        return Response(s.MembershipOut(membership).data)
+
+
+class InvitationViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Invitation]):
+    """Invitations to join an agency. The link is emailed to the person and never returned here."""
+
+    policy_model = Invitation
+    serializer_class = s.InvitationOut
+    create_checked_on_parent = True
+
+    def base_queryset(self) -> QuerySet[Invitation]:
+        return Invitation.objects.order_by("-created_at", "-id")
+
+    @extend_schema(request=s.InvitationIn, responses={201: s.InvitationOut})
+    def create(self, request: Request) -> Response:
+        values = _parsed(s.InvitationIn, request.data, request)
+        agency = policy.get_or_deny(request.user, Agency, action="manage_members", pk=values.pop("agency").pk)
+        invitation, _token = services.invitation_create(actor=request.user, agency=agency, **values)
+        return Response(s.InvitationOut(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class TrainingCourseViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[TrainingCourse]):
+    """The courses the partnership recognises; information-sharing ones open child records (Buckinghamshire 4)."""
+
+    policy_model = TrainingCourse
+    serializer_class = s.TrainingCourseOut
+
+    def base_queryset(self) -> QuerySet[TrainingCourse]:
+        return TrainingCourse.objects.order_by("name")
+
+
+@extend_schema_view(list=extend_schema(parameters=[s.TrainingRecordFilterIn]))
+class TrainingRecordViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[TrainingRecord]):
+    """Training records: people see their own, agency admins their members', partnership admins all."""
+
+    policy_model = TrainingRecord
+    serializer_class = s.TrainingRecordOut
+    create_checked_on_parent = True  # "manage_training" on the member's agency, in the service
+
+    def base_queryset(self) -> QuerySet[TrainingRecord]:
+        return TrainingRecord.objects.order_by("-completed_on", "-id")
+
+    def get_queryset(self) -> QuerySet[TrainingRecord]:
+        records = super().get_queryset()
+        filters = _query(s.TrainingRecordFilterIn, self.request)
+        if "agency" in filters:
+            records = records.filter(
+                user__memberships__agency_id=filters["agency"], user__memberships__is_active=True
+            ).distinct()
+        if "user" in filters:
+            records = records.filter(user_id=filters["user"])
+        return records
+
+    @extend_schema(request=s.TrainingRecordIn, responses={201: s.TrainingRecordOut})
+    def create(self, request: Request) -> Response:
+        record = services.training_record_create(
+            actor=request.user, **_parsed(s.TrainingRecordIn, request.data, request)
+        )
+        return Response(s.TrainingRecordOut(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TrainingImportIn, responses={201: s.TrainingImportOut})
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_csv(self, request: Request) -> Response:
+        """Import training records from CSV, all or nothing: bad rows are reported with their line numbers."""
+        values = _parsed(s.TrainingImportIn, request.data, request)
+        agency = policy.get_or_deny(request.user, Agency, action="manage_training", pk=values["agency"].pk)
+        records = services.training_records_import(actor=request.user, agency=agency, csv_text=values["csv"])
+        body = s.TrainingImportOut({"imported": len(records), "records": records}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class RequirementViewSet(
+    PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[SignatoryRequirement]
+):
+    """The signatory requirements (Southampton 18): data, kept by partnership admins."""
+
+    policy_model = SignatoryRequirement
+    serializer_class = s.RequirementOut
+
+    def base_queryset(self) -> QuerySet[SignatoryRequirement]:
+        return SignatoryRequirement.objects.order_by("-is_active", "number", "id")
+
+    @extend_schema(request=s.RequirementIn, responses={201: s.RequirementOut})
+    def create(self, request: Request) -> Response:
+        requirement = services.requirement_create(actor=request.user, **_parsed(s.RequirementIn, request.data, request))
+        return Response(s.RequirementOut(requirement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.RequirementPatchIn, responses=s.RequirementOut)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        requirement = policy.get_or_deny(request.user, self.base_queryset(), action="change", pk=pk)
+        changes = _parsed(s.RequirementPatchIn, request.data, request, partial=True)
+        requirement = services.requirement_update(actor=request.user, requirement=requirement, **changes)
+        return Response(s.RequirementOut(requirement).data)

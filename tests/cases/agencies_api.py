@@ -1,0 +1,212 @@
+"""Rows for the agencies API: the register, memberships, invitations, training, checklist and requirements.
+
+The token principal is the home agency's system account with the agency admin role, so it may do what the
+home agency's admin may do (agency systems keep their staff lists in step through it)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from django.utils import timezone
+
+from agencies.models import Membership, SignatoryRequirement, TrainingCourse
+from tests.cases.agencies import home, practitioner_membership, requirement
+from tests.factories import World, make_agency, make_user
+from tests.matrix import Case, api_signed_in, only
+
+_serial = itertools.count(1)
+
+
+def api_only(statuses: dict[str, int], *, otherwise: int = 404) -> dict[str, int]:
+    return only(statuses, otherwise=otherwise, anonymous=401, token=statuses.get("token", otherwise))
+
+
+def role_holders(status: int, *, no_role: int, **overrides: int) -> dict[str, int]:
+    table = api_signed_in(status, no_role=no_role)
+    table.update(overrides)
+    return table
+
+
+def new_agency(world: World) -> dict[str, Any]:
+    return {"pk": make_agency(f"Status test agency {next(_serial)}").pk}
+
+
+def new_member(world: World) -> dict[str, Any]:
+    user = make_user(agency=world.home, roles=["practitioner"])
+    return {"pk": Membership.objects.get(user=user, agency=world.home).pk}
+
+
+def agency_body(world: World) -> dict[str, Any]:
+    return {"name": f"API agency {next(_serial)}", "kind": "school", "sector": "statutory", "area": "Northbridge"}
+
+
+def invitation_body(world: World) -> dict[str, Any]:
+    number = next(_serial)
+    return {
+        "agency": world.home.pk,
+        "email": f"api-invitee-{number}@test.example",
+        "full_name": f"Api Invitee {number}",
+        "roles": ["practitioner"],
+    }
+
+
+def _sharing_course() -> TrainingCourse:
+    course = TrainingCourse.objects.filter(is_information_sharing=True, is_active=True).order_by("name").first()
+    assert course is not None
+    return course
+
+
+def training_body(world: World) -> dict[str, Any]:
+    return {
+        "user": world.users["practitioner"].pk,
+        "course": _sharing_course().pk,
+        "completed_on": str(timezone.localdate() - timezone.timedelta(days=next(_serial))),
+        "evidence": "Certificate",
+    }
+
+
+def import_body(world: World) -> dict[str, Any]:
+    completed = timezone.localdate() - timezone.timedelta(days=next(_serial))
+    return {
+        "agency": world.home.pk,
+        "csv": (
+            "email,course,completed_on,expires_on,evidence\n"
+            f"{world.users['practitioner'].email},{_sharing_course().name},{completed.isoformat()},,Certificate\n"
+        ),
+    }
+
+
+def checklist_body(world: World) -> dict[str, Any]:
+    return {"requirement": requirement(world)["pk"], "confirmed_on": str(timezone.localdate()), "note": "api"}
+
+
+def requirement_body(world: World) -> dict[str, Any]:
+    return {"text": f"A new requirement {next(_serial)}", "number": 100 + next(_serial)}
+
+
+HOME_ADMINS = {"partnership_admin": 200, "agency_admin": 200, "token": 200}
+HOME_ADMINS_CREATED = {"partnership_admin": 201, "agency_admin": 201, "token": 201}
+
+CASES: list[Case] = [
+    # --- The register --------------------------------------------------------------------------------------------
+    Case("api-agency-list", api_signed_in(200), note="no_role sees an empty register", queries=6),
+    Case(
+        "api-agency-list",
+        role_holders(403, no_role=403, partnership_admin=201),
+        method="post",
+        data=agency_body,
+        json=True,
+        note="registering an agency",
+        queries=15,
+    ),
+    Case("api-agency-detail", role_holders(200, no_role=404), kwargs=home, queries=9),
+    Case(
+        "api-agency-detail",
+        role_holders(403, no_role=404, **HOME_ADMINS),
+        method="patch",
+        kwargs=home,
+        data=lambda world: {"phone": f"0161 {next(_serial):06d}"},
+        json=True,
+        note="the agency's own details",
+        queries=12,
+    ),
+    Case(
+        "api-agency-change-status",
+        role_holders(403, no_role=404, partnership_admin=200),
+        method="post",
+        kwargs=new_agency,
+        data=lambda world: {"to_status": "suspended", "reason": "Breach sanction"},
+        json=True,
+        queries=14,
+    ),
+    Case("api-agency-checklist", role_holders(200, no_role=404), kwargs=home, queries=7),
+    Case(
+        "api-agency-checklist",
+        role_holders(403, no_role=404, agency_admin=201, token=201),
+        method="post",
+        kwargs=home,
+        data=checklist_body,
+        json=True,
+        note="confirming a requirement: the agency's own admins",
+        queries=12,
+    ),
+    # --- People ---------------------------------------------------------------------------------------------------
+    Case("api-membership-list", api_signed_in(200), note="each sees their own scope", queries=6),
+    Case(
+        "api-membership-detail",
+        api_only({"practitioner": 200, "agency_admin": 200, "partnership_admin": 200, "auditor": 200, "token": 200}),
+        kwargs=practitioner_membership,
+        queries=5,
+    ),
+    Case(
+        "api-membership-detail",
+        api_only({"practitioner": 403, "auditor": 403, **HOME_ADMINS}),
+        method="patch",
+        kwargs=practitioner_membership,
+        data=lambda world: {"job_title": f"Social worker {next(_serial)}"},
+        json=True,
+        queries=12,
+    ),
+    Case(
+        "api-membership-deactivate",
+        api_only({"auditor": 403, **HOME_ADMINS}),
+        method="post",
+        kwargs=new_member,
+        data=lambda world: {"reason": "Left the service"},
+        json=True,
+        queries=15,
+    ),
+    Case("api-invitation-list", api_signed_in(200), note="admins see their agency's", queries=4),
+    Case(
+        "api-invitation-list",
+        role_holders(403, no_role=404, **HOME_ADMINS_CREATED),
+        method="post",
+        data=invitation_body,
+        json=True,
+        note="inviting someone to the home agency",
+        queries=12,
+    ),
+    # --- Training -------------------------------------------------------------------------------------------------
+    Case("api-training-course-list", api_signed_in(200), queries=6),
+    Case("api-training-record-list", api_signed_in(200), queries=5),
+    Case(
+        "api-training-record-list",
+        # The person must be in the caller's view: to anyone who cannot see them the id does not exist (400).
+        role_holders(400, no_role=400, practitioner=403, auditor=403, **HOME_ADMINS_CREATED),
+        method="post",
+        data=training_body,
+        json=True,
+        note="recording a completion",
+        queries=12,
+    ),
+    Case(
+        "api-training-record-import-csv",
+        role_holders(403, no_role=404, **HOME_ADMINS_CREATED),
+        method="post",
+        data=import_body,
+        json=True,
+        queries=13,
+    ),
+    # --- Signatory requirements (Southampton 18) -------------------------------------------------------------
+    Case("api-requirement-list", api_signed_in(200), queries=6),
+    Case(
+        "api-requirement-list",
+        role_holders(403, no_role=403, partnership_admin=201),
+        method="post",
+        data=requirement_body,
+        json=True,
+        note="adding a requirement",
+        queries=9,
+    ),
+    Case("api-requirement-detail", role_holders(200, no_role=404), kwargs=requirement, queries=5),
+    Case(
+        "api-requirement-detail",
+        role_holders(403, no_role=404, partnership_admin=200),
+        method="patch",
+        kwargs=lambda world: {"pk": SignatoryRequirement.objects.order_by("-number").values_list("pk", flat=True)[0]},
+        data=lambda world: {"text": f"Reworded {next(_serial)}"},
+        json=True,
+        queries=9,
+    ),
+]
