@@ -92,6 +92,18 @@ class PolicyViewMixin:
         return policy.get_or_deny(self.request.user, self.base_queryset(), action=action, pk=lookup)
 
 
+def parse_input(serializer_class: type[Any], data: Any, request: Request, *, partial: bool = False) -> dict[str, Any]:
+    """Validate a request body (or query) with a serializer: 400 with field messages when it is malformed."""
+    serializer = serializer_class(data=data, partial=partial, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def parse_query(serializer_class: type[Any], request: Request) -> dict[str, Any]:
+    """The query-string filters that were given (empty ones dropped)."""
+    return {key: value for key, value in parse_input(serializer_class, request.query_params, request).items() if value}
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"

@@ -14,6 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/", api.MeView.as_view(), name="api-me"),
     path("", include(router.urls)),
     path("", include("agencies.api.urls")),
+    path("", include("protocols.api.urls")),
 ]
 
 urlpatterns = [

@@ -8,8 +8,6 @@ write through the same services (DESIGN 3.1). Denials and service errors come ou
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -22,16 +20,8 @@ from agencies.api import serializers as s
 from agencies.models import Agency, Invitation, Membership, SignatoryRequirement, TrainingCourse, TrainingRecord
 from isp_portal import policy
 from isp_portal.api import PolicyViewMixin
-
-
-def _parsed(serializer_class: type[Any], data: Any, request: Request, *, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=data, partial=partial, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _query(serializer_class: type[Any], request: Request) -> dict[str, Any]:
-    return {key: value for key, value in _parsed(serializer_class, request.query_params, request).items() if value}
+from isp_portal.api import parse_input as _parsed
+from isp_portal.api import parse_query as _query
 
 
 @extend_schema_view(

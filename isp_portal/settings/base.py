@@ -262,7 +262,14 @@ SPECTACULAR_SETTINGS = {
     # Choice sets used under more than one field name get one stable component name each.
     "ENUM_NAME_OVERRIDES": {
         "AgencyStatusEnum": "agencies.models.AgencyStatus",
+        "AgencyKindEnum": "agencies.models.AgencyKind",
         "RoleEnum": "agencies.models.Role",
+        "ProtocolKindEnum": "protocols.models.ProtocolKind",
+        "ProtocolStatusEnum": "protocols.models.ProtocolStatus",
+        "ConsultationStatusEnum": "protocols.models.ConsultationStatus",
+        "ConsultationOutcomeEnum": "protocols.models.Outcome",
+        "ReviewStatusEnum": "protocols.models.ReviewStatus",
+        "ReviewActionStatusEnum": "protocols.models.ActionStatus",
     },
 }
 

@@ -1,0 +1,1 @@
+"""The protocols app API (under /api/v1/)."""
