@@ -87,9 +87,12 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "quorum_met": rules.quorum_met(result, consultation.quorum_percent),
             "form": form,
             "can_respond": can_respond,
+            # As the service: once closed by the sweep, or open past its deadline (closed on deciding).
             "can_decide": policy.can(request.user, "decide", consultation)
-            and consultation.status != ConsultationStatus.DECIDED
-            and timezone.localdate() > consultation.deadline,
+            and (
+                consultation.status == ConsultationStatus.CLOSED
+                or (consultation.status == ConsultationStatus.OPEN and timezone.localdate() > consultation.deadline)
+            ),
         },
     )
 
