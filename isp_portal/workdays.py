@@ -63,14 +63,18 @@ def add_working_days(start: date, days: int, *, nation: Nation = DEFAULT_NATION)
 
 
 def working_days_between(a: date, b: date, *, nation: Nation = DEFAULT_NATION) -> int:
-    """How many working days there are after `a` up to and including `b` (negative when b is before a).
+    """How many working days there are after `a` up to and including `b`; when b is before a, minus the
+    number from `b` up to but not including `a` (counting back, as add_working_days does).
 
-    The inverse of add_working_days: working_days_between(a, add_working_days(a, n)) == n."""
+    The inverse of add_working_days in both directions: working_days_between(a, add_working_days(a, n)) == n.
+    (So it is antisymmetric only between working days: from a bank holiday, one day back is the working day
+    before it, but one day forward from that working day is the next working day after the holiday.)"""
     _checked(nation)
     if b == a:
         return 0
     if b < a:
-        return -working_days_between(b, a, nation=nation)
+        one = timedelta(days=1)
+        return -working_days_between(b - one, a - one, nation=nation)
     # Whole weeks contribute five weekdays each; walk only the remainder, then take out bank holidays.
     total_days = (b - a).days
     weeks, extra = divmod(total_days, 7)
