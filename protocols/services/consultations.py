@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyStatus, Membership, Role, User
-from audit.services import audit_record
+from audit.services import EventDraft, audit_record, audit_record_many
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import SystemActor, require
 from isp_portal.sweeps import transition_due
@@ -186,14 +186,14 @@ def _close(consultation_ids: list[int]) -> list[int]:
         ConsultationResponse.objects.filter(consultation_id__in=closed, response=rules.Response.PENDING).update(
             response=rules.Response.DEEMED_ASSENT, responded_at=timezone.now()
         )
-        for consultation_id in closed:
-            audit_record(
-                kind="consultation.close",
-                actor=SystemActor("consultation sweep"),
-                object_type="protocols.consultation",
-                object_id=consultation_id,
-                detail={"deemed_assent": True},
-            )
+        audit_record_many(
+            kind="consultation.close",
+            actor=SystemActor("consultation sweep"),
+            events=(
+                EventDraft("protocols.consultation", consultation_id, detail={"deemed_assent": True})
+                for consultation_id in closed
+            ),
+        )
     return closed
 
 
