@@ -167,7 +167,9 @@ def parse_training_csv(text: str, today: date) -> tuple[list[TrainingRow], list[
         return [], [RowError(1, f"the header must include {', '.join(missing)}")]
     rows: list[TrainingRow] = []
     errors: list[RowError] = []
-    for index, raw in enumerate(reader, start=2):
+    for raw in reader:
+        # The physical line in the file (DictReader skips blank lines, so counting records would drift).
+        index = reader.line_num
         record = {(key or "").strip().lower(): (value or "").strip() for key, value in raw.items()}
         if not any(record.values()):
             continue
