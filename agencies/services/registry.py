@@ -21,10 +21,14 @@ CONTACT_FIELDS = ("address", "phone", "registration_number", "ico_registration_n
 REGISTRY_FIELDS = ("name", "kind", "sector", "area", "parent")
 
 
+def agency_group_name(agency_id: int) -> str:
+    return f"agency:{agency_id}"
+
+
 def agency_group(agency: Agency) -> Group:
     """The Django group holding an agency's active members: object permissions (django-guardian) granted
     to an agency are granted to this group, so they follow people as they join and leave."""
-    group, _ = Group.objects.get_or_create(name=f"agency:{agency.pk}")
+    group, _ = Group.objects.get_or_create(name=agency_group_name(agency.pk))
     return group
 
 
