@@ -32,8 +32,41 @@ class DashboardPanel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class PageSection:
+    """A section another app adds to a page of this app (e.g. the protocols an agency has signed, on the
+    agency's page), so the page's app need not import the other. `context(user, obj)` returns the
+    template's context, or None to leave the section out; it must cost a fixed number of queries."""
+
+    name: str
+    page: str
+    template: str
+    context: Callable[[Any, Any], Mapping[str, Any] | None]
+    order: int = 100
+
+
 _nav: list[NavItem] = []
 _panels: list[DashboardPanel] = []
+_sections: list[PageSection] = []
+
+
+def register_section(section: PageSection) -> None:
+    if any(existing.name == section.name for existing in _sections):
+        return
+    _sections.append(section)
+    _sections.sort(key=lambda entry: entry.order)
+
+
+def sections_for(page: str, user: Any, obj: Any) -> list[dict[str, Any]]:
+    """The registered sections of `page` for `obj`, each as {"template", "context"}."""
+    rendered = []
+    for section in _sections:
+        if section.page != page:
+            continue
+        context = section.context(user, obj)
+        if context is not None:
+            rendered.append({"template": section.template, "context": context})
+    return rendered
 
 
 def register_nav(item: NavItem) -> None:

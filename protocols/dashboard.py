@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from agencies.policy import has_any_role, is_partnership_admin
-from isp_portal.navigation import DashboardPanel, NavItem, register_nav, register_panel
-from protocols.selectors import partnership_overview
+from isp_portal.navigation import DashboardPanel, NavItem, PageSection, register_nav, register_panel, register_section
+from protocols.selectors import agency_signatures, partnership_overview
 
 
 def _overview(user: Any) -> dict[str, Any]:
@@ -21,5 +21,22 @@ register_panel(
         visible=is_partnership_admin,
         context=_overview,
         order=15,
+    )
+)
+
+
+def _agency_signatures(user: Any, agency: Any) -> dict[str, Any] | None:
+    """Issue 3: the agency's page shows the protocols it has signed (the page itself checked the user may
+    see the agency; the register of signatures is open to every partner)."""
+    return {"agency": agency, "signatures": agency_signatures(agency)}
+
+
+register_section(
+    PageSection(
+        name="protocols-agency-signatures",
+        page="agency-detail",
+        template="protocols/section_agency_signatures.html",
+        context=_agency_signatures,
+        order=20,
     )
 )

@@ -51,6 +51,17 @@ def signature_register(protocol: Protocol) -> list[Signature]:
     )
 
 
+def agency_signatures(agency: Agency) -> list[Signature]:
+    """The signatures an agency has given, for its page (one query): each protocol's version in force, and
+    any withdrawal. A signature carried over to a newer version is shown once, on the newest."""
+    return list(
+        Signature.objects.filter(agency=agency)
+        .filter(Q(version=F("protocol__current_version")) | Q(withdrawn_at__isnull=False))
+        .select_related("protocol", "version")
+        .order_by("protocol__title", "-version__number", "-signed_at")[:200]
+    )
+
+
 @dataclass(frozen=True)
 class CountPoint:
     month: date

@@ -25,6 +25,7 @@ from agencies.forms import (
 )
 from agencies.models import Agency, SignatoryRequirement
 from isp_portal import policy
+from isp_portal.navigation import sections_for
 
 CONTACT_FIELDS = list(AgencyContactForm.base_fields)
 
@@ -60,6 +61,8 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "document": selectors.document_summary(request.user, agency),
         "status_history": selectors.status_history(agency),
         "commissioned": list(agency.children.order_by("name")),
+        # Sections other apps add, e.g. the protocols this agency has signed (protocols app).
+        "sections": sections_for("agency-detail", request.user, agency),
     }
     return render(request, "agencies/agency_detail.html", context)
 

@@ -108,7 +108,7 @@ PA_OR_HOME_ADMIN = {"partnership_admin": 200, "agency_admin": 200}
 CASES: list[Case] = [
     Case("agency-list", pages(200, no_role=403), queries=7),
     Case("agency-create", pages(403, no_role=403, partnership_admin=200), queries=5),
-    Case("agency-detail", pages(200, no_role=404), kwargs=home, queries=13),
+    Case("agency-detail", pages(200, no_role=404), kwargs=home, queries=14),
     Case("agency-edit", pages(403, no_role=404, **PA_OR_HOME_ADMIN), kwargs=home, queries=5),
     Case("agency-status", pages(403, no_role=404, partnership_admin=200), kwargs=home, queries=5),
     Case("agency-checklist", pages(200, no_role=404), kwargs=home, queries=7),
