@@ -49,6 +49,9 @@ class Journey:
         return self.page
 
     def checked(self) -> Page:
+        """Check the page now showing. Call it after waiting for something on the new page (a heading, a
+        message): a click that submits a form returns before the next page has loaded."""
+        self.page.wait_for_load_state("load")
         assert_accessible(self.page)
         return self.page
 

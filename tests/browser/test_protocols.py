@@ -93,6 +93,7 @@ def test_partnership_admin_and_agency_admin_run_a_protocol(
     page.get_by_label("What this version changes").fill("Requests answered in five working days")
     page.get_by_label("Response time for requests (working days)").fill("5")
     page.get_by_role("button", name="Save new version").click()
+    expect(page.get_by_text("Version 2 saved")).to_be_visible()
     journey.checked()
     page.get_by_role("link", name="What changed").last.click()
     expect(page.get_by_text("Requests answered in five working days").first).to_be_visible()
@@ -102,6 +103,7 @@ def test_partnership_admin_and_agency_admin_run_a_protocol(
     journey.checked()
     page.get_by_label("Working days for responses").fill("10")
     page.get_by_role("button", name="Circulate for consultation").click()
+    expect(page.get_by_role("heading", name="Consultation on version 2")).to_be_visible()
     journey.checked()
     consultation = Consultation.objects.get(protocol=protocol)
     assert consultation.status == "open"
@@ -116,6 +118,7 @@ def test_partnership_admin_and_agency_admin_run_a_protocol(
     other.checked()
     page.get_by_role("textbox", name="Comment").fill("Five days is tight for schools in the holidays.")
     page.get_by_role("button", name="Send response").click()
+    expect(page.get_by_text("response has been recorded")).to_be_visible()
     other.checked()
     answer = ConsultationResponse.objects.get(consultation=consultation, agency=world.home)
     assert answer.response == "comment"
@@ -128,6 +131,7 @@ def test_partnership_admin_and_agency_admin_run_a_protocol(
     journey.checked()
     page.get_by_label("Adopt: the new version comes into force").check()
     page.get_by_role("button", name="Record outcome").click()
+    expect(page.get_by_text("The outcome has been recorded")).to_be_visible()
     journey.checked()
     protocol.refresh_from_db()
     assert protocol.current_version is not None and protocol.current_version.number == 2
@@ -142,6 +146,7 @@ def test_partnership_admin_and_agency_admin_run_a_protocol(
     today = timezone.localdate()
     fill_date(page, "completed_on", today.day, today.month, today.year)
     page.get_by_role("button", name="Record findings").click()
+    expect(page.get_by_text("findings are recorded")).to_be_visible()
     journey.checked()
     review.refresh_from_db()
     assert review.status == "completed" and review.report_due_on is not None
