@@ -212,7 +212,10 @@ class AuditExtractPolicy(Policy[AuditExtract]):
         admin_of = principal(user).agencies_with(Role.AGENCY_ADMIN)
         if not admin_of:
             return None
-        return Q(named_agencies__in=admin_of) | Q(audit__auditing_agency_id__in=admin_of)
+        # A subquery, not a join across the many-to-many: an extract naming several of the user's
+        # agencies must come back once (get_or_deny would otherwise find it twice).
+        named = AuditExtract.named_agencies.through.objects.filter(agency_id__in=admin_of).values("auditextract_id")
+        return Q(pk__in=named) | Q(audit__auditing_agency_id__in=admin_of)
 
     def in_scope(self, user: Any, obj: AuditExtract) -> bool:
         if is_partnership_admin(user):

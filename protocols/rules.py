@@ -56,7 +56,11 @@ def can_transition(current: Status, target: Status, *, has_been_in_force: bool) 
 
 
 class ScheduleError(ValueError):
-    """A review schedule that cannot work (e.g. it ends before it starts)."""
+    """A review schedule that cannot work (e.g. it ends before it starts); `field` names the setting at fault."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -71,14 +75,18 @@ class ReviewSchedule:
     def check(self, completion: date) -> None:
         if self.fixed_date is not None:
             if self.first_months or self.every_months:
-                raise ScheduleError("Choose either a fixed review date or a schedule in months, not both.")
+                raise ScheduleError(
+                    "Choose either a fixed review date or a schedule in months, not both.", "fixed_review_date"
+                )
             if self.fixed_date <= completion:
-                raise ScheduleError("The review date must be after the protocol's completion date.")
+                raise ScheduleError(
+                    "The review date must be after the protocol's completion date.", "fixed_review_date"
+                )
             return
         if not self.first_months or self.first_months < 1:
-            raise ScheduleError("The first review must be at least a month after completion.")
+            raise ScheduleError("The first review must be at least a month after completion.", "first_review_months")
         if not self.every_months or self.every_months < 1:
-            raise ScheduleError("Reviews must recur at least every month.")
+            raise ScheduleError("Reviews must recur at least every month.", "review_every_months")
 
 
 def review_due_dates(schedule: ReviewSchedule, completion: date, count: int) -> list[date]:

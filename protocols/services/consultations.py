@@ -87,6 +87,11 @@ def consultation_open(
         errors["version"] = "That version belongs to another protocol."
     elif hasattr(version, "adoption") or protocol.versions.filter(number__gt=version.number).exists():
         errors["version"] = "Consult on the newest version, which has not been in force."
+    elif Consultation.objects.filter(proposed_version=version).exists():
+        errors["version"] = (
+            f"Version {version.number} has already been consulted on. Make a new version with the changes, "
+            "and consult on that."
+        )
     if quorum_percent is not None and not 1 <= quorum_percent <= 100:
         errors["quorum_percent"] = "The quorum is a percentage from 1 to 100."
     if working_days < 1 or working_days > 60:

@@ -15,6 +15,7 @@ from audit.services import audit_record
 from isp_portal.policy import require
 from protocols import rules
 from protocols.models import (
+    ConsultationStatus,
     Ground,
     Protocol,
     ProtocolKind,
@@ -86,7 +87,7 @@ def _check_schedule(
     try:
         schedule.check(completion or timezone.localdate())
     except rules.ScheduleError as error:
-        raise ValidationError({"fixed_review_date" if fixed else "first_review_months": str(error)}) from None
+        raise ValidationError({error.field: str(error)}) from None
     return schedule
 
 
@@ -223,6 +224,15 @@ def protocol_adopt(
         raise ValidationError(
             {"protocol": f"A {protocol.get_status_display().lower()} protocol cannot be put in force."}
         )
+    if protocol.completion_date is None:
+        # The review schedule must still work from the completion date being set now (Haringey 5.1).
+        completion = completion_date or timezone.localdate()
+        try:
+            rules.ReviewSchedule(
+                protocol.first_review_months, protocol.review_every_months, protocol.fixed_review_date
+            ).check(completion)
+        except rules.ScheduleError as error:
+            raise ValidationError({"completion_date": f"{error} It is {completion:%d %B %Y}."}) from None
     previous = protocol.current_version
     carried = _carry_over_signatures(previous, version) if previous is not None else 0
     VersionAdoption.objects.create(version=version, adopted_by=_user(actor), consultation=consultation)
@@ -268,7 +278,12 @@ def protocol_transition(*, actor: Any, protocol: Protocol, to_status: str, reaso
         raise ValidationError({"to_status": "Choose a status."}) from None
     in_force = protocol.current_version_id is not None
     errors = {}
-    if target == rules.Status.CONSULTATION:
+    undecided = protocol.consultations.exclude(status=ConsultationStatus.DECIDED).exists()
+    if current == rules.Status.CONSULTATION and undecided:
+        # Buckinghamshire 1-2: the consultation decides what happens to the proposed version; leaving it by
+        # a status change would leave the consultation open and let its version be adopted later.
+        errors["to_status"] = "A consultation is under way: record its outcome instead."
+    elif target == rules.Status.CONSULTATION:
         errors["to_status"] = "Open a consultation on a new version instead."
     elif target == rules.Status.ACTIVE and not in_force:
         errors["to_status"] = "Put a version in force first."
