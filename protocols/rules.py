@@ -152,6 +152,12 @@ def reminder_day(deadline: date, *, nation: Nation = DEFAULT_NATION) -> date:
     return add_working_days(deadline, -2, nation=nation)
 
 
+def reminder_due(opened_on: date, deadline: date, today: date, *, nation: Nation = DEFAULT_NATION) -> bool:
+    """Whether today is in the reminder window: from two working days before the deadline up to it, but
+    never on or before the day of circulation (a short consultation's circulation is its only notice)."""
+    return reminder_day(deadline, nation=nation) <= today <= deadline and today > opened_on
+
+
 @dataclass(frozen=True)
 class Tally:
     circulated: int
@@ -169,6 +175,10 @@ class Tally:
 
 def tally(responses: Iterable[str]) -> Tally:
     values = list(responses)
+    unknown = set(values) - {response.value for response in Response}
+    if unknown:
+        # A mistyped answer would otherwise count as consulted but never as assent, lowering the quorum.
+        raise ValueError(f"unknown consultation responses: {sorted(unknown)}")
     return Tally(
         circulated=len(values),
         agree=values.count(Response.AGREE),

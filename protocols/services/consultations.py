@@ -213,7 +213,7 @@ def consultations_sweep(*, today: date) -> SweepResult:
     record the rest as deemed assent and close (idempotent: run it as often as you like)."""
     nation = nation_from(settings.BANK_HOLIDAY_NATION)
     open_ones = list(Consultation.objects.filter(status=ConsultationStatus.OPEN).select_related("protocol"))
-    due_for_reminder = [c for c in open_ones if rules.reminder_day(c.deadline, nation=nation) <= today <= c.deadline]
+    due_for_reminder = [c for c in open_ones if rules.reminder_due(c.opened_on, c.deadline, today, nation=nation)]
     drafts = []
     if due_for_reminder:
         pending = ConsultationResponse.objects.filter(
