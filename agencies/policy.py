@@ -301,7 +301,9 @@ class AgencyPolicy(Policy[Agency]):
         if action in {"upload_security_document", "confirm_checklist", "sign_protocols"}:
             return own_admin
         if action == "view_people":
-            return is_partnership_admin(user) or is_auditor(user) or obj.pk in agencies_of(user)
+            # An agency's own auditor sees its people (it is one of their agencies); only a partnership
+            # auditor sees every agency's (DESIGN 1).
+            return is_partnership_admin(user) or is_partnership_auditor(user) or obj.pk in agencies_of(user)
         if action == "request_security_document":
             # Asked by an admin on behalf of their own (active) agency.
             return own_admin and obj.status == AgencyStatus.ACTIVE

@@ -155,12 +155,15 @@ def _parse_date(text: str) -> date:
     raise ValueError(text)
 
 
+_EXTRA = "\x00extra"  # where csv puts values beyond the header's columns
+
+
 def parse_training_csv(text: str, today: date) -> tuple[list[TrainingRow], list[RowError]]:
     """Parse a training-records CSV (header: email, course, completed_on, expires_on, evidence).
 
     Returns the rows and every problem found, each with its line number. Callers import nothing unless
     the error list is empty (all or nothing)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), restkey=_EXTRA)
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [column for column in TRAINING_CSV_COLUMNS[:3] if column not in header]
     if missing:
@@ -170,10 +173,13 @@ def parse_training_csv(text: str, today: date) -> tuple[list[TrainingRow], list[
     for raw in reader:
         # The physical line in the file (DictReader skips blank lines, so counting records would drift).
         index = reader.line_num
+        extra = [value for value in raw.pop(_EXTRA, None) or [] if value.strip()]
         record = {(key or "").strip().lower(): (value or "").strip() for key, value in raw.items()}
-        if not any(record.values()):
+        if not any(record.values()) and not extra:
             continue
         problems = []
+        if extra:
+            problems.append("the row has more values than the header has columns (put a value with a comma in quotes)")
         email = record.get("email", "").lower()
         if "@" not in email:
             problems.append("email address is missing or not valid")

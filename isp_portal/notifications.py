@@ -69,6 +69,7 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> int:
             "email_attempts) VALUES %s ON CONFLICT (recipient_id, key) DO NOTHING RETURNING id, email_state",
             values,
             fetch=True,
+            page_size=len(values),  # one statement however many (DESIGN 3.3)
         )
     if any(state == EmailState.PENDING for _, state in inserted):
         transaction.on_commit(_queue_delivery)

@@ -51,6 +51,14 @@ def stored_path(version: SecurityDocumentVersion) -> Path:
     return _storage_dir() / version.stored_name
 
 
+def _size(limit: int) -> str:
+    """A size limit as people say it: 10 MB, 512 KB (GOV.UK style: no decimals when whole)."""
+    if limit >= 1024 * 1024:
+        megabytes = limit / (1024 * 1024)
+        return f"{megabytes:g} MB" if megabytes == int(megabytes) else f"{megabytes:.1f} MB"
+    return f"{max(limit // 1024, 1)} KB"
+
+
 def _looks_like_pdf(head: bytes, tail: bytes) -> bool:
     """A PDF starts with %PDF- and ends with an %%EOF marker (within the last kilobyte)."""
     return head.startswith(b"%PDF-") and b"%%EOF" in tail
@@ -67,7 +75,7 @@ def security_document_upload(
     if not data:
         raise ValidationError({"file": "The selected file is empty."})
     if len(data) > limit:
-        raise ValidationError({"file": f"The file must be smaller than {limit // (1024 * 1024)} MB."})
+        raise ValidationError({"file": f"The file must be smaller than {_size(limit)}."})
     if not _looks_like_pdf(data[:5], data[-1024:]):
         raise ValidationError({"file": "The file must be a PDF."})
     document, _ = SecurityDocument.objects.get_or_create(agency=agency)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import AGENCY_ROLES, Agency, AgencyKind, AgencyStatus, ApiToken, Invitation, Membership, Role, User
-from agencies.policy import forget_principal
+from agencies.policy import forget_principal, is_partnership_admin
 from agencies.services.registry import agency_group
 from audit.services import audit_record
 from isp_portal.policy import SystemActor, require
@@ -89,6 +89,23 @@ def membership_create(
     else:
         require(actor, "manage_members", agency)
     cleaned = _normalise_roles(roles, agency=agency)
+    ended = (
+        Membership.objects.select_for_update().filter(user=user, agency=agency, is_active=False).first()
+        if agency is not None
+        else None
+    )
+    if ended is not None:
+        # Someone re-joining the agency (say, invited back): their ended membership is renewed with the new
+        # roles, so that one person has one membership history per agency.
+        return _membership_renew(
+            actor,
+            ended,
+            roles=cleaned,
+            job_title=job_title,
+            team=team,
+            is_caldicott_guardian=is_caldicott_guardian,
+            is_data_protection_officer=is_data_protection_officer,
+        )
     membership = Membership(
         user=user,
         agency=agency,
@@ -107,6 +124,20 @@ def membership_create(
         user.groups.add(agency_group(agency))
     audit_record(kind="membership.create", actor=actor, target=membership, detail={"roles": cleaned})
     forget_principal(user)
+    return membership
+
+
+def _membership_renew(actor: Any, membership: Membership, **values: Any) -> Membership:
+    for field, value in values.items():
+        setattr(membership, field, value)
+    membership.is_active = True
+    membership.deactivated_at = None
+    membership.line_manager = None  # their old manager may have moved on: set it again
+    membership.save()
+    assert membership.agency is not None
+    membership.user.groups.add(agency_group(membership.agency))
+    audit_record(kind="membership.renew", actor=actor, target=membership, detail={"roles": values["roles"]})
+    forget_principal(membership.user)
     return membership
 
 
@@ -142,6 +173,12 @@ def membership_update(
             changes["roles"] = _normalise_roles(roles, agency=membership.agency)
         except ValidationError as error:
             errors.update({key: " ".join(value) for key, value in error.message_dict.items()})
+        else:
+            granting_audit = Role.AUDITOR in changes["roles"] and Role.AUDITOR not in membership.roles
+            if granting_audit and not (isinstance(actor, SystemActor) or is_partnership_admin(actor)):
+                errors["roles"] = (
+                    "Only a partnership admin can give the auditor role: auditors check the agency's admins."
+                )
     for field, value in (("job_title", job_title), ("team", team)):
         if value is not None:
             changes[field] = value.strip()
@@ -376,6 +413,13 @@ def invitation_create(
     except ValidationError as error:
         errors.update(error.message_dict)
         cleaned_roles = []
+    if set(cleaned_roles) - {role.value for role in AGENCY_ROLES}:
+        # An agency's own auditor checks its admins' work, so that role is given by a partnership admin on
+        # the person's membership, never by invitation (the DB holds this too: invitation_agency_roles_only).
+        errors["roles"] = (
+            "An invitation gives practitioner, designated manager or agency admin roles. A partnership admin gives "
+            "the auditor role once the person has joined."
+        )
     if not full_name.strip():
         errors["full_name"] = "Enter the person's full name."
     existing = User.objects.filter(email=email).first()

@@ -22,6 +22,7 @@ from protocols.models import (
     Signature,
 )
 from protocols.rules import Response
+from protocols.services.protocols import VERSION_FIELDS
 
 # --- Protocols and versions ------------------------------------------------------------------------------------
 
@@ -37,17 +38,7 @@ class VersionOut(serializers.ModelSerializer[ProtocolVersion]):
             "number",
             "text",
             "change_note",
-            "age_min",
-            "age_max",
-            "extended_age_max",
-            "extended_age_conditions",
-            "permitted_purposes",
-            "aggregate_fields",
-            "minimum_fields",
-            "sensitive_fields",
-            "grounds_without_consent",
-            "response_working_days",
-            "retention_months",
+            *VERSION_FIELDS,  # the enforceable rules, as the services define them
             "created_at",
             "adopted_at",
         ]

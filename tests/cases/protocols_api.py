@@ -137,7 +137,7 @@ CASES: list[Case] = [
         kwargs=fresh_draft,
         data=lambda world: {"to_status": "retired", "reason": "Abandoned"},
         json=True,
-        queries=12,
+        queries=13,
     ),
     Case(
         "api-protocol-adopt",
@@ -170,7 +170,7 @@ CASES: list[Case] = [
         kwargs=fresh_with_draft_version,
         data=lambda world: {"working_days": 10},
         json=True,
-        queries=22,
+        queries=23,
     ),
     # --- Signatures ---------------------------------------------------------------------------------------------
     Case("api-signature-list", api_signed_in(200), queries=5),
