@@ -362,6 +362,9 @@ class MembershipPolicy(Policy[Membership]):
         if action == "create" and obj is None:
             # Partnership-level memberships; agency memberships are checked as "manage_members" on the agency.
             return is_partnership_admin(user)
+        if action == "grant_auditor":
+            # An agency's auditor checks its admins' work, so its admins cannot give the role (DESIGN 1).
+            return is_partnership_admin(user)
         if action in {"change", "deactivate"} and obj is not None:
             if obj.agency_id is None:
                 return is_partnership_admin(user)

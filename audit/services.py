@@ -92,29 +92,16 @@ def audit_record(
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
         object_label = object_label or str(getattr(target, "audit_label", f"{target._meta.verbose_name} {target.pk}"))
-    context = request_context.current()
+    row_values = _row(
+        identity,
+        occurred_at or timezone.now(),
+        kind,
+        outcome,
+        EventDraft(object_type, object_id, object_label, detail, child_id),
+        purpose,
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT,
-            [
-                occurred_at or timezone.now(),
-                kind,
-                outcome,
-                identity.user_id,
-                identity.label[:254],
-                identity.agency_id,
-                identity.agency_label[:200],
-                identity.role[:200],
-                object_type[:64],
-                str(object_id)[:64],
-                object_label[:200],
-                child_id,
-                purpose,
-                context.ip if context else None,
-                context.request_id if context else None,
-                json.dumps(dict(detail or {}), cls=DjangoJSONEncoder),
-            ],
-        )
+        cursor.execute(_INSERT, row_values)
         row = cursor.fetchone()
     assert row is not None
     event_id: int = row[0]
@@ -132,33 +119,37 @@ class EventDraft:
     child_id: int | None = None
 
 
+def _row(
+    identity: ActorIdentity, occurred_at: datetime, kind: str, outcome: str, event: EventDraft, purpose: str = ""
+) -> tuple[Any, ...]:
+    """One audit_event row, in _INSERT's column order (the request id and client IP from the current request)."""
+    context = request_context.current()
+    return (
+        occurred_at,
+        kind,
+        outcome,
+        identity.user_id,
+        identity.label[:254],
+        identity.agency_id,
+        identity.agency_label[:200],
+        identity.role[:200],
+        event.object_type[:64],
+        str(event.object_id)[:64],
+        event.object_label[:200],
+        event.child_id,
+        purpose,
+        context.ip if context else None,
+        context.request_id if context else None,
+        json.dumps(dict(event.detail or {}), cls=DjangoJSONEncoder),
+    )
+
+
 def audit_record_many(*, kind: str, actor: object, events: Iterable[EventDraft], outcome: str = Outcome.SUCCESS) -> int:
     """Record many events in one statement, e.g. everything a sweep did (DESIGN 3.3: a sweep's statement
     count must not grow with the rows it touches). Returns how many were recorded."""
     identity = identity_of(actor)
-    context = request_context.current()
     now = timezone.now()
-    rows = [
-        (
-            now,
-            kind,
-            outcome,
-            identity.user_id,
-            identity.label[:254],
-            identity.agency_id,
-            identity.agency_label[:200],
-            identity.role[:200],
-            event.object_type[:64],
-            str(event.object_id)[:64],
-            event.object_label[:200],
-            event.child_id,
-            "",
-            context.ip if context else None,
-            context.request_id if context else None,
-            json.dumps(dict(event.detail or {}), cls=DjangoJSONEncoder),
-        )
-        for event in events
-    ]
+    rows = [_row(identity, now, kind, outcome, event) for event in events]
     if not rows:
         return 0
     insert = _INSERT.split(" VALUES ")[0] + " VALUES %s"

@@ -117,6 +117,10 @@ class Protocol(models.Model):
     def is_in_force(self) -> bool:
         return self.current_version_id is not None and self.status in IN_FORCE_STATUSES
 
+    def latest_version(self) -> ProtocolVersion | None:
+        """The newest version: the one a new draft builds on, and the one consulted on or adopted."""
+        return self.versions.order_by("-number").first()
+
 
 class ProtocolVersion(models.Model):
     """One immutable version of a protocol: its text and the rules the portal enforces from it."""

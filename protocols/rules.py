@@ -207,5 +207,11 @@ def earliest_audit_start(notice_given_on: date) -> date:
     return add_months(notice_given_on, 1)
 
 
+def outcome_due(status: str, deadline: date, today: date) -> bool:
+    """A consultation's outcome is recorded once responses are closed: closed by the sweep, or still open
+    but past its deadline (closing it is then part of recording the outcome)."""
+    return status == "closed" or (status == "open" and today > deadline)
+
+
 def deadline_passed(deadline: date, today: date) -> bool:
     return today > deadline

@@ -19,9 +19,7 @@ from agencies import selectors, services
 from agencies.api import serializers as s
 from agencies.models import Agency, Invitation, Membership, SignatoryRequirement, TrainingCourse, TrainingRecord
 from isp_portal import policy
-from isp_portal.api import PolicyViewMixin
-from isp_portal.api import parse_input as _parsed
-from isp_portal.api import parse_query as _query
+from isp_portal.api import PolicyViewMixin, parse_input, parse_query
 
 
 @extend_schema_view(
@@ -38,7 +36,7 @@ class AgencyViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericView
     def get_queryset(self) -> QuerySet[Agency]:
         if self.action != "list":
             return super().get_queryset()
-        return selectors.agencies_list(self.request.user, **_query(s.AgencyFilterIn, self.request))
+        return selectors.agencies_list(self.request.user, **parse_query(s.AgencyFilterIn, self.request))
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         agency = policy.get_or_deny(request.user, Agency.objects.select_related("parent"), pk=pk)
@@ -48,13 +46,13 @@ class AgencyViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericView
 
     @extend_schema(request=s.AgencyCreateIn, responses={201: s.AgencyOut})
     def create(self, request: Request) -> Response:
-        agency = services.agency_create(actor=request.user, **_parsed(s.AgencyCreateIn, request.data, request))
+        agency = services.agency_create(actor=request.user, **parse_input(s.AgencyCreateIn, request.data, request))
         return Response(s.AgencyOut(agency).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.AgencyPatchIn, responses=s.AgencyOut)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         agency = policy.get_or_deny(request.user, Agency, action="change", pk=pk)
-        changes = _parsed(s.AgencyPatchIn, request.data, request, partial=True)
+        changes = parse_input(s.AgencyPatchIn, request.data, request, partial=True)
         agency = services.agency_update(actor=request.user, agency=agency, **changes)
         return Response(s.AgencyOut(agency).data)
 
@@ -64,7 +62,7 @@ class AgencyViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericView
         """Suspend, reinstate or record that an agency has left, with the reason and date."""
         agency = policy.get_or_deny(request.user, Agency, action="change_status", pk=pk)
         services.agency_status_change(
-            actor=request.user, agency=agency, **_parsed(s.AgencyStatusIn, request.data, request)
+            actor=request.user, agency=agency, **parse_input(s.AgencyStatusIn, request.data, request)
         )
         agency.refresh_from_db()
         return Response(s.AgencyOut(agency).data)
@@ -78,7 +76,7 @@ class AgencyViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericView
         agency = policy.get_or_deny(request.user, Agency, action=wanted, pk=pk)
         if request.method == "POST":
             services.checklist_confirm(
-                actor=request.user, agency=agency, **_parsed(s.ChecklistConfirmIn, request.data, request)
+                actor=request.user, agency=agency, **parse_input(s.ChecklistConfirmIn, request.data, request)
             )
         rows, checklist_status = selectors.checklist_rows(agency)
         body = s.ChecklistOut({"status": checklist_status.value, "requirements": rows}).data
@@ -101,7 +99,7 @@ class MembershipViewSet(
     def get_queryset(self) -> QuerySet[Membership]:
         memberships = super().get_queryset()
         if self.action == "list":
-            filters = _parsed(s.MembershipFilterIn, self.request.query_params, self.request)
+            filters = parse_input(s.MembershipFilterIn, self.request.query_params, self.request)
             if filters.get("agency"):
                 memberships = memberships.filter(agency_id=filters["agency"])
             if filters.get("active") is not None:
@@ -112,7 +110,7 @@ class MembershipViewSet(
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         """Change roles and details: only what is sent changes. Partnership roles cannot be given here."""
         membership = policy.get_or_deny(request.user, self.base_queryset(), action="change", pk=pk)
-        changes = _parsed(s.MembershipPatchIn, request.data, request, partial=True)
+        changes = parse_input(s.MembershipPatchIn, request.data, request, partial=True)
         membership = services.membership_update(actor=request.user, membership=membership, **changes)
         return Response(s.MembershipOut(membership).data)
 
@@ -121,7 +119,7 @@ class MembershipViewSet(
     def deactivate(self, request: Request, pk: str | None = None) -> Response:
         """End a membership: the person's sessions end at once."""
         membership = policy.get_or_deny(request.user, self.base_queryset(), action="deactivate", pk=pk)
-        reason = _parsed(s.DeactivateIn, request.data, request)["reason"]
+        reason = parse_input(s.DeactivateIn, request.data, request)["reason"]
         membership = services.membership_deactivate(actor=request.user, membership=membership, reason=reason)
         return Response(s.MembershipOut(membership).data)
 
@@ -138,7 +136,7 @@ class InvitationViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Generic
 
     @extend_schema(request=s.InvitationIn, responses={201: s.InvitationOut})
     def create(self, request: Request) -> Response:
-        values = _parsed(s.InvitationIn, request.data, request)
+        values = parse_input(s.InvitationIn, request.data, request)
         agency = policy.get_or_deny(request.user, Agency, action="manage_members", pk=values.pop("agency").pk)
         invitation, _token = services.invitation_create(actor=request.user, agency=agency, **values)
         return Response(s.InvitationOut(invitation).data, status=status.HTTP_201_CREATED)
@@ -167,7 +165,7 @@ class TrainingRecordViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Gen
 
     def get_queryset(self) -> QuerySet[TrainingRecord]:
         records = super().get_queryset()
-        filters = _query(s.TrainingRecordFilterIn, self.request)
+        filters = parse_query(s.TrainingRecordFilterIn, self.request)
         if "agency" in filters:
             records = records.filter(
                 user__memberships__agency_id=filters["agency"], user__memberships__is_active=True
@@ -179,7 +177,7 @@ class TrainingRecordViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Gen
     @extend_schema(request=s.TrainingRecordIn, responses={201: s.TrainingRecordOut})
     def create(self, request: Request) -> Response:
         record = services.training_record_create(
-            actor=request.user, **_parsed(s.TrainingRecordIn, request.data, request)
+            actor=request.user, **parse_input(s.TrainingRecordIn, request.data, request)
         )
         return Response(s.TrainingRecordOut(record).data, status=status.HTTP_201_CREATED)
 
@@ -187,7 +185,7 @@ class TrainingRecordViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Gen
     @action(detail=False, methods=["post"], url_path="import")
     def import_csv(self, request: Request) -> Response:
         """Import training records from CSV, all or nothing: bad rows are reported with their line numbers."""
-        values = _parsed(s.TrainingImportIn, request.data, request)
+        values = parse_input(s.TrainingImportIn, request.data, request)
         agency = policy.get_or_deny(request.user, Agency, action="manage_training", pk=values["agency"].pk)
         records = services.training_records_import(actor=request.user, agency=agency, csv_text=values["csv"])
         body = s.TrainingImportOut({"imported": len(records), "records": records}).data
@@ -207,12 +205,14 @@ class RequirementViewSet(
 
     @extend_schema(request=s.RequirementIn, responses={201: s.RequirementOut})
     def create(self, request: Request) -> Response:
-        requirement = services.requirement_create(actor=request.user, **_parsed(s.RequirementIn, request.data, request))
+        requirement = services.requirement_create(
+            actor=request.user, **parse_input(s.RequirementIn, request.data, request)
+        )
         return Response(s.RequirementOut(requirement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.RequirementPatchIn, responses=s.RequirementOut)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         requirement = policy.get_or_deny(request.user, self.base_queryset(), action="change", pk=pk)
-        changes = _parsed(s.RequirementPatchIn, request.data, request, partial=True)
+        changes = parse_input(s.RequirementPatchIn, request.data, request, partial=True)
         requirement = services.requirement_update(actor=request.user, requirement=requirement, **changes)
         return Response(s.RequirementOut(requirement).data)

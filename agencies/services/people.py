@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import AGENCY_ROLES, Agency, AgencyKind, AgencyStatus, ApiToken, Invitation, Membership, Role, User
-from agencies.policy import forget_principal, is_partnership_admin
+from agencies.policy import forget_principal
 from agencies.services.registry import agency_group
 from audit.services import audit_record
-from isp_portal.policy import SystemActor, require
+from isp_portal.policy import SystemActor, can, require
 
 
 class Unset:
@@ -175,7 +175,7 @@ def membership_update(
             errors.update({key: " ".join(value) for key, value in error.message_dict.items()})
         else:
             granting_audit = Role.AUDITOR in changes["roles"] and Role.AUDITOR not in membership.roles
-            if granting_audit and not (isinstance(actor, SystemActor) or is_partnership_admin(actor)):
+            if granting_audit and not can(actor, "grant_auditor", membership):
                 errors["roles"] = (
                     "Only a partnership admin can give the auditor role: auditors check the agency's admins."
                 )

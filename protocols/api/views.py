@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -15,16 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from isp_portal import policy
-from isp_portal.api import PolicyViewMixin
-from isp_portal.api import parse_input as _parsed
-from isp_portal.api import parse_query as _query
+from isp_portal.api import PolicyViewMixin, parse_input, parse_query
 from protocols import selectors, services
 from protocols.api import serializers as s
 from protocols.models import Consultation, Meeting, Protocol, ProtocolVersion, Review, ReviewAction, Signature
-
-
-def _latest_version(protocol: Protocol) -> ProtocolVersion | None:
-    return protocol.versions.order_by("-number").first()
 
 
 @extend_schema_view(retrieve=extend_schema(responses=s.ProtocolDetailOut))
@@ -49,7 +44,7 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
 
     @extend_schema(request=s.ProtocolCreateIn, responses={201: s.ProtocolOut})
     def create(self, request: Request) -> Response:
-        values = _parsed(s.ProtocolCreateIn, request.data, request)
+        values = parse_input(s.ProtocolCreateIn, request.data, request)
         protocol = services.protocol_create(actor=request.user, **values)
         return Response(s.ProtocolOut(protocol).data, status=status.HTTP_201_CREATED)
 
@@ -60,7 +55,7 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
         """Every version, oldest first: each immutable, with its text and change note. POST drafts a new one."""
         if request.method == "POST":
             protocol = self._protocol(pk, "new_version")
-            values = _parsed(s.VersionRulesIn, request.data, request)
+            values = parse_input(s.VersionRulesIn, request.data, request)
             version = services.protocol_version_create(actor=request.user, protocol=protocol, **values)
             return Response(s.VersionOut(version).data, status=status.HTTP_201_CREATED)
         protocol = self._protocol(pk, "view")
@@ -73,7 +68,7 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
         """Move the protocol to another state; only the valid transitions are allowed."""
         protocol = self._protocol(pk, "transition")
         protocol = services.protocol_transition(
-            actor=request.user, protocol=protocol, **_parsed(s.TransitionIn, request.data, request)
+            actor=request.user, protocol=protocol, **parse_input(s.TransitionIn, request.data, request)
         )
         return Response(s.ProtocolOut(protocol).data)
 
@@ -82,8 +77,8 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
     def adopt(self, request: Request, pk: str | None = None) -> Response:
         """Put the latest version in force without consultation ("agreed by report", Haringey 2.3)."""
         protocol = self._protocol(pk, "adopt")
-        values = _parsed(s.AdoptIn, request.data, request)
-        latest = _latest_version(protocol)
+        values = parse_input(s.AdoptIn, request.data, request)
+        latest = protocol.latest_version()
         assert latest is not None  # every protocol is created with its first version
         protocol = services.protocol_adopt(
             actor=request.user, protocol=protocol, version=latest, completion_date=values["completion_date"]
@@ -95,10 +90,8 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
     def sign(self, request: Request, pk: str | None = None) -> Response:
         """Record an agency's authorised signatory signing the version in force (Haringey 13; Southampton 18)."""
         protocol = self._protocol(pk, "sign")
-        values = _parsed(s.SignIn, request.data, request)
+        values = parse_input(s.SignIn, request.data, request)
         if protocol.current_version is None:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"protocol": "This protocol has no version in force to sign."})
         signature = services.signature_sign(actor=request.user, version=protocol.current_version, **values)
         return Response(s.SignatureOut(signature).data, status=status.HTTP_201_CREATED)
@@ -108,13 +101,13 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
     def consult(self, request: Request, pk: str | None = None) -> Response:
         """Circulate the latest version to every signatory agency, with a deadline in working days."""
         protocol = self._protocol(pk, "open_consultation")
-        latest = _latest_version(protocol)
+        latest = protocol.latest_version()
         assert latest is not None
         consultation = services.consultation_open(
             actor=request.user,
             protocol=protocol,
             version=latest,
-            **_parsed(s.ConsultationOpenIn, request.data, request),
+            **parse_input(s.ConsultationOpenIn, request.data, request),
         )
         return Response(s.ConsultationOut(consultation).data, status=status.HTTP_201_CREATED)
 
@@ -134,7 +127,7 @@ class SignatureViewSet(
     def get_queryset(self) -> QuerySet[Signature]:
         signatures = super().get_queryset()
         if self.action == "list":
-            filters = _parsed(s.SignatureFilterIn, self.request.query_params, self.request)
+            filters = parse_input(s.SignatureFilterIn, self.request.query_params, self.request)
             if filters.get("protocol"):
                 signatures = signatures.filter(protocol_id=filters["protocol"])
             if filters.get("agency"):
@@ -148,7 +141,7 @@ class SignatureViewSet(
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         """Withdraw an agency's signature, with the reason; it is not carried to later versions."""
         signature = policy.get_or_deny(request.user, self.base_queryset(), action="withdraw", pk=pk)
-        reason = _parsed(s.ReasonIn, request.data, request)["reason"]
+        reason = parse_input(s.ReasonIn, request.data, request)["reason"]
         signature = services.signature_withdraw(actor=request.user, signature=signature, reason=reason)
         return Response(s.SignatureOut(signature).data)
 
@@ -181,7 +174,7 @@ class ConsultationViewSet(
         """An agency's nominated representative (or admin) answers agree, object or comment, by the deadline."""
         consultation = policy.get_or_deny(request.user, self.base_queryset(), action="respond", pk=pk)
         answer = services.consultation_respond(
-            actor=request.user, consultation=consultation, **_parsed(s.RespondIn, request.data, request)
+            actor=request.user, consultation=consultation, **parse_input(s.RespondIn, request.data, request)
         )
         return Response(s.ConsultationResponseOut(answer).data, status=status.HTTP_201_CREATED)
 
@@ -191,7 +184,7 @@ class ConsultationViewSet(
         """Record the outcome: adopt (the version comes into force, signatures carried over) or reject."""
         consultation = policy.get_or_deny(request.user, self.base_queryset(), action="decide", pk=pk)
         consultation = services.consultation_decide(
-            actor=request.user, consultation=consultation, **_parsed(s.DecideIn, request.data, request)
+            actor=request.user, consultation=consultation, **parse_input(s.DecideIn, request.data, request)
         )
         return Response(s.ConsultationOut(consultation).data)
 
@@ -215,7 +208,7 @@ class ReviewViewSet(PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
         reviews = super().get_queryset()
         if self.action == "retrieve":
             return reviews.prefetch_related(Prefetch("actions", queryset=ReviewAction.objects.order_by("due_on", "id")))
-        filters = _query(s.ReviewFilterIn, self.request)
+        filters = parse_query(s.ReviewFilterIn, self.request)
         if "protocol" in filters:
             reviews = reviews.filter(protocol_id=filters["protocol"])
         if "status" in filters:
@@ -228,7 +221,7 @@ class ReviewViewSet(PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
         """Record the findings and completion; the report's due date follows Haringey 5.3."""
         review = policy.get_or_deny(request.user, self.base_queryset(), action="complete", pk=pk)
         review = services.review_complete(
-            actor=request.user, review=review, **_parsed(s.ReviewCompleteIn, request.data, request)
+            actor=request.user, review=review, **parse_input(s.ReviewCompleteIn, request.data, request)
         )
         return Response(s.ReviewOut(review).data)
 
@@ -238,7 +231,7 @@ class ReviewViewSet(PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
         """Add an action to the implementation plan, with its owner agency and due date."""
         review = policy.get_or_deny(request.user, self.base_queryset(), action="add_action", pk=pk)
         item = services.review_action_add(
-            actor=request.user, review=review, **_parsed(s.ReviewActionIn, request.data, request)
+            actor=request.user, review=review, **parse_input(s.ReviewActionIn, request.data, request)
         )
         return Response(s.ReviewActionOut(item).data, status=status.HTTP_201_CREATED)
 
@@ -258,7 +251,7 @@ class ReviewActionViewSet(
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         item = policy.get_or_deny(request.user, self.base_queryset(), action="update", pk=pk)
         item = services.review_action_update(
-            actor=request.user, action=item, **_parsed(s.ReviewActionPatchIn, request.data, request)
+            actor=request.user, action=item, **parse_input(s.ReviewActionPatchIn, request.data, request)
         )
         return Response(s.ReviewActionOut(item).data)
 
@@ -278,7 +271,7 @@ class MeetingViewSet(
 
     @extend_schema(request=s.MeetingIn, responses={201: s.MeetingOut})
     def create(self, request: Request) -> Response:
-        values = _parsed(s.MeetingIn, request.data, request)
+        values = parse_input(s.MeetingIn, request.data, request)
         agenda = [(item["title"], item["review"]) for item in values.pop("agenda")]
         meeting = services.meeting_create(actor=request.user, agenda=agenda, **values)
         return Response(s.MeetingOut(meeting).data, status=status.HTTP_201_CREATED)
@@ -287,7 +280,7 @@ class MeetingViewSet(
     @action(detail=True, methods=["post"])
     def minutes(self, request: Request, pk: str | None = None) -> Response:
         meeting = policy.get_or_deny(request.user, self.base_queryset(), action="change", pk=pk)
-        minutes = _parsed(s.MinutesIn, request.data, request)["minutes"]
+        minutes = parse_input(s.MinutesIn, request.data, request)["minutes"]
         meeting = services.meeting_record_minutes(actor=request.user, meeting=meeting, minutes=minutes)
         return Response(s.MeetingOut(meeting).data)
 
@@ -296,6 +289,6 @@ class MeetingViewSet(
     def circulate(self, request: Request, pk: str | None = None) -> Response:
         """Record that the minutes were circulated; they cannot change afterwards."""
         meeting = policy.get_or_deny(request.user, self.base_queryset(), action="circulate", pk=pk)
-        circulated_on = _parsed(s.CirculateIn, request.data, request)["circulated_on"]
+        circulated_on = parse_input(s.CirculateIn, request.data, request)["circulated_on"]
         meeting = services.meeting_circulate_minutes(actor=request.user, meeting=meeting, circulated_on=circulated_on)
         return Response(s.MeetingOut(meeting).data)

@@ -262,13 +262,13 @@ def consultation_decide(*, actor: Any, consultation: Consultation, adopt: bool, 
         Consultation.objects.select_for_update().select_related("protocol", "proposed_version").get(pk=consultation.pk)
     )
     require(actor, "decide", consultation)
+    if not rules.outcome_due(consultation.status, consultation.deadline, timezone.localdate()):
+        if consultation.status == ConsultationStatus.DECIDED:
+            raise ValidationError({"outcome": "The outcome has already been recorded."})
+        raise ValidationError({"outcome": f"Responses are open until {consultation.deadline:%d %B %Y}."})
     if consultation.status == ConsultationStatus.OPEN:
-        if timezone.localdate() <= consultation.deadline:
-            raise ValidationError({"outcome": f"Responses are open until {consultation.deadline:%d %B %Y}."})
         _close([consultation.pk])
         consultation.refresh_from_db()
-    if consultation.status == ConsultationStatus.DECIDED:
-        raise ValidationError({"outcome": "The outcome has already been recorded."})
     result = rules.tally(consultation.responses.values_list("response", flat=True))
     if adopt and not rules.quorum_met(result, consultation.quorum_percent):
         share = result.assenting * 100 // max(result.circulated, 1)

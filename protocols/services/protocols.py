@@ -144,7 +144,7 @@ def protocol_create(
 def _new_version(
     actor: Any, protocol: Protocol, *, text: str, change_note: str, rules_: dict[str, Any]
 ) -> ProtocolVersion:
-    base = protocol.versions.order_by("-number").first()
+    base = protocol.latest_version()
     values = {field: getattr(base, field) for field in VERSION_FIELDS} if base else {}
     values.update(rules_)
     values = _clean_version({**values, "text": text, "change_note": change_note})

@@ -22,7 +22,7 @@ from protocols.policy import may_respond_for
 @login_required
 def consultation_open(request: HttpRequest, pk: int) -> HttpResponse:
     protocol = policy.get_or_deny(request.user, Protocol, action="open_consultation", pk=pk)
-    latest = protocol.versions.order_by("-number").first()
+    latest = protocol.latest_version()
     form = ConsultationOpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and latest is not None:
         try:
@@ -87,12 +87,8 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "quorum_met": rules.quorum_met(result, consultation.quorum_percent),
             "form": form,
             "can_respond": can_respond,
-            # As the service: once closed by the sweep, or open past its deadline (closed on deciding).
             "can_decide": policy.can(request.user, "decide", consultation)
-            and (
-                consultation.status == ConsultationStatus.CLOSED
-                or (consultation.status == ConsultationStatus.OPEN and timezone.localdate() > consultation.deadline)
-            ),
+            and rules.outcome_due(consultation.status, consultation.deadline, timezone.localdate()),
         },
     )
 

@@ -81,7 +81,7 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
     protocol = policy.get_or_deny(request.user, Protocol.objects.select_related("parent", "current_version"), pk=pk)
     user = request.user
     in_force = protocol.current_version_id is not None
-    latest = protocol.versions.order_by("-number").first()
+    latest = protocol.latest_version()
     signable_agencies = _signable_agencies(user, protocol)
     return render(
         request,
@@ -156,7 +156,7 @@ def protocol_version_diff(request: HttpRequest, pk: int, number: int) -> HttpRes
 @login_required
 def protocol_version_create(request: HttpRequest, pk: int) -> HttpResponse:
     protocol = policy.get_or_deny(request.user, Protocol, action="new_version", pk=pk)
-    latest = protocol.versions.order_by("-number").first()
+    latest = protocol.latest_version()
     initial = {field: getattr(latest, field) for field in (*VERSION_FIELDS, "text")} if latest else haringey_template()
     initial["change_note"] = ""
     form = VersionRulesForm(request.POST or None, initial=initial)
@@ -223,7 +223,7 @@ def protocol_transition(request: HttpRequest, pk: int) -> HttpResponse:
 def protocol_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a draft's latest version in force without consultation ("agreed by report", Haringey 2.3)."""
     protocol = policy.get_or_deny(request.user, Protocol, action="adopt", pk=pk)
-    latest = protocol.versions.order_by("-number").first()
+    latest = protocol.latest_version()
     form = AdoptForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and latest is not None:
         try:
