@@ -9,7 +9,6 @@ nothing.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import date, timedelta
 from typing import Any
@@ -43,7 +42,14 @@ from agencies.services import (
     training_record_create,
     user_create,
 )
-from isp_portal.demo_context import DEMO_API_TOKEN, DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, DemoContext
+from isp_portal.demo_context import (
+    DEMO_API_TOKEN,
+    DEMO_EMAIL_DOMAIN,
+    DEMO_PASSWORD,
+    DemoContext,
+    demo_mode_required,
+    demo_totp_key,
+)
 from isp_portal.signin import device_register
 
 # name, kind, sector, area, commissioned by, phone, ICO number, days until the ICO registration expires
@@ -267,11 +273,6 @@ def demo_email(name: str) -> str:
     return f"{name.lower().replace(' ', '.')}@{DEMO_EMAIL_DOMAIN}"
 
 
-def demo_totp_key(email: str) -> str:
-    """Each demo user's TOTP key, derived from their email so it is the same on every machine."""
-    return hashlib.sha1(f"isp-portal-demo:{email}".encode()).hexdigest()  # noqa: S324 - a key, not a password hash
-
-
 def _agencies(demo: DemoContext, today: date) -> dict[str, Agency]:
     agencies: dict[str, Agency] = {}
     for spec in AGENCIES:
@@ -387,6 +388,7 @@ def _security_documents(demo: DemoContext, agencies: dict[str, Agency], people: 
 
 
 def seed(demo: DemoContext) -> None:
+    demo_mode_required("Seeding the demo people and the demo API token")  # published credentials
     today = timezone.localdate()
     ensure_reference_data(SignatoryRequirement, TrainingCourse)
     agencies = _agencies(demo, today)

@@ -4,6 +4,12 @@ A user is *not* signed in after the password step: the session only holds a pend
 time) until the second factor is checked, and only then does `login()` run (which also issues a new
 session key). Wrong passwords go through django-axes (username + IP lockout, 15-minute cool-off); wrong
 codes count towards the same lockout, and django-otp refuses a code that has already been used.
+
+A locked-out username and address can complete no step of sign-in: the password step (axes' backend), the
+two-factor step, two-factor set-up, the start of a sign-in from an invitation, and the final `login()` each
+ask `locked_out` first, and a lockout ends the pending sign-in so the cool-off cannot be waited out in it.
+
+Published demo credentials (isp_portal.demo_context) open nothing outside demo mode.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from base64 import b32encode
 from dataclasses import dataclass
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,11 +32,35 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import ActorIdentity, audit_record
+from isp_portal.demo_context import demo_credential_refused
 from isp_portal.middleware import SESSION_LAST_SEEN_AT, SESSION_SIGNED_IN_AT
 
 PENDING_USER = "isp_pending_user"
 PENDING_AT = "isp_pending_at"
 PENDING_SECONDS = 300
+
+
+class SignInLockedOut(PermissionDenied):
+    """A step of sign-in was attempted for a username locked out from this address (django-axes)."""
+
+
+def locked_out(request: HttpRequest, user: Any) -> bool:
+    """Is this user's username locked out from this request's address (AXES_LOCKOUT_PARAMETERS)?"""
+    return not AxesProxyHandler.is_allowed(request, credentials={settings.AXES_USERNAME_FORM_FIELD: user.email})
+
+
+def end_pending_sign_in(request: HttpRequest) -> None:
+    for key in (PENDING_USER, PENDING_AT):
+        request.session.pop(key, None)
+
+
+def pending_step_allowed(request: HttpRequest, user: Any) -> bool:
+    """Before any step after the password: False (and the pending sign-in ended) if the user is locked out."""
+    if locked_out(request, user):
+        end_pending_sign_in(request)
+        request.axes_locked_out = True  # type: ignore[attr-defined]
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -43,12 +75,13 @@ def password_check(request: HttpRequest, *, email: str, password: str) -> Passwo
     user = authenticate(request, email=email, password=password)
     if getattr(request, "axes_locked_out", False):
         return PasswordOutcome(user=None, locked_out=True)
-    if user is None or getattr(user, "is_system", False):
+    refused = user is not None and demo_credential_refused(password=password)
+    if user is None or getattr(user, "is_system", False) or refused:
         audit_record(
             kind="auth.sign_in_failed",
             actor=ActorIdentity(user_id=None, label=email[:254]),
             outcome="failed",
-            detail={"step": "password"},
+            detail={"step": "password", **({"reason": "published demo password outside demo mode"} if refused else {})},
         )
         return PasswordOutcome(user=None)
     begin_pending_sign_in(request, user)
@@ -59,7 +92,9 @@ def password_check(request: HttpRequest, *, email: str, password: str) -> Passwo
 
 def begin_pending_sign_in(request: HttpRequest, user: Any) -> None:
     """The first factor is done (a password checked, or just chosen from an invitation): remember who, for
-    five minutes, in a new session, until the second factor is done."""
+    five minutes, in a new session, until the second factor is done. Refused while locked out."""
+    if locked_out(request, user):
+        raise SignInLockedOut("This sign-in is paused for 15 minutes after too many wrong attempts.")
     request.session.cycle_key()
     request.session[PENDING_USER] = user.pk
     request.session[PENDING_AT] = time.time()
@@ -82,7 +117,14 @@ def code_check(request: HttpRequest, *, user: Any, device: TOTPDevice, code: str
     """Check a TOTP code. Returns None when it is right, else the message to show.
 
     django-otp refuses a code that has already been used (replay) and slows down repeated failures; each
-    failure also counts towards the axes lockout for this username and IP."""
+    failure also counts towards the axes lockout for this username and IP. A locked-out username and address
+    is refused before the code is even looked at (request.axes_locked_out is set: the caller shows the
+    locked-out page)."""
+    if not pending_step_allowed(request, user):
+        return "This sign-in is paused for 15 minutes after too many wrong attempts."
+    if demo_credential_refused(email=user.email, totp_key=device.key):
+        _code_failed(request, user, "published demo two-factor key outside demo mode")
+        return "This authenticator cannot be used here. Ask your agency admin to reset your two-factor set-up."
     allowed, _ = device.verify_is_allowed()
     if not allowed:
         _code_failed(request, user, "throttled")
@@ -104,9 +146,12 @@ def _code_failed(request: HttpRequest, user: Any, reason: str) -> None:
 
 
 def complete_sign_in(request: HttpRequest, *, user: Any, device: TOTPDevice | None) -> None:
-    """Both factors passed: sign the user in (Django issues a new session key) and start the clocks."""
-    for key in (PENDING_USER, PENDING_AT):
-        request.session.pop(key, None)
+    """Both factors passed: sign the user in (Django issues a new session key) and start the clocks.
+    The last guard of the lockout: never signs in a username locked out from this address."""
+    if locked_out(request, user):
+        end_pending_sign_in(request)
+        raise SignInLockedOut("This sign-in is paused for 15 minutes after too many wrong attempts.")
+    end_pending_sign_in(request)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if device is not None:
         otp_login(request, device)
@@ -153,7 +198,10 @@ def enrolment_confirm(request: HttpRequest, *, user: Any, device: TOTPDevice, co
 @transaction.atomic
 def device_register(*, actor: Any, user: Any, key_hex: str, name: str = "Authenticator app") -> TOTPDevice:
     """Register an already-known TOTP key for a user (the demo seeder and test factories use this; people
-    enrol through the set-up page instead)."""
+    enrol through the set-up page instead). A key derivable from the source (the demo keys) only in demo
+    mode."""
+    if demo_credential_refused(email=user.email, totp_key=key_hex):
+        raise ValidationError({"key_hex": "The published demo two-factor keys are for demo mode only."})
     device = TOTPDevice.objects.create(user=user, name=name, key=key_hex, confirmed=True)
     audit_record(
         kind="auth.two_factor_enrolled",

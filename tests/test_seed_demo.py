@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -15,6 +16,12 @@ from audit.models import AuditEvent
 from isp_portal.demo_context import DEMO_API_TOKEN, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def demo_mode(settings: Any) -> None:
+    """seed_demo runs only in demo mode (tests/test_demo_mode.py proves it refuses otherwise)."""
+    settings.DEMO_MODE = True
 
 
 def counts() -> dict[str, int]:

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from agencies.models import ApiToken
 from agencies.services import API_TOKEN_PREFIX, api_token_digest
 from audit.services import audit_record
+from isp_portal.demo_context import demo_credential_refused
 
 
 class AgencyTokenAuthentication(BaseAuthentication):
@@ -30,6 +31,8 @@ class AgencyTokenAuthentication(BaseAuthentication):
         secret = header[1].decode("ascii", errors="replace")
         if not secret.startswith(API_TOKEN_PREFIX):
             self._reject(request, "not an ISP Portal token")
+        if demo_credential_refused(api_token=secret):  # the README's demo token opens nothing outside demo mode
+            self._reject(request, "published demo token outside demo mode")
         token = ApiToken.objects.select_related("user", "agency").filter(digest=api_token_digest(secret)).first()
         if token is None:
             self._reject(request, "unknown token")

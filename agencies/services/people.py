@@ -18,6 +18,7 @@ from agencies.models import AGENCY_ROLES, Agency, AgencyKind, AgencyStatus, ApiT
 from agencies.policy import forget_principal
 from agencies.services.registry import agency_group
 from audit.services import audit_record
+from isp_portal.demo_context import demo_credential_refused
 from isp_portal.policy import SystemActor, can, require
 
 
@@ -322,6 +323,8 @@ def api_token_create(
         secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     elif not secret.startswith(API_TOKEN_PREFIX) or len(secret) < 40:
         raise ValidationError({"secret": "A supplied token must start with isp_ and be at least 40 characters."})
+    elif demo_credential_refused(api_token=secret):
+        raise ValidationError({"secret": "The published demo token is for demo mode only."})
     roles = list(roles)
     slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20] or "system"
     system_user = user_create(

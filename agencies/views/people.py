@@ -26,6 +26,7 @@ from agencies.models import Agency, Invitation, Membership, User
 from agencies.services.people import invitation_for_token
 from audit.services import audit_record
 from isp_portal import policy, signin
+from isp_portal.views.auth import locked_out as locked_out_page
 
 
 @login_required
@@ -120,8 +121,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            # The password is set: go straight on to two-factor set-up, as after a password sign-in.
-            signin.begin_pending_sign_in(request, membership.user)
+            # The password is set: go straight on to two-factor set-up, as after a password sign-in (not
+            # while this username is locked out from this address: no step of sign-in then).
+            try:
+                signin.begin_pending_sign_in(request, membership.user)
+            except signin.SignInLockedOut:
+                return locked_out_page(request, credentials={"email": membership.user.email})
             messages.success(request, "Your password is set. Now set up two-factor authentication.")
             return redirect("two-factor-setup")
     return render(request, "agencies/invitation_accept.html", {"form": form, "invitation": invitation})

@@ -49,12 +49,18 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "auth/sign_in.html", {"form": form})
 
 
+def _locked_out_page(request: HttpRequest, user: Any) -> HttpResponse:
+    return locked_out(request, credentials={"email": user.email})
+
+
 @never_cache
 def two_factor(request: HttpRequest) -> HttpResponse:
     user = signin.pending_user(request)
     if user is None:
         messages.info(request, "Sign in again: your sign-in took longer than 5 minutes or has not started.")
         return redirect("sign-in")
+    if not signin.pending_step_allowed(request, user):  # locked out: no step of sign-in, not even this page
+        return _locked_out_page(request, user)
     device = signin.confirmed_device(user)
     if device is None:
         return redirect("two-factor-setup")
@@ -62,9 +68,13 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         problem = signin.code_check(request, user=user, device=device, code=form.cleaned_data["code"])
         if getattr(request, "axes_locked_out", False):
-            return locked_out(request)
+            signin.end_pending_sign_in(request)
+            return _locked_out_page(request, user)
         if problem is None:
-            signin.complete_sign_in(request, user=user, device=device)
+            try:
+                signin.complete_sign_in(request, user=user, device=device)
+            except signin.SignInLockedOut:
+                return _locked_out_page(request, user)
             return redirect(request.session.pop(NEXT, "") or "dashboard")
         form.add_error("code", problem)
     return render(request, "auth/two_factor.html", {"form": form, "demo_code": signin.demo_code(device)})
@@ -76,12 +86,20 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if user is None:
         messages.info(request, "Sign in again: your sign-in took longer than 5 minutes or has not started.")
         return redirect("sign-in")
+    if not signin.pending_step_allowed(request, user):
+        return _locked_out_page(request, user)
     if signin.confirmed_device(user) is not None:
         return redirect("two-factor")
     device = signin.enrolment_device(user)
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        problem = signin.enrolment_confirm(request, user=user, device=device, code=form.cleaned_data["code"])
+        try:
+            problem = signin.enrolment_confirm(request, user=user, device=device, code=form.cleaned_data["code"])
+        except signin.SignInLockedOut:
+            return _locked_out_page(request, user)
+        if getattr(request, "axes_locked_out", False):
+            signin.end_pending_sign_in(request)
+            return _locked_out_page(request, user)
         if problem is None:
             messages.success(
                 request, "Two-factor authentication is set up. You will need your app each time you sign in."

@@ -143,6 +143,113 @@ class TestLockout:
         assert password_step(Client(), user.email).status_code == 429
 
 
+class TestLockoutCoversEveryStep:
+    """A locked-out username and address cannot complete any step of sign-in (issue 8 item 7)."""
+
+    def lock_out(self, email: str) -> None:
+        for _ in range(5):
+            password_step(Client(), email, "wrong password entirely")
+
+    def test_wrong_codes_lock_out_the_same_half_signed_in_session(self, world: World) -> None:
+        user = world.users["practitioner"]
+        client = Client()
+        password_step(client, user.email)
+        for _ in range(5):
+            response = client.post("/sign-in/two-factor/", {"code": "000000"})
+        assert response.status_code == 429  # the fifth wrong code locks out
+        # The right code in the same session does not finish the sign-in, and is not even used up.
+        response = client.post("/sign-in/two-factor/", {"code": current_code(user)})
+        assert response.status_code in {302, 429}
+        assert client.get("/").status_code == 302
+        assert not AuditEvent.objects.filter(kind="auth.sign_in", actor_id=user.pk).exists()
+        # The pending sign-in is over: after the cool-off, it starts again from the password.
+        AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+        TOTPDevice.objects.get(user=user).throttle_reset()  # django-otp's own back-off has passed too
+        assert client.get("/sign-in/two-factor/")["Location"] == "/sign-in/"
+        assert password_step(client, user.email).status_code == 302
+        assert client.post("/sign-in/two-factor/", {"code": current_code(user)})["Location"] == "/"
+
+    def test_a_session_past_the_password_cannot_finish_once_locked_out(self, world: World) -> None:
+        user = world.users["practitioner"]
+        client = Client()
+        assert password_step(client, user.email).status_code == 302  # half signed in
+        self.lock_out(user.email)  # then someone at the same address guesses passwords
+        page = client.get("/sign-in/two-factor/")
+        assert page.status_code == 429 and "paused for 15 minutes" in page.content.decode()
+        response = client.post("/sign-in/two-factor/", {"code": current_code(user)})
+        assert response.status_code != 200 or "paused" in response.content.decode()
+        assert client.get("/").status_code == 302
+        assert not AuditEvent.objects.filter(kind="auth.sign_in", actor_id=user.pk).exists()
+
+    def test_the_lockout_is_per_address(self, world: World) -> None:
+        user = world.users["practitioner"]
+        elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+        password_step(elsewhere, user.email, REMOTE_ADDR="198.51.100.7")
+        self.lock_out(user.email)  # from 127.0.0.1
+        response = elsewhere.post("/sign-in/two-factor/", {"code": current_code(user)}, REMOTE_ADDR="198.51.100.7")
+        assert response.status_code == 302 and response["Location"] == "/"
+
+    def test_two_factor_set_up_is_refused_while_locked_out(self, world: World) -> None:
+        user = make_user(name="New Starter", agency=world.home, roles=[Role.PRACTITIONER], device=False)
+        client = Client()
+        assert password_step(client, user.email)["Location"] == "/sign-in/set-up-two-factor/"
+        client.get("/sign-in/set-up-two-factor/")
+        device = TOTPDevice.objects.get(user=user, confirmed=False)
+        self.lock_out(user.email)
+        from django_otp.oath import TOTP
+
+        totp = TOTP(device.bin_key)
+        totp.time = time.time()
+        response = client.post("/sign-in/set-up-two-factor/", {"code": f"{totp.token():06d}"})
+        assert response.status_code == 429
+        device.refresh_from_db()
+        assert not device.confirmed
+        assert client.get("/").status_code == 302
+
+    def test_wrong_codes_at_set_up_lock_out_too(self, world: World) -> None:
+        user = make_user(name="New Starter", agency=world.home, roles=[Role.PRACTITIONER], device=False)
+        client = Client()
+        password_step(client, user.email)
+        client.get("/sign-in/set-up-two-factor/")
+        for _ in range(5):
+            response = client.post("/sign-in/set-up-two-factor/", {"code": "000000"})
+        assert response.status_code == 429
+        assert client.get("/sign-in/set-up-two-factor/")["Location"] == "/sign-in/"
+
+    def test_an_invitation_cannot_start_a_sign_in_while_locked_out(self, world: World) -> None:
+        from agencies.services import invitation_create
+
+        _, token = invitation_create(
+            actor=world.users["agency_admin"],
+            agency=world.home,
+            email="new.colleague@test.example",
+            full_name="New Colleague",
+            roles=[Role.PRACTITIONER],
+        )
+        self.lock_out("new.colleague@test.example")
+        client = Client()
+        response = client.post(
+            f"/invitations/{token}/",
+            {"password": "Brand-new-colleague-phrase-8", "password_again": "Brand-new-colleague-phrase-8"},
+        )
+        assert response.status_code == 429
+        assert client.get("/sign-in/set-up-two-factor/")["Location"] == "/sign-in/"
+
+    def test_complete_sign_in_itself_refuses_a_locked_out_user(self, world: World) -> None:
+        from django.test import RequestFactory
+
+        from isp_portal import signin
+
+        user = world.users["practitioner"]
+        self.lock_out(user.email)
+        request = RequestFactory().post("/sign-in/two-factor/")
+        request.session = Client().session
+        with pytest.raises(signin.SignInLockedOut):
+            signin.complete_sign_in(request, user=user, device=signin.confirmed_device(user))
+        with pytest.raises(signin.SignInLockedOut):
+            signin.begin_pending_sign_in(request, user)
+
+
 class TestSessions:
     def test_idle_for_15_minutes_signs_out(self, world: World, client_for: object) -> None:
         client = client_for("practitioner")  # type: ignore[operator]

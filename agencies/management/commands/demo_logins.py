@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agencies.demo import LOGIN_KEYS, PEOPLE, demo_email
-from isp_portal.demo_context import DEMO_API_TOKEN, DEMO_PASSWORD
+from isp_portal.demo_context import DEMO_API_TOKEN, DEMO_PASSWORD, DemoModeOff, demo_mode_required
 
 
 class Command(BaseCommand):
@@ -18,6 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000/")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            demo_mode_required("Printing the demo sign-ins")
+        except DemoModeOff as error:
+            raise CommandError(str(error)) from None
         url = options["url"]
         out = self.stdout.write
         out("")
@@ -28,7 +31,6 @@ class Command(BaseCommand):
             if spec["key"] in LOGIN_KEYS:
                 out(f"  {spec['key'].replace('_', ' '):<20} {demo_email(spec['name'])}")
         out(f"  password             {DEMO_PASSWORD}")
-        if settings.DEMO_MODE:
-            out("Two-factor: the code page shows the current code in demo mode (never in production).")
+        out("Two-factor: the code page shows the current code in demo mode (never in production).")
         out(f"API: curl -H 'Authorization: Bearer {DEMO_API_TOKEN}' {url}api/v1/me/")
         out("")
