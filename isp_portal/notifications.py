@@ -3,15 +3,19 @@
 `notify` / `notify_many` create rows with unique keys (INSERT ... ON CONFLICT DO NOTHING), so a reminder
 raised twice exists once. Emails are sent by `notifications_deliver`, which is queued when the creating
 transaction commits and also swept every minute, so a broker outage delays email but never loses it.
+Each email is recorded as sent the moment it is sent, with a Message-ID derived from its row, so a crash
+resends at most the one in flight, recognisably the same message.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -80,72 +84,133 @@ def notify(*, recipient_id: int, key: str, subject: str, body: str, link: str = 
     return notify_many([NotificationDraft(recipient_id, key, subject, body, link, email)])
 
 
+# While the broker is unreachable, queueing is not tried again for this long: the every-minute sweep sends the
+# emails anyway, and each try would make the user's request wait for the connection timeout.
+BROKER_RETRY_AFTER_SECONDS = 30.0
+_broker_down_since: float | None = None
+_broker_retry_at = 0.0
+
+
 def _queue_delivery() -> None:
+    """Ask a worker to send the new emails now. With the broker down: one concise warning per outage (not a
+    traceback per notification), and the every-minute delivery sweep sends them once the worker can."""
+    global _broker_down_since, _broker_retry_at
     from isp_portal.tasks import notifications_deliver_task
 
+    now = time.monotonic()
+    if _broker_down_since is not None and now < _broker_retry_at:
+        return
     try:
         # No retries: when the broker is down, answer the user now; the delivery sweep sends it later.
         notifications_deliver_task.apply_async(retry=False)
-    except Exception:  # the broker is down: the every-minute sweep will send them
-        logger.warning("could not queue notification delivery; the sweep will pick it up", exc_info=True)
+    except Exception as error:  # the broker is down: the every-minute sweep will send them
+        if _broker_down_since is None:
+            _broker_down_since = now
+            logger.warning(
+                "the task broker cannot be reached (%s: %s); emails will go out with the delivery sweep "
+                "once it is back",
+                type(error).__name__,
+                str(error).splitlines()[0][:200] if str(error) else "",
+            )
+        _broker_retry_at = now + BROKER_RETRY_AFTER_SECONDS
+        return
+    if _broker_down_since is not None:
+        logger.info("the task broker is reachable again after %.0f s", now - _broker_down_since)
+        _broker_down_since = None
+
+
+def message_id(notification: Notification) -> str:
+    """The email's Message-ID, derived from the notification row: a resend after a crash carries the same
+    one, so mail systems (and people) can recognise it as the same message."""
+    domain = urlsplit(settings.SITE_URL).hostname or "isp-portal.invalid"
+    return f"<notification-{notification.pk}.{int(notification.created_at.timestamp())}@{domain}>"
 
 
 def notifications_deliver(*, limit: int = 200) -> int:
-    """Send pending notification emails. Returns how many were sent.
+    """Send pending notification emails, one at a time. Returns how many were sent.
 
-    Rows are claimed in one statement (pending, or a claim that timed out) so that two workers never send
-    the same email; after sending, they are marked sent in one statement."""
-    now = timezone.now()
-    claimable = Notification.objects.filter(
-        Q(email_state=EmailState.PENDING) | Q(email_state=EmailState.SENDING, email_claimed_at__lt=now - CLAIM_TIMEOUT),
-        email_attempts__lt=MAX_EMAIL_ATTEMPTS,
-    ).order_by("created_at")
-    with transaction.atomic():
-        claimed = transition_due(
-            claimable, set_values={"email_state": EmailState.SENDING, "email_claimed_at": now}, limit=limit
-        )
-    ids = [row[0] for row in claimed]
-    if not ids:
-        return 0
-    notifications = list(Notification.objects.filter(pk__in=ids).select_related("recipient"))
-    sent: list[int] = []
-    failed: list[int] = []
+    Each email is claimed (pending, or a claim that timed out), sent, and recorded as sent, each step in its
+    own commit, so a worker killed mid-batch leaves at most the one email in flight claimed-but-unrecorded:
+    that one is sent again after CLAIM_TIMEOUT with the same Message-ID, and the rest are still pending for
+    the next run. Claims skip rows another worker holds, so two workers never send the same email."""
+    sent = 0
+    tried: list[int] = []
     mail: Any = get_connection()
+    opened = False
     try:
-        mail.open()
-        for notification in notifications:
-            message = EmailMessage(
+        while len(tried) < limit:
+            notification = _claim_next(exclude=tried)
+            if notification is None:
+                break
+            tried.append(notification.pk)
+            if not opened:
+                try:
+                    mail.open()
+                    opened = True
+                except Exception as error:
+                    logger.warning("could not reach the mail server: %s: %s", type(error).__name__, error)
+                    _record_failure(notification.pk)
+                    break
+            email = EmailMessage(
                 subject=f"[{settings.SERVICE_NAME}] {notification.subject}",
                 body=_email_body(notification),
                 to=[notification.recipient.email],
                 connection=mail,
+                headers={"Message-ID": message_id(notification)},
             )
             try:
-                message.send()
-                sent.append(notification.pk)
-            except Exception:
-                logger.warning("email for notification %s failed", notification.pk, exc_info=True)
-                failed.append(notification.pk)
-    except Exception:
-        logger.warning("could not reach the mail server", exc_info=True)
-        failed.extend(n.pk for n in notifications if n.pk not in sent)
+                email.send()
+            except Exception as error:
+                logger.warning("email for notification %s failed: %s: %s", notification.pk, type(error).__name__, error)
+                _record_failure(notification.pk)
+                continue
+            _record_sent(notification.pk)
+            sent += 1
     finally:
-        try:
-            mail.close()
-        except Exception:
-            logger.debug("closing the mail connection failed", exc_info=True)
-    with transaction.atomic():
-        Notification.objects.filter(pk__in=sent).update(
+        if opened:
+            try:
+                mail.close()
+            except Exception:
+                logger.debug("closing the mail connection failed", exc_info=True)
+    return sent
+
+
+def _claim_next(*, exclude: list[int]) -> Notification | None:
+    now = timezone.now()
+    claimable = (
+        Notification.objects.filter(
+            Q(email_state=EmailState.PENDING)
+            | Q(email_state=EmailState.SENDING, email_claimed_at__lt=now - CLAIM_TIMEOUT),
+            email_attempts__lt=MAX_EMAIL_ATTEMPTS,
+        )
+        .exclude(pk__in=exclude)
+        .order_by("created_at", "id")
+    )
+    with transaction.atomic():  # its own commit: the claim holds even if this worker dies next
+        claimed = transition_due(
+            claimable, set_values={"email_state": EmailState.SENDING, "email_claimed_at": now}, limit=1
+        )
+    if not claimed:
+        return None
+    return Notification.objects.select_related("recipient").get(pk=claimed[0][0])
+
+
+def _record_sent(pk: int) -> None:
+    with transaction.atomic():  # its own commit, the moment the email has gone
+        Notification.objects.filter(pk=pk).update(
             email_state=EmailState.SENT, email_sent_at=timezone.now(), email_attempts=F("email_attempts") + 1
         )
-        Notification.objects.filter(pk__in=failed).update(
+
+
+def _record_failure(pk: int) -> None:
+    with transaction.atomic():
+        Notification.objects.filter(pk=pk).update(
             email_attempts=F("email_attempts") + 1,
             email_state=Case(
                 When(email_attempts__gte=MAX_EMAIL_ATTEMPTS - 1, then=Value(EmailState.FAILED)),
                 default=Value(EmailState.PENDING),
             ),
         )
-    return len(sent)
 
 
 def _email_body(notification: Notification) -> str:

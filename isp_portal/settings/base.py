@@ -225,6 +225,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "isp"
 CELERY_TIMEZONE = "UTC"
+# Only one beat schedules at a time: the others wait as standbys (isp_portal/beat.py).
+CELERY_BEAT_SCHEDULER = "isp_portal.beat:SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILE", str(BASE_DIR / "var" / "celerybeat-schedule"))
 # Sweeps are idempotent and set-based: a missed or repeated tick loses nothing and sends nothing twice.
 CELERY_BEAT_SCHEDULE = {

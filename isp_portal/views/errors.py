@@ -1,11 +1,24 @@
-"""GOV.UK-style error pages. Django calls these for 403, 404, 500 and CSRF failures."""
+"""GOV.UK-style error pages. Django calls these for 403, 404, 500 and CSRF failures.
+
+Rule: an error page never needs the service that failed. The 500 and 503 pages are rendered without a
+request context (no session, user, navigation or anything else that queries), and a database that cannot be
+reached (OperationalError / InterfaceError, wherever it is raised: a view, a middleware, another error
+page) gives the GOV.UK "service unavailable" page with 503, or the API's JSON error shape with 503.
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+
+# The database is down or its connection broke: nothing the user did, and it passes (retry later).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
 
 
 def _json_error(status: int, code: str, message: str) -> JsonResponse:
@@ -26,9 +39,25 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: Django calls it inside the `except` of the failed request, so sys.exc_info() is the cause."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable(request)
     if request.path.startswith("/api/"):
         return _json_error(500, "server_error", "Something went wrong. It has been logged.")
-    return render(request, "errors/500.html", status=500)
+    return HttpResponse(render_to_string("errors/500.html"), status=500)  # no request: no context processors
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """The database cannot be reached: 503 with a GOV.UK page (or the API's JSON error), needing nothing."""
+    if request.path.startswith("/api/"):
+        response: HttpResponse = _json_error(
+            503, "service_unavailable", "The service is unavailable: its database cannot be reached. Try again later."
+        )
+    else:
+        response = HttpResponse(render_to_string("errors/503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
