@@ -142,21 +142,17 @@ def command_run(_: argparse.Namespace) -> int:
         ensure_postgres(stoppers)
         ensure_redis(stoppers)
         manage("migrate", "--no-input", "-v", "0")
-        manage("seed_demo", "--if-empty")
+        demo = os.environ.get("DEMO_MODE", "true").strip().lower() not in {"0", "false", "no", "off"}
+        if demo:  # demo data carries published credentials: only in demo mode (seed_demo refuses otherwise)
+            manage("seed_demo", "--if-empty")
         port = os.environ.setdefault("PORT", "8000")
         os.environ.setdefault("HOST", "127.0.0.1")  # only this machine, unless you say otherwise
         os.environ.setdefault("WEB_CONCURRENCY", "2")
         os.environ.setdefault("CELERY_CONCURRENCY", "1")
         os.environ.setdefault("WEB_RELOAD", "1")  # gunicorn restarts when you edit the code
         # The same commands docker-compose.yml runs (isp_portal/serve.py), so what you run is what ships.
-        processes = {
-            name: subprocess.Popen([PYTHON, "-m", "isp_portal.serve", name], cwd=ROOT)
-            for name in ("web", "worker", "beat")
-        }
-        _wait_until_serving(f"http://127.0.0.1:{port}/healthz")
-        manage("demo_logins", "--url", f"http://127.0.0.1:{port}/")
-        say("press Ctrl-C to stop; your data stays in var/ for next time")
-        return _supervise(processes)
+        commands = {name: [PYTHON, "-m", "isp_portal.serve", name] for name in ("web", "worker", "beat")}
+        return _supervise(commands, ready=lambda: _announce(port, demo=demo))
     finally:
         for stop in reversed(stoppers):
             stop()
@@ -172,40 +168,105 @@ def _wait_until_serving(url: str, timeout: float = 30) -> None:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own local server
                 return
         except urllib.error.HTTPError:
-            return  # it answers (503 means a service is down; /healthz says which)
+            return  # it answers
         except OSError:
             time.sleep(0.3)
     say(f"the web server did not answer {url} within {timeout:.0f}s; see its output above")
 
 
-def _supervise(processes: dict[str, subprocess.Popen[bytes]]) -> int:
-    """Wait until Ctrl-C or until one process dies; then stop all of them."""
+class Supervisor:
+    """Keeps web, worker and beat running under `make run`: a process that dies is started again after a
+    back-off (1 s, 2 s, 4 s ... up to 30 s) while the others carry on. Only a crash loop (CRASH_LIMIT exits
+    within CRASH_WINDOW seconds) makes it give up, saying so, and then it stops everything."""
+
+    BACKOFF_FIRST = 1.0
+    BACKOFF_MAX = 30.0
+    CRASH_LIMIT = 5
+    CRASH_WINDOW = 60.0
+
+    def __init__(
+        self,
+        commands: dict[str, list[str]],
+        *,
+        start: Callable[[list[str]], subprocess.Popen[bytes]] | None = None,
+        report: Callable[[str], None] = say,
+    ) -> None:
+        self.commands = commands
+        self._start = start or (lambda argv: subprocess.Popen(argv, cwd=ROOT))
+        self.report = report
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.exits: dict[str, list[float]] = {name: [] for name in commands}
+        self.restart_at: dict[str, float] = {}
+        self.gave_up: str | None = None
+
+    def start_all(self) -> None:
+        for name in self.commands:
+            self.processes[name] = self._start(self.commands[name])
+
+    def check(self, now: float | None = None) -> bool:
+        """One round: notice exits, restart what is due. False once it has given up."""
+        now = time.monotonic() if now is None else now
+        for name, process in self.processes.items():
+            if name in self.restart_at:
+                if now >= self.restart_at[name]:
+                    del self.restart_at[name]
+                    self.report(f"restarting {name}")
+                    self.processes[name] = self._start(self.commands[name])
+                continue
+            if process.poll() is None:
+                continue
+            recent = [moment for moment in self.exits[name] if now - moment < self.CRASH_WINDOW] + [now]
+            self.exits[name] = recent
+            if len(recent) >= self.CRASH_LIMIT:
+                self.gave_up = name
+                self.report(
+                    f"{name} keeps crashing ({len(recent)} exits within {self.CRASH_WINDOW:.0f}s, the last with "
+                    f"status {process.returncode}); giving up and stopping the others. See {name}'s output above."
+                )
+                return False
+            delay = min(self.BACKOFF_FIRST * 2 ** (len(recent) - 1), self.BACKOFF_MAX)
+            self.report(f"{name} exited with status {process.returncode}; restarting it in {delay:.0f}s")
+            self.restart_at[name] = now + delay
+        return True
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _announce(port: str, *, demo: bool) -> None:
+    _wait_until_serving(f"http://127.0.0.1:{port}/healthz/live")
+    if demo:
+        manage("demo_logins", "--url", f"http://127.0.0.1:{port}/")
+    say("press Ctrl-C to stop; your data stays in var/ for next time")
+
+
+def _supervise(commands: dict[str, list[str]], *, ready: Callable[[], None] | None = None) -> int:
+    """Run the processes until Ctrl-C, restarting any that dies (see Supervisor)."""
     stopping = False
 
-    def stop_all(*_: object) -> None:
+    def stop(*_: object) -> None:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, stop_all)
-    signal.signal(signal.SIGTERM, stop_all)
-    exit_code = 0
-    while not stopping:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                say(f"{name} exited with status {process.returncode}; stopping the others")
-                exit_code = process.returncode or 1
-                stopping = True
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    supervisor = Supervisor(commands)
+    supervisor.start_all()
+    if ready is not None:
+        ready()
+    while not stopping and supervisor.check():
         time.sleep(0.3)
-    for process in processes.values():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes.values():
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    supervisor.stop_all()
     say("stopped")
-    return exit_code
+    return 1 if supervisor.gave_up else 0
 
 
 def command_test(args: argparse.Namespace) -> int:
