@@ -46,6 +46,7 @@ class BeatLock:
         self.holding = False
         self._checked_at = 0.0
         self._said_waiting = False
+        self._said_unreachable = False
 
     def _connect(self) -> Any:
         db: dict[str, Any] = settings.DATABASES["default"]
@@ -80,12 +81,15 @@ class BeatLock:
                 cursor.execute("SELECT pg_try_advisory_lock(%s)", [BEAT_LOCK_KEY])
                 self.holding = bool(cursor.fetchone()[0])
         except psycopg2.Error as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             if self.holding:
-                logger.warning("beat %s lost its scheduling lock (%s); scheduling paused", self.name, error)
-            else:
-                logger.warning("beat %s cannot reach the database for its scheduling lock: %s", self.name, error)
+                logger.warning("beat %s lost its scheduling lock (%s); scheduling paused", self.name, reason)
+            elif not self._said_unreachable:  # once per outage, not every few seconds
+                logger.warning("beat %s cannot reach the database for its scheduling lock: %s", self.name, reason)
+            self._said_unreachable = True
             self.release()
             return False
+        self._said_unreachable = False
         if self.holding:
             self._said_waiting = False
             logger.info("beat %s holds the scheduling lock: it schedules the sweeps", self.name)

@@ -27,6 +27,25 @@ SESSION_LAST_SEEN_AT = "isp_last_seen_at"
 _LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
+LIVENESS_PATH = "/healthz/live"
+
+
+class LivenessMiddleware:
+    """Answer the liveness check (`/healthz/live`) first of all, needing nothing: no database, Redis, session
+    or user, and no Host header check, because the orchestrator's probe calls 127.0.0.1, which
+    ALLOWED_HOSTS rightly does not list in production. It says only that this process can serve."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == LIVENESS_PATH:
+            response = JsonResponse({"status": "ok"})
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
+
+
 class RequestContextMiddleware:
     """Give every request an id and its client IP, for the audit trail and the logs."""
 

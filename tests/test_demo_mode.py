@@ -63,9 +63,10 @@ def test_production_settings_refuse_demo_mode_and_published_keys() -> None:
     for published in (
         "dev-only-secret-key-not-for-production-0123456789-abcdefghijklmnop",
         "test-only-secret-key-not-for-production-0123456789-abcdefghijklmn",
+        "build-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
     ):
         result = manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": published})
-        assert result.returncode != 0 and "published development or test key" in result.stderr
+        assert result.returncode != 0 and "published development, test or build key" in result.stderr
 
 
 def test_the_production_stack_has_no_default_database_password() -> None:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "isp_portal.middleware.LivenessMiddleware",  # first: liveness needs nothing (isp_portal/views/health.py)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "isp_portal.middleware.RequestContextMiddleware",

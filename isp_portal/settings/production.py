@@ -12,9 +12,12 @@ from isp_portal.settings.base import DATABASES
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY", required=True)
 # Nothing derivable from the source may protect production (DESIGN 4): not the development or test keys
-# published in development.py and test.py, which would let anyone forge sessions and reset tokens.
-if SECRET_KEY.startswith(("dev-only-", "test-only-")) or "not-for-production" in SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY is a published development or test key: set a random one of 50+ characters.")
+# published in development.py, test.py and the Dockerfile's build step, which would let anyone forge
+# sessions and tokens.
+if SECRET_KEY.startswith(("dev-only-", "test-only-", "build-only-")) or "not-for-production" in SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a published development, test or build key: set a random one of 50+ characters."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", required=True)
 DATABASES["default"] = {
     **database_from_url(env_str("DATABASE_URL", required=True)),

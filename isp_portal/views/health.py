@@ -4,7 +4,8 @@ Two different questions (issue 8 item 16):
 - "Can this process serve?" — `/healthz/live` answers 200 whenever the process answers HTTP at all. It
   touches no database, Redis or session, so an outage of a dependency never makes an orchestrator restart
   web servers that are still serving (pages and sign-in work without Redis). docker-compose's healthcheck
-  uses it.
+  uses it. `LivenessMiddleware` answers it before anything else (even the Host check); `live` below is
+  the same answer for the URL map.
 - "Is every dependency up?" — `/healthz` reports the database, Redis and beat, each with its own state, and
   answers 503 when the database or Redis cannot be reached (for a load balancer's readiness check, or
   monitoring). Beat is reported (which beat schedules, which wait, when a sweep last ran) but does not decide

@@ -47,6 +47,12 @@ class TestDatabaseDown:
         assert response.status_code == 503
         assert response.json()["checks"]["database"] == {"ok": False, "error": "OperationalError"}
 
+    def test_liveness_needs_no_allowed_host(self, database_down: None) -> None:
+        # The orchestrator probes 127.0.0.1, which production's ALLOWED_HOSTS does not list.
+        with override_settings(ALLOWED_HOSTS=["isp.example.org"]):
+            assert Client().get("/healthz/live", HTTP_HOST="127.0.0.1:8000").status_code == 200
+            assert Client(raise_request_exception=False).get("/healthz", HTTP_HOST="127.0.0.1:8000").status_code == 400
+
     @pytest.mark.parametrize("path", ["/", "/notifications/", "/no-such-page/", "/agencies/"])
     def test_signed_in_pages_get_the_govuk_503_page(self, world: World, client_for: Any, path: str) -> None:
         client = client_for("practitioner")
