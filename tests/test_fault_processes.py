@@ -276,7 +276,9 @@ def test_with_postgresql_down_users_get_the_govuk_503_page(
         assert _get(f"{base}/sign-in/")[0] == 200
     finally:
         relay.close()
-    assert "Internal Server Error" not in _log(tmp_path, "web")
+    log = _log(tmp_path, "web")
+    assert "Internal Server Error" not in log
+    assert "Traceback" not in log and "database unavailable: OperationalError" in log  # one line each
 
 
 # --- A worker killed mid-batch -----------------------------------------------------------------------------------

@@ -92,6 +92,26 @@ class TestDatabaseDown:
             assert server_error(request).status_code == 503
 
 
+def test_a_database_outage_is_one_log_line_per_request_not_a_traceback() -> None:
+    import sys
+
+    from isp_portal.log_filters import DatabaseOutageFilter
+
+    try:
+        raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused\n\tIs it up?')
+    except OperationalError:
+        record = logging.LogRecord(
+            "django.request", logging.ERROR, __file__, 1, "%s: %s", ("Service Unavailable", "/"), sys.exc_info()
+        )
+    assert DatabaseOutageFilter().filter(record) is True
+    line = logging.Formatter().format(record)
+    assert "\n" not in line and "Traceback" not in line
+    assert line == (
+        'Service Unavailable: / (database unavailable: OperationalError: connection to server at "127.0.0.1", '
+        "port 5432 failed: Connection refused)"
+    )
+
+
 class TestBrokerDown:
     @pytest.fixture(autouse=True)
     def fresh_outage_state(self) -> Iterator[None]:
