@@ -39,15 +39,6 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         return result
 
 
-class SignedIn(BasePermission):
-    """Any signed-in user (used for the API schema)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            raise exceptions.NotAuthenticated()
-        return True
-
-
 class PolicyPermission(BasePermission):
     """Deny by default. A view declares `policy_model` and, for model-level actions, the action each HTTP
     method maps to; object-level checks happen in `PolicyViewMixin.get_object` through the policy."""

@@ -22,7 +22,7 @@ from agencies.models import (
     TrainingRecord,
     User,
 )
-from agencies.selectors import ICO_FILTERS
+from agencies.selectors import ICO_FILTERS, agency_member_count
 from isp_portal import policy
 
 
@@ -52,7 +52,12 @@ class AgencyFilterIn(serializers.Serializer):
 
 
 class AgencyOut(serializers.ModelSerializer[Agency]):
-    member_count = serializers.IntegerField(read_only=True, required=False)
+    member_count = serializers.SerializerMethodField(help_text="How many people are active members of the agency.")
+
+    def get_member_count(self, agency: Agency) -> int:
+        # The register annotates the count in its one query; a single agency's answer counts it here.
+        annotated = getattr(agency, "member_count", None)
+        return int(annotated) if annotated is not None else agency_member_count(agency)
 
     class Meta:
         model = Agency

@@ -40,8 +40,10 @@ class AgencyViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericView
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         agency = policy.get_or_deny(request.user, Agency.objects.select_related("parent"), pk=pk)
+        compliance = selectors.agency_compliance(agency)
+        agency.member_count = compliance.members  # type: ignore[attr-defined]  # counted there already
         data = s.AgencyOut(agency).data
-        data["compliance"] = s.ComplianceOut(selectors.agency_compliance(agency)).data
+        data["compliance"] = s.ComplianceOut(compliance).data
         return Response(data)
 
     @extend_schema(request=s.AgencyCreateIn, responses={201: s.AgencyOut})

@@ -60,7 +60,9 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
             return Response(s.VersionOut(version).data, status=status.HTTP_201_CREATED)
         protocol = self._protocol(pk, "view")
         versions = ProtocolVersion.objects.filter(protocol=protocol).select_related("adoption").order_by("number")
-        return Response(s.VersionOut(versions, many=True).data)
+        # Paginated like every other list of the API (a protocol's versions grow without limit).
+        page: Any = self.paginate_queryset(versions)  # type: ignore[arg-type]  # the viewset's model is Protocol
+        return self.get_paginated_response(s.VersionOut(page, many=True).data)
 
     @extend_schema(request=s.TransitionIn, responses=s.ProtocolOut)
     @action(detail=True, methods=["post"])
