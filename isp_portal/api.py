@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
@@ -221,11 +222,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             method=getattr(request, "method", ""),
         )
         if isinstance(exc, policy.OutOfScope):
-            return Response(_error_body(404, "not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
+            return not_found_response()
         return Response(
             _error_body(403, "permission_denied", exc.reason or "You do not have permission to do this."),
             status=status.HTTP_403_FORBIDDEN,
         )
+    if isinstance(exc, RequestDataTooBig):
+        if request is not None:
+            refusals.record_refused_request(request, status=413, fields=[], reason="request body too large")
+        return too_large_response()
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         _record_refused_write(request, fields, "a rule refused the request")
@@ -276,6 +281,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         message = str(detail) if not isinstance(detail, dict | list) else "The request could not be processed."
         response.data = _error_body(response.status_code, str(exc.get_codes()), message)
     return response
+
+
+def too_large_response() -> Response:
+    megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return Response(
+        _error_body(413, "too_large", f"The request body is larger than the {megabytes} MB the portal accepts."),
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+def not_found_response() -> Response:
+    return Response(_error_body(404, "not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
 
 
 def _record_refused_write(request: Any, fields: Mapping[str, Any], reason: str) -> None:

@@ -86,7 +86,7 @@ class ProtocolDetailOut(ProtocolOut):
 
 
 class VersionRulesIn(serializers.Serializer):
-    """The protocol's enforceable data (DESIGN 2.2); anything not sent is taken from the version before."""
+    """A version's text and its rules as data; any rule not sent is carried over from the version before."""
 
     text = serializers.CharField()
     change_note = serializers.CharField()
