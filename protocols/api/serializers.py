@@ -22,6 +22,7 @@ from protocols.models import (
     Signature,
 )
 from protocols.rules import Response
+from protocols.selectors import protocol_signatory_count
 from protocols.services.protocols import VERSION_FIELDS
 
 # --- Protocols and versions ------------------------------------------------------------------------------------
@@ -51,9 +52,7 @@ class VersionSummaryOut(serializers.ModelSerializer[ProtocolVersion]):
 
 
 class ProtocolOut(serializers.ModelSerializer[Protocol]):
-    signatories = serializers.IntegerField(
-        read_only=True, required=False, help_text="Live signatures on the version in force"
-    )
+    signatories = serializers.SerializerMethodField(help_text="Live signatures on the version in force")
     current_version_number = serializers.IntegerField(
         source="current_version.number", read_only=True, allow_null=True, default=None
     )
@@ -75,6 +74,11 @@ class ProtocolOut(serializers.ModelSerializer[Protocol]):
             "created_at",
             "signatories",
         ]
+
+    def get_signatories(self, protocol: Protocol) -> int:
+        # The list annotates the count in its one query; a single protocol's answer counts it here.
+        annotated = getattr(protocol, "signatories", None)
+        return int(annotated) if annotated is not None else protocol_signatory_count(protocol)
 
 
 class ProtocolDetailOut(ProtocolOut):
