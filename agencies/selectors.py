@@ -130,6 +130,11 @@ class Compliance:
     security_document_uploaded_on: date | None
 
 
+def agency_member_count(agency: Agency) -> int:
+    """How many people (not system accounts) are active members of the agency."""
+    return Membership.objects.filter(agency=agency, is_active=True, user__is_system=False).count()
+
+
 def agency_compliance(agency: Agency, today: date | None = None) -> Compliance:
     """The agency's compliance at a glance: ICO, checklist, training coverage, security document."""
     today = today or timezone.localdate()

@@ -1,4 +1,4 @@
-"""The API's shared machinery: authentication, the policy permission class, errors, pagination (DESIGN 3.2).
+"""The API's shared machinery: authentication, the policy permission class, input parsing, errors, pagination.
 
 DRF's own DjangoObjectPermissions does not check reads, so nothing here relies on it: viewsets take their
 querysets from `policy.restrict` and their objects from `policy.get_or_deny`, and `PolicyPermission`
@@ -7,12 +7,17 @@ checks model-level actions against the same policies the web pages use.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
-from rest_framework import exceptions, status
+from django.http import QueryDict
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
@@ -23,7 +28,7 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 from audit.services import audit_record
-from isp_portal import policy
+from isp_portal import policy, refusals
 
 
 class VerifiedSessionAuthentication(SessionAuthentication):
@@ -37,15 +42,6 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if settings.TWO_FACTOR_REQUIRED and not user.is_verified():
             return None
         return result
-
-
-class SignedIn(BasePermission):
-    """Any signed-in user (used for the API schema)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            raise exceptions.NotAuthenticated()
-        return True
 
 
 class PolicyPermission(BasePermission):
@@ -92,10 +88,90 @@ class PolicyViewMixin:
         return policy.get_or_deny(self.request.user, self.base_queryset(), action=action, pk=lookup)
 
 
+# The largest id PostgreSQL's bigint holds: anything beyond cannot name a row (and must not reach the database).
+_MAX_ID = 2**63 - 1
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
+    """A reference, in a request body, to another object: looked up only among those the caller may see.
+
+    An id outside their scope reads as "does not exist", exactly like one that does not exist (no existence
+    leak), and is also noted for the audit trail as an attempt to reach something out of scope (the API's
+    exception handler records it once, with the 400). Every relation in an input serializer is one of these
+    (tests/isp_portal/test_api_refusals.py checks that none is a plain PrimaryKeyRelatedField)."""
+
+    def __init__(self, model: type[Model], **kwargs: Any) -> None:
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        request = self.context["request"]
+        return policy.restrict(request.user, "view", self.model)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # Only a whole number in the database's range is an id: no booleans, no 1.5, no 1e400.
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        text = str(data).strip()
+        if not text.isdecimal() or not 0 < int(text) <= _MAX_ID:
+            self.fail("does_not_exist", pk_value=text[:20])
+        try:
+            return super().to_internal_value(int(text))
+        except serializers.ValidationError:
+            if self.model._default_manager.filter(pk=int(text)).exists():
+                refusals.note_out_of_scope_reference(
+                    self.context.get("request"),
+                    refusals.OutOfScopeReference(
+                        field=_field_path(self), object_type=self.model._meta.label_lower, object_id=text
+                    ),
+                )
+            raise
+
+
+def _field_path(field: Any) -> str:
+    names = []
+    while field is not None:
+        if getattr(field, "field_name", ""):
+            names.append(field.field_name)
+        field = getattr(field, "parent", None)
+    return ".".join(reversed(names))
+
+
+def unknown_fields(serializer: Any, data: Any, prefix: str = "") -> list[str]:
+    """The names in a request body that `serializer` does not accept, through nested serializers too."""
+    if isinstance(serializer, serializers.ListSerializer):
+        if not isinstance(data, list):
+            return []
+        return [
+            name
+            for index, item in enumerate(data)
+            for name in unknown_fields(serializer.child, item, f"{prefix}{index}.")
+        ]
+    if not isinstance(serializer, serializers.Serializer) or not isinstance(data, Mapping):
+        return []
+    accepted = {name: field for name, field in serializer.fields.items() if not field.read_only}
+    unknown = [f"{prefix}{key}" for key in data if key not in accepted]
+    for name, field in accepted.items():
+        if name in data:
+            unknown += unknown_fields(field, data[name], f"{prefix}{name}.")
+    return unknown
+
+
 def parse_input(serializer_class: type[Any], data: Any, request: Request, *, partial: bool = False) -> dict[str, Any]:
-    """Validate a request body (or query) with a serializer: 400 with field messages when it is malformed."""
+    """Validate a request body (or query) with a serializer: 400 with field messages when it is malformed.
+
+    A body may carry only the fields the serializer accepts: an unknown one (a misspelt field, or one the
+    caller may not set) is refused by name rather than silently ignored. Query strings are not held to this,
+    because they also carry the pagination parameters."""
     serializer = serializer_class(data=data, partial=partial, context={"request": request})
-    serializer.is_valid(raise_exception=True)
+    valid = serializer.is_valid()
+    errors: dict[str, Any] = {} if valid else dict(serializer.errors)
+    if not isinstance(data, QueryDict):
+        for name in unknown_fields(serializer, data):
+            errors.setdefault(name, ["This field is not accepted here."])
+    if errors:
+        raise exceptions.ValidationError(errors)
     return dict(serializer.validated_data)
 
 
@@ -133,7 +209,10 @@ def _field_messages(detail: Any) -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error has the same shape: {"error": {"status", "code", "message", "fields"?}}.
 
-    Policy denials are recorded in the audit trail here (once), and come out as 404 or 403."""
+    Every refusal is recorded in the audit trail here, once: policy denials (404 or 403) through the policy;
+    a request with no credentials (401); a write refused as bad input (400, naming the fields refused, and
+    an access denial when its body referred to an object out of scope); any other 403, such as a failed CSRF
+    check. Token failures are recorded where the token is refused."""
     request = context.get("request")
     if isinstance(exc, policy.AccessDenied):
         policy.record_denial(
@@ -143,18 +222,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             method=getattr(request, "method", ""),
         )
         if isinstance(exc, policy.OutOfScope):
-            return Response(_error_body(404, "not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
+            return not_found_response()
         return Response(
             _error_body(403, "permission_denied", exc.reason or "You do not have permission to do this."),
             status=status.HTTP_403_FORBIDDEN,
         )
+    if isinstance(exc, RequestDataTooBig):
+        if request is not None:
+            refusals.record_refused_request(request, status=413, fields=[], reason="request body too large")
+        return too_large_response()
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        _record_refused_write(request, fields, "a rule refused the request")
         return Response(
             _error_body(400, "invalid", "The request has errors.", {key: list(value) for key, value in fields.items()}),
             status=status.HTTP_400_BAD_REQUEST,
         )
-    # Token failures are audited where the token is refused; a request with no credentials at all is here.
     if isinstance(exc, exceptions.NotAuthenticated) and request is not None:
         audit_record(
             kind="access.denied",
@@ -167,6 +250,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 "reason": "not signed in",
             },
         )
+    if isinstance(exc, exceptions.PermissionDenied) and request is not None:
+        # Not a policy denial: DRF's own refusal, in practice a session write without a valid CSRF token.
+        refusal = str(exc.detail)
+        if refusal.startswith("CSRF Failed"):
+            refusals.record_csrf_failure(getattr(request, "_request", request), refusal)
+        else:
+            audit_record(
+                kind="access.denied",
+                actor=None,
+                outcome="denied",
+                detail={"status": 403, "path": request.path, "method": request.method, "reason": refusal[:200]},
+            )
     # Imported here: rest_framework.views imports this module (via the settings) while it loads.
     from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -174,9 +269,34 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = _error_body(400, "invalid", "The request has errors.", _field_messages(exc.detail))
+        fields = _field_messages(exc.detail)
+        _record_refused_write(request, fields, "invalid input")
+        response.data = _error_body(400, "invalid", "The request has errors.", fields)
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        response.data = _error_body(
+            403, "csrf_failed", "CSRF check failed: send the X-CSRFToken header with a browser session."
+        )
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, dict | list) else "The request could not be processed."
         response.data = _error_body(response.status_code, str(exc.get_codes()), message)
     return response
+
+
+def too_large_response() -> Response:
+    megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return Response(
+        _error_body(413, "too_large", f"The request body is larger than the {megabytes} MB the portal accepts."),
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+def not_found_response() -> Response:
+    return Response(_error_body(404, "not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
+
+
+def _record_refused_write(request: Any, fields: Mapping[str, Any], reason: str) -> None:
+    """A refused read (a malformed filter) changes nothing and is not recorded; a refused write is."""
+    if request is None or request.method not in refusals.WRITE_METHODS:
+        return
+    refusals.record_refused_request(request, status=400, fields=list(fields), reason=reason)

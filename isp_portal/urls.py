@@ -1,6 +1,6 @@
 """URL routing. Every route here must appear in tests/test_permission_matrix.py (the test fails if not)."""
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/docs/", api.api_docs, name="api-docs"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include(api_v1)),
+    re_path(r"^api/", api.api_not_found, name="api-not-found"),  # after every API route: JSON 404, never HTML
     path("", include("agencies.urls")),
     path("", include("protocols.urls")),
 ]

@@ -62,6 +62,15 @@ def agency_signatures(agency: Agency) -> list[Signature]:
     )
 
 
+def protocol_signatory_count(protocol: Protocol) -> int:
+    """How many live signatures the version in force has."""
+    if protocol.current_version_id is None:
+        return 0
+    return Signature.objects.filter(
+        protocol=protocol, version_id=protocol.current_version_id, withdrawn_at__isnull=True
+    ).count()
+
+
 @dataclass(frozen=True)
 class CountPoint:
     month: date

@@ -18,6 +18,8 @@ from tests.matrix import PRINCIPALS, Case, make_request
 CASES = all_cases()
 # The audit kinds that record a refused request.
 DENIAL_KINDS = ["access.denied", "auth.api_token_rejected", "auth.invitation_rejected"]
+# A write refused as bad input is recorded too (with the fields refused), or as a denial when it reached out of scope.
+REFUSED_WRITE_KINDS = [*DENIAL_KINDS, "request.refused"]
 
 
 def _route_names(resolver: URLResolver, prefix: str = "") -> set[str]:
@@ -50,4 +52,8 @@ def test_permission_matrix(case: Case, world: World) -> None:
             request_id = response.get("X-Request-ID")
             if not AuditEvent.objects.filter(kind__in=DENIAL_KINDS, request_id=request_id).exists():
                 mismatches.append(f"{principal}: {wanted} without an access.denied audit event")
+        if wanted == 400 and case.method != "get" and case.route.startswith("api-"):
+            request_id = response.get("X-Request-ID")
+            if AuditEvent.objects.filter(kind__in=REFUSED_WRITE_KINDS, request_id=request_id).count() != 1:
+                mismatches.append(f"{principal}: a refused write without exactly one audit event")
     assert not mismatches, f"{case.id}:\n  " + "\n  ".join(mismatches)

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import Model
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.models import (
@@ -22,23 +17,8 @@ from agencies.models import (
     TrainingRecord,
     User,
 )
-from agencies.selectors import ICO_FILTERS
-from isp_portal import policy
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
-    """A reference to another object, looked up only among those the caller may see: an id outside their
-    scope reads as "does not exist", exactly like one that does not exist (no existence leak)."""
-
-    def __init__(self, model: type[Model], **kwargs: Any) -> None:
-        self.model = model
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> Any:
-        request = self.context["request"]
-        return policy.restrict(request.user, "view", self.model)
-
+from agencies.selectors import ICO_FILTERS, agency_member_count
+from isp_portal.api import ScopedPrimaryKeyField
 
 # --- Agencies ------------------------------------------------------------------------------------------------
 
@@ -52,7 +32,12 @@ class AgencyFilterIn(serializers.Serializer):
 
 
 class AgencyOut(serializers.ModelSerializer[Agency]):
-    member_count = serializers.IntegerField(read_only=True, required=False)
+    member_count = serializers.SerializerMethodField(help_text="How many people are active members of the agency.")
+
+    def get_member_count(self, agency: Agency) -> int:
+        # The register annotates the count in its one query; a single agency's answer counts it here.
+        annotated = getattr(agency, "member_count", None)
+        return int(annotated) if annotated is not None else agency_member_count(agency)
 
     class Meta:
         model = Agency
@@ -98,9 +83,7 @@ class AgencyCreateIn(serializers.Serializer):
     sector = serializers.ChoiceField(choices=Sector.choices)
     area = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     # A declared field, not Field.parent: DRF's metaclass takes declared fields off the class.
-    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
-        queryset=Agency.objects.all(), required=False, allow_null=True
-    )
+    parent = ScopedPrimaryKeyField(Agency, required=False, allow_null=True)  # type: ignore[assignment]
     address = serializers.CharField(required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     registration_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
@@ -116,9 +99,7 @@ class AgencyPatchIn(serializers.Serializer):
     sector = serializers.ChoiceField(choices=Sector.choices, required=False)
     area = serializers.CharField(max_length=100, required=False, allow_blank=True)
     # A declared field, not Field.parent: DRF's metaclass takes declared fields off the class.
-    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
-        queryset=Agency.objects.all(), required=False, allow_null=True
-    )
+    parent = ScopedPrimaryKeyField(Agency, required=False, allow_null=True)  # type: ignore[assignment]
     address = serializers.CharField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     registration_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
@@ -148,7 +129,7 @@ class ChecklistOut(serializers.Serializer):
 
 
 class ChecklistConfirmIn(serializers.Serializer):
-    requirement = serializers.PrimaryKeyRelatedField(queryset=SignatoryRequirement.objects.all())
+    requirement = ScopedPrimaryKeyField(SignatoryRequirement)
     confirmed_on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -223,7 +204,7 @@ class InvitationOut(serializers.ModelSerializer[Invitation]):
 
 
 class InvitationIn(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    agency = ScopedPrimaryKeyField(Agency)
     email = serializers.EmailField()
     full_name = serializers.CharField(max_length=200)
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
@@ -253,17 +234,15 @@ class TrainingRecordFilterIn(serializers.Serializer):
 
 class TrainingRecordIn(serializers.Serializer):
     user = ScopedPrimaryKeyField(User)
-    course = serializers.PrimaryKeyRelatedField(queryset=TrainingCourse.objects.all())
+    course = ScopedPrimaryKeyField(TrainingCourse)
     completed_on = serializers.DateField()
     expires_on = serializers.DateField(required=False, allow_null=True, default=None)
     evidence = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    agency = serializers.PrimaryKeyRelatedField(
-        queryset=Agency.objects.all(), required=False, allow_null=True, default=None
-    )
+    agency = ScopedPrimaryKeyField(Agency, required=False, allow_null=True, default=None)
 
 
 class TrainingImportIn(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    agency = ScopedPrimaryKeyField(Agency)
     csv = serializers.CharField(
         trim_whitespace=False,
         help_text="CSV text with a header row: email,course,completed_on,expires_on,evidence (dates as YYYY-MM-DD "

@@ -27,8 +27,8 @@ from isp_portal.api import PolicyViewMixin, parse_input, parse_query
     retrieve=extend_schema(responses=s.AgencyDetailOut),
 )
 class AgencyViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Agency]):
-    """The partner register (DESIGN 2.1): visible to every member of the partnership; kept by partnership
-    admins; each agency's admins keep its contact and ICO details."""
+    """The partner register: every agency in the partnership. Every member of the partnership can read it;
+    partnership admins keep it, and each agency's admins keep their agency's contact and ICO details."""
 
     policy_model = Agency
     serializer_class = s.AgencyOut
@@ -40,8 +40,10 @@ class AgencyViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericView
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         agency = policy.get_or_deny(request.user, Agency.objects.select_related("parent"), pk=pk)
+        compliance = selectors.agency_compliance(agency)
+        agency.member_count = compliance.members  # type: ignore[attr-defined]  # counted there already
         data = s.AgencyOut(agency).data
-        data["compliance"] = s.ComplianceOut(selectors.agency_compliance(agency)).data
+        data["compliance"] = s.ComplianceOut(compliance).data
         return Response(data)
 
     @extend_schema(request=s.AgencyCreateIn, responses={201: s.AgencyOut})
@@ -71,7 +73,8 @@ class AgencyViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericView
     @extend_schema(methods=["POST"], request=s.ChecklistConfirmIn, responses={201: s.ChecklistOut})
     @action(detail=True, methods=["get", "post"], url_path="checklist")
     def checklist(self, request: Request, pk: str | None = None) -> Response:
-        """The signatory checklist (Southampton 18); POST confirms one requirement (the agency's own admins)."""
+        """The agency's signatory checklist: what it must have in place before it signs a protocol. POST
+        confirms one requirement (the agency's own admins)."""
         wanted = "confirm_checklist" if request.method == "POST" else "view"
         agency = policy.get_or_deny(request.user, Agency, action=wanted, pk=pk)
         if request.method == "POST":
@@ -143,7 +146,8 @@ class InvitationViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Generic
 
 
 class TrainingCourseViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[TrainingCourse]):
-    """The courses the partnership recognises; information-sharing ones open child records (Buckinghamshire 4)."""
+    """The training courses the partnership recognises. Valid information-sharing training is what lets a
+    person open children's records."""
 
     policy_model = TrainingCourse
     serializer_class = s.TrainingCourseOut
@@ -195,7 +199,8 @@ class TrainingRecordViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Gen
 class RequirementViewSet(
     PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[SignatoryRequirement]
 ):
-    """The signatory requirements (Southampton 18): data, kept by partnership admins."""
+    """The requirements every agency confirms before it signs (its signatory checklist), kept by partnership
+    admins."""
 
     policy_model = SignatoryRequirement
     serializer_class = s.RequirementOut

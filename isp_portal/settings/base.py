@@ -261,8 +261,15 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["isp_portal.api.SignedIn"],
+    # The description holds no data (it says what the API accepts and answers), so anyone may read it: an agency
+    # system's developers can build against it before their token exists. The reference page stays signed-in.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "isp_portal.api_schema.document_errors",
+        "isp_portal.api_schema.forbid_unknown_fields",
+    ],
     # Choice sets used under more than one field name get one stable component name each.
     "ENUM_NAME_OVERRIDES": {
         "AgencyStatusEnum": "agencies.models.AgencyStatus",

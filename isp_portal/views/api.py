@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import extend_schema
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from audit.services import audit_record
 from isp_portal.api import PolicyViewMixin
 from isp_portal.models import Notification
 from isp_portal.notifications import notification_mark_read
@@ -118,3 +119,20 @@ def api_docs(request: HttpRequest) -> HttpResponse:
     """The API reference, generated from the OpenAPI schema, as a plain accessible page."""
     schema = _schema()
     return render(request, "api/docs.html", {"info": schema.get("info", {}), "operations": _operations(schema)})
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Any /api/ address no endpoint answers: the API's 404 in its JSON error shape, whatever the settings
+    (Django's own 404 is an HTML page, and with DEBUG on it lists every URL pattern). Recorded like any
+    other attempt to reach something that is not there for the caller."""
+    user = getattr(request, "user", None)
+    audit_record(
+        kind="access.denied",
+        actor=user if user is not None and user.is_authenticated else None,
+        outcome="denied",
+        detail={"status": 404, "path": request.path[:200], "method": request.method, "reason": "no such address"},
+    )
+    message = "Not found: no API endpoint has this address."
+    if not request.path.endswith("/"):
+        message += " API addresses end with a slash."
+    return JsonResponse({"error": {"status": 404, "code": "not_found", "message": message}}, status=404)

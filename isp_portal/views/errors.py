@@ -11,10 +11,14 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+
+from isp_portal.refusals import record_csrf_failure
 
 # The database is down or its connection broke: nothing the user did, and it passes (retry later).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -61,13 +65,18 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/") and isinstance(exception, RequestDataTooBig):
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return _json_error(413, "too_large", f"The request body is larger than the {megabytes} MB the portal accepts.")
     if request.path.startswith("/api/"):
         return _json_error(400, "bad_request", "The request could not be understood.")
     return render(request, "errors/400.html", status=400)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "", **kwargs: Any) -> HttpResponse:
-    """A form was sent without a valid CSRF token, usually because the page was open too long."""
+    """A form was sent without a valid CSRF token, usually because the page was open too long (or another
+    site tried to act in the user's name): a refused attempt to change something, so it is recorded."""
+    record_csrf_failure(request, reason)
     if request.path.startswith("/api/"):
         return _json_error(403, "csrf_failed", "CSRF check failed: send the X-CSRFToken header with session auth.")
     return render(request, "errors/csrf.html", status=403)

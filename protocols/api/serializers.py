@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from agencies.api.serializers import ScopedPrimaryKeyField
 from agencies.models import Agency, User
+from isp_portal.api import ScopedPrimaryKeyField
 from protocols.models import (
     ActionStatus,
     AgeCondition,
@@ -22,6 +22,7 @@ from protocols.models import (
     Signature,
 )
 from protocols.rules import Response
+from protocols.selectors import protocol_signatory_count
 from protocols.services.protocols import VERSION_FIELDS
 
 # --- Protocols and versions ------------------------------------------------------------------------------------
@@ -51,9 +52,7 @@ class VersionSummaryOut(serializers.ModelSerializer[ProtocolVersion]):
 
 
 class ProtocolOut(serializers.ModelSerializer[Protocol]):
-    signatories = serializers.IntegerField(
-        read_only=True, required=False, help_text="Live signatures on the version in force"
-    )
+    signatories = serializers.SerializerMethodField(help_text="Live signatures on the version in force")
     current_version_number = serializers.IntegerField(
         source="current_version.number", read_only=True, allow_null=True, default=None
     )
@@ -76,6 +75,11 @@ class ProtocolOut(serializers.ModelSerializer[Protocol]):
             "signatories",
         ]
 
+    def get_signatories(self, protocol: Protocol) -> int:
+        # The list annotates the count in its one query; a single protocol's answer counts it here.
+        annotated = getattr(protocol, "signatories", None)
+        return int(annotated) if annotated is not None else protocol_signatory_count(protocol)
+
 
 class ProtocolDetailOut(ProtocolOut):
     current = VersionOut(source="current_version", read_only=True, allow_null=True)
@@ -86,7 +90,7 @@ class ProtocolDetailOut(ProtocolOut):
 
 
 class VersionRulesIn(serializers.Serializer):
-    """The protocol's enforceable data (DESIGN 2.2); anything not sent is taken from the version before."""
+    """A version's text and its rules as data; any rule not sent is carried over from the version before."""
 
     text = serializers.CharField()
     change_note = serializers.CharField()
@@ -111,8 +115,8 @@ class ProtocolCreateIn(VersionRulesIn):
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ProtocolKind.choices)
     # A declared field, not Field.parent: DRF's metaclass takes declared fields off the class.
-    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
-        queryset=Protocol.objects.all(), required=False, allow_null=True, default=None
+    parent = ScopedPrimaryKeyField(  # type: ignore[assignment]
+        Protocol, required=False, allow_null=True, default=None
     )
     change_note = serializers.CharField(required=False, default="First draft")
     first_review_months = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=6)
@@ -132,7 +136,7 @@ class AdoptIn(serializers.Serializer):
 
 
 class SignIn(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    agency = ScopedPrimaryKeyField(Agency)
     signatory_name = serializers.CharField(max_length=200)
     signatory_title = serializers.CharField(max_length=200)
     attestation = serializers.CharField()
@@ -215,7 +219,7 @@ class ConsultationDetailOut(ConsultationOut):
 
 
 class RespondIn(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    agency = ScopedPrimaryKeyField(Agency)
     response = serializers.ChoiceField(
         choices=[
             (Response.AGREE.value, "Agree"),
@@ -276,7 +280,7 @@ class ReviewCompleteIn(serializers.Serializer):
 
 class ReviewActionIn(serializers.Serializer):
     description = serializers.CharField()
-    owner_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    owner_agency = ScopedPrimaryKeyField(Agency)
     due_on = serializers.DateField()
 
 
@@ -290,9 +294,7 @@ class ReviewActionPatchIn(serializers.Serializer):
 
 class AgendaItemIO(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    review = serializers.PrimaryKeyRelatedField(
-        queryset=Review.objects.all(), required=False, allow_null=True, default=None
-    )
+    review = ScopedPrimaryKeyField(Review, required=False, allow_null=True, default=None)
 
 
 class MeetingOut(serializers.ModelSerializer[Meeting]):
@@ -317,9 +319,7 @@ class MeetingIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     held_on = serializers.DateField()
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    attendee_agencies = serializers.PrimaryKeyRelatedField(
-        queryset=Agency.objects.all(), many=True, required=False, default=list
-    )
+    attendee_agencies = ScopedPrimaryKeyField(Agency, many=True, required=False, default=list)
     attendees = serializers.ListField(child=ScopedPrimaryKeyField(User), required=False, default=list)
     agenda = AgendaItemIO(many=True, required=False, default=list)
 

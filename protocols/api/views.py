@@ -24,7 +24,8 @@ from protocols.models import Consultation, Meeting, Protocol, ProtocolVersion, R
 
 @extend_schema_view(retrieve=extend_schema(responses=s.ProtocolDetailOut))
 class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Protocol]):
-    """Protocols as enforceable data (DESIGN 2.2). Open to every partner; partnership admins keep them."""
+    """The partnership's information sharing protocols: their rules as data, their versions, and who has
+    signed them. Every partner can read them; partnership admins keep them."""
 
     policy_model = Protocol
     serializer_class = s.ProtocolOut
@@ -60,7 +61,9 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
             return Response(s.VersionOut(version).data, status=status.HTTP_201_CREATED)
         protocol = self._protocol(pk, "view")
         versions = ProtocolVersion.objects.filter(protocol=protocol).select_related("adoption").order_by("number")
-        return Response(s.VersionOut(versions, many=True).data)
+        # Paginated like every other list of the API (a protocol's versions grow without limit).
+        page: Any = self.paginate_queryset(versions)  # type: ignore[arg-type]  # the viewset's model is Protocol
+        return self.get_paginated_response(s.VersionOut(page, many=True).data)
 
     @extend_schema(request=s.TransitionIn, responses=s.ProtocolOut)
     @action(detail=True, methods=["post"])
@@ -75,7 +78,7 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
     @extend_schema(request=s.AdoptIn, responses=s.ProtocolOut)
     @action(detail=True, methods=["post"])
     def adopt(self, request: Request, pk: str | None = None) -> Response:
-        """Put the latest version in force without consultation ("agreed by report", Haringey 2.3)."""
+        """Put the latest version in force without a consultation (a change agreed by report)."""
         protocol = self._protocol(pk, "adopt")
         values = parse_input(s.AdoptIn, request.data, request)
         latest = protocol.latest_version()
@@ -88,7 +91,8 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
     @extend_schema(request=s.SignIn, responses={201: s.SignatureOut})
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk: str | None = None) -> Response:
-        """Record an agency's authorised signatory signing the version in force (Haringey 13; Southampton 18)."""
+        """Record an agency's authorised signatory signing the version in force. The agency's signatory
+        checklist must be complete first."""
         protocol = self._protocol(pk, "sign")
         values = parse_input(s.SignIn, request.data, request)
         if protocol.current_version is None:
@@ -116,7 +120,8 @@ class ProtocolViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericVi
 class SignatureViewSet(
     PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Signature]
 ):
-    """Who has signed what, and when (the register, Haringey 13); withdrawals with their date and reason."""
+    """The register of signatures: which agency signed which version, when and by whom; withdrawals with
+    their date and reason."""
 
     policy_model = Signature
     serializer_class = s.SignatureOut
@@ -150,8 +155,8 @@ class SignatureViewSet(
 class ConsultationViewSet(
     PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Consultation]
 ):
-    """Consultations on a change (Buckinghamshire 1-2): responses from each circulated agency, deemed assent
-    for those silent at the deadline, and the partnership admin's outcome."""
+    """Consultations on a change to a protocol: the answer of each agency it was circulated to (silence at
+    the deadline counts as agreement), and the outcome a partnership admin records."""
 
     policy_model = Consultation
     serializer_class = s.ConsultationOut
@@ -193,7 +198,8 @@ class ConsultationViewSet(
     list=extend_schema(parameters=[s.ReviewFilterIn]), retrieve=extend_schema(responses=s.ReviewDetailOut)
 )
 class ReviewViewSet(PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Review]):
-    """Reviews on the protocol's schedule (Haringey 5): findings, completion, the report's due date, actions."""
+    """Reviews of a protocol on its schedule: findings, completion, the report's due date, and the actions
+    agreed."""
 
     policy_model = Review
     serializer_class = s.ReviewOut
@@ -218,7 +224,7 @@ class ReviewViewSet(PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
     @extend_schema(request=s.ReviewCompleteIn, responses=s.ReviewOut)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
-        """Record the findings and completion; the report's due date follows Haringey 5.3."""
+        """Record the findings and the completion date; the report's due date follows from the protocol."""
         review = policy.get_or_deny(request.user, self.base_queryset(), action="complete", pk=pk)
         review = services.review_complete(
             actor=request.user, review=review, **parse_input(s.ReviewCompleteIn, request.data, request)

@@ -98,7 +98,7 @@ CASES: list[Case] = [
         data=agency_body,
         json=True,
         note="registering an agency",
-        queries=15,
+        queries=16,
     ),
     Case("api-agency-detail", role_holders(200, no_role=404), kwargs=home, queries=9),
     Case(
@@ -109,7 +109,7 @@ CASES: list[Case] = [
         data=lambda world: {"phone": f"0161 {next(_serial):06d}"},
         json=True,
         note="the agency's own details",
-        queries=12,
+        queries=13,
     ),
     Case(
         "api-agency-change-status",
@@ -118,7 +118,7 @@ CASES: list[Case] = [
         kwargs=new_agency,
         data=lambda world: {"to_status": "suspended", "reason": "Breach sanction"},
         json=True,
-        queries=14,
+        queries=15,
     ),
     Case("api-agency-checklist", role_holders(200, no_role=404), kwargs=home, queries=7),
     Case(
@@ -160,7 +160,8 @@ CASES: list[Case] = [
     Case("api-invitation-list", api_signed_in(200), note="admins see their agency's", queries=4),
     Case(
         "api-invitation-list",
-        role_holders(403, no_role=404, **HOME_ADMINS_CREATED),
+        # Someone with no role cannot see the agency at all: the reference is refused as if it did not exist.
+        role_holders(403, no_role=400, **HOME_ADMINS_CREATED),
         method="post",
         data=invitation_body,
         json=True,
@@ -182,7 +183,8 @@ CASES: list[Case] = [
     ),
     Case(
         "api-training-record-import-csv",
-        role_holders(403, no_role=404, **HOME_ADMINS_CREATED),
+        # Someone with no role cannot see the agency: the reference is refused as if it did not exist.
+        role_holders(403, no_role=400, **HOME_ADMINS_CREATED),
         method="post",
         data=import_body,
         json=True,

@@ -119,7 +119,7 @@ CASES: list[Case] = [
         queries=12,
     ),
     Case("api-protocol-detail", role_holders(200, no_role=404), kwargs=protocol, queries=6),
-    Case("api-protocol-versions", role_holders(200, no_role=404), kwargs=protocol, queries=6),
+    Case("api-protocol-versions", role_holders(200, no_role=404), kwargs=protocol, queries=7),
     Case(
         "api-protocol-versions",
         role_holders(403, no_role=404, **PA_CREATED),
