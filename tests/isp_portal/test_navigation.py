@@ -24,9 +24,14 @@ def _list_pages() -> list[str]:
         for entry in patterns:
             if isinstance(entry, URLResolver):
                 walk(entry.url_patterns)
-            elif isinstance(entry, URLPattern) and entry.name and entry.name.endswith("-list"):
-                if not entry.name.startswith("api-") and not entry.pattern.regex.groups:
-                    names.append(entry.name)
+            elif (
+                isinstance(entry, URLPattern)
+                and entry.name
+                and entry.name.endswith("-list")
+                and not entry.name.startswith("api-")
+                and not entry.pattern.regex.groups
+            ):
+                names.append(entry.name)
 
     walk(get_resolver().url_patterns)
     return names
