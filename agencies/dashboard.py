@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from agencies.models import Agency, AgencyStatus, Membership
+from agencies.models import Agency, AgencyStatus, Membership, SignatoryRequirement
 from agencies.policy import (
     agencies_of,
     has_any_role,
@@ -16,6 +16,7 @@ from agencies.policy import (
     training_gate_reason,
     training_valid_until,
 )
+from isp_portal import policy
 from isp_portal.navigation import DashboardPanel, NavItem, register_nav, register_panel
 
 
@@ -51,6 +52,14 @@ def _agency_admin(user: Any) -> dict[str, Any]:
 
 
 register_nav(NavItem(label="Agencies", url_name="agency-list", visible=has_any_role, order=80))
+register_nav(
+    NavItem(
+        label="Signatory requirements",
+        url_name="requirement-list",
+        visible=lambda user: policy.can(user, "view", SignatoryRequirement),
+        order=85,
+    )
+)
 register_panel(
     DashboardPanel(
         name="your-roles",

@@ -3,7 +3,7 @@ field-level errors the views put back on these forms (`add_service_errors`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,7 +21,7 @@ from agencies.models import (
     User,
 )
 from agencies.selectors import ICO_FILTERS
-from isp_portal.forms import GovukDateField, field_of
+from isp_portal.forms import GovukDateField, GovukForm, field_of
 
 AGENCY_ROLE_CHOICES = [(role.value, role.label) for role in AGENCY_ROLES]
 
@@ -38,7 +38,9 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
-class AgencyFilterForm(forms.Form):
+class AgencyFilterForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"search": "the search text"}
+
     search = forms.CharField(label="Name contains", required=False, max_length=100)
     kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Any kind"), *AgencyKind.choices])
     area = forms.ChoiceField(label="Area", required=False)
@@ -50,8 +52,10 @@ class AgencyFilterForm(forms.Form):
         field_of(self, "area", forms.ChoiceField).choices = [("", "Any area"), *[(area, area) for area in areas]]
 
 
-class AgencyContactForm(forms.Form):
+class AgencyContactForm(GovukForm):
     """What an agency's own admin keeps up to date (Haringey 2.2 contact details, 4.1 ICO registration)."""
+
+    error_names: ClassVar[dict[str, str]] = {"ico_registration_expires_on": "the ICO registration expiry date"}
 
     address = forms.CharField(label="Main contact address", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     phone = forms.CharField(
@@ -81,6 +85,12 @@ class AgencyContactForm(forms.Form):
 
 class AgencyForm(AgencyContactForm):
     """The whole register entry (partnership admins)."""
+
+    error_names: ClassVar[dict[str, str]] = {
+        "name": "the agency name",
+        "parent": "the commissioning agency",
+        "ico_registration_expires_on": "the ICO registration expiry date",
+    }
 
     name = forms.CharField(label="Name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"}))
     kind = forms.ChoiceField(label="Kind of organisation", choices=AgencyKind.choices, widget=forms.RadioSelect)
@@ -118,7 +128,7 @@ class AgencyForm(AgencyContactForm):
         field_of(self, "parent", forms.ModelChoiceField).queryset = parents
 
 
-class AgencyStatusForm(forms.Form):
+class AgencyStatusForm(GovukForm):
     to_status = forms.ChoiceField(label="New status", choices=AgencyStatus.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
         label="Reason",
@@ -130,7 +140,7 @@ class AgencyStatusForm(forms.Form):
     )
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(GovukForm):
     full_name = forms.CharField(label="Full name", max_length=200)
     email = forms.EmailField(
         label="Work email address", max_length=254, widget=forms.EmailInput(attrs={"spellcheck": "false"})
@@ -145,7 +155,9 @@ class InvitationForm(forms.Form):
     team = forms.CharField(label="Team", required=False, max_length=200)
 
 
-class InvitationAcceptForm(forms.Form):
+class InvitationAcceptForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"password": "a password", "password_again": "the password again"}
+
     password = forms.CharField(
         label="Create a password",
         strip=False,
@@ -163,7 +175,14 @@ class InvitationAcceptForm(forms.Form):
         return cleaned
 
 
-class MembershipForm(forms.Form):
+class MembershipForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {
+        "is_caldicott_guardian": "whether they are the Caldicott guardian",
+        "is_data_protection_officer": "whether they are the data protection officer",
+        "is_nominated_representative": "whether they are the nominated representative",
+        "authorised_for_restricted": "whether they may see restricted information",
+    }
+
     roles = forms.MultipleChoiceField(label="Roles", choices=AGENCY_ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
     job_title = forms.CharField(label="Job title", required=False, max_length=200)
     team = forms.CharField(label="Team", required=False, max_length=200)
@@ -197,7 +216,9 @@ class MembershipForm(forms.Form):
             del self.fields["authorised_for_restricted"]
 
 
-class DeactivateForm(forms.Form):
+class DeactivateForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"reason": "why this membership is ending"}
+
     reason = forms.CharField(
         label="Why is this membership ending?",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -205,7 +226,12 @@ class DeactivateForm(forms.Form):
     )
 
 
-class TrainingRecordForm(forms.Form):
+class TrainingRecordForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {
+        "completed_on": "the date the training was completed",
+        "expires_on": "the date the training stops counting",
+    }
+
     user = forms.ModelChoiceField(label="Person", queryset=User.objects.none())
     course = forms.ModelChoiceField(label="Course", queryset=TrainingCourse.objects.none())
     completed_on = GovukDateField(label="Completed on", help_text="For example, 27 3 2026")
@@ -227,7 +253,9 @@ class TrainingRecordForm(forms.Form):
         ).order_by("name")
 
 
-class TrainingImportForm(forms.Form):
+class TrainingImportForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"file": "a CSV file"}
+
     file = forms.FileField(
         label="Upload a CSV file",
         help_text="Columns: email, course, completed_on, expires_on, evidence. Dates like 2026-03-27.",
@@ -244,7 +272,9 @@ class TrainingImportForm(forms.Form):
         return text
 
 
-class SecurityDocumentForm(forms.Form):
+class SecurityDocumentForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"file": "the security summary PDF"}
+
     file = forms.FileField(
         label="Upload the security summary (PDF)",
         help_text="A PDF of at most 10 MB.",
@@ -252,7 +282,9 @@ class SecurityDocumentForm(forms.Form):
     )
 
 
-class AccessRequestForm(forms.Form):
+class AccessRequestForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"reason": "why your agency needs to see it"}
+
     reason = forms.CharField(
         label="Why does your agency need to see it?",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -260,7 +292,9 @@ class AccessRequestForm(forms.Form):
     )
 
 
-class AccessDecisionForm(forms.Form):
+class AccessDecisionForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"access_expires_on": "the date access ends"}
+
     decision = forms.ChoiceField(
         label="Decision", choices=[("grant", "Grant access"), ("refuse", "Refuse")], widget=forms.RadioSelect
     )
@@ -283,7 +317,9 @@ class RequirementChoiceField(forms.ModelChoiceField):
         return f"{obj.number}. {text}"
 
 
-class ChecklistConfirmForm(forms.Form):
+class ChecklistConfirmForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"confirmed_on": "the date it was confirmed"}
+
     requirement = RequirementChoiceField(
         label="Requirement",
         queryset=SignatoryRequirement.objects.filter(is_active=True).order_by("number"),
@@ -298,7 +334,9 @@ class ChecklistConfirmForm(forms.Form):
     )
 
 
-class RequirementForm(forms.Form):
+class RequirementForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"is_active": "whether it is on the list"}
+
     text = forms.CharField(label="Requirement", widget=forms.Textarea(attrs={"rows": 3}))
     is_active = forms.BooleanField(label="On the list (agencies must confirm it)", required=False, initial=True)
 

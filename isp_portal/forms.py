@@ -3,17 +3,142 @@
 `GovukFormRenderer` renders `{{ form }}` and each field with the templates in templates/forms/, which
 produce GOV.UK labels, hints, error messages and inputs; `GovukDateWidget` is the three-box date input.
 Forms with errors are shown with an error summary (templates/includes/error_summary.html).
+
+Every form of the portal is a `GovukForm`: it words each field's messages the GOV.UK way, naming the field
+("Enter the agency name", "Select the kind of organisation", "The title must be 200 characters or fewer")
+instead of Django's "This field is required.", and gives selects a "Choose ..." empty option instead of
+"---------". A field is named "the <label>" unless the form's `error_names` says better; a message the
+field sets itself is kept.
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Any, TypeVar
+import re
+from typing import Any, ClassVar, TypeVar
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
 FieldT = TypeVar("FieldT", bound=forms.Field)
+
+DJANGO_EMPTY_LABEL = "---------"
+_SELECTED = (forms.ChoiceField, forms.ModelChoiceField, forms.BooleanField, forms.FileField)
+# Labels that already read as a noun phrase: no "the" in front of them.
+_DETERMINERS = ("the ", "a ", "an ", "their ", "your ", "its ", "our ", "any ")
+
+
+def field_noun(label: str) -> str:
+    """How a message names a field, from its label: "Full name" -> "the full name", "ICO registration number"
+    -> "the ICO registration number", "Their job title" -> "their job title"."""
+    text = re.sub(r"\s*\([^)]*\)", "", str(label)).strip().rstrip("?:.")
+    if not text:
+        return "this"
+    first_word = text.split()[0]
+    if not (len(first_word) > 1 and first_word[1].isupper()):  # keep acronyms such as ICO
+        text = text[0].lower() + text[1:]
+    return text if text.startswith(_DETERMINERS) else f"the {text}"
+
+
+def _default_messages(field: forms.Field) -> dict[str, str]:
+    """The messages Django would give this field when nobody chose better ones."""
+    merged: dict[str, str] = {}
+    for klass in reversed(type(field).__mro__):
+        merged.update(getattr(klass, "default_error_messages", {}))
+    return merged
+
+
+def govuk_messages(field: forms.Field, noun: str) -> dict[str, str]:
+    """GOV.UK-style messages for `field`, named by `noun` (see `field_noun`), keyed by Django error code."""
+    capital = noun[0].upper() + noun[1:]
+    select = isinstance(field, _SELECTED) or isinstance(field.widget, forms.CheckboxInput)
+    messages = {
+        "required": f"Select {noun}" if select else f"Enter {noun}",
+        "invalid_choice": f"Select {noun} from the list",  # noqa: S608 - words, not SQL
+        "invalid_pk_value": f"Select {noun} from the list",  # noqa: S608 - words, not SQL
+        "invalid_list": f"Select {noun}",
+        "max_length": f"{capital} must be %(limit_value)d characters or fewer",
+        "min_length": f"{capital} must be %(limit_value)d characters or more",
+        "max_value": f"{capital} must be %(limit_value)s or less",
+        "min_value": f"{capital} must be %(limit_value)s or more",
+        "max_digits": f"{capital} must be %(max)s digits or fewer",
+        "max_decimal_places": f"{capital} must have %(max)s decimal places or fewer",
+        "invalid": f"Enter {noun} in the correct format",
+    }
+    if isinstance(field, forms.IntegerField):
+        messages["invalid"] = f"{capital} must be a whole number"
+    elif isinstance(field, forms.FloatField | forms.DecimalField):
+        messages["invalid"] = f"{capital} must be a number"
+    elif isinstance(field, forms.EmailField):
+        messages["invalid"] = f"Enter {noun} in the correct format, like name@example.com"
+    elif isinstance(field, forms.URLField):
+        messages["invalid"] = f"Enter {noun} in the correct format, like https://www.example.org"
+    elif isinstance(field, forms.FileField):
+        messages.update(
+            invalid=f"Select {noun}",
+            missing=f"Select {noun}",
+            empty=f"The selected file is empty: select {noun} again",
+            max_length="The name of the selected file must be %(max)d characters or fewer",
+            contradiction=f"Either select {noun} or remove the current one, not both",
+        )
+    elif isinstance(field, GovukDateField):
+        messages.update(
+            incomplete_date=f"{capital} must include %(missing)s",
+            invalid_date=f"{capital} must be a real date, for example 27 3 2027",
+            incomplete=f"{capital} must include a day, month and year",
+        )
+    return messages
+
+
+def apply_govuk_wording(field: forms.Field, noun: str) -> None:
+    """Give `field` GOV.UK messages wherever it still has Django's own, and a "Choose ..." empty option."""
+    defaults = _default_messages(field)
+    for code, message in govuk_messages(field, noun).items():
+        current = field.error_messages.get(code)
+        if current is None or current == defaults.get(code):
+            field.error_messages[code] = message
+    choose = "Choose " + (noun.removeprefix("the ") if noun.startswith("the ") else noun)
+    if isinstance(field, forms.ModelChoiceField) and field.empty_label == DJANGO_EMPTY_LABEL:
+        field.empty_label = choose
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        choices = list(field.widget.choices)
+        if choices and tuple(choices[0]) == ("", DJANGO_EMPTY_LABEL):
+            field.choices = [("", choose), *choices[1:]]
+
+
+class GovukForm(forms.Form):
+    """The base of every form in the portal (see the module docstring).
+
+    `error_names` maps a field to how messages name it when "the <label>" reads badly, for example
+    {"completed_on": "the date the training was completed"}."""
+
+    error_names: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._worded: set[int] = set()
+
+    def noun_for(self, name: str) -> str:
+        field = self.fields[name]
+        return self.error_names.get(name) or field_noun(str(field.label or name.replace("_", " ")))
+
+    def _word(self, name: str) -> None:
+        # Fields may be added, replaced or relabelled in a subclass's __init__, so each is worded when it is
+        # first rendered or validated, not when the form is made.
+        field = self.fields[name]
+        if id(field) not in self._worded:
+            apply_govuk_wording(field, self.noun_for(name))
+            self._worded.add(id(field))
+
+    def __getitem__(self, name: str) -> forms.BoundField:
+        if name in self.fields:
+            self._word(name)
+        return super().__getitem__(name)
+
+    def full_clean(self) -> None:
+        for name in self.fields:
+            self._word(name)
+        super().full_clean()
 
 
 class GovukFormRenderer(TemplatesSetting):
@@ -68,13 +193,20 @@ class GovukDateWidget(forms.MultiWidget):
 
 
 class GovukDateField(forms.MultiValueField):
-    """A date entered as day, month and year, with GOV.UK's error messages."""
+    """A date entered as day, month and year, with GOV.UK's error messages (naming the field when it is on a
+    GovukForm: "The completion date must include a month")."""
 
     widget = GovukDateWidget
+    default_error_messages = {
+        "incomplete_date": "The date must include %(missing)s",
+        "invalid_date": "The date must be a real date, for example 27 3 2027",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
-        fields = (forms.CharField(), forms.CharField(), forms.CharField())
-        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+        # The parts are optional one by one, so a partly filled date reaches compress() and is told which
+        # part is missing.
+        parts = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
+        super().__init__(fields=parts, require_all_fields=False, **kwargs)
 
     def compress(self, data_list: list[str]) -> datetime.date | None:
         if not data_list or not any(data_list):
@@ -82,18 +214,19 @@ class GovukDateField(forms.MultiValueField):
         day, month, year = (part.strip() if part else "" for part in data_list)
         missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
         if missing:
-            raise forms.ValidationError(f"The date must include a {' and '.join(missing)}.", code="incomplete")
+            words = "a " + " and ".join(missing) if len(missing) < 3 else "a day, month and year"
+            raise forms.ValidationError(
+                self.error_messages["incomplete_date"], code="incomplete_date", params={"missing": words}
+            )
         try:
             if len(year) != 4:
                 raise ValueError
             return datetime.date(int(year), int(month), int(day))
         except ValueError:
-            raise forms.ValidationError(
-                "The date must be a real date, for example 27 3 2027.", code="invalid"
-            ) from None
+            raise forms.ValidationError(self.error_messages["invalid_date"], code="invalid_date") from None
 
 
-class SignInForm(forms.Form):
+class SignInForm(GovukForm):
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -104,7 +237,7 @@ class SignInForm(forms.Form):
     )
 
 
-class TwoFactorCodeForm(forms.Form):
+class TwoFactorCodeForm(GovukForm):
     code = forms.CharField(
         label="Security code",
         help_text="The 6-digit code shown in your authenticator app.",

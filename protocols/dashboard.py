@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from agencies.policy import has_any_role, is_partnership_admin
+from isp_portal import policy
 from isp_portal.navigation import DashboardPanel, NavItem, PageSection, register_nav, register_panel, register_section
+from protocols.models import Meeting
 from protocols.selectors import agency_signatures, partnership_overview
 
 
@@ -14,6 +16,9 @@ def _overview(user: Any) -> dict[str, Any]:
 
 
 register_nav(NavItem(label="Protocols", url_name="protocol-list", visible=has_any_role, order=70))
+register_nav(
+    NavItem(label="Meetings", url_name="meeting-list", visible=lambda user: policy.can(user, "view", Meeting), order=75)
+)
 register_panel(
     DashboardPanel(
         name="protocols-overview",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 
 from agencies.models import Agency, User
-from isp_portal.forms import GovukDateField, field_of
+from isp_portal.forms import GovukDateField, GovukForm, field_of
 from protocols.models import AgeCondition, Ground, Protocol, ProtocolKind, ProtocolStatus
 
 
@@ -26,8 +26,15 @@ class LinesField(forms.CharField):
         return [line.strip() for line in str(text).splitlines() if line.strip()]
 
 
-class VersionRulesForm(forms.Form):
+class VersionRulesForm(GovukForm):
     """A version: its text and the rules the portal enforces from it."""
+
+    error_names: ClassVar[dict[str, str]] = {
+        "change_note": "what this version changes",
+        "permitted_purposes": "the permitted purposes",
+        "extended_age_conditions": "who the extended age applies to",
+        "retention_months": "the default retention period",
+    }
 
     text = forms.CharField(label="Protocol text", widget=forms.Textarea(attrs={"rows": 16}))
     change_note = forms.CharField(
@@ -87,6 +94,15 @@ class VersionRulesForm(forms.Form):
 
 
 class ProtocolCreateForm(VersionRulesForm):
+    error_names: ClassVar[dict[str, str]] = {
+        **VersionRulesForm.error_names,
+        "kind": "the kind of protocol",
+        "parent": "the protocol it supplements",
+        "first_review_months": "the months to the first review",
+        "review_every_months": "the months between reviews",
+        "fixed_review_date": "the fixed review date",
+    }
+
     title = forms.CharField(label="Title", max_length=200)
     kind = forms.ChoiceField(label="Kind", choices=ProtocolKind.choices, widget=forms.RadioSelect)
     parent = forms.ModelChoiceField(
@@ -126,7 +142,7 @@ class ProtocolCreateForm(VersionRulesForm):
         self.fields["change_note"].initial = "First draft"
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(GovukForm):
     to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -135,7 +151,7 @@ class TransitionForm(forms.Form):
         field_of(self, "to_status", forms.ChoiceField).choices = choices
 
 
-class AdoptForm(forms.Form):
+class AdoptForm(GovukForm):
     completion_date = GovukDateField(
         label="Completion date",
         required=False,
@@ -143,7 +159,7 @@ class AdoptForm(forms.Form):
     )
 
 
-class SignForm(forms.Form):
+class SignForm(GovukForm):
     agency = forms.ModelChoiceField(label="Agency", queryset=Agency.objects.none(), empty_label=None)
     signatory_name = forms.CharField(label="Name of the authorised signatory", max_length=200)
     signatory_title = forms.CharField(label="Their job title", max_length=200)
@@ -158,11 +174,11 @@ class SignForm(forms.Form):
         field_of(self, "agency", forms.ModelChoiceField).queryset = agencies
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(GovukForm):
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ConsultationOpenForm(forms.Form):
+class ConsultationOpenForm(GovukForm):
     working_days = forms.IntegerField(
         label="Working days for responses",
         initial=20,
@@ -180,7 +196,9 @@ class ConsultationOpenForm(forms.Form):
     )
 
 
-class RespondForm(forms.Form):
+class RespondForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"agency": "the agency you respond for"}
+
     agency = forms.ModelChoiceField(label="Responding for", queryset=Agency.objects.none(), empty_label=None)
     response = forms.ChoiceField(
         label="Your agency's response",
@@ -199,7 +217,7 @@ class RespondForm(forms.Form):
         field_of(self, "agency", forms.ModelChoiceField).queryset = agencies
 
 
-class DecideForm(forms.Form):
+class DecideForm(GovukForm):
     outcome = forms.ChoiceField(
         label="Outcome",
         widget=forms.RadioSelect,
@@ -210,7 +228,9 @@ class DecideForm(forms.Form):
     )
 
 
-class ReviewCompleteForm(forms.Form):
+class ReviewCompleteForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"completed_on": "the date the review was completed"}
+
     officers = forms.ModelMultipleChoiceField(
         label="Officers who carried out the review",
         required=False,
@@ -225,13 +245,15 @@ class ReviewCompleteForm(forms.Form):
         field_of(self, "officers", forms.ModelMultipleChoiceField).queryset = officers
 
 
-class ActionForm(forms.Form):
+class ActionForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"due_on": "the due date"}
+
     description = forms.CharField(label="Action", widget=forms.Textarea(attrs={"rows": 2}))
     owner_agency = forms.ModelChoiceField(label="Owner", queryset=Agency.objects.order_by("name"))
     due_on = GovukDateField(label="Due on", help_text="For example, 27 3 2027")
 
 
-class ActionUpdateForm(forms.Form):
+class ActionUpdateForm(GovukForm):
     status = forms.ChoiceField(
         label="Status",
         widget=forms.RadioSelect,
@@ -240,7 +262,13 @@ class ActionUpdateForm(forms.Form):
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AuditNoticeForm(forms.Form):
+class AuditNoticeForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {
+        "notice_given_on": "the date notice was given",
+        "starts_on": "the date the audit starts",
+        "responses_due_on": "the date responses are due",
+    }
+
     auditing_agency = forms.ModelChoiceField(label="Auditing agency", queryset=Agency.objects.none(), empty_label=None)
     scope = forms.CharField(
         label="Scope of the audit",
@@ -258,7 +286,7 @@ class AuditNoticeForm(forms.Form):
         field_of(self, "auditing_agency", forms.ModelChoiceField).queryset = agencies
 
 
-class ExtractForm(forms.Form):
+class ExtractForm(GovukForm):
     title = forms.CharField(label="Title", max_length=200)
     text = forms.CharField(label="Draft extract", widget=forms.Textarea(attrs={"rows": 8}))
     named_agencies = forms.ModelMultipleChoiceField(
@@ -268,7 +296,9 @@ class ExtractForm(forms.Form):
     )
 
 
-class ExtractResponseForm(forms.Form):
+class ExtractResponseForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"agency": "the agency you respond for"}
+
     agency = forms.ModelChoiceField(label="Responding for", queryset=Agency.objects.none(), empty_label=None)
     text = forms.CharField(label="Response", widget=forms.Textarea(attrs={"rows": 5}))
 
@@ -277,7 +307,9 @@ class ExtractResponseForm(forms.Form):
         field_of(self, "agency", forms.ModelChoiceField).queryset = agencies
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"held_on": "the date of the meeting"}
+
     title = forms.CharField(label="Title", max_length=200)
     held_on = GovukDateField(label="Date")
     location = forms.CharField(label="Location", required=False, max_length=200)
@@ -300,7 +332,7 @@ class MeetingForm(forms.Form):
         field_of(self, "reviews", forms.ModelMultipleChoiceField).queryset = reviews
 
 
-class MinutesForm(forms.Form):
+class MinutesForm(GovukForm):
     minutes = forms.CharField(label="Minutes", widget=forms.Textarea(attrs={"rows": 10}))
 
 

@@ -13,6 +13,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
+from isp_portal.wording import long_date
 from protocols.rules import Response, Status
 
 
@@ -492,7 +493,7 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.held_on:%d %b %Y})"
+        return f"{self.title} ({long_date(self.held_on)})"
 
     @property
     def audit_label(self) -> str:

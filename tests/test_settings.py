@@ -108,3 +108,48 @@ def test_redis_url_forms(url: str, cache: str, celery: str) -> None:
 def test_bad_redis_urls(url: str) -> None:
     with pytest.raises(ImproperlyConfigured, match="REDIS_URL"):
         redis_from_url(url)
+
+
+DEVELOPMENT_PROBE = """
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client
+
+client = Client(HTTP_HOST="127.0.0.1")
+missing = client.get("/no-such-page/")
+page = missing.content.decode()
+stylesheet = client.get("/static/dist/application.css")
+print(settings.DEBUG, missing.status_code, "govuk-template" in page, "URLconf" in page, stylesheet.status_code)
+print(settings.SITE_URL)
+"""
+
+
+def _development(env: dict[str, str]) -> list[str]:
+    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "PORT", "SITE_URL"}}
+    clean.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run(
+        [sys.executable, "-c", DEVELOPMENT_PROBE],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "isp_portal.settings.development", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.splitlines()
+
+
+def test_make_run_shows_the_portals_error_pages_and_still_serves_static_files() -> None:
+    """`make run` (development settings) answers a wrong address with the GOV.UK 404 page, not Django's
+    debug page listing every URL pattern; the stylesheet is still served."""
+    status, links = _development({"PORT": "8123"})
+    assert status == "False 404 True False 200"
+    # E-mailed links follow the port the portal runs on.
+    assert links == "http://127.0.0.1:8123"
+
+
+def test_debug_pages_only_when_asked_for_and_the_site_url_wins_over_the_port() -> None:
+    status, links = _development({"DEBUG": "true", "PORT": "8123", "SITE_URL": "https://isp.example.org"})
+    assert status.startswith("True 404 False True")
+    assert links == "https://isp.example.org"

@@ -36,6 +36,7 @@ from agencies.services.registry import agency_group, agency_group_name
 from audit.services import EventDraft, audit_record, audit_record_many
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import SystemActor, require
+from isp_portal.wording import long_date, possessive
 
 VIEW_PERMISSION = "agencies.view_securitydocument"
 MAX_GRANT_DAYS = 366
@@ -153,7 +154,10 @@ def access_request_create(
             recipient_id=admin_id,
             key=f"document-request:{access_request.pk}",
             subject=f"{requesting_agency} asks to see your security document",
-            body=f"{requesting_agency} has asked in writing to see {document.agency}'s security summary document.",
+            body=(
+                f"{requesting_agency} has asked in writing to see {possessive(document.agency)} security summary "
+                "document."
+            ),
             link=f"/security-documents/requests/{access_request.pk}/",
         )
         for admin_id in _admins_of(document.agency_id)
@@ -217,7 +221,7 @@ def access_request_decide(
                 key=f"document-decision:{access_request.pk}",
                 subject=f"{owner} {'granted' if grant else 'refused'} your request",
                 body=(
-                    f"You can see {owner}'s security summary document until {access_expires_on:%d %B %Y}."
+                    f"You can see {possessive(owner)} security summary document until {long_date(access_expires_on)}."
                     if grant and access_expires_on
                     else f"{owner} refused your request to see its security summary document: {note.strip()}"
                 ),

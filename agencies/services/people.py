@@ -20,6 +20,7 @@ from agencies.services.registry import agency_group
 from audit.services import audit_record
 from isp_portal.demo_context import demo_credential_refused
 from isp_portal.policy import SystemActor, can, require
+from isp_portal.wording import long_datetime
 
 
 class Unset:
@@ -378,7 +379,7 @@ def _send_invitation_email(invitation: Invitation, token: str) -> None:
     body = (
         f"{invitation.full_name},\n\n{invitation.agency} has invited you to {settings.SERVICE_NAME}, the information "
         f"sharing portal of the {settings.PARTNERSHIP_NAME}, as {roles}.\n\nOpen this link to set your password and "
-        f"set up two-factor authentication (it works once, until {invitation.expires_at:%d %B %Y %H:%M}):\n\n{link}\n\n"
+        f"set up two-factor authentication (it works once, until {long_datetime(invitation.expires_at)}):\n\n{link}\n\n"
         "If you were not expecting this, ignore it and tell your agency's admin."
     )
 

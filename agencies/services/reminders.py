@@ -18,6 +18,7 @@ from agencies import rules
 from agencies.models import Agency, AgencyStatus, Membership, Role, TrainingRecord
 from agencies.services.documents import access_grants_expire
 from isp_portal.notifications import NotificationDraft, notify_many
+from isp_portal.wording import long_date, possessive
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def _admins_by_agency(agency_ids: set[int]) -> dict[int, list[int]]:
 
 
 def _when(band: int, expires_on: date) -> str:
-    return "has lapsed" if band == 0 else f"expires on {expires_on:%d %B %Y} (in {band} days or fewer)"
+    return "has lapsed" if band == 0 else f"expires on {long_date(expires_on)} (in {band} days or fewer)"
 
 
 def _ico_drafts(today: date) -> list[NotificationDraft]:
@@ -118,7 +119,7 @@ def _training_drafts(today: date) -> list[NotificationDraft]:
                     NotificationDraft(
                         admin_id,
                         key,
-                        f"{full_name}'s information-sharing training {_when(band, expires_on)}",
+                        f"{possessive(full_name)} information-sharing training {_when(band, expires_on)}",
                         f"{full_name} will not be able to open child records once it lapses, until new training "
                         "is recorded.",
                         f"/agencies/{agency_id}/training/",

@@ -14,6 +14,7 @@ from agencies.models import Agency, Membership, TrainingCourse, TrainingRecord, 
 from agencies.policy import forget_training
 from audit.services import audit_record
 from isp_portal.policy import require
+from isp_portal.wording import long_date
 
 
 def _training_agency(user: User, agency: Agency | None) -> Agency:
@@ -55,7 +56,7 @@ def training_record_create(
     if expires_on is not None and expires_on <= completed_on:
         errors["expires_on"] = "The expiry date must be after the completion date."
     if TrainingRecord.objects.filter(user=user, course=course, completed_on=completed_on).exists():
-        errors["completed_on"] = f"{user} already has {course} recorded on {completed_on:%d %B %Y}."
+        errors["completed_on"] = f"{user} already has {course} recorded on {long_date(completed_on)}."
     if errors:
         raise ValidationError(errors)
     record = TrainingRecord.objects.create(

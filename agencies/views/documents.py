@@ -15,6 +15,7 @@ from agencies.forms import AccessDecisionForm, AccessRequestForm, SecurityDocume
 from agencies.models import Agency, SecurityDocument, SecurityDocumentAccessRequest
 from agencies.policy import requesting_agency_for
 from isp_portal import policy
+from isp_portal.wording import long_date, possessive
 
 
 @login_required
@@ -44,7 +45,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
             "intro": [
                 "The summary of your security procedures that partners may ask to see (Haringey 7.2 to 7.4). Other "
                 "agencies see it only when you grant their written request.",
-                f"The current version was uploaded on {current.uploaded_at:%d %B %Y}; a new upload replaces it."
+                f"The current version was uploaded on {long_date(current.uploaded_at)}; a new upload replaces it."
                 if current
                 else "No document has been uploaded yet.",
             ],
@@ -85,7 +86,7 @@ def document_request(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Your request has been sent to {agency}'s admins.")
+            messages.success(request, f"Your request has been sent to {possessive(agency)} admins.")
             return redirect("agency-detail", pk=agency.pk)
     return render(
         request,
@@ -96,7 +97,9 @@ def document_request(request: HttpRequest, pk: int) -> HttpResponse:
             "caption": agency.name,
             "submit": "Send request",
             "back_url": reverse("agency-detail", args=[agency.pk]),
-            "intro": [f"You are asking on behalf of {requesting}. {agency}'s admins will grant or refuse it."],
+            "intro": [
+                f"You are asking on behalf of {requesting}. {possessive(agency)} admins will grant or refuse it."
+            ],
         },
     )
 

@@ -27,6 +27,7 @@ from agencies.services.people import invitation_for_token
 from audit.services import audit_record
 from isp_portal import policy, signin
 from isp_portal.views.auth import locked_out as locked_out_page
+from isp_portal.wording import possessive
 
 
 @login_required
@@ -160,14 +161,14 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{membership.user}'s roles and details have been saved.")
+            messages.success(request, f"{possessive(membership.user)} roles and details have been saved.")
             return redirect("agency-detail", pk=membership.agency_id)
     return render(
         request,
         "form_page.html",
         {
             "form": form,
-            "title": f"Change {membership.user}'s roles and details",
+            "title": f"Change {possessive(membership.user)} roles and details",
             "caption": str(membership.agency),
             "submit": "Save",
             "back_url": reverse("agency-detail", args=[membership.agency_id]),
@@ -189,14 +190,14 @@ def membership_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{membership.user}'s membership of {membership.agency} has ended.")
+            messages.success(request, f"{possessive(membership.user)} membership of {membership.agency} has ended.")
             return redirect("agency-detail", pk=membership.agency_id)
     return render(
         request,
         "form_page.html",
         {
             "form": form,
-            "title": f"End {membership.user}'s membership",
+            "title": f"End {possessive(membership.user)} membership",
             "caption": str(membership.agency),
             "submit": "End membership",
             "danger": True,

@@ -26,6 +26,7 @@ from agencies.forms import (
 from agencies.models import Agency, SignatoryRequirement
 from isp_portal import policy
 from isp_portal.navigation import sections_for
+from isp_portal.wording import possessive
 
 CONTACT_FIELDS = list(AgencyContactForm.base_fields)
 
@@ -109,7 +110,7 @@ def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{agency}'s details have been saved.")
+            messages.success(request, f"{possessive(agency)} details have been saved.")
             return redirect("agency-detail", pk=agency.pk)
     return render(
         request,

@@ -213,8 +213,10 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ISP Portal <no-reply@isp-portal.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The public address of the portal, used in links inside emails.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The public address of the portal, used in links inside emails (sent by the worker, which has no request to
+# take the address from). Unset, it is this machine on the port the web server listens on (PORT), so the links
+# of a portal run on another port still work.
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
 # --- Background work (DESIGN 3.3) ----------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS.celery_url

@@ -8,6 +8,8 @@ from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
 
+from isp_portal.wording import counted, long_date, long_datetime, possessive
+
 register = template.Library()
 
 _WIDGET_CLASSES = {
@@ -112,3 +114,30 @@ def tag_colour(state: str) -> str:
         "expired": "govuk-tag--grey",
     }
     return colours.get(str(state).lower(), "govuk-tag--blue")
+
+
+# --- Wording: the same names, dates and counts as the Python side (isp_portal/wording.py) ----------------------
+
+
+@register.filter(name="possessive")
+def possessive_filter(name: object) -> str:
+    return possessive(name)
+
+
+@register.filter
+def govuk_date(value: Any) -> str:
+    """{{ value|govuk_date }} -> "4 December 2026" (empty for no date)."""
+    return long_date(value) if value else ""
+
+
+@register.filter
+def govuk_datetime(value: Any) -> str:
+    """{{ value|govuk_datetime }} -> "4 December 2026, 14:05" in local time (empty for no value)."""
+    return long_datetime(value) if value else ""
+
+
+@register.filter
+def counted_as(count: int, words: str) -> str:
+    """{{ n|counted_as:"comment" }} -> "1 comment" / "0 comments"; {{ n|counted_as:"agency,agencies" }}."""
+    singular, _, plural = words.partition(",")
+    return counted(count, singular, plural or None)

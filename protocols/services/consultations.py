@@ -18,6 +18,7 @@ from audit.services import EventDraft, audit_record, audit_record_many
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import SystemActor, require
 from isp_portal.sweeps import transition_due
+from isp_portal.wording import long_date
 from isp_portal.workdays import nation_from
 from protocols import rules
 from protocols.models import (
@@ -133,9 +134,10 @@ def consultation_open(
         NotificationDraft(
             user_id,
             f"consultation:{consultation.pk}:circulated",
-            f"Consultation on {protocol}: respond by {consultation.deadline:%d %B %Y}",
+            f"Consultation on {protocol}: respond by {long_date(consultation.deadline)}",
             f"Version {version.number} of {protocol} is circulated for consultation ({version.change_note}). Respond "
-            f"for your agency by {consultation.deadline:%d %B %Y}; if you do not, your agency is recorded as agreeing.",
+            f"for your agency by {long_date(consultation.deadline)}; if you do not, your agency is recorded as "
+            "agreeing.",
             _link(consultation),
         )
         for users in _responders(agency_ids).values()
@@ -160,7 +162,7 @@ def consultation_respond(
     require(actor, "respond", row)
     errors = {}
     if row.consultation.status != ConsultationStatus.OPEN or timezone.localdate() > row.consultation.deadline:
-        errors["response"] = f"The deadline for responses was {row.consultation.deadline:%d %B %Y}."
+        errors["response"] = f"The deadline for responses was {long_date(row.consultation.deadline)}."
     if response not in {rules.Response.AGREE, rules.Response.OBJECT, rules.Response.COMMENT}:
         errors["response"] = "Choose agree, object or comment."
     elif response != rules.Response.AGREE and not comment.strip():
@@ -231,7 +233,7 @@ def consultations_sweep(*, today: date) -> SweepResult:
                             user_id,
                             f"consultation:{consultation.pk}:reminder",
                             f"Two working days left to respond on {consultation.protocol}",
-                            f"Your agency has not responded. After {consultation.deadline:%d %B %Y} it will be "
+                            f"Your agency has not responded. After {long_date(consultation.deadline)} it will be "
                             "recorded as agreeing (Buckinghamshire protocol: silence is assent).",
                             _link(consultation),
                         )
@@ -265,7 +267,7 @@ def consultation_decide(*, actor: Any, consultation: Consultation, adopt: bool, 
     if not rules.outcome_due(consultation.status, consultation.deadline, timezone.localdate()):
         if consultation.status == ConsultationStatus.DECIDED:
             raise ValidationError({"outcome": "The outcome has already been recorded."})
-        raise ValidationError({"outcome": f"Responses are open until {consultation.deadline:%d %B %Y}."})
+        raise ValidationError({"outcome": f"Responses are open until {long_date(consultation.deadline)}."})
     if consultation.status == ConsultationStatus.OPEN:
         _close([consultation.pk])
         consultation.refresh_from_db()

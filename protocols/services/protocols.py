@@ -13,6 +13,7 @@ from django.utils import timezone
 from agencies.models import User
 from audit.services import audit_record
 from isp_portal.policy import require
+from isp_portal.wording import long_date
 from protocols import rules
 from protocols.models import (
     ConsultationStatus,
@@ -232,7 +233,7 @@ def protocol_adopt(
                 protocol.first_review_months, protocol.review_every_months, protocol.fixed_review_date
             ).check(completion)
         except rules.ScheduleError as error:
-            raise ValidationError({"completion_date": f"{error} It is {completion:%d %B %Y}."}) from None
+            raise ValidationError({"completion_date": f"{error} It is {long_date(completion)}."}) from None
     previous = protocol.current_version
     carried = _carry_over_signatures(previous, version) if previous is not None else 0
     VersionAdoption.objects.create(version=version, adopted_by=_user(actor), consultation=consultation)

@@ -16,6 +16,7 @@ from agencies.models import Agency, Membership, Role, User
 from audit.services import audit_record
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import require
+from isp_portal.wording import long_date
 from protocols import rules
 from protocols.models import (
     ActionStatus,
@@ -135,7 +136,7 @@ def protocol_audit_create(
     earliest = rules.earliest_audit_start(notice_given_on)
     if starts_on < earliest:
         errors["starts_on"] = (
-            f"With notice given on {notice_given_on:%d %B %Y}, the audit cannot start before {earliest:%d %B %Y}."
+            f"With notice given on {long_date(notice_given_on)}, the audit cannot start before {long_date(earliest)}."
         )
     if notice_given_on > timezone.localdate():
         errors["notice_given_on"] = "Notice is given today or was given in the past."
@@ -180,7 +181,7 @@ def audit_extract_share(
         NotificationDraft(
             user_id,
             f"extract:{extract.pk}",
-            f"A draft audit extract names your agency: respond by {audit.responses_due_on:%d %B %Y}",
+            f"A draft audit extract names your agency: respond by {long_date(audit.responses_due_on)}",
             f"{audit.auditing_agency} is auditing {audit.protocol} and has shared a draft extract that names "
             "your agency.",
             f"/audit-extracts/{extract.pk}/",
@@ -198,7 +199,7 @@ def extract_respond(*, actor: Any, extract: AuditExtract, agency: Agency, text: 
     if not extract.named_agencies.filter(pk=agency.pk).exists():
         raise ValidationError({"agency": f"The extract does not name {agency}."})
     if timezone.localdate() > extract.audit.responses_due_on:
-        raise ValidationError({"text": f"Responses were due by {extract.audit.responses_due_on:%d %B %Y}."})
+        raise ValidationError({"text": f"Responses were due by {long_date(extract.audit.responses_due_on)}."})
     if not text.strip():
         raise ValidationError({"text": "Write your agency's response."})
     try:
@@ -242,9 +243,9 @@ def reviews_sweep(*, today: date) -> ReviewSweepResult:
         if label is None:
             continue
         subject = (
-            f"Review {review.number} of {review.protocol} is overdue (it was due {review.due_on:%d %B %Y})"
+            f"Review {review.number} of {review.protocol} is overdue (it was due {long_date(review.due_on)})"
             if label == "overdue"
-            else f"Review {review.number} of {review.protocol} is due on {review.due_on:%d %B %Y} ({label} to go)"
+            else f"Review {review.number} of {review.protocol} is due on {long_date(review.due_on)} ({label} to go)"
         )
         recipients = dict.fromkeys([*admins, *(officer.pk for officer in review.officers.all())])
         for user_id in recipients:
@@ -274,7 +275,7 @@ def reviews_sweep(*, today: date) -> ReviewSweepResult:
             user_id,
             f"review-action:{action.pk}:overdue",
             f"An action from review {action.review.number} of {action.review.protocol} is overdue",
-            f"{action.description} (due {action.due_on:%d %B %Y}). Haringey 5.5: partners action the implementation "
+            f"{action.description} (due {long_date(action.due_on)}). Haringey 5.5: partners action the implementation "
             "plan within the approved time scale.",
             f"/reviews/{action.review_id}/",
         )

@@ -13,6 +13,7 @@ from agencies.rules import ChecklistStatus
 from agencies.selectors import checklist_rows
 from audit.services import audit_record
 from isp_portal.policy import require
+from isp_portal.wording import possessive
 from protocols.models import ProtocolVersion, Signature
 
 # Signing needs the agency's checklist confirmed (Southampton 18); one due for renewal still counts.
@@ -47,8 +48,8 @@ def signature_sign(
     _, status = checklist_rows(agency)
     if status not in CHECKLIST_OK:
         errors["agency"] = (
-            f"{agency}'s signatory checklist is {status.value}: every requirement must be confirmed before it signs "
-            "(Southampton 18)."
+            f"{possessive(agency)} signatory checklist is {status.value}: every requirement must be confirmed before "
+            "it signs (Southampton 18)."
         )
     for field, value, message in (
         ("signatory_name", signatory_name, "Enter the name of the person signing."),

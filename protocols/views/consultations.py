@@ -13,6 +13,7 @@ from django.utils import timezone
 from agencies.forms import add_service_errors
 from agencies.models import Agency
 from isp_portal import policy
+from isp_portal.wording import long_date, possessive
 from protocols import rules, services
 from protocols.forms import ConsultationOpenForm, DecideForm, RespondForm
 from protocols.models import Consultation, ConsultationStatus, Protocol
@@ -34,7 +35,7 @@ def consultation_open(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Version {latest.number} is circulated; responses are due by {consultation.deadline:%d %B %Y}.",
+                f"Version {latest.number} is circulated; responses are due by {long_date(consultation.deadline)}.",
             )
             return redirect("consultation-detail", pk=consultation.pk)
     return render(
@@ -74,7 +75,7 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"{form.cleaned_data['agency']}'s response has been recorded.")
+                messages.success(request, f"{possessive(form.cleaned_data['agency'])} response has been recorded.")
                 return redirect("consultation-detail", pk=consultation.pk)
     result = rules.tally(row.response for row in responses)
     return render(

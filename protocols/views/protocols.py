@@ -16,6 +16,7 @@ from agencies.forms import add_service_errors
 from agencies.models import Agency, Role
 from agencies.policy import principal
 from isp_portal import policy
+from isp_portal.wording import possessive
 from protocols import rules, selectors, services
 from protocols.forms import AdoptForm, ProtocolCreateForm, ReasonForm, SignForm, TransitionForm, VersionRulesForm
 from protocols.models import Protocol, ProtocolStatus, ProtocolVersion, Signature
@@ -300,14 +301,14 @@ def signature_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{signature.agency}'s signature has been withdrawn.")
+            messages.success(request, f"{possessive(signature.agency)} signature has been withdrawn.")
             return redirect("protocol-detail", pk=signature.protocol_id)
     return render(
         request,
         "form_page.html",
         {
             "form": form,
-            "title": f"Withdraw {signature.agency}'s signature",
+            "title": f"Withdraw {possessive(signature.agency)} signature",
             "caption": str(signature.version),
             "submit": "Withdraw signature",
             "danger": True,

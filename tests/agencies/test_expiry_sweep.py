@@ -28,6 +28,7 @@ from agencies.services import (
 )
 from agencies.tasks import expiry_sweep
 from isp_portal.models import Notification, SweepRun
+from isp_portal.wording import long_date
 from tests.factories import SYSTEM, World, make_agency, make_user
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,7 @@ def test_ico_reminders_at_60_30_and_7_days_are_raised_once_however_often_the_swe
         ]
     )
     seven = Notification.objects.get(key=ico_key(third_agency, days(7), 7))
-    assert seven.subject == f"Third Health Trust: ICO registration expires on {days(7):%d %B %Y} (in 7 days or fewer)"
+    assert seven.subject == f"Third Health Trust: ICO registration expires on {long_date(days(7))} (in 7 days or fewer)"
     assert seven.link == f"/agencies/{third_agency.pk}/"
 
 

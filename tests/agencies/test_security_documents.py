@@ -39,6 +39,7 @@ from agencies.services import (
 from audit.models import AuditEvent
 from isp_portal import policy
 from isp_portal.models import Notification
+from isp_portal.wording import long_date
 from tests.factories import World, make_agency, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -330,7 +331,7 @@ def test_a_grant_lets_every_member_of_the_requesting_agency_open_it_until_its_da
         security_document_open(actor=fresh(stranger), document=document)
     # The requester is told, with the end date.
     told = Notification.objects.get(key=f"document-decision:{request.pk}")
-    assert told.recipient == other_admin and f"{until:%d %B %Y}" in told.body
+    assert told.recipient == other_admin and long_date(until) in told.body
     grant = AuditEvent.objects.get(kind="security_document.grant")
     assert grant.detail == {"until": until.isoformat(), "requesting_agency": world.other.pk}
 

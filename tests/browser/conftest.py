@@ -1,4 +1,7 @@
-"""The Playwright harness: a real Chromium against the live server, axe-core on every page visited."""
+"""The Playwright harness: a real Chromium against the live server, axe-core on every page visited.
+
+Every journey runs twice: at a desktop width and at a 375 px phone width (`viewport`). On every page a journey
+checks, nothing may stick out sideways (`assert_fits`) and axe must find nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +17,35 @@ from agencies.models import User
 from tests.factories import PASSWORD, World, build_world, totp_key_for
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
+
+# What sticks out past the right (or left) edge of the window. An element inside a box that scrolls or clips
+# sideways (a table's scroll region) is that box's business, as long as the box itself fits; visually hidden
+# text (clipped to a pixel) does not count.
+OVERFLOW_SCRIPT = """() => {
+  const width = document.documentElement.clientWidth;
+  const found = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > window.innerWidth) found.push(`the page is ${root.scrollWidth}px wide`);
+  const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (box.right <= width + 1 && box.left >= -1) continue;
+    const style = getComputedStyle(el);
+    if (style.position === 'absolute' && (style.clip !== 'auto' || style.clipPath !== 'none')) continue;
+    let parent = el.parentElement, contained = false;
+    while (parent && parent !== document.body) {
+      const sideways = getComputedStyle(parent).overflowX;
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(sideways)) { contained = true; break; }
+      parent = parent.parentElement;
+    }
+    if (!contained) found.push(`${describe(el)} spans ${Math.round(box.left)}..${Math.round(box.right)}px`);
+    if (found.length > 8) break;
+  }
+  return found;
+}"""
 
 
 def assert_accessible(page: Page) -> None:
@@ -28,6 +60,14 @@ def assert_accessible(page: Page) -> None:
         f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']][:3]}" for v in violations
     ]
     assert not violations, f"axe found accessibility problems on {page.url}:\n" + "\n".join(details)
+
+
+def assert_fits(page: Page) -> None:
+    """Nothing on the page is wider than the window: no sideways scrolling of the page, no element past its
+    edge (issue 8 item 14: a 200-character name made the register 4,400 px wide)."""
+    found: list[str] = page.evaluate(OVERFLOW_SCRIPT)
+    width = page.viewport_size["width"] if page.viewport_size else "?"
+    assert not found, f"{page.url} does not fit {width} px:\n" + "\n".join(found)
 
 
 def current_code(user: User) -> str:
@@ -45,13 +85,30 @@ class Journey:
 
     def visit(self, path: str) -> Page:
         self.page.goto(self.base_url + path)
+        assert_fits(self.page)
         assert_accessible(self.page)
+        return self.page
+
+    def open_nav(self, label: str) -> Page:
+        """Follow a link of the service navigation; on a phone it is behind the Menu button."""
+        menu = self.page.get_by_role("button", name="Menu")
+        if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+            menu.click()
+        self.page.locator("#navigation").get_by_role("link", name=label, exact=True).click()
+        return self.checked()
+
+    def sign_out(self) -> Page:
+        menu = self.page.get_by_role("button", name="Menu")
+        if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+            menu.click()
+        self.page.get_by_role("button", name="Sign out").click()
         return self.page
 
     def checked(self) -> Page:
         """Check the page now showing. Call it after waiting for something on the new page (a heading, a
         message): a click that submits a form returns before the next page has loaded."""
         self.page.wait_for_load_state("load")
+        assert_fits(self.page)
         assert_accessible(self.page)
         return self.page
 
@@ -72,6 +129,24 @@ class Journey:
 @pytest.fixture
 def browser_world(transactional_db: None) -> World:
     return build_world()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every browser test runs at a desktop and at a phone width."""
+    if "viewport" in metafunc.fixturenames and not metafunc.definition.get_closest_marker("every_viewport"):
+        metafunc.parametrize("viewport", list(VIEWPORTS), indirect=True)
+
+
+@pytest.fixture
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    """The test's window size; a test marked `every_viewport` checks both itself and opens at the phone's."""
+    return VIEWPORTS[getattr(request, "param", "phone")]
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any], viewport: dict[str, int]) -> dict[str, Any]:
+    """Each test's browser contexts (the second one of a journey too) open at the test's width."""
+    return {**browser_context_args, "viewport": viewport}
 
 
 @pytest.fixture

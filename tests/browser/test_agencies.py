@@ -33,8 +33,7 @@ def fill_date(page: Page, name: str, day: int, month: int, year: int) -> None:
 
 def test_partnership_admin_keeps_the_register(browser_world: World, journey: Journey) -> None:
     page = journey.sign_in(browser_world.users["partnership_admin"])
-    page.get_by_role("link", name="Agencies").first.click()
-    journey.checked()
+    journey.open_nav("Agencies")
     page.get_by_label("Kind").select_option("police")
     page.get_by_role("button", name="Apply filters").click()
     journey.checked()

@@ -31,8 +31,7 @@ def test_partnership_admin_and_agency_admin_run_a_protocol(
 
     # --- The partnership admin creates a protocol from the Haringey template and puts it in force ----------
     page = journey.sign_in(world.users["partnership_admin"])
-    page.get_by_role("link", name="Protocols").first.click()
-    journey.checked()
+    journey.open_nav("Protocols")
     page.get_by_role("link", name="Create a protocol").click()
     journey.checked()
     page.get_by_label("Title").fill("Northbridge Children's Information Sharing Protocol")

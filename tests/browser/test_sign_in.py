@@ -28,7 +28,7 @@ def test_each_role_signs_in_and_sees_its_dashboard(role: str, browser_world: Wor
     journey.visit("/accessibility/")
     journey.visit("/privacy/")
     journey.visit("/api/docs/")
-    page.get_by_role("button", name="Sign out").click()
+    journey.sign_out()
     page.wait_for_url("**/signed-out/")
     journey.checked()
     kinds = list(AuditEvent.objects.filter(actor_id=user.pk).values_list("kind", flat=True))

@@ -1,0 +1,34 @@
+"""How the portal writes names, dates and counts in the text people read: one place, so every page, message
+and e-mail says them the same way (GOV.UK style: "4 December 2026", "Children's Services' admins",
+"1 comment", "0 comments")."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+
+def possessive(name: object) -> str:
+    """`name` with a possessive ending: "Ada Admin's", but "Children's Services'" (not "Services's")."""
+    text = str(name)
+    return f"{text}'" if text.endswith(("s", "S")) else f"{text}'s"
+
+
+def long_date(value: datetime.date) -> str:
+    """A date the GOV.UK way, without a leading zero: "4 December 2026". A datetime gives its local date."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{value.day} {value:%B %Y}"
+
+
+def long_datetime(value: datetime.datetime) -> str:
+    """A moment in local time: "4 December 2026, 14:05" (the same as the DATETIME_FORMAT setting)."""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{local.day} {local:%B %Y, %H:%M}"
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """ "1 comment", "0 comments", "3 agencies" (pass `plural` when adding an s is not enough)."""
+    word = singular if count == 1 else (plural or f"{singular}s")
+    return f"{count} {word}"
