@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
+from isp_portal import bounds
+
 FieldT = TypeVar("FieldT", bound=forms.Field)
 
 
@@ -73,7 +75,8 @@ class GovukDateField(forms.MultiValueField):
     widget = GovukDateWidget
 
     def __init__(self, **kwargs: Any) -> None:
-        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        # Bounded like every text input (issue 8): a day, a month, a year.
+        fields = (forms.CharField(max_length=10), forms.CharField(max_length=10), forms.CharField(max_length=10))
         super().__init__(fields=fields, require_all_fields=False, **kwargs)
 
     def compress(self, data_list: list[str]) -> datetime.date | None:
@@ -86,11 +89,15 @@ class GovukDateField(forms.MultiValueField):
         try:
             if len(year) != 4:
                 raise ValueError
-            return datetime.date(int(year), int(month), int(day))
+            value = datetime.date(int(year), int(month), int(day))
         except ValueError:
             raise forms.ValidationError(
                 "The date must be a real date, for example 27 3 2027.", code="invalid"
             ) from None
+        # Issue 8: no date of the portal is before 2000 or after 2099 (tighter windows are the services').
+        if not bounds.date_in_era(value):
+            raise forms.ValidationError(bounds.ERA_ERROR, code="implausible")
+        return value
 
 
 class SignInForm(forms.Form):
@@ -100,7 +107,10 @@ class SignInForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
     )
     password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Password",
+        strip=False,
+        max_length=bounds.PASSWORD,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 

@@ -6,6 +6,8 @@ from rest_framework import serializers
 
 from agencies.api.serializers import ScopedPrimaryKeyField
 from agencies.models import Agency, User
+from isp_portal import bounds
+from isp_portal.api_input import EraDateField, ObjectIdField, id_filter
 from protocols.models import (
     ActionStatus,
     AgeCondition,
@@ -88,58 +90,72 @@ class ProtocolDetailOut(ProtocolOut):
 class VersionRulesIn(serializers.Serializer):
     """The protocol's enforceable data (DESIGN 2.2); anything not sent is taken from the version before."""
 
-    text = serializers.CharField()
-    change_note = serializers.CharField()
-    age_min = serializers.IntegerField(required=False, min_value=0)
-    age_max = serializers.IntegerField(required=False, min_value=0)
-    extended_age_max = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    text = serializers.CharField(max_length=bounds.PROTOCOL_TEXT)
+    change_note = serializers.CharField(max_length=bounds.REASON)
+    age_min = serializers.IntegerField(required=False, min_value=0, max_value=bounds.AGE_MAX)
+    age_max = serializers.IntegerField(required=False, min_value=1, max_value=bounds.AGE_MAX)
+    extended_age_max = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=bounds.EXTENDED_AGE_MAX
+    )
     extended_age_conditions = serializers.ListField(
-        child=serializers.ChoiceField(choices=AgeCondition.choices), required=False
+        child=serializers.ChoiceField(choices=AgeCondition.choices), required=False, max_length=len(AgeCondition)
     )
-    permitted_purposes = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
-    aggregate_fields = serializers.ListField(child=serializers.CharField(max_length=120), required=False)
-    minimum_fields = serializers.ListField(child=serializers.CharField(max_length=120), required=False)
-    sensitive_fields = serializers.ListField(child=serializers.CharField(max_length=120), required=False)
+    permitted_purposes = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=bounds.LIST_ITEMS
+    )
+    aggregate_fields = serializers.ListField(
+        child=serializers.CharField(max_length=120), required=False, max_length=bounds.LIST_ITEMS
+    )
+    minimum_fields = serializers.ListField(
+        child=serializers.CharField(max_length=120), required=False, max_length=bounds.LIST_ITEMS
+    )
+    sensitive_fields = serializers.ListField(
+        child=serializers.CharField(max_length=120), required=False, max_length=bounds.LIST_ITEMS
+    )
     grounds_without_consent = serializers.ListField(
-        child=serializers.ChoiceField(choices=Ground.choices), required=False
+        child=serializers.ChoiceField(choices=Ground.choices), required=False, max_length=len(Ground)
     )
-    response_working_days = serializers.IntegerField(required=False, min_value=1)
-    retention_months = serializers.IntegerField(required=False, min_value=1)
+    response_working_days = serializers.IntegerField(required=False, min_value=1, max_value=bounds.WORKING_DAYS_MAX)
+    retention_months = serializers.IntegerField(required=False, min_value=1, max_value=bounds.RETENTION_MONTHS_MAX)
 
 
 class ProtocolCreateIn(VersionRulesIn):
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ProtocolKind.choices)
     # A declared field, not Field.parent: DRF's metaclass takes declared fields off the class.
-    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+    parent = ObjectIdField(  # type: ignore[assignment]
         queryset=Protocol.objects.all(), required=False, allow_null=True, default=None
     )
-    change_note = serializers.CharField(required=False, default="First draft")
-    first_review_months = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=6)
-    review_every_months = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=12)
-    fixed_review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    change_note = serializers.CharField(max_length=bounds.REASON, required=False, default="First draft")
+    first_review_months = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=bounds.REVIEW_MONTHS_MAX, default=6
+    )
+    review_every_months = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=bounds.REVIEW_MONTHS_MAX, default=12
+    )
+    fixed_review_date = EraDateField(required=False, allow_null=True, default=None)
 
 
 class TransitionIn(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=ProtocolStatus.choices)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=bounds.REASON)
 
 
 class AdoptIn(serializers.Serializer):
-    completion_date = serializers.DateField(
+    completion_date = EraDateField(
         required=False, allow_null=True, default=None, help_text="When the protocol was completed (today if not given)"
     )
 
 
 class SignIn(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    agency = ObjectIdField(queryset=Agency.objects.all())
     signatory_name = serializers.CharField(max_length=200)
     signatory_title = serializers.CharField(max_length=200)
-    attestation = serializers.CharField()
+    attestation = serializers.CharField(max_length=bounds.REASON)
 
 
 class ConsultationOpenIn(serializers.Serializer):
-    working_days = serializers.IntegerField(required=False, min_value=1, max_value=60, default=20)
+    working_days = serializers.IntegerField(required=False, min_value=1, max_value=bounds.WORKING_DAYS_MAX, default=20)
     quorum_percent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100, default=None)
 
 
@@ -168,13 +184,13 @@ class SignatureOut(serializers.ModelSerializer[Signature]):
 
 
 class SignatureFilterIn(serializers.Serializer):
-    protocol = serializers.IntegerField(required=False)
-    agency = serializers.IntegerField(required=False)
+    protocol = id_filter(required=False)
+    agency = id_filter(required=False)
     live = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=bounds.REASON)
 
 
 # --- Consultations ------------------------------------------------------------------------------------------------
@@ -215,7 +231,7 @@ class ConsultationDetailOut(ConsultationOut):
 
 
 class RespondIn(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    agency = ObjectIdField(queryset=Agency.objects.all())
     response = serializers.ChoiceField(
         choices=[
             (Response.AGREE.value, "Agree"),
@@ -223,12 +239,12 @@ class RespondIn(serializers.Serializer):
             (Response.COMMENT.value, "Comment"),
         ]
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=bounds.REASON, required=False, allow_blank=True, default="")
 
 
 class DecideIn(serializers.Serializer):
     adopt = serializers.BooleanField(help_text="true: the proposed version comes into force; false: it is rejected")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=bounds.REASON, required=False, allow_blank=True, default="")
 
 
 # --- Reviews and their actions ---------------------------------------------------------------------------------
@@ -264,25 +280,27 @@ class ReviewDetailOut(ReviewOut):
 
 
 class ReviewFilterIn(serializers.Serializer):
-    protocol = serializers.IntegerField(required=False)
-    status = serializers.CharField(required=False)
+    protocol = id_filter(required=False)
+    status = serializers.CharField(required=False, max_length=16)
 
 
 class ReviewCompleteIn(serializers.Serializer):
-    findings = serializers.CharField()
-    completed_on = serializers.DateField()
-    officers = serializers.ListField(child=ScopedPrimaryKeyField(User), required=False, default=list)
+    findings = serializers.CharField(max_length=bounds.LONG_TEXT)
+    completed_on = EraDateField()
+    officers = serializers.ListField(
+        child=ScopedPrimaryKeyField(User), required=False, default=list, max_length=bounds.LIST_ITEMS
+    )
 
 
 class ReviewActionIn(serializers.Serializer):
-    description = serializers.CharField()
-    owner_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
-    due_on = serializers.DateField()
+    description = serializers.CharField(max_length=bounds.REQUIREMENT)
+    owner_agency = ObjectIdField(queryset=Agency.objects.all())
+    due_on = EraDateField()
 
 
 class ReviewActionPatchIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionStatus.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=bounds.REASON, required=False, allow_blank=True, default="")
 
 
 # --- Meetings ---------------------------------------------------------------------------------------------------------
@@ -290,9 +308,7 @@ class ReviewActionPatchIn(serializers.Serializer):
 
 class AgendaItemIO(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    review = serializers.PrimaryKeyRelatedField(
-        queryset=Review.objects.all(), required=False, allow_null=True, default=None
-    )
+    review = ObjectIdField(queryset=Review.objects.all(), required=False, allow_null=True, default=None)
 
 
 class MeetingOut(serializers.ModelSerializer[Meeting]):
@@ -315,18 +331,20 @@ class MeetingOut(serializers.ModelSerializer[Meeting]):
 
 class MeetingIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    held_on = serializers.DateField()
+    held_on = EraDateField()
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    attendee_agencies = serializers.PrimaryKeyRelatedField(
-        queryset=Agency.objects.all(), many=True, required=False, default=list
+    attendee_agencies = serializers.ListField(
+        child=ObjectIdField(queryset=Agency.objects.all()), required=False, default=list, max_length=bounds.LIST_ITEMS
     )
-    attendees = serializers.ListField(child=ScopedPrimaryKeyField(User), required=False, default=list)
-    agenda = AgendaItemIO(many=True, required=False, default=list)
+    attendees = serializers.ListField(
+        child=ScopedPrimaryKeyField(User), required=False, default=list, max_length=bounds.LIST_ITEMS
+    )
+    agenda = AgendaItemIO(many=True, required=False, default=list, max_length=bounds.LIST_ITEMS)  # type: ignore[call-arg]
 
 
 class MinutesIn(serializers.Serializer):
-    minutes = serializers.CharField()
+    minutes = serializers.CharField(max_length=bounds.LONG_TEXT)
 
 
 class CirculateIn(serializers.Serializer):
-    circulated_on = serializers.DateField(required=False, allow_null=True, default=None)
+    circulated_on = EraDateField(required=False, allow_null=True, default=None)

@@ -29,10 +29,9 @@ from agencies.services import (
 from agencies.tasks import expiry_sweep
 from isp_portal.models import Notification, SweepRun
 from tests.factories import SYSTEM, World, make_agency, make_user
+from tests.pdf_samples import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
 def today() -> date:

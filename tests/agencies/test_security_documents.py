@@ -40,23 +40,12 @@ from audit.models import AuditEvent
 from isp_portal import policy
 from isp_portal.models import Notification
 from tests.factories import World, make_agency, make_user, sign_in
+from tests.pdf_samples import PDF, one_page_pdf, pdf_of_size
 
 pytestmark = pytest.mark.django_db
 
-# A small but well-formed PDF: header, one catalog object, trailer, end-of-file marker.
-PDF = (
-    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
-    b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-    b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
-    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
-)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 VIEW = "agencies.view_securitydocument"
-
-
-def pdf_of_size(size: int) -> bytes:
-    head, tail = b"%PDF-1.4\n", b"\n%%EOF\n"
-    return head + b"0" * (size - len(head) - len(tail)) + tail
 
 
 @pytest.fixture
@@ -144,7 +133,7 @@ def test_the_stored_file_has_no_web_address_of_its_own(world: World, storage: Pa
 
 def test_a_new_upload_replaces_the_one_that_is_opened(world: World, storage: Path) -> None:
     upload(world, PDF)
-    newer = PDF.replace(b"/Count 0", b"/Count 0 /Newer true")
+    newer = one_page_pdf(pages=2)
     second = upload(world, newer)
     document = SecurityDocument.objects.get(agency=world.home)
     assert document.versions.count() == 2
