@@ -115,7 +115,7 @@ def test_ico_reminders_at_60_30_and_7_days_are_raised_once_however_often_the_swe
 
 def test_no_reminder_outside_the_window(world: World) -> None:
     set_ico(world.home, days(61))
-    set_ico(world.other, days(400))
+    set_ico(world.other, days(300))
     train(world.users["practitioner"], days(61))
     result = expiry_reminders_send(today=today())
     assert (result.ico_reminders, result.training_reminders, result.grants_expired) == (0, 0, 0)
