@@ -532,3 +532,47 @@ def test_a_vetting_check_in_year_1_is_a_form_error(world: World) -> None:
         },
     )
     assert response.status_code == 200 and "vetting_checked_on" in response.context["form"].errors
+
+
+# --- Training CSV through the page and the API ---------------------------------------------------------------------
+
+
+def training_csv(world: World, separator: str = ",", evidence: str = "Cert 1") -> str:
+    course = TrainingCourse.objects.filter(is_active=True).order_by("name").first()
+    assert course is not None
+    email = world.users["practitioner"].email
+    header = separator.join(["email", "course", "completed_on", "expires_on", "evidence"])
+    return f"{header}\n{separator.join([email, course.name, '2026-01-05', '', evidence])}\n"
+
+
+@pytest.mark.django_db
+def test_a_csv_with_a_nul_is_a_form_error_not_a_500(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_as(world, "agency_admin")
+    upload = SimpleUploadedFile("training.csv", training_csv(world, evidence="Cert\x001").encode(), "text/csv")
+    response = client.post(f"/agencies/{world.home.pk}/training/import/", {"file": upload})
+    assert response.status_code == 200
+    assert "NUL characters" in str(response.context["form"].errors["file"])
+    assert not TrainingRecord.objects.filter(user=world.users["practitioner"]).exists()
+
+
+@pytest.mark.django_db
+def test_a_csv_with_a_nul_is_a_400_in_the_api(world: World) -> None:
+    client = client_as(world, "agency_admin")
+    body = {"agency": world.home.pk, "csv": training_csv(world, evidence="Cert\x001")}
+    response = client.post("/api/v1/training-records/import/", body, content_type="application/json")
+    assert "csv" in assert_error_shape(response)["fields"]
+    assert not TrainingRecord.objects.filter(user=world.users["practitioner"]).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_csv_saved_with_semicolons_or_tabs_is_imported(world: World, separator: str) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_as(world, "agency_admin")
+    upload = SimpleUploadedFile("training.csv", training_csv(world, separator).encode(), "text/csv")
+    response = client.post(f"/agencies/{world.home.pk}/training/import/", {"file": upload})
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    assert TrainingRecord.objects.filter(user=world.users["practitioner"], evidence="Cert 1").exists()
