@@ -20,6 +20,13 @@ def text_length(prefix: str, field: str, limit: int) -> models.CheckConstraint:
     return models.CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=f"{prefix}_{field}_length")
 
 
+def list_length(prefix: str, field: str, limit: int) -> models.CheckConstraint:
+    """`field` (an ArrayField) holds at most `limit` items (each item's length is its column's own)."""
+    items = models.Func(models.F(field), function="cardinality", output_field=models.IntegerField())
+    # The columns are NOT NULL: cardinality of an empty array is 0.
+    return models.CheckConstraint(condition=LessThanOrEqual(items, limit), name=f"{prefix}_{field}_items")
+
+
 def date_in_era(prefix: str, field: str) -> models.CheckConstraint:
     """`field` (a DateField) is empty or between bounds.EARLIEST_DATE and bounds.LATEST_DATE."""
     return models.CheckConstraint(

@@ -90,7 +90,7 @@ class GovukDateField(forms.MultiValueField):
             if len(year) != 4:
                 raise ValueError
             value = datetime.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # a day of 9999999999 overflows rather than being out of range
             raise forms.ValidationError(
                 "The date must be a real date, for example 27 3 2027.", code="invalid"
             ) from None

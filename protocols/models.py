@@ -162,6 +162,10 @@ class ProtocolVersion(models.Model):
             models.CheckConstraint(condition=models.Q(response_working_days__gte=1), name="protocol_response_days"),
             models.CheckConstraint(condition=~models.Q(permitted_purposes=[]), name="protocol_has_purposes"),
             db_bounds.text_length("protocol_version", "text", bounds.PROTOCOL_TEXT),
+            *(
+                db_bounds.list_length("protocol_version", field, bounds.LIST_ITEMS)
+                for field in ("permitted_purposes", "aggregate_fields", "minimum_fields", "sensitive_fields")
+            ),
             db_bounds.text_length("protocol_version", "change_note", bounds.REASON),
         ]
 

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from django import forms
 from django.apps import apps
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
@@ -87,6 +88,23 @@ def test_every_text_column_has_a_length_the_database_holds(item: tuple[type[mode
     expected = LessThanOrEqual(Length(field.name), field.max_length)
     assert any(check.condition == expected for check in checks_of(model)), (
         f"{field_id(item)} has no CheckConstraint on its length (isp_portal.db_bounds.text_length)"
+    )
+
+
+ARRAY_FIELDS = [
+    (model, field)
+    for model, field in portal_fields(ArrayField)
+    # Lists of choices are bounded by their choices (a constraint holds them to the known values).
+    if not field.base_field.choices
+]
+
+
+@pytest.mark.parametrize("item", ARRAY_FIELDS, ids=[field_id(item) for item in ARRAY_FIELDS])
+def test_every_free_list_column_has_a_bounded_number_of_items(item: tuple[type[models.Model], Any]) -> None:
+    model, field = item
+    names = {check.name for check in checks_of(model)}
+    assert any(name.endswith(f"_{field.name}_items") for name in names), (
+        f"{field_id(item)} has no CheckConstraint on its number of items (isp_portal.db_bounds.list_length)"
     )
 
 
@@ -164,6 +182,14 @@ def test_every_form_text_field_refuses_a_nul_and_too_much(name: str, field: form
     assert field.max_length is not None
     with pytest.raises(forms.ValidationError):
         field.clean("x" * (field.max_length + 1))
+
+
+@pytest.mark.parametrize("typed", [("9999999999", "1", "2026"), ("1", "9999999999", "2026"), ("1", "-1", "2026")])
+def test_a_day_or_month_too_large_for_a_date_is_a_form_error(typed: tuple[str, str, str]) -> None:
+    from isp_portal.forms import GovukDateField
+
+    with pytest.raises(forms.ValidationError, match="real date"):
+        GovukDateField().clean(list(typed))
 
 
 @pytest.mark.parametrize("typed", [("1", "1", "0001"), ("31", "12", "9999"), ("1", "1", "1999")])
