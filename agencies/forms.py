@@ -250,7 +250,8 @@ class TrainingRecordForm(forms.Form):
 class TrainingImportForm(forms.Form):
     file = forms.FileField(
         label="Upload a CSV file",
-        help_text="Columns: email, course, completed_on, expires_on, evidence. Dates like 2026-03-27.",
+        help_text="Columns: email, course, completed_on, expires_on, evidence, separated by commas, semicolons or "
+        "tabs. Dates like 2026-03-27.",
     )
 
     def clean_file(self) -> str:

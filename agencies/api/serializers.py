@@ -270,8 +270,8 @@ class TrainingImportIn(serializers.Serializer):
     csv = serializers.CharField(
         trim_whitespace=False,
         max_length=bounds.CSV_TEXT,
-        help_text="CSV text with a header row: email,course,completed_on,expires_on,evidence (dates as YYYY-MM-DD "
-        "or DD/MM/YYYY). All rows are imported, or none.",
+        help_text="CSV text with a header row: email,course,completed_on,expires_on,evidence, separated by commas, "
+        "semicolons or tabs (dates as YYYY-MM-DD or DD/MM/YYYY). All rows are imported, or none.",
     )
 
 
