@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from agencies.models import (
     Agency,
@@ -262,11 +263,14 @@ PEOPLE: list[dict[str, Any]] = [
 
 LOGIN_KEYS = ("practitioner", "designated_manager", "agency_admin", "partnership_admin", "auditor")
 
-# The smallest well-formed PDF, for the demo security document.
-DEMO_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def demo_pdf() -> bytes:
+    """A one-page PDF for the demo security document (uploads are opened with pypdf, so it must be real)."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def demo_email(name: str) -> str:
@@ -374,7 +378,7 @@ def _security_documents(demo: DemoContext, agencies: dict[str, Agency], people: 
         security_document_upload(
             actor=people["police_admin"],
             agency=police,
-            upload=io.BytesIO(DEMO_PDF),
+            upload=io.BytesIO(demo_pdf()),
             filename="Northbridge Police security summary.pdf",
         )
     document = SecurityDocument.objects.get(agency=police)

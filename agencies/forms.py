@@ -21,9 +21,12 @@ from agencies.models import (
     User,
 )
 from agencies.selectors import ICO_FILTERS
+from isp_portal import bounds
 from isp_portal.forms import GovukDateField, GovukForm, field_of
 
 AGENCY_ROLE_CHOICES = [(role.value, role.label) for role in AGENCY_ROLES]
+# A membership with no agency holds the partnership's own roles (DB constraints on Membership).
+PARTNERSHIP_ROLE_CHOICES = [(role.value, role.label) for role in (Role.PARTNERSHIP_ADMIN, Role.AUDITOR)]
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -57,7 +60,12 @@ class AgencyContactForm(GovukForm):
 
     error_names: ClassVar[dict[str, str]] = {"ico_registration_expires_on": "the ICO registration expiry date"}
 
-    address = forms.CharField(label="Main contact address", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(
+        label="Main contact address",
+        required=False,
+        max_length=bounds.ADDRESS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     phone = forms.CharField(
         label="Main telephone number",
         required=False,
@@ -132,6 +140,7 @@ class AgencyStatusForm(GovukForm):
     to_status = forms.ChoiceField(label="New status", choices=AgencyStatus.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
         label="Reason",
+        max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="This goes on the partnership's record and the agency's page.",
     )
@@ -161,11 +170,15 @@ class InvitationAcceptForm(GovukForm):
     password = forms.CharField(
         label="Create a password",
         strip=False,
+        max_length=bounds.PASSWORD,
         help_text="At least 12 characters. A few unrelated words is easiest to remember.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
-        label="Type the password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label="Type the password again",
+        strip=False,
+        max_length=bounds.PASSWORD,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -214,6 +227,12 @@ class MembershipForm(GovukForm):
         field_of(self, "line_manager", forms.ModelChoiceField).queryset = colleagues
         if membership.agency is None or membership.agency.kind != AgencyKind.LOCAL_AUTHORITY:
             del self.fields["authorised_for_restricted"]
+        if membership.agency_id is None:
+            # The partnership's own roles; the agency flags (Caldicott guardian, DPO, the nominated
+            # representative who answers consultations) belong to a membership of an agency.
+            field_of(self, "roles", forms.MultipleChoiceField).choices = PARTNERSHIP_ROLE_CHOICES
+            for name in ("is_caldicott_guardian", "is_data_protection_officer", "is_nominated_representative"):
+                del self.fields[name]
 
 
 class DeactivateForm(GovukForm):
@@ -221,6 +240,7 @@ class DeactivateForm(GovukForm):
 
     reason = forms.CharField(
         label="Why is this membership ending?",
+        max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example, left the agency or moved team. Their sessions end at once.",
     )
@@ -258,7 +278,8 @@ class TrainingImportForm(GovukForm):
 
     file = forms.FileField(
         label="Upload a CSV file",
-        help_text="Columns: email, course, completed_on, expires_on, evidence. Dates like 2026-03-27.",
+        help_text="Columns: email, course, completed_on, expires_on, evidence, separated by commas, semicolons or "
+        "tabs. Dates like 2026-03-27.",
     )
 
     def clean_file(self) -> str:
@@ -287,6 +308,7 @@ class AccessRequestForm(GovukForm):
 
     reason = forms.CharField(
         label="Why does your agency need to see it?",
+        max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Your request is in writing, as the protocol requires (Haringey 7.2).",
     )
@@ -306,6 +328,7 @@ class AccessDecisionForm(GovukForm):
     note = forms.CharField(
         label="Note to the requesting agency",
         required=False,
+        max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when you refuse.",
     )
@@ -329,6 +352,7 @@ class ChecklistConfirmForm(GovukForm):
     note = forms.CharField(
         label="Note",
         required=False,
+        max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="How you meet it, or where the evidence is.",
     )
@@ -337,7 +361,7 @@ class ChecklistConfirmForm(GovukForm):
 class RequirementForm(GovukForm):
     error_names: ClassVar[dict[str, str]] = {"is_active": "whether it is on the list"}
 
-    text = forms.CharField(label="Requirement", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label="Requirement", max_length=bounds.REQUIREMENT, widget=forms.Textarea(attrs={"rows": 3}))
     is_active = forms.BooleanField(label="On the list (agencies must confirm it)", required=False, initial=True)
 
 

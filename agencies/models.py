@@ -20,6 +20,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from isp_portal import bounds, db_bounds
+
 if TYPE_CHECKING:
     from datetime import date
 
@@ -74,7 +76,8 @@ class Agency(models.Model):
     # Commissioned services and sub-contractors sit under the agency responsible for them
     # (Southampton 7; Buckinghamshire 9).
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, max_length=bounds.ADDRESS)
+    # E.164, for example +442079460958 (agencies.rules.phone_normalised); shown by phone_display.
     phone = models.CharField(max_length=30, blank=True)
     registration_number = models.CharField(max_length=50, blank=True, help_text="Charity or company number")
     # Haringey 4.1-4.2: an up-to-date Data Protection (ICO) registration, renewed every year.
@@ -99,6 +102,8 @@ class Agency(models.Model):
                 | (~models.Q(ico_registration_number="") & models.Q(ico_registration_expires_on__isnull=False)),
                 name="agency_ico_number_and_expiry_together",
             ),
+            db_bounds.text_length("agency", "address", bounds.ADDRESS),
+            db_bounds.date_in_era("agency", "ico_registration_expires_on"),
         ]
 
     def __str__(self) -> str:
@@ -112,6 +117,13 @@ class Agency(models.Model):
     def is_active(self) -> bool:
         return self.status == AgencyStatus.ACTIVE
 
+    @property
+    def phone_display(self) -> str:
+        """The phone number as people read it (stored in E.164, shown in the national format)."""
+        from agencies.rules import phone_display
+
+        return phone_display(self.phone)
+
     def ico_status(self, today: date | None = None) -> str:
         from agencies.rules import ico_status
 
@@ -124,7 +136,7 @@ class AgencyStatusChange(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="status_changes")
     from_status = models.CharField(max_length=16, choices=AgencyStatus.choices)
     to_status = models.CharField(max_length=16, choices=AgencyStatus.choices)
-    reason = models.TextField()
+    reason = models.TextField(max_length=bounds.REASON)
     effective_on = models.DateField()
     changed_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)
@@ -136,6 +148,8 @@ class AgencyStatusChange(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(from_status=models.F("to_status")), name="agency_status_change_changes"
             ),
+            db_bounds.text_length("agency_status_change", "reason", bounds.REASON),
+            db_bounds.date_in_era("agency_status_change", "effective_on"),
         ]
 
     def __str__(self) -> str:
@@ -301,6 +315,7 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(line_manager=models.F("user")), name="membership_not_own_line_manager"
             ),
+            db_bounds.date_in_era("membership", "vetting_checked_on"),
         ]
         indexes = [models.Index(fields=["agency", "is_active"], name="membership_agency_active")]
 
@@ -431,6 +446,8 @@ class TrainingRecord(models.Model):
                 name="training_expires_after_completion",
             ),
             models.UniqueConstraint(fields=["user", "course", "completed_on"], name="training_record_once"),
+            db_bounds.date_in_era("training_record", "completed_on"),
+            db_bounds.date_in_era("training_record", "expires_on"),
         ]
         indexes = [models.Index(fields=["user", "expires_on"], name="training_user_expiry")]
 
@@ -490,12 +507,12 @@ class SecurityDocumentAccessRequest(models.Model):
     document = models.ForeignKey(SecurityDocument, on_delete=models.PROTECT, related_name="access_requests")
     requesting_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="document_requests")
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
+    reason = models.TextField(max_length=bounds.REASON)
     requested_at = models.DateTimeField(default=timezone.now)
     state = models.CharField(max_length=16, choices=AccessRequestState.choices, default=AccessRequestState.PENDING)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    decision_note = models.TextField(blank=True, max_length=bounds.REASON)
     access_expires_on = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -515,6 +532,9 @@ class SecurityDocumentAccessRequest(models.Model):
                 condition=models.Q(state="pending"),
                 name="document_request_one_pending",
             ),
+            db_bounds.text_length("document_request", "reason", bounds.REASON),
+            db_bounds.text_length("document_request", "decision_note", bounds.REASON),
+            db_bounds.date_in_era("document_request", "access_expires_on"),
         ]
 
     def __str__(self) -> str:
@@ -541,7 +561,7 @@ class SignatoryRequirement(models.Model):
     admins; an agency confirms each active item every year."""
 
     number = models.PositiveSmallIntegerField()
-    text = models.TextField()
+    text = models.TextField(max_length=bounds.REQUIREMENT)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -552,6 +572,7 @@ class SignatoryRequirement(models.Model):
                 fields=["number"], condition=models.Q(is_active=True), name="requirement_number_unique"
             ),
             models.CheckConstraint(condition=~models.Q(text=""), name="requirement_has_text"),
+            db_bounds.text_length("requirement", "text", bounds.REQUIREMENT),
         ]
 
     def __str__(self) -> str:
@@ -565,13 +586,17 @@ class ChecklistConfirmation(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="checklist_confirmations")
     requirement = models.ForeignKey(SignatoryRequirement, on_delete=models.PROTECT, related_name="confirmations")
     confirmed_on = models.DateField()
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=bounds.REASON)
     confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-confirmed_on", "-id"]
         indexes = [models.Index(fields=["agency", "requirement", "-confirmed_on"], name="checklist_latest")]
+        constraints = [
+            db_bounds.text_length("checklist_confirmation", "note", bounds.REASON),
+            db_bounds.date_in_era("checklist_confirmation", "confirmed_on"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency} confirmed {self.requirement.number} on {self.confirmed_on}"

@@ -14,16 +14,25 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+import phonenumbers
+
+from isp_portal import bounds
+
 # Haringey 4.1-4.2: the ICO notification is renewed yearly; reminders go out this many days before expiry.
 REMINDER_DAYS = (60, 30, 7)
 # Southampton 18: each requirement is confirmed by the agency and renewed every year.
 CHECKLIST_VALIDITY_MONTHS = 12
 CHECKLIST_RENEWAL_WARNING_DAYS = 30
 
-# ICO registration numbers: one or two letters then six or seven digits (e.g. Z1234567, ZA123456).
-ICO_NUMBER = re.compile(r"^[A-Z]{1,2}\d{6,7}$")
-# A UK phone number: 10 or 11 digits, starting 0 (or +44 in place of the 0), spaces allowed.
-UK_PHONE = re.compile(r"^(?:0|\+44\s?)(?:\d\s?){9,10}$")
+# ICO registration numbers (the register of fee payers, Data Protection (Charges and Information) Regulations
+# 2018): eight characters beginning with Z, either Z and seven digits (Z1234567, the older form) or Z, a second
+# letter and six digits (ZA123456, ZB654321: the newer form, used since the Z9999999 numbers ran out).
+# Nothing else is an ICO number: A1234567 is not, nor is ZA1234567.
+ICO_NUMBER = re.compile(r"^Z(?:\d{7}|[A-Z]\d{6})$")
+# Phone numbers are read as people write them ("(020) 7946 0958", "+44 (0)20 7946 0958", "020-7946-0958")
+# by Google's libphonenumber, in the UK when no country code is given; stored in E.164 ("+442079460958");
+# shown in the national format ("020 7946 0958").
+PHONE_REGION = "GB"
 
 
 class IcoStatus(StrEnum):
@@ -48,8 +57,43 @@ def ico_number_is_valid(value: str) -> bool:
     return bool(ICO_NUMBER.match(normalise_ico_number(value)))
 
 
+def phone_normalised(value: str, region: str = PHONE_REGION) -> str | None:
+    """The number in E.164 ("+442079460958"), or None when it is not a real, dialable number."""
+    if len(value) > 40:
+        return None
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def phone_is_valid(value: str) -> bool:
-    return bool(UK_PHONE.match(value.strip()))
+    return phone_normalised(value) is not None
+
+
+def phone_display(value: str, region: str = PHONE_REGION) -> str:
+    """A stored number as people read it: national format at home ("020 7946 0958"), international abroad."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return value
+    same_country = phonenumbers.region_code_for_number(number) == region
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if same_country else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
+
+
+# Haringey 4.1-4.2: the registration is renewed every year, so its expiry is at most a year ahead; a month more
+# leaves room for a renewal recorded early. Anything later (9999-12-31) would keep an agency sharing for ever.
+ICO_EXPIRY_MAX_MONTHS = 13
+
+
+def ico_expiry_latest(today: date) -> date:
+    return add_months(today, ICO_EXPIRY_MAX_MONTHS)
 
 
 def ico_status(expires_on: date | None, today: date) -> IcoStatus:
@@ -88,6 +132,42 @@ def training_is_valid(completed_on: date, expires_on: date | None, today: date) 
 
 def training_expiry(completed_on: date, validity_months: int | None) -> date | None:
     return add_months(completed_on, validity_months) if validity_months else None
+
+
+# Plausible training dates: completed in the portal's era (not before 2000) and not in the future; counting for
+# at most ten years (the recognised courses count for one to three).
+TRAINING_VALIDITY_MAX_MONTHS = 120
+
+
+class TrainingDateProblem(StrEnum):
+    FUTURE = "completed_on is in the future"
+    TOO_EARLY = f"completed_on is before {bounds.long_date(bounds.EARLIEST_DATE)}"
+    NOT_AFTER = "expires_on must be after completed_on"
+    TOO_LONG = "expires_on is more than ten years after completed_on"
+
+
+TRAINING_DATE_MESSAGES = {
+    TrainingDateProblem.FUTURE: "The completion date must be today or in the past.",
+    TrainingDateProblem.TOO_EARLY: f"The completion date must be on or after {bounds.long_date(bounds.EARLIEST_DATE)}.",
+    TrainingDateProblem.NOT_AFTER: "The expiry date must be after the completion date.",
+    TrainingDateProblem.TOO_LONG: "Training counts for at most ten years: check the expiry date.",
+}
+
+
+def training_date_problems(completed_on: date, expires_on: date | None, today: date) -> list[TrainingDateProblem]:
+    """What is implausible about a training record's dates (empty when they are plausible). The value of each
+    problem is how a CSV row error says it; TRAINING_DATE_MESSAGES says it on a form."""
+    problems: list[TrainingDateProblem] = []
+    if completed_on > today:
+        problems.append(TrainingDateProblem.FUTURE)
+    elif completed_on < bounds.EARLIEST_DATE:
+        problems.append(TrainingDateProblem.TOO_EARLY)
+    if expires_on is not None:
+        if expires_on <= completed_on:
+            problems.append(TrainingDateProblem.NOT_AFTER)
+        elif expires_on > add_months(completed_on, TRAINING_VALIDITY_MAX_MONTHS):
+            problems.append(TrainingDateProblem.TOO_LONG)
+    return problems
 
 
 class ChecklistStatus(StrEnum):
@@ -157,17 +237,53 @@ def _parse_date(text: str) -> date:
 
 _EXTRA = "\x00extra"  # where csv puts values beyond the header's columns
 
+# Spreadsheets save CSV with the separator of their locale: a comma, a semicolon (where the comma is the
+# decimal mark) or a tab. The header line tells which.
+CSV_SEPARATORS = ",;\t"
+SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
+# Longest values the database holds (agencies.models: User.email, TrainingCourse.name, TrainingRecord.evidence).
+CSV_VALUE_LIMITS = {"email": 254, "course": 200, "evidence": 200}
+
+
+def csv_separator(text: str) -> str:
+    """The separator of a CSV file, judged from its first line (a comma when it cannot tell)."""
+    first_line = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(first_line, delimiters=CSV_SEPARATORS).delimiter
+    except csv.Error:
+        return ","
+
 
 def parse_training_csv(text: str, today: date) -> tuple[list[TrainingRow], list[RowError]]:
-    """Parse a training-records CSV (header: email, course, completed_on, expires_on, evidence).
+    """Parse a training-records CSV (header: email, course, completed_on, expires_on, evidence), separated by
+    commas, semicolons or tabs.
 
     Returns the rows and every problem found, each with its line number. Callers import nothing unless
     the error list is empty (all or nothing)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), restkey=_EXTRA)
+    text = text.lstrip("\ufeff")
+    if bounds.has_nul(text):
+        # PostgreSQL cannot store a NUL, and no spreadsheet writes one into a CSV: the file is something else.
+        lines = [str(number) for number, line in enumerate(text.splitlines(), start=1) if bounds.has_nul(line)]
+        return [], [
+            RowError(
+                int(lines[0]),
+                f"the file contains NUL characters (on line {', '.join(lines[:10])}); save it from the spreadsheet "
+                "as CSV (UTF-8)",
+            )
+        ]
+    separator = csv_separator(text)
+    reader = csv.DictReader(io.StringIO(text), restkey=_EXTRA, delimiter=separator)
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [column for column in TRAINING_CSV_COLUMNS[:3] if column not in header]
     if missing:
-        return [], [RowError(1, f"the header must include {', '.join(missing)}")]
+        found = ", ".join(repr(name[:40]) for name in header[:8]) or "nothing"
+        return [], [
+            RowError(
+                1,
+                f"the header must include {', '.join(missing)}; the first line, read as values separated by "
+                f"{SEPARATOR_NAMES[separator]}, has {found}",
+            )
+        ]
     rows: list[TrainingRow] = []
     errors: list[RowError] = []
     for raw in reader:
@@ -197,15 +313,18 @@ def parse_training_csv(text: str, today: date) -> tuple[list[TrainingRow], list[
                 expires = _parse_date(record["expires_on"])
             except ValueError:
                 problems.append(f"expires_on {record['expires_on']!r} is not a date (use 2026-03-27)")
-        if completed and completed > today:
-            problems.append("completed_on is in the future")
-        if completed and expires and expires <= completed:
-            problems.append("expires_on must be after completed_on")
+        if completed:
+            problems.extend(problem.value for problem in training_date_problems(completed, expires, today))
+        problems.extend(
+            f"{column} is longer than {limit} characters"
+            for column, limit in CSV_VALUE_LIMITS.items()
+            if len(record.get(column, "")) > limit
+        )
         if problems:
             errors.append(RowError(index, "; ".join(problems)))
             continue
         assert completed is not None
-        rows.append(TrainingRow(index, email, course, completed, expires, record.get("evidence", "")[:200]))
+        rows.append(TrainingRow(index, email, course, completed, expires, record.get("evidence", "")))
     if not rows and not errors:
         errors.append(RowError(1, "the file has no rows"))
     return rows, errors

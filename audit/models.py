@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Func
 
+from isp_portal import bounds, db_bounds
+
 
 class CurrentTransactionId(Func):
     """The inserting transaction's 64-bit id (pg_current_xact_id). The sealer uses it to know when every
@@ -50,7 +52,7 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     object_label = models.CharField(max_length=200, blank=True)
     child_id = models.BigIntegerField(null=True)
-    purpose = models.TextField(blank=True)
+    purpose = models.TextField(blank=True, max_length=bounds.REASON)
     ip = models.GenericIPAddressField(null=True)
     request_id = models.UUIDField(null=True)
     detail = models.JSONField(default=dict, blank=True)
@@ -68,6 +70,7 @@ class AuditEvent(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(kind=""), name="audit_event_kind_not_empty"),
+            db_bounds.text_length("audit_event", "purpose", bounds.REASON),
         ]
 
     def __str__(self) -> str:

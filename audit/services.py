@@ -23,7 +23,7 @@ from psycopg2.extras import execute_values
 
 from audit import chain
 from audit.models import AuditSeal, Outcome
-from isp_portal import request_context
+from isp_portal import bounds, request_context
 
 logger = logging.getLogger(__name__)
 
@@ -137,11 +137,28 @@ def _row(
         str(event.object_id)[:64],
         event.object_label[:200],
         event.child_id,
-        purpose,
+        bounds.truncated(purpose, bounds.REASON),
         context.ip if context else None,
         context.request_id if context else None,
-        json.dumps(dict(event.detail or {}), cls=DjangoJSONEncoder),
+        json.dumps(bounded_detail(dict(event.detail or {})), cls=DjangoJSONEncoder),
     )
+
+
+def bounded_detail(value: Any) -> Any:
+    """An event's detail with every string cut to bounds.AUDIT_TEXT characters and every list to
+    bounds.AUDIT_LIST_ITEMS items, each saying it was cut. The audit trail is append-only and kept for ever:
+    whatever free text a request carried (a reason, a note), only a bounded part of it is written here."""
+    if isinstance(value, str):
+        return bounds.truncated(value)
+    if isinstance(value, Mapping):
+        return {bounds.truncated(str(key), 100): bounded_detail(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+        kept = [bounded_detail(item) for item in items[: bounds.AUDIT_LIST_ITEMS]]
+        if len(items) > bounds.AUDIT_LIST_ITEMS:
+            kept.append(f"… [truncated: {len(items)} items in all]")
+        return kept
+    return value
 
 
 def audit_record_many(*, kind: str, actor: object, events: Iterable[EventDraft], outcome: str = Outcome.SUCCESS) -> int:

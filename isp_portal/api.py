@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 from audit.services import audit_record
 from isp_portal import policy, refusals
+from isp_portal.api_input import ObjectIdField, object_id
 
 
 class VerifiedSessionAuthentication(SessionAuthentication):
@@ -88,15 +89,13 @@ class PolicyViewMixin:
         return policy.get_or_deny(self.request.user, self.base_queryset(), action=action, pk=lookup)
 
 
-# The largest id PostgreSQL's bigint holds: anything beyond cannot name a row (and must not reach the database).
-_MAX_ID = 2**63 - 1
-
-
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedPrimaryKeyField(ObjectIdField):
     """A reference, in a request body, to another object: looked up only among those the caller may see.
 
-    An id outside their scope reads as "does not exist", exactly like one that does not exist (no existence
+    Only a whole number a bigint can hold is looked up (ObjectIdField: no booleans, no 1.5, no 1e400). An id
+    outside the caller's scope reads as "does not exist", exactly like one that does not exist (no existence
     leak), and is also noted for the audit trail as an attempt to reach something out of scope (the API's
     exception handler records it once, with the 400). Every relation in an input serializer is one of these
     (tests/isp_portal/test_api_refusals.py checks that none is a plain PrimaryKeyRelatedField)."""
@@ -110,20 +109,15 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
         return policy.restrict(request.user, "view", self.model)
 
     def to_internal_value(self, data: Any) -> Any:
-        # Only a whole number in the database's range is an id: no booleans, no 1.5, no 1e400.
-        if isinstance(data, bool) or not isinstance(data, int | str):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        text = str(data).strip()
-        if not text.isdecimal() or not 0 < int(text) <= _MAX_ID:
-            self.fail("does_not_exist", pk_value=text[:20])
         try:
-            return super().to_internal_value(int(text))
+            return super().to_internal_value(data)
         except serializers.ValidationError:
-            if self.model._default_manager.filter(pk=int(text)).exists():
+            number = object_id(data)
+            if number is not None and self.model._default_manager.filter(pk=number).exists():
                 refusals.note_out_of_scope_reference(
                     self.context.get("request"),
                     refusals.OutOfScopeReference(
-                        field=_field_path(self), object_type=self.model._meta.label_lower, object_id=text
+                        field=_field_path(self), object_type=self.model._meta.label_lower, object_id=str(number)
                     ),
                 )
             raise

@@ -20,6 +20,8 @@ from typing import Any, ClassVar, TypeVar
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
+from isp_portal import bounds
+
 FieldT = TypeVar("FieldT", bound=forms.Field)
 
 DJANGO_EMPTY_LABEL = "---------"
@@ -204,8 +206,12 @@ class GovukDateField(forms.MultiValueField):
 
     def __init__(self, **kwargs: Any) -> None:
         # The parts are optional one by one, so a partly filled date reaches compress() and is told which
-        # part is missing.
-        parts = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
+        # part is missing. Bounded like every text input (issue 8): a day, a month, a year.
+        parts = (
+            forms.CharField(required=False, max_length=10),
+            forms.CharField(required=False, max_length=10),
+            forms.CharField(required=False, max_length=10),
+        )
         super().__init__(fields=parts, require_all_fields=False, **kwargs)
 
     def compress(self, data_list: list[str]) -> datetime.date | None:
@@ -221,9 +227,13 @@ class GovukDateField(forms.MultiValueField):
         try:
             if len(year) != 4:
                 raise ValueError
-            return datetime.date(int(year), int(month), int(day))
-        except ValueError:
+            value = datetime.date(int(year), int(month), int(day))
+        except (ValueError, OverflowError):  # a day of 9999999999 overflows rather than being out of range
             raise forms.ValidationError(self.error_messages["invalid_date"], code="invalid_date") from None
+        # Issue 8: no date of the portal is before 2000 or after 2099 (tighter windows are the services').
+        if not bounds.date_in_era(value):
+            raise forms.ValidationError(bounds.ERA_ERROR, code="implausible")
+        return value
 
 
 class SignInForm(GovukForm):
@@ -233,7 +243,10 @@ class SignInForm(GovukForm):
         widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
     )
     password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Password",
+        strip=False,
+        max_length=bounds.PASSWORD,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from isp_portal import bounds, db_bounds
+
 
 class EmailState(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"
@@ -24,7 +26,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
     key = models.CharField(max_length=200)
     subject = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField(max_length=bounds.LONG_TEXT)
     link = models.CharField(max_length=300, blank=True, help_text="A path inside the portal, never personal data.")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -41,6 +43,7 @@ class Notification(models.Model):
                 condition=~models.Q(email_state="sent") | models.Q(email_sent_at__isnull=False),
                 name="notification_sent_has_time",
             ),
+            db_bounds.text_length("notification", "body", bounds.LONG_TEXT),
         ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),

@@ -24,6 +24,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from psycopg2.extras import execute_values
 
+from isp_portal import bounds
 from isp_portal.models import EmailState, Notification
 from isp_portal.policy import require
 from isp_portal.sweeps import transition_due
@@ -56,7 +57,7 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> int:
             draft.recipient_id,
             draft.key[:200],
             draft.subject[:200],
-            draft.body,
+            bounds.truncated(draft.body, bounds.LONG_TEXT),
             draft.link,
             now,
             EmailState.PENDING if draft.email else EmailState.NOT_REQUIRED,

@@ -7,14 +7,22 @@ from typing import Any, ClassVar
 from django import forms
 
 from agencies.models import Agency, User
+from isp_portal import bounds
 from isp_portal.forms import GovukDateField, GovukForm, field_of
 from protocols.models import AgeCondition, Ground, Protocol, ProtocolKind, ProtocolStatus
 
 
 class LinesField(forms.CharField):
-    """A list entered one item per line."""
+    """A list entered one item per line: at most `max_items` lines of at most `max_item_length` characters
+    each (the database holds each item in a column of that length)."""
 
     widget = forms.Textarea(attrs={"rows": 6})
+
+    def __init__(self, *, max_item_length: int, max_items: int = bounds.LIST_ITEMS, **kwargs: Any) -> None:
+        self.max_item_length = max_item_length
+        self.max_items = max_items
+        # The whole text: every item, its line break and some spaces.
+        super().__init__(max_length=max_items * (max_item_length + 10), **kwargs)
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list | tuple):
@@ -23,7 +31,26 @@ class LinesField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
+        if bounds.has_nul(str(text)):
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
+        if self.max_length is not None and len(str(text)) > self.max_length:
+            raise forms.ValidationError(f"Enter at most {self.max_items} lines.", code="max_length")
         return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if len(value) > self.max_items:
+            raise forms.ValidationError(f"Enter at most {self.max_items} lines.", code="max_items")
+        too_long = [line for line in value if len(line) > self.max_item_length]
+        if too_long:
+            raise forms.ValidationError(
+                f"Each line must be at most {self.max_item_length} characters; one has {len(too_long[0])}.",
+                code="max_item_length",
+            )
+
+    def run_validators(self, value: Any) -> None:
+        # CharField's validators (length, NUL) would see the list, not the text: to_python checks the text.
+        return None
 
 
 class VersionRulesForm(GovukForm):
@@ -36,9 +63,12 @@ class VersionRulesForm(GovukForm):
         "retention_months": "the default retention period",
     }
 
-    text = forms.CharField(label="Protocol text", widget=forms.Textarea(attrs={"rows": 16}))
+    text = forms.CharField(
+        label="Protocol text", max_length=bounds.PROTOCOL_TEXT, widget=forms.Textarea(attrs={"rows": 16})
+    )
     change_note = forms.CharField(
         label="What this version changes",
+        max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Changes are agreed by report to the partnership (Haringey 2.3).",
     )
@@ -69,10 +99,18 @@ class VersionRulesForm(GovukForm):
         choices=AgeCondition.choices,
         widget=forms.CheckboxSelectMultiple,
     )
-    permitted_purposes = LinesField(label="Purposes information may be shared for", help_text="One per line.")
-    aggregate_fields = LinesField(label="Aggregate tier", required=False, help_text="One field per line.")
-    minimum_fields = LinesField(label="Minimum data tier", required=False, help_text="One field per line.")
-    sensitive_fields = LinesField(label="Detailed and sensitive tier", required=False, help_text="One field per line.")
+    permitted_purposes = LinesField(
+        label="Purposes information may be shared for", max_item_length=200, help_text="One per line."
+    )
+    aggregate_fields = LinesField(
+        label="Aggregate tier", max_item_length=120, required=False, help_text="One field per line."
+    )
+    minimum_fields = LinesField(
+        label="Minimum data tier", max_item_length=120, required=False, help_text="One field per line."
+    )
+    sensitive_fields = LinesField(
+        label="Detailed and sensitive tier", max_item_length=120, required=False, help_text="One field per line."
+    )
     grounds_without_consent = forms.MultipleChoiceField(
         label="Grounds for sharing without consent",
         choices=Ground.choices,
@@ -144,7 +182,7 @@ class ProtocolCreateForm(VersionRulesForm):
 
 class TransitionForm(GovukForm):
     to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="Reason", max_length=bounds.REASON, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -165,6 +203,7 @@ class SignForm(GovukForm):
     signatory_title = forms.CharField(label="Their job title", max_length=200)
     attestation = forms.CharField(
         label="Attestation",
+        max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Type: “I sign on behalf of [agency], which agrees to abide by this protocol.”",
     )
@@ -175,7 +214,7 @@ class SignForm(GovukForm):
 
 
 class ReasonForm(GovukForm):
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="Reason", max_length=bounds.REASON, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ConsultationOpenForm(GovukForm):
@@ -208,6 +247,7 @@ class RespondForm(GovukForm):
     comment = forms.CharField(
         label="Comment",
         required=False,
+        max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required if you object or comment.",
     )
@@ -224,7 +264,11 @@ class DecideForm(GovukForm):
         choices=[("adopt", "Adopt: the new version comes into force"), ("reject", "Reject")],
     )
     note = forms.CharField(
-        label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Required if you reject."
+        label="Note",
+        required=False,
+        max_length=bounds.REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required if you reject.",
     )
 
 
@@ -237,7 +281,7 @@ class ReviewCompleteForm(GovukForm):
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    findings = forms.CharField(label="Findings", widget=forms.Textarea(attrs={"rows": 8}))
+    findings = forms.CharField(label="Findings", max_length=bounds.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 8}))
     completed_on = GovukDateField(label="Review completed on", help_text="For example, 27 3 2026")
 
     def __init__(self, *args: Any, officers: Any, **kwargs: Any) -> None:
@@ -248,7 +292,9 @@ class ReviewCompleteForm(GovukForm):
 class ActionForm(GovukForm):
     error_names: ClassVar[dict[str, str]] = {"due_on": "the due date"}
 
-    description = forms.CharField(label="Action", widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label="Action", max_length=bounds.REQUIREMENT, widget=forms.Textarea(attrs={"rows": 2})
+    )
     owner_agency = forms.ModelChoiceField(label="Owner", queryset=Agency.objects.order_by("name"))
     due_on = GovukDateField(label="Due on", help_text="For example, 27 3 2027")
 
@@ -259,7 +305,9 @@ class ActionUpdateForm(GovukForm):
         widget=forms.RadioSelect,
         choices=[("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled")],
     )
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label="Note", required=False, max_length=bounds.REASON, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AuditNoticeForm(GovukForm):
@@ -272,6 +320,7 @@ class AuditNoticeForm(GovukForm):
     auditing_agency = forms.ModelChoiceField(label="Auditing agency", queryset=Agency.objects.none(), empty_label=None)
     scope = forms.CharField(
         label="Scope of the audit",
+        max_length=bounds.LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Given in writing, one month before the audit starts (Haringey 5.9).",
     )
@@ -288,7 +337,7 @@ class AuditNoticeForm(GovukForm):
 
 class ExtractForm(GovukForm):
     title = forms.CharField(label="Title", max_length=200)
-    text = forms.CharField(label="Draft extract", widget=forms.Textarea(attrs={"rows": 8}))
+    text = forms.CharField(label="Draft extract", max_length=bounds.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 8}))
     named_agencies = forms.ModelMultipleChoiceField(
         label="Partners named in it (only they will see it)",
         queryset=Agency.objects.order_by("name"),
@@ -300,7 +349,7 @@ class ExtractResponseForm(GovukForm):
     error_names: ClassVar[dict[str, str]] = {"agency": "the agency you respond for"}
 
     agency = forms.ModelChoiceField(label="Responding for", queryset=Agency.objects.none(), empty_label=None)
-    text = forms.CharField(label="Response", widget=forms.Textarea(attrs={"rows": 5}))
+    text = forms.CharField(label="Response", max_length=bounds.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 5}))
 
     def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -319,7 +368,7 @@ class MeetingForm(GovukForm):
         queryset=Agency.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,
     )
-    agenda = LinesField(label="Agenda", help_text="One item per line.", required=False)
+    agenda = LinesField(label="Agenda", max_item_length=200, help_text="One item per line.", required=False)
     reviews = forms.ModelMultipleChoiceField(
         label="Reviews to report at this meeting",
         required=False,
@@ -333,7 +382,7 @@ class MeetingForm(GovukForm):
 
 
 class MinutesForm(GovukForm):
-    minutes = forms.CharField(label="Minutes", widget=forms.Textarea(attrs={"rows": 10}))
+    minutes = forms.CharField(label="Minutes", max_length=bounds.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 10}))
 
 
 STATUS_LABELS = dict(ProtocolStatus.choices)

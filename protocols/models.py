@@ -13,6 +13,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
+from isp_portal import bounds, db_bounds
 from isp_portal.wording import long_date
 from protocols.rules import Response, Status
 
@@ -105,6 +106,8 @@ class Protocol(models.Model):
                 condition=~models.Q(status__in=["active", "under_review"]) | models.Q(current_version__isnull=False),
                 name="protocol_in_force_has_version",
             ),
+            db_bounds.date_in_era("protocol", "completion_date"),
+            db_bounds.date_in_era("protocol", "fixed_review_date"),
         ]
 
     def __str__(self) -> str:
@@ -128,8 +131,8 @@ class ProtocolVersion(models.Model):
 
     protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
-    text = models.TextField()
-    change_note = models.TextField()
+    text = models.TextField(max_length=bounds.PROTOCOL_TEXT)
+    change_note = models.TextField(max_length=bounds.REASON)
     # Scope (Haringey 2.1; Southampton 5): children 0-18 (or 19), extended to 25 for some.
     age_min = models.PositiveSmallIntegerField(default=0)
     age_max = models.PositiveSmallIntegerField(default=18)
@@ -159,6 +162,12 @@ class ProtocolVersion(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(response_working_days__gte=1), name="protocol_response_days"),
             models.CheckConstraint(condition=~models.Q(permitted_purposes=[]), name="protocol_has_purposes"),
+            db_bounds.text_length("protocol_version", "text", bounds.PROTOCOL_TEXT),
+            *(
+                db_bounds.list_length("protocol_version", field, bounds.LIST_ITEMS)
+                for field in ("permitted_purposes", "aggregate_fields", "minimum_fields", "sensitive_fields")
+            ),
+            db_bounds.text_length("protocol_version", "change_note", bounds.REASON),
         ]
 
     def __str__(self) -> str:
@@ -200,14 +209,14 @@ class Signature(models.Model):
     protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="signatures")
     signatory_name = models.CharField(max_length=200)
     signatory_title = models.CharField(max_length=200)
-    attestation = models.TextField()
+    attestation = models.TextField(max_length=bounds.REASON)
     signed_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(default=timezone.now)
     carried_over_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="carried_to"
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawal_reason = models.TextField(blank=True)
+    withdrawal_reason = models.TextField(blank=True, max_length=bounds.REASON)
     withdrawn_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -222,6 +231,8 @@ class Signature(models.Model):
             ),
             models.CheckConstraint(condition=~models.Q(signatory_name=""), name="signature_has_signatory"),
             models.CheckConstraint(condition=~models.Q(attestation=""), name="signature_has_attestation"),
+            db_bounds.text_length("signature", "attestation", bounds.REASON),
+            db_bounds.text_length("signature", "withdrawal_reason", bounds.REASON),
         ]
         indexes = [models.Index(fields=["version", "agency"], name="signature_version_agency")]
 
@@ -262,7 +273,7 @@ class Consultation(models.Model):
     status = models.CharField(max_length=16, choices=ConsultationStatus.choices, default=ConsultationStatus.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
-    outcome_note = models.TextField(blank=True)
+    outcome_note = models.TextField(blank=True, max_length=bounds.REASON)
     decided_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -285,6 +296,9 @@ class Consultation(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="decided") | ~models.Q(outcome=""), name="consultation_decided_has_outcome"
             ),
+            db_bounds.text_length("consultation", "outcome_note", bounds.REASON),
+            db_bounds.date_in_era("consultation", "opened_on"),
+            db_bounds.date_in_era("consultation", "deadline"),
         ]
 
     def __str__(self) -> str:
@@ -305,7 +319,7 @@ class ConsultationResponse(models.Model):
         choices=[(value.value, value.value.replace("_", " ").capitalize()) for value in Response],
         default=Response.PENDING.value,
     )
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=bounds.REASON)
     responded_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     responded_at = models.DateTimeField(null=True, blank=True)
 
@@ -317,6 +331,7 @@ class ConsultationResponse(models.Model):
                 condition=models.Q(response="pending") | models.Q(responded_at__isnull=False),
                 name="consultation_response_dated",
             ),
+            db_bounds.text_length("consultation_response", "comment", bounds.REASON),
         ]
 
     def __str__(self) -> str:
@@ -341,7 +356,7 @@ class Review(models.Model):
     due_on = models.DateField()
     status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.SCHEDULED)
     officers = models.ManyToManyField("agencies.User", blank=True, related_name="protocol_reviews")
-    findings = models.TextField(blank=True)
+    findings = models.TextField(blank=True, max_length=bounds.LONG_TEXT)
     completed_on = models.DateField(null=True, blank=True)
     report_due_on = models.DateField(null=True, blank=True)
     reported_at = models.ForeignKey(
@@ -357,6 +372,10 @@ class Review(models.Model):
                 | (models.Q(completed_on__isnull=False, report_due_on__isnull=False) & ~models.Q(findings="")),
                 name="review_completed_has_findings",
             ),
+            db_bounds.text_length("review", "findings", bounds.LONG_TEXT),
+            db_bounds.date_in_era("review", "due_on"),
+            db_bounds.date_in_era("review", "completed_on"),
+            db_bounds.date_in_era("review", "report_due_on"),
         ]
 
     def __str__(self) -> str:
@@ -377,12 +396,12 @@ class ReviewAction(models.Model):
     """One action of a review's implementation plan (Haringey 5.4-5.5)."""
 
     review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="actions")
-    description = models.TextField()
+    description = models.TextField(max_length=bounds.REQUIREMENT)
     owner_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="review_actions")
     due_on = models.DateField()
     status = models.CharField(max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN)
     completed_on = models.DateField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=bounds.REASON)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -392,6 +411,10 @@ class ReviewAction(models.Model):
                 condition=~models.Q(status="done") | models.Q(completed_on__isnull=False),
                 name="review_action_done_dated",
             ),
+            db_bounds.text_length("review_action", "description", bounds.REQUIREMENT),
+            db_bounds.text_length("review_action", "note", bounds.REASON),
+            db_bounds.date_in_era("review_action", "due_on"),
+            db_bounds.date_in_era("review_action", "completed_on"),
         ]
 
     def __str__(self) -> str:
@@ -407,7 +430,7 @@ class ProtocolAudit(models.Model):
 
     protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="audits")
     auditing_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="protocol_audits")
-    scope = models.TextField()
+    scope = models.TextField(max_length=bounds.LONG_TEXT)
     notice_given_on = models.DateField()
     starts_on = models.DateField()
     responses_due_on = models.DateField()
@@ -422,6 +445,10 @@ class ProtocolAudit(models.Model):
                 condition=models.Q(responses_due_on__gt=models.F("starts_on")),
                 name="protocol_audit_responses_after_start",
             ),
+            db_bounds.text_length("protocol_audit", "scope", bounds.LONG_TEXT),
+            db_bounds.date_in_era("protocol_audit", "notice_given_on"),
+            db_bounds.date_in_era("protocol_audit", "starts_on"),
+            db_bounds.date_in_era("protocol_audit", "responses_due_on"),
         ]
 
     def __str__(self) -> str:
@@ -437,9 +464,12 @@ class AuditExtract(models.Model):
 
     audit = models.ForeignKey(ProtocolAudit, on_delete=models.PROTECT, related_name="extracts")
     title = models.CharField(max_length=200)
-    text = models.TextField()
+    text = models.TextField(max_length=bounds.LONG_TEXT)
     named_agencies = models.ManyToManyField("agencies.Agency", related_name="audit_extracts")
     shared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [db_bounds.text_length("audit_extract", "text", bounds.LONG_TEXT)]
 
     def __str__(self) -> str:
         return self.title
@@ -454,12 +484,15 @@ class ExtractResponse(models.Model):
 
     extract = models.ForeignKey(AuditExtract, on_delete=models.PROTECT, related_name="responses")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="extract_responses")
-    text = models.TextField()
+    text = models.TextField(max_length=bounds.LONG_TEXT)
     responded_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
     responded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["extract", "agency"], name="extract_response_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["extract", "agency"], name="extract_response_once"),
+            db_bounds.text_length("extract_response", "text", bounds.LONG_TEXT),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency} on {self.extract}"
@@ -473,7 +506,7 @@ class Meeting(models.Model):
     location = models.CharField(max_length=200, blank=True)
     attendee_agencies = models.ManyToManyField("agencies.Agency", blank=True, related_name="meetings")
     attendees = models.ManyToManyField("agencies.User", blank=True, related_name="meetings_attended")
-    minutes = models.TextField(blank=True)
+    minutes = models.TextField(blank=True, max_length=bounds.LONG_TEXT)
     minutes_circulated_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -490,6 +523,9 @@ class Meeting(models.Model):
                 | models.Q(minutes_circulated_on__gte=models.F("held_on")),
                 name="meeting_minutes_after_meeting",
             ),
+            db_bounds.text_length("meeting", "minutes", bounds.LONG_TEXT),
+            db_bounds.date_in_era("meeting", "held_on"),
+            db_bounds.date_in_era("meeting", "minutes_circulated_on"),
         ]
 
     def __str__(self) -> str:
@@ -505,11 +541,14 @@ class AgendaItem(models.Model):
     position = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
     review = models.ForeignKey(Review, null=True, blank=True, on_delete=models.PROTECT, related_name="agenda_items")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=bounds.REASON)
 
     class Meta:
         ordering = ["meeting", "position"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="agenda_position_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "position"], name="agenda_position_unique"),
+            db_bounds.text_length("agenda_item", "notes", bounds.REASON),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -18,17 +18,19 @@ from agencies.models import (
     User,
 )
 from agencies.selectors import ICO_FILTERS, agency_member_count
+from isp_portal import bounds
 from isp_portal.api import ScopedPrimaryKeyField
+from isp_portal.api_input import EraDateField, id_filter
 
 # --- Agencies ------------------------------------------------------------------------------------------------
 
 
 class AgencyFilterIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AgencyKind.choices, required=False)
-    area = serializers.CharField(required=False)
+    area = serializers.CharField(required=False, max_length=100)
     status = serializers.ChoiceField(choices=AgencyStatus.choices, required=False)
     ico = serializers.ChoiceField(choices=list(ICO_FILTERS.items()), required=False)
-    search = serializers.CharField(required=False)
+    search = serializers.CharField(required=False, max_length=100)
 
 
 class AgencyOut(serializers.ModelSerializer[Agency]):
@@ -84,11 +86,11 @@ class AgencyCreateIn(serializers.Serializer):
     area = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     # A declared field, not Field.parent: DRF's metaclass takes declared fields off the class.
     parent = ScopedPrimaryKeyField(Agency, required=False, allow_null=True)  # type: ignore[assignment]
-    address = serializers.CharField(required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=bounds.ADDRESS, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     registration_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     ico_registration_number = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
-    ico_registration_expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    ico_registration_expires_on = EraDateField(required=False, allow_null=True, default=None)
 
 
 class AgencyPatchIn(serializers.Serializer):
@@ -100,17 +102,17 @@ class AgencyPatchIn(serializers.Serializer):
     area = serializers.CharField(max_length=100, required=False, allow_blank=True)
     # A declared field, not Field.parent: DRF's metaclass takes declared fields off the class.
     parent = ScopedPrimaryKeyField(Agency, required=False, allow_null=True)  # type: ignore[assignment]
-    address = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(max_length=bounds.ADDRESS, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     registration_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
     ico_registration_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    ico_registration_expires_on = serializers.DateField(required=False, allow_null=True)
+    ico_registration_expires_on = EraDateField(required=False, allow_null=True)
 
 
 class AgencyStatusIn(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=AgencyStatus.choices)
-    reason = serializers.CharField()
-    effective_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=bounds.REASON)
+    effective_on = EraDateField(required=False, allow_null=True, default=None)
 
 
 class ChecklistRowOut(serializers.Serializer):
@@ -130,8 +132,8 @@ class ChecklistOut(serializers.Serializer):
 
 class ChecklistConfirmIn(serializers.Serializer):
     requirement = ScopedPrimaryKeyField(SignatoryRequirement)
-    confirmed_on = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    confirmed_on = EraDateField()
+    note = serializers.CharField(max_length=bounds.REASON, required=False, allow_blank=True, default="")
 
 
 # --- People ------------------------------------------------------------------------------------------------------
@@ -165,12 +167,14 @@ class MembershipOut(serializers.ModelSerializer[Membership]):
 
 
 class MembershipFilterIn(serializers.Serializer):
-    agency = serializers.IntegerField(required=False)
+    agency = id_filter(required=False)
     active = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 class MembershipPatchIn(serializers.Serializer):
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), required=False)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices), required=False, max_length=len(Role)
+    )
     job_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     team = serializers.CharField(max_length=200, required=False, allow_blank=True)
     line_manager = ScopedPrimaryKeyField(User, required=False, allow_null=True)
@@ -178,11 +182,11 @@ class MembershipPatchIn(serializers.Serializer):
     is_data_protection_officer = serializers.BooleanField(required=False)
     is_nominated_representative = serializers.BooleanField(required=False)
     authorised_for_restricted = serializers.BooleanField(required=False)
-    vetting_checked_on = serializers.DateField(required=False, allow_null=True)
+    vetting_checked_on = EraDateField(required=False, allow_null=True)
 
 
 class DeactivateIn(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=bounds.REASON)
 
 
 class InvitationOut(serializers.ModelSerializer[Invitation]):
@@ -205,9 +209,11 @@ class InvitationOut(serializers.ModelSerializer[Invitation]):
 
 class InvitationIn(serializers.Serializer):
     agency = ScopedPrimaryKeyField(Agency)
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     full_name = serializers.CharField(max_length=200)
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, max_length=len(Role)
+    )
     job_title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     team = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
@@ -228,15 +234,15 @@ class TrainingRecordOut(serializers.ModelSerializer[TrainingRecord]):
 
 
 class TrainingRecordFilterIn(serializers.Serializer):
-    agency = serializers.IntegerField(required=False)
-    user = serializers.IntegerField(required=False)
+    agency = id_filter(required=False)
+    user = id_filter(required=False)
 
 
 class TrainingRecordIn(serializers.Serializer):
     user = ScopedPrimaryKeyField(User)
     course = ScopedPrimaryKeyField(TrainingCourse)
-    completed_on = serializers.DateField()
-    expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    completed_on = EraDateField()
+    expires_on = EraDateField(required=False, allow_null=True, default=None)
     evidence = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     agency = ScopedPrimaryKeyField(Agency, required=False, allow_null=True, default=None)
 
@@ -245,8 +251,9 @@ class TrainingImportIn(serializers.Serializer):
     agency = ScopedPrimaryKeyField(Agency)
     csv = serializers.CharField(
         trim_whitespace=False,
-        help_text="CSV text with a header row: email,course,completed_on,expires_on,evidence (dates as YYYY-MM-DD "
-        "or DD/MM/YYYY). All rows are imported, or none.",
+        max_length=bounds.CSV_TEXT,
+        help_text="CSV text with a header row: email,course,completed_on,expires_on,evidence, separated by commas, "
+        "semicolons or tabs (dates as YYYY-MM-DD or DD/MM/YYYY). All rows are imported, or none.",
     )
 
 
@@ -265,10 +272,12 @@ class RequirementOut(serializers.ModelSerializer[SignatoryRequirement]):
 
 
 class RequirementIn(serializers.Serializer):
-    text = serializers.CharField()
-    number = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    text = serializers.CharField(max_length=bounds.REQUIREMENT)
+    number = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=bounds.REQUIREMENT_NUMBER_MAX
+    )
 
 
 class RequirementPatchIn(serializers.Serializer):
-    text = serializers.CharField(required=False)
+    text = serializers.CharField(max_length=bounds.REQUIREMENT, required=False)
     is_active = serializers.BooleanField(required=False)

@@ -34,6 +34,7 @@ from agencies.models import (
 )
 from agencies.services.registry import agency_group, agency_group_name
 from audit.services import EventDraft, audit_record, audit_record_many
+from isp_portal import uploads
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import SystemActor, require
 from isp_portal.wording import long_date, possessive
@@ -60,11 +61,6 @@ def _size(limit: int) -> str:
     return f"{max(limit // 1024, 1)} KB"
 
 
-def _looks_like_pdf(head: bytes, tail: bytes) -> bool:
-    """A PDF starts with %PDF- and ends with an %%EOF marker (within the last kilobyte)."""
-    return head.startswith(b"%PDF-") and b"%%EOF" in tail
-
-
 @transaction.atomic
 def security_document_upload(
     *, actor: Any, agency: Agency, upload: IO[bytes], filename: str
@@ -77,14 +73,15 @@ def security_document_upload(
         raise ValidationError({"file": "The selected file is empty."})
     if len(data) > limit:
         raise ValidationError({"file": f"The file must be smaller than {_size(limit)}."})
-    if not _looks_like_pdf(data[:5], data[-1024:]):
-        raise ValidationError({"file": "The file must be a PDF."})
+    problem = uploads.pdf_problem(data)
+    if problem:
+        raise ValidationError({"file": problem})
     document, _ = SecurityDocument.objects.get_or_create(agency=agency)
     stored_name = f"{uuid.uuid4().hex}.pdf"
     version = SecurityDocumentVersion.objects.create(
         document=document,
         stored_name=stored_name,
-        original_name=os.path.basename(filename)[:255] or "security-summary.pdf",
+        original_name=uploads.safe_filename(filename, "security-summary.pdf"),
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor,

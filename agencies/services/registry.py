@@ -14,6 +14,7 @@ from agencies import rules
 from agencies.models import Agency, AgencyKind, AgencyStatus, AgencyStatusChange, Membership, Sector
 from agencies.policy import forget_principal
 from audit.services import audit_record
+from isp_portal import bounds
 from isp_portal.policy import require
 
 # Fields an agency's own admin may keep up to date; the rest of the register is the partnership's.
@@ -51,15 +52,19 @@ def _clean_details(values: dict[str, Any], *, agency: Agency | None, today: date
     if "sector" in cleaned and cleaned["sector"] not in Sector.values:
         errors["sector"] = "Choose the sector."
     if cleaned.get("phone"):
-        cleaned["phone"] = str(cleaned["phone"]).strip()
-        if not rules.phone_is_valid(cleaned["phone"]):
-            errors["phone"] = "Enter a UK phone number, like 020 8489 0000 or +44 20 8489 0000."
+        # Stored in E.164 whatever way it was typed (issue 8 item 15); shown in the national format.
+        phone = rules.phone_normalised(str(cleaned["phone"]).strip())
+        if phone is None:
+            errors["phone"] = "Enter a phone number that can be dialled, like 020 7946 0958 or +44 20 7946 0958."
+        else:
+            cleaned["phone"] = phone
     if "ico_registration_number" in cleaned:
         number = rules.normalise_ico_number(str(cleaned["ico_registration_number"] or ""))
         cleaned["ico_registration_number"] = number
         if number and not rules.ico_number_is_valid(number):
             errors["ico_registration_number"] = (
-                "Enter the ICO registration number as it appears on the register, like Z1234567."
+                "Enter the ICO registration number as it appears on the register: Z and seven digits (Z1234567) "
+                "or Z, a letter and six digits (ZA123456)."
             )
         elif number:
             clash = Agency.objects.filter(ico_registration_number=number)
@@ -77,6 +82,13 @@ def _clean_details(values: dict[str, Any], *, agency: Agency | None, today: date
         verb = "registering" if creating else "recording"
         errors["ico_registration_expires_on"] = (
             f"The ICO registration has already expired; renew it with the ICO before {verb} it here."
+        )
+    elif expires is not None and "ico_registration_expires_on" in cleaned and expires > rules.ico_expiry_latest(today):
+        # Haringey 4.1-4.2: renewed every year, so an expiry far ahead (9999-12-31) is a mistake that would
+        # keep the agency able to share for ever.
+        errors["ico_registration_expires_on"] = (
+            "An ICO registration is renewed every year: enter an expiry date no later than "
+            f"{bounds.long_date(rules.ico_expiry_latest(today))}."
         )
     parent = cleaned.get("parent")
     if parent is not None and agency is not None:
@@ -142,6 +154,9 @@ def agency_update(*, actor: Any, agency: Agency, **changes: Any) -> Agency:
     require(actor, "change", agency)
     if set(changes) & set(REGISTRY_FIELDS):
         require(actor, "change_registry", agency)
+    if changes.get("phone"):
+        # The same number typed another way ("020 7946 0958" for "+442079460958") is no change.
+        changes["phone"] = rules.phone_normalised(str(changes["phone"]).strip()) or changes["phone"]
     changed = {field: value for field, value in changes.items() if getattr(agency, field) != value}
     if not changed:
         return agency

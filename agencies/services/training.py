@@ -49,12 +49,10 @@ def training_record_create(
     errors: dict[str, str] = {}
     if not course.is_active:
         errors["course"] = f"{course} is no longer a recognised course."
-    if completed_on > today:
-        errors["completed_on"] = "The completion date must be today or in the past."
     if expires_on is None:
         expires_on = rules.training_expiry(completed_on, course.validity_months)
-    if expires_on is not None and expires_on <= completed_on:
-        errors["expires_on"] = "The expiry date must be after the completion date."
+    for problem in rules.training_date_problems(completed_on, expires_on, today):
+        errors[problem.value.split(" ", 1)[0]] = rules.TRAINING_DATE_MESSAGES[problem]
     if TrainingRecord.objects.filter(user=user, course=course, completed_on=completed_on).exists():
         errors["completed_on"] = f"{user} already has {course} recorded on {long_date(completed_on)}."
     if errors:
@@ -64,7 +62,7 @@ def training_record_create(
         course=course,
         completed_on=completed_on,
         expires_on=expires_on,
-        evidence=evidence.strip()[:200],
+        evidence=evidence.strip(),
         recorded_by=actor if isinstance(actor, User) else None,
     )
     audit_record(kind="training.record", actor=actor, target=record, detail={"course": course.name, "user_id": user.pk})

@@ -133,16 +133,26 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "agencies/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
+def _membership_place(membership: Membership) -> tuple[str, str]:
+    """Where a membership belongs, for the page's caption and the way back: its agency's page, or (for a
+    partnership-level membership, which has no agency) the dashboard."""
+    if membership.agency_id is None:
+        return "The partnership", reverse("dashboard")
+    return str(membership.agency), reverse("agency-detail", args=[membership.agency_id])
+
+
 @login_required
 def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
     membership = policy.get_or_deny(
         request.user, Membership.objects.select_related("agency", "user", "line_manager"), action="change", pk=pk
     )
+    # Partnership-level memberships (no agency) have partnership colleagues: agency=None is agency IS NULL.
     colleagues = (
         User.objects.filter(memberships__agency=membership.agency_id, memberships__is_active=True, is_system=False)
         .exclude(pk=membership.user_id)
         .order_by("full_name")
     )
+    caption, back_url = _membership_place(membership)
     initial = {
         "roles": membership.roles,
         "job_title": membership.job_title,
@@ -162,16 +172,16 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, f"{possessive(membership.user)} roles and details have been saved.")
-            return redirect("agency-detail", pk=membership.agency_id)
+            return redirect(back_url)
     return render(
         request,
         "form_page.html",
         {
             "form": form,
             "title": f"Change {possessive(membership.user)} roles and details",
-            "caption": str(membership.agency),
+            "caption": caption,
             "submit": "Save",
-            "back_url": reverse("agency-detail", args=[membership.agency_id]),
+            "back_url": back_url,
         },
     )
 
@@ -182,6 +192,7 @@ def membership_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, Membership.objects.select_related("agency", "user"), action="deactivate", pk=pk
     )
     form = DeactivateForm(request.POST or None)
+    caption, back_url = _membership_place(membership)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_deactivate(
@@ -190,19 +201,21 @@ def membership_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{possessive(membership.user)} membership of {membership.agency} has ended.")
-            return redirect("agency-detail", pk=membership.agency_id)
+            where = "the partnership" if membership.agency_id is None else str(membership.agency)
+            messages.success(request, f"{possessive(membership.user)} membership of {where} has ended.")
+            return redirect(back_url)
     return render(
         request,
         "form_page.html",
         {
             "form": form,
             "title": f"End {possessive(membership.user)} membership",
-            "caption": str(membership.agency),
+            "caption": caption,
             "submit": "End membership",
             "danger": True,
-            "back_url": reverse("agency-detail", args=[membership.agency_id]),
-            "warning": "They will be signed out at once and lose their roles in this agency.",
+            "back_url": back_url,
+            "warning": "They will be signed out at once and lose their roles in "
+            + ("the partnership." if membership.agency_id is None else "this agency."),
         },
     )
 

@@ -98,6 +98,7 @@ def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
     agency = policy.get_or_deny(request.user, Agency, action="change", pk=pk)
     registry = policy.can(request.user, "change_registry", agency)
     initial = {field: getattr(agency, field) for field in AgencyForm.base_fields if hasattr(agency, field)}
+    initial["phone"] = agency.phone_display
     if registry:
         form: AgencyContactForm = AgencyForm(
             request.POST or None, initial=initial, parents=Agency.objects.exclude(pk=agency.pk).order_by("name")

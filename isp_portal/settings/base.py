@@ -247,7 +247,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["isp_portal.api.PolicyPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["isp_portal.api_input.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "isp_portal.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "isp_portal.api.exception_handler",

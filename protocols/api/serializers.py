@@ -5,7 +5,9 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from agencies.models import Agency, User
+from isp_portal import bounds
 from isp_portal.api import ScopedPrimaryKeyField
+from isp_portal.api_input import EraDateField, id_filter
 from protocols.models import (
     ActionStatus,
     AgeCondition,
@@ -92,23 +94,33 @@ class ProtocolDetailOut(ProtocolOut):
 class VersionRulesIn(serializers.Serializer):
     """A version's text and its rules as data; any rule not sent is carried over from the version before."""
 
-    text = serializers.CharField()
-    change_note = serializers.CharField()
-    age_min = serializers.IntegerField(required=False, min_value=0)
-    age_max = serializers.IntegerField(required=False, min_value=0)
-    extended_age_max = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    text = serializers.CharField(max_length=bounds.PROTOCOL_TEXT)
+    change_note = serializers.CharField(max_length=bounds.REASON)
+    age_min = serializers.IntegerField(required=False, min_value=0, max_value=bounds.AGE_MAX)
+    age_max = serializers.IntegerField(required=False, min_value=1, max_value=bounds.AGE_MAX)
+    extended_age_max = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=bounds.EXTENDED_AGE_MAX
+    )
     extended_age_conditions = serializers.ListField(
-        child=serializers.ChoiceField(choices=AgeCondition.choices), required=False
+        child=serializers.ChoiceField(choices=AgeCondition.choices), required=False, max_length=len(AgeCondition)
     )
-    permitted_purposes = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
-    aggregate_fields = serializers.ListField(child=serializers.CharField(max_length=120), required=False)
-    minimum_fields = serializers.ListField(child=serializers.CharField(max_length=120), required=False)
-    sensitive_fields = serializers.ListField(child=serializers.CharField(max_length=120), required=False)
+    permitted_purposes = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=bounds.LIST_ITEMS
+    )
+    aggregate_fields = serializers.ListField(
+        child=serializers.CharField(max_length=120), required=False, max_length=bounds.LIST_ITEMS
+    )
+    minimum_fields = serializers.ListField(
+        child=serializers.CharField(max_length=120), required=False, max_length=bounds.LIST_ITEMS
+    )
+    sensitive_fields = serializers.ListField(
+        child=serializers.CharField(max_length=120), required=False, max_length=bounds.LIST_ITEMS
+    )
     grounds_without_consent = serializers.ListField(
-        child=serializers.ChoiceField(choices=Ground.choices), required=False
+        child=serializers.ChoiceField(choices=Ground.choices), required=False, max_length=len(Ground)
     )
-    response_working_days = serializers.IntegerField(required=False, min_value=1)
-    retention_months = serializers.IntegerField(required=False, min_value=1)
+    response_working_days = serializers.IntegerField(required=False, min_value=1, max_value=bounds.WORKING_DAYS_MAX)
+    retention_months = serializers.IntegerField(required=False, min_value=1, max_value=bounds.RETENTION_MONTHS_MAX)
 
 
 class ProtocolCreateIn(VersionRulesIn):
@@ -118,19 +130,23 @@ class ProtocolCreateIn(VersionRulesIn):
     parent = ScopedPrimaryKeyField(  # type: ignore[assignment]
         Protocol, required=False, allow_null=True, default=None
     )
-    change_note = serializers.CharField(required=False, default="First draft")
-    first_review_months = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=6)
-    review_every_months = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=12)
-    fixed_review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    change_note = serializers.CharField(max_length=bounds.REASON, required=False, default="First draft")
+    first_review_months = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=bounds.REVIEW_MONTHS_MAX, default=6
+    )
+    review_every_months = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=bounds.REVIEW_MONTHS_MAX, default=12
+    )
+    fixed_review_date = EraDateField(required=False, allow_null=True, default=None)
 
 
 class TransitionIn(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=ProtocolStatus.choices)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=bounds.REASON)
 
 
 class AdoptIn(serializers.Serializer):
-    completion_date = serializers.DateField(
+    completion_date = EraDateField(
         required=False, allow_null=True, default=None, help_text="When the protocol was completed (today if not given)"
     )
 
@@ -139,11 +155,11 @@ class SignIn(serializers.Serializer):
     agency = ScopedPrimaryKeyField(Agency)
     signatory_name = serializers.CharField(max_length=200)
     signatory_title = serializers.CharField(max_length=200)
-    attestation = serializers.CharField()
+    attestation = serializers.CharField(max_length=bounds.REASON)
 
 
 class ConsultationOpenIn(serializers.Serializer):
-    working_days = serializers.IntegerField(required=False, min_value=1, max_value=60, default=20)
+    working_days = serializers.IntegerField(required=False, min_value=1, max_value=bounds.WORKING_DAYS_MAX, default=20)
     quorum_percent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100, default=None)
 
 
@@ -172,13 +188,13 @@ class SignatureOut(serializers.ModelSerializer[Signature]):
 
 
 class SignatureFilterIn(serializers.Serializer):
-    protocol = serializers.IntegerField(required=False)
-    agency = serializers.IntegerField(required=False)
+    protocol = id_filter(required=False)
+    agency = id_filter(required=False)
     live = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=bounds.REASON)
 
 
 # --- Consultations ------------------------------------------------------------------------------------------------
@@ -227,12 +243,12 @@ class RespondIn(serializers.Serializer):
             (Response.COMMENT.value, "Comment"),
         ]
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=bounds.REASON, required=False, allow_blank=True, default="")
 
 
 class DecideIn(serializers.Serializer):
     adopt = serializers.BooleanField(help_text="true: the proposed version comes into force; false: it is rejected")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=bounds.REASON, required=False, allow_blank=True, default="")
 
 
 # --- Reviews and their actions ---------------------------------------------------------------------------------
@@ -268,25 +284,27 @@ class ReviewDetailOut(ReviewOut):
 
 
 class ReviewFilterIn(serializers.Serializer):
-    protocol = serializers.IntegerField(required=False)
-    status = serializers.CharField(required=False)
+    protocol = id_filter(required=False)
+    status = serializers.CharField(required=False, max_length=16)
 
 
 class ReviewCompleteIn(serializers.Serializer):
-    findings = serializers.CharField()
-    completed_on = serializers.DateField()
-    officers = serializers.ListField(child=ScopedPrimaryKeyField(User), required=False, default=list)
+    findings = serializers.CharField(max_length=bounds.LONG_TEXT)
+    completed_on = EraDateField()
+    officers = serializers.ListField(
+        child=ScopedPrimaryKeyField(User), required=False, default=list, max_length=bounds.LIST_ITEMS
+    )
 
 
 class ReviewActionIn(serializers.Serializer):
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=bounds.REQUIREMENT)
     owner_agency = ScopedPrimaryKeyField(Agency)
-    due_on = serializers.DateField()
+    due_on = EraDateField()
 
 
 class ReviewActionPatchIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionStatus.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=bounds.REASON, required=False, allow_blank=True, default="")
 
 
 # --- Meetings ---------------------------------------------------------------------------------------------------------
@@ -317,16 +335,20 @@ class MeetingOut(serializers.ModelSerializer[Meeting]):
 
 class MeetingIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    held_on = serializers.DateField()
+    held_on = EraDateField()
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    attendee_agencies = ScopedPrimaryKeyField(Agency, many=True, required=False, default=list)
-    attendees = serializers.ListField(child=ScopedPrimaryKeyField(User), required=False, default=list)
-    agenda = AgendaItemIO(many=True, required=False, default=list)
+    attendee_agencies = serializers.ListField(
+        child=ScopedPrimaryKeyField(Agency), required=False, default=list, max_length=bounds.LIST_ITEMS
+    )
+    attendees = serializers.ListField(
+        child=ScopedPrimaryKeyField(User), required=False, default=list, max_length=bounds.LIST_ITEMS
+    )
+    agenda = AgendaItemIO(many=True, required=False, default=list, max_length=bounds.LIST_ITEMS)  # type: ignore[call-arg]
 
 
 class MinutesIn(serializers.Serializer):
-    minutes = serializers.CharField()
+    minutes = serializers.CharField(max_length=bounds.LONG_TEXT)
 
 
 class CirculateIn(serializers.Serializer):
-    circulated_on = serializers.DateField(required=False, allow_null=True, default=None)
+    circulated_on = EraDateField(required=False, allow_null=True, default=None)

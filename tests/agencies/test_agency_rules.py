@@ -102,11 +102,14 @@ def test_normalise_ico_number(raw: str, normalised: str) -> None:
 @pytest.mark.parametrize(
     ("value", "valid"),
     [
-        ("Z1234567", True),  # one letter, seven digits
-        ("ZA123456", True),  # two letters, six digits
-        ("ZA1234567", True),  # two letters, seven digits
-        ("Z123456", True),  # one letter, six digits
+        ("Z1234567", True),  # Z and seven digits (the older form)
+        ("ZA123456", True),  # Z, a letter and six digits (the newer form)
+        ("ZB654321", True),
         (" z123 4567 ", True),  # as typed: case and spaces do not matter
+        ("A1234567", False),  # ICO numbers begin with Z (issue 8 item 15)
+        ("AB123456", False),
+        ("ZA1234567", False),  # two letters and seven digits: nine characters
+        ("Z123456", False),  # Z and six digits: too short
         ("Z12345", False),  # five digits
         ("Z12345678", False),  # eight digits
         ("ZAB123456", False),  # three letters
@@ -130,17 +133,24 @@ def test_an_ico_number_is_judged_the_same_before_and_after_normalising(value: st
 @pytest.mark.parametrize(
     ("value", "valid"),
     [
-        ("020 8489 0000", True),  # 0 and ten more digits
+        ("020 8489 0000", True),
         ("+44 20 8489 0000", True),
         ("+442084890000", True),
-        ("07700 900123", True),  # a mobile
-        ("0208489000", True),  # 0 and nine more digits
-        ("  01632 960001  ", True),
-        ("020848900", False),  # 0 and only eight more
-        ("020848900000", False),  # 0 and eleven more
-        ("+44 020 8489 0000", False),  # the 0 goes when +44 is used
-        ("44 20 8489 0000", False),
-        ("020-8489-0000", False),
+        # As people write them (issue 8 item 15): all refused by the old hand-written pattern.
+        ("(020) 7946 0958", True),
+        ("+44 (0)20 7946 0958", True),
+        ("020-7946-0958", True),
+        ("+44 020 8489 0000", True),  # the 0 kept after +44: libphonenumber reads it as meant
+        ("07911 123456", True),  # a mobile
+        ("0800 123 4567", True),  # freephone
+        ("+33 1 42 68 53 00", True),  # abroad, with its country code
+        ("  01865 270000  ", True),  # a five-digit area code, with spaces around
+        ("07700 900123", False),  # Ofcom's range for drama: not a number anyone has
+        ("0208489000", False),  # 0 and only nine more digits
+        ("020848900", False),
+        ("020848900000", False),
+        ("999", False),
+        ("phone", False),
         ("", False),
     ],
 )
@@ -402,20 +412,22 @@ def test_row_errors_read_as_line_and_message() -> None:
     assert str(RowError(7, "course is missing")) == "Line 7: course is missing"
 
 
-def test_a_csv_with_loose_headers_uk_dates_and_long_evidence_parses() -> None:
+def test_a_csv_with_loose_headers_and_uk_dates_parses_and_long_evidence_is_reported() -> None:
     text = (
         " EMAIL , Course ,Completed_On,expires_on,Evidence\n"
         " Pat@Example.ORG ,Safeguarding level 2,1/2/2026,,Certificate 12\n"
-        f"sam@example.org,Safeguarding level 2,2026-11-22,22/11/2028,{'x' * 250}\n"
+        f"sam@example.org,Safeguarding level 2,2026-11-22,22/11/2028,{'x' * 200}\n"
+        f"kim@example.org,Safeguarding level 2,2026-11-22,22/11/2028,{'x' * 201}\n"
     )
     rows, errors = parse_training_csv(text, TODAY)
-    assert errors == []
+    # Evidence longer than the column is reported, not silently cut (issue 8 item 5).
+    assert errors == [RowError(4, "evidence is longer than 200 characters")]
     assert [(r.line, r.email, r.course, r.completed_on, r.expires_on) for r in rows] == [
         (2, "pat@example.org", "Safeguarding level 2", date(2026, 2, 1), None),
         (3, "sam@example.org", "Safeguarding level 2", date(2026, 11, 22), date(2028, 11, 22)),
     ]
     assert rows[0].evidence == "Certificate 12"
-    assert rows[1].evidence == "x" * 200  # cut to the field's length
+    assert rows[1].evidence == "x" * 200
 
 
 def test_a_row_with_too_few_values_names_the_missing_date() -> None:
@@ -448,8 +460,16 @@ def test_each_bad_value_is_named(row: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "the header must include email, course, completed_on"),
-        ("email,course\npat@example.org,Level 2\n", "the header must include completed_on"),
+        (
+            "",
+            "the header must include email, course, completed_on; the first line, read as values separated by "
+            "commas, has nothing",
+        ),
+        (
+            "email,course\npat@example.org,Level 2\n",
+            "the header must include completed_on; the first line, read as values separated by commas, has "
+            "'email', 'course'",
+        ),
         ("email,course,completed_on\n", "the file has no rows"),
         ("email,course,completed_on\n,,\n\n , , \n", "the file has no rows"),  # blank rows only
     ],
@@ -503,3 +523,60 @@ def test_any_good_file_round_trips_with_its_physical_line_numbers(
     rows, errors = parse_training_csv(buffer.getvalue(), TODAY)
     assert errors == []
     assert [(r.line, r.email, r.course, r.completed_on, r.expires_on, r.evidence) for r in rows] == expected
+
+
+# --- CSV as spreadsheets save it; values the database cannot hold (issue 8 items 6, 10, 15) ----------------------
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_a_csv_is_read_whatever_separator_the_spreadsheet_used(separator: str) -> None:
+    lines = [
+        ["email", "course", "completed_on", "expires_on", "evidence"],
+        ["pat@example.org", "Level 2", "2026-03-27", "", "Cert 1, page 2"],
+        ["sam@example.org", "Level 2", "27/03/2026", "2028-03-27", ""],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=separator).writerows(lines)
+    rows, errors = parse_training_csv(buffer.getvalue(), TODAY)
+    assert errors == []
+    assert [(row.email, row.evidence) for row in rows] == [
+        ("pat@example.org", "Cert 1, page 2"),
+        ("sam@example.org", ""),
+    ]
+
+
+def test_a_header_that_is_not_understood_says_which_separator_was_found() -> None:
+    rows, errors = parse_training_csv("e-mail|course|date\npat@example.org|Level 2|2026-03-27\n", TODAY)
+    assert rows == [] and errors[0].line == 1
+    assert "separated by commas" in errors[0].message and "'e-mail|course|date'" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("email,course,completed_on\npat@example.org,Level\x002,2026-03-27\n", "2"),
+        ("email\x00,course,completed_on\npat@example.org,Level 2,2026-03-27\n", "1"),
+        ("\x00" * 40, "1"),
+    ],
+)
+def test_a_nul_character_is_refused_with_its_line(text: str, lines: str) -> None:
+    rows, errors = parse_training_csv(text, TODAY)
+    assert rows == []
+    assert len(errors) == 1 and f"NUL characters (on line {lines})" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("pat@example.org,Level 2,1999-12-31,", "completed_on is before 1 January 2000"),
+        ("pat@example.org,Level 2,01/01/0001,", "completed_on is before 1 January 2000"),
+        ("pat@example.org,Level 2,2026-01-01,9999-12-31", "expires_on is more than ten years after completed_on"),
+        (f"pat@example.org,{'L' * 201},2026-01-01,", "course is longer than 200 characters"),
+        (f"pat@example.org,Level 2,2026-01-01,,{'E' * 201}", "evidence is longer than 200 characters"),
+        (f"{'p' * 250}@example.org,Level 2,2026-01-01,", "email is longer than 254 characters"),
+    ],
+)
+def test_values_the_database_would_refuse_are_row_errors(row: str, message: str) -> None:
+    rows, errors = parse_training_csv(f"email,course,completed_on,expires_on,evidence\n{row}\n", TODAY)
+    assert rows == []
+    assert [(error.line, error.message) for error in errors] == [(2, message)]

@@ -739,7 +739,7 @@ def test_the_audit_event_names_the_actors_agency(world: World) -> None:
     event = AuditEvent.objects.get(kind="agency.update")
     assert (event.actor_agency_id, event.actor_agency_label) == (world.home.pk, world.home.name)
     assert event.actor_role == "agency_admin"
-    assert event.detail == {"changed": {"phone": ["", "020 8489 0000"]}}
+    assert event.detail == {"changed": {"phone": ["", "+442084890000"]}}  # stored in E.164
 
 
 def test_a_change_to_nothing_records_nothing(world: World) -> None:

@@ -25,10 +25,10 @@ from agencies.services import (
 from audit.models import AuditEvent
 from isp_portal import policy
 from tests.factories import World, make_user
+from tests.pdf_samples import PDF
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 

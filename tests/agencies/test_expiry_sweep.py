@@ -30,10 +30,9 @@ from agencies.tasks import expiry_sweep
 from isp_portal.models import Notification, SweepRun
 from isp_portal.wording import long_date
 from tests.factories import SYSTEM, World, make_agency, make_user
+from tests.pdf_samples import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
 def today() -> date:
@@ -117,7 +116,7 @@ def test_ico_reminders_at_60_30_and_7_days_are_raised_once_however_often_the_swe
 
 def test_no_reminder_outside_the_window(world: World) -> None:
     set_ico(world.home, days(61))
-    set_ico(world.other, days(400))
+    set_ico(world.other, days(300))
     train(world.users["practitioner"], days(61))
     result = expiry_reminders_send(today=today())
     assert (result.ico_reminders, result.training_reminders, result.grants_expired) == (0, 0, 0)

@@ -37,27 +37,16 @@ from agencies.services import (
     security_document_upload,
 )
 from audit.models import AuditEvent
-from isp_portal import policy
+from isp_portal import policy, uploads
 from isp_portal.models import Notification
 from isp_portal.wording import long_date
 from tests.factories import World, make_agency, make_user, sign_in
+from tests.pdf_samples import PDF, one_page_pdf, pdf_of_size
 
 pytestmark = pytest.mark.django_db
 
-# A small but well-formed PDF: header, one catalog object, trailer, end-of-file marker.
-PDF = (
-    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
-    b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-    b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
-    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
-)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 VIEW = "agencies.view_securitydocument"
-
-
-def pdf_of_size(size: int) -> bytes:
-    head, tail = b"%PDF-1.4\n", b"\n%%EOF\n"
-    return head + b"0" * (size - len(head) - len(tail)) + tail
 
 
 @pytest.fixture
@@ -145,7 +134,7 @@ def test_the_stored_file_has_no_web_address_of_its_own(world: World, storage: Pa
 
 def test_a_new_upload_replaces_the_one_that_is_opened(world: World, storage: Path) -> None:
     upload(world, PDF)
-    newer = PDF.replace(b"/Count 0", b"/Count 0 /Newer true")
+    newer = one_page_pdf(pages=2)
     second = upload(world, newer)
     document = SecurityDocument.objects.get(agency=world.home)
     assert document.versions.count() == 2
@@ -161,6 +150,12 @@ def test_a_new_upload_replaces_the_one_that_is_opened(world: World, storage: Pat
         pytest.param(b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n", id="a PDF cut off before its end marker"),
         pytest.param(b"<html><body>%PDF-1.4</body></html>\n%%EOF\n", id="an end marker without the header"),
         pytest.param(b"", id="empty"),
+        # Issue 8 item 10: files that merely begin (and end) like a PDF; a PDF nobody can open or read.
+        pytest.param(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", id="a header and an end marker only"),
+        pytest.param(b"%PDF-1.7\n" + b"\x00" * 2000 + b"\n%%EOF\n", id="zeros between a header and an end marker"),
+        pytest.param(PDF[: len(PDF) // 2], id="a real PDF cut in half"),
+        pytest.param(one_page_pdf(pages=0), id="a PDF with no pages"),
+        pytest.param(one_page_pdf(password="secret"), id="a PDF protected with a password"),
     ],
 )
 def test_anything_that_is_not_a_pdf_is_refused_and_nothing_is_written(world: World, storage: Path, data: bytes) -> None:
@@ -168,7 +163,12 @@ def test_anything_that_is_not_a_pdf_is_refused_and_nothing_is_written(world: Wor
     with pytest.raises(ValidationError) as refused:
         upload(world, data, "security-summary.pdf")
     assert list(refused.value.message_dict) == ["file"]
-    assert refused.value.message_dict["file"][0] in {"The file must be a PDF.", "The selected file is empty."}
+    assert refused.value.message_dict["file"][0] in {
+        uploads.NOT_A_PDF,
+        uploads.EMPTY_PDF,
+        uploads.ENCRYPTED_PDF,
+        "The selected file is empty.",
+    }
     assert counts() == before
     assert not storage.exists() or not any(storage.iterdir())
 
@@ -532,3 +532,24 @@ def test_every_opening_is_audited_with_the_version(world: World, document: Secur
     current = document.versions.order_by("-id").first()
     assert current is not None
     assert all(event.object_id == str(document.pk) and event.detail == {"version": current.pk} for event in events)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (one_page_pdf(pages=0), uploads.EMPTY_PDF),
+        (one_page_pdf(password="secret"), uploads.ENCRYPTED_PDF),
+        (b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", uploads.NOT_A_PDF),
+    ],
+)
+def test_the_uploader_is_told_what_is_wrong_with_the_pdf(
+    world: World, storage: Path, data: bytes, message: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        upload(world, data)
+    assert refused.value.message_dict == {"file": [message]}
+
+
+def test_a_filename_keeps_no_path_and_no_control_characters(world: World, storage: Path) -> None:
+    version = upload(world, PDF, "C:\\Users\\ada\\Our\x00 summary\x07.pdf")
+    assert version.original_name == "Our summary.pdf"

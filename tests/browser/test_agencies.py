@@ -21,8 +21,7 @@ from agencies.models import Agency, AgencyStatusChange, Membership, SecurityDocu
 from audit.models import AuditEvent
 from tests.browser.conftest import Journey
 from tests.factories import World
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.pdf_samples import PDF
 
 
 def fill_date(page: Page, name: str, day: int, month: int, year: int) -> None:

@@ -11,8 +11,7 @@ from agencies.models import Membership, SecurityDocument, SignatoryRequirement
 from agencies.services import access_request_create, invitation_create, security_document_upload
 from tests.factories import SYSTEM, World, make_user
 from tests.matrix import Case, expect, html_signed_in, only
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.pdf_samples import PDF
 
 # Signed-in principals with a role (everyone but no_role, anonymous and the token).
 ROLE_HOLDERS = ("practitioner", "designated_manager", "agency_admin", "partnership_admin", "auditor", "other_agency")
