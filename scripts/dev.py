@@ -221,7 +221,7 @@ class Supervisor:
                 self.gave_up = name
                 self.report(
                     f"{name} keeps crashing ({len(recent)} exits within {self.CRASH_WINDOW:.0f}s, the last with "
-                    f"status {process.returncode}); giving up and stopping the others. See {name}'s output above."
+                    f"status {process.returncode}); giving up and stopping the others. See the output of {name} above."
                 )
                 return False
             delay = min(self.BACKOFF_FIRST * 2 ** (len(recent) - 1), self.BACKOFF_MAX)
