@@ -161,7 +161,13 @@ def parse_input(serializer_class: type[Any], data: Any, request: Request, *, par
     serializer = serializer_class(data=data, partial=partial, context={"request": request})
     valid = serializer.is_valid()
     errors: dict[str, Any] = {} if valid else dict(serializer.errors)
-    if not isinstance(data, QueryDict):
+    if isinstance(data, QueryDict):
+        # DRF reads an empty query value as "not given"; the description says a filter has a value, so hold
+        # the API to it rather than let `?status=` quietly mean "any status".
+        for name in serializer.fields:
+            if name in data and any(value == "" for value in data.getlist(name)):
+                errors.setdefault(name, ["Give a value, or leave this parameter out."])
+    else:
         for name in unknown_fields(serializer, data):
             errors.setdefault(name, ["This field is not accepted here."])
     if errors:
@@ -175,9 +181,21 @@ def parse_query(serializer_class: type[Any], request: Request) -> dict[str, Any]
 
 
 class Pagination(PageNumberPagination):
+    """Page-number pagination that refuses a page size it cannot use (DRF would quietly use the default)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int | None:
+        wanted = request.query_params.get(self.page_size_query_param)
+        if wanted is None:
+            return self.page_size
+        if not wanted.isdecimal() or int(wanted) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: ["Give a whole number of 1 or more (at most 200 are returned)."]}
+            )
+        return min(int(wanted), self.max_page_size)
 
 
 def _error_body(

@@ -8,17 +8,20 @@ page) gives the GOV.UK "service unavailable" page with 503, or the API's JSON er
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from isp_portal.refusals import record_csrf_failure
+
+logger = logging.getLogger(__name__)
 
 # The database is down or its connection broke: nothing the user did, and it passes (retry later).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -76,7 +79,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 def csrf_failure(request: HttpRequest, reason: str = "", **kwargs: Any) -> HttpResponse:
     """A form was sent without a valid CSRF token, usually because the page was open too long (or another
     site tried to act in the user's name): a refused attempt to change something, so it is recorded."""
-    record_csrf_failure(request, reason)
+    try:
+        record_csrf_failure(request, reason)
+    except DatabaseError:  # the refusal page must not need the database (it is recorded when it can be)
+        logger.exception("could not record a CSRF failure")
     if request.path.startswith("/api/"):
         return _json_error(403, "csrf_failed", "CSRF check failed: send the X-CSRFToken header with session auth.")
     return render(request, "errors/csrf.html", status=403)

@@ -146,7 +146,7 @@ CASES: list[Case] = [
         kwargs=fresh_draft,
         data=lambda world: {},
         json=True,
-        queries=18,
+        queries=19,
     ),
     Case(
         "api-protocol-sign",

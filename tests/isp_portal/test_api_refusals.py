@@ -320,3 +320,15 @@ def test_a_practitioner_cannot_see_people_of_another_agency_through_a_reference(
     )
     assert response.status_code in {400, 403}
     assert "Other Person" not in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["page_size=abc", "page_size=0", "page_size=-3", "status=", "protocol="])
+def test_query_parameters_the_description_refuses_are_refused(world: World, query: str) -> None:
+    response = client_as(world, "practitioner").get(f"/api/v1/reviews/?{query}")
+    assert response.status_code == 400, response.content
+    assert query.split("=")[0] in response.json()["error"]["fields"]
+
+
+def test_a_page_size_over_the_maximum_is_capped(world: World) -> None:
+    response = client_as(world, "practitioner").get("/api/v1/agencies/?page_size=5000")
+    assert response.status_code == 200 and "results" in response.json()
