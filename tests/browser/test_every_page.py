@@ -162,6 +162,7 @@ def test_every_page_fits_a_phone_and_a_desktop_with_long_values(
         response = page.goto(live_server.url + path)
         assert response is not None and response.status < 500, f"{path} answered {response and response.status}"
         visited.append(path)
+        assert "---------" not in page.content(), f"{path}: a select offers Django's dashes, not 'Choose ...'"
         for width in ("phone", "desktop"):
             page.set_viewport_size(VIEWPORTS[width])
             assert_fits(page)
