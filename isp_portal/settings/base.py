@@ -75,6 +75,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Benchmark mode (benchmarks/http_pages.py): count each request's SQL statements in response headers.
+if env_bool("ISP_COUNT_STATEMENTS", False):
+    MIDDLEWARE.insert(0, "isp_portal.middleware.StatementCountMiddleware")
+
 ROOT_URLCONF = "isp_portal.urls"
 WSGI_APPLICATION = "isp_portal.wsgi.application"
 
