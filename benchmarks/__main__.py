@@ -23,6 +23,7 @@ def _http(args: argparse.Namespace) -> bool:
         warmup=args.warmup,
         results=args.results,
         only=args.only,
+        profile=args.profile,
     )
 
 
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         help="http_pages: run only this page scenario (repeatable): " + ", ".join(s.name for s in http_pages.SCENARIOS),
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="http_pages: also profile each page in-process (cProfile, CPU time)"
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)

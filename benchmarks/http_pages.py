@@ -428,7 +428,14 @@ def _servers(env: dict[str, str], log_dir: Path) -> Iterator[tuple[Server, Serve
 
 
 def measure(
-    *, users: int, duration: float, rounds: int, warmup: float, scenarios: list[Scenario], log: Callable[[str], None]
+    *,
+    users: int,
+    duration: float,
+    rounds: int,
+    warmup: float,
+    scenarios: list[Scenario],
+    log: Callable[[str], None],
+    profile: bool = False,
 ) -> dict[str, Any]:
     original = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/isp_portal")
     database_url = _scratch_url(original)
@@ -464,6 +471,21 @@ def measure(
                         f"({page['statements_before_view']} before the view); load {page['load_average'][0]}"
                     )
             results = {s.name: summarise(s.name, pairs[s.name]) for s in scenarios}
+            profiles: dict[str, Any] = {}
+            if profile:
+                profile_env = {key: value for key, value in env.items() if key != "ISP_COUNT_STATEMENTS"}
+                targets = [("baseline", BASELINE_PATH, "", "benchmarks.baseline.settings")] + [
+                    (s.name, s.path(world["ids"]), cookies.get(s.role or "", ""), env["DJANGO_SETTINGS_MODULE"])
+                    for s in scenarios
+                ]
+                for name, path, cookie, settings_module in targets:
+                    log(f"profiling {name} ({path}) in-process with cProfile")
+                    output = _run(
+                        [PYTHON, "-m", "benchmarks.page_profile", "--path", path, "--cookie", cookie],
+                        {**profile_env, "DJANGO_SETTINGS_MODULE": settings_module},
+                        f"profiling {name}",
+                    )
+                    profiles[name] = json.loads(output.strip().splitlines()[-1])
             raw = {name: [{"baseline": b, "page": p} for b, p in rows] for name, rows in pairs.items()}
     finally:
         drop_database(database_url)
@@ -488,6 +510,7 @@ def measure(
         },
         "targets": {"ratio": TARGET_RATIO, "statements_before_view": USER_STATEMENTS_TARGET},
         "scenarios": results,
+        "profiles": profiles,
         "rounds": raw,
     }
 
@@ -533,6 +556,7 @@ def main(
     rounds: int = 3,
     warmup: float = 2.0,
     only: list[str] | None = None,
+    profile: bool = False,
 ) -> bool:
     chosen = [s for s in SCENARIOS if not only or s.name in only]
 
@@ -542,12 +566,17 @@ def main(
         print(f"  [{time.monotonic() - started:5.0f}s] {message}", flush=True)
 
     print(f"http_pages: {workers} connections, {rounds} rounds of {duration:g}s per segment, production settings")
-    figures = measure(users=workers, duration=duration, rounds=rounds, warmup=warmup, scenarios=chosen, log=log)
+    figures = measure(
+        users=workers, duration=duration, rounds=rounds, warmup=warmup, scenarios=chosen, log=log, profile=profile
+    )
     figures["passed"] = passed(figures)
     results.mkdir(parents=True, exist_ok=True)
     stamp = figures["measured_at"].replace(":", "")
     (results / f"http_pages-{stamp}.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(table(figures))
+    for name, found in figures["profiles"].items():
+        shares = ", ".join(f"{part} {share:.0%}" for part, share in list(found["shares"].items())[:6])
+        print(f"  profile {name}: {found['worker_cpu_ms_per_request']} ms worker CPU per request; {shares}")
     load = figures["load_average"]
     print(
         f"  load average (1 min) during the run: {load['min_1m']} to {load['max_1m']} "

@@ -110,7 +110,7 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS = redis_from_url(REDIS_URL)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "isp_portal.cache.RedisCache",  # one redis-py client per pool (isp_portal/cache.py)
         "LOCATION": REDIS.django_cache_url,
         "KEY_PREFIX": "isp",
     }
