@@ -10,6 +10,7 @@ class AgenciesConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from agencies import dashboard, policy  # noqa: F401 - registers policies and dashboard panels
+        from agencies.identity import connect_signals
         from agencies.models import Agency, ApiToken, Membership, User
 
         # Change history (who changed which field, from what, to what) for every record of people and
@@ -18,3 +19,5 @@ class AgenciesConfig(AppConfig):
         auditlog.register(Membership)
         auditlog.register(User, exclude_fields=["password", "session_stamp", "last_login"])
         auditlog.register(ApiToken, exclude_fields=["digest"])
+        # A change to who someone is (user, membership, device, agency) invalidates their cached identity.
+        connect_signals()

@@ -47,6 +47,7 @@ def _agency_admin(user: Any) -> dict[str, Any]:
             members=Count("memberships", filter=Q(memberships__is_active=True, memberships__user__is_system=False))
         )
         .order_by("name")
+        .only("name", "status")
     )
     return {"agencies": list(rows)}
 

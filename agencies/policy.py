@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from agencies.models import (
@@ -85,35 +85,22 @@ NOBODY = Principal(user_id=None, is_system=False, memberships=())
 
 
 def principal(user: Any) -> Principal:
-    """The user's principal, cached on the user object for the rest of the request."""
+    """The user's principal, cached on the user object for the rest of the request.
+
+    On a web request it is already there: agencies.identity put it on request.user from the cached identity
+    (no statement), or with the user in one statement. Elsewhere (tasks, API tokens, tests) one statement."""
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return NOBODY
     cached = getattr(user, "_isp_principal", None)
     if isinstance(cached, Principal):
         return cached
-    rows = (
-        Membership.objects.filter(user_id=user.pk, is_active=True)
-        .select_related("agency")
-        .order_by(F("agency_id").asc(nulls_last=True), "created_at")
-    )
+    from agencies.identity import MEMBERSHIP_FACTS, active_memberships, membership_facts
+
+    rows = active_memberships(user.pk).values_list(*MEMBERSHIP_FACTS.values())
     loaded = Principal(
         user_id=user.pk,
         is_system=bool(getattr(user, "is_system", False)),
-        memberships=tuple(
-            MembershipFacts(
-                membership_id=row.pk,
-                agency_id=row.agency_id,
-                agency_name=row.agency.name if row.agency else "",
-                agency_status=row.agency.status if row.agency else AgencyStatus.ACTIVE,
-                agency_area=row.agency.area if row.agency else "",
-                roles=frozenset(row.roles),
-                is_caldicott_guardian=row.is_caldicott_guardian,
-                is_data_protection_officer=row.is_data_protection_officer,
-                is_nominated_representative=row.is_nominated_representative,
-                authorised_for_restricted=row.authorised_for_restricted,
-            )
-            for row in rows
-        ),
+        memberships=tuple(membership_facts(dict(zip(MEMBERSHIP_FACTS, row, strict=True))) for row in rows),
     )
     user._isp_principal = loaded
     return loaded

@@ -1,28 +1,58 @@
-"""`python -m benchmarks [audit_recording] [--workers N] [--duration S]`: run the benchmarks, exit 1 on a miss."""
+"""`python -m benchmarks [audit_recording|http_pages] [options]`: run the benchmarks, exit 1 on a miss."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from benchmarks import audit_recording
+from benchmarks import audit_recording, http_pages
 from benchmarks.audit_recording import RESULTS
 
-SCENARIOS = {"audit_recording": audit_recording.main}
+
+def _audit(args: argparse.Namespace) -> bool:
+    return audit_recording.main(workers=args.workers or 16, duration=args.duration or 8.0, results=args.results)
+
+
+def _http(args: argparse.Namespace) -> bool:
+    return http_pages.main(
+        workers=args.workers or 50,
+        duration=args.duration or 10.0,
+        rounds=args.rounds,
+        warmup=args.warmup,
+        results=args.results,
+        only=args.only,
+        profile=args.profile,
+    )
+
+
+SCENARIOS: dict[str, Any] = {"audit_recording": _audit, "http_pages": _http}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("scenario", nargs="?", choices=sorted(SCENARIOS), help="run only this scenario")
-    parser.add_argument("--workers", type=int, default=16, help="concurrent connections (default 16)")
-    parser.add_argument("--duration", type=float, default=8.0, help="seconds per variant (default 8)")
+    parser.add_argument("scenario", nargs="?", choices=sorted(SCENARIOS), help="run only this benchmark")
+    parser.add_argument(
+        "--workers", type=int, help="concurrent connections (default 16 for audit_recording, 50 for http_pages)"
+    )
+    parser.add_argument("--duration", type=float, help="seconds per variant or segment (default 8 and 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="http_pages: interleaved rounds (default 3)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="http_pages: seconds of load before measuring")
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="http_pages: run only this page scenario (repeatable): " + ", ".join(s.name for s in http_pages.SCENARIOS),
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="http_pages: also profile each page in-process (cProfile, CPU time)"
+    )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
     chosen = [args.scenario] if args.scenario else sorted(SCENARIOS)
     failures = 0
     for name in chosen:
-        failures += 0 if SCENARIOS[name](workers=args.workers, duration=args.duration, results=args.results) else 1
+        failures += 0 if SCENARIOS[name](args) else 1
     return 1 if failures else 0
 
 

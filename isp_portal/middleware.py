@@ -159,3 +159,33 @@ class AccessDeniedMiddleware:
             record_denial(exception, user=request.user, path=request.path, method=request.method or "")
             request.access_denied_reason = exception.reason  # type: ignore[attr-defined]
         return None
+
+
+class StatementCountMiddleware:
+    """Benchmark mode only (ISP_COUNT_STATEMENTS=1; benchmarks/http_pages.py): count the SQL statements a
+    request runs, in all and before its view starts (the cost of who the user is: session, user, second
+    factor, memberships), and report them in response headers. Never on in a real deployment."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.db import connection
+
+        count = [0]
+
+        def counting(execute: Callable[..., object], sql: str, params: object, many: bool, context: object) -> object:
+            count[0] += 1
+            return execute(sql, params, many, context)
+
+        request._isp_statements = count  # type: ignore[attr-defined]
+        with connection.execute_wrapper(counting):
+            response = self.get_response(request)
+        response["X-Statements"] = str(count[0])
+        response["X-Statements-Before-View"] = str(getattr(request, "_isp_statements_before_view", count[0]))
+        return response
+
+    def process_view(self, request: HttpRequest, *args: object) -> None:
+        # Runs after every other middleware's request phase: what was spent so far was spent on the user.
+        request._isp_statements_before_view = request._isp_statements[0]  # type: ignore[attr-defined]
+        return None

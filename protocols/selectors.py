@@ -46,7 +46,9 @@ def signature_register(protocol: Protocol) -> list[Signature]:
     """Who has signed what, and when: every signature of every version, newest first (one query)."""
     return list(
         Signature.objects.filter(protocol=protocol)
-        .select_related("agency", "version", "signed_by", "carried_over_from")
+        .select_related("agency", "version", "carried_over_from__version")
+        # The register shows names and numbers: no protocol texts, addresses or signers' accounts are read.
+        .defer("version__text", "carried_over_from__version__text", "agency__address")
         .order_by("-version__number", "agency__name")
     )
 
@@ -77,11 +79,17 @@ class CountPoint:
     signatories: int
 
 
-def signatory_counts(protocol: Protocol, *, months: int = 12, today: date | None = None) -> list[CountPoint]:
+def signatory_counts(
+    protocol: Protocol, *, months: int = 12, today: date | None = None, signatures: list[Signature] | None = None
+) -> list[CountPoint]:
     """How many agencies had a live signature on the protocol at the end of each of the last months
-    (Buckinghamshire: 28 signatories in March 2008, 35 in March 2009). One query."""
+    (Buckinghamshire: 28 signatories in March 2008, 35 in March 2009). One query, or none when given the
+    protocol's signature register."""
     today = today or timezone.localdate()
-    spans = list(Signature.objects.filter(protocol=protocol).values_list("agency_id", "signed_at", "withdrawn_at"))
+    if signatures is not None:
+        spans = [(s.agency_id, s.signed_at, s.withdrawn_at) for s in signatures]
+    else:
+        spans = list(Signature.objects.filter(protocol=protocol).values_list("agency_id", "signed_at", "withdrawn_at"))
     points = []
     for back in range(months - 1, -1, -1):
         month_index = today.year * 12 + today.month - 1 - back

@@ -49,3 +49,50 @@ def test_audit_recording_benchmark_runs_and_the_chain_verifies(tmp_path: Path) -
     # Every event the real service recorded was chained by the sealer (plus the warm-up events).
     assert figures["chain"]["links"] == figures["variants"]["audit_record"]["events"] + 3
     assert ("PASS" in completed.stdout) == (figures["ratio_audit_to_plain"] >= figures["target_ratio"])
+
+
+@pytest.mark.slow
+def test_http_pages_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
+    """The HTTP harness end to end with tiny numbers: production settings, real sign-in with two-factor, one
+    interleaved round of the baseline and one page. Only the shape of the results is checked, never a figure."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "http_pages",
+            "--workers",
+            "2",
+            "--duration",
+            "1",
+            "--warmup",
+            "0.5",
+            "--rounds",
+            "1",
+            "--only",
+            "home",
+            "--results",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env={key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert completed.returncode in (0, 1), completed.stdout[-3000:] + completed.stderr[-3000:]
+    [result_file] = tmp_path.glob("http_pages-*.json")
+    figures = json.loads(result_file.read_text())
+    assert figures["settings"]["django_settings"] == "isp_portal.settings.production"
+    assert figures["machine"]["cpus"] and figures["load_average"]["max_1m"] is not None
+    [home] = figures["scenarios"].values()
+    assert home["scenario"] == "home" and home["rounds"] == 1 and home["failures"] == 0
+    for key in ("per_second", "p50_ms", "p95_ms", "p99_ms", "cpu_ms_per_request", "statements"):
+        assert home[key] is not None and home[key] > 0, (key, home)
+        assert home["baseline"][key] is not None and home["baseline"][key] > 0, (key, home["baseline"])
+    assert home["baseline"]["statements"] == 2  # one read by primary key, one insert
+    assert home["statements_before_view"] is not None
+    for ratio in home["ratio"].values():
+        assert ratio is not None and ratio > 0, home["ratio"]
+    assert "| home |" in completed.stdout
+    assert ("PASS" in completed.stdout.splitlines()[-1]) == figures["passed"]

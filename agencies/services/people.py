@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agencies.identity import identity_changed
 from agencies.models import AGENCY_ROLES, Agency, AgencyKind, AgencyStatus, ApiToken, Invitation, Membership, Role, User
 from agencies.policy import forget_principal
 from agencies.services.registry import agency_group
@@ -246,6 +247,7 @@ def _end_sessions(user: User) -> None:
     # Rotating the stamp changes the session auth hash: every session of this user is refused from its
     # next request on (Django checks the hash on each request).
     User.objects.filter(pk=user.pk).update(session_stamp=uuid.uuid4())
+    identity_changed(user.pk)  # update() sends no signal: drop the cached identity now
 
 
 @transaction.atomic
@@ -281,6 +283,7 @@ def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
     Membership.objects.filter(pk__in=[m.pk for m in memberships]).update(is_active=False, deactivated_at=now)
     user.groups.clear()
     User.objects.filter(pk=user.pk).update(is_active=False, deactivated_at=now, session_stamp=uuid.uuid4())
+    identity_changed(user.pk)  # update() sends no signal: the next request is refused, not served from cache
     user.refresh_from_db()
     audit_record(
         kind="user.deactivate",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies import rules
+from agencies.identity import identity_changed
 from agencies.models import Agency, Membership, TrainingCourse, TrainingRecord, User
 from agencies.policy import forget_training
 from audit.services import audit_record
@@ -132,4 +133,6 @@ def training_records_import(*, actor: Any, agency: Agency, csv_text: str) -> lis
     )
     for record in created:
         forget_training(record.user)
+    for user_id in {record.user_id for record in created}:
+        identity_changed(user_id)  # bulk_create sends no signal: the cached training validity is stale
     return created

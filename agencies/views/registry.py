@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -48,8 +49,11 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    agency = policy.get_or_deny(request.user, Agency.objects.select_related("parent"), pk=pk)
     today = timezone.localdate()
+    # One statement for the agency, its compliance figures and the agencies it commissions.
+    agency: Any = policy.get_or_deny(
+        request.user, selectors.with_page_facts(Agency.objects.select_related("parent"), today), pk=pk
+    )
     context = {
         "agency": agency,
         "compliance": selectors.agency_compliance(agency, today),
@@ -61,7 +65,7 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invitations": selectors.open_invitations(request.user, agency),
         "document": selectors.document_summary(request.user, agency),
         "status_history": selectors.status_history(agency),
-        "commissioned": list(agency.children.order_by("name")),
+        "commissioned": agency.commissioned,
         # Sections other apps add, e.g. the protocols this agency has signed (protocols app).
         "sections": sections_for("agency-detail", request.user, agency),
     }

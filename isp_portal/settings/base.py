@@ -63,8 +63,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # request.user and its verified second factor from the cached identity, in place of Django's
+    # AuthenticationMiddleware and django-otp's OTPMiddleware (agencies/identity.py; issue 9).
+    "agencies.middleware.IdentityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "isp_portal.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -75,6 +76,10 @@ MIDDLEWARE = [
     # django-axes must come last.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Benchmark mode (benchmarks/http_pages.py): count each request's SQL statements in response headers.
+if env_bool("ISP_COUNT_STATEMENTS", False):
+    MIDDLEWARE.insert(0, "isp_portal.middleware.StatementCountMiddleware")
 
 ROOT_URLCONF = "isp_portal.urls"
 WSGI_APPLICATION = "isp_portal.wsgi.application"
@@ -106,7 +111,7 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS = redis_from_url(REDIS_URL)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "isp_portal.cache.RedisCache",  # one redis-py client per pool (isp_portal/cache.py)
         "LOCATION": REDIS.django_cache_url,
         "KEY_PREFIX": "isp",
     }
@@ -133,7 +138,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "dashboard"
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are read from the cache and written through to the database (no statement to read one; a session
+# survives a cache restart).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_NAME = "isp_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -27,7 +27,7 @@ DATABASES["default"] = {
 REDIS = redis_from_url(env_str("REDIS_URL", required=True))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "isp_portal.cache.RedisCache",  # one redis-py client per pool (isp_portal/cache.py)
         "LOCATION": REDIS.django_cache_url,
         "KEY_PREFIX": "isp",
     }

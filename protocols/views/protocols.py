@@ -7,7 +7,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef
+from django.db.models.functions import JSONObject
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -79,25 +82,41 @@ def protocol_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    protocol = policy.get_or_deny(request.user, Protocol.objects.select_related("parent", "current_version"), pk=pk)
+    # Each thing the page shows is read once, with the columns it shows (docs/fast-pages.md): the protocol with
+    # what supplements it; the versions without their text (the version in force and the latest are among
+    # them); the signature register, which also gives the monthly counts and who may still sign.
+    protocol = policy.get_or_deny(
+        request.user,
+        Protocol.objects.select_related("parent").annotate(
+            supplement_list=ArraySubquery(
+                Protocol.objects.filter(parent=OuterRef("pk"))
+                .order_by("title")
+                .values(facts=JSONObject(pk="pk", title="title"))
+            )
+        ),
+        pk=pk,
+    )
     user = request.user
     in_force = protocol.current_version_id is not None
-    latest = protocol.latest_version()
-    signable_agencies = _signable_agencies(user, protocol)
+    versions = list(protocol.versions.order_by("-number").select_related("adoption").defer("text"))
+    latest = versions[0] if versions else None
+    current = next((item for item in versions if item.pk == protocol.current_version_id), None)
+    protocol.current_version = current
+    signatures = selectors.signature_register(protocol)
     return render(
         request,
         "protocols/protocol_detail.html",
         {
             "protocol": protocol,
-            "version": protocol.current_version or latest,
+            "version": current or latest,
             "latest": latest,
-            "versions": list(protocol.versions.order_by("-number").select_related("adoption")),
-            "signatures": selectors.signature_register(protocol),
-            "counts": selectors.signatory_counts(protocol),
+            "versions": versions,
+            "signatures": signatures,
+            "counts": selectors.signatory_counts(protocol, signatures=signatures),
             "consultations": list(protocol.consultations.select_related("proposed_version").order_by("-opened_on")),
             "reviews": list(protocol.reviews.order_by("number")),
             "audits": list(protocol.audits.select_related("auditing_agency")),
-            "supplements": list(protocol.supplements.order_by("title")),
+            "supplements": getattr(protocol, "supplement_list"),  # noqa: B009 - an annotation mypy cannot see
             "can_manage": policy.can(user, "new_version", protocol) and protocol.status not in rules.TERMINAL,
             "can_adopt": policy.can(user, "adopt", protocol) and protocol.status == ProtocolStatus.DRAFT and latest,
             "can_consult": (
@@ -108,11 +127,20 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     rules.Status(protocol.status), rules.Status.CONSULTATION, has_been_in_force=in_force
                 )
             ),
-            "can_sign": bool(signable_agencies),
+            "can_sign": _may_sign(user, protocol, signatures),
             "can_audit": policy.can(user, "audit", protocol),
-            "can_withdraw": {s.pk for s in selectors.signature_register(protocol) if policy.can(user, "withdraw", s)},
+            "can_withdraw": {s.pk for s in signatures if policy.can(user, "withdraw", s)},
         },
     )
+
+
+def _may_sign(user: Any, protocol: Protocol, signatures: list[Signature]) -> bool:
+    """Whether any agency the user administers has not yet signed the version in force: _signable_agencies
+    answered from the signature register already read and the user's principal, without a statement."""
+    if not protocol.is_in_force:
+        return False
+    signed = {s.agency_id for s in signatures if s.version_id == protocol.current_version_id and not s.withdrawn_at}
+    return bool(principal(user).agencies_with(Role.AGENCY_ADMIN) - signed)
 
 
 def _signable_agencies(user: Any, protocol: Protocol) -> Any:

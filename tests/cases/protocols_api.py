@@ -108,7 +108,7 @@ HOME_ADMINS = {"partnership_admin": 200, "agency_admin": 200, "token": 200}
 
 CASES: list[Case] = [
     # --- Protocols and versions -----------------------------------------------------------------------------------
-    Case("api-protocol-list", api_signed_in(200), note="no_role sees none", queries=5),
+    Case("api-protocol-list", api_signed_in(200), note="no_role sees none", queries=2),
     Case(
         "api-protocol-list",
         role_holders(403, no_role=403, **PA_CREATED),
@@ -116,10 +116,10 @@ CASES: list[Case] = [
         data=protocol_body,
         json=True,
         note="creating a protocol",
-        queries=12,
+        queries=9,
     ),
-    Case("api-protocol-detail", role_holders(200, no_role=404), kwargs=protocol, queries=6),
-    Case("api-protocol-versions", role_holders(200, no_role=404), kwargs=protocol, queries=7),
+    Case("api-protocol-detail", role_holders(200, no_role=404), kwargs=protocol, queries=3),
+    Case("api-protocol-versions", role_holders(200, no_role=404), kwargs=protocol, queries=4),
     Case(
         "api-protocol-versions",
         role_holders(403, no_role=404, **PA_CREATED),
@@ -128,7 +128,7 @@ CASES: list[Case] = [
         data=lambda world: {"text": f"Text {next(_serial)}", "change_note": "Clarified"},
         json=True,
         note="drafting a new version",
-        queries=12,
+        queries=9,
     ),
     Case(
         "api-protocol-transition",
@@ -137,7 +137,7 @@ CASES: list[Case] = [
         kwargs=fresh_draft,
         data=lambda world: {"to_status": "retired", "reason": "Abandoned"},
         json=True,
-        queries=13,
+        queries=10,
     ),
     Case(
         "api-protocol-adopt",
@@ -146,7 +146,7 @@ CASES: list[Case] = [
         kwargs=fresh_draft,
         data=lambda world: {},
         json=True,
-        queries=19,
+        queries=16,
     ),
     Case(
         "api-protocol-sign",
@@ -161,7 +161,7 @@ CASES: list[Case] = [
         },
         json=True,
         note="the home agency's admins sign for it",
-        queries=17,
+        queries=14,
     ),
     Case(
         "api-protocol-consult",
@@ -170,11 +170,11 @@ CASES: list[Case] = [
         kwargs=fresh_with_draft_version,
         data=lambda world: {"working_days": 10},
         json=True,
-        queries=23,
+        queries=20,
     ),
     # --- Signatures ---------------------------------------------------------------------------------------------
-    Case("api-signature-list", api_signed_in(200), queries=5),
-    Case("api-signature-detail", role_holders(200, no_role=404), kwargs=home_signature, queries=5),
+    Case("api-signature-list", api_signed_in(200), queries=2),
+    Case("api-signature-detail", role_holders(200, no_role=404), kwargs=home_signature, queries=2),
     Case(
         "api-signature-withdraw",
         role_holders(403, no_role=404, **HOME_ADMINS),
@@ -182,11 +182,11 @@ CASES: list[Case] = [
         kwargs=fresh_signature,
         data=lambda world: {"reason": "Our director has not re-signed"},
         json=True,
-        queries=15,
+        queries=12,
     ),
     # --- Consultations ------------------------------------------------------------------------------------------
-    Case("api-consultation-list", api_signed_in(200), queries=5),
-    Case("api-consultation-detail", role_holders(200, no_role=404), kwargs=consultation, queries=6),
+    Case("api-consultation-list", api_signed_in(200), queries=2),
+    Case("api-consultation-detail", role_holders(200, no_role=404), kwargs=consultation, queries=3),
     Case(
         "api-consultation-respond",
         role_holders(403, no_role=404, agency_admin=201, token=201),
@@ -195,7 +195,7 @@ CASES: list[Case] = [
         data=lambda world: {"agency": world.home.pk, "response": "agree"},
         json=True,
         note="the circulated agency's representative or admin",
-        queries=13,
+        queries=10,
     ),
     Case(
         "api-consultation-decide",
@@ -204,11 +204,11 @@ CASES: list[Case] = [
         kwargs=closed_consultation,
         data=lambda world: {"adopt": True},
         json=True,
-        queries=30,
+        queries=27,
     ),
     # --- Reviews and actions -----------------------------------------------------------------------------------
-    Case("api-review-list", api_signed_in(200), queries=5),
-    Case("api-review-detail", role_holders(200, no_role=404), kwargs=review, queries=7),
+    Case("api-review-list", api_signed_in(200), queries=2),
+    Case("api-review-detail", role_holders(200, no_role=404), kwargs=review, queries=4),
     Case(
         "api-review-complete",
         role_holders(403, no_role=404, **PA),
@@ -216,7 +216,7 @@ CASES: list[Case] = [
         kwargs=fresh_review_kwargs,
         data=lambda world: {"findings": "Working well", "completed_on": str(timezone.localdate())},
         json=True,
-        queries=18,
+        queries=15,
     ),
     Case(
         "api-review-actions",
@@ -229,10 +229,10 @@ CASES: list[Case] = [
             "due_on": str(timezone.localdate() + timedelta(days=30)),
         },
         json=True,
-        queries=13,
+        queries=10,
     ),
-    Case("api-review-action-list", api_signed_in(200), queries=5),
-    Case("api-review-action-detail", role_holders(200, no_role=404), kwargs=action, queries=5),
+    Case("api-review-action-list", api_signed_in(200), queries=2),
+    Case("api-review-action-detail", role_holders(200, no_role=404), kwargs=action, queries=2),
     Case(
         "api-review-action-detail",
         role_holders(403, no_role=404, **HOME_ADMINS),
@@ -240,10 +240,10 @@ CASES: list[Case] = [
         kwargs=fresh_action,
         data=lambda world: {"status": "done", "note": "Leaflet reprinted"},
         json=True,
-        queries=14,
+        queries=11,
     ),
     # --- Meetings -------------------------------------------------------------------------------------------------
-    Case("api-meeting-list", api_signed_in(200), queries=5),
+    Case("api-meeting-list", api_signed_in(200), queries=2),
     Case(
         "api-meeting-list",
         role_holders(403, no_role=403, **PA_CREATED),
@@ -256,9 +256,9 @@ CASES: list[Case] = [
         },
         json=True,
         note="arranging a meeting",
-        queries=19,
+        queries=16,
     ),
-    Case("api-meeting-detail", role_holders(200, no_role=404), kwargs=meeting, queries=8),
+    Case("api-meeting-detail", role_holders(200, no_role=404), kwargs=meeting, queries=5),
     Case(
         "api-meeting-minutes",
         role_holders(403, no_role=404, **PA),
@@ -266,7 +266,7 @@ CASES: list[Case] = [
         kwargs=fresh_meeting,
         data=lambda world: {"minutes": "Agreed the review's findings."},
         json=True,
-        queries=18,
+        queries=15,
     ),
     Case(
         "api-meeting-circulate",
@@ -275,6 +275,6 @@ CASES: list[Case] = [
         kwargs=meeting_with_minutes,
         data=lambda world: {},
         json=True,
-        queries=21,
+        queries=18,
     ),
 ]

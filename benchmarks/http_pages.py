@@ -1,0 +1,589 @@
+"""The portal's pages under load, as a user meets them, against a bare Django view in the same run (issue 9).
+
+What one run does:
+
+1. creates a scratch database `<database>_bench_http` on the configured (or embedded) PostgreSQL, migrates it
+   and collects the static files with the **production settings** (isp_portal.settings.production, given what
+   it needs for a local run: a random SECRET_KEY, 127.0.0.1 as host, the configured Redis, a local mail host);
+2. builds the world (benchmarks/world.py: the demo partnership plus one benchmark user per role, each with a
+   random password and two-factor key) and the baseline's tables: `bench_row` with 1,000,000 rows and
+   `bench_event`, created `LIKE audit_event INCLUDING ALL`;
+3. starts two gunicorn servers with the portal's gunicorn configuration (3 sync workers unless
+   WEB_CONCURRENCY says otherwise): the portal, and the baseline (benchmarks/baseline/: one bare view, no
+   middleware, reading one row by primary key and inserting one audit-shaped row);
+4. signs each role a scenario needs in over HTTP, with the password and then the current TOTP code;
+5. runs interleaved rounds, `baseline, scenario` for each scenario, each segment a fixed time of closed-loop
+   load from locust (benchmarks/load.py) with N connections, and measures in the same window the CPU time of
+   the server processes (gunicorn master and workers, and the PostgreSQL backends of the scratch database,
+   from /proc through psutil) and the SQL statements per request (a response header the portal sets only
+   when ISP_COUNT_STATEMENTS=1);
+6. reports per scenario the median over rounds of throughput, p50/p95/p99, CPU per request and statements,
+   each as a ratio to the baseline segment just before it, with the machine and its load average; writes
+   JSON to benchmarks/results/ and drops the scratch database.
+
+A new scenario is one line in SCENARIOS (and, when it needs another role or object, one line in
+benchmarks/world.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from benchmarks.audit_recording import RESULTS, drop_database, recreate_database
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+TARGET_RATIO = 0.5
+USER_STATEMENTS_TARGET = 1
+BASELINE_PATH = "/read-insert/"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One page as one role meets it. `path` gets the world's ids (benchmarks/world.py `_ids`)."""
+
+    name: str
+    role: str | None
+    path: Callable[[dict[str, int]], str]
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("home", "agency_admin", lambda ids: "/"),
+    Scenario("agency", "agency_admin", lambda ids: f"/agencies/{ids['agency']}/"),
+    Scenario("protocol", "agency_admin", lambda ids: f"/protocols/{ids['protocol']}/"),
+)
+
+
+# --- Environment --------------------------------------------------------------------------------------------
+
+
+def _scratch_url(url: str) -> str:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "isp_portal"
+    return urlunsplit(parts._replace(path=f"/{name}_bench_http"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def production_env(database_url: str, port: int) -> dict[str, str]:
+    """What isp_portal.settings.production requires, for a server on 127.0.0.1 behind an imagined TLS proxy."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DEMO_", "TWO_FACTOR", "SECURE_", "EMAIL_", "WEB_RELOAD"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="isp_portal.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database_url,
+        # Keep each worker's connection for the whole run, so the backends measured are the ones serving.
+        DATABASE_CONN_MAX_AGE="600",
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        EMAIL_HOST="127.0.0.1",
+        DEFAULT_FROM_EMAIL="ISP Portal benchmark <bench@bench.invalid>",
+        SITE_URL=f"https://127.0.0.1:{port}",
+        HOST="127.0.0.1",
+        PORT=str(port),
+        WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "3"),
+        ISP_COUNT_STATEMENTS="1",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def _run(args: list[str], env: dict[str, str], what: str) -> str:
+    completed = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{completed.stdout[-2000:]}\n{completed.stderr[-4000:]}")
+    return completed.stdout
+
+
+def prepare(database_url: str, env: dict[str, str], log: Callable[[str], None]) -> dict[str, Any]:
+    """Migrate, collect static files, seed the world and build the baseline's tables; return the world."""
+    log("migrating the scratch database (production settings)")
+    _run([PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"], env, "migrate")
+    if not (ROOT / "staticfiles" / "staticfiles.json").exists() or os.environ.get("ISP_BENCH_COLLECTSTATIC") == "1":
+        log("collecting static files")
+        _run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"], env, "collectstatic")
+    log("seeding the demo partnership and the benchmark users")
+    seed_env = {**env, "DJANGO_SETTINGS_MODULE": "isp_portal.settings.development", "DEMO_MODE": "1"}
+    world: dict[str, Any] = json.loads(
+        _run([PYTHON, "-m", "benchmarks.world"], seed_env, "seeding").strip().splitlines()[-1]
+    )
+    log("building the baseline's 1,000,000-row table")
+    import psycopg2
+
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_row (id bigint PRIMARY KEY, name varchar(200) NOT NULL, "
+            "status varchar(32) NOT NULL, created_at timestamptz NOT NULL)"
+        )
+        cursor.execute(
+            "INSERT INTO bench_row SELECT n, 'Row ' || n, CASE WHEN n % 7 = 0 THEN 'suspended' ELSE 'active' END, "
+            "now() - (n || ' seconds')::interval FROM generate_series(1, 1000000) AS n"
+        )
+        cursor.execute("CREATE TABLE bench_event (LIKE audit_event INCLUDING ALL)")
+        cursor.execute("VACUUM ANALYZE bench_row")
+    connection.close()
+    return world
+
+
+# --- Servers and their CPU -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def start_server(name: str, app: str, env: dict[str, str], log_path: Path) -> Server:
+    port = int(env["PORT"])
+    log_file = log_path.open("ab")
+    command = [PYTHON, "-m", "gunicorn", app, "--config", str(ROOT / "isp_portal" / "gunicorn_conf.py")]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    server = Server(name=name, process=process, port=port)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} server exited; see {log_path}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return server
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} server did not listen within 60s; see {log_path}")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+
+
+def _postgres_backends(database_url: str) -> list[int]:
+    import psycopg2
+
+    name = urlsplit(database_url).path.lstrip("/")
+    connection = psycopg2.connect(database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+            return [row[0] for row in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
+def cpu_seconds(servers: list[Server], database_url: str) -> dict[int, float]:
+    """CPU seconds (user + system) so far of every gunicorn process and every backend of the scratch database.
+    Backends on another machine cannot be read: then only gunicorn is counted (the report says so)."""
+    import psutil
+
+    pids: list[int] = []
+    for server in servers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            master = psutil.Process(server.process.pid)
+            pids.append(master.pid)
+            pids.extend(child.pid for child in master.children(recursive=True))
+    pids.extend(_postgres_backends(database_url))
+    seconds: dict[int, float] = {}
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            times = psutil.Process(pid).cpu_times()
+            seconds[pid] = times.user + times.system
+    return seconds
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    # A process that started during the window counts from zero; one that ended is lost (rare: connections
+    # are kept for the whole run and sync workers are not recycled).
+    return sum(value - before.get(pid, 0.0) for pid, value in after.items())
+
+
+# --- Signing in -----------------------------------------------------------------------------------------------
+
+
+def sign_in(base_url: str, user: dict[str, str]) -> str:
+    """Sign in with the password and the current TOTP code, as a person would; return the Cookie header."""
+    import re
+
+    import requests
+    from django_otp.oath import TOTP
+
+    session = requests.Session()
+    headers = {"X-Forwarded-Proto": "https"}
+    jar: dict[str, str] = {}
+
+    def send(method: str, path: str, **kwargs: Any) -> requests.Response:
+        cookie = "; ".join(f"{key}={value}" for key, value in jar.items())
+        reply = session.request(
+            method,
+            base_url + path,
+            headers={**headers, "Cookie": cookie, "Referer": f"https://{urlsplit(base_url).netloc}{path}"},
+            allow_redirects=False,
+            timeout=60,
+            **kwargs,
+        )
+        # The production cookies are Secure: a client on plain HTTP would not send them back, so keep them here.
+        for key, value in reply.cookies.items():
+            jar[key] = value or ""
+        return reply
+
+    def token_of(reply: requests.Response) -> str:
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', reply.text)
+        if not match:
+            raise RuntimeError(f"no CSRF token on the page (status {reply.status_code})")
+        return match.group(1)
+
+    page = send("GET", "/sign-in/")
+    reply = send(
+        "POST",
+        "/sign-in/",
+        data={"csrfmiddlewaretoken": token_of(page), "email": user["email"], "password": user["password"]},
+    )
+    if reply.status_code != 302:
+        raise RuntimeError(f"password step refused for {user['email']} (status {reply.status_code})")
+    page = send("GET", "/sign-in/two-factor/")
+    totp = TOTP(bytes.fromhex(user["key_hex"]))
+    totp.time = time.time()
+    reply = send(
+        "POST", "/sign-in/two-factor/", data={"csrfmiddlewaretoken": token_of(page), "code": f"{totp.token():06d}"}
+    )
+    if reply.status_code != 302:
+        raise RuntimeError(f"two-factor step refused for {user['email']} (status {reply.status_code})")
+    home = send("GET", "/")
+    if home.status_code != 200:
+        raise RuntimeError(f"signed-in home page answered {home.status_code}")
+    return "; ".join(f"{key}={value}" for key, value in jar.items())
+
+
+# --- Load -----------------------------------------------------------------------------------------------------
+
+
+def segment(
+    server: Server,
+    path: str,
+    cookie: str,
+    *,
+    users: int,
+    duration: float,
+    warmup: float,
+    database_url: str,
+    servers: list[Server],
+) -> dict[str, Any]:
+    """One timed window of load on one path, with the servers' CPU over the same window."""
+    command = [
+        PYTHON,
+        "-m",
+        "benchmarks.load",
+        "--host",
+        server.url,
+        "--path",
+        path,
+        "--users",
+        str(users),
+        "--duration",
+        str(duration),
+        "--warmup",
+        str(warmup),
+    ]
+    if cookie:
+        command += ["--cookie", cookie]
+    driver = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert driver.stdout is not None
+    before: dict[int, float] = {}
+    after: dict[int, float] = {}
+    load_before = os.getloadavg()
+    figures: dict[str, Any] = {}
+    for line in driver.stdout:
+        line = line.strip()
+        if line == "START":
+            before = cpu_seconds(servers, database_url)
+        elif line == "STOP":
+            after = cpu_seconds(servers, database_url)
+        elif line.startswith("{"):
+            figures = json.loads(line)
+    driver.wait(timeout=60)
+    if driver.returncode != 0 or not figures:
+        raise RuntimeError(f"load driver failed on {path}: {driver.stderr.read()[-3000:] if driver.stderr else ''}")
+    cpu = _cpu_used(before, after)
+    requests_done = max(figures["requests"], 1)
+    figures.update(
+        cpu_seconds=cpu,
+        cpu_ms_per_request=1000 * cpu / requests_done,
+        load_average=[round(value, 2) for value in os.getloadavg()],
+        load_average_before=[round(value, 2) for value in load_before],
+    )
+    return figures
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    if value is None or not base:
+        return None
+    return round(value / base, 3)
+
+
+def _median(values: list[Any]) -> float | None:
+    present = [value for value in values if value is not None]
+    return round(statistics.median(present), 3) if present else None
+
+
+def summarise(scenario: str, pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """Median over rounds of each figure, and of each ratio to the baseline of its own round."""
+    base = [b for b, _ in pairs]
+    page = [p for _, p in pairs]
+
+    def median_of(rows: list[dict[str, Any]], key: str) -> float | None:
+        return _median([row.get(key) for row in rows])
+
+    return {
+        "scenario": scenario,
+        "rounds": len(pairs),
+        "per_second": median_of(page, "per_second"),
+        "p50_ms": median_of(page, "p50_ms"),
+        "p95_ms": median_of(page, "p95_ms"),
+        "p99_ms": median_of(page, "p99_ms"),
+        "cpu_ms_per_request": median_of(page, "cpu_ms_per_request"),
+        "statements": median_of(page, "statements"),
+        "statements_before_view": median_of(page, "statements_before_view"),
+        "failures": sum(row["failures"] for row in page),
+        "baseline": {
+            "per_second": median_of(base, "per_second"),
+            "p50_ms": median_of(base, "p50_ms"),
+            "p95_ms": median_of(base, "p95_ms"),
+            "p99_ms": median_of(base, "p99_ms"),
+            "cpu_ms_per_request": median_of(base, "cpu_ms_per_request"),
+            "statements": median_of(base, "statements"),
+        },
+        # Throughput: higher is better, so page / baseline. CPU and latency: lower is better, so
+        # baseline / page, which makes every ratio read "fraction of the bare view's performance".
+        "ratio": {
+            "throughput": _median([_ratio(p["per_second"], b["per_second"]) for b, p in pairs]),
+            "cpu_per_request": _median([_ratio(b["cpu_ms_per_request"], p["cpu_ms_per_request"]) for b, p in pairs]),
+            "p50": _median([_ratio(b["p50_ms"], p["p50_ms"]) for b, p in pairs]),
+            "p95": _median([_ratio(b["p95_ms"], p["p95_ms"]) for b, p in pairs]),
+            "p99": _median([_ratio(b["p99_ms"], p["p99_ms"]) for b, p in pairs]),
+        },
+    }
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+@contextlib.contextmanager
+def _servers(env: dict[str, str], log_dir: Path) -> Iterator[tuple[Server, Server]]:
+    portal_env = env
+    baseline_env = {**env, "DJANGO_SETTINGS_MODULE": "benchmarks.baseline.settings", "PORT": str(_free_port())}
+    started: list[Server] = []
+    try:
+        started.append(start_server("portal", "isp_portal.wsgi:application", portal_env, log_dir / "portal.log"))
+        started.append(
+            start_server("baseline", "benchmarks.baseline.wsgi:application", baseline_env, log_dir / "baseline.log")
+        )
+        yield started[0], started[1]
+    finally:
+        for server in started:
+            stop_server(server)
+
+
+def measure(
+    *,
+    users: int,
+    duration: float,
+    rounds: int,
+    warmup: float,
+    scenarios: list[Scenario],
+    log: Callable[[str], None],
+    profile: bool = False,
+) -> dict[str, Any]:
+    original = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/isp_portal")
+    database_url = _scratch_url(original)
+    recreate_database(database_url)
+    log_dir = ROOT / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for old in log_dir.glob("*.log"):
+        old.unlink()
+    env = production_env(database_url, _free_port())
+    try:
+        world = prepare(database_url, env, log)
+        with _servers(env, log_dir) as (portal, baseline):
+            servers = [portal, baseline]
+            cookies: dict[str, str] = {}
+            for role in sorted({s.role for s in scenarios if s.role}):
+                log(f"signing in as {role} (password, then two-factor)")
+                cookies[role] = sign_in(portal.url, world["users"][role])
+            pairs: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {s.name: [] for s in scenarios}
+            load_averages: list[list[float]] = []
+            for number in range(1, rounds + 1):
+                for scenario in scenarios:
+                    path = scenario.path(world["ids"])
+                    common = {"users": users, "duration": duration, "warmup": warmup, "database_url": database_url}
+                    base = segment(baseline, BASELINE_PATH, "", servers=servers, **common)  # type: ignore[arg-type]
+                    cookie = cookies.get(scenario.role or "", "")
+                    page = segment(portal, path, cookie, servers=servers, **common)  # type: ignore[arg-type]
+                    pairs[scenario.name].append((base, page))
+                    load_averages += [base["load_average"], page["load_average"]]
+                    log(
+                        f"round {number} {scenario.name:<10} {page['per_second']:7.1f}/s vs baseline "
+                        f"{base['per_second']:7.1f}/s; CPU {page['cpu_ms_per_request']:6.1f} vs "
+                        f"{base['cpu_ms_per_request']:5.1f} ms/request; {page['statements']} statements "
+                        f"({page['statements_before_view']} before the view); load {page['load_average'][0]}"
+                    )
+            results = {s.name: summarise(s.name, pairs[s.name]) for s in scenarios}
+            profiles: dict[str, Any] = {}
+            if profile:
+                profile_env = {key: value for key, value in env.items() if key != "ISP_COUNT_STATEMENTS"}
+                targets = [("baseline", BASELINE_PATH, "", "benchmarks.baseline.settings")] + [
+                    (s.name, s.path(world["ids"]), cookies.get(s.role or "", ""), env["DJANGO_SETTINGS_MODULE"])
+                    for s in scenarios
+                ]
+                for name, path, cookie, settings_module in targets:
+                    log(f"profiling {name} ({path}) in-process with cProfile")
+                    output = _run(
+                        [PYTHON, "-m", "benchmarks.page_profile", "--path", path, "--cookie", cookie],
+                        {**profile_env, "DJANGO_SETTINGS_MODULE": settings_module},
+                        f"profiling {name}",
+                    )
+                    profiles[name] = json.loads(output.strip().splitlines()[-1])
+            raw = {name: [{"baseline": b, "page": p} for b, p in rows] for name, rows in pairs.items()}
+    finally:
+        drop_database(database_url)
+    one_minute = [value[0] for value in load_averages]
+    return {
+        "scenario": "http_pages",
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_average": {
+            "min_1m": min(one_minute) if one_minute else None,
+            "max_1m": max(one_minute) if one_minute else None,
+            "median_1m": _median(one_minute),
+        },
+        "settings": {
+            "users": users,
+            "duration_seconds": duration,
+            "warmup_seconds": warmup,
+            "rounds": rounds,
+            "gunicorn_workers": int(env["WEB_CONCURRENCY"]),
+            "django_settings": env["DJANGO_SETTINGS_MODULE"],
+            "cpu_counted": "gunicorn master and workers, and the PostgreSQL backends of the scratch database",
+        },
+        "targets": {"ratio": TARGET_RATIO, "statements_before_view": USER_STATEMENTS_TARGET},
+        "scenarios": results,
+        "profiles": profiles,
+        "rounds": raw,
+    }
+
+
+def passed(figures: dict[str, Any]) -> bool:
+    for result in figures["scenarios"].values():
+        ratio = result["ratio"]
+        if (ratio["throughput"] or 0) < TARGET_RATIO or (ratio["cpu_per_request"] or 0) < TARGET_RATIO:
+            return False
+        if (result["statements_before_view"] or 0) > USER_STATEMENTS_TARGET:
+            return False
+    return True
+
+
+def table(figures: dict[str, Any]) -> str:
+    """The results as the Markdown table benchmarks/README.md shows."""
+    lines = [
+        "| page | req/s | x bare | CPU ms/req | x bare (bare / page) | p50 / p95 / p99 ms | SQL (before view) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    first = next(iter(figures["scenarios"].values()), None)
+    if first:
+        base = first["baseline"]
+        lines.append(
+            f"| bare read+insert view | {base['per_second']:.0f} | 1.00 | {base['cpu_ms_per_request']:.1f} | 1.00 | "
+            f"{base['p50_ms']:.0f} / {base['p95_ms']:.0f} / {base['p99_ms']:.0f} | {base['statements']:g} |"
+        )
+    for name, result in figures["scenarios"].items():
+        ratio = result["ratio"]
+        lines.append(
+            f"| {name} | {result['per_second']:.0f} | {ratio['throughput']:.2f} | {result['cpu_ms_per_request']:.1f} | "
+            f"{ratio['cpu_per_request']:.2f} | {result['p50_ms']:.0f} / {result['p95_ms']:.0f} / "
+            f"{result['p99_ms']:.0f} | {result['statements']:g} ({result['statements_before_view']:g}) |"
+        )
+    return "\n".join(lines)
+
+
+def main(
+    *,
+    workers: int,
+    duration: float,
+    results: Path = RESULTS,
+    rounds: int = 3,
+    warmup: float = 2.0,
+    only: list[str] | None = None,
+    profile: bool = False,
+) -> bool:
+    chosen = [s for s in SCENARIOS if not only or s.name in only]
+
+    started = time.monotonic()
+
+    def log(message: str) -> None:
+        print(f"  [{time.monotonic() - started:5.0f}s] {message}", flush=True)
+
+    print(f"http_pages: {workers} connections, {rounds} rounds of {duration:g}s per segment, production settings")
+    figures = measure(
+        users=workers, duration=duration, rounds=rounds, warmup=warmup, scenarios=chosen, log=log, profile=profile
+    )
+    figures["passed"] = passed(figures)
+    results.mkdir(parents=True, exist_ok=True)
+    stamp = figures["measured_at"].replace(":", "")
+    (results / f"http_pages-{stamp}.json").write_text(json.dumps(figures, indent=2) + "\n")
+    print(table(figures))
+    for name, found in figures["profiles"].items():
+        shares = ", ".join(f"{part} {share:.0%}" for part, share in list(found["shares"].items())[:6])
+        print(f"  profile {name}: {found['worker_cpu_ms_per_request']} ms worker CPU per request; {shares}")
+    load = figures["load_average"]
+    print(
+        f"  load average (1 min) during the run: {load['min_1m']} to {load['max_1m']} "
+        f"on {figures['machine']['cpus']} CPUs"
+    )
+    print(
+        f"  {'PASS' if figures['passed'] else 'FAIL'} (target: every ratio >= {TARGET_RATIO}, "
+        f"<= {USER_STATEMENTS_TARGET} statement before the view)"
+    )
+    return bool(figures["passed"])

@@ -1,0 +1,92 @@
+"""`python -m benchmarks.load ...`: one timed segment of load, driven by locust used as a library.
+
+It runs in its own process because locust patches the standard library for gevent on import, and so that the
+load generator's own CPU is never counted as the server's. The harness (benchmarks/http_pages.py) reads its
+output: a line `START` when the users are all running and the statistics were reset (the harness then reads
+the servers' CPU counters), `STOP` when the timed window ends (it reads them again), then one JSON line with
+the figures of the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from typing import Any
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load")
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--path", required=True)
+    parser.add_argument("--cookie", default="", help="the Cookie header every request sends")
+    parser.add_argument("--users", type=int, default=50, help="concurrent connections")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of load before measuring")
+    args = parser.parse_args(argv)
+
+    import gevent
+    from locust import FastHttpUser, constant, task
+    from locust.env import Environment
+
+    statements: list[int] = []
+    before_view: list[int] = []
+    statuses: dict[str, int] = {}
+    headers = {"X-Forwarded-Proto": "https"}  # as the TLS-terminating proxy in front of gunicorn sends
+    if args.cookie:
+        headers["Cookie"] = args.cookie
+
+    class Visitor(FastHttpUser):
+        host = args.host
+        wait_time = constant(0)  # closed loop: each connection sends its next request when the last answers
+        network_timeout = 60.0
+        connection_timeout = 60.0
+
+        @task
+        def visit(self) -> None:
+            with self.client.get(args.path, headers=headers, catch_response=True, allow_redirects=False) as reply:
+                status = str(reply.status_code)
+                statuses[status] = statuses.get(status, 0) + 1
+                if reply.status_code != 200:
+                    reply.failure(f"status {reply.status_code}")
+                    return
+                counted = reply.headers.get("X-Statements")
+                if counted is not None:
+                    statements.append(int(counted))
+                    before_view.append(int(reply.headers.get("X-Statements-Before-View", "0")))
+
+    environment = Environment(user_classes=[Visitor])
+    runner = environment.create_local_runner()
+    runner.start(args.users, spawn_rate=max(args.users, 1))
+    gevent.sleep(args.warmup)
+    environment.stats.reset_all()
+    statements.clear()
+    before_view.clear()
+    statuses.clear()
+    print("START", flush=True)
+    began = time.monotonic()
+    gevent.sleep(args.duration)
+    stats = environment.stats.total
+    elapsed = time.monotonic() - began
+    figures: dict[str, Any] = {
+        "requests": stats.num_requests,
+        "failures": stats.num_failures,
+        "seconds": elapsed,
+        "per_second": stats.num_requests / elapsed if elapsed else 0.0,
+        "p50_ms": stats.get_response_time_percentile(0.5),
+        "p95_ms": stats.get_response_time_percentile(0.95),
+        "p99_ms": stats.get_response_time_percentile(0.99),
+        "statuses": dict(statuses),
+        "statements": statistics.median(statements) if statements else None,
+        "statements_before_view": statistics.median(before_view) if before_view else None,
+    }
+    print("STOP", flush=True)
+    runner.quit()
+    print(json.dumps(figures), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""`python -m benchmarks.page_profile --path /x/ --cookie '...' [--requests N]`: where a page's CPU goes.
+
+Run by the HTTP harness (`make bench ARGS="http_pages --profile"`) with the same production settings, database
+and signed-in session as the load rounds. It calls the portal's WSGI application in this process N times (after
+a warm-up) under cProfile with a CPU-time clock, so waiting for PostgreSQL is left out and what remains is the
+worker's own CPU, and prints one JSON line: the share of each part of the stack and the top functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+from typing import Any
+
+# Where a function lives -> the part of the stack it is counted in (first match wins).
+CATEGORIES = (
+    ("django/db/models/sql/compiler.py", "ORM: compiling SQL"),
+    ("django/db/models/sql/", "ORM: building queries"),
+    ("django/db/models/expressions.py", "ORM: building queries"),
+    ("django/db/models/lookups.py", "ORM: building queries"),
+    ("django/db/models/query.py", "ORM: querysets and rows to objects"),
+    ("django/db/models/base.py", "ORM: querysets and rows to objects"),
+    ("django/db/models/", "ORM: other"),
+    ("psycopg2", "database driver"),
+    ("django/db/backends/", "database driver"),
+    ("django/template/", "templates"),
+    ("django/templatetags/", "templates"),
+    ("/templatetags/", "templates"),
+    ("django/utils/html.py", "templates"),
+    ("django/middleware/", "middleware and request plumbing"),
+    ("django/core/handlers/", "middleware and request plumbing"),
+    ("django/http/", "middleware and request plumbing"),
+    ("django/contrib/sessions/", "sessions and cache"),
+    ("django/core/cache/", "sessions and cache"),
+    ("redis/", "sessions and cache"),
+    ("csp/", "middleware and request plumbing"),
+    ("whitenoise/", "middleware and request plumbing"),
+    ("axes/", "middleware and request plumbing"),
+    ("auditlog/", "middleware and request plumbing"),
+    ("django/urls/", "URL resolving and reversing"),
+    ("/work/", "portal code"),
+)
+
+
+def category(filename: str) -> str:
+    for fragment, name in CATEGORIES:
+        if fragment in filename:
+            if fragment == "/work/" and "site-packages" in filename:
+                continue
+            return name
+    if "site-packages" in filename:
+        return "other libraries"
+    return "Python itself"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.page_profile")
+    parser.add_argument("--path", required=True)
+    parser.add_argument("--cookie", default="")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isp_portal.settings.production")
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+
+    def request() -> int:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": args.path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "443",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_COOKIE": args.cookie,
+            "HTTP_X_FORWARDED_PROTO": "https",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.url_scheme": "https",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        status: list[str] = []
+
+        def start_response(code: str, headers: Any, *rest: Any) -> Any:
+            status.append(code)
+            return lambda data: None
+
+        body = application(environ, start_response)
+        b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+        return int(status[0].split()[0])
+
+    for _ in range(20):  # warm-up: imports, template loading, connections, prepared caches
+        code = request()
+    if code != 200:
+        raise SystemExit(f"{args.path} answered {code}")
+    profiler = cProfile.Profile(time.process_time)
+    began = time.process_time()
+    profiler.enable()
+    for _ in range(args.requests):
+        request()
+    profiler.disable()
+    cpu = time.process_time() - began
+    stats = pstats.Stats(profiler)
+    by_category: dict[str, float] = {}
+    functions: list[tuple[float, str]] = []
+    raw: Any = stats.stats  # type: ignore[attr-defined]
+    for (filename, line, name), (_, _, tottime, _, _) in raw.items():
+        part = category(filename)
+        by_category[part] = by_category.get(part, 0.0) + tottime
+        functions.append((tottime, f"{filename.split('site-packages/')[-1]}:{line}({name})"))
+    total = sum(by_category.values()) or 1.0
+    functions.sort(reverse=True)
+    print(
+        json.dumps(
+            {
+                "path": args.path,
+                "requests": args.requests,
+                "worker_cpu_ms_per_request": round(1000 * cpu / args.requests, 2),
+                "shares": {
+                    name: round(seconds / total, 3)
+                    for name, seconds in sorted(by_category.items(), key=lambda item: -item[1])
+                },
+                "top_functions": [
+                    {"ms_per_request": round(1000 * seconds / args.requests, 3), "function": where}
+                    for seconds, where in functions[:15]
+                ],
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
