@@ -7,6 +7,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from isp_portal.policy import who_can_help
+
 
 def _json_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"status": status, "code": code, "message": message}}, status=status)
@@ -22,7 +24,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     reason = getattr(request, "access_denied_reason", "") or "You do not have permission to do this."
     if request.path.startswith("/api/"):
         return _json_error(403, "permission_denied", reason)
-    return render(request, "errors/403.html", {"reason": reason}, status=403)
+    return render(request, "errors/403.html", {"reason": reason, "helper": who_can_help(request.user)}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -105,6 +105,11 @@ class VersionRulesIn(serializers.Serializer):
     )
     response_working_days = serializers.IntegerField(required=False, min_value=1)
     retention_months = serializers.IntegerField(required=False, min_value=1)
+    clauses = serializers.DictField(
+        child=serializers.CharField(max_length=16),
+        required=False,
+        help_text='The section of the text that states each rule the portal cites, e.g. {"review": "5.1"}.',
+    )
 
 
 class ProtocolCreateIn(VersionRulesIn):

@@ -88,7 +88,9 @@ def fresh_action(world: World) -> dict[str, Any]:
 
 
 def fresh_meeting(world: World) -> dict[str, Any]:
-    made = meeting_create(actor=SYSTEM, title=f"Board {next(_serial)}", held_on=timezone.localdate())
+    made = meeting_create(
+        actor=SYSTEM, title=f"Board {next(_serial)}", held_on=timezone.localdate(), attendee_agencies=[world.home]
+    )
     return {"pk": made.pk}
 
 
@@ -157,7 +159,7 @@ CASES: list[Case] = [
             "agency": world.home.pk,
             "signatory_name": "A Director",
             "signatory_title": "Director",
-            "attestation": "I sign for the home agency.",
+            "attestation": f"I sign on behalf of {world.home}, which agrees to abide by this protocol.",
         },
         json=True,
         note="the home agency's admins sign for it",
@@ -275,6 +277,6 @@ CASES: list[Case] = [
         kwargs=meeting_with_minutes,
         data=lambda world: {},
         json=True,
-        queries=21,
+        queries=22,
     ),
 ]

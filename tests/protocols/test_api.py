@@ -57,7 +57,7 @@ def test_a_protocol_from_draft_to_a_consulted_second_version(world: World) -> No
         "agency": world.home.pk,
         "signatory_name": "Jo Director",
         "signatory_title": "Director of Children's Services",
-        "attestation": "I sign on behalf of Home Council Children's Services.",
+        "attestation": "I sign on behalf of Home Council Children's Services, which agrees to abide by this protocol.",
     }
     # Southampton 18: not before the signatory checklist is complete.
     refused = send(home_admin, "post", f"/api/v1/protocols/{pk}/sign/", sign_body)
