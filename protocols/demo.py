@@ -24,6 +24,7 @@ from protocols.services import (
     protocol_audit_create,
     protocol_create,
     protocol_version_create,
+    review_action_add,
     reviews_sweep,
     signature_sign,
     signature_withdraw,
@@ -181,6 +182,15 @@ def seed(demo: DemoContext) -> None:
         notice_given_on=today,
         starts_on=add_months(today, 1) + timedelta(days=1),
         responses_due_on=add_months(today, 3),
+    )
+    # An action already agreed for the overdue review's implementation plan, owned by the council: its
+    # admins may update it, its practitioners only read it.
+    review_action_add(
+        actor=demo.actor,
+        review=general.reviews.get(number=1),
+        description="Reissue the consent leaflet for young people aged 13 to 17 in plain English.",
+        owner_agency=agencies["council"],
+        due_on=today + timedelta(days=30),
     )
     # Raise today's reminders now (beat's sweep would): the overdue review, the consultation circulated.
     consultations_sweep(today=today)
