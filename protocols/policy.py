@@ -223,11 +223,16 @@ class ProtocolAuditPolicy(_PartnershipRecord):
     model = ProtocolAudit
 
     def permits(self, user: Any, action: str, obj: Any) -> bool:
+        if action == "create":
+            # Haringey 5.7: any partner may audit; the same people ProtocolPolicy lets "audit" a protocol.
+            return is_partnership_admin(user) or bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
         if action == "share_extract" and obj is not None:
             return is_partnership_admin(user) or is_agency_admin(user, obj.auditing_agency_id)
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action == "create":
+            return "Only a partnership admin or an agency's admin can give notice of an audit."
         return "Only the auditing agency's admins or a partnership admin can do this."
 
 

@@ -9,11 +9,14 @@ from agencies.models import Agency, User
 from protocols.models import (
     ActionStatus,
     AgeCondition,
+    AuditExtract,
     Consultation,
     ConsultationResponse,
+    ExtractResponse,
     Ground,
     Meeting,
     Protocol,
+    ProtocolAudit,
     ProtocolKind,
     ProtocolStatus,
     ProtocolVersion,
@@ -335,3 +338,62 @@ class MinutesIn(serializers.Serializer):
 
 class CirculateIn(serializers.Serializer):
     circulated_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+# --- Partner audits and their draft extracts (Haringey 5.7-5.11) -------------------------------------------------
+
+
+class ExtractResponseOut(serializers.ModelSerializer[ExtractResponse]):
+    class Meta:
+        model = ExtractResponse
+        fields = ["id", "agency", "text", "responded_by", "responded_at"]
+
+
+class AuditExtractOut(serializers.ModelSerializer[AuditExtract]):
+    class Meta:
+        model = AuditExtract
+        fields = ["id", "audit", "title", "text", "named_agencies", "shared_at"]
+
+
+class AuditExtractDetailOut(AuditExtractOut):
+    responses = ExtractResponseOut(many=True, read_only=True)
+
+    class Meta(AuditExtractOut.Meta):
+        fields = [*AuditExtractOut.Meta.fields, "responses"]
+
+
+class ProtocolAuditOut(serializers.ModelSerializer[ProtocolAudit]):
+    class Meta:
+        model = ProtocolAudit
+        fields = [
+            "id",
+            "protocol",
+            "auditing_agency",
+            "scope",
+            "notice_given_on",
+            "starts_on",
+            "responses_due_on",
+            "created_at",
+        ]
+
+
+class ProtocolAuditIn(serializers.Serializer):
+    protocol = ScopedPrimaryKeyField(Protocol)
+    auditing_agency = ScopedPrimaryKeyField(Agency)
+    scope = serializers.CharField(max_length=5000, help_text="The audit's scope, given to the partners in writing")
+    notice_given_on = serializers.DateField()
+    starts_on = serializers.DateField(help_text="At least one month after the notice")
+    responses_due_on = serializers.DateField(help_text="When named partners' responses to draft extracts are due")
+
+
+class AuditExtractIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    text = serializers.CharField(max_length=20000)
+    named_agencies = serializers.ListField(
+        child=ScopedPrimaryKeyField(Agency), max_length=200, help_text="Only these partners will see the extract"
+    )
+
+
+class ExtractResponseIn(serializers.Serializer):
+    agency = ScopedPrimaryKeyField(Agency, help_text="The named agency you respond for")
+    text = serializers.CharField(max_length=5000)
