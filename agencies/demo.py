@@ -387,7 +387,7 @@ def _security_documents(demo: DemoContext, agencies: dict[str, Agency], people: 
             actor=people["agency_admin"],
             document=document,
             requesting_agency=agencies["council"],
-            reason="Our annual protocol audit (Haringey 5.7) needs to confirm partners' security arrangements.",
+            reason="Our annual protocol audit needs to confirm partners' security arrangements.",
         )
 
 

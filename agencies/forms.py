@@ -115,7 +115,7 @@ class AgencyForm(AgencyContactForm):
         required=False,
         queryset=Agency.objects.none(),
         empty_label="Not commissioned",
-        help_text="For a commissioned service or sub-contractor: the agency responsible for it (Southampton 7).",
+        help_text="For a commissioned service or sub-contractor: the agency responsible for it.",
     )
 
     field_order = [
@@ -204,19 +204,19 @@ class MembershipForm(GovukForm):
         required=False,
         queryset=User.objects.none(),
         empty_label="None recorded",
-        help_text="Disputes go first to the line managers of both practitioners (Southampton 13).",
+        help_text="Disputes go first to the line managers of both practitioners.",
     )
     is_caldicott_guardian = forms.BooleanField(label="Caldicott guardian", required=False)
     is_data_protection_officer = forms.BooleanField(label="Data protection officer", required=False)
     is_nominated_representative = forms.BooleanField(
         label="Nominated representative for protocol consultations",
         required=False,
-        help_text="They answer consultations on changes to the protocol for this agency (Buckinghamshire 1-2).",
+        help_text="They answer consultations on changes to the protocol for this agency.",
     )
     authorised_for_restricted = forms.BooleanField(
         label="Authorised to see restricted social-care information",
         required=False,
-        help_text="Local-authority social-care staff only, for example the Schedule One offender indicator (WYCPS).",
+        help_text="Local-authority social-care staff only, for example the Schedule One offender indicator.",
     )
     vetting_checked_on = GovukDateField(
         label="Enhanced vetting check date", required=False, help_text="For example, 27 3 2026"
@@ -310,7 +310,7 @@ class AccessRequestForm(GovukForm):
         label="Why does your agency need to see it?",
         max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Your request is in writing, as the protocol requires (Haringey 7.2).",
+        help_text="Your request is in writing, as the protocol requires.",
     )
 
 

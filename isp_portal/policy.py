@@ -147,6 +147,20 @@ def register_resource(resource: Resource, rule: ResourceRule, reason: Callable[[
     _resource_rules[resource.name] = (rule, reason)
 
 
+_helpers: list[Callable[[Any], str]] = []
+
+
+def register_helper(helper: Callable[[Any], str]) -> None:
+    """Register the function that names who can help a refused user (it knows the roles; this module
+    does not)."""
+    _helpers[:] = [helper]
+
+
+def who_can_help(user: Any) -> str:
+    """Who a refused user should ask, as the end of "ask ...": depends on their roles."""
+    return _helpers[0](user) if _helpers else "your agency's admin"
+
+
 def policy_for(model: type[Model]) -> Policy[Any] | None:
     return _model_policies.get(model)
 

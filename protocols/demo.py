@@ -1,6 +1,7 @@
 """Demo protocols for `manage.py seed_demo`, through the services: a general protocol in force whose first
-review is overdue, an individual protocol (the Haringey values) under it with a change out to consultation
-and some responses in, a withdrawn signatory, a meeting arranged and a partner audit announced."""
+review is overdue, an individual protocol (Northbridge's own text, on the model values) under it with a
+change out to consultation and some responses in, a withdrawn signatory, a meeting arranged
+and a partner audit announced."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from agencies.rules import add_months
 from agencies.services import checklist_confirm
 from isp_portal.demo_context import DemoContext
 from protocols.models import Protocol, ProtocolKind
-from protocols.reference import haringey_template
+from protocols.reference import TEMPLATE_TEXT, protocol_template
 from protocols.services import (
     consultation_open,
     consultation_respond,
@@ -23,6 +24,7 @@ from protocols.services import (
     protocol_audit_create,
     protocol_create,
     protocol_version_create,
+    review_action_add,
     reviews_sweep,
     signature_sign,
     signature_withdraw,
@@ -39,11 +41,28 @@ the Human Rights Act 1998 and the common law duty of confidence.
 2. Each partner remains responsible for the information it holds and keeps an up-to-date registration with the
 Information Commissioner.
 3. Individual protocols for particular client groups supplement this protocol and follow its principles.
+4. This protocol is reviewed six months after its completion date and every year after that, by officers the
+Northbridge Partnership Board agrees.
 """
+
+# The general protocol's own sections for the rules the portal cites.
+GENERAL_CLAUSES = {"ico_registration": "2", "review": "4"}
+
+# Northbridge's own protocol for children and young people: the model text, made the partnership's.
+INDIVIDUAL_TEXT = (
+    TEMPLATE_TEXT.replace(
+        "INFORMATION SHARING PROTOCOL FOR CHILDREN AND YOUNG PEOPLE",
+        "NORTHBRIDGE CHILDREN AND YOUNG PEOPLE INFORMATION SHARING PROTOCOL\n\n"
+        "Agreed by the Northbridge Children and Young People's Strategic Partnership Board. It supplements the "
+        "Northbridge General Information Sharing Protocol.",
+    )
+    .replace("the partner organisations", "the Northbridge partner organisations", 1)
+    .replace("partnership board", "Northbridge Partnership Board")
+)
 
 
 def _complete_checklists(demo: DemoContext, agencies: dict[str, Agency]) -> None:
-    """Signing needs a complete checklist (Southampton 18): the signing agencies confirm every requirement."""
+    """Signing needs a complete checklist: the signing agencies confirm every requirement."""
     today = timezone.localdate()
     requirements = list(SignatoryRequirement.objects.filter(is_active=True))
     for key in SIGNING:
@@ -67,7 +86,7 @@ def seed(demo: DemoContext) -> None:
     agencies: dict[str, Agency] = demo.objects["agencies"]
     people: dict[str, User] = demo.objects["people"]
     today = timezone.localdate()
-    template = haringey_template()
+    template = protocol_template()
     _complete_checklists(demo, agencies)
 
     general = protocol_create(
@@ -76,7 +95,12 @@ def seed(demo: DemoContext) -> None:
         kind=ProtocolKind.GENERAL,
         text=GENERAL_TEXT,
         change_note="Agreed by the partnership board",
-        **{k: v for k, v in template.items() if k not in {"text", "first_review_months", "review_every_months"}},
+        **{
+            k: v
+            for k, v in template.items()
+            if k not in {"text", "clauses", "first_review_months", "review_every_months"}
+        },
+        clauses=GENERAL_CLAUSES,
     )
     # Completed seven months ago: the first review (six months on, Haringey 5.1) is a month overdue.
     protocol_adopt(
@@ -88,7 +112,8 @@ def seed(demo: DemoContext) -> None:
         kind=ProtocolKind.INDIVIDUAL,
         parent=general,
         change_note="Final draft after consultation with the partners",
-        **{k: v for k, v in template.items() if k not in {"first_review_months", "review_every_months"}},
+        **{k: v for k, v in template.items() if k not in {"text", "first_review_months", "review_every_months"}},
+        text=INDIVIDUAL_TEXT,
     )
     protocol_adopt(
         actor=demo.actor, protocol=individual, version=individual.versions.get(), completion_date=add_months(today, -2)
@@ -118,7 +143,7 @@ def seed(demo: DemoContext) -> None:
     version = protocol_version_create(
         actor=demo.actor,
         protocol=individual,
-        text=template["text"],
+        text=INDIVIDUAL_TEXT,
         change_note="Requests answered within 5 working days instead of 10; adds early help assessments as a purpose.",
         response_working_days=5,
         permitted_purposes=[*template["permitted_purposes"], "Early help assessments (Common Assessment Framework)"],
@@ -151,10 +176,21 @@ def seed(demo: DemoContext) -> None:
         actor=people["police_admin"],
         protocol=general,
         auditing_agency=agencies["police"],
-        scope="How partners record the grounds for sharing without consent (Haringey 4.7).",
+        scope="How partners record the grounds for sharing without consent, and whether a designated manager "
+        "agreed each decision (section 4.3 of the Northbridge Children and Young People Information Sharing "
+        "Protocol).",
         notice_given_on=today,
         starts_on=add_months(today, 1) + timedelta(days=1),
         responses_due_on=add_months(today, 3),
+    )
+    # An action already agreed for the overdue review's implementation plan, owned by the council: its
+    # admins may update it, its practitioners only read it.
+    review_action_add(
+        actor=demo.actor,
+        review=general.reviews.get(number=1),
+        description="Reissue the consent leaflet for young people aged 13 to 17 in plain English.",
+        owner_agency=agencies["council"],
+        due_on=today + timedelta(days=30),
     )
     # Raise today's reminders now (beat's sweep would): the overdue review, the consultation circulated.
     consultations_sweep(today=today)

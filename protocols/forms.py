@@ -10,6 +10,7 @@ from agencies.models import Agency, User
 from isp_portal import bounds
 from isp_portal.forms import GovukDateField, GovukForm, field_of
 from protocols.models import AgeCondition, Ground, Protocol, ProtocolKind, ProtocolStatus
+from protocols.rules import RULE_CLAUSES, attestation_sentence
 
 
 class LinesField(forms.CharField):
@@ -70,7 +71,7 @@ class VersionRulesForm(GovukForm):
         label="What this version changes",
         max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Changes are agreed by report to the partnership (Haringey 2.3).",
+        help_text="Changes are agreed by report to the partnership.",
     )
     age_min = forms.IntegerField(
         label="Youngest age covered",
@@ -83,7 +84,7 @@ class VersionRulesForm(GovukForm):
         min_value=1,
         max_value=25,
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
-        help_text="18 or 19 (Haringey 2.1; Southampton 5).",
+        help_text="Usually 18 or 19.",
     )
     extended_age_max = forms.IntegerField(
         label="Extended upper age",
@@ -130,6 +131,29 @@ class VersionRulesForm(GovukForm):
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Which section of the text states each rule the portal cites to users (data on the version).
+        clauses = self.initial.get("clauses") or {}
+        for key, label in RULE_CLAUSES.items():
+            self.fields[f"clause_{key}"] = forms.CharField(
+                label=f"Section on: {label.lower()}",
+                required=False,
+                max_length=16,
+                initial=clauses.get(key, ""),
+                widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
+                help_text="The section number in the text above, like 5.1. Messages to users cite it."
+                if key == next(iter(RULE_CLAUSES))
+                else "",
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["clauses"] = {
+            key: value for key in RULE_CLAUSES if (value := (cleaned.pop(f"clause_{key}", "") or "").strip())
+        }
+        return cleaned
+
 
 class ProtocolCreateForm(VersionRulesForm):
     error_names: ClassVar[dict[str, str]] = {
@@ -148,7 +172,7 @@ class ProtocolCreateForm(VersionRulesForm):
         queryset=Protocol.objects.none(),
         required=False,
         empty_label="Nothing",
-        help_text="For an individual protocol: the general one.",
+        help_text="For an individual protocol or a code of practice: the general protocol it supplements.",
     )
     first_review_months = forms.IntegerField(
         label="First review (months after completion)",
@@ -174,8 +198,9 @@ class ProtocolCreateForm(VersionRulesForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field_of(self, "parent", forms.ModelChoiceField).queryset = Protocol.objects.exclude(
-            kind=ProtocolKind.INDIVIDUAL
+        # Only a general protocol is supplemented (protocols.rules.supplement_error).
+        field_of(self, "parent", forms.ModelChoiceField).queryset = Protocol.objects.filter(
+            kind=ProtocolKind.GENERAL
         ).order_by("title")
         self.fields["change_note"].initial = "First draft"
 
@@ -205,12 +230,15 @@ class SignForm(GovukForm):
         label="Attestation",
         max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Type: “I sign on behalf of [agency], which agrees to abide by this protocol.”",
     )
 
     def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field_of(self, "agency", forms.ModelChoiceField).queryset = agencies
+        names = [agency.name for agency in agencies]
+        # The set sentence the service checks (protocols.rules.attestation_matches), with the agency named.
+        sentence = attestation_sentence(names[0] if len(names) == 1 else "[your agency]")
+        self.fields["attestation"].help_text = f"Type exactly: “{sentence}”"
 
 
 class ReasonForm(GovukForm):
@@ -322,12 +350,12 @@ class AuditNoticeForm(GovukForm):
         label="Scope of the audit",
         max_length=bounds.LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Given in writing, one month before the audit starts (Haringey 5.9).",
+        help_text="Given to the partners in writing, at least one month before the audit starts.",
     )
     notice_given_on = GovukDateField(label="Notice given on")
     starts_on = GovukDateField(label="Audit starts on")
     responses_due_on = GovukDateField(
-        label="Responses to draft extracts due by", help_text="The time scale agreed with the partners (Haringey 5.11)."
+        label="Responses to draft extracts due by", help_text="The time agreed with the partners."
     )
 
     def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
@@ -364,7 +392,7 @@ class MeetingForm(GovukForm):
     location = forms.CharField(label="Location", required=False, max_length=200)
     attendee_agencies = forms.ModelMultipleChoiceField(
         label="Agencies attending",
-        required=False,
+        help_text="The minutes are circulated to them.",
         queryset=Agency.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,
     )

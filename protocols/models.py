@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from isp_portal import bounds, db_bounds
 from isp_portal.wording import long_date
-from protocols.rules import Response, Status
+from protocols.rules import Response, Status, clause_citation
 
 
 class ProtocolKind(models.TextChoices):
@@ -97,6 +97,11 @@ class Protocol(models.Model):
                 name="individual_protocol_has_parent",
             ),
             models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="protocol_not_own_parent"),
+            # A general protocol stands on its own (protocols.rules.supplement_error).
+            models.CheckConstraint(
+                condition=~models.Q(kind="general") | models.Q(parent__isnull=True),
+                name="general_protocol_has_no_parent",
+            ),
             models.CheckConstraint(
                 condition=models.Q(fixed_review_date__isnull=True)
                 | models.Q(first_review_months__isnull=True, review_every_months__isnull=True),
@@ -120,6 +125,14 @@ class Protocol(models.Model):
     @property
     def is_in_force(self) -> bool:
         return self.current_version_id is not None and self.status in IN_FORCE_STATUSES
+
+    def cite(self, key: str) -> str:
+        """ " (section N of <this protocol>)" from the version in force (or the latest), for a rule it maps to
+        a clause; else empty. Users are told the clause of their own protocol (issue 8, item 13)."""
+        version = self.current_version
+        if version is None:
+            version = self.latest_version()
+        return clause_citation(version.clauses or {}, key, self.title) if version is not None else ""
 
     def latest_version(self) -> ProtocolVersion | None:
         """The newest version: the one a new draft builds on, and the one consulted on or adopted."""
@@ -147,6 +160,9 @@ class ProtocolVersion(models.Model):
     grounds_without_consent = ArrayField(models.CharField(max_length=32, choices=Ground.choices), default=list)
     response_working_days = models.PositiveSmallIntegerField(default=10)
     retention_months = models.PositiveSmallIntegerField(default=24)
+    # Which section of this version's text states each rule the portal tells users about (keys:
+    # protocols.rules.RULE_CLAUSES), so messages cite the partnership's own protocol.
+    clauses = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -172,6 +188,10 @@ class ProtocolVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.protocol} v{self.number}"
+
+    def cite(self, key: str) -> str:
+        """ " (section N of <this protocol>)" for a rule this version maps to a clause; else empty."""
+        return clause_citation(self.clauses or {}, key, self.protocol.title)
 
     @property
     def ground_labels(self) -> list[str]:

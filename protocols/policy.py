@@ -17,7 +17,7 @@ from agencies.policy import (
     is_partnership_admin,
     principal,
 )
-from isp_portal.policy import Policy, register
+from isp_portal.policy import NotPermitted, Policy, SystemActor, register
 from protocols.models import (
     IN_FORCE_STATUSES,
     AuditExtract,
@@ -31,6 +31,27 @@ from protocols.models import (
     ReviewAction,
     Signature,
 )
+
+
+def acting_agencies(user: Any) -> Any:
+    """The agencies on whose behalf `user` may act in the protocols' records (give notice of an audit,
+    for example): any agency for a partnership admin (or the portal itself), else the agencies they
+    administer. The page's choices and the service's check both come from here, so they cannot disagree."""
+    if isinstance(user, SystemActor) or is_partnership_admin(user):
+        return Agency.objects.order_by("name")
+    return Agency.objects.filter(pk__in=principal(user).agencies_with(Role.AGENCY_ADMIN)).order_by("name")
+
+
+def require_acting_for(user: Any, agency: Agency, action: str) -> None:
+    """Raise NotPermitted (403) unless `user` may act for `agency` (see acting_agencies)."""
+    if isinstance(user, SystemActor) or is_partnership_admin(user) or is_agency_admin(user, agency.pk):
+        return
+    raise NotPermitted(
+        action=action,
+        target_type="agencies.agency",
+        target_id=str(agency.pk),
+        reason=f"Only {agency}'s admins or a partnership admin can do this on its behalf.",
+    )
 
 
 def _role_holders(user: Any) -> Q | None:
@@ -66,16 +87,21 @@ class ProtocolPolicy(_PartnershipRecord):
 
     def permits(self, user: Any, action: str, obj: Any) -> bool:
         if action == "sign":
-            # An agency's admin records its authorised signatory's signature (Haringey 13).
-            return bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
+            # An agency's admin records its authorised signatory's signature (Haringey 13), and only a
+            # protocol in force is signed.
+            return obj is not None and obj.is_in_force and bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
         if action == "audit":
             # Haringey 5.7: the protocol is subject to audit by any partner organisation.
             return is_partnership_admin(user) or bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
-        if action in {"sign", "audit"}:
-            return "Only an agency's admin can do this on its behalf."
+        if action == "sign" and obj is not None and not obj.is_in_force:
+            return f"{obj} is {obj.get_status_display().lower()}: only a protocol in force can be signed."
+        if action == "sign":
+            return "Only an agency's admin can record its signature."
+        if action == "audit":
+            return "Only a partnership admin or an agency's admin can give notice of an audit."
         return super().reason(user, action, obj)
 
 
@@ -97,6 +123,8 @@ class SignaturePolicy(_PartnershipRecord):
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action == "withdraw" and obj is not None and obj.withdrawn_at is not None:
+            return f"This signature was withdrawn on {obj.withdrawn_at:%-d %B %Y}: there is nothing left to withdraw."
         if action == "withdraw":
             return "Only the agency's admins or a partnership admin can withdraw its signature."
         return super().reason(user, action, obj)
@@ -124,8 +152,10 @@ class ConsultationPolicy(_PartnershipRecord):
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action == "respond" and obj is not None and obj.status != "open":
+            return f"Responses closed on {obj.deadline:%-d %B %Y}."
         if action == "respond":
-            return "Only the nominated representative or an admin of a circulated agency can respond, while it is open."
+            return "Only the nominated representative or an admin of an agency it was sent to can respond for it."
         return super().reason(user, action, obj)
 
 
@@ -168,6 +198,8 @@ class ReviewPolicy(_PartnershipRecord):
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action == "complete" and obj is not None and obj.status != "scheduled":
+            return "This review has already been completed."
         if action in {"complete", "add_action"}:
             return "Only the review's officers or a partnership admin can record it."
         return super().reason(user, action, obj)
@@ -191,11 +223,16 @@ class ProtocolAuditPolicy(_PartnershipRecord):
     model = ProtocolAudit
 
     def permits(self, user: Any, action: str, obj: Any) -> bool:
+        if action == "create":
+            # Haringey 5.7: any partner may audit; the same people ProtocolPolicy lets "audit" a protocol.
+            return is_partnership_admin(user) or bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
         if action == "share_extract" and obj is not None:
             return is_partnership_admin(user) or is_agency_admin(user, obj.auditing_agency_id)
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action == "create":
+            return "Only a partnership admin or an agency's admin can give notice of an audit."
         return "Only the auditing agency's admins or a partnership admin can do this."
 
 

@@ -3,6 +3,7 @@ deadlines and quorum, audit notice. Plain values in, plain values out (no ORM, n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -215,3 +216,122 @@ def outcome_due(status: str, deadline: date, today: date) -> bool:
 
 def deadline_passed(deadline: date, today: date) -> bool:
     return today > deadline
+
+
+# --- Rules the protocol implies (issue 8, item 12) ------------------------------------------------------------
+
+# Haringey 13 / Southampton 18: the signature is a set sentence the authorised signatory's agency types.
+ATTESTATION = "I sign on behalf of {agency}, which agrees to abide by this protocol."
+
+
+def attestation_sentence(agency_name: str) -> str:
+    """The exact sentence an agency types to sign."""
+    return ATTESTATION.format(agency=agency_name)
+
+
+def _normalised(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", "").replace("\u201d", "")
+    return " ".join(text.split()).strip().rstrip(".").casefold()
+
+
+def attestation_matches(typed: str, agency_name: str) -> bool:
+    """Whether the typed attestation is the set sentence for this agency. Spacing, case, curly quotes and
+    the final full stop do not matter; the words do."""
+    return bool(typed.strip()) and _normalised(typed) == _normalised(attestation_sentence(agency_name))
+
+
+def supplement_error(kind: str, parent_kind: str | None) -> str | None:
+    """Haringey 2.1; Buckinghamshire 1: an individual protocol supplements a general one (it must name it);
+    a code of practice may supplement a general one; a general protocol supplements nothing, and nothing
+    supplements an individual protocol or a code of practice."""
+    if kind == "general" and parent_kind is not None:
+        return "A general protocol stands on its own: it does not supplement another protocol."
+    if kind == "individual" and parent_kind is None:
+        return "An individual protocol supplements a general one: choose it."
+    if parent_kind is not None and parent_kind != "general":
+        return "Only a general protocol can be supplemented: choose a general protocol."
+    return None
+
+
+# A completion date further back than this is a typing error, not a protocol (reviews are at least yearly).
+COMPLETION_PAST_LIMIT_YEARS = 10
+
+
+def completion_date_error(completion: date, today: date) -> str | None:
+    """The completion date is when the partnership agreed the protocol: not in the future, and not so long
+    ago that its reviews could never have been kept."""
+    if completion > today:
+        return "The completion date is the day the protocol was agreed: it must be today or in the past."
+    if completion < add_months(today, -12 * COMPLETION_PAST_LIMIT_YEARS):
+        return f"The completion date must be within the last {COMPLETION_PAST_LIMIT_YEARS} years."
+    return None
+
+
+def review_completion_error(completed_on: date, protocol_completed_on: date | None, today: date) -> str | None:
+    """A review is of a protocol in force: it is completed no earlier than the protocol's completion
+    date and no later than today."""
+    if completed_on > today:
+        return "The review's date must be today or in the past."
+    if protocol_completed_on is not None and completed_on < protocol_completed_on:
+        return (
+            f"The protocol was completed on {protocol_completed_on:%-d %B %Y}: "
+            "its review cannot be completed before that."
+        )
+    return None
+
+
+def same_version(previous: dict[str, object], proposed: dict[str, object]) -> bool:
+    """Whether a proposed version changes nothing of the previous one (text and every rule): a version
+    records a change agreed by report (Haringey 2.3), so an identical one records nothing."""
+    keys = set(previous) | set(proposed)
+
+    def comparable(value: object) -> object:
+        if isinstance(value, str):
+            return value.strip()
+        if isinstance(value, list | tuple):
+            return sorted(str(item) for item in value)
+        return value
+
+    return all(comparable(previous.get(key)) == comparable(proposed.get(key)) for key in keys)
+
+
+# --- Clauses of the partnership's own protocol (issue 8, item 13) ------------------------------------------------
+
+# The rules the portal enforces that users are told about, each with a plain-English name. A version maps
+# each key to the section of ITS text that states the rule, so a message cites the partnership's own
+# protocol ("section 5.1 of the Northbridge protocol"), never the documents the portal was designed from.
+RULE_CLAUSES: dict[str, str] = {
+    "scope": "Who the protocol covers",
+    "changes": "How changes are agreed",
+    "consent": "Sharing with and without consent",
+    "ico_registration": "Registration with the Information Commissioner",
+    "training": "Training before access to records",
+    "review": "When the protocol is reviewed",
+    "review_report": "Reporting a review's findings",
+    "implementation_plan": "Carrying out the implementation plan",
+    "audit": "Audit by a partner",
+    "breaches": "Breaches of the protocol",
+    "security_documents": "Security summary documents",
+    "consultation": "Consultation on changes",
+    "signing": "Signing the protocol",
+}
+
+# A clause number as people write it: 5, 5.1, 5.1.2 (optionally with a letter: 3.7a).
+_CLAUSE = re.compile(r"^\d{1,3}(\.\d{1,3}){0,3}[a-z]?$")
+
+
+def clause_errors(clauses: dict[str, object]) -> dict[str, str]:
+    """Problems with a version's clause map, by key: unknown rules, or numbers that are not clause numbers."""
+    errors: dict[str, str] = {}
+    for key, value in clauses.items():
+        if key not in RULE_CLAUSES:
+            errors[key] = "Not a rule the portal cites."
+        elif not isinstance(value, str) or not _CLAUSE.match(value):
+            errors[key] = f"Give the section number for “{RULE_CLAUSES[key]}”, like 5.1."
+    return errors
+
+
+def clause_citation(clauses: dict[str, str], key: str, protocol_title: str) -> str:
+    """ " (section 5.1 of <protocol>)" when the version maps the rule to a clause; empty otherwise."""
+    number = clauses.get(key)
+    return f" (section {number} of the {protocol_title})" if number else ""

@@ -11,7 +11,7 @@ from django.utils import timezone
 from agencies.models import Agency, SignatoryRequirement
 from agencies.services import checklist_confirm
 from protocols.models import Consultation, Meeting, Protocol, ProtocolAudit, Review, ReviewAction, Signature
-from protocols.reference import haringey_template
+from protocols.reference import protocol_template
 from protocols.services import (
     audit_extract_share,
     consultation_open,
@@ -38,7 +38,7 @@ def complete_checklist(agency: Agency, on: date | None = None) -> None:
 def rules(**overrides: Any) -> dict[str, Any]:
     values = {
         key: value
-        for key, value in haringey_template().items()
+        for key, value in protocol_template().items()
         if key not in {"first_review_months", "review_every_months"}
     }
     values.update(overrides)
@@ -63,7 +63,7 @@ def sign(protocol: Protocol, agency: Agency, actor: Any = SYSTEM) -> Signature:
         version=protocol.current_version,
         signatory_name="A Director",
         signatory_title="Director",
-        attestation=f"I sign for {agency}.",
+        attestation=f"I sign on behalf of {agency}, which agrees to abide by this protocol.",
     )
 
 

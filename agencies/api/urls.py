@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from agencies.api import views
+from agencies.api import documents, views
 
 router = SimpleRouter()
 router.register("agencies", views.AgencyViewSet, basename="api-agency")
@@ -11,5 +11,9 @@ router.register("invitations", views.InvitationViewSet, basename="api-invitation
 router.register("training-courses", views.TrainingCourseViewSet, basename="api-training-course")
 router.register("training-records", views.TrainingRecordViewSet, basename="api-training-record")
 router.register("signatory-requirements", views.RequirementViewSet, basename="api-requirement")
+router.register("security-documents", documents.SecurityDocumentViewSet, basename="api-security-document")
+router.register(
+    "security-document-requests", documents.SecurityDocumentRequestViewSet, basename="api-security-document-request"
+)
 
 urlpatterns = router.urls

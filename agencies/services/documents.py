@@ -131,9 +131,8 @@ def access_request_create(
     if document.agency_id == requesting_agency.pk:
         errors["requesting_agency"] = "Your own agency's members can already see its document."
     if not reason.strip():
-        errors["reason"] = (
-            "Explain why your agency needs to see this document: the request is in writing (Haringey 7.2)."
-        )
+        # Haringey 7.2: access follows a written request.
+        errors["reason"] = "Explain why your agency needs to see this document: the request is made in writing."
     if errors:
         raise ValidationError(errors)
     try:

@@ -160,6 +160,19 @@ def agency_update(*, actor: Any, agency: Agency, **changes: Any) -> Agency:
     changed = {field: value for field, value in changes.items() if getattr(agency, field) != value}
     if not changed:
         return agency
+    # Decided for issue 8 (item 12): a recorded ICO registration is renewed or replaced, never blanked.
+    # Partners keep an up-to-date registration as a condition of signing (Haringey 4.1-4.2; Southampton 18);
+    # blanking it would leave the checklist complete and the signatures live for an agency that no longer
+    # shows it is registered. An agency that has stopped processing is suspended or leaves instead.
+    for field in ("ico_registration_number", "ico_registration_expires_on"):
+        if field in changed and getattr(agency, field) and not str(changed[field] or "").strip():
+            raise ValidationError(
+                {
+                    field: "The ICO registration cannot be removed, only renewed or replaced: partners must keep "
+                    "an up-to-date registration. If the agency no longer processes personal information, ask a "
+                    "partnership admin to change its status."
+                }
+            )
     values = _clean_details(changed, agency=agency, today=timezone.localdate(), creating=False)
     before = {field: str(getattr(agency, field) or "") for field in values}
     for field, value in values.items():

@@ -108,8 +108,9 @@ def _training_drafts(today: date) -> list[NotificationDraft]:
                 user_id,
                 key,
                 f"Your information-sharing training {_when(band, expires_on)}",
-                "Without valid information-sharing training you cannot open child records (Buckinghamshire "
-                "protocol 4). Book a course and ask your agency admin to record it.",
+                # Buckinghamshire 4: accreditation before access.
+                "Without valid information-sharing training you cannot open child records. Book a course and "
+                "ask your agency admin to record it.",
                 "/",
             )
         )

@@ -43,7 +43,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
             "multipart": True,
             "back_url": reverse("agency-detail", args=[agency.pk]),
             "intro": [
-                "The summary of your security procedures that partners may ask to see (Haringey 7.2 to 7.4). Other "
+                "The summary of your security procedures that partners may ask to see. Other "
                 "agencies see it only when you grant their written request.",
                 f"The current version was uploaded on {long_date(current.uploaded_at)}; a new upload replaces it."
                 if current

@@ -218,7 +218,7 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
             "title": "Add a signatory requirement",
             "submit": "Add requirement",
             "back_url": reverse("requirement-list"),
-            "intro": ["Every agency will need to confirm it before its signature is complete (Southampton 18)."],
+            "intro": ["Every agency will need to confirm it before its signature is complete."],
         },
     )
 

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from isp_portal.policy import who_can_help
 from isp_portal.refusals import record_csrf_failure
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     reason = getattr(request, "access_denied_reason", "") or "You do not have permission to do this."
     if request.path.startswith("/api/"):
         return _json_error(403, "permission_denied", reason)
-    return render(request, "errors/403.html", {"reason": reason}, status=403)
+    return render(request, "errors/403.html", {"reason": reason, "helper": who_can_help(request.user)}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -11,11 +11,14 @@ from isp_portal.api_input import EraDateField, id_filter
 from protocols.models import (
     ActionStatus,
     AgeCondition,
+    AuditExtract,
     Consultation,
     ConsultationResponse,
+    ExtractResponse,
     Ground,
     Meeting,
     Protocol,
+    ProtocolAudit,
     ProtocolKind,
     ProtocolStatus,
     ProtocolVersion,
@@ -121,6 +124,11 @@ class VersionRulesIn(serializers.Serializer):
     )
     response_working_days = serializers.IntegerField(required=False, min_value=1, max_value=bounds.WORKING_DAYS_MAX)
     retention_months = serializers.IntegerField(required=False, min_value=1, max_value=bounds.RETENTION_MONTHS_MAX)
+    clauses = serializers.DictField(
+        child=serializers.CharField(max_length=16),
+        required=False,
+        help_text='The section of the text that states each rule the portal cites, e.g. {"review": "5.1"}.',
+    )
 
 
 class ProtocolCreateIn(VersionRulesIn):
@@ -352,3 +360,66 @@ class MinutesIn(serializers.Serializer):
 
 class CirculateIn(serializers.Serializer):
     circulated_on = EraDateField(required=False, allow_null=True, default=None)
+
+
+# --- Partner audits and their draft extracts (Haringey 5.7-5.11) -------------------------------------------------
+
+
+class ExtractResponseOut(serializers.ModelSerializer[ExtractResponse]):
+    class Meta:
+        model = ExtractResponse
+        fields = ["id", "agency", "text", "responded_by", "responded_at"]
+
+
+class AuditExtractOut(serializers.ModelSerializer[AuditExtract]):
+    class Meta:
+        model = AuditExtract
+        fields = ["id", "audit", "title", "text", "named_agencies", "shared_at"]
+
+
+class AuditExtractDetailOut(AuditExtractOut):
+    responses = ExtractResponseOut(many=True, read_only=True)
+
+    class Meta(AuditExtractOut.Meta):
+        fields = [*AuditExtractOut.Meta.fields, "responses"]
+
+
+class ProtocolAuditOut(serializers.ModelSerializer[ProtocolAudit]):
+    class Meta:
+        model = ProtocolAudit
+        fields = [
+            "id",
+            "protocol",
+            "auditing_agency",
+            "scope",
+            "notice_given_on",
+            "starts_on",
+            "responses_due_on",
+            "created_at",
+        ]
+
+
+class ProtocolAuditIn(serializers.Serializer):
+    protocol = ScopedPrimaryKeyField(Protocol)
+    auditing_agency = ScopedPrimaryKeyField(Agency)
+    scope = serializers.CharField(
+        max_length=bounds.REASON, help_text="The audit's scope, given to the partners in writing"
+    )
+    notice_given_on = EraDateField()
+    starts_on = EraDateField(help_text="At least one month after the notice")
+    responses_due_on = EraDateField(help_text="When named partners' responses to draft extracts are due")
+
+
+class AuditExtractIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    text = serializers.CharField(max_length=bounds.LONG_TEXT)
+    named_agencies = serializers.ListField(
+        child=ScopedPrimaryKeyField(Agency),
+        max_length=bounds.LIST_ITEMS,
+        help_text="Only these partners will see the extract",
+    )
+
+
+class ExtractResponseIn(serializers.Serializer):
+    agency = ScopedPrimaryKeyField(Agency, help_text="The named agency you respond for")
+    text = serializers.CharField(max_length=bounds.REASON)

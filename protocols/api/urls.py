@@ -11,5 +11,7 @@ router.register("consultations", views.ConsultationViewSet, basename="api-consul
 router.register("reviews", views.ReviewViewSet, basename="api-review")
 router.register("review-actions", views.ReviewActionViewSet, basename="api-review-action")
 router.register("meetings", views.MeetingViewSet, basename="api-meeting")
+router.register("protocol-audits", views.ProtocolAuditViewSet, basename="api-protocol-audit")
+router.register("audit-extracts", views.AuditExtractViewSet, basename="api-audit-extract")
 
 urlpatterns = router.urls

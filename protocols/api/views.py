@@ -19,7 +19,17 @@ from isp_portal import policy
 from isp_portal.api import PolicyViewMixin, parse_input, parse_query
 from protocols import selectors, services
 from protocols.api import serializers as s
-from protocols.models import Consultation, Meeting, Protocol, ProtocolVersion, Review, ReviewAction, Signature
+from protocols.models import (
+    AuditExtract,
+    Consultation,
+    Meeting,
+    Protocol,
+    ProtocolAudit,
+    ProtocolVersion,
+    Review,
+    ReviewAction,
+    Signature,
+)
 
 
 @extend_schema_view(retrieve=extend_schema(responses=s.ProtocolDetailOut))
@@ -298,3 +308,67 @@ class MeetingViewSet(
         circulated_on = parse_input(s.CirculateIn, request.data, request)["circulated_on"]
         meeting = services.meeting_circulate_minutes(actor=request.user, meeting=meeting, circulated_on=circulated_on)
         return Response(s.MeetingOut(meeting).data)
+
+
+class ProtocolAuditViewSet(
+    PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ProtocolAudit]
+):
+    """Audits of the protocol by a partner: notice with the scope in writing, at least a month before the
+    audit starts. Open to every partner; a partnership admin or an agency's admin gives notice for an agency
+    it may act for; the auditing agency's admins share draft extracts with the partners they name."""
+
+    policy_model = ProtocolAudit
+    serializer_class = s.ProtocolAuditOut
+
+    def base_queryset(self) -> QuerySet[ProtocolAudit]:
+        return ProtocolAudit.objects.order_by("-starts_on", "-id")
+
+    @extend_schema(request=s.ProtocolAuditIn, responses={201: s.ProtocolAuditOut})
+    def create(self, request: Request) -> Response:
+        values = parse_input(s.ProtocolAuditIn, request.data, request)
+        audit = services.protocol_audit_create(actor=request.user, **values)
+        return Response(s.ProtocolAuditOut(audit).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AuditExtractIn, responses={201: s.AuditExtractOut})
+    @action(detail=True, methods=["post"])
+    def extracts(self, request: Request, pk: str | None = None) -> Response:
+        """Share a draft extract with the partners it names (only they, the auditors and partnership admins
+        see it); their admins are told."""
+        audit = policy.get_or_deny(request.user, self.base_queryset(), action="share_extract", pk=pk)
+        extract = services.audit_extract_share(
+            actor=request.user, audit=audit, **parse_input(s.AuditExtractIn, request.data, request)
+        )
+        return Response(s.AuditExtractOut(extract).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(retrieve=extend_schema(responses=s.AuditExtractDetailOut))
+class AuditExtractViewSet(
+    PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[AuditExtract]
+):
+    """Draft audit extracts: seen only by the partners they name, the auditing agency and partnership admins;
+    a named partner's admins respond by the agreed date."""
+
+    policy_model = AuditExtract
+    serializer_class = s.AuditExtractOut
+
+    def base_queryset(self) -> QuerySet[AuditExtract]:
+        return AuditExtract.objects.prefetch_related("named_agencies").order_by("-shared_at", "-id")
+
+    def get_serializer_class(self) -> Any:
+        return s.AuditExtractDetailOut if self.action == "retrieve" else s.AuditExtractOut
+
+    def get_queryset(self) -> QuerySet[AuditExtract]:
+        extracts = super().get_queryset()
+        if self.action == "retrieve":
+            return extracts.prefetch_related("responses")
+        return extracts
+
+    @extend_schema(request=s.ExtractResponseIn, responses={201: s.ExtractResponseOut})
+    @action(detail=True, methods=["post"])
+    def responses(self, request: Request, pk: str | None = None) -> Response:
+        """Respond for a named agency you administer, by the audit's response date."""
+        extract = policy.get_or_deny(request.user, self.base_queryset(), action="respond", pk=pk)
+        response = services.extract_respond(
+            actor=request.user, extract=extract, **parse_input(s.ExtractResponseIn, request.data, request)
+        )
+        return Response(s.ExtractResponseOut(response).data, status=status.HTTP_201_CREATED)

@@ -214,7 +214,9 @@ def consultations_sweep(*, today: date) -> SweepResult:
     """Remind agencies that have not responded two working days before the deadline; after the deadline,
     record the rest as deemed assent and close (idempotent: run it as often as you like)."""
     nation = nation_from(settings.BANK_HOLIDAY_NATION)
-    open_ones = list(Consultation.objects.filter(status=ConsultationStatus.OPEN).select_related("protocol"))
+    open_ones = list(
+        Consultation.objects.filter(status=ConsultationStatus.OPEN).select_related("protocol__current_version")
+    )
     due_for_reminder = [c for c in open_ones if rules.reminder_due(c.opened_on, c.deadline, today, nation=nation)]
     drafts = []
     if due_for_reminder:
@@ -234,7 +236,9 @@ def consultations_sweep(*, today: date) -> SweepResult:
                             f"consultation:{consultation.pk}:reminder",
                             f"Two working days left to respond on {consultation.protocol}",
                             f"Your agency has not responded. After {long_date(consultation.deadline)} it will be "
-                            "recorded as agreeing (Buckinghamshire protocol: silence is assent).",
+                            # Buckinghamshire 2: silence is assent.
+                            "recorded as agreeing: the protocol counts silence as agreement"
+                            f"{consultation.protocol.cite('consultation')}.",
                             _link(consultation),
                         )
                     )

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Agency, User
+from agencies.models import Agency, Membership, Role, User
 from audit.services import audit_record
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import require
@@ -29,18 +29,26 @@ def meeting_create(
     agenda: Iterable[tuple[str, Review | None]] = (),
 ) -> Meeting:
     """Arrange a meeting of the partners with its agenda (partnership admins). A review on the agenda is
-    where its findings are reported (Haringey 5.3)."""
+    where its findings are reported (Haringey 5.3).
+
+    The minutes are circulated to the attendees and the attending agencies' admins (Haringey 6.6)."""
     require(actor, "create", Meeting)
+    attendee_agencies, attendees = list(attendee_agencies), list(attendees)
+    errors = {}
     if not title.strip():
-        raise ValidationError({"title": "Give the meeting a title."})
+        errors["title"] = "Give the meeting a title."
+    if not attendee_agencies and not attendees:
+        errors["attendee_agencies"] = "Choose the agencies attending: the minutes are circulated to them."
+    if errors:
+        raise ValidationError(errors)
     meeting = Meeting.objects.create(
         title=title.strip(),
         held_on=held_on,
         location=location.strip(),
         created_by=actor if isinstance(actor, User) else None,
     )
-    meeting.attendee_agencies.set(list(attendee_agencies))
-    meeting.attendees.set(list(attendees))
+    meeting.attendee_agencies.set(attendee_agencies)
+    meeting.attendees.set(attendees)
     items = [
         AgendaItem(meeting=meeting, position=index, title=item_title.strip(), review=review)
         for index, (item_title, review) in enumerate(agenda, start=1)
@@ -81,6 +89,11 @@ def meeting_circulate_minutes(*, actor: Any, meeting: Meeting, circulated_on: da
         errors["minutes"] = "The minutes have already been circulated."
     if circulated_on < meeting.held_on or circulated_on > timezone.localdate():
         errors["circulated_on"] = "The date must be between the meeting and today."
+    # The minutes go to the people who attended and to the admins of the agencies that attended: a
+    # meeting with nobody recorded as attending has nobody to circulate them to.
+    recipients = _minutes_recipients(meeting)
+    if not recipients and "minutes" not in errors:
+        errors["attendees"] = "Record which agencies attended before circulating the minutes: they go to them."
     if errors:
         raise ValidationError(errors)
     meeting.minutes_circulated_on = circulated_on
@@ -95,6 +108,17 @@ def meeting_circulate_minutes(*, actor: Any, meeting: Meeting, circulated_on: da
             f"The minutes of {meeting} have been circulated.",
             f"/meetings/{meeting.pk}/",
         )
-        for user_id in meeting.attendees.values_list("pk", flat=True)
+        for user_id in recipients
     )
     return meeting
+
+
+def _minutes_recipients(meeting: Meeting) -> list[int]:
+    """The people the minutes go to: the attendees, and the active admins of the attending agencies."""
+    admins = Membership.objects.filter(
+        agency__in=meeting.attendee_agencies.all(),
+        is_active=True,
+        roles__contains=[Role.AGENCY_ADMIN],
+        user__is_system=False,
+    ).values_list("user_id", flat=True)
+    return list(dict.fromkeys([*meeting.attendees.values_list("pk", flat=True), *admins]))

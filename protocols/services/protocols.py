@@ -39,6 +39,7 @@ VERSION_FIELDS = (
     "grounds_without_consent",
     "response_working_days",
     "retention_months",
+    "clauses",
 )
 
 
@@ -60,7 +61,8 @@ def _clean_version(values: dict[str, Any]) -> dict[str, Any]:
     if not cleaned.get("text", "x").strip():
         errors["text"] = "Enter the protocol's text."
     if "change_note" in cleaned and not str(cleaned["change_note"]).strip():
-        errors["change_note"] = "Say what this version changes: changes are agreed by report (Haringey 2.3)."
+        # Haringey 2.3: any changes are agreed by report to the partnership.
+        errors["change_note"] = "Say what this version changes: changes are agreed by report to the partnership."
     if not cleaned.get("permitted_purposes"):
         errors["permitted_purposes"] = "List at least one purpose for which information may be shared."
     age_min, age_max = cleaned.get("age_min", 0), cleaned.get("age_max", 18)
@@ -74,6 +76,14 @@ def _clean_version(values: dict[str, Any]) -> dict[str, Any]:
     unknown = set(cleaned.get("grounds_without_consent", [])) - set(Ground.values)
     if unknown:
         errors["grounds_without_consent"] = f"Unknown grounds: {', '.join(sorted(unknown))}."
+    clauses = cleaned.get("clauses") or {}
+    if not isinstance(clauses, dict):
+        errors["clauses"] = "Give the clause numbers as a mapping from rule to section."
+    else:
+        cleaned["clauses"] = {key: str(value).strip() for key, value in clauses.items() if str(value or "").strip()}
+        problems = rules.clause_errors(cleaned["clauses"])
+        if problems:
+            errors["clauses"] = " ".join(f"{key}: {message}" for key, message in sorted(problems.items()))
     if cleaned.get("response_working_days", 1) < 1:
         errors["response_working_days"] = "Requests need at least one working day for a response."
     if errors:
@@ -116,10 +126,11 @@ def protocol_create(
         errors["title"] = f"A protocol called {title} already exists."
     if kind not in ProtocolKind.values:
         errors["kind"] = "Choose the kind of protocol."
-    if kind == ProtocolKind.INDIVIDUAL and parent is None:
-        errors["parent"] = "An individual protocol supplements a general one: choose it (Haringey 2.1)."
-    if parent is not None and parent.kind == ProtocolKind.INDIVIDUAL:
-        errors["parent"] = "An individual protocol supplements a general protocol, not another individual one."
+    # Haringey 2.1; Buckinghamshire 1: only an individual protocol or a code of practice supplements, and
+    # only a general protocol is supplemented.
+    supplement = rules.supplement_error(kind, parent.kind if parent is not None else None)
+    if supplement and kind in ProtocolKind.values:
+        errors["parent"] = supplement
     if errors:
         raise ValidationError(errors)
     if fixed_review_date is not None:
@@ -149,6 +160,13 @@ def _new_version(
     values = {field: getattr(base, field) for field in VERSION_FIELDS} if base else {}
     values.update(rules_)
     values = _clean_version({**values, "text": text, "change_note": change_note})
+    if base is not None and rules.same_version(
+        {field: getattr(base, field) for field in (*VERSION_FIELDS, "text")},
+        {field: values[field] for field in (*VERSION_FIELDS, "text")},
+    ):
+        raise ValidationError(
+            {"text": f"This is the same as version {base.number}: change the text or a rule to make a new version."}
+        )
     return ProtocolVersion.objects.create(
         protocol=protocol,
         number=(base.number + 1) if base else 1,
@@ -228,6 +246,9 @@ def protocol_adopt(
     if protocol.completion_date is None:
         # The review schedule must still work from the completion date being set now (Haringey 5.1).
         completion = completion_date or timezone.localdate()
+        implausible = rules.completion_date_error(completion, timezone.localdate())
+        if implausible:
+            raise ValidationError({"completion_date": implausible})
         try:
             rules.ReviewSchedule(
                 protocol.first_review_months, protocol.review_every_months, protocol.fixed_review_date

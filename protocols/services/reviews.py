@@ -29,6 +29,7 @@ from protocols.models import (
     ReviewAction,
     ReviewStatus,
 )
+from protocols.policy import require_acting_for
 
 
 def _next_meeting_after(day: date) -> date | None:
@@ -46,9 +47,11 @@ def review_complete(
     require(actor, "complete", review)
     errors = {}
     if not findings.strip():
-        errors["findings"] = "Write the review's findings: they are reported in writing (Haringey 5.3)."
-    if completed_on > timezone.localdate():
-        errors["completed_on"] = "The review's date must be today or in the past."
+        # Haringey 5.3: findings are reported in writing.
+        errors["findings"] = "Write the review's findings: they are reported to the partners in writing."
+    implausible = rules.review_completion_error(completed_on, review.protocol.completion_date, timezone.localdate())
+    if implausible:
+        errors["completed_on"] = implausible
     if errors:
         raise ValidationError(errors)
     officers = list(officers)
@@ -129,10 +132,12 @@ def protocol_audit_create(
     """Give notice of an audit of the protocol by a partner: the scope in writing, starting no sooner
     than a month after the notice (Haringey 5.9)."""
     require(actor, "audit", protocol)
-    require(actor, "sign_protocols", auditing_agency)  # on behalf of an agency its admin acts for
+    # On behalf of an agency the actor may act for: the page offers exactly these (acting_agencies).
+    require_acting_for(actor, auditing_agency, "audit")
     errors = {}
     if not scope.strip():
-        errors["scope"] = "Describe the scope of the audit in writing (Haringey 5.9)."
+        # Haringey 5.9: one month's notice in writing of the scope.
+        errors["scope"] = "Describe the scope of the audit: partners are given it in writing."
     earliest = rules.earliest_audit_start(notice_given_on)
     if starts_on < earliest:
         errors["starts_on"] = (
@@ -234,7 +239,7 @@ def reviews_sweep(*, today: date) -> ReviewSweepResult:
     horizon = today + timedelta(days=rules.REVIEW_REMINDERS[0][1])
     reviews = list(
         Review.objects.filter(status=ReviewStatus.SCHEDULED, due_on__lte=horizon)
-        .select_related("protocol")
+        .select_related("protocol__current_version")
         .prefetch_related("officers")
     )
     drafts = []
@@ -254,13 +259,17 @@ def reviews_sweep(*, today: date) -> ReviewSweepResult:
                     user_id,
                     f"review:{review.pk}:{label}",
                     subject,
-                    "Haringey 5.1: the protocol is reviewed six months after completion and annually thereafter.",
+                    # Haringey 5.1: reviewed six months from completion and annually thereafter.
+                    "The protocol is reviewed on the schedule the partners agreed"
+                    f"{review.protocol.cite('review')}: record the review's findings when it is done.",
                     f"/reviews/{review.pk}/",
                 )
             )
     review_count = notify_many(drafts)
     overdue = list(
-        ReviewAction.objects.filter(status=ActionStatus.OPEN, due_on__lt=today).select_related("review__protocol")
+        ReviewAction.objects.filter(status=ActionStatus.OPEN, due_on__lt=today).select_related(
+            "review__protocol__current_version"
+        )
     )
     owner_admins: dict[int, list[int]] = {}
     for agency_id, user_id in Membership.objects.filter(
@@ -275,8 +284,9 @@ def reviews_sweep(*, today: date) -> ReviewSweepResult:
             user_id,
             f"review-action:{action.pk}:overdue",
             f"An action from review {action.review.number} of {action.review.protocol} is overdue",
-            f"{action.description} (due {long_date(action.due_on)}). Haringey 5.5: partners action the implementation "
-            "plan within the approved time scale.",
+            # Haringey 5.5: partners action the implementation plan within the approved time scale.
+            f"{action.description} (due {long_date(action.due_on)}). Partners carry out the implementation plan "
+            f"within the agreed time{action.review.protocol.cite('implementation_plan')}.",
             f"/reviews/{action.review_id}/",
         )
         for action in overdue

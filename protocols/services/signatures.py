@@ -14,6 +14,7 @@ from agencies.selectors import checklist_rows
 from audit.services import audit_record
 from isp_portal.policy import require
 from isp_portal.wording import possessive
+from protocols import rules
 from protocols.models import ProtocolVersion, Signature
 
 # Signing needs the agency's checklist confirmed (Southampton 18); one due for renewal still counts.
@@ -48,16 +49,18 @@ def signature_sign(
     _, status = checklist_rows(agency)
     if status not in CHECKLIST_OK:
         errors["agency"] = (
-            f"{possessive(agency)} signatory checklist is {status.value}: every requirement must be confirmed before "
-            "it signs (Southampton 18)."
+            f"{possessive(agency)} signatory checklist is {status.value}: every requirement must be confirmed "
+            "before it signs."
         )
     for field, value, message in (
         ("signatory_name", signatory_name, "Enter the name of the person signing."),
         ("signatory_title", signatory_title, "Enter their job title."),
-        ("attestation", attestation, "Type the attestation: it is the signature."),
     ):
         if not value.strip():
             errors[field] = message
+    # The attestation is the signature: the set sentence, naming the agency, not any text at all.
+    if not rules.attestation_matches(attestation, agency.name):
+        errors["attestation"] = f"Type the attestation exactly: “{rules.attestation_sentence(agency.name)}”"
     if errors:
         raise ValidationError(errors)
     try:
@@ -68,7 +71,7 @@ def signature_sign(
                 protocol=protocol,
                 signatory_name=signatory_name.strip(),
                 signatory_title=signatory_title.strip(),
-                attestation=attestation.strip(),
+                attestation=" ".join(attestation.split()),
                 signed_by=actor if isinstance(actor, User) else None,
             )
     except IntegrityError:

@@ -22,7 +22,9 @@ from protocols.policy import may_respond_for
 
 @login_required
 def consultation_open(request: HttpRequest, pk: int) -> HttpResponse:
-    protocol = policy.get_or_deny(request.user, Protocol, action="open_consultation", pk=pk)
+    protocol = policy.get_or_deny(
+        request.user, Protocol.objects.select_related("current_version"), action="open_consultation", pk=pk
+    )
     latest = protocol.latest_version()
     form = ConsultationOpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and latest is not None:
@@ -49,8 +51,8 @@ def consultation_open(request: HttpRequest, pk: int) -> HttpResponse:
             "back_url": reverse("protocol-detail", args=[protocol.pk]),
             "intro": [
                 "It goes to every agency that has signed the version in force (or, for a new protocol, every "
-                "active agency). Agencies that do not respond by the deadline are recorded as agreeing "
-                "(Buckinghamshire protocol)."
+                "active agency). Agencies that do not respond by the deadline are recorded as agreeing"
+                f"{protocol.cite('consultation')}."
             ],
         },
     )
@@ -99,6 +101,17 @@ def consultation_decide(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = policy.get_or_deny(
         request.user, Consultation.objects.select_related("protocol", "proposed_version"), action="decide", pk=pk
     )
+    if not rules.outcome_due(consultation.status, consultation.deadline, timezone.localdate()):
+        # The service would refuse the outcome: say why now rather than after the form is filled in.
+        if consultation.status == ConsultationStatus.DECIDED:
+            messages.info(request, "The outcome of this consultation has already been recorded.")
+        else:
+            messages.info(
+                request,
+                f"Responses are open until {consultation.deadline:%-d %B %Y}: "
+                "the outcome is recorded after the deadline.",
+            )
+        return redirect("consultation-detail", pk=consultation.pk)
     form = DecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

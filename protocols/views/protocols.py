@@ -23,7 +23,7 @@ from isp_portal.wording import possessive
 from protocols import rules, selectors, services
 from protocols.forms import AdoptForm, ProtocolCreateForm, ReasonForm, SignForm, TransitionForm, VersionRulesForm
 from protocols.models import Protocol, ProtocolStatus, ProtocolVersion, Signature
-from protocols.reference import haringey_template
+from protocols.reference import protocol_template
 from protocols.services.protocols import VERSION_FIELDS
 
 
@@ -43,7 +43,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def protocol_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "create", Protocol)
-    form = ProtocolCreateForm(request.POST or None, initial={**haringey_template(), "kind": "individual"})
+    form = ProtocolCreateForm(request.POST or None, initial={**protocol_template(), "kind": "individual"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -73,7 +73,8 @@ def protocol_create(request: HttpRequest) -> HttpResponse:
             "submit": "Create draft",
             "back_url": reverse("protocol-list"),
             "intro": [
-                "It starts from the Haringey protocol's values: change anything before you save. It is a draft "
+                "It starts from a model protocol for children and young people: change anything before you save, "
+                "including the text, which should be your partnership's own. It is a draft "
                 "until a version is put in force."
             ],
         },
@@ -186,7 +187,7 @@ def protocol_version_diff(request: HttpRequest, pk: int, number: int) -> HttpRes
 def protocol_version_create(request: HttpRequest, pk: int) -> HttpResponse:
     protocol = policy.get_or_deny(request.user, Protocol, action="new_version", pk=pk)
     latest = protocol.latest_version()
-    initial = {field: getattr(latest, field) for field in (*VERSION_FIELDS, "text")} if latest else haringey_template()
+    initial = {field: getattr(latest, field) for field in (*VERSION_FIELDS, "text")} if latest else protocol_template()
     initial["change_note"] = ""
     form = VersionRulesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -278,7 +279,7 @@ def protocol_adopt(request: HttpRequest, pk: int) -> HttpResponse:
             "back_url": reverse("protocol-detail", args=[protocol.pk]),
             "intro": [
                 "Do this when the partnership has agreed the protocol by report. Its first review is scheduled "
-                "from the completion date (Haringey 5.1)."
+                f"from the completion date{latest.cite('review') if latest else ''}."
             ],
         },
     )
@@ -290,6 +291,10 @@ def protocol_sign(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, Protocol.objects.select_related("current_version"), action="sign", pk=pk
     )
     agencies = _signable_agencies(request.user, protocol)
+    if not agencies.exists():
+        # Nothing left to sign: say so instead of showing a form that can only fail.
+        messages.info(request, "Every agency you administer has already signed the version in force.")
+        return redirect("protocol-detail", pk=protocol.pk)
     form = SignForm(request.POST or None, agencies=agencies)
     if request.method == "POST" and form.is_valid() and protocol.current_version is not None:
         try:
@@ -310,9 +315,9 @@ def protocol_sign(request: HttpRequest, pk: int) -> HttpResponse:
             "back_url": reverse("protocol-detail", args=[protocol.pk]),
             "intro": [
                 "Record the signature of your agency's authorised signatory. The agency's signatory checklist "
-                "must be complete first (Southampton 18)."
-            ]
-            + ([] if agencies.exists() else ["Every agency you administer has already signed the version in force."]),
+                f"must be complete first{protocol.cite('signing')}.",
+                "The attestation is the signature: type the sentence shown under it exactly.",
+            ],
         },
     )
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.forms import add_service_errors
-from agencies.models import Agency, Role, User
-from agencies.policy import is_partnership_admin, principal
+from agencies.models import Role, User
+from agencies.policy import principal
 from isp_portal import policy
 from protocols import services
 from protocols.forms import (
@@ -24,6 +24,7 @@ from protocols.forms import (
     ReviewCompleteForm,
 )
 from protocols.models import AuditExtract, Protocol, ProtocolAudit, Review, ReviewAction
+from protocols.policy import acting_agencies
 
 
 def _officer_choices() -> object:
@@ -46,13 +47,16 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "The review's findings are recorded and the next review scheduled.")
                 return redirect("review-detail", pk=review.pk)
+    actions = list(review.actions.select_related("owner_agency"))
     return render(
         request,
         "protocols/review_detail.html",
         {
             "review": review,
             "officers": list(review.officers.order_by("full_name")),
-            "actions": list(review.actions.select_related("owner_agency")),
+            "actions": actions,
+            # Only the actions this user may update are links (the same policy decides the update page).
+            "updatable": {action.pk for action in actions if policy.can(request.user, "update", action)},
             "form": form,
             "can_complete": policy.can(request.user, "complete", review),
             "can_add_action": policy.can(request.user, "add_action", review),
@@ -63,7 +67,9 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_action_add(request: HttpRequest, pk: int) -> HttpResponse:
-    review = policy.get_or_deny(request.user, Review.objects.select_related("protocol"), action="add_action", pk=pk)
+    review = policy.get_or_deny(
+        request.user, Review.objects.select_related("protocol__current_version"), action="add_action", pk=pk
+    )
     form = ActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -82,7 +88,10 @@ def review_action_add(request: HttpRequest, pk: int) -> HttpResponse:
             "caption": str(review),
             "submit": "Add action",
             "back_url": reverse("review-detail", args=[review.pk]),
-            "intro": ["Partners action the implementation plan within the approved time scale (Haringey 5.5)."],
+            "intro": [
+                "Partners carry out the implementation plan within the agreed time"
+                f"{review.protocol.cite('implementation_plan')}."
+            ],
         },
     )
 
@@ -114,17 +123,13 @@ def review_action_update(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _admin_agencies(user: object) -> object:
-    if is_partnership_admin(user):
-        return Agency.objects.order_by("name")
-    return Agency.objects.filter(pk__in=principal(user).agencies_with(Role.AGENCY_ADMIN)).order_by("name")
-
-
 @login_required
 def protocol_audit_create(request: HttpRequest, pk: int) -> HttpResponse:
-    protocol = policy.get_or_deny(request.user, Protocol, action="audit", pk=pk)
+    protocol = policy.get_or_deny(
+        request.user, Protocol.objects.select_related("current_version"), action="audit", pk=pk
+    )
     form = AuditNoticeForm(
-        request.POST or None, agencies=_admin_agencies(request.user), initial={"notice_given_on": timezone.localdate()}
+        request.POST or None, agencies=acting_agencies(request.user), initial={"notice_given_on": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,8 +149,9 @@ def protocol_audit_create(request: HttpRequest, pk: int) -> HttpResponse:
             "submit": "Give notice",
             "back_url": reverse("protocol-detail", args=[protocol.pk]),
             "intro": [
-                "Any partner may audit the protocol (Haringey 5.7). Give the scope in writing at least one month "
-                "before the audit starts (5.9)."
+                f"Any partner may audit the use of the protocol{protocol.cite('audit')}. "
+                "Give the scope in writing at least one month "
+                "before the audit starts."
             ],
         },
     )
@@ -204,6 +210,8 @@ def audit_extract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "named": list(named),
             "responses": list(extract.responses.select_related("agency", "responded_by")),
             "form": form,
-            "can_respond": policy.can(request.user, "respond", extract) and mine.exists(),
+            "can_respond": policy.can(request.user, "respond", extract)
+            and mine.exists()
+            and timezone.localdate() <= extract.audit.responses_due_on,
         },
     )

@@ -251,7 +251,7 @@ def test_a_request_needs_a_written_reason(
     with pytest.raises(ValidationError) as refused:
         ask(other_admin, document, world, reason)
     assert list(refused.value.message_dict) == ["reason"]
-    assert "Haringey 7.2" in refused.value.message_dict["reason"][0]
+    assert "made in writing" in refused.value.message_dict["reason"][0]
     assert counts() == before
 
 

@@ -29,7 +29,7 @@ def test_partnership_admin_and_agency_admin_run_a_protocol(
     world = browser_world
     fx.complete_checklist(world.home)
 
-    # --- The partnership admin creates a protocol from the Haringey template and puts it in force ----------
+    # --- The partnership admin creates a protocol from the model template and puts it in force -------------
     page = journey.sign_in(world.users["partnership_admin"])
     journey.open_nav("Protocols")
     page.get_by_role("link", name="Create a protocol").click()
@@ -77,7 +77,15 @@ def test_partnership_admin_and_agency_admin_run_a_protocol(
     other.checked()
     page.get_by_label("Name of the authorised signatory").fill("Jo Director")
     page.get_by_label("Their job title").fill("Director of Children's Services")
+    # The attestation is a set sentence: other words are refused, with the sentence to type.
     page.get_by_label("Attestation").fill("I sign this protocol on behalf of Home Council Children's Services.")
+    page.get_by_role("button", name="Sign", exact=True).click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    other.checked()
+    assert not Signature.objects.filter(protocol=protocol).exists()
+    page.get_by_label("Attestation").fill(
+        "I sign on behalf of Home Council Children's Services, which agrees to abide by this protocol."
+    )
     page.get_by_role("button", name="Sign", exact=True).click()
     expect(page.get_by_text("Jo Director").first).to_be_visible()
     other.checked()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from protocols.models import Signature
-from protocols.services import meeting_record_minutes
+from protocols.services import consultations_sweep, meeting_record_minutes
 from tests import protocol_fixtures as fx
 from tests.factories import SYSTEM, World
 from tests.matrix import Case, html_signed_in, only
@@ -46,6 +47,20 @@ def home_signature(world: World) -> dict[str, Any]:
 
 def consultation(world: World) -> dict[str, Any]:
     return {"pk": fx.consultation(world).pk}
+
+
+def closed_consultation(world: World) -> dict[str, Any]:
+    """The World's consultation, past its deadline and closed by the sweep: its outcome can be recorded."""
+    made = fx.consultation(world)
+    consultations_sweep(today=made.deadline + timedelta(days=1))
+    return {"pk": made.pk}
+
+
+def unsigned(world: World) -> dict[str, Any]:
+    """A protocol in force that the home agency (checklist complete) has not signed yet."""
+    count = world.objects.get("unsigned", 0) + 1
+    world.objects["unsigned"] = count
+    return {"pk": fx.make_protocol(f"Unsigned Protocol {count}").pk}
 
 
 def review(world: World) -> dict[str, Any]:
@@ -105,13 +120,20 @@ PA = {"partnership_admin": 200}
 CASES: list[Case] = [
     Case("protocol-list", pages(200, no_role=403), queries=2),
     Case("protocol-create", pages(403, no_role=403, **PA), queries=2),
-    Case("protocol-detail", pages(200, no_role=404), kwargs=protocol, queries=7),
+    Case("protocol-detail", pages(200, no_role=404), kwargs=protocol, queries=11),
     Case("protocol-version-create", pages(403, no_role=404, **PA), kwargs=protocol, queries=3),
     Case("protocol-version", pages(200, no_role=404), kwargs=version, queries=4),
     Case("protocol-version-diff", pages(200, no_role=404), kwargs=version, queries=4),
     Case("protocol-transition", pages(403, no_role=404, **PA), kwargs=protocol, queries=2),
     Case("protocol-adopt", pages(403, no_role=404, **PA), kwargs=draft, queries=3),
-    Case("protocol-sign", pages(403, no_role=404, agency_admin=200), kwargs=protocol, queries=6),
+    Case("protocol-sign", pages(403, no_role=404, agency_admin=200), kwargs=unsigned, queries=7),
+    Case(
+        "protocol-sign",
+        pages(403, no_role=404, agency_admin=302),
+        kwargs=protocol,
+        note="every agency the admin keeps has signed: back to the protocol, saying so (no form that can only fail)",
+        queries=3,
+    ),
     Case("consultation-open", pages(403, no_role=404, **PA), kwargs=protocol, queries=3),
     Case(
         "protocol-audit-create",
@@ -135,7 +157,14 @@ CASES: list[Case] = [
         note="responding: the circulated agency's representative or admin",
         queries=11,
     ),
-    Case("consultation-decide", pages(403, no_role=404, **PA), kwargs=consultation, queries=3),
+    Case("consultation-decide", pages(403, no_role=404, **PA), kwargs=closed_consultation, queries=3),
+    Case(
+        "consultation-decide",
+        pages(403, no_role=404, partnership_admin=302),
+        kwargs=consultation,
+        note="before the deadline: back to the consultation, saying when the outcome can be recorded",
+        queries=2,
+    ),
     Case("review-detail", pages(200, no_role=404), kwargs=review, queries=6),
     Case(
         "review-detail",

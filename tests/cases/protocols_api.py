@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from protocols.services import (
+    audit_extract_share,
     consultation_open,
     consultations_sweep,
     meeting_create,
@@ -18,7 +19,17 @@ from protocols.services import (
 )
 from tests import protocol_fixtures as fx
 from tests.cases.agencies_api import role_holders
-from tests.cases.protocols import action, consultation, home_signature, meeting, meeting_with_minutes, protocol, review
+from tests.cases.protocols import (
+    action,
+    audit,
+    consultation,
+    extract,
+    home_signature,
+    meeting,
+    meeting_with_minutes,
+    protocol,
+    review,
+)
 from tests.cases.protocols import fresh_review as fresh_review_kwargs
 from tests.factories import SYSTEM, World
 from tests.matrix import Case, api_signed_in
@@ -88,7 +99,9 @@ def fresh_action(world: World) -> dict[str, Any]:
 
 
 def fresh_meeting(world: World) -> dict[str, Any]:
-    made = meeting_create(actor=SYSTEM, title=f"Board {next(_serial)}", held_on=timezone.localdate())
+    made = meeting_create(
+        actor=SYSTEM, title=f"Board {next(_serial)}", held_on=timezone.localdate(), attendee_agencies=[world.home]
+    )
     return {"pk": made.pk}
 
 
@@ -100,6 +113,30 @@ def protocol_body(world: World) -> dict[str, Any]:
         "permitted_purposes": [fx.PURPOSE],
         "grounds_without_consent": ["significant_harm"],
     }
+
+
+def audit_notice_body(world: World) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "protocol": fx.protocol_in_force(world).pk,
+        "auditing_agency": world.home.pk,
+        "scope": f"Consent recording {next(_serial)}",
+        "notice_given_on": str(today),
+        "starts_on": str(today + timedelta(days=40)),
+        "responses_due_on": str(today + timedelta(days=90)),
+    }
+
+
+def fresh_extract(world: World) -> dict[str, Any]:
+    """A new draft extract of the World's audit (by other) naming home: each response is to a fresh one."""
+    made = audit_extract_share(
+        actor=SYSTEM,
+        audit=fx.protocol_audit(world),
+        title=f"Finding {next(_serial)}",
+        text="Home records consent well.",
+        named_agencies=[world.home],
+    )
+    return {"pk": made.pk}
 
 
 PA = {"partnership_admin": 200}
@@ -157,7 +194,7 @@ CASES: list[Case] = [
             "agency": world.home.pk,
             "signatory_name": "A Director",
             "signatory_title": "Director",
-            "attestation": "I sign for the home agency.",
+            "attestation": f"I sign on behalf of {world.home}, which agrees to abide by this protocol.",
         },
         json=True,
         note="the home agency's admins sign for it",
@@ -276,5 +313,49 @@ CASES: list[Case] = [
         data=lambda world: {},
         json=True,
         queries=18,
+    ),
+    # --- Partner audits and their draft extracts ------------------------------------------------------------------
+    Case("api-protocol-audit-list", api_signed_in(200), queries=1),
+    Case("api-protocol-audit-detail", role_holders(200, no_role=404), kwargs=audit, queries=1),
+    Case(
+        "api-protocol-audit-list",
+        role_holders(403, no_role=403, partnership_admin=201, agency_admin=201, token=201),
+        method="post",
+        data=audit_notice_body,
+        json=True,
+        note="notice of an audit by the home agency: its admins, or a partnership admin",
+        queries=6,
+    ),
+    Case(
+        "api-protocol-audit-extracts",
+        role_holders(403, no_role=404, partnership_admin=201),
+        method="post",
+        kwargs=audit,
+        data=lambda world: {
+            "title": f"Finding {next(_serial)}",
+            "text": "Consent recorded.",
+            "named_agencies": [world.home.pk],
+        },
+        json=True,
+        note="the auditing agency (other) shares a draft extract; the home admins are not its auditors",
+        queries=13,
+    ),
+    Case("api-audit-extract-list", api_signed_in(200), note="each sees only the extracts naming them", queries=0),
+    Case(
+        "api-audit-extract-detail",
+        role_holders(404, no_role=404, partnership_admin=200, agency_admin=200, token=200),
+        kwargs=extract,
+        note="the named partner (home) and partnership admins",
+        queries=3,
+    ),
+    Case(
+        "api-audit-extract-responses",
+        role_holders(404, no_role=404, partnership_admin=403, agency_admin=201, token=201),
+        method="post",
+        kwargs=fresh_extract,
+        data=lambda world: {"agency": world.home.pk, "text": "We agree with the finding."},
+        json=True,
+        note="only a named partner's admins respond",
+        queries=16,
     ),
 ]

@@ -57,7 +57,7 @@ def test_a_protocol_from_draft_to_a_consulted_second_version(world: World) -> No
         "agency": world.home.pk,
         "signatory_name": "Jo Director",
         "signatory_title": "Director of Children's Services",
-        "attestation": "I sign on behalf of Home Council Children's Services.",
+        "attestation": "I sign on behalf of Home Council Children's Services, which agrees to abide by this protocol.",
     }
     # Southampton 18: not before the signatory checklist is complete.
     refused = send(home_admin, "post", f"/api/v1/protocols/{pk}/sign/", sign_body)
@@ -176,3 +176,68 @@ def test_review_completion_sets_the_report_due_date(world: World) -> None:
 
     assert body["report_due_on"] == str(report_due(today, None))
     assert body["report_due_on"] > str(today)
+
+
+def test_a_partner_audit_through_the_api(world: World) -> None:
+    """Notice, a draft extract naming one partner, that partner's response; nobody else sees or answers it."""
+    protocol = fx.protocol_in_force(world)
+    home_admin = client_as(world, "agency_admin")
+    partnership_admin = client_as(world, "partnership_admin")
+    today = timezone.localdate()
+    body = {
+        "protocol": protocol.pk,
+        "auditing_agency": world.other.pk,
+        "scope": "How partners record consent",
+        "notice_given_on": str(today),
+        "starts_on": str(today + timedelta(days=10)),
+        "responses_due_on": str(today + timedelta(days=90)),
+    }
+    # A month's notice: starting sooner is refused on the field, and nothing is written.
+    assert "starts_on" in fields_of(send(partnership_admin, "post", "/api/v1/protocol-audits/", body))
+    # The home agency's admin may not give notice for another agency.
+    body["starts_on"] = str(today + timedelta(days=40))
+    assert send(home_admin, "post", "/api/v1/protocol-audits/", body).status_code == 403
+    made = send(partnership_admin, "post", "/api/v1/protocol-audits/", body)
+    assert made.status_code == 201, made.content
+    audit_id = made.json()["id"]
+    assert send(home_admin, "get", f"/api/v1/protocol-audits/{audit_id}/").json()["scope"] == body["scope"]
+
+    extract = send(
+        partnership_admin,
+        "post",
+        f"/api/v1/protocol-audits/{audit_id}/extracts/",
+        {"title": "Finding 1", "text": "Consent is recorded well.", "named_agencies": [world.home.pk]},
+    )
+    assert extract.status_code == 201, extract.content
+    extract_id = extract.json()["id"]
+    # Only the named partner (and partnership admins) see it; a practitioner does not even know it exists.
+    assert send(client_as(world, "practitioner"), "get", f"/api/v1/audit-extracts/{extract_id}/").status_code == 404
+    assert [row["id"] for row in send(home_admin, "get", "/api/v1/audit-extracts/").json()["results"]] == [extract_id]
+    # A partnership admin sees it but does not answer for the named agency.
+    url = f"/api/v1/audit-extracts/{extract_id}/responses/"
+    answer = {"agency": world.home.pk, "text": "We agree."}
+    assert send(partnership_admin, "post", url, answer).status_code == 403
+    answered = send(home_admin, "post", url, answer)
+    assert answered.status_code == 201, answered.content
+    assert "text" in fields_of(send(home_admin, "post", url, answer))  # once per agency
+    detail = send(home_admin, "get", f"/api/v1/audit-extracts/{extract_id}/").json()
+    assert [row["text"] for row in detail["responses"]] == ["We agree."]
+
+
+def test_audit_api_text_is_bounded(world: World) -> None:
+    protocol = fx.protocol_in_force(world)
+    today = timezone.localdate()
+    refused = send(
+        client_as(world, "partnership_admin"),
+        "post",
+        "/api/v1/protocol-audits/",
+        {
+            "protocol": protocol.pk,
+            "auditing_agency": world.home.pk,
+            "scope": "x" * 5001,
+            "notice_given_on": str(today),
+            "starts_on": str(today + timedelta(days=40)),
+            "responses_due_on": str(today + timedelta(days=90)),
+        },
+    )
+    assert "scope" in fields_of(refused)

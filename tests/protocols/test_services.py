@@ -170,7 +170,7 @@ def test_signing_without_a_complete_checklist_is_refused(world: World) -> None:
     assert protocol.current_version is not None
     with nothing_written(), pytest.raises(ValidationError) as refused:
         signature_sign(actor=world.users["agency_admin"], version=protocol.current_version, **sign_body(world.home))
-    assert "Southampton 18" in messages(refused, "agency")
+    assert "every requirement must be confirmed before it signs" in messages(refused, "agency")
     assert "signatory checklist" in messages(refused, "agency")
 
 
@@ -179,14 +179,15 @@ def test_a_signature_records_the_signatory_and_an_audit_event(world: World) -> N
     fx.complete_checklist(world.home)
     admin = world.users["agency_admin"]
     assert protocol.current_version is not None
-    body = sign_body(world.home, signatory_name="  Jo Director ", attestation=" I sign for Home. ")
+    typed = f"  i sign on behalf of   {world.home}, which agrees to abide by this protocol "
+    body = sign_body(world.home, signatory_name="  Jo Director ", attestation=typed)
     signature = signature_sign(actor=admin, version=protocol.current_version, **body)
 
     signature.refresh_from_db()
     assert (signature.signatory_name, signature.signatory_title, signature.attestation) == (
         "Jo Director",
         "Director of Children's Services",
-        "I sign for Home.",
+        f"i sign on behalf of {world.home}, which agrees to abide by this protocol",
     )
     assert (signature.agency, signature.version, signature.protocol, signature.signed_by) == (
         world.home,
@@ -225,7 +226,11 @@ def test_only_the_version_in_force_is_signed(world: World) -> None:
     [
         ("signatory_name", "Enter the name of the person signing."),
         ("signatory_title", "Enter their job title."),
-        ("attestation", "Type the attestation: it is the signature."),
+        (
+            "attestation",
+            "Type the attestation exactly: “I sign on behalf of Home Council Children's Services, which agrees to "
+            "abide by this protocol.”",
+        ),
     ],
 )
 def test_a_blank_signatory_field_is_refused(world: World, field: str, message: str) -> None:
@@ -812,8 +817,12 @@ def test_the_report_is_due_at_the_next_meeting_or_a_month_later_whichever_is_soo
     world: World, completed_on: date, meetings: list[date], report_due_on: date
 ) -> None:
     for held_on in meetings:
-        meeting_create(actor=SYSTEM, title=f"Partnership board {held_on}", held_on=held_on)
-    review = Review.objects.get(protocol=fx.make_protocol("Reported Protocol"))
+        meeting_create(
+            actor=SYSTEM, title=f"Partnership board {held_on}", held_on=held_on, attendee_agencies=[world.home]
+        )
+    # Completed before the review (a review is never completed before its protocol was).
+    protocol = fx.make_protocol("Reported Protocol", completion=date(2025, 7, 31))
+    review = Review.objects.get(protocol=protocol)
     done = review_complete(
         actor=world.users["partnership_admin"], review=review, findings="Fine", completed_on=completed_on
     )
@@ -907,7 +916,7 @@ def test_an_audit_notice_with_bad_input_is_refused(world: World, admins: dict[st
     fx.protocol_in_force(world)
     tomorrow = timezone.localdate() + timedelta(days=1)
     cases: list[tuple[dict[str, Any], str, str]] = [
-        ({"scope": " "}, "scope", "Describe the scope of the audit in writing (Haringey 5.9)."),
+        ({"scope": " "}, "scope", "Describe the scope of the audit: partners are given it in writing."),
         ({"responses_due_on": date(2026, 2, 28)}, "responses_due_on", "Responses are due after the audit starts."),
         (
             {
