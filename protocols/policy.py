@@ -12,11 +12,15 @@ from django.utils import timezone
 from agencies.models import Agency, Role
 from agencies.policy import (
     agency_can_share,
+    agency_refusal,
     has_any_role,
     is_agency_admin,
     is_partnership_admin,
+    may_act_for,
+    member_refusal,
     principal,
 )
+from agencies.rules import AgencyAct
 from isp_portal.policy import Policy, register
 from protocols.models import (
     IN_FORCE_STATUSES,
@@ -66,17 +70,31 @@ class ProtocolPolicy(_PartnershipRecord):
 
     def permits(self, user: Any, action: str, obj: Any) -> bool:
         if action == "sign":
-            # An agency's admin records its authorised signatory's signature (Haringey 13).
-            return bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
+            # An agency's admin records its authorised signatory's signature (Haringey 13), for an agency
+            # that may take part in the protocol (issue 8, item 4).
+            return bool(_acting_agencies(user))
         if action == "audit":
             # Haringey 5.7: the protocol is subject to audit by any partner organisation.
-            return is_partnership_admin(user) or bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
+            return is_partnership_admin(user) or bool(_acting_agencies(user))
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
         if action in {"sign", "audit"}:
+            for agency_id in principal(user).agencies_with(Role.AGENCY_ADMIN):
+                why = member_refusal(user, agency_id, AgencyAct.TAKE_PART)
+                if why:
+                    return why
             return "Only an agency's admin can do this on its behalf."
         return super().reason(user, action, obj)
+
+
+def _acting_agencies(user: Any) -> list[int]:
+    """The agencies the user administers that may take part in the protocol."""
+    return [
+        agency_id
+        for agency_id in principal(user).agencies_with(Role.AGENCY_ADMIN)
+        if may_act_for(user, agency_id, AgencyAct.TAKE_PART)
+    ]
 
 
 @register
@@ -103,12 +121,28 @@ class SignaturePolicy(_PartnershipRecord):
 
 
 def may_respond_for(user: Any, agency_id: int) -> bool:
-    """Buckinghamshire 1-2: the agency's nominated representative answers; its admins can too."""
+    """Buckinghamshire 1-2: the agency's nominated representative answers; its admins can too; only for an
+    agency that may take part in the protocol (a suspended agency's answer would count toward the tally
+    and the quorum: issue 8, item 4)."""
+    return _represents(user, agency_id) and may_act_for(user, agency_id, AgencyAct.TAKE_PART)
+
+
+def _represents(user: Any, agency_id: int) -> bool:
     return any(
         membership.agency_id == agency_id
         and (Role.AGENCY_ADMIN in membership.roles or membership.is_nominated_representative)
         for membership in principal(user).memberships
     )
+
+
+def respond_refusal(user: Any, agency_ids: list[int]) -> str | None:
+    """Why the user may not answer for any of these agencies because of its standing (None otherwise)."""
+    for agency_id in agency_ids:
+        if _represents(user, agency_id):
+            why = member_refusal(user, agency_id, AgencyAct.TAKE_PART)
+            if why:
+                return why
+    return None
 
 
 @register
@@ -125,6 +159,8 @@ class ConsultationPolicy(_PartnershipRecord):
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
         if action == "respond":
+            if obj is not None and (why := respond_refusal(user, _circulated_agencies(obj))):
+                return why
             return "Only the nominated representative or an admin of a circulated agency can respond, while it is open."
         return super().reason(user, action, obj)
 
@@ -150,6 +186,8 @@ class ConsultationResponsePolicy(_PartnershipRecord):
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
         if action == "respond":
+            if obj is not None and (why := respond_refusal(user, [obj.agency_id])):
+                return why
             return "Only the agency's nominated representative or its admins can respond for it."
         return super().reason(user, action, obj)
 
@@ -179,10 +217,14 @@ class ReviewActionPolicy(_PartnershipRecord):
 
     def permits(self, user: Any, action: str, obj: Any) -> bool:
         if action == "update" and obj is not None:
-            return is_partnership_admin(user) or is_agency_admin(user, obj.owner_agency_id)
+            return (is_partnership_admin(user) or is_agency_admin(user, obj.owner_agency_id)) and (
+                agency_refusal(obj.owner_agency, AgencyAct.TAKE_PART) is None
+            )
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action == "update" and obj is not None and (why := agency_refusal(obj.owner_agency, AgencyAct.TAKE_PART)):
+            return why
         return "Only the owning agency's admins or a partnership admin can update this action."
 
 
@@ -192,10 +234,18 @@ class ProtocolAuditPolicy(_PartnershipRecord):
 
     def permits(self, user: Any, action: str, obj: Any) -> bool:
         if action == "share_extract" and obj is not None:
-            return is_partnership_admin(user) or is_agency_admin(user, obj.auditing_agency_id)
+            return (is_partnership_admin(user) or is_agency_admin(user, obj.auditing_agency_id)) and (
+                agency_refusal(obj.auditing_agency, AgencyAct.TAKE_PART) is None
+            )
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
+        if (
+            action == "share_extract"
+            and obj is not None
+            and (why := agency_refusal(obj.auditing_agency, AgencyAct.TAKE_PART))
+        ):
+            return why
         return "Only the auditing agency's admins or a partnership admin can do this."
 
 
@@ -229,11 +279,16 @@ class AuditExtractPolicy(Policy[AuditExtract]):
         if action == "view":
             return True
         if action == "respond":
-            admin_of = principal(user).agencies_with(Role.AGENCY_ADMIN)
+            admin_of = _acting_agencies(user)
             return obj.named_agencies.filter(pk__in=admin_of).exists()
         return False
 
     def reason(self, user: Any, action: str, obj: AuditExtract | None) -> str:
+        if action == "respond" and obj is not None:
+            named = set(obj.named_agencies.values_list("pk", flat=True))
+            for agency_id in principal(user).agencies_with(Role.AGENCY_ADMIN) & named:
+                if why := member_refusal(user, agency_id, AgencyAct.TAKE_PART):
+                    return why
         return "Only the admins of an agency named in this extract can respond to it."
 
 
