@@ -189,20 +189,20 @@ CASES: list[Case] = [
         data=api_token_body,
         json=True,
         note="making a token for the home agency",
-        queries=16,
+        queries=38,
     ),
     Case(
         "api-api-token-detail",
         api_only({"partnership_admin": 200, "agency_admin": 200}),
         kwargs=home_token,
-        queries=4,
+        queries=5,
     ),
     Case(
         "api-api-token-revoke",
         api_only({"partnership_admin": 200, "agency_admin": 200}),
         method="post",
         kwargs=home_token,
-        queries=10,
+        queries=13,
     ),
     Case("api-invitation-list", api_signed_in(200), note="admins see their agency's", queries=4),
     Case(
