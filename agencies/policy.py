@@ -574,9 +574,7 @@ class MembershipPolicy(Policy[Membership]):
         if action == "create" and obj is None:
             # Partnership-level memberships; agency memberships are checked as "manage_members" on the agency.
             return is_partnership_admin(user)
-        if action == "grant_auditor":
-            # An agency's auditor checks its admins' work, so its admins cannot give the role (DESIGN 1).
-            return is_partnership_admin(user)
+        # Who may give and take away which role or flag is decided by `grants` (one place for it).
         return False
 
     def _refusal(self, user: Any, action: str, obj: Membership) -> str | None:
@@ -597,8 +595,6 @@ class MembershipPolicy(Policy[Membership]):
     def reason(self, user: Any, action: str, obj: Membership | None) -> str:
         if action in {"change", "deactivate"} and obj is not None:
             return self._refusal(user, action, obj) or "You do not have permission to do this."
-        if action == "grant_auditor":
-            return "Only a partnership admin can give the auditor role: auditors check the agency's admins."
         return "Only this agency's admins or a partnership admin can change its members."
 
 
