@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -106,27 +106,36 @@ def _admin_role(membership: Membership) -> str:
     return Role.PARTNERSHIP_ADMIN if membership.agency_id is None else Role.AGENCY_ADMIN
 
 
+# The advisory-lock class under which a place's administrators are counted (with the agency's id, or 0 for
+# the partnership): see _keep_an_admin.
+ADMINS_LOCK = 8108
+
+
 def _keep_an_admin(membership: Membership, *, keeps_admin: bool, action: str) -> None:
     """The partnership and each agency always keep at least one active human administrator (DESIGN 4).
 
-    The other admins' rows are locked, so two admins removing each other at once cannot both succeed
-    (the second re-reads the first's change when the lock is released). An agency that has left the
-    partnership keeps nobody (agency_status_change ends every membership)."""
+    Counting the other admins happens under a transaction-level advisory lock for the place, so two
+    admins removing each other at once cannot both succeed: the second waits for the first to commit,
+    then counts again and is refused. (Row locks on the other admins would deadlock instead: each request
+    already holds its own membership's row.) An agency that has left the partnership keeps nobody
+    (agency_status_change ends every membership)."""
     role = _admin_role(membership)
     if role not in membership.roles or not membership.is_active or keeps_admin or membership.user.is_system:
         return
     if membership.agency is not None and membership.agency.status == AgencyStatus.LEFT:
         return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADMINS_LOCK, membership.agency_id or 0])
     place = Q(agency_id=membership.agency_id) if membership.agency_id else Q(agency__isnull=True)
     others = (
-        Membership.objects.select_for_update(of=("self",))
-        .filter(place, is_active=True, roles__contains=[role], user__is_active=True, user__is_system=False)
+        Membership.objects.filter(place, is_active=True, roles__contains=[role], user__is_active=True)
+        .filter(user__is_system=False)
         .exclude(pk=membership.pk)
     )
     problem = last_admin_problem(
         holds_admin_now=True,
         keeps_admin=False,
-        other_human_admins=len(list(others.values_list("pk", flat=True))),
+        other_human_admins=others.count(),
         scope=str(membership.agency) if membership.agency is not None else "the partnership",
     )
     if problem:

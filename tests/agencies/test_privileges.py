@@ -261,3 +261,49 @@ def test_a_dpo_counts_only_her_own_agencys_audit_events(world: World) -> None:
 
 def test_refusals_are_validation_errors_for_forms_and_the_api() -> None:
     assert issubclass(PrivilegeRefused, ValidationError)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_ending_each_others_memberships_at_once_leave_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race: each request counts the other admin, then ends a membership. Counting happens under a lock
+    for the agency, so the second request waits, counts again and is refused (and nobody deadlocks)."""
+    import contextlib
+    import threading
+
+    from django.db import connection
+
+    from agencies.services import people
+    from tests.factories import make_agency
+
+    agency = make_agency("Race Agency")
+    first = make_user(name="First Admin", agency=agency, roles=[Role.AGENCY_ADMIN], device=False)
+    second = make_user(name="Second Admin", agency=agency, roles=[Role.AGENCY_ADMIN], device=False)
+    memberships = [Membership.objects.get(user=user) for user in (first, second)]
+    counted = threading.Barrier(2)
+    real = people.last_admin_problem
+
+    def count_then_wait(**values: Any) -> Any:
+        # Without the lock both requests would count one other admin here before either writes.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            counted.wait(timeout=2)
+        return real(**values)
+
+    monkeypatch.setattr(people, "last_admin_problem", count_then_wait)
+    outcomes: list[str] = []
+
+    def end(membership: Membership) -> None:
+        try:
+            membership_deactivate(actor=SYSTEM, membership=membership, reason="Race")
+            outcomes.append("ended")
+        except PrivilegeRefused:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=end, args=(membership,)) for membership in memberships]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["ended", "refused"]
+    assert Membership.objects.filter(agency=agency, is_active=True).count() == 1
