@@ -269,13 +269,14 @@ def test_two_admins_ending_each_others_memberships_at_once_leave_one(monkeypatch
     for the agency, so the second request waits, counts again and is refused (and nobody deadlocks)."""
     import contextlib
     import threading
+    import uuid
 
     from django.db import connection
 
     from agencies.services import people
     from tests.factories import make_agency
 
-    agency = make_agency("Race Agency")
+    agency = make_agency(f"Race Agency {uuid.uuid4().hex[:8]}")
     first = make_user(name="First Admin", agency=agency, roles=[Role.AGENCY_ADMIN], device=False)
     second = make_user(name="Second Admin", agency=agency, roles=[Role.AGENCY_ADMIN], device=False)
     memberships = [Membership.objects.get(user=user) for user in (first, second)]
