@@ -7,6 +7,7 @@ Other apps' policies build on these predicates; they never read Membership rows 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -333,6 +334,16 @@ def member_refusal(user: Any, agency_id: int, act: AgencyAct) -> str | None:
     return standing_refusal(facts.agency_name, standing, act)
 
 
+def refusal_for(user: Any, agency_id: int | None, load: Callable[[], Agency | None], act: AgencyAct) -> str | None:
+    """agency_refusal for the agency with `agency_id`: from the user's principal when they are a member of it
+    (no query), else from the agency `load()` returns (a related object, loaded at most once)."""
+    if agency_id is None:
+        return None
+    if principal(user).membership_in(agency_id) is not None:
+        return member_refusal(user, agency_id, act)
+    return agency_refusal(load(), act)
+
+
 def may_act_for(user: Any, agency_id: int, act: AgencyAct) -> bool:
     return member_refusal(user, agency_id, act) is None
 
@@ -431,7 +442,9 @@ def token_scope_allows(scopes: frozenset[str], action: str, target_label: str) -
 
 def token_gate(user: Any, action: str, target_label: str) -> str | None:
     """The gate the access policy passes every decision through: an API token may only do what its scopes
-    allow (DESIGN 4: least privilege). People pass untouched."""
+    allow (DESIGN 4: least privilege). People pass untouched (and without a query)."""
+    if not getattr(user, "is_system", False):
+        return None
     scopes = principal(user).token_scopes
     if scopes is None or token_scope_allows(scopes, action, target_label):
         return None
@@ -501,8 +514,7 @@ class AgencyPolicy(Policy[Agency]):
             return is_partnership_admin(user)
         if obj is None:
             return False
-        act = AGENCY_ACTION_ACTS.get(action)
-        if act is not None and agency_refusal(obj, act):
+        if agency_refusal(obj, self._act(user, action)):
             return False
         own_admin = is_agency_admin(user, obj.pk)
         if action in {"change", "manage_members", "manage_training", "create_api_token", "administer"}:
@@ -522,9 +534,16 @@ class AgencyPolicy(Policy[Agency]):
             return requesting_agency_for(user, obj) is not None
         return False
 
+    @staticmethod
+    def _act(user: Any, action: str) -> AgencyAct:
+        """What the action means for the agency's standing. A partnership admin keeping the register (the
+        agency's details, whatever its standing, say after it has left) is not the agency acting."""
+        if action == "change" and is_partnership_admin(user):
+            return AgencyAct.READ
+        return AGENCY_ACTION_ACTS.get(action, AgencyAct.READ)
+
     def reason(self, user: Any, action: str, obj: Agency | None) -> str:
-        act = AGENCY_ACTION_ACTS.get(action)
-        standing = agency_refusal(obj, act) if obj is not None and act is not None else None
+        standing = agency_refusal(obj, self._act(user, action)) if obj is not None else None
         if standing:
             return standing
         if action in {"create", "change_registry", "change_status"}:
@@ -589,7 +608,7 @@ class MembershipPolicy(Policy[Membership]):
         if action == "change":
             # Ending a membership only removes access, which an agency may always do; changing one may not
             # wait on an agency that is suspended or has lapsed (issue 8, item 4).
-            return agency_refusal(obj.agency, AgencyAct.MANAGE_PEOPLE)
+            return refusal_for(user, obj.agency_id, lambda: obj.agency, AgencyAct.MANAGE_PEOPLE)
         return None
 
     def reason(self, user: Any, action: str, obj: Membership | None) -> str:
@@ -687,11 +706,14 @@ class InvitationPolicy(Policy[Invitation]):
         if obj is None or action not in {"view", "resend", "revoke"} or not self.in_scope(user, obj):
             return False
         # Withdrawing an invitation only removes access; sending a new link takes someone on.
-        return action != "resend" or agency_refusal(obj.agency, AgencyAct.MANAGE_PEOPLE) is None
+        return (
+            action != "resend" or refusal_for(user, obj.agency_id, lambda: obj.agency, AgencyAct.MANAGE_PEOPLE) is None
+        )
 
     def reason(self, user: Any, action: str, obj: Invitation | None) -> str:
         if action == "resend" and obj is not None:
-            return agency_refusal(obj.agency, AgencyAct.MANAGE_PEOPLE) or "Only the agency's admins can do this."
+            why = refusal_for(user, obj.agency_id, lambda: obj.agency, AgencyAct.MANAGE_PEOPLE)
+            return why or "Only the agency's admins can do this."
         return "Only the agency's admins or a partnership admin can do this."
 
 
@@ -800,12 +822,13 @@ class SecurityDocumentAccessRequestPolicy(Policy[SecurityDocumentAccessRequest])
         return (
             action == "decide"
             and is_agency_admin(user, obj.document.agency_id)
-            and agency_refusal(obj.document.agency, AgencyAct.TAKE_PART) is None
+            and refusal_for(user, obj.document.agency_id, lambda: obj.document.agency, AgencyAct.TAKE_PART) is None
         )
 
     def reason(self, user: Any, action: str, obj: SecurityDocumentAccessRequest | None) -> str:
         if action == "decide" and obj is not None and is_agency_admin(user, obj.document.agency_id):
-            return agency_refusal(obj.document.agency, AgencyAct.TAKE_PART) or "You cannot decide on this request."
+            why = refusal_for(user, obj.document.agency_id, lambda: obj.document.agency, AgencyAct.TAKE_PART)
+            return why or "You cannot decide on this request."
         return "Only the admins of the agency that owns the document can decide on a request."
 
 

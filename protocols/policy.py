@@ -12,13 +12,13 @@ from django.utils import timezone
 from agencies.models import Agency, Role
 from agencies.policy import (
     agency_can_share,
-    agency_refusal,
     has_any_role,
     is_agency_admin,
     is_partnership_admin,
     may_act_for,
     member_refusal,
     principal,
+    refusal_for,
 )
 from agencies.rules import AgencyAct
 from isp_portal.policy import Policy, register
@@ -218,13 +218,15 @@ class ReviewActionPolicy(_PartnershipRecord):
     def permits(self, user: Any, action: str, obj: Any) -> bool:
         if action == "update" and obj is not None:
             return (is_partnership_admin(user) or is_agency_admin(user, obj.owner_agency_id)) and (
-                agency_refusal(obj.owner_agency, AgencyAct.TAKE_PART) is None
+                refusal_for(user, obj.owner_agency_id, lambda: obj.owner_agency, AgencyAct.TAKE_PART) is None
             )
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
-        if action == "update" and obj is not None and (why := agency_refusal(obj.owner_agency, AgencyAct.TAKE_PART)):
-            return why
+        if action == "update" and obj is not None:
+            why = refusal_for(user, obj.owner_agency_id, lambda: obj.owner_agency, AgencyAct.TAKE_PART)
+            if why:
+                return why
         return "Only the owning agency's admins or a partnership admin can update this action."
 
 
@@ -235,17 +237,15 @@ class ProtocolAuditPolicy(_PartnershipRecord):
     def permits(self, user: Any, action: str, obj: Any) -> bool:
         if action == "share_extract" and obj is not None:
             return (is_partnership_admin(user) or is_agency_admin(user, obj.auditing_agency_id)) and (
-                agency_refusal(obj.auditing_agency, AgencyAct.TAKE_PART) is None
+                refusal_for(user, obj.auditing_agency_id, lambda: obj.auditing_agency, AgencyAct.TAKE_PART) is None
             )
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
-        if (
-            action == "share_extract"
-            and obj is not None
-            and (why := agency_refusal(obj.auditing_agency, AgencyAct.TAKE_PART))
-        ):
-            return why
+        if action == "share_extract" and obj is not None:
+            why = refusal_for(user, obj.auditing_agency_id, lambda: obj.auditing_agency, AgencyAct.TAKE_PART)
+            if why:
+                return why
         return "Only the auditing agency's admins or a partnership admin can do this."
 
 

@@ -28,6 +28,7 @@ from agencies.models import (
 from agencies.rules import STANDING_ALLOWS, AgencyAct, AgencyStanding
 from agencies.services import (
     access_request_create,
+    access_request_decide,
     agency_status_change,
     agency_update,
     api_token_create,
@@ -44,7 +45,13 @@ from agencies.services import (
 )
 from audit.models import AuditEvent
 from isp_portal.policy import AccessDenied, NotPermitted
-from protocols.services import consultation_respond, signature_withdraw
+from protocols.services import (
+    consultation_respond,
+    extract_respond,
+    protocol_audit_create,
+    review_action_update,
+    signature_withdraw,
+)
 from tests import protocol_fixtures as fx
 from tests.factories import SYSTEM, World, make_api_token, make_user
 
@@ -90,6 +97,14 @@ def build(world: World, standing: AgencyStanding) -> Scene:
         actor=admin, agency=agency, email="withdrawn@test.example", full_name="With Drawn", roles=[Role.PRACTITIONER]
     )
     token, _ = make_api_token(agency, [TokenScope.REGISTER_READ])
+    security_document_upload(actor=admin, agency=agency, upload=io.BytesIO(PDF), filename="h.pdf")
+    asked = access_request_create(
+        actor=other_admin,
+        document=SecurityDocument.objects.get(agency=agency),
+        requesting_agency=world.other,
+        reason="Our audit",
+    )
+    fx.protocol_audit(world)  # by the other agency, with an extract naming the home agency
     objects = {
         "member": Membership.objects.get(user=member, agency=agency),
         "leaver": Membership.objects.get(user=leaver, agency=agency),
@@ -101,6 +116,10 @@ def build(world: World, standing: AgencyStanding) -> Scene:
         "second": second,
         "consultation": consultation,
         "other_document": SecurityDocument.objects.get(agency=world.other),
+        "asked": asked,
+        "review_action": fx.review_action(world),
+        "protocol": protocol,
+        "extract": world.objects["extract"],
     }
     if standing is AgencyStanding.SUSPENDED:
         agency_status_change(actor=SYSTEM, agency=agency, to_status=AgencyStatus.SUSPENDED, reason="Sanction")
@@ -189,6 +208,30 @@ WRITES: dict[str, tuple[AgencyAct, Callable[[Scene], Any]]] = {
             actor=s.admin, consultation=s.objects["consultation"], agency=s.agency, response="agree"
         ),
     ),
+    "decide on a request to see its security document": (
+        AgencyAct.TAKE_PART,
+        lambda s: access_request_decide(actor=s.admin, access_request=s.objects["asked"], grant=False, note="No"),
+    ),
+    "update its review action": (
+        AgencyAct.TAKE_PART,
+        lambda s: review_action_update(actor=s.admin, action=s.objects["review_action"], status="done"),
+    ),
+    "audit the protocol": (
+        AgencyAct.TAKE_PART,
+        lambda s: protocol_audit_create(
+            actor=s.admin,
+            protocol=s.objects["protocol"],
+            auditing_agency=s.agency,
+            scope="Consent",
+            notice_given_on=timezone.localdate(),
+            starts_on=timezone.localdate() + timedelta(days=40),
+            responses_due_on=timezone.localdate() + timedelta(days=90),
+        ),
+    ),
+    "respond to an audit extract": (
+        AgencyAct.TAKE_PART,
+        lambda s: extract_respond(actor=s.admin, extract=s.objects["extract"], agency=s.agency, text="Agreed."),
+    ),
     "end a membership": (
         AgencyAct.REMOVE_ACCESS,
         lambda s: membership_deactivate(actor=s.admin, membership=s.objects["leaver"], reason="Moved on"),
@@ -251,3 +294,20 @@ def test_a_suspended_agencys_answer_does_not_count(world: World) -> None:
         )
     row = scene.objects["consultation"].responses.get(agency=scene.agency)
     assert row.response == "pending"
+
+
+def test_a_partnership_admin_keeps_the_register_entry_of_an_agency_that_has_left(world: World) -> None:
+    agency_status_change(actor=SYSTEM, agency=world.home, to_status=AgencyStatus.LEFT, reason="Merged")
+    world.home.refresh_from_db()
+    agency_update(actor=world.users["partnership_admin"], agency=world.home, name="Home Council (merged)")
+    world.home.refresh_from_db()
+    assert world.home.name == "Home Council (merged)"
+    # Acting for it is another matter: nobody takes people on for an agency that has left.
+    with pytest.raises(NotPermitted, match="has left the partnership"):
+        invitation_create(
+            actor=world.users["partnership_admin"],
+            agency=world.home,
+            email="late@test.example",
+            full_name="Late Comer",
+            roles=[Role.PRACTITIONER],
+        )
