@@ -343,8 +343,12 @@ def _end_of(day: Any) -> Any:
     if day is None:
         return None
     moment = timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
-    # A token may live at most a year: choosing the date a year from today must not overshoot by a day.
-    return min(moment, timezone.now() + services.TOKEN_MAX_LIFETIME)
+    # A token may live at most a year: the last allowed day means "as late as allowed"; a later day is
+    # passed on as it is, for the service to refuse with its message.
+    limit = timezone.now() + services.TOKEN_MAX_LIFETIME
+    if moment > limit and day <= timezone.localtime(limit).date():
+        return limit
+    return moment
 
 
 @login_required

@@ -215,3 +215,21 @@ def test_a_suspended_agency_makes_no_token_but_revokes_its_tokens(world: World) 
     api_token_revoke(actor=world.users["agency_admin"], token=token)
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_the_page_refuses_an_expiry_more_than_a_year_away(world: World) -> None:
+    admin = sign_in(Client(), world.users["agency_admin"])
+    expires = timezone.localdate() + timedelta(days=800)
+    page = admin.post(
+        f"/agencies/{world.home.pk}/api-tokens/",
+        {
+            "name": "Case system",
+            "scopes": ["register:read"],
+            "expires_on_day": expires.day,
+            "expires_on_month": expires.month,
+            "expires_on_year": expires.year,
+        },
+    )
+    assert page.status_code == 200
+    assert "at most a year" in page.content.decode()
+    assert not ApiToken.objects.exists()
