@@ -26,6 +26,7 @@ from agencies.models import (
     SecurityDocument,
     SecurityDocumentAccessRequest,
     SignatoryRequirement,
+    TokenScope,
     TrainingCourse,
     TrainingRecord,
     User,
@@ -403,7 +404,10 @@ def seed(demo: DemoContext) -> None:
             actor=demo.actor,
             agency=council,
             name="Case management system",
-            roles=[Role.AGENCY_ADMIN],
+            # Least privilege (DESIGN 4): the case system reads the register and the council's people and
+            # records training; it administers nobody.
+            scopes=[TokenScope.REGISTER_READ, TokenScope.PEOPLE_READ, TokenScope.TRAINING_WRITE],
+            expires_at=timezone.now() + timedelta(days=365),
             secret=DEMO_API_TOKEN,
         )
     _checklists(demo, agencies, today)

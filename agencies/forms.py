@@ -17,9 +17,12 @@ from agencies.models import (
     Role,
     Sector,
     SignatoryRequirement,
+    TokenScope,
     TrainingCourse,
     User,
 )
+from agencies.rules import TOKEN_SCOPE_DESCRIPTIONS, WIDENING_FLAGS, Grants
+from agencies.rules import TokenScope as ScopeRule
 from agencies.selectors import ICO_FILTERS
 from isp_portal import bounds
 from isp_portal.forms import GovukDateField, GovukForm, field_of
@@ -222,17 +225,77 @@ class MembershipForm(GovukForm):
         label="Enhanced vetting check date", required=False, help_text="For example, 27 3 2026"
     )
 
-    def __init__(self, *args: Any, membership: Membership, colleagues: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, membership: Membership, colleagues: Any, grants: Grants, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field_of(self, "line_manager", forms.ModelChoiceField).queryset = colleagues
         if membership.agency is None or membership.agency.kind != AgencyKind.LOCAL_AUTHORITY:
             del self.fields["authorised_for_restricted"]
+        # The page offers exactly the changes the person may make (agencies.policy.grants, the rule the
+        # service applies): roles they may give or take away, and flags they may set or clear. Roles it does
+        # not offer (say, the auditor role a partnership admin gave) are kept as they are.
+        current = set(membership.roles)
         if membership.agency_id is None:
             # The partnership's own roles; the agency flags (Caldicott guardian, DPO, the nominated
             # representative who answers consultations) belong to a membership of an agency.
-            field_of(self, "roles", forms.MultipleChoiceField).choices = PARTNERSHIP_ROLE_CHOICES
+            candidates = [Role.PARTNERSHIP_ADMIN, Role.AUDITOR]
             for name in ("is_caldicott_guardian", "is_data_protection_officer", "is_nominated_representative"):
                 del self.fields[name]
+        else:
+            candidates = [role for role in Role if role.value != Role.PARTNERSHIP_ADMIN]
+        offered = [
+            role
+            for role in candidates
+            if (role.value in current and role.value in grants.roles_remove)
+            or (role.value not in current and role.value in grants.roles_add)
+        ]
+        self.kept_roles = sorted(current - {role.value for role in offered})
+        roles_field = field_of(self, "roles", forms.MultipleChoiceField)
+        roles_field.choices = [(role.value, role.label) for role in offered]
+        if not offered:
+            del self.fields["roles"]
+        elif self.kept_roles:
+            labels = ", ".join(Role(role).label.lower() for role in self.kept_roles)
+            roles_field.help_text = f"Also holds: {labels} (not yours to change here)."
+            roles_field.required = False
+        for field, label in WIDENING_FLAGS.items():
+            if field not in self.fields:
+                continue
+            held = bool(getattr(membership, field))
+            if (held and field not in grants.flags_clear) or (not held and field not in grants.flags_set):
+                self.fields[field].disabled = True
+                self.fields[field].help_text = (
+                    f"You cannot mark yourself {label}: another admin must."
+                    if grants.is_self
+                    else f"You cannot change whether someone is {label}."
+                )
+
+    def roles_to_save(self) -> list[str]:
+        """The roles the form was given, with those it did not offer kept as they were."""
+        chosen = self.cleaned_data.get("roles") if "roles" in self.fields else []
+        return sorted(set(chosen or []) | set(self.kept_roles))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "roles" in self.fields and not cleaned.get("roles") and not self.kept_roles and "roles" not in self.errors:
+            self.add_error("roles", "Choose at least one role.")
+        return cleaned
+
+
+class ApiTokenForm(GovukForm):
+    """A new API token for one of the agency's systems: its name, what it may do, and when it expires."""
+
+    name = forms.CharField(
+        label="Name of the system",
+        max_length=100,
+        help_text="For example, Case management system. It identifies the token in the audit trail.",
+    )
+    scopes = forms.MultipleChoiceField(
+        label="What it may do",
+        choices=[(scope.value, TOKEN_SCOPE_DESCRIPTIONS[ScopeRule(scope.value)]) for scope in TokenScope],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose only what the system needs. No token can change an agency admin or a widening flag.",
+    )
+    expires_on = GovukDateField(label="Expires on", help_text="At most a year from today. For example, 31 3 2027")
 
 
 class DeactivateForm(GovukForm):

@@ -52,7 +52,7 @@ from agencies.models import AgencyStatus, Membership, TrainingRecord, User
 logger = logging.getLogger(__name__)
 
 # Bump when the shape of a cached Identity changes, so that entries written by older code are never read.
-_FORMAT = 2
+_FORMAT = 3
 # An identity is kept as long as a session may stay idle; the version tokens are what make it current.
 _TIMEOUT_SECONDS = int(settings.SESSION_IDLE_TIMEOUT.total_seconds())
 _DEVICE_PREFIX = "otp_totp.totpdevice/"
@@ -70,6 +70,7 @@ MEMBERSHIP_FACTS = {
     "is_data_protection_officer": "is_data_protection_officer",
     "is_nominated_representative": "is_nominated_representative",
     "authorised_for_restricted": "authorised_for_restricted",
+    "agency_ico_expires_on": "agency__ico_registration_expires_on",
 }
 
 
@@ -91,6 +92,10 @@ def membership_facts(values: dict[str, Any]) -> Any:
             "agency_status": values["agency_status"] or AgencyStatus.ACTIVE,
             "agency_area": values["agency_area"] or "",
             "roles": frozenset(values["roles"]),
+            # A date in the cached identity's JSON comes back as its ISO text.
+            "agency_ico_expires_on": (
+                date.fromisoformat(expires) if isinstance(expires := values["agency_ico_expires_on"], str) else expires
+            ),
         }
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -20,10 +21,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from agencies import rules
+from agencies.rules import TOKEN_MAX_LIFETIME_DAYS
 from isp_portal import bounds, db_bounds
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
 
 class Role(models.TextChoices):
@@ -32,6 +35,20 @@ class Role(models.TextChoices):
     AGENCY_ADMIN = "agency_admin", "Agency admin"
     PARTNERSHIP_ADMIN = "partnership_admin", "Partnership admin"
     AUDITOR = "auditor", "Auditor"
+
+
+class TokenScope(models.TextChoices):
+    """The scopes an API token can be given (the values of agencies.rules.TokenScope, with labels)."""
+
+    REGISTER_READ = "register:read", "Read the register"
+    PEOPLE_READ = "people:read", "Read people"
+    PEOPLE_ADMIN = "people:admin", "Administer people"
+    TRAINING_WRITE = "training:write", "Record training"
+    REQUESTS_WRITE = "requests:write", "Raise and answer requests"
+
+
+# One list of scopes: the pure rules and the database agree.
+assert {scope.value for scope in TokenScope} == {scope.value for scope in rules.TokenScope}
 
 
 AGENCY_ROLES = (Role.PRACTITIONER, Role.DESIGNATED_MANAGER, Role.AGENCY_ADMIN)
@@ -334,25 +351,39 @@ class Membership(models.Model):
 
 class ApiToken(models.Model):
     """An agency system's credential for the API. It acts as the agency's system account (a User with
-    is_system), so the same access policy applies to it as to a person. Only a SHA-256 digest of the token
-    is stored; the token itself is shown once, when it is created."""
+    is_system), so the same access policy applies to it as to a person, narrowed to the token's scopes
+    (DESIGN 4: least privilege). It always expires, at most a year after it is made, and can be revoked.
+    Only a SHA-256 digest of the token is stored; the token itself is shown once, when it is created."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="api_tokens")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12)
     digest = models.CharField(max_length=64, unique=True)
+    # What the token may do: values of agencies.rules.TokenScope (agencies.models.TokenScope).
+    scopes = ArrayField(models.CharField(max_length=32, choices=TokenScope.choices))
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "name"], name="api_token_name_unique_per_agency"),
             models.CheckConstraint(
-                condition=models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=models.F("created_at")),
+                condition=models.Q(expires_at__gt=models.F("created_at")),
                 name="api_token_expires_after_creation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__lte=models.F("created_at") + timedelta(days=TOKEN_MAX_LIFETIME_DAYS)),
+                name="api_token_expires_within_a_year",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scopes__contained_by=[scope.value for scope in TokenScope]) & ~models.Q(scopes=[]),
+                name="api_token_scopes_known",
             ),
         ]
 
@@ -362,6 +393,13 @@ class ApiToken(models.Model):
     @property
     def audit_label(self) -> str:
         return f"API token {self.prefix}… of {self.agency}"
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [TokenScope(scope).label for scope in self.scopes]
 
 
 class Invitation(models.Model):

@@ -7,6 +7,7 @@ Other apps' policies build on these predicates; they never read Membership rows 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,7 +19,6 @@ from django.utils import timezone
 from agencies.models import (
     AccessRequestState,
     Agency,
-    AgencyStatus,
     ApiToken,
     ChecklistConfirmation,
     Invitation,
@@ -31,10 +31,20 @@ from agencies.models import (
     TrainingRecord,
     User,
 )
-from agencies.rules import agency_may_share
+from agencies.rules import (
+    WIDENING_FLAGS,
+    AgencyAct,
+    AgencyStanding,
+    Grants,
+    TokenScope,
+    agency_may_share,
+    agency_standing,
+    standing_refusal,
+    token_scopes_effective,
+)
 from audit.access import AUDIT_TRAIL
 from audit.services import ActorIdentity
-from isp_portal.policy import Policy, register, register_resource
+from isp_portal.policy import Policy, register, register_gate, register_resource
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,9 @@ class MembershipFacts:
     is_data_protection_officer: bool
     is_nominated_representative: bool = False
     authorised_for_restricted: bool = False
+    # The agency's ICO registration expiry, so its standing (agencies.rules.agency_standing) is known
+    # without another query.
+    agency_ico_expires_on: date | None = None
 
     @property
     def is_partnership(self) -> bool:
@@ -68,6 +81,9 @@ class Principal:
     user_id: int | None
     is_system: bool
     memberships: tuple[MembershipFacts, ...]
+    # An API token's effective scopes (agencies.rules.TokenScope values); None for a person. A system
+    # account without a usable token has no scopes, so it may do nothing.
+    token_scopes: frozenset[str] | None = None
 
     def agencies_with(self, *roles: str) -> frozenset[int]:
         wanted = set(roles)
@@ -79,6 +95,13 @@ class Principal:
     @property
     def primary(self) -> MembershipFacts | None:
         return self.memberships[0] if self.memberships else None
+
+    @property
+    def is_token(self) -> bool:
+        return self.token_scopes is not None
+
+    def membership_in(self, agency_id: int) -> MembershipFacts | None:
+        return next((m for m in self.memberships if m.agency_id == agency_id), None)
 
 
 NOBODY = Principal(user_id=None, is_system=False, memberships=())
@@ -94,6 +117,19 @@ def principal(user: Any) -> Principal:
     cached = getattr(user, "_isp_principal", None)
     if isinstance(cached, Principal):
         return cached
+    token_scopes: frozenset[str] | None = None
+    if getattr(user, "is_system", False):
+        # The token's scopes: set by the API authentication from the token it checked, else looked up.
+        scopes = getattr(user, "_isp_token_scopes", None)
+        if scopes is None:
+            scopes = [
+                scope
+                for row in ApiToken.objects.filter(
+                    user_id=user.pk, revoked_at__isnull=True, expires_at__gt=timezone.now()
+                ).values_list("scopes", flat=True)
+                for scope in row
+            ]
+        token_scopes = frozenset(token_scopes_effective(scopes))
     from agencies.identity import MEMBERSHIP_FACTS, active_memberships, membership_facts
 
     rows = active_memberships(user.pk).values_list(*MEMBERSHIP_FACTS.values())
@@ -101,6 +137,7 @@ def principal(user: Any) -> Principal:
         user_id=user.pk,
         is_system=bool(getattr(user, "is_system", False)),
         memberships=tuple(membership_facts(dict(zip(MEMBERSHIP_FACTS, row, strict=True))) for row in rows),
+        token_scopes=token_scopes,
     )
     user._isp_principal = loaded
     return loaded
@@ -200,6 +237,21 @@ def audited_agencies(user: Any) -> frozenset[int] | None:
     return principal(user).agencies_with(Role.AUDITOR)
 
 
+def audit_trail_agencies(user: Any) -> frozenset[int] | None:
+    """The agencies whose part of the audit trail the user may read; None means the whole partnership.
+
+    Only a partnership auditor reads the whole trail. An agency's auditor, Caldicott guardian or data
+    protection officer reads their own agency's part (DESIGN 1, 2.6): the DPO flag is advice for one
+    agency, never a window on the partnership."""
+    if is_partnership_auditor(user):
+        return None
+    return principal(user).agencies_with(Role.AUDITOR) | frozenset(
+        m.agency_id
+        for m in principal(user).memberships
+        if m.agency_id is not None and (m.is_caldicott_guardian or m.is_data_protection_officer)
+    )
+
+
 def is_caldicott_or_dpo(user: Any, agency_id: int | None = None) -> bool:
     return any(
         (m.is_caldicott_guardian or m.is_data_protection_officer) and (agency_id is None or m.agency_id == agency_id)
@@ -226,6 +278,171 @@ def agency_can_share(agency: Agency, today: date | None = None) -> bool:
     return agency_may_share(agency.status, agency.ico_registration_expires_on, today or timezone.localdate())
 
 
+# --- What an agency that may not share may still do (issue 8, item 4) -------------------------------------------
+# The table is agencies.rules.STANDING_ALLOWS; these apply it to the agency an action is for. Every policy
+# that lets an agency's people act for it asks `agency_refusal` (or `member_refusal`) first.
+
+# What each agency-level action of AgencyPolicy means for the agency's standing. Keeping the register
+# (create, change_registry, change_status) is the partnership's business, not the agency's, and is not here.
+AGENCY_ACTION_ACTS: dict[str, AgencyAct] = {
+    "view": AgencyAct.READ,
+    "view_people": AgencyAct.READ,
+    "change": AgencyAct.KEEP_DETAILS,
+    "manage_training": AgencyAct.KEEP_TRAINING,
+    "manage_members": AgencyAct.MANAGE_PEOPLE,
+    "create_api_token": AgencyAct.MANAGE_PEOPLE,
+    "administer": AgencyAct.READ,
+    "upload_security_document": AgencyAct.COMPLIANCE,
+    "confirm_checklist": AgencyAct.COMPLIANCE,
+    "sign_protocols": AgencyAct.TAKE_PART,
+    "request_security_document": AgencyAct.TAKE_PART,
+}
+
+
+def standing_of(agency: Agency, today: date | None = None) -> AgencyStanding:
+    return agency_standing(agency.status, agency.ico_registration_expires_on, today or timezone.localdate())
+
+
+def agency_refusal(agency: Agency | None, act: AgencyAct) -> str | None:
+    """Why nobody may do `act` for `agency` now (None when they may, or when it is the partnership)."""
+    if agency is None:
+        return None
+    return standing_refusal(agency.name, standing_of(agency), act)
+
+
+def member_refusal(user: Any, agency_id: int, act: AgencyAct) -> str | None:
+    """As agency_refusal, for an agency the user is a member of, answered from their principal (no query)."""
+    facts = principal(user).membership_in(agency_id)
+    if facts is None:
+        return None
+    standing = agency_standing(facts.agency_status, facts.agency_ico_expires_on, timezone.localdate())
+    return standing_refusal(facts.agency_name, standing, act)
+
+
+def refusal_for(user: Any, agency_id: int | None, load: Callable[[], Agency | None], act: AgencyAct) -> str | None:
+    """agency_refusal for the agency with `agency_id`: from the user's principal when they are a member of it
+    (no query), else from the agency `load()` returns (a related object, loaded at most once)."""
+    if agency_id is None:
+        return None
+    if principal(user).membership_in(agency_id) is not None:
+        return member_refusal(user, agency_id, act)
+    return agency_refusal(load(), act)
+
+
+def may_act_for(user: Any, agency_id: int, act: AgencyAct) -> bool:
+    return member_refusal(user, agency_id, act) is None
+
+
+# --- Who may give and take away roles and flags (issue 8, item 2; DESIGN 4) ------------------------------------
+
+
+def grants(actor: Any, membership: Membership) -> Grants:
+    """What `actor` may change on `membership`: which roles they may add or remove and which widening flags
+    they may set or clear. Nobody widens their own access; a partnership admin gives and removes the
+    auditor role (an agency's auditor checks its admins) and partnership roles; an agency's admins give
+    and remove its other roles and flags; an API token never touches admin roles or widening flags."""
+    from isp_portal.policy import SystemActor
+
+    if isinstance(actor, SystemActor):
+        every_flag = frozenset(WIDENING_FLAGS)
+        every_role = frozenset(role.value for role in Role)
+        return Grants(roles_add=every_role, roles_remove=every_role, flags_set=every_flag, flags_clear=every_flag)
+    p = principal(actor)
+    partnership_admin = is_partnership_admin(actor)
+    roles: set[str] = set()
+    flags: set[str] = set()
+    if membership.agency_id is None:
+        if partnership_admin:
+            roles = {Role.PARTNERSHIP_ADMIN.value, Role.AUDITOR.value}
+    elif partnership_admin or is_agency_admin(actor, membership.agency_id):
+        roles = {Role.PRACTITIONER.value, Role.DESIGNATED_MANAGER.value, Role.AGENCY_ADMIN.value}
+        flags = set(WIDENING_FLAGS)
+        if partnership_admin:
+            roles.add(Role.AUDITOR.value)
+    if p.is_token:
+        # A machine keeps staff lists in step; who administers the agency, and who holds a widening flag,
+        # is decided by people.
+        roles -= {Role.AGENCY_ADMIN.value, Role.AUDITOR.value, Role.PARTNERSHIP_ADMIN.value}
+        flags = set()
+    removable = frozenset(str(role) for role in roles)
+    clearable = frozenset(flags)
+    is_self = p.user_id is not None and membership.user_id == p.user_id
+    if is_self:
+        return Grants(roles_remove=removable, flags_clear=clearable, is_self=True, is_token=p.is_token)
+    return Grants(
+        roles_add=removable, roles_remove=removable, flags_set=clearable, flags_clear=clearable, is_token=p.is_token
+    )
+
+
+# --- API token scopes (issue 8, item 3; DESIGN 4) ---------------------------------------------------------------
+# What each scope lets a token do, as (target, action) pairs: the target is a model label ("agencies.agency"),
+# "<app>.*" for every model of an app, or "resource:<name>". A token's allowed actions are these, for its
+# scopes, intersected with what the policies allow its system account (whose role is the least its scopes
+# need, agencies.rules.token_roles). Anything not listed is refused: deny by default.
+TOKEN_SCOPE_ACTIONS: dict[TokenScope, frozenset[tuple[str, str]]] = {
+    TokenScope.REGISTER_READ: frozenset(
+        {
+            ("agencies.agency", "view"),
+            ("agencies.signatoryrequirement", "view"),
+            ("agencies.trainingcourse", "view"),
+            ("agencies.checklistconfirmation", "view"),
+            ("protocols.*", "view"),
+        }
+    ),
+    TokenScope.PEOPLE_READ: frozenset(
+        {
+            ("agencies.agency", "view"),
+            ("agencies.agency", "view_people"),
+            ("agencies.membership", "view"),
+            ("agencies.user", "view"),
+            ("agencies.invitation", "view"),
+            ("agencies.trainingrecord", "view"),
+            ("agencies.trainingcourse", "view"),
+        }
+    ),
+    TokenScope.PEOPLE_ADMIN: frozenset(
+        {
+            ("agencies.agency", "manage_members"),
+            ("agencies.membership", "change"),
+            ("agencies.membership", "deactivate"),
+            ("agencies.invitation", "resend"),
+            ("agencies.invitation", "revoke"),
+        }
+    ),
+    TokenScope.TRAINING_WRITE: frozenset({("agencies.agency", "manage_training")}),
+    # The sharing app adds what raising and answering information requests needs when it arrives.
+    TokenScope.REQUESTS_WRITE: frozenset(),
+}
+
+
+# What every token may do whatever its scopes: say who it is (GET /api/v1/me/).
+TOKEN_ALWAYS: frozenset[tuple[str, str]] = frozenset({("resource:signed-in", "view")})
+
+
+def token_scope_allows(scopes: frozenset[str], action: str, target_label: str) -> bool:
+    app = target_label.split(".", 1)[0]
+    wanted = {(target_label, action), (f"{app}.*", action)}
+    return bool(wanted & TOKEN_ALWAYS) or any(wanted & TOKEN_SCOPE_ACTIONS[TokenScope(scope)] for scope in scopes)
+
+
+def token_gate(user: Any, action: str, target_label: str) -> str | None:
+    """The gate the access policy passes every decision through: an API token may only do what its scopes
+    allow (DESIGN 4: least privilege). People pass untouched (and without a query)."""
+    if not getattr(user, "is_system", False):
+        return None
+    scopes = principal(user).token_scopes
+    if scopes is None or token_scope_allows(scopes, action, target_label):
+        return None
+    listed = ", ".join(sorted(scopes)) or "none"
+    return (
+        f"This API token's scopes ({listed}) do not allow this. "
+        "An agency admin can make a token with the scope it needs."
+    )
+
+
+register_gate(token_gate)
+
+
 def requesting_agency_for(user: Any, owner: Agency) -> int | None:
     """The agency on whose behalf `user` would ask to see `owner`'s security document: the first active
     agency, other than the owner, that they administer."""
@@ -234,7 +451,7 @@ def requesting_agency_for(user: Any, owner: Agency) -> int | None:
             membership.agency_id is not None
             and membership.agency_id != owner.pk
             and Role.AGENCY_ADMIN in membership.roles
-            and membership.agency_status == AgencyStatus.ACTIVE
+            and may_act_for(user, membership.agency_id, AgencyAct.TAKE_PART)
         ):
             return membership.agency_id
     return None
@@ -282,8 +499,11 @@ class AgencyPolicy(Policy[Agency]):
             return is_partnership_admin(user)
         if obj is None:
             return False
+        if agency_refusal(obj, self._act(user, action)):
+            return False
         own_admin = is_agency_admin(user, obj.pk)
-        if action in {"change", "manage_members", "manage_training"}:
+        if action in {"change", "manage_members", "manage_training", "create_api_token", "administer"}:
+            # API tokens are made and revoked by people only (no token scope lists these actions).
             return is_partnership_admin(user) or own_admin
         if action in {"upload_security_document", "confirm_checklist", "sign_protocols"}:
             return own_admin
@@ -292,14 +512,25 @@ class AgencyPolicy(Policy[Agency]):
             # auditor sees every agency's (DESIGN 1).
             return is_partnership_admin(user) or is_partnership_auditor(user) or obj.pk in agencies_of(user)
         if action == "request_security_document":
-            # Asked by an admin on behalf of their own (active) agency.
-            return own_admin and obj.status == AgencyStatus.ACTIVE
+            # Asked by an admin on behalf of their own agency, which must be able to take part.
+            return own_admin
         if action == "request_document_of":
             # Asking to see `obj`'s document: the user must admin another active agency (Haringey 7.2).
             return requesting_agency_for(user, obj) is not None
         return False
 
+    @staticmethod
+    def _act(user: Any, action: str) -> AgencyAct:
+        """What the action means for the agency's standing. A partnership admin keeping the register (the
+        agency's details, whatever its standing, say after it has left) is not the agency acting."""
+        if action == "change" and is_partnership_admin(user):
+            return AgencyAct.READ
+        return AGENCY_ACTION_ACTS.get(action, AgencyAct.READ)
+
     def reason(self, user: Any, action: str, obj: Agency | None) -> str:
+        standing = agency_refusal(obj, self._act(user, action)) if obj is not None else None
+        if standing:
+            return standing
         if action in {"create", "change_registry", "change_status"}:
             return "Only partnership admins can register agencies, change their name or kind, or change their status."
         if action in {"upload_security_document", "confirm_checklist", "sign_protocols"}:
@@ -342,23 +573,32 @@ class MembershipPolicy(Policy[Membership]):
     def permits(self, user: Any, action: str, obj: Membership | None) -> bool:
         if action == "view":
             return obj is not None
-        if action == "change" and obj is not None:
-            if obj.agency_id is None:
-                return is_partnership_admin(user)
-            return is_partnership_admin(user) or is_agency_admin(user, obj.agency_id)
+        if action in {"change", "deactivate"} and obj is not None:
+            return self._refusal(user, action, obj) is None
         if action == "create" and obj is None:
             # Partnership-level memberships; agency memberships are checked as "manage_members" on the agency.
             return is_partnership_admin(user)
-        if action == "grant_auditor":
-            # An agency's auditor checks its admins' work, so its admins cannot give the role (DESIGN 1).
-            return is_partnership_admin(user)
-        if action in {"change", "deactivate"} and obj is not None:
-            if obj.agency_id is None:
-                return is_partnership_admin(user)
-            return is_partnership_admin(user) or is_agency_admin(user, obj.agency_id)
+        # Who may give and take away which role or flag is decided by `grants` (one place for it).
         return False
 
+    def _refusal(self, user: Any, action: str, obj: Membership) -> str | None:
+        if obj.agency_id is None:
+            if is_partnership_admin(user):
+                return None
+            return "Only a partnership admin can change partnership memberships."
+        if not (is_partnership_admin(user) or is_agency_admin(user, obj.agency_id)):
+            return "Only this agency's admins or a partnership admin can change its members."
+        if principal(user).is_token and Role.AGENCY_ADMIN in obj.roles:
+            return "An API token cannot change or end an agency admin's membership: a person must."
+        if action == "change":
+            # Ending a membership only removes access, which an agency may always do; changing one may not
+            # wait on an agency that is suspended or has lapsed (issue 8, item 4).
+            return refusal_for(user, obj.agency_id, lambda: obj.agency, AgencyAct.MANAGE_PEOPLE)
+        return None
+
     def reason(self, user: Any, action: str, obj: Membership | None) -> str:
+        if action in {"change", "deactivate"} and obj is not None:
+            return self._refusal(user, action, obj) or "You do not have permission to do this."
         return "Only this agency's admins or a partnership admin can change its members."
 
 
@@ -424,6 +664,7 @@ register_resource(
     AUDIT_TRAIL,
     lambda user, action: action == "view" and (is_auditor(user) or is_caldicott_or_dpo(user)),
     lambda user, action: "Only auditors, Caldicott guardians and data protection officers can read the audit trail.",
+    audit_trail_agencies,
 )
 
 
@@ -447,7 +688,18 @@ class InvitationPolicy(Policy[Invitation]):
         return is_partnership_admin(user) or is_agency_admin(user, obj.agency_id)
 
     def permits(self, user: Any, action: str, obj: Invitation | None) -> bool:
-        return obj is not None and action in {"view", "resend", "revoke"} and self.in_scope(user, obj)
+        if obj is None or action not in {"view", "resend", "revoke"} or not self.in_scope(user, obj):
+            return False
+        # Withdrawing an invitation only removes access; sending a new link takes someone on.
+        return (
+            action != "resend" or refusal_for(user, obj.agency_id, lambda: obj.agency, AgencyAct.MANAGE_PEOPLE) is None
+        )
+
+    def reason(self, user: Any, action: str, obj: Invitation | None) -> str:
+        if action == "resend" and obj is not None:
+            why = refusal_for(user, obj.agency_id, lambda: obj.agency, AgencyAct.MANAGE_PEOPLE)
+            return why or "Only the agency's admins can do this."
+        return "Only the agency's admins or a partnership admin can do this."
 
 
 @register
@@ -552,9 +804,16 @@ class SecurityDocumentAccessRequestPolicy(Policy[SecurityDocumentAccessRequest])
             return False
         if action == "view":
             return True
-        return action == "decide" and is_agency_admin(user, obj.document.agency_id)
+        return (
+            action == "decide"
+            and is_agency_admin(user, obj.document.agency_id)
+            and refusal_for(user, obj.document.agency_id, lambda: obj.document.agency, AgencyAct.TAKE_PART) is None
+        )
 
     def reason(self, user: Any, action: str, obj: SecurityDocumentAccessRequest | None) -> str:
+        if action == "decide" and obj is not None and is_agency_admin(user, obj.document.agency_id):
+            why = refusal_for(user, obj.document.agency_id, lambda: obj.document.agency, AgencyAct.TAKE_PART)
+            return why or "You cannot decide on this request."
         return "Only the admins of the agency that owns the document can decide on a request."
 
 

@@ -328,3 +328,227 @@ def parse_training_csv(text: str, today: date) -> tuple[list[TrainingRow], list[
     if not rows and not errors:
         errors.append(RowError(1, "the file has no rows"))
     return rows, errors
+
+
+# --- Who may widen whose access (DESIGN 4: nobody widens their own access) ----------------------------------
+
+# Flags on a membership that widen what its holder may see or do: the Caldicott guardian and the DPO read
+# their agency's audit trail and are told of breaches (DESIGN 1, 2.6); restricted information is for
+# authorised social-care staff only (WYCPS); the nominated representative answers consultations for the
+# agency (Buckinghamshire 1-2).
+WIDENING_FLAGS: dict[str, str] = {
+    "is_caldicott_guardian": "Caldicott guardian",
+    "is_data_protection_officer": "data protection officer",
+    "authorised_for_restricted": "authorised for restricted information",
+    "is_nominated_representative": "nominated representative",
+}
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What one person may change on one membership: the roles they may add and remove, the flags they may
+    set and clear. Decided by agencies.policy.grants (standing, self, tokens); applied here."""
+
+    roles_add: frozenset[str] = frozenset()
+    roles_remove: frozenset[str] = frozenset()
+    flags_set: frozenset[str] = frozenset()
+    flags_clear: frozenset[str] = frozenset()
+    is_self: bool = False
+    is_token: bool = False
+
+
+def privilege_change_problems(
+    *,
+    grants: Grants,
+    roles_before: Iterable[str],
+    roles_after: Iterable[str],
+    flags_before: Mapping[str, bool],
+    flags_after: Mapping[str, bool],
+    role_labels: Mapping[str, str],
+) -> dict[str, str]:
+    """Which of the requested changes to roles and widening flags the person may not make, as {field:
+    message}; empty when every change is theirs to make (DESIGN 4: nobody widens their own access; a role
+    or flag that widens access is given, and taken away, only by someone with the standing to give it)."""
+    problems: dict[str, str] = {}
+    before, after = set(roles_before), set(roles_after)
+    for role in sorted(after - before):
+        if role in grants.roles_add:
+            continue
+        label = role_labels.get(role, role).lower()
+        if grants.is_self and role == "auditor":
+            problems["roles"] = "You cannot give yourself the auditor role: only a partnership admin can give it."
+        elif grants.is_self:
+            problems["roles"] = (
+                f"You cannot give yourself the {label} role: another admin with the standing to grant it must do so."
+            )
+        elif role == "auditor":
+            problems["roles"] = (
+                "Only a partnership admin can give the auditor role: auditors check the agency's admins."
+            )
+        elif grants.is_token:
+            problems["roles"] = (
+                f"An API token cannot give the {label} role: a person with the standing to grant it must."
+            )
+        else:
+            problems["roles"] = f"You cannot give the {label} role."
+    for role in sorted(before - after):
+        if role in grants.roles_remove:
+            continue
+        label = role_labels.get(role, role).lower()
+        if role == "auditor":
+            problems["roles"] = "Only a partnership admin can remove the auditor role: a partnership admin gave it."
+        elif grants.is_token:
+            problems["roles"] = f"An API token cannot remove the {label} role: a person with the standing to must."
+        else:
+            problems["roles"] = f"You cannot remove the {label} role."
+    for field, label in WIDENING_FLAGS.items():
+        if field not in flags_after or flags_after[field] == flags_before.get(field, False):
+            continue
+        if flags_after[field] and field not in grants.flags_set:
+            if grants.is_self:
+                problems[field] = f"You cannot mark yourself {label}: another admin must do so."
+            elif grants.is_token:
+                problems[field] = f"An API token cannot mark someone {label}: a person must."
+            else:
+                problems[field] = f"You cannot mark someone {label}."
+        elif not flags_after[field] and field not in grants.flags_clear:
+            problems[field] = f"You cannot remove the {label} mark."
+    return problems
+
+
+def last_admin_problem(*, holds_admin_now: bool, keeps_admin: bool, other_human_admins: int, scope: str) -> str | None:
+    """The partnership and each agency always keep at least one active human administrator (DESIGN 4): an
+    admin role is never removed, and an admin's membership never ended, when no other active person (not
+    a system account) holds it. `scope` names the place ("the partnership", an agency's name)."""
+    if holds_admin_now and not keeps_admin and other_human_admins == 0:
+        return (
+            f"This is the only active admin of {scope}: give someone else the admin role first, so that "
+            f"{scope} always has an administrator."
+        )
+    return None
+
+
+# --- What an agency that may not share may still do (DESIGN 2.1; Haringey 4.1) --------------------------------
+
+
+class AgencyStanding(StrEnum):
+    """Where an agency stands, as far as acting in the portal goes."""
+
+    ACTIVE = "active"  # active, ICO registration in force: may share
+    ICO_MISSING = "ico missing"  # active, no ICO registration recorded yet (a new partner joining): acts, cannot share
+    ICO_LAPSED = "ico lapsed"  # active, but its ICO registration has run out (Haringey 4.1-4.2)
+    SUSPENDED = "suspended"  # suspended by the partnership (e.g. a breach sanction, Haringey 6)
+    LEFT = "left"  # left the partnership
+
+
+class AgencyAct(StrEnum):
+    """The kinds of thing an agency does in the portal, by what they mean for its standing."""
+
+    READ = "read its own records"
+    REMOVE_ACCESS = "remove access (end memberships, withdraw invitations, revoke API tokens, withdraw signatures)"
+    KEEP_TRAINING = "keep its training records current"
+    KEEP_DETAILS = "keep its contact and ICO registration details current"
+    MANAGE_PEOPLE = "take on people or change their roles and details"
+    COMPLIANCE = "confirm its signatory checklist or upload its security document"
+    TAKE_PART = "take part in the protocol (sign, answer consultations, audits and requests)"
+
+
+# The one table of what each standing allows. Reading and removing access are always allowed (removing
+# access only narrows it, and must never wait for reinstatement). A suspended agency, or one whose ICO
+# registration has lapsed, keeps its training and its contact and ICO details current, so that it can be
+# reinstated, and does nothing else. A new partner that has not recorded an ICO registration yet acts as
+# usual while it joins (takes on its people, prepares its checklist, signs); the sharing gate
+# (agency_may_share) still keeps it from sending or receiving anything until it has one.
+_ALWAYS = frozenset({AgencyAct.READ, AgencyAct.REMOVE_ACCESS})
+STANDING_ALLOWS: dict[AgencyStanding, frozenset[AgencyAct]] = {
+    AgencyStanding.ACTIVE: frozenset(AgencyAct),
+    AgencyStanding.ICO_MISSING: frozenset(AgencyAct),
+    AgencyStanding.ICO_LAPSED: _ALWAYS | {AgencyAct.KEEP_TRAINING, AgencyAct.KEEP_DETAILS},
+    AgencyStanding.SUSPENDED: _ALWAYS | {AgencyAct.KEEP_TRAINING, AgencyAct.KEEP_DETAILS},
+    AgencyStanding.LEFT: _ALWAYS,
+}
+
+
+def agency_standing(status: str, ico_expires_on: date | None, today: date) -> AgencyStanding:
+    if status == "left":
+        return AgencyStanding.LEFT
+    if status == "suspended":
+        return AgencyStanding.SUSPENDED
+    ico = ico_status(ico_expires_on, today)
+    if ico == IcoStatus.MISSING:
+        return AgencyStanding.ICO_MISSING
+    if ico == IcoStatus.LAPSED:
+        return AgencyStanding.ICO_LAPSED
+    return AgencyStanding.ACTIVE
+
+
+def standing_refusal(name: str, standing: AgencyStanding, act: AgencyAct) -> str | None:
+    """Why an agency in `standing` may not do `act` (None when it may), in words for the person refused."""
+    if act in STANDING_ALLOWS[standing]:
+        return None
+    why = {
+        AgencyStanding.ICO_MISSING: f"{name} has no ICO registration recorded",
+        AgencyStanding.ICO_LAPSED: f"{name}'s ICO registration has lapsed",
+        AgencyStanding.SUSPENDED: f"{name} is suspended from the partnership",
+        AgencyStanding.LEFT: f"{name} has left the partnership",
+        AgencyStanding.ACTIVE: name,
+    }[standing]
+    allowed = [a.value for a in AgencyAct if a in STANDING_ALLOWS[standing] and a is not AgencyAct.READ]
+    still = f" While it is, it can still {', '.join(allowed[:-1])} and {allowed[-1]}." if len(allowed) > 1 else ""
+    if standing is AgencyStanding.LEFT:
+        still = " Its people can no longer act for it."
+    return f"{why}, so it cannot {act.value}.{still} A partnership admin can help."
+
+
+# --- API token scopes (DESIGN 4: least privilege, expiring, revocable) ----------------------------------------
+
+
+class TokenScope(StrEnum):
+    """What an agency system's API token may do, chosen when the token is made. Its allowed actions are its
+    scopes intersected with what its agency's role would allow (agencies.policy)."""
+
+    REGISTER_READ = "register:read"  # the partner register, requirements, courses, checklists, protocols
+    PEOPLE_READ = "people:read"  # the agency's memberships, invitations and training records
+    PEOPLE_ADMIN = "people:admin"  # invite people, change and end memberships (never an admin's)
+    TRAINING_WRITE = "training:write"  # record and import training completions
+    REQUESTS_WRITE = "requests:write"  # raise and answer information requests (the sharing app)
+
+
+TOKEN_SCOPE_DESCRIPTIONS: dict[TokenScope, str] = {
+    TokenScope.REGISTER_READ: "Read the partner register, signatory requirements, training courses and protocols",
+    TokenScope.PEOPLE_READ: "Read the agency's memberships, invitations and training records",
+    TokenScope.PEOPLE_ADMIN: "Invite people, and change or end memberships other than the agency admins'",
+    TokenScope.TRAINING_WRITE: "Record and import training completions for the agency's people",
+    TokenScope.REQUESTS_WRITE: "Raise and answer information requests for the agency",
+}
+
+# Scopes that need another to be useful: administering people or recording their training means seeing them.
+TOKEN_SCOPE_IMPLIES: dict[TokenScope, frozenset[TokenScope]] = {
+    TokenScope.PEOPLE_ADMIN: frozenset({TokenScope.PEOPLE_READ}),
+    TokenScope.TRAINING_WRITE: frozenset({TokenScope.PEOPLE_READ}),
+}
+
+# A token expires at most this long after it is made; it is then replaced, not extended.
+TOKEN_MAX_LIFETIME_DAYS = 366
+
+
+def token_scopes_effective(scopes: Iterable[str]) -> frozenset[TokenScope]:
+    chosen = {TokenScope(scope) for scope in scopes}
+    for scope in list(chosen):
+        chosen |= TOKEN_SCOPE_IMPLIES.get(scope, frozenset())
+    return frozenset(chosen)
+
+
+def token_roles(scopes: Iterable[str]) -> list[str]:
+    """The agency roles a token's system account holds: the least its scopes need. Reading or administering
+    the agency's people, or its training, is an agency admin's business (the scopes, not the role, then
+    narrow it to what they list); raising and answering requests is a practitioner's; reading the register
+    needs only some role, the practitioner's."""
+    chosen = {TokenScope(scope) for scope in scopes}
+    people = {TokenScope.PEOPLE_READ, TokenScope.PEOPLE_ADMIN, TokenScope.TRAINING_WRITE}
+    roles = set()
+    if chosen & people:
+        roles.add("agency_admin")
+    if chosen - people or not roles:
+        roles.add("practitioner")
+    return sorted(roles)

@@ -16,6 +16,7 @@ from agencies import rules
 from agencies.models import (
     AccessRequestState,
     Agency,
+    ApiToken,
     ChecklistConfirmation,
     Invitation,
     Membership,
@@ -243,6 +244,11 @@ def open_invitations(user: Any, agency: Agency) -> list[Invitation]:
         .filter(agency=agency, accepted_at__isnull=True, revoked_at__isnull=True)
         .order_by("-created_at")
     )
+
+
+def agency_api_tokens(user: Any, agency: Agency) -> list[ApiToken]:
+    """The agency's API tokens the user may see, newest first (the secret is never stored)."""
+    return list(policy.restrict(user, "view", ApiToken).filter(agency=agency).order_by("-created_at", "-id"))
 
 
 def agency_training(user: Any, agency: Agency) -> list[TrainingRecord]:

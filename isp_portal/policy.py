@@ -126,9 +126,30 @@ class Resource:
 
 
 ResourceRule = Callable[[Any, str], bool]
+# A gate narrows what some principals may do whatever the policies say: `gate(user, action, target_label)`
+# returns why the action is refused (or None). The agencies app registers one for API tokens, whose
+# allowed actions are their scopes intersected with what their role would allow (DESIGN 4).
+ActorGate = Callable[[Any, str, str], "str | None"]
 
 _model_policies: dict[type[Model], Policy[Any]] = {}
 _resource_rules: dict[str, tuple[ResourceRule, Callable[[Any, str], str] | None]] = {}
+_gates: list[ActorGate] = []
+# For a resource read in parts (the audit trail by agency): which agencies' part a user may read.
+_resource_scopes: dict[str, Callable[[Any], frozenset[int] | None]] = {}
+
+
+def register_gate(gate: ActorGate) -> None:
+    """Add a gate every decision passes through before the policies are asked."""
+    _gates.append(gate)
+
+
+def gate_refusal(user: Any, action: str, target_label: str) -> str | None:
+    """Why a gate refuses `action` on targets labelled `target_label` ("app.model" or "resource:name")."""
+    for gate in _gates:
+        reason = gate(user, action, target_label)
+        if reason:
+            return reason
+    return None
 
 
 def register(policy_class: type[Policy[M]]) -> type[Policy[M]]:
@@ -140,11 +161,29 @@ def register(policy_class: type[Policy[M]]) -> type[Policy[M]]:
     return policy_class
 
 
-def register_resource(resource: Resource, rule: ResourceRule, reason: Callable[[Any, str], str] | None = None) -> None:
-    """Decide access to a non-model resource with `rule(user, action) -> bool`."""
+def register_resource(
+    resource: Resource,
+    rule: ResourceRule,
+    reason: Callable[[Any, str], str] | None = None,
+    scope: Callable[[Any], frozenset[int] | None] | None = None,
+) -> None:
+    """Decide access to a non-model resource with `rule(user, action) -> bool`; `scope(user)` says which
+    agencies' part of it the user may read (None: all of it)."""
     if resource.name in _resource_rules:
         raise RuntimeError(f"resource {resource.name} already has a rule")
     _resource_rules[resource.name] = (rule, reason)
+    if scope is not None:
+        _resource_scopes[resource.name] = scope
+
+
+def resource_scope(user: Any, resource: Resource) -> frozenset[int] | None:
+    """The agencies whose part of `resource` the user may read: None for all of it; nothing unless `can`."""
+    if isinstance(user, SystemActor):
+        return None
+    if not can(user, "view", resource):
+        return frozenset()
+    scope = _resource_scopes.get(resource.name)
+    return scope(user) if scope is not None else None
 
 
 _helpers: list[Callable[[Any], str]] = []
@@ -179,7 +218,7 @@ def restrict(user: Any, action: str, target: type[M] | QuerySet[M]) -> QuerySet[
     if isinstance(user, SystemActor):
         return queryset
     policy = _model_policies.get(queryset.model)
-    if policy is None or not _signed_in(user):
+    if policy is None or not _signed_in(user) or gate_refusal(user, action, queryset.model._meta.label_lower):
         return queryset.none()
     condition = policy.scope(user, action)
     if condition is None:
@@ -194,12 +233,14 @@ def can(user: Any, action: str, target: Model | type[Model] | Resource) -> bool:
         return False
     if isinstance(target, Resource):
         entry = _resource_rules.get(target.name)
-        return bool(entry and entry[0](user, action))
+        return bool(entry and not gate_refusal(user, action, f"resource:{target.name}") and entry[0](user, action))
+    model = target if isinstance(target, type) else type(target)
+    policy = _model_policies.get(model)
+    if policy is None or gate_refusal(user, action, model._meta.label_lower):
+        return False
     if isinstance(target, type):
-        policy = _model_policies.get(target)
-        return bool(policy and policy.permits(user, action, None))
-    policy = _model_policies.get(type(target))
-    return bool(policy and policy.in_scope(user, target) and policy.permits(user, action, target))
+        return bool(policy.permits(user, action, None))
+    return bool(policy.in_scope(user, target) and policy.permits(user, action, target))
 
 
 def require(user: Any, action: str, target: Model | type[Model] | Resource) -> None:
@@ -208,21 +249,30 @@ def require(user: Any, action: str, target: Model | type[Model] | Resource) -> N
         return
     if isinstance(target, Resource):
         entry = _resource_rules.get(target.name)
-        if not _signed_in(user) or not entry or not entry[0](user, action):
-            reason = entry[1](user, action) if entry and entry[1] else "You do not have permission to do this."
+        gated = gate_refusal(user, action, f"resource:{target.name}") if _signed_in(user) else None
+        if not _signed_in(user) or not entry or gated or not entry[0](user, action):
+            reason = gated or (
+                entry[1](user, action) if entry and entry[1] else "You do not have permission to do this."
+            )
             raise NotPermitted(action=action, target_type=f"resource:{target.name}", reason=reason)
         return
     model = target if isinstance(target, type) else type(target)
     policy = _model_policies.get(model)
     label = model._meta.label_lower
     if isinstance(target, type):
-        if policy is None or not _signed_in(user) or not policy.permits(user, action, None):
-            reason = policy.reason(user, action, None) if policy else "You do not have permission to do this."
+        gated = gate_refusal(user, action, label) if _signed_in(user) else None
+        if policy is None or not _signed_in(user) or gated or not policy.permits(user, action, None):
+            reason = gated or (
+                policy.reason(user, action, None) if policy else "You do not have permission to do this."
+            )
             raise NotPermitted(action=action, target_type=label, reason=reason)
         return
     child_id = policy.child_of(target) if policy else None
-    if policy is None or not _signed_in(user) or not policy.in_scope(user, target):
+    if policy is None or not _signed_in(user) or gate_refusal(user, "view", label) or not policy.in_scope(user, target):
         raise OutOfScope(action=action, target_type=label, target_id=str(target.pk), child_id=child_id)
+    gated = gate_refusal(user, action, label)
+    if gated:
+        raise NotPermitted(action=action, target_type=label, target_id=str(target.pk), reason=gated, child_id=child_id)
     if not policy.permits(user, action, target):
         raise NotPermitted(
             action=action,
@@ -248,12 +298,13 @@ def get_or_deny(user: Any, target: type[M] | QuerySet[M], *, action: str = "view
         ) from None
     if action != "view" and not isinstance(user, SystemActor):
         policy = _model_policies[queryset.model]
-        if not policy.permits(user, action, obj):
+        gated = gate_refusal(user, action, queryset.model._meta.label_lower)
+        if gated or not policy.permits(user, action, obj):
             raise NotPermitted(
                 action=action,
                 target_type=queryset.model._meta.label_lower,
                 target_id=str(obj.pk),
-                reason=policy.reason(user, action, obj),
+                reason=gated or policy.reason(user, action, obj),
                 child_id=policy.child_of(obj),
             )
     return obj

@@ -15,8 +15,12 @@ from agencies.policy import (
     has_any_role,
     is_agency_admin,
     is_partnership_admin,
+    may_act_for,
+    member_refusal,
     principal,
+    refusal_for,
 )
+from agencies.rules import AgencyAct
 from isp_portal.policy import NotPermitted, Policy, SystemActor, register
 from protocols.models import (
     IN_FORCE_STATUSES,
@@ -39,19 +43,21 @@ def acting_agencies(user: Any) -> Any:
     administer. The page's choices and the service's check both come from here, so they cannot disagree."""
     if isinstance(user, SystemActor) or is_partnership_admin(user):
         return Agency.objects.order_by("name")
-    return Agency.objects.filter(pk__in=principal(user).agencies_with(Role.AGENCY_ADMIN)).order_by("name")
+    return Agency.objects.filter(pk__in=_acting_agencies(user)).order_by("name")
 
 
 def require_acting_for(user: Any, agency: Agency, action: str) -> None:
     """Raise NotPermitted (403) unless `user` may act for `agency` (see acting_agencies)."""
-    if isinstance(user, SystemActor) or is_partnership_admin(user) or is_agency_admin(user, agency.pk):
+    if isinstance(user, SystemActor) or is_partnership_admin(user):
         return
-    raise NotPermitted(
-        action=action,
-        target_type="agencies.agency",
-        target_id=str(agency.pk),
-        reason=f"Only {agency}'s admins or a partnership admin can do this on its behalf.",
-    )
+    if is_agency_admin(user, agency.pk):
+        # Its admins act for it only while its standing lets it take part (issue 8, item 4).
+        why = member_refusal(user, agency.pk, AgencyAct.TAKE_PART)
+        if why is None:
+            return
+    else:
+        why = f"Only the admins of {agency} or a partnership admin can do this on its behalf."
+    raise NotPermitted(action=action, target_type="agencies.agency", target_id=str(agency.pk), reason=why)
 
 
 def _role_holders(user: Any) -> Q | None:
@@ -87,22 +93,36 @@ class ProtocolPolicy(_PartnershipRecord):
 
     def permits(self, user: Any, action: str, obj: Any) -> bool:
         if action == "sign":
-            # An agency's admin records its authorised signatory's signature (Haringey 13), and only a
-            # protocol in force is signed.
-            return obj is not None and obj.is_in_force and bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
+            # An agency's admin records its authorised signatory's signature (Haringey 13), for an agency
+            # that may take part in the protocol (issue 8, item 4), and only a protocol in force is signed.
+            return obj is not None and obj.is_in_force and bool(_acting_agencies(user))
         if action == "audit":
             # Haringey 5.7: the protocol is subject to audit by any partner organisation.
-            return is_partnership_admin(user) or bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
+            return is_partnership_admin(user) or bool(_acting_agencies(user))
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
         if action == "sign" and obj is not None and not obj.is_in_force:
             return f"{obj} is {obj.get_status_display().lower()}: only a protocol in force can be signed."
+        if action in {"sign", "audit"}:
+            for agency_id in principal(user).agencies_with(Role.AGENCY_ADMIN):
+                why = member_refusal(user, agency_id, AgencyAct.TAKE_PART)
+                if why:
+                    return why
         if action == "sign":
             return "Only an agency's admin can record its signature."
         if action == "audit":
             return "Only a partnership admin or an agency's admin can give notice of an audit."
         return super().reason(user, action, obj)
+
+
+def _acting_agencies(user: Any) -> list[int]:
+    """The agencies the user administers that may take part in the protocol."""
+    return [
+        agency_id
+        for agency_id in principal(user).agencies_with(Role.AGENCY_ADMIN)
+        if may_act_for(user, agency_id, AgencyAct.TAKE_PART)
+    ]
 
 
 @register
@@ -131,12 +151,28 @@ class SignaturePolicy(_PartnershipRecord):
 
 
 def may_respond_for(user: Any, agency_id: int) -> bool:
-    """Buckinghamshire 1-2: the agency's nominated representative answers; its admins can too."""
+    """Buckinghamshire 1-2: the agency's nominated representative answers; its admins can too; only for an
+    agency that may take part in the protocol (a suspended agency's answer would count toward the tally
+    and the quorum: issue 8, item 4)."""
+    return _represents(user, agency_id) and may_act_for(user, agency_id, AgencyAct.TAKE_PART)
+
+
+def _represents(user: Any, agency_id: int) -> bool:
     return any(
         membership.agency_id == agency_id
         and (Role.AGENCY_ADMIN in membership.roles or membership.is_nominated_representative)
         for membership in principal(user).memberships
     )
+
+
+def respond_refusal(user: Any, agency_ids: list[int]) -> str | None:
+    """Why the user may not answer for any of these agencies because of its standing (None otherwise)."""
+    for agency_id in agency_ids:
+        if _represents(user, agency_id):
+            why = member_refusal(user, agency_id, AgencyAct.TAKE_PART)
+            if why:
+                return why
+    return None
 
 
 @register
@@ -155,7 +191,9 @@ class ConsultationPolicy(_PartnershipRecord):
         if action == "respond" and obj is not None and obj.status != "open":
             return f"Responses closed on {obj.deadline:%-d %B %Y}."
         if action == "respond":
-            return "Only the nominated representative or an admin of an agency it was sent to can respond for it."
+            if obj is not None and (why := respond_refusal(user, _circulated_agencies(obj))):
+                return why
+            return "Only the nominated representative or an admin of a circulated agency can respond, while it is open."
         return super().reason(user, action, obj)
 
 
@@ -180,6 +218,8 @@ class ConsultationResponsePolicy(_PartnershipRecord):
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
         if action == "respond":
+            if obj is not None and (why := respond_refusal(user, [obj.agency_id])):
+                return why
             return "Only the agency's nominated representative or its admins can respond for it."
         return super().reason(user, action, obj)
 
@@ -211,10 +251,16 @@ class ReviewActionPolicy(_PartnershipRecord):
 
     def permits(self, user: Any, action: str, obj: Any) -> bool:
         if action == "update" and obj is not None:
-            return is_partnership_admin(user) or is_agency_admin(user, obj.owner_agency_id)
+            return (is_partnership_admin(user) or is_agency_admin(user, obj.owner_agency_id)) and (
+                refusal_for(user, obj.owner_agency_id, lambda: obj.owner_agency, AgencyAct.TAKE_PART) is None
+            )
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
+        if action == "update" and obj is not None:
+            why = refusal_for(user, obj.owner_agency_id, lambda: obj.owner_agency, AgencyAct.TAKE_PART)
+            if why:
+                return why
         return "Only the owning agency's admins or a partnership admin can update this action."
 
 
@@ -225,14 +271,20 @@ class ProtocolAuditPolicy(_PartnershipRecord):
     def permits(self, user: Any, action: str, obj: Any) -> bool:
         if action == "create":
             # Haringey 5.7: any partner may audit; the same people ProtocolPolicy lets "audit" a protocol.
-            return is_partnership_admin(user) or bool(principal(user).agencies_with(Role.AGENCY_ADMIN))
+            return is_partnership_admin(user) or bool(_acting_agencies(user))
         if action == "share_extract" and obj is not None:
-            return is_partnership_admin(user) or is_agency_admin(user, obj.auditing_agency_id)
+            return (is_partnership_admin(user) or is_agency_admin(user, obj.auditing_agency_id)) and (
+                refusal_for(user, obj.auditing_agency_id, lambda: obj.auditing_agency, AgencyAct.TAKE_PART) is None
+            )
         return super().permits(user, action, obj)
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
         if action == "create":
             return "Only a partnership admin or an agency's admin can give notice of an audit."
+        if action == "share_extract" and obj is not None:
+            why = refusal_for(user, obj.auditing_agency_id, lambda: obj.auditing_agency, AgencyAct.TAKE_PART)
+            if why:
+                return why
         return "Only the auditing agency's admins or a partnership admin can do this."
 
 
@@ -266,11 +318,16 @@ class AuditExtractPolicy(Policy[AuditExtract]):
         if action == "view":
             return True
         if action == "respond":
-            admin_of = principal(user).agencies_with(Role.AGENCY_ADMIN)
+            admin_of = _acting_agencies(user)
             return obj.named_agencies.filter(pk__in=admin_of).exists()
         return False
 
     def reason(self, user: Any, action: str, obj: AuditExtract | None) -> str:
+        if action == "respond" and obj is not None:
+            named = set(obj.named_agencies.values_list("pk", flat=True))
+            for agency_id in principal(user).agencies_with(Role.AGENCY_ADMIN) & named:
+                if why := member_refusal(user, agency_id, AgencyAct.TAKE_PART):
+                    return why
         return "Only the admins of an agency named in this extract can respond to it."
 
 

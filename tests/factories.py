@@ -15,9 +15,19 @@ from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from agencies.models import Agency, AgencyKind, Role, Sector, SignatoryRequirement, TrainingCourse, User
+from agencies.models import (
+    Agency,
+    AgencyKind,
+    ApiToken,
+    Role,
+    Sector,
+    SignatoryRequirement,
+    TokenScope,
+    TrainingCourse,
+    User,
+)
 from agencies.reference_data import ensure_reference_data
-from agencies.services import agency_create, membership_create, user_create
+from agencies.services import agency_create, api_token_create, membership_create, user_create
 from isp_portal.middleware import SESSION_LAST_SEEN_AT, SESSION_SIGNED_IN_AT
 from isp_portal.policy import SystemActor
 from isp_portal.signin import confirmed_device, device_register
@@ -67,6 +77,26 @@ def make_user(
     if roles:
         membership_create(actor=SYSTEM, user=user, agency=agency, roles=roles, **membership)
     return user
+
+
+def make_api_token(
+    agency: Agency,
+    scopes: list[str] | tuple[str, ...] = (TokenScope.REGISTER_READ,),
+    *,
+    actor: Any = SYSTEM,
+    name: str | None = None,
+    secret: str | None = None,
+    days: int = 90,
+) -> tuple[ApiToken, str]:
+    """An API token of `agency` with the given scopes (agencies.models.TokenScope), through the service."""
+    return api_token_create(
+        actor=actor,
+        agency=agency,
+        name=name or f"System {next(_counter)}",
+        scopes=list(scopes),
+        expires_at=timezone.now() + timezone.timedelta(days=days),
+        secret=secret,
+    )
 
 
 def sign_in(client: Client, user: User) -> Client:

@@ -1,7 +1,13 @@
 """The permission matrix's vocabulary: who asks (the principals), and what one row of the table says.
 
 Each `Case` is one request (route, method, arguments) and the status every principal must get. The
-principals are the World's users plus "anonymous" and "token" (the home agency's API token).
+principals are the World's users plus "anonymous", two API tokens of the home agency ("token": read-only
+scopes, register:read and people:read; "people_token": register:read, people:admin and training:write),
+and "suspended"
+(the admin of an agency that is suspended, issue 8 item 4).
+
+A Case that does not name "people_token" expects of it what it expects of "token", and one that does not
+name "suspended" what it expects of "other_agency" (another agency's person): name them where they differ.
 """
 
 from __future__ import annotations
@@ -12,9 +18,9 @@ from typing import Any
 
 from django.test import Client
 
-from agencies.models import Role
-from agencies.services import api_token_create
-from tests.factories import SYSTEM, World, sign_in
+from agencies.models import AgencyKind, AgencyStatus, Role, Sector, TokenScope
+from agencies.services import agency_status_change
+from tests.factories import SYSTEM, World, make_agency, make_api_token, make_user, sign_in
 
 PRINCIPALS = (
     "anonymous",
@@ -26,8 +32,13 @@ PRINCIPALS = (
     "other_agency",
     "no_role",
     "token",
+    "people_token",
+    "suspended",
 )
-SIGNED_IN = tuple(p for p in PRINCIPALS if p not in {"anonymous", "token"})
+TOKENS = ("token", "people_token")
+SIGNED_IN = tuple(p for p in PRINCIPALS if p not in {"anonymous", *TOKENS})
+# The defaults of the principals added later (see the module's docstring).
+DEFAULT_LIKE = {"people_token": "token", "suspended": "other_agency"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,11 @@ class Case:
     queries: int | None = None
 
     def __post_init__(self) -> None:
+        table = dict(self.expect)
+        for principal, like in DEFAULT_LIKE.items():
+            if principal not in table and like in table:
+                table[principal] = table[like]
+        object.__setattr__(self, "expect", table)
         missing = set(PRINCIPALS) - set(self.expect)
         extra = set(self.expect) - set(PRINCIPALS)
         assert not missing and not extra, f"{self.route}: principals missing {missing}, unknown {extra}"
@@ -53,16 +69,25 @@ class Case:
         return f"{self.method.upper()} {self.route}{' ' + self.note if self.note else ''}"
 
 
+def _like(overrides: Mapping[str, int]) -> dict[str, int]:
+    """The overrides, with the later principals following theirs (DEFAULT_LIKE) unless named."""
+    table = dict(overrides)
+    for principal, like in DEFAULT_LIKE.items():
+        if principal not in table and like in table:
+            table[principal] = table[like]
+    return table
+
+
 def expect(default: int, **overrides: int) -> dict[str, int]:
     """Every principal gets `default` unless named."""
     table = dict.fromkeys(PRINCIPALS, default)
-    table.update(overrides)
+    table.update(_like(overrides))
     return table
 
 
 def html_signed_in(status: int = 200, **overrides: int) -> dict[str, int]:
     """An HTML page for signed-in people: anonymous and token callers are sent to sign in."""
-    return expect(status, anonymous=302, token=302, **overrides)
+    return expect(status, anonymous=302, token=302, people_token=302, **overrides)
 
 
 def api_signed_in(status: int = 200, **overrides: int) -> dict[str, int]:
@@ -72,30 +97,41 @@ def api_signed_in(status: int = 200, **overrides: int) -> dict[str, int]:
 
 def only(statuses: Mapping[str, int], *, otherwise: int, anonymous: int, token: int) -> dict[str, int]:
     table = dict.fromkeys(PRINCIPALS, otherwise)
-    table.update(anonymous=anonymous, token=token)
-    table.update(statuses)
+    table.update(anonymous=anonymous, token=token, people_token=token)
+    table.update(_like(statuses))
     return table
 
 
 HOME_TOKEN = "isp_tests-home-agency-token-0000000000000000000000"
+PEOPLE_TOKEN = "isp_tests-home-people-token-0000000000000000000000"
+TOKEN_SCOPES = {
+    "token": (HOME_TOKEN, [TokenScope.REGISTER_READ, TokenScope.PEOPLE_READ]),
+    "people_token": (PEOPLE_TOKEN, [TokenScope.REGISTER_READ, TokenScope.PEOPLE_ADMIN, TokenScope.TRAINING_WRITE]),
+}
+
+
+def suspended_admin(world: World) -> Any:
+    """The admin of a partner agency that the partnership has suspended (made once per world)."""
+    if "suspended" not in world.users:
+        agency = make_agency("Suspended Youth Project", kind=AgencyKind.VOLUNTARY, sector=Sector.VOLUNTARY)
+        world.users["suspended"] = make_user(name="Sue Suspended", agency=agency, roles=[Role.AGENCY_ADMIN])
+        agency_status_change(actor=SYSTEM, agency=agency, to_status=AgencyStatus.SUSPENDED, reason="Breach sanction")
+        world.objects["suspended_agency"] = agency
+    return world.users["suspended"]
 
 
 def client_as(world: World, principal: str) -> Client:
     client = Client()
     if principal == "anonymous":
         return client
-    if principal == "token":
-        if "token" not in world.objects:
-            api_token_create(
-                actor=SYSTEM,
-                agency=world.home,
-                name="Test system",
-                roles=[Role.AGENCY_ADMIN],
-                secret=HOME_TOKEN,
-            )
-            world.objects["token"] = HOME_TOKEN
-        return Client(HTTP_AUTHORIZATION=f"Bearer {HOME_TOKEN}")
-    user = world.users[principal]
+    if principal in TOKEN_SCOPES:
+        secret, scopes = TOKEN_SCOPES[principal]
+        key = f"{principal}-secret"
+        if key not in world.objects:
+            make_api_token(world.home, scopes, name=f"Test system ({principal})", secret=secret)
+            world.objects[key] = secret
+        return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    user = suspended_admin(world) if principal == "suspended" else world.users[principal]
     return sign_in(client, user)
 
 

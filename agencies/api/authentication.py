@@ -1,7 +1,9 @@
 """API authentication for agency systems: `Authorization: Bearer isp_...` (DESIGN 4).
 
 A token authenticates as its agency's system account, so every API call passes the same policy as a
-person's. Unknown, revoked and expired tokens are refused with 401 and the attempt is audited.
+person's, narrowed to the token's scopes (agencies.policy.token_gate). Unknown, revoked and expired tokens
+are refused with 401 and the attempt is audited; every use is audited too, and sets the token's last-used
+time (DESIGN 4).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from rest_framework.request import Request
 
 from agencies.models import ApiToken
 from agencies.services import API_TOKEN_PREFIX, api_token_digest
+from agencies.services.people import api_token_used
 from audit.services import audit_record
 from isp_portal.demo_context import demo_credential_refused
 
@@ -39,10 +42,13 @@ class AgencyTokenAuthentication(BaseAuthentication):
         assert token is not None
         if token.revoked_at is not None:
             self._reject(request, "revoked token", token)
-        if token.expires_at is not None and token.expires_at <= timezone.now():
+        if token.expires_at <= timezone.now():
             self._reject(request, "expired token", token)
         if not token.user.is_active:
             self._reject(request, "token's system account is deactivated", token)
+        # The policy reads the scopes from here (agencies.policy.principal), without another query.
+        token.user._isp_token_scopes = list(token.scopes)  # type: ignore[attr-defined]
+        api_token_used(token=token, path=request.path, method=request.method or "")
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

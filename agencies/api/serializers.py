@@ -8,11 +8,13 @@ from agencies.models import (
     Agency,
     AgencyKind,
     AgencyStatus,
+    ApiToken,
     Invitation,
     Membership,
     Role,
     Sector,
     SignatoryRequirement,
+    TokenScope,
     TrainingCourse,
     TrainingRecord,
     User,
@@ -216,6 +218,35 @@ class InvitationIn(serializers.Serializer):
     )
     job_title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     team = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+# --- API tokens (DESIGN 4: scoped, expiring, revocable) -------------------------------------------------------
+
+
+class ApiTokenOut(serializers.ModelSerializer[ApiToken]):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "agency", "name", "prefix", "scopes", "created_at", "expires_at", "revoked_at", "last_used_at"]
+
+
+class ApiTokenCreatedOut(ApiTokenOut):
+    """The new token, with its secret: shown this once, never stored."""
+
+    secret = serializers.CharField(read_only=True)
+
+    class Meta(ApiTokenOut.Meta):
+        fields = [*ApiTokenOut.Meta.fields, "secret"]
+
+
+class ApiTokenIn(serializers.Serializer):
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=TokenScope.choices),
+        allow_empty=False,
+        help_text="What the token may do: " + "; ".join(f"{scope.value}: {scope.label}" for scope in TokenScope),
+    )
+    expires_at = serializers.DateTimeField(help_text="When the token stops working: at most a year from now.")
 
 
 # --- Training ----------------------------------------------------------------------------------------------------

@@ -17,7 +17,15 @@ from rest_framework.response import Response
 
 from agencies import selectors, services
 from agencies.api import serializers as s
-from agencies.models import Agency, Invitation, Membership, SignatoryRequirement, TrainingCourse, TrainingRecord
+from agencies.models import (
+    Agency,
+    ApiToken,
+    Invitation,
+    Membership,
+    SignatoryRequirement,
+    TrainingCourse,
+    TrainingRecord,
+)
 from isp_portal import policy
 from isp_portal.api import PolicyViewMixin, parse_input, parse_query
 
@@ -97,7 +105,7 @@ class MembershipViewSet(
     serializer_class = s.MembershipOut
 
     def base_queryset(self) -> QuerySet[Membership]:
-        return Membership.objects.select_related("user").order_by("agency_id", "user__full_name", "id")
+        return Membership.objects.select_related("user", "agency").order_by("agency_id", "user__full_name", "id")
 
     def get_queryset(self) -> QuerySet[Membership]:
         memberships = super().get_queryset()
@@ -143,6 +151,39 @@ class InvitationViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Generic
         agency = policy.get_or_deny(request.user, Agency, action="manage_members", pk=values.pop("agency").pk)
         invitation, _token = services.invitation_create(actor=request.user, agency=agency, **values)
         return Response(s.InvitationOut(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenViewSet(
+    PolicyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ApiToken]
+):
+    """An agency's API tokens, for its admins (and partnership admins): what each may do (its scopes), when it
+    expires and was last used. Made and revoked by people only: no token scope reaches these endpoints."""
+
+    policy_model = ApiToken
+    serializer_class = s.ApiTokenOut
+    create_checked_on_parent = True  # "create_api_token" on the agency, in the service
+
+    def base_queryset(self) -> QuerySet[ApiToken]:
+        return ApiToken.objects.select_related("agency").order_by("-created_at", "-id")
+
+    @extend_schema(request=s.ApiTokenIn, responses={201: s.ApiTokenCreatedOut})
+    def create(self, request: Request) -> Response:
+        """Make a token with the scopes the system needs (least privilege) and an expiry at most a year away.
+        The secret is in this response only."""
+        values = parse_input(s.ApiTokenIn, request.data, request)
+        agency = policy.get_or_deny(request.user, Agency, action="create_api_token", pk=values.pop("agency").pk)
+        token, secret = services.api_token_create(actor=request.user, agency=agency, **values)
+        body = s.ApiTokenCreatedOut(token).data
+        body["secret"] = secret
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.ApiTokenOut)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        """Revoke the token at once (allowed whatever the agency's standing: it only removes access)."""
+        token = policy.get_or_deny(request.user, self.base_queryset(), action="revoke", pk=pk)
+        token = services.api_token_revoke(actor=request.user, token=token)
+        return Response(s.ApiTokenOut(token).data)
 
 
 class TrainingCourseViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[TrainingCourse]):

@@ -14,9 +14,12 @@ from agencies.services.documents import (
 )
 from agencies.services.people import (
     API_TOKEN_PREFIX,
+    TOKEN_MAX_LIFETIME,
+    PrivilegeRefused,
     api_token_create,
     api_token_digest,
     api_token_revoke,
+    api_token_used,
     invitation_accept,
     invitation_create,
     invitation_for_token,
@@ -34,6 +37,8 @@ from agencies.services.training import training_record_create, training_records_
 
 __all__ = [
     "API_TOKEN_PREFIX",
+    "TOKEN_MAX_LIFETIME",
+    "PrivilegeRefused",
     "access_grants_expire",
     "access_request_create",
     "access_request_decide",
@@ -44,6 +49,7 @@ __all__ = [
     "api_token_create",
     "api_token_digest",
     "api_token_revoke",
+    "api_token_used",
     "checklist_confirm",
     "expiry_reminders_send",
     "invitation_accept",

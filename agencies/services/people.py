@@ -2,26 +2,147 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.identity import identity_changed
-from agencies.models import AGENCY_ROLES, Agency, AgencyKind, AgencyStatus, ApiToken, Invitation, Membership, Role, User
-from agencies.policy import forget_principal
+from agencies.models import (
+    AGENCY_ROLES,
+    Agency,
+    AgencyKind,
+    AgencyStatus,
+    ApiToken,
+    Invitation,
+    Membership,
+    Role,
+    TokenScope,
+    User,
+)
+from agencies.policy import forget_principal, grants
+from agencies.rules import (
+    TOKEN_MAX_LIFETIME_DAYS,
+    WIDENING_FLAGS,
+    last_admin_problem,
+    privilege_change_problems,
+    token_roles,
+)
 from agencies.services.registry import agency_group
 from audit.services import audit_record
 from isp_portal.demo_context import demo_credential_refused
-from isp_portal.policy import SystemActor, can, require
+from isp_portal.policy import SystemActor, require
 from isp_portal.wording import long_datetime
+
+F = TypeVar("F", bound=Callable[..., Any])
+ROLE_LABELS = {role.value: role.label for role in Role}
+
+
+class PrivilegeRefused(ValidationError):
+    """A change to someone's access that the person asking may not make: giving themselves a role or flag,
+    giving or taking away one they have no standing for, or leaving no administrator (DESIGN 4). A field
+    error for the form or the API's 400, and an audit event (written after the refused change rolled back)."""
+
+    def __init__(self, errors: dict[str, str], *, target: Any, action: str) -> None:
+        super().__init__(errors)
+        self.target = target
+        self.action = action
+
+
+def audits_refusals(service: F) -> F:
+    """Record a PrivilegeRefused as an audit event once the service's transaction has rolled back, so the
+    record of the attempt survives it (the same pattern as policy denials)."""
+
+    @functools.wraps(service)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return service(*args, **kwargs)
+        except PrivilegeRefused as refusal:
+            audit_record(
+                kind="access.refused",
+                actor=kwargs.get("actor"),
+                outcome="denied",
+                target=refusal.target if getattr(refusal.target, "pk", None) else None,
+                detail={
+                    "action": refusal.action,
+                    "status": 400,
+                    "fields": dict(refusal.message_dict.items()),
+                },
+            )
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _check_privileges(
+    actor: Any,
+    membership: Membership,
+    *,
+    roles_after: Iterable[str],
+    flags_after: dict[str, bool],
+    action: str,
+) -> None:
+    """Refuse a change of roles or widening flags the actor may not make (agencies.policy.grants decides
+    who may give and take away what; agencies.rules.privilege_change_problems applies it)."""
+    problems = privilege_change_problems(
+        grants=grants(actor, membership),
+        roles_before=membership.roles if membership.pk else [],
+        roles_after=roles_after,
+        flags_before={field: bool(getattr(membership, field)) for field in WIDENING_FLAGS} if membership.pk else {},
+        flags_after=flags_after,
+        role_labels=ROLE_LABELS,
+    )
+    if problems:
+        raise PrivilegeRefused(problems, target=membership, action=action)
+
+
+def _admin_role(membership: Membership) -> str:
+    return Role.PARTNERSHIP_ADMIN if membership.agency_id is None else Role.AGENCY_ADMIN
+
+
+# The advisory-lock class under which a place's administrators are counted (with the agency's id, or 0 for
+# the partnership): see _keep_an_admin.
+ADMINS_LOCK = 8108
+
+
+def _keep_an_admin(membership: Membership, *, keeps_admin: bool, action: str) -> None:
+    """The partnership and each agency always keep at least one active human administrator (DESIGN 4).
+
+    Counting the other admins happens under a transaction-level advisory lock for the place, so two
+    admins removing each other at once cannot both succeed: the second waits for the first to commit,
+    then counts again and is refused. (Row locks on the other admins would deadlock instead: each request
+    already holds its own membership's row.) An agency that has left the partnership keeps nobody
+    (agency_status_change ends every membership)."""
+    role = _admin_role(membership)
+    if role not in membership.roles or not membership.is_active or keeps_admin or membership.user.is_system:
+        return
+    if membership.agency is not None and membership.agency.status == AgencyStatus.LEFT:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADMINS_LOCK, membership.agency_id or 0])
+    place = Q(agency_id=membership.agency_id) if membership.agency_id else Q(agency__isnull=True)
+    others = (
+        Membership.objects.filter(place, is_active=True, roles__contains=[role], user__is_active=True)
+        .filter(user__is_system=False)
+        .exclude(pk=membership.pk)
+    )
+    problem = last_admin_problem(
+        holds_admin_now=True,
+        keeps_admin=False,
+        other_human_admins=others.count(),
+        scope=str(membership.agency) if membership.agency is not None else "the partnership",
+    )
+    if problem:
+        raise PrivilegeRefused({"membership": problem}, target=membership, action=action)
 
 
 class Unset:
@@ -74,6 +195,7 @@ def user_create(
     return user
 
 
+@audits_refusals
 @transaction.atomic
 def membership_create(
     *,
@@ -92,6 +214,17 @@ def membership_create(
     else:
         require(actor, "manage_members", agency)
     cleaned = _normalise_roles(roles, agency=agency)
+    # Nobody gives themselves a membership, and its roles and flags are the actor's to give (DESIGN 4).
+    _check_privileges(
+        actor,
+        Membership(user=user, agency=agency),
+        roles_after=cleaned,
+        flags_after={
+            "is_caldicott_guardian": is_caldicott_guardian,
+            "is_data_protection_officer": is_data_protection_officer,
+        },
+        action="membership.create",
+    )
     ended = (
         Membership.objects.select_for_update().filter(user=user, agency=agency, is_active=False).first()
         if agency is not None
@@ -144,6 +277,7 @@ def _membership_renew(actor: Any, membership: Membership, **values: Any) -> Memb
     return membership
 
 
+@audits_refusals
 @transaction.atomic
 def membership_update(
     *,
@@ -176,12 +310,6 @@ def membership_update(
             changes["roles"] = _normalise_roles(roles, agency=membership.agency)
         except ValidationError as error:
             errors.update({key: " ".join(value) for key, value in error.message_dict.items()})
-        else:
-            granting_audit = Role.AUDITOR in changes["roles"] and Role.AUDITOR not in membership.roles
-            if granting_audit and not can(actor, "grant_auditor", membership):
-                errors["roles"] = (
-                    "Only a partnership admin can give the auditor role: auditors check the agency's admins."
-                )
     for field, value in (("job_title", job_title), ("team", team)):
         if value is not None:
             changes[field] = value.strip()
@@ -218,6 +346,15 @@ def membership_update(
             changes["vetting_checked_on"] = vetting_checked_on
     if errors:
         raise ValidationError(errors)
+    _check_privileges(
+        actor,
+        membership,
+        roles_after=changes.get("roles", membership.roles),
+        flags_after={field: changes[field] for field in WIDENING_FLAGS if field in changes},
+        action="membership.update",
+    )
+    if "roles" in changes:
+        _keep_an_admin(membership, keeps_admin=_admin_role(membership) in changes["roles"], action="membership.update")
     changed = {field: value for field, value in changes.items() if getattr(membership, field) != value}
     if not changed:
         return membership
@@ -250,14 +387,20 @@ def _end_sessions(user: User) -> None:
     identity_changed(user.pk)  # update() sends no signal: drop the cached identity now
 
 
+@audits_refusals
 @transaction.atomic
 def membership_deactivate(*, actor: Any, membership: Membership, reason: str) -> Membership:
-    """End a membership. The user's sessions end at once (DESIGN 2.1)."""
+    """End a membership. The user's sessions end at once (DESIGN 2.1). The last active human admin of the
+    partnership or of an agency stays (DESIGN 4)."""
+    membership = (
+        Membership.objects.select_for_update(of=("self",)).select_related("agency", "user").get(pk=membership.pk)
+    )
     require(actor, "deactivate", membership)
     if not reason.strip():
         raise ValidationError({"reason": "Say why this membership is ending."})
     if not membership.is_active:
         raise ValidationError({"membership": "This membership has already ended."})
+    _keep_an_admin(membership, keeps_admin=False, action="membership.deactivate")
     membership.is_active = False
     membership.deactivated_at = timezone.now()
     membership.save(update_fields=["is_active", "deactivated_at"])
@@ -269,16 +412,25 @@ def membership_deactivate(*, actor: Any, membership: Membership, reason: str) ->
     return membership
 
 
+@audits_refusals
 @transaction.atomic
 def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
-    """Deactivate a user everywhere: every membership ends and every session with it."""
-    memberships = list(Membership.objects.select_for_update().filter(user=user, is_active=True).order_by("pk"))
+    """Deactivate a user everywhere: every membership ends and every session with it. Refused while they are
+    the last active human admin of the partnership or of an agency (DESIGN 4)."""
+    memberships = list(
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("agency", "user")
+        .filter(user=user, is_active=True)
+        .order_by("pk")
+    )
     for membership in memberships:
         require(actor, "deactivate", membership)
     if not memberships:
         require(actor, "create", Membership)  # only a partnership admin may deactivate a user with no membership
     if not reason.strip():
         raise ValidationError({"reason": "Say why this user is being deactivated."})
+    for membership in memberships:
+        _keep_an_admin(membership, keeps_admin=False, action="user.deactivate")
     now = timezone.now()
     Membership.objects.filter(pk__in=[m.pk for m in memberships]).update(is_active=False, deactivated_at=now)
     user.groups.clear()
@@ -299,37 +451,55 @@ def api_token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+TOKEN_MAX_LIFETIME = timedelta(days=TOKEN_MAX_LIFETIME_DAYS)
+
+
 @transaction.atomic
 def api_token_create(
     *,
     actor: Any,
     agency: Agency,
     name: str,
-    roles: Iterable[str],
-    expires_at: datetime | None = None,
+    scopes: Iterable[str],
+    expires_at: datetime,
     secret: str | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create an API token for an agency system. Returns the token and its secret, which is shown once.
+    """Create an API token for an agency system (its admins, or a partnership admin; never a token). Returns
+    the token and its secret, which is shown once.
 
-    The token acts as a system account of the agency with the given roles, so the same policy applies.
-    `secret` is for the demo seeder only (a documented, fixed demo token); otherwise one is generated."""
-    require(actor, "manage_members", agency)
-    if agency.status != AgencyStatus.ACTIVE:
-        raise ValidationError({"agency": f"{agency} is not active, so it cannot be given API access."})
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    The token acts as a system account of the agency, narrowed to its scopes (DESIGN 4: least privilege):
+    its account holds the least role its scopes need, and the policy's token gate refuses whatever its
+    scopes do not list. It expires at most a year after it is made. `secret` is for the demo seeder only
+    (a documented, fixed demo token); otherwise one is generated."""
+    require(actor, "create_api_token", agency)
+    now = timezone.now()
+    errors: dict[str, str] = {}
+    chosen = sorted(set(scopes))
+    unknown = [scope for scope in chosen if scope not in TokenScope.values]
+    if unknown:
+        errors["scopes"] = f"Unknown scope: {', '.join(unknown)}. Choose from {', '.join(TokenScope.values)}."
+    elif not chosen:
+        errors["scopes"] = "Choose at least one scope: what the system may do."
+    if expires_at is None:
+        errors["expires_at"] = "Choose when the token expires (at most a year from today)."
+    elif expires_at <= now:
+        errors["expires_at"] = "The expiry must be in the future."
+    elif expires_at > now + TOKEN_MAX_LIFETIME:
+        errors["expires_at"] = "A token expires at most a year after it is made: make a new one then."
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Give the token a name that says which system uses it."})
-    if ApiToken.objects.filter(agency=agency, name=name).exists():
-        raise ValidationError({"name": f"{agency} already has a token called {name}."})
+        errors["name"] = "Give the token a name that says which system uses it."
+    elif ApiToken.objects.filter(agency=agency, name=name).exists():
+        errors["name"] = f"{agency} already has a token called {name}."
+    if errors:
+        raise ValidationError(errors)
     if secret is None:
         secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     elif not secret.startswith(API_TOKEN_PREFIX) or len(secret) < 40:
         raise ValidationError({"secret": "A supplied token must start with isp_ and be at least 40 characters."})
     elif demo_credential_refused(api_token=secret):
         raise ValidationError({"secret": "The published demo token is for demo mode only."})
-    roles = list(roles)
+    roles = token_roles(chosen)
     slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20] or "system"
     system_user = user_create(
         actor=actor,
@@ -344,22 +514,42 @@ def api_token_create(
         name=name,
         prefix=secret[:12],
         digest=api_token_digest(secret),
+        scopes=chosen,
         created_by=actor if isinstance(actor, User) else system_user,
+        created_at=now,
         expires_at=expires_at,
     )
-    audit_record(kind="api_token.create", actor=actor, target=token, detail={"roles": sorted(roles)})
+    audit_record(
+        kind="api_token.create",
+        actor=actor,
+        target=token,
+        detail={"scopes": chosen, "roles": roles, "expires_at": expires_at.isoformat()},
+    )
     return token, secret
 
 
 @transaction.atomic
 def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    """Revoke a token at once (its agency's admins or a partnership admin; allowed whatever the agency's
+    standing: it only removes access)."""
+    token = ApiToken.objects.select_for_update(of=("self",)).select_related("agency", "user").get(pk=token.pk)
     require(actor, "revoke", token)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+        token.revoked_by = actor if isinstance(actor, User) else None
+        token.save(update_fields=["revoked_at", "revoked_by"])
         _end_sessions(token.user)
         audit_record(kind="api_token.revoke", actor=actor, target=token)
     return token
+
+
+def api_token_used(*, token: ApiToken, path: str, method: str) -> None:
+    """Record that a token was used: its last-used time, and an audit event naming the request (DESIGN 4:
+    token use is audited). Called by the API authentication for every request the token makes."""
+    now = timezone.now()
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+    audit_record(kind="api_token.use", actor=token.user, target=token, detail={"path": path[:200], "method": method})
 
 
 # --- Invitations -----------------------------------------------------------------------------------------------
@@ -397,6 +587,7 @@ def _send_invitation_email(invitation: Invitation, token: str) -> None:
     transaction.on_commit(send)
 
 
+@audits_refusals
 @transaction.atomic
 def invitation_create(
     *,
@@ -429,6 +620,21 @@ def invitation_create(
         )
     if not full_name.strip():
         errors["full_name"] = "Enter the person's full name."
+    if email and email == getattr(actor, "email", None):
+        # An invitation is a membership given in advance: nobody gives one to themselves (DESIGN 4).
+        raise PrivilegeRefused(
+            {"email": "You cannot invite yourself: another admin with the standing to grant the roles must."},
+            target=agency,
+            action="invitation.create",
+        )
+    if cleaned_roles and not errors.get("roles"):
+        _check_privileges(
+            actor,
+            Membership(agency=agency),
+            roles_after=cleaned_roles,
+            flags_after={},
+            action="invitation.create",
+        )
     existing = User.objects.filter(email=email).first()
     if existing is not None and Membership.objects.filter(user=existing, agency=agency, is_active=True).exists():
         errors["email"] = f"{email} is already a member of {agency}."
@@ -467,7 +673,7 @@ def invitation_create(
 def invitation_resend(*, actor: Any, invitation: Invitation) -> tuple[Invitation, str]:
     """Issue a new link (the old one stops working) and a new seven days."""
     invitation = Invitation.objects.select_for_update().select_related("agency").get(pk=invitation.pk)
-    require(actor, "manage_members", invitation.agency)
+    require(actor, "resend", invitation)
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError({"invitation": "This invitation has been used or withdrawn."})
     token = secrets.token_urlsafe(32)
@@ -481,8 +687,9 @@ def invitation_resend(*, actor: Any, invitation: Invitation) -> tuple[Invitation
 
 @transaction.atomic
 def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
+    """Withdraw an invitation (allowed whatever the agency's standing: it only removes access)."""
     invitation = Invitation.objects.select_for_update().select_related("agency").get(pk=invitation.pk)
-    require(actor, "manage_members", invitation.agency)
+    require(actor, "revoke", invitation)
     if invitation.accepted_at is not None:
         raise ValidationError({"invitation": "This invitation has already been accepted."})
     if invitation.revoked_at is None:

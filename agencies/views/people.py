@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from agencies import selectors, services
 from agencies.forms import (
+    ApiTokenForm,
     DeactivateForm,
     InvitationAcceptForm,
     InvitationForm,
@@ -22,7 +27,8 @@ from agencies.forms import (
     TrainingRecordForm,
     add_service_errors,
 )
-from agencies.models import Agency, Invitation, Membership, User
+from agencies.models import Agency, ApiToken, Invitation, Membership, User
+from agencies.policy import grants
 from agencies.services.people import invitation_for_token
 from audit.services import audit_record
 from isp_portal import policy, signin
@@ -164,10 +170,17 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "authorised_for_restricted": membership.authorised_for_restricted,
         "vetting_checked_on": membership.vetting_checked_on,
     }
-    form = MembershipForm(request.POST or None, initial=initial, membership=membership, colleagues=colleagues)
+    form = MembershipForm(
+        request.POST or None,
+        initial=initial,
+        membership=membership,
+        colleagues=colleagues,
+        grants=grants(request.user, membership),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_update(actor=request.user, membership=membership, **form.cleaned_data)
+            values = {**form.cleaned_data, "roles": form.roles_to_save()}
+            services.membership_update(actor=request.user, membership=membership, **values)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -296,3 +309,71 @@ def agency_training_import(request: HttpRequest, pk: int) -> HttpResponse:
             ],
         },
     )
+
+
+@login_required
+def agency_api_tokens(request: HttpRequest, pk: int) -> HttpResponse:
+    """An agency's API tokens: what each may do, when it expires and was last used; revoke; make a new one
+    (DESIGN 4: least privilege, expiring, revocable). The new token is shown once, on this page."""
+    agency = policy.get_or_deny(request.user, Agency, action="administer", pk=pk)
+    can_create = policy.can(request.user, "create_api_token", agency)
+    form = ApiTokenForm(request.POST or None, initial={"expires_on": timezone.localdate() + timedelta(days=365)})
+    secret = None
+    if request.method == "POST":
+        policy.require(request.user, "create_api_token", agency)
+        if form.is_valid():
+            expires_on = form.cleaned_data["expires_on"]
+            try:
+                _token, secret = services.api_token_create(
+                    actor=request.user,
+                    agency=agency,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                    expires_at=_end_of(expires_on),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                form = ApiTokenForm(initial={"expires_on": timezone.localdate() + timedelta(days=365)})
+    return render(
+        request,
+        "agencies/api_tokens.html",
+        {
+            "agency": agency,
+            "tokens": selectors.agency_api_tokens(request.user, agency),
+            "form": form if can_create else None,
+            "cannot_create": None if can_create else _why_not(request.user, "create_api_token", agency),
+            "secret": secret,
+        },
+    )
+
+
+def _why_not(user: Any, action: str, target: Any) -> str:
+    """The policy's reason for refusing, to show in place of a form the page does not offer."""
+    try:
+        policy.require(user, action, target)
+    except policy.AccessDenied as denial:
+        return denial.reason
+    return ""
+
+
+def _end_of(day: Any) -> Any:
+    """The last moment of a day, in the portal's time zone (a token "expires on" a date)."""
+    if day is None:
+        return None
+    moment = timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
+    # A token may live at most a year: the last allowed day means "as late as allowed"; a later day is
+    # passed on as it is, for the service to refuse with its message.
+    limit = timezone.now() + services.TOKEN_MAX_LIFETIME
+    if moment > limit and day <= timezone.localtime(limit).date():
+        return limit
+    return moment
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = policy.get_or_deny(request.user, ApiToken.objects.select_related("agency"), action="revoke", pk=pk)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"The token {token.name} has been revoked: it no longer works.")
+    return redirect("agency-api-tokens", pk=token.agency_id)

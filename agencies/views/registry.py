@@ -62,6 +62,9 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": policy.can(request.user, "change", agency),
         "can_change_status": policy.can(request.user, "change_status", agency),
         "can_manage_members": policy.can(request.user, "manage_members", agency),
+        # Ending memberships, withdrawing invitations and revoking API tokens only remove access: an
+        # agency's admins may always do them, whatever its standing (issue 8, item 4).
+        "can_administer": policy.can(request.user, "administer", agency),
         "invitations": selectors.open_invitations(request.user, agency),
         "document": selectors.document_summary(request.user, agency),
         "status_history": selectors.status_history(agency),

@@ -343,7 +343,11 @@ def test_an_agency_admin_cannot_make_themselves_its_auditor(world: World) -> Non
     with pytest.raises(ValidationError) as refused:
         membership_update(actor=admin, membership=own, roles=[Role.AGENCY_ADMIN, Role.AUDITOR])
     assert "partnership admin" in messages_of(refused)["roles"][0]
-    assert snapshot() == before
+    after = snapshot()
+    # Nothing changed but the record of the refused attempt (issue 8: every refusal is on the record).
+    assert after.pop("audit_events") == before.pop("audit_events") + 1
+    assert after == before
+    assert AuditEvent.objects.filter(kind="access.refused", actor_id=admin.pk, outcome="denied").exists()
 
 
 def test_an_agency_auditor_cannot_see_another_agencys_people(world: World) -> None:
@@ -497,9 +501,10 @@ def test_a_suspended_agency_cannot_invite(world: World) -> None:
     agency_status_change(actor=SYSTEM, agency=world.home, to_status=AgencyStatus.SUSPENDED, reason="ICO lapsed")
     world.home.refresh_from_db()
     before = snapshot()
-    with pytest.raises(ValidationError) as refused:
+    # Refused by the policy with the reason (issue 8, item 4), before any input is looked at.
+    with pytest.raises(policy.NotPermitted) as refused:
         invite(world)
-    assert list(messages_of(refused)) == ["agency"]
+    assert "is suspended from the partnership" in refused.value.reason
     assert snapshot() == before
 
 

@@ -136,7 +136,7 @@ def test_an_admin_cannot_give_a_partnership_role(world: World) -> None:
 def test_an_agency_system_invites_a_new_member_by_token(world: World, django_capture_on_commit_callbacks: Any) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = send(
-            api(world, "token"),
+            api(world, "people_token"),  # a token with the people:admin scope
             "post",
             "/api/v1/invitations/",
             {

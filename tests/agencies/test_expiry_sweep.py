@@ -15,12 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agencies.models import Agency, Membership, Role, SecurityDocument, TrainingCourse, User
+from agencies.models import Agency, Membership, Role, SecurityDocument, TokenScope, TrainingCourse, User
 from agencies.services import (
     access_request_create,
     access_request_decide,
     agency_update,
-    api_token_create,
     expiry_reminders_send,
     membership_deactivate,
     security_document_upload,
@@ -29,7 +28,7 @@ from agencies.services import (
 from agencies.tasks import expiry_sweep
 from isp_portal.models import Notification, SweepRun
 from isp_portal.wording import long_date
-from tests.factories import SYSTEM, World, make_agency, make_user
+from tests.factories import SYSTEM, World, make_agency, make_api_token, make_user
 from tests.pdf_samples import PDF
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +169,7 @@ def test_a_renewal_starts_its_reminders_afresh(world: World) -> None:
 
 
 def test_ico_reminders_skip_system_accounts_and_former_admins(world: World) -> None:
-    api_token_create(actor=SYSTEM, agency=world.home, name="Case system", roles=[Role.AGENCY_ADMIN])
+    make_api_token(world.home, [TokenScope.PEOPLE_ADMIN], name="Case system")
     former = make_user(name="Fay Former", agency=world.home, roles=[Role.AGENCY_ADMIN])
     membership_deactivate(actor=SYSTEM, membership=Membership.objects.get(user=former), reason="Retired")
     set_ico(world.home, days(30))

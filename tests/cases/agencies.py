@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import io
+import itertools
 from typing import Any
 
 from django.utils import timezone
 
-from agencies.models import Membership, SecurityDocument, SignatoryRequirement
+from agencies.models import Membership, SecurityDocument, SignatoryRequirement, TokenScope
 from agencies.services import access_request_create, invitation_create, security_document_upload
-from tests.factories import SYSTEM, World, make_user
-from tests.matrix import Case, expect, html_signed_in, only
+from tests.factories import SYSTEM, World, make_api_token, make_user
+from tests.matrix import Case, expect, html_signed_in, only, suspended_admin
 from tests.pdf_samples import PDF
 
 # Signed-in principals with a role (everyone but no_role, anonymous and the token).
@@ -104,6 +105,94 @@ def checklist_post(world: World) -> dict[str, Any]:
 
 PA_OR_HOME_ADMIN = {"partnership_admin": 200, "agency_admin": 200}
 
+
+_tokens = itertools.count(1)
+
+
+def home_token(world: World) -> dict[str, Any]:
+    """A token of the home agency, made for the row (revoking it is the row's request)."""
+    token, _ = make_api_token(world.home, [TokenScope.REGISTER_READ])
+    return {"pk": token.pk}
+
+
+def token_post(world: World) -> dict[str, Any]:
+    expires = timezone.localdate() + timezone.timedelta(days=200)
+    return {
+        "name": f"Matrix system {next(_tokens)}",
+        "scopes": ["register:read"],
+        "expires_on_day": expires.day,
+        "expires_on_month": expires.month,
+        "expires_on_year": expires.year,
+    }
+
+
+def suspended_agency(world: World) -> dict[str, Any]:
+    suspended_admin(world)
+    return {"pk": world.objects["suspended_agency"].pk}
+
+
+def suspended_member(world: World) -> dict[str, Any]:
+    agency = suspended_agency(world)["pk"]
+    person = make_user(agency=world.objects["suspended_agency"], roles=["practitioner"])
+    return {"pk": Membership.objects.get(user=person, agency_id=agency).pk}
+
+
+# The suspended agency's own pages: it keeps its details and training and removes access; nothing else
+# (issue 8, item 4). Its admin is the "suspended" principal; the partnership admin is refused the same.
+SUSPENDED_CASES: list[Case] = [
+    Case(
+        "agency-edit",
+        pages(403, no_role=404, suspended=200, partnership_admin=200),
+        kwargs=suspended_agency,
+        note="a suspended agency keeps its details current",
+        queries=6,
+    ),
+    Case(
+        "agency-training-add",
+        pages(403, no_role=404, suspended=200, partnership_admin=200),
+        kwargs=suspended_agency,
+        note="a suspended agency keeps its training current",
+        queries=7,
+    ),
+    Case(
+        "agency-invite",
+        pages(403, no_role=404),
+        kwargs=suspended_agency,
+        note="a suspended agency takes nobody on",
+        queries=0,
+    ),
+    Case(
+        "agency-checklist",
+        pages(403, no_role=404),
+        method="post",
+        kwargs=suspended_agency,
+        data=checklist_post,
+        note="a suspended agency confirms no checklist item",
+        queries=0,
+    ),
+    Case(
+        "membership-edit",
+        only({"suspended": 403, "partnership_admin": 403, "auditor": 403}, otherwise=404, anonymous=302, token=302),
+        kwargs=suspended_member,
+        note="a suspended agency promotes nobody",
+        queries=0,
+    ),
+    Case(
+        "membership-deactivate",
+        only({"suspended": 200, "partnership_admin": 200, "auditor": 403}, otherwise=404, anonymous=302, token=302),
+        kwargs=suspended_member,
+        note="a suspended agency can still end a membership",
+        queries=5,
+    ),
+    Case(
+        "agency-api-tokens",
+        pages(403, no_role=404, suspended=200, partnership_admin=200),
+        kwargs=suspended_agency,
+        note="a suspended agency sees and revokes its tokens",
+        queries=6,
+    ),
+]
+
 CASES: list[Case] = [
     Case("agency-list", pages(200, no_role=403), queries=4),
     Case("agency-create", pages(403, no_role=403, partnership_admin=200), queries=2),
@@ -139,7 +228,7 @@ CASES: list[Case] = [
     ),
     Case(
         "agency-document-file",
-        only({"other_agency": 200}, otherwise=404, anonymous=302, token=302),
+        only({"other_agency": 200, "suspended": 404}, otherwise=404, anonymous=302, token=302),
         kwargs=other_document,
         note="another agency's document, without a grant",
         queries=4,
@@ -204,7 +293,25 @@ CASES: list[Case] = [
     ),
     Case("invitation-accept", expect(200), kwargs=invitation_token, note="a valid link for a new person", queries=2),
     Case("invitation-accept", expect(404), kwargs=lambda world: {"token": "no-such-token"}, note="a bad link"),
+    Case("agency-api-tokens", pages(403, no_role=404, **PA_OR_HOME_ADMIN), kwargs=home, queries=3),
+    Case(
+        "agency-api-tokens",
+        pages(403, no_role=404, **PA_OR_HOME_ADMIN),
+        method="post",
+        kwargs=home,
+        data=token_post,
+        note="making a token (shown once, on the page)",
+        queries=35,
+    ),
+    Case(
+        "api-token-revoke",
+        only({"partnership_admin": 302, "agency_admin": 302}, otherwise=404, anonymous=302, token=302),
+        method="post",
+        kwargs=home_token,
+        queries=10,
+    ),
     Case("requirement-list", pages(200, no_role=403), queries=2),
     Case("requirement-create", pages(403, no_role=403, partnership_admin=200), queries=1),
     Case("requirement-edit", pages(403, no_role=404, partnership_admin=200), kwargs=requirement, queries=2),
+    *SUSPENDED_CASES,
 ]

@@ -1,7 +1,9 @@
 """Rows for the agencies API: the register, memberships, invitations, training, checklist and requirements.
 
-The token principal is the home agency's system account with the agency admin role, so it may do what the
-home agency's admin may do (agency systems keep their staff lists in step through it)."""
+The "token" principal is the home agency's read-only token (register:read, people:read): it reads, and
+every write is refused with 403 naming its scopes. "people_token" (people:admin, training:write) keeps the
+staff list and training in step, as an agency's system does, and nothing more: not the agency's details,
+not its checklist, never an admin's membership (issue 8, item 3)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from agencies.models import Membership, SignatoryRequirement, TrainingCourse
-from tests.cases.agencies import home, practitioner_membership, requirement
+from tests.cases.agencies import home, home_token, practitioner_membership, requirement
 from tests.factories import World, make_agency, make_user
 from tests.matrix import Case, api_signed_in, only
 
@@ -39,6 +41,15 @@ def new_member(world: World) -> dict[str, Any]:
 
 def agency_body(world: World) -> dict[str, Any]:
     return {"name": f"API agency {next(_serial)}", "kind": "school", "sector": "statutory", "area": "Northbridge"}
+
+
+def api_token_body(world: World) -> dict[str, Any]:
+    return {
+        "agency": world.home.pk,
+        "name": f"API system {next(_serial)}",
+        "scopes": ["register:read"],
+        "expires_at": (timezone.now() + timezone.timedelta(days=100)).isoformat(),
+    }
 
 
 def invitation_body(world: World) -> dict[str, Any]:
@@ -85,8 +96,11 @@ def requirement_body(world: World) -> dict[str, Any]:
     return {"text": f"A new requirement {next(_serial)}", "number": 100 + next(_serial)}
 
 
-HOME_ADMINS = {"partnership_admin": 200, "agency_admin": 200, "token": 200}
-HOME_ADMINS_CREATED = {"partnership_admin": 201, "agency_admin": 201, "token": 201}
+HOME_ADMINS = {"partnership_admin": 200, "agency_admin": 200}
+HOME_ADMINS_CREATED = {"partnership_admin": 201, "agency_admin": 201}
+# What the people token may do besides the home agency's admins.
+PEOPLE_TOKEN_OK = {"people_token": 200, "token": 403}
+PEOPLE_TOKEN_CREATED = {"people_token": 201, "token": 403}
 
 CASES: list[Case] = [
     # --- The register --------------------------------------------------------------------------------------------
@@ -123,7 +137,7 @@ CASES: list[Case] = [
     Case("api-agency-checklist", role_holders(200, no_role=404), kwargs=home, queries=4),
     Case(
         "api-agency-checklist",
-        role_holders(403, no_role=404, agency_admin=201, token=201),
+        role_holders(403, no_role=404, agency_admin=201),
         method="post",
         kwargs=home,
         data=checklist_body,
@@ -135,13 +149,22 @@ CASES: list[Case] = [
     Case("api-membership-list", api_signed_in(200), note="each sees their own scope", queries=3),
     Case(
         "api-membership-detail",
-        api_only({"practitioner": 200, "agency_admin": 200, "partnership_admin": 200, "auditor": 200, "token": 200}),
+        api_only(
+            {
+                "practitioner": 200,
+                "agency_admin": 200,
+                "partnership_admin": 200,
+                "auditor": 200,
+                "token": 200,
+                "people_token": 200,
+            }
+        ),
         kwargs=practitioner_membership,
         queries=2,
     ),
     Case(
         "api-membership-detail",
-        api_only({"practitioner": 403, "auditor": 403, **HOME_ADMINS}),
+        api_only({"practitioner": 403, "auditor": 403, **HOME_ADMINS, **PEOPLE_TOKEN_OK}),
         method="patch",
         kwargs=practitioner_membership,
         data=lambda world: {"job_title": f"Social worker {next(_serial)}"},
@@ -150,18 +173,42 @@ CASES: list[Case] = [
     ),
     Case(
         "api-membership-deactivate",
-        api_only({"auditor": 403, **HOME_ADMINS}),
+        api_only({"auditor": 403, **HOME_ADMINS, **PEOPLE_TOKEN_OK}),
         method="post",
         kwargs=new_member,
         data=lambda world: {"reason": "Left the service"},
         json=True,
         queries=12,
     ),
+    # --- API tokens (issue 8, item 3): people make and revoke them; no token reaches these -------------------
+    Case("api-api-token-list", api_signed_in(200), note="admins see their agency's", queries=1),
+    Case(
+        "api-api-token-list",
+        role_holders(403, no_role=404, **HOME_ADMINS_CREATED),
+        method="post",
+        data=api_token_body,
+        json=True,
+        note="making a token for the home agency",
+        queries=35,
+    ),
+    Case(
+        "api-api-token-detail",
+        api_only({"partnership_admin": 200, "agency_admin": 200}),
+        kwargs=home_token,
+        queries=2,
+    ),
+    Case(
+        "api-api-token-revoke",
+        api_only({"partnership_admin": 200, "agency_admin": 200}),
+        method="post",
+        kwargs=home_token,
+        queries=10,
+    ),
     Case("api-invitation-list", api_signed_in(200), note="admins see their agency's", queries=1),
     Case(
         "api-invitation-list",
         # Someone with no role cannot see the agency at all: the reference is refused as if it did not exist.
-        role_holders(403, no_role=400, **HOME_ADMINS_CREATED),
+        role_holders(403, no_role=400, **HOME_ADMINS_CREATED, **PEOPLE_TOKEN_CREATED),
         method="post",
         data=invitation_body,
         json=True,
@@ -174,7 +221,7 @@ CASES: list[Case] = [
     Case(
         "api-training-record-list",
         # The person must be in the caller's view: to anyone who cannot see them the id does not exist (400).
-        role_holders(400, no_role=400, practitioner=403, auditor=403, **HOME_ADMINS_CREATED),
+        role_holders(400, no_role=400, practitioner=403, auditor=403, **HOME_ADMINS_CREATED, **PEOPLE_TOKEN_CREATED),
         method="post",
         data=training_body,
         json=True,
@@ -184,7 +231,7 @@ CASES: list[Case] = [
     Case(
         "api-training-record-import-csv",
         # Someone with no role cannot see the agency: the reference is refused as if it did not exist.
-        role_holders(403, no_role=400, **HOME_ADMINS_CREATED),
+        role_holders(403, no_role=400, **HOME_ADMINS_CREATED, **PEOPLE_TOKEN_CREATED),
         method="post",
         data=import_body,
         json=True,

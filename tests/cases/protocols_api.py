@@ -141,7 +141,8 @@ def fresh_extract(world: World) -> dict[str, Any]:
 
 PA = {"partnership_admin": 200}
 PA_CREATED = {"partnership_admin": 201}
-HOME_ADMINS = {"partnership_admin": 200, "agency_admin": 200, "token": 200}
+# The home agency's API tokens take no part in the protocol: none of their scopes lists it (issue 8, item 3).
+HOME_ADMINS = {"partnership_admin": 200, "agency_admin": 200}
 
 CASES: list[Case] = [
     # --- Protocols and versions -----------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ CASES: list[Case] = [
     ),
     Case(
         "api-protocol-sign",
-        role_holders(403, no_role=404, agency_admin=201, token=201),
+        role_holders(403, no_role=404, agency_admin=201),
         method="post",
         kwargs=fresh_unsigned,
         data=lambda world: {
@@ -226,7 +227,7 @@ CASES: list[Case] = [
     Case("api-consultation-detail", role_holders(200, no_role=404), kwargs=consultation, queries=3),
     Case(
         "api-consultation-respond",
-        role_holders(403, no_role=404, agency_admin=201, token=201),
+        role_holders(403, no_role=404, agency_admin=201),
         method="post",
         kwargs=fresh_consultation,
         data=lambda world: {"agency": world.home.pk, "response": "agree"},

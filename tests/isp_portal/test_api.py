@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.test import APIRequestFactory
 
-from agencies.models import ApiToken, Role
+from agencies.models import ApiToken, TokenScope
 from agencies.services import api_token_create, api_token_revoke
 from audit.models import AuditEvent
 from isp_portal.api import exception_handler
@@ -28,11 +28,12 @@ def bearer(secret: str) -> Client:
 
 
 def make_token(world: World, **kwargs: Any) -> tuple[ApiToken, str]:
+    kwargs.setdefault("expires_at", timezone.now() + timedelta(days=30))
     return api_token_create(
         actor=world.users["agency_admin"],
         agency=world.home,
         name=kwargs.pop("name", "Sync"),
-        roles=[Role.AGENCY_ADMIN],
+        scopes=kwargs.pop("scopes", [TokenScope.PEOPLE_ADMIN]),
         **kwargs,
     )
 
@@ -85,7 +86,13 @@ def test_token_cannot_be_created_with_a_past_expiry_or_for_another_agency(world:
     from isp_portal.policy import NotPermitted
 
     with pytest.raises(NotPermitted):
-        api_token_create(actor=world.users["agency_admin"], agency=world.other, name="x", roles=[Role.PRACTITIONER])
+        api_token_create(
+            actor=world.users["agency_admin"],
+            agency=world.other,
+            name="x",
+            scopes=[TokenScope.REGISTER_READ],
+            expires_at=timezone.now() + timedelta(days=1),
+        )
     assert not ApiToken.objects.exists()
 
 
@@ -155,4 +162,11 @@ class TestErrorShape:
 
 def test_token_for_the_demo_is_refused_unless_well_formed(world: World) -> None:
     with pytest.raises(ValidationError):
-        api_token_create(actor=SYSTEM, agency=world.home, name="x", roles=[Role.PRACTITIONER], secret="short")
+        api_token_create(
+            actor=SYSTEM,
+            agency=world.home,
+            name="x",
+            scopes=[TokenScope.REGISTER_READ],
+            expires_at=timezone.now() + timedelta(days=1),
+            secret="short",
+        )

@@ -1,0 +1,310 @@
+"""Nobody widens their own access, and the partnership and each agency keep an administrator (issue 8,
+item 2; DESIGN 4). Through the services, the pages and the API, with each refusal on the record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from agencies.models import Membership, Role, TokenScope, User
+from agencies.rules import WIDENING_FLAGS
+from agencies.services import (
+    PrivilegeRefused,
+    invitation_create,
+    membership_deactivate,
+    membership_update,
+    user_deactivate,
+)
+from audit.dashboard import _context as audit_panel
+from audit.models import AuditEvent
+from audit.services import audit_record
+from tests.factories import SYSTEM, World, make_api_token, make_user, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def own(world: World, role: str = "agency_admin") -> Membership:
+    user = world.users[role]
+    return Membership.objects.get(user=user, is_active=True)
+
+
+def refusals(actor: User) -> int:
+    return AuditEvent.objects.filter(kind="access.refused", actor_id=actor.pk, outcome="denied").count()
+
+
+def api_client(user: User) -> Client:
+    return sign_in(Client(), user)
+
+
+def patch(client: Client, url: str, body: dict[str, Any]) -> Any:
+    return client.patch(url, data=body, content_type="application/json")
+
+
+def post(client: Client, url: str, body: dict[str, Any]) -> Any:
+    return client.post(url, data=body, content_type="application/json")
+
+
+# --- Nobody widens their own access -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", list(WIDENING_FLAGS))
+def test_an_agency_admin_cannot_give_herself_a_widening_flag(world: World, flag: str) -> None:
+    admin = world.users["agency_admin"]
+    membership = own(world)
+    with pytest.raises(PrivilegeRefused) as refused:
+        membership_update(actor=admin, membership=membership, **{flag: True})
+    assert "yourself" in refused.value.message_dict[flag][0]
+    membership.refresh_from_db()
+    assert getattr(membership, flag) is False
+    assert refusals(admin) == 1
+
+
+@pytest.mark.parametrize("flag", ["is_data_protection_officer", "is_caldicott_guardian", "authorised_for_restricted"])
+def test_through_the_api_the_self_grant_is_a_400_on_the_field_and_on_the_record(world: World, flag: str) -> None:
+    admin = world.users["agency_admin"]
+    response = patch(api_client(admin), f"/api/v1/memberships/{own(world).pk}/", {flag: True})
+    assert response.status_code == 400, response.content
+    assert "yourself" in response.json()["error"]["fields"][flag][0]
+    assert getattr(Membership.objects.get(pk=own(world).pk), flag) is False
+    assert refusals(admin) == 1
+
+
+def test_another_admin_of_the_agency_can_give_her_the_flag_and_take_it_away(world: World) -> None:
+    colleague = make_user(name="Cole Colleague", agency=world.home, roles=[Role.AGENCY_ADMIN])
+    membership = own(world)
+    membership_update(actor=colleague, membership=membership, is_data_protection_officer=True)
+    membership.refresh_from_db()
+    assert membership.is_data_protection_officer
+    # She may drop it herself (narrowing), and her colleague may take it away.
+    membership_update(actor=world.users["agency_admin"], membership=membership, is_data_protection_officer=False)
+    membership.refresh_from_db()
+    assert not membership.is_data_protection_officer
+
+
+def test_nobody_gives_themselves_a_role(world: World) -> None:
+    admin = world.users["agency_admin"]
+    with pytest.raises(PrivilegeRefused) as refused:
+        membership_update(actor=admin, membership=own(world), roles=[Role.AGENCY_ADMIN, Role.DESIGNATED_MANAGER])
+    assert "yourself" in refused.value.message_dict["roles"][0]
+    partnership_admin = world.users["partnership_admin"]
+    with pytest.raises(PrivilegeRefused):
+        membership_update(
+            actor=partnership_admin,
+            membership=own(world, "partnership_admin"),
+            roles=[Role.PARTNERSHIP_ADMIN, Role.AUDITOR],
+        )
+
+
+def test_nobody_invites_themselves(world: World) -> None:
+    partnership_admin = world.users["partnership_admin"]
+    with pytest.raises(PrivilegeRefused) as refused:
+        invitation_create(
+            actor=partnership_admin,
+            agency=world.home,
+            email=partnership_admin.email.upper(),
+            full_name="Me Again",
+            roles=[Role.AGENCY_ADMIN],
+        )
+    assert "yourself" in refused.value.message_dict["email"][0]
+
+
+def test_the_membership_page_does_not_offer_a_flag_she_cannot_give_herself(world: World) -> None:
+    admin = world.users["agency_admin"]
+    client = sign_in(Client(), admin)
+    url = f"/memberships/{own(world).pk}/edit/"
+    page = client.get(url).content.decode()
+    assert 'name="is_data_protection_officer"' in page and "disabled" in page
+    assert "You cannot mark yourself data protection officer" in page
+    # Sending it anyway changes nothing: a disabled field keeps its value.
+    client.post(url, {"roles": [Role.AGENCY_ADMIN], "is_data_protection_officer": "on", "job_title": "Admin"})
+    assert not Membership.objects.get(pk=own(world).pk).is_data_protection_officer
+
+
+# --- A role given by someone with the standing is taken away only by such a person -------------------------------
+
+
+def test_an_agency_admin_cannot_remove_the_auditor_role_a_partnership_admin_gave(world: World) -> None:
+    member = Membership.objects.get(user=world.users["designated_manager"])
+    membership_update(
+        actor=world.users["partnership_admin"], membership=member, roles=[Role.DESIGNATED_MANAGER, Role.AUDITOR]
+    )
+    admin = world.users["agency_admin"]
+    with pytest.raises(PrivilegeRefused) as refused:
+        membership_update(actor=admin, membership=member, roles=[Role.DESIGNATED_MANAGER])
+    assert "partnership admin" in refused.value.message_dict["roles"][0]
+    response = patch(api_client(admin), f"/api/v1/memberships/{member.pk}/", {"roles": ["designated_manager"]})
+    assert response.status_code == 400
+    # On the page the role is not offered, and saving the form keeps it.
+    client = sign_in(Client(), admin)
+    page = client.get(f"/memberships/{member.pk}/edit/").content.decode()
+    assert 'value="auditor"' not in page and "Also holds: auditor" in page
+    client.post(f"/memberships/{member.pk}/edit/", {"roles": [Role.DESIGNATED_MANAGER], "job_title": "Lead"})
+    member.refresh_from_db()
+    assert member.roles == [Role.AUDITOR, Role.DESIGNATED_MANAGER] and member.job_title == "Lead"
+    # The partnership admin, who gave it, can take it away.
+    membership_update(actor=world.users["partnership_admin"], membership=member, roles=[Role.DESIGNATED_MANAGER])
+    member.refresh_from_db()
+    assert member.roles == [Role.DESIGNATED_MANAGER]
+
+
+# --- The partnership and each agency keep an administrator -------------------------------------------------------
+
+
+def test_the_only_partnership_admin_cannot_end_his_own_membership_through_the_api(world: World) -> None:
+    admin = world.users["partnership_admin"]
+    membership = own(world, "partnership_admin")
+    response = post(api_client(admin), f"/api/v1/memberships/{membership.pk}/deactivate/", {"reason": "Bye"})
+    assert response.status_code == 400, response.content
+    assert "only active admin of the partnership" in response.json()["error"]["fields"]["membership"][0]
+    assert Membership.objects.get(pk=membership.pk).is_active
+    assert refusals(admin) == 1
+    # With a second partnership admin he may go.
+    make_user(name="Second Admin", agency=None, roles=[Role.PARTNERSHIP_ADMIN])
+    response = post(api_client(admin), f"/api/v1/memberships/{membership.pk}/deactivate/", {"reason": "Bye"})
+    assert response.status_code == 200, response.content
+
+
+def test_the_only_agency_admin_cannot_end_her_own_membership_and_a_token_does_not_count(world: World) -> None:
+    admin = world.users["agency_admin"]
+    make_api_token(world.home, [TokenScope.PEOPLE_ADMIN])  # a system account with the agency admin role
+    with pytest.raises(PrivilegeRefused) as refused:
+        membership_deactivate(actor=admin, membership=own(world), reason="Leaving")
+    assert "only active admin of Home Council" in refused.value.message_dict["membership"][0]
+    with pytest.raises(PrivilegeRefused):
+        membership_deactivate(actor=world.users["partnership_admin"], membership=own(world), reason="Leaving")
+    with pytest.raises(PrivilegeRefused):
+        user_deactivate(actor=world.users["partnership_admin"], user=admin, reason="Leaving")
+    with pytest.raises(PrivilegeRefused):
+        membership_update(actor=world.users["partnership_admin"], membership=own(world), roles=[Role.PRACTITIONER])
+    assert own(world).roles == [Role.AGENCY_ADMIN]
+
+
+def test_an_inactive_admin_does_not_count_either(world: World) -> None:
+    sleeper = make_user(name="Sleepy Admin", agency=world.home, roles=[Role.AGENCY_ADMIN])
+    User.objects.filter(pk=sleeper.pk).update(is_active=False, deactivated_at=timezone.now())
+    with pytest.raises(PrivilegeRefused):
+        membership_deactivate(actor=SYSTEM, membership=own(world), reason="Leaving")
+
+
+def test_with_another_admin_she_may_step_down(world: World) -> None:
+    colleague = make_user(name="New Admin", agency=world.home, roles=[Role.AGENCY_ADMIN])
+    membership_update(actor=colleague, membership=own(world), roles=[Role.AGENCY_ADMIN, Role.DESIGNATED_MANAGER])
+    membership_update(actor=world.users["agency_admin"], membership=own(world), roles=[Role.DESIGNATED_MANAGER])
+    assert own(world).roles == [Role.DESIGNATED_MANAGER]
+
+
+def test_stepping_down_into_a_role_she_did_not_hold_is_giving_it_to_herself(world: World) -> None:
+    # A practitioner opens child records, which an agency admin does not: that is a widening.
+    make_user(name="New Admin", agency=world.home, roles=[Role.AGENCY_ADMIN])
+    with pytest.raises(PrivilegeRefused):
+        membership_update(actor=world.users["agency_admin"], membership=own(world), roles=[Role.PRACTITIONER])
+
+
+def test_when_an_agency_leaves_every_membership_ends_admins_included(world: World) -> None:
+    from agencies.services import agency_status_change
+
+    agency_status_change(actor=world.users["partnership_admin"], agency=world.home, to_status="left", reason="Gone")
+    assert not Membership.objects.filter(agency=world.home, is_active=True).exists()
+
+
+# --- API tokens never administer administrators ---------------------------------------------------------------
+
+
+def test_a_people_token_cannot_end_or_change_an_admins_membership_or_make_an_admin(world: World) -> None:
+    _, secret = make_api_token(world.home, [TokenScope.PEOPLE_ADMIN])
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    admin_membership = own(world)
+    ended = post(client, f"/api/v1/memberships/{admin_membership.pk}/deactivate/", {"reason": "Sync"})
+    assert ended.status_code == 403
+    assert "cannot change or end an agency admin's membership" in ended.json()["error"]["message"]
+    assert Membership.objects.get(pk=admin_membership.pk).is_active
+    practitioner = Membership.objects.get(user=world.users["practitioner"])
+    promoted = patch(client, f"/api/v1/memberships/{practitioner.pk}/", {"roles": ["agency_admin"]})
+    assert promoted.status_code == 400
+    assert "API token" in promoted.json()["error"]["fields"]["roles"][0]
+    flagged = patch(client, f"/api/v1/memberships/{practitioner.pk}/", {"is_data_protection_officer": True})
+    assert flagged.status_code == 400
+    invited = post(
+        client,
+        "/api/v1/invitations/",
+        {"agency": world.home.pk, "email": "boss@test.example", "full_name": "Boss", "roles": ["agency_admin"]},
+    )
+    assert invited.status_code == 400
+    # What it is for: keeping the staff list in step.
+    moved = patch(client, f"/api/v1/memberships/{practitioner.pk}/", {"job_title": "Senior practitioner"})
+    assert moved.status_code == 200
+
+
+# --- The DPO flag reads its own agency's part of the audit trail, not the partnership's --------------------------
+
+
+def test_a_dpo_counts_only_her_own_agencys_audit_events(world: World) -> None:
+    colleague = make_user(name="Cole Colleague", agency=world.home, roles=[Role.AGENCY_ADMIN])
+    dpo = world.users["practitioner"]
+    membership_update(actor=colleague, membership=own(world, "practitioner"), is_data_protection_officer=True)
+    dpo = User.objects.get(pk=dpo.pk)
+    other = world.users["other_agency"]
+    for _ in range(3):
+        audit_record(kind="test.other", actor=other, outcome="denied")
+    audit_record(kind="test.home", actor=world.users["designated_manager"], outcome="denied")
+    mine = audit_panel(dpo)
+    everyone = audit_panel(world.users["auditor"])  # a partnership auditor
+    assert mine["whole_partnership"] is False and everyone["whole_partnership"] is True
+    assert everyone["denials_today"] - mine["denials_today"] >= 3
+    home_denials = AuditEvent.objects.filter(actor_agency_id=world.home.pk, outcome="denied").count()
+    assert mine["denials_today"] == home_denials
+
+
+def test_refusals_are_validation_errors_for_forms_and_the_api() -> None:
+    assert issubclass(PrivilegeRefused, ValidationError)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_ending_each_others_memberships_at_once_leave_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race: each request counts the other admin, then ends a membership. Counting happens under a lock
+    for the agency, so the second request waits, counts again and is refused (and nobody deadlocks)."""
+    import contextlib
+    import threading
+    import uuid
+
+    from django.db import connection
+
+    from agencies.services import people
+    from tests.factories import make_agency
+
+    agency = make_agency(f"Race Agency {uuid.uuid4().hex[:8]}")
+    first = make_user(name="First Admin", agency=agency, roles=[Role.AGENCY_ADMIN], device=False)
+    second = make_user(name="Second Admin", agency=agency, roles=[Role.AGENCY_ADMIN], device=False)
+    memberships = [Membership.objects.get(user=user) for user in (first, second)]
+    counted = threading.Barrier(2)
+    real = people.last_admin_problem
+
+    def count_then_wait(**values: Any) -> Any:
+        # Without the lock both requests would count one other admin here before either writes.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            counted.wait(timeout=2)
+        return real(**values)
+
+    monkeypatch.setattr(people, "last_admin_problem", count_then_wait)
+    outcomes: list[str] = []
+
+    def end(membership: Membership) -> None:
+        try:
+            membership_deactivate(actor=SYSTEM, membership=membership, reason="Race")
+            outcomes.append("ended")
+        except PrivilegeRefused:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=end, args=(membership,)) for membership in memberships]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["ended", "refused"]
+    assert Membership.objects.filter(agency=agency, is_active=True).count() == 1
