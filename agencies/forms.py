@@ -284,6 +284,8 @@ class MembershipForm(GovukForm):
 class ApiTokenForm(GovukForm):
     """A new API token for one of the agency's systems: its name, what it may do, and when it expires."""
 
+    error_names: ClassVar[dict[str, str]] = {"scopes": "what the token may do", "expires_on": "the expiry date"}
+
     name = forms.CharField(
         label="Name of the system",
         max_length=100,

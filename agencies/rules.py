@@ -17,6 +17,7 @@ from enum import StrEnum
 import phonenumbers
 
 from isp_portal import bounds
+from isp_portal.wording import possessive
 
 # Haringey 4.1-4.2: the ICO notification is renewed yearly; reminders go out this many days before expiry.
 REMINDER_DAYS = (60, 30, 7)
@@ -488,7 +489,7 @@ def standing_refusal(name: str, standing: AgencyStanding, act: AgencyAct) -> str
         return None
     why = {
         AgencyStanding.ICO_MISSING: f"{name} has no ICO registration recorded",
-        AgencyStanding.ICO_LAPSED: f"{name}'s ICO registration has lapsed",
+        AgencyStanding.ICO_LAPSED: f"{possessive(name)} ICO registration has lapsed",
         AgencyStanding.SUSPENDED: f"{name} is suspended from the partnership",
         AgencyStanding.LEFT: f"{name} has left the partnership",
         AgencyStanding.ACTIVE: name,

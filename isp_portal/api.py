@@ -245,7 +245,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return too_large_response()
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        _record_refused_write(request, fields, "a rule refused the request")
+        # A service that records its own refusal (a refused self-grant, agencies.services.people) marks it, so
+        # it is recorded once, like a policy denial.
+        if not getattr(exc, "recorded", False):
+            _record_refused_write(request, fields, "a rule refused the request")
         return Response(
             _error_body(400, "invalid", "The request has errors.", {key: list(value) for key, value in fields.items()}),
             status=status.HTTP_400_BAD_REQUEST,

@@ -68,6 +68,10 @@ ERROR_RESPONSES = {
     "413": "The request body is larger than the portal accepts.",
     "429": "Too many requests in a short time: wait, then try again.",
 }
+# Only an operation that takes a body can be sent one of a type it does not read.
+BODY_ERROR_RESPONSES = {
+    "415": "The body is of a media type this operation does not read, or its multipart form could not be read.",
+}
 
 
 def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
@@ -78,7 +82,8 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
     for methods in result.get("paths", {}).values():
         for operation in methods.values():
             responses = operation.setdefault("responses", {})
-            for code, description in ERROR_RESPONSES.items():
+            errors = {**ERROR_RESPONSES, **(BODY_ERROR_RESPONSES if "requestBody" in operation else {})}
+            for code, description in errors.items():
                 responses.setdefault(code, {"description": description, "content": error_content})
     return result
 

@@ -22,6 +22,7 @@ from agencies.policy import (
 )
 from agencies.rules import AgencyAct
 from isp_portal.policy import NotPermitted, Policy, SystemActor, register
+from isp_portal.wording import long_date
 from protocols.models import (
     IN_FORCE_STATUSES,
     AuditExtract,
@@ -144,7 +145,7 @@ class SignaturePolicy(_PartnershipRecord):
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
         if action == "withdraw" and obj is not None and obj.withdrawn_at is not None:
-            return f"This signature was withdrawn on {obj.withdrawn_at:%-d %B %Y}: there is nothing left to withdraw."
+            return f"This signature was withdrawn on {long_date(obj.withdrawn_at)}: there is nothing left to withdraw."
         if action == "withdraw":
             return "Only the agency's admins or a partnership admin can withdraw its signature."
         return super().reason(user, action, obj)
@@ -189,7 +190,7 @@ class ConsultationPolicy(_PartnershipRecord):
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
         if action == "respond" and obj is not None and obj.status != "open":
-            return f"Responses closed on {obj.deadline:%-d %B %Y}."
+            return f"Responses closed on {long_date(obj.deadline)}."
         if action == "respond":
             if obj is not None and (why := respond_refusal(user, _circulated_agencies(obj))):
                 return why

@@ -10,6 +10,7 @@ from datetime import date
 from enum import StrEnum
 
 from agencies.rules import add_months
+from isp_portal.wording import long_date
 from isp_portal.workdays import DEFAULT_NATION, Nation, add_working_days
 
 
@@ -274,7 +275,7 @@ def review_completion_error(completed_on: date, protocol_completed_on: date | No
         return "The review's date must be today or in the past."
     if protocol_completed_on is not None and completed_on < protocol_completed_on:
         return (
-            f"The protocol was completed on {protocol_completed_on:%-d %B %Y}: "
+            f"The protocol was completed on {long_date(protocol_completed_on)}: "
             "its review cannot be completed before that."
         )
     return None

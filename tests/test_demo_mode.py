@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
+from django.utils import timezone
 from django_otp.oath import TOTP
 
 from agencies.demo import PEOPLE, demo_email
@@ -128,6 +130,11 @@ def test_no_published_credential_can_be_planted_outside_demo_mode(world: World) 
         device_register(actor=SYSTEM, user=user, key_hex=demo_totp_key(user.email))
     with pytest.raises(ValidationError, match="demo mode only"):
         api_token_create(
-            actor=SYSTEM, agency=world.home, name="Case system", roles=[Role.PRACTITIONER], secret=DEMO_API_TOKEN
+            actor=SYSTEM,
+            agency=world.home,
+            name="Case system",
+            scopes=["register:read"],
+            expires_at=timezone.now() + timedelta(days=30),
+            secret=DEMO_API_TOKEN,
         )
     assert not ApiToken.objects.filter(name="Case system").exists()

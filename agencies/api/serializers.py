@@ -239,11 +239,12 @@ class ApiTokenCreatedOut(ApiTokenOut):
 
 
 class ApiTokenIn(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    agency = ScopedPrimaryKeyField(Agency)
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=TokenScope.choices),
         allow_empty=False,
+        max_length=len(TokenScope.choices),
         help_text="What the token may do: " + "; ".join(f"{scope.value}: {scope.label}" for scope in TokenScope),
     )
     expires_at = serializers.DateTimeField(help_text="When the token stops working: at most a year from now.")

@@ -56,6 +56,7 @@ class PrivilegeRefused(ValidationError):
         super().__init__(errors)
         self.target = target
         self.action = action
+        self.recorded = False
 
 
 def audits_refusals(service: F) -> F:
@@ -78,6 +79,7 @@ def audits_refusals(service: F) -> F:
                     "fields": dict(refusal.message_dict.items()),
                 },
             )
+            refusal.recorded = True  # the API records it no second time (isp_portal.api)
             raise
 
     return wrapper  # type: ignore[return-value]

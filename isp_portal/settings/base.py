@@ -111,7 +111,7 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS = redis_from_url(REDIS_URL)
 CACHES = {
     "default": {
-        "BACKEND": "isp_portal.cache.RedisCache",  # one redis-py client per pool (isp_portal/cache.py)
+        "BACKEND": "isp_portal.cache.OutageTolerantRedisCache",  # isp_portal/cache.py: one client, survives outages
         "LOCATION": REDIS.django_cache_url,
         "KEY_PREFIX": "isp",
     }

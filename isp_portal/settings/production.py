@@ -27,7 +27,7 @@ DATABASES["default"] = {
 REDIS = redis_from_url(env_str("REDIS_URL", required=True))
 CACHES = {
     "default": {
-        "BACKEND": "isp_portal.cache.RedisCache",  # one redis-py client per pool (isp_portal/cache.py)
+        "BACKEND": "isp_portal.cache.OutageTolerantRedisCache",  # isp_portal/cache.py: one client, survives outages
         "LOCATION": REDIS.django_cache_url,
         "KEY_PREFIX": "isp",
     }

@@ -25,7 +25,7 @@ if env_str("ISP_TEST_SAME_REDIS_DB") != "1":
     REDIS = dataclasses.replace(REDIS, db=min(REDIS.db + 1, 15))
 CACHES = {
     "default": {
-        "BACKEND": "isp_portal.cache.RedisCache",  # one redis-py client per pool (isp_portal/cache.py)
+        "BACKEND": "isp_portal.cache.OutageTolerantRedisCache",  # isp_portal/cache.py: one client, survives outages
         "LOCATION": REDIS.django_cache_url,
         "KEY_PREFIX": "isp-test",
     }

@@ -108,7 +108,7 @@ def consultation_decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.info(
                 request,
-                f"Responses are open until {consultation.deadline:%-d %B %Y}: "
+                f"Responses are open until {long_date(consultation.deadline)}: "
                 "the outcome is recorded after the deadline.",
             )
         return redirect("consultation-detail", pk=consultation.pk)

@@ -54,10 +54,9 @@ from protocols.services import (
 )
 from tests import protocol_fixtures as fx
 from tests.factories import SYSTEM, World, make_api_token, make_user
+from tests.pdf_samples import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @dataclass

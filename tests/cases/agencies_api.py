@@ -184,7 +184,8 @@ CASES: list[Case] = [
     Case("api-api-token-list", api_signed_in(200), note="admins see their agency's", queries=1),
     Case(
         "api-api-token-list",
-        role_holders(403, no_role=404, **HOME_ADMINS_CREATED),
+        # Someone with no role cannot see the agency: the reference is refused as if it did not exist.
+        role_holders(403, no_role=400, **HOME_ADMINS_CREATED),
         method="post",
         data=api_token_body,
         json=True,
