@@ -208,14 +208,24 @@ def _error_body(
 
 
 def _field_messages(detail: Any) -> dict[str, list[str]]:
-    if isinstance(detail, dict):
-        return {
-            str(key): [str(item) for item in (value if isinstance(value, list) else [value])]
-            for key, value in detail.items()
-        }
-    if isinstance(detail, list):
-        return {"non_field_errors": [str(item) for item in detail]}
-    return {"non_field_errors": [str(detail)]}
+    """DRF's error detail as {field path: [messages]}, in plain words. Errors inside a list or a nested object
+    are named by their path ("scopes.0", "agenda.1.title"), never shown as Python structures."""
+    messages: dict[str, list[str]] = {}
+
+    def walk(path: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{path}.{key}" if path else str(key), item)
+        elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+            for index, item in enumerate(value):
+                if item:  # a list serializer gives {} for the items that were fine
+                    walk(f"{path}.{index}" if path else str(index), item)
+        else:
+            items = value if isinstance(value, list) else [value]
+            messages.setdefault(path or "non_field_errors", []).extend(str(item) for item in items)
+
+    walk("", detail)
+    return messages
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

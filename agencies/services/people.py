@@ -107,6 +107,37 @@ def _check_privileges(
         raise PrivilegeRefused(problems, target=membership, action=action)
 
 
+def _check_ending(actor: Any, membership: Membership, *, action: str) -> None:
+    """Ending a membership takes away every role and flag it holds, so it is refused to someone who could not
+    take each of them away one by one (a partnership admin gave the auditor role, so only a partnership admin
+    removes it, by either route: agencies.policy.grants). Anyone may end their own membership."""
+    allowed = grants(actor, membership)
+    if allowed.is_self:
+        return
+    roles = sorted(set(membership.roles) - allowed.roles_remove)
+    flags = [
+        WIDENING_FLAGS[field]
+        for field in WIDENING_FLAGS
+        if getattr(membership, field) and field not in allowed.flags_clear
+    ]
+    if not roles and not flags:
+        return
+    held = [f"the {ROLE_LABELS.get(role, role).lower()} role" for role in roles] + [
+        f"the {flag} flag" for flag in flags
+    ]
+    who = (
+        "a person" if allowed.is_token else "someone with the standing to remove " + ("them" if len(held) > 1 else "it")
+    )
+    raise PrivilegeRefused(
+        {
+            "membership": f"This membership holds {' and '.join(held)}, which you cannot take away: ask {who} "
+            "to end it, or to remove that first."
+        },
+        target=membership,
+        action=action,
+    )
+
+
 def _admin_role(membership: Membership) -> str:
     return Role.PARTNERSHIP_ADMIN if membership.agency_id is None else Role.AGENCY_ADMIN
 
@@ -402,6 +433,7 @@ def membership_deactivate(*, actor: Any, membership: Membership, reason: str) ->
         raise ValidationError({"reason": "Say why this membership is ending."})
     if not membership.is_active:
         raise ValidationError({"membership": "This membership has already ended."})
+    _check_ending(actor, membership, action="membership.deactivate")
     _keep_an_admin(membership, keeps_admin=False, action="membership.deactivate")
     membership.is_active = False
     membership.deactivated_at = timezone.now()
@@ -432,6 +464,7 @@ def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
     if not reason.strip():
         raise ValidationError({"reason": "Say why this user is being deactivated."})
     for membership in memberships:
+        _check_ending(actor, membership, action="user.deactivate")
         _keep_an_admin(membership, keeps_admin=False, action="user.deactivate")
     now = timezone.now()
     Membership.objects.filter(pk__in=[m.pk for m in memberships]).update(is_active=False, deactivated_at=now)

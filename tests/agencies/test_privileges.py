@@ -308,3 +308,27 @@ def test_two_admins_ending_each_others_memberships_at_once_leave_one(monkeypatch
         thread.join(30)
     assert sorted(outcomes) == ["ended", "refused"]
     assert Membership.objects.filter(agency=agency, is_active=True).count() == 1
+
+
+def test_ending_a_membership_cannot_take_away_a_role_the_ender_could_not_remove(world: World) -> None:
+    """Ending a membership removes every role it holds: an agency admin may not use it to take away the auditor
+    role a partnership admin gave, by the service, the API or the page; the partnership admin may."""
+    member = Membership.objects.get(user=world.users["designated_manager"])
+    membership_update(
+        actor=world.users["partnership_admin"], membership=member, roles=[Role.DESIGNATED_MANAGER, Role.AUDITOR]
+    )
+    admin = world.users["agency_admin"]
+    before = refusals(admin)
+    with pytest.raises(PrivilegeRefused) as refused:
+        membership_deactivate(actor=admin, membership=member, reason="Removing the auditor")
+    assert "auditor role" in refused.value.message_dict["membership"][0]
+    assert refusals(admin) == before + 1
+    response = post(api_client(admin), f"/api/v1/memberships/{member.pk}/deactivate/", {"reason": "Again"})
+    assert response.status_code == 400
+    page = sign_in(Client(), admin).post(f"/memberships/{member.pk}/deactivate/", {"reason": "And again"})
+    assert page.status_code == 200 and "auditor role" in page.content.decode()
+    member.refresh_from_db()
+    assert member.is_active and Role.AUDITOR in member.roles
+    membership_deactivate(actor=world.users["partnership_admin"], membership=member, reason="Left the council")
+    member.refresh_from_db()
+    assert not member.is_active

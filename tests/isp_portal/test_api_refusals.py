@@ -332,3 +332,15 @@ def test_query_parameters_the_description_refuses_are_refused(world: World, quer
 def test_a_page_size_over_the_maximum_is_capped(world: World) -> None:
     response = client_as(world, "practitioner").get("/api/v1/agencies/?page_size=5000")
     assert response.status_code == 200 and "results" in response.json()
+
+
+def test_an_error_inside_a_list_is_named_by_its_path_in_plain_words(world: World) -> None:
+    """A refused item of a list names the item ("roles.0"), never a Python structure (ErrorDetail, dicts)."""
+    admin = client_as(world, "agency_admin")
+    body = {"agency": world.home.pk, "email": "a@b.example", "full_name": "A B", "roles": ["boss"]}
+    response = send(admin, "post", "/api/v1/invitations/", body)
+    assert response.status_code == 400, response.content
+    fields = response.json()["error"]["fields"]
+    assert list(fields) == ["roles.0"]
+    assert fields["roles.0"] == ['"boss" is not a valid choice.']
+    assert "ErrorDetail" not in response.content.decode()
