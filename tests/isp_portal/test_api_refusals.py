@@ -115,7 +115,9 @@ def test_references_inside_lists_are_scoped_and_named_by_their_path(world: World
     # A partnership admin sees every member, so this reference is in scope; a person with no membership is not.
     assert response.status_code in {200, 400}
     if response.status_code == 400:
-        assert all(event.kind in {"request.refused", "access.denied", "access.refused"} for event in events_of(response))
+        assert all(
+            event.kind in {"request.refused", "access.denied", "access.refused"} for event in events_of(response)
+        )
         assert len(events_of(response)) == 1
 
 
