@@ -309,7 +309,16 @@ def document_summary(user: Any, agency: Agency) -> DocumentSummary:
         current=current,
         can_open=can_open,
         can_upload=policy.can(user, "upload_security_document", agency),
-        can_request=bool(document and current and requesting and not can_open and own_pending is None),
+        # Offered exactly when the policy would let the request be made (issue 8 item 11): an agency whose
+        # standing does not let it take part cannot ask.
+        can_request=bool(
+            document
+            and current
+            and requesting
+            and not can_open
+            and own_pending is None
+            and policy.can(user, "request_document_of", agency)
+        ),
         own_pending=own_pending,
         requests=requests,
     )

@@ -24,7 +24,7 @@ from agencies.forms import (
     RequirementForm,
     add_service_errors,
 )
-from agencies.models import Agency, SignatoryRequirement
+from agencies.models import Agency, Role, SignatoryRequirement
 from isp_portal import policy
 from isp_portal.navigation import sections_for
 from isp_portal.wording import possessive
@@ -54,10 +54,15 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agency: Any = policy.get_or_deny(
         request.user, selectors.with_page_facts(Agency.objects.select_related("parent"), today), pk=pk
     )
+    people = selectors.agency_people(request.user, agency, today)
+    admins = [m.pk for m in people if Role.AGENCY_ADMIN in m.roles]  # people are never system accounts
     context = {
         "agency": agency,
         "compliance": selectors.agency_compliance(agency, today),
-        "people": selectors.agency_people(request.user, agency, today),
+        "people": people,
+        # The agency always keeps an active human admin (DESIGN 4): ending the only one's membership is not
+        # offered, since the service would refuse it (issue 8 item 11).
+        "sole_admin_id": admins[0] if len(admins) == 1 else None,
         "can_view_people": policy.can(request.user, "view_people", agency),
         "can_change": policy.can(request.user, "change", agency),
         "can_change_status": policy.can(request.user, "change_status", agency),

@@ -332,3 +332,13 @@ def test_ending_a_membership_cannot_take_away_a_role_the_ender_could_not_remove(
     membership_deactivate(actor=world.users["partnership_admin"], membership=member, reason="Left the council")
     member.refresh_from_db()
     assert not member.is_active
+
+
+def test_the_agency_page_does_not_offer_to_end_the_only_admins_membership(world: World) -> None:
+    admin = world.users["agency_admin"]
+    own_membership = own(world)
+    other = Membership.objects.get(user=world.users["practitioner"])
+    page = sign_in(Client(), admin).get(f"/agencies/{world.home.pk}/").content.decode()
+    assert f"/memberships/{own_membership.pk}/deactivate/" not in page
+    assert "Only admin" in page
+    assert f"/memberships/{other.pk}/deactivate/" in page
