@@ -103,7 +103,12 @@ def forbid_unknown_fields(result: dict[str, Any], generator: Any, request: Any, 
             seen.add(name)
             close(schemas[name])
             return
-        if schema.get("type") == "object" or "properties" in schema:
+        if "additionalProperties" in schema:
+            # A map with keys of the caller's choosing (a DictField, such as a version's clauses): its keys are
+            # data, not field names, so it stays open; its values are described by additionalProperties.
+            if isinstance(schema["additionalProperties"], dict):
+                close(schema["additionalProperties"])
+        elif schema.get("type") == "object" or "properties" in schema:
             schema["additionalProperties"] = False
             for child in schema.get("properties", {}).values():
                 close(child)

@@ -346,3 +346,15 @@ def test_an_error_inside_a_list_is_named_by_its_path_in_plain_words(world: World
     assert list(fields) == ["roles.0"]
     assert fields["roles.0"] == ['"boss" is not a valid choice.']
     assert "ErrorDetail" not in response.content.decode()
+
+
+def test_a_map_whose_keys_are_data_stays_open_in_the_schema(world: World) -> None:
+    """A version's clauses ({"review": "5.1"}) is a map of the caller's keys: closing it would let only {}."""
+    components = Client().get("/api/schema/?format=json").json()["components"]["schemas"]
+    maps = [
+        (name, field)
+        for name, component in components.items()
+        for field, child in component.get("properties", {}).items()
+        if isinstance(child.get("additionalProperties"), dict)
+    ]
+    assert any(field == "clauses" for _, field in maps), maps
