@@ -145,14 +145,14 @@ SUSPENDED_CASES: list[Case] = [
         pages(403, no_role=404, suspended=200, partnership_admin=200),
         kwargs=suspended_agency,
         note="a suspended agency keeps its details current",
-        queries=6,
+        queries=3,
     ),
     Case(
         "agency-training-add",
         pages(403, no_role=404, suspended=200, partnership_admin=200),
         kwargs=suspended_agency,
         note="a suspended agency keeps its training current",
-        queries=7,
+        queries=4,
     ),
     Case(
         "agency-invite",
@@ -182,14 +182,14 @@ SUSPENDED_CASES: list[Case] = [
         only({"suspended": 200, "partnership_admin": 200, "auditor": 403}, otherwise=404, anonymous=302, token=302),
         kwargs=suspended_member,
         note="a suspended agency can still end a membership",
-        queries=5,
+        queries=2,
     ),
     Case(
         "agency-api-tokens",
         pages(403, no_role=404, suspended=200, partnership_admin=200),
         kwargs=suspended_agency,
         note="a suspended agency sees and revokes its tokens",
-        queries=6,
+        queries=3,
     ),
 ]
 

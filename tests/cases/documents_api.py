@@ -63,36 +63,36 @@ def upload_body(world: World) -> dict[str, Any]:
 
 
 CASES: list[Case] = [
-    Case("api-security-document-list", api_signed_in(200), note="each sees the documents open to them", queries=5),
+    Case("api-security-document-list", api_signed_in(200), note="each sees the documents open to them", queries=2),
     Case(
         "api-security-document-list",
         role_holders(403, no_role=400, agency_admin=201, token=201),
         method="post",
         data=upload_body,
         note="uploading the home agency's document: its admins (no_role cannot even name the agency)",
-        queries=13,
+        queries=10,
     ),
     Case(
         "api-security-document-detail",
         role_holders(404, no_role=404, **HOME_PEOPLE),
         kwargs=home_document_id,
         note="the home agency's own people",
-        queries=6,
+        queries=3,
     ),
     Case(
         "api-security-document-file",
         role_holders(404, no_role=404, **HOME_PEOPLE),
         kwargs=home_document_id,
         note="the PDF, every opening audited",
-        queries=8,
+        queries=5,
     ),
-    Case("api-security-document-request-list", api_signed_in(200), queries=4),
+    Case("api-security-document-request-list", api_signed_in(200), queries=1),
     Case(
         "api-security-document-request-detail",
         role_holders(404, no_role=404, agency_admin=200, partnership_admin=200, token=200),
         kwargs=access_request,
         note="the home agency's request to see other's document",
-        queries=5,
+        queries=2,
     ),
     Case(
         "api-security-document-request-list",
@@ -101,7 +101,7 @@ CASES: list[Case] = [
         data=request_body,
         json=True,
         note="asking in writing for the home agency",
-        queries=16,
+        queries=13,
     ),
     Case(
         "api-security-document-request-decide",
@@ -111,6 +111,6 @@ CASES: list[Case] = [
         data=lambda world: {"grant": True, "access_expires_on": str(timezone.localdate() + timedelta(days=90))},
         json=True,
         note="the owning (home) agency's admins decide",
-        queries=18,
+        queries=15,
     ),
 ]

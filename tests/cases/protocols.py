@@ -120,7 +120,7 @@ PA = {"partnership_admin": 200}
 CASES: list[Case] = [
     Case("protocol-list", pages(200, no_role=403), queries=2),
     Case("protocol-create", pages(403, no_role=403, **PA), queries=2),
-    Case("protocol-detail", pages(200, no_role=404), kwargs=protocol, queries=11),
+    Case("protocol-detail", pages(200, no_role=404), kwargs=protocol, queries=4),
     Case("protocol-version-create", pages(403, no_role=404, **PA), kwargs=protocol, queries=3),
     Case("protocol-version", pages(200, no_role=404), kwargs=version, queries=4),
     Case("protocol-version-diff", pages(200, no_role=404), kwargs=version, queries=4),
@@ -192,6 +192,6 @@ CASES: list[Case] = [
         pages(403, no_role=404, partnership_admin=302),
         method="post",
         kwargs=meeting_with_minutes,
-        queries=12,
+        queries=13,
     ),
 ]

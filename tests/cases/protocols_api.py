@@ -313,11 +313,11 @@ CASES: list[Case] = [
         kwargs=meeting_with_minutes,
         data=lambda world: {},
         json=True,
-        queries=18,
+        queries=19,
     ),
     # --- Partner audits and their draft extracts ------------------------------------------------------------------
-    Case("api-protocol-audit-list", api_signed_in(200), queries=1),
-    Case("api-protocol-audit-detail", role_holders(200, no_role=404), kwargs=audit, queries=1),
+    Case("api-protocol-audit-list", api_signed_in(200), queries=2),
+    Case("api-protocol-audit-detail", role_holders(200, no_role=404), kwargs=audit, queries=2),
     Case(
         "api-protocol-audit-list",
         role_holders(403, no_role=403, partnership_admin=201, agency_admin=201, token=201),
@@ -325,7 +325,7 @@ CASES: list[Case] = [
         data=audit_notice_body,
         json=True,
         note="notice of an audit by the home agency: its admins, or a partnership admin",
-        queries=6,
+        queries=7,
     ),
     Case(
         "api-protocol-audit-extracts",
@@ -339,15 +339,15 @@ CASES: list[Case] = [
         },
         json=True,
         note="the auditing agency (other) shares a draft extract; the home admins are not its auditors",
-        queries=13,
+        queries=14,
     ),
-    Case("api-audit-extract-list", api_signed_in(200), note="each sees only the extracts naming them", queries=0),
+    Case("api-audit-extract-list", api_signed_in(200), note="each sees only the extracts naming them", queries=1),
     Case(
         "api-audit-extract-detail",
         role_holders(404, no_role=404, partnership_admin=200, agency_admin=200, token=200),
         kwargs=extract,
         note="the named partner (home) and partnership admins",
-        queries=3,
+        queries=4,
     ),
     Case(
         "api-audit-extract-responses",
@@ -357,6 +357,6 @@ CASES: list[Case] = [
         data=lambda world: {"agency": world.home.pk, "text": "We agree with the finding."},
         json=True,
         note="only a named partner's admins respond",
-        queries=16,
+        queries=17,
     ),
 ]
