@@ -18,7 +18,7 @@ from agencies.policy import (
 )
 from isp_portal import policy
 from isp_portal.navigation import DashboardPanel, NavItem, register_nav, register_panel
-from isp_portal.rows import fetch, instance
+from isp_portal.rows import Statement, fetch, instance
 
 
 def _your_roles(user: Any) -> dict[str, Any]:
@@ -42,12 +42,15 @@ def _partnership(user: Any) -> dict[str, Any]:
 
 # The agencies the user administers (from the principal: the policy's answer), each with its active members
 # (people, not system accounts), in one plain SQL statement (isp_portal/rows.py; docs/fast-pages.md).
-_AGENCY_ADMIN_SQL = """
+_AGENCY_ADMIN_SQL = Statement(
+    "isp_panel_agency_admin",
+    """
 SELECT a.id, a.name, a.status,
        (SELECT count(*) FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
         WHERE m.agency_id = a.id AND m.is_active AND NOT u.is_system)
 FROM agencies_agency a WHERE a.id = ANY(%(agencies)s) ORDER BY a.name, a.id
-"""
+""",
+)
 
 
 def _agency_admin(user: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from agencies.models import (
 )
 from agencies.policy import agencies_of, is_agency_admin
 from isp_portal import policy
-from isp_portal.rows import fetch, instance, relate
+from isp_portal.rows import Statement, fetch, instance, relate
 
 ICO_FILTERS = {
     "expiring": "Expiring within 60 days",
@@ -174,7 +174,9 @@ AGENCY_FIELDS = (
 # and the agencies it commissions. Written as SQL because the ORM spent more CPU building and compiling its
 # correlated subqueries on every request than the rest of the page (issue 9). Mirrors agency_member_count,
 # _valid_training and checklist_rows; tests/agencies/test_page_facts.py compares the two.
-_AGENCY_PAGE_SQL = """
+_AGENCY_PAGE_SQL = Statement(
+    "isp_agency_page",
+    """
 SELECT a.id, a.name, a.kind, a.sector, a.status, a.area, a.parent_id, a.address, a.phone, a.registration_number,
        a.ico_registration_number, a.ico_registration_expires_on, a.created_at,
        parent.name,
@@ -217,7 +219,8 @@ CROSS JOIN LATERAL (
     FROM (SELECT * FROM agencies_agencystatuschange WHERE agency_id = a.id ORDER BY changed_at DESC, id DESC LIMIT 20) h
 ) history
 WHERE a.id = %(pk)s
-"""
+""",
+)
 
 
 def agency_page(user: Any, pk: int, today: date | None = None) -> Agency:
@@ -298,7 +301,9 @@ def agency_compliance(agency: Agency, today: date | None = None) -> Compliance:
     )
 
 
-_PEOPLE_SQL = """
+_PEOPLE_SQL = Statement(
+    "isp_agency_people",
+    """
 SELECT m.id, m.user_id, m.agency_id, m.roles, m.job_title, m.team, m.is_caldicott_guardian,
        m.is_data_protection_officer, m.is_nominated_representative, u.full_name,
        EXISTS (
@@ -309,7 +314,8 @@ SELECT m.id, m.user_id, m.agency_id, m.roles, m.job_title, m.team, m.is_caldicot
 FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
 WHERE m.agency_id = %(agency)s AND m.is_active AND NOT u.is_system
 ORDER BY u.full_name, m.id
-"""
+""",
+)
 _PEOPLE_FIELDS = (
     "id",
     "user_id",
@@ -339,11 +345,14 @@ def agency_people(user: Any, agency: Agency, today: date | None = None) -> list[
     return people
 
 
-_INVITATIONS_SQL = """
+_INVITATIONS_SQL = Statement(
+    "isp_agency_invitations",
+    """
 SELECT i.id, i.agency_id, i.email, i.full_name, i.expires_at FROM agencies_invitation i
 WHERE i.agency_id = %(agency)s AND i.accepted_at IS NULL AND i.revoked_at IS NULL
 ORDER BY i.created_at DESC, i.id DESC
-"""
+""",
+)
 
 
 def open_invitations(user: Any, agency: Agency) -> list[Invitation]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from isp_portal.models import Notification
 from isp_portal.navigation import DashboardPanel, NavItem, register_nav, register_panel
-from isp_portal.rows import fetch, instance
+from isp_portal.rows import Statement, fetch, instance
 
 
 def _signed_in(user: Any) -> bool:
@@ -15,11 +15,14 @@ def _signed_in(user: Any) -> bool:
 
 # One plain SQL statement (isp_portal/rows.py): the five latest unread, each carrying the number of all unread
 # (a window count), and only the columns the panel shows.
-_NOTIFICATIONS_SQL = """
+_NOTIFICATIONS_SQL = Statement(
+    "isp_panel_notifications",
+    """
 SELECT n.id, n.recipient_id, n.subject, n.created_at, count(*) OVER ()
 FROM isp_portal_notification n WHERE n.recipient_id = %(user)s AND n.read_at IS NULL
 ORDER BY n.created_at DESC, n.id DESC LIMIT 5
-"""
+""",
+)
 
 
 def _notifications_context(user: Any) -> dict[str, Any]:

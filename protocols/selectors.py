@@ -14,7 +14,7 @@ from django.utils import timezone
 from agencies.models import Agency, AgencyStatus, ChecklistConfirmation, SignatoryRequirement
 from agencies.rules import confirmation_expires_on
 from isp_portal import policy
-from isp_portal.rows import fetch, instance, relate
+from isp_portal.rows import Statement, fetch, instance, relate
 from protocols import rules
 from protocols.models import (
     IN_FORCE_STATUSES,
@@ -61,7 +61,9 @@ _PROTOCOL_FIELDS = (
 )
 # The protocol's page, in plain SQL (docs/fast-pages.md, isp_portal/rows.py): the protocol with its parent's
 # title and the protocols that supplement it; its versions without their text; its signature register.
-_PROTOCOL_PAGE_SQL = """
+_PROTOCOL_PAGE_SQL = Statement(
+    "isp_protocol_page",
+    """
 SELECT p.id, p.title, p.kind, p.parent_id, p.status, p.current_version_id, p.completion_date,
        p.first_review_months, p.review_every_months, p.fixed_review_date, p.created_by_id, p.created_at,
        parent.title, supplements.ids, supplements.titles,
@@ -99,7 +101,8 @@ CROSS JOIN LATERAL (
     WHERE pa.protocol_id = p.id
 ) audits
 WHERE p.id = %(pk)s
-"""
+""",
+)
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,9 @@ _VERSION_FIELDS = (
     "created_by_id",
     "created_at",
 )
-_VERSIONS_SQL = """
+_VERSIONS_SQL = Statement(
+    "isp_protocol_versions",
+    """
 SELECT v.id, v.protocol_id, v.number, v.change_note, v.age_min, v.age_max, v.extended_age_max,
        v.extended_age_conditions, v.permitted_purposes, v.aggregate_fields, v.minimum_fields, v.sensitive_fields,
        v.grounds_without_consent, v.response_working_days, v.retention_months, v.created_by_id, v.created_at,
@@ -190,7 +195,8 @@ FROM protocols_protocolversion v
 LEFT JOIN protocols_versionadoption adoption ON adoption.version_id = v.id
 WHERE v.protocol_id = %(protocol)s
 ORDER BY v.number DESC
-"""
+""",
+)
 
 
 def protocol_versions(protocol: Protocol) -> list[ProtocolVersion]:
@@ -217,7 +223,9 @@ _REGISTER_FIELDS = (
     "withdrawn_at",
     "withdrawal_reason",
 )
-_REGISTER_SQL = """
+_REGISTER_SQL = Statement(
+    "isp_signature_register",
+    """
 SELECT s.id, s.agency_id, s.version_id, s.protocol_id, s.signatory_name, s.signatory_title, s.signed_at,
        s.carried_over_from_id, s.withdrawn_at, s.withdrawal_reason,
        a.name, v.number, earlier.version_id, earlier_version.number
@@ -228,7 +236,8 @@ LEFT JOIN protocols_signature earlier ON earlier.id = s.carried_over_from_id
 LEFT JOIN protocols_protocolversion earlier_version ON earlier_version.id = earlier.version_id
 WHERE s.protocol_id = %(protocol)s
 ORDER BY v.number DESC, a.name, s.id
-"""
+""",
+)
 
 
 def signature_register(protocol: Protocol) -> list[Signature]:
@@ -251,7 +260,9 @@ def signature_register(protocol: Protocol) -> list[Signature]:
     return signatures
 
 
-_AGENCY_SIGNATURES_SQL = """
+_AGENCY_SIGNATURES_SQL = Statement(
+    "isp_agency_signatures",
+    """
 SELECT s.id, s.agency_id, s.version_id, s.protocol_id, s.signatory_name, s.signatory_title, s.signed_at,
        s.withdrawn_at, s.withdrawal_reason, p.title, v.number
 FROM protocols_signature s
@@ -260,7 +271,8 @@ JOIN protocols_protocolversion v ON v.id = s.version_id
 WHERE s.agency_id = %(agency)s AND (s.version_id = p.current_version_id OR s.withdrawn_at IS NOT NULL)
 ORDER BY p.title, v.number DESC, s.signed_at DESC, s.id
 LIMIT 200
-"""
+""",
+)
 _AGENCY_SIGNATURE_FIELDS = (
     "id",
     "agency_id",
