@@ -18,6 +18,7 @@ from agencies.policy import (
 )
 from isp_portal import policy
 from isp_portal.navigation import DashboardPanel, NavItem, register_nav, register_panel
+from isp_portal.rows import Statement, fetch, instance
 
 
 def _your_roles(user: Any) -> dict[str, Any]:
@@ -39,17 +40,27 @@ def _partnership(user: Any) -> dict[str, Any]:
     return {"counts": counts, "people": people}
 
 
+# The agencies the user administers (from the principal: the policy's answer), each with its active members
+# (people, not system accounts), in one plain SQL statement (isp_portal/rows.py; docs/fast-pages.md).
+_AGENCY_ADMIN_SQL = Statement(
+    "isp_panel_agency_admin",
+    """
+SELECT a.id, a.name, a.status,
+       (SELECT count(*) FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
+        WHERE m.agency_id = a.id AND m.is_active AND NOT u.is_system)
+FROM agencies_agency a WHERE a.id = ANY(%(agencies)s) ORDER BY a.name, a.id
+""",
+)
+
+
 def _agency_admin(user: Any) -> dict[str, Any]:
-    agencies = principal(user).agencies_with("agency_admin")
-    rows = (
-        Agency.objects.filter(pk__in=agencies)
-        .annotate(
-            members=Count("memberships", filter=Q(memberships__is_active=True, memberships__user__is_system=False))
-        )
-        .order_by("name")
-        .only("name", "status")
-    )
-    return {"agencies": list(rows)}
+    agencies = sorted(principal(user).agencies_with("agency_admin"))
+    rows = []
+    for *columns, members in fetch(_AGENCY_ADMIN_SQL, {"agencies": agencies}) if agencies else []:
+        agency = instance(Agency, ("id", "name", "status"), columns)
+        agency.members = members  # type: ignore[attr-defined]
+        rows.append(agency)
+    return {"agencies": rows}
 
 
 register_nav(NavItem(label="Agencies", url_name="agency-list", visible=has_any_role, order=80))

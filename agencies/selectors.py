@@ -4,18 +4,17 @@ costs a fixed number of queries whatever the number of rows (tests/test_query_co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agencies import rules
 from agencies.models import (
     AccessRequestState,
     Agency,
+    AgencyStatusChange,
     ApiToken,
     ChecklistConfirmation,
     Invitation,
@@ -25,9 +24,11 @@ from agencies.models import (
     SecurityDocumentVersion,
     SignatoryRequirement,
     TrainingRecord,
+    User,
 )
 from agencies.policy import agencies_of, is_agency_admin
 from isp_portal import policy
+from isp_portal.rows import Statement, fetch, instance, relate
 
 ICO_FILTERS = {
     "expiring": "Expiring within 60 days",
@@ -138,51 +139,140 @@ def agency_member_count(agency: Agency) -> int:
     return Membership.objects.filter(agency=agency, is_active=True, user__is_system=False).count()
 
 
-def with_page_facts(agencies: QuerySet[Agency], today: date | None = None) -> QuerySet[Agency]:
-    """The agencies with what their page shows besides their own columns, folded into the same statement as
-    correlated subqueries (docs/fast-pages.md): the compliance figures `agency_compliance` reads, and the
-    agencies each one commissions (`commissioned`, as {"pk", "name"})."""
+@dataclass(frozen=True)
+class PageFacts:
+    """What the agency's page shows besides the agency's own columns, read in the same statement."""
+
+    members: int
+    members_trained: int
+    document_id: int | None
+    document_uploaded_at: datetime | None
+    requirement_ids: list[int]
+    latest_confirmations: dict[int, date]  # requirement -> the agency's latest confirmation of it
+    commissioned: list[dict[str, Any]]  # the agencies it commissions, as {"pk", "name"}, by name
+    status_history: list[AgencyStatusChange]  # the latest 20 changes of status, newest first
+
+
+AGENCY_FIELDS = (
+    "id",
+    "name",
+    "kind",
+    "sector",
+    "status",
+    "area",
+    "parent_id",
+    "address",
+    "phone",
+    "registration_number",
+    "ico_registration_number",
+    "ico_registration_expires_on",
+    "created_at",
+)
+
+# The agency's page in one statement (docs/fast-pages.md): the agency, its parent's name, its compliance
+# figures (members, members with valid information-sharing training, the security document, the checklist)
+# and the agencies it commissions. Written as SQL because the ORM spent more CPU building and compiling its
+# correlated subqueries on every request than the rest of the page (issue 9). Mirrors agency_member_count,
+# _valid_training and checklist_rows; tests/agencies/test_page_facts.py compares the two.
+_AGENCY_PAGE_SQL = Statement(
+    "isp_agency_page",
+    """
+SELECT a.id, a.name, a.kind, a.sector, a.status, a.area, a.parent_id, a.address, a.phone, a.registration_number,
+       a.ico_registration_number, a.ico_registration_expires_on, a.created_at,
+       parent.name,
+       people.members, people.trained,
+       (SELECT min(d.id) FROM agencies_securitydocument d WHERE d.agency_id = a.id),
+       (SELECT max(v.uploaded_at) FROM agencies_securitydocumentversion v
+          JOIN agencies_securitydocument d ON d.id = v.document_id WHERE d.agency_id = a.id),
+       ARRAY(SELECT r.id FROM agencies_signatoryrequirement r WHERE r.is_active ORDER BY r.id),
+       confirmed.requirements, confirmed.dates,
+       commissioned.ids, commissioned.names,
+       history.ids, history.from_statuses, history.to_statuses, history.reasons, history.effective
+FROM agencies_agency a
+LEFT JOIN agencies_agency parent ON parent.id = a.parent_id
+CROSS JOIN LATERAL (
+    SELECT count(DISTINCT m.user_id) AS members,
+           count(DISTINCT m.user_id) FILTER (WHERE EXISTS (
+               SELECT 1 FROM agencies_trainingrecord t
+               JOIN agencies_trainingcourse c ON c.id = t.course_id
+               WHERE t.user_id = m.user_id AND c.is_information_sharing AND t.completed_on <= %(today)s
+                 AND (t.expires_on IS NULL OR t.expires_on >= %(today)s)
+           )) AS trained
+    FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
+    WHERE m.agency_id = a.id AND m.is_active AND NOT u.is_system
+) people
+CROSS JOIN LATERAL (
+    SELECT array_agg(latest.requirement_id) AS requirements, array_agg(latest.confirmed_on) AS dates
+    FROM (SELECT requirement_id, max(confirmed_on) AS confirmed_on FROM agencies_checklistconfirmation
+          WHERE agency_id = a.id GROUP BY requirement_id) latest
+) confirmed
+CROSS JOIN LATERAL (
+    SELECT array_agg(c.id ORDER BY c.name, c.id) AS ids, array_agg(c.name ORDER BY c.name, c.id) AS names
+    FROM agencies_agency c WHERE c.parent_id = a.id
+) commissioned
+CROSS JOIN LATERAL (
+    SELECT array_agg(h.id ORDER BY h.changed_at DESC, h.id DESC) AS ids,
+           array_agg(h.from_status ORDER BY h.changed_at DESC, h.id DESC) AS from_statuses,
+           array_agg(h.to_status ORDER BY h.changed_at DESC, h.id DESC) AS to_statuses,
+           array_agg(h.reason ORDER BY h.changed_at DESC, h.id DESC) AS reasons,
+           array_agg(h.effective_on ORDER BY h.changed_at DESC, h.id DESC) AS effective
+    FROM (SELECT * FROM agencies_agencystatuschange WHERE agency_id = a.id ORDER BY changed_at DESC, id DESC LIMIT 20) h
+) history
+WHERE a.id = %(pk)s
+""",
+)
+
+
+def agency_page(user: Any, pk: int, today: date | None = None) -> Agency:
+    """The agency for its page, with its parent's name and its `page_facts`, in one statement; out of the
+    user's view scope or missing, a 404 recorded as a denial (the policy decides, as get_or_deny does)."""
     today = today or timezone.localdate()
-    members = (
-        Membership.objects.filter(agency=OuterRef("pk"), is_active=True, user__is_system=False)
-        .order_by()
-        .values("agency_id")
-    )
-    latest_confirmations = (
-        ChecklistConfirmation.objects.filter(agency=OuterRef("pk"))
-        .order_by("requirement_id", "-confirmed_on", "-id")
-        .distinct("requirement_id")
-        .values(facts=JSONObject(requirement="requirement_id", confirmed_on="confirmed_on"))
-    )
-    return agencies.annotate(
-        _members=Subquery(members.annotate(n=Count("user", distinct=True)).values("n")),
-        _members_trained=Subquery(
-            members.annotate(n=Count("user", distinct=True, filter=_valid_training(today))).values("n")
-        ),
-        _document_uploaded_at=Subquery(
-            SecurityDocumentVersion.objects.filter(document__agency=OuterRef("pk"))
-            .order_by("-uploaded_at")
-            .values("uploaded_at")[:1]
-        ),
-        _document_id=Subquery(SecurityDocument.objects.filter(agency=OuterRef("pk")).order_by("pk").values("pk")[:1]),
-        _requirements=ArraySubquery(SignatoryRequirement.objects.filter(is_active=True).order_by().values("pk")),
-        _confirmations=ArraySubquery(latest_confirmations),
-        commissioned=ArraySubquery(
-            Agency.objects.filter(parent=OuterRef("pk")).order_by("name").values(facts=JSONObject(pk="pk", name="name"))
-        ),
-    )
+    rows = fetch(_AGENCY_PAGE_SQL, {"pk": pk, "today": today})
+    agency = None
+    if rows:
+        row = rows[0]
+        agency = instance(Agency, AGENCY_FIELDS, row[:13])
+        parent_name, members, trained, document_id, uploaded_at, requirements = row[13:19]
+        confirmed_ids, confirmed_dates, commissioned_ids, commissioned_names = row[19:23]
+        history = [
+            instance(
+                AgencyStatusChange,
+                ("id", "agency_id", "from_status", "to_status", "reason", "effective_on"),
+                (key, agency.pk, *values),
+            )
+            for key, *values in zip(*(column or [] for column in row[23:28]), strict=True)
+        ]
+        relate(
+            agency,
+            "parent",
+            None if agency.parent_id is None else instance(Agency, ("id", "name"), (agency.parent_id, parent_name)),
+        )
+        agency.page_facts = PageFacts(  # type: ignore[attr-defined]
+            members=members,
+            members_trained=trained,
+            document_id=document_id,
+            document_uploaded_at=uploaded_at,
+            requirement_ids=list(requirements),
+            latest_confirmations=dict(zip(confirmed_ids or [], confirmed_dates or [], strict=True)),
+            commissioned=[
+                {"pk": key, "name": name}
+                for key, name in zip(commissioned_ids or [], commissioned_names or [], strict=True)
+            ],
+            status_history=history,
+        )
+    return policy.found_or_deny(user, Agency, agency, target_id=pk)
 
 
 def agency_compliance(agency: Agency, today: date | None = None) -> Compliance:
     """The agency's compliance at a glance: ICO, checklist, training coverage, security document. Free when the
-    agency was read through `with_page_facts`; four queries otherwise."""
+    agency was read by `agency_page`; four queries otherwise."""
     today = today or timezone.localdate()
-    if hasattr(agency, "_confirmations"):
-        facts: Any = agency  # annotated by with_page_facts
-        requirement_ids: list[int] = list(facts._requirements)
-        latest = {row["requirement"]: date.fromisoformat(row["confirmed_on"]) for row in facts._confirmations}
-        members, trained = facts._members or 0, facts._members_trained or 0
-        uploaded_at = facts._document_uploaded_at
+    facts: PageFacts | None = getattr(agency, "page_facts", None)
+    if facts is not None:  # read with the agency by agency_page
+        requirement_ids: list[int] = facts.requirement_ids
+        latest = facts.latest_confirmations
+        members, trained = facts.members, facts.members_trained
+        uploaded_at = facts.document_uploaded_at
     else:
         rows, _ = checklist_rows(agency, today)
         requirement_ids = [row.requirement.pk for row in rows]
@@ -211,39 +301,68 @@ def agency_compliance(agency: Agency, today: date | None = None) -> Compliance:
     )
 
 
+_PEOPLE_SQL = Statement(
+    "isp_agency_people",
+    """
+SELECT m.id, m.user_id, m.agency_id, m.roles, m.job_title, m.team, m.is_caldicott_guardian,
+       m.is_data_protection_officer, m.is_nominated_representative, u.full_name,
+       EXISTS (
+           SELECT 1 FROM agencies_trainingrecord t JOIN agencies_trainingcourse c ON c.id = t.course_id
+           WHERE t.user_id = m.user_id AND c.is_information_sharing AND t.completed_on <= %(today)s
+             AND (t.expires_on IS NULL OR t.expires_on >= %(today)s)
+       )
+FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
+WHERE m.agency_id = %(agency)s AND m.is_active AND NOT u.is_system
+ORDER BY u.full_name, m.id
+""",
+)
+_PEOPLE_FIELDS = (
+    "id",
+    "user_id",
+    "agency_id",
+    "roles",
+    "job_title",
+    "team",
+    "is_caldicott_guardian",
+    "is_data_protection_officer",
+    "is_nominated_representative",
+)
+
+
 def agency_people(user: Any, agency: Agency, today: date | None = None) -> list[Membership]:
-    """The agency's active members with whether their training is valid (for those allowed to see them)."""
+    """The agency's active members (people, not system accounts) by name, with whether their
+    information-sharing training is valid (`trained`), for those allowed to see them. One plain SQL statement
+    (isp_portal/rows.py): only what the page shows, no password hashes or line managers for a list of names."""
     if not policy.can(user, "view_people", agency):
         return []
     today = today or timezone.localdate()
-    trained = TrainingRecord.objects.filter(
-        user_id=OuterRef("user_id"), course__is_information_sharing=True, completed_on__lte=today
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-    return list(
-        Membership.objects.filter(agency=agency, is_active=True, user__is_system=False)
-        .select_related("user")
-        .annotate(trained=Exists(trained))
-        .order_by("user__full_name")
-        # Only what the page shows: no password hashes or line managers read for a list of names.
-        .only(
-            "job_title",
-            "team",
-            "roles",
-            "is_caldicott_guardian",
-            "is_data_protection_officer",
-            "is_nominated_representative",
-            "agency_id",
-            "user__full_name",
-        )
-    )
+    people = []
+    for row in fetch(_PEOPLE_SQL, {"agency": agency.pk, "today": today}):
+        membership = instance(Membership, _PEOPLE_FIELDS, row[:9])
+        relate(membership, "user", instance(User, ("id", "full_name"), (membership.user_id, row[9])))
+        membership.trained = row[10]  # type: ignore[attr-defined]
+        people.append(membership)
+    return people
+
+
+_INVITATIONS_SQL = Statement(
+    "isp_agency_invitations",
+    """
+SELECT i.id, i.agency_id, i.email, i.full_name, i.expires_at FROM agencies_invitation i
+WHERE i.agency_id = %(agency)s AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+ORDER BY i.created_at DESC, i.id DESC
+""",
+)
 
 
 def open_invitations(user: Any, agency: Agency) -> list[Invitation]:
-    return list(
-        policy.restrict(user, "view", Invitation)
-        .filter(agency=agency, accepted_at__isnull=True, revoked_at__isnull=True)
-        .order_by("-created_at")
-    )
+    """The agency's invitations still open, newest first, those the policy lets the user see: no statement when
+    its scope is empty; then one plain SQL statement (isp_portal/rows.py), each row checked with `policy.can`."""
+    if policy.restrict(user, "view", Invitation).query.is_empty():
+        return []
+    rows = fetch(_INVITATIONS_SQL, {"agency": agency.pk})
+    invitations = [instance(Invitation, ("id", "agency_id", "email", "full_name", "expires_at"), row) for row in rows]
+    return [invitation for invitation in invitations if policy.can(user, "view", invitation)]
 
 
 def agency_api_tokens(user: Any, agency: Agency) -> list[ApiToken]:
@@ -275,8 +394,9 @@ class DocumentSummary:
 
 def document_summary(user: Any, agency: Agency) -> DocumentSummary:
     """What `user` may know and do about an agency's security document."""
-    # An agency read through with_page_facts says already whether it has a document: no statement when not.
-    known_absent = hasattr(agency, "_document_id") and getattr(agency, "_document_id") is None  # noqa: B009
+    # An agency read by agency_page says already whether it has a document: no statement when not.
+    facts: PageFacts | None = getattr(agency, "page_facts", None)
+    known_absent = facts is not None and facts.document_id is None
     document = (
         None
         if known_absent
@@ -325,6 +445,10 @@ def document_summary(user: Any, agency: Agency) -> DocumentSummary:
 
 
 def status_history(agency: Agency) -> list[Any]:
+    """The agency's latest 20 changes of status, newest first (read with the agency by agency_page)."""
+    facts: PageFacts | None = getattr(agency, "page_facts", None)
+    if facts is not None:
+        return list(facts.status_history)
     return list(
         agency.status_changes.order_by("-changed_at").only(
             "agency_id", "effective_on", "from_status", "to_status", "reason"

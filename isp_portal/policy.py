@@ -310,6 +310,31 @@ def get_or_deny(user: Any, target: type[M] | QuerySet[M], *, action: str = "view
     return obj
 
 
+def found_or_deny(user: Any, model: type[M], obj: M | None, *, action: str = "view", target_id: Any = "") -> M:
+    """The decision `get_or_deny` makes, for an object a selector read itself in one plain SQL statement
+    (isp_portal/rows.py): missing and out of scope look the same (404) and both are recorded as denials; the
+    view scope is the policy's `in_scope`, then `action` is checked as `get_or_deny` checks it."""
+    label = model._meta.label_lower
+    if obj is None:
+        raise OutOfScope(action=action, target_type=label, target_id=str(target_id)[:64])
+    if isinstance(user, SystemActor):
+        return obj
+    policy = _model_policies.get(model)
+    if policy is None or not _signed_in(user) or gate_refusal(user, "view", label) or not policy.in_scope(user, obj):
+        raise OutOfScope(action=action, target_type=label, target_id=str(obj.pk)[:64])
+    if action != "view":
+        gated = gate_refusal(user, action, label)
+        if gated or not policy.permits(user, action, obj):
+            raise NotPermitted(
+                action=action,
+                target_type=label,
+                target_id=str(obj.pk),
+                reason=gated or policy.reason(user, action, obj),
+                child_id=policy.child_of(obj),
+            )
+    return obj
+
+
 def record_denial(denial: AccessDenied, *, user: Any, path: str = "", method: str = "") -> None:
     """Write the audit event for a denial, once (called by the middleware and the API handler)."""
     if denial.recorded:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -50,10 +49,9 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
-    # One statement for the agency, its compliance figures and the agencies it commissions.
-    agency: Any = policy.get_or_deny(
-        request.user, selectors.with_page_facts(Agency.objects.select_related("parent"), today), pk=pk
-    )
+    # One statement for the agency, its compliance figures and the agencies it commissions (the policy
+    # decides whether the user may see it, as get_or_deny would).
+    agency = selectors.agency_page(request.user, pk, today)
     people = selectors.agency_people(request.user, agency, today)
     admins = [m.pk for m in people if Role.AGENCY_ADMIN in m.roles]  # people are never system accounts
     context = {
@@ -73,7 +71,7 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invitations": selectors.open_invitations(request.user, agency),
         "document": selectors.document_summary(request.user, agency),
         "status_history": selectors.status_history(agency),
-        "commissioned": agency.commissioned,
+        "commissioned": agency.page_facts.commissioned,  # type: ignore[attr-defined]
         # Sections other apps add, e.g. the protocols this agency has signed (protocols app).
         "sections": sections_for("agency-detail", request.user, agency),
     }

@@ -7,10 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef
-from django.db.models.functions import JSONObject
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -83,23 +80,15 @@ def protocol_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # Each thing the page shows is read once, with the columns it shows (docs/fast-pages.md): the protocol with
-    # what supplements it; the versions without their text (the version in force and the latest are among
-    # them); the signature register, which also gives the monthly counts and who may still sign.
-    protocol = policy.get_or_deny(
-        request.user,
-        Protocol.objects.select_related("parent").annotate(
-            supplement_list=ArraySubquery(
-                Protocol.objects.filter(parent=OuterRef("pk"))
-                .order_by("title")
-                .values(facts=JSONObject(pk="pk", title="title"))
-            )
-        ),
-        pk=pk,
-    )
+    # Each thing the page shows is read once, with the columns it shows, in three plain SQL statements
+    # (docs/fast-pages.md): the protocol with its supplements, consultations, reviews and audits; the versions
+    # without their text (the version in force and the latest are among them); the signature register, which
+    # also gives the monthly counts and who may still sign.
+    page = selectors.protocol_page(request.user, pk)
+    protocol = page.protocol
     user = request.user
     in_force = protocol.current_version_id is not None
-    versions = list(protocol.versions.order_by("-number").select_related("adoption").defer("text"))
+    versions = selectors.protocol_versions(protocol)
     latest = versions[0] if versions else None
     current = next((item for item in versions if item.pk == protocol.current_version_id), None)
     protocol.current_version = current
@@ -114,10 +103,10 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "signatures": signatures,
             "counts": selectors.signatory_counts(protocol, signatures=signatures),
-            "consultations": list(protocol.consultations.select_related("proposed_version").order_by("-opened_on")),
-            "reviews": list(protocol.reviews.order_by("number")),
-            "audits": list(protocol.audits.select_related("auditing_agency")),
-            "supplements": getattr(protocol, "supplement_list"),  # noqa: B009 - an annotation mypy cannot see
+            "consultations": page.consultations,
+            "reviews": page.reviews,
+            "audits": page.audits,
+            "supplements": page.supplements,
             "can_manage": policy.can(user, "new_version", protocol) and protocol.status not in rules.TERMINAL,
             "can_adopt": policy.can(user, "adopt", protocol) and protocol.status == ProtocolStatus.DRAFT and latest,
             "can_consult": (

@@ -196,7 +196,7 @@ SUSPENDED_CASES: list[Case] = [
 CASES: list[Case] = [
     Case("agency-list", pages(200, no_role=403), queries=4),
     Case("agency-create", pages(403, no_role=403, partnership_admin=200), queries=2),
-    Case("agency-detail", pages(200, no_role=404), kwargs=home, queries=5),
+    Case("agency-detail", pages(200, no_role=404), kwargs=home, queries=4),
     Case("agency-edit", pages(403, no_role=404, **PA_OR_HOME_ADMIN), kwargs=home, queries=2),
     Case("agency-status", pages(403, no_role=404, partnership_admin=200), kwargs=home, queries=2),
     Case("agency-checklist", pages(200, no_role=404), kwargs=home, queries=4),

