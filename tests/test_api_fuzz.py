@@ -17,7 +17,6 @@ the whole middleware stack, as a browser session (with its CSRF token) or a bear
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -35,9 +34,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from agencies.models import Agency, Role, TrainingCourse
-from agencies.services import api_token_create, invitation_create, training_record_create
-from tests.factories import SYSTEM, World, build_world, make_user, sign_in
+from agencies.models import Agency, Role, TokenScope, TrainingCourse
+from agencies.services import invitation_create, training_record_create
+from tests.factories import SYSTEM, World, build_world, make_api_token, make_user, sign_in
 from tests.protocol_fixtures import consultation, meeting, review_action
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -68,11 +67,7 @@ MUST_NOT_SEE = {
 
 
 def token_scopes() -> list[str]:
-    """One entry per API token scope; a single full token until tokens have scopes."""
-    try:
-        from agencies.models import TokenScope  # type: ignore[attr-defined]
-    except ImportError:
-        return ["full"]
+    """One entry per API token scope (issue 8 item 3: a token of each scope is fuzzed)."""
     return [str(scope.value) for scope in TokenScope]
 
 
@@ -113,14 +108,8 @@ def plant_private_data(world: World) -> None:
 
 
 def make_token(world: World, scope: str) -> str:
-    secret = f"isp_fuzz-{scope.replace('_', '-')}-token-".ljust(48, "0")
-    arguments: dict[str, Any] = {"actor": SYSTEM, "agency": world.home, "name": f"Fuzz {scope}", "secret": secret}
-    accepted = inspect.signature(api_token_create).parameters
-    if "roles" in accepted:
-        arguments["roles"] = [Role.AGENCY_ADMIN]
-    if scope != "full" and "scopes" in accepted:
-        arguments["scopes"] = [scope]
-    api_token_create(**arguments)
+    secret = f"isp_fuzz-{scope.replace('_', '-').replace(':', '-')}-token-".ljust(48, "0")
+    make_api_token(world.home, [scope], name=f"Fuzz {scope}", secret=secret)
     return secret
 
 
