@@ -216,7 +216,7 @@ class DatabaseRelay:
             while data := source.recv(65536):
                 target.sendall(data)
         except OSError:
-            pass
+            return  # the relay was stopped, or a side hung up: the finally below closes both ends
         finally:
             for end in (source, target):
                 with contextlib.suppress(OSError):
@@ -225,11 +225,9 @@ class DatabaseRelay:
     def stop(self) -> None:
         self.open = False
         for end in self.connections:
-            try:
+            with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
                 end.close()
-            except OSError:
-                pass
         self.connections.clear()
 
     def start(self) -> None:
