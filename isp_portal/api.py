@@ -7,20 +7,24 @@ checks model-level actions against the same policies the web pages use.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -43,6 +47,21 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if settings.TWO_FACTOR_REQUIRED and not user.is_verified():
             return None
         return result
+
+
+class KnownFormatsOnly(DefaultContentNegotiation):
+    """Content negotiation that refuses a format the view does not offer (`?format=api`, `?format=xml`, or a
+    `.xml` suffix) with a 404 in the API's error shape; DRF's own raises a bare Http404. The API renders JSON
+    only (REST_FRAMEWORK's DEFAULT_RENDERER_CLASSES), so the browsable API is never served, in any setting;
+    the schema view also offers its YAML and JSON forms."""
+
+    def filter_renderers(self, renderers: Iterable[BaseRenderer], format: str) -> list[BaseRenderer]:
+        available = list(renderers)
+        offered = [renderer for renderer in available if renderer.format == format]
+        if not offered:
+            formats = ", ".join(sorted({str(renderer.format) for renderer in available}))
+            raise exceptions.NotFound(f"Not found: this address answers only in these formats: {formats}.")
+        return offered
 
 
 class PolicyPermission(BasePermission):
@@ -159,6 +178,8 @@ def parse_input(serializer_class: type[Any], data: Any, request: Request, *, par
     caller may not set) is refused by name rather than silently ignored. Query strings are not held to this,
     because they also carry the pagination parameters."""
     serializer = serializer_class(data=data, partial=partial, context={"request": request})
+    if not isinstance(data, QueryDict):
+        _note_body_fields(request, serializer.fields)
     valid = serializer.is_valid()
     errors: dict[str, Any] = {} if valid else dict(serializer.errors)
     if isinstance(data, QueryDict):
@@ -173,6 +194,41 @@ def parse_input(serializer_class: type[Any], data: Any, request: Request, *, par
     if errors:
         raise exceptions.ValidationError(errors)
     return dict(serializer.validated_data)
+
+
+# The names of the fields a request's body may carry (every serializer parse_input read it with), so that an
+# error a service raises is named by a field the caller sent (_named_as_sent).
+_BODY_FIELDS = "_isp_body_fields"
+
+
+def _note_body_fields(request: Any, names: Any) -> None:
+    target = getattr(request, "_request", request)
+    setattr(target, _BODY_FIELDS, getattr(target, _BODY_FIELDS, frozenset()) | frozenset(names))
+
+
+@contextmanager
+def errors_named(**request_names: str) -> Iterator[None]:
+    """Name a service's field errors by the request's fields: `with errors_named(file="csv"):` around a
+    service that reports the uploaded file as "file" where the API's body calls it "csv". A service speaks in
+    its own parameters; the caller must be told about the field it sent (issue 8)."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            error.error_dict = {request_names.get(name, name): value for name, value in error.error_dict.items()}
+        raise
+
+
+def _named_as_sent(request: Any, fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A service's errors, each under a field of the request body, or under non_field_errors when it names
+    none of them (the state of the object acted on: "This membership has already ended.")."""
+    accepted = getattr(getattr(request, "_request", request), _BODY_FIELDS, None)
+    if accepted is None:
+        return fields
+    named: dict[str, list[str]] = {}
+    for name, messages in fields.items():
+        named.setdefault(name if name in accepted else "non_field_errors", []).extend(messages)
+    return named
 
 
 def parse_query(serializer_class: type[Any], request: Request) -> dict[str, Any]:
@@ -236,6 +292,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     an access denial when its body referred to an object out of scope); any other 403, such as a failed CSRF
     check. Token failures are recorded where the token is refused."""
     request = context.get("request")
+    if request is not None:
+        # Every error is JSON in the error shape, whatever format was asked for or negotiated: a refused format
+        # (KnownFormatsOnly) or a refused Accept header leaves no renderer chosen, and DRF would then fall back
+        # to the view's first renderer (the schema view's is YAML).
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+    # Django's own 404 and 403 (get_object_or_404, a view raising Http404) as DRF's, so they are answered and
+    # recorded below like DRF's (DRF converts them too, but only after this handler has looked at `exc`).
+    # A policy denial is one of these too, and is answered and recorded as such below.
+    if isinstance(exc, Http404) and not isinstance(exc, policy.AccessDenied):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied) and not isinstance(exc, policy.AccessDenied):
+        exc = exceptions.PermissionDenied()
     if isinstance(exc, policy.AccessDenied):
         policy.record_denial(
             exc,
@@ -255,12 +324,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return too_large_response()
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        fields = _named_as_sent(request, {key: list(value) for key, value in fields.items()})
         # A service that records its own refusal (a refused self-grant, agencies.services.people) marks it, so
         # it is recorded once, like a policy denial.
         if not getattr(exc, "recorded", False):
             _record_refused_write(request, fields, "a rule refused the request")
         return Response(
-            _error_body(400, "invalid", "The request has errors.", {key: list(value) for key, value in fields.items()}),
+            _error_body(400, "invalid", "The request has errors.", fields),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, exceptions.NotAuthenticated) and request is not None:

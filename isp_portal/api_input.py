@@ -1,7 +1,9 @@
 """What the API accepts as input, before any serializer sees it (issue 8 item 6: no input gives a 500).
 
-- `BoundedJSONParser`: a JSON body nested deeper than MAX_JSON_DEPTH, or holding a number that is not finite
-  (`1e400` parses as infinity), is refused with a 400 in the API's error shape.
+- `BoundedJSONParser`: a JSON body nested deeper than MAX_JSON_DEPTH, holding a number that is not finite
+  (`1e400` parses as infinity), or naming the same key twice in one object (`{"roles": [], "roles": [...]}`,
+  where the last would silently win and what was checked could differ from what is used) is refused with a
+  400 in the API's error shape.
 - `ObjectIdField`: a reference to another object by id. Only a whole number that a bigint column can hold is
   looked up; `1e400`, `1.5`, `true`, `"12abc"` or an id too large for the column are refused as a field error.
   Every relation field of every input serializer is one of these (`tests/isp_portal/test_bounds.py` checks).
@@ -42,6 +44,21 @@ def _no_constants(text: str) -> Any:
     raise ValueError(f"{text} is not a number JSON allows")
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """object_pairs_hook: an object as a dict, refusing a key given twice (RFC 8259 4: names SHOULD be unique,
+    and parsers disagree on which value wins, so a body that repeats one is ambiguous)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DuplicateKey(key)
+        result[key] = value
+    return result
+
+
 def json_depth(value: Any) -> int:
     """How deeply `value` nests (a scalar is 0, [] or {} is 1), without recursion."""
     deepest = 0
@@ -62,13 +79,15 @@ def json_depth(value: Any) -> int:
 
 
 class BoundedJSONParser(JSONParser):
-    """DRF's JSON parser, refusing bodies nested too deeply and numbers that are not finite."""
+    """DRF's JSON parser, refusing bodies nested too deeply, numbers that are not finite and repeated keys."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = stream.read().decode(encoding) if stream is not None else ""
-            data = json.loads(text, parse_float=_finite, parse_constant=_no_constants)
+            data = json.loads(text, parse_float=_finite, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
+        except DuplicateKey as error:
+            raise ParseError(f"The JSON body names the key {str(error)[:100]!r} twice: give each key once.") from None
         except RecursionError:
             raise ParseError(f"The JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels).") from None
         except (ValueError, UnicodeDecodeError) as error:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -64,6 +65,50 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = str(context.request_id)
         return response
+
+
+class InvalidFormEncoding(BadRequest):
+    """A form was sent with bytes that are not UTF-8 (answered with a 400: isp_portal.views.errors)."""
+
+
+FORM_ENCODING_REFUSED = (
+    "The form was sent with characters that are not valid text (not UTF-8), so nothing was saved. Go back, "
+    "check what you typed or pasted, and send the form again."
+)
+
+
+class FormEncodingMiddleware:
+    """Refuse a form post whose fields are not valid UTF-8, before any view or form reads it (issue 8).
+
+    Django decodes form fields with errors="replace": bytes that are not UTF-8 become U+FFFD and would be stored
+    as such, silently garbling what was sent. Browsers always send UTF-8 (every page declares it), so such a
+    body is a broken client or a probe. A url-encoded body is decoded strictly here (its percent-escapes
+    included). A multipart body has already been decoded with replacement by the time it can be read, so a
+    U+FFFD in any of its text fields or file names is taken as the sign; nobody types that character. A body
+    too large or with too many fields raises Django's own refusal here, answered with a 413
+    (isp_portal.views.errors.bad_request)."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            content_type = request.content_type or ""
+            if content_type == "application/x-www-form-urlencoded":
+                request.POST  # noqa: B018 - Django's own bounds first: too large, too many fields
+                try:
+                    parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+                except UnicodeDecodeError:
+                    raise InvalidFormEncoding(FORM_ENCODING_REFUSED) from None
+            elif content_type == "multipart/form-data":
+                texts = [name for name, _ in request.POST.lists()] + [name for name, _ in request.FILES.lists()]
+                texts += [str(value) for _, values in request.POST.lists() for value in values]
+                texts += [
+                    str(getattr(upload, "name", "")) for _, uploads in request.FILES.lists() for upload in uploads
+                ]
+                if any("\ufffd" in text for text in texts):
+                    raise InvalidFormEncoding(FORM_ENCODING_REFUSED)
+        return self.get_response(request)
 
 
 def _is_api(request: HttpRequest) -> bool:

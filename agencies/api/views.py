@@ -27,7 +27,7 @@ from agencies.models import (
     TrainingRecord,
 )
 from isp_portal import policy
-from isp_portal.api import PolicyViewMixin, parse_input, parse_query
+from isp_portal.api import PolicyViewMixin, errors_named, parse_input, parse_query
 
 
 @extend_schema_view(
@@ -232,7 +232,8 @@ class TrainingRecordViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Gen
         """Import training records from CSV, all or nothing: bad rows are reported with their line numbers."""
         values = parse_input(s.TrainingImportIn, request.data, request)
         agency = policy.get_or_deny(request.user, Agency, action="manage_training", pk=values["agency"].pk)
-        records = services.training_records_import(actor=request.user, agency=agency, csv_text=values["csv"])
+        with errors_named(file="csv"):  # the service names the rows' errors as the page's upload field
+            records = services.training_records_import(actor=request.user, agency=agency, csv_text=values["csv"])
         body = s.TrainingImportOut({"imported": len(records), "records": records}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

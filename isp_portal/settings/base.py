@@ -66,6 +66,8 @@ MIDDLEWARE = [
     # request.user and its verified second factor from the cached identity, in place of Django's
     # AuthenticationMiddleware and django-otp's OTPMiddleware (agencies/identity.py; issue 9).
     "agencies.middleware.IdentityMiddleware",
+    # A form post that is not UTF-8 is refused (400), one too large answered with a 413, before any view.
+    "isp_portal.middleware.FormEncodingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "isp_portal.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -255,6 +257,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["isp_portal.api.PolicyPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["isp_portal.api_input.BoundedJSONParser"],
+    # An unknown ?format= (or .format suffix) is a 404 in the error shape; JSON is the only rendering, so the
+    # browsable API is never served (issue 8).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "isp_portal.api.KnownFormatsOnly",
     "DEFAULT_PAGINATION_CLASS": "isp_portal.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "isp_portal.api.exception_handler",
@@ -304,8 +309,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"database_outage": {"()": "isp_portal.log_filters.DatabaseOutageFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["database_outage"]}},
+    "filters": {
+        "database_outage": {"()": "isp_portal.log_filters.DatabaseOutageFilter"},
+        "refusal_one_line": {"()": "isp_portal.log_filters.RefusalOneLineFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["database_outage", "refusal_one_line"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

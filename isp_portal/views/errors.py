@@ -13,14 +13,15 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from isp_portal.middleware import InvalidFormEncoding
 from isp_portal.policy import who_can_help
-from isp_portal.refusals import record_csrf_failure
+from isp_portal.refusals import record_csrf_failure, record_refused_request
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +69,41 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Django's refusals of a body beyond its limits (DATA_UPLOAD_MAX_MEMORY_SIZE, DATA_UPLOAD_MAX_NUMBER_FIELDS and
+# _FILES): too large to take, so 413 Content Too Large (RFC 9110 15.5.14), not a generic 400.
+TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+def _size(limit: int) -> str:
+    """A size limit as people say it: 12 MB, 512 KB."""
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MB"
+    return f"{max(limit // 1024, 1)} KB"
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/") and isinstance(exception, RequestDataTooBig):
-        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-        return _json_error(413, "too_large", f"The request body is larger than the {megabytes} MB the portal accepts.")
-    if request.path.startswith("/api/"):
+    """handler400. A body over the limits is a 413 and recorded (the audit row is the record: the log has one
+    line, isp_portal.log_filters); a form that is not UTF-8 is a 400 saying so (FormEncodingMiddleware)."""
+    api = request.path.startswith("/api/")
+    if isinstance(exception, TOO_LARGE):
+        try:
+            record_refused_request(request, status=413, fields=[], reason="request body too large")
+        except DatabaseError:  # the refusal page must not need the database
+            logger.warning("could not record a refused oversized request")
+        limit = _size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if api:
+            return _json_error(413, "too_large", f"The request body is larger than the {limit} the portal accepts.")
+        context = {
+            "limit": limit,
+            "fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+            "too_many_fields": not isinstance(exception, RequestDataTooBig),
+        }
+        return render(request, "errors/413.html", context, status=413)
+    if isinstance(exception, InvalidFormEncoding):
+        if api:
+            return _json_error(400, "invalid_encoding", "The request body is not valid UTF-8.")
+        return render(request, "errors/400.html", {"reason": str(exception)}, status=400)
+    if api:
         return _json_error(400, "bad_request", "The request could not be understood.")
     return render(request, "errors/400.html", status=400)
 

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from isp_portal import policy
-from isp_portal.api import PolicyViewMixin, parse_input, parse_query
+from isp_portal.api import PolicyViewMixin, errors_named, parse_input, parse_query
 from protocols import selectors, services
 from protocols.api import serializers as s
 from protocols.models import (
@@ -198,9 +198,10 @@ class ConsultationViewSet(
     def decide(self, request: Request, pk: str | None = None) -> Response:
         """Record the outcome: adopt (the version comes into force, signatures carried over) or reject."""
         consultation = policy.get_or_deny(request.user, self.base_queryset(), action="decide", pk=pk)
-        consultation = services.consultation_decide(
-            actor=request.user, consultation=consultation, **parse_input(s.DecideIn, request.data, request)
-        )
+        with errors_named(outcome_note="note"):
+            consultation = services.consultation_decide(
+                actor=request.user, consultation=consultation, **parse_input(s.DecideIn, request.data, request)
+            )
         return Response(s.ConsultationOut(consultation).data)
 
 

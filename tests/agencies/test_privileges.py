@@ -159,7 +159,8 @@ def test_the_only_partnership_admin_cannot_end_his_own_membership_through_the_ap
     membership = own(world, "partnership_admin")
     response = post(api_client(admin), f"/api/v1/memberships/{membership.pk}/deactivate/", {"reason": "Bye"})
     assert response.status_code == 400, response.content
-    assert "only active admin of the partnership" in response.json()["error"]["fields"]["membership"][0]
+    # The body has no "membership" field: a refusal about the membership itself is named as no field.
+    assert "only active admin of the partnership" in response.json()["error"]["fields"]["non_field_errors"][0]
     assert Membership.objects.get(pk=membership.pk).is_active
     assert refusals(admin) == 1
     # With a second partnership admin he may go.
