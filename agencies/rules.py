@@ -58,15 +58,40 @@ def ico_number_is_valid(value: str) -> bool:
     return bool(ICO_NUMBER.match(normalise_ico_number(value)))
 
 
-def phone_normalised(value: str, region: str = PHONE_REGION) -> str | None:
-    """The number in E.164 ("+442079460958"), or None when it is not a real, dialable number."""
+PHONE_INVALID = "Enter a phone number that can be dialled, like 020 7946 0958 or +44 20 7946 0958."
+# The register keeps one dialable number per agency, in E.164, which has no place for an extension; rather than
+# drop one silently (the number saved would not reach the person meant), it is refused (issue 8).
+PHONE_EXTENSION = (
+    "Enter the main number without an extension (remove “ext. {extension}”): the register keeps one number that "
+    "can be dialled directly. Put an extension or direct line in the contact address instead."
+)
+
+
+def phone_error(value: str, region: str = PHONE_REGION) -> str | None:
+    """Why `value` cannot be stored as a phone number, in words for the person who typed it, or None."""
+    number = _phone_parsed(value, region)
+    if number is None:
+        return PHONE_INVALID
+    if number.extension:
+        return PHONE_EXTENSION.format(extension=number.extension[:10])
+    return None
+
+
+def _phone_parsed(value: str, region: str) -> phonenumbers.PhoneNumber | None:
     if len(value) > 40:
         return None
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def phone_normalised(value: str, region: str = PHONE_REGION) -> str | None:
+    """The number in E.164 ("+442079460958"), or None when it is not a real, dialable number or carries an
+    extension, which E.164 cannot hold (phone_error says which)."""
+    number = _phone_parsed(value, region)
+    if number is None or number.extension:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

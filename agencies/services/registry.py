@@ -53,9 +53,10 @@ def _clean_details(values: dict[str, Any], *, agency: Agency | None, today: date
         errors["sector"] = "Choose the sector."
     if cleaned.get("phone"):
         # Stored in E.164 whatever way it was typed (issue 8 item 15); shown in the national format.
+        # An extension is refused, not dropped (rules.PHONE_EXTENSION).
         phone = rules.phone_normalised(str(cleaned["phone"]).strip())
         if phone is None:
-            errors["phone"] = "Enter a phone number that can be dialled, like 020 7946 0958 or +44 20 7946 0958."
+            errors["phone"] = rules.phone_error(str(cleaned["phone"]).strip()) or rules.PHONE_INVALID
         else:
             cleaned["phone"] = phone
     if "ico_registration_number" in cleaned:
