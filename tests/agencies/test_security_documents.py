@@ -41,7 +41,7 @@ from isp_portal import policy, uploads
 from isp_portal.models import Notification
 from isp_portal.wording import long_date
 from tests.factories import World, make_agency, make_user, sign_in
-from tests.pdf_samples import PDF, one_page_pdf, pdf_of_size
+from tests.pdf_samples import PDF, active_pdf, one_page_pdf, pdf_of_size
 
 pytestmark = pytest.mark.django_db
 
@@ -553,3 +553,32 @@ def test_the_uploader_is_told_what_is_wrong_with_the_pdf(
 def test_a_filename_keeps_no_path_and_no_control_characters(world: World, storage: Path) -> None:
     version = upload(world, PDF, "C:\\Users\\ada\\Our\x00 summary\x07.pdf")
     assert version.original_name == "Our summary.pdf"
+
+
+ACTIVE_KINDS = {
+    "javascript": "JavaScript",
+    "open_action_script": "(/OpenAction)",
+    "open_action_launch": "(/Launch)",
+    "page_additional_actions": "(/AA)",
+    "embedded_file": "embedded files",
+    "xfa": "an XFA form",
+    "rich_media": "rich media",
+}
+
+
+@pytest.mark.parametrize(("kind", "named"), ACTIVE_KINDS.items(), ids=list(ACTIVE_KINDS))
+def test_a_pdf_with_active_content_is_refused_naming_what_was_found(
+    world: World, storage: Path, kind: str, named: str
+) -> None:
+    before = counts()
+    with pytest.raises(ValidationError) as refused:
+        upload(world, active_pdf(kind))
+    (message,) = refused.value.message_dict["file"]
+    assert message.startswith("The PDF contains ") and named in message
+    assert counts() == before
+    assert not storage.exists() or not any(storage.iterdir())
+
+
+def test_a_pdf_that_only_opens_at_its_first_page_is_accepted(world: World, storage: Path) -> None:
+    # Office suites write an /OpenAction that is only a destination: no action, nothing runs.
+    assert upload(world, active_pdf("open_at_page")).size > 0
