@@ -442,6 +442,7 @@ def membership_deactivate(*, actor: Any, membership: Membership, reason: str) ->
         membership.user.groups.remove(agency_group(membership.agency))
     _end_sessions(membership.user)
     audit_record(kind="membership.deactivate", actor=actor, target=membership, detail={"reason": reason})
+    _revoke_tokens_of(actor, membership.user, agency=membership.agency, reason="membership.deactivate")
     forget_principal(membership.user)
     return membership
 
@@ -478,8 +479,24 @@ def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
         target=user,
         detail={"reason": reason, "memberships_ended": [m.pk for m in memberships]},
     )
+    _revoke_tokens_of(actor, user, agency=None, reason="user.deactivate")
     forget_principal(user)
     return user
+
+
+def _revoke_tokens_of(actor: Any, user: User, *, agency: Agency | None, reason: str) -> None:
+    """Revoke the live API tokens that act as `user` (a system account), of `agency` or of any agency, in the
+    caller's transaction, each audited as a revocation caused by `reason` (the service that ended the account's
+    membership). A token whose account can no longer act must not be listed as active (issue 8)."""
+    tokens = ApiToken.objects.select_for_update(of=("self",)).filter(user=user, revoked_at__isnull=True).order_by("pk")
+    if agency is not None:
+        tokens = tokens.filter(agency=agency)
+    now = timezone.now()
+    for token in tokens:
+        token.revoked_at = now
+        token.revoked_by = actor if isinstance(actor, User) else None
+        token.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(kind="api_token.revoke", actor=actor, target=token, detail={"because": reason})
 
 
 def api_token_digest(secret: str) -> str:
