@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +30,49 @@ DEV_DATABASE = "isp_portal"
 
 def say(message: str) -> None:
     print(f"[isp] {message}", flush=True)
+
+
+# --- Static assets -------------------------------------------------------------------------------------------
+
+# What the CSS and the copied GOV.UK assets in static/dist are built from (the Makefile's static/dist/.built rule).
+STATIC_SOURCES = ("static/src", "scripts/copy-govuk-assets.mjs", "package.json", "package-lock.json")
+STATIC_STAMP = "static/dist/.built"
+
+
+def stale_static_sources(root: Path = ROOT) -> list[Path]:
+    """The sources newer than the last build (all of them when there has been none)."""
+    files: list[Path] = []
+    for name in STATIC_SOURCES:
+        path = root / name
+        files += sorted(item for item in path.rglob("*") if item.is_file()) if path.is_dir() else [path]
+    files = [path for path in files if path.exists()]
+    stamp = root / STATIC_STAMP
+    if not stamp.exists():
+        return files or [stamp]
+    built = stamp.stat().st_mtime
+    return [path for path in files if path.stat().st_mtime > built]
+
+
+def ensure_static_built(
+    root: Path = ROOT, run: Callable[..., subprocess.CompletedProcess[bytes]] = subprocess.run
+) -> None:
+    """Rebuild static/dist when its sources changed since the last build, as `make` does, so running this
+    script directly never serves or tests stale CSS; stop with what to do when it cannot be built."""
+    stale = stale_static_sources(root)
+    if not stale:
+        return
+    names = ", ".join(str(path.relative_to(root)) for path in stale[:3]) + (" and more" if len(stale) > 3 else "")
+    npm = shutil.which("npm")
+    if npm is None or not (root / "node_modules").exists():
+        raise SystemExit(
+            f"[isp] The CSS in static/dist is out of date ({names} changed) and cannot be rebuilt here: "
+            "npm or node_modules is missing. Run `make setup` (npm ci, then npm run build) and try again."
+        )
+    say(f"building the CSS: {names} changed since the last build")
+    if run([npm, "run", "--silent", "build"], cwd=root).returncode != 0:
+        raise SystemExit("[isp] `npm run build` failed (its errors are above): the CSS in static/dist is out of date.")
+    (root / STATIC_STAMP).parent.mkdir(parents=True, exist_ok=True)
+    (root / STATIC_STAMP).touch()
 
 
 # --- Embedded services -------------------------------------------------------------------------------------
@@ -137,6 +181,7 @@ def manage(*args: str) -> None:
 
 def command_run(_: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isp_portal.settings.development")
+    ensure_static_built()
     stoppers: list[Callable[[], None]] = []
     try:
         ensure_postgres(stoppers)
@@ -270,6 +315,7 @@ def _supervise(commands: dict[str, list[str]], *, ready: Callable[[], None] | No
 
 
 def command_test(args: argparse.Namespace) -> int:
+    ensure_static_built()  # the browser tests check the pages as styled
     stoppers: list[Callable[[], None]] = []
     try:
         ensure_postgres(stoppers)
@@ -293,6 +339,7 @@ def command_test(args: argparse.Namespace) -> int:
 
 
 def command_pytest(args: argparse.Namespace) -> int:
+    ensure_static_built()
     stoppers: list[Callable[[], None]] = []
     try:
         ensure_postgres(stoppers)
