@@ -487,7 +487,10 @@ def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
 def _revoke_tokens_of(actor: Any, user: User, *, agency: Agency | None, reason: str) -> None:
     """Revoke the live API tokens that act as `user` (a system account), of `agency` or of any agency, in the
     caller's transaction, each audited as a revocation caused by `reason` (the service that ended the account's
-    membership). A token whose account can no longer act must not be listed as active (issue 8)."""
+    membership). A token whose account can no longer act must not be listed as active (issue 8). Only a system
+    account (is_system, made with its token) holds tokens, so nothing is asked of the database for a person."""
+    if not user.is_system:
+        return
     tokens = ApiToken.objects.select_for_update(of=("self",)).filter(user=user, revoked_at__isnull=True).order_by("pk")
     if agency is not None:
         tokens = tokens.filter(agency=agency)
