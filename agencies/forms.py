@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from agencies.models import (
     AGENCY_ROLES,
@@ -24,7 +26,7 @@ from agencies.models import (
 from agencies.rules import TOKEN_SCOPE_DESCRIPTIONS, WIDENING_FLAGS, Grants
 from agencies.rules import TokenScope as ScopeRule
 from agencies.selectors import ICO_FILTERS
-from isp_portal import bounds
+from isp_portal import bounds, refusals
 from isp_portal.forms import GovukDateField, GovukForm, field_of
 
 AGENCY_ROLE_CHOICES = [(role.value, role.label) for role in AGENCY_ROLES]
@@ -33,7 +35,9 @@ PARTNERSHIP_ROLE_CHOICES = [(role.value, role.label) for role in (Role.PARTNERSH
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has one, else on top."""
+    """Put a service's ValidationError on the form: on its field when the form has one, else on top. The
+    refusal is recorded in the audit trail once, after the view (isp_portal.refusals)."""
+    refusals.note_service_refusal(error)
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():
             target = field if field in form.fields else None
@@ -42,6 +46,13 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+def add_service_message(request: HttpRequest, error: ValidationError) -> None:
+    """A service's refusal of a button with no form (resend, revoke...): shown as an error message, and
+    recorded once after the view like a form's (isp_portal.refusals)."""
+    refusals.note_service_refusal(error)
+    messages.error(request, " ".join(error.messages))
 
 
 class AgencyFilterForm(GovukForm):
@@ -225,8 +236,13 @@ class MembershipForm(GovukForm):
         label="Enhanced vetting check date", required=False, help_text="For example, 27 3 2026"
     )
 
+    # The roles offered are exactly those this person may give or take away (agencies.policy.grants): any
+    # other, like a disabled flag posted anyway, was sent by tampering (GovukForm).
+    offered_only = frozenset({"roles"})
+
     def __init__(self, *args: Any, membership: Membership, colleagues: Any, grants: Grants, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.refusal_target = membership
         field_of(self, "line_manager", forms.ModelChoiceField).queryset = colleagues
         if membership.agency is None or membership.agency.kind != AgencyKind.LOCAL_AUTHORITY:
             del self.fields["authorised_for_restricted"]
@@ -251,6 +267,11 @@ class MembershipForm(GovukForm):
         self.kept_roles = sorted(current - {role.value for role in offered})
         roles_field = field_of(self, "roles", forms.MultipleChoiceField)
         roles_field.choices = [(role.value, role.label) for role in offered]
+        roles_field.error_messages["invalid_choice"] = (
+            "You cannot give yourself a role: another admin must."
+            if grants.is_self
+            else "You can only give or take away the roles shown here."
+        )
         if not offered:
             del self.fields["roles"]
         elif self.kept_roles:

@@ -26,6 +26,7 @@ from agencies.forms import (
     TrainingImportForm,
     TrainingRecordForm,
     add_service_errors,
+    add_service_message,
 )
 from agencies.models import Agency, ApiToken, Invitation, Membership, User
 from agencies.policy import grants
@@ -74,7 +75,7 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.invitation_resend(actor=request.user, invitation=invitation)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        add_service_message(request, error)
     else:
         messages.success(request, f"A new link has been emailed to {invitation.email}; the old one no longer works.")
     return redirect("agency-detail", pk=invitation.agency_id)
@@ -87,7 +88,7 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        add_service_message(request, error)
     else:
         messages.success(request, f"The invitation to {invitation.email} has been withdrawn.")
     return redirect("agency-detail", pk=invitation.agency_id)
@@ -116,7 +117,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 services.invitation_accept(token=token, user=request.user)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                add_service_message(request, error)
                 return redirect("dashboard")
             messages.success(request, f"You are now a member of {invitation.agency}.")
             return redirect("dashboard")
