@@ -70,30 +70,42 @@ def test_a_form_error_on_a_protocols_page_is_recorded_once(world: World) -> None
     assert SECRET_VALUE not in json.dumps(event.detail)
 
 
-def test_a_privilege_refusal_on_a_page_is_recorded_once_by_the_service(world: World) -> None:
-    # The agency's only admin loses the admin role: the service refuses it (the last administrator) and
-    # records it itself; the page records it no second time.
+def test_a_privilege_refusal_on_a_page_is_recorded_once_by_the_service(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page no longer offers taking the last admin's role away; were it to pass it on all the same, the
+    # service refuses it and records it itself, and the page records it no second time.
+    from agencies.forms import MembershipForm
+
+    monkeypatch.setattr(MembershipForm, "roles_to_save", lambda self: ["practitioner"])
     admin = membership_of(world, "agency_admin")
     response = client_as(world, "partnership_admin").post(
         reverse("membership-edit", args=[admin.pk]), {"roles": ["practitioner"], "job_title": "Lead"}
     )
     assert response.status_code == 200 and b"govuk-error-summary" in response.content
     (event,) = refusals_of(response)
-    assert event.kind == "access.refused", event.detail
+    assert event.kind == "access.refused" and event.detail["action"] == "membership.update", event.detail
     admin.refresh_from_db()
     assert "agency_admin" in admin.roles
 
 
-def test_a_role_granted_to_oneself_by_tampering_is_refused_and_recorded(world: World) -> None:
+@pytest.mark.parametrize("last_admin", [True, False], ids=["roles not offered", "roles offered"])
+def test_a_role_granted_to_oneself_by_tampering_is_refused_and_recorded(world: World, last_admin: bool) -> None:
+    from tests.factories import make_user
+
+    if not last_admin:
+        make_user(name="Second Admin", agency=world.home, roles=["agency_admin"])
     admin = membership_of(world, "agency_admin")
     response = client_as(world, "agency_admin").post(
         reverse("membership-edit", args=[admin.pk]), {"roles": ["agency_admin", "auditor"], "job_title": "Lead"}
     )
-    assert response.status_code == 200 and "You cannot give yourself a role" in response.content.decode()
+    assert response.status_code == 200 and b"govuk-error-summary" in response.content
+    assert "You cannot" in response.content.decode()
     (event,) = refusals_of(response)
     assert event.kind == "access.refused" and event.detail["fields"] == ["roles"]
+    assert event.object_id == str(admin.pk)
     admin.refresh_from_db()
-    assert admin.roles == ["agency_admin"]
+    assert admin.roles == ["agency_admin"] and admin.job_title != "Lead"
 
 
 def test_a_valid_write_records_no_refusal(world: World) -> None:
@@ -205,3 +217,60 @@ def test_every_view_that_catches_a_service_refusal_records_it(path: Path) -> Non
         assert called & {"add_service_errors", "add_service_message"}, (
             f"{path.name}:{handler.lineno} shows a service refusal without recording it"
         )
+
+
+# --- Item 3: a page never offers what the rules refuse in every case (the last administrator) -------------------
+
+
+def _partnership_membership(world: World) -> Membership:
+    return Membership.objects.get(user=world.users["partnership_admin"], agency__isnull=True, is_active=True)
+
+
+@pytest.mark.parametrize(
+    ("actor", "whose"),
+    [("agency_admin", "agency_admin"), ("partnership_admin", "agency_admin"), ("partnership_admin", "partnership")],
+)
+def test_the_last_admins_end_membership_page_explains_and_offers_no_form(world: World, actor: str, whose: str) -> None:
+    membership = _partnership_membership(world) if whose == "partnership" else membership_of(world, whose)
+    url = reverse("membership-deactivate", args=[membership.pk])
+    page = client_as(world, actor).get(url)
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "<form" not in body.split('id="main-content"')[-1] and 'name="reason"' not in body
+    assert "only active admin" in body and "can give the" in body
+    assert refusals_of(page) == []
+
+    response = client_as(world, actor).post(url, {"reason": SECRET_VALUE})
+    assert response.status_code == 200 and "only active admin" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.is_active
+    (event,) = refusals_of(response)
+    assert event.kind == "access.refused" and event.detail["action"] == "membership.deactivate"
+    assert SECRET_VALUE not in json.dumps(event.detail)
+
+
+def test_an_admin_who_is_not_the_last_gets_the_form(world: World) -> None:
+    from tests.factories import make_user
+
+    make_user(name="Second Admin", agency=world.home, roles=["agency_admin"])
+    admin = membership_of(world, "agency_admin")
+    page = client_as(world, "agency_admin").get(reverse("membership-deactivate", args=[admin.pk]))
+    assert 'name="reason"' in page.content.decode()
+    edit = client_as(world, "partnership_admin").get(reverse("membership-edit", args=[admin.pk]))
+    assert 'value="agency_admin"' in edit.content.decode()
+
+
+def test_the_last_admins_role_page_does_not_offer_taking_the_admin_role_away(world: World) -> None:
+    admin = membership_of(world, "agency_admin")
+    url = reverse("membership-edit", args=[admin.pk])
+    page = client_as(world, "partnership_admin").get(url)
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'value="agency_admin"' not in body and "only active admin" in body
+    # Posting the other roles without it keeps it (it is not this page's to change).
+    response = client_as(world, "partnership_admin").post(url, {"roles": ["practitioner"], "job_title": "Lead"})
+    assert response.status_code == 302
+    admin.refresh_from_db()
+    assert set(admin.roles) == {"agency_admin", "practitioner"}
+    own = client_as(world, "agency_admin").get(url).content.decode()
+    assert 'value="agency_admin"' not in own and "only active admin" in own
