@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from agencies.models import (
     AGENCY_ROLES,
@@ -24,7 +26,7 @@ from agencies.models import (
 from agencies.rules import TOKEN_SCOPE_DESCRIPTIONS, WIDENING_FLAGS, Grants
 from agencies.rules import TokenScope as ScopeRule
 from agencies.selectors import ICO_FILTERS
-from isp_portal import bounds
+from isp_portal import bounds, refusals
 from isp_portal.forms import GovukDateField, GovukForm, field_of
 
 AGENCY_ROLE_CHOICES = [(role.value, role.label) for role in AGENCY_ROLES]
@@ -33,7 +35,9 @@ PARTNERSHIP_ROLE_CHOICES = [(role.value, role.label) for role in (Role.PARTNERSH
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has one, else on top."""
+    """Put a service's ValidationError on the form: on its field when the form has one, else on top. The
+    refusal is recorded in the audit trail once, after the view (isp_portal.refusals)."""
+    refusals.note_service_refusal(error)
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():
             target = field if field in form.fields else None
@@ -42,6 +46,13 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+def add_service_message(request: HttpRequest, error: ValidationError) -> None:
+    """A service's refusal of a button with no form (resend, revoke...): shown as an error message, and
+    recorded once after the view like a form's (isp_portal.refusals)."""
+    refusals.note_service_refusal(error)
+    messages.error(request, " ".join(error.messages))
 
 
 class AgencyFilterForm(GovukForm):
@@ -225,8 +236,25 @@ class MembershipForm(GovukForm):
         label="Enhanced vetting check date", required=False, help_text="For example, 27 3 2026"
     )
 
-    def __init__(self, *args: Any, membership: Membership, colleagues: Any, grants: Grants, **kwargs: Any) -> None:
+    # The roles offered are exactly those this person may give or take away (agencies.policy.grants): any
+    # other, like a disabled flag posted anyway, was sent by tampering (GovukForm).
+    offered_only = frozenset({"roles"})
+
+    def __init__(
+        self,
+        *args: Any,
+        membership: Membership,
+        colleagues: Any,
+        grants: Grants,
+        keep_admin_reason: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`keep_admin_reason`: why nobody may take the admin role away from this membership (the last
+        active human admin, agencies.services.people.membership_admin_role_refusal); the role is then not
+        offered, and the hint says why."""
         super().__init__(*args, **kwargs)
+        self.refusal_target = membership
+        self._admin_kept = bool(keep_admin_reason)
         field_of(self, "line_manager", forms.ModelChoiceField).queryset = colleagues
         if membership.agency is None or membership.agency.kind != AgencyKind.LOCAL_AUTHORITY:
             del self.fields["authorised_for_restricted"]
@@ -245,18 +273,26 @@ class MembershipForm(GovukForm):
         offered = [
             role
             for role in candidates
-            if (role.value in current and role.value in grants.roles_remove)
+            if (role.value in current and role.value in grants.roles_remove and not self._kept_admin(role))
             or (role.value not in current and role.value in grants.roles_add)
         ]
         self.kept_roles = sorted(current - {role.value for role in offered})
+        self.keep_admin_reason = keep_admin_reason
         roles_field = field_of(self, "roles", forms.MultipleChoiceField)
         roles_field.choices = [(role.value, role.label) for role in offered]
+        roles_field.error_messages["invalid_choice"] = (
+            "You cannot give yourself a role: another admin must."
+            if grants.is_self
+            else "You can only give or take away the roles shown here."
+        )
         if not offered:
             del self.fields["roles"]
         elif self.kept_roles:
             labels = ", ".join(Role(role).label.lower() for role in self.kept_roles)
             roles_field.help_text = f"Also holds: {labels} (not yours to change here)."
             roles_field.required = False
+        if keep_admin_reason and "roles" in self.fields:
+            roles_field.help_text = f"{roles_field.help_text} {keep_admin_reason}".strip()
         for field, label in WIDENING_FLAGS.items():
             if field not in self.fields:
                 continue
@@ -269,6 +305,9 @@ class MembershipForm(GovukForm):
                     else f"You cannot change whether someone is {label}."
                 )
 
+    def _kept_admin(self, role: Role) -> bool:
+        return self._admin_kept and role in (Role.AGENCY_ADMIN, Role.PARTNERSHIP_ADMIN)
+
     def roles_to_save(self) -> list[str]:
         """The roles the form was given, with those it did not offer kept as they were."""
         chosen = self.cleaned_data.get("roles") if "roles" in self.fields else []
@@ -276,6 +315,12 @@ class MembershipForm(GovukForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if "roles" not in self.fields and "roles" in self.data:
+            # No role is offered here, yet roles were posted: unless they are the ones held, tampering.
+            posted = set(self.data.getlist("roles")) if hasattr(self.data, "getlist") else set(self.data["roles"])
+            if posted != set(self.kept_roles):
+                self.add_error(None, "You cannot change these roles here: another admin with the standing must.")
+                refusals.note_tampered_field("roles", self.refusal_target)
         if "roles" in self.fields and not cleaned.get("roles") and not self.kept_roles and "roles" not in self.errors:
             self.add_error("roles", "Choose at least one role.")
         return cleaned

@@ -18,9 +18,10 @@ import re
 from typing import Any, ClassVar, TypeVar
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 
-from isp_portal import bounds
+from isp_portal import bounds, refusals
 
 FieldT = TypeVar("FieldT", bound=forms.Field)
 
@@ -115,10 +116,20 @@ class GovukForm(forms.Form):
     {"completed_on": "the date the training was completed"}."""
 
     error_names: ClassVar[dict[str, str]] = {}
+    # A refused submission is recorded in the audit trail (isp_portal.refusals); sign-in forms record their
+    # failures themselves, as sign-in events, and say False.
+    records_refusals: ClassVar[bool] = True
+    # What a tampered submission tried to change (a membership, say), for the audit event; None for none.
+    refusal_target: Any = None
+    # Fields whose choices are exactly what this person may do (the privileges they may give, say): a value
+    # outside them was sent by tampering, and is recorded as such.
+    offered_only: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._worded: set[int] = set()
+        if self.is_bound and self.records_refusals:
+            refusals.watch_form(self)
 
     def noun_for(self, name: str) -> str:
         field = self.fields[name]
@@ -141,6 +152,30 @@ class GovukForm(forms.Form):
         for name in self.fields:
             self._word(name)
         super().full_clean()
+        if self.is_bound:
+            self._refuse_disabled_changes()
+            for name in self.offered_only:
+                if any(error.code == "invalid_choice" for error in self.errors.as_data().get(name, [])):
+                    refusals.note_tampered_field(name, self.refusal_target)
+
+    def _refuse_disabled_changes(self) -> None:
+        """Django ignores what is posted for a disabled field and keeps its initial value. A browser never
+        posts one, so a posted value that differs from what the page showed was sent by tampering (a
+        privilege the person may not give themselves, say): refused with the reason the page gave, and
+        recorded (isp_portal.refusals), never silently ignored."""
+        for name, field in self.fields.items():
+            if not field.disabled or self.add_prefix(name) not in self.data:
+                continue
+            initial = self.get_initial_for_field(field, name)
+            try:
+                posted = field.to_python(field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name)))
+                changed = posted != field.to_python(initial)
+            except ValidationError:
+                changed = True
+            if changed:
+                reason = str(field.help_text or "").strip()
+                self.add_error(name, reason or f"You cannot change {self.noun_for(name)}.")
+                refusals.note_tampered_field(name, self.refusal_target)
 
 
 class GovukFormRenderer(TemplatesSetting):
@@ -237,6 +272,8 @@ class GovukDateField(forms.MultiValueField):
 
 
 class SignInForm(GovukForm):
+    records_refusals = False  # a failed sign-in is an auth event (isp_portal.signin, django-axes)
+
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -251,6 +288,8 @@ class SignInForm(GovukForm):
 
 
 class TwoFactorCodeForm(GovukForm):
+    records_refusals = False  # a wrong code is an auth event (isp_portal.signin)
+
     code = forms.CharField(
         label="Security code",
         help_text="The 6-digit code shown in your authenticator app.",

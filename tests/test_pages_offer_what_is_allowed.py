@@ -20,10 +20,14 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from agencies.demo import PEOPLE, demo_email
 from agencies.models import User
-from tests.factories import sign_in
+from tests.cases import all_cases
+from tests.cases.agencies import suspended_agency, suspended_member
+from tests.factories import World, sign_in
+from tests.matrix import client_as
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +142,24 @@ def test_every_link_and_form_a_role_is_offered_leads_somewhere_it_may_go(demo_wo
     assert len(seen) > 10, seen  # the walk really went somewhere
     assert broken == [], "\n".join(broken)
     assert naming == [], "\n".join(naming)
+
+
+# --- And the converse: a page offers everything the policy allows (the suspended column) -----------------------
+
+
+def test_a_suspended_agencys_admin_is_offered_every_page_of_its_agency_it_may_use(world: World) -> None:
+    """A suspended agency keeps its training and details current and removes access (agencies.rules.
+    STANDING_ALLOWS): each of its own pages the permission matrix lets its admin open (the "suspended"
+    column) must be offered by a link she can follow from the home page, not only reachable by URL."""
+    suspended_pages = set()
+    for case in all_cases():
+        if case.method != "get" or case.json or case.expect["suspended"] != 200:
+            continue
+        if case.kwargs not in (suspended_agency, suspended_member):
+            continue
+        suspended_pages.add(reverse(case.route, kwargs=case.kwargs(world)))
+    assert len(suspended_pages) >= 4, suspended_pages  # the column really has pages
+    seen, broken, _ = crawl(client_as(world, "suspended"))
+    assert broken == [], "\n".join(broken)
+    missing = sorted(suspended_pages - set(seen))
+    assert missing == [], f"allowed but offered by no link: {missing}"

@@ -68,21 +68,25 @@ def audits_refusals(service: F) -> F:
         try:
             return service(*args, **kwargs)
         except PrivilegeRefused as refusal:
-            audit_record(
-                kind="access.refused",
-                actor=kwargs.get("actor"),
-                outcome="denied",
-                target=refusal.target if getattr(refusal.target, "pk", None) else None,
-                detail={
-                    "action": refusal.action,
-                    "status": 400,
-                    "fields": dict(refusal.message_dict.items()),
-                },
-            )
-            refusal.recorded = True  # the API records it no second time (isp_portal.api)
+            _record_refusal(kwargs.get("actor"), refusal)
             raise
 
     return wrapper  # type: ignore[return-value]
+
+
+def _record_refusal(actor: Any, refusal: PrivilegeRefused) -> None:
+    audit_record(
+        kind="access.refused",
+        actor=actor,
+        outcome="denied",
+        target=refusal.target if getattr(refusal.target, "pk", None) else None,
+        detail={
+            "action": refusal.action,
+            "status": 400,
+            "fields": dict(refusal.message_dict.items()),
+        },
+    )
+    refusal.recorded = True  # the API and the pages record it no second time (isp_portal.api, .refusals)
 
 
 def _check_privileges(
@@ -147,7 +151,7 @@ def _admin_role(membership: Membership) -> str:
 ADMINS_LOCK = 8108
 
 
-def _keep_an_admin(membership: Membership, *, keeps_admin: bool, action: str) -> None:
+def _keep_an_admin(membership: Membership, *, keeps_admin: bool, action: str, lock: bool = True) -> None:
     """The partnership and each agency always keep at least one active human administrator (DESIGN 4).
 
     Counting the other admins happens under a transaction-level advisory lock for the place, so two
@@ -160,8 +164,9 @@ def _keep_an_admin(membership: Membership, *, keeps_admin: bool, action: str) ->
         return
     if membership.agency is not None and membership.agency.status == AgencyStatus.LEFT:
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADMINS_LOCK, membership.agency_id or 0])
+    if lock:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADMINS_LOCK, membership.agency_id or 0])
     place = Q(agency_id=membership.agency_id) if membership.agency_id else Q(agency__isnull=True)
     others = (
         Membership.objects.filter(place, is_active=True, roles__contains=[role], user__is_active=True)
@@ -418,6 +423,41 @@ def _end_sessions(user: User) -> None:
     # next request on (Django checks the hash on each request).
     User.objects.filter(pk=user.pk).update(session_stamp=uuid.uuid4())
     identity_changed(user.pk)  # update() sends no signal: drop the cached identity now
+
+
+def membership_ending_refusal(*, actor: Any, membership: Membership) -> PrivilegeRefused | None:
+    """Why ending this membership would be refused whatever reason is given (the rules
+    membership_deactivate applies: the last active human admin stays, DESIGN 4; only someone with the
+    standing takes a role or flag away), or None. For pages, which explain instead of offering a form that
+    can only fail; not recorded here (record_privilege_refusal records an attempt)."""
+    try:
+        if not membership.is_active:
+            raise PrivilegeRefused(
+                {"membership": "This membership has already ended."}, target=membership, action="membership.deactivate"
+            )
+        _check_ending(actor, membership, action="membership.deactivate")
+        _keep_an_admin(membership, keeps_admin=False, action="membership.deactivate", lock=False)
+    except PrivilegeRefused as refusal:
+        return refusal
+    return None
+
+
+def membership_admin_role_refusal(*, membership: Membership) -> str | None:
+    """Why the admin role cannot be taken away from this membership by anyone (it is the last active human
+    admin of its agency or of the partnership, DESIGN 4), or None."""
+    try:
+        _keep_an_admin(membership, keeps_admin=False, action="membership.update", lock=False)
+    except PrivilegeRefused as refusal:
+        return " ".join(refusal.messages)
+    return None
+
+
+def record_privilege_refusal(*, actor: Any, refusal: PrivilegeRefused) -> None:
+    """Record a refused change to someone's access that a page refused before reaching the service (the
+    same event as audits_refusals records), once."""
+    if refusal.recorded:
+        return
+    _record_refusal(actor, refusal)
 
 
 @audits_refusals

@@ -26,10 +26,16 @@ from agencies.forms import (
     TrainingImportForm,
     TrainingRecordForm,
     add_service_errors,
+    add_service_message,
 )
 from agencies.models import Agency, ApiToken, Invitation, Membership, User
 from agencies.policy import grants
-from agencies.services.people import invitation_for_token
+from agencies.services.people import (
+    invitation_for_token,
+    membership_admin_role_refusal,
+    membership_ending_refusal,
+    record_privilege_refusal,
+)
 from audit.services import audit_record
 from isp_portal import policy, signin
 from isp_portal.views.auth import locked_out as locked_out_page
@@ -74,7 +80,7 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.invitation_resend(actor=request.user, invitation=invitation)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        add_service_message(request, error)
     else:
         messages.success(request, f"A new link has been emailed to {invitation.email}; the old one no longer works.")
     return redirect("agency-detail", pk=invitation.agency_id)
@@ -87,7 +93,7 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        add_service_message(request, error)
     else:
         messages.success(request, f"The invitation to {invitation.email} has been withdrawn.")
     return redirect("agency-detail", pk=invitation.agency_id)
@@ -116,7 +122,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 services.invitation_accept(token=token, user=request.user)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                add_service_message(request, error)
                 return redirect("dashboard")
             messages.success(request, f"You are now a member of {invitation.agency}.")
             return redirect("dashboard")
@@ -176,6 +182,8 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         membership=membership,
         colleagues=colleagues,
         grants=grants(request.user, membership),
+        # The last active human admin keeps the admin role: not offered for removal (DESIGN 4).
+        keep_admin_reason=membership_admin_role_refusal(membership=membership),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -193,10 +201,24 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "title": f"Change {possessive(membership.user)} roles and details",
             "caption": caption,
+            # Said here when no roles are offered to carry it as their hint.
+            "intro": [form.keep_admin_reason] if form.keep_admin_reason and "roles" not in form.fields else [],
             "submit": "Save",
             "back_url": back_url,
         },
     )
+
+
+def _who_could_help(membership: Membership) -> list[str]:
+    """Who can lift the last-admin refusal: someone who gives the admin role to another person."""
+    if membership_admin_role_refusal(membership=membership) is None:
+        return []  # another refusal, whose message says who could help
+    if membership.agency_id is None:
+        return ["A partnership admin can give the partnership admin role to another person first."]
+    return [
+        f"An admin of {membership.agency} or a partnership admin can give the agency admin role to another "
+        "member first."
+    ]
 
 
 @login_required
@@ -204,8 +226,25 @@ def membership_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     membership = policy.get_or_deny(
         request.user, Membership.objects.select_related("agency", "user"), action="deactivate", pk=pk
     )
-    form = DeactivateForm(request.POST or None)
     caption, back_url = _membership_place(membership)
+    title = f"End {possessive(membership.user)} membership"
+    refusal = membership_ending_refusal(actor=request.user, membership=membership)
+    if refusal is not None:
+        # The rules refuse it whatever reason is given (the last admin stays, DESIGN 4): say why and who
+        # could help instead of offering a form that can only fail; an attempt all the same is recorded.
+        if request.method == "POST":
+            record_privilege_refusal(actor=request.user, refusal=refusal)
+        return render(
+            request,
+            "form_page.html",
+            {
+                "title": title,
+                "caption": caption,
+                "back_url": back_url,
+                "cannot": [*refusal.messages, *_who_could_help(membership)],
+            },
+        )
+    form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_deactivate(
@@ -222,7 +261,7 @@ def membership_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         "form_page.html",
         {
             "form": form,
-            "title": f"End {possessive(membership.user)} membership",
+            "title": title,
             "caption": caption,
             "submit": "End membership",
             "danger": True,

@@ -65,6 +65,9 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": policy.can(request.user, "change", agency),
         "can_change_status": policy.can(request.user, "change_status", agency),
         "can_manage_members": policy.can(request.user, "manage_members", agency),
+        # Each link follows the policy action of the page it leads to, so the standing table
+        # (agencies.rules.STANDING_ALLOWS) decides both: a suspended agency keeps its training current.
+        "can_manage_training": policy.can(request.user, "manage_training", agency),
         # Ending memberships, withdrawing invitations and revoking API tokens only remove access: an
         # agency's admins may always do them, whatever its standing (issue 8, item 4).
         "can_administer": policy.can(request.user, "administer", agency),

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "isp_portal.middleware.NoStoreMiddleware",
     "isp_portal.middleware.AccessDeniedMiddleware",
+    # A browser write a form or a service refused is recorded once, like the API's 400s (issue 8).
+    "isp_portal.refusals.PageRefusalMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # django-axes must come last.
     "axes.middleware.AxesMiddleware",

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from agencies.forms import add_service_errors
+from agencies.forms import add_service_errors, add_service_message
 from isp_portal import policy
 from protocols import services
 from protocols.forms import MeetingForm, MinutesForm
@@ -101,7 +101,7 @@ def meeting_circulate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.meeting_circulate_minutes(actor=request.user, meeting=meeting)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        add_service_message(request, error)
     else:
         messages.success(request, "The minutes have been circulated to the attendees.")
     return redirect("meeting-detail", pk=meeting.pk)

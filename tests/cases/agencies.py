@@ -148,11 +148,25 @@ SUSPENDED_CASES: list[Case] = [
         queries=3,
     ),
     Case(
+        "agency-training",
+        pages(403, no_role=404, suspended=200, partnership_admin=200),
+        kwargs=suspended_agency,
+        note="a suspended agency keeps its training current",
+        queries=4,
+    ),
+    Case(
         "agency-training-add",
         pages(403, no_role=404, suspended=200, partnership_admin=200),
         kwargs=suspended_agency,
         note="a suspended agency keeps its training current",
         queries=4,
+    ),
+    Case(
+        "agency-training-import",
+        pages(403, no_role=404, suspended=200, partnership_admin=200),
+        kwargs=suspended_agency,
+        note="a suspended agency keeps its training current",
+        queries=2,
     ),
     Case(
         "agency-invite",
