@@ -35,7 +35,7 @@ from agencies.policy import (
     training_gate_reason,
 )
 from agencies.rules import agency_may_share
-from isp_portal.policy import Policy, SystemActor, register
+from isp_portal.policy import Policy, Resource, SystemActor, register, register_resource
 from protocols.models import IN_FORCE_STATUSES, Signature
 from sharing.models import Child, EntryGrant, EntryRevision, Involvement, RecordEntry
 
@@ -116,6 +116,15 @@ def index_refusal(user: Any) -> str | None:
 
 def may_use_index(user: Any) -> bool:
     return isinstance(user, SystemActor) or bool(index_agencies(user))
+
+
+# The child index as a whole: "may this user search it" (sharing.selectors.child_search).
+CHILD_INDEX = Resource("child_index", "the child index")
+register_resource(
+    CHILD_INDEX,
+    lambda user, action: action == "view" and may_use_index(user),
+    lambda user, action: index_refusal(user) or "You do not have permission to do this.",
+)
 
 
 # --- Entries: the grant check and the levels of access ----------------------------------------------------------
