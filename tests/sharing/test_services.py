@@ -27,7 +27,6 @@ from sharing.services import (
     MinimumData,
     PossibleDuplicates,
     child_address_change,
-    child_create,
     child_merge,
     child_name_add,
     child_update,
