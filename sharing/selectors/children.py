@@ -62,6 +62,30 @@ class SearchResult:
     exact: bool
 
 
+# What a search shows of a child, in search_result's order; the statement adds whether it matched exactly.
+RESULT_COLUMNS = """c.id, ln.given, ln.family, c.born_on, c.gender, c.is_shielded, c.shielding_agency_id,
+               addr.postcode, c.setting,
+               ARRAY(SELECT DISTINCT ag.name FROM sharing_involvement i JOIN agencies_agency ag ON ag.id = i.agency_id
+                     WHERE i.child_id = c.id AND i.ended_on IS NULL ORDER BY ag.name)"""
+
+
+def search_result(row: tuple[Any, ...]) -> SearchResult:
+    """A row of RESULT_COLUMNS (and the exact-match flag) as the searcher may see it: a shielded child without
+    its postcode or setting."""
+    return SearchResult(
+        child_id=row[0],
+        given=row[1] or "",
+        family=row[2] or "",
+        born_on=row[3],
+        gender=row[4],
+        is_shielded=row[5],
+        postcode=None if row[5] else (row[7] or ""),
+        setting=None if row[5] else row[8],
+        agencies=tuple(row[9] or ()),
+        exact=bool(row[10]),
+    )
+
+
 @dataclass(frozen=True)
 class Search:
     results: list[SearchResult]
@@ -122,21 +146,7 @@ def child_search(
     rows = _search_rows(query, born_on, number, code)
     more = len(rows) > SEARCH_LIMIT
     rows = rows[:SEARCH_LIMIT]
-    results = [
-        SearchResult(
-            child_id=row[0],
-            given=row[1] or "",
-            family=row[2] or "",
-            born_on=row[3],
-            gender=row[4],
-            is_shielded=row[5],
-            postcode=None if row[5] else (row[7] or ""),
-            setting=None if row[5] else row[8],
-            agencies=tuple(row[9] or ()),
-            exact=bool(row[10]),
-        )
-        for row in rows
-    ]
+    results = [search_result(row) for row in rows]
     shielded = [(row[0], row[6]) for row in rows if row[5]]
     audit_record(
         kind="child.search",
@@ -211,19 +221,17 @@ def _search_rows(
     else:
         shield = "false"
     conditions.append(f"(NOT c.is_shielded OR {shield})")
+    order = f"{exact_column} DESC, " if query is not None else ""
     sql = f"""
         {named}
-        SELECT c.id, ln.given, ln.family, c.born_on, c.gender, c.is_shielded, c.shielding_agency_id,
-               addr.postcode, c.setting,
-               ARRAY(SELECT DISTINCT ag.name FROM sharing_involvement i JOIN agencies_agency ag ON ag.id = i.agency_id
-                     WHERE i.child_id = c.id AND i.ended_on IS NULL ORDER BY ag.name),
+        SELECT {RESULT_COLUMNS},
                {exact_column}
         FROM sharing_child c
         {join}
         LEFT JOIN sharing_childname ln ON ln.child_id = c.id AND ln.kind = 'legal'
         LEFT JOIN sharing_childaddress addr ON addr.child_id = c.id AND addr.to_on IS NULL
         WHERE {" AND ".join(conditions)}
-        ORDER BY {exact_column} DESC, ln.family, ln.given, c.id
+        ORDER BY {order}ln.family, ln.given, c.id
         LIMIT %(limit)s
     """  # noqa: S608 - fixed fragments; every value is a bound parameter
     return fetch(sql, params)
@@ -382,35 +390,18 @@ def likely_matches(
     matches = likely_match_rows(nhs_number=number, born_on=born_on, given=given, family=family, postcode=code)
     ids = [match.child_id for match in matches]  # shielded ones only on exact terms (likely_match_rows)
     rows = fetch(
-        """
-        SELECT c.id, ln.given, ln.family, c.born_on, c.gender, c.is_shielded, c.shielding_agency_id,
-               addr.postcode, c.setting,
-               ARRAY(SELECT DISTINCT ag.name FROM sharing_involvement i JOIN agencies_agency ag ON ag.id = i.agency_id
-                     WHERE i.child_id = c.id AND i.ended_on IS NULL ORDER BY ag.name),
+        f"""
+        SELECT {RESULT_COLUMNS},
                (c.nhs_number = %(nhs)s OR ln.exact_key = %(exact)s)
         FROM sharing_child c
         LEFT JOIN sharing_childname ln ON ln.child_id = c.id AND ln.kind = 'legal'
         LEFT JOIN sharing_childaddress addr ON addr.child_id = c.id AND addr.to_on IS NULL
         WHERE c.id = ANY(%(ids)s)
         ORDER BY c.id
-        """,
+        """,  # noqa: S608 - a fixed fragment; every value is a bound parameter
         {"ids": ids, "nhs": number, "exact": rules.name_exact_key(given, family)},
     )
-    results = [
-        SearchResult(
-            child_id=row[0],
-            given=row[1] or "",
-            family=row[2] or "",
-            born_on=row[3],
-            gender=row[4],
-            is_shielded=row[5],
-            postcode=None if row[5] else (row[7] or ""),
-            setting=None if row[5] else row[8],
-            agencies=tuple(row[9] or ()),
-            exact=bool(row[10]),
-        )
-        for row in rows
-    ]
+    results = [search_result(row) for row in rows]
     audit_record(
         kind="child.match",
         actor=principal,

@@ -36,6 +36,7 @@ from sharing.models import (
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
 from sharing.policy import index_agencies
 from sharing.selectors.matching import LikelyMatch, likely_match_rows
+from sharing.services.checks import involvement_errors, reason_cleaned
 
 
 def _user(actor: Any) -> User | None:
@@ -256,14 +257,19 @@ def child_create(
         errors["address"] = f"Enter at most {bounds.ADDRESS} characters."
     if code and not address.strip():
         errors["address"] = "Enter the address that goes with the postcode."
-    if not service.strip() or len(service) > bounds.NAME:
-        errors["service"] = "Say which of your agency's services is involved with the child."
-    if lead_professional is not None and lead_professional.agency_id != agency.pk:
-        errors["lead_professional"] = f"The lead professional must be one of {agency}'s people."
     today = timezone.localdate()
     started = involved_from or today
-    if problem := rules.period_error(started, None, today):
-        errors["involved_from"] = problem
+    errors.update(
+        involvement_errors(
+            agency=agency,
+            service=service,
+            lead_professional=lead_professional,
+            is_key_contact=is_key_contact,
+            started_on=started,
+            today=today,
+            started_field="involved_from",
+        )
+    )
     if "born_on" not in errors and values["born_on"] is not None:
         version = version or protocol_version_for(agency)
         if version is None:
@@ -440,10 +446,7 @@ def child_merge(*, actor: Any, keep: Child, merge: Child, reason: str) -> ChildM
         errors["merge"] = "Choose two different entries."
     if keep.nhs_number and merge.nhs_number and keep.nhs_number != merge.nhs_number:
         errors["merge"] = "These entries have different NHS numbers, so they are not the same child."
-    if not reason.strip():
-        errors["reason"] = "Say why these are the same child."
-    elif len(reason) > bounds.REASON or bounds.has_nul(reason):
-        errors["reason"] = f"Enter at most {bounds.REASON} characters."
+    reason = reason_cleaned(reason, errors, field="reason", missing="Say why these are the same child.")
     if errors:
         raise ValidationError(errors)
     today = timezone.localdate()
@@ -489,7 +492,7 @@ def child_merge(*, actor: Any, keep: Child, merge: Child, reason: str) -> ChildM
     try:
         with transaction.atomic():
             record = ChildMerge.objects.create(
-                kept=keep, merged=merge, reason=reason.strip(), moved=moved, merged_by=_user(actor)
+                kept=keep, merged=merge, reason=reason, moved=moved, merged_by=_user(actor)
             )
     except IntegrityError:
         raise ValidationError({"merge": "This entry has already been merged."}) from None

@@ -16,6 +16,7 @@ from isp_portal import bounds
 from isp_portal.policy import require
 from sharing import rules
 from sharing.models import Basis, Child, EntryRevision, RecordEntry
+from sharing.services.checks import reason_cleaned
 from sharing.services.children import acting_agency
 
 
@@ -112,10 +113,7 @@ def entry_revise(
     require(actor, "revise", entry)
     errors: dict[str, str] = {}
     cleaned = _content(entry.category, fields, text, basis, errors)
-    if not reason.strip():
-        errors["reason"] = "Say what this correction changes and why."
-    elif len(reason) > bounds.REASON or bounds.has_nul(reason):
-        errors["reason"] = f"Enter at most {bounds.REASON} characters."
+    reason = reason_cleaned(reason, errors, field="reason", missing="Say what this correction changes and why.")
     if errors:
         raise ValidationError(errors)
     is_restricted = rules.entry_is_restricted(entry.category, restricted)
@@ -128,7 +126,7 @@ def entry_revise(
         text=text.strip(),
         basis=basis,
         is_restricted=is_restricted,
-        change_reason=reason.strip(),
+        change_reason=reason,
         author=actor if isinstance(actor, User) else None,
         recorded_at=now,
     )

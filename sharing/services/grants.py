@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from audit.services import audit_record
-from isp_portal import bounds
 from isp_portal.policy import require
 from sharing.models import EntryGrant, RecordEntry
+from sharing.services.checks import reason_cleaned
 
 
 @transaction.atomic
@@ -31,10 +31,7 @@ def entry_grants_give(
     now = timezone.now()
     if expires_at <= now:
         errors["expires_at"] = "The grant must end in the future."
-    if not purpose.strip():
-        errors["purpose"] = "Say what the information is shared for."
-    elif len(purpose) > bounds.REASON or bounds.has_nul(purpose):
-        errors["purpose"] = f"Enter at most {bounds.REASON} characters."
+    purpose = reason_cleaned(purpose, errors, field="purpose", missing="Say what the information is shared for.")
     if not user.memberships.filter(agency=agency, is_active=True).exists():
         errors["user"] = f"{user} is not one of {agency}'s people."
     if errors:
@@ -44,7 +41,7 @@ def entry_grants_give(
             entry=entry,
             user=user,
             agency=agency,
-            purpose=purpose.strip(),
+            purpose=purpose,
             granted_by=actor if isinstance(actor, User) else None,
             granted_at=now,
             expires_at=expires_at,
@@ -57,7 +54,7 @@ def entry_grants_give(
             actor=actor,
             target=grant,
             child_id=grant.entry.child_id,
-            purpose=purpose.strip(),
+            purpose=purpose,
             detail={"entry_id": grant.entry_id, "user_id": user.pk, "agency_id": agency.pk},
         )
     return grants

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from agencies.models import Agency, Membership, User
 from audit.services import audit_record
-from isp_portal import bounds
 from isp_portal.policy import require
 from sharing import rules
 from sharing.models import Child, Involvement
+from sharing.services.checks import involvement_errors, reason_cleaned
 from sharing.services.children import acting_agency
 
 
@@ -33,20 +33,17 @@ def involvement_add(
     second entry). One open involvement per agency's service. Audit: involvement.add."""
     require(actor, "add_involvement", child)
     acting_agency(actor, agency)
-    errors: dict[str, str] = {}
-    service = service.strip()
-    if not service or len(service) > bounds.NAME or bounds.has_nul(service):
-        errors["service"] = "Say which of your agency's services is involved with the child."
-    if lead_professional is not None and (lead_professional.agency_id != agency.pk or not lead_professional.is_active):
-        errors["lead_professional"] = f"The lead professional must be one of {agency}'s people."
-    if is_key_contact and lead_professional is None:
-        errors["is_key_contact"] = "Name the person who is the key contact."
     today = timezone.localdate()
     started = started_on or today
-    if problem := rules.period_error(started, None, today):
-        errors["started_on"] = problem
-    elif started < bounds.EARLIEST_DATE:
-        errors["started_on"] = bounds.ERA_ERROR
+    service = service.strip()
+    errors = involvement_errors(
+        agency=agency,
+        service=service,
+        lead_professional=lead_professional,
+        is_key_contact=is_key_contact,
+        started_on=started,
+        today=today,
+    )
     if errors:
         raise ValidationError(errors)
     try:
@@ -82,14 +79,11 @@ def involvement_end(*, actor: Any, involvement: Involvement, ended_on: date | No
     errors: dict[str, str] = {}
     if problem := rules.period_error(involvement.started_on, ended, today):
         errors["ended_on"] = problem
-    if not reason.strip():
-        errors["reason"] = "Say why the involvement ended."
-    elif len(reason) > bounds.REASON or bounds.has_nul(reason):
-        errors["reason"] = f"Enter at most {bounds.REASON} characters."
+    reason = reason_cleaned(reason, errors, field="reason", missing="Say why the involvement ended.")
     if errors:
         raise ValidationError(errors)
     involvement.ended_on = ended
-    involvement.end_reason = reason.strip()
+    involvement.end_reason = reason
     involvement.save(update_fields=["ended_on", "end_reason"])
     audit_record(kind="involvement.end", actor=actor, target=involvement, child_id=involvement.child_id)
     return involvement
