@@ -4,10 +4,12 @@ from sharing.selectors.children import (
     ChildRecord,
     EntryView,
     HeldCategory,
+    RevisionSummary,
     Search,
     SearchResult,
     child_record,
     child_search,
+    entry_detail,
     likely_matches,
 )
 from sharing.selectors.matching import LikelyMatch, likely_match_rows
@@ -17,10 +19,12 @@ __all__ = [
     "EntryView",
     "HeldCategory",
     "LikelyMatch",
+    "RevisionSummary",
     "Search",
     "SearchResult",
     "child_record",
     "child_search",
+    "entry_detail",
     "likely_match_rows",
     "likely_matches",
 ]

@@ -15,9 +15,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 
+from agencies.policy import is_auditor
 from audit.services import audit_record
 from isp_portal import bounds
-from isp_portal.policy import found_or_deny, require
+from isp_portal.policy import can, found_or_deny, require
 from isp_portal.rows import fetch
 from sharing import rules
 from sharing.models import Child, ChildAddress, ChildName, EntryRevision, Involvement, NameKind, RecordEntry
@@ -25,6 +26,7 @@ from sharing.policy import (
     CHILD_INDEX,
     EntryAccess,
     EntryFacts,
+    RecordEntryPolicy,
     entry_access,
     index_agencies,
     live_grants,
@@ -241,6 +243,16 @@ def _search_rows(
 
 
 @dataclass(frozen=True)
+class RevisionSummary:
+    """That a revision exists, by whom and when, without its content: what an auditor reads of an entry."""
+
+    number: int
+    author_id: int | None
+    recorded_at: Any
+    basis: str
+
+
+@dataclass(frozen=True)
 class EntryView:
     """One entry as the reader may see it: always its category and agency; its content only at CONTENT or
     above (`revision`: the latest; `history`: every revision, newest first, for the originating agency)."""
@@ -249,6 +261,7 @@ class EntryView:
     access: EntryAccess
     revision: EntryRevision | None
     history: tuple[EntryRevision, ...] = ()
+    summaries: tuple[RevisionSummary, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -413,3 +426,52 @@ def likely_matches(
     if shielded:
         shielded_children_reached(actor=principal, reached=shielded, how="a duplicate check")
     return Search(results=results, more=False, criteria=("name", "born_on", "nhs_number", "postcode"))
+
+
+def entry_detail(*, principal: Any, entry_id: Any, purpose: str) -> EntryView:
+    """One entry as the principal may see it: its latest revision to those who may read it, every revision's
+    content to the originating agency, and to auditors the list of revisions (who, when, why) without content.
+
+    Raises OutOfScope (404) for an entry that does not exist or whose existence the principal may not know
+    (a restricted one), NotPermitted (403) when they may only know that it is held (the reason says which agency
+    to ask), ValidationError for a missing purpose. Audit: entry.view with the purpose."""
+    why = _purpose(purpose)
+    try:
+        wanted = int(entry_id)
+    except (TypeError, ValueError):
+        wanted = -1
+    entry = (
+        RecordEntry.objects.filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
+        .select_related("agency", "child")
+        .prefetch_related(Prefetch("revisions", queryset=EntryRevision.objects.order_by("-number")))
+        .first()
+    )
+    entry = found_or_deny(principal, RecordEntry, entry, target_id=entry_id)
+    if not is_auditor(principal) or can(principal, "read", entry):
+        # 403 with the holding agency named, for someone who may only know the entry is held.
+        require(principal, "read", entry)
+        access = RecordEntryPolicy.access_of(principal, entry)
+        revisions = list(entry.revisions.all())
+        view = EntryView(
+            entry=entry,
+            access=access,
+            revision=revisions[0] if revisions else None,
+            history=tuple(revisions) if may_see_revision_content(principal, access, latest=False) else (),
+        )
+    else:
+        # Auditors (DESIGN 1): the history of revisions, never their content.
+        require(principal, "audit_history", entry)
+        summaries = tuple(
+            RevisionSummary(revision.number, revision.author_id, revision.recorded_at, revision.basis)
+            for revision in entry.revisions.all()
+        )
+        view = EntryView(entry=entry, access=EntryAccess.HELD, revision=None, summaries=summaries)
+    audit_record(
+        kind="entry.view",
+        actor=principal,
+        target=entry,
+        child_id=entry.child_id,
+        purpose=why,
+        detail={"content": view.revision is not None, "revisions": entry.revision_count},
+    )
+    return view

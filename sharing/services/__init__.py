@@ -8,6 +8,7 @@ from sharing.services.children import (
     child_create,
     child_merge,
     child_name_add,
+    child_shield,
     child_update,
 )
 from sharing.services.entries import entry_record, entry_revise
@@ -22,6 +23,7 @@ __all__ = [
     "child_create",
     "child_merge",
     "child_name_add",
+    "child_shield",
     "child_update",
     "entry_grant_revoke",
     "entry_grants_give",

@@ -293,6 +293,8 @@ def child_create(
             {"nhs_number": "A child with this NHS number is already in the index: record against it."}
         )
     user = _user(actor)
+    # WYCPS area-based access: a child recorded without an area belongs to the recording agency's.
+    values["area"] = values["area"] or agency.area
     child = Child.objects.create(
         **values,
         is_shielded=shielded,
@@ -506,3 +508,31 @@ def child_merge(*, actor: Any, keep: Child, merge: Child, reason: str) -> ChildM
         )
     keep.refresh_from_db()
     return record
+
+
+@transaction.atomic
+def child_shield(*, actor: Any, child: Child, agency: Agency, shielded: bool, reason: str) -> Child:
+    """Shield a child (its address and setting withheld, found only exactly, every access told to `agency`), or
+    lift the shield (only the shielding agency). An involved agency's practitioners decide. Audit: child.shield."""
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    require(actor, "change", child)
+    acting_agency(actor, agency)
+    errors: dict[str, str] = {}
+    reason = reason_cleaned(reason, errors, field="reason", missing="Say why the child is shielded, or no longer is.")
+    if not shielded and child.is_shielded and child.shielding_agency_id != agency.pk:
+        errors["shielded"] = "Only the agency that shielded this child can lift the shield."
+    if errors:
+        raise ValidationError(errors)
+    child.is_shielded = shielded
+    child.shielding_agency = agency if shielded else None
+    child.updated_at = timezone.now()
+    child.save(update_fields=["is_shielded", "shielding_agency", "updated_at"])
+    audit_record(
+        kind="child.shield",
+        actor=actor,
+        target=child,
+        child_id=child.pk,
+        purpose=reason,
+        detail={"shielded": shielded, "agency_id": agency.pk},
+    )
+    return child

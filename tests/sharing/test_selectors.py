@@ -235,3 +235,67 @@ def test_a_record_costs_the_same_statements_whatever_its_size(sw: World, django_
     add_entries(4)
     with django_assert_num_queries(8):  # type: ignore[operator]
         child_record(principal=user, child_id=child.pk, purpose=PURPOSE)
+
+
+def test_an_entry_is_read_at_the_readers_level_and_each_view_audited(sw: World) -> None:
+    from sharing.selectors import entry_detail
+    from sharing.services import entry_record, entry_revise
+
+    child = make_child(sw)
+    entry = entry_record(
+        actor=fresh(sw.users["practitioner"]),
+        child=child,
+        agency=sw.home,
+        category="health",
+        fields={"topic": "Asthma"},
+        text="Inhaler twice a day.",
+        basis="fact",
+    )
+    entry_revise(
+        actor=fresh(sw.users["practitioner"]),
+        entry=entry,
+        fields={"topic": "Asthma"},
+        text="Inhaler daily.",
+        basis="fact",
+        reason="Dose corrected",
+    )
+    own = entry_detail(principal=fresh(sw.users["practitioner"]), entry_id=entry.pk, purpose=PURPOSE)
+    assert own.revision is not None and own.revision.text == "Inhaler daily." and len(own.history) == 2
+    audited = entry_detail(principal=fresh(sw.users["auditor"]), entry_id=str(entry.pk), purpose="Annual audit")
+    assert audited.revision is None and audited.history == () and [s.number for s in audited.summaries] == [2, 1]
+    with pytest.raises(NotPermitted) as refused:
+        entry_detail(principal=fresh(sw.users["other_agency"]), entry_id=entry.pk, purpose=PURPOSE)
+    assert sw.home.name in refused.value.reason
+    with pytest.raises(OutOfScope):
+        entry_detail(principal=fresh(sw.users["no_role"]), entry_id=entry.pk, purpose=PURPOSE)
+    events = AuditEvent.objects.filter(kind="entry.view").order_by("id")
+    assert [(e.actor_id, e.purpose, e.detail["content"]) for e in events] == [
+        (sw.users["practitioner"].pk, PURPOSE, True),
+        (sw.users["auditor"].pk, "Annual audit", False),
+    ]
+
+
+def test_a_partnership_admin_searches_to_find_duplicates_and_the_shield_holds(sw: World) -> None:
+    child = make_child(sw, "Sam", "Smith", born_on=date(2014, 1, 5))
+    make_child(sw, "Zara", "Quinn", shielded=True)
+    assert search(sw, "partnership_admin", name="Smith") == [child.pk]
+    assert search(sw, "partnership_admin", name="Quinn") == []
+
+
+def test_a_shield_is_set_and_lifted_only_by_the_shielding_agency(sw: World) -> None:
+    from sharing.services import child_shield
+
+    child = make_child(sw)
+    involvement_add(actor=fresh(sw.users["other_agency"]), child=child, agency=sw.other, service="Public protection")
+    child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, shielded=True, reason="Fled abuse")
+    assert search(sw, "other_agency", name="Aoife") == []
+    with pytest.raises(ValidationError):
+        child_shield(actor=fresh(sw.users["other_agency"]), child=child, agency=sw.other, shielded=False, reason="No")
+    child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, shielded=False, reason="Safe now")
+    assert search(sw, "other_agency", name="Aoife") == [child.pk]
+    assert AuditEvent.objects.filter(kind="child.shield", child_id=child.pk).count() == 2
+
+
+def test_a_child_without_an_area_takes_the_recording_agencys(sw: World) -> None:
+    child = make_child(sw, area="")
+    assert child.area == sw.home.area == "Northbridge"
