@@ -274,23 +274,39 @@ def birth_date_error(born: date, today: date) -> str | None:
 
 # --- Names: the keys a search is made of ----------------------------------------------------------------------
 # The embedded PostgreSQL has no pg_trgm or fuzzystrmatch, and production must behave the same (STACK-NOTES),
-# so fuzzy matching rests on keys the portal computes itself and keeps in a btree-indexed table: for every name
-# of a child (legal, previous, known-as), its tokens, the joins of neighbouring tokens (so "O Brien" and
-# "OBrien", "Smith Jones" and "SmithJones" meet), a phonetic key of each (Metaphone, so "Smyth" finds "Smith")
-# and each token's initial. A query is turned into the same keys, each marked with the query words it covers;
-# a name matches when its keys cover every word of the query. One indexed lookup per key, whatever the order of
-# the words (given and family names swapped still match).
+# so fuzzy matching rests on keys the portal computes itself and keeps in a btree-indexed table.
+#
+# A name (given names, family name) is cut into *units*: its words, and the joins of neighbouring words within
+# the given names or within the family name (so "O Brien" and "OBrien", "Smith Jones" and "SmithJones" meet).
+# Each unit has an exact key and a phonetic one (Metaphone: "Smyth" finds "Smith"); each word its initial; and
+# every two units that share no word have a *pair* key, exact and phonetic, in alphabetical order (so the order
+# of the words never matters). A query is cut the same way, each key marked with the query words it covers; a
+# name matches when its keys cover every word of the query.
+#
+# A query of two or more words is looked up by its pair keys (and the keys of its joins, which already cover two
+# words): "Sam Smith" reads the few names holding both, not every Sam and every Smith, so one search is a few
+# selective index lookups whatever the size of the index. An initial is paired with the other units too ("J Smith"
+# finds John Smith through the key of J and Smith). A one-word query is looked up by its single keys.
 
 NAME_TOKEN_MAX = 40  # longer "words" are cut: no name has one
-NAME_KEY_MAX = NAME_TOKEN_MAX * 2 + 2  # a prefix and the join of two tokens
+UNIT_MAX = NAME_TOKEN_MAX * 2  # a join of two words
+NAME_KEY_MAX = UNIT_MAX * 2 + 4  # a prefix and two units
 QUERY_WORDS_MAX = 8
 EXACT_KEY_MAX = 400
+PAIR_SEPARATOR = "|"
 
 
 class KeyKind(StrEnum):
-    EXACT = "t"  # the token as written (transliterated, lower case)
+    EXACT = "t"  # a unit as written (transliterated, lower case)
     PHONETIC = "p"  # its Metaphone code
-    INITIAL = "i"  # its first letter
+    INITIAL = "i"  # a word's first letter
+    EXACT_PAIR = "tt"  # two units
+    PHONETIC_PAIR = "pp"  # their Metaphone codes
+    INITIAL_PAIR = "ti"  # a given name's initial and a unit of the family name ("J Smith")
+    PHONETIC_INITIAL_PAIR = "pi"  # the initial and the unit's Metaphone code ("J Smyth")
+
+
+EXACT_KINDS = frozenset({KeyKind.EXACT, KeyKind.EXACT_PAIR})
 
 
 def name_tokens(text: str) -> list[str]:
@@ -305,32 +321,82 @@ def name_tokens(text: str) -> list[str]:
     return [token[:NAME_TOKEN_MAX] for token in re.findall(r"[a-z0-9]+", ascii_text)]
 
 
-def _token_keys(token: str) -> set[str]:
-    keys = {f"{KeyKind.EXACT}:{token}"}
-    if len(token) > 1:
-        code = jellyfish.metaphone(token).upper()
-        if code:
-            keys.add(f"{KeyKind.PHONETIC}:{code[:NAME_TOKEN_MAX]}")
+def _phonetic(unit: str) -> str:
+    """The Metaphone code of a unit of two letters or more ("" for a single letter or no code)."""
+    return jellyfish.metaphone(unit).upper()[:UNIT_MAX] if len(unit) > 1 else ""
+
+
+@dataclass(frozen=True)
+class _Unit:
+    text: str
+    words: int  # bit mask of the words it covers
+
+
+def _units(parts: list[list[str]]) -> list[_Unit]:
+    """The words of each part with the joins of neighbouring words in the same part (and a part's whole join
+    when it has more than two words); masks count words across the parts in order."""
+    units: list[_Unit] = []
+    offset = 0
+    for tokens in parts:
+        for index, token in enumerate(tokens):
+            units.append(_Unit(token, 1 << (offset + index)))
+        for index in range(len(tokens) - 1):
+            units.append(_Unit(tokens[index] + tokens[index + 1], 0b11 << (offset + index)))
+        if len(tokens) > 2:
+            units.append(_Unit("".join(tokens)[:UNIT_MAX], ((1 << len(tokens)) - 1) << offset))
+        offset += len(tokens)
+    return units
+
+
+def _unit_keys(unit: _Unit) -> dict[str, int]:
+    keys = {f"{KeyKind.EXACT}:{unit.text[:UNIT_MAX]}": unit.words}
+    if code := _phonetic(unit.text):
+        keys[f"{KeyKind.PHONETIC}:{code}"] = unit.words
     return keys
 
 
-def _joins(tokens: list[str]) -> list[tuple[int, str]]:
-    """Each pair of neighbouring tokens joined, with the index of the first."""
-    return [(index, tokens[index] + tokens[index + 1]) for index in range(len(tokens) - 1)]
+def _pair_keys(first: _Unit, second: _Unit) -> dict[str, int]:
+    """The exact and phonetic pair keys of two units sharing no word, in alphabetical order."""
+    words = first.words | second.words
+    texts = sorted((first.text[:UNIT_MAX], second.text[:UNIT_MAX]))
+    keys = {f"{KeyKind.EXACT_PAIR}:{PAIR_SEPARATOR.join(texts)}": words}
+    codes = sorted((_phonetic(first.text), _phonetic(second.text)))
+    if all(codes):
+        keys[f"{KeyKind.PHONETIC_PAIR}:{PAIR_SEPARATOR.join(codes)}"] = words
+    return keys
+
+
+def _pairs(units: list[_Unit]) -> dict[str, int]:
+    keys: dict[str, int] = {}
+    for index, first in enumerate(units):
+        for second in units[index + 1 :]:
+            if not first.words & second.words:
+                for key, mask in _pair_keys(first, second).items():
+                    keys[key] = keys.get(key, 0) | mask
+    return keys
+
+
+def _initial_pair_keys(letter: str, unit: _Unit, words: int) -> dict[str, int]:
+    keys = {f"{KeyKind.INITIAL_PAIR}:{letter}{PAIR_SEPARATOR}{unit.text[:UNIT_MAX]}": words}
+    if code := _phonetic(unit.text):
+        keys[f"{KeyKind.PHONETIC_INITIAL_PAIR}:{letter}{PAIR_SEPARATOR}{code}"] = words
+    return keys
 
 
 def name_index_keys(given: str, family: str) -> frozenset[str]:
-    """Every key under which a name (given names, family name) is found. Joins stay within the given names or
-    within the family name: "Mary O Brien" is found as "Mary OBrien" but "Mary O" is not a join."""
-    keys: set[str] = set()
-    for part in (name_tokens(given), name_tokens(family)):
-        for token in part:
-            keys |= _token_keys(token)
-            keys.add(f"{KeyKind.INITIAL}:{token[0]}")
-        for _, joined in _joins(part):
-            keys |= _token_keys(joined)
-        if len(part) > 2:
-            keys |= _token_keys("".join(part))
+    """Every key under which a name (given names, family name) is found: its units' exact and phonetic keys, its
+    words' initials, the pair keys of every two units that share no word, and each given name's initial with
+    each unit of the family name. Joins stay within the given names or within the family name: "Mary O Brien"
+    is found as "Mary OBrien" but "Mary O" is not a join."""
+    parts = [name_tokens(given), name_tokens(family)]
+    units = _units(parts)
+    keys: set[str] = set(_pairs(units))
+    for unit in units:
+        keys |= set(_unit_keys(unit))
+    keys |= {f"{KeyKind.INITIAL}:{token[0]}" for part in parts for token in part}
+    for unit in _units([[], parts[1]]):
+        for token in parts[0]:
+            keys |= set(_initial_pair_keys(token[0], unit, 0))
     return frozenset(key[:NAME_KEY_MAX] for key in keys)
 
 
@@ -343,10 +409,9 @@ def name_exact_key(given: str, family: str) -> str:
 
 @dataclass(frozen=True)
 class NameQuery:
-    """A name typed into the search, as keys: each key with the bit mask of the query words it covers.
-
-    A name matches when the OR of the masks of its matching keys is `full_mask`; it matches exactly (every word
-    as written) when the keys of kind TOKEN alone cover it."""
+    """A name typed into the search, as the keys to look up: each with the bit mask of the query words it
+    covers. A name matches when the OR of the masks of its matching keys is `full_mask`; it matches exactly
+    (every word as written) when its exact keys alone cover it."""
 
     keys: Mapping[str, int]
     full_mask: int
@@ -358,31 +423,41 @@ class NameQuery:
 
 
 def name_query(text: str) -> NameQuery:
-    """The keys of a searched name, or RuleError when it has no letters or too many words."""
+    """The keys to look a searched name up by (pairs for two words or more; single keys for one word), or
+    RuleError when it has no letters or too many words."""
     tokens = name_tokens(text)
     if not tokens:
         raise RuleError("Enter a name with at least one letter.")
     if len(tokens) > QUERY_WORDS_MAX:
         raise RuleError(f"Enter at most {QUERY_WORDS_MAX} names.")
+    units = [unit for unit in _units([tokens]) if unit.text]
     keys: dict[str, int] = {}
 
-    def add(key: str, mask: int) -> None:
-        keys[key[:NAME_KEY_MAX]] = keys.get(key[:NAME_KEY_MAX], 0) | mask
+    def add(found: dict[str, int]) -> None:
+        for key, mask in found.items():
+            keys[key[:NAME_KEY_MAX]] = keys.get(key[:NAME_KEY_MAX], 0) | mask
 
-    for index, token in enumerate(tokens):
-        if len(token) == 1:
-            # An initial finds any name with a word starting with it ("J Smith").
-            add(f"{KeyKind.INITIAL}:{token}", 1 << index)
-        for key in _token_keys(token):
-            add(key, 1 << index)
-    for index, joined in _joins(tokens):
-        for key in _token_keys(joined):
-            add(key, 0b11 << index)
+    if len(tokens) == 1:
+        for unit in units:
+            add(_unit_keys(unit))
+        if len(tokens[0]) == 1:
+            add({f"{KeyKind.INITIAL}:{tokens[0]}": 1})
+    else:
+        add(_pairs(units))
+        for unit in units:
+            if unit.words & (unit.words - 1):  # a join: it covers two words or more by itself
+                add(_unit_keys(unit))
+        for index, token in enumerate(tokens):
+            if len(token) == 1:
+                # An initial: "J Smith" finds John Smith ("O Brien" is also read as O'Brien, through the join).
+                for unit in units:
+                    if not unit.words & (1 << index) and len(unit.text) > 1:
+                        add(_initial_pair_keys(token, unit, unit.words | 1 << index))
     return NameQuery(keys=keys, full_mask=(1 << len(tokens)) - 1, exact_key=" ".join(sorted(tokens)))
 
 
 def is_exact_key(key: str) -> bool:
-    return key.startswith(f"{KeyKind.EXACT}:")
+    return key.split(":", 1)[0] in EXACT_KINDS
 
 
 # --- Record entries: categories and their structured fields (DESIGN 2.3; Haringey 3.9; WYCPS) ---------------
@@ -628,7 +703,7 @@ def period_error(started_on: date, ended_on: date | None, today: date) -> str | 
 
 def name_match(query: NameQuery, index_keys: frozenset[str]) -> tuple[bool, bool]:
     """(matches, exactly) for a name with `index_keys`: the rule the search's SQL applies in the database
-    (sharing.selectors), written out so it can be tested on its own."""
+    (sharing.selectors.children), written out so it can be tested on its own."""
     covered = exact = 0
     for key, mask in query.keys.items():
         if key in index_keys:

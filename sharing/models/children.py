@@ -188,17 +188,23 @@ class ChildNameKey(models.Model):
     query, whatever the size of the index (no pg_trgm or fuzzystrmatch: STACK-NOTES)."""
 
     name = models.ForeignKey(ChildName, on_delete=models.CASCADE, related_name="keys")
-    # The child, repeated from the name, so a search reads the keys alone before it joins the children.
+    # The child and its date of birth, repeated from the child, so a search reads the keys alone before it joins
+    # the children, and a search by name and date of birth reads only the keys of children born that day.
+    # Kept equal to the child's by the services that change either (sharing.services.children).
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    born_on = models.DateField()
     key = models.CharField(max_length=rules.NAME_KEY_MAX)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["name", "key"], name="child_name_key_once"),
-            models.CheckConstraint(condition=models.Q(key__regex=r"^[tpi]:."), name="child_name_key_kind"),
+            models.CheckConstraint(
+                condition=models.Q(key__regex=r"^(t|p|i|tt|pp|ti|pi):."), name="child_name_key_kind"
+            ),
+            db_bounds.date_in_era("child_name_key", "born_on", bounds.EARLIEST_BIRTH_DATE),
         ]
-        # The search reads (key -> name, child) from the index alone.
-        indexes = [models.Index(fields=["key", "name", "child"], name="child_name_key_lookup")]
+        # The search reads (key[, born_on] -> name, child) from the index alone.
+        indexes = [models.Index(fields=["key", "born_on", "name", "child"], name="child_name_key_lookup")]
 
     def __str__(self) -> str:
         return self.key

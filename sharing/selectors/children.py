@@ -35,6 +35,8 @@ from sharing.policy import (
 from sharing.services.shielding import shielded_children_reached
 
 SEARCH_LIMIT = 50
+# The most index rows one key kind of a broad name search reads (sharing.selectors.children._search_rows).
+HITS_CAP = 200
 
 
 def _purpose(purpose: str) -> str:
@@ -146,7 +148,7 @@ def child_search(
         if value is not None
     )
     rows = _search_rows(query, born_on, number, code)
-    more = len(rows) > SEARCH_LIMIT
+    more = len(rows) > SEARCH_LIMIT or bool(rows and rows[0][11])
     rows = rows[:SEARCH_LIMIT]
     results = [search_result(row) for row in rows]
     shielded = [(row[0], row[6]) for row in rows if row[5]]
@@ -171,13 +173,15 @@ def child_search(
 def _search_rows(
     query: rules.NameQuery | None, born_on: date | None, number: str | None, code: str | None
 ) -> list[tuple[Any, ...]]:
-    """One statement: the name keys matched per name (grouped, every query word covered), then the children
-    with every other criterion, their legal name, current postcode and setting, and the agencies involved."""
+    """One statement: the name keys matched per name (every query word covered; with the date of birth, only the
+    keys of children born that day), then the children with every other criterion, their legal name, current
+    postcode and setting, and the agencies involved. A broad name search reads a bounded number of index rows."""
     params: dict[str, Any] = {"limit": SEARCH_LIMIT + 1}
     conditions = ["c.merged_into_id IS NULL"]
     named = ""
     join = ""
     exact_column = "false"
+    capped_column = "false"
     if query is not None:
         keys = sorted(query.keys)
         params.update(
@@ -187,21 +191,43 @@ def _search_rows(
             full=query.full_mask,
             exact_key=query.exact_key,
         )
-        named = """
+        born_filter = "AND k.born_on = %(born)s" if born_on is not None else ""
+        if number is None and code is None and all(mask == query.full_mask for mask in query.keys.values()):
+            # Every key covers the whole query (one word, or two looked up by pairs): any row of a key is a
+            # match, so read at most HITS_CAP rows of the exact keys and as many of the others, straight from
+            # the index, rather than every Smith in the index. More than that is "more": narrow the search.
+            params.update(
+                exact_keys=[key for key in keys if rules.is_exact_key(key)],
+                other_keys=[key for key in keys if not rules.is_exact_key(key)],
+                cap=HITS_CAP,
+            )
+            hits = f"""
+            hits AS (
+                (SELECT k.name_id, k.child_id, true AS exact_words FROM sharing_childnamekey k
+                 WHERE k.key = ANY(%(exact_keys)s) {born_filter} LIMIT %(cap)s)
+                UNION ALL
+                (SELECT k.name_id, k.child_id, false FROM sharing_childnamekey k
+                 WHERE k.key = ANY(%(other_keys)s) {born_filter} LIMIT %(cap)s)
+            ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
+            capped_column = "(SELECT count(*) >= %(cap)s FROM hits)"
+        else:
+            hits = f"""
+            hits AS (
+                SELECT k.name_id, k.child_id,
+                       bit_or(CASE WHEN q.exact THEN q.mask ELSE 0 END) = %(full)s AS exact_words
+                FROM q JOIN sharing_childnamekey k ON k.key = q.key {born_filter}
+                GROUP BY k.name_id, k.child_id
+                HAVING bit_or(q.mask) = %(full)s
+            ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
+        named = f"""
         WITH q AS (SELECT * FROM unnest(%(keys)s::text[], %(masks)s::int[], %(exacts)s::bool[]) AS q(key, mask, exact)),
-        hits AS (
-            SELECT k.name_id, k.child_id,
-                   bit_or(CASE WHEN q.exact THEN q.mask ELSE 0 END) = %(full)s AS exact_words
-            FROM q JOIN sharing_childnamekey k ON k.key = q.key
-            GROUP BY k.name_id, k.child_id
-            HAVING bit_or(q.mask) = %(full)s
-        ),
+        {hits}
         named AS (
             SELECT h.child_id, bool_or(h.exact_words) AS exact_words, bool_or(n.exact_key = %(exact_key)s) AS exact_name
             FROM hits h JOIN sharing_childname n ON n.id = h.name_id
             GROUP BY h.child_id
         )
-        """
+        """  # noqa: S608 - fixed fragments; every value is a bound parameter
         join = "JOIN named ON named.child_id = c.id"
         exact_column = "named.exact_words"
     if born_on is not None:
@@ -227,7 +253,7 @@ def _search_rows(
     sql = f"""
         {named}
         SELECT {RESULT_COLUMNS},
-               {exact_column}
+               {exact_column}, {capped_column}
         FROM sharing_child c
         {join}
         LEFT JOIN sharing_childname ln ON ln.child_id = c.id AND ln.kind = 'legal'

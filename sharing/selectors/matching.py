@@ -65,8 +65,7 @@ def likely_match_rows(
         WITH q AS (SELECT * FROM unnest(%(keys)s::text[], %(first)s::int[], %(second)s::int[]) AS q(key, m1, m2)),
         named AS (
             SELECT k.child_id
-            FROM q JOIN sharing_childnamekey k ON k.key = q.key
-            JOIN sharing_child c ON c.id = k.child_id AND c.born_on = %(born)s
+            FROM q JOIN sharing_childnamekey k ON k.key = q.key AND k.born_on = %(born)s
             GROUP BY k.name_id, k.child_id
             HAVING bit_or(q.m1) = %(full1)s OR bit_or(q.m2) = %(full2)s
         ),

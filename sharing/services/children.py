@@ -209,7 +209,8 @@ def name_add(*, child: Child, kind: str, given: str, family: str, recorded_by: U
         recorded_by=recorded_by,
     )
     ChildNameKey.objects.bulk_create(
-        ChildNameKey(name=name, child=child, key=key) for key in sorted(rules.name_index_keys(given, family))
+        ChildNameKey(name=name, child=child, born_on=child.born_on, key=key)
+        for key in sorted(rules.name_index_keys(given, family))
     )
     return name
 
@@ -374,6 +375,8 @@ def child_update(*, actor: Any, child: Child, data: MinimumData) -> Child:
     if changed:
         child.updated_at = timezone.now()
         child.save(update_fields=[*changed, "updated_at"])
+        if "born_on" in changed:
+            ChildNameKey.objects.filter(child=child).update(born_on=child.born_on)
         audit_record(kind="child.update", actor=actor, target=child, child_id=child.pk, detail={"fields": changed})
     return child
 
@@ -457,7 +460,7 @@ def child_merge(*, actor: Any, keep: Child, merge: Child, reason: str) -> ChildM
     moved["names"] = [name.pk for name in names]
     ChildName.objects.filter(child=merge, kind=NameKind.LEGAL).update(kind=NameKind.PREVIOUS)
     ChildName.objects.filter(child=merge).update(child=keep)
-    ChildNameKey.objects.filter(child=merge).update(child=keep)
+    ChildNameKey.objects.filter(child=merge).update(child=keep, born_on=keep.born_on)
     # One current address: the kept entry's stays current; the other's ends today (or continues, when the kept
     # entry has none).
     keep_current = ChildAddress.objects.filter(child=keep, to_on__isnull=True).exists()

@@ -309,6 +309,9 @@ def test_name_tokens(text: str, tokens: list[str]) -> None:
         (("Catherine", "Lee"), "Kathryn Lee"),
         (("Mohammed", "Ali"), "Muhammad Ali"),
         (("John", "Smith"), "J Smith"),  # an initial
+        (("John", "Smith"), "Smith J"),
+        (("Mary Jane", "Smith"), "Mary J Smith"),
+        (("John", "Smith"), "J Smyth"),
     ],
 )
 def test_a_name_is_found_by_its_variants(stored: tuple[str, str], query: str) -> None:
@@ -439,3 +442,17 @@ def test_schedule_one_entries_are_always_restricted() -> None:
 )
 def test_periods(start: date, end: date | None, wrong: bool) -> None:
     assert bool(period_error(start, end, TODAY)) == wrong
+
+
+def test_a_query_of_two_words_is_looked_up_by_pairs_only() -> None:
+    # Selective: the names holding both words, not every Sam and every Smith.
+    keys = name_query("Sam Smith").keys
+    assert {"tt:sam|smith", "pp:SM|SM0"} <= set(keys)
+    # Every key looked up covers both words: pairs, and the join "samsmith" (as someone may have typed it).
+    assert all(mask == 0b11 for mask in keys.values())
+    # A join covers two words by itself and is looked up as it is.
+    assert name_query("O Brien").keys["t:obrien"] == 0b11
+    # An initial is paired with the other words; one word is looked up by its single keys.
+    assert {"ti:j|smith", "pi:j|SM0"} <= set(name_query("J Smith").keys)
+    assert all(mask == 0b11 for mask in name_query("J Smith").keys.values())
+    assert set(name_query("Smith").keys) == {"t:smith", "p:SM0"}
