@@ -299,3 +299,48 @@ def test_a_shield_is_set_and_lifted_only_by_the_shielding_agency(sw: World) -> N
 def test_a_child_without_an_area_takes_the_recording_agencys(sw: World) -> None:
     child = make_child(sw, area="")
     assert child.area == sw.home.area == "Northbridge"
+
+
+NAMES = [
+    ("Aoife", "O’Brien"),
+    ("Aoife", "O Brien"),
+    ("Mary Jane", "Smith-Jones"),
+    ("John", "Smith"),
+    ("Jon", "Smyth"),
+    ("Łukasz", "Nowak"),
+    ("Søren", "Strauß"),
+    ("Catherine", "Lee"),
+    ("Kathryn", "Leigh"),
+    ("Sam", "Smith"),
+]
+QUERIES = [
+    "Smith",
+    "Smith Jones",
+    "Jones Mary",
+    "O Brien",
+    "OBrien Aoife",
+    "J Smith",
+    "Lukasz",
+    "Soren Strauss",
+    "Kathryn Lee",
+    "Mary J Smith",
+    "Sam",
+    "Lee",
+    "Smith John",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_database_applies_the_name_rule_exactly(sw: World, query: str) -> None:
+    from sharing.rules import name_index_keys, name_match, name_query
+
+    children = {
+        make_child(sw, given, family, born_on=date(2012, 1, 1 + index), postcode="", considered=range(10_000)).pk: (
+            given,
+            family,
+        )
+        for index, (given, family) in enumerate(NAMES)
+    }
+    expected = {pk for pk, name in children.items() if name_match(name_query(query), name_index_keys(*name))[0]}
+    assert expected, query
+    assert set(search(sw, name=query)) == expected
