@@ -210,6 +210,24 @@ def _search_rows(
                  WHERE k.key = ANY(%(other_keys)s) {born_filter} LIMIT %(cap)s)
             ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
             capped_column = "(SELECT count(*) >= %(cap)s FROM hits)"
+        elif number is not None or code is not None:
+            # An NHS number or a postcode names few children: check the name against their keys only (by the
+            # index on the key's child), not every key of the name in the index.
+            hits = """
+            cand AS (
+                SELECT c.id FROM sharing_child c
+                WHERE (%(nhs)s::text IS NULL OR c.nhs_number = %(nhs)s)
+                  AND (%(postcode)s::text IS NULL OR EXISTS (
+                      SELECT 1 FROM sharing_childaddress a WHERE a.child_id = c.id AND a.postcode = %(postcode)s))
+            ),
+            hits AS (
+                SELECT k.name_id, k.child_id,
+                       bit_or(CASE WHEN q.exact THEN q.mask ELSE 0 END) = %(full)s AS exact_words
+                FROM cand JOIN sharing_childnamekey k ON k.child_id = cand.id JOIN q ON q.key = k.key
+                GROUP BY k.name_id, k.child_id
+                HAVING bit_or(q.mask) = %(full)s
+            ),"""
+            params.update(nhs=number, postcode=code)
         else:
             hits = f"""
             hits AS (

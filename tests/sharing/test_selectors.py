@@ -66,6 +66,9 @@ def test_the_other_criteria_narrow_the_search(sw: World) -> None:
     assert search(sw, nhs_number="400 000 0020") == [first.pk]
     assert search(sw, postcode="m11ae") == [first.pk]
     assert search(sw, born_on=date(2014, 1, 5)) == [first.pk]
+    assert search(sw, name="Smyth", postcode="B33 8TH") == [second.pk]
+    assert search(sw, name="Sam Smith", nhs_number="4000000020") == [first.pk]
+    assert search(sw, name="Jo Bloggs", nhs_number="4000000020") == []
 
 
 def test_results_say_which_agencies_are_involved_not_what_they_hold(sw: World) -> None:
