@@ -8,6 +8,7 @@ child, the shielding agency's notice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -47,6 +48,17 @@ def _purpose(purpose: str) -> str:
     if len(cleaned) > bounds.REASON or bounds.has_nul(cleaned):
         raise ValidationError({"purpose": f"Enter at most {bounds.REASON} characters."})
     return cleaned
+
+
+def _normalised(rule: Callable[[str], str], value: str | None, field: str, errors: dict[str, str]) -> str | None:
+    """`rule(value)` for a value given (None for none), its refusal put in `errors[field]`."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return rule(value)
+    except rules.RuleError as error:
+        errors[field] = str(error)
+        return None
 
 
 @dataclass(frozen=True)
@@ -126,18 +138,8 @@ def child_search(
                 query = rules.name_query(name)
             except rules.RuleError as error:
                 errors["name"] = str(error)
-    number = None
-    if nhs_number is not None and nhs_number.strip():
-        try:
-            number = rules.nhs_number_normalised(nhs_number)
-        except rules.RuleError as error:
-            errors["nhs_number"] = str(error)
-    code = None
-    if postcode is not None and postcode.strip():
-        try:
-            code = rules.postcode_normalised(postcode)
-        except rules.RuleError as error:
-            errors["postcode"] = str(error)
+    number = _normalised(rules.nhs_number_normalised, nhs_number, "nhs_number", errors)
+    code = _normalised(rules.postcode_normalised, postcode, "postcode", errors)
     if not errors and query is None and born_on is None and number is None and code is None:
         errors["name"] = "Search by name, date of birth, NHS number or postcode."
     if errors:
@@ -442,8 +444,11 @@ def likely_matches(
 
     require(principal, "view", CHILD_INDEX)
     why = _purpose(purpose)
-    number = rules.nhs_number_normalised(nhs_number) if nhs_number else None
-    code = rules.postcode_normalised(postcode) if postcode else None
+    errors: dict[str, str] = {}
+    number = _normalised(rules.nhs_number_normalised, nhs_number, "nhs_number", errors)
+    code = _normalised(rules.postcode_normalised, postcode, "postcode", errors)
+    if errors:
+        raise ValidationError(errors)
     matches = likely_match_rows(nhs_number=number, born_on=born_on, given=given, family=family, postcode=code)
     ids = [match.child_id for match in matches]  # shielded ones only on exact terms (likely_match_rows)
     rows = fetch(

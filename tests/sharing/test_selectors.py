@@ -347,3 +347,18 @@ def test_the_database_applies_the_name_rule_exactly(sw: World, query: str) -> No
     expected = {pk for pk, name in children.items() if name_match(name_query(query), name_index_keys(*name))[0]}
     assert expected, query
     assert set(search(sw, name=query)) == expected
+
+
+def test_a_duplicate_check_with_a_bad_nhs_number_or_postcode_is_a_field_error(sw: World) -> None:
+    with pytest.raises(ValidationError) as caught:
+        likely_matches(
+            principal=fresh(sw.users["practitioner"]),
+            purpose=PURPOSE,
+            given="Sam",
+            family="Smith",
+            born_on=date(2014, 1, 5),
+            nhs_number="943 476 5918",
+            postcode="EC1V OBW",
+        )
+    assert "check digit should be 9" in caught.value.message_dict["nhs_number"][0]
+    assert "EC1V 0BW" in caught.value.message_dict["postcode"][0]
