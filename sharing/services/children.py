@@ -367,6 +367,22 @@ def child_update(*, actor: Any, child: Child, data: MinimumData) -> Child:
         and Child.objects.filter(nhs_number=values["nhs_number"]).exclude(pk=child.pk).exists()
     ):
         errors["nhs_number"] = "Another child in the index has this NHS number: ask a partnership admin to merge them."
+    scope_fields = {"born_on", "has_additional_needs", "is_care_leaver"}
+    if not errors and any(getattr(child, name) != values[name] for name in scope_fields):
+        # A corrected date of birth, or a flag that extended the scope taken away, may take the child out of the
+        # protocol's scope (Haringey 2.1; Southampton 5): checked as at creation, under the updating agency's.
+        involved = Involvement.objects.filter(child=child, ended_on__isnull=True, agency_id__in=index_agencies(actor))
+        agency = Agency.objects.filter(pk__in=involved.values("agency_id")).order_by("pk").first()
+        version = protocol_version_for(agency) if agency is not None else None
+        if version is not None and (
+            problem := age_scope_error(
+                version,
+                values["born_on"],
+                additional_needs=values["has_additional_needs"],
+                care_leaver=values["is_care_leaver"],
+            )
+        ):
+            errors["born_on"] = problem
     if errors:
         raise ValidationError(errors)
     changed = [name for name in MINIMUM_FIELDS if getattr(child, name) != values[name]]

@@ -301,3 +301,18 @@ def test_out_of_scope_is_404_for_people_outside_the_index(sw: World) -> None:
     child = make_child(sw)
     with pytest.raises(OutOfScope):
         child_update(actor=fresh(sw.users["no_role"]), child=child, data=MinimumData(born_on=child.born_on))
+
+
+def test_a_change_that_takes_the_child_out_of_scope_is_refused(sw: World) -> None:
+    today = timezone.localdate()
+    twenty = today.replace(year=today.year - 20, day=1) - timedelta(days=1)
+    child = make_child(sw, born_on=twenty, is_care_leaver=True)
+    with pytest.raises(ValidationError) as caught:
+        child_update(
+            actor=fresh(sw.users["practitioner"]),
+            child=child,
+            data=MinimumData(born_on=twenty, area="Northbridge", is_care_leaver=False),
+        )
+    assert "not recorded as one" in errors_of(caught)["born_on"]
+    child.refresh_from_db()
+    assert child.is_care_leaver
