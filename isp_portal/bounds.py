@@ -47,6 +47,9 @@ EXTENDED_AGE_MAX = 30
 # agencies.rules.ico_expiry_window). The database holds this window as a CheckConstraint on every date column.
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
+# Children's dates of birth, and the dates of their addresses, reach further back: a protocol's extended scope
+# covers young people to EXTENDED_AGE_MAX (care leavers, additional needs), so some were born in the 1990s.
+EARLIEST_BIRTH_DATE = date(1990, 1, 1)
 
 
 def has_nul(value: str) -> bool:

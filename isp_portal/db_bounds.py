@@ -7,6 +7,8 @@ constraint or a DateField no plausible-date constraint.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
@@ -27,10 +29,11 @@ def list_length(prefix: str, field: str, limit: int) -> models.CheckConstraint:
     return models.CheckConstraint(condition=LessThanOrEqual(items, limit), name=f"{prefix}_{field}_items")
 
 
-def date_in_era(prefix: str, field: str) -> models.CheckConstraint:
-    """`field` (a DateField) is empty or between bounds.EARLIEST_DATE and bounds.LATEST_DATE."""
+def date_in_era(prefix: str, field: str, earliest: date = bounds.EARLIEST_DATE) -> models.CheckConstraint:
+    """`field` (a DateField) is empty or between `earliest` (bounds.EARLIEST_DATE unless said) and
+    bounds.LATEST_DATE."""
     return models.CheckConstraint(
         condition=models.Q(**{f"{field}__isnull": True})
-        | models.Q(**{f"{field}__gte": bounds.EARLIEST_DATE, f"{field}__lte": bounds.LATEST_DATE}),
+        | models.Q(**{f"{field}__gte": earliest, f"{field}__lte": bounds.LATEST_DATE}),
         name=f"{prefix}_{field}_plausible",
     )

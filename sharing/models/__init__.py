@@ -1,0 +1,35 @@
+"""The sharing app's data, by subject: the child index (children.py), involvements (involvements.py) and record
+entries with their revisions and grants (entries.py)."""
+
+from sharing.models.children import (
+    Child,
+    ChildAddress,
+    ChildMerge,
+    ChildName,
+    ChildNameKey,
+    Ethnicity,
+    Gender,
+    NameKind,
+    Setting,
+    ShieldedAccess,
+)
+from sharing.models.entries import Basis, EntryGrant, EntryRevision, RecordEntry
+from sharing.models.involvements import Involvement
+
+__all__ = [
+    "Basis",
+    "Child",
+    "ChildAddress",
+    "ChildMerge",
+    "ChildName",
+    "ChildNameKey",
+    "EntryGrant",
+    "EntryRevision",
+    "Ethnicity",
+    "Gender",
+    "Involvement",
+    "NameKind",
+    "RecordEntry",
+    "Setting",
+    "ShieldedAccess",
+]

@@ -1,0 +1,406 @@
+"""Who may see and do what with children and their records: the data tiers of DESIGN 3.2 (Haringey 3.7-3.9;
+WYCPS levels of information, restricted indicators and area-based access).
+
+* **Minimum tier** (the child index): practitioners and designated managers of agencies that may share (active,
+  ICO registration in force) and hold a live signature on a protocol in force, with valid information-sharing
+  training (Buckinghamshire 4). They search, see a child's minimum data and *which* agencies are involved and
+  which categories of entry they hold, never the content. Partnership admins see the index to merge duplicates.
+* **Content of an entry**: the practitioners of the agency that recorded it; and anyone holding a live grant
+  to it (EntryGrant: the named recipients of a disclosure, until it expires).
+* **Restricted entries** (WYCPS: the Schedule One indicator; Barnet: victim information): only staff
+  authorised for restricted information, of the originating agency or of an agency in the child's own area
+  (WYCPS: "authorised social services staff will access personal details for service users within their own
+  Local Authority area"), or under a grant to such a person. To anyone else a restricted entry does not exist:
+  even its category would say too much.
+* **Auditors** read the history of an entry's revisions (who, when, why) and never their content (DESIGN 1).
+
+Out of scope answers 404; in scope but not allowed 403 (isp_portal.policy); every denial is recorded once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from agencies.models import Role
+from agencies.policy import (
+    is_auditor,
+    is_partnership_admin,
+    principal,
+    training_gate_reason,
+)
+from agencies.rules import agency_may_share
+from isp_portal.policy import Policy, Resource, SystemActor, register, register_resource
+from protocols.models import IN_FORCE_STATUSES, Signature
+from sharing.models import Child, EntryGrant, EntryRevision, Involvement, RecordEntry
+
+PRACTISING_ROLES = frozenset({Role.PRACTITIONER.value, Role.DESIGNATED_MANAGER.value})
+
+
+# --- The minimum tier: who may use the child index ------------------------------------------------------------
+
+
+def signatory_agencies(user: Any) -> frozenset[int]:
+    """Which of the user's agencies hold a live signature on the version in force of a protocol in force (DESIGN
+    2.2: sharing is only possible between agencies with a live signature on an active protocol). One query,
+    cached on the user for the request."""
+    cached = getattr(user, "_isp_signatory_agencies", None)
+    if isinstance(cached, frozenset):
+        return cached
+    mine = [m.agency_id for m in principal(user).memberships if m.agency_id is not None]
+    found: frozenset[int] = frozenset()
+    if mine:
+        found = frozenset(
+            Signature.objects.filter(
+                agency_id__in=mine,
+                withdrawn_at__isnull=True,
+                version_id=F("protocol__current_version_id"),
+                protocol__status__in=IN_FORCE_STATUSES,
+            ).values_list("agency_id", flat=True)
+        )
+    if user is not None and getattr(user, "is_authenticated", False):
+        user._isp_signatory_agencies = found
+    return found
+
+
+def forget_signatory_agencies(user: Any) -> None:
+    if hasattr(user, "_isp_signatory_agencies"):
+        del user._isp_signatory_agencies
+
+
+def index_agencies(user: Any) -> frozenset[int]:
+    """The agencies for which the user may use the child index now: they practise there (practitioner or
+    designated manager), the agency may share today and it has signed a protocol in force; and the user's
+    training is valid. Empty for everyone else."""
+    if getattr(user, "is_system", False) or training_gate_reason(user) is not None:
+        return frozenset()
+    today = timezone.localdate()
+    practising = [
+        m.agency_id
+        for m in principal(user).memberships
+        if m.agency_id is not None
+        and m.roles & PRACTISING_ROLES
+        and agency_may_share(m.agency_status, m.agency_ico_expires_on, today)
+    ]
+    if not practising:
+        return frozenset()
+    return frozenset(practising) & signatory_agencies(user)
+
+
+def index_refusal(user: Any) -> str | None:
+    """Why the user may not use the child index (None when they may), in words they can act on."""
+    if isinstance(user, SystemActor) or index_agencies(user):
+        return None
+    facts = principal(user)
+    practising = [m for m in facts.memberships if m.agency_id is not None and m.roles & PRACTISING_ROLES]
+    if not practising:
+        return "Only practitioners and designated managers of partner agencies can search for children."
+    gate = training_gate_reason(user)
+    if gate:
+        return gate
+    today = timezone.localdate()
+    for membership in practising:
+        if not agency_may_share(membership.agency_status, membership.agency_ico_expires_on, today):
+            return (
+                f"{membership.agency_name} cannot share information now: it must be active, with its "
+                "ICO registration in force."
+            )
+    names = ", ".join(m.agency_name for m in practising)
+    return f"{names} has not signed a protocol in force, so its people cannot use the child index yet."
+
+
+def may_use_index(user: Any) -> bool:
+    return isinstance(user, SystemActor) or bool(index_agencies(user))
+
+
+# The child index as a whole: "may this user search it" (sharing.selectors.child_search). Partnership admins
+# search it too, to find the duplicate entries they merge; they see the minimum data only, and the shield holds.
+CHILD_INDEX = Resource("child_index", "the child index")
+register_resource(
+    CHILD_INDEX,
+    lambda user, action: action == "view" and (may_use_index(user) or is_partnership_admin(user)),
+    lambda user, action: index_refusal(user) or "You do not have permission to do this.",
+)
+
+
+# --- Entries: the grant check and the levels of access ----------------------------------------------------------
+
+
+class EntryAccess(IntEnum):
+    """How much of an entry someone may see, from nothing to its whole history."""
+
+    NONE = 0  # not even that it exists
+    HELD = 1  # that an entry of this category is held, and by which agency
+    CONTENT = 2  # its current revision
+    HISTORY = 3  # every revision's content (the originating agency)
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """What decides access to one entry, loaded with it (no query per entry)."""
+
+    agency_id: int
+    is_restricted: bool
+    child_area: str
+
+
+def restricted_readers(user: Any, child_area: str, originating_agency_id: int) -> bool:
+    """Whether the user is authorised for restricted information in the originating agency, or in an agency
+    of the child's own area (WYCPS area-based access)."""
+    indexed = index_agencies(user)
+    return any(
+        m.authorised_for_restricted
+        and m.agency_id in indexed
+        and (m.agency_id == originating_agency_id or (child_area and m.agency_area == child_area))
+        for m in principal(user).memberships
+    )
+
+
+def live_grants(user: Any, entry_ids: list[int], at: datetime | None = None) -> frozenset[int]:
+    """Which of `entry_ids` the user holds a live grant to: not revoked, not expired at `at`, and given to
+    them as a member of an agency they still practise in for the index. One query."""
+    agencies = index_agencies(user)
+    if not entry_ids or not agencies:
+        return frozenset()
+    moment = at or timezone.now()
+    return frozenset(
+        EntryGrant.objects.filter(
+            user_id=user.pk,
+            agency_id__in=agencies,
+            entry_id__in=entry_ids,
+            revoked_at__isnull=True,
+            granted_at__lte=moment,
+            expires_at__gt=moment,
+        ).values_list("entry_id", flat=True)
+    )
+
+
+def entry_access(user: Any, facts: EntryFacts, *, granted: bool) -> EntryAccess:
+    """The level of access the user has to an entry with `facts` (`granted`: they hold a live grant to it).
+    Pure once the user's principal is loaded: the child's record decides every entry with no further query."""
+    if isinstance(user, SystemActor):
+        return EntryAccess.HISTORY
+    indexed = index_agencies(user)
+    if not indexed:
+        return EntryAccess.NONE
+    own = facts.agency_id in indexed
+    if facts.is_restricted and not restricted_readers(user, facts.child_area, facts.agency_id):
+        return EntryAccess.NONE
+    if own:
+        return EntryAccess.HISTORY
+    if granted:
+        return EntryAccess.CONTENT
+    return EntryAccess.HELD
+
+
+def may_read_entry(user: Any, entry: RecordEntry, at: datetime | None = None) -> bool:
+    """Whether the user may read the content of `entry` at the moment `at` (now by default): the check every
+    reader of an entry's content asks, and the one the disclosures of the next issue open by adding EntryGrant
+    rows. At most two queries (the child's area, when not loaded, and the grants)."""
+    facts = EntryFacts(entry.agency_id, entry.is_restricted, entry.child.area)
+    granted = bool(live_grants(user, [entry.pk], at)) if facts.agency_id not in index_agencies(user) else False
+    return entry_access(user, facts, granted=granted) >= EntryAccess.CONTENT
+
+
+# --- The registered policies -------------------------------------------------------------------------------------
+
+
+def involved_agencies(child_id: int) -> frozenset[int]:
+    """The agencies with an open involvement with the child (one query)."""
+    return frozenset(
+        Involvement.objects.filter(child_id=child_id, ended_on__isnull=True).values_list("agency_id", flat=True)
+    )
+
+
+@register
+class ChildPolicy(Policy[Child]):
+    """The child index: index users see every child's minimum data (shielded ones are found only by an exact
+    search: sharing.selectors); partnership admins see it to merge duplicates. Creating a child, adding an
+    involvement and recording an entry need the index; changing the minimum data needs an involvement of one
+    of the user's agencies; merging is a partnership admin's."""
+
+    model = Child
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        if may_use_index(user) or is_partnership_admin(user):
+            return Q()
+        return None
+
+    def in_scope(self, user: Any, obj: Child) -> bool:
+        return may_use_index(user) or is_partnership_admin(user)
+
+    def permits(self, user: Any, action: str, obj: Child | None) -> bool:
+        if action == "merge":
+            return is_partnership_admin(user) and (obj is None or obj.merged_into_id is None)
+        if not may_use_index(user):
+            return False
+        if action in {"view", "search", "create", "add_involvement", "record_entry"}:
+            return obj is None or obj.merged_into_id is None or action == "view"
+        if action == "change" and obj is not None:
+            return obj.merged_into_id is None and bool(involved_agencies(obj.pk) & index_agencies(user))
+        return False
+
+    def reason(self, user: Any, action: str, obj: Child | None) -> str:
+        if obj is not None and obj.merged_into_id is not None and action != "view":
+            return f"This entry was merged into child {obj.merged_into_id}: record against that one."
+        if action == "merge":
+            return "Only a partnership admin can merge two entries for the same child."
+        why = index_refusal(user)
+        if why:
+            return why
+        if action == "change":
+            return "Only an agency involved with this child can change its details: add your involvement first."
+        return "You do not have permission to do this."
+
+    def child_of(self, obj: Child) -> int | None:
+        return obj.pk
+
+
+@register
+class InvolvementPolicy(Policy[Involvement]):
+    """Involvements are part of the minimum tier (ContactPoint: which services, not what they hold); an agency
+    ends only its own."""
+
+    model = Involvement
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        return Q() if may_use_index(user) or is_partnership_admin(user) else None
+
+    def in_scope(self, user: Any, obj: Involvement) -> bool:
+        return may_use_index(user) or is_partnership_admin(user)
+
+    def permits(self, user: Any, action: str, obj: Involvement | None) -> bool:
+        if action == "view":
+            return True
+        if action in {"end", "change"} and obj is not None:
+            return obj.ended_on is None and obj.agency_id in index_agencies(user)
+        return False
+
+    def reason(self, user: Any, action: str, obj: Involvement | None) -> str:
+        if obj is not None and obj.ended_on is not None:
+            return "This involvement has already ended."
+        return index_refusal(user) or "Only the involved agency's practitioners can change its involvement."
+
+    def child_of(self, obj: Involvement) -> int | None:
+        return obj.child_id
+
+
+def _visible_entries(user: Any) -> Q | None:
+    """Entries whose existence the user may know: unrestricted ones for index users; restricted ones only for
+    those who may read them."""
+    indexed = index_agencies(user)
+    if not indexed:
+        return None
+    authorised = [m for m in principal(user).memberships if m.authorised_for_restricted and m.agency_id in indexed]
+    restricted = Q(pk__in=[])
+    for membership in authorised:
+        restricted |= Q(agency_id=membership.agency_id)
+        if membership.agency_area:
+            restricted |= Q(child__area=membership.agency_area)
+    return Q(is_restricted=False) | (Q(is_restricted=True) & restricted)
+
+
+@register
+class RecordEntryPolicy(Policy[RecordEntry]):
+    """`view`: know that the entry is held (category and agency); `read`: its current content; `history`: every
+    revision's content; `revise`: a new revision (the originating agency); `audit_history`: the list of
+    revisions without content (auditors)."""
+
+    model = RecordEntry
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        if is_auditor(user) and action in {"view", "audit_history"}:
+            return Q()
+        return _visible_entries(user)
+
+    def in_scope(self, user: Any, obj: RecordEntry) -> bool:
+        if is_auditor(user):
+            return True
+        return self._access(user, obj) >= EntryAccess.HELD
+
+    def permits(self, user: Any, action: str, obj: RecordEntry | None) -> bool:
+        if obj is None:
+            return False
+        if action == "audit_history":
+            return is_auditor(user) or self._access(user, obj) >= EntryAccess.HISTORY
+        required = {
+            "view": EntryAccess.HELD,
+            "read": EntryAccess.CONTENT,
+            "history": EntryAccess.HISTORY,
+            "revise": EntryAccess.HISTORY,
+        }.get(action)
+        if required is None:
+            return False
+        if action == "view" and is_auditor(user):
+            return True
+        return self._access(user, obj) >= required
+
+    def reason(self, user: Any, action: str, obj: RecordEntry | None) -> str:
+        if obj is not None and action in {"read", "history"}:
+            return (
+                f"{obj.agency} holds this entry. Its content is shared only with your consent basis and a request "
+                "to that agency, or when it discloses it to you."
+            )
+        if action == "revise":
+            return "Only the agency that recorded an entry can correct it."
+        return "You do not have permission to do this."
+
+    def child_of(self, obj: RecordEntry) -> int | None:
+        return obj.child_id
+
+    @staticmethod
+    def access_of(user: Any, obj: RecordEntry) -> EntryAccess:
+        """The user's level of access to the entry (cached for the request)."""
+        return RecordEntryPolicy._access(user, obj)
+
+    @staticmethod
+    def _access(user: Any, obj: RecordEntry) -> EntryAccess:
+        # Cached for the request by what decides it, so a revision that restricts the entry is seen at once.
+        cached: dict[tuple[int, bool], EntryAccess] = getattr(user, "_isp_entry_access", None) or {}
+        key = (obj.pk, obj.is_restricted)
+        if key not in cached:
+            facts = EntryFacts(obj.agency_id, obj.is_restricted, obj.child.area)
+            granted = facts.agency_id not in index_agencies(user) and bool(live_grants(user, [obj.pk]))
+            cached[key] = entry_access(user, facts, granted=granted)
+            if getattr(user, "is_authenticated", False) and not isinstance(user, SystemActor):
+                user._isp_entry_access = cached
+        return cached[key]
+
+
+@register
+class EntryRevisionPolicy(Policy[EntryRevision]):
+    """A revision's content is read by those with the entry's full history, and its latest one by those who may
+    read the entry; auditors see that revisions exist, not their content."""
+
+    model = EntryRevision
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        if is_auditor(user):
+            return Q()
+        visible = _visible_entries(user)
+        if visible is None:
+            return None
+        # Held-only readers see nothing of a revision; the selectors decide per entry (sharing.selectors).
+        return Q(entry__in=RecordEntry.objects.filter(visible).filter(agency_id__in=index_agencies(user)))
+
+    def in_scope(self, user: Any, obj: EntryRevision) -> bool:
+        return is_auditor(user) or RecordEntryPolicy._access(user, obj.entry) >= EntryAccess.CONTENT
+
+    def permits(self, user: Any, action: str, obj: EntryRevision | None) -> bool:
+        return obj is not None and action == "view" and self.in_scope(user, obj)
+
+    def child_of(self, obj: EntryRevision) -> int | None:
+        return obj.entry.child_id
+
+
+def may_see_revision_content(user: Any, access: EntryAccess, *, latest: bool) -> bool:
+    """Auditors never see content (DESIGN 1); the originating agency sees every revision; a grant holder the
+    latest."""
+    if access >= EntryAccess.HISTORY:
+        return True
+    return latest and access >= EntryAccess.CONTENT

@@ -1,0 +1,713 @@
+"""The sharing app's pure rules: identifiers, ages and scope, name matching, and what each kind of record entry
+holds (DESIGN 2.3). Plain values in, plain values out: no ORM, no I/O, so each is tested in microseconds.
+
+Every validator raises `RuleError` (a ValueError with the message a person can act on, and a suggestion when
+there is an obvious one); services turn it into a field error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from itertools import product
+
+import jellyfish
+from anyascii import anyascii
+
+from isp_portal.bounds import has_nul, long_date
+
+
+class RuleError(ValueError):
+    """A value a rule refuses: `str(error)` says why; `suggestion` is what the person probably meant, if any."""
+
+    def __init__(self, message: str, *, suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.suggestion = suggestion
+
+
+# --- NHS number ---------------------------------------------------------------------------------------------
+
+NHS_NUMBER_DIGITS = 10
+_NHS_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def nhs_check_digit(first_nine: str) -> int | None:
+    """The check digit of an NHS number whose first nine digits are `first_nine`, or None when there is none.
+
+    NHS Data Dictionary, "NHS Number" (modulus 11): multiply the first nine digits by the weights 10 down to 2,
+    add the products, take the remainder on dividing by 11 and subtract it from 11. A result of 11 gives the
+    check digit 0; a result of 10 means no check digit exists and the number is never issued.
+    (The `nhs-number` package also refuses numbers in the Scottish CHI range whose first six digits are not a
+    date, such as 0100000002, which the partnership must accept: so the rule is written out here.)
+    """
+    if len(first_nine) != NHS_NUMBER_DIGITS - 1 or not first_nine.isascii() or not first_nine.isdigit():
+        raise ValueError("nhs_check_digit takes the first nine digits")
+    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    return None if check == 10 else check
+
+
+def nhs_number_normalised(value: str) -> str:
+    """The NHS number in `value` as its ten digits ("943 476 5919" -> "9434765919"), or RuleError saying why not.
+
+    NHS numbers are text everywhere: spaces and hyphens between digits are allowed, anything else is refused,
+    and a number with nine digits (a leading zero lost in a spreadsheet's number column) is refused rather than
+    padded, because a padded guess may be another child's number."""
+    if not isinstance(value, str):
+        raise RuleError("Enter the NHS number as text, with all 10 digits.")
+    digits = _NHS_SEPARATORS.sub("", value.strip())
+    if not digits:
+        raise RuleError("Enter the NHS number.")
+    if not digits.isascii() or not digits.isdigit():
+        raise RuleError("An NHS number is 10 digits; it may have spaces or hyphens between them and nothing else.")
+    if len(digits) != NHS_NUMBER_DIGITS:
+        hint = " If it began with a zero, enter the zero too." if len(digits) == NHS_NUMBER_DIGITS - 1 else ""
+        raise RuleError(f"An NHS number has 10 digits; this has {len(digits)}.{hint}")
+    expected = nhs_check_digit(digits[:9])
+    if expected is None:
+        raise RuleError(
+            "This is not a valid NHS number: no check digit is possible after its first nine digits. Check each digit."
+        )
+    if int(digits[9]) != expected:
+        raise RuleError(
+            f"This is not a valid NHS number: the check digit should be {expected}, not {digits[9]}. Check each digit."
+        )
+    return digits
+
+
+def nhs_number_display(digits: str) -> str:
+    """ "9434765919" as people read it: "943 476 5919"."""
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == NHS_NUMBER_DIGITS else digits
+
+
+# --- UK postcodes -------------------------------------------------------------------------------------------
+# The format of the UK Government Data Standards Catalogue (Royal Mail's rules on which letters each position
+# may hold), plus the valid codes that do not fit it: Girobank's GIR 0AA, British Forces Post Office numbers
+# (BFPO 61; the geographic-format BF1 codes fit the ordinary rules) and the overseas territories' single codes.
+
+_OUTWARD = (
+    r"[A-PR-UWYZ][0-9]{1,2}"
+    r"|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}"
+    r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]"
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]"
+)
+_INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
+_POSTCODE = re.compile(rf"^(?P<out>{_OUTWARD})(?P<in>{_INWARD})$")
+_BFPO = re.compile(r"^BFPO(?P<number>[0-9]{1,4})$")
+# Ascension, British Antarctic Territory, British Indian Ocean Territory, Falklands, Pitcairn, South Georgia,
+# St Helena, Tristan da Cunha, Turks and Caicos (Gibraltar's GX11 1AA fits the ordinary format).
+OVERSEAS_TERRITORY_POSTCODES = frozenset(
+    {"ASCN 1ZZ", "BBND 1ZZ", "BIQQ 1ZZ", "FIQQ 1ZZ", "PCRN 1ZZ", "SIQQ 1ZZ", "STHL 1ZZ", "TDCU 1ZZ", "TKCA 1ZZ"}
+)
+POSTCODE_INPUT_MAX = 16
+_LOOKALIKES = {"O": "0", "0": "O", "I": "1", "1": "I"}
+
+
+def _postcode_of(compact: str) -> str | None:
+    """The normalised postcode when `compact` (upper case, no spaces) is one, else None."""
+    if compact == "GIR0AA":
+        return "GIR 0AA"
+    if match := _BFPO.match(compact):
+        return f"BFPO {int(match['number'])}" if int(match["number"]) else None
+    if len(compact) > 4 and f"{compact[:-3]} {compact[-3:]}" in OVERSEAS_TERRITORY_POSTCODES:
+        return f"{compact[:-3]} {compact[-3:]}"
+    if match := _POSTCODE.match(compact):
+        return f"{match['out']} {match['in']}"
+    return None
+
+
+def postcode_normalised(value: str) -> str:
+    """A UK postcode in upper case with one space before the inward code ("sw1a1aa" -> "SW1A 1AA"), or
+    RuleError; when swapping the letter O and zero, or I and one, would make it valid, the error suggests it
+    ("EC1V OBW": did you mean EC1V 0BW?)."""
+    if not isinstance(value, str) or len(value) > POSTCODE_INPUT_MAX or has_nul(value):
+        raise RuleError("Enter a real postcode, like SW1A 1AA.")
+    compact = re.sub(r"\s+", "", value).upper()
+    if not compact:
+        raise RuleError("Enter the postcode.")
+    if not compact.isascii() or not compact.isalnum():
+        raise RuleError("A postcode has only letters and numbers, like SW1A 1AA.")
+    found = _postcode_of(compact)
+    if found is not None:
+        return found
+    suggestion = _lookalike_postcode(compact)
+    if suggestion:
+        raise RuleError(f"Enter a real postcode: did you mean {suggestion}?", suggestion=suggestion)
+    raise RuleError("Enter a real postcode, like SW1A 1AA.")
+
+
+def _lookalike_postcode(compact: str) -> str | None:
+    """The valid postcode reached by changing the fewest O/0 and I/1 look-alikes, if exactly one is closest."""
+    positions = [index for index, char in enumerate(compact) if char in _LOOKALIKES]
+    best: tuple[int, set[str]] | None = None
+    for swaps in product((False, True), repeat=len(positions)):
+        changed = sum(swaps)
+        if not changed:
+            continue
+        chars = list(compact)
+        for index, swap in zip(positions, swaps, strict=True):
+            if swap:
+                chars[index] = _LOOKALIKES[chars[index]]
+        found = _postcode_of("".join(chars))
+        if found is None:
+            continue
+        if best is None or changed < best[0]:
+            best = (changed, {found})
+        elif changed == best[0]:
+            best[1].add(found)
+    if best is None or len(best[1]) != 1:
+        return None
+    return next(iter(best[1]))
+
+
+# --- Ages and the protocol's scope ----------------------------------------------------------------------------
+
+
+def age_on(born: date, on: date) -> int:
+    """Completed years of age on the day `on` of someone born on `born`.
+
+    A birthday counts from the start of its anniversary; someone born on 29 February has no anniversary in a
+    common year and so turns a year older on 1 March (born 2008-02-29: 17 on 2026-02-28, 18 on 2026-03-01).
+    Negative before birth."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+class AgeCondition(StrEnum):
+    """What extends a protocol's age scope (Haringey 2.1; Southampton 5: care leavers and young people with
+    significant learning difficulties or disabilities to 25). The values are protocols.models.AgeCondition's."""
+
+    ADDITIONAL_NEEDS = "additional_needs"
+    CARE_LEAVER = "care_leaver"
+
+
+_CONDITIONS = frozenset(condition.value for condition in AgeCondition)
+_CONDITION_WORDS = {AgeCondition.ADDITIONAL_NEEDS: "has additional needs", AgeCondition.CARE_LEAVER: "is a care leaver"}
+
+
+@dataclass(frozen=True)
+class AgeScope:
+    """A protocol version's scope: ages `age_min` to `age_max` inclusive, or to `extended_age_max` for a child
+    meeting one of `extended_conditions`."""
+
+    age_min: int
+    age_max: int
+    extended_age_max: int | None = None
+    extended_conditions: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ScopeRefusal:
+    """Why a child is outside a protocol's scope: the bound that refused (`age_min`, `age_max` or
+    `extended_age_max`), the child's age and the date it was worked out for, and the sentence to show."""
+
+    rule: str
+    age: int
+    on: date
+    message: str
+
+
+def age_scope_refusal(
+    scope: AgeScope, born: date, on: date, *, additional_needs: bool, care_leaver: bool
+) -> ScopeRefusal | None:
+    """None when a child born on `born` is within `scope` on the day `on`; else the refusal naming the bound.
+
+    The ranges are inclusive ("0-18" covers an 18-year-old until their 19th birthday; Southampton 5 continues
+    "and young people aged 19-25"). A child meets the extension when it has one of the conditions the version
+    lists: additional needs, or having left care."""
+    age = age_on(born, on)
+    if age < scope.age_min:
+        return ScopeRefusal(
+            "age_min",
+            age,
+            on,
+            f"This protocol covers children from age {scope.age_min}; this child is {_years(age)} on {long_date(on)}.",
+        )
+    if age <= scope.age_max:
+        return None
+    met = {AgeCondition.ADDITIONAL_NEEDS} if additional_needs else set()
+    if care_leaver:
+        met.add(AgeCondition.CARE_LEAVER)
+    conditions = [AgeCondition(value) for value in sorted(scope.extended_conditions) if value in _CONDITIONS]
+    if scope.extended_age_max is None or not conditions:
+        return ScopeRefusal(
+            "age_max",
+            age,
+            on,
+            f"This protocol covers young people up to age {scope.age_max}; this young person is {age} "
+            f"on {long_date(on)}.",
+        )
+    words = " or ".join(_CONDITION_WORDS[condition] for condition in conditions)
+    if not met & set(conditions):
+        return ScopeRefusal(
+            "age_max",
+            age,
+            on,
+            f"This protocol covers young people up to age {scope.age_max}, and to {scope.extended_age_max} for one "
+            f"who {words}; this young person is {age} on {long_date(on)} and is not recorded as one.",
+        )
+    if age > scope.extended_age_max:
+        return ScopeRefusal(
+            "extended_age_max",
+            age,
+            on,
+            f"This protocol covers young people who {words} up to age {scope.extended_age_max}; this young "
+            f"person is {age} on {long_date(on)}.",
+        )
+    return None
+
+
+def _years(age: int) -> str:
+    return "not born yet" if age < 0 else f"{age}"
+
+
+def birth_date_error(born: date, today: date) -> str | None:
+    """Why a date of birth cannot be right (in the future), or None."""
+    if born > today:
+        return "The date of birth must be today or in the past."
+    return None
+
+
+# --- Names: the keys a search is made of ----------------------------------------------------------------------
+# The embedded PostgreSQL has no pg_trgm or fuzzystrmatch, and production must behave the same (STACK-NOTES),
+# so fuzzy matching rests on keys the portal computes itself and keeps in a btree-indexed table.
+#
+# A name (given names, family name) is cut into *units*: its words, and the joins of neighbouring words within
+# the given names or within the family name (so "O Brien" and "OBrien", "Smith Jones" and "SmithJones" meet).
+# Each unit has an exact key and a phonetic one (Metaphone: "Smyth" finds "Smith"); each word its initial; and
+# every two units that share no word have a *pair* key, exact and phonetic, in alphabetical order (so the order
+# of the words never matters). A query is cut the same way, each key marked with the query words it covers; a
+# name matches when its keys cover every word of the query.
+#
+# A query of two or more words is looked up by its pair keys (and the keys of its joins, which already cover two
+# words): "Sam Smith" reads the few names holding both, not every Sam and every Smith, so one search is a few
+# selective index lookups whatever the size of the index. An initial is paired with the other units too ("J Smith"
+# finds John Smith through the key of J and Smith). A one-word query is looked up by its single keys.
+
+NAME_TOKEN_MAX = 40  # longer "words" are cut: no name has one
+UNIT_MAX = NAME_TOKEN_MAX * 2  # a join of two words
+NAME_KEY_MAX = UNIT_MAX * 2 + 4  # a prefix and two units
+QUERY_WORDS_MAX = 8
+EXACT_KEY_MAX = 400
+PAIR_SEPARATOR = "|"
+
+
+class KeyKind(StrEnum):
+    EXACT = "t"  # a unit as written (transliterated, lower case)
+    PHONETIC = "p"  # its Metaphone code
+    INITIAL = "i"  # a word's first letter
+    EXACT_PAIR = "tt"  # two units
+    PHONETIC_PAIR = "pp"  # their Metaphone codes
+    INITIAL_PAIR = "ti"  # a given name's initial and a unit of the family name ("J Smith")
+    PHONETIC_INITIAL_PAIR = "pi"  # the initial and the unit's Metaphone code ("J Smyth")
+
+
+EXACT_KINDS = frozenset({KeyKind.EXACT, KeyKind.EXACT_PAIR})
+
+
+def name_tokens(text: str) -> list[str]:
+    """The words of a name, transliterated to lower-case ASCII: "O'Brien" (either apostrophe) -> ["obrien"],
+    "Smith-Jones" -> ["smith", "jones"], "Łukasz" -> ["lukasz"], "Strauß" -> ["strauss"], "Søren" -> ["soren"].
+
+    Apostrophes (straight or curly) join the letters around them, as people drop them; hyphens, dots and every
+    other mark separate words. Transliteration (anyascii) writes ß as ss and Ł as L, which stripping accents
+    does not."""
+    ascii_text = anyascii(text).lower()
+    ascii_text = re.sub(r"['`]", "", ascii_text)
+    return [token[:NAME_TOKEN_MAX] for token in re.findall(r"[a-z0-9]+", ascii_text)]
+
+
+def _phonetic(unit: str) -> str:
+    """The Metaphone code of a unit of two letters or more ("" for a single letter or no code)."""
+    return jellyfish.metaphone(unit).upper()[:UNIT_MAX] if len(unit) > 1 else ""
+
+
+@dataclass(frozen=True)
+class _Unit:
+    text: str
+    words: int  # bit mask of the words it covers
+
+
+def _units(parts: list[list[str]]) -> list[_Unit]:
+    """The words of each part with the joins of neighbouring words in the same part (and a part's whole join
+    when it has more than two words); masks count words across the parts in order."""
+    units: list[_Unit] = []
+    offset = 0
+    for tokens in parts:
+        for index, token in enumerate(tokens):
+            units.append(_Unit(token, 1 << (offset + index)))
+        for index in range(len(tokens) - 1):
+            units.append(_Unit(tokens[index] + tokens[index + 1], 0b11 << (offset + index)))
+        if len(tokens) > 2:
+            units.append(_Unit("".join(tokens)[:UNIT_MAX], ((1 << len(tokens)) - 1) << offset))
+        offset += len(tokens)
+    return units
+
+
+def _unit_keys(unit: _Unit) -> dict[str, int]:
+    keys = {f"{KeyKind.EXACT}:{unit.text[:UNIT_MAX]}": unit.words}
+    if code := _phonetic(unit.text):
+        keys[f"{KeyKind.PHONETIC}:{code}"] = unit.words
+    return keys
+
+
+def _pair_keys(first: _Unit, second: _Unit) -> dict[str, int]:
+    """The exact and phonetic pair keys of two units sharing no word, in alphabetical order."""
+    words = first.words | second.words
+    texts = sorted((first.text[:UNIT_MAX], second.text[:UNIT_MAX]))
+    keys = {f"{KeyKind.EXACT_PAIR}:{PAIR_SEPARATOR.join(texts)}": words}
+    codes = sorted((_phonetic(first.text), _phonetic(second.text)))
+    if all(codes):
+        keys[f"{KeyKind.PHONETIC_PAIR}:{PAIR_SEPARATOR.join(codes)}"] = words
+    return keys
+
+
+def _pairs(units: list[_Unit]) -> dict[str, int]:
+    keys: dict[str, int] = {}
+    for index, first in enumerate(units):
+        for second in units[index + 1 :]:
+            if not first.words & second.words:
+                for key, mask in _pair_keys(first, second).items():
+                    keys[key] = keys.get(key, 0) | mask
+    return keys
+
+
+def _initial_pair_keys(letter: str, unit: _Unit, words: int) -> dict[str, int]:
+    keys = {f"{KeyKind.INITIAL_PAIR}:{letter}{PAIR_SEPARATOR}{unit.text[:UNIT_MAX]}": words}
+    if code := _phonetic(unit.text):
+        keys[f"{KeyKind.PHONETIC_INITIAL_PAIR}:{letter}{PAIR_SEPARATOR}{code}"] = words
+    return keys
+
+
+def name_index_keys(given: str, family: str) -> frozenset[str]:
+    """Every key under which a name (given names, family name) is found: its units' exact and phonetic keys, its
+    words' initials, the pair keys of every two units that share no word, and each given name's initial with
+    each unit of the family name. Joins stay within the given names or within the family name: "Mary O Brien"
+    is found as "Mary OBrien" but "Mary O" is not a join."""
+    parts = [name_tokens(given), name_tokens(family)]
+    units = _units(parts)
+    keys: set[str] = set(_pairs(units))
+    for unit in units:
+        keys |= set(_unit_keys(unit))
+    keys |= {f"{KeyKind.INITIAL}:{token[0]}" for part in parts for token in part}
+    for unit in _units([[], parts[1]]):
+        for token in parts[0]:
+            keys |= set(_initial_pair_keys(token[0], unit, 0))
+    return frozenset(key[:NAME_KEY_MAX] for key in keys)
+
+
+def name_exact_key(given: str, family: str) -> str:
+    """A name's words in alphabetical order: equal for the same words in any order, with any apostrophes or
+    accents ("Søren O'Brien" and "OBrien Soren"), and different for anything else. Shielded children are found
+    only by an exact name (with the date of birth), so this is deliberately strict: "O Brien" is not "OBrien"."""
+    return " ".join(sorted(name_tokens(given) + name_tokens(family)))[:EXACT_KEY_MAX]
+
+
+@dataclass(frozen=True)
+class NameQuery:
+    """A name typed into the search, as the keys to look up: each with the bit mask of the query words it
+    covers. A name matches when the OR of the masks of its matching keys is `full_mask`; it matches exactly
+    (every word as written) when its exact keys alone cover it."""
+
+    keys: Mapping[str, int]
+    full_mask: int
+    exact_key: str
+
+    @property
+    def words(self) -> int:
+        return self.full_mask.bit_length()
+
+
+def name_query(text: str) -> NameQuery:
+    """The keys to look a searched name up by (pairs for two words or more; single keys for one word), or
+    RuleError when it has no letters or too many words."""
+    tokens = name_tokens(text)
+    if not tokens:
+        raise RuleError("Enter a name with at least one letter.")
+    if len(tokens) > QUERY_WORDS_MAX:
+        raise RuleError(f"Enter at most {QUERY_WORDS_MAX} names.")
+    units = [unit for unit in _units([tokens]) if unit.text]
+    keys: dict[str, int] = {}
+
+    def add(found: dict[str, int]) -> None:
+        for key, mask in found.items():
+            keys[key[:NAME_KEY_MAX]] = keys.get(key[:NAME_KEY_MAX], 0) | mask
+
+    if len(tokens) == 1:
+        for unit in units:
+            add(_unit_keys(unit))
+        if len(tokens[0]) == 1:
+            add({f"{KeyKind.INITIAL}:{tokens[0]}": 1})
+    else:
+        add(_pairs(units))
+        for unit in units:
+            if unit.words & (unit.words - 1):  # a join: it covers two words or more by itself
+                add(_unit_keys(unit))
+        for index, token in enumerate(tokens):
+            if len(token) == 1:
+                # An initial: "J Smith" finds John Smith ("O Brien" is also read as O'Brien, through the join).
+                for unit in units:
+                    if not unit.words & (1 << index) and len(unit.text) > 1:
+                        add(_initial_pair_keys(token, unit, unit.words | 1 << index))
+    return NameQuery(keys=keys, full_mask=(1 << len(tokens)) - 1, exact_key=" ".join(sorted(tokens)))
+
+
+def is_exact_key(key: str) -> bool:
+    return key.split(":", 1)[0] in EXACT_KINDS
+
+
+# --- Record entries: categories and their structured fields (DESIGN 2.3; Haringey 3.9; WYCPS) ---------------
+
+
+class Category(StrEnum):
+    CONTACT = "contact"
+    SEN_STATEMENT = "sen_statement"
+    SUPPORT = "support"
+    HEALTH = "health"
+    LEGAL_STATUS = "legal_status"
+    CASE_NOTE = "case_note"
+    CONCERN = "concern"
+    FAMILY_RELATIONSHIP = "family_relationship"
+    CP_REGISTRATION = "cp_registration"
+    CP_MEETING = "cp_meeting"
+    LOOKED_AFTER_HISTORY = "looked_after_history"
+    SCHEDULE_ONE = "schedule_one"
+
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.CONTACT: "Contact",
+    Category.SEN_STATEMENT: "Special educational needs statement",
+    Category.SUPPORT: "Level of support and social circumstances",
+    Category.HEALTH: "Health information",
+    Category.LEGAL_STATUS: "Legal status",
+    Category.CASE_NOTE: "Case note",
+    Category.CONCERN: "Reason for concern",
+    Category.FAMILY_RELATIONSHIP: "Family relationship",
+    Category.CP_REGISTRATION: "Child protection registration",
+    Category.CP_MEETING: "Child protection meeting",
+    Category.LOOKED_AFTER_HISTORY: "Looked-after history indicator",
+    Category.SCHEDULE_ONE: "Schedule One offender indicator",
+}
+
+# WYCPS: "Only authorised Social Services personnel may access this information" (the Schedule One offender
+# indicator). Entries of these categories are always restricted, whatever the author marks.
+ALWAYS_RESTRICTED = frozenset({Category.SCHEDULE_ONE})
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    DATE = "date"
+    MINUTES = "minutes"
+    FLAG = "flag"
+    CHOICE = "choice"
+    NAMES = "names"
+
+
+@dataclass(frozen=True)
+class EntryField:
+    """One structured field of an entry category."""
+
+    name: str
+    label: str
+    kind: FieldKind
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    max_length: int = 200
+
+
+FIELD_NAMES_MAX = 20  # people present at a contact
+MINUTES_MAX = 24 * 60
+
+# Haringey 3.9: type, date and duration of contact and the people in contact; WYCPS: registration and its
+# history, meetings, indicators that say only that a history exists.
+CATEGORY_FIELDS: dict[Category, tuple[EntryField, ...]] = {
+    Category.CONTACT: (
+        EntryField(
+            "contact_type",
+            "Type of contact",
+            FieldKind.CHOICE,
+            choices=("face_to_face", "home_visit", "phone", "video", "letter_or_email", "other"),
+        ),
+        EntryField("contact_date", "Date of contact", FieldKind.DATE),
+        EntryField("duration_minutes", "Duration in minutes", FieldKind.MINUTES, required=False),
+        EntryField("people_present", "People in contact", FieldKind.NAMES, required=False),
+    ),
+    Category.SEN_STATEMENT: (
+        EntryField("provision", "Provision", FieldKind.CHOICE, choices=("sen_support", "statement", "ehc_plan")),
+        EntryField("issued_on", "Issued on", FieldKind.DATE, required=False),
+    ),
+    Category.SUPPORT: (
+        EntryField(
+            "level", "Level of support", FieldKind.CHOICE, choices=("universal", "targeted", "specialist", "statutory")
+        ),
+    ),
+    Category.HEALTH: (EntryField("topic", "Topic", FieldKind.TEXT),),
+    Category.LEGAL_STATUS: (
+        EntryField(
+            "status",
+            "Legal status",
+            FieldKind.CHOICE,
+            choices=("looked_after", "child_in_need", "child_protection_plan", "offending", "remanded", "none"),
+        ),
+        EntryField("since", "Since", FieldKind.DATE, required=False),
+    ),
+    Category.CASE_NOTE: (),
+    Category.CONCERN: (
+        EntryField(
+            "concern",
+            "Concern",
+            FieldKind.CHOICE,
+            choices=("neglect", "physical_abuse", "emotional_abuse", "sexual_abuse", "exploitation", "other"),
+        ),
+    ),
+    Category.FAMILY_RELATIONSHIP: (
+        EntryField("person_name", "Name of the person", FieldKind.TEXT),
+        EntryField("relationship", "Relationship to the child", FieldKind.TEXT, max_length=100),
+        EntryField("concern_indicator", "There is a concern about this relationship", FieldKind.FLAG),
+    ),
+    Category.CP_REGISTRATION: (
+        EntryField("registered_on", "Registered on", FieldKind.DATE),
+        EntryField("deregistered_on", "Deregistered on", FieldKind.DATE, required=False),
+        EntryField(
+            "category",
+            "Category of registration",
+            FieldKind.CHOICE,
+            choices=("neglect", "physical_abuse", "emotional_abuse", "sexual_abuse", "multiple"),
+        ),
+    ),
+    Category.CP_MEETING: (
+        EntryField(
+            "meeting_type",
+            "Type of meeting",
+            FieldKind.CHOICE,
+            choices=("strategy", "initial_conference", "review_conference", "core_group"),
+        ),
+        EntryField("held_on", "Held on", FieldKind.DATE),
+    ),
+    Category.LOOKED_AFTER_HISTORY: (EntryField("has_history", "Has been looked after", FieldKind.FLAG),),
+    Category.SCHEDULE_ONE: (EntryField("indicated", "A Schedule One offender is linked to the child", FieldKind.FLAG),),
+}
+
+
+def entry_fields_cleaned(category: str, values: Mapping[str, object], today: date) -> dict[str, object]:
+    """The structured fields of an entry of `category`, checked and in the form they are stored (dates as ISO
+    text), or EntryFieldsError with a message per field (unknown fields named too)."""
+    try:
+        fields = CATEGORY_FIELDS[Category(category)]
+    except ValueError:
+        raise EntryFieldsError({"category": "Choose a category."}) from None
+    if not isinstance(values, Mapping):
+        raise EntryFieldsError({"fields": "Give the fields as a mapping of name to value."})
+    errors: dict[str, str] = {}
+    known = {field.name for field in fields}
+    for name in values:
+        if name not in known:
+            errors[str(name)[:60]] = f"{CATEGORY_LABELS[Category(category)]} entries have no field “{str(name)[:60]}”."
+    cleaned: dict[str, object] = {}
+    for field in fields:
+        raw = values.get(field.name)
+        if raw is None or raw == "" or raw == []:
+            if field.required:
+                errors[field.name] = (
+                    f"Say yes or no: {field.label.lower()}."
+                    if field.kind == FieldKind.FLAG
+                    else f"Enter {field.label.lower()}."
+                )
+            continue
+        try:
+            cleaned[field.name] = _field_value(field, raw, today)
+        except RuleError as error:
+            errors[field.name] = str(error)
+    if (
+        category == Category.CP_REGISTRATION
+        and not errors
+        and str(cleaned.get("deregistered_on", "9999")) < str(cleaned["registered_on"])
+    ):
+        errors["deregistered_on"] = "Deregistration must be on or after the registration."
+    if errors:
+        raise EntryFieldsError(errors)
+    return cleaned
+
+
+class EntryFieldsError(ValueError):
+    """An entry's structured fields were left out or wrong: `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        self.errors = errors
+
+
+def _field_value(field: EntryField, raw: object, today: date) -> object:
+    if field.kind == FieldKind.TEXT:
+        if not isinstance(raw, str) or not raw.strip() or has_nul(raw):
+            raise RuleError(f"Enter {field.label.lower()} as text.")
+        if len(raw.strip()) > field.max_length:
+            raise RuleError(f"{field.label} must be {field.max_length} characters or fewer.")
+        return raw.strip()
+    if field.kind == FieldKind.CHOICE:
+        if raw not in field.choices:
+            raise RuleError(f"Choose {field.label.lower()} from the list.")
+        return raw
+    if field.kind == FieldKind.FLAG:
+        if not isinstance(raw, bool):
+            raise RuleError(f"Say yes or no: {field.label.lower()}.")
+        return raw
+    if field.kind == FieldKind.MINUTES:
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw <= MINUTES_MAX:
+            raise RuleError(f"{field.label} must be a whole number from 1 to {MINUTES_MAX}.")
+        return raw
+    if field.kind == FieldKind.DATE:
+        if isinstance(raw, str):
+            try:
+                raw = date.fromisoformat(raw)
+            except ValueError:
+                raise RuleError(f"{field.label} must be a real date.") from None
+        if not isinstance(raw, date):
+            raise RuleError(f"{field.label} must be a real date.")
+        if raw > today:
+            raise RuleError(f"{field.label} must be today or in the past.")
+        if raw.year < 1900:
+            raise RuleError(f"{field.label} must be after 1900.")
+        return raw.isoformat()
+    # FieldKind.NAMES: a short list of people's names.
+    if not isinstance(raw, list | tuple) or not all(isinstance(item, str) and item.strip() for item in raw):
+        raise RuleError(f"Give {field.label.lower()} as a list of names.")
+    if len(raw) > FIELD_NAMES_MAX or any(len(item) > field.max_length or has_nul(item) for item in raw):
+        raise RuleError(f"Give at most {FIELD_NAMES_MAX} names of {field.max_length} characters or fewer.")
+    return [item.strip() for item in raw]
+
+
+def entry_is_restricted(category: str, marked: bool) -> bool:
+    """Whether an entry is restricted to authorised social-care staff: when its author marks it (Barnet: victim
+    information kept apart from anything a perpetrator could reach), and always for ALWAYS_RESTRICTED."""
+    return marked or category in ALWAYS_RESTRICTED
+
+
+# --- Involvements -----------------------------------------------------------------------------------------------
+
+
+def period_error(started_on: date, ended_on: date | None, today: date) -> str | None:
+    """Why an involvement's or an address's period cannot be right, or None."""
+    if started_on > today:
+        return "The start date must be today or in the past."
+    if ended_on is not None and ended_on < started_on:
+        return "The end date must be on or after the start date."
+    if ended_on is not None and ended_on > today:
+        return "The end date must be today or in the past."
+    return None
+
+
+def name_match(query: NameQuery, index_keys: frozenset[str]) -> tuple[bool, bool]:
+    """(matches, exactly) for a name with `index_keys`: the rule the search's SQL applies in the database
+    (sharing.selectors.children), written out so it can be tested on its own."""
+    covered = exact = 0
+    for key, mask in query.keys.items():
+        if key in index_keys:
+            covered |= mask
+            if is_exact_key(key):
+                exact |= mask
+    return covered == query.full_mask, exact == query.full_mask

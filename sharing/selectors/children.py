@@ -1,0 +1,526 @@
+"""Reading the child index and a child's record, as the reader's tier allows (DESIGN 3.2; WYCPS: "history of
+enquiries to the register"). Every search and every view of a record is an audit event with its purpose.
+
+Both reads cost a fixed number of SQL statements whatever the size of the index: the search is one statement
+(sharing.selectors.matching holds the name-key SQL), the record five, plus the audit event and, for a shielded
+child, the shielding agency's notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+
+from agencies.policy import is_auditor
+from audit.services import audit_record
+from isp_portal import bounds
+from isp_portal.policy import can, found_or_deny, require
+from isp_portal.rows import fetch
+from sharing import rules
+from sharing.models import Child, ChildAddress, ChildName, EntryRevision, Involvement, NameKind, RecordEntry
+from sharing.policy import (
+    CHILD_INDEX,
+    EntryAccess,
+    EntryFacts,
+    RecordEntryPolicy,
+    entry_access,
+    index_agencies,
+    live_grants,
+    may_see_revision_content,
+)
+from sharing.services.shielding import shielded_children_reached
+
+SEARCH_LIMIT = 50
+# The most index rows one key kind of a broad name search reads (sharing.selectors.children._search_rows).
+HITS_CAP = 200
+
+
+def _purpose(purpose: str) -> str:
+    """Every search and view states its purpose (WYCPS; DPA 2018 s62: logging with justification)."""
+    cleaned = (purpose or "").strip()
+    if not cleaned:
+        raise ValidationError({"purpose": "Say why you are looking: the purpose is recorded with your search."})
+    if len(cleaned) > bounds.REASON or bounds.has_nul(cleaned):
+        raise ValidationError({"purpose": f"Enter at most {bounds.REASON} characters."})
+    return cleaned
+
+
+def _normalised(rule: Callable[[str], str], value: str | None, field: str, errors: dict[str, str]) -> str | None:
+    """`rule(value)` for a value given (None for none), its refusal put in `errors[field]`."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return rule(value)
+    except rules.RuleError as error:
+        errors[field] = str(error)
+        return None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One child found: its minimum data as the searcher may see it, and which agencies are involved."""
+
+    child_id: int
+    given: str
+    family: str
+    born_on: date
+    gender: str
+    is_shielded: bool
+    # Withheld (None) for a shielded child.
+    postcode: str | None
+    setting: str | None
+    agencies: tuple[str, ...]
+    exact: bool
+
+
+# What a search shows of a child, in search_result's order; the statement adds whether it matched exactly.
+RESULT_COLUMNS = """c.id, ln.given, ln.family, c.born_on, c.gender, c.is_shielded, c.shielding_agency_id,
+               addr.postcode, c.setting,
+               ARRAY(SELECT DISTINCT ag.name FROM sharing_involvement i JOIN agencies_agency ag ON ag.id = i.agency_id
+                     WHERE i.child_id = c.id AND i.ended_on IS NULL ORDER BY ag.name)"""
+
+
+def search_result(row: tuple[Any, ...]) -> SearchResult:
+    """A row of RESULT_COLUMNS (and the exact-match flag) as the searcher may see it: a shielded child without
+    its postcode or setting."""
+    return SearchResult(
+        child_id=row[0],
+        given=row[1] or "",
+        family=row[2] or "",
+        born_on=row[3],
+        gender=row[4],
+        is_shielded=row[5],
+        postcode=None if row[5] else (row[7] or ""),
+        setting=None if row[5] else row[8],
+        agencies=tuple(row[9] or ()),
+        exact=bool(row[10]),
+    )
+
+
+@dataclass(frozen=True)
+class Search:
+    results: list[SearchResult]
+    more: bool
+    criteria: tuple[str, ...]
+
+
+def child_search(
+    *,
+    principal: Any,
+    purpose: str,
+    name: str | None = None,
+    born_on: date | None = None,
+    nhs_number: str | None = None,
+    postcode: str | None = None,
+) -> Search:
+    """Children matching every criterion given (at least one): a name (tolerant of spelling, apostrophes,
+    hyphens, accents, word order; aliases too), a date of birth, an NHS number, a postcode (any address in the
+    child's history). A shielded child is found only by its exact NHS number, or its exact full name with its
+    date of birth, and then without its address or setting; the shielding agency is told (once a day per user).
+
+    Raises NotPermitted unless the principal may use the index, ValidationError (by field) for a missing purpose
+    or bad criteria. Audit: child.search with the criteria used (which ones, never their values) and the count.
+    One statement for the search whatever the size of the index."""
+    require(principal, "view", CHILD_INDEX)
+    why = _purpose(purpose)
+    errors: dict[str, str] = {}
+    query: rules.NameQuery | None = None
+    if name is not None and name.strip():
+        if len(name) > bounds.NAME * 2 or bounds.has_nul(name):
+            errors["name"] = "Enter a shorter name."
+        else:
+            try:
+                query = rules.name_query(name)
+            except rules.RuleError as error:
+                errors["name"] = str(error)
+    number = _normalised(rules.nhs_number_normalised, nhs_number, "nhs_number", errors)
+    code = _normalised(rules.postcode_normalised, postcode, "postcode", errors)
+    if not errors and query is None and born_on is None and number is None and code is None:
+        errors["name"] = "Search by name, date of birth, NHS number or postcode."
+    if errors:
+        raise ValidationError(errors)
+    criteria = tuple(
+        label
+        for label, value in (("name", query), ("born_on", born_on), ("nhs_number", number), ("postcode", code))
+        if value is not None
+    )
+    rows = _search_rows(query, born_on, number, code)
+    more = len(rows) > SEARCH_LIMIT or bool(rows and rows[0][11])
+    rows = rows[:SEARCH_LIMIT]
+    results = [search_result(row) for row in rows]
+    shielded = [(row[0], row[6]) for row in rows if row[5]]
+    audit_record(
+        kind="child.search",
+        actor=principal,
+        purpose=why,
+        object_type="sharing.child",
+        detail={
+            "criteria": list(criteria),
+            "result_count": len(results),
+            "more": more,
+            "child_ids": [result.child_id for result in results],
+            "shielded_found": len(shielded),
+        },
+    )
+    if shielded:
+        shielded_children_reached(actor=principal, reached=shielded, how="search")
+    return Search(results=results, more=more, criteria=criteria)
+
+
+def _search_rows(
+    query: rules.NameQuery | None, born_on: date | None, number: str | None, code: str | None
+) -> list[tuple[Any, ...]]:
+    """One statement: the name keys matched per name (every query word covered; with the date of birth, only the
+    keys of children born that day), then the children with every other criterion, their legal name, current
+    postcode and setting, and the agencies involved. A broad name search reads a bounded number of index rows."""
+    params: dict[str, Any] = {"limit": SEARCH_LIMIT + 1}
+    conditions = ["c.merged_into_id IS NULL"]
+    named = ""
+    join = ""
+    exact_column = "false"
+    capped_column = "false"
+    if query is not None:
+        keys = sorted(query.keys)
+        params.update(
+            keys=keys,
+            masks=[query.keys[key] for key in keys],
+            exacts=[rules.is_exact_key(key) for key in keys],
+            full=query.full_mask,
+            exact_key=query.exact_key,
+        )
+        born_filter = "AND k.born_on = %(born)s" if born_on is not None else ""
+        if number is None and code is None and all(mask == query.full_mask for mask in query.keys.values()):
+            # Every key covers the whole query (one word, or two looked up by pairs): any row of a key is a
+            # match, so read at most HITS_CAP rows of the exact keys and as many of the others, straight from
+            # the index, rather than every Smith in the index. More than that is "more": narrow the search.
+            params.update(
+                exact_keys=[key for key in keys if rules.is_exact_key(key)],
+                other_keys=[key for key in keys if not rules.is_exact_key(key)],
+                cap=HITS_CAP,
+            )
+            hits = f"""
+            hits AS (
+                (SELECT k.name_id, k.child_id, true AS exact_words FROM sharing_childnamekey k
+                 WHERE k.key = ANY(%(exact_keys)s) {born_filter} LIMIT %(cap)s)
+                UNION ALL
+                (SELECT k.name_id, k.child_id, false FROM sharing_childnamekey k
+                 WHERE k.key = ANY(%(other_keys)s) {born_filter} LIMIT %(cap)s)
+            ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
+            capped_column = "(SELECT count(*) >= %(cap)s FROM hits)"
+        elif number is not None or code is not None:
+            # An NHS number or a postcode names few children: check the name against their keys only (by the
+            # index on the key's child), not every key of the name in the index.
+            hits = """
+            cand AS (
+                SELECT c.id FROM sharing_child c
+                WHERE (%(nhs)s::text IS NULL OR c.nhs_number = %(nhs)s)
+                  AND (%(postcode)s::text IS NULL OR EXISTS (
+                      SELECT 1 FROM sharing_childaddress a WHERE a.child_id = c.id AND a.postcode = %(postcode)s))
+            ),
+            hits AS (
+                SELECT k.name_id, k.child_id,
+                       bit_or(CASE WHEN q.exact THEN q.mask ELSE 0 END) = %(full)s AS exact_words
+                FROM cand JOIN sharing_childnamekey k ON k.child_id = cand.id JOIN q ON q.key = k.key
+                GROUP BY k.name_id, k.child_id
+                HAVING bit_or(q.mask) = %(full)s
+            ),"""
+            params.update(nhs=number, postcode=code)
+        else:
+            hits = f"""
+            hits AS (
+                SELECT k.name_id, k.child_id,
+                       bit_or(CASE WHEN q.exact THEN q.mask ELSE 0 END) = %(full)s AS exact_words
+                FROM q JOIN sharing_childnamekey k ON k.key = q.key {born_filter}
+                GROUP BY k.name_id, k.child_id
+                HAVING bit_or(q.mask) = %(full)s
+            ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
+        named = f"""
+        WITH q AS (SELECT * FROM unnest(%(keys)s::text[], %(masks)s::int[], %(exacts)s::bool[]) AS q(key, mask, exact)),
+        {hits}
+        named AS (
+            SELECT h.child_id, bool_or(h.exact_words) AS exact_words, bool_or(n.exact_key = %(exact_key)s) AS exact_name
+            FROM hits h JOIN sharing_childname n ON n.id = h.name_id
+            GROUP BY h.child_id
+        )
+        """  # noqa: S608 - fixed fragments; every value is a bound parameter
+        join = "JOIN named ON named.child_id = c.id"
+        exact_column = "named.exact_words"
+    if born_on is not None:
+        conditions.append("c.born_on = %(born)s")
+        params["born"] = born_on
+    if number is not None:
+        conditions.append("c.nhs_number = %(nhs)s")
+        params["nhs"] = number
+    if code is not None:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM sharing_childaddress a WHERE a.child_id = c.id AND a.postcode = %(postcode)s)"
+        )
+        params["postcode"] = code
+    # The ContactPoint shield: found only by its exact NHS number, or its exact full name with its date of birth.
+    if number is not None:
+        shield = "true"
+    elif query is not None and born_on is not None:
+        shield = "named.exact_name"
+    else:
+        shield = "false"
+    conditions.append(f"(NOT c.is_shielded OR {shield})")
+    order = f"{exact_column} DESC, " if query is not None else ""
+    sql = f"""
+        {named}
+        SELECT {RESULT_COLUMNS},
+               {exact_column}, {capped_column}
+        FROM sharing_child c
+        {join}
+        LEFT JOIN sharing_childname ln ON ln.child_id = c.id AND ln.kind = 'legal'
+        LEFT JOIN sharing_childaddress addr ON addr.child_id = c.id AND addr.to_on IS NULL
+        WHERE {" AND ".join(conditions)}
+        ORDER BY {order}ln.family, ln.given, c.id
+        LIMIT %(limit)s
+    """  # noqa: S608 - fixed fragments; every value is a bound parameter
+    return fetch(sql, params)
+
+
+# --- A child's record --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevisionSummary:
+    """That a revision exists, by whom and when, without its content: what an auditor reads of an entry."""
+
+    number: int
+    author_id: int | None
+    recorded_at: Any
+    basis: str
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One entry as the reader may see it: always its category and agency; its content only at CONTENT or
+    above (`revision`: the latest; `history`: every revision, newest first, for the originating agency)."""
+
+    entry: RecordEntry
+    access: EntryAccess
+    revision: EntryRevision | None
+    history: tuple[EntryRevision, ...] = ()
+    summaries: tuple[RevisionSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class HeldCategory:
+    """ContactPoint: which agency holds entries of which category, without their content."""
+
+    category: str
+    label: str
+    agency_id: int
+    agency_name: str
+    count: int
+
+
+@dataclass
+class ChildRecord:
+    child: Child
+    legal_name: ChildName | None
+    other_names: list[ChildName]
+    # None when withheld (a shielded child, for a reader whose agency is not involved).
+    current_address: ChildAddress | None
+    address_history: list[ChildAddress] | None
+    setting_withheld: bool
+    involvements: list[Involvement]
+    held: list[HeldCategory]
+    entries: list[EntryView] = field(default_factory=list)
+
+
+def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
+    """A child's summary (minimum data, names, involvements), the categories held and by whom, and the entries
+    the principal may read, each at its level (sharing.policy.entry_access). A shielded child's address and
+    setting are withheld unless the reader's agency is involved; the shielding agency is told.
+
+    Raises OutOfScope (404) for a child that does not exist or that the principal may not see, ValidationError
+    for a missing purpose. Audit: child.view with the purpose and the entries shown with content.
+    Five statements for the reads, whatever the size of the record."""
+    why = _purpose(purpose)
+    try:
+        wanted = int(child_id)
+    except (TypeError, ValueError):
+        wanted = -1
+    child = (
+        Child.objects.filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
+        .prefetch_related(
+            Prefetch("names", queryset=ChildName.objects.order_by("kind", "id")),
+            Prefetch("addresses", queryset=ChildAddress.objects.order_by("-from_on", "-id")),
+            Prefetch(
+                "involvements",
+                queryset=Involvement.objects.select_related("agency", "lead_professional__user").order_by(
+                    "ended_on", "-started_on", "id"
+                ),
+            ),
+        )
+        .first()
+    )
+    child = found_or_deny(principal, Child, child, target_id=child_id)
+    mine = index_agencies(principal)
+    names = list(child.names.all())
+    involvements = list(child.involvements.all())
+    involved_here = any(i.agency_id in mine and i.ended_on is None for i in involvements)
+    withheld = child.is_shielded and not involved_here
+    addresses = list(child.addresses.all())
+    entries = list(
+        RecordEntry.objects.filter(child_id=child.pk)
+        .select_related("agency")
+        .prefetch_related(Prefetch("revisions", queryset=EntryRevision.objects.order_by("-number")))
+        .order_by("category", "-created_at")
+    )
+    # Revisions were loaded with the entries; content is kept only where the reader may see it.
+    grants = live_grants(principal, [entry.pk for entry in entries if entry.agency_id not in mine])
+    views: list[EntryView] = []
+    held: dict[tuple[str, int], HeldCategory] = {}
+    for entry in entries:
+        access = entry_access(
+            principal, EntryFacts(entry.agency_id, entry.is_restricted, child.area), granted=entry.pk in grants
+        )
+        if access == EntryAccess.NONE:
+            continue
+        revisions = list(entry.revisions.all())
+        latest = revisions[0] if revisions and may_see_revision_content(principal, access, latest=True) else None
+        history = tuple(revisions) if may_see_revision_content(principal, access, latest=False) else ()
+        views.append(EntryView(entry=entry, access=access, revision=latest, history=history))
+        key = (entry.category, entry.agency_id)
+        found = held.get(key)
+        held[key] = HeldCategory(
+            entry.category,
+            entry.category_label,
+            entry.agency_id,
+            entry.agency.name,
+            (found.count if found else 0) + 1,
+        )
+    audit_record(
+        kind="child.view",
+        actor=principal,
+        target=child,
+        child_id=child.pk,
+        purpose=why,
+        detail={
+            "entries_with_content": [view.entry.pk for view in views if view.revision is not None],
+            "entries_held_only": len([view for view in views if view.revision is None]),
+            "shielded": child.is_shielded,
+        },
+    )
+    if child.is_shielded and child.shielding_agency_id not in mine and child.shielding_agency_id is not None:
+        shielded_children_reached(actor=principal, reached=[(child.pk, child.shielding_agency_id)], how="record")
+    legal = next((name for name in names if name.kind == NameKind.LEGAL), None)
+    return ChildRecord(
+        child=child,
+        legal_name=legal,
+        other_names=[name for name in names if name.kind != NameKind.LEGAL],
+        current_address=None if withheld else next((a for a in addresses if a.to_on is None), None),
+        address_history=None if withheld else addresses,
+        setting_withheld=withheld,
+        involvements=involvements,
+        held=sorted(held.values(), key=lambda item: (item.label, item.agency_name)),
+        entries=views,
+    )
+
+
+def likely_matches(
+    *,
+    principal: Any,
+    purpose: str,
+    given: str,
+    family: str,
+    born_on: date,
+    nhs_number: str | None = None,
+    postcode: str | None = None,
+) -> Search:
+    """The children already in the index that may be the one a practitioner is about to create (same NHS
+    number; or same date of birth with a similar name or the same postcode), shown as search results so the
+    practitioner can add their involvement instead. Shielded children are offered only on exact terms (the same
+    NHS number, or the exact name with the date of birth). Audit: child.match (a search of the register)."""
+    from sharing.selectors.matching import likely_match_rows
+
+    require(principal, "view", CHILD_INDEX)
+    why = _purpose(purpose)
+    errors: dict[str, str] = {}
+    number = _normalised(rules.nhs_number_normalised, nhs_number, "nhs_number", errors)
+    code = _normalised(rules.postcode_normalised, postcode, "postcode", errors)
+    if errors:
+        raise ValidationError(errors)
+    matches = likely_match_rows(nhs_number=number, born_on=born_on, given=given, family=family, postcode=code)
+    ids = [match.child_id for match in matches]  # shielded ones only on exact terms (likely_match_rows)
+    rows = fetch(
+        f"""
+        SELECT {RESULT_COLUMNS},
+               (c.nhs_number = %(nhs)s OR ln.exact_key = %(exact)s)
+        FROM sharing_child c
+        LEFT JOIN sharing_childname ln ON ln.child_id = c.id AND ln.kind = 'legal'
+        LEFT JOIN sharing_childaddress addr ON addr.child_id = c.id AND addr.to_on IS NULL
+        WHERE c.id = ANY(%(ids)s)
+        ORDER BY c.id
+        """,  # noqa: S608 - a fixed fragment; every value is a bound parameter
+        {"ids": ids, "nhs": number, "exact": rules.name_exact_key(given, family)},
+    )
+    results = [search_result(row) for row in rows]
+    audit_record(
+        kind="child.match",
+        actor=principal,
+        purpose=why,
+        object_type="sharing.child",
+        detail={"result_count": len(results), "child_ids": [result.child_id for result in results]},
+    )
+    shielded = [(row[0], row[6]) for row in rows if row[5]]
+    if shielded:
+        shielded_children_reached(actor=principal, reached=shielded, how="a duplicate check")
+    return Search(results=results, more=False, criteria=("name", "born_on", "nhs_number", "postcode"))
+
+
+def entry_detail(*, principal: Any, entry_id: Any, purpose: str) -> EntryView:
+    """One entry as the principal may see it: its latest revision to those who may read it, every revision's
+    content to the originating agency, and to auditors the list of revisions (who, when, why) without content.
+
+    Raises OutOfScope (404) for an entry that does not exist or whose existence the principal may not know
+    (a restricted one), NotPermitted (403) when they may only know that it is held (the reason says which agency
+    to ask), ValidationError for a missing purpose. Audit: entry.view with the purpose."""
+    why = _purpose(purpose)
+    try:
+        wanted = int(entry_id)
+    except (TypeError, ValueError):
+        wanted = -1
+    entry = (
+        RecordEntry.objects.filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
+        .select_related("agency", "child")
+        .prefetch_related(Prefetch("revisions", queryset=EntryRevision.objects.order_by("-number")))
+        .first()
+    )
+    entry = found_or_deny(principal, RecordEntry, entry, target_id=entry_id)
+    if not is_auditor(principal) or can(principal, "read", entry):
+        # 403 with the holding agency named, for someone who may only know the entry is held.
+        require(principal, "read", entry)
+        access = RecordEntryPolicy.access_of(principal, entry)
+        revisions = list(entry.revisions.all())
+        view = EntryView(
+            entry=entry,
+            access=access,
+            revision=revisions[0] if revisions else None,
+            history=tuple(revisions) if may_see_revision_content(principal, access, latest=False) else (),
+        )
+    else:
+        # Auditors (DESIGN 1): the history of revisions, never their content.
+        require(principal, "audit_history", entry)
+        summaries = tuple(
+            RevisionSummary(revision.number, revision.author_id, revision.recorded_at, revision.basis)
+            for revision in entry.revisions.all()
+        )
+        view = EntryView(entry=entry, access=EntryAccess.HELD, revision=None, summaries=summaries)
+    audit_record(
+        kind="entry.view",
+        actor=principal,
+        target=entry,
+        child_id=entry.child_id,
+        purpose=why,
+        detail={"content": view.revision is not None, "revisions": entry.revision_count},
+    )
+    return view

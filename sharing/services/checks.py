@@ -1,0 +1,50 @@
+"""Checks of typed values that several sharing services share: one message for each kind of problem."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from agencies.models import Agency, Membership
+from isp_portal import bounds
+from sharing import rules
+
+
+def reason_cleaned(value: str, errors: dict[str, str], *, field: str, missing: str, limit: int = bounds.REASON) -> str:
+    """`value` stripped; a message in `errors[field]` when it is empty (`missing`) or too long."""
+    cleaned = (value or "").strip()
+    if not cleaned:
+        errors[field] = missing
+    elif len(cleaned) > limit or bounds.has_nul(cleaned):
+        errors[field] = f"Enter at most {limit} characters."
+    return cleaned
+
+
+def involvement_errors(
+    *,
+    agency: Agency,
+    service: str,
+    lead_professional: Membership | None,
+    is_key_contact: bool,
+    started_on: date,
+    today: date,
+    started_field: str = "started_on",
+) -> dict[str, str]:
+    """What is wrong with an involvement as typed: its service, its lead professional (one of the agency's active
+    people; a key contact must be a person) and its start (not in the future, within the portal's era)."""
+    errors: dict[str, str] = {}
+    reason_cleaned(
+        service,
+        errors,
+        field="service",
+        missing="Say which of your agency's services is involved with the child.",
+        limit=bounds.NAME,
+    )
+    if lead_professional is not None and (lead_professional.agency_id != agency.pk or not lead_professional.is_active):
+        errors["lead_professional"] = f"The lead professional must be one of {agency}'s people."
+    if is_key_contact and lead_professional is None:
+        errors["is_key_contact"] = "Name the person who is the key contact."
+    if problem := rules.period_error(started_on, None, today):
+        errors[started_field] = problem
+    elif started_on < bounds.EARLIEST_DATE:
+        errors[started_field] = bounds.ERA_ERROR
+    return errors

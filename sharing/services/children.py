@@ -1,0 +1,557 @@
+"""The child index: creating a child (one entry per child), changing its minimum data and address, adding names,
+and merging two entries found to be the same child (DESIGN 2.3; Haringey 3.8)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from agencies.models import Agency, Membership, User
+from agencies.rules import phone_normalised
+from audit.services import audit_record
+from isp_portal import bounds
+from isp_portal.policy import NotPermitted, require
+from protocols.models import IN_FORCE_STATUSES, ProtocolVersion
+from sharing import rules
+from sharing.models import (
+    Child,
+    ChildAddress,
+    ChildMerge,
+    ChildName,
+    ChildNameKey,
+    Ethnicity,
+    Gender,
+    Involvement,
+    NameKind,
+    RecordEntry,
+    Setting,
+)
+from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
+from sharing.policy import index_agencies
+from sharing.selectors.matching import LikelyMatch, likely_match_rows
+from sharing.services.checks import involvement_errors, reason_cleaned
+
+
+def _user(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+class PossibleDuplicates(ValidationError):
+    """Children already in the index may be this one: the practitioner must look at them first (and add their
+    involvement to one of them instead), then confirm by passing their ids as `considered`."""
+
+    def __init__(self, matches: list[LikelyMatch]) -> None:
+        super().__init__(
+            {
+                "considered": (
+                    f"{len(matches)} child{'ren' if len(matches) != 1 else ''} already in the index may be this one. "
+                    "Check them first: add your involvement to the right one instead of creating a second entry."
+                )
+            }
+        )
+        self.matches = matches
+
+
+def acting_agency(actor: Any, agency: Agency) -> None:
+    """Raise NotPermitted unless the actor may use the index for `agency` (one of their index agencies)."""
+    if getattr(actor, "is_system", False) and not isinstance(actor, User):
+        return
+    if agency.pk not in index_agencies(actor):
+        raise NotPermitted(
+            action="act_for",
+            target_type="agencies.agency",
+            target_id=str(agency.pk),
+            reason=f"You cannot record children for {agency}: you are not one of its practitioners in the index.",
+        )
+
+
+def protocol_version_for(agency: Agency) -> ProtocolVersion | None:
+    """The version in force of a protocol the agency has signed (the first by title): its age scope is the one
+    a new child is checked against."""
+    return (
+        ProtocolVersion.objects.filter(
+            protocol__status__in=IN_FORCE_STATUSES,
+            protocol__current_version=F("pk"),
+            signatures__agency=agency,
+            signatures__withdrawn_at__isnull=True,
+        )
+        .select_related("protocol")
+        .order_by("protocol__title")
+        .first()
+    )
+
+
+def age_scope_error(
+    version: ProtocolVersion, born_on: date, *, additional_needs: bool, care_leaver: bool
+) -> str | None:
+    """The protocol's scope refusal for a child (message with the rule's clause), or None."""
+    scope = rules.AgeScope(
+        age_min=version.age_min,
+        age_max=version.age_max,
+        extended_age_max=version.extended_age_max,
+        extended_conditions=frozenset(version.extended_age_conditions),
+    )
+    refusal = rules.age_scope_refusal(
+        scope, born_on, timezone.localdate(), additional_needs=additional_needs, care_leaver=care_leaver
+    )
+    if refusal is None:
+        return None
+    return f"{refusal.message.rstrip('.')}{version.cite('scope')}. (Rule: {refusal.rule.replace('_', ' ')}.)"
+
+
+@dataclass
+class MinimumData:
+    """The minimum data of a child as typed (Haringey 3.8), checked by `cleaned`."""
+
+    born_on: date | None = None
+    gender: str = Gender.NOT_KNOWN
+    ethnicity: str = Ethnicity.NOT_STATED
+    languages: Sequence[str] = ()
+    phone: str = ""
+    setting: str = Setting.NONE
+    setting_name: str = ""
+    nhs_number: str = ""
+    area: str = ""
+    has_additional_needs: bool = False
+    is_care_leaver: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def cleaned(self) -> dict[str, Any]:
+        """The values to store; problems collected in `errors` by field."""
+        values: dict[str, Any] = {}
+        today = timezone.localdate()
+        if self.born_on is None:
+            self.errors["born_on"] = "Enter the date of birth."
+        elif problem := rules.birth_date_error(self.born_on, today):
+            self.errors["born_on"] = problem
+        elif self.born_on < bounds.EARLIEST_BIRTH_DATE:
+            self.errors["born_on"] = (
+                f"The date of birth must be on or after {bounds.long_date(bounds.EARLIEST_BIRTH_DATE)}."
+            )
+        values["born_on"] = self.born_on
+        for name, value, choices in (
+            ("gender", self.gender, Gender.values),
+            ("ethnicity", self.ethnicity, Ethnicity.values),
+            ("setting", self.setting, Setting.values),
+        ):
+            if value not in choices:
+                self.errors[name] = "Choose one of the options."
+            values[name] = value
+        languages = [language.strip() for language in self.languages if language and language.strip()]
+        if len(languages) > LANGUAGES_MAX or any(
+            len(language) > LANGUAGE_LENGTH or bounds.has_nul(language) for language in languages
+        ):
+            self.errors["languages"] = f"Give at most {LANGUAGES_MAX} languages of {LANGUAGE_LENGTH} characters."
+        values["languages"] = languages
+        values["phone"] = ""
+        if self.phone.strip():
+            phone = phone_normalised(self.phone)
+            if phone is None:
+                self.errors["phone"] = "Enter a real phone number, like 020 7946 0958."
+            values["phone"] = phone or ""
+        setting_name = self.setting_name.strip()
+        if len(setting_name) > bounds.NAME or bounds.has_nul(setting_name):
+            self.errors["setting_name"] = f"Enter at most {bounds.NAME} characters."
+        if setting_name and self.setting == Setting.NONE:
+            self.errors["setting_name"] = "Choose the kind of setting first."
+        values["setting_name"] = setting_name
+        values["nhs_number"] = None
+        if self.nhs_number.strip():
+            try:
+                values["nhs_number"] = rules.nhs_number_normalised(self.nhs_number)
+            except rules.RuleError as error:
+                self.errors["nhs_number"] = str(error)
+        area = self.area.strip()
+        if len(area) > 100 or bounds.has_nul(area):
+            self.errors["area"] = "Enter at most 100 characters."
+        values["area"] = area
+        values["has_additional_needs"] = bool(self.has_additional_needs)
+        values["is_care_leaver"] = bool(self.is_care_leaver)
+        return values
+
+
+def _name_errors(given: str, family: str, field_prefix: str = "") -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for name, value in (("given", given), ("family", family)):
+        if len(value) > bounds.NAME or bounds.has_nul(value):
+            errors[f"{field_prefix}{name}"] = f"Enter at most {bounds.NAME} characters."
+    if not errors and not rules.name_tokens(f"{given} {family}"):
+        errors[f"{field_prefix}family"] = "Enter the child's name."
+    return errors
+
+
+def _postcode(value: str, errors: dict[str, str], field_name: str = "postcode") -> str:
+    if not value.strip():
+        return ""
+    try:
+        return rules.postcode_normalised(value)
+    except rules.RuleError as error:
+        errors[field_name] = str(error)
+        return ""
+
+
+def name_add(*, child: Child, kind: str, given: str, family: str, recorded_by: User | None) -> ChildName:
+    """Store one name with its search keys (within the caller's transaction)."""
+    given, family = given.strip(), family.strip()
+    name = ChildName.objects.create(
+        child=child,
+        kind=kind,
+        given=given,
+        family=family,
+        exact_key=rules.name_exact_key(given, family),
+        recorded_by=recorded_by,
+    )
+    ChildNameKey.objects.bulk_create(
+        ChildNameKey(name=name, child=child, born_on=child.born_on, key=key)
+        for key in sorted(rules.name_index_keys(given, family))
+    )
+    return name
+
+
+@transaction.atomic
+def child_create(
+    *,
+    actor: Any,
+    agency: Agency,
+    given: str,
+    family: str,
+    data: MinimumData,
+    service: str,
+    address: str = "",
+    postcode: str = "",
+    address_from: date | None = None,
+    aliases: Iterable[tuple[str, str, str]] = (),
+    lead_professional: Membership | None = None,
+    is_key_contact: bool = False,
+    involved_from: date | None = None,
+    shielded: bool = False,
+    considered: Iterable[int] = (),
+    version: ProtocolVersion | None = None,
+) -> Child:
+    """A new child in the index, with its legal name, aliases (kind, given, family), current address and the
+    actor's agency's involvement; returns the child.
+
+    Refused (ValidationError by field) when a value is wrong: NHS number (its check digit named), postcode,
+    date of birth in the future, or a child outside the age scope of the protocol version in force for the
+    agency (the message names the bound and the clause). Refused with PossibleDuplicates when children already
+    in the index may be this one (same NHS number; or same date of birth with a similar name or the same
+    postcode) and the caller has not passed their ids in `considered`. `shielded` marks the child shielded by
+    `agency`. Audit: child.create."""
+    require(actor, "create", Child)
+    acting_agency(actor, agency)
+    values = data.cleaned()
+    errors = dict(data.errors)
+    errors.update(_name_errors(given, family))
+    for index, (kind, alias_given, alias_family) in enumerate(aliases):
+        if kind not in (NameKind.PREVIOUS, NameKind.KNOWN_AS):
+            errors[f"aliases.{index}.kind"] = "An alias is a previous name or a name the child is known by."
+        errors.update(_name_errors(alias_given, alias_family, f"aliases.{index}."))
+    code = _postcode(postcode, errors)
+    if len(address) > bounds.ADDRESS or bounds.has_nul(address):
+        errors["address"] = f"Enter at most {bounds.ADDRESS} characters."
+    if code and not address.strip():
+        errors["address"] = "Enter the address that goes with the postcode."
+    today = timezone.localdate()
+    started = involved_from or today
+    errors.update(
+        involvement_errors(
+            agency=agency,
+            service=service,
+            lead_professional=lead_professional,
+            is_key_contact=is_key_contact,
+            started_on=started,
+            today=today,
+            started_field="involved_from",
+        )
+    )
+    if "born_on" not in errors and values["born_on"] is not None:
+        version = version or protocol_version_for(agency)
+        if version is None:
+            errors["born_on"] = f"{agency} has not signed a protocol in force, so no age scope applies."
+        elif problem := age_scope_error(
+            version,
+            values["born_on"],
+            additional_needs=values["has_additional_needs"],
+            care_leaver=values["is_care_leaver"],
+        ):
+            errors["born_on"] = problem
+    if errors:
+        raise ValidationError(errors)
+    matches = likely_match_rows(
+        nhs_number=values["nhs_number"], born_on=values["born_on"], given=given, family=family, postcode=code or None
+    )
+    if {match.child_id for match in matches} - set(considered):
+        raise PossibleDuplicates(matches)
+    if any(match.same_nhs_number for match in matches):
+        raise ValidationError(
+            {"nhs_number": "A child with this NHS number is already in the index: record against it."}
+        )
+    user = _user(actor)
+    # WYCPS area-based access: a child recorded without an area belongs to the recording agency's.
+    values["area"] = values["area"] or agency.area
+    child = Child.objects.create(
+        **values,
+        is_shielded=shielded,
+        shielding_agency=agency if shielded else None,
+        created_by=user,
+        created_by_agency=agency,
+    )
+    name_add(child=child, kind=NameKind.LEGAL, given=given, family=family, recorded_by=user)
+    for kind, alias_given, alias_family in aliases:
+        name_add(child=child, kind=kind, given=alias_given, family=alias_family, recorded_by=user)
+    if address.strip():
+        ChildAddress.objects.create(
+            child=child, address=address.strip(), postcode=code, from_on=address_from or today, recorded_by=user
+        )
+    involvement = Involvement.objects.create(
+        child=child,
+        agency=agency,
+        service=service.strip(),
+        lead_professional=lead_professional,
+        is_key_contact=is_key_contact,
+        started_on=started,
+        recorded_by=user,
+    )
+    audit_record(
+        kind="child.create",
+        actor=actor,
+        target=child,
+        child_id=child.pk,
+        detail={
+            "agency_id": agency.pk,
+            "involvement_id": involvement.pk,
+            "aliases": len(list(aliases)),
+            "shielded": shielded,
+            "considered": sorted(set(considered)),
+            "protocol_version_id": version.pk if version else None,
+        },
+    )
+    return child
+
+
+MINIMUM_FIELDS = (
+    "born_on",
+    "gender",
+    "ethnicity",
+    "languages",
+    "phone",
+    "setting",
+    "setting_name",
+    "nhs_number",
+    "area",
+    "has_additional_needs",
+    "is_care_leaver",
+)
+
+
+@transaction.atomic
+def child_update(*, actor: Any, child: Child, data: MinimumData) -> Child:
+    """Change a child's minimum data (an involved agency's practitioners). The audit event names the fields
+    changed, never their values (the trail is kept for ever). Audit: child.update."""
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    require(actor, "change", child)
+    values = data.cleaned()
+    errors = dict(data.errors)
+    if not errors and values["born_on"] > child.created_at.date():
+        errors["born_on"] = "The date of birth must be on or before the day the child was recorded."
+    if (
+        values["nhs_number"]
+        and values["nhs_number"] != child.nhs_number
+        and Child.objects.filter(nhs_number=values["nhs_number"]).exclude(pk=child.pk).exists()
+    ):
+        errors["nhs_number"] = "Another child in the index has this NHS number: ask a partnership admin to merge them."
+    scope_fields = {"born_on", "has_additional_needs", "is_care_leaver"}
+    if not errors and any(getattr(child, name) != values[name] for name in scope_fields):
+        # A corrected date of birth, or a flag that extended the scope taken away, may take the child out of the
+        # protocol's scope (Haringey 2.1; Southampton 5): checked as at creation, under the updating agency's.
+        involved = Involvement.objects.filter(child=child, ended_on__isnull=True, agency_id__in=index_agencies(actor))
+        agency = Agency.objects.filter(pk__in=involved.values("agency_id")).order_by("pk").first()
+        version = protocol_version_for(agency) if agency is not None else None
+        if version is not None and (
+            problem := age_scope_error(
+                version,
+                values["born_on"],
+                additional_needs=values["has_additional_needs"],
+                care_leaver=values["is_care_leaver"],
+            )
+        ):
+            errors["born_on"] = problem
+    if errors:
+        raise ValidationError(errors)
+    changed = [name for name in MINIMUM_FIELDS if getattr(child, name) != values[name]]
+    for name in changed:
+        setattr(child, name, values[name])
+    if changed:
+        child.updated_at = timezone.now()
+        child.save(update_fields=[*changed, "updated_at"])
+        if "born_on" in changed:
+            ChildNameKey.objects.filter(child=child).update(born_on=child.born_on)
+        audit_record(kind="child.update", actor=actor, target=child, child_id=child.pk, detail={"fields": changed})
+    return child
+
+
+@transaction.atomic
+def child_name_add(*, actor: Any, child: Child, kind: str, given: str, family: str) -> ChildName:
+    """Add a previous name or a name the child is known by (an involved agency). Audit: child.name_add."""
+    require(actor, "change", child)
+    errors = _name_errors(given, family)
+    if kind not in (NameKind.PREVIOUS, NameKind.KNOWN_AS):
+        errors["kind"] = "Choose a previous name or a name the child is known by."
+    if errors:
+        raise ValidationError(errors)
+    name = name_add(child=child, kind=kind, given=given, family=family, recorded_by=_user(actor))
+    audit_record(
+        kind="child.name_add", actor=actor, target=child, child_id=child.pk, detail={"name_id": name.pk, "kind": kind}
+    )
+    return name
+
+
+@transaction.atomic
+def child_address_change(
+    *, actor: Any, child: Child, address: str, postcode: str, moved_on: date | None = None
+) -> ChildAddress:
+    """Record that the child moved: the current address ends the day before `moved_on` (today by default) and
+    the new one begins, so the history is kept. Audit: child.address_change."""
+    require(actor, "change", child)
+    errors: dict[str, str] = {}
+    code = _postcode(postcode, errors)
+    if not address.strip():
+        errors["address"] = "Enter the new address."
+    elif len(address) > bounds.ADDRESS or bounds.has_nul(address):
+        errors["address"] = f"Enter at most {bounds.ADDRESS} characters."
+    today = timezone.localdate()
+    moved = moved_on or today
+    current = ChildAddress.objects.select_for_update().filter(child=child, to_on__isnull=True).first()
+    if moved > today:
+        errors["moved_on"] = "The date of the move must be today or in the past."
+    elif current is not None and moved <= current.from_on:
+        errors["moved_on"] = "The move must be after the current address began."
+    elif moved < bounds.EARLIEST_BIRTH_DATE:
+        errors["moved_on"] = "Enter a real date."
+    if errors:
+        raise ValidationError(errors)
+    if current is not None:
+        current.to_on = moved - timedelta(days=1)
+        current.save(update_fields=["to_on"])
+    new = ChildAddress.objects.create(
+        child=child, address=address.strip(), postcode=code, from_on=moved, recorded_by=_user(actor)
+    )
+    audit_record(
+        kind="child.address_change",
+        actor=actor,
+        target=child,
+        child_id=child.pk,
+        detail={"address_id": new.pk, "previous_address_id": current.pk if current else None},
+    )
+    return new
+
+
+@transaction.atomic
+def child_merge(*, actor: Any, keep: Child, merge: Child, reason: str) -> ChildMerge:
+    """Merge two entries found to be the same child (a partnership admin): `merge`'s names (its legal name kept
+    as a previous name), addresses, involvements and entries move to `keep`; `merge` stays, pointing at `keep`,
+    and the ChildMerge row lists every row moved (entries move whole, with their revisions untouched). Refused
+    when both have different NHS numbers (then they are not the same child). Audit: child.merge, on both children."""
+    keep, merge = (Child.objects.select_for_update().get(pk=child.pk) for child in (keep, merge))
+    require(actor, "merge", keep)
+    require(actor, "merge", merge)
+    errors: dict[str, str] = {}
+    if keep.pk == merge.pk:
+        errors["merge"] = "Choose two different entries."
+    if keep.nhs_number and merge.nhs_number and keep.nhs_number != merge.nhs_number:
+        errors["merge"] = "These entries have different NHS numbers, so they are not the same child."
+    reason = reason_cleaned(reason, errors, field="reason", missing="Say why these are the same child.")
+    if errors:
+        raise ValidationError(errors)
+    today = timezone.localdate()
+    moved: dict[str, list[int]] = {}
+    names = list(ChildName.objects.filter(child=merge).order_by("id"))
+    moved["names"] = [name.pk for name in names]
+    ChildName.objects.filter(child=merge, kind=NameKind.LEGAL).update(kind=NameKind.PREVIOUS)
+    ChildName.objects.filter(child=merge).update(child=keep)
+    ChildNameKey.objects.filter(child=merge).update(child=keep, born_on=keep.born_on)
+    # One current address: the kept entry's stays current; the other's ends today (or continues, when the kept
+    # entry has none).
+    keep_current = ChildAddress.objects.filter(child=keep, to_on__isnull=True).exists()
+    if keep_current:
+        ChildAddress.objects.filter(child=merge, to_on__isnull=True, from_on__lte=today).update(to_on=today)
+    moved["addresses"] = list(ChildAddress.objects.filter(child=merge).values_list("pk", flat=True))
+    ChildAddress.objects.filter(child=merge).update(child=keep)
+    # One open involvement per agency's service: a duplicate open one from the merged entry ends today.
+    open_services = set(
+        Involvement.objects.filter(child=keep, ended_on__isnull=True).values_list("agency_id", "service")
+    )
+    for involvement in Involvement.objects.filter(child=merge, ended_on__isnull=True):
+        if (involvement.agency_id, involvement.service) in open_services:
+            involvement.ended_on = max(today, involvement.started_on)
+            involvement.end_reason = f"Merged into child {keep.pk}, which has this involvement open."
+            involvement.save(update_fields=["ended_on", "end_reason"])
+    moved["involvements"] = list(Involvement.objects.filter(child=merge).values_list("pk", flat=True))
+    Involvement.objects.filter(child=merge).update(child=keep)
+    moved["entries"] = list(RecordEntry.objects.filter(child=merge).values_list("pk", flat=True))
+    RecordEntry.objects.filter(child=merge).update(child=keep)
+    nhs_number = keep.nhs_number or merge.nhs_number
+    if merge.nhs_number:
+        Child.objects.filter(pk=merge.pk).update(nhs_number=None)
+    shielded = keep.is_shielded or merge.is_shielded
+    Child.objects.filter(pk=keep.pk).update(
+        nhs_number=nhs_number,
+        is_shielded=shielded,
+        shielding_agency=keep.shielding_agency if keep.is_shielded else merge.shielding_agency,
+        has_additional_needs=keep.has_additional_needs or merge.has_additional_needs,
+        is_care_leaver=keep.is_care_leaver or merge.is_care_leaver,
+        updated_at=timezone.now(),
+    )
+    Child.objects.filter(pk=merge.pk).update(merged_into=keep, updated_at=timezone.now())
+    try:
+        with transaction.atomic():
+            record = ChildMerge.objects.create(
+                kept=keep, merged=merge, reason=reason, moved=moved, merged_by=_user(actor)
+            )
+    except IntegrityError:
+        raise ValidationError({"merge": "This entry has already been merged."}) from None
+    for child in (keep, merge):
+        audit_record(
+            kind="child.merge",
+            actor=actor,
+            target=record,
+            child_id=child.pk,
+            detail={"kept": keep.pk, "merged": merge.pk, **{name: len(ids) for name, ids in moved.items()}},
+        )
+    keep.refresh_from_db()
+    return record
+
+
+@transaction.atomic
+def child_shield(*, actor: Any, child: Child, agency: Agency, shielded: bool, reason: str) -> Child:
+    """Shield a child (its address and setting withheld, found only exactly, every access told to `agency`), or
+    lift the shield (only the shielding agency). An involved agency's practitioners decide. Audit: child.shield."""
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    require(actor, "change", child)
+    acting_agency(actor, agency)
+    errors: dict[str, str] = {}
+    reason = reason_cleaned(reason, errors, field="reason", missing="Say why the child is shielded, or no longer is.")
+    if not shielded and child.is_shielded and child.shielding_agency_id != agency.pk:
+        errors["shielded"] = "Only the agency that shielded this child can lift the shield."
+    if errors:
+        raise ValidationError(errors)
+    child.is_shielded = shielded
+    child.shielding_agency = agency if shielded else None
+    child.updated_at = timezone.now()
+    child.save(update_fields=["is_shielded", "shielding_agency", "updated_at"])
+    audit_record(
+        kind="child.shield",
+        actor=actor,
+        target=child,
+        child_id=child.pk,
+        purpose=reason,
+        detail={"shielded": shielded, "agency_id": agency.pk},
+    )
+    return child

@@ -1,0 +1,89 @@
+"""Involvements: an agency's service starting and ending work with a child (Haringey 3.8a)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agencies.models import Agency, Membership, User
+from audit.services import audit_record
+from isp_portal.policy import require
+from sharing import rules
+from sharing.models import Child, Involvement
+from sharing.services.checks import involvement_errors, reason_cleaned
+from sharing.services.children import acting_agency
+
+
+@transaction.atomic
+def involvement_add(
+    *,
+    actor: Any,
+    child: Child,
+    agency: Agency,
+    service: str,
+    lead_professional: Membership | None = None,
+    is_key_contact: bool = False,
+    started_on: date | None = None,
+) -> Involvement:
+    """Record that one of the actor's agencies works with a child already in the index (instead of creating a
+    second entry). One open involvement per agency's service. Audit: involvement.add."""
+    require(actor, "add_involvement", child)
+    acting_agency(actor, agency)
+    today = timezone.localdate()
+    started = started_on or today
+    service = service.strip()
+    errors = involvement_errors(
+        agency=agency,
+        service=service,
+        lead_professional=lead_professional,
+        is_key_contact=is_key_contact,
+        started_on=started,
+        today=today,
+    )
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            involvement = Involvement.objects.create(
+                child=child,
+                agency=agency,
+                service=service,
+                lead_professional=lead_professional,
+                is_key_contact=is_key_contact,
+                started_on=started,
+                recorded_by=actor if isinstance(actor, User) else None,
+            )
+    except IntegrityError:
+        raise ValidationError({"service": f"{agency}'s {service} is already involved with this child."}) from None
+    audit_record(
+        kind="involvement.add",
+        actor=actor,
+        target=involvement,
+        child_id=child.pk,
+        detail={"agency_id": agency.pk, "lead_professional_id": lead_professional.pk if lead_professional else None},
+    )
+    return involvement
+
+
+@transaction.atomic
+def involvement_end(*, actor: Any, involvement: Involvement, ended_on: date | None = None, reason: str) -> Involvement:
+    """End an agency's involvement (its own practitioners). Audit: involvement.end."""
+    involvement = Involvement.objects.select_for_update().get(pk=involvement.pk)
+    require(actor, "end", involvement)
+    today = timezone.localdate()
+    ended = ended_on or today
+    errors: dict[str, str] = {}
+    if problem := rules.period_error(involvement.started_on, ended, today):
+        errors["ended_on"] = problem
+    reason = reason_cleaned(reason, errors, field="reason", missing="Say why the involvement ended.")
+    if errors:
+        raise ValidationError(errors)
+    involvement.ended_on = ended
+    involvement.end_reason = reason
+    involvement.save(update_fields=["ended_on", "end_reason"])
+    audit_record(kind="involvement.end", actor=actor, target=involvement, child_id=involvement.child_id)
+    return involvement

@@ -1,0 +1,318 @@
+"""The sharing services: creating children (validation, age scope, one entry per child), involvements, changes
+with history, merges, entries and revisions; each with its audit event and nothing half-written."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from agencies.models import Membership
+from audit.models import AuditEvent
+from isp_portal.policy import NotPermitted, OutOfScope
+from sharing.models import (
+    Child,
+    ChildAddress,
+    ChildMerge,
+    ChildName,
+    ChildNameKey,
+    EntryRevision,
+    Involvement,
+    RecordEntry,
+)
+from sharing.services import (
+    MinimumData,
+    PossibleDuplicates,
+    child_address_change,
+    child_merge,
+    child_name_add,
+    child_update,
+    entry_record,
+    entry_revise,
+    involvement_add,
+    involvement_end,
+)
+from tests.factories import World
+from tests.sharing.fixtures import fresh, make_child, sharing_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sw(world: World) -> World:
+    return sharing_world(world)
+
+
+def errors_of(caught: pytest.ExceptionInfo[ValidationError]) -> dict[str, str]:
+    return {name: " ".join(messages) for name, messages in caught.value.message_dict.items()}
+
+
+def test_a_child_is_created_with_its_name_keys_address_and_involvement(sw: World) -> None:
+    child = make_child(sw, nhs_number="943 476 5919", aliases=[("known_as", "Ify", "")], postcode="n19gu")
+    assert child.nhs_number == "9434765919"
+    names = {name.kind: name for name in ChildName.objects.filter(child=child)}
+    assert set(names) == {"legal", "known_as"}
+    assert ChildNameKey.objects.filter(child=child, key="t:obrien").exists()
+    address = ChildAddress.objects.get(child=child)
+    assert address.postcode == "N1 9GU" and address.to_on is None
+    involvement = Involvement.objects.get(child=child)
+    assert involvement.agency_id == sw.home.pk and involvement.ended_on is None
+    event = AuditEvent.objects.get(kind="child.create")
+    assert event.child_id == child.pk and event.actor_id == sw.users["practitioner"].pk
+    # The trail keeps no name, date of birth or NHS number.
+    assert "Brien" not in str(event.detail) + event.object_label and "9434765919" not in str(event.detail)
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"nhs_number": "943 476 5918"}, "nhs_number", "the check digit should be 9, not 8"),
+        ({"nhs_number": "100000002"}, "nhs_number", "this has 9"),
+        ({"postcode": "EC1V OBW"}, "postcode", "did you mean EC1V 0BW?"),
+        ({"born_on": date.today() + timedelta(days=2)}, "born_on", "today or in the past"),
+        ({"born_on": date(2001, 1, 1)}, "born_on", "Rule: age max"),
+        ({"phone": "12"}, "phone", "real phone number"),
+        ({"setting": "prison"}, "setting", "Choose one"),
+    ],
+)
+def test_bad_input_is_refused_by_field_and_nothing_is_written(
+    sw: World, values: dict[str, object], field: str, message: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make_child(sw, **values)  # type: ignore[arg-type]
+    assert message in errors_of(caught)[field]
+    assert not Child.objects.exists() and not ChildName.objects.exists() and not Involvement.objects.exists()
+
+
+def test_the_age_scope_refusal_names_the_bound_and_a_care_leaver_is_accepted(sw: World) -> None:
+    today = timezone.localdate()
+    twenty = today.replace(year=today.year - 20, day=1) - timedelta(days=1)
+    with pytest.raises(ValidationError) as caught:
+        make_child(sw, born_on=twenty)
+    message = errors_of(caught)["born_on"]
+    assert "up to age 19" in message and "(section 1.2 of the World Protocol)" in message and "age max" in message
+    # The template protocol extends the scope to 25 for care leavers and additional needs.
+    child = make_child(sw, born_on=twenty, is_care_leaver=True)
+    assert child.is_care_leaver
+
+
+def test_likely_entries_are_offered_before_a_second_is_created(sw: World) -> None:
+    first = make_child(sw, "Sam", "Smith", born_on=date(2014, 1, 5), postcode="M1 1AE")
+    # Same date of birth, a name that sounds the same.
+    with pytest.raises(PossibleDuplicates) as caught:
+        make_child(sw, "Sam", "Smyth", born_on=date(2014, 1, 5), postcode="B33 8TH", by="other_agency", agency=sw.other)
+    assert [match.child_id for match in caught.value.matches] == [first.pk]
+    assert caught.value.matches[0].similar_name
+    # Same date of birth and postcode, a different name.
+    with pytest.raises(PossibleDuplicates) as caught:
+        make_child(sw, "Jo", "Bloggs", born_on=date(2014, 1, 5), postcode="m11ae")
+    assert caught.value.matches[0].same_postcode and not caught.value.matches[0].similar_name
+    # Having looked at them, the practitioner may still create a new entry.
+    second = make_child(sw, "Sam", "Smyth", born_on=date(2014, 1, 5), considered=[first.pk], postcode="B33 8TH")
+    assert second.pk != first.pk
+    assert AuditEvent.objects.get(kind="child.create", child_id=second.pk).detail["considered"] == [first.pk]
+
+
+def test_the_same_nhs_number_is_never_a_second_entry(sw: World) -> None:
+    first = make_child(sw, nhs_number="4000000020")
+    with pytest.raises(PossibleDuplicates):
+        make_child(sw, "Other", "Name", nhs_number="4000000020", born_on=date(2016, 1, 1))
+    with pytest.raises(ValidationError) as caught:
+        make_child(sw, "Other", "Name", nhs_number="4000000020", born_on=date(2016, 1, 1), considered=[first.pk])
+    assert "already in the index" in errors_of(caught)["nhs_number"]
+    assert Child.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["untrained", "unsigned", "agency_admin", "auditor", "partnership_admin", "no_role"])
+def test_only_index_practitioners_create_children(sw: World, role: str) -> None:
+    with pytest.raises(NotPermitted):
+        make_child(sw, by=role)
+
+
+def test_a_practitioner_records_only_for_their_own_agency(sw: World) -> None:
+    with pytest.raises(NotPermitted):
+        make_child(sw, agency=sw.other)
+
+
+def test_another_agency_adds_its_involvement_and_ends_only_its_own(sw: World) -> None:
+    child = make_child(sw)
+    other = fresh(sw.users["other_agency"])
+    lead = Membership.objects.get(user=sw.users["other_agency"])
+    involvement = involvement_add(
+        actor=other,
+        child=child,
+        agency=sw.other,
+        service="Public protection",
+        lead_professional=lead,
+        is_key_contact=True,
+    )
+    with pytest.raises(ValidationError) as caught:
+        involvement_add(actor=fresh(other), child=child, agency=sw.other, service="Public protection")
+    assert "already involved" in errors_of(caught)["service"]
+    home_involvement = Involvement.objects.get(child=child, agency=sw.home)
+    with pytest.raises(NotPermitted):
+        involvement_end(actor=fresh(other), involvement=home_involvement, reason="Not ours")
+    ended = involvement_end(actor=fresh(other), involvement=involvement, reason="Case closed")
+    assert ended.ended_on == timezone.localdate()
+    assert AuditEvent.objects.filter(kind__in=["involvement.add", "involvement.end"], child_id=child.pk).count() == 2
+
+
+def test_only_an_involved_agency_changes_the_minimum_data_and_the_trail_names_fields_only(sw: World) -> None:
+    child = make_child(sw)
+    with pytest.raises(NotPermitted):
+        child_update(actor=fresh(sw.users["other_agency"]), child=child, data=MinimumData(born_on=child.born_on))
+    updated = child_update(
+        actor=fresh(sw.users["practitioner"]),
+        child=child,
+        data=MinimumData(born_on=child.born_on, area="Northbridge", languages=["Irish", "English"], setting="school"),
+    )
+    assert updated.languages == ["Irish", "English"]
+    event = AuditEvent.objects.get(kind="child.update")
+    assert sorted(event.detail["fields"]) == ["languages", "setting"] and "Irish" not in str(event.detail)
+
+
+def test_a_move_keeps_the_address_history(sw: World) -> None:
+    child = make_child(sw)
+    moved_on = timezone.localdate()
+    ChildAddress.objects.filter(child=child).update(from_on=moved_on - timedelta(days=100))
+    new = child_address_change(
+        actor=fresh(sw.users["practitioner"]), child=child, address="2 New Road", postcode="sw1a1aa", moved_on=moved_on
+    )
+    history = list(ChildAddress.objects.filter(child=child).order_by("from_on"))
+    assert [a.postcode for a in history] == ["N1 9GU", "SW1A 1AA"]
+    assert history[0].to_on == moved_on - timedelta(days=1) and new.to_on is None
+
+
+def test_aliases_are_added_with_keys(sw: World) -> None:
+    child = make_child(sw)
+    name = child_name_add(
+        actor=fresh(sw.users["practitioner"]), child=child, kind="previous", given="Aoife", family="Kelly"
+    )
+    assert ChildNameKey.objects.filter(name=name, key="t:kelly").exists()
+
+
+def test_a_partnership_admin_merges_two_entries_keeping_both_histories(sw: World) -> None:
+    keep = make_child(sw, "Sam", "Smith", born_on=date(2014, 1, 5))
+    merge = make_child(
+        sw,
+        "Samuel",
+        "Smith",
+        born_on=date(2014, 1, 5),
+        by="other_agency",
+        agency=sw.other,
+        considered=[keep.pk],
+        nhs_number="9434765919",
+        postcode="B33 8TH",
+    )
+    entry = entry_record(
+        actor=fresh(sw.users["other_agency"]),
+        child=merge,
+        agency=sw.other,
+        category="case_note",
+        fields={},
+        text="Seen at the station.",
+        basis="fact",
+    )
+    with pytest.raises(NotPermitted):
+        child_merge(actor=fresh(sw.users["practitioner"]), keep=keep, merge=merge, reason="Same child")
+    record = child_merge(actor=fresh(sw.users["partnership_admin"]), keep=keep, merge=merge, reason="Same child")
+    keep.refresh_from_db()
+    merge.refresh_from_db()
+    assert merge.merged_into_id == keep.pk and keep.nhs_number == "9434765919" and merge.nhs_number is None
+    assert set(ChildName.objects.filter(child=keep).values_list("kind", flat=True)) == {"legal", "previous"}
+    assert ChildAddress.objects.filter(child=keep).count() == 2
+    assert ChildAddress.objects.filter(child=keep, to_on__isnull=True).count() == 1
+    assert set(Involvement.objects.filter(child=keep).values_list("agency_id", flat=True)) == {sw.home.pk, sw.other.pk}
+    assert RecordEntry.objects.get(pk=entry.pk).child_id == keep.pk
+    assert record.moved["entries"] == [entry.pk] and record.merged_by_id == sw.users["partnership_admin"].pk
+    assert {event.child_id for event in AuditEvent.objects.filter(kind="child.merge")} == {keep.pk, merge.pk}
+    with pytest.raises((NotPermitted, ValidationError)):
+        child_merge(actor=fresh(sw.users["partnership_admin"]), keep=keep, merge=merge, reason="Again")
+    assert ChildMerge.objects.count() == 1
+
+
+def test_entries_need_an_involvement_and_their_fields(sw: World) -> None:
+    child = make_child(sw)
+    with pytest.raises(ValidationError) as caught:
+        entry_record(
+            actor=fresh(sw.users["other_agency"]),
+            child=child,
+            agency=sw.other,
+            category="contact",
+            fields={"contact_type": "phone"},
+            basis="fact",
+        )
+    errors = errors_of(caught)
+    assert "not involved" in errors["agency"] and "fields.contact_date" in errors
+    assert not RecordEntry.objects.exists()
+
+
+def test_a_schedule_one_indicator_is_always_restricted(sw: World) -> None:
+    child = make_child(sw)
+    entry = entry_record(
+        actor=fresh(sw.users["practitioner"]),
+        child=child,
+        agency=sw.home,
+        category="schedule_one",
+        fields={"indicated": True},
+        basis="fact",
+    )
+    assert entry.is_restricted and EntryRevision.objects.get(entry=entry).is_restricted
+
+
+def test_a_correction_is_a_new_revision_and_the_old_one_never_changes(sw: World) -> None:
+    child = make_child(sw)
+    entry = entry_record(
+        actor=fresh(sw.users["practitioner"]),
+        child=child,
+        agency=sw.home,
+        category="contact",
+        fields={"contact_type": "home_visit", "contact_date": timezone.localdate().isoformat(), "duration_minutes": 30},
+        text="Visited at home.",
+        basis="fact",
+    )
+    with pytest.raises(NotPermitted):
+        entry_revise(actor=fresh(sw.users["other_agency"]), entry=entry, fields={}, basis="fact", reason="No")
+    with pytest.raises(ValidationError) as caught:
+        entry_revise(actor=fresh(sw.users["practitioner"]), entry=entry, fields={}, basis="fact", reason="")
+    assert set(errors_of(caught)) >= {"reason", "fields.contact_type"}
+    revision = entry_revise(
+        actor=fresh(sw.users["designated_manager"]),
+        entry=entry,
+        fields={"contact_type": "home_visit", "contact_date": timezone.localdate().isoformat(), "duration_minutes": 45},
+        text="Visited at home for 45 minutes.",
+        basis="opinion",
+        reason="Duration was wrong",
+    )
+    assert revision.number == 2
+    first = EntryRevision.objects.get(entry=entry, number=1)
+    assert first.fields["duration_minutes"] == 30 and first.text == "Visited at home."
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        EntryRevision.objects.filter(pk=first.pk).update(text="Rewritten")
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        EntryRevision.objects.filter(pk=first.pk).delete()
+    assert AuditEvent.objects.filter(kind="entry.revise", child_id=child.pk).count() == 1
+
+
+def test_out_of_scope_is_404_for_people_outside_the_index(sw: World) -> None:
+    child = make_child(sw)
+    with pytest.raises(OutOfScope):
+        child_update(actor=fresh(sw.users["no_role"]), child=child, data=MinimumData(born_on=child.born_on))
+
+
+def test_a_change_that_takes_the_child_out_of_scope_is_refused(sw: World) -> None:
+    today = timezone.localdate()
+    twenty = today.replace(year=today.year - 20, day=1) - timedelta(days=1)
+    child = make_child(sw, born_on=twenty, is_care_leaver=True)
+    with pytest.raises(ValidationError) as caught:
+        child_update(
+            actor=fresh(sw.users["practitioner"]),
+            child=child,
+            data=MinimumData(born_on=twenty, area="Northbridge", is_care_leaver=False),
+        )
+    assert "not recorded as one" in errors_of(caught)["born_on"]
+    child.refresh_from_db()
+    assert child.is_care_leaver
