@@ -265,9 +265,16 @@ class MembershipForm(GovukForm):
                 self.fields[field].disabled = True
                 self.fields[field].help_text = (
                     f"You cannot mark yourself {label}: another admin must."
-                    if grants.is_self
+                    if grants.is_self and not grants.standing_refusal
                     else f"You cannot change whether someone is {label}."
                 )
+        if grants.standing_refusal:
+            # The agency may not take people on or change their details now; taking roles and flags away is
+            # still offered (agencies.policy.grants).
+            for name in ("job_title", "team", "line_manager", "vetting_checked_on"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+            self.fields["job_title"].help_text = grants.standing_refusal
 
     def roles_to_save(self) -> list[str]:
         """The roles the form was given, with those it did not offer kept as they were."""
