@@ -16,6 +16,7 @@ from typing import Any
 from agencies.models import Role
 from agencies.policy import principal
 from agencies.rules import AgencyStanding, StandingRefusal
+from isp_portal.wording import possessive
 
 
 def who_can_help(user: Any) -> str:
@@ -47,11 +48,11 @@ def standing_help(user: Any, refusal: StandingRefusal) -> str:
     if refusal.standing in {AgencyStanding.ICO_MISSING, AgencyStanding.ICO_LAPSED}:
         own_admin = any(m.agency_name == name and Role.AGENCY_ADMIN in m.roles for m in facts.memberships)
         if partnership_admin or own_admin:
-            return f"You can record {name}'s ICO registration on its page; then it can do this again."
+            return f"You can record {possessive(name)} ICO registration on its page; then it can do this again."
         return f"Ask an admin of {name} to record its ICO registration."
     if partnership_admin:
         return (
-            f"As a partnership admin, you can change {name}'s status on its page when it should act again: "
+            f"As a partnership admin, you can change {possessive(name)} status on its page when it should act again: "
             "no one can do this for it until then."
         )
-    return f"Only a partnership admin can change {name}'s status: ask one if you think it should act again."
+    return f"Only a partnership admin can change {possessive(name)} status: ask one if you think it should act again."
