@@ -300,7 +300,11 @@ def require(user: Any, action: str, target: Model | type[Model] | Resource) -> N
 def get_or_deny(user: Any, target: type[M] | QuerySet[M], *, action: str = "view", **lookup: Any) -> M:
     """Fetch one object through the user's view scope and check `action` on it.
 
-    Missing and out-of-scope look the same to the user (404), and both are recorded as denials."""
+    Missing and out-of-scope look the same to the user (404), and both are recorded as denials. An action a
+    gate refuses on every object of the model (a token's scopes) is refused first, naming the gate: that
+    answer is the same whatever the id, so it tells nothing about which objects exist."""
+    if action != "view":
+        require_gate(user, action, target if isinstance(target, type) else target.model)
     queryset = restrict(user, "view", target)
     try:
         obj = queryset.get(**lookup)

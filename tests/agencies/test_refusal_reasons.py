@@ -184,6 +184,20 @@ def test_every_collection_write_refuses_a_token_for_its_scopes_before_reading_th
         assert "scopes" in response.json()["error"]["message"], path
 
 
+def test_a_detail_write_outside_a_tokens_scopes_is_refused_for_them_whatever_the_id(world: World) -> None:
+    _token, secret = make_api_token(world.home, [TokenScope.REQUESTS_WRITE])
+    member = own(world.users["practitioner"], world.home)
+    client = bearer(secret)
+    answers = [
+        client.patch(f"/api/v1/memberships/{pk}/", data={"job_title": "Lead"}, content_type="application/json")
+        for pk in (member.pk, 99999999)
+    ]
+    # The same answer for an id that exists and one that does not: nothing learnt about which exist.
+    assert [response.status_code for response in answers] == [403, 403]
+    assert answers[0].json() == answers[1].json()
+    assert "scopes (requests:write) do not allow this" in answers[0].json()["error"]["message"]
+
+
 # --- 4: an expired or revoked token is told so; a wrong secret learns nothing ----------------------------------
 
 
