@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from agencies.models import AgencyStatus, ApiToken, Membership, Role, TokenScope, User
-from agencies.rules import Grants, privilege_change_problems
+from agencies.models import AgencyStatus, ApiToken, Membership, Role, SignatoryRequirement, TokenScope, User
+from agencies.rules import AgencyStanding, Grants, privilege_change_problems
 from agencies.services import (
     PrivilegeRefused,
     agency_status_change,
@@ -25,6 +25,7 @@ from agencies.services import (
 from audit.models import AuditEvent
 from isp_portal.policy import NotPermitted
 from tests import protocol_fixtures as fx
+from tests.agencies.test_standing import build
 from tests.factories import SYSTEM, World, make_api_token, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -317,3 +318,69 @@ def test_in_a_suspended_agency_roles_and_flags_are_taken_away_but_not_given(worl
     )
     assert response.status_code == 403 and "suspended" in response.json()["error"]["message"]
     assert AuditEvent.objects.filter(kind="access.denied", actor_id=admin.pk).latest("id").detail["action"] == "change"
+
+
+def _api_writes(scene: Any) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    today = timezone.localdate()
+    agency = scene.agency.pk
+    requirement = SignatoryRequirement.objects.filter(is_active=True).order_by("number").first()
+    assert requirement is not None
+    return {
+        "invite someone": (
+            "post",
+            "/api/v1/invitations/",
+            {"agency": agency, "email": "n@test.example", "full_name": "N P", "roles": ["practitioner"]},
+        ),
+        "promote a member": (
+            "patch",
+            f"/api/v1/memberships/{scene.objects['member'].pk}/",
+            {"roles": ["designated_manager"]},
+        ),
+        "confirm a checklist item": (
+            "post",
+            f"/api/v1/agencies/{agency}/checklist/",
+            {"requirement": requirement.pk, "confirmed_on": today.isoformat()},
+        ),
+        "sign a protocol": (
+            "post",
+            f"/api/v1/protocols/{scene.objects['second'].pk}/sign/",
+            {"agency": agency, "signatory_name": "A B", "signatory_title": "Director", "attestation": "x"},
+        ),
+        "answer a consultation": (
+            "post",
+            f"/api/v1/consultations/{scene.objects['consultation'].pk}/respond/",
+            {"agency": agency, "response": "agree"},
+        ),
+        "respond to an audit extract": (
+            "post",
+            f"/api/v1/audit-extracts/{scene.objects['extract'].pk}/responses/",
+            {"agency": agency, "text": "Agreed."},
+        ),
+        "update its review action": (
+            "patch",
+            f"/api/v1/review-actions/{scene.objects['review_action'].pk}/",
+            {"status": "done"},
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "invite someone",
+        "promote a member",
+        "confirm a checklist item",
+        "sign a protocol",
+        "answer a consultation",
+        "respond to an audit extract",
+        "update its review action",
+    ],
+)
+def test_every_api_write_a_suspended_agency_may_not_make_names_the_standing_rule(world: World, write: str) -> None:
+    # The page and the API ask the same policy: each refusal names the standing rule, never a generic one.
+    scene = build(world, AgencyStanding.SUSPENDED)
+    method, url, body = _api_writes(scene)[write]
+    client = sign_in(Client(), scene.admin)
+    response = getattr(client, method)(url, data=body, content_type="application/json")
+    assert response.status_code == 403, response.content
+    assert "is suspended from the partnership, so it cannot" in response.json()["error"]["message"]
