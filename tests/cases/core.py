@@ -43,13 +43,13 @@ CASES: list[Case] = [
     Case("api-notification-list", api_signed_in(), queries=3),
     Case(
         "api-notification-detail",
-        only({"practitioner": 200}, otherwise=404, anonymous=401, token=403),  # no scope reads notifications
+        only({"practitioner": 200}, otherwise=404, anonymous=401, token=404),
         kwargs=practitioner_notification,
         queries=2,
     ),
     Case(
         "api-notification-read",
-        only({"practitioner": 200}, otherwise=404, anonymous=401, token=403),  # no scope reads notifications
+        only({"practitioner": 200}, otherwise=404, anonymous=401, token=403),  # no scope marks notifications read
         method="post",
         kwargs=practitioner_notification,
         queries=5,
