@@ -12,10 +12,10 @@ class AgenciesConfig(AppConfig):
         from agencies import dashboard, policy  # noqa: F401 - registers policies and dashboard panels
         from agencies.identity import connect_signals
         from agencies.models import Agency, ApiToken, Membership, User
-        from agencies.refusals import who_can_help
+        from agencies.refusals import refusal_help
         from isp_portal.policy import register_helper
 
-        register_helper(who_can_help)  # the 403 page names who can help each role
+        register_helper(refusal_help)  # the 403 page names who can help each role
 
         # Change history (who changed which field, from what, to what) for every record of people and
         # agencies. Secrets and session internals are never copied into it.

@@ -301,9 +301,16 @@ class MembershipForm(GovukForm):
                 self.fields[field].disabled = True
                 self.fields[field].help_text = (
                     f"You cannot mark yourself {label}: another admin must."
-                    if grants.is_self
+                    if grants.is_self and not grants.standing_refusal
                     else f"You cannot change whether someone is {label}."
                 )
+        if grants.standing_refusal:
+            # The agency may not take people on or change their details now; taking roles and flags away is
+            # still offered (agencies.policy.grants).
+            for name in ("job_title", "team", "line_manager", "vetting_checked_on"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+            self.fields["job_title"].help_text = grants.standing_refusal
 
     def _kept_admin(self, role: Role) -> bool:
         return self._admin_kept and role in (Role.AGENCY_ADMIN, Role.PARTNERSHIP_ADMIN)

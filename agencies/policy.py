@@ -333,6 +333,18 @@ def may_act_for(user: Any, agency_id: int, act: AgencyAct) -> bool:
     return member_refusal(user, agency_id, act) is None
 
 
+def administered_refusal(user: Any, act: AgencyAct, *, besides: int | None = None) -> str | None:
+    """Why the user may not do `act` for any agency they administer (other than `besides`) because of its
+    standing: the first such agency's standing rule, when none of them may (None when one may, or when they
+    administer none). For refusals of actions done on behalf of "an agency the user administers" (giving
+    notice of an audit, signing, asking to see a document): the standing rule is the reason, not the role."""
+    administered = sorted(principal(user).agencies_with(Role.AGENCY_ADMIN) - {besides})
+    refusals = [member_refusal(user, agency_id, act) for agency_id in administered]
+    if not refusals or any(why is None for why in refusals):
+        return None
+    return refusals[0]
+
+
 # --- Who may give and take away roles and flags (issue 8, item 2; DESIGN 4) ------------------------------------
 
 
@@ -340,7 +352,15 @@ def grants(actor: Any, membership: Membership) -> Grants:
     """What `actor` may change on `membership`: which roles they may add or remove and which widening flags
     they may set or clear. Nobody widens their own access; a partnership admin gives and removes the
     auditor role (an agency's auditor checks its admins) and partnership roles; an agency's admins give
-    and remove its other roles and flags; an API token never touches admin roles or widening flags."""
+    and remove its other roles and flags; an API token never touches admin roles or widening flags.
+
+    In an agency whose standing does not let it take people on or change their roles and details
+    (AgencyAct.MANAGE_PEOPLE: suspended, ICO registration lapsed; agencies.rules.STANDING_ALLOWS), nobody
+    adds a role or sets a flag, nor changes a member's details, a partnership admin included: the
+    partnership's lever is the agency's status, which a partnership admin changes. Removing roles and
+    clearing flags only narrows access (AgencyAct.REMOVE_ACCESS), so it stays open to the agency's admins
+    and partnership admins whatever the standing, like ending a membership. `standing_refusal` then says why
+    (the service refuses anything else with it, a 403; the page offers only the removals)."""
     from isp_portal.policy import SystemActor
 
     if isinstance(actor, SystemActor):
@@ -366,9 +386,22 @@ def grants(actor: Any, membership: Membership) -> Grants:
         flags = set()
     removable = frozenset(str(role) for role in roles)
     clearable = frozenset(flags)
+    standing = (
+        refusal_for(actor, membership.agency_id, lambda: membership.agency, AgencyAct.MANAGE_PEOPLE)
+        if roles or flags
+        else None
+    )
     is_self = p.user_id is not None and membership.user_id == p.user_id
-    if is_self:
-        return Grants(roles_remove=removable, flags_clear=clearable, is_self=True, is_token=p.is_token)
+    if is_self or standing:
+        return Grants(
+            roles_remove=removable,
+            flags_clear=clearable,
+            is_self=is_self,
+            is_token=p.is_token,
+            roles_for_others=frozenset() if standing else removable,
+            flags_for_others=frozenset() if standing else clearable,
+            standing_refusal=standing,
+        )
     return Grants(
         roles_add=removable, roles_remove=removable, flags_set=clearable, flags_clear=clearable, is_token=p.is_token
     )
@@ -535,6 +568,10 @@ class AgencyPolicy(Policy[Agency]):
             return "Only partnership admins can register agencies, change their name or kind, or change their status."
         if action in {"upload_security_document", "confirm_checklist", "sign_protocols"}:
             return "Only this agency's own admins can do this."
+        if action == "request_document_of" and obj is not None:
+            why = administered_refusal(user, AgencyAct.TAKE_PART, besides=obj.pk)
+            if why:
+                return why
         if action in {"request_security_document", "request_document_of"}:
             return "Only an admin of another active partner agency can ask, on its behalf, to see this document."
         return "Only this agency's admins or a partnership admin can do this."
@@ -590,10 +627,9 @@ class MembershipPolicy(Policy[Membership]):
             return "Only this agency's admins or a partnership admin can change its members."
         if principal(user).is_token and Role.AGENCY_ADMIN in obj.roles:
             return "An API token cannot change or end an agency admin's membership: a person must."
-        if action == "change":
-            # Ending a membership only removes access, which an agency may always do; changing one may not
-            # wait on an agency that is suspended or has lapsed (issue 8, item 4).
-            return refusal_for(user, obj.agency_id, lambda: obj.agency, AgencyAct.MANAGE_PEOPLE)
+        # Ending a membership, and removing roles and flags, only removes access, which is always open; in an
+        # agency that may not take people on, what else a change may do is decided by `grants` (its
+        # `standing_refusal`), and the service refuses it with that reason (issue 8, item 4).
         return None
 
     def reason(self, user: Any, action: str, obj: Membership | None) -> str:

@@ -370,10 +370,19 @@ WIDENING_FLAGS: dict[str, str] = {
 }
 
 
+# Roles that include another: a designated manager does everything a practitioner does (DESIGN 1), so keeping
+# only the practitioner role narrows a designated manager's access and is no widening. (An agency admin's role
+# does not include the practitioner's: a practitioner opens child records, an agency admin does not.)
+ROLE_INCLUDES: dict[str, frozenset[str]] = {"designated_manager": frozenset({"practitioner"})}
+
+
 @dataclass(frozen=True)
 class Grants:
     """What one person may change on one membership: the roles they may add and remove, the flags they may
-    set and clear. Decided by agencies.policy.grants (standing, self, tokens); applied here."""
+    set and clear. Decided by agencies.policy.grants (standing, self, tokens); applied here.
+
+    On their own membership (`is_self`) nobody adds anything; `roles_for_others` and `flags_for_others` are
+    what they could give someone else there, so that a refusal can say who may give it to them instead."""
 
     roles_add: frozenset[str] = frozenset()
     roles_remove: frozenset[str] = frozenset()
@@ -381,6 +390,43 @@ class Grants:
     flags_clear: frozenset[str] = frozenset()
     is_self: bool = False
     is_token: bool = False
+    roles_for_others: frozenset[str] = frozenset()
+    flags_for_others: frozenset[str] = frozenset()
+    # Why nothing may be added, nor details changed, whoever asks: the agency's standing (agencies.policy.grants).
+    standing_refusal: str | None = None
+
+    def narrows(
+        self,
+        *,
+        roles_before: Iterable[str],
+        roles_after: Iterable[str],
+        flags_before: Mapping[str, bool],
+        flags_after: Mapping[str, bool],
+    ) -> bool:
+        """Whether a change only takes away: no role added (but one a held role includes, ROLE_INCLUDES), no
+        flag set. Removing access is always allowed, whatever the agency's standing (STANDING_ALLOWS)."""
+        before, after = set(roles_before), set(roles_after)
+        included = {role for held in before for role in ROLE_INCLUDES.get(held, frozenset())}
+        return after <= before | included and not any(
+            value and not flags_before.get(field, False) for field, value in flags_after.items()
+        )
+
+
+def _self_grant_problem(role: str, label: str, grants: Grants) -> str:
+    """Why someone may not give themselves `role`, naming who can give it to them (DESIGN 4)."""
+    if role in grants.roles_for_others:
+        # They have the standing to give it, only not to themselves.
+        if role == "auditor":
+            return (
+                "You cannot give yourself the auditor role: auditors check the admins' work, so another "
+                "partnership admin must give it to you."
+            )
+        if role == "partnership_admin":
+            return "You cannot give yourself the partnership admin role: another partnership admin must give it to you."
+        return f"You cannot give yourself the {label} role: another admin must give it to you."
+    if role == "auditor":
+        return "You cannot give yourself the auditor role: only a partnership admin can give it."
+    return f"You cannot give yourself the {label} role: only someone with the standing to grant it can give it to you."
 
 
 def privilege_change_problems(
@@ -394,19 +440,21 @@ def privilege_change_problems(
 ) -> dict[str, str]:
     """Which of the requested changes to roles and widening flags the person may not make, as {field:
     message}; empty when every change is theirs to make (DESIGN 4: nobody widens their own access; a role
-    or flag that widens access is given, and taken away, only by someone with the standing to give it)."""
+    or flag that widens access is given, and taken away, only by someone with the standing to give it).
+
+    Removing roles and clearing flags on one's own membership narrows it and is allowed; so is keeping a
+    role that a held one includes (ROLE_INCLUDES: a designated manager stepping back to practitioner). The
+    message names the rule that refused: giving oneself something (and who can give it instead), or lacking
+    the standing to give or take it away."""
     problems: dict[str, str] = {}
     before, after = set(roles_before), set(roles_after)
+    included = {role for held in before for role in ROLE_INCLUDES.get(held, frozenset())}
     for role in sorted(after - before):
-        if role in grants.roles_add:
+        if role in grants.roles_add or (role in included and role in grants.roles_remove):
             continue
         label = role_labels.get(role, role).lower()
-        if grants.is_self and role == "auditor":
-            problems["roles"] = "You cannot give yourself the auditor role: only a partnership admin can give it."
-        elif grants.is_self:
-            problems["roles"] = (
-                f"You cannot give yourself the {label} role: another admin with the standing to grant it must do so."
-            )
+        if grants.is_self:
+            problems["roles"] = _self_grant_problem(role, label, grants)
         elif role == "auditor":
             problems["roles"] = (
                 "Only a partnership admin can give the auditor role: auditors check the agency's admins."
@@ -431,8 +479,10 @@ def privilege_change_problems(
         if field not in flags_after or flags_after[field] == flags_before.get(field, False):
             continue
         if flags_after[field] and field not in grants.flags_set:
-            if grants.is_self:
+            if grants.is_self and field in grants.flags_for_others:
                 problems[field] = f"You cannot mark yourself {label}: another admin must do so."
+            elif grants.is_self:
+                problems[field] = f"You cannot mark yourself {label}: only an admin of the agency can."
             elif grants.is_token:
                 problems[field] = f"An API token cannot mark someone {label}: a person must."
             else:
@@ -484,7 +534,10 @@ class AgencyAct(StrEnum):
 # registration has lapsed, keeps its training and its contact and ICO details current, so that it can be
 # reinstated, and does nothing else. A new partner that has not recorded an ICO registration yet acts as
 # usual while it joins (takes on its people, prepares its checklist, signs); the sharing gate
-# (agency_may_share) still keeps it from sending or receiving anything until it has one.
+# (agency_may_share) still keeps it from sending or receiving anything until it has one. Taking a member's roles
+# or flags away is removing access; giving them, or changing a member's details, is managing people, refused
+# in a suspended or lapsed agency to everyone, partnership admins included: the partnership acts on the
+# agency's status instead (agencies.policy.grants).
 _ALWAYS = frozenset({AgencyAct.READ, AgencyAct.REMOVE_ACCESS})
 STANDING_ALLOWS: dict[AgencyStanding, frozenset[AgencyAct]] = {
     AgencyStanding.ACTIVE: frozenset(AgencyAct),
@@ -508,8 +561,34 @@ def agency_standing(status: str, ico_expires_on: date | None, today: date) -> Ag
     return AgencyStanding.ACTIVE
 
 
-def standing_refusal(name: str, standing: AgencyStanding, act: AgencyAct) -> str | None:
-    """Why an agency in `standing` may not do `act` (None when it may), in words for the person refused."""
+class StandingRefusal(str):
+    """A refusal by the standing rule (STANDING_ALLOWS), in words; it is a str, and also says which agency and
+    standing refused, so the 403 page can name who can lift it for the person refused
+    (agencies.refusals.refusal_help)."""
+
+    agency_name: str
+    standing: AgencyStanding
+
+    def __new__(cls, text: str, *, agency_name: str, standing: AgencyStanding) -> StandingRefusal:
+        refusal = super().__new__(cls, text)
+        refusal.agency_name = agency_name
+        refusal.standing = standing
+        return refusal
+
+
+# What lifts each standing, for anyone reading the refusal (the page adds who, for the person refused).
+STANDING_REMEDY: dict[AgencyStanding, str] = {
+    AgencyStanding.ICO_MISSING: "It can once its ICO registration is recorded on its page.",
+    AgencyStanding.ICO_LAPSED: "It can once its renewed ICO registration is recorded on its page.",
+    AgencyStanding.SUSPENDED: "It can once a partnership admin reinstates it.",
+    AgencyStanding.LEFT: "Its people can no longer act for it.",
+    AgencyStanding.ACTIVE: "",
+}
+
+
+def standing_refusal(name: str, standing: AgencyStanding, act: AgencyAct) -> StandingRefusal | None:
+    """Why an agency in `standing` may not do `act` (None when it may), in words for the person refused: the
+    standing, what it can still do, and what lifts it."""
     if act in STANDING_ALLOWS[standing]:
         return None
     why = {
@@ -522,8 +601,9 @@ def standing_refusal(name: str, standing: AgencyStanding, act: AgencyAct) -> str
     allowed = [a.value for a in AgencyAct if a in STANDING_ALLOWS[standing] and a is not AgencyAct.READ]
     still = f" While it is, it can still {', '.join(allowed[:-1])} and {allowed[-1]}." if len(allowed) > 1 else ""
     if standing is AgencyStanding.LEFT:
-        still = " Its people can no longer act for it."
-    return f"{why}, so it cannot {act.value}.{still} A partnership admin can help."
+        still = ""
+    text = f"{why}, so it cannot {act.value}.{still} {STANDING_REMEDY[standing]}"
+    return StandingRefusal(text, agency_name=name, standing=standing)
 
 
 # --- API token scopes (DESIGN 4: least privilege, expiring, revocable) ----------------------------------------

@@ -66,7 +66,14 @@ class KnownFormatsOnly(DefaultContentNegotiation):
 
 class PolicyPermission(BasePermission):
     """Deny by default. A view declares `policy_model` and, for model-level actions, the action each HTTP
-    method maps to; object-level checks happen in `PolicyViewMixin.get_object` through the policy."""
+    method maps to; object-level checks happen in `PolicyViewMixin.get_object` through the policy.
+
+    Every check here runs before the view reads its body, so a refusal names the rule that refused (say, a
+    token's scopes) rather than a field of the body. A write whose object is named in the body (an
+    invitation is "manage members" of the agency it names) is declared in the view's `checked_on_parent`
+    ({viewset action: (parent model, policy action)}): its service requires that action on the parent, and
+    here the gates (a token's scopes) are asked about it first, at model level. Detail writes read their
+    object through `get_or_deny` before their body."""
 
     method_actions = {"POST": "create"}
 
@@ -81,9 +88,9 @@ class PolicyPermission(BasePermission):
         if model is None:
             return False
         action = getattr(view, "action", None)
-        # A view whose creations are checked against a parent object instead (an invitation is "manage
-        # members" of its agency) sets `create_checked_on_parent`; its service requires that action.
-        if getattr(view, "create_checked_on_parent", False):
+        parent: tuple[type[Model], str] | None = getattr(view, "checked_on_parent", {}).get(action)
+        if parent is not None:
+            policy.require_gate(request.user, parent[1], parent[0])
             return True
         if request.method == "POST" and action in {None, "create"}:
             policy.require(request.user, "create", model)

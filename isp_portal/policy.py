@@ -152,6 +152,18 @@ def gate_refusal(user: Any, action: str, target_label: str) -> str | None:
     return None
 
 
+def require_gate(user: Any, action: str, model: type[Model]) -> None:
+    """Raise NotPermitted (403) when a gate refuses `action` on `model` whatever the object (an API token
+    whose scopes do not list it). Asked before a request body is read, so that a token refused for its
+    scopes is told so rather than told that an object named in the body does not exist."""
+    if isinstance(user, SystemActor) or not _signed_in(user):
+        return
+    label = model._meta.label_lower
+    gated = gate_refusal(user, action, label)
+    if gated:
+        raise NotPermitted(action=action, target_type=label, reason=gated)
+
+
 def register(policy_class: type[Policy[M]]) -> type[Policy[M]]:
     """Class decorator: make `policy_class` the policy of its model."""
     model = policy_class.model
@@ -186,18 +198,20 @@ def resource_scope(user: Any, resource: Resource) -> frozenset[int] | None:
     return scope(user) if scope is not None else None
 
 
-_helpers: list[Callable[[Any], str]] = []
+_helpers: list[Callable[[Any, str], str]] = []
 
 
-def register_helper(helper: Callable[[Any], str]) -> None:
-    """Register the function that names who can help a refused user (it knows the roles; this module
-    does not)."""
+def register_helper(helper: Callable[[Any, str], str]) -> None:
+    """Register the function that says, as a sentence, who can help a user refused for a reason (it knows the
+    roles and the kinds of refusal; this module does not)."""
     _helpers[:] = [helper]
 
 
-def who_can_help(user: Any) -> str:
-    """Who a refused user should ask, as the end of "ask ...": depends on their roles."""
-    return _helpers[0](user) if _helpers else "your agency's admin"
+def who_can_help(user: Any, reason: str = "") -> str:
+    """Who a user refused for `reason` should ask, as a sentence: depends on their roles and the refusal."""
+    if _helpers:
+        return _helpers[0](user, reason)
+    return "If you think you should be able to do this, ask your agency's admin."
 
 
 def policy_for(model: type[Model]) -> Policy[Any] | None:
@@ -286,7 +300,11 @@ def require(user: Any, action: str, target: Model | type[Model] | Resource) -> N
 def get_or_deny(user: Any, target: type[M] | QuerySet[M], *, action: str = "view", **lookup: Any) -> M:
     """Fetch one object through the user's view scope and check `action` on it.
 
-    Missing and out-of-scope look the same to the user (404), and both are recorded as denials."""
+    Missing and out-of-scope look the same to the user (404), and both are recorded as denials. An action a
+    gate refuses on every object of the model (a token's scopes) is refused first, naming the gate: that
+    answer is the same whatever the id, so it tells nothing about which objects exist."""
+    if action != "view":
+        require_gate(user, action, target if isinstance(target, type) else target.model)
     queryset = restrict(user, "view", target)
     try:
         obj = queryset.get(**lookup)

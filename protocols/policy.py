@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Role
 from agencies.policy import (
+    administered_refusal,
     agency_can_share,
     has_any_role,
     is_agency_admin,
@@ -105,11 +106,8 @@ class ProtocolPolicy(_PartnershipRecord):
     def reason(self, user: Any, action: str, obj: Any) -> str:
         if action == "sign" and obj is not None and not obj.is_in_force:
             return f"{obj} is {obj.get_status_display().lower()}: only a protocol in force can be signed."
-        if action in {"sign", "audit"}:
-            for agency_id in principal(user).agencies_with(Role.AGENCY_ADMIN):
-                why = member_refusal(user, agency_id, AgencyAct.TAKE_PART)
-                if why:
-                    return why
+        if action in {"sign", "audit"} and (why := administered_refusal(user, AgencyAct.TAKE_PART)):
+            return why
         if action == "sign":
             return "Only an agency's admin can record its signature."
         if action == "audit":
@@ -281,7 +279,9 @@ class ProtocolAuditPolicy(_PartnershipRecord):
 
     def reason(self, user: Any, action: str, obj: Any) -> str:
         if action == "create":
-            return "Only a partnership admin or an agency's admin can give notice of an audit."
+            # The same question ProtocolPolicy answers for "audit" (the page's and the API's refusals agree):
+            # an agency admin whose agencies may not take part is told its standing rule.
+            return ProtocolPolicy().reason(user, "audit", None)
         if action == "share_extract" and obj is not None:
             why = refusal_for(user, obj.auditing_agency_id, lambda: obj.auditing_agency, AgencyAct.TAKE_PART)
             if why:

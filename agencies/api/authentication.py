@@ -2,8 +2,9 @@
 
 A token authenticates as its agency's system account, so every API call passes the same policy as a
 person's, narrowed to the token's scopes (agencies.policy.token_gate). Unknown, revoked and expired tokens
-are refused with 401 and the attempt is audited; every use is audited too, and sets the token's last-used
-time (DESIGN 4).
+are refused with 401 and the attempt is audited (with its reason). A caller whose secret matches a revoked
+or expired token is told which, and when; any other is told only that the token is invalid. Every use is
+audited too, and sets the token's last-used time (DESIGN 4).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from agencies.services import API_TOKEN_PREFIX, api_token_digest
 from agencies.services.people import api_token_used
 from audit.services import audit_record
 from isp_portal.demo_context import demo_credential_refused
+from isp_portal.wording import long_datetime
+
+# What a caller whose secret matches no usable token is told: nothing about why.
+INVALID = "Invalid API token."
 
 
 class AgencyTokenAuthentication(BaseAuthentication):
@@ -40,12 +45,29 @@ class AgencyTokenAuthentication(BaseAuthentication):
         if token is None:
             self._reject(request, "unknown token")
         assert token is not None
+        # The secret matched a token, so its holder may be told why it no longer works (what to do next);
+        # a caller without a right secret learns nothing beyond "invalid" (above).
         if token.revoked_at is not None:
-            self._reject(request, "revoked token", token)
+            self._reject(
+                request,
+                "revoked token",
+                token,
+                f"This API token was revoked on {long_datetime(token.revoked_at)}. An agency admin can make a new one.",
+            )
         if token.expires_at <= timezone.now():
-            self._reject(request, "expired token", token)
+            self._reject(
+                request,
+                "expired token",
+                token,
+                f"This API token expired on {long_datetime(token.expires_at)}. An agency admin can make a new one.",
+            )
         if not token.user.is_active:
-            self._reject(request, "token's system account is deactivated", token)
+            self._reject(
+                request,
+                "token's system account is deactivated",
+                token,
+                "This API token's system account has been deactivated. An agency admin can make a new token.",
+            )
         # The policy reads the scopes from here (agencies.policy.principal), without another query.
         token.user._isp_token_scopes = list(token.scopes)  # type: ignore[attr-defined]
         api_token_used(token=token, path=request.path, method=request.method or "")
@@ -54,7 +76,8 @@ class AgencyTokenAuthentication(BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
 
-    def _reject(self, request: Request, reason: str, token: ApiToken | None = None) -> None:
+    def _reject(self, request: Request, reason: str, token: ApiToken | None = None, message: str = INVALID) -> None:
+        """Refuse the request with 401 and `message`, recording the attempt and its reason."""
         audit_record(
             kind="auth.api_token_rejected",
             actor=None,
@@ -63,4 +86,4 @@ class AgencyTokenAuthentication(BaseAuthentication):
             object_id=str(token.pk) if token else "",
             detail={"reason": reason, "path": request.path, "prefix": token.prefix if token else ""},
         )
-        raise exceptions.AuthenticationFailed("Invalid API token.")
+        raise exceptions.AuthenticationFailed(message)

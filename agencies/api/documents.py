@@ -5,9 +5,9 @@ the same services (agencies.services.documents)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -93,7 +93,8 @@ class SecurityDocumentViewSet(
 
     policy_model = SecurityDocument
     serializer_class = SecurityDocumentOut
-    create_checked_on_parent = True  # the service requires "upload_security_document" on the agency
+    # The service requires "upload_security_document" on the agency named in the body.
+    checked_on_parent: ClassVar[dict[str, tuple[type[Model], str]]] = {"create": (Agency, "upload_security_document")}
     parser_classes = [MultiPartParser, FormParser]
 
     def base_queryset(self) -> QuerySet[SecurityDocument]:
@@ -137,7 +138,8 @@ class SecurityDocumentRequestViewSet(
 
     policy_model = SecurityDocumentAccessRequest
     serializer_class = AccessRequestOut
-    create_checked_on_parent = True  # the service requires "request_security_document" on the requester
+    # The service requires "request_security_document" on the requesting agency named in the body.
+    checked_on_parent: ClassVar[dict[str, tuple[type[Model], str]]] = {"create": (Agency, "request_security_document")}
 
     def base_queryset(self) -> QuerySet[SecurityDocumentAccessRequest]:
         return SecurityDocumentAccessRequest.objects.select_related("document").order_by("-requested_at", "-id")

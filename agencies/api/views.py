@@ -8,7 +8,9 @@ write through the same services (DESIGN 3.1). Denials and service errors come ou
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import ClassVar
+
+from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -140,7 +142,7 @@ class InvitationViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Generic
 
     policy_model = Invitation
     serializer_class = s.InvitationOut
-    create_checked_on_parent = True
+    checked_on_parent: ClassVar[dict[str, tuple[type[Model], str]]] = {"create": (Agency, "manage_members")}
 
     def base_queryset(self) -> QuerySet[Invitation]:
         return Invitation.objects.order_by("-created_at", "-id")
@@ -161,7 +163,8 @@ class ApiTokenViewSet(
 
     policy_model = ApiToken
     serializer_class = s.ApiTokenOut
-    create_checked_on_parent = True  # "create_api_token" on the agency, in the service
+    # "create_api_token" on the agency, in the service.
+    checked_on_parent: ClassVar[dict[str, tuple[type[Model], str]]] = {"create": (Agency, "create_api_token")}
 
     def base_queryset(self) -> QuerySet[ApiToken]:
         return ApiToken.objects.select_related("agency").order_by("-created_at", "-id")
@@ -203,7 +206,11 @@ class TrainingRecordViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Gen
 
     policy_model = TrainingRecord
     serializer_class = s.TrainingRecordOut
-    create_checked_on_parent = True  # "manage_training" on the member's agency, in the service
+    # "manage_training" on the member's agency, in the service.
+    checked_on_parent: ClassVar[dict[str, tuple[type[Model], str]]] = {
+        "create": (Agency, "manage_training"),
+        "import_csv": (Agency, "manage_training"),
+    }
 
     def base_queryset(self) -> QuerySet[TrainingRecord]:
         return TrainingRecord.objects.order_by("-completed_on", "-id")

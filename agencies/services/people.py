@@ -33,6 +33,7 @@ from agencies.policy import forget_principal, grants
 from agencies.rules import (
     TOKEN_MAX_LIFETIME_DAYS,
     WIDENING_FLAGS,
+    Grants,
     last_admin_problem,
     privilege_change_problems,
     token_roles,
@@ -40,11 +41,13 @@ from agencies.rules import (
 from agencies.services.registry import agency_group
 from audit.services import audit_record
 from isp_portal.demo_context import demo_credential_refused
-from isp_portal.policy import SystemActor, require
+from isp_portal.policy import NotPermitted, SystemActor, require
 from isp_portal.wording import long_datetime
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLE_LABELS = {role.value: role.label for role in Role}
+# A member's details (besides roles and flags): changing them is managing people (agencies.rules.AgencyAct).
+MEMBER_DETAILS = ("job_title", "team", "line_manager", "vetting_checked_on")
 
 
 class PrivilegeRefused(ValidationError):
@@ -96,11 +99,12 @@ def _check_privileges(
     roles_after: Iterable[str],
     flags_after: dict[str, bool],
     action: str,
+    allowed: Grants | None = None,
 ) -> None:
     """Refuse a change of roles or widening flags the actor may not make (agencies.policy.grants decides
     who may give and take away what; agencies.rules.privilege_change_problems applies it)."""
     problems = privilege_change_problems(
-        grants=grants(actor, membership),
+        grants=allowed or grants(actor, membership),
         roles_before=membership.roles if membership.pk else [],
         roles_after=roles_after,
         flags_before={field: bool(getattr(membership, field)) for field in WIDENING_FLAGS} if membership.pk else {},
@@ -384,15 +388,38 @@ def membership_update(
             changes["vetting_checked_on"] = vetting_checked_on
     if errors:
         raise ValidationError(errors)
+    allowed = grants(actor, membership)
+    flags_after = {field: changes[field] for field in WIDENING_FLAGS if field in changes}
+    if allowed.standing_refusal and (
+        any(field in changes and getattr(membership, field) != changes[field] for field in MEMBER_DETAILS)
+        or not allowed.narrows(
+            roles_before=membership.roles,
+            roles_after=changes.get("roles", membership.roles),
+            flags_before={field: bool(getattr(membership, field)) for field in WIDENING_FLAGS},
+            flags_after=flags_after,
+        )
+    ):
+        # The agency may not take people on or change their roles and details (a 403, like the policy's
+        # refusals); taking roles and flags away stays open (agencies.policy.grants).
+        raise NotPermitted(
+            action="change",
+            target_type="agencies.membership",
+            target_id=str(membership.pk),
+            reason=allowed.standing_refusal,
+        )
+    # The rule no one could get past comes first, so the refusal names it: an agency's only admin stepping
+    # down to practitioner is told the agency must keep an administrator, not that she cannot give herself
+    # the practitioner role (which another admin could, once there is one).
+    if "roles" in changes:
+        _keep_an_admin(membership, keeps_admin=_admin_role(membership) in changes["roles"], action="membership.update")
     _check_privileges(
         actor,
         membership,
         roles_after=changes.get("roles", membership.roles),
-        flags_after={field: changes[field] for field in WIDENING_FLAGS if field in changes},
+        flags_after=flags_after,
         action="membership.update",
+        allowed=allowed,
     )
-    if "roles" in changes:
-        _keep_an_admin(membership, keeps_admin=_admin_role(membership) in changes["roles"], action="membership.update")
     changed = {field: value for field, value in changes.items() if getattr(membership, field) != value}
     if not changed:
         return membership
@@ -473,8 +500,9 @@ def membership_deactivate(*, actor: Any, membership: Membership, reason: str) ->
         raise ValidationError({"reason": "Say why this membership is ending."})
     if not membership.is_active:
         raise ValidationError({"membership": "This membership has already ended."})
-    _check_ending(actor, membership, action="membership.deactivate")
+    # Keeping an administrator first: nobody could end this membership, whoever asked (see membership_update).
     _keep_an_admin(membership, keeps_admin=False, action="membership.deactivate")
+    _check_ending(actor, membership, action="membership.deactivate")
     membership.is_active = False
     membership.deactivated_at = timezone.now()
     membership.save(update_fields=["is_active", "deactivated_at"])
@@ -505,8 +533,8 @@ def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
     if not reason.strip():
         raise ValidationError({"reason": "Say why this user is being deactivated."})
     for membership in memberships:
-        _check_ending(actor, membership, action="user.deactivate")
         _keep_an_admin(membership, keeps_admin=False, action="user.deactivate")
+        _check_ending(actor, membership, action="user.deactivate")
     now = timezone.now()
     Membership.objects.filter(pk__in=[m.pk for m in memberships]).update(is_active=False, deactivated_at=now)
     user.groups.clear()

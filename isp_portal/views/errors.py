@@ -44,7 +44,8 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     reason = getattr(request, "access_denied_reason", "") or "You do not have permission to do this."
     if request.path.startswith("/api/"):
         return _json_error(403, "permission_denied", reason)
-    return render(request, "errors/403.html", {"reason": reason, "helper": who_can_help(request.user)}, status=403)
+    context = {"reason": reason, "help": who_can_help(request.user, reason)}
+    return render(request, "errors/403.html", context, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -49,7 +49,7 @@ CASES: list[Case] = [
     ),
     Case(
         "api-notification-read",
-        only({"practitioner": 200}, otherwise=404, anonymous=401, token=404),
+        only({"practitioner": 200}, otherwise=404, anonymous=401, token=403),  # no scope marks notifications read
         method="post",
         kwargs=practitioner_notification,
         queries=5,

@@ -107,7 +107,7 @@ CASES: list[Case] = [
     ),
     Case(
         "api-security-document-request-decide",
-        role_holders(404, no_role=404, agency_admin=200, partnership_admin=403, token=404),
+        role_holders(404, no_role=404, agency_admin=200, partnership_admin=403, token=403, people_token=403),
         method="post",
         kwargs=request_to_home,
         data=lambda world: {"grant": True, "access_expires_on": str(timezone.localdate() + timedelta(days=90))},

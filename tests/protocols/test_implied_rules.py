@@ -201,7 +201,7 @@ def test_withdrawing_a_withdrawn_signature_says_so_to_its_own_admin(world: World
     [
         ("practitioner", "ask an admin of"),
         ("agency_admin", "ask a partnership admin"),
-        ("partnership_admin", "ask another partnership admin"),
+        ("partnership_admin", "Another partnership admin has no more rights than you"),
     ],
 )
 def test_the_403_page_names_who_can_help_each_role(world: World, role: str, helper: str) -> None:
