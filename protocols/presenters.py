@@ -1,0 +1,142 @@
+"""The protocol pages' repeated rows as markup (isp_portal/markup.py; docs/fast-pages.md §4, issue 9).
+
+Each row is the markup the template wrote, filled with `format_html`: every value escaped as `{{ }}` would.
+The templates keep the tables and lists around them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from isp_portal.links import link
+from isp_portal.markup import rows
+from isp_portal.wording import long_date
+from protocols.models import ProtocolVersion, Signature
+
+_LIVE = SafeString('<strong class="govuk-tag govuk-tag--green">Live</strong>')
+_SIGNED = SafeString('<strong class="govuk-tag govuk-tag--green">Signed</strong>')
+_SMALL = '<br><span class="govuk-!-font-size-16">{}</span>'
+
+# The signature register on the protocol's page (protocols/protocol_detail.html).
+_REGISTER_ROW = (
+    '<tr class="govuk-table__row">'
+    '<td class="govuk-table__cell">{agency}</td>'
+    '<td class="govuk-table__cell">{version}</td>'
+    '<td class="govuk-table__cell">{signatory}</td>'
+    '<td class="govuk-table__cell">{signed}{carried}</td>'
+    '<td class="govuk-table__cell">{state}</td>'
+    "</tr>\n"
+)
+_WITHDRAWN = '<strong class="govuk-tag govuk-tag--{colour}">Withdrawn {on}</strong>' + _SMALL.replace("{}", "{reason}")
+_WITHDRAW_LINK = (
+    ' <a class="govuk-link" href="{href}">Withdraw<span class="govuk-visually-hidden"> the signature of {agency}'
+    "</span></a>"
+)
+
+
+def _withdrawn(signature: Signature, colour: str) -> SafeString:
+    assert signature.withdrawn_at is not None
+    return format_html(
+        _WITHDRAWN, colour=colour, on=long_date(signature.withdrawn_at), reason=signature.withdrawal_reason
+    )
+
+
+def register_rows(signatures: Iterable[Signature], can_withdraw: Collection[int]) -> SafeString:
+    """The rows of the protocol's register: agency, version, signatory, when signed (and from which version it
+    was carried over), and its state with the withdraw link where the user may withdraw it."""
+
+    def row(signature: Signature) -> dict[str, Any]:
+        agency = signature.agency.name
+        if signature.withdrawn_at:
+            state = _withdrawn(signature, "grey")
+        elif signature.pk in can_withdraw:
+            state = _LIVE + format_html(_WITHDRAW_LINK, href=link("signature-withdraw", signature.pk), agency=agency)
+        else:
+            state = _LIVE
+        earlier = signature.carried_over_from if signature.carried_over_from_id else None
+        carried = (
+            format_html(
+                '<br><span class="govuk-!-font-size-16">carried over from version {}</span>', earlier.version.number
+            )
+            if earlier is not None
+            else ""
+        )
+        return {
+            "agency": agency,
+            "version": signature.version.number,
+            "signatory": f"{signature.signatory_name}, {signature.signatory_title}",
+            "signed": long_date(signature.signed_at),
+            "carried": carried,
+            "state": state,
+        }
+
+    return rows(_REGISTER_ROW, (row(signature) for signature in signatures))
+
+
+# The protocols an agency has signed, on the agency's page (protocols/section_agency_signatures.html).
+_SIGNED_ROW = (
+    '<tr class="govuk-table__row">'
+    '<td class="govuk-table__cell"><a class="govuk-link" href="{href}">{title}</a></td>'
+    '<td class="govuk-table__cell">{version}</td>'
+    '<td class="govuk-table__cell">{signatory}' + _SMALL.replace("{}", "{signed}") + "</td>"
+    '<td class="govuk-table__cell">{state}</td>'
+    "</tr>\n"
+)
+
+
+def agency_signature_rows(signatures: Iterable[Signature]) -> SafeString:
+    """The rows of the agency's "Protocols signed" table."""
+    return rows(
+        _SIGNED_ROW,
+        (
+            {
+                "href": link("protocol-detail", signature.protocol_id),
+                "title": signature.protocol.title,
+                "version": signature.version.number,
+                "signatory": f"{signature.signatory_name}, {signature.signatory_title}",
+                "signed": long_date(signature.signed_at),
+                "state": _withdrawn(signature, "red") if signature.withdrawn_at else _SIGNED,
+            }
+            for signature in signatures
+        ),
+    )
+
+
+# The versions list on the protocol's page.
+_VERSION_ITEM = '<li><a class="govuk-link" href="{href}">Version {number}</a>, {created}: {note}{tag}{diff}</li>\n'
+_IN_FORCE = SafeString(' <strong class="govuk-tag govuk-tag--green">In force</strong>')
+_WAS_IN_FORCE = SafeString(' <strong class="govuk-tag govuk-tag--grey">Was in force</strong>')
+_DIFF_LINK = (
+    ' · <a class="govuk-link" href="{href}">What changed<span class="govuk-visually-hidden"> in version {number}'
+    "</span></a>"
+)
+
+
+def version_items(protocol_id: int, versions: Iterable[ProtocolVersion], current_id: int | None) -> SafeString:
+    """The items of the protocol's Versions list: each version's link, date and note, whether it is or was in
+    force, and a link to what changed from the one before."""
+
+    def item(version: ProtocolVersion) -> dict[str, Any]:
+        if version.pk == current_id:
+            tag = _IN_FORCE
+        elif getattr(version, "adoption", None):  # read with the version: None when never in force
+            tag = _WAS_IN_FORCE
+        else:
+            tag = SafeString("")
+        number = version.number
+        return {
+            "href": link("protocol-version", protocol_id, number),
+            "number": number,
+            "created": long_date(version.created_at),
+            "note": version.change_note,
+            "tag": tag,
+            "diff": format_html(_DIFF_LINK, href=link("protocol-version-diff", protocol_id, number), number=number)
+            if number > 1
+            else "",
+        }
+
+    return rows(_VERSION_ITEM, (item(version) for version in versions))
