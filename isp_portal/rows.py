@@ -14,8 +14,9 @@ import re
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from django.db import connection
-from django.db.models import Model
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Model, signals
+from django.db.models.base import ModelState
 
 M = TypeVar("M", bound=Model)
 
@@ -69,13 +70,35 @@ def fetch(sql: str | Statement, params: Sequence[Any] | dict[str, Any]) -> list[
         return cursor.fetchall()
 
 
+_attnames: dict[type[Model], frozenset[str]] = {}
+
+
 def instance(model: type[M], fields: Sequence[str], values: Sequence[Any]) -> M:
     """A model instance from the given columns (by attname: `agency_id`), as the ORM would have loaded it with
     `.only(*fields)`; the other columns are deferred."""
     given = dict(zip(fields, values, strict=True))
+    concrete = _attnames.get(model)
+    if concrete is None:
+        concrete = _attnames[model] = frozenset(field.attname for field in model._meta.concrete_fields)
+    if (
+        model.__init__ is Model.__init__
+        and not signals.pre_init.has_listeners(model)
+        and not signals.post_init.has_listeners(model)
+    ):
+        # What Model.from_db and Model.__init__ leave, without walking every field of the model (a page builds
+        # a dozen or more instances; issue 9): the state of a loaded instance and the loaded columns in its
+        # __dict__, where __init__'s setattr puts them (a fresh instance has no cached relation for a foreign
+        # key's setter to clear). Any other column is deferred, as with .only(). A model with its own
+        # __init__, or with pre_init/post_init receivers, goes through from_db.
+        obj = model.__new__(model)
+        state = obj._state = ModelState()
+        state.adding = False
+        state.db = DEFAULT_DB_ALIAS  # `connection`, the one fetch reads with, is the default database
+        obj.__dict__.update((name, value) for name, value in given.items() if name in concrete)
+        return obj
     names = [field.attname for field in model._meta.concrete_fields if field.attname in given]
     # from_db takes the values in the model's field order.
-    return model.from_db(connection.alias, names, [given[name] for name in names])
+    return model.from_db(DEFAULT_DB_ALIAS, names, [given[name] for name in names])
 
 
 def relate(obj: Model, name: str, related: Model | None) -> None:

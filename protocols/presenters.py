@@ -14,8 +14,9 @@ from django.utils.safestring import SafeString
 
 from isp_portal.links import link
 from isp_portal.markup import rows
-from isp_portal.wording import long_date
+from isp_portal.wording import counted, long_date
 from protocols.models import ProtocolVersion, Signature
+from protocols.selectors import CountPoint
 
 _LIVE = SafeString('<strong class="govuk-tag govuk-tag--green">Live</strong>')
 _SIGNED = SafeString('<strong class="govuk-tag govuk-tag--green">Signed</strong>')
@@ -140,3 +141,52 @@ def version_items(protocol_id: int, versions: Iterable[ProtocolVersion], current
         }
 
     return rows(_VERSION_ITEM, (item(version) for version in versions))
+
+
+# The monthly counts on the protocol's page.
+_COUNT_ROW = (
+    '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{month}</th>'
+    '<td class="govuk-table__cell govuk-table__cell--numeric">{signatories}</td></tr>'
+)
+
+
+def count_rows(points: Iterable[CountPoint]) -> SafeString:
+    """The rows of "Signatories at the end of each month"."""
+    return rows(_COUNT_ROW, ({"month": point.label, "signatories": point.signatories} for point in points))
+
+
+# A version's rules, on the protocol's page and the version's (`{% version_rules version %}`).
+_RULE_ROW = (
+    '<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">{key}</dt>'
+    '<dd class="govuk-summary-list__value">{value}</dd></div>\n'
+)
+_BULLETS = '<ul class="govuk-list govuk-list--bullet">{}</ul>'
+
+
+def _bullets(items: Iterable[str], empty: str | None = None) -> SafeString:
+    listed = [format_html("<li>{}</li>", item) for item in items]
+    if not listed and empty is not None:
+        listed = [format_html("<li>{}</li>", empty)]
+    return format_html(_BULLETS, SafeString("".join(listed)))
+
+
+def version_rules(version: ProtocolVersion) -> SafeString:
+    """The summary list of who a version covers, for what, which data in which tier, when without consent,
+    how fast requests are answered and how long records are kept."""
+    covers = f"Children and young people aged {version.age_min} to {version.age_max}"
+    if version.extended_age_max:
+        conditions = " or ".join(label.lower() for label in version.extended_condition_labels) or "some"
+        covers += f", and to {version.extended_age_max} for {conditions}"
+    summary = (
+        ("Who it covers", covers),
+        ("Purposes", _bullets(version.permitted_purposes)),
+        ("Aggregate tier", ", ".join(version.aggregate_fields) or "—"),
+        ("Minimum data", ", ".join(version.minimum_fields) or "—"),
+        ("Detailed and sensitive", ", ".join(version.sensitive_fields) or "—"),
+        ("Without consent only when", _bullets(version.ground_labels, empty="Never")),
+        ("Requests answered within", counted(version.response_working_days, "working day")),
+        ("Kept by default for", counted(version.retention_months, "month")),
+    )
+    return format_html(
+        '<dl class="govuk-summary-list">\n{}</dl>', rows(_RULE_ROW, ({"key": k, "value": v} for k, v in summary))
+    )

@@ -20,7 +20,7 @@ from isp_portal.wording import possessive
 from protocols import rules, selectors, services
 from protocols.forms import AdoptForm, ProtocolCreateForm, ReasonForm, SignForm, TransitionForm, VersionRulesForm
 from protocols.models import Protocol, ProtocolStatus, ProtocolVersion, Signature
-from protocols.presenters import register_rows, version_items
+from protocols.presenters import count_rows, register_rows, version_items
 from protocols.reference import protocol_template
 from protocols.services.protocols import VERSION_FIELDS
 
@@ -106,7 +106,7 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "version_items": version_items(protocol.pk, versions, protocol.current_version_id),
             "signatures": signatures,
             "register_rows": register_rows(signatures, can_withdraw),
-            "counts": selectors.signatory_counts(protocol, signatures=signatures),
+            "count_rows": count_rows(selectors.signatory_counts(protocol, signatures=signatures)),
             "consultations": page.consultations,
             "reviews": page.reviews,
             "audits": page.audits,
