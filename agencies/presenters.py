@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from agencies.models import Membership, Role
-from isp_portal.links import link
-from isp_portal.markup import rows
+from isp_portal.links import Routes
+from isp_portal.markup import html, rows
 
 _PERSON = (
     '<tr class="govuk-table__row">'
@@ -26,9 +25,7 @@ _PERSON = (
 )
 # A tag per role, escaped once per process (the labels are the portal's own words).
 _ROLE_TAGS = {
-    role.value: format_html(
-        '<strong class="govuk-tag govuk-tag--blue govuk-!-margin-bottom-1">{}</strong> ', role.label
-    )
+    role.value: html('<strong class="govuk-tag govuk-tag--blue govuk-!-margin-bottom-1">{}</strong> ', role.label)
     for role in Role
 }
 _CALDICOTT = SafeString('<strong class="govuk-tag govuk-tag--purple">Caldicott guardian</strong>')
@@ -50,6 +47,7 @@ def people_rows(
     people: Iterable[Membership], *, can_administer: bool, can_manage_members: bool, sole_admin_id: int | None
 ) -> SafeString:
     """The rows of the agency's People table: name and job, roles, training, and the actions the user may take."""
+    routes = Routes()
 
     def row(membership: Membership) -> dict[str, Any]:
         name = membership.user.full_name
@@ -63,16 +61,14 @@ def people_rows(
         actions = SafeString("")
         if can_administer:
             change = (
-                format_html(_CHANGE, href=link("membership-edit", membership.pk), name=name)
-                if can_manage_members
-                else ""
+                html(_CHANGE, href=routes("membership-edit", membership.pk), name=name) if can_manage_members else ""
             )
             end = (
                 _SOLE_ADMIN
                 if membership.pk == sole_admin_id
-                else format_html(_END, href=link("membership-deactivate", membership.pk), name=name)
+                else html(_END, href=routes("membership-deactivate", membership.pk), name=name)
             )
-            actions = format_html('<td class="govuk-table__cell">{}{}</td>', change, end)
+            actions = html('<td class="govuk-table__cell">{}{}</td>', change, end)
         return {
             "name": name,
             "job": f"{membership.job_title}, {membership.team}" if membership.team else membership.job_title,

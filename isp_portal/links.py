@@ -36,22 +36,35 @@ def _split(name: str, count: int) -> tuple[str, ...] | None:
     return tuple(parts)
 
 
+class Routes:
+    """Links as of now: the URL configuration and script prefix in force are read once, when made (each is a
+    context-local read, 4 to 7 µs here: more than filling in the route), so make one per page or per table,
+    not per link. `Routes()(name, *args)` is `reverse(name, args=args)`."""
+
+    def __init__(self) -> None:
+        self.urlconf = get_urlconf()
+        self.prefix = get_script_prefix()
+
+    def __call__(self, name: str, *args: object) -> str:
+        count = len(args)
+        if count > len(_STAND_INS) or not all(type(arg) is int and arg >= 0 for arg in args):
+            return reverse(name, args=args)
+        key = (self.urlconf, self.prefix, name, count)
+        try:
+            parts = _routes[key]
+        except KeyError:
+            parts = _routes[key] = _split(name, count)
+        if parts is None:
+            return reverse(name, args=args)
+        if count == 0:
+            return parts[0]
+        pieces = [parts[0]]
+        for arg, part in zip(args, parts[1:], strict=True):
+            pieces += (str(arg), part)
+        return "".join(pieces)
+
+
 def link(name: str, *args: object) -> str:
     """`reverse(name, args=args)`, with the route reversed once per process when every argument is an int
-    (not a bool) of at least 0."""
-    count = len(args)
-    if count > len(_STAND_INS) or not all(type(arg) is int and arg >= 0 for arg in args):
-        return reverse(name, args=args)
-    key = (get_urlconf(), get_script_prefix(), name, count)
-    try:
-        parts = _routes[key]
-    except KeyError:
-        parts = _routes[key] = _split(name, count)
-    if parts is None:
-        return reverse(name, args=args)
-    if count == 0:
-        return parts[0]
-    pieces = [parts[0]]
-    for arg, part in zip(args, parts[1:], strict=True):
-        pieces += (str(arg), part)
-    return "".join(pieces)
+    (not a bool) of at least 0. For several links, make one `Routes()` and call it."""
+    return Routes()(name, *args)

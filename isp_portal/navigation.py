@@ -11,7 +11,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from isp_portal.links import link
+from isp_portal.links import Routes
 
 UserPredicate = Callable[[Any], bool]
 
@@ -89,10 +89,11 @@ def register_panel(panel: DashboardPanel) -> None:
 
 def nav_for(user: Any, path: str) -> list[dict[str, Any]]:
     items = []
+    routes = Routes()
     for item in _nav:
         if not item.visible(user):
             continue
-        url = link(item.url_name)
+        url = routes(item.url_name)
         active = path == url if url == "/" else path.startswith(url)
         items.append({"label": item.label, "url": url, "active": active})
     return items

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from isp_portal.links import link
-from isp_portal.markup import rows
+from isp_portal.links import Routes
+from isp_portal.markup import html, rows
 from isp_portal.wording import counted, long_date
 from protocols.models import ProtocolVersion, Signature
 from protocols.selectors import CountPoint
@@ -41,28 +40,25 @@ _WITHDRAW_LINK = (
 
 def _withdrawn(signature: Signature, colour: str) -> SafeString:
     assert signature.withdrawn_at is not None
-    return format_html(
-        _WITHDRAWN, colour=colour, on=long_date(signature.withdrawn_at), reason=signature.withdrawal_reason
-    )
+    return html(_WITHDRAWN, colour=colour, on=long_date(signature.withdrawn_at), reason=signature.withdrawal_reason)
 
 
 def register_rows(signatures: Iterable[Signature], can_withdraw: Collection[int]) -> SafeString:
     """The rows of the protocol's register: agency, version, signatory, when signed (and from which version it
     was carried over), and its state with the withdraw link where the user may withdraw it."""
+    routes = Routes()
 
     def row(signature: Signature) -> dict[str, Any]:
         agency = signature.agency.name
         if signature.withdrawn_at:
             state = _withdrawn(signature, "grey")
         elif signature.pk in can_withdraw:
-            state = _LIVE + format_html(_WITHDRAW_LINK, href=link("signature-withdraw", signature.pk), agency=agency)
+            state = _LIVE + html(_WITHDRAW_LINK, href=routes("signature-withdraw", signature.pk), agency=agency)
         else:
             state = _LIVE
         earlier = signature.carried_over_from if signature.carried_over_from_id else None
         carried = (
-            format_html(
-                '<br><span class="govuk-!-font-size-16">carried over from version {}</span>', earlier.version.number
-            )
+            html('<br><span class="govuk-!-font-size-16">carried over from version {}</span>', earlier.version.number)
             if earlier is not None
             else ""
         )
@@ -91,11 +87,12 @@ _SIGNED_ROW = (
 
 def agency_signature_rows(signatures: Iterable[Signature]) -> SafeString:
     """The rows of the agency's "Protocols signed" table."""
+    routes = Routes()
     return rows(
         _SIGNED_ROW,
         (
             {
-                "href": link("protocol-detail", signature.protocol_id),
+                "href": routes("protocol-detail", signature.protocol_id),
                 "title": signature.protocol.title,
                 "version": signature.version.number,
                 "signatory": f"{signature.signatory_name}, {signature.signatory_title}",
@@ -120,6 +117,7 @@ _DIFF_LINK = (
 def version_items(protocol_id: int, versions: Iterable[ProtocolVersion], current_id: int | None) -> SafeString:
     """The items of the protocol's Versions list: each version's link, date and note, whether it is or was in
     force, and a link to what changed from the one before."""
+    routes = Routes()
 
     def item(version: ProtocolVersion) -> dict[str, Any]:
         if version.pk == current_id:
@@ -130,12 +128,12 @@ def version_items(protocol_id: int, versions: Iterable[ProtocolVersion], current
             tag = SafeString("")
         number = version.number
         return {
-            "href": link("protocol-version", protocol_id, number),
+            "href": routes("protocol-version", protocol_id, number),
             "number": number,
             "created": long_date(version.created_at),
             "note": version.change_note,
             "tag": tag,
-            "diff": format_html(_DIFF_LINK, href=link("protocol-version-diff", protocol_id, number), number=number)
+            "diff": html(_DIFF_LINK, href=routes("protocol-version-diff", protocol_id, number), number=number)
             if number > 1
             else "",
         }
@@ -164,10 +162,10 @@ _BULLETS = '<ul class="govuk-list govuk-list--bullet">{}</ul>'
 
 
 def _bullets(items: Iterable[str], empty: str | None = None) -> SafeString:
-    listed = [format_html("<li>{}</li>", item) for item in items]
+    listed = [html("<li>{}</li>", item) for item in items]
     if not listed and empty is not None:
-        listed = [format_html("<li>{}</li>", empty)]
-    return format_html(_BULLETS, SafeString("".join(listed)))
+        listed = [html("<li>{}</li>", empty)]
+    return html(_BULLETS, SafeString("".join(listed)))
 
 
 def version_rules(version: ProtocolVersion) -> SafeString:
@@ -187,6 +185,6 @@ def version_rules(version: ProtocolVersion) -> SafeString:
         ("Requests answered within", counted(version.response_working_days, "working day")),
         ("Kept by default for", counted(version.retention_months, "month")),
     )
-    return format_html(
+    return html(
         '<dl class="govuk-summary-list">\n{}</dl>', rows(_RULE_ROW, ({"key": k, "value": v} for k, v in summary))
     )

@@ -90,12 +90,19 @@ def first_error_anchor(field: BoundField) -> str:
     return field.auto_id or ""
 
 
-@register.simple_tag
-def link(name: str, *args: object) -> str:
+_ROUTES = "isp_portal.links.Routes"
+
+
+@register.simple_tag(takes_context=True)
+def link(context: template.Context, name: str, *args: object) -> str:
     """{% link 'agency-detail' agency.pk %}: the address `{% url %}` gives, with the route reversed once per
     process rather than on every link (isp_portal/links.py; docs/fast-pages.md §4). For routes whose
     arguments are whole numbers; anything else goes through `reverse` as `{% url %}` does."""
-    return links.link(name, *args)
+    routes = context.render_context.get(_ROUTES)  # one per rendering of a template
+    if routes is None:
+        routes = context.render_context[_ROUTES] = links.Routes()
+    address: str = routes(name, *args)
+    return address
 
 
 @register.simple_tag(takes_context=True)
