@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, signals
 from django.db.models.base import ModelState
 
@@ -45,11 +45,12 @@ class Statement:
     def run(self, cursor: Any, params: dict[str, Any]) -> None:
         # The set of statements prepared on this connection, kept with the connection it belongs to: a new
         # connection (after CONN_MAX_AGE, or a broken one) starts with none.
-        raw = connection.connection
-        known: tuple[Any, set[str]] | None = getattr(connection, "_isp_prepared", None)
+        database = cursor.db  # the connection itself, not the context-local proxy `connection` (issue 9)
+        raw = database.connection
+        known: tuple[Any, set[str]] | None = getattr(database, "_isp_prepared", None)
         if known is None or known[0] is not raw:
             known = (raw, set())
-            connection._isp_prepared = known  # type: ignore[attr-defined]
+            database._isp_prepared = known
         if self.name not in known[1]:
             # Set-up of the connection, like its time zone: run on the driver's cursor, so not counted as
             # one of the page's statements (tests/test_query_counts.py, the benchmark's statement count).
@@ -60,7 +61,7 @@ class Statement:
 
 def fetch(sql: str | Statement, params: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
     """Every row of one statement, its values bound as parameters."""
-    with connection.cursor() as cursor:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:  # one context-local read, not one per use
         if isinstance(sql, Statement):
             if not isinstance(params, dict):
                 raise TypeError("A prepared statement takes its parameters by name.")
@@ -93,7 +94,7 @@ def instance(model: type[M], fields: Sequence[str], values: Sequence[Any]) -> M:
         obj = model.__new__(model)
         state = obj._state = ModelState()
         state.adding = False
-        state.db = DEFAULT_DB_ALIAS  # `connection`, the one fetch reads with, is the default database
+        state.db = DEFAULT_DB_ALIAS  # the database fetch reads from
         obj.__dict__.update((name, value) for name, value in given.items() if name in concrete)
         return obj
     names = [field.attname for field in model._meta.concrete_fields if field.attname in given]

@@ -20,8 +20,10 @@ def test_the_address_is_the_manifests_and_is_kept(tmp_path: Path) -> None:
     ours = StaticFilesStorage(location=str(tmp_path), base_url="/static/")
     theirs = CompressedManifestStaticFilesStorage(location=str(tmp_path), base_url="/static/")
 
-    assert ours.url("dist/application.css") == theirs.url("dist/application.css") == (
-        "/static/dist/application.0123abcd.css"
+    assert (
+        ours.url("dist/application.css")
+        == theirs.url("dist/application.css")
+        == ("/static/dist/application.0123abcd.css")
     )
     ours.hashed_files = {}  # the manifest is no longer asked: the address was kept
     assert ours.url("dist/application.css") == "/static/dist/application.0123abcd.css"
