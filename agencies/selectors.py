@@ -358,7 +358,7 @@ ORDER BY i.created_at DESC, i.id DESC
 def open_invitations(user: Any, agency: Agency) -> list[Invitation]:
     """The agency's invitations still open, newest first, those the policy lets the user see: no statement when
     its scope is empty; then one plain SQL statement (isp_portal/rows.py), each row checked with `policy.can`."""
-    if policy.restrict(user, "view", Invitation).query.is_empty():
+    if policy.scope_is_empty(user, "view", Invitation):
         return []
     rows = fetch(_INVITATIONS_SQL, {"agency": agency.pk})
     invitations = [instance(Invitation, ("id", "agency_id", "email", "full_name", "expires_at"), row) for row in rows]

@@ -3,11 +3,15 @@ AppConfig.ready), so that isp_portal never imports a domain app and each app own
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from isp_portal.links import Routes
 
 UserPredicate = Callable[[Any], bool]
 
@@ -85,13 +89,31 @@ def register_panel(panel: DashboardPanel) -> None:
 
 def nav_for(user: Any, path: str) -> list[dict[str, Any]]:
     items = []
+    routes = Routes()
     for item in _nav:
         if not item.visible(user):
             continue
-        url = reverse(item.url_name)
+        url = routes(item.url_name)
         active = path == url if url == "/" else path.startswith(url)
         items.append({"label": item.label, "url": url, "active": active})
     return items
+
+
+@functools.lru_cache(maxsize=256)
+def _nav_markup(items: tuple[tuple[str, str, bool], ...]) -> SafeString:
+    # The markup depends only on the items shown and which is active: a few dozen combinations in all, so
+    # each is rendered once per process rather than on every page (issue 9: the loop was about a tenth of
+    # the layout's rendering).
+    rows = [{"label": label, "url": url, "active": active} for label, url, active in items]
+    markup: SafeString = render_to_string("includes/navigation.html", {"nav_items": rows})  # escaped by the engine
+    return markup
+
+
+def nav_html(user: Any, path: str) -> SafeString:
+    """The service navigation's items (`<li>`s) for `user` on the page at `path`, as markup."""
+    if not (user and user.is_authenticated):
+        return SafeString("")
+    return _nav_markup(tuple((item["label"], item["url"], item["active"]) for item in nav_for(user, path)))
 
 
 def panels_for(user: Any) -> list[dict[str, Any]]:

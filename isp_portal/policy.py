@@ -240,6 +240,17 @@ def restrict(user: Any, action: str, target: type[M] | QuerySet[M]) -> QuerySet[
     return queryset.filter(condition)
 
 
+def scope_is_empty(user: Any, action: str, model: type[Model]) -> bool:
+    """Whether `restrict(user, action, model)` is `.none()`, decided as restrict decides it but without building
+    the queryset (a page that reads its rows in SQL asks this first: docs/fast-pages.md §3)."""
+    if isinstance(user, SystemActor):
+        return False
+    policy = _model_policies.get(model)
+    if policy is None or not _signed_in(user) or gate_refusal(user, action, model._meta.label_lower):
+        return True
+    return policy.scope(user, action) is None
+
+
 def can(user: Any, action: str, target: Model | type[Model] | Resource) -> bool:
     if isinstance(user, SystemActor):
         return True

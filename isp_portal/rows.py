@@ -14,8 +14,9 @@ import re
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from django.db import connection
-from django.db.models import Model
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model, signals
+from django.db.models.base import ModelState
 
 M = TypeVar("M", bound=Model)
 
@@ -44,11 +45,12 @@ class Statement:
     def run(self, cursor: Any, params: dict[str, Any]) -> None:
         # The set of statements prepared on this connection, kept with the connection it belongs to: a new
         # connection (after CONN_MAX_AGE, or a broken one) starts with none.
-        raw = connection.connection
-        known: tuple[Any, set[str]] | None = getattr(connection, "_isp_prepared", None)
+        database = cursor.db  # the connection itself, not the context-local proxy `connection` (issue 9)
+        raw = database.connection
+        known: tuple[Any, set[str]] | None = getattr(database, "_isp_prepared", None)
         if known is None or known[0] is not raw:
             known = (raw, set())
-            connection._isp_prepared = known  # type: ignore[attr-defined]
+            database._isp_prepared = known
         if self.name not in known[1]:
             # Set-up of the connection, like its time zone: run on the driver's cursor, so not counted as
             # one of the page's statements (tests/test_query_counts.py, the benchmark's statement count).
@@ -59,7 +61,7 @@ class Statement:
 
 def fetch(sql: str | Statement, params: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
     """Every row of one statement, its values bound as parameters."""
-    with connection.cursor() as cursor:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:  # one context-local read, not one per use
         if isinstance(sql, Statement):
             if not isinstance(params, dict):
                 raise TypeError("A prepared statement takes its parameters by name.")
@@ -69,13 +71,35 @@ def fetch(sql: str | Statement, params: Sequence[Any] | dict[str, Any]) -> list[
         return cursor.fetchall()
 
 
+_attnames: dict[type[Model], frozenset[str]] = {}
+
+
 def instance(model: type[M], fields: Sequence[str], values: Sequence[Any]) -> M:
     """A model instance from the given columns (by attname: `agency_id`), as the ORM would have loaded it with
     `.only(*fields)`; the other columns are deferred."""
     given = dict(zip(fields, values, strict=True))
+    concrete = _attnames.get(model)
+    if concrete is None:
+        concrete = _attnames[model] = frozenset(field.attname for field in model._meta.concrete_fields)
+    if (
+        model.__init__ is Model.__init__
+        and not signals.pre_init.has_listeners(model)
+        and not signals.post_init.has_listeners(model)
+    ):
+        # What Model.from_db and Model.__init__ leave, without walking every field of the model (a page builds
+        # a dozen or more instances; issue 9): the state of a loaded instance and the loaded columns in its
+        # __dict__, where __init__'s setattr puts them (a fresh instance has no cached relation for a foreign
+        # key's setter to clear). Any other column is deferred, as with .only(). A model with its own
+        # __init__, or with pre_init/post_init receivers, goes through from_db.
+        obj = model.__new__(model)
+        state = obj._state = ModelState()
+        state.adding = False
+        state.db = DEFAULT_DB_ALIAS  # the database fetch reads from
+        obj.__dict__.update((name, value) for name, value in given.items() if name in concrete)
+        return obj
     names = [field.attname for field in model._meta.concrete_fields if field.attname in given]
     # from_db takes the values in the model's field order.
-    return model.from_db(connection.alias, names, [given[name] for name in names])
+    return model.from_db(DEFAULT_DB_ALIAS, names, [given[name] for name in names])
 
 
 def relate(obj: Model, name: str, related: Model | None) -> None:

@@ -22,6 +22,11 @@ def long_date(value: datetime.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def month_year(value: datetime.date) -> str:
+    """A month: "November 2026" (as the `date:"F Y"` filter writes it, without its cost on every row)."""
+    return f"{value:%B %Y}"
+
+
 def long_datetime(value: datetime.datetime) -> str:
     """A moment in local time: "4 December 2026, 14:05" (the same as the DATETIME_FORMAT setting)."""
     local = timezone.localtime(value) if timezone.is_aware(value) else value

@@ -8,6 +8,7 @@ from agencies.policy import has_any_role, is_partnership_admin
 from isp_portal import policy
 from isp_portal.navigation import DashboardPanel, NavItem, PageSection, register_nav, register_panel, register_section
 from protocols.models import Meeting
+from protocols.presenters import agency_signature_rows
 from protocols.selectors import agency_signatures, partnership_overview
 
 
@@ -33,7 +34,8 @@ register_panel(
 def _agency_signatures(user: Any, agency: Any) -> dict[str, Any] | None:
     """Issue 3: the agency's page shows the protocols it has signed (the page itself checked the user may
     see the agency; the register of signatures is open to every partner)."""
-    return {"agency": agency, "signatures": agency_signatures(agency)}
+    signatures = agency_signatures(agency)
+    return {"agency": agency, "signatures": signatures, "rows": agency_signature_rows(signatures)}
 
 
 register_section(

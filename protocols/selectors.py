@@ -15,6 +15,7 @@ from agencies.models import Agency, AgencyStatus, ChecklistConfirmation, Signato
 from agencies.rules import confirmation_expires_on
 from isp_portal import policy
 from isp_portal.rows import Statement, fetch, instance, relate
+from isp_portal.wording import month_year
 from protocols import rules
 from protocols.models import (
     IN_FORCE_STATUSES,
@@ -312,6 +313,7 @@ def protocol_signatory_count(protocol: Protocol) -> int:
 class CountPoint:
     month: date
     signatories: int
+    label: str = ""  # the month as people read it, "November 2026" (isp_portal.wording.month_year)
 
 
 def signatory_counts(
@@ -322,9 +324,16 @@ def signatory_counts(
     protocol's signature register."""
     today = today or timezone.localdate()
     if signatures is not None:
-        spans = [(s.agency_id, s.signed_at, s.withdrawn_at) for s in signatures]
+        moments = [(s.agency_id, s.signed_at, s.withdrawn_at) for s in signatures]
     else:
-        spans = list(Signature.objects.filter(protocol=protocol).values_list("agency_id", "signed_at", "withdrawn_at"))
+        moments = list(
+            Signature.objects.filter(protocol=protocol).values_list("agency_id", "signed_at", "withdrawn_at")
+        )
+    # Each moment's local date once, not once per month (issue 9: 12 months x the register's rows).
+    spans = [
+        (agency_id, timezone.localdate(signed_at), None if withdrawn_at is None else timezone.localdate(withdrawn_at))
+        for agency_id, signed_at, withdrawn_at in moments
+    ]
     points = []
     for back in range(months - 1, -1, -1):
         month_index = today.year * 12 + today.month - 1 - back
@@ -334,10 +343,10 @@ def signatory_counts(
         end = min(end, today)
         live = {
             agency_id
-            for agency_id, signed_at, withdrawn_at in spans
-            if timezone.localdate(signed_at) <= end and (withdrawn_at is None or timezone.localdate(withdrawn_at) > end)
+            for agency_id, signed_on, withdrawn_on in spans
+            if signed_on <= end and (withdrawn_on is None or withdrawn_on > end)
         }
-        points.append(CountPoint(month=end, signatories=len(live)))
+        points.append(CountPoint(month=end, signatories=len(live), label=month_year(end)))
     return points
 
 

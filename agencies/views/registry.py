@@ -24,6 +24,7 @@ from agencies.forms import (
     add_service_errors,
 )
 from agencies.models import Agency, Role, SignatoryRequirement
+from agencies.presenters import people_rows
 from isp_portal import policy
 from isp_portal.navigation import sections_for
 from isp_portal.wording import possessive
@@ -54,23 +55,31 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agency = selectors.agency_page(request.user, pk, today)
     people = selectors.agency_people(request.user, agency, today)
     admins = [m.pk for m in people if Role.AGENCY_ADMIN in m.roles]  # people are never system accounts
+    can_manage_members = policy.can(request.user, "manage_members", agency)
+    # Ending memberships, withdrawing invitations and revoking API tokens only remove access: an agency's
+    # admins may always do them, whatever its standing (issue 8, item 4).
+    can_administer = policy.can(request.user, "administer", agency)
     context = {
         "agency": agency,
         "compliance": selectors.agency_compliance(agency, today),
         "people": people,
-        # The agency always keeps an active human admin (DESIGN 4): ending the only one's membership is not
-        # offered, since the service would refuse it (issue 8 item 11).
-        "sole_admin_id": admins[0] if len(admins) == 1 else None,
+        # The table's rows as markup (docs/fast-pages.md §4). The agency always keeps an active human admin
+        # (DESIGN 4): ending the only one's membership is not offered, since the service would refuse it
+        # (issue 8 item 11).
+        "people_rows": people_rows(
+            people,
+            can_administer=can_administer,
+            can_manage_members=can_manage_members,
+            sole_admin_id=admins[0] if len(admins) == 1 else None,
+        ),
         "can_view_people": policy.can(request.user, "view_people", agency),
         "can_change": policy.can(request.user, "change", agency),
         "can_change_status": policy.can(request.user, "change_status", agency),
-        "can_manage_members": policy.can(request.user, "manage_members", agency),
+        "can_manage_members": can_manage_members,
         # Each link follows the policy action of the page it leads to, so the standing table
         # (agencies.rules.STANDING_ALLOWS) decides both: a suspended agency keeps its training current.
         "can_manage_training": policy.can(request.user, "manage_training", agency),
-        # Ending memberships, withdrawing invitations and revoking API tokens only remove access: an
-        # agency's admins may always do them, whatever its standing (issue 8, item 4).
-        "can_administer": policy.can(request.user, "administer", agency),
+        "can_administer": can_administer,
         "invitations": selectors.open_invitations(request.user, agency),
         "document": selectors.document_summary(request.user, agency),
         "status_history": selectors.status_history(agency),

@@ -8,6 +8,8 @@ from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
 
+from isp_portal import links
+from isp_portal.navigation import nav_html
 from isp_portal.wording import counted, long_date, long_datetime, possessive
 
 register = template.Library()
@@ -86,6 +88,28 @@ def first_error_anchor(field: BoundField) -> str:
     if field.widget_type == "govukdate":
         return f"{field.auto_id}_day"
     return field.auto_id or ""
+
+
+_ROUTES = "isp_portal.links.Routes"
+
+
+@register.simple_tag(takes_context=True)
+def link(context: template.Context, name: str, *args: object) -> str:
+    """{% link 'agency-detail' agency.pk %}: the address `{% url %}` gives, with the route reversed once per
+    process rather than on every link (isp_portal/links.py; docs/fast-pages.md §4). For routes whose
+    arguments are whole numbers; anything else goes through `reverse` as `{% url %}` does."""
+    routes = context.render_context.get(_ROUTES)  # one per rendering of a template
+    if routes is None:
+        routes = context.render_context[_ROUTES] = links.Routes()
+    address: str = routes(name, *args)
+    return address
+
+
+@register.simple_tag(takes_context=True)
+def service_navigation(context: template.Context) -> SafeString:
+    """The layout's navigation items for the signed-in user on this page (isp_portal/navigation.py)."""
+    request = context.get("request")
+    return nav_html(request.user, request.path) if request is not None else SafeString("")
 
 
 @register.simple_tag

@@ -20,6 +20,7 @@ from isp_portal.wording import possessive
 from protocols import rules, selectors, services
 from protocols.forms import AdoptForm, ProtocolCreateForm, ReasonForm, SignForm, TransitionForm, VersionRulesForm
 from protocols.models import Protocol, ProtocolStatus, ProtocolVersion, Signature
+from protocols.presenters import count_rows, register_rows, version_items
 from protocols.reference import protocol_template
 from protocols.services.protocols import VERSION_FIELDS
 
@@ -93,6 +94,7 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
     current = next((item for item in versions if item.pk == protocol.current_version_id), None)
     protocol.current_version = current
     signatures = selectors.signature_register(protocol)
+    can_withdraw = {s.pk for s in signatures if policy.can(user, "withdraw", s)}
     return render(
         request,
         "protocols/protocol_detail.html",
@@ -101,8 +103,10 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "version": current or latest,
             "latest": latest,
             "versions": versions,
+            "version_items": version_items(protocol.pk, versions, protocol.current_version_id),
             "signatures": signatures,
-            "counts": selectors.signatory_counts(protocol, signatures=signatures),
+            "register_rows": register_rows(signatures, can_withdraw),
+            "count_rows": count_rows(selectors.signatory_counts(protocol, signatures=signatures)),
             "consultations": page.consultations,
             "reviews": page.reviews,
             "audits": page.audits,
@@ -119,7 +123,6 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "can_sign": _may_sign(user, protocol, signatures),
             "can_audit": policy.can(user, "audit", protocol),
-            "can_withdraw": {s.pk for s in signatures if policy.can(user, "withdraw", s)},
         },
     )
 
