@@ -43,9 +43,7 @@ _SOLE_ADMIN = SafeString(
 )
 
 
-def people_rows(
-    people: Iterable[Membership], *, can_administer: bool, can_manage_members: bool, sole_admin_id: int | None
-) -> SafeString:
+def people_rows(people: Iterable[Membership], *, can_administer: bool, sole_admin_id: int | None) -> SafeString:
     """The rows of the agency's People table: name and job, roles, training, and the actions the user may take."""
     routes = Routes()
 
@@ -60,9 +58,9 @@ def people_rows(
             roles += _NOMINATED
         actions = SafeString("")
         if can_administer:
-            change = (
-                html(_CHANGE, href=routes("membership-edit", membership.pk), name=name) if can_manage_members else ""
-            )
+            # The change page opens for the agency's admins whatever its standing: in an agency that may not take
+            # people on, it offers only the removal of roles and flags (agencies.policy.MembershipPolicy; issue 8).
+            change = html(_CHANGE, href=routes("membership-edit", membership.pk), name=name)
             end = (
                 _SOLE_ADMIN
                 if membership.pk == sole_admin_id

@@ -69,7 +69,6 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "people_rows": people_rows(
             people,
             can_administer=can_administer,
-            can_manage_members=can_manage_members,
             sole_admin_id=admins[0] if len(admins) == 1 else None,
         ),
         "can_view_people": policy.can(request.user, "view_people", agency),

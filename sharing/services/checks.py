@@ -6,6 +6,7 @@ from datetime import date
 
 from agencies.models import Agency, Membership
 from isp_portal import bounds
+from isp_portal.wording import possessive
 from sharing import rules
 
 
@@ -40,7 +41,7 @@ def involvement_errors(
         limit=bounds.NAME,
     )
     if lead_professional is not None and (lead_professional.agency_id != agency.pk or not lead_professional.is_active):
-        errors["lead_professional"] = f"The lead professional must be one of {agency}'s people."
+        errors["lead_professional"] = f"The lead professional must be one of {possessive(agency)} people."
     if is_key_contact and lead_professional is None:
         errors["is_key_contact"] = "Name the person who is the key contact."
     if problem := rules.period_error(started_on, None, today):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from audit.services import audit_record
 from isp_portal.policy import require
+from isp_portal.wording import possessive
 from sharing.models import EntryGrant, RecordEntry
 from sharing.services.checks import reason_cleaned
 
@@ -33,7 +34,7 @@ def entry_grants_give(
         errors["expires_at"] = "The grant must end in the future."
     purpose = reason_cleaned(purpose, errors, field="purpose", missing="Say what the information is shared for.")
     if not user.memberships.filter(agency=agency, is_active=True).exists():
-        errors["user"] = f"{user} is not one of {agency}'s people."
+        errors["user"] = f"{user} is not one of {possessive(agency)} people."
     if errors:
         raise ValidationError(errors)
     grants = EntryGrant.objects.bulk_create(

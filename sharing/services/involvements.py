@@ -12,6 +12,7 @@ from django.utils import timezone
 from agencies.models import Agency, Membership, User
 from audit.services import audit_record
 from isp_portal.policy import require
+from isp_portal.wording import possessive
 from sharing import rules
 from sharing.models import Child, Involvement
 from sharing.services.checks import involvement_errors, reason_cleaned
@@ -58,7 +59,9 @@ def involvement_add(
                 recorded_by=actor if isinstance(actor, User) else None,
             )
     except IntegrityError:
-        raise ValidationError({"service": f"{agency}'s {service} is already involved with this child."}) from None
+        raise ValidationError(
+            {"service": f"{possessive(agency)} {service} is already involved with this child."}
+        ) from None
     audit_record(
         kind="involvement.add",
         actor=actor,

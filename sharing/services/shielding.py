@@ -11,6 +11,7 @@ from django.utils import timezone
 from agencies.models import Role
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.rows import fetch
+from isp_portal.wording import long_date
 
 # Who at the shielding agency is told: its designated managers and admins.
 TOLD_ROLES = [Role.DESIGNATED_MANAGER.value, Role.AGENCY_ADMIN.value]
@@ -49,7 +50,7 @@ def shielded_children_reached(*, actor: Any, reached: Iterable[tuple[int, int]],
             key=f"shielded:{child_id}:user-{user_id}:{today.isoformat()}",
             subject="A shielded child's record was reached",
             body=(
-                f"{who} reached the record of shielded child {child_id} by {how} on {today:%d %B %Y}. "
+                f"{who} reached the record of shielded child {child_id} by {how} on {long_date(today)}. "
                 "The audit trail shows each access and its stated purpose."
             ),
             link="",
