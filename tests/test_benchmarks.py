@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,3 +97,79 @@ def test_http_pages_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> N
         assert ratio is not None and ratio > 0, home["ratio"]
     assert "| home |" in completed.stdout
     assert ("PASS" in completed.stdout.splitlines()[-1]) == figures["passed"]
+
+
+@pytest.mark.django_db
+def test_generated_children_are_found_by_the_search_like_service_created_ones(world: Any) -> None:
+    """The bulk generator (benchmarks/children.py) writes the name keys the services compute: a child it wrote
+    and a child made by child_create with the same name and date of birth are found by the same searches, with
+    the same exact-match flag; its NHS numbers, postcodes and entry fields pass the rules; its rows satisfy every
+    constraint and foreign key (checked here, as the test's COPY keeps the triggers)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from benchmarks import children as generator
+    from sharing import rules
+    from sharing.models import Child, ChildName, ChildNameKey, EntryRevision
+    from sharing.selectors import child_search
+    from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
+
+    sw = sharing_world(world)
+    with connection.cursor() as cursor:
+        plan = generator.make_plan(cursor, 320, pool_size=300, log=lambda message: None)
+        counts = generator.write_chunk(cursor, plan, 0, 300)
+        # Twenty more bearing only the spelling cases of issue 10.
+        plan.names = [generator.pool_name(given, family) for given, family in generator.SPELLING_CASES]
+        generator.write_chunk(cursor, plan, 300, 320)
+        generator.finish(cursor)
+    assert counts["sharing_child"] == 300 and counts["sharing_childnamekey"] > 300 * 8
+    generated = list(Child.objects.filter(created_by__isnull=True).order_by("pk"))
+    assert len(generated) == 320
+    # Every name's keys are exactly the services' keys.
+    keys: dict[int, set[str]] = {}
+    for name_id, key in ChildNameKey.objects.filter(child__in=generated).values_list("name_id", "key"):
+        keys.setdefault(name_id, set()).add(key)
+    for name in ChildName.objects.filter(child__in=generated):
+        assert keys[name.pk] == set(rules.name_index_keys(name.given, name.family)), name
+        assert name.exact_key == rules.name_exact_key(name.given, name.family)
+    today = timezone.localdate()
+    for child in generated:
+        if child.nhs_number:
+            assert child.nhs_number.startswith("999") and rules.nhs_number_normalised(child.nhs_number)
+    for revision in EntryRevision.objects.filter(entry__child__in=generated).select_related("entry"):
+        assert rules.entry_fields_cleaned(revision.entry.category, revision.fields, today) == revision.fields
+
+    practitioner = fresh(sw.users["practitioner"])
+
+    def found(**criteria: Any) -> dict[int, bool]:
+        search = child_search(principal=practitioner, purpose=PURPOSE, **criteria)
+        return {result.child_id: result.exact for result in search.results}
+
+    # A generated child in the protocol's age scope, and its twin made through the services.
+    target = next(c for c in generated if c.nhs_number and rules.age_on(c.born_on, today) < 18)
+    legal = ChildName.objects.get(child=target, kind="legal")
+    address = target.addresses.get(to_on__isnull=True)
+    twin = make_child(sw, legal.given, legal.family, born_on=target.born_on, considered=[c.pk for c in generated])
+    for criteria in (
+        {"name": f"{legal.given} {legal.family}"},
+        {"name": f"{legal.family} {legal.given}".upper()},
+        {"name": f"{legal.given} {legal.family}", "born_on": target.born_on},
+        {"name": legal.family.replace("-", " "), "born_on": target.born_on},
+    ):
+        results = found(**criteria)
+        assert target.pk in results and twin.pk in results, criteria
+        assert results[target.pk] == results[twin.pk], criteria
+    assert found(nhs_number=target.nhs_number) == {target.pk: False}
+    assert target.pk in found(postcode=address.postcode.lower().replace(" ", ""), born_on=target.born_on)
+    # The spelling cases: the generated children bearing them are found as the services' would be.
+    spelled = {
+        name.child_id: (name.given, name.family)
+        for name in ChildName.objects.filter(child__in=generated[300:], kind="legal")
+    }
+    for query, family in (("O Brien", "O\u2019Brien"), ("Strauss", "Strauß"), ("Smith Jones", "Smith-Jones")):
+        expected = {child_id for child_id, (_, name) in spelled.items() if name == family}
+        if family == "O\u2019Brien":
+            expected |= {child_id for child_id, (_, name) in spelled.items() if name == "O'Brien"}
+        assert expected and expected <= set(found(name=query)), query
+    lukasz = {child_id for child_id, (given, _) in spelled.items() if given == "Łukasz"}
+    assert lukasz <= set(found(name="Lukasz Quillfeather")) and lukasz
