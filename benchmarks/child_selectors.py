@@ -63,10 +63,18 @@ def measure(calls: int, email: str) -> dict[str, Any]:
     if not agencies:
         raise RuntimeError(f"{email} cannot use the child index (training, signature or role)")
     searches = child_searches(count=max(calls // 4, 10))
-    kinds: dict[str, list[dict[str, Any]]] = {"name": [], "name_and_born_on": [], "nhs_number": [], "postcode": []}
+    kinds: dict[str, list[dict[str, Any]]] = {
+        "name": [],
+        "one word of a name": [],
+        "name_and_born_on": [],
+        "nhs_number": [],
+        "postcode": [],
+    }
     for criteria in searches:
         if "born_on" in criteria:
             kinds["name_and_born_on"].append(criteria)
+            # The broadest search: one word (the family name), thousands of children, read up to a cap.
+            kinds["one word of a name"].append({"name": criteria["name"].split()[-1]})
         elif "name" in criteria:
             kinds["name"].append(criteria)
         else:
