@@ -37,6 +37,7 @@ from sharing.services import (
     involvement_add,
     involvement_end,
 )
+from sharing.services.children import protocol_version_for
 
 CHILDREN = 210
 SEED = 20261129
@@ -276,6 +277,8 @@ class _Seeder:
                 user if user is not None and self.agencies[key].pk in index_agencies(user) else demo.actor
             )
             self.leads[key] = list(Membership.objects.filter(agency=self.agencies[key], is_active=True).order_by("pk"))
+        # The protocol version whose age scope each agency's children are checked against, read once.
+        self.versions = {key: protocol_version_for(agency) for key, agency in self.agencies.items()}
         self.used_nhs: set[str] = set()
         self.entries = 0
         self.children: dict[str, Child] = {}
@@ -351,6 +354,7 @@ class _Seeder:
                     involved_from=started,
                     shielded=bool(special and special.shielded),
                     considered=considered,
+                    version=self.versions[key],
                 )
                 break
             except PossibleDuplicates as duplicates:
