@@ -24,6 +24,7 @@ def _http(args: argparse.Namespace) -> bool:
         results=args.results,
         only=args.only,
         profile=args.profile,
+        children=args.children,
     )
 
 
@@ -46,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--profile", action="store_true", help="http_pages: also profile each page in-process (cProfile, CPU time)"
+    )
+    parser.add_argument(
+        "--children",
+        type=int,
+        help="http_pages: children generated into the index first (default 1,000,000 when a child scenario runs)",
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)

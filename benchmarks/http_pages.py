@@ -22,7 +22,11 @@ What one run does:
    JSON to benchmarks/results/ and drops the scratch database.
 
 A new scenario is one line in SCENARIOS (and, when it needs another role or object, one line in
-benchmarks/world.py).
+benchmarks/world.py). A scenario may POST a form (`forms`: the bodies, one drawn per request, with the session's
+CSRF token read from one of its pages), set something up once per signed-in session before the load (`setup`:
+forms POSTed once, e.g. the purpose of viewing a child's record), run with its own number of connections
+(`users`) and carry its own targets (`target_ratio`, `p95_target_ms`). The child scenarios (issue 10) need the
+child index filled: the world generates `--children` children (1,000,000 by default) by bulk SQL first.
 """
 
 from __future__ import annotations
@@ -53,19 +57,86 @@ USER_STATEMENTS_TARGET = 1
 BASELINE_PATH = "/read-insert/"
 
 
+Form = dict[str, str]
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """One page as one role meets it. `path` gets the world's ids (benchmarks/world.py `_ids`)."""
+    """One page as one role meets it. `path` gets the world's ids (benchmarks/world.py `_ids`).
+
+    `forms` (given the whole world) makes the scenario POST one of those bodies per request instead of a GET;
+    `setup` lists forms POSTed once per signed-in session before the load, each as (page holding the form, path
+    it posts to, body). `users` overrides the connections; `target_ratio` is the share of the bare view's
+    throughput and CPU per request to reach (None: not judged by ratio), `p95_target_ms` a latency bound;
+    `children` says the scenario needs the child index filled."""
 
     name: str
     role: str | None
     path: Callable[[dict[str, int]], str]
+    forms: Callable[[dict[str, Any]], list[Form]] | None = None
+    setup: Callable[[dict[str, int]], list[tuple[str, str, Form]]] | None = None
+    users: int | None = None
+    target_ratio: float | None = TARGET_RATIO
+    p95_target_ms: float | None = None
+    children: bool = False
+
+
+# The child pages' forms (kidsweb's contract, issue 10), in one place: if a field is named differently on the
+# pages, change it here. The date of birth is one field (ISO date) or, as a GOV.UK date input, three.
+SEARCH_PATH = "/children/"
+SEARCH_FIELDS = {"purpose": "purpose", "name": "name", "nhs_number": "nhs_number", "postcode": "postcode"}
+BORN_ON_FIELDS: tuple[str] | tuple[str, str, str] = ("born_on",)  # or ("born_on-day", "born_on-month", "born_on-year")
+PURPOSE_PATH = "/children/{pk}/purpose/"
+PURPOSE_FIELD = "purpose"
+BENCH_PURPOSE = "Benchmark: ensure that children and young people are adequately safeguarded"
+CHILDREN_DEFAULT = 1_000_000
+SEARCH_USERS = 20
+SEARCH_P95_MS = 60.0
+RECORD_TARGET_RATIO = 1.0
+
+
+def search_form(criteria: dict[str, str], purpose: str = BENCH_PURPOSE) -> Form:
+    """A search as the page's form sends it: `criteria` (name, born_on as an ISO date, nhs_number, postcode) under
+    the field names above, with the purpose."""
+    form = {SEARCH_FIELDS["purpose"]: purpose}
+    for key, value in criteria.items():
+        if key == "born_on":
+            if len(BORN_ON_FIELDS) == 1:
+                form[BORN_ON_FIELDS[0]] = value
+            else:
+                year, month, day = value.split("-")
+                form.update(zip(BORN_ON_FIELDS, (str(int(day)), str(int(month)), year), strict=True))
+        else:
+            form[SEARCH_FIELDS[key]] = value
+    return form
 
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("home", "agency_admin", lambda ids: "/"),
     Scenario("agency", "agency_admin", lambda ids: f"/agencies/{ids['agency']}/"),
     Scenario("protocol", "agency_admin", lambda ids: f"/protocols/{ids['protocol']}/"),
+    # Issue 10: the child search (20 users, p95 <= 60 ms, the same statements whatever the size of the index)
+    # and a child's record, which writes its audit event, at >= 1.0 x the bare read+insert view.
+    Scenario(
+        "child_search",
+        "practitioner",
+        lambda ids: SEARCH_PATH,
+        forms=lambda world: [search_form(criteria) for criteria in world["searches"]],
+        users=SEARCH_USERS,
+        target_ratio=None,
+        p95_target_ms=SEARCH_P95_MS,
+        children=True,
+    ),
+    Scenario(
+        "child_record",
+        "practitioner",
+        lambda ids: f"/children/{ids['child']}/",
+        setup=lambda ids: [
+            (PURPOSE_PATH.format(pk=ids["child"]), PURPOSE_PATH.format(pk=ids["child"]), {PURPOSE_FIELD: BENCH_PURPOSE})
+        ],
+        target_ratio=RECORD_TARGET_RATIO,
+        children=True,
+    ),
 )
 
 
@@ -119,17 +190,20 @@ def _run(args: list[str], env: dict[str, str], what: str) -> str:
     return completed.stdout
 
 
-def prepare(database_url: str, env: dict[str, str], log: Callable[[str], None]) -> dict[str, Any]:
-    """Migrate, collect static files, seed the world and build the baseline's tables; return the world."""
+def prepare(database_url: str, env: dict[str, str], log: Callable[[str], None], children: int = 0) -> dict[str, Any]:
+    """Migrate, collect static files, seed the world (with `children` generated children) and build the
+    baseline's tables; return the world."""
     log("migrating the scratch database (production settings)")
     _run([PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"], env, "migrate")
     if not (ROOT / "staticfiles" / "staticfiles.json").exists() or os.environ.get("ISP_BENCH_COLLECTSTATIC") == "1":
         log("collecting static files")
         _run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"], env, "collectstatic")
-    log("seeding the demo partnership and the benchmark users")
+    log("seeding the demo partnership and the benchmark users" + (f", and {children:,} children" if children else ""))
     seed_env = {**env, "DJANGO_SETTINGS_MODULE": "isp_portal.settings.development", "DEMO_MODE": "1"}
     world: dict[str, Any] = json.loads(
-        _run([PYTHON, "-m", "benchmarks.world"], seed_env, "seeding").strip().splitlines()[-1]
+        _run([PYTHON, "-m", "benchmarks.world", "--children", str(children)], seed_env, "seeding")
+        .strip()
+        .splitlines()[-1]
     )
     log("building the baseline's 1,000,000-row table")
     import psycopg2
@@ -286,6 +360,58 @@ def sign_in(base_url: str, user: dict[str, str]) -> str:
     return "; ".join(f"{key}={value}" for key, value in jar.items())
 
 
+def _cookie_header(cookie: str, reply: Any) -> str:
+    """The Cookie header with whatever the reply set merged in."""
+    jar = dict(part.split("=", 1) for part in cookie.split("; ") if "=" in part)
+    for key, value in reply.cookies.items():
+        jar[key] = value or ""
+    return "; ".join(f"{key}={value}" for key, value in jar.items())
+
+
+def session_token(base_url: str, cookie: str, pages: list[str]) -> tuple[str, str]:
+    """The CSRF form token of the signed-in session, read from the first of `pages` that holds a form (the
+    production CSRF cookie is HttpOnly, so a client takes the token from a page, as a browser's form does);
+    returns (token, Cookie header)."""
+    import re
+
+    import requests
+
+    for page in pages:
+        reply = requests.get(
+            base_url + page,
+            headers={"X-Forwarded-Proto": "https", "Cookie": cookie},
+            allow_redirects=False,
+            timeout=60,
+        )
+        cookie = _cookie_header(cookie, reply)
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', reply.text)
+        if match:
+            return match.group(1), cookie
+    raise RuntimeError(f"no CSRF token on any of {pages}")
+
+
+def post_form(base_url: str, cookie: str, page: str, path: str, body: Form) -> str:
+    """POST a form once on the signed-in session (the token from `page`), as a person would; return the Cookie
+    header. Refused (RuntimeError) unless the portal answers with a redirect or a page (2xx/3xx)."""
+    import requests
+
+    token, cookie = session_token(base_url, cookie, [page, SEARCH_PATH, "/"])
+    reply = requests.post(
+        base_url + path,
+        data={**body, "csrfmiddlewaretoken": token},
+        headers={
+            "X-Forwarded-Proto": "https",
+            "Cookie": cookie,
+            "Referer": f"https://{urlsplit(base_url).netloc}{page}",
+        },
+        allow_redirects=False,
+        timeout=60,
+    )
+    if reply.status_code >= 400:
+        raise RuntimeError(f"POST {path} answered {reply.status_code}")
+    return _cookie_header(cookie, reply)
+
+
 # --- Load -----------------------------------------------------------------------------------------------------
 
 
@@ -299,8 +425,11 @@ def segment(
     warmup: float,
     database_url: str,
     servers: list[Server],
+    forms: list[Form] | None = None,
+    csrf: str = "",
 ) -> dict[str, Any]:
-    """One timed window of load on one path, with the servers' CPU over the same window."""
+    """One timed window of load on one path (GET, or a POST of one of `forms` per request), with the servers'
+    CPU over the same window."""
     command = [
         PYTHON,
         "-m",
@@ -318,6 +447,11 @@ def segment(
     ]
     if cookie:
         command += ["--cookie", cookie]
+    if forms:
+        forms_file = ROOT / "var" / "bench" / f"forms-{secrets.token_hex(4)}.json"
+        forms_file.parent.mkdir(parents=True, exist_ok=True)
+        forms_file.write_text(json.dumps(forms))
+        command += ["--forms", str(forms_file), "--csrf", csrf]
     driver = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert driver.stdout is not None
     before: dict[int, float] = {}
@@ -357,7 +491,9 @@ def _median(values: list[Any]) -> float | None:
     return round(statistics.median(present), 3) if present else None
 
 
-def summarise(scenario: str, pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+def summarise(
+    scenario: str, pairs: list[tuple[dict[str, Any], dict[str, Any]]], targets: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Median over rounds of each figure, and of each ratio to the baseline of its own round."""
     base = [b for b, _ in pairs]
     page = [p for _, p in pairs]
@@ -376,6 +512,7 @@ def summarise(scenario: str, pairs: list[tuple[dict[str, Any], dict[str, Any]]])
         "statements": median_of(page, "statements"),
         "statements_before_view": median_of(page, "statements_before_view"),
         "failures": sum(row["failures"] for row in page),
+        "targets": targets or {"ratio": TARGET_RATIO, "p95_ms": None},
         "baseline": {
             "per_second": median_of(base, "per_second"),
             "p50_ms": median_of(base, "p50_ms"),
@@ -436,7 +573,10 @@ def measure(
     scenarios: list[Scenario],
     log: Callable[[str], None],
     profile: bool = False,
+    children: int | None = None,
 ) -> dict[str, Any]:
+    if children is None:
+        children = CHILDREN_DEFAULT if any(s.children for s in scenarios) else 0
     original = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/isp_portal")
     database_url = _scratch_url(original)
     recreate_database(database_url)
@@ -446,22 +586,58 @@ def measure(
         old.unlink()
     env = production_env(database_url, _free_port())
     try:
-        world = prepare(database_url, env, log)
+        world = prepare(database_url, env, log, children)
         with _servers(env, log_dir) as (portal, baseline):
             servers = [portal, baseline]
             cookies: dict[str, str] = {}
             for role in sorted({s.role for s in scenarios if s.role}):
                 log(f"signing in as {role} (password, then two-factor)")
                 cookies[role] = sign_in(portal.url, world["users"][role])
+            # Once per signed-in session: what a scenario needs set up (the purpose of viewing a record), and
+            # the session's CSRF form token for the scenarios that POST.
+            tokens: dict[str, str] = {}
+            for scenario in scenarios:
+                role = scenario.role or ""
+                for form_page, form_path, body in scenario.setup(world["ids"]) if scenario.setup else []:
+                    log(f"{scenario.name}: POST {form_path} once for {role}")
+                    cookies[role] = post_form(portal.url, cookies.get(role, ""), form_page, form_path, body)
+                if scenario.forms and role not in tokens:
+                    tokens[role], cookies[role] = session_token(
+                        portal.url, cookies.get(role, ""), [scenario.path(world["ids"]), "/"]
+                    )
+            # Every worker's first request compiles templates and opens connections: not part of any segment.
+            import requests
+
+            for scenario in scenarios:
+                for _ in range(2 * int(env["WEB_CONCURRENCY"])):
+                    requests.get(
+                        portal.url + (SEARCH_PATH if scenario.forms else scenario.path(world["ids"])),
+                        headers={"X-Forwarded-Proto": "https", "Cookie": cookies.get(scenario.role or "", "")},
+                        allow_redirects=False,
+                        timeout=60,
+                    )
             pairs: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {s.name: [] for s in scenarios}
             load_averages: list[list[float]] = []
             for number in range(1, rounds + 1):
                 for scenario in scenarios:
                     path = scenario.path(world["ids"])
-                    common = {"users": users, "duration": duration, "warmup": warmup, "database_url": database_url}
+                    common = {
+                        "users": scenario.users or users,
+                        "duration": duration,
+                        "warmup": warmup,
+                        "database_url": database_url,
+                    }
                     base = segment(baseline, BASELINE_PATH, "", servers=servers, **common)  # type: ignore[arg-type]
                     cookie = cookies.get(scenario.role or "", "")
-                    page = segment(portal, path, cookie, servers=servers, **common)  # type: ignore[arg-type]
+                    page = segment(
+                        portal,
+                        path,
+                        cookie,
+                        servers=servers,
+                        forms=scenario.forms(world) if scenario.forms else None,
+                        csrf=tokens.get(scenario.role or "", ""),
+                        **common,  # type: ignore[arg-type]
+                    )
                     pairs[scenario.name].append((base, page))
                     load_averages += [base["load_average"], page["load_average"]]
                     log(
@@ -470,13 +646,18 @@ def measure(
                         f"{base['cpu_ms_per_request']:5.1f} ms/request; {page['statements']} statements "
                         f"({page['statements_before_view']} before the view); load {page['load_average'][0]}"
                     )
-            results = {s.name: summarise(s.name, pairs[s.name]) for s in scenarios}
+            results = {
+                s.name: summarise(s.name, pairs[s.name], {"ratio": s.target_ratio, "p95_ms": s.p95_target_ms})
+                for s in scenarios
+            }
             profiles: dict[str, Any] = {}
             if profile:
                 profile_env = {key: value for key, value in env.items() if key != "ISP_COUNT_STATEMENTS"}
+                # The profiler GETs: a scenario that POSTs is left out.
                 targets = [("baseline", BASELINE_PATH, "", "benchmarks.baseline.settings")] + [
                     (s.name, s.path(world["ids"]), cookies.get(s.role or "", ""), env["DJANGO_SETTINGS_MODULE"])
                     for s in scenarios
+                    if not s.forms
                 ]
                 for name, path, cookie, settings_module in targets:
                     log(f"profiling {name} ({path}) in-process with cProfile")
@@ -504,6 +685,7 @@ def measure(
             "duration_seconds": duration,
             "warmup_seconds": warmup,
             "rounds": rounds,
+            "children": children,
             "gunicorn_workers": int(env["WEB_CONCURRENCY"]),
             "django_settings": env["DJANGO_SETTINGS_MODULE"],
             "cpu_counted": "gunicorn master and workers, and the PostgreSQL backends of the scratch database",
@@ -518,11 +700,22 @@ def measure(
 def passed(figures: dict[str, Any]) -> bool:
     for result in figures["scenarios"].values():
         ratio = result["ratio"]
-        if (ratio["throughput"] or 0) < TARGET_RATIO or (ratio["cpu_per_request"] or 0) < TARGET_RATIO:
+        targets = result.get("targets") or {"ratio": TARGET_RATIO, "p95_ms": None}
+        wanted = targets["ratio"]
+        if wanted is not None and ((ratio["throughput"] or 0) < wanted or (ratio["cpu_per_request"] or 0) < wanted):
+            return False
+        if targets["p95_ms"] is not None and (result["p95_ms"] is None or result["p95_ms"] > targets["p95_ms"]):
+            return False
+        if result["failures"]:
             return False
         if (result["statements_before_view"] or 0) > USER_STATEMENTS_TARGET:
             return False
     return True
+
+
+def _f(value: float | None, spec: str) -> str:
+    """A figure for the table, or "-" when the segment measured none (no request answered in the window)."""
+    return "-" if value is None else format(value, spec)
 
 
 def table(figures: dict[str, Any]) -> str:
@@ -535,15 +728,17 @@ def table(figures: dict[str, Any]) -> str:
     if first:
         base = first["baseline"]
         lines.append(
-            f"| bare read+insert view | {base['per_second']:.0f} | 1.00 | {base['cpu_ms_per_request']:.1f} | 1.00 | "
-            f"{base['p50_ms']:.0f} / {base['p95_ms']:.0f} / {base['p99_ms']:.0f} | {base['statements']:g} |"
+            f"| bare read+insert view | {_f(base['per_second'], '.0f')} | 1.00 | "
+            f"{_f(base['cpu_ms_per_request'], '.1f')} | 1.00 | {_f(base['p50_ms'], '.0f')} / "
+            f"{_f(base['p95_ms'], '.0f')} / {_f(base['p99_ms'], '.0f')} | {_f(base['statements'], 'g')} |"
         )
     for name, result in figures["scenarios"].items():
         ratio = result["ratio"]
         lines.append(
-            f"| {name} | {result['per_second']:.0f} | {ratio['throughput']:.2f} | {result['cpu_ms_per_request']:.1f} | "
-            f"{ratio['cpu_per_request']:.2f} | {result['p50_ms']:.0f} / {result['p95_ms']:.0f} / "
-            f"{result['p99_ms']:.0f} | {result['statements']:g} ({result['statements_before_view']:g}) |"
+            f"| {name} | {_f(result['per_second'], '.0f')} | {_f(ratio['throughput'], '.2f')} | "
+            f"{_f(result['cpu_ms_per_request'], '.1f')} | {_f(ratio['cpu_per_request'], '.2f')} | "
+            f"{_f(result['p50_ms'], '.0f')} / {_f(result['p95_ms'], '.0f')} / {_f(result['p99_ms'], '.0f')} | "
+            f"{_f(result['statements'], 'g')} ({_f(result['statements_before_view'], 'g')}) |"
         )
     return "\n".join(lines)
 
@@ -557,8 +752,10 @@ def main(
     warmup: float = 2.0,
     only: list[str] | None = None,
     profile: bool = False,
+    children: int | None = None,
 ) -> bool:
-    chosen = [s for s in SCENARIOS if not only or s.name in only]
+    # The child scenarios need the child pages (issue 10); by default they run only when asked for by name.
+    chosen = [s for s in SCENARIOS if (s.name in only if only else not s.children)]
 
     started = time.monotonic()
 
@@ -567,7 +764,14 @@ def main(
 
     print(f"http_pages: {workers} connections, {rounds} rounds of {duration:g}s per segment, production settings")
     figures = measure(
-        users=workers, duration=duration, rounds=rounds, warmup=warmup, scenarios=chosen, log=log, profile=profile
+        users=workers,
+        duration=duration,
+        rounds=rounds,
+        warmup=warmup,
+        scenarios=chosen,
+        log=log,
+        profile=profile,
+        children=children,
     )
     figures["passed"] = passed(figures)
     results.mkdir(parents=True, exist_ok=True)
@@ -583,7 +787,7 @@ def main(
         f"on {figures['machine']['cpus']} CPUs"
     )
     print(
-        f"  {'PASS' if figures['passed'] else 'FAIL'} (target: every ratio >= {TARGET_RATIO}, "
-        f"<= {USER_STATEMENTS_TARGET} statement before the view)"
+        f"  {'PASS' if figures['passed'] else 'FAIL'} (targets: each scenario's ratio (default {TARGET_RATIO}) "
+        f"and p95 bound, <= {USER_STATEMENTS_TARGET} statement before the view)"
     )
     return bool(figures["passed"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import time
@@ -25,7 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50, help="concurrent connections")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of load before measuring")
+    parser.add_argument(
+        "--forms",
+        default="",
+        help="a JSON file of form bodies: each request POSTs one of them, drawn at random, to the path",
+    )
+    parser.add_argument("--csrf", default="", help="the CSRF form token of the session (from one of its pages)")
     args = parser.parse_args(argv)
+    forms: list[dict[str, str]] = []
+    if args.forms:
+        with open(args.forms, encoding="utf-8") as source:
+            forms = json.load(source)
 
     import gevent
     from locust import FastHttpUser, constant, task
@@ -37,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     headers = {"X-Forwarded-Proto": "https"}  # as the TLS-terminating proxy in front of gunicorn sends
     if args.cookie:
         headers["Cookie"] = args.cookie
+    if forms:
+        # Django's CSRF check on HTTPS also wants a same-origin Referer.
+        headers["Referer"] = f"https://{args.host.split('://', 1)[-1]}{args.path}"
 
     class Visitor(FastHttpUser):
         host = args.host
@@ -44,9 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         network_timeout = 60.0
         connection_timeout = 60.0
 
+        def send(self) -> Any:
+            if not forms:
+                return self.client.get(args.path, headers=headers, catch_response=True, allow_redirects=False)
+            body = {**random.choice(forms), "csrfmiddlewaretoken": args.csrf}
+            return self.client.post(args.path, data=body, headers=headers, catch_response=True, allow_redirects=False)
+
         @task
         def visit(self) -> None:
-            with self.client.get(args.path, headers=headers, catch_response=True, allow_redirects=False) as reply:
+            with self.send() as reply:
                 status = str(reply.status_code)
                 statuses[status] = statuses.get(status, 0) + 1
                 if reply.status_code != 200:

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,3 +97,190 @@ def test_http_pages_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> N
         assert ratio is not None and ratio > 0, home["ratio"]
     assert "| home |" in completed.stdout
     assert ("PASS" in completed.stdout.splitlines()[-1]) == figures["passed"]
+
+
+@pytest.mark.django_db
+def test_generated_children_are_found_by_the_search_like_service_created_ones(world: Any) -> None:
+    """The bulk generator (benchmarks/children.py) writes the name keys the services compute: a child it wrote
+    and a child made by child_create with the same name and date of birth are found by the same searches, with
+    the same exact-match flag; its NHS numbers, postcodes and entry fields pass the rules; its rows satisfy every
+    constraint and foreign key (checked here, as the test's COPY keeps the triggers)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from benchmarks import children as generator
+    from sharing import rules
+    from sharing.models import Child, ChildName, ChildNameKey, EntryRevision
+    from sharing.selectors import child_search
+    from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
+
+    sw = sharing_world(world)
+    with connection.cursor() as cursor:
+        plan = generator.make_plan(cursor, 320, pool_size=300, log=lambda message: None)
+        counts = generator.write_chunk(cursor, plan, 0, 300)
+        # Twenty more bearing only the spelling cases of issue 10.
+        plan.names = [generator.pool_name(given, family) for given, family in generator.SPELLING_CASES]
+        generator.write_chunk(cursor, plan, 300, 320)
+        generator.finish(cursor)
+    assert counts["sharing_child"] == 300 and counts["sharing_childnamekey"] > 300 * 8
+    generated = list(Child.objects.filter(created_by__isnull=True).order_by("pk"))
+    assert len(generated) == 320
+    # Every name's keys are exactly the services' keys.
+    keys: dict[int, set[str]] = {}
+    for name_id, key in ChildNameKey.objects.filter(child__in=generated).values_list("name_id", "key"):
+        keys.setdefault(name_id, set()).add(key)
+    for name in ChildName.objects.filter(child__in=generated):
+        assert keys[name.pk] == set(rules.name_index_keys(name.given, name.family)), name
+        assert name.exact_key == rules.name_exact_key(name.given, name.family)
+    today = timezone.localdate()
+    for child in generated:
+        if child.nhs_number:
+            assert child.nhs_number.startswith("999") and rules.nhs_number_normalised(child.nhs_number)
+    for revision in EntryRevision.objects.filter(entry__child__in=generated).select_related("entry"):
+        assert rules.entry_fields_cleaned(revision.entry.category, revision.fields, today) == revision.fields
+
+    practitioner = fresh(sw.users["practitioner"])
+
+    def found(**criteria: Any) -> dict[int, bool]:
+        search = child_search(principal=practitioner, purpose=PURPOSE, **criteria)
+        return {result.child_id: result.exact for result in search.results}
+
+    # A generated child in the protocol's age scope, and its twin made through the services.
+    target = next(c for c in generated if c.nhs_number and rules.age_on(c.born_on, today) < 18)
+    legal = ChildName.objects.get(child=target, kind="legal")
+    address = target.addresses.get(to_on__isnull=True)
+    twin = make_child(sw, legal.given, legal.family, born_on=target.born_on, considered=[c.pk for c in generated])
+    for criteria in (
+        {"name": f"{legal.given} {legal.family}"},
+        {"name": f"{legal.family} {legal.given}".upper()},
+        {"name": f"{legal.given} {legal.family}", "born_on": target.born_on},
+        {"name": legal.family.replace("-", " "), "born_on": target.born_on},
+    ):
+        results = found(**criteria)
+        assert target.pk in results and twin.pk in results, criteria
+        assert results[target.pk] == results[twin.pk], criteria
+    assert found(nhs_number=target.nhs_number) == {target.pk: False}
+    assert target.pk in found(postcode=address.postcode.lower().replace(" ", ""), born_on=target.born_on)
+    # The spelling cases: the generated children bearing them are found as the services' would be.
+    spelled = {
+        name.child_id: (name.given, name.family)
+        for name in ChildName.objects.filter(child__in=generated[300:], kind="legal")
+    }
+    for query, family in (("O Brien", "O\u2019Brien"), ("Strauss", "Strauß"), ("Smith Jones", "Smith-Jones")):
+        expected = {child_id for child_id, (_, name) in spelled.items() if name == family}
+        if family == "O\u2019Brien":
+            expected |= {child_id for child_id, (_, name) in spelled.items() if name == "O'Brien"}
+        assert expected and expected <= set(found(name=query)), query
+    lukasz = {child_id for child_id, (given, _) in spelled.items() if given == "Łukasz"}
+    assert lukasz <= set(found(name="Lukasz Quillfeather")) and lukasz
+
+
+def test_the_child_search_form_uses_the_configured_field_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import http_pages
+
+    form = http_pages.search_form({"name": "Sam Smith", "born_on": "2015-04-02", "postcode": "nb11aa"})
+    assert form == {
+        "purpose": http_pages.BENCH_PURPOSE,
+        "name": "Sam Smith",
+        "born_on": "2015-04-02",
+        "postcode": "nb11aa",
+    }
+    monkeypatch.setattr(http_pages, "BORN_ON_FIELDS", ("born_on-day", "born_on-month", "born_on-year"))
+    form = http_pages.search_form({"born_on": "2015-04-02"})
+    assert (form["born_on-day"], form["born_on-month"], form["born_on-year"]) == ("2", "4", "2015")
+    [search, record] = [s for s in http_pages.SCENARIOS if s.children]
+    assert search.forms is not None and search.users == 20 and search.p95_target_ms == 60
+    assert search.forms({"searches": [{"nhs_number": "999 000 0018"}]})[0]["nhs_number"] == "999 000 0018"
+    assert record.setup is not None and record.target_ratio == 1.0
+    [(_page, path, body)] = record.setup({"child": 7})
+    assert path == "/children/7/purpose/" and body == {"purpose": http_pages.BENCH_PURPOSE}
+
+
+def test_each_scenario_is_judged_by_its_own_targets() -> None:
+    from benchmarks.http_pages import passed
+
+    def result(throughput: float, p95: float, targets: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ratio": {"throughput": throughput, "cpu_per_request": throughput},
+            "p95_ms": p95,
+            "failures": 0,
+            "statements_before_view": 0,
+            "targets": targets,
+        }
+
+    search = {"ratio": None, "p95_ms": 60.0}
+    record = {"ratio": 1.0, "p95_ms": None}
+    assert passed({"scenarios": {"s": result(0.2, 55, search), "r": result(1.1, 900, record)}})
+    assert not passed({"scenarios": {"s": result(0.2, 61, search)}})
+    assert not passed({"scenarios": {"r": result(0.9, 10, record)}})
+
+
+def test_the_load_driver_posts_forms_with_the_csrf_token(tmp_path: Path) -> None:
+    """benchmarks/load.py POSTs one of the forms per request, with the session's CSRF token and a same-origin
+    Referer (Django's CSRF check on HTTPS), against a stand-in server that records what it receives."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    received: list[tuple[dict[str, list[str]], str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            received.append((parse_qs(self.rfile.read(length).decode()), self.headers.get("Referer", "")))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    forms = tmp_path / "forms.json"
+    forms.write_text(json.dumps([{"purpose": "p", "name": "Sam Smith"}, {"purpose": "p", "postcode": "nb11aa"}]))
+    host = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        completed = subprocess.run(
+            [
+                *(sys.executable, "-m", "benchmarks.load", "--host", host, "--path", "/children/", "--users", "2"),
+                *("--duration", "0.5", "--warmup", "0.2", "--forms", str(forms), "--csrf", "token123"),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert figures["requests"] > 0 and figures["failures"] == 0
+    assert received and all(body["csrfmiddlewaretoken"] == ["token123"] for body, _ in received)
+    assert all(body["purpose"] == ["p"] for body, _ in received)
+    assert any("name" in body for body, _ in received) and any("postcode" in body for body, _ in received)
+    assert all(referer == f"https://127.0.0.1:{server.server_address[1]}/children/" for _, referer in received)
+
+
+@pytest.mark.django_db
+def test_the_world_names_searches_that_find_children_and_a_record_with_content(world: Any) -> None:
+    from django.db import connection
+
+    from benchmarks import children as generator
+    from benchmarks.world import child_ids, child_searches
+    from sharing.selectors import child_search
+    from tests.sharing.fixtures import PURPOSE, fresh, sharing_world
+
+    sw = sharing_world(world)
+    with connection.cursor() as cursor:
+        plan = generator.make_plan(cursor, 200, pool_size=300, log=lambda message: None)
+        generator.write_chunk(cursor, plan, 0, 200)
+        generator.finish(cursor)
+    searches = child_searches(count=5)
+    assert {tuple(sorted(criteria)) for criteria in searches} >= {("name",), ("born_on", "name"), ("postcode",)}
+    practitioner = fresh(sw.users["practitioner"])
+    for criteria in searches:
+        assert child_search(principal=practitioner, purpose=PURPOSE, **criteria).results, criteria  # type: ignore[arg-type]
+    ids = child_ids(sw.home.pk)
+    assert ids and sw.home.record_entries.filter(child_id=ids["child"]).exists()

@@ -100,3 +100,55 @@ def test_create_partnership_admin_command() -> None:
     with pytest.raises(CommandError, match="password"):
         call_command(command, "--email", "second@example.org", "--name", "Second", "--password-stdin")
     assert not User.objects.filter(email="second@example.org").exists()
+
+
+def test_the_demo_children_cover_what_the_index_must_show() -> None:
+    """Issue 10's demo: 200+ fictional children made by the services, 999-range NHS numbers with valid check
+    digits, several agencies involved with lead professionals, entries in every category, restricted entries,
+    revisions, one shielded child, a pair to merge, and the spelling cases the search must find."""
+    from datetime import date
+
+    from sharing import rules
+    from sharing.demo import SPECIALS
+    from sharing.models import Child, ChildName, EntryRevision, Involvement, RecordEntry
+    from sharing.selectors import child_search, likely_match_rows
+
+    call_command("seed_demo", stdout=io.StringIO())
+    children = Child.objects.all()
+    assert children.count() >= 200
+    assert AuditEvent.objects.filter(kind="child.create").count() == children.count()  # all through child_create
+    assert ChildName.objects.filter(kind="legal").count() == children.count()
+    assert ChildName.objects.filter(kind="previous").exists() and ChildName.objects.filter(kind="known_as").exists()
+    numbers = [number for number in children.values_list("nhs_number", flat=True) if number]
+    assert len(numbers) > 150
+    for number in numbers:
+        assert number.startswith("999") and rules.nhs_number_normalised(number) == number
+    assert Involvement.objects.values("agency").distinct().count() >= 5
+    assert Involvement.objects.filter(lead_professional__isnull=False).count() > children.count() / 2
+    assert Involvement.objects.filter(ended_on__isnull=False).exists()
+    assert set(RecordEntry.objects.values_list("category", flat=True)) == {c.value for c in rules.Category}
+    assert RecordEntry.objects.filter(is_restricted=True).exclude(category=rules.Category.SCHEDULE_ONE).exists()
+    assert EntryRevision.objects.filter(number__gt=1).exists()
+    [shielded] = children.filter(is_shielded=True)
+    assert shielded.shielding_agency_id is not None
+    # The pair waiting for a partnership admin: the second entry's duplicate check offers the first.
+    kept = ChildName.objects.get(given="Tobias", family="Mossgrove").child
+    other = ChildName.objects.get(given="Toby", family="Mossgrove").child
+    matches = likely_match_rows(nhs_number=None, born_on=other.born_on, given="Toby", family="Mossgrove", postcode=None)
+    assert kept.pk in {match.child_id for match in matches}
+    # The spelling cases, searched as the demo practitioner.
+    priya = User.objects.get(email=demo_email("Priya Shah"))
+
+    def found(name: str, born_on: date | None = None) -> set[str]:
+        search = child_search(principal=priya, purpose="Demo check", name=name, born_on=born_on)
+        return {f"{result.given} {result.family}" for result in search.results}
+
+    assert {"Aoife O\u2019Brien", "Ciarán O'Brien"} <= found("O Brien")
+    assert "Łukasz Quillfeather" in found("Lukasz")
+    assert "Søren Thistledown" in found("Soren Thistledown")
+    assert "Greta Strauß" in found("Strauss")
+    assert "Jayden Smith-Jones" in found("Jones Jayden")
+    assert "Maisie Larkspur" in found("Maisie Pennywhistle")  # a previous name
+    special = next(s for s in SPECIALS if s.shielded)
+    assert f"{special.given} {special.family}" not in found(special.given)  # the shield: not by a partial name
+    assert f"{special.given} {special.family}" in found(f"{special.given} {special.family}", shielded.born_on)

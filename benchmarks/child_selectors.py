@@ -1,0 +1,134 @@
+"""`python -m benchmarks.child_selectors`: the child search and the child record measured in-process (issue 10).
+
+Runs against the database of DATABASE_URL (filled by `python -m benchmarks.children`; seed_demo's people give
+the practitioner): for each kind of search (name, name and date of birth, NHS number, postcode) and for a
+child's record, it calls the selector the page calls (`sharing.selectors.child_search`, `child_record`) as a
+practitioner whose principal is already loaded (as on a request, where the identity comes from the cache), each
+call in its own transaction with its audit event, and reports the SQL statements per call (which must not grow
+with the index) and the wall time per call (median and p95), with the index's size and the machine's load
+average. The HTTP figures come from `make bench ARGS="http_pages --only child_search --only child_record"`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def _measure(call: Callable[[], Any], calls: int) -> dict[str, Any]:
+    from django.db import connection, transaction
+
+    counts: list[int] = []
+    times: list[float] = []
+    found: list[int] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        counts[-1] += 1
+        return execute(sql, params, many, context)
+
+    for _ in range(calls):
+        counts.append(0)
+        with connection.execute_wrapper(count):
+            started = time.perf_counter()
+            with transaction.atomic():
+                result = call()
+            times.append((time.perf_counter() - started) * 1000)
+        found.append(len(getattr(result, "results", None) or getattr(result, "entries", None) or []))
+    times.sort()
+    return {
+        "calls": calls,
+        "statements": sorted(set(counts)),
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 2),
+        "max_ms": round(times[-1], 2),
+        "mean_results": round(statistics.mean(found), 1),
+    }
+
+
+def measure(calls: int, email: str) -> dict[str, Any]:
+    from agencies.models import User
+    from benchmarks.world import child_ids, child_searches
+    from isp_portal.rows import fetch
+    from sharing.policy import index_agencies
+    from sharing.selectors import child_record, child_search
+
+    user = User.objects.get(email=email)
+    agencies = sorted(index_agencies(user))
+    if not agencies:
+        raise RuntimeError(f"{email} cannot use the child index (training, signature or role)")
+    searches = child_searches(count=max(calls // 4, 10))
+    kinds: dict[str, list[dict[str, Any]]] = {
+        "name": [],
+        "one word of a name": [],
+        "name_and_born_on": [],
+        "nhs_number": [],
+        "postcode": [],
+    }
+    for criteria in searches:
+        if "born_on" in criteria:
+            kinds["name_and_born_on"].append(criteria)
+            # The broadest search: one word (the family name), thousands of children, read up to a cap.
+            kinds["one word of a name"].append({"name": criteria["name"].split()[-1]})
+        elif "name" in criteria:
+            kinds["name"].append(criteria)
+        else:
+            kinds["nhs_number" if "nhs_number" in criteria else "postcode"].append(criteria)
+    purpose = "Benchmark: ensure that children and young people are adequately safeguarded"
+    results: dict[str, Any] = {}
+    for kind, criteria_list in kinds.items():
+        # Warm the principal and the plan cache once, then measure.
+        child_search(principal=user, purpose=purpose, **criteria_list[0])
+        position = iter(range(10**9))
+
+        def search(criteria_list: list[dict[str, Any]] = criteria_list, position: Any = position) -> Any:
+            criteria = dict(criteria_list[next(position) % len(criteria_list)])
+            return child_search(principal=user, purpose=purpose, **criteria)
+
+        results[f"child_search: {kind}"] = _measure(search, calls)
+    child = child_ids(agencies[0]).get("child")
+    if child is not None:
+        child_record(principal=user, child_id=child, purpose=purpose)
+        results["child_record"] = _measure(lambda: child_record(principal=user, child_id=child, purpose=purpose), calls)
+    sizes: dict[str, int] = dict(
+        fetch(
+            "SELECT 'children', count(*) FROM sharing_child UNION ALL SELECT 'name keys', count(*) "
+            "FROM sharing_childnamekey UNION ALL SELECT 'entries', count(*) FROM sharing_recordentry",
+            [],
+        )
+    )
+    return {"sizes": sizes, "load_average": [round(v, 2) for v in os.getloadavg()], "results": results}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.child_selectors", description=__doc__.split("\n")[0])
+    parser.add_argument("--calls", type=int, default=200, help="calls per kind")
+    parser.add_argument("--email", default="priya.shah@northbridge.example", help="the practitioner (seed_demo's)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isp_portal.settings.development")
+    import django
+
+    django.setup()
+    before = [round(v, 2) for v in os.getloadavg()]
+    figures = measure(args.calls, args.email)
+    figures["load_average_before"] = before
+    print(f"index: {figures['sizes']}; load average {before} -> {figures['load_average']}")
+    print("| read | statements per call | median ms | p95 ms | max ms | results per call |")
+    print("|---|---|---|---|---|---|")
+    for name, result in figures["results"].items():
+        statements = ", ".join(str(n) for n in result["statements"])
+        print(
+            f"| {name} | {statements} | {result['median_ms']} | {result['p95_ms']} | {result['max_ms']} | "
+            f"{result['mean_results']} |"
+        )
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
