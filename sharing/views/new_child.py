@@ -191,7 +191,7 @@ def child_new_check(request: HttpRequest) -> HttpResponse:
         return redirect("child-new")
     data = stored["data"]
     agency = _agency(request, stored["agency"])
-    confirm = ConsideredForm(request.POST or None)
+    confirm = ConsideredForm(request.POST if request.method == "POST" else None)
     problems: list[str] = []
     if request.method == "POST" and "use" in request.POST:
         return _join(request, stored, agency)

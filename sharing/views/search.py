@@ -39,7 +39,7 @@ def child_search_page(request: HttpRequest) -> HttpResponse:
     closed = index_closed(request, "Find a child")
     if closed is not None:
         return closed
-    form = SearchForm(request.POST or None)
+    form = SearchForm(request.POST if request.method == "POST" else None)
     search = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
