@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from isp_portal import bounds
 from sharing.models import Child, RecordEntry
-from tests.browser.conftest import Journey
+from sharing.services import entry_record
+from tests.browser.conftest import VIEWPORTS, Journey, assert_accessible, assert_fits
+from tests.browser.test_every_page import unbroken
 from tests.factories import World
-from tests.sharing.fixtures import PURPOSE, make_child, sharing_world
+from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
 
 
 def fill_date(page: Page, name: str, day: int, month: int, year: int) -> None:
@@ -135,3 +139,56 @@ def test_two_agencies_and_a_shielded_child(browser_world: World, journey: Journe
     page.get_by_role("link", name="Skye Hidden").click()
     expect(page.get_by_text("Withheld: this child is shielded.")).to_be_visible()
     journey.checked()
+
+
+@pytest.mark.every_viewport
+def test_child_pages_fit_a_phone_and_a_desktop_with_long_values(browser_world: World, journey: Journey) -> None:
+    """The search results, the purpose question, the record and an entry, with every free-text value at its
+    longest and unbroken (issue 8 item 14), fit both widths and pass axe."""
+    world = sharing_world(browser_world)
+    child = make_child(
+        world,
+        unbroken("Given", bounds.NAME),
+        unbroken("Family", bounds.NAME),
+        born_on=date(2013, 9, 9),
+        address=unbroken("Address", 300),
+        service=unbroken("Service", bounds.NAME),
+        setting="school",
+        setting_name=unbroken("School", bounds.NAME),
+        languages=[unbroken("Language", 60)],
+    )
+    entry = entry_record(
+        actor=fresh(world.users["practitioner"]),
+        child=child,
+        agency=world.home,
+        category="family_relationship",
+        fields={"person_name": unbroken("Person"), "relationship": unbroken("Rel", 100), "concern_indicator": True},
+        text=unbroken("Text", 2000),
+        basis="opinion",
+    )
+    page = journey.sign_in(world.users["practitioner"])
+
+    def fits_both() -> None:
+        for width in ("phone", "desktop"):
+            page.set_viewport_size(VIEWPORTS[width])
+            assert_fits(page)
+        page.set_viewport_size(VIEWPORTS["phone"])
+        assert_accessible(page)
+
+    journey.visit("/children/")
+    page.get_by_label("Purpose").fill(unbroken("Purpose", 300))
+    fill_date(page, "born_on", 9, 9, 2013)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="1 child found")).to_be_visible()
+    fits_both()
+    journey.visit(f"/children/{child.pk}/entries/{entry.pk}/")
+    fits_both()
+    journey.visit(f"/children/{child.pk}/")
+    expect(page.get_by_role("heading", name="Information held")).to_be_visible()
+    fits_both()
+    # A purpose asked afresh (another session) fits too.
+    page.context.clear_cookies()
+    journey.sign_in(world.users["designated_manager"])
+    journey.visit(f"/children/{child.pk}/")
+    expect(page.get_by_role("heading", name="Why are you looking at this record?")).to_be_visible()
+    fits_both()
