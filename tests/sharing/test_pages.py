@@ -326,3 +326,59 @@ def test_a_correction_is_a_new_revision_and_both_stay_readable(sw: World) -> Non
     assert EntryRevision.objects.filter(entry=entry).count() == 2
     page = html(client.get(f"/children/{child.pk}/entries/{entry.pk}/"))
     assert "Eczema" in page and "Asthma" in page and "Wrong condition recorded." in page
+
+
+# --- Involvements, names, addresses, merges ----------------------------------------------------------------------
+
+
+def test_an_involved_agency_adds_a_name_moves_the_address_and_ends_its_involvement(sw: World) -> None:
+    child = make_child(sw)
+    # The child has lived at its address for a year (a move must come after the current address began).
+    child.addresses.update(from_on=timezone.localdate() - timedelta(days=365))
+    client = client_for(sw, "practitioner")
+    assert client.post(f"/children/{child.pk}/names/new/", {"kind": "known_as", "family": ""}).status_code == 200
+    sent = client.post(f"/children/{child.pk}/names/new/", {"kind": "known_as", "given": "Effie", "family": ""})
+    assert sent.status_code == 302 and child.names.filter(given="Effie", kind="known_as").exists()
+    refused = html(client.post(f"/children/{child.pk}/address/", {"address": "9 New Road", "postcode": "EC1V OBW"}))
+    assert "did you mean EC1V 0BW?" in refused and child.addresses.count() == 1
+    assert (
+        client.post(f"/children/{child.pk}/address/", {"address": "9 New Road", "postcode": "ec1v0bw"}).status_code
+        == 302
+    )
+    assert child.addresses.count() == 2 and child.addresses.get(to_on__isnull=True).postcode == "EC1V 0BW"
+    involvement = Involvement.objects.get(child=child, agency=sw.home)
+    url = f"/children/{child.pk}/involvements/{involvement.pk}/end/"
+    assert "Enter the reason" in html(client.post(url, {"reason": ""}))
+    assert client.post(url, {"reason": "Case closed."}).status_code == 302
+    involvement.refresh_from_db()
+    assert involvement.ended_on is not None
+
+
+def test_another_agency_adds_its_involvement(sw: World) -> None:
+    child = make_child(sw)
+    client = client_for(sw, "other_agency")
+    sent = client.post(f"/children/{child.pk}/involvements/new/", {"service": "Youth offending", "lead": "on"})
+    assert sent.status_code == 302
+    added = Involvement.objects.get(child=child, agency=sw.other)
+    assert added.lead_professional is not None and added.lead_professional.user == sw.users["other_agency"]
+
+
+def test_a_partnership_admin_merges_two_entries_after_checking(sw: World) -> None:
+    keep = make_child(sw, "Sam", "Smith", born_on=date(2014, 1, 5))
+    other = make_child(
+        sw, "Samuel", "Smith", born_on=date(2014, 1, 5), by="other_agency", agency=sw.other, considered=[keep.pk]
+    )
+    client = client_for(sw, "partnership_admin")
+    assert "another entry" in html(
+        client.post(f"/children/{keep.pk}/merge/", {"other": str(keep.pk), "reason": "Same"})
+    )
+    sent = client.post(f"/children/{keep.pk}/merge/", {"other": str(other.pk), "reason": "Same NHS records."})
+    assert sent["Location"] == f"/children/{keep.pk}/merge/check/"
+    check = html(client.get(sent["Location"]))
+    assert "Check the merge" in check and "Samuel Smith" in check
+    assert not Child.objects.filter(merged_into=keep).exists()
+    done = client.post(sent["Location"])
+    assert done["Location"] == f"/children/{keep.pk}/"
+    other.refresh_from_db()
+    assert other.merged_into_id == keep.pk
+    assert AuditEvent.objects.filter(kind="child.merge").count() == 2
