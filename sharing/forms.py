@@ -111,6 +111,13 @@ class ChildForm(GovukForm):
         return [part.strip() for part in self.cleaned_data["languages"].split(",") if part.strip()]
 
 
+class ServiceProblems(GovukForm):
+    """No fields: a service's refusal of a confirmed step ("check your answers"), shown in the error summary. The
+    refusal is recorded by agencies.forms.add_service_errors, so the form itself records nothing."""
+
+    records_refusals = False
+
+
 class ConsideredForm(GovukForm):
     """The practitioner has looked at the likely matches and still wants a new entry."""
 

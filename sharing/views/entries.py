@@ -86,13 +86,13 @@ def _recording_agency(user: Any, child: Child) -> Agency | None:
     return involvement.agency if involvement else None
 
 
-def _entry_errors(form: EntryForm, error: ValidationError) -> None:
-    """The service's field messages on the form: `fields.<name>` is the form's `f_<name>`."""
+def _renamed(error: ValidationError) -> ValidationError:
+    """The service's field messages named as the form's fields: `fields.<name>` is the form's `f_<name>`."""
     renamed: dict[str, list[str]] = {}
     for name, found in error.message_dict.items():
         key = f"f_{name.removeprefix('fields.')}" if name.startswith("fields.") else name
         renamed.setdefault(key, []).extend(found)
-    add_service_errors(form, ValidationError(renamed))
+    return ValidationError(renamed)
 
 
 @login_required
@@ -140,7 +140,7 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
                 restricted=form.cleaned_data["restricted"],
             )
         except ValidationError as error:
-            _entry_errors(form, error)
+            add_service_errors(form, _renamed(error))
         else:
             messages.success(request, f"The {entry.category_label.lower()} entry has been recorded.")
             return redirect("child-detail", pk=child.pk)
@@ -184,7 +184,7 @@ def entry_revise(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _entry_errors(form, error)
+            add_service_errors(form, _renamed(error))
         else:
             messages.success(request, "The correction has been recorded as a new revision; earlier ones are kept.")
             return redirect("entry-detail", pk=pk, entry_pk=entry.pk)

@@ -10,9 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from isp_portal import policy, refusals
+from agencies.forms import add_service_errors
+from isp_portal import policy
 from sharing import services
-from sharing.forms import MergeForm
+from sharing.forms import MergeForm, ServiceProblems
 from sharing.models import Child, ChildName, NameKind
 
 SESSION_KEY = "sharing_merge"
@@ -60,13 +61,12 @@ def child_merge_check(request: HttpRequest, pk: int) -> HttpResponse:
     merge = policy.found_or_deny(
         request.user, Child, Child.objects.filter(pk=stored["merge"]).first(), action="merge", target_id=stored["merge"]
     )
-    problems: list[str] = []
+    problems = ServiceProblems(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         try:
             services.child_merge(actor=request.user, keep=keep, merge=merge, reason=stored["reason"])
         except ValidationError as error:
-            refusals.note_service_refusal(error)
-            problems.extend(error.messages)
+            add_service_errors(problems, error)
         else:
             del request.session[SESSION_KEY]
             messages.success(request, f"Child {merge.pk} has been merged into this entry.")

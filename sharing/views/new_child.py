@@ -14,12 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from agencies.forms import add_service_errors
+from agencies.forms import add_service_errors, add_service_message
 from agencies.models import Agency, Membership
 from agencies.policy import principal
-from isp_portal import policy, refusals
+from isp_portal import policy
 from sharing import rules, services
-from sharing.forms import ChildForm, ConsideredForm
+from sharing.forms import ChildForm, ConsideredForm, ServiceProblems
 from sharing.models import Child, Ethnicity, Gender, Setting
 from sharing.policy import index_agencies
 from sharing.selectors import likely_matches
@@ -192,11 +192,11 @@ def child_new_check(request: HttpRequest) -> HttpResponse:
     data = stored["data"]
     agency = _agency(request, stored["agency"])
     confirm = ConsideredForm(request.POST if request.method == "POST" else None)
-    problems: list[str] = []
+    problems = ServiceProblems(request.POST if request.method == "POST" else None)
     if request.method == "POST" and "use" in request.POST:
         return _join(request, stored, agency)
     if request.method == "POST" and (not stored["considered"] or confirm.is_valid()):
-        created = _create(request, stored, agency, confirm, problems)
+        created = _create(request, stored, agency, problems)
         if created is not None:
             return created
     found = likely_matches(
@@ -244,7 +244,7 @@ def _join(request: HttpRequest, stored: dict[str, Any], agency: Agency) -> HttpR
             lead_professional=lead_membership(request.user, agency) if data["lead"] else None,
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        add_service_message(request, error)
         return redirect("child-new-check")
     del request.session[SESSION_KEY]
     remember_purpose(request, [child.pk], RECORD_PURPOSE)
@@ -258,7 +258,7 @@ def lead_membership(user: Any, agency: Agency) -> Membership | None:
 
 
 def _create(
-    request: HttpRequest, stored: dict[str, Any], agency: Agency, confirm: ConsideredForm, problems: list[str]
+    request: HttpRequest, stored: dict[str, Any], agency: Agency, problems: ServiceProblems
 ) -> HttpResponse | None:
     data = stored["data"]
     aliases = [("known_as", "", data["known_as"])] if data["known_as"] else []
@@ -277,11 +277,13 @@ def _create(
             considered=stored["considered"],
         )
     except services.PossibleDuplicates:
-        problems.append("Another child who may be this one was added meanwhile: check the children below.")
+        add_service_errors(
+            problems,
+            ValidationError("Another child who may be this one was added meanwhile: check the children below."),
+        )
         return None
     except ValidationError as error:
-        refusals.note_service_refusal(error)
-        problems.extend(error.messages)
+        add_service_errors(problems, error)
         return None
     del request.session[SESSION_KEY]
     remember_purpose(request, [child.pk], RECORD_PURPOSE)
