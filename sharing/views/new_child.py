@@ -18,6 +18,7 @@ from agencies.forms import add_service_errors, add_service_message
 from agencies.models import Agency, Membership
 from agencies.policy import principal
 from isp_portal import policy
+from isp_portal.policy import NotPermitted
 from sharing import rules, services
 from sharing.forms import ChildForm, ConsideredForm, ServiceProblems
 from sharing.models import Child, Ethnicity, Gender, Setting
@@ -98,9 +99,16 @@ def _stored(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def _agency(request: HttpRequest, agency_id: int) -> Agency:
-    if agency_id not in index_agencies(request.user):
-        policy.require(request.user, "create", Child)
-    return Agency.objects.get(pk=agency_id)
+    """The agency the child is recorded for: one the user may record for (else NotPermitted, recorded)."""
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None or agency_id not in index_agencies(request.user):
+        raise NotPermitted(
+            action="act_for",
+            target_type="agencies.agency",
+            target_id=str(agency_id),
+            reason="You cannot record children for this agency: you are not one of its practitioners in the index.",
+        )
+    return agency
 
 
 @login_required

@@ -382,3 +382,14 @@ def test_a_partnership_admin_merges_two_entries_after_checking(sw: World) -> Non
     other.refresh_from_db()
     assert other.merged_into_id == keep.pk
     assert AuditEvent.objects.filter(kind="child.merge").count() == 2
+
+
+def test_a_child_is_recorded_only_for_an_agency_the_user_practises_in(sw: World) -> None:
+    client = client_for(sw, "practitioner")
+    session = client.session
+    data = {**new_child_data(), "born_on": "2016-05-03", "languages": [], "known_as": "", "nhs_number": ""}
+    session["sharing_new_child"] = {"data": data, "agency": sw.other.pk, "considered": []}
+    session.save()
+    assert client.post("/children/new/check/").status_code == 403
+    assert not Child.objects.exists()
+    assert AuditEvent.objects.filter(kind="access.denied").count() == 1
