@@ -267,6 +267,9 @@ def test_a_new_child_is_checked_then_created_and_likely_matches_are_offered_firs
     sent = client.post("/children/new/", new_child_data(nhs_number="9434765919"))
     assert sent["Location"] == "/children/new/check/"
     assert "9434765919" not in sent["Location"]
+    # "Change" goes back to the form, filled in from the session.
+    again = html(client.get("/children/new/"))
+    assert 'value="Casey"' in again and 'value="2016"' in again
     check = html(client.get("/children/new/check/"))
     assert "Check your answers" in check and "943 476 5919" in check and "may already be in the index" not in check
     created = client.post("/children/new/check/")
