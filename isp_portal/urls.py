@@ -36,6 +36,7 @@ urlpatterns = [
     re_path(r"^api/", api.api_not_found, name="api-not-found"),  # after every API route: JSON 404, never HTML
     path("", include("agencies.urls")),
     path("", include("protocols.urls")),
+    path("", include("sharing.urls")),
 ]
 
 handler400 = errors.bad_request

@@ -10,4 +10,4 @@ class SharingConfig(AppConfig):
         # Registers the policies of children, involvements and entries. Children are not registered with
         # django-auditlog: its change log would copy names, dates of birth and NHS numbers into a table auditors
         # read; the services write their own audit events naming the fields changed, never their values.
-        from sharing import policy  # noqa: F401
+        from sharing import navigation, policy  # noqa: F401

@@ -477,21 +477,24 @@ def likely_matches(
     return Search(results=results, more=False, criteria=("name", "born_on", "nhs_number", "postcode"))
 
 
-def entry_detail(*, principal: Any, entry_id: Any, purpose: str) -> EntryView:
+def entry_detail(*, principal: Any, entry_id: Any, purpose: str, child_id: int | None = None) -> EntryView:
     """One entry as the principal may see it: its latest revision to those who may read it, every revision's
     content to the originating agency, and to auditors the list of revisions (who, when, why) without content.
 
     Raises OutOfScope (404) for an entry that does not exist or whose existence the principal may not know
     (a restricted one), NotPermitted (403) when they may only know that it is held (the reason says which agency
-    to ask), ValidationError for a missing purpose. Audit: entry.view with the purpose."""
+    to ask), ValidationError for a missing purpose. With `child_id`, an entry of another child is not found (a
+    page's address names the child). Audit: entry.view with the purpose."""
     why = _purpose(purpose)
     try:
         wanted = int(entry_id)
     except (TypeError, ValueError):
         wanted = -1
+    found = RecordEntry.objects.filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
+    if child_id is not None:
+        found = found.filter(child_id=child_id)
     entry = (
-        RecordEntry.objects.filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
-        .select_related("agency", "child")
+        found.select_related("agency", "child")
         .prefetch_related(Prefetch("revisions", queryset=EntryRevision.objects.order_by("-number")))
         .first()
     )

@@ -193,7 +193,7 @@ def test_every_form_page_records_an_empty_submission_once(world: World, case: An
 
 VIEW_FILES = sorted(
     path
-    for app in ("agencies", "protocols", "isp_portal")
+    for app in ("agencies", "protocols", "isp_portal", "sharing")
     for path in (Path(__file__).resolve().parents[2] / app / "views").glob("*.py")
 )
 

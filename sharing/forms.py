@@ -1,0 +1,280 @@
+"""The forms of the child index's pages (GOV.UK Design System). They check only the shape of what is typed; the
+rules (NHS number, postcode, age scope, entry fields) are the services' and selectors', whose field messages the
+views put on these forms (agencies.forms.add_service_errors)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, ClassVar
+
+from django import forms
+
+from isp_portal import bounds
+from isp_portal.forms import GovukDateField, GovukForm
+from sharing import rules
+from sharing.models import Basis, Ethnicity, Gender, NameKind, Setting
+from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
+
+PURPOSE_HELP = "Why you are looking, for example the safeguarding concern or the service you are arranging."
+
+
+def _purpose_field() -> forms.CharField:
+    return forms.CharField(
+        label="Purpose",
+        help_text=PURPOSE_HELP,
+        max_length=bounds.REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class BirthDateField(GovukDateField):
+    """A date of birth: the portal's era check does not apply (a care leaver may be born before 2000); the
+    services check the date against the protocol's age scope and the earliest birth date."""
+
+    def compress(self, data_list: list[str]) -> datetime.date | None:
+        try:
+            return super().compress(data_list)
+        except forms.ValidationError as error:
+            if error.code != "implausible":
+                raise
+            day, month, year = (int(part) for part in data_list)
+            return datetime.date(year, month, day)
+
+
+class SearchForm(GovukForm):
+    """A search of the index. Criteria are personal data: posted, never put in a URL (DESIGN 4)."""
+
+    error_names: ClassVar[dict[str, str]] = {"purpose": "the purpose of your search"}
+
+    purpose = _purpose_field()
+    name = forms.CharField(label="Name", required=False, max_length=bounds.NAME * 2, help_text="Any of their names.")
+    born_on = BirthDateField(label="Date of birth", required=False, help_text="For example, 27 3 2015")
+    nhs_number = forms.CharField(label="NHS number", required=False, max_length=20, help_text="10 digits.")
+    postcode = forms.CharField(label="Postcode", required=False, max_length=rules.POSTCODE_INPUT_MAX)
+
+
+class PurposeForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"purpose": "why you are looking at this child's record"}
+
+    purpose = _purpose_field()
+
+
+def _agency_choices(agencies: list[tuple[int, str]]) -> forms.ChoiceField:
+    return forms.TypedChoiceField(
+        label="Recording for", choices=agencies, coerce=int, widget=forms.RadioSelect, initial=agencies[0][0]
+    )
+
+
+class ChildForm(GovukForm):
+    """The minimum data of a new child (Haringey 3.8) and the recording agency's involvement."""
+
+    error_names: ClassVar[dict[str, str]] = {"born_on": "the date of birth", "service": "your service"}
+    offered_only = frozenset({"agency"})
+
+    given = forms.CharField(label="Given names", required=False, max_length=bounds.NAME)
+    family = forms.CharField(label="Family name", max_length=bounds.NAME)
+    known_as = forms.CharField(label="Known as (optional)", required=False, max_length=bounds.NAME)
+    born_on = BirthDateField(label="Date of birth", help_text="For example, 27 3 2015")
+    gender = forms.ChoiceField(label="Gender", choices=Gender.choices, initial=Gender.NOT_KNOWN)
+    ethnicity = forms.ChoiceField(label="Ethnicity", choices=Ethnicity.choices, initial=Ethnicity.NOT_STATED)
+    languages = forms.CharField(
+        label="Languages (optional)",
+        required=False,
+        max_length=LANGUAGES_MAX * (LANGUAGE_LENGTH + 2),
+        help_text="Separate languages with commas.",
+    )
+    nhs_number = forms.CharField(label="NHS number (optional)", required=False, max_length=20)
+    phone = forms.CharField(label="Phone (optional)", required=False, max_length=30)
+    address = forms.CharField(
+        label="Address (optional)", required=False, max_length=bounds.ADDRESS, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    postcode = forms.CharField(label="Postcode (optional)", required=False, max_length=rules.POSTCODE_INPUT_MAX)
+    setting = forms.ChoiceField(label="Current setting", choices=Setting.choices, initial=Setting.NONE)
+    setting_name = forms.CharField(label="Name of the setting (optional)", required=False, max_length=bounds.NAME)
+    area = forms.CharField(
+        label="Local authority area (optional)",
+        required=False,
+        max_length=100,
+        help_text="Left empty, the child belongs to your agency's area.",
+    )
+    has_additional_needs = forms.BooleanField(label="Has additional needs", required=False)
+    is_care_leaver = forms.BooleanField(label="Is a care leaver", required=False)
+    service = forms.CharField(label="Your service", max_length=bounds.NAME, help_text="For example, Health visiting.")
+    lead = forms.BooleanField(label="I am the lead professional", required=False)
+
+    def __init__(self, *args: Any, agencies: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if len(agencies) > 1:
+            self.fields["agency"] = _agency_choices(agencies)
+
+    def clean_languages(self) -> list[str]:
+        return [part.strip() for part in self.cleaned_data["languages"].split(",") if part.strip()]
+
+
+class ServiceProblems(GovukForm):
+    """No fields: a service's refusal of a confirmed step ("check your answers"), shown in the error summary. The
+    refusal is recorded by agencies.forms.add_service_errors, so the form itself records nothing."""
+
+    records_refusals = False
+
+
+class ConsideredForm(GovukForm):
+    """The practitioner has looked at the likely matches and still wants a new entry."""
+
+    confirm = forms.BooleanField(
+        label="None of these is the child: create a new entry",
+        error_messages={"required": "Say that none of these is the child, or add your involvement to one of them"},
+    )
+
+
+class InvolvementForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"service": "your service"}
+    offered_only = frozenset({"agency"})
+
+    service = forms.CharField(label="Your service", max_length=bounds.NAME, help_text="For example, Health visiting.")
+    lead = forms.BooleanField(label="I am the lead professional", required=False)
+    is_key_contact = forms.BooleanField(label="I am the key contact", required=False)
+
+    def __init__(self, *args: Any, agencies: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if len(agencies) > 1:
+            self.fields["agency"] = _agency_choices(agencies)
+
+
+class ReasonForm(GovukForm):
+    reason = forms.CharField(label="Reason", max_length=bounds.REASON, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NameForm(GovukForm):
+    kind = forms.ChoiceField(
+        label="Kind of name",
+        choices=[(NameKind.PREVIOUS, NameKind.PREVIOUS.label), (NameKind.KNOWN_AS, NameKind.KNOWN_AS.label)],
+        widget=forms.RadioSelect,
+    )
+    given = forms.CharField(label="Given names", required=False, max_length=bounds.NAME)
+    family = forms.CharField(label="Family name", required=False, max_length=bounds.NAME)
+
+
+class AddressForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"moved_on": "the date of the move"}
+
+    address = forms.CharField(label="New address", max_length=bounds.ADDRESS, widget=forms.Textarea(attrs={"rows": 3}))
+    postcode = forms.CharField(label="Postcode (optional)", required=False, max_length=rules.POSTCODE_INPUT_MAX)
+    moved_on = GovukDateField(label="Moved on (optional)", required=False, help_text="Today if left empty.")
+
+
+class CategoryForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"category": "the kind of information"}
+
+    category = forms.ChoiceField(
+        label="What kind of information is it?",
+        choices=[(category.value, rules.CATEGORY_LABELS[category]) for category in rules.Category],
+        widget=forms.RadioSelect,
+    )
+
+
+FLAG_CHOICES = [("yes", "Yes"), ("no", "No")]
+
+
+def _choice_label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+class EntryForm(GovukForm):
+    """An entry's content: the category's structured fields (`f_<name>`), its text, fact or opinion and the
+    restricted mark. `structured()` gives the fields as the service takes them."""
+
+    text = forms.CharField(
+        label="Details", required=False, max_length=bounds.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    basis = forms.ChoiceField(
+        label="Is this fact or professional opinion?", choices=Basis.choices, widget=forms.RadioSelect
+    )
+    restricted = forms.BooleanField(
+        label="Restricted",
+        required=False,
+        help_text="Only staff authorised for restricted information will know this entry exists.",
+    )
+
+    def __init__(self, *args: Any, category: str, revising: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.category = rules.Category(category)
+        structured: dict[str, forms.Field] = {}
+        for spec in rules.CATEGORY_FIELDS[self.category]:
+            label = spec.label if spec.required else f"{spec.label} (optional)"
+            field: forms.Field
+            if spec.kind == rules.FieldKind.DATE:
+                field = GovukDateField(label=label, required=False)
+            elif spec.kind == rules.FieldKind.CHOICE:
+                field = forms.ChoiceField(
+                    label=label,
+                    required=False,
+                    choices=[("", "Choose"), *((c, _choice_label(c)) for c in spec.choices)],
+                )
+            elif spec.kind == rules.FieldKind.FLAG:
+                field = forms.ChoiceField(label=label, required=False, choices=FLAG_CHOICES, widget=forms.RadioSelect)
+            elif spec.kind == rules.FieldKind.MINUTES:
+                field = forms.IntegerField(label=label, required=False, min_value=1, max_value=rules.MINUTES_MAX)
+            elif spec.kind == rules.FieldKind.NAMES:
+                field = forms.CharField(
+                    label=label, required=False, max_length=2000, help_text="Separate names with commas."
+                )
+            else:
+                field = forms.CharField(label=label, required=False, max_length=spec.max_length)
+            structured[f"f_{spec.name}"] = field
+        self.fields = {**structured, **self.fields}
+        if category in rules.ALWAYS_RESTRICTED:
+            self.fields["restricted"].help_text = "This kind of information is always restricted."
+        if revising:
+            self.fields["reason"] = forms.CharField(
+                label="What this correction changes and why",
+                max_length=bounds.REASON,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def structured(self) -> dict[str, object]:
+        """The structured fields as the service takes them (absent when left empty: the rules name the missing)."""
+        values: dict[str, object] = {}
+        for spec in rules.CATEGORY_FIELDS[self.category]:
+            raw = self.cleaned_data.get(f"f_{spec.name}")
+            if raw in (None, ""):
+                continue
+            if spec.kind == rules.FieldKind.FLAG:
+                values[spec.name] = raw == "yes"
+            elif spec.kind == rules.FieldKind.NAMES:
+                values[spec.name] = [part.strip() for part in str(raw).split(",") if part.strip()]
+            else:
+                values[spec.name] = raw
+        return values
+
+    @staticmethod
+    def initial_from(fields: dict[str, object]) -> dict[str, object]:
+        """A revision's stored fields as this form's initial values."""
+        initial: dict[str, object] = {}
+        for name, value in fields.items():
+            if isinstance(value, bool):
+                initial[f"f_{name}"] = "yes" if value else "no"
+            elif isinstance(value, list):
+                initial[f"f_{name}"] = ", ".join(str(item) for item in value)
+            elif isinstance(value, str) and len(value) == 10 and value[4] == "-":
+                try:
+                    initial[f"f_{name}"] = datetime.date.fromisoformat(value)
+                except ValueError:
+                    initial[f"f_{name}"] = value
+            else:
+                initial[f"f_{name}"] = value
+        return initial
+
+
+class MergeForm(GovukForm):
+    error_names: ClassVar[dict[str, str]] = {"other": "the other entry's number"}
+
+    other = forms.IntegerField(
+        label="Number of the entry to merge into this one",
+        min_value=1,
+        max_value=bounds.ID_MAX,
+        help_text="The number shown as “Index number” on the other entry's page.",
+    )
+    reason = forms.CharField(
+        label="Why these are the same child", max_length=bounds.REASON, widget=forms.Textarea(attrs={"rows": 3})
+    )

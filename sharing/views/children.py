@@ -1,0 +1,163 @@
+"""A child's summary (with the purpose asked first), and the changes an involved agency makes to its minimum data:
+another name, a new address (the history kept)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from agencies.forms import add_service_errors
+from agencies.policy import is_partnership_admin
+from isp_portal import policy
+from sharing import rules, services
+from sharing.forms import AddressForm, NameForm, PurposeForm
+from sharing.models import Child, Setting
+from sharing.policy import EntryAccess, index_agencies
+from sharing.selectors import child_record
+from sharing.views.purposes import purpose_for, remember_purpose
+
+
+def child_or_deny(request: HttpRequest, pk: int, action: str = "view") -> Child:
+    """The child (only what the policy decides on), or the policy's 404/403. One statement."""
+    found = Child.objects.filter(pk=pk).only("id", "merged_into_id").first()
+    return policy.found_or_deny(request.user, Child, found, action=action, target_id=pk)
+
+
+def ask_purpose(
+    request: HttpRequest, child: Child, form: PurposeForm | None = None, next_url: str = ""
+) -> HttpResponse:
+    """The small form that asks why the user is looking, before a child's record is shown."""
+    return render(
+        request,
+        "sharing/purpose.html",
+        {
+            "child": child,
+            "form": form or PurposeForm(),
+            "next": next_url or request.get_full_path(),
+            "action": reverse("child-purpose", args=[child.pk]),
+        },
+    )
+
+
+@login_required
+def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    purpose = purpose_for(request, pk)
+    if purpose is None:
+        return ask_purpose(request, child_or_deny(request, pk))
+    record = child_record(principal=request.user, child_id=pk, purpose=purpose)
+    child = record.child
+    mine = index_agencies(request.user)
+    open_here = [i for i in record.involvements if i.ended_on is None and i.agency_id in mine]
+    live = child.merged_into_id is None
+    return render(
+        request,
+        "sharing/child_detail.html",
+        {
+            "record": record,
+            "child": child,
+            "nhs_number": rules.nhs_number_display(child.nhs_number) if child.nhs_number else "",
+            "age": child.age_on(timezone.localdate()),
+            "setting": "" if record.setting_withheld else _setting(child),
+            "endable": {i.pk for i in open_here},
+            "content": [view for view in record.entries if view.revision is not None],
+            "history_ids": {view.entry.pk for view in record.entries if view.access >= EntryAccess.HISTORY},
+            "can_change": live and bool(open_here),
+            "can_record": live and bool(mine),
+            "involved_here": bool(open_here),
+            "can_merge": live and is_partnership_admin(request.user),
+        },
+    )
+
+
+def _setting(child: Child) -> str:
+    if child.setting == Setting.NONE:
+        return "None"
+    label = Setting(child.setting).label
+    return f"{label}: {child.setting_name}" if child.setting_name else label
+
+
+@login_required
+@require_POST
+def child_purpose(request: HttpRequest, pk: int) -> HttpResponse:
+    child = child_or_deny(request, pk)
+    form = PurposeForm(request.POST)
+    next_url = request.POST.get("next", "")
+    if not (
+        url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
+        and next_url.startswith(f"/children/{child.pk}/")
+    ):
+        next_url = reverse("child-detail", args=[child.pk])
+    if not form.is_valid():
+        return ask_purpose(request, child, form, next_url)
+    remember_purpose(request, [child.pk], form.cleaned_data["purpose"])
+    return redirect(next_url)
+
+
+@login_required
+def child_name_add(request: HttpRequest, pk: int) -> HttpResponse:
+    child = policy.found_or_deny(
+        request.user, Child, Child.objects.filter(pk=pk).first(), action="change", target_id=pk
+    )
+    form = NameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.child_name_add(actor=request.user, child=child, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The name has been added.")
+            return redirect("child-detail", pk=child.pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": "Add a name",
+            "caption": f"Child {child.pk}",
+            "intro": ["A previous name or a name the child is known by. Searches find the child by it too."],
+            "submit": "Add name",
+            "back_url": reverse("child-detail", args=[child.pk]),
+        },
+    )
+
+
+@login_required
+def child_address_change(request: HttpRequest, pk: int) -> HttpResponse:
+    child = policy.found_or_deny(
+        request.user, Child, Child.objects.filter(pk=pk).first(), action="change", target_id=pk
+    )
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.child_address_change(
+                actor=request.user,
+                child=child,
+                address=data["address"],
+                postcode=data["postcode"],
+                moved_on=data["moved_on"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The new address has been recorded; the previous one is kept in the history.")
+            return redirect("child-detail", pk=child.pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": "Change the address",
+            "caption": f"Child {child.pk}",
+            "intro": ["The current address ends the day before the move and stays in the address history."],
+            "submit": "Save address",
+            "back_url": reverse("child-detail", args=[child.pk]),
+        },
+    )

@@ -1,0 +1,83 @@
+"""An agency's involvement with a child: adding it to a child already in the index, and ending it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from agencies.forms import add_service_errors
+from agencies.models import Agency
+from isp_portal import policy
+from sharing import services
+from sharing.forms import InvolvementForm, ReasonForm
+from sharing.models import Child, Involvement
+from sharing.views.new_child import agency_choices, lead_membership
+
+
+@login_required
+def involvement_new(request: HttpRequest, pk: int) -> HttpResponse:
+    child = policy.found_or_deny(
+        request.user, Child, Child.objects.filter(pk=pk).first(), action="add_involvement", target_id=pk
+    )
+    choices = agency_choices(request.user)
+    form = InvolvementForm(request.POST or None, agencies=choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        agency = Agency.objects.get(pk=data.get("agency", choices[0][0]))
+        lead = lead_membership(request.user, agency) if data["lead"] or data["is_key_contact"] else None
+        try:
+            services.involvement_add(
+                actor=request.user,
+                child=child,
+                agency=agency,
+                service=data["service"],
+                lead_professional=lead,
+                is_key_contact=data["is_key_contact"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{agency}'s involvement has been added.")
+            return redirect("child-detail", pk=child.pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": "Add your agency's involvement",
+            "caption": f"Child {child.pk}",
+            "intro": ["Other agencies see that your agency is involved, and who to contact, never what you hold."],
+            "submit": "Add involvement",
+            "back_url": reverse("child-detail", args=[child.pk]),
+        },
+    )
+
+
+@login_required
+def involvement_end(request: HttpRequest, pk: int, involvement_pk: int) -> HttpResponse:
+    involvement = Involvement.objects.filter(pk=involvement_pk, child_id=pk).select_related("agency").first()
+    involvement = policy.found_or_deny(request.user, Involvement, involvement, action="end", target_id=involvement_pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.involvement_end(actor=request.user, involvement=involvement, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{involvement.agency}'s involvement has ended.")
+            return redirect("child-detail", pk=pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": f"End {involvement.agency}'s involvement",
+            "caption": f"{involvement.service}, child {pk}",
+            "submit": "End involvement",
+            "back_url": reverse("child-detail", args=[pk]),
+        },
+    )

@@ -1,0 +1,78 @@
+"""Merging two entries found to be the same child (a partnership admin), with a check-answers step: the choice is
+kept in the session between the steps."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from agencies.forms import add_service_errors
+from isp_portal import policy
+from sharing import services
+from sharing.forms import MergeForm, ServiceProblems
+from sharing.models import Child, ChildName, NameKind
+
+SESSION_KEY = "sharing_merge"
+
+
+def _summary(child: Child) -> dict[str, object]:
+    legal = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
+    return {"pk": child.pk, "name": str(legal) if legal else "", "born_on": child.born_on}
+
+
+@login_required
+def child_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    keep = policy.found_or_deny(request.user, Child, Child.objects.filter(pk=pk).first(), action="merge", target_id=pk)
+    form = MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        other = Child.objects.filter(pk=form.cleaned_data["other"]).first()
+        if other is None or other.pk == keep.pk or other.merged_into_id is not None:
+            form.add_error("other", "Enter the number of another entry in the index that has not been merged.")
+        else:
+            request.session[SESSION_KEY] = {"keep": keep.pk, "merge": other.pk, "reason": form.cleaned_data["reason"]}
+            return redirect("child-merge-check", pk=keep.pk)
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": "Merge another entry into this one",
+            "caption": f"Child {keep.pk}",
+            "intro": [
+                "When two entries are the same child, the other entry's names, addresses, involvements and "
+                "records move to this one. Both histories are kept, and the merge is recorded."
+            ],
+            "submit": "Continue",
+            "back_url": reverse("child-detail", args=[keep.pk]),
+        },
+    )
+
+
+@login_required
+def child_merge_check(request: HttpRequest, pk: int) -> HttpResponse:
+    keep = policy.found_or_deny(request.user, Child, Child.objects.filter(pk=pk).first(), action="merge", target_id=pk)
+    stored = request.session.get(SESSION_KEY)
+    if not isinstance(stored, dict) or stored.get("keep") != keep.pk:
+        return redirect("child-merge", pk=keep.pk)
+    merge = policy.found_or_deny(
+        request.user, Child, Child.objects.filter(pk=stored["merge"]).first(), action="merge", target_id=stored["merge"]
+    )
+    problems = ServiceProblems(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        try:
+            services.child_merge(actor=request.user, keep=keep, merge=merge, reason=stored["reason"])
+        except ValidationError as error:
+            add_service_errors(problems, error)
+        else:
+            del request.session[SESSION_KEY]
+            messages.success(request, f"Child {merge.pk} has been merged into this entry.")
+            return redirect("child-detail", pk=keep.pk)
+    return render(
+        request,
+        "sharing/merge_check.html",
+        {"keep": _summary(keep), "merge": _summary(merge), "reason": stored["reason"], "problems": problems},
+    )

@@ -1,0 +1,143 @@
+"""Rows for the child index's pages (issue 10). The World's two agencies may share (tests.sharing.fixtures): the
+home practitioner's agency is involved with the child and recorded its entry; "other_agency" (a police officer)
+may use the index but is not involved; partnership admins see the index only to merge duplicates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sharing.models import Basis, Child, Involvement
+from sharing.services import entry_record
+from tests.factories import World
+from tests.matrix import Case, only
+from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
+
+
+def _child(world: World) -> Child:
+    if "matrix_child" not in world.objects:
+        sharing_world(world)
+        world.objects["matrix_child"] = make_child(world, "Matrix", "Child")
+    child: Child = world.objects["matrix_child"]
+    return child
+
+
+def child(world: World) -> dict[str, Any]:
+    return {"pk": _child(world).pk}
+
+
+def entry(world: World) -> dict[str, Any]:
+    made = _child(world)
+    if "matrix_entry" not in world.objects:
+        world.objects["matrix_entry"] = entry_record(
+            actor=fresh(world.users["practitioner"]),
+            child=made,
+            agency=world.home,
+            category="health",
+            fields={"topic": "Asthma"},
+            text="Uses an inhaler.",
+            basis=Basis.FACT,
+        )
+    return {"pk": made.pk, "entry_pk": world.objects["matrix_entry"].pk}
+
+
+def involvement(world: World) -> dict[str, Any]:
+    made = _child(world)
+    found = Involvement.objects.get(child=made, agency=world.home, ended_on__isnull=True)
+    return {"pk": made.pk, "involvement_pk": found.pk}
+
+
+def index_setup(world: World) -> dict[str, Any]:
+    sharing_world(world)
+    return {}
+
+
+def search_data(world: World) -> dict[str, Any]:
+    return {"purpose": PURPOSE, "name": "Matrix Child"}
+
+
+def html(statuses: dict[str, int], *, otherwise: int) -> dict[str, int]:
+    """An HTML page: the principals named get their status, the rest `otherwise` (the suspended agency's admin
+    too: it practises nowhere), anonymous and token callers are sent to sign in."""
+    return only({"suspended": otherwise, **statuses}, otherwise=otherwise, anonymous=302, token=302)
+
+
+INDEX = {"practitioner": 200, "designated_manager": 200, "other_agency": 200}
+# Who reaches a child at all (the rest: 404), and what each may do there.
+SEES_CHILD = {"practitioner": 200, "designated_manager": 200, "other_agency": 200, "partnership_admin": 200}
+INVOLVED = {"practitioner": 200, "designated_manager": 200, "other_agency": 403, "partnership_admin": 403}
+INDEX_NOT_ADMIN = {**INDEX, "partnership_admin": 403}
+
+CASES: list[Case] = [
+    Case("child-search", html({**INDEX, "partnership_admin": 200}, otherwise=403), kwargs=index_setup, queries=2),
+    Case(
+        "child-search",
+        html({**INDEX, "partnership_admin": 200}, otherwise=403),
+        method="post",
+        kwargs=index_setup,
+        data=search_data,
+        note="a search: the criteria posted, the results in the response",
+        queries=7,
+    ),
+    Case("child-new", html(INDEX, otherwise=403), kwargs=index_setup, queries=2),
+    Case(
+        "child-new-check",
+        html({"practitioner": 302, "designated_manager": 302, "other_agency": 302}, otherwise=403),
+        kwargs=index_setup,
+        note="with nothing typed yet: back to the form",
+        queries=2,
+    ),
+    Case(
+        "child-detail", html(SEES_CHILD, otherwise=404), kwargs=child, note="without a purpose: it is asked", queries=3
+    ),
+    Case(
+        "child-purpose",
+        html(dict.fromkeys(SEES_CHILD, 302), otherwise=404),
+        method="post",
+        kwargs=child,
+        data=lambda world: {"purpose": PURPOSE},
+        queries=6,
+    ),
+    Case("child-name-add", html(INVOLVED, otherwise=404), kwargs=child, queries=4),
+    Case("child-address-change", html(INVOLVED, otherwise=404), kwargs=child, queries=4),
+    Case("involvement-new", html(INDEX_NOT_ADMIN, otherwise=404), kwargs=child, queries=3),
+    Case("involvement-end", html(INVOLVED, otherwise=404), kwargs=involvement, queries=3),
+    Case(
+        "entry-new",
+        html(INDEX_NOT_ADMIN, otherwise=404),
+        kwargs=child,
+        note="another agency is told to join",
+        queries=4,
+    ),
+    Case(
+        "entry-detail",
+        html({"practitioner": 200, "designated_manager": 200, "other_agency": 403, "auditor": 200}, otherwise=404),
+        kwargs=entry,
+        note="auditors see the revisions without content; others are asked their purpose",
+        queries=3,
+    ),
+    Case(
+        "entry-revise",
+        html({**INVOLVED, "auditor": 403, "partnership_admin": 404}, otherwise=404),
+        kwargs=entry,
+        queries=4,
+    ),
+    Case(
+        "child-merge",
+        html(
+            {"partnership_admin": 200, "practitioner": 403, "designated_manager": 403, "other_agency": 403},
+            otherwise=404,
+        ),
+        kwargs=child,
+        queries=2,
+    ),
+    Case(
+        "child-merge-check",
+        html(
+            {"partnership_admin": 302, "practitioner": 403, "designated_manager": 403, "other_agency": 403},
+            otherwise=404,
+        ),
+        kwargs=child,
+        note="with no merge chosen: back to the choice",
+        queries=2,
+    ),
+]
