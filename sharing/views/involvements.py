@@ -12,6 +12,7 @@ from django.urls import reverse
 from agencies.forms import add_service_errors
 from agencies.models import Agency
 from isp_portal import policy
+from isp_portal.wording import possessive
 from sharing import services
 from sharing.forms import InvolvementForm, ReasonForm
 from sharing.models import Child, Involvement
@@ -41,7 +42,7 @@ def involvement_new(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{agency}'s involvement has been added.")
+            messages.success(request, f"{possessive(agency)} involvement has been added.")
             return redirect("child-detail", pk=child.pk)
     return render(
         request,
@@ -68,14 +69,14 @@ def involvement_end(request: HttpRequest, pk: int, involvement_pk: int) -> HttpR
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{involvement.agency}'s involvement has ended.")
+            messages.success(request, f"{possessive(involvement.agency)} involvement has ended.")
             return redirect("child-detail", pk=pk)
     return render(
         request,
         "form_page.html",
         {
             "form": form,
-            "title": f"End {involvement.agency}'s involvement",
+            "title": f"End {possessive(involvement.agency)} involvement",
             "caption": f"{involvement.service}, child {pk}",
             "submit": "End involvement",
             "back_url": reverse("child-detail", args=[pk]),

@@ -19,6 +19,7 @@ from agencies.models import Agency, Membership
 from agencies.policy import principal
 from isp_portal import policy
 from isp_portal.policy import NotPermitted
+from isp_portal.wording import long_date, possessive
 from sharing import rules, services
 from sharing.forms import ChildForm, ConsideredForm, ServiceProblems
 from sharing.models import Child, Ethnicity, Gender, Setting
@@ -166,7 +167,7 @@ def _answers(data: dict[str, Any], agency_name: str) -> list[tuple[str, str]]:
     return [
         ("Name", name),
         ("Known as", data["known_as"] or "Not given"),
-        ("Date of birth", f"{data['born_on']:%-d %B %Y}"),
+        ("Date of birth", long_date(data["born_on"])),
         ("Gender", Gender(data["gender"]).label),
         ("Ethnicity", Ethnicity(data["ethnicity"]).label),
         ("Languages", ", ".join(data["languages"]) or "Not given"),
@@ -256,7 +257,7 @@ def _join(request: HttpRequest, stored: dict[str, Any], agency: Agency) -> HttpR
         return redirect("child-new-check")
     del request.session[SESSION_KEY]
     remember_purpose(request, [child.pk], RECORD_PURPOSE)
-    messages.success(request, f"{agency}'s involvement has been added to this child.")
+    messages.success(request, f"{possessive(agency)} involvement has been added to this child.")
     return redirect("child-detail", pk=child.pk)
 
 
