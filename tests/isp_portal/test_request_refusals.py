@@ -167,6 +167,28 @@ def test_a_json_body_that_is_not_utf8_is_a_400_in_the_error_shape(world: World) 
     assert error_of(response, 400)["code"] == "parse_error"
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/agencies/", '{"name": "Westbrook", "kind": "\\ud800"}'),
+        ("/api/v1/agencies/", '{"name": "West\\udfffbrook", "kind": "school"}'),
+        ("/api/v1/agencies/", '{"\\ud800": 1}'),
+        ("/api/v1/agencies/", '[["\\udc00"]]'),
+    ],
+    ids=["in a choice the error echoes", "in a text field", "in a key", "nested"],
+)
+def test_a_json_string_with_an_unpaired_surrogate_is_a_400_in_the_error_shape(
+    world: World, path: str, body: str
+) -> None:
+    """A JSON escape may name half of a UTF-16 pair (RFC 8259 8.2), which no UTF-8 text can hold: a choice
+    field's error that echoed it could not be encoded (a 500), and a text field could not be stored."""
+    before = Agency.objects.count()
+    response = client_as(world, "partnership_admin").post(path, body, content_type="application/json")
+    error = error_of(response, 400)
+    assert error["code"] == "parse_error" and "surrogate" in error["message"]
+    assert Agency.objects.count() == before
+
+
 # --- Item 7: a body over the limits is a 413 saying the limit ---------------------------------------------------
 
 
