@@ -114,6 +114,18 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             detail={"status": 404, "path": "/invitations/…/"},
         )
         return render(request, "agencies/invitation_invalid.html", status=404)
+    refused = services.invitation_standing_refusal(invitation)
+    if refused:
+        # A good link to an agency that may not take people on now: say why before anyone chooses a password,
+        # rather than offer a form the service refuses (issue 8 item 11), and keep the refusal on the record.
+        audit_record(
+            kind="auth.invitation_rejected",
+            actor=request.user,
+            outcome="denied",
+            target=invitation,
+            detail={"status": 403, "path": "/invitations/…/", "reason": refused},
+        )
+        return render(request, "agencies/invitation_invalid.html", {"reason": refused}, status=403)
     existing = User.objects.filter(email=invitation.email).exists()
     if existing:
         if not request.user.is_authenticated:
