@@ -32,8 +32,8 @@ from agencies.models import (
 from agencies.policy import agency_refusal, forget_principal, grants
 from agencies.rules import (
     TOKEN_MAX_LIFETIME_DAYS,
-    AgencyAct,
     WIDENING_FLAGS,
+    AgencyAct,
     Grants,
     last_admin_problem,
     privilege_change_problems,
