@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -299,7 +300,7 @@ def agency_training(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _members(agency: Agency) -> object:
+def _members(agency: Agency) -> QuerySet[User]:
     return User.objects.filter(memberships__agency=agency, memberships__is_active=True, is_system=False).order_by(
         "full_name"
     )
@@ -308,7 +309,8 @@ def _members(agency: Agency) -> object:
 @login_required
 def agency_training_add(request: HttpRequest, pk: int) -> HttpResponse:
     agency = policy.get_or_deny(request.user, Agency, action="manage_training", pk=pk)
-    form = TrainingRecordForm(request.POST or None, members=_members(agency))
+    # Not the admin herself: nobody records their own training (agencies.services.training.OWN_TRAINING).
+    form = TrainingRecordForm(request.POST or None, members=_members(agency).exclude(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
         try:
             record = services.training_record_create(actor=request.user, agency=agency, **form.cleaned_data)
