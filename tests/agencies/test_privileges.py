@@ -240,6 +240,36 @@ def test_a_people_token_cannot_end_or_change_an_admins_membership_or_make_an_adm
     assert moved.status_code == 200
 
 
+def test_a_people_token_cannot_end_or_change_another_systems_account(world: World) -> None:
+    """The fault as found: a people:admin token ended the membership of another token's system account, and so
+    revoked that token, although no token makes or revokes tokens; it could change that account's roles too."""
+    from agencies.models import ApiToken
+
+    victim, victim_secret = make_api_token(world.home, [TokenScope.REGISTER_READ], name="Register reader")
+    _, secret = make_api_token(world.home, [TokenScope.PEOPLE_ADMIN], name="People sync")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    account = Membership.objects.get(user=victim.user, agency=world.home)
+    for response in (
+        post(client, f"/api/v1/memberships/{account.pk}/deactivate/", {"reason": "Sync"}),
+        patch(client, f"/api/v1/memberships/{account.pk}/", {"roles": ["designated_manager"]}),
+    ):
+        assert response.status_code == 403
+        assert "another system's account" in response.json()["error"]["message"]
+    account.refresh_from_db()
+    assert account.is_active and account.roles == ["practitioner"]
+    assert ApiToken.objects.get(pk=victim.pk).revoked_at is None
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {victim_secret}").get("/api/v1/me/").status_code == 200
+    # Its agency's admin still can (it revokes the token with it).
+    assert (
+        post(
+            api_client(world.users["agency_admin"]),
+            f"/api/v1/memberships/{account.pk}/deactivate/",
+            {"reason": "Retired"},
+        ).status_code
+        == 200
+    )
+
+
 # --- The DPO flag reads its own agency's part of the audit trail, not the partnership's --------------------------
 
 
@@ -371,7 +401,10 @@ def test_an_agency_admin_cannot_record_her_own_training_by_any_route(world: Worl
         content_type="application/json",
     )
     assert response.status_code == 400 and "own training" in str(response.json()["error"]["fields"]["user"])
-    assert AuditEvent.objects.filter(kind="access.refused", actor_id=admin.pk, detail__action="training.record").count() == 1
+    assert (
+        AuditEvent.objects.filter(kind="access.refused", actor_id=admin.pk, detail__action="training.record").count()
+        == 1
+    )
     csv = f"email,course,completed_on\n{admin.email},{course.name},{today}\n"
     response = client.post(
         "/api/v1/training-records/import/", {"agency": world.home.pk, "csv": csv}, content_type="application/json"
