@@ -253,3 +253,33 @@ def test_a_server_error_keeps_its_traceback() -> None:
         record.exc_info = sys.exc_info()
     assert RefusalOneLineFilter().filter(record) and record.exc_info is not None
     assert record.levelno == logging.ERROR
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/agencies/\x00/", "/api/v1/memberships/%00/", "/api/v1/protocols/1\x00/", "/api/v1/signatures/\x00/"],
+)
+def test_an_id_holding_a_nul_is_a_404_and_its_denial_is_on_the_record(world: World, path: str) -> None:
+    """The fault as found: the API's routes take any id without a slash, and the denial's audit event carried
+    the NUL into a text column and the detail's JSON, which PostgreSQL cannot hold (a 500 and no record)."""
+    before = AuditEvent.objects.filter(kind="access.denied").count()
+    response = client_as(world, "partnership_admin").get(path)
+    assert error_of(response, 404)["code"] == "not_found"
+    (event,) = AuditEvent.objects.filter(kind="access.denied", request_id=response["X-Request-ID"])
+    assert "\x00" not in event.object_id and "\x00" not in str(event.detail)
+    assert AuditEvent.objects.filter(kind="access.denied").count() == before + 1
+
+
+def test_the_audit_trail_stores_what_postgresql_cannot_hold_as_a_replacement_character(world: World) -> None:
+    from audit.services import audit_record
+
+    event_id = audit_record(
+        kind="test.nul",
+        actor=None,
+        object_id="1\x00",
+        object_label="a\x00b",
+        detail={"reason": "x\x00y", "k\x00": ["\x00"]},
+    )
+    event = AuditEvent.objects.get(pk=event_id)
+    assert event.object_id == "1\ufffd" and event.object_label == "a\ufffdb"
+    assert event.detail == {"reason": "x\ufffdy", "k\ufffd": ["\ufffd"]}
