@@ -310,7 +310,7 @@ def _members(agency: Agency) -> QuerySet[User]:
 def agency_training_add(request: HttpRequest, pk: int) -> HttpResponse:
     agency = policy.get_or_deny(request.user, Agency, action="manage_training", pk=pk)
     # Not the admin herself: nobody records their own training (agencies.services.training.OWN_TRAINING).
-    form = TrainingRecordForm(request.POST or None, members=_members(agency).exclude(pk=request.user.pk))
+    form = TrainingRecordForm(request.POST or None, members=_members(agency).exclude(pk=getattr(request.user, "pk", 0)))
     if request.method == "POST" and form.is_valid():
         try:
             record = services.training_record_create(actor=request.user, agency=agency, **form.cleaned_data)
