@@ -18,7 +18,6 @@ from audit.services import audit_record
 from isp_portal.policy import require
 from isp_portal.wording import long_date
 
-
 # A person's information-sharing training opens child records to them (the training gate, agencies.policy), so
 # recording it widens their access: nobody records their own (DESIGN 4, as for roles and flags); another admin
 # of their agency or a partnership admin does.
