@@ -627,6 +627,13 @@ class MembershipPolicy(Policy[Membership]):
             return "Only this agency's admins or a partnership admin can change its members."
         if principal(user).is_token and Role.AGENCY_ADMIN in obj.roles:
             return "An API token cannot change or end an agency admin's membership: a person must."
+        if principal(user).is_token and obj.user.is_system:
+            # A system account exists for its token: ending it revokes that token, and its roles are what the
+            # token's scopes need. No token makes or revokes tokens (DESIGN 4), by either route.
+            return (
+                "An API token cannot change or end another system's account: an agency admin revokes tokens on "
+                "the agency's API tokens page."
+            )
         # Ending a membership, and removing roles and flags, only removes access, which is always open; in an
         # agency that may not take people on, what else a change may do is decided by `grants` (its
         # `standing_refusal`), and the service refuses it with that reason (issue 8, item 4).

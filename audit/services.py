@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -119,6 +120,17 @@ class EventDraft:
     child_id: int | None = None
 
 
+# What PostgreSQL cannot hold: NUL in text or jsonb, and half of a UTF-16 surrogate pair (not encodable as UTF-8).
+# A refused request may carry either into an event (an id in a URL, a reason), and the record of the refusal must
+# still be written: each becomes U+FFFD, the replacement character.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` with every character PostgreSQL cannot store replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
 def _row(
     identity: ActorIdentity, occurred_at: datetime, kind: str, outcome: str, event: EventDraft, purpose: str = ""
 ) -> tuple[Any, ...]:
@@ -129,15 +141,15 @@ def _row(
         kind,
         outcome,
         identity.user_id,
-        identity.label[:254],
+        storable(identity.label[:254]),
         identity.agency_id,
-        identity.agency_label[:200],
+        storable(identity.agency_label[:200]),
         identity.role[:200],
-        event.object_type[:64],
-        str(event.object_id)[:64],
-        event.object_label[:200],
+        storable(event.object_type[:64]),
+        storable(str(event.object_id)[:64]),
+        storable(event.object_label[:200]),
         event.child_id,
-        bounds.truncated(purpose, bounds.REASON),
+        storable(bounds.truncated(purpose, bounds.REASON)),
         context.ip if context else None,
         context.request_id if context else None,
         json.dumps(bounded_detail(dict(event.detail or {})), cls=DjangoJSONEncoder),
@@ -146,12 +158,13 @@ def _row(
 
 def bounded_detail(value: Any) -> Any:
     """An event's detail with every string cut to bounds.AUDIT_TEXT characters and every list to
-    bounds.AUDIT_LIST_ITEMS items, each saying it was cut. The audit trail is append-only and kept for ever:
-    whatever free text a request carried (a reason, a note), only a bounded part of it is written here."""
+    bounds.AUDIT_LIST_ITEMS items, each saying it was cut, and nothing PostgreSQL cannot hold (`storable`). The
+    audit trail is append-only and kept for ever: whatever free text a request carried (a reason, a note), only
+    a bounded part of it is written here."""
     if isinstance(value, str):
-        return bounds.truncated(value)
+        return storable(bounds.truncated(value))
     if isinstance(value, Mapping):
-        return {bounds.truncated(str(key), 100): bounded_detail(item) for key, item in value.items()}
+        return {storable(bounds.truncated(str(key), 100)): bounded_detail(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         items = list(value)
         kept = [bounded_detail(item) for item in items[: bounds.AUDIT_LIST_ITEMS]]

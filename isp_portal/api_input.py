@@ -2,8 +2,9 @@
 
 - `BoundedJSONParser`: a JSON body nested deeper than MAX_JSON_DEPTH, holding a number that is not finite
   (`1e400` parses as infinity), or naming the same key twice in one object (`{"roles": [], "roles": [...]}`,
-  where the last would silently win and what was checked could differ from what is used) is refused with a
-  400 in the API's error shape.
+  where the last would silently win and what was checked could differ from what is used), or escaping half of
+  a UTF-16 surrogate pair (`"\\ud800"`, which no UTF-8 text holds) is refused with a 400 in the API's error
+  shape.
 - `ObjectIdField`: a reference to another object by id. Only a whole number that a bigint column can hold is
   looked up; `1e400`, `1.5`, `true`, `"12abc"` or an id too large for the column are refused as a field error.
   Every relation field of every input serializer is one of these (`tests/isp_portal/test_bounds.py` checks).
@@ -31,6 +32,7 @@ from isp_portal import bounds
 MAX_JSON_DEPTH = 16
 
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _finite(text: str) -> float:
@@ -57,6 +59,24 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise DuplicateKey(key)
         result[key] = value
     return result
+
+
+def has_unpaired_surrogate(value: Any) -> bool:
+    """Whether any string (or object key) in `value` holds half of a UTF-16 surrogate pair. A JSON escape such as
+    `\\ud800` may name one (RFC 8259 8.2), but no UTF-8 text can hold it: neither the database nor a response
+    that echoed it back (a choice's error names the value given) could encode it. Without recursion."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def json_depth(value: Any) -> int:
@@ -94,6 +114,11 @@ class BoundedJSONParser(JSONParser):
             raise ParseError(f"The body is not valid JSON: {str(error)[:200]}") from None
         if json_depth(data) > MAX_JSON_DEPTH:
             raise ParseError(f"The JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels).")
+        if has_unpaired_surrogate(data):
+            raise ParseError(
+                "The JSON body holds an escape of an unpaired surrogate (such as \\ud800), which is not text: "
+                "send the character itself, or both halves of its pair."
+            )
         return data
 
 

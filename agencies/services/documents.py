@@ -115,9 +115,11 @@ def security_document_open(*, actor: Any, document: SecurityDocument) -> tuple[S
 
 def _admins_of(agency_id: int) -> list[int]:
     return list(
-        Membership.objects.filter(agency_id=agency_id, is_active=True, roles__contains=[Role.AGENCY_ADMIN]).values_list(
-            "user_id", flat=True
-        )
+        # The agency's people: a token's system account may hold the role (agencies.rules.token_roles), but its
+        # address is no mailbox and nobody reads its notifications.
+        Membership.objects.filter(
+            agency_id=agency_id, is_active=True, roles__contains=[Role.AGENCY_ADMIN], user__is_system=False
+        ).values_list("user_id", flat=True)
     )
 
 

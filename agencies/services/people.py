@@ -29,10 +29,11 @@ from agencies.models import (
     TokenScope,
     User,
 )
-from agencies.policy import forget_principal, grants
+from agencies.policy import agency_refusal, forget_principal, grants
 from agencies.rules import (
     TOKEN_MAX_LIFETIME_DAYS,
     WIDENING_FLAGS,
+    AgencyAct,
     Grants,
     last_admin_problem,
     privilege_change_problems,
@@ -822,6 +823,14 @@ def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
     return invitation
 
 
+def invitation_standing_refusal(invitation: Invitation) -> str | None:
+    """Why the invitation cannot be accepted now although its link is good: its agency may not take people on
+    (suspended, left, ICO registration lapsed or missing: agencies.rules.STANDING_ALLOWS, issue 8 item 4). The
+    invitation stays open, so it works again within its seven days if the agency is reinstated."""
+    refusal = agency_refusal(invitation.agency, AgencyAct.MANAGE_PEOPLE)
+    return str(refusal) if refusal else None
+
+
 def invitation_for_token(token: str) -> Invitation | None:
     """The open invitation a link's token belongs to, or None (unknown, used, withdrawn or expired)."""
     return (
@@ -845,6 +854,11 @@ def invitation_accept(*, token: str, user: User | None = None, password: str | N
     if invitation is None:
         raise ValidationError({"token": "This invitation link has expired, been used or been withdrawn."})
     invitation = Invitation.objects.select_for_update().select_related("agency").get(pk=invitation.pk)
+    # The agency's standing is checked now, not only when the invitation was sent: one sent before the agency
+    # was suspended or left must not take someone on afterwards (issue 8 item 4).
+    refused = invitation_standing_refusal(invitation)
+    if refused:
+        raise ValidationError({"token": refused})
     # The invitation was authorised when the admin sent it (the policy was checked then); the link is the
     # invitee's authority now, so the account and membership are written by the portal on its behalf.
     inviter = SystemActor(f"invitation {invitation.pk} from {invitation.created_by or 'the portal'}")

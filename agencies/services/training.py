@@ -13,9 +13,22 @@ from agencies import rules
 from agencies.identity import identity_changed
 from agencies.models import Agency, Membership, TrainingCourse, TrainingRecord, User
 from agencies.policy import forget_training
+from agencies.services.people import PrivilegeRefused, audits_refusals
 from audit.services import audit_record
 from isp_portal.policy import require
 from isp_portal.wording import long_date
+
+# A person's information-sharing training opens child records to them (the training gate, agencies.policy), so
+# recording it widens their access: nobody records their own (DESIGN 4, as for roles and flags); another admin
+# of their agency or a partnership admin does.
+OWN_TRAINING = (
+    "You cannot record your own training: it opens child records to you, so another admin of your agency or a "
+    "partnership admin must record it."
+)
+
+
+def _is_self(actor: Any, user: User) -> bool:
+    return isinstance(actor, User) and actor.pk == user.pk
 
 
 def _training_agency(user: User, agency: Agency | None) -> Agency:
@@ -31,6 +44,7 @@ def _training_agency(user: User, agency: Agency | None) -> Agency:
     return first.agency
 
 
+@audits_refusals
 @transaction.atomic
 def training_record_create(
     *,
@@ -46,6 +60,8 @@ def training_record_create(
     expiry date, the course's validity period sets one."""
     agency = _training_agency(user, agency)
     require(actor, "manage_training", agency)
+    if _is_self(actor, user):
+        raise PrivilegeRefused({"user": OWN_TRAINING}, target=agency, action="training.record")
     today = timezone.localdate()
     errors: dict[str, str] = {}
     if not course.is_active:
@@ -97,6 +113,8 @@ def training_records_import(*, actor: Any, agency: Agency, csv_text: str) -> lis
         course = courses.get(row.course.lower())
         if user is None:
             problems.append(f"{row.email} is not an active member of {agency}")
+        elif _is_self(actor, user):
+            problems.append(OWN_TRAINING[0].lower() + OWN_TRAINING[1:].rstrip("."))
         if course is None:
             problems.append(f"{row.course!r} is not a recognised course")
         if user is not None and course is not None:

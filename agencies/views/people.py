@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -114,6 +115,18 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             detail={"status": 404, "path": "/invitations/…/"},
         )
         return render(request, "agencies/invitation_invalid.html", status=404)
+    refused = services.invitation_standing_refusal(invitation)
+    if refused:
+        # A good link to an agency that may not take people on now: say why before anyone chooses a password,
+        # rather than offer a form the service refuses (issue 8 item 11), and keep the refusal on the record.
+        audit_record(
+            kind="auth.invitation_rejected",
+            actor=request.user,
+            outcome="denied",
+            target=invitation,
+            detail={"status": 403, "path": "/invitations/…/", "reason": refused},
+        )
+        return render(request, "agencies/invitation_invalid.html", {"reason": refused}, status=403)
     existing = User.objects.filter(email=invitation.email).exists()
     if existing:
         if not request.user.is_authenticated:
@@ -287,7 +300,7 @@ def agency_training(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _members(agency: Agency) -> object:
+def _members(agency: Agency) -> QuerySet[User]:
     return User.objects.filter(memberships__agency=agency, memberships__is_active=True, is_system=False).order_by(
         "full_name"
     )
@@ -296,7 +309,8 @@ def _members(agency: Agency) -> object:
 @login_required
 def agency_training_add(request: HttpRequest, pk: int) -> HttpResponse:
     agency = policy.get_or_deny(request.user, Agency, action="manage_training", pk=pk)
-    form = TrainingRecordForm(request.POST or None, members=_members(agency))
+    # Not the admin herself: nobody records their own training (agencies.services.training.OWN_TRAINING).
+    form = TrainingRecordForm(request.POST or None, members=_members(agency).exclude(pk=getattr(request.user, "pk", 0)))
     if request.method == "POST" and form.is_valid():
         try:
             record = services.training_record_create(actor=request.user, agency=agency, **form.cleaned_data)

@@ -240,6 +240,36 @@ def test_a_people_token_cannot_end_or_change_an_admins_membership_or_make_an_adm
     assert moved.status_code == 200
 
 
+def test_a_people_token_cannot_end_or_change_another_systems_account(world: World) -> None:
+    """The fault as found: a people:admin token ended the membership of another token's system account, and so
+    revoked that token, although no token makes or revokes tokens; it could change that account's roles too."""
+    from agencies.models import ApiToken
+
+    victim, victim_secret = make_api_token(world.home, [TokenScope.REGISTER_READ], name="Register reader")
+    _, secret = make_api_token(world.home, [TokenScope.PEOPLE_ADMIN], name="People sync")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    account = Membership.objects.get(user=victim.user, agency=world.home)
+    for response in (
+        post(client, f"/api/v1/memberships/{account.pk}/deactivate/", {"reason": "Sync"}),
+        patch(client, f"/api/v1/memberships/{account.pk}/", {"roles": ["designated_manager"]}),
+    ):
+        assert response.status_code == 403
+        assert "another system's account" in response.json()["error"]["message"]
+    account.refresh_from_db()
+    assert account.is_active and account.roles == ["practitioner"]
+    assert ApiToken.objects.get(pk=victim.pk).revoked_at is None
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {victim_secret}").get("/api/v1/me/").status_code == 200
+    # Its agency's admin still can (it revokes the token with it).
+    assert (
+        post(
+            api_client(world.users["agency_admin"]),
+            f"/api/v1/memberships/{account.pk}/deactivate/",
+            {"reason": "Retired"},
+        ).status_code
+        == 200
+    )
+
+
 # --- The DPO flag reads its own agency's part of the audit trail, not the partnership's --------------------------
 
 
@@ -343,3 +373,55 @@ def test_the_agency_page_does_not_offer_to_end_the_only_admins_membership(world:
     assert f"/memberships/{own_membership.pk}/deactivate/" not in page
     assert "Only admin" in page
     assert f"/memberships/{other.pk}/deactivate/" in page
+
+
+# --- Training opens child records (the training gate), so nobody records their own ----------------------------
+
+
+def _sharing_course() -> Any:
+    from agencies.models import TrainingCourse
+
+    course = TrainingCourse.objects.filter(is_information_sharing=True, is_active=True).order_by("name").first()
+    assert course is not None
+    return course
+
+
+def test_an_agency_admin_cannot_record_her_own_training_by_any_route(world: World) -> None:
+    """The fault as found: an agency admin recorded her own information-sharing course, through the API and
+    by importing a CSV naming herself, and so lifted the training gate on child records for herself."""
+    from agencies.models import TrainingRecord
+
+    admin = world.users["agency_admin"]
+    course = _sharing_course()
+    client = sign_in(Client(), admin)
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        "/api/v1/training-records/",
+        {"user": admin.pk, "course": course.pk, "completed_on": today},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "own training" in str(response.json()["error"]["fields"]["user"])
+    assert (
+        AuditEvent.objects.filter(kind="access.refused", actor_id=admin.pk, detail__action="training.record").count()
+        == 1
+    )
+    csv = f"email,course,completed_on\n{admin.email},{course.name},{today}\n"
+    response = client.post(
+        "/api/v1/training-records/import/", {"agency": world.home.pk, "csv": csv}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "own training" in str(response.json()["error"]["fields"])
+    assert not TrainingRecord.objects.filter(user=admin).exists()
+    # The page does not offer her herself.
+    page = client.get(f"/agencies/{world.home.pk}/training/add/").content.decode()
+    assert f'<option value="{admin.pk}"' not in page
+    assert f'<option value="{world.users["practitioner"].pk}"' in page
+
+
+def test_another_admin_records_her_training(world: World) -> None:
+    from agencies.services import training_record_create
+
+    admin = world.users["agency_admin"]
+    record = training_record_create(
+        actor=world.users["partnership_admin"], user=admin, course=_sharing_course(), completed_on=timezone.localdate()
+    )
+    assert record.user == admin

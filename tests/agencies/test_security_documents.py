@@ -582,3 +582,20 @@ def test_a_pdf_with_active_content_is_refused_naming_what_was_found(
 def test_a_pdf_that_only_opens_at_its_first_page_is_accepted(world: World, storage: Path) -> None:
     # Office suites write an /OpenAction that is only a destination: no action, nothing runs.
     assert upload(world, active_pdf("open_at_page")).size > 0
+
+
+def test_a_request_is_sent_to_the_agencys_people_not_to_its_api_tokens(
+    world: World, document: SecurityDocument, other_admin: User
+) -> None:
+    """A token whose scopes read or administer people holds the agency admin role on its system account; its
+    address is not a mailbox, and nobody reads its notifications."""
+    from agencies.models import TokenScope
+    from tests.factories import make_api_token
+
+    token, _ = make_api_token(world.home, [TokenScope.PEOPLE_READ])
+    asked = ask(other_admin, document, world)
+    recipients = set(
+        Notification.objects.filter(key=f"document-request:{asked.pk}").values_list("recipient_id", flat=True)
+    )
+    assert recipients == {world.users["agency_admin"].pk}
+    assert token.user_id not in recipients

@@ -310,3 +310,35 @@ def test_a_partnership_admin_keeps_the_register_entry_of_an_agency_that_has_left
             full_name="Late Comer",
             roles=[Role.PRACTITIONER],
         )
+
+
+@pytest.mark.parametrize("status", [AgencyStatus.SUSPENDED, AgencyStatus.LEFT], ids=["suspended", "left"])
+def test_an_invitation_sent_before_the_agency_was_suspended_takes_nobody_on(world: World, status: str) -> None:
+    """The fault as found: an invitation sent while the agency was active, accepted after it was suspended
+    (or had left), made a new agency admin of it. The invitee's page says why before a password is chosen,
+    the attempt is on the record, and the service refuses whoever calls it."""
+    from django.test import Client
+
+    from agencies.services import invitation_accept
+
+    invitation, token = invitation_create(
+        actor=world.users["agency_admin"],
+        agency=world.home,
+        email="late@test.example",
+        full_name="Late Joiner",
+        roles=[Role.AGENCY_ADMIN],
+    )
+    agency_status_change(actor=SYSTEM, agency=world.home, to_status=status, reason="Sanction")
+    response = Client().get(f"/invitations/{token}/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "cannot take on people" in page and 'name="password"' not in page
+    event = AuditEvent.objects.get(kind="auth.invitation_rejected", object_id=str(invitation.pk))
+    assert event.outcome == "denied" and world.home.name in event.detail["reason"]
+    with pytest.raises(ValidationError, match="cannot take on people"):
+        invitation_accept(token=token, password="A-long-pass-phrase-for-2026!")
+    assert not Membership.objects.filter(user__email="late@test.example").exists()
+    if status == AgencyStatus.SUSPENDED:  # reinstated within its seven days, the link works again
+        agency_status_change(actor=SYSTEM, agency=world.home, to_status=AgencyStatus.ACTIVE, reason="Reinstated")
+        membership = invitation_accept(token=token, password="A-long-pass-phrase-for-2026!")
+        assert membership.is_active and membership.agency_id == world.home.pk

@@ -167,6 +167,28 @@ def test_a_json_body_that_is_not_utf8_is_a_400_in_the_error_shape(world: World) 
     assert error_of(response, 400)["code"] == "parse_error"
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/agencies/", '{"name": "Westbrook", "kind": "\\ud800"}'),
+        ("/api/v1/agencies/", '{"name": "West\\udfffbrook", "kind": "school"}'),
+        ("/api/v1/agencies/", '{"\\ud800": 1}'),
+        ("/api/v1/agencies/", '[["\\udc00"]]'),
+    ],
+    ids=["in a choice the error echoes", "in a text field", "in a key", "nested"],
+)
+def test_a_json_string_with_an_unpaired_surrogate_is_a_400_in_the_error_shape(
+    world: World, path: str, body: str
+) -> None:
+    """A JSON escape may name half of a UTF-16 pair (RFC 8259 8.2), which no UTF-8 text can hold: a choice
+    field's error that echoed it could not be encoded (a 500), and a text field could not be stored."""
+    before = Agency.objects.count()
+    response = client_as(world, "partnership_admin").post(path, body, content_type="application/json")
+    error = error_of(response, 400)
+    assert error["code"] == "parse_error" and "surrogate" in error["message"]
+    assert Agency.objects.count() == before
+
+
 # --- Item 7: a body over the limits is a 413 saying the limit ---------------------------------------------------
 
 
@@ -231,3 +253,33 @@ def test_a_server_error_keeps_its_traceback() -> None:
         record.exc_info = sys.exc_info()
     assert RefusalOneLineFilter().filter(record) and record.exc_info is not None
     assert record.levelno == logging.ERROR
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/agencies/\x00/", "/api/v1/memberships/%00/", "/api/v1/protocols/1\x00/", "/api/v1/signatures/\x00/"],
+)
+def test_an_id_holding_a_nul_is_a_404_and_its_denial_is_on_the_record(world: World, path: str) -> None:
+    """The fault as found: the API's routes take any id without a slash, and the denial's audit event carried
+    the NUL into a text column and the detail's JSON, which PostgreSQL cannot hold (a 500 and no record)."""
+    before = AuditEvent.objects.filter(kind="access.denied").count()
+    response = client_as(world, "partnership_admin").get(path)
+    assert error_of(response, 404)["code"] == "not_found"
+    (event,) = AuditEvent.objects.filter(kind="access.denied", request_id=response["X-Request-ID"])
+    assert "\x00" not in event.object_id and "\x00" not in str(event.detail)
+    assert AuditEvent.objects.filter(kind="access.denied").count() == before + 1
+
+
+def test_the_audit_trail_stores_what_postgresql_cannot_hold_as_a_replacement_character(world: World) -> None:
+    from audit.services import audit_record
+
+    event_id = audit_record(
+        kind="test.nul",
+        actor=None,
+        object_id="1\x00",
+        object_label="a\x00b",
+        detail={"reason": "x\x00y", "k\x00": ["\x00"]},
+    )
+    event = AuditEvent.objects.get(pk=event_id)
+    assert event.object_id == "1\ufffd" and event.object_label == "a\ufffdb"
+    assert event.detail == {"reason": "x\ufffdy", "k\ufffd": ["\ufffd"]}
