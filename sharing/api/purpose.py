@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import unquote
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -33,7 +32,8 @@ PURPOSE_MISSING = (
 
 PURPOSE_PARAMETER = OpenApiParameter(
     name=PURPOSE_HEADER,
-    type=OpenApiTypes.STR,
+    # Printable ASCII with something other than spaces (header values are not UTF-8: percent-encode).
+    type={"type": "string", "minLength": 1, "maxLength": bounds.REASON * 3, "pattern": r"^[ -~]*[!-~][ -~]*$"},
     location=OpenApiParameter.HEADER,
     required=True,
     description=(

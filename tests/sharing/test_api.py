@@ -321,3 +321,33 @@ def test_a_children_read_token_sees_the_minimum_tier_and_no_content_even_of_its_
     register = token_client(sw, TokenScope.REGISTER_READ)
     assert post(register, "/api/v1/children/search/", {"name": "Aoife"}).status_code == 403
     assert get(register, f"/api/v1/children/{child.pk}/").status_code == 404
+
+
+def test_a_search_and_a_read_cost_the_same_statements_whatever_they_find(sw: World) -> None:
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(sw, "practitioner")
+    child = make_child(sw, "Counted", "Alpha", born_on=date(2011, 1, 1))
+    note(sw, child)
+    ContentType.objects.get_for_models(*apps.get_models())
+
+    def statements(call: Any) -> tuple[int, Any]:
+        with CaptureQueriesContext(connection) as queries:
+            response = call()
+        assert response.status_code == 200, response.content
+        return len(queries), response.json()
+
+    search = lambda: post(client, "/api/v1/children/search/", {"name": "Counted"})  # noqa: E731
+    read = lambda: get(client, f"/api/v1/children/{child.pk}/")  # noqa: E731
+    search(), read()  # the session and identity are cached from here on
+    searched, found = statements(search)
+    viewed, record = statements(read)
+    assert len(found["results"]) == 1 and len(record["entries"]) == 1
+    for number, family in enumerate(["Bravo", "Charlie", "Delta", "Echo", "Foxtrot"], start=1):
+        make_child(sw, "Counted", family, born_on=date(2011, 1, 1) + timedelta(days=number), postcode="")
+        note(sw, child)
+    assert statements(search)[0] == searched and len(statements(search)[1]["results"]) == 6
+    assert statements(read)[0] == viewed and len(statements(read)[1]["entries"]) == 6
