@@ -46,10 +46,10 @@ class EntryIn(serializers.Serializer):
     category = serializers.ChoiceField(choices=[category.value for category in rules.Category])
     fields = serializers.DictField(default=dict, help_text=FIELDS_HELP)  # type: ignore[assignment]  # taken off the class by DRF
     text = serializers.CharField(max_length=bounds.LONG_TEXT, allow_blank=True, default="")
-    basis = serializers.ChoiceField(choices=Basis.choices, help_text="Fact or professional opinion (Barnet)")
+    basis = serializers.ChoiceField(choices=Basis.choices, help_text="Fact or professional opinion")
     restricted = serializers.BooleanField(
         default=False,
-        help_text="Only staff authorised for restricted information may know of it (victim information: Barnet)",
+        help_text="Only staff authorised for restricted information may know of it (information about a victim, say)",
     )
 
 
@@ -114,7 +114,7 @@ class EntryViewSet(PolicyViewMixin, viewsets.GenericViewSet[RecordEntry]):
         methods=["POST"],
         summary="Correct an entry",
         description="The recording agency adds a revision with the reason; earlier revisions are never changed "
-        "and stay readable to it and to auditors (Southampton 9).",
+        "and stay readable to it and to auditors.",
         request=RevisionIn,
         responses={201: RevisionOut},
     )

@@ -26,8 +26,7 @@ from isp_portal import bounds, refusals
 
 PURPOSE_HEADER = "X-Purpose"
 PURPOSE_MISSING = (
-    "Say why you are looking, in the X-Purpose header: the purpose is recorded with every read of a child or an "
-    "entry (WYCPS; DPA 2018 s62)."
+    "Say why you are looking, in the X-Purpose header: the purpose is recorded with every read of a child or an entry."
 )
 
 PURPOSE_PARAMETER = OpenApiParameter(

@@ -184,7 +184,7 @@ class EntryOut(serializers.Serializer):
     agency = serializers.IntegerField(help_text="The agency that recorded the entry and holds it")
     agency_name = serializers.CharField()
     is_restricted = serializers.BooleanField(
-        help_text="Restricted to staff authorised for restricted information (WYCPS); others never see it at all"
+        help_text="Restricted to staff authorised for restricted information; others never see it at all"
     )
     revision_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
