@@ -259,7 +259,19 @@ def test_the_fuzzer_sees_the_planted_markers_where_it_should(wsgi_app: WSGIHandl
     response = client_as(world, "partnership_admin").get("/api/v1/memberships/?page_size=200")
     body = response.content.decode().lower()
     assert MARKERS["home"].lower() in body and MARKERS["other"].lower() in body
-    assert Agency.objects.count() == 2
+    # Home, the other agency, and an agency that has not signed (tests.sharing.fixtures.sharing_world).
+    assert Agency.objects.count() == 3
     # ...and the check the fuzzer runs for a home-agency user would flag that very response.
     with pytest.raises(AssertionError, match="private data"):
         leak_check(MARKERS["other"])(None, response, None)
+    # Entries about children: the home agency reads the content of its own, the police only that it is held.
+    from sharing.models import RecordEntry
+
+    child_id = RecordEntry.objects.filter(agency=world.home).values_list("child_id", flat=True).first()
+    url = f"/api/v1/children/{child_id}/"
+    home = client_as(world, "practitioner").get(url, HTTP_X_PURPOSE="Checking the fuzzer")
+    with pytest.raises(AssertionError, match="private data"):
+        leak_check(MARKERS["home"])(None, home, None)
+    police = client_as(world, "other_agency").get(url, HTTP_X_PURPOSE="Checking the fuzzer")
+    assert police.status_code == 200 and police.json()["entries"]
+    leak_check(MARKERS["home"])(None, police, None)

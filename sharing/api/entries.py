@@ -28,7 +28,7 @@ from sharing.api.shapes import (
     revision_out,
 )
 from sharing.models import Basis, RecordEntry
-from sharing.policy import EntryAccess
+from sharing.policy import EntryAccess, RecordEntryPolicy
 from sharing.selectors import EntryView
 
 FIELDS_HELP = (
@@ -71,10 +71,15 @@ class RevisionsOut(serializers.Serializer):
     revision_log = RevisionLogOut(many=True, required=False, help_text="Auditors: who and when, never content")
 
 
-def recorded_entry_out(entry: RecordEntry) -> dict[str, Any]:
-    """An entry just recorded, as its author's agency sees it (its one revision)."""
+def recorded_entry_out(entry: RecordEntry, user: Any) -> dict[str, Any]:
+    """An entry just recorded, as its author may now see it: its one revision, unless the entry is restricted
+    and the author is not authorised for restricted information (an API token never is), when only what was
+    recorded where is said."""
+    access = RecordEntryPolicy.access_of(user, entry)
+    if access < EntryAccess.HISTORY:
+        return entry_out(EntryView(entry=entry, access=access, revision=None))
     revisions = tuple(entry.revisions.order_by("-number"))
-    return entry_out(EntryView(entry=entry, access=EntryAccess.HISTORY, revision=revisions[0], history=revisions))
+    return entry_out(EntryView(entry=entry, access=access, revision=revisions[0], history=revisions))
 
 
 class EntryViewSet(PolicyViewMixin, viewsets.GenericViewSet[RecordEntry]):

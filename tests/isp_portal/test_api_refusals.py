@@ -18,7 +18,7 @@ from audit.models import AuditEvent
 from isp_portal.api import ScopedPrimaryKeyField
 from isp_portal.notifications import notify
 from protocols.api import serializers as protocol_serializers
-from sharing.api import children as sharing_children
+from sharing.api import child_shapes as sharing_children
 from sharing.api import entries as sharing_entries
 from sharing.api import involvements as sharing_involvements
 from tests.factories import World, make_user, sign_in
