@@ -45,6 +45,10 @@ class TokenScope(models.TextChoices):
     PEOPLE_ADMIN = "people:admin", "Administer people"
     TRAINING_WRITE = "training:write", "Record training"
     REQUESTS_WRITE = "requests:write", "Raise and answer requests"
+    CHILDREN_READ = "children:read", "Search and read the child index"
+    CHILDREN_WRITE = "children:write", "Add to the child index"
+    RECORDS_READ = "records:read", "Read the agency's own entries"
+    RECORDS_WRITE = "records:write", "Record the agency's own entries"
 
 
 # One list of scopes: the pure rules and the database agree.

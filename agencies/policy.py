@@ -445,6 +445,33 @@ TOKEN_SCOPE_ACTIONS: dict[TokenScope, frozenset[tuple[str, str]]] = {
     TokenScope.TRAINING_WRITE: frozenset({("agencies.agency", "manage_training")}),
     # The sharing app adds what raising and answering information requests needs when it arrives.
     TokenScope.REQUESTS_WRITE: frozenset(),
+    # The child index (issue 10). The minimum tier only: which agencies are involved and which categories of
+    # entry they hold, never an entry's content (sharing.policy.entry_access caps a token at that).
+    TokenScope.CHILDREN_READ: frozenset(
+        {
+            ("resource:child_index", "view"),
+            ("sharing.child", "view"),
+            ("sharing.child", "search"),
+            ("sharing.involvement", "view"),
+            ("sharing.recordentry", "view"),
+        }
+    ),
+    TokenScope.CHILDREN_WRITE: frozenset(
+        {
+            ("sharing.child", "create"),
+            ("sharing.child", "add_involvement"),
+            ("sharing.child", "change"),
+            ("sharing.involvement", "end"),
+            ("sharing.involvement", "change"),
+        }
+    ),
+    # The content of the token's own agency's entries: never a restricted one (only authorised social-care
+    # staff, people, see those: WYCPS) and never through a grant (grants name people: DESIGN 4, system
+    # accounts are never recipients).
+    TokenScope.RECORDS_READ: frozenset(
+        {("sharing.recordentry", "read"), ("sharing.recordentry", "history"), ("sharing.entryrevision", "view")}
+    ),
+    TokenScope.RECORDS_WRITE: frozenset({("sharing.child", "record_entry"), ("sharing.recordentry", "revise")}),
 }
 
 

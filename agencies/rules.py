@@ -620,6 +620,10 @@ class TokenScope(StrEnum):
     PEOPLE_ADMIN = "people:admin"  # invite people, change and end memberships (never an admin's)
     TRAINING_WRITE = "training:write"  # record and import training completions
     REQUESTS_WRITE = "requests:write"  # raise and answer information requests (the sharing app)
+    CHILDREN_READ = "children:read"  # search the child index and read a child's minimum data (no entry content)
+    CHILDREN_WRITE = "children:write"  # create children, add names, addresses and the agency's involvements
+    RECORDS_READ = "records:read"  # read the content of the agency's own unrestricted entries
+    RECORDS_WRITE = "records:write"  # record and correct the agency's own unrestricted entries
 
 
 TOKEN_SCOPE_DESCRIPTIONS: dict[TokenScope, str] = {
@@ -628,12 +632,20 @@ TOKEN_SCOPE_DESCRIPTIONS: dict[TokenScope, str] = {
     TokenScope.PEOPLE_ADMIN: "Invite people, and change or end memberships other than the agency admins'",
     TokenScope.TRAINING_WRITE: "Record and import training completions for the agency's people",
     TokenScope.REQUESTS_WRITE: "Raise and answer information requests for the agency",
+    TokenScope.CHILDREN_READ: "Search the child index and read children's minimum data, never an entry's content",
+    TokenScope.CHILDREN_WRITE: "Add children to the index, their names and addresses, and the agency's involvements",
+    TokenScope.RECORDS_READ: "Read the content of the agency's own entries about children (never restricted ones)",
+    TokenScope.RECORDS_WRITE: "Record and correct the agency's own entries about children (never restricted ones)",
 }
 
 # Scopes that need another to be useful: administering people or recording their training means seeing them.
 TOKEN_SCOPE_IMPLIES: dict[TokenScope, frozenset[TokenScope]] = {
     TokenScope.PEOPLE_ADMIN: frozenset({TokenScope.PEOPLE_READ}),
     TokenScope.TRAINING_WRITE: frozenset({TokenScope.PEOPLE_READ}),
+    # Changing the index or the records means finding the child first; recording means reading what it wrote.
+    TokenScope.CHILDREN_WRITE: frozenset({TokenScope.CHILDREN_READ}),
+    TokenScope.RECORDS_READ: frozenset({TokenScope.CHILDREN_READ}),
+    TokenScope.RECORDS_WRITE: frozenset({TokenScope.CHILDREN_READ, TokenScope.RECORDS_READ}),
 }
 
 # A token expires at most this long after it is made; it is then replaced, not extended.

@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include(router.urls)),
     path("", include("agencies.api.urls")),
     path("", include("protocols.api.urls")),
+    path("", include("sharing.api.urls")),
 ]
 
 urlpatterns = [

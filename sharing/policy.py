@@ -32,6 +32,7 @@ from agencies.policy import (
     is_auditor,
     is_partnership_admin,
     principal,
+    token_scope_allows,
     training_gate_reason,
 )
 from agencies.rules import agency_may_share
@@ -68,6 +69,18 @@ def signatory_agencies(user: Any) -> frozenset[int]:
     return found
 
 
+def token_reads_index(user: Any) -> bool:
+    """Whether `user` is an API token whose scopes reach the child index (DESIGN 4: least privilege)."""
+    scopes = principal(user).token_scopes
+    return scopes is not None and token_scope_allows(scopes, "view", f"resource:{CHILD_INDEX_NAME}")
+
+
+def token_reads_content(user: Any) -> bool:
+    """Whether `user` is an API token whose scopes reach its own agency's entries' content (records:read)."""
+    scopes = principal(user).token_scopes
+    return scopes is not None and token_scope_allows(scopes, "read", "sharing.recordentry")
+
+
 def forget_signatory_agencies(user: Any) -> None:
     if hasattr(user, "_isp_signatory_agencies"):
         del user._isp_signatory_agencies
@@ -76,8 +89,11 @@ def forget_signatory_agencies(user: Any) -> None:
 def index_agencies(user: Any) -> frozenset[int]:
     """The agencies for which the user may use the child index now: they practise there (practitioner or
     designated manager), the agency may share today and it has signed a protocol in force; and the user's
-    training is valid. Empty for everyone else."""
-    if getattr(user, "is_system", False) or training_gate_reason(user) is not None:
+    training is valid. Empty for everyone else. An agency system's API token uses the index only when one of
+    its scopes reaches it (children:read and the scopes that imply it: agencies.policy.TOKEN_SCOPE_ACTIONS)."""
+    if getattr(user, "is_system", False) and not token_reads_index(user):
+        return frozenset()
+    if training_gate_reason(user) is not None:
         return frozenset()
     today = timezone.localdate()
     practising = [
@@ -120,7 +136,8 @@ def may_use_index(user: Any) -> bool:
 
 # The child index as a whole: "may this user search it" (sharing.selectors.child_search). Partnership admins
 # search it too, to find the duplicate entries they merge; they see the minimum data only, and the shield holds.
-CHILD_INDEX = Resource("child_index", "the child index")
+CHILD_INDEX_NAME = "child_index"
+CHILD_INDEX = Resource(CHILD_INDEX_NAME, "the child index")
 register_resource(
     CHILD_INDEX,
     lambda user, action: action == "view" and (may_use_index(user) or is_partnership_admin(user)),
@@ -151,7 +168,10 @@ class EntryFacts:
 
 def restricted_readers(user: Any, child_area: str, originating_agency_id: int) -> bool:
     """Whether the user is authorised for restricted information in the originating agency, or in an agency
-    of the child's own area (WYCPS area-based access)."""
+    of the child's own area (WYCPS area-based access). Never an API token: restricted information is for
+    people (WYCPS: "authorised Social Services personnel")."""
+    if getattr(user, "is_system", False):
+        return False
     indexed = index_agencies(user)
     return any(
         m.authorised_for_restricted
@@ -191,6 +211,10 @@ def entry_access(user: Any, facts: EntryFacts, *, granted: bool) -> EntryAccess:
     own = facts.agency_id in indexed
     if facts.is_restricted and not restricted_readers(user, facts.child_area, facts.agency_id):
         return EntryAccess.NONE
+    if getattr(user, "is_system", False):
+        # An API token: the content of its own agency's entries with records:read, never through a grant
+        # (grants name people; DESIGN 4: system accounts are never recipients).
+        return EntryAccess.HISTORY if own and token_reads_content(user) else EntryAccess.HELD
     if own:
         return EntryAccess.HISTORY
     if granted:
@@ -296,7 +320,11 @@ def _visible_entries(user: Any) -> Q | None:
     indexed = index_agencies(user)
     if not indexed:
         return None
-    authorised = [m for m in principal(user).memberships if m.authorised_for_restricted and m.agency_id in indexed]
+    authorised = [
+        m
+        for m in principal(user).memberships
+        if m.authorised_for_restricted and m.agency_id in indexed and not getattr(user, "is_system", False)
+    ]
     restricted = Q(pk__in=[])
     for membership in authorised:
         restricted |= Q(agency_id=membership.agency_id)

@@ -2,11 +2,12 @@
 
 Each `Case` is one request (route, method, arguments) and the status every principal must get. The
 principals are the World's users plus "anonymous", two API tokens of the home agency ("token": read-only
-scopes, register:read and people:read; "people_token": register:read, people:admin and training:write),
-and "suspended"
+scopes, register:read and people:read; "people_token": register:read, people:admin and training:write;
+"children_token": the token's scopes with children:write and records:write, issue 10), and "suspended"
 (the admin of an agency that is suspended, issue 8 item 4).
 
-A Case that does not name "people_token" expects of it what it expects of "token", and one that does not
+A Case that does not name "people_token" or "children_token" expects of it what it expects of "token" (the
+children token's account holds the same roles, and its extra scopes reach only the sharing app), and one that does not
 name "suspended" what it expects of "other_agency" (another agency's person): name them where they differ.
 """
 
@@ -33,12 +34,13 @@ PRINCIPALS = (
     "no_role",
     "token",
     "people_token",
+    "children_token",
     "suspended",
 )
-TOKENS = ("token", "people_token")
+TOKENS = ("token", "people_token", "children_token")
 SIGNED_IN = tuple(p for p in PRINCIPALS if p not in {"anonymous", *TOKENS})
 # The defaults of the principals added later (see the module's docstring).
-DEFAULT_LIKE = {"people_token": "token", "suspended": "other_agency"}
+DEFAULT_LIKE = {"people_token": "token", "children_token": "token", "suspended": "other_agency"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Case:
     note: str = ""
     # SQL statements for the measured principal (tests/test_query_counts.py); it must not grow with data.
     queries: int | None = None
+    # Request headers (the X-Purpose of a read of a child: sharing.api.purpose).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         table = dict(self.expect)
@@ -97,16 +101,21 @@ def api_signed_in(status: int = 200, **overrides: int) -> dict[str, int]:
 
 def only(statuses: Mapping[str, int], *, otherwise: int, anonymous: int, token: int) -> dict[str, int]:
     table = dict.fromkeys(PRINCIPALS, otherwise)
-    table.update(anonymous=anonymous, token=token, people_token=token)
+    table.update(anonymous=anonymous, token=token, people_token=token, children_token=token)
     table.update(_like(statuses))
     return table
 
 
 HOME_TOKEN = "isp_tests-home-agency-token-0000000000000000000000"
 PEOPLE_TOKEN = "isp_tests-home-people-token-0000000000000000000000"
+CHILDREN_TOKEN = "isp_tests-home-children-token-00000000000000000000"
 TOKEN_SCOPES = {
     "token": (HOME_TOKEN, [TokenScope.REGISTER_READ, TokenScope.PEOPLE_READ]),
     "people_token": (PEOPLE_TOKEN, [TokenScope.REGISTER_READ, TokenScope.PEOPLE_ADMIN, TokenScope.TRAINING_WRITE]),
+    "children_token": (
+        CHILDREN_TOKEN,
+        [TokenScope.REGISTER_READ, TokenScope.PEOPLE_READ, TokenScope.CHILDREN_WRITE, TokenScope.RECORDS_WRITE],
+    ),
 }
 
 
@@ -144,9 +153,10 @@ def prepare_request(case: Case, world: World, principal: str) -> Callable[[], An
     url = reverse(case.route, kwargs=case.kwargs(world))
     data = case.data(world) if case.data else None
     call = getattr(client, case.method)
+    headers = dict(case.headers)
     if case.json and data is not None:
-        return lambda: call(url, data=data, content_type="application/json")
-    return lambda: call(url, data=data) if data is not None else call(url)
+        return lambda: call(url, data=data, content_type="application/json", headers=headers)
+    return lambda: call(url, data=data, headers=headers) if data is not None else call(url, headers=headers)
 
 
 def make_request(case: Case, world: World, principal: str) -> Any:

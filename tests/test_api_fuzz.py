@@ -7,8 +7,9 @@ operation (valid ones, and ones that break the schema on purpose). Each response
 * conform to the description: a documented status code, the documented content type, a body of the
   documented shape (errors included: `{"error": {...}}`);
 * never carry another agency's private data: a marker is planted in the names, e-mail addresses, job titles
-  and training evidence of each agency's people and invitations, and a user of the other agency must never
-  see it in any response.
+  and training evidence of each agency's people and invitations, and in the text of the entries each agency
+  records about children (issue 10: another agency sees that an entry is held, never its content), and a user
+  of the other agency must never see it in any response.
 
 The run is bounded and reproducible: a few examples per operation and principal (FUZZ_EXAMPLES, default 4),
 derandomized, no example database, no shrinking. Requests reach the real PostgreSQL test database through
@@ -38,6 +39,7 @@ from agencies.models import Agency, Role, TokenScope, TrainingCourse
 from agencies.services import invitation_create, training_record_create
 from tests.factories import SYSTEM, World, build_world, make_api_token, make_user, sign_in
 from tests.protocol_fixtures import consultation, meeting, review_action
+from tests.sharing.fixtures import fresh, make_child, sharing_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -105,6 +107,38 @@ def plant_private_data(world: World) -> None:
     consultation(world)
     meeting(world)
     review_action(world)
+    plant_children(world)
+
+
+def plant_children(world: World) -> None:
+    """Children in the index (both agencies able to share, their people trained), each agency's entries about
+    them carrying its marker, a restricted entry and a shielded child, so the children API's operations reach
+    real rows."""
+    from datetime import date
+
+    from sharing.services import entry_record, involvement_add
+
+    sharing_world(world)
+    home_child = make_child(world, "Fuzzy", "Example", nhs_number="9434765919")
+    other_child = make_child(world, "Pat", "Sample", born_on=date(2014, 6, 1), by="other_agency", agency=world.other)
+    make_child(world, "Shielded", "Example", born_on=date(2013, 2, 3), postcode="M1 1AE", shielded=True)
+    involvement_add(actor=fresh(world.users["other_agency"]), child=home_child, agency=world.other, service="Police")
+    for side, agency, by, child in (
+        ("home", world.home, "practitioner", home_child),
+        ("other", world.other, "other_agency", other_child),
+        ("other", world.other, "other_agency", home_child),
+    ):
+        for restricted in (False, True):
+            entry_record(
+                actor=fresh(world.users[by]),
+                child=child,
+                agency=agency,
+                category="case_note",
+                fields={},
+                text=f"Case note {MARKERS[side]}",
+                basis="fact",
+                restricted=restricted,
+            )
 
 
 def make_token(world: World, scope: str) -> str:
@@ -225,7 +259,19 @@ def test_the_fuzzer_sees_the_planted_markers_where_it_should(wsgi_app: WSGIHandl
     response = client_as(world, "partnership_admin").get("/api/v1/memberships/?page_size=200")
     body = response.content.decode().lower()
     assert MARKERS["home"].lower() in body and MARKERS["other"].lower() in body
-    assert Agency.objects.count() == 2
+    # Home, the other agency, and an agency that has not signed (tests.sharing.fixtures.sharing_world).
+    assert Agency.objects.count() == 3
     # ...and the check the fuzzer runs for a home-agency user would flag that very response.
     with pytest.raises(AssertionError, match="private data"):
         leak_check(MARKERS["other"])(None, response, None)
+    # Entries about children: the home agency reads the content of its own, the police only that it is held.
+    from sharing.models import RecordEntry
+
+    child_id = RecordEntry.objects.filter(agency=world.home).values_list("child_id", flat=True).first()
+    url = f"/api/v1/children/{child_id}/"
+    home = client_as(world, "practitioner").get(url, HTTP_X_PURPOSE="Checking the fuzzer")
+    with pytest.raises(AssertionError, match="private data"):
+        leak_check(MARKERS["home"])(None, home, None)
+    police = client_as(world, "other_agency").get(url, HTTP_X_PURPOSE="Checking the fuzzer")
+    assert police.status_code == 200 and police.json()["entries"]
+    leak_check(MARKERS["home"])(None, police, None)

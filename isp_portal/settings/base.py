@@ -297,6 +297,7 @@ SPECTACULAR_SETTINGS = {
         "ConsultationOutcomeEnum": "protocols.models.Outcome",
         "ReviewStatusEnum": "protocols.models.ReviewStatus",
         "ReviewActionStatusEnum": "protocols.models.ActionStatus",
+        "AliasKindEnum": "sharing.api.child_shapes.ALIAS_KINDS",
     },
 }
 

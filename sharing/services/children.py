@@ -259,6 +259,10 @@ def child_create(
     if code and not address.strip():
         errors["address"] = "Enter the address that goes with the postcode."
     today = timezone.localdate()
+    if address_from is not None and not bounds.EARLIEST_BIRTH_DATE <= address_from <= today:
+        errors["address_from"] = (
+            "The date the child began living at this address must be a real date, not in the future."
+        )
     started = involved_from or today
     errors.update(
         involvement_errors(

@@ -27,6 +27,9 @@ def api_only(statuses: dict[str, int], *, otherwise: int = 404) -> dict[str, int
 def role_holders(status: int, *, no_role: int, **overrides: int) -> dict[str, int]:
     table = api_signed_in(status, no_role=no_role)
     table.update(overrides)
+    if "children_token" not in overrides:
+        # The children token's account holds the token's roles; its extra scopes reach only the sharing app.
+        table["children_token"] = table["token"]
     return table
 
 

@@ -18,6 +18,9 @@ from audit.models import AuditEvent
 from isp_portal.api import ScopedPrimaryKeyField
 from isp_portal.notifications import notify
 from protocols.api import serializers as protocol_serializers
+from sharing.api import child_shapes as sharing_children
+from sharing.api import entries as sharing_entries
+from sharing.api import involvements as sharing_involvements
 from tests.factories import World, make_user, sign_in
 from tests.matrix import client_as
 
@@ -256,7 +259,7 @@ def test_the_schema_speaks_to_an_api_consumer_not_of_internal_documents(world: W
 
 def _input_serializers() -> list[type[serializers.Serializer[Any]]]:
     found = []
-    for module in (agency_serializers, protocol_serializers):
+    for module in (agency_serializers, protocol_serializers, sharing_children, sharing_entries, sharing_involvements):
         for value in vars(module).values():
             if (
                 isinstance(value, type)

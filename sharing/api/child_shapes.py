@@ -1,0 +1,300 @@
+"""The shapes of the child index API (sharing.api.children): what a caller sends to create, match, search and
+change a child, and what it gets back. Output is built as plain dicts so that what the reader may not see is
+absent, never null; the serializers describe the same shapes for the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from isp_portal import bounds
+from isp_portal.api import ScopedPrimaryKeyField
+from isp_portal.api_input import EraDateField
+from sharing.api.shapes import (
+    ActingAgencyField,
+    AddressOut,
+    ColleagueField,
+    EntryOut,
+    InvolvementOut,
+    NameOut,
+    address_out,
+    entry_out,
+    involvement_out,
+    name_out,
+)
+from sharing.models import Child, ChildMerge, Ethnicity, Gender, NameKind, Setting
+from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
+from sharing.selectors import ChildRecord, Search, SearchResult
+
+ALIASES_MAX = 10
+# An alias is a previous name or a known-as name (the legal name is the child's own).
+ALIAS_KINDS = [(kind.value, kind.label) for kind in (NameKind.PREVIOUS, NameKind.KNOWN_AS)]
+CONSIDERED_MAX = 20  # likely_match_rows offers at most 20
+
+# --- Input ------------------------------------------------------------------------------------------------------
+
+
+class AliasIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ALIAS_KINDS, help_text="A previous name or a known-as name")
+    given = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
+    family = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
+
+
+class ChildCreateIn(serializers.Serializer):
+    agency = ActingAgencyField(help_text="The agency you record the child for: one you practise in")
+    given = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="", help_text="Given names")
+    family = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="", help_text="Family name")
+    born_on = serializers.DateField(
+        help_text="Date of birth: not in the future, and within the age scope of the protocol your agency signed "
+        "(a refusal names the rule)"
+    )
+    gender = serializers.ChoiceField(choices=Gender.choices, default=Gender.NOT_KNOWN)
+    ethnicity = serializers.ChoiceField(choices=Ethnicity.choices, default=Ethnicity.NOT_STATED)
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=LANGUAGE_LENGTH), max_length=LANGUAGES_MAX, default=list
+    )
+    phone = serializers.CharField(max_length=40, allow_blank=True, default="", help_text="A UK or international number")
+    setting = serializers.ChoiceField(
+        choices=Setting.choices, default=Setting.NONE, help_text="Current setting: under-5s provision, school, college"
+    )
+    setting_name = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
+    nhs_number = serializers.CharField(
+        max_length=20,
+        allow_blank=True,
+        default="",
+        help_text="Ten digits as text (spaces allowed), checked by its modulus-11 check digit; never a number",
+    )
+    area = serializers.CharField(max_length=100, allow_blank=True, default="", help_text="Local-authority area")
+    has_additional_needs = serializers.BooleanField(default=False, help_text="Extends the protocol's age scope")
+    is_care_leaver = serializers.BooleanField(default=False, help_text="Extends the protocol's age scope")
+    address = serializers.CharField(max_length=bounds.ADDRESS, allow_blank=True, default="")
+    postcode = serializers.CharField(
+        max_length=16, allow_blank=True, default="", help_text="A UK postcode; `EC1V OBW` is refused with `EC1V 0BW`"
+    )
+    address_from = serializers.DateField(required=False, help_text="Since when the child lives there (today)")
+    aliases = AliasIn(many=True, required=False, help_text=f"Previous and known-as names (at most {ALIASES_MAX})")
+    service = serializers.CharField(max_length=bounds.NAME, help_text="Your agency's service involved with the child")
+    lead_professional = ColleagueField(
+        required=False, allow_null=True, default=None, help_text="A membership of your agency"
+    )
+    is_key_contact = serializers.BooleanField(default=False)
+    involved_from = EraDateField(required=False, help_text="When your involvement began (today)")
+    shielded = serializers.BooleanField(
+        default=False,
+        help_text="Shield the child: found only by exact NHS number or exact name with date of birth, address and "
+        "setting withheld from agencies not involved, every access reported to your agency",
+    )
+    considered = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=bounds.ID_MAX),
+        max_length=CONSIDERED_MAX,
+        default=list,
+        help_text="The ids of the likely matches a previous attempt answered with (409), once you have checked they "
+        "are not this child: the child is then created anyway. Any likely match not listed stops the creation.",
+    )
+
+    def validate_aliases(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(value) > ALIASES_MAX:
+            raise serializers.ValidationError(f"Give at most {ALIASES_MAX} aliases.")
+        return value
+
+
+class MatchIn(serializers.Serializer):
+    given = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
+    family = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
+    born_on = serializers.DateField()
+    nhs_number = serializers.CharField(max_length=20, allow_blank=True, default="")
+    postcode = serializers.CharField(max_length=16, allow_blank=True, default="")
+
+
+class SearchIn(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=bounds.NAME * 2,
+        allow_blank=True,
+        default="",
+        help_text="Any of the child's names, in any order; tolerant of spelling, accents, hyphens and apostrophes",
+    )
+    born_on = serializers.DateField(required=False, allow_null=True, default=None)
+    nhs_number = serializers.CharField(max_length=20, allow_blank=True, default="")
+    postcode = serializers.CharField(
+        max_length=16, allow_blank=True, default="", help_text="Any address in the child's history"
+    )
+
+
+FIELDS_PARAMETER_HELP = (
+    "Comma-separated top-level fields to return (all you may see when left out). Asking for a field your tier "
+    "may not see is refused with a 400 and recorded."
+)
+
+
+class ReadIn(serializers.Serializer):
+    # DRF's metaclass takes declared fields off the class, so a field may be called `fields`.
+    fields = serializers.CharField(required=False, max_length=400, help_text=FIELDS_PARAMETER_HELP)  # type: ignore[assignment]
+
+
+class NameIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ALIAS_KINDS, help_text="A previous name or a known-as name")
+    given = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
+    family = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
+
+
+class AddressIn(serializers.Serializer):
+    address = serializers.CharField(max_length=bounds.ADDRESS)
+    postcode = serializers.CharField(max_length=16, allow_blank=True, default="")
+    moved_on = serializers.DateField(required=False, help_text="The day the child moved in (today)")
+
+
+class MergeIn(serializers.Serializer):
+    merge = ScopedPrimaryKeyField(Child, help_text="The duplicate entry, merged into the one in the address")
+    reason = serializers.CharField(max_length=bounds.REASON, help_text="Why these are the same child")
+
+
+# --- Output -----------------------------------------------------------------------------------------------------
+
+
+class SearchResultOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    given = serializers.CharField()
+    family = serializers.CharField()
+    born_on = serializers.DateField()
+    gender = serializers.CharField()
+    is_shielded = serializers.BooleanField()
+    postcode = serializers.CharField(required=False, help_text="The current postcode; absent for a shielded child")
+    setting = serializers.CharField(required=False, help_text="Absent for a shielded child")
+    agencies = serializers.ListField(
+        child=serializers.CharField(), help_text="Which agencies are involved (never what they hold)"
+    )
+    exact = serializers.BooleanField(help_text="Every word of the name matched exactly")
+
+
+class SearchOut(serializers.Serializer):
+    results = SearchResultOut(many=True)
+    more = serializers.BooleanField(help_text="More children match than are shown: narrow the search")
+    criteria = serializers.ListField(child=serializers.CharField(), help_text="The criteria used")
+
+
+class HeldOut(serializers.Serializer):
+    category = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, taken off the class by DRF
+    agency = serializers.IntegerField()
+    agency_name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ChildOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    names = NameOut(many=True, required=False, help_text="The legal name first, then aliases")
+    born_on = serializers.DateField(required=False)
+    gender = serializers.CharField(required=False)
+    ethnicity = serializers.CharField(required=False)
+    languages = serializers.ListField(child=serializers.CharField(), required=False)
+    phone = serializers.CharField(required=False)
+    setting = serializers.CharField(required=False, help_text="Absent for a shielded child unless you are involved")
+    setting_name = serializers.CharField(required=False, help_text="Absent like `setting`")
+    nhs_number = serializers.CharField(required=False, allow_null=True)
+    area = serializers.CharField(required=False)
+    has_additional_needs = serializers.BooleanField(required=False)
+    is_care_leaver = serializers.BooleanField(required=False)
+    is_shielded = serializers.BooleanField(required=False)
+    merged_into = serializers.IntegerField(required=False, allow_null=True)
+    address = AddressOut(
+        required=False,
+        allow_null=True,
+        help_text="The current address (null when none is recorded); absent for a shielded child unless you are "
+        "involved",
+    )
+    address_history = AddressOut(many=True, required=False, help_text="Absent like `address`")
+    involvements = InvolvementOut(many=True, required=False)
+    held = HeldOut(
+        many=True,
+        required=False,
+        help_text="Which agency holds entries of which category (ContactPoint), never their content",
+    )
+    entries = EntryOut(
+        many=True,
+        required=False,
+        help_text="The entries you may know of, each at your level: content only where you may read it",
+    )
+
+
+class DuplicatesErrorOut(serializers.Serializer):
+    """The 409 answer: the error shape with the likely matches."""
+
+    error = serializers.DictField(help_text="status 409, code `possible_duplicates`, message, fields.considered")
+    matches = SearchResultOut(many=True)
+
+
+class MergeOut(serializers.ModelSerializer[ChildMerge]):
+    class Meta:
+        model = ChildMerge
+        fields = ["id", "kept", "merged", "reason", "moved", "merged_by", "merged_at"]
+
+
+# The fields of a child a reader may ask for by name (ReadIn.fields).
+CHILD_FIELDS = tuple(ChildOut().fields)
+
+
+def search_result_out(result: SearchResult) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": result.child_id,
+        "given": result.given,
+        "family": result.family,
+        "born_on": result.born_on.isoformat(),
+        "gender": result.gender,
+        "is_shielded": result.is_shielded,
+        "agencies": list(result.agencies),
+        "exact": result.exact,
+    }
+    if result.postcode is not None:
+        body["postcode"] = result.postcode
+    if result.setting is not None:
+        body["setting"] = result.setting
+    return body
+
+
+def search_out(found: Search) -> dict[str, Any]:
+    return {
+        "results": [search_result_out(result) for result in found.results],
+        "more": found.more,
+        "criteria": list(found.criteria),
+    }
+
+
+def child_out(record: ChildRecord) -> dict[str, Any]:
+    """A child's record as the reader may see it: withheld parts are left out."""
+    child = record.child
+    names = [record.legal_name] if record.legal_name else []
+    body: dict[str, Any] = {
+        "id": child.pk,
+        "names": [name_out(name) for name in [*names, *record.other_names]],
+        "born_on": child.born_on.isoformat(),
+        "gender": child.gender,
+        "ethnicity": child.ethnicity,
+        "languages": list(child.languages),
+        "phone": child.phone,
+        "nhs_number": child.nhs_number,
+        "area": child.area,
+        "has_additional_needs": child.has_additional_needs,
+        "is_care_leaver": child.is_care_leaver,
+        "is_shielded": child.is_shielded,
+        "merged_into": child.merged_into_id,
+        "involvements": [involvement_out(involvement) for involvement in record.involvements],
+        "held": [
+            {
+                "category": held.category,
+                "label": held.label,
+                "agency": held.agency_id,
+                "agency_name": held.agency_name,
+                "count": held.count,
+            }
+            for held in record.held
+        ],
+        "entries": [entry_out(view) for view in record.entries],
+    }
+    if not record.setting_withheld:
+        body["setting"] = child.setting
+        body["setting_name"] = child.setting_name
+    if record.address_history is not None:
+        body["address"] = address_out(record.current_address) if record.current_address else None
+        body["address_history"] = [address_out(address) for address in record.address_history]
+    return body

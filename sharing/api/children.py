@@ -1,0 +1,319 @@
+"""The child index API (issue 10; DESIGN 2.3, 3.2): create a child (one entry per child: likely matches first),
+check for likely matches, search, read a child at the caller's tier, add names, record moves, merge duplicates.
+
+Thin: bodies are parsed here, the selectors read (each read audited with the purpose of the X-Purpose header,
+sharing.api.purpose) and the services write, exactly as the pages do. What the caller may not see of a child is
+absent from the answer, never null (sharing.api.shapes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.services import audit_record
+from isp_portal import policy
+from isp_portal.api import PolicyViewMixin, parse_input
+from sharing import selectors, services
+from sharing.api.child_shapes import (
+    CHILD_FIELDS,
+    FIELDS_PARAMETER_HELP,
+    AddressIn,
+    ChildCreateIn,
+    ChildOut,
+    DuplicatesErrorOut,
+    MatchIn,
+    MergeIn,
+    MergeOut,
+    NameIn,
+    ReadIn,
+    SearchIn,
+    SearchOut,
+    child_out,
+    search_out,
+    search_result_out,
+)
+from sharing.api.entries import EntryIn, recorded_entry_out
+from sharing.api.involvements import InvolvementIn
+from sharing.api.purpose import PURPOSE_PARAMETER, field_errors, stated_purpose
+from sharing.api.shapes import (
+    AddressOut,
+    EntryOut,
+    InvolvementOut,
+    NameOut,
+    address_out,
+    involvement_out,
+    name_out,
+)
+from sharing.models import Child
+
+
+def _wanted_fields(request: Request) -> list[str] | None:
+    """The fields asked for in `?fields=` (None: all the reader may see); unknown names refused by name."""
+    given = parse_input(ReadIn, request.query_params, request).get("fields")
+    if given is None:
+        return None
+    wanted = [name.strip() for name in given.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in CHILD_FIELDS]
+    if unknown or not wanted:
+        raise exceptions.ValidationError(
+            {
+                "fields": [
+                    f"Choose from: {', '.join(CHILD_FIELDS)}."
+                    + (f" Unknown: {', '.join(unknown)[:200]}." if unknown else "")
+                ]
+            }
+        )
+    return wanted
+
+
+# --- Views ------------------------------------------------------------------------------------------------------
+
+MATCHES_409 = OpenApiResponse(
+    DuplicatesErrorOut,
+    description="Children already in the index may be this one: `matches` lists them (minimum data, shielded "
+    "children only on exact terms). Add your involvement to the right one instead (POST "
+    "/api/v1/children/{id}/involvements/), or send the request again with their ids in `considered`. Nothing "
+    "was created.",
+)
+
+
+class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
+    """The child index: one entry per child with its minimum data (Haringey 3.8), for practitioners of signatory
+    agencies with valid training, and API tokens with the children scopes."""
+
+    policy_model = Child
+    serializer_class = ChildOut
+
+    def base_queryset(self) -> QuerySet[Child]:
+        return Child.objects.all()
+
+    def _child(self, pk: Any, action_name: str) -> Child:
+        return policy.get_or_deny(self.request.user, self.base_queryset(), action=action_name, pk=pk)
+
+    @extend_schema(
+        summary="Add a child to the index",
+        description="Creates the child with its legal name, aliases, current address and your agency's "
+        "involvement. Before creating, the index is checked for likely existing entries (same NHS number; or the "
+        "same date of birth with a similar name or the same postcode): if any is found that you have not listed "
+        "in `considered`, nothing is created and the answer is 409 with the matches. Refused with 400 by field: "
+        "an NHS number with a wrong check digit, a malformed postcode (with the postcode meant, when one letter "
+        "was typed for a digit), a date of birth in the future or outside the protocol's age scope (naming the "
+        "rule). Needs X-Purpose: the duplicate check and the answer show children.",
+        parameters=[PURPOSE_PARAMETER],
+        request=ChildCreateIn,
+        responses={201: ChildOut, 409: MATCHES_409},
+    )
+    def create(self, request: Request) -> Response:
+        purpose = stated_purpose(request)
+        values = parse_input(ChildCreateIn, request.data, request)
+        data = services.MinimumData(
+            **{name: values.pop(name) for name in list(values) if name in services.MinimumData.__dataclass_fields__}
+        )
+        aliases = [(alias["kind"], alias["given"], alias["family"]) for alias in values.pop("aliases", [])]
+        try:
+            with field_errors(keep=services.PossibleDuplicates):
+                child = services.child_create(actor=request.user, data=data, aliases=aliases, **values)
+        except services.PossibleDuplicates as duplicates:
+            found = selectors.likely_matches(
+                principal=request.user,
+                purpose=purpose,
+                given=values["given"],
+                family=values["family"],
+                born_on=data.born_on,  # type: ignore[arg-type]  # checked by the service before matching
+                nhs_number=data.nhs_number or None,
+                postcode=values["postcode"] or None,
+            )
+            message = duplicates.message_dict["considered"][0]
+            return Response(
+                {
+                    "error": {
+                        "status": 409,
+                        "code": "possible_duplicates",
+                        "message": message,
+                        "fields": {"considered": [message]},
+                    },
+                    "matches": [search_result_out(result) for result in found.results],
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        record = selectors.child_record(principal=request.user, child_id=child.pk, purpose=purpose)
+        return Response(child_out(record), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Likely existing entries for a child about to be added",
+        description="The children already in the index that may be this one (same NHS number; or the same date "
+        "of birth with a similar name or the same postcode), as search results. Audited as a search of the "
+        "register with its purpose.",
+        parameters=[PURPOSE_PARAMETER],
+        request=MatchIn,
+        responses=SearchOut,
+    )
+    @action(detail=False, methods=["post"])
+    def match(self, request: Request) -> Response:
+        purpose = stated_purpose(request)
+        values = parse_input(MatchIn, request.data, request)
+        with field_errors():
+            found = selectors.likely_matches(
+                principal=request.user,
+                purpose=purpose,
+                given=values["given"],
+                family=values["family"],
+                born_on=values["born_on"],
+                nhs_number=values["nhs_number"] or None,
+                postcode=values["postcode"] or None,
+            )
+        return Response(search_out(found))
+
+    @extend_schema(
+        summary="Search the child index",
+        description="Children matching every criterion given (at least one): a name (any of its names and "
+        "aliases, in any order, tolerant of spelling, accents, hyphens and apostrophes), a date of birth, an NHS "
+        "number, a postcode. The criteria are in the body, never the query string (they identify a child). "
+        "Results show the minimum data and which agencies are involved, at most 50 (`more` says there are "
+        "others). A shielded child appears only for its exact NHS number or exact full name with date of birth, "
+        "without its postcode or setting, and its agency is told. Audited with the purpose, the criteria used "
+        "(never their values) and the count.",
+        parameters=[PURPOSE_PARAMETER],
+        request=SearchIn,
+        responses=SearchOut,
+    )
+    @action(detail=False, methods=["post"])
+    def search(self, request: Request) -> Response:
+        purpose = stated_purpose(request)
+        values = parse_input(SearchIn, request.data, request)
+        with field_errors():
+            found = selectors.child_search(
+                principal=request.user,
+                purpose=purpose,
+                name=values["name"] or None,
+                born_on=values["born_on"],
+                nhs_number=values["nhs_number"] or None,
+                postcode=values["postcode"] or None,
+            )
+        return Response(search_out(found))
+
+    @extend_schema(
+        summary="Read a child's record",
+        description="The child's minimum data, names, addresses, involvements, which categories of entry each "
+        "agency holds, and the entries you may know of, each at your level: the content of your own agency's "
+        "entries, and of entries disclosed to you; nothing of the content of others'. Restricted entries exist "
+        "only for staff authorised for restricted information. A shielded child's address and setting are "
+        "absent unless your agency is involved. What you may not see is absent, never null. Audited with the "
+        "purpose.",
+        parameters=[
+            PURPOSE_PARAMETER,
+            OpenApiParameter("fields", str, description=FIELDS_PARAMETER_HELP),
+        ],
+        responses=ChildOut,
+    )
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        wanted = _wanted_fields(request)
+        purpose = stated_purpose(request)
+        record = selectors.child_record(principal=request.user, child_id=pk, purpose=purpose)
+        body = child_out(record)
+        if wanted is not None:
+            hidden = sorted(set(wanted) - set(body))
+            if hidden:
+                audit_record(
+                    kind="access.refused",
+                    actor=request.user,
+                    outcome="denied",
+                    target=record.child,
+                    child_id=record.child.pk,
+                    purpose=purpose,
+                    detail={"fields": hidden, "reason": "fields withheld from the reader's tier"},
+                )
+                raise exceptions.ValidationError(
+                    {
+                        "fields": [
+                            f"You may not see {', '.join(hidden)} of this child: a shielded child's address and "
+                            "setting are shown only to the agencies involved with it."
+                        ]
+                    }
+                )
+            body = {name: value for name, value in body.items() if name == "id" or name in wanted}
+        return Response(body)
+
+    @extend_schema(
+        summary="Add a previous or known-as name",
+        description="An agency involved with the child adds an alias; it is searched like every other name.",
+        request=NameIn,
+        responses={201: NameOut},
+    )
+    @action(detail=True, methods=["post"])
+    def names(self, request: Request, pk: str | None = None) -> Response:
+        child = self._child(pk, "change")
+        values = parse_input(NameIn, request.data, request)
+        with field_errors():
+            name = services.child_name_add(actor=request.user, child=child, **values)
+        return Response(name_out(name), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record a move",
+        description="An agency involved with the child records its new address: the current one ends the day "
+        "before `moved_on`, so the address history is kept.",
+        request=AddressIn,
+        responses={201: AddressOut},
+    )
+    @action(detail=True, methods=["post"])
+    def addresses(self, request: Request, pk: str | None = None) -> Response:
+        child = self._child(pk, "change")
+        values = parse_input(AddressIn, request.data, request)
+        with field_errors():
+            address = services.child_address_change(actor=request.user, child=child, **values)
+        return Response(address_out(address), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Add your agency's involvement",
+        description="Record that one of your agency's services works with this child (instead of adding a second "
+        "entry for the same child). One open involvement per service.",
+        request=InvolvementIn,
+        responses={201: InvolvementOut},
+    )
+    @action(detail=True, methods=["post"])
+    def involvements(self, request: Request, pk: str | None = None) -> Response:
+        child = self._child(pk, "add_involvement")
+        values = parse_input(InvolvementIn, request.data, request)
+        with field_errors():
+            involvement = services.involvement_add(actor=request.user, child=child, **values)
+        return Response(involvement_out(involvement), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record an entry about the child",
+        description="Your agency (involved with the child) records information in one category, with its "
+        "structured fields, text, fact or opinion, and the restricted mark (Schedule One indicators are always "
+        "restricted). A category's structured fields left out or wrong are refused by name "
+        "(`fields.contact_date`).",
+        request=EntryIn,
+        responses={201: EntryOut},
+    )
+    @action(detail=True, methods=["post"])
+    def entries(self, request: Request, pk: str | None = None) -> Response:
+        child = self._child(pk, "record_entry")
+        values = parse_input(EntryIn, request.data, request)
+        with field_errors():
+            entry = services.entry_record(actor=request.user, child=child, **values)
+        return Response(recorded_entry_out(entry, request.user), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Merge a duplicate entry into this one",
+        description="A partnership admin merges two entries found to be the same child: the duplicate's names, "
+        "addresses, involvements and entries move to this one; the duplicate stays, pointing here, and the "
+        "merge lists every row moved. Refused when the two have different NHS numbers.",
+        request=MergeIn,
+        responses=MergeOut,
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        keep = self._child(pk, "merge")
+        values = parse_input(MergeIn, request.data, request)
+        with field_errors():
+            record = services.child_merge(actor=request.user, keep=keep, merge=values["merge"], reason=values["reason"])
+        return Response(MergeOut(record).data)

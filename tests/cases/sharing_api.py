@@ -1,0 +1,284 @@
+"""Rows for the children API (issue 10): the child index, involvements, entries and revisions.
+
+The World's two agencies may share here (tests.sharing.fixtures.sharing_world): home's practitioner and designated
+manager use the index for home, "other_agency" (a police officer) for the other agency; home's agency admin
+does not practise, so the index does not exist for them (404 on a child, 403 on searching it); a partnership admin
+sees a child's minimum data and merges, never content; an auditor sees an entry's revisions without content and
+no child. "token" (register:read, people:read) reaches no child; "children_token" (children:write, records:write)
+acts for home like its practitioners, but sees no restricted entry. Every child a row writes to is new, so each
+principal's request meets the same state."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+from sharing.models import Child, RecordEntry
+from sharing.services import MinimumData, child_create, entry_record
+from tests.factories import World
+from tests.matrix import Case, api_signed_in
+from tests.sharing.fixtures import PURPOSE, fresh, sharing_world
+
+_serial = itertools.count(1)
+READ = {"X-Purpose": PURPOSE}
+LETTERS = "bcdfghjklmnpqrstvwxz"
+
+
+def _word(number: int) -> str:
+    """A made-up name word for `number` (no two numbers give names that sound alike on the same birthday)."""
+    letters = ""
+    while True:
+        number, digit = divmod(number, len(LETTERS))
+        letters += LETTERS[digit] + "a"
+        if not number:
+            return letters.capitalize()
+
+
+def planted_child(world: World) -> Child:
+    """A new child recorded by home's practitioner, born on a day of its own (so no likely match), with an
+    address that began a year ago."""
+    sharing_world(world)
+    number = next(_serial)
+    return child_create(
+        actor=fresh(world.users["practitioner"]),
+        agency=world.home,
+        given="Matrix",
+        family=_word(number),
+        data=MinimumData(born_on=date(2012, 1, 1) + timedelta(days=number), area="Northbridge"),
+        service="Children's social care",
+        address="1 Matrix Road, Northbridge",
+        postcode="N1 9GU",
+        address_from=date.today() - timedelta(days=365),
+    )
+
+
+def planted_entry(world: World, *, restricted: bool = False) -> RecordEntry:
+    return entry_record(
+        actor=fresh(world.users["practitioner"]),
+        child=planted_child(world),
+        agency=world.home,
+        category="case_note",
+        fields={},
+        text="A case note",
+        basis="fact",
+        restricted=restricted,
+    )
+
+
+def child(world: World) -> dict[str, Any]:
+    return {"pk": planted_child(world).pk}
+
+
+def involvement(world: World) -> dict[str, Any]:
+    return {"pk": planted_child(world).involvements.get().pk}
+
+
+def entry(world: World) -> dict[str, Any]:
+    return {"pk": planted_entry(world).pk}
+
+
+def restricted_entry(world: World) -> dict[str, Any]:
+    return {"pk": planted_entry(world, restricted=True).pk}
+
+
+def new_child_body(world: World) -> dict[str, Any]:
+    sharing_world(world)
+    number = next(_serial)
+    return {
+        "agency": world.home.pk,
+        "given": "Created",
+        "family": _word(number),
+        "born_on": (date(2010, 1, 1) + timedelta(days=number)).isoformat(),
+        "service": "Early help",
+    }
+
+
+def search_body(world: World) -> dict[str, Any]:
+    sharing_world(world)
+    return {"name": "Matrix"}
+
+
+def match_body(world: World) -> dict[str, Any]:
+    sharing_world(world)
+    return {"given": "Matrix", "family": "Ba", "born_on": "2012-01-02"}
+
+
+def name_body(world: World) -> dict[str, Any]:
+    return {"kind": "known_as", "given": "Mattie", "family": ""}
+
+
+def address_body(world: World) -> dict[str, Any]:
+    return {"address": "2 New Road, Northbridge", "postcode": "SW1A 1AA"}
+
+
+def involvement_body(world: World) -> dict[str, Any]:
+    return {"agency": world.home.pk, "service": f"Service {next(_serial)}"}
+
+
+def entry_body(world: World) -> dict[str, Any]:
+    return {"agency": world.home.pk, "category": "case_note", "text": "Seen at school", "basis": "fact"}
+
+
+def revision_body(world: World) -> dict[str, Any]:
+    return {"text": "Seen at school, with mum", "basis": "fact", "reason": "Mum was there too"}
+
+
+def merge_body(world: World) -> dict[str, Any]:
+    return {"merge": planted_child(world).pk, "reason": "The same child, entered twice"}
+
+
+def end_body(world: World) -> dict[str, Any]:
+    return {"reason": "Case closed"}
+
+
+# Who reaches a child, and who may change it (an involved agency: home).
+INDEX_USERS = {"practitioner": 200, "designated_manager": 200, "other_agency": 200, "children_token": 200}
+HOME_WRITERS = {"practitioner": 201, "designated_manager": 201, "children_token": 201}
+
+
+def table(default: int, **overrides: int) -> dict[str, int]:
+    """Everyone signed in gets `default` unless named; the suspended agency's admin too (no index for them)."""
+    overrides.setdefault("suspended", default)
+    return api_signed_in(default, **overrides)
+
+
+CASES: list[Case] = [
+    # --- The child index ----------------------------------------------------------------------------------------
+    Case(
+        "api-child-list",
+        table(403, **HOME_WRITERS),
+        method="post",
+        data=new_child_body,
+        json=True,
+        headers=READ,
+        note="adding a child (others: not their agency, or no index)",
+        queries=18,
+    ),
+    Case(
+        "api-child-search",
+        table(403, **INDEX_USERS, partnership_admin=200),
+        method="post",
+        data=search_body,
+        json=True,
+        headers=READ,
+        queries=4,
+    ),
+    Case(
+        "api-child-match",
+        table(403, **INDEX_USERS, partnership_admin=200),
+        method="post",
+        data=match_body,
+        json=True,
+        headers=READ,
+        queries=5,
+    ),
+    Case(
+        "api-child-detail",
+        table(404, **INDEX_USERS, partnership_admin=200),
+        kwargs=child,
+        headers=READ,
+        queries=8,
+    ),
+    Case(
+        "api-child-names",
+        table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
+        method="post",
+        kwargs=child,
+        data=name_body,
+        json=True,
+        note="an involved agency adds an alias",
+        queries=10,
+    ),
+    Case(
+        "api-child-addresses",
+        table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
+        method="post",
+        kwargs=child,
+        data=address_body,
+        json=True,
+        queries=11,
+    ),
+    Case(
+        "api-child-involvements",
+        table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
+        method="post",
+        kwargs=child,
+        data=involvement_body,
+        json=True,
+        note="for home (another agency may not add home's)",
+        queries=10,
+    ),
+    Case(
+        "api-child-entries",
+        table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
+        method="post",
+        kwargs=child,
+        data=entry_body,
+        json=True,
+        queries=11,
+    ),
+    Case(
+        "api-child-merge",
+        table(
+            404,
+            practitioner=403,
+            designated_manager=403,
+            other_agency=403,
+            children_token=403,
+            partnership_admin=200,
+        ),
+        method="post",
+        kwargs=child,
+        data=merge_body,
+        json=True,
+        queries=30,
+    ),
+    # --- Involvements -------------------------------------------------------------------------------------------
+    Case(
+        "api-involvement-end",
+        table(
+            404, practitioner=200, designated_manager=200, children_token=200, partnership_admin=403, other_agency=403
+        ),
+        method="post",
+        kwargs=involvement,
+        data=end_body,
+        json=True,
+        queries=9,
+        note="home's involvement",
+    ),
+    # --- Entries ------------------------------------------------------------------------------------------------
+    Case(
+        "api-entry-detail",
+        table(404, practitioner=200, designated_manager=200, children_token=200, auditor=200, other_agency=403),
+        kwargs=entry,
+        headers=READ,
+        note="home's case note: content for home, held for the police, history without content for auditors",
+        queries=5,
+    ),
+    Case(
+        "api-entry-detail",
+        table(404, auditor=200),
+        kwargs=restricted_entry,
+        headers=READ,
+        note="a restricted entry exists only for authorised staff (none here) and auditors",
+        queries=4,
+    ),
+    Case(
+        "api-entry-revisions",
+        table(404, practitioner=200, designated_manager=200, children_token=200, auditor=200, other_agency=403),
+        kwargs=entry,
+        headers=READ,
+        queries=5,
+    ),
+    Case(
+        "api-entry-revisions",
+        table(404, **HOME_WRITERS, auditor=403, other_agency=403),
+        method="post",
+        kwargs=entry,
+        data=revision_body,
+        json=True,
+        note="a correction by the recording agency",
+        queries=9,
+    ),
+]
