@@ -23,7 +23,14 @@ from agencies.models import (
     TrainingCourse,
     User,
 )
-from agencies.rules import TOKEN_SCOPE_DESCRIPTIONS, WIDENING_FLAGS, Grants
+from agencies.rules import (
+    AUDITOR_ROLE,
+    ROLES_AN_AUDITOR_CHECKS,
+    TOKEN_SCOPE_DESCRIPTIONS,
+    WIDENING_FACTS,
+    WIDENING_FLAGS,
+    Grants,
+)
 from agencies.rules import TokenScope as ScopeRule
 from agencies.selectors import ICO_FILTERS
 from isp_portal import bounds, refusals
@@ -291,6 +298,16 @@ class MembershipForm(GovukForm):
             labels = ", ".join(Role(role).label.lower() for role in self.kept_roles)
             roles_field.help_text = f"Also holds: {labels} (not yours to change here)."
             roles_field.required = False
+        reachable = (
+            {value for value, _ in roles_field.choices} | set(self.kept_roles) if "roles" in self.fields else set()
+        )
+        if AUDITOR_ROLE in reachable and reachable & ROLES_AN_AUDITOR_CHECKS:
+            # Separation of duties (agencies.rules.role_combination_problem; the service refuses the pair and
+            # records the attempt): said before anyone ticks both.
+            roles_field.help_text = (
+                f"{roles_field.help_text} The auditor role cannot be held with an admin role: an auditor checks "
+                "the admins' work."
+            ).strip()
         if keep_admin_reason and "roles" in self.fields:
             roles_field.help_text = f"{roles_field.help_text} {keep_admin_reason}".strip()
         for field, label in WIDENING_FLAGS.items():
@@ -303,6 +320,15 @@ class MembershipForm(GovukForm):
                     f"You cannot mark yourself {label}: another admin must."
                     if grants.is_self and not grants.standing_refusal
                     else f"You cannot change whether someone is {label}."
+                )
+        for field, label in WIDENING_FACTS.items():
+            if field in self.fields and field not in grants.flags_set and not grants.standing_refusal:
+                # A fact that widens access (the vetting check) is set by someone else (agencies.policy.grants).
+                self.fields[field].disabled = True
+                self.fields[field].help_text = (
+                    f"You cannot set your own {label}: another admin of your agency or a partnership admin must."
+                    if grants.is_self
+                    else f"You cannot set someone's {label}."
                 )
         if grants.standing_refusal:
             # The agency may not take people on or change their details now; taking roles and flags away is

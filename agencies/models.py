@@ -329,6 +329,12 @@ class Membership(models.Model):
                 ),
                 name="membership_partnership_roles_without_agency",
             ),
+            # Separation of duties (agencies.rules.role_combination_problem): an auditor checks the admins'
+            # work, so nobody holds the auditor role with an admin role on the same membership.
+            models.CheckConstraint(
+                condition=~models.Q(roles__contains=["auditor"], roles__overlap=["partnership_admin", "agency_admin"]),
+                name="membership_auditor_not_admin",
+            ),
             models.CheckConstraint(
                 condition=models.Q(is_active=True) | models.Q(deactivated_at__isnull=False),
                 name="membership_deactivation_dated",

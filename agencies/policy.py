@@ -32,6 +32,7 @@ from agencies.models import (
     User,
 )
 from agencies.rules import (
+    WIDENING_FACTS,
     WIDENING_FLAGS,
     AgencyAct,
     AgencyStanding,
@@ -348,9 +349,27 @@ def administered_refusal(user: Any, act: AgencyAct, *, besides: int | None = Non
 # --- Who may give and take away roles and flags (issue 8, item 2; DESIGN 4) ------------------------------------
 
 
+def acts_as(actor: Any, user_id: int | None) -> bool:
+    """Whether `actor` acts as the person `user_id`: is them, or is the system account of an API token they
+    made (ApiToken.created_by). Nobody widens their own access (DESIGN 4), and a token one made is one's own
+    hand: what a person may not do for themselves, their token may not do for them either (issue 8)."""
+    if user_id is None or not isinstance(actor, User) or actor.pk is None:
+        return False
+    if actor.pk == user_id:
+        return True
+    if not actor.is_system:
+        return False
+    creators = getattr(actor, "_isp_token_creators", None)
+    if creators is None:
+        creators = frozenset(ApiToken.objects.filter(user_id=actor.pk).values_list("created_by_id", flat=True))
+        actor._isp_token_creators = creators  # type: ignore[attr-defined]
+    return user_id in creators
+
+
 def grants(actor: Any, membership: Membership) -> Grants:
     """What `actor` may change on `membership`: which roles they may add or remove and which widening flags
-    they may set or clear. Nobody widens their own access; a partnership admin gives and removes the
+    they may set or clear (and the widening facts, WIDENING_FACTS, set like flags). Nobody widens their own
+    access, nor through a token they made (acts_as); a partnership admin gives and removes the
     auditor role (an agency's auditor checks its admins) and partnership roles; an agency's admins give
     and remove its other roles and flags; an API token never touches admin roles or widening flags.
 
@@ -364,7 +383,7 @@ def grants(actor: Any, membership: Membership) -> Grants:
     from isp_portal.policy import SystemActor
 
     if isinstance(actor, SystemActor):
-        every_flag = frozenset(WIDENING_FLAGS)
+        every_flag = frozenset(WIDENING_FLAGS) | frozenset(WIDENING_FACTS)
         every_role = frozenset(role.value for role in Role)
         return Grants(roles_add=every_role, roles_remove=every_role, flags_set=every_flag, flags_clear=every_flag)
     p = principal(actor)
@@ -374,9 +393,10 @@ def grants(actor: Any, membership: Membership) -> Grants:
     if membership.agency_id is None:
         if partnership_admin:
             roles = {Role.PARTNERSHIP_ADMIN.value, Role.AUDITOR.value}
+            flags = set(WIDENING_FACTS)  # the agency flags belong to an agency; a vetting check to anyone
     elif partnership_admin or is_agency_admin(actor, membership.agency_id):
         roles = {Role.PRACTITIONER.value, Role.DESIGNATED_MANAGER.value, Role.AGENCY_ADMIN.value}
-        flags = set(WIDENING_FLAGS)
+        flags = set(WIDENING_FLAGS) | set(WIDENING_FACTS)
         if partnership_admin:
             roles.add(Role.AUDITOR.value)
     if p.is_token:
@@ -391,7 +411,7 @@ def grants(actor: Any, membership: Membership) -> Grants:
         if roles or flags
         else None
     )
-    is_self = p.user_id is not None and membership.user_id == p.user_id
+    is_self = acts_as(actor, membership.user_id)
     if is_self or standing:
         return Grants(
             roles_remove=removable,

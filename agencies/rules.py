@@ -377,6 +377,31 @@ WIDENING_FLAGS: dict[str, str] = {
 # does not include the practitioner's: a practitioner opens child records, an agency admin does not.)
 ROLE_INCLUDES: dict[str, frozenset[str]] = {"designated_manager": frozenset({"practitioner"})}
 
+# Facts about a member that widen what they may see once sharing reads them (DESIGN 2.1: the enhanced vetting
+# check), given like the widening flags: nobody sets them on their own membership (issue 8, item 2).
+WIDENING_FACTS: dict[str, str] = {"vetting_checked_on": "vetting check date"}
+
+# Separation of duties (issue 8, item 2): an auditor checks the admins' work, so the auditor role is never held
+# with an admin role on the same membership (nobody audits their own administration). The database holds this
+# too (membership_auditor_not_admin).
+AUDITOR_ROLE = "auditor"
+ROLES_AN_AUDITOR_CHECKS: frozenset[str] = frozenset({"partnership_admin", "agency_admin"})
+
+
+def role_combination_problem(roles: Iterable[str], role_labels: Mapping[str, str]) -> str | None:
+    """Why these roles cannot be held together on one membership (separation of duties), or None."""
+    held = set(roles)
+    if AUDITOR_ROLE not in held:
+        return None
+    clashes = sorted(held & ROLES_AN_AUDITOR_CHECKS)
+    if not clashes:
+        return None
+    label = role_labels.get(clashes[0], clashes[0]).lower()
+    return (
+        f"The auditor role cannot be held with the {label} role: an auditor checks the admins' work, so nobody "
+        "audits their own administration (separation of duties). Give one or the other."
+    )
+
 
 @dataclass(frozen=True)
 class Grants:
@@ -439,6 +464,7 @@ def privilege_change_problems(
     flags_before: Mapping[str, bool],
     flags_after: Mapping[str, bool],
     role_labels: Mapping[str, str],
+    facts_set: Iterable[str] = (),
 ) -> dict[str, str]:
     """Which of the requested changes to roles and widening flags the person may not make, as {field:
     message}; empty when every change is theirs to make (DESIGN 4: nobody widens their own access; a role
@@ -447,7 +473,9 @@ def privilege_change_problems(
     Removing roles and clearing flags on one's own membership narrows it and is allowed; so is keeping a
     role that a held one includes (ROLE_INCLUDES: a designated manager stepping back to practitioner). The
     message names the rule that refused: giving oneself something (and who can give it instead), or lacking
-    the standing to give or take it away."""
+    the standing to give or take it away. `facts_set` names the widening facts (WIDENING_FACTS) being given a
+    value: set like a flag (clearing one only narrows access). A combination of roles separation of duties
+    forbids (role_combination_problem) is refused whoever asks."""
     problems: dict[str, str] = {}
     before, after = set(roles_before), set(roles_after)
     included = {role for held in before for role in ROLE_INCLUDES.get(held, frozenset())}
@@ -477,6 +505,9 @@ def privilege_change_problems(
             problems["roles"] = f"An API token cannot remove the {label} role: a person with the standing to must."
         else:
             problems["roles"] = f"You cannot remove the {label} role."
+    if after != before and (combination := role_combination_problem(after, role_labels)):
+        # Refused whoever asks; a refusal above (giving it to oneself) already says why not.
+        problems.setdefault("roles", combination)
     for field, label in WIDENING_FLAGS.items():
         if field not in flags_after or flags_after[field] == flags_before.get(field, False):
             continue
@@ -491,6 +522,19 @@ def privilege_change_problems(
                 problems[field] = f"You cannot mark someone {label}."
         elif not flags_after[field] and field not in grants.flags_clear:
             problems[field] = f"You cannot remove the {label} mark."
+    for field in facts_set:
+        if field in grants.flags_set:
+            continue
+        label = WIDENING_FACTS.get(field, field)
+        if grants.is_self:
+            problems[field] = (
+                f"You cannot set your own {label}: it widens what you may see, so another admin of your agency "
+                "or a partnership admin must set it."
+            )
+        elif grants.is_token:
+            problems[field] = f"An API token cannot set someone's {label}: a person must."
+        else:
+            problems[field] = f"You cannot set someone's {label}."
     return problems
 
 

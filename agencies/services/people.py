@@ -32,6 +32,7 @@ from agencies.models import (
 from agencies.policy import agency_refusal, forget_principal, grants
 from agencies.rules import (
     TOKEN_MAX_LIFETIME_DAYS,
+    WIDENING_FACTS,
     WIDENING_FLAGS,
     AgencyAct,
     Grants,
@@ -101,10 +102,13 @@ def _check_privileges(
     flags_after: dict[str, bool],
     action: str,
     allowed: Grants | None = None,
+    facts_set: Iterable[str] = (),
 ) -> None:
-    """Refuse a change of roles or widening flags the actor may not make (agencies.policy.grants decides
-    who may give and take away what; agencies.rules.privilege_change_problems applies it)."""
+    """Refuse a change of roles, widening flags or widening facts the actor may not make, and roles that may
+    not be held together (agencies.policy.grants decides who may give and take away what;
+    agencies.rules.privilege_change_problems applies it)."""
     problems = privilege_change_problems(
+        facts_set=facts_set,
         grants=allowed or grants(actor, membership),
         roles_before=membership.roles if membership.pk else [],
         roles_after=roles_after,
@@ -420,6 +424,12 @@ def membership_update(
         flags_after=flags_after,
         action="membership.update",
         allowed=allowed,
+        # A widening fact given a value (clearing one only narrows access).
+        facts_set=[
+            field
+            for field in WIDENING_FACTS
+            if changes.get(field) is not None and getattr(membership, field) != changes[field]
+        ],
     )
     changed = {field: value for field, value in changes.items() if getattr(membership, field) != value}
     if not changed:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from agencies import rules
 from agencies.identity import identity_changed
 from agencies.models import Agency, Membership, TrainingCourse, TrainingRecord, User
-from agencies.policy import forget_training
+from agencies.policy import acts_as, forget_training
 from agencies.services.people import PrivilegeRefused, audits_refusals
 from audit.services import audit_record
 from isp_portal.policy import require
@@ -28,7 +28,8 @@ OWN_TRAINING = (
 
 
 def _is_self(actor: Any, user: User) -> bool:
-    return isinstance(actor, User) and actor.pk == user.pk
+    # The person, or a token they made, or the token's own system account (agencies.policy.acts_as).
+    return acts_as(actor, user.pk)
 
 
 def _training_agency(user: User, agency: Agency | None) -> Agency:

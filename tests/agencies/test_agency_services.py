@@ -327,13 +327,15 @@ def test_an_agency_admin_cannot_touch_a_partnership_membership(world: World) -> 
 
 
 def test_the_auditor_role_given_inside_an_agency_is_scoped_to_that_agency(world: World) -> None:
-    admin = world.users["agency_admin"]
-    own = Membership.objects.get(user=admin, agency=world.home)
-    membership_update(actor=world.users["partnership_admin"], membership=own, roles=[Role.AGENCY_ADMIN, Role.AUDITOR])
-    admin = User.objects.get(pk=admin.pk)  # a fresh principal
-    assert is_auditor(admin)
-    assert not is_partnership_auditor(admin)
-    assert audited_agencies(admin) == frozenset({world.home.pk})
+    auditor = world.users["designated_manager"]  # an admin may not also be the auditor
+    own = Membership.objects.get(user=auditor, agency=world.home)
+    membership_update(
+        actor=world.users["partnership_admin"], membership=own, roles=[Role.DESIGNATED_MANAGER, Role.AUDITOR]
+    )
+    auditor = User.objects.get(pk=auditor.pk)  # a fresh principal
+    assert is_auditor(auditor)
+    assert not is_partnership_auditor(auditor)
+    assert audited_agencies(auditor) == frozenset({world.home.pk})
 
 
 def test_an_agency_admin_cannot_make_themselves_its_auditor(world: World) -> None:
@@ -351,12 +353,14 @@ def test_an_agency_admin_cannot_make_themselves_its_auditor(world: World) -> Non
 
 
 def test_an_agency_auditor_cannot_see_another_agencys_people(world: World) -> None:
-    admin = world.users["agency_admin"]
-    own = Membership.objects.get(user=admin, agency=world.home)
-    membership_update(actor=world.users["partnership_admin"], membership=own, roles=[Role.AGENCY_ADMIN, Role.AUDITOR])
-    admin = User.objects.get(pk=admin.pk)
-    assert policy.can(admin, "view_people", world.home)
-    assert not policy.can(admin, "view_people", world.other)
+    auditor = world.users["designated_manager"]  # an admin may not also be the auditor
+    own = Membership.objects.get(user=auditor, agency=world.home)
+    membership_update(
+        actor=world.users["partnership_admin"], membership=own, roles=[Role.DESIGNATED_MANAGER, Role.AUDITOR]
+    )
+    auditor = User.objects.get(pk=auditor.pk)
+    assert policy.can(auditor, "view_people", world.home)
+    assert not policy.can(auditor, "view_people", world.other)
 
 
 def test_inviting_someone_as_an_auditor_gets_a_field_level_answer(world: World) -> None:

@@ -425,3 +425,171 @@ def test_another_admin_records_her_training(world: World) -> None:
         actor=world.users["partnership_admin"], user=admin, course=_sharing_course(), completed_on=timezone.localdate()
     )
     assert record.user == admin
+
+
+# --- Separation of duties: nobody audits their own administration (issue 8, item 2) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("roles", "refused"),
+    [
+        (["auditor", "partnership_admin"], True),
+        (["agency_admin", "auditor"], True),
+        (["agency_admin", "auditor", "practitioner"], True),
+        (["auditor"], False),
+        (["auditor", "designated_manager"], False),
+        (["agency_admin", "partnership_admin"], False),
+    ],
+)
+def test_the_auditor_role_is_never_held_with_an_admin_role(roles: list[str], refused: bool) -> None:
+    from agencies.rules import role_combination_problem
+
+    problem = role_combination_problem(
+        roles, {"partnership_admin": "Partnership admin", "agency_admin": "Agency admin"}
+    )
+    assert (problem is not None) is refused
+    assert problem is None or "separation of duties" in problem
+
+
+def test_a_partnership_admin_cannot_make_an_auditor_an_admin_too_by_any_route(world: World) -> None:
+    """The fault as found: a partnership admin PATCHed another person's membership to auditor and partnership
+    admin (200), and that person then audited her own administration."""
+    admin = world.users["partnership_admin"]
+    auditor = own(world, "auditor")
+    response = patch(
+        api_client(admin), f"/api/v1/memberships/{auditor.pk}/", {"roles": ["auditor", "partnership_admin"]}
+    )
+    assert response.status_code == 400, response.content
+    assert "separation of duties" in response.json()["error"]["fields"]["roles"][0]
+    assert Membership.objects.get(pk=auditor.pk).roles == [Role.AUDITOR]
+    assert refusals(admin) == 1
+    # Within an agency too: the agency admin who is also its auditor.
+    member = Membership.objects.get(user=world.users["agency_admin"])
+    with pytest.raises(PrivilegeRefused) as refused:
+        membership_update(actor=admin, membership=member, roles=[Role.AGENCY_ADMIN, Role.AUDITOR])
+    assert "separation of duties" in refused.value.message_dict["roles"][0]
+    assert refusals(admin) == 2
+    # The page says so before anyone ticks both, and refuses the pair when sent.
+    client = sign_in(Client(), admin)
+    page = client.get(f"/memberships/{auditor.pk}/edit/").content.decode()
+    assert "cannot be held with an admin role" in page
+    response = client.post(f"/memberships/{auditor.pk}/edit/", {"roles": [Role.AUDITOR, Role.PARTNERSHIP_ADMIN]})
+    assert response.status_code == 200 and "separation of duties" in response.content.decode()
+    assert Membership.objects.get(pk=auditor.pk).roles == [Role.AUDITOR]
+    assert refusals(admin) == 3
+
+
+def test_the_database_refuses_an_auditor_who_is_an_admin() -> None:
+    from django.db import IntegrityError, transaction
+
+    user = make_user(name="Ava Auditor", agency=None, roles=[Role.AUDITOR])
+    with pytest.raises(IntegrityError, match="membership_auditor_not_admin"), transaction.atomic():
+        Membership.objects.filter(user=user).update(roles=[Role.AUDITOR, Role.PARTNERSHIP_ADMIN])
+
+
+# --- A token is its maker's hand: it records no training for them (issue 8, item 2) -------------------------------
+
+
+def test_a_token_cannot_record_training_for_the_person_who_made_it_nor_for_its_own_account(world: World) -> None:
+    """The fault as found: an agency admin, refused her own training, made a training:write token and recorded
+    it through that."""
+    from agencies.models import TrainingRecord
+
+    admin = world.users["agency_admin"]
+    token, secret = make_api_token(world.home, [TokenScope.TRAINING_WRITE], actor=admin)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    course = _sharing_course()
+    today = timezone.localdate().isoformat()
+    for person in (admin, token.user):
+        response = post(
+            client, "/api/v1/training-records/", {"user": person.pk, "course": course.pk, "completed_on": today}
+        )
+        assert response.status_code == 400, response.content
+        assert "own training" in str(response.json()["error"]["fields"]["user"])
+        assert not TrainingRecord.objects.filter(user=person).exists()
+    assert (
+        AuditEvent.objects.filter(
+            kind="access.refused", actor_id=token.user_id, detail__action="training.record"
+        ).count()
+        == 2
+    )
+    # Its import refuses the same row.
+    csv = f"email,course,completed_on\n{admin.email},{course.name},{today}\n"
+    response = post(client, "/api/v1/training-records/import/", {"agency": world.home.pk, "csv": csv})
+    assert response.status_code == 400 and "own training" in str(response.json()["error"]["fields"])
+    # What it is for: recording the training of others.
+    practitioner = world.users["practitioner"]
+    response = post(
+        client, "/api/v1/training-records/", {"user": practitioner.pk, "course": course.pk, "completed_on": today}
+    )
+    assert response.status_code == 201, response.content
+
+
+# --- A vetting check date widens access: nobody sets their own (issue 8, item 2) ---------------------------------
+
+
+def test_an_agency_admin_cannot_set_her_own_vetting_date_by_any_route(world: World) -> None:
+    admin = world.users["agency_admin"]
+    membership = own(world)
+    day = timezone.localdate().isoformat()
+    response = patch(api_client(admin), f"/api/v1/memberships/{membership.pk}/", {"vetting_checked_on": day})
+    assert response.status_code == 400, response.content
+    assert "own vetting check date" in response.json()["error"]["fields"]["vetting_checked_on"][0]
+    assert Membership.objects.get(pk=membership.pk).vetting_checked_on is None
+    assert refusals(admin) == 1
+    # The page shows it disabled, with the reason; sending it anyway changes nothing.
+    client = sign_in(Client(), admin)
+    url = f"/memberships/{membership.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert "You cannot set your own vetting check date" in page
+    today = timezone.localdate()
+    client.post(
+        url,
+        {
+            "roles": [Role.AGENCY_ADMIN],
+            "vetting_checked_on_day": today.day,
+            "vetting_checked_on_month": today.month,
+            "vetting_checked_on_year": today.year,
+        },
+    )
+    assert Membership.objects.get(pk=membership.pk).vetting_checked_on is None
+    # Someone with the standing sets it.
+    membership_update(actor=world.users["partnership_admin"], membership=membership, vetting_checked_on=today)
+    assert Membership.objects.get(pk=membership.pk).vetting_checked_on == today
+    # A practitioner's is set by her admin.
+    practitioner = Membership.objects.get(user=world.users["practitioner"])
+    membership_update(actor=admin, membership=practitioner, vetting_checked_on=today)
+    assert Membership.objects.get(pk=practitioner.pk).vetting_checked_on == today
+
+
+# --- A refusal inside the caller's view says why (issue 8, item 11) ----------------------------------------------
+
+
+def test_a_practitioner_asking_for_a_token_for_her_agency_is_told_who_can_make_one(world: World) -> None:
+    practitioner = world.users["practitioner"]
+    response = post(
+        api_client(practitioner),
+        "/api/v1/api-tokens/",
+        {
+            "agency": world.home.pk,
+            "name": "Case system",
+            "scopes": ["register:read"],
+            "expires_at": (timezone.now() + timezone.timedelta(days=30)).isoformat(),
+        },
+    )
+    assert response.status_code == 403, response.content
+    assert "does not exist" not in response.content.decode()
+    assert "admin" in response.json()["error"]["message"]
+    # The same for every body relation in her view but not hers to act on (the kind): 403 with the reason.
+    client = api_client(practitioner)
+    today = timezone.localdate().isoformat()
+    for url, body in (
+        (
+            "/api/v1/invitations/",
+            {"agency": world.home.pk, "email": "x@test.example", "full_name": "X", "roles": ["practitioner"]},
+        ),
+        ("/api/v1/training-records/", {"user": practitioner.pk, "course": _sharing_course().pk, "completed_on": today}),
+    ):
+        response = post(client, url, body)
+        assert response.status_code == 403, (url, response.content)
+        assert "does not exist" not in response.content.decode()
