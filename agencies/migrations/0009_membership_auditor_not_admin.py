@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agencies", "0007_api_token_scopes_expiry_last_use"),
+        ("agencies", "0008_api_token_children_scopes"),
     ]
 
     operations = [
