@@ -44,7 +44,7 @@ class BirthDateField(GovukDateField):
 class SearchForm(GovukForm):
     """A search of the index. Criteria are personal data: posted, never put in a URL (DESIGN 4)."""
 
-    error_names: ClassVar[dict[str, str]] = {"purpose": "the purpose of your search"}
+    error_names: ClassVar[dict[str, str]] = {"purpose": "the purpose of your search", "name": "the child's name"}
 
     purpose = _purpose_field()
     name = forms.CharField(label="Name", required=False, max_length=bounds.NAME * 2, help_text="Any of their names.")
@@ -267,7 +267,10 @@ class EntryForm(GovukForm):
 
 
 class MergeForm(GovukForm):
-    error_names: ClassVar[dict[str, str]] = {"other": "the other entry's number"}
+    error_names: ClassVar[dict[str, str]] = {
+        "other": "the other entry's number",
+        "reason": "the reason these are the same child",
+    }
 
     other = forms.IntegerField(
         label="Number of the entry to merge into this one",

@@ -52,6 +52,7 @@ from sharing.api.shapes import (
     name_out,
 )
 from sharing.models import Child
+from sharing.policy import CHILD_INDEX
 
 
 def _wanted_fields(request: Request) -> list[str] | None:
@@ -111,6 +112,9 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         responses={201: ChildOut, 409: MATCHES_409},
     )
     def create(self, request: Request) -> Response:
+        # Who may use the index is asked before the purpose or the body is read: a token outside its scopes is
+        # refused for its scopes (issue 8), not for a missing header.
+        policy.require(request.user, "view", CHILD_INDEX)
         purpose = stated_purpose(request)
         values = parse_input(ChildCreateIn, request.data, request)
         data = services.MinimumData(
@@ -157,6 +161,9 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
     )
     @action(detail=False, methods=["post"])
     def match(self, request: Request) -> Response:
+        # Who may use the index is asked before the purpose or the body is read: a token outside its scopes is
+        # refused for its scopes (issue 8), not for a missing header.
+        policy.require(request.user, "view", CHILD_INDEX)
         purpose = stated_purpose(request)
         values = parse_input(MatchIn, request.data, request)
         with field_errors():
@@ -186,6 +193,9 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
     )
     @action(detail=False, methods=["post"])
     def search(self, request: Request) -> Response:
+        # Who may use the index is asked before the purpose or the body is read: a token outside its scopes is
+        # refused for its scopes (issue 8), not for a missing header.
+        policy.require(request.user, "view", CHILD_INDEX)
         purpose = stated_purpose(request)
         values = parse_input(SearchIn, request.data, request)
         with field_errors():

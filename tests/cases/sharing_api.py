@@ -143,6 +143,14 @@ def table(default: int, **overrides: int) -> dict[str, int]:
     return api_signed_in(default, **overrides)
 
 
+def write_table(default: int, **overrides: int) -> dict[str, int]:
+    """A write: a token whose scopes do not reach it is refused for its scopes (403) before any id is looked up,
+    whatever the id (issue 8: the token gate asks first, so nothing leaks about what exists)."""
+    overrides.setdefault("token", 403)
+    overrides.setdefault("people_token", 403)
+    return table(default, **overrides)
+
+
 CASES: list[Case] = [
     # --- The child index ----------------------------------------------------------------------------------------
     Case(
@@ -182,7 +190,7 @@ CASES: list[Case] = [
     ),
     Case(
         "api-child-names",
-        table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
+        write_table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
         method="post",
         kwargs=child,
         data=name_body,
@@ -192,7 +200,7 @@ CASES: list[Case] = [
     ),
     Case(
         "api-child-addresses",
-        table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
+        write_table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
         method="post",
         kwargs=child,
         data=address_body,
@@ -201,7 +209,7 @@ CASES: list[Case] = [
     ),
     Case(
         "api-child-involvements",
-        table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
+        write_table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
         method="post",
         kwargs=child,
         data=involvement_body,
@@ -211,7 +219,7 @@ CASES: list[Case] = [
     ),
     Case(
         "api-child-entries",
-        table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
+        write_table(404, **HOME_WRITERS, partnership_admin=403, other_agency=403),
         method="post",
         kwargs=child,
         data=entry_body,
@@ -220,7 +228,7 @@ CASES: list[Case] = [
     ),
     Case(
         "api-child-merge",
-        table(
+        write_table(
             404,
             practitioner=403,
             designated_manager=403,
@@ -237,7 +245,7 @@ CASES: list[Case] = [
     # --- Involvements -------------------------------------------------------------------------------------------
     Case(
         "api-involvement-end",
-        table(
+        write_table(
             404, practitioner=200, designated_manager=200, children_token=200, partnership_admin=403, other_agency=403
         ),
         method="post",
@@ -273,7 +281,7 @@ CASES: list[Case] = [
     ),
     Case(
         "api-entry-revisions",
-        table(404, **HOME_WRITERS, auditor=403, other_agency=403),
+        write_table(404, **HOME_WRITERS, auditor=403, other_agency=403),
         method="post",
         kwargs=entry,
         data=revision_body,

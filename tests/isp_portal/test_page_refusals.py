@@ -16,12 +16,12 @@ from agencies.models import Membership
 from audit.models import AuditEvent
 from tests.cases import all_cases
 from tests.factories import World
-from tests.matrix import client_as, make_request
+from tests.matrix import TOKENS, client_as, make_request
 
 pytestmark = pytest.mark.django_db
 
 SECRET_VALUE = "Qz-do-not-store-this-value"
-NOT_A_BROWSER_USER = {"token", "people_token", "anonymous"}
+NOT_A_BROWSER_USER = {*TOKENS, "anonymous"}
 REFUSAL_KINDS = {"request.refused", "access.refused", "access.denied"}
 
 
