@@ -143,6 +143,9 @@ class ObjectIdField(serializers.PrimaryKeyRelatedField[Any]):
     default_error_messages = {
         **serializers.PrimaryKeyRelatedField.default_error_messages,
         "incorrect_type": "Give the id as a whole number, not {data_type}.",
+        # Plain words, the same for an id that exists out of the caller's scope and one that exists nowhere
+        # (no existence leak; DESIGN 3.2), rather than DRF's 'Invalid pk "7" - object does not exist.'
+        "does_not_exist": "Nothing you can reach has the id {pk_value}. Check the number.",
     }
 
     def to_internal_value(self, data: Any) -> Any:

@@ -94,6 +94,10 @@ def test_a_reference_out_of_scope_is_a_400_like_a_missing_id_and_an_audited_deni
     assert out_of_scope.json()["error"]["fields"]["user"][0].replace(str(stranger.pk), "N") == missing.json()["error"][
         "fields"
     ]["user"][0].replace("987654321", "N")
+    # In plain words, not DRF's 'Invalid pk "N" - object does not exist.'
+    assert missing.json()["error"]["fields"]["user"] == [
+        "Nothing you can reach has the id 987654321. Check the number."
+    ]
     assert not TrainingRecord.objects.filter(user=stranger).exists()
 
     (denial,) = events_of(out_of_scope)
