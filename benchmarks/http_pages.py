@@ -628,6 +628,12 @@ def measure(
                         "database_url": database_url,
                     }
                     base = segment(baseline, BASELINE_PATH, "", servers=servers, **common)  # type: ignore[arg-type]
+                    # The set-up again before each of its segments: another scenario on the same session (a
+                    # search, whose purpose covers the children it finds) can push this one's purpose out of
+                    # the session's bounded table, and the segment would then measure the page asking for it.
+                    for form_page, form_path, body in scenario.setup(world["ids"]) if scenario.setup else []:
+                        role = scenario.role or ""
+                        cookies[role] = post_form(portal.url, cookies.get(role, ""), form_page, form_path, body)
                     cookie = cookies.get(scenario.role or "", "")
                     page = segment(
                         portal,
