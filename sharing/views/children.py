@@ -26,7 +26,7 @@ from sharing.views.purposes import purpose_for, remember_purpose
 
 def child_or_deny(request: HttpRequest, pk: int, action: str = "view") -> Child:
     """The child (only what the policy decides on), or the policy's 404/403. One statement."""
-    found = Child.objects.filter(pk=pk).only("id", "merged_into_id").first()
+    found = Child.objects.filter(pk=pk).only("id", "merged_into_id", "is_shielded").first()
     return policy.found_or_deny(request.user, Child, found, action=action, target_id=pk)
 
 

@@ -353,3 +353,24 @@ def test_a_search_and_a_read_cost_the_same_statements_whatever_they_find(sw: Wor
         note(sw, child)
     assert statements(search)[0] == searched and len(statements(search)[1]["results"]) == 6
     assert statements(read)[0] == viewed and len(statements(read)[1]["entries"]) == 6
+
+
+def test_a_shielded_child_is_not_reached_by_its_number_without_an_exact_search(sw: World) -> None:
+    # The ContactPoint shield: ids are sequential, so reading, joining or recording against a shielded child by its
+    # id alone would find it without its exact NHS number or exact name and date of birth.
+    child = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9), shielded=True, nhs_number="4000000020")
+    note(sw, child)
+    entry = RecordEntry.objects.get(child=child)
+    police = client_as(sw, "other_agency")
+    assert get(police, f"/api/v1/children/{child.pk}/").status_code == 404
+    assert get(police, f"/api/v1/entries/{entry.pk}/").status_code == 404
+    joined = post(police, f"/api/v1/children/{child.pk}/involvements/", {"agency": sw.other.pk, "service": "CID"})
+    assert joined.status_code == 404 and not child.involvements.filter(agency=sw.other).exists()
+    assert police.get(f"/children/{child.pk}/").status_code == 404
+    assert "Zara" not in get(police, f"/api/v1/children/{child.pk}/").content.decode()
+    # Its own agency reaches it; anyone else after finding it exactly (the shielding agency is told).
+    assert get(client_as(sw, "practitioner"), f"/api/v1/children/{child.pk}/").status_code == 200
+    found = post(police, "/api/v1/children/search/", {"nhs_number": "4000000020"}).json()["results"]
+    assert [result["id"] for result in found] == [child.pk]
+    assert get(police, f"/api/v1/children/{child.pk}/").json()["names"][0]["given"] == "Zara"
+    assert get(police, f"/api/v1/entries/{entry.pk}/").status_code == 403
