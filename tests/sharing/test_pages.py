@@ -192,6 +192,29 @@ def test_the_record_asks_the_purpose_first_then_shows_it_audited(sw: World) -> N
     assert AuditEvent.objects.get(kind="child.view").purpose == PURPOSE
 
 
+@pytest.mark.parametrize(
+    "escape",
+    [
+        "{pk}/../../admin/",
+        "{pk}/entries/../../../agencies/",
+        "{pk}/%2e%2e/%2e%2e/admin/",
+        "{pk}//example.org/",
+        "{other}/",
+    ],
+)
+def test_the_purpose_returns_only_to_that_childs_own_pages(sw: World, escape: str) -> None:
+    child = make_child(sw)
+    client = client_for(sw, "practitioner")
+    sent = client.post(
+        f"/children/{child.pk}/purpose/",
+        {"purpose": PURPOSE, "next": "/children/" + escape.format(pk=child.pk, other=child.pk + 1)},
+    )
+    assert sent["Location"] == f"/children/{child.pk}/"
+    own = f"/children/{child.pk}/entries/new/?category=case_note"
+    kept = client.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE, "next": own})
+    assert kept["Location"] == own
+
+
 def test_another_agency_sees_what_is_held_and_by_whom_but_no_content(sw: World) -> None:
     child = make_child(sw)
     entry = health(sw, child)
