@@ -462,3 +462,15 @@ def may_see_revision_content(user: Any, access: EntryAccess, *, latest: bool) ->
     if access >= EntryAccess.HISTORY:
         return True
     return latest and access >= EntryAccess.CONTENT
+
+
+def revisions_shown(user: Any, revisions: tuple[EntryRevision, ...], facts: EntryFacts) -> tuple[EntryRevision, ...]:
+    """Of an entry's history, the revisions whose content the user may see: a revision recorded as restricted
+    stays restricted after a later revision lifts the mark (WYCPS restricted indicators; Barnet: victim
+    information kept apart), so only those authorised for restricted information (restricted_readers) see it;
+    correcting the mark does not open what was recorded under it. No query."""
+    if isinstance(user, SystemActor) or not any(revision.is_restricted for revision in revisions):
+        return revisions
+    if restricted_readers(user, facts.child_area, facts.agency_id):
+        return revisions
+    return tuple(revision for revision in revisions if not revision.is_restricted)

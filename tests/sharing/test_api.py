@@ -374,3 +374,27 @@ def test_a_shielded_child_is_not_reached_by_its_number_without_an_exact_search(s
     assert [result["id"] for result in found] == [child.pk]
     assert get(police, f"/api/v1/children/{child.pk}/").json()["names"][0]["given"] == "Zara"
     assert get(police, f"/api/v1/entries/{entry.pk}/").status_code == 403
+
+
+def test_a_revision_recorded_as_restricted_stays_restricted_when_a_correction_lifts_the_mark(sw: World) -> None:
+    child = make_child(sw)
+    victim = note(sw, child, restricted=True, by="restricted")
+    lifted = post(
+        client_as(sw, "restricted"),
+        f"/api/v1/entries/{victim.pk}/revisions/",
+        {"basis": "fact", "reason": "Now agreed to share", "text": "Open summary", "restricted": False},
+    )
+    assert lifted.status_code == 201
+    colleague = client_as(sw, "practitioner")  # same agency, not authorised for restricted information
+    for url in (
+        f"/api/v1/entries/{victim.pk}/",
+        f"/api/v1/entries/{victim.pk}/revisions/",
+        f"/api/v1/children/{child.pk}/",
+    ):
+        answer = get(colleague, url)
+        assert answer.status_code == 200 and "Open summary" in answer.content.decode()
+        assert "Qzcontentq" not in answer.content.decode()
+    colleague.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE})
+    assert "Qzcontentq" not in colleague.get(f"/children/{child.pk}/entries/{victim.pk}/").content.decode()
+    # Those authorised still read the whole history.
+    assert "Qzcontentq" in get(client_as(sw, "restricted"), f"/api/v1/entries/{victim.pk}/revisions/").content.decode()
