@@ -348,9 +348,14 @@ def test_a_correction_is_a_new_revision_and_both_stay_readable(sw: World) -> Non
     child = make_child(sw)
     entry = health(sw, child)
     client = client_for(sw, "practitioner")
+    # The correction form shows the entry's content: the purpose is asked first, and the view recorded with it.
+    asked = html(client.get(f"/children/{child.pk}/entries/{entry.pk}/revise/"))
+    assert "Why are you looking at this record?" in asked and "Asthma" not in asked
+    assert not AuditEvent.objects.filter(kind="entry.view").exists()
     client.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE})
     form = html(client.get(f"/children/{child.pk}/entries/{entry.pk}/revise/"))
     assert "Asthma" in form
+    assert AuditEvent.objects.get(kind="entry.view", object_id=str(entry.pk)).purpose == PURPOSE
     sent = client.post(
         f"/children/{child.pk}/entries/{entry.pk}/revise/",
         {"f_topic": "Eczema", "basis": "opinion", "text": "Dry skin.", "reason": "Wrong condition recorded."},
