@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from isp_portal import bounds
 from isp_portal.api import ScopedPrimaryKeyField
-from isp_portal.api_input import EraDateField
+from isp_portal.api_input import EraDateField, RealDateField
 from sharing.api.shapes import (
     ActingAgencyField,
     AddressOut,
@@ -45,7 +45,7 @@ class ChildCreateIn(serializers.Serializer):
     agency = ActingAgencyField(help_text="The agency you record the child for: one you practise in")
     given = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="", help_text="Given names")
     family = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="", help_text="Family name")
-    born_on = serializers.DateField(
+    born_on = RealDateField(
         help_text="Date of birth: not in the future, and within the age scope of the protocol your agency signed "
         "(a refusal names the rule)"
     )
@@ -72,7 +72,7 @@ class ChildCreateIn(serializers.Serializer):
     postcode = serializers.CharField(
         max_length=16, allow_blank=True, default="", help_text="A UK postcode; `EC1V OBW` is refused with `EC1V 0BW`"
     )
-    address_from = serializers.DateField(required=False, help_text="Since when the child lives there (today)")
+    address_from = RealDateField(required=False, help_text="Since when the child lives there (today)")
     aliases = AliasIn(many=True, required=False, help_text=f"Previous and known-as names (at most {ALIASES_MAX})")
     service = serializers.CharField(max_length=bounds.NAME, help_text="Your agency's service involved with the child")
     lead_professional = ColleagueField(
@@ -102,7 +102,7 @@ class ChildCreateIn(serializers.Serializer):
 class MatchIn(serializers.Serializer):
     given = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
     family = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
-    born_on = serializers.DateField()
+    born_on = RealDateField()
     nhs_number = serializers.CharField(max_length=20, allow_blank=True, default="")
     postcode = serializers.CharField(max_length=16, allow_blank=True, default="")
 
@@ -114,7 +114,7 @@ class SearchIn(serializers.Serializer):
         default="",
         help_text="Any of the child's names, in any order; tolerant of spelling, accents, hyphens and apostrophes",
     )
-    born_on = serializers.DateField(required=False, allow_null=True, default=None)
+    born_on = RealDateField(required=False, allow_null=True, default=None)
     nhs_number = serializers.CharField(max_length=20, allow_blank=True, default="")
     postcode = serializers.CharField(
         max_length=16, allow_blank=True, default="", help_text="Any address in the child's history"
@@ -141,7 +141,7 @@ class NameIn(serializers.Serializer):
 class AddressIn(serializers.Serializer):
     address = serializers.CharField(max_length=bounds.ADDRESS)
     postcode = serializers.CharField(max_length=16, allow_blank=True, default="")
-    moved_on = serializers.DateField(required=False, help_text="The day the child moved in (today)")
+    moved_on = RealDateField(required=False, help_text="The day the child moved in (today)")
 
 
 class MergeIn(serializers.Serializer):

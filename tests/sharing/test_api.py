@@ -109,6 +109,8 @@ def test_a_child_is_created_and_a_second_entry_is_offered_its_likely_match_first
         ({"postcode": "@SW1A 1AA"}, "postcode", "postcode"),
         ({"born_on": (date.today() + timedelta(days=2)).isoformat()}, "born_on", "in the past"),
         ({"born_on": "1995-01-01"}, "born_on", "rule"),
+        ({"born_on": "2015-02-29"}, "born_on", "2015-02-29 is not a real date"),
+        ({"address_from": "2023-02-29"}, "address_from", "not a real date"),
         ({"aliases": [{"kind": "known_as", "given": "", "family": ""}]}, "aliases.0.family", "name"),
         ({"purpose": "x"}, "purpose", "not accepted"),
     ],
