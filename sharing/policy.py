@@ -245,14 +245,23 @@ def shield_open(user: Any) -> Q:
     """The shielded children the user may reach by their number (a record, an involvement, an entry): the ContactPoint
     shield (DESIGN 2.3) lets a shielded child be found only by its exact NHS number or exact full name with date
     of birth, so reaching one by its id alone (ids are sequential) must not bypass it. Open to the shielding
-    agency and the agencies involved with the child, and to a person who reached it today on the exact terms (a
-    search or a duplicate check: the ShieldedAccess row that told the shielding agency). Every unshielded child
-    is open."""
+    agency and the agencies involved with the child, to a person who reached it today on the exact terms (a
+    search or a duplicate check: the ShieldedAccess row that told the shielding agency), and to the holder of a
+    live grant to one of its entries (a disclosure made to them). Every unshielded child is open."""
     mine = index_agencies(user)
+    now = timezone.now()
+    granted = EntryGrant.objects.filter(
+        user_id=getattr(user, "pk", None) or 0,
+        agency_id__in=mine,
+        revoked_at__isnull=True,
+        granted_at__lte=now,
+        expires_at__gt=now,
+    ).values("entry__child_id")
     return (
         Q(is_shielded=False)
         | Q(shielding_agency_id__in=mine)
         | Q(pk__in=Involvement.objects.filter(agency_id__in=mine, ended_on__isnull=True).values("child_id"))
+        | Q(pk__in=granted)
         | Q(
             pk__in=ShieldedAccess.objects.filter(
                 user_id=getattr(user, "pk", None) or 0, on_date=timezone.localdate()
