@@ -188,7 +188,7 @@ class ChildOut(serializers.Serializer):
     gender = serializers.CharField(required=False)
     ethnicity = serializers.CharField(required=False)
     languages = serializers.ListField(child=serializers.CharField(), required=False)
-    phone = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False, help_text="Absent for a shielded child unless you are involved")
     setting = serializers.CharField(required=False, help_text="Absent for a shielded child unless you are involved")
     setting_name = serializers.CharField(required=False, help_text="Absent like `setting`")
     nhs_number = serializers.CharField(required=False, allow_null=True)
@@ -271,7 +271,6 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "gender": child.gender,
         "ethnicity": child.ethnicity,
         "languages": list(child.languages),
-        "phone": child.phone,
         "nhs_number": child.nhs_number,
         "area": child.area,
         "has_additional_needs": child.has_additional_needs,
@@ -292,6 +291,8 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "entries": [entry_out(view) for view in record.entries],
     }
     if not record.setting_withheld:
+        # The page withholds the phone with the setting (a way to reach a shielded child, like its address).
+        body["phone"] = child.phone
         body["setting"] = child.setting
         body["setting_name"] = child.setting_name
     if record.address_history is not None:

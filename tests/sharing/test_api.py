@@ -159,7 +159,9 @@ def test_search_takes_its_criteria_in_the_body_and_is_audited(sw: World) -> None
 
 
 def test_a_shielded_child_through_the_api(sw: World) -> None:
-    child = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9), shielded=True, setting="school")
+    child = make_child(
+        sw, "Zara", "Quinn", born_on=date(2012, 9, 9), shielded=True, setting="school", phone="020 7946 0958"
+    )
     police = client_as(sw, "other_agency")
     assert post(police, "/api/v1/children/search/", {"name": "Zara"}).json()["results"] == []
     exact = post(police, "/api/v1/children/search/", {"name": "Zara Quinn", "born_on": "2012-09-09"}).json()
@@ -167,13 +169,14 @@ def test_a_shielded_child_through_the_api(sw: World) -> None:
     assert "postcode" not in exact["results"][0] and "setting" not in exact["results"][0]
     record = get(police, f"/api/v1/children/{child.pk}/").json()
     assert record["is_shielded"] is True
-    assert not {"address", "address_history", "setting", "setting_name"} & set(record)
+    assert not {"address", "address_history", "setting", "setting_name", "phone"} & set(record)
+    assert "7946" not in get(police, f"/api/v1/children/{child.pk}/").content.decode()
     asked = get(police, f"/api/v1/children/{child.pk}/?fields=names,address")
     assert asked.status_code == 400 and "address" in asked.json()["error"]["fields"]["fields"][0]
     refused = AuditEvent.objects.get(kind="access.refused", child_id=child.pk)
     assert refused.detail["fields"] == ["address"]
-    ours = get(client_as(sw, "practitioner"), f"/api/v1/children/{child.pk}/?fields=address,setting").json()
-    assert set(ours) == {"id", "address", "setting"} and ours["address"]["postcode"] == "N1 9GU"
+    ours = get(client_as(sw, "practitioner"), f"/api/v1/children/{child.pk}/?fields=address,setting,phone").json()
+    assert set(ours) == {"id", "address", "setting", "phone"} and ours["address"]["postcode"] == "N1 9GU"
 
 
 # --- Reading at the caller's tier ------------------------------------------------------------------------------
