@@ -39,6 +39,18 @@ def note(world: World, child: Child, *, restricted: bool = False, category: str 
     )
 
 
+def grant_to_other_agency(world: World, entry: RecordEntry) -> None:
+    """The home practitioner opens `entry` to the other agency's practitioner for 30 days."""
+    entry_grants_give(
+        actor=fresh(world.users["practitioner"]),
+        entries=[entry],
+        user=world.users["other_agency"],
+        agency=world.other,
+        purpose=PURPOSE,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+
+
 @pytest.mark.parametrize(
     ("role", "indexed", "why"),
     [
@@ -134,14 +146,7 @@ def test_a_shielded_childs_entry_is_reached_by_its_id_only_through_the_shield(sw
     with pytest.raises(OutOfScope):
         require(fresh(other), "view", entry)
     assert not restrict(fresh(other), "view", Child).filter(pk=child.pk).exists()
-    entry_grants_give(
-        actor=fresh(sw.users["practitioner"]),
-        entries=[entry],
-        user=other,
-        agency=sw.other,
-        purpose=PURPOSE,
-        expires_at=timezone.now() + timedelta(days=30),
-    )
+    grant_to_other_agency(sw, entry)
     assert may_read_entry(fresh(other), entry)
     require(fresh(other), "read", entry)
     assert restrict(fresh(other), "view", Child).filter(pk=child.pk).exists()
@@ -184,14 +189,7 @@ def test_a_grant_to_someone_who_left_the_agency_opens_nothing(sw: World) -> None
     child = make_child(sw)
     entry = note(sw, child)
     other = sw.users["other_agency"]
-    entry_grants_give(
-        actor=fresh(sw.users["practitioner"]),
-        entries=[entry],
-        user=other,
-        agency=sw.other,
-        purpose=PURPOSE,
-        expires_at=timezone.now() + timedelta(days=30),
-    )
+    grant_to_other_agency(sw, entry)
     membership_deactivate(
         actor=fresh(sw.users["partnership_admin"]), membership=Membership.objects.get(user=other), reason="Left"
     )
