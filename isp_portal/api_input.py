@@ -16,6 +16,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -157,7 +158,27 @@ class ObjectIdField(serializers.PrimaryKeyRelatedField[Any]):
         return super().to_internal_value(number)
 
 
-class EraDateField(serializers.DateField):
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class RealDateField(serializers.DateField):
+    """A date in YYYY-MM-DD whose refusal says what is wrong: `2026-02-29` has the right format but is no day
+    (2026 is not a leap year), and "wrong format" would send the caller looking in the wrong place."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and ISO_DAY.fullmatch(value.strip()):
+            try:
+                date.fromisoformat(value.strip())
+            except ValueError:
+                raise serializers.ValidationError(
+                    f"{value.strip()} is not a real date: check the day and the month (29 February is only in "
+                    "leap years).",
+                    code="invalid",
+                ) from None
+        return super().to_internal_value(value)
+
+
+class EraDateField(RealDateField):
     """A date no earlier than 2000 and no later than 2099 (isp_portal.bounds): year 1 and 9999 are typing
     mistakes or probes, and the database refuses them. Tighter windows per meaning are in the services."""
 

@@ -38,7 +38,7 @@ from agencies.policy import (
 from agencies.rules import agency_may_share
 from isp_portal.policy import Policy, Resource, SystemActor, register, register_resource
 from protocols.models import IN_FORCE_STATUSES, Signature
-from sharing.models import Child, EntryGrant, EntryRevision, Involvement, RecordEntry
+from sharing.models import Child, EntryGrant, EntryRevision, Involvement, RecordEntry, ShieldedAccess
 
 PRACTISING_ROLES = frozenset({Role.PRACTITIONER.value, Role.DESIGNATED_MANAGER.value})
 
@@ -241,6 +241,43 @@ def involved_agencies(child_id: int) -> frozenset[int]:
     )
 
 
+def shield_open(user: Any) -> Q:
+    """The shielded children the user may reach by their number (a record, an involvement, an entry): the ContactPoint
+    shield (DESIGN 2.3) lets a shielded child be found only by its exact NHS number or exact full name with date
+    of birth, so reaching one by its id alone (ids are sequential) must not bypass it. Open to the shielding
+    agency and the agencies involved with the child, to a person who reached it today on the exact terms (a
+    search or a duplicate check: the ShieldedAccess row that told the shielding agency), and to the holder of a
+    live grant to one of its entries (a disclosure made to them). Every unshielded child is open."""
+    mine = index_agencies(user)
+    now = timezone.now()
+    granted = EntryGrant.objects.filter(
+        user_id=getattr(user, "pk", None) or 0,
+        agency_id__in=mine,
+        revoked_at__isnull=True,
+        granted_at__lte=now,
+        expires_at__gt=now,
+    ).values("entry__child_id")
+    return (
+        Q(is_shielded=False)
+        | Q(shielding_agency_id__in=mine)
+        | Q(pk__in=Involvement.objects.filter(agency_id__in=mine, ended_on__isnull=True).values("child_id"))
+        | Q(pk__in=granted)
+        | Q(
+            pk__in=ShieldedAccess.objects.filter(
+                user_id=getattr(user, "pk", None) or 0, on_date=timezone.localdate()
+            ).values("child_id")
+        )
+    )
+
+
+def shield_lets_in(user: Any, child: Child) -> bool:
+    """Whether the shield lets the user reach `child` by its id (shield_open); partnership admins reach every
+    entry, to merge duplicates. No query for an unshielded child, one for a shielded one."""
+    if not child.is_shielded or isinstance(user, SystemActor) or is_partnership_admin(user):
+        return True
+    return Child.objects.filter(pk=child.pk).filter(shield_open(user)).exists()
+
+
 @register
 class ChildPolicy(Policy[Child]):
     """The child index: index users see every child's minimum data (shielded ones are found only by an exact
@@ -251,12 +288,14 @@ class ChildPolicy(Policy[Child]):
     model = Child
 
     def scope(self, user: Any, action: str) -> Q | None:
-        if may_use_index(user) or is_partnership_admin(user):
+        if is_partnership_admin(user) or isinstance(user, SystemActor):
             return Q()
+        if may_use_index(user):
+            return shield_open(user)
         return None
 
     def in_scope(self, user: Any, obj: Child) -> bool:
-        return may_use_index(user) or is_partnership_admin(user)
+        return (may_use_index(user) or is_partnership_admin(user)) and shield_lets_in(user, obj)
 
     def permits(self, user: Any, action: str, obj: Child | None) -> bool:
         if action == "merge":
@@ -349,7 +388,7 @@ class RecordEntryPolicy(Policy[RecordEntry]):
     def in_scope(self, user: Any, obj: RecordEntry) -> bool:
         if is_auditor(user):
             return True
-        return self._access(user, obj) >= EntryAccess.HELD
+        return self._access(user, obj) >= EntryAccess.HELD and shield_lets_in(user, obj.child)
 
     def permits(self, user: Any, action: str, obj: RecordEntry | None) -> bool:
         if obj is None:
@@ -432,3 +471,15 @@ def may_see_revision_content(user: Any, access: EntryAccess, *, latest: bool) ->
     if access >= EntryAccess.HISTORY:
         return True
     return latest and access >= EntryAccess.CONTENT
+
+
+def revisions_shown(user: Any, revisions: tuple[EntryRevision, ...], facts: EntryFacts) -> tuple[EntryRevision, ...]:
+    """Of an entry's history, the revisions whose content the user may see: a revision recorded as restricted
+    stays restricted after a later revision lifts the mark (WYCPS restricted indicators; Barnet: victim
+    information kept apart), so only those authorised for restricted information (restricted_readers) see it;
+    correcting the mark does not open what was recorded under it. No query."""
+    if isinstance(user, SystemActor) or not any(revision.is_restricted for revision in revisions):
+        return revisions
+    if restricted_readers(user, facts.child_area, facts.agency_id):
+        return revisions
+    return tuple(revision for revision in revisions if not revision.is_restricted)

@@ -255,7 +255,7 @@ def age_scope_refusal(
             "extended_age_max",
             age,
             on,
-            f"This protocol covers young people who {words} up to age {scope.extended_age_max}; this young "
+            f"This protocol covers a young person who {words} up to age {scope.extended_age_max}; this young "
             f"person is {age} on {long_date(on)}.",
         )
     return None

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from isp_portal import bounds
 from isp_portal.api import ScopedPrimaryKeyField
-from isp_portal.api_input import EraDateField
+from isp_portal.api_input import EraDateField, RealDateField
 from sharing.api.shapes import (
     ActingAgencyField,
     AddressOut,
@@ -45,7 +45,7 @@ class ChildCreateIn(serializers.Serializer):
     agency = ActingAgencyField(help_text="The agency you record the child for: one you practise in")
     given = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="", help_text="Given names")
     family = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="", help_text="Family name")
-    born_on = serializers.DateField(
+    born_on = RealDateField(
         help_text="Date of birth: not in the future, and within the age scope of the protocol your agency signed "
         "(a refusal names the rule)"
     )
@@ -72,7 +72,7 @@ class ChildCreateIn(serializers.Serializer):
     postcode = serializers.CharField(
         max_length=16, allow_blank=True, default="", help_text="A UK postcode; `EC1V OBW` is refused with `EC1V 0BW`"
     )
-    address_from = serializers.DateField(required=False, help_text="Since when the child lives there (today)")
+    address_from = RealDateField(required=False, help_text="Since when the child lives there (today)")
     aliases = AliasIn(many=True, required=False, help_text=f"Previous and known-as names (at most {ALIASES_MAX})")
     service = serializers.CharField(max_length=bounds.NAME, help_text="Your agency's service involved with the child")
     lead_professional = ColleagueField(
@@ -102,7 +102,7 @@ class ChildCreateIn(serializers.Serializer):
 class MatchIn(serializers.Serializer):
     given = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
     family = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
-    born_on = serializers.DateField()
+    born_on = RealDateField()
     nhs_number = serializers.CharField(max_length=20, allow_blank=True, default="")
     postcode = serializers.CharField(max_length=16, allow_blank=True, default="")
 
@@ -114,7 +114,7 @@ class SearchIn(serializers.Serializer):
         default="",
         help_text="Any of the child's names, in any order; tolerant of spelling, accents, hyphens and apostrophes",
     )
-    born_on = serializers.DateField(required=False, allow_null=True, default=None)
+    born_on = RealDateField(required=False, allow_null=True, default=None)
     nhs_number = serializers.CharField(max_length=20, allow_blank=True, default="")
     postcode = serializers.CharField(
         max_length=16, allow_blank=True, default="", help_text="Any address in the child's history"
@@ -141,7 +141,7 @@ class NameIn(serializers.Serializer):
 class AddressIn(serializers.Serializer):
     address = serializers.CharField(max_length=bounds.ADDRESS)
     postcode = serializers.CharField(max_length=16, allow_blank=True, default="")
-    moved_on = serializers.DateField(required=False, help_text="The day the child moved in (today)")
+    moved_on = RealDateField(required=False, help_text="The day the child moved in (today)")
 
 
 class MergeIn(serializers.Serializer):
@@ -188,7 +188,7 @@ class ChildOut(serializers.Serializer):
     gender = serializers.CharField(required=False)
     ethnicity = serializers.CharField(required=False)
     languages = serializers.ListField(child=serializers.CharField(), required=False)
-    phone = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False, help_text="Absent for a shielded child unless you are involved")
     setting = serializers.CharField(required=False, help_text="Absent for a shielded child unless you are involved")
     setting_name = serializers.CharField(required=False, help_text="Absent like `setting`")
     nhs_number = serializers.CharField(required=False, allow_null=True)
@@ -271,7 +271,6 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "gender": child.gender,
         "ethnicity": child.ethnicity,
         "languages": list(child.languages),
-        "phone": child.phone,
         "nhs_number": child.nhs_number,
         "area": child.area,
         "has_additional_needs": child.has_additional_needs,
@@ -292,6 +291,8 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "entries": [entry_out(view) for view in record.entries],
     }
     if not record.setting_withheld:
+        # The page withholds the phone with the setting (a way to reach a shielded child, like its address).
+        body["phone"] = child.phone
         body["setting"] = child.setting
         body["setting_name"] = child.setting_name
     if record.address_history is not None:

@@ -214,7 +214,7 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         description="The child's minimum data, names, addresses, involvements, which categories of entry each "
         "agency holds, and the entries you may know of, each at your level: the content of your own agency's "
         "entries, and of entries disclosed to you; nothing of the content of others'. Restricted entries exist "
-        "only for staff authorised for restricted information. A shielded child's address and setting are "
+        "only for staff authorised for restricted information. A shielded child's address, phone and setting are "
         "absent unless your agency is involved. What you may not see is absent, never null. Audited with the "
         "purpose.",
         parameters=[
@@ -243,8 +243,8 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
                 raise exceptions.ValidationError(
                     {
                         "fields": [
-                            f"You may not see {', '.join(hidden)} of this child: a shielded child's address and "
-                            "setting are shown only to the agencies involved with it."
+                            f"You may not see {', '.join(hidden)} of this child: a shielded child's address, phone "
+                            "and setting are shown only to the agencies involved with it."
                         ]
                     }
                 )

@@ -32,6 +32,7 @@ from sharing.policy import (
     index_agencies,
     live_grants,
     may_see_revision_content,
+    revisions_shown,
 )
 from sharing.services.shielding import shielded_children_reached
 
@@ -387,7 +388,11 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
             continue
         revisions = list(entry.revisions.all())
         latest = revisions[0] if revisions and may_see_revision_content(principal, access, latest=True) else None
-        history = tuple(revisions) if may_see_revision_content(principal, access, latest=False) else ()
+        history = (
+            revisions_shown(principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, child.area))
+            if may_see_revision_content(principal, access, latest=False)
+            else ()
+        )
         views.append(EntryView(entry=entry, access=access, revision=latest, history=history))
         key = (entry.category, entry.agency_id)
         found = held.get(key)
@@ -508,7 +513,11 @@ def entry_detail(*, principal: Any, entry_id: Any, purpose: str, child_id: int |
             entry=entry,
             access=access,
             revision=revisions[0] if revisions else None,
-            history=tuple(revisions) if may_see_revision_content(principal, access, latest=False) else (),
+            history=revisions_shown(
+                principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, entry.child.area)
+            )
+            if may_see_revision_content(principal, access, latest=False)
+            else (),
         )
     else:
         # Auditors (DESIGN 1): the history of revisions, never their content.

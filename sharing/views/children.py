@@ -3,14 +3,15 @@ another name, a new address (the history kept)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from agencies.forms import add_service_errors
@@ -26,7 +27,7 @@ from sharing.views.purposes import purpose_for, remember_purpose
 
 def child_or_deny(request: HttpRequest, pk: int, action: str = "view") -> Child:
     """The child (only what the policy decides on), or the policy's 404/403. One statement."""
-    found = Child.objects.filter(pk=pk).only("id", "merged_into_id").first()
+    found = Child.objects.filter(pk=pk).only("id", "merged_into_id", "is_shielded").first()
     return policy.found_or_deny(request.user, Child, found, action=action, target_id=pk)
 
 
@@ -83,16 +84,27 @@ def _setting(child: Child) -> str:
     return f"{label}: {child.setting_name}" if child.setting_name else label
 
 
+def _own_page(next_url: str, child_pk: int) -> bool:
+    """Whether `next_url` is one of this child's own pages: a local path that resolves to a route under
+    `children/<pk>/` for this pk. Resolving (not a prefix test) refuses `/children/1/../../admin/` and its
+    percent-encoded forms, which a browser would normalise to another page."""
+    parts = urlsplit(next_url)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return False
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return False
+    return match.route.startswith("children/<int:pk>/") and match.kwargs.get("pk") == child_pk
+
+
 @login_required
 @require_POST
 def child_purpose(request: HttpRequest, pk: int) -> HttpResponse:
     child = child_or_deny(request, pk)
     form = PurposeForm(request.POST)
     next_url = request.POST.get("next", "")
-    if not (
-        url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
-        and next_url.startswith(f"/children/{child.pk}/")
-    ):
+    if not _own_page(next_url, child.pk):
         next_url = reverse("child-detail", args=[child.pk])
     if not form.is_valid():
         return ask_purpose(request, child, form, next_url)

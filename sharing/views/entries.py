@@ -162,15 +162,22 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
 def entry_revise(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     entry = RecordEntry.objects.filter(pk=entry_pk, child_id=pk).select_related("child", "agency").first()
     entry = policy.found_or_deny(request.user, RecordEntry, entry, action="revise", target_id=entry_pk)
-    latest = entry.revisions.order_by("-number").first()
     initial: dict[str, object] = {}
-    if latest is not None:
-        initial = {
-            **EntryForm.initial_from(latest.fields),
-            "text": latest.text,
-            "basis": latest.basis,
-            "restricted": latest.is_restricted,
-        }
+    if request.method != "POST":
+        # The form shows the entry's content: a view of the entry like any other (DPA 2018 s62), so it asks the
+        # purpose first and reads through entry_detail, which records it. The correction itself is audited by
+        # entry_revise and shows only what was typed.
+        purpose = purpose_for(request, pk)
+        if purpose is None:
+            return ask_purpose(request, entry.child)
+        latest = entry_detail(principal=request.user, entry_id=entry.pk, purpose=purpose, child_id=pk).revision
+        if latest is not None:
+            initial = {
+                **EntryForm.initial_from(latest.fields),
+                "text": latest.text,
+                "basis": latest.basis,
+                "restricted": latest.is_restricted,
+            }
     form = EntryForm(request.POST or None, category=entry.category, revising=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

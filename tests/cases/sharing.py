@@ -119,7 +119,8 @@ CASES: list[Case] = [
         "entry-revise",
         html({**INVOLVED, "auditor": 403, "partnership_admin": 404}, otherwise=404),
         kwargs=entry,
-        queries=4,
+        note="the form shows the content: the purpose is asked first",
+        queries=3,
     ),
     Case(
         "child-merge",

@@ -109,6 +109,8 @@ def test_a_child_is_created_and_a_second_entry_is_offered_its_likely_match_first
         ({"postcode": "@SW1A 1AA"}, "postcode", "postcode"),
         ({"born_on": (date.today() + timedelta(days=2)).isoformat()}, "born_on", "in the past"),
         ({"born_on": "1995-01-01"}, "born_on", "rule"),
+        ({"born_on": "2015-02-29"}, "born_on", "2015-02-29 is not a real date"),
+        ({"address_from": "2023-02-29"}, "address_from", "not a real date"),
         ({"aliases": [{"kind": "known_as", "given": "", "family": ""}]}, "aliases.0.family", "name"),
         ({"purpose": "x"}, "purpose", "not accepted"),
     ],
@@ -157,7 +159,9 @@ def test_search_takes_its_criteria_in_the_body_and_is_audited(sw: World) -> None
 
 
 def test_a_shielded_child_through_the_api(sw: World) -> None:
-    child = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9), shielded=True, setting="school")
+    child = make_child(
+        sw, "Zara", "Quinn", born_on=date(2012, 9, 9), shielded=True, setting="school", phone="020 7946 0958"
+    )
     police = client_as(sw, "other_agency")
     assert post(police, "/api/v1/children/search/", {"name": "Zara"}).json()["results"] == []
     exact = post(police, "/api/v1/children/search/", {"name": "Zara Quinn", "born_on": "2012-09-09"}).json()
@@ -165,13 +169,14 @@ def test_a_shielded_child_through_the_api(sw: World) -> None:
     assert "postcode" not in exact["results"][0] and "setting" not in exact["results"][0]
     record = get(police, f"/api/v1/children/{child.pk}/").json()
     assert record["is_shielded"] is True
-    assert not {"address", "address_history", "setting", "setting_name"} & set(record)
+    assert not {"address", "address_history", "setting", "setting_name", "phone"} & set(record)
+    assert "7946" not in get(police, f"/api/v1/children/{child.pk}/").content.decode()
     asked = get(police, f"/api/v1/children/{child.pk}/?fields=names,address")
     assert asked.status_code == 400 and "address" in asked.json()["error"]["fields"]["fields"][0]
     refused = AuditEvent.objects.get(kind="access.refused", child_id=child.pk)
     assert refused.detail["fields"] == ["address"]
-    ours = get(client_as(sw, "practitioner"), f"/api/v1/children/{child.pk}/?fields=address,setting").json()
-    assert set(ours) == {"id", "address", "setting"} and ours["address"]["postcode"] == "N1 9GU"
+    ours = get(client_as(sw, "practitioner"), f"/api/v1/children/{child.pk}/?fields=address,setting,phone").json()
+    assert set(ours) == {"id", "address", "setting", "phone"} and ours["address"]["postcode"] == "N1 9GU"
 
 
 # --- Reading at the caller's tier ------------------------------------------------------------------------------
@@ -353,3 +358,48 @@ def test_a_search_and_a_read_cost_the_same_statements_whatever_they_find(sw: Wor
         note(sw, child)
     assert statements(search)[0] == searched and len(statements(search)[1]["results"]) == 6
     assert statements(read)[0] == viewed and len(statements(read)[1]["entries"]) == 6
+
+
+def test_a_shielded_child_is_not_reached_by_its_number_without_an_exact_search(sw: World) -> None:
+    # The ContactPoint shield: ids are sequential, so reading, joining or recording against a shielded child by its
+    # id alone would find it without its exact NHS number or exact name and date of birth.
+    child = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9), shielded=True, nhs_number="4000000020")
+    note(sw, child)
+    entry = RecordEntry.objects.get(child=child)
+    police = client_as(sw, "other_agency")
+    assert get(police, f"/api/v1/children/{child.pk}/").status_code == 404
+    assert get(police, f"/api/v1/entries/{entry.pk}/").status_code == 404
+    joined = post(police, f"/api/v1/children/{child.pk}/involvements/", {"agency": sw.other.pk, "service": "CID"})
+    assert joined.status_code == 404 and not child.involvements.filter(agency=sw.other).exists()
+    assert police.get(f"/children/{child.pk}/").status_code == 404
+    assert "Zara" not in get(police, f"/api/v1/children/{child.pk}/").content.decode()
+    # Its own agency reaches it; anyone else after finding it exactly (the shielding agency is told).
+    assert get(client_as(sw, "practitioner"), f"/api/v1/children/{child.pk}/").status_code == 200
+    found = post(police, "/api/v1/children/search/", {"nhs_number": "4000000020"}).json()["results"]
+    assert [result["id"] for result in found] == [child.pk]
+    assert get(police, f"/api/v1/children/{child.pk}/").json()["names"][0]["given"] == "Zara"
+    assert get(police, f"/api/v1/entries/{entry.pk}/").status_code == 403
+
+
+def test_a_revision_recorded_as_restricted_stays_restricted_when_a_correction_lifts_the_mark(sw: World) -> None:
+    child = make_child(sw)
+    victim = note(sw, child, restricted=True, by="restricted")
+    lifted = post(
+        client_as(sw, "restricted"),
+        f"/api/v1/entries/{victim.pk}/revisions/",
+        {"basis": "fact", "reason": "Now agreed to share", "text": "Open summary", "restricted": False},
+    )
+    assert lifted.status_code == 201
+    colleague = client_as(sw, "practitioner")  # same agency, not authorised for restricted information
+    for url in (
+        f"/api/v1/entries/{victim.pk}/",
+        f"/api/v1/entries/{victim.pk}/revisions/",
+        f"/api/v1/children/{child.pk}/",
+    ):
+        answer = get(colleague, url)
+        assert answer.status_code == 200 and "Open summary" in answer.content.decode()
+        assert "Qzcontentq" not in answer.content.decode()
+    colleague.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE})
+    assert "Qzcontentq" not in colleague.get(f"/children/{child.pk}/entries/{victim.pk}/").content.decode()
+    # Those authorised still read the whole history.
+    assert "Qzcontentq" in get(client_as(sw, "restricted"), f"/api/v1/entries/{victim.pk}/revisions/").content.decode()

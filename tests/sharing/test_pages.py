@@ -192,6 +192,29 @@ def test_the_record_asks_the_purpose_first_then_shows_it_audited(sw: World) -> N
     assert AuditEvent.objects.get(kind="child.view").purpose == PURPOSE
 
 
+@pytest.mark.parametrize(
+    "escape",
+    [
+        "{pk}/../../admin/",
+        "{pk}/entries/../../../agencies/",
+        "{pk}/%2e%2e/%2e%2e/admin/",
+        "{pk}//example.org/",
+        "{other}/",
+    ],
+)
+def test_the_purpose_returns_only_to_that_childs_own_pages(sw: World, escape: str) -> None:
+    child = make_child(sw)
+    client = client_for(sw, "practitioner")
+    sent = client.post(
+        f"/children/{child.pk}/purpose/",
+        {"purpose": PURPOSE, "next": "/children/" + escape.format(pk=child.pk, other=child.pk + 1)},
+    )
+    assert sent["Location"] == f"/children/{child.pk}/"
+    own = f"/children/{child.pk}/entries/new/?category=case_note"
+    kept = client.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE, "next": own})
+    assert kept["Location"] == own
+
+
 def test_another_agency_sees_what_is_held_and_by_whom_but_no_content(sw: World) -> None:
     child = make_child(sw)
     entry = health(sw, child)
@@ -325,9 +348,14 @@ def test_a_correction_is_a_new_revision_and_both_stay_readable(sw: World) -> Non
     child = make_child(sw)
     entry = health(sw, child)
     client = client_for(sw, "practitioner")
+    # The correction form shows the entry's content: the purpose is asked first, and the view recorded with it.
+    asked = html(client.get(f"/children/{child.pk}/entries/{entry.pk}/revise/"))
+    assert "Why are you looking at this record?" in asked and "Asthma" not in asked
+    assert not AuditEvent.objects.filter(kind="entry.view").exists()
     client.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE})
     form = html(client.get(f"/children/{child.pk}/entries/{entry.pk}/revise/"))
     assert "Asthma" in form
+    assert AuditEvent.objects.get(kind="entry.view", object_id=str(entry.pk)).purpose == PURPOSE
     sent = client.post(
         f"/children/{child.pk}/entries/{entry.pk}/revise/",
         {"f_topic": "Eczema", "basis": "opinion", "text": "Dry skin.", "reason": "Wrong condition recorded."},

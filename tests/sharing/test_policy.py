@@ -39,6 +39,18 @@ def note(world: World, child: Child, *, restricted: bool = False, category: str 
     )
 
 
+def grant_to_other_agency(world: World, entry: RecordEntry) -> None:
+    """The home practitioner opens `entry` to the other agency's practitioner for 30 days."""
+    entry_grants_give(
+        actor=fresh(world.users["practitioner"]),
+        entries=[entry],
+        user=world.users["other_agency"],
+        agency=world.other,
+        purpose=PURPOSE,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+
+
 @pytest.mark.parametrize(
     ("role", "indexed", "why"),
     [
@@ -124,6 +136,24 @@ def test_a_restricted_entry_is_404_and_a_held_one_403_for_another_agency(sw: Wor
     assert not can(fresh(sw.users["practitioner"]), "read", victim)
 
 
+def test_a_shielded_childs_entry_is_reached_by_its_id_only_through_the_shield(sw: World) -> None:
+    # The ContactPoint shield: not by its id alone; the agency involved, an exact search today, or a grant.
+    child = make_child(sw, "Zara", "Quinn", shielded=True)
+    entry = note(sw, child)
+    other = sw.users["other_agency"]
+    with pytest.raises(OutOfScope):
+        require(fresh(other), "view", child)
+    with pytest.raises(OutOfScope):
+        require(fresh(other), "view", entry)
+    assert not restrict(fresh(other), "view", Child).filter(pk=child.pk).exists()
+    grant_to_other_agency(sw, entry)
+    assert may_read_entry(fresh(other), entry)
+    require(fresh(other), "read", entry)
+    assert restrict(fresh(other), "view", Child).filter(pk=child.pk).exists()
+    require(fresh(sw.users["practitioner"]), "view", child)  # the shielding agency
+    require(fresh(sw.users["partnership_admin"]), "merge", child)  # to merge duplicates
+
+
 def test_a_grant_opens_an_entry_until_it_expires_or_is_revoked(sw: World) -> None:
     child = make_child(sw)
     entry = note(sw, child)
@@ -159,14 +189,7 @@ def test_a_grant_to_someone_who_left_the_agency_opens_nothing(sw: World) -> None
     child = make_child(sw)
     entry = note(sw, child)
     other = sw.users["other_agency"]
-    entry_grants_give(
-        actor=fresh(sw.users["practitioner"]),
-        entries=[entry],
-        user=other,
-        agency=sw.other,
-        purpose=PURPOSE,
-        expires_at=timezone.now() + timedelta(days=30),
-    )
+    grant_to_other_agency(sw, entry)
     membership_deactivate(
         actor=fresh(sw.users["partnership_admin"]), membership=Membership.objects.get(user=other), reason="Left"
     )

@@ -253,6 +253,13 @@ def test_the_refusal_says_which_conditions_extend_the_scope() -> None:
     assert "to 25 for one who is a care leaver" in refusal.message and "not recorded as one" in refusal.message
 
 
+def test_the_extended_bound_is_named_in_plain_english() -> None:
+    refusal = age_scope_refusal(SCOPE, date(2000, 3, 1), TODAY, additional_needs=False, care_leaver=True)
+    assert refusal is not None and refusal.message.startswith(
+        "This protocol covers a young person who is a care leaver up to age 25; this young person is 26"
+    )
+
+
 def test_a_scope_without_an_extension_refuses_at_age_max() -> None:
     scope = AgeScope(age_min=0, age_max=18)
     refusal = age_scope_refusal(scope, date(2005, 1, 1), TODAY, additional_needs=True, care_leaver=True)
