@@ -38,6 +38,9 @@ from sharing.policy import index_agencies
 from sharing.selectors.matching import LikelyMatch, likely_match_rows
 from sharing.services.checks import involvement_errors, reason_cleaned
 
+SAME_NHS_NUMBER = "A child with this NHS number is already in the index: record against it."
+NHS_NUMBER_UNIQUE = "child_nhs_number_unique"
+
 
 def _user(actor: Any) -> User | None:
     return actor if isinstance(actor, User) else None
@@ -294,19 +297,25 @@ def child_create(
     if {match.child_id for match in matches} - set(considered):
         raise PossibleDuplicates(matches)
     if any(match.same_nhs_number for match in matches):
-        raise ValidationError(
-            {"nhs_number": "A child with this NHS number is already in the index: record against it."}
-        )
+        raise ValidationError({"nhs_number": SAME_NHS_NUMBER})
     user = _user(actor)
     # WYCPS area-based access: a child recorded without an area belongs to the recording agency's.
     values["area"] = values["area"] or agency.area
-    child = Child.objects.create(
-        **values,
-        is_shielded=shielded,
-        shielding_agency=agency if shielded else None,
-        created_by=user,
-        created_by_agency=agency,
-    )
+    try:
+        with transaction.atomic():
+            child = Child.objects.create(
+                **values,
+                is_shielded=shielded,
+                shielding_agency=agency if shielded else None,
+                created_by=user,
+                created_by_agency=agency,
+            )
+    except IntegrityError as error:
+        # Another practitioner recorded this NHS number between the check above and now: the unique constraint
+        # has the last word, and the answer is the same as the check's (one entry per child; never a 500).
+        if NHS_NUMBER_UNIQUE not in str(error):
+            raise
+        raise ValidationError({"nhs_number": SAME_NHS_NUMBER}) from None
     name_add(child=child, kind=NameKind.LEGAL, given=given, family=family, recorded_by=user)
     for kind, alias_given, alias_family in aliases:
         name_add(child=child, kind=kind, given=alias_given, family=alias_family, recorded_by=user)

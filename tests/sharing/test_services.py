@@ -126,6 +126,22 @@ def test_the_same_nhs_number_is_never_a_second_entry(sw: World) -> None:
     assert Child.objects.count() == 1
 
 
+def test_a_second_entry_with_the_same_nhs_number_made_in_a_race_is_refused_not_a_500(
+    sw: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two practitioners create the same child at once: both pass the duplicate check before either commits.
+    Simulated by a check that sees nothing; the unique constraint then has the last word, answered as the check
+    would answer it, and nothing of the second entry is written."""
+    import sharing.services.children as children_service
+
+    make_child(sw, nhs_number="4000000020")
+    monkeypatch.setattr(children_service, "likely_match_rows", lambda **kwargs: [])
+    with pytest.raises(ValidationError) as caught:
+        make_child(sw, "Other", "Name", nhs_number="4000000020", born_on=date(2016, 1, 1))
+    assert errors_of(caught)["nhs_number"] == children_service.SAME_NHS_NUMBER
+    assert Child.objects.count() == 1
+
+
 @pytest.mark.parametrize("role", ["untrained", "unsigned", "agency_admin", "auditor", "partnership_admin", "no_role"])
 def test_only_index_practitioners_create_children(sw: World, role: str) -> None:
     with pytest.raises(NotPermitted):
