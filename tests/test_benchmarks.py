@@ -234,7 +234,7 @@ def test_the_load_driver_posts_forms_with_the_csrf_token(tmp_path: Path) -> None
             self.wfile.write(b"ok")
 
         def log_message(self, *args: Any) -> None:
-            pass
+            """Quiet: the test reads what was received, not the server's log lines."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -219,6 +219,43 @@ def name_add(*, child: Child, kind: str, given: str, family: str, recorded_by: U
 
 
 @transaction.atomic
+def child_minimum_errors(
+    *,
+    agency: Agency,
+    given: str,
+    family: str,
+    data: MinimumData,
+    address: str = "",
+    postcode: str = "",
+    version: ProtocolVersion | None = None,
+) -> tuple[dict[str, str], str]:
+    """What is wrong with a new child's minimum data, by field, and its postcode normalised ("" when none or
+    wrong): the name, the NHS number's check digit, the date of birth, the postcode (with the suggestion),
+    the address that goes with it, and the age scope of the protocol version in force for `agency` (the
+    message names the bound and the clause). One place for these checks: `child_create` refuses with them, and
+    the page shows them before its check-your-answers step."""
+    values = data.cleaned()
+    errors = dict(data.errors)
+    errors.update(_name_errors(given, family))
+    code = _postcode(postcode, errors)
+    if len(address) > bounds.ADDRESS or bounds.has_nul(address):
+        errors["address"] = f"Enter at most {bounds.ADDRESS} characters."
+    if code and not address.strip():
+        errors["address"] = "Enter the address that goes with the postcode."
+    if "born_on" not in errors and values["born_on"] is not None:
+        version = version or protocol_version_for(agency)
+        if version is None:
+            errors["born_on"] = f"{agency} has not signed a protocol in force, so no age scope applies."
+        elif problem := age_scope_error(
+            version,
+            values["born_on"],
+            additional_needs=values["has_additional_needs"],
+            care_leaver=values["is_care_leaver"],
+        ):
+            errors["born_on"] = problem
+    return errors, code
+
+
 def child_create(
     *,
     actor: Any,
@@ -250,17 +287,13 @@ def child_create(
     require(actor, "create", Child)
     acting_agency(actor, agency)
     values = data.cleaned()
-    errors = dict(data.errors)
-    errors.update(_name_errors(given, family))
+    errors, code = child_minimum_errors(
+        agency=agency, given=given, family=family, data=data, address=address, postcode=postcode, version=version
+    )
     for index, (kind, alias_given, alias_family) in enumerate(aliases):
         if kind not in (NameKind.PREVIOUS, NameKind.KNOWN_AS):
             errors[f"aliases.{index}.kind"] = "An alias is a previous name or a name the child is known by."
         errors.update(_name_errors(alias_given, alias_family, f"aliases.{index}."))
-    code = _postcode(postcode, errors)
-    if len(address) > bounds.ADDRESS or bounds.has_nul(address):
-        errors["address"] = f"Enter at most {bounds.ADDRESS} characters."
-    if code and not address.strip():
-        errors["address"] = "Enter the address that goes with the postcode."
     today = timezone.localdate()
     if address_from is not None and not bounds.EARLIEST_BIRTH_DATE <= address_from <= today:
         errors["address_from"] = (
@@ -278,17 +311,6 @@ def child_create(
             started_field="involved_from",
         )
     )
-    if "born_on" not in errors and values["born_on"] is not None:
-        version = version or protocol_version_for(agency)
-        if version is None:
-            errors["born_on"] = f"{agency} has not signed a protocol in force, so no age scope applies."
-        elif problem := age_scope_error(
-            version,
-            values["born_on"],
-            additional_needs=values["has_additional_needs"],
-            care_leaver=values["is_care_leaver"],
-        ):
-            errors["born_on"] = problem
     if errors:
         raise ValidationError(errors)
     matches = likely_match_rows(

@@ -25,7 +25,6 @@ from sharing.forms import ChildForm, ConsideredForm, ServiceProblems
 from sharing.models import Child, Ethnicity, Gender, Setting
 from sharing.policy import index_agencies
 from sharing.selectors import likely_matches
-from sharing.services.children import age_scope_error, protocol_version_for
 from sharing.views.purposes import remember_purpose
 from sharing.views.search import index_closed
 
@@ -62,31 +61,16 @@ def _minimum(data: dict[str, Any]) -> services.MinimumData:
 
 
 def _errors(data: dict[str, Any], agency: Agency) -> dict[str, str]:
-    """What child_create would refuse in what was typed, by field, before the check-answers step (the same
-    rules: sharing.services.children and sharing.rules); child_create checks it all again."""
-    minimum = _minimum(data)
-    values = minimum.cleaned()
-    errors = dict(minimum.errors)
-    if data["postcode"]:
-        try:
-            rules.postcode_normalised(data["postcode"])
-        except rules.RuleError as error:
-            errors["postcode"] = str(error)
-        if not data["address"].strip():
-            errors["address"] = "Enter the address that goes with the postcode."
-    if not rules.name_tokens(f"{data['given']} {data['family']}"):
-        errors["family"] = "Enter the child's name."
-    if "born_on" not in errors:
-        version = protocol_version_for(agency)
-        if version is None:
-            errors["born_on"] = f"{agency} has not signed a protocol in force, so no age scope applies."
-        elif problem := age_scope_error(
-            version,
-            values["born_on"],
-            additional_needs=values["has_additional_needs"],
-            care_leaver=values["is_care_leaver"],
-        ):
-            errors["born_on"] = problem
+    """What child_create would refuse in what was typed, by field, before the check-answers step (the
+    service's own checks, sharing.services.children.child_minimum_errors); child_create checks it all again."""
+    errors, _code = services.child_minimum_errors(
+        agency=agency,
+        given=data["given"],
+        family=data["family"],
+        data=_minimum(data),
+        address=data["address"],
+        postcode=data["postcode"],
+    )
     return errors
 
 
