@@ -19,6 +19,7 @@ Out of scope answers 404; in scope but not allowed 403 (isp_portal.policy); ever
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -241,13 +242,17 @@ def involved_agencies(child_id: int) -> frozenset[int]:
     )
 
 
-def shield_open(user: Any) -> Q:
+def shield_open(user: Any, via: str = "") -> Q:
     """The shielded children the user may reach by their number (a record, an involvement, an entry): the ContactPoint
     shield (DESIGN 2.3) lets a shielded child be found only by its exact NHS number or exact full name with date
     of birth, so reaching one by its id alone (ids are sequential) must not bypass it. Open to the shielding
     agency and the agencies involved with the child, to a person who reached it today on the exact terms (a
     search or a duplicate check: the ShieldedAccess row that told the shielding agency), and to the holder of a
-    live grant to one of its entries (a disclosure made to them). Every unshielded child is open."""
+    live grant to one of its entries (a disclosure made to them). Every unshielded child is open.
+
+    `via` is the path from the model filtered to its child ("child__" for an involvement or an entry), so every
+    object of a child is reached on the same terms as the child itself (one rule: a route that takes an entry or
+    an involvement answers the same 404 for a shielded child as for a missing id)."""
     mine = index_agencies(user)
     now = timezone.now()
     granted = EntryGrant.objects.filter(
@@ -257,16 +262,14 @@ def shield_open(user: Any) -> Q:
         granted_at__lte=now,
         expires_at__gt=now,
     ).values("entry__child_id")
+    reached = ShieldedAccess.objects.filter(user_id=getattr(user, "pk", None) or 0, on_date=timezone.localdate())
+    involved = Involvement.objects.filter(agency_id__in=mine, ended_on__isnull=True)
     return (
-        Q(is_shielded=False)
-        | Q(shielding_agency_id__in=mine)
-        | Q(pk__in=Involvement.objects.filter(agency_id__in=mine, ended_on__isnull=True).values("child_id"))
-        | Q(pk__in=granted)
-        | Q(
-            pk__in=ShieldedAccess.objects.filter(
-                user_id=getattr(user, "pk", None) or 0, on_date=timezone.localdate()
-            ).values("child_id")
-        )
+        Q(**{f"{via}is_shielded": False})
+        | Q(**{f"{via}shielding_agency_id__in": mine})
+        | Q(**{f"{via}pk__in": involved.values("child_id")})
+        | Q(**{f"{via}pk__in": granted})
+        | Q(**{f"{via}pk__in": reached.values("child_id")})
     )
 
 
@@ -276,6 +279,18 @@ def shield_lets_in(user: Any, child: Child) -> bool:
     if not child.is_shielded or isinstance(user, SystemActor) or is_partnership_admin(user):
         return True
     return Child.objects.filter(pk=child.pk).filter(shield_open(user)).exists()
+
+
+def shield_withholds(user: Any, child: Child, involvements: Iterable[Involvement]) -> bool:
+    """Whether a child's contact details (address and its history, postcode, phone, current setting) are withheld
+    from the user: the ContactPoint shield (DESIGN 2.3) withholds every way to reach a shielded child from anyone
+    whose agency is not involved with it now. The one rule the record page and the API both follow (through
+    sharing.selectors.child_record, which leaves those details out of what it returns). No query: `involvements`
+    are the child's, already loaded."""
+    if not child.is_shielded or isinstance(user, SystemActor):
+        return False
+    mine = index_agencies(user)
+    return not any(i.agency_id in mine and i.ended_on is None for i in involvements)
 
 
 @register
@@ -332,10 +347,14 @@ class InvolvementPolicy(Policy[Involvement]):
     model = Involvement
 
     def scope(self, user: Any, action: str) -> Q | None:
-        return Q() if may_use_index(user) or is_partnership_admin(user) else None
+        if is_partnership_admin(user) or isinstance(user, SystemActor):
+            return Q()
+        # A shielded child's involvement is reached on the child's own terms (shield_open): ending one must not
+        # answer 403 where the child itself answers 404, which would tell that it exists.
+        return shield_open(user, "child__") if may_use_index(user) else None
 
     def in_scope(self, user: Any, obj: Involvement) -> bool:
-        return may_use_index(user) or is_partnership_admin(user)
+        return (may_use_index(user) or is_partnership_admin(user)) and shield_lets_in(user, obj.child)
 
     def permits(self, user: Any, action: str, obj: Involvement | None) -> bool:
         if action == "view":
@@ -383,7 +402,11 @@ class RecordEntryPolicy(Policy[RecordEntry]):
     def scope(self, user: Any, action: str) -> Q | None:
         if is_auditor(user) and action in {"view", "audit_history"}:
             return Q()
-        return _visible_entries(user)
+        visible = _visible_entries(user)
+        # The shield as in_scope applies it (shield_lets_in), so get_or_deny and found_or_deny agree: 404.
+        if visible is None or is_partnership_admin(user):
+            return visible
+        return visible & shield_open(user, "child__")
 
     def in_scope(self, user: Any, obj: RecordEntry) -> bool:
         if is_auditor(user):

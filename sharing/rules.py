@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from itertools import product
 
@@ -688,6 +688,21 @@ def entry_is_restricted(category: str, marked: bool) -> bool:
 
 
 # --- Involvements -----------------------------------------------------------------------------------------------
+
+
+def address_ends_on(current_from: date, moved_on: date) -> date | None:
+    """The last day (inclusive) at the current address when the child moves on `moved_on`, or None when the move
+    cannot follow it (a move before the current address began: the history would run backwards).
+
+    Addresses are kept as periods with an inclusive last day, so a move ends the current address the day before.
+    A move on the very day the current address began (an emergency placement left the same day, or an address
+    recorded this morning that was already out of date) keeps the earlier address in the history as a one-day
+    period ending that day, sharing the day with the new one: the child was at both that day. Nothing is
+    overwritten (WYCPS address history), and the table's check that a period does not end before it begins holds
+    (sharing.models.ChildAddress: child_address_period_ordered)."""
+    if moved_on < current_from:
+        return None
+    return max(moved_on - timedelta(days=1), current_from)
 
 
 def period_error(started_on: date, ended_on: date | None, today: date) -> str | None:

@@ -290,11 +290,11 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         ],
         "entries": [entry_out(view) for view in record.entries],
     }
-    if not record.setting_withheld:
-        # The page withholds the phone with the setting (a way to reach a shielded child, like its address).
-        body["phone"] = child.phone
-        body["setting"] = child.setting
-        body["setting_name"] = child.setting_name
+    # Withheld contact details are None in the record (sharing.policy.shield_withholds decides): absent here.
+    for name in ("phone", "setting", "setting_name"):
+        value = getattr(record, name)
+        if value is not None:
+            body[name] = value
     if record.address_history is not None:
         body["address"] = address_out(record.current_address) if record.current_address else None
         body["address_history"] = [address_out(address) for address in record.address_history]

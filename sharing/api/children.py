@@ -268,7 +268,8 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
     @extend_schema(
         summary="Record a move",
         description="An agency involved with the child records its new address: the current one ends the day "
-        "before `moved_on`, so the address history is kept.",
+        "before `moved_on` (or on that day, when it began that day), so the address history is kept. A move before "
+        "the current address began is refused by field.",
         request=AddressIn,
         responses={201: AddressOut},
     )

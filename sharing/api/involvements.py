@@ -42,7 +42,7 @@ class InvolvementViewSet(PolicyViewMixin, viewsets.GenericViewSet[Involvement]):
     serializer_class = InvolvementOut
 
     def base_queryset(self) -> QuerySet[Involvement]:
-        return Involvement.objects.select_related("agency", "lead_professional__user")
+        return Involvement.objects.select_related("agency", "child", "lead_professional__user")
 
     @extend_schema(
         summary="End your agency's involvement",

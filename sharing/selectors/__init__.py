@@ -13,12 +13,15 @@ from sharing.selectors.children import (
     likely_matches,
 )
 from sharing.selectors.matching import LikelyMatch, likely_match_rows
+from sharing.selectors.merging import MERGE_PURPOSE, MergeSide, merge_check
 
 __all__ = [
+    "MERGE_PURPOSE",
     "ChildRecord",
     "EntryView",
     "HeldCategory",
     "LikelyMatch",
+    "MergeSide",
     "RevisionSummary",
     "Search",
     "SearchResult",
@@ -27,4 +30,5 @@ __all__ = [
     "entry_detail",
     "likely_match_rows",
     "likely_matches",
+    "merge_check",
 ]

@@ -33,6 +33,7 @@ from sharing.policy import (
     live_grants,
     may_see_revision_content,
     revisions_shown,
+    shield_withholds,
 )
 from sharing.services.shielding import shielded_children_reached
 
@@ -327,13 +328,18 @@ class ChildRecord:
     child: Child
     legal_name: ChildName | None
     other_names: list[ChildName]
-    # None when withheld (a shielded child, for a reader whose agency is not involved).
+    # None when withheld (a shielded child, for a reader whose agency is not involved: policy.shield_withholds).
     current_address: ChildAddress | None
     address_history: list[ChildAddress] | None
-    setting_withheld: bool
+    setting_withheld: bool  # the address, phone and setting are withheld (one flag, one rule)
     involvements: list[Involvement]
     held: list[HeldCategory]
     entries: list[EntryView] = field(default_factory=list)
+    # The child's contact details as the reader may see them: None when withheld (setting_withheld). Readers
+    # (the page, the API) take them from here, never from `child`.
+    phone: str | None = None
+    setting: str | None = None
+    setting_name: str | None = None
 
 
 def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
@@ -367,8 +373,7 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     mine = index_agencies(principal)
     names = list(child.names.all())
     involvements = list(child.involvements.all())
-    involved_here = any(i.agency_id in mine and i.ended_on is None for i in involvements)
-    withheld = child.is_shielded and not involved_here
+    withheld = shield_withholds(principal, child, involvements)
     addresses = list(child.addresses.all())
     entries = list(
         RecordEntry.objects.filter(child_id=child.pk)
@@ -428,6 +433,9 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
         involvements=involvements,
         held=sorted(held.values(), key=lambda item: (item.label, item.agency_name)),
         entries=views,
+        phone=None if withheld else child.phone,
+        setting=None if withheld else child.setting,
+        setting_name=None if withheld else child.setting_name,
     )
 
 

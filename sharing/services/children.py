@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -452,8 +452,10 @@ def child_name_add(*, actor: Any, child: Child, kind: str, given: str, family: s
 def child_address_change(
     *, actor: Any, child: Child, address: str, postcode: str, moved_on: date | None = None
 ) -> ChildAddress:
-    """Record that the child moved: the current address ends the day before `moved_on` (today by default) and
-    the new one begins, so the history is kept. Audit: child.address_change."""
+    """Record that the child moved: the current address ends the day before `moved_on` (today by default), or
+    on that day when it began that day (rules.address_ends_on), and the new one begins, so the history is kept.
+    Refused (ValidationError on moved_on) for a move in the future or before the current address began. Audit:
+    child.address_change."""
     require(actor, "change", child)
     errors: dict[str, str] = {}
     code = _postcode(postcode, errors)
@@ -466,14 +468,16 @@ def child_address_change(
     current = ChildAddress.objects.select_for_update().filter(child=child, to_on__isnull=True).first()
     if moved > today:
         errors["moved_on"] = "The date of the move must be today or in the past."
-    elif current is not None and moved <= current.from_on:
-        errors["moved_on"] = "The move must be after the current address began."
+    elif current is not None and rules.address_ends_on(current.from_on, moved) is None:
+        errors["moved_on"] = (
+            f"The move must be on or after {bounds.long_date(current.from_on)}, when the current address began."
+        )
     elif moved < bounds.EARLIEST_BIRTH_DATE:
         errors["moved_on"] = "Enter a real date."
     if errors:
         raise ValidationError(errors)
     if current is not None:
-        current.to_on = moved - timedelta(days=1)
+        current.to_on = rules.address_ends_on(current.from_on, moved)
         current.save(update_fields=["to_on"])
     new = ChildAddress.objects.create(
         child=child, address=address.strip(), postcode=code, from_on=moved, recorded_by=_user(actor)

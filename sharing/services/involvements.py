@@ -75,7 +75,8 @@ def involvement_add(
 @transaction.atomic
 def involvement_end(*, actor: Any, involvement: Involvement, ended_on: date | None = None, reason: str) -> Involvement:
     """End an agency's involvement (its own practitioners). Audit: involvement.end."""
-    involvement = Involvement.objects.select_for_update().get(pk=involvement.pk)
+    # The child comes with it (not locked): the policy asks whether it is shielded (InvolvementPolicy.in_scope).
+    involvement = Involvement.objects.select_related("child").select_for_update(of=("self",)).get(pk=involvement.pk)
     require(actor, "end", involvement)
     today = timezone.localdate()
     ended = ended_on or today

@@ -65,7 +65,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "child": child,
             "nhs_number": rules.nhs_number_display(child.nhs_number) if child.nhs_number else "",
             "age": child.age_on(timezone.localdate()),
-            "setting": "" if record.setting_withheld else _setting(child),
+            "setting": "" if record.setting is None else _setting(record.setting, record.setting_name or ""),
             "endable": {i.pk for i in open_here},
             "content": [view for view in record.entries if view.revision is not None],
             "history_ids": {view.entry.pk for view in record.entries if view.access >= EntryAccess.HISTORY},
@@ -77,11 +77,11 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _setting(child: Child) -> str:
-    if child.setting == Setting.NONE:
+def _setting(setting: str, name: str) -> str:
+    if setting == Setting.NONE:
         return "None"
-    label = Setting(child.setting).label
-    return f"{label}: {child.setting_name}" if child.setting_name else label
+    label = Setting(setting).label
+    return f"{label}: {name}" if name else label
 
 
 def _own_page(next_url: str, child_pk: int) -> bool:
@@ -168,7 +168,10 @@ def child_address_change(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "title": "Change the address",
             "caption": f"Child {child.pk}",
-            "intro": ["The current address ends the day before the move and stays in the address history."],
+            "intro": [
+                "The current address ends the day before the move (or on the day of the move, when it began that "
+                "day) and stays in the address history."
+            ],
             "submit": "Save address",
             "back_url": reverse("child-detail", args=[child.pk]),
         },

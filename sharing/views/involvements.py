@@ -60,7 +60,7 @@ def involvement_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def involvement_end(request: HttpRequest, pk: int, involvement_pk: int) -> HttpResponse:
-    involvement = Involvement.objects.filter(pk=involvement_pk, child_id=pk).select_related("agency").first()
+    involvement = Involvement.objects.filter(pk=involvement_pk, child_id=pk).select_related("agency", "child").first()
     involvement = policy.found_or_deny(request.user, Involvement, involvement, action="end", target_id=involvement_pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -14,14 +14,10 @@ from agencies.forms import add_service_errors
 from isp_portal import policy
 from sharing import services
 from sharing.forms import MergeForm, ServiceProblems
-from sharing.models import Child, ChildName, NameKind
+from sharing.models import Child
+from sharing.selectors import merge_check
 
 SESSION_KEY = "sharing_merge"
-
-
-def _summary(child: Child) -> dict[str, object]:
-    legal = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
-    return {"pk": child.pk, "name": str(legal) if legal else "", "born_on": child.born_on}
 
 
 @login_required
@@ -71,8 +67,10 @@ def child_merge_check(request: HttpRequest, pk: int) -> HttpResponse:
             del request.session[SESSION_KEY]
             messages.success(request, f"Child {merge.pk} has been merged into this entry.")
             return redirect("child-detail", pk=keep.pk)
+    # Shows both children's names and dates of birth: a view of each, audited once (merge_check).
+    kept, merged = merge_check(principal=request.user, keep=keep, merge=merge)
     return render(
         request,
         "sharing/merge_check.html",
-        {"keep": _summary(keep), "merge": _summary(merge), "reason": stored["reason"], "problems": problems},
+        {"keep": kept, "merge": merged, "reason": stored["reason"], "problems": problems},
     )
