@@ -546,3 +546,27 @@ def test_a_child_is_shielded_with_a_reason_and_a_designated_manager_lifts_the_sh
     assert not child.is_shielded
     kinds = list(AuditEvent.objects.filter(kind="child.shield", child_id=child.pk).values_list("purpose", flat=True))
     assert sorted(kinds) == ["Fled abuse", "Safe now"]
+
+
+@pytest.mark.parametrize(
+    "part",
+    ["name", "born-on", "gender", "ethnicity", "languages", "phone", "setting", "nhs-number", "area", "age-scope"],
+)
+def test_every_change_form_shows_the_current_value(sw: World, part: str) -> None:
+    child = make_child(sw, "Casey", "Quill", nhs_number="9434765919", languages=["Irish"], phone="020 7946 0958")
+    client = client_for(sw, "practitioner")
+    client.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE, "next": f"/children/{child.pk}/"})
+    page = html(client.get(f"/children/{child.pk}/change/{part}/"))
+    shown = {
+        "name": 'value="Quill"',
+        "born-on": 'value="2015"',
+        "gender": 'value="not_known" checked',
+        "ethnicity": 'value="not_stated" selected',
+        "languages": 'value="Irish"',
+        "phone": 'value="+442079460958"',
+        "setting": 'value="none" checked',
+        "nhs-number": 'value="9434765919"',
+        "area": 'value="Northbridge"',
+        "age-scope": 'name="is_care_leaver"',
+    }[part]
+    assert shown in page, part
