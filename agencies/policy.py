@@ -481,6 +481,8 @@ TOKEN_SCOPE_ACTIONS: dict[TokenScope, frozenset[tuple[str, str]]] = {
             ("sharing.child", "create"),
             ("sharing.child", "add_involvement"),
             ("sharing.child", "change"),
+            # Shielding protects a child at once; lifting a shield is a designated manager's, in person.
+            ("sharing.child", "shield"),
             ("sharing.involvement", "end"),
             ("sharing.involvement", "change"),
         }

@@ -7,8 +7,9 @@ dates are counted back from today): obviously invented names with the spelling c
 and known-as names), NHS numbers from the 999 test range with valid check digits, Northbridge (NB)
 postcodes with some address history, involvements of six signatory agencies with their lead professionals,
 entries in every category with valid structured fields (sharing.rules.CATEGORY_FIELDS), restricted entries,
-corrected entries with revisions, one shielded child and one pair of entries for the same child waiting for
-a partnership admin to merge.
+corrected entries with revisions, one child shielded when recorded, one whose details a practitioner changed
+(a new legal name, the old one kept as a previous name) and then shielded, and one pair of entries for the same
+child waiting for a partnership admin to merge.
 Nothing is written when the demo children are already there.
 """
 
@@ -32,10 +33,13 @@ from sharing.services import (
     PossibleDuplicates,
     child_address_change,
     child_create,
+    child_shield,
+    child_update,
     entry_record,
     entry_revise,
     involvement_add,
     involvement_end,
+    minimum_data_of,
 )
 from sharing.services.children import protocol_version_for
 
@@ -180,7 +184,7 @@ SPECIALS = (
     Special("Greta", "Strauß"),  # found by "Strauss"
     Special("Jayden", "Smith-Jones"),  # found by "Smith Jones" and "Jones Jayden"
     Special("Maisie", "Larkspur", (("previous", "Maisie", "Pennywhistle"), ("known_as", "Mo", ""))),
-    Special("Florian", "Oakhurst", (("previous", "Florian", "Brackenbury"),)),
+    Special("Florian", "Oakhurst", (("previous", "Florian", "Brackenbury"),), key="changed"),
     Special("Elowen", "Hartwell-Vane", shielded=True, key="shielded"),
     Special("Tobias", "Mossgrove", key="merge_kept"),
     Special("Toby", "Mossgrove", same_as="merge_kept", key="merge_other"),
@@ -439,6 +443,27 @@ class _Seeder:
             if self.entries % 6 == 0:
                 self.revise(owner, entry, category)
 
+    def change_and_shield(self, child: Child) -> None:
+        """A practitioner of an agency involved with the child corrects its details (its legal name, the old one
+        kept as a previous name, and its languages), then shields it: the child page's "Change" links and the
+        shield, through the services a practitioner's pages call (so the audit trail shows both)."""
+        involved = {involvement.agency_id for involvement in child.involvements.filter(ended_on__isnull=True)}
+        key = next(
+            key for key, agency in self.agencies.items() if agency.pk in involved and isinstance(self.actors[key], User)
+        )
+        child_update(
+            actor=self.actors[key],
+            child=child,
+            data=minimum_data_of(child, languages=["English", "Welsh"]),
+            name=(child.names.get(kind="legal").given, "Oakhurst-Reed"),
+        )
+        child_shield(
+            actor=self.actors[key],
+            child=child,
+            agency=self.agencies[key],
+            reason="The family moved to escape domestic abuse: the new address must not become known.",
+        )
+
     def revise(self, owner: str, entry: RecordEntry, category: Category) -> None:
         values, text = demo_fields(category, self.rng, self.today)
         entry_revise(
@@ -480,5 +505,6 @@ def seed(demo: DemoContext) -> None:
             ended_on=seeder.today,
             reason="The family support plan was completed.",
         )
+    seeder.change_and_shield(seeder.children["changed"])
     demo.objects["children"] = seeder.children
     demo.summary["sharing"] = f"{CHILDREN} children, {seeder.entries} record entries"

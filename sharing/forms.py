@@ -281,3 +281,63 @@ class MergeForm(GovukForm):
     reason = forms.CharField(
         label="Why these are the same child", max_length=bounds.REASON, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ChildChangeForm(GovukForm):
+    """One part of a child's minimum data changed on its own page (`part`: a key of sharing.views.change.PARTS):
+    the fields of the new-child form, and only the part's are kept. The services check the rules (the NHS
+    number's check digit, the date of birth and the age scope) exactly as at creation."""
+
+    error_names: ClassVar[dict[str, str]] = {"born_on": "the date of birth"}
+
+    given = forms.CharField(label="Given names", required=False, max_length=bounds.NAME)
+    family = forms.CharField(label="Family name", required=False, max_length=bounds.NAME)
+    born_on = BirthDateField(label="Date of birth", help_text="For example, 27 3 2015")
+    gender = forms.ChoiceField(label="Gender", choices=Gender.choices, widget=forms.RadioSelect)
+    ethnicity = forms.ChoiceField(label="Ethnicity", choices=Ethnicity.choices)
+    languages = forms.CharField(
+        label="Languages",
+        required=False,
+        max_length=LANGUAGES_MAX * (LANGUAGE_LENGTH + 2),
+        help_text="Separate languages with commas. Leave empty if none are recorded.",
+    )
+    phone = forms.CharField(
+        label="Phone", required=False, max_length=30, help_text="Leave empty to remove the phone number."
+    )
+    setting = forms.ChoiceField(label="Current setting", choices=Setting.choices, widget=forms.RadioSelect)
+    setting_name = forms.CharField(label="Name of the setting (optional)", required=False, max_length=bounds.NAME)
+    nhs_number = forms.CharField(
+        label="NHS number", required=False, max_length=20, help_text="10 digits. Leave empty to remove it."
+    )
+    area = forms.CharField(label="Local authority area", required=False, max_length=100)
+    has_additional_needs = forms.BooleanField(label="Has additional needs", required=False)
+    is_care_leaver = forms.BooleanField(label="Is a care leaver", required=False)
+
+    def __init__(self, *args: Any, fields: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {name: field for name, field in self.fields.items() if name in fields}
+
+    def clean_languages(self) -> list[str]:
+        return [part.strip() for part in self.cleaned_data["languages"].split(",") if part.strip()]
+
+
+class ShieldForm(GovukForm):
+    """Shielding a child, or lifting its shield: the reason and the confirmation (and, when the user practises in
+    more than one agency involved with the child, which agency shields it)."""
+
+    error_names: ClassVar[dict[str, str]] = {"reason": "the reason", "confirm": "the confirmation"}
+    offered_only = frozenset({"agency"})
+
+    reason = forms.CharField(label="Reason", max_length=bounds.REASON, widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = forms.BooleanField(label="I confirm")
+
+    def __init__(
+        self, *args: Any, confirm_label: str, agencies: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = confirm_label
+        self.fields["confirm"].error_messages["required"] = "Confirm that you mean to do this"
+        if agencies and len(agencies) > 1:
+            field = _agency_choices(agencies)
+            field.label = "Shielded by"
+            self.fields = {"agency": field, **self.fields}

@@ -293,12 +293,26 @@ def shield_withholds(user: Any, child: Child, involvements: Iterable[Involvement
     return not any(i.agency_id in mine and i.ended_on is None for i in involvements)
 
 
+def unshielding_agencies(user: Any) -> frozenset[int]:
+    """The agencies whose shields the user may lift: those where they are a designated manager and use the index.
+    People only: an API token never lifts a shield (ChildPolicy). No query once the principal is loaded."""
+    if getattr(user, "is_system", False):
+        return frozenset()
+    return principal(user).agencies_with(Role.DESIGNATED_MANAGER.value) & index_agencies(user)
+
+
 @register
 class ChildPolicy(Policy[Child]):
     """The child index: index users see every child's minimum data (shielded ones are found only by an exact
     search: sharing.selectors); partnership admins see it to merge duplicates. Creating a child, adding an
     involvement and recording an entry need the index; changing the minimum data needs an involvement of one
-    of the user's agencies; merging is a partnership admin's."""
+    of the user's agencies; merging is a partnership admin's.
+
+    The shield (DESIGN 2.3, the ContactPoint shield): `shield` is an involved agency's practitioners' or
+    designated managers' (or its system's, with children:write), at once, because it protects the child;
+    `unshield` is a designated manager's of the shielding agency, in person, because lifting it shows the
+    child's address and setting to every agency again (as DESIGN 1 gives designated managers the decisions that
+    share without consent)."""
 
     model = Child
 
@@ -321,6 +335,16 @@ class ChildPolicy(Policy[Child]):
             return obj is None or obj.merged_into_id is None or action == "view"
         if action == "change" and obj is not None:
             return obj.merged_into_id is None and bool(involved_agencies(obj.pk) & index_agencies(user))
+        if action == "shield" and obj is not None:
+            return (
+                obj.merged_into_id is None
+                and not obj.is_shielded
+                and bool(involved_agencies(obj.pk) & index_agencies(user))
+            )
+        if action == "unshield" and obj is not None:
+            return (
+                obj.merged_into_id is None and obj.is_shielded and obj.shielding_agency_id in unshielding_agencies(user)
+            )
         return False
 
     def reason(self, user: Any, action: str, obj: Child | None) -> str:
@@ -333,6 +357,14 @@ class ChildPolicy(Policy[Child]):
             return why
         if action == "change":
             return "Only an agency involved with this child can change its details: add your involvement first."
+        if action == "shield":
+            if obj is not None and obj.is_shielded:
+                return "This child is already shielded."
+            return "Only an agency involved with this child can shield it: add your involvement first."
+        if action == "unshield":
+            if obj is not None and not obj.is_shielded:
+                return "This child is not shielded."
+            return "Only a designated manager of the agency that shielded this child can lift the shield."
         return "You do not have permission to do this."
 
     def child_of(self, obj: Child) -> int | None:

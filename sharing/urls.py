@@ -1,8 +1,10 @@
 """HTML routes of the sharing app (the child index). Every route has rows in tests/cases/sharing.py."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
-from sharing.views import children, entries, involvements, merge, new_child, search
+from sharing.views import change, children, entries, involvements, merge, new_child, search
+
+register_converter(change.PartConverter, "minimum_part")
 
 urlpatterns = [
     path("children/", search.child_search_page, name="child-search"),
@@ -12,6 +14,9 @@ urlpatterns = [
     path("children/<int:pk>/purpose/", children.child_purpose, name="child-purpose"),
     path("children/<int:pk>/names/new/", children.child_name_add, name="child-name-add"),
     path("children/<int:pk>/address/", children.child_address_change, name="child-address-change"),
+    path("children/<int:pk>/change/<minimum_part:part>/", change.child_change, name="child-change"),
+    path("children/<int:pk>/shield/", change.child_shield, name="child-shield"),
+    path("children/<int:pk>/unshield/", change.child_unshield, name="child-unshield"),
     path("children/<int:pk>/involvements/new/", involvements.involvement_new, name="involvement-new"),
     path(
         "children/<int:pk>/involvements/<int:involvement_pk>/end/",

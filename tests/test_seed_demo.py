@@ -105,7 +105,8 @@ def test_create_partnership_admin_command() -> None:
 def test_the_demo_children_cover_what_the_index_must_show() -> None:
     """Issue 10's demo: 200+ fictional children made by the services, 999-range NHS numbers with valid check
     digits, several agencies involved with lead professionals, entries in every category, restricted entries,
-    revisions, one shielded child, a pair to merge, and the spelling cases the search must find."""
+    revisions, shielded children (one shielded after its details were changed), a pair to merge, and the
+    spelling cases the search must find."""
     from datetime import date
 
     from sharing import rules
@@ -129,8 +130,18 @@ def test_the_demo_children_cover_what_the_index_must_show() -> None:
     assert set(RecordEntry.objects.values_list("category", flat=True)) == {c.value for c in rules.Category}
     assert RecordEntry.objects.filter(is_restricted=True).exclude(category=rules.Category.SCHEDULE_ONE).exists()
     assert EntryRevision.objects.filter(number__gt=1).exists()
-    [shielded] = children.filter(is_shielded=True)
-    assert shielded.shielding_agency_id is not None
+    special = next(s for s in SPECIALS if s.shielded)
+    shielded = ChildName.objects.get(given=special.given, family=special.family).child
+    assert shielded.is_shielded and shielded.shielding_agency_id is not None
+    # A child whose details were changed (its old legal name kept as a previous one), then shielded, by the services.
+    changed = ChildName.objects.get(given="Florian", family="Oakhurst-Reed", kind="legal").child
+    assert changed.names.filter(family="Oakhurst", kind="previous").exists() and changed.languages == [
+        "English",
+        "Welsh",
+    ]
+    assert changed.is_shielded and AuditEvent.objects.filter(kind="child.shield", child_id=changed.pk).exists()
+    assert AuditEvent.objects.filter(kind="child.update", child_id=changed.pk).exists()
+    assert set(children.filter(is_shielded=True)) == {shielded, changed}
     # The pair waiting for a partnership admin: the second entry's duplicate check offers the first.
     kept = ChildName.objects.get(given="Tobias", family="Mossgrove").child
     other = ChildName.objects.get(given="Toby", family="Mossgrove").child
@@ -149,6 +160,5 @@ def test_the_demo_children_cover_what_the_index_must_show() -> None:
     assert "Greta Strauß" in found("Strauss")
     assert "Jayden Smith-Jones" in found("Jones Jayden")
     assert "Maisie Larkspur" in found("Maisie Pennywhistle")  # a previous name
-    special = next(s for s in SPECIALS if s.shielded)
     assert f"{special.given} {special.family}" not in found(special.given)  # the shield: not by a partial name
     assert f"{special.given} {special.family}" in found(f"{special.given} {special.family}", shielded.born_on)

@@ -23,7 +23,7 @@ from sharing.api.shapes import (
     involvement_out,
     name_out,
 )
-from sharing.models import Child, ChildMerge, Ethnicity, Gender, NameKind, Setting
+from sharing.models import Child, ChildMerge, ChildName, Ethnicity, Gender, NameKind, Setting
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
 from sharing.selectors import ChildRecord, Search, SearchResult
 
@@ -144,6 +144,52 @@ class AddressIn(serializers.Serializer):
     moved_on = RealDateField(required=False, help_text="The day the child moved in (today)")
 
 
+class ChildChangeIn(serializers.Serializer):
+    """A change of a child's minimum data (PATCH): only the fields sent change, checked as at creation."""
+
+    given = serializers.CharField(
+        max_length=bounds.NAME,
+        allow_blank=True,
+        required=False,
+        help_text="The legal name's given names: the old legal name is kept as a previous name, searched as before",
+    )
+    family = serializers.CharField(
+        max_length=bounds.NAME, allow_blank=True, required=False, help_text="The legal name's family name (as `given`)"
+    )
+    born_on = RealDateField(
+        required=False,
+        help_text="Not in the future, nor after the child was recorded, and within the protocol's age scope (a "
+        "refusal names the rule)",
+    )
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    ethnicity = serializers.ChoiceField(choices=Ethnicity.choices, required=False)
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=LANGUAGE_LENGTH), max_length=LANGUAGES_MAX, required=False
+    )
+    phone = serializers.CharField(max_length=40, allow_blank=True, required=False, help_text="Empty removes it")
+    setting = serializers.ChoiceField(choices=Setting.choices, required=False)
+    setting_name = serializers.CharField(max_length=bounds.NAME, allow_blank=True, required=False)
+    nhs_number = serializers.CharField(
+        max_length=20,
+        allow_blank=True,
+        required=False,
+        help_text="Ten digits as text, checked by its modulus-11 check digit; empty removes it. One another child "
+        "has is refused: ask a partnership admin to merge the two entries",
+    )
+    area = serializers.CharField(max_length=100, allow_blank=True, required=False, help_text="Local-authority area")
+    has_additional_needs = serializers.BooleanField(required=False, help_text="Extends the protocol's age scope")
+    is_care_leaver = serializers.BooleanField(required=False, help_text="Extends the protocol's age scope")
+
+
+class ShieldIn(serializers.Serializer):
+    agency = ActingAgencyField(help_text="The shielding agency: one you practise in, involved with the child")
+    reason = serializers.CharField(max_length=bounds.REASON, help_text="Why the child must be shielded")
+
+
+class UnshieldIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=bounds.REASON, help_text="Why the child no longer needs the shield")
+
+
 class MergeIn(serializers.Serializer):
     merge = ScopedPrimaryKeyField(Child, help_text="The duplicate entry, merged into the one in the address")
     reason = serializers.CharField(max_length=bounds.REASON, help_text="Why these are the same child")
@@ -179,6 +225,61 @@ class HeldOut(serializers.Serializer):
     agency = serializers.IntegerField()
     agency_name = serializers.CharField()
     count = serializers.IntegerField()
+
+
+class ChildMinimumOut(serializers.Serializer):
+    """A child's minimum data as it stands after a change (the changer's agency is involved: nothing withheld)."""
+
+    id = serializers.IntegerField()
+    given = serializers.CharField(help_text="The legal name")
+    family = serializers.CharField()
+    born_on = serializers.DateField()
+    gender = serializers.CharField()
+    ethnicity = serializers.CharField()
+    languages = serializers.ListField(child=serializers.CharField())
+    phone = serializers.CharField()
+    setting = serializers.CharField()
+    setting_name = serializers.CharField()
+    nhs_number = serializers.CharField(allow_null=True)
+    area = serializers.CharField()
+    has_additional_needs = serializers.BooleanField()
+    is_care_leaver = serializers.BooleanField()
+    is_shielded = serializers.BooleanField()
+
+
+class ShieldOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    is_shielded = serializers.BooleanField()
+    shielding_agency = serializers.IntegerField(allow_null=True, help_text="The agency told of every access")
+
+
+def child_minimum_out(child: Child, legal: ChildName | None) -> dict[str, Any]:
+    return {
+        "id": child.pk,
+        "given": legal.given if legal else "",
+        "family": legal.family if legal else "",
+        "born_on": child.born_on.isoformat(),
+        **{
+            name: getattr(child, name)
+            for name in (
+                "gender",
+                "ethnicity",
+                "languages",
+                "phone",
+                "setting",
+                "setting_name",
+                "nhs_number",
+                "area",
+                "has_additional_needs",
+                "is_care_leaver",
+                "is_shielded",
+            )
+        },
+    }
+
+
+def shield_out(child: Child) -> dict[str, Any]:
+    return {"id": child.pk, "is_shielded": child.is_shielded, "shielding_agency": child.shielding_agency_id}
 
 
 class ChildOut(serializers.Serializer):

@@ -25,7 +25,9 @@ from sharing.api.child_shapes import (
     CHILD_FIELDS,
     FIELDS_PARAMETER_HELP,
     AddressIn,
+    ChildChangeIn,
     ChildCreateIn,
+    ChildMinimumOut,
     ChildOut,
     DuplicatesErrorOut,
     MatchIn,
@@ -35,9 +37,14 @@ from sharing.api.child_shapes import (
     ReadIn,
     SearchIn,
     SearchOut,
+    ShieldIn,
+    ShieldOut,
+    UnshieldIn,
+    child_minimum_out,
     child_out,
     search_out,
     search_result_out,
+    shield_out,
 )
 from sharing.api.entries import EntryIn, recorded_entry_out
 from sharing.api.involvements import InvolvementIn
@@ -51,7 +58,7 @@ from sharing.api.shapes import (
     involvement_out,
     name_out,
 )
-from sharing.models import Child
+from sharing.models import Child, ChildName, NameKind
 from sharing.policy import CHILD_INDEX
 
 
@@ -250,6 +257,68 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
                 )
             body = {name: value for name, value in body.items() if name == "id" or name in wanted}
         return Response(body)
+
+    @extend_schema(
+        summary="Change a child's minimum data",
+        description="An agency involved with the child changes the fields sent, and only those (the address has "
+        "its own history: POST .../addresses/; aliases: POST .../names/). `given` and `family` change the legal "
+        "name: the old one is kept as a previous name, and searches find the child by either. Checked as at "
+        "creation, refused with 400 by field and nothing written: an NHS number with a wrong check digit (the "
+        "check digit named) or one another child has (ask a partnership admin to merge the two entries), a date of "
+        "birth in the future or after the child was recorded, a date of birth or a flag taken away that would take "
+        "the child out of the protocol's age scope (naming the rule). Audited with the fields changed.",
+        request=ChildChangeIn,
+        responses=ChildMinimumOut,
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        child = self._child(pk, "change")
+        values = parse_input(ChildChangeIn, request.data, request)
+        legal = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
+        name = None
+        if "given" in values or "family" in values:
+            name = (
+                values.pop("given", legal.given if legal else ""),
+                values.pop("family", legal.family if legal else ""),
+            )
+        with field_errors():
+            child = services.child_update(
+                actor=request.user, child=child, data=services.minimum_data_of(child, **values), name=name
+            )
+        if name is not None:
+            legal = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
+        return Response(child_minimum_out(child, legal))
+
+    @extend_schema(
+        summary="Shield a child",
+        description="An agency involved with the child shields it (the ContactPoint shield): agencies not involved "
+        "find it only by its exact NHS number or exact full name with date of birth, and never see its address, "
+        "setting or phone; the shielding agency is told of every access, and the other involved agencies that it "
+        "is shielded. With a reason (audited). A child already shielded: 403.",
+        request=ShieldIn,
+        responses=ShieldOut,
+    )
+    @action(detail=True, methods=["post"])
+    def shield(self, request: Request, pk: str | None = None) -> Response:
+        child = self._child(pk, "shield")
+        values = parse_input(ShieldIn, request.data, request)
+        with field_errors():
+            child = services.child_shield(actor=request.user, child=child, **values)
+        return Response(shield_out(child))
+
+    @extend_schema(
+        summary="Lift a child's shield",
+        description="A designated manager of the shielding agency, in person (never an API token), lifts the "
+        "shield with a reason (audited); the other involved agencies are told. A child not shielded: 403.",
+        request=UnshieldIn,
+        responses=ShieldOut,
+    )
+    @action(detail=True, methods=["post"])
+    def unshield(self, request: Request, pk: str | None = None) -> Response:
+        child = self._child(pk, "unshield")
+        values = parse_input(UnshieldIn, request.data, request)
+        with field_errors():
+            child = services.child_unshield(actor=request.user, child=child, **values)
+        return Response(shield_out(child))
 
     @extend_schema(
         summary="Add a previous or known-as name",

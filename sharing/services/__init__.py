@@ -10,7 +10,9 @@ from sharing.services.children import (
     child_minimum_errors,
     child_name_add,
     child_shield,
+    child_unshield,
     child_update,
+    minimum_data_of,
 )
 from sharing.services.entries import entry_record, entry_revise
 from sharing.services.grants import entry_grant_revoke, entry_grants_give
@@ -26,6 +28,7 @@ __all__ = [
     "child_minimum_errors",
     "child_name_add",
     "child_shield",
+    "child_unshield",
     "child_update",
     "entry_grant_revoke",
     "entry_grants_give",
@@ -33,5 +36,6 @@ __all__ = [
     "entry_revise",
     "involvement_add",
     "involvement_end",
+    "minimum_data_of",
     "shielded_children_reached",
 ]

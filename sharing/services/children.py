@@ -13,10 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agencies.models import Agency, Membership, User
+from agencies.models import Agency, Membership, Role, User
 from agencies.rules import phone_normalised
 from audit.services import audit_record
 from isp_portal import bounds
+from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import NotPermitted, require
 from protocols.models import IN_FORCE_STATUSES, ProtocolVersion
 from sharing import rules
@@ -384,16 +385,56 @@ MINIMUM_FIELDS = (
     "has_additional_needs",
     "is_care_leaver",
 )
+# The fields whose values before and after a change the audit event keeps: coded values an auditor needs to see
+# a correction, which identify nobody. The identifiers (date of birth, NHS number, phone, names) and the setting
+# (withheld for a shielded child) are named only: the trail is kept for ever and read by auditors, who are not
+# index users (sharing/apps.py: the same reason children are not in django-auditlog).
+AUDITED_VALUES = frozenset({"gender", "ethnicity", "languages", "area", "has_additional_needs", "is_care_leaver"})
+NHS_NUMBER_TAKEN = (
+    "Another child in the index has this NHS number, so the two entries may be the same child: ask a "
+    "partnership admin to merge them (they find the other entry by this NHS number)."
+)
+
+
+def minimum_data_of(child: Child, **changes: Any) -> MinimumData:
+    """The child's minimum data as it is stored, with `changes` (field name to new value) laid over it: what a
+    change of one field (a page, or a PATCH of only the fields sent) hands to child_update."""
+    values: dict[str, Any] = {name: getattr(child, name) for name in MINIMUM_FIELDS}
+    values["nhs_number"] = values["nhs_number"] or ""
+    values["languages"] = list(values["languages"])
+    values.update(changes)
+    return MinimumData(**values)
+
+
+def _legal_name_change(child: Child, given: str, family: str, user: User | None) -> bool:
+    """Make (given, family) the child's legal name; the old one stays as a previous name with its search keys,
+    as a merge keeps the merged entry's (so a search by either finds the child). False when it is unchanged."""
+    current = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
+    given, family = given.strip(), family.strip()
+    if current is not None and (current.given, current.family) == (given, family):
+        return False
+    if current is not None:
+        ChildName.objects.filter(pk=current.pk).update(kind=NameKind.PREVIOUS)
+    name_add(child=child, kind=NameKind.LEGAL, given=given, family=family, recorded_by=user)
+    return True
 
 
 @transaction.atomic
-def child_update(*, actor: Any, child: Child, data: MinimumData) -> Child:
-    """Change a child's minimum data (an involved agency's practitioners). The audit event names the fields
-    changed, never their values (the trail is kept for ever). Audit: child.update."""
+def child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str, str] | None = None) -> Child:
+    """Change a child's minimum data (an involved agency's practitioners; ChildPolicy `change`) and, with `name`
+    (given, family), its legal name: the old legal name becomes a previous name, so searches find the child by
+    both. The same checks as at creation: the NHS number's check digit, a date of birth not in the future nor
+    after the child was recorded, and the age scope of the updating agency's protocol version (a change that
+    would take the child out of scope is refused with the rule). An NHS number another child has is refused
+    with the merge to ask for (never a 500, even when two changes race). Refused by field (ValidationError);
+    nothing is written then. Audit: child.update, naming the fields changed, with before and after for the
+    coded values (AUDITED_VALUES)."""
     child = Child.objects.select_for_update().get(pk=child.pk)
     require(actor, "change", child)
     values = data.cleaned()
     errors = dict(data.errors)
+    if name is not None:
+        errors.update(_name_errors(*name))
     if not errors and values["born_on"] > child.created_at.date():
         errors["born_on"] = "The date of birth must be on or before the day the child was recorded."
     if (
@@ -401,9 +442,9 @@ def child_update(*, actor: Any, child: Child, data: MinimumData) -> Child:
         and values["nhs_number"] != child.nhs_number
         and Child.objects.filter(nhs_number=values["nhs_number"]).exclude(pk=child.pk).exists()
     ):
-        errors["nhs_number"] = "Another child in the index has this NHS number: ask a partnership admin to merge them."
+        errors["nhs_number"] = NHS_NUMBER_TAKEN
     scope_fields = {"born_on", "has_additional_needs", "is_care_leaver"}
-    if not errors and any(getattr(child, name) != values[name] for name in scope_fields):
+    if not errors and any(getattr(child, key) != values[key] for key in scope_fields):
         # A corrected date of birth, or a flag that extended the scope taken away, may take the child out of the
         # protocol's scope (Haringey 2.1; Southampton 5): checked as at creation, under the updating agency's.
         involved = Involvement.objects.filter(child=child, ended_on__isnull=True, agency_id__in=index_agencies(actor))
@@ -417,18 +458,41 @@ def child_update(*, actor: Any, child: Child, data: MinimumData) -> Child:
                 care_leaver=values["is_care_leaver"],
             )
         ):
-            errors["born_on"] = problem
+            # Named on the field that took the child out of scope: the date, or the flag taken away.
+            flags = [f for f in ("has_additional_needs", "is_care_leaver") if getattr(child, f) and not values[f]]
+            errors[flags[0] if flags and child.born_on == values["born_on"] else "born_on"] = problem
     if errors:
         raise ValidationError(errors)
-    changed = [name for name in MINIMUM_FIELDS if getattr(child, name) != values[name]]
-    for name in changed:
-        setattr(child, name, values[name])
+    changed = [key for key in MINIMUM_FIELDS if getattr(child, key) != values[key]]
+    before = {key: getattr(child, key) for key in changed if key in AUDITED_VALUES}
+    for key in changed:
+        setattr(child, key, values[key])
     if changed:
         child.updated_at = timezone.now()
-        child.save(update_fields=[*changed, "updated_at"])
+        try:
+            with transaction.atomic():
+                child.save(update_fields=[*changed, "updated_at"])
+        except IntegrityError as error:
+            # Another change gave that NHS number to another child since the check: the same answer.
+            if NHS_NUMBER_UNIQUE not in str(error):
+                raise
+            raise ValidationError({"nhs_number": NHS_NUMBER_TAKEN}) from None
         if "born_on" in changed:
             ChildNameKey.objects.filter(child=child).update(born_on=child.born_on)
-        audit_record(kind="child.update", actor=actor, target=child, child_id=child.pk, detail={"fields": changed})
+    if name is not None and _legal_name_change(child, *name, _user(actor)):
+        changed.append("name")
+    if changed:
+        audit_record(
+            kind="child.update",
+            actor=actor,
+            target=child,
+            child_id=child.pk,
+            detail={
+                "fields": changed,
+                "before": before,
+                "after": {key: getattr(child, key) for key in before},
+            },
+        )
     return child
 
 
@@ -568,29 +632,91 @@ def child_merge(*, actor: Any, keep: Child, merge: Child, reason: str) -> ChildM
     return record
 
 
+def _shield_notice(child: Child, agency: Agency, *, shielded: bool, event_id: int) -> None:
+    """Tell the other agencies involved with the child (their designated managers and admins) that it is shielded
+    now, or no longer: they hold its address in their own systems too. One row per recipient and audit event (the
+    key), so it is sent once. Two statements."""
+    recipients = Membership.objects.filter(
+        is_active=True,
+        agency_id__in=Involvement.objects.filter(child=child, ended_on__isnull=True)
+        .exclude(agency=agency)
+        .values("agency_id"),
+        roles__overlap=[Role.DESIGNATED_MANAGER.value, Role.AGENCY_ADMIN.value],
+    ).values_list("user_id", flat=True)
+    what = "is now shielded" if shielded else "is no longer shielded"
+    notify_many(
+        NotificationDraft(
+            recipient_id=recipient_id,
+            key=f"shield:{child.pk}:event-{event_id}:user-{recipient_id}",
+            subject=f"Child {child.pk} {what}",
+            body=(
+                f"{agency} says child {child.pk} {what}. "
+                + (
+                    "Withhold its address, setting and phone from anyone not involved, in your own records too."
+                    if shielded
+                    else "Its address and setting are shown to the agencies of the index again."
+                )
+            ),
+            link="",
+        )
+        for recipient_id in sorted(set(recipients))
+    )
+
+
 @transaction.atomic
-def child_shield(*, actor: Any, child: Child, agency: Agency, shielded: bool, reason: str) -> Child:
-    """Shield a child (its address and setting withheld, found only exactly, every access told to `agency`), or
-    lift the shield (only the shielding agency). An involved agency's practitioners decide. Audit: child.shield."""
+def child_shield(*, actor: Any, child: Child, agency: Agency, reason: str) -> Child:
+    """Shield a child (the ContactPoint shield, DESIGN 2.3): its address, setting and phone withheld from agencies
+    not involved, found only by its exact NHS number or exact full name with date of birth, every access told
+    to `agency`. An involved agency's practitioners (ChildPolicy `shield`), for one of their agencies involved
+    with the child, with a reason (bounded). The other involved agencies are told. Audit: child.shield."""
     child = Child.objects.select_for_update().get(pk=child.pk)
-    require(actor, "change", child)
+    require(actor, "shield", child)
     acting_agency(actor, agency)
     errors: dict[str, str] = {}
-    reason = reason_cleaned(reason, errors, field="reason", missing="Say why the child is shielded, or no longer is.")
-    if not shielded and child.is_shielded and child.shielding_agency_id != agency.pk:
-        errors["shielded"] = "Only the agency that shielded this child can lift the shield."
+    reason = reason_cleaned(reason, errors, field="reason", missing="Say why the child must be shielded.")
+    if not Involvement.objects.filter(child=child, agency=agency, ended_on__isnull=True).exists():
+        errors["agency"] = f"{agency} is not involved with this child: shield it for an agency that is."
     if errors:
         raise ValidationError(errors)
-    child.is_shielded = shielded
-    child.shielding_agency = agency if shielded else None
+    child.is_shielded = True
+    child.shielding_agency = agency
     child.updated_at = timezone.now()
     child.save(update_fields=["is_shielded", "shielding_agency", "updated_at"])
-    audit_record(
+    event_id = audit_record(
         kind="child.shield",
         actor=actor,
         target=child,
         child_id=child.pk,
         purpose=reason,
-        detail={"shielded": shielded, "agency_id": agency.pk},
+        detail={"shielded": True, "agency_id": agency.pk},
     )
+    _shield_notice(child, agency, shielded=True, event_id=event_id)
+    return child
+
+
+@transaction.atomic
+def child_unshield(*, actor: Any, child: Child, reason: str) -> Child:
+    """Lift a child's shield: a designated manager of the shielding agency (ChildPolicy `unshield`), with a reason
+    (bounded). The other involved agencies are told. Audit: child.shield (shielded false)."""
+    child = Child.objects.select_for_update(of=("self",)).select_related("shielding_agency").get(pk=child.pk)
+    require(actor, "unshield", child)
+    errors: dict[str, str] = {}
+    reason = reason_cleaned(reason, errors, field="reason", missing="Say why the child no longer needs the shield.")
+    if errors:
+        raise ValidationError(errors)
+    agency = child.shielding_agency
+    assert agency is not None  # the policy lets only a shielded child's shield be lifted
+    child.is_shielded = False
+    child.shielding_agency = None
+    child.updated_at = timezone.now()
+    child.save(update_fields=["is_shielded", "shielding_agency", "updated_at"])
+    event_id = audit_record(
+        kind="child.shield",
+        actor=actor,
+        target=child,
+        child_id=child.pk,
+        purpose=reason,
+        detail={"shielded": False, "agency_id": agency.pk},
+    )
+    _shield_notice(child, agency, shielded=False, event_id=event_id)
     return child

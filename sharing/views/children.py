@@ -20,7 +20,7 @@ from isp_portal import policy
 from sharing import rules, services
 from sharing.forms import AddressForm, NameForm, PurposeForm
 from sharing.models import Child, Setting
-from sharing.policy import EntryAccess, index_agencies
+from sharing.policy import EntryAccess, index_agencies, unshielding_agencies
 from sharing.selectors import child_record
 from sharing.views.purposes import purpose_for, remember_purpose
 
@@ -57,6 +57,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mine = index_agencies(request.user)
     open_here = [i for i in record.involvements if i.ended_on is None and i.agency_id in mine]
     live = child.merged_into_id is None
+    lifts = unshielding_agencies(request.user)  # the shields the user may lift (no query)
     return render(
         request,
         "sharing/child_detail.html",
@@ -73,6 +74,8 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_record": live and bool(mine),
             "involved_here": bool(open_here),
             "can_merge": live and is_partnership_admin(request.user),
+            "can_shield": live and bool(open_here) and not child.is_shielded,
+            "can_unshield": live and child.is_shielded and child.shielding_agency_id in lifts,
         },
     )
 

@@ -192,3 +192,66 @@ def test_child_pages_fit_a_phone_and_a_desktop_with_long_values(browser_world: W
     journey.visit(f"/children/{child.pk}/")
     expect(page.get_by_role("heading", name="Why are you looking at this record?")).to_be_visible()
     fits_both()
+
+
+def test_an_involved_practitioner_changes_a_detail_and_shields_the_child(
+    browser_world: World, journey: Journey
+) -> None:
+    """The "Change" links of the child's summary list, a refused change with its message, a change saved with its
+    banner; the shield set with a reason and a confirmation, then lifted by a designated manager."""
+    world = sharing_world(browser_world)
+    child = make_child(world, "Robin", "Ashdown", born_on=date(2014, 3, 3), nhs_number="9434765919")
+    page = journey.sign_in(world.users["practitioner"])
+    journey.visit(f"/children/{child.pk}/")
+    page.get_by_label("Purpose").fill(PURPOSE)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Robin Ashdown")).to_be_visible()
+    journey.checked()
+
+    page.get_by_role("link", name="Change NHS number").click()
+    expect(page.get_by_role("heading", name="Change the NHS number")).to_be_visible()
+    journey.checked()
+    page.get_by_label("NHS number").fill("943 476 5918")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(page.locator("#id_nhs_number-error")).to_contain_text("check digit")
+    journey.checked()
+    page.get_by_role("link", name="Back").click()
+
+    page.get_by_role("link", name="Change name").click()
+    page.get_by_label("Family name").fill("Ashdown-Vale")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The name has been changed")).to_be_visible()
+    expect(page.get_by_role("heading", name="Robin Ashdown-Vale")).to_be_visible()
+    expect(page.get_by_text("Robin Ashdown (previous name)")).to_be_visible()
+    journey.checked()
+
+    page.get_by_role("link", name="Shield this child").click()
+    expect(page.get_by_role("heading", name="Shield this child")).to_be_visible()
+    journey.checked()
+    page.get_by_role("button", name="Shield this child").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    journey.checked()
+    page.get_by_label("Reason").fill("The family fled domestic abuse.")
+    page.get_by_label("I confirm this child must be shielded").check()
+    page.get_by_role("button", name="Shield this child").click()
+    expect(page.get_by_text("The child is shielded.")).to_be_visible()
+    journey.checked()
+    child.refresh_from_db()
+    assert child.is_shielded and child.shielding_agency_id == world.home.pk
+    journey.sign_out()
+
+    page = journey.sign_in(world.users["designated_manager"])
+    journey.visit(f"/children/{child.pk}/")
+    page.get_by_label("Purpose").fill(PURPOSE)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("link", name="Lift the shield").click()
+    expect(page.get_by_role("heading", name="Lift the shield")).to_be_visible()
+    journey.checked()
+    page.get_by_label("Reason").fill("The risk has passed.")
+    page.get_by_label("I confirm the child no longer needs the shield").check()
+    page.get_by_role("button", name="Lift the shield").click()
+    expect(page.get_by_text("The shield has been lifted.")).to_be_visible()
+    journey.checked()
+    child.refresh_from_db()
+    assert not child.is_shielded

@@ -124,6 +124,23 @@ def revision_body(world: World) -> dict[str, Any]:
     return {"text": "Seen at school, with mum", "basis": "fact", "reason": "Mum was there too"}
 
 
+def shielded(world: World) -> dict[str, Any]:
+    """A new child shielded by home's practitioner."""
+    from sharing.services import child_shield
+
+    made = planted_child(world)
+    child_shield(actor=fresh(world.users["practitioner"]), child=made, agency=world.home, reason="Fled abuse")
+    return {"pk": made.pk}
+
+
+def change_body(world: World) -> dict[str, Any]:
+    return {"gender": "female", "languages": ["English", "Polish"]}
+
+
+def shield_body(world: World) -> dict[str, Any]:
+    return {"agency": world.home.pk, "reason": "The family fled abuse"}
+
+
 def merge_body(world: World) -> dict[str, Any]:
     return {"merge": planted_child(world).pk, "reason": "The same child, entered twice"}
 
@@ -187,6 +204,40 @@ CASES: list[Case] = [
         kwargs=child,
         headers=READ,
         queries=8,
+    ),
+    Case(
+        "api-child-detail",
+        write_table(
+            404, practitioner=200, designated_manager=200, children_token=200, partnership_admin=403, other_agency=403
+        ),
+        method="patch",
+        kwargs=child,
+        data=change_body,
+        json=True,
+        note="an involved agency changes the fields sent",
+        queries=13,
+    ),
+    Case(
+        "api-child-shield",
+        write_table(
+            404, practitioner=200, designated_manager=200, children_token=200, partnership_admin=403, other_agency=403
+        ),
+        method="post",
+        kwargs=child,
+        data=shield_body,
+        json=True,
+        note="an involved agency shields the child",
+        queries=13,
+    ),
+    Case(
+        "api-child-unshield",
+        write_table(404, designated_manager=200, practitioner=403, children_token=403, partnership_admin=403),
+        method="post",
+        kwargs=shielded,
+        data=end_body,
+        json=True,
+        note="a designated manager of the shielding agency, in person; the police do not reach the child",
+        queries=10,
     ),
     Case(
         "api-child-names",

@@ -403,3 +403,96 @@ def test_a_revision_recorded_as_restricted_stays_restricted_when_a_correction_li
     assert "Qzcontentq" not in colleague.get(f"/children/{child.pk}/entries/{victim.pk}/").content.decode()
     # Those authorised still read the whole history.
     assert "Qzcontentq" in get(client_as(sw, "restricted"), f"/api/v1/entries/{victim.pk}/revisions/").content.decode()
+
+
+# --- Changing the minimum data and the shield ------------------------------------------------------------------
+
+
+def patch(client: Client, url: str, body: dict[str, Any]) -> Any:
+    return client.patch(url, data=body, content_type="application/json")
+
+
+def test_a_patch_changes_only_the_fields_sent_and_a_new_name_is_searched(sw: World) -> None:
+    child = make_child(sw, nhs_number="9434765919", languages=["Irish"])
+    client = client_as(sw, "practitioner")
+    answer = patch(client, f"/api/v1/children/{child.pk}/", {"gender": "male", "family": "Kavanagh"})
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    assert (body["gender"], body["given"], body["family"]) == ("male", "Aoife", "Kavanagh")
+    assert (body["languages"], body["nhs_number"], body["born_on"]) == (["Irish"], "9434765919", "2015-04-02")
+    found = post(client_as(sw, "other_agency"), "/api/v1/children/search/", {"name": "Aoife OBrien"}).json()
+    assert [result["id"] for result in found["results"]] == [child.pk]  # the old name is a previous name
+    found = post(client_as(sw, "other_agency"), "/api/v1/children/search/", {"name": "Kavanagh"}).json()
+    assert [result["id"] for result in found["results"]] == [child.pk]
+    event = AuditEvent.objects.get(kind="child.update", child_id=child.pk)
+    assert sorted(event.detail["fields"]) == ["gender", "name"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"nhs_number": "9434765918"}, "nhs_number", "check digit"),
+        ({"nhs_number": 100000002}, "nhs_number", "10 digits"),  # an integer column: never zero-padded
+        ({"born_on": "2090-01-01"}, "born_on", ""),
+        ({"born_on": "1990-01-01"}, "born_on", "Rule:"),
+        ({"family": "", "given": ""}, "family", "Enter the child's name"),
+        ({"setting": "castle"}, "setting", ""),
+        ({"languages": ["x" * 200]}, "languages.0", ""),
+        ({"phone": "\x00"}, "phone", ""),
+        ({"is_shielded": True}, "is_shielded", "not accepted"),
+    ],
+)
+def test_a_bad_patch_is_a_400_by_field_and_nothing_is_written(
+    sw: World, body: dict[str, Any], field: str, message: str
+) -> None:
+    child = make_child(sw)
+    before = Child.objects.filter(pk=child.pk).values().get()
+    answer = patch(client_as(sw, "practitioner"), f"/api/v1/children/{child.pk}/", body)
+    assert answer.status_code == 400, answer.content
+    fields = answer.json()["error"]["fields"]
+    assert field in fields and message in " ".join(fields[field])
+    assert Child.objects.filter(pk=child.pk).values().get() == before
+
+
+def test_a_patched_nhs_number_another_child_has_is_the_merge_answer_not_a_500(sw: World) -> None:
+    make_child(sw, "Other", "Child", born_on=date(2013, 1, 1), nhs_number="9434765919")
+    child = make_child(sw)
+    answer = patch(client_as(sw, "practitioner"), f"/api/v1/children/{child.pk}/", {"nhs_number": "943 476 5919"})
+    assert answer.status_code == 400
+    assert "merge" in " ".join(answer.json()["error"]["fields"]["nhs_number"])
+
+
+def test_a_patch_needs_children_write_and_an_involvement(sw: World) -> None:
+    child = make_child(sw)
+    url = f"/api/v1/children/{child.pk}/"
+    assert patch(token_client(sw, TokenScope.CHILDREN_READ), url, {"gender": "male"}).status_code == 403
+    assert patch(token_client(sw, TokenScope.CHILDREN_WRITE), url, {"gender": "male"}).status_code == 200
+    assert patch(client_as(sw, "other_agency"), url, {"gender": "female"}).status_code == 403
+    assert Child.objects.get(pk=child.pk).gender == "male"
+
+
+def test_a_child_is_shielded_and_unshielded_through_the_api(sw: World) -> None:
+    child = make_child(sw)
+    url = f"/api/v1/children/{child.pk}/"
+    refused = post(client_as(sw, "practitioner"), f"{url}shield/", {"agency": sw.home.pk, "reason": ""})
+    assert refused.status_code == 400 and "reason" in refused.json()["error"]["fields"]
+    answer = post(client_as(sw, "practitioner"), f"{url}shield/", {"agency": sw.home.pk, "reason": "Fled abuse"})
+    assert answer.json() == {"id": child.pk, "is_shielded": True, "shielding_agency": sw.home.pk}
+    again = post(client_as(sw, "practitioner"), f"{url}shield/", {"agency": sw.home.pk, "reason": "Again"})
+    assert again.status_code == 403 and "already shielded" in again.json()["error"]["message"]
+    # The existing shield holds: the police, not involved, no longer reach the child by its id.
+    assert get(client_as(sw, "other_agency"), url).status_code == 404
+    token = token_client(sw, TokenScope.CHILDREN_WRITE)
+    assert post(token, f"{url}unshield/", {"reason": "Safe"}).status_code == 403  # people only
+    assert post(client_as(sw, "practitioner"), f"{url}unshield/", {"reason": "Safe"}).status_code == 403
+    answer = post(client_as(sw, "designated_manager"), f"{url}unshield/", {"reason": "Safe now"})
+    assert answer.json() == {"id": child.pk, "is_shielded": False, "shielding_agency": None}
+    assert get(client_as(sw, "other_agency"), url).status_code == 200
+
+
+def test_the_schema_describes_the_change_and_the_shield(sw: World) -> None:
+    schema = client_as(sw, "practitioner").get("/api/schema/?format=json").json()
+    paths = schema["paths"]
+    assert "patch" in paths["/api/v1/children/{id}/"]
+    assert "post" in paths["/api/v1/children/{id}/shield/"] and "post" in paths["/api/v1/children/{id}/unshield/"]
+    assert "ChildChangeIn" in str(paths["/api/v1/children/{id}/"]["patch"])

@@ -431,3 +431,142 @@ def test_a_child_is_recorded_only_for_an_agency_the_user_practises_in(sw: World)
     assert client.post("/children/new/check/").status_code == 403
     assert not Child.objects.exists()
     assert AuditEvent.objects.filter(kind="access.denied").count() == 1
+
+
+# --- Changing the minimum data, and the shield ------------------------------------------------------------------
+
+
+def record_page(client: Client, child: Child) -> str:
+    """The child's page, with the purpose stated first."""
+    client.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE, "next": f"/children/{child.pk}/"})
+    return html(client.get(f"/children/{child.pk}/"))
+
+
+def test_an_involved_agency_changes_one_detail_from_its_change_link(sw: World) -> None:
+    child = make_child(sw)
+    client = client_for(sw, "practitioner")
+    page = record_page(client, child)
+    link = f'href="/children/{child.pk}/change/gender/">Change<span class="govuk-visually-hidden"> gender</span>'
+    assert link in page and 'Change<span class="govuk-visually-hidden"> NHS number</span>' in page
+    form = html(client.get(f"/children/{child.pk}/change/gender/"))
+    assert "Change the gender" in form and 'value="not_known" checked' in form
+    sent = client.post(f"/children/{child.pk}/change/gender/", {"gender": "female"})
+    assert sent.status_code == 302 and sent["Location"] == f"/children/{child.pk}/"
+    after = html(client.get(sent["Location"]))
+    assert "The gender has been changed." in after and "Female" in after
+    event = AuditEvent.objects.get(kind="child.update", child_id=child.pk)
+    assert event.detail["before"] == {"gender": "not_known"} and event.detail["after"] == {"gender": "female"}
+    # The other fields were left as they were (a change of one part sends only that part).
+    child.refresh_from_db()
+    assert (child.area, child.born_on) == ("Northbridge", date(2015, 4, 2))
+
+
+def test_the_change_form_asks_the_purpose_first_and_an_unknown_part_is_404(sw: World) -> None:
+    child = make_child(sw)
+    client = client_for(sw, "practitioner")
+    child = Child.objects.get(pk=child.pk)
+    Child.objects.filter(pk=child.pk).update(nhs_number="9434765919")
+    asked = html(client.get(f"/children/{child.pk}/change/nhs-number/"))
+    assert 'name="purpose"' in asked and "943" not in asked
+    client.post(
+        f"/children/{child.pk}/purpose/", {"purpose": PURPOSE, "next": f"/children/{child.pk}/change/nhs-number/"}
+    )
+    assert 'value="9434765919"' in html(client.get(f"/children/{child.pk}/change/nhs-number/"))
+    assert AuditEvent.objects.filter(child_id=child.pk, purpose=PURPOSE).exists()  # the form's read is recorded
+    assert client.get(f"/children/{child.pk}/change/merged_into/").status_code == 404
+
+
+def test_a_new_name_is_searched_and_the_old_one_becomes_a_previous_name(sw: World) -> None:
+    child = make_child(sw, "Casey", "Quill")
+    client = client_for(sw, "practitioner")
+    assert client.post(f"/children/{child.pk}/change/name/", {"given": "", "family": ""}).status_code == 200
+    sent = client.post(f"/children/{child.pk}/change/name/", {"given": "Casey", "family": "Quill-Harrow"})
+    assert sent.status_code == 302
+    page = record_page(client, child)
+    assert "Casey Quill-Harrow (legal name)" in page and "Casey Quill (previous name)" in page
+    for name in ("Quill Harrow", "Casey Quill"):
+        found = html(client.post("/children/", {"purpose": PURPOSE, "name": name}))
+        assert f"/children/{child.pk}/" in found, name
+
+
+@pytest.mark.parametrize(
+    ("part", "data", "field", "message"),
+    [
+        ("nhs-number", {"nhs_number": "9434765918"}, "nhs_number", "check digit"),
+        ("nhs-number", {"nhs_number": "943 476 5919"}, "nhs_number", "ask a partnership admin to merge them"),
+        ("born-on", {"born_on_day": "1", "born_on_month": "1", "born_on_year": "2090"}, "born_on", "in the past"),
+        ("born-on", {"born_on_day": "1", "born_on_month": "1", "born_on_year": "1990"}, "born_on", "Rule:"),
+        ("phone", {"phone": "not a phone"}, "phone", "real phone number"),
+        ("setting", {"setting": "none", "setting_name": "Riverside"}, "setting_name", "kind of setting first"),
+        ("gender", {"gender": "wizard"}, "gender", "Select"),
+    ],
+)
+def test_a_bad_change_is_a_field_message_and_nothing_is_written(
+    sw: World, part: str, data: dict[str, str], field: str, message: str
+) -> None:
+    make_child(sw, "Other", "Child", born_on=date(2013, 1, 1), nhs_number="9434765919")
+    child = make_child(sw)
+    before = Child.objects.filter(pk=child.pk).values().get()
+    response = client_for(sw, "practitioner").post(f"/children/{child.pk}/change/{part}/", data)
+    page = html(response)
+    assert response.status_code == 200 and "There is a problem" in page
+    assert f'id="id_{field}-error"' in page or f'id="id_{field}_day-error"' in page or field == "born_on"
+    assert message.lower() in page.lower(), page[page.find("govuk-error-summary") :][:600]
+    assert Child.objects.filter(pk=child.pk).values().get() == before
+    assert not AuditEvent.objects.filter(kind="child.update").exists()
+
+
+def test_another_agency_sees_no_change_links_and_may_not_change(sw: World) -> None:
+    child = make_child(sw)
+    police = client_for(sw, "other_agency")
+    page = record_page(police, child)
+    assert "/change/" not in page and "Shield this child" not in page
+    assert police.post(f"/children/{child.pk}/change/gender/", {"gender": "female"}).status_code == 403
+    assert police.get(f"/children/{child.pk}/shield/").status_code == 403
+
+
+def test_a_child_is_shielded_with_a_reason_and_a_designated_manager_lifts_the_shield(sw: World) -> None:
+    child = make_child(sw, "Skye", "Hidden")
+    client = client_for(sw, "practitioner")
+    assert "Shield this child" in record_page(client, child)
+    refused = html(client.post(f"/children/{child.pk}/shield/", {"reason": ""}))
+    assert "Enter the reason" in refused and "Confirm that you mean to do this" in refused
+    sent = client.post(f"/children/{child.pk}/shield/", {"reason": "Fled abuse", "confirm": "on"})
+    assert sent.status_code == 302
+    page = html(client.get(sent["Location"]))
+    assert "The child is shielded." in page and "This child is shielded." in page
+    assert "Lift the shield" not in page  # a practitioner: a designated manager lifts it
+    assert client.get(f"/children/{child.pk}/shield/").status_code == 403  # already shielded
+    found = html(client_for(sw, "other_agency").post("/children/", {"purpose": PURPOSE, "name": "Skye"}))
+    assert f"/children/{child.pk}/" not in found  # the shield: not by a partial name
+    manager = client_for(sw, "designated_manager")
+    assert "Lift the shield" in record_page(manager, child)
+    assert manager.post(f"/children/{child.pk}/unshield/", {"reason": "Safe now", "confirm": "on"}).status_code == 302
+    child.refresh_from_db()
+    assert not child.is_shielded
+    kinds = list(AuditEvent.objects.filter(kind="child.shield", child_id=child.pk).values_list("purpose", flat=True))
+    assert sorted(kinds) == ["Fled abuse", "Safe now"]
+
+
+@pytest.mark.parametrize(
+    "part",
+    ["name", "born-on", "gender", "ethnicity", "languages", "phone", "setting", "nhs-number", "area", "age-scope"],
+)
+def test_every_change_form_shows_the_current_value(sw: World, part: str) -> None:
+    child = make_child(sw, "Casey", "Quill", nhs_number="9434765919", languages=["Irish"], phone="020 7946 0958")
+    client = client_for(sw, "practitioner")
+    client.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE, "next": f"/children/{child.pk}/"})
+    page = html(client.get(f"/children/{child.pk}/change/{part}/"))
+    shown = {
+        "name": 'value="Quill"',
+        "born-on": 'value="2015"',
+        "gender": 'value="not_known" checked',
+        "ethnicity": 'value="not_stated" selected',
+        "languages": 'value="Irish"',
+        "phone": 'value="+442079460958"',
+        "setting": 'value="none" checked',
+        "nhs-number": 'value="9434765919"',
+        "area": 'value="Northbridge"',
+        "age-scope": 'name="is_care_leaver"',
+    }[part]
+    assert shown in page, part

@@ -290,15 +290,17 @@ def test_a_partnership_admin_searches_to_find_duplicates_and_the_shield_holds(sw
 
 
 def test_a_shield_is_set_and_lifted_only_by_the_shielding_agency(sw: World) -> None:
-    from sharing.services import child_shield
+    from sharing.services import child_shield, child_unshield
 
     child = make_child(sw)
     involvement_add(actor=fresh(sw.users["other_agency"]), child=child, agency=sw.other, service="Public protection")
-    child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, shielded=True, reason="Fled abuse")
+    child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, reason="Fled abuse")
     assert search(sw, "other_agency", name="Aoife") == []
-    with pytest.raises(ValidationError):
-        child_shield(actor=fresh(sw.users["other_agency"]), child=child, agency=sw.other, shielded=False, reason="No")
-    child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, shielded=False, reason="Safe now")
+    with pytest.raises(NotPermitted):
+        child_unshield(actor=fresh(sw.users["other_agency"]), child=child, reason="No")
+    with pytest.raises(NotPermitted):  # the shielding agency's practitioner: a designated manager lifts it
+        child_unshield(actor=fresh(sw.users["practitioner"]), child=child, reason="Safe now")
+    child_unshield(actor=fresh(sw.users["designated_manager"]), child=child, reason="Safe now")
     assert search(sw, "other_agency", name="Aoife") == [child.pk]
     assert AuditEvent.objects.filter(kind="child.shield", child_id=child.pk).count() == 2
 

@@ -176,7 +176,7 @@ def test_another_agency_adds_its_involvement_and_ends_only_its_own(sw: World) ->
     assert AuditEvent.objects.filter(kind__in=["involvement.add", "involvement.end"], child_id=child.pk).count() == 2
 
 
-def test_only_an_involved_agency_changes_the_minimum_data_and_the_trail_names_fields_only(sw: World) -> None:
+def test_only_an_involved_agency_changes_the_minimum_data_and_the_trail_keeps_coded_values_only(sw: World) -> None:
     child = make_child(sw)
     with pytest.raises(NotPermitted):
         child_update(actor=fresh(sw.users["other_agency"]), child=child, data=MinimumData(born_on=child.born_on))
@@ -187,7 +187,9 @@ def test_only_an_involved_agency_changes_the_minimum_data_and_the_trail_names_fi
     )
     assert updated.languages == ["Irish", "English"]
     event = AuditEvent.objects.get(kind="child.update")
-    assert sorted(event.detail["fields"]) == ["languages", "setting"] and "Irish" not in str(event.detail)
+    assert sorted(event.detail["fields"]) == ["languages", "setting"]
+    # Languages are coded values kept before and after; the setting (withheld for a shielded child) is named only.
+    assert event.detail["before"] == {"languages": []} and event.detail["after"] == {"languages": ["Irish", "English"]}
 
 
 def test_a_move_keeps_the_address_history(sw: World) -> None:
@@ -329,6 +331,136 @@ def test_a_change_that_takes_the_child_out_of_scope_is_refused(sw: World) -> Non
             child=child,
             data=MinimumData(born_on=twenty, area="Northbridge", is_care_leaver=False),
         )
-    assert "not recorded as one" in errors_of(caught)["born_on"]
+    # Named on the flag taken away, the field that took the child out of scope.
+    assert "not recorded as one" in errors_of(caught)["is_care_leaver"]
     child.refresh_from_db()
     assert child.is_care_leaver
+
+
+# --- Changing the minimum data and the shield (the pages and the API call these) --------------------------------
+
+
+def test_a_new_legal_name_keeps_the_old_one_as_a_previous_name_and_both_are_searched(sw: World) -> None:
+    from sharing.selectors import child_search
+    from sharing.services import minimum_data_of
+
+    child = make_child(sw, "Aoife", "O’Brien")
+    child_update(
+        actor=fresh(sw.users["practitioner"]), child=child, data=minimum_data_of(child), name=("Aoife", "Kavanagh")
+    )
+    names = {(name.kind, name.family) for name in ChildName.objects.filter(child=child)}
+    assert names == {("legal", "Kavanagh"), ("previous", "O’Brien")}
+    assert ChildNameKey.objects.filter(child=child, key="t:kavanagh").exists()
+    for name in ("Aoife Kavanagh", "Aoife OBrien"):
+        found = child_search(principal=fresh(sw.users["other_agency"]), purpose="Check", name=name)
+        assert [result.child_id for result in found.results] == [child.pk], name
+    event = AuditEvent.objects.get(kind="child.update", child_id=child.pk)
+    assert event.detail["fields"] == ["name"] and "Kavanagh" not in str(event.detail)
+
+
+def test_a_change_is_audited_with_before_and_after_for_coded_values_and_names_only_for_identifiers(sw: World) -> None:
+    from sharing.services import minimum_data_of
+
+    child = make_child(sw, nhs_number="9434765919", phone="020 7946 0958")
+    child_update(
+        actor=fresh(sw.users["practitioner"]),
+        child=child,
+        data=minimum_data_of(child, gender="female", nhs_number="4000000020", phone="", area="Southbridge"),
+    )
+    event = AuditEvent.objects.get(kind="child.update", child_id=child.pk)
+    assert sorted(event.detail["fields"]) == ["area", "gender", "nhs_number", "phone"]
+    assert event.detail["before"] == {"gender": "not_known", "area": "Northbridge"}
+    assert event.detail["after"] == {"gender": "female", "area": "Southbridge"}
+    assert "4000000020" not in str(event.detail) and "9434765919" not in str(event.detail)
+    child.refresh_from_db()
+    assert (child.nhs_number, child.phone) == ("4000000020", "")
+
+
+def test_a_changed_nhs_number_is_checked_like_a_new_one(sw: World) -> None:
+    from sharing.services import minimum_data_of
+
+    child = make_child(sw)
+    with pytest.raises(ValidationError) as caught:
+        child_update(
+            actor=fresh(sw.users["practitioner"]), child=child, data=minimum_data_of(child, nhs_number="9434765918")
+        )
+    assert "check digit" in errors_of(caught)["nhs_number"]
+    make_child(sw, "Other", "Child", born_on=date(2013, 1, 1), nhs_number="9434765919")
+    with pytest.raises(ValidationError) as caught:
+        child_update(
+            actor=fresh(sw.users["practitioner"]), child=child, data=minimum_data_of(child, nhs_number="943 476 5919")
+        )
+    assert "merge" in errors_of(caught)["nhs_number"]
+    child.refresh_from_db()
+    assert child.nhs_number is None and not AuditEvent.objects.filter(kind="child.update").exists()
+
+
+def test_a_changed_nhs_number_taken_in_a_race_is_the_same_answer_not_a_500(
+    sw: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check passes (another practitioner has not committed yet), then the unique constraint refuses."""
+    from sharing.services import minimum_data_of
+
+    child = make_child(sw)
+    make_child(sw, "Other", "Child", born_on=date(2013, 1, 1), nhs_number="9434765919")
+    real_filter = Child.objects.filter
+
+    def blind_filter(*args: object, **kwargs: object) -> object:
+        found = real_filter(*args, **kwargs)
+        return found.none() if "nhs_number" in kwargs else found
+
+    monkeypatch.setattr(Child.objects, "filter", blind_filter)
+    with pytest.raises(ValidationError) as caught:
+        child_update(
+            actor=fresh(sw.users["practitioner"]), child=child, data=minimum_data_of(child, nhs_number="9434765919")
+        )
+    assert "merge" in errors_of(caught)["nhs_number"]
+
+
+def test_taking_away_the_flag_that_kept_the_child_in_scope_is_refused_on_that_flag(sw: World) -> None:
+    from sharing.services import minimum_data_of
+
+    today = timezone.localdate()
+    twenty = today.replace(year=today.year - 20, day=1) - timedelta(days=1)
+    child = make_child(sw, born_on=twenty, is_care_leaver=True)
+    with pytest.raises(ValidationError) as caught:
+        child_update(
+            actor=fresh(sw.users["practitioner"]), child=child, data=minimum_data_of(child, is_care_leaver=False)
+        )
+    assert "Rule:" in errors_of(caught)["is_care_leaver"]
+
+
+def test_shielding_tells_the_other_involved_agencies_and_only_their_managers(sw: World) -> None:
+    from agencies.models import Role
+    from isp_portal.models import Notification
+    from sharing.services import child_shield, child_unshield
+    from tests.factories import make_user
+
+    manager = make_user(name="Olga Manager", agency=sw.other, roles=[Role.DESIGNATED_MANAGER])
+    child = make_child(sw)
+    involvement_add(actor=fresh(sw.users["other_agency"]), child=child, agency=sw.other, service="Public protection")
+    with pytest.raises(ValidationError) as caught:
+        child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, reason=" ")
+    assert "Say why" in errors_of(caught)["reason"]
+    child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, reason="Fled abuse")
+    child.refresh_from_db()
+    assert child.is_shielded and child.shielding_agency_id == sw.home.pk
+    told = set(Notification.objects.filter(subject__contains="is now shielded").values_list("recipient_id", flat=True))
+    assert told == {manager.pk}  # not the police practitioner, nor anyone of the shielding agency
+    with pytest.raises(NotPermitted):  # already shielded
+        child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, reason="Again")
+    child_unshield(actor=fresh(sw.users["designated_manager"]), child=child, reason="The family is safe now")
+    assert Notification.objects.filter(subject__contains="no longer shielded").count() == len(told)
+    event = AuditEvent.objects.filter(kind="child.shield", child_id=child.pk).latest("id")
+    assert event.purpose == "The family is safe now" and event.detail == {"shielded": False, "agency_id": sw.home.pk}
+
+
+def test_a_shield_is_set_only_for_an_agency_involved_with_the_child(sw: World) -> None:
+    from sharing.services import child_shield
+
+    child = make_child(sw, by="other_agency", agency=sw.other)
+    with pytest.raises(NotPermitted):  # home is not involved
+        child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, reason="Fled abuse")
+    involvement_add(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, service="Early help")
+    with pytest.raises(NotPermitted):  # for an agency the practitioner does not practise in
+        child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.other, reason="Fled abuse")
