@@ -1,9 +1,12 @@
-"""`python -m benchmarks.page_profile --path /x/ --cookie '...' [--requests N]`: where a page's CPU goes.
+"""`python -m benchmarks.page_profile --path /x/ --cookie '...' [--requests N] [--forms F --csrf T]`: where a
+page's CPU goes.
 
 Run by the HTTP harness (`make bench ARGS="http_pages --profile"`) with the same production settings, database
 and signed-in session as the load rounds. It calls the portal's WSGI application in this process N times (after
 a warm-up) under cProfile with a CPU-time clock, so waiting for PostgreSQL is left out and what remains is the
-worker's own CPU, and prints one JSON line: the share of each part of the stack and the top functions.
+worker's own CPU, and prints one JSON line: the share of each part of the stack and the top functions. With
+`--forms` (a JSON file of form bodies) each request POSTs the next body in turn with the session's CSRF token, as
+the load driver does (the child search).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pstats
 import sys
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 # Where a function lives -> the part of the stack it is counted in (first match wins).
 CATEGORIES = (
@@ -64,15 +68,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--path", required=True)
     parser.add_argument("--cookie", default="")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--forms", default="", help="a JSON file of form bodies to POST in turn")
+    parser.add_argument("--csrf", default="", help="the session's CSRF form token")
     args = parser.parse_args(argv)
+    forms: list[dict[str, str]] = []
+    if args.forms:
+        with open(args.forms, encoding="utf-8") as source:
+            forms = json.load(source)
+    sent = [0]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isp_portal.settings.production")
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
 
     def request() -> int:
+        body_bytes = b""
+        if forms:
+            form = {**forms[sent[0] % len(forms)], "csrfmiddlewaretoken": args.csrf}
+            sent[0] += 1
+            body_bytes = urlencode(form).encode()
         environ = {
-            "REQUEST_METHOD": "GET",
+            "REQUEST_METHOD": "POST" if forms else "GET",
             "PATH_INFO": args.path,
             "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1",
@@ -82,13 +98,19 @@ def main(argv: list[str] | None = None) -> int:
             "HTTP_X_FORWARDED_PROTO": "https",
             "REMOTE_ADDR": "127.0.0.1",
             "wsgi.url_scheme": "https",
-            "wsgi.input": io.BytesIO(b""),
+            "wsgi.input": io.BytesIO(body_bytes),
             "wsgi.errors": sys.stderr,
             "wsgi.version": (1, 0),
             "wsgi.multithread": False,
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
         }
+        if forms:
+            environ.update(
+                CONTENT_TYPE="application/x-www-form-urlencoded",
+                CONTENT_LENGTH=str(len(body_bytes)),
+                HTTP_REFERER=f"https://127.0.0.1{args.path}",
+            )
         status: list[str] = []
 
         def start_response(code: str, headers: Any, *rest: Any) -> Any:
