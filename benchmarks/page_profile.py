@@ -63,6 +63,27 @@ def category(filename: str) -> str:
     return "Python itself"
 
 
+def _backend() -> int:
+    """The process id of the PostgreSQL backend of this process's connection (kept between requests)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) so far of a process on this machine; 0 when it cannot be read."""
+    import psutil
+
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+    return float(times.user + times.system)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.page_profile")
     parser.add_argument("--path", required=True)
@@ -127,6 +148,14 @@ def main(argv: list[str] | None = None) -> int:
         code = request()
     if code != 200:
         raise SystemExit(f"{args.path} answered {code}")
+    # First without the profiler: this process's CPU and that of the PostgreSQL backend serving it, per request
+    # (the steadier comparison on a shared machine: no load generator, no gunicorn, no other connections).
+    backend = _backend()
+    worker_began, backend_began = time.process_time(), _cpu_of(backend)
+    for _ in range(args.requests):
+        request()
+    plain_worker = time.process_time() - worker_began
+    plain_backend = _cpu_of(backend) - backend_began
     profiler = cProfile.Profile(time.process_time)
     began = time.process_time()
     profiler.enable()
@@ -134,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         request()
     profiler.disable()
     cpu = time.process_time() - began
+    if os.environ.get("ISP_BENCH_PROFILE_DIR"):
+        # The whole profile, for `python -m pstats` (cumulative times: which call of the page costs what).
+        name = args.path.strip("/").replace("/", "-") or "home"
+        profiler.dump_stats(os.path.join(os.environ["ISP_BENCH_PROFILE_DIR"], f"{name}.prof"))
     stats = pstats.Stats(profiler)
     by_category: dict[str, float] = {}
     functions: list[tuple[float, str]] = []
@@ -150,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
                 "path": args.path,
                 "requests": args.requests,
                 "worker_cpu_ms_per_request": round(1000 * cpu / args.requests, 2),
+                "load_average": [round(value, 2) for value in os.getloadavg()],
+                "unprofiled": {
+                    "worker_cpu_ms_per_request": round(1000 * plain_worker / args.requests, 3),
+                    "postgres_cpu_ms_per_request": round(1000 * plain_backend / args.requests, 3),
+                },
                 "shares": {
                     name: round(seconds / total, 3)
                     for name, seconds in sorted(by_category.items(), key=lambda item: -item[1])
