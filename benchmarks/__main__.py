@@ -25,6 +25,7 @@ def _http(args: argparse.Namespace) -> bool:
         only=args.only,
         profile=args.profile,
         children=args.children,
+        keep=args.keep,
     )
 
 
@@ -52,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         "--children",
         type=int,
         help="http_pages: children generated into the index first (default 1,000,000 when a child scenario runs)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="http_pages: keep the scratch database after the run, and use a kept one again as it is (no new children)",
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)

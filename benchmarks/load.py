@@ -5,6 +5,19 @@ load generator's own CPU is never counted as the server's. The harness (benchmar
 output: a line `START` when the users are all running and the statistics were reset (the harness then reads
 the servers' CPU counters), `STOP` when the timed window ends (it reads them again), then one JSON line with
 the figures of the window.
+
+How the load is paced (DESIGN 5 states each target with its own):
+
+* saturation (the default): each user sends its next request as soon as the last one answers (closed loop, no
+  think time). The throughput is the servers' capacity; what the ratio targets compare with the bare view.
+* `--think SECONDS`: N users, each waiting a think time drawn uniformly from 0.5 to 1.5 times SECONDS after
+  each answer (locust `wait_time = between(...)`), the first wait drawn the same way so the users do not move
+  in step. "20 users" in DESIGN 5 means this: people, not connections firing back to back.
+* `--rate PER_SECOND`: a steady total rate, whatever the answers' times (open loop as long as each user's
+  interval is longer than its answers): each of the N users sends every N / PER_SECOND seconds (locust
+  `constant_throughput`), starting at a random point of its first interval so that the rate is spread evenly
+  rather than sent in bursts of N. A server that cannot keep up shows as an achieved rate below the offered
+  one (`per_second` against `offered_per_second`), which the harness judges.
 """
 
 from __future__ import annotations
@@ -32,14 +45,21 @@ def main(argv: list[str] | None = None) -> int:
         help="a JSON file of form bodies: each request POSTs one of them, drawn at random, to the path",
     )
     parser.add_argument("--csrf", default="", help="the CSRF form token of the session (from one of its pages)")
+    pacing = parser.add_mutually_exclusive_group()
+    pacing.add_argument(
+        "--think", type=float, default=0.0, help="mean think time in seconds between a user's requests (0: none)"
+    )
+    pacing.add_argument("--rate", type=float, default=0.0, help="a steady total rate in requests a second (0: none)")
     args = parser.parse_args(argv)
+    if args.think < 0 or args.rate < 0 or args.users < 1:
+        parser.error("--think and --rate are at least 0, --users at least 1")
     forms: list[dict[str, str]] = []
     if args.forms:
         with open(args.forms, encoding="utf-8") as source:
             forms = json.load(source)
 
     import gevent
-    from locust import FastHttpUser, constant, task
+    from locust import FastHttpUser, between, constant, constant_throughput, task
     from locust.env import Environment
 
     statements: list[int] = []
@@ -52,11 +72,28 @@ def main(argv: list[str] | None = None) -> int:
         # Django's CSRF check on HTTPS also wants a same-origin Referer.
         headers["Referer"] = f"https://{args.host.split('://', 1)[-1]}{args.path}"
 
+    if args.rate:
+        interval = args.users / args.rate  # each user's time between sends
+        first_wait = interval
+        pace = constant_throughput(args.rate / args.users)
+    elif args.think:
+        first_wait = 1.5 * args.think
+        pace = between(0.5 * args.think, 1.5 * args.think)
+    else:
+        first_wait = 0.0
+        pace = constant(0)  # closed loop: each connection sends its next request when the last answers
+
     class Visitor(FastHttpUser):
         host = args.host
-        wait_time = constant(0)  # closed loop: each connection sends its next request when the last answers
+        wait_time = pace
         network_timeout = 60.0
         connection_timeout = 60.0
+
+        def on_start(self) -> None:
+            # Spread the users' first requests over one interval (or think time), so that N users started
+            # together do not send in step for the whole segment.
+            if first_wait:
+                gevent.sleep(random.uniform(0, first_wait))
 
         def send(self) -> Any:
             if not forms:
@@ -95,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         "failures": stats.num_failures,
         "seconds": elapsed,
         "per_second": stats.num_requests / elapsed if elapsed else 0.0,
+        "pacing": "rate" if args.rate else ("think" if args.think else "saturation"),
+        "offered_per_second": args.rate or None,
+        "think_seconds": args.think or None,
+        "users": args.users,
         "p50_ms": stats.get_response_time_percentile(0.5),
         "p95_ms": stats.get_response_time_percentile(0.95),
         "p99_ms": stats.get_response_time_percentile(0.99),

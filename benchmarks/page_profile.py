@@ -1,9 +1,12 @@
-"""`python -m benchmarks.page_profile --path /x/ --cookie '...' [--requests N]`: where a page's CPU goes.
+"""`python -m benchmarks.page_profile --path /x/ --cookie '...' [--requests N] [--forms F --csrf T]`: where a
+page's CPU goes.
 
 Run by the HTTP harness (`make bench ARGS="http_pages --profile"`) with the same production settings, database
 and signed-in session as the load rounds. It calls the portal's WSGI application in this process N times (after
 a warm-up) under cProfile with a CPU-time clock, so waiting for PostgreSQL is left out and what remains is the
-worker's own CPU, and prints one JSON line: the share of each part of the stack and the top functions.
+worker's own CPU, and prints one JSON line: the share of each part of the stack and the top functions. With
+`--forms` (a JSON file of form bodies) each request POSTs the next body in turn with the session's CSRF token, as
+the load driver does (the child search).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pstats
 import sys
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 # Where a function lives -> the part of the stack it is counted in (first match wins).
 CATEGORIES = (
@@ -59,20 +63,53 @@ def category(filename: str) -> str:
     return "Python itself"
 
 
+def _backend() -> int:
+    """The process id of the PostgreSQL backend of this process's connection (kept between requests)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) so far of a process on this machine; 0 when it cannot be read."""
+    import psutil
+
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+    return float(times.user + times.system)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.page_profile")
     parser.add_argument("--path", required=True)
     parser.add_argument("--cookie", default="")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--forms", default="", help="a JSON file of form bodies to POST in turn")
+    parser.add_argument("--csrf", default="", help="the session's CSRF form token")
     args = parser.parse_args(argv)
+    forms: list[dict[str, str]] = []
+    if args.forms:
+        with open(args.forms, encoding="utf-8") as source:
+            forms = json.load(source)
+    sent = [0]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isp_portal.settings.production")
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
 
     def request() -> int:
+        body_bytes = b""
+        if forms:
+            form = {**forms[sent[0] % len(forms)], "csrfmiddlewaretoken": args.csrf}
+            sent[0] += 1
+            body_bytes = urlencode(form).encode()
         environ = {
-            "REQUEST_METHOD": "GET",
+            "REQUEST_METHOD": "POST" if forms else "GET",
             "PATH_INFO": args.path,
             "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1",
@@ -82,13 +119,19 @@ def main(argv: list[str] | None = None) -> int:
             "HTTP_X_FORWARDED_PROTO": "https",
             "REMOTE_ADDR": "127.0.0.1",
             "wsgi.url_scheme": "https",
-            "wsgi.input": io.BytesIO(b""),
+            "wsgi.input": io.BytesIO(body_bytes),
             "wsgi.errors": sys.stderr,
             "wsgi.version": (1, 0),
             "wsgi.multithread": False,
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
         }
+        if forms:
+            environ.update(
+                CONTENT_TYPE="application/x-www-form-urlencoded",
+                CONTENT_LENGTH=str(len(body_bytes)),
+                HTTP_REFERER=f"https://127.0.0.1{args.path}",
+            )
         status: list[str] = []
 
         def start_response(code: str, headers: Any, *rest: Any) -> Any:
@@ -105,6 +148,14 @@ def main(argv: list[str] | None = None) -> int:
         code = request()
     if code != 200:
         raise SystemExit(f"{args.path} answered {code}")
+    # First without the profiler: this process's CPU and that of the PostgreSQL backend serving it, per request
+    # (the steadier comparison on a shared machine: no load generator, no gunicorn, no other connections).
+    backend = _backend()
+    worker_began, backend_began = time.process_time(), _cpu_of(backend)
+    for _ in range(args.requests):
+        request()
+    plain_worker = time.process_time() - worker_began
+    plain_backend = _cpu_of(backend) - backend_began
     profiler = cProfile.Profile(time.process_time)
     began = time.process_time()
     profiler.enable()
@@ -112,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         request()
     profiler.disable()
     cpu = time.process_time() - began
+    if os.environ.get("ISP_BENCH_PROFILE_DIR"):
+        # The whole profile, for `python -m pstats` (cumulative times: which call of the page costs what).
+        name = args.path.strip("/").replace("/", "-") or "home"
+        profiler.dump_stats(os.path.join(os.environ["ISP_BENCH_PROFILE_DIR"], f"{name}.prof"))
     stats = pstats.Stats(profiler)
     by_category: dict[str, float] = {}
     functions: list[tuple[float, str]] = []
@@ -128,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
                 "path": args.path,
                 "requests": args.requests,
                 "worker_cpu_ms_per_request": round(1000 * cpu / args.requests, 2),
+                "load_average": [round(value, 2) for value in os.getloadavg()],
+                "unprofiled": {
+                    "worker_cpu_ms_per_request": round(1000 * plain_worker / args.requests, 3),
+                    "postgres_cpu_ms_per_request": round(1000 * plain_backend / args.requests, 3),
+                },
                 "shares": {
                     name: round(seconds / total, 3)
                     for name, seconds in sorted(by_category.items(), key=lambda item: -item[1])

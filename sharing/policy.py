@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Role
@@ -38,13 +38,26 @@ from agencies.policy import (
 )
 from agencies.rules import agency_may_share
 from isp_portal.policy import Policy, Resource, SystemActor, register, register_resource
-from protocols.models import IN_FORCE_STATUSES, Signature
+from isp_portal.rows import Statement, fetch
+from protocols.models import IN_FORCE_STATUSES
 from sharing.models import Child, EntryGrant, EntryRevision, Involvement, RecordEntry, ShieldedAccess
 
 PRACTISING_ROLES = frozenset({Role.PRACTITIONER.value, Role.DESIGNATED_MANAGER.value})
 
 
 # --- The minimum tier: who may use the child index ------------------------------------------------------------
+
+
+# Every page of the child index asks it once (docs/fast-pages.md §3: a prepared statement, no query compiled per
+# request). The same as Signature.objects.filter(agency_id__in=..., withdrawn_at__isnull=True,
+# version_id=F("protocol__current_version_id"), protocol__status__in=IN_FORCE_STATUSES); tests/sharing/
+# test_search_fast_path.py compares the two.
+_SIGNATORIES = Statement(
+    "isp_signatory_agencies",
+    """SELECT s.agency_id FROM protocols_signature s JOIN protocols_protocol p ON p.id = s.protocol_id
+    WHERE s.agency_id = ANY(%(agencies)s::bigint[]) AND s.withdrawn_at IS NULL AND s.version_id = p.current_version_id
+      AND p.status = ANY(%(statuses)s::text[])""",
+)
 
 
 def signatory_agencies(user: Any) -> frozenset[int]:
@@ -58,12 +71,7 @@ def signatory_agencies(user: Any) -> frozenset[int]:
     found: frozenset[int] = frozenset()
     if mine:
         found = frozenset(
-            Signature.objects.filter(
-                agency_id__in=mine,
-                withdrawn_at__isnull=True,
-                version_id=F("protocol__current_version_id"),
-                protocol__status__in=IN_FORCE_STATUSES,
-            ).values_list("agency_id", flat=True)
+            row[0] for row in fetch(_SIGNATORIES, {"agencies": mine, "statuses": [str(s) for s in IN_FORCE_STATUSES]})
         )
     if user is not None and getattr(user, "is_authenticated", False):
         user._isp_signatory_agencies = found

@@ -182,18 +182,53 @@ def test_the_child_search_form_uses_the_configured_field_names(monkeypatch: pyte
     assert form == {
         "purpose": http_pages.BENCH_PURPOSE,
         "name": "Sam Smith",
-        "born_on": "2015-04-02",
+        "born_on_day": "2",
+        "born_on_month": "4",
+        "born_on_year": "2015",
         "postcode": "nb11aa",
     }
-    monkeypatch.setattr(http_pages, "BORN_ON_FIELDS", ("born_on-day", "born_on-month", "born_on-year"))
-    form = http_pages.search_form({"born_on": "2015-04-02"})
-    assert (form["born_on-day"], form["born_on-month"], form["born_on-year"]) == ("2", "4", "2015")
-    [search, record] = [s for s in http_pages.SCENARIOS if s.children]
+    # The names are the search form's own: it reads the date of birth from them (a field it does not have would
+    # be ignored, and the search measured without its date of birth).
+    from sharing.forms import SearchForm
+
+    bound = SearchForm(form)
+    assert bound.is_valid(), bound.errors
+    assert str(bound.cleaned_data["born_on"]) == "2015-04-02" and bound.cleaned_data["name"] == "Sam Smith"
+    monkeypatch.setattr(http_pages, "BORN_ON_FIELDS", ("born_on",))
+    assert http_pages.search_form({"born_on": "2015-04-02"})["born_on"] == "2015-04-02"
+    children = {s.name: s for s in http_pages.SCENARIOS if s.children}
+    assert set(children) == {"child_search", "child_search_saturation", "child_record", "child_record_rate"}
+    search = children["child_search"]
     assert search.forms is not None and search.users == 20 and search.p95_target_ms == 60
     assert search.forms({"searches": [{"nhs_number": "999 000 0018"}]})[0]["nhs_number"] == "999 000 0018"
-    assert record.setup is not None and record.target_ratio == 1.0
-    [(_page, path, body)] = record.setup({"child": 7})
-    assert path == "/children/7/purpose/" and body == {"purpose": http_pages.BENCH_PURPOSE}
+    for record in (children["child_record"], children["child_record_rate"]):
+        assert record.setup is not None
+        [(_page, path, body)] = record.setup({"child": 7})
+        assert path == "/children/7/purpose/" and body == {"purpose": http_pages.BENCH_PURPOSE}
+        assert record.path({"child": 7}) == "/children/7/"
+    assert children["child_record"].target_ratio == 1.0
+
+
+def test_each_scenario_states_its_pacing_as_design_5_states_its_target() -> None:
+    """DESIGN 5: the search with 20 users (people thinking between searches), beside it the same searches at
+    saturation for its capacity; the record at >= 1.0 x the bare view (saturation) and at a steady 300 req/s."""
+    from benchmarks.http_pages import SCENARIOS, Scenario
+
+    scenarios = {s.name: s for s in SCENARIOS}
+    search, flat_out = scenarios["child_search"], scenarios["child_search_saturation"]
+    assert search.think_seconds is not None and 0.5 <= search.think_seconds <= 2 and search.rate is None
+    assert search.connections(50) == 20 and search.pacing == "think 0.5-1.5 s"
+    assert flat_out.think_seconds is None and flat_out.rate is None and flat_out.connections(50) == 20
+    assert flat_out.forms is not None and flat_out.p95_target_ms is None and flat_out.target_ratio is None
+    record, steady = scenarios["child_record"], scenarios["child_record_rate"]
+    assert record.rate is None and record.think_seconds is None and record.pacing == "saturation (no think time)"
+    assert steady.rate == 300 and steady.p95_target_ms == 25 and steady.target_ratio is None
+    # Enough users that each sends at most 3 a second (an interval well above the answers' times).
+    assert steady.connections(50) == 100 and steady.pacing == "steady 300 req/s"
+    # The pages of issue 9 keep the saturation mode their ratio targets use.
+    assert all(scenarios[name].rate is None and scenarios[name].think_seconds is None for name in ("home", "agency"))
+    with pytest.raises(ValueError, match="not both"):
+        Scenario("x", None, lambda ids: "/", think_seconds=1.0, rate=10.0)
 
 
 def test_each_scenario_is_judged_by_its_own_targets() -> None:
@@ -213,6 +248,53 @@ def test_each_scenario_is_judged_by_its_own_targets() -> None:
     assert passed({"scenarios": {"s": result(0.2, 55, search), "r": result(1.1, 900, record)}})
     assert not passed({"scenarios": {"s": result(0.2, 61, search)}})
     assert not passed({"scenarios": {"r": result(0.9, 10, record)}})
+    # A steady rate: the p95 bound, and the rate achieved (a server that falls behind misses, however fast the
+    # answers it gave).
+    steady = {"ratio": None, "p95_ms": 25.0, "rate": 300.0}
+    assert passed({"scenarios": {"r": {**result(0.3, 20, steady), "per_second": 296.0}}})
+    assert not passed({"scenarios": {"r": {**result(0.3, 20, steady), "per_second": 250.0}}})
+    assert not passed({"scenarios": {"r": {**result(0.3, 26, steady), "per_second": 300.0}}})
+
+
+def test_the_table_shows_each_page_under_its_load_after_the_bare_view_under_the_same() -> None:
+    from benchmarks.http_pages import table
+
+    def figures(per_second: float, mode: str | None, users: int | None) -> dict[str, Any]:
+        base = dict.fromkeys(("per_second", "p50_ms", "p95_ms", "p99_ms", "cpu_ms_per_request"), 1.0)
+        return {
+            "per_second": per_second,
+            "p50_ms": 5.0,
+            "p95_ms": 9.0,
+            "p99_ms": 12.0,
+            "cpu_ms_per_request": 4.0,
+            "statements": 4,
+            "statements_before_view": 0,
+            "ratio": dict.fromkeys(("throughput", "cpu_per_request"), 0.5),
+            "baseline": {**base, "per_second": 2 * per_second, "statements": 2},
+            "pacing": {"mode": mode, "users": users},
+        }
+
+    lines = table(
+        {
+            "settings": {"users": 50},
+            "scenarios": {
+                "home": figures(100, None, None),
+                "agency": figures(90, None, None),
+                "child_search": figures(19, "think 0.5-1.5 s", 20),
+                "child_record_rate": figures(299, "steady 300 req/s", 100),
+            },
+        }
+    ).splitlines()
+    assert [line.split(" | ")[0:2] for line in lines[2:]] == [
+        ["| bare read+insert view", "50 users, saturation"],
+        ["| home", "50 users, saturation"],
+        ["| agency", "50 users, saturation"],
+        ["| bare read+insert view", "20 users, think 0.5-1.5 s"],
+        ["| child_search", "20 users, think 0.5-1.5 s"],
+        ["| bare read+insert view", "100 users, steady 300 req/s"],
+        ["| child_record_rate", "100 users, steady 300 req/s"],
+    ]
+    assert lines[-2].startswith("| bare read+insert view | 100 users, steady 300 req/s | 598 |")
 
 
 def test_the_load_driver_posts_forms_with_the_csrf_token(tmp_path: Path) -> None:
@@ -284,3 +366,55 @@ def test_the_world_names_searches_that_find_children_and_a_record_with_content(w
         assert child_search(principal=practitioner, purpose=PURPOSE, **criteria).results, criteria  # type: ignore[arg-type]
     ids = child_ids(sw.home.pk)
     assert ids and sw.home.record_entries.filter(child_id=ids["child"]).exists()
+
+
+def test_the_load_driver_paces_by_think_time_and_by_rate(tmp_path: Path) -> None:
+    """benchmarks/load.py against a stand-in server answering at once: saturation sends as fast as the server
+    answers; with a think time each user waits about that long between requests; with a rate the requests
+    arrive at that rate in all, whatever the number of users."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet: the test reads the driver's figures."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def drive(*pacing: str, users: int) -> dict[str, Any]:
+        completed = subprocess.run(
+            [
+                *(sys.executable, "-m", "benchmarks.load", "--host", host, "--path", "/", "--users", str(users)),
+                *("--duration", "2", "--warmup", "1", *pacing),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert completed.returncode == 0, completed.stderr[-2000:]
+        figures: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+        assert figures["failures"] == 0 and figures["requests"] > 0, figures
+        return figures
+
+    try:
+        flat_out = drive(users=2)
+        thinking = drive("--think", "0.4", users=2)
+        steady = drive("--rate", "30", users=10)
+    finally:
+        server.shutdown()
+    assert flat_out["pacing"] == "saturation" and flat_out["per_second"] > 50, flat_out
+    # Two users each waiting 0.2 to 0.6 s (0.4 on average): about 5 requests a second in all.
+    assert thinking["pacing"] == "think" and thinking["think_seconds"] == 0.4
+    assert 2 <= thinking["per_second"] <= 9, thinking
+    # Ten users sending every third of a second: 30 a second in all, as offered.
+    assert steady["pacing"] == "rate" and steady["offered_per_second"] == 30 and steady["users"] == 10
+    assert 24 <= steady["per_second"] <= 36, steady

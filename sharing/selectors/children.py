@@ -20,7 +20,7 @@ from agencies.policy import is_auditor
 from audit.services import audit_record
 from isp_portal import bounds
 from isp_portal.policy import can, found_or_deny, require
-from isp_portal.rows import fetch
+from isp_portal.rows import Statement, fetch
 from sharing import rules
 from sharing.models import Child, ChildAddress, ChildName, EntryRevision, Involvement, NameKind, RecordEntry
 from sharing.policy import (
@@ -174,18 +174,24 @@ def child_search(
     return Search(results=results, more=more, criteria=criteria)
 
 
-def _search_rows(
+# The shape of a search: how the name is matched (None: no name; "capped": every key covers the whole query, read
+# at most HITS_CAP rows of each kind straight from the index; "candidates": the few children an NHS number or a
+# postcode names, their keys checked against the name's; "keys": every key of the name, grouped by name), and
+# which of the date of birth, NHS number and postcode are given. Each shape is one statement text.
+SearchShape = tuple[str | None, bool, bool, bool]
+# One prepared statement per shape (isp_portal.rows.Statement): PostgreSQL plans the search's CTEs once per
+# connection rather than on every search. At most 4 x 2 x 2 x 2 shapes, so the names are bounded.
+_SEARCH_STATEMENTS: dict[SearchShape, Statement] = {}
+# Any address in the child's history has the postcode.
+_HAS_POSTCODE = "EXISTS (SELECT 1 FROM sharing_childaddress a WHERE a.child_id = c.id AND a.postcode = %(postcode)s)"
+
+
+def _search_shape_and_params(
     query: rules.NameQuery | None, born_on: date | None, number: str | None, code: str | None
-) -> list[tuple[Any, ...]]:
-    """One statement: the name keys matched per name (every query word covered; with the date of birth, only the
-    keys of children born that day), then the children with every other criterion, their legal name, current
-    postcode and setting, and the agencies involved. A broad name search reads a bounded number of index rows."""
+) -> tuple[SearchShape, dict[str, Any]]:
+    """The search's shape and its bound parameters (by name, as `_search_sql(shape)` uses them)."""
     params: dict[str, Any] = {"limit": SEARCH_LIMIT + 1}
-    conditions = ["c.merged_into_id IS NULL"]
-    named = ""
-    join = ""
-    exact_column = "false"
-    capped_column = "false"
+    matching: str | None = None
     if query is not None:
         keys = sorted(query.keys)
         params.update(
@@ -195,34 +201,63 @@ def _search_rows(
             full=query.full_mask,
             exact_key=query.exact_key,
         )
-        born_filter = "AND k.born_on = %(born)s" if born_on is not None else ""
         if number is None and code is None and all(mask == query.full_mask for mask in query.keys.values()):
-            # Every key covers the whole query (one word, or two looked up by pairs): any row of a key is a
-            # match, so read at most HITS_CAP rows of the exact keys and as many of the others, straight from
-            # the index, rather than every Smith in the index. More than that is "more": narrow the search.
+            matching = "capped"
             params.update(
                 exact_keys=[key for key in keys if rules.is_exact_key(key)],
                 other_keys=[key for key in keys if not rules.is_exact_key(key)],
                 cap=HITS_CAP,
             )
+        elif number is not None or code is not None:
+            matching = "candidates"
+        else:
+            matching = "keys"
+    if born_on is not None:
+        params["born"] = born_on
+    if number is not None:
+        params["nhs"] = number
+    if code is not None:
+        params["postcode"] = code
+    return (matching, born_on is not None, number is not None, code is not None), params
+
+
+def _search_sql(shape: SearchShape) -> str:
+    """The one statement of a search of this shape: the name keys matched per name (every query word covered;
+    with the date of birth, only the keys of children born that day), then the children with every other
+    criterion, their legal name, current postcode and setting, and the agencies involved. A broad name search
+    reads a bounded number of index rows. Every value is a named parameter (`_search_shape_and_params`)."""
+    matching, born, number, code = shape
+    conditions = ["c.merged_into_id IS NULL"]
+    named = ""
+    join = ""
+    exact_column = "false"
+    capped_column = "false"
+    if matching is not None:
+        born_filter = "AND k.born_on = %(born)s" if born else ""
+        if matching == "capped":
+            # Every key covers the whole query (one word, or two looked up by pairs): any row of a key is a
+            # match, so read at most HITS_CAP rows of the exact keys and as many of the others, straight from
+            # the index, rather than every Smith in the index. More than that is "more": narrow the search.
             hits = f"""
             hits AS (
                 (SELECT k.name_id, k.child_id, true AS exact_words FROM sharing_childnamekey k
-                 WHERE k.key = ANY(%(exact_keys)s) {born_filter} LIMIT %(cap)s)
+                 WHERE k.key = ANY(%(exact_keys)s::text[]) {born_filter} LIMIT %(cap)s)
                 UNION ALL
                 (SELECT k.name_id, k.child_id, false FROM sharing_childnamekey k
-                 WHERE k.key = ANY(%(other_keys)s) {born_filter} LIMIT %(cap)s)
+                 WHERE k.key = ANY(%(other_keys)s::text[]) {born_filter} LIMIT %(cap)s)
             ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
             capped_column = "(SELECT count(*) >= %(cap)s FROM hits)"
-        elif number is not None or code is not None:
+        elif matching == "candidates":
             # An NHS number or a postcode names few children: check the name against their keys only (by the
             # index on the key's child), not every key of the name in the index.
-            hits = """
+            candidate = []
+            if number:
+                candidate.append("c.nhs_number = %(nhs)s")
+            if code:
+                candidate.append(_HAS_POSTCODE)
+            hits = f"""
             cand AS (
-                SELECT c.id FROM sharing_child c
-                WHERE (%(nhs)s::text IS NULL OR c.nhs_number = %(nhs)s)
-                  AND (%(postcode)s::text IS NULL OR EXISTS (
-                      SELECT 1 FROM sharing_childaddress a WHERE a.child_id = c.id AND a.postcode = %(postcode)s))
+                SELECT c.id FROM sharing_child c WHERE {" AND ".join(candidate)}
             ),
             hits AS (
                 SELECT k.name_id, k.child_id,
@@ -230,8 +265,7 @@ def _search_rows(
                 FROM cand JOIN sharing_childnamekey k ON k.child_id = cand.id JOIN q ON q.key = k.key
                 GROUP BY k.name_id, k.child_id
                 HAVING bit_or(q.mask) = %(full)s
-            ),"""
-            params.update(nhs=number, postcode=code)
+            ),"""  # noqa: S608 - fixed fragments; every value is a bound parameter
         else:
             hits = f"""
             hits AS (
@@ -252,27 +286,22 @@ def _search_rows(
         """  # noqa: S608 - fixed fragments; every value is a bound parameter
         join = "JOIN named ON named.child_id = c.id"
         exact_column = "named.exact_words"
-    if born_on is not None:
+    if born:
         conditions.append("c.born_on = %(born)s")
-        params["born"] = born_on
-    if number is not None:
+    if number:
         conditions.append("c.nhs_number = %(nhs)s")
-        params["nhs"] = number
-    if code is not None:
-        conditions.append(
-            "EXISTS (SELECT 1 FROM sharing_childaddress a WHERE a.child_id = c.id AND a.postcode = %(postcode)s)"
-        )
-        params["postcode"] = code
+    if code:
+        conditions.append(_HAS_POSTCODE)
     # The ContactPoint shield: found only by its exact NHS number, or its exact full name with its date of birth.
-    if number is not None:
+    if number:
         shield = "true"
-    elif query is not None and born_on is not None:
+    elif matching is not None and born:
         shield = "named.exact_name"
     else:
         shield = "false"
     conditions.append(f"(NOT c.is_shielded OR {shield})")
-    order = f"{exact_column} DESC, " if query is not None else ""
-    sql = f"""
+    order = f"{exact_column} DESC, " if matching is not None else ""
+    return f"""
         {named}
         SELECT {RESULT_COLUMNS},
                {exact_column}, {capped_column}
@@ -284,7 +313,24 @@ def _search_rows(
         ORDER BY {order}ln.family, ln.given, c.id
         LIMIT %(limit)s
     """  # noqa: S608 - fixed fragments; every value is a bound parameter
-    return fetch(sql, params)
+
+
+def _search_statement(shape: SearchShape) -> Statement:
+    found = _SEARCH_STATEMENTS.get(shape)
+    if found is None:
+        matching, born, number, code = shape
+        name = f"isp_child_search_{matching or 'none'}_{int(born)}{int(number)}{int(code)}"
+        found = _SEARCH_STATEMENTS[shape] = Statement(name, _search_sql(shape))
+    return found
+
+
+def _search_rows(
+    query: rules.NameQuery | None, born_on: date | None, number: str | None, code: str | None
+) -> list[tuple[Any, ...]]:
+    """The search's rows (RESULT_COLUMNS, the exact-match flag, whether a capped read was full): one prepared
+    statement, whatever the criteria and the size of the index."""
+    shape, params = _search_shape_and_params(query, born_on, number, code)
+    return fetch(_search_statement(shape), params)
 
 
 # --- A child's record --------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from isp_portal import policy
 from sharing.forms import SearchForm
 from sharing.models import Child
 from sharing.policy import CHILD_INDEX, index_refusal
+from sharing.search_rows import search_form_markup, search_rows
 from sharing.selectors import child_search
 from sharing.selectors.children import SEARCH_LIMIT
 from sharing.views.purposes import remember_purpose
@@ -61,7 +62,9 @@ def child_search_page(request: HttpRequest) -> HttpResponse:
         "sharing/search.html",
         {
             "form": form,
+            "form_markup": search_form_markup(form),
             "search": search,
+            "result_rows": search_rows(search.results) if search else "",
             "limit": SEARCH_LIMIT,
             "can_create": policy.can(request.user, "create", Child),
         },
