@@ -99,35 +99,34 @@ FROM (SELECT coalesce(array_agg(DISTINCT s.agency_id), '{}'::bigint[]) AS agenci
       WHERE s.agency_id = ANY(%(mine)s) AND s.withdrawn_at IS NULL AND s.version_id = p.current_version_id
         AND p.status = ANY(%(in_force)s)) sig
 LEFT JOIN sharing_child c ON c.id = %(pk)s
+-- Each list is sorted once in its subquery and aggregated in that order (the aggregate reads the sorted
+-- subquery's rows as they come), rather than sorted again by every array_agg(... ORDER BY ...).
 CROSS JOIN LATERAL (
-    SELECT array_agg(n.id ORDER BY n.kind, n.id) AS ids, array_agg(n.kind ORDER BY n.kind, n.id) AS kinds,
-           array_agg(n.given ORDER BY n.kind, n.id) AS givens, array_agg(n.family ORDER BY n.kind, n.id) AS families
-    FROM sharing_childname n WHERE n.child_id = c.id) names
+    SELECT array_agg(n.id) AS ids, array_agg(n.kind) AS kinds, array_agg(n.given) AS givens,
+           array_agg(n.family) AS families
+    FROM (SELECT n.id, n.kind, n.given, n.family FROM sharing_childname n WHERE n.child_id = c.id
+          ORDER BY n.kind, n.id) n) names
 CROSS JOIN LATERAL (
-    SELECT array_agg(a.id ORDER BY a.from_on DESC, a.id DESC) AS ids,
-           array_agg(a.address ORDER BY a.from_on DESC, a.id DESC) AS texts,
-           array_agg(a.postcode ORDER BY a.from_on DESC, a.id DESC) AS postcodes,
-           array_agg(a.from_on ORDER BY a.from_on DESC, a.id DESC) AS froms,
-           array_agg(a.to_on ORDER BY a.from_on DESC, a.id DESC) AS tos
-    FROM sharing_childaddress a WHERE a.child_id = c.id) addresses
+    SELECT array_agg(a.id) AS ids, array_agg(a.address) AS texts, array_agg(a.postcode) AS postcodes,
+           array_agg(a.from_on) AS froms, array_agg(a.to_on) AS tos
+    FROM (SELECT a.id, a.address, a.postcode, a.from_on, a.to_on FROM sharing_childaddress a
+          WHERE a.child_id = c.id ORDER BY a.from_on DESC, a.id DESC) a) addresses
 CROSS JOIN LATERAL (
-    SELECT array_agg(i.id ORDER BY i.ended_on, i.started_on DESC, i.id) AS ids,
-           array_agg(i.agency_id ORDER BY i.ended_on, i.started_on DESC, i.id) AS agencies,
-           array_agg(ag.name ORDER BY i.ended_on, i.started_on DESC, i.id) AS agency_names,
-           array_agg(i.service ORDER BY i.ended_on, i.started_on DESC, i.id) AS services,
-           array_agg(i.lead_professional_id ORDER BY i.ended_on, i.started_on DESC, i.id) AS leads,
-           array_agg(m.user_id ORDER BY i.ended_on, i.started_on DESC, i.id) AS lead_users,
-           array_agg(u.full_name ORDER BY i.ended_on, i.started_on DESC, i.id) AS lead_names,
-           array_agg(i.is_key_contact ORDER BY i.ended_on, i.started_on DESC, i.id) AS key_contacts,
-           array_agg(i.started_on ORDER BY i.ended_on, i.started_on DESC, i.id) AS starts,
-           array_agg(i.ended_on ORDER BY i.ended_on, i.started_on DESC, i.id) AS ends
-    FROM sharing_involvement i
-    JOIN agencies_agency ag ON ag.id = i.agency_id
-    LEFT JOIN agencies_membership m ON m.id = i.lead_professional_id
-    LEFT JOIN agencies_user u ON u.id = m.user_id
-    WHERE i.child_id = c.id) involved
+    SELECT array_agg(i.id) AS ids, array_agg(i.agency_id) AS agencies, array_agg(i.agency_name) AS agency_names,
+           array_agg(i.service) AS services, array_agg(i.lead_professional_id) AS leads,
+           array_agg(i.lead_user) AS lead_users, array_agg(i.lead_name) AS lead_names,
+           array_agg(i.is_key_contact) AS key_contacts, array_agg(i.started_on) AS starts,
+           array_agg(i.ended_on) AS ends
+    FROM (SELECT i.id, i.agency_id, ag.name AS agency_name, i.service, i.lead_professional_id,
+                 m.user_id AS lead_user, u.full_name AS lead_name, i.is_key_contact, i.started_on, i.ended_on
+          FROM sharing_involvement i
+          JOIN agencies_agency ag ON ag.id = i.agency_id
+          LEFT JOIN agencies_membership m ON m.id = i.lead_professional_id
+          LEFT JOIN agencies_user u ON u.id = m.user_id
+          WHERE i.child_id = c.id
+          ORDER BY i.ended_on, i.started_on DESC, i.id) i) involved
 CROSS JOIN LATERAL (
-    SELECT array_agg(g.entry_id ORDER BY g.id) AS entries, array_agg(g.agency_id ORDER BY g.id) AS agencies
+    SELECT array_agg(g.entry_id) AS entries, array_agg(g.agency_id) AS agencies
     FROM sharing_entrygrant g JOIN sharing_recordentry ge ON ge.id = g.entry_id
     WHERE ge.child_id = c.id AND g.user_id = %(user)s AND g.revoked_at IS NULL
       AND g.granted_at <= %(now)s AND g.expires_at > %(now)s) grants
@@ -140,28 +139,25 @@ CROSS JOIN LATERAL (
     WHERE s1.agency_id = ANY(%(candidates)s) AND s1.withdrawn_at IS NULL AND p1.status = ANY(%(in_force)s)
       AND v.shows_held_categories) shown
 CROSS JOIN LATERAL (
-    SELECT array_agg(e.id ORDER BY e.category, e.created_at DESC, e.id DESC) AS ids,
-           array_agg(e.agency_id ORDER BY e.category, e.created_at DESC, e.id DESC) AS agencies,
-           array_agg(ea.name ORDER BY e.category, e.created_at DESC, e.id DESC) AS agency_names,
-           array_agg(e.category ORDER BY e.category, e.created_at DESC, e.id DESC) AS categories,
-           array_agg(e.is_restricted ORDER BY e.category, e.created_at DESC, e.id DESC) AS restricted,
-           array_agg(e.revision_count ORDER BY e.category, e.created_at DESC, e.id DESC) AS counts,
-           array_agg(e.created_at ORDER BY e.category, e.created_at DESC, e.id DESC) AS created,
-           array_agg(r.number ORDER BY e.category, e.created_at DESC, e.id DESC) AS numbers,
-           array_agg(r.recorded_at ORDER BY e.category, e.created_at DESC, e.id DESC) AS recorded,
-           array_agg(r.basis ORDER BY e.category, e.created_at DESC, e.id DESC) AS bases,
-           array_agg(r.text ORDER BY e.category, e.created_at DESC, e.id DESC) AS texts
-    FROM sharing_recordentry e
-    JOIN agencies_agency ea ON ea.id = e.agency_id
-    LEFT JOIN LATERAL (
-        SELECT r.number, r.recorded_at, r.basis, r.text FROM sharing_entryrevision r
-        WHERE r.entry_id = e.id ORDER BY r.number DESC LIMIT 1) r
-      ON (e.agency_id = ANY(%(candidates)s) AND e.agency_id = ANY(sig.agencies))
-         OR EXISTS (SELECT 1 FROM sharing_entrygrant g
-                    WHERE g.entry_id = e.id AND g.user_id = %(user)s AND g.agency_id = ANY(%(candidates)s)
-                      AND g.agency_id = ANY(sig.agencies) AND g.revoked_at IS NULL
-                      AND g.granted_at <= %(now)s AND g.expires_at > %(now)s)
-    WHERE e.child_id = c.id) entries
+    SELECT array_agg(e.id) AS ids, array_agg(e.agency_id) AS agencies, array_agg(e.agency_name) AS agency_names,
+           array_agg(e.category) AS categories, array_agg(e.is_restricted) AS restricted,
+           array_agg(e.revision_count) AS counts, array_agg(e.created_at) AS created,
+           array_agg(e.number) AS numbers, array_agg(e.recorded_at) AS recorded, array_agg(e.basis) AS bases,
+           array_agg(e.text) AS texts
+    FROM (SELECT e.id, e.agency_id, ea.name AS agency_name, e.category, e.is_restricted, e.revision_count,
+                 e.created_at, r.number, r.recorded_at, r.basis, r.text
+          FROM sharing_recordentry e
+          JOIN agencies_agency ea ON ea.id = e.agency_id
+          LEFT JOIN LATERAL (
+              SELECT r.number, r.recorded_at, r.basis, r.text FROM sharing_entryrevision r
+              WHERE r.entry_id = e.id ORDER BY r.number DESC LIMIT 1) r
+            ON (e.agency_id = ANY(%(candidates)s) AND e.agency_id = ANY(sig.agencies))
+               OR EXISTS (SELECT 1 FROM sharing_entrygrant g
+                          WHERE g.entry_id = e.id AND g.user_id = %(user)s AND g.agency_id = ANY(%(candidates)s)
+                            AND g.agency_id = ANY(sig.agencies) AND g.revoked_at IS NULL
+                            AND g.granted_at <= %(now)s AND g.expires_at > %(now)s)
+          WHERE e.child_id = c.id
+          ORDER BY e.category, e.created_at DESC, e.id DESC) e) entries
 """,
 )
 
