@@ -14,9 +14,13 @@ from django.utils.text import Truncator
 from isp_portal.links import Routes
 from isp_portal.markup import html, rows
 from isp_portal.wording import long_date, long_datetime, possessive
-from sharing.models import ChildAddress, ChildName, Involvement, NameKind
+from sharing.models import Child, ChildAddress, ChildName, Involvement, NameKind
 from sharing.selectors import EntryView, HeldCategory
 
+_ROW = (
+    '  <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">{key}</dt>'
+    '<dd class="govuk-summary-list__value">{value}</dd></div>\n'
+)
 _NAME = "<li>{name} ({kind})</li>"
 _KIND_LOWER = {kind.value: str(kind.label).lower() for kind in NameKind}
 _ADDRESS = "<li>{address}{postcode}: from {start}{end}</li>"
@@ -51,6 +55,28 @@ _ENTRY = (
 _RESTRICTED = SafeString(' <strong class="govuk-tag govuk-tag--red">Restricted</strong>')
 # How much of an entry's text the record shows (the entry's own page shows it whole).
 TEXT_WORDS = 40
+
+
+def minimum_data(child: Child, *, age: int, nhs_number: str, setting: str, withheld: bool) -> SafeString:
+    """The Minimum data summary list (Haringey 3.8): date of birth and age, gender, ethnicity, languages, NHS
+    number, phone and setting (withheld for a shielded child's reader not involved), area, what extends the age
+    scope."""
+    if child.has_additional_needs:
+        extends = "Additional needs, care leaver" if child.is_care_leaver else "Additional needs"
+    else:
+        extends = "Care leaver" if child.is_care_leaver else "No"
+    summary = (
+        ("Date of birth", f"{long_date(child.born_on)} (age {age})"),
+        ("Gender", child.get_gender_display()),
+        ("Ethnicity", child.get_ethnicity_display()),
+        ("Languages", ", ".join(child.languages) or "Not recorded"),
+        ("NHS number", nhs_number or "Not recorded"),
+        ("Phone", "Withheld" if withheld else child.phone or "Not recorded"),
+        ("Current setting", "Withheld" if withheld else setting),
+        ("Local authority area", child.area or "Not recorded"),
+        ("Extends the age scope", extends),
+    )
+    return html('<dl class="govuk-summary-list">\n{}</dl>', rows(_ROW, ({"key": k, "value": v} for k, v in summary)))
 
 
 def name_items(names: Iterable[ChildName]) -> SafeString:

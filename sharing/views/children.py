@@ -59,15 +59,18 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     open_here = [i for i in record.involvements if i.ended_on is None and i.agency_id in mine]
     live = child.merged_into_id is None
     content = [view for view in record.entries if view.revision is not None]
+    nhs_number = rules.nhs_number_display(child.nhs_number) if child.nhs_number else ""
+    age = child.age_on(timezone.localdate())
+    setting = "" if record.setting_withheld else _setting(child)
     return render(
         request,
         "sharing/child_detail.html",
         {
             "record": record,
             "child": child,
-            "nhs_number": rules.nhs_number_display(child.nhs_number) if child.nhs_number else "",
-            "age": child.age_on(timezone.localdate()),
-            "setting": "" if record.setting_withheld else _setting(child),
+            "minimum_data": presenters.minimum_data(
+                child, age=age, nhs_number=nhs_number, setting=setting, withheld=record.setting_withheld
+            ),
             "other_names": presenters.name_items(record.other_names),
             "address_history": presenters.address_items(record.address_history or ()),
             "involvement_rows": presenters.involvement_rows(child.pk, record.involvements, {i.pk for i in open_here}),
