@@ -131,6 +131,13 @@ class VersionRulesForm(GovukForm):
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
     )
 
+    shows_held_categories = forms.BooleanField(
+        label="Other agencies see which kinds of information each agency holds about a child",
+        required=False,
+        help_text="Never the content: only, for example, that the school holds health information (WYCPS levels "
+        "of information). An agency always sees its own entries.",
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Which section of the text states each rule the portal cites to users (data on the version).

@@ -160,6 +160,11 @@ class ProtocolVersion(models.Model):
     grounds_without_consent = ArrayField(models.CharField(max_length=32, choices=Ground.choices), default=list)
     response_working_days = models.PositiveSmallIntegerField(default=10)
     retention_months = models.PositiveSmallIntegerField(default=24)
+    # WYCPS "levels of information": whether practitioners of other agencies signed to this version are told which
+    # kinds of information (entry categories) each agency holds about a child, without the content ("Personal:
+    # information which identifies an individual as being known to an agency or service"; the register showing
+    # involvement, as ContactPoint did). An agency's own entries are shown to it whatever this says.
+    shows_held_categories = models.BooleanField(default=True, db_default=True)
     # Which section of this version's text states each rule the portal tells users about (keys:
     # protocols.rules.RULE_CLAUSES), so messages cite the partnership's own protocol.
     clauses = models.JSONField(default=dict, blank=True)

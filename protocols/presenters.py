@@ -184,6 +184,12 @@ def version_rules(version: ProtocolVersion) -> SafeString:
         ("Without consent only when", _bullets(version.ground_labels, empty="Never")),
         ("Requests answered within", counted(version.response_working_days, "working day")),
         ("Kept by default for", counted(version.retention_months, "month")),
+        (
+            "Other agencies see what is held",
+            "Yes: which kinds of information each agency holds, not the content"
+            if version.shows_held_categories
+            else "No: only the agencies involved",
+        ),
     )
     return html(
         '<dl class="govuk-summary-list">\n{}</dl>', rows(_RULE_ROW, ({"key": k, "value": v} for k, v in summary))

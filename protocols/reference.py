@@ -146,6 +146,7 @@ def protocol_template() -> dict[str, Any]:
         "grounds_without_consent": [ground.value for ground in HARINGEY_GROUNDS],
         "response_working_days": 10,
         "retention_months": 24,
+        "shows_held_categories": True,
         "first_review_months": 6,
         "review_every_months": 12,
     }

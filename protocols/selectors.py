@@ -182,6 +182,7 @@ _VERSION_FIELDS = (
     "grounds_without_consent",
     "response_working_days",
     "retention_months",
+    "shows_held_categories",
     "created_by_id",
     "created_at",
 )
@@ -190,8 +191,8 @@ _VERSIONS_SQL = Statement(
     """
 SELECT v.id, v.protocol_id, v.number, v.change_note, v.age_min, v.age_max, v.extended_age_max,
        v.extended_age_conditions, v.permitted_purposes, v.aggregate_fields, v.minimum_fields, v.sensitive_fields,
-       v.grounds_without_consent, v.response_working_days, v.retention_months, v.created_by_id, v.created_at,
-       adoption.id
+       v.grounds_without_consent, v.response_working_days, v.retention_months, v.shows_held_categories,
+       v.created_by_id, v.created_at, adoption.id
 FROM protocols_protocolversion v
 LEFT JOIN protocols_versionadoption adoption ON adoption.version_id = v.id
 WHERE v.protocol_id = %(protocol)s
@@ -205,8 +206,8 @@ def protocol_versions(protocol: Protocol) -> list[ProtocolVersion]:
     each), and whether each was ever put in force (`adoption`, its id only). One plain SQL statement."""
     versions = []
     for row in fetch(_VERSIONS_SQL, {"protocol": protocol.pk}):
-        version = instance(ProtocolVersion, _VERSION_FIELDS, row[:17])
-        adoption = None if row[17] is None else instance(VersionAdoption, ("id", "version_id"), (row[17], version.pk))
+        version = instance(ProtocolVersion, _VERSION_FIELDS, row[:18])
+        adoption = None if row[18] is None else instance(VersionAdoption, ("id", "version_id"), (row[18], version.pk))
         relate(version, "adoption", adoption)
         versions.append(version)
     return versions

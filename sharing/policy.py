@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agencies.models import Role
@@ -39,7 +39,7 @@ from agencies.policy import (
 from agencies.rules import agency_may_share
 from isp_portal.policy import Policy, Resource, SystemActor, register, register_resource
 from isp_portal.rows import Statement, fetch
-from protocols.models import IN_FORCE_STATUSES
+from protocols.models import IN_FORCE_STATUSES, Signature
 from sharing.models import Child, EntryGrant, EntryRevision, Involvement, RecordEntry, ShieldedAccess
 
 PRACTISING_ROLES = frozenset({Role.PRACTITIONER.value, Role.DESIGNATED_MANAGER.value})
@@ -67,7 +67,7 @@ def signatory_agencies(user: Any) -> frozenset[int]:
     cached = getattr(user, "_isp_signatory_agencies", None)
     if isinstance(cached, frozenset):
         return cached
-    mine = [m.agency_id for m in principal(user).memberships if m.agency_id is not None]
+    mine = member_agencies(user)
     found: frozenset[int] = frozenset()
     if mine:
         found = frozenset(
@@ -95,26 +95,45 @@ def forget_signatory_agencies(user: Any) -> None:
         del user._isp_signatory_agencies
 
 
-def index_agencies(user: Any) -> frozenset[int]:
-    """The agencies for which the user may use the child index now: they practise there (practitioner or
-    designated manager), the agency may share today and it has signed a protocol in force; and the user's
-    training is valid. Empty for everyone else. An agency system's API token uses the index only when one of
-    its scopes reaches it (children:read and the scopes that imply it: agencies.policy.TOKEN_SCOPE_ACTIONS)."""
+def remember_signatory_agencies(user: Any, found: frozenset[int]) -> None:
+    """Keep what `signatory_agencies` would answer for the request, when a page's own statement read it with its
+    rows (sharing.selectors.record_page: the same signatures, folded in). Only for a signed-in person."""
+    if user is not None and getattr(user, "is_authenticated", False) and not isinstance(user, SystemActor):
+        user._isp_signatory_agencies = found
+
+
+def index_candidates(user: Any) -> frozenset[int]:
+    """The agencies for which the user may use the child index if they have signed a protocol in force: every
+    condition of `index_agencies` but the signatures, answered from memory (the principal). Empty for a user
+    whose training is not valid, and for an API token whose scopes do not reach the index."""
     if getattr(user, "is_system", False) and not token_reads_index(user):
         return frozenset()
     if training_gate_reason(user) is not None:
         return frozenset()
     today = timezone.localdate()
-    practising = [
+    return frozenset(
         m.agency_id
         for m in principal(user).memberships
         if m.agency_id is not None
         and m.roles & PRACTISING_ROLES
         and agency_may_share(m.agency_status, m.agency_ico_expires_on, today)
-    ]
+    )
+
+
+def member_agencies(user: Any) -> list[int]:
+    """Every agency the user is a member of (what `signatory_agencies` asks about)."""
+    return [m.agency_id for m in principal(user).memberships if m.agency_id is not None]
+
+
+def index_agencies(user: Any) -> frozenset[int]:
+    """The agencies for which the user may use the child index now: they practise there (practitioner or
+    designated manager), the agency may share today and it has signed a protocol in force; and the user's
+    training is valid. Empty for everyone else. An agency system's API token uses the index only when one of
+    its scopes reaches it (children:read and the scopes that imply it: agencies.policy.TOKEN_SCOPE_ACTIONS)."""
+    practising = index_candidates(user)
     if not practising:
         return frozenset()
-    return frozenset(practising) & signatory_agencies(user)
+    return practising & signatory_agencies(user)
 
 
 def index_refusal(user: Any) -> str | None:
@@ -240,6 +259,69 @@ def may_read_entry(user: Any, entry: RecordEntry, at: datetime | None = None) ->
     return entry_access(user, facts, granted=granted) >= EntryAccess.CONTENT
 
 
+def held_shown_agencies(user: Any) -> frozenset[int]:
+    """The agencies whose held entries (category and agency, no content: EntryAccess.HELD) the user may be told
+    of: those with a live signature on a version in force of a protocol in force that says so
+    (ProtocolVersion.shows_held_categories; WYCPS "levels of information") and that one of the user's index
+    agencies has signed too, the protocol they share information under. One query, cached for the request;
+    sharing.selectors.record_page folds the same question into the page's statement."""
+    cached = getattr(user, "_isp_held_shown", None)
+    if isinstance(cached, frozenset):
+        return cached
+    mine = index_agencies(user)
+    found: frozenset[int] = frozenset()
+    if mine:
+        versions = Signature.objects.filter(
+            agency_id__in=mine,
+            withdrawn_at__isnull=True,
+            version_id=F("protocol__current_version_id"),
+            protocol__status__in=IN_FORCE_STATUSES,
+            version__shows_held_categories=True,
+        ).values("version_id")
+        found = frozenset(
+            Signature.objects.filter(version_id__in=versions, withdrawn_at__isnull=True).values_list(
+                "agency_id", flat=True
+            )
+        )
+    if getattr(user, "is_authenticated", False) and not isinstance(user, SystemActor):
+        user._isp_held_shown = found
+    return found
+
+
+def entry_listed(access: EntryAccess, agency_id: int, held_shown: frozenset[int] | None) -> bool:
+    """Whether a child's record lists an entry the reader has `access` to: always when they may read it; a held
+    one (its category and agency) only where the protocol version says so (`held_shown`: held_shown_agencies;
+    None for a reader who sees everything, a system actor)."""
+    if access >= EntryAccess.CONTENT:
+        return True
+    return access == EntryAccess.HELD and (held_shown is None or agency_id in held_shown)
+
+
+@dataclass(frozen=True)
+class ShieldFacts:
+    """What the ContactPoint shield decides on for one child and one reader, read with the child's record page
+    (sharing.selectors.record_page) so the decision needs no query: the agencies with an open involvement, the
+    agencies through which the reader holds a live grant to one of its entries, and whether the reader reached
+    it today on the exact terms (a ShieldedAccess row)."""
+
+    involved: frozenset[int]
+    granted_through: frozenset[int]
+    reached_today: bool
+
+
+def shield_lets_in_by(user: Any, child: Child, facts: ShieldFacts) -> bool:
+    """`shield_lets_in` decided from `facts` (shield_open's conditions, in memory)."""
+    if not child.is_shielded or isinstance(user, SystemActor) or is_partnership_admin(user):
+        return True
+    mine = index_agencies(user)
+    return (
+        child.shielding_agency_id in mine
+        or bool(facts.involved & mine)
+        or bool(facts.granted_through & mine)
+        or facts.reached_today
+    )
+
+
 # --- The registered policies -------------------------------------------------------------------------------------
 
 
@@ -283,9 +365,13 @@ def shield_open(user: Any, via: str = "") -> Q:
 
 def shield_lets_in(user: Any, child: Child) -> bool:
     """Whether the shield lets the user reach `child` by its id (shield_open); partnership admins reach every
-    entry, to merge duplicates. No query for an unshielded child, one for a shielded one."""
+    entry, to merge duplicates. No query for an unshielded child, one for a shielded one, none for a child read
+    with its `shield_facts` (ShieldFacts: the record page's statement reads them with the child)."""
     if not child.is_shielded or isinstance(user, SystemActor) or is_partnership_admin(user):
         return True
+    facts = getattr(child, "shield_facts", None)
+    if isinstance(facts, ShieldFacts):
+        return shield_lets_in_by(user, child, facts)
     return Child.objects.filter(pk=child.pk).filter(shield_open(user)).exists()
 
 

@@ -124,6 +124,11 @@ class VersionRulesIn(serializers.Serializer):
     )
     response_working_days = serializers.IntegerField(required=False, min_value=1, max_value=bounds.WORKING_DAYS_MAX)
     retention_months = serializers.IntegerField(required=False, min_value=1, max_value=bounds.RETENTION_MONTHS_MAX)
+    shows_held_categories = serializers.BooleanField(
+        required=False,
+        help_text="Whether practitioners of other agencies signed to this version see which kinds of information "
+        "each agency holds about a child (never the content; WYCPS levels of information)",
+    )
     clauses = serializers.DictField(
         child=serializers.CharField(max_length=16),
         required=False,

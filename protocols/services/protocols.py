@@ -39,6 +39,7 @@ VERSION_FIELDS = (
     "grounds_without_consent",
     "response_working_days",
     "retention_months",
+    "shows_held_categories",
     "clauses",
 )
 

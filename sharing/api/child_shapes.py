@@ -309,7 +309,8 @@ class ChildOut(serializers.Serializer):
     held = HeldOut(
         many=True,
         required=False,
-        help_text="Which agency holds entries of which category (ContactPoint), never their content",
+        help_text="Which agency holds entries of which category (ContactPoint), never their content; another "
+        "agency's held entries only where a protocol version in force that both agencies signed says so",
     )
     entries = EntryOut(
         many=True,

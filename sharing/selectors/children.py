@@ -29,6 +29,8 @@ from sharing.policy import (
     EntryFacts,
     RecordEntryPolicy,
     entry_access,
+    entry_listed,
+    held_shown_agencies,
     index_agencies,
     live_grants,
     may_see_revision_content,
@@ -389,8 +391,9 @@ class ChildRecord:
 
 
 def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
-    """A child's summary (minimum data, names, involvements), the categories held and by whom, and the entries
-    the principal may read, each at its level (sharing.policy.entry_access). A shielded child's address and
+    """A child's summary (minimum data, names, involvements), the categories held and by whom (a held-only entry
+    where the protocol version says so: sharing.policy.entry_listed), and the entries the principal may read,
+    each at its level (sharing.policy.entry_access). A shielded child's address and
     setting are withheld unless the reader's agency is involved; the shielding agency is told.
 
     Raises OutOfScope (404) for a child that does not exist or that the principal may not see, ValidationError
@@ -430,12 +433,15 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     # Revisions were loaded with the entries; content is kept only where the reader may see it.
     grants = live_grants(principal, [entry.pk for entry in entries if entry.agency_id not in mine])
     views: list[EntryView] = []
-    held: dict[tuple[str, int], HeldCategory] = {}
+    # Whose held entries the reader is told of (the protocol version's say): asked only when one is held-only.
+    shown: frozenset[int] | None = None
     for entry in entries:
         access = entry_access(
             principal, EntryFacts(entry.agency_id, entry.is_restricted, child.area), granted=entry.pk in grants
         )
-        if access == EntryAccess.NONE:
+        if access == EntryAccess.HELD and shown is None:
+            shown = held_shown_agencies(principal)
+        if not entry_listed(access, entry.agency_id, shown):
             continue
         revisions = list(entry.revisions.all())
         latest = revisions[0] if revisions and may_see_revision_content(principal, access, latest=True) else None
@@ -445,15 +451,41 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
             else ()
         )
         views.append(EntryView(entry=entry, access=access, revision=latest, history=history))
+    record_viewed(principal, child, why, views)
+    legal = next((name for name in names if name.kind == NameKind.LEGAL), None)
+    return ChildRecord(
+        child=child,
+        legal_name=legal,
+        other_names=[name for name in names if name.kind != NameKind.LEGAL],
+        current_address=None if withheld else next((a for a in addresses if a.to_on is None), None),
+        address_history=None if withheld else addresses,
+        setting_withheld=withheld,
+        involvements=involvements,
+        held=held_categories(views),
+        entries=views,
+        phone=None if withheld else child.phone,
+        setting=None if withheld else child.setting,
+        setting_name=None if withheld else child.setting_name,
+    )
+
+
+def held_categories(views: list[EntryView]) -> list[HeldCategory]:
+    """Which agency holds entries of which category, from the entries listed (ContactPoint), by label and agency;
+    each entry's agency must be loaded."""
+    held: dict[tuple[str, int], HeldCategory] = {}
+    for view in views:
+        entry = view.entry
         key = (entry.category, entry.agency_id)
         found = held.get(key)
         held[key] = HeldCategory(
-            entry.category,
-            entry.category_label,
-            entry.agency_id,
-            entry.agency.name,
-            (found.count if found else 0) + 1,
+            entry.category, entry.category_label, entry.agency_id, entry.agency.name, (found.count if found else 0) + 1
         )
+    return sorted(held.values(), key=lambda item: (item.label, item.agency_name))
+
+
+def record_viewed(principal: Any, child: Child, why: str, views: list[EntryView]) -> None:
+    """The audit event of a view of a child's record (child.view, with its purpose and which entries were shown
+    with content), and, for a shielded child, the notice to the shielding agency (once a day per user)."""
     audit_record(
         kind="child.view",
         actor=principal,
@@ -466,23 +498,9 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
             "shielded": child.is_shielded,
         },
     )
-    if child.is_shielded and child.shielding_agency_id not in mine and child.shielding_agency_id is not None:
-        shielded_children_reached(actor=principal, reached=[(child.pk, child.shielding_agency_id)], how="record")
-    legal = next((name for name in names if name.kind == NameKind.LEGAL), None)
-    return ChildRecord(
-        child=child,
-        legal_name=legal,
-        other_names=[name for name in names if name.kind != NameKind.LEGAL],
-        current_address=None if withheld else next((a for a in addresses if a.to_on is None), None),
-        address_history=None if withheld else addresses,
-        setting_withheld=withheld,
-        involvements=involvements,
-        held=sorted(held.values(), key=lambda item: (item.label, item.agency_name)),
-        entries=views,
-        phone=None if withheld else child.phone,
-        setting=None if withheld else child.setting,
-        setting_name=None if withheld else child.setting_name,
-    )
+    shielding = child.shielding_agency_id
+    if child.is_shielded and shielding is not None and shielding not in index_agencies(principal):
+        shielded_children_reached(actor=principal, reached=[(child.pk, shielding)], how="record")
 
 
 def likely_matches(

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 from agencies.forms import add_service_errors
 from agencies.policy import is_partnership_admin
 from isp_portal import policy
-from sharing import rules, services
+from sharing import presenters, rules, services
 from sharing.forms import AddressForm, NameForm, PurposeForm
 from sharing.models import Child, Setting
-from sharing.policy import EntryAccess, index_agencies, unshielding_agencies
-from sharing.selectors import child_record
+from sharing.policy import index_agencies, unshielding_agencies
+from sharing.selectors.record_page import record_page
 from sharing.views.purposes import purpose_for, remember_purpose
 
 
@@ -52,24 +52,37 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     purpose = purpose_for(request, pk)
     if purpose is None:
         return ask_purpose(request, child_or_deny(request, pk))
-    record = child_record(principal=request.user, child_id=pk, purpose=purpose)
+    # One statement for the whole read, then the audit event (sharing.selectors.record_page).
+    record = record_page(principal=request.user, child_id=pk, purpose=purpose)
     child = record.child
     mine = index_agencies(request.user)
     open_here = [i for i in record.involvements if i.ended_on is None and i.agency_id in mine]
     live = child.merged_into_id is None
     lifts = unshielding_agencies(request.user)  # the shields the user may lift (no query)
+    content = [view for view in record.entries if view.revision is not None]
+    nhs_number = rules.nhs_number_display(child.nhs_number) if child.nhs_number else ""
+    setting = None if record.setting is None else _setting(record.setting, record.setting_name or "")
     return render(
         request,
         "sharing/child_detail.html",
         {
             "record": record,
             "child": child,
-            "nhs_number": rules.nhs_number_display(child.nhs_number) if child.nhs_number else "",
-            "age": child.age_on(timezone.localdate()),
-            "setting": "" if record.setting is None else _setting(record.setting, record.setting_name or ""),
-            "endable": {i.pk for i in open_here},
-            "content": [view for view in record.entries if view.revision is not None],
-            "history_ids": {view.entry.pk for view in record.entries if view.access >= EntryAccess.HISTORY},
+            "minimum_data": presenters.minimum_data(
+                child,
+                legal_name=str(record.legal_name) if record.legal_name else "",
+                age=child.age_on(timezone.localdate()),
+                nhs_number=nhs_number,
+                phone=record.phone,
+                setting=setting,
+                can_change=live and bool(open_here),
+            ),
+            "other_names": presenters.name_items(record.other_names),
+            "address_history": presenters.address_items(record.address_history or ()),
+            "involvement_rows": presenters.involvement_rows(child.pk, record.involvements, {i.pk for i in open_here}),
+            "held_rows": presenters.held_rows(record.held),
+            "content": content,
+            "entry_cards": presenters.entry_cards(child.pk, content),
             "can_change": live and bool(open_here),
             "can_record": live and bool(mine),
             "involved_here": bool(open_here),
