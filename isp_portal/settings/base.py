@@ -71,7 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "isp_portal.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the header built once per process and the request's nonce put in (issue 9).
+    "isp_portal.middleware.CachedCSPMiddleware",
     "isp_portal.middleware.NoStoreMiddleware",
     "isp_portal.middleware.AccessDeniedMiddleware",
     # A browser write a form or a service refused is recorded once, like the API's 400s (issue 8).

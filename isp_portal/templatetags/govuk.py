@@ -8,7 +8,7 @@ from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
 
-from isp_portal import links
+from isp_portal import layout, links
 from isp_portal.navigation import nav_html
 from isp_portal.wording import counted, long_date, long_datetime, possessive
 
@@ -110,6 +110,15 @@ def service_navigation(context: template.Context) -> SafeString:
     """The layout's navigation items for the signed-in user on this page (isp_portal/navigation.py)."""
     request = context.get("request")
     return nav_html(request.user, request.path) if request is not None else SafeString("")
+
+
+@register.simple_tag(takes_context=True)
+def layout_part(context: template.Context, part: str) -> SafeString:
+    """{% layout_part "header" %}: templates/layout/<part>.html, rendered once per process and filled in with
+    this request's nonce, navigation, CSRF input and name (isp_portal/layout.py)."""
+    if part not in layout.PARTS:
+        raise template.TemplateSyntaxError(f"no layout part {part!r}")
+    return layout.render_part(part, context)
 
 
 @register.simple_tag
