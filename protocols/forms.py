@@ -134,8 +134,8 @@ class VersionRulesForm(GovukForm):
     shows_held_categories = forms.BooleanField(
         label="Other agencies see which kinds of information each agency holds about a child",
         required=False,
-        help_text="Never the content: only, for example, that the school holds health information (WYCPS levels "
-        "of information). An agency always sees its own entries.",
+        help_text="Never the content: only, for example, that the school holds health information. An agency "
+        "always sees its own entries.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

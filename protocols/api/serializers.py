@@ -127,7 +127,7 @@ class VersionRulesIn(serializers.Serializer):
     shows_held_categories = serializers.BooleanField(
         required=False,
         help_text="Whether practitioners of other agencies signed to this version see which kinds of information "
-        "each agency holds about a child (never the content; WYCPS levels of information)",
+        "each agency holds about a child (never the content)",
     )
     clauses = serializers.DictField(
         child=serializers.CharField(max_length=16),
