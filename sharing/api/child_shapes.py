@@ -8,6 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from agencies.rules import AREAS_HINT
 from isp_portal import bounds
 from isp_portal.api import ScopedPrimaryKeyField
 from isp_portal.api_input import EraDateField, RealDateField
@@ -65,7 +66,12 @@ class ChildCreateIn(serializers.Serializer):
         default="",
         help_text="Ten digits as text (spaces allowed), checked by its modulus-11 check digit; never a number",
     )
-    area = serializers.CharField(max_length=100, allow_blank=True, default="", help_text="Local-authority area")
+    area = serializers.CharField(
+        max_length=9,
+        allow_blank=True,
+        default="",
+        help_text=f"The local-authority area's ONS GSS code (the recording agency's if empty). {AREAS_HINT}",
+    )
     has_additional_needs = serializers.BooleanField(default=False, help_text="Extends the protocol's age scope")
     is_care_leaver = serializers.BooleanField(default=False, help_text="Extends the protocol's age scope")
     address = serializers.CharField(max_length=bounds.ADDRESS, allow_blank=True, default="")
@@ -192,7 +198,7 @@ class ChildOut(serializers.Serializer):
     setting = serializers.CharField(required=False, help_text="Absent for a shielded child unless you are involved")
     setting_name = serializers.CharField(required=False, help_text="Absent like `setting`")
     nhs_number = serializers.CharField(required=False, allow_null=True)
-    area = serializers.CharField(required=False)
+    area = serializers.CharField(required=False, allow_null=True, help_text="The local-authority area's GSS code")
     has_additional_needs = serializers.BooleanField(required=False)
     is_care_leaver = serializers.BooleanField(required=False)
     is_shielded = serializers.BooleanField(required=False)
@@ -272,7 +278,7 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "ethnicity": child.ethnicity,
         "languages": list(child.languages),
         "nhs_number": child.nhs_number,
-        "area": child.area,
+        "area": child.area_id,
         "has_additional_needs": child.has_additional_needs,
         "is_care_leaver": child.is_care_leaver,
         "is_shielded": child.is_shielded,

@@ -356,7 +356,8 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     except (TypeError, ValueError):
         wanted = -1
     child = (
-        Child.objects.filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
+        Child.objects.select_related("area")
+        .filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
         .prefetch_related(
             Prefetch("names", queryset=ChildName.objects.order_by("kind", "id")),
             Prefetch("addresses", queryset=ChildAddress.objects.order_by("-from_on", "-id")),
@@ -387,14 +388,16 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     held: dict[tuple[str, int], HeldCategory] = {}
     for entry in entries:
         access = entry_access(
-            principal, EntryFacts(entry.agency_id, entry.is_restricted, child.area), granted=entry.pk in grants
+            principal, EntryFacts(entry.agency_id, entry.is_restricted, child.area_id), granted=entry.pk in grants
         )
         if access == EntryAccess.NONE:
             continue
         revisions = list(entry.revisions.all())
         latest = revisions[0] if revisions and may_see_revision_content(principal, access, latest=True) else None
         history = (
-            revisions_shown(principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, child.area))
+            revisions_shown(
+                principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, child.area_id)
+            )
             if may_see_revision_content(principal, access, latest=False)
             else ()
         )
@@ -522,7 +525,7 @@ def entry_detail(*, principal: Any, entry_id: Any, purpose: str, child_id: int |
             access=access,
             revision=revisions[0] if revisions else None,
             history=revisions_shown(
-                principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, entry.child.area)
+                principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, entry.child.area_id)
             )
             if may_see_revision_content(principal, access, latest=False)
             else (),

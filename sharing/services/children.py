@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agencies.models import Agency, Membership, User
-from agencies.rules import phone_normalised
+from agencies.models import Agency, Area, Membership, User
+from agencies.rules import AREAS_HINT, gss_code_normalised, phone_normalised
 from audit.services import audit_record
 from isp_portal import bounds
 from isp_portal.policy import NotPermitted, require
@@ -171,10 +171,14 @@ class MinimumData:
                 values["nhs_number"] = rules.nhs_number_normalised(self.nhs_number)
             except rules.RuleError as error:
                 self.errors["nhs_number"] = str(error)
-        area = self.area.strip()
-        if len(area) > 100 or bounds.has_nul(area):
-            self.errors["area"] = "Enter at most 100 characters."
-        values["area"] = area
+        # WYCPS area-based access compares areas, so the child's is one of the partnership's (agencies.Area), by
+        # its GSS code; none given, child_create takes the recording agency's.
+        values["area_id"] = None
+        if self.area.strip():
+            code = gss_code_normalised(self.area)
+            if code is None or not Area.objects.filter(code=code).exists():
+                self.errors["area"] = f"Choose one of the partnership's local-authority areas. {AREAS_HINT}"
+            values["area_id"] = code
         values["has_additional_needs"] = bool(self.has_additional_needs)
         values["is_care_leaver"] = bool(self.is_care_leaver)
         return values
@@ -322,7 +326,7 @@ def child_create(
         raise ValidationError({"nhs_number": SAME_NHS_NUMBER})
     user = _user(actor)
     # WYCPS area-based access: a child recorded without an area belongs to the recording agency's.
-    values["area"] = values["area"] or agency.area
+    values["area_id"] = values["area_id"] or agency.area_id
     try:
         with transaction.atomic():
             child = Child.objects.create(
@@ -380,7 +384,7 @@ MINIMUM_FIELDS = (
     "setting",
     "setting_name",
     "nhs_number",
-    "area",
+    "area_id",
     "has_additional_needs",
     "is_care_leaver",
 )
@@ -428,7 +432,8 @@ def child_update(*, actor: Any, child: Child, data: MinimumData) -> Child:
         child.save(update_fields=[*changed, "updated_at"])
         if "born_on" in changed:
             ChildNameKey.objects.filter(child=child).update(born_on=child.born_on)
-        audit_record(kind="child.update", actor=actor, target=child, child_id=child.pk, detail={"fields": changed})
+        fields = [name.removesuffix("_id") for name in changed]  # "area", as the form and the API name it
+        audit_record(kind="child.update", actor=actor, target=child, child_id=child.pk, detail={"fields": fields})
     return child
 
 

@@ -183,7 +183,7 @@ def test_only_an_involved_agency_changes_the_minimum_data_and_the_trail_names_fi
     updated = child_update(
         actor=fresh(sw.users["practitioner"]),
         child=child,
-        data=MinimumData(born_on=child.born_on, area="Northbridge", languages=["Irish", "English"], setting="school"),
+        data=MinimumData(born_on=child.born_on, area="E99000001", languages=["Irish", "English"], setting="school"),
     )
     assert updated.languages == ["Irish", "English"]
     event = AuditEvent.objects.get(kind="child.update")
@@ -327,7 +327,7 @@ def test_a_change_that_takes_the_child_out_of_scope_is_refused(sw: World) -> Non
         child_update(
             actor=fresh(sw.users["practitioner"]),
             child=child,
-            data=MinimumData(born_on=twenty, area="Northbridge", is_care_leaver=False),
+            data=MinimumData(born_on=twenty, area="E99000001", is_care_leaver=False),
         )
     assert "not recorded as one" in errors_of(caught)["born_on"]
     child.refresh_from_db()
