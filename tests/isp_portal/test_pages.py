@@ -102,4 +102,4 @@ def test_agency_changes_are_in_the_change_history(world: World) -> None:
     world.home.area = area_named("Eastvale")
     world.home.save()
     entry = LogEntry.objects.get_for_object(world.home).order_by("-timestamp").first()
-    assert entry is not None and entry.changes_dict["area"] == ["Northbridge", "Eastvale"]
+    assert entry is not None and entry.changes_dict["area"] == ["E99000001", "E99000002"]  # by GSS code
