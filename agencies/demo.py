@@ -19,6 +19,7 @@ from pypdf import PdfWriter
 from agencies.models import (
     Agency,
     AgencyKind,
+    Area,
     ChecklistConfirmation,
     Membership,
     Role,
@@ -278,8 +279,20 @@ def demo_email(name: str) -> str:
     return f"{name.lower().replace(' ', '.')}@{DEMO_EMAIL_DOMAIN}"
 
 
+# The partnership's local-authority areas: fictional, so their GSS codes are ones no real area has (E99…).
+DEMO_AREAS = {"Northbridge": "E99000001", "Eastvale": "E99000002", "Westmoor": "E99000003"}
+
+
+def demo_area(name: str) -> Area:
+    """The demo area called `name` (created the first time)."""
+    area, _ = Area.objects.get_or_create(code=DEMO_AREAS[name], defaults={"name": name})
+    return area
+
+
 def _agencies(demo: DemoContext, today: date) -> dict[str, Agency]:
     agencies: dict[str, Agency] = {}
+    for name in DEMO_AREAS:
+        demo_area(name)
     for spec in AGENCIES:
         existing = Agency.objects.filter(name=spec["name"]).first()
         agencies[spec["key"]] = existing or agency_create(
@@ -287,7 +300,7 @@ def _agencies(demo: DemoContext, today: date) -> dict[str, Agency]:
             name=spec["name"],
             kind=spec["kind"],
             sector=spec["sector"],
-            area=spec["area"],
+            area=demo_area(spec["area"]),
             parent=agencies.get(spec.get("parent", "")),
             address=spec.get("address", ""),
             phone=spec.get("phone", ""),

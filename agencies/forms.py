@@ -15,6 +15,7 @@ from agencies.models import (
     Agency,
     AgencyKind,
     AgencyStatus,
+    Area,
     Membership,
     Role,
     Sector,
@@ -71,9 +72,9 @@ class AgencyFilterForm(GovukForm):
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *AgencyStatus.choices])
     ico = forms.ChoiceField(label="ICO registration", required=False, choices=[("", "Any"), *ICO_FILTERS.items()])
 
-    def __init__(self, *args: Any, areas: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field_of(self, "area", forms.ChoiceField).choices = [("", "Any area"), *[(area, area) for area in areas]]
+        field_of(self, "area", forms.ChoiceField).choices = [("", "Any area"), *areas]
 
 
 class AgencyContactForm(GovukForm):
@@ -124,12 +125,14 @@ class AgencyForm(AgencyContactForm):
     name = forms.CharField(label="Name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"}))
     kind = forms.ChoiceField(label="Kind of organisation", choices=AgencyKind.choices, widget=forms.RadioSelect)
     sector = forms.ChoiceField(label="Sector", choices=Sector.choices, widget=forms.RadioSelect)
-    area = forms.CharField(
+    # One of the partnership's areas, never typed text (WYCPS area-based access compares them: issue 10).
+    area = forms.ModelChoiceField(
         label="Local-authority area",
         required=False,
-        max_length=100,
-        help_text="Social-care staff see personal details of children in their own area.",
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+        queryset=Area.objects.order_by("name"),
+        empty_label="No local-authority area",
+        help_text="Social-care staff see personal details of children in their own area. "
+        "A partnership admin adds missing areas.",
     )
     parent = forms.ModelChoiceField(
         label="Commissioned by",

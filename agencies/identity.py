@@ -52,7 +52,7 @@ from agencies.models import AgencyStatus, Membership, TrainingRecord, User
 logger = logging.getLogger(__name__)
 
 # Bump when the shape of a cached Identity changes, so that entries written by older code are never read.
-_FORMAT = 3
+_FORMAT = 4  # 4: agency_area is the area's GSS code, not typed text (issue 10)
 # An identity is kept as long as a session may stay idle; the version tokens are what make it current.
 _TIMEOUT_SECONDS = int(settings.SESSION_IDLE_TIMEOUT.total_seconds())
 _DEVICE_PREFIX = "otp_totp.totpdevice/"
@@ -64,7 +64,7 @@ MEMBERSHIP_FACTS = {
     "agency_id": "agency_id",
     "agency_name": "agency__name",
     "agency_status": "agency__status",
-    "agency_area": "agency__area",
+    "agency_area": "agency__area_id",  # the GSS code (agencies.Area), compared by the policy
     "roles": "roles",
     "is_caldicott_guardian": "is_caldicott_guardian",
     "is_data_protection_officer": "is_data_protection_officer",

@@ -83,6 +83,31 @@ class AgencyStatus(models.TextChoices):
     LEFT = "left", "Left the partnership"
 
 
+class Area(models.Model):
+    """A local-authority area, keyed by its ONS GSS code (for example E09000014, Haringey). WYCPS: "Authorised
+    social services staff will access personal details for service users within their own Local Authority
+    area" — so the child's area and the agency's area are this one controlled value, compared by code, never
+    as typed text ("Haringey" and "London Borough of Haringey" are one area). Kept by the partnership admins
+    (Django admin or `manage.py areas`); the demo partnership's fictional areas use codes no real area has
+    (E99…)."""
+
+    code = models.CharField(max_length=9, primary_key=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # One area, one name: "Northbridge" and "northbridge" cannot both be kept.
+            models.UniqueConstraint(Lower("name"), name="area_name_unique_ci"),
+            # A GSS code: E (England), W (Wales), S (Scotland) or N (Northern Ireland) and eight digits.
+            models.CheckConstraint(condition=models.Q(code__regex=r"^[EWSN][0-9]{8}$"), name="area_code_gss"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="area_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Agency(models.Model):
     """A partner organisation (Haringey 2.2; Southampton 1). A suspended agency, or one that has left, can
     neither send nor receive disclosures."""
@@ -92,8 +117,8 @@ class Agency(models.Model):
     sector = models.CharField(max_length=16, choices=Sector.choices)
     status = models.CharField(max_length=16, choices=AgencyStatus.choices, default=AgencyStatus.ACTIVE)
     # The local-authority area the agency works in (WYCPS: social-care staff see personal details for
-    # children in their own area).
-    area = models.CharField(max_length=100, blank=True)
+    # children in their own area). None: an agency without a local-authority area (a national charity).
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="agencies")
     # Commissioned services and sub-contractors sit under the agency responsible for them
     # (Southampton 7; Buckinghamshire 9).
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")

@@ -20,6 +20,7 @@ from agencies.models import (
     AccessRequestState,
     Agency,
     ApiToken,
+    Area,
     ChecklistConfirmation,
     Invitation,
     Membership,
@@ -56,7 +57,7 @@ class MembershipFacts:
     agency_id: int | None
     agency_name: str
     agency_status: str
-    agency_area: str
+    agency_area: str  # the GSS code of the agency's area (agencies.Area); "" when it has none
     roles: frozenset[str]
     is_caldicott_guardian: bool
     is_data_protection_officer: bool
@@ -792,6 +793,25 @@ class InvitationPolicy(Policy[Invitation]):
             why = refusal_for(user, obj.agency_id, lambda: obj.agency, AgencyAct.MANAGE_PEOPLE)
             return why or "Only the agency's admins can do this."
         return "Only the agency's admins or a partnership admin can do this."
+
+
+@register
+class AreaPolicy(Policy[Area]):
+    """Everyone with a role may list the local-authority areas (the choices of every area field); partnership
+    admins keep them (`manage.py areas`, agencies.services.area_create / area_recode)."""
+
+    model = Area
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        return _role_holder_scope(user)
+
+    def in_scope(self, user: Any, obj: Area) -> bool:
+        return has_any_role(user)
+
+    def permits(self, user: Any, action: str, obj: Area | None) -> bool:
+        if action == "view":
+            return has_any_role(user)
+        return action in {"create", "change"} and is_partnership_admin(user)
 
 
 @register

@@ -716,3 +716,104 @@ def token_roles(scopes: Iterable[str]) -> list[str]:
     if chosen - people or not roles:
         roles.add("practitioner")
     return sorted(roles)
+
+
+# --- Local-authority areas (WYCPS area-based access) -------------------------------------------------------------
+
+# An ONS GSS code: E (England), W (Wales), S (Scotland) or N (Northern Ireland) and eight digits, E09000014 for
+# Haringey. The database holds the same pattern (agencies.Area's area_code_gss constraint).
+GSS_CODE = re.compile(r"^[EWSN][0-9]{8}$")
+AREAS_HINT = "GET /api/v1/areas/ lists the valid codes."
+# The ways a council's name wraps its area's, taken off by area_name_key: "London Borough of Haringey",
+# "Haringey Council", "Haringey London Borough Council" and "Leeds City Council" are Haringey and Leeds.
+_AREA_PREFIXES = ("london borough of ", "royal borough of ", "borough of ", "metropolitan borough of ")
+_AREA_SUFFIXES = (
+    " london borough council",
+    " metropolitan borough council",
+    " city council",
+    " county council",
+    " borough council",
+    " district council",
+    " council",
+)
+# Text that names more than one area ("Northbridge / Eastvale", "Eastvale or Westmoor"): a row can be in only one
+# area, so these are refused. Not "and", "&" or ",": real areas have them ("Kensington and Chelsea", "Bristol,
+# City of").
+_AREA_SEPARATORS = re.compile(r"[/;+|]| or ")
+
+
+def gss_code_normalised(value: str) -> str | None:
+    """A GSS code as typed (any case, spaces around) in its stored form, or None when it is not one."""
+    code = value.strip().upper()
+    return code if GSS_CODE.fullmatch(code) else None
+
+
+def area_name_key(value: str) -> str:
+    """The key two spellings of one area share: trimmed, inner spaces collapsed, case-folded, and without the
+    council's wrapping ("London Borough of X", "X Council", "X City Council" → "x"). "" when nothing is left."""
+    # Padded with a space each side, so that "Council" alone (the wrapping and nothing else) leaves "".
+    key = f" {' '.join(value.split()).casefold()} "
+    changed = True
+    while changed and key.strip():
+        changed = False
+        for prefix in _AREA_PREFIXES:
+            if key.startswith(f" {prefix}"):
+                key, changed = " " + key.removeprefix(f" {prefix}"), True
+        for suffix in _AREA_SUFFIXES:
+            if key.endswith(f"{suffix} "):
+                key, changed = key.removesuffix(f"{suffix} ") + " ", True
+    return key.strip()
+
+
+def area_display_name(value: str) -> str:
+    """The area's name as kept: the typed text without the council's wrapping, its own capitals kept
+    ("London Borough of Haringey" → "Haringey")."""
+    text = " ".join(value.split())
+    key = area_name_key(text)
+    start = text.casefold().find(key) if key else -1
+    return text[start : start + len(key)] if start >= 0 else text
+
+
+@dataclass(frozen=True)
+class AreaMapping:
+    """What the free-text areas become: `names` maps each area key to the name it is kept under, `keys` each
+    typed value (as stored, untrimmed) to its key, and `refused` the values that cannot be mapped with their
+    row counts (empty text excepted: no area)."""
+
+    names: dict[str, str]
+    keys: dict[str, str]
+    refused: dict[str, int]
+
+
+def area_mapping(counts: Mapping[str, int]) -> AreaMapping:
+    """Map the distinct free-text areas (value → rows holding it) onto areas. Values naming no area once
+    normalised ("Council"), or more than one ("Northbridge / Eastvale", "Eastvale or Westmoor"), are refused:
+    a person must decide. Each key is kept under the name of its most used spelling (ties: the shortest, then
+    alphabetical), so "Haringey" (40 rows) and "London Borough of Haringey" (2) become one area "Haringey"."""
+    names: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    refused: dict[str, int] = {}
+    best: dict[str, tuple[int, int, str]] = {}
+    for value, rows in counts.items():
+        if not value.strip():
+            continue
+        key = area_name_key(value)
+        if not key or _AREA_SEPARATORS.search(f" {key} "):
+            refused[value] = refused.get(value, 0) + rows
+            continue
+        keys[value] = key
+        name = area_display_name(value)
+        rank = (-rows, len(name), name)
+        if key not in best or rank < best[key]:
+            best[key] = rank
+            names[key] = name
+    return AreaMapping(names=names, keys=keys, refused=refused)
+
+
+def area_refusal_message(refused: Mapping[str, int]) -> str:
+    """The migration's refusal: every value it cannot map, with how many rows hold it."""
+    listed = "; ".join(f"{value!r} ({rows} rows)" for value, rows in sorted(refused.items()))
+    return (
+        "These local-authority areas cannot be mapped to one area each: "
+        f"{listed}. Correct them to one area's name (docs/areas.md) and migrate again."
+    )

@@ -16,6 +16,7 @@ from agencies.models import (
     Agency,
     AgencyStatusChange,
     ApiToken,
+    Area,
     ChecklistConfirmation,
     Invitation,
     Membership,
@@ -56,11 +57,11 @@ def agencies_list(
 ) -> QuerySet[Agency]:
     """The partner register as `user` may see it, filtered, with member counts (one query)."""
     today = today or timezone.localdate()
-    agencies = policy.restrict(user, "view", Agency).select_related("parent")
+    agencies = policy.restrict(user, "view", Agency).select_related("parent", "area")
     if kind:
         agencies = agencies.filter(kind=kind)
     if area:
-        agencies = agencies.filter(area=area)
+        agencies = agencies.filter(area_id=area)
     if status:
         agencies = agencies.filter(status=status)
     if search:
@@ -77,8 +78,9 @@ def agencies_list(
     ).order_by("name")
 
 
-def agency_areas() -> list[str]:
-    return list(Agency.objects.exclude(area="").values_list("area", flat=True).distinct().order_by("area"))
+def area_choices() -> list[tuple[str, str]]:
+    """Every local-authority area as (GSS code, name), by name: the choices of the area selects."""
+    return list(Area.objects.order_by("name").values_list("code", "name"))
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ AGENCY_FIELDS = (
     "kind",
     "sector",
     "status",
-    "area",
+    "area_id",
     "parent_id",
     "address",
     "phone",
@@ -177,9 +179,9 @@ AGENCY_FIELDS = (
 _AGENCY_PAGE_SQL = Statement(
     "isp_agency_page",
     """
-SELECT a.id, a.name, a.kind, a.sector, a.status, a.area, a.parent_id, a.address, a.phone, a.registration_number,
+SELECT a.id, a.name, a.kind, a.sector, a.status, a.area_id, a.parent_id, a.address, a.phone, a.registration_number,
        a.ico_registration_number, a.ico_registration_expires_on, a.created_at,
-       parent.name,
+       parent.name, area.name,
        people.members, people.trained,
        (SELECT min(d.id) FROM agencies_securitydocument d WHERE d.agency_id = a.id),
        (SELECT max(v.uploaded_at) FROM agencies_securitydocumentversion v
@@ -190,6 +192,7 @@ SELECT a.id, a.name, a.kind, a.sector, a.status, a.area, a.parent_id, a.address,
        history.ids, history.from_statuses, history.to_statuses, history.reasons, history.effective
 FROM agencies_agency a
 LEFT JOIN agencies_agency parent ON parent.id = a.parent_id
+LEFT JOIN agencies_area area ON area.code = a.area_id
 CROSS JOIN LATERAL (
     SELECT count(DISTINCT m.user_id) AS members,
            count(DISTINCT m.user_id) FILTER (WHERE EXISTS (
@@ -232,16 +235,17 @@ def agency_page(user: Any, pk: int, today: date | None = None) -> Agency:
     if rows:
         row = rows[0]
         agency = instance(Agency, AGENCY_FIELDS, row[:13])
-        parent_name, members, trained, document_id, uploaded_at, requirements = row[13:19]
-        confirmed_ids, confirmed_dates, commissioned_ids, commissioned_names = row[19:23]
+        parent_name, area_name, members, trained, document_id, uploaded_at, requirements = row[13:20]
+        confirmed_ids, confirmed_dates, commissioned_ids, commissioned_names = row[20:24]
         history = [
             instance(
                 AgencyStatusChange,
                 ("id", "agency_id", "from_status", "to_status", "reason", "effective_on"),
                 (key, agency.pk, *values),
             )
-            for key, *values in zip(*(column or [] for column in row[23:28]), strict=True)
+            for key, *values in zip(*(column or [] for column in row[24:29]), strict=True)
         ]
+        relate(agency, "area", None if agency.area_id is None else Area(code=agency.area_id, name=area_name))
         relate(
             agency,
             "parent",

@@ -36,7 +36,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -62,7 +62,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "setting",
         "setting_name",
         "nhs_number",
-        "area",
+        "area_id",
         "has_additional_needs",
         "is_care_leaver",
         "is_shielded",
@@ -231,6 +231,9 @@ class Plan:
     postcodes: list[str]
     nhs_numbers: list[str]
     entries: dict[str, list[tuple[str, str]]]
+    # The GSS code of each agency's area (agencies.Area), by the agencies' order; a child takes its recording
+    # agency's, as child_create does for a child recorded without one. COPY's \N where the agency has none.
+    areas: list[str] = field(default_factory=list)
 
 
 SERVICES = ("Children's social care", "Public protection", "Health visiting", "Pastoral care", "Family support")
@@ -247,11 +250,13 @@ def make_plan(
         cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
         bases[table] = int(cursor.fetchone()[0])
     cursor.execute(
-        "SELECT a.id, coalesce(array_agg(m.id ORDER BY m.id) FILTER (WHERE m.id IS NOT NULL), '{}') "
+        "SELECT a.id, coalesce(array_agg(m.id ORDER BY m.id) FILTER (WHERE m.id IS NOT NULL), '{}'), a.area_id "
         "FROM agencies_agency a LEFT JOIN agencies_membership m ON m.agency_id = a.id AND m.is_active "
         "GROUP BY a.id ORDER BY a.id"
     )
-    agencies = [(row[0], SERVICES[index % len(SERVICES)], tuple(row[1])) for index, row in enumerate(cursor.fetchall())]
+    rows = cursor.fetchall()
+    agencies = [(row[0], SERVICES[index % len(SERVICES)], tuple(row[1])) for index, row in enumerate(rows)]
+    areas = [row[2] or "\\N" for row in rows]
     if not agencies:
         raise RuntimeError("the database has no agencies: run seed_demo first")
     cursor.execute("SELECT nhs_number FROM sharing_child WHERE nhs_number LIKE '999%%'")
@@ -273,6 +278,7 @@ def make_plan(
         postcodes=postcode_pool(max(pool_size // 2, 100), seed),
         nhs_numbers=nhs_pool(taken, children),
         entries=entry_pool(today, seed=seed),
+        areas=areas,
     )
 
 
@@ -307,10 +313,11 @@ def chunk_rows(plan: Plan, start: int, stop: int) -> dict[str, list[str]]:
             if position < len(plan.nhs_numbers):
                 nhs = plan.nhs_numbers[position]
         agency_index = rng.randrange(len(plan.agencies))
+        area = plan.areas[agency_index] if plan.areas else "\\N"
         languages = "{" + ",".join(rng.sample(LANGUAGES, 1 if rng.random() < 0.8 else 2)) + "}"
         child_rows.append(
             f"{child_id}\t{born_text}\t{rng.choice(('female', 'male', 'another', 'not_known'))}\t"
-            f"{rng.choice(ETHNICITIES)}\t{languages}\t\t{setting}\t{setting_name}\t{nhs}\tNorthbridge\t"
+            f"{rng.choice(ETHNICITIES)}\t{languages}\t\t{setting}\t{setting_name}\t{nhs}\t{area}\t"
             f"{'t' if rng.random() < 0.08 else 'f'}\t{'t' if leaver else 'f'}\tf\t{now}\t{now}\t"
             f"{plan.agencies[agency_index][0]}"
         )

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from agencies.demo import DEMO_AREAS
 from agencies.models import Agency, Membership, User
 from isp_portal.demo_context import DemoContext
 from sharing import rules
@@ -335,7 +336,7 @@ class _Seeder:
             setting=setting,
             setting_name={"school": "Riverside Primary School", "college": "Northbridge College"}.get(setting, ""),
             nhs_number=nhs,
-            area="Northbridge",
+            area=DEMO_AREAS["Northbridge"],
             has_additional_needs=additional,
             is_care_leaver=leaver,
         )

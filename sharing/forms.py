@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 
 from django import forms
 
+from agencies.selectors import area_choices
 from isp_portal import bounds
-from isp_portal.forms import GovukDateField, GovukForm
+from isp_portal.forms import GovukDateField, GovukForm, field_of
 from sharing import rules
 from sharing.models import Basis, Ethnicity, Gender, NameKind, Setting
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
@@ -91,11 +92,12 @@ class ChildForm(GovukForm):
     postcode = forms.CharField(label="Postcode (optional)", required=False, max_length=rules.POSTCODE_INPUT_MAX)
     setting = forms.ChoiceField(label="Current setting", choices=Setting.choices, initial=Setting.NONE)
     setting_name = forms.CharField(label="Name of the setting (optional)", required=False, max_length=bounds.NAME)
-    area = forms.CharField(
+    # One of the partnership's areas by GSS code, never typed text (WYCPS area-based access compares them).
+    area = forms.ChoiceField(
         label="Local authority area (optional)",
         required=False,
-        max_length=100,
-        help_text="Left empty, the child belongs to your agency's area.",
+        choices=[("", "Your agency's area")],
+        help_text="The council area the child lives in. Left as your agency's area, the child belongs to it.",
     )
     has_additional_needs = forms.BooleanField(label="Has additional needs", required=False)
     is_care_leaver = forms.BooleanField(label="Is a care leaver", required=False)
@@ -104,6 +106,8 @@ class ChildForm(GovukForm):
 
     def __init__(self, *args: Any, agencies: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Read once per form (one statement), not each time the select is rendered or checked.
+        field_of(self, "area", forms.ChoiceField).choices = [("", "Your agency's area"), *area_choices()]
         if len(agencies) > 1:
             self.fields["agency"] = _agency_choices(agencies)
 
@@ -309,13 +313,16 @@ class ChildChangeForm(GovukForm):
     nhs_number = forms.CharField(
         label="NHS number", required=False, max_length=20, help_text="10 digits. Leave empty to remove it."
     )
-    area = forms.CharField(label="Local authority area", required=False, max_length=100)
+    # One of the partnership's areas by GSS code, never typed text (WYCPS area-based access compares them).
+    area = forms.ChoiceField(label="Local authority area", required=False, choices=[("", "Not recorded")])
     has_additional_needs = forms.BooleanField(label="Has additional needs", required=False)
     is_care_leaver = forms.BooleanField(label="Is a care leaver", required=False)
 
     def __init__(self, *args: Any, fields: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields = {name: field for name, field in self.fields.items() if name in fields}
+        if "area" in self.fields:  # read only when the area is the part being changed (one statement)
+            field_of(self, "area", forms.ChoiceField).choices = [("", "Not recorded"), *area_choices()]
 
     def clean_languages(self) -> list[str]:
         return [part.strip() for part in self.cleaned_data["languages"].split(",") if part.strip()]

@@ -191,13 +191,14 @@ class EntryFacts:
 
     agency_id: int
     is_restricted: bool
-    child_area: str
+    child_area: str | None  # the GSS code of the child's area (agencies.Area), None when it has none
 
 
-def restricted_readers(user: Any, child_area: str, originating_agency_id: int) -> bool:
+def restricted_readers(user: Any, child_area: str | None, originating_agency_id: int) -> bool:
     """Whether the user is authorised for restricted information in the originating agency, or in an agency
     of the child's own area (WYCPS area-based access). Never an API token: restricted information is for
-    people (WYCPS: "authorised Social Services personnel")."""
+    people (WYCPS: "authorised Social Services personnel"). Areas are compared by GSS code (agencies.Area),
+    so two spellings of one area cannot give different answers."""
     if getattr(user, "is_system", False):
         return False
     indexed = index_agencies(user)
@@ -254,7 +255,7 @@ def may_read_entry(user: Any, entry: RecordEntry, at: datetime | None = None) ->
     """Whether the user may read the content of `entry` at the moment `at` (now by default): the check every
     reader of an entry's content asks, and the one the disclosures of the next issue open by adding EntryGrant
     rows. At most two queries (the child's area, when not loaded, and the grants)."""
-    facts = EntryFacts(entry.agency_id, entry.is_restricted, entry.child.area)
+    facts = EntryFacts(entry.agency_id, entry.is_restricted, entry.child.area_id)
     granted = bool(live_grants(user, [entry.pk], at)) if facts.agency_id not in index_agencies(user) else False
     return entry_access(user, facts, granted=granted) >= EntryAccess.CONTENT
 
@@ -513,7 +514,7 @@ def _visible_entries(user: Any) -> Q | None:
     for membership in authorised:
         restricted |= Q(agency_id=membership.agency_id)
         if membership.agency_area:
-            restricted |= Q(child__area=membership.agency_area)
+            restricted |= Q(child__area_id=membership.agency_area)
     return Q(is_restricted=False) | (Q(is_restricted=True) & restricted)
 
 
@@ -580,7 +581,7 @@ class RecordEntryPolicy(Policy[RecordEntry]):
         cached: dict[tuple[int, bool], EntryAccess] = getattr(user, "_isp_entry_access", None) or {}
         key = (obj.pk, obj.is_restricted)
         if key not in cached:
-            facts = EntryFacts(obj.agency_id, obj.is_restricted, obj.child.area)
+            facts = EntryFacts(obj.agency_id, obj.is_restricted, obj.child.area_id)
             granted = facts.agency_id not in index_agencies(user) and bool(live_grants(user, [obj.pk]))
             cached[key] = entry_access(user, facts, granted=granted)
             if getattr(user, "is_authenticated", False) and not isinstance(user, SystemActor):

@@ -90,7 +90,7 @@ def minimum_data(
         ("NHS number", nhs_number or "Not recorded", "nhs-number", "NHS number"),
         ("Phone", "Withheld" if phone is None else phone or "Not recorded", "phone", "phone number"),
         ("Current setting", "Withheld" if setting is None else setting, "setting", "current setting"),
-        ("Local authority area", child.area or "Not recorded", "area", "local authority area"),
+        ("Local authority area", child.area.name if child.area else "Not recorded", "area", "local authority area"),
         ("Extends the age scope", extends, "age-scope", "what extends the age scope"),
     )
     if not can_change:

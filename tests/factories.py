@@ -15,10 +15,12 @@ from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from agencies.demo import DEMO_AREAS
 from agencies.models import (
     Agency,
     AgencyKind,
     ApiToken,
+    Area,
     Role,
     Sector,
     SignatoryRequirement,
@@ -27,6 +29,7 @@ from agencies.models import (
     User,
 )
 from agencies.reference_data import ensure_reference_data
+from agencies.rules import gss_code_normalised
 from agencies.services import agency_create, api_token_create, membership_create, user_create
 from isp_portal.middleware import SESSION_LAST_SEEN_AT, SESSION_SIGNED_IN_AT
 from isp_portal.policy import SystemActor
@@ -46,17 +49,35 @@ def make_agency(
     *,
     kind: str = AgencyKind.LOCAL_AUTHORITY,
     sector: str = Sector.STATUTORY,
-    area: str = "Northbridge",
+    area: str | None = "Northbridge",
     parent: Agency | None = None,
 ) -> Agency:
+    """An agency, in the area called `area` (created when missing; None: no area)."""
     return agency_create(
         actor=SYSTEM,
         name=name or f"Agency {next(_counter)}",
         kind=kind,
         sector=sector,
-        area=area,
+        area=area_named(area) if area else None,
         parent=parent,
     )
+
+
+def area_named(name: str) -> Area:
+    """The area called `name`: the demo's code for the demo's areas (agencies.demo.DEMO_AREAS), otherwise the
+    next unused E98 code (no real area has one)."""
+    found = Area.objects.filter(name=name).first()
+    if found is not None:
+        return found
+    code = DEMO_AREAS.get(name) or f"E98{Area.objects.filter(code__startswith='E98').count() + 1:06d}"
+    return Area.objects.create(code=code, name=name)
+
+
+def area_code(name_or_code: str) -> str:
+    """The GSS code for a test's area, given by name ("Northbridge") or already as a code; "" stays ""."""
+    if not name_or_code or gss_code_normalised(name_or_code):
+        return name_or_code
+    return area_named(name_or_code).code
 
 
 def make_user(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from agencies import rules
 from agencies.models import (
     Agency,
     AgencyKind,
     AgencyStatus,
     ApiToken,
+    Area,
     Invitation,
     Membership,
     Role,
@@ -27,15 +31,55 @@ from isp_portal.api_input import EraDateField, id_filter
 # --- Agencies ------------------------------------------------------------------------------------------------
 
 
+class AreaField(serializers.CharField):
+    """A local-authority area given by its ONS GSS code (agencies.Area), in any case; an unknown or malformed
+    code is a 400 whose message says where the valid codes are listed. Checked for the code's shape first, so
+    no text of any length reaches the database."""
+
+    default_error_messages = {
+        "does_not_exist": f"No local-authority area has the code {{value}}. {rules.AREAS_HINT}",
+        "not_a_code": f"Enter an area's GSS code, like E09000014. {rules.AREAS_HINT}",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", f"The local-authority area's ONS GSS code. {rules.AREAS_HINT}")
+        super().__init__(max_length=12, **kwargs)
+
+    def run_validators(self, value: Any) -> None:
+        """The length is checked on the text in to_internal_value; the validators would get the Area."""
+
+    def to_internal_value(self, data: Any) -> Area:  # type: ignore[override]
+        text = super().to_internal_value(data)
+        if len(text) > 12:
+            self.fail("max_length", max_length=12)
+        code = rules.gss_code_normalised(text)
+        if code is None:
+            self.fail("not_a_code")
+        area = Area.objects.filter(code=code).first()
+        if area is None:
+            self.fail("does_not_exist", value=code)
+        return area
+
+
+class AreaOut(serializers.ModelSerializer[Area]):
+    class Meta:
+        model = Area
+        fields = ["code", "name"]
+
+
 class AgencyFilterIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AgencyKind.choices, required=False)
-    area = serializers.CharField(required=False, max_length=100)
+    area = serializers.CharField(required=False, max_length=9, help_text=f"An area's GSS code. {rules.AREAS_HINT}")
     status = serializers.ChoiceField(choices=AgencyStatus.choices, required=False)
     ico = serializers.ChoiceField(choices=list(ICO_FILTERS.items()), required=False)
     search = serializers.CharField(required=False, max_length=100)
 
 
 class AgencyOut(serializers.ModelSerializer[Agency]):
+    area = serializers.CharField(
+        source="area_id", read_only=True, allow_null=True, help_text="The local-authority area's GSS code"
+    )
+    area_name = serializers.CharField(source="area.name", read_only=True, allow_null=True, default=None)
     member_count = serializers.SerializerMethodField(help_text="How many people are active members of the agency.")
 
     def get_member_count(self, agency: Agency) -> int:
@@ -52,6 +96,7 @@ class AgencyOut(serializers.ModelSerializer[Agency]):
             "sector",
             "status",
             "area",
+            "area_name",
             "parent",
             "address",
             "phone",
@@ -85,7 +130,7 @@ class AgencyCreateIn(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=AgencyKind.choices)
     sector = serializers.ChoiceField(choices=Sector.choices)
-    area = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    area = AreaField(required=False, allow_null=True, default=None)
     # A declared field, not Field.parent: DRF's metaclass takes declared fields off the class.
     parent = ScopedPrimaryKeyField(Agency, required=False, allow_null=True)  # type: ignore[assignment]
     address = serializers.CharField(max_length=bounds.ADDRESS, required=False, allow_blank=True, default="")
@@ -101,7 +146,7 @@ class AgencyPatchIn(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     kind = serializers.ChoiceField(choices=AgencyKind.choices, required=False)
     sector = serializers.ChoiceField(choices=Sector.choices, required=False)
-    area = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    area = AreaField(required=False, allow_null=True)
     # A declared field, not Field.parent: DRF's metaclass takes declared fields off the class.
     parent = ScopedPrimaryKeyField(Agency, required=False, allow_null=True)  # type: ignore[assignment]
     address = serializers.CharField(max_length=bounds.ADDRESS, required=False, allow_blank=True)

@@ -6,6 +6,7 @@ from agencies.api import documents, views
 
 router = SimpleRouter()
 router.register("agencies", views.AgencyViewSet, basename="api-agency")
+router.register("areas", views.AreaViewSet, basename="api-area")
 router.register("memberships", views.MembershipViewSet, basename="api-membership")
 router.register("invitations", views.InvitationViewSet, basename="api-invitation")
 router.register("api-tokens", views.ApiTokenViewSet, basename="api-api-token")

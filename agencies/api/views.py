@@ -22,6 +22,7 @@ from agencies.api import serializers as s
 from agencies.models import (
     Agency,
     ApiToken,
+    Area,
     Invitation,
     Membership,
     SignatoryRequirement,
@@ -49,7 +50,7 @@ class AgencyViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericView
         return selectors.agencies_list(self.request.user, **parse_query(s.AgencyFilterIn, self.request))
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        agency = policy.get_or_deny(request.user, Agency.objects.select_related("parent"), pk=pk)
+        agency = policy.get_or_deny(request.user, Agency.objects.select_related("parent", "area"), pk=pk)
         compliance = selectors.agency_compliance(agency)
         agency.member_count = compliance.members  # type: ignore[attr-defined]  # counted there already
         data = s.AgencyOut(agency).data
@@ -187,6 +188,17 @@ class ApiTokenViewSet(
         token = policy.get_or_deny(request.user, self.base_queryset(), action="revoke", pk=pk)
         token = services.api_token_revoke(actor=request.user, token=token)
         return Response(s.ApiTokenOut(token).data)
+
+
+class AreaViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Area]):
+    """The partnership's local-authority areas, by name: the GSS codes every `area` field takes (WYCPS
+    area-based access). Any signed-in role may list them; the partnership admins keep them."""
+
+    policy_model = Area
+    serializer_class = s.AreaOut
+
+    def base_queryset(self) -> QuerySet[Area]:
+        return Area.objects.order_by("name")
 
 
 class TrainingCourseViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[TrainingCourse]):

@@ -32,7 +32,14 @@ from agencies.services.people import (
     user_create,
     user_deactivate,
 )
-from agencies.services.registry import agency_create, agency_group, agency_status_change, agency_update
+from agencies.services.registry import (
+    agency_create,
+    agency_group,
+    agency_status_change,
+    agency_update,
+    area_create,
+    area_recode,
+)
 from agencies.services.reminders import expiry_reminders_send
 from agencies.services.training import training_record_create, training_records_import
 
@@ -51,6 +58,8 @@ __all__ = [
     "api_token_digest",
     "api_token_revoke",
     "api_token_used",
+    "area_create",
+    "area_recode",
     "checklist_confirm",
     "expiry_reminders_send",
     "invitation_accept",

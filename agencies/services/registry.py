@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies import rules
-from agencies.models import Agency, AgencyKind, AgencyStatus, AgencyStatusChange, Membership, Sector
+from agencies.identity import agencies_changed
+from agencies.models import Agency, AgencyKind, AgencyStatus, AgencyStatusChange, Area, Membership, Sector
 from agencies.policy import forget_principal
 from audit.services import audit_record
 from isp_portal import bounds
@@ -111,7 +112,7 @@ def agency_create(
     name: str,
     kind: str,
     sector: str,
-    area: str = "",
+    area: Area | None = None,
     parent: Agency | None = None,
     address: str = "",
     phone: str = "",
@@ -126,7 +127,7 @@ def agency_create(
             "name": name,
             "kind": kind,
             "sector": sector,
-            "area": area.strip(),
+            "area": area,
             "parent": parent,
             "address": address.strip(),
             "phone": phone,
@@ -239,3 +240,61 @@ def agency_status_change(
             membership_deactivate(actor=actor, membership=membership, reason=f"{agency} left the partnership")
             forget_principal(membership.user)
     return change
+
+
+# --- Local-authority areas (WYCPS area-based access) -------------------------------------------------------------
+
+
+@transaction.atomic
+def area_create(*, actor: Any, code: str, name: str) -> Area:
+    """Add a local-authority area (partnership admins): its ONS GSS code (any case) and its name, both unique
+    (the name whatever its case). Raises ValidationError by field. Audit: area.create."""
+    require(actor, "create", Area)
+    errors = _area_errors(code, name)
+    if errors:
+        raise ValidationError(errors)
+    area = Area.objects.create(code=rules.gss_code_normalised(code) or "", name=" ".join(name.split()))
+    audit_record(kind="area.create", actor=actor, target=area, detail={"code": area.code})
+    return area
+
+
+@transaction.atomic
+def area_recode(*, actor: Any, area: Area, code: str) -> Area:
+    """Give an area another GSS code (partnership admins): the real one in place of the placeholder E99…
+    code the areas migration gave (docs/areas.md). The agencies and children in it move with it, in the same
+    transaction (their foreign keys are checked at commit). Audit: area.recode."""
+    require(actor, "change", Area)
+    new = rules.gss_code_normalised(code)
+    if new is None:
+        raise ValidationError({"code": "Enter a GSS code: E, W, S or N and eight digits, like E09000014."})
+    if new != area.code and Area.objects.filter(code=new).exists():
+        raise ValidationError({"code": "Another area has this code."})
+    old = area.code
+    if new == old:
+        return area
+    from sharing.models import Child  # sharing depends on agencies, not the other way round
+
+    Area.objects.filter(code=old).update(code=new)
+    Agency.objects.filter(area_id=old).update(area_id=new)
+    Child.objects.filter(area_id=old).update(area_id=new)
+    area = Area.objects.get(code=new)
+    audit_record(kind="area.recode", actor=actor, target=area, detail={"from": old, "to": new})
+    # Every member's cached identity carries their agency's area code, and the update above bypassed the
+    # signals that drop it.
+    agencies_changed()
+    return area
+
+
+def _area_errors(code: str, name: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    normalised = rules.gss_code_normalised(code)
+    if normalised is None:
+        errors["code"] = "Enter a GSS code: E, W, S or N and eight digits, like E09000014."
+    elif Area.objects.filter(code=normalised).exists():
+        errors["code"] = "An area with this code is already kept."
+    tidy = " ".join(name.split())
+    if not tidy or len(tidy) > 100 or bounds.has_nul(tidy):
+        errors["name"] = "Enter the area's name, at most 100 characters."
+    elif Area.objects.filter(name__iexact=tidy).exists():
+        errors["name"] = "An area with this name is already kept."
+    return errors

@@ -35,7 +35,7 @@ CONTACT_FIELDS = list(AgencyContactForm.base_fields)
 @login_required
 def agency_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "view", Agency)
-    form = AgencyFilterForm(request.GET or None, areas=selectors.agency_areas())
+    form = AgencyFilterForm(request.GET or None, areas=selectors.area_choices())
     filters = form.cleaned_data if form.is_valid() else {}
     agencies = selectors.agencies_list(request.user, **{key: value for key, value in filters.items() if value})
     page = Paginator(agencies, 25).get_page(request.GET.get("page"))
@@ -118,7 +118,11 @@ def agency_create(request: HttpRequest) -> HttpResponse:
 def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
     agency = policy.get_or_deny(request.user, Agency, action="change", pk=pk)
     registry = policy.can(request.user, "change_registry", agency)
-    initial = {field: getattr(agency, field) for field in AgencyForm.base_fields if hasattr(agency, field)}
+    # The area by its code: reading `agency.area` would load the Area for nothing (the select has them all).
+    initial = {
+        field: getattr(agency, field) for field in AgencyForm.base_fields if field != "area" and hasattr(agency, field)
+    }
+    initial["area"] = agency.area_id
     initial["phone"] = agency.phone_display
     if registry:
         form: AgencyContactForm = AgencyForm(

@@ -8,6 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from agencies.rules import AREAS_HINT
 from isp_portal import bounds
 from isp_portal.api import ScopedPrimaryKeyField
 from isp_portal.api_input import EraDateField, RealDateField
@@ -65,7 +66,12 @@ class ChildCreateIn(serializers.Serializer):
         default="",
         help_text="Ten digits as text (spaces allowed), checked by its modulus-11 check digit; never a number",
     )
-    area = serializers.CharField(max_length=100, allow_blank=True, default="", help_text="Local-authority area")
+    area = serializers.CharField(
+        max_length=9,
+        allow_blank=True,
+        default="",
+        help_text=f"The local-authority area's ONS GSS code (the recording agency's if empty). {AREAS_HINT}",
+    )
     has_additional_needs = serializers.BooleanField(default=False, help_text="Extends the protocol's age scope")
     is_care_leaver = serializers.BooleanField(default=False, help_text="Extends the protocol's age scope")
     address = serializers.CharField(max_length=bounds.ADDRESS, allow_blank=True, default="")
@@ -176,7 +182,12 @@ class ChildChangeIn(serializers.Serializer):
         help_text="Ten digits as text, checked by its modulus-11 check digit; empty removes it. One another child "
         "has is refused: ask a partnership admin to merge the two entries",
     )
-    area = serializers.CharField(max_length=100, allow_blank=True, required=False, help_text="Local-authority area")
+    area = serializers.CharField(
+        max_length=20,
+        allow_blank=True,
+        required=False,
+        help_text=f"The local-authority area's ONS GSS code; empty removes it. {AREAS_HINT}",
+    )
     has_additional_needs = serializers.BooleanField(required=False, help_text="Extends the protocol's age scope")
     is_care_leaver = serializers.BooleanField(required=False, help_text="Extends the protocol's age scope")
 
@@ -269,12 +280,12 @@ def child_minimum_out(child: Child, legal: ChildName | None) -> dict[str, Any]:
                 "setting",
                 "setting_name",
                 "nhs_number",
-                "area",
                 "has_additional_needs",
                 "is_care_leaver",
                 "is_shielded",
             )
         },
+        "area": child.area_id or "",  # the GSS code, as the API takes it
     }
 
 
@@ -293,7 +304,7 @@ class ChildOut(serializers.Serializer):
     setting = serializers.CharField(required=False, help_text="Absent for a shielded child unless you are involved")
     setting_name = serializers.CharField(required=False, help_text="Absent like `setting`")
     nhs_number = serializers.CharField(required=False, allow_null=True)
-    area = serializers.CharField(required=False)
+    area = serializers.CharField(required=False, allow_null=True, help_text="The local-authority area's GSS code")
     has_additional_needs = serializers.BooleanField(required=False)
     is_care_leaver = serializers.BooleanField(required=False)
     is_shielded = serializers.BooleanField(required=False)
@@ -374,7 +385,7 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "ethnicity": child.ethnicity,
         "languages": list(child.languages),
         "nhs_number": child.nhs_number,
-        "area": child.area,
+        "area": child.area_id,
         "has_additional_needs": child.has_additional_needs,
         "is_care_leaver": child.is_care_leaver,
         "is_shielded": child.is_shielded,

@@ -78,7 +78,9 @@ class Child(models.Model):
     setting_name = models.CharField(max_length=bounds.NAME, blank=True)
     # NHS numbers are text: ten digits, a leading zero kept (sharing.rules.nhs_number_normalised).
     nhs_number = models.CharField(max_length=10, null=True, blank=True)
-    area = models.CharField(max_length=100, blank=True)
+    # The local-authority area the child lives in (WYCPS area-based access; sharing.policy.restricted_readers
+    # compares its code with the agency's). None only for a child recorded by an agency with no area.
+    area = models.ForeignKey("agencies.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     # What extends the protocol's age scope (Haringey 2.1; Southampton 5).
     has_additional_needs = models.BooleanField(default=False)
     is_care_leaver = models.BooleanField(default=False)

@@ -405,7 +405,8 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     except (TypeError, ValueError):
         wanted = -1
     child = (
-        Child.objects.filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
+        Child.objects.select_related("area")
+        .filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
         .prefetch_related(
             Prefetch("names", queryset=ChildName.objects.order_by("kind", "id")),
             Prefetch("addresses", queryset=ChildAddress.objects.order_by("-from_on", "-id")),
@@ -437,7 +438,7 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     shown: frozenset[int] | None = None
     for entry in entries:
         access = entry_access(
-            principal, EntryFacts(entry.agency_id, entry.is_restricted, child.area), granted=entry.pk in grants
+            principal, EntryFacts(entry.agency_id, entry.is_restricted, child.area_id), granted=entry.pk in grants
         )
         if access == EntryAccess.HELD and shown is None:
             shown = held_shown_agencies(principal)
@@ -446,7 +447,9 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
         revisions = list(entry.revisions.all())
         latest = revisions[0] if revisions and may_see_revision_content(principal, access, latest=True) else None
         history = (
-            revisions_shown(principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, child.area))
+            revisions_shown(
+                principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, child.area_id)
+            )
             if may_see_revision_content(principal, access, latest=False)
             else ()
         )
@@ -586,7 +589,7 @@ def entry_detail(*, principal: Any, entry_id: Any, purpose: str, child_id: int |
             access=access,
             revision=revisions[0] if revisions else None,
             history=revisions_shown(
-                principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, entry.child.area)
+                principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, entry.child.area_id)
             )
             if may_see_revision_content(principal, access, latest=False)
             else (),

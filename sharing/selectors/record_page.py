@@ -19,7 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from agencies.models import Agency, Membership, User
+from agencies.models import Agency, Area, Membership, User
 from isp_portal import bounds
 from isp_portal.policy import found_or_deny
 from isp_portal.rows import Statement, fetch, instance, relate
@@ -57,7 +57,7 @@ CHILD_FIELDS = (
     "setting",
     "setting_name",
     "nhs_number",
-    "area",
+    "area_id",
     "has_additional_needs",
     "is_care_leaver",
     "is_shielded",
@@ -84,7 +84,7 @@ _RECORD_PAGE_SQL = Statement(
     """
 SELECT sig.agencies,
        c.id, c.born_on, c.gender, c.ethnicity, c.languages, c.phone, c.setting, c.setting_name, c.nhs_number,
-       c.area, c.has_additional_needs, c.is_care_leaver, c.is_shielded, c.shielding_agency_id, c.merged_into_id,
+       c.area_id, c.has_additional_needs, c.is_care_leaver, c.is_shielded, c.shielding_agency_id, c.merged_into_id,
        EXISTS (SELECT 1 FROM sharing_shieldedaccess sa
                WHERE sa.child_id = c.id AND sa.user_id = %(user)s AND sa.on_date = %(today)s),
        names.ids, names.kinds, names.givens, names.families,
@@ -94,7 +94,8 @@ SELECT sig.agencies,
        grants.entries, grants.agencies,
        shown.agencies,
        entries.ids, entries.agencies, entries.agency_names, entries.categories, entries.restricted,
-       entries.counts, entries.created, entries.numbers, entries.recorded, entries.bases, entries.texts
+       entries.counts, entries.created, entries.numbers, entries.recorded, entries.bases, entries.texts,
+       (SELECT ar.name FROM agencies_area ar WHERE ar.code = c.area_id)
 FROM (SELECT coalesce(array_agg(DISTINCT s.agency_id), '{}'::bigint[]) AS agencies
       FROM protocols_signature s JOIN protocols_protocol p ON p.id = s.protocol_id
       WHERE s.agency_id = ANY(%(mine)s) AND s.withdrawn_at IS NULL AND s.version_id = p.current_version_id
@@ -197,6 +198,8 @@ def record_page(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     child = None
     if row[1] is not None:
         child = instance(Child, CHILD_FIELDS, row[1:16])
+        area = instance(Area, ("code", "name"), (child.area_id, row[-1])) if child.area_id else None
+        relate(child, "area", area)  # the area's name, shown on the page (its code decides restricted access)
         involved = _zip(*row[26:36])
         grants = _zip(row[36], row[37])
         child.shield_facts = ShieldFacts(  # type: ignore[attr-defined]
@@ -238,7 +241,7 @@ def record_page(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     for pk, agency_id, agency_name, category, restricted, count, created, number, recorded, basis, text in _zip(
         *row[39:50]
     ):
-        access = entry_access(principal, EntryFacts(agency_id, restricted, child.area), granted=pk in granted)
+        access = entry_access(principal, EntryFacts(agency_id, restricted, child.area_id), granted=pk in granted)
         if not entry_listed(access, agency_id, shown):
             continue
         entry = instance(

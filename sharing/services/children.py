@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agencies.models import Agency, Membership, Role, User
-from agencies.rules import phone_normalised
+from agencies.models import Agency, Area, Membership, Role, User
+from agencies.rules import AREAS_HINT, gss_code_normalised, phone_normalised
 from audit.services import audit_record
 from isp_portal import bounds
 from isp_portal.notifications import NotificationDraft, notify_many
@@ -172,10 +172,14 @@ class MinimumData:
                 values["nhs_number"] = rules.nhs_number_normalised(self.nhs_number)
             except rules.RuleError as error:
                 self.errors["nhs_number"] = str(error)
-        area = self.area.strip()
-        if len(area) > 100 or bounds.has_nul(area):
-            self.errors["area"] = "Enter at most 100 characters."
-        values["area"] = area
+        # WYCPS area-based access compares areas, so the child's is one of the partnership's (agencies.Area), by
+        # its GSS code; none given, child_create takes the recording agency's.
+        values["area_id"] = None
+        if self.area.strip():
+            code = gss_code_normalised(self.area)
+            if code is None or not Area.objects.filter(code=code).exists():
+                self.errors["area"] = f"Choose one of the partnership's local-authority areas. {AREAS_HINT}"
+            values["area_id"] = code
         values["has_additional_needs"] = bool(self.has_additional_needs)
         values["is_care_leaver"] = bool(self.is_care_leaver)
         return values
@@ -323,7 +327,7 @@ def child_create(
         raise ValidationError({"nhs_number": SAME_NHS_NUMBER})
     user = _user(actor)
     # WYCPS area-based access: a child recorded without an area belongs to the recording agency's.
-    values["area"] = values["area"] or agency.area
+    values["area_id"] = values["area_id"] or agency.area_id
     try:
         with transaction.atomic():
             child = Child.objects.create(
@@ -381,7 +385,7 @@ MINIMUM_FIELDS = (
     "setting",
     "setting_name",
     "nhs_number",
-    "area",
+    "area_id",
     "has_additional_needs",
     "is_care_leaver",
 )
@@ -402,6 +406,7 @@ def minimum_data_of(child: Child, **changes: Any) -> MinimumData:
     values: dict[str, Any] = {name: getattr(child, name) for name in MINIMUM_FIELDS}
     values["nhs_number"] = values["nhs_number"] or ""
     values["languages"] = list(values["languages"])
+    values["area"] = values.pop("area_id") or ""  # MinimumData takes the area by its GSS code, as typed
     values.update(changes)
     return MinimumData(**values)
 
@@ -464,7 +469,7 @@ def child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str
     if errors:
         raise ValidationError(errors)
     changed = [key for key in MINIMUM_FIELDS if getattr(child, key) != values[key]]
-    before = {key: getattr(child, key) for key in changed if key in AUDITED_VALUES}
+    before = {key: getattr(child, key) for key in changed if key.removesuffix("_id") in AUDITED_VALUES}
     for key in changed:
         setattr(child, key, values[key])
     if changed:
@@ -482,15 +487,16 @@ def child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str
     if name is not None and _legal_name_change(child, *name, _user(actor)):
         changed.append("name")
     if changed:
+        # Named as the form and the API name them ("area", not the column "area_id"); the area by its code.
         audit_record(
             kind="child.update",
             actor=actor,
             target=child,
             child_id=child.pk,
             detail={
-                "fields": changed,
-                "before": before,
-                "after": {key: getattr(child, key) for key in before},
+                "fields": [key.removesuffix("_id") for key in changed],
+                "before": {key.removesuffix("_id"): value for key, value in before.items()},
+                "after": {key.removesuffix("_id"): getattr(child, key) for key in before},
             },
         )
     return child

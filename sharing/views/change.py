@@ -107,6 +107,7 @@ def child_change(request: HttpRequest, pk: int, part: str) -> HttpResponse:
             **{name: getattr(record.child, name) for name in spec.fields if hasattr(record.child, name)},
             "languages": ", ".join(record.child.languages),
             "nhs_number": record.child.nhs_number or "",
+            "area": record.child.area_id or "",
             "given": legal.given if legal else "",
             "family": legal.family if legal else "",
         }

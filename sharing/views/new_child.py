@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from agencies.forms import add_service_errors, add_service_message
-from agencies.models import Agency, Membership
+from agencies.models import Agency, Area, Membership
 from agencies.policy import principal
 from isp_portal import policy
 from isp_portal.policy import NotPermitted
@@ -139,6 +139,11 @@ def child_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _area_name(code: str) -> str:
+    """The name of the area with GSS `code` ("" for none, or an area since removed)."""
+    return (Area.objects.filter(code=code).values_list("name", flat=True).first() or "") if code else ""
+
+
 def _answers(data: dict[str, Any], agency_name: str) -> list[tuple[str, str]]:
     """The rows of "check your answers"."""
     name = f"{data['given']} {data['family']}".strip()
@@ -165,7 +170,7 @@ def _answers(data: dict[str, Any], agency_name: str) -> list[tuple[str, str]]:
         ("Address", data["address"] or "Not given"),
         ("Postcode", rules.postcode_normalised(data["postcode"]) if data["postcode"] else "Not given"),
         ("Current setting", setting),
-        ("Local authority area", data["area"] or "Your agency's area"),
+        ("Local authority area", _area_name(data["area"]) or "Your agency's area"),
         ("Extends the age scope", ", ".join(flags) or "No"),
         ("Recording for", agency_name),
         ("Your service", data["service"]),

@@ -41,7 +41,7 @@ def test_partnership_admin_registers_an_agency_and_a_duplicate_is_refused(world:
         "name": "Westbrook Academy",
         "kind": "school",
         "sector": "statutory",
-        "area": "Northbridge",
+        "area": "e99000001",  # Northbridge's GSS code (agencies.demo.DEMO_AREAS), in any case
         "ico_registration_number": "ZA123456",
         "ico_registration_expires_on": str(timezone.localdate() + timedelta(days=200)),
     }

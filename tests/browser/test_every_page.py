@@ -33,7 +33,7 @@ from protocols.services import (
 )
 from tests import protocol_fixtures as fx
 from tests.browser.conftest import VIEWPORTS, Journey, assert_accessible, assert_fits
-from tests.factories import SYSTEM, World, build_world, make_agency, make_user
+from tests.factories import SYSTEM, World, area_named, build_world, make_agency, make_user
 
 ROLES = ["practitioner", "designated_manager", "agency_admin", "partnership_admin", "auditor"]
 # Not pages: files, the API (its documentation page is one), signing out, health.
@@ -54,7 +54,7 @@ def build_long_world() -> World:
         actor=SYSTEM,
         agency=world.home,
         name=unbroken("Agency"),
-        area=unbroken("Area", 100),
+        area=area_named(unbroken("Area", 100)),
         address=unbroken("Address"),
         registration_number=unbroken("Registration", 50),
     )

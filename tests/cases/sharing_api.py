@@ -45,7 +45,7 @@ def planted_child(world: World) -> Child:
         agency=world.home,
         given="Matrix",
         family=_word(number),
-        data=MinimumData(born_on=date(2012, 1, 1) + timedelta(days=number), area="Northbridge"),
+        data=MinimumData(born_on=date(2012, 1, 1) + timedelta(days=number), area="E99000001"),  # Northbridge
         service="Children's social care",
         address="1 Matrix Road, Northbridge",
         postcode="N1 9GU",

@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 from isp_portal.env import redis_from_url
 from isp_portal.passwords import BreachedStylePasswordValidator, breached_style_core
 from isp_portal.sweeps import sweep
-from tests.factories import World
+from tests.factories import World, area_named
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ def test_forbidden_page_shows_the_policy_reason() -> None:
 def test_agency_changes_are_in_the_change_history(world: World) -> None:
     from auditlog.models import LogEntry
 
-    world.home.area = "Eastvale"
+    world.home.area = area_named("Eastvale")
     world.home.save()
     entry = LogEntry.objects.get_for_object(world.home).order_by("-timestamp").first()
-    assert entry is not None and entry.changes_dict["area"] == ["Northbridge", "Eastvale"]
+    assert entry is not None and entry.changes_dict["area"] == ["E99000001", "E99000002"]  # by GSS code

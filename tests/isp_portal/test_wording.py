@@ -78,7 +78,7 @@ def test_the_agency_page_and_its_message(world: World, client_for: Any) -> None:
     assert "0 of 3 people with valid training" in page and "0 of 1 requirement confirmed" not in page
     response = client.post(
         f"/agencies/{world.home.pk}/edit/",
-        {"name": world.home.name, "kind": world.home.kind, "sector": world.home.sector, "area": "Northbridge"},
+        {"name": world.home.name, "kind": world.home.kind, "sector": world.home.sector, "area": world.home.area_id},
         follow=True,
     )
     text = response.content.decode().replace("&#x27;", "'")

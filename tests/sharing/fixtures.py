@@ -13,7 +13,7 @@ from agencies.models import Agency, AgencyKind, Membership, Role, TrainingCourse
 from agencies.services import agency_update, membership_update, training_record_create
 from sharing.models import Child
 from sharing.services import MinimumData, child_create
-from tests.factories import SYSTEM, World, make_agency, make_user
+from tests.factories import SYSTEM, World, area_code, make_agency, make_user
 from tests.protocol_fixtures import protocol_in_force
 
 PURPOSE = "Ensure that children and young people are adequately safeguarded"
@@ -70,7 +70,7 @@ def make_child(
     aliases = values.pop("aliases", ())
     shielded = values.pop("shielded", False)
     service = values.pop("service", "Children's social care")
-    values.setdefault("area", "Northbridge")
+    values["area"] = area_code(values.get("area", "Northbridge"))
     return child_create(
         actor=fresh(world.users[by]),
         agency=agency or world.home,

@@ -35,7 +35,7 @@ from sharing.services import (
     involvement_add,
     involvement_end,
 )
-from tests.factories import SYSTEM, World, sign_in
+from tests.factories import SYSTEM, World, area_code, sign_in
 from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
 from tests.test_page_rows_escaped import _shows_escaped, _typed
 
@@ -79,7 +79,7 @@ def full_child(world: World, **values: Any) -> tuple[Child, dict[str, RecordEntr
             phone="020 7946 0958",
             setting="school",
             setting_name="Northbridge Primary",
-            area="Northbridge",
+            area=area_code("Northbridge"),
         ),
         service="Children's social care",
         address="1 Test Street, Northbridge",

@@ -307,7 +307,7 @@ def test_a_shield_is_set_and_lifted_only_by_the_shielding_agency(sw: World) -> N
 
 def test_a_child_without_an_area_takes_the_recording_agencys(sw: World) -> None:
     child = make_child(sw, area="")
-    assert child.area == sw.home.area == "Northbridge"
+    assert child.area_id == sw.home.area_id == "E99000001"  # Northbridge
 
 
 NAMES = [

@@ -35,7 +35,7 @@ from sharing.services import (
     involvement_add,
     involvement_end,
 )
-from tests.factories import World
+from tests.factories import World, area_code
 from tests.sharing.fixtures import fresh, make_child, sharing_world
 
 pytestmark = pytest.mark.django_db
@@ -183,7 +183,7 @@ def test_only_an_involved_agency_changes_the_minimum_data_and_the_trail_keeps_co
     updated = child_update(
         actor=fresh(sw.users["practitioner"]),
         child=child,
-        data=MinimumData(born_on=child.born_on, area="Northbridge", languages=["Irish", "English"], setting="school"),
+        data=MinimumData(born_on=child.born_on, area="E99000001", languages=["Irish", "English"], setting="school"),
     )
     assert updated.languages == ["Irish", "English"]
     event = AuditEvent.objects.get(kind="child.update")
@@ -329,7 +329,7 @@ def test_a_change_that_takes_the_child_out_of_scope_is_refused(sw: World) -> Non
         child_update(
             actor=fresh(sw.users["practitioner"]),
             child=child,
-            data=MinimumData(born_on=twenty, area="Northbridge", is_care_leaver=False),
+            data=MinimumData(born_on=twenty, area="E99000001", is_care_leaver=False),
         )
     # Named on the flag taken away, the field that took the child out of scope.
     assert "not recorded as one" in errors_of(caught)["is_care_leaver"]
@@ -365,12 +365,12 @@ def test_a_change_is_audited_with_before_and_after_for_coded_values_and_names_on
     child_update(
         actor=fresh(sw.users["practitioner"]),
         child=child,
-        data=minimum_data_of(child, gender="female", nhs_number="4000000020", phone="", area="Southbridge"),
+        data=minimum_data_of(child, gender="female", nhs_number="4000000020", phone="", area=area_code("Southbridge")),
     )
     event = AuditEvent.objects.get(kind="child.update", child_id=child.pk)
     assert sorted(event.detail["fields"]) == ["area", "gender", "nhs_number", "phone"]
-    assert event.detail["before"] == {"gender": "not_known", "area": "Northbridge"}
-    assert event.detail["after"] == {"gender": "female", "area": "Southbridge"}
+    assert event.detail["before"] == {"gender": "not_known", "area": area_code("Northbridge")}
+    assert event.detail["after"] == {"gender": "female", "area": area_code("Southbridge")}
     assert "4000000020" not in str(event.detail) and "9434765919" not in str(event.detail)
     child.refresh_from_db()
     assert (child.nhs_number, child.phone) == ("4000000020", "")
