@@ -324,6 +324,7 @@ def get_or_deny(user: Any, target: type[M] | QuerySet[M], *, action: str = "view
             action=action,
             target_type=queryset.model._meta.label_lower,
             target_id=",".join(str(value) for value in lookup.values())[:64],
+            child_id=_child_of_refused(target, lookup),
         ) from None
     if action != "view" and not isinstance(user, SystemActor):
         policy = _model_policies[queryset.model]
@@ -339,6 +340,22 @@ def get_or_deny(user: Any, target: type[M] | QuerySet[M], *, action: str = "view
     return obj
 
 
+def _child_of_refused(target: type[M] | QuerySet[M], lookup: dict[str, Any]) -> int | None:
+    """The child an object refused as out of scope concerns (None when it does not exist or concerns no child), so
+    a refused look at a child is in that child's history (DESIGN 2.6: "history of enquiries"; a shielded child's
+    shielding agency reads who tried). The user is told nothing more: the answer is the same 404. One query, on a
+    refusal only, and only for a model whose policy says which child its objects concern."""
+    queryset: QuerySet[M] = target if isinstance(target, QuerySet) else target._default_manager.all()
+    policy = _model_policies.get(queryset.model)
+    if policy is None or type(policy).child_of is Policy.child_of:
+        return None
+    try:
+        obj = queryset.filter(**lookup).first()
+    except (ValueError, TypeError, ObjectDoesNotExist):
+        return None
+    return policy.child_of(obj) if obj is not None else None
+
+
 def found_or_deny(user: Any, model: type[M], obj: M | None, *, action: str = "view", target_id: Any = "") -> M:
     """The decision `get_or_deny` makes, for an object a selector read itself in one plain SQL statement
     (isp_portal/rows.py): missing and out of scope look the same (404) and both are recorded as denials; the
@@ -350,7 +367,9 @@ def found_or_deny(user: Any, model: type[M], obj: M | None, *, action: str = "vi
         return obj
     policy = _model_policies.get(model)
     if policy is None or not _signed_in(user) or gate_refusal(user, "view", label) or not policy.in_scope(user, obj):
-        raise OutOfScope(action=action, target_type=label, target_id=str(obj.pk)[:64])
+        # The child it concerns, for that child's history (the same 404 to the user).
+        child_id = policy.child_of(obj) if policy is not None else None
+        raise OutOfScope(action=action, target_type=label, target_id=str(obj.pk)[:64], child_id=child_id)
     if action != "view":
         gated = gate_refusal(user, action, label)
         if gated or not policy.permits(user, action, obj):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from agencies.demo import DEMO_AREAS
 from agencies.models import Agency, Membership, User
 from isp_portal.demo_context import DemoContext
+from isp_portal.policy import can
 from sharing import rules
 from sharing.models import Child, RecordEntry
 from sharing.policy import index_agencies
@@ -371,14 +372,19 @@ class _Seeder:
         if rng.random() < 0.55 or index < 24:
             other = list(RECORDERS)[(index + 1 + rng.randrange(len(RECORDERS) - 1)) % len(RECORDERS)]
             if other != key:
+                # The same draws whether or not the involvement is added, so the rest of the demo is unchanged.
+                key_contact = bool(self.leads[other]) and rng.random() < 0.3
+                started_on = max(born, self.today - timedelta(days=rng.randint(10, 400)))
+            # A shielded child takes only the shielding agency's involvements (shield_admits_involvement).
+            if other != key and not child.is_shielded:
                 involvement_add(
                     actor=self.actors[other],
                     child=child,
                     agency=self.agencies[other],
                     service=RECORDERS[other][1],
                     lead_professional=self.lead(other),
-                    is_key_contact=bool(self.leads[other]) and rng.random() < 0.3,
-                    started_on=max(born, self.today - timedelta(days=rng.randint(10, 400))),
+                    is_key_contact=key_contact,
+                    started_on=started_on,
                 )
                 involved.append(other)
         if rng.random() < 0.1 and started < self.today:
@@ -400,7 +406,9 @@ class _Seeder:
             # The first children make sure every category is held somewhere.
             wanted = list(Category)[index]
             owner = next((key for key in involved if wanted in AGENCY_CATEGORIES[key]), "council")
-            if owner not in involved:
+            if owner not in involved and child.is_shielded:
+                owner = ""  # only the shielding agency involves itself with a shielded child
+            elif owner not in involved:
                 involvement_add(
                     actor=self.actors["council"],
                     child=child,
@@ -410,7 +418,7 @@ class _Seeder:
                     started_on=max(child.born_on, self.today - timedelta(days=60)),
                 )
                 involved.append("council")
-            plan = [(owner, wanted)]
+            plan = [(owner, wanted)] if owner else []
         else:
             plan = []
         for _ in range(count):
@@ -441,7 +449,8 @@ class _Seeder:
                 restricted=restricted,
             )
             self.entries += 1
-            if self.entries % 6 == 0:
+            # A restricted entry's recorder not authorised for restricted information may not see it to correct it.
+            if self.entries % 6 == 0 and can(self.actors[owner], "revise", entry):
                 self.revise(owner, entry, category)
 
     def change_and_shield(self, child: Child) -> None:

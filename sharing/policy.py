@@ -377,15 +377,49 @@ def shield_lets_in(user: Any, child: Child) -> bool:
 
 
 def shield_withholds(user: Any, child: Child, involvements: Iterable[Involvement]) -> bool:
-    """Whether a child's contact details (address and its history, postcode, phone, current setting) are withheld
-    from the user: the ContactPoint shield (DESIGN 2.3) withholds every way to reach a shielded child from anyone
-    whose agency is not involved with it now. The one rule the record page and the API both follow (through
-    sharing.selectors.child_record, which leaves those details out of what it returns). No query: `involvements`
+    """Whether a child's contact details (address and its history, postcode, phone, current setting) and its
+    previous and known-as names are withheld from the user: the ContactPoint shield (DESIGN 2.3) withholds every
+    way to reach a shielded child from anyone whose agency is not involved with it now, and its other names,
+    which tie an old identity (an adopted or protected child's) to the current one. The one rule the record
+    page and the API both follow (through sharing.selectors.child_record and record_page, which leave those
+    details out of what they return). No query: `involvements`
     are the child's, already loaded."""
     if not child.is_shielded or isinstance(user, SystemActor):
         return False
     mine = index_agencies(user)
     return not any(i.agency_id in mine and i.ended_on is None for i in involvements)
+
+
+def shield_admits_involvement(child: Child, agency_id: int) -> bool:
+    """Whether an involvement of `agency_id` may be added to `child`: the ContactPoint shield (DESIGN 2.3) lets the
+    shielding agency control who may reach a shielded child, and an involvement opens its address, phone and
+    setting (shield_withholds) and its details to change (ChildPolicy `change`), so on a shielded child only the
+    shielding agency adds one; any agency on an unshielded child. Pure."""
+    return not child.is_shielded or child.shielding_agency_id == agency_id
+
+
+def may_add_involvement(user: Any, child: Child) -> bool:
+    """Whether one of the user's index agencies may add its involvement to `child` (shield_admits_involvement).
+    No query once the principal is loaded."""
+    if isinstance(user, SystemActor) or not child.is_shielded:
+        return True
+    return any(shield_admits_involvement(child, agency_id) for agency_id in index_agencies(user))
+
+
+def shield_involvement_refusal(user: Any, child: Child) -> str:
+    """Why an involvement may not be added to a shielded child, saying whom to contact. The shielding agency is
+    named only to a reader who already reached the child on the exact terms today (a ShieldedAccess row) or whose
+    agency is involved with it (told of the shield when it was set): naming it to anyone else would say which
+    agency protects the child. One query, on the refusal only."""
+    reached = ShieldedAccess.objects.filter(
+        child_id=child.pk, user_id=getattr(user, "pk", None) or 0, on_date=timezone.localdate()
+    ).exists()
+    agency = child.shielding_agency if reached or involved_agencies(child.pk) & index_agencies(user) else None
+    who = f"{agency}, the agency that shielded this child" if agency is not None else "the agency that shielded it"
+    return (
+        "This child is shielded: only the agency that shielded it can add an involvement, because an involvement "
+        f"shows the child's address and setting. Contact {who}."
+    )
 
 
 def unshielding_agencies(user: Any) -> frozenset[int]:
@@ -400,7 +434,8 @@ def unshielding_agencies(user: Any) -> frozenset[int]:
 class ChildPolicy(Policy[Child]):
     """The child index: index users see every child's minimum data (shielded ones are found only by an exact
     search: sharing.selectors); partnership admins see it to merge duplicates. Creating a child, adding an
-    involvement and recording an entry need the index; changing the minimum data needs an involvement of one
+    involvement and recording an entry need the index (an involvement of a shielded child, the shielding agency:
+    shield_admits_involvement); changing the minimum data needs an involvement of one
     of the user's agencies; merging is a partnership admin's.
 
     The shield (DESIGN 2.3, the ContactPoint shield): `shield` is an involved agency's practitioners' or
@@ -426,7 +461,9 @@ class ChildPolicy(Policy[Child]):
             return is_partnership_admin(user) and (obj is None or obj.merged_into_id is None)
         if not may_use_index(user):
             return False
-        if action in {"view", "search", "create", "add_involvement", "record_entry"}:
+        if action == "add_involvement":
+            return obj is None or (obj.merged_into_id is None and may_add_involvement(user, obj))
+        if action in {"view", "search", "create", "record_entry"}:
             return obj is None or obj.merged_into_id is None or action == "view"
         if action == "change" and obj is not None:
             return obj.merged_into_id is None and bool(involved_agencies(obj.pk) & index_agencies(user))
@@ -450,6 +487,8 @@ class ChildPolicy(Policy[Child]):
         why = index_refusal(user)
         if why:
             return why
+        if action == "add_involvement" and obj is not None and obj.is_shielded:
+            return shield_involvement_refusal(user, obj)
         if action == "change":
             return "Only an agency involved with this child can change its details: add your involvement first."
         if action == "shield":

@@ -124,8 +124,9 @@ def child_search(
 ) -> Search:
     """Children matching every criterion given (at least one): a name (tolerant of spelling, apostrophes,
     hyphens, accents, word order; aliases too), a date of birth, an NHS number, a postcode (any address in the
-    child's history). A shielded child is found only by its exact NHS number, or its exact full name with its
-    date of birth, and then without its address or setting; the shielding agency is told (once a day per user).
+    child's history). A shielded child is found only by its exact NHS number, or its exact current legal name
+    with its date of birth (not a previous or known-as name), and then without its address or setting; the
+    shielding agency is told (once a day per user).
 
     Raises NotPermitted unless the principal may use the index, ValidationError (by field) for a missing purpose
     or bad criteria. Audit: child.search with the criteria used (which ones, never their values) and the count.
@@ -281,7 +282,8 @@ def _search_sql(shape: SearchShape) -> str:
         WITH q AS (SELECT * FROM unnest(%(keys)s::text[], %(masks)s::int[], %(exacts)s::bool[]) AS q(key, mask, exact)),
         {hits}
         named AS (
-            SELECT h.child_id, bool_or(h.exact_words) AS exact_words, bool_or(n.exact_key = %(exact_key)s) AS exact_name
+            SELECT h.child_id, bool_or(h.exact_words) AS exact_words,
+                   bool_or(n.kind = 'legal' AND n.exact_key = %(exact_key)s) AS exact_name
             FROM hits h JOIN sharing_childname n ON n.id = h.name_id
             GROUP BY h.child_id
         )
@@ -294,7 +296,9 @@ def _search_sql(shape: SearchShape) -> str:
         conditions.append("c.nhs_number = %(nhs)s")
     if code:
         conditions.append(_HAS_POSTCODE)
-    # The ContactPoint shield: found only by its exact NHS number, or its exact full name with its date of birth.
+    # The ContactPoint shield: found only by its exact NHS number, or its exact CURRENT legal name with its date of
+    # birth (exact_name is the legal name's): never by a previous or known-as name, which would tie an old
+    # identity (an adopted or protected child's) to the new one (sharing.policy.shield_withholds).
     if number:
         shield = "true"
     elif matching is not None and born:
@@ -376,6 +380,7 @@ class ChildRecord:
     child: Child
     legal_name: ChildName | None
     other_names: list[ChildName]
+    # Empty when withheld with the address (a shielded child's previous and known-as names: policy.shield_withholds).
     # None when withheld (a shielded child, for a reader whose agency is not involved: policy.shield_withholds).
     current_address: ChildAddress | None
     address_history: list[ChildAddress] | None
@@ -459,7 +464,7 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     return ChildRecord(
         child=child,
         legal_name=legal,
-        other_names=[name for name in names if name.kind != NameKind.LEGAL],
+        other_names=[] if withheld else [name for name in names if name.kind != NameKind.LEGAL],
         current_address=None if withheld else next((a for a in addresses if a.to_on is None), None),
         address_history=None if withheld else addresses,
         setting_withheld=withheld,

@@ -48,8 +48,8 @@ def likely_match_rows(
     """Children (not merged away) with the same NHS number; or the same date of birth and a similar name (the
     given names or the family name found in full, in any of its names) or the same postcode (any address in
     its history). A shielded child is a likely match only on the terms that find it in a search: the same NHS
-    number, or its exact name with the date of birth (else a creation would reveal that it exists). One
-    statement."""
+    number, or its exact current legal name with the date of birth (not an old or known-as name; else a creation
+    would reveal that it exists). One statement."""
     queries = []
     for part in (given, family):
         try:
@@ -83,7 +83,8 @@ def likely_match_rows(
                OR c.id IN (SELECT child_id FROM named) OR c.id IN (SELECT child_id FROM placed))
           AND (NOT c.is_shielded OR coalesce(c.nhs_number = %(nhs)s, false)
                OR (c.born_on = %(born)s AND EXISTS (
-                   SELECT 1 FROM sharing_childname n WHERE n.child_id = c.id AND n.exact_key = %(exact)s)))
+                   SELECT 1 FROM sharing_childname n
+                   WHERE n.child_id = c.id AND n.kind = 'legal' AND n.exact_key = %(exact)s)))
         ORDER BY c.id
         LIMIT 20
         """,

@@ -263,7 +263,7 @@ def record_page(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     return ChildRecord(
         child=child,
         legal_name=next((name for name in names if name.kind == NameKind.LEGAL), None),
-        other_names=[name for name in names if name.kind != NameKind.LEGAL],
+        other_names=[] if withheld else [name for name in names if name.kind != NameKind.LEGAL],
         current_address=None if withheld else next((a for a in addresses if a.to_on is None), None),
         address_history=None if withheld else addresses,
         setting_withheld=withheld,

@@ -35,9 +35,10 @@ from sharing.models import (
     Setting,
 )
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
-from sharing.policy import index_agencies
+from sharing.policy import index_agencies, shield_lets_in
 from sharing.selectors.matching import LikelyMatch, likely_match_rows
 from sharing.services.checks import involvement_errors, reason_cleaned
+from sharing.services.shielding import shielded_children_reached
 
 SAME_NHS_NUMBER = "A child with this NHS number is already in the index: record against it."
 NHS_NUMBER_UNIQUE = "child_nhs_number_unique"
@@ -424,8 +425,44 @@ def _legal_name_change(child: Child, given: str, family: str, user: User | None)
     return True
 
 
-@transaction.atomic
+class NhsNumberOfShielded(ValidationError):
+    """The NHS number typed is a shielded child's that the actor may not reach (raised inside child_update's
+    transaction, recorded by child_update after it has rolled back)."""
+
+    def __init__(self, errors: dict[str, str], child_id: int, agency_id: int | None) -> None:
+        super().__init__(errors)
+        self.errors = errors
+        self.child_id = child_id
+        self.agency_id = agency_id
+
+
 def child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str, str] | None = None) -> Child:
+    """`_child_update`, and when the NHS number typed is a shielded child's that the actor may not reach: the
+    answer "another child has this NHS number" tells them that child exists, exactly as a search by the number
+    would (the ContactPoint shield's exact terms, DESIGN 2.3). So it is treated as that search: the same neutral
+    answer as for any child, recorded as a check of the register naming that child (audit child.nhs_number_match
+    with its child_id) and told to the shielding agency (shielded_children_reached). Recorded after the change's
+    transaction has rolled back, so the record survives the refusal."""
+    try:
+        return _child_update(actor=actor, child=child, data=data, name=name)
+    except NhsNumberOfShielded as reached:
+        audit_record(
+            kind="child.nhs_number_match",
+            actor=actor,
+            object_type="sharing.child",
+            object_id=reached.child_id,
+            child_id=reached.child_id,
+            detail={"changing_child_id": child.pk, "shielded": True},
+        )
+        if reached.agency_id is not None:
+            shielded_children_reached(
+                actor=actor, reached=[(reached.child_id, reached.agency_id)], how="a duplicate NHS number"
+            )
+        raise ValidationError(reached.errors) from None
+
+
+@transaction.atomic
+def _child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str, str] | None = None) -> Child:
     """Change a child's minimum data (an involved agency's practitioners; ChildPolicy `change`) and, with `name`
     (given, family), its legal name: the old legal name becomes a previous name, so searches find the child by
     both. The same checks as at creation: the NHS number's check digit, a date of birth not in the future nor
@@ -438,16 +475,22 @@ def child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str
     require(actor, "change", child)
     values = data.cleaned()
     errors = dict(data.errors)
+    shielded_other: Child | None = None
     if name is not None:
         errors.update(_name_errors(*name))
     if not errors and values["born_on"] > child.created_at.date():
         errors["born_on"] = "The date of birth must be on or before the day the child was recorded."
-    if (
-        values["nhs_number"]
-        and values["nhs_number"] != child.nhs_number
-        and Child.objects.filter(nhs_number=values["nhs_number"]).exclude(pk=child.pk).exists()
-    ):
-        errors["nhs_number"] = NHS_NUMBER_TAKEN
+    if values["nhs_number"] and values["nhs_number"] != child.nhs_number:
+        other = (
+            Child.objects.filter(nhs_number=values["nhs_number"])
+            .exclude(pk=child.pk)
+            .only("id", "is_shielded", "shielding_agency_id", "merged_into_id")
+            .first()
+        )
+        if other is not None:
+            errors["nhs_number"] = NHS_NUMBER_TAKEN  # the same words for every child, shielded or not
+            if not shield_lets_in(actor, other):
+                shielded_other = other
     scope_fields = {"born_on", "has_additional_needs", "is_care_leaver"}
     if not errors and any(getattr(child, key) != values[key] for key in scope_fields):
         # A corrected date of birth, or a flag that extended the scope taken away, may take the child out of the
@@ -467,6 +510,8 @@ def child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str
             flags = [f for f in ("has_additional_needs", "is_care_leaver") if getattr(child, f) and not values[f]]
             errors[flags[0] if flags and child.born_on == values["born_on"] else "born_on"] = problem
     if errors:
+        if shielded_other is not None:
+            raise NhsNumberOfShielded(errors, shielded_other.pk, shielded_other.shielding_agency_id)
         raise ValidationError(errors)
     changed = [key for key in MINIMUM_FIELDS if getattr(child, key) != values[key]]
     before = {key: getattr(child, key) for key in changed if key.removesuffix("_id") in AUDITED_VALUES}
@@ -644,6 +689,8 @@ def _shield_notice(child: Child, agency: Agency, *, shielded: bool, event_id: in
     key), so it is sent once. Two statements."""
     recipients = Membership.objects.filter(
         is_active=True,
+        user__is_active=True,
+        user__is_system=False,  # people only: a token's system user has roles but reads no notice
         agency_id__in=Involvement.objects.filter(child=child, ended_on__isnull=True)
         .exclude(agency=agency)
         .values("agency_id"),

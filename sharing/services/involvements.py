@@ -11,12 +11,14 @@ from django.utils import timezone
 
 from agencies.models import Agency, Membership, User
 from audit.services import audit_record
-from isp_portal.policy import require
+from isp_portal.policy import NotPermitted, require
 from isp_portal.wording import possessive
 from sharing import rules
 from sharing.models import Child, Involvement
+from sharing.policy import shield_admits_involvement, shield_involvement_refusal
 from sharing.services.checks import involvement_errors, reason_cleaned
 from sharing.services.children import acting_agency
+from sharing.services.shielding import shielded_involvement_added
 
 
 @transaction.atomic
@@ -31,9 +33,20 @@ def involvement_add(
     started_on: date | None = None,
 ) -> Involvement:
     """Record that one of the actor's agencies works with a child already in the index (instead of creating a
-    second entry). One open involvement per agency's service. Audit: involvement.add."""
+    second entry). One open involvement per agency's service. On a shielded child only the shielding agency's
+    (sharing.policy.shield_admits_involvement: NotPermitted otherwise, saying whom to contact), and its
+    designated managers and admins are told of each one. Audit: involvement.add."""
     require(actor, "add_involvement", child)
     acting_agency(actor, agency)
+    if not shield_admits_involvement(child, agency.pk):
+        # The user practises for the shielding agency too (so the policy let them in), but adds another's.
+        raise NotPermitted(
+            action="add_involvement",
+            target_type="sharing.child",
+            target_id=str(child.pk),
+            reason=shield_involvement_refusal(actor, child),
+            child_id=child.pk,
+        )
     today = timezone.localdate()
     started = started_on or today
     service = service.strip()
@@ -69,6 +82,14 @@ def involvement_add(
         child_id=child.pk,
         detail={"agency_id": agency.pk, "lead_professional_id": lead_professional.pk if lead_professional else None},
     )
+    if child.is_shielded and child.shielding_agency_id is not None:
+        shielded_involvement_added(
+            actor=actor,
+            child_id=child.pk,
+            agency_id=child.shielding_agency_id,
+            involvement_id=involvement.pk,
+            added=f"{agency}: {service}",
+        )
     return involvement
 
 

@@ -9,21 +9,38 @@ from typing import Any
 from django.utils import timezone
 
 from agencies.models import Role
+from agencies.policy import principal
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.rows import fetch
 from isp_portal.wording import long_date
 
 # Who at the shielding agency is told: its designated managers and admins.
 TOLD_ROLES = [Role.DESIGNATED_MANAGER.value, Role.AGENCY_ADMIN.value]
+# The people told: active memberships of active people in TOLD_ROLES, never a system account (an API token's
+# user holds roles so that the policy applies to it, but nobody reads its notifications: DESIGN 4).
+_TOLD = (
+    "SELECT m.agency_id, m.user_id FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id "
+    "WHERE m.is_active AND u.is_active AND NOT u.is_system AND m.agency_id = ANY(%s) AND m.roles && %s::varchar[]"
+)
+
+
+def told_at(agency_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """(agency id, user id) of the people told of a shielded child at each agency (_TOLD). One statement."""
+    return [(row[0], row[1]) for row in fetch(_TOLD, [sorted(set(agency_ids)), TOLD_ROLES])]
 
 
 def shielded_children_reached(*, actor: Any, reached: Iterable[tuple[int, int]], how: str) -> int:
     """Record that `actor` reached shielded children ((child id, shielding agency id) pairs) by `how` ("search",
     "record") and notify each shielding agency's designated managers and admins of the first time today.
     Returns how many were first today. At most three statements, however many children (DESIGN 3.3)."""
-    pairs = sorted(set(reached))
+    # The shielding agency is not told of its own people (nor is a row needed to let them in: shield_open lets
+    # the shielding agency in).
     user_id = getattr(actor, "pk", None)
-    if not pairs or user_id is None:
+    if user_id is None:
+        return 0
+    own = {m.agency_id for m in principal(actor).memberships}
+    pairs = sorted({pair for pair in reached if pair[1] not in own})
+    if not pairs:
         return 0
     today = timezone.localdate()
     first = fetch(
@@ -35,11 +52,7 @@ def shielded_children_reached(*, actor: Any, reached: Iterable[tuple[int, int]],
     if not first:
         return 0
     agencies = sorted({agency_id for _, agency_id in first})
-    recipients = fetch(
-        "SELECT agency_id, user_id FROM agencies_membership WHERE is_active AND agency_id = ANY(%s) "
-        "AND roles && %s::varchar[]",
-        [agencies, TOLD_ROLES],
-    )
+    recipients = told_at(agencies)
     by_agency: dict[int, list[int]] = {}
     for agency_id, recipient_id in recipients:
         by_agency.setdefault(agency_id, []).append(recipient_id)
@@ -59,3 +72,27 @@ def shielded_children_reached(*, actor: Any, reached: Iterable[tuple[int, int]],
         for recipient_id in by_agency.get(agency_id, [])
     )
     return len(first)
+
+
+def shielded_involvement_added(*, actor: Any, child_id: int, agency_id: int, involvement_id: int, added: str) -> int:
+    """Tell the shielding agency (`agency_id`: its designated managers and admins, people only, never the actor)
+    that an involvement (`added`: "Riverside Primary: Nurture group") was added to its shielded child: an
+    involvement opens the child's address and setting to the agency involved (sharing.policy.shield_withholds),
+    so the agency that controls who may reach the child hears of each one. Returns how many were told. Two
+    statements."""
+    me = getattr(actor, "pk", None)
+    who = getattr(actor, "full_name", "") or "A user"
+    return notify_many(
+        NotificationDraft(
+            recipient_id=recipient_id,
+            key=f"shielded-involvement:{involvement_id}:user-{recipient_id}",
+            subject="An involvement was added to a shielded child",
+            body=(
+                f"{who} added the involvement of {added} to shielded child {child_id} on "
+                f"{long_date(timezone.localdate())}. The agencies involved see the child's address and setting."
+            ),
+            link="",
+        )
+        for _, recipient_id in told_at([agency_id])
+        if recipient_id != me
+    )

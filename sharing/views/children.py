@@ -20,7 +20,7 @@ from isp_portal import policy
 from sharing import presenters, rules, services
 from sharing.forms import AddressForm, NameForm, PurposeForm
 from sharing.models import Child, Setting
-from sharing.policy import index_agencies, unshielding_agencies
+from sharing.policy import index_agencies, may_add_involvement, unshielding_agencies
 from sharing.selectors.record_page import record_page
 from sharing.views.purposes import purpose_for, remember_purpose
 
@@ -85,6 +85,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entry_cards": presenters.entry_cards(child.pk, content),
             "can_change": live and bool(open_here),
             "can_record": live and bool(mine),
+            "can_involve": live and bool(mine) and may_add_involvement(request.user, child),
             "involved_here": bool(open_here),
             "can_merge": live and is_partnership_admin(request.user),
             "can_shield": live and bool(open_here) and not child.is_shielded,

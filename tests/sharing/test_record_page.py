@@ -29,6 +29,7 @@ from sharing.services import (
     MinimumData,
     child_address_change,
     child_create,
+    child_shield,
     entry_grants_give,
     entry_record,
     entry_revise,
@@ -68,7 +69,10 @@ def entry(world: World, child: Child, category: str = "health", **values: Any) -
 def full_child(world: World, **values: Any) -> tuple[Child, dict[str, RecordEntry]]:
     """A child with every part of a record: an alias, an address history, an open involvement of each agency
     (the home one with a key contact), an ended one, entries of both agencies (one restricted, one revised) and
-    a live grant of one home entry to the other agency's practitioner."""
+    a live grant of one home entry to the other agency's practitioner. `shielded=True`: shielded by the home
+    agency once both agencies are involved (on a shielded child only the shielding agency adds an involvement:
+    sharing.policy.shield_admits_involvement)."""
+    shielded = values.pop("shielded", False)
     child = child_create(
         actor=fresh(world.users["practitioner"]),
         agency=world.home,
@@ -108,16 +112,13 @@ def full_child(world: World, **values: Any) -> tuple[Child, dict[str, RecordEntr
         actor=fresh(world.users["practitioner"]), child=child, agency=world.home, service="Short breaks"
     )
     involvement_end(actor=fresh(world.users["practitioner"]), involvement=ended, reason="Service finished")
-    if child.is_shielded:  # the police reach it on the exact terms first (the ContactPoint shield)
-        child_search(
-            principal=fresh(world.users["other_agency"]),
-            purpose=PURPOSE,
-            name="Robin Example",
-            born_on=date(2015, 4, 2),
-        )
     involvement_add(
         actor=fresh(world.users["other_agency"]), child=child, agency=world.other, service="Public protection"
     )
+    if shielded:
+        child = child_shield(
+            actor=fresh(world.users["practitioner"]), child=child, agency=world.home, reason="Risk from a parent"
+        )
     made = {
         "health": entry(world, child),
         "granted": entry(world, child, "case_note", text="Granted note Qzgrantq", basis=Basis.OPINION),
