@@ -28,6 +28,7 @@ chunks of children and its own id ranges.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import multiprocessing
@@ -153,6 +154,15 @@ def pool_name(given: str, family: str) -> PoolName:
     return PoolName(
         given, family, rules.name_exact_key(given, family), tuple(sorted(rules.name_index_keys(given, family)))
     )
+
+
+@functools.lru_cache(maxsize=200_000)
+def alias_keys(given: str, family: str, legal_family: str) -> tuple[str, ...]:
+    """The keys `sharing.services.children.name_add` stores for a previous or known-as name of a child whose
+    legal family name is `legal_family` (sharing.rules.alias_index_keys), cached: the pools repeat."""
+    from sharing import rules
+
+    return tuple(sorted(rules.alias_index_keys(given, family, legal_family)))
 
 
 def name_pool(size: int, seed: int = SEED) -> list[PoolName]:
@@ -334,7 +344,7 @@ def chunk_rows(plan: Plan, start: int, stop: int) -> dict[str, list[str]]:
                 f"{name_id}\t{child_id}\t{kind}\t{_text(name.given)}\t{_text(name.family)}\t"
                 f"{_text(name.exact_key)}\t{now}"
             )
-            for key in name.keys:
+            for key in name.keys if kind == "legal" else alias_keys(name.given, name.family, names[0][1].family):
                 key_rows.append(f"{key_id}\t{name_id}\t{child_id}\t{born_text}\t{_text(key)}")
                 key_id += 1
         if key_id > b["sharing_childnamekey"] + (number + 1) * KEYS_PER_CHILD:

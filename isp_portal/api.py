@@ -195,6 +195,12 @@ def parse_input(serializer_class: type[Any], data: Any, request: Request, *, par
         for name in serializer.fields:
             if name in data and any(value == "" for value in data.getlist(name)):
                 errors.setdefault(name, ["Give a value, or leave this parameter out."])
+            # `?fields=id&fields=phone`: a parameter of one value given twice is ambiguous, and DRF would quietly
+            # use the last; refused rather than guessed (a list parameter is read whole).
+            field = serializer.fields[name]
+            many = isinstance(field, serializers.ListField | serializers.MultipleChoiceField)
+            if not many and len(data.getlist(name)) > 1:
+                errors.setdefault(name, ["Give this parameter once."])
     else:
         for name in unknown_fields(serializer, data):
             errors.setdefault(name, ["This field is not accepted here."])

@@ -22,6 +22,7 @@ LONG_TEXT = 20_000  # written findings, a scope, minutes, a draft extract, a res
 PROTOCOL_TEXT = 300_000  # the whole text of a protocol (the Haringey protocol is about 60,000 characters)
 LIST_ITEMS = 50  # items in a list entered one per line (purposes, fields of a tier), or ids in a list
 CSV_TEXT = 2 * 1024 * 1024  # an uploaded CSV of training records (2 MB, as the upload form allows)
+PHONE = 30  # a phone number as typed, spaces and brackets included (stored as E.164: at most 16)
 PASSWORD = 1_000  # long enough for any passphrase; bounds the hashing work an attacker can ask for
 
 # What the audit trail keeps of any one free-text value in an event's detail: enough to read the reason, never

@@ -5,9 +5,11 @@ views put on these forms (agencies.forms.add_service_errors)."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils import timezone
 
 from agencies.selectors import area_choices
 from isp_portal import bounds
@@ -15,6 +17,7 @@ from isp_portal.forms import GovukDateField, GovukForm, field_of
 from sharing import rules
 from sharing.models import Basis, Ethnicity, Gender, NameKind, Setting
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
+from sharing.services.children import NameChange
 
 PURPOSE_HELP = "Why you are looking, for example the safeguarding concern or the service you are arranging."
 
@@ -36,6 +39,13 @@ class BirthDateField(GovukDateField):
         try:
             return super().compress(data_list)
         except forms.ValidationError as error:
+            if error.code == "invalid_date":
+                # The portal's date example ("27 3 2027") is in the future: a date of birth's is a past one.
+                message = str(self.error_messages["invalid_date"])
+                example = rules.birth_date_example(timezone.localdate())
+                raise forms.ValidationError(
+                    re.sub(r"for example [0-9 ]+$", f"for example {example}", message), code="invalid_date"
+                ) from None
             if error.code != "implausible":
                 raise
             day, month, year = (int(part) for part in data_list)
@@ -85,7 +95,7 @@ class ChildForm(GovukForm):
         help_text="Separate languages with commas.",
     )
     nhs_number = forms.CharField(label="NHS number (optional)", required=False, max_length=20)
-    phone = forms.CharField(label="Phone (optional)", required=False, max_length=30)
+    phone = forms.CharField(label="Phone (optional)", required=False, max_length=bounds.PHONE)
     address = forms.CharField(
         label="Address (optional)", required=False, max_length=bounds.ADDRESS, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -292,10 +302,27 @@ class ChildChangeForm(GovukForm):
     the fields of the new-child form, and only the part's are kept. The services check the rules (the NHS
     number's check digit, the date of birth and the age scope) exactly as at creation."""
 
-    error_names: ClassVar[dict[str, str]] = {"born_on": "the date of birth"}
+    error_names: ClassVar[dict[str, str]] = {
+        "born_on": "the date of birth",
+        "name_change": "whether this corrects a mistake",
+        "reason": "what the mistake was",
+    }
 
     given = forms.CharField(label="Given names", required=False, max_length=bounds.NAME)
     family = forms.CharField(label="Family name", required=False, max_length=bounds.NAME)
+    # Finding 14 of issue 10: a typo fixed is not a name the child had, so it is not kept as a previous name.
+    name_change = forms.ChoiceField(
+        label="Is this a correction of a mistake, or has the child's name changed?",
+        choices=NameChange.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="If it corrects a mistake, what was wrong",
+        required=False,
+        max_length=bounds.REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded with the correction.",
+    )
     born_on = BirthDateField(label="Date of birth", help_text="For example, 27 3 2015")
     gender = forms.ChoiceField(label="Gender", choices=Gender.choices, widget=forms.RadioSelect)
     ethnicity = forms.ChoiceField(label="Ethnicity", choices=Ethnicity.choices)
@@ -306,7 +333,7 @@ class ChildChangeForm(GovukForm):
         help_text="Separate languages with commas. Leave empty if none are recorded.",
     )
     phone = forms.CharField(
-        label="Phone", required=False, max_length=30, help_text="Leave empty to remove the phone number."
+        label="Phone", required=False, max_length=bounds.PHONE, help_text="Leave empty to remove the phone number."
     )
     setting = forms.ChoiceField(label="Current setting", choices=Setting.choices, widget=forms.RadioSelect)
     setting_name = forms.CharField(label="Name of the setting (optional)", required=False, max_length=bounds.NAME)

@@ -191,3 +191,12 @@ def entry_cards(child_pk: int, views: Iterable[EntryView]) -> SafeString:
             }
         )
     return rows(_ENTRY, cards)
+
+
+def child_caption(child: Child) -> str:
+    """The child a form is about, as its caption: "Aoife Byrne, born 2 April 2015", so nobody records against
+    the wrong child (issue 10, cosmetic finding). Only for a user the view has let reach the child
+    (policy.found_or_deny: the shield lets them in); the name and date of birth are what finding the child showed,
+    and the shield withholds the address, setting and phone, never shown here. One statement (the legal name)."""
+    legal = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
+    return f"{legal if legal else f'Child {child.pk}'}, born {long_date(child.born_on)}"

@@ -31,7 +31,9 @@ class RuleError(ValueError):
 # --- NHS number ---------------------------------------------------------------------------------------------
 
 NHS_NUMBER_DIGITS = 10
-_NHS_SEPARATORS = re.compile(r"[\s\-]+")
+# Only spaces and hyphens separate digits (as the message says): a tab or a line break is pasted from somewhere
+# it should not come from, and is refused rather than read.
+_NHS_SEPARATORS = re.compile(r"[ \-]+")
 
 
 def nhs_check_digit(first_nine: str) -> int | None:
@@ -68,6 +70,14 @@ def nhs_number_normalised(value: str) -> str:
     if len(digits) != NHS_NUMBER_DIGITS:
         hint = " If it began with a zero, enter the zero too." if len(digits) == NHS_NUMBER_DIGITS - 1 else ""
         raise RuleError(f"An NHS number has 10 digits; this has {len(digits)}.{hint}")
+    if len(set(digits)) == 1:
+        # 0000000000 and 1111111111 pass the modulus-11 check, but no number of a repeated digit is ever issued
+        # (NHS Digital's NHS number validation: the same digit ten times is invalid; 0000000000 is the
+        # placeholder systems write when the number is not known). Storing it would make every such child look
+        # like the same child.
+        raise RuleError(
+            "This is not a real NHS number: one digit repeated is a placeholder. Leave it empty if not known."
+        )
     expected = nhs_check_digit(digits[:9])
     if expected is None:
         raise RuleError(
@@ -265,6 +275,20 @@ def _years(age: int) -> str:
     return "not born yet" if age < 0 else f"{age}"
 
 
+def birth_date_example(today: date) -> str:
+    """The example a date-of-birth field gives, as its boxes are typed ("27 3 2019"): always a past date (seven
+    years ago, so a child of school age), never a fixed year that will one day be in the future."""
+    return f"27 3 {today.year - 7}"
+
+
+def before_birth_error(day: date, born: date, what: str) -> str | None:
+    """Why `day` (the start of an involvement, of an address: `what`, as "The start date") cannot be right for a
+    child born on `born`: nothing about a child begins before it is born. None when it is on or after."""
+    if day < born:
+        return f"{what} must be on or after the child's date of birth, {long_date(born)}."
+    return None
+
+
 def birth_date_error(born: date, today: date) -> str | None:
     """Why a date of birth cannot be right (in the future), or None."""
     if born > today:
@@ -398,6 +422,20 @@ def name_index_keys(given: str, family: str) -> frozenset[str]:
         for token in parts[0]:
             keys |= set(_initial_pair_keys(token[0], unit, 0))
     return frozenset(key[:NAME_KEY_MAX] for key in keys)
+
+
+def alias_index_keys(given: str, family: str, legal_family: str) -> frozenset[str]:
+    """The keys of a child's previous name or a name it is known by: its own (`name_index_keys`), and those of
+    its given names with the child's legal family name, when that differs from the alias's own.
+
+    People give the name a child goes by with the family name they know: a child known as "Effie" whose legal
+    name is "Euphemia O'Brien" is searched as "Effie O'Brien" (issue 10, finding 13). Only fuzzy keys gain the
+    combination: a shielded child is still found only by one of its recorded names exactly (name_exact_key),
+    as the ContactPoint shield requires."""
+    keys = name_index_keys(given, family)
+    if name_tokens(given) and name_tokens(legal_family) and name_tokens(family) != name_tokens(legal_family):
+        keys |= name_index_keys(given, legal_family)
+    return keys
 
 
 def name_exact_key(given: str, family: str) -> str:
@@ -685,6 +723,38 @@ def entry_is_restricted(category: str, marked: bool) -> bool:
     """Whether an entry is restricted to authorised social-care staff: when its author marks it (Barnet: victim
     information kept apart from anything a perpetrator could reach), and always for ALWAYS_RESTRICTED."""
     return marked or category in ALWAYS_RESTRICTED
+
+
+# --- Merging two entries ---------------------------------------------------------------------------------------
+
+
+def merge_warning(kept_born: date, merged_born: date) -> str | None:
+    """What the person merging two entries must confirm they have checked, or None: entries for the same child
+    have the same date of birth, so different ones (a typo, or two children) are named before the merge. Different
+    NHS numbers are refused outright (sharing.services.children.child_merge): they are two children."""
+    if kept_born != merged_born:
+        return (
+            f"The dates of birth differ: {long_date(kept_born)} on the entry kept, {long_date(merged_born)} on the "
+            "entry merged into it. Merge only if they are the same child, and say in the reason which date is right."
+        )
+    return None
+
+
+# --- Languages -------------------------------------------------------------------------------------------------
+
+
+def languages_distinct(languages: list[str]) -> list[str]:
+    """The languages with repeats removed (the same letters in any case, or with other spacing, are one language),
+    the first spelling kept, in the order given: "Polish, polish" is one language, so it is stored once rather
+    than refused (a repeat says nothing new and is an easy slip in a comma-separated list)."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for language in languages:
+        folded = " ".join(language.split()).casefold()
+        if folded and folded not in seen:
+            seen.add(folded)
+            kept.append(" ".join(language.split()))
+    return kept
 
 
 # --- Involvements -----------------------------------------------------------------------------------------------

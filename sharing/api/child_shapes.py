@@ -27,6 +27,7 @@ from sharing.api.shapes import (
 from sharing.models import Child, ChildMerge, ChildName, Ethnicity, Gender, NameKind, Setting
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
 from sharing.selectors import ChildRecord, Search, SearchResult
+from sharing.services import NameChange
 
 ALIASES_MAX = 10
 # An alias is a previous name or a known-as name (the legal name is the child's own).
@@ -34,6 +35,19 @@ ALIAS_KINDS = [(kind.value, kind.label) for kind in (NameKind.PREVIOUS, NameKind
 CONSIDERED_MAX = 20  # likely_match_rows offers at most 20
 
 # --- Input ------------------------------------------------------------------------------------------------------
+
+
+class NhsNumberField(serializers.CharField):
+    """An NHS number as JSON text. A JSON number is refused, not converted: NHS numbers are text everywhere
+    (a leading zero is part of the number, and 100000002 sent as a number is nine digits, which is never
+    padded: sharing.rules.nhs_number_normalised)."""
+
+    default_error_messages = {"not_text": 'Send the NHS number as a string, such as "943 476 5919", not a number.'}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return str(super().to_internal_value(data))
 
 
 class AliasIn(serializers.Serializer):
@@ -55,12 +69,14 @@ class ChildCreateIn(serializers.Serializer):
     languages = serializers.ListField(
         child=serializers.CharField(max_length=LANGUAGE_LENGTH), max_length=LANGUAGES_MAX, default=list
     )
-    phone = serializers.CharField(max_length=40, allow_blank=True, default="", help_text="A UK or international number")
+    phone = serializers.CharField(
+        max_length=bounds.PHONE, allow_blank=True, default="", help_text="A UK or international number"
+    )
     setting = serializers.ChoiceField(
         choices=Setting.choices, default=Setting.NONE, help_text="Current setting: under-5s provision, school, college"
     )
     setting_name = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
-    nhs_number = serializers.CharField(
+    nhs_number = NhsNumberField(
         max_length=20,
         allow_blank=True,
         default="",
@@ -109,7 +125,7 @@ class MatchIn(serializers.Serializer):
     given = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
     family = serializers.CharField(max_length=bounds.NAME, allow_blank=True, default="")
     born_on = RealDateField()
-    nhs_number = serializers.CharField(max_length=20, allow_blank=True, default="")
+    nhs_number = NhsNumberField(max_length=20, allow_blank=True, default="")
     postcode = serializers.CharField(max_length=16, allow_blank=True, default="")
 
 
@@ -121,7 +137,7 @@ class SearchIn(serializers.Serializer):
         help_text="Any of the child's names, in any order; tolerant of spelling, accents, hyphens and apostrophes",
     )
     born_on = RealDateField(required=False, allow_null=True, default=None)
-    nhs_number = serializers.CharField(max_length=20, allow_blank=True, default="")
+    nhs_number = NhsNumberField(max_length=20, allow_blank=True, default="")
     postcode = serializers.CharField(
         max_length=16, allow_blank=True, default="", help_text="Any address in the child's history"
     )
@@ -157,10 +173,19 @@ class ChildChangeIn(serializers.Serializer):
         max_length=bounds.NAME,
         allow_blank=True,
         required=False,
-        help_text="The legal name's given names: the old legal name is kept as a previous name, searched as before",
+        help_text="The legal name's given names (see `name_change`)",
     )
     family = serializers.CharField(
         max_length=bounds.NAME, allow_blank=True, required=False, help_text="The legal name's family name (as `given`)"
+    )
+    name_change = serializers.ChoiceField(
+        choices=NameChange.choices,
+        default=NameChange.CHANGE,
+        help_text="With `given` or `family`: `correction` replaces a legal name recorded wrongly (give `reason`); "
+        "`change` (the default) keeps the old legal name as a previous name",
+    )
+    reason = serializers.CharField(
+        max_length=bounds.REASON, allow_blank=True, default="", help_text="What the mistake was (a correction)"
     )
     born_on = RealDateField(
         required=False,
@@ -172,10 +197,12 @@ class ChildChangeIn(serializers.Serializer):
     languages = serializers.ListField(
         child=serializers.CharField(max_length=LANGUAGE_LENGTH), max_length=LANGUAGES_MAX, required=False
     )
-    phone = serializers.CharField(max_length=40, allow_blank=True, required=False, help_text="Empty removes it")
+    phone = serializers.CharField(
+        max_length=bounds.PHONE, allow_blank=True, required=False, help_text="Empty removes it"
+    )
     setting = serializers.ChoiceField(choices=Setting.choices, required=False)
     setting_name = serializers.CharField(max_length=bounds.NAME, allow_blank=True, required=False)
-    nhs_number = serializers.CharField(
+    nhs_number = NhsNumberField(
         max_length=20,
         allow_blank=True,
         required=False,
@@ -204,6 +231,11 @@ class UnshieldIn(serializers.Serializer):
 class MergeIn(serializers.Serializer):
     merge = ScopedPrimaryKeyField(Child, help_text="The duplicate entry, merged into the one in the address")
     reason = serializers.CharField(max_length=bounds.REASON, help_text="Why these are the same child")
+    confirm = serializers.BooleanField(
+        default=False,
+        help_text="Required when the two dates of birth differ (the 400 names them): you checked that they are "
+        "the same child; say in `reason` which date is right",
+    )
 
 
 # --- Output -----------------------------------------------------------------------------------------------------

@@ -262,17 +262,20 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         summary="Change a child's minimum data",
         description="An agency involved with the child changes the fields sent, and only those (the address has "
         "its own history: POST .../addresses/; aliases: POST .../names/). `given` and `family` change the legal "
-        "name: the old one is kept as a previous name, and searches find the child by either. Checked as at "
-        "creation, refused with 400 by field and nothing written: an NHS number with a wrong check digit (the "
-        "check digit named) or one another child has (ask a partnership admin to merge the two entries), a date of "
-        "birth in the future or after the child was recorded, a date of birth or a flag taken away that would take "
-        "the child out of the protocol's age scope (naming the rule). Audited with the fields changed.",
+        "name: with `name_change` `change` the old one is kept as a previous name, and searches find the child by "
+        "either; `correction` (with a `reason`) replaces a name recorded wrongly. The same name is no change. "
+        "Checked as at creation, refused with 400 by field and nothing written: an NHS number with a wrong check "
+        "digit (the check digit named) or one another child has (ask a partnership admin to merge the two "
+        "entries), a date of birth in the future or after the child was recorded, a date of birth or a flag taken "
+        "away that would take the child out of the protocol's age scope (naming the rule). Audited with the "
+        "fields changed.",
         request=ChildChangeIn,
         responses=ChildMinimumOut,
     )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         child = self._child(pk, "change")
         values = parse_input(ChildChangeIn, request.data, request)
+        how = {"name_change": values.pop("name_change"), "reason": values.pop("reason")}
         legal = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
         name = None
         if "given" in values or "family" in values:
@@ -282,7 +285,7 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
             )
         with field_errors():
             child = services.child_update(
-                actor=request.user, child=child, data=services.minimum_data_of(child, **values), name=name
+                actor=request.user, child=child, data=services.minimum_data_of(child, **values), name=name, **how
             )
         if name is not None:
             legal = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
@@ -386,7 +389,8 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         summary="Merge a duplicate entry into this one",
         description="A partnership admin merges two entries found to be the same child: the duplicate's names, "
         "addresses, involvements and entries move to this one; the duplicate stays, pointing here, and the "
-        "merge lists every row moved. Refused when the two have different NHS numbers.",
+        "merge lists every row moved. Refused when the two have different NHS numbers, and when their dates of birth "
+        "differ unless `confirm` is true.",
         request=MergeIn,
         responses=MergeOut,
     )
@@ -395,5 +399,11 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         keep = self._child(pk, "merge")
         values = parse_input(MergeIn, request.data, request)
         with field_errors():
-            record = services.child_merge(actor=request.user, keep=keep, merge=values["merge"], reason=values["reason"])
+            record = services.child_merge(
+                actor=request.user,
+                keep=keep,
+                merge=values["merge"],
+                reason=values["reason"],
+                differences_confirmed=values["confirm"],
+            )
         return Response(MergeOut(record).data)

@@ -192,7 +192,9 @@ class ChildNameKey(models.Model):
     name = models.ForeignKey(ChildName, on_delete=models.CASCADE, related_name="keys")
     # The child and its date of birth, repeated from the child, so a search reads the keys alone before it joins
     # the children, and a search by name and date of birth reads only the keys of children born that day.
-    # Kept equal to the child's by the services that change either (sharing.services.children).
+    # Kept equal to the child's by the services that change either (sharing.services.children), except the keys
+    # of names a merge brought, which keep the merged entry's date of birth (child_merge): the search matches a
+    # date of birth given with a name on these keys, so the old name and date of birth still find the child.
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
     born_on = models.DateField()
     key = models.CharField(max_length=rules.NAME_KEY_MAX)

@@ -265,7 +265,7 @@ def _search_sql(shape: SearchShape) -> str:
             hits AS (
                 SELECT k.name_id, k.child_id,
                        bit_or(CASE WHEN q.exact THEN q.mask ELSE 0 END) = %(full)s AS exact_words
-                FROM cand JOIN sharing_childnamekey k ON k.child_id = cand.id JOIN q ON q.key = k.key
+                FROM cand JOIN sharing_childnamekey k ON k.child_id = cand.id {born_filter} JOIN q ON q.key = k.key
                 GROUP BY k.name_id, k.child_id
                 HAVING bit_or(q.mask) = %(full)s
             ),"""  # noqa: S608 - fixed fragments; every value is a bound parameter
@@ -290,7 +290,9 @@ def _search_sql(shape: SearchShape) -> str:
         """  # noqa: S608 - fixed fragments; every value is a bound parameter
         join = "JOIN named ON named.child_id = c.id"
         exact_column = "named.exact_words"
-    if born:
+    if born and matching is None:
+        # With a name, the date of birth is matched on the name's keys (the date the name was recorded with: the
+        # child's, or a merged entry's, so its old name and date of birth still find the child it was merged into).
         conditions.append("c.born_on = %(born)s")
     if number:
         conditions.append("c.nhs_number = %(nhs)s")

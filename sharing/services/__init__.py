@@ -3,6 +3,7 @@ applied and an audit event recorded (DESIGN 3.1)."""
 
 from sharing.services.children import (
     MinimumData,
+    NameChange,
     PossibleDuplicates,
     child_address_change,
     child_create,
@@ -21,6 +22,7 @@ from sharing.services.shielding import shielded_children_reached
 
 __all__ = [
     "MinimumData",
+    "NameChange",
     "PossibleDuplicates",
     "child_address_change",
     "child_create",

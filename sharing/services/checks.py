@@ -29,9 +29,11 @@ def involvement_errors(
     started_on: date,
     today: date,
     started_field: str = "started_on",
+    born_on: date | None = None,
 ) -> dict[str, str]:
     """What is wrong with an involvement as typed: its service, its lead professional (one of the agency's active
-    people; a key contact must be a person) and its start (not in the future, within the portal's era)."""
+    people; a key contact must be a person) and its start (not in the future, within the portal's era,
+    not before the child's date of birth `born_on` when given: rules.before_birth_error)."""
     errors: dict[str, str] = {}
     reason_cleaned(
         service,
@@ -48,4 +50,6 @@ def involvement_errors(
         errors[started_field] = problem
     elif started_on < bounds.EARLIEST_DATE:
         errors[started_field] = bounds.ERA_ERROR
+    elif born_on is not None and (problem := rules.before_birth_error(started_on, born_on, "The start date")):
+        errors[started_field] = problem
     return errors

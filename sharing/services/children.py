@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -149,7 +149,7 @@ class MinimumData:
             if value not in choices:
                 self.errors[name] = "Choose one of the options."
             values[name] = value
-        languages = [language.strip() for language in self.languages if language and language.strip()]
+        languages = rules.languages_distinct([language for language in self.languages if language])
         if len(languages) > LANGUAGES_MAX or any(
             len(language) > LANGUAGE_LENGTH or bounds.has_nul(language) for language in languages
         ):
@@ -206,9 +206,19 @@ def _postcode(value: str, errors: dict[str, str], field_name: str = "postcode") 
         return ""
 
 
-def name_add(*, child: Child, kind: str, given: str, family: str, recorded_by: User | None) -> ChildName:
-    """Store one name with its search keys (within the caller's transaction)."""
-    given, family = given.strip(), family.strip()
+def _name_keys(kind: str, given: str, family: str, legal_family: str) -> frozenset[str]:
+    """The search keys of a name: an alias's combine its given names with the legal family name too."""
+    if kind == NameKind.LEGAL:
+        return rules.name_index_keys(given, family)
+    return rules.alias_index_keys(given, family, legal_family)
+
+
+def name_add(
+    *, child: Child, kind: str, given: str, family: str, recorded_by: User | None, legal_family: str = ""
+) -> ChildName:
+    """Store one name with its search keys (within the caller's transaction). `legal_family` is the child's legal
+    family name, which a previous or known-as name's keys combine with (rules.alias_index_keys)."""
+    given, family = _spaced(given), _spaced(family)
     name = ChildName.objects.create(
         child=child,
         kind=kind,
@@ -219,9 +229,28 @@ def name_add(*, child: Child, kind: str, given: str, family: str, recorded_by: U
     )
     ChildNameKey.objects.bulk_create(
         ChildNameKey(name=name, child=child, born_on=child.born_on, key=key)
-        for key in sorted(rules.name_index_keys(given, family))
+        for key in sorted(_name_keys(kind, given, family, legal_family))
     )
     return name
+
+
+def _spaced(text: str) -> str:
+    """A name as stored: without spaces around it, and one space between words."""
+    return " ".join(text.split())
+
+
+def _aliases_rekeyed(child: Child, legal_family: str) -> None:
+    """Rebuild the keys of the child's previous and known-as names after its legal family name changed, so they
+    combine with the new one (rules.alias_index_keys)."""
+    aliases = list(ChildName.objects.filter(child=child).exclude(kind=NameKind.LEGAL))
+    # Each name keeps the date of birth its keys carry (a merged entry's names keep that entry's: child_merge).
+    born = dict(ChildNameKey.objects.filter(name__in=aliases).values_list("name_id", "born_on").distinct())
+    ChildNameKey.objects.filter(name__in=aliases).delete()
+    ChildNameKey.objects.bulk_create(
+        ChildNameKey(name=name, child=child, born_on=born.get(name.pk, child.born_on), key=key)
+        for name in aliases
+        for key in sorted(_name_keys(name.kind, name.given, name.family, legal_family))
+    )
 
 
 @transaction.atomic
@@ -305,6 +334,14 @@ def child_create(
         errors["address_from"] = (
             "The date the child began living at this address must be a real date, not in the future."
         )
+    elif (
+        address_from is not None
+        and values["born_on"] is not None
+        and (
+            problem := rules.before_birth_error(address_from, values["born_on"], "The date the child began living here")
+        )
+    ):
+        errors["address_from"] = problem
     started = involved_from or today
     errors.update(
         involvement_errors(
@@ -315,6 +352,7 @@ def child_create(
             started_on=started,
             today=today,
             started_field="involved_from",
+            born_on=values["born_on"],
         )
     )
     if errors:
@@ -346,7 +384,7 @@ def child_create(
         raise ValidationError({"nhs_number": SAME_NHS_NUMBER}) from None
     name_add(child=child, kind=NameKind.LEGAL, given=given, family=family, recorded_by=user)
     for kind, alias_given, alias_family in aliases:
-        name_add(child=child, kind=kind, given=alias_given, family=alias_family, recorded_by=user)
+        name_add(child=child, kind=kind, given=alias_given, family=alias_family, recorded_by=user, legal_family=family)
     if address.strip():
         ChildAddress.objects.create(
             child=child, address=address.strip(), postcode=code, from_on=address_from or today, recorded_by=user
@@ -412,17 +450,38 @@ def minimum_data_of(child: Child, **changes: Any) -> MinimumData:
     return MinimumData(**values)
 
 
-def _legal_name_change(child: Child, given: str, family: str, user: User | None) -> bool:
-    """Make (given, family) the child's legal name; the old one stays as a previous name with its search keys,
-    as a merge keeps the merged entry's (so a search by either finds the child). False when it is unchanged."""
+class NameChange(models.TextChoices):
+    """What a new legal name is (the change page asks): a correction of a mistake replaces the name; a change of
+    the child's name keeps the old one as a previous name, so searches find the child by either."""
+
+    CORRECTION = "correction", "It was recorded wrongly: correct the mistake"
+    CHANGE = "change", "The child's name has changed: keep the old one as a previous name"
+
+
+def _legal_name_change(child: Child, given: str, family: str, user: User | None, how: NameChange) -> NameChange | None:
+    """Make (given, family) the child's legal name; what was done, or None when nothing changed (the same name
+    after spacing is tidied).
+
+    A correction replaces the legal name (the mistake is not a name the child had). A change keeps the old one as
+    a previous name with its search keys, as a merge keeps the merged entry's. A name that differs only in case,
+    accents or apostrophes (the same name_exact_key) is always a correction: keeping it would store the same
+    name as legal and previous (issue 10, finding 14). A previous name equal to the new legal name (a child
+    going back to a former name) is removed, for the same reason."""
     current = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
-    given, family = given.strip(), family.strip()
-    if current is not None and (current.given, current.family) == (given, family):
-        return False
-    if current is not None:
+    given, family = _spaced(given), _spaced(family)
+    if current is not None and (_spaced(current.given), _spaced(current.family)) == (given, family):
+        return None
+    exact_key = rules.name_exact_key(given, family)
+    ChildName.objects.filter(child=child, kind=NameKind.PREVIOUS, exact_key=exact_key).delete()
+    if current is not None and (how == NameChange.CORRECTION or current.exact_key == exact_key):
+        how = NameChange.CORRECTION
+        current.delete()
+    elif current is not None:
         ChildName.objects.filter(pk=current.pk).update(kind=NameKind.PREVIOUS)
     name_add(child=child, kind=NameKind.LEGAL, given=given, family=family, recorded_by=user)
-    return True
+    if current is None or rules.name_tokens(current.family) != rules.name_tokens(family):
+        _aliases_rekeyed(child, family)
+    return how
 
 
 class NhsNumberOfShielded(ValidationError):
@@ -436,7 +495,15 @@ class NhsNumberOfShielded(ValidationError):
         self.agency_id = agency_id
 
 
-def child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str, str] | None = None) -> Child:
+def child_update(
+    *,
+    actor: Any,
+    child: Child,
+    data: MinimumData,
+    name: tuple[str, str] | None = None,
+    name_change: str = NameChange.CHANGE,
+    reason: str = "",
+) -> Child:
     """`_child_update`, and when the NHS number typed is a shielded child's that the actor may not reach: the
     answer "another child has this NHS number" tells them that child exists, exactly as a search by the number
     would (the ContactPoint shield's exact terms, DESIGN 2.3). So it is treated as that search: the same neutral
@@ -444,7 +511,7 @@ def child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str
     with its child_id) and told to the shielding agency (shielded_children_reached). Recorded after the change's
     transaction has rolled back, so the record survives the refusal."""
     try:
-        return _child_update(actor=actor, child=child, data=data, name=name)
+        return _child_update(actor=actor, child=child, data=data, name=name, name_change=name_change, reason=reason)
     except NhsNumberOfShielded as reached:
         audit_record(
             kind="child.nhs_number_match",
@@ -462,12 +529,22 @@ def child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str
 
 
 @transaction.atomic
-def _child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[str, str] | None = None) -> Child:
+def _child_update(
+    *,
+    actor: Any,
+    child: Child,
+    data: MinimumData,
+    name: tuple[str, str] | None = None,
+    name_change: str = NameChange.CHANGE,
+    reason: str = "",
+) -> Child:
     """Change a child's minimum data (an involved agency's practitioners; ChildPolicy `change`) and, with `name`
-    (given, family), its legal name: the old legal name becomes a previous name, so searches find the child by
-    both. The same checks as at creation: the NHS number's check digit, a date of birth not in the future nor
-    after the child was recorded, and the age scope of the updating agency's protocol version (a change that
-    would take the child out of scope is refused with the rule). An NHS number another child has is refused
+    (given, family), its legal name: `name_change` says whether the child's name changed (the old legal name
+    becomes a previous name, so searches find the child by both) or a mistake is corrected (the name is replaced,
+    and `reason` says why: required, audited); the same name (spacing tidied) is no change. The same checks as
+    at creation: the NHS number's check digit, a date of birth not in the future nor after the child was recorded,
+    and the age scope of the updating agency's protocol version (a change that would take the child out of scope
+    is refused with the rule). An NHS number another child has is refused
     with the merge to ask for (never a 500, even when two changes race). Refused by field (ValidationError);
     nothing is written then. Audit: child.update, naming the fields changed, with before and after for the
     coded values (AUDITED_VALUES)."""
@@ -478,6 +555,15 @@ def _child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[st
     shielded_other: Child | None = None
     if name is not None:
         errors.update(_name_errors(*name))
+        if name_change not in NameChange.values:
+            errors["name_change"] = "Say whether this corrects a mistake or the child's name has changed."
+        elif name_change == NameChange.CORRECTION:
+            reason = reason_cleaned(
+                reason,
+                errors,
+                field="reason",
+                missing="Say what the mistake was: the correction is recorded with your reason.",
+            )
     if not errors and values["born_on"] > child.created_at.date():
         errors["born_on"] = "The date of birth must be on or before the day the child was recorded."
     if values["nhs_number"] and values["nhs_number"] != child.nhs_number:
@@ -514,6 +600,7 @@ def _child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[st
             raise NhsNumberOfShielded(errors, shielded_other.pk, shielded_other.shielding_agency_id)
         raise ValidationError(errors)
     changed = [key for key in MINIMUM_FIELDS if getattr(child, key) != values[key]]
+    born_before = child.born_on
     before = {key: getattr(child, key) for key in changed if key.removesuffix("_id") in AUDITED_VALUES}
     for key in changed:
         setattr(child, key, values[key])
@@ -528,8 +615,10 @@ def _child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[st
                 raise
             raise ValidationError({"nhs_number": NHS_NUMBER_TAKEN}) from None
         if "born_on" in changed:
-            ChildNameKey.objects.filter(child=child).update(born_on=child.born_on)
-    if name is not None and _legal_name_change(child, *name, _user(actor)):
+            # The keys of the child's own names; a merged entry's keep its date of birth (child_merge).
+            ChildNameKey.objects.filter(child=child, born_on=born_before).update(born_on=child.born_on)
+    how = _legal_name_change(child, *name, _user(actor), NameChange(name_change)) if name is not None else None
+    if how is not None:
         changed.append("name")
     if changed:
         # Named as the form and the API name them ("area", not the column "area_id"); the area by its code.
@@ -542,6 +631,8 @@ def _child_update(*, actor: Any, child: Child, data: MinimumData, name: tuple[st
                 "fields": [key.removesuffix("_id") for key in changed],
                 "before": {key.removesuffix("_id"): value for key, value in before.items()},
                 "after": {key.removesuffix("_id"): getattr(child, key) for key in before},
+                **({"name_change": str(how)} if how is not None else {}),
+                **({"reason": reason} if how == NameChange.CORRECTION and reason else {}),
             },
         )
     return child
@@ -556,7 +647,10 @@ def child_name_add(*, actor: Any, child: Child, kind: str, given: str, family: s
         errors["kind"] = "Choose a previous name or a name the child is known by."
     if errors:
         raise ValidationError(errors)
-    name = name_add(child=child, kind=kind, given=given, family=family, recorded_by=_user(actor))
+    legal_family = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).values_list("family", flat=True).first()
+    name = name_add(
+        child=child, kind=kind, given=given, family=family, recorded_by=_user(actor), legal_family=legal_family or ""
+    )
     audit_record(
         kind="child.name_add", actor=actor, target=child, child_id=child.pk, detail={"name_id": name.pk, "kind": kind}
     )
@@ -569,7 +663,8 @@ def child_address_change(
 ) -> ChildAddress:
     """Record that the child moved: the current address ends the day before `moved_on` (today by default), or
     on that day when it began that day (rules.address_ends_on), and the new one begins, so the history is kept.
-    Refused (ValidationError on moved_on) for a move in the future or before the current address began. Audit:
+    Refused (ValidationError on moved_on) for a move in the future, before the current address began or before
+    the child was born. Audit:
     child.address_change."""
     require(actor, "change", child)
     errors: dict[str, str] = {}
@@ -583,12 +678,14 @@ def child_address_change(
     current = ChildAddress.objects.select_for_update().filter(child=child, to_on__isnull=True).first()
     if moved > today:
         errors["moved_on"] = "The date of the move must be today or in the past."
+    elif moved < bounds.EARLIEST_BIRTH_DATE:
+        errors["moved_on"] = "Enter a real date."
+    elif problem := rules.before_birth_error(moved, child.born_on, "The date of the move"):
+        errors["moved_on"] = problem
     elif current is not None and rules.address_ends_on(current.from_on, moved) is None:
         errors["moved_on"] = (
             f"The move must be on or after {bounds.long_date(current.from_on)}, when the current address began."
         )
-    elif moved < bounds.EARLIEST_BIRTH_DATE:
-        errors["moved_on"] = "Enter a real date."
     if errors:
         raise ValidationError(errors)
     if current is not None:
@@ -608,11 +705,16 @@ def child_address_change(
 
 
 @transaction.atomic
-def child_merge(*, actor: Any, keep: Child, merge: Child, reason: str) -> ChildMerge:
+def child_merge(
+    *, actor: Any, keep: Child, merge: Child, reason: str, differences_confirmed: bool = False
+) -> ChildMerge:
     """Merge two entries found to be the same child (a partnership admin): `merge`'s names (its legal name kept
     as a previous name), addresses, involvements and entries move to `keep`; `merge` stays, pointing at `keep`,
     and the ChildMerge row lists every row moved (entries move whole, with their revisions untouched). Refused
-    when both have different NHS numbers (then they are not the same child). Audit: child.merge, on both children."""
+    when both have different NHS numbers (then they are not the same child), and when their dates of birth differ
+    unless `differences_confirmed` (rules.merge_warning; the check page shows the warning first). The merged
+    entry's names keep its date of birth on their search keys, so its old name and date of birth still find the
+    kept child. Audit: child.merge, on both children (with whether the dates differed)."""
     keep, merge = (Child.objects.select_for_update().get(pk=child.pk) for child in (keep, merge))
     require(actor, "merge", keep)
     require(actor, "merge", merge)
@@ -621,6 +723,9 @@ def child_merge(*, actor: Any, keep: Child, merge: Child, reason: str) -> ChildM
         errors["merge"] = "Choose two different entries."
     if keep.nhs_number and merge.nhs_number and keep.nhs_number != merge.nhs_number:
         errors["merge"] = "These entries have different NHS numbers, so they are not the same child."
+    warning = rules.merge_warning(keep.born_on, merge.born_on)
+    if warning and not differences_confirmed and "merge" not in errors:
+        errors["confirm"] = warning
     reason = reason_cleaned(reason, errors, field="reason", missing="Say why these are the same child.")
     if errors:
         raise ValidationError(errors)
@@ -630,7 +735,9 @@ def child_merge(*, actor: Any, keep: Child, merge: Child, reason: str) -> ChildM
     moved["names"] = [name.pk for name in names]
     ChildName.objects.filter(child=merge, kind=NameKind.LEGAL).update(kind=NameKind.PREVIOUS)
     ChildName.objects.filter(child=merge).update(child=keep)
-    ChildNameKey.objects.filter(child=merge).update(child=keep, born_on=keep.born_on)
+    # The keys keep the merged entry's date of birth: a search by its old name and date of birth finds the kept
+    # child (the search matches the date of birth on the name's keys; issue 10, finding 15).
+    ChildNameKey.objects.filter(child=merge).update(child=keep)
     # One current address: the kept entry's stays current; the other's ends today (or continues, when the kept
     # entry has none).
     keep_current = ChildAddress.objects.filter(child=keep, to_on__isnull=True).exists()
@@ -677,7 +784,12 @@ def child_merge(*, actor: Any, keep: Child, merge: Child, reason: str) -> ChildM
             actor=actor,
             target=record,
             child_id=child.pk,
-            detail={"kept": keep.pk, "merged": merge.pk, **{name: len(ids) for name, ids in moved.items()}},
+            detail={
+                "kept": keep.pk,
+                "merged": merge.pk,
+                "dates_of_birth_differed": warning is not None,
+                **{name: len(ids) for name, ids in moved.items()},
+            },
         )
     keep.refresh_from_db()
     return record

@@ -57,6 +57,7 @@ def involvement_add(
         is_key_contact=is_key_contact,
         started_on=started,
         today=today,
+        born_on=child.born_on,
     )
     if errors:
         raise ValidationError(errors)

@@ -40,10 +40,11 @@ class Part:
 
 PARTS: dict[str, Part] = {
     "name": Part(
-        ("given", "family"),
+        ("given", "family", "name_change", "reason"),
         "Change the name",
-        "The name has been changed; the previous one is kept, and searches find the child by either.",
-        "The child's legal name. The current one is kept as a previous name, so searches find the child by either.",
+        "The name has been changed.",
+        "The child's legal name. A correction replaces it; when the child's name has changed, the current one is "
+        "kept as a previous name, so searches find the child by either.",
     ),
     "born-on": Part(
         ("born_on",),
@@ -115,9 +116,10 @@ def child_change(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         name = (values.pop("given"), values.pop("family")) if part == "name" else None
+        how = {"name_change": values.pop("name_change"), "reason": values.pop("reason")} if name else {}
         try:
             services.child_update(
-                actor=request.user, child=child, data=services.minimum_data_of(child, **values), name=name
+                actor=request.user, child=child, data=services.minimum_data_of(child, **values), name=name, **how
             )
         except ValidationError as error:
             add_service_errors(form, error)

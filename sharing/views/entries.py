@@ -21,6 +21,7 @@ from sharing import rules, services
 from sharing.forms import CategoryForm, EntryForm
 from sharing.models import Child, Involvement, RecordEntry
 from sharing.policy import EntryAccess, index_agencies
+from sharing.presenters import child_caption
 from sharing.selectors import entry_detail
 from sharing.views.children import ask_purpose
 from sharing.views.purposes import purpose_for
@@ -108,7 +109,7 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
             "form_page.html",
             {
                 "title": "Record information",
-                "caption": f"Child {child.pk}",
+                "caption": child_caption(child),
                 "cannot": [
                     "Only an agency involved with this child records information about them: add your agency's "
                     "involvement from the child's page first."
@@ -150,7 +151,7 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "title": rules.CATEGORY_LABELS[rules.Category(category)],
-            "caption": f"Record information for {agency}",
+            "caption": f"{child_caption(child)}: record information for {agency}",
             "submit": "Record",
             "back_url": reverse("entry-new", args=[child.pk]),
             "back_label": "Choose another kind of information",
@@ -201,7 +202,7 @@ def entry_revise(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
         {
             "form": form,
             "title": f"Correct the {entry.category_label.lower()} entry",
-            "caption": f"Child {pk}",
+            "caption": child_caption(entry.child),
             "intro": ["Your correction is a new revision. Earlier revisions are kept and stay readable."],
             "submit": "Save correction",
             "back_url": reverse("entry-detail", args=[pk, entry.pk]),

@@ -16,6 +16,7 @@ from isp_portal.wording import possessive
 from sharing import services
 from sharing.forms import InvolvementForm, ReasonForm
 from sharing.models import Child, Involvement
+from sharing.presenters import child_caption
 from sharing.views.new_child import agency_choices, lead_membership
 
 
@@ -50,7 +51,7 @@ def involvement_new(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "title": "Add your agency's involvement",
-            "caption": f"Child {child.pk}",
+            "caption": child_caption(child),
             "intro": ["Other agencies see that your agency is involved, and who to contact, never what you hold."],
             "submit": "Add involvement",
             "back_url": reverse("child-detail", args=[child.pk]),

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from agencies.forms import add_service_errors
 from isp_portal import policy
-from sharing import services
+from sharing import rules, services
 from sharing.forms import MergeForm, ServiceProblems
 from sharing.models import Child
 from sharing.selectors import merge_check
@@ -60,7 +60,14 @@ def child_merge_check(request: HttpRequest, pk: int) -> HttpResponse:
     problems = ServiceProblems(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         try:
-            services.child_merge(actor=request.user, keep=keep, merge=merge, reason=stored["reason"])
+            services.child_merge(
+                actor=request.user,
+                keep=keep,
+                merge=merge,
+                reason=stored["reason"],
+                # The checkbox the page shows with the warning when the dates of birth differ.
+                differences_confirmed=request.POST.get("confirm") == "yes",
+            )
         except ValidationError as error:
             add_service_errors(problems, error)
         else:
@@ -72,5 +79,11 @@ def child_merge_check(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "sharing/merge_check.html",
-        {"keep": kept, "merge": merged, "reason": stored["reason"], "problems": problems},
+        {
+            "keep": kept,
+            "merge": merged,
+            "reason": stored["reason"],
+            "problems": problems,
+            "warning": rules.merge_warning(kept.born_on, merged.born_on),
+        },
     )

@@ -146,7 +146,7 @@ CASES: list[Case] = [
         note="a designated manager of the shielding agency; the police, not involved, do not reach the child",
         queries=4,
     ),
-    Case("involvement-new", html(INDEX_NOT_ADMIN, otherwise=404), kwargs=child, queries=3),
+    Case("involvement-new", html(INDEX_NOT_ADMIN, otherwise=404), kwargs=child, queries=4),
     Case("involvement-end", html(INVOLVED, otherwise=404), kwargs=involvement, queries=3),
     Case(
         "entry-new",

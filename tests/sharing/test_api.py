@@ -432,7 +432,7 @@ def test_a_patch_changes_only_the_fields_sent_and_a_new_name_is_searched(sw: Wor
     ("body", "field", "message"),
     [
         ({"nhs_number": "9434765918"}, "nhs_number", "check digit"),
-        ({"nhs_number": 100000002}, "nhs_number", "10 digits"),  # an integer column: never zero-padded
+        ({"nhs_number": 100000002}, "nhs_number", "as a string"),  # a JSON number: refused, never zero-padded
         ({"born_on": "2090-01-01"}, "born_on", ""),
         ({"born_on": "1990-01-01"}, "born_on", "Rule:"),
         ({"family": "", "given": ""}, "family", "Enter the child's name"),

@@ -481,7 +481,9 @@ def test_a_new_name_is_searched_and_the_old_one_becomes_a_previous_name(sw: Worl
     child = make_child(sw, "Casey", "Quill")
     client = client_for(sw, "practitioner")
     assert client.post(f"/children/{child.pk}/change/name/", {"given": "", "family": ""}).status_code == 200
-    sent = client.post(f"/children/{child.pk}/change/name/", {"given": "Casey", "family": "Quill-Harrow"})
+    sent = client.post(
+        f"/children/{child.pk}/change/name/", {"given": "Casey", "family": "Quill-Harrow", "name_change": "change"}
+    )
     assert sent.status_code == 302
     page = record_page(client, child)
     assert "Casey Quill-Harrow (legal name)" in page and "Casey Quill (previous name)" in page

@@ -98,8 +98,8 @@ nine_digits = st.text(alphabet="0123456789", min_size=9, max_size=9)
 def test_every_number_with_its_check_digit_is_valid_however_spaced(first: str, separators: list[str]) -> None:
     check = nhs_check_digit(first)
     number = first + str(check)
-    if check is None:
-        return
+    if check is None or len(set(number)) == 1:
+        return  # no check digit, or one digit repeated (a placeholder: test_names_and_dates)
     typed = "".join(separator + digit for separator, digit in zip(separators, number, strict=True))
     assert nhs_number_normalised(typed) == number
     assert nhs_number_display(number).replace(" ", "") == number
