@@ -14,7 +14,7 @@ them.
 
 Per request, nothing is cached: the nonce is the request's (django-csp makes it on first use, as before:
 the header part asks for it only when it is in the markup), the CSRF input is Django's masked token for this
-request (`{% csrf_token %}`'s markup), the navigation is `nav_html`'s.
+request (the markup of `{% csrf_token %}`), the navigation is `nav_html`'s.
 
 Invalidation: the pieces are kept per (part, signed in, URL configuration, script prefix) and forgotten when
 a setting changes (`setting_changed`, as tests do); static addresses and settings do not change while a
@@ -83,7 +83,7 @@ _NO_CSRF_TOKEN = "NOTPROVIDED"  # noqa: S105 - a marker, not a secret
 
 
 def _csrf_input(token: object) -> str:
-    # {% csrf_token %}'s markup (django.template.defaulttags.CsrfTokenNode), from the context's lazy token.
+    # The markup of {% csrf_token %} (django.template.defaulttags.CsrfTokenNode), from the context's lazy token.
     if token and token != _NO_CSRF_TOKEN:
         return html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
     return ""

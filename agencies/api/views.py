@@ -191,8 +191,10 @@ class ApiTokenViewSet(
 
 
 class AreaViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Area]):
-    """The partnership's local-authority areas, by name: the GSS codes every `area` field takes (WYCPS
-    area-based access). Any signed-in role may list them; the partnership admins keep them."""
+    # The docstring is the API's description (read by API consumers); the rule it serves is WYCPS area-based
+    # access (docs/rules.md).
+    """The partnership's local-authority areas, by name: the GSS codes every `area` field takes (they decide who
+    may know of restricted entries). Any signed-in role may list them; the partnership admins keep them."""
 
     policy_model = Area
     serializer_class = s.AreaOut
