@@ -101,7 +101,7 @@ def test_a_whole_name_or_an_initial_with_the_date_of_birth_still_finds_the_child
 
 
 def test_a_short_word_matches_only_as_written(sw: World) -> None:
-    """"Jo" read as a sound (Metaphone "J") would find Joy, Jay and Joe: a short word is matched as written."""
+    """ "Jo" read as a sound (Metaphone "J") would find Joy, Jay and Joe: a short word is matched as written."""
     joy = make_child(sw, "Joy", "Example")
     jo = make_child(sw, "Jo", "Sample", born_on=joy.born_on.replace(year=2016))
     found = child_search(principal=fresh(sw.users["other_agency"]), purpose=PURPOSE, name="Jo")
