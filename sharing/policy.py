@@ -280,21 +280,23 @@ def held_shown_agencies(user: Any) -> frozenset[int]:
     mine = index_agencies(user)
     found: frozenset[int] = frozenset()
     if mine:
-        versions = Signature.objects.filter(
-            agency_id__in=mine,
-            withdrawn_at__isnull=True,
-            version_id=F("protocol__current_version_id"),
-            protocol__status__in=IN_FORCE_STATUSES,
-            version__shows_held_categories=True,
-        ).values("version_id")
-        found = frozenset(
-            Signature.objects.filter(version_id__in=versions, withdrawn_at__isnull=True).values_list(
-                "agency_id", flat=True
-            )
-        )
+        found = frozenset(_held_shown_signatures(mine).values_list("agency_id", flat=True))
     if getattr(user, "is_authenticated", False) and not isinstance(user, SystemActor):
         user._isp_held_shown = found
     return found
+
+
+def _held_shown_signatures(mine: frozenset[int]) -> Any:
+    """The live signatures of the agencies whose held entries a reader of `mine` is told of (held_shown_agencies:
+    a queryset, so a scope can use it as a subquery with no statement of its own)."""
+    versions = Signature.objects.filter(
+        agency_id__in=mine,
+        withdrawn_at__isnull=True,
+        version_id=F("protocol__current_version_id"),
+        protocol__status__in=IN_FORCE_STATUSES,
+        version__shows_held_categories=True,
+    ).values("version_id")
+    return Signature.objects.filter(version_id__in=versions, withdrawn_at__isnull=True)
 
 
 def entry_listed(access: EntryAccess, agency_id: int, held_shown: frozenset[int] | None) -> bool:
@@ -546,14 +548,17 @@ class RecordEntryPolicy(Policy[RecordEntry]):
         # protocol version does not show held categories) is out of scope like a missing id, so its page, its
         # revisions and the API answer 404, never a 403 naming its holder (WYCPS levels of information).
         now = timezone.now()
+        mine = index_agencies(user)
         granted = EntryGrant.objects.filter(
             user_id=getattr(user, "pk", None) or 0,
-            agency_id__in=index_agencies(user),
+            agency_id__in=mine,
             revoked_at__isnull=True,
             granted_at__lte=now,
             expires_at__gt=now,
         ).values("entry_id")
-        listed = Q(agency_id__in=index_agencies(user) | held_shown_agencies(user)) | Q(pk__in=granted)
+        cached = getattr(user, "_isp_held_shown", None)
+        shown: Any = cached if isinstance(cached, frozenset) else _held_shown_signatures(mine).values("agency_id")
+        listed = Q(agency_id__in=mine) | Q(agency_id__in=shown) | Q(pk__in=granted)
         # The shield as in_scope applies it (shield_lets_in), so get_or_deny and found_or_deny agree: 404.
         return visible & listed & shield_open(user, "child__")
 
