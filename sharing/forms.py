@@ -19,7 +19,10 @@ from sharing.models import Basis, Ethnicity, Gender, NameKind, Setting
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
 from sharing.services.children import NameChange
 
-PURPOSE_HELP = "Why you are looking, for example the safeguarding concern or the service you are arranging."
+PURPOSE_HELP = (
+    "Why you are looking, for example the safeguarding concern or the service you are arranging: at least "
+    f"{rules.PURPOSE_MIN} characters, recorded with your search."
+)
 
 
 def _purpose_field() -> forms.CharField:

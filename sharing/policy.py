@@ -142,6 +142,8 @@ def index_refusal(user: Any) -> str | None:
         return None
     facts = principal(user)
     practising = [m for m in facts.memberships if m.agency_id is not None and m.roles & PRACTISING_ROLES]
+    if is_partnership_admin(user) and not practising and training_gate_reason(user):
+        return training_gate_reason(user)
     if not practising:
         return "Only practitioners and designated managers of partner agencies can search for children."
     gate = training_gate_reason(user)
@@ -162,13 +164,20 @@ def may_use_index(user: Any) -> bool:
     return isinstance(user, SystemActor) or bool(index_agencies(user))
 
 
+def merges_index(user: Any) -> bool:
+    """Whether the user reaches the child index as a partnership admin, to find and merge duplicate entries: a
+    partnership admin whose information-sharing training is valid. The training gate (Buckinghamshire 4:
+    accreditation before access) holds for them as for everyone who opens a child's record."""
+    return is_partnership_admin(user) and training_gate_reason(user) is None
+
+
 # The child index as a whole: "may this user search it" (sharing.selectors.child_search). Partnership admins
 # search it too, to find the duplicate entries they merge; they see the minimum data only, and the shield holds.
 CHILD_INDEX_NAME = "child_index"
 CHILD_INDEX = Resource(CHILD_INDEX_NAME, "the child index")
 register_resource(
     CHILD_INDEX,
-    lambda user, action: action == "view" and (may_use_index(user) or is_partnership_admin(user)),
+    lambda user, action: action == "view" and (may_use_index(user) or merges_index(user)),
     lambda user, action: index_refusal(user) or "You do not have permission to do this.",
 )
 
@@ -272,21 +281,23 @@ def held_shown_agencies(user: Any) -> frozenset[int]:
     mine = index_agencies(user)
     found: frozenset[int] = frozenset()
     if mine:
-        versions = Signature.objects.filter(
-            agency_id__in=mine,
-            withdrawn_at__isnull=True,
-            version_id=F("protocol__current_version_id"),
-            protocol__status__in=IN_FORCE_STATUSES,
-            version__shows_held_categories=True,
-        ).values("version_id")
-        found = frozenset(
-            Signature.objects.filter(version_id__in=versions, withdrawn_at__isnull=True).values_list(
-                "agency_id", flat=True
-            )
-        )
+        found = frozenset(_held_shown_signatures(mine).values_list("agency_id", flat=True))
     if getattr(user, "is_authenticated", False) and not isinstance(user, SystemActor):
         user._isp_held_shown = found
     return found
+
+
+def _held_shown_signatures(mine: frozenset[int]) -> Any:
+    """The live signatures of the agencies whose held entries a reader of `mine` is told of (held_shown_agencies:
+    a queryset, so a scope can use it as a subquery with no statement of its own)."""
+    versions = Signature.objects.filter(
+        agency_id__in=mine,
+        withdrawn_at__isnull=True,
+        version_id=F("protocol__current_version_id"),
+        protocol__status__in=IN_FORCE_STATUSES,
+        version__shows_held_categories=True,
+    ).values("version_id")
+    return Signature.objects.filter(version_id__in=versions, withdrawn_at__isnull=True)
 
 
 def entry_listed(access: EntryAccess, agency_id: int, held_shown: frozenset[int] | None) -> bool:
@@ -312,7 +323,7 @@ class ShieldFacts:
 
 def shield_lets_in_by(user: Any, child: Child, facts: ShieldFacts) -> bool:
     """`shield_lets_in` decided from `facts` (shield_open's conditions, in memory)."""
-    if not child.is_shielded or isinstance(user, SystemActor) or is_partnership_admin(user):
+    if not child.is_shielded or isinstance(user, SystemActor) or merges_index(user):
         return True
     mine = index_agencies(user)
     return (
@@ -368,7 +379,7 @@ def shield_lets_in(user: Any, child: Child) -> bool:
     """Whether the shield lets the user reach `child` by its id (shield_open); partnership admins reach every
     entry, to merge duplicates. No query for an unshielded child, one for a shielded one, none for a child read
     with its `shield_facts` (ShieldFacts: the record page's statement reads them with the child)."""
-    if not child.is_shielded or isinstance(user, SystemActor) or is_partnership_admin(user):
+    if not child.is_shielded or isinstance(user, SystemActor) or merges_index(user):
         return True
     facts = getattr(child, "shield_facts", None)
     if isinstance(facts, ShieldFacts):
@@ -447,18 +458,18 @@ class ChildPolicy(Policy[Child]):
     model = Child
 
     def scope(self, user: Any, action: str) -> Q | None:
-        if is_partnership_admin(user) or isinstance(user, SystemActor):
+        if merges_index(user) or isinstance(user, SystemActor):
             return Q()
         if may_use_index(user):
             return shield_open(user)
         return None
 
     def in_scope(self, user: Any, obj: Child) -> bool:
-        return (may_use_index(user) or is_partnership_admin(user)) and shield_lets_in(user, obj)
+        return (may_use_index(user) or merges_index(user)) and shield_lets_in(user, obj)
 
     def permits(self, user: Any, action: str, obj: Child | None) -> bool:
         if action == "merge":
-            return is_partnership_admin(user) and (obj is None or obj.merged_into_id is None)
+            return merges_index(user) and (obj is None or obj.merged_into_id is None)
         if not may_use_index(user):
             return False
         if action == "add_involvement":
@@ -483,6 +494,8 @@ class ChildPolicy(Policy[Child]):
         if obj is not None and obj.merged_into_id is not None and action != "view":
             return f"This entry was merged into child {obj.merged_into_id}: record against that one."
         if action == "merge":
+            if is_partnership_admin(user):
+                return training_gate_reason(user) or "You do not have permission to do this."
             return "Only a partnership admin can merge two entries for the same child."
         why = index_refusal(user)
         if why:
@@ -513,14 +526,14 @@ class InvolvementPolicy(Policy[Involvement]):
     model = Involvement
 
     def scope(self, user: Any, action: str) -> Q | None:
-        if is_partnership_admin(user) or isinstance(user, SystemActor):
+        if merges_index(user) or isinstance(user, SystemActor):
             return Q()
         # A shielded child's involvement is reached on the child's own terms (shield_open): ending one must not
         # answer 403 where the child itself answers 404, which would tell that it exists.
         return shield_open(user, "child__") if may_use_index(user) else None
 
     def in_scope(self, user: Any, obj: Involvement) -> bool:
-        return (may_use_index(user) or is_partnership_admin(user)) and shield_lets_in(user, obj.child)
+        return (may_use_index(user) or merges_index(user)) and shield_lets_in(user, obj.child)
 
     def permits(self, user: Any, action: str, obj: Involvement | None) -> bool:
         if action == "view":
@@ -569,15 +582,34 @@ class RecordEntryPolicy(Policy[RecordEntry]):
         if is_auditor(user) and action in {"view", "audit_history"}:
             return Q()
         visible = _visible_entries(user)
-        # The shield as in_scope applies it (shield_lets_in), so get_or_deny and found_or_deny agree: 404.
-        if visible is None or is_partnership_admin(user):
+        if visible is None:
             return visible
-        return visible & shield_open(user, "child__")
+        # An entry the reader may not even be told is held (entry_listed: a held-only one of an agency whose
+        # protocol version does not show held categories) is out of scope like a missing id, so its page, its
+        # revisions and the API answer 404, never a 403 naming its holder (WYCPS levels of information).
+        now = timezone.now()
+        mine = index_agencies(user)
+        granted = EntryGrant.objects.filter(
+            user_id=getattr(user, "pk", None) or 0,
+            agency_id__in=mine,
+            revoked_at__isnull=True,
+            granted_at__lte=now,
+            expires_at__gt=now,
+        ).values("entry_id")
+        cached = getattr(user, "_isp_held_shown", None)
+        shown: Any = cached if isinstance(cached, frozenset) else _held_shown_signatures(mine).values("agency_id")
+        listed = Q(agency_id__in=mine) | Q(agency_id__in=shown) | Q(pk__in=granted)
+        # The shield as in_scope applies it (shield_lets_in), so get_or_deny and found_or_deny agree: 404.
+        return visible & listed & shield_open(user, "child__")
 
     def in_scope(self, user: Any, obj: RecordEntry) -> bool:
         if is_auditor(user):
             return True
-        return self._access(user, obj) >= EntryAccess.HELD and shield_lets_in(user, obj.child)
+        access = self._access(user, obj)
+        if access < EntryAccess.HELD:
+            return False
+        shown = None if access >= EntryAccess.CONTENT else held_shown_agencies(user)
+        return entry_listed(access, obj.agency_id, shown) and shield_lets_in(user, obj.child)
 
     def permits(self, user: Any, action: str, obj: RecordEntry | None) -> bool:
         if obj is None:

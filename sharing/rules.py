@@ -17,7 +17,7 @@ from itertools import product
 import jellyfish
 from anyascii import anyascii
 
-from isp_portal.bounds import has_nul, long_date
+from isp_portal.bounds import REASON, has_nul, long_date
 
 
 class RuleError(ValueError):
@@ -460,6 +460,43 @@ class NameQuery:
         return self.full_mask.bit_length()
 
 
+# What a search must give to find a child rather than list the index (issue 10: 25 one-letter searches listed
+# 245 of 247 children). A word of fewer than NAME_SOUNDS_ALIKE_MIN letters is matched only as written: the
+# Metaphone code of "Jo" or "Al" is shared by many names, so a short word read as a sound is close to a prefix.
+# A single letter is an initial, which finds nothing by itself. A name searched alone (no date of birth, NHS
+# number or postcode) needs a whole name of at least NAME_ALONE_MIN letters: a family name, or a given name with
+# an initial or another name ("Smith", "Li", "J Smith", "Sam Smith"; not "a" or "J S").
+NAME_SOUNDS_ALIKE_MIN = 3
+NAME_ALONE_MIN = 2
+PHONETIC_KINDS = frozenset({KeyKind.PHONETIC, KeyKind.PHONETIC_PAIR, KeyKind.PHONETIC_INITIAL_PAIR})
+SEARCH_CRITERIA_HINT = (
+    "Search by a name with the date of birth, the NHS number or the postcode; a name alone must include a whole "
+    f"name of at least {NAME_ALONE_MIN} letters (a family name, or two names). A single letter is an initial: "
+    "it finds nothing by itself."
+)
+
+
+def _as_written_if_short(keys: dict[str, int], *units: _Unit) -> dict[str, int]:
+    """`keys` without their sounds-alike ones when a unit has fewer than NAME_SOUNDS_ALIKE_MIN letters."""
+    if all(len(unit.text) >= NAME_SOUNDS_ALIKE_MIN for unit in units):
+        return keys
+    return {key: mask for key, mask in keys.items() if key.split(":", 1)[0] not in PHONETIC_KINDS}
+
+
+def search_criteria_refusal(
+    query: NameQuery | None, *, born_on: bool, nhs_number: bool, postcode: bool
+) -> tuple[str, str] | None:
+    """Why a search's criteria would list the index rather than find a child, as (field, message); None when
+    they are enough. No criterion at all, or a name alone with no whole name of NAME_ALONE_MIN letters or more
+    (the name's words are the query's exact key's)."""
+    if query is None and not (born_on or nhs_number or postcode):
+        return "name", "Search by name, date of birth, NHS number or postcode."
+    name_alone = query is not None and not (born_on or nhs_number or postcode)
+    if name_alone and query is not None and max(len(word) for word in query.exact_key.split()) < NAME_ALONE_MIN:
+        return "name", SEARCH_CRITERIA_HINT
+    return None
+
+
 def name_query(text: str) -> NameQuery:
     """The keys to look a searched name up by (pairs for two words or more; single keys for one word), or
     RuleError when it has no letters or too many words."""
@@ -477,20 +514,23 @@ def name_query(text: str) -> NameQuery:
 
     if len(tokens) == 1:
         for unit in units:
-            add(_unit_keys(unit))
+            add(_as_written_if_short(_unit_keys(unit), unit))
         if len(tokens[0]) == 1:
             add({f"{KeyKind.INITIAL}:{tokens[0]}": 1})
     else:
-        add(_pairs(units))
+        for index, first in enumerate(units):
+            for second in units[index + 1 :]:
+                if not first.words & second.words:
+                    add(_as_written_if_short(_pair_keys(first, second), first, second))
         for unit in units:
             if unit.words & (unit.words - 1):  # a join: it covers two words or more by itself
-                add(_unit_keys(unit))
+                add(_as_written_if_short(_unit_keys(unit), unit))
         for index, token in enumerate(tokens):
             if len(token) == 1:
                 # An initial: "J Smith" finds John Smith ("O Brien" is also read as O'Brien, through the join).
                 for unit in units:
                     if not unit.words & (1 << index) and len(unit.text) > 1:
-                        add(_initial_pair_keys(token, unit, unit.words | 1 << index))
+                        add(_as_written_if_short(_initial_pair_keys(token, unit, unit.words | 1 << index), unit))
     return NameQuery(keys=keys, full_mask=(1 << len(tokens)) - 1, exact_key=" ".join(sorted(tokens)))
 
 
@@ -796,3 +836,34 @@ def name_match(query: NameQuery, index_keys: frozenset[str]) -> tuple[bool, bool
             if is_exact_key(key):
                 exact |= mask
     return covered == query.full_mask, exact == query.full_mask
+
+
+# --- The purpose of a look at the index ------------------------------------------------------------------------
+# WYCPS ("history of enquiries to the register") and DPA 2018 s62 ask that every consultation is logged with its
+# justification: words an auditor can judge. "x", "." or "ok" justify nothing, so a purpose has at least
+# PURPOSE_MIN characters with letters in it (enough for "Section 47" or "CP enquiry"), at most bounds.REASON, and
+# no control characters (nobody types one; PostgreSQL cannot store a NUL). The one rule for the search and record
+# pages' purpose, the API's X-Purpose header and every selector that records a purpose.
+
+PURPOSE_MIN = 10
+PURPOSE_MAX = REASON
+PURPOSE_HINT = (
+    f"Say why you are looking in at least {PURPOSE_MIN} characters, in words an auditor can judge, for example "
+    "“Section 47 enquiry: which agencies know the child”."
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def purpose_cleaned(text: str | None) -> str:
+    """The purpose as recorded (outer spaces removed), or RuleError saying what is wrong with it: empty, too
+    short, no letters, longer than PURPOSE_MAX, or a control character (tabs and new lines are allowed)."""
+    cleaned = (text or "").strip()
+    if _CONTROL.search(cleaned) or has_nul(cleaned):
+        raise RuleError("Remove the control characters from the purpose: use letters, digits and punctuation.")
+    if not cleaned:
+        raise RuleError("Say why you are looking: the purpose is recorded with every look at a child.")
+    if len(cleaned) > PURPOSE_MAX:
+        raise RuleError(f"Give the purpose in at most {PURPOSE_MAX} characters.")
+    if len(cleaned) < PURPOSE_MIN or not re.search(r"[^\W\d_]", cleaned):
+        raise RuleError(PURPOSE_HINT)
+    return cleaned

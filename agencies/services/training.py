@@ -12,10 +12,10 @@ from django.utils import timezone
 from agencies import rules
 from agencies.identity import identity_changed
 from agencies.models import Agency, Membership, TrainingCourse, TrainingRecord, User
-from agencies.policy import acts_as, forget_training
+from agencies.policy import acts_as, forget_training, is_partnership_admin
 from agencies.services.people import PrivilegeRefused, audits_refusals
 from audit.services import audit_record
-from isp_portal.policy import require
+from isp_portal.policy import NotPermitted, SystemActor, require
 from isp_portal.wording import long_date
 
 # A person's information-sharing training opens child records to them (the training gate, agencies.policy), so
@@ -32,8 +32,10 @@ def _is_self(actor: Any, user: User) -> bool:
     return acts_as(actor, user.pk)
 
 
-def _training_agency(user: User, agency: Agency | None) -> Agency:
-    """The agency whose admins answer for this person's training: the one given, or their only one."""
+def _training_agency(user: User, agency: Agency | None) -> Agency | None:
+    """The agency whose admins answer for this person's training: the one given, or their only one; None for a
+    person of the partnership itself (a partnership admin or auditor, with no agency), whose training a
+    partnership admin records: the training gate holds for them too (Buckinghamshire 4)."""
     memberships = Membership.objects.filter(user=user, is_active=True, agency__isnull=False).select_related("agency")
     if agency is not None:
         if not memberships.filter(agency=agency).exists():
@@ -41,8 +43,23 @@ def _training_agency(user: User, agency: Agency | None) -> Agency:
         return agency
     first = memberships.order_by("created_at").first()
     if first is None or first.agency is None:
+        if Membership.objects.filter(user=user, is_active=True, agency__isnull=True).exists():
+            return None
         raise ValidationError({"user": f"{user} is not an active member of any agency."})
     return first.agency
+
+
+def _require_records_training(actor: Any, user: User, agency: Agency | None) -> None:
+    """The agency's admins record its people's training; a partnership admin records the partnership's own."""
+    if agency is not None:
+        require(actor, "manage_training", agency)
+    elif not isinstance(actor, SystemActor) and not is_partnership_admin(actor):
+        raise NotPermitted(
+            action="manage_training",
+            target_type="agencies.user",
+            target_id=str(user.pk),
+            reason="Only a partnership admin can record the training of the partnership's own people.",
+        )
 
 
 @audits_refusals
@@ -60,7 +77,7 @@ def training_record_create(
     """Record that a member completed a course (their agency's admins, or a partnership admin). Without an
     expiry date, the course's validity period sets one."""
     agency = _training_agency(user, agency)
-    require(actor, "manage_training", agency)
+    _require_records_training(actor, user, agency)
     if _is_self(actor, user):
         raise PrivilegeRefused({"user": OWN_TRAINING}, target=agency, action="training.record")
     today = timezone.localdate()

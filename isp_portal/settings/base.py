@@ -166,6 +166,10 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # Client IP: how many reverse proxies in front of us append to X-Forwarded-For (0 = use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+# The child search, per person or agency system (sharing.search_pace): a practitioner searches a few times a
+# minute; a script listing the index by many searches is answered 429 and recorded. 0: no limit.
+CHILD_SEARCHES_PER_MINUTE = env_int("CHILD_SEARCHES_PER_MINUTE", 30)
+
 # django-axes: lock out a username from one IP after repeated failures, for 15 minutes, never forever.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -60,6 +61,8 @@ from sharing.api.shapes import (
 )
 from sharing.models import Child, ChildName, NameKind
 from sharing.policy import CHILD_INDEX
+from sharing.rules import NAME_SOUNDS_ALIKE_MIN, SEARCH_CRITERIA_HINT
+from sharing.search_pace import SearchesTooFrequent
 
 
 def _wanted_fields(request: Request) -> list[str] | None:
@@ -190,6 +193,10 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         description="Children matching every criterion given (at least one): a name (any of its names and "
         "aliases, in any order, tolerant of spelling, accents, hyphens and apostrophes), a date of birth, an NHS "
         "number, a postcode. The criteria are in the body, never the query string (they identify a child). "
+        f"{SEARCH_CRITERIA_HINT} Words shorter than {NAME_SOUNDS_ALIKE_MIN} letters match only as written. "
+        "Too few criteria are refused with a 400 naming `name`. At most "
+        f"{settings.CHILD_SEARCHES_PER_MINUTE} searches a minute per token: more are answered 429 with "
+        "Retry-After, and recorded. "
         "Results show the minimum data and which agencies are involved, at most 50 (`more` says there are "
         "others). A shielded child appears only for its exact NHS number or exact full name with date of birth, "
         "without its postcode or setting, and its agency is told. Audited with the purpose, the criteria used "
@@ -206,14 +213,17 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         purpose = stated_purpose(request)
         values = parse_input(SearchIn, request.data, request)
         with field_errors():
-            found = selectors.child_search(
-                principal=request.user,
-                purpose=purpose,
-                name=values["name"] or None,
-                born_on=values["born_on"],
-                nhs_number=values["nhs_number"] or None,
-                postcode=values["postcode"] or None,
-            )
+            try:
+                found = selectors.child_search(
+                    principal=request.user,
+                    purpose=purpose,
+                    name=values["name"] or None,
+                    born_on=values["born_on"],
+                    nhs_number=values["nhs_number"] or None,
+                    postcode=values["postcode"] or None,
+                )
+            except SearchesTooFrequent as refusal:
+                raise exceptions.Throttled(wait=refusal.retry_after, detail=refusal.message) from None
         return Response(search_out(found))
 
     @extend_schema(
@@ -233,10 +243,10 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         wanted = _wanted_fields(request)
         purpose = stated_purpose(request)
-        record = selectors.child_record(principal=request.user, child_id=pk, purpose=purpose)
-        body = child_out(record)
-        if wanted is not None:
-            hidden = sorted(set(wanted) - set(body))
+
+        def fields_shown(record: selectors.ChildRecord) -> None:
+            # Judged before the read is recorded: a read refused for its fields showed nothing (no child.view).
+            hidden = sorted(set(wanted or ()) - set(child_out(record)))
             if hidden:
                 audit_record(
                     kind="access.refused",
@@ -255,6 +265,10 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
                         ]
                     }
                 )
+
+        record = selectors.child_record(principal=request.user, child_id=pk, purpose=purpose, check=fields_shown)
+        body = child_out(record)
+        if wanted is not None:
             body = {name: value for name, value in body.items() if name == "id" or name in wanted}
         return Response(body)
 

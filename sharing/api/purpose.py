@@ -23,6 +23,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from isp_portal import bounds, refusals
+from sharing import rules
 
 PURPOSE_HEADER = "X-Purpose"
 PURPOSE_MISSING = (
@@ -32,14 +33,20 @@ PURPOSE_MISSING = (
 PURPOSE_PARAMETER = OpenApiParameter(
     name=PURPOSE_HEADER,
     # Printable ASCII with something other than spaces (header values are not UTF-8: percent-encode).
-    type={"type": "string", "minLength": 1, "maxLength": bounds.REASON * 3, "pattern": r"^[ -~]*[!-~][ -~]*$"},
+    type={
+        "type": "string",
+        "minLength": rules.PURPOSE_MIN,
+        "maxLength": bounds.REASON * 3,
+        "pattern": r"^[ -~]*[!-~][ -~]*$",
+    },
     location=OpenApiParameter.HEADER,
     required=True,
     description=(
         "Why you are looking at this child's information, in words an auditor can judge, for example "
         "`Section 47 enquiry: checking which agencies know the child`. Recorded in the audit trail with the "
         "read (the history of enquiries to the register). Required on every operation that shows a child or an "
-        f"entry; at most {bounds.REASON} characters. Send non-ASCII characters percent-encoded as UTF-8 "
+        f"entry; at least {rules.PURPOSE_MIN} characters with letters in them (`x` or `ok` is refused) and at "
+        f"most {bounds.REASON}; no control characters. Send non-ASCII characters percent-encoded as UTF-8 "
         "(`%C3%A9` for é). A missing or blank purpose is refused with a 400 naming `X-Purpose`."
     ),
 )
@@ -56,8 +63,12 @@ def stated_purpose(request: Request) -> str:
         purpose, problem = "", "Percent-encode the purpose as UTF-8."
     else:
         problem = PURPOSE_MISSING
-    if purpose and (len(purpose) > bounds.REASON or bounds.has_nul(purpose)):
-        purpose, problem = "", f"Give the purpose in at most {bounds.REASON} characters."
+    if purpose:
+        # The one purpose rule (sharing.rules.purpose_cleaned): the pages and the selectors follow it too.
+        try:
+            purpose = rules.purpose_cleaned(purpose)
+        except rules.RuleError as error:
+            purpose, problem = "", str(error)
     if not purpose:
         if request.method not in refusals.WRITE_METHODS:
             refusals.record_refused_request(request, status=400, fields=[PURPOSE_HEADER], reason="no purpose stated")

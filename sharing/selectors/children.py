@@ -37,6 +37,7 @@ from sharing.policy import (
     revisions_shown,
     shield_withholds,
 )
+from sharing.search_pace import search_paced
 from sharing.services.shielding import shielded_children_reached
 
 SEARCH_LIMIT = 50
@@ -46,12 +47,10 @@ HITS_CAP = 200
 
 def _purpose(purpose: str) -> str:
     """Every search and view states its purpose (WYCPS; DPA 2018 s62: logging with justification)."""
-    cleaned = (purpose or "").strip()
-    if not cleaned:
-        raise ValidationError({"purpose": "Say why you are looking: the purpose is recorded with your search."})
-    if len(cleaned) > bounds.REASON or bounds.has_nul(cleaned):
-        raise ValidationError({"purpose": f"Enter at most {bounds.REASON} characters."})
-    return cleaned
+    try:
+        return rules.purpose_cleaned(purpose)
+    except rules.RuleError as error:
+        raise ValidationError({"purpose": str(error)}) from None
 
 
 def _normalised(rule: Callable[[str], str], value: str | None, field: str, errors: dict[str, str]) -> str | None:
@@ -128,10 +127,15 @@ def child_search(
     with its date of birth (not a previous or known-as name), and then without its address or setting; the
     shielding agency is told (once a day per user).
 
-    Raises NotPermitted unless the principal may use the index, ValidationError (by field) for a missing purpose
-    or bad criteria. Audit: child.search with the criteria used (which ones, never their values) and the count.
+    Criteria enough to find a child, not list the index (rules.search_criteria_refusal): a name alone needs a
+    whole name of two letters or more; words shorter than three letters match only as written.
+
+    Raises NotPermitted unless the principal may use the index, SearchesTooFrequent past the per-user pace
+    (sharing.search_pace), ValidationError (by field) for a missing or empty purpose or bad or too few criteria.
+    Audit: child.search with the criteria used (which ones, never their values) and the count.
     One statement for the search whatever the size of the index."""
     require(principal, "view", CHILD_INDEX)
+    search_paced(principal)
     why = _purpose(purpose)
     errors: dict[str, str] = {}
     query: rules.NameQuery | None = None
@@ -145,8 +149,12 @@ def child_search(
                 errors["name"] = str(error)
     number = _normalised(rules.nhs_number_normalised, nhs_number, "nhs_number", errors)
     code = _normalised(rules.postcode_normalised, postcode, "postcode", errors)
-    if not errors and query is None and born_on is None and number is None and code is None:
-        errors["name"] = "Search by name, date of birth, NHS number or postcode."
+    if not errors:
+        refusal = rules.search_criteria_refusal(
+            query, born_on=born_on is not None, nhs_number=number is not None, postcode=code is not None
+        )
+        if refusal is not None:
+            errors[refusal[0]] = refusal[1]
     if errors:
         raise ValidationError(errors)
     criteria = tuple(
@@ -397,14 +405,21 @@ class ChildRecord:
     setting_name: str | None = None
 
 
-def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
+def child_record(
+    *, principal: Any, child_id: Any, purpose: str, check: Callable[[ChildRecord], None] | None = None
+) -> ChildRecord:
     """A child's summary (minimum data, names, involvements), the categories held and by whom (a held-only entry
     where the protocol version says so: sharing.policy.entry_listed), and the entries the principal may read,
     each at its level (sharing.policy.entry_access). A shielded child's address and
     setting are withheld unless the reader's agency is involved; the shielding agency is told.
 
+    `check`, when given, judges the record as read before it is recorded as viewed (the API's `?fields=`
+    against what the reader may see): a read it refuses showed nothing, so it writes no child.view (the trail
+    must not say a record was seen when nothing was returned).
+
     Raises OutOfScope (404) for a child that does not exist or that the principal may not see, ValidationError
-    for a missing purpose. Audit: child.view with the purpose and the entries shown with content.
+    for a missing purpose, and whatever `check` raises. Audit: child.view with the purpose and the entries
+    shown with content.
     Five statements for the reads, whatever the size of the record."""
     why = _purpose(purpose)
     try:
@@ -461,9 +476,8 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
             else ()
         )
         views.append(EntryView(entry=entry, access=access, revision=latest, history=history))
-    record_viewed(principal, child, why, views)
     legal = next((name for name in names if name.kind == NameKind.LEGAL), None)
-    return ChildRecord(
+    record = ChildRecord(
         child=child,
         legal_name=legal,
         other_names=[] if withheld else [name for name in names if name.kind != NameKind.LEGAL],
@@ -477,6 +491,10 @@ def child_record(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
         setting=None if withheld else child.setting,
         setting_name=None if withheld else child.setting_name,
     )
+    if check is not None:
+        check(record)
+    record_viewed(principal, child, why, views)
+    return record
 
 
 def held_categories(views: list[EntryView]) -> list[HeldCategory]:

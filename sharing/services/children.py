@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from agencies.models import Agency, Area, Membership, Role, User
@@ -19,7 +19,7 @@ from audit.services import audit_record
 from isp_portal import bounds
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import NotPermitted, require
-from protocols.models import IN_FORCE_STATUSES, ProtocolVersion
+from protocols.models import IN_FORCE_STATUSES, ProtocolKind, ProtocolVersion
 from sharing import rules
 from sharing.models import (
     Child,
@@ -78,8 +78,13 @@ def acting_agency(actor: Any, agency: Agency) -> None:
 
 
 def protocol_version_for(agency: Agency) -> ProtocolVersion | None:
-    """The version in force of a protocol the agency has signed (the first by title): its age scope is the one
-    a new child is checked against."""
+    """The protocol version whose age scope a child recorded or changed by `agency` is checked against (Haringey
+    2.1; Southampton 5), and which child.create cites: the version in force of a protocol in force (active, under
+    review, or with a change out for consultation: protocols.models.IN_FORCE_STATUSES, the version in force stays
+    in force meanwhile) on which the agency holds a live signature. Of several, the general protocol's (an
+    individual protocol or a code of practice supplements a general one, Haringey 2.1), then the one adopted
+    most recently, then the newest; None when the agency has signed none. One query."""
+    general_first = Case(When(protocol__kind=ProtocolKind.GENERAL, then=Value(0)), default=Value(1))
     return (
         ProtocolVersion.objects.filter(
             protocol__status__in=IN_FORCE_STATUSES,
@@ -88,7 +93,7 @@ def protocol_version_for(agency: Agency) -> ProtocolVersion | None:
             signatures__withdrawn_at__isnull=True,
         )
         .select_related("protocol")
-        .order_by("protocol__title")
+        .order_by(general_first, F("adoption__adopted_at").desc(nulls_last=True), "-pk")
         .first()
     )
 
@@ -322,6 +327,8 @@ def child_create(
     require(actor, "create", Child)
     acting_agency(actor, agency)
     values = data.cleaned()
+    # The version applied is the one the audit event cites (child_minimum_errors checks the age scope under it).
+    version = version or protocol_version_for(agency)
     errors, code = child_minimum_errors(
         agency=agency, given=given, family=family, data=data, address=address, postcode=postcode, version=version
     )

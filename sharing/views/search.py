@@ -14,6 +14,8 @@ from isp_portal import policy
 from sharing.forms import SearchForm
 from sharing.models import Child
 from sharing.policy import CHILD_INDEX, index_refusal
+from sharing.rules import SEARCH_CRITERIA_HINT
+from sharing.search_pace import SearchesTooFrequent
 from sharing.search_rows import search_form_markup, search_rows
 from sharing.selectors import child_search
 from sharing.selectors.children import SEARCH_LIMIT
@@ -42,6 +44,7 @@ def child_search_page(request: HttpRequest) -> HttpResponse:
         return closed
     form = SearchForm(request.POST if request.method == "POST" else None)
     search = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -55,6 +58,9 @@ def child_search_page(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
+        except SearchesTooFrequent as refusal:
+            form.add_error(None, refusal.message)
+            status = 429
         else:
             remember_purpose(request, [result.child_id for result in search.results], data["purpose"])
     return render(
@@ -67,5 +73,7 @@ def child_search_page(request: HttpRequest) -> HttpResponse:
             "result_rows": search_rows(search.results) if search else "",
             "limit": SEARCH_LIMIT,
             "can_create": policy.can(request.user, "create", Child),
+            "criteria_hint": SEARCH_CRITERIA_HINT,
         },
+        status=status,
     )

@@ -43,7 +43,16 @@ def sharing_world(world: World) -> World:
         actor=SYSTEM, agency=unsigned, ico_registration_number="ZA100003", ico_registration_expires_on=expires
     )
     world.users["unsigned"] = make_user(name="Uma Unsigned", agency=unsigned, roles=[Role.PRACTITIONER])
-    for role in ("practitioner", "designated_manager", "other_agency", "restricted", "unsigned", "agency_admin"):
+    # A partnership admin searches the index to merge duplicates, so is trained like everyone who opens a record.
+    for role in (
+        "practitioner",
+        "designated_manager",
+        "other_agency",
+        "restricted",
+        "unsigned",
+        "agency_admin",
+        "partnership_admin",
+    ):
         train(world.users[role])
     world.objects["sharing"] = True
     return world

@@ -352,7 +352,7 @@ def test_a_new_legal_name_keeps_the_old_one_as_a_previous_name_and_both_are_sear
     assert names == {("legal", "Kavanagh"), ("previous", "O’Brien")}
     assert ChildNameKey.objects.filter(child=child, key="t:kavanagh").exists()
     for name in ("Aoife Kavanagh", "Aoife OBrien"):
-        found = child_search(principal=fresh(sw.users["other_agency"]), purpose="Check", name=name)
+        found = child_search(principal=fresh(sw.users["other_agency"]), purpose="Checking the index", name=name)
         assert [result.child_id for result in found.results] == [child.pk], name
     event = AuditEvent.objects.get(kind="child.update", child_id=child.pk)
     assert event.detail["fields"] == ["name"] and "Kavanagh" not in str(event.detail)
