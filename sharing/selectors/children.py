@@ -476,10 +476,28 @@ def child_record(
             else ()
         )
         views.append(EntryView(entry=entry, access=access, revision=latest, history=history))
-    legal = next((name for name in names if name.kind == NameKind.LEGAL), None)
-    record = ChildRecord(
+    record = record_as_seen(child, names, addresses, involvements, views, withheld=withheld)
+    if check is not None:
+        check(record)
+    record_viewed(principal, child, why, views)
+    return record
+
+
+def record_as_seen(
+    child: Child,
+    names: list[ChildName],
+    addresses: list[ChildAddress],
+    involvements: list[Involvement],
+    views: list[EntryView],
+    *,
+    withheld: bool,
+) -> ChildRecord:
+    """The record as its reader may see it, from what was read (the ORM path and the page's statement alike):
+    when `withheld` (sharing.policy.shield_withholds), the shielded child's other names, addresses, phone and
+    setting are left out (None or empty), so neither the page nor the API can show them."""
+    return ChildRecord(
         child=child,
-        legal_name=legal,
+        legal_name=next((name for name in names if name.kind == NameKind.LEGAL), None),
         other_names=[] if withheld else [name for name in names if name.kind != NameKind.LEGAL],
         current_address=None if withheld else next((a for a in addresses if a.to_on is None), None),
         address_history=None if withheld else addresses,
@@ -491,10 +509,6 @@ def child_record(
         setting=None if withheld else child.setting,
         setting_name=None if withheld else child.setting_name,
     )
-    if check is not None:
-        check(record)
-    record_viewed(principal, child, why, views)
-    return record
 
 
 def held_categories(views: list[EntryView]) -> list[HeldCategory]:

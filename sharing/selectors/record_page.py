@@ -24,7 +24,7 @@ from isp_portal import bounds
 from isp_portal.policy import found_or_deny
 from isp_portal.rows import Statement, fetch, instance, relate
 from protocols.models import IN_FORCE_STATUSES
-from sharing.models import Child, ChildAddress, ChildName, EntryRevision, Involvement, NameKind, RecordEntry
+from sharing.models import Child, ChildAddress, ChildName, EntryRevision, Involvement, RecordEntry
 from sharing.policy import (
     EntryAccess,
     EntryFacts,
@@ -41,7 +41,7 @@ from sharing.selectors.children import (
     ChildRecord,
     EntryView,
     _purpose,
-    held_categories,
+    record_as_seen,
     record_viewed,
 )
 
@@ -260,17 +260,4 @@ def record_page(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
         views.append(EntryView(entry=entry, access=access, revision=revision))
     record_viewed(principal, child, why, views)
     withheld = shield_withholds(principal, child, involvements)
-    return ChildRecord(
-        child=child,
-        legal_name=next((name for name in names if name.kind == NameKind.LEGAL), None),
-        other_names=[] if withheld else [name for name in names if name.kind != NameKind.LEGAL],
-        current_address=None if withheld else next((a for a in addresses if a.to_on is None), None),
-        address_history=None if withheld else addresses,
-        setting_withheld=withheld,
-        involvements=involvements,
-        held=held_categories(views),
-        entries=views,
-        phone=None if withheld else child.phone,
-        setting=None if withheld else child.setting,
-        setting_name=None if withheld else child.setting_name,
-    )
+    return record_as_seen(child, names, addresses, involvements, views, withheld=withheld)
