@@ -220,6 +220,7 @@ def test_an_involved_practitioner_changes_a_detail_and_shields_the_child(
 
     page.get_by_role("link", name="Change name").click()
     page.get_by_label("Family name").fill("Ashdown-Vale")
+    page.get_by_label("The child's name has changed: keep the old one as a previous name").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("The name has been changed")).to_be_visible()
     expect(page.get_by_role("heading", name="Robin Ashdown-Vale")).to_be_visible()
