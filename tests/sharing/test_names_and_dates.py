@@ -323,6 +323,7 @@ def test_a_repeated_query_parameter_is_refused_not_the_last_used(sw: World) -> N
     assert client.get(f"/api/v1/children/{child.pk}/?fields=id,phone", HTTP_X_PURPOSE=PURPOSE).status_code == 200
 
 
+@pytest.mark.django_db  # the change form reads the partnership's areas for its select
 def test_the_web_and_the_api_bound_the_phone_alike() -> None:
     from isp_portal import bounds
 
