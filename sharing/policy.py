@@ -344,6 +344,13 @@ def involved_agencies(child_id: int) -> frozenset[int]:
     )
 
 
+def _involved_now(child: Child) -> frozenset[int]:
+    """The agencies involved with the child now: from the facts a page's statement already read
+    (sharing.selectors.record_page sets `shield_facts`), else one query (involved_agencies)."""
+    facts = getattr(child, "shield_facts", None)
+    return facts.involved if facts is not None else involved_agencies(child.pk)
+
+
 def shield_open(user: Any, via: str = "") -> Q:
     """The shielded children the user may reach by their number (a record, an involvement, an entry): the ContactPoint
     shield (DESIGN 2.3) lets a shielded child be found only by its exact NHS number or exact full name with date
@@ -477,12 +484,10 @@ class ChildPolicy(Policy[Child]):
         if action in {"view", "search", "create", "record_entry"}:
             return obj is None or obj.merged_into_id is None or action == "view"
         if action == "change" and obj is not None:
-            return obj.merged_into_id is None and bool(involved_agencies(obj.pk) & index_agencies(user))
+            return obj.merged_into_id is None and bool(_involved_now(obj) & index_agencies(user))
         if action == "shield" and obj is not None:
             return (
-                obj.merged_into_id is None
-                and not obj.is_shielded
-                and bool(involved_agencies(obj.pk) & index_agencies(user))
+                obj.merged_into_id is None and not obj.is_shielded and bool(_involved_now(obj) & index_agencies(user))
             )
         if action == "unshield" and obj is not None:
             return (

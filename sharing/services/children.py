@@ -850,20 +850,7 @@ def child_shield(*, actor: Any, child: Child, agency: Agency, reason: str) -> Ch
         errors["agency"] = f"{agency} is not involved with this child: shield it for an agency that is."
     if errors:
         raise ValidationError(errors)
-    child.is_shielded = True
-    child.shielding_agency = agency
-    child.updated_at = timezone.now()
-    child.save(update_fields=["is_shielded", "shielding_agency", "updated_at"])
-    event_id = audit_record(
-        kind="child.shield",
-        actor=actor,
-        target=child,
-        child_id=child.pk,
-        purpose=reason,
-        detail={"shielded": True, "agency_id": agency.pk},
-    )
-    _shield_notice(child, agency, shielded=True, event_id=event_id)
-    return child
+    return _shield_set(actor, child, agency, shielded=True, reason=reason)
 
 
 @transaction.atomic
@@ -878,8 +865,14 @@ def child_unshield(*, actor: Any, child: Child, reason: str) -> Child:
         raise ValidationError(errors)
     agency = child.shielding_agency
     assert agency is not None  # the policy lets only a shielded child's shield be lifted
-    child.is_shielded = False
-    child.shielding_agency = None
+    return _shield_set(actor, child, agency, shielded=False, reason=reason)
+
+
+def _shield_set(actor: Any, child: Child, agency: Agency, *, shielded: bool, reason: str) -> Child:
+    """Set or lift the shield (checked by the caller), with its audit event (child.shield, the reason as purpose)
+    and the notice to the agencies involved."""
+    child.is_shielded = shielded
+    child.shielding_agency = agency if shielded else None
     child.updated_at = timezone.now()
     child.save(update_fields=["is_shielded", "shielding_agency", "updated_at"])
     event_id = audit_record(
@@ -888,7 +881,7 @@ def child_unshield(*, actor: Any, child: Child, reason: str) -> Child:
         target=child,
         child_id=child.pk,
         purpose=reason,
-        detail={"shielded": False, "agency_id": agency.pk},
+        detail={"shielded": shielded, "agency_id": agency.pk},
     )
-    _shield_notice(child, agency, shielded=False, event_id=event_id)
+    _shield_notice(child, agency, shielded=shielded, event_id=event_id)
     return child

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 from agencies.forms import add_service_errors
 from agencies.policy import is_partnership_admin
 from isp_portal import policy
+from isp_portal.policy import can
 from sharing import presenters, rules, services
 from sharing.forms import AddressForm, NameForm, PurposeForm
 from sharing.models import Child, Setting
-from sharing.policy import index_agencies, may_add_involvement, unshielding_agencies
+from sharing.policy import index_agencies, may_add_involvement
 from sharing.selectors.record_page import record_page
 from sharing.views.purposes import purpose_for, remember_purpose
 
@@ -58,7 +59,8 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mine = index_agencies(request.user)
     open_here = [i for i in record.involvements if i.ended_on is None and i.agency_id in mine]
     live = child.merged_into_id is None
-    lifts = unshielding_agencies(request.user)  # the shields the user may lift (no query)
+    # What the page offers is what the policy permits (ChildPolicy), answered from what the page read: no query.
+    may_change = can(request.user, "change", child)
     content = [view for view in record.entries if view.revision is not None]
     nhs_number = rules.nhs_number_display(child.nhs_number) if child.nhs_number else ""
     setting = None if record.setting is None else _setting(record.setting, record.setting_name or "")
@@ -75,7 +77,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 nhs_number=nhs_number,
                 phone=record.phone,
                 setting=setting,
-                can_change=live and bool(open_here),
+                can_change=may_change,
             ),
             "other_names": presenters.name_items(record.other_names),
             "address_history": presenters.address_items(record.address_history or ()),
@@ -83,13 +85,13 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "held_rows": presenters.held_rows(record.held),
             "content": content,
             "entry_cards": presenters.entry_cards(child.pk, content),
-            "can_change": live and bool(open_here),
+            "can_change": may_change,
             "can_record": live and bool(mine),
             "can_involve": live and bool(mine) and may_add_involvement(request.user, child),
             "involved_here": bool(open_here),
             "can_merge": live and is_partnership_admin(request.user),
-            "can_shield": live and bool(open_here) and not child.is_shielded,
-            "can_unshield": live and child.is_shielded and child.shielding_agency_id in lifts,
+            "can_shield": can(request.user, "shield", child),
+            "can_unshield": can(request.user, "unshield", child),
         },
     )
 
