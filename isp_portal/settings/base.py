@@ -145,7 +145,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 
 # Sessions are read from the cache and written through to the database (no statement to read one; a session
 # survives a cache restart).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "isp_portal.sessions"  # Django's cached_db, its save one plain UPDATE (issue 9)
 SESSION_COOKIE_NAME = "isp_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

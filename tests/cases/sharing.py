@@ -95,7 +95,8 @@ CASES: list[Case] = [
         kwargs=index_setup,
         data=search_data,
         note="a search: the criteria posted, the results in the response",
-        queries=7,
+        # The session's save is one UPDATE (isp_portal/sessions.py), not an atomic ORM save (issue 9).
+        queries=5,
     ),
     # Issue 10: 3, the area select reads the partnership's areas.
     Case("child-new", html(INDEX, otherwise=403), kwargs=index_setup, queries=3),
@@ -115,7 +116,7 @@ CASES: list[Case] = [
         method="post",
         kwargs=child,
         data=lambda world: {"purpose": PURPOSE},
-        queries=6,
+        queries=4,
     ),
     Case("child-name-add", html(INVOLVED, otherwise=404), kwargs=child, queries=4),
     Case("child-address-change", html(INVOLVED, otherwise=404), kwargs=child, queries=4),
