@@ -8,7 +8,7 @@ Other apps' policies build on these predicates; they never read Membership rows 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -86,6 +86,9 @@ class Principal:
     # An API token's effective scopes (agencies.rules.TokenScope values); None for a person. A system
     # account without a usable token has no scopes, so it may do nothing.
     token_scopes: frozenset[str] | None = None
+    # Answers derived from these facts alone, kept for the principal's life (one request): the policy asks the
+    # same question of one user many times a page (sharing.policy.index_candidates, issue 10's record page).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def agencies_with(self, *roles: str) -> frozenset[int]:
         wanted = set(roles)
@@ -179,6 +182,9 @@ def training_valid_until(user: Any) -> date | bool | None:
 def forget_training(user: Any) -> None:
     if hasattr(user, "_isp_training"):
         del user._isp_training
+    cached = getattr(user, "_isp_principal", None)
+    if isinstance(cached, Principal):
+        cached.memo.clear()  # answers that followed from the training (sharing.policy.index_candidates)
 
 
 def has_valid_training(user: Any) -> bool:

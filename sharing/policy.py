@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from agencies.models import Role
 from agencies.policy import (
+    NOBODY,
     is_auditor,
     is_partnership_admin,
     principal,
@@ -106,18 +107,25 @@ def index_candidates(user: Any) -> frozenset[int]:
     """The agencies for which the user may use the child index if they have signed a protocol in force: every
     condition of `index_agencies` but the signatures, answered from memory (the principal). Empty for a user
     whose training is not valid, and for an API token whose scopes do not reach the index."""
-    if getattr(user, "is_system", False) and not token_reads_index(user):
-        return frozenset()
-    if training_gate_reason(user) is not None:
-        return frozenset()
+    facts = principal(user)
     today = timezone.localdate()
-    return frozenset(
-        m.agency_id
-        for m in principal(user).memberships
-        if m.agency_id is not None
-        and m.roles & PRACTISING_ROLES
-        and agency_may_share(m.agency_status, m.agency_ico_expires_on, today)
-    )
+    key = ("index_candidates", today)
+    known: frozenset[int] | None = facts.memo.get(key)
+    if known is not None:
+        return known
+    if (getattr(user, "is_system", False) and not token_reads_index(user)) or training_gate_reason(user) is not None:
+        found: frozenset[int] = frozenset()
+    else:
+        found = frozenset(
+            m.agency_id
+            for m in facts.memberships
+            if m.agency_id is not None
+            and m.roles & PRACTISING_ROLES
+            and agency_may_share(m.agency_status, m.agency_ico_expires_on, today)
+        )
+    if facts is not NOBODY:  # the one principal every anonymous caller shares: nothing kept on it
+        facts.memo[key] = found
+    return found
 
 
 def member_agencies(user: Any) -> list[int]:
