@@ -35,7 +35,14 @@ def involvement_add(
     """Record that one of the actor's agencies works with a child already in the index (instead of creating a
     second entry). One open involvement per agency's service. On a shielded child only the shielding agency's
     (sharing.policy.shield_admits_involvement: NotPermitted otherwise, saying whom to contact), and its
-    designated managers and admins are told of each one. Audit: involvement.add."""
+    designated managers and admins are told of each one. Audit: involvement.add.
+
+    The child's row is locked first and every check reads the locked row: child_shield locks it too, so a shield
+    set at the same moment either commits first (and this sees it and refuses) or waits for this involvement
+    (and is set on a child whose involvements it then knows). A stale `child` passed in decides nothing."""
+    # DESIGN 2.3 (the ContactPoint shield): the shield check must see the shield as it is now, not as the caller
+    # read it; `of=("self",)` locks only the child, not the shielding agency read with it for the refusal.
+    child = Child.objects.select_for_update(of=("self",)).select_related("shielding_agency").get(pk=child.pk)
     require(actor, "add_involvement", child)
     acting_agency(actor, agency)
     if not shield_admits_involvement(child, agency.pk):
