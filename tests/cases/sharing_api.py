@@ -294,7 +294,9 @@ CASES: list[Case] = [
         kwargs=child,
         data=merge_body,
         json=True,
-        queries=30,
+        # +1: the merged entry's open involvements, read to tell a shielding agency which agencies a merge brings
+        # onto its shielded child (none here: neither entry is shielded, so no notice is sent).
+        queries=31,
     ),
     # --- Involvements -------------------------------------------------------------------------------------------
     Case(

@@ -10,11 +10,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agencies.models import Role
+from audit.models import AuditEvent
+from isp_portal.models import Notification
 from isp_portal.policy import AccessDenied, NotPermitted
 from sharing.models import Child, Involvement
 from sharing.selectors import child_search
-from sharing.services import child_shield, involvement_add
-from tests.factories import World
+from sharing.services import child_merge, child_shield, involvement_add
+from tests.factories import World, make_user
 from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +65,85 @@ def test_involvement_add_locks_the_child_before_it_checks_the_shield(sw: World) 
         if query["sql"].startswith('INSERT INTO "sharing_involvement"')
     ]
     assert locks and inserts and locks[0] < inserts[0], [q["sql"][:80] for q in queries.captured_queries]
+
+
+# --- 2. a merge that brings agencies onto a shielded child ------------------------------------------------------
+
+
+def notices(subject: str) -> dict[int, list[Notification]]:
+    found: dict[int, list[Notification]] = {}
+    for notice in Notification.objects.filter(subject=subject).order_by("pk"):
+        found.setdefault(notice.recipient_id, []).append(notice)
+    return found
+
+
+MERGE_NOTICE = "A merge brought other agencies onto a shielded child"
+
+
+def test_merging_an_entry_into_a_shielded_child_tells_the_shielding_agency_once(sw: World) -> None:
+    keep = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9), shielded=True)
+    merge = make_child(
+        sw,
+        "Zara",
+        "Quin",
+        born_on=date(2012, 9, 9),
+        by="other_agency",
+        agency=sw.other,
+        postcode="E1 6AN",
+        service="Public protection",
+        considered=[keep.pk],
+    )
+    involvement_add(actor=fresh(sw.users["other_agency"]), child=merge, agency=sw.other, service="Missing persons")
+    record = child_merge(actor=fresh(sw.users["partnership_admin"]), keep=keep, merge=merge, reason="Same child")
+    told = notices(MERGE_NOTICE)
+    # The shielding agency's designated managers and admins, one notice each for the whole merge; nobody else.
+    assert set(told) == {sw.users["designated_manager"].pk, sw.users["agency_admin"].pk}
+    for (notice,) in told.values():
+        assert "Other Police Force: Missing persons; Other Police Force: Public protection" in notice.body
+        assert notice.link == f"/children/{keep.pk}/"
+    for event in AuditEvent.objects.filter(kind="child.merge", object_id=str(record.pk)):
+        assert event.detail["shield_notices"] == [
+            {"shielding_agency_id": sw.home.pk, "agencies_brought_in": [sw.other.pk], "told": 2}
+        ]
+    keep.refresh_from_db()
+    assert keep.is_shielded and keep.shielding_agency_id == sw.home.pk
+
+
+def test_a_merge_bringing_no_other_agency_onto_a_shielded_child_tells_nobody(sw: World) -> None:
+    keep = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9), shielded=True)
+    merge = make_child(sw, "Zara", "Quin", born_on=date(2012, 9, 9), postcode="E1 6AN", considered=[keep.pk])
+    record = child_merge(actor=fresh(sw.users["partnership_admin"]), keep=keep, merge=merge, reason="Same child")
+    assert not Notification.objects.filter(subject=MERGE_NOTICE).exists()
+    assert "shield_notices" not in AuditEvent.objects.filter(kind="child.merge", object_id=str(record.pk))[0].detail
+
+
+def test_when_the_merged_away_entry_was_shielded_the_survivor_is_shielded_by_the_same_agency(sw: World) -> None:
+    police_manager = make_user(name="Olga Manager", agency=sw.other, roles=[Role.DESIGNATED_MANAGER])
+    keep = make_child(sw, "Sam", "Smith", born_on=date(2014, 1, 5), by="other_agency", agency=sw.other)
+    merge = make_child(
+        sw, "Samuel", "Smith", born_on=date(2014, 1, 5), shielded=True, postcode="E1 6AN", considered=[keep.pk]
+    )
+    child_merge(actor=fresh(sw.users["partnership_admin"]), keep=keep, merge=merge, reason="Same child")
+    keep.refresh_from_db()
+    assert keep.is_shielded and keep.shielding_agency_id == sw.home.pk
+    # The shielding agency hears that the police's involvement is now on its shielded child...
+    told = notices(MERGE_NOTICE)
+    assert set(told) == {sw.users["designated_manager"].pk, sw.users["agency_admin"].pk}
+    assert "Other Police Force" in told[sw.users["designated_manager"].pk][0].body
+    # ...and the police, involved with the kept entry only, are told to withhold its address from now on.
+    now_shielded = Notification.objects.filter(subject=f"Child {keep.pk} is now shielded")
+    assert set(now_shielded.values_list("recipient_id", flat=True)) == {police_manager.pk}
+
+
+def test_two_entries_shielded_by_different_agencies_keep_the_kept_entrys_shield_and_tell_both(sw: World) -> None:
+    police_manager = make_user(name="Olga Manager", agency=sw.other, roles=[Role.DESIGNATED_MANAGER])
+    keep = make_child(sw, "Sam", "Smith", born_on=date(2014, 1, 5), by="other_agency", agency=sw.other, shielded=True)
+    merge = make_child(sw, "Samuel", "Smith", born_on=date(2014, 1, 5), shielded=True, postcode="E1 6AN")
+    child_merge(actor=fresh(sw.users["partnership_admin"]), keep=keep, merge=merge, reason="Same child")
+    keep.refresh_from_db()
+    assert keep.is_shielded and keep.shielding_agency_id == sw.other.pk
+    told = notices(MERGE_NOTICE)
+    assert set(told) == {police_manager.pk, sw.users["designated_manager"].pk, sw.users["agency_admin"].pk}
+    assert "Home Council" in told[police_manager.pk][0].body
+    home_notice = told[sw.users["designated_manager"].pk][0].body
+    assert "Other Police Force" in home_notice and "stays shielded by Other Police Force" in home_notice
