@@ -268,8 +268,9 @@ CASES: list[Case] = [
         data=involvement_body,
         json=True,
         note="for home (another agency may not add home's)",
-        # +1: involvement_add locks the child and checks the shield on the locked row.
-        queries=11,
+        # +1: involvement_add locks the child and checks the shield on the locked row; +1: it reads whom of the
+        # other agencies involved to tell (none here, so no notice is written).
+        queries=12,
     ),
     Case(
         "api-child-entries",

@@ -8,16 +8,18 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from agencies.models import Role
+from agencies.models import Membership, Role
+from agencies.services import membership_update
 from audit.models import AuditEvent
 from isp_portal.models import Notification
 from isp_portal.policy import AccessDenied, NotPermitted
 from sharing.models import Child, Involvement
 from sharing.selectors import child_search
 from sharing.services import child_merge, child_shield, involvement_add
-from tests.factories import World, make_user
+from tests.factories import SYSTEM, World, make_api_token, make_user, sign_in
 from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +149,61 @@ def test_two_entries_shielded_by_different_agencies_keep_the_kept_entrys_shield_
     assert "Home Council" in told[police_manager.pk][0].body
     home_notice = told[sw.users["designated_manager"].pk][0].body
     assert "Other Police Force" in home_notice and "stays shielded by Other Police Force" in home_notice
+
+
+# --- 3. an involvement added is seen by the agencies already involved ------------------------------------------
+
+JOINED = "Another agency is now involved with child"
+
+
+def joined(child: Child) -> list[Notification]:
+    return list(Notification.objects.filter(subject=f"{JOINED} {child.pk}").order_by("pk"))
+
+
+def test_the_agencies_already_involved_are_told_of_an_involvement_added(sw: World) -> None:
+    token, _ = make_api_token(sw.home, ["register:read"])
+    membership_update(
+        actor=SYSTEM, membership=Membership.objects.get(user=token.user), roles=[Role.DESIGNATED_MANAGER.value]
+    )
+    police_manager = make_user(name="Olga Manager", agency=sw.other, roles=[Role.DESIGNATED_MANAGER])
+    child = make_child(sw)
+    lead = Membership.objects.get(user=sw.users["restricted"])
+    # The home agency's own second service: nobody else is involved, so nobody is told.
+    involvement_add(
+        actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, service="Early help", lead_professional=lead
+    )
+    assert joined(child) == []
+    added = involvement_add(
+        actor=fresh(sw.users["other_agency"]), child=child, agency=sw.other, service="Public protection"
+    )
+    notices = joined(child)
+    # Home's designated managers and the lead professional it recorded; never its practitioner nor admin who
+    # lead nothing, its machine account, nor the police themselves.
+    assert {notice.recipient_id for notice in notices} == {sw.users["designated_manager"].pk, sw.users["restricted"].pk}
+    assert all(
+        "Other Police Force" in n.body and "Public protection" in n.body and n.link == f"/children/{child.pk}/"
+        for n in notices
+    )
+    event = AuditEvent.objects.get(kind="involvement.add", object_id=str(added.pk))
+    assert event.detail["told"] == 2
+    # Once per involvement: another service of the police is another notice; home adding one tells the police.
+    involvement_add(actor=fresh(sw.users["other_agency"]), child=child, agency=sw.other, service="Missing persons")
+    assert len(joined(child)) == 4
+    involvement_add(actor=fresh(sw.users["designated_manager"]), child=child, agency=sw.home, service="Family support")
+    assert [n.recipient_id for n in joined(child)[4:]] == [police_manager.pk]
+
+
+def test_an_involvement_added_through_the_page_and_the_api_tells_the_involved_agencies(sw: World) -> None:
+    child = make_child(sw)
+    client = sign_in(Client(), sw.users["other_agency"])
+    client.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE})
+    page = client.post(f"/children/{child.pk}/involvements/new/", {"service": "Public protection"})
+    assert page.status_code == 302, page.content.decode()[:2000]
+    api = client.post(
+        f"/api/v1/children/{child.pk}/involvements/",
+        data={"agency": sw.other.pk, "service": "Missing persons"},
+        content_type="application/json",
+        HTTP_X_PURPOSE=PURPOSE,
+    )
+    assert api.status_code == 201, api.content
+    assert [n.recipient_id for n in joined(child)] == [sw.users["designated_manager"].pk] * 2
