@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +17,8 @@ from agencies.services import membership_update
 from audit.models import AuditEvent
 from isp_portal.models import Notification
 from isp_portal.policy import AccessDenied, NotPermitted
-from sharing.models import Child, Involvement
+from sharing import rules
+from sharing.models import Child, Involvement, ShieldedAccess
 from sharing.selectors import child_search
 from sharing.services import child_merge, child_shield, involvement_add
 from tests.factories import SYSTEM, World, make_api_token, make_user, sign_in
@@ -207,3 +209,71 @@ def test_an_involvement_added_through_the_page_and_the_api_tells_the_involved_ag
     )
     assert api.status_code == 201, api.content
     assert [n.recipient_id for n in joined(child)] == [sw.users["designated_manager"].pk] * 2
+
+
+# --- 4. a date of birth alone is not a search; a postcode alone is, and never finds a shielded child -------------
+
+
+@pytest.mark.parametrize(
+    ("name", "born_on", "nhs_number", "postcode", "refused_on"),
+    [
+        (None, True, False, False, "born_on"),  # a date of birth alone: about 150 children in 1,000,000
+        (None, False, False, False, "name"),  # nothing at all
+        ("a", False, False, False, "name"),  # an initial alone
+        ("Smith", True, False, False, None),
+        ("a", True, False, False, None),  # an initial with the date of birth
+        (None, True, True, False, None),
+        (None, True, False, True, None),
+        (None, False, False, True, None),  # a postcode alone: a household check
+        (None, False, True, False, None),
+        ("Smith", False, False, False, None),
+    ],
+)
+def test_search_criteria_refusal(
+    name: str | None, born_on: bool, nhs_number: bool, postcode: bool, refused_on: str | None
+) -> None:
+    query = rules.name_query(name) if name else None
+    refusal = rules.search_criteria_refusal(query, born_on=born_on, nhs_number=nhs_number, postcode=postcode)
+    assert (refusal[0] if refusal else None) == refused_on
+    if refused_on == "born_on":
+        assert refusal is not None and refusal[1] == rules.BIRTH_DATE_ALONE
+
+
+def test_a_date_of_birth_alone_is_refused_on_the_field_by_the_page_and_the_api(sw: World) -> None:
+    make_child(sw, born_on=date(2015, 4, 2))
+    reader = fresh(sw.users["other_agency"])
+    with pytest.raises(ValidationError) as refused:
+        child_search(principal=reader, purpose=PURPOSE, born_on=date(2015, 4, 2))
+    assert refused.value.message_dict == {"born_on": [rules.BIRTH_DATE_ALONE]}
+    client = sign_in(Client(), sw.users["other_agency"])
+    page = client.post(
+        "/children/",
+        {"purpose": PURPOSE, "born_on_day": "2", "born_on_month": "4", "born_on_year": "2015"},
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and "date of birth alone would list many children" in html
+    assert 'href="#id_born_on_day"' in html  # the error summary points at the field
+    api = client.post(
+        "/api/v1/children/search/",
+        data={"born_on": "2015-04-02"},
+        content_type="application/json",
+        HTTP_X_PURPOSE=PURPOSE,
+    )
+    assert api.status_code == 400 and api.json()["error"]["fields"] == {"born_on": [rules.BIRTH_DATE_ALONE]}
+    assert not AuditEvent.objects.filter(kind="child.search").exists()
+    # With a name, an NHS number or a postcode, the date narrows a search as before.
+    for more in ({"name": "Aoife"}, {"postcode": "N1 9GU"}):
+        assert child_search(principal=reader, purpose=PURPOSE, born_on=date(2015, 4, 2), **more).results
+
+
+def test_a_postcode_alone_finds_the_household_but_never_a_shielded_child(sw: World) -> None:
+    shielded = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9), shielded=True, postcode="M1 1AE")
+    sibling = make_child(sw, "Ben", "Quinn", born_on=date(2014, 3, 3), postcode="M1 1AE")
+    for who in ("other_agency", "practitioner"):  # not even for the shielding agency: only the exact terms
+        for criteria in ({"postcode": "m11ae"}, {"postcode": "M1 1AE", "born_on": shielded.born_on}):
+            found = child_search(principal=fresh(sw.users[who]), purpose=PURPOSE, **criteria)  # type: ignore[arg-type]
+            ids = [result.child_id for result in found.results]
+            assert shielded.pk not in ids, (who, criteria)
+            if "born_on" not in criteria:
+                assert ids == [sibling.pk]
+    assert not ShieldedAccess.objects.filter(child=shielded).exists()
