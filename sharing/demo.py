@@ -8,8 +8,10 @@ and known-as names), NHS numbers from the 999 test range with valid check digits
 postcodes with some address history, involvements of six signatory agencies with their lead professionals,
 entries in every category with valid structured fields (sharing.rules.CATEGORY_FIELDS), restricted entries,
 corrected entries with revisions, one child shielded when recorded, one whose details a practitioner changed
-(a new legal name, the old one kept as a previous name) and then shielded, and one pair of entries for the same
-child waiting for a partnership admin to merge.
+(a new legal name, the old one kept as a previous name) and then shielded, one whose mistyped family name was
+corrected (with the reason), one known by another given name (found by it with the family name), one pair of
+entries for the same child waiting for a partnership admin to merge, and one pair whose dates of birth differed,
+merged by a partnership admin who confirmed the difference.
 Nothing is written when the demo children are already there.
 """
 
@@ -32,9 +34,11 @@ from sharing.policy import index_agencies
 from sharing.rules import Category
 from sharing.services import (
     MinimumData,
+    NameChange,
     PossibleDuplicates,
     child_address_change,
     child_create,
+    child_merge,
     child_shield,
     child_update,
     entry_record,
@@ -174,6 +178,8 @@ class Special:
     aliases: tuple[tuple[str, str, str], ...] = ()
     shielded: bool = False
     same_as: str = ""  # the key of a child this one duplicates (the merge candidate)
+    born_days_earlier: int = 0  # the duplicate's date of birth as mistyped: this many days before the other's
+    recorder: str = ""  # the key of the agency that records it (RECORDERS), when it matters
     key: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -190,6 +196,14 @@ SPECIALS = (
     Special("Elowen", "Hartwell-Vane", shielded=True, key="shielded"),
     Special("Tobias", "Mossgrove", key="merge_kept"),
     Special("Toby", "Mossgrove", same_as="merge_kept", key="merge_other"),
+    # Recorded with the family name mistyped, then corrected (the name-correction path, with its reason).
+    Special("Imogen", "Blackthrone", recorder="council", key="corrected"),
+    # Known as Sasha: found by "Sasha Penhallow" (a known-as given name with the legal family name).
+    Special("Alexandra", "Penhallow", (("known_as", "Sasha", ""),), key="known_as"),
+    # The same child recorded twice with a date of birth a day apart, merged by a partnership admin who confirmed
+    # the difference (sharing.rules.merge_warning) and said which date is right.
+    Special("Wilhelmina", "Gorsebrook", key="dob_kept"),
+    Special("Mina", "Gorsebrook", same_as="dob_kept", born_days_earlier=1, key="dob_merged"),
 )
 
 
@@ -313,6 +327,8 @@ class _Seeder:
         key = list(RECORDERS)[index % len(RECORDERS)]
         if special and special.shielded:
             key = "council"
+        elif special and special.recorder:
+            key = special.recorder
         given = special.given if special else rng.choice(GIVEN)
         family = special.family if special else rng.choice(FAMILY)
         aliases = list(special.aliases) if special else []
@@ -328,6 +344,10 @@ class _Seeder:
             # The same child recorded again by another agency with a shortened name and no NHS number: the
             # duplicate check offered the first entry, the practitioner went on; a partnership admin merges them.
             key, born, nhs, postcode = "trust", twin.born_on, "", demo_postcode(rng)
+            if special is not None and special.born_days_earlier:
+                # A mistyped date of birth: the age scope's flags are the first entry's, so both are in scope.
+                born = twin.born_on - timedelta(days=special.born_days_earlier)
+                additional, leaver = twin.has_additional_needs, twin.is_care_leaver
         setting = rules_setting(born, self.today)
         data = MinimumData(
             born_on=born,
@@ -457,10 +477,7 @@ class _Seeder:
         """A practitioner of an agency involved with the child corrects its details (its legal name, the old one
         kept as a previous name, and its languages), then shields it: the child page's "Change" links and the
         shield, through the services a practitioner's pages call (so the audit trail shows both)."""
-        involved = {involvement.agency_id for involvement in child.involvements.filter(ended_on__isnull=True)}
-        key = next(
-            key for key, agency in self.agencies.items() if agency.pk in involved and isinstance(self.actors[key], User)
-        )
+        key = self.involved_person(child)
         child_update(
             actor=self.actors[key],
             child=child,
@@ -472,6 +489,39 @@ class _Seeder:
             child=child,
             agency=self.agencies[key],
             reason="The family moved to escape domestic abuse: the new address must not become known.",
+        )
+
+    def involved_person(self, child: Child) -> str:
+        """The key of an agency involved with the child whose recorder is a person (the pages a practitioner uses)."""
+        involved = {involvement.agency_id for involvement in child.involvements.filter(ended_on__isnull=True)}
+        return next(
+            key for key, agency in self.agencies.items() if agency.pk in involved and isinstance(self.actors[key], User)
+        )
+
+    def correct_name(self, child: Child) -> None:
+        """A practitioner corrects a family name typed wrongly when the child was recorded: the name-correction
+        path (NameChange.CORRECTION), which replaces the legal name and records the reason."""
+        child_update(
+            actor=self.actors[self.involved_person(child)],
+            child=child,
+            data=minimum_data_of(child),
+            name=(child.names.get(kind="legal").given, "Blackthorne"),
+            name_change=NameChange.CORRECTION,
+            reason="Typed wrongly when the child was recorded: the birth certificate says Blackthorne.",
+        )
+
+    def merge_confirmed(self, keep: Child, merge: Child, admin: Any) -> None:
+        """A partnership admin merges two entries for the same child whose dates of birth differ, confirming the
+        difference (the explicit confirmation path of child_merge) and saying which date is right."""
+        child_merge(
+            actor=admin,
+            keep=keep,
+            merge=merge,
+            reason=(
+                "The same child: the health visiting entry had the date of birth a day early; the school's "
+                "admission record confirms the date on the entry kept."
+            ),
+            differences_confirmed=True,
         )
 
     def revise(self, owner: str, entry: RecordEntry, category: Category) -> None:
@@ -516,5 +566,13 @@ def seed(demo: DemoContext) -> None:
             reason="The family support plan was completed.",
         )
     seeder.change_and_shield(seeder.children["changed"])
+    seeder.correct_name(seeder.children["corrected"])
+    people: dict[str, User] = demo.objects["people"]
+    admin = people.get("partnership_admin")
+    seeder.merge_confirmed(
+        seeder.children["dob_kept"],
+        seeder.children["dob_merged"],
+        admin if admin is not None and can(admin, "merge", Child) else demo.actor,
+    )
     demo.objects["children"] = seeder.children
     demo.summary["sharing"] = f"{CHILDREN} children, {seeder.entries} record entries"

@@ -58,7 +58,11 @@ class BirthDateField(GovukDateField):
 class SearchForm(GovukForm):
     """A search of the index. Criteria are personal data: posted, never put in a URL (DESIGN 4)."""
 
-    error_names: ClassVar[dict[str, str]] = {"purpose": "the purpose of your search", "name": "the child's name"}
+    error_names: ClassVar[dict[str, str]] = {
+        "purpose": "the purpose of your search",
+        "name": "the child's name",
+        "born_on": "the date of birth",
+    }
 
     purpose = _purpose_field()
     name = forms.CharField(label="Name", required=False, max_length=bounds.NAME * 2, help_text="Any of their names.")

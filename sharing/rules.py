@@ -472,7 +472,14 @@ PHONETIC_KINDS = frozenset({KeyKind.PHONETIC, KeyKind.PHONETIC_PAIR, KeyKind.PHO
 SEARCH_CRITERIA_HINT = (
     "Search by a name with the date of birth, the NHS number or the postcode; a name alone must include a whole "
     f"name of at least {NAME_ALONE_MIN} letters (a family name, or two names). A single letter is an initial: "
-    "it finds nothing by itself."
+    "it finds nothing by itself. A date of birth needs a name, the NHS number or the postcode with it."
+)
+# A date of birth is shared by about 1 in 6,500 children (365 days over 18 years): at 1,000,000 children one
+# date alone lists some 150 of them, a fishing search rather than finding a child (ContactPoint searched on
+# specific identifiers). A postcode alone stays a search: it is a household check, and a shielded child never
+# matches it (only its exact NHS number, or exact legal name with date of birth, finds one).
+BIRTH_DATE_ALONE = (
+    "A date of birth alone would list many children: add the child's name, NHS number or postcode to the date."
 )
 
 
@@ -487,10 +494,13 @@ def search_criteria_refusal(
     query: NameQuery | None, *, born_on: bool, nhs_number: bool, postcode: bool
 ) -> tuple[str, str] | None:
     """Why a search's criteria would list the index rather than find a child, as (field, message); None when
-    they are enough. No criterion at all, or a name alone with no whole name of NAME_ALONE_MIN letters or more
-    (the name's words are the query's exact key's)."""
+    they are enough. No criterion at all; a date of birth with no name, NHS number or postcode
+    (BIRTH_DATE_ALONE, on `born_on`); or a name alone with no whole name of NAME_ALONE_MIN letters or more (the
+    name's words are the query's exact key's)."""
     if query is None and not (born_on or nhs_number or postcode):
         return "name", "Search by name, date of birth, NHS number or postcode."
+    if born_on and query is None and not (nhs_number or postcode):
+        return "born_on", BIRTH_DATE_ALONE
     name_alone = query is not None and not (born_on or nhs_number or postcode)
     if name_alone and query is not None and max(len(word) for word in query.exact_key.split()) < NAME_ALONE_MIN:
         return "name", SEARCH_CRITERIA_HINT

@@ -111,14 +111,15 @@ def test_the_demo_children_cover_what_the_index_must_show() -> None:
 
     from sharing import rules
     from sharing.demo import SPECIALS
-    from sharing.models import Child, ChildName, EntryRevision, Involvement, RecordEntry
+    from sharing.models import Child, ChildMerge, ChildName, EntryRevision, Involvement, RecordEntry
     from sharing.selectors import child_search, likely_match_rows
 
     call_command("seed_demo", stdout=io.StringIO())
     children = Child.objects.all()
     assert children.count() >= 200
     assert AuditEvent.objects.filter(kind="child.create").count() == children.count()  # all through child_create
-    assert ChildName.objects.filter(kind="legal").count() == children.count()
+    # One legal name per entry in use: a merged entry's moved to the entry kept as a previous name (child_merge).
+    assert ChildName.objects.filter(kind="legal").count() == children.filter(merged_into__isnull=True).count()
     assert ChildName.objects.filter(kind="previous").exists() and ChildName.objects.filter(kind="known_as").exists()
     numbers = [number for number in children.values_list("nhs_number", flat=True) if number]
     assert len(numbers) > 150
@@ -147,6 +148,21 @@ def test_the_demo_children_cover_what_the_index_must_show() -> None:
     other = ChildName.objects.get(given="Toby", family="Mossgrove").child
     matches = likely_match_rows(nhs_number=None, born_on=other.born_on, given="Toby", family="Mossgrove", postcode=None)
     assert kept.pk in {match.child_id for match in matches}
+    assert kept.merged_into_id is None and other.merged_into_id is None  # still waiting
+    # A family name corrected through the name-correction path: replaced (not kept as a previous name), with the
+    # reason on the audit event.
+    corrected = ChildName.objects.get(given="Imogen", family="Blackthorne", kind="legal").child
+    assert not ChildName.objects.filter(family="Blackthrone").exists()
+    correction = AuditEvent.objects.get(kind="child.update", child_id=corrected.pk)
+    assert correction.detail["name_change"] == "correction" and "birth certificate" in correction.detail["reason"]
+    # Two entries whose dates of birth differed, merged by a partnership admin who confirmed the difference.
+    wilhelmina = ChildName.objects.get(given="Wilhelmina", family="Gorsebrook").child
+    # The merged entry's legal name moved to the entry kept as a previous name; the entry points at it.
+    assert ChildName.objects.get(given="Mina", family="Gorsebrook").kind == "previous"
+    mina = ChildMerge.objects.get(kept=wilhelmina).merged
+    assert mina.merged_into_id == wilhelmina.pk and mina.born_on != wilhelmina.born_on
+    merged = AuditEvent.objects.filter(kind="child.merge", child_id=wilhelmina.pk).get()
+    assert merged.detail["dates_of_birth_differed"] is True and merged.actor_label != "system: seed_demo"
     # The spelling cases, searched as the demo practitioner.
     priya = User.objects.get(email=demo_email("Priya Shah"))
 
@@ -162,3 +178,7 @@ def test_the_demo_children_cover_what_the_index_must_show() -> None:
     assert "Maisie Larkspur" in found("Maisie Pennywhistle")  # a previous name
     assert f"{special.given} {special.family}" not in found(special.given)  # the shield: not by a partial name
     assert f"{special.given} {special.family}" in found(f"{special.given} {special.family}", shielded.born_on)
+    assert "Alexandra Penhallow" in found("Sasha Penhallow")  # a known-as given name with the family name
+    assert "Imogen Blackthorne" in found("Imogen Blackthorne", corrected.born_on)
+    # The merged entry's name and its own (mistyped) date of birth still find the kept child.
+    assert "Wilhelmina Gorsebrook" in found("Mina Gorsebrook", mina.born_on)

@@ -194,7 +194,7 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         "aliases, in any order, tolerant of spelling, accents, hyphens and apostrophes), a date of birth, an NHS "
         "number, a postcode. The criteria are in the body, never the query string (they identify a child). "
         f"{SEARCH_CRITERIA_HINT} Words shorter than {NAME_SOUNDS_ALIKE_MIN} letters match only as written. "
-        "Too few criteria are refused with a 400 naming `name`. At most "
+        "Too few criteria are refused with a 400 naming `name` (a date of birth alone: naming `born_on`). At most "
         f"{settings.CHILD_SEARCHES_PER_MINUTE} searches a minute per token: more are answered 429 with "
         "Retry-After, and recorded. "
         "Results show the minimum data and which agencies are involved, at most 50 (`more` says there are "

@@ -38,7 +38,7 @@ from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
 from sharing.policy import index_agencies, shield_lets_in
 from sharing.selectors.matching import LikelyMatch, likely_match_rows
 from sharing.services.checks import involvement_errors, reason_cleaned
-from sharing.services.shielding import shielded_children_reached
+from sharing.services.shielding import shielded_children_reached, shielded_involvements_merged
 
 SAME_NHS_NUMBER = "A child with this NHS number is already in the index: record against it."
 NHS_NUMBER_UNIQUE = "child_nhs_number_unique"
@@ -753,14 +753,22 @@ def child_merge(
     moved["addresses"] = list(ChildAddress.objects.filter(child=merge).values_list("pk", flat=True))
     ChildAddress.objects.filter(child=merge).update(child=keep)
     # One open involvement per agency's service: a duplicate open one from the merged entry ends today.
-    open_services = set(
-        Involvement.objects.filter(child=keep, ended_on__isnull=True).values_list("agency_id", "service")
+    keep_open = list(
+        Involvement.objects.filter(child=keep, ended_on__isnull=True).values_list(
+            "agency_id", "agency__name", "service"
+        )
     )
+    open_services = {(agency_id, service) for agency_id, _, service in keep_open}
     for involvement in Involvement.objects.filter(child=merge, ended_on__isnull=True):
         if (involvement.agency_id, involvement.service) in open_services:
             involvement.ended_on = max(today, involvement.started_on)
             involvement.end_reason = f"Merged into child {keep.pk}, which has this involvement open."
             involvement.save(update_fields=["ended_on", "end_reason"])
+    merge_open = list(
+        Involvement.objects.filter(child=merge, ended_on__isnull=True).values_list(
+            "agency_id", "agency__name", "service"
+        )
+    )
     moved["involvements"] = list(Involvement.objects.filter(child=merge).values_list("pk", flat=True))
     Involvement.objects.filter(child=merge).update(child=keep)
     moved["entries"] = list(RecordEntry.objects.filter(child=merge).values_list("pk", flat=True))
@@ -785,7 +793,8 @@ def child_merge(
             )
     except IntegrityError:
         raise ValidationError({"merge": "This entry has already been merged."}) from None
-    for child in (keep, merge):
+    shield_notices = _merge_shield_notices(actor, keep, merge, record, keep_open=keep_open, merge_open=merge_open)
+    events = [
         audit_record(
             kind="child.merge",
             actor=actor,
@@ -796,23 +805,85 @@ def child_merge(
                 "merged": merge.pk,
                 "dates_of_birth_differed": warning is not None,
                 **{name: len(ids) for name, ids in moved.items()},
+                **({"shield_notices": shield_notices} if shield_notices else {}),
             },
         )
+        for child in (keep, merge)
+    ]
+    keep_was_shielded = keep.is_shielded
     keep.refresh_from_db()
+    if merge.is_shielded and not keep_was_shielded and merge.shielding_agency is not None:
+        # The kept entry takes the merged entry's shield (the survivor stays shielded by the same agency): the
+        # agencies involved with the kept entry only are told to withhold its address, as when a shield is set.
+        merged_agencies = {agency_id for agency_id, _, _ in merge_open}
+        _shield_notice(
+            keep,
+            merge.shielding_agency,
+            shielded=True,
+            event_id=events[0],
+            agencies={agency_id for agency_id, _, _ in keep_open} - merged_agencies,
+        )
     return record
 
 
-def _shield_notice(child: Child, agency: Agency, *, shielded: bool, event_id: int) -> None:
-    """Tell the other agencies involved with the child (their designated managers and admins) that it is shielded
-    now, or no longer: they hold its address in their own systems too. One row per recipient and audit event (the
-    key), so it is sent once. Two statements."""
+Involved = list[tuple[int, str, str]]  # (agency id, agency name, service) of an entry's open involvements
+
+
+def _merge_shield_notices(
+    actor: Any, keep: Child, merge: Child, record: ChildMerge, *, keep_open: Involved, merge_open: Involved
+) -> list[dict[str, Any]]:
+    """Tell the agency that shielded either entry of a merge which agencies the merge brought onto its shielded
+    child (the other entry's open involvements, of agencies not already involved with the shielded one and not
+    the shielding agency itself): each now sees the child's address and setting (sharing.policy.shield_withholds),
+    as after an involvement added (DESIGN 2.3, the ContactPoint shield: the shielding agency controls who may
+    reach the child). One notice per shielding agency per merge; what was told, for the merge's audit events."""
+    survivor = keep.shielding_agency if keep.is_shielded else merge.shielding_agency
+    told: list[dict[str, Any]] = []
+    for shielded, own, other in ((keep, keep_open, merge_open), (merge, merge_open, keep_open)):
+        agency_id = shielded.shielding_agency_id
+        if not shielded.is_shielded or agency_id is None:
+            continue
+        own_agencies = {own_agency for own_agency, _, _ in own}
+        brought = sorted(
+            (name, service, other_agency)
+            for other_agency, name, service in other
+            if other_agency not in own_agencies and other_agency != agency_id
+        )
+        if not brought:
+            continue
+        count = shielded_involvements_merged(
+            actor=actor,
+            child_id=keep.pk,
+            merged_child_id=merge.pk,
+            agency_id=agency_id,
+            merge_id=record.pk,
+            brought_in=[f"{name}: {service}" for name, service, _ in brought],
+            shielded_by=str(survivor) if survivor is not None and survivor.pk != agency_id else "",
+        )
+        told.append(
+            {
+                "shielding_agency_id": agency_id,
+                "agencies_brought_in": sorted({other_agency for _, _, other_agency in brought}),
+                "told": count,
+            }
+        )
+    return told
+
+
+def _shield_notice(
+    child: Child, agency: Agency, *, shielded: bool, event_id: int, agencies: Iterable[int] | None = None
+) -> None:
+    """Tell the other agencies involved with the child (their designated managers and admins), or of those only
+    `agencies` when given, that it is shielded now, or no longer: they hold its address in their own systems too.
+    One row per recipient and audit event (the key), so it is sent once. Two statements."""
+    involved = Involvement.objects.filter(child=child, ended_on__isnull=True).exclude(agency=agency)
+    if agencies is not None:
+        involved = involved.filter(agency_id__in=sorted(set(agencies)))
     recipients = Membership.objects.filter(
         is_active=True,
         user__is_active=True,
         user__is_system=False,  # people only: a token's system user has roles but reads no notice
-        agency_id__in=Involvement.objects.filter(child=child, ended_on__isnull=True)
-        .exclude(agency=agency)
-        .values("agency_id"),
+        agency_id__in=involved.values("agency_id"),
         roles__overlap=[Role.DESIGNATED_MANAGER.value, Role.AGENCY_ADMIN.value],
     ).values_list("user_id", flat=True)
     what = "is now shielded" if shielded else "is no longer shielded"

@@ -7,12 +7,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from agencies.models import Agency, Membership, User
+from agencies.models import Agency, Membership, Role, User
 from audit.services import audit_record
+from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import NotPermitted, require
-from isp_portal.wording import possessive
+from isp_portal.wording import long_date, possessive
 from sharing import rules
 from sharing.models import Child, Involvement
 from sharing.policy import shield_admits_involvement, shield_involvement_refusal
@@ -35,7 +37,15 @@ def involvement_add(
     """Record that one of the actor's agencies works with a child already in the index (instead of creating a
     second entry). One open involvement per agency's service. On a shielded child only the shielding agency's
     (sharing.policy.shield_admits_involvement: NotPermitted otherwise, saying whom to contact), and its
-    designated managers and admins are told of each one. Audit: involvement.add."""
+    designated managers and admins are told of each one. The other agencies already involved are told of every
+    involvement added (_involvement_notice). Audit: involvement.add (with how many were told).
+
+    The child's row is locked first and every check reads the locked row: child_shield locks it too, so a shield
+    set at the same moment either commits first (and this sees it and refuses) or waits for this involvement
+    (and is set on a child whose involvements it then knows). A stale `child` passed in decides nothing."""
+    # DESIGN 2.3 (the ContactPoint shield): the shield check must see the shield as it is now, not as the caller
+    # read it; `of=("self",)` locks only the child, not the shielding agency read with it for the refusal.
+    child = Child.objects.select_for_update(of=("self",)).select_related("shielding_agency").get(pk=child.pk)
     require(actor, "add_involvement", child)
     acting_agency(actor, agency)
     if not shield_admits_involvement(child, agency.pk):
@@ -76,12 +86,17 @@ def involvement_add(
         raise ValidationError(
             {"service": f"{possessive(agency)} {service} is already involved with this child."}
         ) from None
+    told = _involvement_notice(actor, child, agency, involvement)
     audit_record(
         kind="involvement.add",
         actor=actor,
         target=involvement,
         child_id=child.pk,
-        detail={"agency_id": agency.pk, "lead_professional_id": lead_professional.pk if lead_professional else None},
+        detail={
+            "agency_id": agency.pk,
+            "lead_professional_id": lead_professional.pk if lead_professional else None,
+            "told": told,
+        },
     )
     if child.is_shielded and child.shielding_agency_id is not None:
         shielded_involvement_added(
@@ -92,6 +107,41 @@ def involvement_add(
             added=f"{agency}: {service}",
         )
     return involvement
+
+
+def _involvement_notice(actor: Any, child: Child, agency: Agency, involvement: Involvement) -> int:
+    """Tell the other agencies involved with the child now (open involvements of agencies other than `agency`)
+    that `agency` recorded an involvement with it: their designated managers and the lead professionals of their
+    involvements, people only (never a system account: an API token's user holds roles but reads nothing,
+    DESIGN 4), never the actor. Any index agency may add its own involvement to an unshielded child (DESIGN 2.3:
+    the practitioner adds their involvement instead of a second entry) and then change its minimum data or
+    shield it (ChildPolicy `change`, `shield`), so the agencies already working with the child see who joined,
+    once per involvement (the key), with a link to the child. Returns how many were told. Two statements, one
+    when nobody is to be told."""
+    others = Involvement.objects.filter(child=child, ended_on__isnull=True).exclude(agency_id=agency.pk)
+    recipients = (
+        Membership.objects.filter(is_active=True, user__is_active=True, user__is_system=False)
+        .filter(
+            Q(agency_id__in=others.values("agency_id"), roles__overlap=[Role.DESIGNATED_MANAGER.value])
+            | Q(pk__in=others.filter(lead_professional__isnull=False).values("lead_professional_id"))
+        )
+        .exclude(user_id=getattr(actor, "pk", None) or 0)
+        .values_list("user_id", flat=True)
+    )
+    who = getattr(actor, "full_name", "") or "A system"
+    return notify_many(
+        NotificationDraft(
+            recipient_id=recipient_id,
+            key=f"involvement-added:{involvement.pk}:user-{recipient_id}",
+            subject=f"Another agency is now involved with child {child.pk}",
+            body=(
+                f"{who} recorded {possessive(agency)} involvement ({involvement.service}) with child {child.pk}, "
+                f"from {long_date(involvement.started_on)}. Its people can now change the child's details."
+            ),
+            link=f"/children/{child.pk}/",
+        )
+        for recipient_id in sorted(set(recipients))
+    )
 
 
 @transaction.atomic

@@ -74,25 +74,66 @@ def shielded_children_reached(*, actor: Any, reached: Iterable[tuple[int, int]],
     return len(first)
 
 
+def _tell_shielding_agency(*, actor: Any, agency_id: int, key: str, subject: str, body: str, link: str = "") -> int:
+    """One notice to each person told at the shielding agency (told_at: designated managers and admins, people
+    only), never to the actor; `key` is made unique per recipient, so it is sent once. Two statements."""
+    me = getattr(actor, "pk", None)
+    return notify_many(
+        NotificationDraft(
+            recipient_id=recipient_id, key=f"{key}:user-{recipient_id}", subject=subject, body=body, link=link
+        )
+        for _, recipient_id in told_at([agency_id])
+        if recipient_id != me
+    )
+
+
 def shielded_involvement_added(*, actor: Any, child_id: int, agency_id: int, involvement_id: int, added: str) -> int:
     """Tell the shielding agency (`agency_id`: its designated managers and admins, people only, never the actor)
     that an involvement (`added`: "Riverside Primary: Nurture group") was added to its shielded child: an
     involvement opens the child's address and setting to the agency involved (sharing.policy.shield_withholds),
     so the agency that controls who may reach the child hears of each one. Returns how many were told. Two
     statements."""
-    me = getattr(actor, "pk", None)
     who = getattr(actor, "full_name", "") or "A user"
-    return notify_many(
-        NotificationDraft(
-            recipient_id=recipient_id,
-            key=f"shielded-involvement:{involvement_id}:user-{recipient_id}",
-            subject="An involvement was added to a shielded child",
-            body=(
-                f"{who} added the involvement of {added} to shielded child {child_id} on "
-                f"{long_date(timezone.localdate())}. The agencies involved see the child's address and setting."
-            ),
-            link="",
-        )
-        for _, recipient_id in told_at([agency_id])
-        if recipient_id != me
+    return _tell_shielding_agency(
+        actor=actor,
+        agency_id=agency_id,
+        key=f"shielded-involvement:{involvement_id}",
+        subject="An involvement was added to a shielded child",
+        body=(
+            f"{who} added the involvement of {added} to shielded child {child_id} on "
+            f"{long_date(timezone.localdate())}. The agencies involved see the child's address and setting."
+        ),
+    )
+
+
+def shielded_involvements_merged(
+    *,
+    actor: Any,
+    child_id: int,
+    merged_child_id: int,
+    agency_id: int,
+    merge_id: int,
+    brought_in: Iterable[str],
+    shielded_by: str = "",
+) -> int:
+    """Tell the shielding agency (`agency_id`) that a merge of two entries for the same child brought other
+    agencies' involvements (`brought_in`: "Riverside Primary: Nurture group") onto its shielded child (kept as
+    `child_id`): like an involvement added (shielded_involvement_added), each opens the child's address and
+    setting to its agency, so the agency that controls who may reach the child hears of them, in one notice per
+    merge. `shielded_by` names the agency whose shield the kept entry carries when it is not this one (both
+    entries were shielded, by different agencies). Returns how many were told. Two statements."""
+    who = getattr(actor, "full_name", "") or "A user"
+    listed = "; ".join(brought_in)
+    kept_shield = f" The kept entry stays shielded by {shielded_by}." if shielded_by else ""
+    return _tell_shielding_agency(
+        actor=actor,
+        agency_id=agency_id,
+        key=f"shielded-merge:{merge_id}:agency-{agency_id}",
+        subject="A merge brought other agencies onto a shielded child",
+        body=(
+            f"{who} merged child {merged_child_id} and child {child_id} as the same child on "
+            f"{long_date(timezone.localdate())}, keeping child {child_id}. The shielded child is now also "
+            f"involved with {listed}, who see its address and setting.{kept_shield}"
+        ),
+        link=f"/children/{child_id}/",
     )

@@ -268,7 +268,9 @@ CASES: list[Case] = [
         data=involvement_body,
         json=True,
         note="for home (another agency may not add home's)",
-        queries=10,
+        # +1: involvement_add locks the child and checks the shield on the locked row; +1: it reads whom of the
+        # other agencies involved to tell (none here, so no notice is written).
+        queries=12,
     ),
     Case(
         "api-child-entries",
@@ -293,7 +295,9 @@ CASES: list[Case] = [
         kwargs=child,
         data=merge_body,
         json=True,
-        queries=30,
+        # +1: the merged entry's open involvements, read to tell a shielding agency which agencies a merge brings
+        # onto its shielded child (none here: neither entry is shielded, so no notice is sent).
+        queries=31,
     ),
     # --- Involvements -------------------------------------------------------------------------------------------
     Case(
