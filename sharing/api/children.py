@@ -199,7 +199,8 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         "Retry-After, and recorded. "
         "Results show the minimum data and which agencies are involved, at most 50 (`more` says there are "
         "others). A shielded child appears only for its exact NHS number or exact full name with date of birth, "
-        "without its postcode or setting, and its agency is told. Audited with the purpose, the criteria used "
+        "never for a search that gives a postcode (whatever the postcode), without its postcode or setting, and "
+        "its agency is told. Audited with the purpose, the criteria used "
         "(never their values) and the count.",
         parameters=[PURPOSE_PARAMETER],
         request=SearchIn,
