@@ -580,10 +580,15 @@ def likely_matches(
     """The children already in the index that may be the one a practitioner is about to create (same NHS
     number; or same date of birth with a similar name or the same postcode), shown as search results so the
     practitioner can add their involvement instead. Shielded children are offered only on exact terms (the same
-    NHS number, or the exact name with the date of birth). Audit: child.match (a search of the register)."""
+    NHS number, or the exact name with the date of birth). Audit: child.match (a search of the register).
+
+    A read of the register like the search (a date of birth with an initial or a postcode lists the children
+    born that day), so it counts against the same per-person pace (sharing.search_pace): SearchesTooFrequent
+    past it, the first refusal of a minute recorded (WYCPS "history of enquiries to the register")."""
     from sharing.selectors.matching import likely_match_rows
 
     require(principal, "view", CHILD_INDEX)
+    search_paced(principal)
     why = _purpose(purpose)
     errors: dict[str, str] = {}
     number = _normalised(rules.nhs_number_normalised, nhs_number, "nhs_number", errors)
