@@ -567,6 +567,30 @@ def record_viewed(principal: Any, child: Child, why: str, views: list[EntryView]
         shielded_children_reached(actor=principal, reached=[(child.pk, shielding)], how="record")
 
 
+def child_named(*, principal: Any, child: Child, purpose: str, page: str) -> ChildName | None:
+    """The legal name of `child`, for a form about it that names it with its date of birth (its caption, so nobody
+    records against the wrong child), for a principal the view has let reach it (found_or_deny). Showing a child's
+    name and date of birth by its id is a view of the child like any other (DPA 2018 s62: logging with its
+    justification; WYCPS "history of enquiries to the register"; ids are sequential, so an unrecorded caption
+    would list the index): child.view with the purpose and the page, and for a shielded child the shielding
+    agency's notice, as for its record (record_viewed). ValidationError for a missing purpose. Two statements
+    (the legal name, the event), three with a shielded child's notice."""
+    why = _purpose(purpose)
+    legal = ChildName.objects.filter(child_id=child.pk, kind=NameKind.LEGAL).first()
+    audit_record(
+        kind="child.view",
+        actor=principal,
+        target=child,
+        child_id=child.pk,
+        purpose=why,
+        detail={"page": page, "shown": ["name", "born_on"], "shielded": child.is_shielded},
+    )
+    shielding = child.shielding_agency_id
+    if child.is_shielded and shielding is not None and shielding not in index_agencies(principal):
+        shielded_children_reached(actor=principal, reached=[(child.pk, shielding)], how="a form about the child")
+    return legal
+
+
 def likely_matches(
     *,
     principal: Any,
