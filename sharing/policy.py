@@ -381,39 +381,83 @@ def shield_open(user: Any, via: str = "") -> Q:
     ).values("entry__child_id")
     reached = ShieldedAccess.objects.filter(user_id=getattr(user, "pk", None) or 0, on_date=timezone.localdate())
     involved = Involvement.objects.filter(agency_id__in=mine, ended_on__isnull=True)
-    return (
-        Q(**{f"{via}is_shielded": False})
-        | Q(**{f"{via}shielding_agency_id__in": mine})
-        | Q(**{f"{via}pk__in": involved.values("child_id")})
-        | Q(**{f"{via}pk__in": granted})
-        | Q(**{f"{via}pk__in": reached.values("child_id")})
-    )
+
+    def open_terms(child: str) -> Q:
+        return (
+            Q(**{f"{child}is_shielded": False})
+            | Q(**{f"{child}shielding_agency_id__in": mine})
+            | Q(**{f"{child}pk__in": involved.values("child_id")})
+            | Q(**{f"{child}pk__in": granted})
+            | Q(**{f"{child}pk__in": reached.values("child_id")})
+        )
+
+    # An entry merged into another is reached through its survivor's shield too (the merge moved its names,
+    # addresses and involvements there; what stays on it, its phone and setting, is the same child's).
+    return open_terms(via) & (Q(**{f"{via}merged_into__isnull": True}) | open_terms(f"{via}merged_into__"))
 
 
 def shield_lets_in(user: Any, child: Child) -> bool:
     """Whether the shield lets the user reach `child` by its id (shield_open); partnership admins reach every
     entry, to merge duplicates. No query for an unshielded child, one for a shielded one, none for a child read
-    with its `shield_facts` (ShieldFacts: the record page's statement reads them with the child)."""
-    if not child.is_shielded or isinstance(user, SystemActor) or merges_index(user):
+    with its `shield_facts` (ShieldFacts: the record page's statement reads them with the child). An entry merged
+    into another is reached on its survivor's terms (shield_open): one query."""
+    if (not child.is_shielded and child.merged_into_id is None) or isinstance(user, SystemActor):
         return True
-    facts = getattr(child, "shield_facts", None)
-    if isinstance(facts, ShieldFacts):
-        return shield_lets_in_by(user, child, facts)
+    if merges_index(user):
+        return True
+    if child.merged_into_id is None:
+        facts = getattr(child, "shield_facts", None)
+        if isinstance(facts, ShieldFacts):
+            return shield_lets_in_by(user, child, facts)
     return Child.objects.filter(pk=child.pk).filter(shield_open(user)).exists()
 
 
 def shield_withholds(user: Any, child: Child, involvements: Iterable[Involvement]) -> bool:
-    """Whether a child's contact details (address and its history, postcode, phone, current setting) and its
-    previous and known-as names are withheld from the user: the ContactPoint shield (DESIGN 2.3) withholds every
-    way to reach a shielded child from anyone whose agency is not involved with it now, and its other names,
-    which tie an old identity (an adopted or protected child's) to the current one. The one rule the record
-    page and the API both follow (through sharing.selectors.child_record and record_page, which leave those
-    details out of what they return). No query: `involvements`
-    are the child's, already loaded."""
-    if not child.is_shielded or isinstance(user, SystemActor):
+    """Whether a child's contact details (address and its history, postcode, phone, current setting), its
+    previous and known-as names and the other agencies involved with it (shield_names_agency) are withheld from
+    the user: the ContactPoint shield (DESIGN 2.3) withholds every way to reach a shielded child from anyone whose
+    agency is not involved with it now, and its other names, which tie an old identity (an adopted or protected
+    child's) to the current one. The one rule the record page and the API both follow (through
+    sharing.selectors.child_record and record_page, which leave those details out of what they return). No query:
+    `involvements` are the child's, already loaded. An entry merged into another is read through its survivor's
+    shield (what stays on it, its phone and setting, is the survivor's child's): one query."""
+    if child.merged_into_id is not None and not isinstance(user, SystemActor):
+        mine = index_agencies(user)
+        return (
+            Child.objects.filter(pk=child.merged_into_id, is_shielded=True)
+            .exclude(pk__in=Involvement.objects.filter(agency_id__in=mine, ended_on__isnull=True).values("child_id"))
+            .exists()
+        )
+    involved = frozenset(i.agency_id for i in involvements if i.ended_on is None)
+    return shield_withholds_by(user, is_shielded=child.is_shielded, involved_now=involved)
+
+
+def shield_withholds_by(user: Any, *, is_shielded: bool, involved_now: frozenset[int]) -> bool:
+    """`shield_withholds` from the facts a read already holds (a search row: whether the child is shielded, the
+    agencies with an open involvement). Pure once the principal is loaded."""
+    if not is_shielded or isinstance(user, SystemActor):
         return False
-    mine = index_agencies(user)
-    return not any(i.agency_id in mine and i.ended_on is None for i in involvements)
+    return not involved_now & index_agencies(user)
+
+
+def shield_names_agency(user: Any, agency_id: int, *, withheld: bool, shielding_agency_id: int | None) -> bool:
+    """Whether an agency involved with a child (or holding an entry about it) may be named to the user. Where the
+    shield withholds (shield_withholds), only the shielding agency is named, as the one to contact, and the user's
+    own agencies: the others say where the child can be found (its school, its GP, the refuge's service), which
+    is what the shield withholds (ContactPoint withheld the services involved with a shielded child). An entry
+    disclosed to the user names its agency with its content (a grant: the agency chose to share with them).
+    Pure once the principal is loaded."""
+    return not withheld or agency_id == shielding_agency_id or agency_id in index_agencies(user)
+
+
+def shield_names_holder(user: Any, entry: RecordEntry) -> bool:
+    """Whether the agency holding `entry` may be named to the user (shield_names_agency) for its child. No query
+    for an unshielded child; one for a shielded one (the agencies involved), none when its page read them."""
+    child = entry.child
+    if not child.is_shielded:
+        return True
+    withheld = shield_withholds_by(user, is_shielded=True, involved_now=_involved_now(child))
+    return shield_names_agency(user, entry.agency_id, withheld=withheld, shielding_agency_id=child.shielding_agency_id)
 
 
 def shield_admits_involvement(child: Child, agency_id: int) -> bool:
@@ -612,8 +656,18 @@ class RecordEntryPolicy(Policy[RecordEntry]):
         cached = getattr(user, "_isp_held_shown", None)
         shown: Any = cached if isinstance(cached, frozenset) else _held_shown_signatures(mine).values("agency_id")
         listed = Q(agency_id__in=mine) | Q(agency_id__in=shown) | Q(pk__in=granted)
-        # The shield as in_scope applies it (shield_lets_in), so get_or_deny and found_or_deny agree: 404.
-        return visible & listed & shield_open(user, "child__")
+        # The shield as in_scope applies it (shield_lets_in), so get_or_deny and found_or_deny agree: 404. And a
+        # held-only entry of an agency the shield does not let it name (shield_names_agency) is out of scope too:
+        # its 403 would name the holder (the shielded child's school, its GP).
+        involved = Involvement.objects.filter(agency_id__in=mine, ended_on__isnull=True).values("child_id")
+        named = (
+            Q(child__is_shielded=False)
+            | Q(agency_id__in=mine)
+            | Q(agency_id=F("child__shielding_agency_id"))
+            | Q(pk__in=granted)
+            | Q(child_id__in=involved)
+        )
+        return visible & listed & shield_open(user, "child__") & named
 
     def in_scope(self, user: Any, obj: RecordEntry) -> bool:
         if is_auditor(user):
@@ -622,7 +676,9 @@ class RecordEntryPolicy(Policy[RecordEntry]):
         if access < EntryAccess.HELD:
             return False
         shown = None if access >= EntryAccess.CONTENT else held_shown_agencies(user)
-        return entry_listed(access, obj.agency_id, shown) and shield_lets_in(user, obj.child)
+        if not (entry_listed(access, obj.agency_id, shown) and shield_lets_in(user, obj.child)):
+            return False
+        return access >= EntryAccess.CONTENT or shield_names_holder(user, obj)
 
     def permits(self, user: Any, action: str, obj: RecordEntry | None) -> bool:
         if obj is None:

@@ -193,10 +193,9 @@ def entry_cards(child_pk: int, views: Iterable[EntryView]) -> SafeString:
     return rows(_ENTRY, cards)
 
 
-def child_caption(child: Child) -> str:
+def child_caption(child: Child, legal: ChildName | None) -> str:
     """The child a form is about, as its caption: "Aoife Byrne, born 2 April 2015", so nobody records against
-    the wrong child (issue 10, cosmetic finding). Only for a user the view has let reach the child
-    (policy.found_or_deny: the shield lets them in); the name and date of birth are what finding the child showed,
-    and the shield withholds the address, setting and phone, never shown here. One statement (the legal name)."""
-    legal = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
+    the wrong child (issue 10, cosmetic finding). `legal` is what sharing.selectors.child_named read, which
+    records the view with its purpose (DPA 2018 s62): never shown to someone who has not stated one. The shield
+    withholds the address, setting and phone, never shown here."""
     return f"{legal if legal else f'Child {child.pk}'}, born {long_date(child.born_on)}"

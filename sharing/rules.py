@@ -548,6 +548,16 @@ def is_exact_key(key: str) -> bool:
     return key.split(":", 1)[0] in EXACT_KINDS
 
 
+def shielded_child_found(*, nhs_number: bool, exact_name_with_born_on: bool, postcode: bool) -> bool:
+    """Whether a search finds a shielded child (the ContactPoint shield, DESIGN 2.3): only by its exact NHS number,
+    or its exact current legal name with its date of birth; and never by a search that gives a postcode, whatever
+    else it gives. The shield withholds the address: were a postcode applied to a shielded child found on exact
+    terms, each postcode tried would answer yes or no to "does the child live (or did it live) here?". Not
+    applying it instead (finding the child whatever the postcode) would answer with results that do not meet the
+    criteria; never finding it with one tells nothing either way, the same for every postcode, right or wrong."""
+    return not postcode and (nhs_number or exact_name_with_born_on)
+
+
 # --- Record entries: categories and their structured fields (DESIGN 2.3; Haringey 3.9; WYCPS) ---------------
 
 

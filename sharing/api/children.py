@@ -116,7 +116,8 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         "in `considered`, nothing is created and the answer is 409 with the matches. Refused with 400 by field: "
         "an NHS number with a wrong check digit, a malformed postcode (with the postcode meant, when one letter "
         "was typed for a digit), a date of birth in the future or outside the protocol's age scope (naming the "
-        "rule). Needs X-Purpose: the duplicate check and the answer show children.",
+        "rule). Needs X-Purpose: the duplicate check and the answer show children. The duplicate check behind a "
+        "409 counts with the searches (POST .../search/): past their pace the answer is 429 with Retry-After.",
         parameters=[PURPOSE_PARAMETER],
         request=ChildCreateIn,
         responses={201: ChildOut, 409: MATCHES_409},
@@ -135,15 +136,19 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
             with field_errors(keep=services.PossibleDuplicates):
                 child = services.child_create(actor=request.user, data=data, aliases=aliases, **values)
         except services.PossibleDuplicates as duplicates:
-            found = selectors.likely_matches(
-                principal=request.user,
-                purpose=purpose,
-                given=values["given"],
-                family=values["family"],
-                born_on=data.born_on,  # type: ignore[arg-type]  # checked by the service before matching
-                nhs_number=data.nhs_number or None,
-                postcode=values["postcode"] or None,
-            )
+            try:
+                found = selectors.likely_matches(
+                    principal=request.user,
+                    purpose=purpose,
+                    given=values["given"],
+                    family=values["family"],
+                    born_on=data.born_on,  # type: ignore[arg-type]  # checked by the service before matching
+                    nhs_number=data.nhs_number or None,
+                    postcode=values["postcode"] or None,
+                )
+            except SearchesTooFrequent as refusal:
+                # The matches are a read of the register like a search: paced like one (nothing was created).
+                raise exceptions.Throttled(wait=refusal.retry_after, detail=refusal.message) from None
             message = duplicates.message_dict["considered"][0]
             return Response(
                 {
@@ -164,7 +169,9 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         summary="Likely existing entries for a child about to be added",
         description="The children already in the index that may be this one (same NHS number; or the same date "
         "of birth with a similar name or the same postcode), as search results. Audited as a search of the "
-        "register with its purpose.",
+        "register with its purpose, and counted with the searches: at most "
+        f"{settings.CHILD_SEARCHES_PER_MINUTE} a minute per token (searches and checks together), more answered "
+        "429 with Retry-After, and recorded.",
         parameters=[PURPOSE_PARAMETER],
         request=MatchIn,
         responses=SearchOut,
@@ -177,15 +184,18 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         purpose = stated_purpose(request)
         values = parse_input(MatchIn, request.data, request)
         with field_errors():
-            found = selectors.likely_matches(
-                principal=request.user,
-                purpose=purpose,
-                given=values["given"],
-                family=values["family"],
-                born_on=values["born_on"],
-                nhs_number=values["nhs_number"] or None,
-                postcode=values["postcode"] or None,
-            )
+            try:
+                found = selectors.likely_matches(
+                    principal=request.user,
+                    purpose=purpose,
+                    given=values["given"],
+                    family=values["family"],
+                    born_on=values["born_on"],
+                    nhs_number=values["nhs_number"] or None,
+                    postcode=values["postcode"] or None,
+                )
+            except SearchesTooFrequent as refusal:
+                raise exceptions.Throttled(wait=refusal.retry_after, detail=refusal.message) from None
         return Response(search_out(found))
 
     @extend_schema(
@@ -199,7 +209,8 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         "Retry-After, and recorded. "
         "Results show the minimum data and which agencies are involved, at most 50 (`more` says there are "
         "others). A shielded child appears only for its exact NHS number or exact full name with date of birth, "
-        "without its postcode or setting, and its agency is told. Audited with the purpose, the criteria used "
+        "never for a search that gives a postcode (whatever the postcode), without its postcode or setting, and "
+        "its agency is told. Audited with the purpose, the criteria used "
         "(never their values) and the count.",
         parameters=[PURPOSE_PARAMETER],
         request=SearchIn,

@@ -35,7 +35,9 @@ from sharing.policy import (
     live_grants,
     may_see_revision_content,
     revisions_shown,
+    shield_names_agency,
     shield_withholds,
+    shield_withholds_by,
 )
 from sharing.search_pace import search_paced
 from sharing.services.shielding import shielded_children_reached
@@ -84,13 +86,17 @@ class SearchResult:
 # What a search shows of a child, in search_result's order; the statement adds whether it matched exactly.
 RESULT_COLUMNS = """c.id, ln.given, ln.family, c.born_on, c.gender, c.is_shielded, c.shielding_agency_id,
                addr.postcode, c.setting,
-               ARRAY(SELECT DISTINCT ag.name FROM sharing_involvement i JOIN agencies_agency ag ON ag.id = i.agency_id
-                     WHERE i.child_id = c.id AND i.ended_on IS NULL ORDER BY ag.name)"""
+               ARRAY(SELECT DISTINCT ARRAY[ag.name, ag.id::text]
+                     FROM sharing_involvement i JOIN agencies_agency ag ON ag.id = i.agency_id
+                     WHERE i.child_id = c.id AND i.ended_on IS NULL ORDER BY 1)"""
 
 
-def search_result(row: tuple[Any, ...]) -> SearchResult:
-    """A row of RESULT_COLUMNS (and the exact-match flag) as the searcher may see it: a shielded child without
-    its postcode or setting."""
+def search_result(row: tuple[Any, ...], reader: Any) -> SearchResult:
+    """A row of RESULT_COLUMNS (and the exact-match flag) as `reader` may see it: a shielded child without its
+    postcode or setting, and, where the shield withholds (sharing.policy.shield_withholds_by), naming only the
+    shielding agency (and the reader's own) of the agencies involved (shield_names_agency)."""
+    involved = [(name, int(agency_id)) for name, agency_id in row[9] or ()]
+    withheld = shield_withholds_by(reader, is_shielded=row[5], involved_now=frozenset(pk for _, pk in involved))
     return SearchResult(
         child_id=row[0],
         given=row[1] or "",
@@ -100,7 +106,11 @@ def search_result(row: tuple[Any, ...]) -> SearchResult:
         is_shielded=row[5],
         postcode=None if row[5] else (row[7] or ""),
         setting=None if row[5] else row[8],
-        agencies=tuple(row[9] or ()),
+        agencies=tuple(
+            name
+            for name, agency_id in involved
+            if shield_names_agency(reader, agency_id, withheld=withheld, shielding_agency_id=row[6])
+        ),
         exact=bool(row[10]),
     )
 
@@ -165,7 +175,7 @@ def child_search(
     rows = _search_rows(query, born_on, number, code)
     more = len(rows) > SEARCH_LIMIT or bool(rows and rows[0][11])
     rows = rows[:SEARCH_LIMIT]
-    results = [search_result(row) for row in rows]
+    results = [search_result(row, principal) for row in rows]
     shielded = [(row[0], row[6]) for row in rows if row[5]]
     audit_record(
         kind="child.search",
@@ -308,11 +318,15 @@ def _search_sql(shape: SearchShape) -> str:
         conditions.append(_HAS_POSTCODE)
     # The ContactPoint shield: found only by its exact NHS number, or its exact CURRENT legal name with its date of
     # birth (exact_name is the legal name's): never by a previous or known-as name, which would tie an old
-    # identity (an adopted or protected child's) to the new one (sharing.policy.shield_withholds).
-    if number:
+    # identity (an adopted or protected child's) to the new one (sharing.policy.shield_withholds). And never by a
+    # search with a postcode (rules.shielded_child_found): the shield withholds the address, so a postcode must not
+    # confirm or deny where a shielded child lives, whatever else the search gives.
+    if rules.shielded_child_found(nhs_number=number, exact_name_with_born_on=False, postcode=code):
         shield = "true"
-    elif matching is not None and born:
-        shield = "named.exact_name"
+    elif rules.shielded_child_found(
+        nhs_number=False, exact_name_with_born_on=matching is not None and born, postcode=code
+    ):
+        shield = "named.exact_name"  # the exact name is known per row only
     else:
         shield = "false"
     conditions.append(f"(NOT c.is_shielded OR {shield})")
@@ -476,14 +490,15 @@ def child_record(
             else ()
         )
         views.append(EntryView(entry=entry, access=access, revision=latest, history=history))
-    record = record_as_seen(child, names, addresses, involvements, views, withheld=withheld)
+    record = record_as_seen(principal, child, names, addresses, involvements, views, withheld=withheld)
     if check is not None:
         check(record)
-    record_viewed(principal, child, why, views)
+    record_viewed(principal, child, why, record.entries)
     return record
 
 
 def record_as_seen(
+    reader: Any,
     child: Child,
     names: list[ChildName],
     addresses: list[ChildAddress],
@@ -494,7 +509,14 @@ def record_as_seen(
 ) -> ChildRecord:
     """The record as its reader may see it, from what was read (the ORM path and the page's statement alike):
     when `withheld` (sharing.policy.shield_withholds), the shielded child's other names, addresses, phone and
-    setting are left out (None or empty), so neither the page nor the API can show them."""
+    setting are left out (None or empty), and so are the involvements and held entries of agencies the shield
+    does not let it name (sharing.policy.shield_names_agency: only the shielding agency and the reader's own;
+    an entry the reader may read keeps its agency), so neither the page nor the API can show them."""
+
+    def named(agency_id: int) -> bool:
+        return shield_names_agency(reader, agency_id, withheld=withheld, shielding_agency_id=child.shielding_agency_id)
+
+    views = [view for view in views if view.revision is not None or named(view.entry.agency_id)]
     return ChildRecord(
         child=child,
         legal_name=next((name for name in names if name.kind == NameKind.LEGAL), None),
@@ -502,7 +524,7 @@ def record_as_seen(
         current_address=None if withheld else next((a for a in addresses if a.to_on is None), None),
         address_history=None if withheld else addresses,
         setting_withheld=withheld,
-        involvements=involvements,
+        involvements=[involvement for involvement in involvements if named(involvement.agency_id)],
         held=held_categories(views),
         entries=views,
         phone=None if withheld else child.phone,
@@ -545,6 +567,30 @@ def record_viewed(principal: Any, child: Child, why: str, views: list[EntryView]
         shielded_children_reached(actor=principal, reached=[(child.pk, shielding)], how="record")
 
 
+def child_named(*, principal: Any, child: Child, purpose: str, page: str) -> ChildName | None:
+    """The legal name of `child`, for a form about it that names it with its date of birth (its caption, so nobody
+    records against the wrong child), for a principal the view has let reach it (found_or_deny). Showing a child's
+    name and date of birth by its id is a view of the child like any other (DPA 2018 s62: logging with its
+    justification; WYCPS "history of enquiries to the register"; ids are sequential, so an unrecorded caption
+    would list the index): child.view with the purpose and the page, and for a shielded child the shielding
+    agency's notice, as for its record (record_viewed). ValidationError for a missing purpose. Two statements
+    (the legal name, the event), three with a shielded child's notice."""
+    why = _purpose(purpose)
+    legal = ChildName.objects.filter(child_id=child.pk, kind=NameKind.LEGAL).first()
+    audit_record(
+        kind="child.view",
+        actor=principal,
+        target=child,
+        child_id=child.pk,
+        purpose=why,
+        detail={"page": page, "shown": ["name", "born_on"], "shielded": child.is_shielded},
+    )
+    shielding = child.shielding_agency_id
+    if child.is_shielded and shielding is not None and shielding not in index_agencies(principal):
+        shielded_children_reached(actor=principal, reached=[(child.pk, shielding)], how="a form about the child")
+    return legal
+
+
 def likely_matches(
     *,
     principal: Any,
@@ -558,10 +604,15 @@ def likely_matches(
     """The children already in the index that may be the one a practitioner is about to create (same NHS
     number; or same date of birth with a similar name or the same postcode), shown as search results so the
     practitioner can add their involvement instead. Shielded children are offered only on exact terms (the same
-    NHS number, or the exact name with the date of birth). Audit: child.match (a search of the register)."""
+    NHS number, or the exact name with the date of birth). Audit: child.match (a search of the register).
+
+    A read of the register like the search (a date of birth with an initial or a postcode lists the children
+    born that day), so it counts against the same per-person pace (sharing.search_pace): SearchesTooFrequent
+    past it, the first refusal of a minute recorded (WYCPS "history of enquiries to the register")."""
     from sharing.selectors.matching import likely_match_rows
 
     require(principal, "view", CHILD_INDEX)
+    search_paced(principal)
     why = _purpose(purpose)
     errors: dict[str, str] = {}
     number = _normalised(rules.nhs_number_normalised, nhs_number, "nhs_number", errors)
@@ -582,7 +633,7 @@ def likely_matches(
         """,  # noqa: S608 - a fixed fragment; every value is a bound parameter
         {"ids": ids, "nhs": number, "exact": rules.name_exact_key(given, family)},
     )
-    results = [search_result(row) for row in rows]
+    results = [search_result(row, principal) for row in rows]
     audit_record(
         kind="child.match",
         actor=principal,

@@ -258,6 +258,7 @@ def record_page(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
                 (pk, number, recorded, basis, text, restricted),
             )
         views.append(EntryView(entry=entry, access=access, revision=revision))
-    record_viewed(principal, child, why, views)
     withheld = shield_withholds(principal, child, involvements)
-    return record_as_seen(child, names, addresses, involvements, views, withheld=withheld)
+    record = record_as_seen(principal, child, names, addresses, involvements, views, withheld=withheld)
+    record_viewed(principal, child, why, record.entries)
+    return record

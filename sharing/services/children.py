@@ -786,6 +786,9 @@ def child_merge(
         updated_at=timezone.now(),
     )
     Child.objects.filter(pk=merge.pk).update(merged_into=keep, updated_at=timezone.now())
+    # Entries merged into `merge` earlier now point at `keep`: a merged-away entry is read through its survivor's
+    # shield (sharing.policy.shield_open), so its pointer must name the survivor, never another merged-away entry.
+    Child.objects.filter(merged_into=merge).update(merged_into=keep, updated_at=timezone.now())
     try:
         with transaction.atomic():
             record = ChildMerge.objects.create(

@@ -22,6 +22,7 @@ from sharing import presenters, rules, services
 from sharing.forms import AddressForm, NameForm, PurposeForm
 from sharing.models import Child, Setting
 from sharing.policy import index_agencies, may_add_involvement
+from sharing.selectors import child_named
 from sharing.selectors.record_page import record_page
 from sharing.views.purposes import purpose_for, remember_purpose
 
@@ -46,6 +47,17 @@ def ask_purpose(
             "action": reverse("child-purpose", args=[child.pk]),
         },
     )
+
+
+def form_caption(request: HttpRequest, child: Child, page: str) -> str | None:
+    """The caption of a form about a child: its name and date of birth once the user has stated a purpose for
+    it (the record page's purpose, or the purpose step), the view recorded (sharing.selectors.child_named); None
+    when no purpose is stated, so the form shows nothing identifying: a GET asks the purpose first, a POST shows
+    the index number only."""
+    purpose = purpose_for(request, child.pk)
+    if purpose is None:
+        return None
+    return presenters.child_caption(child, child_named(principal=request.user, child=child, purpose=purpose, page=page))
 
 
 @login_required

@@ -21,9 +21,8 @@ from sharing import rules, services
 from sharing.forms import CategoryForm, EntryForm
 from sharing.models import Child, Involvement, RecordEntry
 from sharing.policy import EntryAccess, index_agencies
-from sharing.presenters import child_caption
 from sharing.selectors import entry_detail
-from sharing.views.children import ask_purpose
+from sharing.views.children import ask_purpose, form_caption
 from sharing.views.purposes import purpose_for
 
 
@@ -101,6 +100,9 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
     child = policy.found_or_deny(
         request.user, Child, Child.objects.filter(pk=pk).first(), action="record_entry", target_id=pk
     )
+    # Its pages name the child: only once a purpose is stated for it, the view recorded (form_caption).
+    if request.method != "POST" and purpose_for(request, child.pk) is None:
+        return ask_purpose(request, child)
     back = reverse("child-detail", args=[child.pk])
     agency = _recording_agency(request.user, child)
     if agency is None:
@@ -109,7 +111,7 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
             "form_page.html",
             {
                 "title": "Record information",
-                "caption": child_caption(child),
+                "caption": form_caption(request, child, "record information") or f"Child {child.pk}",
                 "cannot": [
                     "Only an agency involved with this child records information about them: add your agency's "
                     "involvement from the child's page first."
@@ -151,7 +153,8 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "title": rules.CATEGORY_LABELS[rules.Category(category)],
-            "caption": f"{child_caption(child)}: record information for {agency}",
+            "caption": f"{form_caption(request, child, 'record information') or f'Child {child.pk}'}: "
+            f"record information for {agency}",
             "submit": "Record",
             "back_url": reverse("entry-new", args=[child.pk]),
             "back_label": "Choose another kind of information",
@@ -202,7 +205,7 @@ def entry_revise(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
         {
             "form": form,
             "title": f"Correct the {entry.category_label.lower()} entry",
-            "caption": child_caption(entry.child),
+            "caption": form_caption(request, entry.child, "correct an entry") or f"Child {pk}",
             "intro": ["Your correction is a new revision. Earlier revisions are kept and stay readable."],
             "submit": "Save correction",
             "back_url": reverse("entry-detail", args=[pk, entry.pk]),

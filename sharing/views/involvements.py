@@ -16,8 +16,9 @@ from isp_portal.wording import possessive
 from sharing import services
 from sharing.forms import InvolvementForm, ReasonForm
 from sharing.models import Child, Involvement
-from sharing.presenters import child_caption
+from sharing.views.children import ask_purpose, form_caption
 from sharing.views.new_child import agency_choices, lead_membership
+from sharing.views.purposes import purpose_for
 
 
 @login_required
@@ -25,6 +26,9 @@ def involvement_new(request: HttpRequest, pk: int) -> HttpResponse:
     child = policy.found_or_deny(
         request.user, Child, Child.objects.filter(pk=pk).first(), action="add_involvement", target_id=pk
     )
+    # The caption names the child: only once a purpose is stated for it, the view recorded (form_caption).
+    if request.method != "POST" and purpose_for(request, child.pk) is None:
+        return ask_purpose(request, child)
     choices = agency_choices(request.user)
     form = InvolvementForm(request.POST or None, agencies=choices)
     if request.method == "POST" and form.is_valid():
@@ -51,7 +55,7 @@ def involvement_new(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "title": "Add your agency's involvement",
-            "caption": child_caption(child),
+            "caption": form_caption(request, child, "add an involvement") or f"Child {child.pk}",
             "intro": ["Other agencies see that your agency is involved, and who to contact, never what you hold."],
             "submit": "Add involvement",
             "back_url": reverse("child-detail", args=[child.pk]),

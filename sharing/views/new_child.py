@@ -24,6 +24,7 @@ from sharing import rules, services
 from sharing.forms import ChildForm, ConsideredForm, ServiceProblems
 from sharing.models import Child, Ethnicity, Gender, Setting
 from sharing.policy import index_agencies
+from sharing.search_pace import SearchesTooFrequent
 from sharing.selectors import likely_matches
 from sharing.views.purposes import remember_purpose
 from sharing.views.search import index_closed
@@ -197,15 +198,24 @@ def child_new_check(request: HttpRequest) -> HttpResponse:
         created = _create(request, stored, agency, problems)
         if created is not None:
             return created
-    found = likely_matches(
-        principal=request.user,
-        purpose=MATCH_PURPOSE,
-        given=data["given"],
-        family=data["family"],
-        born_on=data["born_on"],
-        nhs_number=data["nhs_number"] or None,
-        postcode=data["postcode"] or None,
-    )
+    try:
+        found = likely_matches(
+            principal=request.user,
+            purpose=MATCH_PURPOSE,
+            given=data["given"],
+            family=data["family"],
+            born_on=data["born_on"],
+            nhs_number=data["nhs_number"] or None,
+            postcode=data["postcode"] or None,
+        )
+    except SearchesTooFrequent as refusal:
+        # The likely existing entries are a read of the register, paced like the search (sharing.search_pace):
+        # nothing is listed, and the child cannot be created without them (child_create checks again).
+        # The first refusal of a minute is recorded by the pace itself, as for the search page.
+        problems = ServiceProblems({})
+        problems.add_error(None, refusal.message)
+        context = {"answers": _answers(data, agency.name), "matches": [], "confirm": confirm, "problems": problems}
+        return render(request, "sharing/child_check.html", context, status=429)
     considered = [result.child_id for result in found.results]
     request.session[SESSION_KEY] = {**request.session[SESSION_KEY], "considered": considered}
     return render(

@@ -149,14 +149,22 @@ CASES: list[Case] = [
         note="a designated manager of the shielding agency; the police, not involved, do not reach the child",
         queries=4,
     ),
-    Case("involvement-new", html(INDEX_NOT_ADMIN, otherwise=404), kwargs=child, queries=4),
+    Case(
+        "involvement-new",
+        html(INDEX_NOT_ADMIN, otherwise=404),
+        kwargs=child,
+        note="without a purpose: it is asked, since the form names the child",
+        # -1 (issue 10, break10c): the purpose step reads no name; the caption's read and event come after it.
+        queries=3,
+    ),
     Case("involvement-end", html(INVOLVED, otherwise=404), kwargs=involvement, queries=3),
     Case(
         "entry-new",
         html(INDEX_NOT_ADMIN, otherwise=404),
         kwargs=child,
-        note="another agency is told to join",
-        queries=4,
+        note="without a purpose: it is asked, since the pages name the child",
+        # -1 (issue 10, break10c): the purpose step reads no name; the caption's read and event come after it.
+        queries=3,
     ),
     Case(
         "entry-detail",

@@ -320,6 +320,9 @@ def test_a_new_child_is_checked_then_created_and_likely_matches_are_offered_firs
 def test_an_entry_is_recorded_by_category_and_a_missing_field_is_named(sw: World) -> None:
     child = make_child(sw)
     client = client_for(sw, "practitioner")
+    # The pages name the child: the purpose is asked first (as on the child's page), then the kind.
+    assert "Why are you looking at this record?" in html(client.get(f"/children/{child.pk}/entries/new/"))
+    client.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE})
     chooser = html(client.get(f"/children/{child.pk}/entries/new/"))
     assert "What kind of information is it?" in chooser
     url = f"/children/{child.pk}/entries/new/?category=contact"
