@@ -12,10 +12,10 @@ from django.utils import timezone
 from agencies import rules
 from agencies.identity import identity_changed
 from agencies.models import Agency, Membership, TrainingCourse, TrainingRecord, User
-from agencies.policy import acts_as, forget_training, is_partnership_admin
+from agencies.policy import PARTNERSHIP_TRAINING, acts_as, forget_training
 from agencies.services.people import PrivilegeRefused, audits_refusals
 from audit.services import audit_record
-from isp_portal.policy import NotPermitted, SystemActor, require
+from isp_portal.policy import require
 from isp_portal.wording import long_date
 
 # A person's information-sharing training opens child records to them (the training gate, agencies.policy), so
@@ -51,15 +51,7 @@ def _training_agency(user: User, agency: Agency | None) -> Agency | None:
 
 def _require_records_training(actor: Any, user: User, agency: Agency | None) -> None:
     """The agency's admins record its people's training; a partnership admin records the partnership's own."""
-    if agency is not None:
-        require(actor, "manage_training", agency)
-    elif not isinstance(actor, SystemActor) and not is_partnership_admin(actor):
-        raise NotPermitted(
-            action="manage_training",
-            target_type="agencies.user",
-            target_id=str(user.pk),
-            reason="Only a partnership admin can record the training of the partnership's own people.",
-        )
+    require(actor, "manage_training", agency if agency is not None else PARTNERSHIP_TRAINING)
 
 
 @audits_refusals
