@@ -318,7 +318,7 @@ class TrainingRecordFilterIn(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="true: only the records of the partnership's own people (those in no agency, whose training a "
-        "partnership admin records); false: only those of agencies' people.",
+        "partnership admin records); false or left out: every record the caller may see.",
     )
 
 

@@ -240,16 +240,13 @@ class TrainingRecordViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Gen
             ).distinct()
         if "user" in filters:
             records = records.filter(user_id=filters["user"])
-        if filters.get("partnership") is not None:
+        if filters.get("partnership"):
             # The partnership's own people are in no agency (agencies.services.training._training_agency).
             in_an_agency = Membership.objects.filter(user=OuterRef("user_id"), is_active=True, agency__isnull=False)
             in_the_partnership = Membership.objects.filter(
                 user=OuterRef("user_id"), is_active=True, agency__isnull=True
             )
-            if filters["partnership"]:
-                records = records.filter(Exists(in_the_partnership)).exclude(Exists(in_an_agency))
-            else:
-                records = records.filter(Exists(in_an_agency))
+            records = records.filter(Exists(in_the_partnership)).exclude(Exists(in_an_agency))
         return records
 
     @extend_schema(request=s.TrainingRecordIn, responses={201: s.TrainingRecordOut})

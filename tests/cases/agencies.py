@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -112,7 +113,7 @@ def partnership_training_post(world: World) -> dict[str, Any]:
     person = make_user(agency=None, roles=["auditor"])
     course = TrainingCourse.objects.filter(is_active=True, is_information_sharing=True).order_by("pk").first()
     assert course is not None
-    completed = timezone.localdate() - timezone.timedelta(days=30)
+    completed = timezone.localdate() - timedelta(days=30)
     return {
         "user": person.pk,
         "course": course.pk,

@@ -8,6 +8,7 @@ not its checklist, never an admin's membership (issue 8, item 3)."""
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -86,7 +87,7 @@ def partnership_training_body(world: World) -> dict[str, Any]:
     return {
         "user": person.pk,
         "course": _sharing_course().pk,
-        "completed_on": str(timezone.localdate() - timezone.timedelta(days=30)),
+        "completed_on": str(timezone.localdate() - timedelta(days=30)),
     }
 
 
