@@ -49,8 +49,9 @@ def _training_agency(user: User, agency: Agency | None) -> Agency | None:
     return first.agency
 
 
-def _require_records_training(actor: Any, user: User, agency: Agency | None) -> None:
-    """The agency's admins record its people's training; a partnership admin records the partnership's own."""
+def _require_records_training(actor: Any, agency: Agency | None) -> None:
+    """The agency's admins record its people's training; a partnership admin records the partnership's own
+    (agencies.policy.PARTNERSHIP_TRAINING: one rule for the service, the page and the API)."""
     require(actor, "manage_training", agency if agency is not None else PARTNERSHIP_TRAINING)
 
 
@@ -69,7 +70,7 @@ def training_record_create(
     """Record that a member completed a course (their agency's admins, or a partnership admin). Without an
     expiry date, the course's validity period sets one."""
     agency = _training_agency(user, agency)
-    _require_records_training(actor, user, agency)
+    _require_records_training(actor, agency)
     if _is_self(actor, user):
         raise PrivilegeRefused({"user": OWN_TRAINING}, target=agency, action="training.record")
     today = timezone.localdate()

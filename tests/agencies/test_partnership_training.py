@@ -152,8 +152,11 @@ def test_only_partnership_admins_reach_the_page_and_each_refusal_is_recorded(wor
 
 
 def test_the_dashboard_links_the_page_for_partnership_admins_only(world: World) -> None:
-    assert PAGE in client_as(world, "partnership_admin").get("/").content.decode()
+    dashboard = client_as(world, "partnership_admin").get("/").content.decode()
+    assert PAGE in dashboard
     assert PAGE not in client_as(world, "agency_admin").get("/").content.decode()
+    # The untrained partnership admin is told on the dashboard, as an agency's people are.
+    assert "None valid" in dashboard and "ask another partnership admin" in dashboard
 
 
 # --- The API -------------------------------------------------------------------------------------------------------
