@@ -26,7 +26,9 @@ def _your_roles(user: Any) -> dict[str, Any]:
         "memberships": principal(user).memberships,
         "training_until": training_valid_until(user),
         "training_gate": training_gate_reason(user),
-        "in_an_agency": bool(agencies_of(user)),
+        # Whose training gates what they do: an agency's people, and partnership admins, who search the child
+        # index to merge duplicates (Buckinghamshire 4; issue 10 finding 5). From the principal: no statement.
+        "training_gates": bool(agencies_of(user)) or is_partnership_admin(user),
     }
 
 

@@ -46,7 +46,7 @@ from agencies.rules import (
 )
 from audit.access import AUDIT_TRAIL
 from audit.services import ActorIdentity
-from isp_portal.policy import Policy, register, register_gate, register_resource
+from isp_portal.policy import Policy, Resource, register, register_gate, register_resource
 
 
 @dataclass(frozen=True)
@@ -197,9 +197,12 @@ def training_gate_reason(user: Any) -> str | None:
     The gate is the TRAINING_GATE setting, on by default (Buckinghamshire 4)."""
     if not settings.TRAINING_GATE or getattr(user, "is_system", False) or has_valid_training(user):
         return None
+    # The partnership's own people (no agency) have their training recorded by a partnership admin
+    # (agencies.services.training._training_agency): tell them whom to ask.
+    who = "your agency admin" if agencies_of(user) else "another partnership admin"
     return (
         "You cannot open child records until your information-sharing training is recorded. "
-        "Complete a recognised information-sharing course, then ask your agency admin to record it."
+        f"Complete a recognised information-sharing course, then ask {who} to record it."
     )
 
 
@@ -860,6 +863,17 @@ class TrainingRecordPolicy(Policy[TrainingRecord]):
 
     def permits(self, user: Any, action: str, obj: TrainingRecord | None) -> bool:
         return action == "view" and obj is not None
+
+
+# The training of the partnership's own people (those with no agency: partnership admins and auditors). The
+# training gate holds for them too (Buckinghamshire 4: accreditation before access), and no agency admin answers
+# for them, so partnership admins see and record it (agencies.services.training; nobody records their own).
+PARTNERSHIP_TRAINING = Resource("partnership-training", "the training of the partnership's own people")
+register_resource(
+    PARTNERSHIP_TRAINING,
+    lambda user, action: action in {"view", "manage_training"} and is_partnership_admin(user),
+    lambda user, action: "Only a partnership admin can see or record the training of the partnership's own people.",
+)
 
 
 @register

@@ -158,6 +158,25 @@ def training_is_valid(completed_on: date, expires_on: date | None, today: date) 
     return completed_on <= today and (expires_on is None or expires_on >= today)
 
 
+class TrainingStatus(StrEnum):
+    """Where a person stands with their information-sharing training (Buckinghamshire 4), as a page shows it."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    NONE = "none"
+
+
+def training_status(records: Iterable[tuple[date, date | None]], today: date) -> TrainingStatus:
+    """From a person's information-sharing records (completed on, expires on): valid when one counts today;
+    expired when there are records but none counts now; none when there is no record."""
+    seen = False
+    for completed_on, expires_on in records:
+        if training_is_valid(completed_on, expires_on, today):
+            return TrainingStatus.VALID
+        seen = True
+    return TrainingStatus.EXPIRED if seen else TrainingStatus.NONE
+
+
 def training_expiry(completed_on: date, validity_months: int | None) -> date | None:
     return add_months(completed_on, validity_months) if validity_months else None
 

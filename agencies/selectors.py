@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agencies import rules
@@ -27,7 +27,7 @@ from agencies.models import (
     TrainingRecord,
     User,
 )
-from agencies.policy import agencies_of, is_agency_admin
+from agencies.policy import PARTNERSHIP_TRAINING, agencies_of, is_agency_admin
 from isp_portal import policy
 from isp_portal.rows import Statement, fetch, instance, relate
 
@@ -383,6 +383,70 @@ def agency_training(user: Any, agency: Agency) -> list[TrainingRecord]:
         .select_related("user", "course")
         .order_by("user__full_name", "-completed_on")
     )
+
+
+def partnership_people(user: Any) -> QuerySet[User]:
+    """The partnership's own people, by name: active people (not system accounts) whose only active memberships
+    are the partnership's (no agency: partnership admins and auditors). No agency admin answers for their
+    training, so a partnership admin records it (agencies.services.training._training_agency). Nobody for
+    those who may not see the partnership's training."""
+    if not policy.can(user, "view", PARTNERSHIP_TRAINING):
+        return User.objects.none()
+    active = Membership.objects.filter(user=OuterRef("pk"), is_active=True)
+    return (
+        policy.restrict(user, "view", User)
+        .filter(is_active=True, is_system=False)
+        .filter(Exists(active.filter(agency__isnull=True)))
+        .exclude(Exists(active.filter(agency__isnull=False)))
+        .order_by("full_name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    """One training record as the partnership's training page shows it, with whether it counts today."""
+
+    record: TrainingRecord
+    status: rules.TrainingStatus
+
+
+@dataclass(frozen=True)
+class PersonTraining:
+    """One of the partnership's own people, where they stand with their information-sharing training, and
+    their training records (newest first)."""
+
+    user: User
+    status: rules.TrainingStatus
+    records: list[TrainingRow]
+
+
+def partnership_training(user: Any, today: date | None = None) -> list[PersonTraining]:
+    """The partnership's own people with their training records, for a partnership admin (two queries)."""
+    today = today or timezone.localdate()
+    people = list(partnership_people(user).only("id", "full_name", "email"))
+    records: dict[int, list[TrainingRecord]] = {person.pk: [] for person in people}
+    if people:
+        found = (
+            policy.restrict(user, "view", TrainingRecord)
+            .filter(user_id__in=list(records))
+            .select_related("course")
+            .order_by("-completed_on", "-id")
+        )
+        for record in found:
+            records[record.user_id].append(record)
+    result = []
+    for person in people:
+        own = records[person.pk]
+        sharing = [(r.completed_on, r.expires_on) for r in own if r.course.is_information_sharing]
+        rows = [
+            TrainingRow(
+                record=r,
+                status=rules.training_status([(r.completed_on, r.expires_on)], today),
+            )
+            for r in own
+        ]
+        result.append(PersonTraining(user=person, status=rules.training_status(sharing, today), records=rows))
+    return result
 
 
 @dataclass(frozen=True)

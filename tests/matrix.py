@@ -4,11 +4,14 @@ Each `Case` is one request (route, method, arguments) and the status every princ
 principals are the World's users plus "anonymous", two API tokens of the home agency ("token": read-only
 scopes, register:read and people:read; "people_token": register:read, people:admin and training:write;
 "children_token": the token's scopes with children:write and records:write, issue 10), and "suspended"
-(the admin of an agency that is suspended, issue 8 item 4).
+(the admin of an agency that is suspended, issue 8 item 4), and "untrained_partnership_admin" (a partnership
+admin without valid information-sharing training: the training gate keeps them out of the child index, issue 10).
 
 A Case that does not name "people_token" or "children_token" expects of it what it expects of "token" (the
 children token's account holds the same roles, and its extra scopes reach only the sharing app), and one that does not
-name "suspended" what it expects of "other_agency" (another agency's person): name them where they differ.
+name "suspended" what it expects of "other_agency" (another agency's person), and one that does not name
+"untrained_partnership_admin" what it expects of "partnership_admin" (the governance pages need no training):
+name them where they differ.
 """
 
 from __future__ import annotations
@@ -36,11 +39,17 @@ PRINCIPALS = (
     "people_token",
     "children_token",
     "suspended",
+    "untrained_partnership_admin",
 )
 TOKENS = ("token", "people_token", "children_token")
 SIGNED_IN = tuple(p for p in PRINCIPALS if p not in {"anonymous", *TOKENS})
 # The defaults of the principals added later (see the module's docstring).
-DEFAULT_LIKE = {"people_token": "token", "children_token": "token", "suspended": "other_agency"}
+DEFAULT_LIKE = {
+    "people_token": "token",
+    "children_token": "token",
+    "suspended": "other_agency",
+    "untrained_partnership_admin": "partnership_admin",
+}
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ class Case:
         return f"{self.method.upper()} {self.route}{' ' + self.note if self.note else ''}"
 
 
-def _like(overrides: Mapping[str, int]) -> dict[str, int]:
+def like_defaults(overrides: Mapping[str, int]) -> dict[str, int]:
     """The overrides, with the later principals following theirs (DEFAULT_LIKE) unless named."""
     table = dict(overrides)
     for principal, like in DEFAULT_LIKE.items():
@@ -85,7 +94,7 @@ def _like(overrides: Mapping[str, int]) -> dict[str, int]:
 def expect(default: int, **overrides: int) -> dict[str, int]:
     """Every principal gets `default` unless named."""
     table = dict.fromkeys(PRINCIPALS, default)
-    table.update(_like(overrides))
+    table.update(like_defaults(overrides))
     return table
 
 
@@ -102,7 +111,7 @@ def api_signed_in(status: int = 200, **overrides: int) -> dict[str, int]:
 def only(statuses: Mapping[str, int], *, otherwise: int, anonymous: int, token: int) -> dict[str, int]:
     table = dict.fromkeys(PRINCIPALS, otherwise)
     table.update(anonymous=anonymous, token=token, people_token=token, children_token=token)
-    table.update(_like(statuses))
+    table.update(like_defaults(statuses))
     return table
 
 
@@ -129,6 +138,22 @@ def suspended_admin(world: World) -> Any:
     return world.users["suspended"]
 
 
+def untrained_partnership_admin(world: World) -> Any:
+    """A partnership admin whose information-sharing training was never recorded (made once per world; the
+    World's own partnership admin is trained wherever the child index is used: tests.sharing.fixtures)."""
+    if "untrained_partnership_admin" not in world.users:
+        world.users["untrained_partnership_admin"] = make_user(
+            name="Uma Untrained Partnership", agency=None, roles=[Role.PARTNERSHIP_ADMIN]
+        )
+    return world.users["untrained_partnership_admin"]
+
+
+PRINCIPAL_MAKERS: dict[str, Callable[[World], Any]] = {
+    "suspended": suspended_admin,
+    "untrained_partnership_admin": untrained_partnership_admin,
+}
+
+
 def client_as(world: World, principal: str) -> Client:
     client = Client()
     if principal == "anonymous":
@@ -140,7 +165,8 @@ def client_as(world: World, principal: str) -> Client:
             make_api_token(world.home, scopes, name=f"Test system ({principal})", secret=secret)
             world.objects[key] = secret
         return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    user = suspended_admin(world) if principal == "suspended" else world.users[principal]
+    maker = PRINCIPAL_MAKERS.get(principal)
+    user = maker(world) if maker is not None else world.users[principal]
     return sign_in(client, user)
 
 

@@ -78,6 +78,25 @@ def test_the_demo_api_token_works() -> None:
     assert response.status_code == 200 and response.json()["is_system"] is True
 
 
+def test_the_demo_partnership_admin_is_trained_and_sees_it_on_the_partnerships_training_page() -> None:
+    """Issue 10: the training gate holds for partnership admins, so the demo's is trained, and the page where a
+    partnership admin keeps the training of the partnership's own people shows it (and the auditor's lack)."""
+    from agencies.policy import training_gate_reason
+    from tests.factories import sign_in
+
+    call_command("seed_demo", stdout=io.StringIO())
+    names = {spec["key"]: spec["name"] for spec in PEOPLE}
+    admin = User.objects.get(email=demo_email(names["partnership_admin"]))
+    assert training_gate_reason(admin) is None
+    page = sign_in(Client(), admin).get("/partnership/training/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    row = html[html.index(f'<td class="govuk-table__cell">{names["partnership_admin"]}</td>') :].split("</tr>")[0]
+    assert "Valid" in row and f"Certificate {admin.pk:05d}" in row
+    auditor_row = html[html.index(f'<td class="govuk-table__cell">{names["auditor"]}</td>') :].split("</tr>")[0]
+    assert "No training recorded" in auditor_row
+
+
 def test_create_partnership_admin_command() -> None:
     out = io.StringIO()
 

@@ -313,6 +313,13 @@ class TrainingRecordOut(serializers.ModelSerializer[TrainingRecord]):
 class TrainingRecordFilterIn(serializers.Serializer):
     agency = id_filter(required=False)
     user = id_filter(required=False)
+    partnership = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: only the records of the partnership's own people (those in no agency, whose training a "
+        "partnership admin records); false or left out: every record the caller may see.",
+    )
 
 
 class TrainingRecordIn(serializers.Serializer):
@@ -321,7 +328,14 @@ class TrainingRecordIn(serializers.Serializer):
     completed_on = EraDateField()
     expires_on = EraDateField(required=False, allow_null=True, default=None)
     evidence = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    agency = ScopedPrimaryKeyField(Agency, required=False, allow_null=True, default=None)
+    agency = ScopedPrimaryKeyField(
+        Agency,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The agency whose admins answer for the person's training; left out: their only agency, or none "
+        "for the partnership's own people (a partnership admin records theirs).",
+    )
 
 
 class TrainingImportIn(serializers.Serializer):

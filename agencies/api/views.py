@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -216,7 +216,9 @@ class TrainingCourseViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Gen
 
 @extend_schema_view(list=extend_schema(parameters=[s.TrainingRecordFilterIn]))
 class TrainingRecordViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[TrainingRecord]):
-    """Training records: people see their own, agency admins their members', partnership admins all."""
+    """Training records: people see their own, agency admins their members', partnership admins all. An agency
+    admin records the training of the agency's people; a partnership admin records any, and is the only one who
+    records the training of the partnership's own people (those in no agency). Nobody records their own."""
 
     policy_model = TrainingRecord
     serializer_class = s.TrainingRecordOut
@@ -238,6 +240,13 @@ class TrainingRecordViewSet(PolicyViewMixin, mixins.ListModelMixin, viewsets.Gen
             ).distinct()
         if "user" in filters:
             records = records.filter(user_id=filters["user"])
+        if filters.get("partnership"):
+            # The partnership's own people are in no agency (agencies.services.training._training_agency).
+            in_an_agency = Membership.objects.filter(user=OuterRef("user_id"), is_active=True, agency__isnull=False)
+            in_the_partnership = Membership.objects.filter(
+                user=OuterRef("user_id"), is_active=True, agency__isnull=True
+            )
+            records = records.filter(Exists(in_the_partnership)).exclude(Exists(in_an_agency))
         return records
 
     @extend_schema(request=s.TrainingRecordIn, responses={201: s.TrainingRecordOut})

@@ -12,10 +12,10 @@ from django.utils import timezone
 from agencies import rules
 from agencies.identity import identity_changed
 from agencies.models import Agency, Membership, TrainingCourse, TrainingRecord, User
-from agencies.policy import acts_as, forget_training, is_partnership_admin
+from agencies.policy import PARTNERSHIP_TRAINING, acts_as, forget_training
 from agencies.services.people import PrivilegeRefused, audits_refusals
 from audit.services import audit_record
-from isp_portal.policy import NotPermitted, SystemActor, require
+from isp_portal.policy import require
 from isp_portal.wording import long_date
 
 # A person's information-sharing training opens child records to them (the training gate, agencies.policy), so
@@ -49,17 +49,10 @@ def _training_agency(user: User, agency: Agency | None) -> Agency | None:
     return first.agency
 
 
-def _require_records_training(actor: Any, user: User, agency: Agency | None) -> None:
-    """The agency's admins record its people's training; a partnership admin records the partnership's own."""
-    if agency is not None:
-        require(actor, "manage_training", agency)
-    elif not isinstance(actor, SystemActor) and not is_partnership_admin(actor):
-        raise NotPermitted(
-            action="manage_training",
-            target_type="agencies.user",
-            target_id=str(user.pk),
-            reason="Only a partnership admin can record the training of the partnership's own people.",
-        )
+def _require_records_training(actor: Any, agency: Agency | None) -> None:
+    """The agency's admins record its people's training; a partnership admin records the partnership's own
+    (agencies.policy.PARTNERSHIP_TRAINING: one rule for the service, the page and the API)."""
+    require(actor, "manage_training", agency if agency is not None else PARTNERSHIP_TRAINING)
 
 
 @audits_refusals
@@ -77,7 +70,7 @@ def training_record_create(
     """Record that a member completed a course (their agency's admins, or a partnership admin). Without an
     expiry date, the course's validity period sets one."""
     agency = _training_agency(user, agency)
-    _require_records_training(actor, user, agency)
+    _require_records_training(actor, agency)
     if _is_self(actor, user):
         raise PrivilegeRefused({"user": OWN_TRAINING}, target=agency, action="training.record")
     today = timezone.localdate()

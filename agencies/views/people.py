@@ -30,7 +30,7 @@ from agencies.forms import (
     add_service_message,
 )
 from agencies.models import Agency, ApiToken, Invitation, Membership, User
-from agencies.policy import grants
+from agencies.policy import PARTNERSHIP_TRAINING, grants
 from agencies.services.people import (
     invitation_for_token,
     membership_admin_role_refusal,
@@ -328,6 +328,49 @@ def agency_training_add(request: HttpRequest, pk: int) -> HttpResponse:
             "caption": agency.name,
             "submit": "Record training",
             "back_url": reverse("agency-training", args=[agency.pk]),
+        },
+    )
+
+
+@login_required
+def partnership_training(request: HttpRequest) -> HttpResponse:
+    """Buckinghamshire 4: the training of the partnership's own people (partnership admins and auditors, who
+    have no agency): the training gate holds for them too, and a partnership admin records it."""
+    policy.require(request.user, "view", PARTNERSHIP_TRAINING)
+    return render(
+        request,
+        "agencies/partnership_training.html",
+        {"people": selectors.partnership_training(request.user)},
+    )
+
+
+@login_required
+def partnership_training_add(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "manage_training", PARTNERSHIP_TRAINING)
+    # Not the admin herself: nobody records their own training (agencies.services.training.OWN_TRAINING).
+    people = selectors.partnership_people(request.user).exclude(pk=getattr(request.user, "pk", 0))
+    form = TrainingRecordForm(request.POST or None, members=people)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.training_record_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{record.course} recorded for {record.user}.")
+            return redirect("partnership-training")
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": "Record training",
+            "caption": "The partnership",
+            "submit": "Record training",
+            "back_url": reverse("partnership-training"),
+            "intro": [
+                "For the partnership's own people: partnership admins and auditors, who belong to no agency. "
+                "Nobody records their own training: another partnership admin records yours."
+            ],
         },
     )
 

@@ -78,6 +78,31 @@ def test_partnership_admin_keeps_the_register(browser_world: World, journey: Jou
     journey.checked()
     assert AuditEvent.objects.filter(kind="agency.status_change", object_id=str(agency.pk)).exists()
 
+    # Issue 10: the training gate holds for the partnership's own people (no agency), so a partnership admin
+    # records their training, from the dashboard, as an agency admin does from her agency's page.
+    journey.visit("/")
+    page.get_by_role("link", name=re.compile("Manage training of the partnership")).click()
+    expect(page.get_by_role("heading", name=re.compile("Training records of the partnership")).first).to_be_visible()
+    journey.checked()
+    expect(page.get_by_text("Audrey Auditor").first).to_be_visible()
+    page.get_by_role("link", name="Record training").click()
+    journey.checked()
+    page.get_by_label("Person").select_option(label="Audrey Auditor")
+    page.get_by_label("Course").select_option(index=1)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    fill_date(page, "completed_on", tomorrow.day, tomorrow.month, tomorrow.year)
+    page.get_by_role("button", name="Record training").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    journey.checked()
+    auditor = browser_world.users["auditor"]
+    assert not TrainingRecord.objects.filter(user=auditor).exists()
+    done = timezone.localdate() - timedelta(days=7)
+    fill_date(page, "completed_on", done.day, done.month, done.year)
+    page.get_by_role("button", name="Record training").click()
+    expect(page.get_by_text("recorded for Audrey Auditor")).to_be_visible()
+    journey.checked()
+    assert TrainingRecord.objects.get(user=auditor).completed_on == done
+
 
 def test_agency_admin_manages_people_training_documents_and_checklist(
     browser_world: World, journey: Journey, settings: Any, tmp_path: Path

@@ -8,6 +8,7 @@ not its checklist, never an admin's membership (issue 8, item 3)."""
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils import timezone
 from agencies.models import Membership, SignatoryRequirement, TrainingCourse
 from tests.cases.agencies import home, home_token, practitioner_membership, requirement
 from tests.factories import World, make_agency, make_user
-from tests.matrix import Case, api_signed_in, only
+from tests.matrix import Case, api_signed_in, like_defaults, only
 
 _serial = itertools.count(1)
 
@@ -26,7 +27,7 @@ def api_only(statuses: dict[str, int], *, otherwise: int = 404) -> dict[str, int
 
 def role_holders(status: int, *, no_role: int, **overrides: int) -> dict[str, int]:
     table = api_signed_in(status, no_role=no_role)
-    table.update(overrides)
+    table.update(like_defaults(overrides))
     if "children_token" not in overrides:
         # The children token's account holds the token's roles; its extra scopes reach only the sharing app.
         table["children_token"] = table["token"]
@@ -77,6 +78,16 @@ def training_body(world: World) -> dict[str, Any]:
         "course": _sharing_course().pk,
         "completed_on": str(timezone.localdate() - timezone.timedelta(days=next(_serial))),
         "evidence": "Certificate",
+    }
+
+
+def partnership_training_body(world: World) -> dict[str, Any]:
+    """A completion for a new partnership auditor (no agency) for each request: no agency admin answers for them."""
+    person = make_user(agency=None, roles=["auditor"])
+    return {
+        "user": person.pk,
+        "course": _sharing_course().pk,
+        "completed_on": str(timezone.localdate() - timedelta(days=30)),
     }
 
 
@@ -234,6 +245,24 @@ CASES: list[Case] = [
         json=True,
         note="recording a completion",
         queries=9,
+    ),
+    Case(
+        "api-training-record-list",
+        api_signed_in(200),
+        data=lambda world: {"partnership": "true"},
+        note="the partnership's own people only",
+        queries=2,
+    ),
+    Case(
+        "api-training-record-list",
+        # The partnership's own people are in no agency: a partnership admin records their training (trained or
+        # not); a partnership auditor sees the person but may not (403); to everyone else they do not exist (400).
+        role_holders(400, no_role=400, partnership_admin=201, auditor=403, token=403, people_token=400),
+        method="post",
+        data=partnership_training_body,
+        json=True,
+        note="for one of the partnership's own people",
+        queries=10,  # one more than for an agency's person: whether they have a partnership membership
     ),
     Case(
         "api-training-record-import-csv",

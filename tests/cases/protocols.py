@@ -11,12 +11,12 @@ from protocols.models import Signature
 from protocols.services import consultations_sweep, meeting_record_minutes
 from tests import protocol_fixtures as fx
 from tests.factories import SYSTEM, World
-from tests.matrix import Case, html_signed_in, only
+from tests.matrix import Case, html_signed_in, like_defaults, only
 
 
 def pages(status_for_role_holders: int, *, no_role: int, **overrides: int) -> dict[str, int]:
     table = html_signed_in(status_for_role_holders, no_role=no_role)
-    table.update(overrides)
+    table.update(like_defaults(overrides))
     return table
 
 

@@ -76,8 +76,14 @@ def search_data(world: World) -> dict[str, Any]:
 
 def html(statuses: dict[str, int], *, otherwise: int) -> dict[str, int]:
     """An HTML page: the principals named get their status, the rest `otherwise` (the suspended agency's admin
-    too: it practises nowhere), anonymous and token callers are sent to sign in."""
-    return only({"suspended": otherwise, **statuses}, otherwise=otherwise, anonymous=302, token=302)
+    too: it practises nowhere; and the partnership admin without valid training: the training gate keeps the index
+    from them, Buckinghamshire 4), anonymous and token callers are sent to sign in."""
+    return only(
+        {"suspended": otherwise, "untrained_partnership_admin": otherwise, **statuses},
+        otherwise=otherwise,
+        anonymous=302,
+        token=302,
+    )
 
 
 INDEX = {"practitioner": 200, "designated_manager": 200, "other_agency": 200}

@@ -156,8 +156,11 @@ HOME_WRITERS = {"practitioner": 201, "designated_manager": 201, "children_token"
 
 
 def table(default: int, **overrides: int) -> dict[str, int]:
-    """Everyone signed in gets `default` unless named; the suspended agency's admin too (no index for them)."""
+    """Everyone signed in gets `default` unless named; the suspended agency's admin too (no index for them), and
+    the partnership admin without valid training: the training gate keeps the index from them (Buckinghamshire 4;
+    sharing.policy.merges_index), so a child is out of their scope (404) and a search refused (403)."""
     overrides.setdefault("suspended", default)
+    overrides.setdefault("untrained_partnership_admin", default)
     return api_signed_in(default, **overrides)
 
 
