@@ -12,7 +12,8 @@ from sharing.forms import AggregateForm
 from sharing.policy import CHILD_AGGREGATE, aggregate_refusal
 from sharing.selectors.aggregate import AggregateTable, Dimension, children_aggregate
 
-DEFAULT_ROWS, DEFAULT_COLUMNS = Dimension.AREA, Dimension.AGE_BAND
+# The first table shown: one without a join, so the cheapest at scale.
+DEFAULT_ROWS, DEFAULT_COLUMNS = Dimension.AGE_BAND, Dimension.GENDER
 
 
 def table_rows(aggregate: AggregateTable) -> list[tuple[str, list[int | None], int | None]]:

@@ -163,4 +163,4 @@ def test_the_page_shows_suppressed_counts_and_explains_them(world: World) -> Non
     assert bad.status_code == 400
     assert "Choose a different dimension for the columns from the rows" in bad.content.decode()
     default = client.get(reverse("child-aggregate"))
-    assert default.status_code == 200 and "Children by area and age band" in default.content.decode()
+    assert default.status_code == 200 and "Children by age band and gender" in default.content.decode()
