@@ -1,7 +1,7 @@
 """API routes of the sharing app (under /api/v1/): the child index, involvements and record entries, and the
 aggregate tier's counts."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
 from sharing.api import aggregate, children, entries, involvements
@@ -12,5 +12,7 @@ router.register("involvements", involvements.InvolvementViewSet, basename="api-i
 router.register("entries", entries.EntryViewSet, basename="api-entry")
 
 # Before the router's routes: "children/aggregate/" would otherwise read as the child whose id is "aggregate".
-urlpatterns = [path("children/aggregate/", aggregate.ChildAggregateView.as_view(), name="api-child-aggregate")]
-urlpatterns += router.urls
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("children/aggregate/", aggregate.ChildAggregateView.as_view(), name="api-child-aggregate"),
+    *router.urls,
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -35,7 +36,7 @@ def _word(number: int) -> str:
             return letters.capitalize()
 
 
-def children(world: World, how_many: int, *, born_on: date | None = None, **values: object) -> list[Child]:
+def children(world: World, how_many: int, *, born_on: date | None = None, **values: Any) -> list[Child]:
     """`how_many` children with names and birthdays of their own (so none is a likely match of another)."""
     made = []
     for _ in range(how_many):
