@@ -480,6 +480,8 @@ TOKEN_SCOPE_ACTIONS: dict[TokenScope, frozenset[tuple[str, str]]] = {
     TokenScope.CHILDREN_READ: frozenset(
         {
             ("resource:child_index", "view"),
+            # The aggregate tier's counts (sharing.policy.CHILD_AGGREGATE): less than the minimum tier.
+            ("resource:child_aggregate", "view"),
             ("sharing.child", "view"),
             ("sharing.child", "search"),
             ("sharing.involvement", "view"),

@@ -17,6 +17,7 @@ from isp_portal.forms import GovukDateField, GovukForm, field_of
 from sharing import rules
 from sharing.models import Basis, Ethnicity, Gender, NameKind, Setting
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
+from sharing.selectors.aggregate import DIMENSION_LABELS
 from sharing.services.children import NameChange
 
 PURPOSE_HELP = (
@@ -382,3 +383,25 @@ class ShieldForm(GovukForm):
             field = _agency_choices(agencies)
             field.label = "Shielded by"
             self.fields = {"agency": field, **self.fields}
+
+
+class AggregateForm(GovukForm):
+    """Which two dimensions to count the children by (the aggregate tier). Asked by GET: it holds no personal
+    data, so the table can be bookmarked."""
+
+    error_names: ClassVar[dict[str, str]] = {"rows": "what the rows count by", "columns": "what the columns count by"}
+
+    rows = forms.ChoiceField(label="Rows", choices=[])
+    columns = forms.ChoiceField(label="Columns", choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(dimension.value, label) for dimension, label in DIMENSION_LABELS.items()]
+        self.fields["rows"].choices = choices  # type: ignore[attr-defined]
+        self.fields["columns"].choices = choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("rows") and data.get("rows") == data.get("columns"):
+            self.add_error("columns", "Choose a different dimension for the columns from the rows")
+        return data

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agencies.policy import is_partnership_admin, is_practitioner
+from agencies.policy import is_auditor, is_partnership_admin, is_practitioner, principal
 from isp_portal.navigation import NavItem, register_nav
 
 
@@ -15,3 +15,12 @@ def _sees_children(user: Any) -> bool:
 
 
 register_nav(NavItem(label="Children", url_name="child-search", visible=_sees_children, order=60))
+
+
+def _sees_counts(user: Any) -> bool:
+    # The aggregate tier (DESIGN 3.2): members of agencies and auditors; the page says why when the member's
+    # agency may not read the counts yet (not active, or not a signatory).
+    return is_auditor(user) or any(m.agency_id is not None for m in principal(user).memberships)
+
+
+register_nav(NavItem(label="Counts of children", url_name="child-aggregate", visible=_sees_counts, order=61))

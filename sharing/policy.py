@@ -190,6 +190,44 @@ register_resource(
 )
 
 
+# --- The aggregate tier ---------------------------------------------------------------------------------------
+
+
+def aggregate_refusal(user: Any) -> str | None:
+    """Why the user may not read the counts of children (None when they may).
+
+    DESIGN 3.2: the aggregate tier is for any member of an active signatory agency (whatever their role there:
+    counts are anonymised, Haringey 3.7a "aggregate and management information ... for planning and monitoring";
+    WYCPS "only anonymised data will be used for planning") and for auditors. No training gate: the
+    information-sharing training is a condition of access to child records (Buckinghamshire 4), and a
+    suppressed count is not one. "Active" as for sharing: active, with its ICO registration in force."""
+    if isinstance(user, SystemActor) or is_auditor(user):
+        return None
+    today = timezone.localdate()
+    active = frozenset(
+        m.agency_id
+        for m in principal(user).memberships
+        if m.agency_id is not None and agency_may_share(m.agency_status, m.agency_ico_expires_on, today)
+    )
+    if not active:
+        return (
+            "Counts of children are for members of partner agencies that may share information now, and for auditors."
+        )
+    if not active & signatory_agencies(user):
+        return "Counts of children are for members of agencies that have signed a protocol in force, and for auditors."
+    return None
+
+
+# The counts of children by agency, area, age band, gender and ethnicity (sharing.selectors.aggregate).
+CHILD_AGGREGATE_NAME = "child_aggregate"
+CHILD_AGGREGATE = Resource(CHILD_AGGREGATE_NAME, "the counts of children")
+register_resource(
+    CHILD_AGGREGATE,
+    lambda user, action: action == "view" and aggregate_refusal(user) is None,
+    lambda user, action: aggregate_refusal(user) or "You do not have permission to do this.",
+)
+
+
 # --- Entries: the grant check and the levels of access ----------------------------------------------------------
 
 

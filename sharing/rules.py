@@ -19,6 +19,10 @@ from anyascii import anyascii
 
 from isp_portal.bounds import REASON, has_nul, long_date
 
+# The aggregate tier's small-number suppression (Southampton 12), kept in its own module for its length.
+from sharing.suppression import SuppressedTable as SuppressedTable
+from sharing.suppression import suppress_table as suppress_table
+
 
 class RuleError(ValueError):
     """A value a rule refuses: `str(error)` says why; `suggestion` is what the person probably meant, if any."""

@@ -424,3 +424,31 @@ def test_the_load_driver_paces_by_think_time_and_by_rate(tmp_path: Path) -> None
     # Ten users sending every third of a second: 30 a second in all, as offered.
     assert steady["pacing"] == "rate" and steady["offered_per_second"] == 30 and steady["users"] == 10
     assert 24 <= steady["per_second"] <= 36, steady
+
+
+@pytest.mark.django_db
+def test_the_aggregate_benchmark_times_each_table_over_generated_children(world: Any) -> None:
+    """`python -m benchmarks.child_selectors --aggregate` (issue 11) over children the generator wrote: each table
+    is one grouped statement and its audit event, whatever the index's size, and every count adds up."""
+    from django.db import connection
+
+    from benchmarks import child_selectors
+    from benchmarks import children as generator
+    from sharing.models import Child
+    from tests.sharing.fixtures import sharing_world
+
+    sharing_world(world)
+    with connection.cursor() as cursor:
+        plan = generator.make_plan(cursor, 400, pool_size=300, log=lambda message: None)
+        generator.write_chunk(cursor, plan, 0, 400)
+        generator.finish(cursor)
+    figures = child_selectors.measure_aggregate(3, world.users["practitioner"].email)
+    assert figures["sizes"]["children"] == Child.objects.count() >= 400
+    assert set(figures["results"]) == {
+        f"children_aggregate: {rows} x {columns}" for rows, columns in child_selectors.AGGREGATE_PAIRS
+    }
+    for result in figures["results"].values():
+        # The grouped statement and the audit event (here inside the test's transaction, so each call's own
+        # transaction is a savepoint and its release, counted too).
+        assert result["statements"] == [4], result
+        assert result["cells"] > 0 and "within_target" in result

@@ -193,6 +193,15 @@ def test_the_demo_children_cover_what_the_index_must_show() -> None:
     assert "Łukasz Quillfeather" in found("Lukasz")
     assert "Søren Thistledown" in found("Soren Thistledown")
     assert "Greta Strauß" in found("Strauss")
+    # Issue 11: the demo's aggregate table has counts shown and counts suppressed (small ones and their
+    # complements), so the page shows what suppression looks like.
+    from sharing.selectors.aggregate import Dimension, children_aggregate
+
+    # The page's first table (age band by gender) and the agency's.
+    for rows, columns in ((Dimension.AGE_BAND, Dimension.GENDER), (Dimension.AGENCY, Dimension.AGE_BAND)):
+        table = children_aggregate(actor=priya, rows=rows, columns=columns).table
+        shown = [table.cell(r, c) for r in table.rows for c in table.columns]
+        assert table.suppressed_count > 0 and any(count is not None and count > 10 for count in shown)
     assert "Jayden Smith-Jones" in found("Jones Jayden")
     assert "Maisie Larkspur" in found("Maisie Pennywhistle")  # a previous name
     assert f"{special.given} {special.family}" not in found(special.given)  # the shield: not by a partial name

@@ -25,6 +25,8 @@ SERVICE_NAME = "ISP Portal"
 BANK_HOLIDAY_NATION = env_str("BANK_HOLIDAY_NATION", "england-and-wales")
 # Buckinghamshire 4: accreditation (information-sharing training) before access to any child record.
 TRAINING_GATE = env_bool("TRAINING_GATE", True)
+# Southampton 12: counts of "10 records or less" are not shown in the aggregate tier (sharing.rules.suppress_table).
+AGGREGATE_SUPPRESSION_THRESHOLD = env_int("AGGREGATE_SUPPRESSION_THRESHOLD", 10)
 # Demo mode shows the current two-factor code of seeded demo users on the sign-in page, so a newcomer can
 # get in within a minute. Production refuses to start with it on.
 DEMO_MODE = env_bool("DEMO_MODE", False)

@@ -91,6 +91,9 @@ INDEX = {"practitioner": 200, "designated_manager": 200, "other_agency": 200}
 SEES_CHILD = {"practitioner": 200, "designated_manager": 200, "other_agency": 200, "partnership_admin": 200}
 INVOLVED = {"practitioner": 200, "designated_manager": 200, "other_agency": 403, "partnership_admin": 403}
 INDEX_NOT_ADMIN = {**INDEX, "partnership_admin": 403}
+# The counts of children: every member of a signatory agency that may share (whatever their role), and auditors.
+AGGREGATE = {**INDEX, "agency_admin": 200, "auditor": 200}
+AGGREGATE_BAD = dict.fromkeys(AGGREGATE, 400)
 
 CASES: list[Case] = [
     Case("child-search", html({**INDEX, "partnership_admin": 200}, otherwise=403), kwargs=index_setup, queries=2),
@@ -204,5 +207,26 @@ CASES: list[Case] = [
         kwargs=child,
         note="with no merge chosen: back to the choice",
         queries=2,
+    ),
+    # The aggregate tier (issue 11; DESIGN 3.2): any member of an active signatory agency and auditors; a member
+    # whose agency may not read the counts (suspended) is told why (200); nobody else (403).
+    Case(
+        "child-aggregate",
+        html(
+            {**AGGREGATE, "suspended": 200},
+            otherwise=403,
+        ),
+        kwargs=index_setup,
+        # Who the user is, their agencies' signatures, the one grouped statement, the audit event.
+        queries=4,
+    ),
+    Case(
+        "child-aggregate",
+        html({**AGGREGATE_BAD, "suspended": 200}, otherwise=403),
+        kwargs=index_setup,
+        data=lambda world: {"rows": "area", "columns": "area"},
+        note="the same dimension twice: a message on the form",
+        # Measured as the suspended agency's admin, who is told why (who the user is).
+        queries=1,
     ),
 ]

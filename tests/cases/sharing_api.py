@@ -152,6 +152,8 @@ def end_body(world: World) -> dict[str, Any]:
 
 # Who reaches a child, and who may change it (an involved agency: home).
 INDEX_USERS = {"practitioner": 200, "designated_manager": 200, "other_agency": 200, "children_token": 200}
+# Every member of a signatory agency that may share, auditors, and a token with children:read (or a scope implying it).
+AGGREGATE_READERS = {**INDEX_USERS, "agency_admin": 200, "auditor": 200}
 HOME_WRITERS = {"practitioner": 201, "designated_manager": 201, "children_token": 201}
 
 
@@ -349,5 +351,21 @@ CASES: list[Case] = [
         json=True,
         note="a correction by the recording agency",
         queries=9,
+    ),
+    # --- The aggregate tier (issue 11) ---------------------------------------------------------------------------
+    Case(
+        "api-child-aggregate",
+        table(403, **AGGREGATE_READERS),
+        kwargs=lambda world: sharing_world(world) and {},
+        data=lambda world: {"rows": "area", "columns": "gender"},
+        # The token or session, the agencies' signatures, the one grouped statement, the audit event.
+        queries=4,
+    ),
+    Case(
+        "api-child-aggregate",
+        table(403, **dict.fromkeys(AGGREGATE_READERS, 400)),
+        kwargs=lambda world: sharing_world(world) and {},
+        data=lambda world: {"rows": "gender", "columns": "gender"},
+        note="the same dimension twice: 400 naming columns",
     ),
 ]

@@ -1,0 +1,215 @@
+"""The aggregate tier (DESIGN 2.3, 3.2; Haringey 3.7a "aggregate and management information, which shall be used
+mainly for planning and monitoring purposes"; WYCPS "only anonymised data will be used for planning"; Southampton
+12): counts of the children in the index by two of agency, area, age band, gender and ethnicity, with small
+counts suppressed by `sharing.rules.suppress_table`. Never a person: no name, no id, only counts.
+
+One SQL statement with GROUP BY per table (prepared, like the child pages' reads: docs/fast-pages.md), then the
+suppression in Python over a table of at most a few hundred cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from audit.services import audit_record
+from isp_portal.policy import require
+from isp_portal.rows import Statement, fetch
+from sharing.models import Ethnicity, Gender
+from sharing.policy import CHILD_AGGREGATE
+from sharing.rules import SuppressedTable, suppress_table
+
+
+class Dimension(StrEnum):
+    """What the children can be counted by."""
+
+    AGENCY = "agency"
+    AREA = "area"
+    AGE_BAND = "age_band"
+    GENDER = "gender"
+    ETHNICITY = "ethnicity"
+
+    @property
+    def label(self) -> str:
+        return DIMENSION_LABELS[self]
+
+
+DIMENSION_LABELS = {
+    Dimension.AGENCY: "Agency involved",
+    Dimension.AREA: "Area",
+    Dimension.AGE_BAND: "Age band",
+    Dimension.GENDER: "Gender",
+    Dimension.ETHNICITY: "Ethnicity",
+}
+
+# Age bands over the protocol's age scope (Haringey 2.1; Southampton 5: "0-18 and young people aged 19-25" with
+# additional needs or leaving care): the early years, primary and secondary school ages, 16 to the end of the
+# scope at 18, and the extended scope 19-25. A child kept past 25 (waiting for the scope sweep) is counted as
+# such rather than dropped, so the totals are the index. (lowest age, highest age or None, code, label)
+AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
+    (0, 4, "0-4"),
+    (5, 10, "5-10"),
+    (11, 15, "11-15"),
+    (16, 18, "16-18"),
+    (19, 25, "19-25"),
+    (26, None, "26+"),
+)
+AGE_BAND_LABELS = {
+    code: (f"{low} to {high}" if high is not None else f"{low} and over") for low, high, code in AGE_BANDS
+}
+
+NO_AREA = "none"
+NO_INVOLVEMENT = "none"
+
+# Each dimension as a column of the grouped rows: (expression over the child `c` and, for the agency, the
+# current involvement `i`). The texts are fixed here; only dates are bound as parameters.
+_AGE_BAND_SQL = (
+    "CASE "
+    + " ".join(f"WHEN c.born_on > %(born_by_{high + 1})s THEN '{code}'" for _, high, code in AGE_BANDS if high)
+    + f" ELSE '{AGE_BANDS[-1][2]}' END"
+)
+_EXPRESSIONS = {
+    Dimension.AGENCY: f"COALESCE(i.agency_id::text, '{NO_INVOLVEMENT}')",
+    Dimension.AREA: f"COALESCE(c.area_id, '{NO_AREA}')",
+    Dimension.AGE_BAND: _AGE_BAND_SQL,
+    Dimension.GENDER: "c.gender",
+    Dimension.ETHNICITY: "c.ethnicity",
+}
+# The ages whose latest date of birth the age bands compare with (age >= n when born on or before it).
+_BAND_EDGES = tuple(high + 1 for _, high, _ in AGE_BANDS if high is not None)
+
+
+def _name_of(dimension: Dimension, key: str) -> str:
+    if dimension is Dimension.AGENCY:
+        return f"(SELECT a.name FROM agencies_agency a WHERE a.id::text = {key})"  # noqa: S608 - fixed fragments
+    if dimension is Dimension.AREA:
+        return f"(SELECT ar.name FROM agencies_area ar WHERE ar.code = {key})"  # noqa: S608 - fixed fragments
+    return "NULL"
+
+
+def _statement(rows: Dimension, columns: Dimension) -> Statement:
+    # The agency dimension counts a child once under each agency currently involved with it (its open
+    # involvements; several services of one agency count once), and under "no current involvement" when there is
+    # none: so for that dimension the totals count children-with-an-agency, as the page says.
+    involved = Dimension.AGENCY in (rows, columns)
+    source = "sharing_child c"
+    if involved:
+        source += (
+            " LEFT JOIN (SELECT DISTINCT child_id, agency_id FROM sharing_involvement WHERE ended_on IS NULL) i"
+            " ON i.child_id = c.id"
+        )
+    # Shielded children are counted. The shield (DESIGN 2.3, ContactPoint) withholds where a child can be found
+    # (address, setting, phone) from agencies not involved; a count of 11 or more says nothing about any one
+    # child, and counts from 1 to 10 are suppressed whoever they include. Leaving them out would make the totals
+    # differ from the index by the number shielded, which would itself be a published small number.
+    grouped = (
+        f"SELECT {_EXPRESSIONS[rows]} AS row_key, {_EXPRESSIONS[columns]} AS column_key, count(*) AS n "  # noqa: S608 - fixed fragments; the dates are bound parameters
+        f"FROM {source} WHERE c.merged_into_id IS NULL GROUP BY 1, 2"
+    )
+    # The names of the agencies and areas counted, looked up for the few grouped rows in the same statement.
+    names = f"{_name_of(rows, 'g.row_key')}, {_name_of(columns, 'g.column_key')}"
+    sql = f"SELECT g.row_key, g.column_key, g.n, {names} FROM ({grouped}) g"  # noqa: S608 - fixed fragments
+    return Statement(f"isp_aggregate_{rows.value}_{columns.value}", sql)
+
+
+_STATEMENTS = {(r, c): _statement(r, c) for r in Dimension for c in Dimension if r != c}
+
+
+def born_by(on: date, years: int) -> date:
+    """The latest date of birth of someone at least `years` old on `on` (sharing.rules.age_on: someone born on
+    29 February turns a year older on 1 March in a common year, so the latest such date is 28 February)."""
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February in a year without one
+        return on.replace(year=on.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class AggregateTable:
+    """A suppressed table with its dimensions and the words for each key."""
+
+    rows: Dimension
+    columns: Dimension
+    table: SuppressedTable
+    row_labels: dict[str, str]
+    column_labels: dict[str, str]
+    on: date
+
+    @property
+    def suppressed(self) -> bool:
+        return self.table.suppressed_count > 0
+
+
+def _labels(dimension: Dimension, keys: list[str], names: dict[tuple[str, str], str]) -> dict[str, str]:
+    if dimension is Dimension.GENDER:
+        return {key: Gender(key).label for key in keys}
+    if dimension is Dimension.ETHNICITY:
+        return {key: Ethnicity(key).label for key in keys}
+    if dimension is Dimension.AGE_BAND:
+        return {key: AGE_BAND_LABELS[key] for key in keys}
+    if dimension is Dimension.AREA:
+        return {key: "No area recorded" if key == NO_AREA else names.get((dimension.value, key), key) for key in keys}
+    return {
+        key: "No current involvement" if key == NO_INVOLVEMENT else names.get((dimension.value, key), key)
+        for key in keys
+    }
+
+
+def _all_keys(dimension: Dimension, found: list[str], names: dict[tuple[str, str], str]) -> list[str]:
+    """Every key of a dimension whose values are fixed (so a zero is shown as a zero), in their order; the
+    agencies and areas that have children, by name, "none" last."""
+    fixed = {
+        Dimension.GENDER: list(Gender.values),
+        Dimension.ETHNICITY: list(Ethnicity.values),
+        Dimension.AGE_BAND: [code for _, _, code in AGE_BANDS],
+    }.get(dimension)
+    if fixed is not None:
+        return fixed
+    return sorted(set(found), key=lambda key: (key == "none", (names.get((dimension.value, key)) or key).lower(), key))
+
+
+def children_aggregate(
+    *, actor: Any, rows: Dimension, columns: Dimension, threshold: int | None = None
+) -> AggregateTable:
+    """Counts of the children in the index (merged entries left out) by `rows` and `columns`, suppressed, for a
+    member of an active signatory agency or an auditor (sharing.policy.CHILD_AGGREGATE). Each view is an audit
+    event naming the dimensions (never the counts: they are anonymised). The two dimensions must differ."""
+    if rows == columns:
+        raise ValueError("The rows and the columns must be different dimensions.")
+    require(actor, "view", CHILD_AGGREGATE)
+    on = timezone.localdate()
+    params = {f"born_by_{edge}": born_by(on, edge) for edge in _BAND_EDGES}
+    statement = _STATEMENTS[rows, columns]
+    found = fetch(statement, {key: params[key] for key in statement.order})
+    names: dict[tuple[str, str], str] = {}
+    for row, col, _, row_name, column_name in found:
+        if row_name is not None:
+            names[rows.value, row] = row_name
+        if column_name is not None:
+            names[columns.value, col] = column_name
+    row_keys = _all_keys(rows, [row[0] for row in found], names)
+    column_keys = _all_keys(columns, [row[1] for row in found], names)
+    counts: dict[tuple[str, str], int] = {(r, c): 0 for r in row_keys for c in column_keys}
+    for row, col, count, _, _ in found:
+        counts[row, col] = count
+    limit = threshold if threshold is not None else settings.AGGREGATE_SUPPRESSION_THRESHOLD
+    table = suppress_table(counts, threshold=limit)
+    audit_record(
+        kind="child.aggregate",
+        actor=actor,
+        object_type="resource:child_aggregate",
+        detail={"rows": rows.value, "columns": columns.value, "threshold": limit},
+    )
+    return AggregateTable(
+        rows=rows,
+        columns=columns,
+        table=table,
+        row_labels=_labels(rows, row_keys, names),
+        column_labels=_labels(columns, column_keys, names),
+        on=on,
+    )
