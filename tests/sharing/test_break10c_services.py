@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from agencies.models import Role
 from audit.models import AuditEvent
 from isp_portal.models import Notification
-from sharing.models import RecordEntry
+from sharing.models import Child, RecordEntry
 from sharing.policy import AREA_CHANGE_REFUSAL
 from sharing.services import child_update, entry_record, entry_revise, involvement_add, minimum_data_of
 from tests.factories import World, area_code, make_agency, make_user
@@ -84,3 +84,18 @@ def test_a_schedule_one_indicator_stays_restricted_whatever_the_revision_says(sw
         actor=fresh(author), entry=entry, fields={"indicated": True}, basis="fact", restricted=False, reason="Tidy"
     )
     assert RecordEntry.objects.get(pk=entry.pk).is_restricted
+
+
+def test_the_area_change_page_refuses_a_move_by_an_agency_outside_the_childs_area_naming_the_rule(sw: World) -> None:
+    """The page applies the service's rule, as the API does (break10c finding 7)."""
+    from tests.matrix import client_as
+
+    make_agency("Eastvale Council", area="Eastvale")
+    child = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9))
+    child_update(
+        actor=fresh(sw.users["practitioner"]), child=child, data=minimum_data_of(child, area=area_code("Eastvale"))
+    )
+    page = client_as(sw, "practitioner").post(f"/children/{child.pk}/change/area/", {"area": area_code("Northbridge")})
+    assert page.status_code == 200
+    assert "current area can change its area" in page.content.decode().replace("\n", " ")
+    assert Child.objects.get(pk=child.pk).area_id == area_code("Eastvale")
