@@ -228,9 +228,15 @@ def demo_postcode(rng: random.Random) -> str:
 STREETS = ("Acorn Lane", "Beacon Road", "Cobble Street", "Dovecote Close", "Elm Row", "Fountain Walk", "Gull Way")
 
 
-def demo_fields(category: Category, rng: random.Random, today: date) -> tuple[dict[str, Any], str]:
-    """Valid structured fields and a line of text for an entry of `category` (sharing.rules.CATEGORY_FIELDS)."""
+def demo_fields(
+    category: Category, rng: random.Random, today: date, born_on: date | None = None
+) -> tuple[dict[str, Any], str]:
+    """Valid structured fields and a line of text for an entry of `category` (sharing.rules.CATEGORY_FIELDS),
+    dated on or after `born_on` when given (rules.entry_date_before_birth_error: a baby has no contact from
+    before its birth). The same draws from `rng` either way, so the demo stays the same."""
     past = today - timedelta(days=rng.randint(5, 700))
+    if born_on is not None:
+        past = min(max(past, born_on), today)
     if category == Category.CONTACT:
         return {
             "contact_type": rng.choice(("face_to_face", "home_visit", "phone", "video")),
@@ -263,6 +269,8 @@ def demo_fields(category: Category, rng: random.Random, today: date) -> tuple[di
         }, ""
     if category == Category.CP_REGISTRATION:
         registered = past - timedelta(days=200)
+        if born_on is not None:
+            registered = max(registered, born_on)
         values: dict[str, Any] = {
             "registered_on": registered.isoformat(),
             "category": rng.choice(("neglect", "multiple")),
@@ -296,7 +304,16 @@ class _Seeder:
             self.actors[key] = (
                 user if user is not None and self.agencies[key].pk in index_agencies(user) else demo.actor
             )
-            self.leads[key] = list(Membership.objects.filter(agency=self.agencies[key], is_active=True).order_by("pk"))
+            # A lead professional works with children through the index (rules.may_be_lead_professional).
+            self.leads[key] = [
+                membership
+                for membership in Membership.objects.filter(agency=self.agencies[key])
+                .select_related("user")
+                .order_by("pk")
+                if rules.may_be_lead_professional(
+                    membership.roles, is_active=membership.is_active, is_system=membership.user.is_system
+                )
+            ]
         # The protocol version whose age scope each agency's children are checked against, read once.
         self.versions = {key: protocol_version_for(agency) for key, agency in self.agencies.items()}
         self.used_nhs: set[str] = set()
@@ -335,7 +352,9 @@ class _Seeder:
         if not special and rng.random() < 0.12:
             aliases.append(("known_as", rng.choice(GIVEN)[:4], ""))
         if not special and rng.random() < 0.08:
-            aliases.append(("previous", given, rng.choice(FAMILY)))
+            previous = rng.choice(FAMILY)
+            if previous != family:  # the legal name is not a previous name of itself (rules.alias_repeat_error)
+                aliases.append(("previous", given, previous))
         born, additional, leaver = self.born()
         postcode = demo_postcode(rng)
         nhs = "" if rng.random() < 0.12 else self.nhs()
@@ -445,7 +464,7 @@ class _Seeder:
             owner = rng.choice(involved)
             plan.append((owner, rng.choice(AGENCY_CATEGORIES[owner])))
         for owner, category in plan:
-            values, text = demo_fields(category, rng, self.today)
+            values, text = demo_fields(category, rng, self.today, child.born_on)
             if category == Category.CASE_NOTE and not text:
                 text = "Case note."
             restricted = (
@@ -525,7 +544,7 @@ class _Seeder:
         )
 
     def revise(self, owner: str, entry: RecordEntry, category: Category) -> None:
-        values, text = demo_fields(category, self.rng, self.today)
+        values, text = demo_fields(category, self.rng, self.today, entry.child.born_on)
         entry_revise(
             actor=self.actors[owner],
             entry=entry,

@@ -390,6 +390,34 @@ def involved_agencies(child_id: int) -> frozenset[int]:
     )
 
 
+AREA_CHANGE_REFUSAL = (
+    "Only a practitioner or designated manager of an involved agency in the child's current area can change its "
+    "area: the area decides who may know of restricted information (area-based access), so it is not changed by "
+    "the staff it would open that information to. Ask the involved agency in the child's area."
+)
+
+
+def may_change_area(user: Any, child_area: str | None, involved: frozenset[int]) -> bool:
+    """Whether the user may change a child's area (GSS code `child_area`, None when it has none; `involved`: the
+    agencies involved with it now). WYCPS: "authorised social services staff will access personal details for
+    service users within their own Local Authority area", so the area decides who may know of restricted entries
+    (restricted_readers). A person who practises for an involved agency of the child's current area already has
+    that area's access: moving the child elsewhere opens nothing to them. Anyone else could move the child into
+    their own area and so grant themselves access, so only the former may; when the child has no area yet, any
+    involved agency's practitioner sets it. Never an API token: the change is a person's judgement. The portal's
+    own processes (SystemActor: commands, the demo) may."""
+    if isinstance(user, SystemActor):
+        return True
+    if getattr(user, "is_system", False):
+        return False
+    mine = index_agencies(user) & involved
+    if not mine:
+        return False
+    if not child_area:
+        return True
+    return any(m.agency_id in mine and m.agency_area == child_area for m in principal(user).memberships)
+
+
 def _involved_now(child: Child) -> frozenset[int]:
     """The agencies involved with the child now: from the facts a page's statement already read
     (sharing.selectors.record_page sets `shield_facts`), else one query (involved_agencies)."""

@@ -8,7 +8,7 @@ there is an obvious one); services turn it into a field error.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -449,6 +449,21 @@ def name_exact_key(given: str, family: str) -> str:
     return " ".join(sorted(name_tokens(given) + name_tokens(family)))[:EXACT_KEY_MAX]
 
 
+def alias_repeat_error(kind: str, exact_key: str, names: Iterable[tuple[str, str]]) -> str | None:
+    """Why a previous or known-as name with `exact_key` (name_exact_key) adds nothing to a child whose names are
+    `names` (kind, exact key): the child already has it as a name of that kind, or it is the child's legal name
+    (a name is not a previous name of itself). None when it is a new name. Compared by the exact key, so
+    capitals, accents, apostrophes and spacing do not make a second name ("maisy" is "Maisy")."""
+    for other_kind, other_key in names:
+        if other_key != exact_key:
+            continue
+        if other_kind == "legal":
+            return "This is the child's legal name: a previous name or a name the child is known by is another name."
+        if other_kind == kind:
+            return "The child already has this name: it is recorded once."
+    return None
+
+
 @dataclass(frozen=True)
 class NameQuery:
     """A name typed into the search, as the keys to look up: each with the bit mask of the query words it
@@ -695,9 +710,12 @@ CATEGORY_FIELDS: dict[Category, tuple[EntryField, ...]] = {
 }
 
 
-def entry_fields_cleaned(category: str, values: Mapping[str, object], today: date) -> dict[str, object]:
+def entry_fields_cleaned(
+    category: str, values: Mapping[str, object], today: date, *, born_on: date | None = None
+) -> dict[str, object]:
     """The structured fields of an entry of `category`, checked and in the form they are stored (dates as ISO
-    text), or EntryFieldsError with a message per field (unknown fields named too)."""
+    text), or EntryFieldsError with a message per field (unknown fields named too). With the child's date of
+    birth `born_on`, a date before it is refused (entry_date_before_birth_error)."""
     try:
         fields = CATEGORY_FIELDS[Category(category)]
     except ValueError:
@@ -724,6 +742,11 @@ def entry_fields_cleaned(category: str, values: Mapping[str, object], today: dat
             cleaned[field.name] = _field_value(field, raw, today)
         except RuleError as error:
             errors[field.name] = str(error)
+            continue
+        if field.kind == FieldKind.DATE and born_on is not None:
+            day = date.fromisoformat(str(cleaned[field.name]))
+            if problem := entry_date_before_birth_error(category, field.label, day, born_on):
+                errors[field.name] = problem
     if (
         category == Category.CP_REGISTRATION
         and not errors
@@ -733,6 +756,34 @@ def entry_fields_cleaned(category: str, values: Mapping[str, object], today: dat
     if errors:
         raise EntryFieldsError(errors)
     return cleaned
+
+
+# Work that really begins before a child is born: a pre-birth child protection conference (Working Together to
+# Safeguard Children: an initial conference may be held for an unborn child) and the registration it decides
+# (an unborn child may be registered, the plan starting before the birth). Reasons for concern, case notes and
+# family relationships may be recorded before birth too, but they carry no date of their own (they are dated
+# when recorded), so only these two categories' dates may precede the birth. A contact, an SEN provision, a
+# legal status or a looked-after history is about the child itself, which has none of them before it is born.
+# The window is a pregnancy's length (PRE_BIRTH_WINDOW): an earlier date is a mistyped year, not pre-birth work.
+PRE_BIRTH_CATEGORIES = frozenset({Category.CP_MEETING, Category.CP_REGISTRATION})
+PRE_BIRTH_WINDOW = timedelta(weeks=40)
+
+
+def entry_date_before_birth_error(category: str, label: str, day: date, born: date) -> str | None:
+    """Why a date in an entry (`label`, as "Date of contact") cannot be right for a child born on `born`: nothing
+    about a child happens before its birth, except the pre-birth child protection work of PRE_BIRTH_CATEGORIES
+    within PRE_BIRTH_WINDOW of it. None when the date may stand."""
+    if day >= born:
+        return None
+    if category in PRE_BIRTH_CATEGORIES:
+        earliest = born - PRE_BIRTH_WINDOW
+        if day >= earliest:
+            return None
+        return (
+            f"{label} must be on or after {long_date(earliest)}: pre-birth child protection work begins at most "
+            f"40 weeks before the child's date of birth, {long_date(born)}."
+        )
+    return f"{label} must be on or after the child's date of birth, {long_date(born)}."
 
 
 class EntryFieldsError(ValueError):
@@ -824,6 +875,30 @@ def languages_distinct(languages: list[str]) -> list[str]:
 # --- Involvements -----------------------------------------------------------------------------------------------
 
 
+def service_normalised(text: str) -> str:
+    """An involvement's service as stored: its words with one space between them ("Public  protection " ->
+    "Public protection"), so the same service typed twice is stored the same way."""
+    return " ".join(text.split())
+
+
+def service_key(text: str) -> str:
+    """What makes two services of one agency the same for "one open involvement per service": the stored text
+    without regard to capitals ("public protection" is "Public protection"). The database applies the same key
+    (sharing.models.Involvement: involvement_one_open_per_service, on Lower(service))."""
+    return service_normalised(text).lower()
+
+
+LEAD_PROFESSIONAL_ROLES = frozenset({"practitioner", "designated_manager"})
+
+
+def may_be_lead_professional(roles: Iterable[str], *, is_active: bool, is_system: bool) -> bool:
+    """Whether a membership may be named lead professional or key contact of its agency's involvement: an active
+    person who works with children through the index there, a practitioner or designated manager (Haringey 3.8a:
+    the professional working with the child, whom other agencies contact). Not an agency admin without those
+    roles (who cannot open the child's record), nor a system account (nobody to contact)."""
+    return is_active and not is_system and bool(LEAD_PROFESSIONAL_ROLES & set(roles))
+
+
 def address_ends_on(current_from: date, moved_on: date) -> date | None:
     """The last day (inclusive) at the current address when the child moves on `moved_on`, or None when the move
     cannot follow it (a move before the current address began: the history would run backwards).
@@ -837,6 +912,20 @@ def address_ends_on(current_from: date, moved_on: date) -> date | None:
     if moved_on < current_from:
         return None
     return max(moved_on - timedelta(days=1), current_from)
+
+
+def address_lines_key(address: str) -> str:
+    """An address's lines compared without regard to capitals, spacing or the commas, full stops and line breaks
+    between lines: "1 Test Street, Northbridge" is "1 test street\nNorthbridge."."""
+    return " ".join(re.sub(r"[,.;\s]+", " ", address).split()).casefold()
+
+
+def same_address(address: str, postcode: str, other_address: str, other_postcode: str) -> bool:
+    """Whether two addresses are the same place as recorded: the same postcode (both already normalised, or both
+    empty) and the same lines (address_lines_key). A move to the address the child lives at is no move: it would
+    end the current period and begin an identical one, and the history (WYCPS address history) would no longer
+    say when the child actually moved."""
+    return postcode == other_postcode and address_lines_key(address) == address_lines_key(other_address)
 
 
 def period_error(started_on: date, ended_on: date | None, today: date) -> str | None:

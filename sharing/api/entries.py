@@ -57,7 +57,11 @@ class RevisionIn(serializers.Serializer):
     fields = serializers.DictField(default=dict, help_text=FIELDS_HELP)  # type: ignore[assignment]  # taken off the class by DRF
     text = serializers.CharField(max_length=bounds.LONG_TEXT, allow_blank=True, default="")
     basis = serializers.ChoiceField(choices=Basis.choices)
-    restricted = serializers.BooleanField(default=False)
+    restricted = serializers.BooleanField(
+        required=False,
+        help_text="Left out, the entry keeps its restricted mark; false lifts it (staff authorised for restricted "
+        "information only); true sets it",
+    )
     reason = serializers.CharField(max_length=bounds.REASON, help_text="What this correction changes and why")
 
 

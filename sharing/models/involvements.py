@@ -4,6 +4,7 @@ ContactPoint showed which services are involved, never what they hold)."""
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from isp_portal import bounds, db_bounds
@@ -30,10 +31,18 @@ class Involvement(models.Model):
     class Meta:
         ordering = ["child", "-started_on", "id"]
         constraints = [
+            # One open involvement per agency's service, whatever its capitals (rules.service_key; the service
+            # is stored with its spacing tidied: rules.service_normalised, held by involvement_service_spaced).
             models.UniqueConstraint(
-                fields=["child", "agency", "service"],
+                "child",
+                "agency",
+                Lower("service"),
                 condition=models.Q(ended_on__isnull=True),
                 name="involvement_one_open_per_service",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(service__regex=r"(^\s|\s$|\s\s|[\t\n\r])"),
+                name="involvement_service_spaced",
             ),
             models.CheckConstraint(
                 condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),

@@ -20,6 +20,11 @@ def reason_cleaned(value: str, errors: dict[str, str], *, field: str, missing: s
     return cleaned
 
 
+def service_cleaned(value: str) -> str:
+    """An involvement's service as stored (rules.service_normalised: one space between words)."""
+    return rules.service_normalised(value or "")
+
+
 def involvement_errors(
     *,
     agency: Agency,
@@ -31,9 +36,10 @@ def involvement_errors(
     started_field: str = "started_on",
     born_on: date | None = None,
 ) -> dict[str, str]:
-    """What is wrong with an involvement as typed: its service, its lead professional (one of the agency's active
-    people; a key contact must be a person) and its start (not in the future, within the portal's era,
-    not before the child's date of birth `born_on` when given: rules.before_birth_error)."""
+    """What is wrong with an involvement as typed: its service (`service` as stored: service_cleaned), its lead
+    professional (one of the agency's active practitioners or designated managers, never a system account:
+    rules.may_be_lead_professional; a key contact must be a person) and its start (not in the future, within the
+    portal's era, not before the child's date of birth `born_on` when given: rules.before_birth_error)."""
     errors: dict[str, str] = {}
     reason_cleaned(
         service,
@@ -44,6 +50,14 @@ def involvement_errors(
     )
     if lead_professional is not None and (lead_professional.agency_id != agency.pk or not lead_professional.is_active):
         errors["lead_professional"] = f"The lead professional must be one of {possessive(agency)} people."
+    elif lead_professional is not None and not rules.may_be_lead_professional(
+        lead_professional.roles, is_active=lead_professional.is_active, is_system=lead_professional.user.is_system
+    ):
+        # Haringey 3.8a: the lead professional or key contact is the professional other agencies contact.
+        errors["lead_professional"] = (
+            "The lead professional must be a practitioner or designated manager of the agency, who works with "
+            "the child through the index: not an administrator or a system account."
+        )
     if is_key_contact and lead_professional is None:
         errors["is_key_contact"] = "Name the person who is the key contact."
     if problem := rules.period_error(started_on, None, today):

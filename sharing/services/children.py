@@ -14,11 +14,13 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from agencies.models import Agency, Area, Membership, Role, User
+from agencies.policy import principal
 from agencies.rules import AREAS_HINT, gss_code_normalised, phone_normalised
 from audit.services import audit_record
 from isp_portal import bounds
 from isp_portal.notifications import NotificationDraft, notify_many
-from isp_portal.policy import NotPermitted, require
+from isp_portal.policy import NotPermitted, SystemActor, require
+from isp_portal.rows import fetch
 from protocols.models import IN_FORCE_STATUSES, ProtocolKind, ProtocolVersion
 from sharing import rules
 from sharing.models import (
@@ -35,9 +37,15 @@ from sharing.models import (
     Setting,
 )
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
-from sharing.policy import index_agencies, shield_lets_in
+from sharing.policy import (
+    AREA_CHANGE_REFUSAL,
+    index_agencies,
+    involved_agencies,
+    may_change_area,
+    shield_lets_in,
+)
 from sharing.selectors.matching import LikelyMatch, likely_match_rows
-from sharing.services.checks import involvement_errors, reason_cleaned
+from sharing.services.checks import involvement_errors, reason_cleaned, service_cleaned
 from sharing.services.shielding import shielded_children_reached, shielded_involvements_merged
 
 SAME_NHS_NUMBER = "A child with this NHS number is already in the index: record against it."
@@ -332,10 +340,18 @@ def child_create(
     errors, code = child_minimum_errors(
         agency=agency, given=given, family=family, data=data, address=address, postcode=postcode, version=version
     )
+    # The names given so far, as rules.alias_repeat_error compares them: the same alias twice, or the legal name
+    # again as an alias, is refused here as child_name_add refuses it later.
+    given_names = [(str(NameKind.LEGAL), rules.name_exact_key(given, family))]
     for index, (kind, alias_given, alias_family) in enumerate(aliases):
         if kind not in (NameKind.PREVIOUS, NameKind.KNOWN_AS):
             errors[f"aliases.{index}.kind"] = "An alias is a previous name or a name the child is known by."
-        errors.update(_name_errors(alias_given, alias_family, f"aliases.{index}."))
+        alias_errors = _name_errors(alias_given, alias_family, f"aliases.{index}.")
+        key = rules.name_exact_key(alias_given, alias_family)
+        if not alias_errors and (problem := rules.alias_repeat_error(kind, key, given_names)):
+            alias_errors[f"aliases.{index}.given"] = problem
+        given_names.append((kind, key))
+        errors.update(alias_errors)
     today = timezone.localdate()
     if address_from is not None and not bounds.EARLIEST_BIRTH_DATE <= address_from <= today:
         errors["address_from"] = (
@@ -399,7 +415,7 @@ def child_create(
     involvement = Involvement.objects.create(
         child=child,
         agency=agency,
-        service=service.strip(),
+        service=service_cleaned(service),
         lead_professional=lead_professional,
         is_key_contact=is_key_contact,
         started_on=started,
@@ -482,6 +498,13 @@ def _legal_name_change(child: Child, given: str, family: str, user: User | None,
     ChildName.objects.filter(child=child, kind=NameKind.PREVIOUS, exact_key=exact_key).delete()
     if current is not None and (how == NameChange.CORRECTION or current.exact_key == exact_key):
         how = NameChange.CORRECTION
+        current.delete()
+    elif (
+        current is not None
+        and ChildName.objects.filter(child=child, kind=NameKind.PREVIOUS, exact_key=current.exact_key).exists()
+    ):
+        # The old name is already a previous name (the child going back and forth): it is kept once
+        # (rules.alias_repeat_error).
         current.delete()
     elif current is not None:
         ChildName.objects.filter(pk=current.pk).update(kind=NameKind.PREVIOUS)
@@ -584,6 +607,11 @@ def _child_update(
             errors["nhs_number"] = NHS_NUMBER_TAKEN  # the same words for every child, shielded or not
             if not shield_lets_in(actor, other):
                 shielded_other = other
+    area_moved = "area_id" not in errors and "area" not in errors and values["area_id"] != child.area_id
+    involved_now = involved_agencies(child.pk) if area_moved else frozenset()
+    if area_moved and not may_change_area(actor, child.area_id, involved_now):
+        # WYCPS area-based access: the area opens restricted entries to its authorised staff (may_change_area).
+        errors["area"] = AREA_CHANGE_REFUSAL
     scope_fields = {"born_on", "has_additional_needs", "is_care_leaver"}
     if not errors and any(getattr(child, key) != values[key] for key in scope_fields):
         # A corrected date of birth, or a flag that extended the scope taken away, may take the child out of the
@@ -642,19 +670,62 @@ def _child_update(
                 **({"reason": reason} if how == NameChange.CORRECTION and reason else {}),
             },
         )
+    if "area_id" in changed:
+        _area_change_told(actor, child, involved_now, before.get("area_id"))
     return child
+
+
+# Who is told that a child's area changed: the designated managers of the other involved agencies (people only).
+_AREA_TOLD = (
+    "SELECT DISTINCT m.user_id FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id "
+    "WHERE m.is_active AND u.is_active AND NOT u.is_system AND m.agency_id = ANY(%s) AND %s = ANY(m.roles)"
+)
+
+
+def _area_change_told(actor: Any, child: Child, involved: frozenset[int], before: str | None) -> int:
+    """Tell the designated managers of the involved agencies other than the actor's that the child's area changed
+    (from `before` to its area now, by GSS code): who may know of its restricted entries changed with it
+    (sharing.policy.may_change_area). Two statements; none when no other agency is involved."""
+    own = set() if isinstance(actor, SystemActor) else {m.agency_id for m in principal(actor).memberships}
+    others = sorted(involved - own)
+    if not others:
+        return 0
+    me = getattr(actor, "pk", None)
+    who = getattr(actor, "full_name", "") or "A user"
+    now = timezone.localdate()
+    return notify_many(
+        NotificationDraft(
+            recipient_id=row[0],
+            key=f"child-area:{child.pk}:{before or 'none'}-{child.area_id or 'none'}:{now.isoformat()}",
+            subject="A child's area was changed",
+            body=(
+                f"{who} changed the area of child {child.pk} from {before or 'none'} to {child.area_id or 'none'} "
+                f"on {bounds.long_date(now)}. The area decides which authorised staff may know of restricted "
+                "information about the child."
+            ),
+        )
+        for row in fetch(_AREA_TOLD, [others, Role.DESIGNATED_MANAGER.value])
+        if row[0] != me
+    )
 
 
 @transaction.atomic
 def child_name_add(*, actor: Any, child: Child, kind: str, given: str, family: str) -> ChildName:
-    """Add a previous name or a name the child is known by (an involved agency). Audit: child.name_add."""
+    """Add a previous name or a name the child is known by (an involved agency). Refused when it adds nothing: a
+    name the child already has of that kind, or its legal name (rules.alias_repeat_error, compared by the exact
+    key the index keeps). Audit: child.name_add."""
     require(actor, "change", child)
     errors = _name_errors(given, family)
     if kind not in (NameKind.PREVIOUS, NameKind.KNOWN_AS):
         errors["kind"] = "Choose a previous name or a name the child is known by."
     if errors:
         raise ValidationError(errors)
-    legal_family = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).values_list("family", flat=True).first()
+    names = list(ChildName.objects.filter(child=child).values_list("kind", "exact_key", "family"))
+    if problem := rules.alias_repeat_error(
+        kind, rules.name_exact_key(given, family), [(other, key) for other, key, _ in names]
+    ):
+        raise ValidationError({"given": problem})
+    legal_family = next((family for other, _, family in names if other == NameKind.LEGAL), None)
     name = name_add(
         child=child, kind=kind, given=given, family=family, recorded_by=_user(actor), legal_family=legal_family or ""
     )
@@ -671,7 +742,8 @@ def child_address_change(
     """Record that the child moved: the current address ends the day before `moved_on` (today by default), or
     on that day when it began that day (rules.address_ends_on), and the new one begins, so the history is kept.
     Refused (ValidationError on moved_on) for a move in the future, before the current address began or before
-    the child was born. Audit:
+    the child was born; on address for a move to the address the child lives at (rules.same_address), which
+    writes nothing. Audit:
     child.address_change."""
     require(actor, "change", child)
     errors: dict[str, str] = {}
@@ -693,6 +765,13 @@ def child_address_change(
         errors["moved_on"] = (
             f"The move must be on or after {bounds.long_date(current.from_on)}, when the current address began."
         )
+    if (
+        "address" not in errors
+        and "postcode" not in errors
+        and current is not None
+        and rules.same_address(address, code, current.address, current.postcode)
+    ):
+        errors["address"] = "The child already lives at this address: a move is recorded only to a different address."
     if errors:
         raise ValidationError(errors)
     if current is not None:
@@ -758,9 +837,10 @@ def child_merge(
             "agency_id", "agency__name", "service"
         )
     )
-    open_services = {(agency_id, service) for agency_id, _, service in keep_open}
+    # The same service whatever its capitals (rules.service_key), as the database constraint has it.
+    open_services = {(agency_id, rules.service_key(service)) for agency_id, _, service in keep_open}
     for involvement in Involvement.objects.filter(child=merge, ended_on__isnull=True):
-        if (involvement.agency_id, involvement.service) in open_services:
+        if (involvement.agency_id, rules.service_key(involvement.service)) in open_services:
             involvement.ended_on = max(today, involvement.started_on)
             involvement.end_reason = f"Merged into child {keep.pk}, which has this involvement open."
             involvement.save(update_fields=["ended_on", "end_reason"])

@@ -18,7 +18,7 @@ from isp_portal.wording import long_date, possessive
 from sharing import rules
 from sharing.models import Child, Involvement
 from sharing.policy import shield_admits_involvement, shield_involvement_refusal
-from sharing.services.checks import involvement_errors, reason_cleaned
+from sharing.services.checks import involvement_errors, reason_cleaned, service_cleaned
 from sharing.services.children import acting_agency
 from sharing.services.shielding import shielded_involvement_added
 
@@ -59,7 +59,7 @@ def involvement_add(
         )
     today = timezone.localdate()
     started = started_on or today
-    service = service.strip()
+    service = service_cleaned(service)
     errors = involvement_errors(
         agency=agency,
         service=service,
