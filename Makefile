@@ -13,7 +13,7 @@ run: setup
 	$(PY) scripts/dev.py run
 
 test: setup
-	$(PY) scripts/dev.py test
+	$(PY) scripts/dev.py test $(ARGS)
 
 setup: $(VENV)/.installed node_modules/.installed static/dist/.built
 

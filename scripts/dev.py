@@ -314,6 +314,91 @@ def _supervise(commands: dict[str, list[str]], *, ready: Callable[[], None] | No
     return 1 if supervisor.gave_up else 0
 
 
+# --- The test suite in parallel --------------------------------------------------------------------------------
+
+# `make test` spreads the suite over pytest-xdist workers, one per CPU up to this many (each has its own test
+# database and its own Chromium); ISP_TEST_WORKERS, or -n in the arguments, says otherwise.
+MAX_TEST_WORKERS = 4
+# pytest's exit code when it collected no test: one of the two runs may have none (a file that is all serial).
+NO_TESTS_COLLECTED = 5
+
+
+def xdist_workers(environ: dict[str, str] | None = None, cpus: int | None = None) -> str:
+    """How many xdist workers: ISP_TEST_WORKERS if set (a number, or 0 for none), else the CPUs, capped."""
+    environ = dict(os.environ) if environ is None else environ
+    chosen = environ.get("ISP_TEST_WORKERS", "").strip()
+    if chosen:
+        if not chosen.isdigit():
+            raise SystemExit(f"[isp] ISP_TEST_WORKERS must be a whole number (0 runs without workers); got {chosen!r}")
+        return chosen
+    cpus = os.cpu_count() if cpus is None else cpus
+    return str(max(1, min(cpus or 1, MAX_TEST_WORKERS)))
+
+
+def _split_mark_expression(pytest_args: list[str]) -> tuple[str | None, list[str]]:
+    """The -m expression among the arguments (pytest keeps only the last one given) and the other arguments."""
+    expression: str | None = None
+    rest: list[str] = []
+    arguments = iter(pytest_args)
+    for argument in arguments:
+        if argument == "-m":
+            expression = next(arguments, "")
+        elif argument.startswith("-m") and not argument.startswith("-m="):
+            expression = argument[2:]
+        else:
+            rest.append(argument)
+    return expression, rest
+
+
+def _chooses_workers(pytest_args: list[str]) -> bool:
+    """Whether the arguments already say how to run xdist (-n 3, --numprocesses=3) or turn it off (-p no:xdist)."""
+    for argument in pytest_args:
+        if argument in {"-n", "--numprocesses", "no:xdist", "-pno:xdist"} or argument.startswith("--numprocesses="):
+            return True
+        if argument.startswith("-n") and (argument[2:].isdigit() or argument[2:] in {"auto", "logical"}):
+            return True
+    return False
+
+
+def pytest_runs(pytest_args: list[str], workers: str) -> list[list[str]]:
+    """The two pytest runs of `make test`, both with the caller's arguments.
+
+    1. Everything not marked `serial`, spread over the xdist workers (`--dist worksteal`: a worker that finishes
+       early takes tests queued for another, so one slow file does not keep the run waiting).
+    2. The `serial` tests, in one process without xdist, once the parallel run has finished: they need the
+       PostgreSQL cluster to themselves (the audit sealer chains only events below the oldest transaction running
+       anywhere on it, and another worker's test is always in one).
+    """
+    expression, rest = _split_mark_expression(pytest_args)
+
+    def only(selection: str) -> list[str]:
+        return ["-m", selection if expression is None else f"({expression}) and {selection}"]
+
+    parallel = ["-n", workers, "--dist", "worksteal"] if not _chooses_workers(pytest_args) else []
+    return [
+        [PYTHON, "-m", "pytest", *parallel, *only("not serial"), *rest],
+        [PYTHON, "-m", "pytest", *only("serial"), *rest],
+    ]
+
+
+def run_pytest_runs(
+    runs: list[list[str]], run: Callable[..., subprocess.CompletedProcess[bytes]] = subprocess.run
+) -> int:
+    """Run both even when the first fails (all failures in one go); fail when either fails. A run that found no
+    test is not a failure unless neither found any. An interrupted or broken run (exit 2-4) stops here."""
+    codes: list[int] = []
+    for argv in runs:
+        say(" ".join(argv))
+        code = run(argv, cwd=ROOT).returncode
+        codes.append(code)
+        if code in {2, 3, 4}:
+            return code
+    failures = [code for code in codes if code not in {0, NO_TESTS_COLLECTED}]
+    if failures:
+        return failures[0]
+    return NO_TESTS_COLLECTED if all(code == NO_TESTS_COLLECTED for code in codes) else 0
+
+
 def command_test(args: argparse.Namespace) -> int:
     ensure_static_built()  # the browser tests check the pages as styled
     stoppers: list[Callable[[], None]] = []
@@ -324,21 +409,20 @@ def command_test(args: argparse.Namespace) -> int:
             ["ruff", "check", "."],
             ["ruff", "format", "--check", "."],
             ["mypy", "."],
-            [PYTHON, "-m", "pytest", *args.pytest_args],
         ]
         for step in steps:
-            executable = step[0] if step[0] == PYTHON else str(Path(PYTHON).parent / step[0])
             say(" ".join(step))
-            result = subprocess.run([executable, *step[1:]], cwd=ROOT)
+            result = subprocess.run([str(Path(PYTHON).parent / step[0]), *step[1:]], cwd=ROOT)
             if result.returncode != 0:
                 return result.returncode
-        return 0
+        return run_pytest_runs(pytest_runs(args.pytest_args, xdist_workers()))
     finally:
         for stop in reversed(stoppers):
             stop()
 
 
 def command_pytest(args: argparse.Namespace) -> int:
+    """pytest with exactly the arguments given (one file, one test, -n 2 ...): no workers unless asked for."""
     ensure_static_built()
     stoppers: list[Callable[[], None]] = []
     try:
@@ -375,7 +459,7 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="migrate, seed the demo on first run, start web + worker + beat")
     for name, help_text in [
-        ("test", "ruff, mypy and the whole pytest suite"),
+        ("test", "ruff, mypy and the whole pytest suite (in parallel, then the serial tests)"),
         ("pytest", "only pytest, with any extra arguments"),
         ("bench", "the benchmarks under benchmarks/"),
     ]:

@@ -98,9 +98,13 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    in_xdist_worker = hasattr(config, "workerinput")
     for item in items:
         if "browser" in item.path.parts:
             item.add_marker(pytest.mark.browser)
+        if in_xdist_worker and item.get_closest_marker("serial"):
+            # `make test` runs these in a second pytest without -n; under -n they would fail at random.
+            item.add_marker(pytest.mark.skip(reason="serial: needs the PostgreSQL cluster to itself; run without -n"))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # its last seal must chain every event: no other worker's transaction may hold the watermark
 def test_audit_recording_benchmark_runs_and_the_chain_verifies(tmp_path: Path) -> None:
     completed = subprocess.run(
         [

@@ -4,7 +4,7 @@ import dataclasses
 
 from isp_portal.env import env_str
 from isp_portal.settings.base import *  # noqa: F403
-from isp_portal.settings.base import DATABASES, REDIS
+from isp_portal.settings.base import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, REDIS
 
 SECRET_KEY = env_str("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789-abcdefghijklmn")
 DEMO_MODE = False
@@ -23,11 +23,21 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 # server never takes the suite's tasks (and the suite never takes its).
 if env_str("ISP_TEST_SAME_REDIS_DB") != "1":
     REDIS = dataclasses.replace(REDIS, db=min(REDIS.db + 1, 15))
+# Under pytest-xdist (`make test`) every worker has a test database of its own (test_<name>_gw0, _gw1, ...) whose
+# rows take the same primary keys as the other workers', while all share that one Redis database. So the cache
+# keys (a person's cached identity, the search pace) and Celery's queues carry the worker's name, or one worker
+# would read another's cached user 5 or run another's task against its own database. The servers and workers a
+# test starts inherit PYTEST_XDIST_WORKER, so they use the same names as the test that started them.
+XDIST_WORKER = env_str("PYTEST_XDIST_WORKER", "")
 CACHES = {
     "default": {
         "BACKEND": "isp_portal.cache.OutageTolerantRedisCache",  # isp_portal/cache.py: one client, survives outages
         "LOCATION": REDIS.django_cache_url,
-        "KEY_PREFIX": "isp-test",
+        "KEY_PREFIX": f"isp-test-{XDIST_WORKER}" if XDIST_WORKER else "isp-test",
     }
 }
 CELERY_BROKER_URL = REDIS.celery_url
+if XDIST_WORKER:
+    _transport_options: dict[str, object] = {**CELERY_BROKER_TRANSPORT_OPTIONS}
+    _transport_options["global_keyprefix"] = f"isp-test-{XDIST_WORKER}:"
+    CELERY_BROKER_TRANSPORT_OPTIONS = _transport_options  # type: ignore[assignment]

@@ -46,6 +46,7 @@ class TestAppendOnly:
             "TRUNCATE audit_seal",
         ],
     )
+    @pytest.mark.serial  # it seals: an open transaction of another worker would hold the watermark below its event
     def test_the_database_refuses_changes(self, statement: str) -> None:
         record(1)
         assert audit_seal().sealed == 1
@@ -62,6 +63,7 @@ class TestAppendOnly:
             AuditEvent.objects.filter(pk=event_id).update(kind="changed")
 
 
+@pytest.mark.serial  # the sealer chains only below the oldest transaction running anywhere on the cluster
 @pytest.mark.django_db(transaction=True)
 class TestSealing:
     def test_events_are_chained_in_order_and_verify(self) -> None:
@@ -146,6 +148,7 @@ def _tamper(sql: str, params: list[object]) -> None:
         cursor.execute("SET session_replication_role = DEFAULT")
 
 
+@pytest.mark.serial  # each seals before it tampers: another worker's open transaction would hold the watermark
 @pytest.mark.django_db(transaction=True)
 class TestVerifyCatchesTampering:
     def run_verify(self) -> tuple[int, str, str]:
