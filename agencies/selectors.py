@@ -153,6 +153,10 @@ class PageFacts:
     latest_confirmations: dict[int, date]  # requirement -> the agency's latest confirmation of it
     commissioned: list[dict[str, Any]]  # the agencies it commissions, as {"pk", "name"}, by name
     status_history: list[AgencyStatusChange]  # the latest 20 changes of status, newest first
+    # Read with the rest, shown only as the policy allows (agency_people, open_invitations): _PEOPLE_SQL's and
+    # _INVITATIONS_SQL's rows. Reading them whoever asks costs PostgreSQL less than a statement of their own.
+    people_rows: list[tuple[Any, ...]]
+    invitation_rows: list[tuple[Any, ...]]
 
 
 AGENCY_FIELDS = (
@@ -189,7 +193,8 @@ SELECT a.id, a.name, a.kind, a.sector, a.status, a.area_id, a.parent_id, a.addre
        ARRAY(SELECT r.id FROM agencies_signatoryrequirement r WHERE r.is_active ORDER BY r.id),
        confirmed.requirements, confirmed.dates,
        commissioned.ids, commissioned.names,
-       history.ids, history.from_statuses, history.to_statuses, history.reasons, history.effective
+       history.ids, history.from_statuses, history.to_statuses, history.reasons, history.effective,
+       listed.people, invited.ids, invited.emails, invited.names, invited.expires
 FROM agencies_agency a
 LEFT JOIN agencies_agency parent ON parent.id = a.parent_id
 LEFT JOIN agencies_area area ON area.code = a.area_id
@@ -221,6 +226,28 @@ CROSS JOIN LATERAL (
            array_agg(h.effective_on ORDER BY h.changed_at DESC, h.id DESC) AS effective
     FROM (SELECT * FROM agencies_agencystatuschange WHERE agency_id = a.id ORDER BY changed_at DESC, id DESC LIMIT 20) h
 ) history
+CROSS JOIN LATERAL (
+    -- The people table (agency_people: _PEOPLE_SQL's rows, as JSON arrays since their roles differ in length).
+    SELECT json_agg(json_build_array(
+               m.id, m.user_id, m.agency_id, m.roles, m.job_title, m.team, m.is_caldicott_guardian,
+               m.is_data_protection_officer, m.is_nominated_representative, u.full_name,
+               EXISTS (
+                   SELECT 1 FROM agencies_trainingrecord t JOIN agencies_trainingcourse c ON c.id = t.course_id
+                   WHERE t.user_id = m.user_id AND c.is_information_sharing AND t.completed_on <= %(today)s
+                     AND (t.expires_on IS NULL OR t.expires_on >= %(today)s)
+               )
+           ) ORDER BY u.full_name, m.id) AS people
+    FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
+    WHERE m.agency_id = a.id AND m.is_active AND NOT u.is_system
+) listed
+CROSS JOIN LATERAL (
+    -- The invitations still open (open_invitations: _INVITATIONS_SQL's rows).
+    SELECT array_agg(i.id ORDER BY i.created_at DESC, i.id DESC) AS ids,
+           array_agg(i.email ORDER BY i.created_at DESC, i.id DESC) AS emails,
+           array_agg(i.full_name ORDER BY i.created_at DESC, i.id DESC) AS names,
+           array_agg(i.expires_at ORDER BY i.created_at DESC, i.id DESC) AS expires
+    FROM agencies_invitation i WHERE i.agency_id = a.id AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+) invited
 WHERE a.id = %(pk)s
 """,
 )
@@ -263,6 +290,11 @@ def agency_page(user: Any, pk: int, today: date | None = None) -> Agency:
                 for key, name in zip(commissioned_ids or [], commissioned_names or [], strict=True)
             ],
             status_history=history,
+            people_rows=[tuple(values) for values in row[29] or []],
+            invitation_rows=[
+                (key, agency.pk, email, name, expires)
+                for key, email, name, expires in zip(*(column or [] for column in row[30:34]), strict=True)
+            ],
         )
     return policy.found_or_deny(user, Agency, agency, target_id=pk)
 
@@ -335,13 +367,16 @@ _PEOPLE_FIELDS = (
 
 def agency_people(user: Any, agency: Agency, today: date | None = None) -> list[Membership]:
     """The agency's active members (people, not system accounts) by name, with whether their
-    information-sharing training is valid (`trained`), for those allowed to see them. One plain SQL statement
-    (isp_portal/rows.py): only what the page shows, no password hashes or line managers for a list of names."""
+    information-sharing training is valid (`trained`), for those allowed to see them. Read with the agency by
+    `agency_page`, else one plain SQL statement (isp_portal/rows.py): only what the page shows, no password hashes
+    or line managers for a list of names."""
     if not policy.can(user, "view_people", agency):
         return []
     today = today or timezone.localdate()
+    facts: PageFacts | None = getattr(agency, "page_facts", None)
+    rows = facts.people_rows if facts is not None else fetch(_PEOPLE_SQL, {"agency": agency.pk, "today": today})
     people = []
-    for row in fetch(_PEOPLE_SQL, {"agency": agency.pk, "today": today}):
+    for row in rows:
         membership = instance(Membership, _PEOPLE_FIELDS, row[:9])
         relate(membership, "user", instance(User, ("id", "full_name"), (membership.user_id, row[9])))
         membership.trained = row[10]  # type: ignore[attr-defined]
@@ -361,10 +396,12 @@ ORDER BY i.created_at DESC, i.id DESC
 
 def open_invitations(user: Any, agency: Agency) -> list[Invitation]:
     """The agency's invitations still open, newest first, those the policy lets the user see: no statement when
-    its scope is empty; then one plain SQL statement (isp_portal/rows.py), each row checked with `policy.can`."""
+    its scope is empty; then the rows `agency_page` read with the agency, else one plain SQL statement
+    (isp_portal/rows.py); each row checked with `policy.can`."""
     if policy.scope_is_empty(user, "view", Invitation):
         return []
-    rows = fetch(_INVITATIONS_SQL, {"agency": agency.pk})
+    facts: PageFacts | None = getattr(agency, "page_facts", None)
+    rows = facts.invitation_rows if facts is not None else fetch(_INVITATIONS_SQL, {"agency": agency.pk})
     invitations = [instance(Invitation, ("id", "agency_id", "email", "full_name", "expires_at"), row) for row in rows]
     return [invitation for invitation in invitations if policy.can(user, "view", invitation)]
 

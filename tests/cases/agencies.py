@@ -229,7 +229,8 @@ CASES: list[Case] = [
     Case("agency-list", pages(200, no_role=403), queries=4),
     # Issue 10: +1, the area select reads the partnership's areas.
     Case("agency-create", pages(403, no_role=403, partnership_admin=200), queries=3),
-    Case("agency-detail", pages(200, no_role=404), kwargs=home, queries=4),
+    # The people and the open invitations are read with the agency (agencies.selectors.agency_page; issue 9).
+    Case("agency-detail", pages(200, no_role=404), kwargs=home, queries=3),
     Case("agency-edit", pages(403, no_role=404, **PA_OR_HOME_ADMIN), kwargs=home, queries=2),
     Case("agency-status", pages(403, no_role=404, partnership_admin=200), kwargs=home, queries=2),
     Case("agency-checklist", pages(200, no_role=404), kwargs=home, queries=4),
