@@ -550,21 +550,32 @@ def held_categories(views: list[EntryView]) -> list[HeldCategory]:
 def record_viewed(principal: Any, child: Child, why: str, views: list[EntryView]) -> None:
     """The audit event of a view of a child's record (child.view, with its purpose and which entries were shown
     with content), and, for a shielded child, the notice to the shielding agency (once a day per user)."""
+    _child_viewed(
+        principal,
+        child,
+        why,
+        {
+            "entries_with_content": [view.entry.pk for view in views if view.revision is not None],
+            "entries_held_only": len([view for view in views if view.revision is None]),
+        },
+        how="record",
+    )
+
+
+def _child_viewed(principal: Any, child: Child, why: str, detail: dict[str, Any], *, how: str) -> None:
+    """A view of a child: the child.view event with its purpose (DPA 2018 s62) and, for a shielded child the
+    reader is not one of the shielding agency's, that agency's notice (once a day per user)."""
     audit_record(
         kind="child.view",
         actor=principal,
         target=child,
         child_id=child.pk,
         purpose=why,
-        detail={
-            "entries_with_content": [view.entry.pk for view in views if view.revision is not None],
-            "entries_held_only": len([view for view in views if view.revision is None]),
-            "shielded": child.is_shielded,
-        },
+        detail={**detail, "shielded": child.is_shielded},
     )
     shielding = child.shielding_agency_id
     if child.is_shielded and shielding is not None and shielding not in index_agencies(principal):
-        shielded_children_reached(actor=principal, reached=[(child.pk, shielding)], how="record")
+        shielded_children_reached(actor=principal, reached=[(child.pk, shielding)], how=how)
 
 
 def child_named(*, principal: Any, child: Child, purpose: str, page: str) -> ChildName | None:
@@ -577,17 +588,7 @@ def child_named(*, principal: Any, child: Child, purpose: str, page: str) -> Chi
     (the legal name, the event), three with a shielded child's notice."""
     why = _purpose(purpose)
     legal = ChildName.objects.filter(child_id=child.pk, kind=NameKind.LEGAL).first()
-    audit_record(
-        kind="child.view",
-        actor=principal,
-        target=child,
-        child_id=child.pk,
-        purpose=why,
-        detail={"page": page, "shown": ["name", "born_on"], "shielded": child.is_shielded},
-    )
-    shielding = child.shielding_agency_id
-    if child.is_shielded and shielding is not None and shielding not in index_agencies(principal):
-        shielded_children_reached(actor=principal, reached=[(child.pk, shielding)], how="a form about the child")
+    _child_viewed(principal, child, why, {"page": page, "shown": ["name", "born_on"]}, how="a form about the child")
     return legal
 
 
