@@ -12,10 +12,23 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _benchmark_env(**settings: str) -> dict[str, str]:
+    """The environment for a benchmark run by a test: its scratch database is named after the test run, not
+    after the developer's database, so `make test` never drops what `make bench --keep` kept (the scratch is
+    `<database>_bench_http`) and two xdist workers never share one."""
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    parts = urlsplit(env.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/isp_portal"))
+    name = parts.path.lstrip("/") or "isp_portal"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/test_{name}_{worker}"))
+    return {**env, **settings}
 
 
 @pytest.mark.slow
@@ -35,7 +48,7 @@ def test_audit_recording_benchmark_runs_and_the_chain_verifies(tmp_path: Path) -
             str(tmp_path),
         ],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "isp_portal.settings.development"},
+        env=_benchmark_env(DJANGO_SETTINGS_MODULE="isp_portal.settings.development"),
         capture_output=True,
         text=True,
         timeout=300,
@@ -77,7 +90,7 @@ def test_http_pages_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> N
             str(tmp_path),
         ],
         cwd=ROOT,
-        env={key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
+        env=_benchmark_env(),
         capture_output=True,
         text=True,
         timeout=900,
