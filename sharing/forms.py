@@ -26,8 +26,23 @@ PURPOSE_HELP = (
 )
 
 
+class PurposeField(forms.CharField):
+    """Why the user is looking at a child, checked by the one purpose rule (sharing.rules.purpose_cleaned; DPA 2018
+    s62: every look is logged with its justification), so a purpose the record's selectors would refuse is
+    refused here, on the form, and never kept in the session."""
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        if not text and not self.required:
+            return ""
+        try:
+            return rules.purpose_cleaned(text)
+        except rules.RuleError as problem:
+            raise forms.ValidationError(str(problem)) from None
+
+
 def _purpose_field() -> forms.CharField:
-    return forms.CharField(
+    return PurposeField(
         label="Purpose",
         help_text=PURPOSE_HELP,
         max_length=bounds.REASON,

@@ -8,6 +8,7 @@ there is an obvious one); services turn it into a field error.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -875,10 +876,16 @@ def languages_distinct(languages: list[str]) -> list[str]:
 # --- Involvements -----------------------------------------------------------------------------------------------
 
 
+def without_invisible(text: str) -> str:
+    """The text without Unicode format characters (category Cf: zero-width spaces and joiners, the byte-order
+    mark, soft hyphens), which show as nothing, so that two texts that look the same compare the same."""
+    return "".join(character for character in text if unicodedata.category(character) != "Cf")
+
+
 def service_normalised(text: str) -> str:
-    """An involvement's service as stored: its words with one space between them ("Public  protection " ->
-    "Public protection"), so the same service typed twice is stored the same way."""
-    return " ".join(text.split())
+    """An involvement's service as stored: its words with one space between them and no invisible characters
+    ("Public  protection " -> "Public protection"), so the same service typed twice is stored the same way."""
+    return " ".join(without_invisible(text).split())
 
 
 def service_key(text: str) -> str:
@@ -917,7 +924,7 @@ def address_ends_on(current_from: date, moved_on: date) -> date | None:
 def address_lines_key(address: str) -> str:
     """An address's lines compared without regard to capitals, spacing or the commas, full stops and line breaks
     between lines: "1 Test Street, Northbridge" is "1 test street\nNorthbridge."."""
-    return " ".join(re.sub(r"[,.;\s]+", " ", address).split()).casefold()
+    return " ".join(re.sub(r"[,.;\s]+", " ", without_invisible(address)).split()).casefold()
 
 
 def same_address(address: str, postcode: str, other_address: str, other_postcode: str) -> bool:

@@ -48,6 +48,10 @@ from sharing.selectors.matching import LikelyMatch, likely_match_rows
 from sharing.services.checks import involvement_errors, reason_cleaned, service_cleaned
 from sharing.services.shielding import shielded_children_reached, shielded_involvements_merged
 
+AREA_CLEARED_REFUSAL = (
+    "Choose the child's local-authority area: an area once recorded can be changed but not removed, since it "
+    "decides who may know of restricted information."
+)
 SAME_NHS_NUMBER = "A child with this NHS number is already in the index: record against it."
 NHS_NUMBER_UNIQUE = "child_nhs_number_unique"
 
@@ -609,7 +613,11 @@ def _child_update(
                 shielded_other = other
     area_moved = "area_id" not in errors and "area" not in errors and values["area_id"] != child.area_id
     involved_now = involved_agencies(child.pk) if area_moved else frozenset()
-    if area_moved and not may_change_area(actor, child.area_id, involved_now):
+    if area_moved and child.area_id and not values["area_id"]:
+        # An area once known is changed, never removed: a child with no area may have its area set by any
+        # involved agency (may_change_area), so clearing it would let another area's agency claim it.
+        errors["area"] = AREA_CLEARED_REFUSAL
+    elif area_moved and not may_change_area(actor, child.area_id, involved_now):
         # WYCPS area-based access: the area opens restricted entries to its authorised staff (may_change_area).
         errors["area"] = AREA_CHANGE_REFUSAL
     scope_fields = {"born_on", "has_additional_needs", "is_care_leaver"}

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from sharing import rules
+
 SESSION_KEY = "sharing_purposes"
 # How long a stated purpose stays valid for a child in the session.
 PURPOSE_SECONDS = 30 * 60
@@ -28,6 +30,12 @@ def purpose_for(request: HttpRequest, child_id: int) -> str | None:
         return None
     purpose, stated_at = held
     if not isinstance(purpose, str) or not isinstance(stated_at, int | float):
+        return None
+    try:
+        # A purpose kept before the rule was checked on the form (or under an older rule) is asked for again
+        # rather than refused by the record's selectors (which would answer 500).
+        purpose = rules.purpose_cleaned(purpose)
+    except rules.RuleError:
         return None
     return purpose if time.time() - stated_at < PURPOSE_SECONDS else None
 

@@ -189,7 +189,10 @@ def test_a_service_error_on_a_field_is_shown_as_the_templates_showed_it() -> Non
     from sharing.search_rows import search_form_markup
 
     def refused() -> SearchForm:
-        form = SearchForm({"purpose": "p", "nhs_number": "943 476 5918", "postcode": "EC1V OBW"})
+        # A purpose the rule accepts (the form checks it now: sharing.forms.PurposeField).
+        form = SearchForm(
+            {"purpose": "Checking before a strategy meeting", "nhs_number": "943 476 5918", "postcode": "EC1V OBW"}
+        )
         assert form.is_valid()
         add_service_errors(
             form, ValidationError({"nhs_number": "The check digit should be 9", "postcode": "Did you mean <EC1V 0BW>?"})
