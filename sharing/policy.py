@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from agencies.models import Role
@@ -265,22 +265,26 @@ def restricted_readers(user: Any, child_area: str | None, originating_agency_id:
     )
 
 
+def _live_grants_of(user: Any, agencies: frozenset[int], at: datetime | None = None) -> QuerySet[EntryGrant]:
+    """The grant check's one condition: the user's grants not revoked and not expired at `at` (now), given to
+    them as a member of one of `agencies` (those they still practise in for the index). Not evaluated."""
+    moment = at or timezone.now()
+    return EntryGrant.objects.filter(
+        user_id=getattr(user, "pk", None) or 0,
+        agency_id__in=agencies,
+        revoked_at__isnull=True,
+        granted_at__lte=moment,
+        expires_at__gt=moment,
+    )
+
+
 def live_grants(user: Any, entry_ids: list[int], at: datetime | None = None) -> frozenset[int]:
-    """Which of `entry_ids` the user holds a live grant to: not revoked, not expired at `at`, and given to
-    them as a member of an agency they still practise in for the index. One query."""
+    """Which of `entry_ids` the user holds a live grant to (_live_grants_of). One query."""
     agencies = index_agencies(user)
     if not entry_ids or not agencies:
         return frozenset()
-    moment = at or timezone.now()
     return frozenset(
-        EntryGrant.objects.filter(
-            user_id=user.pk,
-            agency_id__in=agencies,
-            entry_id__in=entry_ids,
-            revoked_at__isnull=True,
-            granted_at__lte=moment,
-            expires_at__gt=moment,
-        ).values_list("entry_id", flat=True)
+        _live_grants_of(user, agencies, at).filter(entry_id__in=entry_ids).values_list("entry_id", flat=True)
     )
 
 
@@ -437,14 +441,7 @@ def shield_open(user: Any, via: str = "") -> Q:
     object of a child is reached on the same terms as the child itself (one rule: a route that takes an entry or
     an involvement answers the same 404 for a shielded child as for a missing id)."""
     mine = index_agencies(user)
-    now = timezone.now()
-    granted = EntryGrant.objects.filter(
-        user_id=getattr(user, "pk", None) or 0,
-        agency_id__in=mine,
-        revoked_at__isnull=True,
-        granted_at__lte=now,
-        expires_at__gt=now,
-    ).values("entry__child_id")
+    granted = _live_grants_of(user, mine).values("entry__child_id")
     reached = ShieldedAccess.objects.filter(user_id=getattr(user, "pk", None) or 0, on_date=timezone.localdate())
     involved = Involvement.objects.filter(agency_id__in=mine, ended_on__isnull=True)
 
@@ -710,15 +707,8 @@ class RecordEntryPolicy(Policy[RecordEntry]):
         # An entry the reader may not even be told is held (entry_listed: a held-only one of an agency whose
         # protocol version does not show held categories) is out of scope like a missing id, so its page, its
         # revisions and the API answer 404, never a 403 naming its holder (WYCPS levels of information).
-        now = timezone.now()
         mine = index_agencies(user)
-        granted = EntryGrant.objects.filter(
-            user_id=getattr(user, "pk", None) or 0,
-            agency_id__in=mine,
-            revoked_at__isnull=True,
-            granted_at__lte=now,
-            expires_at__gt=now,
-        ).values("entry_id")
+        granted = _live_grants_of(user, mine).values("entry_id")
         cached = getattr(user, "_isp_held_shown", None)
         shown: Any = cached if isinstance(cached, frozenset) else _held_shown_signatures(mine).values("agency_id")
         listed = Q(agency_id__in=mine) | Q(agency_id__in=shown) | Q(pk__in=granted)

@@ -8,6 +8,8 @@ absent from the answer, never null (sharing.api.shapes).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -95,6 +97,16 @@ MATCHES_409 = OpenApiResponse(
 )
 
 
+@contextmanager
+def _paced() -> Iterator[None]:
+    """A read of the register past the person's pace (sharing.search_pace) as the API's 429 with Retry-After:
+    the search, the duplicate check and the duplicates a create answers with count alike."""
+    try:
+        yield
+    except SearchesTooFrequent as refusal:
+        raise exceptions.Throttled(wait=refusal.retry_after, detail=refusal.message) from None
+
+
 class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
     """The child index: one entry per child with its minimum data (Haringey 3.8), for practitioners of signatory
     agencies with valid training, and API tokens with the children scopes."""
@@ -136,7 +148,8 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
             with field_errors(keep=services.PossibleDuplicates):
                 child = services.child_create(actor=request.user, data=data, aliases=aliases, **values)
         except services.PossibleDuplicates as duplicates:
-            try:
+            # The matches are a read of the register like a search: paced like one (nothing was created).
+            with _paced():
                 found = selectors.likely_matches(
                     principal=request.user,
                     purpose=purpose,
@@ -146,9 +159,6 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
                     nhs_number=data.nhs_number or None,
                     postcode=values["postcode"] or None,
                 )
-            except SearchesTooFrequent as refusal:
-                # The matches are a read of the register like a search: paced like one (nothing was created).
-                raise exceptions.Throttled(wait=refusal.retry_after, detail=refusal.message) from None
             message = duplicates.message_dict["considered"][0]
             return Response(
                 {
@@ -183,19 +193,16 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         policy.require(request.user, "view", CHILD_INDEX)
         purpose = stated_purpose(request)
         values = parse_input(MatchIn, request.data, request)
-        with field_errors():
-            try:
-                found = selectors.likely_matches(
-                    principal=request.user,
-                    purpose=purpose,
-                    given=values["given"],
-                    family=values["family"],
-                    born_on=values["born_on"],
-                    nhs_number=values["nhs_number"] or None,
-                    postcode=values["postcode"] or None,
-                )
-            except SearchesTooFrequent as refusal:
-                raise exceptions.Throttled(wait=refusal.retry_after, detail=refusal.message) from None
+        with field_errors(), _paced():
+            found = selectors.likely_matches(
+                principal=request.user,
+                purpose=purpose,
+                given=values["given"],
+                family=values["family"],
+                born_on=values["born_on"],
+                nhs_number=values["nhs_number"] or None,
+                postcode=values["postcode"] or None,
+            )
         return Response(search_out(found))
 
     @extend_schema(
@@ -223,18 +230,15 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         policy.require(request.user, "view", CHILD_INDEX)
         purpose = stated_purpose(request)
         values = parse_input(SearchIn, request.data, request)
-        with field_errors():
-            try:
-                found = selectors.child_search(
-                    principal=request.user,
-                    purpose=purpose,
-                    name=values["name"] or None,
-                    born_on=values["born_on"],
-                    nhs_number=values["nhs_number"] or None,
-                    postcode=values["postcode"] or None,
-                )
-            except SearchesTooFrequent as refusal:
-                raise exceptions.Throttled(wait=refusal.retry_after, detail=refusal.message) from None
+        with field_errors(), _paced():
+            found = selectors.child_search(
+                principal=request.user,
+                purpose=purpose,
+                name=values["name"] or None,
+                born_on=values["born_on"],
+                nhs_number=values["nhs_number"] or None,
+                postcode=values["postcode"] or None,
+            )
         return Response(search_out(found))
 
     @extend_schema(
