@@ -716,13 +716,15 @@ def entry_fields_cleaned(
 ) -> dict[str, object]:
     """The structured fields of an entry of `category`, checked and in the form they are stored (dates as ISO
     text), or EntryFieldsError with a message per field (unknown fields named too). With the child's date of
-    birth `born_on`, a date before it is refused (entry_date_before_birth_error)."""
+    birth `born_on`, a date before it is refused (entry_date_before_birth_error). A wrong category or fields that
+    are not a mapping are the entry's own errors (EntryFieldsError.entry_errors), never a structured field's: a
+    category's structured field may itself be called `category` (a registration's)."""
     try:
         fields = CATEGORY_FIELDS[Category(category)]
     except ValueError:
-        raise EntryFieldsError({"category": "Choose a category."}) from None
+        raise EntryFieldsError({}, entry_errors={"category": "Choose a category."}) from None
     if not isinstance(values, Mapping):
-        raise EntryFieldsError({"fields": "Give the fields as a mapping of name to value."})
+        raise EntryFieldsError({}, entry_errors={"fields": "Give the fields as a mapping of name to value."})
     errors: dict[str, str] = {}
     known = {field.name for field in fields}
     for name in values:
@@ -788,11 +790,15 @@ def entry_date_before_birth_error(category: str, label: str, day: date, born: da
 
 
 class EntryFieldsError(ValueError):
-    """An entry's structured fields were left out or wrong: `errors` maps each field to its message."""
+    """An entry's structured fields were left out or wrong: `errors` maps each structured field to its message,
+    `entry_errors` each of the entry's own inputs (its `category`, its `fields` as a whole) to its message. Kept
+    apart because a structured field may share a name with an entry input (a registration's `category`)."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+    def __init__(self, errors: dict[str, str], *, entry_errors: dict[str, str] | None = None) -> None:
+        every = {**(entry_errors or {}), **errors}
+        super().__init__("; ".join(f"{name}: {message}" for name, message in every.items()))
         self.errors = errors
+        self.entry_errors = entry_errors or {}
 
 
 def _field_value(field: EntryField, raw: object, today: date) -> object:

@@ -31,9 +31,10 @@ def _content(
         # (rules.entry_date_before_birth_error).
         cleaned = rules.entry_fields_cleaned(category, fields, timezone.localdate(), born_on=born_on)
     except rules.EntryFieldsError as error:
-        errors.update(
-            {f"fields.{name}" if name != "category" else name: message for name, message in error.errors.items()}
-        )
+        # A structured field's message is always `fields.<name>` (even a field called `category`); only the
+        # entry's own inputs keep their names.
+        errors.update(error.entry_errors)
+        errors.update({f"fields.{name}": message for name, message in error.errors.items()})
     if len(text) > bounds.LONG_TEXT or bounds.has_nul(text):
         errors["text"] = f"Enter at most {bounds.LONG_TEXT} characters."
     if category == rules.Category.CASE_NOTE and not text.strip():

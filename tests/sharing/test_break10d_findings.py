@@ -273,7 +273,6 @@ def test_a_legal_name_changed_to_a_known_as_name_leaves_no_alias_equal_to_it(sw:
     assert not set(legal) & set(aliases), names
 
 
-@pytest.mark.xfail(strict=True, reason="break10d finding 10: not fixed yet (issue 10)")
 def test_a_wrong_registration_category_is_refused_on_its_own_field(sw: World) -> None:
     """A system records a child-protection registration through the API with its structured field `category`
     sent wrong ({"fields": {"registered_on": ..., "category": ["neglect"]}}): the 400 names the field

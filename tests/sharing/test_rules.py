@@ -6,6 +6,7 @@ Every case listed under "Cases from the field" in issue 10 is here, with hypothe
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -422,13 +423,22 @@ def test_a_contact_is_cleaned_to_stored_values() -> None:
             "deregistered_on",
         ),
         ("case_note", {"anything": 1}, "anything"),
-        ("nonsense", {}, "category"),
+        ("cp_registration", {"registered_on": "2025-01-02", "category": "not_a_category"}, "category"),
     ],
 )
 def test_structured_fields_left_out_or_wrong_are_named(category: str, values: dict[str, object], field: str) -> None:
     with pytest.raises(EntryFieldsError) as refused:
         entry_fields_cleaned(category, values, TODAY)
-    assert field in refused.value.errors
+    assert field in refused.value.errors and not refused.value.entry_errors
+
+
+@pytest.mark.parametrize(("category", "values", "name"), [("nonsense", {}, "category"), ("case_note", [1], "fields")])
+def test_an_entrys_own_inputs_are_named_apart_from_its_structured_fields(category: str, values: Any, name: str) -> None:
+    """A wrong category or fields that are not a mapping are the entry's own errors, never a structured field's
+    (a registration has a structured field called `category`: break10d finding 10)."""
+    with pytest.raises(EntryFieldsError) as refused:
+        entry_fields_cleaned(category, values, TODAY)
+    assert set(refused.value.entry_errors) == {name} and not refused.value.errors
 
 
 def test_schedule_one_entries_are_always_restricted() -> None:
