@@ -513,14 +513,32 @@ def shield_names_agency(user: Any, agency_id: int, *, withheld: bool, shielding_
     return not withheld or agency_id == shielding_agency_id or agency_id in index_agencies(user)
 
 
-def shield_names_holder(user: Any, entry: RecordEntry) -> bool:
-    """Whether the agency holding `entry` may be named to the user (shield_names_agency) for its child. No query
-    for an unshielded child; one for a shielded one (the agencies involved), none when its page read them."""
-    child = entry.child
+def shield_names_agency_of(user: Any, child: Child, agency_id: int) -> bool:
+    """Whether `agency_id`, involved with `child` or holding an entry about it, may be named to the user
+    (shield_names_agency, where shield_withholds_by says the shield withholds). No query for an unshielded child;
+    one for a shielded one (the agencies involved), none when its page read them."""
     if not child.is_shielded:
         return True
     withheld = shield_withholds_by(user, is_shielded=True, involved_now=_involved_now(child))
-    return shield_names_agency(user, entry.agency_id, withheld=withheld, shielding_agency_id=child.shielding_agency_id)
+    return shield_names_agency(user, agency_id, withheld=withheld, shielding_agency_id=child.shielding_agency_id)
+
+
+def shield_names_holder(user: Any, entry: RecordEntry) -> bool:
+    """Whether the agency holding `entry` may be named to the user for its child (shield_names_agency_of)."""
+    return shield_names_agency_of(user, entry.child, entry.agency_id)
+
+
+def shield_named_q(mine: frozenset[int], via: str = "") -> Q:
+    """shield_names_agency_of as a filter on objects that name an agency (`agency_id`) and a child (`via` the path
+    to it, "child__"): the child unshielded, or the agency the user's own or the shielding one, or the shield not
+    withholding from the user (one of the user's agencies `mine` involved with the child now)."""
+    involved = Involvement.objects.filter(agency_id__in=mine, ended_on__isnull=True).values("child_id")
+    return (
+        Q(**{f"{via}is_shielded": False})
+        | Q(agency_id__in=mine)
+        | Q(agency_id=F(f"{via}shielding_agency_id"))
+        | Q(**{f"{via}pk__in": involved})
+    )
 
 
 def shield_admits_involvement(child: Child, agency_id: int) -> bool:
@@ -649,11 +667,22 @@ class InvolvementPolicy(Policy[Involvement]):
         if merges_index(user) or isinstance(user, SystemActor):
             return Q()
         # A shielded child's involvement is reached on the child's own terms (shield_open): ending one must not
-        # answer 403 where the child itself answers 404, which would tell that it exists.
-        return shield_open(user, "child__") if may_use_index(user) else None
+        # answer 403 where the child itself answers 404, which would tell that it exists. And where the shield
+        # withholds (a reader who found the child exactly but is not involved), an involvement of an agency it
+        # does not name (shield_names_agency: its school, its GP) is out of scope too: a 403 for it, or "has
+        # already ended", would count and date the agencies the shield withholds (break10d finding 5).
+        if not may_use_index(user):
+            return None
+        return shield_open(user, "child__") & shield_named_q(index_agencies(user), "child__")
 
     def in_scope(self, user: Any, obj: Involvement) -> bool:
-        return (may_use_index(user) or merges_index(user)) and shield_lets_in(user, obj.child)
+        if merges_index(user):
+            return shield_lets_in(user, obj.child)
+        return (
+            may_use_index(user)
+            and shield_lets_in(user, obj.child)
+            and shield_names_agency_of(user, obj.child, obj.agency_id)
+        )
 
     def permits(self, user: Any, action: str, obj: Involvement | None) -> bool:
         if action == "view":
@@ -715,14 +744,7 @@ class RecordEntryPolicy(Policy[RecordEntry]):
         # The shield as in_scope applies it (shield_lets_in), so get_or_deny and found_or_deny agree: 404. And a
         # held-only entry of an agency the shield does not let it name (shield_names_agency) is out of scope too:
         # its 403 would name the holder (the shielded child's school, its GP).
-        involved = Involvement.objects.filter(agency_id__in=mine, ended_on__isnull=True).values("child_id")
-        named = (
-            Q(child__is_shielded=False)
-            | Q(agency_id__in=mine)
-            | Q(agency_id=F("child__shielding_agency_id"))
-            | Q(pk__in=granted)
-            | Q(child_id__in=involved)
-        )
+        named = shield_named_q(mine, "child__") | Q(pk__in=granted)
         return visible & listed & shield_open(user, "child__") & named
 
     def in_scope(self, user: Any, obj: RecordEntry) -> bool:

@@ -177,7 +177,6 @@ def test_a_merge_into_a_shielded_child_tells_the_agencies_it_brings_in_that_the_
     assert told.filter(subject__contains="shielded").exists(), list(told.values_list("subject", flat=True))
 
 
-@pytest.mark.xfail(strict=True, reason="break10d finding 5: not fixed yet (issue 10)")
 def test_a_withheld_involvement_answers_as_a_missing_one(sw: World) -> None:
     """A health practitioner not involved with a shielded child finds it by its NHS number: the record names only
     the shielding council's involvement (the fix for finding 2). But asking to end involvement ids of that child

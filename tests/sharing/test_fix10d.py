@@ -11,9 +11,10 @@ import pytest
 from django.test import Client
 
 from sharing.models import RecordEntry
-from sharing.services import entry_record
+from sharing.services import child_shield, entry_record, involvement_add, involvement_end
 from tests.factories import World, sign_in
 from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
+from tests.sharing.test_break10d_findings import _third_agency_nurse
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,47 @@ def test_a_registration_left_without_its_category_is_refused_on_the_pages_catego
     form = answer.context["form"]
     assert "f_category" in form.errors and not form.non_field_errors(), form.errors
     assert RecordEntry.objects.filter(child=child).count() == (1 if revising else 0)
+
+
+# --- Finding 5: an involvement the shield withholds answers as a missing one ------------------------------------
+
+
+def _found_shielded(sw: World) -> tuple[Any, Any, Any, Client]:
+    """A shielded child with a police involvement (open) and a police one that has ended, and a nurse of a third
+    agency who found the child by its NHS number (the shield lets her in, but withholds)."""
+    child = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9), nhs_number="4000000020")
+    police = fresh(sw.users["other_agency"])
+    ended = involvement_add(actor=police, child=child, agency=sw.other, service="Youth offending")
+    involvement_end(actor=fresh(sw.users["other_agency"]), involvement=ended, reason="Order completed")
+    hidden = involvement_add(actor=fresh(sw.users["other_agency"]), child=child, agency=sw.other, service="Patrol")
+    child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, reason="Fled domestic abuse")
+    nurse = sign_in(Client(), _third_agency_nurse(sw))
+    found = nurse.post(
+        "/api/v1/children/search/", data={"nhs_number": "4000000020"}, content_type="application/json", **H
+    )
+    assert [row["id"] for row in found.json()["results"]] == [child.pk]
+    return child, hidden, ended, nurse
+
+
+def test_an_ended_involvement_the_shield_withholds_answers_as_a_missing_one(sw: World) -> None:
+    """ "This involvement has already ended" would date a past agency of the shielded child: 404, page and API."""
+    child, _, ended, nurse = _found_shielded(sw)
+    page = nurse.get(f"/children/{child.pk}/involvements/{ended.pk}/end/")
+    posted = nurse.post(f"/children/{child.pk}/involvements/{ended.pk}/end/", {"reason": "Not ours"})
+    api = nurse.post(f"/api/v1/involvements/{ended.pk}/end/", data={"reason": "x"}, content_type="application/json")
+    assert (page.status_code, posted.status_code, api.status_code) == (404, 404, 404)
+
+
+def test_the_shielding_agencys_involvement_stays_in_scope_for_a_reader_who_found_the_child(sw: World) -> None:
+    """The shield names the shielding agency (the contact): its involvement is not hidden, so ending it is the
+    403 of an involvement that is not the reader's, never a 404."""
+    child, hidden, _, nurse = _found_shielded(sw)
+    shielding = child.involvements.get(agency=sw.home)
+    page = nurse.get(f"/children/{child.pk}/involvements/{shielding.pk}/end/")
+    api = nurse.post(f"/api/v1/involvements/{shielding.pk}/end/", data={"reason": "x"}, content_type="application/json")
+    assert (page.status_code, api.status_code) == (403, 403)
+    # An involved agency is not withheld from: the police see (and may end) their own, and the council's is a 403.
+    police = sign_in(Client(), sw.users["other_agency"])
+    own = police.get(f"/children/{child.pk}/involvements/{hidden.pk}/end/")
+    theirs = police.get(f"/children/{child.pk}/involvements/{shielding.pk}/end/")
+    assert (own.status_code, theirs.status_code) == (200, 403)
