@@ -492,7 +492,8 @@ PHONETIC_KINDS = frozenset({KeyKind.PHONETIC, KeyKind.PHONETIC_PAIR, KeyKind.PHO
 SEARCH_CRITERIA_HINT = (
     "Search by a name with the date of birth, the NHS number or the postcode; a name alone must include a whole "
     f"name of at least {NAME_ALONE_MIN} letters (a family name, or two names). A single letter is an initial: "
-    "it finds nothing by itself. A date of birth needs a name, the NHS number or the postcode with it."
+    "it finds nothing by itself, nor with a date of birth. A date of birth needs a name, the NHS number or the "
+    "postcode with it."
 )
 # A date of birth is shared by about 1 in 6,500 children (365 days over 18 years): at 1,000,000 children one
 # date alone lists some 150 of them, a fishing search rather than finding a child (ContactPoint searched on
@@ -500,6 +501,12 @@ SEARCH_CRITERIA_HINT = (
 # matches it (only its exact NHS number, or exact legal name with date of birth, finds one).
 BIRTH_DATE_ALONE = (
     "A date of birth alone would list many children: add the child's name, NHS number or postcode to the date."
+)
+# An initial adds nothing to a date of birth: the 26 letters list every child born that day (about 150 in
+# 1,000,000), the fishing search BIRTH_DATE_ALONE refuses. The shortest real names have two letters (Al, Jo, Li,
+# Ng, Wu), so a name given with the date needs one word of NAME_ALONE_MIN letters, as a name alone does.
+INITIAL_WITH_BIRTH_DATE = (
+    f"Enter at least {NAME_ALONE_MIN} letters of a name: an initial with a date of birth would list many children."
 )
 
 
@@ -515,15 +522,16 @@ def search_criteria_refusal(
 ) -> tuple[str, str] | None:
     """Why a search's criteria would list the index rather than find a child, as (field, message); None when
     they are enough. No criterion at all; a date of birth with no name, NHS number or postcode
-    (BIRTH_DATE_ALONE, on `born_on`); or a name alone with no whole name of NAME_ALONE_MIN letters or more (the
-    name's words are the query's exact key's)."""
+    (BIRTH_DATE_ALONE, on `born_on`); or a name with no whole name of NAME_ALONE_MIN letters or more (initials
+    only; the name's words are the query's exact key's), alone (SEARCH_CRITERIA_HINT) or with only a date of
+    birth (INITIAL_WITH_BIRTH_DATE), both on `name`: the NHS number or the postcode is specific enough."""
     if query is None and not (born_on or nhs_number or postcode):
         return "name", "Search by name, date of birth, NHS number or postcode."
     if born_on and query is None and not (nhs_number or postcode):
         return "born_on", BIRTH_DATE_ALONE
-    name_alone = query is not None and not (born_on or nhs_number or postcode)
-    if name_alone and query is not None and max(len(word) for word in query.exact_key.split()) < NAME_ALONE_MIN:
-        return "name", SEARCH_CRITERIA_HINT
+    initials_only = query is not None and max(len(word) for word in query.exact_key.split()) < NAME_ALONE_MIN
+    if initials_only and not (nhs_number or postcode):
+        return "name", INITIAL_WITH_BIRTH_DATE if born_on else SEARCH_CRITERIA_HINT
     return None
 
 

@@ -202,7 +202,6 @@ def test_a_withheld_involvement_answers_as_a_missing_one(sw: World) -> None:
     assert Child.objects.get(pk=child.pk).is_shielded
 
 
-@pytest.mark.xfail(strict=True, reason="break10d finding 4: not fixed yet (issue 10)")
 def test_a_date_of_birth_with_one_letter_is_refused_like_a_date_of_birth_alone(sw: World) -> None:
     """A police officer searches the index by a date of birth alone and is refused ("A date of birth alone would
     list many children", the fix in ca0e3c0). They add one letter as the name: {"born_on": "2012-09-09",

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from audit.models import AuditEvent
+from sharing import rules
 from sharing.models import RecordEntry
 from sharing.services import child_shield, entry_record, involvement_add, involvement_end
 from tests.factories import World, sign_in
@@ -124,3 +126,40 @@ def test_the_shielding_agencys_involvement_stays_in_scope_for_a_reader_who_found
     own = police.get(f"/children/{child.pk}/involvements/{hidden.pk}/end/")
     theirs = police.get(f"/children/{child.pk}/involvements/{shielding.pk}/end/")
     assert (own.status_code, theirs.status_code) == (200, 403)
+
+
+# --- Finding 4: an initial with a date of birth is refused like a date of birth alone ---------------------------
+
+
+@pytest.mark.parametrize("name", ["Z", "Q", "Z Q", "Z.Q."])
+def test_an_initial_with_a_date_of_birth_is_refused_on_the_name_by_the_page_and_the_api(sw: World, name: str) -> None:
+    make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9))
+    client = sign_in(Client(), sw.users["other_agency"])
+    page = client.post(
+        "/children/",
+        {"purpose": PURPOSE, "name": name, "born_on_day": "9", "born_on_month": "9", "born_on_year": "2012"},
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and "an initial with a date of birth would list many children" in html
+    assert 'href="#id_name"' in html  # the error summary points at the name
+    api = client.post(
+        "/api/v1/children/search/",
+        data={"name": name, "born_on": "2012-09-09"},
+        content_type="application/json",
+        **H,
+    )
+    assert api.status_code == 400 and api.json()["error"]["fields"] == {"name": [rules.INITIAL_WITH_BIRTH_DATE]}
+    assert not AuditEvent.objects.filter(kind="child.search").exists()
+
+
+@pytest.mark.parametrize("name", ["Zara", "Quinn", "Z Quinn", "Zara Quinn"])
+def test_a_whole_name_with_the_date_of_birth_still_finds_the_child(sw: World, name: str) -> None:
+    child = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9))
+    client = sign_in(Client(), sw.users["other_agency"])
+    api = client.post(
+        "/api/v1/children/search/",
+        data={"name": name, "born_on": "2012-09-09"},
+        content_type="application/json",
+        **H,
+    )
+    assert api.status_code == 200 and [row["id"] for row in api.json()["results"]] == [child.pk]

@@ -221,7 +221,14 @@ def test_an_involvement_added_through_the_page_and_the_api_tells_the_involved_ag
         (None, False, False, False, "name"),  # nothing at all
         ("a", False, False, False, "name"),  # an initial alone
         ("Smith", True, False, False, None),
-        ("a", True, False, False, None),  # an initial with the date of birth
+        ("a", True, False, False, "name"),  # an initial with the date of birth (break10d finding 4)
+        ("J S", True, False, False, "name"),  # initials only
+        ("J.S.", True, False, False, "name"),
+        ("Jo", True, False, False, None),  # the shortest real names: two letters
+        ("Wu", True, False, False, None),
+        ("J Smith", True, False, False, None),
+        ("a", True, True, False, None),  # the NHS number is specific whatever the name
+        ("a", True, False, True, None),  # so is the postcode with the date
         (None, True, True, False, None),
         (None, True, False, True, None),
         (None, False, False, True, None),  # a postcode alone: a household check
@@ -237,6 +244,8 @@ def test_search_criteria_refusal(
     assert (refusal[0] if refusal else None) == refused_on
     if refused_on == "born_on":
         assert refusal is not None and refusal[1] == rules.BIRTH_DATE_ALONE
+    if refused_on == "name" and born_on:
+        assert refusal is not None and refusal[1] == rules.INITIAL_WITH_BIRTH_DATE
 
 
 def test_a_date_of_birth_alone_is_refused_on_the_field_by_the_page_and_the_api(sw: World) -> None:
