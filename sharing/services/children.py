@@ -885,6 +885,8 @@ def child_merge(
     except IntegrityError:
         raise ValidationError({"merge": "This entry has already been merged."}) from None
     shield_notices = _merge_shield_notices(actor, keep, merge, record, keep_open=keep_open, merge_open=merge_open)
+    shield_agency = keep.shielding_agency if keep.is_shielded else merge.shielding_agency
+    newly_shielded = _newly_under_shield(keep, merge, keep_open=keep_open, merge_open=merge_open)
     events = [
         audit_record(
             kind="child.merge",
@@ -897,27 +899,35 @@ def child_merge(
                 "dates_of_birth_differed": warning is not None,
                 **{name: len(ids) for name, ids in moved.items()},
                 **({"shield_notices": shield_notices} if shield_notices else {}),
+                **({"told_shielded": sorted(newly_shielded)} if newly_shielded else {}),
             },
         )
         for child in (keep, merge)
     ]
-    keep_was_shielded = keep.is_shielded
     keep.refresh_from_db()
-    if merge.is_shielded and not keep_was_shielded and merge.shielding_agency is not None:
-        # The kept entry takes the merged entry's shield (the survivor stays shielded by the same agency): the
-        # agencies involved with the kept entry only are told to withhold its address, as when a shield is set.
-        merged_agencies = {agency_id for agency_id, _, _ in merge_open}
-        _shield_notice(
-            keep,
-            merge.shielding_agency,
-            shielded=True,
-            event_id=events[0],
-            agencies={agency_id for agency_id, _, _ in keep_open} - merged_agencies,
-        )
+    if newly_shielded and shield_agency is not None:
+        # The agencies the merge put under the survivor's shield are told to withhold its address, as when a
+        # shield is set (_shield_set): they hold the child's old address in their own systems, and now see its
+        # current one (DESIGN 2.3: the ContactPoint shield depends on every involved agency knowing).
+        _shield_notice(keep, shield_agency, shielded=True, event_id=events[0], agencies=newly_shielded)
     return record
 
 
 Involved = list[tuple[int, str, str]]  # (agency id, agency name, service) of an entry's open involvements
+
+
+def _newly_under_shield(keep: Child, merge: Child, *, keep_open: Involved, merge_open: Involved) -> frozenset[int]:
+    """The agencies a merge puts under the survivor's shield that were not under it: when the kept entry is
+    shielded, those involved with the merged entry only (the merge brings them in); when only the merged entry
+    was, those involved with the kept entry only (the kept entry takes its shield). Never the shielding agency.
+    Both directions of a merge, one rule (break10d finding 3)."""
+    keep_agencies = {agency_id for agency_id, _, _ in keep_open}
+    merge_agencies = {agency_id for agency_id, _, _ in merge_open}
+    if keep.is_shielded:
+        return frozenset(merge_agencies - keep_agencies - {keep.shielding_agency_id})
+    if merge.is_shielded:
+        return frozenset(keep_agencies - merge_agencies - {merge.shielding_agency_id})
+    return frozenset()
 
 
 def _merge_shield_notices(

@@ -149,7 +149,6 @@ def test_a_move_to_the_same_address_with_an_invisible_character_is_refused(sw: W
 # --- Findings not fixed yet: strict xfail, so a fix shows as a pass to remove the mark from --------------------
 
 
-@pytest.mark.xfail(strict=True, reason="break10d finding 3: not fixed yet (issue 10)")
 def test_a_merge_into_a_shielded_child_tells_the_agencies_it_brings_in_that_the_child_is_shielded(sw: World) -> None:
     """A partnership admin merges a duplicate entry (the police's, unshielded) into a child the council has
     shielded. The police are now involved with the shielded child and are shown its refuge address, but their

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from agencies.models import Role
 from audit.models import AuditEvent
+from isp_portal.models import Notification
 from sharing import rules
 from sharing.models import RecordEntry
-from sharing.services import child_shield, entry_record, involvement_add, involvement_end
-from tests.factories import World, sign_in
-from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
+from sharing.services import child_merge, child_shield, entry_record, involvement_add, involvement_end
+from tests.factories import World, make_user, sign_in
+from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world, train
 from tests.sharing.test_break10d_findings import _third_agency_nurse
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +165,73 @@ def test_a_whole_name_with_the_date_of_birth_still_finds_the_child(sw: World, na
         **H,
     )
     assert api.status_code == 200 and [row["id"] for row in api.json()["results"]] == [child.pk]
+
+
+# --- Finding 3: a merge into a shielded child tells the agencies it brings in that the child is shielded -------
+
+
+def _police_duplicate_of_shielded(sw: World, *, shielded_duplicate: bool = False) -> tuple[Any, Any, Any]:
+    manager = make_user(name="Dora Police Manager", agency=sw.other, roles=[Role.DESIGNATED_MANAGER])
+    train(manager)
+    keep = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9), shielded=True)
+    merge = make_child(
+        sw,
+        "Zara",
+        "Quinne",
+        born_on=date(2012, 9, 9),
+        by="other_agency",
+        agency=sw.other,
+        considered=[keep.pk],
+        service="Public protection",
+        shielded=shielded_duplicate,
+    )
+    return keep, merge, manager
+
+
+@pytest.mark.parametrize("door", ["page", "api"])
+def test_a_merge_into_a_shielded_child_tells_the_agencies_brought_in_by_the_page_and_the_api(
+    sw: World, door: str
+) -> None:
+    keep, merge, manager = _police_duplicate_of_shielded(sw)
+    admin = sign_in(Client(), sw.users["partnership_admin"])
+    if door == "page":
+        admin.post(f"/children/{keep.pk}/merge/", {"other": str(merge.pk), "reason": "The same child"})
+        answer = admin.post(f"/children/{keep.pk}/merge/check/", {})
+        assert answer.status_code == 302, answer.content.decode()[:1000]
+    else:
+        answer = admin.post(
+            f"/api/v1/children/{keep.pk}/merge/",
+            data={"merge": merge.pk, "reason": "The same child"},
+            content_type="application/json",
+            **H,
+        )
+        assert answer.status_code == 200, answer.content[:300]
+    told = Notification.objects.filter(subject=f"Child {keep.pk} is now shielded")
+    assert list(told.values_list("recipient_id", flat=True)) == [manager.pk]
+    assert "Withhold its address" in told.get().body and sw.home.name in told.get().body
+    # The merge's audit events say who was told; the council (the shielding agency) is not told its own shield.
+    events = AuditEvent.objects.filter(kind="child.merge")
+    assert {tuple(event.detail.get("told_shielded", ())) for event in events} == {(sw.other.pk,)}
+    council = {sw.users["designated_manager"].pk, sw.users["agency_admin"].pk}
+    assert not told.filter(recipient_id__in=council).exists()
+
+
+def test_a_merge_of_an_entry_shielded_by_another_agency_tells_its_agencies_whose_shield_the_child_keeps(
+    sw: World,
+) -> None:
+    """Both entries shielded, by different agencies: the kept entry's shield stays, so the police (who shielded
+    the merged entry) are told the child is now shielded by the council, whose shield decides who reaches it."""
+    keep, merge, manager = _police_duplicate_of_shielded(sw, shielded_duplicate=True)
+    child_merge(actor=fresh(sw.users["partnership_admin"]), keep=keep, merge=merge, reason="The same child")
+    told = Notification.objects.filter(subject=f"Child {keep.pk} is now shielded", recipient=manager)
+    assert told.count() == 1 and told.get().body.startswith(f"{sw.home.name} says")
+
+
+def test_a_merge_of_two_unshielded_entries_tells_nobody_of_a_shield(sw: World) -> None:
+    keep = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9))
+    merge = make_child(
+        sw, "Zara", "Quinne", born_on=date(2012, 9, 9), by="other_agency", agency=sw.other, considered=[keep.pk]
+    )
+    child_merge(actor=fresh(sw.users["partnership_admin"]), keep=keep, merge=merge, reason="The same child")
+    assert not Notification.objects.filter(subject__contains="shielded").exists()
+    assert not any("told_shielded" in event.detail for event in AuditEvent.objects.filter(kind="child.merge"))
