@@ -797,6 +797,60 @@ def entry_date_before_birth_error(category: str, label: str, day: date, born: da
     return f"{label} must be on or after the child's date of birth, {long_date(born)}."
 
 
+def entries_dated_before_birth(born: date, entries: Iterable[tuple[int, str, Mapping[str, object]]]) -> dict[int, date]:
+    """The entries (id, category, the latest revision's fields) that a child born on `born` would have dated
+    before its birth, by entry_date_before_birth_error (so pre-birth child protection work within its window may
+    stand), each with its earliest such date. The same rule a recorded or corrected entry meets, applied when the
+    date of birth changes (break10d finding 8)."""
+    before: dict[int, date] = {}
+    for entry_id, category, fields in entries:
+        try:
+            specs = CATEGORY_FIELDS[Category(category)]
+        except ValueError:
+            continue
+        for spec in specs:
+            raw = fields.get(spec.name) if isinstance(fields, Mapping) else None
+            if spec.kind != FieldKind.DATE or not isinstance(raw, str):
+                continue
+            try:
+                day = date.fromisoformat(raw)
+            except ValueError:
+                continue
+            if entry_date_before_birth_error(category, spec.label, day, born) is not None:
+                before[entry_id] = min(day, before.get(entry_id, day))
+    return before
+
+
+def born_on_change_error(born: date, *, shown: Iterable[date], hidden: int, begun: Iterable[date]) -> str | None:
+    """Why a child's date of birth cannot be changed to `born`: what is recorded about the child would then be
+    dated before its birth (entry_date_before_birth_error, before_birth_error). `shown`: the earliest such date of
+    each entry the person changing it may know of (entries_dated_before_birth), named by their count and the
+    earliest; `hidden`: how many others (restricted entries they may not know of: not counted nor dated, so the
+    refusal does not tell of them); `begun`: the start dates of involvements and addresses (nothing about a child
+    begins before its birth). None when nothing would precede the birth."""
+    shown, begun = sorted(shown), sorted(day for day in begun if day < born)
+    problems: list[str] = []
+    if shown:
+        count = len(shown)
+        which = "1 entry" if count == 1 else f"{count} entries"
+        problems.append(
+            f"{which} recorded about the child would then be dated before its birth (the earliest "
+            f"on {long_date(shown[0])})"
+        )
+    elif hidden:
+        problems.append("information recorded about the child would then be dated before its birth")
+    if begun:
+        problems.append(
+            f"an involvement or address would then begin before its birth (the earliest on {long_date(begun[0])})"
+        )
+    if not problems:
+        return None
+    said = " and ".join(problems)
+    return (
+        f"The date of birth cannot be {long_date(born)}: {said}. Check the date of birth, or correct those dates first."
+    )
+
+
 class EntryFieldsError(ValueError):
     """An entry's structured fields were left out or wrong: `errors` maps each structured field to its message,
     `entry_errors` each of the entry's own inputs (its `category`, its `fields` as a whole) to its message. Kept

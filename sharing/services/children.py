@@ -19,7 +19,7 @@ from agencies.rules import AREAS_HINT, gss_code_normalised, phone_normalised
 from audit.services import audit_record
 from isp_portal import bounds
 from isp_portal.notifications import NotificationDraft, notify_many
-from isp_portal.policy import NotPermitted, SystemActor, require
+from isp_portal.policy import NotPermitted, SystemActor, require, restrict
 from isp_portal.rows import fetch
 from protocols.models import IN_FORCE_STATUSES, ProtocolKind, ProtocolVersion
 from sharing import rules
@@ -29,6 +29,7 @@ from sharing.models import (
     ChildMerge,
     ChildName,
     ChildNameKey,
+    EntryRevision,
     Ethnicity,
     Gender,
     Involvement,
@@ -600,6 +601,15 @@ def _child_update(
             )
     if not errors and values["born_on"] > child.created_at.date():
         errors["born_on"] = "The date of birth must be on or before the day the child was recorded."
+    # A later date of birth must not date what is recorded before the birth: the rules an entry, an involvement
+    # and an address meet when recorded (break10d finding 8: the other door to the same fact).
+    if (
+        "born_on" not in errors
+        and values["born_on"] is not None
+        and values["born_on"] > child.born_on
+        and (problem := _born_on_change_error(actor, child, values["born_on"]))
+    ):
+        errors["born_on"] = problem
     if values["nhs_number"] and values["nhs_number"] != child.nhs_number:
         other = (
             Child.objects.filter(nhs_number=values["nhs_number"])
@@ -681,6 +691,31 @@ def _child_update(
     if "area_id" in changed:
         _area_change_told(actor, child, involved_now, before.get("area_id"))
     return child
+
+
+def _born_on_change_error(actor: Any, child: Child, born: date) -> str | None:
+    """rules.born_on_change_error for `child` born on `born`: its entries (their latest revision), counted and
+    dated only where the actor may know of them (RecordEntryPolicy `view`), and its involvements' and addresses'
+    starts. Three statements, or four when an entry would precede the birth."""
+    latest = EntryRevision.objects.filter(entry__child=child, number=F("entry__revision_count"))
+    before = rules.entries_dated_before_birth(
+        born, latest.values_list("entry_id", "entry__category", "fields").iterator()
+    )
+    known = (
+        set(restrict(actor, "view", RecordEntry.objects.filter(pk__in=sorted(before))).values_list("pk", flat=True))
+        if before
+        else set()
+    )
+    begun = [
+        *Involvement.objects.filter(child=child, started_on__lt=born).values_list("started_on", flat=True),
+        *ChildAddress.objects.filter(child=child, from_on__lt=born).values_list("from_on", flat=True),
+    ]
+    return rules.born_on_change_error(
+        born,
+        shown=[day for entry_id, day in before.items() if entry_id in known],
+        hidden=len(before.keys() - known),
+        begun=begun,
+    )
 
 
 # Who is told that a child's area changed: the designated managers of the other involved agencies (people only).

@@ -221,7 +221,6 @@ def test_a_date_of_birth_with_one_letter_is_refused_like_a_date_of_birth_alone(s
     assert initial.status_code == 400 and child.pk not in found, (initial.status_code, found)
 
 
-@pytest.mark.xfail(strict=True, reason="break10d finding 8: not fixed yet (issue 10)")
 def test_a_date_of_birth_corrected_after_the_childs_entries_is_refused(sw: World) -> None:
     """A practitioner records a home visit on 1 June 2015 for a child born on 2 April 2015, then corrects the
     date of birth to 1 January 2016 through PATCH /api/v1/children/{id}/: 200. The record now holds a contact

@@ -14,7 +14,7 @@ from agencies.models import Role
 from audit.models import AuditEvent
 from isp_portal.models import Notification
 from sharing import rules
-from sharing.models import RecordEntry
+from sharing.models import Child, RecordEntry
 from sharing.services import child_merge, child_shield, entry_record, involvement_add, involvement_end
 from tests.factories import World, make_user, sign_in
 from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world, train
@@ -235,3 +235,105 @@ def test_a_merge_of_two_unshielded_entries_tells_nobody_of_a_shield(sw: World) -
     child_merge(actor=fresh(sw.users["partnership_admin"]), keep=keep, merge=merge, reason="The same child")
     assert not Notification.objects.filter(subject__contains="shielded").exists()
     assert not any("told_shielded" in event.detail for event in AuditEvent.objects.filter(kind="child.merge"))
+
+
+# --- Finding 8: a later date of birth is refused when recorded things would then precede the birth ----------------
+
+
+def _contact(sw: World, child: Any, on: str, **kw: Any) -> RecordEntry:
+    return entry_record(
+        actor=fresh(sw.users["practitioner"]),
+        child=child,
+        agency=sw.home,
+        category="contact",
+        fields={"contact_type": "home_visit", "contact_date": on},
+        text="Visited at home",
+        basis="fact",
+        **kw,
+    )
+
+
+def test_the_entries_rule_counts_entries_and_keeps_pre_birth_child_protection_work() -> None:
+    born = date(2016, 1, 1)
+    entries = [
+        (1, "contact", {"contact_type": "phone", "contact_date": "2015-06-01"}),
+        (2, "contact", {"contact_type": "phone", "contact_date": "2016-02-01"}),
+        (3, "cp_meeting", {"meeting_type": "initial_conference", "held_on": "2015-10-01"}),  # within 40 weeks
+        (4, "cp_meeting", {"meeting_type": "initial_conference", "held_on": "2014-10-01"}),  # long before
+        (5, "case_note", {}),
+    ]
+    assert rules.entries_dated_before_birth(born, entries) == {1: date(2015, 6, 1), 4: date(2014, 10, 1)}
+    said = rules.born_on_change_error(born, shown=[date(2015, 6, 1), date(2014, 10, 1)], hidden=0, begun=[])
+    assert said is not None and "2 entries" in said and "1 October 2014" in said
+    hidden = rules.born_on_change_error(born, shown=[], hidden=1, begun=[])
+    assert hidden is not None and "entry" not in hidden and "2014" not in hidden  # a restricted one not told of
+    assert rules.born_on_change_error(born, shown=[], hidden=0, begun=[date(2016, 1, 1)]) is None
+    begun = rules.born_on_change_error(born, shown=[], hidden=0, begun=[date(2015, 12, 31)])
+    assert begun is not None and "31 December 2015" in begun
+
+
+def test_a_later_date_of_birth_is_refused_on_the_page_naming_the_entries(sw: World) -> None:
+    child = make_child(sw, "Zara", "Quinn", born_on=date(2015, 4, 2))
+    _contact(sw, child, "2015-06-01")
+    _contact(sw, child, "2015-08-01")
+    reader = sign_in(Client(), sw.users["practitioner"])
+    answer = reader.post(
+        f"/children/{child.pk}/change/born-on/",
+        {"born_on_day": "1", "born_on_month": "1", "born_on_year": "2016"},
+    )
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "2 entries recorded about the child" in page and "1 June 2015" in page
+    assert Child.objects.get(pk=child.pk).born_on == date(2015, 4, 2)
+    assert not AuditEvent.objects.filter(kind="child.update").exists()
+
+
+def test_a_later_date_of_birth_is_allowed_when_only_pre_birth_child_protection_work_precedes_it(sw: World) -> None:
+    child = make_child(sw, "Zara", "Quinn", born_on=date(2015, 4, 2))
+    entry_record(
+        actor=fresh(sw.users["practitioner"]),
+        child=child,
+        agency=sw.home,
+        category="cp_meeting",
+        fields={"meeting_type": "initial_conference", "held_on": "2015-05-01"},
+        basis="fact",
+    )
+    reader = sign_in(Client(), sw.users["practitioner"])
+    answer = reader.patch(
+        f"/api/v1/children/{child.pk}/", data={"born_on": "2015-09-01"}, content_type="application/json", **H
+    )
+    assert answer.status_code == 200, answer.content[:300]
+    assert Child.objects.get(pk=child.pk).born_on == date(2015, 9, 1)
+
+
+def test_a_later_date_of_birth_is_refused_when_an_involvement_would_begin_before_it(sw: World) -> None:
+    """The same fact through the other dated rows: nothing about a child begins before its birth."""
+    child = make_child(sw, "Zara", "Quinn", born_on=date(2015, 4, 2))
+    involvement_add(
+        actor=fresh(sw.users["other_agency"]),
+        child=child,
+        agency=sw.other,
+        service="Public protection",
+        started_on=date(2015, 5, 1),
+    )
+    reader = sign_in(Client(), sw.users["practitioner"])
+    answer = reader.patch(
+        f"/api/v1/children/{child.pk}/", data={"born_on": "2015-06-01"}, content_type="application/json", **H
+    )
+    assert answer.status_code == 400
+    assert "1 May 2015" in answer.json()["error"]["fields"]["born_on"][0]
+    assert Child.objects.get(pk=child.pk).born_on == date(2015, 4, 2)
+
+
+def test_a_restricted_entry_the_changer_may_not_know_of_refuses_without_being_told_of(sw: World) -> None:
+    """The police (involved) change the date of birth past the council's restricted contact: refused (the record
+    must stay true), but neither counted nor dated, so the refusal does not tell of the restricted entry."""
+    child = make_child(sw, "Zara", "Quinn", born_on=date(2015, 4, 2))
+    involvement_add(actor=fresh(sw.users["other_agency"]), child=child, agency=sw.other, service="Public protection")
+    _contact(sw, child, "2015-06-01", restricted=True)
+    police = sign_in(Client(), sw.users["other_agency"])
+    answer = police.patch(
+        f"/api/v1/children/{child.pk}/", data={"born_on": "2015-07-01"}, content_type="application/json", **H
+    )
+    assert answer.status_code == 400
+    message = answer.json()["error"]["fields"]["born_on"][0]
+    assert "entry" not in message and "June" not in message, message
