@@ -486,21 +486,30 @@ class NameChange(models.TextChoices):
     CHANGE = "change", "The child's name has changed: keep the old one as a previous name"
 
 
-def _legal_name_change(child: Child, given: str, family: str, user: User | None, how: NameChange) -> NameChange | None:
+def _legal_name_change(
+    child: Child, given: str, family: str, user: User | None, how: NameChange
+) -> tuple[NameChange | None, list[str]]:
     """Make (given, family) the child's legal name; what was done, or None when nothing changed (the same name
-    after spacing is tidied).
+    after spacing is tidied), with the kinds of the other names removed because they equal the new legal name.
 
     A correction replaces the legal name (the mistake is not a name the child had). A change keeps the old one as
     a previous name with its search keys, as a merge keeps the merged entry's. A name that differs only in case,
     accents or apostrophes (the same name_exact_key) is always a correction: keeping it would store the same
-    name as legal and previous (issue 10, finding 14). A previous name equal to the new legal name (a child
-    going back to a former name) is removed, for the same reason."""
+    name as legal and previous (issue 10, finding 14). A previous or known-as name equal to the new legal name (a
+    child going back to a former name, or taking the name it was known by) is removed, for the same reason: the
+    rule that refuses such a name when it is added (rules.alias_repeat_error; break10d finding 9)."""
     current = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
     given, family = _spaced(given), _spaced(family)
     if current is not None and (_spaced(current.given), _spaced(current.family)) == (given, family):
-        return None
+        return None, []
     exact_key = rules.name_exact_key(given, family)
-    ChildName.objects.filter(child=child, kind=NameKind.PREVIOUS, exact_key=exact_key).delete()
+    repeats = [
+        (alias.pk, alias.kind)
+        for alias in ChildName.objects.filter(child=child, exact_key=exact_key).exclude(kind=NameKind.LEGAL)
+        if rules.alias_repeat_error(alias.kind, alias.exact_key, [(NameKind.LEGAL.value, exact_key)])
+    ]
+    if repeats:
+        ChildName.objects.filter(pk__in=[pk for pk, _ in repeats]).delete()
     if current is not None and (how == NameChange.CORRECTION or current.exact_key == exact_key):
         how = NameChange.CORRECTION
         current.delete()
@@ -516,7 +525,7 @@ def _legal_name_change(child: Child, given: str, family: str, user: User | None,
     name_add(child=child, kind=NameKind.LEGAL, given=given, family=family, recorded_by=user)
     if current is None or rules.name_tokens(current.family) != rules.name_tokens(family):
         _aliases_rekeyed(child, family)
-    return how
+    return how, sorted(kind for _, kind in repeats)
 
 
 class NhsNumberOfShielded(ValidationError):
@@ -670,7 +679,9 @@ def _child_update(
         if "born_on" in changed:
             # The keys of the child's own names; a merged entry's keep its date of birth (child_merge).
             ChildNameKey.objects.filter(child=child, born_on=born_before).update(born_on=child.born_on)
-    how = _legal_name_change(child, *name, _user(actor), NameChange(name_change)) if name is not None else None
+    how, aliases_removed = (
+        _legal_name_change(child, *name, _user(actor), NameChange(name_change)) if name is not None else (None, [])
+    )
     if how is not None:
         changed.append("name")
     if changed:
@@ -686,6 +697,8 @@ def _child_update(
                 "after": {key.removesuffix("_id"): getattr(child, key) for key in before},
                 **({"name_change": str(how)} if how is not None else {}),
                 **({"reason": reason} if how == NameChange.CORRECTION and reason else {}),
+                # The kinds of the other names removed as equal to the new legal name (never the names).
+                **({"names_removed": aliases_removed} if aliases_removed else {}),
             },
         )
     if "area_id" in changed:

@@ -14,7 +14,7 @@ from agencies.models import Role
 from audit.models import AuditEvent
 from isp_portal.models import Notification
 from sharing import rules
-from sharing.models import Child, RecordEntry
+from sharing.models import Child, ChildName, RecordEntry
 from sharing.services import child_merge, child_shield, entry_record, involvement_add, involvement_end
 from tests.factories import World, make_user, sign_in
 from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world, train
@@ -337,3 +337,52 @@ def test_a_restricted_entry_the_changer_may_not_know_of_refuses_without_being_to
     assert answer.status_code == 400
     message = answer.json()["error"]["fields"]["born_on"][0]
     assert "entry" not in message and "June" not in message, message
+
+
+# --- Finding 9: a legal name changed to an alias leaves no alias equal to it ---------------------------------------
+
+
+def _names(child: Any) -> list[tuple[str, str, str]]:
+    return sorted(ChildName.objects.filter(child=child).values_list("kind", "given", "family"))
+
+
+@pytest.mark.parametrize(("kind", "how"), [("known_as", "change"), ("known_as", "correction"), ("previous", "change")])
+def test_a_legal_name_changed_on_the_page_to_an_alias_removes_the_alias_and_says_so(
+    sw: World, kind: str, how: str
+) -> None:
+    child = make_child(sw, "Zara", "Quinn", born_on=date(2012, 9, 9), aliases=[(kind, "Zed", "Quinn")])
+    reader = sign_in(Client(), sw.users["practitioner"])
+    body = {"given": "zed", "family": "Quinn", "name_change": how}  # capitals do not make another name
+    if how == "correction":
+        body["reason"] = "The legal name was recorded wrongly"
+    answer = reader.post(f"/children/{child.pk}/change/name/", body)
+    assert answer.status_code == 302, answer.content.decode()[:1500]
+    names = _names(child)
+    assert [(k, g, f) for k, g, f in names if k == "legal"] == [("legal", "zed", "Quinn")]
+    assert not [n for n in names if n[0] == kind and n[1].lower() == "zed"], names
+    event = AuditEvent.objects.get(kind="child.update")
+    assert event.detail["names_removed"] == [kind] and "Zed" not in str(event.detail)
+
+
+def test_a_legal_name_changed_through_the_api_keeps_the_aliases_that_differ(sw: World) -> None:
+    child = make_child(
+        sw,
+        "Zara",
+        "Quinn",
+        born_on=date(2012, 9, 9),
+        aliases=[("known_as", "Zed", "Quinn"), ("known_as", "Zee", "Quinn")],
+    )
+    reader = sign_in(Client(), sw.users["practitioner"])
+    answer = reader.patch(
+        f"/api/v1/children/{child.pk}/",
+        data={"given": "Zed", "name_change": "change"},
+        content_type="application/json",
+        **H,
+    )
+    assert answer.status_code == 200, answer.content[:300]
+    assert _names(child) == [
+        ("known_as", "Zee", "Quinn"),
+        ("legal", "Zed", "Quinn"),
+        ("previous", "Zara", "Quinn"),
+    ]
+    assert AuditEvent.objects.get(kind="child.update").detail["names_removed"] == ["known_as"]
