@@ -87,10 +87,10 @@ _EXPRESSIONS = {
 _BAND_EDGES = tuple(high + 1 for _, high, _ in AGE_BANDS if high is not None)
 
 # What is counted, over the tables themselves: each child not merged into another, with the agency of each of
-# its open involvements (several services of one agency count once), or with none when it has none (agency 0;
-# no area: "", as the kept counts have them). The agency
-# dimension counts a child once under each agency currently involved with it and under "no current involvement"
-# when there is none: so for that dimension the totals count children-with-an-agency, as the page says.
+# its open involvements (several services of one agency count once), or with none when it has none (agency 0,
+# and no area "", as the kept counts have them). So the agency dimension counts a child once under each agency
+# currently involved with it and under "no current involvement" when there is none: for that dimension the totals
+# count children-with-an-agency, as the page says.
 # Shielded children are counted. The shield (DESIGN 2.3, ContactPoint) withholds where a child can be found
 # (address, setting, phone) from agencies not involved; a count of 11 or more says nothing about any one child,
 # and counts from 1 to 10 are suppressed whoever they include. Leaving them out would make the totals differ from
@@ -112,8 +112,9 @@ KEPT_COUNTS = {
 
 
 def _kept_counts_of(rows: Dimension, columns: Dimension) -> str:
-    """The table of kept counts a table by agency is read from."""
-    return "sharing_childcountbyagencyage" if Dimension.AGE_BAND in (rows, columns) else "sharing_childcountbyagency"
+    """The table of kept counts a table by agency is read from: by date of birth for the age bands."""
+    by_age, by_values = KEPT_COUNTS
+    return by_age if Dimension.AGE_BAND in (rows, columns) else by_values
 
 
 def _name_of(dimension: Dimension, key: str) -> str:
