@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from isp_portal import bounds, db_bounds
+
 
 class ChildCountByAgencyAge(models.Model):
     """Children by agency currently involved and date of birth (the age bands move every day, so they are worked
@@ -35,6 +37,8 @@ class ChildCountByAgencyAge(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["agency_id", "born_on"], name="child_count_agency_age_key"),
+            # The child's date of birth, held by the same bound as the child's.
+            db_bounds.date_in_era("child_count_agency_age", "born_on", bounds.EARLIEST_BIRTH_DATE),
         ]
 
     def __str__(self) -> str:
