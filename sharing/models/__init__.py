@@ -1,5 +1,6 @@
-"""The sharing app's data, by subject: the child index (children.py), involvements (involvements.py) and record
-entries with their revisions and grants (entries.py)."""
+"""The sharing app's data, by subject: the child index (children.py), involvements (involvements.py), record
+entries with their revisions and grants (entries.py), and the aggregate tier's counts kept by triggers
+(counts.py)."""
 
 from sharing.models.children import (
     Child,
@@ -13,6 +14,7 @@ from sharing.models.children import (
     Setting,
     ShieldedAccess,
 )
+from sharing.models.counts import ChildCountByAgency, ChildCountByAgencyAge
 from sharing.models.entries import Basis, EntryGrant, EntryRevision, RecordEntry
 from sharing.models.involvements import Involvement
 
@@ -20,6 +22,8 @@ __all__ = [
     "Basis",
     "Child",
     "ChildAddress",
+    "ChildCountByAgency",
+    "ChildCountByAgencyAge",
     "ChildMerge",
     "ChildName",
     "ChildNameKey",
