@@ -17,9 +17,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.template import defaultfilters
+from django.utils.safestring import SafeString
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
 
 from isp_portal import layout, links
 from isp_portal.templatetags.govuk import counted_as, govuk_date, govuk_datetime, tag_colour
@@ -27,17 +27,18 @@ from isp_portal.templatetags.govuk import counted_as, govuk_date, govuk_datetime
 
 def _escaped(value: Any) -> Any:
     # Jinja2's `finalize`: each `{{ value }}` as Django's `{{ value }}` gives it (django.utils.html.escape is
-    # html.escape), then autoescaping leaves the markup as it is. Markup (Django's SafeString, Markup) is kept.
+    # html.escape: `&#x27;`, `&quot;`), then autoescaping leaves it as it is. Markup (anything with `__html__`:
+    # Django's SafeString, Jinja2's Markup) is kept.
     if hasattr(value, "__html__"):
         return value
-    return Markup(escape(str(value)))
+    return SafeString(escape(str(value)))
 
 
 @pass_context
-def layout_part(context: Context, part: str) -> Markup:
+def layout_part(context: Context, part: str) -> SafeString:
     """`{{ layout_part("header") }}`: the layout's part, rendered once per process and filled in with this
     request's values (isp_portal/layout.py), as `{% layout_part %}` does."""
-    return Markup(layout.render_part(part, context))
+    return layout.render_part(part, context)
 
 
 def linebreaksbr(value: Any) -> Any:
