@@ -115,6 +115,9 @@ TEMPLATES = [
         "OPTIONS": {
             "environment": "isp_portal.jinja.environment",
             "context_processors": [
+                # One CSRF token a page, masked once, as Django's engine gives it (the backend's own
+                # `csrf_token` masks it again each time it is shown).
+                "django.template.context_processors.csrf",
                 "django.contrib.messages.context_processors.messages",
                 "isp_portal.context_processors.portal",
                 "isp_portal.jinja.routes",
