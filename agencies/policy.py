@@ -311,7 +311,12 @@ AGENCY_ACTION_ACTS: dict[str, AgencyAct] = {
 
 
 def standing_of(agency: Agency, today: date | None = None) -> AgencyStanding:
-    return agency_standing(agency.status, agency.ico_registration_expires_on, today or timezone.localdate())
+    if today is None:
+        # An agency read for its page carries the day the page is as of (agencies.selectors.agency_page): the
+        # page asks the policy about it ten times, and the local date costs more than the rule (issue 9).
+        facts = getattr(agency, "page_facts", None)
+        today = facts.as_of if facts is not None else timezone.localdate()
+    return agency_standing(agency.status, agency.ico_registration_expires_on, today)
 
 
 def agency_refusal(agency: Agency | None, act: AgencyAct) -> str | None:

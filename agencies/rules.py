@@ -223,7 +223,9 @@ class ChecklistStatus(StrEnum):
     INCOMPLETE = "incomplete"
 
 
+@functools.lru_cache(maxsize=4096)
 def confirmation_expires_on(confirmed_on: date) -> date:
+    # Pure, and asked for every confirmation on every agency page (issue 9): each date worked out once.
     return add_months(confirmed_on, CHECKLIST_VALIDITY_MONTHS)
 
 

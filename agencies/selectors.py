@@ -157,6 +157,8 @@ class PageFacts:
     # _INVITATIONS_SQL's rows. Reading them whoever asks costs PostgreSQL less than a statement of their own.
     people_rows: list[tuple[Any, ...]]
     invitation_rows: list[tuple[Any, ...]]
+    # The day these facts are as of; the policy judges the agency's standing on it (agencies.policy.standing_of).
+    as_of: date
 
 
 AGENCY_FIELDS = (
@@ -295,6 +297,7 @@ def agency_page(user: Any, pk: int, today: date | None = None) -> Agency:
                 (key, agency.pk, email, name, expires)
                 for key, email, name, expires in zip(*(column or [] for column in row[30:34]), strict=True)
             ],
+            as_of=today,
         )
     return policy.found_or_deny(user, Agency, agency, target_id=pk)
 

@@ -72,19 +72,28 @@ def fetch(sql: str | Statement, params: Sequence[Any] | dict[str, Any]) -> list[
 
 
 _attnames: dict[type[Model], frozenset[str]] = {}
+# (model, fields) -> whether every field is one of the model's columns (so the values go in as they are).
+_all_columns: dict[tuple[type[Model], tuple[str, ...]], bool] = {}
 
 
 def instance(model: type[M], fields: Sequence[str], values: Sequence[Any]) -> M:
     """A model instance from the given columns (by attname: `agency_id`), as the ORM would have loaded it with
     `.only(*fields)`; the other columns are deferred."""
-    given = dict(zip(fields, values, strict=True))
-    concrete = _attnames.get(model)
-    if concrete is None:
-        concrete = _attnames[model] = frozenset(field.attname for field in model._meta.concrete_fields)
+    names = fields if type(fields) is tuple else tuple(fields)
+    key = (model, names)
+    plain = _all_columns.get(key)
+    if plain is None:
+        concrete = _attnames.get(model)
+        if concrete is None:
+            concrete = _attnames[model] = frozenset(field.attname for field in model._meta.concrete_fields)
+        plain = _all_columns[key] = concrete.issuperset(names)
     if (
-        model.__init__ is Model.__init__
-        and not signals.pre_init.has_listeners(model)
-        and not signals.post_init.has_listeners(model)
+        plain
+        and model.__init__ is Model.__init__
+        # The receivers' lists first: empty in this project, and cheaper to ask than has_listeners (a weak
+        # dictionary's lookup), which a page would ask twice for each of its thirty instances.
+        and (not signals.pre_init.receivers or not signals.pre_init.has_listeners(model))
+        and (not signals.post_init.receivers or not signals.post_init.has_listeners(model))
     ):
         # What Model.from_db and Model.__init__ leave, without walking every field of the model (a page builds
         # a dozen or more instances; issue 9): the state of a loaded instance and the loaded columns in its
@@ -95,11 +104,12 @@ def instance(model: type[M], fields: Sequence[str], values: Sequence[Any]) -> M:
         state = obj._state = ModelState()
         state.adding = False
         state.db = DEFAULT_DB_ALIAS  # the database fetch reads from
-        obj.__dict__.update((name, value) for name, value in given.items() if name in concrete)
+        obj.__dict__.update(zip(names, values, strict=True))
         return obj
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in given]
+    given = dict(zip(fields, values, strict=True))
+    ordered = [field.attname for field in model._meta.concrete_fields if field.attname in given]
     # from_db takes the values in the model's field order.
-    return model.from_db(DEFAULT_DB_ALIAS, names, [given[name] for name in names])
+    return model.from_db(DEFAULT_DB_ALIAS, ordered, [given[name] for name in ordered])
 
 
 def relate(obj: Model, name: str, related: Model | None) -> None:

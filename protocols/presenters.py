@@ -7,8 +7,10 @@ The templates keep the tables and lists around them.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from datetime import tzinfo
 from typing import Any
 
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from isp_portal.links import Routes
@@ -38,20 +40,22 @@ _WITHDRAW_LINK = (
 )
 
 
-def _withdrawn(signature: Signature, colour: str) -> SafeString:
+def _withdrawn(signature: Signature, colour: str, zone: tzinfo) -> SafeString:
     assert signature.withdrawn_at is not None
-    return html(_WITHDRAWN, colour=colour, on=long_date(signature.withdrawn_at), reason=signature.withdrawal_reason)
+    on = long_date(signature.withdrawn_at, zone)
+    return html(_WITHDRAWN, colour=colour, on=on, reason=signature.withdrawal_reason)
 
 
 def register_rows(signatures: Iterable[Signature], can_withdraw: Collection[int]) -> SafeString:
     """The rows of the protocol's register: agency, version, signatory, when signed (and from which version it
     was carried over), and its state with the withdraw link where the user may withdraw it."""
     routes = Routes()
+    zone = timezone.get_current_timezone()  # read once for the table (isp_portal.wording.long_date)
 
     def row(signature: Signature) -> dict[str, Any]:
         agency = signature.agency.name
         if signature.withdrawn_at:
-            state = _withdrawn(signature, "grey")
+            state = _withdrawn(signature, "grey", zone)
         elif signature.pk in can_withdraw:
             state = _LIVE + html(_WITHDRAW_LINK, href=routes("signature-withdraw", signature.pk), agency=agency)
         else:
@@ -66,7 +70,7 @@ def register_rows(signatures: Iterable[Signature], can_withdraw: Collection[int]
             "agency": agency,
             "version": signature.version.number,
             "signatory": f"{signature.signatory_name}, {signature.signatory_title}",
-            "signed": long_date(signature.signed_at),
+            "signed": long_date(signature.signed_at, zone),
             "carried": carried,
             "state": state,
         }
@@ -88,6 +92,7 @@ _SIGNED_ROW = (
 def agency_signature_rows(signatures: Iterable[Signature]) -> SafeString:
     """The rows of the agency's "Protocols signed" table."""
     routes = Routes()
+    zone = timezone.get_current_timezone()  # read once for the table (isp_portal.wording.long_date)
     return rows(
         _SIGNED_ROW,
         (
@@ -96,8 +101,8 @@ def agency_signature_rows(signatures: Iterable[Signature]) -> SafeString:
                 "title": signature.protocol.title,
                 "version": signature.version.number,
                 "signatory": f"{signature.signatory_name}, {signature.signatory_title}",
-                "signed": long_date(signature.signed_at),
-                "state": _withdrawn(signature, "red") if signature.withdrawn_at else _SIGNED,
+                "signed": long_date(signature.signed_at, zone),
+                "state": _withdrawn(signature, "red", zone) if signature.withdrawn_at else _SIGNED,
             }
             for signature in signatures
         ),
@@ -118,6 +123,7 @@ def version_items(protocol_id: int, versions: Iterable[ProtocolVersion], current
     """The items of the protocol's Versions list: each version's link, date and note, whether it is or was in
     force, and a link to what changed from the one before."""
     routes = Routes()
+    zone = timezone.get_current_timezone()  # read once for the list (isp_portal.wording.long_date)
 
     def item(version: ProtocolVersion) -> dict[str, Any]:
         if version.pk == current_id:
@@ -130,7 +136,7 @@ def version_items(protocol_id: int, versions: Iterable[ProtocolVersion], current
         return {
             "href": routes("protocol-version", protocol_id, number),
             "number": number,
-            "created": long_date(version.created_at),
+            "created": long_date(version.created_at, zone),
             "note": version.change_note,
             "tag": tag,
             "diff": html(_DIFF_LINK, href=routes("protocol-version-diff", protocol_id, number), number=number)
@@ -168,9 +174,43 @@ def _bullets(items: Iterable[str], empty: str | None = None) -> SafeString:
     return html(_BULLETS, SafeString("".join(listed)))
 
 
+def _rules_key(version: ProtocolVersion) -> tuple[Any, ...]:
+    # Every field _version_rules reads: add one here when it reads another (tests/protocols/test_version_rules.py
+    # changes each and expects other markup).
+    return (
+        version.age_min,
+        version.age_max,
+        version.extended_age_max,
+        tuple(version.extended_age_conditions),
+        tuple(version.permitted_purposes),
+        tuple(version.aggregate_fields),
+        tuple(version.minimum_fields),
+        tuple(version.sensitive_fields),
+        tuple(version.grounds_without_consent),
+        version.response_working_days,
+        version.retention_months,
+        version.shows_held_categories,
+    )
+
+
+# The markup for each set of rules shown since the process started (a few dozen versions in a partnership).
+_rules_markup: dict[tuple[Any, ...], SafeString] = {}
+
+
 def version_rules(version: ProtocolVersion) -> SafeString:
     """The summary list of who a version covers, for what, which data in which tier, when without consent,
-    how fast requests are answered and how long records are kept."""
+    how fast requests are answered and how long records are kept. Built once per process for each set of rules
+    (26 values escaped: a twentieth of the protocol page's CPU; issue 9)."""
+    key = _rules_key(version)
+    found = _rules_markup.get(key)
+    if found is None:
+        if len(_rules_markup) >= 512:
+            _rules_markup.clear()
+        found = _rules_markup[key] = _version_rules(version)
+    return found
+
+
+def _version_rules(version: ProtocolVersion) -> SafeString:
     covers = f"Children and young people aged {version.age_min} to {version.age_max}"
     if version.extended_age_max:
         conditions = " or ".join(label.lower() for label in version.extended_condition_labels) or "some"

@@ -15,7 +15,7 @@ from agencies.models import Agency, AgencyStatus, ChecklistConfirmation, Signato
 from agencies.rules import confirmation_expires_on
 from isp_portal import policy
 from isp_portal.rows import Statement, fetch, instance, relate
-from isp_portal.wording import month_year
+from isp_portal.wording import local_date, month_year
 from protocols import rules
 from protocols.models import (
     IN_FORCE_STATUSES,
@@ -330,9 +330,11 @@ def signatory_counts(
         moments = list(
             Signature.objects.filter(protocol=protocol).values_list("agency_id", "signed_at", "withdrawn_at")
         )
-    # Each moment's local date once, not once per month (issue 9: 12 months x the register's rows).
+    # Each moment's local date once, not once per month (issue 9: 12 months x the register's rows), in the time
+    # zone read once (timezone.localdate reads it each time: more than the conversion costs).
+    zone = timezone.get_current_timezone()
     spans = [
-        (agency_id, timezone.localdate(signed_at), None if withdrawn_at is None else timezone.localdate(withdrawn_at))
+        (agency_id, local_date(signed_at, zone), None if withdrawn_at is None else local_date(withdrawn_at, zone))
         for agency_id, signed_at, withdrawn_at in moments
     ]
     points = []

@@ -86,7 +86,8 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Sections other apps add, e.g. the protocols this agency has signed (protocols app).
         "sections": sections_for("agency-detail", request.user, agency),
     }
-    return render(request, "agencies/agency_detail.html", context)
+    # The page body is a compiled template (docs/fast-pages.md §4: agencies/jinja2/agencies/agency_detail.html).
+    return render(request, "agencies/agency_detail.html", context, using="jinja2")
 
 
 @login_required

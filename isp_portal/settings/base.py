@@ -105,6 +105,25 @@ TEMPLATES = [
             ],
         },
     },
+    # The pages whose bodies are compiled templates (docs/fast-pages.md §4): `render(..., using="jinja2")`,
+    # templates under <app>/jinja2/.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "isp_portal.jinja.environment",
+            "context_processors": [
+                # One CSRF token a page, masked once, as Django's engine gives it (the backend's own
+                # `csrf_token` masks it again each time it is shown).
+                "django.template.context_processors.csrf",
+                "django.contrib.messages.context_processors.messages",
+                "isp_portal.context_processors.portal",
+                "isp_portal.jinja.routes",
+            ],
+        },
+    },
 ]
 
 # --- Data -----------------------------------------------------------------------------------------------------

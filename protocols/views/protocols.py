@@ -20,7 +20,7 @@ from isp_portal.wording import possessive
 from protocols import rules, selectors, services
 from protocols.forms import AdoptForm, ProtocolCreateForm, ReasonForm, SignForm, TransitionForm, VersionRulesForm
 from protocols.models import Protocol, ProtocolStatus, ProtocolVersion, Signature
-from protocols.presenters import count_rows, register_rows, version_items
+from protocols.presenters import count_rows, register_rows, version_items, version_rules
 from protocols.reference import protocol_template
 from protocols.services.protocols import VERSION_FIELDS
 
@@ -95,12 +95,15 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
     protocol.current_version = current
     signatures = selectors.signature_register(protocol)
     can_withdraw = {s.pk for s in signatures if policy.can(user, "withdraw", s)}
+    version = current or latest
+    # The page body is a compiled template (docs/fast-pages.md §4: protocols/jinja2/protocols/protocol_detail.html).
     return render(
         request,
         "protocols/protocol_detail.html",
         {
             "protocol": protocol,
-            "version": current or latest,
+            "version": version,
+            "version_rules": version_rules(version) if version else "",
             "latest": latest,
             "versions": versions,
             "version_items": version_items(protocol.pk, versions, protocol.current_version_id),
@@ -124,6 +127,7 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_sign": _may_sign(user, protocol, signatures),
             "can_audit": policy.can(user, "audit", protocol),
         },
+        using="jinja2",
     )
 
 
