@@ -29,7 +29,7 @@ def protocol(world: World) -> Protocol:
     return protocol_in_force(world)
 
 
-def child_aged(world: World, age: int, *, given: str = "Aoife", family: str = "O’Brien", **values: Any) -> Child:
+def child_aged(world: World, age: int, *, given: str = "Aoife", family: str = "OBrien", **values: Any) -> Child:
     """A child of `age` today (born `age` years and 40 days ago), recorded by the home practitioner (so home is
     involved with it)."""
     today = timezone.localdate()
@@ -60,7 +60,7 @@ def assessed(outcome: str = "competent", on: date | None = None) -> dict[str, An
     }
 
 
-def parent(relationship: str = "Mother", name: str = "Mary O’Brien", **values: Any) -> dict[str, Any]:
+def parent(relationship: str = "Mother", name: str = "Mary OBrien", **values: Any) -> dict[str, Any]:
     return {"given_by": "parent", "parent_name": name, "parent_relationship": relationship, **values}
 
 

@@ -24,7 +24,27 @@ def test_withdrawal(world: World) -> None:
     child = child_aged(world, 17)
     consent = record(world, child)
     assert consent_covering(child=child, tier="minimum", agency=world.other, purpose=PURPOSE).covered
-    consent_withdraw(actor=fresh(world.users["practitioner"]), consent=consent, withdrawn_on=timezone.localdate(), reason="Changed mind")
+    consent_withdraw(
+        actor=fresh(world.users["practitioner"]),
+        consent=consent,
+        withdrawn_on=timezone.localdate(),
+        reason="Changed mind",
+    )
     answer = consent_covering(child=child, tier="minimum", agency=world.other, purpose=PURPOSE)
     assert answer.reason == Reason.WITHDRAWN, answer
     print(answer.message)
+
+
+def test_fhir(world: World) -> None:
+    from fhir.resources.R4B.consent import Consent
+
+    from consent.fhir import consent_json
+    from consent.selectors import consents_visible
+
+    child = child_aged(world, 11)
+    made = record(world, child, **parent(), all_signatories=True, recipients=[])
+    loaded = consents_visible(fresh(world.users["practitioner"])).get(pk=made.pk)
+    text = consent_json(loaded, timezone.localdate())
+    print(text)
+    parsed = Consent.model_validate_json(text)
+    assert parsed.provision.type == "permit"
