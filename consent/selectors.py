@@ -21,7 +21,7 @@ from audit.services import audit_record
 from consent import rules
 from consent.models import ConsentRecord, Decision, GivenBy
 from consent.services import decision_facts
-from isp_portal.policy import restrict
+from isp_portal.policy import get_or_deny, restrict
 from isp_portal.wording import long_date
 from protocols.models import Signature
 from sharing.models import Child
@@ -231,20 +231,31 @@ def consents_visible(user: Any) -> QuerySet[ConsentRecord]:
     )
 
 
-def child_consents(user: Any, child: Child) -> list[ConsentRecord]:
-    """The child's consent records the user may read, newest first. Audit: consent.list (a read of the child's
-    information)."""
-    records = list(consents_visible(user).filter(child_id=child.pk).order_by("-obtained_on", "-pk"))
-    audit_record(kind="consent.list", actor=user, target=child, child_id=child.pk, detail={"count": len(records)})
+# A child has a handful of decisions; a list is bounded all the same (newest first).
+CONSENTS_LISTED = 200
+
+
+def child_consents(user: Any, child: Child, *, purpose: str = "") -> list[ConsentRecord]:
+    """The child's consent records the user may read, newest first (at most CONSENTS_LISTED). Audit:
+    consent.list, with the purpose stated (a read of the child's information: DESIGN 2.6)."""
+    records = list(consents_visible(user).filter(child_id=child.pk).order_by("-obtained_on", "-pk")[:CONSENTS_LISTED])
+    audit_record(
+        kind="consent.list",
+        actor=user,
+        object_type="sharing.child",
+        object_id=child.pk,
+        object_label=f"consents of child {child.pk}",
+        child_id=child.pk,
+        purpose=purpose,
+        detail={"count": len(records)},
+    )
     return records
 
 
-def consent_detail(user: Any, pk: int) -> ConsentRecord:
-    """One consent record (OutOfScope when out of the user's reach). Audit: consent.view."""
-    from isp_portal.policy import get_or_deny
-
-    record: ConsentRecord = get_or_deny(user, consents_visible(user), action="view", pk=pk)
-    audit_record(kind="consent.view", actor=user, target=record, child_id=record.child_id)
+def consent_detail(user: Any, pk: Any, *, purpose: str = "", action: str = "view") -> ConsentRecord:
+    """One consent record (OutOfScope when out of the user's reach). Audit: consent.view, with the purpose."""
+    record: ConsentRecord = get_or_deny(user, consents_visible(user), action=action, pk=pk)
+    audit_record(kind="consent.view", actor=user, target=record, child_id=record.child_id, purpose=purpose)
     return record
 
 
@@ -351,6 +362,6 @@ def _overlap(first: ConsentRecord, second: ConsentRecord) -> bool:
     return rules.scopes_overlap(scope(first), scope(second))
 
 
-def child_consent_summary(user: Any, child: Child, today: date | None = None) -> ConsentSummary:
+def child_consent_summary(user: Any, child: Child, *, purpose: str = "", today: date | None = None) -> ConsentSummary:
     """The consent summary of `child` as the user may read it (child_consents: audited)."""
-    return consent_summary(child_consents(user, child), today or timezone.localdate())
+    return consent_summary(child_consents(user, child, purpose=purpose), today or timezone.localdate())
