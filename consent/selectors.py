@@ -23,7 +23,7 @@ from consent.models import ConsentRecord, Decision, GivenBy
 from consent.services import decision_facts
 from isp_portal.policy import get_or_deny, restrict
 from isp_portal.wording import long_date
-from protocols.models import Signature
+from protocols.models import IN_FORCE_STATUSES, Protocol, Signature
 from sharing.models import Child
 
 
@@ -131,8 +131,6 @@ def _signed(agency_id: int, protocol_ids: set[int], moment: datetime) -> set[int
 
 
 def _current_versions(protocol_ids: set[int]) -> Any:
-    from protocols.models import IN_FORCE_STATUSES, Protocol
-
     return Protocol.objects.filter(pk__in=protocol_ids, status__in=IN_FORCE_STATUSES).values("current_version_id")
 
 

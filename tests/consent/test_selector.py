@@ -4,6 +4,7 @@ after a withdrawal, and about consents not yet or no longer in force (issue 11, 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -122,3 +123,23 @@ def test_the_summary_shows_covered_refused_withdrawn_overridden_and_due(world: W
     assert "their refusal prevails over their mother's consent" in summary.overridden[0].sentence
     assert [line.record for line in summary.refused] == [refusal]
     assert covered in [line.record for line in summary.due_for_review]  # a year and more ago
+
+
+def test_the_answer_costs_the_same_few_statements_however_many_consents(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    child = child_aged(world, 16)
+    record(world, child, all_signatories=True)
+    with django_assert_num_queries(3):  # the consents with their withdrawals; their recipients; the signatures
+        ask(child, world.other)
+    for days in range(1, 6):
+        record(
+            world,
+            child,
+            all_signatories=True,
+            purposes=[OTHER_PURPOSE],
+            obtained_on=timezone.localdate() - timedelta(days),
+        )
+        record(world, child, recipients=[world.other], tiers=["sensitive"])
+    with django_assert_num_queries(3):
+        ask(child, world.other)
