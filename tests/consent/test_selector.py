@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import Agency
-from consent.selectors import Reason, child_consent_summary, consent_covering
+from consent.selectors import Reason, child_consent_summary, consent_covering, consent_scope_options
 from consent.services import consent_withdraw
 from protocols.models import Signature
 from protocols.services import signature_withdraw
@@ -143,3 +143,11 @@ def test_the_answer_costs_the_same_few_statements_however_many_consents(
         record(world, child, recipients=[world.other], tiers=["sensitive"])
     with django_assert_num_queries(3):
         ask(child, world.other)
+
+
+def test_the_scope_options_are_the_purposes_and_live_signatories_of_each_protocol_in_force(world: World) -> None:
+    child_aged(world, 16)  # the World's protocol, signed by home and other
+    (option,) = consent_scope_options()
+    assert option.protocol.title == "World Protocol"
+    assert PURPOSE in option.purposes
+    assert {agency.pk for agency in option.signatories} == {world.home.pk, world.other.pk}
