@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("agencies.api.urls")),
     path("", include("protocols.api.urls")),
     path("", include("sharing.api.urls")),
+    path("", include("consent.api.urls")),
 ]
 
 urlpatterns = [

@@ -232,6 +232,8 @@ STORAGES = {
 # Uploaded documents live outside the web root and are served only through views that check the policy.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
 SECURITY_DOCUMENT_MAX_BYTES = env_int("SECURITY_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+# A consent's evidence: a scan or a photograph of the signed form (consent.services).
+CONSENT_EVIDENCE_MAX_BYTES = env_int("CONSENT_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 LANGUAGE_CODE = "en-gb"
@@ -274,6 +276,7 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-deliver": {"task": "isp_portal.notifications_deliver", "schedule": 60.0},
     "agencies-expiry": {"task": "agencies.expiry_sweep", "schedule": 3600.0},
     "protocols-deadlines": {"task": "protocols.deadline_sweep", "schedule": 600.0},
+    "consent-reviews": {"task": "consent.review_sweep", "schedule": 3600.0},
 }
 
 # --- API -----------------------------------------------------------------------------------------------------

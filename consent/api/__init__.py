@@ -1,0 +1,1 @@
+"""The consent API (under /api/v1/)."""

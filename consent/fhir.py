@@ -1,0 +1,180 @@
+"""A consent record as a FHIR R4 Consent resource (DESIGN 2.4: the form NHS systems exchange).
+
+Built with the `fhir.resources` models of FHIR R4B (4.3.0; `fhir.resources.R4B`): the Consent resource of R4B
+is that of R4 (4.0.1) unchanged, element for element, and the package's own R4 models went with its 6.x line
+(pydantic 1). The models validate what is built, so a record that cannot be said in FHIR fails here, not at the
+receiving system.
+
+The mapping:
+* `status`: active; inactive once withdrawn or past its period.
+* `scope`: patient-privacy (consentscope); `category`: LOINC 59284-0 "Patient Consent" and v3 ActCode IDSCL
+  (information disclosure).
+* `patient`: the child; `performer`: who decided (the child, or a RelatedPerson named with their relationship);
+  `organization`: the agency that recorded it; `dateTime`: the day the decision was obtained;
+  `sourceAttachment`: the evidence file's kind, name and size (the file itself is served by the portal).
+* `policy`: the protocol version the consent was given under.
+* `provision`: permit (given) or deny (refused); `period`; `actor`: each named recipient agency as an
+  information recipient (v3 ParticipationType IRCP), or the group of every signatory of the protocol;
+  `purpose`: the protocol's purposes (Coding, code = the purpose's position in the version's list); `class`:
+  the tiers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fhir.resources.R4B.consent import Consent
+
+from consent.models import ConsentRecord, Decision, GivenBy
+
+FHIR_MEDIA_TYPE = "application/fhir+json"
+_SYSTEM = "https://isp-portal.example/fhir"
+_TIER_DISPLAY = {"minimum": "Minimum data", "sensitive": "Detailed and sensitive information"}
+
+
+def _status(record: ConsentRecord, today: date) -> str:
+    withdrawal = record.withdrawal_or_none()
+    if withdrawal is not None and withdrawal.withdrawn_on <= today:
+        return "inactive"
+    if record.valid_until is not None and record.valid_until < today:
+        return "inactive"
+    return "active"
+
+
+def _purpose_code(record: ConsentRecord, purpose: str) -> str:
+    permitted = list(record.protocol_version.permitted_purposes)
+    return str(permitted.index(purpose) + 1) if purpose in permitted else "other"
+
+
+def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
+    """The Consent resource of `record` as FHIR JSON data (its `recipients`, `withdrawal`, `evidence`,
+    `protocol`, `protocol_version`, `recorded_by_agency` loaded by the caller)."""
+    if record.given_by == GivenBy.CHILD:
+        performer = {"reference": f"Patient/{record.child_id}", "display": f"The child ({record.child_age})"}
+    else:
+        performer = {
+            "type": "RelatedPerson",
+            "display": f"{record.parent_name} ({record.parent_relationship}, a person with parental responsibility)",
+        }
+    if record.all_signatories:
+        actors = [
+            {
+                "role": _ircp(),
+                "reference": {
+                    "reference": f"Group/protocol-{record.protocol_id}-signatories",
+                    "display": f"Every signatory of {record.protocol}",
+                },
+            }
+        ]
+    else:
+        actors = [
+            {"role": _ircp(), "reference": {"reference": f"Organization/{agency.pk}", "display": agency.name}}
+            for agency in record.recipients.all()
+        ]
+    period: dict[str, str] = {"start": record.valid_from.isoformat()}
+    withdrawal = record.withdrawal_or_none()
+    end = record.valid_until
+    if withdrawal is not None and (end is None or withdrawal.withdrawn_on < end):
+        end = withdrawal.withdrawn_on
+    if end is not None:
+        period["end"] = end.isoformat()
+    data: dict[str, Any] = {
+        "resourceType": "Consent",
+        "id": str(record.pk),
+        "status": _status(record, today),
+        "scope": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                    "code": "patient-privacy",
+                    "display": "Privacy Consent",
+                }
+            ]
+        },
+        "category": [
+            {"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                        "code": "IDSCL",
+                        "display": "information disclosure",
+                    }
+                ]
+            },
+            {
+                "coding": [
+                    {"system": f"{_SYSTEM}/consent-form", "code": record.form, "display": record.get_form_display()}
+                ]
+            },
+        ],
+        "patient": {"reference": f"Patient/{record.child_id}"},
+        "dateTime": record.obtained_on.isoformat(),
+        "performer": [performer],
+        "organization": [
+            {"reference": f"Organization/{record.recorded_by_agency_id}", "display": record.recorded_by_agency.name}
+        ],
+        "policy": [
+            {
+                "authority": _SYSTEM,
+                "uri": f"{_SYSTEM}/protocols/{record.protocol_id}/versions/{record.protocol_version.number}",
+            }
+        ],
+        "provision": {
+            "type": "permit" if record.decision == Decision.GIVEN else "deny",
+            "period": period,
+            "actor": actors,
+            "purpose": [
+                {
+                    "system": f"{_SYSTEM}/protocol-versions/{record.protocol_version_id}/purposes",
+                    "code": _purpose_code(record, p),
+                    "display": p,
+                }
+                for p in record.purposes
+            ],
+            "class": [
+                {"system": f"{_SYSTEM}/tiers", "code": tier, "display": _TIER_DISPLAY.get(tier, tier)}
+                for tier in record.tiers
+            ],
+        },
+    }
+    evidence = getattr(record, "evidence", None) if _has_evidence(record) else None
+    if evidence is not None:
+        data["sourceAttachment"] = {
+            "contentType": evidence.content_type,
+            "title": evidence.original_name,
+            "size": evidence.size,
+            "creation": evidence.uploaded_at.isoformat(),
+        }
+    return data
+
+
+def _has_evidence(record: ConsentRecord) -> bool:
+    try:
+        record.evidence  # noqa: B018 - a reverse one-to-one raises when there is none
+    except ConsentRecord.evidence.RelatedObjectDoesNotExist:
+        return False
+    return True
+
+
+def _ircp() -> dict[str, Any]:
+    return {
+        "coding": [
+            {
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                "code": "IRCP",
+                "display": "information recipient",
+            }
+        ]
+    }
+
+
+def consent_resource(record: ConsentRecord, today: date) -> Consent:
+    """The FHIR Consent of `record`, built (and so validated) by the fhir.resources model."""
+    return Consent.model_validate(consent_resource_data(record, today))
+
+
+def consent_json(record: ConsentRecord, today: date) -> str:
+    """The FHIR JSON of `record` (application/fhir+json)."""
+    return str(consent_resource(record, today).model_dump_json(by_alias=True, exclude_none=True))

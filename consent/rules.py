@@ -1,0 +1,342 @@
+"""The consent app's pure rules (DESIGN 2.4): ages and competence, whose decision prevails, whether a consent's
+scope and period cover a share, and the review date. Plain values in, plain values out: no ORM, no I/O.
+
+The law and the handbook they follow (Barnet, "Whose consent should be sought?"):
+* "A person aged 16 or over, or a child under 16 who has the capacity to understand and make decisions, may give
+  or refuse consent." So 16 and over is presumed competent; under 16, competence is assessed (Fraser/Gillick);
+  "children aged 12 or over are generally expected to have sufficient understanding".
+* "Where a child cannot consent, or is not competent to do so, then a person with parental responsibility should
+  be asked to consent on behalf of the child ... if parents are separated, then this should be the resident
+  parent."
+* "If a child is deemed competent, then their consent or refusal of consent should be the one to consider even
+  if the parent/carer disagrees." A competent child's decision prevails over a parent's, in both directions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from isp_portal.bounds import long_date
+from isp_portal.wording import possessive
+from sharing.rules import age_on as age_on  # the one age rule (29 February turns a year older on 1 March)
+
+PRESUMED_COMPETENT_AGE = 16
+# Barnet: "Children aged 12 or over are generally expected to have sufficient understanding".
+FRASER_EXPECTED_AGE = 12
+# Barnet: "Consent needs to be kept under active review": a year unless the practitioner says otherwise.
+DEFAULT_REVIEW_MONTHS = 12
+
+CHILD = "child"
+PARENT = "parent"
+GIVEN = "given"
+REFUSED = "refused"
+COMPETENT = "competent"
+NOT_COMPETENT = "not_competent"
+
+
+class ConsentError(ValueError):
+    """A decision the rules refuse, with the field it concerns and the sentence to show."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --- Competence -------------------------------------------------------------------------------------------------
+
+
+def presumed_competent(age: int) -> bool:
+    """Whether a young person of `age` is presumed competent to decide for themselves (16 and over)."""
+    return age >= PRESUMED_COMPETENT_AGE
+
+
+def is_competent(age: int, assessment: str) -> bool:
+    """Whether a child of `age` with the assessment outcome `assessment` ("competent", "not_competent" or ""
+    when none was made) decides for themselves: 16 and over unless an assessment rebutted the presumption;
+    under 16 only when assessed competent."""
+    if presumed_competent(age):
+        return assessment != NOT_COMPETENT
+    return assessment == COMPETENT
+
+
+def assessment_expected(age: int) -> bool:
+    """Whether the form should ask for a Fraser/Gillick assessment for a child of `age`: every under-16 whose own
+    decision is recorded needs one, and from 12 a child is generally expected to be competent (Barnet), so the
+    question is put to every child from 12 to 15."""
+    return FRASER_EXPECTED_AGE <= age < PRESUMED_COMPETENT_AGE
+
+
+def competence_error(*, given_by: str, age: int, assessment: str) -> ConsentError | None:
+    """Why a decision by `given_by` about a child of `age` with the assessment `assessment` cannot be recorded,
+    or None. The child's own decision needs the child to be competent; a parent's needs the child not to be."""
+    if given_by == CHILD and not is_competent(age, assessment):
+        if presumed_competent(age):
+            return ConsentError(
+                "competence",
+                f"The young person ({age}) was assessed as not competent to decide, so their own decision cannot "
+                "be recorded as consent: record the decision of a person with parental responsibility.",
+            )
+        if assessment == NOT_COMPETENT:
+            return ConsentError(
+                "competence",
+                f"The child ({age}) was assessed as not competent to decide, so their own decision cannot be "
+                "recorded as consent: ask a person with parental responsibility.",
+            )
+        return ConsentError(
+            "competence",
+            f"The child is {age}: a child under {PRESUMED_COMPETENT_AGE} decides for themselves only when a "
+            "practitioner has assessed them as competent (Fraser/Gillick). Record the assessment: who made it, "
+            "when, and its outcome.",
+        )
+    if given_by == PARENT and is_competent(age, assessment):
+        if presumed_competent(age):
+            return ConsentError(
+                "given_by",
+                f"The young person is {age}: from {PRESUMED_COMPETENT_AGE} they are presumed competent and give or "
+                "refuse consent themselves. Record their own decision (a parent decides only if an assessment "
+                "found the young person not competent).",
+            )
+        return ConsentError(
+            "given_by",
+            f"The child ({age}) was assessed as competent, so the decision is theirs, not a parent's: record the "
+            "child's own decision.",
+        )
+    return None
+
+
+# --- Whose decision prevails ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """One recorded decision, as the prevailing rule needs it."""
+
+    record_id: int
+    given_by: str  # CHILD or PARENT
+    decision: str  # GIVEN or REFUSED
+    obtained_on: date
+    child_age: int
+    assessment: str = ""  # COMPETENT, NOT_COMPETENT or ""
+    assessed_on: date | None = None
+    relationship: str = ""  # a parent's relationship to the child ("mother")
+
+
+@dataclass(frozen=True)
+class Prevailing:
+    """The decision that counts, the ones it overrides, and the sentence that says why."""
+
+    decision: DecisionFacts
+    overridden: tuple[DecisionFacts, ...]
+    message: str
+
+
+def _who(facts: DecisionFacts) -> str:
+    if facts.given_by == CHILD:
+        return f"the child ({facts.child_age})"
+    return f"their {facts.relationship.strip().lower() or 'parent'}"
+
+
+def _decided(facts: DecisionFacts) -> str:
+    return "consented" if facts.decision == GIVEN else "refused"
+
+
+def _decision_noun(facts: DecisionFacts) -> str:
+    return "consent" if facts.decision == GIVEN else "refusal"
+
+
+def _competence_sentence(facts: DecisionFacts) -> str:
+    if facts.assessment == COMPETENT and facts.assessed_on is not None:
+        return f"was assessed Fraser-competent on {long_date(facts.assessed_on)}"
+    return f"is presumed competent at {facts.child_age}"
+
+
+def _latest(decisions: Iterable[DecisionFacts]) -> DecisionFacts:
+    return max(decisions, key=lambda facts: (facts.obtained_on, facts.record_id))
+
+
+def prevailing_decision(decisions: Sequence[DecisionFacts]) -> Prevailing | None:
+    """Which of the decisions in force for one share counts (None when there are none), and why.
+
+    A competent child's own decision prevails over any parent's, in both directions; among the child's own, or
+    (when the child has made none) among the parents', the latest counts (consent "needs to be kept under
+    active review": a newer decision replaces an older one)."""
+    if not decisions:
+        return None
+    own = [facts for facts in decisions if facts.given_by == CHILD]
+    parents = [facts for facts in decisions if facts.given_by == PARENT]
+    if own:
+        winner = _latest(own)
+        overridden = tuple(facts for facts in parents if facts.decision != winner.decision)
+        sentence = f"The child ({winner.child_age}) {_competence_sentence(winner)} and {_decided(winner)}"
+        if overridden:
+            against = _latest(overridden)
+            message = (
+                f"{sentence}: their {_decision_noun(winner)} prevails over "
+                f"{possessive(_who(against))} {_decision_noun(against)}."
+            )
+        else:
+            message = f"{sentence} on {long_date(winner.obtained_on)}."
+        return Prevailing(winner, overridden, message)
+    winner = _latest(parents)
+    others = tuple(facts for facts in parents if facts is not winner and facts.decision != winner.decision)
+    message = (
+        f"A person with parental responsibility (the child's {winner.relationship.strip().lower() or 'parent'}) "
+        f"{_decided(winner)} on "
+        f"{long_date(winner.obtained_on)} for the child ({winner.child_age}), who was not competent to decide."
+    )
+    if others:
+        message += " It is the latest decision of a person with parental responsibility, so it replaces the earlier."
+    return Prevailing(winner, others, message)
+
+
+def parent_consent_refusal(parent: DecisionFacts, child_refusals: Iterable[DecisionFacts]) -> ConsentError | None:
+    """Why a parent's consent cannot be recorded: the competent child has already refused a share it would cover
+    (`child_refusals`: the child's own refusals in force whose scope overlaps it). None when nothing stands in its
+    way (and always for a parent's refusal: recorded, but a competent child's consent prevails over it)."""
+    if parent.decision != GIVEN:
+        return None
+    refusals = [facts for facts in child_refusals if facts.given_by == CHILD and facts.decision == REFUSED]
+    if not refusals:
+        return None
+    refusal = _latest(refusals)
+    return ConsentError(
+        "decision",
+        f"The child ({refusal.child_age}) {_competence_sentence(refusal)} and refused on "
+        f"{long_date(refusal.obtained_on)}: their refusal prevails over {possessive(_who(parent))} consent "
+        "(Barnet: a competent child's consent or refusal is the one to consider even if the parent disagrees). "
+        "Record the parent's view in the note of the child's record, or ask the child again.",
+    )
+
+
+# --- Scope and period -------------------------------------------------------------------------------------------
+
+
+class Miss(StrEnum):
+    """Why one consent does not cover a share (consent.selectors.ConsentAnswer gives the sentence)."""
+
+    NOT_YET_IN_FORCE = "not_yet_in_force"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    PURPOSE = "out_of_scope_purpose"
+    TIER = "out_of_scope_tier"
+    AGENCY = "out_of_scope_agency"
+
+
+@dataclass(frozen=True)
+class ScopeFacts:
+    """What a consent covers: purposes, tiers, and the named recipients or every signatory of its protocol."""
+
+    purposes: frozenset[str]
+    tiers: frozenset[str]
+    all_signatories: bool
+    recipients: frozenset[int]
+    protocol_id: int
+
+
+def scope_miss(scope: ScopeFacts, *, tier: str, purpose: str, agency_id: int, agency_signed: bool) -> Miss | None:
+    """Which part of its scope keeps a consent from covering sharing `tier` with agency `agency_id` for `purpose`
+    (`agency_signed`: the agency holds a live signature on the version in force of the consent's protocol, which
+    an "every signatory" consent needs), or None when it covers it. Purpose first, then tier, then agency."""
+    if purpose not in scope.purposes:
+        return Miss.PURPOSE
+    if tier not in scope.tiers:
+        return Miss.TIER
+    if scope.all_signatories:
+        return None if agency_signed else Miss.AGENCY
+    return None if agency_id in scope.recipients else Miss.AGENCY
+
+
+def period_miss(
+    *, day: date, valid_from: date, valid_until: date | None, withdrawn_on: date | None
+) -> tuple[Miss, date] | None:
+    """Why a consent is not in force on `day` and the date that decides it, or None when it is. A withdrawal
+    takes effect from the start of its day for every disclosure from then on (DESIGN 2.4)."""
+    if withdrawn_on is not None and withdrawn_on <= day:
+        return Miss.WITHDRAWN, withdrawn_on
+    if day < valid_from:
+        return Miss.NOT_YET_IN_FORCE, valid_from
+    if valid_until is not None and day > valid_until:
+        return Miss.EXPIRED, valid_until
+    return None
+
+
+def scopes_overlap(first: ScopeFacts, second: ScopeFacts) -> bool:
+    """Whether some share (a purpose, a tier, an agency) falls within both scopes. Two "every signatory" scopes
+    of one protocol share their agencies; an "every signatory" scope and a named list of the same protocol are
+    taken to overlap (the named agencies must have signed it to be named)."""
+    if not first.purposes & second.purposes or not first.tiers & second.tiers:
+        return False
+    if first.all_signatories or second.all_signatories:
+        if first.all_signatories and second.all_signatories:
+            return first.protocol_id == second.protocol_id
+        return first.protocol_id == second.protocol_id or bool(first.recipients | second.recipients)
+    return bool(first.recipients & second.recipients)
+
+
+# --- Dates ------------------------------------------------------------------------------------------------------
+
+
+def months_later(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day (31 January + 1 month is
+    28 or 29 February; 29 February + 12 months is 28 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+def default_review_on(obtained_on: date) -> date:
+    return months_later(obtained_on, DEFAULT_REVIEW_MONTHS)
+
+
+def dates_error(
+    *,
+    obtained_on: date,
+    valid_from: date,
+    valid_until: date | None,
+    review_due_on: date | None,
+    assessed_on: date | None,
+    notice_given_on: date | None,
+    born_on: date,
+    today: date,
+) -> dict[str, str]:
+    """What is wrong with a consent's dates, by field (empty when nothing)."""
+    errors: dict[str, str] = {}
+    if obtained_on > today:
+        errors["obtained_on"] = "The date the decision was obtained must be today or in the past."
+    elif obtained_on < born_on:
+        errors["obtained_on"] = "The decision cannot be obtained before the child was born."
+    if valid_from < obtained_on:
+        errors["valid_from"] = "The consent cannot start before the decision was obtained."
+    if valid_until is not None and valid_until < valid_from:
+        errors["valid_until"] = "The end of the period must be on or after its start."
+    if review_due_on is not None and review_due_on < obtained_on:
+        errors["review_due_on"] = "The review date must be on or after the date the decision was obtained."
+    if assessed_on is not None:
+        if assessed_on > obtained_on:
+            errors["assessed_on"] = "The competence assessment must be made on or before the day of the decision."
+        elif assessed_on < born_on:
+            errors["assessed_on"] = "The assessment cannot be dated before the child was born."
+    if notice_given_on is not None and (notice_given_on > today or notice_given_on < born_on):
+        errors["notice_given_on"] = "The fair-processing notice must be dated between the child's birth and today."
+    return errors
+
+
+def withdrawal_error(*, withdrawn_on: date, obtained_on: date, today: date) -> str | None:
+    """Why a withdrawal cannot be dated `withdrawn_on`: before the consent was obtained, or in the future
+    (a withdrawal takes effect at once: it is recorded when it is made)."""
+    if withdrawn_on < obtained_on:
+        return (
+            f"The withdrawal cannot be dated before the consent was obtained ({long_date(obtained_on)}): enter the "
+            "day the person withdrew it."
+        )
+    if withdrawn_on > today:
+        return "A withdrawal takes effect at once: enter today or the day in the past when it was made."
+    return None

@@ -1,0 +1,401 @@
+"""Reads of the consent app (DESIGN 2.4).
+
+`consent_covering` answers the question the sharing app asks for every request and again at the moment of
+disclosure: which consent, if any, covers sharing tier T of child C with agency B for purpose P at time t, and
+if none, why not. It is the portal's own question (the caller has already decided that the user may ask it), so
+it takes no user. The reads people make (a child's consents, one consent, the summary) start from the policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from agencies.models import Agency
+from audit.services import audit_record
+from consent import rules
+from consent.models import ConsentRecord, Decision, GivenBy
+from consent.services import decision_facts
+from isp_portal.policy import get_or_deny, restrict
+from isp_portal.wording import long_date
+from protocols.models import IN_FORCE_STATUSES, Protocol, Signature
+from sharing.models import Child
+
+
+class Reason(StrEnum):
+    """Why a share is or is not covered by consent."""
+
+    COVERED = "covered"
+    NONE_RECORDED = "none_recorded"
+    REFUSED = "refused"
+    PARENT_OVERRIDDEN = "parent_overridden"  # a parent consented; the competent child refused
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    NOT_YET_IN_FORCE = "not_yet_in_force"
+    OUT_OF_SCOPE_PURPOSE = "out_of_scope_purpose"
+    OUT_OF_SCOPE_TIER = "out_of_scope_tier"
+    OUT_OF_SCOPE_AGENCY = "out_of_scope_agency"
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    """The answer: `covered`, the record that decides (`consent`, None when none does), the reason, the date
+    that decides it (withdrawn on, expired after, in force from), who refused, and the sentence to show.
+    `overridden` are the records the deciding one prevails over (a parent's consent the competent child's refusal
+    overrides, or a parent's refusal the child's consent overrides)."""
+
+    covered: bool
+    reason: Reason
+    message: str
+    consent: ConsentRecord | None = None
+    on: date | None = None
+    refused_by: str = ""
+    overridden: tuple[ConsentRecord, ...] = field(default_factory=tuple)
+
+
+_MISS_REASON = {
+    rules.Miss.WITHDRAWN: Reason.WITHDRAWN,
+    rules.Miss.EXPIRED: Reason.EXPIRED,
+    rules.Miss.NOT_YET_IN_FORCE: Reason.NOT_YET_IN_FORCE,
+    rules.Miss.PURPOSE: Reason.OUT_OF_SCOPE_PURPOSE,
+    rules.Miss.TIER: Reason.OUT_OF_SCOPE_TIER,
+    rules.Miss.AGENCY: Reason.OUT_OF_SCOPE_AGENCY,
+}
+# When no consent is in force for the share, the nearest miss is told: a withdrawal, an expiry or a start still
+# to come says more than a scope that never covered it.
+_MISS_ORDER = [
+    rules.Miss.WITHDRAWN,
+    rules.Miss.EXPIRED,
+    rules.Miss.NOT_YET_IN_FORCE,
+    rules.Miss.AGENCY,
+    rules.Miss.TIER,
+    rules.Miss.PURPOSE,
+]
+_TIER_WORDS = {"minimum": "the minimum data", "sensitive": "detailed and sensitive information"}
+
+
+def _who(record: ConsentRecord) -> str:
+    if record.given_by == GivenBy.CHILD:
+        return f"the child ({record.child_age})"
+    return f"{record.parent_name} (the child's {record.parent_relationship.lower()})"
+
+
+def _miss_message(miss: rules.Miss, record: ConsentRecord, on: date, *, tier: str, purpose: str, agency: Agency) -> str:
+    label = f"consent record {record.pk}"
+    if miss == rules.Miss.WITHDRAWN:
+        return f"The consent given by {_who(record)} ({label}) was withdrawn on {long_date(on)}."
+    if miss == rules.Miss.EXPIRED:
+        return f"The consent given by {_who(record)} ({label}) ended on {long_date(on)}."
+    if miss == rules.Miss.NOT_YET_IN_FORCE:
+        return f"The consent given by {_who(record)} ({label}) is in force only from {long_date(on)}."
+    if miss == rules.Miss.PURPOSE:
+        return f"No consent covers the purpose “{purpose[:100]}”: {label} covers {', '.join(record.purposes)}."
+    if miss == rules.Miss.TIER:
+        return f"No consent covers {_TIER_WORDS.get(tier, tier)}: {label} does not include it."
+    if record.all_signatories:
+        return (
+            f"No consent covers sharing with {agency}: {label} covers the signatories of {record.protocol}, and "
+            f"{agency} holds no live signature on its version in force."
+        )
+    return f"No consent covers sharing with {agency}: it is not among the agencies named in {label}."
+
+
+def _records_of(child: Child) -> list[ConsentRecord]:
+    return list(
+        ConsentRecord.objects.filter(child_id=child.pk)
+        .select_related("withdrawal", "protocol")
+        .prefetch_related(Prefetch("recipients", queryset=Agency.objects.only("pk")))
+        .order_by("-obtained_on", "-pk")
+    )
+
+
+def _signed(agency_id: int, protocol_ids: set[int], moment: datetime) -> set[int]:
+    """Which of the protocols `agency_id` held a live signature on, at `moment`, for the version in force."""
+    if not protocol_ids:
+        return set()
+    return set(
+        Signature.objects.filter(
+            agency_id=agency_id,
+            protocol_id__in=protocol_ids,
+            signed_at__lte=moment,
+        )
+        .exclude(withdrawn_at__lte=moment)
+        .filter(version_id__in=_current_versions(protocol_ids))
+        .values_list("protocol_id", flat=True)
+    )
+
+
+def _current_versions(protocol_ids: set[int]) -> Any:
+    return Protocol.objects.filter(pk__in=protocol_ids, status__in=IN_FORCE_STATUSES).values("current_version_id")
+
+
+def consent_covering(
+    *, child: Child, tier: str, agency: Agency, purpose: str, at: datetime | None = None
+) -> ConsentAnswer:
+    """Which consent, if any, covers sharing `tier` of `child` with `agency` for `purpose` at `at` (now), and if
+    none, why not.
+
+    A consent covers the share when its scope names the purpose and the tier and either names the agency or is
+    for every signatory of its protocol (and the agency holds a live signature on its version in force at `at`),
+    and it is in force on that day (from `valid_from`, to `valid_until`, not withdrawn on or before it). Of the
+    decisions that cover it, a competent child's own prevails over any parent's, in both directions, and the
+    latest of the prevailing party's counts (consent.rules.prevailing_decision). Two or three queries."""
+    moment = at or timezone.now()
+    day = timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+    records = _records_of(child)
+    if not records:
+        return ConsentAnswer(
+            covered=False,
+            reason=Reason.NONE_RECORDED,
+            message="No consent has been recorded for this child: consent is needed, or another lawful basis.",
+        )
+    signed_protocols = _signed(agency.pk, {r.protocol_id for r in records if r.all_signatories}, moment)
+    applicable: list[ConsentRecord] = []
+    misses: list[tuple[rules.Miss, ConsentRecord, date | None]] = []
+    for record in records:
+        withdrawal = record.withdrawal_or_none()
+        timing = rules.period_miss(
+            day=day,
+            valid_from=record.valid_from,
+            valid_until=record.valid_until,
+            withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
+        )
+        scope = rules.ScopeFacts(
+            purposes=frozenset(record.purposes),
+            tiers=frozenset(record.tiers),
+            all_signatories=record.all_signatories,
+            recipients=frozenset(a.pk for a in record.recipients.all()),
+            protocol_id=record.protocol_id,
+        )
+        miss = rules.scope_miss(
+            scope, tier=tier, purpose=purpose, agency_id=agency.pk, agency_signed=record.protocol_id in signed_protocols
+        )
+        if miss is not None:
+            misses.append((miss, record, None))
+        elif timing is not None:
+            misses.append((timing[0], record, timing[1]))
+        else:
+            applicable.append(record)
+    by_id = {record.pk: record for record in applicable}
+    prevailing = rules.prevailing_decision([decision_facts(record) for record in applicable])
+    if prevailing is None:
+        miss, record, on = min(misses, key=lambda item: _MISS_ORDER.index(item[0]))
+        return ConsentAnswer(
+            covered=False,
+            reason=_MISS_REASON[miss],
+            message=_miss_message(miss, record, on or day, tier=tier, purpose=purpose, agency=agency),
+            consent=record,
+            on=on,
+        )
+    winner = by_id[prevailing.decision.record_id]
+    overridden = tuple(by_id[facts.record_id] for facts in prevailing.overridden)
+    if winner.decision == Decision.GIVEN:
+        return ConsentAnswer(
+            covered=True,
+            reason=Reason.COVERED,
+            message=prevailing.message,
+            consent=winner,
+            on=winner.obtained_on,
+            overridden=overridden,
+        )
+    parent_consent = winner.given_by == GivenBy.CHILD and any(r.given_by == GivenBy.PARENT for r in overridden)
+    return ConsentAnswer(
+        covered=False,
+        reason=Reason.PARENT_OVERRIDDEN if parent_consent else Reason.REFUSED,
+        message=prevailing.message,
+        consent=winner,
+        on=winner.obtained_on,
+        refused_by=_who(winner),
+        overridden=overridden,
+    )
+
+
+# --- Reads people make ------------------------------------------------------------------------------------------
+
+
+def consents_visible(user: Any) -> QuerySet[ConsentRecord]:
+    """The consent records the user may read, with what their pages and the API show."""
+    return (
+        restrict(user, "view", ConsentRecord)
+        .select_related(
+            "child", "withdrawal", "protocol", "protocol_version", "recorded_by", "recorded_by_agency", "evidence"
+        )
+        .prefetch_related(Prefetch("recipients", queryset=Agency.objects.only("pk", "name")), "reviews")
+    )
+
+
+# A child has a handful of decisions; a list is bounded all the same (newest first).
+CONSENTS_LISTED = 200
+
+
+def child_consents(user: Any, child: Child, *, purpose: str = "") -> list[ConsentRecord]:
+    """The child's consent records the user may read, newest first (at most CONSENTS_LISTED). Audit:
+    consent.list, with the purpose stated (a read of the child's information: DESIGN 2.6)."""
+    records = list(consents_visible(user).filter(child_id=child.pk).order_by("-obtained_on", "-pk")[:CONSENTS_LISTED])
+    audit_record(
+        kind="consent.list",
+        actor=user,
+        object_type="sharing.child",
+        object_id=child.pk,
+        object_label=f"consents of child {child.pk}",
+        child_id=child.pk,
+        purpose=purpose,
+        detail={"count": len(records)},
+    )
+    return records
+
+
+def consent_detail(user: Any, pk: Any, *, purpose: str = "", action: str = "view") -> ConsentRecord:
+    """One consent record (OutOfScope when out of the user's reach). Audit: consent.view, with the purpose."""
+    record: ConsentRecord = get_or_deny(user, consents_visible(user), action=action, pk=pk)
+    audit_record(kind="consent.view", actor=user, target=record, child_id=record.child_id, purpose=purpose)
+    return record
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    record: ConsentRecord
+    sentence: str
+
+
+@dataclass(frozen=True)
+class ConsentSummary:
+    """A child's consents at a glance (the consent summary page): what is covered now, what was refused or
+    withdrawn, what is due for review, and the records not yet or no longer in force."""
+
+    covered_now: list[SummaryLine]
+    refused: list[SummaryLine]
+    withdrawn: list[SummaryLine]
+    due_for_review: list[SummaryLine]
+    not_in_force: list[SummaryLine]
+    overridden: list[SummaryLine]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.covered_now or self.refused or self.withdrawn or self.not_in_force or self.overridden)
+
+
+def _scope_words(record: ConsentRecord) -> str:
+    tiers = " and ".join(_TIER_WORDS.get(tier, tier) for tier in record.tiers)
+    whom = (
+        f"every signatory of {record.protocol}"
+        if record.all_signatories
+        else ", ".join(a.name for a in record.recipients.all())
+    )
+    return f"{tiers} with {whom}, for {'; '.join(record.purposes)}"
+
+
+def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary:
+    """The summary of `records` (one child's, as child_consents read them: no further query) on `today`."""
+    covered: list[SummaryLine] = []
+    refused: list[SummaryLine] = []
+    withdrawn: list[SummaryLine] = []
+    due: list[SummaryLine] = []
+    idle: list[SummaryLine] = []
+    in_force: list[ConsentRecord] = []
+    for record in records:
+        withdrawal = record.withdrawal_or_none()
+        timing = rules.period_miss(
+            day=today,
+            valid_from=record.valid_from,
+            valid_until=record.valid_until,
+            withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
+        )
+        who = _who(record)
+        if timing is not None and timing[0] == rules.Miss.WITHDRAWN:
+            withdrawn.append(
+                SummaryLine(
+                    record, f"{who.capitalize()} withdrew consent on {long_date(timing[1])}: {_scope_words(record)}."
+                )
+            )
+            continue
+        if timing is not None:
+            word = "ended on" if timing[0] == rules.Miss.EXPIRED else "starts on"
+            idle.append(SummaryLine(record, f"The decision of {who} {word} {long_date(timing[1])}."))
+            continue
+        in_force.append(record)
+        if record.review_due_on is not None and record.review_due_on <= today:
+            due.append(SummaryLine(record, f"Review was due on {long_date(record.review_due_on)}."))
+    # Which decisions in force are overridden by a competent child's own (rules.prevailing_decision), pairwise
+    # for overlapping scopes.
+    overridden_ids: dict[int, str] = {}
+    own = [r for r in in_force if r.given_by == GivenBy.CHILD]
+    for record in in_force:
+        if record.given_by != GivenBy.PARENT:
+            continue
+        for child_record in own:
+            if child_record.decision != record.decision and _overlap(child_record, record):
+                result = rules.prevailing_decision([decision_facts(child_record), decision_facts(record)])
+                if result is not None:
+                    overridden_ids[record.pk] = result.message
+                break
+    lines_overridden: list[SummaryLine] = []
+    for record in in_force:
+        if record.pk in overridden_ids:
+            lines_overridden.append(SummaryLine(record, overridden_ids[record.pk]))
+        elif record.decision == Decision.GIVEN:
+            covered.append(
+                SummaryLine(record, f"{_who(record).capitalize()} consented to sharing {_scope_words(record)}.")
+            )
+        else:
+            refused.append(SummaryLine(record, f"{_who(record).capitalize()} refused sharing {_scope_words(record)}."))
+    return ConsentSummary(covered, refused, withdrawn, due, idle, lines_overridden)
+
+
+def _overlap(first: ConsentRecord, second: ConsentRecord) -> bool:
+    def scope(record: ConsentRecord) -> rules.ScopeFacts:
+        return rules.ScopeFacts(
+            frozenset(record.purposes),
+            frozenset(record.tiers),
+            record.all_signatories,
+            frozenset(a.pk for a in record.recipients.all()),
+            record.protocol_id,
+        )
+
+    return rules.scopes_overlap(scope(first), scope(second))
+
+
+def child_consent_summary(user: Any, child: Child, *, purpose: str = "", today: date | None = None) -> ConsentSummary:
+    """The consent summary of `child` as the user may read it (child_consents: audited)."""
+    return consent_summary(child_consents(user, child, purpose=purpose), today or timezone.localdate())
+
+
+@dataclass(frozen=True)
+class ScopeOption:
+    """What a consent under one protocol may cover: the purposes of its version in force and the agencies with a
+    live signature on it (the recipients a consent may name). For the consent form's choices."""
+
+    protocol: Protocol
+    purposes: list[str]
+    signatories: list[Agency]
+
+
+def consent_scope_options() -> list[ScopeOption]:
+    """Every protocol in force with what a consent under it may cover (ScopeOption), by title. Two statements."""
+    protocols = list(
+        Protocol.objects.filter(status__in=IN_FORCE_STATUSES, current_version__isnull=False)
+        .select_related("current_version")
+        .order_by("title")
+    )
+    signed: dict[int, list[Agency]] = {}
+    for signature in (
+        Signature.objects.filter(
+            protocol__in=protocols, version_id__in=[p.current_version_id for p in protocols], withdrawn_at__isnull=True
+        )
+        .select_related("agency")
+        .order_by("agency__name")
+    ):
+        signed.setdefault(signature.protocol_id, []).append(signature.agency)
+    return [
+        ScopeOption(
+            protocol=protocol,
+            purposes=list(protocol.current_version.permitted_purposes) if protocol.current_version else [],
+            signatories=signed.get(protocol.pk, []),
+        )
+        for protocol in protocols
+    ]

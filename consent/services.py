@@ -1,0 +1,599 @@
+"""Every write of the consent app (DESIGN 2.4): recording a decision, withdrawing a consent, reviewing one,
+attaching its evidence, and the sweep that reminds of reviews due.
+
+Each service takes the acting user as `actor`, checks the policy inside its transaction, asks the rules, and
+records an audit event; a refusal is a ValidationError naming the field (nothing half-written).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from agencies.models import Agency, Membership, Role, User
+from audit.services import audit_record
+from consent import rules
+from consent.evidence import evidence_verdict
+from consent.models import Competence as CompetenceChoice
+from consent.models import (
+    ConsentEvidence,
+    ConsentRecord,
+    ConsentReview,
+    ConsentTier,
+    ConsentWithdrawal,
+    Decision,
+    GivenBy,
+)
+from consent.models import ConsentForm as FormChoice
+from consent.policy import involved_with, require_may_record
+from isp_portal import bounds, uploads
+from isp_portal.notifications import NotificationDraft, notify_many
+from isp_portal.policy import NotPermitted, require
+from isp_portal.wording import long_date
+from protocols.models import Protocol, Signature
+from sharing.models import Child
+
+EVIDENCE_DIRECTORY = "consent-evidence"
+
+
+def _storage_dir() -> Path:
+    directory = Path(settings.PRIVATE_MEDIA_ROOT) / EVIDENCE_DIRECTORY
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def evidence_path(evidence: ConsentEvidence) -> Path:
+    return _storage_dir() / evidence.stored_name
+
+
+def _size(limit: int) -> str:
+    megabytes = limit / (1024 * 1024)
+    if limit >= 1024 * 1024:
+        return f"{megabytes:g} MB" if megabytes == int(megabytes) else f"{megabytes:.1f} MB"
+    return f"{max(limit // 1024, 1)} KB"
+
+
+def _text(value: str | None, errors: dict[str, str], field: str, limit: int, *, missing: str = "") -> str:
+    cleaned = (value or "").strip()
+    if missing and not cleaned:
+        errors[field] = missing
+    elif len(cleaned) > limit or bounds.has_nul(cleaned):
+        errors[field] = f"Enter at most {limit} characters."
+    return cleaned
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    data: bytes
+    content_type: str
+    name: str
+
+
+def _evidence_read(upload: IO[bytes], filename: str, field: str = "evidence") -> _Evidence:
+    """The upload, read at most to the limit and judged by its content (consent.evidence), or ValidationError."""
+    limit: int = settings.CONSENT_EVIDENCE_MAX_BYTES
+    data = upload.read(limit + 1)
+    if not data:
+        raise ValidationError({field: "The selected file is empty."})
+    if len(data) > limit:
+        raise ValidationError({field: f"The file must be smaller than {_size(limit)}."})
+    verdict = evidence_verdict(data, filename or "")
+    if verdict.problem:
+        raise ValidationError({field: verdict.problem})
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[verdict.content_type]
+    return _Evidence(data, verdict.content_type, uploads.safe_filename(filename or "", f"consent-evidence.{extension}"))
+
+
+def _evidence_store(*, actor: Any, consent: ConsentRecord, evidence: _Evidence) -> ConsentEvidence:
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[evidence.content_type]
+    stored_name = f"{uuid.uuid4().hex}.{extension}"
+    row = ConsentEvidence.objects.create(
+        consent=consent,
+        stored_name=stored_name,
+        original_name=evidence.name,
+        content_type=evidence.content_type,
+        size=len(evidence.data),
+        sha256=hashlib.sha256(evidence.data).hexdigest(),
+        uploaded_by=actor if isinstance(actor, User) else None,
+    )
+    path = _storage_dir() / stored_name
+    with open(path, "xb") as handle:  # never overwrite
+        handle.write(evidence.data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    path.chmod(0o600)
+    return row
+
+
+def _acting_agency(actor: Any, involved: frozenset[int], agency: Agency | None) -> Agency:
+    """The agency the actor records for: the one given (which must be involved with the child and theirs), or
+    their only involved agency."""
+    if not isinstance(actor, User):
+        if agency is None:
+            raise ValidationError({"agency": "Say which agency records this consent."})
+        return agency
+    if agency is None:
+        if len(involved) == 1:
+            return Agency.objects.get(pk=next(iter(involved)))
+        raise ValidationError({"agency": "You practise in more than one involved agency: say which one records this."})
+    if agency.pk not in involved:
+        raise NotPermitted(
+            action="record_consent",
+            target_type="agencies.agency",
+            target_id=str(agency.pk),
+            reason=f"{agency} is not an agency of yours involved with this child: record for one that is.",
+        )
+    return agency
+
+
+def _live_signatories(protocol: Protocol) -> frozenset[int]:
+    """The agencies with a live signature on the version in force of `protocol` (one query)."""
+    return frozenset(
+        Signature.objects.filter(
+            protocol=protocol, version_id=protocol.current_version_id, withdrawn_at__isnull=True
+        ).values_list("agency_id", flat=True)
+    )
+
+
+def _scope_of(record: ConsentRecord) -> rules.ScopeFacts:
+    return rules.ScopeFacts(
+        purposes=frozenset(record.purposes),
+        tiers=frozenset(record.tiers),
+        all_signatories=record.all_signatories,
+        recipients=frozenset(agency.pk for agency in record.recipients.all()),
+        protocol_id=record.protocol_id,
+    )
+
+
+def decision_facts(record: ConsentRecord) -> rules.DecisionFacts:
+    return rules.DecisionFacts(
+        record_id=record.pk or 0,
+        given_by=record.given_by,
+        decision=record.decision,
+        obtained_on=record.obtained_on,
+        child_age=record.child_age,
+        assessment=record.competence,
+        assessed_on=record.assessed_on,
+        relationship=record.parent_relationship,
+    )
+
+
+def _child_refusals_in_force(child: Child, day: date, scope: rules.ScopeFacts) -> list[ConsentRecord]:
+    """The child's own refusals in force on `day` whose scope overlaps `scope`."""
+    refusals = (
+        ConsentRecord.objects.filter(child=child, given_by=GivenBy.CHILD, decision=Decision.REFUSED)
+        .filter(valid_from__lte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .exclude(withdrawal__withdrawn_on__lte=day)
+        .prefetch_related("recipients")
+    )
+    return [record for record in refusals if rules.scopes_overlap(_scope_of(record), scope)]
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: Any,
+    child: Child,
+    given_by: str,
+    form: str,
+    decision: str,
+    protocol: Protocol,
+    purposes: Sequence[str],
+    tiers: Sequence[str],
+    obtained_on: date,
+    agency: Agency | None = None,
+    all_signatories: bool = False,
+    recipients: Iterable[Agency] = (),
+    parent_name: str = "",
+    parent_relationship: str = "",
+    parents_separated: bool = False,
+    is_resident_parent: bool = False,
+    competence: str = "",
+    assessed_on: date | None = None,
+    assessor_name: str = "",
+    assessor: User | None = None,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    notice_given_on: date | None = None,
+    review_due_on: date | None = None,
+    note: str = "",
+    evidence: IO[bytes] | None = None,
+    evidence_name: str = "",
+) -> ConsentRecord:
+    """Record a decision about sharing `child`'s information (DESIGN 2.4), by a practitioner of an agency
+    involved with the child. Refuses (ValidationError by field): a child's own decision under 16 without a
+    Fraser/Gillick assessment finding them competent; a parent's decision for a child who decides for themselves
+    (16 and over, or assessed competent); a parent's consent where the competent child has refused a share it
+    would cover; purposes not permitted by the protocol version in force; a named recipient without a live
+    signature on it; impossible dates; evidence that is not what it says it is. Audit: consent.record."""
+    # Locked so that a child's refusal and a parent's consent recorded at the same moment are checked in turn.
+    child = Child.objects.select_for_update(of=("self",)).get(pk=child.pk)
+    involved = require_may_record(actor, child)
+    acting = _acting_agency(actor, involved, agency)
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+
+    if given_by not in GivenBy.values:
+        errors["given_by"] = "Say who made the decision: the child, or a person with parental responsibility."
+    if form not in FormChoice.values:
+        errors["form"] = "Say how the decision was made: explicitly in writing, explicitly spoken, or implied."
+    if decision not in Decision.values:
+        errors["decision"] = "Say whether consent was given or refused."
+    if competence and competence not in CompetenceChoice.values:
+        errors["competence"] = "Give the outcome of the assessment: competent or not competent."
+
+    # Who: a parent is named, with their relationship; the resident parent when the parents are separated
+    # (Barnet: "if parents are separated, then this should be the resident parent").
+    if given_by == GivenBy.PARENT:
+        parent_name = _text(parent_name, errors, "parent_name", bounds.NAME, missing="Enter the parent's full name.")
+        parent_relationship = _text(
+            parent_relationship,
+            errors,
+            "parent_relationship",
+            bounds.NAME,
+            missing="Enter their relationship to the child, for example mother, father or special guardian.",
+        )
+        if parents_separated and not is_resident_parent:
+            errors["is_resident_parent"] = (
+                "The parents are separated: the resident parent's decision is the one to record (Barnet, "
+                "'Whose consent should be sought?')."
+            )
+    else:
+        if (parent_name or "").strip() or (parent_relationship or "").strip() or is_resident_parent:
+            errors["parent_name"] = "A child's own decision names no parent: leave the parent's details empty."
+        parent_name, parent_relationship, parents_separated, is_resident_parent = "", "", parents_separated, False
+
+    # Competence: the assessment is whole (outcome, date, assessor) or absent.
+    assessor_name = _text(
+        assessor_name or (assessor.full_name if assessor else ""), errors, "assessor_name", bounds.NAME
+    )
+    if competence:
+        if assessed_on is None:
+            errors["assessed_on"] = "Enter the date of the competence assessment."
+        if not assessor_name and "assessor_name" not in errors:
+            errors["assessor_name"] = "Enter who assessed the child's competence."
+    elif assessed_on is not None or assessor_name or assessor is not None:
+        errors["competence"] = "Give the outcome of the competence assessment, or leave the assessment out."
+
+    age = rules.age_on(child.born_on, obtained_on)
+    if given_by in GivenBy.values and "competence" not in errors and age >= 0:
+        problem = rules.competence_error(given_by=given_by, age=age, assessment=competence)
+        if problem is not None:
+            errors[problem.field] = str(problem)
+
+    valid_from = valid_from or obtained_on
+    errors.update(
+        {
+            field: message
+            for field, message in rules.dates_error(
+                obtained_on=obtained_on,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                review_due_on=review_due_on,
+                assessed_on=assessed_on,
+                notice_given_on=notice_given_on,
+                born_on=child.born_on,
+                today=today,
+            ).items()
+            if field not in errors
+        }
+    )
+    for field, value in (("obtained_on", obtained_on), ("valid_until", valid_until), ("review_due_on", review_due_on)):
+        if value is not None and field not in errors:
+            problem_text = bounds.date_window_error(value, bounds.EARLIEST_DATE, bounds.LATEST_DATE)
+            if problem_text:
+                errors[field] = problem_text
+    if form == FormChoice.IMPLIED and notice_given_on is None:
+        # Barnet: implied consent is where the person "has been informed about the information to be shared,
+        # the purpose for sharing and that they have the right to object"; Haringey 4.3.
+        errors["notice_given_on"] = (
+            "Implied consent needs the fair-processing notice: enter when the child or family was told what "
+            "will be shared, why, and that they may object."
+        )
+
+    # Scope: purposes of the protocol version in force, tiers, recipients who have signed it.
+    version = protocol.current_version if protocol.is_in_force else None
+    if version is None:
+        errors["protocol"] = f"{protocol} is not in force: a consent is recorded under a protocol in force."
+    wanted_purposes = list(dict.fromkeys(p.strip() for p in purposes if p and p.strip()))
+    if not wanted_purposes:
+        errors["purposes"] = "Choose at least one purpose the consent covers."
+    elif len(wanted_purposes) > bounds.LIST_ITEMS:
+        errors["purposes"] = f"Choose at most {bounds.LIST_ITEMS} purposes."
+    elif version is not None:
+        unknown = [p for p in wanted_purposes if p not in version.permitted_purposes]
+        if unknown:
+            errors["purposes"] = (
+                f"{protocol} does not permit sharing for “{unknown[0][:100]}”: choose among the purposes of the "
+                "version in force."
+            )
+    wanted_tiers = list(dict.fromkeys(tiers))
+    if not wanted_tiers:
+        errors["tiers"] = "Choose at least one kind of information the consent covers."
+    elif any(tier not in ConsentTier.values for tier in wanted_tiers):
+        errors["tiers"] = (
+            "Choose the minimum data or the detailed and sensitive information (counts of children are anonymised "
+            "and need no consent)."
+        )
+    named = list({agency.pk: agency for agency in recipients}.values())
+    if all_signatories and named:
+        errors["recipients"] = "Either name the recipient agencies or choose every signatory of the protocol, not both."
+    elif not all_signatories and not named:
+        errors["recipients"] = "Name the agencies the information may be shared with, or choose every signatory."
+    elif len(named) > bounds.LIST_ITEMS:
+        errors["recipients"] = f"Name at most {bounds.LIST_ITEMS} agencies."
+    elif version is not None and named:
+        signed = _live_signatories(protocol)
+        unsigned = [agency for agency in named if agency.pk not in signed]
+        if unsigned:
+            errors["recipients"] = (
+                f"{unsigned[0]} has not signed {protocol} (the version in force): information can only be shared "
+                "with agencies that have signed it, so it cannot be named in a consent under it."
+            )
+    note = _text(note, errors, "note", bounds.REASON)
+
+    upload: _Evidence | None = None
+    if evidence is not None and not errors:
+        upload = _evidence_read(evidence, evidence_name)
+
+    if not errors and given_by == GivenBy.PARENT and decision == Decision.GIVEN:
+        scope = rules.ScopeFacts(
+            purposes=frozenset(wanted_purposes),
+            tiers=frozenset(wanted_tiers),
+            all_signatories=all_signatories,
+            recipients=frozenset(agency.pk for agency in named),
+            protocol_id=protocol.pk,
+        )
+        facts = rules.DecisionFacts(
+            0, given_by, decision, obtained_on, age, competence, assessed_on, parent_relationship.strip()
+        )
+        refusals = _child_refusals_in_force(child, max(obtained_on, valid_from), scope)
+        refusal = rules.parent_consent_refusal(facts, [decision_facts(record) for record in refusals])
+        if refusal is not None:
+            errors[refusal.field] = str(refusal)
+    if errors:
+        raise ValidationError(errors)
+
+    assert version is not None
+    record = ConsentRecord.objects.create(
+        child=child,
+        recorded_by=actor if isinstance(actor, User) else None,
+        recorded_by_agency=acting,
+        given_by=given_by,
+        parent_name=parent_name,
+        parent_relationship=parent_relationship,
+        parents_separated=parents_separated,
+        is_resident_parent=is_resident_parent,
+        child_age=age,
+        competence=competence,
+        assessed_on=assessed_on if competence else None,
+        assessor_name=assessor_name if competence else "",
+        assessor=assessor if competence else None,
+        form=form,
+        decision=decision,
+        protocol=protocol,
+        protocol_version=version,
+        purposes=wanted_purposes,
+        tiers=wanted_tiers,
+        all_signatories=all_signatories,
+        obtained_on=obtained_on,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        notice_given_on=notice_given_on,
+        review_due_on=review_due_on or rules.default_review_on(obtained_on),
+        note=note,
+    )
+    if named:
+        record.recipients.set(named)
+    stored = _evidence_store(actor=actor, consent=record, evidence=upload) if upload is not None else None
+    audit_record(
+        kind="consent.record",
+        actor=actor,
+        target=record,
+        child_id=child.pk,
+        detail={
+            "agency_id": acting.pk,
+            "given_by": given_by,
+            "decision": decision,
+            "form": form,
+            "child_age": age,
+            "competence": competence,
+            "protocol_version_id": version.pk,
+            "purposes": wanted_purposes,
+            "tiers": wanted_tiers,
+            "all_signatories": all_signatories,
+            "recipients": sorted(agency.pk for agency in named),
+            "evidence_sha256": stored.sha256 if stored else None,
+        },
+    )
+    return record
+
+
+def _locked(consent: ConsentRecord) -> ConsentRecord:
+    return ConsentRecord.objects.select_for_update(of=("self",)).select_related("child").get(pk=consent.pk)
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: Any, consent: ConsentRecord, withdrawn_on: date, reason: str) -> ConsentWithdrawal:
+    """Record that a consent was withdrawn on `withdrawn_on` (Barnet: "A person can withdraw consent at any
+    time"). It takes effect from that day for every future disclosure (consent.selectors.consent_covering);
+    requests that relied on it need another basis. Refuses a date before the consent was obtained or in the
+    future, and a record already withdrawn or that is a refusal (403). Audit: consent.withdraw."""
+    consent = _locked(consent)
+    require(actor, "withdraw", consent)
+    errors: dict[str, str] = {}
+    problem = rules.withdrawal_error(
+        withdrawn_on=withdrawn_on, obtained_on=consent.obtained_on, today=timezone.localdate()
+    )
+    if problem:
+        errors["withdrawn_on"] = problem
+    reason = _text(reason, errors, "reason", bounds.REASON, missing="Say why the consent was withdrawn, and by whom.")
+    if errors:
+        raise ValidationError(errors)
+    agency_id = min(involved_with(actor, consent.child_id), default=None) if isinstance(actor, User) else None
+    try:
+        with transaction.atomic():
+            withdrawal = ConsentWithdrawal.objects.create(
+                consent=consent,
+                withdrawn_on=withdrawn_on,
+                reason=reason,
+                recorded_by=actor if isinstance(actor, User) else None,
+                recorded_by_agency_id=agency_id,
+            )
+    except IntegrityError:
+        raise ValidationError({"withdrawn_on": "This consent has already been withdrawn."}) from None
+    audit_record(
+        kind="consent.withdraw",
+        actor=actor,
+        target=consent,
+        child_id=consent.child_id,
+        detail={"withdrawn_on": withdrawn_on.isoformat(), "reason": reason},
+    )
+    return withdrawal
+
+
+@transaction.atomic
+def consent_review_record(
+    *, actor: Any, consent: ConsentRecord, reviewed_on: date, note: str, next_review_on: date | None = None
+) -> ConsentReview:
+    """Record a review of a consent (Barnet: "Consent needs to be kept under active review, for example, if the
+    situation changes") and set its next review date (none: no further review is due). A consent that no longer
+    reflects the person's wishes is withdrawn, or a new decision recorded, not changed. Audit: consent.review."""
+    consent = _locked(consent)
+    require(actor, "review", consent)
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    if reviewed_on > today:
+        errors["reviewed_on"] = "The review date must be today or in the past."
+    elif reviewed_on < consent.obtained_on:
+        errors["reviewed_on"] = "A consent cannot be reviewed before it was obtained."
+    if next_review_on is not None:
+        if next_review_on <= reviewed_on:
+            errors["next_review_on"] = "The next review must be after this one."
+        elif problem := bounds.date_window_error(next_review_on, bounds.EARLIEST_DATE, bounds.LATEST_DATE):
+            errors["next_review_on"] = problem
+    note = _text(note, errors, "note", bounds.REASON, missing="Say what the review found.")
+    if errors:
+        raise ValidationError(errors)
+    review = ConsentReview.objects.create(
+        consent=consent,
+        reviewed_on=reviewed_on,
+        note=note,
+        next_review_on=next_review_on,
+        reviewed_by=actor if isinstance(actor, User) else None,
+    )
+    consent.review_due_on = next_review_on
+    consent.save(update_fields=["review_due_on"])
+    audit_record(
+        kind="consent.review",
+        actor=actor,
+        target=consent,
+        child_id=consent.child_id,
+        detail={
+            "reviewed_on": reviewed_on.isoformat(),
+            "next_review_on": next_review_on and next_review_on.isoformat(),
+        },
+    )
+    return review
+
+
+@transaction.atomic
+def consent_evidence_attach(*, actor: Any, consent: ConsentRecord, upload: IO[bytes], filename: str) -> ConsentEvidence:
+    """Attach the evidence of a decision recorded without it (a scan of the signed form, once it is back): a
+    PDF or an image judged by its content, once per record. Audit: consent.evidence_attach."""
+    consent = _locked(consent)
+    require(actor, "attach_evidence", consent)
+    if ConsentEvidence.objects.filter(consent=consent).exists():
+        raise ValidationError({"file": "This record already has its evidence: it is kept as it was uploaded."})
+    evidence = _evidence_read(upload, filename, field="file")
+    stored = _evidence_store(actor=actor, consent=consent, evidence=evidence)
+    audit_record(
+        kind="consent.evidence_attach",
+        actor=actor,
+        target=consent,
+        child_id=consent.child_id,
+        detail={"size": stored.size, "sha256": stored.sha256, "content_type": stored.content_type},
+    )
+    return stored
+
+
+def consent_evidence_open(*, actor: Any, evidence: ConsentEvidence) -> tuple[ConsentEvidence, Path]:
+    """Check the policy and record the opening; the evidence row and where its file is. Audit:
+    consent.evidence_view (every opening of a signed form is recorded, like the security documents')."""
+    require(actor, "view", evidence)
+    audit_record(
+        kind="consent.evidence_view",
+        actor=actor,
+        target=evidence.consent,
+        child_id=evidence.consent.child_id,
+        detail={"sha256": evidence.sha256},
+    )
+    return evidence, evidence_path(evidence)
+
+
+# --- The review sweep (DESIGN 3.3) ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
+    """Remind of every consent whose review is due (review_due_on today or past), not withdrawn or expired, once
+    per review date: the recorder (when still a member of the recording agency) or else that agency's designated
+    managers. Each reminder is a notification with a unique key, and the record keeps the review date it was
+    reminded of (`review_reminded_for`), so a repeated tick sends nothing twice. Returns how many were sent.
+    Set-based: one statement to claim the due rows (skipping those another sweep holds), one to mark them."""
+    due = list(
+        ConsentRecord.objects.filter(review_due_on__lte=today, withdrawal__isnull=True)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .filter(Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_due_on")))
+        .select_for_update(of=("self",), skip_locked=True)
+        .order_by("review_due_on", "pk")
+        .values("pk", "child_id", "recorded_by_id", "recorded_by_agency_id", "review_due_on")[:limit]
+    )
+    if not due:
+        return 0
+    members: dict[int, set[int]] = {}
+    managers: dict[int, list[int]] = {}
+    for agency_id, user_id, roles in Membership.objects.filter(
+        agency_id__in={row["recorded_by_agency_id"] for row in due},
+        is_active=True,
+        user__is_active=True,
+        user__is_system=False,
+    ).values_list("agency_id", "user_id", "roles"):
+        members.setdefault(agency_id, set()).add(user_id)
+        if Role.DESIGNATED_MANAGER.value in roles:
+            managers.setdefault(agency_id, []).append(user_id)
+    drafts = []
+    for row in due:
+        agency_id = row["recorded_by_agency_id"]
+        recorder = row["recorded_by_id"]
+        due_on: date = row["review_due_on"] or today
+        recipients = [recorder] if recorder in members.get(agency_id, set()) else managers.get(agency_id, [])
+        for user_id in recipients:
+            drafts.append(
+                NotificationDraft(
+                    user_id,
+                    f"consent-review:{row['pk']}:{due_on.isoformat()}",
+                    f"A consent for child {row['child_id']} is due for review",
+                    # Barnet: "Consent needs to be kept under active review, for example, if the situation changes".
+                    f"Consent record {row['pk']} was due for review on {long_date(due_on)}. Check "
+                    "with the child or family that it still reflects their wishes, and record the review (or a "
+                    "withdrawal, or a new decision).",
+                    f"/children/{row['child_id']}/consents/{row['pk']}/",
+                )
+            )
+    sent = notify_many(drafts)
+    ConsentRecord.objects.filter(pk__in=[row["pk"] for row in due]).update(review_reminded_for=F("review_due_on"))
+    return sent
