@@ -2,13 +2,14 @@
 
 from django.urls import path, register_converter
 
-from sharing.views import aggregate, change, children, entries, involvements, merge, new_child, search
+from sharing.views import aggregate, change, children, entries, involvements, merge, new_child, retention, search
 
 register_converter(change.PartConverter, "minimum_part")
 
 urlpatterns = [
     path("children/", search.child_search_page, name="child-search"),
     path("children/counts/", aggregate.child_aggregate_page, name="child-aggregate"),
+    path("children/retention/", retention.child_retention_page, name="child-retention"),
     path("children/new/", new_child.child_new, name="child-new"),
     path("children/new/check/", new_child.child_new_check, name="child-new-check"),
     path("children/<int:pk>/", children.child_detail, name="child-detail"),

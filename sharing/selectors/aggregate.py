@@ -103,13 +103,15 @@ def _statement(rows: Dimension, columns: Dimension) -> Statement:
             " LEFT JOIN (SELECT DISTINCT child_id, agency_id FROM sharing_involvement WHERE ended_on IS NULL) i"
             " ON i.child_id = c.id"
         )
+    # Only open children are counted: a closed record (Southampton 8, 11: past the age scope and not kept, or closed
+    # by a partnership admin) is no longer one the partnership holds for its purposes.
     # Shielded children are counted. The shield (DESIGN 2.3, ContactPoint) withholds where a child can be found
     # (address, setting, phone) from agencies not involved; a count of 11 or more says nothing about any one
     # child, and counts from 1 to 10 are suppressed whoever they include. Leaving them out would make the totals
     # differ from the index by the number shielded, which would itself be a published small number.
     grouped = (
         f"SELECT {_EXPRESSIONS[rows]} AS row_key, {_EXPRESSIONS[columns]} AS column_key, count(*) AS n "  # noqa: S608 - fixed fragments; the dates are bound parameters
-        f"FROM {source} WHERE c.merged_into_id IS NULL GROUP BY 1, 2"
+        f"FROM {source} WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL GROUP BY 1, 2"
     )
     # The names of the agencies and areas counted, looked up for the few grouped rows in the same statement.
     names = f"{_name_of(rows, 'g.row_key')}, {_name_of(columns, 'g.column_key')}"
