@@ -107,6 +107,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_involve": live and bool(mine) and may_add_involvement(request.user, child),
             "involved_here": bool(open_here),
             "can_merge": live and is_partnership_admin(request.user),
+            "can_close": live and is_partnership_admin(request.user),
             "can_shield": can(request.user, "shield", child),
             "can_unshield": can(request.user, "unshield", child),
             "closure": presenters.closure_sentence(child),

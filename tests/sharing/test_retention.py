@@ -29,7 +29,7 @@ from sharing.models import (
 from sharing.retention_rules import birthday_in, erasure_due_on
 from sharing.selectors import child_search
 from sharing.selectors.retention import retention_lists
-from sharing.services import entry_record, involvement_add
+from sharing.services import entry_record, entry_revise, involvement_add, involvement_end
 from sharing.services.retention import (
     child_close,
     child_erase,
@@ -170,27 +170,28 @@ def test_erasure_blanks_the_content_keeps_the_ids_and_records_what_was_erased(wo
     assert retention_sweep(today=child.erase_due_on).erased == 0
 
 
+def _update_with_the_erasure_flag(revision_pk: int, **values: object) -> None:
+    from django.db import connection
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('isp_portal.erasing', 'on', true)")
+        EntryRevision.objects.filter(pk=revision_pk).update(**values)
+
+
 def test_revisions_stay_immutable_outside_the_erasure(world: World) -> None:
     child, leaves_on = _near_the_end(world)
     _with_entry(world, child)
     revision = EntryRevision.objects.get(entry__child=child)
     # Not closed: even the erasure flag does not open the trigger.
-    with pytest.raises(DatabaseError), transaction.atomic():
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('isp_portal.erasing', 'on', true)")
-        EntryRevision.objects.filter(pk=revision.pk).update(text="", fields={}, change_reason="")
+    with pytest.raises(DatabaseError):
+        _update_with_the_erasure_flag(revision.pk, text="", fields={}, change_reason="")
     retention_scope_sweep(today=leaves_on)
     # Closed, but without the flag: refused; and with it, anything but blanking is refused.
     with pytest.raises(DatabaseError), transaction.atomic():
         EntryRevision.objects.filter(pk=revision.pk).update(text="", fields={}, change_reason="")
-    with pytest.raises(DatabaseError), transaction.atomic():
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('isp_portal.erasing', 'on', true)")
-        EntryRevision.objects.filter(pk=revision.pk).update(text="Rewritten")
+    with pytest.raises(DatabaseError):
+        _update_with_the_erasure_flag(revision.pk, text="Rewritten")
     with pytest.raises(DatabaseError), transaction.atomic():
         EntryRevision.objects.filter(pk=revision.pk).delete()
 
@@ -208,6 +209,7 @@ def test_erasure_before_it_is_due_is_refused(world: World) -> None:
 def test_a_partnership_admin_closes_with_a_reason_and_nobody_else_can(world: World) -> None:
     sharing_world(world)
     child = make_child(world, "Closed", "ByAdmin")
+    _with_entry(world, child)
     with pytest.raises(NotPermitted):
         child_close(actor=fresh(world.users["practitioner"]), child=child, reason="Not needed")
     with pytest.raises(ValidationError) as refused:
@@ -221,6 +223,21 @@ def test_a_partnership_admin_closes_with_a_reason_and_nobody_else_can(world: Wor
     assert Event.objects.filter(kind="child.close", child_id=child.pk).count() == 1
     with pytest.raises(NotPermitted):
         child_close(actor=fresh(world.users["partnership_admin"]), child=closed, reason="Again")
+    # Nothing is corrected or ended on a closed record.
+    entry = closed.entries.get()
+    with pytest.raises(NotPermitted):
+        entry_revise(
+            actor=fresh(world.users["practitioner"]),
+            entry=entry,
+            fields={"topic": "Asthma"},
+            text="Rewritten after closing",
+            basis=Basis.FACT,
+            reason="A late correction",
+        )
+    with pytest.raises(NotPermitted):
+        involvement_end(
+            actor=fresh(world.users["practitioner"]), involvement=closed.involvements.get(), reason="Closed anyway"
+        )
     # Nothing is added to a closed record.
     with pytest.raises(NotPermitted):
         involvement_add(
@@ -299,3 +316,22 @@ def test_the_lists_for_partnership_admins(world: World) -> None:
     assert lists.counts == {"flagged": 1, "closed": 1, "due": 0, "erased": 0}
     with pytest.raises(NotPermitted):
         retention_lists(actor=fresh(world.users["practitioner"]))
+
+
+def test_the_api_reads_an_erased_child_without_content_and_lists_it_for_admins(world: World) -> None:
+    sharing_world(world)
+    child = make_child(world, "Apiro", "Erasedapi", nhs_number="9434765919")
+    closed = child_close(actor=fresh(world.users["partnership_admin"]), child=child, reason="Test closing")
+    assert closed.erase_due_on is not None
+    child_erase(actor=SystemActor("test"), child=closed, today=closed.erase_due_on)
+    client = sign_in(Client(), world.users["practitioner"])
+    response = client.get(f"/api/v1/children/{child.pk}/", HTTP_X_PURPOSE=PURPOSE)
+    assert response.status_code == 200, response.content
+    body = response.content.decode()
+    assert "Apiro" not in body and "9434765919" not in body
+    admin = sign_in(Client(), world.users["partnership_admin"])
+    listed = admin.get("/api/v1/children/retention/")
+    assert listed.status_code == 200
+    assert [row["child"] for row in listed.json()["erased"]] == [child.pk]
+    assert listed.json()["erased"][0]["closed_under"] == "admin"
+    assert client.get("/api/v1/children/retention/").status_code == 403
