@@ -9,7 +9,8 @@ from django.db import migrations, models
 # Entry revisions stay immutable (0002), with one sanctioned exception: the erasure of a closed record's content
 # at the end of its retention period (Southampton 8; sharing.services.retention.child_erase). That path sets the
 # transaction-local flag `isp_portal.erasing`, and even then the trigger lets an UPDATE through only when it
-# blanks the content (text, structured fields, change reason) and changes nothing else, of an entry whose child
+# blanks the content (text, structured fields; a correction's reason becomes 'Erased.', since a correction
+# always has one: entry_revision_change_has_reason) and changes nothing else, of an entry whose child
 # is closed. DELETE is refused always.
 ERASURE_ALLOWED = [
     """
@@ -17,7 +18,8 @@ ERASURE_ALLOWED = [
     BEGIN
         IF TG_OP = 'UPDATE'
            AND coalesce(current_setting('isp_portal.erasing', true), '') = 'on'
-           AND NEW.text = '' AND NEW.fields = '{}'::jsonb AND NEW.change_reason = ''
+           AND NEW.text = '' AND NEW.fields = '{}'::jsonb
+           AND NEW.change_reason = (CASE WHEN OLD.number = 1 THEN '' ELSE 'Erased.' END)
            AND NEW.id = OLD.id AND NEW.entry_id = OLD.entry_id AND NEW.number = OLD.number
            AND NEW.basis = OLD.basis AND NEW.is_restricted = OLD.is_restricted
            AND NEW.author_id IS NOT DISTINCT FROM OLD.author_id AND NEW.recorded_at = OLD.recorded_at

@@ -309,6 +309,7 @@ def child_close(*, actor: Any, child: Child, reason: str, today: date | None = N
     return locked
 
 
+ERASED_REASON = "Erased."  # sharing/migrations/0006_child_retention.py: the trigger asks for exactly this
 NOT_DUE = "This record is not due for erasure: it is erased when the retention period after its closing has run."
 
 
@@ -336,8 +337,10 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
     with connection.cursor() as cursor:
         # The trigger's sanctioned exception (sharing/migrations/0006), for this transaction only.
         cursor.execute("SELECT set_config('isp_portal.erasing', 'on', true)")
-    erased_revisions = revisions.exclude(text="", fields={}, change_reason="").update(
-        text="", fields={}, change_reason=""
+    # A correction always has a reason (constraint entry_revision_change_has_reason): it becomes ERASED_REASON,
+    # the only value the trigger accepts for it.
+    erased_revisions = revisions.exclude(text="", fields={}, change_reason__in=["", ERASED_REASON]).update(
+        text="", fields={}, change_reason=Case(When(number=1, then=Value("")), default=Value(ERASED_REASON))
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('isp_portal.erasing', '', true)")

@@ -146,6 +146,14 @@ def test_erasure_blanks_the_content_keeps_the_ids_and_records_what_was_erased(wo
     _with_entry(world, child)
     entry = child.entries.get()
     revision = entry.revisions.get()
+    entry_revise(
+        actor=fresh(world.users["practitioner"]),
+        entry=entry,
+        fields={"topic": "Asthma and eczema"},
+        text="Uses an inhaler and a cream.",
+        basis=Basis.FACT,
+        reason="The eczema was missed",
+    )
     retention_scope_sweep(today=leaves_on)
     child.refresh_from_db()
     assert child.erase_due_on is not None
@@ -161,11 +169,13 @@ def test_erasure_blanks_the_content_keeps_the_ids_and_records_what_was_erased(wo
     blank = EntryRevision.objects.get(pk=revision.pk)
     assert (blank.text, blank.fields, blank.entry_id, blank.number) == ("", {}, entry.pk, 1)
     assert blank.author_id == revision.author_id and blank.recorded_at == revision.recorded_at
+    correction = EntryRevision.objects.get(entry=entry, number=2)
+    assert (correction.text, correction.fields, correction.change_reason) == ("", {}, "Erased.")
     event = Event.objects.get(kind="child.erase", child_id=child.pk)
     assert event.detail["rule"] == "age_scope"
-    assert event.detail["erased"]["names"] >= 2 and event.detail["erased"]["entry_revisions"] == 1
+    assert event.detail["erased"]["names"] >= 2 and event.detail["erased"]["entry_revisions"] == 2
     assert event.detail["erased"]["nhs_number"] is True
-    assert "Rowan" not in str(event.detail) and "inhaler" not in str(event.detail)
+    assert "Rowan" not in str(event.detail) and "inhaler" not in str(event.detail) and "eczema" not in str(event.detail)
     # Idempotent: a second sweep erases nothing more.
     assert retention_sweep(today=child.erase_due_on).erased == 0
 
