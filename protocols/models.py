@@ -182,6 +182,12 @@ class ProtocolVersion(models.Model):
                 name="protocol_extended_age_beyond_range",
             ),
             models.CheckConstraint(condition=models.Q(response_working_days__gte=1), name="protocol_response_days"),
+            # Southampton 8: closed records are erased at the end of the retention period, so there is one, and
+            # it is bounded (isp_portal.bounds.RETENTION_MONTHS_MAX; the API and the form ask the same).
+            models.CheckConstraint(
+                condition=models.Q(retention_months__gte=1, retention_months__lte=bounds.RETENTION_MONTHS_MAX),
+                name="protocol_retention_period_bounded",
+            ),
             models.CheckConstraint(condition=~models.Q(permitted_purposes=[]), name="protocol_has_purposes"),
             db_bounds.text_length("protocol_version", "text", bounds.PROTOCOL_TEXT),
             *(

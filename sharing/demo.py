@@ -27,7 +27,7 @@ from django.utils import timezone
 from agencies.demo import DEMO_AREAS
 from agencies.models import Agency, Membership, User
 from isp_portal.demo_context import DemoContext
-from isp_portal.policy import can
+from isp_portal.policy import SystemActor, can
 from sharing import rules
 from sharing.models import Child, RecordEntry
 from sharing.policy import index_agencies
@@ -571,8 +571,11 @@ def seed(demo: DemoContext) -> None:
         return
     seeder = _Seeder(demo)
     specials = {index * 7: special for index, special in enumerate(SPECIALS)}
+    ordinary: list[Child] = []
     for index in range(CHILDREN):
-        seeder.create(index, specials.get(index))
+        made = seeder.create(index, specials.get(index))
+        if index not in specials and len(ordinary) < 2:
+            ordinary.append(made)
     # One involvement has ended, so the record shows an agency that worked with the child before.
     first = seeder.children["curly"]
     involvement = first.involvements.filter(ended_on__isnull=True).order_by("pk").last()
@@ -593,5 +596,50 @@ def seed(demo: DemoContext) -> None:
         seeder.children["dob_merged"],
         admin if admin is not None and can(admin, "merge", Child) else demo.actor,
     )
+    retention = _seed_retention(seeder, admin, ordinary)
     demo.objects["children"] = seeder.children
-    demo.summary["sharing"] = f"{CHILDREN} children, {seeder.entries} record entries"
+    demo.summary["sharing"] = f"{CHILDREN} children, {seeder.entries} record entries{retention}"
+
+
+def _seed_retention(seeder: _Seeder, admin: User | None, ordinary: list[Child]) -> str:
+    """Southampton 8, 11 (issue 11): a young person who leaves the age scope in ten days (the sweep will flag
+    them), a record a partnership admin closed, and one closed and then erased at the end of its retention period
+    (the erasure run as the sweep would on its due day), all through the services."""
+    from sharing.retention_rules import birthday_in
+    from sharing.services.retention import child_close, child_erase
+
+    version = seeder.versions["council"]
+    if version is None:
+        return ""
+    leaves_on = seeder.today + timedelta(days=10)
+    born = birthday_in(leaves_on, -(version.age_max + 1))
+    if rules.age_on(born, seeder.today) != version.age_max:  # 29 February: a day earlier still leaves in time
+        born -= timedelta(days=1)
+    leaver = child_create(
+        actor=seeder.actors["council"],
+        agency=seeder.agencies["council"],
+        given="Morgan",
+        family="Ashworth-Leigh",
+        data=MinimumData(born_on=born, gender="not_known", area=DEMO_AREAS["Northbridge"], setting="college"),
+        service=RECORDERS["council"][1],
+        address="14 Weavers Row, Northbridge",
+        postcode=demo_postcode(seeder.rng),
+        lead_professional=seeder.lead("council"),
+        version=version,
+    )
+    seeder.children["leaving_scope"] = leaver
+    closer = admin if admin is not None and can(admin, "close", Child) else seeder.demo.actor
+    if len(ordinary) < 2:
+        return ""
+    closed = child_close(
+        actor=closer, child=ordinary[0], reason="The family moved out of the partnership's area; no agency is involved."
+    )
+    seeder.children["closed"] = closed
+    erased = child_close(
+        actor=closer, child=ordinary[1], reason="Recorded twice by mistake; the other entry holds the record."
+    )
+    assert erased.erase_due_on is not None
+    seeder.children["erased"] = child_erase(
+        actor=SystemActor("seed_demo retention sweep"), child=erased, today=erased.erase_due_on
+    )
+    return ", one leaving the age scope, one closed, one erased"

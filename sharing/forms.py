@@ -320,6 +320,19 @@ class MergeForm(GovukForm):
     )
 
 
+class CloseForm(GovukForm):
+    """A partnership admin closes a record no longer needed (Southampton 8), with the reason."""
+
+    error_names: ClassVar[dict[str, str]] = {"reason": "why this record is no longer needed"}
+
+    reason = forms.CharField(
+        label="Why this record is no longer needed",
+        max_length=bounds.REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The reason is recorded and shown on the record until its content is erased.",
+    )
+
+
 class ChildChangeForm(GovukForm):
     """One part of a child's minimum data changed on its own page (`part`: a key of sharing.views.change.PARTS):
     the fields of the new-child form, and only the part's are kept. The services check the rules (the NHS

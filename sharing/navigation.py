@@ -24,3 +24,9 @@ def _sees_counts(user: Any) -> bool:
 
 
 register_nav(NavItem(label="Counts of children", url_name="child-aggregate", visible=_sees_counts, order=61))
+
+# Southampton 8, 11: the records past the age scope, closed and erased, kept by the partnership admins (the page
+# says why to one whose training has lapsed, as the child index does).
+register_nav(
+    NavItem(label="Records past the age scope", url_name="child-retention", visible=is_partnership_admin, order=62)
+)

@@ -228,6 +228,20 @@ register_resource(
 )
 
 
+# The children past the age scope, closed or erased (Southampton 8, 11; sharing.selectors.retention): for the
+# partnership admins who keep the index (with valid training, as for merging), by index number only.
+CHILD_RETENTION_NAME = "child_retention"
+CHILD_RETENTION = Resource(CHILD_RETENTION_NAME, "the children past the age scope and the records closed")
+register_resource(
+    CHILD_RETENTION,
+    lambda user, action: action == "view" and merges_index(user),
+    lambda user, action: (
+        (training_gate_reason(user) if is_partnership_admin(user) else None)
+        or "Only a partnership admin can see the records past the age scope, closed or erased."
+    ),
+)
+
+
 # --- Entries: the grant check and the levels of access ----------------------------------------------------------
 
 
@@ -609,8 +623,15 @@ class ChildPolicy(Policy[Child]):
 
     def permits(self, user: Any, action: str, obj: Child | None) -> bool:
         if action == "merge":
-            return merges_index(user) and (obj is None or obj.merged_into_id is None)
+            return merges_index(user) and (obj is None or (obj.merged_into_id is None and obj.closed_on is None))
+        if action == "close":
+            # Southampton 8: a partnership admin closes a record no longer needed (the sweep closes those past
+            # the age scope: sharing.services.retention).
+            return merges_index(user) and (obj is None or (obj.merged_into_id is None and obj.closed_on is None))
         if not may_use_index(user):
+            return False
+        # A closed record is read (its page says it is closed, and why), never added to or changed.
+        if obj is not None and obj.closed_on is not None and action != "view":
             return False
         if action == "add_involvement":
             return obj is None or (obj.merged_into_id is None and may_add_involvement(user, obj))
@@ -631,6 +652,10 @@ class ChildPolicy(Policy[Child]):
     def reason(self, user: Any, action: str, obj: Child | None) -> str:
         if obj is not None and obj.merged_into_id is not None and action != "view":
             return f"This entry was merged into child {obj.merged_into_id}: record against that one."
+        if obj is not None and obj.closed_on is not None and action != "view":
+            return "This record is closed: nothing can be added to it or changed."
+        if action == "close":
+            return "Only a partnership admin can close a child's record."
         if action == "merge":
             if is_partnership_admin(user):
                 return training_gate_reason(user) or "You do not have permission to do this."

@@ -14,7 +14,7 @@ from django.utils.text import Truncator
 from isp_portal.links import Routes
 from isp_portal.markup import html, rows
 from isp_portal.wording import long_date, long_datetime, possessive
-from sharing.models import Child, ChildAddress, ChildName, Involvement, NameKind
+from sharing.models import Child, ChildAddress, ChildName, ClosureRule, Involvement, NameKind
 from sharing.selectors import EntryView, HeldCategory
 
 _ROW = (
@@ -199,3 +199,21 @@ def child_caption(child: Child, legal: ChildName | None) -> str:
     records the view with its purpose (DPA 2018 s62): never shown to someone who has not stated one. The shield
     withholds the address, setting and phone, never shown here."""
     return f"{legal if legal else f'Child {child.pk}'}, born {long_date(child.born_on)}"
+
+
+def closure_sentence(child: Child) -> str:
+    """What a closed record's page says (Southampton 8, 11): when it was closed, under which rule, and when its
+    content is (or was) erased. Empty for an open record."""
+    if child.closed_on is None:
+        return ""
+    why = ClosureRule(child.closed_under).label if child.closed_under else ""
+    if child.closed_under == ClosureRule.ADMIN and child.close_reason and child.erased_at is None:
+        why = f"{why}: {child.close_reason}"
+    if child.erased_at is not None:
+        return (
+            f"This record was closed on {long_date(child.closed_on)} ({why.rstrip('.')}), and its content was erased "
+            f"on {long_date(child.erased_at.date())} at the end of the protocol's retention period."
+        )
+    due = f" Its content will be erased on {long_date(child.erase_due_on)}." if child.erase_due_on else ""
+    closed = f"This record was closed on {long_date(child.closed_on)} ({why.rstrip('.')})."
+    return f"{closed} It is kept for reference only.{due}"

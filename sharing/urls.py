@@ -2,13 +2,14 @@
 
 from django.urls import path, register_converter
 
-from sharing.views import aggregate, change, children, entries, involvements, merge, new_child, search
+from sharing.views import aggregate, change, children, entries, involvements, merge, new_child, retention, search
 
 register_converter(change.PartConverter, "minimum_part")
 
 urlpatterns = [
     path("children/", search.child_search_page, name="child-search"),
     path("children/counts/", aggregate.child_aggregate_page, name="child-aggregate"),
+    path("children/retention/", retention.child_retention_page, name="child-retention"),
     path("children/new/", new_child.child_new, name="child-new"),
     path("children/new/check/", new_child.child_new_check, name="child-new-check"),
     path("children/<int:pk>/", children.child_detail, name="child-detail"),
@@ -28,5 +29,6 @@ urlpatterns = [
     path("children/<int:pk>/entries/<int:entry_pk>/", entries.entry_page, name="entry-detail"),
     path("children/<int:pk>/entries/<int:entry_pk>/revise/", entries.entry_revise, name="entry-revise"),
     path("children/<int:pk>/merge/", merge.child_merge, name="child-merge"),
+    path("children/<int:pk>/close/", retention.child_close_page, name="child-close"),
     path("children/<int:pk>/merge/check/", merge.child_merge_check, name="child-merge-check"),
 ]

@@ -138,7 +138,11 @@ def test_the_demo_children_cover_what_the_index_must_show() -> None:
     assert children.count() >= 200
     assert AuditEvent.objects.filter(kind="child.create").count() == children.count()  # all through child_create
     # One legal name per entry in use: a merged entry's moved to the entry kept as a previous name (child_merge).
-    assert ChildName.objects.filter(kind="legal").count() == children.filter(merged_into__isnull=True).count()
+    # An erased entry has no names left (Southampton 8: sharing.services.retention.child_erase).
+    assert (
+        ChildName.objects.filter(kind="legal").count()
+        == children.filter(merged_into__isnull=True, erased_at__isnull=True).count()
+    )
     assert ChildName.objects.filter(kind="previous").exists() and ChildName.objects.filter(kind="known_as").exists()
     numbers = [number for number in children.values_list("nhs_number", flat=True) if number]
     assert len(numbers) > 150
@@ -182,6 +186,23 @@ def test_the_demo_children_cover_what_the_index_must_show() -> None:
     assert mina.merged_into_id == wilhelmina.pk and mina.born_on != wilhelmina.born_on
     merged = AuditEvent.objects.filter(kind="child.merge", child_id=wilhelmina.pk).get()
     assert merged.detail["dates_of_birth_differed"] is True and merged.actor_label != "system: seed_demo"
+    # Issue 11 (Southampton 8, 11): one young person leaves the age scope in ten days, one record was closed by a
+    # partnership admin, one closed and erased (no names left, the erasure audited with its rule).
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sharing.services.retention import retention_version
+
+    version = retention_version()
+    assert version is not None
+    leaver = ChildName.objects.get(given="Morgan", family="Ashworth-Leigh").child
+    assert rules.age_on(leaver.born_on, timezone.localdate()) == version.age_max
+    assert rules.age_on(leaver.born_on, timezone.localdate() + timedelta(days=10)) == version.age_max + 1
+    assert children.filter(closed_on__isnull=False, erased_at__isnull=True, closed_under="admin").count() == 1
+    erased = children.get(erased_at__isnull=False)
+    assert not erased.names.exists()
+    assert AuditEvent.objects.get(kind="child.erase", child_id=erased.pk).detail["rule"] == "admin"
     # The spelling cases, searched as the demo practitioner.
     priya = User.objects.get(email=demo_email("Priya Shah"))
 

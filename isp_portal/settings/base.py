@@ -277,6 +277,7 @@ CELERY_BEAT_SCHEDULE = {
     "agencies-expiry": {"task": "agencies.expiry_sweep", "schedule": 3600.0},
     "protocols-deadlines": {"task": "protocols.deadline_sweep", "schedule": 600.0},
     "consent-reviews": {"task": "consent.review_sweep", "schedule": 3600.0},
+    "sharing-retention": {"task": "sharing.retention_sweep", "schedule": 3600.0},
 }
 
 # --- API -----------------------------------------------------------------------------------------------------

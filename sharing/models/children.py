@@ -60,6 +60,21 @@ LANGUAGES_MAX = 10
 LANGUAGE_LENGTH = 60
 
 
+class KeptUnder(models.TextChoices):
+    """Why a record past the protocol's age scope is kept (sharing.retention_rules.Keep)."""
+
+    EXTENDING_CONDITION = "extending_condition", "An extending condition (additional needs or care leaver)"
+    CONSENT = "consent", "The young person's recorded consent"
+
+
+class ClosureRule(models.TextChoices):
+    """The rule a record was closed under (sharing.retention_rules.ClosedUnder)."""
+
+    AGE_SCOPE = "age_scope", "Past the protocol's age scope, with no extending condition or consent"
+    EXTENDED_AGE_SCOPE = "extended_age_scope", "Past the protocol's extended age scope, with no consent"
+    ADMIN = "admin", "Closed by a partnership admin"
+
+
 class Child(models.Model):
     """A child or young person in the index: the minimum data that identifies them (Haringey 3.8).
 
@@ -95,6 +110,21 @@ class Child(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Leaving the scope and retention (Southampton 5, 8, 11; sharing.services.retention). The sweep flags a child
+    # past the age scope once (its lead professionals told), then each day keeps it (and says why) or closes it;
+    # a closed record's content is erased once the retention period of the version it was closed under has run.
+    scope_flagged_on = models.DateField(null=True, blank=True)
+    kept_under = models.CharField(max_length=24, choices=KeptUnder.choices, blank=True, default="", db_default="")
+    retention_checked_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    closed_under = models.CharField(max_length=24, choices=ClosureRule.choices, blank=True, default="", db_default="")
+    close_reason = models.TextField(max_length=bounds.REASON, blank=True, default="", db_default="")
+    closed_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_version = models.ForeignKey(
+        "protocols.ProtocolVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    erase_due_on = models.DateField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "children"
@@ -131,9 +161,46 @@ class Child(models.Model):
             ),
             db_bounds.date_in_era("child", "born_on", bounds.EARLIEST_BIRTH_DATE),
             db_bounds.list_length("child", "languages", LANGUAGES_MAX),
+            # Retention (Southampton 8, 11): a closed record says under which rule and when it falls due for
+            # erasure (never before it was closed); only a closed record is erased; a kept one is open and
+            # flagged; an admin's closing gives its reason.
+            models.CheckConstraint(condition=models.Q(kept_under__in=["", *KeptUnder.values]), name="child_kept_known"),
+            models.CheckConstraint(
+                condition=models.Q(closed_under__in=["", *ClosureRule.values]), name="child_closed_under_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True, closed_under="", erase_due_on__isnull=True)
+                | models.Q(closed_on__isnull=False, erase_due_on__gte=models.F("closed_on"))
+                & ~models.Q(closed_under=""),
+                name="child_closed_with_rule_and_due_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(erased_at__isnull=True) | models.Q(closed_on__isnull=False),
+                name="child_erased_only_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kept_under="") | models.Q(closed_on__isnull=True, scope_flagged_on__isnull=False),
+                name="child_kept_is_flagged_and_open",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(closed_under=ClosureRule.ADMIN) | ~models.Q(close_reason=""),
+                name="child_admin_closing_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(closed_under__in=[ClosureRule.AGE_SCOPE, ClosureRule.EXTENDED_AGE_SCOPE])
+                | models.Q(scope_flagged_on__isnull=False),
+                name="child_scope_closing_was_flagged",
+            ),
+            db_bounds.text_length("child", "close_reason", bounds.REASON),
         ]
         indexes = [
             models.Index(fields=["born_on"], name="child_born_on"),
+            # The retention sweep's erasures due: closed, not yet erased.
+            models.Index(
+                fields=["erase_due_on"],
+                name="child_erasure_due",
+                condition=models.Q(closed_on__isnull=False, erased_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -146,6 +213,14 @@ class Child(models.Model):
 
     def age_on(self, day: date) -> int:
         return rules.age_on(self.born_on, day)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class NameKind(models.TextChoices):

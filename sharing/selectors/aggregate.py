@@ -86,7 +86,9 @@ _EXPRESSIONS = {
 # The ages whose latest date of birth the age bands compare with (age >= n when born on or before it).
 _BAND_EDGES = tuple(high + 1 for _, high, _ in AGE_BANDS if high is not None)
 
-# What is counted, over the tables themselves: each child not merged into another, with the agency of each of
+# What is counted, over the tables themselves: each child not merged into another and not closed (a closed record,
+# past the age scope and not kept or closed by a partnership admin, is no longer one the partnership holds for its
+# purposes: Southampton 8, 11), with the agency of each of
 # its open involvements (several services of one agency count once), or with none when it has none (agency 0,
 # and no area "", as the kept counts have them). So the agency dimension counts a child once under each agency
 # currently involved with it and under "no current involvement" when there is none: for that dimension the totals
@@ -95,13 +97,13 @@ _BAND_EDGES = tuple(high + 1 for _, high, _ in AGE_BANDS if high is not None)
 # (address, setting, phone) from agencies not involved; a count of 11 or more says nothing about any one child,
 # and counts from 1 to 10 are suppressed whoever they include. Leaving them out would make the totals differ from
 # the index by the number shielded, which would itself be a published small number.
-# The triggers of sharing migration 0006 keep sharing.models.counts equal to these counts grouped;
+# The triggers of sharing migrations 0006 and 0008 keep sharing.models.counts equal to these counts grouped;
 # `child_counts_differences` and `sharing.services.counts.child_counts_rebuild` read them from here.
 COUNTED_BY_AGENCY = (
     "SELECT c.born_on, coalesce(c.area_id, '') AS area_id, c.gender, c.ethnicity, "
     "coalesce(i.agency_id, 0) AS agency_id FROM sharing_child c "
     "LEFT JOIN (SELECT DISTINCT child_id, agency_id FROM sharing_involvement WHERE ended_on IS NULL) i "
-    "ON i.child_id = c.id WHERE c.merged_into_id IS NULL"
+    "ON i.child_id = c.id WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL"
 )
 # The kept counts, each with the columns it is kept by (sharing.models.counts), and the grouped counts over the
 # tables they must equal.
@@ -135,7 +137,7 @@ def _statement(rows: Dimension, columns: Dimension) -> Statement:
             "GROUP BY 1, 2 HAVING sum(c.n) > 0"
         )
     else:
-        grouped = f"SELECT {keys}, count(*) AS n FROM sharing_child c WHERE c.merged_into_id IS NULL GROUP BY 1, 2"  # noqa: S608 - fixed fragments; the dates are bound parameters
+        grouped = f"SELECT {keys}, count(*) AS n FROM sharing_child c WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL GROUP BY 1, 2"  # noqa: S608 - fixed fragments; the dates are bound parameters
     # The names of the agencies and areas counted, looked up for the few grouped rows in the same statement.
     names = f"{_name_of(rows, 'g.row_key')}, {_name_of(columns, 'g.column_key')}"
     sql = f"SELECT g.row_key, g.column_key, g.n, {names} FROM ({grouped}) g"  # noqa: S608 - fixed fragments

@@ -65,6 +65,8 @@ CHILD_FIELDS = (
     "merged_into_id",
 )
 
+RETENTION_FIELDS = ("closed_on", "closed_under", "close_reason", "erase_due_on", "erased_at")
+
 INVOLVEMENT_FIELDS = (
     "id",
     "child_id",
@@ -95,7 +97,8 @@ SELECT sig.agencies,
        shown.agencies,
        entries.ids, entries.agencies, entries.agency_names, entries.categories, entries.restricted,
        entries.counts, entries.created, entries.numbers, entries.recorded, entries.bases, entries.texts,
-       (SELECT ar.name FROM agencies_area ar WHERE ar.code = c.area_id)
+       (SELECT ar.name FROM agencies_area ar WHERE ar.code = c.area_id),
+       c.closed_on, c.closed_under, c.close_reason, c.erase_due_on, c.erased_at
 FROM (SELECT coalesce(array_agg(DISTINCT s.agency_id), '{}'::bigint[]) AS agencies
       FROM protocols_signature s JOIN protocols_protocol p ON p.id = s.protocol_id
       WHERE s.agency_id = ANY(%(mine)s) AND s.withdrawn_at IS NULL AND s.version_id = p.current_version_id
@@ -198,7 +201,9 @@ def record_page(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     child = None
     if row[1] is not None:
         child = instance(Child, CHILD_FIELDS, row[1:16])
-        area = instance(Area, ("code", "name"), (child.area_id, row[-1])) if child.area_id else None
+        area = instance(Area, ("code", "name"), (child.area_id, row[50])) if child.area_id else None
+        for name, value in zip(RETENTION_FIELDS, row[51:56], strict=True):
+            setattr(child, name, value)  # whether the record is closed or erased, and why (its page says so)
         relate(child, "area", area)  # the area's name, shown on the page (its code decides restricted access)
         involved = _zip(*row[26:36])
         grants = _zip(row[36], row[37])

@@ -623,7 +623,7 @@ def _child_update(
         other = (
             Child.objects.filter(nhs_number=values["nhs_number"])
             .exclude(pk=child.pk)
-            .only("id", "is_shielded", "shielding_agency_id", "merged_into_id")
+            .only("id", "is_shielded", "shielding_agency_id", "merged_into_id", "closed_on")
             .first()
         )
         if other is not None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from audit.services import audit_record
 from isp_portal import bounds
-from isp_portal.policy import SystemActor, require
+from isp_portal.policy import NotPermitted, SystemActor, require
 from sharing import rules
 from sharing.models import Basis, Child, EntryRevision, RecordEntry
 from sharing.policy import restricted_readers
@@ -119,6 +119,14 @@ def entry_revise(
     changes."""
     entry = RecordEntry.objects.select_for_update().select_related("child", "agency").get(pk=entry.pk)
     require(actor, "revise", entry)
+    if entry.child.closed_on is not None:
+        # Southampton 8: a closed record is kept for reference until its content is erased, never changed.
+        raise NotPermitted(
+            action="revise",
+            target_type="sharing.recordentry",
+            target_id=str(entry.pk),
+            reason="This child's record is closed: its entries can no longer be corrected.",
+        )
     errors: dict[str, str] = {}
     cleaned = _content(entry.category, fields, text, basis, errors, born_on=entry.child.born_on)
     reason = reason_cleaned(reason, errors, field="reason", missing="Say what this correction changes and why.")

@@ -150,6 +150,14 @@ def involvement_end(*, actor: Any, involvement: Involvement, ended_on: date | No
     # The child comes with it (not locked): the policy asks whether it is shielded (InvolvementPolicy.in_scope).
     involvement = Involvement.objects.select_related("child").select_for_update(of=("self",)).get(pk=involvement.pk)
     require(actor, "end", involvement)
+    if involvement.child.closed_on is not None:
+        # Southampton 8: a closed record is kept for reference until its content is erased, never changed.
+        raise NotPermitted(
+            action="end",
+            target_type="sharing.involvement",
+            target_id=str(involvement.pk),
+            reason="This child's record is closed: its involvements can no longer be changed.",
+        )
     today = timezone.localdate()
     ended = ended_on or today
     errors: dict[str, str] = {}

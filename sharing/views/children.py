@@ -29,7 +29,7 @@ from sharing.views.purposes import purpose_for, remember_purpose
 
 def child_or_deny(request: HttpRequest, pk: int, action: str = "view") -> Child:
     """The child (only what the policy decides on), or the policy's 404/403. One statement."""
-    found = Child.objects.filter(pk=pk).only("id", "merged_into_id", "is_shielded").first()
+    found = Child.objects.filter(pk=pk).only("id", "merged_into_id", "is_shielded", "closed_on").first()
     return policy.found_or_deny(request.user, Child, found, action=action, target_id=pk)
 
 
@@ -68,9 +68,14 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # One statement for the whole read, then the audit event (sharing.selectors.record_page).
     record = record_page(principal=request.user, child_id=pk, purpose=purpose)
     child = record.child
+    if child.erased_at is not None:
+        # Southampton 8: an erased record shows only that it was erased, when and under which rule.
+        return render(
+            request, "sharing/child_erased.html", {"child": child, "closure": presenters.closure_sentence(child)}
+        )
     mine = index_agencies(request.user)
     open_here = [i for i in record.involvements if i.ended_on is None and i.agency_id in mine]
-    live = child.merged_into_id is None
+    live = child.merged_into_id is None and child.closed_on is None
     # What the page offers is what the policy permits (ChildPolicy), answered from what the page read: no query.
     may_change = can(request.user, "change", child)
     content = [view for view in record.entries if view.revision is not None]
@@ -102,8 +107,10 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_involve": live and bool(mine) and may_add_involvement(request.user, child),
             "involved_here": bool(open_here),
             "can_merge": live and is_partnership_admin(request.user),
+            "can_close": live and is_partnership_admin(request.user),
             "can_shield": can(request.user, "shield", child),
             "can_unshield": can(request.user, "unshield", child),
+            "closure": presenters.closure_sentence(child),
         },
     )
 

@@ -57,6 +57,13 @@ def fresh_change(world: World) -> dict[str, Any]:
     return {"pk": planted_child(world).pk, "part": "gender"}
 
 
+def fresh_child(world: World) -> dict[str, Any]:
+    """A new child for each principal's closing, so each meets an open record."""
+    from tests.cases.sharing_api import planted_child
+
+    return {"pk": planted_child(world).pk}
+
+
 def shielded_child(world: World) -> dict[str, Any]:
     """A child home's practitioner shielded when recording it (cached: the page rows only read it)."""
     if "matrix_shielded" not in world.objects:
@@ -228,5 +235,37 @@ CASES: list[Case] = [
         note="the same dimension twice: a message on the form",
         # Measured as the suspended agency's admin, who is told why (who the user is).
         queries=1,
+    ),
+    # Leaving the scope and retention (issue 11; Southampton 8, 11): the partnership admins' list, and closing a
+    # record (a fresh child for each principal, so each meets an open record).
+    Case(
+        "child-close",
+        html(
+            {"partnership_admin": 200, "practitioner": 403, "designated_manager": 403, "other_agency": 403},
+            otherwise=404,
+        ),
+        kwargs=child,
+        queries=2,
+    ),
+    Case(
+        "child-close",
+        html(
+            {"partnership_admin": 302, "practitioner": 403, "designated_manager": 403, "other_agency": 403},
+            otherwise=404,
+        ),
+        method="post",
+        kwargs=fresh_child,
+        data=lambda world: {"reason": "Recorded in error: the family never lived in the area."},
+        note="a record closed",
+        # Who the user is, the child (policy), the session, then the service: the lock, the retention version,
+        # the update, the audit event, the re-read; the message stored.
+        queries=9,
+    ),
+    Case(
+        "child-retention",
+        html({"partnership_admin": 200}, otherwise=403),
+        kwargs=index_setup,
+        # Who the user is, the sizes, the bounded rows (one UNION), the audit event.
+        queries=4,
     ),
 ]

@@ -368,4 +368,13 @@ CASES: list[Case] = [
         data=lambda world: {"rows": "gender", "columns": "gender"},
         note="the same dimension twice: 400 naming columns",
     ),
+    # --- Leaving the scope and retention (issue 11; Southampton 8, 11): partnership admins only -------------------
+    Case(
+        "api-child-retention",
+        table(403, partnership_admin=200),
+        kwargs=lambda world: sharing_world(world) and {},
+        note="index numbers, dates and rules of the records past the age scope, closed or erased",
+        # The token or session, the sizes, the bounded rows (one UNION), the audit event.
+        queries=4,
+    ),
 ]

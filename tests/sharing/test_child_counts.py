@@ -36,6 +36,7 @@ from sharing.selectors.aggregate import (
 )
 from sharing.services import child_merge, involvement_add, involvement_end
 from sharing.services.counts import child_counts_rebuild
+from sharing.services.retention import child_close
 from tests.factories import World, area_named, make_agency
 from tests.sharing.fixtures import fresh, make_child, sharing_world
 
@@ -49,14 +50,14 @@ def _band(born_on: date, on: date) -> str:
 
 
 def counted_over_the_tables() -> dict[tuple[Dimension, Dimension], Counter[tuple[str, str]]]:
-    """Every table, counted here in Python from the rows: each child not merged, under each agency with an open
+    """Every table, counted here in Python from the rows: each child not merged or closed, under each agency with an open
     involvement (once per agency), or under none."""
     on = timezone.localdate()
     agencies: dict[int, set[str]] = defaultdict(set)
     for child_id, agency_id in Involvement.objects.filter(ended_on__isnull=True).values_list("child_id", "agency_id"):
         agencies[child_id].add(str(agency_id))
     tables: dict[tuple[Dimension, Dimension], Counter[tuple[str, str]]] = {pair: Counter() for pair in PAIRS}
-    for child in Child.objects.filter(merged_into__isnull=True):
+    for child in Child.objects.filter(merged_into__isnull=True, closed_on__isnull=True):
         values = {
             Dimension.AREA: child.area_id or NO_AREA,
             Dimension.AGE_BAND: _band(child.born_on, on),
@@ -233,6 +234,23 @@ def test_several_services_of_one_agency_count_the_child_once_and_ending_one_keep
     # Kept at 0 rather than deleted, and left out like a count over the tables leaves it out.
     assert ChildCountByAgencyAge.objects.get(agency_id=world.home.pk).n == 0
     assert child_counts_differences() == []
+
+
+@pytest.mark.django_db
+def test_a_closed_record_leaves_the_kept_counts_as_it_leaves_the_count_over_the_tables(world: World) -> None:
+    """Closing a record (Southampton 8, 11) is an UPDATE of its closed_on: the triggers count it as leaving the
+    index (sharing migration 0008), so the tables by agency and the others agree."""
+    sharing_world(world)
+    kept, closed = make_child(world, "Kept", "Open"), make_child(world, "Closed", "Record", born_on=date(2013, 3, 3))
+    involvement_add(actor=fresh(world.users["practitioner"]), child=closed, agency=world.home, service="Early help")
+    assert_counts_agree(world)
+    child_close(actor=fresh(world.users["partnership_admin"]), child=closed, reason="No longer needed.")
+    aggregate = children_aggregate(
+        actor=fresh(world.users["auditor"]), rows=Dimension.AGENCY, columns=Dimension.GENDER, threshold=0
+    )
+    assert aggregate.table.grand_total == 1
+    assert Child.objects.get(pk=kept.pk).closed_on is None
+    assert_counts_agree(world)
 
 
 @pytest.mark.django_db

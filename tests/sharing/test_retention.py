@@ -1,0 +1,347 @@
+"""Leaving the scope and retention through the services (Southampton 8, 11): the sweep flags, keeps or closes
+and erases; a partnership admin closes; the effects on the search, the record page and the counts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.models import Membership
+from audit.models import AuditEvent as Event
+from isp_portal.models import Notification
+from isp_portal.policy import NotPermitted, SystemActor
+from sharing.models import (
+    Basis,
+    Child,
+    ChildAddress,
+    ChildName,
+    ChildNameKey,
+    ClosureRule,
+    EntryRevision,
+    KeptUnder,
+)
+from sharing.retention_rules import birthday_in, erasure_due_on
+from sharing.selectors import child_search
+from sharing.selectors.retention import retention_lists
+from sharing.services import entry_record, entry_revise, involvement_add, involvement_end
+from sharing.services.retention import (
+    child_close,
+    child_erase,
+    retention_scope_sweep,
+    retention_sweep,
+    retention_version,
+)
+from tests.consent.fixtures import record
+from tests.factories import World, sign_in
+from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
+
+pytestmark = pytest.mark.django_db
+
+
+def _near_the_end(world: World, given: str = "Rowan", **values: object) -> tuple[Child, date]:
+    """A child at the top of the age scope today, and the day it leaves the scope."""
+    sharing_world(world)
+    version = retention_version()
+    assert version is not None
+    today = timezone.localdate()
+    born = date(today.year - version.age_max, today.month, min(today.day, 28)) - timedelta(days=40)
+    child = make_child(world, given, "Leaver", born_on=born, **values)
+    # The other agency is involved too, with its lead professional (told when the child leaves the scope).
+    involvement_add(
+        actor=fresh(world.users["other_agency"]),
+        child=child,
+        agency=world.other,
+        service="Youth offending",
+        lead_professional=Membership.objects.get(user=world.users["other_agency"], agency=world.other),
+        started_on=timezone.localdate(),
+    )
+    return child, birthday_in(born, version.age_max + 1)
+
+
+def _with_entry(world: World, child: Child) -> None:
+    entry_record(
+        actor=fresh(world.users["practitioner"]),
+        child=child,
+        agency=world.home,
+        category="health",
+        fields={"topic": "Asthma"},
+        text="Uses an inhaler.",
+        basis=Basis.FACT,
+    )
+
+
+def test_the_sweep_flags_once_notifies_the_lead_and_closes_without_condition_or_consent(world: World) -> None:
+    child, leaves_on = _near_the_end(world)
+    assert retention_scope_sweep(today=leaves_on - timedelta(days=1)).flagged == 0
+    result = retention_scope_sweep(today=leaves_on)
+    assert (result.flagged, result.closed, result.kept) == (1, 1, 0)
+    child.refresh_from_db()
+    version = retention_version()
+    assert version is not None
+    assert child.scope_flagged_on == leaves_on and child.closed_on == leaves_on
+    assert child.closed_under == ClosureRule.AGE_SCOPE and child.closed_version_id == version.pk
+    assert child.erase_due_on == erasure_due_on(leaves_on, version.retention_months)
+    notes = Notification.objects.filter(key=f"child-scope-left:{child.pk}")
+    assert list(notes.values_list("recipient_id", flat=True)) == [world.users["other_agency"].pk]
+    event = Event.objects.get(kind="child.close", child_id=child.pk)
+    assert event.detail["rule"] == "age_scope" and event.detail["protocol_version_id"] == version.pk
+    # Idempotent: a repeated tick, the same day or later, flags, notifies and closes nothing again.
+    again = retention_sweep(today=leaves_on)
+    assert (again.flagged, again.closed, again.notified) == (0, 0, 0)
+    assert notes.count() == 1
+    assert Event.objects.filter(kind="child.scope_left", child_id=child.pk).count() == 1
+
+
+def test_a_care_leaver_is_kept_then_closed_past_the_extended_scope(world: World) -> None:
+    child, leaves_on = _near_the_end(world, is_care_leaver=True)
+    version = retention_version()
+    assert version is not None
+    if version.extended_age_max is None or "care_leaver" not in version.extended_age_conditions:
+        pytest.skip("the protocol in force has no extension for care leavers")
+    assert retention_scope_sweep(today=leaves_on).kept == 1
+    child.refresh_from_db()
+    assert child.kept_under == KeptUnder.EXTENDING_CONDITION and child.closed_on is None
+    extended_end = birthday_in(child.born_on, version.extended_age_max + 1)
+    assert retention_scope_sweep(today=extended_end).closed == 1
+    child.refresh_from_db()
+    assert child.closed_under == ClosureRule.EXTENDED_AGE_SCOPE and child.kept_under == ""
+
+
+def test_a_live_consent_keeps_the_record_and_its_withdrawal_closes_it_the_next_day(world: World) -> None:
+    from consent.services import consent_withdraw
+
+    child, leaves_on = _near_the_end(world)
+    consent = record(world, child)
+    assert retention_scope_sweep(today=leaves_on).kept == 1
+    child.refresh_from_db()
+    assert child.kept_under == KeptUnder.CONSENT
+    assert retention_scope_sweep(today=leaves_on).kept == 0  # checked once a day
+    consent_withdraw(
+        actor=fresh(world.users["practitioner"]),
+        consent=consent,
+        withdrawn_on=timezone.localdate(),
+        reason="No longer wants the record kept",
+    )
+    assert retention_scope_sweep(today=leaves_on + timedelta(days=1)).closed == 1
+    child.refresh_from_db()
+    assert child.closed_under == ClosureRule.AGE_SCOPE
+
+
+def test_a_refused_consent_does_not_keep_the_record(world: World) -> None:
+    child, leaves_on = _near_the_end(world)
+    record(world, child, decision="refused")
+    assert retention_scope_sweep(today=leaves_on).closed == 1
+
+
+def test_erasure_blanks_the_content_keeps_the_ids_and_records_what_was_erased(world: World) -> None:
+    child, leaves_on = _near_the_end(
+        world, nhs_number="9434765919", phone="020 7946 0958", aliases=[("known_as", "Ro", "L")]
+    )
+    _with_entry(world, child)
+    entry = child.entries.get()
+    revision = entry.revisions.get()
+    entry_revise(
+        actor=fresh(world.users["practitioner"]),
+        entry=entry,
+        fields={"topic": "Asthma and eczema"},
+        text="Uses an inhaler and a cream.",
+        basis=Basis.FACT,
+        reason="The eczema was missed",
+    )
+    retention_scope_sweep(today=leaves_on)
+    child.refresh_from_db()
+    assert child.erase_due_on is not None
+    assert retention_sweep(today=child.erase_due_on - timedelta(days=1)).erased == 0
+    assert retention_sweep(today=child.erase_due_on).erased == 1
+    child.refresh_from_db()
+    assert child.erased_at is not None
+    assert (child.nhs_number, child.phone, child.languages) == (None, "", [])
+    assert child.born_on == date(child.born_on.year, 1, 1)
+    assert not ChildName.objects.filter(child=child).exists()
+    assert not ChildNameKey.objects.filter(child=child).exists()
+    assert not ChildAddress.objects.filter(child=child).exists()
+    blank = EntryRevision.objects.get(pk=revision.pk)
+    assert (blank.text, blank.fields, blank.entry_id, blank.number) == ("", {}, entry.pk, 1)
+    assert blank.author_id == revision.author_id and blank.recorded_at == revision.recorded_at
+    correction = EntryRevision.objects.get(entry=entry, number=2)
+    assert (correction.text, correction.fields, correction.change_reason) == ("", {}, "Erased.")
+    event = Event.objects.get(kind="child.erase", child_id=child.pk)
+    assert event.detail["rule"] == "age_scope"
+    assert event.detail["erased"]["names"] >= 2 and event.detail["erased"]["entry_revisions"] == 2
+    assert event.detail["erased"]["nhs_number"] is True
+    assert "Rowan" not in str(event.detail) and "inhaler" not in str(event.detail) and "eczema" not in str(event.detail)
+    # Idempotent: a second sweep erases nothing more.
+    assert retention_sweep(today=child.erase_due_on).erased == 0
+
+
+def _update_with_the_erasure_flag(revision_pk: int, **values: object) -> None:
+    from django.db import connection
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('isp_portal.erasing', 'on', true)")
+        EntryRevision.objects.filter(pk=revision_pk).update(**values)
+
+
+def test_revisions_stay_immutable_outside_the_erasure(world: World) -> None:
+    child, leaves_on = _near_the_end(world)
+    _with_entry(world, child)
+    revision = EntryRevision.objects.get(entry__child=child)
+    # Not closed: even the erasure flag does not open the trigger.
+    with pytest.raises(DatabaseError):
+        _update_with_the_erasure_flag(revision.pk, text="", fields={}, change_reason="")
+    retention_scope_sweep(today=leaves_on)
+    # Closed, but without the flag: refused; and with it, anything but blanking is refused.
+    with pytest.raises(DatabaseError), transaction.atomic():
+        EntryRevision.objects.filter(pk=revision.pk).update(text="", fields={}, change_reason="")
+    with pytest.raises(DatabaseError):
+        _update_with_the_erasure_flag(revision.pk, text="Rewritten")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        EntryRevision.objects.filter(pk=revision.pk).delete()
+
+
+def test_erasure_before_it_is_due_is_refused(world: World) -> None:
+    child, leaves_on = _near_the_end(world)
+    retention_scope_sweep(today=leaves_on)
+    with pytest.raises(ValidationError):
+        child_erase(actor=SystemActor("test"), child=child, today=leaves_on)
+    open_child = make_child(world, "Still", "Open")
+    with pytest.raises(ValidationError):
+        child_erase(actor=SystemActor("test"), child=open_child)
+
+
+def test_a_partnership_admin_closes_with_a_reason_and_nobody_else_can(world: World) -> None:
+    sharing_world(world)
+    child = make_child(world, "Closed", "ByAdmin")
+    _with_entry(world, child)
+    with pytest.raises(NotPermitted):
+        child_close(actor=fresh(world.users["practitioner"]), child=child, reason="Not needed")
+    with pytest.raises(ValidationError) as refused:
+        child_close(actor=fresh(world.users["partnership_admin"]), child=child, reason="  ")
+    assert "reason" in refused.value.message_dict
+    assert Child.objects.get(pk=child.pk).closed_on is None
+    closed = child_close(
+        actor=fresh(world.users["partnership_admin"]), child=child, reason="Recorded in error by a test agency"
+    )
+    assert closed.closed_under == ClosureRule.ADMIN and closed.closed_by_id == world.users["partnership_admin"].pk
+    assert Event.objects.filter(kind="child.close", child_id=child.pk).count() == 1
+    with pytest.raises(NotPermitted):
+        child_close(actor=fresh(world.users["partnership_admin"]), child=closed, reason="Again")
+    # Nothing is corrected or ended on a closed record.
+    entry = closed.entries.get()
+    with pytest.raises(NotPermitted):
+        entry_revise(
+            actor=fresh(world.users["practitioner"]),
+            entry=entry,
+            fields={"topic": "Asthma"},
+            text="Rewritten after closing",
+            basis=Basis.FACT,
+            reason="A late correction",
+        )
+    with pytest.raises(NotPermitted):
+        involvement_end(
+            actor=fresh(world.users["practitioner"]), involvement=closed.involvements.get(), reason="Closed anyway"
+        )
+    # Nothing is added to a closed record.
+    with pytest.raises(NotPermitted):
+        involvement_add(
+            actor=fresh(world.users["other_agency"]),
+            child=closed,
+            agency=world.other,
+            service="Youth offending",
+            lead_professional=None,
+            started_on=timezone.localdate(),
+        )
+
+
+def test_a_closed_child_is_not_found_and_its_page_says_why_an_erased_one_only_that_it_was(world: World) -> None:
+    sharing_world(world)
+    child = make_child(world, "Quentin", "Closedsearch")
+    practitioner = fresh(world.users["practitioner"])
+    assert child_search(principal=practitioner, purpose=PURPOSE, name="Quentin Closedsearch").results
+    child_close(actor=fresh(world.users["partnership_admin"]), child=child, reason="Moved out of the partnership")
+    found = child_search(principal=fresh(world.users["practitioner"]), purpose=PURPOSE, name="Quentin Closedsearch")
+    assert found.results == []
+    client = sign_in(Client(), world.users["practitioner"])
+    url = reverse("child-detail", args=[child.pk])
+    client.post(reverse("child-purpose", args=[child.pk]), {"purpose": PURPOSE, "next": url})
+    page = client.get(url).content.decode()
+    assert "This record was closed on" in page and "Moved out of the partnership" in page
+    closed = Child.objects.get(pk=child.pk)
+    assert closed.erase_due_on is not None
+    child_erase(actor=SystemActor("test"), child=closed, today=closed.erase_due_on)
+    page = client.get(url).content.decode()
+    assert "This record was erased" in page and "Quentin" not in page
+    assert "Moved out of the partnership" not in page
+
+
+def test_the_counts_leave_closed_children_out(world: World) -> None:
+    from sharing.selectors.aggregate import Dimension, children_aggregate
+
+    sharing_world(world)
+    for number, family in enumerate(
+        [
+            "Abbott",
+            "Brennan",
+            "Castillo",
+            "Dimitrov",
+            "Eriksen",
+            "Fairweather",
+            "Gallagher",
+            "Hutchinson",
+            "Iwobi",
+            "Jaworski",
+            "Kowalczyk",
+            "Lindqvist",
+        ]
+    ):
+        make_child(world, "Counted", family, born_on=date(2014, 1, 3) + timedelta(days=37 * number), postcode="")
+    table = children_aggregate(
+        actor=fresh(world.users["practitioner"]), rows=Dimension.GENDER, columns=Dimension.AGE_BAND
+    ).table
+    before = table.grand_total
+    assert before is not None and before >= 12
+    child_close(actor=fresh(world.users["partnership_admin"]), child=Child.objects.first(), reason="Test closing")
+    after = children_aggregate(
+        actor=fresh(world.users["practitioner"]), rows=Dimension.GENDER, columns=Dimension.AGE_BAND
+    ).table.grand_total
+    assert after == before - 1
+
+
+def test_the_lists_for_partnership_admins(world: World) -> None:
+    flagged, leaves_on = _near_the_end(world, "Kept")
+    record(world, flagged)
+    retention_scope_sweep(today=leaves_on)
+    closed = make_child(world, "Closed", "Listed")
+    child_close(actor=fresh(world.users["partnership_admin"]), child=closed, reason="Test closing")
+    lists = retention_lists(actor=fresh(world.users["partnership_admin"]), today=timezone.localdate())
+    assert [row.child_id for row in lists.flagged] == [flagged.pk]
+    assert [row.child_id for row in lists.closed] == [closed.pk]
+    assert lists.counts == {"flagged": 1, "closed": 1, "due": 0, "erased": 0}
+    with pytest.raises(NotPermitted):
+        retention_lists(actor=fresh(world.users["practitioner"]))
+
+
+def test_the_api_reads_an_erased_child_without_content_and_lists_it_for_admins(world: World) -> None:
+    sharing_world(world)
+    child = make_child(world, "Apiro", "Erasedapi", nhs_number="9434765919")
+    closed = child_close(actor=fresh(world.users["partnership_admin"]), child=child, reason="Test closing")
+    assert closed.erase_due_on is not None
+    child_erase(actor=SystemActor("test"), child=closed, today=closed.erase_due_on)
+    client = sign_in(Client(), world.users["practitioner"])
+    response = client.get(f"/api/v1/children/{child.pk}/", HTTP_X_PURPOSE=PURPOSE)
+    assert response.status_code == 200, response.content
+    body = response.content.decode()
+    assert "Apiro" not in body and "9434765919" not in body
+    admin = sign_in(Client(), world.users["partnership_admin"])
+    listed = admin.get("/api/v1/children/retention/")
+    assert listed.status_code == 200
+    assert [row["child"] for row in listed.json()["erased"]] == [child.pk]
+    assert listed.json()["erased"][0]["closed_under"] == "admin"
+    assert client.get("/api/v1/children/retention/").status_code == 403
