@@ -415,3 +415,42 @@ def test_who_reaches_the_pages(world: World, client_for: Any) -> None:
     other_child = child_aged(world, 15, given="Bran", family="Stark")
     practitioner = with_purpose(client_for("practitioner"), other_child)
     assert practitioner.get(f"/children/{other_child.pk}/consents/{made.pk}/").status_code == 404
+
+
+def test_the_pages_with_a_purpose_run_a_fixed_number_of_statements(world: World, client_for: Any) -> None:
+    """The permission matrix measures the pages before the purpose is stated; here, the pages themselves, with one
+    decision and then with several more (recipients, reviews, withdrawals): the same count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from consent.services import consent_review_record, consent_withdraw
+    from tests.sharing.fixtures import fresh
+
+    child = child_aged(world, 17)
+    first = record(world, child)
+    client = with_purpose(client_for("practitioner"), child)
+    pages = [
+        f"/children/{child.pk}/consents/",
+        f"/children/{child.pk}/consents/{first.pk}/",
+        f"/children/{child.pk}/consents/new/",
+    ]
+
+    def counted() -> list[int]:
+        found = []
+        for url in pages:
+            client.get(url)  # the first reading of the session's purpose table and caches
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    before = counted()
+    actor = fresh(world.users["practitioner"])
+    today = timezone.localdate()
+    for number in range(4):
+        more = record(world, child, all_signatories=True, recipients=[], tiers=["minimum", "sensitive"])
+        consent_review_record(actor=actor, consent=more, reviewed_on=today, note=f"Review {number}")
+        if number % 2:
+            consent_withdraw(actor=actor, consent=more, withdrawn_on=today, reason="Changed their mind")
+    consent_review_record(actor=actor, consent=first, reviewed_on=today, note="Still agreed")
+    assert counted() == before, before
