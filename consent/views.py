@@ -172,7 +172,7 @@ def _rows(record: ConsentRecord) -> list[tuple[str, str]]:
     if record.competence:
         competence = (
             f"{Competence(record.competence).label}: assessed by {record.assessor_name} on "
-            f"{long_date(record.assessed_on)}"
+            f"{long_date(record.assessed_on) if record.assessed_on else 'a date not recorded'}"
         )
     elif rules.presumed_competent(record.child_age):
         competence = f"Presumed competent at {record.child_age}"
@@ -273,7 +273,7 @@ def consent_fhir(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse
 
 
 @login_required
-def consent_evidence_file(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+def consent_evidence_file(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse | FileResponse:
     """The evidence file, only after the policy says yes and a purpose is stated for the child; every opening is
     audited (consent.services.consent_evidence_open)."""
     evidence = policy.get_or_deny(
@@ -685,7 +685,12 @@ def consent_new_check(request: HttpRequest, pk: int) -> HttpResponse:
     draft = _draft(request, child.pk)
     if draft is None:
         return redirect("consent-new", pk=child.pk)
-    protocol = Protocol.objects.filter(pk=draft.get("protocol")).select_related("current_version").first()
+    protocol_id = draft.get("protocol")
+    protocol = (
+        Protocol.objects.filter(pk=protocol_id).select_related("current_version").first()
+        if isinstance(protocol_id, int)
+        else None
+    )
     if protocol is None:
         return redirect("consent-new", pk=child.pk)
     values = _from_session(draft["data"])
