@@ -32,7 +32,6 @@ from consent.forms import (
     EVERY_SIGNATORY,
     NAMED,
     NO_ASSESSMENT,
-    SECTIONS,
     ConsentRecordForm,
     EvidenceAttachForm,
     EvidenceForm,
@@ -731,6 +730,3 @@ def consent_new_check(request: HttpRequest, pk: int) -> HttpResponse:
             "change_url": reverse("consent-new", args=[child.pk]),
         },
     )
-
-
-__all__ = ["SECTIONS"]

@@ -131,6 +131,8 @@ CASES: list[Case] = [
         kwargs=child,
         data=decision_data,
         note="the answers tried on the service (rolled back) and kept for checking",
+        # The child and who may record; the protocols in force, the recipients offered; the service's own trial
+        # (the locked child, its checks, the insert and the audit event, rolled back to a savepoint); the session.
         queries=18,
     ),
     Case(
@@ -155,6 +157,8 @@ CASES: list[Case] = [
         kwargs=consent,
         data=withdraw_data,
         note="a withdrawal recorded",
+        # The consent through the policy (scope, involvement, withdrawal); the service's locked read and checks,
+        # the withdrawal, the audit event; the message kept in the session.
         queries=16,
     ),
     Case("consent-review", html(ACTORS, otherwise=404), kwargs=consent, queries=5),

@@ -454,3 +454,25 @@ def test_the_pages_with_a_purpose_run_a_fixed_number_of_statements(world: World,
             consent_withdraw(actor=actor, consent=more, withdrawn_on=today, reason="Changed their mind")
     consent_review_record(actor=actor, consent=first, reviewed_on=today, note="Still agreed")
     assert counted() == before, before
+
+
+def test_with_two_protocols_in_force_the_practitioner_chooses_one(world: World, client_for: Any) -> None:
+    from tests.protocol_fixtures import make_protocol, sign
+
+    child = child_aged(world, 16)
+    second = make_protocol("Second Protocol")
+    sign(second, world.home)
+    client = with_purpose(client_for("practitioner"), child)
+    url = f"/children/{child.pk}/consents/new/"
+    assert "Which protocol is the consent given under?" in text(client.get(url))
+    assert "Select the protocol the consent is given under" in errors_of(client.get(url + "?protocol=x"))
+    assert "Given under Second Protocol" in text(client.get(url + f"?protocol={second.pk}"))
+    # Its purposes are offered; only its signatories can receive (the other agency has not signed it).
+    page = errors_of(client.post(url + f"?protocol={second.pk}", answers(world)))
+    assert "Other Police Force has not signed Second Protocol" in page
+    response = client.post(url + f"?protocol={second.pk}", answers(world, recipients=[world.home.pk]))
+    assert response.status_code == 302
+    # The draft remembers the protocol chosen: the form, shown again to change an answer, is for it.
+    assert "Given under Second Protocol" in text(client.get(url))
+    assert client.post(response["Location"]).status_code == 302
+    assert ConsentRecord.objects.get(child=child).protocol == second
