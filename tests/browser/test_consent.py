@@ -10,16 +10,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from consent.models import ConsentEvidence, ConsentRecord
-from tests.browser.conftest import Journey
+from consent.services import consent_withdraw
+from isp_portal import bounds
+from tests.browser.conftest import VIEWPORTS, Journey, assert_accessible, assert_fits
 from tests.browser.test_children import fill_date
+from tests.browser.test_every_page import unbroken
 from tests.consent.fixtures import parent, record
 from tests.factories import World
 from tests.pdf_samples import one_page_pdf
-from tests.sharing.fixtures import PURPOSE, make_child, sharing_world
+from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
 
 
 def test_a_practitioner_records_a_14_year_olds_refusal_over_a_parents_consent(
@@ -127,3 +131,44 @@ def test_a_practitioner_records_a_14_year_olds_refusal_over_a_parents_consent(
     journey.visit(f"/children/{child.pk}/consents/{made.pk}/")
     expect(page.get_by_role("link", name="Download the evidence")).to_be_visible()
     expect(page.get_by_role("link", name="Record a review")).to_have_count(0)
+
+
+@pytest.mark.every_viewport
+def test_consent_pages_fit_a_phone_and_a_desktop_with_long_values(browser_world: World, journey: Journey) -> None:
+    """The summary, a consent and its forms, with every free-text value at its longest and unbroken (issue 8
+    item 14), fit both widths and pass axe."""
+    world = sharing_world(browser_world)
+    today = timezone.localdate()
+    born = date(today.year - 11, today.month, min(today.day, 28)) - timedelta(days=40)
+    child = make_child(world, unbroken("Given", bounds.NAME), unbroken("Family", bounds.NAME), born_on=born)
+    made = record(
+        world,
+        child,
+        **parent(name=unbroken("Parent", bounds.NAME), relationship=unbroken("Rel", bounds.NAME)),
+        note=unbroken("Note", bounds.REASON),
+    )
+    consent_withdraw(
+        actor=fresh(world.users["practitioner"]),
+        consent=record(world, child, **parent(name=unbroken("Other", bounds.NAME))),
+        withdrawn_on=today,
+        reason=unbroken("Reason", bounds.REASON),
+    )
+    page = journey.sign_in(world.users["practitioner"])
+
+    def fits_both() -> None:
+        for width in ("phone", "desktop"):
+            page.set_viewport_size(VIEWPORTS[width])
+            assert_fits(page)
+        page.set_viewport_size(VIEWPORTS["phone"])
+        assert_accessible(page)
+
+    journey.visit(f"/children/{child.pk}/consents/")
+    page.get_by_label("Purpose").fill(PURPOSE)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Every decision recorded")).to_be_visible()
+    fits_both()
+    for path in ("", "withdraw/", "review/"):
+        journey.visit(f"/children/{child.pk}/consents/{made.pk}/{path}")
+        fits_both()
+    journey.visit(f"/children/{child.pk}/consents/new/")
+    fits_both()
