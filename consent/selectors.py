@@ -23,7 +23,7 @@ from consent.models import ConsentRecord, Decision, GivenBy
 from consent.services import decision_facts
 from isp_portal.policy import get_or_deny, restrict
 from isp_portal.wording import long_date
-from protocols.models import Signature
+from protocols.models import IN_FORCE_STATUSES, Protocol, Signature
 from sharing.models import Child
 
 
@@ -131,8 +131,6 @@ def _signed(agency_id: int, protocol_ids: set[int], moment: datetime) -> set[int
 
 
 def _current_versions(protocol_ids: set[int]) -> Any:
-    from protocols.models import IN_FORCE_STATUSES, Protocol
-
     return Protocol.objects.filter(pk__in=protocol_ids, status__in=IN_FORCE_STATUSES).values("current_version_id")
 
 
@@ -365,3 +363,39 @@ def _overlap(first: ConsentRecord, second: ConsentRecord) -> bool:
 def child_consent_summary(user: Any, child: Child, *, purpose: str = "", today: date | None = None) -> ConsentSummary:
     """The consent summary of `child` as the user may read it (child_consents: audited)."""
     return consent_summary(child_consents(user, child, purpose=purpose), today or timezone.localdate())
+
+
+@dataclass(frozen=True)
+class ScopeOption:
+    """What a consent under one protocol may cover: the purposes of its version in force and the agencies with a
+    live signature on it (the recipients a consent may name). For the consent form's choices."""
+
+    protocol: Protocol
+    purposes: list[str]
+    signatories: list[Agency]
+
+
+def consent_scope_options() -> list[ScopeOption]:
+    """Every protocol in force with what a consent under it may cover (ScopeOption), by title. Two statements."""
+    protocols = list(
+        Protocol.objects.filter(status__in=IN_FORCE_STATUSES, current_version__isnull=False)
+        .select_related("current_version")
+        .order_by("title")
+    )
+    signed: dict[int, list[Agency]] = {}
+    for signature in (
+        Signature.objects.filter(
+            protocol__in=protocols, version_id__in=[p.current_version_id for p in protocols], withdrawn_at__isnull=True
+        )
+        .select_related("agency")
+        .order_by("agency__name")
+    ):
+        signed.setdefault(signature.protocol_id, []).append(signature.agency)
+    return [
+        ScopeOption(
+            protocol=protocol,
+            purposes=list(protocol.current_version.permitted_purposes) if protocol.current_version else [],
+            signatories=signed.get(protocol.pk, []),
+        )
+        for protocol in protocols
+    ]

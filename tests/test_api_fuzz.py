@@ -139,6 +139,40 @@ def plant_children(world: World) -> None:
                 basis="fact",
                 restricted=restricted,
             )
+    plant_consents(world)
+
+
+def plant_consents(world: World) -> None:
+    """A consent recorded by each agency about a child only it is involved with, its note carrying the agency's
+    marker (issue 11: a consent is read by the agencies involved with the child and by auditors), so the consent
+    API's operations reach real rows and the leak check can see another agency's consent."""
+    from datetime import date
+
+    from consent.services import consent_record
+    from tests.protocol_fixtures import protocol_in_force
+
+    protocol = protocol_in_force(world)
+    assert protocol.current_version is not None
+    purpose = protocol.current_version.permitted_purposes[0]
+    today = timezone.localdate()
+    for side, by, agency, recipient, born in (
+        ("home", "practitioner", world.home, world.other, date(2009, 3, 4)),
+        ("other", "other_agency", world.other, world.home, date(2008, 7, 9)),
+    ):
+        child = make_child(world, "Consent", f"Example{side.capitalize()}", born_on=born, by=by, agency=agency)
+        consent_record(
+            actor=fresh(world.users[by]),
+            child=child,
+            given_by="child",
+            form="explicit_written",
+            decision="given",
+            protocol=protocol,
+            purposes=[purpose],
+            tiers=["minimum"],
+            recipients=[recipient],
+            obtained_on=today,
+            note=f"Consent note {MARKERS[side]}",
+        )
 
 
 def make_token(world: World, scope: str) -> str:

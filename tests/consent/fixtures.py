@@ -3,6 +3,7 @@ their people trained), children of a given age on a fixed day, and decisions rec
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,11 +30,27 @@ def protocol(world: World) -> Protocol:
     return protocol_in_force(world)
 
 
-def child_aged(world: World, age: int, *, given: str = "Aoife", family: str = "OBrien", **values: Any) -> Child:
-    """A child of `age` today (born `age` years and 40 days ago), recorded by the home practitioner (so home is
-    involved with it)."""
+_serial = itertools.count(1)
+_LETTERS = "bcdfghjklmnpqrstvwxz"
+
+
+def _family(number: int) -> str:
+    """A made-up family name for `number` (no two numbers give names that sound alike)."""
+    letters = ""
+    while True:
+        number, digit = divmod(number, len(_LETTERS))
+        letters += _LETTERS[digit] + "o"
+        if not number:
+            return "Mc" + letters.capitalize()
+
+
+def child_aged(world: World, age: int, *, given: str = "Aoife", **values: Any) -> Child:
+    """A child of `age` today (born `age` years and 40 days or a little more ago, a different day for each child
+    so none is taken for another), recorded by the home practitioner (so home is involved with it)."""
     today = timezone.localdate()
-    born = date(today.year - age, today.month, min(today.day, 28)) - timedelta(days=40)
+    number = next(_serial)
+    born = date(today.year - age, today.month, min(today.day, 28)) - timedelta(days=40 + number % 200)
+    family = values.pop("family", _family(number))
     return make_child(consent_world(world), given, family, born_on=born, **values)
 
 

@@ -15,6 +15,7 @@ from rest_framework.relations import ManyRelatedField, RelatedField
 from agencies.api import serializers as agency_serializers
 from agencies.models import Agency, Membership, Role, TrainingRecord
 from audit.models import AuditEvent
+from consent.api import views as consent_views
 from isp_portal.api import ScopedPrimaryKeyField
 from isp_portal.notifications import notify
 from protocols.api import serializers as protocol_serializers
@@ -263,7 +264,14 @@ def test_the_schema_speaks_to_an_api_consumer_not_of_internal_documents(world: W
 
 def _input_serializers() -> list[type[serializers.Serializer[Any]]]:
     found = []
-    for module in (agency_serializers, protocol_serializers, sharing_children, sharing_entries, sharing_involvements):
+    for module in (
+        agency_serializers,
+        protocol_serializers,
+        sharing_children,
+        sharing_entries,
+        sharing_involvements,
+        consent_views,
+    ):
         for value in vars(module).values():
             if (
                 isinstance(value, type)

@@ -1,0 +1,209 @@
+"""consent.rules: pure, so every property is tried over many values (hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from consent import rules
+from consent.rules import CHILD, COMPETENT, GIVEN, NOT_COMPETENT, PARENT, REFUSED, DecisionFacts, ScopeFacts
+from sharing.rules import age_on
+
+ages = st.integers(min_value=0, max_value=25)
+assessments = st.sampled_from(["", COMPETENT, NOT_COMPETENT])
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31))
+
+
+def test_age_is_the_sharing_apps_one_rule_with_29_february() -> None:
+    assert rules.age_on is age_on
+    assert rules.age_on(date(2010, 2, 28), date(2026, 2, 28)) == 16
+    assert rules.age_on(date(2008, 2, 29), date(2026, 2, 28)) == 17
+    assert rules.age_on(date(2008, 2, 29), date(2026, 3, 1)) == 18
+
+
+@given(age=ages, assessment=assessments)
+def test_16_and_over_is_presumed_competent_unless_assessed_otherwise(age: int, assessment: str) -> None:
+    competent = rules.is_competent(age, assessment)
+    if age >= 16:
+        assert competent == (assessment != NOT_COMPETENT)
+    else:
+        assert competent == (assessment == COMPETENT)
+
+
+@given(age=ages, assessment=assessments)
+def test_exactly_one_of_the_child_and_a_parent_may_decide(age: int, assessment: str) -> None:
+    child = rules.competence_error(given_by=CHILD, age=age, assessment=assessment)
+    parent = rules.competence_error(given_by=PARENT, age=age, assessment=assessment)
+    assert (child is None) != (parent is None)
+    assert (child is None) == rules.is_competent(age, assessment)
+
+
+def test_an_under_16_deciding_without_an_assessment_is_told_to_record_one() -> None:
+    error = rules.competence_error(given_by=CHILD, age=14, assessment="")
+    assert error is not None and error.field == "competence"
+    assert "Fraser/Gillick" in str(error) and "14" in str(error)
+
+
+def test_the_assessment_is_asked_for_from_12_to_15() -> None:
+    assert [age for age in range(0, 20) if rules.assessment_expected(age)] == [12, 13, 14, 15]
+
+
+def facts(
+    record_id: int, given_by: str, decision: str, *, on: date = date(2026, 5, 1), age: int = 14, **values: str
+) -> DecisionFacts:
+    assessment = values.get("assessment", COMPETENT if given_by == CHILD and age < 16 else "")
+    return DecisionFacts(
+        record_id,
+        given_by,
+        decision,
+        on,
+        age,
+        assessment,
+        on if assessment else None,
+        values.get("relationship", "Mother" if given_by == PARENT else ""),
+    )
+
+
+def test_a_competent_childs_refusal_prevails_over_a_parents_consent_and_says_why() -> None:
+    result = rules.prevailing_decision([facts(1, PARENT, GIVEN), facts(2, CHILD, REFUSED)])
+    assert result is not None
+    assert result.decision.record_id == 2
+    assert [f.record_id for f in result.overridden] == [1]
+    assert result.message == (
+        "The child (14) was assessed Fraser-competent on 1 May 2026 and refused: their refusal prevails over "
+        "their mother's consent."
+    )
+
+
+def test_a_competent_childs_consent_prevails_over_a_parents_refusal() -> None:
+    result = rules.prevailing_decision(
+        [facts(1, CHILD, GIVEN, age=16), facts(2, PARENT, REFUSED, on=date(2026, 6, 1), relationship="Father")]
+    )
+    assert result is not None and result.decision.record_id == 1
+    assert result.message == (
+        "The child (16) is presumed competent at 16 and consented: their consent prevails over their father's refusal."
+    )
+
+
+decisions = st.lists(
+    st.builds(
+        lambda i, who, what, offset: facts(
+            i, who, what, on=date(2026, 1, 1) + timedelta(days=offset), age=15 if who == CHILD else 11
+        ),
+        st.integers(1, 10_000),
+        st.sampled_from([CHILD, PARENT]),
+        st.sampled_from([GIVEN, REFUSED]),
+        st.integers(0, 300),
+    ),
+    max_size=8,
+    unique_by=lambda f: f.record_id,
+)
+
+
+@given(decisions)
+def test_the_child_prevails_whenever_the_child_decided_and_the_latest_counts(found: list[DecisionFacts]) -> None:
+    result = rules.prevailing_decision(found)
+    if not found:
+        assert result is None
+        return
+    assert result is not None
+    own = [f for f in found if f.given_by == CHILD]
+    pool = own or found
+    latest = max(pool, key=lambda f: (f.obtained_on, f.record_id))
+    assert result.decision == latest
+    if own:
+        # Every parent's decision that disagrees with the child is overridden, in both directions.
+        assert set(result.overridden) == {f for f in found if f.given_by == PARENT and f.decision != latest.decision}
+    assert result.message
+
+
+def test_a_parents_consent_against_a_competent_childs_refusal_is_refused_with_the_reason() -> None:
+    error = rules.parent_consent_refusal(facts(0, PARENT, GIVEN), [facts(5, CHILD, REFUSED)])
+    assert error is not None and error.field == "decision"
+    assert str(error).startswith(
+        "The child (14) was assessed Fraser-competent on 1 May 2026 and refused on 1 May 2026: their refusal "
+        "prevails over their mother's consent"
+    )
+    assert rules.parent_consent_refusal(facts(0, PARENT, REFUSED), [facts(5, CHILD, REFUSED)]) is None
+    assert rules.parent_consent_refusal(facts(0, PARENT, GIVEN), [facts(5, CHILD, GIVEN)]) is None
+
+
+SCOPE = ScopeFacts(frozenset({"P1", "P2"}), frozenset({"minimum"}), False, frozenset({7}), 1)
+
+
+@pytest.mark.parametrize(
+    ("tier", "purpose", "agency", "signed", "miss"),
+    [
+        ("minimum", "P1", 7, False, None),
+        ("minimum", "P3", 7, True, rules.Miss.PURPOSE),
+        ("sensitive", "P1", 7, True, rules.Miss.TIER),
+        ("minimum", "P2", 8, True, rules.Miss.AGENCY),
+    ],
+)
+def test_scope_names_what_it_misses(
+    tier: str, purpose: str, agency: int, signed: bool, miss: rules.Miss | None
+) -> None:
+    assert rules.scope_miss(SCOPE, tier=tier, purpose=purpose, agency_id=agency, agency_signed=signed) == miss
+
+
+def test_every_signatory_means_a_live_signature() -> None:
+    scope = ScopeFacts(frozenset({"P1"}), frozenset({"minimum"}), True, frozenset(), 1)
+    assert rules.scope_miss(scope, tier="minimum", purpose="P1", agency_id=9, agency_signed=True) is None
+    assert rules.scope_miss(scope, tier="minimum", purpose="P1", agency_id=9, agency_signed=False) == rules.Miss.AGENCY
+
+
+@given(day=days, start=days, length=st.one_of(st.none(), st.integers(0, 800)), withdrawn=st.one_of(st.none(), days))
+def test_a_consent_is_in_force_in_its_period_until_the_day_it_is_withdrawn(
+    day: date, start: date, length: int | None, withdrawn: date | None
+) -> None:
+    until = start + timedelta(days=length) if length is not None else None
+    result = rules.period_miss(day=day, valid_from=start, valid_until=until, withdrawn_on=withdrawn)
+    in_force = start <= day and (until is None or day <= until) and (withdrawn is None or day < withdrawn)
+    assert (result is None) == in_force
+    if withdrawn is not None and withdrawn <= day:
+        assert result == (rules.Miss.WITHDRAWN, withdrawn)
+
+
+@given(day=days, months=st.integers(0, 120))
+def test_months_later_keeps_the_day_or_takes_the_months_last(day: date, months: int) -> None:
+    later = rules.months_later(day, months)
+    assert (later.year - day.year) * 12 + later.month - day.month == months
+    assert later.day == day.day or (later.day < day.day and (later + timedelta(days=1)).day == 1)
+
+
+def test_review_a_year_on_and_29_february() -> None:
+    assert rules.default_review_on(date(2024, 2, 29)) == date(2025, 2, 28)
+    assert rules.default_review_on(date(2026, 5, 1)) == date(2027, 5, 1)
+
+
+@given(obtained=days, withdrawn=days, today=days)
+def test_a_withdrawal_is_dated_between_the_consent_and_today(obtained: date, withdrawn: date, today: date) -> None:
+    problem = rules.withdrawal_error(withdrawn_on=withdrawn, obtained_on=obtained, today=today)
+    assert (problem is None) == (obtained <= withdrawn <= today)
+
+
+@given(
+    first=st.builds(
+        ScopeFacts,
+        st.frozensets(st.sampled_from("abc"), min_size=1),
+        st.frozensets(st.sampled_from(["minimum", "sensitive"]), min_size=1),
+        st.booleans(),
+        st.frozensets(st.integers(1, 4)),
+        st.integers(1, 2),
+    ),
+    second=st.builds(
+        ScopeFacts,
+        st.frozensets(st.sampled_from("abc"), min_size=1),
+        st.frozensets(st.sampled_from(["minimum", "sensitive"]), min_size=1),
+        st.booleans(),
+        st.frozensets(st.integers(1, 4)),
+        st.integers(1, 2),
+    ),
+)
+def test_overlap_is_symmetric_and_needs_a_shared_purpose_and_tier(first: ScopeFacts, second: ScopeFacts) -> None:
+    assert rules.scopes_overlap(first, second) == rules.scopes_overlap(second, first)
+    if not first.purposes & second.purposes or not first.tiers & second.tiers:
+        assert not rules.scopes_overlap(first, second)
