@@ -52,8 +52,8 @@ from consent.policy import NOT_INVOLVED, involved_with, may_list
 from isp_portal import policy
 from isp_portal.policy import can
 from isp_portal.wording import long_date
-from protocols.models import IN_FORCE_STATUSES, Protocol, Signature
-from sharing.models import Child, Involvement
+from protocols.models import Protocol
+from sharing.models import Child
 from sharing.policy import index_agencies
 from sharing.views.children import ask_purpose, form_caption
 from sharing.views.purposes import purpose_for
@@ -402,14 +402,6 @@ def consent_evidence_attach(request: HttpRequest, pk: int, consent_pk: int) -> H
 # --- Recording a decision: the form, then "check your answers" ---------------------------------------------------
 
 
-def _in_force_protocols() -> list[Protocol]:
-    return list(
-        Protocol.objects.filter(status__in=IN_FORCE_STATUSES, current_version__isnull=False)
-        .select_related("current_version")
-        .order_by("title")
-    )
-
-
 def _recording_agencies(user: Any, child: Child) -> list[tuple[int, str]]:
     """The user's agencies involved with the child, by name (from the principal: no further statement)."""
     involved = involved_with(user, child.pk)
@@ -420,15 +412,11 @@ def _recording_agencies(user: Any, child: Child) -> list[tuple[int, str]]:
     return sorted(seen.items(), key=lambda item: item[1])
 
 
-def _recipient_choices(protocol: Protocol, child: Child) -> list[tuple[int, str]]:
-    """The agencies a practitioner may name: the live signatories of the protocol's version in force, and the
-    other agencies involved with the child (which the service refuses, naming them, unless they have signed)."""
-    signed = Signature.objects.filter(
-        protocol=protocol, version_id=protocol.current_version_id, withdrawn_at__isnull=True
-    ).values("agency_id")
-    involved = Involvement.objects.filter(child=child, ended_on__isnull=True).values("agency_id")
-    agencies = Agency.objects.filter(pk__in=signed) | Agency.objects.filter(pk__in=involved)
-    return list(agencies.order_by("name").values_list("pk", "name")[:200])
+def _options_by_protocol() -> dict[int, selectors.ScopeOption]:
+    """What a consent under each protocol in force may cover (consent.selectors.consent_scope_options): its
+    purposes and the agencies that signed it, the only ones offered as recipients (an agency named otherwise, say
+    one whose signature was withdrawn since the form was shown, is refused by the service, naming it)."""
+    return {option.protocol.pk: option for option in selectors.consent_scope_options()}
 
 
 def _competence_help(child: Child, today: date) -> str:
@@ -558,7 +546,8 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
         return ask_purpose(request, child)
     back = reverse("consent-summary", args=[child.pk])
     draft = _draft(request, child.pk)
-    protocols = _in_force_protocols()
+    options = _options_by_protocol()
+    protocols = [option.protocol for option in options.values()]
     protocol = _protocol(request, protocols, draft)
     if protocol is None:
         if not protocols:
@@ -595,8 +584,8 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial=initial,
         agencies=agencies,
-        purposes=list(protocol.current_version.permitted_purposes),
-        recipients=_recipient_choices(protocol, child),
+        purposes=options[protocol.pk].purposes,
+        recipients=[(agency.pk, agency.name) for agency in options[protocol.pk].signatories],
         competence_help=_competence_help(child, today),
     )
     if request.method == "POST" and form.is_valid():
@@ -684,14 +673,10 @@ def consent_new_check(request: HttpRequest, pk: int) -> HttpResponse:
     draft = _draft(request, child.pk)
     if draft is None:
         return redirect("consent-new", pk=child.pk)
-    protocol_id = draft.get("protocol")
-    protocol = (
-        Protocol.objects.filter(pk=protocol_id).select_related("current_version").first()
-        if isinstance(protocol_id, int)
-        else None
-    )
-    if protocol is None:
+    option = _options_by_protocol().get(draft.get("protocol") or 0)
+    if option is None:  # no longer in force: the form asks again
         return redirect("consent-new", pk=child.pk)
+    protocol = option.protocol
     values = _from_session(draft["data"])
     evidence = EvidenceForm(
         request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None
@@ -717,7 +702,7 @@ def consent_new_check(request: HttpRequest, pk: int) -> HttpResponse:
                 + (" with its evidence." if upload else ". You can add the evidence from this page when you have it."),
             )
             return redirect("consent-detail", pk=child.pk, consent_pk=record.pk)
-    agency_names = dict(_recipient_choices(protocol, child))
+    agency_names = {agency.pk: agency.name for agency in option.signatories}
     agencies = dict(_recording_agencies(request.user, child))
     return render(
         request,
