@@ -206,7 +206,7 @@ def parent_consent_refusal(parent: DecisionFacts, child_refusals: Iterable[Decis
         "decision",
         f"The child ({refusal.child_age}) {_competence_sentence(refusal)} and refused on "
         f"{long_date(refusal.obtained_on)}: their refusal prevails over {possessive(_who(parent))} consent "
-        "(Barnet: a competent child's consent or refusal is the one to consider even if the parent disagrees). "
+        "(a competent child's consent or refusal is the one to consider even if the parent disagrees). "
         "Record the parent's view in the note of the child's record, or ask the child again.",
     )
 

@@ -247,9 +247,9 @@ def consent_record(
             missing="Enter their relationship to the child, for example mother, father or special guardian.",
         )
         if parents_separated and not is_resident_parent:
+            # Barnet, "Whose consent should be sought?" (users read the rule, not its source: issue 8 item 13).
             errors["is_resident_parent"] = (
-                "The parents are separated: the resident parent's decision is the one to record (Barnet, "
-                "'Whose consent should be sought?')."
+                "The parents are separated: the resident parent's decision is the one to record."
             )
     else:
         if (parent_name or "").strip() or (parent_relationship or "").strip() or is_resident_parent:

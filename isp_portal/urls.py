@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("", include("protocols.urls")),
     path("", include("sharing.urls")),
+    path("", include("consent.urls")),
 ]
 
 handler400 = errors.bad_request

@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from agencies.demo import DEMO_AREAS
 from agencies.models import Agency, Membership, User
+from consent import demo as consent_demo
+from consent.demo import LEAVING
 from isp_portal.demo_context import DemoContext
 from isp_portal.policy import SystemActor, can
 from sharing import rules
@@ -543,6 +545,46 @@ class _Seeder:
             differences_confirmed=True,
         )
 
+    def about_to_leave(self) -> None:
+        """A young person three weeks before they pass the protocol's age scope, with no condition that extends it
+        (Southampton 8 and 11: their records are then kept only with an extending condition or a recorded
+        consent). Made after every other child, so the rest of the demo draws the same numbers."""
+        version = self.versions["council"]
+        if version is None:
+            return
+        born = _leaving_birth_date(self.today, version.age_max)
+        data = MinimumData(
+            born_on=born,
+            gender="male",
+            ethnicity="white_british",
+            languages=["English"],
+            setting=rules_setting(born, self.today),
+            setting_name="Northbridge College" if rules_setting(born, self.today) == "college" else "",
+            nhs_number=self.nhs(),
+            area=DEMO_AREAS["Northbridge"],
+        )
+        considered: list[int] = []
+        while True:
+            try:
+                self.children["leaving"] = child_create(
+                    actor=self.actors["council"],
+                    agency=self.agencies["council"],
+                    given=LEAVING[0],
+                    family=LEAVING[1],
+                    data=data,
+                    service=RECORDERS["council"][1],
+                    address="7 Gull Way, Northbridge",
+                    postcode=demo_postcode(self.rng),
+                    address_from=self.today - timedelta(days=700),
+                    lead_professional=self.lead("council"),
+                    involved_from=self.today - timedelta(days=700),
+                    considered=considered,
+                    version=version,
+                )
+                return
+            except PossibleDuplicates as duplicates:
+                considered += [match.child_id for match in duplicates.matches]
+
     def revise(self, owner: str, entry: RecordEntry, category: Category) -> None:
         values, text = demo_fields(category, self.rng, self.today, entry.child.born_on)
         entry_revise(
@@ -554,6 +596,13 @@ class _Seeder:
             restricted=entry.is_restricted,
             reason="Corrected after checking the agency's own case record.",
         )
+
+
+def _leaving_birth_date(today: date, age_max: int) -> date:
+    """The date of birth of someone who turns `age_max` + 1 three weeks from `today` (the 28th at the latest, so
+    every year has the day)."""
+    turns = today + timedelta(days=21)
+    return date(turns.year - (age_max + 1), turns.month, min(turns.day, 28))
 
 
 def rules_setting(born: date, today: date) -> str:
@@ -596,9 +645,13 @@ def seed(demo: DemoContext) -> None:
         seeder.children["dob_merged"],
         admin if admin is not None and can(admin, "merge", Child) else demo.actor,
     )
+    seeder.about_to_leave()
     retention = _seed_retention(seeder, admin, ordinary)
     demo.objects["children"] = seeder.children
-    demo.summary["sharing"] = f"{CHILDREN} children, {seeder.entries} record entries{retention}"
+    # The consents are recorded once the children exist (consent.demo: its own pass came first and waited).
+    consent_demo.seed(demo)
+    consents = demo.summary.pop("consent", "")
+    demo.summary["sharing"] = f"{CHILDREN + 1} children, {seeder.entries} record entries{retention}, {consents}"
 
 
 def _seed_retention(seeder: _Seeder, admin: User | None, ordinary: list[Child]) -> str:

@@ -1,0 +1,717 @@
+"""The consent pages (DESIGN 2.4; issue 11): a child's consent summary, one consent with its withdrawal, reviews,
+evidence and FHIR form, and the journey that records a decision ("check your answers" before it is saved).
+
+A child's consents are the child's information: like the record page, they are shown only once the user has
+stated a purpose for the child (sharing.views.purposes), and every showing is audited with it by the selectors
+(consent.selectors.child_consents, consent_detail). Auditors read consents as their role, the purpose recorded
+being the audit itself. What was typed in the journey is kept in the session between its two steps (one draft,
+for one child), never in an address (DESIGN 4); the evidence file is sent with the confirmation itself, so no
+file waits anywhere half-recorded. The rules are consent.rules and consent.services: the journey's first step
+asks the service itself, in a transaction rolled back, so every refusal is shown on the field it concerns."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.forms import add_service_errors
+from agencies.models import Agency
+from agencies.policy import is_auditor, principal
+from consent import rules, selectors, services
+from consent.fhir import FHIR_MEDIA_TYPE, consent_json
+from consent.forms import (
+    EVERY_SIGNATORY,
+    NAMED,
+    NO_ASSESSMENT,
+    ConsentRecordForm,
+    EvidenceAttachForm,
+    EvidenceForm,
+    ProtocolChoiceForm,
+    ReviewForm,
+    WithdrawForm,
+)
+from consent.models import (
+    Competence,
+    ConsentEvidence,
+    ConsentForm,
+    ConsentRecord,
+    ConsentTier,
+    Decision,
+    GivenBy,
+)
+from consent.policy import NOT_INVOLVED, involved_with, may_list
+from isp_portal import policy
+from isp_portal.policy import can
+from isp_portal.wording import long_date
+from protocols.models import Protocol
+from sharing.models import Child
+from sharing.policy import index_agencies
+from sharing.views.children import ask_purpose, form_caption
+from sharing.views.purposes import purpose_for
+
+SESSION_KEY = "consent_draft"
+# Auditors read a child's consents as their role: that is the purpose recorded with the read.
+AUDIT_PURPOSE = "Audit of the child's consent records"
+_DATE_FIELDS = ("assessed_on", "obtained_on", "notice_given_on", "valid_from", "valid_until", "review_due_on")
+_TIER_WORDS = {ConsentTier.MINIMUM.value: "The minimum data", ConsentTier.SENSITIVE.value: "Detailed and sensitive"}
+
+
+def _audits_only(user: Any) -> bool:
+    return is_auditor(user) and not index_agencies(user)
+
+
+def _child(request: HttpRequest, pk: int) -> Child:
+    """The child whose consents are asked for: through the child policy for index users; by id for an auditor
+    (auditors read consents without using the index, as the API lets them). 404 when missing or out of reach."""
+    found = Child.objects.filter(pk=pk).first()
+    if _audits_only(request.user):
+        if found is None:
+            raise policy.OutOfScope(action="view", target_type="sharing.child", target_id=str(pk))
+        return found
+    return policy.found_or_deny(request.user, Child, found, target_id=pk)
+
+
+def _purpose(request: HttpRequest, child_id: int) -> str | None:
+    return AUDIT_PURPOSE if _audits_only(request.user) else purpose_for(request, child_id)
+
+
+def _caption(request: HttpRequest, child: Child, page: str) -> str:
+    if _audits_only(request.user):
+        return f"Child {child.pk}"
+    return form_caption(request, child, page) or f"Child {child.pk}"
+
+
+def _refuse_list(child: Child) -> None:
+    raise policy.NotPermitted(
+        action="list_consents",
+        target_type="sharing.child",
+        target_id=str(child.pk),
+        reason=NOT_INVOLVED,
+        child_id=child.pk,
+    )
+
+
+# --- The summary and one consent ----------------------------------------------------------------------------------
+
+
+def _status(record: ConsentRecord, today: date) -> tuple[str, str]:
+    """The record's state today as a tag: its words and colour."""
+    withdrawal = record.withdrawal_or_none()
+    miss = rules.period_miss(
+        day=today,
+        valid_from=record.valid_from,
+        valid_until=record.valid_until,
+        withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
+    )
+    if miss is not None:
+        words = {rules.Miss.WITHDRAWN: "Withdrawn", rules.Miss.EXPIRED: "Ended", rules.Miss.NOT_YET_IN_FORCE: "Not yet"}
+        return words.get(miss[0], "Not in force"), "govuk-tag--grey"
+    if record.decision == Decision.REFUSED:
+        return "Refused", "govuk-tag--red"
+    return "Given", "govuk-tag--green"
+
+
+def _who(record: ConsentRecord) -> str:
+    if record.given_by == GivenBy.CHILD:
+        return f"The child ({record.child_age})"
+    return f"{record.parent_name} ({record.parent_relationship.lower()})"
+
+
+@login_required
+def consent_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _child(request, pk)
+    if not may_list(request.user, child):
+        _refuse_list(child)
+    purpose = _purpose(request, child.pk)
+    if purpose is None:
+        return ask_purpose(request, child)
+    caption = _caption(request, child, "consent summary")
+    today = timezone.localdate()
+    records = selectors.child_consents(request.user, child, purpose=purpose)
+    summary = selectors.consent_summary(records, today)
+    may_record = child.merged_into_id is None and bool(involved_with(request.user, child.pk))
+    return render(
+        request,
+        "consent/summary.html",
+        {
+            "child": child,
+            "caption": caption,
+            "summary": summary,
+            "rows": [(record, _who(record), *_status(record, today)) for record in records],
+            "may_record": may_record,
+            "listed_max": selectors.CONSENTS_LISTED,
+        },
+    )
+
+
+def _consent_of(request: HttpRequest, pk: int, consent_pk: int, action: str = "view") -> ConsentRecord:
+    """The consent (of this child), with what the policy decides on, or the policy's 404/403."""
+    found = ConsentRecord.objects.filter(pk=consent_pk, child_id=pk).select_related("child", "withdrawal").first()
+    return policy.found_or_deny(request.user, ConsentRecord, found, action=action, target_id=consent_pk)
+
+
+def _rows(record: ConsentRecord) -> list[tuple[str, str]]:
+    """The record as summary-list rows."""
+    who = (
+        "The child or young person"
+        if record.given_by == GivenBy.CHILD
+        else f"{record.parent_name}, {record.parent_relationship.lower()} (a person with parental responsibility)"
+    )
+    if record.given_by == GivenBy.PARENT and record.parents_separated:
+        who += ". The parents are separated; this is the resident parent" if record.is_resident_parent else ""
+    if record.competence:
+        competence = (
+            f"{Competence(record.competence).label}: assessed by {record.assessor_name} on "
+            f"{long_date(record.assessed_on) if record.assessed_on else 'a date not recorded'}"
+        )
+    elif rules.presumed_competent(record.child_age):
+        competence = f"Presumed competent at {record.child_age}"
+    else:
+        competence = f"Not assessed (the child was {record.child_age})"
+    whom = (
+        f"Every signatory of {record.protocol}"
+        if record.all_signatories
+        else ", ".join(agency.name for agency in record.recipients.all())
+    )
+    period = f"From {long_date(record.valid_from)}" + (
+        f" to {long_date(record.valid_until)}" if record.valid_until else ", with no end"
+    )
+    return [
+        ("Decision", Decision(record.decision).label),
+        ("Made by", who),
+        ("Child's age at the decision", str(record.child_age)),
+        ("Competence", competence),
+        ("How it was made", ConsentForm(record.form).label),
+        ("Obtained on", long_date(record.obtained_on)),
+        (
+            "Fair-processing notice given",
+            long_date(record.notice_given_on) if record.notice_given_on else "Not recorded",
+        ),
+        ("Protocol", f"{record.protocol} (version {record.protocol_version.number})"),
+        ("Purposes", "; ".join(record.purposes)),
+        ("Information", "; ".join(_TIER_WORDS.get(tier, tier) for tier in record.tiers)),
+        ("Who may receive it", whom),
+        ("Period", period),
+        ("Review due", long_date(record.review_due_on) if record.review_due_on else "No review due"),
+        (
+            "Recorded by",
+            f"{record.recorded_by.full_name if record.recorded_by else 'The portal'}, "
+            f"{record.recorded_by_agency.name}, {long_date(record.recorded_at)}",
+        ),
+        ("Note", record.note or "None"),
+    ]
+
+
+@login_required
+def consent_page(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    purpose = _purpose(request, pk)
+    if purpose is None:
+        # Whether the consent may be read at all is decided before the purpose is asked.
+        record = _consent_of(request, pk, consent_pk)
+        return ask_purpose(request, record.child)
+    record = selectors.consent_detail(request.user, consent_pk, purpose=purpose)
+    if record.child_id != pk:
+        raise policy.OutOfScope(action="view", target_type="consent.consentrecord", target_id=str(consent_pk))
+    evidence = record.evidence if services_has_evidence(record) else None
+    today = timezone.localdate()
+    tag, colour = _status(record, today)
+    return render(
+        request,
+        "consent/detail.html",
+        {
+            "record": record,
+            "child": record.child,
+            "caption": _caption(request, record.child, "a consent record"),
+            "rows": _rows(record),
+            "tag": tag,
+            "tag_colour": colour,
+            "withdrawal": record.withdrawal_or_none(),
+            "reviews": list(record.reviews.all()),
+            "evidence": evidence,
+            "may_withdraw": can(request.user, "withdraw", record),
+            "may_review": can(request.user, "review", record),
+            "may_attach": evidence is None and can(request.user, "attach_evidence", record),
+            "api_fhir": reverse("api-consent-fhir", args=[record.pk]),
+        },
+    )
+
+
+def services_has_evidence(record: ConsentRecord) -> bool:
+    try:
+        record.evidence  # noqa: B018 - a reverse one-to-one raises when there is none
+    except ConsentEvidence.DoesNotExist:
+        return False
+    return True
+
+
+@login_required
+def consent_fhir(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    """The record as the FHIR R4 Consent resource (application/fhir+json), downloaded from the page: read like
+    the page, with the purpose the user stated for the child (systems use the API, with X-Purpose)."""
+    purpose = _purpose(request, pk)
+    if purpose is None:
+        record = _consent_of(request, pk, consent_pk)
+        return ask_purpose(request, record.child)
+    record = selectors.consent_detail(request.user, consent_pk, purpose=purpose)
+    if record.child_id != pk:
+        raise policy.OutOfScope(action="view", target_type="consent.consentrecord", target_id=str(consent_pk))
+    response = HttpResponse(consent_json(record, timezone.localdate()), content_type=FHIR_MEDIA_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="consent-{record.pk}.fhir.json"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def consent_evidence_file(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse | FileResponse:
+    """The evidence file, only after the policy says yes and a purpose is stated for the child; every opening is
+    audited (consent.services.consent_evidence_open)."""
+    evidence = policy.get_or_deny(
+        request.user,
+        ConsentEvidence.objects.select_related("consent", "consent__child"),
+        consent_id=consent_pk,
+        consent__child_id=pk,
+    )
+    if _purpose(request, pk) is None:
+        return ask_purpose(request, evidence.consent.child)
+    _, path = services.consent_evidence_open(actor=request.user, evidence=evidence)
+    handle = path.open("rb")  # FileResponse closes it when the response is done
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(evidence.content_type, "bin")
+    response = FileResponse(
+        handle,
+        content_type=evidence.content_type,
+        as_attachment=True,
+        filename=f"consent-{consent_pk}-evidence.{extension}",
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Withdraw, review, attach evidence ---------------------------------------------------------------------------
+
+
+def _form_page(request: HttpRequest, record: ConsentRecord, **context: Any) -> HttpResponse:
+    return render(
+        request,
+        "form_page.html",
+        {
+            "caption": _caption(request, record.child, context.pop("page")),
+            "back_url": reverse("consent-detail", args=[record.child_id, record.pk]),
+            **context,
+        },
+    )
+
+
+@login_required
+def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    record = _consent_of(request, pk, consent_pk, action="withdraw")
+    form = WithdrawForm(request.POST or None, initial={"withdrawn_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_withdraw(actor=request.user, consent=record, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"The withdrawal has been recorded: from {long_date(form.cleaned_data['withdrawn_on'])} this consent "
+                "covers no sharing. Requests that relied on it need another basis.",
+            )
+            return redirect("consent-detail", pk=pk, consent_pk=record.pk)
+    return _form_page(
+        request,
+        record,
+        page="withdraw a consent",
+        form=form,
+        title="Record that consent was withdrawn",
+        intro=[
+            f"Consent obtained on {long_date(record.obtained_on)}. A person can withdraw consent at any time: from "
+            "the day you enter, nothing more is shared on it. The record stays as it was, with its withdrawal."
+        ],
+        submit="Record the withdrawal",
+        danger=True,
+    )
+
+
+@login_required
+def consent_review(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    record = _consent_of(request, pk, consent_pk, action="review")
+    today = timezone.localdate()
+    form = ReviewForm(
+        request.POST or None, initial={"reviewed_on": today, "next_review_on": rules.default_review_on(today)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_review_record(actor=request.user, consent=record, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The review has been recorded.")
+            return redirect("consent-detail", pk=pk, consent_pk=record.pk)
+    return _form_page(
+        request,
+        record,
+        page="review a consent",
+        form=form,
+        title="Record a review of this consent",
+        intro=[
+            "Check with the child or family that the decision still reflects their wishes. If it no longer does, "
+            "record its withdrawal or a new decision instead."
+        ],
+        submit="Record the review",
+    )
+
+
+@login_required
+def consent_evidence_attach(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    record = _consent_of(request, pk, consent_pk, action="attach_evidence")
+    form = EvidenceAttachForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.consent_evidence_attach(
+                actor=request.user, consent=record, upload=upload, filename=str(upload.name or "")
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The evidence has been added to the consent record.")
+            return redirect("consent-detail", pk=pk, consent_pk=record.pk)
+    return _form_page(
+        request,
+        record,
+        page="add evidence of a consent",
+        form=form,
+        title="Add the evidence of this decision",
+        intro=["A scan or a photograph of the signed form. It is kept privately; every opening is recorded."],
+        submit="Upload",
+        multipart=True,
+    )
+
+
+# --- Recording a decision: the form, then "check your answers" ---------------------------------------------------
+
+
+def _recording_agencies(user: Any, child: Child) -> list[tuple[int, str]]:
+    """The user's agencies involved with the child, by name (from the principal: no further statement)."""
+    involved = involved_with(user, child.pk)
+    seen: dict[int, str] = {}
+    for membership in principal(user).memberships:
+        if membership.agency_id in involved:
+            seen.setdefault(membership.agency_id, membership.agency_name)
+    return sorted(seen.items(), key=lambda item: item[1])
+
+
+def _options_by_protocol() -> dict[int, selectors.ScopeOption]:
+    """What a consent under each protocol in force may cover (consent.selectors.consent_scope_options): its
+    purposes and the agencies that signed it, the only ones offered as recipients (an agency named otherwise, say
+    one whose signature was withdrawn since the form was shown, is refused by the service, naming it)."""
+    return {option.protocol.pk: option for option in selectors.consent_scope_options()}
+
+
+def _competence_help(child: Child, today: date) -> str:
+    age = rules.age_on(child.born_on, today)
+    if rules.presumed_competent(age):
+        return (
+            f"The young person is {age}: from {rules.PRESUMED_COMPETENT_AGE} they are presumed competent and decide "
+            "for themselves. Record an assessment only if one found them not competent, so that a parent decides."
+        )
+    expected = (
+        f" From {rules.FRASER_EXPECTED_AGE} a child is generally expected to understand enough."
+        if rules.assessment_expected(age)
+        else ""
+    )
+    return (
+        f"The child is {age}. Under {rules.PRESUMED_COMPETENT_AGE}, a child gives or refuses consent themselves only "
+        f"when a practitioner has assessed them as competent (Fraser/Gillick).{expected} For the child's own "
+        "decision, record the assessment: its outcome, when and by whom."
+    )
+
+
+def _draft(request: HttpRequest, child_id: int) -> dict[str, Any] | None:
+    draft = request.session.get(SESSION_KEY)
+    if not isinstance(draft, dict) or draft.get("child") != child_id or not isinstance(draft.get("data"), dict):
+        return None
+    return draft
+
+
+def _from_session(data: dict[str, Any]) -> dict[str, Any]:
+    values = dict(data)
+    for name in _DATE_FIELDS:
+        values[name] = date.fromisoformat(values[name]) if values.get(name) else None
+    return values
+
+
+def _to_session(values: dict[str, Any]) -> dict[str, Any]:
+    data = dict(values)
+    for name in _DATE_FIELDS:
+        data[name] = data[name].isoformat() if data.get(name) else None
+    return data
+
+
+def _service_values(values: dict[str, Any], protocol: Protocol, agency_id: int | None) -> dict[str, Any]:
+    """What the form gave, as consent.services.consent_record takes it."""
+    whom = values.get("whom")
+    recipient_ids = values.get("recipients") or []
+    recipients = list(Agency.objects.filter(pk__in=recipient_ids)) if whom == NAMED and recipient_ids else []
+    found = {agency.pk for agency in recipients}
+    if whom == NAMED and any(pk not in found for pk in recipient_ids):
+        raise ValidationError({"recipients": "Select the agencies from the list."})
+    return {
+        "given_by": values["given_by"],
+        "parent_name": values["parent_name"],
+        "parent_relationship": values["parent_relationship"],
+        "parents_separated": values["parents_separated"],
+        "is_resident_parent": values["is_resident_parent"],
+        "competence": values["competence"],
+        "assessed_on": values["assessed_on"] if values["competence"] else None,
+        "assessor_name": values["assessor_name"] if values["competence"] else "",
+        "form": values["form"],
+        "decision": values["decision"],
+        "protocol": protocol,
+        "purposes": values["purposes"],
+        "tiers": values["tiers"],
+        "all_signatories": whom == EVERY_SIGNATORY,
+        "recipients": recipients,
+        "obtained_on": values["obtained_on"],
+        "valid_from": values["valid_from"],
+        "valid_until": values["valid_until"],
+        "notice_given_on": values["notice_given_on"],
+        "review_due_on": values["review_due_on"],
+        "note": values["note"],
+        "agency": Agency.objects.filter(pk=agency_id).first() if agency_id else None,
+    }
+
+
+class _DryRun(Exception):
+    """Rolls back a trial of the service: its answer is all that is wanted."""
+
+
+def _trial(actor: Any, child: Child, values: dict[str, Any]) -> ValidationError | None:
+    """What consent_record would refuse in what was typed, asked of the service itself in a transaction that is
+    rolled back (so the rules are written once, and nothing is kept). The confirmation asks it again."""
+    try:
+        with transaction.atomic():
+            services.consent_record(actor=actor, child=child, **values)
+            raise _DryRun
+    except _DryRun:
+        return None
+    except ValidationError as error:
+        return error
+
+
+def _protocol(request: HttpRequest, protocols: list[Protocol], draft: dict[str, Any] | None) -> Protocol | None:
+    """The protocol the consent is given under: the only one in force, or the one chosen (?protocol=), or the
+    draft's."""
+    if len(protocols) == 1:
+        return protocols[0]
+    by_id = {protocol.pk: protocol for protocol in protocols}
+    chosen = request.GET.get("protocol", "")
+    if chosen.isdigit() and int(chosen) in by_id:
+        return by_id[int(chosen)]
+    if draft is not None and draft.get("protocol") in by_id:
+        return by_id[draft["protocol"]]
+    return None
+
+
+def _record_child(request: HttpRequest, pk: int) -> Child:
+    """The child a decision is recorded for: in reach (404), and an agency of the user involved with it (403)."""
+    child = policy.found_or_deny(request.user, Child, Child.objects.filter(pk=pk).first(), target_id=pk)
+    if not involved_with(request.user, child.pk) or child.merged_into_id is not None:
+        raise policy.NotPermitted(
+            action="record_consent",
+            target_type="sharing.child",
+            target_id=str(child.pk),
+            reason=NOT_INVOLVED if child.merged_into_id is None else "This entry was merged: record against the other.",
+            child_id=child.pk,
+        )
+    return child
+
+
+@login_required
+def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _record_child(request, pk)
+    # The pages name the child: only once a purpose is stated for it, the view recorded (form_caption).
+    if request.method != "POST" and purpose_for(request, child.pk) is None:
+        return ask_purpose(request, child)
+    back = reverse("consent-summary", args=[child.pk])
+    draft = _draft(request, child.pk)
+    options = _options_by_protocol()
+    protocols = [option.protocol for option in options.values()]
+    protocol = _protocol(request, protocols, draft)
+    if protocol is None:
+        if not protocols:
+            return render(
+                request,
+                "form_page.html",
+                {
+                    "title": "Record a consent decision",
+                    "caption": _caption(request, child, "record a consent"),
+                    "cannot": ["No protocol is in force: a consent is given under the protocol in force."],
+                    "back_url": back,
+                },
+            )
+        chooser = ProtocolChoiceForm(
+            request.GET if "protocol" in request.GET else None, protocols=[(p.pk, p.title) for p in protocols]
+        )
+        if chooser.is_bound:
+            chooser.is_valid()
+        return render(
+            request,
+            "consent/protocol_choice.html",
+            {"form": chooser, "caption": _caption(request, child, "record a consent"), "back_url": back},
+        )
+    assert protocol.current_version is not None
+    agencies = _recording_agencies(request.user, child)
+    today = timezone.localdate()
+    initial: dict[str, Any] = {"obtained_on": today}
+    if draft is not None and draft.get("protocol") == protocol.pk:
+        initial = _from_session(draft["data"])
+        initial["competence"] = initial.get("competence") or NO_ASSESSMENT
+        if draft.get("agency"):
+            initial["agency"] = draft["agency"]
+    form = ConsentRecordForm(
+        request.POST or None,
+        initial=initial,
+        agencies=agencies,
+        purposes=options[protocol.pk].purposes,
+        recipients=[(agency.pk, agency.name) for agency in options[protocol.pk].signatories],
+        competence_help=_competence_help(child, today),
+    )
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        agency_id = values.pop("agency", None) or (agencies[0][0] if agencies else None)
+        try:
+            problems = _trial(request.user, child, _service_values(values, protocol, agency_id))
+        except ValidationError as error:
+            problems = error
+        if problems is not None:
+            add_service_errors(form, problems)
+        else:
+            request.session[SESSION_KEY] = {
+                "child": child.pk,
+                "protocol": protocol.pk,
+                "agency": agency_id,
+                "data": _to_session(values),
+            }
+            return redirect("consent-new-check", pk=child.pk)
+    return render(
+        request,
+        "consent/record.html",
+        {
+            "form": form,
+            "child": child,
+            "protocol": protocol,
+            "caption": _caption(request, child, "record a consent"),
+            "back_url": back,
+        },
+    )
+
+
+def _answers(values: dict[str, Any], protocol: Protocol, agencies: dict[int, str], agency: str) -> list[Any]:
+    """The rows of "check your answers": (label, value, anchor of the form's section to change it)."""
+    if values["given_by"] == GivenBy.CHILD:
+        who = "The child or young person"
+    else:
+        who = f"{values['parent_name']}, {values['parent_relationship']}"
+        if values["parents_separated"]:
+            who += " (the parents are separated; " + (
+                "this is the resident parent)" if values["is_resident_parent"] else "not the resident parent)"
+            )
+    if values["competence"]:
+        competence = f"{Competence(values['competence']).label}: assessed by {values['assessor_name']}" + (
+            f" on {long_date(values['assessed_on'])}" if values["assessed_on"] else ""
+        )
+    else:
+        competence = "No assessment recorded"
+    whom = (
+        f"Every agency that has signed {protocol}"
+        if values["whom"] == EVERY_SIGNATORY
+        else ", ".join(agencies.get(pk, f"Agency {pk}") for pk in values["recipients"])
+    )
+    rows = [
+        ("Recording for", agency, "who"),
+        ("Made by", who, "who"),
+        ("Competence", competence, "competence"),
+        ("Decision", Decision(values["decision"]).label, "decision"),
+        ("How it was made", ConsentForm(values["form"]).label, "decision"),
+        ("Obtained on", long_date(values["obtained_on"]), "decision"),
+        (
+            "Fair-processing notice given",
+            long_date(values["notice_given_on"]) if values["notice_given_on"] else "Not recorded",
+            "decision",
+        ),
+        ("Protocol", str(protocol), "scope"),
+        ("Purposes", "; ".join(values["purposes"]), "scope"),
+        ("Information", "; ".join(_TIER_WORDS.get(tier, tier) for tier in values["tiers"]), "scope"),
+        ("Who may receive it", whom, "scope"),
+        ("In force from", long_date(values["valid_from"] or values["obtained_on"]), "period"),
+        ("In force until", long_date(values["valid_until"]) if values["valid_until"] else "No end", "period"),
+        (
+            "Review date",
+            long_date(values["review_due_on"] or rules.default_review_on(values["obtained_on"])),
+            "period",
+        ),
+        ("Note", values["note"] or "None", "period"),
+    ]
+    return rows
+
+
+@login_required
+def consent_new_check(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _record_child(request, pk)
+    draft = _draft(request, child.pk)
+    if draft is None:
+        return redirect("consent-new", pk=child.pk)
+    option = _options_by_protocol().get(draft.get("protocol") or 0)
+    if option is None:  # no longer in force: the form asks again
+        return redirect("consent-new", pk=child.pk)
+    protocol = option.protocol
+    values = _from_session(draft["data"])
+    evidence = EvidenceForm(
+        request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None
+    )
+    if request.method == "POST" and evidence.is_valid():
+        upload = evidence.cleaned_data["evidence"]
+        try:
+            arguments = _service_values(values, protocol, draft.get("agency"))
+            record = services.consent_record(
+                actor=request.user,
+                child=child,
+                evidence=upload,
+                evidence_name=str(upload.name or "") if upload else "",
+                **arguments,
+            )
+        except ValidationError as error:
+            add_service_errors(evidence, error)
+        else:
+            del request.session[SESSION_KEY]
+            messages.success(
+                request,
+                "The decision has been recorded"
+                + (" with its evidence." if upload else ". You can add the evidence from this page when you have it."),
+            )
+            return redirect("consent-detail", pk=child.pk, consent_pk=record.pk)
+    agency_names = {agency.pk: agency.name for agency in option.signatories}
+    agencies = dict(_recording_agencies(request.user, child))
+    return render(
+        request,
+        "consent/check.html",
+        {
+            "child": child,
+            "caption": _caption(request, child, "record a consent"),
+            "answers": _answers(values, protocol, agency_names, agencies.get(draft.get("agency") or 0, "")),
+            "form": evidence,
+            "change_url": reverse("consent-new", args=[child.pk]),
+        },
+    )
