@@ -651,7 +651,7 @@ def seed(demo: DemoContext) -> None:
     # The consents are recorded once the children exist (consent.demo: its own pass came first and waited).
     consent_demo.seed(demo)
     consents = demo.summary.pop("consent", "")
-    demo.summary["sharing"] = f"{CHILDREN + 1} children, {seeder.entries} record entries{retention}, {consents}"
+    demo.summary["sharing"] = f"{Child.objects.count()} children, {seeder.entries} record entries{retention}, {consents}"
 
 
 def _seed_retention(seeder: _Seeder, admin: User | None, ordinary: list[Child]) -> str:
