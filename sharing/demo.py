@@ -651,7 +651,8 @@ def seed(demo: DemoContext) -> None:
     # The consents are recorded once the children exist (consent.demo: its own pass came first and waited).
     consent_demo.seed(demo)
     consents = demo.summary.pop("consent", "")
-    demo.summary["sharing"] = f"{Child.objects.count()} children, {seeder.entries} record entries{retention}, {consents}"
+    children = Child.objects.count()
+    demo.summary["sharing"] = f"{children} children, {seeder.entries} record entries{retention}, {consents}"
 
 
 def _seed_retention(seeder: _Seeder, admin: User | None, ordinary: list[Child]) -> str:

@@ -137,7 +137,10 @@ def _statement(rows: Dimension, columns: Dimension) -> Statement:
             "GROUP BY 1, 2 HAVING sum(c.n) > 0"
         )
     else:
-        grouped = f"SELECT {keys}, count(*) AS n FROM sharing_child c WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL GROUP BY 1, 2"  # noqa: S608 - fixed fragments; the dates are bound parameters
+        grouped = (
+            f"SELECT {keys}, count(*) AS n FROM sharing_child c "  # noqa: S608 - fixed fragments; the dates are bound parameters
+            "WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL GROUP BY 1, 2"
+        )
     # The names of the agencies and areas counted, looked up for the few grouped rows in the same statement.
     names = f"{_name_of(rows, 'g.row_key')}, {_name_of(columns, 'g.column_key')}"
     sql = f"SELECT g.row_key, g.column_key, g.n, {names} FROM ({grouped}) g"  # noqa: S608 - fixed fragments

@@ -50,8 +50,8 @@ def _band(born_on: date, on: date) -> str:
 
 
 def counted_over_the_tables() -> dict[tuple[Dimension, Dimension], Counter[tuple[str, str]]]:
-    """Every table, counted here in Python from the rows: each child not merged or closed, under each agency with an open
-    involvement (once per agency), or under none."""
+    """Every table, counted here in Python from the rows: each child not merged or closed, under each agency with an
+    open involvement (once per agency), or under none."""
     on = timezone.localdate()
     agencies: dict[int, set[str]] = defaultdict(set)
     for child_id, agency_id in Involvement.objects.filter(ended_on__isnull=True).values_list("child_id", "agency_id"):
