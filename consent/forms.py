@@ -45,6 +45,7 @@ class ConsentRecordForm(GovukForm):
     error_names: ClassVar[dict[str, str]] = {
         "given_by": "who made the decision",
         "parent_name": "the parent's full name",
+        "is_resident_parent": "whether this is the parent the child lives with",
         "parent_relationship": "their relationship to the child",
         "competence": "the outcome of the competence assessment",
         "assessed_on": "the date of the assessment",

@@ -192,6 +192,10 @@ class Child(models.Model):
                 name="child_scope_closing_was_flagged",
             ),
             db_bounds.text_length("child", "close_reason", bounds.REASON),
+            db_bounds.date_in_era("child", "scope_flagged_on"),
+            db_bounds.date_in_era("child", "retention_checked_on"),
+            db_bounds.date_in_era("child", "closed_on"),
+            db_bounds.date_in_era("child", "erase_due_on"),
         ]
         indexes = [
             models.Index(fields=["born_on"], name="child_born_on"),
