@@ -24,12 +24,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from fhir.resources.R4B.consent import Consent
 
 from consent.models import ConsentRecord, Decision, GivenBy
 
 FHIR_MEDIA_TYPE = "application/fhir+json"
-_SYSTEM = "https://isp-portal.example/fhir"
+
+
+def _system() -> str:
+    # The portal's own code systems and the protocol as the consent's policy, named under the address the
+    # partnership serves it at (SITE_URL), so a receiving system can tell one partnership's codes from another's.
+    return f"{settings.SITE_URL.rstrip('/')}/fhir"
+
+
 _TIER_DISPLAY = {"minimum": "Minimum data", "sensitive": "Detailed and sensitive information"}
 
 
@@ -105,7 +113,7 @@ def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
             },
             {
                 "coding": [
-                    {"system": f"{_SYSTEM}/consent-form", "code": record.form, "display": record.get_form_display()}
+                    {"system": f"{_system()}/consent-form", "code": record.form, "display": record.get_form_display()}
                 ]
             },
         ],
@@ -117,8 +125,8 @@ def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
         ],
         "policy": [
             {
-                "authority": _SYSTEM,
-                "uri": f"{_SYSTEM}/protocols/{record.protocol_id}/versions/{record.protocol_version.number}",
+                "authority": _system(),
+                "uri": f"{_system()}/protocols/{record.protocol_id}/versions/{record.protocol_version.number}",
             }
         ],
         "provision": {
@@ -127,14 +135,14 @@ def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
             "actor": actors,
             "purpose": [
                 {
-                    "system": f"{_SYSTEM}/protocol-versions/{record.protocol_version_id}/purposes",
+                    "system": f"{_system()}/protocol-versions/{record.protocol_version_id}/purposes",
                     "code": _purpose_code(record, p),
                     "display": p,
                 }
                 for p in record.purposes
             ],
             "class": [
-                {"system": f"{_SYSTEM}/tiers", "code": tier, "display": _TIER_DISPLAY.get(tier, tier)}
+                {"system": f"{_system()}/tiers", "code": tier, "display": _TIER_DISPLAY.get(tier, tier)}
                 for tier in record.tiers
             ],
         },
