@@ -44,6 +44,7 @@ from isp_portal.policy import NotPermitted, require
 from isp_portal.wording import long_date
 from protocols.models import Protocol, Signature
 from sharing.models import Child
+from sharing.policy import require_open_record
 
 EVIDENCE_DIRECTORY = "consent-evidence"
 
@@ -222,6 +223,8 @@ def consent_record(
     # Locked so that a child's refusal and a parent's consent recorded at the same moment are checked in turn.
     child = Child.objects.select_for_update(of=("self",)).get(pk=child.pk)
     involved = require_may_record(actor, child)
+    # A withdrawal stays recordable on a closed record (the person's right to withdraw); a new decision is not.
+    require_open_record(child, action="record_consent", target=child, what="no consent can be recorded for it.")
     acting = _acting_agency(actor, involved, agency)
     today = timezone.localdate()
     errors: dict[str, str] = {}

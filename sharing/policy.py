@@ -38,7 +38,7 @@ from agencies.policy import (
     training_gate_reason,
 )
 from agencies.rules import agency_may_share
-from isp_portal.policy import Policy, Resource, SystemActor, register, register_resource
+from isp_portal.policy import NotPermitted, Policy, Resource, SystemActor, register, register_resource
 from isp_portal.rows import Statement, fetch
 from protocols.models import IN_FORCE_STATUSES, Signature
 from sharing.models import Child, EntryGrant, EntryRevision, Involvement, RecordEntry, ShieldedAccess
@@ -876,3 +876,18 @@ def revisions_shown(user: Any, revisions: tuple[EntryRevision, ...], facts: Entr
     if restricted_readers(user, facts.child_area, facts.agency_id):
         return revisions
     return tuple(revision for revision in revisions if not revision.is_restricted)
+
+
+def require_open_record(child: Child, *, action: str, target: Any, what: str) -> None:
+    """Raise NotPermitted (403) when `child`'s record is closed: Southampton 8, a closed record is kept for
+    reference until its content is erased, never added to or changed. `target` is the object acted on (its
+    model and id go on the refusal's audit row); `what` ends the sentence "This child's record is closed: ..."."""
+    if child.closed_on is None:
+        return
+    raise NotPermitted(
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        reason=f"This child's record is closed: {what}",
+        child_id=child.pk,
+    )

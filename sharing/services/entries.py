@@ -14,10 +14,10 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from audit.services import audit_record
 from isp_portal import bounds
-from isp_portal.policy import NotPermitted, SystemActor, require
+from isp_portal.policy import SystemActor, require
 from sharing import rules
 from sharing.models import Basis, Child, EntryRevision, RecordEntry
-from sharing.policy import restricted_readers
+from sharing.policy import require_open_record, restricted_readers
 from sharing.services.checks import reason_cleaned
 from sharing.services.children import acting_agency
 
@@ -119,14 +119,7 @@ def entry_revise(
     changes."""
     entry = RecordEntry.objects.select_for_update().select_related("child", "agency").get(pk=entry.pk)
     require(actor, "revise", entry)
-    if entry.child.closed_on is not None:
-        # Southampton 8: a closed record is kept for reference until its content is erased, never changed.
-        raise NotPermitted(
-            action="revise",
-            target_type="sharing.recordentry",
-            target_id=str(entry.pk),
-            reason="This child's record is closed: its entries can no longer be corrected.",
-        )
+    require_open_record(entry.child, action="revise", target=entry, what="its entries can no longer be corrected.")
     errors: dict[str, str] = {}
     cleaned = _content(entry.category, fields, text, basis, errors, born_on=entry.child.born_on)
     reason = reason_cleaned(reason, errors, field="reason", missing="Say what this correction changes and why.")

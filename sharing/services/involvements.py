@@ -17,7 +17,7 @@ from isp_portal.policy import NotPermitted, require
 from isp_portal.wording import long_date, possessive
 from sharing import rules
 from sharing.models import Child, Involvement
-from sharing.policy import shield_admits_involvement, shield_involvement_refusal
+from sharing.policy import require_open_record, shield_admits_involvement, shield_involvement_refusal
 from sharing.services.checks import involvement_errors, reason_cleaned, service_cleaned
 from sharing.services.children import acting_agency
 from sharing.services.shielding import shielded_involvement_added
@@ -150,14 +150,9 @@ def involvement_end(*, actor: Any, involvement: Involvement, ended_on: date | No
     # The child comes with it (not locked): the policy asks whether it is shielded (InvolvementPolicy.in_scope).
     involvement = Involvement.objects.select_related("child").select_for_update(of=("self",)).get(pk=involvement.pk)
     require(actor, "end", involvement)
-    if involvement.child.closed_on is not None:
-        # Southampton 8: a closed record is kept for reference until its content is erased, never changed.
-        raise NotPermitted(
-            action="end",
-            target_type="sharing.involvement",
-            target_id=str(involvement.pk),
-            reason="This child's record is closed: its involvements can no longer be changed.",
-        )
+    require_open_record(
+        involvement.child, action="end", target=involvement, what="its involvements can no longer be changed."
+    )
     today = timezone.localdate()
     ended = ended_on or today
     errors: dict[str, str] = {}

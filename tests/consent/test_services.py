@@ -323,3 +323,19 @@ def test_the_database_refuses_what_the_services_refuse(world: World) -> None:
     withdrawal = ConsentWithdrawal.objects.create(consent=made, withdrawn_on=made.obtained_on, reason="Asked")
     with pytest.raises(Exception, match="immutable"), transaction.atomic():
         ConsentWithdrawal.objects.filter(pk=withdrawal.pk).update(reason="Changed")
+
+
+def test_no_consent_is_recorded_for_a_closed_record(world: World) -> None:
+    """Southampton 8: a closed record is kept for reference until its content is erased, never added to; a new
+    consent decision for it is refused (403) and nothing is written. A withdrawal stays recordable."""
+    from sharing.services.retention import child_close
+
+    child = child_aged(world, 17)
+    given = record(world, child)
+    child_close(actor=fresh(world.users["partnership_admin"]), child=child, reason="No longer needed.")
+    with pytest.raises(NotPermitted, match="closed"):
+        record(world, child)
+    assert ConsentRecord.objects.filter(child=child).count() == 1
+    consent_withdraw(
+        actor=fresh(world.users["practitioner"]), consent=given, withdrawn_on=timezone.localdate(), reason="Asked."
+    )
