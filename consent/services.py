@@ -533,9 +533,10 @@ def consent_evidence_attach(*, actor: Any, consent: ConsentRecord, upload: IO[by
     return stored
 
 
-def consent_evidence_open(*, actor: Any, evidence: ConsentEvidence) -> tuple[ConsentEvidence, Path]:
-    """Check the policy and record the opening; the evidence row and where its file is. Audit:
-    consent.evidence_view (every opening of a signed form is recorded, like the security documents')."""
+def consent_evidence_open(*, actor: Any, evidence: ConsentEvidence, purpose: str) -> tuple[ConsentEvidence, Path]:
+    """Check the policy and record the opening with the purpose stated for the child; the evidence row and where
+    its file is. Audit: consent.evidence_view (every opening of a signed form is recorded, like the security
+    documents', with why: Southampton 18 items 13-14, audit trails for all access)."""
     require(actor, "view", evidence)
     audit_record(
         kind="consent.evidence_view",
@@ -543,6 +544,7 @@ def consent_evidence_open(*, actor: Any, evidence: ConsentEvidence) -> tuple[Con
         target=evidence.consent,
         child_id=evidence.consent.child_id,
         detail={"sha256": evidence.sha256},
+        purpose=purpose,
     )
     return evidence, evidence_path(evidence)
 

@@ -281,9 +281,10 @@ def consent_evidence_file(request: HttpRequest, pk: int, consent_pk: int) -> Htt
         consent_id=consent_pk,
         consent__child_id=pk,
     )
-    if _purpose(request, pk) is None:
+    purpose = _purpose(request, pk)
+    if purpose is None:
         return ask_purpose(request, evidence.consent.child)
-    _, path = services.consent_evidence_open(actor=request.user, evidence=evidence)
+    _, path = services.consent_evidence_open(actor=request.user, evidence=evidence, purpose=purpose)
     handle = path.open("rb")  # FileResponse closes it when the response is done
     extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(evidence.content_type, "bin")
     response = FileResponse(

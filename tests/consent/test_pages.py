@@ -314,7 +314,8 @@ def test_evidence_recorded_with_the_decision_and_downloaded_audited(world: World
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert b"".join(response.streaming_content) == PNG
     assert response["Cache-Control"] == "no-store"
-    assert AuditEvent.objects.filter(kind="consent.evidence_view", object_id=str(made.pk)).count() == 1
+    opening = AuditEvent.objects.get(kind="consent.evidence_view", object_id=str(made.pk))
+    assert opening.purpose == PURPOSE  # why it was opened, as the record page's reads say (Southampton 18)
     # Another agency's officer, not involved, cannot open it.
     other = with_purpose(client_for("other_agency"), child)
     assert other.get(f"/children/{child.pk}/consents/{made.pk}/evidence/file/").status_code == 404
