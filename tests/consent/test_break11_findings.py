@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -29,13 +30,13 @@ from sharing.services.retention import child_close, child_erase
 from tests.consent.fixtures import assessed, child_aged, parent, record
 from tests.factories import World, sign_in
 from tests.pdf_samples import one_page_pdf
-from tests.sharing.fixtures import PURPOSE, fresh, make_child
+from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def private_media(tmp_path: Path):  # type: ignore[no-untyped-def]
+def private_media(tmp_path: Path) -> Iterator[Path]:
     with override_settings(PRIVATE_MEDIA_ROOT=tmp_path):
         yield tmp_path
 
@@ -73,10 +74,10 @@ def test_a_merge_keeps_the_competent_childs_refusal_recorded_on_the_duplicate(wo
     addresses, involvements and entries, but not ConsentRecord rows). consent_covering(kept entry) then answers
     covered=True on the mother's consent: the competent child's refusal, which must prevail (Barnet "Whose
     consent": "their consent or refusal ... should be the one to consider even if the parent/carer disagrees"),
-    is silently dropped, and since the duplicate has no involvement left, no practitioner can even list it
-    (the summary of the merged entry answers 403). Right: the merge moves the consent records (with their
-    withdrawals, reviews and evidence) to the kept entry, as it moves entries, so the selector answers
-    PARENT_OVERRIDDEN."""
+    is silently dropped; and as the duplicate's involvements moved to the kept entry, no practitioner is involved
+    with the duplicate any more to list its consents (consent.policy.may_list). Right: the merge moves the
+    consent records (with their withdrawals, reviews and evidence) to the kept entry, as it moves entries, so
+    the selector answers PARENT_OVERRIDDEN."""
     kept = child_aged(world, 14, given="Keira", family="Mcbobo")
     duplicate = make_child(world, "Keira", "Mcbobo", born_on=kept.born_on, considered=[kept.pk])
     record(world, duplicate, decision="refused", **assessed("competent"))
@@ -135,6 +136,7 @@ def test_an_erased_record_takes_no_new_consent(world: World) -> None:
     (Southampton 8: "deleted/destroyed"), and child_age is computed from 1 January, a year off for a child born
     late in the year. Right: refused, as for any closed record."""
     today = timezone.localdate()
+    sharing_world(world)
     child = make_child(world, "Dara", "Mcfoxo", born_on=date(today.year - 12, 12, 30))
     child = child_close(actor=fresh(world.users["partnership_admin"]), child=child, reason="No longer needed")
     assert child.erase_due_on is not None
@@ -224,14 +226,15 @@ def test_a_parents_consent_does_not_outlive_parental_responsibility(world: World
     strict=True, reason="break11 finding 5: implied consent is accepted with the notice dated after the decision"
 )
 def test_implied_consent_needs_the_notice_before_the_decision(world: World) -> None:
-    """Implied consent recorded as obtained 60 days ago, with the fair-processing notice dated today: accepted
+    """A 17-year-old's implied consent recorded as obtained 60 days ago, with the fair-processing notice dated
+    today: accepted
     (rules.dates_error only asks that the notice lie between the birth and today). Barnet defines implied consent
     as agreement "signalled by their behaviour" after "the person has been informed about the information to be
     shared, the purpose for sharing and that they have the right to object" (and "nor should it be assumed from a
     lack of response"): behaviour before the notice signals nothing. The constraint consent_implied_after_notice
     says the same by its name but only asks for a date. Right: for implied consent, notice_given_on on or before
     obtained_on, refused on notice_given_on otherwise."""
-    child = child_aged(world, 16)
+    child = child_aged(world, 17)
     today = timezone.localdate()
     with pytest.raises(ValidationError) as refused:
         record(world, child, form="implied", obtained_on=today - timedelta(days=60), notice_given_on=today)
@@ -322,7 +325,7 @@ def test_a_consent_of_another_child_is_not_audited_as_viewed(world: World) -> No
     child and consent id, as _consent_of does), no consent.view event."""
     first = child_aged(world, 15)
     second = child_aged(world, 15)
-    theirs = record(world, second)
+    theirs = record(world, second, **assessed("competent"))
     client = _with_purpose(sign_in(Client(), world.users["practitioner"]), first.pk)
     answer = client.get(f"/children/{first.pk}/consents/{theirs.pk}/")
     assert answer.status_code == 404
@@ -352,7 +355,7 @@ def test_no_review_reminder_for_a_closed_or_erased_record(world: World) -> None:
     a record that no longer exists as far as the portal is concerned (and the review is then recordable: finding
     2). Right: consents of closed (and erased) records are not swept for review."""
     child = child_aged(world, 15)
-    made = record(world, child)
+    made = record(world, child, **assessed("competent"))
     assert made.review_due_on is not None
     child = child_close(actor=fresh(world.users["partnership_admin"]), child=child, reason="No longer needed")
     assert child.erase_due_on is not None

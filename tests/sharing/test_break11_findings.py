@@ -99,7 +99,8 @@ def test_a_hidden_count_cannot_be_worked_out_from_the_table_and_its_transpose(wo
     shows 5-10 girls = 11 and hides 16-18 girls. With the girls' total (23, shown in both) a reader works out
     23 - 11 - 11 = 1: exactly one girl aged 11 to 15, the count primary suppression hid (Southampton 12: "care
     must be taken to ensure that a person's identity cannot be deduced"). The same happens between any two
-    tables sharing a margin (area x gender and area x ethnicity share the area totals). Right: the suppression of
+    tables sharing a margin, more rarely (area x gender and area x ethnicity share the area totals: a simulation
+    of random populations found it too). Right: the suppression of
     the tables a reader can ask for is consistent (the same cells hidden whatever the orientation, ties broken by
     the pair of labels whatever their sides; margins shared between tables suppressed alike), and the attack on
     all the tables shown together finds no hidden count determined."""
@@ -133,8 +134,8 @@ def test_a_hidden_count_cannot_be_worked_out_from_the_table_and_its_transpose(wo
 
 
 def _leaving(world: World, given: str) -> tuple[Child, date]:
-    """A young person of 18 today (the top of the 0-18 scope), involved with both agencies, the other agency's
-    practitioner their lead professional; and the day they pass the scope."""
+    """A young person at the top of the protocol's age scope today (age_max: 19 in the test protocol), involved with
+    both agencies, the other agency's practitioner their lead professional; and the day they pass the scope."""
     sharing_world(world)
     version = retention_version()
     assert version is not None
@@ -157,7 +158,8 @@ def _leaving(world: World, given: str) -> tuple[Child, date]:
 )
 def test_a_parents_consent_does_not_keep_an_adults_record_past_the_scope(world: World) -> None:
     """The mother consented to sharing when the young person was 10 (no end date). When the young person passes
-    the 0-18 scope (their 19th birthday), retention_scope_sweep keeps the record under kept_under="consent":
+    the age scope (the birthday after age_max: their 20th in the test protocol), retention_scope_sweep keeps the
+    record under kept_under="consent":
     children_with_live_consent takes any consent "covered now" in the consent summary, whoever gave it.
     Southampton 11: "consent is only required ... to retain records for young people past 18" - the young
     person's own consent (an adult now; no one has parental responsibility for them). Right: only the young
@@ -189,7 +191,7 @@ def test_the_lead_told_to_record_a_consent_can_still_keep_the_record(world: Worl
     retention_scope_sweep(today=leaves_on)
     note = Notification.objects.get(key=f"child-scope-left:{child.pk}")
     assert "record the consent" in note.body
-    # As the notice says: the young person (18, presumed competent) consents to the record being kept.
+    # As the notice says: the young person (an adult, presumed competent) consents to the record being kept.
     with contextlib.suppress(ValidationError, AccessDenied):
         record(world, child, by="other_agency", recipients=[world.home])
     retention_scope_sweep(today=leaves_on + timedelta(days=1))
