@@ -254,6 +254,12 @@ def consent_record(
             errors["is_resident_parent"] = (
                 "The parents are separated: the resident parent's decision is the one to record."
             )
+        elif is_resident_parent and not parents_separated:
+            # The resident parent is a fact of separated parents (constraint
+            # consent_resident_parent_only_when_separated): ask rather than guess which answer is meant.
+            errors["parents_separated"] = (
+                "You said this is the parent the child lives with: say whether the child's parents are separated."
+            )
     else:
         if (parent_name or "").strip() or (parent_relationship or "").strip() or is_resident_parent:
             errors["parent_name"] = "A child's own decision names no parent: leave the parent's details empty."
@@ -305,6 +311,13 @@ def consent_record(
         errors["notice_given_on"] = (
             "Implied consent needs the fair-processing notice: enter when the child or family was told what "
             "will be shared, why, and that they may object."
+        )
+    elif form == FormChoice.IMPLIED and "notice_given_on" not in errors and (notice_given_on or today) > obtained_on:
+        # Barnet: consent is implied by behaviour *after* the person has been informed; behaviour before the
+        # notice signals nothing.
+        errors["notice_given_on"] = (
+            "Implied consent is shown by what the child or family did after they were told: the notice must be "
+            "dated on or before the day the decision was obtained."
         )
 
     # Scope: purposes of the protocol version in force, tiers, recipients who have signed it.
@@ -477,6 +490,7 @@ def consent_review_record(
     reflects the person's wishes is withdrawn, or a new decision recorded, not changed. Audit: consent.review."""
     consent = _locked(consent)
     require(actor, "review", consent)
+    require_open_record(consent.child, action="review", target=consent, what="its consents are no longer reviewed.")
     errors: dict[str, str] = {}
     today = timezone.localdate()
     if reviewed_on > today:
@@ -519,6 +533,9 @@ def consent_evidence_attach(*, actor: Any, consent: ConsentRecord, upload: IO[by
     PDF or an image judged by its content, once per record. Audit: consent.evidence_attach."""
     consent = _locked(consent)
     require(actor, "attach_evidence", consent)
+    require_open_record(
+        consent.child, action="attach_evidence", target=consent, what="nothing can be added to its consents."
+    )
     if ConsentEvidence.objects.filter(consent=consent).exists():
         raise ValidationError({"file": "This record already has its evidence: it is kept as it was uploaded."})
     evidence = _evidence_read(upload, filename, field="file")
@@ -560,7 +577,8 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     reminded of (`review_reminded_for`), so a repeated tick sends nothing twice. Returns how many were sent.
     Set-based: one statement to claim the due rows (skipping those another sweep holds), one to mark them."""
     due = list(
-        ConsentRecord.objects.filter(review_due_on__lte=today, withdrawal__isnull=True)
+        # A closed (or erased) record is kept for reference only (Southampton 8): nobody is asked to review it.
+        ConsentRecord.objects.filter(review_due_on__lte=today, withdrawal__isnull=True, child__closed_on__isnull=True)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .filter(Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_due_on")))
         .select_for_update(of=("self",), skip_locked=True)
