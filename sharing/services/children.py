@@ -48,6 +48,7 @@ from sharing.policy import (
 from sharing.selectors.matching import LikelyMatch, likely_match_rows
 from sharing.services.checks import involvement_errors, reason_cleaned, service_cleaned
 from sharing.services.shielding import shielded_children_reached, shielded_involvements_merged
+from sharing.signals import child_merged
 
 AREA_CLEARED_REFUSAL = (
     "Choose the child's local-authority area: an area once recorded can be changed but not removed, since it "
@@ -909,6 +910,11 @@ def child_merge(
     Involvement.objects.filter(child=merge).update(child=keep)
     moved["entries"] = list(RecordEntry.objects.filter(child=merge).values_list("pk", flat=True))
     RecordEntry.objects.filter(child=merge).update(child=keep)
+    # What other apps hold about the duplicate (its consent decisions: a competent child's refusal recorded on it
+    # must still prevail on the survivor, Barnet "whose consent"), moved by their own receivers.
+    for _, their_moves in child_merged.send(sender=Child, keep=keep, merge=merge):
+        if isinstance(their_moves, dict):
+            moved.update(their_moves)
     nhs_number = keep.nhs_number or merge.nhs_number
     if merge.nhs_number:
         Child.objects.filter(pk=merge.pk).update(nhs_number=None)

@@ -303,7 +303,8 @@ CASES: list[Case] = [
         # +1: the merged entry's open involvements, read to tell a shielding agency which agencies a merge brings
         # onto its shielded child (none here: neither entry is shielded, so no notice is sent).
         # +1 (issue 10, break10c): entries merged earlier into the merged one are repointed to the survivor.
-        queries=32,
+        # +1 (issue 11, break11 finding 1): the duplicate's consent decisions, read to move them (none here).
+        queries=33,
     ),
     # --- Involvements -------------------------------------------------------------------------------------------
     Case(

@@ -63,10 +63,6 @@ def _png() -> bytes:
 # --- High -------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11 finding 1: a merge leaves the duplicate's consents behind; the competent child's refusal is lost",
-)
 def test_a_merge_keeps_the_competent_childs_refusal_recorded_on_the_duplicate(world: World) -> None:
     """A 14-year-old is entered twice. On one entry the practitioner records the child's own refusal (assessed
     Fraser-competent); on the other the mother's consent (the service cannot see the refusal on the other entry,

@@ -1,0 +1,11 @@
+"""What the children index tells the apps built on it, which it does not import (DESIGN 3.1: sharing sits below
+consent and the later sharing issues' records)."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent by sharing.services.children.child_merge inside its transaction, after the merged-away entry's own rows
+# moved, with `keep` and `merge` (both locked). Each receiver moves what it holds about `merge` to `keep` and
+# returns {name: [ids moved]}, which the merge records with its own (ChildMerge.moved, the child.merge event).
+child_merged = Signal()
