@@ -312,7 +312,12 @@ def consent_record(
             "Implied consent needs the fair-processing notice: enter when the child or family was told what "
             "will be shared, why, and that they may object."
         )
-    elif form == FormChoice.IMPLIED and "notice_given_on" not in errors and (notice_given_on or today) > obtained_on:
+    elif (
+        form == FormChoice.IMPLIED
+        and "notice_given_on" not in errors
+        and notice_given_on is not None
+        and notice_given_on > obtained_on
+    ):
         # Barnet: consent is implied by behaviour *after* the person has been informed; behaviour before the
         # notice signals nothing.
         errors["notice_given_on"] = (

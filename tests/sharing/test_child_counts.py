@@ -129,26 +129,17 @@ def _step(world: World, rng: random.Random, agencies: list[Agency], areas: list[
         open_.filter(child__in=chosen, agency=rng.choice(agencies)).update(ended_on=today, end_reason="Closed.")
     elif kind == 4:  # ended ones opened again (where no open one of that service is in the way)
         for involvement in Involvement.objects.filter(ended_on__isnull=False).order_by("?")[:3]:
-            try:
-                with transaction.atomic():
-                    Involvement.objects.filter(pk=involvement.pk).update(ended_on=None, end_reason="")
-            except IntegrityError:
-                pass
+            with contextlib.suppress(IntegrityError), transaction.atomic():  # refused: nothing written
+                Involvement.objects.filter(pk=involvement.pk).update(ended_on=None, end_reason="")
     elif kind == 5:  # involvements moved to another child, in one statement
         other = rng.choice(living)
         moved = list(Involvement.objects.filter(child=child).values_list("pk", flat=True)[:3])
-        try:
-            with transaction.atomic():
-                Involvement.objects.filter(pk__in=moved).update(child=other)
-        except IntegrityError:
-            pass
+        with contextlib.suppress(IntegrityError), transaction.atomic():
+            Involvement.objects.filter(pk__in=moved).update(child=other)
     elif kind == 6:  # to another agency
         chosen = list(Involvement.objects.filter(child=child).values_list("pk", flat=True)[:2])
-        try:
-            with transaction.atomic():
-                Involvement.objects.filter(pk__in=chosen).update(agency=rng.choice(agencies))
-        except IntegrityError:
-            pass
+        with contextlib.suppress(IntegrityError), transaction.atomic():
+            Involvement.objects.filter(pk__in=chosen).update(agency=rng.choice(agencies))
     elif kind == 7:  # deleted
         chosen = list(Involvement.objects.filter(child=child).values_list("pk", flat=True)[:2])
         Involvement.objects.filter(pk__in=chosen).delete()
