@@ -7,25 +7,50 @@ suppression hides further counts so that no hidden count can be worked out from 
 "where very small numbers are concerned (usually considered 10 records or less), care must be taken to ensure
 that a person's identity cannot be deduced from the data shared".
 
-How the secondary suppression is decided here. Put the totals round the table: each row total at the end of its
-row, each column total at the foot of its column, the grand total in the corner. Every line of that larger table
-(each row with its total, each column with its total, the row of column totals with the grand total, the column of
-row totals with the grand total) is an equation someone reading the table can use. Count each hidden count as an
-edge between its row and its column (the totals are a row and a column of their own): a hidden count can be
-worked out exactly from the equations alone when it lies on no cycle of those edges, and, as counts are never
-negative, also when every way round a cycle would push some hidden count below what a reader knows it must be (at
-least 1, since a hidden count was hidden for being small or is the smallest count left in its line, and zeros are
-shown; a count that is 0 may be hidden only as a last resort and is then known to be at least 0). So:
+A reader can ask for many tables of the same children (area x gender, area x ethnicity, and each of them the other
+way round), so hiding each table well on its own is not enough: two tables that hide different copies of the same
+count give it away together (break11 finding 10). So what a table shows is decided in a way every table sharing
+a count agrees on:
 
-1. primary: every count from 1 to the threshold, totals included (zero is shown: it says nobody);
-2. a line with exactly one hidden count hides a second: the smallest count shown in that line that is not zero
-   (ties broken by kind (cell, then total) and by label, so the same table always gives the same answer);
-3. each hidden count that could still be worked out exactly (the cycle test above, with the bounds a reader
-   knows) hides a further count: the smallest that makes it safe, first from its own two lines;
-4. 2 and 3 repeat until nothing changes. Hiding more only adds ways round, so this ends, at worst with the whole
-   table hidden, where every count can move.
+- a total of one dimension (each area's total, say) and the grand total are decided from that dimension's totals
+  alone, which are the same in every table that has the dimension: a total is hidden when it is from 1 to the
+  threshold; then, while the grand total is shown and the hidden totals of the dimension are exactly one, or all
+  1 (so that each could be worked out from the grand total), the smallest other total that is not 0 is hidden too
+  (ties broken by label). The grand total is hidden only for being small. Every table with the dimension hides
+  the same totals, so putting tables together tells a reader nothing about a total that one of them does not;
+- every further count hidden is a count inside the table (never a total), chosen by its value and then by its
+  pair of labels taken in sorted order, and each step picks the one count that comes first over the whole table,
+  so the table asked for the other way round hides exactly the same counts.
 
-A reader could still narrow a hidden count to a range; what is promised is that no hidden count is determined.
+How the counts inside are chosen. Put the totals round the table: each row total at the end of its row, each
+column total at the foot of its column, the grand total in the corner. Every line of that larger table is an
+equation a reader can use. Count each hidden count as an edge between its row and its column (the totals are a
+row and a column of their own): a hidden count can be worked out exactly from the equations alone when it lies on
+no cycle of those edges, and, as counts are never negative, also when every way round a cycle would push some
+hidden count below what a reader knows it must be (at least 1, since zeros are shown; a 0 hidden as a last resort
+is known to be at least 0). So:
+
+1. primary: every count from 1 to the threshold, and the totals as above (zero is shown: it says nobody);
+2. while some line has exactly one hidden count, one more count inside the table is hidden: of the shown counts
+   in such lines, one that is not zero (while there is one), in the most such lines, then the first in order;
+3. the first hidden count (in the same order) that could still be worked out exactly (the cycle test above, with
+   the bounds a reader knows: it is exact, the same answer as linear programming over what is shown) hides the
+   smallest count inside the table that makes it safe, first from its own two lines; if no one count does,
+   counts are hidden in that order until it is safe;
+4. 2 and 3 repeat until nothing changes. Hiding more only adds ways round, so this ends.
+
+When even the whole inside of the table hidden leaves a hidden total worked out (a dimension whose hidden totals
+are all held at their least by the counts inside, say two areas with one girl and one boy each), or the totals
+of a dimension cannot be made safe from the grand total, the table is withheld: every count, totals and zeros
+included, is hidden, so that it tells a reader nothing to put with any other table.
+
+Cost: with P the number of counts (cells and totals, (rows + 1) x (columns + 1)), step 2 adds at most P counts,
+each after a scan of the lines (O(P)); step 3 tests at most P hidden counts, each with at most P candidates and
+one search of the graph (O(P)); and it runs at most P times: O(P^4) at worst, polynomial; on the aggregate's
+tables (tens of rows and columns) a few milliseconds in practice, as most tables finish in steps 1 and 2.
+
+A reader could still narrow a hidden count to a range; what is promised is that no hidden count is determined, by
+one table or by the tables a reader can ask for together.
 """
 
 from __future__ import annotations
@@ -45,7 +70,8 @@ _Place = tuple[int, int]
 @dataclass(frozen=True)
 class SuppressedTable:
     """A table of counts as it may be shown: each count, or None where it is suppressed. `rows` and `columns`
-    are the labels in the order they were first given; a pair that was not given counts 0."""
+    are the labels in the order they were first given; a pair that was not given counts 0. `withheld`: nothing
+    at all could be shown safely, so every count is None (zeros included)."""
 
     rows: tuple[str, ...]
     columns: tuple[str, ...]
@@ -54,15 +80,16 @@ class SuppressedTable:
     _cells: dict[tuple[str, str], int | None] = field(repr=False)
     _row_totals: dict[str, int | None] = field(repr=False)
     _column_totals: dict[str, int | None] = field(repr=False)
+    withheld: bool = False
 
     def cell(self, row: str, col: str) -> int | None:
-        return self._cells.get((row, col), 0)
+        return self._cells.get((row, col), None if self.withheld else 0)
 
     def row_total(self, row: str) -> int | None:
-        return self._row_totals.get(row, 0)
+        return self._row_totals.get(row, None if self.withheld else 0)
 
     def col_total(self, col: str) -> int | None:
-        return self._column_totals.get(col, 0)
+        return self._column_totals.get(col, None if self.withheld else 0)
 
     @property
     def suppressed_count(self) -> int:
@@ -76,7 +103,8 @@ class SuppressedTable:
 def suppress_table(counts: Mapping[tuple[str, str], int], *, threshold: int = DEFAULT_THRESHOLD) -> SuppressedTable:
     """The table of `counts` ((row label, column label) -> count; absent pairs count 0) with every count from 1 to
     `threshold` suppressed, totals included, and enough others suppressed that none of them can be worked out
-    from what is shown (the module's docstring says how)."""
+    from what is shown, nor from it together with any other table sharing its totals or the same table the other
+    way round (the module's docstring says how, and what it costs)."""
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
         raise ValueError("threshold must be a whole number, 0 or more")
     for key, value in counts.items():
@@ -85,11 +113,10 @@ def suppress_table(counts: Mapping[tuple[str, str], int], *, threshold: int = DE
     rows = tuple(dict.fromkeys(row for row, _ in counts))
     columns = tuple(dict.fromkeys(col for _, col in counts))
     table = _Table(rows, columns, counts)
-    hidden = {place for place, value in table.values.items() if 1 <= value <= threshold}
-    while True:
-        added = table.complete_lines(hidden) or table.protect_cycles(hidden)
-        if not added:
-            break
+    hidden = table.totals_hidden(threshold)
+    withheld = hidden is None or not table.protect(hidden)
+    if hidden is None or withheld:
+        hidden = set(table.values)
     n_rows, n_columns = len(rows), len(columns)
 
     def shown(place: _Place) -> int | None:
@@ -103,6 +130,7 @@ def suppress_table(counts: Mapping[tuple[str, str], int], *, threshold: int = DE
         _cells={(row, col): shown((i, j)) for i, row in enumerate(rows) for j, col in enumerate(columns)},
         _row_totals={row: shown((i, n_columns)) for i, row in enumerate(rows)},
         _column_totals={col: shown((n_rows, j)) for j, col in enumerate(columns)},
+        withheld=withheld,
     )
 
 
@@ -127,54 +155,97 @@ class _Table:
         self.lines += [[(i, j) for i in range(n_rows + 1)] for j in range(n_columns + 1)]
         self.line_of_row = self.lines[: n_rows + 1]
         self.line_of_column = self.lines[n_rows + 1 :]
+        self.cells = [(i, j) for i in range(n_rows) for j in range(n_columns)]
 
     def kind(self, place: _Place) -> int:
         i, j = place
         at_foot, at_end = i == len(self.rows), j == len(self.columns)
         return _GRAND if at_foot and at_end else _MARGIN if at_foot or at_end else _CELL
 
-    def order(self, place: _Place) -> tuple[bool, int, int, str, str]:
-        """Which count to hide first: not zero, smallest, a cell before a total, then by labels."""
+    def order(self, place: _Place) -> tuple[bool, int, int, tuple[str, ...]]:
+        """Which count to hide first: not zero, smallest, a cell before a total, then by its labels in sorted
+        order, so that the same table the other way round (rows and columns swapped) orders its counts alike."""
         i, j = place
         value = self.values[place]
-        row = self.rows[i] if i < len(self.rows) else ""
-        col = self.columns[j] if j < len(self.columns) else ""
-        return (value == 0, value, self.kind(place), row, col)
+        labels = [self.rows[i]] if i < len(self.rows) else []
+        labels += [self.columns[j]] if j < len(self.columns) else []
+        return (value == 0, value, self.kind(place), tuple(sorted(labels)))
 
-    def complete_lines(self, hidden: set[_Place]) -> bool:
-        """Step 2: each line with exactly one hidden count hides its smallest shown count (not zero when it can)."""
-        added = False
-        changed = True
-        while changed:
-            changed = False
-            for line in self.lines:
-                if sum(place in hidden for place in line) != 1:
-                    continue
-                candidates = [place for place in line if place not in hidden]
-                if not candidates:
-                    continue
-                hidden.add(min(candidates, key=self.order))
-                added = changed = True
-        return added
+    def totals_hidden(self, threshold: int) -> set[_Place] | None:
+        """Step 1 for the totals, from each dimension's totals alone (the same in every table that has it); and
+        every cell from 1 to the threshold. None when a dimension's totals cannot be made safe."""
+        n_rows, n_columns = len(self.rows), len(self.columns)
+        grand = (n_rows, n_columns)
+        hidden = {place for place, value in self.values.items() if 1 <= value <= threshold}
+        if grand in hidden:
+            return hidden  # every total that is not 0 is at most the grand total, so all are hidden already
+        for totals in ([(i, n_columns) for i in range(n_rows)], [(n_rows, j) for j in range(n_columns)]):
+            held = [place for place in totals if place in hidden]
+            # With the grand total shown, the hidden totals of a dimension add up to what a reader can work out,
+            # and each is at least 1: one alone, or all of them 1, would be known exactly.
+            while held and (len(held) == 1 or sum(self.values[place] for place in held) == len(held)):
+                others = [place for place in totals if place not in hidden and self.values[place] > 0]
+                if not others:
+                    return None
+                extra = min(others, key=self.order)
+                hidden.add(extra)
+                held.append(extra)
+        return hidden
 
-    def protect_cycles(self, hidden: set[_Place]) -> bool:
-        """Step 3: hide one more count for the first hidden count that could be worked out exactly."""
+    def protect(self, hidden: set[_Place]) -> bool:
+        """Steps 2 to 4, hiding only counts inside the table; False when that cannot make every hidden count
+        safe (the table is then withheld)."""
+        while True:
+            added = self.complete_lines(hidden)
+            if added is None:
+                return False
+            if added:
+                continue
+            added = self.protect_cycles(hidden)
+            if added is None:
+                return False
+            if not added:
+                return True
+
+    def complete_lines(self, hidden: set[_Place]) -> bool | None:
+        """Step 2, one count at a time: of the shown counts inside the table in lines with exactly one hidden
+        count, the one that is not zero (when it can), lies in most such lines, then comes first. None when such
+        a line has no count left to hide."""
+        covers: dict[_Place, int] = {}
+        for line in self.lines:
+            if sum(place in hidden for place in line) != 1:
+                continue
+            candidates = [place for place in line if place not in hidden and self.kind(place) == _CELL]
+            if not candidates:
+                return None
+            for place in candidates:
+                covers[place] = covers.get(place, 0) + 1
+        if not covers:
+            return False
+        hidden.add(min(covers, key=lambda place: (self.values[place] == 0, -covers[place], self.order(place))))
+        return True
+
+    def protect_cycles(self, hidden: set[_Place]) -> bool | None:
+        """Step 3: hide counts inside the table for the first hidden count that could be worked out exactly.
+        None when hiding every count inside is not enough."""
         arcs = self.arcs(hidden)
         for place in sorted(hidden, key=self.order):
             if self.movable(place, hidden, arcs):
                 continue
             i, j = place
             own_lines = set(self.line_of_row[i]) | set(self.line_of_column[j])
-            shown = [other for other in self.values if other not in hidden]
-            for candidate in sorted(shown, key=lambda other: (other not in own_lines, self.order(other))):
+            shown = [cell for cell in self.cells if cell not in hidden]
+            candidates = sorted(shown, key=lambda cell: (cell not in own_lines, self.order(cell)))
+            for candidate in candidates:
                 hidden.add(candidate)
                 if self.movable(place, hidden):
                     return True
                 hidden.discard(candidate)
-            # Unreachable: with everything hidden every count can move (each cell, its row total, its column
-            # total and the grand total can all grow by one together).
-            hidden.update(self.values)
-            return True
+            for candidate in candidates:  # no one count is enough: hide them in order until it is safe
+                hidden.add(candidate)
+                if self.movable(place, hidden):
+                    return True
+            return None
         return False
 
     # --- Could a hidden count take another value? --------------------------------------------------------------

@@ -6,7 +6,8 @@ Hand-worked tables, then hypothesis attacks: random tables are suppressed and ea
 given every shown count and total and that counts are whole numbers that are never negative (and, since zeros
 are shown, at least 1 for a hidden count that is not 0). A hidden count whose least and greatest value are the
 same has been disclosed. The solver is a small exact simplex written here (no scipy), independent of the rule's
-own cycle test."""
+own cycle test. Then (c) the tables a reader can ask for together (the same table transposed; two tables sharing
+a dimension's totals and the grand total) are attacked as one system the same way (break11 finding 10)."""
 
 from __future__ import annotations
 
@@ -104,6 +105,25 @@ def test_a_bridge_between_two_safe_blocks_is_not_left_determined() -> None:
     # would be determined by the totals even though every line has two hidden counts. The attack below checks it.
     rows = [[5, 5, 0, 0, 90], [5, 5, 0, 0, 90], [0, 60, 5, 0, 90], [0, 0, 5, 5, 90], [0, 0, 5, 5, 90]]
     assert_safe(counts_of(rows), 10)
+
+
+def test_a_table_whose_hidden_totals_are_held_by_the_counts_inside_is_withheld() -> None:
+    # Two areas of one girl and one boy each beside a large one: the two hidden area totals add up to 4 (the grand
+    # total less the large area's), and each is at least 2 (two hidden counts, each at least 1, as zeros are
+    # shown), so each is 2 and every count in them 1 - whatever inside the table is hidden. The area totals are
+    # shown alike in every table with areas (break11 finding 10), so the only safe answer is to show nothing of
+    # this one, its zeros included.
+    counts = counts_of([[1, 1, 0], [1, 1, 0], [25, 25, 0]])
+    table = suppress_table(counts)
+    assert table.withheld
+    assert grid(table) == [[N] * 4] * 4
+    assert_safe(counts, 10)
+    # The totals alone are decided from the areas' totals, not from the table: the same areas by something else
+    # where the counts inside can move hide the same totals and show the rest.
+    other = suppress_table(counts_of([[2, 0], [0, 2], [30, 20]]))
+    assert not other.withheld
+    assert [other.row_total(r) for r in other.rows] == [None, None, 50]
+    assert_safe(counts_of([[2, 0], [0, 2], [30, 20]]), 10)
 
 
 # --- The attacks ------------------------------------------------------------------------------------------------
@@ -275,3 +295,138 @@ def test_no_hidden_count_can_be_worked_out_from_what_is_shown(counts: dict, thre
 )
 def test_sparse_tables_with_labels_given_in_any_order_are_safe(counts: dict) -> None:
     assert_safe(counts, 10)
+
+
+# --- The tables a reader can ask for together (break11 finding 10) ----------------------------------------------
+# A reader may ask for the same counts the other way round, and for tables sharing a dimension (area x gender and
+# area x ethnicity share the area totals; every table has the grand total). The attack below puts every table
+# asked for into one system: a count is the same unknown wherever it appears (a cell by its two labels whatever
+# their sides, a total by its dimension and label), every line of every table is an equation, and each hidden
+# count is bounded exactly as in (b). A reader knows a hidden count is at least 1 when a table that shows zeros
+# hides it; a withheld table (every count hidden, zeros too) tells nothing.
+
+Published = tuple[str, str, dict[tuple[str, str], int]]  # row dimension, column dimension, counts
+
+
+def assert_safe_together(published: list[Published], threshold: int) -> None:
+    shown: dict[tuple, int | None] = {}
+    truth: dict[tuple, int] = {}
+    known_nonzero: set[tuple] = set()
+    lines: list[list[tuple[tuple, int]]] = []
+    for row_dimension, column_dimension, counts in published:
+        table = suppress_table(counts, threshold=threshold)
+        rows, columns, values = extended(counts)
+        on_show = shown_values(table, rows, columns)
+        names: dict[tuple[int, int], tuple] = {}
+        for i, r in enumerate(rows):
+            for j, c in enumerate(columns):
+                names[i, j] = ("cell", frozenset({(row_dimension, r), (column_dimension, c)}))
+            names[i, len(columns)] = ("total", row_dimension, r)
+        for j, c in enumerate(columns):
+            names[len(rows), j] = ("total", column_dimension, c)
+        names[len(rows), len(columns)] = ("grand",)
+        for place, name in names.items():
+            assert truth.setdefault(name, values[place]) == values[place]
+            value = on_show[place]
+            if value is not None:
+                assert value == values[place]
+                if 1 <= value <= threshold:
+                    raise AssertionError(f"{name} is small and shown")
+                shown[name] = value
+            else:
+                shown.setdefault(name, None)
+                if not table.withheld and values[place] > 0:
+                    known_nonzero.add(name)
+        for line in equations(len(rows), len(columns)):
+            lines.append([(names[place], sign) for place, sign in line])
+    hidden = [name for name, value in shown.items() if value is None]
+    if not hidden:
+        return
+    index = {name: k for k, name in enumerate(hidden)}
+    least = [1 if name in known_nonzero else 0 for name in hidden]
+    matrix: list[list[Fraction]] = []
+    rhs: list[Fraction] = []
+    for line in lines:
+        row = [Fraction(0)] * len(hidden)
+        constant = Fraction(0)
+        for name, sign in line:
+            if name in index:
+                row[index[name]] += sign
+                constant += sign * least[index[name]]
+            else:
+                constant += sign * (shown[name] or 0)
+        if any(row) and row not in matrix:
+            matrix.append(row)
+            rhs.append(-constant)
+    for name, k in index.items():
+        low = lp_minimum(matrix, rhs, [Fraction(1 if n == k else 0) for n in range(len(hidden))])
+        high = lp_minimum(matrix, rhs, [Fraction(-1 if n == k else 0) for n in range(len(hidden))])
+        assert low is not None
+        if truth[name] == 0 and low + least[k] == 0:
+            continue  # a nought worked out (a withheld table's, from a total of 0 shown elsewhere): noughts are shown
+        assert high is None or -high > low, f"the hidden count {name} can only be {low + least[k]}"
+
+
+def transposed(counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+    return {(c, r): value for (r, c), value in counts.items()}
+
+
+def test_the_combined_attack_finds_tables_hiding_different_copies_of_a_count() -> None:
+    # The counts of finding 10 (rows and columns ordered so a tie broken by side hides different cells): the
+    # table and its transpose each hide one of the two 11s; with the girls' total the 1 is worked out. The
+    # attack must catch that when the tie-break depends on the side.
+    counts = {("5-10", "F"): 11, ("5-10", "M"): 1, ("11-15", "F"): 1, ("11-15", "M"): 6}
+    counts |= {("16-18", "F"): 11, ("16-18", "M"): 13}
+    assert_safe_together([("band", "gender", counts), ("gender", "band", transposed(counts))], 10)
+    from sharing import suppression
+
+    original = suppression._Table.order
+
+    def by_side(self: suppression._Table, place: tuple[int, int]) -> tuple:
+        i, j = place
+        return (*original(self, place)[:3], -i, j)  # the last row but the first column: depends on the side
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(suppression._Table, "order", by_side)
+        with pytest.raises(AssertionError, match="can only be"):
+            assert_safe_together([("band", "gender", counts), ("gender", "band", transposed(counts))], 10)
+
+
+labels_strategy = st.sampled_from(["a", "m", "z", "b1", "y2"])
+
+
+@st.composite
+def cubes(draw: st.DrawFn) -> tuple[list[str], list[str], list[str], dict[tuple[str, str, str], int]]:
+    """Counts of people by three dimensions (area, gender, ethnicity, say), labels chosen so that sorting them
+    by side or together differ."""
+    areas = draw(st.lists(labels_strategy, min_size=1, max_size=3, unique=True))
+    genders = draw(st.lists(labels_strategy.map(lambda label: label + "g"), min_size=1, max_size=3, unique=True))
+    groups = draw(st.lists(labels_strategy.map(lambda label: "e" + label), min_size=1, max_size=2, unique=True))
+    cube = {(a, g, e): draw(counts_strategy) for a in areas for g in genders for e in groups}
+    return areas, genders, groups, cube
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cubes(), st.sampled_from([10, 10, 3]))
+def test_tables_sharing_a_margin_and_transposed_give_nothing_away_together(cube: tuple, threshold: int) -> None:
+    areas, genders, _groups, counts = cube
+    by_gender: dict[tuple[str, str], int] = {}
+    by_group: dict[tuple[str, str], int] = {}
+    for (a, g, e), value in counts.items():
+        by_gender[a, g] = by_gender.get((a, g), 0) + value
+        by_group[a, e] = by_group.get((a, e), 0) + value
+    # The same table the other way round hides the same counts.
+    table = suppress_table(by_gender, threshold=threshold)
+    other_way = suppress_table(transposed(by_gender), threshold=threshold)
+    assert {key: table.cell(*key) for key in by_gender} == {key: other_way.cell(key[1], key[0]) for key in by_gender}
+    assert [table.row_total(a) for a in areas] == [other_way.col_total(a) for a in areas]
+    assert [table.col_total(g) for g in genders] == [other_way.row_total(g) for g in genders]
+    assert_safe_together(
+        [
+            ("area", "gender", by_gender),
+            ("gender", "area", transposed(by_gender)),
+            ("area", "group", by_group),
+            ("group", "area", transposed(by_group)),
+        ],
+        threshold,
+    )
