@@ -44,6 +44,7 @@ from sharing.models import (
 )
 from sharing.rules import AgeScope
 from sharing.services.checks import reason_cleaned
+from sharing.signals import child_erased
 
 SWEEP_ACTOR_LABEL = "retention sweep"
 SWEEP_BATCH = 500
@@ -322,9 +323,11 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
     the languages and the setting's name, the day and month of the date of birth (the year stays, so the record
     still says roughly whose it was to an auditor, not who), the reasons involvements ended, and every entry
     revision's text, structured fields and change reason. Kept: the ids, the categories, who recorded what and
-    when, involvements' agencies and dates, consent and disclosure records (their own retention applies), and
-    the audit trail. The audit event lists the kinds of data erased with their counts, when, and under which
-    rule, never the content. Only the portal itself erases (the sweep's SystemActor): no person's action does."""
+    when, involvements' agencies and dates, the consent decisions and their scope and dates (their names, notes,
+    reasons and evidence erased by consent's receiver of `child_erased`), the disclosure log, and the audit
+    trail. An admin's closing reason becomes ERASED_REASON. The audit event lists the kinds of data erased with
+    their counts, when, and under which rule, never the content. Only the portal itself erases (the sweep's
+    SystemActor): no person's action does."""
     day = today or timezone.localdate()
     locked = Child.objects.select_for_update().get(pk=child.pk)
     if not isinstance(actor, SystemActor):
@@ -348,7 +351,7 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
     names = ChildName.objects.filter(child_id=locked.pk).delete()[0]
     addresses = ChildAddress.objects.filter(child_id=locked.pk).delete()[0]
     end_reasons = Involvement.objects.filter(child_id=locked.pk).exclude(end_reason="").update(end_reason="")
-    erased = {
+    erased: dict[str, int | bool] = {
         "names": names,
         "addresses": addresses,
         "entry_revisions": erased_revisions,
@@ -358,7 +361,14 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
         "languages": bool(locked.languages),
         "setting_name": bool(locked.setting_name),
         "date_of_birth_day_and_month": True,
+        # An admin's closing reason is free text (where the child went, with whom): erased like a correction's.
+        "close_reason": bool(locked.close_reason) and locked.close_reason != ERASED_REASON,
     }
+    # What the apps above sharing hold about the child (the consent records' names, notes and evidence), erased
+    # by their own receivers, which return their counts (sharing.signals.child_erased).
+    for _, their_counts in child_erased.send(sender=Child, child=locked):
+        if isinstance(their_counts, dict):
+            erased.update(their_counts)
     now = timezone.now()
     Child.objects.filter(pk=locked.pk).update(
         phone="",
@@ -367,6 +377,7 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
         setting=Setting.NONE,
         setting_name="",
         born_on=date(locked.born_on.year, 1, 1),
+        close_reason=ERASED_REASON if locked.close_reason else "",
         erased_at=now,
         updated_at=now,
     )

@@ -199,7 +199,6 @@ def test_the_lead_told_to_record_a_consent_can_still_keep_the_record(world: Worl
     assert child.closed_on is None and child.kept_under == KeptUnder.CONSENT
 
 
-@pytest.mark.xfail(strict=True, reason="break11 finding 13: an admin's free-text closing reason survives the erasure")
 def test_the_erasure_erases_the_closing_reason(world: World) -> None:
     """A partnership admin closes a record with the reason "Moved to Leeds with her mother Jane Mcfee, new school
     Roundhay" (free text, up to bounds.REASON). After the retention period child_erase blanks the names, the
