@@ -5,7 +5,8 @@
   extending conditions (Southampton 5: care leavers, significant learning difficulties or disabilities, to 25).
 * Past the scope, a record is kept only while an extending condition applies, or with the young person's
   recorded consent (Southampton 11: "consent is only required ... to retain records for young people past 18");
-  otherwise it is closed (Southampton 8: "not kept for any longer than is necessary").
+  otherwise it is closed (Southampton 8: "not kept for any longer than is necessary"), a grace period of working
+  days after the lead professionals are told (closing_date), so the young person can be asked.
 * A closed record's content is erased when the protocol version's retention period from its closing has run
   (Southampton 8: "deleted/destroyed appropriately at the end of the retention period").
 """

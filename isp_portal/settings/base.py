@@ -27,6 +27,8 @@ BANK_HOLIDAY_NATION = env_str("BANK_HOLIDAY_NATION", "england-and-wales")
 # to keep it by, it is closed this many working days after their lead professionals are told (sharing.retention_rules
 # .closing_date), not the same day.
 RETENTION_GRACE_WORKING_DAYS = env_int("RETENTION_GRACE_WORKING_DAYS", 20)
+# ... and their lead professionals are told this many days before the young person passes the scope.
+RETENTION_ADVANCE_NOTICE_DAYS = env_int("RETENTION_ADVANCE_NOTICE_DAYS", 28)
 # Buckinghamshire 4: accreditation (information-sharing training) before access to any child record.
 TRAINING_GATE = env_bool("TRAINING_GATE", True)
 # Southampton 12: counts of "10 records or less" are not shown in the aggregate tier (sharing.rules.suppress_table).

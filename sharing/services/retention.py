@@ -1,7 +1,9 @@
-"""Leaving the age scope and retention (Southampton 5, 8 and 11; issue 11): the sweep that flags children past
-the protocol's age scope (their lead professionals told once), keeps those with an extending condition or a live
-consent, closes the rest, and erases the content of closed records once the retention period of the protocol
-version they were closed under has run; a partnership admin's closing; and the erasure itself.
+"""Leaving the age scope and retention (Southampton 5, 8 and 11; issue 11): the sweep that tells lead
+professionals weeks before a child passes the protocol's age scope, flags children past it (their lead
+professionals told once), keeps those with an extending condition or a live consent, closes the rest after a grace
+period (their lead professionals told the date), and erases the content of closed records once the retention
+period of the protocol version they were closed under has run; a partnership admin's closing; and the erasure
+itself.
 
 Erasure is the one sanctioned exception to the immutability of entry revisions (sharing/migrations/0002, 0006):
 `child_erase` alone sets the transaction-local flag the trigger asks for, and the trigger lets through only an
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -152,13 +154,55 @@ def _closing_words(closes_on: date) -> str:
     )
 
 
+ADVANCE_KEY = "child-scope-leaving:"
+
+
+def _approaching(cutoff: date, today: date, age_max: int, limit: int) -> list[tuple[int, date]]:
+    """The open children who pass the ordinary scope within RETENTION_ADVANCE_NOTICE_DAYS and whose lead
+    professionals have not been told yet (`scope_warned_on`): one statement, at most `limit` rows, those another
+    sweep holds skipped."""
+    ahead = today + timedelta(days=settings.RETENTION_ADVANCE_NOTICE_DAYS)
+    horizon = rules.latest_birth_date_older_than(age_max, ahead)
+    return list(
+        Child.objects.filter(
+            born_on__gt=cutoff,
+            born_on__lte=horizon,
+            closed_on__isnull=True,
+            merged_into__isnull=True,
+            scope_flagged_on__isnull=True,
+            scope_warned_on__isnull=True,
+        )
+        .select_for_update(of=("self",), skip_locked=True)
+        .order_by("born_on", "pk")
+        .values_list("pk", "born_on")[:limit]
+    )
+
+
+def _advance_notice(user_id: int, child_id: int, leaves_on: date, version: ProtocolVersion) -> NotificationDraft:
+    # Southampton 11: "consent is only required ... to retain records for young people past 18". The lead
+    # professional is told weeks ahead, while the young person can still be asked (break11 finding 11).
+    return NotificationDraft(
+        user_id,
+        f"{ADVANCE_KEY}{child_id}",
+        f"Child {child_id} passes the protocol's age scope on {long_date(leaves_on)}",
+        f"Child {child_id}, of whom you are lead professional, passes the age scope of "
+        f"{version}{version.cite('scope')} on {long_date(leaves_on)}. From then their record is kept only while "
+        "an extending condition the protocol lists applies or with the young person's consent; otherwise it is "
+        f"closed {settings.RETENTION_GRACE_WORKING_DAYS} working days later. If the young person has additional "
+        "needs or has left care, record it; if they consent to their record being kept, record the consent.",
+        f"/children/{child_id}/",
+    )
+
+
 @transaction.atomic
 def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResult:
     """Flag, keep or close, in one bounded batch, the open children past the ordinary age scope of the retention
     version that are not flagged yet or were last checked before today (DESIGN 3.3: rows skipped when another
     sweep holds them; a repeated tick finds them checked today and does nothing).
 
-    A child newly past the scope is flagged once (`scope_flagged_on`) and the lead professionals of its open
+    Weeks before (RETENTION_ADVANCE_NOTICE_DAYS) a child passes the scope, the lead professionals of its open
+    involvements are told the day and what keeps the record, once (`scope_warned_on`; the notification key). A
+    child newly past the scope is flagged once (`scope_flagged_on`) and the lead professionals of its open
     involvements told once each (the notification key). Each is kept, with the reason (an extending condition
     while it applies, or a live consent: Southampton 5, 11), or, with nothing to keep it by, given a closing date
     (`closes_on`, a grace period of working days later: grace_end) and its lead professionals told that date and
@@ -166,13 +210,15 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
     meanwhile (break11 finding 11: a consent asked for must be able to keep the record), its erasure due after the
     version's retention period (Southampton 8). A kept child is checked again each day, so a consent withdrawn or
     an extension run out gives it a closing date (and a notice) on the next day's sweep. Statements do not grow
-    with the batch: one to claim, two for consents, one for lead professionals, one insert of notifications, one
-    update per outcome, one insert of audit events per kind."""
+    with the batch: one to claim, one to claim the children approaching the scope (and one to mark them told),
+    two for consents, one for lead professionals, one insert of notifications, one update per outcome, one insert
+    of audit events per kind."""
     version = retention_version()
     if version is None:
         return SweepResult()
     scope = scope_of(version)
     cutoff = rules.latest_birth_date_older_than(scope.age_max, today)
+    approaching = _approaching(cutoff, today, scope.age_max, limit)
     rows = list(
         Child.objects.filter(born_on__lte=cutoff, closed_on__isnull=True, merged_into__isnull=True)
         .filter(Q(scope_flagged_on__isnull=True) | Q(retention_checked_on__lt=today))
@@ -180,7 +226,7 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
         .order_by("born_on", "pk")
         .values("pk", "born_on", "has_additional_needs", "is_care_leaver", "scope_flagged_on", "closes_on")[:limit]
     )
-    if not rows:
+    if not rows and not approaching:
         return SweepResult()
     consenting = children_with_live_consent([row["pk"] for row in rows], today)
     newly_flagged: list[int] = []
@@ -211,6 +257,8 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
             else:
                 waiting.append(row["pk"])
     now = timezone.now()
+    if approaching:
+        Child.objects.filter(pk__in=[pk for pk, _ in approaching]).update(scope_warned_on=today)
     if newly_flagged:
         Child.objects.filter(pk__in=newly_flagged).update(scope_flagged_on=today)
     for reason, ids in kept.items():
@@ -240,7 +288,11 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
     drafts = []
     flagged_set = set(newly_flagged)
     pending_set = set(newly_pending)
-    leads = _lead_professionals(sorted(flagged_set | pending_set))
+    leads = _lead_professionals(sorted(flagged_set | pending_set | {pk for pk, _ in approaching}))
+    for child_id, born_on in approaching:
+        leaves_on = rules.scope_ends_on(scope, born_on)
+        for user_id in sorted(leads.get(child_id, ())):
+            drafts.append(_advance_notice(user_id, child_id, leaves_on, version))
     for child_id in sorted(flagged_set | pending_set):
         if child_id in flagged_set:
             # The first notice, whatever the outcome (a child flagged and closed the same day cannot happen: a
@@ -253,7 +305,7 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
             )
         else:  # kept until now: the extending condition ran out or the consent was withdrawn or expired
             key = f"child-scope-closing:{child_id}:{closes_on.isoformat()}"
-            subject = f"Child {child_id}'s record is to be closed"
+            subject = f"The record of child {child_id} is to be closed"
             opening = (
                 f"Child {child_id}, of whom you are lead professional, is past the age scope of "
                 f"{version}{version.cite('scope')} and nothing keeps their record any longer: no extending "

@@ -390,3 +390,19 @@ def test_the_lists_show_the_closing_date_of_a_record_nothing_keeps(world: World)
     assert f"Closing on {long_date(closing)} unless" in page
     api = client.get("/api/v1/children/retention/").json()
     assert [row["closes_on"] for row in api["flagged"]] == [closing.isoformat()]
+
+
+def test_the_lead_is_told_weeks_before_the_young_person_passes_the_scope(world: World) -> None:
+    child, leaves_on = _near_the_end(world, "Ahead")
+    ahead = leaves_on - timedelta(days=settings.RETENTION_ADVANCE_NOTICE_DAYS)
+    key = f"child-scope-leaving:{child.pk}"
+    assert retention_scope_sweep(today=ahead - timedelta(days=1)).notified == 0
+    assert not Notification.objects.filter(key=key).exists()
+    assert retention_scope_sweep(today=ahead).notified == 1
+    note = Notification.objects.get(key=key)
+    assert note.recipient_id == world.users["other_agency"].pk
+    assert long_date(leaves_on) in note.body and "record the consent" in note.body
+    # Once: a later tick before the day tells nobody again.
+    assert retention_scope_sweep(today=ahead + timedelta(days=3)).notified == 0
+    child.refresh_from_db()
+    assert child.scope_warned_on == ahead and child.scope_flagged_on is None and child.closes_on is None
