@@ -7,7 +7,8 @@ from typing import Any
 from django.dispatch import receiver
 
 from consent.models import ConsentRecord
-from sharing.signals import child_merged
+from consent.services import consents_erase
+from sharing.signals import child_erased, child_merged
 
 
 @receiver(child_merged, dispatch_uid="consent.move_consents_on_merge")
@@ -19,3 +20,10 @@ def move_consents_on_merge(*, keep: Any, merge: Any, **_: Any) -> dict[str, list
     if ids:
         ConsentRecord.objects.filter(pk__in=ids).update(child=keep)
     return {"consents": ids}
+
+
+@receiver(child_erased, dispatch_uid="consent.erase_consents_on_erasure")
+def erase_consents_on_erasure(*, child: Any, **_: Any) -> dict[str, int]:
+    """An erasure erases the personal content of the child's consent records too (consent.services
+    .consents_erase): a record erased "beyond recovery" (Southampton 6, 8) is not re-identified by its consents."""
+    return consents_erase(child_id=child.pk)

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -569,6 +569,61 @@ def consent_evidence_open(*, actor: Any, evidence: ConsentEvidence, purpose: str
         purpose=purpose,
     )
     return evidence, evidence_path(evidence)
+
+
+# --- Erasure (Southampton 6, 8) ----------------------------------------------------------------------------------
+
+ERASED_NAME = "Erased"  # stands for a name the constraints require (consent_parent_named, consent_assessment_whole)
+ERASED_TEXT = "Erased."  # consent/migrations/0003: the withdrawal trigger lets through exactly this reason
+
+
+def consents_erase(*, child_id: int) -> dict[str, int]:
+    """Erase the personal content of a closed child's consent records, inside child_erase's transaction (its
+    receiver, consent.receivers): the parent's name and relationship, the assessor's name, the notes, the
+    withdrawals' reasons and the reviews' notes are replaced, and the evidence (the signed form, named after the
+    child as scans usually are) is removed, its row and its file, the file once the transaction commits (a rolled
+    back erasure keeps it). Kept: the ids, who recorded what and when, the decision, its scope and dates, the
+    withdrawal dates: what the disclosure log and the audit trail need, never who the child is. Returns the
+    counts of what was erased (for the child.erase event). A fixed number of statements for any number of
+    records."""
+    records = ConsentRecord.objects.filter(child_id=child_id)
+    parents = records.filter(given_by=GivenBy.PARENT).exclude(
+        parent_name=ERASED_NAME, parent_relationship=ERASED_NAME.lower()
+    )
+    parent_names = parents.update(parent_name=ERASED_NAME, parent_relationship=ERASED_NAME.lower())
+    assessors = records.exclude(assessor_name="").exclude(assessor_name=ERASED_NAME).update(assessor_name=ERASED_NAME)
+    notes = records.exclude(note="").update(note="")
+    with connection.cursor() as cursor:
+        # The withdrawal trigger's sanctioned exception (consent/migrations/0003), for this transaction only.
+        cursor.execute("SELECT set_config('isp_portal.erasing', 'on', true)")
+    withdrawals = (
+        ConsentWithdrawal.objects.filter(consent__child_id=child_id)
+        .exclude(reason=ERASED_TEXT)
+        .update(reason=ERASED_TEXT)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('isp_portal.erasing', '', true)")
+    reviews = (
+        ConsentReview.objects.filter(consent__child_id=child_id).exclude(note=ERASED_TEXT).update(note=ERASED_TEXT)
+    )
+    evidence = ConsentEvidence.objects.filter(consent__child_id=child_id)
+    paths = [_storage_dir() / name for name in evidence.values_list("stored_name", flat=True)]
+    files = evidence.delete()[0]
+
+    def remove_files() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    if paths:
+        transaction.on_commit(remove_files)
+    return {
+        "consent_parent_names": parent_names,
+        "consent_assessor_names": assessors,
+        "consent_notes": notes,
+        "consent_withdrawal_reasons": withdrawals,
+        "consent_review_notes": reviews,
+        "consent_evidence_files": files,
+    }
 
 
 # --- The review sweep (DESIGN 3.3) ------------------------------------------------------------------------------

@@ -5,7 +5,8 @@
   extending conditions (Southampton 5: care leavers, significant learning difficulties or disabilities, to 25).
 * Past the scope, a record is kept only while an extending condition applies, or with the young person's
   recorded consent (Southampton 11: "consent is only required ... to retain records for young people past 18");
-  otherwise it is closed (Southampton 8: "not kept for any longer than is necessary").
+  otherwise it is closed (Southampton 8: "not kept for any longer than is necessary"), a grace period of working
+  days after the lead professionals are told (closing_date), so the young person can be asked.
 * A closed record's content is erased when the protocol version's retention period from its closing has run
   (Southampton 8: "deleted/destroyed appropriately at the end of the retention period").
 """
@@ -17,6 +18,7 @@ from datetime import date
 from enum import StrEnum
 
 from consent.rules import months_later
+from isp_portal.workdays import DEFAULT_NATION, Nation, add_working_days
 from sharing.rules import AgeCondition, AgeScope, age_on
 
 
@@ -109,6 +111,18 @@ def retention_on(
     if live_consent:
         return Retention(left_on, kept=Keep.CONSENT)
     return Retention(left_on, closed_under=ClosedUnder.EXTENDED_AGE_SCOPE if extended else ClosedUnder.AGE_SCOPE)
+
+
+GRACE_WORKING_DAYS_MIN = 1
+
+
+def closing_date(found_on: date, working_days: int, *, nation: Nation = DEFAULT_NATION) -> date:
+    """The day a record found on `found_on` past the scope with nothing to keep it by is closed, unless an
+    extending condition or the young person's consent is recorded before then: `working_days` working days later
+    (at least one), so that the lead professionals told on `found_on` can ask the young person (Southampton 11:
+    "consent is only required ... to retain records for young people past 18"). Working days, as the protocol
+    counts its response times (Haringey 6: 20 working days for the longest)."""
+    return add_working_days(found_on, max(working_days, GRACE_WORKING_DAYS_MIN), nation=nation)
 
 
 RETENTION_MONTHS_MIN = 1

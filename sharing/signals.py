@@ -9,3 +9,9 @@ from django.dispatch import Signal
 # moved, with `keep` and `merge` (both locked). Each receiver moves what it holds about `merge` to `keep` and
 # returns {name: [ids moved]}, which the merge records with its own (ChildMerge.moved, the child.merge event).
 child_merged = Signal()
+
+# Sent by sharing.services.retention.child_erase inside its transaction, after the child's own content was
+# erased, with `child` (locked, closed, its erasure due). Each receiver erases the personal content it holds about
+# the child (Southampton 6, 8: "deleted beyond recovery" at the end of the retention period) and returns
+# {kind: count erased}, which the erasure lists in its child.erase event (counts only, never content).
+child_erased = Signal()

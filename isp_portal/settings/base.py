@@ -23,6 +23,12 @@ SERVICE_NAME = "ISP Portal"
 # Working days skip weekends and this nation's bank holidays (DESIGN 2.5):
 # england-and-wales (default), scotland or northern-ireland.
 BANK_HOLIDAY_NATION = env_str("BANK_HOLIDAY_NATION", "england-and-wales")
+# Southampton 11: a young person past the age scope is asked for their consent to keep their record; with nothing
+# to keep it by, it is closed this many working days after their lead professionals are told (sharing.retention_rules
+# .closing_date), not the same day.
+RETENTION_GRACE_WORKING_DAYS = env_int("RETENTION_GRACE_WORKING_DAYS", 20)
+# ... and their lead professionals are told this many days before the young person passes the scope.
+RETENTION_ADVANCE_NOTICE_DAYS = env_int("RETENTION_ADVANCE_NOTICE_DAYS", 28)
 # Buckinghamshire 4: accreditation (information-sharing training) before access to any child record.
 TRAINING_GATE = env_bool("TRAINING_GATE", True)
 # Southampton 12: counts of "10 records or less" are not shown in the aggregate tier (sharing.rules.suppress_table).

@@ -23,6 +23,11 @@ class RetentionRowOut(serializers.Serializer[Any]):
     kept_under = serializers.CharField(
         help_text="Why an open record past the scope is kept: `extending_condition` or `consent`; empty otherwise."
     )
+    closes_on = serializers.DateField(
+        allow_null=True,
+        help_text="For an open record past the scope that nothing keeps: the day it is closed unless an extending "
+        "condition or the young person's consent is recorded before then; null otherwise.",
+    )
     closed_on = serializers.DateField(allow_null=True)
     closed_under = serializers.CharField(
         help_text="The rule the record was closed under: `age_scope`, `extended_age_scope` or `admin`; empty if open."
@@ -37,7 +42,9 @@ class RetentionOut(serializers.Serializer[Any]):
     on = serializers.DateField(help_text="The day the lists were read for.")
     limit = serializers.IntegerField(help_text="At most this many rows in each list, oldest first.")
     counts = serializers.DictField(child=serializers.IntegerField(), help_text="The full size of each list.")
-    flagged = RetentionRowOut(many=True, help_text="Open records past the age scope, kept.")
+    flagged = RetentionRowOut(
+        many=True, help_text="Open records past the age scope: kept, or closing on their `closes_on` unless kept."
+    )
     closed = RetentionRowOut(many=True, help_text="Closed records whose erasure is not yet due.")
     due = RetentionRowOut(many=True, help_text="Closed records due for erasure.")
     erased = RetentionRowOut(many=True, help_text="Records whose content was erased.")
@@ -48,6 +55,7 @@ def _row(row: RetentionRow) -> dict[str, Any]:
         "child": row.child_id,
         "scope_flagged_on": row.scope_flagged_on,
         "kept_under": row.kept_under,
+        "closes_on": row.closes_on,
         "closed_on": row.closed_on,
         "closed_under": row.closed_under,
         "erase_due_on": row.erase_due_on,

@@ -111,9 +111,16 @@ class Child(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     # Leaving the scope and retention (Southampton 5, 8, 11; sharing.services.retention). The sweep flags a child
-    # past the age scope once (its lead professionals told), then each day keeps it (and says why) or closes it;
+    # past the age scope once (its lead professionals told), then each day keeps it (and says why) or, nothing
+    # keeping it, closes it once its closing date (closes_on) has come;
     # a closed record's content is erased once the retention period of the version it was closed under has run.
     scope_flagged_on = models.DateField(null=True, blank=True)
+    # The day its lead professionals were told, weeks ahead, that the child is about to pass the scope (once).
+    scope_warned_on = models.DateField(null=True, blank=True)
+    # The day an open record past the scope, with no extending condition or consent, is closed unless one is
+    # recorded before it (settings.RETENTION_GRACE_WORKING_DAYS after the sweep found nothing to keep it by; its
+    # lead professionals are told the day): cleared when it is kept, or closed.
+    closes_on = models.DateField(null=True, blank=True)
     kept_under = models.CharField(max_length=24, choices=KeptUnder.choices, blank=True, default="", db_default="")
     retention_checked_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
@@ -191,7 +198,15 @@ class Child(models.Model):
                 | models.Q(scope_flagged_on__isnull=False),
                 name="child_scope_closing_was_flagged",
             ),
+            # A closing date is set only on an open, flagged record that nothing keeps.
+            models.CheckConstraint(
+                condition=models.Q(closes_on__isnull=True)
+                | models.Q(closed_on__isnull=True, kept_under="", scope_flagged_on__isnull=False),
+                name="child_closing_date_only_when_pending",
+            ),
             db_bounds.text_length("child", "close_reason", bounds.REASON),
+            db_bounds.date_in_era("child", "closes_on"),
+            db_bounds.date_in_era("child", "scope_warned_on"),
             db_bounds.date_in_era("child", "scope_flagged_on"),
             db_bounds.date_in_era("child", "retention_checked_on"),
             db_bounds.date_in_era("child", "closed_on"),

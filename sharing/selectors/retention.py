@@ -27,6 +27,7 @@ class RetentionRow:
     closed_under: str
     erase_due_on: date | None
     erased_at: datetime | None
+    closes_on: date | None = None
 
     @property
     def kept_label(self) -> str:
@@ -52,11 +53,20 @@ class RetentionLists:
 
 STATES = ("flagged", "closed", "due", "erased")
 
-_FIELDS = ("pk", "scope_flagged_on", "kept_under", "closed_on", "closed_under", "erase_due_on", "erased_at")
+_FIELDS = (
+    "pk",
+    "scope_flagged_on",
+    "kept_under",
+    "closed_on",
+    "closed_under",
+    "erase_due_on",
+    "erased_at",
+    "closes_on",
+)
 
 
 def _state_filter(state: str, today: date) -> Q:
-    if state == "flagged":  # past the age scope, kept (open)
+    if state == "flagged":  # past the age scope, open: kept, or closing on `closes_on` unless kept meanwhile
         return Q(scope_flagged_on__isnull=False, closed_on__isnull=True, merged_into__isnull=True)
     if state == "closed":  # closed, erasure not yet due
         return Q(closed_on__isnull=False, erased_at__isnull=True, erase_due_on__gt=today)

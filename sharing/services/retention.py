@@ -1,7 +1,9 @@
-"""Leaving the age scope and retention (Southampton 5, 8 and 11; issue 11): the sweep that flags children past
-the protocol's age scope (their lead professionals told once), keeps those with an extending condition or a live
-consent, closes the rest, and erases the content of closed records once the retention period of the protocol
-version they were closed under has run; a partnership admin's closing; and the erasure itself.
+"""Leaving the age scope and retention (Southampton 5, 8 and 11; issue 11): the sweep that tells lead
+professionals weeks before a child passes the protocol's age scope, flags children past it (their lead
+professionals told once), keeps those with an extending condition or a live consent, closes the rest after a grace
+period (their lead professionals told the date), and erases the content of closed records once the retention
+period of the protocol version they were closed under has run; a partnership admin's closing; and the erasure
+itself.
 
 Erasure is the one sanctioned exception to the immutability of entry revisions (sharing/migrations/0002, 0006):
 `child_erase` alone sets the transaction-local flag the trigger asks for, and the trigger lets through only an
@@ -14,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
@@ -29,6 +32,7 @@ from consent.selectors import consent_summary
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import SystemActor, require
 from isp_portal.wording import long_date
+from isp_portal.workdays import nation_from
 from protocols.models import IN_FORCE_STATUSES, ProtocolKind, ProtocolVersion
 from sharing import retention_rules as rules
 from sharing.models import (
@@ -44,6 +48,7 @@ from sharing.models import (
 )
 from sharing.rules import AgeScope
 from sharing.services.checks import reason_cleaned
+from sharing.signals import child_erased
 
 SWEEP_ACTOR_LABEL = "retention sweep"
 SWEEP_BATCH = 500
@@ -110,6 +115,7 @@ class SweepResult:
     flagged: int = 0
     kept: int = 0
     closed: int = 0
+    pending: int = 0  # open, nothing keeps them, their closing date set and not reached
     erased: int = 0
     notified: int = 0
 
@@ -118,6 +124,7 @@ class SweepResult:
             "flagged": self.flagged,
             "kept": self.kept,
             "closed": self.closed,
+            "pending": self.pending,
             "erased": self.erased,
             "notified": self.notified,
         }
@@ -129,37 +136,104 @@ _CLOSED_WORDS = {
 }
 
 
+def grace_end(found_on: date) -> date:
+    """The closing date of a record found on `found_on` with nothing to keep it by (sharing.retention_rules
+    .closing_date, with the partnership's grace period and bank holidays)."""
+    return rules.closing_date(
+        found_on, settings.RETENTION_GRACE_WORKING_DAYS, nation=nation_from(settings.BANK_HOLIDAY_NATION)
+    )
+
+
+def _closing_words(closes_on: date) -> str:
+    # Southampton 11: "consent is only required ... to retain records for young people past 18"; Southampton 8:
+    # not kept "any longer than is necessary". The notice is sent while something can still be done.
+    return (
+        f"Its record will be closed on {long_date(closes_on)} unless, before then, an extending condition or the "
+        "young person's consent to keeping it is recorded. If the young person has additional needs or has left "
+        "care, record it; if they consent to their record being kept, record the consent."
+    )
+
+
+ADVANCE_KEY = "child-scope-leaving:"
+
+
+def _approaching(cutoff: date, today: date, age_max: int, limit: int) -> list[tuple[int, date]]:
+    """The open children who pass the ordinary scope within RETENTION_ADVANCE_NOTICE_DAYS and whose lead
+    professionals have not been told yet (`scope_warned_on`): one statement, at most `limit` rows, those another
+    sweep holds skipped."""
+    ahead = today + timedelta(days=settings.RETENTION_ADVANCE_NOTICE_DAYS)
+    horizon = rules.latest_birth_date_older_than(age_max, ahead)
+    return list(
+        Child.objects.filter(
+            born_on__gt=cutoff,
+            born_on__lte=horizon,
+            closed_on__isnull=True,
+            merged_into__isnull=True,
+            scope_flagged_on__isnull=True,
+            scope_warned_on__isnull=True,
+        )
+        .select_for_update(of=("self",), skip_locked=True)
+        .order_by("born_on", "pk")
+        .values_list("pk", "born_on")[:limit]
+    )
+
+
+def _advance_notice(user_id: int, child_id: int, leaves_on: date, version: ProtocolVersion) -> NotificationDraft:
+    # Southampton 11: "consent is only required ... to retain records for young people past 18". The lead
+    # professional is told weeks ahead, while the young person can still be asked (break11 finding 11).
+    return NotificationDraft(
+        user_id,
+        f"{ADVANCE_KEY}{child_id}",
+        f"Child {child_id} passes the protocol's age scope on {long_date(leaves_on)}",
+        f"Child {child_id}, of whom you are lead professional, passes the age scope of "
+        f"{version}{version.cite('scope')} on {long_date(leaves_on)}. From then their record is kept only while "
+        "an extending condition the protocol lists applies or with the young person's consent; otherwise it is "
+        f"closed {settings.RETENTION_GRACE_WORKING_DAYS} working days later. If the young person has additional "
+        "needs or has left care, record it; if they consent to their record being kept, record the consent.",
+        f"/children/{child_id}/",
+    )
+
+
 @transaction.atomic
 def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResult:
     """Flag, keep or close, in one bounded batch, the open children past the ordinary age scope of the retention
     version that are not flagged yet or were last checked before today (DESIGN 3.3: rows skipped when another
     sweep holds them; a repeated tick finds them checked today and does nothing).
 
-    A child newly past the scope is flagged once (`scope_flagged_on`) and the lead professionals of its open
-    involvements told once each (the notification key). Then each is kept, with the reason (an extending
-    condition while it applies, or a live consent: Southampton 5, 11), or closed under the scope's rule, its
-    erasure due after the version's retention period (Southampton 8). A kept child is checked again each day, so a
-    consent withdrawn or an extension run out closes it on the next day's sweep. Statements do not grow with the
-    batch: one to claim, two for consents, one for lead professionals, one insert of notifications, one update
-    per outcome, one insert of audit events."""
+    Weeks before (RETENTION_ADVANCE_NOTICE_DAYS) a child passes the scope, the lead professionals of its open
+    involvements are told the day and what keeps the record, once (`scope_warned_on`; the notification key). A
+    child newly past the scope is flagged once (`scope_flagged_on`) and the lead professionals of its open
+    involvements told once each (the notification key). Each is kept, with the reason (an extending condition
+    while it applies, or a live consent: Southampton 5, 11), or, with nothing to keep it by, given a closing date
+    (`closes_on`, a grace period of working days later: grace_end) and its lead professionals told that date and
+    what would keep the record; it is closed under the scope's rule on that date if nothing was recorded
+    meanwhile (break11 finding 11: a consent asked for must be able to keep the record), its erasure due after the
+    version's retention period (Southampton 8). A kept child is checked again each day, so a consent withdrawn or
+    an extension run out gives it a closing date (and a notice) on the next day's sweep. Statements do not grow
+    with the batch: one to claim, one to claim the children approaching the scope (and one to mark them told),
+    two for consents, one for lead professionals, one insert of notifications, one update per outcome, one insert
+    of audit events per kind."""
     version = retention_version()
     if version is None:
         return SweepResult()
     scope = scope_of(version)
     cutoff = rules.latest_birth_date_older_than(scope.age_max, today)
+    approaching = _approaching(cutoff, today, scope.age_max, limit)
     rows = list(
         Child.objects.filter(born_on__lte=cutoff, closed_on__isnull=True, merged_into__isnull=True)
         .filter(Q(scope_flagged_on__isnull=True) | Q(retention_checked_on__lt=today))
         .select_for_update(of=("self",), skip_locked=True)
         .order_by("born_on", "pk")
-        .values("pk", "born_on", "has_additional_needs", "is_care_leaver", "scope_flagged_on")[:limit]
+        .values("pk", "born_on", "has_additional_needs", "is_care_leaver", "scope_flagged_on", "closes_on")[:limit]
     )
-    if not rows:
+    if not rows and not approaching:
         return SweepResult()
     consenting = children_with_live_consent([row["pk"] for row in rows], today)
     newly_flagged: list[int] = []
     kept: dict[str, list[int]] = {KeptUnder.EXTENDING_CONDITION: [], KeptUnder.CONSENT: []}
     closing: dict[str, list[int]] = {}
+    newly_pending: list[int] = []  # nothing keeps them: a closing date is set today, and their leads told
+    waiting: list[int] = []  # their closing date is set and not reached
     for row in rows:
         outcome = rules.retention_on(
             scope,
@@ -176,17 +250,34 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
         if outcome.kept is not None:
             kept[outcome.kept.value].append(row["pk"])
         elif outcome.closed_under is not None:
-            closing.setdefault(outcome.closed_under.value, []).append(row["pk"])
+            if row["closes_on"] is None:
+                newly_pending.append(row["pk"])
+            elif row["closes_on"] <= today:
+                closing.setdefault(outcome.closed_under.value, []).append(row["pk"])
+            else:
+                waiting.append(row["pk"])
     now = timezone.now()
+    if approaching:
+        Child.objects.filter(pk__in=[pk for pk, _ in approaching]).update(scope_warned_on=today)
     if newly_flagged:
         Child.objects.filter(pk__in=newly_flagged).update(scope_flagged_on=today)
     for reason, ids in kept.items():
         if ids:
-            Child.objects.filter(pk__in=ids).update(kept_under=reason, retention_checked_on=today, updated_at=now)
+            Child.objects.filter(pk__in=ids).update(
+                kept_under=reason, closes_on=None, retention_checked_on=today, updated_at=now
+            )
+    closes_on = grace_end(today)
+    if newly_pending:
+        Child.objects.filter(pk__in=newly_pending).update(
+            kept_under="", closes_on=closes_on, retention_checked_on=today, updated_at=now
+        )
+    if waiting:
+        Child.objects.filter(pk__in=waiting).update(retention_checked_on=today)
     due_on = rules.erasure_due_on(today, version.retention_months)
     for rule, ids in closing.items():
         Child.objects.filter(pk__in=ids).update(
             kept_under="",
+            closes_on=None,
             retention_checked_on=today,
             closed_on=today,
             closed_under=rule,
@@ -195,41 +286,73 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
             updated_at=now,
         )
     drafts = []
-    leads = _lead_professionals(newly_flagged)
-    closed_ids = {pk for ids in closing.values() for pk in ids}
-    for child_id in newly_flagged:
-        outcome_words = (
-            f"Its record has been closed and its content will be erased on {long_date(due_on)}."
-            if child_id in closed_ids
-            else "Its record is kept while an extending condition applies or the young person's consent is live."
+    flagged_set = set(newly_flagged)
+    pending_set = set(newly_pending)
+    leads = _lead_professionals(sorted(flagged_set | pending_set | {pk for pk, _ in approaching}))
+    for child_id, born_on in approaching:
+        leaves_on = rules.scope_ends_on(scope, born_on)
+        for user_id in sorted(leads.get(child_id, ())):
+            drafts.append(_advance_notice(user_id, child_id, leaves_on, version))
+    for child_id in sorted(flagged_set | pending_set):
+        if child_id in flagged_set:
+            # The first notice, whatever the outcome (a child flagged and closed the same day cannot happen: a
+            # closing date is always set first).
+            key = f"child-scope-left:{child_id}"
+            subject = f"Child {child_id} has passed the protocol's age scope"
+            opening = (
+                f"Child {child_id}, of whom you are lead professional, has passed the age scope of "
+                f"{version}{version.cite('scope')}."
+            )
+        else:  # kept until now: the extending condition ran out or the consent was withdrawn or expired
+            key = f"child-scope-closing:{child_id}:{closes_on.isoformat()}"
+            subject = f"The record of child {child_id} is to be closed"
+            opening = (
+                f"Child {child_id}, of whom you are lead professional, is past the age scope of "
+                f"{version}{version.cite('scope')} and nothing keeps their record any longer: no extending "
+                "condition applies and no consent of the young person is live."
+            )
+        words = (
+            _closing_words(closes_on)
+            if child_id in pending_set
+            else "Its record is kept while an extending condition applies or the young person's consent is live; "
+            "you will be told before it is closed."
         )
         for user_id in sorted(leads.get(child_id, ())):
-            drafts.append(
-                NotificationDraft(
-                    user_id,
-                    f"child-scope-left:{child_id}",
-                    f"Child {child_id} has passed the protocol's age scope",
-                    # Southampton 8 and 11: records past the scope are kept only with an extending condition or
-                    # the young person's consent.
-                    f"Child {child_id}, of whom you are lead professional, has passed the age scope of "
-                    f"{version}{version.cite('scope')}. {outcome_words} If the young person has additional needs "
-                    "or has left care, record it; if they consent to their record being kept, record the consent.",
-                    f"/children/{child_id}/",
-                )
-            )
+            drafts.append(NotificationDraft(user_id, key, subject, f"{opening} {words}", f"/children/{child_id}/"))
     notified = notify_many(drafts)
     actor = SystemActor(SWEEP_ACTOR_LABEL)
-    events = [
-        EventDraft(
-            "sharing.child",
-            child_id,
-            f"child {child_id}",
-            {"protocol_version_id": version.pk, "age_max": scope.age_max},
-            child_id,
-        )
-        for child_id in newly_flagged
-    ]
-    audit_record_many(kind="child.scope_left", actor=actor, events=events)
+    audit_record_many(
+        kind="child.scope_left",
+        actor=actor,
+        events=[
+            EventDraft(
+                "sharing.child",
+                child_id,
+                f"child {child_id}",
+                {"protocol_version_id": version.pk, "age_max": scope.age_max},
+                child_id,
+            )
+            for child_id in newly_flagged
+        ],
+    )
+    audit_record_many(
+        kind="child.closing_set",
+        actor=actor,
+        events=[
+            EventDraft(
+                "sharing.child",
+                child_id,
+                f"child {child_id}",
+                {
+                    "closes_on": closes_on.isoformat(),
+                    "grace_working_days": settings.RETENTION_GRACE_WORKING_DAYS,
+                    "protocol_version_id": version.pk,
+                },
+                child_id,
+            )
+            for child_id in newly_pending
+        ],
+    )
     audit_record_many(
         kind="child.close",
         actor=actor,
@@ -254,7 +377,8 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
     return SweepResult(
         flagged=len(newly_flagged),
         kept=sum(len(ids) for ids in kept.values()),
-        closed=len(closed_ids),
+        closed=sum(len(ids) for ids in closing.values()),
+        pending=len(newly_pending) + len(waiting),
         notified=notified,
     )
 
@@ -290,6 +414,7 @@ def child_close(*, actor: Any, child: Child, reason: str, today: date | None = N
         closed_version=version,
         erase_due_on=due_on,
         kept_under="",
+        closes_on=None,
         updated_at=now,
     )
     audit_record(
@@ -322,9 +447,11 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
     the languages and the setting's name, the day and month of the date of birth (the year stays, so the record
     still says roughly whose it was to an auditor, not who), the reasons involvements ended, and every entry
     revision's text, structured fields and change reason. Kept: the ids, the categories, who recorded what and
-    when, involvements' agencies and dates, consent and disclosure records (their own retention applies), and
-    the audit trail. The audit event lists the kinds of data erased with their counts, when, and under which
-    rule, never the content. Only the portal itself erases (the sweep's SystemActor): no person's action does."""
+    when, involvements' agencies and dates, the consent decisions and their scope and dates (their names, notes,
+    reasons and evidence erased by consent's receiver of `child_erased`), the disclosure log, and the audit
+    trail. An admin's closing reason becomes ERASED_REASON. The audit event lists the kinds of data erased with
+    their counts, when, and under which rule, never the content. Only the portal itself erases (the sweep's
+    SystemActor): no person's action does."""
     day = today or timezone.localdate()
     locked = Child.objects.select_for_update().get(pk=child.pk)
     if not isinstance(actor, SystemActor):
@@ -348,7 +475,7 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
     names = ChildName.objects.filter(child_id=locked.pk).delete()[0]
     addresses = ChildAddress.objects.filter(child_id=locked.pk).delete()[0]
     end_reasons = Involvement.objects.filter(child_id=locked.pk).exclude(end_reason="").update(end_reason="")
-    erased = {
+    erased: dict[str, int | bool] = {
         "names": names,
         "addresses": addresses,
         "entry_revisions": erased_revisions,
@@ -358,7 +485,14 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
         "languages": bool(locked.languages),
         "setting_name": bool(locked.setting_name),
         "date_of_birth_day_and_month": True,
+        # An admin's closing reason is free text (where the child went, with whom): erased like a correction's.
+        "close_reason": bool(locked.close_reason) and locked.close_reason != ERASED_REASON,
     }
+    # What the apps above sharing hold about the child (the consent records' names, notes and evidence), erased
+    # by their own receivers, which return their counts (sharing.signals.child_erased).
+    for _, their_counts in child_erased.send(sender=Child, child=locked):
+        if isinstance(their_counts, dict):
+            erased.update(their_counts)
     now = timezone.now()
     Child.objects.filter(pk=locked.pk).update(
         phone="",
@@ -367,6 +501,7 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
         setting=Setting.NONE,
         setting_name="",
         born_on=date(locked.born_on.year, 1, 1),
+        close_reason=ERASED_REASON if locked.close_reason else "",
         erased_at=now,
         updated_at=now,
     )
@@ -414,5 +549,10 @@ def retention_sweep(*, today: date) -> SweepResult:
     scoped = retention_scope_sweep(today=today)
     erased = retention_erasure_sweep(today=today)
     return SweepResult(
-        flagged=scoped.flagged, kept=scoped.kept, closed=scoped.closed, erased=erased, notified=scoped.notified
+        flagged=scoped.flagged,
+        kept=scoped.kept,
+        closed=scoped.closed,
+        pending=scoped.pending,
+        erased=erased,
+        notified=scoped.notified,
     )

@@ -3,6 +3,7 @@ those erased (Southampton 8, 11). Thin: the selector reads and records the view.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,7 +22,11 @@ from sharing.services.retention import child_close
 @login_required
 def child_retention_page(request: HttpRequest) -> HttpResponse:
     lists = retention_lists(actor=request.user)
-    return render(request, "sharing/retention.html", {"lists": lists})
+    return render(
+        request,
+        "sharing/retention.html",
+        {"lists": lists, "grace_working_days": settings.RETENTION_GRACE_WORKING_DAYS},
+    )
 
 
 @login_required

@@ -134,9 +134,6 @@ def test_an_erased_record_takes_no_new_consent(world: World) -> None:
     assert not ConsentRecord.objects.filter(child=child, parent_name="Dan Mcfoxo").exists()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="break11 finding 3: the erasure leaves the signed consent form and the parent's name readable"
-)
 def test_erasure_leaves_no_identifying_consent_content(world: World) -> None:
     """A 13-year-old's mother signs a consent form; the practitioner attaches its scan (named after the child, as
     scans usually are). The record is closed and, after the retention period, erased: the child page shows only

@@ -168,10 +168,6 @@ def test_a_parents_consent_does_not_keep_an_adults_record_past_the_scope(world: 
     assert child.closed_on == leaves_on
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11 finding 11: the sweep closes the record the day it tells the lead to record a consent to keep it",
-)
 def test_the_lead_told_to_record_a_consent_can_still_keep_the_record(world: World) -> None:
     """On the day a young person passes the age scope the sweep flags the record, closes it at once (no extending
     condition or consent recorded yet), and tells the lead professional: "Its record has been closed ... if they
@@ -194,7 +190,6 @@ def test_the_lead_told_to_record_a_consent_can_still_keep_the_record(world: Worl
     assert child.closed_on is None and child.kept_under == KeptUnder.CONSENT
 
 
-@pytest.mark.xfail(strict=True, reason="break11 finding 13: an admin's free-text closing reason survives the erasure")
 def test_the_erasure_erases_the_closing_reason(world: World) -> None:
     """A partnership admin closes a record with the reason "Moved to Leeds with her mother Jane Mcfee, new school
     Roundhay" (free text, up to bounds.REASON). After the retention period child_erase blanks the names, the

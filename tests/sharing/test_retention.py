@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.test import Client
@@ -16,6 +17,8 @@ from agencies.models import Membership
 from audit.models import AuditEvent as Event
 from isp_portal.models import Notification
 from isp_portal.policy import NotPermitted, SystemActor
+from isp_portal.wording import long_date
+from isp_portal.workdays import add_working_days
 from sharing.models import (
     Basis,
     Child,
@@ -33,6 +36,7 @@ from sharing.services import entry_record, entry_revise, involvement_add, involv
 from sharing.services.retention import (
     child_close,
     child_erase,
+    grace_end,
     retention_scope_sweep,
     retention_sweep,
     retention_version,
@@ -76,24 +80,43 @@ def _with_entry(world: World, child: Child) -> None:
     )
 
 
+def _closed_by_the_sweep(leaves_on: date) -> date:
+    """Sweep on the day the child leaves the scope (a closing date set), then on that date (closed); the date."""
+    retention_scope_sweep(today=leaves_on)
+    closing = grace_end(leaves_on)
+    retention_scope_sweep(today=closing)
+    return closing
+
+
 def test_the_sweep_flags_once_notifies_the_lead_and_closes_without_condition_or_consent(world: World) -> None:
     child, leaves_on = _near_the_end(world)
     assert retention_scope_sweep(today=leaves_on - timedelta(days=1)).flagged == 0
     result = retention_scope_sweep(today=leaves_on)
-    assert (result.flagged, result.closed, result.kept) == (1, 1, 0)
+    # Break11 finding 11: not closed the day the lead is asked to record a consent; a closing date instead.
+    assert (result.flagged, result.closed, result.kept, result.pending) == (1, 0, 0, 1)
     child.refresh_from_db()
     version = retention_version()
     assert version is not None
-    assert child.scope_flagged_on == leaves_on and child.closed_on == leaves_on
-    assert child.closed_under == ClosureRule.AGE_SCOPE and child.closed_version_id == version.pk
-    assert child.erase_due_on == erasure_due_on(leaves_on, version.retention_months)
+    closing = grace_end(leaves_on)
+    assert closing == add_working_days(leaves_on, settings.RETENTION_GRACE_WORKING_DAYS)
+    assert child.scope_flagged_on == leaves_on and child.closed_on is None and child.closes_on == closing
     notes = Notification.objects.filter(key=f"child-scope-left:{child.pk}")
     assert list(notes.values_list("recipient_id", flat=True)) == [world.users["other_agency"].pk]
-    event = Event.objects.get(kind="child.close", child_id=child.pk)
-    assert event.detail["rule"] == "age_scope" and event.detail["protocol_version_id"] == version.pk
+    assert long_date(closing) in notes.get().body and "record the consent" in notes.get().body
     # Idempotent: a repeated tick, the same day or later, flags, notifies and closes nothing again.
     again = retention_sweep(today=leaves_on)
     assert (again.flagged, again.closed, again.notified) == (0, 0, 0)
+    before = retention_scope_sweep(today=closing - timedelta(days=1))
+    assert (before.closed, before.pending, before.notified) == (0, 1, 0)
+    result = retention_scope_sweep(today=closing)
+    assert (result.flagged, result.closed, result.notified) == (0, 1, 0)
+    child.refresh_from_db()
+    assert child.closed_on == closing and child.closes_on is None
+    assert child.closed_under == ClosureRule.AGE_SCOPE and child.closed_version_id == version.pk
+    assert child.erase_due_on == erasure_due_on(closing, version.retention_months)
+    event = Event.objects.get(kind="child.close", child_id=child.pk)
+    assert event.detail["rule"] == "age_scope" and event.detail["protocol_version_id"] == version.pk
+    assert Event.objects.get(kind="child.closing_set", child_id=child.pk).detail["closes_on"] == closing.isoformat()
     assert notes.count() == 1
     assert Event.objects.filter(kind="child.scope_left", child_id=child.pk).count() == 1
 
@@ -108,12 +131,16 @@ def test_a_care_leaver_is_kept_then_closed_past_the_extended_scope(world: World)
     child.refresh_from_db()
     assert child.kept_under == KeptUnder.EXTENDING_CONDITION and child.closed_on is None
     extended_end = birthday_in(child.born_on, version.extended_age_max + 1)
-    assert retention_scope_sweep(today=extended_end).closed == 1
+    assert retention_scope_sweep(today=extended_end).pending == 1
+    # The extension has run out: the lead is told the closing date (a notice of its own), then it is closed.
+    note = Notification.objects.get(key=f"child-scope-closing:{child.pk}:{grace_end(extended_end).isoformat()}")
+    assert long_date(grace_end(extended_end)) in note.body
+    assert retention_scope_sweep(today=grace_end(extended_end)).closed == 1
     child.refresh_from_db()
     assert child.closed_under == ClosureRule.EXTENDED_AGE_SCOPE and child.kept_under == ""
 
 
-def test_a_live_consent_keeps_the_record_and_its_withdrawal_closes_it_the_next_day(world: World) -> None:
+def test_a_live_consent_keeps_the_record_and_its_withdrawal_closes_it_after_the_grace_period(world: World) -> None:
     from consent.services import consent_withdraw
 
     child, leaves_on = _near_the_end(world)
@@ -128,7 +155,10 @@ def test_a_live_consent_keeps_the_record_and_its_withdrawal_closes_it_the_next_d
         withdrawn_on=timezone.localdate(),
         reason="No longer wants the record kept",
     )
-    assert retention_scope_sweep(today=leaves_on + timedelta(days=1)).closed == 1
+    assert retention_scope_sweep(today=leaves_on + timedelta(days=1)).pending == 1
+    child.refresh_from_db()
+    assert child.kept_under == "" and child.closes_on == grace_end(leaves_on + timedelta(days=1))
+    assert retention_scope_sweep(today=grace_end(leaves_on + timedelta(days=1))).closed == 1
     child.refresh_from_db()
     assert child.closed_under == ClosureRule.AGE_SCOPE
 
@@ -136,7 +166,8 @@ def test_a_live_consent_keeps_the_record_and_its_withdrawal_closes_it_the_next_d
 def test_a_refused_consent_does_not_keep_the_record(world: World) -> None:
     child, leaves_on = _near_the_end(world)
     record(world, child, decision="refused")
-    assert retention_scope_sweep(today=leaves_on).closed == 1
+    assert retention_scope_sweep(today=leaves_on).pending == 1
+    assert retention_scope_sweep(today=grace_end(leaves_on)).closed == 1
 
 
 def test_erasure_blanks_the_content_keeps_the_ids_and_records_what_was_erased(world: World) -> None:
@@ -154,7 +185,7 @@ def test_erasure_blanks_the_content_keeps_the_ids_and_records_what_was_erased(wo
         basis=Basis.FACT,
         reason="The eczema was missed",
     )
-    retention_scope_sweep(today=leaves_on)
+    _closed_by_the_sweep(leaves_on)
     child.refresh_from_db()
     assert child.erase_due_on is not None
     assert retention_sweep(today=child.erase_due_on - timedelta(days=1)).erased == 0
@@ -196,7 +227,7 @@ def test_revisions_stay_immutable_outside_the_erasure(world: World) -> None:
     # Not closed: even the erasure flag does not open the trigger.
     with pytest.raises(DatabaseError):
         _update_with_the_erasure_flag(revision.pk, text="", fields={}, change_reason="")
-    retention_scope_sweep(today=leaves_on)
+    _closed_by_the_sweep(leaves_on)
     # Closed, but without the flag: refused; and with it, anything but blanking is refused.
     with pytest.raises(DatabaseError), transaction.atomic():
         EntryRevision.objects.filter(pk=revision.pk).update(text="", fields={}, change_reason="")
@@ -208,9 +239,9 @@ def test_revisions_stay_immutable_outside_the_erasure(world: World) -> None:
 
 def test_erasure_before_it_is_due_is_refused(world: World) -> None:
     child, leaves_on = _near_the_end(world)
-    retention_scope_sweep(today=leaves_on)
+    closing = _closed_by_the_sweep(leaves_on)
     with pytest.raises(ValidationError):
-        child_erase(actor=SystemActor("test"), child=child, today=leaves_on)
+        child_erase(actor=SystemActor("test"), child=child, today=closing)
     open_child = make_child(world, "Still", "Open")
     with pytest.raises(ValidationError):
         child_erase(actor=SystemActor("test"), child=open_child)
@@ -345,3 +376,33 @@ def test_the_api_reads_an_erased_child_without_content_and_lists_it_for_admins(w
     assert [row["child"] for row in listed.json()["erased"]] == [child.pk]
     assert listed.json()["erased"][0]["closed_under"] == "admin"
     assert client.get("/api/v1/children/retention/").status_code == 403
+
+
+def test_the_lists_show_the_closing_date_of_a_record_nothing_keeps(world: World) -> None:
+    child, leaves_on = _near_the_end(world, "Closing")
+    retention_scope_sweep(today=leaves_on)
+    closing = grace_end(leaves_on)
+    admin = fresh(world.users["partnership_admin"])
+    lists = retention_lists(actor=admin, today=leaves_on)
+    assert [(row.child_id, row.closes_on) for row in lists.flagged] == [(child.pk, closing)]
+    client = sign_in(Client(), world.users["partnership_admin"])
+    page = client.get(reverse("child-retention")).content.decode()
+    assert f"Closing on {long_date(closing)} unless" in page
+    api = client.get("/api/v1/children/retention/").json()
+    assert [row["closes_on"] for row in api["flagged"]] == [closing.isoformat()]
+
+
+def test_the_lead_is_told_weeks_before_the_young_person_passes_the_scope(world: World) -> None:
+    child, leaves_on = _near_the_end(world, "Ahead")
+    ahead = leaves_on - timedelta(days=settings.RETENTION_ADVANCE_NOTICE_DAYS)
+    key = f"child-scope-leaving:{child.pk}"
+    assert retention_scope_sweep(today=ahead - timedelta(days=1)).notified == 0
+    assert not Notification.objects.filter(key=key).exists()
+    assert retention_scope_sweep(today=ahead).notified == 1
+    note = Notification.objects.get(key=key)
+    assert note.recipient_id == world.users["other_agency"].pk
+    assert long_date(leaves_on) in note.body and "record the consent" in note.body
+    # Once: a later tick before the day tells nobody again.
+    assert retention_scope_sweep(today=ahead + timedelta(days=3)).notified == 0
+    child.refresh_from_db()
+    assert child.scope_warned_on == ahead and child.scope_flagged_on is None and child.closes_on is None

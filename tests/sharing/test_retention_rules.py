@@ -12,6 +12,7 @@ from sharing.retention_rules import (
     ClosedUnder,
     Keep,
     birthday_in,
+    closing_date,
     erasure_due_on,
     erasure_is_due,
     latest_birth_date_older_than,
@@ -141,3 +142,11 @@ def test_erasure_is_never_before_closing_plus_the_whole_months(closed: date, mon
     due = erasure_due_on(closed, months)
     assert due > closed
     assert (due.year - closed.year) * 12 + due.month - closed.month == months
+
+
+def test_the_closing_date_is_the_grace_period_in_working_days() -> None:
+    # Friday 18 December 2026: 20 working days later skips the weekends, Christmas Day, Boxing Day's substitute
+    # (Monday 28) and New Year's Day (England and Wales).
+    assert closing_date(date(2026, 12, 18), 20) == date(2027, 1, 20)
+    assert closing_date(date(2026, 6, 1), 5) == date(2026, 6, 8)
+    assert closing_date(date(2026, 6, 1), 0) == date(2026, 6, 2)  # never the day itself
