@@ -6,27 +6,32 @@ is that of R4 (4.0.1) unchanged, element for element, and the package's own R4 m
 receiving system.
 
 The mapping:
-* `status`: active; inactive once withdrawn or past its period.
+* `status`: active; inactive once withdrawn, past its period, or (a parent's decision) once the young person
+  decides for themselves.
 * `scope`: patient-privacy (consentscope); `category`: LOINC 59284-0 "Patient Consent" and v3 ActCode IDSCL
   (information disclosure).
 * `patient`: the child; `performer`: who decided (the child, or a RelatedPerson named with their relationship);
   `organization`: the agency that recorded it; `dateTime`: the day the decision was obtained;
   `sourceAttachment`: the evidence file's kind, name and size (the file itself is served by the portal).
 * `policy`: the protocol version the consent was given under.
-* `provision`: permit (given) or deny (refused); `period`; `actor`: each named recipient agency as an
-  information recipient (v3 ParticipationType IRCP), or the group of every signatory of the protocol;
+* `provision`: permit (given) or deny (refused); `period` (its end inclusive, as FHIR's Period is: the last day
+  covered, the day before a withdrawal or before the young person decides for themselves); `actor`: each named
+  recipient agency as an information recipient (v3 ParticipationType IRCP), or the group of every signatory of
+  the protocol;
   `purpose`: the protocol's purposes (Coding, code = the purpose's position in the version's list); `class`:
   the tiers.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from fhir.resources.R4B.consent import Consent
 
+from consent import rules
 from consent.models import ConsentRecord, Decision, GivenBy
 
 FHIR_MEDIA_TYPE = "application/fhir+json"
@@ -41,13 +46,43 @@ def _system() -> str:
 _TIER_DISPLAY = {"minimum": "Minimum data", "sensitive": "Detailed and sensitive information"}
 
 
+def _lapses_on(record: ConsentRecord) -> date | None:
+    # A parent's decision stops counting when the young person decides for themselves (16, or 18 at the latest:
+    # consent.rules.parent_decision_ends_on).
+    return rules.parent_decision_ends_on(
+        given_by=record.given_by, child_age=record.child_age, born_on=record.child.born_on
+    )
+
+
 def _status(record: ConsentRecord, today: date) -> str:
     withdrawal = record.withdrawal_or_none()
     if withdrawal is not None and withdrawal.withdrawn_on <= today:
         return "inactive"
     if record.valid_until is not None and record.valid_until < today:
         return "inactive"
+    lapses_on = _lapses_on(record)
+    if lapses_on is not None and lapses_on <= today:
+        return "inactive"
     return "active"
+
+
+def _period(record: ConsentRecord) -> dict[str, str]:
+    """provision.period: from `valid_from` to the last day covered (consent.rules.last_day_in_force). FHIR's
+    Period.end "includes any matching date/time", so a withdrawal (or a parent's decision lapsing) on day D ends
+    the period on D - 1. A consent withdrawn on the day it started covered no day at all: its period is the one
+    instant of that day's start (FHIR per-1 wants start <= end), so no day is within it."""
+    withdrawal = record.withdrawal_or_none()
+    last = rules.last_day_in_force(
+        valid_until=record.valid_until,
+        withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
+        lapses_on=_lapses_on(record),
+    )
+    if last is None:
+        return {"start": record.valid_from.isoformat()}
+    if last < record.valid_from:
+        instant = timezone.make_aware(datetime.combine(record.valid_from, time.min)).isoformat()
+        return {"start": instant, "end": instant}
+    return {"start": record.valid_from.isoformat(), "end": last.isoformat()}
 
 
 def _purpose_code(record: ConsentRecord, purpose: str) -> str:
@@ -80,13 +115,7 @@ def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
             {"role": _ircp(), "reference": {"reference": f"Organization/{agency.pk}", "display": agency.name}}
             for agency in record.recipients.all()
         ]
-    period: dict[str, str] = {"start": record.valid_from.isoformat()}
-    withdrawal = record.withdrawal_or_none()
-    end = record.valid_until
-    if withdrawal is not None and (end is None or withdrawal.withdrawn_on < end):
-        end = withdrawal.withdrawn_on
-    if end is not None:
-        period["end"] = end.isoformat()
+    period = _period(record)
     data: dict[str, Any] = {
         "resourceType": "Consent",
         "id": str(record.pk),

@@ -10,13 +10,17 @@ The law and the handbook they follow (Barnet, "Whose consent should be sought?")
   parent."
 * "If a child is deemed competent, then their consent or refusal of consent should be the one to consider even
   if the parent/carer disagrees." A competent child's decision prevails over a parent's, in both directions.
+* Parental responsibility is for a child, and a "child" is a person under 18 (Children Act 1989 ss.3, 105): no
+  parent decides for an adult, and a parent's decision stops counting once the young person decides for
+  themselves (from 16, unless an assessment at 16 or over found otherwise; at 18 whatever was found). An adult who
+  lacks capacity is decided for in their best interests under the Mental Capacity Act 2005, not here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from isp_portal.bounds import long_date
@@ -28,6 +32,15 @@ PRESUMED_COMPETENT_AGE = 16
 FRASER_EXPECTED_AGE = 12
 # Barnet: "Consent needs to be kept under active review": a year unless the practitioner says otherwise.
 DEFAULT_REVIEW_MONTHS = 12
+# Children Act 1989 s.105(1): a "child" is a person under 18; parental responsibility (s.3) ends at 18.
+ADULT_AGE = 18
+# Barnet: the assessment asks whether the child "can understand what is being asked, what information might be
+# shared, the reasons for sharing and the consequences" - of this decision, so it is made for it: on the day or
+# within this many days before.
+ASSESSMENT_WINDOW_DAYS = 30
+# No practitioner asks a child below school age whether they understand information sharing: an assessment dated
+# earlier is a wrong date, not an assessment.
+ASSESSMENT_MIN_AGE = 5
 
 CHILD = "child"
 PARENT = "parent"
@@ -71,8 +84,23 @@ def assessment_expected(age: int) -> bool:
 
 def competence_error(*, given_by: str, age: int, assessment: str) -> ConsentError | None:
     """Why a decision by `given_by` about a child of `age` with the assessment `assessment` cannot be recorded,
-    or None. The child's own decision needs the child to be competent; a parent's needs the child not to be."""
+    or None. The child's own decision needs the child to be competent; a parent's needs the child not to be, and
+    to be a child (under 18: Children Act 1989 ss.3, 105)."""
+    if given_by == PARENT and age >= ADULT_AGE:
+        return ConsentError(
+            "given_by",
+            f"The young person is {age}: parental responsibility ends at {ADULT_AGE}, so no parent decides for "
+            "them. Record their own decision; if they lack the capacity to decide, a decision in their best "
+            "interests is made under the Mental Capacity Act 2005, not by a parent.",
+        )
     if given_by == CHILD and not is_competent(age, assessment):
+        if age >= ADULT_AGE:
+            return ConsentError(
+                "competence",
+                f"The young person ({age}) was assessed as lacking the capacity to decide, so their own decision "
+                "cannot be recorded as consent; as an adult, no parent decides for them either: a decision in "
+                "their best interests is made under the Mental Capacity Act 2005.",
+            )
         if presumed_competent(age):
             return ConsentError(
                 "competence",
@@ -220,6 +248,7 @@ class Miss(StrEnum):
     NOT_YET_IN_FORCE = "not_yet_in_force"
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
+    PARENT_LAPSED = "parent_lapsed"  # a parent's decision, and the young person now decides for themselves
     PURPOSE = "out_of_scope_purpose"
     TIER = "out_of_scope_tier"
     AGENCY = "out_of_scope_agency"
@@ -249,18 +278,54 @@ def scope_miss(scope: ScopeFacts, *, tier: str, purpose: str, agency_id: int, ag
     return None if agency_id in scope.recipients else Miss.AGENCY
 
 
+def parent_decision_ends_on(*, given_by: str, child_age: int, born_on: date) -> date | None:
+    """The day from which a decision by `given_by`, made when the child was `child_age`, no longer counts because
+    the young person now decides for themselves, or None (the child's own decision never lapses so).
+
+    A parent decides only for a child who cannot (competence_error). Made for a child under 16, the decision
+    stops counting on the 16th birthday, when the young person is presumed competent (Barnet); made for a 16- or
+    17-year-old whose presumption an assessment rebutted, on the 18th, when parental responsibility ends
+    (Children Act 1989 ss.3, 105). A parent's word is never an adult's consent."""
+    if given_by != PARENT:
+        return None
+    # Imported here: sharing.retention_rules imports this module (months_later).
+    from sharing.retention_rules import birthday_in
+
+    return birthday_in(born_on, ADULT_AGE if presumed_competent(child_age) else PRESUMED_COMPETENT_AGE)
+
+
 def period_miss(
-    *, day: date, valid_from: date, valid_until: date | None, withdrawn_on: date | None
+    *,
+    day: date,
+    valid_from: date,
+    valid_until: date | None,
+    withdrawn_on: date | None,
+    lapses_on: date | None = None,
 ) -> tuple[Miss, date] | None:
     """Why a consent is not in force on `day` and the date that decides it, or None when it is. A withdrawal
-    takes effect from the start of its day for every disclosure from then on (DESIGN 2.4)."""
+    takes effect from the start of its day for every disclosure from then on (DESIGN 2.4); a parent's decision
+    stops counting from the start of `lapses_on` (parent_decision_ends_on), or at its end date if that is
+    sooner."""
     if withdrawn_on is not None and withdrawn_on <= day:
         return Miss.WITHDRAWN, withdrawn_on
     if day < valid_from:
         return Miss.NOT_YET_IN_FORCE, valid_from
+    if lapses_on is not None and lapses_on <= day and (valid_until is None or valid_until >= lapses_on):
+        return Miss.PARENT_LAPSED, lapses_on
     if valid_until is not None and day > valid_until:
         return Miss.EXPIRED, valid_until
     return None
+
+
+def last_day_in_force(*, valid_until: date | None, withdrawn_on: date | None, lapses_on: date | None) -> date | None:
+    """The last day a consent covers anything (the day before its withdrawal or its lapse, or its end date,
+    whichever is first), or None when it has no end. A withdrawal or a lapse takes effect from the start of its
+    day (period_miss), so that day is not covered."""
+    ends = [day for day in (withdrawn_on, lapses_on) if day is not None]
+    last = min(ends) - timedelta(days=1) if ends else None
+    if valid_until is not None and (last is None or valid_until < last):
+        return valid_until
+    return last
 
 
 def scopes_overlap(first: ScopeFacts, second: ScopeFacts) -> bool:
@@ -322,8 +387,17 @@ def dates_error(
     if assessed_on is not None:
         if assessed_on > obtained_on:
             errors["assessed_on"] = "The competence assessment must be made on or before the day of the decision."
-        elif assessed_on < born_on:
-            errors["assessed_on"] = "The assessment cannot be dated before the child was born."
+        elif assessed_on < born_on or age_on(born_on, assessed_on) < ASSESSMENT_MIN_AGE:
+            errors["assessed_on"] = (
+                f"The assessment is dated when the child was under {ASSESSMENT_MIN_AGE}: enter the date it was made."
+            )
+        elif (obtained_on - assessed_on).days > ASSESSMENT_WINDOW_DAYS:
+            # Barnet: whether the child understands what is being asked, what might be shared and why, and the
+            # consequences - of this decision: an older assessment is of another.
+            errors["assessed_on"] = (
+                "The competence assessment must be of this decision: made on the day it was obtained or within "
+                f"{ASSESSMENT_WINDOW_DAYS} days before. Assess the child again."
+            )
     if notice_given_on is not None and (notice_given_on > today or notice_given_on < born_on):
         errors["notice_given_on"] = "The fair-processing notice must be dated between the child's birth and today."
     return errors

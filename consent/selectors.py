@@ -35,6 +35,8 @@ class Reason(StrEnum):
     REFUSED = "refused"
     PARENT_OVERRIDDEN = "parent_overridden"  # a parent consented; the competent child refused
     WITHDRAWN = "withdrawn"
+    # A parent's decision, and the young person now decides for themselves (16, or 18: rules.parent_decision_ends_on)
+    PARENT_DECISION_LAPSED = "parent_decision_lapsed"
     EXPIRED = "expired"
     NOT_YET_IN_FORCE = "not_yet_in_force"
     OUT_OF_SCOPE_PURPOSE = "out_of_scope_purpose"
@@ -60,6 +62,7 @@ class ConsentAnswer:
 
 _MISS_REASON = {
     rules.Miss.WITHDRAWN: Reason.WITHDRAWN,
+    rules.Miss.PARENT_LAPSED: Reason.PARENT_DECISION_LAPSED,
     rules.Miss.EXPIRED: Reason.EXPIRED,
     rules.Miss.NOT_YET_IN_FORCE: Reason.NOT_YET_IN_FORCE,
     rules.Miss.PURPOSE: Reason.OUT_OF_SCOPE_PURPOSE,
@@ -70,6 +73,7 @@ _MISS_REASON = {
 # to come says more than a scope that never covered it.
 _MISS_ORDER = [
     rules.Miss.WITHDRAWN,
+    rules.Miss.PARENT_LAPSED,
     rules.Miss.EXPIRED,
     rules.Miss.NOT_YET_IN_FORCE,
     rules.Miss.AGENCY,
@@ -85,10 +89,41 @@ def _who(record: ConsentRecord) -> str:
     return f"{record.parent_name} (the child's {record.parent_relationship.lower()})"
 
 
+def _lapse_words(record: ConsentRecord) -> str:
+    """Why a parent's decision no longer counts (rules.parent_decision_ends_on), and what is needed instead."""
+    if rules.presumed_competent(record.child_age):
+        return (
+            f"parental responsibility ends at {rules.ADULT_AGE} (Children Act 1989), so the young person decides "
+            "for themselves: their own decision is needed"
+        )
+    return (
+        f"from {rules.PRESUMED_COMPETENT_AGE} the young person is presumed competent and decides for themselves: "
+        "their own decision is needed (a parent decides again only if an assessment finds they cannot)"
+    )
+
+
+def record_timing(record: ConsentRecord, day: date, *, born_on: date) -> tuple[rules.Miss, date] | None:
+    """Why `record` is not in force on `day` and the date that decides it, or None when it is: its period, its
+    withdrawal, and for a parent's decision the day the young person decides for themselves (`born_on`: the
+    child's date of birth). The one reading of a record's period for the selector, the summary and retention."""
+    withdrawal = record.withdrawal_or_none()
+    return rules.period_miss(
+        day=day,
+        valid_from=record.valid_from,
+        valid_until=record.valid_until,
+        withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
+        lapses_on=rules.parent_decision_ends_on(given_by=record.given_by, child_age=record.child_age, born_on=born_on),
+    )
+
+
 def _miss_message(miss: rules.Miss, record: ConsentRecord, on: date, *, tier: str, purpose: str, agency: Agency) -> str:
     label = f"consent record {record.pk}"
     if miss == rules.Miss.WITHDRAWN:
         return f"The consent given by {_who(record)} ({label}) was withdrawn on {long_date(on)}."
+    if miss == rules.Miss.PARENT_LAPSED:
+        return (
+            f"The decision of {_who(record)} ({label}) no longer counts from {long_date(on)}: {_lapse_words(record)}."
+        )
     if miss == rules.Miss.EXPIRED:
         return f"The consent given by {_who(record)} ({label}) ended on {long_date(on)}."
     if miss == rules.Miss.NOT_YET_IN_FORCE:
@@ -158,13 +193,7 @@ def consent_covering(
     applicable: list[ConsentRecord] = []
     misses: list[tuple[rules.Miss, ConsentRecord, date | None]] = []
     for record in records:
-        withdrawal = record.withdrawal_or_none()
-        timing = rules.period_miss(
-            day=day,
-            valid_from=record.valid_from,
-            valid_until=record.valid_until,
-            withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
-        )
+        timing = record_timing(record, day, born_on=child.born_on)
         scope = rules.ScopeFacts(
             purposes=frozenset(record.purposes),
             tiers=frozenset(record.tiers),
@@ -291,7 +320,12 @@ def _scope_words(record: ConsentRecord) -> str:
 
 
 def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary:
-    """The summary of `records` (one child's, as child_consents read them: no further query) on `today`."""
+    """The summary of `records` (one child's, as child_consents read them, with their child: no further query) on
+    `today`. It reads each record as consent_covering does: in force by record_timing, and among the decisions in
+    force whose scopes overlap, the one that counts by rules.prevailing_decision (a competent child's own over a
+    parent's; the latest of the party's). A decision is listed as covered or refused only when it counts (or
+    agrees with the one that does); one a competent child's decision prevails over, or one a later decision
+    replaced, is listed with what stands against it."""
     covered: list[SummaryLine] = []
     refused: list[SummaryLine] = []
     withdrawn: list[SummaryLine] = []
@@ -299,18 +333,20 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
     idle: list[SummaryLine] = []
     in_force: list[ConsentRecord] = []
     for record in records:
-        withdrawal = record.withdrawal_or_none()
-        timing = rules.period_miss(
-            day=today,
-            valid_from=record.valid_from,
-            valid_until=record.valid_until,
-            withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
-        )
+        timing = record_timing(record, today, born_on=record.child.born_on)
         who = _who(record)
         if timing is not None and timing[0] == rules.Miss.WITHDRAWN:
             withdrawn.append(
                 SummaryLine(
                     record, f"{who.capitalize()} withdrew consent on {long_date(timing[1])}: {_scope_words(record)}."
+                )
+            )
+            continue
+        if timing is not None and timing[0] == rules.Miss.PARENT_LAPSED:
+            idle.append(
+                SummaryLine(
+                    record,
+                    f"The decision of {who} no longer counts from {long_date(timing[1])}: {_lapse_words(record)}.",
                 )
             )
             continue
@@ -321,30 +357,46 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
         in_force.append(record)
         if record.review_due_on is not None and record.review_due_on <= today:
             due.append(SummaryLine(record, f"Review was due on {long_date(record.review_due_on)}."))
-    # Which decisions in force are overridden by a competent child's own (rules.prevailing_decision), pairwise
-    # for overlapping scopes.
-    overridden_ids: dict[int, str] = {}
-    own = [r for r in in_force if r.given_by == GivenBy.CHILD]
-    for record in in_force:
-        if record.given_by != GivenBy.PARENT:
-            continue
-        for child_record in own:
-            if child_record.decision != record.decision and _overlap(child_record, record):
-                result = rules.prevailing_decision([decision_facts(child_record), decision_facts(record)])
-                if result is not None:
-                    overridden_ids[record.pk] = result.message
-                break
+    facts = {record.pk: decision_facts(record) for record in in_force}
+    by_id = {record.pk: record for record in in_force}
     lines_overridden: list[SummaryLine] = []
     for record in in_force:
-        if record.pk in overridden_ids:
-            lines_overridden.append(SummaryLine(record, overridden_ids[record.pk]))
-        elif record.decision == Decision.GIVEN:
-            covered.append(
-                SummaryLine(record, f"{_who(record).capitalize()} consented to sharing {_scope_words(record)}.")
-            )
+        # The decisions in force a share within this record's scope could meet (rules.scopes_overlap).
+        rivals = [facts[other.pk] for other in in_force if other is record or _overlap(other, record)]
+        prevailing = rules.prevailing_decision(rivals)
+        winner = prevailing.decision if prevailing is not None else facts[record.pk]
+        if winner.record_id == record.pk or winner.decision == record.decision:
+            if record.decision == Decision.GIVEN:
+                covered.append(
+                    SummaryLine(record, f"{_who(record).capitalize()} consented to sharing {_scope_words(record)}.")
+                )
+            else:
+                refused.append(
+                    SummaryLine(record, f"{_who(record).capitalize()} refused sharing {_scope_words(record)}.")
+                )
+        elif prevailing is not None and winner.given_by == GivenBy.CHILD and record.given_by == GivenBy.PARENT:
+            # Barnet: a competent child's consent or refusal "should be the one to consider even if the
+            # parent/carer disagrees".
+            lines_overridden.append(SummaryLine(record, prevailing.message))
         else:
-            refused.append(SummaryLine(record, f"{_who(record).capitalize()} refused sharing {_scope_words(record)}."))
+            # Barnet: consent "kept under active review": the party's later decision replaces this one.
+            later = by_id[winner.record_id]
+            lines_overridden.append(
+                SummaryLine(
+                    record,
+                    f"The decision of {_who(record)} on {long_date(record.obtained_on)} is replaced by the later "
+                    f"decision of {_who(later)} on {long_date(later.obtained_on)}.",
+                )
+            )
     return ConsentSummary(covered, refused, withdrawn, due, idle, lines_overridden)
+
+
+def own_consent_live(records: list[ConsentRecord], today: date) -> bool:
+    """Whether the young person's own consent is live on `today` among `records` (one child's, with their child):
+    a decision of theirs to share that the consent summary lists as covered now. A parent's decision never counts
+    here: it is not the young person's consent, and parental responsibility ends at 18 (Southampton 11: "consent
+    is only required ... to retain records for young people past 18"; Children Act 1989 ss.3, 105)."""
+    return any(line.record.given_by == GivenBy.CHILD for line in consent_summary(records, today).covered_now)
 
 
 def _overlap(first: ConsentRecord, second: ConsentRecord) -> bool:

@@ -216,8 +216,10 @@ def consent_record(
 ) -> ConsentRecord:
     """Record a decision about sharing `child`'s information (DESIGN 2.4), by a practitioner of an agency
     involved with the child. Refuses (ValidationError by field): a child's own decision under 16 without a
-    Fraser/Gillick assessment finding them competent; a parent's decision for a child who decides for themselves
-    (16 and over, or assessed competent); a parent's consent where the competent child has refused a share it
+    Fraser/Gillick assessment finding them competent, or with an assessment not made for this decision (dated
+    more than rules.ASSESSMENT_WINDOW_DAYS before it); a parent's decision for a child who decides for themselves
+    (16 and over, or assessed competent) or for a young person of 18 or over (parental responsibility ends at 18:
+    Children Act 1989 ss.3, 105); a parent's consent where the competent child has refused a share it
     would cover; purposes not permitted by the protocol version in force; a named recipient without a live
     signature on it; impossible dates; evidence that is not what it says it is. Audit: consent.record."""
     # Locked so that a child's refusal and a parent's consent recorded at the same moment are checked in turn.

@@ -28,7 +28,7 @@ from django.utils import timezone
 from agencies.models import User
 from audit.services import EventDraft, audit_record, audit_record_many
 from consent.models import ConsentRecord
-from consent.selectors import consent_summary
+from consent.selectors import own_consent_live
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import SystemActor, require
 from isp_portal.wording import long_date
@@ -78,22 +78,22 @@ def scope_of(version: ProtocolVersion) -> AgeScope:
 
 
 def children_with_live_consent(child_ids: Iterable[int], today: date) -> frozenset[int]:
-    """Which of the children have a live consent today: a decision to share, given by the young person or for
-    them, in force (not withdrawn, not expired, started) and not overridden by a competent young person's own
-    refusal, as the consent summary reads it (consent.selectors.consent_summary: "covered now"). Two queries
-    for any number of children."""
+    """Which of the children have the young person's own live consent today (consent.selectors.own_consent_live:
+    a decision of theirs to share, in force and counting, as the consent summary reads it). A parent's consent
+    keeps no record: Southampton 11 asks for consent "to retain records for young people past 18", and no parent
+    decides for an adult (Children Act 1989 ss.3, 105). Two queries for any number of children."""
     ids = list(child_ids)
     if not ids:
         return frozenset()
     by_child: dict[int, list[ConsentRecord]] = {}
     for record in (
         ConsentRecord.objects.filter(child_id__in=ids)
-        .select_related("withdrawal", "protocol")
+        .select_related("withdrawal", "protocol", "child")
         .prefetch_related("recipients")
         .order_by("-obtained_on", "-pk")
     ):
         by_child.setdefault(record.child_id, []).append(record)
-    return frozenset(child_id for child_id, records in by_child.items() if consent_summary(records, today).covered_now)
+    return frozenset(child_id for child_id, records in by_child.items() if own_consent_live(records, today))
 
 
 def _lead_professionals(child_ids: list[int]) -> dict[int, set[int]]:

@@ -171,9 +171,6 @@ def test_erasure_leaves_no_identifying_consent_content(world: World) -> None:
 # --- Medium -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="break11 finding 4: a 'parent' decides for an adult of 18 (parental responsibility ends at 18)"
-)
 def test_no_parent_decides_for_an_adult(world: World) -> None:
     """An 18-year-old (within the protocol's 0-18 scope) is assessed "not competent" and the practitioner records
     the mother's consent: accepted (the rules only ask for the presumption at 16+ to be rebutted by an
@@ -187,9 +184,6 @@ def test_no_parent_decides_for_an_adult(world: World) -> None:
     assert "given_by" in refused.value.message_dict
 
 
-@pytest.mark.xfail(
-    strict=True, reason="break11 finding 4b: a parent's consent for a 10-year-old still covers sharing at 18 and over"
-)
 def test_a_parents_consent_does_not_outlive_parental_responsibility(world: World) -> None:
     """A 17-year-old's mother consented when the child was 10 (no end date: the form's default). On the young
     person's 18th birthday, and any day after, consent_covering still answers covered=True on the mother's
@@ -223,9 +217,6 @@ def test_implied_consent_needs_the_notice_before_the_decision(world: World) -> N
     assert "notice_given_on" in refused.value.message_dict
 
 
-@pytest.mark.xfail(
-    strict=True, reason="break11 finding 6: FHIR period.end is the withdrawal day, which FHIR counts as in the period"
-)
 def test_fhir_period_ends_the_day_before_the_withdrawal(world: World) -> None:
     """A consent withdrawn today: consent_covering today answers WITHDRAWN (a withdrawal takes effect "from the
     start of its day", rules.period_miss). Its FHIR Consent says provision.period.end = today; a FHIR Period's end
@@ -277,10 +268,6 @@ def test_evidence_that_is_not_an_image_is_refused_whatever_its_wrapper(world: Wo
 # --- Low --------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11 finding 8: a Fraser assessment dated on the day of birth is accepted",
-)
 def test_a_fraser_assessment_is_of_this_decision_not_one_years_ago(world: World) -> None:
     """A 14-year-old's own refusal is recorded with a Fraser assessment "competent" dated the day the child was born
     (or any day since): accepted (rules.dates_error only asks for assessed_on between birth and the decision), and
@@ -393,10 +380,6 @@ def test_a_resident_parent_without_separated_parents_is_a_field_error(world: Wor
     assert (page.status_code, api.status_code) == (200, 400)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11 finding 15: the summary says a refusal the child has since replaced prevails over the mother",
-)
 def test_the_summary_agrees_with_the_selector_after_the_child_changes_their_mind(world: World) -> None:
     """A 14-year-old's mother consented two months ago; a month ago the child (assessed Fraser-competent) refused;
     today the child, reassessed, consents (a new decision: Barnet, consent "kept under active review"). The

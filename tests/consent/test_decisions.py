@@ -150,7 +150,9 @@ def test_17_consents_though_a_parent_refused_when_they_were_14(world: World) -> 
     assert refused.child_age == 14
     own = record(world, child)
     found = answer(world, child)
-    assert found.covered and found.consent == own and found.overridden == (refused,)
+    # The father decided for a 14-year-old: from 16 the young person decides for themselves, so his refusal no
+    # longer counts at all (consent.rules.parent_decision_ends_on), let alone stands against their consent.
+    assert found.covered and found.consent == own and found.overridden == ()
 
 
 def test_17_refuses_a_parent_agrees_refused(world: World) -> None:

@@ -35,10 +35,41 @@ def test_16_and_over_is_presumed_competent_unless_assessed_otherwise(age: int, a
 
 @given(age=ages, assessment=assessments)
 def test_exactly_one_of_the_child_and_a_parent_may_decide(age: int, assessment: str) -> None:
+    """Under 18 exactly one of them decides; from 18 never a parent (parental responsibility ends: Children Act
+    1989 ss.3, 105), so an adult found lacking capacity has no decision recorded here (Mental Capacity Act 2005)."""
     child = rules.competence_error(given_by=CHILD, age=age, assessment=assessment)
     parent = rules.competence_error(given_by=PARENT, age=age, assessment=assessment)
-    assert (child is None) != (parent is None)
     assert (child is None) == rules.is_competent(age, assessment)
+    if age < rules.ADULT_AGE:
+        assert (child is None) != (parent is None)
+    else:
+        assert parent is not None and parent.field == "given_by"
+
+
+@given(born=days, child_age=st.integers(min_value=0, max_value=17))
+def test_a_parents_decision_lapses_when_the_young_person_decides_for_themselves(born: date, child_age: int) -> None:
+    """Made for an under-16, a parent's decision stops counting on the 16th birthday; made for a 16- or 17-year-old
+    found not competent, on the 18th. The child's own decision never lapses so."""
+    ends = rules.parent_decision_ends_on(given_by=PARENT, child_age=child_age, born_on=born)
+    assert ends is not None
+    assert age_on(born, ends) == (18 if child_age >= 16 else 16)
+    assert age_on(born, ends - timedelta(days=1)) == (17 if child_age >= 16 else 15)
+    assert rules.parent_decision_ends_on(given_by=CHILD, child_age=child_age, born_on=born) is None
+    start = born + timedelta(days=1)
+    assert rules.period_miss(day=ends, valid_from=start, valid_until=None, withdrawn_on=None, lapses_on=ends) == (
+        rules.Miss.PARENT_LAPSED,
+        ends,
+    )
+    before = ends - timedelta(days=1)
+    assert rules.period_miss(day=before, valid_from=start, valid_until=None, withdrawn_on=None, lapses_on=ends) is None
+
+
+def test_the_last_day_in_force_is_the_day_before_a_withdrawal_or_a_lapse() -> None:
+    day = date(2026, 5, 10)
+    assert rules.last_day_in_force(valid_until=None, withdrawn_on=None, lapses_on=None) is None
+    assert rules.last_day_in_force(valid_until=None, withdrawn_on=day, lapses_on=None) == date(2026, 5, 9)
+    assert rules.last_day_in_force(valid_until=day, withdrawn_on=None, lapses_on=None) == day
+    assert rules.last_day_in_force(valid_until=day, withdrawn_on=date(2026, 6, 1), lapses_on=day) == date(2026, 5, 9)
 
 
 def test_an_under_16_deciding_without_an_assessment_is_told_to_record_one() -> None:

@@ -148,9 +148,6 @@ def _leaving(world: World, given: str) -> tuple[Child, date]:
     return child, birthday_in(born, version.age_max + 1)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="break11 finding 4c: a mother's consent given when the child was 10 keeps an adult's record"
-)
 def test_a_parents_consent_does_not_keep_an_adults_record_past_the_scope(world: World) -> None:
     """The mother consented to sharing when the young person was 10 (no end date). When the young person passes
     the age scope (the birthday after age_max: their 20th in the test protocol), retention_scope_sweep keeps the
