@@ -474,6 +474,12 @@ class NameQuery:
     keys: Mapping[str, int]
     full_mask: int
     exact_key: str
+    # "Zara Q": a name followed by an initial may be a given name with the family name's initial (issue 10). Such
+    # a name is found when one of its `ti` keys begins with `family_initial` (its given name's initial, then a
+    # family name unit beginning with the letter: a prefix of the existing btree index, no new key) and it has
+    # one of `given_keys` (the given name's own keys). None when the query is not a name and an initial.
+    family_initial: str | None = None
+    given_keys: frozenset[str] = frozenset()
 
     @property
     def words(self) -> int:
@@ -569,7 +575,27 @@ def name_query(text: str) -> NameQuery:
                 for unit in units:
                     if not unit.words & (1 << index) and len(unit.text) > 1:
                         add(_as_written_if_short(_initial_pair_keys(token, unit, unit.words | 1 << index), unit))
-    return NameQuery(keys=keys, full_mask=(1 << len(tokens)) - 1, exact_key=" ".join(sorted(tokens)))
+    family_initial, given_keys = _family_initial_reading(tokens)
+    return NameQuery(
+        keys=keys,
+        full_mask=(1 << len(tokens)) - 1,
+        exact_key=" ".join(sorted(tokens)),
+        family_initial=family_initial,
+        given_keys=given_keys,
+    )
+
+
+def _family_initial_reading(tokens: list[str]) -> tuple[str | None, frozenset[str]]:
+    """For a name typed as a given name then an initial ("Zara Q", issue 10), the prefix of the `ti` keys of a
+    name whose given name begins like it and whose family name begins with the initial, and the given name's
+    keys (as written, and by sound from NAME_SOUNDS_ALIKE_MIN letters). Only two words in that order: an initial
+    first ("J Smith") is a given name's initial, which the `ti` keys find in full; three words or more are found
+    by their pairs. An initial never finds a shielded child: that needs its exact name (shielded_child_found)."""
+    if len(tokens) != 2 or len(tokens[0]) < NAME_ALONE_MIN or len(tokens[1]) != 1:
+        return None, frozenset()
+    given = _Unit(tokens[0], 1)
+    prefix = f"{KeyKind.INITIAL_PAIR}:{tokens[0][0]}{PAIR_SEPARATOR}{tokens[1]}"
+    return prefix, frozenset(key[:NAME_KEY_MAX] for key in _as_written_if_short(_unit_keys(given), given))
 
 
 def is_exact_key(key: str) -> bool:
@@ -1023,6 +1049,12 @@ def name_match(query: NameQuery, index_keys: frozenset[str]) -> tuple[bool, bool
             covered |= mask
             if is_exact_key(key):
                 exact |= mask
+    if (
+        query.family_initial is not None
+        and query.given_keys & index_keys
+        and any(key.startswith(query.family_initial) for key in index_keys)
+    ):
+        covered = query.full_mask  # the given name and the family name's initial: never an exact match
     return covered == query.full_mask, exact == query.full_mask
 
 

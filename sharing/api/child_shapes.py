@@ -24,12 +24,13 @@ from sharing.api.shapes import (
     involvement_out,
     name_out,
 )
-from sharing.models import Child, ChildMerge, ChildName, Ethnicity, Gender, NameKind, Setting
+from sharing.models import Child, ChildMerge, ChildName, ClosureRule, Ethnicity, Gender, NameKind, Setting
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
 from sharing.selectors import ChildRecord, Search, SearchResult
 from sharing.services import NameChange
 
 ALIASES_MAX = 10
+RECORD_STATUSES = [("open", "Open"), ("closed", "Closed"), ("erased", "Erased")]
 # An alias is a previous name or a known-as name (the legal name is the child's own).
 ALIAS_KINDS = [(kind.value, kind.label) for kind in (NameKind.PREVIOUS, NameKind.KNOWN_AS)]
 CONSIDERED_MAX = 20  # likely_match_rows offers at most 20
@@ -254,6 +255,12 @@ class SearchResultOut(serializers.Serializer):
         child=serializers.CharField(), help_text="Which agencies are involved (never what they hold)"
     )
     exact = serializers.BooleanField(help_text="Every word of the name matched exactly")
+    status = serializers.ChoiceField(
+        choices=RECORD_STATUSES[:2],
+        help_text="`closed` only for a likely match with the same NHS number (a search finds open records only): "
+        "no involvement can be added to a closed record, and the child cannot be added again with its NHS number; "
+        "if it is this child, ask a partnership admin",
+    )
 
 
 class SearchOut(serializers.Serializer):
@@ -341,6 +348,27 @@ class ChildOut(serializers.Serializer):
     is_care_leaver = serializers.BooleanField(required=False)
     is_shielded = serializers.BooleanField(required=False)
     merged_into = serializers.IntegerField(required=False, allow_null=True)
+    # Whether the record is closed or erased, as the record page says (sharing.presenters.closure_sentence;
+    # Southampton 8, 11): a closed record is kept for reference only, nothing is added to it.
+    status = serializers.ChoiceField(
+        choices=RECORD_STATUSES,
+        required=False,
+        help_text="`open`; `closed`: kept for reference only, no involvement, entry or consent can be added (ask "
+        "a partnership admin); `erased`: closed, and its content erased at the end of the retention period",
+    )
+    closed_on = serializers.DateField(required=False, allow_null=True, help_text="When the record was closed")
+    closed_under = serializers.ChoiceField(
+        choices=ClosureRule.choices, required=False, allow_null=True, help_text="The rule it was closed under"
+    )
+    close_reason = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="A partnership admin's reason for closing it (null otherwise, and once the record is erased)",
+    )
+    erase_due_on = serializers.DateField(
+        required=False, allow_null=True, help_text="When a closed record's content falls due for erasure"
+    )
+    erased_on = serializers.DateField(required=False, allow_null=True, help_text="When its content was erased")
     address = AddressOut(
         required=False,
         allow_null=True,
@@ -389,6 +417,7 @@ def search_result_out(result: SearchResult) -> dict[str, Any]:
         "is_shielded": result.is_shielded,
         "agencies": list(result.agencies),
         "exact": result.exact,
+        "status": "closed" if result.is_closed else "open",
     }
     if result.postcode is not None:
         body["postcode"] = result.postcode
@@ -402,6 +431,27 @@ def search_out(found: Search) -> dict[str, Any]:
         "results": [search_result_out(result) for result in found.results],
         "more": found.more,
         "criteria": list(found.criteria),
+    }
+
+
+def record_status(child: Child) -> str:
+    """`open`, `closed` or `erased` (RECORD_STATUSES): an erased record is a closed one whose content is gone."""
+    if child.erased_at is not None:
+        return "erased"
+    return "closed" if child.closed_on is not None else "open"
+
+
+def retention_out(child: Child) -> dict[str, Any]:
+    """Whether the record is closed or erased, when, under which rule, and (while it is kept) a partnership
+    admin's reason: what the record page's closure sentence says (sharing.presenters.closure_sentence)."""
+    erased = child.erased_at is not None
+    return {
+        "status": record_status(child),
+        "closed_on": child.closed_on.isoformat() if child.closed_on else None,
+        "closed_under": child.closed_under or None,
+        "close_reason": (child.close_reason or None) if not erased else None,
+        "erase_due_on": child.erase_due_on.isoformat() if child.erase_due_on else None,
+        "erased_on": child.erased_at.date().isoformat() if child.erased_at else None,  # as the page says it
     }
 
 
@@ -422,6 +472,7 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "is_care_leaver": child.is_care_leaver,
         "is_shielded": child.is_shielded,
         "merged_into": child.merged_into_id,
+        **retention_out(child),
         "involvements": [involvement_out(involvement) for involvement in record.involvements],
         "held": [
             {

@@ -178,7 +178,9 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
     @extend_schema(
         summary="Likely existing entries for a child about to be added",
         description="The children already in the index that may be this one (same NHS number; or the same date "
-        "of birth with a similar name or the same postcode), as search results. Audited as a search of the "
+        "of birth with a similar name or the same postcode), as search results. A closed record is offered only "
+        "for the same NHS number, with `status` `closed`: no involvement can be added to it (ask a partnership "
+        "admin); an erased one never. Audited as a search of the "
         "register with its purpose, and counted with the searches: at most "
         f"{settings.CHILD_SEARCHES_PER_MINUTE} a minute per token (searches and checks together), more answered "
         "429 with Retry-After, and recorded.",
@@ -247,8 +249,9 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         "agency holds, and the entries you may know of, each at your level: the content of your own agency's "
         "entries, and of entries disclosed to you; nothing of the content of others'. Restricted entries exist "
         "only for staff authorised for restricted information. A shielded child's address, phone and setting are "
-        "absent unless your agency is involved. What you may not see is absent, never null. Audited with the "
-        "purpose.",
+        "absent unless your agency is involved. What you may not see is absent, never null. `status` says whether "
+        "the record is open, closed (kept for reference only: `closed_on`, `closed_under`, `erase_due_on`) or "
+        "erased (`erased_on`), as its page does. Audited with the purpose.",
         parameters=[
             PURPOSE_PARAMETER,
             OpenApiParameter("fields", str, description=FIELDS_PARAMETER_HELP),

@@ -9,7 +9,7 @@ child, the shielding agency's notice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -81,6 +81,9 @@ class SearchResult:
     setting: str | None
     agencies: tuple[str, ...]
     exact: bool
+    # The record is closed (Southampton 8, 11): only a likely match can be (likely_matches; the search never finds
+    # one). No involvement can be added to it (sharing.policy.require_open_record): a partnership admin is asked.
+    is_closed: bool = False
 
 
 # What a search shows of a child, in search_result's order; the statement adds whether it matched exactly.
@@ -221,6 +224,13 @@ def _search_shape_and_params(
             exacts=[rules.is_exact_key(key) for key in keys],
             full=query.full_mask,
             exact_key=query.exact_key,
+            # The family name's initial read as a prefix of the `ti` keys (rules.NameQuery.family_initial): the
+            # keys from `initial_low` up to, not including, `initial_high` (the prefix with its last letter moved
+            # on one: keys are lower-case ASCII letters, digits and the two separators), a range of the btree on
+            # the key. NULL when the query has no such reading: the range is then empty.
+            initial_low=query.family_initial,
+            initial_high=_prefix_end(query.family_initial) if query.family_initial else None,
+            initial_given=sorted(query.given_keys),
         )
         if number is None and code is None and all(mask == query.full_mask for mask in query.keys.values()):
             matching = "capped"
@@ -240,6 +250,25 @@ def _search_shape_and_params(
     if code is not None:
         params["postcode"] = code
     return (matching, born_on is not None, number is not None, code is not None), params
+
+
+def _prefix_end(prefix: str) -> str:
+    """The least string greater than every string beginning with `prefix` (its last character moved on one)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+# A name found by its given name and its family name's initial ("Zara Q": rules.NameQuery.family_initial): a key
+# in the prefix's range of the btree (whose name has one of the given name's keys, looked up by the unique index
+# on (name, key)). Never an exact match. `{where}` narrows the keys read (the date of birth, the candidates).
+_BY_INITIAL = """
+                SELECT k.name_id, k.child_id, false AS exact_words FROM {source}
+                WHERE k.key >= %(initial_low)s::text AND k.key < %(initial_high)s::text
+                  AND left(k.key, length(%(initial_low)s::text)) = %(initial_low)s::text {where}
+                  AND EXISTS (SELECT 1 FROM sharing_childnamekey g
+                              WHERE g.name_id = k.name_id AND g.key = ANY(%(initial_given)s::text[]))"""
+
+
+_CANDIDATE_KEYS = "cand JOIN sharing_childnamekey k ON k.child_id = cand.id"
 
 
 def _search_sql(shape: SearchShape) -> str:
@@ -268,6 +297,8 @@ def _search_sql(shape: SearchShape) -> str:
                 UNION ALL
                 (SELECT k.name_id, k.child_id, false FROM sharing_childnamekey k
                  WHERE k.key = ANY(%(other_keys)s::text[]) {born_filter} LIMIT %(cap)s)
+                UNION ALL
+                ({_BY_INITIAL.format(source="sharing_childnamekey k", where=born_filter)} LIMIT %(cap)s)
             ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
             capped_column = "(SELECT count(*) >= %(cap)s FROM hits)"
         elif matching == "candidates":
@@ -288,6 +319,8 @@ def _search_sql(shape: SearchShape) -> str:
                 FROM cand JOIN sharing_childnamekey k ON k.child_id = cand.id {born_filter} JOIN q ON q.key = k.key
                 GROUP BY k.name_id, k.child_id
                 HAVING bit_or(q.mask) = %(full)s
+                UNION ALL
+                {_BY_INITIAL.format(source=_CANDIDATE_KEYS, where=born_filter)}
             ),"""  # noqa: S608 - fixed fragments; every value is a bound parameter
         else:
             hits = f"""
@@ -607,7 +640,9 @@ def likely_matches(
     """The children already in the index that may be the one a practitioner is about to create (same NHS
     number; or same date of birth with a similar name or the same postcode), shown as search results so the
     practitioner can add their involvement instead. Shielded children are offered only on exact terms (the same
-    NHS number, or the exact name with the date of birth). Audit: child.match (a search of the register).
+    NHS number, or the exact name with the date of birth); a closed record only for the same NHS number, marked
+    `is_closed` (no involvement can be added to it); an erased or merged one never (likely_match_rows). Audit:
+    child.match (a search of the register).
 
     A read of the register like the search (a date of birth with an initial or a postcode lists the children
     born that day), so it counts against the same per-person pace (sharing.search_pace): SearchesTooFrequent
@@ -627,7 +662,7 @@ def likely_matches(
     rows = fetch(
         f"""
         SELECT {RESULT_COLUMNS},
-               (c.nhs_number = %(nhs)s OR ln.exact_key = %(exact)s)
+               (c.nhs_number = %(nhs)s OR ln.exact_key = %(exact)s), c.closed_on IS NOT NULL
         FROM sharing_child c
         LEFT JOIN sharing_childname ln ON ln.child_id = c.id AND ln.kind = 'legal'
         LEFT JOIN sharing_childaddress addr ON addr.child_id = c.id AND addr.to_on IS NULL
@@ -636,7 +671,7 @@ def likely_matches(
         """,  # noqa: S608 - a fixed fragment; every value is a bound parameter
         {"ids": ids, "nhs": number, "exact": rules.name_exact_key(given, family)},
     )
-    results = [search_result(row, principal) for row in rows]
+    results = [replace(search_result(row, principal), is_closed=bool(row[11])) for row in rows]
     audit_record(
         kind="child.match",
         actor=principal,

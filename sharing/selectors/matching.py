@@ -23,6 +23,9 @@ class LikelyMatch:
     same_nhs_number: bool
     similar_name: bool
     same_postcode: bool
+    # A closed record (Southampton 8, 11): offered only for the same NHS number, and no involvement can be added
+    # to it (sharing.policy.require_open_record).
+    is_closed: bool = False
 
     @property
     def reasons(self) -> list[str]:
@@ -45,11 +48,14 @@ def _key_arrays(*queries: rules.NameQuery) -> tuple[list[str], list[list[int]]]:
 def likely_match_rows(
     *, nhs_number: str | None, born_on: date, given: str, family: str, postcode: str | None
 ) -> list[LikelyMatch]:
-    """Children (not merged away) with the same NHS number; or the same date of birth and a similar name (the
-    given names or the family name found in full, in any of its names) or the same postcode (any address in
+    """Children (not merged away, not erased) with the same NHS number; or the same date of birth and a similar
+    name (the given names or the family name found in full, in any of its names) or the same postcode (any address in
     its history). A shielded child is a likely match only on the terms that find it in a search: the same NHS
     number, or its exact current legal name with the date of birth (not an old or known-as name; else a creation
-    would reveal that it exists). One statement."""
+    would reveal that it exists). A closed record only for the same NHS number: the number is the child's
+    (unique in the index), so nobody records a second entry for a closed child without being told why they
+    cannot; on a similar name or postcode it is not offered, as the search does not find it (Southampton 8: kept
+    for reference only). An erased record holds no names: never. One statement."""
     queries = []
     for part in (given, family):
         try:
@@ -76,9 +82,11 @@ def likely_match_rows(
         SELECT c.id,
                coalesce(c.nhs_number = %(nhs)s, false),
                c.id IN (SELECT child_id FROM named),
-               c.id IN (SELECT child_id FROM placed)
+               c.id IN (SELECT child_id FROM placed),
+               c.closed_on IS NOT NULL
         FROM sharing_child c
-        WHERE c.merged_into_id IS NULL
+        WHERE c.merged_into_id IS NULL AND c.erased_at IS NULL
+          AND (c.closed_on IS NULL OR coalesce(c.nhs_number = %(nhs)s, false))
           AND ((%(nhs)s::text IS NOT NULL AND c.nhs_number = %(nhs)s)
                OR c.id IN (SELECT child_id FROM named) OR c.id IN (SELECT child_id FROM placed))
           AND (NOT c.is_shielded OR coalesce(c.nhs_number = %(nhs)s, false)
@@ -100,4 +108,4 @@ def likely_match_rows(
             "exact": rules.name_exact_key(given, family),
         },
     )
-    return [LikelyMatch(row[0], bool(row[1]), bool(row[2]), bool(row[3])) for row in rows]
+    return [LikelyMatch(row[0], bool(row[1]), bool(row[2]), bool(row[3]), bool(row[4])) for row in rows]

@@ -336,6 +336,10 @@ QUERIES = [
     "Sam",
     "Lee",
     "Smith John",
+    # A given name with the family name's initial (sharing.rules.NameQuery.family_initial).
+    "John S",
+    "Kathryn L",
+    "Aoife O",
 ]
 
 
