@@ -1,14 +1,29 @@
 """What a consent's evidence file is, judged by its content (issue 8 item 10: a file is judged by what it is, not
-by its name or its first bytes). A PDF goes through isp_portal.uploads.pdf_problem, like the security documents;
-an image must be a whole PNG (every chunk's length and CRC right, IHDR first, IEND last) or a whole JPEG (its
-segments walk from SOI to the start of scan, and it ends with EOI). A name that says one kind of file while the
-content is another is refused: "a file that is not what it says it is". Pure: bytes in, a verdict out."""
+by its name or its first bytes; issue 11: "an evidence file that is not what it says it is" is refused). The whole
+file must be the kind it is taken for, from its first byte to its last:
+
+* a PDF goes through isp_portal.uploads.pdf_problem (pypdf), like the security documents, and nothing but
+  whitespace may follow its last end-of-file marker (anything after %%EOF is no part of the PDF: a page of HTML
+  or a script hidden there would travel with the signed form);
+* a PNG's chunks walk from the signature to IEND with every length and CRC right, IHDR first, and IEND is the
+  last byte of the file;
+* a JPEG's segments walk from SOI through a frame header (SOF) and every scan to EOI, and nothing but padding
+  follows EOI (break11 finding 7: a bare start-of-scan wrapped around any bytes is no image);
+* and an image must then decode, every pixel of it, with Pillow, within MAX_PIXELS (a decompression bomb, a few
+  kilobytes that would unpack to gigabytes, is refused before it is decoded).
+
+A name that says one kind of file while the content is another is refused: "a file that is not what it says it
+is". Pure: bytes in, a verdict out."""
 
 from __future__ import annotations
 
+import io
 import struct
+import warnings
 import zlib
 from dataclasses import dataclass
+
+from PIL import Image
 
 from isp_portal import uploads
 
@@ -18,7 +33,21 @@ JPEG = "image/jpeg"
 
 _EXTENSIONS = {".pdf": PDF, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG}
 _NAMES = {PDF: "a PDF", PNG: "a PNG image", JPEG: "a JPEG image"}
+_PILLOW_FORMATS = {PNG: "PNG", JPEG: "JPEG"}
 NOT_ACCEPTED = "The file must be a PDF, a PNG image or a JPEG image (a scan or a photograph of the signed form)."
+DAMAGED = "The image is damaged or incomplete: it could not be read. Scan it again."
+NOT_WHOLE_PDF = (
+    "The file has something after the end of its PDF: it is not only a PDF. Save or print it again as a PDF and "
+    "upload that."
+)
+# The largest image accepted, in pixels: an A4 page scanned at 600 dpi is about 35 million, a 48-megapixel photo
+# 48 million. Decoding one takes about 3 bytes a pixel, so a bigger "image" (often a few kilobytes that unpack to
+# gigabytes) is refused from its header, before any pixel is decoded.
+MAX_PIXELS = 50_000_000
+TOO_MANY_PIXELS = (
+    f"The image is too large: it has more than {MAX_PIXELS // 1_000_000} million pixels. Scan it at 300 dpi, or "
+    "save a smaller copy, and upload that."
+)
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -31,6 +60,7 @@ class Verdict:
 
 
 def _png_whole(data: bytes) -> bool:
+    """Every chunk whole (length, CRC), IHDR first, and IEND the very end of the file."""
     position = len(_PNG_SIGNATURE)
     first = True
     while position + 12 <= len(data):
@@ -46,37 +76,79 @@ def _png_whole(data: bytes) -> bool:
             return False
         first = False
         if kind == b"IEND":
-            return True
+            return end == len(data)
         position = end
     return False
 
 
+# Markers that stand alone (no length follows): TEM and the restart markers RST0-RST7 (ITU T.81 B.1.1.3).
+_STANDALONE = {0x01, *range(0xD0, 0xD8)}
+# Start of frame: SOF0-SOF15 less DHT (C4), JPG (C8) and DAC (CC), which share the range (T.81 table B.1).
+_FRAMES = {marker for marker in range(0xC0, 0xD0) if marker not in {0xC4, 0xC8, 0xCC}}
+
+
 def _jpeg_whole(data: bytes) -> bool:
-    if not data.startswith(b"\xff\xd8\xff") or not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+    """SOI, then segments (each within the file), a frame header before the first scan, each scan's
+    entropy-coded data up to the next marker, and EOI with nothing after it but zero padding (ITU T.81 B.2)."""
+    if not data.startswith(b"\xff\xd8"):
         return False
-    position = 2
-    while position + 4 <= len(data):
+    position, framed, scanned, size = 2, False, False, len(data)
+    while position + 1 < size:
         if data[position] != 0xFF:
             return False
         marker = data[position + 1]
-        if marker == 0xFF:  # fill byte
+        if marker == 0xFF:  # a fill byte before a marker
             position += 1
             continue
-        if marker == 0xDA:  # start of scan: the entropy-coded image follows, to EOI
-            return True
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+        if marker == 0xD9:  # EOI: the end of the image, and of the file
+            return framed and scanned and not data[position + 2 :].strip(b"\x00")
+        if marker in _STANDALONE:
             position += 2
             continue
+        if marker in {0x00, 0xD8} or position + 4 > size:
+            return False
         (length,) = struct.unpack(">H", data[position + 2 : position + 4])
-        if length < 2:
+        if length < 2 or position + 2 + length > size:
             return False
         position += 2 + length
+        if marker in _FRAMES:
+            framed = True
+        elif marker == 0xDA:  # start of scan: its entropy-coded data runs to the next marker
+            if not framed:
+                return False
+            scanned = True
+            while True:  # a 0xFF in the data is stuffed (FF 00) or a restart marker; any other marker ends it
+                position = data.find(b"\xff", position)
+                if position < 0 or position + 1 >= size:
+                    return False
+                if data[position + 1] != 0x00 and not 0xD0 <= data[position + 1] <= 0xD7:
+                    break
+                position += 2
     return False
 
 
+def _image_problem(data: bytes, kind: str) -> str | None:
+    """Why `data` is not a whole image of `kind` that Pillow decodes within MAX_PIXELS, or None."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns of an image over its own limit (and raises over twice it): both are refused here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[kind]]) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    return TOO_MANY_PIXELS
+                image.load()  # every pixel decoded: a truncated or corrupt image raises here
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return TOO_MANY_PIXELS
+    except Exception:  # Pillow raises many kinds of error on a malformed file; all mean "not an image"
+        return DAMAGED
+    return None
+
+
 def content_kind(data: bytes) -> str | None:
-    """PDF, PNG or JPEG when `data` is a whole file of that kind; None otherwise (PDF judged only by its header
-    here: evidence_verdict asks isp_portal.uploads for the rest)."""
+    """PDF, PNG or JPEG when `data` is, by its structure, a whole file of that kind; None otherwise (a PDF judged
+    only by its header and its end here: evidence_verdict asks isp_portal.uploads for the rest, and an image is
+    decoded there)."""
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(_PNG_SIGNATURE):
@@ -87,17 +159,21 @@ def content_kind(data: bytes) -> str | None:
 
 
 def evidence_verdict(data: bytes, filename: str) -> Verdict:
-    """Whether `data`, uploaded as `filename`, is acceptable evidence: a clean PDF or a whole PNG or JPEG whose
-    name, when it has a known extension, says what it is."""
+    """Whether `data`, uploaded as `filename`, is acceptable evidence: a clean PDF, or a whole PNG or JPEG that
+    decodes, whose name, when it has a known extension, says what it is."""
     kind = content_kind(data)
     if kind is None:
         if data.startswith((_PNG_SIGNATURE, b"\xff\xd8")):
-            return Verdict(problem="The image is damaged or incomplete: it could not be read. Scan it again.")
+            return Verdict(problem=DAMAGED)
         return Verdict(problem=NOT_ACCEPTED)
     if kind == PDF:
         problem = uploads.pdf_problem(data)
-        if problem:
-            return Verdict(problem=problem)
+        if problem is None and not data.rstrip(b" \t\r\n\f\x00").endswith(b"%%EOF"):
+            problem = NOT_WHOLE_PDF
+    else:
+        problem = _image_problem(data, kind)
+    if problem:
+        return Verdict(problem=problem)
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     named = _EXTENSIONS.get(suffix)
     if suffix and named is None:

@@ -54,7 +54,8 @@ from isp_portal.policy import can
 from isp_portal.wording import long_date
 from protocols.models import Protocol
 from sharing.models import Child
-from sharing.policy import index_agencies
+from sharing.policy import index_agencies, require_open_record
+from sharing.presenters import closure_sentence
 from sharing.views.children import ask_purpose, form_caption
 from sharing.views.purposes import purpose_for
 
@@ -148,6 +149,8 @@ def consent_summary(request: HttpRequest, pk: int) -> HttpResponse:
             "summary": summary,
             "rows": [(record, _who(record), *_status(record, today)) for record in records],
             "may_record": may_record,
+            # Southampton 8: a closed record takes no new decision (consent.services.consent_record refuses it).
+            "closure": closure_sentence(child),
             "listed_max": selectors.CONSENTS_LISTED,
         },
     )
@@ -157,6 +160,15 @@ def _consent_of(request: HttpRequest, pk: int, consent_pk: int, action: str = "v
     """The consent (of this child), with what the policy decides on, or the policy's 404/403."""
     found = ConsentRecord.objects.filter(pk=consent_pk, child_id=pk).select_related("child", "withdrawal").first()
     return policy.found_or_deny(request.user, ConsentRecord, found, action=action, target_id=consent_pk)
+
+
+def _consent_read(request: HttpRequest, pk: int, consent_pk: int, purpose: str) -> ConsentRecord:
+    """The consent, read for the purpose stated for child `pk` and audited with it (consent.selectors.
+    consent_detail), once it is known to be that child's: a consent of another child is a 404 with no read
+    recorded (break11 finding 9; DESIGN 2.6: every view with the purpose stated for its own child)."""
+    if not ConsentRecord.objects.filter(pk=consent_pk, child_id=pk).exists():
+        raise policy.OutOfScope(action="view", target_type="consent.consentrecord", target_id=str(consent_pk))
+    return selectors.consent_detail(request.user, consent_pk, purpose=purpose)
 
 
 def _rows(record: ConsentRecord) -> list[tuple[str, str]]:
@@ -218,12 +230,14 @@ def consent_page(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse
         # Whether the consent may be read at all is decided before the purpose is asked.
         record = _consent_of(request, pk, consent_pk)
         return ask_purpose(request, record.child)
-    record = selectors.consent_detail(request.user, consent_pk, purpose=purpose)
-    if record.child_id != pk:
-        raise policy.OutOfScope(action="view", target_type="consent.consentrecord", target_id=str(consent_pk))
+    record = _consent_read(request, pk, consent_pk, purpose)
     evidence = record.evidence if services_has_evidence(record) else None
     today = timezone.localdate()
     tag, colour = _status(record, today)
+    # Southampton 8: a closed (or erased) record is kept for reference, never added to: no review and no evidence
+    # is offered (the services refuse them, consent.services). A withdrawal stays recordable: the person's right
+    # to withdraw consent does not end with the record (consent.services.consent_record).
+    open_record = not record.child.is_closed
     return render(
         request,
         "consent/detail.html",
@@ -237,9 +251,10 @@ def consent_page(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse
             "withdrawal": record.withdrawal_or_none(),
             "reviews": list(record.reviews.all()),
             "evidence": evidence,
+            "closure": closure_sentence(record.child),
             "may_withdraw": can(request.user, "withdraw", record),
-            "may_review": can(request.user, "review", record),
-            "may_attach": evidence is None and can(request.user, "attach_evidence", record),
+            "may_review": open_record and can(request.user, "review", record),
+            "may_attach": open_record and evidence is None and can(request.user, "attach_evidence", record),
             "api_fhir": reverse("api-consent-fhir", args=[record.pk]),
         },
     )
@@ -261,9 +276,7 @@ def consent_fhir(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse
     if purpose is None:
         record = _consent_of(request, pk, consent_pk)
         return ask_purpose(request, record.child)
-    record = selectors.consent_detail(request.user, consent_pk, purpose=purpose)
-    if record.child_id != pk:
-        raise policy.OutOfScope(action="view", target_type="consent.consentrecord", target_id=str(consent_pk))
+    record = _consent_read(request, pk, consent_pk, purpose)
     response = HttpResponse(consent_json(record, timezone.localdate()), content_type=FHIR_MEDIA_TYPE)
     response["Content-Disposition"] = f'attachment; filename="consent-{record.pk}.fhir.json"'
     response["Cache-Control"] = "no-store"
@@ -301,6 +314,18 @@ def consent_evidence_file(request: HttpRequest, pk: int, consent_pk: int) -> Htt
 # --- Withdraw, review, attach evidence ---------------------------------------------------------------------------
 
 
+def _purpose_asked(request: HttpRequest, record: ConsentRecord) -> HttpResponse | None:
+    """The purpose question, before a form about one consent is shown: the form names the child and says what
+    the consent is (its date), so, like every page that shows a child's consents (and like the form that records
+    one, consent_new), it is shown only once the user has said why, the showing recorded with that purpose
+    (sharing.views.children.form_caption). Who may act on the consent is decided before (_consent_of: 404/403),
+    so the question is never asked of someone who may not. A POST is not turned away: without a purpose its
+    answer names the index number only."""
+    if request.method == "POST" or _purpose(request, record.child_id) is not None:
+        return None
+    return ask_purpose(request, record.child)
+
+
 def _form_page(request: HttpRequest, record: ConsentRecord, **context: Any) -> HttpResponse:
     return render(
         request,
@@ -316,6 +341,8 @@ def _form_page(request: HttpRequest, record: ConsentRecord, **context: Any) -> H
 @login_required
 def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
     record = _consent_of(request, pk, consent_pk, action="withdraw")
+    if (asked := _purpose_asked(request, record)) is not None:
+        return asked
     form = WithdrawForm(request.POST or None, initial={"withdrawn_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -347,6 +374,10 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
 @login_required
 def consent_review(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
     record = _consent_of(request, pk, consent_pk, action="review")
+    # Southampton 8: said before the form is filled in, in the words the service refuses it with.
+    require_open_record(record.child, action="review", target=record, what="its consents are no longer reviewed.")
+    if (asked := _purpose_asked(request, record)) is not None:
+        return asked
     today = timezone.localdate()
     form = ReviewForm(
         request.POST or None, initial={"reviewed_on": today, "next_review_on": rules.default_review_on(today)}
@@ -376,6 +407,11 @@ def consent_review(request: HttpRequest, pk: int, consent_pk: int) -> HttpRespon
 @login_required
 def consent_evidence_attach(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
     record = _consent_of(request, pk, consent_pk, action="attach_evidence")
+    require_open_record(
+        record.child, action="attach_evidence", target=record, what="nothing can be added to its consents."
+    )
+    if (asked := _purpose_asked(request, record)) is not None:
+        return asked
     form = EvidenceAttachForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

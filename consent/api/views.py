@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -23,9 +23,11 @@ from rest_framework.views import APIView
 from agencies.models import Agency
 from agencies.policy import is_auditor
 from consent import selectors, services
+from consent.evidence import JPEG, PDF, PNG
 from consent.fhir import FHIR_MEDIA_TYPE, consent_json
 from consent.models import (
     Competence,
+    ConsentEvidence,
     ConsentForm,
     ConsentRecord,
     ConsentTier,
@@ -247,6 +249,15 @@ def services_has_evidence(record: ConsentRecord) -> bool:
     return True
 
 
+# Writes answer with the whole record (who decided, the parent's name, the scope): a read of the child's consent,
+# so they state why like every read (X-Purpose) and the answer is recorded with it (consent.selectors).
+ANSWERED_WITH_THE_RECORD = (
+    "Answers with the record, so it needs X-Purpose: the answer is recorded as a read of the consent with it."
+)
+# The evidence files kept, by content type (consent.evidence), with the extension their download is named with.
+EVIDENCE_TYPES = {PDF: "pdf", PNG: "png", JPEG: "jpg"}
+
+
 def _rendered(data: dict[str, Any], code: int = 200) -> Response:
     return Response(ConsentOut(data).data, status=code)
 
@@ -366,44 +377,69 @@ class ConsentViewSet(PolicyViewMixin, viewsets.GenericViewSet[ConsentRecord]):
         summary="Record that a consent was withdrawn",
         description="From the day given, the consent covers no disclosure (requests that relied on it need "
         "another basis). Refused with 400: a date before the consent was obtained, or in the future; with 403: a "
-        "refusal, or a consent already withdrawn.",
+        "refusal, or a consent already withdrawn. "
+        f"{ANSWERED_WITH_THE_RECORD}",
+        parameters=[PURPOSE_PARAMETER],
         request=WithdrawIn,
         responses=ConsentOut,
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         record = policy.get_or_deny(request.user, self.base_queryset(), action="withdraw", pk=pk)
+        purpose = stated_purpose(request)
         values = parse_input(WithdrawIn, request.data, request)
         with field_errors():
             services.consent_withdraw(actor=request.user, consent=record, **values)
-        return _rendered(consent_out(selectors.consents_visible(request.user).get(pk=record.pk)))
+        return _rendered(consent_out(selectors.consent_detail(request.user, record.pk, purpose=purpose)))
 
     @extend_schema(
         summary="Record a review of a consent",
         description="The consent is kept under active review: what the review found, and the next review date "
-        "(none: no further review is due).",
+        "(none: no further review is due). Refused with 403 on a closed record (it is kept for reference only). "
+        f"{ANSWERED_WITH_THE_RECORD}",
+        parameters=[PURPOSE_PARAMETER],
         request=ReviewIn,
         responses=ConsentOut,
     )
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str | None = None) -> Response:
         record = policy.get_or_deny(request.user, self.base_queryset(), action="review", pk=pk)
+        purpose = stated_purpose(request)
         values = parse_input(ReviewIn, request.data, request)
         with field_errors():
             services.consent_review_record(actor=request.user, consent=record, **values)
-        return _rendered(consent_out(selectors.consents_visible(request.user).get(pk=record.pk)))
+        return _rendered(consent_out(selectors.consent_detail(request.user, record.pk, purpose=purpose)))
 
     @extend_schema(
+        methods=["GET"],
+        summary="Download the evidence of a consent",
+        description="The file itself (a PDF, PNG or JPEG of the signed form), as it was uploaded, for "
+        "practitioners of an agency involved with the child and auditors, like the record. Needs X-Purpose: every "
+        "opening is recorded in the audit trail with it. 404 when the record has no evidence.",
+        parameters=[PURPOSE_PARAMETER],
+        request=None,
+        responses={
+            (200, content_type): OpenApiResponse(response=OpenApiTypes.BINARY, description="The evidence file")
+            for content_type in EVIDENCE_TYPES
+        },
+    )
+    @extend_schema(
+        methods=["POST"],
         summary="Attach the evidence of a consent",
         description="A PDF, PNG or JPEG of the signed form, judged by its content: a file that is not what its "
-        "name says, a damaged image, a PDF with scripts or attachments, or a file over the size limit is refused "
-        "with 400. Once per record.",
+        "name says, a damaged image, an image over the pixel limit, a PDF with scripts or attachments or with "
+        "anything after its end, or a file over the size limit is refused with 400. Once per record; refused "
+        f"with 403 on a closed record. {ANSWERED_WITH_THE_RECORD}",
+        parameters=[PURPOSE_PARAMETER],
         request={"multipart/form-data": EvidenceIn},
         responses={201: ConsentOut},
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
-    def evidence(self, request: Request, pk: str | None = None) -> Response:
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def evidence(self, request: Request, pk: str | None = None) -> Response | FileResponse:
+        if request.method == "GET":
+            return self._evidence_file(request, pk)
         record = policy.get_or_deny(request.user, self.base_queryset(), action="attach_evidence", pk=pk)
+        purpose = stated_purpose(request)
         values = parse_input(EvidenceIn, request.data, request)
         upload = values["file"]
         if upload is None:
@@ -412,7 +448,26 @@ class ConsentViewSet(PolicyViewMixin, viewsets.GenericViewSet[ConsentRecord]):
             services.consent_evidence_attach(
                 actor=request.user, consent=record, upload=upload, filename=str(upload.name or "")
             )
-        return _rendered(consent_out(selectors.consents_visible(request.user).get(pk=record.pk)), 201)
+        return _rendered(consent_out(selectors.consent_detail(request.user, record.pk, purpose=purpose)), 201)
+
+    def _evidence_file(self, request: Request, pk: str | None) -> FileResponse:
+        """The browser's download (consent.views.consent_evidence_file) through the API: the policy first (a
+        record out of reach, or without evidence, is a 404 either way), then the purpose, then the opening
+        recorded with it (consent.services.consent_evidence_open)."""
+        evidence = policy.get_or_deny(
+            request.user, ConsentEvidence.objects.select_related("consent", "consent__child"), consent_id=pk
+        )
+        purpose = stated_purpose(request)
+        _, path = services.consent_evidence_open(actor=request.user, evidence=evidence, purpose=purpose)
+        response = FileResponse(
+            path.open("rb"),  # FileResponse closes it when the response is done
+            content_type=evidence.content_type,
+            as_attachment=True,
+            filename=f"consent-{evidence.consent_id}-evidence.{EVIDENCE_TYPES.get(evidence.content_type, 'bin')}",
+        )
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 __all__ = ["Agency", "ChildConsentsView", "ConsentViewSet"]

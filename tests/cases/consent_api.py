@@ -1,5 +1,5 @@
 """Rows for the consent API (issue 11): a child's consents listed and recorded, one consent read, as FHIR,
-withdrawn, reviewed, its evidence attached.
+withdrawn, reviewed, its evidence attached and downloaded.
 
 The World of the children API (tests.cases.sharing_api): each row's child is new, recorded by home's practitioner,
 so home is the one agency involved with it. Home's practitioner and designated manager record and read its
@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from consent.models import ConsentRecord
-from consent.services import consent_record
+from consent.services import consent_evidence_attach, consent_record
 from tests.cases.sharing_api import READ, planted_child
 from tests.factories import World
 from tests.matrix import Case, api_signed_in
@@ -60,6 +60,17 @@ def child_with_consent(world: World) -> dict[str, Any]:
 
 def consent(world: World) -> dict[str, Any]:
     return {"pk": planted_consent(world).pk}
+
+
+def consent_with_evidence(world: World) -> dict[str, Any]:
+    made = planted_consent(world)
+    consent_evidence_attach(
+        actor=fresh(world.users["practitioner"]),
+        consent=made,
+        upload=SimpleUploadedFile("signed.pdf", one_page_pdf()),
+        filename="signed.pdf",
+    )
+    return {"pk": made.pk}
 
 
 def consent_body(world: World) -> dict[str, Any]:
@@ -138,15 +149,26 @@ CASES = [
     Case("api-consent-detail", table(404, **HOME, auditor=200), kwargs=consent, headers=READ, queries=6),
     Case("api-consent-fhir", table(404, **HOME, auditor=200), kwargs=consent, headers=READ, queries=6),
     Case(
+        "api-consent-evidence",
+        table(404, **HOME, auditor=200),
+        kwargs=consent_with_evidence,
+        headers=READ,
+        note="the evidence file, every opening audited with its purpose",
+        # The evidence with its consent and child; the scope (involvement) and the policy's check; the audit event.
+        queries=5,
+    ),
+    Case(
         "api-consent-withdraw",
         table(404, **HOME, auditor=403, **TOKENS_REFUSED),
         method="post",
         kwargs=consent,
         data=withdraw_body,
         json=True,
+        headers=READ,
         # The consent read through the scope and checked (involvement, withdrawal), then locked and checked again
-        # in the service's transaction; the withdrawal, the audit event, the record read back.
-        queries=19,
+        # in the service's transaction; the withdrawal, the audit event, the record read back and its read recorded
+        # with the purpose.
+        queries=20,
     ),
     Case(
         "api-consent-review",
@@ -155,7 +177,9 @@ CASES = [
         kwargs=consent,
         data=review_body,
         json=True,
-        queries=15,
+        headers=READ,
+        # The record read back is a read of it: recorded with the purpose (one statement more than the write).
+        queries=16,
     ),
     Case(
         "api-consent-evidence",
@@ -163,6 +187,7 @@ CASES = [
         method="post",
         kwargs=consent,
         data=evidence_body,
-        queries=15,
+        headers=READ,
+        queries=16,
     ),
 ]

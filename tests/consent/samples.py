@@ -1,9 +1,12 @@
-"""Evidence files for the tests: a whole PNG and a whole JPEG made here, byte by byte (no image library)."""
+"""Evidence files for the tests: a whole PNG made here byte by byte, and a whole JPEG made with Pillow."""
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
+
+from PIL import Image
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -17,18 +20,8 @@ def png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
 
 
-def jpeg() -> bytes:
-    """The segments of a JPEG: SOI, APP0 (JFIF), a start of scan with a little entropy-coded data, EOI."""
-    app0 = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sos = b"\x01\x01\x00\x00\x3f\x00"
-    return (
-        b"\xff\xd8"
-        + b"\xff\xe0"
-        + struct.pack(">H", len(app0) + 2)
-        + app0
-        + b"\xff\xda"
-        + struct.pack(">H", len(sos) + 2)
-        + sos
-        + b"\x12\x34\x56"
-        + b"\xff\xd9"
-    )
+def jpeg(size: tuple[int, int] = (1, 1)) -> bytes:
+    """A whole grey JPEG, made by Pillow (a JPEG's frame, tables and scan are not worth writing by hand)."""
+    out = io.BytesIO()
+    Image.new("L", size, 128).save(out, "JPEG")
+    return out.getvalue()

@@ -52,8 +52,8 @@ def body(world: World, **values: Any) -> dict[str, Any]:
     }
 
 
-def post(client: Any, url: str, data: dict[str, Any]) -> Any:
-    return client.post(url, data=json.dumps(data), content_type="application/json")
+def post(client: Any, url: str, data: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+    return client.post(url, data=json.dumps(data), content_type="application/json", headers=headers)
 
 
 def test_record_list_read_fhir_and_withdraw(world: World) -> None:
@@ -82,6 +82,7 @@ def test_record_list_read_fhir_and_withdraw(world: World) -> None:
         client,
         f"/api/v1/consents/{consent['id']}/withdraw/",
         {"withdrawn_on": timezone.localdate().isoformat(), "reason": "The young person asked"},
+        READ,
     )
     assert withdrawn.status_code == 200 and withdrawn.json()["withdrawal"]["reason"] == "The young person asked"
     assert not withdrawn.json()["in_force"]
@@ -104,6 +105,7 @@ def test_refusals_are_400s_naming_the_fields(world: World) -> None:
         client,
         f"/api/v1/consents/{before['id']}/withdraw/",
         {"withdrawn_on": (timezone.localdate() - timedelta(days=1)).isoformat(), "reason": "Asked"},
+        READ,
     )
     assert withdrawn.status_code == 400 and "withdrawn_on" in withdrawn.json()["error"]["fields"]
     assert ConsentRecord.objects.filter(child=child).count() == 1
@@ -114,12 +116,61 @@ def test_evidence_that_is_not_what_it_says_is_a_400(world: World, private_media:
     made = record(world, child)
     client = client_as(world, "practitioner")
     url = f"/api/v1/consents/{made.pk}/evidence/"
-    wrong = client.post(url, {"file": SimpleUploadedFile("form.pdf", png(), content_type="application/pdf")})
+    wrong = client.post(
+        url, {"file": SimpleUploadedFile("form.pdf", png(), content_type="application/pdf")}, headers=READ
+    )
     assert wrong.status_code == 400
     assert "not what its name says" in wrong.json()["error"]["fields"]["file"][0]
     assert not any(private_media.rglob("*.*"))
-    right = client.post(url, {"file": SimpleUploadedFile("photo.png", png(), content_type="image/png")})
+    right = client.post(url, {"file": SimpleUploadedFile("photo.png", png(), content_type="image/png")}, headers=READ)
     assert right.status_code == 201 and right.json()["evidence"]["content_type"] == "image/png"
+
+
+def test_the_evidence_is_downloaded_with_its_purpose_and_audited(world: World) -> None:
+    """GET /api/v1/consents/{id}/evidence/: the browser's download through the API, on the same terms (the
+    policy, then X-Purpose, then every opening recorded with it)."""
+    child = child_aged(world, 16)
+    made = record(world, child)
+    url = f"/api/v1/consents/{made.pk}/evidence/"
+    client = client_as(world, "practitioner")
+    assert client.get(url, headers=READ).status_code == 404  # no evidence yet
+    assert client.post(url, {"file": SimpleUploadedFile("p.png", png())}, headers=READ).status_code == 201
+    without = client.get(url)
+    assert without.status_code == 400 and "X-Purpose" in without.json()["error"]["fields"]
+    assert not AuditEvent.objects.filter(kind="consent.evidence_view").exists()
+    response = client.get(url, headers=READ)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == png()
+    assert response["Cache-Control"] == "no-store" and response["X-Content-Type-Options"] == "nosniff"
+    assert f'filename="consent-{made.pk}-evidence.png"' in response["Content-Disposition"]
+    opening = AuditEvent.objects.get(kind="consent.evidence_view", object_id=str(made.pk))
+    assert opening.purpose == READ["X-Purpose"]
+    # The police officer sees the child in the index but is not involved: the file is out of their scope.
+    assert client_as(world, "other_agency").get(url, headers=READ).status_code == 404
+    assert AuditEvent.objects.filter(kind="consent.evidence_view").count() == 1
+
+
+def test_a_write_that_answers_with_the_record_states_its_purpose(world: World) -> None:
+    """Withdraw, review and evidence answer with the whole record (the parent's name, the scope): a read, so
+    they need X-Purpose, asked before the body is read (nothing written without it), and the answer is recorded
+    as a read with it."""
+    child = child_aged(world, 16)
+    made = record(world, child)
+    client = client_as(world, "practitioner")
+    today = timezone.localdate().isoformat()
+    withdraw = {"withdrawn_on": today, "reason": "The young person asked"}
+    review = {"reviewed_on": today, "note": "Still agreed"}
+    for action, data in (("withdraw", withdraw), ("review", review)):
+        refused = post(client, f"/api/v1/consents/{made.pk}/{action}/", data)
+        assert refused.status_code == 400 and "X-Purpose" in refused.json()["error"]["fields"], action
+    refused = client.post(f"/api/v1/consents/{made.pk}/evidence/", {"file": SimpleUploadedFile("p.png", png())})
+    assert refused.status_code == 400 and "X-Purpose" in refused.json()["error"]["fields"]
+    assert not (made.reviews.exists() or ConsentRecord.objects.get(pk=made.pk).withdrawal_or_none())
+    assert not AuditEvent.objects.filter(kind="consent.view", object_id=str(made.pk)).exists()
+    answered = post(client, f"/api/v1/consents/{made.pk}/review/", review, READ)
+    assert answered.status_code == 200 and answered.json()["review_due_on"] is None
+    read = AuditEvent.objects.get(kind="consent.view", object_id=str(made.pk))
+    assert read.purpose == READ["X-Purpose"]
 
 
 def test_a_read_states_its_purpose(world: World) -> None:

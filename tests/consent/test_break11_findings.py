@@ -238,9 +238,6 @@ def test_fhir_period_ends_the_day_before_the_withdrawal(world: World) -> None:
     assert data["provision"]["period"]["end"] == (today - timedelta(days=1)).isoformat()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="break11 finding 7: any bytes between a bare start-of-scan and EOI pass as a 'whole JPEG'"
-)
 def test_evidence_that_is_not_an_image_is_refused_whatever_its_wrapper(world: World) -> None:
     """consent.evidence judges a JPEG by walking its segments to the start of scan and checking it ends with EOI,
     and a PNG by its chunks up to IEND. So FF D8 + a bare SOS segment + an HTML page (or a whole PDF carrying
@@ -282,9 +279,6 @@ def test_a_fraser_assessment_is_of_this_decision_not_one_years_ago(world: World)
     assert "assessed_on" in refused.value.message_dict
 
 
-@pytest.mark.xfail(
-    strict=True, reason="break11 finding 9: a consent of another child is audited as viewed, then refused with 404"
-)
 def test_a_consent_of_another_child_is_not_audited_as_viewed(world: World) -> None:
     """The practitioner, involved with two children, states a purpose for child A only, then opens
     /children/A/consents/<a consent of child B>/. consent_page calls selectors.consent_detail (which records a

@@ -477,3 +477,41 @@ def test_with_two_protocols_in_force_the_practitioner_chooses_one(world: World, 
     assert "Given under Second Protocol" in text(client.get(url))
     assert client.post(response["Location"]).status_code == 302
     assert ConsentRecord.objects.get(child=child).protocol == second
+
+
+def test_the_forms_about_a_consent_ask_the_purpose_first(world: World, client_for: Any) -> None:
+    """The withdraw, review and evidence forms name the child and say what the consent is: like every page that
+    shows a child's consents, they ask why first, and the showing is recorded with the purpose."""
+    child = child_aged(world, 17)
+    made = record(world, child)
+    client = client_for("practitioner")
+    for action in ("withdraw", "review", "evidence/new"):
+        asked = text(client.get(f"/children/{child.pk}/consents/{made.pk}/{action}/"))
+        assert "Why are you looking at this record?" in asked, action
+        assert "Record the withdrawal" not in asked and "Record the review" not in asked
+    assert not AuditEvent.objects.filter(child_id=child.pk, purpose=PURPOSE).exists()
+    with_purpose(client, child)
+    page = text(client.get(f"/children/{child.pk}/consents/{made.pk}/withdraw/"))
+    assert "Record the withdrawal" in page
+    assert AuditEvent.objects.filter(child_id=child.pk, purpose=PURPOSE, detail__page="withdraw a consent").exists()
+
+
+def test_a_closed_record_offers_no_review_or_evidence(world: World, client_for: Any) -> None:
+    """Southampton 8: a closed record is kept for reference, never added to. Its consent page says so and offers
+    neither a review nor evidence (the services refuse both with 403); a withdrawal stays recordable."""
+    from sharing.services.retention import child_close
+    from tests.sharing.fixtures import fresh
+
+    child = child_aged(world, 17)
+    made = record(world, child)
+    child_close(actor=fresh(world.users["partnership_admin"]), child=child, reason="Moved out of the partnership")
+    client = with_purpose(client_for("practitioner"), child)
+    page = text(client.get(f"/children/{child.pk}/consents/{made.pk}/"))
+    assert "This record was closed on" in page and "no review or evidence can be added" in page
+    assert "Record a review" not in page and "Add the evidence" not in page
+    assert "Record that consent was withdrawn" in page
+    summary = text(client.get(f"/children/{child.pk}/consents/"))
+    assert "This record was closed on" in summary and "Record a consent decision" not in summary
+    for action in ("review", "evidence/new"):
+        assert client.get(f"/children/{child.pk}/consents/{made.pk}/{action}/").status_code == 403, action
+    assert client.get(f"/children/{child.pk}/consents/{made.pk}/withdraw/").status_code == 200
