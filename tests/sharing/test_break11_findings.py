@@ -15,7 +15,7 @@ from django.utils import timezone
 from agencies.models import Membership
 from isp_portal.models import Notification
 from isp_portal.policy import AccessDenied, SystemActor
-from sharing.models import Child, Gender, KeptUnder
+from sharing.models import Child, ClosureRule, Gender, KeptUnder
 from sharing.retention_rules import birthday_in
 from sharing.rules import SuppressedTable
 from sharing.selectors.aggregate import Dimension, born_by, children_aggregate
@@ -156,13 +156,19 @@ def test_a_parents_consent_does_not_keep_an_adults_record_past_the_scope(world: 
     Southampton 11: "consent is only required ... to retain records for young people past 18" - the young
     person's own consent (an adult now; no one has parental responsibility for them). Right: only the young
     person's own consent (given at 16 or over, or when assessed competent) keeps the record; a parent's does not,
-    so the record is closed under age_scope."""
+    so the record is closed under age_scope (at the end of the grace period the lead professionals are given to
+    record the young person's own consent: break11 finding 11)."""
     child, leaves_on = _leaving(world, "Rowan")
     record(world, child, **parent(), obtained_on=birthday_in(child.born_on, 10) + timedelta(days=3))
     retention_scope_sweep(today=leaves_on)
     child.refresh_from_db()
     assert child.kept_under != KeptUnder.CONSENT
-    assert child.closed_on == leaves_on
+    closing = child.closes_on
+    assert closing is not None
+    retention_scope_sweep(today=closing)
+    child.refresh_from_db()
+    assert child.kept_under != KeptUnder.CONSENT
+    assert (child.closed_on, child.closed_under) == (closing, ClosureRule.AGE_SCOPE)
 
 
 def test_the_lead_told_to_record_a_consent_can_still_keep_the_record(world: World) -> None:
