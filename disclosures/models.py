@@ -304,7 +304,8 @@ class InformationRequest(models.Model):
             ),
             # A proactive referral or an emergency disclosure is answered by the person who makes it.
             models.CheckConstraint(
-                condition=models.Q(kind="requested") | models.Q(answered_by=models.F("requester")),
+                condition=models.Q(kind="requested")
+                | models.Q(answered_by__isnull=False, answered_by=models.F("requester")),
                 name="request_self_answered_unless_requested",
             ),
             # Targets of the disclosure's composite foreign keys (migration 0002).

@@ -1111,7 +1111,11 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="informationrequest",
             constraint=models.CheckConstraint(
-                condition=models.Q(("kind", "requested"), ("answered_by", models.F("requester")), _connector="OR"),
+                condition=models.Q(
+                    ("kind", "requested"),
+                    models.Q(("answered_by", models.F("requester")), ("answered_by__isnull", False)),
+                    _connector="OR",
+                ),
                 name="request_self_answered_unless_requested",
             ),
         ),

@@ -388,6 +388,7 @@ def test_an_open_request_may_still_change(world: World) -> None:
         ({"tiers": ["aggregate", "sensitive"]}, "request_tiers_known"),
         ({"categories": ["gossip"]}, "request_categories_known"),
         ({"kind": "proactive"}, "request_due_on_only_when_requested"),
+        ({"kind": "proactive", "due_on": None}, "request_self_answered_unless_requested"),
         ({"need_to_know": ""}, "request_has_need_to_know"),
     ],
 )
