@@ -8,6 +8,7 @@ own, so chaining never serialises the portal and no event row is ever touched ag
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Func
 
@@ -125,3 +126,87 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal {self.first_seq}..{self.last_seq} {self.head_hash[:12]}"
+
+
+class LogKind(models.TextChoices):
+    """What a disclosure-log row records: the disclosure made, and each follow-up (issue 12)."""
+
+    MADE = "made", "Made"
+    REVIEWED = "reviewed", "Reviewed"
+    ESCALATED = "escalated", "Escalated"
+    REVOKED = "revoked", "Revoked"
+    RETENTION_ENDED = "retention_ended", "Retention ended"
+
+
+class DisclosureLogEntry(models.Model):
+    """The disclosure log (DESIGN 2.6): each disclosure, and each thing that happens to it, written denormalised in
+    the same transaction as the disclosure, so the auditors' exports read this table alone and no domain table
+    (the audit app imports none). Plain ids and labels, no foreign key, no content: what was shared is named by
+    entry ids and revision numbers, and its snapshot by its SHA-256. Append-only like the other audit tables
+    (migration 0004); `event_id` is the audit event of the same transaction, whose detail carries this row's
+    SHA-256 (audit.services.disclosure_log_sha256), so the sealed chain covers the log."""
+
+    occurred_at = models.DateTimeField()
+    event_id = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=LogKind.choices)
+    # Who did a follow-up (a reviewer, a revoker); empty for what a sweep did.
+    actor_id = models.BigIntegerField(null=True)
+    actor_label = models.CharField(max_length=254, blank=True)
+    outcome = models.CharField(max_length=32, blank=True)
+    disclosure_id = models.BigIntegerField()
+    request_id = models.BigIntegerField()
+    disclosure_kind = models.CharField(max_length=16)
+    child_id = models.BigIntegerField()
+    from_agency_id = models.BigIntegerField()
+    from_agency_label = models.CharField(max_length=200)
+    discloser_id = models.BigIntegerField()
+    discloser_label = models.CharField(max_length=254)
+    discloser_role = models.CharField(max_length=200, blank=True)
+    approver_id = models.BigIntegerField(null=True)
+    approver_label = models.CharField(max_length=254, blank=True)
+    requester_id = models.BigIntegerField()
+    requester_label = models.CharField(max_length=254)
+    to_agency_id = models.BigIntegerField()
+    to_agency_label = models.CharField(max_length=200)
+    recipients = models.JSONField(default=list)  # [{"user_id", "label", "via_team"}]
+    tiers = ArrayField(models.CharField(max_length=16))
+    categories = ArrayField(models.CharField(max_length=32), default=list)
+    entries = models.JSONField(default=list)  # [{"entry_id", "revision"}]
+    purpose = models.TextField(max_length=bounds.REASON)
+    legal_basis = models.CharField(max_length=32)
+    s29_form_reference = models.CharField(max_length=64, blank=True)
+    consent_record_id = models.BigIntegerField(null=True)
+    consent_basis = models.CharField(max_length=16)
+    not_sought_reason = models.CharField(max_length=32, blank=True)
+    override_ground = models.CharField(max_length=32, blank=True)
+    emergency_reason = models.CharField(max_length=32, blank=True)
+    subject_told = models.CharField(max_length=16)
+    retain_until = models.DateTimeField()
+    protocol_version_id = models.BigIntegerField()
+    protocol_version_label = models.CharField(max_length=200)
+    snapshot_sha256 = models.CharField(max_length=64)
+    made_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_disclosure_log"
+        indexes = [
+            models.Index(fields=["occurred_at"], name="audit_disclosure_log_at"),
+            models.Index(fields=["child_id", "occurred_at"], name="audit_disclosure_log_child"),
+            models.Index(fields=["from_agency_id", "occurred_at"], name="audit_disclosure_log_from"),
+            models.Index(fields=["legal_basis", "occurred_at"], name="audit_disclosure_log_basis"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[kind.value for kind in LogKind]), name="audit_disclosure_log_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(snapshot_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="audit_disclosure_log_sha256_hex",
+            ),
+            db_bounds.text_length("audit_disclosure_log", "purpose", bounds.REASON),
+            db_bounds.list_length("audit_disclosure_log", "tiers", 2),
+            db_bounds.list_length("audit_disclosure_log", "categories", bounds.LIST_ITEMS),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} disclosure {self.disclosure_id} {self.kind}"

@@ -8,6 +8,7 @@ every few seconds and on demand before a verification or an export (DESIGN 2.6).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -189,6 +190,121 @@ def audit_record_many(*, kind: str, actor: object, events: Iterable[EventDraft],
 
 
 _MANY_TEMPLATE = "(" + ", ".join(["%s"] * 15) + ", %s::jsonb)"
+
+
+# --- The disclosure log ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogRecipient:
+    user_id: int
+    label: str
+    via_team: str = ""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    entry_id: int
+    revision: int  # the revision number disclosed
+
+
+@dataclass(frozen=True)
+class DisclosureLogDraft:
+    """One row of the disclosure log, in plain values (the audit app imports no domain app: the disclosures app
+    fills this in). `event_id` is the audit event recorded in the same transaction; it is left out of the row's
+    SHA-256 (disclosure_log_sha256), which that event's detail carries."""
+
+    occurred_at: datetime
+    event_id: int | None
+    kind: str
+    disclosure_id: int
+    request_id: int
+    disclosure_kind: str
+    child_id: int
+    from_agency_id: int
+    from_agency_label: str
+    discloser_id: int
+    discloser_label: str
+    requester_id: int
+    requester_label: str
+    to_agency_id: int
+    to_agency_label: str
+    tiers: tuple[str, ...]
+    purpose: str
+    legal_basis: str
+    consent_basis: str
+    subject_told: str
+    retain_until: datetime
+    protocol_version_id: int
+    protocol_version_label: str
+    snapshot_sha256: str
+    made_at: datetime
+    discloser_role: str = ""
+    approver_id: int | None = None
+    approver_label: str = ""
+    actor_id: int | None = None
+    actor_label: str = ""
+    outcome: str = ""
+    recipients: tuple[LogRecipient, ...] = ()
+    categories: tuple[str, ...] = ()
+    entries: tuple[LogEntry, ...] = ()
+    s29_form_reference: str = ""
+    consent_record_id: int | None = None
+    not_sought_reason: str = ""
+    override_ground: str = ""
+    emergency_reason: str = ""
+
+
+def _log_columns(draft: DisclosureLogDraft) -> dict[str, Any]:
+    columns = {name: getattr(draft, name) for name in DisclosureLogDraft.__dataclass_fields__}
+    columns["recipients"] = [
+        {"user_id": r.user_id, "label": storable(r.label[:254]), "via_team": storable(r.via_team[:200])}
+        for r in draft.recipients
+    ]
+    columns["entries"] = [{"entry_id": e.entry_id, "revision": e.revision} for e in draft.entries]
+    columns["tiers"] = list(draft.tiers)
+    columns["categories"] = list(draft.categories)
+    for name in ("from_agency_label", "to_agency_label", "discloser_role", "protocol_version_label"):
+        columns[name] = storable(columns[name][:200])
+    for name in ("discloser_label", "approver_label", "requester_label", "actor_label"):
+        columns[name] = storable(columns[name][:254])
+    columns["purpose"] = storable(bounds.truncated(draft.purpose, bounds.REASON))
+    return columns
+
+
+def disclosure_log_canonical(draft: DisclosureLogDraft) -> bytes:
+    """The bytes a log row's SHA-256 is taken over: its columns but the event id, as audit.chain writes events."""
+    columns = _log_columns(draft)
+    del columns["event_id"]
+    document = {name: chain._plain(value) for name, value in columns.items()}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def disclosure_log_sha256(draft: DisclosureLogDraft) -> str:
+    return hashlib.sha256(disclosure_log_canonical(draft)).hexdigest()
+
+
+_LOG_JSON = frozenset({"recipients", "entries"})
+_LOG_NAMES = tuple(DisclosureLogDraft.__dataclass_fields__)
+_LOG_INSERT = (
+    f"INSERT INTO audit_disclosure_log ({', '.join(_LOG_NAMES)}) "  # noqa: S608 - fixed column names
+    f"VALUES ({', '.join('%s::jsonb' if name in _LOG_JSON else '%s' for name in _LOG_NAMES)}) RETURNING id"
+)
+
+
+def disclosure_log_record(*, draft: DisclosureLogDraft) -> int:
+    """Write one disclosure-log row (one INSERT, inside the caller's transaction, so the log and the disclosure
+    commit or roll back together: issue 12) and return its id. The draft must carry its audit event's id."""
+    if draft.event_id is None:
+        raise ValueError("a disclosure log row names the audit event recorded with it")
+    columns = _log_columns(draft)
+    values = [json.dumps(columns[name]) if name in _LOG_JSON else columns[name] for name in _LOG_NAMES]
+    with connection.cursor() as cursor:
+        cursor.execute(_LOG_INSERT, values)
+        row = cursor.fetchone()
+    assert row is not None
+    log_id: int = row[0]
+    return log_id
 
 
 # --- Sealing --------------------------------------------------------------------------------------------------

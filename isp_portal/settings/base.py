@@ -53,13 +53,16 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    # Ours, lowest layer first: audit <- isp_portal <- agencies <- protocols <- consent <- sharing <- breaches.
+    # Ours, lowest layer first: audit <- isp_portal <- agencies <- protocols <- sharing <- consent <- disclosures
+    # <- breaches (consent imports sharing; sharing reads consent only for retention). The list keeps consent
+    # before sharing: seed_demo runs the apps in this order, and sharing's demo re-seeds consent.
     "audit",
     "isp_portal",
     "agencies",
     "protocols",
     "consent",
     "sharing",
+    "disclosures",
     "breaches",
 ]
 

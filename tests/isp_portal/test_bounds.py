@@ -51,7 +51,7 @@ from tests.factories import SYSTEM, World
 from tests.matrix import client_as
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTAL_APPS = ("agencies", "protocols", "sharing", "consent", "breaches", "audit", "isp_portal")
+PORTAL_APPS = ("agencies", "protocols", "sharing", "consent", "disclosures", "breaches", "audit", "isp_portal")
 
 
 # --- The walks: models --------------------------------------------------------------------------------------

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DisclosuresConfig(AppConfig):
+    name = "disclosures"
+    verbose_name = "Requests and disclosures"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,653 @@
+"""Requests for information, the decision on each, designated-manager approval, and the disclosures made (DESIGN
+2.3; issue 12; design12 section 2).
+
+One state machine for the three ways a disclosure comes about: a requested share, a proactive referral and an
+emergency disclosure are each an InformationRequest (`kind`); for the last two the requester is the discloser and
+the request is answered as it is made. What the database holds, whatever the code above tries:
+
+- a request's shape in each state (CHECKs named request_*), and a request that is shared, declined, withdrawn or
+  expired never changes again (trigger request_terminal_is_final, migration 0002);
+- one answer per request (OneToOne), never updated or deleted, nor its entries and recipients;
+- a disclosure is made only for a shared request, is never updated or deleted (nor its entries, recipients and
+  follow-up events), and its approver is neither the requester nor the discloser (Haringey 4.6; DESIGN 4). The
+  disclosure's denormalised requester, discloser and approver are pinned to the request's own columns by composite
+  foreign keys (migration 0002: Django has no composite foreign key), so the CHECK cannot be fooled by a forged
+  copy;
+- the snapshot of the disclosed content is never updated, and deleted only once the disclosure's retention has
+  ended (design12 F7: the hash, the metadata and the disclosure log stay).
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from consent.models import PURPOSE_LENGTH, ConsentNotSoughtReason
+from disclosures import rules
+from isp_portal import bounds, db_bounds
+from protocols.models import Ground
+from sharing.models.entries import CATEGORY_CHOICES
+
+
+class Kind(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    PROACTIVE = "proactive", "Proactive referral"
+    EMERGENCY = "emergency", "Emergency disclosure"
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    SHARED = "shared", "Shared"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    URGENT = "urgent", "Urgent"
+    EMERGENCY = "emergency", "Emergency"
+
+
+class ConsentBasis(models.TextChoices):
+    CONSENT = "consent", "Consent was given"
+    NOT_SOUGHT = "not_sought", "Consent was not sought"
+    REFUSED = "refused", "Consent was refused"
+
+
+class LegalBasis(models.TextChoices):
+    EXPLICIT_CONSENT = "explicit_consent", rules.LEGAL_BASIS_LABELS[rules.LegalBasis.EXPLICIT_CONSENT]
+    IMPLIED_CONSENT = "implied_consent", rules.LEGAL_BASIS_LABELS[rules.LegalBasis.IMPLIED_CONSENT]
+    SIGNIFICANT_HARM = "significant_harm", rules.LEGAL_BASIS_LABELS[rules.LegalBasis.SIGNIFICANT_HARM]
+    URGENT_MEDICAL = "urgent_medical", rules.LEGAL_BASIS_LABELS[rules.LegalBasis.URGENT_MEDICAL]
+    HOME_OFFICE = "home_office", rules.LEGAL_BASIS_LABELS[rules.LegalBasis.HOME_OFFICE]
+    COURT_ORDER = "court_order", rules.LEGAL_BASIS_LABELS[rules.LegalBasis.COURT_ORDER]
+    POLICE_S29 = "police_s29", rules.LEGAL_BASIS_LABELS[rules.LegalBasis.POLICE_S29]
+    CRIME_PREVENTION = "crime_prevention", rules.LEGAL_BASIS_LABELS[rules.LegalBasis.CRIME_PREVENTION]
+    STATUTORY_DUTY = "statutory_duty", rules.LEGAL_BASIS_LABELS[rules.LegalBasis.STATUTORY_DUTY]
+
+
+class SubjectTold(models.TextChoices):
+    TOLD = "told", "Yes, they were told"
+    NOT_TOLD = "not_told", "No"
+    NOT_SAFE = "not_safe", "No: telling them would not be safe"
+
+
+class EmergencyReason(models.TextChoices):
+    URGENT_MEDICAL_TREATMENT = "urgent_medical_treatment", "The child needs urgent medical treatment"
+    IMMEDIATE_RISK_OF_HARM = "immediate_risk_of_harm", "The child is at immediate risk of harm"
+
+
+class DeclineReason(models.TextChoices):
+    NOTHING_HELD = "nothing_held", "We hold no information of this kind"
+    NOT_PROPORTIONATE = "not_proportionate", "Sharing would not be proportionate"
+    NO_LAWFUL_BASIS = "no_lawful_basis", "There is no lawful basis to share"
+    CONSENT_REFUSED_NO_OVERRIDE = "consent_refused_no_override", "Consent was refused and no ground overrides it"
+    OUTSIDE_PROTOCOL_SCOPE = "outside_protocol_scope", "The request is outside the protocol"
+    MANAGER_DECLINED = "manager_declined", "The designated manager declined to approve it"
+    OTHER = "other", "Another reason"
+
+
+class Outcome(models.TextChoices):
+    SHARE = "share", "Share"
+    DECLINE = "decline", "Decline"
+
+
+class FollowUp(models.TextChoices):
+    REVIEWED = "reviewed", "Reviewed"
+    ESCALATED = "escalated", "Escalated to the Caldicott guardian"
+    REVOKED = "revoked", "Revoked"
+    RETENTION_ENDED = "retention_ended", "Retention ended"
+
+
+class ReviewOutcome(models.TextChoices):
+    ENDORSED = "endorsed", "Endorsed"
+    CONCERNS_RAISED = "concerns_raised", "Concerns raised"
+
+
+# One list of values each: the pure rules and the database agree.
+for _model_enum, _rule_enum in (
+    (Kind, rules.Kind),
+    (State, rules.State),
+    (Urgency, rules.Urgency),
+    (ConsentBasis, rules.ConsentBasis),
+    (LegalBasis, rules.LegalBasis),
+    (SubjectTold, rules.SubjectTold),
+    (EmergencyReason, rules.EmergencyReason),
+    (DeclineReason, rules.DeclineReason),
+    (Outcome, rules.Outcome),
+    (FollowUp, rules.FollowUp),
+    (ReviewOutcome, rules.ReviewOutcome),
+):
+    assert {member.value for member in _model_enum} == {member.value for member in _rule_enum}, _model_enum
+# The grounds are exactly the protocol's (Haringey 4.5), so a version's grounds_without_consent compares value for
+# value; the reasons for not seeking consent are consent's (Barnet).
+assert {ground.value for ground in Ground} == {basis.value for basis in rules.GROUNDS}
+assert {reason.value for reason in ConsentNotSoughtReason} == {reason.value for reason in rules.NotSoughtReason}
+
+TIERS = [tier.value for tier in rules.Tier]
+TIER_CHOICES = [(rules.Tier.MINIMUM.value, "Minimum data"), (rules.Tier.SENSITIVE.value, "Detailed and sensitive")]
+CATEGORY_VALUES = [value for value, _ in CATEGORY_CHOICES]
+CONSENT_BASES = sorted(basis.value for basis in rules.CONSENT_BASES)
+TERMINAL_STATES = sorted(state.value for state in rules.TERMINAL_STATES)
+OPEN_STATES = sorted(state.value for state in rules.OPEN_STATES)
+SENSITIVE = models.Q(tiers__contains=[rules.Tier.SENSITIVE.value])
+
+
+def _tiers_and_categories(prefix: str) -> list[models.CheckConstraint]:
+    """One or both requestable tiers; categories exactly when the detailed and sensitive tier is asked for."""
+    return [
+        models.CheckConstraint(
+            condition=~models.Q(tiers=[]) & models.Q(tiers__contained_by=TIERS), name=f"{prefix}_tiers_known"
+        ),
+        db_bounds.list_length(prefix, "tiers", len(TIERS)),
+        models.CheckConstraint(
+            condition=models.Q(categories__contained_by=CATEGORY_VALUES), name=f"{prefix}_categories_known"
+        ),
+        db_bounds.list_length(prefix, "categories", len(CATEGORY_VALUES)),
+        models.CheckConstraint(
+            condition=(SENSITIVE & ~models.Q(categories=[])) | (~SENSITIVE & models.Q(categories=[])),
+            name=f"{prefix}_categories_with_sensitive",
+        ),
+    ]
+
+
+def _known(prefix: str, field: str, values: list[str], *, blank: bool = False) -> models.CheckConstraint:
+    allowed = [*values, ""] if blank else values
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": allowed}), name=f"{prefix}_{field}_known")
+
+
+GROUND_VALUES = [ground.value for ground in Ground]
+NOT_SOUGHT_VALUES = [reason.value for reason in ConsentNotSoughtReason]
+
+
+class InformationRequest(models.Model):
+    """A practitioner's request for a child's information held by another agency (or, for a proactive referral or an
+    emergency disclosure, the discloser's own record of sharing without one). Mutable while open; its state moves
+    only as rules.TRANSITIONS allows, and a terminal state is final in the database."""
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.REQUESTED)
+    state = models.CharField(max_length=32, choices=State.choices, default=State.SUBMITTED)
+    urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    child = models.ForeignKey("sharing.Child", on_delete=models.PROTECT, related_name="information_requests")
+    requester = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="requests_made")
+    # The receiving agency, and the agency that holds the information.
+    requester_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="requests_made")
+    holding_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="requests_received")
+    protocol_version = models.ForeignKey("protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=PURPOSE_LENGTH)
+    tiers = ArrayField(models.CharField(max_length=16, choices=TIER_CHOICES))
+    categories = ArrayField(models.CharField(max_length=32, choices=CATEGORY_CHOICES), default=list, blank=True)
+    # WYCPS: need to know.
+    need_to_know = models.TextField(max_length=bounds.REASON)
+
+    # WYCPS: the consent, or the ground for not seeking it, or the ground overriding a refusal.
+    consent_basis = models.CharField(max_length=16, choices=ConsentBasis.choices)
+    consent = models.ForeignKey(
+        "consent.ConsentRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    not_sought_reason = models.CharField(max_length=32, choices=ConsentNotSoughtReason.choices, blank=True)
+    override_ground = models.CharField(max_length=32, choices=Ground.choices, blank=True)
+
+    submitted_at = models.DateTimeField(default=timezone.now)
+    # The protocol version's response time in working days (rules.request_due_on); only a requested share has one.
+    due_on = models.DateField(null=True, blank=True)
+    # Set when answered, from rules.approval_needed.
+    needs_approval = models.BooleanField(default=False)
+    answered_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    approver = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    declined_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=32, choices=DeclineReason.choices, blank=True)
+    decline_detail = models.TextField(max_length=bounds.REASON, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdraw_reason = models.TextField(max_length=bounds.REASON, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            _known("request", "kind", [kind.value for kind in Kind]),
+            _known("request", "state", [state.value for state in State]),
+            _known("request", "urgency", [urgency.value for urgency in Urgency]),
+            _known("request", "consent_basis", [basis.value for basis in ConsentBasis]),
+            _known("request", "decline_reason", [reason.value for reason in DeclineReason], blank=True),
+            models.CheckConstraint(
+                condition=~models.Q(holding_agency=models.F("requester_agency")), name="request_agencies_differ"
+            ),
+            models.CheckConstraint(condition=~models.Q(purpose=""), name="request_has_purpose"),
+            models.CheckConstraint(condition=~models.Q(need_to_know=""), name="request_has_need_to_know"),
+            *_tiers_and_categories("request"),
+            # WYCPS: consent stated, or the Barnet reason for not seeking it, or the ground overriding a refusal.
+            models.CheckConstraint(
+                condition=models.Q(
+                    consent_basis="consent", consent__isnull=False, not_sought_reason="", override_ground=""
+                )
+                | models.Q(
+                    consent_basis="not_sought",
+                    consent__isnull=True,
+                    not_sought_reason__in=NOT_SOUGHT_VALUES,
+                    override_ground="",
+                )
+                | models.Q(consent_basis="refused", not_sought_reason="", override_ground__in=GROUND_VALUES),
+                name="request_consent_basis_shape",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="requested", due_on__isnull=False)
+                | (~models.Q(kind="requested") & models.Q(due_on__isnull=True)),
+                name="request_due_on_only_when_requested",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(answered_by__isnull=True, answered_at__isnull=True)
+                | models.Q(answered_by__isnull=False, answered_at__isnull=False),
+                name="request_answer_whole",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approver__isnull=True, approved_at__isnull=True)
+                | models.Q(approver__isnull=False, approved_at__isnull=False),
+                name="request_approval_whole",
+            ),
+            # Haringey 4.6, DESIGN 4: the approver is neither the requester nor the person who answered.
+            models.CheckConstraint(
+                condition=models.Q(approver__isnull=True)
+                | (
+                    models.Q(answered_by__isnull=False)
+                    & ~models.Q(approver=models.F("requester"))
+                    & ~models.Q(approver=models.F("answered_by"))
+                ),
+                name="request_approver_separate",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="awaiting_approval")
+                | models.Q(answered_by__isnull=False, approver__isnull=True, needs_approval=True),
+                name="request_awaiting_approval_shape",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state__in=["approved", "shared"]) | models.Q(answered_by__isnull=False),
+                name="request_shared_was_answered",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state__in=["approved", "shared"], needs_approval=True)
+                | models.Q(approver__isnull=False),
+                name="request_approved_when_needed",
+            ),
+            # Buckinghamshire 5: a decline is recorded with its reason.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(state="declined", declined_at__isnull=False, declined_by__isnull=False)
+                    & ~models.Q(decline_reason="")
+                )
+                | (
+                    ~models.Q(state="declined")
+                    & models.Q(declined_at__isnull=True, declined_by__isnull=True, decline_reason="", decline_detail="")
+                ),
+                name="request_declined_shape",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decline_reason="other") | ~models.Q(decline_detail=""),
+                name="request_other_decline_explained",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="withdrawn", withdrawn_at__isnull=False)
+                | (~models.Q(state="withdrawn") & models.Q(withdrawn_at__isnull=True, withdraw_reason="")),
+                name="request_withdrawn_shape",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="expired", expired_at__isnull=False)
+                | (~models.Q(state="expired") & models.Q(expired_at__isnull=True)),
+                name="request_expired_shape",
+            ),
+            # A proactive referral or an emergency disclosure is answered by the person who makes it.
+            models.CheckConstraint(
+                condition=models.Q(kind="requested")
+                | models.Q(answered_by__isnull=False, answered_by=models.F("requester")),
+                name="request_self_answered_unless_requested",
+            ),
+            # Targets of the disclosure's composite foreign keys (migration 0002).
+            models.UniqueConstraint(fields=["id", "requester"], name="request_id_requester"),
+            models.UniqueConstraint(fields=["id", "answered_by"], name="request_id_answered_by"),
+            models.UniqueConstraint(fields=["id", "approver"], name="request_id_approver"),
+            db_bounds.text_length("request", "need_to_know", bounds.REASON),
+            db_bounds.text_length("request", "decline_detail", bounds.REASON),
+            db_bounds.text_length("request", "withdraw_reason", bounds.REASON),
+            db_bounds.date_in_era("request", "due_on"),
+        ]
+        indexes = [
+            # The holding agency's inbox and the deadline sweep: open requests by due date.
+            models.Index(
+                fields=["holding_agency", "state", "due_on"],
+                name="request_inbox",
+                condition=models.Q(state__in=["submitted", "awaiting_approval", "approved"]),
+            ),
+            # A designated manager's approvals, oldest first.
+            models.Index(
+                fields=["holding_agency", "state", "answered_at"],
+                name="request_approvals",
+                condition=models.Q(state="awaiting_approval"),
+            ),
+            models.Index(fields=["requester", "submitted_at"], name="request_outbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request {self.pk} ({self.state})"
+
+    @property
+    def audit_label(self) -> str:
+        return f"Information request {self.pk}"
+
+
+class RequestAnswer(models.Model):
+    """The decision on a request, as Barnet says a decision record holds it: is it confidential, what consent was
+    found, the public interest and proportionality weighed, what is the minimum needed and why, why shared (and why
+    without consent), what was agreed, third parties (Haringey 4.7). One per request; never changed."""
+
+    request = models.OneToOneField(InformationRequest, on_delete=models.PROTECT, related_name="answer")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    is_confidential = models.BooleanField()
+    consent_checked = models.CharField(max_length=32, blank=True)  # consent.selectors.Reason's value seen
+    public_interest = models.TextField(max_length=bounds.REASON, blank=True)
+    proportionality = models.TextField(max_length=bounds.REASON, blank=True)
+    why_shared = models.TextField(max_length=bounds.REASON, blank=True)
+    why_without_consent = models.TextField(max_length=bounds.REASON, blank=True)
+    what_agreed = models.TextField(max_length=bounds.REASON, blank=True)
+    third_parties = models.TextField(max_length=bounds.REASON, blank=True)
+    # A share's terms.
+    legal_basis = models.CharField(max_length=32, choices=LegalBasis.choices, blank=True)
+    s29_form_reference = models.CharField(max_length=rules.S29_REFERENCE_MAX, blank=True)
+    subject_told = models.CharField(max_length=16, choices=SubjectTold.choices, blank=True)
+    subject_not_told_reason = models.TextField(max_length=bounds.REASON, blank=True)
+    onward_terms = models.TextField(max_length=bounds.REASON, blank=True)
+    retain_until = models.DateTimeField(null=True, blank=True)
+    emergency_reason = models.CharField(max_length=32, choices=EmergencyReason.choices, blank=True)
+    answered_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            _known("answer", "outcome", [outcome.value for outcome in Outcome]),
+            _known("answer", "consent_checked", list(rules.CONSENT_CHECK_VALUES), blank=True),
+            _known("answer", "emergency_reason", [reason.value for reason in EmergencyReason], blank=True),
+            models.CheckConstraint(
+                condition=models.Q(
+                    outcome="share",
+                    legal_basis__in=[basis.value for basis in LegalBasis],
+                    subject_told__in=[told.value for told in SubjectTold],
+                    retain_until__gt=models.F("answered_at"),
+                )
+                | models.Q(
+                    outcome="decline",
+                    legal_basis="",
+                    s29_form_reference="",
+                    subject_told="",
+                    subject_not_told_reason="",
+                    onward_terms="",
+                    retain_until__isnull=True,
+                    emergency_reason="",
+                ),
+                name="answer_share_shape",
+            ),
+            # DPA 2018 Sch 2 para 2 (the seeds' "DPA s29(3) form"): a police request carries its form's reference.
+            models.CheckConstraint(
+                condition=models.Q(legal_basis="police_s29") & ~models.Q(s29_form_reference="")
+                | ~models.Q(legal_basis="police_s29") & models.Q(s29_form_reference=""),
+                name="answer_s29_reference",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subject_told__in=["", "told"]) | ~models.Q(subject_not_told_reason=""),
+                name="answer_not_told_explained",
+            ),
+            # WYCPS: the ground for sharing without consent is stated.
+            models.CheckConstraint(
+                condition=models.Q(legal_basis__in=["", *CONSENT_BASES]) | ~models.Q(why_without_consent=""),
+                name="answer_without_consent_explained",
+            ),
+            models.UniqueConstraint(fields=["id", "request"], name="answer_id_request"),
+            *(
+                db_bounds.text_length("answer", field, bounds.REASON)
+                for field in (
+                    "public_interest",
+                    "proportionality",
+                    "why_shared",
+                    "why_without_consent",
+                    "what_agreed",
+                    "third_parties",
+                    "subject_not_told_reason",
+                    "onward_terms",
+                )
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer to request {self.request_id}: {self.outcome}"
+
+
+class AnswerEntry(models.Model):
+    """An entry the answer shares, at the revision it was answered with (the minimum needed: Barnet)."""
+
+    answer = models.ForeignKey(RequestAnswer, on_delete=models.PROTECT, related_name="entries")
+    entry = models.ForeignKey("sharing.RecordEntry", on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey("sharing.EntryRevision", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["answer", "entry"], name="answer_entry_once")]
+
+    def __str__(self) -> str:
+        return f"Entry {self.entry_id} in answer {self.answer_id}"
+
+
+class AnswerRecipient(models.Model):
+    """A named person the answer shares with; `via_team` names the team they were chosen through (design12 F5)."""
+
+    answer = models.ForeignKey(RequestAnswer, on_delete=models.PROTECT, related_name="recipients")
+    user = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    via_team = models.CharField(max_length=bounds.NAME, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["answer", "user"], name="answer_recipient_once")]
+
+    def __str__(self) -> str:
+        return f"Recipient {self.user_id} of answer {self.answer_id}"
+
+
+class Disclosure(models.Model):
+    """Information disclosed: a row exists only once made, and never changes (DESIGN 2.3). What was shared, by whom,
+    approved by whom, to whom, why and on which legal basis, under which protocol version, with the SHA-256 of the
+    snapshot of the content as it was."""
+
+    request = models.OneToOneField(InformationRequest, on_delete=models.PROTECT, related_name="disclosure")
+    answer = models.OneToOneField(RequestAnswer, on_delete=models.PROTECT, related_name="disclosure")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    child = models.ForeignKey("sharing.Child", on_delete=models.PROTECT, related_name="disclosures")
+    from_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="disclosures_made")
+    to_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="disclosures_received")
+    # Denormalised from the request, and pinned to it by composite foreign keys (migration 0002).
+    discloser = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    approver = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    requester = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    tiers = ArrayField(models.CharField(max_length=16, choices=TIER_CHOICES))
+    categories = ArrayField(models.CharField(max_length=32, choices=CATEGORY_CHOICES), default=list, blank=True)
+    purpose = models.CharField(max_length=PURPOSE_LENGTH)
+    legal_basis = models.CharField(max_length=32, choices=LegalBasis.choices)
+    s29_form_reference = models.CharField(max_length=rules.S29_REFERENCE_MAX, blank=True)
+    consent = models.ForeignKey(
+        "consent.ConsentRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    consent_basis = models.CharField(max_length=16, choices=ConsentBasis.choices)
+    not_sought_reason = models.CharField(max_length=32, choices=ConsentNotSoughtReason.choices, blank=True)
+    override_ground = models.CharField(max_length=32, choices=Ground.choices, blank=True)
+    emergency_reason = models.CharField(max_length=32, choices=EmergencyReason.choices, blank=True)
+    subject_told = models.CharField(max_length=16, choices=SubjectTold.choices)
+    subject_not_told_reason = models.TextField(max_length=bounds.REASON, blank=True)
+    onward_terms = models.TextField(max_length=bounds.REASON, blank=True)
+    retain_until = models.DateTimeField()
+    protocol_version = models.ForeignKey("protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(default=timezone.now)
+    # An emergency disclosure's review deadline (rules.review_due_at: one working day).
+    review_due_at = models.DateTimeField(null=True, blank=True)
+    snapshot_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        constraints = [
+            _known("disclosure", "kind", [kind.value for kind in Kind]),
+            _known("disclosure", "legal_basis", [basis.value for basis in LegalBasis]),
+            _known("disclosure", "consent_basis", [basis.value for basis in ConsentBasis]),
+            _known("disclosure", "subject_told", [told.value for told in SubjectTold]),
+            _known("disclosure", "emergency_reason", [reason.value for reason in EmergencyReason], blank=True),
+            _known("disclosure", "not_sought_reason", NOT_SOUGHT_VALUES, blank=True),
+            _known("disclosure", "override_ground", GROUND_VALUES, blank=True),
+            *_tiers_and_categories("disclosure"),
+            models.CheckConstraint(
+                condition=~models.Q(from_agency=models.F("to_agency")), name="disclosure_agencies_differ"
+            ),
+            models.CheckConstraint(condition=~models.Q(purpose=""), name="disclosure_has_purpose"),
+            # Haringey 4.6, DESIGN 4 (issue 12: "enforced ... by a database constraint"): the approver is neither the
+            # discloser nor the requester. Both columns are pinned to the request by composite foreign keys.
+            models.CheckConstraint(
+                condition=models.Q(approver__isnull=True)
+                | (~models.Q(approver=models.F("discloser")) & ~models.Q(approver=models.F("requester"))),
+                name="disclosure_approver_separate",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(legal_basis__in=CONSENT_BASES, consent__isnull=False)
+                | (~models.Q(legal_basis__in=CONSENT_BASES) & models.Q(consent__isnull=True))
+                | (~models.Q(legal_basis__in=CONSENT_BASES) & models.Q(consent_basis="refused")),
+                name="disclosure_consent_basis_has_consent",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(legal_basis__in=CONSENT_BASES) | models.Q(consent_basis="consent"),
+                name="disclosure_consent_basis_matches",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(legal_basis="police_s29") & ~models.Q(s29_form_reference="")
+                | ~models.Q(legal_basis="police_s29") & models.Q(s29_form_reference=""),
+                name="disclosure_s29_reference",
+            ),
+            # Haringey 4.4-4.6: detailed and sensitive information without consent is never shared unapproved (an
+            # emergency disclosure is reviewed afterwards instead).
+            models.CheckConstraint(
+                condition=~(SENSITIVE & ~models.Q(legal_basis__in=CONSENT_BASES) & ~models.Q(kind="emergency"))
+                | models.Q(approver__isnull=False),
+                name="disclosure_sensitive_without_consent_approved",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(kind="emergency", review_due_at__isnull=False) & ~models.Q(emergency_reason=""))
+                | (~models.Q(kind="emergency") & models.Q(review_due_at__isnull=True, emergency_reason="")),
+                name="disclosure_emergency_shape",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subject_told="told") | ~models.Q(subject_not_told_reason=""),
+                name="disclosure_not_told_explained",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(retain_until__gt=models.F("made_at")), name="disclosure_retained_after_made"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(snapshot_sha256__regex=r"^[0-9a-f]{64}$"), name="disclosure_snapshot_sha256_hex"
+            ),
+            models.UniqueConstraint(fields=["id", "discloser"], name="disclosure_id_discloser"),
+            db_bounds.text_length("disclosure", "subject_not_told_reason", bounds.REASON),
+            db_bounds.text_length("disclosure", "onward_terms", bounds.REASON),
+        ]
+        indexes = [
+            models.Index(fields=["from_agency", "made_at"], name="disclosure_from"),
+            models.Index(fields=["to_agency", "made_at"], name="disclosure_to"),
+            models.Index(fields=["child", "made_at"], name="disclosure_child"),
+            models.Index(fields=["retain_until"], name="disclosure_retention"),
+            models.Index(fields=["review_due_at"], name="disclosure_review", condition=models.Q(kind="emergency")),
+        ]
+
+    def __str__(self) -> str:
+        return f"Disclosure {self.pk}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"Disclosure {self.pk}"
+
+
+class DisclosureEntry(models.Model):
+    """An entry disclosed, at the revision disclosed."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="entries")
+    entry = models.ForeignKey("sharing.RecordEntry", on_delete=models.PROTECT, related_name="disclosures")
+    revision = models.ForeignKey("sharing.EntryRevision", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["disclosure", "entry"], name="disclosure_entry_once")]
+
+    def __str__(self) -> str:
+        return f"Entry {self.entry_id} in disclosure {self.disclosure_id}"
+
+
+class DisclosureRecipient(models.Model):
+    """A named person the disclosure was made to (a team is expanded to its members when made: design12 F5)."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="recipients")
+    user = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="disclosures_received")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    via_team = models.CharField(max_length=bounds.NAME, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["disclosure", "user"], name="disclosure_recipient_once")]
+
+    def __str__(self) -> str:
+        return f"Recipient {self.user_id} of disclosure {self.disclosure_id}"
+
+
+class DisclosureSnapshot(models.Model):
+    """The content disclosed (rules.snapshot_document), apart from the disclosure so that it can be erased when the
+    retention ends while the hash, the metadata and the log stay (design12 F7; Southampton 8). Never updated;
+    deleted only after the disclosure's retain_until (trigger, migration 0002)."""
+
+    disclosure = models.OneToOneField(Disclosure, on_delete=models.PROTECT, primary_key=True, related_name="snapshot")
+    document = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"Snapshot of disclosure {self.pk}"
+
+
+class DisclosureEvent(models.Model):
+    """What happened to a disclosure after it was made, each at most once: reviewed (an emergency disclosure, by a
+    designated manager who is not the discloser), escalated (to the Caldicott guardian), revoked, retention ended. A
+    disclosure's live state is derived from these rows and its retain_until, never by an UPDATE."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=FollowUp.choices)
+    actor = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The disclosure's discloser, pinned to it by a composite foreign key (migration 0002), so the CHECK below holds.
+    discloser = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=32, choices=ReviewOutcome.choices, blank=True)
+    note = models.TextField(max_length=bounds.REASON, blank=True)
+
+    class Meta:
+        ordering = ["disclosure", "at", "id"]
+        constraints = [
+            _known("disclosure_event", "kind", [kind.value for kind in FollowUp]),
+            models.UniqueConstraint(fields=["disclosure", "kind"], name="disclosure_event_once"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="reviewed")
+                | (
+                    models.Q(actor__isnull=False, outcome__in=[outcome.value for outcome in ReviewOutcome])
+                    & ~models.Q(actor=models.F("discloser"))
+                ),
+                name="disclosure_event_reviewed_by_another",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="reviewed") | models.Q(outcome=""), name="disclosure_event_outcome_on_review"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="revoked") | (models.Q(actor__isnull=False) & ~models.Q(note="")),
+                name="disclosure_event_revocation_explained",
+            ),
+            db_bounds.text_length("disclosure_event", "note", bounds.REASON),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of disclosure {self.disclosure_id}"
