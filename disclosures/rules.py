@@ -174,6 +174,7 @@ CONSENT_CHECK_VALUES = (
     "refused",
     "parent_overridden",
     "withdrawn",
+    "parent_decision_lapsed",
     "expired",
     "not_yet_in_force",
     "out_of_scope_purpose",

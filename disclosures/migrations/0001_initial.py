@@ -1187,6 +1187,7 @@ class Migration(migrations.Migration):
                             "refused",
                             "parent_overridden",
                             "withdrawn",
+                            "parent_decision_lapsed",
                             "expired",
                             "not_yet_in_force",
                             "out_of_scope_purpose",
