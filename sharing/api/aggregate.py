@@ -51,6 +51,10 @@ class AggregateOut(serializers.Serializer[Any]):
     table_rows = AggregateRowOut(many=True)
     column_totals = serializers.ListField(child=serializers.IntegerField(allow_null=True))
     grand_total = serializers.IntegerField(allow_null=True)
+    withheld = serializers.BooleanField(
+        help_text="True when no count of the table can be shown, zeros included: hiding counts inside it could not "
+        "keep a hidden total from being worked out. Every count is then null."
+    )
 
 
 def aggregate_out(aggregate: AggregateTable) -> dict[str, Any]:
@@ -72,6 +76,7 @@ def aggregate_out(aggregate: AggregateTable) -> dict[str, Any]:
         ],
         "column_totals": [table.col_total(col) for col in table.columns],
         "grand_total": table.grand_total,
+        "withheld": table.withheld,
     }
 
 

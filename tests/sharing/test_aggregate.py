@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 
 from audit.models import AuditEvent
 from isp_portal.policy import NotPermitted
+from sharing.api.aggregate import aggregate_out
 from sharing.models import Child, Gender
-from sharing.rules import age_on
-from sharing.selectors.aggregate import Dimension, born_by, children_aggregate
+from sharing.rules import age_on, suppress_table
+from sharing.selectors.aggregate import AggregateTable, Dimension, born_by, children_aggregate
 from sharing.services import child_merge, involvement_add
 from tests.factories import World, sign_in
 from tests.sharing.fixtures import fresh, make_child, sharing_world
@@ -137,7 +138,7 @@ def test_the_api_answers_the_table_with_nulls_and_refuses_bad_dimensions_by_fiel
     row = body["table_rows"][0]
     assert row["name"] == "Northbridge" and row["total"] == 15
     assert row["counts"] == [None, None, 0, 0]
-    assert body["grand_total"] == 15 and body["threshold"] == 10
+    assert body["grand_total"] == 15 and body["threshold"] == 10 and body["withheld"] is False
     unknown = client.get(url, {"rows": "postcode", "columns": "gender"})
     assert unknown.status_code == 400 and "rows" in unknown.json()["error"]["fields"]
     twice = client.get(url, {"rows": "gender", "columns": "gender"})
@@ -165,3 +166,23 @@ def test_the_page_shows_suppressed_counts_and_explains_them(world: World) -> Non
     assert "Choose a different dimension for the columns from the rows" in bad.content.decode()
     default = client.get(reverse("child-aggregate"))
     assert default.status_code == 200 and "Children by age band and gender" in default.content.decode()
+
+
+def test_the_api_says_when_a_whole_table_is_withheld() -> None:
+    # Two areas of one girl and one boy each beside a large one: every count would be worked out whatever is
+    # hidden inside (tests/sharing/test_suppression.py), so the table is withheld and the answer says so, not
+    # merely nulls a reader could take for small counts.
+    counts = {("a", "f"): 1, ("a", "m"): 1, ("b", "f"): 1, ("b", "m"): 1, ("c", "f"): 25, ("c", "m"): 25}
+    labels = {key: key.upper() for key in ("a", "b", "c", "f", "m")}
+    table = AggregateTable(
+        rows=Dimension.AREA,
+        columns=Dimension.GENDER,
+        table=suppress_table(counts),
+        row_labels=labels,
+        column_labels=labels,
+        on=date(2026, 11, 30),
+    )
+    body = aggregate_out(table)
+    assert body["withheld"] is True
+    assert body["grand_total"] is None and set(body["column_totals"]) == {None}
+    assert all(set(row["counts"]) == {None} and row["total"] is None for row in body["table_rows"])
