@@ -19,7 +19,7 @@ Out of scope answers 404; in scope but not allowed 403 (isp_portal.policy); ever
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -250,7 +250,7 @@ class EntryAccess(IntEnum):
 
     NONE = 0  # not even that it exists
     HELD = 1  # that an entry of this category is held, and by which agency
-    CONTENT = 2  # its current revision
+    CONTENT = 2  # the revision a grant opens (the one disclosed; the current one for a grant naming none)
     HISTORY = 3  # every revision's content (the originating agency)
 
 
@@ -292,14 +292,60 @@ def _live_grants_of(user: Any, agencies: frozenset[int], at: datetime | None = N
     )
 
 
-def live_grants(user: Any, entry_ids: list[int], at: datetime | None = None) -> frozenset[int]:
-    """Which of `entry_ids` the user holds a live grant to (_live_grants_of). One query."""
+# What a live grant opens of its entry: revision ids, and LATEST for a grant that names none (given before
+# disclosures named the revision disclosed), which opens whatever revision is the latest, as grants always did.
+LATEST: None = None
+GrantedRevisions = frozenset[int | None]
+
+
+def live_grant_revisions(user: Any, entry_ids: list[int], at: datetime | None = None) -> dict[int, GrantedRevisions]:
+    """For each of `entry_ids` the user holds a live grant to (_live_grants_of), the revisions those grants open:
+    the revision each names, or LATEST (None) for one that names none. A disclosure's grant opens exactly the
+    revision disclosed, so a correction recorded after it is not shown to its recipients (DESIGN 2.3). One
+    query."""
     agencies = index_agencies(user)
     if not entry_ids or not agencies:
-        return frozenset()
-    return frozenset(
-        _live_grants_of(user, agencies, at).filter(entry_id__in=entry_ids).values_list("entry_id", flat=True)
+        return {}
+    found: dict[int, set[int | None]] = {}
+    rows = _live_grants_of(user, agencies, at).filter(entry_id__in=entry_ids).values_list("entry_id", "revision_id")
+    for entry_id, revision_id in rows:
+        found.setdefault(entry_id, set()).add(revision_id)
+    return {entry_id: frozenset(revisions) for entry_id, revisions in found.items()}
+
+
+def live_grants(user: Any, entry_ids: list[int], at: datetime | None = None) -> frozenset[int]:
+    """Which of `entry_ids` the user holds a live grant to (_live_grants_of). One query."""
+    return frozenset(live_grant_revisions(user, entry_ids, at))
+
+
+def granted_revisions(revisions: Sequence[EntryRevision], granted: GrantedRevisions) -> tuple[EntryRevision, ...]:
+    """Of an entry's revisions (newest first), those the grants `granted` open: each revision named, and the
+    latest for a grant that names none. No query."""
+    return tuple(
+        revision
+        for index, revision in enumerate(revisions)
+        if revision.pk in granted or (index == 0 and LATEST in granted)
     )
+
+
+def content_revision(
+    access: EntryAccess,
+    revisions: Sequence[EntryRevision],
+    granted: GrantedRevisions = frozenset(),
+    *,
+    restricted_ok: bool = False,
+) -> EntryRevision | None:
+    """The revision whose content is the entry's content for this reader (`revisions` newest first): the latest
+    for the originating agency (HISTORY); for a grant holder (CONTENT) the newest of the revisions their grants
+    open (granted_revisions), never a later correction (DESIGN 2.3: what was disclosed is what the recipient
+    sees); none for anyone else. A granted revision recorded as restricted is shown only when `restricted_ok`
+    (restricted_readers), as revisions_shown keeps it from anyone else. No query."""
+    if not revisions or access < EntryAccess.CONTENT:
+        return None
+    if access >= EntryAccess.HISTORY:
+        return revisions[0]
+    shown = [r for r in granted_revisions(revisions, granted) if restricted_ok or not r.is_restricted]
+    return shown[0] if shown else None
 
 
 def entry_access(user: Any, facts: EntryFacts, *, granted: bool) -> EntryAccess:
@@ -819,17 +865,33 @@ class RecordEntryPolicy(Policy[RecordEntry]):
         return RecordEntryPolicy._access(user, obj)
 
     @staticmethod
+    def granted_of(user: Any, obj: RecordEntry) -> GrantedRevisions:
+        """The revisions the user's live grants open of the entry (live_grant_revisions), read with its access
+        (no further query once `_access` has been asked)."""
+        RecordEntryPolicy._access(user, obj)
+        cached: dict[tuple[int, bool], tuple[EntryAccess, GrantedRevisions]] = getattr(user, "_isp_entry_access", {})
+        found = cached.get((obj.pk, obj.is_restricted))
+        return found[1] if found is not None else frozenset()
+
+    @staticmethod
     def _access(user: Any, obj: RecordEntry) -> EntryAccess:
-        # Cached for the request by what decides it, so a revision that restricts the entry is seen at once.
-        cached: dict[tuple[int, bool], EntryAccess] = getattr(user, "_isp_entry_access", None) or {}
+        # Cached for the request by what decides it, so a revision that restricts the entry is seen at once; the
+        # revisions the grants open are kept with it (one query for both).
+        cached: dict[tuple[int, bool], tuple[EntryAccess, GrantedRevisions]] = (
+            getattr(user, "_isp_entry_access", None) or {}
+        )
         key = (obj.pk, obj.is_restricted)
         if key not in cached:
             facts = EntryFacts(obj.agency_id, obj.is_restricted, obj.child.area_id)
-            granted = facts.agency_id not in index_agencies(user) and bool(live_grants(user, [obj.pk]))
-            cached[key] = entry_access(user, facts, granted=granted)
+            granted: GrantedRevisions = (
+                live_grant_revisions(user, [obj.pk]).get(obj.pk, frozenset())
+                if facts.agency_id not in index_agencies(user)
+                else frozenset()
+            )
+            cached[key] = (entry_access(user, facts, granted=bool(granted)), granted)
             if getattr(user, "is_authenticated", False) and not isinstance(user, SystemActor):
                 user._isp_entry_access = cached
-        return cached[key]
+        return cached[key][0]
 
 
 @register
@@ -859,8 +921,9 @@ class EntryRevisionPolicy(Policy[EntryRevision]):
 
 
 def may_see_revision_content(user: Any, access: EntryAccess, *, latest: bool) -> bool:
-    """Auditors never see content (DESIGN 1); the originating agency sees every revision; a grant holder the
-    latest."""
+    """Auditors never see content (DESIGN 1); the originating agency sees every revision; a grant holder only
+    the revision their grant opens (`latest`: whether the revision asked about is that one; content_revision
+    picks it)."""
     if access >= EntryAccess.HISTORY:
         return True
     return latest and access >= EntryAccess.CONTENT

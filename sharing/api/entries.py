@@ -70,7 +70,8 @@ class RevisionsOut(serializers.Serializer):
     revisions = RevisionOut(
         many=True,
         required=False,
-        help_text="Every revision's content (the recording agency); the latest only to others who may read the entry",
+        help_text="Every revision's content (the recording agency); to someone it was disclosed to, the revision "
+        "disclosed",
     )
     revision_log = RevisionLogOut(many=True, required=False, help_text="Auditors: who and when, never content")
 
@@ -99,10 +100,11 @@ class EntryViewSet(PolicyViewMixin, viewsets.GenericViewSet[RecordEntry]):
 
     @extend_schema(
         summary="Read an entry",
-        description="The entry at your level: its latest content if you may read it (your agency recorded it, or "
-        "it was disclosed to you), every revision for the recording agency, the revisions' history without "
-        "content for auditors. Someone who may only know it is held gets a 403 naming the agency to ask; a "
-        "restricted entry is a 404 to anyone not authorised. Audited with the purpose.",
+        description="The entry at your level: its latest content if your agency recorded it, the revision "
+        "disclosed to you if it was disclosed to you (not a later correction), every revision for the recording "
+        "agency, the revisions' history without content for auditors. Someone who may only know it is held gets a "
+        "403 naming the agency to ask; a restricted entry is a 404 to anyone not authorised. Audited with the "
+        "purpose.",
         parameters=[PURPOSE_PARAMETER],
         responses=EntryOut,
     )

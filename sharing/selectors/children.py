@@ -28,12 +28,14 @@ from sharing.policy import (
     EntryAccess,
     EntryFacts,
     RecordEntryPolicy,
+    content_revision,
     entry_access,
     entry_listed,
     held_shown_agencies,
     index_agencies,
-    live_grants,
+    live_grant_revisions,
     may_see_revision_content,
+    restricted_readers,
     revisions_shown,
     shield_names_agency,
     shield_withholds,
@@ -414,7 +416,8 @@ class RevisionSummary:
 @dataclass(frozen=True)
 class EntryView:
     """One entry as the reader may see it: always its category and agency; its content only at CONTENT or
-    above (`revision`: the latest; `history`: every revision, newest first, for the originating agency)."""
+    above (`revision`: the latest, or for a grant holder the revision disclosed to them; `history`: every
+    revision, newest first, for the originating agency)."""
 
     entry: RecordEntry
     access: EntryAccess
@@ -503,7 +506,7 @@ def child_record(
         .order_by("category", "-created_at")
     )
     # Revisions were loaded with the entries; content is kept only where the reader may see it.
-    grants = live_grants(principal, [entry.pk for entry in entries if entry.agency_id not in mine])
+    grants = live_grant_revisions(principal, [entry.pk for entry in entries if entry.agency_id not in mine])
     views: list[EntryView] = []
     # Whose held entries the reader is told of (the protocol version's say): asked only when one is held-only.
     shown: frozenset[int] | None = None
@@ -516,11 +519,16 @@ def child_record(
         if not entry_listed(access, entry.agency_id, shown):
             continue
         revisions = list(entry.revisions.all())
-        latest = revisions[0] if revisions and may_see_revision_content(principal, access, latest=True) else None
+        facts = EntryFacts(entry.agency_id, entry.is_restricted, child.area_id)
+        # A grant holder sees the revision their grant opens, not a later correction (content_revision).
+        latest = content_revision(
+            access,
+            revisions,
+            grants.get(entry.pk, frozenset()),
+            restricted_ok=restricted_readers(principal, child.area_id, entry.agency_id),
+        )
         history = (
-            revisions_shown(
-                principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, child.area_id)
-            )
+            revisions_shown(principal, tuple(revisions), facts)
             if may_see_revision_content(principal, access, latest=False)
             else ()
         )
@@ -715,7 +723,13 @@ def entry_detail(*, principal: Any, entry_id: Any, purpose: str, child_id: int |
         view = EntryView(
             entry=entry,
             access=access,
-            revision=revisions[0] if revisions else None,
+            # A grant holder: the revision disclosed to them, never a later correction (content_revision).
+            revision=content_revision(
+                access,
+                revisions,
+                RecordEntryPolicy.granted_of(principal, entry),
+                restricted_ok=restricted_readers(principal, entry.child.area_id, entry.agency_id),
+            ),
             history=revisions_shown(
                 principal, tuple(revisions), EntryFacts(entry.agency_id, entry.is_restricted, entry.child.area_id)
             )

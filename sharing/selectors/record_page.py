@@ -6,7 +6,8 @@ signatures (what `sharing.policy.signatory_agencies` asks), the child, its names
 (with the agencies' and lead professionals' names), the live grants the reader holds to its entries, whether
 the reader reached it today on the shield's exact terms, the agencies whose held entries the protocol versions
 in force let the reader be told of, and its entries with the latest revision's content where the reader's own
-index agencies recorded it or a live grant opens it (a superset of what the policy opens: content is never
+index agencies recorded it, or the newest revision a live grant opens (the one disclosed, never a later
+correction: sharing.policy.content_revision) where one does (a superset of what the policy opens: content is never
 read for an entry the reader could not read). The policy then decides in memory from the principal and those
 rows, as it does for the ORM path: `found_or_deny` with the shield's facts (`ShieldFacts`), `entry_access`
 with the grants, `entry_listed` with the protocol's say. Then the audit event (`record_viewed`): two statements
@@ -35,6 +36,7 @@ from sharing.policy import (
     index_candidates,
     member_agencies,
     remember_signatory_agencies,
+    restricted_readers,
     shield_withholds,
 )
 from sharing.selectors.children import (
@@ -98,7 +100,8 @@ SELECT sig.agencies,
        entries.ids, entries.agencies, entries.agency_names, entries.categories, entries.restricted,
        entries.counts, entries.created, entries.numbers, entries.recorded, entries.bases, entries.texts,
        (SELECT ar.name FROM agencies_area ar WHERE ar.code = c.area_id),
-       c.closed_on, c.closed_under, c.close_reason, c.erase_due_on, c.erased_at
+       c.closed_on, c.closed_under, c.close_reason, c.erase_due_on, c.erased_at,
+       entries.revisions_restricted
 FROM (SELECT coalesce(array_agg(DISTINCT s.agency_id), '{}'::bigint[]) AS agencies
       FROM protocols_signature s JOIN protocols_protocol p ON p.id = s.protocol_id
       WHERE s.agency_id = ANY(%(mine)s) AND s.withdrawn_at IS NULL AND s.version_id = p.current_version_id
@@ -148,14 +151,26 @@ CROSS JOIN LATERAL (
            array_agg(e.category) AS categories, array_agg(e.is_restricted) AS restricted,
            array_agg(e.revision_count) AS counts, array_agg(e.created_at) AS created,
            array_agg(e.number) AS numbers, array_agg(e.recorded_at) AS recorded, array_agg(e.basis) AS bases,
-           array_agg(e.text) AS texts
+           array_agg(e.text) AS texts, array_agg(e.revision_restricted) AS revisions_restricted
     FROM (SELECT e.id, e.agency_id, ea.name AS agency_name, e.category, e.is_restricted, e.revision_count,
-                 e.created_at, r.number, r.recorded_at, r.basis, r.text
+                 e.created_at, r.number, r.recorded_at, r.basis, r.text, r.is_restricted AS revision_restricted
           FROM sharing_recordentry e
           JOIN agencies_agency ea ON ea.id = e.agency_id
+          -- The latest revision for the recording agency; for a grant holder the newest revision a live grant
+          -- opens: the one it names, or the latest for a grant naming none (sharing.policy.content_revision).
           LEFT JOIN LATERAL (
-              SELECT r.number, r.recorded_at, r.basis, r.text FROM sharing_entryrevision r
-              WHERE r.entry_id = e.id ORDER BY r.number DESC LIMIT 1) r
+              SELECT r.number, r.recorded_at, r.basis, r.text, r.is_restricted FROM sharing_entryrevision r
+              WHERE r.entry_id = e.id
+                AND ((e.agency_id = ANY(%(candidates)s) AND e.agency_id = ANY(sig.agencies))
+                     OR EXISTS (SELECT 1 FROM sharing_entrygrant g
+                                WHERE g.entry_id = e.id AND g.user_id = %(user)s
+                                  AND g.agency_id = ANY(%(candidates)s) AND g.agency_id = ANY(sig.agencies)
+                                  AND g.revoked_at IS NULL AND g.granted_at <= %(now)s AND g.expires_at > %(now)s
+                                  AND (g.revision_id = r.id
+                                       OR (g.revision_id IS NULL
+                                           AND NOT EXISTS (SELECT 1 FROM sharing_entryrevision r2
+                                                           WHERE r2.entry_id = e.id AND r2.number > r.number)))))
+              ORDER BY r.number DESC LIMIT 1) r
             ON (e.agency_id = ANY(%(candidates)s) AND e.agency_id = ANY(sig.agencies))
                OR EXISTS (SELECT 1 FROM sharing_entrygrant g
                           WHERE g.entry_id = e.id AND g.user_id = %(user)s AND g.agency_id = ANY(%(candidates)s)
@@ -243,9 +258,8 @@ def record_page(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
     granted = {entry for entry, agency in grants if agency in mine}
     shown = frozenset(row[38] or ())
     views: list[EntryView] = []
-    for pk, agency_id, agency_name, category, restricted, count, created, number, recorded, basis, text in _zip(
-        *row[39:50]
-    ):
+    rows = _zip(*row[39:50], row[56])
+    for pk, agency_id, agency_name, category, restricted, count, created, number, recorded, basis, text, marked in rows:
         access = entry_access(principal, EntryFacts(agency_id, restricted, child.area_id), granted=pk in granted)
         if not entry_listed(access, agency_id, shown):
             continue
@@ -256,7 +270,13 @@ def record_page(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
         )
         relate(entry, "agency", instance(Agency, ("id", "name"), (agency_id, agency_name)))
         revision = None
-        if access >= EntryAccess.CONTENT and number is not None:
+        # A granted revision recorded as restricted (the mark lifted since) is for restricted readers only, as
+        # sharing.policy.content_revision says for the ORM path.
+        if (
+            access >= EntryAccess.CONTENT
+            and number is not None
+            and (access >= EntryAccess.HISTORY or not marked or restricted_readers(principal, child.area_id, agency_id))
+        ):
             revision = instance(
                 EntryRevision,
                 ("entry_id", "number", "recorded_at", "basis", "text", "is_restricted"),
