@@ -202,6 +202,74 @@ class AgencyStatusChange(models.Model):
         return f"{self.agency}: {self.from_status} → {self.to_status} on {self.effective_on}"
 
 
+class SanctionScope(models.TextChoices):
+    """What a sanction suspends the agency from (agencies.rules.SanctionScope, with labels)."""
+
+    SENSITIVE_TIER = "sensitive_tier", "The detailed and sensitive tier"
+    PROTOCOL = "protocol", "The whole protocol"
+
+
+class SanctionDirection(models.TextChoices):
+    SEND = "send", "Sending"
+    RECEIVE = "receive", "Receiving"
+    BOTH = "both", "Sending and receiving"
+
+
+assert {scope.value for scope in SanctionScope} == {scope.value for scope in rules.SanctionScope}
+assert {d.value for d in SanctionDirection} == {d.value for d in rules.SanctionDirection}
+
+
+class AgencySanction(models.Model):
+    """A sanction agreed after a breach (Haringey 6.6) that suspends an agency from sending or receiving the
+    sensitive tier, or anything under the protocol, from `from_on` until the day before `until_on` (the day it is
+    lifted; open-ended when null). DESIGN 2.5: a suspension is enforced by the access policy, not just written
+    down, so agencies.policy.sharing_refusal reads these before anything is disclosed. The breach procedure only
+    inserts them; nothing here changes one (a sanction lifted early is a new row's business, not an edit)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="sanctions")
+    scope = models.CharField(max_length=32, choices=SanctionScope.choices)
+    direction = models.CharField(max_length=16, choices=SanctionDirection.choices)
+    from_on = models.DateField()
+    until_on = models.DateField(null=True, blank=True)
+    reason = models.TextField(max_length=bounds.REASON)
+    breach_reference = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["agency", "-from_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=SanctionScope.values), name="agency_sanction_scope_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(direction__in=SanctionDirection.values), name="agency_sanction_direction_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(until_on__isnull=True) | models.Q(until_on__gt=models.F("from_on")),
+                name="agency_sanction_until_after_from",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="agency_sanction_has_reason"),
+            db_bounds.text_length("agency_sanction", "reason", bounds.REASON),
+            db_bounds.date_in_era("agency_sanction", "from_on"),
+            db_bounds.date_in_era("agency_sanction", "until_on"),
+        ]
+        indexes = [models.Index(fields=["agency", "from_on"], name="agency_sanction_agency_from")]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.get_scope_display()}, {self.get_direction_display().lower()}, from {self.from_on}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"sanction {self.pk} of agency {self.agency_id}"
+
+    @property
+    def facts(self) -> rules.SanctionFacts:
+        return rules.SanctionFacts(
+            self.scope, self.direction, self.from_on, self.until_on, self.reason, self.breach_reference
+        )
+
+
 class UserManager(BaseUserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email=(username or "").strip().lower())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import Count, Max, Q
@@ -19,6 +19,7 @@ from django.utils import timezone
 from agencies.models import (
     AccessRequestState,
     Agency,
+    AgencySanction,
     ApiToken,
     Area,
     ChecklistConfirmation,
@@ -38,9 +39,11 @@ from agencies.rules import (
     AgencyAct,
     AgencyStanding,
     Grants,
+    SanctionFacts,
     TokenScope,
     agency_may_share,
     agency_standing,
+    sanction_refusal,
     standing_refusal,
     token_scopes_effective,
 )
@@ -308,6 +311,48 @@ AGENCY_ACTION_ACTS: dict[str, AgencyAct] = {
     "sign_protocols": AgencyAct.TAKE_PART,
     "request_security_document": AgencyAct.TAKE_PART,
 }
+
+
+def sanctions_of(agency: Agency) -> tuple[SanctionFacts, ...]:
+    """The agency's sanctions (agencies.AgencySanction), all of them whatever the day asked about: one query,
+    kept on the agency object for the rest of the request (a disclosure asks once per tier and direction)."""
+    cached = agency.__dict__.get("_isp_sanctions")
+    if cached is None:
+        cached = tuple(
+            SanctionFacts(*row)
+            for row in AgencySanction.objects.filter(agency_id=agency.pk).values_list(
+                "scope", "direction", "from_on", "until_on", "reason", "breach_reference"
+            )
+        )
+        agency.__dict__["_isp_sanctions"] = cached
+    return cached
+
+
+def forget_sanctions(agency: Agency) -> None:
+    agency.__dict__.pop("_isp_sanctions", None)
+
+
+# The words for an agency that may take part but may not share: a new partner with no ICO registration yet.
+_NO_ICO_SHARING = (
+    "{name} has no ICO registration recorded, so it cannot send or receive information (Haringey 4.1-4.2). "
+    "It can once its ICO registration is recorded on its page."
+)
+
+
+def sharing_refusal(agency: Agency, *, tier: str, direction: Literal["send", "receive"], on: date) -> str | None:
+    """The one question the disclosures ask of the agencies layer: why `agency` may not `direction` information
+    of `tier` ("minimum" or "sensitive") on the day `on`, in words naming the rule, or None when it may. In order:
+    its standing (suspended, left, ICO lapsed: agencies.rules.standing_refusal for taking part in the protocol),
+    the sharing gate (agency_may_share: active with an ICO registration in force, Haringey 4.1-4.2), then the
+    sanctions agreed after a breach (Haringey 6.6; DESIGN 2.5: a suspension is enforced by the access policy).
+    At most one query (the sanctions, once per agency object)."""
+    standing = agency_standing(agency.status, agency.ico_registration_expires_on, on)
+    refusal = standing_refusal(agency.name, standing, AgencyAct.TAKE_PART)
+    if refusal is not None:
+        return refusal
+    if not agency_may_share(agency.status, agency.ico_registration_expires_on, on):
+        return _NO_ICO_SHARING.format(name=agency.name)
+    return sanction_refusal(sanctions_of(agency), tier=tier, direction=direction, on=on, agency_name=agency.name)
 
 
 def standing_of(agency: Agency, today: date | None = None) -> AgencyStanding:

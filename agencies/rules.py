@@ -838,3 +838,92 @@ def area_refusal_message(refused: Mapping[str, int]) -> str:
         "These local-authority areas cannot be mapped to one area each: "
         f"{listed}. Correct them to one area's name (docs/areas.md) and migrate again."
     )
+
+
+# --- Sanctions after a breach (Haringey 6.6; DESIGN 2.5) --------------------------------------------------------
+# Haringey 6.6: the partner organisations agree "action and/or sanction(s)" after a breach. DESIGN 2.5: a
+# suspension "is enforced by the access policy, not just written down": agencies.policy.sharing_refusal reads
+# these through sanction_refusal before anything is sent or received.
+
+
+class SanctionScope(StrEnum):
+    SENSITIVE_TIER = "sensitive_tier"  # the detailed and sensitive tier only; the minimum data still flows
+    PROTOCOL = "protocol"  # the whole protocol: nothing is sent or received
+
+
+class SanctionDirection(StrEnum):
+    SEND = "send"
+    RECEIVE = "receive"
+    BOTH = "both"
+
+
+# The tiers of information (protocols.models.Tier, disclosures.rules.Tier): only the sensitive one is reached by a
+# sanction of the sensitive tier.
+SHARING_TIERS = ("minimum", "sensitive")
+SENSITIVE_TIER = "sensitive"
+
+_SCOPE_WORDS = {
+    SanctionScope.SENSITIVE_TIER: "detailed and sensitive information",
+    SanctionScope.PROTOCOL: "any information under the protocol",
+}
+_DIRECTION_WORDS = {"send": "send", "receive": "receive"}
+
+
+@dataclass(frozen=True)
+class SanctionFacts:
+    """One sanction, as the rule needs it (agencies.AgencySanction). In force from `from_on` until the day before
+    `until_on` (the day it is lifted), or for as long as the partnership keeps it when `until_on` is None."""
+
+    scope: str
+    direction: str
+    from_on: date
+    until_on: date | None
+    reason: str = ""
+    breach_reference: str = ""
+
+
+def sanction_in_force(sanction: SanctionFacts, on: date) -> bool:
+    return sanction.from_on <= on and (sanction.until_on is None or on < sanction.until_on)
+
+
+def sanction_reaches(sanction: SanctionFacts, *, tier: str, direction: str) -> bool:
+    """Whether the sanction stops `direction` ("send" or "receive") of `tier` (in force or not)."""
+    if sanction.direction not in {SanctionDirection.BOTH, direction}:
+        return False
+    return sanction.scope == SanctionScope.PROTOCOL or tier == SENSITIVE_TIER
+
+
+def sanction_refusal(
+    sanctions: Iterable[SanctionFacts], *, tier: str, direction: str, on: date, agency_name: str = "This agency"
+) -> str | None:
+    """Why an agency under `sanctions` may not `direction` ("send" or "receive") information of `tier` on the day
+    `on` (None when none of them stops it), in words naming the sanction and when it is lifted (Haringey 6.6;
+    DESIGN 2.5). When several stop it, the one that lasts longest is named (a suspension from the whole protocol
+    before one from the sensitive tier): that is the one that decides when it may again."""
+    if tier not in SHARING_TIERS:
+        raise ValueError(f"Unknown tier {tier!r}")
+    if direction not in _DIRECTION_WORDS:
+        raise ValueError(f"Unknown direction {direction!r}")
+    stopping = [
+        s for s in sanctions if sanction_in_force(s, on) and sanction_reaches(s, tier=tier, direction=direction)
+    ]
+    if not stopping:
+        return None
+    sanction = max(
+        stopping,
+        key=lambda s: (s.until_on is None, s.until_on or on, s.scope == SanctionScope.PROTOCOL, s.from_on),
+    )
+    what = _SCOPE_WORDS[SanctionScope(sanction.scope)]
+    until = (
+        f"until {bounds.long_date(sanction.until_on)}"
+        if sanction.until_on is not None
+        else "until the partnership lifts the sanction"
+    )
+    breach = f" (breach {sanction.breach_reference})" if sanction.breach_reference else ""
+    reason = f" The reason given: {sanction.reason.strip()}" if sanction.reason.strip() else ""
+    if reason and not reason.endswith((".", "!", "?")):
+        reason += "."
+    return (
+        f"{agency_name} is suspended by a sanction{breach} from {bounds.long_date(sanction.from_on)} {until}, so it "
+        f"cannot {_DIRECTION_WORDS[direction]} {what} (Haringey 6.6).{reason}"
+    )

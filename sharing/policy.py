@@ -19,7 +19,7 @@ Out of scope answers 404; in scope but not allowed 403 (isp_portal.policy); ever
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -292,14 +292,54 @@ def _live_grants_of(user: Any, agencies: frozenset[int], at: datetime | None = N
     )
 
 
-def live_grants(user: Any, entry_ids: list[int], at: datetime | None = None) -> frozenset[int]:
-    """Which of `entry_ids` the user holds a live grant to (_live_grants_of). One query."""
+# What a live grant opens of its entry: revision ids, and LATEST for a grant that names none (given before
+# disclosures named the revision disclosed), which opens whatever revision is the latest, as grants always did.
+LATEST: None = None
+GrantedRevisions = frozenset[int | None]
+
+
+def live_grant_revisions(user: Any, entry_ids: list[int], at: datetime | None = None) -> dict[int, GrantedRevisions]:
+    """For each of `entry_ids` the user holds a live grant to (_live_grants_of), the revisions those grants open:
+    the revision each names, or LATEST (None) for one that names none. A disclosure's grant opens exactly the
+    revision disclosed, so a correction recorded after it is not shown to its recipients (DESIGN 2.3). One
+    query."""
     agencies = index_agencies(user)
     if not entry_ids or not agencies:
-        return frozenset()
-    return frozenset(
-        _live_grants_of(user, agencies, at).filter(entry_id__in=entry_ids).values_list("entry_id", flat=True)
+        return {}
+    found: dict[int, set[int | None]] = {}
+    rows = _live_grants_of(user, agencies, at).filter(entry_id__in=entry_ids).values_list("entry_id", "revision_id")
+    for entry_id, revision_id in rows:
+        found.setdefault(entry_id, set()).add(revision_id)
+    return {entry_id: frozenset(revisions) for entry_id, revisions in found.items()}
+
+
+def live_grants(user: Any, entry_ids: list[int], at: datetime | None = None) -> frozenset[int]:
+    """Which of `entry_ids` the user holds a live grant to (_live_grants_of). One query."""
+    return frozenset(live_grant_revisions(user, entry_ids, at))
+
+
+def granted_revisions(revisions: Sequence[EntryRevision], granted: GrantedRevisions) -> tuple[EntryRevision, ...]:
+    """Of an entry's revisions (newest first), those the grants `granted` open: each revision named, and the
+    latest for a grant that names none. No query."""
+    return tuple(
+        revision
+        for index, revision in enumerate(revisions)
+        if revision.pk in granted or (index == 0 and LATEST in granted)
     )
+
+
+def content_revision(
+    access: EntryAccess, revisions: Sequence[EntryRevision], granted: GrantedRevisions = frozenset()
+) -> EntryRevision | None:
+    """The revision whose content is the entry's content for this reader (`revisions` newest first): the latest
+    for the originating agency (HISTORY); for a grant holder (CONTENT) the newest of the revisions their grants
+    open (granted_revisions), never a later correction; none for anyone else. No query."""
+    if not revisions or access < EntryAccess.CONTENT:
+        return None
+    if access >= EntryAccess.HISTORY:
+        return revisions[0]
+    shown = granted_revisions(revisions, granted)
+    return shown[0] if shown else None
 
 
 def entry_access(user: Any, facts: EntryFacts, *, granted: bool) -> EntryAccess:

@@ -81,6 +81,9 @@ class EntryRevision(models.Model):
         ordering = ["entry", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["entry", "number"], name="entry_revision_number_unique"),
+            # So a row naming a revision and its entry can hold, by a composite foreign key, that the revision is
+            # of that entry (EntryGrant.revision; the disclosures' entries).
+            models.UniqueConstraint(fields=["id", "entry"], name="entry_revision_id_entry_unique"),
             models.CheckConstraint(condition=models.Q(number__gte=1), name="entry_revision_numbered_from_one"),
             models.CheckConstraint(condition=models.Q(basis__in=Basis.values), name="entry_revision_basis_known"),
             models.CheckConstraint(
@@ -102,7 +105,14 @@ class EntryGrant(models.Model):
     """Opens one entry's content to one person of another agency until `expires_at` (DESIGN 3.2: the named
     recipients of a disclosure see the entries disclosed until it expires). The disclosures of the next issue
     write these rows; sharing.policy.may_read_entry reads them. A grant counts only while its person is still
-    an active member of `agency`, and stops at once when revoked."""
+    an active member of `agency`, and stops at once when revoked.
+
+    A grant that names a `revision` opens that revision only, never a later one: a correction made after a
+    disclosure is not disclosed by it (DESIGN 2.3, Southampton 9: what was shared is what was disclosed). The
+    database holds that the revision is of the grant's entry (a composite foreign key, migration 0011). A grant
+    without one (given before disclosures named revisions) opens the entry's latest revision, as before.
+    `disclosure_id` names the disclosure that gave it, so revoking the disclosure ends exactly its grants; it is
+    not a foreign key because the disclosures app sits above sharing (a FK would make the migrations cyclic)."""
 
     entry = models.ForeignKey(RecordEntry, on_delete=models.PROTECT, related_name="grants")
     user = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="entry_grants")
@@ -112,11 +122,17 @@ class EntryGrant(models.Model):
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revision = models.ForeignKey(EntryRevision, null=True, blank=True, on_delete=models.PROTECT, related_name="grants")
+    disclosure_id = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(expires_at__gt=models.F("granted_at")), name="entry_grant_expires_after_granted"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(disclosure_id__isnull=True) | models.Q(disclosure_id__gt=0),
+                name="entry_grant_disclosure_id_positive",
             ),
             models.CheckConstraint(condition=~models.Q(purpose=""), name="entry_grant_has_purpose"),
             db_bounds.text_length("entry_grant", "purpose", bounds.REASON),

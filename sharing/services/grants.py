@@ -3,28 +3,40 @@ disclosures of the sharing issue give them; sharing.policy.may_read_entry reads 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, User
-from audit.services import audit_record
+from audit.services import EventDraft, audit_record, audit_record_many
 from isp_portal.policy import require
 from isp_portal.wording import possessive
-from sharing.models import EntryGrant, RecordEntry
+from sharing.models import EntryGrant, EntryRevision, RecordEntry
 from sharing.services.checks import reason_cleaned
 
 
 @transaction.atomic
 def entry_grants_give(
-    *, actor: Any, entries: Iterable[RecordEntry], user: User, agency: Agency, purpose: str, expires_at: datetime
+    *,
+    actor: Any,
+    entries: Iterable[RecordEntry],
+    user: User,
+    agency: Agency,
+    purpose: str,
+    expires_at: datetime,
+    revisions: Mapping[int, int] | None = None,
+    disclosure_id: int | None = None,
 ) -> list[EntryGrant]:
     """Open `entries` to `user` (as a member of `agency`) until `expires_at`. Only the agency that recorded an
-    entry opens it. Audit: entry.grant, one per entry."""
+    entry opens it. `revisions` (entry id -> revision id) names the revision each grant opens, and only that one:
+    a correction recorded after a disclosure is not disclosed by it (DESIGN 2.3); an entry it does not name is
+    opened at its latest revision, as grants were before. A grant given by a disclosure (`disclosure_id`) names
+    the revision of every entry. Each revision must be of its entry (checked here in words, and by the database's
+    composite foreign key). Audit: entry.grant, one per entry."""
     entries = list(entries)
     for entry in entries:
         require(actor, "history", entry)
@@ -35,6 +47,12 @@ def entry_grants_give(
     purpose = reason_cleaned(purpose, errors, field="purpose", missing="Say what the information is shared for.")
     if not user.memberships.filter(agency=agency, is_active=True).exists():
         errors["user"] = f"{user} is not one of {possessive(agency)} people."
+    revisions = dict(revisions or {})
+    revision_problem = _revisions_problem(entries, revisions, disclosure_id)
+    if revision_problem:
+        errors["revisions"] = revision_problem
+    if disclosure_id is not None and disclosure_id <= 0:
+        errors["disclosure_id"] = "A disclosure is named by its positive id."
     if errors:
         raise ValidationError(errors)
     grants = EntryGrant.objects.bulk_create(
@@ -46,19 +64,78 @@ def entry_grants_give(
             granted_by=actor if isinstance(actor, User) else None,
             granted_at=now,
             expires_at=expires_at,
+            revision_id=revisions.get(entry.pk),
+            disclosure_id=disclosure_id,
         )
         for entry in entries
     )
     for grant in grants:
+        detail: dict[str, Any] = {"entry_id": grant.entry_id, "user_id": user.pk, "agency_id": agency.pk}
+        if grant.revision_id is not None:
+            detail["revision_id"] = grant.revision_id
+        if disclosure_id is not None:
+            detail["disclosure_id"] = disclosure_id
         audit_record(
             kind="entry.grant",
             actor=actor,
             target=grant,
             child_id=grant.entry.child_id,
             purpose=purpose,
-            detail={"entry_id": grant.entry_id, "user_id": user.pk, "agency_id": agency.pk},
+            detail=detail,
         )
     return grants
+
+
+def _revisions_problem(entries: list[RecordEntry], revisions: dict[int, int], disclosure_id: int | None) -> str:
+    """Why `revisions` cannot name what the grants open ("" when they can). One query when any is named."""
+    entry_ids = {entry.pk for entry in entries}
+    if set(revisions) - entry_ids:
+        return "A revision was named for an entry that is not being opened."
+    if disclosure_id is not None and entry_ids - set(revisions):
+        return "A disclosure opens exactly the revision it disclosed: name the revision of every entry."
+    if not revisions:
+        return ""
+    found = dict(EntryRevision.objects.filter(pk__in=set(revisions.values())).values_list("pk", "entry_id"))
+    if any(found.get(revision_id) != entry_id for entry_id, revision_id in revisions.items()):
+        return "Each revision named must be a revision of its own entry."
+    return ""
+
+
+# One statement: end every live grant of the disclosure and return what the audit rows need (auditlog does not
+# see a queryset update(), so the events are written by audit_record_many).
+_REVOKE_FOR_DISCLOSURE = """
+UPDATE sharing_entrygrant AS g SET revoked_at = %s
+FROM sharing_recordentry AS e
+WHERE e.id = g.entry_id AND g.disclosure_id = %s AND g.revoked_at IS NULL
+RETURNING g.id, g.entry_id, g.user_id, g.agency_id, e.child_id
+"""
+
+
+@transaction.atomic
+def entry_grants_revoke_for_disclosure(*, actor: Any, disclosure_id: int) -> int:
+    """End at once every live grant given by the disclosure `disclosure_id` (its revocation: the recipients stop
+    seeing the entries at once, sharing.policy reads revoked_at on every check). The caller (the disclosures'
+    revoke service) has decided the actor may revoke that disclosure. One UPDATE and one audit statement,
+    whatever the number of grants. Returns how many were ended. Audit: entry.grant_revoke, one per grant."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_REVOKE_FOR_DISCLOSURE, [now, disclosure_id])
+        rows = cursor.fetchall()
+    audit_record_many(
+        kind="entry.grant_revoke",
+        actor=actor,
+        events=[
+            EventDraft(
+                "sharing.entrygrant",
+                grant_id,
+                f"grant {grant_id} of entry {entry_id}",
+                {"entry_id": entry_id, "user_id": user_id, "agency_id": agency_id, "disclosure_id": disclosure_id},
+                child_id,
+            )
+            for grant_id, entry_id, user_id, agency_id, child_id in sorted(rows)
+        ],
+    )
+    return len(rows)
 
 
 @transaction.atomic
