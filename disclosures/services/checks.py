@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,8 +14,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, Role, User
-from agencies.policy import agency_refusal
-from agencies.rules import AgencyAct
+from agencies.policy import sharing_refusal
 from consent.selectors import ConsentAnswer, consent_covering
 from disclosures import rules
 from disclosures.models import InformationRequest
@@ -25,27 +24,15 @@ from protocols.models import IN_FORCE_STATUSES, ProtocolKind, ProtocolVersion
 from sharing.models import Child
 from sharing.policy import index_agencies, restricted_readers
 
-try:  # design12 5.1: the agencies layer answers the one question (h/req12b adds it, with sanctions).
-    from agencies.policy import sharing_refusal as _agencies_sharing_refusal  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - until h/req12b is merged: the standing rule alone
-    _agencies_sharing_refusal = None
-
-
-def sharing_refusal(agency: Agency, *, tier: str, direction: str, on: date) -> str | None:
-    """Why `agency` may not send or receive `tier` on `on` (None when it may): its standing (suspended, lapsed, no
-    ICO registration: agencies.rules.STANDING_ALLOWS) and any sanction on it (the breaches issue adds rows only)."""
-    if _agencies_sharing_refusal is not None:
-        refusal: str | None = _agencies_sharing_refusal(agency, tier=tier, direction=direction, on=on)
-        return refusal
-    standing = agency_refusal(agency, AgencyAct.TAKE_PART)
-    return str(standing) if standing else None
-
 
 def agencies_refusal(*, sender: Agency, receiver: Agency, tiers: Iterable[str], on: date) -> str | None:
-    """The first refusal of the sender to send, or the receiver to receive, any of `tiers`."""
+    """The first refusal of the sender to send, or the receiver to receive, any of `tiers`: the one question to the
+    agencies layer (its standing, the sharing gate, and any sanction after a breach: agencies.policy.sharing_refusal),
+    so the breaches issue's sanctions are enforced here by adding rows only."""
+    ends: tuple[tuple[Agency, Literal["send", "receive"]], ...] = ((sender, "send"), (receiver, "receive"))
     for tier in sorted(set(tiers)):
-        for agency, direction in ((sender, "send"), (receiver, "receive")):
-            refusal = sharing_refusal(agency, tier=tier, direction=direction, on=on)
+        for agency, direction in ends:
+            refusal = sharing_refusal(agency, tier=tier, direction=direction, on=on)  # design12 5.1
             if refusal:
                 return refusal
     return None

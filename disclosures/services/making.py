@@ -10,7 +10,6 @@ told."""
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import replace
 from typing import Any
 
@@ -41,10 +40,6 @@ from disclosures.models import (
 from disclosures.services import checks
 from sharing.models import Child
 from sharing.services.grants import entry_grants_give
-
-# h/req12b extends entry_grants_give with the revisions granted and the disclosure granting them; until it is merged
-# the grant opens the entry as before (and a revocation ends it grant by grant).
-_GRANT_PARAMETERS = frozenset(inspect.signature(entry_grants_give).parameters)
 
 
 def _child_minimum(child: Child) -> dict[str, object]:
@@ -149,15 +144,14 @@ def disclosure_make(
     )
     DisclosureSnapshot.objects.create(disclosure=disclosure, document=document)
     if answered:
-        extra: dict[str, Any] = {}
-        if "revisions" in _GRANT_PARAMETERS:
-            extra["revisions"] = {row.entry_id: row.revision_id for row in answered}
-        if "disclosure_id" in _GRANT_PARAMETERS:
-            extra["disclosure_id"] = disclosure.pk
+        # Each recipient is opened exactly the disclosed entries, at the disclosed revisions, until retention ends
+        # (the grant check of the children issue: sharing.policy); the disclosure's id lets revocation end them.
+        revisions = {row.entry_id: row.revision_id for row in answered}
         for row in people:
             entry_grants_give(
                 actor=actor, entries=[item.entry for item in answered], user=row.user, agency=to_agency,
-                purpose=request.purpose, expires_at=answer.retain_until, **extra,
+                purpose=request.purpose, expires_at=answer.retain_until, revisions=revisions,
+                disclosure_id=disclosure.pk,
             )  # fmt: skip
     draft = DisclosureLogDraft(
         occurred_at=now, event_id=None, kind="made", disclosure_id=disclosure.pk, request_id=request.pk,

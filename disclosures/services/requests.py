@@ -65,6 +65,8 @@ def request_submit(
     user = checks.user_of(actor)
     requester_agency = _requester_agency(user, agency)
     errors: dict[str, str] = {}
+    # As the database has it now (its standing and ICO registration decide whether it may send).
+    holding_agency = Agency.objects.get(pk=holding_agency.pk)
     if holding_agency.pk == requester_agency.pk:
         raise ValidationError({"holding_agency": "Ask another agency: your own agency's records are yours to read."})
     version = checks.shared_version(requester_agency, holding_agency)

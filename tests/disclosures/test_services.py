@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from agencies.models import Agency, AgencySanction
 from audit.models import AuditEvent
 from consent.services import consent_withdraw
 from disclosures import rules
@@ -25,6 +26,8 @@ from isp_portal.models import Notification
 from isp_portal.policy import NotPermitted, OutOfScope
 from protocols.models import Signature
 from protocols.services import signature_withdraw
+from sharing.models import EntryGrant
+from sharing.policy import live_grant_revisions
 from sharing.services import entry_revise
 from tests.consent.fixtures import parent, record
 from tests.disclosures.fixtures import answer, case, refreshed, school_of, submit
@@ -278,3 +281,52 @@ def test_a_recipient_of_another_agency_is_refused(world: World) -> None:
     with pytest.raises(ValidationError) as refused:
         answer(made, request, recipients=[made.user("other_agency")])
     assert "not one of the people" in str(refused.value.message_dict["recipients"])
+
+
+# --- The one question to the agencies layer, and the grants (h/req12b) ----------------------------------------------
+
+
+def sanction(agency: Agency, direction: str) -> None:
+    AgencySanction.objects.create(
+        agency=agency, scope="sensitive_tier", direction=direction, from_on=timezone.localdate() - timedelta(days=1),
+        reason="A breach of the protocol.", breach_reference="BR-1",
+    )  # fmt: skip
+
+
+def test_a_sanctioned_holding_agency_cannot_be_asked_for_sensitive_information(world: World) -> None:
+    made = case(world)
+    sanction(world.home, "send")
+    with pytest.raises(ValidationError) as refused:
+        submit(made)
+    assert (
+        "BR-1" in str(refused.value)
+        or "sanction" in str(refused.value).lower()
+        or "suspend" in str(refused.value).lower()
+    )
+    assert submit(made, tiers=["minimum"], categories=[]).state == "submitted"  # the minimum data still flows
+
+
+def test_a_sanction_after_the_answer_stops_the_approval_and_nothing_is_written(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    answer(made, request)
+    sanction(school_of(world), "receive")
+    with pytest.raises(ValidationError):
+        request_approve(actor=made.user("designated_manager"), request=request)
+    assert refreshed(request).state == "awaiting_approval" and not Disclosure.objects.exists()
+
+
+def test_the_recipient_is_granted_the_disclosed_revision_not_a_later_correction(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    answer(made, request)
+    disclosure = request_approve(actor=made.user("designated_manager"), request=request)
+    disclosed = disclosure.entries.get().revision_id
+    entry_revise(
+        actor=made.user("practitioner"), entry=made.entry, fields={}, text="Corrected note.", basis="fact",
+        reason="Typo.",
+    )  # fmt: skip
+    granted = live_grant_revisions(made.user("school"), [made.entry.pk])
+    assert granted == {made.entry.pk: frozenset({disclosed})}
+    grants = EntryGrant.objects.filter(disclosure_id=disclosure.pk)
+    assert [(grant.user_id, grant.revision_id) for grant in grants] == [(world.users["school"].pk, disclosed)]
