@@ -23,7 +23,7 @@ from sharing.policy import index_agencies
 from sharing.services.children import age_scope_error
 
 
-def _requester_agency(actor: User, agency: Agency | None) -> Agency:
+def acting_agency_of(actor: User, agency: Agency | None) -> Agency:
     """The agency the actor asks for: the one named, or their only index agency."""
     mine = index_agencies(actor)
     if agency is not None:
@@ -38,37 +38,30 @@ def _requester_agency(actor: User, agency: Agency | None) -> Agency:
     return Agency.objects.get(pk=next(iter(mine)))
 
 
-@transaction.atomic
-def request_submit(
+def request_terms(
     *,
-    actor: Any,
     child: Child,
+    requester_agency: Agency,
     holding_agency: Agency,
     purpose: str,
     tiers: Sequence[str],
-    categories: Sequence[str] = (),
+    categories: Sequence[str],
     need_to_know: str,
-    urgency: str = rules.Urgency.ROUTINE,
+    urgency: str,
     consent_basis: str,
-    consent: ConsentRecord | None = None,
-    not_sought_reason: str = "",
-    override_ground: str = "",
-    agency: Agency | None = None,
-) -> InformationRequest:
-    """Ask another agency for a child's information (Haringey 3.8, 4.4-4.8; WYCPS). Refused, naming the rule, when the
-    protocol does not allow it: no version in force both agencies signed, a purpose it does not permit, a tier or
-    category outside its scope, a child outside its age scope, an agency that may not send or receive (suspended,
-    lapsed, sanctioned), or consent that does not cover it. The answer is due the version's response time in working
-    days later. Audit: request.submit. Tells the holding agency's practitioners involved with the child (else its
-    designated managers)."""
-    require(actor, "view", child)  # a child outside the actor's reach answers 404 (the shield, the index)
-    user = checks.user_of(actor)
-    requester_agency = _requester_agency(user, agency)
+    consent: ConsentRecord | None,
+    not_sought_reason: str,
+    override_ground: str,
+) -> dict[str, Any]:
+    """What a request (or a proactive referral, or an emergency disclosure) asks, checked against the protocol both
+    agencies signed; the request's column values, or ValidationError by field naming the rule."""
     errors: dict[str, str] = {}
-    # As the database has it now (its standing and ICO registration decide whether it may send).
+    # As the database has them now (their standing, ICO registration and sanctions decide what they may send and
+    # receive), whatever copy the caller holds.
     holding_agency = Agency.objects.get(pk=holding_agency.pk)
+    requester_agency = Agency.objects.get(pk=requester_agency.pk)
     if holding_agency.pk == requester_agency.pk:
-        raise ValidationError({"holding_agency": "Ask another agency: your own agency's records are yours to read."})
+        raise ValidationError({"holding_agency": "Choose another agency: sharing is between two agencies."})
     version = checks.shared_version(requester_agency, holding_agency)
     if version is None:
         raise ValidationError({"holding_agency": checks.no_shared_version(requester_agency, holding_agency)})
@@ -127,27 +120,57 @@ def request_submit(
     else:
         errors["consent_basis"] = "Say whether consent was given, not sought, or refused."
     checks.errors_or_none(errors)
+    return {
+        "child": child, "requester_agency": requester_agency, "holding_agency": holding_agency,
+        "protocol_version": version, "purpose": purpose, "tiers": tiers, "categories": categories,
+        "need_to_know": need_to_know, "urgency": urgency, "consent_basis": consent_basis, "consent": consent,
+        "not_sought_reason": not_sought_reason, "override_ground": override_ground,
+    }  # fmt: skip
+
+
+@transaction.atomic
+def request_submit(
+    *,
+    actor: Any,
+    child: Child,
+    holding_agency: Agency,
+    purpose: str,
+    tiers: Sequence[str],
+    categories: Sequence[str] = (),
+    need_to_know: str,
+    urgency: str = rules.Urgency.ROUTINE,
+    consent_basis: str,
+    consent: ConsentRecord | None = None,
+    not_sought_reason: str = "",
+    override_ground: str = "",
+    agency: Agency | None = None,
+) -> InformationRequest:
+    """Ask another agency for a child's information (Haringey 3.8, 4.4-4.8; WYCPS). Refused, naming the rule, when the
+    protocol does not allow it: no version in force both agencies signed, a purpose it does not permit, a tier or
+    category outside its scope, a child outside its age scope, an agency that may not send or receive (suspended,
+    lapsed, sanctioned), or consent that does not cover it. The answer is due the version's response time in working
+    days later. Audit: request.submit. Tells the holding agency's practitioners involved with the child (else its
+    designated managers)."""
+    require(actor, "view", child)  # a child outside the actor's reach answers 404 (the shield, the index)
+    user = checks.user_of(actor)
+    requester_agency = acting_agency_of(user, agency)
+    terms = request_terms(
+        child=child, requester_agency=requester_agency, holding_agency=holding_agency, purpose=purpose, tiers=tiers,
+        categories=categories, need_to_know=need_to_know, urgency=urgency, consent_basis=consent_basis,
+        consent=consent, not_sought_reason=not_sought_reason, override_ground=override_ground,
+    )  # fmt: skip
+    version = terms["protocol_version"]
     now = timezone.now()
     request = InformationRequest.objects.create(
         kind=rules.Kind.REQUESTED,
         state=State.SUBMITTED,
-        urgency=urgency,
-        child=child,
         requester=user,
-        requester_agency=requester_agency,
-        holding_agency=holding_agency,
-        protocol_version=version,
-        purpose=purpose,
-        tiers=tiers,
-        categories=categories,
-        need_to_know=need_to_know,
-        consent_basis=consent_basis,
-        consent=consent,
-        not_sought_reason=not_sought_reason,
-        override_ground=override_ground,
         submitted_at=now,
-        due_on=rules.request_due_on(today, version.response_working_days, nation=checks.nation()),
+        due_on=rules.request_due_on(timezone.localdate(), version.response_working_days, nation=checks.nation()),
+        **terms,
     )
+    holding_agency, requester_agency = terms["holding_agency"], terms["requester_agency"]
+    purpose, tiers, categories = terms["purpose"], terms["tiers"], terms["categories"]
     audit_record(
         kind="request.submit", actor=actor, target=request, child_id=child.pk, purpose=purpose,
         detail={
