@@ -119,7 +119,6 @@ def answer_share_checks(
     onward_terms: str,
     retain_until: datetime | None,
     recipients: Sequence[User] | None,
-    kind: rules.Kind = rules.Kind.REQUESTED,
 ) -> tuple[dict[str, Any], list[tuple[RecordEntry, EntryRevision]], list[User], str]:
     """Check a share's terms; return the answer's values, the entries, the recipients and the consent seen."""
     errors: dict[str, str] = {}

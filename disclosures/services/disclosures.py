@@ -87,7 +87,7 @@ def _unrequested(
     values, chosen, people, _seen = answer_share_checks(
         actor, request, entries=entries, legal_basis=legal_basis, s29_form_reference=s29_form_reference,
         decision=decision, subject_told=subject_told, subject_not_told_reason=subject_not_told_reason,
-        onward_terms=onward_terms, retain_until=retain_until, recipients=recipients, kind=kind,
+        onward_terms=onward_terms, retain_until=retain_until, recipients=recipients,
     )  # fmt: skip
     values["emergency_reason"] = emergency_reason
     answer = write_answer(user, request, values, chosen, people)
