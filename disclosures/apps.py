@@ -5,3 +5,6 @@ class DisclosuresConfig(AppConfig):
     name = "disclosures"
     verbose_name = "Requests and disclosures"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from disclosures import policy  # noqa: F401 - registers the policies

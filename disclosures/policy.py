@@ -1,0 +1,202 @@
+"""Who may see and act on requests for information and on disclosures (DESIGN 2.3, 3.2; issue 12; design12 section 4).
+
+* **A request** is seen by the person who made it and by the practitioners and designated managers of the agency
+  it is made to (their index agencies: sharing.policy.index_agencies, which already asks for a live signature, an
+  agency that may share and valid training). Not by the requester's colleagues, auditors (they read the disclosure
+  log) or partnership admins.
+* **Answering** is for a practitioner or designated manager of the holding agency who did not make the request, while
+  it waits for an answer. **Approving** (Haringey 4.6-4.7) is for a designated manager of the holding agency, a
+  person, who neither made the request nor answered it (the database holds this too:
+  request_approver_separate). **Withdrawing** is for the person who made it, while it is open.
+* **A disclosure's page** (what, to whom, why, under which version) is seen by the disclosing agency's
+  practitioners and managers, its approver, its requester and its named recipients; by the disclosing agency's
+  Caldicott guardian for an emergency disclosure; by auditors as metadata only (never the content: DESIGN 1).
+  **The content** is read by the disclosing agency, and by a recipient only while their grant lives
+  (sharing.policy.live_grants: revocation and the end of retention are seen at once, before any sweep).
+  **Review** of an emergency disclosure: a designated manager of the disclosing agency who did not make it.
+  **Revoke**: a designated manager of the disclosing agency.
+
+Out of scope answers 404, in scope but not allowed 403 with the rule that refused it (isp_portal.policy); every
+denial is recorded once by the middleware or the API's handler.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from agencies.policy import audited_agencies, is_auditor, is_caldicott_or_dpo, is_designated_manager
+from disclosures import rules
+from disclosures.models import Disclosure, DisclosureEvent, DisclosureRecipient, InformationRequest
+from isp_portal.policy import Policy, SystemActor, register
+from sharing.policy import index_agencies, live_grants, member_agencies
+
+REQUEST_ACTIONS = frozenset({"view", "answer", "approve", "decline_approval", "withdraw"})
+DISCLOSURE_ACTIONS = frozenset({"view", "read_content", "review", "revoke"})
+
+
+def _person(user: Any) -> bool:
+    """A person, not an agency system's API token (DESIGN 4: approval and review are human decisions)."""
+    return not getattr(user, "is_system", False)
+
+
+@register
+class InformationRequestPolicy(Policy[InformationRequest]):
+    model = InformationRequest
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        if isinstance(user, SystemActor):
+            return Q()
+        if action not in REQUEST_ACTIONS:
+            return None
+        mine = index_agencies(user)
+        own = Q(requester_id=user.pk) if _person(user) else None
+        holding = Q(holding_agency_id__in=mine) if mine else None
+        if own is not None and holding is not None:
+            return own | holding
+        return own if own is not None else holding
+
+    def in_scope(self, user: Any, obj: InformationRequest) -> bool:
+        if isinstance(user, SystemActor):
+            return True
+        if _person(user) and obj.requester_id == user.pk:
+            return True
+        return obj.holding_agency_id in index_agencies(user)
+
+    def permits(self, user: Any, action: str, obj: InformationRequest | None) -> bool:
+        if isinstance(user, SystemActor):
+            return True
+        if action == "view":
+            return True
+        if obj is None:
+            return False
+        return self._refusal(user, action, obj) is None
+
+    def reason(self, user: Any, action: str, obj: InformationRequest | None) -> str:
+        if obj is None:
+            return "You do not have permission to do this."
+        return self._refusal(user, action, obj) or "You do not have permission to do this."
+
+    def child_of(self, obj: InformationRequest) -> int | None:
+        return obj.child_id
+
+    @staticmethod
+    def _refusal(user: Any, action: str, obj: InformationRequest) -> str | None:
+        state = rules.State(obj.state)
+        holding = obj.holding_agency_id in index_agencies(user)
+        if action == "answer":
+            if obj.requester_id == user.pk:
+                return "You made this request, so someone at the agency it was sent to must answer it."
+            if not holding:
+                return "Only practitioners of the agency the request was sent to can answer it."
+            return rules.transition_refusal(state, rules.State.AWAITING_APPROVAL)
+        if action in {"approve", "decline_approval"}:
+            if not _person(user):
+                return "Only a designated manager can approve a disclosure: an API token cannot (Haringey 4.6)."
+            if not holding or not is_designated_manager(user, obj.holding_agency_id):
+                return (
+                    "Only a designated manager of the agency that holds the information can approve sharing it "
+                    "(Haringey 4.6)."
+                )
+            if obj.requester_id == user.pk:
+                return (
+                    "You raised this request, so someone else must approve it (Haringey 4.6; DESIGN 4: approver "
+                    "≠ requester)."
+                )
+            if obj.answered_by_id == user.pk:
+                return (
+                    "You answered this request, so another designated manager must approve it (Haringey 4.6; "
+                    "DESIGN 4: approver ≠ discloser)."
+                )
+            return rules.transition_refusal(state, rules.State.APPROVED)
+        if action == "withdraw":
+            if obj.requester_id != user.pk:
+                return "Only the person who made this request can withdraw it."
+            return rules.transition_refusal(state, rules.State.WITHDRAWN)
+        return "You do not have permission to do this."
+
+
+def _recipient_of(user: Any) -> Q:
+    return Q(pk__in=DisclosureRecipient.objects.filter(user_id=user.pk).values("disclosure_id"))
+
+
+@register
+class DisclosurePolicy(Policy[Disclosure]):
+    model = Disclosure
+
+    def scope(self, user: Any, action: str) -> Q | None:
+        if isinstance(user, SystemActor):
+            return Q()
+        if action not in DISCLOSURE_ACTIONS or not _person(user):
+            return None
+        mine = index_agencies(user)
+        condition = Q(from_agency_id__in=mine) | Q(approver_id=user.pk) | Q(requester_id=user.pk)
+        condition |= _recipient_of(user)
+        guardian_of = [agency_id for agency_id in member_agencies(user) if is_caldicott_or_dpo(user, agency_id)]
+        if guardian_of:
+            condition |= Q(kind=rules.Kind.EMERGENCY.value, from_agency_id__in=guardian_of)
+        if action == "view" and is_auditor(user):
+            audited = audited_agencies(user)
+            if audited is None:  # a partnership auditor: every disclosure's metadata (Q() | x would drop it)
+                return Q()
+            condition |= Q(from_agency_id__in=audited) | Q(to_agency_id__in=audited)
+        return condition
+
+    def in_scope(self, user: Any, obj: Disclosure) -> bool:
+        if isinstance(user, SystemActor):
+            return True
+        if not _person(user):
+            return False
+        if user.pk in {obj.approver_id, obj.requester_id} or obj.from_agency_id in index_agencies(user):
+            return True
+        condition = self.scope(user, "view")
+        return condition is not None and Disclosure.objects.filter(condition, pk=obj.pk).exists()
+
+    def permits(self, user: Any, action: str, obj: Disclosure | None) -> bool:
+        if isinstance(user, SystemActor):
+            return True
+        if action == "view":
+            return True
+        if obj is None:
+            return False
+        return self._refusal(user, action, obj) is None
+
+    def reason(self, user: Any, action: str, obj: Disclosure | None) -> str:
+        if obj is None:
+            return "You do not have permission to do this."
+        return self._refusal(user, action, obj) or "You do not have permission to do this."
+
+    def child_of(self, obj: Disclosure) -> int | None:
+        return obj.child_id
+
+    @staticmethod
+    def _refusal(user: Any, action: str, obj: Disclosure) -> str | None:
+        disclosing = obj.from_agency_id in index_agencies(user)
+        if action == "read_content":
+            if disclosing:
+                return None
+            entry_ids = list(obj.entries.values_list("entry_id", flat=True))
+            recipient = obj.recipients.filter(user_id=user.pk).exists()
+            if recipient and (not entry_ids or live_grants(user, entry_ids)):
+                return None
+            if recipient:
+                return "Your access to what was disclosed has ended (it was revoked, or its retention ended)."
+            return (
+                "Only the named recipients of a disclosure, and the agency that made it, can read what was disclosed."
+            )
+        if action in {"review", "revoke"}:
+            if not disclosing or not is_designated_manager(user, obj.from_agency_id):
+                return f"Only a designated manager of the agency that made a disclosure can {action} it."
+            if action == "review":
+                if obj.kind != rules.Kind.EMERGENCY:
+                    return "Only an emergency disclosure is reviewed afterwards."
+                if obj.discloser_id == user.pk:
+                    return "You made this emergency disclosure, so another designated manager must review it."
+                if DisclosureEvent.objects.filter(disclosure_id=obj.pk, kind=rules.FollowUp.REVIEWED).exists():
+                    return "This emergency disclosure has already been reviewed."
+                return None
+            if DisclosureEvent.objects.filter(disclosure_id=obj.pk, kind=rules.FollowUp.REVOKED).exists():
+                return "This disclosure has already been revoked."
+            return None
+        return "You do not have permission to do this."

@@ -1,0 +1,379 @@
+"""Answering a request (share or decline) and the designated manager's approval (issue 12: "Answering",
+"Designated-manager approval"; Haringey 4.4-4.7; Barnet; Buckinghamshire 5; design12 5.2).
+
+Every answer and approval locks the request row first (SELECT ... FOR UPDATE), then asks the state machine: of two
+answers or approvals of the same request at the same moment, the second waits, sees the first's state and is
+refused naming it; the one-answer-per-request unique constraint is the backstop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agencies.models import User
+from audit.services import audit_record
+from disclosures import rules
+from disclosures.models import (
+    AnswerEntry,
+    AnswerRecipient,
+    Disclosure,
+    InformationRequest,
+    RequestAnswer,
+    State,
+)
+from disclosures.services import checks
+from disclosures.services.making import disclosure_make
+from isp_portal import bounds
+from isp_portal.policy import NotPermitted, require
+from sharing.models import EntryRevision, RecordEntry
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """The decision record Barnet asks for (and Haringey 4.7): is it confidential, the public interest and the
+    proportionality weighed, the minimum needed and why, why shared (and why without consent), what was agreed,
+    third parties."""
+
+    is_confidential: bool = True
+    public_interest: str = ""
+    proportionality: str = ""
+    why_shared: str = ""
+    why_without_consent: str = ""
+    what_agreed: str = ""
+    third_parties: str = ""
+
+
+_DECISION_FIELDS = (
+    "public_interest", "proportionality", "why_shared", "why_without_consent", "what_agreed", "third_parties",
+)  # fmt: skip
+
+
+def _text(value: str, field: str, errors: dict[str, str]) -> str:
+    value = (value or "").strip()
+    if len(value) > bounds.REASON or "\x00" in value:
+        errors[field] = f"Keep it to {bounds.REASON} characters, without NUL characters."
+    return value
+
+
+def locked(request: InformationRequest) -> InformationRequest:
+    """The request, locked for this transaction (a concurrent answer or approval waits here)."""
+    return (
+        InformationRequest.objects.select_for_update(of=("self",))
+        .select_related("child", "requester_agency", "holding_agency", "protocol_version__protocol", "consent")
+        .get(pk=request.pk)
+    )
+
+
+def _already(request: InformationRequest, target: rules.State) -> NotPermitted:
+    refusal = rules.transition_refusal(rules.State(request.state), target) or "This request was already answered."
+    return NotPermitted(
+        action="answer", target_type="disclosures.informationrequest", target_id=str(request.pk), reason=refusal,
+        child_id=request.child_id,
+    )  # fmt: skip
+
+
+def chosen_entries(
+    actor: Any, request: InformationRequest, entries: Iterable[RecordEntry], errors: dict[str, str]
+) -> list[tuple[RecordEntry, EntryRevision]]:
+    """The entries to share, each at its latest revision now (locked, so a concurrent correction cannot slip between
+    the snapshot and the grant): the holding agency's own entries about this child, of a category asked for (the
+    minimum needed: Barnet). Sharing an entry you may not see is refused as the entry's policy says (404/403)."""
+    ids = sorted({entry.pk for entry in entries})
+    rows = list(RecordEntry.objects.select_for_update().select_related("child").filter(pk__in=ids).order_by("pk"))
+    if len(rows) != len(ids):
+        errors["entries"] = "Choose entries from this child's record."
+        return []
+    chosen: list[tuple[RecordEntry, EntryRevision]] = []
+    for entry in rows:
+        require(actor, "history", entry)
+        if entry.child_id != request.child_id or entry.agency_id != request.holding_agency_id:
+            errors["entries"] = "Choose entries your agency recorded about this child."
+            return []
+        if entry.category not in request.categories:
+            errors["entries"] = "Share only the kinds of information asked for (the minimum needed: Barnet)."
+            return []
+        revision = entry.revisions.order_by("-number").first()
+        assert revision is not None
+        chosen.append((entry, revision))
+    if request.categories and not chosen:
+        errors["entries"] = "Choose the entries to share, or decline."
+    return chosen
+
+
+def answer_share_checks(
+    actor: Any,
+    request: InformationRequest,
+    *,
+    entries: Iterable[RecordEntry],
+    legal_basis: str,
+    s29_form_reference: str,
+    decision: DecisionInput,
+    subject_told: str,
+    subject_not_told_reason: str,
+    onward_terms: str,
+    retain_until: datetime | None,
+    recipients: Sequence[User] | None,
+) -> tuple[dict[str, Any], list[tuple[RecordEntry, EntryRevision]], list[User], str]:
+    """Check a share's terms; return the answer's values, the entries, the recipients and the consent seen."""
+    errors: dict[str, str] = {}
+    version = request.protocol_version
+    texts = {field: _text(getattr(decision, field), field, errors) for field in _DECISION_FIELDS}
+    onward_terms = _text(onward_terms, "onward_terms", errors)
+    subject_not_told_reason = _text(subject_not_told_reason, "subject_not_told_reason", errors)
+    s29_form_reference = (s29_form_reference or "").strip()
+    chosen = chosen_entries(actor, request, entries, errors)
+    answers = checks.consent_answers(
+        child=request.child, tiers=request.tiers, agency=request.requester_agency, purpose=request.purpose
+    )
+    consent_seen = answers[0][1].reason.value if answers else ""
+    if legal_basis not in set(rules.LegalBasis):
+        errors["legal_basis"] = "Choose the legal basis for sharing."
+    else:
+        basis = rules.LegalBasis(legal_basis)
+        refusal = rules.legal_basis_refusal(
+            basis=rules.ConsentBasis(request.consent_basis),
+            consent_form=request.consent.form if request.consent is not None else None,
+            not_sought_reason=request.not_sought_reason or None,
+            protocol_grounds=version.grounds_without_consent,
+            tiers=request.tiers,
+            chosen=basis,
+            citation=version.cite("consent"),
+        )
+        if refusal:
+            errors["legal_basis"] = refusal
+        elif basis in rules.CONSENT_BASES:
+            covered = checks.consent_refusal(answers)
+            if covered:
+                errors["legal_basis"] = covered
+        elif not texts["why_without_consent"]:
+            errors["why_without_consent"] = "Say why this is shared without consent (WYCPS; Haringey 4.5)."
+        s29 = rules.s29_reference_error(basis, s29_form_reference)
+        if s29:
+            errors["s29_form_reference"] = s29
+    if subject_told not in set(rules.SubjectTold):
+        errors["subject_told"] = "Say whether the child or family was told."
+    else:
+        told = rules.subject_told_error(rules.SubjectTold(subject_told), subject_not_told_reason)
+        if told:
+            errors["subject_not_told_reason"] = told
+    now = timezone.now()
+    if retain_until is None:
+        retain_until = checks.end_of_day(rules.retain_until_default(timezone.localdate(), version.retention_months))
+    elif retain_until <= now:
+        errors["retain_until"] = "Access must last until a day in the future."
+    people = list(recipients) if recipients is not None else [request.requester]
+    if not people:
+        errors["recipients"] = "Choose who receives the information."
+    restricted_agencies = [entry.agency_id for entry, rev in chosen if rev.is_restricted or entry.is_restricted]
+    for person in people:
+        refusal = checks.recipient_refusal(
+            person, agency=request.requester_agency, child=request.child, restricted_entry_agencies=restricted_agencies
+        )
+        if refusal:
+            errors["recipients"] = refusal
+            break
+    checks.errors_or_none(errors)
+    values = {
+        "outcome": rules.Outcome.SHARE.value,
+        "is_confidential": decision.is_confidential,
+        "consent_checked": consent_seen,
+        **texts,
+        "legal_basis": legal_basis,
+        "s29_form_reference": s29_form_reference,
+        "subject_told": subject_told,
+        "subject_not_told_reason": "" if subject_told == rules.SubjectTold.TOLD else subject_not_told_reason,
+        "onward_terms": onward_terms,
+        "retain_until": retain_until,
+    }
+    return values, chosen, people, consent_seen
+
+
+def write_answer(
+    actor: User,
+    request: InformationRequest,
+    values: dict[str, Any],
+    chosen: Sequence[tuple[RecordEntry, EntryRevision]],
+    people: Sequence[User],
+) -> RequestAnswer:
+    """The decision record, its entries and recipients; a second answer of the same request fails on the unique
+    constraint (the backstop behind the row lock), refused as already answered."""
+    try:
+        with transaction.atomic():
+            answer = RequestAnswer.objects.create(request=request, answered_by=actor, **values)
+    except IntegrityError:
+        request.refresh_from_db()
+        raise _already(request, rules.State.SHARED) from None
+    AnswerEntry.objects.bulk_create(
+        AnswerEntry(answer=answer, entry=entry, revision=revision) for entry, revision in chosen
+    )
+    AnswerRecipient.objects.bulk_create(
+        AnswerRecipient(answer=answer, user=person, agency=request.requester_agency) for person in people
+    )
+    return answer
+
+
+@transaction.atomic
+def request_answer_share(
+    *,
+    actor: Any,
+    request: InformationRequest,
+    entries: Iterable[RecordEntry] = (),
+    legal_basis: str,
+    decision: DecisionInput,
+    subject_told: str,
+    subject_not_told_reason: str = "",
+    onward_terms: str = "",
+    retain_until: datetime | None = None,
+    recipients: Sequence[User] | None = None,
+    s29_form_reference: str = "",
+) -> Disclosure | InformationRequest:
+    """Share the entries chosen, on a legal basis the request's consent basis and the protocol allow (Haringey
+    4.4-4.5; Barnet). Detailed and sensitive information without consent waits for a designated manager (Haringey
+    4.6: returns the request, awaiting approval; they are told); otherwise the disclosure is made now and returned.
+    Audit: request.answer (and disclosure.make)."""
+    request = locked(request)
+    require(actor, "answer", request)
+    user = checks.user_of(actor)
+    values, chosen, people, _seen = answer_share_checks(
+        actor, request, entries=entries, legal_basis=legal_basis, s29_form_reference=s29_form_reference,
+        decision=decision, subject_told=subject_told, subject_not_told_reason=subject_not_told_reason,
+        onward_terms=onward_terms, retain_until=retain_until, recipients=recipients,
+    )  # fmt: skip
+    answer = write_answer(user, request, values, chosen, people)
+    needs = rules.approval_needed(
+        tiers=request.tiers, legal_basis=rules.LegalBasis(legal_basis), kind=rules.Kind(request.kind)
+    )
+    request.answered_by = user
+    request.answered_at = answer.answered_at
+    request.needs_approval = needs
+    audit_record(
+        kind="request.answer", actor=actor, target=request, child_id=request.child_id, purpose=request.purpose,
+        detail={
+            "outcome": "share", "legal_basis": legal_basis, "needs_approval": needs,
+            "entry_ids": [entry.pk for entry, _ in chosen], "recipient_ids": [person.pk for person in people],
+            "consent_checked": values["consent_checked"],
+        },
+    )  # fmt: skip
+    if needs:
+        request.state = State.AWAITING_APPROVAL
+        request.save(update_fields=["state", "answered_by", "answered_at", "needs_approval"])
+        separate = {user.pk, request.requester_id}
+        managers = [pk for pk in checks.designated_managers(request.holding_agency_id) if pk not in separate]
+        checks.tell(
+            managers, key=f"approval-{request.pk}", subject="A disclosure waits for your approval",
+            body=(
+                "Detailed and sensitive information is to be shared without consent: a designated manager must "
+                "approve it (Haringey 4.6)."
+            ),
+            link=checks.request_link(request),
+        )  # fmt: skip
+        return request
+    request.save(update_fields=["answered_by", "answered_at", "needs_approval"])
+    return disclosure_make(actor=actor, request=request, answer=answer, approver=None)
+
+
+@transaction.atomic
+def request_answer_decline(
+    *, actor: Any, request: InformationRequest, reason: str, detail: str = "", decision: DecisionInput | None = None
+) -> InformationRequest:
+    """Decline a request with a reason (Buckinghamshire 5: declines are recorded and reportable). Audit:
+    request.decline; the requester is told."""
+    request = locked(request)
+    require(actor, "answer", request)
+    user = checks.user_of(actor)
+    errors: dict[str, str] = {}
+    detail = _text(detail, "detail", errors)
+    if reason not in set(rules.DeclineReason) or reason == rules.DeclineReason.MANAGER_DECLINED:
+        errors["reason"] = "Choose why the request is declined (Buckinghamshire 5)."
+    elif reason == rules.DeclineReason.OTHER and not detail:
+        errors["detail"] = "Say why the request is declined."
+    decision = decision or DecisionInput()
+    texts = {field: _text(getattr(decision, field), field, errors) for field in _DECISION_FIELDS}
+    checks.errors_or_none(errors)
+    answers = checks.consent_answers(
+        child=request.child, tiers=request.tiers, agency=request.requester_agency, purpose=request.purpose
+    )
+    write_answer(
+        user, request,
+        {"outcome": rules.Outcome.DECLINE.value, "is_confidential": decision.is_confidential,
+         "consent_checked": answers[0][1].reason.value if answers else "", **texts},
+        (), (),
+    )  # fmt: skip
+    now = timezone.now()
+    request.state = State.DECLINED
+    request.answered_by, request.answered_at = user, now
+    request.declined_by, request.declined_at = user, now
+    request.decline_reason, request.decline_detail = reason, detail
+    request.save(
+        update_fields=[
+            "state", "answered_by", "answered_at", "declined_by", "declined_at", "decline_reason", "decline_detail",
+        ]
+    )  # fmt: skip
+    audit_record(
+        kind="request.decline", actor=actor, target=request, child_id=request.child_id, purpose=request.purpose,
+        detail={"reason": reason},
+    )  # fmt: skip
+    checks.tell(
+        [request.requester_id], key=f"request-declined-{request.pk}", subject="Your request was declined",
+        body=f"{request.holding_agency} declined your request: {rules.DeclineReason(reason).value.replace('_', ' ')}.",
+        link=checks.request_link(request),
+    )  # fmt: skip
+    return request
+
+
+@transaction.atomic
+def request_approve(*, actor: Any, request: InformationRequest, note: str = "") -> Disclosure:
+    """A designated manager of the holding agency, neither the requester nor the discloser, approves (Haringey 4.6;
+    the database holds the separation too). The disclosure is made in the same transaction (design12 F4), after
+    checking everything again at this moment; if that fails nothing is written and the request still waits. Audit:
+    request.approve and disclosure.make."""
+    request = locked(request)
+    require(actor, "approve", request)
+    user = checks.user_of(actor)
+    errors: dict[str, str] = {}
+    note = _text(note, "note", errors)
+    checks.errors_or_none(errors)
+    answer = RequestAnswer.objects.get(request=request)
+    if user.pk in {request.requester_id, request.answered_by_id}:  # the policy said so; the CHECK says so too
+        raise ValidationError("The approver is neither the requester nor the discloser (Haringey 4.6).")
+    audit_record(
+        kind="request.approve", actor=actor, target=request, child_id=request.child_id, purpose=request.purpose,
+        detail={"note": note} if note else None,
+    )  # fmt: skip
+    return disclosure_make(actor=actor, request=request, answer=answer, approver=user)
+
+
+@transaction.atomic
+def request_approval_decline(*, actor: Any, request: InformationRequest, reason: str) -> InformationRequest:
+    """The designated manager declines to approve, with reasons (Haringey 4.6-4.7): the request is declined
+    (manager_declined), recorded and reportable (Buckinghamshire 5). Audit: request.approval_decline."""
+    request = locked(request)
+    require(actor, "decline_approval", request)
+    user = checks.user_of(actor)
+    errors: dict[str, str] = {}
+    reason = _text(reason, "reason", errors)
+    if not reason and "reason" not in errors:
+        errors["reason"] = "Say why you do not approve sharing this (Haringey 4.7)."
+    checks.errors_or_none(errors)
+    request.state = State.DECLINED
+    request.declined_by, request.declined_at = user, timezone.now()
+    request.decline_reason, request.decline_detail = rules.DeclineReason.MANAGER_DECLINED, reason
+    request.save(update_fields=["state", "declined_by", "declined_at", "decline_reason", "decline_detail"])
+    audit_record(
+        kind="request.approval_decline", actor=actor, target=request, child_id=request.child_id,
+        purpose=request.purpose,
+    )  # fmt: skip
+    assert request.answered_by_id is not None
+    checks.tell(
+        [request.requester_id, request.answered_by_id], key=f"approval-declined-{request.pk}",
+        subject="A disclosure was not approved",
+        body="A designated manager declined to approve sharing the information asked for.",
+        link=checks.request_link(request),
+    )  # fmt: skip
+    return request

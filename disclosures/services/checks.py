@@ -1,0 +1,143 @@
+"""What every disclosures service asks before it writes: the one question to the agencies layer (may agency A send
+or receive tier T today?), the protocol version two agencies share, the consent check, who may receive, and who is
+told (design12 sections 4, 5.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from agencies.models import Agency, Membership, Role, User
+from agencies.policy import sharing_refusal
+from consent.selectors import ConsentAnswer, consent_covering
+from disclosures import rules
+from disclosures.models import InformationRequest
+from isp_portal.notifications import NotificationDraft, notify_many
+from isp_portal.workdays import Nation, nation_from
+from protocols.models import IN_FORCE_STATUSES, ProtocolKind, ProtocolVersion
+from sharing.models import Child
+from sharing.policy import index_agencies, restricted_readers
+
+
+def agencies_refusal(*, sender: Agency, receiver: Agency, tiers: Iterable[str], on: date) -> str | None:
+    """The first refusal of the sender to send, or the receiver to receive, any of `tiers`: the one question to the
+    agencies layer (its standing, the sharing gate, and any sanction after a breach: agencies.policy.sharing_refusal),
+    so the breaches issue's sanctions are enforced here by adding rows only."""
+    ends: tuple[tuple[Agency, Literal["send", "receive"]], ...] = ((sender, "send"), (receiver, "receive"))
+    for tier in sorted(set(tiers)):
+        for agency, direction in ends:
+            refusal = sharing_refusal(agency, tier=tier, direction=direction, on=on)  # design12 5.1
+            if refusal:
+                return refusal
+    return None
+
+
+def shared_version(first: Agency, second: Agency) -> ProtocolVersion | None:
+    """The protocol version both agencies share under now: the version in force of a protocol in force on which
+    both hold a live signature (DESIGN 2.2). The general protocol's first (Haringey 2.1: an individual protocol
+    supplements it), then the one adopted most recently, then the newest. One query."""
+    general_first = Case(When(protocol__kind=ProtocolKind.GENERAL, then=Value(0)), default=Value(1))
+    signed_by_second = ProtocolVersion.objects.filter(
+        signatures__agency=second, signatures__withdrawn_at__isnull=True
+    ).values("pk")
+    return (
+        ProtocolVersion.objects.filter(
+            protocol__status__in=IN_FORCE_STATUSES,
+            protocol__current_version=F("pk"),
+            signatures__agency=first,
+            signatures__withdrawn_at__isnull=True,
+            pk__in=signed_by_second,
+        )
+        .select_related("protocol")
+        .order_by(general_first, F("adoption__adopted_at").desc(nulls_last=True), "-pk")
+        .first()
+    )
+
+
+def no_shared_version(first: Agency, second: Agency) -> str:
+    return f"{first} and {second} have no protocol version in force that both have signed (DESIGN 2.2)."
+
+
+def consent_answers(
+    *, child: Child, tiers: Iterable[str], agency: Agency, purpose: str, at: datetime | None = None
+) -> list[tuple[str, ConsentAnswer]]:
+    """The consent check for each tier, detailed and sensitive first (the stricter answer is the one recorded)."""
+    ordered = sorted(set(tiers), key=lambda tier: tier != rules.Tier.SENSITIVE)
+    return [(tier, consent_covering(child=child, tier=tier, agency=agency, purpose=purpose, at=at)) for tier in ordered]
+
+
+def consent_refusal(answers: Sequence[tuple[str, ConsentAnswer]]) -> str | None:
+    """The message of the first tier consent does not cover (e.g. withdrawn a minute ago), or None."""
+    for _tier, answer in answers:
+        if not answer.covered:
+            return answer.message
+    return None
+
+
+def nation() -> Nation:
+    """The bank holidays working days are counted by (settings.BANK_HOLIDAY_NATION)."""
+    return nation_from(settings.BANK_HOLIDAY_NATION)
+
+
+def end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
+
+
+def recipient_refusal(
+    user: User, *, agency: Agency, child: Child, restricted_entry_agencies: Iterable[int]
+) -> str | None:
+    """Why `user` cannot receive this disclosure (None when they can): a person (DESIGN 4: system accounts are never
+    recipients), an active member of the receiving agency with index access (trained, signed), and for a restricted
+    entry authorised for restricted information (WYCPS; Barnet) - otherwise their grant would be dead and the
+    disclosure a lie."""
+    if user.is_system:
+        return f"{user} is an agency system, not a person: disclosures are made to people (DESIGN 4)."
+    if not user.is_active or not Membership.objects.filter(user=user, agency=agency, is_active=True).exists():
+        return f"{user} is not one of the people of {agency}."
+    if agency.pk not in index_agencies(user):
+        return f"{user} cannot use the child index for {agency} (training, signature or the agency's standing)."
+    for agency_id in set(restricted_entry_agencies):
+        if not restricted_readers(user, child.area_id, agency_id):
+            return (
+                f"An entry is restricted: only people authorised for restricted information may receive it, and "
+                f"{user} is not."
+            )
+    return None
+
+
+def designated_managers(agency_id: int) -> list[int]:
+    return list(
+        Membership.objects.filter(
+            agency_id=agency_id, is_active=True, user__is_active=True, user__is_system=False,
+            roles__contains=[Role.DESIGNATED_MANAGER.value],
+        ).values_list("user_id", flat=True)
+    )  # fmt: skip
+
+
+def tell(user_ids: Iterable[int], *, key: str, subject: str, body: str, link: str = "", email: bool = True) -> int:
+    """Notify each person once per key (isp_portal.notifications: one INSERT, ON CONFLICT DO NOTHING)."""
+    return notify_many(
+        NotificationDraft(user_id, f"{key}-{user_id}", subject, body, link, email) for user_id in sorted(set(user_ids))
+    )
+
+
+def request_link(request: InformationRequest) -> str:
+    return f"/requests/{request.pk}/"
+
+
+def errors_or_none(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def user_of(actor: Any) -> User:
+    """The person (or agency system) acting: requests and answers name a user row."""
+    if not isinstance(actor, User):
+        raise ValidationError("Requests and disclosures are made by people of an agency, not by the portal itself.")
+    return actor

@@ -1,0 +1,191 @@
+"""Making a disclosure: the only writer of Disclosure (DESIGN 2.3; issue 12: "Disclosures"; design12 5.2).
+
+Everything is checked again at the moment of disclosure - the agencies may still send and receive, the protocol
+version both signed is still the one the request was made under, and consent, when the share rests on it, still
+covers it (consent withdrawn after the request stops the disclosure and names the withdrawal). Then, in one
+transaction: the request is marked shared, the snapshot of the content is taken with its SHA-256, the disclosure,
+its entries, recipients and snapshot are written, each recipient is granted exactly the disclosed entries at the
+disclosed revisions until retention ends, the audit event and the disclosure-log row are written, and recipients are
+told."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from agencies.models import User
+from audit.services import (
+    DisclosureLogDraft,
+    LogEntry,
+    LogRecipient,
+    audit_record,
+    disclosure_log_record,
+    disclosure_log_sha256,
+)
+from disclosures import rules
+from disclosures.models import (
+    AnswerEntry,
+    AnswerRecipient,
+    Disclosure,
+    DisclosureEntry,
+    DisclosureRecipient,
+    DisclosureSnapshot,
+    InformationRequest,
+    RequestAnswer,
+    State,
+)
+from disclosures.services import checks
+from sharing.models import Child
+from sharing.services.grants import entry_grants_give
+
+
+def _child_minimum(child: Child) -> dict[str, object]:
+    """The child's minimum data as disclosed (Haringey 3.8), for the snapshot."""
+    legal = child.names.filter(kind="legal").first()
+    return {
+        "given": legal.given if legal is not None else "",
+        "family": legal.family if legal is not None else "",
+        "born_on": child.born_on,
+        "gender": child.gender,
+        "ethnicity": child.ethnicity,
+        "languages": list(child.languages),
+        "nhs_number": child.nhs_number or "",
+    }
+
+
+def disclosure_make(
+    *, actor: Any, request: InformationRequest, answer: RequestAnswer, approver: User | None
+) -> Disclosure:
+    """Make the disclosure `answer` decides (the request locked by the caller, inside its transaction). Raises
+    ValidationError naming the rule when something no longer holds; the caller's transaction then rolls back and the
+    request is as it was."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    from_agency, to_agency = request.holding_agency, request.requester_agency
+    refusal = checks.agencies_refusal(sender=from_agency, receiver=to_agency, tiers=request.tiers, on=today)
+    if refusal:
+        raise ValidationError({"holding_agency": refusal})
+    version = checks.shared_version(to_agency, from_agency)
+    if version is None or version.pk != request.protocol_version_id:
+        raise ValidationError(
+            {
+                "protocol_version": (
+                    f"This request was made under {request.protocol_version}, which is no longer the version in force "
+                    f"that both agencies have signed: it cannot be shared under it."
+                )
+            }
+        )
+    if answer.legal_basis in rules.CONSENT_BASES:
+        withdrawn = checks.consent_refusal(
+            checks.consent_answers(
+                child=request.child, tiers=request.tiers, agency=to_agency, purpose=request.purpose, at=now
+            )
+        )
+        if withdrawn:
+            raise ValidationError(
+                {"consent": f"{withdrawn} This cannot be shared on consent: answer again on another basis."}
+            )
+    if answer.retain_until is None or answer.retain_until <= now:
+        raise ValidationError({"retain_until": "Access must last until a day in the future."})
+    answered = list(AnswerEntry.objects.filter(answer=answer).select_related("entry", "revision").order_by("entry_id"))
+    people = list(AnswerRecipient.objects.filter(answer=answer).select_related("user").order_by("user_id"))
+    # The request is shared first: the disclosure's insert trigger requires it (disclosure_needs_shared_request).
+    request.state = State.SHARED
+    fields = ["state"]
+    if approver is not None:
+        request.approver, request.approved_at = approver, now
+        fields += ["approver", "approved_at"]
+    request.save(update_fields=fields)
+    header = rules.SnapshotHeader(
+        from_agency_id=from_agency.pk, to_agency_id=to_agency.pk, child_id=request.child_id, tiers=request.tiers,
+        categories=request.categories, purpose=request.purpose, legal_basis=answer.legal_basis,
+        protocol_version_id=version.pk, made_at=now,
+    )  # fmt: skip
+    document = rules.snapshot_document(
+        header,
+        child=_child_minimum(request.child) if rules.Tier.MINIMUM in request.tiers else None,
+        entries=[
+            rules.SnapshotRevision(
+                entry_id=row.entry_id, category=row.entry.category, agency_id=row.entry.agency_id,
+                number=row.revision.number, fields=row.revision.fields, text=row.revision.text,
+                basis=row.revision.basis, is_restricted=row.revision.is_restricted,
+                recorded_at=row.revision.recorded_at, author_id=row.revision.author_id,
+            )
+            for row in answered
+        ],
+    )  # fmt: skip
+    sha = rules.snapshot_sha256(document)
+    assert request.answered_by is not None
+    kind = rules.Kind(request.kind)
+    review_due_at = None
+    if kind == rules.Kind.EMERGENCY:
+        review_due_at = rules.review_due_at(now, nation=checks.nation(), tz=timezone.get_current_timezone())
+    disclosure = Disclosure.objects.create(
+        request=request, answer=answer, kind=kind.value, child_id=request.child_id, from_agency=from_agency,
+        to_agency=to_agency, discloser=request.answered_by, approver=approver, requester=request.requester,
+        tiers=request.tiers, categories=request.categories, purpose=request.purpose, legal_basis=answer.legal_basis,
+        s29_form_reference=answer.s29_form_reference,
+        consent=request.consent if answer.legal_basis in rules.CONSENT_BASES else None,
+        consent_basis=request.consent_basis, not_sought_reason=request.not_sought_reason,
+        override_ground=request.override_ground, emergency_reason=answer.emergency_reason,
+        subject_told=answer.subject_told, subject_not_told_reason=answer.subject_not_told_reason,
+        onward_terms=answer.onward_terms, retain_until=answer.retain_until, protocol_version=version, made_at=now,
+        review_due_at=review_due_at, snapshot_sha256=sha,
+    )  # fmt: skip
+    DisclosureEntry.objects.bulk_create(
+        DisclosureEntry(disclosure=disclosure, entry_id=row.entry_id, revision_id=row.revision_id) for row in answered
+    )
+    DisclosureRecipient.objects.bulk_create(
+        DisclosureRecipient(disclosure=disclosure, user_id=row.user_id, agency_id=row.agency_id, via_team=row.via_team)
+        for row in people
+    )
+    DisclosureSnapshot.objects.create(disclosure=disclosure, document=document)
+    if answered:
+        # Each recipient is opened exactly the disclosed entries, at the disclosed revisions, until retention ends
+        # (the grant check of the children issue: sharing.policy); the disclosure's id lets revocation end them.
+        revisions = {row.entry_id: row.revision_id for row in answered}
+        for row in people:
+            entry_grants_give(
+                actor=actor, entries=[item.entry for item in answered], user=row.user, agency=to_agency,
+                purpose=request.purpose, expires_at=answer.retain_until, revisions=revisions,
+                disclosure_id=disclosure.pk,
+            )  # fmt: skip
+    draft = DisclosureLogDraft(
+        occurred_at=now, event_id=None, kind="made", disclosure_id=disclosure.pk, request_id=request.pk,
+        disclosure_kind=kind.value, child_id=request.child_id, from_agency_id=from_agency.pk,
+        from_agency_label=str(from_agency), discloser_id=request.answered_by.pk,
+        discloser_label=str(request.answered_by), requester_id=request.requester_id,
+        requester_label=str(request.requester), to_agency_id=to_agency.pk, to_agency_label=str(to_agency),
+        tiers=tuple(request.tiers), purpose=request.purpose, legal_basis=answer.legal_basis,
+        consent_basis=request.consent_basis, subject_told=answer.subject_told, retain_until=answer.retain_until,
+        protocol_version_id=version.pk, protocol_version_label=str(version), snapshot_sha256=sha, made_at=now,
+        approver_id=approver.pk if approver is not None else None,
+        approver_label=str(approver) if approver is not None else "",
+        recipients=tuple(LogRecipient(row.user_id, str(row.user), row.via_team) for row in people),
+        categories=tuple(request.categories),
+        entries=tuple(LogEntry(row.entry_id, row.revision.number) for row in answered),
+        s29_form_reference=answer.s29_form_reference,
+        consent_record_id=disclosure.consent_id, not_sought_reason=request.not_sought_reason,
+        override_ground=request.override_ground, emergency_reason=answer.emergency_reason,
+    )  # fmt: skip
+    event_id = audit_record(
+        kind="disclosure.make", actor=actor, target=disclosure, child_id=request.child_id, purpose=request.purpose,
+        occurred_at=now,
+        detail={
+            "request_id": request.pk, "kind": kind.value, "legal_basis": answer.legal_basis,
+            "to_agency_id": to_agency.pk, "entry_ids": [row.entry_id for row in answered],
+            "recipient_ids": [row.user_id for row in people], "snapshot_sha256": sha,
+            "log_sha256": disclosure_log_sha256(draft),
+        },
+    )  # fmt: skip
+    disclosure_log_record(draft=replace(draft, event_id=event_id))
+    checks.tell(
+        [row.user_id for row in people], key=f"disclosure-{disclosure.pk}",
+        subject=f"{from_agency} shared information with you",
+        body="Information about a child was disclosed to you. Read it in the portal, and keep to its terms.",
+        link=f"/disclosures/{disclosure.pk}/",
+    )  # fmt: skip
+    return disclosure
