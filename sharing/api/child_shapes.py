@@ -363,7 +363,8 @@ class ChildOut(serializers.Serializer):
     close_reason = serializers.CharField(
         required=False,
         allow_null=True,
-        help_text="A partnership admin's reason for closing it (null otherwise, and once the record is erased)",
+        help_text="A partnership admin's reason for closing it (null otherwise, once the record is erased, and "
+        "where the shield withholds the address: the reason may say where the child went)",
     )
     erase_due_on = serializers.DateField(
         required=False, allow_null=True, help_text="When a closed record's content falls due for erasure"
@@ -441,15 +442,17 @@ def record_status(child: Child) -> str:
     return "closed" if child.closed_on is not None else "open"
 
 
-def retention_out(child: Child) -> dict[str, Any]:
+def retention_out(child: Child, reason: str | None) -> dict[str, Any]:
     """Whether the record is closed or erased, when, under which rule, and (while it is kept) a partnership
-    admin's reason: what the record page's closure sentence says (sharing.presenters.closure_sentence)."""
+    admin's reason: what the record page's closure sentence says (sharing.presenters.closure_sentence).
+    `reason` is the closing reason as the reader may see it (ChildRecord.close_reason: withheld with a shielded
+    child's address)."""
     erased = child.erased_at is not None
     return {
         "status": record_status(child),
         "closed_on": child.closed_on.isoformat() if child.closed_on else None,
         "closed_under": child.closed_under or None,
-        "close_reason": (child.close_reason or None) if not erased else None,
+        "close_reason": reason if not erased else None,
         "erase_due_on": child.erase_due_on.isoformat() if child.erase_due_on else None,
         "erased_on": child.erased_at.date().isoformat() if child.erased_at else None,  # as the page says it
     }
@@ -472,7 +475,7 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "is_care_leaver": child.is_care_leaver,
         "is_shielded": child.is_shielded,
         "merged_into": child.merged_into_id,
-        **retention_out(child),
+        **retention_out(child, record.close_reason),
         "involvements": [involvement_out(involvement) for involvement in record.involvements],
         "held": [
             {

@@ -452,6 +452,10 @@ class ChildRecord:
     phone: str | None = None
     setting: str | None = None
     setting_name: str | None = None
+    # A partnership admin's closing reason: free text that says where the child went and with whom, so withheld
+    # with the address (setting_withheld; DESIGN 2.3, the ContactPoint shield). The reader is still told the
+    # record is closed, when and under which rule. None when withheld or when there is none.
+    close_reason: str | None = None
 
 
 def child_record(
@@ -543,10 +547,11 @@ def record_as_seen(
     withheld: bool,
 ) -> ChildRecord:
     """The record as its reader may see it, from what was read (the ORM path and the page's statement alike):
-    when `withheld` (sharing.policy.shield_withholds), the shielded child's other names, addresses, phone and
-    setting are left out (None or empty), and so are the involvements and held entries of agencies the shield
-    does not let it name (sharing.policy.shield_names_agency: only the shielding agency and the reader's own;
-    an entry the reader may read keeps its agency), so neither the page nor the API can show them."""
+    when `withheld` (sharing.policy.shield_withholds), the shielded child's other names, addresses, phone,
+    setting and closing reason are left out (None or empty), and so are the involvements and held entries of
+    agencies the shield does not let it name (sharing.policy.shield_names_agency: only the shielding agency and
+    the reader's own; an entry the reader may read keeps its agency), so neither the page nor the API can show
+    them."""
 
     def named(agency_id: int) -> bool:
         return shield_names_agency(reader, agency_id, withheld=withheld, shielding_agency_id=child.shielding_agency_id)
@@ -565,6 +570,7 @@ def record_as_seen(
         phone=None if withheld else child.phone,
         setting=None if withheld else child.setting,
         setting_name=None if withheld else child.setting_name,
+        close_reason=None if withheld else (child.close_reason or None),
     )
 
 
@@ -644,10 +650,13 @@ def likely_matches(
     `is_closed` (no involvement can be added to it); an erased or merged one never (likely_match_rows). Audit:
     child.match (a search of the register).
 
-    A read of the register like the search (a date of birth with an initial or a postcode lists the children
+    ValidationError on `given` (rules.INITIAL_WITH_BIRTH_DATE) for initials with no whole name, NHS number or
+    postcode, as the search refuses them: they would list the children born that day.
+
+    A read of the register like the search (a date of birth with a postcode lists the children of a household
     born that day), so it counts against the same per-person pace (sharing.search_pace): SearchesTooFrequent
     past it, the first refusal of a minute recorded (WYCPS "history of enquiries to the register")."""
-    from sharing.selectors.matching import likely_match_rows
+    from sharing.selectors.matching import likely_match_rows, whole_name_queries
 
     require(principal, "view", CHILD_INDEX)
     search_paced(principal)
@@ -655,6 +664,10 @@ def likely_matches(
     errors: dict[str, str] = {}
     number = _normalised(rules.nhs_number_normalised, nhs_number, "nhs_number", errors)
     code = _normalised(rules.postcode_normalised, postcode, "postcode", errors)
+    if not (number or code or whole_name_queries(given, family)):
+        # As the search refuses it (rules.search_criteria_refusal): a date of birth with initials would list the
+        # children born that day (break10e finding 2). The NHS number or the postcode is specific enough.
+        errors["given"] = rules.INITIAL_WITH_BIRTH_DATE
     if errors:
         raise ValidationError(errors)
     matches = likely_match_rows(nhs_number=number, born_on=born_on, given=given, family=family, postcode=code)
