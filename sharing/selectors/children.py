@@ -93,6 +93,8 @@ RESULT_COLUMNS = """c.id, ln.given, ln.family, c.born_on, c.gender, c.is_shielde
                      FROM sharing_involvement i JOIN agencies_agency ag ON ag.id = i.agency_id
                      WHERE i.child_id = c.id AND i.ended_on IS NULL ORDER BY 1)"""
 
+RESULT_WIDTH = 10  # the columns of RESULT_COLUMNS
+
 
 def search_result(row: tuple[Any, ...], reader: Any) -> SearchResult:
     """A row of RESULT_COLUMNS (and the exact-match flag) as `reader` may see it: a shielded child without its
@@ -177,7 +179,8 @@ def child_search(
     )
     rows = _search_rows(query, born_on, number, code)
     more = len(rows) > SEARCH_LIMIT or bool(rows and rows[0][11])
-    rows = rows[:SEARCH_LIMIT]
+    # A row with no id only says a capped read was full with nothing matched (_search_sql).
+    rows = [row for row in rows if row[0] is not None][:SEARCH_LIMIT]
     results = [search_result(row, principal) for row in rows]
     shielded = [(row[0], row[6]) for row in rows if row[5]]
     audit_record(
@@ -270,6 +273,44 @@ _BY_INITIAL = """
 
 _CANDIDATE_KEYS = "cand JOIN sharing_childnamekey k ON k.child_id = cand.id"
 
+# The same reading for a broad search (no NHS number or postcode: the "capped" shape), bounded by the rows READ,
+# not matched (break10e finding 4): a LIMIT on the matches reads every key of a common pair ("J S": tens of
+# thousands at 1,000,000 children) when none matches, and the date of birth, the index's second column, does not
+# bound a range of its first. So at most HITS_CAP keys are read from each side, and each name read is checked
+# for the other side by the unique index on (name, key): with a date of birth, the given name's keys of children
+# born that day (an equality on both columns of the index: the few such children); without one, the prefix's
+# range and the given name's keys. A side read to the cap means "more: narrow the search" (its `side` column).
+_INITIAL_READS_BORN = """
+            initial_reads AS (
+                SELECT g.name_id, g.child_id, false AS side FROM sharing_childnamekey g
+                WHERE %(initial_low)s::text IS NOT NULL
+                  AND g.key = ANY(%(initial_given)s::text[]) AND g.born_on = %(born)s
+                LIMIT %(cap)s
+            ),"""
+_INITIAL_READS = """
+            initial_reads AS (
+                (SELECT k.name_id, k.child_id, true AS side FROM sharing_childnamekey k
+                 WHERE k.key >= %(initial_low)s::text AND k.key < %(initial_high)s::text
+                   AND left(k.key, length(%(initial_low)s::text)) = %(initial_low)s::text
+                 LIMIT %(cap)s)
+                UNION ALL
+                (SELECT g.name_id, g.child_id, false FROM sharing_childnamekey g
+                 WHERE %(initial_low)s::text IS NOT NULL AND g.key = ANY(%(initial_given)s::text[])
+                 LIMIT %(cap)s)
+            ),"""
+# Each check is a lookup per name read: OFFSET 0 keeps PostgreSQL from turning it into a join with every key
+# of the range or of the given name (what the bounded reads avoid).
+_INITIAL_HITS = """
+            initial_hits AS (
+                SELECT r.name_id, r.child_id FROM initial_reads r
+                WHERE EXISTS (SELECT 1 FROM sharing_childnamekey g
+                              WHERE g.name_id = r.name_id AND g.key = ANY(%(initial_given)s::text[]) OFFSET 0)
+                  AND EXISTS (SELECT 1 FROM sharing_childnamekey k
+                              WHERE k.name_id = r.name_id
+                                AND k.key >= %(initial_low)s::text AND k.key < %(initial_high)s::text
+                                AND left(k.key, length(%(initial_low)s::text)) = %(initial_low)s::text OFFSET 0)
+            ),"""
+
 
 def _search_sql(shape: SearchShape) -> str:
     """The one statement of a search of this shape: the name keys matched per name (every query word covered;
@@ -290,7 +331,7 @@ def _search_sql(shape: SearchShape) -> str:
             # Every key covers the whole query (one word, or two looked up by pairs): any row of a key is a
             # match, so read at most HITS_CAP rows of the exact keys and as many of the others, straight from
             # the index, rather than every Smith in the index. More than that is "more": narrow the search.
-            hits = f"""
+            hits = f"""{_INITIAL_READS_BORN if born else _INITIAL_READS}{_INITIAL_HITS}
             hits AS (
                 (SELECT k.name_id, k.child_id, true AS exact_words FROM sharing_childnamekey k
                  WHERE k.key = ANY(%(exact_keys)s::text[]) {born_filter} LIMIT %(cap)s)
@@ -298,9 +339,13 @@ def _search_sql(shape: SearchShape) -> str:
                 (SELECT k.name_id, k.child_id, false FROM sharing_childnamekey k
                  WHERE k.key = ANY(%(other_keys)s::text[]) {born_filter} LIMIT %(cap)s)
                 UNION ALL
-                ({_BY_INITIAL.format(source="sharing_childnamekey k", where=born_filter)} LIMIT %(cap)s)
+                (SELECT name_id, child_id, false FROM initial_hits LIMIT %(cap)s)
             ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
-            capped_column = "(SELECT count(*) >= %(cap)s FROM hits)"
+            capped_column = (
+                "((SELECT count(*) >= %(cap)s FROM hits)"
+                " OR (SELECT count(*) FILTER (WHERE side) >= %(cap)s"
+                " OR count(*) FILTER (WHERE NOT side) >= %(cap)s FROM initial_reads))"
+            )
         elif matching == "candidates":
             # An NHS number or a postcode names few children: check the name against their keys only (by the
             # index on the key's child), not every key of the name in the index.
@@ -366,8 +411,7 @@ def _search_sql(shape: SearchShape) -> str:
         shield = "false"
     conditions.append(f"(NOT c.is_shielded OR {shield})")
     order = f"{exact_column} DESC, " if matching is not None else ""
-    return f"""
-        {named}
+    found = f"""
         SELECT {RESULT_COLUMNS},
                {exact_column}, {capped_column}
         FROM sharing_child c
@@ -377,6 +421,17 @@ def _search_sql(shape: SearchShape) -> str:
         WHERE {" AND ".join(conditions)}
         ORDER BY {order}ln.family, ln.given, c.id
         LIMIT %(limit)s
+    """  # noqa: S608 - fixed fragments; every value is a bound parameter
+    if matching != "capped":
+        return f"{named}{found}"
+    # A capped read can be full with nothing matched (the initial's reads, bounded by rows read): then one row of
+    # NULLs says so (`more`: narrow the search), which `search` reads and drops (its id is NULL).
+    return f"""
+        {named}, found AS ({found})
+        SELECT * FROM found
+        UNION ALL
+        SELECT {", ".join(["NULL"] * RESULT_WIDTH)}, false, true
+        WHERE NOT EXISTS (SELECT 1 FROM found) AND {capped_column}
     """  # noqa: S608 - fixed fragments; every value is a bound parameter
 
 

@@ -346,7 +346,6 @@ def _key_rows_read(text: str, born_on: date | None = None) -> int:
     return total
 
 
-@pytest.mark.xfail(strict=True, reason="break10e finding 4: a name and an initial reads every Z… Q… key")
 def test_a_given_name_and_an_initial_reads_a_bounded_number_of_keys_whatever_the_index(sw: World) -> None:
     """A practitioner searches "Zork Q" (a given name nobody in the index has, and a family initial). The
     family-initial reading (fix10e, selectors.children._BY_INITIAL) scans the btree range of `ti:z|q…` keys and
