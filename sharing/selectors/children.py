@@ -697,6 +697,7 @@ def likely_matches(
     born_on: date,
     nhs_number: str | None = None,
     postcode: str | None = None,
+    asked_alone: bool = False,
 ) -> Search:
     """The children already in the index that may be the one a practitioner is about to create (same NHS
     number; or same date of birth with a similar name or the same postcode), shown as search results so the
@@ -705,8 +706,10 @@ def likely_matches(
     `is_closed` (no involvement can be added to it); an erased or merged one never (likely_match_rows). Audit:
     child.match (a search of the register).
 
-    ValidationError on `given` (rules.INITIAL_WITH_BIRTH_DATE) for initials with no whole name, NHS number or
-    postcode, as the search refuses them: they would list the children born that day.
+    `asked_alone`: a check on its own (the API's match), not the one before a create. Then initials with no
+    whole name, NHS number or postcode are refused (ValidationError on `given`, rules.INITIAL_WITH_BIRTH_DATE),
+    as the search refuses them; before a create they match nothing (whole_name_queries), and the child may be
+    recorded.
 
     A read of the register like the search (a date of birth with a postcode lists the children of a household
     born that day), so it counts against the same per-person pace (sharing.search_pace): SearchesTooFrequent
@@ -719,7 +722,7 @@ def likely_matches(
     errors: dict[str, str] = {}
     number = _normalised(rules.nhs_number_normalised, nhs_number, "nhs_number", errors)
     code = _normalised(rules.postcode_normalised, postcode, "postcode", errors)
-    if not (number or code or whole_name_queries(given, family)):
+    if asked_alone and not (number or code or whole_name_queries(given, family)):
         # As the search refuses it (rules.search_criteria_refusal): a date of birth with initials would list the
         # children born that day (break10e finding 2). The NHS number or the postcode is specific enough.
         errors["given"] = rules.INITIAL_WITH_BIRTH_DATE
