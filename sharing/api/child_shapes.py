@@ -475,7 +475,7 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "is_care_leaver": child.is_care_leaver,
         "is_shielded": child.is_shielded,
         "merged_into": child.merged_into_id,
-        **retention_out(child, record.close_reason),
+        **retention_out(record.retention or child, record.close_reason),
         "involvements": [involvement_out(involvement) for involvement in record.involvements],
         "held": [
             {

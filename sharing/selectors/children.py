@@ -94,6 +94,8 @@ RESULT_COLUMNS = """c.id, ln.given, ln.family, c.born_on, c.gender, c.is_shielde
                      WHERE i.child_id = c.id AND i.ended_on IS NULL ORDER BY 1)"""
 
 RESULT_WIDTH = 10  # the columns of RESULT_COLUMNS
+# What a record says of its closing and erasure (sharing.presenters.closure_sentence, api retention_out).
+RETENTION_COLUMNS = ("closed_on", "closed_under", "close_reason", "erase_due_on", "erased_at")
 
 
 def search_result(row: tuple[Any, ...], reader: Any) -> SearchResult:
@@ -298,17 +300,19 @@ _INITIAL_READS = """
                  WHERE %(initial_low)s::text IS NOT NULL AND g.key = ANY(%(initial_given)s::text[])
                  LIMIT %(cap)s)
             ),"""
-# Each check is a lookup per name read: OFFSET 0 keeps PostgreSQL from turning it into a join with every key
-# of the range or of the given name (what the bounded reads avoid).
+# Each name read is checked for the other side only (a key of the range for the given name's keys, and the other
+# way round), by a lookup per name: OFFSET 0 keeps PostgreSQL from turning it into a join with every key of the
+# range or of the given name (what the bounded reads avoid).
 _INITIAL_HITS = """
             initial_hits AS (
                 SELECT r.name_id, r.child_id FROM initial_reads r
-                WHERE EXISTS (SELECT 1 FROM sharing_childnamekey g
-                              WHERE g.name_id = r.name_id AND g.key = ANY(%(initial_given)s::text[]) OFFSET 0)
-                  AND EXISTS (SELECT 1 FROM sharing_childnamekey k
+                WHERE (r.side AND EXISTS (SELECT 1 FROM sharing_childnamekey g
+                                          WHERE g.name_id = r.name_id
+                                            AND g.key = ANY(%(initial_given)s::text[]) OFFSET 0))
+                   OR (NOT r.side AND EXISTS (SELECT 1 FROM sharing_childnamekey k
                               WHERE k.name_id = r.name_id
                                 AND k.key >= %(initial_low)s::text AND k.key < %(initial_high)s::text
-                                AND left(k.key, length(%(initial_low)s::text)) = %(initial_low)s::text OFFSET 0)
+                                AND left(k.key, length(%(initial_low)s::text)) = %(initial_low)s::text OFFSET 0))
             ),"""
 
 
@@ -511,6 +515,9 @@ class ChildRecord:
     # with the address (setting_withheld; DESIGN 2.3, the ContactPoint shield). The reader is still told the
     # record is closed, when and under which rule. None when withheld or when there is none.
     close_reason: str | None = None
+    # Whose closing and erasure the record says: the child's own, or for an entry merged into another, its
+    # survivor's (the merged-away entry's content went to it: closed and erased with it; break10e finding 5).
+    retention: Child | None = None
 
 
 def child_record(
@@ -612,6 +619,12 @@ def record_as_seen(
         return shield_names_agency(reader, agency_id, withheld=withheld, shielding_agency_id=child.shielding_agency_id)
 
     views = [view for view in views if view.revision is not None or named(view.entry.agency_id)]
+    # An entry merged into another says its survivor's status (one query, for a merged-away entry only).
+    retention = (
+        child
+        if child.merged_into_id is None
+        else Child.objects.only("id", *RETENTION_COLUMNS).filter(pk=child.merged_into_id).first() or child
+    )
     return ChildRecord(
         child=child,
         legal_name=next((name for name in names if name.kind == NameKind.LEGAL), None),
@@ -625,7 +638,8 @@ def record_as_seen(
         phone=None if withheld else child.phone,
         setting=None if withheld else child.setting,
         setting_name=None if withheld else child.setting_name,
-        close_reason=None if withheld else (child.close_reason or None),
+        close_reason=None if withheld else (retention.close_reason or None),
+        retention=retention,
     )
 
 

@@ -115,7 +115,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_close": live and is_partnership_admin(request.user),
             "can_shield": can(request.user, "shield", child),
             "can_unshield": can(request.user, "unshield", child),
-            "closure": presenters.closure_sentence(child, record.close_reason),
+            "closure": presenters.closure_sentence(record.retention or child, record.close_reason),
         },
     )
 
