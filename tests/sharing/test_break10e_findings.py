@@ -327,6 +327,44 @@ def test_a_grant_opens_the_entry_as_disclosed_not_its_later_revisions(sw: World)
     assert "new partner" not in shown, "the grantee reads a revision made after the grant"
 
 
+@pytest.mark.xfail(strict=True, reason="break10e finding 8: a shielded match offers an action the shield refuses")
+def test_a_shielded_likely_match_offers_no_add_involvement_action_to_another_agency(sw: World) -> None:
+    """The home agency shields Zara Quinn. A police officer starts "Add a child" with her exact name and date of
+    birth: the check-your-answers page offers her as a likely match (the shield's exact terms) with the button
+    "Add my involvement to this child instead". Pressing it is refused (403: on a shielded child only the
+    shielding agency adds an involvement, sharing.policy.shield_admits_involvement). fix10e removed that button
+    from a closed match, saying why and whom to contact; the shielded match is the same case. The issue: the
+    portal "lets the practitioner add their involvement to one of them instead"; a page must not offer what the
+    service refuses. Right: for a shielded match another agency may not join, no button but the refusal's own
+    words (contact the agency that shielded the child), on the page, and in the API match a flag saying the
+    caller cannot add an involvement to it."""
+    child = make_child(sw, "Zara", "Quinn", born_on=BORN)
+    child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, reason="Protected address")
+    client = sign_in(Client(), sw.users["other_agency"])
+    sent = client.post(
+        "/children/new/",
+        {
+            "given": "Zara",
+            "family": "Quinn",
+            "born_on_day": str(BORN.day),
+            "born_on_month": str(BORN.month),
+            "born_on_year": str(BORN.year),
+            "gender": "not_known",
+            "ethnicity": "not_stated",
+            "setting": "none",
+            "service": "Youth offending",
+            "address": "2 Page Road, Northbridge",
+            "postcode": "N1 9GU",
+        },
+    )
+    assert sent["Location"] == "/children/new/check/"
+    page = client.get("/children/new/check/").content.decode()
+    assert "may already be in the index" in page
+    assert client.post("/children/new/check/", {"use": str(child.pk)}).status_code == 403
+    assert not Involvement.objects.filter(child=child, agency=sw.other).exists()
+    assert f'name="use" value="{child.pk}"' not in page, "the page offers Add my involvement"
+
+
 # --- low ------------------------------------------------------------------------------------------------------
 
 
