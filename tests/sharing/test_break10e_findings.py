@@ -152,14 +152,14 @@ def test_an_erased_childs_merged_away_entry_keeps_no_contact_details_and_says_er
 def test_the_likely_match_offer_does_not_list_the_children_born_a_day_by_their_initials(sw: World) -> None:
     """A police officer posts to /api/v1/children/match/ a date of birth with one-letter names: {"given": "A",
     "family": "Q", "born_on": ...} answers Zara Quinn and Adam Brown, {"given": "C", "family": "B"} Adam Brown and
-    Carl Davis: every (unshielded) child born that day with a name beginning with either letter, their names,
-    sex and the agencies involved, so thirteen requests list the day. The search refuses exactly this since
-    break10d (a date of birth with one letter; rules.INITIAL_WITH_BIRTH_DATE: "an initial with a date of birth
-    would list many children"; BIRTH_DATE_ALONE), and the issue's match is "the same date of birth with a SIMILAR NAME": a
-    one-letter "name" is similar to every name with that initial (the name key `i:a` is read as a whole name).
-    The pace (sharing.search_pace) slows the listing; it does not stop it. Right: the match reads a one-letter
-    given or family name only with the other name whole, refusing (400, field message) a match with no whole name
-    of NAME_ALONE_MIN letters unless an NHS number is given, as the search does."""
+    Carl Davis: every (unshielded) child born that day with a name beginning with either letter, their names, sex
+    and the agencies involved, so thirteen requests list the day. The search refuses exactly this since break10d (a
+    date of birth with one letter; rules.INITIAL_WITH_BIRTH_DATE: "an initial with a date of birth would list many
+    children"; BIRTH_DATE_ALONE), and the issue's match is "the same date of birth with a SIMILAR NAME": a
+    one-letter "name" is similar to every name with that initial (the name key `i:a` is read as a whole name). The
+    pace (sharing.search_pace) slows the listing; it does not stop it. Right: the match reads a one-letter given or
+    family name only with the other name whole, refusing (400, field message) a match with no whole name of
+    NAME_ALONE_MIN letters unless an NHS number is given, as the search does."""
     make_child(sw, "Zara", "Quinn", born_on=BORN)
     make_child(sw, "Adam", "Brown", born_on=BORN, considered=range(10_000))
     make_child(sw, "Carl", "Davis", born_on=BORN, considered=range(10_000))
