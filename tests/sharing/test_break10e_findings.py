@@ -149,14 +149,14 @@ def test_an_erased_childs_merged_away_entry_keeps_no_contact_details_and_says_er
 def test_the_likely_match_offer_does_not_list_the_children_born_a_day_by_their_initials(sw: World) -> None:
     """A police officer posts to /api/v1/children/match/ a date of birth with one-letter names: {"given": "A",
     "family": "Q", "born_on": ...} answers Zara Quinn and Adam Brown, {"given": "C", "family": "B"} Adam Brown and
-    Carl Davis: every (unshielded) child born that day with a name beginning with either letter, their names,
-    sex and the agencies involved, so thirteen requests list the day. The search refuses exactly this since
-    break10d finding 3 (rules.INITIAL_WITH_BIRTH_DATE: "an initial with a date of birth would list many
+    Carl Davis: every (unshielded) child born that day with a name beginning with either letter, their names, sex
+    and the agencies involved, so thirteen requests list the day. The search refuses exactly this since break10d (a
+    date of birth with one letter; rules.INITIAL_WITH_BIRTH_DATE: "an initial with a date of birth would list many
     children"; BIRTH_DATE_ALONE), and the issue's match is "the same date of birth with a SIMILAR NAME": a
-    one-letter "name" is similar to every name with that initial (the name key `i:a` is read as a whole name).
-    The pace (sharing.search_pace) slows the listing; it does not stop it. Right: the match reads a one-letter
-    given or family name only with the other name whole, refusing (400, field message) a match with no whole name
-    of NAME_ALONE_MIN letters unless an NHS number is given, as the search does."""
+    one-letter "name" is similar to every name with that initial (the name key `i:a` is read as a whole name). The
+    pace (sharing.search_pace) slows the listing; it does not stop it. Right: the match reads a one-letter given or
+    family name only with the other name whole, refusing (400, field message) a match with no whole name of
+    NAME_ALONE_MIN letters unless an NHS number is given, as the search does."""
     make_child(sw, "Zara", "Quinn", born_on=BORN)
     make_child(sw, "Adam", "Brown", born_on=BORN, considered=range(10_000))
     make_child(sw, "Carl", "Davis", born_on=BORN, considered=range(10_000))
@@ -172,55 +172,6 @@ def test_the_likely_match_offer_does_not_list_the_children_born_a_day_by_their_i
         if answer.status_code == 200:
             listed |= {f"{result['given']} {result['family']}" for result in answer.json()["results"]}
     assert listed == set(), f"two requests of initials listed {sorted(listed)}"
-
-
-def test_a_closed_records_pages_offer_no_end_or_correct_action(sw: World) -> None:
-    """A partnership admin closes Zara Quinn's record. The home practitioner opens it: the involvements table
-    still has an "End" link on their involvement, and their case note's page a link to correct it (.../revise/);
-    both forms open (GET 200), and sending either is refused (403, "This child's record is closed: its
-    involvements can no longer be changed." / "... its entries can no longer be corrected."). fix10e took "Add my
-    involvement" away from a closed match on this ground, and the record page already hides adding an entry or
-    a name; the issue (and the tester brief: "pages offering actions the service refuses") wants no action the
-    service refuses. Right: no End or Correct link on a closed record, and those forms' GET answers as their
-    POST does (the record is closed)."""
-    child = make_child(sw, "Zara", "Quinn", born_on=BORN)
-    entry = entry_record(
-        actor=fresh(sw.users["practitioner"]),
-        child=child,
-        agency=sw.home,
-        category="case_note",
-        fields={},
-        text="Seen at home",
-        basis="fact",
-    )
-    child_close(actor=fresh(sw.users["partnership_admin"]), child=child, reason="Moved out of the partnership")
-    involvement = Involvement.objects.get(child=child)
-    end = f"/children/{child.pk}/involvements/{involvement.pk}/end/"
-    revise = f"/children/{child.pk}/entries/{entry.pk}/revise/"
-    client = sign_in(Client(), sw.users["practitioner"])
-    page = _record_page(client, child)
-    entry_page = client.get(f"/children/{child.pk}/entries/{entry.pk}/").content.decode()
-    # The service refuses both, and the refusals are audited.
-    assert (
-        client.post(
-            end, {"ended_on_day": "1", "ended_on_month": "1", "ended_on_year": "2026", "reason": "Case closed"}
-        ).status_code
-        == 403
-    )
-    assert client.post(revise, {"text": "Seen at school", "basis": "fact", "reason": "Typo"}).status_code == 403
-    assert AuditEvent.objects.filter(kind="access.denied", detail__path=end).exists()
-    assert AuditEvent.objects.filter(kind="access.denied", detail__path=revise).exists()
-    offered = [
-        what
-        for what, shown in (
-            ("End link on the record page", end in page),
-            ("Correct link on the entry page", revise in entry_page),
-            ("End form", client.get(end).status_code == 200),
-            ("Correct form", client.get(revise).status_code == 200),
-        )
-        if shown
-    ]
-    assert offered == []
 
 
 def test_a_create_that_meets_a_shielded_childs_nhs_number_tells_the_shielding_agency(sw: World) -> None:
@@ -371,3 +322,109 @@ def test_a_given_name_and_an_initial_reads_a_bounded_number_of_keys_whatever_the
         "Zork Q, born 1 January 2010": _key_rows_read("Zork Q", date(2010, 1, 1)),
     }
     assert all(rows <= 3 * child_selectors.HITS_CAP for rows in read.values()), read
+
+
+@pytest.mark.xfail(strict=True, reason="break10e finding 9: the merge form takes a closed entry, then a 403 page")
+def test_the_merge_form_refuses_a_closed_entry_on_its_field(sw: World) -> None:
+    """A partnership admin merges duplicates: on Zara Quinn's "Merge another entry into this one" form they type
+    the number of the other entry, which was closed last week. The form accepts it (302 to the check page), and
+    the check page is a 403 error page ("This record is closed: nothing can be added to it or changed. This
+    attempt has been recorded."), a dead end with no way back to the form. The form already refuses a merged
+    entry's number on its field; the issue's bad input: "each answered with a clear message on the form". Right:
+    "Entry N is closed: ..." on the number field, as for a merged entry (and the same for an erased one)."""
+    keep = make_child(sw, "Zara", "Quinn", born_on=BORN)
+    other = make_child(sw, "Zarah", "Quinn", born_on=BORN, considered=range(10_000))
+    child_close(actor=fresh(sw.users["partnership_admin"]), child=other, reason="Moved out of the partnership")
+    client = sign_in(Client(), sw.users["partnership_admin"])
+    sent = client.post(f"/children/{keep.pk}/merge/", {"other": str(other.pk), "reason": "The same child"})
+    if sent.status_code == 302:
+        sent = client.get(sent["Location"])
+    assert sent.status_code == 200, f"a {sent.status_code} page rather than a message on the form"
+    assert "closed" in sent.content.decode()
+
+
+def test_a_closed_records_pages_offer_no_end_or_correct_action(sw: World) -> None:
+    """A partnership admin closes Zara Quinn's record. The home practitioner opens it: the involvements table
+    still has an "End" link on their involvement, and their case note's page a link to correct it (.../revise/);
+    both forms open (GET 200), and sending either is refused (403, "This child's record is closed: its
+    involvements can no longer be changed." / "... its entries can no longer be corrected."). fix10e took "Add my
+    involvement" away from a closed match on this ground, and the record page already hides adding an entry or
+    a name; the issue (and the tester brief: "pages offering actions the service refuses") wants no action the
+    service refuses. Right: no End or Correct link on a closed record, and those forms' GET answers as their
+    POST does (the record is closed)."""
+    child = make_child(sw, "Zara", "Quinn", born_on=BORN)
+    entry = entry_record(
+        actor=fresh(sw.users["practitioner"]),
+        child=child,
+        agency=sw.home,
+        category="case_note",
+        fields={},
+        text="Seen at home",
+        basis="fact",
+    )
+    child_close(actor=fresh(sw.users["partnership_admin"]), child=child, reason="Moved out of the partnership")
+    involvement = Involvement.objects.get(child=child)
+    end = f"/children/{child.pk}/involvements/{involvement.pk}/end/"
+    revise = f"/children/{child.pk}/entries/{entry.pk}/revise/"
+    client = sign_in(Client(), sw.users["practitioner"])
+    page = _record_page(client, child)
+    entry_page = client.get(f"/children/{child.pk}/entries/{entry.pk}/").content.decode()
+    # The service refuses both, and the refusals are audited.
+    assert (
+        client.post(
+            end, {"ended_on_day": "1", "ended_on_month": "1", "ended_on_year": "2026", "reason": "Case closed"}
+        ).status_code
+        == 403
+    )
+    assert client.post(revise, {"text": "Seen at school", "basis": "fact", "reason": "Typo"}).status_code == 403
+    assert AuditEvent.objects.filter(kind="access.denied", detail__path=end).exists()
+    assert AuditEvent.objects.filter(kind="access.denied", detail__path=revise).exists()
+    offered = [
+        what
+        for what, shown in (
+            ("End link on the record page", end in page),
+            ("Correct link on the entry page", revise in entry_page),
+            ("End form", client.get(end).status_code == 200),
+            ("Correct form", client.get(revise).status_code == 200),
+        )
+        if shown
+    ]
+    assert offered == []
+
+
+@pytest.mark.xfail(strict=True, reason="break10e finding 8: a shielded match offers an action the shield refuses")
+def test_a_shielded_likely_match_offers_no_add_involvement_action_to_another_agency(sw: World) -> None:
+    """The home agency shields Zara Quinn. A police officer starts "Add a child" with her exact name and date of
+    birth: the check-your-answers page offers her as a likely match (the shield's exact terms) with the button
+    "Add my involvement to this child instead". Pressing it is refused (403: on a shielded child only the
+    shielding agency adds an involvement, sharing.policy.shield_admits_involvement). fix10e removed that button
+    from a closed match, saying why and whom to contact; the shielded match is the same case. The issue: the
+    portal "lets the practitioner add their involvement to one of them instead"; a page must not offer what the
+    service refuses. Right: for a shielded match another agency may not join, no button but the refusal's own
+    words (contact the agency that shielded the child), on the page, and in the API match a flag saying the
+    caller cannot add an involvement to it."""
+    child = make_child(sw, "Zara", "Quinn", born_on=BORN)
+    child_shield(actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, reason="Protected address")
+    client = sign_in(Client(), sw.users["other_agency"])
+    sent = client.post(
+        "/children/new/",
+        {
+            "given": "Zara",
+            "family": "Quinn",
+            "born_on_day": str(BORN.day),
+            "born_on_month": str(BORN.month),
+            "born_on_year": str(BORN.year),
+            "gender": "not_known",
+            "ethnicity": "not_stated",
+            "setting": "none",
+            "service": "Youth offending",
+            "address": "2 Page Road, Northbridge",
+            "postcode": "N1 9GU",
+        },
+    )
+    assert sent["Location"] == "/children/new/check/"
+    page = client.get("/children/new/check/").content.decode()
+    assert "may already be in the index" in page
+    assert client.post("/children/new/check/", {"use": str(child.pk)}).status_code == 403
+    assert not Involvement.objects.filter(child=child, agency=sw.other).exists()
+    assert f'name="use" value="{child.pk}"' not in page, "the page offers Add my involvement"
