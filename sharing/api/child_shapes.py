@@ -262,6 +262,13 @@ class SearchResultOut(serializers.Serializer):
         "if it is this child, ask a partnership admin",
     )
 
+    can_add_involvement = serializers.BooleanField(
+        required=False,
+        help_text="Likely matches only. Whether your agency may add its involvement to this child (POST "
+        ".../involvements/): not to a closed record, nor to a shielded child (only the agency that shielded it "
+        "adds one: contact it)",
+    )
+
 
 class SearchOut(serializers.Serializer):
     results = SearchResultOut(many=True)
@@ -408,7 +415,7 @@ class MergeOut(serializers.ModelSerializer[ChildMerge]):
 CHILD_FIELDS = tuple(ChildOut().fields)
 
 
-def search_result_out(result: SearchResult) -> dict[str, Any]:
+def search_result_out(result: SearchResult, *, match: bool = False) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": result.child_id,
         "given": result.given,
@@ -420,6 +427,10 @@ def search_result_out(result: SearchResult) -> dict[str, Any]:
         "exact": result.exact,
         "status": "closed" if result.is_closed else "open",
     }
+    if match:
+        # Whether the caller's agency may add its involvement instead: not to a closed record, nor to a shielded
+        # child another agency shielded (sharing.policy.shield_admits_involvement; break10e finding 8).
+        body["can_add_involvement"] = not result.is_closed and not result.involvement_refusal
     if result.postcode is not None:
         body["postcode"] = result.postcode
     if result.setting is not None:
@@ -427,9 +438,10 @@ def search_result_out(result: SearchResult) -> dict[str, Any]:
     return body
 
 
-def search_out(found: Search) -> dict[str, Any]:
+def search_out(found: Search, *, match: bool = False) -> dict[str, Any]:
+    """A search's answer; `match` for likely matches (each says whether the caller may join it)."""
     return {
-        "results": [search_result_out(result) for result in found.results],
+        "results": [search_result_out(result, match=match) for result in found.results],
         "more": found.more,
         "criteria": list(found.criteria),
     }

@@ -168,7 +168,7 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
                         "message": message,
                         "fields": {"considered": [message]},
                     },
-                    "matches": [search_result_out(result) for result in found.results],
+                    "matches": [search_result_out(result, match=True) for result in found.results],
                 },
                 status=status.HTTP_409_CONFLICT,
             )
@@ -207,7 +207,7 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
                 postcode=values["postcode"] or None,
                 asked_alone=True,
             )
-        return Response(search_out(found))
+        return Response(search_out(found, match=True))
 
     @extend_schema(
         summary="Search the child index",

@@ -33,8 +33,10 @@ from sharing.policy import (
     held_shown_agencies,
     index_agencies,
     live_grants,
+    may_add_involvement,
     may_see_revision_content,
     revisions_shown,
+    shield_involvement_refusal,
     shield_names_agency,
     shield_withholds,
     shield_withholds_by,
@@ -84,6 +86,10 @@ class SearchResult:
     # The record is closed (Southampton 8, 11): only a likely match can be (likely_matches; the search never finds
     # one). No involvement can be added to it (sharing.policy.require_open_record): a partnership admin is asked.
     is_closed: bool = False
+    # A likely match the searcher's agencies may not join (a shielded child: only the shielding agency adds an
+    # involvement, sharing.policy.shield_admits_involvement), and why, in the refusal's own words
+    # (shield_involvement_refusal): the page offers no "Add my involvement" it would refuse (break10e finding 8).
+    involvement_refusal: str = ""
 
 
 # What a search shows of a child, in search_result's order; the statement adds whether it matched exactly.
@@ -767,7 +773,28 @@ def likely_matches(
     shielded = [(row[0], row[6]) for row in rows if row[5]]
     if shielded:
         shielded_children_reached(actor=principal, reached=shielded, how="a duplicate check")
+        # Told after the reach is recorded, so the refusal may name the shielding agency to whom it was shown.
+        results = _with_involvement_refusals(principal, results)
     return Search(results=results, more=False, criteria=("name", "born_on", "nhs_number", "postcode"))
+
+
+def _with_involvement_refusals(principal: Any, results: list[SearchResult]) -> list[SearchResult]:
+    """`results` with, on each shielded one none of the principal's agencies may join (may_add_involvement), why
+    (shield_involvement_refusal). Queries only for such a match."""
+    barred = {result.child_id for result in results if result.is_shielded and not result.is_closed}
+    if not barred:
+        return results
+    children = {
+        child.pk: child
+        for child in Child.objects.select_related("shielding_agency").filter(pk__in=barred)
+        if not may_add_involvement(principal, child)
+    }
+    return [
+        replace(result, involvement_refusal=shield_involvement_refusal(principal, children[result.child_id]))
+        if result.child_id in children
+        else result
+        for result in results
+    ]
 
 
 def entry_detail(*, principal: Any, entry_id: Any, purpose: str, child_id: int | None = None) -> EntryView:
