@@ -201,14 +201,17 @@ def child_caption(child: Child, legal: ChildName | None) -> str:
     return f"{legal if legal else f'Child {child.pk}'}, born {long_date(child.born_on)}"
 
 
-def closure_sentence(child: Child) -> str:
+def closure_sentence(child: Child, reason: str | None = None) -> str:
     """What a closed record's page says (Southampton 8, 11): when it was closed, under which rule, and when its
-    content is (or was) erased. Empty for an open record."""
+    content is (or was) erased. Empty for an open record. `reason` is the closing reason as the reader may see
+    it (sharing.selectors.ChildRecord.close_reason: None where the shield withholds the address, as it says
+    where the child went), never read from `child`; a page that has not read the record as its reader may see
+    it (the consent pages) gives none, and says the record is closed, when and under which rule."""
     if child.closed_on is None:
         return ""
     why = ClosureRule(child.closed_under).label if child.closed_under else ""
-    if child.closed_under == ClosureRule.ADMIN and child.close_reason and child.erased_at is None:
-        why = f"{why}: {child.close_reason}"
+    if child.closed_under == ClosureRule.ADMIN and reason and child.erased_at is None:
+        why = f"{why}: {reason}"
     if child.erased_at is not None:
         return (
             f"This record was closed on {long_date(child.closed_on)} ({why.rstrip('.')}), and its content was erased "

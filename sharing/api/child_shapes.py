@@ -262,6 +262,13 @@ class SearchResultOut(serializers.Serializer):
         "if it is this child, ask a partnership admin",
     )
 
+    can_add_involvement = serializers.BooleanField(
+        required=False,
+        help_text="Likely matches only. Whether your agency may add its involvement to this child (POST "
+        ".../involvements/): not to a closed record, nor to a shielded child (only the agency that shielded it "
+        "adds one: contact it)",
+    )
+
 
 class SearchOut(serializers.Serializer):
     results = SearchResultOut(many=True)
@@ -363,7 +370,8 @@ class ChildOut(serializers.Serializer):
     close_reason = serializers.CharField(
         required=False,
         allow_null=True,
-        help_text="A partnership admin's reason for closing it (null otherwise, and once the record is erased)",
+        help_text="A partnership admin's reason for closing it (null otherwise, once the record is erased, and "
+        "where the shield withholds the address: the reason may say where the child went)",
     )
     erase_due_on = serializers.DateField(
         required=False, allow_null=True, help_text="When a closed record's content falls due for erasure"
@@ -407,7 +415,7 @@ class MergeOut(serializers.ModelSerializer[ChildMerge]):
 CHILD_FIELDS = tuple(ChildOut().fields)
 
 
-def search_result_out(result: SearchResult) -> dict[str, Any]:
+def search_result_out(result: SearchResult, *, match: bool = False) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": result.child_id,
         "given": result.given,
@@ -419,6 +427,10 @@ def search_result_out(result: SearchResult) -> dict[str, Any]:
         "exact": result.exact,
         "status": "closed" if result.is_closed else "open",
     }
+    if match:
+        # Whether the caller's agency may add its involvement instead: not to a closed record, nor to a shielded
+        # child another agency shielded (sharing.policy.shield_admits_involvement; break10e finding 8).
+        body["can_add_involvement"] = not result.is_closed and not result.involvement_refusal
     if result.postcode is not None:
         body["postcode"] = result.postcode
     if result.setting is not None:
@@ -426,9 +438,10 @@ def search_result_out(result: SearchResult) -> dict[str, Any]:
     return body
 
 
-def search_out(found: Search) -> dict[str, Any]:
+def search_out(found: Search, *, match: bool = False) -> dict[str, Any]:
+    """A search's answer; `match` for likely matches (each says whether the caller may join it)."""
     return {
-        "results": [search_result_out(result) for result in found.results],
+        "results": [search_result_out(result, match=match) for result in found.results],
         "more": found.more,
         "criteria": list(found.criteria),
     }
@@ -441,15 +454,17 @@ def record_status(child: Child) -> str:
     return "closed" if child.closed_on is not None else "open"
 
 
-def retention_out(child: Child) -> dict[str, Any]:
+def retention_out(child: Child, reason: str | None) -> dict[str, Any]:
     """Whether the record is closed or erased, when, under which rule, and (while it is kept) a partnership
-    admin's reason: what the record page's closure sentence says (sharing.presenters.closure_sentence)."""
+    admin's reason: what the record page's closure sentence says (sharing.presenters.closure_sentence).
+    `reason` is the closing reason as the reader may see it (ChildRecord.close_reason: withheld with a shielded
+    child's address)."""
     erased = child.erased_at is not None
     return {
         "status": record_status(child),
         "closed_on": child.closed_on.isoformat() if child.closed_on else None,
         "closed_under": child.closed_under or None,
-        "close_reason": (child.close_reason or None) if not erased else None,
+        "close_reason": reason if not erased else None,
         "erase_due_on": child.erase_due_on.isoformat() if child.erase_due_on else None,
         "erased_on": child.erased_at.date().isoformat() if child.erased_at else None,  # as the page says it
     }
@@ -472,7 +487,7 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "is_care_leaver": child.is_care_leaver,
         "is_shielded": child.is_shielded,
         "merged_into": child.merged_into_id,
-        **retention_out(child),
+        **retention_out(record.retention or child, record.close_reason),
         "involvements": [involvement_out(involvement) for involvement in record.involvements],
         "held": [
             {

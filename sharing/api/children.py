@@ -168,7 +168,7 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
                         "message": message,
                         "fields": {"considered": [message]},
                     },
-                    "matches": [search_result_out(result) for result in found.results],
+                    "matches": [search_result_out(result, match=True) for result in found.results],
                 },
                 status=status.HTTP_409_CONFLICT,
             )
@@ -180,7 +180,8 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         description="The children already in the index that may be this one (same NHS number; or the same date "
         "of birth with a similar name or the same postcode), as search results. A closed record is offered only "
         "for the same NHS number, with `status` `closed`: no involvement can be added to it (ask a partnership "
-        "admin); an erased one never. Audited as a search of the "
+        "admin); an erased one never. A one-letter name is read only with a whole name: with neither a whole "
+        "name nor an NHS number or postcode the check is refused (400 on `given`). Audited as a search of the "
         "register with its purpose, and counted with the searches: at most "
         f"{settings.CHILD_SEARCHES_PER_MINUTE} a minute per token (searches and checks together), more answered "
         "429 with Retry-After, and recorded.",
@@ -204,8 +205,9 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
                 born_on=values["born_on"],
                 nhs_number=values["nhs_number"] or None,
                 postcode=values["postcode"] or None,
+                asked_alone=True,
             )
-        return Response(search_out(found))
+        return Response(search_out(found, match=True))
 
     @extend_schema(
         summary="Search the child index",

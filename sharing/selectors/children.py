@@ -34,9 +34,11 @@ from sharing.policy import (
     held_shown_agencies,
     index_agencies,
     live_grant_revisions,
+    may_add_involvement,
     may_see_revision_content,
     restricted_readers,
     revisions_shown,
+    shield_involvement_refusal,
     shield_names_agency,
     shield_withholds,
     shield_withholds_by,
@@ -86,6 +88,10 @@ class SearchResult:
     # The record is closed (Southampton 8, 11): only a likely match can be (likely_matches; the search never finds
     # one). No involvement can be added to it (sharing.policy.require_open_record): a partnership admin is asked.
     is_closed: bool = False
+    # A likely match the searcher's agencies may not join (a shielded child: only the shielding agency adds an
+    # involvement, sharing.policy.shield_admits_involvement), and why, in the refusal's own words
+    # (shield_involvement_refusal): the page offers no "Add my involvement" it would refuse (break10e finding 8).
+    involvement_refusal: str = ""
 
 
 # What a search shows of a child, in search_result's order; the statement adds whether it matched exactly.
@@ -94,6 +100,10 @@ RESULT_COLUMNS = """c.id, ln.given, ln.family, c.born_on, c.gender, c.is_shielde
                ARRAY(SELECT DISTINCT ARRAY[ag.name, ag.id::text]
                      FROM sharing_involvement i JOIN agencies_agency ag ON ag.id = i.agency_id
                      WHERE i.child_id = c.id AND i.ended_on IS NULL ORDER BY 1)"""
+
+RESULT_WIDTH = 10  # the columns of RESULT_COLUMNS
+# What a record says of its closing and erasure (sharing.presenters.closure_sentence, api retention_out).
+RETENTION_COLUMNS = ("closed_on", "closed_under", "close_reason", "erase_due_on", "erased_at")
 
 
 def search_result(row: tuple[Any, ...], reader: Any) -> SearchResult:
@@ -179,7 +189,8 @@ def child_search(
     )
     rows = _search_rows(query, born_on, number, code)
     more = len(rows) > SEARCH_LIMIT or bool(rows and rows[0][11])
-    rows = rows[:SEARCH_LIMIT]
+    # A row with no id only says a capped read was full with nothing matched (_search_sql).
+    rows = [row for row in rows if row[0] is not None][:SEARCH_LIMIT]
     results = [search_result(row, principal) for row in rows]
     shielded = [(row[0], row[6]) for row in rows if row[5]]
     audit_record(
@@ -272,6 +283,46 @@ _BY_INITIAL = """
 
 _CANDIDATE_KEYS = "cand JOIN sharing_childnamekey k ON k.child_id = cand.id"
 
+# The same reading for a broad search (no NHS number or postcode: the "capped" shape), bounded by the rows READ,
+# not matched (break10e finding 4): a LIMIT on the matches reads every key of a common pair ("J S": tens of
+# thousands at 1,000,000 children) when none matches, and the date of birth, the index's second column, does not
+# bound a range of its first. So at most HITS_CAP keys are read from each side, and each name read is checked
+# for the other side by the unique index on (name, key): with a date of birth, the given name's keys of children
+# born that day (an equality on both columns of the index: the few such children); without one, the prefix's
+# range and the given name's keys. A side read to the cap means "more: narrow the search" (its `side` column).
+_INITIAL_READS_BORN = """
+            initial_reads AS (
+                SELECT g.name_id, g.child_id, false AS side FROM sharing_childnamekey g
+                WHERE %(initial_low)s::text IS NOT NULL
+                  AND g.key = ANY(%(initial_given)s::text[]) AND g.born_on = %(born)s
+                LIMIT %(cap)s
+            ),"""
+_INITIAL_READS = """
+            initial_reads AS (
+                (SELECT k.name_id, k.child_id, true AS side FROM sharing_childnamekey k
+                 WHERE k.key >= %(initial_low)s::text AND k.key < %(initial_high)s::text
+                   AND left(k.key, length(%(initial_low)s::text)) = %(initial_low)s::text
+                 LIMIT %(cap)s)
+                UNION ALL
+                (SELECT g.name_id, g.child_id, false FROM sharing_childnamekey g
+                 WHERE %(initial_low)s::text IS NOT NULL AND g.key = ANY(%(initial_given)s::text[])
+                 LIMIT %(cap)s)
+            ),"""
+# Each name read is checked for the other side only (a key of the range for the given name's keys, and the other
+# way round), by a lookup per name: OFFSET 0 keeps PostgreSQL from turning it into a join with every key of the
+# range or of the given name (what the bounded reads avoid).
+_INITIAL_HITS = """
+            initial_hits AS (
+                SELECT r.name_id, r.child_id FROM initial_reads r
+                WHERE (r.side AND EXISTS (SELECT 1 FROM sharing_childnamekey g
+                                          WHERE g.name_id = r.name_id
+                                            AND g.key = ANY(%(initial_given)s::text[]) OFFSET 0))
+                   OR (NOT r.side AND EXISTS (SELECT 1 FROM sharing_childnamekey k
+                              WHERE k.name_id = r.name_id
+                                AND k.key >= %(initial_low)s::text AND k.key < %(initial_high)s::text
+                                AND left(k.key, length(%(initial_low)s::text)) = %(initial_low)s::text OFFSET 0))
+            ),"""
+
 
 def _search_sql(shape: SearchShape) -> str:
     """The one statement of a search of this shape: the name keys matched per name (every query word covered;
@@ -292,7 +343,7 @@ def _search_sql(shape: SearchShape) -> str:
             # Every key covers the whole query (one word, or two looked up by pairs): any row of a key is a
             # match, so read at most HITS_CAP rows of the exact keys and as many of the others, straight from
             # the index, rather than every Smith in the index. More than that is "more": narrow the search.
-            hits = f"""
+            hits = f"""{_INITIAL_READS_BORN if born else _INITIAL_READS}{_INITIAL_HITS}
             hits AS (
                 (SELECT k.name_id, k.child_id, true AS exact_words FROM sharing_childnamekey k
                  WHERE k.key = ANY(%(exact_keys)s::text[]) {born_filter} LIMIT %(cap)s)
@@ -300,9 +351,13 @@ def _search_sql(shape: SearchShape) -> str:
                 (SELECT k.name_id, k.child_id, false FROM sharing_childnamekey k
                  WHERE k.key = ANY(%(other_keys)s::text[]) {born_filter} LIMIT %(cap)s)
                 UNION ALL
-                ({_BY_INITIAL.format(source="sharing_childnamekey k", where=born_filter)} LIMIT %(cap)s)
+                (SELECT name_id, child_id, false FROM initial_hits LIMIT %(cap)s)
             ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
-            capped_column = "(SELECT count(*) >= %(cap)s FROM hits)"
+            capped_column = (
+                "((SELECT count(*) >= %(cap)s FROM hits)"
+                " OR (SELECT count(*) FILTER (WHERE side) >= %(cap)s"
+                " OR count(*) FILTER (WHERE NOT side) >= %(cap)s FROM initial_reads))"
+            )
         elif matching == "candidates":
             # An NHS number or a postcode names few children: check the name against their keys only (by the
             # index on the key's child), not every key of the name in the index.
@@ -368,8 +423,7 @@ def _search_sql(shape: SearchShape) -> str:
         shield = "false"
     conditions.append(f"(NOT c.is_shielded OR {shield})")
     order = f"{exact_column} DESC, " if matching is not None else ""
-    return f"""
-        {named}
+    found = f"""
         SELECT {RESULT_COLUMNS},
                {exact_column}, {capped_column}
         FROM sharing_child c
@@ -379,6 +433,17 @@ def _search_sql(shape: SearchShape) -> str:
         WHERE {" AND ".join(conditions)}
         ORDER BY {order}ln.family, ln.given, c.id
         LIMIT %(limit)s
+    """  # noqa: S608 - fixed fragments; every value is a bound parameter
+    if matching != "capped":
+        return f"{named}{found}"
+    # A capped read can be full with nothing matched (the initial's reads, bounded by rows read): then one row of
+    # NULLs says so (`more`: narrow the search), which `search` reads and drops (its id is NULL).
+    return f"""
+        {named}, found AS ({found})
+        SELECT * FROM found
+        UNION ALL
+        SELECT {", ".join(["NULL"] * RESULT_WIDTH)}, false, true
+        WHERE NOT EXISTS (SELECT 1 FROM found) AND {capped_column}
     """  # noqa: S608 - fixed fragments; every value is a bound parameter
 
 
@@ -455,6 +520,13 @@ class ChildRecord:
     phone: str | None = None
     setting: str | None = None
     setting_name: str | None = None
+    # A partnership admin's closing reason: free text that says where the child went and with whom, so withheld
+    # with the address (setting_withheld; DESIGN 2.3, the ContactPoint shield). The reader is still told the
+    # record is closed, when and under which rule. None when withheld or when there is none.
+    close_reason: str | None = None
+    # Whose closing and erasure the record says: the child's own, or for an entry merged into another, its
+    # survivor's (the merged-away entry's content went to it: closed and erased with it; break10e finding 5).
+    retention: Child | None = None
 
 
 def child_record(
@@ -551,15 +623,22 @@ def record_as_seen(
     withheld: bool,
 ) -> ChildRecord:
     """The record as its reader may see it, from what was read (the ORM path and the page's statement alike):
-    when `withheld` (sharing.policy.shield_withholds), the shielded child's other names, addresses, phone and
-    setting are left out (None or empty), and so are the involvements and held entries of agencies the shield
-    does not let it name (sharing.policy.shield_names_agency: only the shielding agency and the reader's own;
-    an entry the reader may read keeps its agency), so neither the page nor the API can show them."""
+    when `withheld` (sharing.policy.shield_withholds), the shielded child's other names, addresses, phone,
+    setting and closing reason are left out (None or empty), and so are the involvements and held entries of
+    agencies the shield does not let it name (sharing.policy.shield_names_agency: only the shielding agency and
+    the reader's own; an entry the reader may read keeps its agency), so neither the page nor the API can show
+    them."""
 
     def named(agency_id: int) -> bool:
         return shield_names_agency(reader, agency_id, withheld=withheld, shielding_agency_id=child.shielding_agency_id)
 
     views = [view for view in views if view.revision is not None or named(view.entry.agency_id)]
+    # An entry merged into another says its survivor's status (one query, for a merged-away entry only).
+    retention = (
+        child
+        if child.merged_into_id is None
+        else Child.objects.only("id", *RETENTION_COLUMNS).filter(pk=child.merged_into_id).first() or child
+    )
     return ChildRecord(
         child=child,
         legal_name=next((name for name in names if name.kind == NameKind.LEGAL), None),
@@ -573,6 +652,8 @@ def record_as_seen(
         phone=None if withheld else child.phone,
         setting=None if withheld else child.setting,
         setting_name=None if withheld else child.setting_name,
+        close_reason=None if withheld else (retention.close_reason or None),
+        retention=retention,
     )
 
 
@@ -644,6 +725,7 @@ def likely_matches(
     born_on: date,
     nhs_number: str | None = None,
     postcode: str | None = None,
+    asked_alone: bool = False,
 ) -> Search:
     """The children already in the index that may be the one a practitioner is about to create (same NHS
     number; or same date of birth with a similar name or the same postcode), shown as search results so the
@@ -652,10 +734,15 @@ def likely_matches(
     `is_closed` (no involvement can be added to it); an erased or merged one never (likely_match_rows). Audit:
     child.match (a search of the register).
 
-    A read of the register like the search (a date of birth with an initial or a postcode lists the children
+    `asked_alone`: a check on its own (the API's match), not the one before a create. Then initials with no
+    whole name, NHS number or postcode are refused (ValidationError on `given`, rules.INITIAL_WITH_BIRTH_DATE),
+    as the search refuses them; before a create they match nothing (whole_name_queries), and the child may be
+    recorded.
+
+    A read of the register like the search (a date of birth with a postcode lists the children of a household
     born that day), so it counts against the same per-person pace (sharing.search_pace): SearchesTooFrequent
     past it, the first refusal of a minute recorded (WYCPS "history of enquiries to the register")."""
-    from sharing.selectors.matching import likely_match_rows
+    from sharing.selectors.matching import likely_match_rows, whole_name_queries
 
     require(principal, "view", CHILD_INDEX)
     search_paced(principal)
@@ -663,6 +750,10 @@ def likely_matches(
     errors: dict[str, str] = {}
     number = _normalised(rules.nhs_number_normalised, nhs_number, "nhs_number", errors)
     code = _normalised(rules.postcode_normalised, postcode, "postcode", errors)
+    if asked_alone and not (number or code or whole_name_queries(given, family)):
+        # As the search refuses it (rules.search_criteria_refusal): a date of birth with initials would list the
+        # children born that day (break10e finding 2). The NHS number or the postcode is specific enough.
+        errors["given"] = rules.INITIAL_WITH_BIRTH_DATE
     if errors:
         raise ValidationError(errors)
     matches = likely_match_rows(nhs_number=number, born_on=born_on, given=given, family=family, postcode=code)
@@ -690,7 +781,28 @@ def likely_matches(
     shielded = [(row[0], row[6]) for row in rows if row[5]]
     if shielded:
         shielded_children_reached(actor=principal, reached=shielded, how="a duplicate check")
+        # Told after the reach is recorded, so the refusal may name the shielding agency to whom it was shown.
+        results = _with_involvement_refusals(principal, results)
     return Search(results=results, more=False, criteria=("name", "born_on", "nhs_number", "postcode"))
+
+
+def _with_involvement_refusals(principal: Any, results: list[SearchResult]) -> list[SearchResult]:
+    """`results` with, on each shielded one none of the principal's agencies may join (may_add_involvement), why
+    (shield_involvement_refusal). Queries only for such a match."""
+    barred = {result.child_id for result in results if result.is_shielded and not result.is_closed}
+    if not barred:
+        return results
+    children = {
+        child.pk: child
+        for child in Child.objects.select_related("shielding_agency").filter(pk__in=barred)
+        if not may_add_involvement(principal, child)
+    }
+    return [
+        replace(result, involvement_refusal=shield_involvement_refusal(principal, children[result.child_id]))
+        if result.child_id in children
+        else result
+        for result in results
+    ]
 
 
 def entry_detail(*, principal: Any, entry_id: Any, purpose: str, child_id: int | None = None) -> EntryView:

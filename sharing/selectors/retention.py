@@ -72,7 +72,8 @@ def _state_filter(state: str, today: date) -> Q:
         return Q(closed_on__isnull=False, erased_at__isnull=True, erase_due_on__gt=today)
     if state == "due":  # closed, erasure due (the sweep erases them in batches)
         return Q(closed_on__isnull=False, erased_at__isnull=True, erase_due_on__lte=today)
-    return Q(erased_at__isnull=False)
+    # An entry merged into an erased child is erased with it (child_erase), not listed as a record of its own.
+    return Q(erased_at__isnull=False, merged_into__isnull=True)
 
 
 _ORDER = {

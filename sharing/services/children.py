@@ -391,8 +391,8 @@ def child_create(
     )
     if {match.child_id for match in matches} - set(considered):
         raise PossibleDuplicates(matches)
-    if any(match.same_nhs_number for match in matches):
-        raise ValidationError({"nhs_number": SAME_NHS_NUMBER})
+    if same := next((match.child_id for match in matches if match.same_nhs_number), None):
+        _refuse_nhs_number_taken(actor, same, {"nhs_number": SAME_NHS_NUMBER}, {"creating": True})
     user = _user(actor)
     # WYCPS area-based access: a child recorded without an area belongs to the recording agency's.
     values["area_id"] = values["area_id"] or agency.area_id
@@ -410,7 +410,10 @@ def child_create(
         # has the last word, and the answer is the same as the check's (one entry per child; never a 500).
         if NHS_NUMBER_UNIQUE not in str(error):
             raise
-        raise ValidationError({"nhs_number": SAME_NHS_NUMBER}) from None
+        taken = Child.objects.filter(nhs_number=values["nhs_number"]).values_list("pk", flat=True).first()
+        if taken is None:
+            raise ValidationError({"nhs_number": SAME_NHS_NUMBER}) from None
+        _refuse_nhs_number_taken(actor, taken, {"nhs_number": SAME_NHS_NUMBER}, {"creating": True})
     name_add(child=child, kind=NameKind.LEGAL, given=given, family=family, recorded_by=user)
     for kind, alias_given, alias_family in aliases:
         name_add(child=child, kind=kind, given=alias_given, family=alias_family, recorded_by=user, legal_family=family)
@@ -558,19 +561,36 @@ def child_update(
     try:
         return _child_update(actor=actor, child=child, data=data, name=name, name_change=name_change, reason=reason)
     except NhsNumberOfShielded as reached:
-        audit_record(
-            kind="child.nhs_number_match",
-            actor=actor,
-            object_type="sharing.child",
-            object_id=reached.child_id,
-            child_id=reached.child_id,
-            detail={"changing_child_id": child.pk, "shielded": True},
-        )
-        if reached.agency_id is not None:
-            shielded_children_reached(
-                actor=actor, reached=[(reached.child_id, reached.agency_id)], how="a duplicate NHS number"
-            )
+        _shielded_nhs_number_met(actor, reached.child_id, reached.agency_id, {"changing_child_id": child.pk})
         raise ValidationError(reached.errors) from None
+
+
+def _shielded_nhs_number_met(actor: Any, child_id: int, agency_id: int | None, detail: dict[str, Any]) -> None:
+    """A refusal that says a shielded child the actor may not reach has the NHS number typed ("already in the
+    index", "another child has this NHS number") tells them that child exists, exactly as a search by the number
+    would (the ContactPoint shield's exact terms, DESIGN 2.3): recorded as a check of the register naming that
+    child (audit child.nhs_number_match) and told to the shielding agency (shielded_children_reached). The
+    caller makes sure it is outside any transaction the refusal rolls back."""
+    audit_record(
+        kind="child.nhs_number_match",
+        actor=actor,
+        object_type="sharing.child",
+        object_id=child_id,
+        child_id=child_id,
+        detail={**detail, "shielded": True},
+    )
+    if agency_id is not None:
+        shielded_children_reached(actor=actor, reached=[(child_id, agency_id)], how="a duplicate NHS number")
+
+
+def _refuse_nhs_number_taken(actor: Any, child_id: int, errors: dict[str, str], detail: dict[str, Any]) -> None:
+    """Raise ValidationError(errors) for an NHS number child `child_id` already has; when that child is shielded
+    and the actor may not reach it, first record and tell it (_shielded_nhs_number_met): a create naming ids it
+    was never offered in `considered` skips the likely-match offer that would have (break10e finding 6)."""
+    other = Child.objects.filter(pk=child_id).only("id", "is_shielded", "shielding_agency_id", "merged_into_id").first()
+    if other is not None and not shield_lets_in(actor, other):
+        _shielded_nhs_number_met(actor, other.pk, other.shielding_agency_id, detail)
+    raise ValidationError(errors)
 
 
 @transaction.atomic

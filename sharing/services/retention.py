@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import TruncYear
 from django.utils import timezone
 
 from agencies.models import User
@@ -449,7 +450,8 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
     revision's text, structured fields and change reason. Kept: the ids, the categories, who recorded what and
     when, involvements' agencies and dates, the consent decisions and their scope and dates (their names, notes,
     reasons and evidence erased by consent's receiver of `child_erased`), the disclosure log, and the audit
-    trail. An admin's closing reason becomes ERASED_REASON. The audit event lists the kinds of data erased with
+    trail. An admin's closing reason becomes ERASED_REASON. The entries merged into the child lose the same
+    minimum data and are marked erased with it. The audit event lists the kinds of data erased with
     their counts, when, and under which rule, never the content. Only the portal itself erases (the sweep's
     SystemActor): no person's action does."""
     day = today or timezone.localdate()
@@ -502,6 +504,29 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
         setting_name="",
         born_on=date(locked.born_on.year, 1, 1),
         close_reason=ERASED_REASON if locked.close_reason else "",
+        erased_at=now,
+        updated_at=now,
+    )
+    # The entries merged into this child (child_merge moved their names, addresses, involvements and entries here
+    # but left each one's own minimum data on its row, which any index user may read by its id): erased with it,
+    # and marked erased with its dates, so each says what its survivor says (Southampton 6, 8: deleted beyond
+    # recovery at the end of the retention period; break10e finding 5). A merge repoints the entries merged
+    # earlier to the survivor, so one level reaches them all.
+    merged_away = Child.objects.filter(merged_into_id=locked.pk, erased_at__isnull=True)
+    erased["merged_entries"] = merged_away.update(
+        phone="",
+        nhs_number=None,
+        languages=[],
+        setting=Setting.NONE,
+        setting_name="",
+        born_on=TruncYear("born_on"),
+        closed_on=locked.closed_on,
+        closed_under=locked.closed_under,
+        close_reason=ERASED_REASON if locked.close_reason else "",
+        erase_due_on=locked.erase_due_on,
+        closes_on=None,
+        kept_under="",
+        scope_flagged_on=locked.scope_flagged_on,
         erased_at=now,
         updated_at=now,
     )

@@ -98,7 +98,12 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "other_names": presenters.name_items(record.other_names),
             "address_history": presenters.address_items(record.address_history or ()),
-            "involvement_rows": presenters.involvement_rows(child.pk, record.involvements, {i.pk for i in open_here}),
+            "involvement_rows": presenters.involvement_rows(
+                # An End link only on an open record: a closed one's involvements are not changed (Southampton 8).
+                child.pk,
+                record.involvements,
+                {i.pk for i in open_here} if live else set(),
+            ),
             "held_rows": presenters.held_rows(record.held),
             "content": content,
             "entry_cards": presenters.entry_cards(child.pk, content),
@@ -110,7 +115,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_close": live and is_partnership_admin(request.user),
             "can_shield": can(request.user, "shield", child),
             "can_unshield": can(request.user, "unshield", child),
-            "closure": presenters.closure_sentence(child),
+            "closure": presenters.closure_sentence(record.retention or child, record.close_reason),
         },
     )
 

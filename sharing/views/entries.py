@@ -20,7 +20,7 @@ from isp_portal import policy
 from sharing import rules, services
 from sharing.forms import CategoryForm, EntryForm
 from sharing.models import Child, Involvement, RecordEntry
-from sharing.policy import EntryAccess, index_agencies
+from sharing.policy import EntryAccess, index_agencies, require_open_record
 from sharing.selectors import entry_detail
 from sharing.views.children import ask_purpose, form_caption
 from sharing.views.purposes import purpose_for
@@ -70,7 +70,10 @@ def entry_page(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
             "view": view,
             "entry": view.entry,
             "revisions": revisions,
-            "can_revise": view.access >= EntryAccess.HISTORY and view.entry.child.merged_into_id is None,
+            # Nothing is corrected on a merged-away entry or a closed record (services.entry_revise refuses it).
+            "can_revise": view.access >= EntryAccess.HISTORY
+            and view.entry.child.merged_into_id is None
+            and view.entry.child.closed_on is None,
         },
     )
 
@@ -166,6 +169,9 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
 def entry_revise(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     entry = RecordEntry.objects.filter(pk=entry_pk, child_id=pk).select_related("child", "agency").first()
     entry = policy.found_or_deny(request.user, RecordEntry, entry, action="revise", target_id=entry_pk)
+    # Southampton 8: a closed record is never changed, so its form is refused as sending it would be
+    # (services.entry_revise), not offered (break10e finding 3).
+    require_open_record(entry.child, action="revise", target=entry, what="its entries can no longer be corrected.")
     initial: dict[str, object] = {}
     if request.method != "POST":
         # The form shows the entry's content: a view of the entry like any other (DPA 2018 s62), so it asks the

@@ -16,6 +16,7 @@ from isp_portal.wording import possessive
 from sharing import services
 from sharing.forms import InvolvementForm, ReasonForm
 from sharing.models import Child, Involvement
+from sharing.policy import require_open_record
 from sharing.views.children import ask_purpose, form_caption
 from sharing.views.new_child import agency_choices, lead_membership
 from sharing.views.purposes import purpose_for
@@ -67,6 +68,11 @@ def involvement_new(request: HttpRequest, pk: int) -> HttpResponse:
 def involvement_end(request: HttpRequest, pk: int, involvement_pk: int) -> HttpResponse:
     involvement = Involvement.objects.filter(pk=involvement_pk, child_id=pk).select_related("agency", "child").first()
     involvement = policy.found_or_deny(request.user, Involvement, involvement, action="end", target_id=involvement_pk)
+    # Southampton 8: a closed record is never changed, so its form is refused as sending it would be
+    # (services.involvement_end), not offered (break10e finding 3).
+    require_open_record(
+        involvement.child, action="end", target=involvement, what="its involvements can no longer be changed."
+    )
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

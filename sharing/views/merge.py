@@ -28,6 +28,14 @@ def child_merge(request: HttpRequest, pk: int) -> HttpResponse:
         other = Child.objects.filter(pk=form.cleaned_data["other"]).first()
         if other is None or other.pk == keep.pk or other.merged_into_id is not None:
             form.add_error("other", "Enter the number of another entry in the index that has not been merged.")
+        elif other.closed_on is not None:
+            # Southampton 8: a closed (or erased) record is kept for reference only, never merged (ChildPolicy
+            # `merge`): said on the field, as for a merged entry, not by the check page's 403 (break10e finding 9).
+            form.add_error(
+                "other",
+                f"Entry {other.pk} is closed: a closed record is kept for reference only and cannot be merged. "
+                "Enter the number of an open entry.",
+            )
         else:
             request.session[SESSION_KEY] = {"keep": keep.pk, "merge": other.pk, "reason": form.cleaned_data["reason"]}
             return redirect("child-merge-check", pk=keep.pk)

@@ -166,7 +166,8 @@ def test_the_duplicate_check_is_paced_like_the_search(sw: World) -> None:
     reader = sw.users["other_agency"]
     search_pace_reset(reader)
     police = client_as(sw, "other_agency")
-    body = {"born_on": "2013-03-03", "given": "A", "family": ""}
+    # A whole name: the initial "A" alone is refused since break10e finding 2 (400), which is paced too.
+    body = {"born_on": "2013-03-03", "given": "Adam", "family": ""}
     answers = [post(police, "/api/v1/children/match/", body).status_code for _ in range(5)]
     search_pace_reset(reader)
     assert answers == [200, 200, 200, 429, 429], answers
