@@ -34,7 +34,8 @@ def entry_grants_give(
     """Open `entries` to `user` (as a member of `agency`) until `expires_at`. Only the agency that recorded an
     entry opens it. `revisions` (entry id -> revision id) names the revision each grant opens, and only that one:
     a correction recorded after a disclosure is not disclosed by it (DESIGN 2.3); an entry it does not name is
-    opened at its latest revision, as grants were before. A grant given by a disclosure (`disclosure_id`) names
+    opened at the revision current now, never at a later one (break10e finding 7: a grant opens what the agency
+    decided to open). A grant given by a disclosure (`disclosure_id`) names
     the revision of every entry. Each revision must be of its entry (checked here in words, and by the database's
     composite foreign key). Audit: entry.grant, one per entry."""
     entries = list(entries)
@@ -51,6 +52,8 @@ def entry_grants_give(
     revision_problem = _revisions_problem(entries, revisions, disclosure_id)
     if revision_problem:
         errors["revisions"] = revision_problem
+    else:
+        revisions.update(_current_revisions([entry for entry in entries if entry.pk not in revisions]))
     if disclosure_id is not None and disclosure_id <= 0:
         errors["disclosure_id"] = "A disclosure is named by its positive id."
     if errors:
@@ -84,6 +87,21 @@ def entry_grants_give(
             detail=detail,
         )
     return grants
+
+
+def _current_revisions(entries: list[RecordEntry]) -> dict[int, int]:
+    """Entry id -> the id of its revision current now (the highest number). One query when there are entries;
+    the entries' rows are locked so a correction cannot slip in between this and the grant."""
+    if not entries:
+        return {}
+    ids = [entry.pk for entry in entries]
+    list(RecordEntry.objects.filter(pk__in=ids).select_for_update().values_list("pk", flat=True))
+    return dict(
+        EntryRevision.objects.filter(entry_id__in=ids)
+        .order_by("entry_id", "-number")
+        .distinct("entry_id")
+        .values_list("entry_id", "pk")
+    )
 
 
 def _revisions_problem(entries: list[RecordEntry], revisions: dict[int, int], disclosure_id: int | None) -> str:

@@ -118,10 +118,22 @@ def test_a_recipient_sees_the_revision_disclosed_not_a_later_correction(sw: Worl
     assert next(v for v in own.entries if v.entry.pk == entry.pk).revision.text == CORRECTED  # type: ignore[union-attr]
 
 
-def test_a_grant_naming_no_revision_keeps_opening_the_latest(sw: World) -> None:
+def test_a_grant_naming_no_revision_opens_the_one_current_when_given(sw: World) -> None:
+    # break10e finding 7: a grant opens what the agency decided to open, never a later correction.
     child = make_child(sw)
     entry = note(sw, child)
-    give(sw, [entry])
+    (grant,) = give(sw, [entry])
+    assert grant.revision_id == first(entry).pk
+    revise(sw, entry)
+    assert CORRECTED not in set(seen_texts(sw, child, entry).values())
+
+
+def test_a_grant_given_before_grants_named_revisions_still_opens_the_latest(sw: World) -> None:
+    # Rows written before sharing/0011 name no revision; they keep the meaning they were given with.
+    child = make_child(sw)
+    entry = note(sw, child)
+    (grant,) = give(sw, [entry])
+    EntryGrant.objects.filter(pk=grant.pk).update(revision=None)
     revise(sw, entry)
     assert set(seen_texts(sw, child, entry).values()) == {CORRECTED}
 
@@ -143,7 +155,8 @@ def test_live_grant_revisions_marks_a_grant_naming_no_revision_as_latest(sw: Wor
     child = make_child(sw)
     named, unnamed, mine = note(sw, child), note(sw, child), note(sw, child)
     give(sw, [named], revisions={named.pk: first(named).pk})
-    give(sw, [unnamed])
+    (legacy,) = give(sw, [unnamed])
+    EntryGrant.objects.filter(pk=legacy.pk).update(revision=None)  # as written before sharing/0011
     reader = fresh(sw.users["other_agency"])
     ids = [named.pk, unnamed.pk, mine.pk]
     assert live_grant_revisions(reader, ids) == {
