@@ -6,6 +6,7 @@ tests/sharing/test_break11b_findings.py.
 Medium
  2. A parent's consent that lapsed at the 16th birthday is tagged "Given" (green) on the consent pages.
  3. A withdrawal's reason ("why, and by whom") survives the erasure in the append-only audit trail.
+ 8. An erased record's consent still takes a withdrawal, its free-text reason kept for good (the page offers it).
 Low
  4. The review sweep reminds the recorder to review a parent's decision that no longer counts.
  6. A consent naming an agency covers it after the agency withdrew its signature ("every signatory" does not).
@@ -14,6 +15,7 @@ Low
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -28,10 +30,11 @@ from django.utils import timezone
 from PIL import Image
 
 from audit.models import AuditEvent
+from consent.models import ConsentWithdrawal
 from consent.selectors import Reason, consent_covering
 from consent.services import consent_evidence_attach, consent_reviews_sweep, consent_withdraw
 from isp_portal.models import Notification
-from isp_portal.policy import SystemActor
+from isp_portal.policy import AccessDenied, SystemActor
 from protocols.models import Signature
 from protocols.services import signature_withdraw
 from sharing.retention_rules import birthday_in
@@ -118,6 +121,38 @@ def test_the_erasure_leaves_no_withdrawal_reason_in_the_audit_trail(world: World
         if "Elm Road" in json.dumps(event.detail) or "Mcquade" in json.dumps(event.detail)
     ]
     assert kept == []
+
+
+@pytest.mark.xfail(strict=True, reason="break11b finding 8: an erased record's consent takes a withdrawal reason")
+def test_no_personal_text_is_added_to_an_erased_record(world: World) -> None:
+    """A 15-year-old's record, with the mother's consent, is closed and, after the retention period, erased
+    (child_erase; consents_erase blanks the parents' names, notes and withdrawal reasons). A practitioner of the
+    agency still involved opens the consent (200): the page offers "withdraw" (may_withdraw reads only the
+    policy), and consent_withdraw accepts "Mary OBrien (mother), now at 4 Elm Road, Leeds, withdrew it": the
+    reason is stored on the erased record, and as the erasure has run it is never erased (nor is its copy in
+    the audit event). consent.services keeps withdrawal recordable on a closed record for the person's right to
+    withdraw, but an erased record is shared with nobody (it is out of the index and counted nowhere), so
+    there is nothing left to withdraw from, while the text written now defeats the erasure (Southampton 8:
+    records "deleted/destroyed appropriately at the end of the retention period"). Right: an erased record
+    takes no withdrawal (the page offers none; the service refuses with a clear message), or the reason it
+    takes is not kept."""
+    child = child_aged(world, 15)
+    made = record(world, child, **parent())
+    child = child_close(actor=fresh(world.users["partnership_admin"]), child=child, reason="No longer needed")
+    assert child.erase_due_on is not None
+    child_erase(actor=SystemActor("test"), child=child, today=child.erase_due_on)
+    client = _with_purpose(sign_in(Client(), world.users["practitioner"]), child.pk)
+    page = client.get(f"/children/{child.pk}/consents/{made.pk}/").content.decode()
+    offered = f"/children/{child.pk}/consents/{made.pk}/withdraw/" in page
+    with contextlib.suppress(ValidationError, AccessDenied):
+        consent_withdraw(
+            actor=fresh(world.users["practitioner"]),
+            consent=made,
+            withdrawn_on=timezone.localdate(),
+            reason="Mary OBrien (mother), now at 4 Elm Road, Leeds, withdrew it",
+        )
+    kept = ConsentWithdrawal.objects.filter(consent=made, reason__contains="Elm Road").exists()
+    assert (offered, kept) == (False, False)
 
 
 # --- Low ----------------------------------------------------------------------------------------------------------
