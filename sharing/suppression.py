@@ -156,20 +156,40 @@ class _Table:
         self.line_of_row = self.lines[: n_rows + 1]
         self.line_of_column = self.lines[n_rows + 1 :]
         self.cells = [(i, j) for i in range(n_rows) for j in range(n_columns)]
+        # Each line's counts, sorted: what a line is whatever its label and wherever it sits (break11b finding 1).
+        self.line_counts = [tuple(sorted(values[place] for place in line)) for line in self.lines]
 
     def kind(self, place: _Place) -> int:
         i, j = place
         at_foot, at_end = i == len(self.rows), j == len(self.columns)
         return _GRAND if at_foot and at_end else _MARGIN if at_foot or at_end else _CELL
 
-    def order(self, place: _Place) -> tuple[bool, int, int, tuple[str, ...]]:
-        """Which count to hide first: not zero, smallest, a cell before a total, then by its labels in sorted
-        order, so that the same table the other way round (rows and columns swapped) orders its counts alike."""
+    def labels(self, place: _Place) -> tuple[str, ...]:
         i, j = place
-        value = self.values[place]
         labels = [self.rows[i]] if i < len(self.rows) else []
         labels += [self.columns[j]] if j < len(self.columns) else []
-        return (value == 0, value, self.kind(place), tuple(sorted(labels)))
+        return tuple(sorted(labels))
+
+    def order(self, place: _Place) -> tuple[bool, int, int, tuple[tuple[int, ...], ...], tuple[str, ...]]:
+        """Which count inside the table to hide first: not zero, smallest, a cell before a total, then by the
+        counts of its two lines (each line's counts sorted, the pair sorted), and only then by its labels in
+        sorted order. Two tables of the same children by dimensions that split them alike (age x gender and age
+        x ethnicity, when every girl is of one group and every boy of another) hold the same counts under other
+        labels, in another order: ties broken by the labels would hide different copies of a count, and the two
+        tables together would give it away (break11b finding 1; Southampton 12). The lines' counts are the same
+        in both, and the same the other way round (break11 finding 10), so the tables choose alike; the labels
+        decide only between counts whose lines hold the very same counts."""
+        i, j = place
+        value = self.values[place]
+        row_line, column_line = self.line_counts[i], self.line_counts[len(self.rows) + 1 + j]
+        lines = (row_line, column_line) if row_line <= column_line else (column_line, row_line)
+        return (value == 0, value, self.kind(place), lines, self.labels(place))
+
+    def total_order(self, place: _Place) -> tuple[bool, int, tuple[str, ...]]:
+        """Which total of a dimension to hide first: by its value, then its label, both the same in every table
+        that has the dimension (its lines' other counts are not: they depend on the other dimension)."""
+        value = self.values[place]
+        return (value == 0, value, self.labels(place))
 
     def totals_hidden(self, threshold: int) -> set[_Place] | None:
         """Step 1 for the totals, from each dimension's totals alone (the same in every table that has it); and
@@ -187,7 +207,7 @@ class _Table:
                 others = [place for place in totals if place not in hidden and self.values[place] > 0]
                 if not others:
                     return None
-                extra = min(others, key=self.order)
+                extra = min(others, key=self.total_order)
                 hidden.add(extra)
                 held.append(extra)
         return hidden
