@@ -56,7 +56,7 @@ one table or by the tables a reader can ask for together.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 DEFAULT_THRESHOLD = 10
@@ -100,11 +100,22 @@ class SuppressedTable:
         return len(hidden) + (self.grand_total is None)
 
 
-def suppress_table(counts: Mapping[tuple[str, str], int], *, threshold: int = DEFAULT_THRESHOLD) -> SuppressedTable:
+def suppress_table(
+    counts: Mapping[tuple[str, str], int],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    hidden_row_totals: Collection[str] = (),
+    hidden_column_totals: Collection[str] = (),
+    hide_grand_total: bool = False,
+) -> SuppressedTable:
     """The table of `counts` ((row label, column label) -> count; absent pairs count 0) with every count from 1 to
     `threshold` suppressed, totals included, and enough others suppressed that none of them can be worked out
     from what is shown, nor from it together with any other table sharing its totals or the same table the other
-    way round (the module's docstring says how, and what it costs)."""
+    way round (the module's docstring says how, and what it costs).
+
+    `hidden_row_totals`, `hidden_column_totals` and `hide_grand_total` name totals to suppress (and keep from being
+    worked out) whatever their value: a total that differs by a small count from another table's total of the
+    same thing (the agency tables count child-agency pairs: sharing.selectors.aggregate; break11b finding 5)."""
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
         raise ValueError("threshold must be a whole number, 0 or more")
     for key, value in counts.items():
@@ -113,11 +124,14 @@ def suppress_table(counts: Mapping[tuple[str, str], int], *, threshold: int = DE
     rows = tuple(dict.fromkeys(row for row, _ in counts))
     columns = tuple(dict.fromkeys(col for _, col in counts))
     table = _Table(rows, columns, counts)
-    hidden = table.totals_hidden(threshold)
+    n_rows, n_columns = len(rows), len(columns)
+    wanted = {(rows.index(row), n_columns) for row in hidden_row_totals if row in rows}
+    wanted |= {(n_rows, columns.index(col)) for col in hidden_column_totals if col in columns}
+    wanted |= {(n_rows, n_columns)} if hide_grand_total else set()
+    hidden = table.totals_hidden(threshold, {place for place in wanted if table.values[place] > 0})
     withheld = hidden is None or not table.protect(hidden)
     if hidden is None or withheld:
         hidden = set(table.values)
-    n_rows, n_columns = len(rows), len(columns)
 
     def shown(place: _Place) -> int | None:
         return None if place in hidden else table.values[place]
@@ -191,16 +205,26 @@ class _Table:
         value = self.values[place]
         return (value == 0, value, self.labels(place))
 
-    def totals_hidden(self, threshold: int) -> set[_Place] | None:
-        """Step 1 for the totals, from each dimension's totals alone (the same in every table that has it); and
-        every cell from 1 to the threshold. None when a dimension's totals cannot be made safe."""
+    def totals_hidden(self, threshold: int, wanted: set[_Place]) -> set[_Place] | None:
+        """Step 1 for the totals, from each dimension's totals alone (the same in every table that has it), with
+        the totals `wanted` hidden whatever their value; and every cell from 1 to the threshold. None when a
+        dimension's totals cannot be made safe."""
         n_rows, n_columns = len(self.rows), len(self.columns)
         grand = (n_rows, n_columns)
-        hidden = {place for place, value in self.values.items() if 1 <= value <= threshold}
-        if grand in hidden:
+        hidden = {place for place, value in self.values.items() if 1 <= value <= threshold} | wanted
+        if 1 <= self.values[grand] <= threshold:
             return hidden  # every total that is not 0 is at most the grand total, so all are hidden already
         for totals in ([(i, n_columns) for i in range(n_rows)], [(n_rows, j) for j in range(n_columns)]):
             held = [place for place in totals if place in hidden]
+            if grand in hidden:
+                # The grand total hidden for what it is (`wanted`): each dimension's totals add up to it, so one
+                # of them at least is hidden too (which, as every hidden count, step 3 keeps from being worked out).
+                if not held:
+                    others = [place for place in totals if self.values[place] > 0]
+                    if not others:
+                        return None
+                    hidden.add(min(others, key=self.total_order))
+                continue
             # With the grand total shown, the hidden totals of a dimension add up to what a reader can work out,
             # and each is at least 1: one alone, or all of them 1, would be known exactly.
             while held and (len(held) == 1 or sum(self.values[place] for place in held) == len(held)):
