@@ -16,11 +16,14 @@ a count agrees on:
   alone, which are the same in every table that has the dimension: a total is hidden when it is from 1 to the
   threshold; then, while the grand total is shown and the hidden totals of the dimension are exactly one, or all
   1 (so that each could be worked out from the grand total), the smallest other total that is not 0 is hidden too
-  (ties broken by label). The grand total is hidden only for being small. Every table with the dimension hides
-  the same totals, so putting tables together tells a reader nothing about a total that one of them does not;
-- every further count hidden is a count inside the table (never a total), chosen by its value and then by its
-  pair of labels taken in sorted order, and each step picks the one count that comes first over the whole table,
-  so the table asked for the other way round hides exactly the same counts.
+  (every one of that value when several tie: a label never decides, so two dimensions that split the children
+  alike hide alike, break11b finding 1). The grand total is hidden only for being small (or when the caller asks,
+  for what it counts: see suppress_table). Every table with the dimension hides the same totals, so putting
+  tables together tells a reader nothing about a total that one of them does not;
+- every further count hidden is a count inside the table (never a total), chosen by its value, then by the counts
+  of its two lines (the same in a table by another dimension that splits the children alike: break11b finding
+  1), then by its pair of labels taken in sorted order, and each step picks the one count that comes first over
+  the whole table, so the table asked for the other way round hides exactly the same counts.
 
 How the counts inside are chosen. Put the totals round the table: each row total at the end of its row, each
 column total at the foot of its column, the grand total in the corner. Every line of that larger table is an
@@ -199,12 +202,6 @@ class _Table:
         lines = (row_line, column_line) if row_line <= column_line else (column_line, row_line)
         return (value == 0, value, self.kind(place), lines, self.labels(place))
 
-    def total_order(self, place: _Place) -> tuple[bool, int, tuple[str, ...]]:
-        """Which total of a dimension to hide first: by its value, then its label, both the same in every table
-        that has the dimension (its lines' other counts are not: they depend on the other dimension)."""
-        value = self.values[place]
-        return (value == 0, value, self.labels(place))
-
     def totals_hidden(self, threshold: int, wanted: set[_Place]) -> set[_Place] | None:
         """Step 1 for the totals, from each dimension's totals alone (the same in every table that has it), with
         the totals `wanted` hidden whatever their value; and every cell from 1 to the threshold. None when a
@@ -223,7 +220,7 @@ class _Table:
                     others = [place for place in totals if self.values[place] > 0]
                     if not others:
                         return None
-                    hidden.add(min(others, key=self.total_order))
+                    hidden |= _least(others, self.values)
                 continue
             # With the grand total shown, the hidden totals of a dimension add up to what a reader can work out,
             # and each is at least 1: one alone, or all of them 1, would be known exactly.
@@ -231,9 +228,12 @@ class _Table:
                 others = [place for place in totals if place not in hidden and self.values[place] > 0]
                 if not others:
                     return None
-                extra = min(others, key=self.total_order)
-                hidden.add(extra)
-                held.append(extra)
+                # Every total of the least value, not one of them chosen by its label: two dimensions that split
+                # the children alike (gender and ethnicity, say) have the same totals under other labels, and must
+                # hide the same ones (break11b finding 1).
+                extra = _least(others, self.values)
+                hidden |= extra
+                held.extend(extra)
         return hidden
 
     def protect(self, hidden: set[_Place]) -> bool:
@@ -331,6 +331,12 @@ class _Table:
             ):
                 return True
         return False
+
+
+def _least(places: list[_Place], values: dict[_Place, int]) -> set[_Place]:
+    """The places of the least value among `places` (all of them when several tie)."""
+    least = min(values[place] for place in places)
+    return {place for place in places if values[place] == least}
 
 
 def _reaches(arcs: dict[int, list[tuple[int, _Place]]], start: int, goal: int, avoiding: _Place) -> bool:
