@@ -8,7 +8,8 @@ file must be the kind it is taken for, from its first byte to its last:
 * a PNG's chunks walk from the signature to IEND with every length and CRC right, IHDR first, and IEND is the
   last byte of the file;
 * a JPEG's segments walk from SOI through a frame header (SOF) and every scan to EOI, and nothing but padding
-  follows EOI (break11 finding 7: a bare start-of-scan wrapped around any bytes is no image);
+  follows EOI (break11 finding 7: a bare start-of-scan wrapped around any bytes is no image), save that a
+  phone's multi-picture JPEG (MPO) is followed by its further images, each as whole (break11b finding 7);
 * and an image must then decode, every pixel of it, with Pillow, within MAX_PIXELS (a decompression bomb, a few
   kilobytes that would unpack to gigabytes, is refused before it is decoded).
 
@@ -87,48 +88,85 @@ _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 _FRAMES = {marker for marker in range(0xC0, 0xD0) if marker not in {0xC4, 0xC8, 0xCC}}
 
 
-def _jpeg_whole(data: bytes) -> bool:
-    """SOI, then segments (each within the file), a frame header before the first scan, each scan's
-    entropy-coded data up to the next marker, and EOI with nothing after it but zero padding (ITU T.81 B.2)."""
-    if not data.startswith(b"\xff\xd8"):
-        return False
-    position, framed, scanned, size = 2, False, False, len(data)
+def _jpeg_walk(data: bytes, start: int) -> tuple[int, bool] | None:
+    """One JPEG from `start`: SOI, then segments (each within the file), a frame header before the first scan,
+    each scan's entropy-coded data up to the next marker, and EOI (ITU T.81 B.2). Returns where it ends (just
+    after EOI) and whether it carries a multi-picture index (an APP2 "MPF" segment, CIPA DC-007), or None when
+    it is not whole."""
+    if not data.startswith(b"\xff\xd8", start):
+        return None
+    position, framed, scanned, indexed, size = start + 2, False, False, False, len(data)
     while position + 1 < size:
         if data[position] != 0xFF:
-            return False
+            return None
         marker = data[position + 1]
         if marker == 0xFF:  # a fill byte before a marker
             position += 1
             continue
-        if marker == 0xD9:  # EOI: the end of the image, and of the file
-            return framed and scanned and not data[position + 2 :].strip(b"\x00")
+        if marker == 0xD9:  # EOI: the end of the image
+            return (position + 2, indexed) if framed and scanned else None
         if marker in _STANDALONE:
             position += 2
             continue
         if marker in {0x00, 0xD8} or position + 4 > size:
-            return False
+            return None
         (length,) = struct.unpack(">H", data[position + 2 : position + 4])
         if length < 2 or position + 2 + length > size:
-            return False
+            return None
+        if marker == 0xE2 and data.startswith(b"MPF\x00", position + 4):
+            indexed = True
         position += 2 + length
         if marker in _FRAMES:
             framed = True
         elif marker == 0xDA:  # start of scan: its entropy-coded data runs to the next marker
             if not framed:
-                return False
+                return None
             scanned = True
             while True:  # a 0xFF in the data is stuffed (FF 00) or a restart marker; any other marker ends it
                 position = data.find(b"\xff", position)
                 if position < 0 or position + 1 >= size:
-                    return False
+                    return None
                 if data[position + 1] != 0x00 and not 0xD0 <= data[position + 1] <= 0xD7:
                     break
                 position += 2
-    return False
+    return None
+
+
+def _jpeg_images(data: bytes) -> list[tuple[int, int]] | None:
+    """Where each image of a whole JPEG file starts and ends, or None when the file is not whole: one image with
+    nothing after its EOI but zero padding (break11 finding 7: a bare start-of-scan wrapped around any bytes is
+    no image). A phone's multi-picture JPEG (CIPA DC-007 "MPO": Ultra HDR gain maps, previews, depth maps), whose
+    first image carries an MPF index, is the photo followed by further images: it is whole when every byte after
+    the first image is another whole JPEG, one after the other, so nothing but images travels with the form
+    (break11b finding 7)."""
+    walked = _jpeg_walk(data, 0)
+    if walked is None:
+        return None
+    end, indexed = walked
+    images = [(0, end)]
+    while indexed and data[end:].strip(b"\x00"):
+        following = _jpeg_walk(data, end)
+        if following is None:
+            return None
+        images.append((end, following[0]))
+        end = following[0]
+    return images if not data[end:].strip(b"\x00") else None
 
 
 def _image_problem(data: bytes, kind: str) -> str | None:
-    """Why `data` is not a whole image of `kind` that Pillow decodes within MAX_PIXELS, or None."""
+    """Why `data` is not a whole image of `kind` that Pillow decodes within MAX_PIXELS, or None. Each image of a
+    multi-picture JPEG is decoded on its own (_jpeg_images)."""
+    pieces = [data]
+    if kind == JPEG:
+        images = _jpeg_images(data) or []
+        pieces = [data[start:end] for start, end in images] if len(images) > 1 else [data]
+    for piece in pieces:
+        if problem := _decode_problem(piece, kind):
+            return problem
+    return None
+
+
+def _decode_problem(data: bytes, kind: str) -> str | None:
     try:
         with warnings.catch_warnings():
             # Pillow warns of an image over its own limit (and raises over twice it): both are refused here.
@@ -154,7 +192,7 @@ def content_kind(data: bytes) -> str | None:
     if data.startswith(_PNG_SIGNATURE):
         return PNG if _png_whole(data) else None
     if data.startswith(b"\xff\xd8"):
-        return JPEG if _jpeg_whole(data) else None
+        return JPEG if _jpeg_images(data) is not None else None
     return None
 
 

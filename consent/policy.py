@@ -69,7 +69,8 @@ def _practitioner_scope(user: Any, via: str = "") -> Q | None:
 @register
 class ConsentRecordPolicy(Policy[ConsentRecord]):
     """`view` (read the record and its FHIR form): involved practitioners and auditors; `withdraw`, `review`,
-    `attach_evidence`: involved practitioners, on a record not withdrawn (review and evidence: any record)."""
+    `attach_evidence`: involved practitioners, on a record not withdrawn nor erased (review and evidence: any
+    record; the services refuse them on a closed one)."""
 
     model = ConsentRecord
 
@@ -98,7 +99,10 @@ class ConsentRecordPolicy(Policy[ConsentRecord]):
         if not involved_with(user, obj.child_id):
             return False
         if action == "withdraw":
-            return obj.is_given and obj.withdrawal_or_none() is None
+            # An erased record is shared with nobody (out of the index, counted nowhere), so there is nothing
+            # left to withdraw from, and a reason written now would outlive the erasure (Southampton 8: records
+            # "deleted/destroyed appropriately at the end of the retention period"; break11b finding 8).
+            return obj.is_given and obj.withdrawal_or_none() is None and not obj.child.is_erased
         return True
 
     def reason(self, user: Any, action: str, obj: ConsentRecord | None) -> str:
@@ -107,6 +111,11 @@ class ConsentRecordPolicy(Policy[ConsentRecord]):
                 return "This record is a refusal: there is no consent to withdraw."
             if obj.withdrawal_or_none() is not None:
                 return "This consent has already been withdrawn."
+            if obj.child.is_erased:
+                return (
+                    "This child's record has been erased: it is shared with nobody, so there is no consent left to "
+                    "withdraw."
+                )
         if is_auditor(user) and not consent_agencies(user):
             return "Auditors read consents; only practitioners of an involved agency record them."
         return index_refusal(user) or NOT_INVOLVED

@@ -267,15 +267,17 @@ class ScopeFacts:
 
 def scope_miss(scope: ScopeFacts, *, tier: str, purpose: str, agency_id: int, agency_signed: bool) -> Miss | None:
     """Which part of its scope keeps a consent from covering sharing `tier` with agency `agency_id` for `purpose`
-    (`agency_signed`: the agency holds a live signature on the version in force of the consent's protocol, which
-    an "every signatory" consent needs), or None when it covers it. Purpose first, then tier, then agency."""
+    (`agency_signed`: the agency holds a live signature on the version in force of the consent's protocol), or
+    None when it covers it. Purpose first, then tier, then agency. Every recipient needs the live signature, a
+    named one as much as "every signatory": information is shared under the protocol only with agencies that
+    have signed it, so a named agency that withdrew its signature is no longer covered (break11b finding 6)."""
     if purpose not in scope.purposes:
         return Miss.PURPOSE
     if tier not in scope.tiers:
         return Miss.TIER
-    if scope.all_signatories:
-        return None if agency_signed else Miss.AGENCY
-    return None if agency_id in scope.recipients else Miss.AGENCY
+    if not agency_signed:
+        return Miss.AGENCY
+    return None if scope.all_signatories or agency_id in scope.recipients else Miss.AGENCY
 
 
 def parent_decision_ends_on(*, given_by: str, child_age: int, born_on: date) -> date | None:

@@ -137,6 +137,11 @@ def _miss_message(miss: rules.Miss, record: ConsentRecord, on: date, *, tier: st
             f"No consent covers sharing with {agency}: {label} covers the signatories of {record.protocol}, and "
             f"{agency} holds no live signature on its version in force."
         )
+    if any(named.pk == agency.pk for named in record.recipients.all()):
+        return (
+            f"No consent covers sharing with {agency}: {label} names it, but it holds no live signature on the "
+            f"version in force of {record.protocol}."
+        )
     return f"No consent covers sharing with {agency}: it is not among the agencies named in {label}."
 
 
@@ -176,7 +181,7 @@ def consent_covering(
     none, why not.
 
     A consent covers the share when its scope names the purpose and the tier and either names the agency or is
-    for every signatory of its protocol (and the agency holds a live signature on its version in force at `at`),
+    for every signatory of its protocol, and the agency holds a live signature on its version in force at `at`,
     and it is in force on that day (from `valid_from`, to `valid_until`, not withdrawn on or before it). Of the
     decisions that cover it, a competent child's own prevails over any parent's, in both directions, and the
     latest of the prevailing party's counts (consent.rules.prevailing_decision). Two or three queries."""
@@ -189,7 +194,7 @@ def consent_covering(
             reason=Reason.NONE_RECORDED,
             message="No consent has been recorded for this child: consent is needed, or another lawful basis.",
         )
-    signed_protocols = _signed(agency.pk, {r.protocol_id for r in records if r.all_signatories}, moment)
+    signed_protocols = _signed(agency.pk, {r.protocol_id for r in records}, moment)
     applicable: list[ConsentRecord] = []
     misses: list[tuple[rules.Miss, ConsentRecord, date | None]] = []
     for record in records:

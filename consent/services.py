@@ -483,7 +483,10 @@ def consent_withdraw(*, actor: Any, consent: ConsentRecord, withdrawn_on: date, 
         actor=actor,
         target=consent,
         child_id=consent.child_id,
-        detail={"withdrawn_on": withdrawn_on.isoformat(), "reason": reason},
+        # The reason is free text ("why, and by whom": names, addresses): it lives only in the withdrawal row,
+        # which the erasure blanks (consents_erase). The audit trail is append-only (DESIGN 2.5), so it records
+        # which withdrawal was made and from when, never the text (Southampton 8; break11b finding 3).
+        detail={"withdrawn_on": withdrawn_on.isoformat(), "withdrawal_id": withdrawal.pk},
     )
     return withdrawal
 
@@ -633,7 +636,8 @@ def consents_erase(*, child_id: int) -> dict[str, int]:
 
 @transaction.atomic
 def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
-    """Remind of every consent whose review is due (review_due_on today or past), not withdrawn or expired, once
+    """Remind of every consent whose review is due (review_due_on today or past), in force (not withdrawn, ended
+    or, for a parent's decision, lapsed at the young person's birthday), once
     per review date: the recorder (when still a member of the recording agency) or else that agency's designated
     managers. Each reminder is a notification with a unique key, and the record keeps the review date it was
     reminded of (`review_reminded_for`), so a repeated tick sends nothing twice. Returns how many were sent.
@@ -645,10 +649,34 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
         .filter(Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_due_on")))
         .select_for_update(of=("self",), skip_locked=True)
         .order_by("review_due_on", "pk")
-        .values("pk", "child_id", "recorded_by_id", "recorded_by_agency_id", "review_due_on")[:limit]
+        .values(
+            "pk",
+            "child_id",
+            "recorded_by_id",
+            "recorded_by_agency_id",
+            "review_due_on",
+            "given_by",
+            "child_age",
+            "child__born_on",
+        )[:limit]
     )
     if not due:
         return 0
+    # A parent's decision that no longer counts (the young person decides for themselves from 16, Barnet 'Whose
+    # consent') is not in force, as the summary and the selector read it (rules.parent_decision_ends_on): nobody is
+    # asked to review it, since only the young person's own decision can be used now (break11b finding 4). It is
+    # still marked reminded below, so the sweep does not claim it again on every tick.
+    remind = [
+        row
+        for row in due
+        if (
+            lapses_on := rules.parent_decision_ends_on(
+                given_by=row["given_by"], child_age=row["child_age"], born_on=row["child__born_on"]
+            )
+        )
+        is None
+        or lapses_on > today
+    ]
     members: dict[int, set[int]] = {}
     managers: dict[int, list[int]] = {}
     for agency_id, user_id, roles in Membership.objects.filter(
@@ -661,7 +689,7 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
         if Role.DESIGNATED_MANAGER.value in roles:
             managers.setdefault(agency_id, []).append(user_id)
     drafts = []
-    for row in due:
+    for row in remind:
         agency_id = row["recorded_by_agency_id"]
         recorder = row["recorded_by_id"]
         due_on: date = row["review_due_on"] or today

@@ -105,16 +105,18 @@ def _refuse_list(child: Child) -> None:
 
 
 def _status(record: ConsentRecord, today: date) -> tuple[str, str]:
-    """The record's state today as a tag: its words and colour."""
-    withdrawal = record.withdrawal_or_none()
-    miss = rules.period_miss(
-        day=today,
-        valid_from=record.valid_from,
-        valid_until=record.valid_until,
-        withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
-    )
+    """The record's state today as a tag: its words and colour. The record is read as the selector reads it
+    (selectors.record_timing: its period, its withdrawal and, for a parent's decision, the young person's 16th
+    birthday), so a parent's decision that no longer counts is never tagged "Given" (Barnet 'Whose consent':
+    from 16 the young person decides; break11b finding 2)."""
+    miss = selectors.record_timing(record, today, born_on=record.child.born_on)
     if miss is not None:
-        words = {rules.Miss.WITHDRAWN: "Withdrawn", rules.Miss.EXPIRED: "Ended", rules.Miss.NOT_YET_IN_FORCE: "Not yet"}
+        words = {
+            rules.Miss.WITHDRAWN: "Withdrawn",
+            rules.Miss.EXPIRED: "Ended",
+            rules.Miss.NOT_YET_IN_FORCE: "Not yet",
+            rules.Miss.PARENT_LAPSED: "No longer counts",
+        }
         return words.get(miss[0], "Not in force"), "govuk-tag--grey"
     if record.decision == Decision.REFUSED:
         return "Refused", "govuk-tag--red"

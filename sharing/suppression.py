@@ -16,11 +16,14 @@ a count agrees on:
   alone, which are the same in every table that has the dimension: a total is hidden when it is from 1 to the
   threshold; then, while the grand total is shown and the hidden totals of the dimension are exactly one, or all
   1 (so that each could be worked out from the grand total), the smallest other total that is not 0 is hidden too
-  (ties broken by label). The grand total is hidden only for being small. Every table with the dimension hides
-  the same totals, so putting tables together tells a reader nothing about a total that one of them does not;
-- every further count hidden is a count inside the table (never a total), chosen by its value and then by its
-  pair of labels taken in sorted order, and each step picks the one count that comes first over the whole table,
-  so the table asked for the other way round hides exactly the same counts.
+  (every one of that value when several tie: a label never decides, so two dimensions that split the children
+  alike hide alike, break11b finding 1). The grand total is hidden only for being small (or when the caller asks,
+  for what it counts: see suppress_table). Every table with the dimension hides the same totals, so putting
+  tables together tells a reader nothing about a total that one of them does not;
+- every further count hidden is a count inside the table (never a total), chosen by its value, then by the counts
+  of its two lines (the same in a table by another dimension that splits the children alike: break11b finding
+  1), then by its pair of labels taken in sorted order, and each step picks the one count that comes first over
+  the whole table, so the table asked for the other way round hides exactly the same counts.
 
 How the counts inside are chosen. Put the totals round the table: each row total at the end of its row, each
 column total at the foot of its column, the grand total in the corner. Every line of that larger table is an
@@ -56,7 +59,7 @@ one table or by the tables a reader can ask for together.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 DEFAULT_THRESHOLD = 10
@@ -100,11 +103,22 @@ class SuppressedTable:
         return len(hidden) + (self.grand_total is None)
 
 
-def suppress_table(counts: Mapping[tuple[str, str], int], *, threshold: int = DEFAULT_THRESHOLD) -> SuppressedTable:
+def suppress_table(
+    counts: Mapping[tuple[str, str], int],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    hidden_row_totals: Collection[str] = (),
+    hidden_column_totals: Collection[str] = (),
+    hide_grand_total: bool = False,
+) -> SuppressedTable:
     """The table of `counts` ((row label, column label) -> count; absent pairs count 0) with every count from 1 to
     `threshold` suppressed, totals included, and enough others suppressed that none of them can be worked out
     from what is shown, nor from it together with any other table sharing its totals or the same table the other
-    way round (the module's docstring says how, and what it costs)."""
+    way round (the module's docstring says how, and what it costs).
+
+    `hidden_row_totals`, `hidden_column_totals` and `hide_grand_total` name totals to suppress (and keep from being
+    worked out) whatever their value: a total that differs by a small count from another table's total of the
+    same thing (the agency tables count child-agency pairs: sharing.selectors.aggregate; break11b finding 5)."""
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
         raise ValueError("threshold must be a whole number, 0 or more")
     for key, value in counts.items():
@@ -113,11 +127,14 @@ def suppress_table(counts: Mapping[tuple[str, str], int], *, threshold: int = DE
     rows = tuple(dict.fromkeys(row for row, _ in counts))
     columns = tuple(dict.fromkeys(col for _, col in counts))
     table = _Table(rows, columns, counts)
-    hidden = table.totals_hidden(threshold)
+    n_rows, n_columns = len(rows), len(columns)
+    wanted = {(rows.index(row), n_columns) for row in hidden_row_totals if row in rows}
+    wanted |= {(n_rows, columns.index(col)) for col in hidden_column_totals if col in columns}
+    wanted |= {(n_rows, n_columns)} if hide_grand_total else set()
+    hidden = table.totals_hidden(threshold, {place for place in wanted if table.values[place] > 0})
     withheld = hidden is None or not table.protect(hidden)
     if hidden is None or withheld:
         hidden = set(table.values)
-    n_rows, n_columns = len(rows), len(columns)
 
     def shown(place: _Place) -> int | None:
         return None if place in hidden else table.values[place]
@@ -156,40 +173,67 @@ class _Table:
         self.line_of_row = self.lines[: n_rows + 1]
         self.line_of_column = self.lines[n_rows + 1 :]
         self.cells = [(i, j) for i in range(n_rows) for j in range(n_columns)]
+        # Each line's counts, sorted: what a line is whatever its label and wherever it sits (break11b finding 1).
+        self.line_counts = [tuple(sorted(values[place] for place in line)) for line in self.lines]
 
     def kind(self, place: _Place) -> int:
         i, j = place
         at_foot, at_end = i == len(self.rows), j == len(self.columns)
         return _GRAND if at_foot and at_end else _MARGIN if at_foot or at_end else _CELL
 
-    def order(self, place: _Place) -> tuple[bool, int, int, tuple[str, ...]]:
-        """Which count to hide first: not zero, smallest, a cell before a total, then by its labels in sorted
-        order, so that the same table the other way round (rows and columns swapped) orders its counts alike."""
+    def labels(self, place: _Place) -> tuple[str, ...]:
         i, j = place
-        value = self.values[place]
         labels = [self.rows[i]] if i < len(self.rows) else []
         labels += [self.columns[j]] if j < len(self.columns) else []
-        return (value == 0, value, self.kind(place), tuple(sorted(labels)))
+        return tuple(sorted(labels))
 
-    def totals_hidden(self, threshold: int) -> set[_Place] | None:
-        """Step 1 for the totals, from each dimension's totals alone (the same in every table that has it); and
-        every cell from 1 to the threshold. None when a dimension's totals cannot be made safe."""
+    def order(self, place: _Place) -> tuple[bool, int, int, tuple[tuple[int, ...], ...], tuple[str, ...]]:
+        """Which count inside the table to hide first: not zero, smallest, a cell before a total, then by the
+        counts of its two lines (each line's counts sorted, the pair sorted), and only then by its labels in
+        sorted order. Two tables of the same children by dimensions that split them alike (age x gender and age
+        x ethnicity, when every girl is of one group and every boy of another) hold the same counts under other
+        labels, in another order: ties broken by the labels would hide different copies of a count, and the two
+        tables together would give it away (break11b finding 1; Southampton 12). The lines' counts are the same
+        in both, and the same the other way round (break11 finding 10), so the tables choose alike; the labels
+        decide only between counts whose lines hold the very same counts."""
+        i, j = place
+        value = self.values[place]
+        row_line, column_line = self.line_counts[i], self.line_counts[len(self.rows) + 1 + j]
+        lines = (row_line, column_line) if row_line <= column_line else (column_line, row_line)
+        return (value == 0, value, self.kind(place), lines, self.labels(place))
+
+    def totals_hidden(self, threshold: int, wanted: set[_Place]) -> set[_Place] | None:
+        """Step 1 for the totals, from each dimension's totals alone (the same in every table that has it), with
+        the totals `wanted` hidden whatever their value; and every cell from 1 to the threshold. None when a
+        dimension's totals cannot be made safe."""
         n_rows, n_columns = len(self.rows), len(self.columns)
         grand = (n_rows, n_columns)
-        hidden = {place for place, value in self.values.items() if 1 <= value <= threshold}
-        if grand in hidden:
+        hidden = {place for place, value in self.values.items() if 1 <= value <= threshold} | wanted
+        if 1 <= self.values[grand] <= threshold:
             return hidden  # every total that is not 0 is at most the grand total, so all are hidden already
         for totals in ([(i, n_columns) for i in range(n_rows)], [(n_rows, j) for j in range(n_columns)]):
             held = [place for place in totals if place in hidden]
+            if grand in hidden:
+                # The grand total hidden for what it is (`wanted`): each dimension's totals add up to it, so one
+                # of them at least is hidden too (which, as every hidden count, step 3 keeps from being worked out).
+                if not held:
+                    others = [place for place in totals if self.values[place] > 0]
+                    if not others:
+                        return None
+                    hidden |= _least(others, self.values)
+                continue
             # With the grand total shown, the hidden totals of a dimension add up to what a reader can work out,
             # and each is at least 1: one alone, or all of them 1, would be known exactly.
             while held and (len(held) == 1 or sum(self.values[place] for place in held) == len(held)):
                 others = [place for place in totals if place not in hidden and self.values[place] > 0]
                 if not others:
                     return None
-                extra = min(others, key=self.order)
-                hidden.add(extra)
-                held.append(extra)
+                # Every total of the least value, not one of them chosen by its label: two dimensions that split
+                # the children alike (gender and ethnicity, say) have the same totals under other labels, and must
+                # hide the same ones (break11b finding 1).
+                extra = _least(others, self.values)
+                hidden |= extra
+                held.extend(extra)
         return hidden
 
     def protect(self, hidden: set[_Place]) -> bool:
@@ -287,6 +331,12 @@ class _Table:
             ):
                 return True
         return False
+
+
+def _least(places: list[_Place], values: dict[_Place, int]) -> set[_Place]:
+    """The places of the least value among `places` (all of them when several tie)."""
+    least = min(values[place] for place in places)
+    return {place for place in places if values[place] == least}
 
 
 def _reaches(arcs: dict[int, list[tuple[int, _Place]]], start: int, goal: int, avoiding: _Place) -> bool:

@@ -385,7 +385,10 @@ class ConsentViewSet(PolicyViewMixin, viewsets.GenericViewSet[ConsentRecord]):
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
-        record = policy.get_or_deny(request.user, self.base_queryset(), action="withdraw", pk=pk)
+        # With its child: the policy refuses a withdrawal on an erased record (consent.policy).
+        record = policy.get_or_deny(
+            request.user, self.base_queryset().select_related("child"), action="withdraw", pk=pk
+        )
         purpose = stated_purpose(request)
         values = parse_input(WithdrawIn, request.data, request)
         with field_errors():

@@ -132,9 +132,16 @@ def _statement(rows: Dimension, columns: Dimension) -> Statement:
     if Dimension.AGENCY in (rows, columns):
         # The counts kept by the triggers (the same as COUNTED_BY_AGENCY grouped); a group whose count fell to 0
         # is left out, as a count over the tables would have no such group.
+        # With them, the children counted once by the other dimension (the agency key NULL): the agency tables
+        # count child-agency pairs, and a total of the other dimension is suppressed when it differs from the
+        # children's by a small count (children_aggregate; break11b finding 5).
+        other = columns if rows is Dimension.AGENCY else rows
+        once = f"NULL, {_EXPRESSIONS[other]}" if rows is Dimension.AGENCY else f"{_EXPRESSIONS[other]}, NULL"
         grouped = (
             f"SELECT {keys}, sum(c.n) AS n FROM {_kept_counts_of(rows, columns)} c "  # noqa: S608 - fixed fragments; the dates are bound parameters
-            "GROUP BY 1, 2 HAVING sum(c.n) > 0"
+            "GROUP BY 1, 2 HAVING sum(c.n) > 0 "
+            f"UNION ALL SELECT {once}, count(*) FROM sharing_child c "
+            f"WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL GROUP BY {_EXPRESSIONS[other]}"
         )
     else:
         grouped = (
@@ -215,7 +222,12 @@ def children_aggregate(
     on = timezone.localdate()
     params = {f"born_by_{edge}": born_by(on, edge) for edge in _BAND_EDGES}
     statement = _STATEMENTS[rows, columns]
-    found = fetch(statement, {key: params[key] for key in statement.order})
+    fetched = fetch(statement, {key: params[key] for key in statement.order})
+    by_agency = Dimension.AGENCY in (rows, columns)
+    # The tables by agency also read the children counted once by the other dimension (their agency key None).
+    agency_at = 0 if rows is Dimension.AGENCY else 1
+    found = [row for row in fetched if not by_agency or row[agency_at] is not None]
+    children_once = {row[1 - agency_at]: row[2] for row in fetched if by_agency and row[agency_at] is None}
     names: dict[tuple[str, str], str] = {}
     for row, col, _, row_name, column_name in found:
         if row_name is not None:
@@ -228,7 +240,14 @@ def children_aggregate(
     for row, col, count, _, _ in found:
         counts[row, col] = count
     limit = threshold if threshold is not None else settings.AGGREGATE_SUPPRESSION_THRESHOLD
-    table = suppress_table(counts, threshold=limit)
+    pair_totals, hide_grand = _pair_totals_hidden(counts, children_once, agency_at, limit) if by_agency else ([], False)
+    table = suppress_table(
+        counts,
+        threshold=limit,
+        hidden_row_totals=pair_totals if agency_at == 1 else (),
+        hidden_column_totals=pair_totals if agency_at == 0 else (),
+        hide_grand_total=hide_grand,
+    )
     audit_record(
         kind="child.aggregate",
         actor=actor,
@@ -243,6 +262,23 @@ def children_aggregate(
         column_labels=_labels(columns, column_keys, names),
         on=on,
     )
+
+
+def _pair_totals_hidden(
+    counts: dict[tuple[str, str], int], children_once: dict[str, int], agency_at: int, threshold: int
+) -> tuple[list[str], bool]:
+    """Which totals of a table by agency to suppress whatever their value: the agency dimension counts a child
+    once under each agency involved with it, so the other dimension's totals (and the grand total) count
+    child-agency pairs, while every other table counts children. Where the two differ by 1 to the threshold, the
+    difference is a small count (the children of that group known to more than one agency), so the pair total is
+    suppressed, and kept from being worked out from the counts shown (Southampton 12: "care must be taken to
+    ensure that a person's identity cannot be deduced"; issue 11: no count from 1 to the threshold is shown, totals
+    included; break11b finding 5). `agency_at`: 0 when the agencies are the rows, 1 when they are the columns."""
+    pairs: dict[str, int] = {}
+    for key, count in counts.items():
+        pairs[key[1 - agency_at]] = pairs.get(key[1 - agency_at], 0) + count
+    hidden = [key for key, total in pairs.items() if 1 <= total - children_once.get(key, 0) <= threshold]
+    return hidden, 1 <= sum(pairs.values()) - sum(children_once.values()) <= threshold
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,9 @@ SCOPE = ScopeFacts(frozenset({"P1", "P2"}), frozenset({"minimum"}), False, froze
 @pytest.mark.parametrize(
     ("tier", "purpose", "agency", "signed", "miss"),
     [
-        ("minimum", "P1", 7, False, None),
+        ("minimum", "P1", 7, True, None),
+        # A named recipient needs a live signature too (break11b finding 6).
+        ("minimum", "P1", 7, False, rules.Miss.AGENCY),
         ("minimum", "P3", 7, True, rules.Miss.PURPOSE),
         ("sensitive", "P1", 7, True, rules.Miss.TIER),
         ("minimum", "P2", 8, True, rules.Miss.AGENCY),

@@ -58,7 +58,10 @@ def test_in_and_out_of_scope_before_and_after_a_withdrawal(world: World) -> None
     assert "withdrawn on" in after.message
     # A share the consent never covered is still told as out of its scope, not as withdrawn.
     assert ask(child, world.other, purpose=OTHER_PURPOSE).reason == Reason.OUT_OF_SCOPE_PURPOSE
-    # Before the withdrawal the consent covered it (a disclosure made yesterday was covered).
+    # Before the withdrawal the consent covered it (a disclosure made yesterday was covered). The world's agencies
+    # signed just now; a named recipient is covered only while it holds a live signature (break11b finding 6), so
+    # its signature is dated before the consent was obtained, as it was when the consent named it.
+    Signature.objects.filter(agency=world.other).update(signed_at=timezone.now() - timedelta(days=30))
     yesterday = timezone.make_aware(datetime.combine(today - timedelta(days=1), time(12)))
     assert ask(child, world.other, at=yesterday).covered
 
