@@ -263,16 +263,12 @@ def request_answer_share(
     if needs:
         request.state = State.AWAITING_APPROVAL
         request.save(update_fields=["state", "answered_by", "answered_at", "needs_approval"])
-        separate = {user.pk, request.requester_id}
-        managers = [pk for pk in checks.designated_managers(request.holding_agency_id) if pk not in separate]
-        checks.tell(
-            managers, key=f"approval-{request.pk}", subject="A disclosure waits for your approval",
-            body=(
-                "Detailed and sensitive information is to be shared without consent: a designated manager must "
-                "approve it (Haringey 4.6)."
-            ),
-            link=checks.request_link(request),
-        )  # fmt: skip
+        checks.ask_approval(
+            request,
+            agency_id=request.holding_agency_id,
+            excluding={user.pk, request.requester_id},
+            subject="A disclosure waits for your approval",
+        )
         return request
     request.save(update_fields=["answered_by", "answered_at", "needs_approval"])
     return disclosure_make(actor=actor, request=request, answer=answer, approver=None)

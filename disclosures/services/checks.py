@@ -127,6 +127,23 @@ def tell(user_ids: Iterable[int], *, key: str, subject: str, body: str, link: st
     )
 
 
+def ask_approval(request: InformationRequest, *, agency_id: int, excluding: Iterable[int], subject: str) -> int:
+    """Tell the designated managers of `agency_id`, less `excluding` (the requester and the discloser, who may never
+    approve: Haringey 4.6-4.7), that a disclosure waits for their approval; once each per request."""
+    separate = set(excluding)
+    managers = [pk for pk in designated_managers(agency_id) if pk not in separate]
+    return tell(
+        managers,
+        key=f"approval-{request.pk}",
+        subject=subject,
+        body=(
+            "Detailed and sensitive information is to be shared without consent: a designated manager must "
+            "approve it (Haringey 4.6)."
+        ),
+        link=request_link(request),
+    )
+
+
 def request_link(request: InformationRequest) -> str:
     return f"/requests/{request.pk}/"
 

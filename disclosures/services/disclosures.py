@@ -96,15 +96,9 @@ def _unrequested(
     if needs:
         request.state = State.AWAITING_APPROVAL
         request.save(update_fields=["state", "needs_approval"])
-        managers = [pk for pk in checks.designated_managers(from_agency.pk) if pk != user.pk]
-        checks.tell(
-            managers, key=f"approval-{request.pk}", subject="A referral waits for your approval",
-            body=(
-                "Detailed and sensitive information is to be shared without consent: a designated manager must "
-                "approve it (Haringey 4.6)."
-            ),
-            link=checks.request_link(request),
-        )  # fmt: skip
+        checks.ask_approval(
+            request, agency_id=from_agency.pk, excluding={user.pk}, subject="A referral waits for your approval"
+        )
         return request
     request.save(update_fields=["needs_approval"])
     return disclosure_make(actor=actor, request=request, answer=answer, approver=None)
