@@ -454,11 +454,14 @@ def _worker_chunk(bounds: tuple[int, int]) -> dict[str, int]:
 
 
 def _drop_secondary_indexes(cursor: Any) -> list[str]:
-    """Drop the big tables' unique constraints and indexes other than the primary keys; return how to rebuild."""
+    """Drop the big tables' unique constraints and indexes other than the primary keys; return how to rebuild.
+    A unique constraint a foreign key refers to stays (e.g. entry_revision_id_entry_unique, which a grant's
+    composite key to its revision needs: sharing/0011): dropping it would drop the foreign key too."""
     tables = list(TABLES)
     cursor.execute(
         "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-        "WHERE c.contype = 'u' AND c.conrelid::regclass::text = ANY(%s)",
+        "WHERE c.contype = 'u' AND c.conrelid::regclass::text = ANY(%s) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
         [tables],
     )
     constraints = cursor.fetchall()
