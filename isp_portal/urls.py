@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("protocols.api.urls")),
     path("", include("sharing.api.urls")),
     path("", include("consent.api.urls")),
+    path("", include("disclosures.api.urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +41,7 @@ urlpatterns = [
     path("", include("protocols.urls")),
     path("", include("sharing.urls")),
     path("", include("consent.urls")),
+    path("", include("disclosures.urls")),
 ]
 
 handler400 = errors.bad_request

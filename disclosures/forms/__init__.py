@@ -1,0 +1,1 @@
+"""Forms of the disclosures app (issue 12), one module per journey."""

@@ -1,0 +1,1 @@
+"""Pages of the disclosures app (issue 12)."""
