@@ -334,7 +334,7 @@ def forget_sanctions(agency: Agency) -> None:
 
 # The words for an agency that may take part but may not share: a new partner with no ICO registration yet.
 _NO_ICO_SHARING = (
-    "{name} has no ICO registration recorded, so it cannot send or receive information (Haringey 4.1-4.2). "
+    "{name} has no ICO registration recorded, so it cannot send or receive information. "
     "It can once its ICO registration is recorded on its page."
 )
 

@@ -925,5 +925,5 @@ def sanction_refusal(
         reason += "."
     return (
         f"{agency_name} is suspended by a sanction{breach} from {bounds.long_date(sanction.from_on)} {until}, so it "
-        f"cannot {_DIRECTION_WORDS[direction]} {what} (Haringey 6.6).{reason}"
+        f"cannot {_DIRECTION_WORDS[direction]} {what}.{reason}"
     )

@@ -78,21 +78,15 @@ class InformationRequestPolicy(RefusalPolicy[InformationRequest]):
             return rules.transition_refusal(state, rules.State.AWAITING_APPROVAL)
         if action in {"approve", "decline_approval"}:
             if not _person(user):
-                return "Only a designated manager can approve a disclosure: an API token cannot (Haringey 4.6)."
+                return "Only a designated manager can approve a disclosure: an API token cannot."
             if not holding or not is_designated_manager(user, obj.holding_agency_id):
-                return (
-                    "Only a designated manager of the agency that holds the information can approve sharing it "
-                    "(Haringey 4.6)."
-                )
+                return "Only a designated manager of the agency that holds the information can approve sharing it."
             if obj.requester_id == user.pk:
-                return (
-                    "You raised this request, so someone else must approve it (Haringey 4.6; DESIGN 4: approver "
-                    "≠ requester)."
-                )
+                return "You raised this request, so someone else must approve it: the approver is never the requester."
             if obj.answered_by_id == user.pk:
                 return (
-                    "You answered this request, so another designated manager must approve it (Haringey 4.6; "
-                    "DESIGN 4: approver ≠ discloser)."
+                    "You answered this request, so another designated manager must approve it: the approver is "
+                    "never the person who answered."
                 )
             return rules.transition_refusal(state, rules.State.APPROVED)
         if action == "withdraw":

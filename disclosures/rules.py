@@ -368,7 +368,7 @@ def legal_basis_refusal(
         if chosen not in _GROUNDS_BY_NOT_SOUGHT[reason] | _EXTERNAL_GROUNDS:
             return (
                 f"Consent was not sought because {_NOT_SOUGHT_WORDS[reason]}; that does not support sharing on the "
-                f"ground '{label}' (Barnet: when not to seek consent)."
+                f"ground '{label}'."
             )
     if Tier.SENSITIVE in tier_set and chosen not in grounds:
         return (

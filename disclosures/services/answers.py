@@ -96,7 +96,7 @@ def chosen_entries(
             errors["entries"] = "Choose entries your agency recorded about this child."
             return []
         if entry.category not in request.categories:
-            errors["entries"] = "Share only the kinds of information asked for (the minimum needed: Barnet)."
+            errors["entries"] = "Share only the kinds of information asked for: the minimum needed."
             return []
         revision = entry.revisions.order_by("-number").first()
         assert revision is not None
@@ -152,7 +152,7 @@ def answer_share_checks(
             if covered:
                 errors["legal_basis"] = covered
         elif not texts["why_without_consent"]:
-            errors["why_without_consent"] = "Say why this is shared without consent (WYCPS; Haringey 4.5)."
+            errors["why_without_consent"] = "Say why this is shared without consent."
         s29 = rules.s29_reference_error(basis, s29_form_reference)
         if s29:
             errors["s29_form_reference"] = s29
@@ -286,7 +286,7 @@ def request_answer_decline(
     errors: dict[str, str] = {}
     detail = _text(detail, "detail", errors)
     if reason not in set(rules.DeclineReason) or reason == rules.DeclineReason.MANAGER_DECLINED:
-        errors["reason"] = "Choose why the request is declined (Buckinghamshire 5)."
+        errors["reason"] = "Choose why the request is declined: declines are recorded and reported."
     elif reason == rules.DeclineReason.OTHER and not detail:
         errors["detail"] = "Say why the request is declined."
     decision = decision or DecisionInput()
@@ -337,7 +337,7 @@ def request_approve(*, actor: Any, request: InformationRequest, note: str = "") 
     checks.errors_or_none(errors)
     answer = RequestAnswer.objects.get(request=request)
     if user.pk in {request.requester_id, request.answered_by_id}:  # the policy said so; the CHECK says so too
-        raise ValidationError("The approver is neither the requester nor the discloser (Haringey 4.6).")
+        raise ValidationError("The approver must be neither the requester nor the person who answered.")
     audit_record(
         kind="request.approve", actor=actor, target=request, child_id=request.child_id, purpose=request.purpose,
         detail={"note": note} if note else None,
@@ -355,7 +355,7 @@ def request_approval_decline(*, actor: Any, request: InformationRequest, reason:
     errors: dict[str, str] = {}
     reason = _text(reason, "reason", errors)
     if not reason and "reason" not in errors:
-        errors["reason"] = "Say why you do not approve sharing this (Haringey 4.7)."
+        errors["reason"] = "Say why you do not approve sharing this."
     checks.errors_or_none(errors)
     request.state = State.DECLINED
     request.declined_by, request.declined_at = user, timezone.now()

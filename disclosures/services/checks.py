@@ -61,7 +61,7 @@ def shared_version(first: Agency, second: Agency) -> ProtocolVersion | None:
 
 
 def no_shared_version(first: Agency, second: Agency) -> str:
-    return f"{first} and {second} have no protocol version in force that both have signed (DESIGN 2.2)."
+    return f"{first} and {second} have no protocol version in force that both have signed."
 
 
 def consent_answers(
@@ -97,7 +97,7 @@ def recipient_refusal(
     entry authorised for restricted information (WYCPS; Barnet) - otherwise their grant would be dead and the
     disclosure a lie."""
     if user.is_system:
-        return f"{user} is an agency system, not a person: disclosures are made to people (DESIGN 4)."
+        return f"{user} is an agency system, not a person: disclosures are made to people."
     if not user.is_active or not Membership.objects.filter(user=user, agency=agency, is_active=True).exists():
         return f"{user} is not one of the people of {agency}."
     if agency.pk not in index_agencies(user):
@@ -137,8 +137,7 @@ def ask_approval(request: InformationRequest, *, agency_id: int, excluding: Iter
         key=f"approval-{request.pk}",
         subject=subject,
         body=(
-            "Detailed and sensitive information is to be shared without consent: a designated manager must "
-            "approve it (Haringey 4.6)."
+            "Detailed and sensitive information is to be shared without consent: a designated manager must approve it."
         ),
         link=request_link(request),
     )

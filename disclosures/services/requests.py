@@ -81,7 +81,9 @@ def request_terms(
     )  # fmt: skip
     need_to_know = (need_to_know or "").strip()
     if not need_to_know:
-        errors["need_to_know"] = "Say why you need to know this (WYCPS: need to know)."
+        errors["need_to_know"] = (
+            "Say why you need to know this: information is shared only with those who need to know it."
+        )
     elif len(need_to_know) > bounds.REASON or "\x00" in need_to_know:
         errors["need_to_know"] = f"Keep it to {bounds.REASON} characters, without NUL characters."
     if urgency not in set(rules.Urgency):
@@ -105,13 +107,13 @@ def request_terms(
     elif consent_basis == rules.ConsentBasis.NOT_SOUGHT:
         consent, override_ground = None, ""
         if not_sought_reason not in set(rules.NotSoughtReason):
-            errors["not_sought_reason"] = "Say why consent was not sought (Barnet: when not to seek consent)."
+            errors["not_sought_reason"] = "Say why consent was not sought."
     elif consent_basis == rules.ConsentBasis.REFUSED:
         not_sought_reason = ""
         if consent is not None and consent.child_id != child.pk:
             consent = None
         if override_ground not in Ground.values:
-            errors["override_ground"] = "Choose the ground that overrides the refusal (Haringey 4.5)."
+            errors["override_ground"] = "Choose the ground that overrides the refusal."
         elif override_ground not in version.grounds_without_consent:
             errors["override_ground"] = (
                 f"The protocol you share under{version.cite('consent')} does not allow sharing without consent on "

@@ -58,7 +58,7 @@ def child_close_page(request: HttpRequest, pk: int) -> HttpResponse:
             "intro": [
                 "A closed record is no longer found by the search or counted, and nothing can be added to it. Its "
                 "content is erased when the protocol's retention period has run; what was erased, when and why is "
-                "recorded (Southampton 8)."
+                "recorded."
             ],
             "submit": "Close the record",
             "back_url": reverse("child-detail", args=[child.pk]),

@@ -55,11 +55,11 @@ def test_sanction_refusal_by_hand(sanction: SanctionFacts, tier: str, direction:
 def test_the_refusal_names_the_sanction_and_when_it_is_lifted() -> None:
     assert refusal(SENSITIVE) == (
         "Hill School is suspended by a sanction from 30 November 2026 until 28 February 2027, so it cannot send "
-        "detailed and sensitive information (Haringey 6.6). The reason given: Sent a file unencrypted."
+        "detailed and sensitive information. The reason given: Sent a file unencrypted."
     )
     assert refusal(PROTOCOL, tier="minimum", direction="receive") == (
         "Hill School is suspended by a sanction (breach BR-2026-07) from 25 November 2026 until the partnership "
-        "lifts the sanction, so it cannot receive any information under the protocol (Haringey 6.6). The reason "
+        "lifts the sanction, so it cannot receive any information under the protocol. The reason "
         "given: Repeated breach."
     )
     # Of two that stop it, the one that lasts longest decides when it may again.
@@ -152,7 +152,7 @@ def test_sharing_refusal_reads_standing_the_ico_gate_and_sanctions(world: World)
     sanction(home, until_on=today + timedelta(days=30), breach_reference="BR-1")
     home = Agency.objects.get(pk=home.pk)
     why = sharing_refusal(home, tier="sensitive", direction="send", on=today)
-    assert why is not None and "(breach BR-1)" in why and home.name in why and "Haringey 6.6" in why
+    assert why is not None and "(breach BR-1)" in why and home.name in why and "cannot send detailed and sensitive information" in why
     assert sharing_refusal(home, tier="minimum", direction="send", on=today) is None
     assert sharing_refusal(home, tier="sensitive", direction="receive", on=today) is None
     assert sharing_refusal(home, tier="sensitive", direction="send", on=today + timedelta(days=30)) is None

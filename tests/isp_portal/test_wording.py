@@ -83,3 +83,49 @@ def test_the_agency_page_and_its_message(world: World, client_for: Any) -> None:
     )
     text = response.content.decode().replace("&#x27;", "'")
     assert "Home Council Children's Services' details have been saved." in text
+
+
+# The documents the portal was built from, by the names the code's comments cite them. Users are told the clause
+# of their own protocol (ProtocolVersion.cite; issue 8 item 13), never a section of a document they have not seen.
+_INTERNAL_DOCUMENTS = re.compile(r"\b(DESIGN|design12|Haringey|Southampton|Buckinghamshire|Bucks|Barnet|WYCPS)\b")
+# A command's example argument, not a citation: Haringey is a London borough.
+_NOT_CITATIONS = {"Give the GSS code and the name: areas add E09000014 Haringey"}
+
+
+def _user_facing_literals(path: Path) -> list[tuple[int, str]]:
+    """Every string literal of a module except its docstrings (comments are not literals)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+
+
+def test_no_message_names_the_documents_the_portal_was_built_from() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {text[:80]!r}"
+        for path in _tracked("*.py")
+        if "migrations" not in path.parts and path.parts[len(ROOT.parts)] not in {"benchmarks", "scripts"}
+        for line, text in _user_facing_literals(path)
+        if _INTERNAL_DOCUMENTS.search(text) and text not in _NOT_CITATIONS
+    ]
+    templates = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in _tracked("*.html", "*.txt")
+        for match in [
+            _INTERNAL_DOCUMENTS.search(re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S))
+        ]
+        if match
+    ]
+    assert not found + templates, "\n".join(found + templates)
