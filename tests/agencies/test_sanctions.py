@@ -152,7 +152,7 @@ def test_sharing_refusal_reads_standing_the_ico_gate_and_sanctions(world: World)
     sanction(home, until_on=today + timedelta(days=30), breach_reference="BR-1")
     home = Agency.objects.get(pk=home.pk)
     why = sharing_refusal(home, tier="sensitive", direction="send", on=today)
-    assert why is not None and "(breach BR-1)" in why and home.name in why and "cannot send detailed and sensitive information" in why
+    assert why is not None and "(breach BR-1)" in why and home.name in why and "cannot send detailed" in why
     assert sharing_refusal(home, tier="minimum", direction="send", on=today) is None
     assert sharing_refusal(home, tier="sensitive", direction="receive", on=today) is None
     assert sharing_refusal(home, tier="sensitive", direction="send", on=today + timedelta(days=30)) is None

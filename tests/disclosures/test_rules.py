@@ -271,7 +271,7 @@ def test_crime_prevention_is_refused_under_a_protocol_without_it_and_the_message
         (ConsentBasis.CONSENT, "explicit_written", None, LegalBasis.SIGNIFICANT_HARM, "Consent covers this request"),
         (ConsentBasis.CONSENT, "implied", None, LegalBasis.EXPLICIT_CONSENT, "not explicit consent"),
         (ConsentBasis.REFUSED, None, None, LegalBasis.EXPLICIT_CONSENT, "There is no consent to share on"),
-        (ConsentBasis.NOT_SOUGHT, None, "serious_crime", LegalBasis.SIGNIFICANT_HARM, "that does not support sharing on the ground"),
+        (ConsentBasis.NOT_SOUGHT, None, "serious_crime", LegalBasis.SIGNIFICANT_HARM, "does not support sharing"),
     ],
 )
 def test_each_refusal_says_which_rule_refused(
