@@ -139,7 +139,7 @@ def _consent(source: InformationRequest | Disclosure) -> str:
 def _legal_basis(source: Any) -> str:
     words = _label(LegalBasis, source.legal_basis)
     if source.s29_form_reference:
-        return f"{words} (DPA 2018 Schedule 2 paragraph 2 form, reference {source.s29_form_reference})"
+        return f"{words}: form reference {source.s29_form_reference}"
     return words
 
 
@@ -160,6 +160,11 @@ def _decision_rows(answer: Any) -> Rows:
         *([("What was agreed", answer.what_agreed)] if answer.what_agreed else []),
         *([("Third parties", answer.third_parties)] if answer.third_parties else []),
     ]
+
+
+def _posted(request: HttpRequest) -> Any:
+    """What was sent, for a bound form even when nothing was chosen (an empty POST is still an answer to check)."""
+    return request.POST if request.method == "POST" else None
 
 
 def _renamed(error: ValidationError, renamed: dict[str, str]) -> ValidationError:
@@ -191,7 +196,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
 def request_approval(request: HttpRequest, pk: int) -> HttpResponse:
     decision = selectors.approval_decision(request.user, pk)
     item, answer = decision.request, decision.answer
-    form = ApprovalForm(request.POST or None)
+    form = ApprovalForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         note = form.cleaned_data["note"]
         try:
@@ -319,7 +324,7 @@ def _follow_up_page(request: HttpRequest, disclosure: Disclosure, **context: Any
 @login_required
 def disclosure_review(request: HttpRequest, pk: int) -> HttpResponse:
     disclosure = get_or_deny(request.user, Disclosure.objects.select_related("to_agency"), action="review", pk=pk)
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.disclosure_review(actor=request.user, disclosure=disclosure, **form.cleaned_data)
@@ -344,7 +349,7 @@ def disclosure_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def disclosure_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     disclosure = get_or_deny(request.user, Disclosure.objects.select_related("to_agency"), action="revoke", pk=pk)
-    form = RevokeForm(request.POST or None)
+    form = RevokeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.disclosure_revoke(actor=request.user, disclosure=disclosure, **form.cleaned_data)
