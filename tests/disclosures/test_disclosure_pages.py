@@ -61,8 +61,8 @@ def test_the_issue_check_the_manager_approves_and_the_requester_sees_exactly_wha
     assert queue.status_code == 200 and approval_url(request) in text_of(queue)
     page = manager.get(approval_url(request))
     assert page.status_code == 200
-    for shown in (NOTE, "asking again would put the child at risk", "Sam Teacher", "Risk of significant harm"):
-        assert shown in text_of(page), shown
+    for words in (NOTE, "asking again would put the child at risk", "Sam Teacher", "Risk of significant harm"):
+        assert words in text_of(page), words
     assert "A note the answer did not choose." not in text_of(page)
 
     approved = manager.post(approval_url(request), {"decision": "approve", "note": "Proportionate to the risk."})
