@@ -303,6 +303,10 @@ def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": [_event_words(event) for event in page.events],
             "child_data": _child_rows(content.get("child")),
             "shared_entries": [_shared_entry(item) for item in content.get("entries") or []],
+            # A recipient came from what they received; the disclosing agency (and an auditor) from what was sent.
+            "back": "disclosures-received"
+            if any(person.user_id == request.user.pk for person in page.recipients)
+            else "disclosures-sent",
             "may_review": disclosure.kind == "emergency" and can(request.user, "review", disclosure),
             "may_revoke": not page.revoked and can(request.user, "revoke", disclosure),
         },
