@@ -13,13 +13,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from agencies.models import AgencyStatus
+from agencies.services import agency_status_change
 from audit.models import AuditEvent
 from disclosures.models import Disclosure, DisclosureEvent, InformationRequest
 from disclosures.services import disclosure_emergency, request_approve
 from sharing.services import entry_record
 from sharing.services.entries import entry_revise
 from tests.disclosures.fixtures import HARM, PURPOSE, Case, answer, case, refreshed, school_of, submit
-from tests.factories import World, sign_in
+from tests.factories import SYSTEM, World, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +209,14 @@ def test_the_sent_list_shows_what_the_agency_disclosed(world: World) -> None:
     disclosure = request_approve(actor=made.user("designated_manager"), request=waiting(made))
     assert disclosure_url(disclosure) in text_of(as_user(made, "practitioner").get(reverse("disclosures-sent")))
     assert disclosure_url(disclosure) not in text_of(as_user(made, "school").get(reverse("disclosures-sent")))
+
+
+def test_an_approval_the_rules_no_longer_allow_is_refused_on_the_page_nothing_written(world: World) -> None:
+    """Everything is checked again when the manager approves (design12 F4): the school suspended meanwhile may not
+    receive, so the page says why and the request still waits."""
+    made = case(world)
+    request = waiting(made)
+    agency_status_change(actor=SYSTEM, agency=school_of(world), to_status=AgencyStatus.SUSPENDED, reason="Breach")
+    refused = as_user(made, "designated_manager").post(approval_url(request), {"decision": "approve", "note": ""})
+    assert refused.status_code == 200 and "There is a problem" in text_of(refused)
+    assert refreshed(request).state == "awaiting_approval" and not Disclosure.objects.filter(request=request).exists()
