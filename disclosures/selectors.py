@@ -15,6 +15,8 @@ from audit.services import audit_record
 from consent.models import ConsentWithdrawal
 from disclosures import rules
 from disclosures.models import (
+    AnswerEntry,
+    AnswerRecipient,
     Disclosure,
     DisclosureEvent,
     DisclosureRecipient,
@@ -24,18 +26,23 @@ from disclosures.models import (
 )
 from disclosures.services.checks import shared_version
 from isp_portal.policy import can, get_or_deny, restrict
+from sharing.models import EntryRevision
 from sharing.policy import index_agencies, live_grants
 
 __all__ = [
+    "ApprovalDecision",
     "ApprovalRow",
     "DisclosurePage",
     "InboxRow",
     "ReceivedRow",
     "RequestPage",
     "ReviewRow",
+    "SentRow",
+    "approval_decision",
     "approvals_pending",
     "disclosure_page",
     "disclosures_received",
+    "disclosures_sent",
     "request_page",
     "requests_inbox",
     "shared_version",
@@ -227,3 +234,88 @@ def disclosures_received(user: Any) -> list[ReceivedRow]:
     )
     now = timezone.now()
     return [ReceivedRow(row, not row.is_revoked and row.retain_until > now) for row in rows]
+
+
+# -- Approvals and disclosures pages (WP3b): what a designated manager decides on, and what an agency sent. --
+
+
+@dataclass(frozen=True)
+class ApprovalDecision:
+    """What a designated manager approves or declines (Haringey 4.6-4.7): the request, its answer (the decision
+    record), the entries at the revision that would be disclosed, and who would receive them."""
+
+    request: InformationRequest
+    answer: RequestAnswer
+    entries: list[AnswerEntry]
+    recipients: list[AnswerRecipient]
+    # The revisions whose content the manager may read (the holding agency's own entries, restricted ones only for
+    # those authorised: sharing.policy's EntryRevision scope); the others are listed without their content.
+    readable: frozenset[int]
+
+
+def approval_decision(user: Any, pk: Any) -> ApprovalDecision:
+    """The request awaiting `user`'s approval, or the policy's refusal: 404 outside their scope, 403 with the rule
+    (the requester, the answerer, a practitioner, a request no longer waiting). Four queries after the policy's."""
+    request = get_or_deny(
+        user,
+        InformationRequest.objects.select_related(
+            "child", "requester", "requester_agency", "holding_agency", "protocol_version__protocol", "answered_by",
+        ),
+        action="approve",
+        pk=pk,
+    )  # fmt: skip
+    answer = RequestAnswer.objects.get(request=request)
+    entries = list(answer.entries.select_related("entry", "revision").order_by("entry_id"))
+    recipients = list(answer.recipients.select_related("user", "agency").order_by("user__full_name", "user_id"))
+    revision_ids = [row.revision_id for row in entries]
+    readable = frozenset(
+        restrict(user, "view", EntryRevision).filter(pk__in=revision_ids).values_list("pk", flat=True)
+        if revision_ids
+        else ()
+    )
+    return ApprovalDecision(request, answer, entries, recipients, readable)
+
+
+@dataclass(frozen=True)
+class SentRow:
+    disclosure: Disclosure
+    active: bool  # not revoked and within retention
+    awaiting_review: bool  # an emergency disclosure not reviewed yet
+
+
+def disclosures_sent(user: Any) -> list[SentRow]:
+    """The disclosures the reader's agencies made, newest first (at most PAGE_SIZE). One query."""
+    mine = index_agencies(user)
+    if not mine or getattr(user, "is_system", False):
+        return []
+    revoked = DisclosureEvent.objects.filter(disclosure_id=OuterRef("pk"), kind=rules.FollowUp.REVOKED)
+    reviewed = DisclosureEvent.objects.filter(disclosure_id=OuterRef("pk"), kind=rules.FollowUp.REVIEWED)
+    rows = (
+        restrict(user, "view", Disclosure)
+        .filter(from_agency_id__in=mine)
+        .select_related("child", "to_agency", "discloser")
+        .annotate(is_revoked=Exists(revoked), is_reviewed=Exists(reviewed))
+        .order_by("-made_at", "-pk")[:PAGE_SIZE]
+    )
+    now = timezone.now()
+    return [
+        SentRow(
+            row, not row.is_revoked and row.retain_until > now,
+            row.kind == rules.Kind.EMERGENCY and not row.is_reviewed,
+        )
+        for row in rows
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DisclosedEntry:
+    entry_id: int
+    category: str
+    revision: int
+
+
+def disclosed_entries(disclosure: Disclosure) -> list[DisclosedEntry]:
+    """Which entries a disclosure shared, at which revision: metadata, shown to every reader of its page (the
+    disclosure log holds the same), never their content. One query."""
+    rows = disclosure.entries.order_by("entry_id").values_list("entry_id", "entry__category", "revision__number")
+    return [DisclosedEntry(entry_id, category, number) for entry_id, category, number in rows]

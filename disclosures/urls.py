@@ -1,6 +1,8 @@
 """HTML routes of the disclosures app (issue 12). Every route has rows in tests/cases/disclosure*.py."""
 
-from django.urls import URLPattern, path  # noqa: F401  (each block below adds its routes)
+from django.urls import URLPattern, path
+
+from disclosures.views import disclosures  # -- Approvals and disclosures --
 
 urlpatterns: list[URLPattern] = [
     # -- Requests: the request journey, the holding agency's inbox, a request's page, withdrawal. --
@@ -8,6 +10,13 @@ urlpatterns: list[URLPattern] = [
     # -- Answers: the decision journey (share or decline, with check your answers). --
     # -- end of answers --
     # -- Approvals and disclosures: the manager's approvals, a disclosure's page, what was received. --
+    path("approvals/", disclosures.approvals, name="approvals"),
+    path("requests/<int:pk>/approval/", disclosures.request_approval, name="request-approval"),
+    path("disclosures/", disclosures.disclosures_sent, name="disclosures-sent"),
+    path("disclosures/received/", disclosures.disclosures_received, name="disclosures-received"),
+    path("disclosures/<int:pk>/", disclosures.disclosure_detail, name="disclosure-detail"),
+    path("disclosures/<int:pk>/review/", disclosures.disclosure_review, name="disclosure-review"),
+    path("disclosures/<int:pk>/revoke/", disclosures.disclosure_revoke, name="disclosure-revoke"),
     # -- end of approvals and disclosures --
     # -- Without a request: emergency disclosure and proactive referral, started from a child. --
     # -- end of without a request --
