@@ -149,7 +149,7 @@ def test_a_basis_the_protocol_does_not_allow_is_refused_on_the_check_page(world:
     html = check.content.decode()
     assert "There is a problem" in html
     assert "There is no consent to share on" in html
-    assert 'href="/requests/%d/answer/#ground"' % request.pk in html
+    assert f'href="/requests/{request.pk}/answer/#ground"' in html
     assert "Share the information" not in html and "Send for approval" not in html
     # Confirming anyway is refused the same way, recorded, nothing written.
     again = browser.post(url(request, "answer/check/"))
