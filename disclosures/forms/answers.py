@@ -218,7 +218,8 @@ class DeclineForm(GovukForm):
         widget=forms.RadioSelect,
     )
     detail = _text(
-        "Details (needed for another reason)",
-        help_text="The requester is told the reason. Declines are recorded and reported (Buckinghamshire 5).",
+        "Details",
+        help_text="Needed when none of the reasons above fits. The requester is told the reason. Declines are "
+        "recorded and reported (Buckinghamshire 5).",
         rows=4,
     )
