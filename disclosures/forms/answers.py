@@ -111,7 +111,7 @@ class AnswerForm(GovukForm):
         choices=[(YES, "Yes"), (NO, "No")],
         widget=forms.RadioSelect,
         help_text="Information given in confidence, or that the child or family would expect to be kept private. "
-        "Confidential information is shared only with consent or on a ground that overrides it (Barnet).",
+        "Confidential information is shared only with consent or on a ground that overrides it.",
     )
     legal_basis = LegalBasisField(label="Legal basis for sharing", choices=(), widget=forms.RadioSelect)
     s29_form_reference = forms.CharField(
@@ -122,7 +122,7 @@ class AnswerForm(GovukForm):
     )
     why_without_consent = _text(
         "Why is it shared without consent? (when not sharing on consent)",
-        help_text="The ground, and why it overrides the refusal or why consent was not sought (WYCPS; Haringey 4.5).",
+        help_text="The ground, and why it overrides the refusal or why consent was not sought.",
     )
     public_interest = _text(
         "What public interest did you weigh? (optional)",
@@ -130,7 +130,7 @@ class AnswerForm(GovukForm):
     )
     proportionality = _text(
         "Why is sharing proportionate? (optional)",
-        help_text="What is the minimum needed, and why no less would do (Barnet).",
+        help_text="What is the minimum needed, and why no less would do.",
     )
     entries = IdsField(
         label="Entries to share",
@@ -157,7 +157,7 @@ class AnswerForm(GovukForm):
     subject_not_told_reason = _text("Why were they not told? (when not told)")
     onward_terms = _text(
         "Onward-disclosure terms (optional)",
-        help_text="For example: not to be passed on without our agreement (Southampton 10-11).",
+        help_text="For example: not to be passed on without our agreement.",
     )
     retain_until = GovukDateField(
         label="Access ends on",
@@ -167,7 +167,7 @@ class AnswerForm(GovukForm):
     what_agreed = _text("What was agreed, and with whom? (optional)")
     third_parties = _text(
         "Information about other people (optional)",
-        help_text="Anything about other people in what is shared, and why it is included (Haringey 4.7).",
+        help_text="Anything about other people in what is shared, and why it is included.",
     )
 
     def __init__(
@@ -220,6 +220,6 @@ class DeclineForm(GovukForm):
     detail = _text(
         "Details",
         help_text="Needed when none of the reasons above fits. The requester is told the reason. Declines are "
-        "recorded and reported (Buckinghamshire 5).",
+        "recorded and reported with every request not shared.",
         rows=4,
     )

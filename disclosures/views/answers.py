@@ -103,7 +103,7 @@ def _outcome(request: InformationRequest, disclosure: tuple[int, Any] | None) ->
             "title": "Waiting for a designated manager's approval",
             "body": f"{who} answered it on {when}, sharing detailed and sensitive information without consent. "
             "Nothing is shared until a designated manager of your agency, who neither made nor answered the request, "
-            "approves it (Haringey 4.6).",
+            "approves it.",
         }
     if state == rules.State.DECLINED:
         reason = DECLINE_LABELS.get(rules.DeclineReason(request.decline_reason), request.decline_reason)
@@ -111,7 +111,7 @@ def _outcome(request: InformationRequest, disclosure: tuple[int, Any] | None) ->
         return {
             "title": "Request declined",
             "body": f"{by} declined it: {reason}" + (f" ({request.decline_detail})" if request.decline_detail else "")
-            + ". The decline is recorded and reported (Buckinghamshire 5).",
+            + ". The decline is recorded and reported with every request not shared.",
         }  # fmt: skip
     return {
         "title": "This request is not waiting for an answer",
@@ -229,6 +229,8 @@ def answer_start(http: HttpRequest, pk: int) -> HttpResponse:
             "categories": "; ".join(CATEGORY_LABELS.get(Category(c), c) for c in request.categories),
             "consent_basis": _basis_words(request),
             "consent_rows": _consent_rows(choices.consent),
+            # The protocol's own clause, never the documents it was drafted from (users read their protocol).
+            "consent_clause": request.protocol_version.cite("consent"),
             "no_bases": not choices.legal_bases,
             "no_entries": bool(request.categories) and not choices.entries,
             "decline_url": reverse("disclosures-decline", args=[request.pk]),
@@ -368,7 +370,7 @@ def _done_message(request: InformationRequest, result: Disclosure | InformationR
         )
     return (
         "Your answer is recorded, but nothing is shared yet: a designated manager of your agency must approve it "
-        "first (Haringey 4.6). They have been told."
+        "first. They have been told."
     )
 
 
@@ -450,7 +452,7 @@ def answer_decline(http: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 http,
                 f"The request was declined and {request.requester.full_name} has been told. The decline is recorded "
-                "and reported (Buckinghamshire 5).",
+                "and reported with every request not shared.",
             )
             return redirect("disclosures-answer", pk=request.pk)
     return render(

@@ -6,6 +6,7 @@ on the page, never a 500; a request answered meanwhile says what became of it.""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +27,9 @@ from tests.factories import World, make_user, sign_in
 from tests.sharing.fixtures import fresh, train
 
 pytestmark = pytest.mark.django_db
+
+# Users read their own protocol's clauses, never the documents it was drafted from (issue 8, item 13).
+SOURCE_DOCUMENTS = re.compile(r"Haringey|Southampton|Buckinghamshire|Barnet|WYCPS", re.IGNORECASE)
 
 
 def client(made: Case, role: str) -> Client:
@@ -91,6 +95,8 @@ def test_the_form_follows_the_flowchart_and_shows_consent_now(world: World) -> N
     assert (
         f'value="{world.users["school"].pk}" checked' in html or f'checked value="{world.users["school"].pk}"' in html
     )
+    assert not SOURCE_DOCUMENTS.search(html)
+    assert "(section 4.3 of the" in html  # the protocol's own consent clause
     # Reading the entries to choose from is audited with the request's purpose.
     assert AuditEvent.objects.filter(kind="request.answer_read", object_id=str(request.pk)).exists()
 
@@ -106,6 +112,7 @@ def test_share_on_significant_harm_waits_for_approval(world: World) -> None:
     assert check.status_code == 200
     assert "Check your answers" in html and "There is a problem" not in html
     assert "Nothing is shared yet" in html and "Send for approval" in html
+    assert not SOURCE_DOCUMENTS.search(html)
     # The trial was rolled back: nothing answered, nothing disclosed, no audit of an answer.
     assert refreshed(request).state == "submitted"
     assert not RequestAnswer.objects.filter(request=request).exists()
@@ -115,6 +122,7 @@ def test_share_on_significant_harm_waits_for_approval(world: World) -> None:
     text = done.content.decode()
     assert "nothing is shared yet: a designated manager of your agency must approve it" in text
     assert "Waiting for a designated manager" in text
+    assert not SOURCE_DOCUMENTS.search(text)
     request = refreshed(request)
     assert request.state == "awaiting_approval"
     assert request.answered_by_id == world.users["practitioner"].pk
@@ -304,6 +312,7 @@ def test_decline_with_a_reason_is_recorded_and_the_requester_told(world: World) 
     )
     html = done.content.decode()
     assert "Sam Teacher has been told" in html and "Request declined" in html
+    assert not SOURCE_DOCUMENTS.search(html)
     request = refreshed(request)
     assert request.state == "declined" and request.decline_reason == "not_proportionate"
     assert request.decline_detail == "A call will do."
