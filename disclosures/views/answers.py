@@ -243,7 +243,20 @@ class _DryRun(Exception):
     """Rolls back a trial of the service: its answer is all that is wanted."""
 
 
-def _service_values(request: InformationRequest, data: dict[str, Any]) -> dict[str, Any]:
+def _decision(data: dict[str, Any]) -> services.DecisionInput:
+    """The decision record drafted (Barnet; Haringey 4.7), kept with a share or a decline alike."""
+    return services.DecisionInput(
+        is_confidential=data.get("is_confidential") != NO,
+        public_interest=data.get("public_interest") or "",
+        proportionality=data.get("proportionality") or "",
+        why_shared=data.get("why_shared") or "",
+        why_without_consent=data.get("why_without_consent") or "",
+        what_agreed=data.get("what_agreed") or "",
+        third_parties=data.get("third_parties") or "",
+    )
+
+
+def _service_values(data: dict[str, Any]) -> dict[str, Any]:
     """The draft as services.request_answer_share takes it. Entries and people named by an id that does not exist
     are refused here, like the service refuses one outside the child's record."""
     entry_ids = [int(pk) for pk in data.get("entries") or []]
@@ -259,15 +272,7 @@ def _service_values(request: InformationRequest, data: dict[str, Any]) -> dict[s
         "entries": entries,
         "legal_basis": data.get("legal_basis") or "",
         "s29_form_reference": data.get("s29_form_reference") or "",
-        "decision": services.DecisionInput(
-            is_confidential=data.get("is_confidential") != NO,
-            public_interest=data.get("public_interest") or "",
-            proportionality=data.get("proportionality") or "",
-            why_shared=data.get("why_shared") or "",
-            why_without_consent=data.get("why_without_consent") or "",
-            what_agreed=data.get("what_agreed") or "",
-            third_parties=data.get("third_parties") or "",
-        ),
+        "decision": _decision(data),
         "subject_told": data.get("subject_told") or "",
         "subject_not_told_reason": data.get("subject_not_told_reason") or "",
         "onward_terms": data.get("onward_terms") or "",
@@ -289,7 +294,7 @@ def _trial(http: HttpRequest, request: InformationRequest, data: dict[str, Any])
     meanwhile raises the policy's refusal, for the caller to show what became of it."""
     try:
         with transaction.atomic():
-            result = services.request_answer_share(actor=http.user, request=request, **_service_values(request, data))
+            result = services.request_answer_share(actor=http.user, request=request, **_service_values(data))
             raise _DryRun("shared" if isinstance(result, Disclosure) else "approval")
     except _DryRun as outcome:
         return str(outcome), None
@@ -357,7 +362,15 @@ def _answered_meanwhile(http: HttpRequest, pk: int, denial: AccessDenied) -> Htt
     page says what became of the request. Recorded as the refusal it is."""
     record_denial(denial, user=http.user, path=http.path, method=http.method or "")
     http.session.pop(SESSION_KEY, None)
-    messages.error(http, f"Your answer was not recorded: {denial.reason or 'the request was answered meanwhile.'}")
+    state = InformationRequest.objects.filter(pk=pk).values_list("state", flat=True).first()
+    if state is not None and state != rules.State.SUBMITTED:
+        messages.error(
+            http,
+            "Your answer was not recorded, and nothing you chose was shared: this request was answered (or "
+            "withdrawn) while you were working on it.",
+        )
+    else:
+        messages.error(http, f"Your answer was not recorded: {denial.reason}")
     return redirect("disclosures-answer", pk=pk)
 
 
@@ -389,7 +402,7 @@ def answer_check(http: HttpRequest, pk: int) -> HttpResponse:
     outcome = ""
     if http.method == "POST" and form.is_valid():
         try:
-            result = services.request_answer_share(actor=http.user, request=request, **_service_values(request, data))
+            result = services.request_answer_share(actor=http.user, request=request, **_service_values(data))
         except ValidationError as error:
             refusals.note_service_refusal(error)  # recorded once, after the view, like a form's refusal
             refusal = error
@@ -432,9 +445,7 @@ def answer_decline(http: HttpRequest, pk: int) -> HttpResponse:
     form = DeclineForm(http.POST if http.method == "POST" else None)
     if http.method == "POST" and form.is_valid():
         draft = _draft(http, request.pk)
-        decision = _service_values(request, {**draft["data"], "entries": [], "recipients": []})["decision"] if (
-            draft is not None
-        ) else None  # fmt: skip
+        decision = _decision(draft["data"]) if draft is not None else None
         try:
             services.request_answer_decline(
                 actor=http.user,
