@@ -174,6 +174,16 @@ def test_s29_needs_its_form_reference_and_a_reason_for_not_telling(world: World)
     html = browser.get(url(request, "answer/check/")).content.decode()
     assert "Enter the reference of the police" in html
     assert "Say why the child or family was not told" in html
+    # Access that would end before it began.
+    past = timezone.localdate() - timedelta(days=1)
+    browser.post(
+        url(request, "answer/"),
+        typed(made, retain_until_day=str(past.day), retain_until_month=str(past.month),
+              retain_until_year=str(past.year)),
+    )  # fmt: skip
+    html = browser.get(url(request, "answer/check/")).content.decode()
+    assert "Access must last until a day in the future." in html
+    assert f'href="/requests/{request.pk}/answer/#terms"' in html
 
 
 def test_consent_withdrawn_since_the_request_is_refused_before_confirming(world: World) -> None:
