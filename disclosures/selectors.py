@@ -10,9 +10,11 @@ from typing import Any
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from agencies.models import Membership
 from agencies.policy import is_designated_manager
 from audit.services import audit_record
 from consent.models import ConsentWithdrawal
+from consent.selectors import ConsentAnswer
 from disclosures import rules
 from disclosures.models import (
     AnswerEntry,
@@ -24,20 +26,23 @@ from disclosures.models import (
     InformationRequest,
     RequestAnswer,
 )
-from disclosures.services.checks import shared_version
+from disclosures.services.checks import consent_answers, shared_version
 from isp_portal.policy import can, get_or_deny, restrict
-from sharing.models import EntryRevision
+from sharing.models import EntryRevision, RecordEntry
 from sharing.policy import index_agencies, live_grants
 
 __all__ = [
+    "AnswerChoices",
     "ApprovalDecision",
     "ApprovalRow",
     "DisclosurePage",
+    "EntryChoice",
     "InboxRow",
     "ReceivedRow",
     "RequestPage",
     "ReviewRow",
     "SentRow",
+    "answer_choices",
     "approval_decision",
     "approvals_pending",
     "disclosure_page",
@@ -319,3 +324,86 @@ def disclosed_entries(disclosure: Disclosure) -> list[DisclosedEntry]:
     disclosure log holds the same), never their content. One query."""
     rows = disclosure.entries.order_by("entry_id").values_list("entry_id", "entry__category", "revision__number")
     return [DisclosedEntry(entry_id, category, number) for entry_id, category, number in rows]
+
+
+# --- The decision journey (answering a request) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryChoice:
+    """An entry the answerer may share, with the revision that would be disclosed (its latest now: the service takes
+    the latest at the moment of disclosure, under a lock)."""
+
+    entry: RecordEntry
+    revision: EntryRevision
+
+
+@dataclass(frozen=True)
+class AnswerChoices:
+    """What the decision journey offers (issue 12 "Answering"; design12 section 8)."""
+
+    entries: list[EntryChoice]
+    # The consent check now, tier by tier (consent.selectors.consent_covering): the flowchart's "is there consent?".
+    consent: list[tuple[str, ConsentAnswer]]
+    # The legal bases this request may be shared on (rules.legal_bases_allowed), in the rules' order.
+    legal_bases: list[rules.LegalBasis]
+    # People of the requesting agency who may be named as recipients: the requester first.
+    people: list[tuple[int, str]]
+    retain_until: date
+
+
+ENTRIES_OFFERED = 100
+PEOPLE_OFFERED = 50
+
+
+def answer_choices(user: Any, request: InformationRequest) -> AnswerChoices:
+    """For the answerer of `request` (already checked by the caller): the holding agency's entries about the child in
+    the categories asked for that the answerer may see (the policy's scope: a restricted entry only for those
+    authorised), each with the revision that would be disclosed; the consent check now for each tier; the legal bases
+    allowed; the requesting agency's people. The read of the entries' content is audited with the request's purpose
+    (DESIGN 2.6). Fixed number of queries."""
+    entries = list(
+        restrict(user, "view", RecordEntry)
+        .filter(child_id=request.child_id, agency_id=request.holding_agency_id, category__in=list(request.categories))
+        .select_related("child")
+        .order_by("category", "-updated_at", "pk")[:ENTRIES_OFFERED]
+    )
+    latest = {
+        revision.entry_id: revision
+        for revision in EntryRevision.objects.filter(entry_id__in=[entry.pk for entry in entries])
+        .order_by("entry_id", "-number")
+        .distinct("entry_id")
+    }
+    choices = [EntryChoice(entry, latest[entry.pk]) for entry in entries if entry.pk in latest]
+    consent = consent_answers(
+        child=request.child, tiers=request.tiers, agency=request.requester_agency, purpose=request.purpose
+    )
+    version = request.protocol_version
+    allowed = rules.legal_bases_allowed(
+        basis=rules.ConsentBasis(request.consent_basis),
+        consent_form=request.consent.form if request.consent is not None else None,
+        not_sought_reason=request.not_sought_reason or None,
+        protocol_grounds=version.grounds_without_consent,
+        tiers=request.tiers,
+    )
+    people = [
+        (membership.user_id, ", ".join(filter(None, (membership.user.full_name, membership.job_title))))
+        for membership in Membership.objects.filter(
+            agency_id=request.requester_agency_id, is_active=True, user__is_active=True, user__is_system=False
+        )
+        .select_related("user")
+        .annotate(first=Case(When(user_id=request.requester_id, then=Value(0)), default=Value(1)))
+        .order_by("first", "user__full_name", "user_id")[:PEOPLE_OFFERED]
+    ]
+    if choices:
+        audit_record(
+            kind="request.answer_read", actor=user, target=request, child_id=request.child_id,
+            purpose=request.purpose, detail={"entry_ids": [choice.entry.pk for choice in choices]},
+        )  # fmt: skip
+    return AnswerChoices(
+        entries=choices,
+        consent=consent,
+        legal_bases=[basis for basis in rules.LegalBasis if basis in allowed],
+        people=people,
+        retain_until=rules.retain_until_default(timezone.localdate(), version.retention_months),
+    )

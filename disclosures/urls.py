@@ -2,12 +2,15 @@
 
 from django.urls import URLPattern, path
 
-from disclosures.views import disclosures  # -- Approvals and disclosures --
+from disclosures.views import answers, disclosures
 
 urlpatterns: list[URLPattern] = [
     # -- Requests: the request journey, the holding agency's inbox, a request's page, withdrawal. --
     # -- end of requests --
     # -- Answers: the decision journey (share or decline, with check your answers). --
+    path("requests/<int:pk>/answer/", answers.answer_start, name="disclosures-answer"),
+    path("requests/<int:pk>/answer/check/", answers.answer_check, name="disclosures-answer-check"),
+    path("requests/<int:pk>/decline/", answers.answer_decline, name="disclosures-decline"),
     # -- end of answers --
     # -- Approvals and disclosures: the manager's approvals, a disclosure's page, what was received. --
     path("approvals/", disclosures.approvals, name="approvals"),
