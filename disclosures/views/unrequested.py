@@ -34,7 +34,6 @@ from disclosures.forms.unrequested import (
     EMERGENCY_REASONS,
     NO,
     SUBJECT_TOLD,
-    TIERS,
     YES,
     EmergencyForm,
     ReceivingAgencyForm,
@@ -57,6 +56,10 @@ EMERGENCY = "emergency"
 REFER = "refer"
 _CATEGORY_ORDER = {category.value: number for number, category in enumerate(Category)}
 # A service's field -> the field of these forms that shows its refusal (the rest show above the form).
+_TIER_WORDS = {
+    rules.Tier.MINIMUM.value: "The minimum data",
+    rules.Tier.SENSITIVE.value: "Detailed and sensitive information: the entries below",
+}
 _FIELD_OF = {"categories": "entries", "need_to_know": "why", "consent": "consent_basis"}
 
 
@@ -418,7 +421,7 @@ def _answers(
         ]
     entries = [names["entries"].get(pk, f"Entry {pk}") for pk in values["entries"]]
     rows += [
-        ("What you share", "\n".join(_label(TIERS, tier) for tier in values["tiers"]), "what"),
+        ("What you share", "\n".join(_TIER_WORDS.get(tier, tier) for tier in values["tiers"]), "what"),
         ("Entries", "\n".join(entries) or "None", "what"),
         (
             "Who receives it",
@@ -481,7 +484,7 @@ def _journey_check(request: HttpRequest, pk: int, journey: Journey) -> HttpRespo
             made = _service(journey)(**arguments)
         except ValidationError as error:
             add_service_errors(confirm, _on_this_form(error))
-            problems = list(confirm.non_field_errors())
+            problems = [str(message) for message in confirm.non_field_errors()]
         else:
             del request.session[journey.session_key]
             return _done(request, journey, made, pair)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from disclosures.models import Disclosure, InformationRequest
 from tests.browser.conftest import Journey, assert_fits, current_code
@@ -94,7 +94,8 @@ def test_the_emergency_journey_works_without_javascript(
 ) -> None:
     made = case(browser_world)
     world = made.world
-    context = browser.new_context(java_script_enabled=False, viewport=viewport, locale="en-GB")
+    size: ViewportSize = {"width": viewport["width"], "height": viewport["height"]}
+    context = browser.new_context(java_script_enabled=False, viewport=size, locale="en-GB")
     try:
         page = context.new_page()
         # Signed in by hand: axe, which Journey runs on every page, is itself JavaScript.

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import timezone
 
@@ -151,7 +152,7 @@ def test_an_emergency_disclosure_from_the_child_page(world: World, client_for: A
     assert EntryGrant.objects.filter(disclosure_id=disclosure.pk, user=world.users["school"]).exists()
     # The managers are alerted at once, and the page says so with the review deadline.
     assert Notification.objects.filter(key=f"emergency-{disclosure.pk}-{world.users['designated_manager'].pk}").exists()
-    said = [str(message) for message in done.wsgi_request._messages]
+    said = [str(message) for message in get_messages(done.wsgi_request)]
     assert len(said) == 1 and "designated managers of Home Council" in said[0]
     assert "must review this emergency disclosure by the end of the next working day" in said[0]
     assert JOURNEYS["emergency"].session_key not in client.session
@@ -191,7 +192,7 @@ def test_a_referral_of_sensitive_information_without_consent_waits_for_approval(
     assert done.status_code == 302 and done["Location"] == f"/requests/{referral.pk}/"
     assert referral.kind == "proactive" and referral.state == "awaiting_approval"
     assert not Disclosure.objects.exists()
-    said = [str(message) for message in done.wsgi_request._messages]
+    said = [str(message) for message in get_messages(done.wsgi_request)]
     assert "is waiting for approval" in said[0]
     assert Notification.objects.filter(key=f"approval-{referral.pk}-{world.users['designated_manager'].pk}").exists()
 
@@ -415,3 +416,37 @@ def test_a_person_of_several_agencies_chooses_which_they_share_for(world: World,
     assert "Which agency are you sharing for?" in page
     chosen = text(client.get(f"{url('emergency', made.child)}?agency={world.home.pk}&to_agency={school.pk}"))
     assert "Shared by" in chosen and world.home.name in chosen
+
+
+def test_the_trial_and_the_check_page_run_a_fixed_number_of_statements(world: World, client_for: Any) -> None:
+    """The permission matrix measures the pages before the purpose is stated; here, the trial of the answers and
+    "check your answers" themselves, before and after the child has more entries and the school more people: the
+    same count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    made = case(world)
+    client = with_purpose(client_for("practitioner"), made.child)
+    form_url = f"{url('emergency', made.child)}?to_agency={school_of(world).pk}"
+    check_url = url("emergency", made.child, check=True)
+
+    def counted() -> list[int]:
+        found = []
+        client.post(form_url, emergency_answers(made))  # the first reading of the session and caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(form_url, emergency_answers(made)).status_code == 302
+        found.append(len(queries))
+        client.get(check_url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(check_url).status_code == 200
+        found.append(len(queries))
+        return found
+
+    before = counted()
+    for number in range(4):
+        entry_record(
+            actor=fresh(world.users["practitioner"]), child=made.child, agency=world.home, category="case_note",
+            fields={}, text=f"Another note {number}.", basis="opinion",
+        )  # fmt: skip
+        train(make_user(name=f"Teacher {number}", agency=school_of(world), roles=[Role.PRACTITIONER]))
+    assert counted() == before, before
