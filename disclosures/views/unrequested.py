@@ -114,7 +114,7 @@ def _child(request: HttpRequest, pk: int) -> Child:
 
 def _child_section(user: Any, child: Child) -> dict[str, Any] | None:
     """The child page's links to the two journeys, for those who may take them (no query: may_disclose)."""
-    if child.closed_on is not None or not may_disclose(user, child):
+    if not may_disclose(user, child):
         return None
     return {"child": child}
 
@@ -473,8 +473,21 @@ def _journey_check(request: HttpRequest, pk: int, journey: Journey) -> HttpRespo
     if version is None:  # no longer sharing under a version in force: the form asks again
         return redirect(journey.route, pk=child.pk)
     pair = Pair(agencies[draft["agency"]], agencies[draft["to_agency"]], version)
-    values = _from_session(draft["data"])
-    arguments = _arguments(journey, request.user, child, pair, values)
+    names = {
+        "entries": {
+            choice.entry_id: _entry_label(choice)
+            for choice in selectors.entries_to_disclose(request.user, child, pair.from_agency.pk)
+        },
+        "recipients": dict(selectors.recipients_offered(pair.to_agency.pk)),
+    }
+    change_url = reverse(journey.route, args=[child.pk])
+    try:
+        values = _from_session(draft["data"])
+        arguments = _arguments(journey, request.user, child, pair, values)
+        answers = _answers(journey, pair, values, names, change_url)
+    except (KeyError, TypeError, ValueError):  # a draft this journey did not write (an older form): ask again
+        del request.session[journey.session_key]
+        return redirect(journey.route, pk=child.pk)
     confirm = ConfirmForm(request.POST if request.method == "POST" else None)
     problems: list[str] = []
     waits = False
@@ -491,11 +504,6 @@ def _journey_check(request: HttpRequest, pk: int, journey: Journey) -> HttpRespo
     else:
         refused, waits = _trial(journey, arguments)
         problems = refused.messages if refused is not None else []
-    entry_names = {
-        choice.entry_id: _entry_label(choice)
-        for choice in selectors.entries_to_disclose(request.user, child, pair.from_agency.pk)
-    }
-    people = dict(selectors.recipients_offered(pair.to_agency.pk))
     return render(
         request,
         f"disclosures/{journey.kind}_check.html",
@@ -503,17 +511,11 @@ def _journey_check(request: HttpRequest, pk: int, journey: Journey) -> HttpRespo
             "child": child,
             "journey": journey,
             "caption": _caption(request, child, journey),
-            "answers": _answers(
-                journey,
-                pair,
-                values,
-                {"entries": entry_names, "recipients": people},
-                reverse(journey.route, args=[child.pk]),
-            ),
+            "answers": answers,
             "problems": problems,
             "waits": waits,
             "pair": pair,
-            "change_url": reverse(journey.route, args=[child.pk]),
+            "change_url": change_url,
         },
     )
 

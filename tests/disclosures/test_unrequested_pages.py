@@ -450,3 +450,17 @@ def test_the_trial_and_the_check_page_run_a_fixed_number_of_statements(world: Wo
         )  # fmt: skip
         train(make_user(name=f"Teacher {number}", agency=school_of(world), roles=[Role.PRACTITIONER]))
     assert counted() == before, before
+
+
+def test_a_draft_the_journey_did_not_write_is_dropped(world: World, client_for: Any) -> None:
+    made = case(world)
+    client = with_purpose(client_for("practitioner"), made.child)
+    session = client.session
+    session[JOURNEYS["emergency"].session_key] = {
+        "child": made.child.pk, "agency": world.home.pk, "to_agency": school_of(world).pk,
+        "data": {"purpose": PURPOSE, "tiers": ["minimum"], "legal_basis": "not-a-basis"},
+    }  # fmt: skip
+    session.save()
+    response = client.get(url("emergency", made.child, check=True))
+    assert response.status_code == 302 and response["Location"] == url("emergency", made.child)
+    assert JOURNEYS["emergency"].session_key not in client.session
