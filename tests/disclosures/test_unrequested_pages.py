@@ -139,7 +139,13 @@ def test_an_emergency_disclosure_from_the_child_page(world: World, client_for: A
     made = case(world)
     client = with_purpose(client_for("practitioner"), made.child)
     first = text(client.get(url("emergency", made.child)))
-    assert "Which agency receives it?" in first and "Hill School" in first
+    # The agencies that signed the protocol in force with home's, and nobody else.
+    assert "Which agency receives it?" in first and "Hill School" in first and "Other Police Force" in first
+    assert "Unsigned Academy" not in first and "Home Council" not in first.split("Which agency receives it?")[1]
+    # The school's trained practitioners are offered; someone untrained is not (they cannot use the index).
+    make_user(name="Tia Untrained", agency=school_of(world), roles=[Role.PRACTITIONER])
+    offered = text(client.get(f"{url('emergency', made.child)}?to_agency={school_of(world).pk}"))
+    assert "Sam Teacher" in offered and "Cal Colleague" in offered and "Tia Untrained" not in offered
     done = through_pages(client, "emergency", made, emergency_answers(made))
     assert done.status_code == 302, text(done)[:3000]
     disclosure = Disclosure.objects.get(child=made.child)
