@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.conf import settings
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
-from agencies.models import Membership
+from agencies.models import Agency, Membership, Role, TrainingRecord
 from agencies.policy import is_designated_manager
 from audit.services import audit_record
 from consent.models import ConsentWithdrawal
@@ -27,9 +29,12 @@ from disclosures.models import (
     RequestAnswer,
 )
 from disclosures.services.checks import consent_answers, shared_version
+from isp_portal import bounds
 from isp_portal.policy import can, get_or_deny, restrict
-from sharing.models import EntryRevision, RecordEntry
-from sharing.policy import index_agencies, live_grants
+from protocols.models import IN_FORCE_STATUSES, Signature
+from sharing.models import Child, EntryRevision, RecordEntry
+from sharing.policy import EntryAccess, EntryFacts, entry_access, index_agencies, live_grants
+from sharing.rules import CATEGORY_LABELS, Category
 
 __all__ = [
     "AnswerChoices",
@@ -407,3 +412,101 @@ def answer_choices(user: Any, request: InformationRequest) -> AnswerChoices:
         people=people,
         retain_until=rules.retain_until_default(timezone.localdate(), version.retention_months),
     )
+
+
+# --- Disclosures without a request: what the emergency and referral pages offer (issue 12) ----------------------
+
+
+def partner_agencies(agency_ids: Iterable[int]) -> list[Agency]:
+    """The agencies that hold a live signature on the version in force of a protocol in force that one of
+    `agency_ids` has signed too (DESIGN 2.2: sharing is only between agencies with a live signature on an active
+    protocol): those a disclosure may be made to, by name. `disclosures.services.checks.shared_version` decides the
+    version for a chosen pair; the services refuse, naming the rule, an agency that may not receive. One query."""
+    mine = list(agency_ids)
+    ours = Signature.objects.filter(
+        agency_id__in=mine, withdrawn_at__isnull=True, version=F("protocol__current_version"),
+        protocol__status__in=IN_FORCE_STATUSES,
+    ).values("version_id")  # fmt: skip
+    return list(
+        # One filter() call: the same signature is live and on one of those versions.
+        Agency.objects.filter(signatures__withdrawn_at__isnull=True, signatures__version__in=ours)
+        .exclude(pk__in=mine)
+        .distinct()
+        .order_by("name", "pk")[:PAGE_SIZE]
+    )
+
+
+def recipients_offered(agency_id: int) -> list[tuple[int, str]]:
+    """The people of `agency_id` a disclosure may name (DESIGN 4: people, never an agency system): its active
+    practitioners and designated managers, with valid information-sharing training where the training gate is on
+    (Buckinghamshire 4), as (user id, "name, job title"). Whether each may receive this disclosure (a restricted
+    entry needs someone authorised for restricted information) is checks.recipient_refusal's, asked by the
+    service. One query."""
+    today = timezone.localdate()
+    rows = Membership.objects.filter(
+        agency_id=agency_id, is_active=True, user__is_active=True, user__is_system=False,
+        roles__overlap=[Role.PRACTITIONER.value, Role.DESIGNATED_MANAGER.value],
+    )  # fmt: skip
+    if settings.TRAINING_GATE:
+        trained = TrainingRecord.objects.filter(
+            user_id=OuterRef("user_id"), course__is_information_sharing=True, completed_on__lte=today
+        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        rows = rows.filter(Exists(trained))
+    found = rows.order_by("user__full_name", "user_id").values_list("user_id", "user__full_name", "job_title")
+    return [(pk, f"{name}, {title}" if title else name) for pk, name, title in found[: bounds.LIST_ITEMS]]
+
+
+@dataclass(frozen=True)
+class EntryOffered:
+    """One of the disclosing agency's entries about the child, with the revision a disclosure made now would
+    carry (its latest: disclosures.services.answers.chosen_entries)."""
+
+    entry_id: int
+    category: str
+    revision_number: int
+    recorded_at: datetime
+    basis: str
+    is_restricted: bool
+    author: str
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS[Category(self.category)]
+
+
+def entries_to_disclose(user: Any, child: Child, agency_id: int) -> list[EntryOffered]:
+    """The entries `agency_id` recorded about `child` that `user` may disclose: their own agency's (one of their
+    index agencies), each at its latest revision, without content; a restricted one only for someone authorised
+    for restricted information (WYCPS), as sharing.policy.entry_access decides. One query."""
+    if agency_id not in index_agencies(user):
+        return []
+    latest = EntryRevision.objects.filter(entry_id=OuterRef("pk")).order_by("-number")
+    rows = (
+        RecordEntry.objects.filter(child_id=child.pk, agency_id=agency_id)
+        .annotate(
+            revision_number=Subquery(latest.values("number")[:1]),
+            revision_at=Subquery(latest.values("recorded_at")[:1]),
+            revision_basis=Subquery(latest.values("basis")[:1]),
+            revision_restricted=Subquery(latest.values("is_restricted")[:1]),
+            revision_author=Subquery(latest.values("author__full_name")[:1]),
+        )
+        .filter(revision_number__isnull=False)
+        .order_by("category", "-created_at", "pk")[: bounds.LIST_ITEMS]
+    )
+    choices = []
+    for row in rows:
+        facts = EntryFacts(row.agency_id, row.is_restricted or bool(row.revision_restricted), child.area_id)
+        if entry_access(user, facts, granted=False) < EntryAccess.HISTORY:
+            continue
+        choices.append(
+            EntryOffered(
+                entry_id=row.pk,
+                category=row.category,
+                revision_number=row.revision_number,
+                recorded_at=row.revision_at,
+                basis=row.revision_basis,
+                is_restricted=row.is_restricted or bool(row.revision_restricted),
+                author=row.revision_author or "",
+            )
+        )
+    return choices

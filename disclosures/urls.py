@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from disclosures.views import answers, disclosures
+from disclosures.views import answers, disclosures, unrequested
 
 urlpatterns: list[URLPattern] = [
     # -- Requests: the request journey, the holding agency's inbox, a request's page, withdrawal. --
@@ -22,5 +22,11 @@ urlpatterns: list[URLPattern] = [
     path("disclosures/<int:pk>/revoke/", disclosures.disclosure_revoke, name="disclosure-revoke"),
     # -- end of approvals and disclosures --
     # -- Without a request: emergency disclosure and proactive referral, started from a child. --
+    path("children/<int:pk>/disclosures/emergency/", unrequested.emergency_new, name="disclosure-emergency"),
+    path(
+        "children/<int:pk>/disclosures/emergency/check/", unrequested.emergency_check, name="disclosure-emergency-check"
+    ),
+    path("children/<int:pk>/disclosures/refer/", unrequested.refer_new, name="disclosure-refer"),
+    path("children/<int:pk>/disclosures/refer/check/", unrequested.refer_check, name="disclosure-refer-check"),
     # -- end of without a request --
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from agencies.forms import add_service_errors
 from agencies.policy import is_partnership_admin
 from isp_portal import policy
+from isp_portal.navigation import sections_for
 from isp_portal.policy import can
 from sharing import presenters, rules, services
 from sharing.forms import AddressForm, NameForm, PurposeForm
@@ -116,6 +117,8 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_shield": can(request.user, "shield", child),
             "can_unshield": can(request.user, "unshield", child),
             "closure": presenters.closure_sentence(record.retention or child, record.close_reason),
+            # What other apps add to the page (the disclosures app's ways to share: isp_portal.navigation).
+            "sections": sections_for("child-detail", request.user, child),
         },
     )
 
