@@ -17,6 +17,7 @@ from disclosures.models import InformationRequest, State
 from disclosures.services import checks
 from isp_portal import bounds
 from isp_portal.policy import NotPermitted, require
+from isp_portal.wording import long_date
 from protocols.models import Ground
 from sharing.models import Child, Involvement
 from sharing.policy import index_agencies
@@ -163,12 +164,13 @@ def request_submit(
     )  # fmt: skip
     version = terms["protocol_version"]
     now = timezone.now()
+    due_on = rules.request_due_on(timezone.localdate(), version.response_working_days, nation=checks.nation())
     request = InformationRequest.objects.create(
         kind=rules.Kind.REQUESTED,
         state=State.SUBMITTED,
         requester=user,
         submitted_at=now,
-        due_on=rules.request_due_on(timezone.localdate(), version.response_working_days, nation=checks.nation()),
+        due_on=due_on,
         **terms,
     )
     holding_agency, requester_agency = terms["holding_agency"], terms["requester_agency"]
@@ -185,13 +187,13 @@ def request_submit(
     involved = list(
         Involvement.objects.filter(child=child, agency=holding_agency, ended_on__isnull=True)
         .exclude(lead_professional__isnull=True)
-        .values_list("lead_professional_id", flat=True)
+        .values_list("lead_professional__user_id", flat=True)
     )
     checks.tell(
         involved or checks.designated_managers(holding_agency.pk),
         key=f"request-submitted-{request.pk}",
         subject=f"A request for information from {requester_agency}",
-        body=f"{requester_agency} asks for information about a child. The answer is due by {request.due_on}.",
+        body=f"{requester_agency} asks for information about a child. The answer is due by {long_date(due_on)}.",
         link=checks.request_link(request),
     )
     return request

@@ -330,3 +330,26 @@ def test_the_recipient_is_granted_the_disclosed_revision_not_a_later_correction(
     assert granted == {made.entry.pk: frozenset({disclosed})}
     grants = EntryGrant.objects.filter(disclosure_id=disclosure.pk)
     assert [(grant.user_id, grant.revision_id) for grant in grants] == [(world.users["school"].pk, disclosed)]
+
+
+def test_a_request_is_told_to_the_holding_agencys_lead_professional_for_the_child(world: World) -> None:
+    """The holding agency's lead professional for the child is told (a Membership: the notice goes to its person,
+    never to a user whose id happens to equal the membership's)."""
+    from agencies.models import Membership
+    from sharing.services import involvement_add
+
+    made = case(world)
+    lead = Membership.objects.get(user=made.user("second_manager"), agency=made.world.home)
+    involvement_add(
+        actor=made.user("practitioner"), child=made.child, agency=made.world.home, service="Early help",
+        lead_professional=lead,
+    )  # fmt: skip
+    request = submit(made, by="school")
+    told = set(
+        Notification.objects.filter(key__startswith=f"request-submitted-{request.pk}-").values_list(
+            "user_id", flat=True
+        )
+    )
+    assert told == {lead.user_id}
+    body = Notification.objects.get(user_id=lead.user_id, key__startswith="request-submitted-").body
+    assert "The answer is due by" in body and request.due_on.isoformat() not in body
