@@ -1,4 +1,5 @@
-"""`python -m benchmarks [audit_recording|http_pages] [options]`: run the benchmarks, exit 1 on a miss."""
+"""`python -m benchmarks [audit_recording|disclosure_path|http_pages] [options]`: run the benchmarks, exit 1 on a
+miss."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import audit_recording, http_pages
+from benchmarks import audit_recording, disclosure_path, http_pages
 from benchmarks.audit_recording import RESULTS
 
 
 def _audit(args: argparse.Namespace) -> bool:
     return audit_recording.main(workers=args.workers or 16, duration=args.duration or 8.0, results=args.results)
+
+
+def _disclosures(args: argparse.Namespace) -> bool:
+    return disclosure_path.main(workers=args.workers or 20, duration=args.duration or 10.0, results=args.results)
 
 
 def _http(args: argparse.Namespace) -> bool:
@@ -29,14 +34,16 @@ def _http(args: argparse.Namespace) -> bool:
     )
 
 
-SCENARIOS: dict[str, Any] = {"audit_recording": _audit, "http_pages": _http}
+SCENARIOS: dict[str, Any] = {"audit_recording": _audit, "disclosure_path": _disclosures, "http_pages": _http}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("scenario", nargs="?", choices=sorted(SCENARIOS), help="run only this benchmark")
     parser.add_argument(
-        "--workers", type=int, help="concurrent connections (default 16 for audit_recording, 50 for http_pages)"
+        "--workers",
+        type=int,
+        help="concurrent connections (default 16 for audit_recording, 20 for disclosure_path, 50 for http_pages)",
     )
     parser.add_argument("--duration", type=float, help="seconds per variant or segment (default 8 and 10)")
     parser.add_argument("--rounds", type=int, default=3, help="http_pages: interleaved rounds (default 3)")

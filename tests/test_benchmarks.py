@@ -67,6 +67,36 @@ def test_audit_recording_benchmark_runs_and_the_chain_verifies(tmp_path: Path) -
 
 
 @pytest.mark.slow
+def test_disclosure_path_benchmark_runs_both_variants_and_keeps_the_log_without_audit(tmp_path: Path) -> None:
+    """A short run of the disclosure path (submit, answer on significant harm, approve) by a few users: every step
+    has its percentiles in both variants; without auditing no audit event is written and every disclosure still
+    has its disclosure-log row (design12 F9). Only the shape is checked, never a figure."""
+    completed = subprocess.run(
+        [
+            sys.executable, "-m", "benchmarks", "disclosure_path", "--workers", "2", "--duration", "1",
+            "--results", str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=_benchmark_env(DJANGO_SETTINGS_MODULE="isp_portal.settings.development"),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    [result_file] = tmp_path.glob("disclosure_path-*.json")
+    figures = json.loads(result_file.read_text())
+    assert set(figures["variants"]) == {"audit", "no_audit"} and figures["passed"]
+    for variant in figures["variants"].values():
+        assert variant["paths"] > 0, variant
+        for figure in (variant["path"], *variant["steps"].values()):
+            assert figure["p50_ms"] > 0 and figure["p95_ms"] >= figure["p50_ms"], variant
+        assert variant["written"]["log_rows"] == variant["written"]["disclosures"] == variant["paths"] + 2
+    assert figures["variants"]["no_audit"]["written"]["audit_events"] == 0
+    assert figures["variants"]["audit"]["written"]["audit_events"] > 0
+    assert "| no_audit |" in completed.stdout and completed.stdout.rstrip().endswith("PASS")
+
+
+@pytest.mark.slow
 def test_http_pages_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
     """The HTTP harness end to end with tiny numbers: production settings, real sign-in with two-factor, one
     interleaved round of the baseline and one page. Only the shape of the results is checked, never a figure."""

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from agencies.demo import LOGIN_KEYS, PEOPLE, demo_email
+from agencies.demo import AGENCIES, LOGIN_KEYS, PEOPLE, demo_email
 from agencies.models import Agency, AgencyKind, ApiToken, Membership, User
 from agencies.policy import principal
 from audit.models import AuditEvent
@@ -231,3 +231,37 @@ def test_the_demo_children_cover_what_the_index_must_show() -> None:
     assert "Imogen Blackthorne" in found("Imogen Blackthorne", corrected.born_on)
     # The merged entry's name and its own (mistyped) date of birth still find the kept child.
     assert "Wilhelmina Gorsebrook" in found("Mina Gorsebrook", mina.born_on)
+
+
+def test_the_demo_requests_show_every_state_and_what_each_person_has_to_do() -> None:
+    """design12 8: a request in each state from the school to children's social care; one waiting for the demo
+    designated manager's approval; an emergency disclosure waiting for review; a proactive referral school -> social
+    care; and a request whose parent refused consent, ready for the demo social worker to answer on significant
+    harm. All through the services: each left its audit event."""
+    from disclosures.models import Disclosure, InformationRequest
+    from disclosures.selectors import approvals_pending
+    from isp_portal.policy import can
+
+    call_command("seed_demo", stdout=io.StringIO())
+    people = {spec["key"]: User.objects.get(email=demo_email(spec["name"])) for spec in PEOPLE}
+    names = {spec["key"]: spec["name"] for spec in AGENCIES}
+    council, school = (Agency.objects.get(name=names[key]) for key in ("council", "riverside"))
+    requested = InformationRequest.objects.filter(kind="requested", requester_agency=school, holding_agency=council)
+    assert set(requested.values_list("state", flat=True)) == {
+        "submitted", "awaiting_approval", "shared", "declined", "withdrawn", "expired",
+    }  # fmt: skip
+    manager, social_worker = people["designated_manager"], people["practitioner"]
+    approvals, reviews = approvals_pending(manager)
+    assert [row.may_approve for row in approvals] == [True]
+    assert can(manager, "approve", approvals[0].request)
+    [review] = reviews
+    assert review.may_review and review.disclosure.kind == "emergency"
+    assert not review.disclosure.events.exists() and review.disclosure.review_due_at is not None
+    ready = requested.get(state="submitted")
+    assert (ready.consent_basis, ready.override_ground) == ("refused", "significant_harm")
+    assert "sensitive" in ready.tiers and can(social_worker, "answer", ready)
+    referral = Disclosure.objects.get(kind="proactive")
+    assert (referral.from_agency_id, referral.to_agency_id) == (school.pk, council.pk)
+    assert Disclosure.objects.filter(kind="requested", approver=manager).exists()
+    assert AuditEvent.objects.filter(kind="request.submit").count() == requested.count()
+    assert AuditEvent.objects.filter(kind="request.expire").count() == 1

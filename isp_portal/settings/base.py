@@ -287,6 +287,7 @@ CELERY_BEAT_SCHEDULE = {
     "protocols-deadlines": {"task": "protocols.deadline_sweep", "schedule": 600.0},
     "consent-reviews": {"task": "consent.review_sweep", "schedule": 3600.0},
     "sharing-retention": {"task": "sharing.retention_sweep", "schedule": 3600.0},
+    "disclosures-deadlines": {"task": "disclosures.deadline_sweep", "schedule": 300.0},
 }
 
 # --- API -----------------------------------------------------------------------------------------------------

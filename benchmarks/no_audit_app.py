@@ -1,0 +1,68 @@
+"""The portal with audit recording switched off, for the disclosure-path benchmark's `--no-audit` variant only
+(design12 8 and F9): `audit.services.audit_record` and `audit_record_many` become no-ops in this process, and in
+every module that imported them by name. Nothing in the product can switch auditing off; this module is imported
+by nothing but the benchmark.
+
+The disclosure log is kept (design12 F9: it is part of making a disclosure, written in the same transaction), so
+its rows name audit event 0, which no event has.
+
+`application` is the portal's WSGI application with auditing off, for a benchmark server
+(`gunicorn benchmarks.no_audit_app:application`); `disable_audit()` does the same for a worker process that calls
+the services directly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+NO_EVENT_ID = 0
+
+
+def _no_event(**_: Any) -> int:
+    return NO_EVENT_ID
+
+
+def _no_events(**_: Any) -> int:
+    return 0
+
+
+def disable_audit() -> None:
+    """Replace the two recording functions, in audit.services and wherever a loaded module bound them by name
+    (`from audit.services import audit_record`); modules loaded later import the replacements."""
+    from audit import services
+
+    replacements = {services.audit_record: _no_event, services.audit_record_many: _no_events}
+    services.audit_record = _no_event
+    services.audit_record_many = _no_events
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for name, value in list(namespace.items()):
+            try:
+                replacement = replacements.get(value)
+            except TypeError:  # an unhashable module attribute
+                continue
+            if replacement is not None:
+                setattr(module, name, replacement)
+
+
+_portal: Any = None
+
+
+def application(environ: dict[str, Any], start_response: Any) -> Any:
+    """The portal's WSGI application, loaded on the first request with auditing disabled before the portal's
+    modules are imported (the server process only: the benchmark's client and the product are untouched)."""
+    global _portal
+    if _portal is None:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isp_portal.settings.production")
+        import django
+
+        django.setup()
+        disable_audit()
+        from isp_portal.wsgi import application as portal
+
+        _portal = portal
+    return _portal(environ, start_response)

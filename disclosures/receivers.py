@@ -1,0 +1,45 @@
+"""The disclosures app's answers to the children index's signals (sharing.signals)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from audit.services import EventDraft, audit_record_many
+from disclosures.models import OPEN_STATES, InformationRequest
+from isp_portal.policy import SystemActor
+from sharing.signals import child_merged
+
+MERGE_ACTOR_LABEL = "child merge"
+
+
+@receiver(child_merged, dispatch_uid="disclosures.move_open_requests_on_merge")
+def move_open_requests_on_merge(*, keep: Any, merge: Any, **_: Any) -> dict[str, list[int]]:
+    """A merge moves the duplicate's open requests (waiting for an answer or an approval) to the kept entry, so they
+    are answered about the one child the record now holds (design12 5.2). What was disclosed stays as it was made -
+    a disclosure, its answer and a closed request never change (DESIGN 2.3) - and the disclosure page follows the
+    ChildMerge to the kept child. Audit: request.child_merged, per request (the child.merge event names who merged)."""
+    ids = list(
+        InformationRequest.objects.filter(child=merge, state__in=OPEN_STATES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return {"requests": []}
+    InformationRequest.objects.filter(pk__in=ids, state__in=OPEN_STATES).update(child=keep)
+    audit_record_many(
+        kind="request.child_merged",
+        actor=SystemActor(MERGE_ACTOR_LABEL),
+        events=[
+            EventDraft(
+                "disclosures.informationrequest",
+                pk,
+                f"request {pk}",
+                {"from_child": merge.pk, "to_child": keep.pk},
+                keep.pk,
+            )
+            for pk in ids
+        ],
+    )
+    return {"requests": ids}
