@@ -16,8 +16,8 @@ from disclosures.models import Disclosure, DisclosureEvent, DisclosureRecipient,
 from disclosures.selectors import ApprovalRow, DisclosurePage, InboxRow, ReceivedRow, RequestPage, ReviewRow
 from isp_portal import bounds
 from isp_portal.api import ScopedPrimaryKeyField
-from isp_portal.policy import restrict
 from isp_portal.api_input import EraDateField
+from isp_portal.policy import restrict
 from protocols.models import Ground
 from sharing.api.shapes import ActingAgencyField
 from sharing.models import Child, RecordEntry

@@ -32,6 +32,7 @@ from isp_portal import policy
 from isp_portal.api import PolicyViewMixin, errors_named, parse_input
 from sharing.api.purpose import PURPOSE_PARAMETER, stated_purpose
 from sharing.models import Child
+from sharing.policy import index_agencies, index_refusal
 
 REFUSED = OpenApiResponse(description="Refused, naming the rule that refused it (the `error.message`)")
 NOT_FOUND = OpenApiResponse(description="Not found, or outside your scope (another agency's)")
@@ -93,6 +94,17 @@ def followed_up_already(api_request: Request, disclosure: Disclosure, kind: rule
         if DisclosureEvent.objects.filter(disclosure_id=disclosure.pk, kind=kind.value).exists():
             raise _as_conflict(denial, api_request) from None
         raise
+
+
+def require_index(user: Any, act: str, model: type[Model]) -> None:
+    """Only someone who practises in an agency using the child index asks for or discloses a child's information:
+    anyone else is told why (sharing.policy.index_refusal) before the body is read, not that the child they name
+    does not exist."""
+    if not index_agencies(user):
+        raise policy.NotPermitted(
+            action=act, target_type=model._meta.label_lower,
+            reason=index_refusal(user) or "Only practitioners and designated managers of partner agencies can do this.",
+        )  # fmt: skip
 
 
 def _decision(values: dict[str, Any]) -> DecisionInput:
@@ -169,6 +181,7 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
     )
     def create(self, request: Request) -> Response:
         policy.require_gate(request.user, "view", Child)
+        require_index(request.user, "create", InformationRequest)
         values = parse_input(shapes.RequestIn, request.data, request)
         made = services.request_submit(actor=request.user, **values)
         return _request_body(request.user, made.pk, status.HTTP_201_CREATED)
@@ -196,6 +209,8 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
     )
     @action(detail=True, methods=["post"])
     def answer(self, request: Request, pk: str | None = None) -> Response:
+        # A token refused for its scopes is told so whatever the id (nothing learnt about which exist).
+        policy.require_gate(request.user, "answer", InformationRequest)
         found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
         with request_moved_on(request, found, "answer"):
             policy.require(request.user, "answer", found)
@@ -228,6 +243,8 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
     )
     @action(detail=True, methods=["post"])
     def approval(self, request: Request, pk: str | None = None) -> Response:
+        # A token refused for its scopes is told so whatever the id (nothing learnt about which exist).
+        policy.require_gate(request.user, "approve", InformationRequest)
         found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
         with request_moved_on(request, found, "approve"):
             # Approving and declining to approve are one rule (disclosures.policy), asked before the body is read.
@@ -247,6 +264,8 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        # A token refused for its scopes is told so whatever the id (nothing learnt about which exist).
+        policy.require_gate(request.user, "withdraw", InformationRequest)
         found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
         with request_moved_on(request, found, "withdraw"):
             policy.require(request.user, "withdraw", found)
@@ -323,6 +342,7 @@ class DisclosureViewSet(PolicyViewMixin, viewsets.GenericViewSet[Disclosure]):
         responses=_responses(shapes.RequestOut, 201, write=False),
     )
     def create(self, request: Request) -> Response:
+        require_index(request.user, "create", Disclosure)
         values = parse_input(shapes.ReferIn, request.data, request)
         made = services.disclosure_refer(
             actor=request.user, child=values["child"], to_agency=values["to_agency"],
@@ -347,6 +367,7 @@ class DisclosureViewSet(PolicyViewMixin, viewsets.GenericViewSet[Disclosure]):
     )
     @action(detail=False, methods=["post"])
     def emergency(self, request: Request) -> Response:
+        require_index(request.user, "create", Disclosure)
         values = parse_input(shapes.EmergencyIn, request.data, request)
         made = services.disclosure_emergency(
             actor=request.user, child=values["child"], to_agency=values["to_agency"],
@@ -384,6 +405,8 @@ class DisclosureViewSet(PolicyViewMixin, viewsets.GenericViewSet[Disclosure]):
     )
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str | None = None) -> Response:
+        # A token refused for its scopes is told so whatever the id (nothing learnt about which exist).
+        policy.require_gate(request.user, "review", Disclosure)
         found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
         with followed_up_already(request, found, rules.FollowUp.REVIEWED):
             policy.require(request.user, "review", found)
@@ -403,6 +426,8 @@ class DisclosureViewSet(PolicyViewMixin, viewsets.GenericViewSet[Disclosure]):
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
+        # A token refused for its scopes is told so whatever the id (nothing learnt about which exist).
+        policy.require_gate(request.user, "revoke", Disclosure)
         found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
         with followed_up_already(request, found, rules.FollowUp.REVOKED), errors_named(note="reason"):
             policy.require(request.user, "revoke", found)
