@@ -70,7 +70,7 @@ def requests_inbox(user: Any, *, state: str | None = None, today: date | None = 
     rows = (
         restrict(user, "view", InformationRequest)
         .filter(holding_agency_id__in=mine, state__in=states, kind=rules.Kind.REQUESTED)
-        .select_related("child", "requester_agency", "requester")
+        .select_related("child", "requester_agency", "requester", "holding_agency")
         .annotate(consent_withdrawn=Exists(ConsentWithdrawal.objects.filter(consent_id=OuterRef("consent_id"))))
         .annotate(urgency_rank=_URGENCY_RANK)
         .order_by("due_on", "urgency_rank", "submitted_at", "pk")[:PAGE_SIZE]
@@ -109,7 +109,7 @@ def approvals_pending(user: Any) -> tuple[list[ApprovalRow], list[ReviewRow]]:
         return [], []
     waiting = (
         InformationRequest.objects.filter(holding_agency_id__in=agencies, state=rules.State.AWAITING_APPROVAL)
-        .select_related("child", "requester_agency", "requester", "answered_by")
+        .select_related("child", "requester_agency", "requester", "answered_by", "holding_agency")
         .order_by("answered_at", "pk")[:PAGE_SIZE]
     )
     approvals = [
@@ -123,7 +123,7 @@ def approvals_pending(user: Any) -> tuple[list[ApprovalRow], list[ReviewRow]]:
     unreviewed = (
         Disclosure.objects.filter(from_agency_id__in=agencies, kind=rules.Kind.EMERGENCY)
         .exclude(Exists(reviewed))
-        .select_related("child", "to_agency", "discloser")
+        .select_related("child", "to_agency", "discloser", "from_agency")
         .order_by("review_due_at", "pk")[:PAGE_SIZE]
     )
     reviews = [ReviewRow(row, row.review_due_at, row.discloser_id != user.pk) for row in unreviewed]
@@ -223,7 +223,7 @@ def disclosures_received(user: Any) -> list[ReceivedRow]:
     rows = (
         restrict(user, "view", Disclosure)
         .filter(Q(pk__in=DisclosureRecipient.objects.filter(user_id=user.pk).values("disclosure_id")))
-        .select_related("child", "from_agency", "discloser")
+        .select_related("child", "from_agency", "discloser", "to_agency")
         .annotate(is_revoked=Exists(revoked))
         .order_by("-made_at", "-pk")[:PAGE_SIZE]
     )
