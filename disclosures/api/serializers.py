@@ -46,6 +46,9 @@ ALL_DECLINE_REASONS = _choices(rules.DeclineReason)
 OUTCOMES = _choices(rules.Outcome)
 REVIEW_OUTCOMES = _choices(rules.ReviewOutcome)
 FOLLOW_UPS = _choices(rules.FollowUp)
+APPROVAL_DECISIONS = ["approve", "decline"]
+DIRECTIONS = ["sent", "received"]
+EMERGENCY_BASES = [rules.LegalBasis.URGENT_MEDICAL.value, rules.LegalBasis.SIGNIFICANT_HARM.value]
 REQUEST_ACTIONS = ["answer", "approve", "decline_approval", "withdraw"]
 DISCLOSURE_ACTIONS = ["review", "revoke"]
 PURPOSE_MAX = InformationRequest._meta.get_field("purpose").max_length or 200
@@ -118,12 +121,14 @@ class RequestsQuery(serializers.Serializer):
 
 class DisclosuresQuery(serializers.Serializer):
     direction = serializers.ChoiceField(
-        choices=["sent", "received"], required=False, help_text="Only those your agency made, or only those to you"
+        choices=DIRECTIONS, required=False, help_text="Only those your agency made, or only those to you"
     )
 
 
 class ScopeIn(serializers.Serializer):
-    """What is asked for or disclosed (Haringey 4.4-4.8: the purpose, the tiers, the minimum needed)."""
+    """What is asked for or disclosed: the child, the purpose, the tiers, the consent basis."""
+
+    # Haringey 4.4-4.8: the purpose, the tiers, the minimum needed.
 
     child = ChildField(help_text="The child, by its id in the child index")
     agency = ActingAgencyField(
@@ -155,12 +160,14 @@ class ScopeIn(serializers.Serializer):
 
 class RequestIn(ScopeIn):
     holding_agency = AgencyField(help_text="The agency asked, which holds the information")
-    need_to_know = _text("Why you need to know this (WYCPS: need to know)", required=True)
+    need_to_know = _text("Why you need to know this", required=True)
     urgency = serializers.ChoiceField(choices=URGENCIES, default=rules.Urgency.ROUTINE.value)
 
 
 class DecisionIn(serializers.Serializer):
-    """The decision record (Barnet; Haringey 4.7)."""
+    """The decision record."""
+
+    # Barnet's decision record; Haringey 4.7.
 
     is_confidential = serializers.BooleanField(default=True, help_text="Is the information confidential?")
     public_interest = _text("The public interest weighed")
@@ -197,18 +204,18 @@ class AnswerIn(ShareTermsIn):
     legal_basis = serializers.ChoiceField(choices=LEGAL_BASES, required=False, help_text="Share: the legal basis")
     subject_told = serializers.ChoiceField(choices=SUBJECT_TOLD, required=False, help_text="Share: told?")
     decline_reason = serializers.ChoiceField(
-        choices=DECLINE_REASONS, required=False, help_text="Decline: why (Buckinghamshire 5: reportable)"
+        choices=DECLINE_REASONS, required=False, help_text="Decline: why (recorded and reported)"
     )
     decline_detail = _text("Decline: more detail (required for other)")
 
 
 class ApprovalIn(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["approve", "decline"], help_text="Approve the disclosure, or not")
+    decision = serializers.ChoiceField(choices=APPROVAL_DECISIONS, help_text="Approve the disclosure, or not")
     note = _text("Approve: a note for the record")
-    reason = _text("Decline: why you do not approve it (Haringey 4.7)")
+    reason = _text("Decline: why you do not approve it")
 
 
-class WithdrawIn(serializers.Serializer):
+class RequestWithdrawIn(serializers.Serializer):
     reason = _text("Why the request is no longer needed")
 
 
@@ -229,7 +236,7 @@ class EmergencyIn(DecisionIn):
     )
     reason = serializers.ChoiceField(choices=EMERGENCY_REASONS, help_text="Why this cannot wait")
     legal_basis = serializers.ChoiceField(
-        choices=[rules.LegalBasis.URGENT_MEDICAL.value, rules.LegalBasis.SIGNIFICANT_HARM.value],
+        choices=EMERGENCY_BASES,
         help_text="Urgent medical treatment or significant harm",
     )
     purpose = serializers.CharField(max_length=PURPOSE_MAX, help_text="A purpose the protocol version permits")
@@ -245,7 +252,7 @@ class EmergencyIn(DecisionIn):
     retain_until = EraDateField(required=False, allow_null=True, default=None)
 
 
-class ReviewIn(serializers.Serializer):
+class DisclosureReviewIn(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=REVIEW_OUTCOMES, help_text="Endorse the disclosure, or raise concerns")
     note = _text("What you found (required when raising concerns)")
 
@@ -255,6 +262,18 @@ class RevokeIn(serializers.Serializer):
 
 
 # --- Output -----------------------------------------------------------------------------------------------------
+
+
+class ErrorDetailOut(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status code, repeated")
+    code = serializers.CharField(help_text="A stable, machine-readable code: `conflict`")
+    message = serializers.CharField(help_text="What happened first, in words a person can act on")
+
+
+class ErrorOut(serializers.Serializer):
+    """The API's error shape, for a conflict."""
+
+    error = ErrorDetailOut()
 
 
 class RefOut(serializers.Serializer):
@@ -328,13 +347,13 @@ class AnswerOut(serializers.Serializer):
     why_without_consent = serializers.CharField()
     what_agreed = serializers.CharField()
     third_parties = serializers.CharField()
-    legal_basis = serializers.ChoiceField(choices=["", *LEGAL_BASES])
+    legal_basis = serializers.ChoiceField(choices=LEGAL_BASES, allow_blank=True)
     s29_form_reference = serializers.CharField()
-    subject_told = serializers.ChoiceField(choices=["", *SUBJECT_TOLD])
+    subject_told = serializers.ChoiceField(choices=SUBJECT_TOLD, allow_blank=True)
     subject_not_told_reason = serializers.CharField()
     onward_terms = serializers.CharField()
     retain_until = serializers.DateTimeField(allow_null=True)
-    emergency_reason = serializers.ChoiceField(choices=["", *EMERGENCY_REASONS])
+    emergency_reason = serializers.ChoiceField(choices=EMERGENCY_REASONS, allow_blank=True)
     answered_by = serializers.IntegerField()
     answered_at = serializers.DateTimeField()
 
@@ -362,15 +381,15 @@ class RequestOut(RequestSummaryOut):
     need_to_know = serializers.CharField()
     consent_basis = serializers.ChoiceField(choices=CONSENT_BASES)
     consent = serializers.IntegerField(allow_null=True)
-    not_sought_reason = serializers.ChoiceField(choices=["", *NOT_SOUGHT_REASONS])
-    override_ground = serializers.ChoiceField(choices=["", *GROUNDS])
+    not_sought_reason = serializers.ChoiceField(choices=NOT_SOUGHT_REASONS, allow_blank=True)
+    override_ground = serializers.ChoiceField(choices=GROUNDS, allow_blank=True)
     needs_approval = serializers.BooleanField()
     answered_by = RefOut(allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
     approver = RefOut(allow_null=True)
     approved_at = serializers.DateTimeField(allow_null=True)
     declined_at = serializers.DateTimeField(allow_null=True)
-    decline_reason = serializers.ChoiceField(choices=["", *ALL_DECLINE_REASONS])
+    decline_reason = serializers.ChoiceField(choices=ALL_DECLINE_REASONS, allow_blank=True)
     decline_detail = serializers.CharField()
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     expired_at = serializers.DateTimeField(allow_null=True)
@@ -409,7 +428,7 @@ def request_out(page: RequestPage) -> dict[str, Any]:
 
 class ApprovalRowOut(RequestSummaryOut):
     waiting_since = serializers.DateTimeField(allow_null=True, help_text="When it was answered")
-    may_approve = serializers.BooleanField(help_text="False when you raised or answered it (Haringey 4.6)")
+    may_approve = serializers.BooleanField(help_text="False when you raised or answered it")
 
 
 class DisclosureSummaryOut(serializers.Serializer):
@@ -489,7 +508,7 @@ class EventOut(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FOLLOW_UPS)
     actor = RefOut(allow_null=True)
     at = serializers.DateTimeField()
-    outcome = serializers.ChoiceField(choices=["", *REVIEW_OUTCOMES])
+    outcome = serializers.ChoiceField(choices=REVIEW_OUTCOMES, allow_blank=True)
     note = serializers.CharField()
 
 
@@ -509,9 +528,9 @@ class DisclosureOut(DisclosureSummaryOut):
     s29_form_reference = serializers.CharField()
     consent = serializers.IntegerField(allow_null=True)
     consent_basis = serializers.ChoiceField(choices=CONSENT_BASES)
-    not_sought_reason = serializers.ChoiceField(choices=["", *NOT_SOUGHT_REASONS])
-    override_ground = serializers.ChoiceField(choices=["", *GROUNDS])
-    emergency_reason = serializers.ChoiceField(choices=["", *EMERGENCY_REASONS])
+    not_sought_reason = serializers.ChoiceField(choices=NOT_SOUGHT_REASONS, allow_blank=True)
+    override_ground = serializers.ChoiceField(choices=GROUNDS, allow_blank=True)
+    emergency_reason = serializers.ChoiceField(choices=EMERGENCY_REASONS, allow_blank=True)
     subject_told = serializers.ChoiceField(choices=SUBJECT_TOLD)
     subject_not_told_reason = serializers.CharField()
     onward_terms = serializers.CharField()

@@ -34,11 +34,14 @@ from sharing.api.purpose import PURPOSE_PARAMETER, stated_purpose
 from sharing.models import Child
 from sharing.policy import index_agencies, index_refusal
 
-REFUSED = OpenApiResponse(description="Refused, naming the rule that refused it (the `error.message`)")
-NOT_FOUND = OpenApiResponse(description="Not found, or outside your scope (another agency's)")
-INVALID = OpenApiResponse(description="Bad input, by field (`error.fields`)")
-CONFLICT = OpenApiResponse(description="Already answered, approved, declined or withdrawn (or reviewed, revoked)")
-UNAUTHENTICATED = OpenApiResponse(description="No credentials")
+# Every operation's 400, 401, 403 and 404 are documented by isp_portal.api_schema.document_errors; a write that
+# can meet a request (or disclosure) that moved on first documents its 409 here, in the same error shape.
+CONFLICT = OpenApiResponse(
+    response=shapes.ErrorOut,
+    description="Already answered, approved, declined or withdrawn (or reviewed, revoked) before this; `message` "
+    "says what happened first.",
+)
+
 
 # The transition each action asks of the state machine (disclosures.policy): a refusal of the machine itself means
 # the request moved on first (another answer, approval or withdrawal), a conflict rather than a lack of permission.
@@ -57,10 +60,7 @@ class Conflict(exceptions.APIException):
 
 
 def _responses(ok: Any, code: int = 200, *, write: bool = True) -> dict[int, Any]:
-    answers: dict[int, Any] = {code: ok, 401: UNAUTHENTICATED, 403: REFUSED, 404: NOT_FOUND, 400: INVALID}
-    if write:
-        answers[409] = CONFLICT
-    return answers
+    return {code: ok, 409: CONFLICT} if write else {code: ok}
 
 
 def _as_conflict(denial: policy.NotPermitted, request: Request) -> Conflict:
@@ -235,7 +235,7 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
     @extend_schema(
         summary="Approve a disclosure, or decline to",
         description="A designated manager of the agency asked, who neither made nor answered the request "
-        "(Haringey 4.6), approves (`decision: approve`, the disclosure is made now, everything checked again) or "
+        "approves (`decision: approve`, the disclosure is made now, everything checked again) or "
         "declines with a reason (`decision: decline`). A person only: an API token is refused. 409 when it was "
         "already approved or declined.",
         request=shapes.ApprovalIn,
@@ -259,7 +259,7 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
     @extend_schema(
         summary="Withdraw a request you made",
         description="While it is open. 409 when it was already answered, declined or withdrawn.",
-        request=shapes.WithdrawIn,
+        request=shapes.RequestWithdrawIn,
         responses=_responses(shapes.RequestOut),
     )
     @action(detail=True, methods=["post"])
@@ -269,7 +269,7 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
         found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
         with request_moved_on(request, found, "withdraw"):
             policy.require(request.user, "withdraw", found)
-            values = parse_input(shapes.WithdrawIn, request.data, request)
+            values = parse_input(shapes.RequestWithdrawIn, request.data, request)
             services.request_withdraw(actor=request.user, request=found, reason=values["reason"])
         return _request_body(request.user, found.pk)
 
@@ -400,7 +400,7 @@ class DisclosureViewSet(PolicyViewMixin, viewsets.GenericViewSet[Disclosure]):
         "concerns (with a note). Answers with the disclosure, so it needs X-Purpose. Once: 409 when it was already "
         "reviewed.",
         parameters=[PURPOSE_PARAMETER],
-        request=shapes.ReviewIn,
+        request=shapes.DisclosureReviewIn,
         responses=_responses(shapes.DisclosureOut),
     )
     @action(detail=True, methods=["post"])
@@ -411,7 +411,7 @@ class DisclosureViewSet(PolicyViewMixin, viewsets.GenericViewSet[Disclosure]):
         with followed_up_already(request, found, rules.FollowUp.REVIEWED):
             policy.require(request.user, "review", found)
             purpose = stated_purpose(request)
-            values = parse_input(shapes.ReviewIn, request.data, request)
+            values = parse_input(shapes.DisclosureReviewIn, request.data, request)
             services.disclosure_review(actor=request.user, disclosure=found, **values)
         return _disclosure_body(request.user, found.pk, purpose=purpose)
 
