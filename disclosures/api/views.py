@@ -79,8 +79,12 @@ def request_moved_on(api_request: Request, request: InformationRequest, act: str
         yield
     except policy.NotPermitted as denial:
         current = InformationRequest.objects.filter(pk=request.pk).values_list("state", flat=True).first()
-        refusal = rules.transition_refusal(rules.State(current), TARGETS[act]) if current is not None else None
-        if refusal is not None and denial.reason in {refusal, "This request was already answered."}:
+        state = rules.State(current) if current is not None else None
+        # The machine's own sentences for the state it is in now (the service's backstop, a second answer caught by
+        # the unique constraint, words it for the shared target: disclosures.services.answers._already).
+        machine = set() if state is None else {rules.transition_refusal(state, target) for target in rules.State}
+        moved = state is not None and rules.transition_refusal(state, TARGETS[act]) is not None
+        if moved and denial.reason in machine | {"This request was already answered."}:
             raise _as_conflict(denial, api_request) from None
         raise
 
