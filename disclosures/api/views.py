@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
@@ -41,6 +42,20 @@ CONFLICT = OpenApiResponse(
     description="Already answered, approved, declined or withdrawn (or reviewed, revoked) before this; `message` "
     "says what happened first.",
 )
+
+
+class NamedListsSchema(AutoSchema):
+    """The lists of these viewsets answer one object of named lists (an inbox and what was sent), each bounded by
+    its selector (selectors.PAGE_SIZE): not an array, nor a page of one."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+    def get_operation_id(self) -> str:
+        operation_id = str(super().get_operation_id())
+        if getattr(self.view, "action", None) == "list" and operation_id.endswith("_retrieve"):
+            return operation_id.removesuffix("_retrieve") + "_list"
+        return operation_id
 
 
 # The transition each action asks of the state machine (disclosures.policy): a refusal of the machine itself means
@@ -144,6 +159,9 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
     policy_model = InformationRequest
     serializer_class = shapes.RequestOut
     lookup_value_regex = "[0-9]+"
+    # The lists are bounded by their selectors (selectors.PAGE_SIZE) and answered as one object of named lists.
+    pagination_class = None
+    schema = NamedListsSchema()
     # A token's scopes are asked before the body is read: a request needs the child index (children:read) and
     # requests:write, and a refusal names the scopes rather than a field of the body.
     checked_on_parent: ClassVar[dict[str | None, tuple[type[Model], str]]] = {
@@ -308,6 +326,9 @@ class DisclosureViewSet(PolicyViewMixin, viewsets.GenericViewSet[Disclosure]):
     policy_model = Disclosure
     serializer_class = shapes.DisclosureOut
     lookup_value_regex = "[0-9]+"
+    # The lists are bounded by their selectors (selectors.PAGE_SIZE) and answered as one object of named lists.
+    pagination_class = None
+    schema = NamedListsSchema()
     # No token scope reaches disclosures: a token is refused for its scopes whatever the body.
     checked_on_parent: ClassVar[dict[str | None, tuple[type[Model], str]]] = {
         "list": (Disclosure, "view"),
