@@ -78,6 +78,8 @@ def _measure_selectors(calls: int, email: str) -> dict[str, Any]:
     kinds: dict[str, list[dict[str, Any]]] = {
         "name": [],
         "one word of a name": [],
+        # A given name and the family name's initial ("Zara Q"): the bounded prefix read of the family keys.
+        "given name and family initial": [],
         "name_and_born_on": [],
         "nhs_number": [],
         "postcode": [],
@@ -87,6 +89,8 @@ def _measure_selectors(calls: int, email: str) -> dict[str, Any]:
             kinds["name_and_born_on"].append(criteria)
             # The broadest search: one word (the family name), thousands of children, read up to a cap.
             kinds["one word of a name"].append({"name": criteria["name"].split()[-1]})
+            given, *_, family = criteria["name"].split()
+            kinds["given name and family initial"].append({"name": f"{given} {family[0]}"})
         elif "name" in criteria:
             kinds["name"].append(criteria)
         else:

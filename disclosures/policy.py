@@ -29,7 +29,7 @@ from django.db.models import Q
 from agencies.policy import audited_agencies, is_auditor, is_caldicott_or_dpo, is_designated_manager
 from disclosures import rules
 from disclosures.models import Disclosure, DisclosureEvent, DisclosureRecipient, InformationRequest
-from isp_portal.policy import Policy, SystemActor, register
+from isp_portal.policy import RefusalPolicy, SystemActor, register
 from sharing.policy import index_agencies, live_grants, member_agencies
 
 REQUEST_ACTIONS = frozenset({"view", "answer", "approve", "decline_approval", "withdraw"})
@@ -42,7 +42,7 @@ def _person(user: Any) -> bool:
 
 
 @register
-class InformationRequestPolicy(Policy[InformationRequest]):
+class InformationRequestPolicy(RefusalPolicy[InformationRequest]):
     model = InformationRequest
 
     def scope(self, user: Any, action: str) -> Q | None:
@@ -62,25 +62,10 @@ class InformationRequestPolicy(Policy[InformationRequest]):
             return True
         return obj.holding_agency_id in index_agencies(user)
 
-    def permits(self, user: Any, action: str, obj: InformationRequest | None) -> bool:
-        if isinstance(user, SystemActor):
-            return True
-        if action == "view":
-            return True
-        if obj is None:
-            return False
-        return self._refusal(user, action, obj) is None
-
-    def reason(self, user: Any, action: str, obj: InformationRequest | None) -> str:
-        if obj is None:
-            return "You do not have permission to do this."
-        return self._refusal(user, action, obj) or "You do not have permission to do this."
-
     def child_of(self, obj: InformationRequest) -> int | None:
         return obj.child_id
 
-    @staticmethod
-    def _refusal(user: Any, action: str, obj: InformationRequest) -> str | None:
+    def refusal(self, user: Any, action: str, obj: InformationRequest) -> str | None:
         state = rules.State(obj.state)
         holding = obj.holding_agency_id in index_agencies(user)
         if action == "answer":
@@ -120,7 +105,7 @@ def _recipient_of(user: Any) -> Q:
 
 
 @register
-class DisclosurePolicy(Policy[Disclosure]):
+class DisclosurePolicy(RefusalPolicy[Disclosure]):
     model = Disclosure
 
     def scope(self, user: Any, action: str) -> Q | None:
@@ -151,25 +136,10 @@ class DisclosurePolicy(Policy[Disclosure]):
         condition = self.scope(user, "view")
         return condition is not None and Disclosure.objects.filter(condition, pk=obj.pk).exists()
 
-    def permits(self, user: Any, action: str, obj: Disclosure | None) -> bool:
-        if isinstance(user, SystemActor):
-            return True
-        if action == "view":
-            return True
-        if obj is None:
-            return False
-        return self._refusal(user, action, obj) is None
-
-    def reason(self, user: Any, action: str, obj: Disclosure | None) -> str:
-        if obj is None:
-            return "You do not have permission to do this."
-        return self._refusal(user, action, obj) or "You do not have permission to do this."
-
     def child_of(self, obj: Disclosure) -> int | None:
         return obj.child_id
 
-    @staticmethod
-    def _refusal(user: Any, action: str, obj: Disclosure) -> str | None:
+    def refusal(self, user: Any, action: str, obj: Disclosure) -> str | None:
         disclosing = obj.from_agency_id in index_agencies(user)
         if action == "read_content":
             if disclosing:

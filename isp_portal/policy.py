@@ -94,6 +94,25 @@ class Policy(Generic[M]):
         return None
 
 
+class RefusalPolicy(Policy[M]):
+    """A policy whose every decision is one sentence or none: `refusal(user, action, obj)` gives the rule that
+    refuses an action on an object in scope (None: allowed), so `permits` and `reason` can never disagree. The
+    portal itself (a SystemActor) and `view` of an object in scope are always allowed; a model-level action (no
+    object) never is."""
+
+    def refusal(self, user: Any, action: str, obj: M) -> str | None:
+        raise NotImplementedError
+
+    def permits(self, user: Any, action: str, obj: M | None) -> bool:
+        if isinstance(user, SystemActor) or action == "view":
+            return True
+        return obj is not None and self.refusal(user, action, obj) is None
+
+    def reason(self, user: Any, action: str, obj: M | None) -> str:
+        refused = None if obj is None else self.refusal(user, action, obj)
+        return refused or "You do not have permission to do this."
+
+
 class SystemActor:
     """The portal itself acting: a management command, a sweep, the demo seeder. Never a web request's
     user (nothing turns a session into one). The policy lets it do anything, and the audit trail names it.

@@ -322,46 +322,32 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
             drafts.append(NotificationDraft(user_id, key, subject, f"{opening} {words}", f"/children/{child_id}/"))
     notified = notify_many(drafts)
     actor = SystemActor(SWEEP_ACTOR_LABEL)
-    audit_record_many(
-        kind="child.scope_left",
-        actor=actor,
-        events=[
-            EventDraft(
-                "sharing.child",
-                child_id,
-                f"child {child_id}",
-                {"protocol_version_id": version.pk, "age_max": scope.age_max},
-                child_id,
-            )
-            for child_id in newly_flagged
-        ],
+    _record_children(
+        "child.scope_left",
+        actor,
+        [(child_id, {"protocol_version_id": version.pk, "age_max": scope.age_max}) for child_id in newly_flagged],
     )
-    audit_record_many(
-        kind="child.closing_set",
-        actor=actor,
-        events=[
-            EventDraft(
-                "sharing.child",
+    _record_children(
+        "child.closing_set",
+        actor,
+        [
+            (
                 child_id,
-                f"child {child_id}",
                 {
                     "closes_on": closes_on.isoformat(),
                     "grace_working_days": settings.RETENTION_GRACE_WORKING_DAYS,
                     "protocol_version_id": version.pk,
                 },
-                child_id,
             )
             for child_id in newly_pending
         ],
     )
-    audit_record_many(
-        kind="child.close",
-        actor=actor,
-        events=[
-            EventDraft(
-                "sharing.child",
+    _record_children(
+        "child.close",
+        actor,
+        [
+            (
                 child_id,
-                f"child {child_id}",
                 {
                     "rule": rule,
                     "closed_on": today.isoformat(),
@@ -369,7 +355,6 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
                     "protocol_version_id": version.pk,
                     "retention_months": version.retention_months,
                 },
-                child_id,
             )
             for rule, ids in closing.items()
             for child_id in ids
@@ -381,6 +366,17 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
         closed=sum(len(ids) for ids in closing.values()),
         pending=len(newly_pending) + len(waiting),
         notified=notified,
+    )
+
+
+def _record_children(kind: str, actor: Any, events: list[tuple[int, dict[str, Any]]]) -> None:
+    """One audit event of `kind` per (child id, detail), each naming its child: a sweep's steps in bulk."""
+    audit_record_many(
+        kind=kind,
+        actor=actor,
+        events=[
+            EventDraft("sharing.child", child_id, f"child {child_id}", detail, child_id) for child_id, detail in events
+        ],
     )
 
 
