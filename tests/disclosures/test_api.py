@@ -272,7 +272,7 @@ def test_revoke_then_revoke_again_is_a_conflict_and_the_requester_loses_the_cont
 # --- An agency system's token (design12 F12) ----------------------------------------------------------------------
 
 
-def bearer(world: World, agency: Any, scopes: list[str], name: str) -> Client:
+def bearer(world: World, agency: Any, scopes: list[Any], name: str) -> Client:
     secret = f"isp_tests-{name}-token-".ljust(48, "0")
     make_api_token(agency, scopes, name=f"Test {name}", secret=secret)
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
