@@ -523,8 +523,17 @@ TOKEN_SCOPE_ACTIONS: dict[TokenScope, frozenset[tuple[str, str]]] = {
         }
     ),
     TokenScope.TRAINING_WRITE: frozenset({("agencies.agency", "manage_training")}),
-    # The sharing app adds what raising and answering information requests needs when it arrives.
-    TokenScope.REQUESTS_WRITE: frozenset(),
+    # Raising, answering (declining, or sharing: the entries are read through records:read, the child through
+    # children:read) and withdrawing information requests for the agency (design12 F12). Never approving a
+    # disclosure, reviewing or revoking one, nor receiving one: those are people's (DESIGN 4; Haringey 4.6).
+    TokenScope.REQUESTS_WRITE: frozenset(
+        {
+            ("disclosures.informationrequest", "view"),
+            ("disclosures.informationrequest", "create"),
+            ("disclosures.informationrequest", "answer"),
+            ("disclosures.informationrequest", "withdraw"),
+        }
+    ),
     # The child index (issue 10). The minimum tier only: which agencies are involved and which categories of
     # entry they hold, never an entry's content (sharing.policy.entry_access caps a token at that).
     TokenScope.CHILDREN_READ: frozenset(

@@ -51,16 +51,14 @@ class InformationRequestPolicy(RefusalPolicy[InformationRequest]):
         if action not in REQUEST_ACTIONS:
             return None
         mine = index_agencies(user)
-        own = Q(requester_id=user.pk) if _person(user) else None
-        holding = Q(holding_agency_id__in=mine) if mine else None
-        if own is not None and holding is not None:
-            return own | holding
-        return own if own is not None else holding
+        # The requests it raised, a person's or an agency system's (design12 F12: a token raises and withdraws).
+        own = Q(requester_id=user.pk)
+        return own | Q(holding_agency_id__in=mine) if mine else own
 
     def in_scope(self, user: Any, obj: InformationRequest) -> bool:
         if isinstance(user, SystemActor):
             return True
-        if _person(user) and obj.requester_id == user.pk:
+        if obj.requester_id == user.pk:
             return True
         return obj.holding_agency_id in index_agencies(user)
 

@@ -55,6 +55,7 @@ __all__ = [
     "disclosures_sent",
     "request_page",
     "requests_inbox",
+    "requests_sent",
     "shared_version",
 ]
 
@@ -85,7 +86,7 @@ def requests_inbox(user: Any, *, state: str | None = None, today: date | None = 
     rows = (
         restrict(user, "view", InformationRequest)
         .filter(holding_agency_id__in=mine, state__in=states, kind=rules.Kind.REQUESTED)
-        .select_related("child", "requester_agency", "requester")
+        .select_related("child", "requester_agency", "requester", "holding_agency")
         .annotate(consent_withdrawn=Exists(ConsentWithdrawal.objects.filter(consent_id=OuterRef("consent_id"))))
         .annotate(urgency_rank=_URGENCY_RANK)
         .order_by("due_on", "urgency_rank", "submitted_at", "pk")[:PAGE_SIZE]
@@ -124,7 +125,7 @@ def approvals_pending(user: Any) -> tuple[list[ApprovalRow], list[ReviewRow]]:
         return [], []
     waiting = (
         InformationRequest.objects.filter(holding_agency_id__in=agencies, state=rules.State.AWAITING_APPROVAL)
-        .select_related("child", "requester_agency", "requester", "answered_by")
+        .select_related("child", "requester_agency", "requester", "answered_by", "holding_agency")
         .order_by("answered_at", "pk")[:PAGE_SIZE]
     )
     approvals = [
@@ -138,7 +139,7 @@ def approvals_pending(user: Any) -> tuple[list[ApprovalRow], list[ReviewRow]]:
     unreviewed = (
         Disclosure.objects.filter(from_agency_id__in=agencies, kind=rules.Kind.EMERGENCY)
         .exclude(Exists(reviewed))
-        .select_related("child", "to_agency", "discloser")
+        .select_related("child", "to_agency", "discloser", "from_agency")
         .order_by("review_due_at", "pk")[:PAGE_SIZE]
     )
     reviews = [ReviewRow(row, row.review_due_at, row.discloser_id != user.pk) for row in unreviewed]
@@ -184,10 +185,10 @@ class DisclosurePage:
     expired: bool
 
 
-def disclosure_page(user: Any, pk: Any) -> DisclosurePage:
+def disclosure_page(user: Any, pk: Any, *, purpose: str = "") -> DisclosurePage:
     """What was disclosed, to whom, why, on which legal basis, under which version, with its decision record and
     follow-ups; the snapshot re-hashed on every showing (a mismatch is shown and audited). Every showing is
-    audited (disclosure.view)."""
+    audited (disclosure.view), with the reader's stated purpose when they give one (the API's X-Purpose)."""
     disclosure = get_or_deny(
         user,
         Disclosure.objects.select_related(
@@ -208,7 +209,7 @@ def disclosure_page(user: Any, pk: Any) -> DisclosurePage:
             held = live_grants(user, [int(item["entry_id"]) for item in entries])
             content["entries"] = [item for item in entries if int(item["entry_id"]) in held]
     audit_record(
-        kind="disclosure.view", actor=user, target=disclosure, child_id=disclosure.child_id,
+        kind="disclosure.view", actor=user, target=disclosure, child_id=disclosure.child_id, purpose=purpose,
         detail={"content": content is not None},
     )  # fmt: skip
     if hash_verified is False:
@@ -238,7 +239,48 @@ def disclosures_received(user: Any) -> list[ReceivedRow]:
     rows = (
         restrict(user, "view", Disclosure)
         .filter(Q(pk__in=DisclosureRecipient.objects.filter(user_id=user.pk).values("disclosure_id")))
-        .select_related("child", "from_agency", "discloser")
+        .select_related("child", "from_agency", "discloser", "to_agency")
+        .annotate(is_revoked=Exists(revoked))
+        .order_by("-made_at", "-pk")[:PAGE_SIZE]
+    )
+    now = timezone.now()
+    return [ReceivedRow(row, not row.is_revoked and row.retain_until > now) for row in rows]
+
+
+def requests_sent(user: Any, *, state: str | None = None, today: date | None = None) -> list[InboxRow]:
+    """The requests the reader made (a person's or an agency system's), any state unless `state` says one, newest
+    first, each with whether it is overdue and whether the consent it rests on was withdrawn since. At most
+    PAGE_SIZE. One query."""
+    today = today or timezone.localdate()
+    rows = restrict(user, "view", InformationRequest).filter(requester_id=user.pk, kind=rules.Kind.REQUESTED)
+    if state in {s.value for s in rules.State}:
+        rows = rows.filter(state=state)
+    rows = (
+        rows.select_related("child", "holding_agency", "requester_agency", "requester")
+        .annotate(consent_withdrawn=Exists(ConsentWithdrawal.objects.filter(consent_id=OuterRef("consent_id"))))
+        .order_by("-submitted_at", "-pk")[:PAGE_SIZE]
+    )
+    return [
+        InboxRow(
+            request=row,
+            overdue=row.due_on is not None and row.due_on < today and row.state in OPEN,
+            consent_lapsed=bool(row.consent_withdrawn) and row.consent_basis == rules.ConsentBasis.CONSENT,
+        )
+        for row in rows
+    ]
+
+
+def disclosures_sent(user: Any) -> list[ReceivedRow]:
+    """The disclosures made by the reader's agencies (those they practise in), newest first, each with whether the
+    recipients' access still lasts. At most PAGE_SIZE. One query."""
+    mine = index_agencies(user)
+    if not mine or getattr(user, "is_system", False):
+        return []
+    revoked = DisclosureEvent.objects.filter(disclosure_id=OuterRef("pk"), kind=rules.FollowUp.REVOKED)
+    rows = (
+        restrict(user, "view", Disclosure)
+        .filter(from_agency_id__in=mine)
+        .select_related("child", "from_agency", "to_agency", "discloser")
         .annotate(is_revoked=Exists(revoked))
         .order_by("-made_at", "-pk")[:PAGE_SIZE]
     )
