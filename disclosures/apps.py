@@ -7,4 +7,4 @@ class DisclosuresConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from disclosures import policy  # noqa: F401 - registers the policies
+        from disclosures import dashboard, policy  # noqa: F401 - registers the policies, navigation and panels

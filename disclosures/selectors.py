@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from agencies.models import Agency
 from agencies.policy import is_designated_manager
 from audit.services import audit_record
 from consent.models import ConsentWithdrawal
@@ -24,20 +25,25 @@ from disclosures.models import (
 )
 from disclosures.services.checks import shared_version
 from isp_portal.policy import can, get_or_deny, restrict
+from protocols.models import IN_FORCE_STATUSES, ProtocolVersion, Signature
 from sharing.policy import index_agencies, live_grants
 
 __all__ = [
     "ApprovalRow",
     "DisclosurePage",
+    "HoldingOptions",
     "InboxRow",
     "ReceivedRow",
     "RequestPage",
     "ReviewRow",
+    "SentRow",
     "approvals_pending",
     "disclosure_page",
     "disclosures_received",
+    "request_holding_options",
     "request_page",
     "requests_inbox",
+    "requests_sent",
     "shared_version",
 ]
 
@@ -227,3 +233,61 @@ def disclosures_received(user: Any) -> list[ReceivedRow]:
     )
     now = timezone.now()
     return [ReceivedRow(row, not row.is_revoked and row.retain_until > now) for row in rows]
+
+
+@dataclass(frozen=True)
+class SentRow:
+    request: InformationRequest
+    overdue: bool
+
+
+def requests_sent(user: Any, *, state: str | None = None, today: date | None = None) -> list[SentRow]:
+    """The requests the reader made (all states unless `state` says one), the newest first. At most PAGE_SIZE.
+    One query."""
+    if getattr(user, "is_system", False) or not getattr(user, "pk", None):
+        return []
+    today = today or timezone.localdate()
+    rows = restrict(user, "view", InformationRequest).filter(requester_id=user.pk, kind=rules.Kind.REQUESTED)
+    if state in {s.value for s in rules.State}:
+        rows = rows.filter(state=state)
+    rows = rows.select_related("child", "holding_agency").order_by("-submitted_at", "-pk")[:PAGE_SIZE]
+    return [
+        SentRow(request=row, overdue=row.due_on is not None and row.due_on < today and row.state in OPEN)
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class HoldingOptions:
+    """What a request form offers: the agencies that share a protocol version in force with one of the asker's
+    agencies (checks.shared_version says which version decides, at submission), and the purposes those versions
+    permit. An agency or purpose outside the version that decides is refused by the service, naming the rule."""
+
+    agencies: list[Agency]
+    purposes: list[str]
+
+
+def request_holding_options(user: Any) -> HoldingOptions:
+    """The agencies a practitioner may ask, and the purposes they may ask for: the current versions of protocols in
+    force that one of their index agencies has a live signature on (DESIGN 2.2), and the other agencies with a live
+    signature on those versions. Two queries."""
+    mine = sorted(index_agencies(user))
+    if not mine:
+        return HoldingOptions([], [])
+    versions = ProtocolVersion.objects.filter(
+        protocol__status__in=IN_FORCE_STATUSES,
+        protocol__current_version=F("pk"),
+        signatures__agency_id__in=mine,
+        signatures__withdrawn_at__isnull=True,
+    )
+    agencies = list(
+        Agency.objects.filter(
+            pk__in=Signature.objects.filter(version__in=versions, withdrawn_at__isnull=True).values("agency_id")
+        )
+        .exclude(pk__in=mine)
+        .order_by("name", "pk")
+    )
+    purposes: list[str] = []
+    for permitted in versions.order_by("pk").values_list("permitted_purposes", flat=True):
+        purposes.extend(purpose for purpose in permitted or [] if purpose not in purposes)
+    return HoldingOptions(agencies, purposes)
