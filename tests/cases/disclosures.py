@@ -16,9 +16,9 @@ from typing import Any
 
 from disclosures.models import InformationRequest
 from disclosures.services import request_submit
+from sharing.services import entry_record
 from tests.cases.consent import html
 from tests.cases.sharing_api import planted_child
-from sharing.services import entry_record
 from tests.disclosures.fixtures import Case as Made
 from tests.disclosures.fixtures import school_world, submit
 from tests.factories import World
@@ -100,7 +100,9 @@ CASES: list[Case] = [
         method="post",
         kwargs=child,
         data=request_data,
-        note="the answers tried on the service (rolled back) and kept for checking; the police ask themselves: an error",
+        note="tried on the service (rolled back) and kept for checking; the police ask themselves: an error",
+        # Measured as the police officer (the first shown a page): the child and who may ask; the agencies and
+        # purposes offered; the service's own trial (its checks, refused) and the refusal recorded.
         queries=15,
     ),
     Case(

@@ -13,10 +13,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from agencies.models import AgencyStatus
+from agencies.models import Agency, AgencyStatus
 from agencies.services import agency_status_change
 from consent.services import consent_withdraw
 from disclosures.models import InformationRequest
+from disclosures.services import request_withdraw
 from disclosures.views.requests import SESSION_KEY
 from isp_portal.models import Notification
 from sharing.models import Child
@@ -101,7 +102,7 @@ def test_every_refusal_is_shown_on_the_form_with_its_rule(world: World) -> None:
     made = case(world)
     client = with_purpose(signed_in(world, "school"), made.child)
     url = f"/children/{made.child.pk}/requests/new/"
-    unsigned = world.users["unsigned"].memberships.get().agency
+    unsigned = Agency.objects.get(name="Unsigned Academy")
     page = errors_of(client.post(url, answers(world, holding_agency=str(unsigned.pk))))
     assert "have no protocol version in force that both have signed" in page
     page = errors_of(client.post(url, answers(world, tiers=["minimum"])))
@@ -220,9 +221,6 @@ def test_the_inbox_filters_by_state_and_refuses_a_state_that_does_not_exist(worl
     made = case(world)
     open_request = submit(made)
     gone = submit(made)
-    signed_in(world, "school")
-    from disclosures.services import request_withdraw
-
     request_withdraw(actor=made.user("school"), request=gone, reason="Not needed.")
     client = signed_in(world, "practitioner")
     withdrawn = text(client.get("/requests/?state=withdrawn"))
