@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from agencies.forms import add_service_errors
@@ -65,6 +65,16 @@ STATE_COLOURS = {
     State.EXPIRED.value: "govuk-tag--grey",
 }
 URGENCY_COLOURS = {Urgency.URGENT.value: "govuk-tag--orange", Urgency.EMERGENCY.value: "govuk-tag--red"}
+
+
+def routed(path: str) -> str:
+    """`path` when a page answers it, else "": the decision, approval and disclosure pages are other journeys',
+    linked by address (as notifications are), and offered only once they exist (no link that answers 404)."""
+    try:
+        resolve(path)
+    except Resolver404:
+        return ""
+    return path
 
 
 # --- The request journey: the form, then "check your answers" -----------------------------------------------------
@@ -120,12 +130,13 @@ def _consent_found(
     or the record that decides against it with the selector's sentence (withdrawn a minute ago, say)."""
     if agency is None or not tiers:
         return None, None
+    found: ConsentRecord | None = None
     for tier in sorted(set(tiers), key=lambda tier: tier != "sensitive"):
         answer = consent_covering(child=child, tier=tier, agency=agency, purpose=purpose)
         if not answer.covered:
             return answer.consent, answer.message
-    found = consent_covering(child=child, tier=tiers[0], agency=agency, purpose=purpose)
-    return found.consent, None
+        found = found or answer.consent
+    return found, None
 
 
 def _asked(values: dict[str, Any], child: Child, agencies: list[tuple[int, str]]) -> Asked:
@@ -431,9 +442,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "urgency_colour": URGENCY_COLOURS.get(made.urgency, ""),
             "timeline": timeline(made),
             # The decision and approval pages are other journeys': linked by address, as notifications are.
-            "answer_url": f"/requests/{made.pk}/answer/" if "answer" in page.actions else "",
-            "approval_url": f"/requests/{made.pk}/approval/" if "approve" in page.actions else "",
-            "disclosure_url": f"/disclosures/{page.disclosure_id}/" if page.disclosure_id else "",
+            "answer_url": routed(f"/requests/{made.pk}/answer/") if "answer" in page.actions else "",
+            "approval_url": routed(f"/requests/{made.pk}/approval/") if "approve" in page.actions else "",
+            "disclosure_url": routed(f"/disclosures/{page.disclosure_id}/") if page.disclosure_id else "",
             "may_withdraw": "withdraw" in page.actions,
             "child_url": reverse("child-detail", args=[made.child_id]) if index_agencies(request.user) else "",
         },
@@ -466,5 +477,6 @@ __all__ = [
     "request_new",
     "request_new_check",
     "request_withdraw",
+    "routed",
     "timeline",
 ]

@@ -8,7 +8,7 @@ and at a phone width."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import ViewportSize, expect
 
 from disclosures.models import InformationRequest
 from isp_portal import bounds
@@ -16,6 +16,10 @@ from tests.browser.conftest import VIEWPORTS, Journey, assert_accessible, assert
 from tests.browser.test_every_page import unbroken
 from tests.disclosures.fixtures import PURPOSE, answer, case, school_world, submit
 from tests.factories import World
+
+
+def size(width: str) -> ViewportSize:
+    return ViewportSize(width=VIEWPORTS[width]["width"], height=VIEWPORTS[width]["height"])
 
 
 def test_the_school_asks_and_childrens_social_care_finds_the_request(browser_world: World, journey: Journey) -> None:
@@ -72,7 +76,8 @@ def test_the_school_asks_and_childrens_social_care_finds_the_request(browser_wor
     journey.open_nav("Requests")
     expect(page.get_by_role("heading", name="Requests waiting for your agency")).to_be_visible()
     page.get_by_role("link", name=f"Request {sent.pk}", exact=False).first.click()
-    expect(page.get_by_role("link", name="Answer this request")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Request for information to {world.home.name}")).to_be_visible()
+    expect(page.get_by_text("The child said at school they are frightened to go home.")).to_be_visible()
     journey.checked()
     journey.sign_out()
     answer(made, sent)
@@ -92,9 +97,9 @@ def test_request_pages_fit_a_phone_and_a_desktop_with_long_values(browser_world:
 
     def fits_both() -> None:
         for width in ("phone", "desktop"):
-            page.set_viewport_size(VIEWPORTS[width])
+            page.set_viewport_size(size(width))
             assert_fits(page)
-        page.set_viewport_size(VIEWPORTS["phone"])
+        page.set_viewport_size(size("phone"))
         assert_accessible(page)
 
     for path in ("/requests/", f"/requests/{long.pk}/", f"/requests/{long.pk}/withdraw/", "/"):
