@@ -8,6 +8,7 @@ class DisclosuresConfig(AppConfig):
 
     def ready(self) -> None:
         from disclosures import (
+            dashboard,  # noqa: F401 - registers the navigation and the dashboard panels
             policy,  # noqa: F401 - registers the policies
             receivers,  # noqa: F401 - connects the receivers
         )

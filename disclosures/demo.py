@@ -58,7 +58,7 @@ HARM = DecisionInput(
     proportionality="Only the most recent case note is shared, with the school's safeguarding lead alone.",
     why_shared="The school sees the child every day and must know the risk to keep the child safe.",
     why_without_consent=(
-        "The parent refused; seeking agreement again would put the child at risk of significant harm (Haringey 4.5)."
+        "The parent refused; seeking agreement again would put the child at risk of significant harm."
     ),
 )
 NOT_TOLD = "Telling the parent would put the child at risk of significant harm."

@@ -31,7 +31,7 @@ from disclosures.models import (
 from disclosures.services.checks import consent_answers, shared_version
 from isp_portal import bounds
 from isp_portal.policy import can, get_or_deny, restrict
-from protocols.models import IN_FORCE_STATUSES, Signature
+from protocols.models import IN_FORCE_STATUSES, ProtocolVersion, Signature
 from sharing.models import Child, EntryRevision, RecordEntry
 from sharing.policy import EntryAccess, EntryFacts, entry_access, index_agencies, live_grants
 from sharing.rules import CATEGORY_LABELS, Category
@@ -42,6 +42,7 @@ __all__ = [
     "ApprovalRow",
     "DisclosurePage",
     "EntryChoice",
+    "HoldingOptions",
     "InboxRow",
     "ReceivedRow",
     "RequestPage",
@@ -53,6 +54,7 @@ __all__ = [
     "disclosure_page",
     "disclosures_received",
     "disclosures_sent",
+    "request_holding_options",
     "request_page",
     "requests_inbox",
     "requests_sent",
@@ -270,24 +272,6 @@ def requests_sent(user: Any, *, state: str | None = None, today: date | None = N
     ]
 
 
-def disclosures_sent(user: Any) -> list[ReceivedRow]:
-    """The disclosures made by the reader's agencies (those they practise in), newest first, each with whether the
-    recipients' access still lasts. At most PAGE_SIZE. One query."""
-    mine = index_agencies(user)
-    if not mine or getattr(user, "is_system", False):
-        return []
-    revoked = DisclosureEvent.objects.filter(disclosure_id=OuterRef("pk"), kind=rules.FollowUp.REVOKED)
-    rows = (
-        restrict(user, "view", Disclosure)
-        .filter(from_agency_id__in=mine)
-        .select_related("child", "from_agency", "to_agency", "discloser")
-        .annotate(is_revoked=Exists(revoked))
-        .order_by("-made_at", "-pk")[:PAGE_SIZE]
-    )
-    now = timezone.now()
-    return [ReceivedRow(row, not row.is_revoked and row.retain_until > now) for row in rows]
-
-
 # -- Approvals and disclosures pages (WP3b): what a designated manager decides on, and what an agency sent. --
 
 
@@ -345,7 +329,7 @@ def disclosures_sent(user: Any) -> list[SentRow]:
     rows = (
         restrict(user, "view", Disclosure)
         .filter(from_agency_id__in=mine)
-        .select_related("child", "to_agency", "discloser")
+        .select_related("child", "from_agency", "to_agency", "discloser")
         .annotate(is_revoked=Exists(revoked), is_reviewed=Exists(reviewed))
         .order_by("-made_at", "-pk")[:PAGE_SIZE]
     )
@@ -552,3 +536,39 @@ def entries_to_disclose(user: Any, child: Child, agency_id: int) -> list[EntryOf
             )
         )
     return choices
+
+
+@dataclass(frozen=True)
+class HoldingOptions:
+    """What a request form offers: the agencies that share a protocol version in force with one of the asker's
+    agencies (checks.shared_version says which version decides, at submission), and the purposes those versions
+    permit. An agency or purpose outside the version that decides is refused by the service, naming the rule."""
+
+    agencies: list[Agency]
+    purposes: list[str]
+
+
+def request_holding_options(user: Any) -> HoldingOptions:
+    """The agencies a practitioner may ask, and the purposes they may ask for: the current versions of protocols in
+    force that one of their index agencies has a live signature on (DESIGN 2.2), and the other agencies with a live
+    signature on those versions. Two queries."""
+    mine = sorted(index_agencies(user))
+    if not mine:
+        return HoldingOptions([], [])
+    versions = ProtocolVersion.objects.filter(
+        protocol__status__in=IN_FORCE_STATUSES,
+        protocol__current_version=F("pk"),
+        signatures__agency_id__in=mine,
+        signatures__withdrawn_at__isnull=True,
+    )
+    agencies = list(
+        Agency.objects.filter(
+            pk__in=Signature.objects.filter(version__in=versions, withdrawn_at__isnull=True).values("agency_id")
+        )
+        .exclude(pk__in=mine)
+        .order_by("name", "pk")
+    )
+    purposes: list[str] = []
+    for permitted in versions.order_by("pk").values_list("permitted_purposes", flat=True):
+        purposes.extend(purpose for purpose in permitted or [] if purpose not in purposes)
+    return HoldingOptions(agencies, purposes)

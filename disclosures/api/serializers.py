@@ -13,7 +13,7 @@ from agencies.models import User
 from consent.models import ConsentNotSoughtReason, ConsentRecord
 from disclosures import rules
 from disclosures.models import Disclosure, DisclosureEvent, DisclosureRecipient, InformationRequest, RequestAnswer
-from disclosures.selectors import ApprovalRow, DisclosurePage, InboxRow, ReceivedRow, RequestPage, ReviewRow
+from disclosures.selectors import ApprovalRow, DisclosurePage, InboxRow, ReceivedRow, RequestPage, ReviewRow, SentRow
 from isp_portal import bounds
 from isp_portal.api import ScopedPrimaryKeyField
 from isp_portal.api_input import EraDateField
@@ -489,7 +489,7 @@ class DisclosuresOut(serializers.Serializer):
     received = DisclosureRowOut(many=True, help_text="Made to you by name (newest first)")
 
 
-def disclosure_row(row: ReceivedRow) -> dict[str, Any]:
+def disclosure_row(row: ReceivedRow | SentRow) -> dict[str, Any]:
     return {**disclosure_summary(row.disclosure), "active": row.active}
 
 

@@ -104,7 +104,7 @@ class _UnrequestedForm(GovukForm):
     tiers = forms.MultipleChoiceField(label="What do you share?", choices=TIERS, widget=forms.CheckboxSelectMultiple)
     entries = IdsField(
         label="Entries to share", required=False,
-        help_text="Each is shared as it reads now (its latest revision). Share only what is needed (Barnet).",
+        help_text="Each is shared as it reads now (its latest revision). Share only what is needed.",
     )  # fmt: skip
     recipients = IdsField(label="Who receives it?", help_text="Named people of the agency that receives it.")
     is_confidential = forms.ChoiceField(
@@ -114,17 +114,15 @@ class _UnrequestedForm(GovukForm):
     public_interest = _text("The public interest (optional)", "What weighs in favour of sharing, and against.")
     proportionality = _text("Proportionality (optional)", "What is the minimum needed, and why.")
     why_shared = _text("Why it is shared (optional)")
-    why_without_consent = _text(
-        "Why it is shared without consent", "Needed whenever the legal basis is not consent (WYCPS; Haringey 4.5)."
-    )
+    why_without_consent = _text("Why it is shared without consent", "Needed whenever the legal basis is not consent.")
     what_agreed = _text("What was agreed, and by whom (optional)")
-    third_parties = _text("Information about other people (optional)", "Haringey 4.7: third parties named in it.")
+    third_parties = _text("Information about other people (optional)", "Third parties named in it.")
     subject_told = forms.ChoiceField(label="Was the child or family told?", choices=SUBJECT_TOLD,
                                      widget=forms.RadioSelect)  # fmt: skip
     subject_not_told_reason = _text("Why not? (if they were not told)")
     onward_terms = _text(
         "Terms for passing it on (optional)",
-        "The recipients may pass it on only with your agency's agreement (Southampton 10-11); add any other terms.",
+        "The recipients may pass it on only with your agency's agreement; add any other terms.",
     )
     retain_until = GovukDateField(
         label="Keep it until (optional)", required=False,

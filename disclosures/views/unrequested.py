@@ -527,7 +527,7 @@ def _done(request: HttpRequest, journey: Journey, made: Disclosure | Information
         messages.success(
             request,
             f"Your referral to {pair.to_agency.name} is waiting for approval: a designated manager of "
-            f"{pair.from_agency.name} must approve it before anything is shared (Haringey 4.6). They have been told.",
+            f"{pair.from_agency.name} must approve it before anything is shared. They have been told.",
         )
         return redirect(checks.request_link(made))
     if journey.kind == EMERGENCY:

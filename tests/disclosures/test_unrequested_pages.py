@@ -235,7 +235,7 @@ def test_without_consent_the_reason_is_asked_and_nothing_is_written(world: World
     client = with_purpose(client_for("practitioner"), made.child)
     before = counts()
     page = errors_of(through_pages(client, "emergency", made, emergency_answers(made, why_without_consent="")))
-    assert "Say why this is shared without consent (WYCPS; Haringey 4.5)." in page
+    assert "Say why this is shared without consent." in page
     assert 'id="id_why_without_consent-error"' in page
     nothing_written(before)
     assert AuditEvent.objects.filter(kind="request.refused").exists()
@@ -288,7 +288,7 @@ def test_referral_refusals_consent_ground_and_police_form(world: World, client_f
     assert 'id="id_consent_basis-error"' in page
     # Refused, without the ground that overrides it.
     page = errors_of(through_pages(client, "refer", made, refer_answers(made, override_ground="")))
-    assert "Choose the ground that overrides the refusal (Haringey 4.5)." in page
+    assert "Choose the ground that overrides the refusal." in page
     # Not sought, without the reason.
     page = errors_of(
         through_pages(client, "refer", made, refer_answers(made, consent_basis="not_sought", override_ground=""))
