@@ -347,9 +347,9 @@ def test_a_request_is_told_to_the_holding_agencys_lead_professional_for_the_chil
     request = submit(made, by="school")
     told = set(
         Notification.objects.filter(key__startswith=f"request-submitted-{request.pk}-").values_list(
-            "user_id", flat=True
+            "recipient_id", flat=True
         )
     )
     assert told == {lead.user_id}
-    body = Notification.objects.get(user_id=lead.user_id, key__startswith="request-submitted-").body
+    body = Notification.objects.get(recipient_id=lead.user_id, key__startswith="request-submitted-").body
     assert "The answer is due by" in body and request.due_on.isoformat() not in body
