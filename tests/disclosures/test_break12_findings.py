@@ -1,0 +1,171 @@
+"""Tester findings on issue 12 (break12, against 4646e02). Each test is a strict xfail: it fails today because of the
+defect it names and passes once the defect is fixed. Not product tests of record: they document defects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from agencies.models import AgencyKind, Membership, Role
+from agencies.services import agency_update, membership_update
+from disclosures.models import Disclosure, InformationRequest
+from disclosures.selectors import disclosure_page
+from disclosures.services import disclosure_revoke, request_approve
+from disclosures.services.sweeps import emergency_escalation_sweep
+from isp_portal.policy import can
+from isp_portal.policy import OutOfScope
+from sharing.models import RecordEntry
+from sharing.services import entry_record, entry_revise
+from tests.disclosures.fixtures import Case, answer, case, refreshed, submit
+from tests.disclosures.test_sweeps import emergency
+from tests.factories import SYSTEM, World, make_agency, make_user
+from tests.protocol_fixtures import complete_checklist, protocol_in_force, sign
+from tests.sharing.fixtures import train
+
+pytestmark = pytest.mark.django_db
+
+
+def _authorise_restricted(user_id: int, agency_id: int) -> None:
+    membership_update(
+        actor=SYSTEM, membership=Membership.objects.get(user_id=user_id, agency_id=agency_id),
+        authorised_for_restricted=True,
+    )  # fmt: skip
+
+
+def county_user(made: Case) -> None:
+    """A second local authority (Next County) signed on the protocol, with `county`, authorised for restricted
+    information (only local-authority social-care staff may be)."""
+    world = made.world
+    county = make_agency("Next County Children's Services", kind=AgencyKind.LOCAL_AUTHORITY)
+    agency_update(
+        actor=SYSTEM, agency=county, ico_registration_number="ZA100010",
+        ico_registration_expires_on=timezone.localdate() + timedelta(days=300),
+    )  # fmt: skip
+    complete_checklist(county)
+    sign(protocol_in_force(world), county)
+    world.users["county"] = make_user(name="Cora County", agency=county, roles=[Role.PRACTITIONER])
+    train(world.users["county"])
+    _authorise_restricted(world.users["county"].pk, county.pk)
+
+
+def restricted_case(made: Case) -> tuple[RecordEntry, InformationRequest]:
+    """A restricted case note, asked for by Next County and answered by Rita (authorised) to Cora (authorised)."""
+    secret = entry_record(
+        actor=made.user("restricted"), child=made.child, agency=made.world.home, category="case_note", fields={},
+        text="RESTRICTED: the child disclosed abuse by a relative.", basis="fact", restricted=True,
+    )  # fmt: skip
+    county_user(made)
+    request = submit(made, by="county")
+    answered = answer(made, request, by="restricted", entries=[secret], recipients=[made.user("county")])
+    assert isinstance(answered, InformationRequest) and answered.state == "awaiting_approval"
+    return secret, request
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 1: a practitioner of the disclosing agency not authorised for restricted information reads a "
+    "restricted entry's content through the disclosure's snapshot (read_content: 'if disclosing: return None')",
+)
+def test_restricted_entry_content_is_not_shown_to_an_unauthorised_colleague_of_the_discloser(world: World) -> None:
+    made = case(world)
+    _secret, request = restricted_case(made)
+    _authorise_restricted(world.users["designated_manager"].pk, world.home.pk)
+    disclosure = request_approve(actor=made.user("designated_manager"), request=request)
+    colleague = made.user("practitioner")  # same agency, not authorised for restricted information
+    assert "RESTRICTED" in str(disclosure_page(made.user("county"), disclosure.pk).content)  # the recipient reads it
+    page = disclosure_page(colleague, disclosure.pk)
+    shown = str(page.content or "")
+    assert "RESTRICTED: the child disclosed abuse" not in shown
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 2: a revoked minimum-data disclosure (no entries) stays readable by its recipient: "
+    "read_content allows 'not entry_ids' whatever the revocation",
+)
+def test_revoking_a_minimum_data_disclosure_cuts_the_recipients_access(world: World) -> None:
+    made = case(world)
+    request = submit(made, tiers=["minimum"], categories=[])
+    disclosure = answer(made, request, entries=[])
+    assert isinstance(disclosure, Disclosure)
+    school = made.user("school")
+    assert can(school, "read_content", disclosure)
+    disclosure_revoke(actor=made.user("designated_manager"), disclosure=disclosure, reason="Sent in error.")
+    assert not can(made.user("school"), "read_content", Disclosure.objects.get(pk=disclosure.pk))
+    assert disclosure_page(made.user("school"), disclosure.pk).content is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 2b: retention end does not cut a recipient's access to a minimum-data disclosure (no grant to "
+    "expire: read_content allows 'not entry_ids')",
+)
+def test_retention_end_cuts_access_to_a_minimum_data_disclosure(world: World) -> None:
+    made = case(world)
+    request = submit(made, tiers=["minimum"], categories=[])
+    soon = timezone.now() + timedelta(seconds=2)
+    disclosure = answer(made, request, entries=[], retain_until=soon)
+    assert isinstance(disclosure, Disclosure)
+    import time
+
+    time.sleep(2.5)
+    assert not can(made.user("school"), "read_content", Disclosure.objects.get(pk=disclosure.pk))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 3: a revoked disclosure's content (a later revision) stays readable while another disclosure "
+    "of the same entry to the same person lives: read_content/disclosure_page test live_grants per entry, not "
+    "the grants of this disclosure",
+)
+def test_revoking_one_disclosure_cuts_its_content_even_if_another_disclosure_shares_the_entry(world: World) -> None:
+    made = case(world)
+    first = submit(made, tiers=["minimum", "sensitive"])
+    answer(made, first)
+    request_approve(actor=made.user("designated_manager"), request=first)
+    entry_revise(
+        actor=made.user("practitioner"), entry=made.entry, fields={},
+        text="CORRECTED: it was a neighbour, wrongly recorded.", basis="fact", reason="Correction.",
+    )  # fmt: skip
+    second = submit(made, tiers=["minimum", "sensitive"])
+    answer(made, second)
+    later = request_approve(actor=made.user("designated_manager"), request=second)
+    disclosure_revoke(actor=made.user("designated_manager"), disclosure=later, reason="Disclosed to the wrong school.")
+    page = disclosure_page(made.user("school"), later.pk)
+    assert "CORRECTED" not in str(page.content or "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 4: the escalation tells the Caldicott guardian 'review it now', but the policy lets only a "
+    "designated manager review: a guardian who is not one is refused",
+)
+def test_the_caldicott_guardian_told_to_review_an_escalated_emergency_disclosure_may_review_it(world: World) -> None:
+    made = case(world)
+    guardian_id = world.users["restricted"].pk  # a practitioner of children's social care, named guardian
+    Membership.objects.filter(user_id=guardian_id, agency=world.home).update(is_caldicott_guardian=True)
+    disclosure = emergency(made)
+    assert disclosure.review_due_at is not None
+    assert emergency_escalation_sweep(now=disclosure.review_due_at + timedelta(seconds=1)) == (1, 1)
+    assert can(made.user("restricted"), "review", Disclosure.objects.get(pk=disclosure.pk))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 5: a designated manager not authorised for restricted information approving a restricted entry "
+    "gets OutOfScope (a 404 'not found') from entry_grants_give's require(actor, 'history'), not a refusal naming "
+    "the rule; the approval page itself offers the approval (approval_decision lists unreadable entries)",
+)
+def test_approving_a_restricted_entry_is_decided_by_a_rule_not_a_404(world: World) -> None:
+    made = case(world)
+    _secret, request = restricted_case(made)
+    manager = made.user("designated_manager")  # not authorised for restricted information
+    assert can(manager, "approve", refreshed(request))  # the policy offers the approval
+    try:
+        request_approve(actor=manager, request=refreshed(request))
+    except OutOfScope:
+        pytest.fail("the approval of an offered request answered 'not found'")
+    except Exception:  # noqa: BLE001, S110 - a refusal naming the rule is a fix too
+        pass
