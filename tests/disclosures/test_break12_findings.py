@@ -3,6 +3,7 @@ defect it names and passes once the defect is fixed. Not product tests of record
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,13 +15,14 @@ from agencies.services import agency_update, membership_update
 from audit.models import DisclosureLogEntry
 from disclosures.models import Disclosure, InformationRequest
 from disclosures.selectors import disclosure_page
-from disclosures.services import disclosure_revoke, request_approve
+from disclosures.services import disclosure_revoke, request_approval_decline, request_approve
 from disclosures.services.sweeps import emergency_escalation_sweep
 from isp_portal.policy import can
 from isp_portal.policy import OutOfScope
 from sharing.models import RecordEntry
 from sharing.services import entry_record, entry_revise
-from tests.disclosures.fixtures import Case, answer, case, refreshed, submit
+from tests.disclosures.fixtures import HARM, Case, answer, case, refreshed, submit
+from tests.disclosures.test_api import READ, REQUESTS_TOKEN, bearer, client, post, share_body
 from tests.disclosures.test_sweeps import emergency
 from tests.factories import SYSTEM, World, make_agency, make_user
 from tests.protocol_fixtures import complete_checklist, protocol_in_force, sign
@@ -225,3 +227,35 @@ def test_an_entry_restricted_before_approval_is_not_disclosed_to_an_unauthorised
         return  # refused naming the rule: the fix
     page = disclosure_page(made.user("school"), disclosure.pk)
     assert "threatened the child" not in str(page.content or "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 9: an agency system's token makes a disclosure without consent (significant harm) with no person "
+    "deciding: design12 F12 allows tokens decline or consent-based shares only, the rest waits for a human",
+)
+def test_a_token_cannot_disclose_without_consent_on_its_own(world: World) -> None:
+    made = case(world)
+    request = submit(made, tiers=["minimum"], categories=[])
+    token = bearer(world, world.home, REQUESTS_TOKEN, "care-requests")
+    post(token, f"/api/v1/requests/{request.pk}/answer/",
+         share_body(made, entries=[], recipients=[world.users["school"].pk]))  # fmt: skip
+    assert not Disclosure.objects.filter(request_id=request.pk, discloser__is_system=True).exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 10: the API shows the requester the holding agency's whole decision record (third parties, "
+    "public interest, ...) of a share its designated manager refused to approve; the request page does not",
+)
+def test_the_requester_does_not_read_the_decision_record_of_a_share_refused_approval(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    secret = "The mother's partner has a conviction for violence against a child."
+    answer(made, request, decision=replace(HARM, third_parties=secret))
+    request_approval_decline(
+        actor=made.user("designated_manager"), request=refreshed(request), reason="Not proportionate."
+    )
+    shown = client(world, "school").get(f"/api/v1/requests/{request.pk}/", headers=READ)
+    assert shown.status_code == 200
+    assert secret not in shown.content.decode()
