@@ -15,6 +15,7 @@ from django.utils import timezone
 from agencies.models import AgencyKind, Membership, Role
 from agencies.services import agency_update, membership_update
 from audit.models import DisclosureLogEntry
+from consent.services import consent_withdraw
 from disclosures.models import AnswerEntry, Disclosure, InformationRequest
 from disclosures.selectors import disclosure_page
 from disclosures.services import disclosure_revoke, request_approval_decline, request_approve
@@ -22,6 +23,8 @@ from disclosures.services.sweeps import emergency_escalation_sweep
 from isp_portal.policy import NotPermitted, OutOfScope, can
 from sharing.models import RecordEntry
 from sharing.services import entry_record, entry_revise
+from tests.consent.fixtures import parent
+from tests.consent.fixtures import record as consent_record_of
 from tests.disclosures.fixtures import HARM, Case, answer, case, refreshed, submit
 from tests.disclosures.test_answer_pages import typed
 from tests.disclosures.test_api import READ, REQUESTS_TOKEN, bearer, client, post, share_body
@@ -286,3 +289,25 @@ def test_a_correction_after_check_your_answers_is_not_what_is_shared(world: Worl
     assert confirmed.status_code == 302
     shared = AnswerEntry.objects.get(answer__request_id=request.pk, entry=made.entry)
     assert shared.revision.number == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 12: a share on consent records the request's consent even when that consent was withdrawn and "
+    "a newer one now covers it: the disclosure (and its log row) cite a withdrawn consent as the legal basis",
+)
+def test_a_disclosure_on_consent_names_the_consent_that_covers_it_now(world: World) -> None:
+    made = case(world)
+    today = timezone.localdate()
+    school = made.world.objects["school"]
+    first = consent_record_of(
+        world, made.child, tiers=["minimum"], recipients=[school], obtained_on=today - timedelta(days=10), **parent()
+    )
+    request = submit(made, tiers=["minimum"], categories=[], consent_basis="consent", consent=first, override_ground="")
+    consent_withdraw(
+        actor=made.user("practitioner"), consent=first, withdrawn_on=today - timedelta(days=1), reason="Changed mind."
+    )
+    second = consent_record_of(world, made.child, tiers=["minimum"], recipients=[school], **parent())
+    disclosure = answer(made, request, entries=[], legal_basis="explicit_consent", subject_told="told")
+    assert isinstance(disclosure, Disclosure)
+    assert disclosure.consent_id == second.pk
