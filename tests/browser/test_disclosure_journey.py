@@ -253,6 +253,7 @@ def test_the_demo_school_asks_and_the_demo_social_care_team_answers_and_approves
     page = _sign_in_demo(journey, answerer)
     journey.open_nav("Requests")
     _request_link(page, sent.pk).first.click()
+    expect(page.get_by_role("heading", name=f"Request for information to {social_care.name}")).to_be_visible()
     journey.checked()
     page.get_by_role("link", name="Answer this request").click()
     expect(page.get_by_role("heading", name="Answer a request for information")).to_be_visible()
@@ -273,6 +274,8 @@ def test_the_demo_school_asks_and_the_demo_social_care_team_answers_and_approves
 
     page = _sign_in_demo(journey, manager)
     expect(page.get_by_role("heading", name="Approvals waiting for you")).to_be_visible()
+    # The demo's own approval waits there too, with the new one (issue 12 "Demo").
+    expect(page.get_by_text("2 disclosures wait for a designated manager's approval")).to_be_visible()
     page.get_by_role("link", name="All approvals and reviews").click()
     expect(page.get_by_role("heading", name="Approvals", exact=True)).to_be_visible()
     journey.checked()
