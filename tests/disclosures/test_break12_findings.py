@@ -1,0 +1,313 @@
+"""Tester findings on issue 12 (break12, against 4646e02). Each test is a strict xfail: it fails today because of the
+defect it names and passes once the defect is fixed. Not product tests of record: they document defects."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from agencies.models import AgencyKind, Membership, Role
+from agencies.services import agency_update, membership_update
+from audit.models import DisclosureLogEntry
+from consent.services import consent_withdraw
+from disclosures.models import AnswerEntry, Disclosure, InformationRequest
+from disclosures.selectors import disclosure_page
+from disclosures.services import disclosure_revoke, request_approval_decline, request_approve
+from disclosures.services.sweeps import emergency_escalation_sweep
+from isp_portal.policy import NotPermitted, OutOfScope, can
+from sharing.models import RecordEntry
+from sharing.services import entry_record, entry_revise
+from tests.consent.fixtures import parent
+from tests.consent.fixtures import record as consent_record_of
+from tests.disclosures.fixtures import HARM, Case, answer, case, refreshed, submit
+from tests.disclosures.test_answer_pages import typed
+from tests.disclosures.test_api import READ, REQUESTS_TOKEN, bearer, client, post, share_body
+from tests.disclosures.test_sweeps import emergency
+from tests.factories import SYSTEM, World, make_agency, make_user, sign_in
+from tests.protocol_fixtures import complete_checklist, protocol_in_force, sign
+from tests.sharing.fixtures import fresh, train
+
+pytestmark = pytest.mark.django_db
+
+
+def _authorise_restricted(user_id: int, agency_id: int) -> None:
+    membership_update(
+        actor=SYSTEM, membership=Membership.objects.get(user_id=user_id, agency_id=agency_id),
+        authorised_for_restricted=True,
+    )  # fmt: skip
+
+
+def county_user(made: Case) -> None:
+    """A second local authority (Next County) signed on the protocol, with `county`, authorised for restricted
+    information (only local-authority social-care staff may be)."""
+    world = made.world
+    county = make_agency("Next County Children's Services", kind=AgencyKind.LOCAL_AUTHORITY)
+    agency_update(
+        actor=SYSTEM, agency=county, ico_registration_number="ZA100010",
+        ico_registration_expires_on=timezone.localdate() + timedelta(days=300),
+    )  # fmt: skip
+    complete_checklist(county)
+    sign(protocol_in_force(world), county)
+    world.users["county"] = make_user(name="Cora County", agency=county, roles=[Role.PRACTITIONER])
+    train(world.users["county"])
+    _authorise_restricted(world.users["county"].pk, county.pk)
+
+
+def restricted_case(made: Case) -> tuple[RecordEntry, InformationRequest]:
+    """A restricted case note, asked for by Next County and answered by Rita (authorised) to Cora (authorised)."""
+    secret = entry_record(
+        actor=made.user("restricted"), child=made.child, agency=made.world.home, category="case_note", fields={},
+        text="RESTRICTED: the child disclosed abuse by a relative.", basis="fact", restricted=True,
+    )  # fmt: skip
+    county_user(made)
+    request = submit(made, by="county")
+    answered = answer(made, request, by="restricted", entries=[secret], recipients=[made.user("county")])
+    assert isinstance(answered, InformationRequest) and answered.state == "awaiting_approval"
+    return secret, request
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 1: a practitioner of the disclosing agency not authorised for restricted information reads a "
+    "restricted entry's content through the disclosure's snapshot (read_content: 'if disclosing: return None')",
+)
+def test_restricted_entry_content_is_not_shown_to_an_unauthorised_colleague_of_the_discloser(world: World) -> None:
+    made = case(world)
+    _secret, request = restricted_case(made)
+    _authorise_restricted(world.users["designated_manager"].pk, world.home.pk)
+    disclosure = request_approve(actor=made.user("designated_manager"), request=request)
+    colleague = made.user("practitioner")  # same agency, not authorised for restricted information
+    assert "RESTRICTED" in str(disclosure_page(made.user("county"), disclosure.pk).content)  # the recipient reads it
+    page = disclosure_page(colleague, disclosure.pk)
+    shown = str(page.content or "")
+    assert "RESTRICTED: the child disclosed abuse" not in shown
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 2: a revoked minimum-data disclosure (no entries) stays readable by its recipient: "
+    "read_content allows 'not entry_ids' whatever the revocation",
+)
+def test_revoking_a_minimum_data_disclosure_cuts_the_recipients_access(world: World) -> None:
+    made = case(world)
+    request = submit(made, tiers=["minimum"], categories=[])
+    disclosure = answer(made, request, entries=[])
+    assert isinstance(disclosure, Disclosure)
+    school = made.user("school")
+    assert can(school, "read_content", disclosure)
+    disclosure_revoke(actor=made.user("designated_manager"), disclosure=disclosure, reason="Sent in error.")
+    assert not can(made.user("school"), "read_content", Disclosure.objects.get(pk=disclosure.pk))
+    assert disclosure_page(made.user("school"), disclosure.pk).content is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 2b: retention end does not cut a recipient's access to a minimum-data disclosure (no grant to "
+    "expire: read_content allows 'not entry_ids')",
+)
+def test_retention_end_cuts_access_to_a_minimum_data_disclosure(world: World) -> None:
+    made = case(world)
+    request = submit(made, tiers=["minimum"], categories=[])
+    soon = timezone.now() + timedelta(seconds=2)
+    disclosure = answer(made, request, entries=[], retain_until=soon)
+    assert isinstance(disclosure, Disclosure)
+    time.sleep(2.5)
+    assert not can(made.user("school"), "read_content", Disclosure.objects.get(pk=disclosure.pk))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 3: a revoked disclosure's content (a later revision) stays readable while another disclosure "
+    "of the same entry to the same person lives: read_content/disclosure_page test live_grants per entry, not "
+    "the grants of this disclosure",
+)
+def test_revoking_one_disclosure_cuts_its_content_even_if_another_disclosure_shares_the_entry(world: World) -> None:
+    made = case(world)
+    first = submit(made, tiers=["minimum", "sensitive"])
+    answer(made, first)
+    request_approve(actor=made.user("designated_manager"), request=first)
+    entry_revise(
+        actor=made.user("practitioner"), entry=made.entry, fields={},
+        text="CORRECTED: it was a neighbour, wrongly recorded.", basis="fact", reason="Correction.",
+    )  # fmt: skip
+    second = submit(made, tiers=["minimum", "sensitive"])
+    answer(made, second)
+    later = request_approve(actor=made.user("designated_manager"), request=second)
+    disclosure_revoke(actor=made.user("designated_manager"), disclosure=later, reason="Disclosed to the wrong school.")
+    page = disclosure_page(made.user("school"), later.pk)
+    assert "CORRECTED" not in str(page.content or "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 4: the escalation tells the Caldicott guardian 'review it now', but the policy lets only a "
+    "designated manager review: a guardian who is not one is refused",
+)
+def test_the_caldicott_guardian_told_to_review_an_escalated_emergency_disclosure_may_review_it(world: World) -> None:
+    made = case(world)
+    guardian_id = world.users["restricted"].pk  # a practitioner of children's social care, named guardian
+    Membership.objects.filter(user_id=guardian_id, agency=world.home).update(is_caldicott_guardian=True)
+    disclosure = emergency(made)
+    assert disclosure.review_due_at is not None
+    assert emergency_escalation_sweep(now=disclosure.review_due_at + timedelta(seconds=1)) == (1, 1)
+    assert can(made.user("restricted"), "review", Disclosure.objects.get(pk=disclosure.pk))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 5: a designated manager not authorised for restricted information approving a restricted entry "
+    "gets OutOfScope (a 404 'not found') from entry_grants_give's require(actor, 'history'), not a refusal naming "
+    "the rule; the approval page itself offers the approval (approval_decision lists unreadable entries)",
+)
+def test_approving_a_restricted_entry_is_decided_by_a_rule_not_a_404(world: World) -> None:
+    made = case(world)
+    _secret, request = restricted_case(made)
+    manager = made.user("designated_manager")  # not authorised for restricted information
+    assert can(manager, "approve", refreshed(request))  # the policy offers the approval
+    try:
+        request_approve(actor=manager, request=refreshed(request))
+    except OutOfScope:
+        pytest.fail("the approval of an offered request answered 'not found'")
+    except (ValidationError, NotPermitted):
+        return  # a refusal naming the rule is a fix too
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 6: the answerer may set access to last far beyond the protocol's retention period (any day to "
+    "2099): retain_until is checked only to be in the future",
+)
+def test_access_cannot_outlast_the_protocols_retention_period(world: World) -> None:
+    made = case(world)
+    request = submit(made, tiers=["minimum"], categories=[])
+    months = request.protocol_version.retention_months
+    far = timezone.now() + timedelta(days=31 * months + 365 * 20)
+    with pytest.raises(ValidationError):
+        answer(made, request, entries=[], retain_until=far)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 7: the disclosure log's discloser_role is never written (design12 2: discloser id + label + role; "
+    "DESIGN 2.6: who, agency, role)",
+)
+def test_the_disclosure_log_row_names_the_disclosers_role(world: World) -> None:
+    made = case(world)
+    request = submit(made, tiers=["minimum"], categories=[])
+    disclosure = answer(made, request, entries=[])
+    assert isinstance(disclosure, Disclosure)
+    row = DisclosureLogEntry.objects.get(disclosure_id=disclosure.pk, kind="made")
+    assert (row.discloser_id, row.snapshot_sha256, row.to_agency_id) == (
+        disclosure.discloser_id, disclosure.snapshot_sha256, disclosure.to_agency_id,
+    )  # fmt: skip
+    assert row.discloser_role != ""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 8: an entry marked restricted after the answer and before the approval is disclosed to a recipient "
+    "not authorised for restricted information, who reads it on the disclosure page (the approval re-checks "
+    "consent, standing and version, not the entries or the recipients)",
+)
+def test_an_entry_restricted_before_approval_is_not_disclosed_to_an_unauthorised_recipient(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    answer(made, request)  # awaiting approval; the school practitioner named
+    entry_revise(
+        actor=made.user("restricted"), entry=made.entry, fields={}, text="Mother's partner threatened the child.",
+        basis="fact", restricted=True, reason="A Schedule One offender is named: restricted.",
+    )  # fmt: skip
+    _authorise_restricted(world.users["designated_manager"].pk, world.home.pk)
+    try:
+        disclosure = request_approve(actor=made.user("designated_manager"), request=refreshed(request))
+    except ValidationError:
+        return  # refused naming the rule: the fix
+    page = disclosure_page(made.user("school"), disclosure.pk)
+    assert "threatened the child" not in str(page.content or "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 9: an agency system's token makes a disclosure without consent (significant harm) with no person "
+    "deciding: design12 F12 allows tokens decline or consent-based shares only, the rest waits for a human",
+)
+def test_a_token_cannot_disclose_without_consent_on_its_own(world: World) -> None:
+    made = case(world)
+    request = submit(made, tiers=["minimum"], categories=[])
+    token = bearer(world, world.home, REQUESTS_TOKEN, "care-requests")
+    post(token, f"/api/v1/requests/{request.pk}/answer/",
+         share_body(made, entries=[], recipients=[world.users["school"].pk]))  # fmt: skip
+    assert not Disclosure.objects.filter(request_id=request.pk, discloser__is_system=True).exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 10: the API shows the requester the holding agency's whole decision record (third parties, "
+    "public interest, ...) of a share its designated manager refused to approve; the request page does not",
+)
+def test_the_requester_does_not_read_the_decision_record_of_a_share_refused_approval(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    secret = "The mother's partner has a conviction for violence against a child."
+    answer(made, request, decision=replace(HARM, third_parties=secret))
+    request_approval_decline(
+        actor=made.user("designated_manager"), request=refreshed(request), reason="Not proportionate."
+    )
+    shown = client(world, "school").get(f"/api/v1/requests/{request.pk}/", headers=READ)
+    assert shown.status_code == 200
+    assert secret not in shown.content.decode()
+
+
+def _page_client(world: World, role: str) -> Client:
+    return sign_in(Client(), fresh(world.users[role]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 11: a correction made between 'check your answers' and confirming is what gets shared, though the "
+    "form promises 'each is shared at the revision shown; later corrections are not' (stale draft)",
+)
+def test_a_correction_after_check_your_answers_is_not_what_is_shared(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    practitioner = _page_client(world, "practitioner")
+    drafted = practitioner.post(f"/requests/{request.pk}/answer/", typed(made))
+    assert drafted.status_code == 302 and drafted["Location"].endswith("/answer/check/"), drafted.content[:2000]
+    checked = practitioner.get(f"/requests/{request.pk}/answer/check/")
+    assert checked.status_code == 200 and "revision 1" in checked.content.decode().lower()
+    entry_revise(
+        actor=made.user("restricted"), entry=made.entry, fields={}, text="A different account, added later.",
+        basis="opinion", reason="New information.",
+    )  # fmt: skip
+    confirmed = practitioner.post(f"/requests/{request.pk}/answer/check/", {"confirm": "yes"})
+    assert confirmed.status_code == 302
+    shared = AnswerEntry.objects.get(answer__request_id=request.pk, entry=made.entry)
+    assert shared.revision.number == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 12: a share on consent records the request's consent even when that consent was withdrawn and "
+    "a newer one now covers it: the disclosure (and its log row) cite a withdrawn consent as the legal basis",
+)
+def test_a_disclosure_on_consent_names_the_consent_that_covers_it_now(world: World) -> None:
+    made = case(world)
+    today = timezone.localdate()
+    school = made.world.objects["school"]
+    first = consent_record_of(
+        world, made.child, tiers=["minimum"], recipients=[school], obtained_on=today - timedelta(days=10), **parent()
+    )
+    request = submit(made, tiers=["minimum"], categories=[], consent_basis="consent", consent=first, override_ground="")
+    consent_withdraw(
+        actor=made.user("practitioner"), consent=first, withdrawn_on=today - timedelta(days=1), reason="Changed mind."
+    )
+    second = consent_record_of(world, made.child, tiers=["minimum"], recipients=[school], **parent())
+    disclosure = answer(made, request, entries=[], legal_basis="explicit_consent", subject_told="told")
+    assert isinstance(disclosure, Disclosure)
+    assert disclosure.consent_id == second.pk
