@@ -293,6 +293,9 @@ def test_the_practitioners_panel_counts_what_waits_and_what_is_overdue(world: Wo
     assert "Requests waiting for your agency" in dashboard and "2 requests are waiting" in dashboard
     assert "1 overdue" in dashboard and "/requests/" in dashboard
     assert "Approvals waiting for you" not in dashboard
+    # What was disclosed to a practitioner (an emergency disclosure or a referral comes without a request of theirs)
+    # and what their agency disclosed are a link away.
+    assert "/disclosures/received/" in dashboard and 'href="/disclosures/"' in dashboard
 
 
 def test_a_page_not_built_yet_is_not_linked(world: World) -> None:
