@@ -277,7 +277,7 @@ def test_the_fhir_form_of_a_parents_consent_the_competent_child_overrode_is_not_
     sent, that the share is permitted, against the child's own refusal (Barnet: "their consent or refusal of
     consent should be the one to consider even if the parent/carer disagrees"). An overridden decision is not in
     force: "inactive" (or its period ended the day before the child's decision), as a withdrawn or lapsed one."""
-    from consent.fhir import consent_resource_data
+    from consent.fhir import consent_resource, consent_resource_data
     from consent.selectors import consent_covering
     from tests.consent.fixtures import assessed, child_aged, parent, record
     from tests.sharing.fixtures import PURPOSE
@@ -290,6 +290,8 @@ def test_the_fhir_form_of_a_parents_consent_the_competent_child_overrode_is_not_
     assert not answer.covered and mothers in answer.overridden, answer.message
     fhir = consent_resource_data(type(mothers).objects.get(pk=mothers.pk), today)
     assert not (fhir["status"] == "active" and fhir["provision"]["type"] == "permit")
+    # Still a valid FHIR R4 Consent: "inactive", as a withdrawn or lapsed one (the fhir.resources model).
+    assert consent_resource(type(mothers).objects.get(pk=mothers.pk), today).status == "inactive"
 
 
 # --- Low ----------------------------------------------------------------------------------------------------------
