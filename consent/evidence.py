@@ -10,6 +10,8 @@ file must be the kind it is taken for, from its first byte to its last:
 * a JPEG's segments walk from SOI through a frame header (SOF) and every scan to EOI, and nothing but padding
   follows EOI (break11 finding 7: a bare start-of-scan wrapped around any bytes is no image), save that a
   phone's multi-picture JPEG (MPO) is followed by its further images, each as whole (break11b finding 7);
+* an image's comment and metadata carry no markup: a page of HTML or a script moved from after the end into a
+  PNG's text or private chunk or a JPEG's comment travels with the form all the same (break11c finding 6);
 * and an image must then decode, every pixel of it, with Pillow, within MAX_PIXELS (a decompression bomb, a few
   kilobytes that would unpack to gigabytes, is refused before it is decoded).
 
@@ -19,6 +21,7 @@ is". Pure: bytes in, a verdict out."""
 from __future__ import annotations
 
 import io
+import re
 import struct
 import warnings
 import zlib
@@ -60,6 +63,48 @@ class Verdict:
     problem: str = ""
 
 
+# What an image's metadata may not carry (break11c finding 6): the markup of a page a browser would render, in a
+# PNG's text or private chunk or a JPEG's comment, whose bytes are text: "<" before a letter, "<!", "<?" or
+# "script". The other metadata (EXIF, ICC profiles, XMP, a phone's multi-picture index, Photoshop and C2PA
+# blocks) is binary or XML by nature, so there only the unmistakable markers of a page or a script are refused
+# (their few letters do not turn up by chance in what a camera writes).
+_TEXT_MARKUP = re.compile(rb"<[A-Za-z!?]|script", re.IGNORECASE)
+_PAGE_MARKUP = re.compile(
+    rb"<\s*(?:script|html|body|iframe|object|embed)\b|<!doctype|<\?php|javascript:", re.IGNORECASE
+)
+# PNG chunks whose bytes are text (ISO/IEC 15948 11.3.4: tEXt, iTXt) save XMP (an iTXt keyword), judged as
+# text; zTXt is compressed (ImageMagick keeps its EXIF there), judged as the other metadata.
+_PNG_TEXT = {b"tEXt", b"iTXt"}
+_PNG_XMP = b"XML:com.adobe.xmp\x00"
+_JPEG_COMMENT = 0xFE
+NOT_ONLY_AN_IMAGE = (
+    "The image carries something that is not part of a picture (a page of HTML or a script in its comment or "
+    "metadata): it is not only an image. Scan or photograph the signed form again, or save it again as a plain "
+    "PNG or JPEG, and upload that."
+)
+
+
+def _markup_in(data: bytes, *, text: bool) -> bool:
+    return bool((_TEXT_MARKUP if text else _PAGE_MARKUP).search(data))
+
+
+def _png_carries_markup(data: bytes) -> bool:
+    """Whether a whole PNG's ancillary chunks (the first letter of the type lower case: text, metadata and private
+    chunks) carry markup: a text chunk (other than XMP) or a private one (the second letter lower case: no
+    standard says what it holds) any, the others a page's or a script's (_PAGE_MARKUP)."""
+    position = len(_PNG_SIGNATURE)
+    while position + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        kind = data[position + 4 : position + 8]
+        body = data[position + 8 : position + 8 + length]
+        if kind[:1].islower():
+            text = (kind in _PNG_TEXT and not body.startswith(_PNG_XMP)) or kind[1:2].islower()
+            if _markup_in(body, text=text):
+                return True
+        position += 12 + length
+    return False
+
+
 def _png_whole(data: bytes) -> bool:
     """Every chunk whole (length, CRC), IHDR first, and IEND the very end of the file."""
     position = len(_PNG_SIGNATURE)
@@ -86,6 +131,31 @@ def _png_whole(data: bytes) -> bool:
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 # Start of frame: SOF0-SOF15 less DHT (C4), JPG (C8) and DAC (CC), which share the range (T.81 table B.1).
 _FRAMES = {marker for marker in range(0xC0, 0xD0) if marker not in {0xC4, 0xC8, 0xCC}}
+
+
+def _jpeg_carries_markup(data: bytes, start: int, end: int) -> bool:
+    """Whether the segments of a whole JPEG image (from `start` to `end`, as _jpeg_walk found it) before its
+    first scan carry markup: a comment (COM) any, the application segments (APP0-APP15: JFIF, EXIF, XMP, ICC,
+    MPF, Photoshop, C2PA) a page's or a script's (_PAGE_MARKUP)."""
+    position = start + 2
+    while position + 4 <= end and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        if marker in _STANDALONE:
+            position += 2
+            continue
+        if marker == 0xDA:  # the first scan: the metadata is all before it (ITU T.81 B.2.1)
+            return False
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        body = data[position + 4 : position + 2 + length]
+        if marker == _JPEG_COMMENT and _markup_in(body, text=True):
+            return True
+        if 0xE0 <= marker <= 0xEF and _markup_in(body, text=False):
+            return True
+        position += 2 + length
+    return False
 
 
 def _jpeg_walk(data: bytes, start: int) -> tuple[int, bool] | None:
@@ -157,8 +227,12 @@ def _image_problem(data: bytes, kind: str) -> str | None:
     """Why `data` is not a whole image of `kind` that Pillow decodes within MAX_PIXELS, or None. Each image of a
     multi-picture JPEG is decoded on its own (_jpeg_images)."""
     pieces = [data]
+    if kind == PNG and _png_carries_markup(data):
+        return NOT_ONLY_AN_IMAGE
     if kind == JPEG:
         images = _jpeg_images(data) or []
+        if any(_jpeg_carries_markup(data, start, end) for start, end in images):
+            return NOT_ONLY_AN_IMAGE
         pieces = [data[start:end] for start, end in images] if len(images) > 1 else [data]
     for piece in pieces:
         if problem := _decode_problem(piece, kind):

@@ -6,8 +6,8 @@ is that of R4 (4.0.1) unchanged, element for element, and the package's own R4 m
 receiving system.
 
 The mapping:
-* `status`: active; inactive once withdrawn, past its period, or (a parent's decision) once the young person
-  decides for themselves.
+* `status`: active; inactive once withdrawn, past its period, (a parent's decision) once the young person
+  decides for themselves, or while another decision overrides it (a competent child's own over a parent's).
 * `scope`: patient-privacy (consentscope); `category`: LOINC 59284-0 "Patient Consent" and v3 ActCode IDSCL
   (information disclosure).
 * `patient`: the child; `performer`: who decided (the child, or a RelatedPerson named with their relationship);
@@ -31,7 +31,7 @@ from django.conf import settings
 from django.utils import timezone
 from fhir.resources.R4B.consent import Consent
 
-from consent import rules
+from consent import rules, selectors
 from consent.models import ConsentRecord, Decision, GivenBy
 
 FHIR_MEDIA_TYPE = "application/fhir+json"
@@ -48,20 +48,24 @@ _TIER_DISPLAY = {"minimum": "Minimum data", "sensitive": "Detailed and sensitive
 
 def _lapses_on(record: ConsentRecord) -> date | None:
     # A parent's decision stops counting when the young person decides for themselves (16, or 18 at the latest:
-    # consent.rules.parent_decision_ends_on).
-    return rules.parent_decision_ends_on(
-        given_by=record.given_by, child_age=record.child_age, born_on=record.child.born_on
-    )
+    # consent.rules.parent_decision_ends_on), at the age by the date of birth recorded now.
+    age = selectors.decision_age(record, born_on=record.child.born_on, erased=record.child.erased_at is not None)
+    return rules.parent_decision_ends_on(given_by=record.given_by, child_age=age, born_on=record.child.born_on)
 
 
 def _status(record: ConsentRecord, today: date) -> str:
-    withdrawal = record.withdrawal_or_none()
-    if withdrawal is not None and withdrawal.withdrawn_on <= today:
+    """FHIR R4 Consent.status: "inactive" ("the consent is terminated or replaced") once the record does not count
+    as the portal reads it (consent.selectors.record_timing: withdrawn, past its period, a parent's decision the
+    young person now makes, an under-16's own decision with no assessment), and when another decision overrides
+    it (selectors.decision_overridden: a competent child's own prevails over a parent's, Barnet; break11c
+    finding 5), so no receiving system reads a permit the child refused as in force; "active" otherwise,
+    including a consent whose period starts later (its provision.period says when)."""
+    timing = selectors.record_timing(
+        record, today, born_on=record.child.born_on, erased=record.child.erased_at is not None
+    )
+    if timing is not None and timing[0] != rules.Miss.NOT_YET_IN_FORCE:
         return "inactive"
-    if record.valid_until is not None and record.valid_until < today:
-        return "inactive"
-    lapses_on = _lapses_on(record)
-    if lapses_on is not None and lapses_on <= today:
+    if timing is None and selectors.decision_overridden(record, today):
         return "inactive"
     return "active"
 

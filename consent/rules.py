@@ -249,6 +249,8 @@ class Miss(StrEnum):
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
     PARENT_LAPSED = "parent_lapsed"  # a parent's decision, and the young person now decides for themselves
+    # The child's own decision, made under 16 (by the date of birth recorded now) with no Fraser assessment
+    UNASSESSED = "unassessed"
     PURPOSE = "out_of_scope_purpose"
     TIER = "out_of_scope_tier"
     AGENCY = "out_of_scope_agency"
@@ -294,6 +296,17 @@ def parent_decision_ends_on(*, given_by: str, child_age: int, born_on: date) -> 
     from sharing.retention_rules import birthday_in
 
     return birthday_in(born_on, ADULT_AGE if presumed_competent(child_age) else PRESUMED_COMPETENT_AGE)
+
+
+def decider_miss(*, given_by: str, child_age: int, assessment: str, obtained_on: date) -> tuple[Miss, date] | None:
+    """Why a decision made when the child was `child_age` (by the child's date of birth as recorded now: a
+    corrected date of birth changes it) does not count, or None when it was the decider's to make
+    (competence_error, the rule it was recorded under): the child's own decision under 16 with no assessment
+    finding them competent (UNASSESSED), or a parent's for a young person who decided for themselves
+    (PARENT_LAPSED, from the day it was made). Barnet, "Whose consent should be sought?" (break11c finding 4)."""
+    if competence_error(given_by=given_by, age=child_age, assessment=assessment) is None:
+        return None
+    return (Miss.UNASSESSED if given_by == CHILD else Miss.PARENT_LAPSED), obtained_on
 
 
 def period_miss(

@@ -8,7 +8,7 @@ it takes no user. The reads people make (a child's consents, one consent, the su
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -63,6 +63,9 @@ class ConsentAnswer:
 _MISS_REASON = {
     rules.Miss.WITHDRAWN: Reason.WITHDRAWN,
     rules.Miss.PARENT_LAPSED: Reason.PARENT_DECISION_LAPSED,
+    # No decision of the child's counts: as if none were recorded (a Reason of its own would be a new value of the
+    # disclosures' consent check).
+    rules.Miss.UNASSESSED: Reason.NONE_RECORDED,
     rules.Miss.EXPIRED: Reason.EXPIRED,
     rules.Miss.NOT_YET_IN_FORCE: Reason.NOT_YET_IN_FORCE,
     rules.Miss.PURPOSE: Reason.OUT_OF_SCOPE_PURPOSE,
@@ -74,6 +77,7 @@ _MISS_REASON = {
 _MISS_ORDER = [
     rules.Miss.WITHDRAWN,
     rules.Miss.PARENT_LAPSED,
+    rules.Miss.UNASSESSED,
     rules.Miss.EXPIRED,
     rules.Miss.NOT_YET_IN_FORCE,
     rules.Miss.AGENCY,
@@ -102,21 +106,54 @@ def _lapse_words(record: ConsentRecord) -> str:
     )
 
 
-def record_timing(record: ConsentRecord, day: date, *, born_on: date) -> tuple[rules.Miss, date] | None:
+def decision_age(record: ConsentRecord, *, born_on: date, erased: bool = False) -> int:
+    """The child's age on the day of the decision by the date of birth recorded now (`born_on`): a corrected date
+    of birth corrects it (break11c finding 4). An erased record's date of birth keeps only its year
+    (sharing.services.retention.child_erase), so the age recorded with the decision stands for it."""
+    return record.child_age if erased else rules.age_on(born_on, record.obtained_on)
+
+
+def record_timing(
+    record: ConsentRecord, day: date, *, born_on: date, erased: bool = False
+) -> tuple[rules.Miss, date] | None:
     """Why `record` is not in force on `day` and the date that decides it, or None when it is: its period, its
-    withdrawal, and for a parent's decision the day the young person decides for themselves (`born_on`: the
-    child's date of birth). The one reading of a record's period for the selector, the summary and retention."""
+    withdrawal, for a parent's decision the day the young person decides for themselves (`born_on`: the
+    child's date of birth), and whether the decision was the decider's to make at the child's age then by that
+    date of birth (rules.decider_miss: an under-16's own decision needs a Fraser assessment). The one reading of
+    a record for the selector, the summary, the FHIR form and retention."""
+    age = decision_age(record, born_on=born_on, erased=erased)
     withdrawal = record.withdrawal_or_none()
-    return rules.period_miss(
+    timing = rules.period_miss(
         day=day,
         valid_from=record.valid_from,
         valid_until=record.valid_until,
         withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
-        lapses_on=rules.parent_decision_ends_on(given_by=record.given_by, child_age=record.child_age, born_on=born_on),
+        lapses_on=rules.parent_decision_ends_on(given_by=record.given_by, child_age=age, born_on=born_on),
+    )
+    if timing is not None:
+        return timing
+    return rules.decider_miss(
+        given_by=record.given_by, child_age=age, assessment=record.competence, obtained_on=record.obtained_on
     )
 
 
-def _miss_message(miss: rules.Miss, record: ConsentRecord, on: date, *, tier: str, purpose: str, agency: Agency) -> str:
+def _unassessed_words(record: ConsentRecord, age: int) -> str:
+    # Barnet: under 16 a child decides for themselves only when assessed competent (Fraser/Gillick).
+    return (
+        f"the child was {age} when they decided on {long_date(record.obtained_on)} (by the date of birth recorded "
+        f"now), under {rules.PRESUMED_COMPETENT_AGE}, and no Fraser assessment of their competence is recorded: "
+        "record the decision of a person with parental responsibility, or assess the child and record their own "
+        "decision again"
+    )
+
+
+def _facts(record: ConsentRecord, *, born_on: date, erased: bool) -> rules.DecisionFacts:
+    return replace(decision_facts(record), child_age=decision_age(record, born_on=born_on, erased=erased))
+
+
+def _miss_message(
+    miss: rules.Miss, record: ConsentRecord, on: date, *, tier: str, purpose: str, agency: Agency, age: int
+) -> str:
     label = f"consent record {record.pk}"
     if miss == rules.Miss.WITHDRAWN:
         return f"The consent given by {_who(record)} ({label}) was withdrawn on {long_date(on)}."
@@ -124,6 +161,8 @@ def _miss_message(miss: rules.Miss, record: ConsentRecord, on: date, *, tier: st
         return (
             f"The decision of {_who(record)} ({label}) no longer counts from {long_date(on)}: {_lapse_words(record)}."
         )
+    if miss == rules.Miss.UNASSESSED:
+        return f"The decision of the child ({label}) does not count: {_unassessed_words(record, age)}."
     if miss == rules.Miss.EXPIRED:
         return f"The consent given by {_who(record)} ({label}) ended on {long_date(on)}."
     if miss == rules.Miss.NOT_YET_IN_FORCE:
@@ -197,8 +236,9 @@ def consent_covering(
     signed_protocols = _signed(agency.pk, {r.protocol_id for r in records}, moment)
     applicable: list[ConsentRecord] = []
     misses: list[tuple[rules.Miss, ConsentRecord, date | None]] = []
+    erased = child.erased_at is not None
     for record in records:
-        timing = record_timing(record, day, born_on=child.born_on)
+        timing = record_timing(record, day, born_on=child.born_on, erased=erased)
         scope = rules.ScopeFacts(
             purposes=frozenset(record.purposes),
             tiers=frozenset(record.tiers),
@@ -216,13 +256,16 @@ def consent_covering(
         else:
             applicable.append(record)
     by_id = {record.pk: record for record in applicable}
-    prevailing = rules.prevailing_decision([decision_facts(record) for record in applicable])
+    prevailing = rules.prevailing_decision(
+        [_facts(record, born_on=child.born_on, erased=erased) for record in applicable]
+    )
     if prevailing is None:
         miss, record, on = min(misses, key=lambda item: _MISS_ORDER.index(item[0]))
+        age = decision_age(record, born_on=child.born_on, erased=erased)
         return ConsentAnswer(
             covered=False,
             reason=_MISS_REASON[miss],
-            message=_miss_message(miss, record, on or day, tier=tier, purpose=purpose, agency=agency),
+            message=_miss_message(miss, record, on or day, tier=tier, purpose=purpose, agency=agency, age=age),
             consent=record,
             on=on,
         )
@@ -338,7 +381,8 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
     idle: list[SummaryLine] = []
     in_force: list[ConsentRecord] = []
     for record in records:
-        timing = record_timing(record, today, born_on=record.child.born_on)
+        erased = record.child.erased_at is not None
+        timing = record_timing(record, today, born_on=record.child.born_on, erased=erased)
         who = _who(record)
         if timing is not None and timing[0] == rules.Miss.WITHDRAWN:
             withdrawn.append(
@@ -355,6 +399,10 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
                 )
             )
             continue
+        if timing is not None and timing[0] == rules.Miss.UNASSESSED:
+            age = decision_age(record, born_on=record.child.born_on, erased=erased)
+            idle.append(SummaryLine(record, f"The decision of {who} does not count: {_unassessed_words(record, age)}."))
+            continue
         if timing is not None:
             word = "ended on" if timing[0] == rules.Miss.EXPIRED else "starts on"
             idle.append(SummaryLine(record, f"The decision of {who} {word} {long_date(timing[1])}."))
@@ -362,7 +410,10 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
         in_force.append(record)
         if record.review_due_on is not None and record.review_due_on <= today:
             due.append(SummaryLine(record, f"Review was due on {long_date(record.review_due_on)}."))
-    facts = {record.pk: decision_facts(record) for record in in_force}
+    facts = {
+        record.pk: _facts(record, born_on=record.child.born_on, erased=record.child.erased_at is not None)
+        for record in in_force
+    }
     by_id = {record.pk: record for record in in_force}
     lines_overridden: list[SummaryLine] = []
     for record in in_force:
@@ -402,6 +453,20 @@ def own_consent_live(records: list[ConsentRecord], today: date) -> bool:
     here: it is not the young person's consent, and parental responsibility ends at 18 (Southampton 11: "consent
     is only required ... to retain records for young people past 18"; Children Act 1989 ss.3, 105)."""
     return any(line.record.given_by == GivenBy.CHILD for line in consent_summary(records, today).covered_now)
+
+
+def decision_overridden(record: ConsentRecord, today: date) -> bool:
+    """Whether `record` is overridden on `today` as the consent summary reads it (consent_summary: a competent
+    child's own decision prevails over a parent's, in both directions; a party's later decision replaces its
+    earlier one). For the FHIR form, whose `status` must not call a decision that does not count active
+    (break11c finding 5). Two statements: the child's records with their withdrawals, and their recipients."""
+    records = list(
+        ConsentRecord.objects.filter(child_id=record.child_id)
+        .select_related("withdrawal", "protocol", "child")
+        .prefetch_related(Prefetch("recipients", queryset=Agency.objects.only("pk", "name")))
+        .order_by("-obtained_on", "-pk")
+    )
+    return any(line.record.pk == record.pk for line in consent_summary(records, today).overridden)
 
 
 def _overlap(first: ConsentRecord, second: ConsentRecord) -> bool:

@@ -109,13 +109,16 @@ def _status(record: ConsentRecord, today: date) -> tuple[str, str]:
     (selectors.record_timing: its period, its withdrawal and, for a parent's decision, the young person's 16th
     birthday), so a parent's decision that no longer counts is never tagged "Given" (Barnet 'Whose consent':
     from 16 the young person decides; break11b finding 2)."""
-    miss = selectors.record_timing(record, today, born_on=record.child.born_on)
+    miss = selectors.record_timing(
+        record, today, born_on=record.child.born_on, erased=record.child.erased_at is not None
+    )
     if miss is not None:
         words = {
             rules.Miss.WITHDRAWN: "Withdrawn",
             rules.Miss.EXPIRED: "Ended",
             rules.Miss.NOT_YET_IN_FORCE: "Not yet",
             rules.Miss.PARENT_LAPSED: "No longer counts",
+            rules.Miss.UNASSESSED: "Does not count",
         }
         return words.get(miss[0], "Not in force"), "govuk-tag--grey"
     if record.decision == Decision.REFUSED:

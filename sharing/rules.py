@@ -475,10 +475,12 @@ class NameQuery:
     full_mask: int
     exact_key: str
     # "Zara Q": a name followed by an initial may be a given name with the family name's initial (issue 10). Such
-    # a name is found when one of its `ti` keys begins with `family_initial` (its given name's initial, then a
-    # family name unit beginning with the letter: a prefix of the existing btree index, no new key) and it has
-    # one of `given_keys` (the given name's own keys). None when the query is not a name and an initial.
-    family_initial: str | None = None
+    # a name is found when one of its `ti` keys begins with one of `family_initials` (a given name's initial,
+    # then a family name unit beginning with the letter: prefixes of the existing btree index, no new key) and it
+    # has one of `given_keys` (the given name's own keys, as written and by sound). The given name's initial is
+    # each first letter a spelling that sounds alike may have ("Sara Q" finds Zara Quinn, as "Sara Quinn" does:
+    # break10f finding 1). Empty when the query is not a name and an initial.
+    family_initials: tuple[str, ...] = ()
     given_keys: frozenset[str] = frozenset()
 
     @property
@@ -575,27 +577,51 @@ def name_query(text: str) -> NameQuery:
                 for unit in units:
                     if not unit.words & (1 << index) and len(unit.text) > 1:
                         add(_as_written_if_short(_initial_pair_keys(token, unit, unit.words | 1 << index), unit))
-    family_initial, given_keys = _family_initial_reading(tokens)
+    family_initials, given_keys = _family_initial_reading(tokens)
     return NameQuery(
         keys=keys,
         full_mask=(1 << len(tokens)) - 1,
         exact_key=" ".join(sorted(tokens)),
-        family_initial=family_initial,
+        family_initials=family_initials,
         given_keys=given_keys,
     )
 
 
-def _family_initial_reading(tokens: list[str]) -> tuple[str | None, frozenset[str]]:
-    """For a name typed as a given name then an initial ("Zara Q", issue 10), the prefix of the `ti` keys of a
-    name whose given name begins like it and whose family name begins with the initial, and the given name's
+# Spellings that begin a name with two letters for one sound (Philip/Filip, Christopher/Kristopher, Wren/Ren).
+_INITIAL_DIGRAPHS = ("ch", "gh", "gn", "kh", "kn", "ph", "ps", "rh", "sh", "th", "wh", "wr")
+
+
+def sounds_alike_initials(given: str) -> tuple[str, ...]:
+    """The first letters a given name spelt to sound alike may have: its own, and each letter (or two-letter
+    spelling, _INITIAL_DIGRAPHS) that, put in place of its first letter or two, leaves its Metaphone code as it
+    is ("sara": s, x, z; "philip": f, p). Its own letter alone under NAME_SOUNDS_ALIKE_MIN letters (matched only
+    as written) or when it has no code. At most 26, in alphabetical order."""
+    letters = {given[0]}
+    code = _phonetic(given)
+    if len(given) < NAME_SOUNDS_ALIKE_MIN or not code:
+        return tuple(letters)
+    starts = [chr(letter) for letter in range(ord("a"), ord("z") + 1)] + list(_INITIAL_DIGRAPHS)
+    for start in starts:
+        for rest in (given[1:], given[2:]):
+            if start[0] not in letters and rest and _phonetic(start + rest) == code:
+                letters.add(start[0])
+    return tuple(sorted(letters))
+
+
+def _family_initial_reading(tokens: list[str]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """For a name typed as a given name then an initial ("Zara Q", issue 10), the prefixes of the `ti` keys of a
+    name whose given name begins like it, or like a spelling that sounds alike (sounds_alike_initials: "Sara Q"
+    finds Zara Quinn, break10f finding 1), and whose family name begins with the initial, and the given name's
     keys (as written, and by sound from NAME_SOUNDS_ALIKE_MIN letters). Only two words in that order: an initial
     first ("J Smith") is a given name's initial, which the `ti` keys find in full; three words or more are found
     by their pairs. An initial never finds a shielded child: that needs its exact name (shielded_child_found)."""
     if len(tokens) != 2 or len(tokens[0]) < NAME_ALONE_MIN or len(tokens[1]) != 1:
-        return None, frozenset()
+        return (), frozenset()
     given = _Unit(tokens[0], 1)
-    prefix = f"{KeyKind.INITIAL_PAIR}:{tokens[0][0]}{PAIR_SEPARATOR}{tokens[1]}"
-    return prefix, frozenset(key[:NAME_KEY_MAX] for key in _as_written_if_short(_unit_keys(given), given))
+    prefixes = tuple(
+        f"{KeyKind.INITIAL_PAIR}:{letter}{PAIR_SEPARATOR}{tokens[1]}" for letter in sounds_alike_initials(tokens[0])
+    )
+    return prefixes, frozenset(key[:NAME_KEY_MAX] for key in _as_written_if_short(_unit_keys(given), given))
 
 
 def is_exact_key(key: str) -> bool:
@@ -1050,9 +1076,9 @@ def name_match(query: NameQuery, index_keys: frozenset[str]) -> tuple[bool, bool
             if is_exact_key(key):
                 exact |= mask
     if (
-        query.family_initial is not None
+        query.family_initials
         and query.given_keys & index_keys
-        and any(key.startswith(query.family_initial) for key in index_keys)
+        and any(key.startswith(query.family_initials) for key in index_keys)
     ):
         covered = query.full_mask  # the given name and the family name's initial: never an exact match
     return covered == query.full_mask, exact == query.full_mask

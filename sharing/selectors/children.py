@@ -237,12 +237,12 @@ def _search_shape_and_params(
             exacts=[rules.is_exact_key(key) for key in keys],
             full=query.full_mask,
             exact_key=query.exact_key,
-            # The family name's initial read as a prefix of the `ti` keys (rules.NameQuery.family_initial): the
-            # keys from `initial_low` up to, not including, `initial_high` (the prefix with its last letter moved
-            # on one: keys are lower-case ASCII letters, digits and the two separators), a range of the btree on
-            # the key. NULL when the query has no such reading: the range is then empty.
-            initial_low=query.family_initial,
-            initial_high=_prefix_end(query.family_initial) if query.family_initial else None,
+            # The family name's initial read as prefixes of the `ti` keys (rules.NameQuery.family_initials): for
+            # each, the keys from its `initial_lows` up to, not including, its `initial_highs` (the prefix with
+            # its last letter moved on one: keys are lower-case ASCII letters, digits and the two separators), a
+            # range of the btree on the key. Empty when the query has no such reading: no range is read then.
+            initial_lows=list(query.family_initials),
+            initial_highs=[_prefix_end(prefix) for prefix in query.family_initials],
             initial_given=sorted(query.given_keys),
         )
         if number is None and code is None and all(mask == query.full_mask for mask in query.keys.values()):
@@ -270,13 +270,14 @@ def _prefix_end(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-# A name found by its given name and its family name's initial ("Zara Q": rules.NameQuery.family_initial): a key
-# in the prefix's range of the btree (whose name has one of the given name's keys, looked up by the unique index
-# on (name, key)). Never an exact match. `{where}` narrows the keys read (the date of birth, the candidates).
+# A name found by its given name and its family name's initial ("Zara Q", "Sara Q": rules.NameQuery
+# .family_initials): a key in one of the prefixes' ranges of the btree (whose name has one of the given name's
+# keys, looked up by the unique index on (name, key)). Never an exact match. `{where}` narrows the keys read (the
+# date of birth, the candidates).
 _BY_INITIAL = """
                 SELECT k.name_id, k.child_id, false AS exact_words FROM {source}
-                WHERE k.key >= %(initial_low)s::text AND k.key < %(initial_high)s::text
-                  AND left(k.key, length(%(initial_low)s::text)) = %(initial_low)s::text {where}
+                WHERE EXISTS (SELECT 1 FROM unnest(%(initial_lows)s::text[], %(initial_highs)s::text[]) AS p(low, high)
+                              WHERE k.key >= p.low AND k.key < p.high AND left(k.key, length(p.low)) = p.low) {where}
                   AND EXISTS (SELECT 1 FROM sharing_childnamekey g
                               WHERE g.name_id = k.name_id AND g.key = ANY(%(initial_given)s::text[]))"""
 
@@ -286,41 +287,45 @@ _CANDIDATE_KEYS = "cand JOIN sharing_childnamekey k ON k.child_id = cand.id"
 # The same reading for a broad search (no NHS number or postcode: the "capped" shape), bounded by the rows READ,
 # not matched (break10e finding 4): a LIMIT on the matches reads every key of a common pair ("J S": tens of
 # thousands at 1,000,000 children) when none matches, and the date of birth, the index's second column, does not
-# bound a range of its first. So at most HITS_CAP keys are read from each side, and each name read is checked
-# for the other side by the unique index on (name, key): with a date of birth, the given name's keys of children
-# born that day (an equality on both columns of the index: the few such children); without one, the prefix's
-# range and the given name's keys. A side read to the cap means "more: narrow the search" (its `side` column).
+# bound a range of its first. So at most HITS_CAP keys are read from each side (the prefixes' ranges together,
+# each read to the cap at most, then the cap on them all), and each name read is checked for the other side by
+# the unique index on (name, key): with a date of birth, the given name's keys of children born that day (an
+# equality on both columns of the index: the few such children); without one, the prefixes' ranges and the given
+# name's keys. A side read to the cap means "more: narrow the search" (its `side` column).
 _INITIAL_READS_BORN = """
             initial_reads AS (
                 SELECT g.name_id, g.child_id, false AS side FROM sharing_childnamekey g
-                WHERE %(initial_low)s::text IS NOT NULL
+                WHERE cardinality(%(initial_lows)s::text[]) > 0
                   AND g.key = ANY(%(initial_given)s::text[]) AND g.born_on = %(born)s
                 LIMIT %(cap)s
             ),"""
 _INITIAL_READS = """
             initial_reads AS (
-                (SELECT k.name_id, k.child_id, true AS side FROM sharing_childnamekey k
-                 WHERE k.key >= %(initial_low)s::text AND k.key < %(initial_high)s::text
-                   AND left(k.key, length(%(initial_low)s::text)) = %(initial_low)s::text
+                (SELECT r.name_id, r.child_id, true AS side
+                 FROM unnest(%(initial_lows)s::text[], %(initial_highs)s::text[]) AS p(low, high)
+                 CROSS JOIN LATERAL (SELECT k.name_id, k.child_id FROM sharing_childnamekey k
+                                     WHERE k.key >= p.low AND k.key < p.high AND left(k.key, length(p.low)) = p.low
+                                     LIMIT %(cap)s) r
                  LIMIT %(cap)s)
                 UNION ALL
                 (SELECT g.name_id, g.child_id, false FROM sharing_childnamekey g
-                 WHERE %(initial_low)s::text IS NOT NULL AND g.key = ANY(%(initial_given)s::text[])
+                 WHERE cardinality(%(initial_lows)s::text[]) > 0 AND g.key = ANY(%(initial_given)s::text[])
                  LIMIT %(cap)s)
             ),"""
-# Each name read is checked for the other side only (a key of the range for the given name's keys, and the other
+# Each name read is checked for the other side only (a key of a range for the given name's keys, and the other
 # way round), by a lookup per name: OFFSET 0 keeps PostgreSQL from turning it into a join with every key of the
-# range or of the given name (what the bounded reads avoid).
+# ranges or of the given name (what the bounded reads avoid).
 _INITIAL_HITS = """
             initial_hits AS (
                 SELECT r.name_id, r.child_id FROM initial_reads r
                 WHERE (r.side AND EXISTS (SELECT 1 FROM sharing_childnamekey g
                                           WHERE g.name_id = r.name_id
                                             AND g.key = ANY(%(initial_given)s::text[]) OFFSET 0))
-                   OR (NOT r.side AND EXISTS (SELECT 1 FROM sharing_childnamekey k
-                              WHERE k.name_id = r.name_id
-                                AND k.key >= %(initial_low)s::text AND k.key < %(initial_high)s::text
-                                AND left(k.key, length(%(initial_low)s::text)) = %(initial_low)s::text OFFSET 0))
+                   OR (NOT r.side AND EXISTS (
+                          SELECT 1 FROM unnest(%(initial_lows)s::text[], %(initial_highs)s::text[]) AS p(low, high)
+                          JOIN sharing_childnamekey k ON k.name_id = r.name_id
+                           AND k.key >= p.low AND k.key < p.high AND left(k.key, length(p.low)) = p.low
+                          OFFSET 0))
             ),"""
 
 

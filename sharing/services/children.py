@@ -47,6 +47,7 @@ from sharing.policy import (
 )
 from sharing.selectors.matching import LikelyMatch, likely_match_rows
 from sharing.services.checks import involvement_errors, reason_cleaned, service_cleaned
+from sharing.services.retention import retention_marks_refresh
 from sharing.services.shielding import shielded_children_reached, shielded_involvements_merged
 from sharing.signals import child_merged
 
@@ -700,6 +701,10 @@ def _child_update(
         if "born_on" in changed:
             # The keys of the child's own names; a merged entry's keep its date of birth (child_merge).
             ChildNameKey.objects.filter(child=child, born_on=born_before).update(born_on=child.born_on)
+            # Back within the age scope on the corrected date: the marks of having left it (its closing date, the
+            # notices) go, so passing the scope again gives a fresh grace period and notice (Southampton 11;
+            # break11c finding 3).
+            retention_marks_refresh(actor=actor, child=child)
     how, aliases_removed = (
         _legal_name_change(child, *name, _user(actor), NameChange(name_change)) if name is not None else (None, [])
     )

@@ -119,6 +119,7 @@ class SweepResult:
     pending: int = 0  # open, nothing keeps them, their closing date set and not reached
     erased: int = 0
     notified: int = 0
+    reset: int = 0  # back within the scope: their marks of leaving it cleared
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -128,6 +129,7 @@ class SweepResult:
             "pending": self.pending,
             "erased": self.erased,
             "notified": self.notified,
+            "reset": self.reset,
         }
 
 
@@ -184,7 +186,8 @@ def _advance_notice(user_id: int, child_id: int, leaves_on: date, version: Proto
     # professional is told weeks ahead, while the young person can still be asked (break11 finding 11).
     return NotificationDraft(
         user_id,
-        f"{ADVANCE_KEY}{child_id}",
+        # Keyed by the day it passes: a child back within the scope and approaching it again is told again.
+        f"{ADVANCE_KEY}{leaves_on.isoformat()}:{child_id}",
         f"Child {child_id} passes the protocol's age scope on {long_date(leaves_on)}",
         f"Child {child_id}, of whom you are lead professional, passes the age scope of "
         f"{version}{version.cite('scope')} on {long_date(leaves_on)}. From then their record is kept only while "
@@ -193,6 +196,79 @@ def _advance_notice(user_id: int, child_id: int, leaves_on: date, version: Proto
         "needs or has left care, record it; if they consent to their record being kept, record the consent.",
         f"/children/{child_id}/",
     )
+
+
+def _stale_marks(scope: AgeScope, today: date) -> Q:
+    """The open children whose marks of leaving the scope no longer hold on `today` (break11c finding 3): flagged
+    (with any closing date or reason kept) though within the ordinary scope, or told it is approaching though it
+    is further off than the advance notice; a corrected date of birth or a version with a wider scope does that.
+    Two ranges of `born_on` (the sweep's own bounds)."""
+    cutoff = rules.latest_birth_date_older_than(scope.age_max, today)
+    horizon = rules.latest_birth_date_older_than(
+        scope.age_max, today + timedelta(days=settings.RETENTION_ADVANCE_NOTICE_DAYS)
+    )
+    return Q(closed_on__isnull=True, merged_into__isnull=True) & (
+        Q(scope_flagged_on__isnull=False, born_on__gt=cutoff) | Q(scope_warned_on__isnull=False, born_on__gt=horizon)
+    )
+
+
+_MARKS = ("scope_flagged_on", "scope_warned_on", "closes_on", "kept_under")
+
+
+def _marks_cleared(actor: Any, version: ProtocolVersion, rows: list[dict[str, Any]], today: date) -> int:
+    """Clear the marks of leaving the scope of children back within it (`rows`, claimed by the caller): the flag,
+    the notice, the closing date and the reason kept, so that when the child passes the scope again it is told
+    ahead, flagged and given its grace period afresh (Southampton 11: the young person is asked before the record
+    closes; break11 finding 11: a closing date is always set first). One update and one insert of audit events
+    (child.scope_reset, with what was cleared)."""
+    if not rows:
+        return 0
+    Child.objects.filter(pk__in=[row["pk"] for row in rows]).update(
+        scope_flagged_on=None,
+        scope_warned_on=None,
+        closes_on=None,
+        kept_under="",
+        retention_checked_on=None,
+        updated_at=timezone.now(),
+    )
+    _record_children(
+        "child.scope_reset",
+        actor,
+        [
+            (
+                row["pk"],
+                {
+                    "protocol_version_id": version.pk,
+                    "age_max": version.age_max,
+                    "checked_on": today.isoformat(),
+                    "cleared": {
+                        key: row[key].isoformat() if isinstance(row[key], date) else row[key]
+                        for key in _MARKS
+                        if row[key]
+                    },
+                },
+            )
+            for row in rows
+        ],
+    )
+    return len(rows)
+
+
+def retention_marks_refresh(*, actor: Any, child: Child, today: date | None = None) -> bool:
+    """After a change to `child`'s date of birth (sharing.services.children.child_update): clear its marks of
+    leaving the scope if it is back within the retention version's scope (_marks_cleared), at once rather than
+    at the next sweep, which would find it past the scope again on its new date and close it on the old
+    closing date. Returns whether they were cleared."""
+    version = retention_version()
+    if version is None:
+        return False
+    day = today or timezone.localdate()
+    rows = list(
+        Child.objects.filter(_stale_marks(scope_of(version), day), pk=child.pk)
+        .select_for_update(of=("self",))
+        .values("pk", *_MARKS)
+    )
+    return bool(_marks_cleared(actor, version, rows, day))
 
 
 @transaction.atomic
@@ -219,6 +295,20 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
         return SweepResult()
     scope = scope_of(version)
     cutoff = rules.latest_birth_date_older_than(scope.age_max, today)
+    # Back within the scope (a corrected date of birth, a version with a wider scope): the marks are cleared
+    # first, so a child within the advance notice is told again below (break11c finding 3).
+    actor = SystemActor(SWEEP_ACTOR_LABEL)
+    reset = _marks_cleared(
+        actor,
+        version,
+        list(
+            Child.objects.filter(_stale_marks(scope, today))
+            .select_for_update(of=("self",), skip_locked=True)
+            .order_by("born_on", "pk")
+            .values("pk", *_MARKS)[:limit]
+        ),
+        today,
+    )
     approaching = _approaching(cutoff, today, scope.age_max, limit)
     rows = list(
         Child.objects.filter(born_on__lte=cutoff, closed_on__isnull=True, merged_into__isnull=True)
@@ -228,7 +318,7 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
         .values("pk", "born_on", "has_additional_needs", "is_care_leaver", "scope_flagged_on", "closes_on")[:limit]
     )
     if not rows and not approaching:
-        return SweepResult()
+        return SweepResult(reset=reset)
     consenting = children_with_live_consent([row["pk"] for row in rows], today)
     newly_flagged: list[int] = []
     kept: dict[str, list[int]] = {KeptUnder.EXTENDING_CONDITION: [], KeptUnder.CONSENT: []}
@@ -298,7 +388,8 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
         if child_id in flagged_set:
             # The first notice, whatever the outcome (a child flagged and closed the same day cannot happen: a
             # closing date is always set first).
-            key = f"child-scope-left:{child_id}"
+            # Keyed by the day it was flagged: a child back within the scope that passes it again is told again.
+            key = f"child-scope-left:{today.isoformat()}:{child_id}"
             subject = f"Child {child_id} has passed the protocol's age scope"
             opening = (
                 f"Child {child_id}, of whom you are lead professional, has passed the age scope of "
@@ -321,7 +412,6 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
         for user_id in sorted(leads.get(child_id, ())):
             drafts.append(NotificationDraft(user_id, key, subject, f"{opening} {words}", f"/children/{child_id}/"))
     notified = notify_many(drafts)
-    actor = SystemActor(SWEEP_ACTOR_LABEL)
     _record_children(
         "child.scope_left",
         actor,
@@ -366,6 +456,7 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
         closed=sum(len(ids) for ids in closing.values()),
         pending=len(newly_pending) + len(waiting),
         notified=notified,
+        reset=reset,
     )
 
 
@@ -576,4 +667,5 @@ def retention_sweep(*, today: date) -> SweepResult:
         pending=scoped.pending,
         erased=erased,
         notified=scoped.notified,
+        reset=scoped.reset,
     )

@@ -100,7 +100,7 @@ def test_the_sweep_flags_once_notifies_the_lead_and_closes_without_condition_or_
     closing = grace_end(leaves_on)
     assert closing == add_working_days(leaves_on, settings.RETENTION_GRACE_WORKING_DAYS)
     assert child.scope_flagged_on == leaves_on and child.closed_on is None and child.closes_on == closing
-    notes = Notification.objects.filter(key=f"child-scope-left:{child.pk}")
+    notes = Notification.objects.filter(key=f"child-scope-left:{leaves_on.isoformat()}:{child.pk}")
     assert list(notes.values_list("recipient_id", flat=True)) == [world.users["other_agency"].pk]
     assert long_date(closing) in notes.get().body and "record the consent" in notes.get().body
     # Idempotent: a repeated tick, the same day or later, flags, notifies and closes nothing again.
@@ -395,7 +395,7 @@ def test_the_lists_show_the_closing_date_of_a_record_nothing_keeps(world: World)
 def test_the_lead_is_told_weeks_before_the_young_person_passes_the_scope(world: World) -> None:
     child, leaves_on = _near_the_end(world, "Ahead")
     ahead = leaves_on - timedelta(days=settings.RETENTION_ADVANCE_NOTICE_DAYS)
-    key = f"child-scope-leaving:{child.pk}"
+    key = f"child-scope-leaving:{leaves_on.isoformat()}:{child.pk}"
     assert retention_scope_sweep(today=ahead - timedelta(days=1)).notified == 0
     assert not Notification.objects.filter(key=key).exists()
     assert retention_scope_sweep(today=ahead).notified == 1

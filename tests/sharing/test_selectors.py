@@ -336,7 +336,7 @@ QUERIES = [
     "Sam",
     "Lee",
     "Smith John",
-    # A given name with the family name's initial (sharing.rules.NameQuery.family_initial).
+    # A given name with the family name's initial (sharing.rules.NameQuery.family_initials).
     "John S",
     "Kathryn L",
     "Aoife O",
