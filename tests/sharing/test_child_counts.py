@@ -157,7 +157,7 @@ def _step(world: World, rng: random.Random, agencies: list[Agency], areas: list[
         Involvement.objects.filter(pk__in=chosen).delete()
     elif kind == 8:  # the children's values, several at once
         chosen = [c.pk for c in rng.sample(living, min(len(living), 3))]
-        change = rng.choice(
+        change: dict[str, Any] = rng.choice(
             [
                 {"gender": rng.choice(Gender.values)},
                 {"ethnicity": rng.choice(Ethnicity.values)},
