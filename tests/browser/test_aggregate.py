@@ -1,6 +1,7 @@
 """Issue 11's aggregate table in a real Chromium: an auditor reads counts of children with small counts
-suppressed and the suppression and the cell-key perturbation explained, chooses other dimensions with the selects, and is told plainly when
-the two are the same; an agency with a long unbroken name fits a phone and a desktop. axe checks each page."""
+suppressed and the suppression and the cell-key perturbation explained, chooses other dimensions with the
+selects, and is told plainly when the two are the same; an agency with a long unbroken name fits a phone and a
+desktop. axe checks each page."""
 
 from __future__ import annotations
 
