@@ -339,14 +339,16 @@ def test_the_counts_leave_closed_children_out(world: World) -> None:
     counted = Child.objects.filter(merged_into__isnull=True, closed_on__isnull=True).order_by("pk")
     n = counted.count()
     key = next(k for k in range(KEY_RANGE) if ptable_noise(n, k) >= 0 and ptable_noise(n - 1, k) >= 0)
+    first, last = counted.first(), counted.last()
+    assert first is not None and last is not None and first.pk != last.pk
     Child.objects.update(cell_key=0)
-    Child.objects.filter(pk=counted.last().pk).update(cell_key=key)  # type: ignore[union-attr]
+    Child.objects.filter(pk=last.pk).update(cell_key=key)
     table = children_aggregate(
         actor=fresh(world.users["practitioner"]), rows=Dimension.GENDER, columns=Dimension.AGE_BAND
     ).table
     before = table.grand_total
     assert n >= 12 and before == perturb(n, key)
-    child_close(actor=fresh(world.users["partnership_admin"]), child=counted.first(), reason="Test closing")
+    child_close(actor=fresh(world.users["partnership_admin"]), child=first, reason="Test closing")
     after = children_aggregate(
         actor=fresh(world.users["practitioner"]), rows=Dimension.GENDER, columns=Dimension.AGE_BAND
     ).table.grand_total
