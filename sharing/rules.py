@@ -20,6 +20,10 @@ from anyascii import anyascii
 
 from isp_portal.bounds import REASON, has_nul, long_date
 
+# The cell-key perturbation of every count shown (ONS Census 2021; ABS TableBuilder), in its own module too.
+from sharing.cell_key import PTABLE_BOUND as PTABLE_BOUND
+from sharing.cell_key import perturb_table as perturb_table
+
 # The aggregate tier's small-number suppression (Southampton 12), kept in its own module for its length.
 from sharing.suppression import SuppressedTable as SuppressedTable
 from sharing.suppression import suppress_table as suppress_table

@@ -84,6 +84,8 @@ class SuppressedTable:
     _row_totals: dict[str, int | None] = field(repr=False)
     _column_totals: dict[str, int | None] = field(repr=False)
     withheld: bool = False
+    # The counts shown carry the cell-key method's noise (sharing.cell_key.perturb_table).
+    perturbed: bool = False
 
     def cell(self, row: str, col: str) -> int | None:
         return self._cells.get((row, col), None if self.withheld else 0)

@@ -55,6 +55,20 @@ class AggregateOut(serializers.Serializer[Any]):
         help_text="True when no count of the table can be shown, zeros included: hiding counts inside it could not "
         "keep a hidden total from being worked out. Every count is then null."
     )
+    perturbed = serializers.BooleanField(
+        help_text="True: every count shown, totals included, has been changed slightly (by at most `noise_bound`, "
+        "the same change every time it is asked for), so the counts of a table need not add up to its totals."
+    )
+    noise_bound = serializers.IntegerField(help_text="The most a count shown differs from the true count.")
+    perturbation = serializers.CharField(help_text="Why the counts are changed, in words.")
+
+
+# The same words as the page's (sharing/templates/sharing/aggregate.html).
+PERTURBATION_NOTE = (
+    "To protect children's privacy, every count shown, totals included, has been changed slightly, by at most "
+    "{bound} either way, as the Office for National Statistics does with census tables. A count always gets the "
+    "same change, so asking again does not reveal it, and the counts need not add up to the totals."
+)
 
 
 def aggregate_out(aggregate: AggregateTable) -> dict[str, Any]:
@@ -77,13 +91,17 @@ def aggregate_out(aggregate: AggregateTable) -> dict[str, Any]:
         "column_totals": [table.col_total(col) for col in table.columns],
         "grand_total": table.grand_total,
         "withheld": table.withheld,
+        "perturbed": table.perturbed,
+        "noise_bound": aggregate.noise_bound,
+        "perturbation": PERTURBATION_NOTE.format(bound=aggregate.noise_bound),
     }
 
 
 class ChildAggregateView(APIView):
     """Counts of the children in the index by two dimensions, for members of active signatory agencies and
-    auditors. No child is named; counts from 1 to the threshold are not shown, totals included, and further
-    counts are hidden so that no hidden count can be worked out from those shown. Each read is recorded."""
+    auditors. No child is named; counts from 1 to the threshold are not shown, totals included, further
+    counts are hidden so that no hidden count can be worked out from those shown, and every count shown is
+    perturbed slightly (the cell-key method: sharing.cell_key). Each read is recorded."""
 
     policy_resource = CHILD_AGGREGATE
 
@@ -91,8 +109,9 @@ class ChildAggregateView(APIView):
         summary="Count children by two dimensions",
         description="Counts of the children in the index by `rows` and `columns` (agency currently involved, "
         "area, age band, gender, ethnicity). A count not shown is null. With the agency dimension a child with "
-        "several agencies involved is counted under each. Refused with 400 by field: an unknown dimension, or the "
-        "same dimension for rows and columns.",
+        "several agencies involved is counted under each. Every count shown, totals included, is perturbed "
+        "slightly (at most `noise_bound` either way, the same each time: `perturbed`). Refused with 400 by "
+        "field: an unknown dimension, or the same dimension for rows and columns.",
         parameters=[AggregateIn],
         responses={200: AggregateOut},
         operation_id="children_aggregate",

@@ -4,15 +4,17 @@ and the record of who reached a shielded child."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Floor, Random
 from django.utils import timezone
 
 from isp_portal import bounds, db_bounds
 from sharing import rules
+from sharing.cell_key import KEY_RANGE
 
 
 class Gender(models.TextChoices):
@@ -57,6 +59,17 @@ class Setting(models.TextChoices):
 
 
 LANGUAGES_MAX = 10
+
+
+def new_cell_key() -> int:
+    """A child's record key for the cell-key method (sharing.cell_key), drawn uniformly from 0 to 255 by the
+    operating system's generator: who can guess a key can take its noise away."""
+    return secrets.randbelow(KEY_RANGE)
+
+
+# The same drawn in the database, for rows written outside the ORM (and, by sharing migration 0012, for each
+# child there was: PostgreSQL evaluates a volatile default once per row when it adds the column).
+CELL_KEY_DRAWN = Cast(Floor(Random() * KEY_RANGE), models.SmallIntegerField())
 LANGUAGE_LENGTH = 60
 
 
@@ -98,6 +111,10 @@ class Child(models.Model):
     area = models.ForeignKey("agencies.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     # What extends the protocol's age scope (Haringey 2.1; Southampton 5).
     has_additional_needs = models.BooleanField(default=False)
+    # The record key of the cell-key method (sharing.cell_key: ONS Census 2021, ABS TableBuilder): fixed at
+    # random when the child is added, never shown; the aggregate tier's noise on a count is looked up by the sum
+    # of its children's keys. A row written outside the ORM (a COPY) draws one in the database.
+    cell_key = models.SmallIntegerField(default=new_cell_key, db_default=CELL_KEY_DRAWN, editable=False)
     is_care_leaver = models.BooleanField(default=False)
     is_shielded = models.BooleanField(default=False)
     shielding_agency = models.ForeignKey(
@@ -159,6 +176,9 @@ class Child(models.Model):
                 condition=~models.Q(merged_into=models.F("id")), name="child_not_merged_into_itself"
             ),
             models.CheckConstraint(condition=models.Q(gender__in=Gender.values), name="child_gender_known"),
+            models.CheckConstraint(
+                condition=models.Q(cell_key__gte=0, cell_key__lt=KEY_RANGE), name="child_cell_key_range"
+            ),
             models.CheckConstraint(condition=models.Q(ethnicity__in=Ethnicity.values), name="child_ethnicity_known"),
             models.CheckConstraint(condition=models.Q(setting__in=Setting.values), name="child_setting_known"),
             models.CheckConstraint(

@@ -33,6 +33,8 @@ class ChildCountByAgencyAge(models.Model):
     agency_id = models.BigIntegerField()  # 0: no current involvement
     born_on = models.DateField()
     n = models.IntegerField()
+    # The sum of the counted children's cell keys (sharing.cell_key), kept with `n` (sharing migration 0012).
+    key_sum = models.BigIntegerField(db_default=0)
 
     class Meta:
         constraints = [
@@ -53,6 +55,8 @@ class ChildCountByAgency(models.Model):
     gender = models.CharField(max_length=16)
     ethnicity = models.CharField(max_length=32)
     n = models.IntegerField()
+    # The sum of the counted children's cell keys (sharing.cell_key), kept with `n` (sharing migration 0012).
+    key_sum = models.BigIntegerField(db_default=0)
 
     class Meta:
         constraints = [

@@ -1,12 +1,15 @@
 """The aggregate tier (DESIGN 2.3, 3.2; Haringey 3.7a "aggregate and management information, which shall be used
 mainly for planning and monitoring purposes"; WYCPS "only anonymised data will be used for planning"; Southampton
 12): counts of the children in the index by two of agency, area, age band, gender and ethnicity, with small
-counts suppressed by `sharing.rules.suppress_table`. Never a person: no name, no id, only counts.
+counts suppressed by `sharing.rules.suppress_table`, then every count shown, totals included, perturbed by the
+cell-key method (`sharing.rules.perturb_table`: ONS Census 2021, ABS TableBuilder), so that tables asked for
+together do not add up to a hidden count (break11c findings 1 and 2). Never a person: no name, no id, only counts.
 
-One SQL statement with GROUP BY per table (prepared, like the child pages' reads: docs/fast-pages.md), then the
-suppression in Python over a table of at most a few hundred cells. The tables by agency read the counts the
-triggers keep (sharing.models.counts: a few thousand rows rather than the index joined with its involvements,
-DESIGN 5's 300 ms at 1,000,000 children); the others group the children themselves.
+One SQL statement with GROUP BY per table (prepared, like the child pages' reads: docs/fast-pages.md), each cell
+with its count and the sum of its children's cell keys, then the suppression and the perturbation in Python over
+a table of at most a few hundred cells. The tables by agency read the counts (and key sums) the triggers keep
+(sharing.models.counts: a few thousand rows rather than the index joined with its involvements, DESIGN 5's
+300 ms at 1,000,000 children); the others group the children themselves.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from isp_portal.policy import require
 from isp_portal.rows import Statement, fetch
 from sharing.models import Ethnicity, Gender
 from sharing.policy import CHILD_AGGREGATE
-from sharing.rules import SuppressedTable, suppress_table
+from sharing.rules import PTABLE_BOUND, SuppressedTable, perturb_table, suppress_table
 
 
 class Dimension(StrEnum):
@@ -100,7 +103,7 @@ _BAND_EDGES = tuple(high + 1 for _, high, _ in AGE_BANDS if high is not None)
 # The triggers of sharing migrations 0006 and 0008 keep sharing.models.counts equal to these counts grouped;
 # `child_counts_differences` and `sharing.services.counts.child_counts_rebuild` read them from here.
 COUNTED_BY_AGENCY = (
-    "SELECT c.born_on, coalesce(c.area_id, '') AS area_id, c.gender, c.ethnicity, "
+    "SELECT c.born_on, coalesce(c.area_id, '') AS area_id, c.gender, c.ethnicity, c.cell_key, "
     "coalesce(i.agency_id, 0) AS agency_id FROM sharing_child c "
     "LEFT JOIN (SELECT DISTINCT child_id, agency_id FROM sharing_involvement WHERE ended_on IS NULL) i "
     "ON i.child_id = c.id WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL"
@@ -138,19 +141,20 @@ def _statement(rows: Dimension, columns: Dimension) -> Statement:
         other = columns if rows is Dimension.AGENCY else rows
         once = f"NULL, {_EXPRESSIONS[other]}" if rows is Dimension.AGENCY else f"{_EXPRESSIONS[other]}, NULL"
         grouped = (
-            f"SELECT {keys}, sum(c.n) AS n FROM {_kept_counts_of(rows, columns)} c "  # noqa: S608 - fixed fragments; the dates are bound parameters
+            f"SELECT {keys}, sum(c.n) AS n, sum(c.key_sum) AS key_sum FROM {_kept_counts_of(rows, columns)} c "  # noqa: S608 - fixed fragments; the dates are bound parameters
             "GROUP BY 1, 2 HAVING sum(c.n) > 0 "
-            f"UNION ALL SELECT {once}, count(*) FROM sharing_child c "
+            f"UNION ALL SELECT {once}, count(*), sum(c.cell_key) FROM sharing_child c "
             f"WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL GROUP BY {_EXPRESSIONS[other]}"
         )
     else:
         grouped = (
-            f"SELECT {keys}, count(*) AS n FROM sharing_child c "  # noqa: S608 - fixed fragments; the dates are bound parameters
+            f"SELECT {keys}, count(*) AS n, sum(c.cell_key) AS key_sum FROM sharing_child c "  # noqa: S608 - fixed fragments; the dates are bound parameters
             "WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL GROUP BY 1, 2"
         )
     # The names of the agencies and areas counted, looked up for the few grouped rows in the same statement.
     names = f"{_name_of(rows, 'g.row_key')}, {_name_of(columns, 'g.column_key')}"
-    sql = f"SELECT g.row_key, g.column_key, g.n, {names} FROM ({grouped}) g"  # noqa: S608 - fixed fragments
+    # The sum of the cell keys (sharing.cell_key), as a number (a sum of bigint is numeric).
+    sql = f"SELECT g.row_key, g.column_key, g.n, {names}, g.key_sum::bigint FROM ({grouped}) g"  # noqa: S608 - fixed fragments
     return Statement(f"isp_aggregate_{rows.value}_{columns.value}", sql)
 
 
@@ -168,7 +172,7 @@ def born_by(on: date, years: int) -> date:
 
 @dataclass(frozen=True)
 class AggregateTable:
-    """A suppressed table with its dimensions and the words for each key."""
+    """A suppressed and perturbed table with its dimensions and the words for each key."""
 
     rows: Dimension
     columns: Dimension
@@ -180,6 +184,11 @@ class AggregateTable:
     @property
     def suppressed(self) -> bool:
         return self.table.suppressed_count > 0
+
+    @property
+    def noise_bound(self) -> int:
+        """The most a shown count differs from the true one (the ptable's bound)."""
+        return PTABLE_BOUND
 
 
 def _labels(dimension: Dimension, keys: list[str], names: dict[tuple[str, str], str]) -> dict[str, str]:
@@ -229,7 +238,7 @@ def children_aggregate(
     found = [row for row in fetched if not by_agency or row[agency_at] is not None]
     children_once = {row[1 - agency_at]: row[2] for row in fetched if by_agency and row[agency_at] is None}
     names: dict[tuple[str, str], str] = {}
-    for row, col, _, row_name, column_name in found:
+    for row, col, _, row_name, column_name, _ in found:
         if row_name is not None:
             names[rows.value, row] = row_name
         if column_name is not None:
@@ -237,8 +246,10 @@ def children_aggregate(
     row_keys = _all_keys(rows, [row[0] for row in found], names)
     column_keys = _all_keys(columns, [row[1] for row in found], names)
     counts: dict[tuple[str, str], int] = {(r, c): 0 for r in row_keys for c in column_keys}
-    for row, col, count, _, _ in found:
+    key_sums: dict[tuple[str, str], int] = {}
+    for row, col, count, _, _, key_sum in found:
         counts[row, col] = count
+        key_sums[row, col] = key_sum
     limit = threshold if threshold is not None else settings.AGGREGATE_SUPPRESSION_THRESHOLD
     pair_totals, hide_grand = _pair_totals_hidden(counts, children_once, agency_at, limit) if by_agency else ([], False)
     table = suppress_table(
@@ -248,6 +259,9 @@ def children_aggregate(
         hidden_column_totals=pair_totals if agency_at == 0 else (),
         hide_grand_total=hide_grand,
     )
+    # Every count the suppression shows, totals included, with its cell-key noise; a noisy count from 1 to the
+    # threshold is hidden too, so no such number is ever shown (DESIGN 2.3).
+    table = perturb_table(table, counts, key_sums)
     audit_record(
         kind="child.aggregate",
         actor=actor,
@@ -289,12 +303,15 @@ class CountDifference:
     key: tuple[Any, ...]
     kept: int | None
     counted: int | None
+    # The sums of the counted children's cell keys, kept and over the tables (None: no such group).
+    kept_key_sum: int | None = None
+    counted_key_sum: int | None = None
 
 
 def counted_groups_sql(table: str) -> str:
     """The groups of KEPT_COUNTS[table] counted over the tables (COUNTED_BY_AGENCY grouped by its columns)."""
     keys = ", ".join(KEPT_COUNTS[table])
-    return f"SELECT {keys}, count(*) AS n FROM ({COUNTED_BY_AGENCY}) c GROUP BY {keys}"  # noqa: S608 - fixed fragments
+    return f"SELECT {keys}, count(*) AS n, sum(c.cell_key) AS key_sum FROM ({COUNTED_BY_AGENCY}) c GROUP BY {keys}"  # noqa: S608 - fixed fragments
 
 
 def child_counts_differences(*, limit: int = 100) -> list[CountDifference]:
@@ -306,13 +323,25 @@ def child_counts_differences(*, limit: int = 100) -> list[CountDifference]:
     for table, columns in KEPT_COUNTS.items():
         keys = ", ".join(columns)
         # Each group once on each side (the kept counts are unique by their key; the counted are grouped), put
-        # together by GROUP BY.
+        # together by GROUP BY; the sums of the cell keys kept with the counts (sharing migration 0012) too.
         sql = (
-            f"SELECT {keys}, max(kept), max(counted) FROM ("  # noqa: S608 - fixed fragments
-            f"SELECT {keys}, n AS kept, NULL::bigint AS counted FROM {table} WHERE n <> 0 "
-            f"UNION ALL SELECT {keys}, NULL, n FROM ({counted_groups_sql(table)}) g"
-            f") u GROUP BY {keys} HAVING max(kept) IS DISTINCT FROM max(counted) LIMIT {int(limit)}"
+            f"SELECT {keys}, max(kept), max(counted), max(kept_keys), max(counted_keys) FROM ("  # noqa: S608 - fixed fragments
+            f"SELECT {keys}, n AS kept, NULL::bigint AS counted, key_sum AS kept_keys, NULL::bigint AS counted_keys "
+            f"FROM {table} WHERE n <> 0 "
+            f"UNION ALL SELECT {keys}, NULL, n, NULL, key_sum FROM ({counted_groups_sql(table)}) g"
+            f") u GROUP BY {keys} "
+            "HAVING (max(kept), max(kept_keys)) IS DISTINCT FROM (max(counted), max(counted_keys)) "
+            f"LIMIT {int(limit)}"
         )
-        for *key, kept, counted in fetch(sql, []):
-            found.append(CountDifference(table=table, key=tuple(key), kept=kept, counted=counted))
+        for *key, kept, counted, kept_keys, counted_keys in fetch(sql, []):
+            found.append(
+                CountDifference(
+                    table=table,
+                    key=tuple(key),
+                    kept=kept,
+                    counted=counted,
+                    kept_key_sum=kept_keys,
+                    counted_key_sum=counted_keys,
+                )
+            )
     return found[:limit]

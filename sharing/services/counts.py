@@ -25,7 +25,7 @@ REBUILD_STATEMENTS: tuple[str, ...] = (
         for table, columns in KEPT_COUNTS.items()
         for statement in (
             f"DELETE FROM {table}",  # noqa: S608 - fixed fragments
-            f"INSERT INTO {table} ({', '.join(columns)}, n) {counted_groups_sql(table)}",
+            f"INSERT INTO {table} ({', '.join(columns)}, n, key_sum) {counted_groups_sql(table)}",
         )
     ),
 )

@@ -1,6 +1,7 @@
 """Issue 11's aggregate table in a real Chromium: an auditor reads counts of children with small counts
-suppressed and the suppression explained, chooses other dimensions with the selects, and is told plainly when
-the two are the same; an agency with a long unbroken name fits a phone and a desktop. axe checks each page."""
+suppressed and the suppression and the cell-key perturbation explained, chooses other dimensions with the
+selects, and is told plainly when the two are the same; an agency with a long unbroken name fits a phone and a
+desktop. axe checks each page."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def test_an_auditor_reads_suppressed_counts_with_their_explanation(browser_world
     page.get_by_label("Columns").select_option("gender")
     page.get_by_role("button", name="Show the counts").click()
     expect(page.get_by_role("table")).to_contain_text("[c]")
+    expect(page.get_by_role("heading", name="Why the counts are changed slightly")).to_be_visible()
     journey.checked()
     for width in ("phone", "desktop"):
         page.set_viewport_size(VIEWPORTS[width])

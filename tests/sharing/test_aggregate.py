@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from audit.models import AuditEvent
 from isp_portal.policy import NotPermitted
 from sharing.api.aggregate import aggregate_out
+from sharing.cell_key import ptable_noise
 from sharing.models import Child, Gender
-from sharing.rules import age_on, suppress_table
+from sharing.rules import PTABLE_BOUND, age_on, suppress_table
 from sharing.selectors.aggregate import AggregateTable, Dimension, born_by, children_aggregate
 from sharing.services import child_merge, involvement_add
 from tests.factories import World, sign_in
@@ -47,6 +48,16 @@ def children(world: World, how_many: int, *, born_on: date | None = None, **valu
     return made
 
 
+def keyed_15() -> None:
+    """The cell keys of the 15 children made: one 1, the others 0, so a count of all of them has key 1 and the
+    ptable's noise +1 (sharing.cell_key: the row of 15 turned by 97 x 15 = 175, key 1 at 176, the first +1)."""
+    made = list(Child.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(made) == 15
+    Child.objects.update(cell_key=0)
+    Child.objects.filter(pk=made[0]).update(cell_key=1)
+    assert ptable_noise(15, 1) == 1
+
+
 @given(st.dates(min_value=date(2001, 1, 1), max_value=date(2040, 12, 31)), st.integers(0, 30))
 def test_born_by_is_the_latest_birthday_of_that_age(on: date, years: int) -> None:
     latest = born_by(on, years)
@@ -63,6 +74,7 @@ def test_counts_are_suppressed_and_each_view_is_audited(world: World) -> None:
     sharing_world(world)
     children(world, 12, gender=Gender.FEMALE)
     children(world, 3, gender=Gender.MALE)
+    keyed_15()
     reader = fresh(world.users["practitioner"])
     aggregate = children_aggregate(actor=reader, rows=Dimension.AREA, columns=Dimension.GENDER)
     table = aggregate.table
@@ -70,10 +82,11 @@ def test_counts_are_suppressed_and_each_view_is_audited(world: World) -> None:
     assert aggregate.row_labels[area] == "Northbridge"
     assert list(table.columns) == list(Gender.values)
     # 3 boys are hidden (1 to 10), so the 12 girls are too, and their column totals; zeros and the area's total
-    # of 15 are shown.
+    # of 15 are shown, the total with its cell-key noise (+1 for the keys keyed_15 sets), the zeros as they are.
     assert table.cell(area, Gender.MALE) is None and table.cell(area, Gender.FEMALE) is None
     assert table.cell(area, Gender.ANOTHER) == 0
-    assert table.row_total(area) == 15 and table.grand_total == 15
+    assert table.row_total(area) == 16 and table.grand_total == 16
+    assert table.perturbed
     assert table.col_total(Gender.MALE) is None and table.col_total(Gender.FEMALE) is None
     event = AuditEvent.objects.get(kind="child.aggregate", actor_id=reader.pk)
     assert event.detail == {"rows": "area", "columns": "gender", "threshold": 10}
@@ -129,6 +142,7 @@ def test_the_api_answers_the_table_with_nulls_and_refuses_bad_dimensions_by_fiel
     sharing_world(world)
     children(world, 12, gender=Gender.FEMALE)
     children(world, 3, gender=Gender.MALE)
+    keyed_15()
     client = sign_in(Client(), world.users["practitioner"])
     url = reverse("api-child-aggregate")
     answer = client.get(url, {"rows": "area", "columns": "gender"})
@@ -136,9 +150,11 @@ def test_the_api_answers_the_table_with_nulls_and_refuses_bad_dimensions_by_fiel
     body = answer.json()
     assert [key["key"] for key in body["column_keys"]] == list(Gender.values)
     row = body["table_rows"][0]
-    assert row["name"] == "Northbridge" and row["total"] == 15
+    assert row["name"] == "Northbridge" and row["total"] == 16  # 15 with its noise (keyed_15)
     assert row["counts"] == [None, None, 0, 0]
-    assert body["grand_total"] == 15 and body["threshold"] == 10 and body["withheld"] is False
+    assert body["grand_total"] == 16 and body["threshold"] == 10 and body["withheld"] is False
+    assert body["perturbed"] is True and body["noise_bound"] == PTABLE_BOUND
+    assert "changed slightly" in body["perturbation"]
     unknown = client.get(url, {"rows": "postcode", "columns": "gender"})
     assert unknown.status_code == 400 and "rows" in unknown.json()["error"]["fields"]
     twice = client.get(url, {"rows": "gender", "columns": "gender"})
@@ -161,6 +177,7 @@ def test_the_page_shows_suppressed_counts_and_explains_them(world: World) -> Non
     text = page.content.decode()
     assert "[c]" in text and "Why some counts are not shown" in text
     assert "Any count from 1 to 10" in text
+    assert "every count shown, totals included, has been changed slightly, by at most 2 either way" in text
     bad = client.get(reverse("child-aggregate"), {"rows": "gender", "columns": "gender"})
     assert bad.status_code == 400
     assert "Choose a different dimension for the columns from the rows" in bad.content.decode()

@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from sharing.cell_key import perturb
 from sharing.models import Child, Ethnicity, Gender
 from sharing.rules import SuppressedTable
 from sharing.selectors.aggregate import Dimension, born_by, children_aggregate
@@ -122,10 +123,11 @@ def test_two_dimensions_that_split_the_children_alike_do_not_give_away_a_hidden_
     for age, girls, boys in ((2, 2, 1), (13, 12, 11), (17, 11, 11)):
         _children(world, girls, age, Gender.FEMALE, Ethnicity.OTHER)
         _children(world, boys, age, Gender.MALE, Ethnicity.BLACK_CARIBBEAN)
+    Child.objects.update(cell_key=0)  # the cell-key noise made fixed (sharing.cell_key)
     reader = fresh(world.users["practitioner"])
     by_gender = children_aggregate(actor=reader, rows=Dimension.AGE_BAND, columns=Dimension.GENDER).table
     by_ethnicity = children_aggregate(actor=reader, rows=Dimension.AGE_BAND, columns=Dimension.ETHNICITY).table
-    assert by_gender.grand_total == 48
+    assert by_gender.grand_total == perturb(48, 0) == 47  # 48 with its cell-key noise
     assert by_gender.cell("0-4", Gender.MALE) is None  # primary: 1 is hidden
     known = _known(by_gender, {Gender.FEMALE: "girls", Gender.MALE: "boys"})
     for place, value in _known(by_ethnicity, {Ethnicity.OTHER: "girls", Ethnicity.BLACK_CARIBBEAN: "boys"}).items():
@@ -155,11 +157,12 @@ def test_the_same_margin_in_two_tables_does_not_differ_by_a_small_count(world: W
     girls = _children(world, 20, 13, Gender.FEMALE)
     _children(world, 11, 13, Gender.MALE, by="other_agency")
     involvement_add(actor=fresh(world.users["other_agency"]), child=girls[0], agency=world.other, service="Youth work")
+    Child.objects.update(cell_key=0)  # the cell-key noise made fixed (sharing.cell_key)
     reader = fresh(world.users["practitioner"])
     by_agency = children_aggregate(actor=reader, rows=Dimension.AGENCY, columns=Dimension.AGE_BAND).table
     by_gender = children_aggregate(actor=reader, rows=Dimension.GENDER, columns=Dimension.AGE_BAND).table
     pairs, children = by_agency.col_total("11-15"), by_gender.col_total("11-15")
-    assert children == 31
+    assert children == perturb(31, 0) == 32  # 31 with its cell-key noise
     differences = [
         pairs - children if pairs is not None and children is not None else None,
         by_agency.grand_total - by_gender.grand_total

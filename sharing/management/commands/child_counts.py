@@ -30,7 +30,8 @@ class Command(BaseCommand):
         if differences:
             for difference in differences:
                 self.stderr.write(
-                    f"{difference.table} {difference.key}: kept {difference.kept}, counted {difference.counted}"
+                    f"{difference.table} {difference.key}: kept {difference.kept}, counted {difference.counted}; "
+                    f"key sums kept {difference.kept_key_sum}, counted {difference.counted_key_sum}"
                 )
             raise CommandError(
                 "the kept counts differ from the index: run `manage.py child_counts --rebuild`", returncode=1
