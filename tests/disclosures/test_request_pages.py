@@ -118,7 +118,7 @@ def test_every_refusal_is_shown_on_the_form_with_its_rule(world: World) -> None:
     page = errors_of(client.post(url, answers(world, override_ground="")))
     assert "Choose the ground that overrides the refusal." in page
     page = errors_of(client.post(url, answers(world, consent_basis="not_sought", override_ground="")))
-    assert "Barnet" in page
+    assert "Say why consent was not sought." in page
     page = errors_of(client.post(url, answers(world, consent_basis="consent", override_ground="")))
     assert "No consent has been recorded for this child" in page
     page = errors_of(client.post(url, answers(world, holding_agency=str(school_of(world).pk))))
