@@ -257,6 +257,18 @@ def retain_until_default(made_on: date, retention_months: int) -> date:
     return add_months(made_on, retention_months)
 
 
+def retain_until_refusal(retain_until: date, *, made_on: date, retention_months: int) -> str | None:
+    """Access may not outlast the protocol version's retention period from the day made (Southampton 8: information
+    is not kept longer than necessary); the answerer may end it sooner, never later."""
+    latest = add_months(made_on, retention_months)
+    if retain_until > latest:
+        return (
+            f"Access may last at most the protocol's retention period of {retention_months} months: "
+            f"choose a day no later than {latest.day} {latest:%B %Y}."
+        )
+    return None
+
+
 def escalation_due(review_due_at: datetime, now: datetime, *, reviewed: bool, escalated: bool) -> bool:
     """An emergency disclosure not reviewed by its deadline escalates to the disclosing agency's Caldicott
     guardian, once (issue 12)."""

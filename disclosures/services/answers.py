@@ -167,6 +167,12 @@ def answer_share_checks(
         retain_until = checks.end_of_day(rules.retain_until_default(timezone.localdate(), version.retention_months))
     elif retain_until <= now:
         errors["retain_until"] = "Access must last until a day in the future."
+    else:
+        too_long = rules.retain_until_refusal(
+            timezone.localdate(retain_until), made_on=timezone.localdate(now), retention_months=version.retention_months
+        )
+        if too_long:
+            errors["retain_until"] = too_long
     people = list(recipients) if recipients is not None else [request.requester]
     if not people:
         errors["recipients"] = "Choose who receives the information."

@@ -178,11 +178,6 @@ def test_approving_a_restricted_entry_is_decided_by_a_rule_not_a_404(world: Worl
         return  # a refusal naming the rule is a fix too
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 6: the answerer may set access to last far beyond the protocol's retention period (any day to "
-    "2099): retain_until is checked only to be in the future",
-)
 def test_access_cannot_outlast_the_protocols_retention_period(world: World) -> None:
     made = case(world)
     request = submit(made, tiers=["minimum"], categories=[])

@@ -178,6 +178,14 @@ def test_the_default_retention_is_in_calendar_months() -> None:
     assert rules.retain_until_default(date(2026, 11, 30), 24) == date(2028, 11, 30)
 
 
+def test_access_may_not_outlast_the_retention_period() -> None:
+    made_on = date(2026, 8, 31)
+    assert rules.retain_until_refusal(date(2027, 2, 28), made_on=made_on, retention_months=6) is None
+    assert rules.retain_until_refusal(date(2026, 9, 1), made_on=made_on, retention_months=6) is None
+    refusal = rules.retain_until_refusal(date(2027, 3, 1), made_on=made_on, retention_months=6)
+    assert refusal is not None and "6 months" in refusal and "28 February 2027" in refusal
+
+
 # --- Approval ------------------------------------------------------------------------------------------------------
 
 TIER_SETS = [frozenset({"minimum"}), frozenset({"sensitive"}), frozenset({"minimum", "sensitive"})]
