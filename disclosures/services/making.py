@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agencies.models import User
+from agencies.policy import principal
 from audit.services import (
     DisclosureLogDraft,
     LogEntry,
@@ -54,6 +55,13 @@ def _child_minimum(child: Child) -> dict[str, object]:
         "languages": list(child.languages),
         "nhs_number": child.nhs_number or "",
     }
+
+
+def _role_at(actor: Any, discloser: User, agency_id: int) -> str:
+    """The discloser's roles at the disclosing agency, in words, for the disclosure log (DESIGN 2.6: who, which agency,
+    in what role). The discloser is usually the actor, whose principal is already loaded."""
+    facts = principal(actor if getattr(actor, "pk", None) == discloser.pk else discloser).membership_in(agency_id)
+    return ", ".join(facts.role_labels) if facts is not None else ""
 
 
 def disclosure_make(
@@ -157,7 +165,8 @@ def disclosure_make(
         occurred_at=now, event_id=None, kind="made", disclosure_id=disclosure.pk, request_id=request.pk,
         disclosure_kind=kind.value, child_id=request.child_id, from_agency_id=from_agency.pk,
         from_agency_label=str(from_agency), discloser_id=request.answered_by.pk,
-        discloser_label=str(request.answered_by), requester_id=request.requester_id,
+        discloser_label=str(request.answered_by),
+        discloser_role=_role_at(actor, request.answered_by, from_agency.pk), requester_id=request.requester_id,
         requester_label=str(request.requester), to_agency_id=to_agency.pk, to_agency_label=str(to_agency),
         tiers=tuple(request.tiers), purpose=request.purpose, legal_basis=answer.legal_basis,
         consent_basis=request.consent_basis, subject_told=answer.subject_told, retain_until=answer.retain_until,

@@ -187,11 +187,6 @@ def test_access_cannot_outlast_the_protocols_retention_period(world: World) -> N
         answer(made, request, entries=[], retain_until=far)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: the disclosure log's discloser_role is never written (design12 2: discloser id + label + role; "
-    "DESIGN 2.6: who, agency, role)",
-)
 def test_the_disclosure_log_row_names_the_disclosers_role(world: World) -> None:
     made = case(world)
     request = submit(made, tiers=["minimum"], categories=[])
