@@ -86,12 +86,15 @@ def disclosure_make(
                 )
             }
         )
+    covering = None
     if answer.legal_basis in rules.CONSENT_BASES:
-        withdrawn = checks.consent_refusal(
-            checks.consent_answers(
-                child=request.child, tiers=request.tiers, agency=to_agency, purpose=request.purpose, at=now
-            )
+        consents = checks.consent_answers(
+            child=request.child, tiers=request.tiers, agency=to_agency, purpose=request.purpose, at=now
         )
+        # The disclosure rests on the consent that covers it at this moment (the strictest tier's), not on the one
+        # the request named, which may since have been withdrawn and replaced (Haringey 4.4: consent is the basis).
+        covering = consents[0][1].consent if consents else None
+        withdrawn = checks.consent_refusal(consents)
         if withdrawn:
             raise ValidationError(
                 {"consent": f"{withdrawn} This cannot be shared on consent: answer again on another basis."}
@@ -136,7 +139,7 @@ def disclosure_make(
         to_agency=to_agency, discloser=request.answered_by, approver=approver, requester=request.requester,
         tiers=request.tiers, categories=request.categories, purpose=request.purpose, legal_basis=answer.legal_basis,
         s29_form_reference=answer.s29_form_reference,
-        consent=request.consent if answer.legal_basis in rules.CONSENT_BASES else None,
+        consent=covering,
         consent_basis=request.consent_basis, not_sought_reason=request.not_sought_reason,
         override_ground=request.override_ground, emergency_reason=answer.emergency_reason,
         subject_told=answer.subject_told, subject_not_told_reason=answer.subject_not_told_reason,

@@ -281,11 +281,6 @@ def test_a_correction_after_check_your_answers_is_not_what_is_shared(world: Worl
     assert shared.revision.number == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 12: a share on consent records the request's consent even when that consent was withdrawn and "
-    "a newer one now covers it: the disclosure (and its log row) cite a withdrawn consent as the legal basis",
-)
 def test_a_disclosure_on_consent_names_the_consent_that_covers_it_now(world: World) -> None:
     made = case(world)
     today = timezone.localdate()
@@ -301,3 +296,5 @@ def test_a_disclosure_on_consent_names_the_consent_that_covers_it_now(world: Wor
     disclosure = answer(made, request, entries=[], legal_basis="explicit_consent", subject_told="told")
     assert isinstance(disclosure, Disclosure)
     assert disclosure.consent_id == second.pk
+    row = DisclosureLogEntry.objects.get(disclosure_id=disclosure.pk, kind="made")
+    assert row.consent_record_id == second.pk
