@@ -236,11 +236,6 @@ def test_a_token_cannot_disclose_without_consent_on_its_own(world: World) -> Non
     assert not Disclosure.objects.filter(request_id=request.pk, discloser__is_system=True).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 10: the API shows the requester the holding agency's whole decision record (third parties, "
-    "public interest, ...) of a share its designated manager refused to approve; the request page does not",
-)
 def test_the_requester_does_not_read_the_decision_record_of_a_share_refused_approval(world: World) -> None:
     made = case(world)
     request = submit(made)
