@@ -278,10 +278,14 @@ def escalation_due(review_due_at: datetime, now: datetime, *, reviewed: bool, es
 # --- Approval ------------------------------------------------------------------------------------------------------
 
 
-def approval_needed(*, tiers: Iterable[str], legal_basis: LegalBasis, kind: Kind) -> bool:
+def approval_needed(*, tiers: Iterable[str], legal_basis: LegalBasis, kind: Kind, by_system: bool = False) -> bool:
     """Haringey 4.4 and 4.6: detailed and sensitive information shared without consent waits for a designated
     manager of the disclosing agency. An emergency disclosure is made at once and reviewed afterwards instead
-    (within one working day: review_due_at)."""
+    (within one working day: review_due_at). An agency system (an API token) decides no share without consent on its
+    own, whatever the tiers: a person weighs the public interest (Haringey 4.6; design12 F12), so it waits for a
+    designated manager too."""
+    if legal_basis not in CONSENT_BASES and by_system:
+        return True
     if kind == Kind.EMERGENCY:
         return False
     return Tier.SENSITIVE in set(tiers) and legal_basis not in CONSENT_BASES

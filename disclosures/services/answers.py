@@ -253,8 +253,9 @@ def request_answer_share(
     )  # fmt: skip
     answer = write_answer(user, request, values, chosen, people)
     needs = rules.approval_needed(
-        tiers=request.tiers, legal_basis=rules.LegalBasis(legal_basis), kind=rules.Kind(request.kind)
-    )
+        tiers=request.tiers, legal_basis=rules.LegalBasis(legal_basis), kind=rules.Kind(request.kind),
+        by_system=user.is_system,
+    )  # fmt: skip
     request.answered_by = user
     request.answered_at = answer.answered_at
     request.needs_approval = needs

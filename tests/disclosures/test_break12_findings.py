@@ -222,11 +222,6 @@ def test_an_entry_restricted_before_approval_is_not_disclosed_to_an_unauthorised
     assert "threatened the child" not in str(page.content or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 9: an agency system's token makes a disclosure without consent (significant harm) with no person "
-    "deciding: design12 F12 allows tokens decline or consent-based shares only, the rest waits for a human",
-)
 def test_a_token_cannot_disclose_without_consent_on_its_own(world: World) -> None:
     made = case(world)
     request = submit(made, tiers=["minimum"], categories=[])
@@ -234,6 +229,12 @@ def test_a_token_cannot_disclose_without_consent_on_its_own(world: World) -> Non
     post(token, f"/api/v1/requests/{request.pk}/answer/",
          share_body(made, entries=[], recipients=[world.users["school"].pk]))  # fmt: skip
     assert not Disclosure.objects.filter(request_id=request.pk, discloser__is_system=True).exists()
+    assert refreshed(request).state == "awaiting_approval"
+    # A human designated manager approves it (neither the requester nor the answering system).
+    approved = post(
+        client(world, "designated_manager"), f"/api/v1/requests/{request.pk}/approval/", {"decision": "approve"}
+    )
+    assert approved.status_code == 200 and approved.json()["state"] == "shared", approved.content
 
 
 def test_the_requester_does_not_read_the_decision_record_of_a_share_refused_approval(world: World) -> None:

@@ -208,6 +208,16 @@ def test_the_approval_table_has_both_answers() -> None:
     assert rules.approval_needed(tiers={"sensitive"}, legal_basis=LegalBasis.SIGNIFICANT_HARM, kind=Kind.PROACTIVE)
 
 
+@pytest.mark.parametrize(
+    ("tiers", "basis", "kind"), APPROVAL_CASES, ids=[f"{sorted(t)}-{b}-{k}" for t, b, k in APPROVAL_CASES]
+)
+def test_an_agency_systems_share_without_consent_always_waits_for_a_designated_manager(
+    tiers: frozenset[str], basis: LegalBasis, kind: Kind
+) -> None:
+    expected = basis not in CONSENT_BASES
+    assert rules.approval_needed(tiers=tiers, legal_basis=basis, kind=kind, by_system=True) is expected
+
+
 # --- Legal bases ---------------------------------------------------------------------------------------------------
 
 SENSITIVE = frozenset({"minimum", "sensitive"})
