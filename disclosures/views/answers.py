@@ -304,9 +304,7 @@ def _trial(
     meanwhile raises the policy's refusal, for the caller to show what became of it."""
     try:
         with transaction.atomic():
-            result = services.request_answer_share(
-                actor=http.user, request=request, **_service_values(data, revisions)
-            )
+            result = services.request_answer_share(actor=http.user, request=request, **_service_values(data, revisions))
             raise _DryRun("shared" if isinstance(result, Disclosure) else "approval")
     except _DryRun as outcome:
         return str(outcome), None
