@@ -257,6 +257,18 @@ def retain_until_default(made_on: date, retention_months: int) -> date:
     return add_months(made_on, retention_months)
 
 
+def retain_until_refusal(retain_until: date, *, made_on: date, retention_months: int) -> str | None:
+    """Access may not outlast the protocol version's retention period from the day made (Southampton 8: information
+    is not kept longer than necessary); the answerer may end it sooner, never later."""
+    latest = add_months(made_on, retention_months)
+    if retain_until > latest:
+        return (
+            f"Access may last at most the protocol's retention period of {retention_months} months: "
+            f"choose a day no later than {latest.day} {latest:%B %Y}."
+        )
+    return None
+
+
 def escalation_due(review_due_at: datetime, now: datetime, *, reviewed: bool, escalated: bool) -> bool:
     """An emergency disclosure not reviewed by its deadline escalates to the disclosing agency's Caldicott
     guardian, once (issue 12)."""
@@ -266,10 +278,14 @@ def escalation_due(review_due_at: datetime, now: datetime, *, reviewed: bool, es
 # --- Approval ------------------------------------------------------------------------------------------------------
 
 
-def approval_needed(*, tiers: Iterable[str], legal_basis: LegalBasis, kind: Kind) -> bool:
+def approval_needed(*, tiers: Iterable[str], legal_basis: LegalBasis, kind: Kind, by_system: bool = False) -> bool:
     """Haringey 4.4 and 4.6: detailed and sensitive information shared without consent waits for a designated
     manager of the disclosing agency. An emergency disclosure is made at once and reviewed afterwards instead
-    (within one working day: review_due_at)."""
+    (within one working day: review_due_at). An agency system (an API token) decides no share without consent on its
+    own, whatever the tiers: a person weighs the public interest (Haringey 4.6; design12 F12), so it waits for a
+    designated manager too."""
+    if legal_basis not in CONSENT_BASES and by_system:
+        return True
     if kind == Kind.EMERGENCY:
         return False
     return Tier.SENSITIVE in set(tiers) and legal_basis not in CONSENT_BASES

@@ -393,7 +393,11 @@ class RequestOut(RequestSummaryOut):
     decline_detail = serializers.CharField()
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     expired_at = serializers.DateTimeField(allow_null=True)
-    answer = AnswerOut(allow_null=True, help_text="The decision record, once answered")
+    answer = AnswerOut(
+        allow_null=True,
+        help_text="The decision record, once answered: to the holding agency only (null to the requesting agency, "
+        "which is told the outcome: state, decline reason, disclosure)",
+    )
     disclosure = serializers.IntegerField(allow_null=True, help_text="The disclosure made, once shared")
     actions = serializers.ListField(
         child=serializers.ChoiceField(choices=REQUEST_ACTIONS), help_text="What you may do with it now"

@@ -7,7 +7,7 @@ refused naming it; the one-answer-per-request unique constraint is the backstop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,11 +79,17 @@ def _already(request: InformationRequest, target: rules.State) -> NotPermitted:
 
 
 def chosen_entries(
-    actor: Any, request: InformationRequest, entries: Iterable[RecordEntry], errors: dict[str, str]
+    actor: Any,
+    request: InformationRequest,
+    entries: Iterable[RecordEntry],
+    errors: dict[str, str],
+    expected: Mapping[int, int] | None = None,
 ) -> list[tuple[RecordEntry, EntryRevision]]:
     """The entries to share, each at its latest revision now (locked, so a concurrent correction cannot slip between
     the snapshot and the grant): the holding agency's own entries about this child, of a category asked for (the
-    minimum needed: Barnet). Sharing an entry you may not see is refused as the entry's policy says (404/403)."""
+    minimum needed: Barnet). Sharing an entry you may not see is refused as the entry's policy says (404/403).
+    `expected` (entry id -> revision id) is what the answerer was shown: an entry corrected since is refused, never
+    shared unseen (the answer pages promise each is shared at the revision shown; Barnet: an informed decision)."""
     ids = sorted({entry.pk for entry in entries})
     rows = list(RecordEntry.objects.select_for_update().select_related("child").filter(pk__in=ids).order_by("pk"))
     if len(rows) != len(ids):
@@ -100,6 +106,9 @@ def chosen_entries(
             return []
         revision = entry.revisions.order_by("-number").first()
         assert revision is not None
+        if expected is not None and expected.get(entry.pk) != revision.pk:
+            errors["entries"] = f"Entry {entry.pk} was corrected since you checked it: check again."
+            return []
         chosen.append((entry, revision))
     if request.categories and not chosen:
         errors["entries"] = "Choose the entries to share, or decline."
@@ -119,6 +128,7 @@ def answer_share_checks(
     onward_terms: str,
     retain_until: datetime | None,
     recipients: Sequence[User] | None,
+    revisions: Mapping[int, int] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[RecordEntry, EntryRevision]], list[User], str]:
     """Check a share's terms; return the answer's values, the entries, the recipients and the consent seen."""
     errors: dict[str, str] = {}
@@ -127,7 +137,7 @@ def answer_share_checks(
     onward_terms = _text(onward_terms, "onward_terms", errors)
     subject_not_told_reason = _text(subject_not_told_reason, "subject_not_told_reason", errors)
     s29_form_reference = (s29_form_reference or "").strip()
-    chosen = chosen_entries(actor, request, entries, errors)
+    chosen = chosen_entries(actor, request, entries, errors, revisions)
     answers = checks.consent_answers(
         child=request.child, tiers=request.tiers, agency=request.requester_agency, purpose=request.purpose
     )
@@ -167,6 +177,12 @@ def answer_share_checks(
         retain_until = checks.end_of_day(rules.retain_until_default(timezone.localdate(), version.retention_months))
     elif retain_until <= now:
         errors["retain_until"] = "Access must last until a day in the future."
+    else:
+        too_long = rules.retain_until_refusal(
+            timezone.localdate(retain_until), made_on=timezone.localdate(now), retention_months=version.retention_months
+        )
+        if too_long:
+            errors["retain_until"] = too_long
     people = list(recipients) if recipients is not None else [request.requester]
     if not people:
         errors["recipients"] = "Choose who receives the information."
@@ -232,10 +248,13 @@ def request_answer_share(
     retain_until: datetime | None = None,
     recipients: Sequence[User] | None = None,
     s29_form_reference: str = "",
+    revisions: Mapping[int, int] | None = None,
 ) -> Disclosure | InformationRequest:
     """Share the entries chosen, on a legal basis the request's consent basis and the protocol allow (Haringey
     4.4-4.5; Barnet). Detailed and sensitive information without consent waits for a designated manager (Haringey
     4.6: returns the request, awaiting approval; they are told); otherwise the disclosure is made now and returned.
+    `revisions` (entry id -> revision id), when given, are the revisions the answerer checked: an entry corrected
+    since is refused (the answer pages pass them; the API may, and without them shares each at its latest).
     Audit: request.answer (and disclosure.make)."""
     request = locked(request)
     require(actor, "answer", request)
@@ -243,12 +262,13 @@ def request_answer_share(
     values, chosen, people, _seen = answer_share_checks(
         actor, request, entries=entries, legal_basis=legal_basis, s29_form_reference=s29_form_reference,
         decision=decision, subject_told=subject_told, subject_not_told_reason=subject_not_told_reason,
-        onward_terms=onward_terms, retain_until=retain_until, recipients=recipients,
+        onward_terms=onward_terms, retain_until=retain_until, recipients=recipients, revisions=revisions,
     )  # fmt: skip
     answer = write_answer(user, request, values, chosen, people)
     needs = rules.approval_needed(
-        tiers=request.tiers, legal_basis=rules.LegalBasis(legal_basis), kind=rules.Kind(request.kind)
-    )
+        tiers=request.tiers, legal_basis=rules.LegalBasis(legal_basis), kind=rules.Kind(request.kind),
+        by_system=user.is_system,
+    )  # fmt: skip
     request.answered_by = user
     request.answered_at = answer.answered_at
     request.needs_approval = needs

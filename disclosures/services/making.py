@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agencies.models import User
+from agencies.policy import principal
 from audit.services import (
     DisclosureLogDraft,
     LogEntry,
@@ -56,6 +57,13 @@ def _child_minimum(child: Child) -> dict[str, object]:
     }
 
 
+def _role_at(actor: Any, discloser: User, agency_id: int) -> str:
+    """The discloser's roles at the disclosing agency, in words, for the disclosure log (DESIGN 2.6: who, which agency,
+    in what role). The discloser is usually the actor, whose principal is already loaded."""
+    facts = principal(actor if getattr(actor, "pk", None) == discloser.pk else discloser).membership_in(agency_id)
+    return ", ".join(facts.role_labels) if facts is not None else ""
+
+
 def disclosure_make(
     *, actor: Any, request: InformationRequest, answer: RequestAnswer, approver: User | None
 ) -> Disclosure:
@@ -78,12 +86,15 @@ def disclosure_make(
                 )
             }
         )
+    covering = None
     if answer.legal_basis in rules.CONSENT_BASES:
-        withdrawn = checks.consent_refusal(
-            checks.consent_answers(
-                child=request.child, tiers=request.tiers, agency=to_agency, purpose=request.purpose, at=now
-            )
+        consents = checks.consent_answers(
+            child=request.child, tiers=request.tiers, agency=to_agency, purpose=request.purpose, at=now
         )
+        # The disclosure rests on the consent that covers it at this moment (the strictest tier's), not on the one
+        # the request named, which may since have been withdrawn and replaced (Haringey 4.4: consent is the basis).
+        covering = consents[0][1].consent if consents else None
+        withdrawn = checks.consent_refusal(consents)
         if withdrawn:
             raise ValidationError(
                 {"consent": f"{withdrawn} This cannot be shared on consent: answer again on another basis."}
@@ -128,7 +139,7 @@ def disclosure_make(
         to_agency=to_agency, discloser=request.answered_by, approver=approver, requester=request.requester,
         tiers=request.tiers, categories=request.categories, purpose=request.purpose, legal_basis=answer.legal_basis,
         s29_form_reference=answer.s29_form_reference,
-        consent=request.consent if answer.legal_basis in rules.CONSENT_BASES else None,
+        consent=covering,
         consent_basis=request.consent_basis, not_sought_reason=request.not_sought_reason,
         override_ground=request.override_ground, emergency_reason=answer.emergency_reason,
         subject_told=answer.subject_told, subject_not_told_reason=answer.subject_not_told_reason,
@@ -157,7 +168,8 @@ def disclosure_make(
         occurred_at=now, event_id=None, kind="made", disclosure_id=disclosure.pk, request_id=request.pk,
         disclosure_kind=kind.value, child_id=request.child_id, from_agency_id=from_agency.pk,
         from_agency_label=str(from_agency), discloser_id=request.answered_by.pk,
-        discloser_label=str(request.answered_by), requester_id=request.requester_id,
+        discloser_label=str(request.answered_by),
+        discloser_role=_role_at(actor, request.answered_by, from_agency.pk), requester_id=request.requester_id,
         requester_label=str(request.requester), to_agency_id=to_agency.pk, to_agency_label=str(to_agency),
         tiers=tuple(request.tiers), purpose=request.purpose, legal_basis=answer.legal_basis,
         consent_basis=request.consent_basis, subject_told=answer.subject_told, retain_until=answer.retain_until,

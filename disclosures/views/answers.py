@@ -216,7 +216,7 @@ def answer_start(http: HttpRequest, pk: int) -> HttpResponse:
     if http.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["retain_until"] = data["retain_until"].isoformat() if data.get("retain_until") else None
-        http.session[SESSION_KEY] = {"request": request.pk, "data": data}
+        http.session[SESSION_KEY] = {"request": request.pk, "data": data, "revisions": _shown(choices, data)}
         return redirect("disclosures-answer-check", pk=request.pk)
     return render(
         http,
@@ -256,9 +256,16 @@ def _decision(data: dict[str, Any]) -> services.DecisionInput:
     )
 
 
-def _service_values(data: dict[str, Any]) -> dict[str, Any]:
-    """The draft as services.request_answer_share takes it. Entries and people named by an id that does not exist
-    are refused here, like the service refuses one outside the child's record."""
+def _shown(choices: selectors.AnswerChoices, data: dict[str, Any]) -> dict[str, int]:
+    """The revision of each chosen entry the page shows (entry id, as the session's JSON keys it -> revision id):
+    what confirming promises to share, and nothing corrected since."""
+    chosen = {int(pk) for pk in data.get("entries") or []}
+    return {str(choice.entry.pk): choice.revision.pk for choice in choices.entries if choice.entry.pk in chosen}
+
+
+def _service_values(data: dict[str, Any], revisions: dict[str, int]) -> dict[str, Any]:
+    """The draft as services.request_answer_share takes it, with the revisions shown. Entries and people named by an
+    id that does not exist are refused here, like the service refuses one outside the child's record."""
     entry_ids = [int(pk) for pk in data.get("entries") or []]
     entries = list(RecordEntry.objects.filter(pk__in=entry_ids).select_related("child"))
     if len(entries) != len(set(entry_ids)):
@@ -278,6 +285,7 @@ def _service_values(data: dict[str, Any]) -> dict[str, Any]:
         "onward_terms": data.get("onward_terms") or "",
         "retain_until": checks.end_of_day(retain) if retain else None,
         "recipients": people,
+        "revisions": {int(pk): int(revision) for pk, revision in revisions.items()},
     }
 
 
@@ -288,13 +296,15 @@ def _entry_refusal(http: HttpRequest, denial: AccessDenied) -> ValidationError:
     return ValidationError({"entries": "You can share only entries you may see yourself: choose from the list."})
 
 
-def _trial(http: HttpRequest, request: InformationRequest, data: dict[str, Any]) -> tuple[str, ValidationError | None]:
+def _trial(
+    http: HttpRequest, request: InformationRequest, data: dict[str, Any], revisions: dict[str, int]
+) -> tuple[str, ValidationError | None]:
     """What request_answer_share would do with the draft - "shared" or "approval" - or what it refuses, asked of the
     service itself in a transaction that is rolled back (the rules written once, nothing kept). A request answered
     meanwhile raises the policy's refusal, for the caller to show what became of it."""
     try:
         with transaction.atomic():
-            result = services.request_answer_share(actor=http.user, request=request, **_service_values(data))
+            result = services.request_answer_share(actor=http.user, request=request, **_service_values(data, revisions))
             raise _DryRun("shared" if isinstance(result, Disclosure) else "approval")
     except _DryRun as outcome:
         return str(outcome), None
@@ -402,7 +412,9 @@ def answer_check(http: HttpRequest, pk: int) -> HttpResponse:
     outcome = ""
     if http.method == "POST" and form.is_valid():
         try:
-            result = services.request_answer_share(actor=http.user, request=request, **_service_values(data))
+            result = services.request_answer_share(
+                actor=http.user, request=request, **_service_values(data, draft.get("revisions") or {})
+            )
         except ValidationError as error:
             refusals.note_service_refusal(error)  # recorded once, after the view, like a form's refusal
             refusal = error
@@ -414,12 +426,17 @@ def answer_check(http: HttpRequest, pk: int) -> HttpResponse:
             http.session.pop(SESSION_KEY, None)
             messages.success(http, _done_message(request, result))
             return redirect("disclosures-answer", pk=request.pk)
-    else:
+    choices = selectors.answer_choices(http.user, request)
+    # This page shows each chosen entry at its latest revision: that is what confirming shares, and a correction made
+    # after it is refused rather than shared unseen. The session is written only when a revision shown changed.
+    shown = _shown(choices, data)
+    if shown != draft.get("revisions"):
+        http.session[SESSION_KEY] = {**draft, "revisions": shown}
+    if http.method != "POST" or not form.is_valid():
         try:
-            outcome, refusal = _trial(http, request, data)
+            outcome, refusal = _trial(http, request, data, shown)
         except AccessDenied as denial:
             return _answered_meanwhile(http, request.pk, denial)
-    choices = selectors.answer_choices(http.user, request)
     return render(
         http,
         "disclosures/answer_check.html",

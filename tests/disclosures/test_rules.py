@@ -178,6 +178,14 @@ def test_the_default_retention_is_in_calendar_months() -> None:
     assert rules.retain_until_default(date(2026, 11, 30), 24) == date(2028, 11, 30)
 
 
+def test_access_may_not_outlast_the_retention_period() -> None:
+    made_on = date(2026, 8, 31)
+    assert rules.retain_until_refusal(date(2027, 2, 28), made_on=made_on, retention_months=6) is None
+    assert rules.retain_until_refusal(date(2026, 9, 1), made_on=made_on, retention_months=6) is None
+    refusal = rules.retain_until_refusal(date(2027, 3, 1), made_on=made_on, retention_months=6)
+    assert refusal is not None and "6 months" in refusal and "28 February 2027" in refusal
+
+
 # --- Approval ------------------------------------------------------------------------------------------------------
 
 TIER_SETS = [frozenset({"minimum"}), frozenset({"sensitive"}), frozenset({"minimum", "sensitive"})]
@@ -198,6 +206,16 @@ def test_the_approval_table_has_both_answers() -> None:
     answers = {rules.approval_needed(tiers=t, legal_basis=b, kind=k) for t, b, k in APPROVAL_CASES}
     assert answers == {True, False}
     assert rules.approval_needed(tiers={"sensitive"}, legal_basis=LegalBasis.SIGNIFICANT_HARM, kind=Kind.PROACTIVE)
+
+
+@pytest.mark.parametrize(
+    ("tiers", "basis", "kind"), APPROVAL_CASES, ids=[f"{sorted(t)}-{b}-{k}" for t, b, k in APPROVAL_CASES]
+)
+def test_an_agency_systems_share_without_consent_always_waits_for_a_designated_manager(
+    tiers: frozenset[str], basis: LegalBasis, kind: Kind
+) -> None:
+    expected = basis not in CONSENT_BASES
+    assert rules.approval_needed(tiers=tiers, legal_basis=basis, kind=kind, by_system=True) is expected
 
 
 # --- Legal bases ---------------------------------------------------------------------------------------------------
