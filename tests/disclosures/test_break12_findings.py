@@ -72,11 +72,6 @@ def restricted_case(made: Case) -> tuple[RecordEntry, InformationRequest]:
     return secret, request
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a practitioner of the disclosing agency not authorised for restricted information reads a "
-    "restricted entry's content through the disclosure's snapshot (read_content: 'if disclosing: return None')",
-)
 def test_restricted_entry_content_is_not_shown_to_an_unauthorised_colleague_of_the_discloser(world: World) -> None:
     made = case(world)
     _secret, request = restricted_case(made)
@@ -89,11 +84,6 @@ def test_restricted_entry_content_is_not_shown_to_an_unauthorised_colleague_of_t
     assert "RESTRICTED: the child disclosed abuse" not in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: a revoked minimum-data disclosure (no entries) stays readable by its recipient: "
-    "read_content allows 'not entry_ids' whatever the revocation",
-)
 def test_revoking_a_minimum_data_disclosure_cuts_the_recipients_access(world: World) -> None:
     made = case(world)
     request = submit(made, tiers=["minimum"], categories=[])
@@ -106,11 +96,6 @@ def test_revoking_a_minimum_data_disclosure_cuts_the_recipients_access(world: Wo
     assert disclosure_page(made.user("school"), disclosure.pk).content is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2b: retention end does not cut a recipient's access to a minimum-data disclosure (no grant to "
-    "expire: read_content allows 'not entry_ids')",
-)
 def test_retention_end_cuts_access_to_a_minimum_data_disclosure(world: World) -> None:
     made = case(world)
     request = submit(made, tiers=["minimum"], categories=[])
@@ -121,12 +106,6 @@ def test_retention_end_cuts_access_to_a_minimum_data_disclosure(world: World) ->
     assert not can(made.user("school"), "read_content", Disclosure.objects.get(pk=disclosure.pk))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: a revoked disclosure's content (a later revision) stays readable while another disclosure "
-    "of the same entry to the same person lives: read_content/disclosure_page test live_grants per entry, not "
-    "the grants of this disclosure",
-)
 def test_revoking_one_disclosure_cuts_its_content_even_if_another_disclosure_shares_the_entry(world: World) -> None:
     made = case(world)
     first = submit(made, tiers=["minimum", "sensitive"])
@@ -144,11 +123,6 @@ def test_revoking_one_disclosure_cuts_its_content_even_if_another_disclosure_sha
     assert "CORRECTED" not in str(page.content or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: the escalation tells the Caldicott guardian 'review it now', but the policy lets only a "
-    "designated manager review: a guardian who is not one is refused",
-)
 def test_the_caldicott_guardian_told_to_review_an_escalated_emergency_disclosure_may_review_it(world: World) -> None:
     made = case(world)
     guardian_id = world.users["restricted"].pk  # a practitioner of children's social care, named guardian
@@ -159,12 +133,6 @@ def test_the_caldicott_guardian_told_to_review_an_escalated_emergency_disclosure
     assert can(made.user("restricted"), "review", Disclosure.objects.get(pk=disclosure.pk))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: a designated manager not authorised for restricted information approving a restricted entry "
-    "gets OutOfScope (a 404 'not found') from entry_grants_give's require(actor, 'history'), not a refusal naming "
-    "the rule; the approval page itself offers the approval (approval_decision lists unreadable entries)",
-)
 def test_approving_a_restricted_entry_is_decided_by_a_rule_not_a_404(world: World) -> None:
     made = case(world)
     _secret, request = restricted_case(made)
@@ -209,12 +177,6 @@ def test_the_disclosure_log_row_names_the_disclosers_role(world: World) -> None:
     assert row.discloser_role != ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 8: an entry marked restricted after the answer and before the approval is disclosed to a recipient "
-    "not authorised for restricted information, who reads it on the disclosure page (the approval re-checks "
-    "consent, standing and version, not the entries or the recipients)",
-)
 def test_an_entry_restricted_before_approval_is_not_disclosed_to_an_unauthorised_recipient(world: World) -> None:
     made = case(world)
     request = submit(made)
