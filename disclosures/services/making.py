@@ -96,9 +96,9 @@ def entries_refusal(
             "An entry to be shared is restricted: only a designated manager authorised for restricted information can "
             "approve sharing it (a manager must be able to read what they approve)."
         )
-    for row in people:
+    for person in people:
         refusal = checks.recipient_refusal(
-            row.user, agency=request.requester_agency, child=child, restricted_entry_agencies=restricted
+            person.user, agency=request.requester_agency, child=child, restricted_entry_agencies=restricted
         )
         if refusal:
             errors["recipients"] = f"{refusal} Answer again with other recipients or other entries."
