@@ -23,6 +23,7 @@ from disclosures.services.sweeps import emergency_escalation_sweep
 from isp_portal.policy import NotPermitted, OutOfScope, can
 from sharing.models import RecordEntry
 from sharing.services import entry_record, entry_revise
+from sharing.services.grants import entry_grants_revoke_for_disclosure
 from tests.consent.fixtures import parent
 from tests.consent.fixtures import record as consent_record_of
 from tests.disclosures.fixtures import HARM, Case, answer, case, refreshed, submit
@@ -121,6 +122,27 @@ def test_revoking_one_disclosure_cuts_its_content_even_if_another_disclosure_sha
     disclosure_revoke(actor=made.user("designated_manager"), disclosure=later, reason="Disclosed to the wrong school.")
     page = disclosure_page(made.user("school"), later.pk)
     assert "CORRECTED" not in str(page.content or "")
+
+
+def test_a_disclosure_shows_only_what_its_own_grants_open(world: World) -> None:
+    """Finding 3 without the revocation event: the grants this disclosure gave ended (entry_grants_revoke_for_
+    disclosure), while another disclosure's grant of the same entry lives; its content is not shown through the
+    other's grant (the check asks for a live grant from this disclosure: EntryGrant.disclosure_id)."""
+    made = case(world)
+    first = submit(made, tiers=["minimum", "sensitive"])
+    answer(made, first)
+    request_approve(actor=made.user("designated_manager"), request=first)
+    entry_revise(
+        actor=made.user("practitioner"), entry=made.entry, fields={},
+        text="CORRECTED: it was a neighbour, wrongly recorded.", basis="fact", reason="Correction.",
+    )  # fmt: skip
+    second = submit(made, tiers=["minimum", "sensitive"])
+    answer(made, second)
+    later = request_approve(actor=made.user("designated_manager"), request=second)
+    assert "CORRECTED" in str(disclosure_page(made.user("school"), later.pk).content)
+    assert entry_grants_revoke_for_disclosure(actor=SYSTEM, disclosure_id=later.pk) == 1
+    assert not can(made.user("school"), "read_content", Disclosure.objects.get(pk=later.pk))
+    assert "CORRECTED" not in str(disclosure_page(made.user("school"), later.pk).content or "")
 
 
 def test_the_caldicott_guardian_told_to_review_an_escalated_emergency_disclosure_may_review_it(world: World) -> None:
