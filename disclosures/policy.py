@@ -11,9 +11,15 @@
 * **A disclosure's page** (what, to whom, why, under which version) is seen by the disclosing agency's
   practitioners and managers, its approver, its requester and its named recipients; by the disclosing agency's
   Caldicott guardian for an emergency disclosure; by auditors as metadata only (never the content: DESIGN 1).
-  **The content** is read by the disclosing agency, and by a recipient only while their grant lives
-  (sharing.policy.live_grants: revocation and the end of retention are seen at once, before any sweep).
-  **Review** of an emergency disclosure: a designated manager of the disclosing agency who did not make it.
+  **The content** is read by the disclosing agency, and by a recipient only while the disclosure lives (not revoked,
+  within retention: its own state, so a minimum-data disclosure with no grant ends too) and, for its entries, while
+  a grant *this* disclosure gave lives (sharing.policy.live_grants, disclosure_id: revoking one disclosure hides its
+  content even while another disclosure of the same entry lives). Entry by entry, a restricted entry's content is
+  shown only to those authorised for restricted information (WYCPS restricted indicators: sharing.policy.entry_access,
+  the rule the record pages apply), the disclosing agency's own staff included (shown_entries).
+  **Review** of an emergency disclosure: a designated manager of the disclosing agency, or its Caldicott guardian
+  (the escalation sweep tells the guardian to review it: sweeps.emergency_escalation_sweep), never the person who
+  made it.
   **Revoke**: a designated manager of the disclosing agency.
 
 Out of scope answers 404, in scope but not allowed 403 with the rule that refused it (isp_portal.policy); every
@@ -22,15 +28,19 @@ denial is recorded once by the middleware or the API's handler.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
-from agencies.policy import audited_agencies, is_auditor, is_caldicott_or_dpo, is_designated_manager
+from agencies.policy import audited_agencies, is_auditor, is_caldicott_or_dpo, is_designated_manager, principal
 from disclosures import rules
 from disclosures.models import Disclosure, DisclosureEvent, DisclosureRecipient, InformationRequest
 from isp_portal.policy import RefusalPolicy, SystemActor, register
-from sharing.policy import index_agencies, live_grants, member_agencies
+from sharing.models import RecordEntry
+from sharing.policy import EntryAccess, EntryFacts, entry_access, index_agencies, live_grants, member_agencies
 
 REQUEST_ACTIONS = frozenset({"view", "answer", "approve", "decline_approval", "withdraw"})
 DISCLOSURE_ACTIONS = frozenset({"view", "read_content", "review", "revoke"})
@@ -94,6 +104,42 @@ class InformationRequestPolicy(RefusalPolicy[InformationRequest]):
         return "You do not have permission to do this."
 
 
+def content_ended(disclosure: Disclosure, at: datetime | None = None) -> bool:
+    """Whether the disclosure's content may no longer be read by its recipients: revoked, or its retention ended.
+    Decided from the disclosure's own state, so it holds for a minimum-data disclosure too (no grant to end). One
+    query."""
+    if disclosure.retain_until <= (at or timezone.now()):
+        return True
+    return DisclosureEvent.objects.filter(disclosure_id=disclosure.pk, kind=rules.FollowUp.REVOKED).exists()
+
+
+def shown_entries(user: Any, disclosure: Disclosure, items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Of a snapshot's entries (rules.snapshot_document), those whose content `user` may read, entry by entry, by
+    the rule the record pages apply (sharing.policy.entry_access): a restricted entry - restricted in the revision
+    disclosed or since - only for someone authorised for restricted information (WYCPS restricted indicators), the
+    disclosing agency's staff included; a recipient only for entries a live grant of this very disclosure opens.
+    Call it after the policy allowed read_content. At most two queries."""
+    if not items:
+        return []
+    entry_ids = [int(item["entry_id"]) for item in items]
+    restricted_now = set(RecordEntry.objects.filter(pk__in=entry_ids, is_restricted=True).values_list("pk", flat=True))
+    disclosing = disclosure.from_agency_id in index_agencies(user)
+    granted = frozenset() if disclosing else live_grants(user, entry_ids, disclosure_id=disclosure.pk)
+    area = disclosure.child.area_id
+    shown = []
+    for item, entry_id in zip(items, entry_ids, strict=True):
+        restricted = bool(item["revision"]["is_restricted"]) or entry_id in restricted_now
+        facts = EntryFacts(int(item["agency_id"]), restricted, area)
+        if entry_access(user, facts, granted=entry_id in granted) >= EntryAccess.CONTENT:
+            shown.append(item)
+    return shown
+
+
+def _caldicott_guardian(user: Any, agency_id: int) -> bool:
+    """The named Caldicott guardian of `agency_id` (the one the escalation sweep tells: Membership's flag)."""
+    return any(m.is_caldicott_guardian and m.agency_id == agency_id for m in principal(user).memberships)
+
+
 def _recipient_of(user: Any) -> Q:
     return Q(pk__in=DisclosureRecipient.objects.filter(user_id=user.pk).values("disclosure_id"))
 
@@ -136,28 +182,43 @@ class DisclosurePolicy(RefusalPolicy[Disclosure]):
     def refusal(self, user: Any, action: str, obj: Disclosure) -> str | None:
         disclosing = obj.from_agency_id in index_agencies(user)
         if action == "read_content":
+            # The disclosing agency keeps what it disclosed (its record of the decision); what of it each person
+            # there may read is decided entry by entry (shown_entries).
             if disclosing:
                 return None
-            entry_ids = list(obj.entries.values_list("entry_id", flat=True))
             recipient = obj.recipients.filter(user_id=user.pk).exists()
-            if recipient and (not entry_ids or live_grants(user, entry_ids)):
-                return None
-            if recipient:
-                return "Your access to what was disclosed has ended (it was revoked, or its retention ended)."
-            return (
-                "Only the named recipients of a disclosure, and the agency that made it, can read what was disclosed."
-            )
-        if action in {"review", "revoke"}:
+            if not recipient:
+                return (
+                    "Only the named recipients of a disclosure, and the agency that made it, can read what was "
+                    "disclosed."
+                )
+            ended = "Your access to what was disclosed has ended (it was revoked, or its retention ended)."
+            if content_ended(obj):
+                return ended
+            entry_ids = list(obj.entries.values_list("entry_id", flat=True))
+            if entry_ids and not live_grants(user, entry_ids, disclosure_id=obj.pk):
+                return ended
+            return None
+        if action == "review":
+            # The escalation sweep tells the disclosing agency's Caldicott guardian to review an emergency
+            # disclosure not reviewed in time (sweeps.emergency_escalation_sweep): the guardian may, as may its
+            # designated managers (issue 12: within one working day); never the person who made it.
+            guardian = _person(user) and _caldicott_guardian(user, obj.from_agency_id)
+            if not guardian and (not disclosing or not is_designated_manager(user, obj.from_agency_id)):
+                return (
+                    "Only a designated manager or the Caldicott guardian of the agency that made a disclosure can "
+                    "review it."
+                )
+            if obj.kind != rules.Kind.EMERGENCY:
+                return "Only an emergency disclosure is reviewed afterwards."
+            if obj.discloser_id == user.pk:
+                return "You made this emergency disclosure, so someone else must review it."
+            if DisclosureEvent.objects.filter(disclosure_id=obj.pk, kind=rules.FollowUp.REVIEWED).exists():
+                return "This emergency disclosure has already been reviewed."
+            return None
+        if action == "revoke":
             if not disclosing or not is_designated_manager(user, obj.from_agency_id):
                 return f"Only a designated manager of the agency that made a disclosure can {action} it."
-            if action == "review":
-                if obj.kind != rules.Kind.EMERGENCY:
-                    return "Only an emergency disclosure is reviewed afterwards."
-                if obj.discloser_id == user.pk:
-                    return "You made this emergency disclosure, so another designated manager must review it."
-                if DisclosureEvent.objects.filter(disclosure_id=obj.pk, kind=rules.FollowUp.REVIEWED).exists():
-                    return "This emergency disclosure has already been reviewed."
-                return None
             if DisclosureEvent.objects.filter(disclosure_id=obj.pk, kind=rules.FollowUp.REVOKED).exists():
                 return "This disclosure has already been revoked."
             return None

@@ -28,12 +28,13 @@ from disclosures.models import (
     InformationRequest,
     RequestAnswer,
 )
+from disclosures.policy import shown_entries
 from disclosures.services.checks import consent_answers, shared_version
 from isp_portal import bounds
 from isp_portal.policy import can, get_or_deny, restrict
 from protocols.models import IN_FORCE_STATUSES, ProtocolVersion, Signature
 from sharing.models import Child, EntryRevision, RecordEntry
-from sharing.policy import EntryAccess, EntryFacts, entry_access, index_agencies, live_grants
+from sharing.policy import EntryAccess, EntryFacts, entry_access, index_agencies
 from sharing.rules import CATEGORY_LABELS, Category
 
 __all__ = [
@@ -184,12 +185,15 @@ class DisclosurePage:
     disclosure: Disclosure
     recipients: list[DisclosureRecipient]
     events: list[DisclosureEvent]
-    # The snapshot's content, when the reader may read it: for a recipient only the entries they still hold a live
-    # grant to. None when they may not (auditors, a recipient whose access ended) or it was erased after retention.
+    # The snapshot's content, when the reader may read it: only the entries they may read (disclosures.policy.
+    # shown_entries: restricted ones for those authorised; for a recipient, those this disclosure's live grants
+    # open). None when they may not (auditors, a recipient whose access ended) or it was erased after retention.
     content: dict[str, Any] | None
     hash_verified: bool | None  # None when the snapshot was erased at the end of retention
     revoked: bool
     expired: bool
+    # How many of the disclosed entries the content leaves out for this reader (said on the page, not hidden).
+    withheld: int = 0
 
 
 def disclosure_page(user: Any, pk: Any, *, purpose: str = "") -> DisclosurePage:
@@ -209,12 +213,12 @@ def disclosure_page(user: Any, pk: Any, *, purpose: str = "") -> DisclosurePage:
     snapshot = DisclosureSnapshot.objects.filter(disclosure=disclosure).first()
     hash_verified = None if snapshot is None else rules.snapshot_sha256(snapshot.document) == disclosure.snapshot_sha256
     content: dict[str, Any] | None = None
+    withheld = 0
     if snapshot is not None and can(user, "read_content", disclosure):
         content = dict(snapshot.document)
-        if disclosure.from_agency_id not in index_agencies(user):
-            entries = list(content.get("entries") or [])
-            held = live_grants(user, [int(item["entry_id"]) for item in entries])
-            content["entries"] = [item for item in entries if int(item["entry_id"]) in held]
+        entries = list(content.get("entries") or [])
+        content["entries"] = shown_entries(user, disclosure, entries)
+        withheld = len(entries) - len(content["entries"])
     audit_record(
         kind="disclosure.view", actor=user, target=disclosure, child_id=disclosure.child_id, purpose=purpose,
         detail={"content": content is not None},
@@ -227,7 +231,7 @@ def disclosure_page(user: Any, pk: Any, *, purpose: str = "") -> DisclosurePage:
     kinds = {event.kind for event in events}
     return DisclosurePage(
         disclosure=disclosure, recipients=recipients, events=events, content=content, hash_verified=hash_verified,
-        revoked=rules.FollowUp.REVOKED in kinds, expired=disclosure.retain_until <= timezone.now(),
+        revoked=rules.FollowUp.REVOKED in kinds, expired=disclosure.retain_until <= timezone.now(), withheld=withheld,
     )  # fmt: skip
 
 

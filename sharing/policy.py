@@ -298,24 +298,33 @@ LATEST: None = None
 GrantedRevisions = frozenset[int | None]
 
 
-def live_grant_revisions(user: Any, entry_ids: list[int], at: datetime | None = None) -> dict[int, GrantedRevisions]:
+def live_grant_revisions(
+    user: Any, entry_ids: list[int], at: datetime | None = None, *, disclosure_id: int | None = None
+) -> dict[int, GrantedRevisions]:
     """For each of `entry_ids` the user holds a live grant to (_live_grants_of), the revisions those grants open:
     the revision each names, or LATEST (None) for one that names none. A disclosure's grant opens exactly the
-    revision disclosed, so a correction recorded after it is not shown to its recipients (DESIGN 2.3). One
-    query."""
+    revision disclosed, so a correction recorded after it is not shown to its recipients (DESIGN 2.3).
+    `disclosure_id` counts only the grants that disclosure gave: what one disclosure shows is decided by its own
+    grants, so revoking it hides its content even while another disclosure of the same entry lives. One query."""
     agencies = index_agencies(user)
     if not entry_ids or not agencies:
         return {}
     found: dict[int, set[int | None]] = {}
-    rows = _live_grants_of(user, agencies, at).filter(entry_id__in=entry_ids).values_list("entry_id", "revision_id")
+    grants = _live_grants_of(user, agencies, at).filter(entry_id__in=entry_ids)
+    if disclosure_id is not None:
+        grants = grants.filter(disclosure_id=disclosure_id)
+    rows = grants.values_list("entry_id", "revision_id")
     for entry_id, revision_id in rows:
         found.setdefault(entry_id, set()).add(revision_id)
     return {entry_id: frozenset(revisions) for entry_id, revisions in found.items()}
 
 
-def live_grants(user: Any, entry_ids: list[int], at: datetime | None = None) -> frozenset[int]:
-    """Which of `entry_ids` the user holds a live grant to (_live_grants_of). One query."""
-    return frozenset(live_grant_revisions(user, entry_ids, at))
+def live_grants(
+    user: Any, entry_ids: list[int], at: datetime | None = None, *, disclosure_id: int | None = None
+) -> frozenset[int]:
+    """Which of `entry_ids` the user holds a live grant to (_live_grants_of), given by `disclosure_id` when it is
+    named. One query."""
+    return frozenset(live_grant_revisions(user, entry_ids, at, disclosure_id=disclosure_id))
 
 
 def granted_revisions(revisions: Sequence[EntryRevision], granted: GrantedRevisions) -> tuple[EntryRevision, ...]:

@@ -2,7 +2,11 @@
 
 Everything is checked again at the moment of disclosure - the agencies may still send and receive, the protocol
 version both signed is still the one the request was made under, and consent, when the share rests on it, still
-covers it (consent withdrawn after the request stops the disclosure and names the withdrawal). Then, in one
+covers it (consent withdrawn after the request stops the disclosure and names the withdrawal), each entry is still
+the holding agency's, about this child, of a category asked for, and each recipient may still receive it (an active
+member with index access, authorised for restricted information when an entry is restricted now - it may have been
+marked so since the answer), and an approver may read every entry they approve (Haringey 4.6; WYCPS restricted
+indicators): entries_refusal, nothing written when one fails. Then, in one
 transaction: the request is marked shared, the snapshot of the content is taken with its SHA-256, the disclosure,
 its entries, recipients and snapshot are written, each recipient is granted exactly the disclosed entries at the
 disclosed revisions until retention ends, the audit event and the disclosure-log row are written, and recipients are
@@ -40,6 +44,7 @@ from disclosures.models import (
 )
 from disclosures.services import checks
 from sharing.models import Child
+from sharing.policy import restricted_readers
 from sharing.services.grants import entry_grants_give
 
 
@@ -62,6 +67,51 @@ def _role_at(actor: Any, discloser: User, agency_id: int) -> str:
     in what role). The discloser is usually the actor, whose principal is already loaded."""
     facts = principal(actor if getattr(actor, "pk", None) == discloser.pk else discloser).membership_in(agency_id)
     return ", ".join(facts.role_labels) if facts is not None else ""
+
+
+def entries_refusal(
+    request: InformationRequest,
+    answered: list[AnswerEntry],
+    people: list[AnswerRecipient],
+    approver: User | None,
+) -> dict[str, str]:
+    """Why the answered entries can no longer be disclosed to these people, checked again at the moment of disclosure
+    (the answer may be days old: an entry restricted or recategorised since, a recipient who left or lost their
+    authorisation), as field errors; empty when all still holds. Restricted means restricted now or in the revision
+    disclosed (sharing.policy.entry_access asks the entry's flag). An approver must be able to read what they approve
+    (Haringey 4.6: the designated manager judges the disclosure): a restricted entry is approved only by a manager
+    authorised for restricted information (WYCPS), so one who is not is refused with that rule, and the request
+    waits for an authorised manager."""
+    errors: dict[str, str] = {}
+    child = request.child
+    asked = set(request.categories)
+    for row in answered:
+        entry = row.entry
+        if entry.child_id != request.child_id or entry.agency_id != request.holding_agency_id:
+            errors["entries"] = "An entry chosen is no longer one of this agency's entries about the child."
+            break
+        if entry.category not in asked:
+            errors["entries"] = (
+                f"An entry chosen is now a {entry.get_category_display().lower()}, which this request did not ask "
+                f"for: answer again."
+            )
+            break
+    restricted = sorted(
+        {row.entry.agency_id for row in answered if row.entry.is_restricted or row.revision.is_restricted}
+    )
+    if approver is not None and any(not restricted_readers(approver, child.area_id, pk) for pk in restricted):
+        errors["approver"] = (
+            "An entry to be shared is restricted: only a designated manager authorised for restricted information can "
+            "approve sharing it (a manager must be able to read what they approve)."
+        )
+    for person in people:
+        refusal = checks.recipient_refusal(
+            person.user, agency=request.requester_agency, child=child, restricted_entry_agencies=restricted
+        )
+        if refusal:
+            errors["recipients"] = f"{refusal} Answer again with other recipients or other entries."
+            break
+    return errors
 
 
 def disclosure_make(
@@ -103,6 +153,7 @@ def disclosure_make(
         raise ValidationError({"retain_until": "Access must last until a day in the future."})
     answered = list(AnswerEntry.objects.filter(answer=answer).select_related("entry", "revision").order_by("entry_id"))
     people = list(AnswerRecipient.objects.filter(answer=answer).select_related("user").order_by("user_id"))
+    checks.errors_or_none(entries_refusal(request, answered, people, approver))
     # The request is shared first: the disclosure's insert trigger requires it (disclosure_needs_shared_request).
     request.state = State.SHARED
     fields = ["state"]

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agencies.models import AgencyKind, Membership, Role
-from agencies.services import agency_update, membership_update
+from agencies.services import agency_update, membership_deactivate, membership_update
 from audit.models import DisclosureLogEntry
 from consent.services import consent_withdraw
 from disclosures.models import AnswerEntry, Disclosure, InformationRequest
@@ -23,6 +23,7 @@ from disclosures.services.sweeps import emergency_escalation_sweep
 from isp_portal.policy import NotPermitted, OutOfScope, can
 from sharing.models import RecordEntry
 from sharing.services import entry_record, entry_revise
+from sharing.services.grants import entry_grants_revoke_for_disclosure
 from tests.consent.fixtures import parent
 from tests.consent.fixtures import record as consent_record_of
 from tests.disclosures.fixtures import HARM, Case, answer, case, refreshed, submit
@@ -72,11 +73,6 @@ def restricted_case(made: Case) -> tuple[RecordEntry, InformationRequest]:
     return secret, request
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a practitioner of the disclosing agency not authorised for restricted information reads a "
-    "restricted entry's content through the disclosure's snapshot (read_content: 'if disclosing: return None')",
-)
 def test_restricted_entry_content_is_not_shown_to_an_unauthorised_colleague_of_the_discloser(world: World) -> None:
     made = case(world)
     _secret, request = restricted_case(made)
@@ -89,11 +85,6 @@ def test_restricted_entry_content_is_not_shown_to_an_unauthorised_colleague_of_t
     assert "RESTRICTED: the child disclosed abuse" not in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: a revoked minimum-data disclosure (no entries) stays readable by its recipient: "
-    "read_content allows 'not entry_ids' whatever the revocation",
-)
 def test_revoking_a_minimum_data_disclosure_cuts_the_recipients_access(world: World) -> None:
     made = case(world)
     request = submit(made, tiers=["minimum"], categories=[])
@@ -106,11 +97,6 @@ def test_revoking_a_minimum_data_disclosure_cuts_the_recipients_access(world: Wo
     assert disclosure_page(made.user("school"), disclosure.pk).content is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2b: retention end does not cut a recipient's access to a minimum-data disclosure (no grant to "
-    "expire: read_content allows 'not entry_ids')",
-)
 def test_retention_end_cuts_access_to_a_minimum_data_disclosure(world: World) -> None:
     made = case(world)
     request = submit(made, tiers=["minimum"], categories=[])
@@ -121,12 +107,6 @@ def test_retention_end_cuts_access_to_a_minimum_data_disclosure(world: World) ->
     assert not can(made.user("school"), "read_content", Disclosure.objects.get(pk=disclosure.pk))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: a revoked disclosure's content (a later revision) stays readable while another disclosure "
-    "of the same entry to the same person lives: read_content/disclosure_page test live_grants per entry, not "
-    "the grants of this disclosure",
-)
 def test_revoking_one_disclosure_cuts_its_content_even_if_another_disclosure_shares_the_entry(world: World) -> None:
     made = case(world)
     first = submit(made, tiers=["minimum", "sensitive"])
@@ -144,11 +124,27 @@ def test_revoking_one_disclosure_cuts_its_content_even_if_another_disclosure_sha
     assert "CORRECTED" not in str(page.content or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: the escalation tells the Caldicott guardian 'review it now', but the policy lets only a "
-    "designated manager review: a guardian who is not one is refused",
-)
+def test_a_disclosure_shows_only_what_its_own_grants_open(world: World) -> None:
+    """Finding 3 without the revocation event: the grants this disclosure gave ended (entry_grants_revoke_for_
+    disclosure), while another disclosure's grant of the same entry lives; its content is not shown through the
+    other's grant (the check asks for a live grant from this disclosure: EntryGrant.disclosure_id)."""
+    made = case(world)
+    first = submit(made, tiers=["minimum", "sensitive"])
+    answer(made, first)
+    request_approve(actor=made.user("designated_manager"), request=first)
+    entry_revise(
+        actor=made.user("practitioner"), entry=made.entry, fields={},
+        text="CORRECTED: it was a neighbour, wrongly recorded.", basis="fact", reason="Correction.",
+    )  # fmt: skip
+    second = submit(made, tiers=["minimum", "sensitive"])
+    answer(made, second)
+    later = request_approve(actor=made.user("designated_manager"), request=second)
+    assert "CORRECTED" in str(disclosure_page(made.user("school"), later.pk).content)
+    assert entry_grants_revoke_for_disclosure(actor=SYSTEM, disclosure_id=later.pk) == 1
+    assert not can(made.user("school"), "read_content", Disclosure.objects.get(pk=later.pk))
+    assert "CORRECTED" not in str(disclosure_page(made.user("school"), later.pk).content or "")
+
+
 def test_the_caldicott_guardian_told_to_review_an_escalated_emergency_disclosure_may_review_it(world: World) -> None:
     made = case(world)
     guardian_id = world.users["restricted"].pk  # a practitioner of children's social care, named guardian
@@ -159,12 +155,6 @@ def test_the_caldicott_guardian_told_to_review_an_escalated_emergency_disclosure
     assert can(made.user("restricted"), "review", Disclosure.objects.get(pk=disclosure.pk))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: a designated manager not authorised for restricted information approving a restricted entry "
-    "gets OutOfScope (a 404 'not found') from entry_grants_give's require(actor, 'history'), not a refusal naming "
-    "the rule; the approval page itself offers the approval (approval_decision lists unreadable entries)",
-)
 def test_approving_a_restricted_entry_is_decided_by_a_rule_not_a_404(world: World) -> None:
     made = case(world)
     _secret, request = restricted_case(made)
@@ -199,12 +189,6 @@ def test_the_disclosure_log_row_names_the_disclosers_role(world: World) -> None:
     assert row.discloser_role != ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 8: an entry marked restricted after the answer and before the approval is disclosed to a recipient "
-    "not authorised for restricted information, who reads it on the disclosure page (the approval re-checks "
-    "consent, standing and version, not the entries or the recipients)",
-)
 def test_an_entry_restricted_before_approval_is_not_disclosed_to_an_unauthorised_recipient(world: World) -> None:
     made = case(world)
     request = submit(made)
@@ -214,12 +198,27 @@ def test_an_entry_restricted_before_approval_is_not_disclosed_to_an_unauthorised
         basis="fact", restricted=True, reason="A Schedule One offender is named: restricted.",
     )  # fmt: skip
     _authorise_restricted(world.users["designated_manager"].pk, world.home.pk)
-    try:
-        disclosure = request_approve(actor=made.user("designated_manager"), request=refreshed(request))
-    except ValidationError:
-        return  # refused naming the rule: the fix
-    page = disclosure_page(made.user("school"), disclosure.pk)
-    assert "threatened the child" not in str(page.content or "")
+    # Refused at the moment of disclosure naming the rule (disclosures.services.making.entries_refusal), nothing
+    # written: the request still waits.
+    with pytest.raises(ValidationError) as refused:
+        request_approve(actor=made.user("designated_manager"), request=refreshed(request))
+    assert "only people authorised for restricted information may receive it" in str(refused.value)
+    assert not Disclosure.objects.filter(request_id=request.pk).exists()
+    assert refreshed(request).state == "awaiting_approval"
+
+
+def test_a_recipient_who_left_the_receiving_agency_before_approval_is_refused(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    answer(made, request)  # awaiting approval; the school practitioner named
+    membership_deactivate(
+        actor=SYSTEM, membership=Membership.objects.get(user=world.users["school"], agency=world.objects["school"]),
+        reason="Left the school.",
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        request_approve(actor=made.user("designated_manager"), request=refreshed(request))
+    assert "is not one of the people of" in str(refused.value)
+    assert not Disclosure.objects.filter(request_id=request.pk).exists()
 
 
 def test_a_token_cannot_disclose_without_consent_on_its_own(world: World) -> None:
