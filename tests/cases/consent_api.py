@@ -147,7 +147,7 @@ CASES = [
         note="the child's own refusal",
     ),
     Case("api-consent-detail", table(404, **HOME, auditor=200), kwargs=consent, headers=READ, queries=6),
-    Case("api-consent-fhir", table(404, **HOME, auditor=200), kwargs=consent, headers=READ, queries=6),
+    Case("api-consent-fhir", table(404, **HOME, auditor=200), kwargs=consent, headers=READ, queries=8),
     Case(
         "api-consent-evidence",
         table(404, **HOME, auditor=200),

@@ -168,7 +168,7 @@ CASES: list[Case] = [
         # The request through the policy and the decision read for the form; the service: the locked request, its
         # re-checks at this moment (standing, signatures, consent), the disclosure, its entries, recipients,
         # snapshot, grants, audit events and log row; the message kept in the session.
-        queries=35,
+        queries=40,
     ),
     Case(
         "request-approval",
@@ -181,7 +181,7 @@ CASES: list[Case] = [
     ),
     Case("disclosures-sent", everyone_signed_in(200), kwargs=_lists, queries=3),
     Case("disclosures-received", everyone_signed_in(200), kwargs=_lists, queries=3),
-    Case("disclosure-detail", html(READERS, otherwise=404), kwargs=disclosure_once, queries=8),
+    Case("disclosure-detail", html(READERS, otherwise=404), kwargs=disclosure_once, queries=9),
     Case("disclosure-review", html({**MANAGER, **FOLLOW_UP}, otherwise=404), kwargs=emergency_once, queries=5),
     Case(
         "disclosure-review",

@@ -304,7 +304,8 @@ CASES: list[Case] = [
         # onto its shielded child (none here: neither entry is shielded, so no notice is sent).
         # +1 (issue 10, break10c): entries merged earlier into the merged one are repointed to the survivor.
         # +1 (issue 11, break11 finding 1): the duplicate's consent decisions, read to move them (none here).
-        queries=33,
+        # +1 (issue 12): the duplicate's open requests follow the kept child (disclosures.receivers; none here).
+        queries=34,
     ),
     # --- Involvements -------------------------------------------------------------------------------------------
     Case(
