@@ -42,7 +42,7 @@ from isp_portal.policy import RefusalPolicy, SystemActor, register
 from sharing.models import RecordEntry
 from sharing.policy import EntryAccess, EntryFacts, entry_access, index_agencies, live_grants, member_agencies
 
-REQUEST_ACTIONS = frozenset({"view", "answer", "approve", "decline_approval", "withdraw"})
+REQUEST_ACTIONS = frozenset({"view", "read_decision", "answer", "approve", "decline_approval", "withdraw"})
 DISCLOSURE_ACTIONS = frozenset({"view", "read_content", "review", "revoke"})
 
 
@@ -76,6 +76,13 @@ class InformationRequestPolicy(RefusalPolicy[InformationRequest]):
         return obj.child_id
 
     def refusal(self, user: Any, action: str, obj: InformationRequest) -> str | None:
+        if action == "read_decision":
+            # The decision record (third parties, public interest, ...) is the holding agency's own (Barnet: the
+            # record of the decision; Haringey 4.7): the requester is told the outcome only; auditors read
+            # decisions in the disclosure log.
+            if principal(user).membership_in(obj.holding_agency_id) is None:
+                return "Only the agency the request was sent to reads the record of its decision."
+            return None
         state = rules.State(obj.state)
         holding = obj.holding_agency_id in index_agencies(user)
         if action == "answer":

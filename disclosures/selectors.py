@@ -13,7 +13,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, Role, TrainingRecord
-from agencies.policy import is_designated_manager, principal
+from agencies.policy import is_designated_manager
 from audit.services import audit_record
 from consent.models import ConsentWithdrawal
 from consent.selectors import ConsentAnswer
@@ -168,11 +168,8 @@ def request_page(user: Any, pk: Any) -> RequestPage:
         ),
         pk=pk,
     )  # fmt: skip
-    # The decision record (third parties, public interest, ...) is the holding agency's own (Barnet: the record of
-    # the decision; Haringey 4.7): the requester is told the outcome only (state, the reason declined, the
-    # disclosure), as the request page shows; auditors read decisions in the disclosure log.
-    holder = principal(user).membership_in(request.holding_agency_id) is not None
-    answer = RequestAnswer.objects.filter(request=request).first() if holder else None
+    # The decision record is for the holding agency only (disclosures.policy: read_decision).
+    answer = RequestAnswer.objects.filter(request=request).first() if can(user, "read_decision", request) else None
     disclosure_id = Disclosure.objects.filter(request=request).values_list("pk", flat=True).first()
     actions = frozenset(
         action for action in ("answer", "approve", "decline_approval", "withdraw") if can(user, action, request)

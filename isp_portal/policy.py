@@ -101,7 +101,9 @@ class RefusalPolicy(Policy[M]):
     object) never is."""
 
     def refusal(self, user: Any, action: str, obj: M) -> str | None:
-        raise NotImplementedError
+        """The rule refusing `action` on `obj`, or None when allowed. Deny by default, as Policy is: a subclass
+        names what it allows."""
+        return "You do not have permission to do this."
 
     def permits(self, user: Any, action: str, obj: M | None) -> bool:
         if isinstance(user, SystemActor) or action == "view":
