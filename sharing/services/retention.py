@@ -26,7 +26,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import TruncYear
 from django.utils import timezone
 
-from agencies.models import User
+from agencies.models import Membership, Role, User
 from audit.services import EventDraft, audit_record, audit_record_many
 from consent.models import ConsentRecord
 from consent.selectors import own_consent_live
@@ -97,18 +97,46 @@ def children_with_live_consent(child_ids: Iterable[int], today: date) -> frozens
     return frozenset(child_id for child_id, records in by_child.items() if own_consent_live(records, today))
 
 
-def _lead_professionals(child_ids: list[int]) -> dict[int, set[int]]:
-    """The users who are lead professionals of an open involvement of each child (active members only)."""
-    leads: dict[int, set[int]] = {}
-    for child_id, user_id in Involvement.objects.filter(
+LEAD = "of whom you are lead professional"
+STAND_IN = "whose involvement with your agency names no lead professional (you are told as a designated manager there)"
+
+
+def _people_to_tell(child_ids: list[int]) -> dict[int, dict[int, str]]:
+    """Who is told of each child's record approaching or leaving the scope, and why (the phrase naming it): the
+    lead professional of each open involvement, or, where an involvement names none who is still active, the
+    active designated managers of its agency (Southampton 11: the agency holding the record decides whether it is
+    kept, so someone there must be told; Haringey 4.6 names the designated manager as the agency's decision
+    maker). Two statements whatever the number of children."""
+    told: dict[int, dict[int, str]] = {}
+    led: set[tuple[int, int]] = set()
+    for child_id, agency_id, user_id in Involvement.objects.filter(
         child_id__in=child_ids,
         ended_on__isnull=True,
         lead_professional__isnull=False,
         lead_professional__is_active=True,
         lead_professional__user__is_active=True,
-    ).values_list("child_id", "lead_professional__user_id"):
-        leads.setdefault(child_id, set()).add(user_id)
-    return leads
+    ).values_list("child_id", "agency_id", "lead_professional__user_id"):
+        told.setdefault(child_id, {})[user_id] = LEAD
+        led.add((child_id, agency_id))
+    # The open involvements of agencies with no active lead for the child, and those agencies' active designated
+    # managers: two more statements.
+    unled: dict[int, set[int]] = {}
+    for child_id, agency_id in Involvement.objects.filter(child_id__in=child_ids, ended_on__isnull=True).values_list(
+        "child_id", "agency_id"
+    ):
+        if (child_id, agency_id) not in led:
+            unled.setdefault(agency_id, set()).add(child_id)
+    if unled:
+        for agency_id, user_id in Membership.objects.filter(
+            agency_id__in=unled,
+            is_active=True,
+            user__is_active=True,
+            user__is_system=False,
+            roles__contains=[Role.DESIGNATED_MANAGER.value],
+        ).values_list("agency_id", "user_id"):
+            for child_id in unled[agency_id]:
+                told.setdefault(child_id, {}).setdefault(user_id, STAND_IN)
+    return told
 
 
 @dataclass(frozen=True)
@@ -181,7 +209,9 @@ def _approaching(cutoff: date, today: date, age_max: int, limit: int) -> list[tu
     )
 
 
-def _advance_notice(user_id: int, child_id: int, leaves_on: date, version: ProtocolVersion) -> NotificationDraft:
+def _advance_notice(
+    user_id: int, child_id: int, leaves_on: date, version: ProtocolVersion, why: str = LEAD
+) -> NotificationDraft:
     # Southampton 11: "consent is only required ... to retain records for young people past 18". The lead
     # professional is told weeks ahead, while the young person can still be asked (break11 finding 11).
     return NotificationDraft(
@@ -189,7 +219,7 @@ def _advance_notice(user_id: int, child_id: int, leaves_on: date, version: Proto
         # Keyed by the day it passes: a child back within the scope and approaching it again is told again.
         f"{ADVANCE_KEY}{leaves_on.isoformat()}:{child_id}",
         f"Child {child_id} passes the protocol's age scope on {long_date(leaves_on)}",
-        f"Child {child_id}, of whom you are lead professional, passes the age scope of "
+        f"Child {child_id}, {why}, passes the age scope of "
         f"{version}{version.cite('scope')} on {long_date(leaves_on)}. From then their record is kept only while "
         "an extending condition the protocol lists applies or with the young person's consent; otherwise it is "
         f"closed {settings.RETENTION_GRACE_WORKING_DAYS} working days later. If the young person has additional "
@@ -379,11 +409,11 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
     drafts = []
     flagged_set = set(newly_flagged)
     pending_set = set(newly_pending)
-    leads = _lead_professionals(sorted(flagged_set | pending_set | {pk for pk, _ in approaching}))
+    told = _people_to_tell(sorted(flagged_set | pending_set | {pk for pk, _ in approaching}))
     for child_id, born_on in approaching:
         leaves_on = rules.scope_ends_on(scope, born_on)
-        for user_id in sorted(leads.get(child_id, ())):
-            drafts.append(_advance_notice(user_id, child_id, leaves_on, version))
+        for user_id, why in sorted(told.get(child_id, {}).items()):
+            drafts.append(_advance_notice(user_id, child_id, leaves_on, version, why))
     for child_id in sorted(flagged_set | pending_set):
         if child_id in flagged_set:
             # The first notice, whatever the outcome (a child flagged and closed the same day cannot happen: a
@@ -391,17 +421,13 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
             # Keyed by the day it was flagged: a child back within the scope that passes it again is told again.
             key = f"child-scope-left:{today.isoformat()}:{child_id}"
             subject = f"Child {child_id} has passed the protocol's age scope"
-            opening = (
-                f"Child {child_id}, of whom you are lead professional, has passed the age scope of "
-                f"{version}{version.cite('scope')}."
-            )
+            ending = f"has passed the age scope of {version}{version.cite('scope')}."
         else:  # kept until now: the extending condition ran out or the consent was withdrawn or expired
             key = f"child-scope-closing:{child_id}:{closes_on.isoformat()}"
             subject = f"The record of child {child_id} is to be closed"
-            opening = (
-                f"Child {child_id}, of whom you are lead professional, is past the age scope of "
-                f"{version}{version.cite('scope')} and nothing keeps their record any longer: no extending "
-                "condition applies and no consent of the young person is live."
+            ending = (
+                f"is past the age scope of {version}{version.cite('scope')} and nothing keeps their record any "
+                "longer: no extending condition applies and no consent of the young person is live."
             )
         words = (
             _closing_words(closes_on)
@@ -409,8 +435,9 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
             else "Its record is kept while an extending condition applies or the young person's consent is live; "
             "you will be told before it is closed."
         )
-        for user_id in sorted(leads.get(child_id, ())):
-            drafts.append(NotificationDraft(user_id, key, subject, f"{opening} {words}", f"/children/{child_id}/"))
+        for user_id, why in sorted(told.get(child_id, {}).items()):
+            body = f"Child {child_id}, {why}, {ending} {words}"
+            drafts.append(NotificationDraft(user_id, key, subject, body, f"/children/{child_id}/"))
     notified = notify_many(drafts)
     _record_children(
         "child.scope_left",

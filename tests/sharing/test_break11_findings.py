@@ -183,7 +183,9 @@ def test_the_lead_told_to_record_a_consent_can_still_keep_the_record(world: Worl
     recorded; and a notice about a record already closed does not ask for a consent to keep it."""
     child, leaves_on = _leaving(world, "Sasha")
     retention_scope_sweep(today=leaves_on)
-    note = Notification.objects.get(key=f"child-scope-left:{leaves_on.isoformat()}:{child.pk}")
+    note = Notification.objects.get(
+        key=f"child-scope-left:{leaves_on.isoformat()}:{child.pk}", recipient=world.users["other_agency"]
+    )
     assert "record the consent" in note.body
     # As the notice says: the young person (an adult, presumed competent) consents to the record being kept.
     with contextlib.suppress(ValidationError, AccessDenied):

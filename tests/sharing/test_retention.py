@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import Membership
+from agencies.models import Membership, Role
 from audit.models import AuditEvent as Event
 from isp_portal.models import Notification
 from isp_portal.policy import NotPermitted, SystemActor
@@ -42,7 +42,7 @@ from sharing.services.retention import (
     retention_version,
 )
 from tests.consent.fixtures import record
-from tests.factories import World, sign_in
+from tests.factories import World, make_user, sign_in
 from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
 
 pytestmark = pytest.mark.django_db
@@ -101,8 +101,12 @@ def test_the_sweep_flags_once_notifies_the_lead_and_closes_without_condition_or_
     assert closing == add_working_days(leaves_on, settings.RETENTION_GRACE_WORKING_DAYS)
     assert child.scope_flagged_on == leaves_on and child.closed_on is None and child.closes_on == closing
     notes = Notification.objects.filter(key=f"child-scope-left:{leaves_on.isoformat()}:{child.pk}")
-    assert list(notes.values_list("recipient_id", flat=True)) == [world.users["other_agency"].pk]
-    assert long_date(closing) in notes.get().body and "record the consent" in notes.get().body
+    # The other agency's lead professional; the home agency's involvement names none, so its designated manager.
+    told = dict(notes.values_list("recipient_id", "body"))
+    assert set(told) == {world.users["other_agency"].pk, world.users["designated_manager"].pk}
+    assert "of whom you are lead professional" in told[world.users["other_agency"].pk]
+    assert "names no lead professional" in told[world.users["designated_manager"].pk]
+    assert all(long_date(closing) in body and "record the consent" in body for body in told.values())
     # Idempotent: a repeated tick, the same day or later, flags, notifies and closes nothing again.
     again = retention_sweep(today=leaves_on)
     assert (again.flagged, again.closed, again.notified) == (0, 0, 0)
@@ -117,7 +121,7 @@ def test_the_sweep_flags_once_notifies_the_lead_and_closes_without_condition_or_
     event = Event.objects.get(kind="child.close", child_id=child.pk)
     assert event.detail["rule"] == "age_scope" and event.detail["protocol_version_id"] == version.pk
     assert Event.objects.get(kind="child.closing_set", child_id=child.pk).detail["closes_on"] == closing.isoformat()
-    assert notes.count() == 1
+    assert notes.count() == 2
     assert Event.objects.filter(kind="child.scope_left", child_id=child.pk).count() == 1
 
 
@@ -133,7 +137,10 @@ def test_a_care_leaver_is_kept_then_closed_past_the_extended_scope(world: World)
     extended_end = birthday_in(child.born_on, version.extended_age_max + 1)
     assert retention_scope_sweep(today=extended_end).pending == 1
     # The extension has run out: the lead is told the closing date (a notice of its own), then it is closed.
-    note = Notification.objects.get(key=f"child-scope-closing:{child.pk}:{grace_end(extended_end).isoformat()}")
+    note = Notification.objects.get(
+        key=f"child-scope-closing:{child.pk}:{grace_end(extended_end).isoformat()}",
+        recipient=world.users["other_agency"],
+    )
     assert long_date(grace_end(extended_end)) in note.body
     assert retention_scope_sweep(today=grace_end(extended_end)).closed == 1
     child.refresh_from_db()
@@ -408,11 +415,29 @@ def test_the_lead_is_told_weeks_before_the_young_person_passes_the_scope(world: 
     key = f"child-scope-leaving:{leaves_on.isoformat()}:{child.pk}"
     assert retention_scope_sweep(today=ahead - timedelta(days=1)).notified == 0
     assert not Notification.objects.filter(key=key).exists()
-    assert retention_scope_sweep(today=ahead).notified == 1
-    note = Notification.objects.get(key=key)
-    assert note.recipient_id == world.users["other_agency"].pk
-    assert long_date(leaves_on) in note.body and "record the consent" in note.body
+    # The other agency's lead professional, and the home agency's designated manager (its involvement names no lead).
+    assert retention_scope_sweep(today=ahead).notified == 2
+    notes = dict(Notification.objects.filter(key=key).values_list("recipient_id", "body"))
+    assert set(notes) == {world.users["other_agency"].pk, world.users["designated_manager"].pk}
+    assert all(long_date(leaves_on) in body and "record the consent" in body for body in notes.values())
     # Once: a later tick before the day tells nobody again.
     assert retention_scope_sweep(today=ahead + timedelta(days=3)).notified == 0
     child.refresh_from_db()
     assert child.scope_warned_on == ahead and child.scope_flagged_on is None and child.closes_on is None
+
+
+def test_an_involvement_whose_lead_professional_has_left_has_its_designated_managers_told(world: World) -> None:
+    """Nobody is left untold: an involvement naming no active lead professional (none named, or theirs has left the
+    agency) has its agency's designated managers told instead, once each; an agency with a lead is not doubled."""
+    child, leaves_on = _near_the_end(world)
+    police_manager = make_user(name="Pat Police-Manager", agency=world.other, roles=[Role.DESIGNATED_MANAGER])
+    police_practitioner = make_user(name="Pip Police", agency=world.other, roles=[Role.PRACTITIONER])
+    Membership.objects.filter(user=world.users["other_agency"], agency=world.other).update(
+        is_active=False, deactivated_at=timezone.now()
+    )
+    retention_scope_sweep(today=leaves_on)
+    notes = Notification.objects.filter(key=f"child-scope-left:{leaves_on.isoformat()}:{child.pk}")
+    told = list(notes.values_list("recipient_id", flat=True))
+    assert sorted(told) == sorted([police_manager.pk, world.users["designated_manager"].pk])
+    assert police_practitioner.pk not in told
+    assert all("names no lead professional" in body for body in notes.values_list("body", flat=True))
