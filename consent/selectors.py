@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from agencies.models import Agency
 from audit.services import audit_record
@@ -87,15 +88,18 @@ _MISS_ORDER = [
 _TIER_WORDS = {"minimum": "the minimum data", "sensitive": "detailed and sensitive information"}
 
 
-def _who(record: ConsentRecord) -> str:
+def who_decided(record: ConsentRecord, age: int) -> str:
+    """Who decided: the child with their age on the day (`age`: decision_age, by the date of birth recorded now), or
+    the parent by name and relationship."""
     if record.given_by == GivenBy.CHILD:
-        return f"the child ({record.child_age})"
+        return f"the child ({age})"
     return f"{record.parent_name} (the child's {record.parent_relationship.lower()})"
 
 
-def _lapse_words(record: ConsentRecord) -> str:
-    """Why a parent's decision no longer counts (rules.parent_decision_ends_on), and what is needed instead."""
-    if rules.presumed_competent(record.child_age):
+def _lapse_words(age: int) -> str:
+    """Why a parent's decision made when the child was `age` (decision_age) no longer counts
+    (rules.parent_decision_ends_on), and what is needed instead."""
+    if rules.presumed_competent(age):
         return (
             f"parental responsibility ends at {rules.ADULT_AGE} (Children Act 1989), so the young person decides "
             "for themselves: their own decision is needed"
@@ -156,17 +160,18 @@ def _miss_message(
 ) -> str:
     label = f"consent record {record.pk}"
     if miss == rules.Miss.WITHDRAWN:
-        return f"The consent given by {_who(record)} ({label}) was withdrawn on {long_date(on)}."
+        return f"The consent given by {who_decided(record, age)} ({label}) was withdrawn on {long_date(on)}."
     if miss == rules.Miss.PARENT_LAPSED:
         return (
-            f"The decision of {_who(record)} ({label}) no longer counts from {long_date(on)}: {_lapse_words(record)}."
+            f"The decision of {who_decided(record, age)} ({label}) no longer counts from {long_date(on)}: "
+            f"{_lapse_words(age)}."
         )
     if miss == rules.Miss.UNASSESSED:
         return f"The decision of the child ({label}) does not count: {_unassessed_words(record, age)}."
     if miss == rules.Miss.EXPIRED:
-        return f"The consent given by {_who(record)} ({label}) ended on {long_date(on)}."
+        return f"The consent given by {who_decided(record, age)} ({label}) ended on {long_date(on)}."
     if miss == rules.Miss.NOT_YET_IN_FORCE:
-        return f"The consent given by {_who(record)} ({label}) is in force only from {long_date(on)}."
+        return f"The consent given by {who_decided(record, age)} ({label}) is in force only from {long_date(on)}."
     if miss == rules.Miss.PURPOSE:
         return f"No consent covers the purpose “{purpose[:100]}”: {label} covers {', '.join(record.purposes)}."
     if miss == rules.Miss.TIER:
@@ -287,7 +292,7 @@ def consent_covering(
         message=prevailing.message,
         consent=winner,
         on=winner.obtained_on,
-        refused_by=_who(winner),
+        refused_by=who_decided(winner, prevailing.decision.child_age),
         overridden=overridden,
     )
 
@@ -383,11 +388,12 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
     for record in records:
         erased = record.child.erased_at is not None
         timing = record_timing(record, today, born_on=record.child.born_on, erased=erased)
-        who = _who(record)
+        age = decision_age(record, born_on=record.child.born_on, erased=erased)
+        who = who_decided(record, age)
         if timing is not None and timing[0] == rules.Miss.WITHDRAWN:
             withdrawn.append(
                 SummaryLine(
-                    record, f"{who.capitalize()} withdrew consent on {long_date(timing[1])}: {_scope_words(record)}."
+                    record, f"{capfirst(who)} withdrew consent on {long_date(timing[1])}: {_scope_words(record)}."
                 )
             )
             continue
@@ -395,12 +401,11 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
             idle.append(
                 SummaryLine(
                     record,
-                    f"The decision of {who} no longer counts from {long_date(timing[1])}: {_lapse_words(record)}.",
+                    f"The decision of {who} no longer counts from {long_date(timing[1])}: {_lapse_words(age)}.",
                 )
             )
             continue
         if timing is not None and timing[0] == rules.Miss.UNASSESSED:
-            age = decision_age(record, born_on=record.child.born_on, erased=erased)
             idle.append(SummaryLine(record, f"The decision of {who} does not count: {_unassessed_words(record, age)}."))
             continue
         if timing is not None:
@@ -415,6 +420,10 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
         for record in in_force
     }
     by_id = {record.pk: record for record in in_force}
+
+    def who_of(record: ConsentRecord) -> str:
+        return who_decided(record, facts[record.pk].child_age)
+
     lines_overridden: list[SummaryLine] = []
     for record in in_force:
         # The decisions in force a share within this record's scope could meet (rules.scopes_overlap).
@@ -424,11 +433,11 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
         if winner.record_id == record.pk or winner.decision == record.decision:
             if record.decision == Decision.GIVEN:
                 covered.append(
-                    SummaryLine(record, f"{_who(record).capitalize()} consented to sharing {_scope_words(record)}.")
+                    SummaryLine(record, f"{capfirst(who_of(record))} consented to sharing {_scope_words(record)}.")
                 )
             else:
                 refused.append(
-                    SummaryLine(record, f"{_who(record).capitalize()} refused sharing {_scope_words(record)}.")
+                    SummaryLine(record, f"{capfirst(who_of(record))} refused sharing {_scope_words(record)}.")
                 )
         elif prevailing is not None and winner.given_by == GivenBy.CHILD and record.given_by == GivenBy.PARENT:
             # Barnet: a competent child's consent or refusal "should be the one to consider even if the
@@ -440,8 +449,8 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
             lines_overridden.append(
                 SummaryLine(
                     record,
-                    f"The decision of {_who(record)} on {long_date(record.obtained_on)} is replaced by the later "
-                    f"decision of {_who(later)} on {long_date(later.obtained_on)}.",
+                    f"The decision of {who_of(record)} on {long_date(record.obtained_on)} is replaced by the later "
+                    f"decision of {who_of(later)} on {long_date(later.obtained_on)}.",
                 )
             )
     return ConsentSummary(covered, refused, withdrawn, due, idle, lines_overridden)

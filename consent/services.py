@@ -642,45 +642,31 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     managers. Each reminder is a notification with a unique key, and the record keeps the review date it was
     reminded of (`review_reminded_for`), so a repeated tick sends nothing twice. Returns how many were sent.
     Set-based: one statement to claim the due rows (skipping those another sweep holds), one to mark them."""
+    # Imported here: consent.selectors reads decisions through this module (decision_facts).
+    from consent.selectors import record_timing
+
     due = list(
         # A closed (or erased) record is kept for reference only (Southampton 8): nobody is asked to review it.
         ConsentRecord.objects.filter(review_due_on__lte=today, withdrawal__isnull=True, child__closed_on__isnull=True)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .filter(Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_due_on")))
+        .select_related("child", "withdrawal")
         .select_for_update(of=("self",), skip_locked=True)
-        .order_by("review_due_on", "pk")
-        .values(
-            "pk",
-            "child_id",
-            "recorded_by_id",
-            "recorded_by_agency_id",
-            "review_due_on",
-            "given_by",
-            "child_age",
-            "child__born_on",
-        )[:limit]
+        .order_by("review_due_on", "pk")[:limit]
     )
     if not due:
         return 0
+    # Only a decision in force is reviewed, read as the selector and the summary read it (record_timing: its
+    # period, and whether it was the decider's to make at the child's age then, by the date of birth recorded now).
     # A parent's decision that no longer counts (the young person decides for themselves from 16, Barnet 'Whose
-    # consent') is not in force, as the summary and the selector read it (rules.parent_decision_ends_on): nobody is
-    # asked to review it, since only the young person's own decision can be used now (break11b finding 4). It is
-    # still marked reminded below, so the sweep does not claim it again on every tick.
-    remind = [
-        row
-        for row in due
-        if (
-            lapses_on := rules.parent_decision_ends_on(
-                given_by=row["given_by"], child_age=row["child_age"], born_on=row["child__born_on"]
-            )
-        )
-        is None
-        or lapses_on > today
-    ]
+    # consent') is not in force: nobody is asked to review it, since only the young person's own decision can be
+    # used now (break11b finding 4). Those are still marked reminded below, so the sweep does not claim them again
+    # on every tick.
+    remind = [record for record in due if record_timing(record, today, born_on=record.child.born_on) is None]
     members: dict[int, set[int]] = {}
     managers: dict[int, list[int]] = {}
     for agency_id, user_id, roles in Membership.objects.filter(
-        agency_id__in={row["recorded_by_agency_id"] for row in due},
+        agency_id__in={record.recorded_by_agency_id for record in due},
         is_active=True,
         user__is_active=True,
         user__is_system=False,
@@ -689,24 +675,24 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
         if Role.DESIGNATED_MANAGER.value in roles:
             managers.setdefault(agency_id, []).append(user_id)
     drafts = []
-    for row in remind:
-        agency_id = row["recorded_by_agency_id"]
-        recorder = row["recorded_by_id"]
-        due_on: date = row["review_due_on"] or today
+    for record in remind:
+        agency_id = record.recorded_by_agency_id
+        recorder = record.recorded_by_id
+        due_on: date = record.review_due_on or today
         recipients = [recorder] if recorder in members.get(agency_id, set()) else managers.get(agency_id, [])
         for user_id in recipients:
             drafts.append(
                 NotificationDraft(
                     user_id,
-                    f"consent-review:{row['pk']}:{due_on.isoformat()}",
-                    f"A consent for child {row['child_id']} is due for review",
+                    f"consent-review:{record.pk}:{due_on.isoformat()}",
+                    f"A consent for child {record.child_id} is due for review",
                     # Barnet: "Consent needs to be kept under active review, for example, if the situation changes".
-                    f"Consent record {row['pk']} was due for review on {long_date(due_on)}. Check "
+                    f"Consent record {record.pk} was due for review on {long_date(due_on)}. Check "
                     "with the child or family that it still reflects their wishes, and record the review (or a "
                     "withdrawal, or a new decision).",
-                    f"/children/{row['child_id']}/consents/{row['pk']}/",
+                    f"/children/{record.child_id}/consents/{record.pk}/",
                 )
             )
     sent = notify_many(drafts)
-    ConsentRecord.objects.filter(pk__in=[row["pk"] for row in due]).update(review_reminded_for=F("review_due_on"))
+    ConsentRecord.objects.filter(pk__in=[record.pk for record in due]).update(review_reminded_for=F("review_due_on"))
     return sent

@@ -22,6 +22,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from agencies.forms import add_service_errors
 from agencies.models import Agency
@@ -126,10 +127,9 @@ def _status(record: ConsentRecord, today: date) -> tuple[str, str]:
     return "Given", "govuk-tag--green"
 
 
-def _who(record: ConsentRecord) -> str:
-    if record.given_by == GivenBy.CHILD:
-        return f"The child ({record.child_age})"
-    return f"{record.parent_name} ({record.parent_relationship.lower()})"
+def _who(record: ConsentRecord, child: Child) -> str:
+    age = selectors.decision_age(record, born_on=child.born_on, erased=child.erased_at is not None)
+    return capfirst(selectors.who_decided(record, age))
 
 
 @login_required
@@ -152,7 +152,7 @@ def consent_summary(request: HttpRequest, pk: int) -> HttpResponse:
             "child": child,
             "caption": caption,
             "summary": summary,
-            "rows": [(record, _who(record), *_status(record, today)) for record in records],
+            "rows": [(record, _who(record, child), *_status(record, today)) for record in records],
             "may_record": may_record,
             # Southampton 8: a closed record takes no new decision (consent.services.consent_record refuses it).
             "closure": closure_sentence(child),

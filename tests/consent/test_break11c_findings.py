@@ -25,6 +25,8 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import Membership
+from consent.selectors import Reason, consent_covering
+from consent.services import consent_reviews_sweep
 from isp_portal.models import Notification
 from sharing.models import Child, Ethnicity, Gender
 from sharing.retention_rules import birthday_in
@@ -354,3 +356,28 @@ def test_evidence_carries_no_page_of_html_inside_the_image_either(world: World, 
             accepted.append(name)
             ConsentEvidence.objects.filter(consent=made).delete()
     assert accepted == []
+
+
+def test_the_review_sweep_reads_a_decision_by_the_corrected_date_of_birth(world: World) -> None:
+    """Follow-up of finding 4, the undecided item "consent_reviews_sweep uses the stored age": a parent consented a
+    year ago for a young person recorded then as 16 and assessed not competent (the parent decides until 18). The
+    date of birth is then corrected: they were 15 that day, so the parent's decision stopped counting at their
+    16th birthday, which has passed. The summary and the selector read it so (record_timing); the review sweep
+    must too, and ask nobody to review a decision that no longer counts. The recorded age stays as recorded."""
+    from tests.consent.fixtures import PURPOSE, assessed, child_aged, parent, record
+
+    today = timezone.localdate()
+    child = child_aged(world, 17)
+    obtained = today - timedelta(days=364)
+    made = record(world, child, **parent(), **assessed("not_competent", on=obtained), obtained_on=obtained)
+    assert made.child_age == 16 and made.review_due_on is not None
+    younger = child.born_on + timedelta(days=366)
+    child_update(actor=fresh(world.users["practitioner"]), child=child, data=_minimum(child, born_on=younger))
+    child.refresh_from_db()
+    assert birthday_in(child.born_on, 16) <= today  # the parent's decision no longer counts
+    answer = consent_covering(child=child, tier="minimum", agency=world.other, purpose=PURPOSE)
+    assert answer.reason == Reason.PARENT_DECISION_LAPSED
+    consent_reviews_sweep(today=max(today, made.review_due_on))
+    assert not Notification.objects.filter(key__startswith=f"consent-review:{made.pk}:").exists()
+    made.refresh_from_db()
+    assert made.child_age == 16
