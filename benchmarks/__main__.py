@@ -17,7 +17,15 @@ def _audit(args: argparse.Namespace) -> bool:
 
 
 def _disclosures(args: argparse.Namespace) -> bool:
-    return disclosure_path.main(workers=args.workers or 20, duration=args.duration or 10.0, results=args.results)
+    return disclosure_path.main(
+        users=args.workers or disclosure_path.USERS,
+        duration=args.duration or disclosure_path.DURATION,
+        warmup=disclosure_path.WARMUP if args.warmup is None else args.warmup,
+        rounds=args.rounds,
+        saturation=args.saturation,
+        think=disclosure_path.THINK_SECONDS if args.think is None else args.think,
+        results=args.results,
+    )
 
 
 def _http(args: argparse.Namespace) -> bool:
@@ -25,7 +33,7 @@ def _http(args: argparse.Namespace) -> bool:
         workers=args.workers or 50,
         duration=args.duration or 10.0,
         rounds=args.rounds,
-        warmup=args.warmup,
+        warmup=2.0 if args.warmup is None else args.warmup,
         results=args.results,
         only=args.only,
         profile=args.profile,
@@ -43,11 +51,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        help="concurrent connections (default 16 for audit_recording, 20 for disclosure_path, 50 for http_pages)",
+        help="concurrent connections or users (default 16 for audit_recording, 20 for disclosure_path, 50 for "
+        "http_pages)",
     )
-    parser.add_argument("--duration", type=float, help="seconds per variant or segment (default 8 and 10)")
-    parser.add_argument("--rounds", type=int, default=3, help="http_pages: interleaved rounds (default 3)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="http_pages: seconds of load before measuring")
+    parser.add_argument(
+        "--duration", type=float, help="seconds per variant or segment (default 8, 30 for disclosure_path, 10)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="http_pages, disclosure_path: interleaved rounds (default 3)"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        help="http_pages, disclosure_path: seconds of load before measuring (default 2, and 5 for disclosure_path)",
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        help="disclosure_path: mean think time in seconds before each step (default 1; 0.5 to 1.5 times it)",
+    )
+    parser.add_argument(
+        "--saturation",
+        action="store_true",
+        help="disclosure_path: no think time (for information: the targets are not judged)",
+    )
     parser.add_argument(
         "--only",
         action="append",

@@ -255,7 +255,7 @@ def _children_in(url: str) -> int:
         connection.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -299,21 +299,30 @@ def _run(args: list[str], env: dict[str, str], what: str) -> str:
     return completed.stdout
 
 
-def prepare(database_url: str, env: dict[str, str], log: Callable[[str], None], children: int = 0) -> dict[str, Any]:
-    """Migrate, collect static files, seed the world (with `children` generated children) and build the
-    baseline's tables (afresh: a database kept from an earlier run has them already); return the world."""
+def migrate(env: dict[str, str], log: Callable[[str], None]) -> None:
+    """Migrate the scratch database and collect the static files, with the servers' (production) settings."""
     log("migrating the scratch database (production settings)")
     _run([PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"], env, "migrate")
     if not (ROOT / "staticfiles" / "staticfiles.json").exists() or os.environ.get("ISP_BENCH_COLLECTSTATIC") == "1":
         log("collecting static files")
         _run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"], env, "collectstatic")
-    log("seeding the demo partnership and the benchmark users" + (f", and {children:,} children" if children else ""))
+
+
+def seed(env: dict[str, str], arguments: list[str]) -> dict[str, Any]:
+    """The world (`python -m benchmarks.world` with `arguments`), seeded in demo mode with the development
+    settings (seed_demo's demo partnership), as JSON."""
     seed_env = {**env, "DJANGO_SETTINGS_MODULE": "isp_portal.settings.development", "DEMO_MODE": "1"}
-    world: dict[str, Any] = json.loads(
-        _run([PYTHON, "-m", "benchmarks.world", "--children", str(children)], seed_env, "seeding")
-        .strip()
-        .splitlines()[-1]
-    )
+    output = _run([PYTHON, "-m", "benchmarks.world", *arguments], seed_env, "seeding")
+    world: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return world
+
+
+def prepare(database_url: str, env: dict[str, str], log: Callable[[str], None], children: int = 0) -> dict[str, Any]:
+    """Migrate, collect static files, seed the world (with `children` generated children) and build the
+    baseline's tables (afresh: a database kept from an earlier run has them already); return the world."""
+    migrate(env, log)
+    log("seeding the demo partnership and the benchmark users" + (f", and {children:,} children" if children else ""))
+    world = seed(env, ["--children", str(children)])
     log("building the baseline's 1,000,000-row table")
     import psycopg2
 
@@ -568,6 +577,15 @@ def segment(
         forms_file.parent.mkdir(parents=True, exist_ok=True)
         forms_file.write_text(json.dumps(forms))
         command += ["--forms", str(forms_file), "--csrf", csrf]
+    figures = drive(command, servers, database_url, path)
+    figures["cpu_ms_per_request"] = 1000 * figures["cpu_seconds"] / max(figures["requests"], 1)
+    return figures
+
+
+def drive(command: list[str], servers: list[Server], database_url: str, what: str) -> dict[str, Any]:
+    """Run a load driver (benchmarks/load.py or benchmarks/chain_load.py) and read the servers' CPU seconds
+    when it says START and STOP; its figures (its last JSON line) with `cpu_seconds` of that window and the
+    load average."""
     driver = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert driver.stdout is not None
     before: dict[int, float] = {}
@@ -584,12 +602,9 @@ def segment(
             figures = json.loads(line)
     driver.wait(timeout=60)
     if driver.returncode != 0 or not figures:
-        raise RuntimeError(f"load driver failed on {path}: {driver.stderr.read()[-3000:] if driver.stderr else ''}")
-    cpu = _cpu_used(before, after)
-    requests_done = max(figures["requests"], 1)
+        raise RuntimeError(f"load driver failed on {what}: {driver.stderr.read()[-3000:] if driver.stderr else ''}")
     figures.update(
-        cpu_seconds=cpu,
-        cpu_ms_per_request=1000 * cpu / requests_done,
+        cpu_seconds=_cpu_used(before, after),
         load_average=[round(value, 2) for value in os.getloadavg()],
         load_average_before=[round(value, 2) for value in load_before],
     )
@@ -672,7 +687,7 @@ def machine() -> dict[str, Any]:
 @contextlib.contextmanager
 def _servers(env: dict[str, str], log_dir: Path) -> Iterator[tuple[Server, Server]]:
     portal_env = env
-    baseline_env = {**env, "DJANGO_SETTINGS_MODULE": "benchmarks.baseline.settings", "PORT": str(_free_port())}
+    baseline_env = {**env, "DJANGO_SETTINGS_MODULE": "benchmarks.baseline.settings", "PORT": str(free_port())}
     started: list[Server] = []
     try:
         started.append(start_server("portal", "isp_portal.wsgi:application", portal_env, log_dir / "portal.log"))
@@ -712,7 +727,7 @@ def measure(
     log_dir.mkdir(parents=True, exist_ok=True)
     for old in log_dir.glob("*.log"):
         old.unlink()
-    env = production_env(database_url, _free_port())
+    env = production_env(database_url, free_port())
     try:
         world = prepare(database_url, env, log, 0 if reused else children)
         if reused:

@@ -1,4 +1,4 @@
-"""The portal with audit recording switched off, for the disclosure-path benchmark's `--no-audit` variant only
+"""The portal with audit recording switched off, for the disclosure-path benchmark's `no_audit` variant only
 (design12 8 and F9): `audit.services.audit_record` and `audit_record_many` become no-ops in this process, and in
 every module that imported them by name. Nothing in the product can switch auditing off; this module is imported
 by nothing but the benchmark.
@@ -6,9 +6,9 @@ by nothing but the benchmark.
 The disclosure log is kept (design12 F9: it is part of making a disclosure, written in the same transaction), so
 its rows name audit event 0, which no event has.
 
-`application` is the portal's WSGI application with auditing off, for a benchmark server
-(`gunicorn benchmarks.no_audit_app:application`); `disable_audit()` does the same for a worker process that calls
-the services directly.
+`application` is the portal's WSGI application with auditing off, for the benchmark's no-audit server
+(`gunicorn benchmarks.no_audit_app:application`, started by benchmarks/disclosure_path.py); `disable_audit()` does
+the switching, and would do the same for a process that calls the services directly.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ With `--children N` the child index is filled first with N generated children (b
 COPY; without it, the demo's 210 children serve), and the world names a child for the record page
 (`ids["child"]`) and the searches the child-search scenario sends (`searches`: criteria that find children by
 name, name and date of birth, NHS number and postcode).
+
+With `--disclosures N` the world also holds, under `disclosures`, what benchmarks/disclosure_path.py needs: N
+children recorded by children's social care with a case note each, the two agencies, the purpose, and a fresh
+password and two-factor key for each of the path's three demo people (`disclosure_world`).
 """
 
 from __future__ import annotations
@@ -93,6 +97,87 @@ def child_searches(count: int = SEARCHES_PER_KIND, seed: int = 10) -> list[dict[
     return searches
 
 
+# The disclosure path's three people (agencies.demo.PEOPLE keys): the school's safeguarding lead asks, children's
+# social care's social worker answers, its designated manager approves (benchmarks/disclosure_path.py).
+ASKER, ANSWERER, MANAGER = "school_dsl", "practitioner", "designated_manager"
+
+
+def credentials(actor: Any, user: Any) -> dict[str, str]:
+    """A random password and a fresh two-factor key for a demo person, which only this run knows: the servers run
+    outside demo mode, where the published demo password and keys open nothing. The key replaces the person's
+    devices (sign-in asks the first confirmed one). Benchmark set-up in a scratch database: no service changes
+    another person's password, so it is set on the model."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from isp_portal.signin import device_register
+
+    password, key_hex = secrets.token_urlsafe(24), secrets.token_hex(20)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    TOTPDevice.objects.filter(user=user).delete()
+    device_register(actor=actor, user=user, key_hex=key_hex)
+    return {"email": user.email, "password": password, "key_hex": key_hex}
+
+
+def disclosure_world(cases: int) -> dict[str, Any]:
+    """For the disclosure path: the three demo people (signed in by the harness with `credentials`), the two
+    agencies, the purpose the protocol version they share permits first, and `cases` children recorded by
+    children's social care, each with a case note (one per simulated user, so no two wait for the same entry's
+    lock), made through the services. The demo partnership must be seeded."""
+    from datetime import date
+
+    from django.db import transaction
+
+    from agencies.demo import AGENCIES, DEMO_AREAS, PEOPLE, demo_email
+    from agencies.models import Agency, User
+    from disclosures.services.checks import shared_version
+    from isp_portal.policy import SystemActor
+    from sharing.services import MinimumData, PossibleDuplicates, entry_record
+    from sharing.services.children import child_create
+
+    names = {spec["key"]: spec["name"] for spec in PEOPLE}
+    people = {key: User.objects.get(email=demo_email(names[key])) for key in (ASKER, ANSWERER, MANAGER)}
+    agencies = {spec["key"]: spec["name"] for spec in AGENCIES}
+    council = Agency.objects.get(name=agencies["council"])
+    school = Agency.objects.get(name=agencies["riverside"])
+    version = shared_version(school, council)
+    assert version is not None, "the demo school and children's social care share no protocol"
+    social_worker = people[ANSWERER]
+    made: list[tuple[int, int]] = []
+    with transaction.atomic():
+        for case in range(cases):
+            data = MinimumData(
+                born_on=date(2016, 1 + case % 12, 1 + case % 28), setting="school", area=DEMO_AREAS["Northbridge"]
+            )
+            considered: list[int] = []
+            while True:
+                try:
+                    # No lead professional: the request goes to the designated managers (request_submit).
+                    child = child_create(
+                        actor=social_worker, agency=council, given="Bench", family=f"Pathworker {case:02d}",
+                        data=data, service="Children's social care", address=f"{case + 1} Bench Road, Northbridge",
+                        postcode="N1 9GU", considered=considered,
+                    )  # fmt: skip
+                    break
+                except PossibleDuplicates as duplicates:  # another case's child: a different child
+                    considered += [match.child_id for match in duplicates.matches]
+            entry = entry_record(
+                actor=social_worker, child=child, agency=council, category="case_note", fields={},
+                text="The child was seen with a bruise; the mother's partner is known to the police.", basis="fact",
+            )  # fmt: skip
+            made.append((child.pk, entry.pk))
+        actor = SystemActor("benchmark")
+        users = {key: credentials(actor, person) for key, person in people.items()}
+    return {
+        "people": {key: person.pk for key, person in people.items()},
+        "users": users,
+        "council": council.pk,
+        "school": school.pk,
+        "purpose": version.permitted_purposes[0],
+        "cases": made,
+    }
+
+
 def build(children: int = 0) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import transaction
@@ -151,12 +236,17 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.world")
     parser.add_argument("--children", type=int, default=0, help="fill the child index with this many children")
+    parser.add_argument(
+        "--disclosures", type=int, default=0, help="the disclosure path's world, with this many children asked about"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isp_portal.settings.development")
     import django
 
     django.setup()
     world = build(args.children)
+    if args.disclosures:
+        world["disclosures"] = disclosure_world(args.disclosures)
     # The last line of the output (seed_demo prints its own progress before it).
     sys.stdout.write("\n" + json.dumps(world) + "\n")
     return 0
