@@ -186,6 +186,7 @@ def _closing_words(closes_on: date) -> str:
 
 
 ADVANCE_KEY = "child-scope-leaving:"
+EXTENSION_ENDING_KEY = "child-scope-extension-ending:"
 
 
 def _approaching(cutoff: date, today: date, age_max: int, limit: int) -> list[tuple[int, date]]:
@@ -224,6 +225,24 @@ def _advance_notice(
         "an extending condition the protocol lists applies or with the young person's consent; otherwise it is "
         f"closed {settings.RETENTION_GRACE_WORKING_DAYS} working days later. If the young person has additional "
         "needs or has left care, record it; if they consent to their record being kept, record the consent.",
+        f"/children/{child_id}/",
+    )
+
+
+def _extension_ending_notice(
+    user_id: int, child_id: int, ends_on: date, version: ProtocolVersion, why: str = LEAD
+) -> NotificationDraft:
+    # Southampton 11, as for the ordinary scope: a record kept under an extending condition (additional needs, a
+    # care leaver) to `extended_age_max` is kept after that only with the young person's consent, so the people
+    # responsible are told weeks ahead, while the consent can still be asked for. Once: the key is the day.
+    return NotificationDraft(
+        user_id,
+        f"{EXTENSION_ENDING_KEY}{ends_on.isoformat()}:{child_id}",
+        f"The extended age scope of child {child_id} ends on {long_date(ends_on)}",
+        f"Child {child_id}, {why}, is kept past the age scope of {version}{version.cite('scope')} under an extending "
+        f"condition, which ends on {long_date(ends_on)}. From then their record is kept only with the young "
+        f"person's consent; otherwise it is closed {settings.RETENTION_GRACE_WORKING_DAYS} working days later. If "
+        "they consent to their record being kept, record the consent.",
         f"/children/{child_id}/",
     )
 
@@ -354,6 +373,7 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
     kept: dict[str, list[int]] = {KeptUnder.EXTENDING_CONDITION: [], KeptUnder.CONSENT: []}
     closing: dict[str, list[int]] = {}
     newly_pending: list[int] = []  # nothing keeps them: a closing date is set today, and their leads told
+    extension_ending: list[tuple[int, date]] = []  # kept under an extending condition that ends within the notice
     waiting: list[int] = []  # their closing date is set and not reached
     for row in rows:
         outcome = rules.retention_on(
@@ -370,6 +390,15 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
             newly_flagged.append(row["pk"])
         if outcome.kept is not None:
             kept[outcome.kept.value].append(row["pk"])
+            if outcome.kept == rules.Keep.EXTENDING_CONDITION and row["pk"] not in consenting:
+                ends_on = rules.extended_scope_ends_on(
+                    scope,
+                    row["born_on"],
+                    additional_needs=row["has_additional_needs"],
+                    care_leaver=row["is_care_leaver"],
+                )
+                if ends_on - today <= timedelta(days=settings.RETENTION_ADVANCE_NOTICE_DAYS):
+                    extension_ending.append((row["pk"], ends_on))
         elif outcome.closed_under is not None:
             if row["closes_on"] is None:
                 newly_pending.append(row["pk"])
@@ -409,11 +438,16 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
     drafts = []
     flagged_set = set(newly_flagged)
     pending_set = set(newly_pending)
-    told = _people_to_tell(sorted(flagged_set | pending_set | {pk for pk, _ in approaching}))
+    told = _people_to_tell(
+        sorted(flagged_set | pending_set | {pk for pk, _ in approaching} | {pk for pk, _ in extension_ending})
+    )
     for child_id, born_on in approaching:
         leaves_on = rules.scope_ends_on(scope, born_on)
         for user_id, why in sorted(told.get(child_id, {}).items()):
             drafts.append(_advance_notice(user_id, child_id, leaves_on, version, why))
+    for child_id, ends_on in extension_ending:
+        for user_id, why in sorted(told.get(child_id, {}).items()):
+            drafts.append(_extension_ending_notice(user_id, child_id, ends_on, version, why))
     for child_id in sorted(flagged_set | pending_set):
         if child_id in flagged_set:
             # The first notice, whatever the outcome (a child flagged and closed the same day cannot happen: a

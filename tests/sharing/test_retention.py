@@ -441,3 +441,24 @@ def test_an_involvement_whose_lead_professional_has_left_has_its_designated_mana
     assert sorted(told) == sorted([police_manager.pk, world.users["designated_manager"].pk])
     assert police_practitioner.pk not in told
     assert all("names no lead professional" in body for body in notes.values_list("body", flat=True))
+
+
+def test_the_lead_is_told_weeks_before_an_extending_condition_ends(world: World) -> None:
+    """A care leaver kept past the scope under the extending condition: weeks before the extended scope ends, the
+    lead professional is told the day and that only the young person's consent keeps the record after it; once."""
+    child, leaves_on = _near_the_end(world, "Extended", is_care_leaver=True)
+    version = retention_version()
+    assert version is not None
+    if version.extended_age_max is None or "care_leaver" not in version.extended_age_conditions:
+        pytest.skip("the protocol in force has no extension for care leavers")
+    assert retention_scope_sweep(today=leaves_on).kept == 1
+    ends_on = birthday_in(child.born_on, version.extended_age_max + 1)
+    ahead = ends_on - timedelta(days=settings.RETENTION_ADVANCE_NOTICE_DAYS)
+    key = f"child-scope-extension-ending:{ends_on.isoformat()}:{child.pk}"
+    retention_scope_sweep(today=ahead - timedelta(days=1))
+    assert not Notification.objects.filter(key=key).exists()
+    retention_scope_sweep(today=ahead)
+    note = Notification.objects.get(key=key, recipient=world.users["other_agency"])
+    assert long_date(ends_on) in note.body and "record the consent" in note.body
+    retention_scope_sweep(today=ahead + timedelta(days=1))
+    assert Notification.objects.filter(key=key, recipient=world.users["other_agency"]).count() == 1
