@@ -11,6 +11,21 @@ Low
     "Emilia Quinn" and "Edan Quinn" do: Metaphone drops the A of an initial "Ae", and sounds_alike_initials
     tries only the spellings in _INITIAL_DIGRAPHS, which lacks "ae" (the kind break10f finding 1 fixed for
     S/Z, C/K, Ph/F).
+
+Medium
+ 3. A member authorised for restricted information keeps reading restricted entries (victim information) after
+    a partnership admin corrects their agency's kind from local authority to another kind: the flag is refused
+    outside local authorities when set, but restricted_readers reads only the flag.
+ 4. An entry recorded while a merge of its child is under way lands on the merged-away entry: entry_record does
+    not lock the child (child_merge does), checks the stale `merged_into`, reads the involvement the merge has
+    not yet committed moving, and its insert waits for the merge's row lock, then writes against the duplicate.
+    The survivor's record never shows it: the history the merge was to keep whole is split.
+
+Low
+ 5. Two partnership admins merging the same pair crosswise (A into B, B into A) at once deadlock: child_merge
+    locks keep then merge, so the two lock in opposite orders; one gets PostgreSQL's "deadlock detected"
+    (OperationalError; through the API a 503 "database cannot be reached") rather than the refusal "This entry
+    was merged into child N".
 """
 
 from __future__ import annotations
@@ -123,3 +138,138 @@ def test_restricted_entries_are_not_read_once_the_agency_is_no_longer_a_local_au
     )
     assert "Qzvictimq" not in after.content.decode()
     assert after.status_code == 404
+
+
+def _lock_waiters() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.xfail(strict=True, reason="break10g finding 4: an entry recorded during a merge lands on the duplicate")
+def test_an_entry_recorded_while_its_child_is_merged_ends_on_the_survivor_or_is_refused(world: World) -> None:
+    """A practitioner opens the new-entry form for Marie Quinn (the duplicate); a partnership admin merges her
+    into Mary Quinn and, before that commits, the practitioner saves. The save waits on the merge's row lock and
+    then writes the entry against the merged-away duplicate: the survivor's record never shows it. It should be
+    refused (the entry was merged: record against the survivor) or written on the survivor."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from sharing.models import Child, RecordEntry
+    from sharing.services import child_merge, entry_record
+
+    sharing_world(world)
+    keep = make_child(world, "Mary", "Quinn", born_on=BORN)
+    duplicate = make_child(world, "Marie", "Quinn", born_on=BORN, considered=range(100_000))
+    form_loaded = Child.objects.get(pk=duplicate.pk)  # what the entry form's view read
+    merged, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def merge() -> None:
+        try:
+            with transaction.atomic():
+                child_merge(actor=fresh(world.users["partnership_admin"]), keep=keep, merge=duplicate, reason="Same")
+                merged.set()
+                release.wait(20)
+        except BaseException as error:  # the test reads it
+            outcome["merge"] = error
+            merged.set()
+        finally:
+            connections.close_all()
+
+    def record() -> None:
+        try:
+            merged.wait(20)
+            with transaction.atomic():
+                outcome["entry"] = entry_record(
+                    actor=fresh(world.users["practitioner"]),
+                    child=form_loaded,
+                    agency=world.home,
+                    category="case_note",
+                    fields={},
+                    text="Seen at school",
+                    basis="fact",
+                )
+        except BaseException as error:  # a refusal is a right answer
+            outcome["record"] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=merge), threading.Thread(target=record)]
+    for thread in threads:
+        thread.start()
+    merged.wait(20)
+    deadline = time.monotonic() + 15
+    while _lock_waiters() == 0 and "record" not in outcome and time.monotonic() < deadline:
+        time.sleep(0.05)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert "merge" not in outcome
+    assert not RecordEntry.objects.filter(child_id=duplicate.pk).exists()
+
+
+class _PausingChild:
+    """Stands for the entry to merge: reading its id (after the kept entry is locked) waits for the other admin."""
+
+    def __init__(self, child: object, barrier: object) -> None:
+        self._child, self._barrier = child, barrier
+
+    @property
+    def pk(self) -> int:
+        self._barrier.wait(20)  # type: ignore[attr-defined]
+        return self._child.pk  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.xfail(strict=True, reason="break10g finding 5: crosswise merges at once deadlock")
+def test_two_crosswise_merges_at_once_end_with_one_merge_and_a_refusal(world: World) -> None:
+    """Admin 1 merges Marie into Mary while admin 2 merges Mary into Marie. Each locks its kept entry, then the
+    other: PostgreSQL detects the deadlock and one fails with OperationalError (a 503 "database cannot be
+    reached" through the API). Locking both rows in one order (by id) would make the second wait, then be
+    refused: "This entry was merged into child N"."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connections, transaction
+
+    from isp_portal.policy import NotPermitted
+    from sharing.services import child_merge
+
+    sharing_world(world)
+    mary = make_child(world, "Mary", "Quinn", born_on=BORN)
+    marie = make_child(world, "Marie", "Quinn", born_on=BORN, considered=range(100_000))
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def run(keep: object, merge: object) -> None:
+        try:
+            with transaction.atomic():
+                results.append(
+                    child_merge(
+                        actor=fresh(world.users["partnership_admin"]),
+                        keep=keep,  # type: ignore[arg-type]
+                        merge=_PausingChild(merge, barrier),  # type: ignore[arg-type]
+                        reason="The same child",
+                    )
+                )
+        except BaseException as error:  # the test reads them
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(mary, marie)), threading.Thread(target=run, args=(marie, mary))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(40)
+    assert len(results) == 1 and len(errors) == 1, errors
+    assert isinstance(errors[0], NotPermitted | ValidationError), repr(errors[0])
