@@ -26,6 +26,10 @@ Low
     locks keep then merge, so the two lock in opposite orders; one gets PostgreSQL's "deadlock detected"
     (OperationalError; through the API a 503 "database cannot be reached") rather than the refusal "This entry
     was merged into child N".
+ 6. The check for likely matches (POST /api/v1/children/match/, the search a practitioner makes before creating
+    a child) is audited (child.match) with its count and ids but not the criteria it was made on, unlike
+    child.search (issue 10: "each search ... is an audit event with its criteria and result count"); and it
+    answers `criteria: [name, born_on, nhs_number, postcode]` whatever was given.
 """
 
 from __future__ import annotations
@@ -273,3 +277,29 @@ def test_two_crosswise_merges_at_once_end_with_one_merge_and_a_refusal(world: Wo
         thread.join(40)
     assert len(results) == 1 and len(errors) == 1, errors
     assert isinstance(errors[0], NotPermitted | ValidationError), repr(errors[0])
+
+
+@pytest.mark.xfail(strict=True, reason="break10g finding 6: the likely-match check is audited without its criteria")
+def test_the_likely_match_check_is_audited_with_the_criteria_it_used(world: World) -> None:
+    """A practitioner checks for Mary Quinn, born 14 June 2013, before creating her (name and date of birth only):
+    the audit event should say which criteria were used, as child.search's does, and the answer should not
+    claim an NHS number and a postcode that were never given."""
+    from django.test import Client
+
+    from audit.models import AuditEvent
+    from tests.factories import sign_in
+
+    sharing_world(world)
+    make_child(world, "Mary", "Quinn", born_on=BORN)
+    client = sign_in(Client(), world.users["other_agency"])
+    response = client.post(
+        "/api/v1/children/match/",
+        data={"given": "Mary", "family": "Quinn", "born_on": BORN.isoformat()},
+        content_type="application/json",
+        HTTP_X_PURPOSE=PURPOSE,
+    )
+    assert response.status_code == 200 and len(response.json()["results"]) == 1
+    event = AuditEvent.objects.filter(kind="child.match").latest("pk")
+    assert event.detail["result_count"] == 1
+    assert sorted(event.detail.get("criteria", [])) == ["born_on", "name"]
+    assert sorted(response.json()["criteria"]) == ["born_on", "name"]
