@@ -36,6 +36,7 @@ Low
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ pytestmark = pytest.mark.django_db
 BORN = date(2013, 6, 14)
 
 
-def _found(world: World, name: str, **criteria: object) -> list[int]:
+def _found(world: World, name: str, **criteria: Any) -> list[int]:
     search = child_search(principal=fresh(world.users["other_agency"]), purpose=PURPOSE, name=name, **criteria)
     return [result.child_id for result in search.results]
 
