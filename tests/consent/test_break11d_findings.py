@@ -186,3 +186,34 @@ def test_a_corrected_date_of_birth_corrects_the_age_shown_with_the_decision(worl
         "page": "Presumed competent at 16" in body,
     }
     assert shown == {"api": 14, "fhir": "The child (14)", "page": False}
+
+
+@pytest.mark.xfail(strict=True, reason="break11d: a partly overridden consent's FHIR form is inactive while it covers")
+def test_the_fhir_form_of_a_partly_overridden_consent_says_what_it_still_covers(world: World) -> None:
+    """break11c finding 5's fix makes the FHIR form of any overridden decision "inactive", but the child's
+    refusal may override only part of it. The mother consented two months ago to share the minimum data with
+    the police and with the council; today her Fraser-competent 14-year-old refuses the police only. The
+    selector still answers covered for the council, under the mother's consent (the share goes ahead citing it),
+    while that consent's FHIR form says status "inactive" ("terminated or replaced"): a receiving NHS system
+    reads no permit at all for a share the portal makes under it. The form should stay active with the part the
+    child refused said as a nested deny provision (FHIR R4 Consent.provision.provision), as the summary reads it."""
+    from fhir.resources.R4B.consent import Consent
+
+    from consent.fhir import consent_resource_data
+    from consent.selectors import consent_covering
+    from tests.sharing.fixtures import PURPOSE
+
+    today = timezone.localdate()
+    child = child_aged(world, 14)
+    mothers = record(
+        world, child, **parent(), recipients=[world.other, world.home], obtained_on=today - timedelta(days=60)
+    )
+    record(world, child, decision="refused", recipients=[world.other], **assessed("competent"))
+    council = consent_covering(child=child, tier="minimum", agency=world.home, purpose=PURPOSE)
+    police = consent_covering(child=child, tier="minimum", agency=world.other, purpose=PURPOSE)
+    assert council.covered and not police.covered
+    data = consent_resource_data(ConsentRecord.objects.get(pk=mothers.pk), today)
+    Consent.model_validate(data)
+    assert data["status"] == "active"
+    nested = data["provision"].get("provision") or []
+    assert any(part.get("type") == "deny" for part in nested)
