@@ -95,6 +95,21 @@ def test_script_running_markup_in_an_images_metadata_is_refused() -> None:
     assert all(refused), refused
 
 
+@pytest.mark.xfail(strict=True, reason="break11d: a PDF carrying a page of HTML in a comment line is stored")
+def test_a_page_of_html_in_a_pdf_comment_is_refused() -> None:
+    """The image rule refuses a page of HTML anywhere in an image's metadata (break11c finding 6), and the PDF
+    rule anything after %%EOF, but a PDF may carry the same page as a comment line right after its header
+    ("%<html><script>...") - the classic PDF/HTML polyglot, read by a browser that sniffs it as a page - and it
+    is accepted as "a PDF" (pypdf skips comments; no active content is found). The file travels with the signed
+    form as the image's did."""
+    from tests.pdf_samples import one_page_pdf
+
+    data = one_page_pdf()
+    header = data.index(b"\n") + 1
+    carried = data[:header] + b"%" + PAGE + b"\n" + data[header:]
+    assert evidence_verdict(carried, "signed-form.pdf").problem
+
+
 # --- The consent as the API and its page read it (brief items 3 and 4) ---------------------------------------------
 
 
