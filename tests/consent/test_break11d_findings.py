@@ -232,3 +232,28 @@ def test_the_fhir_form_of_a_partly_overridden_consent_says_what_it_still_covers(
     assert data["status"] == "active"
     nested = data["provision"].get("provision") or []
     assert any(part.get("type") == "deny" for part in nested)
+
+
+@pytest.mark.xfail(strict=True, reason="break11d: the review sweep asks to review a decision that does not count")
+def test_the_review_sweep_does_not_remind_of_a_decision_that_no_longer_counts_after_a_correction(
+    world: World,
+) -> None:
+    """consent_reviews_sweep leaves out a parent's decision that no longer counts (break11b finding 4), but it
+    reads the age stored with the decision (`child_age`), not the one by the date of birth recorded now
+    (consent.selectors.decision_age, break11c finding 4), and never asks whether the decider could decide
+    (rules.decider_miss). A young person recorded as 16 gave their own consent a month ago, review due today;
+    the date of birth is then corrected two years later: they were 14, with no Fraser assessment, and the
+    summary, the selector and the page say the decision does not count. The sweep still tells the recorder
+    "a consent for child N is due for review", as if it were a consent in force to be kept up."""
+    from consent.services import consent_reviews_sweep
+    from isp_portal.models import Notification
+    from tests.consent.test_break11c_findings import _minimum
+
+    today = timezone.localdate()
+    young = child_aged(world, 16)
+    own = record(world, young, obtained_on=today - timedelta(days=30), review_due_on=today)
+    young = Child.objects.get(pk=young.pk)
+    corrected = young.born_on.replace(year=young.born_on.year + 2)
+    child_update(actor=fresh(world.users["practitioner"]), child=young, data=_minimum(young, born_on=corrected))
+    consent_reviews_sweep(today=today)
+    assert not Notification.objects.filter(key__startswith=f"consent-review:{own.pk}:").exists()
