@@ -104,5 +104,5 @@ def test_a_practitioner_cannot_average_a_hidden_counts_noise_away_by_moving_thei
         moved[back], waiting[over] = waiting[over], moved[back]
         move(waiting[over], other)
         move(moved[back], irish)
-    worked_out = (min(seen) + max(seen)) / 2
-    assert max(seen) - min(seen) < 4 or worked_out != 3, sorted(seen)
+    # Fixed: the swaps of one day give one reading (or none), so the noise's range is not seen whole.
+    assert not seen or max(seen) - min(seen) < 4 or (min(seen) + max(seen)) / 2 != 3, sorted(seen)
