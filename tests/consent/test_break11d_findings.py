@@ -257,3 +257,31 @@ def test_the_review_sweep_does_not_remind_of_a_decision_that_no_longer_counts_af
     child_update(actor=fresh(world.users["practitioner"]), child=young, data=_minimum(young, born_on=corrected))
     consent_reviews_sweep(today=today)
     assert not Notification.objects.filter(key__startswith=f"consent-review:{own.pk}:").exists()
+
+
+# --- Who may see which consent ---------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="break11d: an agency auditor's consent list tells a shielded child's id exists")
+def test_an_agency_auditors_consent_list_of_a_shielded_child_answers_as_for_no_child(world: World) -> None:
+    """consent.policy: "a shielded child's consents are reached on the child's own terms, so an id that answers
+    404 for the child answers 404 for its consents". An auditor of the police (an agency auditor: they read the
+    consents the police recorded) gets 404 for the shielded child itself, as for an id that does not exist, but
+    200 with an empty list for its consents (GET /api/v1/children/{id}/consents/ and the page
+    /children/{id}/consents/), and 404 for an id with no child: the consent list tells them the shielded entry
+    exists, which the child's own page does not."""
+    from agencies.models import Role
+    from tests.factories import make_user
+
+    shielded = child_aged(world, 16, shielded=True)
+    record(world, shielded)
+    world.users["agency_auditor"] = make_user(name="Agnes Auditor", agency=world.other, roles=[Role.AUDITOR])
+    client = client_as(world, "agency_auditor")
+    missing = 10_000_000
+    assert client.get(f"/api/v1/children/{shielded.pk}/", headers=READ).status_code == 404
+    assert client.get(f"/api/v1/children/{missing}/consents/", headers=READ).status_code == 404
+    answers = (
+        client.get(f"/api/v1/children/{shielded.pk}/consents/", headers=READ).status_code,
+        client.get(f"/children/{shielded.pk}/consents/").status_code,
+    )
+    assert answers == (404, 404)
