@@ -234,7 +234,6 @@ def test_the_fhir_form_of_a_partly_overridden_consent_says_what_it_still_covers(
     assert any(part.get("type") == "deny" for part in nested)
 
 
-@pytest.mark.xfail(strict=True, reason="break11d: the review sweep asks to review a decision that does not count")
 def test_the_review_sweep_does_not_remind_of_a_decision_that_no_longer_counts_after_a_correction(
     world: World,
 ) -> None:
