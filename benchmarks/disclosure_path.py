@@ -153,6 +153,20 @@ def _counts(database_url: str) -> dict[str, int]:
     return {"audit_events": row[0], "log_rows": row[1], "disclosures": row[2]}
 
 
+def _settled_counts(database_url: str, *, timeout: float = 10.0) -> dict[str, int]:
+    """The counts once the server has finished the requests still in flight when the driver stopped (two readings
+    half a second apart agree), so that a straggler of one variant's window is not counted in the next one's."""
+    deadline = time.monotonic() + timeout
+    counts = _counts(database_url)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        again = _counts(database_url)
+        if again == counts:
+            break
+        counts = again
+    return counts
+
+
 def segment(
     server: Server, plan_file: Path, *, users: int, duration: float, warmup: float, think: float, database_url: str
 ) -> dict[str, Any]:
@@ -164,7 +178,7 @@ def segment(
     ]  # fmt: skip
     before = _counts(database_url)
     figures = drive(command, [server], database_url, server.name)
-    after = _counts(database_url)
+    after = _settled_counts(database_url)
     figures["written"] = {key: after[key] - before[key] for key in after}
     return figures
 
