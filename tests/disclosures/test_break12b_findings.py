@@ -1,0 +1,186 @@
+"""Tester findings on issue 12 (break12b, against 65bb236). Each test is a strict xfail: it fails today because of the
+defect it names and passes once the defect is fixed. Not product tests of record: they document defects."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connections, transaction
+from django.test import Client
+
+from agencies.demo import LOGIN_KEYS
+from audit.models import AuditEvent
+from disclosures import demo as disclosures_demo
+from disclosures import services
+from disclosures.models import Disclosure, InformationRequest
+from disclosures.services import request_approve, request_withdraw
+from tests.disclosures.fixtures import HARM, answer, case, disclosure_of, refreshed, school_of, submit
+from tests.disclosures.test_api import READ, client
+from tests.disclosures.test_unrequested_pages import emergency_answers, url, with_purpose
+from tests.factories import World, sign_in
+from tests.sharing.fixtures import fresh
+
+pytestmark = pytest.mark.django_db
+
+THIRD_PARTY = "The mother's new partner, Mr Kestrel, has a conviction for assault"
+AGREED = "Agreed with the police sergeant on duty that the school is told today"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F1: two POSTs of the same emergency 'check your answers' confirmation (a double click) each "
+    "read the session draft before either deletes it, so two emergency disclosures are made, logged and alerted",
+)
+def test_a_double_submitted_emergency_confirmation_makes_one_disclosure(world: World, monkeypatch: Any) -> None:
+    made = case(world)
+    first = with_purpose(sign_in(Client(), fresh(world.users["practitioner"])), made.child)
+    form_url = f"{url('emergency', made.child)}?to_agency={school_of(world).pk}"
+    assert first.get(form_url).status_code == 200
+    assert first.post(form_url, emergency_answers(made)).status_code == 302
+    second = Client()
+    second.cookies = first.cookies  # the same browser, the same session: a double click on "Confirm"
+    barrier = threading.Barrier(2)
+    original = services.disclosure_emergency
+
+    def both_arrive(**kwargs: Any) -> Any:  # both clicks have passed the view's session read
+        try:
+            barrier.wait(5)
+        except threading.BrokenBarrierError:
+            pass
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "disclosure_emergency", both_arrive)
+
+    def click(browser: Client) -> None:
+        try:
+            browser.post(url("emergency", made.child, check=True))
+        except Exception:  # noqa: BLE001 - the count below is the finding
+            pass
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click, args=(browser,)) for browser in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert Disclosure.objects.filter(kind="emergency").count() == 1
+
+
+def _shared_with_a_decision_record(world: World) -> tuple[Any, Disclosure]:
+    made = case(world)
+    request = submit(made)
+    answer(made, request, decision=replace(HARM, third_parties=THIRD_PARTY, what_agreed=AGREED))
+    request_approve(actor=made.user("designated_manager"), request=refreshed(request))
+    return made, disclosure_of(request)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F2: the policy keeps the decision record to the holding agency (read_decision: the requester "
+    "is told the outcome only; third parties are the holding agency's), and the request page obeys it, but the "
+    "disclosure page shows the requester and recipients the whole record, third parties and what was agreed included",
+)
+def test_the_requester_does_not_read_the_decision_record_on_the_disclosure_page(world: World) -> None:
+    made, disclosure = _shared_with_a_decision_record(world)
+    school = client(world, "school")
+    request_page = school.get(f"/requests/{disclosure.request_id}/")
+    assert request_page.status_code == 200 and THIRD_PARTY not in request_page.content.decode()  # holds today
+    page = school.get(f"/disclosures/{disclosure.pk}/")
+    assert page.status_code == 200
+    assert THIRD_PARTY not in page.content.decode() and AGREED not in page.content.decode()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F2 (API): GET /api/v1/disclosures/{id}/ gives the requester the decision record's third "
+    "parties and what was agreed, which GET /api/v1/requests/{id}/ withholds (read_decision)",
+)
+def test_the_requester_does_not_read_the_decision_record_through_the_api(world: World) -> None:
+    made, disclosure = _shared_with_a_decision_record(world)
+    school = client(world, "school")
+    assert THIRD_PARTY not in school.get(f"/api/v1/requests/{disclosure.request_id}/").content.decode()
+    body = school.get(f"/api/v1/disclosures/{disclosure.pk}/", headers=READ)
+    assert body.status_code == 200
+    assert THIRD_PARTY not in body.content.decode() and AGREED not in body.content.decode()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F3: the second click of 'approve and share' (a double click, or the browser resending) is "
+    "answered 403 'You cannot do this ... This attempt has been recorded ... ask an admin' and audited as an access "
+    "denial, though the disclosure was made; the API answers the same thing 409",
+)
+def test_a_second_approval_click_is_not_an_access_denial(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    answer(made, request)
+    manager = client(world, "designated_manager")
+    approval = f"/requests/{request.pk}/approval/"
+    first = manager.post(approval, {"decision": "approve", "note": "Proportionate."})
+    assert first.status_code == 302 and refreshed(request).state == "shared"
+    denials = AuditEvent.objects.filter(kind="access.denied").count()
+    second = manager.post(approval, {"decision": "approve", "note": "Proportionate."})
+    assert second.status_code != 403
+    assert AuditEvent.objects.filter(kind="access.denied").count() == denials
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F4: a closed request 'never changes again' (request_terminal_is_final) only against UPDATE: a "
+    "withdrawn or expired request (no answer row pins it) can be DELETEd, and with it the record that it was not "
+    "shared (Buckinghamshire 5 counts expired requests as not shared)",
+)
+def test_a_closed_request_cannot_be_deleted_in_the_database(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    request_withdraw(actor=made.user("school"), request=request, reason="No longer needed.")
+    try:
+        with transaction.atomic():
+            InformationRequest.objects.filter(pk=request.pk).delete()
+    except Exception:  # noqa: BLE001 - any refusal by the database will do
+        pass
+    assert InformationRequest.objects.filter(pk=request.pk).exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F5: the demo sign-ins printed by seed_demo/demo_logins and README are all of children's "
+    "social care (and partnership roles): no demo person of a second agency is named, so a new user cannot make the "
+    "demo request (school -> social care) the issue promises in a few minutes",
+)
+def test_the_demo_sign_ins_name_the_person_who_asks(world: World) -> None:
+    assert disclosures_demo.ASKER in LOGIN_KEYS
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F6: a disclosure to a school is accepted on the legal basis 'Police investigation, on the "
+    "police's data protection form (DPA s29(3))' (and Home Office s129): bases that exist only for a request by "
+    "the police (or the Home Office) are offered and accepted whoever asks",
+)
+def test_a_disclosure_to_a_school_cannot_rest_on_a_police_data_protection_form(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    with pytest.raises(ValidationError) as refused:
+        answer(made, request, legal_basis="police_s29", s29_form_reference="PPU/2026/0042")
+    assert "legal_basis" in refused.value.message_dict
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F7: confidential, detailed and sensitive information is shared without consent with no "
+    "proportionality judgement (what is the minimum needed and why) - the flowchart's 'is sharing proportionate?' "
+    "step and Barnet's record of a decision - nor any public-interest statement; only 'why without consent' is asked",
+)
+def test_sharing_without_consent_records_why_it_is_proportionate(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    with pytest.raises(ValidationError) as refused:
+        answer(made, request, decision=replace(HARM, proportionality="", public_interest=""))
+    assert "proportionality" in refused.value.message_dict
