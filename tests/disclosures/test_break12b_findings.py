@@ -18,10 +18,12 @@ from disclosures import demo as disclosures_demo
 from disclosures import services
 from disclosures.models import Disclosure, InformationRequest
 from disclosures.services import request_approve, request_withdraw
+from agencies.models import Membership
+from agencies.services import membership_deactivate
 from tests.disclosures.fixtures import HARM, answer, case, disclosure_of, refreshed, school_of, submit
 from tests.disclosures.test_api import READ, client
 from tests.disclosures.test_unrequested_pages import emergency_answers, url, with_purpose
-from tests.factories import World, sign_in
+from tests.factories import SYSTEM, World, sign_in
 from tests.sharing.fixtures import fresh
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +186,27 @@ def test_sharing_without_consent_records_why_it_is_proportionate(world: World) -
     with pytest.raises(ValidationError) as refused:
         answer(made, request, decision=replace(HARM, proportionality="", public_interest=""))
     assert "proportionality" in refused.value.message_dict
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F8: a recipient who has left the receiving agency still reads what a minimum-data disclosure "
+    "(no entries, so no grant to end) disclosed - the child's name, date of birth, gender, languages, NHS number - "
+    "in the page and the API: read_content ends it only on revocation or retention, not when the person stops "
+    "being one of the receiving agency's people (or loses index access)",
+)
+def test_a_recipient_who_left_the_agency_no_longer_reads_a_minimum_data_disclosure(world: World) -> None:
+    made = case(world)
+    request = submit(made, tiers=["minimum"], categories=[])
+    disclosure = answer(made, request, entries=[])
+    assert isinstance(disclosure, Disclosure)
+    assert "Date of birth" in client(world, "school").get(f"/disclosures/{disclosure.pk}/").content.decode()
+    membership_deactivate(
+        actor=SYSTEM, membership=Membership.objects.get(user=world.users["school"], agency=school_of(world)),
+        reason="Left the school.",
+    )  # fmt: skip
+    school = client(world, "school")
+    page = school.get(f"/disclosures/{disclosure.pk}/")
+    assert page.status_code == 404 or "Date of birth" not in page.content.decode()
+    api = school.get(f"/api/v1/disclosures/{disclosure.pk}/", headers=READ)
+    assert api.status_code == 404 or api.json().get("content") is None
