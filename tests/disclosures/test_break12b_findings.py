@@ -252,3 +252,28 @@ def test_a_request_does_not_open_a_shielded_child_to_an_agency_the_shield_keeps_
         return
     page = police.get(f"/disclosures/{made.pk}/").content.decode()
     assert "Hidden" not in page and "9990000026" not in page
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F10: when the agency's Caldicott guardian is the person who made the emergency disclosure, the "
+    "escalation of its missed review goes to them alone - the one person the policy forbids to review it - and to "
+    "no designated manager, so nobody who may review it is told",
+)
+def test_an_escalation_reaches_someone_who_may_review_it(world: World) -> None:
+    from datetime import timedelta
+
+    from disclosures.services.sweeps import emergency_escalation_sweep
+    from isp_portal.models import Notification
+    from isp_portal.policy import can
+    from tests.disclosures.test_sweeps import emergency
+
+    made = case(world)
+    discloser = world.users["practitioner"]
+    Membership.objects.filter(user_id=discloser.pk, agency=world.home).update(is_caldicott_guardian=True)
+    disclosure = emergency(made)
+    assert disclosure.discloser_id == discloser.pk and disclosure.review_due_at is not None
+    emergency_escalation_sweep(now=disclosure.review_due_at + timedelta(seconds=1))
+    told = Notification.objects.filter(key__startswith=f"disclosure-escalated-{disclosure.pk}-")
+    reviewers = [note.recipient for note in told.select_related("recipient") if can(note.recipient, "review", disclosure)]
+    assert reviewers
