@@ -3,6 +3,7 @@ defect it names and passes once the defect is fixed. Not product tests of record
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import replace
 from typing import Any
@@ -13,13 +14,13 @@ from django.db import connections, transaction
 from django.test import Client
 
 from agencies.demo import LOGIN_KEYS
+from agencies.models import Membership
+from agencies.services import membership_deactivate
 from audit.models import AuditEvent
 from disclosures import demo as disclosures_demo
 from disclosures import services
 from disclosures.models import Disclosure, InformationRequest
 from disclosures.services import request_approve, request_withdraw
-from agencies.models import Membership
-from agencies.services import membership_deactivate
 from tests.disclosures.fixtures import HARM, answer, case, disclosure_of, refreshed, school_of, submit
 from tests.disclosures.test_api import READ, client
 from tests.disclosures.test_unrequested_pages import emergency_answers, url, with_purpose
@@ -50,19 +51,16 @@ def test_a_double_submitted_emergency_confirmation_makes_one_disclosure(world: W
     original = services.disclosure_emergency
 
     def both_arrive(**kwargs: Any) -> Any:  # both clicks have passed the view's session read
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(5)
-        except threading.BrokenBarrierError:
-            pass
         return original(**kwargs)
 
     monkeypatch.setattr(services, "disclosure_emergency", both_arrive)
 
     def click(browser: Client) -> None:
         try:
-            browser.post(url("emergency", made.child, check=True))
-        except Exception:  # noqa: BLE001 - the count below is the finding
-            pass
+            with contextlib.suppress(Exception):  # the count below is the finding
+                browser.post(url("emergency", made.child, check=True))
         finally:
             connections.close_all()
 
@@ -89,7 +87,7 @@ def _shared_with_a_decision_record(world: World) -> tuple[Any, Disclosure]:
     "disclosure page shows the requester and recipients the whole record, third parties and what was agreed included",
 )
 def test_the_requester_does_not_read_the_decision_record_on_the_disclosure_page(world: World) -> None:
-    made, disclosure = _shared_with_a_decision_record(world)
+    _made, disclosure = _shared_with_a_decision_record(world)
     school = client(world, "school")
     request_page = school.get(f"/requests/{disclosure.request_id}/")
     assert request_page.status_code == 200 and THIRD_PARTY not in request_page.content.decode()  # holds today
@@ -104,7 +102,7 @@ def test_the_requester_does_not_read_the_decision_record_on_the_disclosure_page(
     "parties and what was agreed, which GET /api/v1/requests/{id}/ withholds (read_decision)",
 )
 def test_the_requester_does_not_read_the_decision_record_through_the_api(world: World) -> None:
-    made, disclosure = _shared_with_a_decision_record(world)
+    _made, disclosure = _shared_with_a_decision_record(world)
     school = client(world, "school")
     assert THIRD_PARTY not in school.get(f"/api/v1/requests/{disclosure.request_id}/").content.decode()
     body = school.get(f"/api/v1/disclosures/{disclosure.pk}/", headers=READ)
@@ -142,11 +140,8 @@ def test_a_closed_request_cannot_be_deleted_in_the_database(world: World) -> Non
     made = case(world)
     request = submit(made)
     request_withdraw(actor=made.user("school"), request=request, reason="No longer needed.")
-    try:
-        with transaction.atomic():
-            InformationRequest.objects.filter(pk=request.pk).delete()
-    except Exception:  # noqa: BLE001 - any refusal by the database will do
-        pass
+    with contextlib.suppress(Exception), transaction.atomic():  # any refusal by the database will do
+        InformationRequest.objects.filter(pk=request.pk).delete()
     assert InformationRequest.objects.filter(pk=request.pk).exists()
 
 
@@ -241,14 +236,15 @@ def test_a_request_does_not_open_a_shielded_child_to_an_agency_the_shield_keeps_
     try:
         asked = request_submit(
             actor=fresh(world.users["school"]), child=kid, holding_agency=world.other, purpose=PURPOSE,
-            tiers=["minimum"], categories=[], need_to_know="The child is frightened of a relative who works for the police.",
+            tiers=["minimum"], categories=[],
+            need_to_know="The child is frightened of a relative who works for the police.",
             consent_basis="refused", override_ground="significant_harm",
         )  # fmt: skip
         made = request_answer_share(
             actor=fresh(world.users["other_agency"]), request=asked, entries=[], legal_basis="significant_harm",
             decision=HARM, subject_told="not_safe", subject_not_told_reason="Not safe.",
         )  # fmt: skip
-    except Exception:  # noqa: BLE001 - refusing the request, or the police's answer, is one fix
+    except Exception:  # refusing the request, or the police's answer, is one fix
         return
     page = police.get(f"/disclosures/{made.pk}/").content.decode()
     assert "Hidden" not in page and "9990000026" not in page
@@ -275,5 +271,6 @@ def test_an_escalation_reaches_someone_who_may_review_it(world: World) -> None:
     assert disclosure.discloser_id == discloser.pk and disclosure.review_due_at is not None
     emergency_escalation_sweep(now=disclosure.review_due_at + timedelta(seconds=1))
     told = Notification.objects.filter(key__startswith=f"disclosure-escalated-{disclosure.pk}-")
-    reviewers = [note.recipient for note in told.select_related("recipient") if can(note.recipient, "review", disclosure)]
+    people = [note.recipient for note in told.select_related("recipient")]
+    reviewers = [person for person in people if can(person, "review", disclosure)]
     assert reviewers
