@@ -325,3 +325,30 @@ def test_a_recipient_named_twice_through_the_api_is_not_a_server_error(world: Wo
         body["purpose"] = PURPOSE
         response = post(practitioner, "/api/v1/disclosures/emergency/", body)
     assert response.status_code < 500, response.status_code
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="break12b F13: 'check your answers' confirms whatever the session draft holds at the moment of the "
+    "click, not what the page showed: with the answer form open in a second tab and sent again (another recipient), "
+    "confirming the first tab's check page records the second tab's recipients unseen - the confirmation carries "
+    "nothing that ties it to what was checked",
+)
+def test_confirming_a_check_page_records_what_it_showed(world: World) -> None:
+    from disclosures.models import AnswerRecipient
+    from tests.disclosures.test_answer_pages import typed
+
+    made = case(world)
+    request = submit(made)
+    practitioner = client(world, "practitioner")
+    form = f"/requests/{request.pk}/answer/"
+    first_tab = practitioner.post(form, typed(made))
+    assert first_tab.status_code == 302
+    shown = practitioner.get(first_tab["Location"]).content.decode()
+    assert "Sam Teacher" in shown and "Cal Colleague" not in shown
+    # A second tab: the same form, another recipient, sent but never checked.
+    colleague = world.users["school_colleague"].pk
+    assert practitioner.post(form, typed(made, recipients=[colleague])).status_code == 302
+    practitioner.post(first_tab["Location"], {})  # "Send for approval" on the first tab's check page
+    named = set(AnswerRecipient.objects.filter(answer__request=request).values_list("user_id", flat=True))
+    assert named in (set(), {world.users["school"].pk})
