@@ -119,6 +119,7 @@ class EventDraft:
     object_label: str = ""
     detail: Mapping[str, Any] | None = None
     child_id: int | None = None
+    purpose: str = ""  # the purpose stated for the act, when each event has its own (DESIGN 2.6)
 
 
 # What PostgreSQL cannot hold: NUL in text or jsonb, and half of a UTF-16 surrogate pair (not encodable as UTF-8).
@@ -150,7 +151,7 @@ def _row(
         storable(str(event.object_id)[:64]),
         storable(event.object_label[:200]),
         event.child_id,
-        storable(bounds.truncated(purpose, bounds.REASON)),
+        storable(bounds.truncated(purpose or event.purpose, bounds.REASON)),
         context.ip if context else None,
         context.request_id if context else None,
         json.dumps(bounded_detail(dict(event.detail or {})), cls=DjangoJSONEncoder),
@@ -175,20 +176,31 @@ def bounded_detail(value: Any) -> Any:
     return value
 
 
-def audit_record_many(*, kind: str, actor: object, events: Iterable[EventDraft], outcome: str = Outcome.SUCCESS) -> int:
+def audit_record_many(
+    *,
+    kind: str,
+    actor: object,
+    events: Iterable[EventDraft],
+    outcome: str = Outcome.SUCCESS,
+    occurred_at: datetime | None = None,
+) -> list[int]:
     """Record many events in one statement, e.g. everything a sweep did (DESIGN 3.3: a sweep's statement
-    count must not grow with the rows it touches). Returns how many were recorded."""
+    count must not grow with the rows it touches). Returns the events' ids, in the order of `events`, so a
+    caller can name each event in rows it writes next (the disclosure log names its event) without a
+    statement per event."""
     identity = identity_of(actor)
-    now = timezone.now()
-    rows = [_row(identity, now, kind, outcome, event) for event in events]
+    moment = occurred_at or timezone.now()
+    rows = [_row(identity, moment, kind, outcome, event) for event in events]
     if not rows:
-        return 0
-    insert = _INSERT.split(" VALUES ")[0] + " VALUES %s"
+        return []
     with connection.cursor() as cursor:
-        execute_values(cursor, insert, rows, template=_MANY_TEMPLATE, page_size=len(rows))
-    return len(rows)
+        # One multi-row INSERT ... RETURNING: PostgreSQL returns the rows in the order of the VALUES list, and
+        # execute_values sends them all in one page (page_size), so the ids line up with `events`.
+        returned = execute_values(cursor, _INSERT_MANY, rows, template=_MANY_TEMPLATE, page_size=len(rows), fetch=True)
+    return [int(row[0]) for row in returned]
 
 
+_INSERT_MANY = _INSERT.split(" VALUES ")[0] + " VALUES %s RETURNING id"
 _MANY_TEMPLATE = "(" + ", ".join(["%s"] * 15) + ", %s::jsonb)"
 
 
@@ -305,6 +317,27 @@ def disclosure_log_record(*, draft: DisclosureLogDraft) -> int:
     assert row is not None
     log_id: int = row[0]
     return log_id
+
+
+def disclosure_log_record_many(*, drafts: Iterable[DisclosureLogDraft]) -> int:
+    """Write many disclosure-log rows in one INSERT (a sweep's follow-ups: DESIGN 3.3, the statements do not grow
+    with the rows), inside the caller's transaction. Each draft must carry its audit event's id
+    (audit_record_many returns them). Returns how many were written."""
+    rows = []
+    for draft in drafts:
+        if draft.event_id is None:
+            raise ValueError("a disclosure log row names the audit event recorded with it")
+        columns = _log_columns(draft)
+        rows.append([json.dumps(columns[name]) if name in _LOG_JSON else columns[name] for name in _LOG_NAMES])
+    if not rows:
+        return 0
+    with connection.cursor() as cursor:
+        execute_values(cursor, _LOG_INSERT_MANY, rows, template=_LOG_TEMPLATE, page_size=len(rows))
+    return len(rows)
+
+
+_LOG_INSERT_MANY = _LOG_INSERT.split(" VALUES ")[0] + " VALUES %s"
+_LOG_TEMPLATE = "(" + ", ".join("%s::jsonb" if name in _LOG_JSON else "%s" for name in _LOG_NAMES) + ")"
 
 
 # --- Sealing --------------------------------------------------------------------------------------------------

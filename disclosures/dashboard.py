@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.policy import is_designated_manager, is_practitioner
 from disclosures import rules, selectors
 from disclosures.models import InformationRequest
-from disclosures.views.requests import routed
 from isp_portal.navigation import DashboardPanel, NavItem, register_nav, register_panel
 from sharing.policy import index_agencies
 
@@ -39,8 +39,7 @@ def _approvals(user: Any) -> dict[str, Any]:
         "approvals_count": len(approvals),
         "reviews_count": len(reviews),
         "today": timezone.localdate(),
-        # The approvals page is another journey's, linked by address once it exists.
-        "approvals_url": routed("/approvals/"),
+        "approvals_url": reverse("approvals"),
     }
 
 

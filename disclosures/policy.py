@@ -7,7 +7,9 @@
 * **Answering** is for a practitioner or designated manager of the holding agency who did not make the request, while
   it waits for an answer. **Approving** (Haringey 4.6-4.7) is for a designated manager of the holding agency, a
   person, who neither made the request nor answered it (the database holds this too:
-  request_approver_separate). **Withdrawing** is for the person who made it, while it is open.
+  request_approver_separate), and who may read what they approve: a restricted entry only a manager authorised for
+  restricted information (approver_refusal; the approvals queue and its notices offer a request only to those the
+  policy lets approve it). **Withdrawing** is for the person who made it, while it is open.
 * **A disclosure's page** (what, to whom, why, under which version) is seen by the disclosing agency's
   practitioners and managers, its approver, its requester and its named recipients; by the disclosing agency's
   Caldicott guardian for an emergency disclosure; by auditors as metadata only (never the content: DESIGN 1).
@@ -32,15 +34,23 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from agencies.policy import audited_agencies, is_auditor, is_caldicott_or_dpo, is_designated_manager, principal
 from disclosures import rules
-from disclosures.models import Disclosure, DisclosureEvent, DisclosureRecipient, InformationRequest
+from disclosures.models import AnswerEntry, Disclosure, DisclosureEvent, DisclosureRecipient, InformationRequest
 from isp_portal.policy import RefusalPolicy, SystemActor, register
 from sharing.models import RecordEntry
-from sharing.policy import EntryAccess, EntryFacts, entry_access, index_agencies, live_grants, member_agencies
+from sharing.policy import (
+    EntryAccess,
+    EntryFacts,
+    entry_access,
+    index_agencies,
+    live_grants,
+    member_agencies,
+    restricted_readers,
+)
 
 REQUEST_ACTIONS = frozenset({"view", "read_decision", "answer", "approve", "decline_approval", "withdraw"})
 DISCLOSURE_ACTIONS = frozenset({"view", "read_content", "review", "revoke"})
@@ -49,6 +59,42 @@ DISCLOSURE_ACTIONS = frozenset({"view", "read_content", "review", "revoke"})
 def _person(user: Any) -> bool:
     """A person, not an agency system's API token (DESIGN 4: approval and review are human decisions)."""
     return not getattr(user, "is_system", False)
+
+
+# An answered entry counts as restricted when it is restricted now or was in the revision answered (the rule the
+# record pages apply: sharing.policy.entry_access asks the entry's flag).
+_RESTRICTED_ANSWERED = Q(entry__is_restricted=True) | Q(revision__is_restricted=True)
+APPROVER_NOT_AUTHORISED = (
+    "An entry to be shared is restricted: only a designated manager authorised for restricted information can "
+    "approve sharing it (a manager must be able to read what they approve)."
+)
+
+
+def restricted_answered() -> Exists:
+    """Whether a request's answer shares a restricted entry, as an expression a selector annotates its requests with
+    (as `answers_restricted`), so that asking the policy about each of them costs no statement."""
+    return Exists(AnswerEntry.objects.filter(_RESTRICTED_ANSWERED, answer__request_id=OuterRef("pk")))
+
+
+def answers_restricted(request: InformationRequest) -> bool:
+    """Whether `request`'s answer shares a restricted entry: the selector's annotation when it made one, else one
+    query, kept on the object."""
+    known = getattr(request, "answers_restricted", None)
+    if known is None:
+        known = AnswerEntry.objects.filter(_RESTRICTED_ANSWERED, answer__request_id=request.pk).exists()
+        request.answers_restricted = known  # type: ignore[attr-defined]
+    return bool(known)
+
+
+def approver_refusal(user: Any, *, child_area: str | None, agency_id: int, restricted: bool) -> str | None:
+    """Why `user` may not approve sharing the holding agency's entries about a child, restricted ones among them, or
+    None: a designated manager judges what they approve, so must be able to read it (Haringey 4.6); a restricted entry
+    is read only by those authorised for restricted information (WYCPS restricted indicators), so only such a manager
+    approves sharing it. The one rule the policy offers approvals by (the queue, the notices) and the disclosure is
+    made under (disclosures.services.making.entries_refusal, again at that moment)."""
+    if restricted and not restricted_readers(user, child_area, agency_id):
+        return APPROVER_NOT_AUTHORISED
+    return None
 
 
 @register
@@ -103,7 +149,12 @@ class InformationRequestPolicy(RefusalPolicy[InformationRequest]):
                     "You answered this request, so another designated manager must approve it: the approver is "
                     "never the person who answered."
                 )
-            return rules.transition_refusal(state, rules.State.APPROVED)
+            refused = rules.transition_refusal(state, rules.State.APPROVED)
+            if refused or not answers_restricted(obj):
+                return refused
+            return approver_refusal(
+                user, child_area=obj.child.area_id, agency_id=obj.holding_agency_id, restricted=True
+            )
         if action == "withdraw":
             if obj.requester_id != user.pk:
                 return "Only the person who made this request can withdraw it."

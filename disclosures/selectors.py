@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, Role, TrainingRecord
@@ -28,12 +28,12 @@ from disclosures.models import (
     InformationRequest,
     RequestAnswer,
 )
-from disclosures.policy import shown_entries
-from disclosures.services.checks import consent_answers, shared_version
+from disclosures.policy import restricted_answered, shown_entries
+from disclosures.services.checks import consent_answers, latest_revisions, shared_version
 from isp_portal import bounds
 from isp_portal.policy import can, get_or_deny, restrict
 from protocols.models import IN_FORCE_STATUSES, ProtocolVersion, Signature
-from sharing.models import Child, EntryRevision, RecordEntry
+from sharing.models import EntryRevision, RecordEntry
 from sharing.policy import EntryAccess, EntryFacts, entry_access, index_agencies
 from sharing.rules import CATEGORY_LABELS, Category
 
@@ -55,6 +55,7 @@ __all__ = [
     "disclosure_page",
     "disclosures_received",
     "disclosures_sent",
+    "entries_to_disclose",
     "request_holding_options",
     "request_page",
     "requests_inbox",
@@ -122,22 +123,27 @@ class ReviewRow:
 
 def approvals_pending(user: Any) -> tuple[list[ApprovalRow], list[ReviewRow]]:
     """A designated manager's queue: requests awaiting approval in their agencies, oldest first (by when they were
-    answered), and emergency disclosures of their agencies not yet reviewed, by review deadline. Two queries."""
+    answered), and emergency disclosures of their agencies not yet reviewed, by review deadline. Two queries.
+
+    A request is offered as the policy decides who may approve it (disclosures.policy: `approve`), so the queue never
+    offers what approving would refuse - a restricted entry to a manager not authorised for restricted information
+    is not listed. Only the requests the manager raised or answered are listed anyway, greyed (Haringey 4.6: they
+    see it waits, for someone else). Of the oldest PAGE_SIZE waiting, those the manager is offered."""
     agencies = [agency_id for agency_id in index_agencies(user) if is_designated_manager(user, agency_id)]
     if not agencies or getattr(user, "is_system", False):
         return [], []
     waiting = (
         InformationRequest.objects.filter(holding_agency_id__in=agencies, state=rules.State.AWAITING_APPROVAL)
         .select_related("child", "requester_agency", "requester", "answered_by", "holding_agency")
+        .annotate(answers_restricted=restricted_answered())
         .order_by("answered_at", "pk")[:PAGE_SIZE]
     )
-    approvals = [
-        ApprovalRow(
-            request=row, waiting_since=row.answered_at, due_on=row.due_on,
-            may_approve=user.pk not in {row.requester_id, row.answered_by_id},
-        )
-        for row in waiting
-    ]  # fmt: skip
+    approvals = []
+    for row in waiting:
+        may_approve = can(user, "approve", row)  # no statement: the annotation answers the restricted rule
+        if may_approve or user.pk in {row.requester_id, row.answered_by_id}:
+            approvals.append(ApprovalRow(request=row, waiting_since=row.answered_at, due_on=row.due_on,
+                                         may_approve=may_approve))  # fmt: skip
     reviewed = DisclosureEvent.objects.filter(disclosure_id=OuterRef("pk"), kind=rules.FollowUp.REVIEWED)
     unreviewed = (
         Disclosure.objects.filter(from_agency_id__in=agencies, kind=rules.Kind.EMERGENCY)
@@ -363,16 +369,59 @@ def disclosed_entries(disclosure: Disclosure) -> list[DisclosedEntry]:
     return [DisclosedEntry(entry_id, category, number) for entry_id, category, number in rows]
 
 
-# --- The decision journey (answering a request) ---------------------------------------------------------------------
+# --- The entries a disclosure may carry: one selector for the decision journey and the pages without a request ----
 
 
 @dataclass(frozen=True)
 class EntryChoice:
-    """An entry the answerer may share, with the revision that would be disclosed (its latest now: the service takes
-    the latest at the moment of disclosure, under a lock)."""
+    """An entry the user may disclose, with the revision a disclosure made now would carry: its latest (the services
+    take the latest at the moment of disclosure, under a lock, and refuse one corrected since it was shown:
+    disclosures.services.answers.revisions_refusal)."""
 
     entry: RecordEntry
     revision: EntryRevision
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS[Category(self.entry.category)]
+
+    @property
+    def is_restricted(self) -> bool:
+        """Restricted now, or in the revision that would be disclosed (as entry_access and the services count it)."""
+        return self.entry.is_restricted or self.revision.is_restricted
+
+
+ENTRIES_OFFERED = 100
+
+
+def entries_to_disclose(
+    user: Any, *, child_id: int, agency_id: int, categories: Iterable[str] | None = None
+) -> list[EntryChoice]:
+    """The entries `agency_id` recorded about the child that `user` may disclose, each with its latest revision: their
+    own agency's (one of their index agencies: whoever may read an entry's whole history, as the services require of
+    each entry shared), a restricted one - restricted now or in its latest revision - only for someone authorised for
+    restricted information (WYCPS; sharing.policy.entry_access); only of `categories` when given (the kinds a request
+    asked for). Newest first within each category, at most ENTRIES_OFFERED. Two queries."""
+    if agency_id not in index_agencies(user):
+        return []
+    found = restrict(user, "history", RecordEntry).filter(child_id=child_id, agency_id=agency_id)
+    if categories is not None:
+        found = found.filter(category__in=list(categories))
+    entries = list(found.select_related("child").order_by("category", "-updated_at", "pk")[:ENTRIES_OFFERED])
+    latest = latest_revisions(entry.pk for entry in entries)
+    choices = []
+    for entry in entries:
+        revision = latest.get(entry.pk)
+        if revision is None:
+            continue
+        choice = EntryChoice(entry, revision)
+        facts = EntryFacts(entry.agency_id, choice.is_restricted, entry.child.area_id)
+        if entry_access(user, facts, granted=False) >= EntryAccess.HISTORY:
+            choices.append(choice)
+    return choices
+
+
+# --- The decision journey (answering a request) ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -389,7 +438,6 @@ class AnswerChoices:
     retain_until: date
 
 
-ENTRIES_OFFERED = 100
 PEOPLE_OFFERED = 50
 
 
@@ -397,21 +445,11 @@ def answer_choices(user: Any, request: InformationRequest) -> AnswerChoices:
     """For the answerer of `request` (already checked by the caller): the holding agency's entries about the child in
     the categories asked for that the answerer may see (the policy's scope: a restricted entry only for those
     authorised), each with the revision that would be disclosed; the consent check now for each tier; the legal bases
-    allowed; the requesting agency's people. The read of the entries' content is audited with the request's purpose
-    (DESIGN 2.6). Fixed number of queries."""
-    entries = list(
-        restrict(user, "view", RecordEntry)
-        .filter(child_id=request.child_id, agency_id=request.holding_agency_id, category__in=list(request.categories))
-        .select_related("child")
-        .order_by("category", "-updated_at", "pk")[:ENTRIES_OFFERED]
+    allowed; the requesting agency's people (entries_to_disclose decides the entries). The read of the entries'
+    content is audited with the request's purpose (DESIGN 2.6). Fixed number of queries."""
+    choices = entries_to_disclose(
+        user, child_id=request.child_id, agency_id=request.holding_agency_id, categories=request.categories
     )
-    latest = {
-        revision.entry_id: revision
-        for revision in EntryRevision.objects.filter(entry_id__in=[entry.pk for entry in entries])
-        .order_by("entry_id", "-number")
-        .distinct("entry_id")
-    }
-    choices = [EntryChoice(entry, latest[entry.pk]) for entry in entries if entry.pk in latest]
     consent = consent_answers(
         child=request.child, tiers=request.tiers, agency=request.requester_agency, purpose=request.purpose
     )
@@ -486,62 +524,6 @@ def recipients_offered(agency_id: int) -> list[tuple[int, str]]:
         rows = rows.filter(Exists(trained))
     found = rows.order_by("user__full_name", "user_id").values_list("user_id", "user__full_name", "job_title")
     return [(pk, f"{name}, {title}" if title else name) for pk, name, title in found[: bounds.LIST_ITEMS]]
-
-
-@dataclass(frozen=True)
-class EntryOffered:
-    """One of the disclosing agency's entries about the child, with the revision a disclosure made now would
-    carry (its latest: disclosures.services.answers.chosen_entries)."""
-
-    entry_id: int
-    category: str
-    revision_number: int
-    recorded_at: datetime
-    basis: str
-    is_restricted: bool
-    author: str
-
-    @property
-    def category_label(self) -> str:
-        return CATEGORY_LABELS[Category(self.category)]
-
-
-def entries_to_disclose(user: Any, child: Child, agency_id: int) -> list[EntryOffered]:
-    """The entries `agency_id` recorded about `child` that `user` may disclose: their own agency's (one of their
-    index agencies), each at its latest revision, without content; a restricted one only for someone authorised
-    for restricted information (WYCPS), as sharing.policy.entry_access decides. One query."""
-    if agency_id not in index_agencies(user):
-        return []
-    latest = EntryRevision.objects.filter(entry_id=OuterRef("pk")).order_by("-number")
-    rows = (
-        RecordEntry.objects.filter(child_id=child.pk, agency_id=agency_id)
-        .annotate(
-            revision_number=Subquery(latest.values("number")[:1]),
-            revision_at=Subquery(latest.values("recorded_at")[:1]),
-            revision_basis=Subquery(latest.values("basis")[:1]),
-            revision_restricted=Subquery(latest.values("is_restricted")[:1]),
-            revision_author=Subquery(latest.values("author__full_name")[:1]),
-        )
-        .filter(revision_number__isnull=False)
-        .order_by("category", "-created_at", "pk")[: bounds.LIST_ITEMS]
-    )
-    choices = []
-    for row in rows:
-        facts = EntryFacts(row.agency_id, row.is_restricted or bool(row.revision_restricted), child.area_id)
-        if entry_access(user, facts, granted=False) < EntryAccess.HISTORY:
-            continue
-        choices.append(
-            EntryOffered(
-                entry_id=row.pk,
-                category=row.category,
-                revision_number=row.revision_number,
-                recorded_at=row.revision_at,
-                basis=row.revision_basis,
-                is_restricted=row.is_restricted or bool(row.revision_restricted),
-                author=row.revision_author or "",
-            )
-        )
-    return choices
 
 
 @dataclass(frozen=True)

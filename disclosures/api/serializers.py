@@ -53,6 +53,7 @@ REQUEST_ACTIONS = ["answer", "approve", "decline_approval", "withdraw"]
 DISCLOSURE_ACTIONS = ["review", "revoke"]
 PURPOSE_MAX = InformationRequest._meta.get_field("purpose").max_length or 200
 S29_MAX = rules.S29_REFERENCE_MAX
+REVISION_MAX = 2**31 - 1  # EntryRevision.number, a PositiveIntegerField
 
 
 # --- References in request bodies -------------------------------------------------------------------------------
@@ -199,14 +200,44 @@ class ShareTermsIn(DecisionIn):
     )
 
 
+class EntryRevisionIn(serializers.Serializer):
+    """The revision of an entry shared that the caller read, as the records API numbers it."""
+
+    entry = serializers.IntegerField(
+        min_value=1, max_value=bounds.ID_MAX, help_text="An entry shared (one of `entries`)"
+    )
+    revision = serializers.IntegerField(
+        min_value=1, max_value=REVISION_MAX, help_text="Its revision you read: `number` in the records API"
+    )
+
+
 class AnswerIn(ShareTermsIn):
     outcome = serializers.ChoiceField(choices=OUTCOMES, help_text="Share, or decline")
+    revisions = serializers.ListField(
+        child=EntryRevisionIn(),
+        max_length=bounds.LIST_ITEMS,
+        required=False,
+        help_text="Share: the revision of each entry you read, one for every entry. Each is shared at that revision; "
+        "a revision that is not the entry's, or one corrected since (not its latest), is refused (400, `revisions`), "
+        "never shared unseen. Without it, each entry is shared at its latest revision.",
+    )
     legal_basis = serializers.ChoiceField(choices=LEGAL_BASES, required=False, help_text="Share: the legal basis")
     subject_told = serializers.ChoiceField(choices=SUBJECT_TOLD, required=False, help_text="Share: told?")
     decline_reason = serializers.ChoiceField(
         choices=DECLINE_REASONS, required=False, help_text="Decline: why (recorded and reported)"
     )
     decline_detail = _text("Decline: more detail (required for other)")
+
+    def validate_revisions(self, value: list[dict[str, int]]) -> dict[int, int]:
+        """As the service takes them: entry id -> revision number, each entry once."""
+        stated: dict[int, int] = {}
+        for item in value:
+            if item["entry"] in stated:
+                raise serializers.ValidationError(
+                    f"Entry {item['entry']} is named twice: give each entry's revision once."
+                )
+            stated[item["entry"]] = item["revision"]
+        return stated
 
 
 class ApprovalIn(serializers.Serializer):
@@ -553,6 +584,11 @@ class DisclosureOut(DisclosureSummaryOut):
         help_text="What was disclosed (the snapshot), to the disclosing agency and to a recipient while their "
         "access lasts (only the entries they still hold); null to anyone else",
     )
+    withheld = serializers.IntegerField(
+        help_text="How many of the entries disclosed `content` leaves out for you: restricted ones, for someone not "
+        "authorised for restricted information, and for a recipient those whose access ended (0 when `content` is "
+        "null)"
+    )
     actions = serializers.ListField(child=serializers.ChoiceField(choices=DISCLOSURE_ACTIONS))
 
 
@@ -583,5 +619,6 @@ def disclosure_out(page: DisclosurePage, actions: list[str]) -> dict[str, Any]:
         "recipients": [recipient_out(row) for row in page.recipients],
         "events": [event_out(event) for event in page.events],
         "content": page.content,
+        "withheld": page.withheld,
         "actions": actions,
     }

@@ -221,11 +221,12 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
         summary="Answer a request: share or decline",
         description="`outcome: share` with the entries (the minimum needed, of the categories asked for), the legal "
         "basis the request's consent basis and the protocol allow, the decision record, whether the child or "
-        "family was told, onward terms, retention and recipients (default: the requester). Detailed and sensitive "
-        "information without consent waits for a designated manager (the request is answered `awaiting_approval`); "
-        "otherwise the disclosure is made at once. `outcome: decline` with `decline_reason` (and "
-        "`decline_detail`). For the agency asked, not the requester. 409 when it was already answered or "
-        "withdrawn.",
+        "family was told, onward terms, retention and recipients (default: the requester), and, as the answer pages "
+        "do, the revision of each entry you read (`revisions`: each is shared at it, refused if corrected since). "
+        "Detailed and sensitive information without consent waits for a designated manager (the request is "
+        "answered `awaiting_approval`); otherwise the disclosure is made at once. `outcome: decline` with "
+        "`decline_reason` (and `decline_detail`). For the agency asked, not the requester. 409 when it was "
+        "already answered or withdrawn.",
         request=shapes.AnswerIn,
         responses=_responses(shapes.RequestOut),
     )
@@ -250,7 +251,7 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
                     subject_told=values.get("subject_told", ""),
                     subject_not_told_reason=values["subject_not_told_reason"], onward_terms=values["onward_terms"],
                     retain_until=_retain(values), recipients=values.get("recipients"),
-                    s29_form_reference=values["s29_form_reference"],
+                    s29_form_reference=values["s29_form_reference"], revisions=values.get("revisions"),
                 )  # fmt: skip
         return _request_body(request.user, found.pk)
 
@@ -307,8 +308,9 @@ class ApprovalsView(APIView):
         summary="Disclosures awaiting your approval or review",
         description="`approvals`: requests answered with detailed and sensitive information without consent, "
         "waiting for a designated manager of your agency, oldest first; those you raised or answered are listed "
-        "with `may_approve: false`. `reviews`: emergency disclosures of your agency not yet reviewed, by deadline. "
-        "Empty for anyone but a designated manager.",
+        "with `may_approve: false`, and those you may not approve for another reason (a restricted entry, when you "
+        "are not authorised for restricted information) are not listed. `reviews`: emergency disclosures of your "
+        "agency not yet reviewed, by deadline. Empty for anyone but a designated manager.",
         responses=_responses(shapes.ApprovalsOut, write=False),
     )
     def get(self, request: Request) -> Response:

@@ -78,23 +78,47 @@ def _already(request: InformationRequest, target: rules.State) -> NotPermitted:
     )  # fmt: skip
 
 
+def revisions_refusal(stated: Mapping[int, int], latest: Mapping[int, int], *, entry_ids: Sequence[int]) -> str | None:
+    """Why the revisions the answerer stated (entry id -> revision number: what they were shown, or what an API caller
+    read) cannot be what is disclosed, or None: each entry shared is shared at the revision stated for it, which must be
+    one of that entry's revisions and still its latest (a correction made since is refused, never shared unseen:
+    Barnet, an informed decision; DESIGN 2.3, a disclosure carries the revision disclosed). `latest` is each entry's
+    latest revision number now. The one rule the answer pages and the API both go through (request_answer_share's
+    `revisions`)."""
+    for entry_id in entry_ids:
+        if entry_id not in stated:
+            return f"Say which revision of entry {entry_id} you checked: it is shared at that revision."
+        number, newest = stated[entry_id], latest[entry_id]
+        if not 1 <= number <= newest:
+            return f"Entry {entry_id} has no revision {number}: its revisions are 1 to {newest}."
+        if number != newest:
+            return (
+                f"Entry {entry_id} was corrected since you checked it (you checked revision {number}; it now reads as "
+                f"revision {newest}): check again."
+            )
+    unknown = sorted(set(stated) - set(entry_ids))
+    if unknown:
+        return f"Entry {unknown[0]} is not one of the entries shared: state revisions only for those."
+    return None
+
+
 def chosen_entries(
     actor: Any,
     request: InformationRequest,
     entries: Iterable[RecordEntry],
     errors: dict[str, str],
-    expected: Mapping[int, int] | None = None,
+    stated: Mapping[int, int] | None = None,
 ) -> list[tuple[RecordEntry, EntryRevision]]:
     """The entries to share, each at its latest revision now (locked, so a concurrent correction cannot slip between
     the snapshot and the grant): the holding agency's own entries about this child, of a category asked for (the
     minimum needed: Barnet). Sharing an entry you may not see is refused as the entry's policy says (404/403).
-    `expected` (entry id -> revision id) is what the answerer was shown: an entry corrected since is refused, never
-    shared unseen (the answer pages promise each is shared at the revision shown; Barnet: an informed decision)."""
+    `stated` (entry id -> revision number), when given, is what the answerer checked: revisions_refusal decides."""
     ids = sorted({entry.pk for entry in entries})
     rows = list(RecordEntry.objects.select_for_update().select_related("child").filter(pk__in=ids).order_by("pk"))
     if len(rows) != len(ids):
         errors["entries"] = "Choose entries from this child's record."
         return []
+    latest = checks.latest_revisions(ids)
     chosen: list[tuple[RecordEntry, EntryRevision]] = []
     for entry in rows:
         require(actor, "history", entry)
@@ -104,12 +128,12 @@ def chosen_entries(
         if entry.category not in request.categories:
             errors["entries"] = "Share only the kinds of information asked for: the minimum needed."
             return []
-        revision = entry.revisions.order_by("-number").first()
-        assert revision is not None
-        if expected is not None and expected.get(entry.pk) != revision.pk:
-            errors["entries"] = f"Entry {entry.pk} was corrected since you checked it: check again."
+        chosen.append((entry, latest[entry.pk]))
+    if stated is not None:
+        refusal = revisions_refusal(stated, {entry.pk: rev.number for entry, rev in chosen}, entry_ids=ids)
+        if refusal:
+            errors["revisions"] = refusal
             return []
-        chosen.append((entry, revision))
     if request.categories and not chosen:
         errors["entries"] = "Choose the entries to share, or decline."
     return chosen
@@ -253,8 +277,9 @@ def request_answer_share(
     """Share the entries chosen, on a legal basis the request's consent basis and the protocol allow (Haringey
     4.4-4.5; Barnet). Detailed and sensitive information without consent waits for a designated manager (Haringey
     4.6: returns the request, awaiting approval; they are told); otherwise the disclosure is made now and returned.
-    `revisions` (entry id -> revision id), when given, are the revisions the answerer checked: an entry corrected
-    since is refused (the answer pages pass them; the API may, and without them shares each at its latest).
+    `revisions` (entry id -> revision number), when given, are the revisions the answerer checked, one for each
+    entry: a revision not the entry's, or one corrected since, is refused (revisions_refusal). The answer pages pass
+    the revisions they showed; an API caller may state those it read, and without them each is shared at its latest.
     Audit: request.answer (and disclosure.make)."""
     request = locked(request)
     require(actor, "answer", request)
@@ -284,10 +309,7 @@ def request_answer_share(
         request.state = State.AWAITING_APPROVAL
         request.save(update_fields=["state", "answered_by", "answered_at", "needs_approval"])
         checks.ask_approval(
-            request,
-            agency_id=request.holding_agency_id,
-            excluding={user.pk, request.requester_id},
-            subject="A disclosure waits for your approval",
+            request, agency_id=request.holding_agency_id, subject="A disclosure waits for your approval"
         )
         return request
     request.save(update_fields=["answered_by", "answered_at", "needs_approval"])

@@ -19,9 +19,10 @@ from consent.selectors import ConsentAnswer, consent_covering
 from disclosures import rules
 from disclosures.models import InformationRequest
 from isp_portal.notifications import NotificationDraft, notify_many
+from isp_portal.policy import can
 from isp_portal.workdays import Nation, nation_from
 from protocols.models import IN_FORCE_STATUSES, ProtocolKind, ProtocolVersion
-from sharing.models import Child
+from sharing.models import Child, EntryRevision
 from sharing.policy import index_agencies, restricted_readers
 
 
@@ -80,6 +81,22 @@ def consent_refusal(answers: Sequence[tuple[str, ConsentAnswer]]) -> str | None:
     return None
 
 
+def latest_revisions(entry_ids: Iterable[int]) -> dict[int, EntryRevision]:
+    """The latest revision of each entry (entry id -> revision, its author loaded): what a disclosure made now would
+    carry, offered by the selectors (entries_to_disclose) and taken by the services (answers.chosen_entries, after
+    locking the entries, so no correction slips in between). One query."""
+    ids = sorted(set(entry_ids))
+    if not ids:
+        return {}
+    return {
+        revision.entry_id: revision
+        for revision in EntryRevision.objects.filter(entry_id__in=ids)
+        .select_related("author")
+        .order_by("entry_id", "-number")
+        .distinct("entry_id")
+    }
+
+
 def nation() -> Nation:
     """The bank holidays working days are counted by (settings.BANK_HOLIDAY_NATION)."""
     return nation_from(settings.BANK_HOLIDAY_NATION)
@@ -127,13 +144,14 @@ def tell(user_ids: Iterable[int], *, key: str, subject: str, body: str, link: st
     )
 
 
-def ask_approval(request: InformationRequest, *, agency_id: int, excluding: Iterable[int], subject: str) -> int:
-    """Tell the designated managers of `agency_id`, less `excluding` (the requester and the discloser, who may never
-    approve: Haringey 4.6-4.7), that a disclosure waits for their approval; once each per request."""
-    separate = set(excluding)
-    managers = [pk for pk in designated_managers(agency_id) if pk not in separate]
+def ask_approval(request: InformationRequest, *, agency_id: int, subject: str) -> int:
+    """Tell the designated managers of `agency_id` who may approve the disclosure `request` waits for - as the policy
+    decides (disclosures.policy: never the requester or the discloser, Haringey 4.6-4.7; for a restricted entry
+    only a manager authorised for restricted information, WYCPS) - that it waits for them; once each per request.
+    A manager the policy would refuse is not asked."""
+    candidates = User.objects.filter(pk__in=designated_managers(agency_id)).order_by("pk")
     return tell(
-        managers,
+        [manager.pk for manager in candidates if can(manager, "approve", request)],
         key=f"approval-{request.pk}",
         subject=subject,
         body=(

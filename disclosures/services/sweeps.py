@@ -19,11 +19,11 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 
 from agencies.models import Membership
-from audit.services import EventDraft, audit_record, audit_record_many, disclosure_log_record, disclosure_log_sha256
+from audit.services import EventDraft, audit_record_many, disclosure_log_record_many, disclosure_log_sha256
 from disclosures import rules
 from disclosures.models import Disclosure, DisclosureRecipient, InformationRequest, State
 from disclosures.services import checks
-from disclosures.services.disclosures import follow_up_draft
+from disclosures.services.disclosures import FOLLOW_UP_PREFETCH, follow_up_draft
 from isp_portal.models import Notification
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import SystemActor
@@ -33,8 +33,9 @@ from isp_portal.wording import long_date
 SWEEP_ACTOR_LABEL = "disclosure deadlines sweep"
 # Rows one tick handles per step; the rest wait for the next tick (beat runs it every five minutes).
 BATCH = 500
-# Escalations and retention ends each write a disclosure-log row naming its own audit event, so they cost a few
-# statements per disclosure (audit_record_many returns no ids): a smaller batch keeps a tick short.
+# Escalations and retention ends each write a disclosure-log row naming its own audit event: a fixed number of
+# statements per batch (audit_record_many returns the events' ids), but wider rows than a notice, so a smaller
+# batch keeps a tick's transaction short.
 FOLLOW_UP_BATCH = 100
 
 OVERDUE_STATES = (State.SUBMITTED.value, State.AWAITING_APPROVAL.value, State.APPROVED.value)
@@ -179,23 +180,33 @@ def _insert_events(kind: rules.FollowUp, *, where: str, params: Sequence[Any], a
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _log(disclosures: Iterable[Disclosure], *, kind: rules.FollowUp, audit_kind: str, at: datetime) -> None:
+def _log(disclosures: Sequence[Disclosure], *, kind: rules.FollowUp, audit_kind: str, at: datetime) -> None:
     """The disclosure-log row and audit event of each follow-up the sweep recorded (the log row names its event, whose
-    detail carries the row's SHA-256: audit.services.disclosure_log_record)."""
-    actor = _actor()
-    for disclosure in disclosures:
-        draft = follow_up_draft(disclosure, kind=kind.value, occurred_at=at, actor=None)
-        event_id = audit_record(
-            kind=audit_kind, actor=actor, target=disclosure, child_id=disclosure.child_id,
-            purpose=disclosure.purpose, occurred_at=at, detail={"log_sha256": disclosure_log_sha256(draft)},
-        )  # fmt: skip
-        disclosure_log_record(draft=replace(draft, event_id=event_id))
+    detail carries the row's SHA-256: audit.services.disclosure_log_record): one INSERT of the events, whose ids
+    come back in order, and one of the log rows, whatever the batch (DESIGN 3.3)."""
+    drafts = [follow_up_draft(disclosure, kind=kind.value, occurred_at=at, actor=None) for disclosure in disclosures]
+    event_ids = audit_record_many(
+        kind=audit_kind,
+        actor=_actor(),
+        occurred_at=at,
+        events=[
+            EventDraft(
+                "disclosures.disclosure", disclosure.pk, disclosure.audit_label,
+                {"log_sha256": disclosure_log_sha256(draft)}, disclosure.child_id, disclosure.purpose,
+            )
+            for disclosure, draft in zip(disclosures, drafts, strict=True)
+        ],
+    )  # fmt: skip
+    disclosure_log_record_many(
+        drafts=[replace(draft, event_id=event_id) for draft, event_id in zip(drafts, event_ids, strict=True)]
+    )
 
 
 def _disclosures(ids: Sequence[int]) -> list[Disclosure]:
     return list(
         Disclosure.objects.filter(pk__in=ids)
-        .select_related("from_agency", "to_agency", "discloser", "requester", "approver", "protocol_version")
+        .select_related("from_agency", "to_agency", "discloser", "requester", "approver", "protocol_version__protocol")
+        .prefetch_related(*FOLLOW_UP_PREFETCH)
         .order_by("pk")
     )
 

@@ -257,10 +257,10 @@ def _decision(data: dict[str, Any]) -> services.DecisionInput:
 
 
 def _shown(choices: selectors.AnswerChoices, data: dict[str, Any]) -> dict[str, int]:
-    """The revision of each chosen entry the page shows (entry id, as the session's JSON keys it -> revision id):
-    what confirming promises to share, and nothing corrected since."""
+    """The revision of each chosen entry the page shows (entry id, as the session's JSON keys it -> revision number):
+    what confirming promises to share, and nothing corrected since (services.revisions_refusal)."""
     chosen = {int(pk) for pk in data.get("entries") or []}
-    return {str(choice.entry.pk): choice.revision.pk for choice in choices.entries if choice.entry.pk in chosen}
+    return {str(choice.entry.pk): choice.revision.number for choice in choices.entries if choice.entry.pk in chosen}
 
 
 def _service_values(data: dict[str, Any], revisions: dict[str, int]) -> dict[str, Any]:
@@ -358,6 +358,7 @@ def _check_rows(
 def _errors(error: ValidationError) -> list[tuple[str, str]]:
     """A service's refusal as (message, anchor of the form's section to change)."""
     anchors = {name: anchor for anchor, _heading, names in SECTIONS for name in names}
+    anchors["revisions"] = "minimum"  # the revisions shown with the entries (services.revisions_refusal)
     if hasattr(error, "error_dict"):
         return [
             (message, anchors.get(field, "confidential"))

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.forms import add_service_errors
@@ -65,16 +65,6 @@ STATE_COLOURS = {
     State.EXPIRED.value: "govuk-tag--grey",
 }
 URGENCY_COLOURS = {Urgency.URGENT.value: "govuk-tag--orange", Urgency.EMERGENCY.value: "govuk-tag--red"}
-
-
-def routed(path: str) -> str:
-    """`path` when a page answers it, else "": the decision, approval and disclosure pages are other journeys',
-    linked by address (as notifications are), and offered only once they exist (no link that answers 404)."""
-    try:
-        resolve(path)
-    except Resolver404:
-        return ""
-    return path
 
 
 # --- The request journey: the form, then "check your answers" -----------------------------------------------------
@@ -441,10 +431,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "state_colour": STATE_COLOURS.get(made.state, ""),
             "urgency_colour": URGENCY_COLOURS.get(made.urgency, ""),
             "timeline": timeline(made),
-            # The decision and approval pages are other journeys': linked by address, as notifications are.
-            "answer_url": routed(f"/requests/{made.pk}/answer/") if "answer" in page.actions else "",
-            "approval_url": routed(f"/requests/{made.pk}/approval/") if "approve" in page.actions else "",
-            "disclosure_url": routed(f"/disclosures/{page.disclosure_id}/") if page.disclosure_id else "",
+            # Offered as the policy allows (page.actions).
+            "answer_url": reverse("disclosures-answer", args=[made.pk]) if "answer" in page.actions else "",
+            "approval_url": reverse("request-approval", args=[made.pk]) if "approve" in page.actions else "",
+            "disclosure_url": reverse("disclosure-detail", args=[page.disclosure_id]) if page.disclosure_id else "",
             "may_withdraw": "withdraw" in page.actions,
             "child_url": reverse("child-detail", args=[made.child_id]) if index_agencies(request.user) else "",
         },
@@ -477,6 +467,5 @@ __all__ = [
     "request_new",
     "request_new_check",
     "request_withdraw",
-    "routed",
     "timeline",
 ]

@@ -216,12 +216,13 @@ def _pair(
 # --- Asking the service --------------------------------------------------------------------------------------------
 
 
-def _entry_label(choice: selectors.EntryOffered) -> str:
+def _entry_label(choice: selectors.EntryChoice) -> str:
+    revision = choice.revision
     restricted = ", restricted" if choice.is_restricted else ""
-    by = f" by {choice.author}" if choice.author else ""
+    by = f" by {revision.author.full_name}" if revision.author is not None and revision.author.full_name else ""
     return (
-        f"{choice.category_label}: revision {choice.revision_number}, recorded {long_date(choice.recorded_at)}{by} "
-        f"({choice.basis}{restricted})"
+        f"{choice.category_label}: revision {revision.number}, recorded {long_date(revision.recorded_at)}{by} "
+        f"({revision.basis}{restricted})"
     )
 
 
@@ -328,7 +329,7 @@ def _journey_form(request: HttpRequest, pk: int, journey: Journey) -> HttpRespon
             "disclosures/emergency_agency.html",
             {"form": pair, "journey": journey, "caption": caption, "back_url": back},
         )
-    entries = selectors.entries_to_disclose(request.user, child, pair.from_agency.pk)
+    entries = selectors.entries_to_disclose(request.user, child_id=child.pk, agency_id=pair.from_agency.pk)
     initial: dict[str, Any] = {"is_confidential": YES, "tiers": [rules.Tier.MINIMUM.value]}
     if draft is not None and (draft["agency"], draft["to_agency"]) == (pair.from_agency.pk, pair.to_agency.pk):
         initial = _from_session(draft["data"])
@@ -337,7 +338,7 @@ def _journey_form(request: HttpRequest, pk: int, journey: Journey) -> HttpRespon
         request.POST or None,
         initial=initial,
         purposes=list(pair.version.permitted_purposes),
-        entries=[(choice.entry_id, _entry_label(choice)) for choice in entries],
+        entries=[(choice.entry.pk, _entry_label(choice)) for choice in entries],
         recipients=selectors.recipients_offered(pair.to_agency.pk),
     )
     if request.method == "POST" and form.is_valid():
@@ -475,8 +476,8 @@ def _journey_check(request: HttpRequest, pk: int, journey: Journey) -> HttpRespo
     pair = Pair(agencies[draft["agency"]], agencies[draft["to_agency"]], version)
     names = {
         "entries": {
-            choice.entry_id: _entry_label(choice)
-            for choice in selectors.entries_to_disclose(request.user, child, pair.from_agency.pk)
+            choice.entry.pk: _entry_label(choice)
+            for choice in selectors.entries_to_disclose(request.user, child_id=child.pk, agency_id=pair.from_agency.pk)
         },
         "recipients": dict(selectors.recipients_offered(pair.to_agency.pk)),
     }

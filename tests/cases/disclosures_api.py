@@ -200,7 +200,7 @@ CASES = [
         json=True,
         # Everything checked again at this moment (design12 F4), then the disclosure: snapshot, entries, recipients,
         # grants, the disclosure-log row and audit events, notifications; the request read back.
-        queries=39,
+        queries=41,
     ),
     Case(
         "api-request-withdraw",
@@ -249,7 +249,7 @@ CASES = [
         data=lambda world: {"outcome": "endorsed"},
         json=True,
         headers=READ,
-        queries=23,
+        queries=22,
     ),
     Case(
         "api-disclosure-revoke",
@@ -260,6 +260,6 @@ CASES = [
         json=True,
         headers=READ,
         # The revocation ends the recipients' grants, writes its event, log row and audit event, tells them.
-        queries=29,
+        queries=28,
     ),
 ]

@@ -15,10 +15,10 @@ from django.utils import timezone
 from agencies.models import TokenScope
 from audit.models import AuditEvent
 from consent.services import consent_withdraw
-from disclosures.models import Disclosure, InformationRequest
+from disclosures.models import AnswerEntry, Disclosure, InformationRequest
 from protocols.models import Signature
 from protocols.services import signature_withdraw
-from sharing.services import entry_record
+from sharing.services import entry_record, entry_revise
 from tests.consent.fixtures import parent, record
 from tests.disclosures.fixtures import PURPOSE, answer, case, disclosure_of, refreshed, school_of, submit
 from tests.factories import SYSTEM, World, make_api_token, sign_in
@@ -330,3 +330,54 @@ def test_the_holding_agency_answers_with_a_second_entry_of_another_category_refu
     url = f"/api/v1/requests/{request.pk}/answer/"
     refused = fields(post(client(world, "practitioner"), url, share_body(made, entries=[made.entry.pk, other.pk])))
     assert "minimum needed" in refused["entries"][0]
+
+
+# --- The revisions read (the answer pages' choice, through the same service argument) ----------------------------
+
+
+def _correct(made: Any) -> None:
+    entry_revise(
+        actor=made.user("practitioner"), entry=made.entry, fields={},
+        text="CORRECTED: it was a neighbour, wrongly recorded.", basis="fact", reason="Correction.",
+    )  # fmt: skip
+
+
+def test_an_answer_states_the_revision_read_and_a_correction_since_is_refused(world: World) -> None:
+    made = case(world)
+    request = submit(made)
+    url = f"/api/v1/requests/{request.pk}/answer/"
+    practitioner = client(world, "practitioner")
+    _correct(made)  # the caller read revision 1; the entry now reads as revision 2
+    stale = fields(post(practitioner, url, share_body(made, revisions=[{"entry": made.entry.pk, "revision": 1}])))
+    assert list(stale) == ["revisions"] and "corrected since you checked it" in stale["revisions"][0]
+    assert refreshed(request).state == "submitted" and not AnswerEntry.objects.filter(answer__request=request).exists()
+    answered = post(practitioner, url, share_body(made, revisions=[{"entry": made.entry.pk, "revision": 2}]))
+    assert answered.status_code == 200, answered.content
+    assert list(AnswerEntry.objects.filter(answer__request=request).values_list("revision__number", flat=True)) == [2]
+
+
+@pytest.mark.parametrize(
+    ("revisions", "words"),
+    [
+        (lambda entry: [{"entry": entry, "revision": 7}], "has no revision 7"),
+        (lambda entry: [], "Say which revision of entry"),
+        (lambda entry: [{"entry": entry, "revision": 1}, {"entry": entry + 1000, "revision": 1}], "not one of the"),
+        (lambda entry: [{"entry": entry, "revision": 1}, {"entry": entry, "revision": 1}], "named twice"),
+    ],
+    ids=["not the entry's", "none for an entry", "an entry not shared", "twice"],
+)
+def test_a_revision_that_is_not_the_entrys_is_refused_by_field(world: World, revisions: Any, words: str) -> None:
+    made = case(world)
+    request = submit(made)
+    body = share_body(made, revisions=revisions(made.entry.pk))
+    refused = fields(post(client(world, "practitioner"), f"/api/v1/requests/{request.pk}/answer/", body))
+    assert list(refused) == ["revisions"] and words in refused["revisions"][0], refused
+    assert refreshed(request).state == "submitted" and not AnswerEntry.objects.filter(answer__request=request).exists()
+
+
+def test_the_schema_describes_the_revisions_of_an_answer(world: World) -> None:
+    schema = Client().get("/api/schema/?format=json").json()
+    answer_in = schema["components"]["schemas"]["AnswerInRequest"]["properties"]
+    assert answer_in["revisions"]["type"] == "array"
+    item = schema["components"]["schemas"]["EntryRevisionInRequest"]
+    assert set(item["required"]) == {"entry", "revision"}

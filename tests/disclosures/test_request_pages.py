@@ -18,7 +18,7 @@ from agencies.services import agency_status_change
 from consent.services import consent_withdraw
 from disclosures.models import InformationRequest
 from disclosures.services import request_withdraw
-from disclosures.views.requests import SESSION_KEY, routed
+from disclosures.views.requests import SESSION_KEY
 from isp_portal.models import Notification
 from sharing.models import Child
 from tests.consent.fixtures import parent, record
@@ -30,14 +30,6 @@ pytestmark = pytest.mark.django_db
 
 def text(response: Any) -> str:
     return response.content.decode().replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&")
-
-
-@pytest.fixture
-def every_page_routed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The decision, approval and disclosure pages are other journeys': linked by address only once they exist
-    (disclosures.views.requests.routed). Here they are taken as existing, to see who is offered them."""
-    monkeypatch.setattr("disclosures.views.requests.routed", lambda path: path)
-    monkeypatch.setattr("disclosures.dashboard.routed", lambda path: path)
 
 
 def signed_in(world: World, role: str) -> Client:
@@ -248,7 +240,7 @@ def test_only_practitioners_and_managers_have_an_inbox(world: World) -> None:
 # --- A request's page and its withdrawal ------------------------------------------------------------------------
 
 
-def test_the_request_page_offers_what_the_reader_may_do(world: World, every_page_routed: None) -> None:
+def test_the_request_page_offers_what_the_reader_may_do(world: World) -> None:
     made = case(world)
     made_request = submit(made)
     url = f"/requests/{made_request.pk}/"
@@ -266,9 +258,7 @@ def test_the_request_page_offers_what_the_reader_may_do(world: World, every_page
     assert signed_in(world, "practitioner").get("/requests/99999999/").status_code == 404
 
 
-def test_a_request_awaiting_approval_shows_its_timeline_and_the_managers_panel(
-    world: World, every_page_routed: None
-) -> None:
+def test_a_request_awaiting_approval_shows_its_timeline_and_the_managers_panel(world: World) -> None:
     made = case(world)
     made_request = submit(made)
     answer(made, made_request)
@@ -296,16 +286,6 @@ def test_the_practitioners_panel_counts_what_waits_and_what_is_overdue(world: Wo
     # What was disclosed to a practitioner (an emergency disclosure or a referral comes without a request of theirs)
     # and what their agency disclosed are a link away.
     assert "/disclosures/received/" in dashboard and 'href="/disclosures/"' in dashboard
-
-
-def test_a_page_not_built_yet_is_not_linked(world: World) -> None:
-    made = case(world)
-    made_request = submit(made)
-    answer_path = f"/requests/{made_request.pk}/answer/"
-    page = text(signed_in(world, "practitioner").get(f"/requests/{made_request.pk}/"))
-    assert (answer_path in page) == bool(routed(answer_path))
-    assert routed(f"/requests/{made_request.pk}/") == f"/requests/{made_request.pk}/"
-    assert routed("/no/such/page/") == ""
 
 
 def test_the_asker_withdraws_with_a_reason(world: World) -> None:

@@ -6,11 +6,12 @@ one escalation, one notification."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies.models import Membership
@@ -197,3 +198,67 @@ def test_two_workers_sweeping_at_once_escalate_expire_and_tell_once(world: World
     assert Notification.objects.filter(key__startswith="disclosure-escalated-").count() == 1
     assert Notification.objects.filter(key__startswith="request-overdue-").count() == 3
     assert Notification.objects.filter(key__startswith="request-expired-").count() == 3
+
+
+# --- Statements per sweep (DESIGN 3.3: a sweep's statements do not grow with the rows it touches) -----------------
+
+
+def statements(sweep: Any) -> tuple[int, Any]:
+    with CaptureQueriesContext(connection) as queries:
+        done = sweep()
+    return len(queries), done
+
+
+def logged_events(kind: str) -> list[tuple[int, str, str]]:
+    """Each disclosure-log row of `kind` with the audit event it names: (disclosure, event's object, SHA-256 kept)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.disclosure_id, e.object_id, e.detail->>'log_sha256' FROM audit_disclosure_log l "
+            "JOIN audit_event e ON e.id = l.event_id WHERE l.kind = %s ORDER BY l.disclosure_id",
+            [kind],
+        )
+        return [(int(row[0]), str(row[1]), str(row[2])) for row in cursor.fetchall()]
+
+
+def test_the_escalation_runs_the_same_statements_for_one_disclosure_and_for_ten(world: World) -> None:
+    made = case(world)
+    guardian(made)
+    first = emergency(made)
+    assert first.review_due_at is not None
+    one, done = statements(lambda: emergency_escalation_sweep(now=first.review_due_at + timedelta(seconds=1)))
+    assert done == (1, 1)
+    more = [emergency(made) for _ in range(10)]
+    late = max(d.review_due_at for d in more if d.review_due_at is not None) + timedelta(seconds=1)
+    ten, done = statements(lambda: emergency_escalation_sweep(now=late))
+    assert done == (10, 10)
+    assert ten == one, f"{one} statements for one disclosure, {ten} for ten"
+    # Each log row names the audit event recorded for its own disclosure, whose detail keeps the row's SHA-256.
+    rows = logged_events("escalated")
+    assert [disclosure_id for disclosure_id, _, _ in rows] == sorted([first.pk, *(d.pk for d in more)])
+    assert all(object_id == str(disclosure_id) and len(sha) == 64 for disclosure_id, object_id, sha in rows)
+    assert AuditEvent.objects.filter(kind="disclosure.escalate").count() == 11
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_end_of_retention_runs_the_same_statements_for_one_disclosure_and_for_ten(world: World) -> None:
+    made = case(world)
+
+    def past(retain: datetime) -> None:
+        # The database's own clock must pass retain_until (trigger disclosure_snapshot_kept).
+        time.sleep(max(0.0, (retain - timezone.now()).total_seconds()) + 0.5)
+
+    retain = timezone.now() + timedelta(seconds=2)
+    emergency(made, retain_until=retain)
+    past(retain)
+    one, done = statements(lambda: retention_end_sweep(now=timezone.now()))
+    assert done == (1, 1)
+    retain = timezone.now() + timedelta(seconds=10)  # time enough to make ten
+    for _ in range(10):
+        emergency(made, retain_until=retain)
+    past(retain)
+    ten, done = statements(lambda: retention_end_sweep(now=timezone.now()))
+    assert done == (10, 10)
+    assert ten == one, f"{one} statements for one disclosure, {ten} for ten"
+    rows = logged_events("retention_ended")
+    assert len(rows) == 11
+    assert all(object_id == str(disclosure_id) and len(sha) == 64 for disclosure_id, object_id, sha in rows)
