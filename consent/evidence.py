@@ -10,8 +10,9 @@ file must be the kind it is taken for, from its first byte to its last:
 * a JPEG's segments walk from SOI through a frame header (SOF) and every scan to EOI, and nothing but padding
   follows EOI (break11 finding 7: a bare start-of-scan wrapped around any bytes is no image), save that a
   phone's multi-picture JPEG (MPO) is followed by its further images, each as whole (break11b finding 7);
-* an image's comment and metadata carry no markup: a page of HTML or a script moved from after the end into a
-  PNG's text or private chunk or a JPEG's comment travels with the form all the same (break11c finding 6);
+* no byte of the file, whatever part of it holds it (a chunk, a segment, a comment, metadata, the pixels), is
+  the markup of a page or a script (_MARKUP): one moved from after the end into the file travels with the form
+  all the same (break11c finding 6; break11d findings 2-5);
 * and an image must then decode, every pixel of it, with Pillow, within MAX_PIXELS (a decompression bomb, a few
   kilobytes that would unpack to gigabytes, is refused before it is decoded).
 
@@ -63,46 +64,79 @@ class Verdict:
     problem: str = ""
 
 
-# What an image's metadata may not carry (break11c finding 6): the markup of a page a browser would render, in a
-# PNG's text or private chunk or a JPEG's comment, whose bytes are text: "<" before a letter, "<!", "<?" or
-# "script". The other metadata (EXIF, ICC profiles, XMP, a phone's multi-picture index, Photoshop and C2PA
-# blocks) is binary or XML by nature, so there only the unmistakable markers of a page or a script are refused
-# (their few letters do not turn up by chance in what a camera writes).
-_TEXT_MARKUP = re.compile(rb"<[A-Za-z!?]|script", re.IGNORECASE)
-_PAGE_MARKUP = re.compile(
-    rb"<\s*(?:script|html|body|iframe|object|embed)\b|<!doctype|<\?php|javascript:", re.IGNORECASE
+# What no evidence file may carry, anywhere in it (break11c finding 6, break11d findings 2-5): the markup a browser
+# renders as a page or that runs a script. A page of HTML travels with the signed form as well in a PNG chunk of
+# any type (upper-case "HTML" as much as "tEXt"), a JPEG comment after the scan, an EXIF description or a PDF
+# comment line after %PDF- (the PDF/HTML polyglot) as after the end of the file; a reader that sniffs the file
+# (WHATWG MIME Sniffing 7.1: "<html", "<script", "<body", "<iframe", "<!doctype" ...) or a page that embeds it
+# runs it. So the whole file's bytes are searched, not the parts of a container listed one by one: the markup of
+# a page (a tag a browser renders, followed by what ends a tag name), a tag with an event-handler attribute
+# (`<svg onload=`, `<img src=x onerror=`, `<x/onclick=`: any element runs one), a script URL and PHP. Each
+# signature is long enough, or ends in a tag's terminator, that the compressed pixels of an honest scan (random
+# bytes to a search) hold one by chance less than once in a thousand 5 MB files (none in a gigabyte of random
+# bytes; tests/consent/test_evidence.py tries some); `<a ` or `<p>` would turn up in most photographs, so the
+# one-letter tags are left out, an event handler on them caught all the same. The file is within
+# CONSENT_EVIDENCE_MAX_BYTES by then, and every pattern is bounded, so the search is linear in its size.
+MARKUP_TAGS = (
+    "html",
+    "head",
+    "body",
+    "script",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "svg",
+    "img",
+    "image",
+    "math",
+    "style",
+    "title",
+    "table",
+    "font",
+    "form",
+    "input",
+    "meta",
+    "link",
+    "base",
+    "video",
+    "audio",
+    "marquee",
+    "details",
+    "template",
 )
-# PNG chunks whose bytes are text (ISO/IEC 15948 11.3.4: tEXt, iTXt) save XMP (an iTXt keyword), judged as
-# text; zTXt is compressed (ImageMagick keeps its EXIF there), judged as the other metadata.
-_PNG_TEXT = {b"tEXt", b"iTXt"}
-_PNG_XMP = b"XML:com.adobe.xmp\x00"
-_JPEG_COMMENT = 0xFE
+# Searched in the file's bytes lower-cased once (HTML's tag and attribute names and URL schemes are not
+# case-sensitive), each pattern on its own: one starting with a fixed byte is found at the speed of a plain search
+# (some hundredths of a second for 5 MB), an alternation of them in one pattern ten times slower.
+_MARKUP = (
+    re.compile(
+        rb"<(?:!doctype|\?php"
+        rb"|(?:" + "|".join(MARKUP_TAGS).encode() + rb")(?=[\s/>])"
+        # A tag (a letter after "<", its name up to a space, "/" or ">") with an attribute named on... within it
+        # (HTML's event handlers: onload, onerror, onclick ...).
+        rb"|[a-z][^\s/<>\x00]{0,64}[\s/][^<>]{0,4000}?(?<=[\s/\"'])on[a-z]+\s*=)"
+    ),
+    re.compile(rb"javascript\s*:"),
+    re.compile(rb"vbscript\s*:"),
+    re.compile(rb"data:text/html"),
+)
 NOT_ONLY_AN_IMAGE = (
     "The image carries something that is not part of a picture (a page of HTML or a script in its comment or "
     "metadata): it is not only an image. Scan or photograph the signed form again, or save it again as a plain "
     "PNG or JPEG, and upload that."
 )
+NOT_ONLY_A_PDF = (
+    "The PDF carries something that is not part of a document (a page of HTML or a script): it is not only a "
+    "PDF. Save or print the signed form again as a PDF, or scan it, and upload that."
+)
 
 
-def _markup_in(data: bytes, *, text: bool) -> bool:
-    return bool((_TEXT_MARKUP if text else _PAGE_MARKUP).search(data))
-
-
-def _png_carries_markup(data: bytes) -> bool:
-    """Whether a whole PNG's ancillary chunks (the first letter of the type lower case: text, metadata and private
-    chunks) carry markup: a text chunk (other than XMP) or a private one (the second letter lower case: no
-    standard says what it holds) any, the others a page's or a script's (_PAGE_MARKUP)."""
-    position = len(_PNG_SIGNATURE)
-    while position + 12 <= len(data):
-        (length,) = struct.unpack(">I", data[position : position + 4])
-        kind = data[position + 4 : position + 8]
-        body = data[position + 8 : position + 8 + length]
-        if kind[:1].islower():
-            text = (kind in _PNG_TEXT and not body.startswith(_PNG_XMP)) or kind[1:2].islower()
-            if _markup_in(body, text=text):
-                return True
-        position += 12 + length
-    return False
+def carries_markup(data: bytes) -> bool:
+    """Whether `data` holds, anywhere, the markup of a page or of a script (_MARKUP)."""
+    lowered = data.lower()
+    return any(pattern.search(lowered) is not None for pattern in _MARKUP)
 
 
 def _png_whole(data: bytes) -> bool:
@@ -131,31 +165,6 @@ def _png_whole(data: bytes) -> bool:
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 # Start of frame: SOF0-SOF15 less DHT (C4), JPG (C8) and DAC (CC), which share the range (T.81 table B.1).
 _FRAMES = {marker for marker in range(0xC0, 0xD0) if marker not in {0xC4, 0xC8, 0xCC}}
-
-
-def _jpeg_carries_markup(data: bytes, start: int, end: int) -> bool:
-    """Whether the segments of a whole JPEG image (from `start` to `end`, as _jpeg_walk found it) before its
-    first scan carry markup: a comment (COM) any, the application segments (APP0-APP15: JFIF, EXIF, XMP, ICC,
-    MPF, Photoshop, C2PA) a page's or a script's (_PAGE_MARKUP)."""
-    position = start + 2
-    while position + 4 <= end and data[position] == 0xFF:
-        marker = data[position + 1]
-        if marker == 0xFF:
-            position += 1
-            continue
-        if marker in _STANDALONE:
-            position += 2
-            continue
-        if marker == 0xDA:  # the first scan: the metadata is all before it (ITU T.81 B.2.1)
-            return False
-        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
-        body = data[position + 4 : position + 2 + length]
-        if marker == _JPEG_COMMENT and _markup_in(body, text=True):
-            return True
-        if 0xE0 <= marker <= 0xEF and _markup_in(body, text=False):
-            return True
-        position += 2 + length
-    return False
 
 
 def _jpeg_walk(data: bytes, start: int) -> tuple[int, bool] | None:
@@ -227,12 +236,10 @@ def _image_problem(data: bytes, kind: str) -> str | None:
     """Why `data` is not a whole image of `kind` that Pillow decodes within MAX_PIXELS, or None. Each image of a
     multi-picture JPEG is decoded on its own (_jpeg_images)."""
     pieces = [data]
-    if kind == PNG and _png_carries_markup(data):
+    if carries_markup(data):
         return NOT_ONLY_AN_IMAGE
     if kind == JPEG:
         images = _jpeg_images(data) or []
-        if any(_jpeg_carries_markup(data, start, end) for start, end in images):
-            return NOT_ONLY_AN_IMAGE
         pieces = [data[start:end] for start, end in images] if len(images) > 1 else [data]
     for piece in pieces:
         if problem := _decode_problem(piece, kind):
@@ -282,6 +289,8 @@ def evidence_verdict(data: bytes, filename: str) -> Verdict:
         problem = uploads.pdf_problem(data)
         if problem is None and not data.rstrip(b" \t\r\n\f\x00").endswith(b"%%EOF"):
             problem = NOT_WHOLE_PDF
+        if problem is None and carries_markup(data):
+            problem = NOT_ONLY_A_PDF
     else:
         problem = _image_problem(data, kind)
     if problem:

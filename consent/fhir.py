@@ -7,7 +7,8 @@ receiving system.
 
 The mapping:
 * `status`: active; inactive once withdrawn, past its period, (a parent's decision) once the young person
-  decides for themselves, or while another decision overrides it (a competent child's own over a parent's).
+  decides for themselves, or while other decisions override it on every share it covers (a competent child's
+  own over a parent's), as consent.selectors.consent_readings reads it.
 * `scope`: patient-privacy (consentscope); `category`: LOINC 59284-0 "Patient Consent" and v3 ActCode IDSCL
   (information disclosure).
 * `patient`: the child; `performer`: who decided (the child, or a RelatedPerson named with their relationship);
@@ -19,7 +20,8 @@ The mapping:
   recipient agency as an information recipient (v3 ParticipationType IRCP), or the group of every signatory of
   the protocol;
   `purpose`: the protocol's purposes (Coding, code = the purpose's position in the version's list); `class`:
-  the tiers.
+  the tiers; nested `provision`s of the opposite type: the part of its scope on which another decision prevails
+  (deny within a permit a competent child's refusal of one of the agencies overrides).
 """
 
 from __future__ import annotations
@@ -46,31 +48,79 @@ def _system() -> str:
 _TIER_DISPLAY = {"minimum": "Minimum data", "sensitive": "Detailed and sensitive information"}
 
 
-def _lapses_on(record: ConsentRecord) -> date | None:
+def _lapses_on(record: ConsentRecord, age: int) -> date | None:
     # A parent's decision stops counting when the young person decides for themselves (16, or 18 at the latest:
-    # consent.rules.parent_decision_ends_on), at the age by the date of birth recorded now.
-    age = selectors.decision_age(record, born_on=record.child.born_on, erased=record.child.erased_at is not None)
+    # consent.rules.parent_decision_ends_on), at the age by the date of birth recorded now (`age`).
     return rules.parent_decision_ends_on(given_by=record.given_by, child_age=age, born_on=record.child.born_on)
 
 
-def _status(record: ConsentRecord, today: date) -> str:
+def _status(reading: selectors.Reading) -> str:
     """FHIR R4 Consent.status: "inactive" ("the consent is terminated or replaced") once the record does not count
-    as the portal reads it (consent.selectors.record_timing: withdrawn, past its period, a parent's decision the
-    young person now makes, an under-16's own decision with no assessment), and when another decision overrides
-    it (selectors.decision_overridden: a competent child's own prevails over a parent's, Barnet; break11c
-    finding 5), so no receiving system reads a permit the child refused as in force; "active" otherwise,
-    including a consent whose period starts later (its provision.period says when)."""
-    timing = selectors.record_timing(
-        record, today, born_on=record.child.born_on, erased=record.child.erased_at is not None
-    )
-    if timing is not None and timing[0] != rules.Miss.NOT_YET_IN_FORCE:
+    as the portal reads it (consent.selectors.consent_readings, the one reading of the summary, the API and the
+    pages: withdrawn, past its period, a parent's decision the young person now makes, an under-16's own decision
+    with no assessment, or overridden on every share it covers: a competent child's own prevails over a parent's,
+    Barnet; break11c finding 5), so no receiving system reads a permit the child refused as in force; "active"
+    otherwise, including a consent whose period starts later (its provision.period says when) and one overridden
+    on part of its scope only, whose nested provisions say that part (_provisions_against; break11d finding 9)."""
+    if reading.timing is not None and reading.timing[0] != rules.Miss.NOT_YET_IN_FORCE:
         return "inactive"
-    if timing is None and selectors.decision_overridden(record, today):
-        return "inactive"
-    return "active"
+    return "inactive" if reading.overridden else "active"
 
 
-def _period(record: ConsentRecord) -> dict[str, str]:
+def _provisions_against(reading: selectors.Reading) -> list[dict[str, Any]]:
+    """FHIR R4 Consent.provision.provision: "exceptions to the base policy": for a decision another prevails
+    against on part of its scope (a competent child's refusal of one agency out of the two a parent consented
+    to), that part, of the opposite type (deny within a permit, permit within a deny), each part a whole
+    of purposes x classes x actors (consent.rules.share_parts). Empty when nothing prevails against it in part."""
+    if not reading.partly_overridden:
+        return []
+    record = reading.record
+    kind = "deny" if record.decision == Decision.GIVEN else "permit"
+    provisions = []
+    for part in reading.parts_against:
+        actors = [
+            {
+                "role": _ircp(),
+                "reference": {
+                    "reference": f"Organization/{agency}",
+                    "display": reading.names.get(agency, f"Agency {agency}"),
+                },
+            }
+            for agency in sorted(a for a in part.agencies if a is not None)
+        ]
+        if None in part.agencies:
+            actors.append({"role": _ircp(), "reference": _signatories(record)})
+        provisions.append(
+            {
+                "type": kind,
+                "actor": actors,
+                "purpose": [_purpose(record, p) for p in record.purposes if p in part.purposes],
+                "class": [_tier(tier) for tier in record.tiers if tier in part.tiers],
+            }
+        )
+    return provisions
+
+
+def _signatories(record: ConsentRecord) -> dict[str, str]:
+    return {
+        "reference": f"Group/protocol-{record.protocol_id}-signatories",
+        "display": f"Every signatory of {record.protocol}",
+    }
+
+
+def _purpose(record: ConsentRecord, purpose: str) -> dict[str, str]:
+    return {
+        "system": f"{_system()}/protocol-versions/{record.protocol_version_id}/purposes",
+        "code": _purpose_code(record, purpose),
+        "display": purpose,
+    }
+
+
+def _tier(tier: str) -> dict[str, str]:
+    return {"system": f"{_system()}/tiers", "code": tier, "display": _TIER_DISPLAY.get(tier, tier)}
+
+
+def _period(record: ConsentRecord, age: int) -> dict[str, str]:
     """provision.period: from `valid_from` to the last day covered (consent.rules.last_day_in_force). FHIR's
     Period.end "includes any matching date/time", so a withdrawal (or a parent's decision lapsing) on day D ends
     the period on D - 1. A consent withdrawn on the day it started covered no day at all: its period is the one
@@ -79,7 +129,7 @@ def _period(record: ConsentRecord) -> dict[str, str]:
     last = rules.last_day_in_force(
         valid_until=record.valid_until,
         withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
-        lapses_on=_lapses_on(record),
+        lapses_on=_lapses_on(record, age),
     )
     if last is None:
         return {"start": record.valid_from.isoformat()}
@@ -96,9 +146,12 @@ def _purpose_code(record: ConsentRecord, purpose: str) -> str:
 
 def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
     """The Consent resource of `record` as FHIR JSON data (its `recipients`, `withdrawal`, `evidence`,
-    `protocol`, `protocol_version`, `recorded_by_agency` loaded by the caller)."""
+    `protocol`, `protocol_version`, `recorded_by_agency` loaded by the caller), read on `today` among the child's
+    decisions (consent.selectors.record_reading: two statements). The child's age is the one by the date of birth
+    recorded now (consent.selectors.decision_age: a corrected date of birth corrects it; break11d finding 8)."""
+    reading = selectors.record_reading(record, today)
     if record.given_by == GivenBy.CHILD:
-        performer = {"reference": f"Patient/{record.child_id}", "display": f"The child ({record.child_age})"}
+        performer = {"reference": f"Patient/{record.child_id}", "display": f"The child ({reading.age})"}
     else:
         performer = {
             "type": "RelatedPerson",
@@ -108,10 +161,7 @@ def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
         actors = [
             {
                 "role": _ircp(),
-                "reference": {
-                    "reference": f"Group/protocol-{record.protocol_id}-signatories",
-                    "display": f"Every signatory of {record.protocol}",
-                },
+                "reference": _signatories(record),
             }
         ]
     else:
@@ -119,11 +169,11 @@ def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
             {"role": _ircp(), "reference": {"reference": f"Organization/{agency.pk}", "display": agency.name}}
             for agency in record.recipients.all()
         ]
-    period = _period(record)
+    period = _period(record, reading.age)
     data: dict[str, Any] = {
         "resourceType": "Consent",
         "id": str(record.pk),
-        "status": _status(record, today),
+        "status": _status(reading),
         "scope": {
             "coding": [
                 {
@@ -166,20 +216,12 @@ def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
             "type": "permit" if record.decision == Decision.GIVEN else "deny",
             "period": period,
             "actor": actors,
-            "purpose": [
-                {
-                    "system": f"{_system()}/protocol-versions/{record.protocol_version_id}/purposes",
-                    "code": _purpose_code(record, p),
-                    "display": p,
-                }
-                for p in record.purposes
-            ],
-            "class": [
-                {"system": f"{_system()}/tiers", "code": tier, "display": _TIER_DISPLAY.get(tier, tier)}
-                for tier in record.tiers
-            ],
+            "purpose": [_purpose(record, p) for p in record.purposes],
+            "class": [_tier(tier) for tier in record.tiers],
         },
     }
+    if against := _provisions_against(reading):
+        data["provision"]["provision"] = against
     evidence = getattr(record, "evidence", None) if _has_evidence(record) else None
     if evidence is not None:
         data["sourceAttachment"] = {

@@ -6,7 +6,8 @@
   consent says who the child lives with and what a parent agreed to: it is the involved agencies' business,
   as the content of an entry is the originating agency's (Haringey 3.9).
 * **The shield**: a shielded child's consents are reached on the child's own terms (sharing.policy.shield_open),
-  so an id that answers 404 for the child answers 404 for its consents.
+  so an id that answers 404 for the child answers 404 for its consents: for an auditor too, who reads consents
+  by the child's id without the index (consent_child; break11d finding 12).
 * **Auditors** read consents (of the agencies they audit; a partnership auditor every one) and never record.
 * API tokens: deny by default (no token scope names consents; a consent is a person's judgement).
 
@@ -21,7 +22,7 @@ from django.db.models import Q
 
 from agencies.policy import audited_agencies, is_auditor
 from consent.models import ConsentEvidence, ConsentRecord
-from isp_portal.policy import NotPermitted, Policy, SystemActor, register, require
+from isp_portal.policy import NotPermitted, OutOfScope, Policy, SystemActor, get_or_deny, register, require
 from sharing.models import Child, Involvement
 from sharing.policy import index_agencies, index_refusal, shield_open
 
@@ -180,3 +181,29 @@ def may_list(user: Any, child: Child) -> bool:
     narrowed to the agencies they audit by ConsentRecordPolicy's scope). The child itself must be in their
     reach for a practitioner (the caller asks ChildPolicy `view` first); an auditor lists by the child's id."""
     return is_auditor(user) or bool(involved_with(user, child.pk)) or isinstance(user, SystemActor)
+
+
+def reads_by_child_id(user: Any) -> bool:
+    """Whether the user is an auditor who does not use the index: they read a child's consents by its id, not
+    through the child index (the child's own page is out of their scope)."""
+    return is_auditor(user) and not index_agencies(user)
+
+
+def consent_child(user: Any, pk: Any) -> Child:
+    """The child whose consents are listed or recorded, or OutOfScope (404: missing and out of reach answer
+    alike, and both are recorded as denials). An index user reaches it through the child policy
+    (sharing.policy.ChildPolicy, the shield among it). An auditor who reads by the child's id reaches a child the
+    shield leaves open to them (sharing.policy.shield_open: every unshielded child) or one whose consents they
+    read (ConsentRecordPolicy's scope: those recorded by an agency they audit; a partnership auditor's, every
+    one). So a shielded child none of whose consents they read answers as an id with no child, not with an empty
+    list that tells the entry exists (the ContactPoint shield, DESIGN 2.3; break11d finding 12). One statement."""
+    if not reads_by_child_id(user):
+        return get_or_deny(user, Child.objects.all(), action="view", pk=pk)
+    reached = shield_open(user)
+    audited = _auditor_scope(user)
+    if audited is not None:
+        reached |= Q(pk__in=ConsentRecord.objects.filter(audited).values("child_id"))
+    found = Child.objects.filter(reached, pk=pk).first()
+    if found is None:
+        raise OutOfScope(action="view", target_type="sharing.child", target_id=str(pk)[:64])
+    return found

@@ -356,6 +356,127 @@ def scopes_overlap(first: ScopeFacts, second: ScopeFacts) -> bool:
     return bool(first.recipients & second.recipients)
 
 
+# --- What a decision counts for among the others ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Share:
+    """One share a decision may cover: a purpose, a tier, and a recipient: a named agency (`agency_id`), or, when
+    `agency_id` is None, the signatories of protocol `protocol_id` that no decision of the child names."""
+
+    purpose: str
+    tier: str
+    agency_id: int | None
+    protocol_id: int
+
+
+def share_within(scope: ScopeFacts, share: Share) -> bool:
+    """Whether `share` falls within `scope`, read as scopes_overlap reads scopes: a named agency is within an
+    "every signatory" scope of any protocol (it had to sign one to be named: consent_covering asks whether it
+    holds a live signature on this one), and the signatories no decision names within the "every signatory" scopes
+    of their own protocol."""
+    if share.purpose not in scope.purposes or share.tier not in scope.tiers:
+        return False
+    if share.agency_id is None:
+        return scope.all_signatories and scope.protocol_id == share.protocol_id
+    return scope.all_signatories or share.agency_id in scope.recipients
+
+
+def scope_shares(scope: ScopeFacts, named: Iterable[int]) -> frozenset[Share]:
+    """The shares `scope` covers: each purpose, tier and recipient, the recipients of an "every signatory" scope
+    being the agencies any decision of the child names (`named`) and the signatories no decision names."""
+    agencies: set[int | None] = set(named) | {None} if scope.all_signatories else set(scope.recipients)
+    return frozenset(
+        Share(purpose, tier, agency, scope.protocol_id)
+        for purpose in scope.purposes
+        for tier in scope.tiers
+        for agency in agencies
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a decision in force counts for among the child's decisions in force (decision_standing): the shares
+    its scope covers (`shares`) and, for those on which another decision prevails against it, that decision
+    (`against`). Wholly overridden when that is every share; partly when some."""
+
+    shares: frozenset[Share]
+    against: tuple[tuple[Share, DecisionFacts], ...] = ()
+
+    @property
+    def overridden(self) -> bool:
+        """Whether no share it covers goes by it: another decision prevails against it on every one."""
+        return bool(self.shares) and len(self.against) == len(self.shares)
+
+    @property
+    def partly_overridden(self) -> bool:
+        return bool(self.against) and not self.overridden
+
+    @property
+    def prevailing(self) -> tuple[DecisionFacts, ...]:
+        """The decisions that prevail against it somewhere, latest first."""
+        found = {facts.record_id: facts for _, facts in self.against}
+        return tuple(sorted(found.values(), key=lambda facts: (facts.obtained_on, facts.record_id), reverse=True))
+
+
+def decision_standing(target: DecisionFacts, decisions: Sequence[tuple[DecisionFacts, ScopeFacts]]) -> Standing:
+    """What `target` (one of `decisions`: the child's decisions in force on a day, with their scopes) counts for:
+    share by share, the decisions whose scope covers it meet as consent_covering meets them
+    (prevailing_decision: a competent child's own over any parent's, in both directions; the party's latest
+    over its earlier), and where the one that counts decided the other way, `target` is overridden there. A
+    decision of the same way that prevails agrees with it: it is not overridden (Barnet "Whose consent should be
+    sought?"; consent "kept under active review")."""
+    scopes = {facts.record_id: scope for facts, scope in decisions}
+    own = scopes[target.record_id]
+    named = {agency for scope in scopes.values() for agency in scope.recipients}
+    shares = scope_shares(own, named)
+    rivals = [
+        (facts, scope)
+        for facts, scope in decisions
+        if facts.record_id != target.record_id and scope.purposes & own.purposes and scope.tiers & own.tiers
+    ]
+    against: list[tuple[Share, DecisionFacts]] = []
+    for share in sorted(shares, key=_share_order):
+        meeting = [target, *(facts for facts, scope in rivals if share_within(scope, share))]
+        prevailing = prevailing_decision(meeting)
+        if prevailing is not None and prevailing.decision.decision != target.decision:
+            against.append((share, prevailing.decision))
+    return Standing(shares, tuple(against))
+
+
+def _share_order(share: Share) -> tuple[str, str, bool, int]:
+    return share.purpose, share.tier, share.agency_id is None, share.agency_id or 0
+
+
+@dataclass(frozen=True)
+class SharePart:
+    """Shares that make a whole: every purpose with every tier and every recipient (None: the signatories of the
+    protocol that no decision names), as a FHIR provision says them."""
+
+    purposes: frozenset[str]
+    tiers: frozenset[str]
+    agencies: frozenset[int | None]
+
+
+def share_parts(shares: Iterable[Share]) -> list[SharePart]:
+    """`shares` as parts, each every purpose x tier x recipient of its own (a FHIR provision's purpose, class and
+    actor lists), together exactly `shares`: the agencies with the same pairs of purpose and tier go together,
+    and of those pairs the tiers with the same purposes."""
+    pairs: dict[int | None, set[tuple[str, str]]] = {}
+    for share in shares:
+        pairs.setdefault(share.agency_id, set()).add((share.purpose, share.tier))
+    agencies_of: dict[frozenset[tuple[str, str]], set[int | None]] = {}
+    for agency, pairs_held in pairs.items():
+        agencies_of.setdefault(frozenset(pairs_held), set()).add(agency)
+    parts: list[SharePart] = []
+    for held, agencies in agencies_of.items():
+        tiers_of: dict[frozenset[str], set[str]] = {}
+        for tier in {tier for _, tier in held}:
+            tiers_of.setdefault(frozenset(purpose for purpose, t in held if t == tier), set()).add(tier)
+        parts.extend(SharePart(purposes, frozenset(tiers), frozenset(agencies)) for purposes, tiers in tiers_of.items())
+    return sorted(parts, key=lambda part: (sorted(part.purposes), sorted(part.tiers), sorted(map(str, part.agencies))))
+
+
 # --- Dates ------------------------------------------------------------------------------------------------------
 
 

@@ -340,6 +340,153 @@ def consent_detail(user: Any, pk: Any, *, purpose: str = "", action: str = "view
 
 
 @dataclass(frozen=True)
+class Reading:
+    """How one decision reads on a day among its child's decisions (consent_readings): the one reading of a
+    record for the consent summary, the FHIR form, the API's `in_force` and the pages' tags.
+
+    `age` is the child's age on the day of the decision by the date of birth recorded now (decision_age);
+    `timing` why it is not in force and the date that decides it (record_timing), None when it is; `standing`
+    (only when in force) the shares it covers and those on which another decision prevails against it
+    (consent.rules.decision_standing); `reason` says why it is overridden, wholly or in part, and `part` (when
+    in part) what part; `names` names the agencies the child's decisions name."""
+
+    record: ConsentRecord
+    age: int
+    timing: tuple[rules.Miss, date] | None
+    facts: rules.DecisionFacts
+    standing: rules.Standing | None = None
+    reason: str = ""
+    part: str = ""
+    names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def overridden(self) -> bool:
+        """In force, but another decision prevails against it on every share it covers."""
+        return self.standing is not None and self.standing.overridden
+
+    @property
+    def partly_overridden(self) -> bool:
+        return self.standing is not None and self.standing.partly_overridden
+
+    @property
+    def in_force(self) -> bool:
+        """Whether the decision counts today for some share: in its period, not withdrawn, the decider's to make
+        (record_timing), and not overridden on every share it covers."""
+        return self.timing is None and not self.overridden
+
+    @property
+    def parts_against(self) -> list[rules.SharePart]:
+        """The shares on which another decision prevails against it, as parts (consent.rules.share_parts)."""
+        if self.standing is None:
+            return []
+        return rules.share_parts(share for share, _ in self.standing.against)
+
+
+def _scope_facts(record: ConsentRecord) -> rules.ScopeFacts:
+    return rules.ScopeFacts(
+        frozenset(record.purposes),
+        frozenset(record.tiers),
+        record.all_signatories,
+        frozenset(a.pk for a in record.recipients.all()),
+        record.protocol_id,
+    )
+
+
+def consent_readings(records: list[ConsentRecord], today: date) -> dict[int, Reading]:
+    """Each of `records` (one child's decisions, with their child, withdrawal and recipients) read on `today` by
+    id: record_timing first, then, among those in force, consent.rules.decision_standing (share by share, the
+    decision that counts by rules.prevailing_decision, as consent_covering meets them). No query beyond what the
+    records hold."""
+    names = {agency.pk: agency.name for record in records for agency in record.recipients.all()}
+    first: dict[int, Reading] = {}
+    for record in records:
+        erased = record.child.erased_at is not None
+        born_on = record.child.born_on
+        first[record.pk] = Reading(
+            record=record,
+            age=decision_age(record, born_on=born_on, erased=erased),
+            timing=record_timing(record, today, born_on=born_on, erased=erased),
+            facts=_facts(record, born_on=born_on, erased=erased),
+            names=names,
+        )
+    in_force = [(reading.facts, _scope_facts(reading.record)) for reading in first.values() if reading.timing is None]
+    readings: dict[int, Reading] = {}
+    for pk, reading in first.items():
+        if reading.timing is not None:
+            readings[pk] = reading
+            continue
+        standing = rules.decision_standing(reading.facts, in_force)
+        readings[pk] = replace(reading, standing=standing)
+    for pk, reading in readings.items():
+        if reading.standing is not None and reading.standing.against:
+            readings[pk] = replace(
+                reading,
+                reason=_overriding_words(reading, readings),
+                part=_parts_words(reading) if reading.partly_overridden else "",
+            )
+    return readings
+
+
+def _overriding_words(reading: Reading, readings: dict[int, Reading]) -> str:
+    """Why the decision is overridden (wholly or in part): by the latest decision that prevails against it. Barnet:
+    a competent child's consent or refusal "should be the one to consider even if the parent/carer disagrees";
+    consent "kept under active review": the party's later decision replaces its earlier one."""
+    assert reading.standing is not None
+    winner = reading.standing.prevailing[0]
+    if winner.given_by == GivenBy.CHILD and reading.record.given_by == GivenBy.PARENT:
+        prevailing = rules.prevailing_decision([reading.facts, winner])
+        assert prevailing is not None
+        return prevailing.message
+    later = readings[winner.record_id]
+    return (
+        f"The decision of {who_decided(reading.record, reading.age)} on {long_date(reading.record.obtained_on)} is "
+        f"replaced by the later decision of {who_decided(later.record, later.age)} on "
+        f"{long_date(later.record.obtained_on)}."
+    )
+
+
+def _parts_words(reading: Reading) -> str:
+    """The shares another decision prevails on, in words: "the minimum data with Northshire Police, for ..."."""
+    record = reading.record
+    said = []
+    for part in reading.parts_against:
+        tiers = " and ".join(_TIER_WORDS.get(tier, tier) for tier in record.tiers if tier in part.tiers)
+        whom = [reading.names.get(agency, f"agency {agency}") for agency in sorted(a for a in part.agencies if a)]
+        if None in part.agencies:
+            whom.append(f"every other signatory of {record.protocol}")
+        purposes = [purpose for purpose in record.purposes if purpose in part.purposes]
+        said.append(f"{tiers} with {', '.join(whom)}, for {'; '.join(purposes)}")
+    return "; and ".join(said)
+
+
+def child_decisions(child_id: int) -> list[ConsentRecord]:
+    """Every decision recorded about the child, whoever may read it, with what consent_readings reads (each is
+    read among all of them: a decision the reader cannot see may still prevail). Two statements: the records
+    with their child and withdrawal, and their recipients."""
+    return list(
+        ConsentRecord.objects.filter(child_id=child_id)
+        .select_related("withdrawal", "protocol", "child")
+        .prefetch_related(Prefetch("recipients", queryset=Agency.objects.only("pk", "name")))
+        .order_by("-obtained_on", "-pk")
+    )
+
+
+def child_readings(child_id: int, today: date) -> dict[int, Reading]:
+    """How each of the child's decisions reads on `today` (consent_readings), by id. Two statements."""
+    return consent_readings(child_decisions(child_id), today)
+
+
+def record_reading(record: ConsentRecord, today: date) -> Reading:
+    """How `record` reads on `today` among its child's decisions (consent_readings). Two statements."""
+    decisions = child_decisions(record.child_id)
+    readings = consent_readings(decisions, today)
+    found = readings.get(record.pk)
+    if found is None:  # recorded between the two reads: read it among those
+        return consent_readings([*decisions, record], today)[record.pk]
+    return found
+
+
+@dataclass(frozen=True)
 class SummaryLine:
     record: ConsentRecord
     sentence: str
@@ -348,7 +495,8 @@ class SummaryLine:
 @dataclass(frozen=True)
 class ConsentSummary:
     """A child's consents at a glance (the consent summary page): what is covered now, what was refused or
-    withdrawn, what is due for review, and the records not yet or no longer in force."""
+    withdrawn, what is due for review, and the records not yet or no longer in force, with how each record reads
+    (`readings`, by id: consent_readings)."""
 
     covered_now: list[SummaryLine]
     refused: list[SummaryLine]
@@ -356,6 +504,7 @@ class ConsentSummary:
     due_for_review: list[SummaryLine]
     not_in_force: list[SummaryLine]
     overridden: list[SummaryLine]
+    readings: dict[int, Reading] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -372,23 +521,26 @@ def _scope_words(record: ConsentRecord) -> str:
     return f"{tiers} with {whom}, for {'; '.join(record.purposes)}"
 
 
-def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary:
+def consent_summary(
+    records: list[ConsentRecord], today: date, *, decisions: list[ConsentRecord] | None = None
+) -> ConsentSummary:
     """The summary of `records` (one child's, as child_consents read them, with their child: no further query) on
-    `today`. It reads each record as consent_covering does: in force by record_timing, and among the decisions in
-    force whose scopes overlap, the one that counts by rules.prevailing_decision (a competent child's own over a
-    parent's; the latest of the party's). A decision is listed as covered or refused only when it counts (or
-    agrees with the one that does); one a competent child's decision prevails over, or one a later decision
-    replaced, is listed with what stands against it."""
+    `today`, each read among `decisions` (the child's every decision: child_decisions; `records` by default) by
+    consent_readings, as consent_covering reads them: in force by record_timing, and share by share the decision
+    that counts by rules.prevailing_decision (a competent child's own over a parent's; the latest of the party's).
+    A decision is listed as covered or refused when it counts for some share (saying for which shares it does not,
+    if any); one another decision prevails against on every share it covers is listed with what stands against
+    it."""
+    readings = consent_readings(decisions if decisions is not None else records, today)
     covered: list[SummaryLine] = []
     refused: list[SummaryLine] = []
     withdrawn: list[SummaryLine] = []
     due: list[SummaryLine] = []
     idle: list[SummaryLine] = []
-    in_force: list[ConsentRecord] = []
+    lines_overridden: list[SummaryLine] = []
     for record in records:
-        erased = record.child.erased_at is not None
-        timing = record_timing(record, today, born_on=record.child.born_on, erased=erased)
-        age = decision_age(record, born_on=record.child.born_on, erased=erased)
+        reading = readings.get(record.pk) or consent_readings([record], today)[record.pk]
+        timing, age = reading.timing, reading.age
         who = who_decided(record, age)
         if timing is not None and timing[0] == rules.Miss.WITHDRAWN:
             withdrawn.append(
@@ -412,48 +564,17 @@ def consent_summary(records: list[ConsentRecord], today: date) -> ConsentSummary
             word = "ended on" if timing[0] == rules.Miss.EXPIRED else "starts on"
             idle.append(SummaryLine(record, f"The decision of {who} {word} {long_date(timing[1])}."))
             continue
-        in_force.append(record)
         if record.review_due_on is not None and record.review_due_on <= today:
             due.append(SummaryLine(record, f"Review was due on {long_date(record.review_due_on)}."))
-    facts = {
-        record.pk: _facts(record, born_on=record.child.born_on, erased=record.child.erased_at is not None)
-        for record in in_force
-    }
-    by_id = {record.pk: record for record in in_force}
-
-    def who_of(record: ConsentRecord) -> str:
-        return who_decided(record, facts[record.pk].child_age)
-
-    lines_overridden: list[SummaryLine] = []
-    for record in in_force:
-        # The decisions in force a share within this record's scope could meet (rules.scopes_overlap).
-        rivals = [facts[other.pk] for other in in_force if other is record or _overlap(other, record)]
-        prevailing = rules.prevailing_decision(rivals)
-        winner = prevailing.decision if prevailing is not None else facts[record.pk]
-        if winner.record_id == record.pk or winner.decision == record.decision:
-            if record.decision == Decision.GIVEN:
-                covered.append(
-                    SummaryLine(record, f"{capfirst(who_of(record))} consented to sharing {_scope_words(record)}.")
-                )
-            else:
-                refused.append(
-                    SummaryLine(record, f"{capfirst(who_of(record))} refused sharing {_scope_words(record)}.")
-                )
-        elif prevailing is not None and winner.given_by == GivenBy.CHILD and record.given_by == GivenBy.PARENT:
-            # Barnet: a competent child's consent or refusal "should be the one to consider even if the
-            # parent/carer disagrees".
-            lines_overridden.append(SummaryLine(record, prevailing.message))
-        else:
-            # Barnet: consent "kept under active review": the party's later decision replaces this one.
-            later = by_id[winner.record_id]
-            lines_overridden.append(
-                SummaryLine(
-                    record,
-                    f"The decision of {who_of(record)} on {long_date(record.obtained_on)} is replaced by the later "
-                    f"decision of {who_of(later)} on {long_date(later.obtained_on)}.",
-                )
-            )
-    return ConsentSummary(covered, refused, withdrawn, due, idle, lines_overridden)
+        if reading.overridden:
+            lines_overridden.append(SummaryLine(record, reading.reason))
+            continue
+        verb = "consented to" if record.decision == Decision.GIVEN else "refused"
+        sentence = f"{capfirst(who)} {verb} sharing {_scope_words(record)}."
+        if reading.partly_overridden:
+            sentence += f" It does not count for {reading.part}: {reading.reason}"
+        (covered if record.decision == Decision.GIVEN else refused).append(SummaryLine(record, sentence))
+    return ConsentSummary(covered, refused, withdrawn, due, idle, lines_overridden, readings)
 
 
 def own_consent_live(records: list[ConsentRecord], today: date) -> bool:
@@ -464,36 +585,11 @@ def own_consent_live(records: list[ConsentRecord], today: date) -> bool:
     return any(line.record.given_by == GivenBy.CHILD for line in consent_summary(records, today).covered_now)
 
 
-def decision_overridden(record: ConsentRecord, today: date) -> bool:
-    """Whether `record` is overridden on `today` as the consent summary reads it (consent_summary: a competent
-    child's own decision prevails over a parent's, in both directions; a party's later decision replaces its
-    earlier one). For the FHIR form, whose `status` must not call a decision that does not count active
-    (break11c finding 5). Two statements: the child's records with their withdrawals, and their recipients."""
-    records = list(
-        ConsentRecord.objects.filter(child_id=record.child_id)
-        .select_related("withdrawal", "protocol", "child")
-        .prefetch_related(Prefetch("recipients", queryset=Agency.objects.only("pk", "name")))
-        .order_by("-obtained_on", "-pk")
-    )
-    return any(line.record.pk == record.pk for line in consent_summary(records, today).overridden)
-
-
-def _overlap(first: ConsentRecord, second: ConsentRecord) -> bool:
-    def scope(record: ConsentRecord) -> rules.ScopeFacts:
-        return rules.ScopeFacts(
-            frozenset(record.purposes),
-            frozenset(record.tiers),
-            record.all_signatories,
-            frozenset(a.pk for a in record.recipients.all()),
-            record.protocol_id,
-        )
-
-    return rules.scopes_overlap(scope(first), scope(second))
-
-
 def child_consent_summary(user: Any, child: Child, *, purpose: str = "", today: date | None = None) -> ConsentSummary:
-    """The consent summary of `child` as the user may read it (child_consents: audited)."""
-    return consent_summary(child_consents(user, child, purpose=purpose), today or timezone.localdate())
+    """The consent summary of `child` as the user may read it (child_consents: audited), each decision read among
+    all the child's (child_decisions)."""
+    records = child_consents(user, child, purpose=purpose)
+    return consent_summary(records, today or timezone.localdate(), decisions=child_decisions(child.pk))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from django.utils.text import capfirst
 
 from agencies.forms import add_service_errors
 from agencies.models import Agency
-from agencies.policy import is_auditor, principal
+from agencies.policy import principal
 from consent import rules, selectors, services
 from consent.fhir import FHIR_MEDIA_TYPE, consent_json
 from consent.forms import (
@@ -49,13 +49,13 @@ from consent.models import (
     Decision,
     GivenBy,
 )
-from consent.policy import NOT_INVOLVED, involved_with, may_list
+from consent.policy import NOT_INVOLVED, consent_child, involved_with, may_list, reads_by_child_id
 from isp_portal import policy
 from isp_portal.policy import can
 from isp_portal.wording import long_date
 from protocols.models import Protocol
 from sharing.models import Child
-from sharing.policy import index_agencies, require_open_record
+from sharing.policy import require_open_record
 from sharing.presenters import closure_sentence
 from sharing.views.children import ask_purpose, form_caption
 from sharing.views.purposes import purpose_for
@@ -68,18 +68,13 @@ _TIER_WORDS = {ConsentTier.MINIMUM.value: "The minimum data", ConsentTier.SENSIT
 
 
 def _audits_only(user: Any) -> bool:
-    return is_auditor(user) and not index_agencies(user)
+    return reads_by_child_id(user)
 
 
 def _child(request: HttpRequest, pk: int) -> Child:
-    """The child whose consents are asked for: through the child policy for index users; by id for an auditor
-    (auditors read consents without using the index, as the API lets them). 404 when missing or out of reach."""
-    found = Child.objects.filter(pk=pk).first()
-    if _audits_only(request.user):
-        if found is None:
-            raise policy.OutOfScope(action="view", target_type="sharing.child", target_id=str(pk))
-        return found
-    return policy.found_or_deny(request.user, Child, found, target_id=pk)
+    """The child whose consents are asked for: through the child policy for index users; by id, on the shield's
+    terms, for an auditor (consent.policy.consent_child). 404 when missing or out of reach."""
+    return consent_child(request.user, pk)
 
 
 def _purpose(request: HttpRequest, child_id: int) -> str | None:
@@ -105,15 +100,14 @@ def _refuse_list(child: Child) -> None:
 # --- The summary and one consent ----------------------------------------------------------------------------------
 
 
-def _status(record: ConsentRecord, today: date) -> tuple[str, str]:
-    """The record's state today as a tag: its words and colour. The record is read as the selector reads it
-    (selectors.record_timing: its period, its withdrawal and, for a parent's decision, the young person's 16th
-    birthday), so a parent's decision that no longer counts is never tagged "Given" (Barnet 'Whose consent':
-    from 16 the young person decides; break11b finding 2)."""
-    miss = selectors.record_timing(
-        record, today, born_on=record.child.born_on, erased=record.child.erased_at is not None
-    )
-    if miss is not None:
+def _status(reading: selectors.Reading) -> tuple[str, str]:
+    """The record's state today as a tag: its words and colour. The record is read as the summary, the selector's
+    reasons, the FHIR form and the API read it (selectors.consent_readings: its period, its withdrawal, for a
+    parent's decision the young person's 16th birthday, whether it was the decider's to make, and whether another
+    decision prevails against it), so a decision that does not count is never tagged "Given" (Barnet 'Whose
+    consent': from 16 the young person decides, and a competent child's decision prevails over a parent's;
+    break11b finding 2, break11d finding 7)."""
+    if reading.timing is not None:
         words = {
             rules.Miss.WITHDRAWN: "Withdrawn",
             rules.Miss.EXPIRED: "Ended",
@@ -121,15 +115,17 @@ def _status(record: ConsentRecord, today: date) -> tuple[str, str]:
             rules.Miss.PARENT_LAPSED: "No longer counts",
             rules.Miss.UNASSESSED: "Does not count",
         }
-        return words.get(miss[0], "Not in force"), "govuk-tag--grey"
-    if record.decision == Decision.REFUSED:
-        return "Refused", "govuk-tag--red"
-    return "Given", "govuk-tag--green"
+        return words.get(reading.timing[0], "Not in force"), "govuk-tag--grey"
+    if reading.overridden:
+        return "Does not prevail", "govuk-tag--grey"
+    refused = reading.record.decision == Decision.REFUSED
+    if reading.partly_overridden:
+        return ("Refused in part", "govuk-tag--red") if refused else ("Given in part", "govuk-tag--yellow")
+    return ("Refused", "govuk-tag--red") if refused else ("Given", "govuk-tag--green")
 
 
-def _who(record: ConsentRecord, child: Child) -> str:
-    age = selectors.decision_age(record, born_on=child.born_on, erased=child.erased_at is not None)
-    return capfirst(selectors.who_decided(record, age))
+def _who(reading: selectors.Reading) -> str:
+    return capfirst(selectors.who_decided(reading.record, reading.age))
 
 
 @login_required
@@ -143,7 +139,8 @@ def consent_summary(request: HttpRequest, pk: int) -> HttpResponse:
     caption = _caption(request, child, "consent summary")
     today = timezone.localdate()
     records = selectors.child_consents(request.user, child, purpose=purpose)
-    summary = selectors.consent_summary(records, today)
+    # Each decision read among all the child's, as its own page, the API and the FHIR form read it.
+    summary = selectors.consent_summary(records, today, decisions=selectors.child_decisions(child.pk))
     may_record = child.merged_into_id is None and bool(involved_with(request.user, child.pk))
     return render(
         request,
@@ -152,7 +149,9 @@ def consent_summary(request: HttpRequest, pk: int) -> HttpResponse:
             "child": child,
             "caption": caption,
             "summary": summary,
-            "rows": [(record, _who(record, child), *_status(record, today)) for record in records],
+            "rows": [
+                (record, _who(summary.readings[record.pk]), *_status(summary.readings[record.pk])) for record in records
+            ],
             "may_record": may_record,
             # Southampton 8: a closed record takes no new decision (consent.services.consent_record refuses it).
             "closure": closure_sentence(child),
@@ -176,8 +175,10 @@ def _consent_read(request: HttpRequest, pk: int, consent_pk: int, purpose: str) 
     return selectors.consent_detail(request.user, consent_pk, purpose=purpose)
 
 
-def _rows(record: ConsentRecord) -> list[tuple[str, str]]:
-    """The record as summary-list rows."""
+def _rows(reading: selectors.Reading) -> list[tuple[str, str]]:
+    """The record as summary-list rows, the child's age by the date of birth recorded now (selectors.decision_age:
+    the age competence is judged by; break11d finding 8)."""
+    record, age = reading.record, reading.age
     who = (
         "The child or young person"
         if record.given_by == GivenBy.CHILD
@@ -190,10 +191,13 @@ def _rows(record: ConsentRecord) -> list[tuple[str, str]]:
             f"{Competence(record.competence).label}: assessed by {record.assessor_name} on "
             f"{long_date(record.assessed_on) if record.assessed_on else 'a date not recorded'}"
         )
-    elif rules.presumed_competent(record.child_age):
-        competence = f"Presumed competent at {record.child_age}"
+    elif rules.presumed_competent(age):
+        competence = f"Presumed competent at {age}"
     else:
-        competence = f"Not assessed (the child was {record.child_age})"
+        competence = f"Not assessed (the child was {age})"
+    age_words = str(age)
+    if age != record.child_age:
+        age_words += f" (recorded as {record.child_age} with the decision: the date of birth has been corrected since)"
     whom = (
         f"Every signatory of {record.protocol}"
         if record.all_signatories
@@ -202,10 +206,16 @@ def _rows(record: ConsentRecord) -> list[tuple[str, str]]:
     period = f"From {long_date(record.valid_from)}" + (
         f" to {long_date(record.valid_until)}" if record.valid_until else ", with no end"
     )
+    standing = []
+    if reading.overridden:
+        standing = [("Does not prevail", reading.reason)]
+    elif reading.partly_overridden:
+        standing = [("Does not count for", f"{capfirst(reading.part)}: {reading.reason}")]
     return [
         ("Decision", Decision(record.decision).label),
+        *standing,
         ("Made by", who),
-        ("Child's age at the decision", str(record.child_age)),
+        ("Child's age at the decision", age_words),
         ("Competence", competence),
         ("How it was made", ConsentForm(record.form).label),
         ("Obtained on", long_date(record.obtained_on)),
@@ -237,8 +247,8 @@ def consent_page(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse
         return ask_purpose(request, record.child)
     record = _consent_read(request, pk, consent_pk, purpose)
     evidence = record.evidence if services_has_evidence(record) else None
-    today = timezone.localdate()
-    tag, colour = _status(record, today)
+    reading = selectors.record_reading(record, timezone.localdate())
+    tag, colour = _status(reading)
     # Southampton 8: a closed (or erased) record is kept for reference, never added to: no review and no evidence
     # is offered (the services refuse them, consent.services). A withdrawal stays recordable: the person's right
     # to withdraw consent does not end with the record (consent.services.consent_record).
@@ -250,7 +260,7 @@ def consent_page(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse
             "record": record,
             "child": record.child,
             "caption": _caption(request, record.child, "a consent record"),
-            "rows": _rows(record),
+            "rows": _rows(reading),
             "tag": tag,
             "tag_colour": colour,
             "withdrawal": record.withdrawal_or_none(),

@@ -21,7 +21,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import Agency
-from agencies.policy import is_auditor
 from consent import selectors, services
 from consent.evidence import JPEG, PDF, PNG
 from consent.fhir import FHIR_MEDIA_TYPE, consent_json
@@ -34,7 +33,7 @@ from consent.models import (
     Decision,
     GivenBy,
 )
-from consent.policy import NOT_INVOLVED, may_list, require_may_record
+from consent.policy import NOT_INVOLVED, consent_child, may_list, reads_by_child_id, require_may_record
 from isp_portal import bounds, policy
 from isp_portal.api import PolicyViewMixin, ScopedPrimaryKeyField, parse_input
 from isp_portal.api_input import EraDateField
@@ -160,7 +159,14 @@ class ConsentOut(serializers.Serializer):
     parent_relationship = serializers.CharField()
     parents_separated = serializers.BooleanField()
     is_resident_parent = serializers.BooleanField()
-    child_age = serializers.IntegerField(help_text="The child's age on the day the decision was obtained")
+    child_age = serializers.IntegerField(
+        help_text="The child's age on the day the decision was obtained, by the date of birth recorded now (a "
+        "corrected date of birth corrects it): the age competence is judged by"
+    )
+    child_age_recorded = serializers.IntegerField(
+        help_text="The child's age as recorded with the decision, by the date of birth recorded then (differs "
+        "from child_age when the date of birth was corrected since)"
+    )
     competence = serializers.CharField(help_text="competent, not_competent, or empty when not assessed")
     assessed_on = serializers.DateField(allow_null=True)
     assessor_name = serializers.CharField()
@@ -178,13 +184,24 @@ class ConsentOut(serializers.Serializer):
     notice_given_on = serializers.DateField(allow_null=True)
     review_due_on = serializers.DateField(allow_null=True)
     note = serializers.CharField()
-    in_force = serializers.BooleanField(help_text="In its period today and not withdrawn")
+    in_force = serializers.BooleanField(
+        help_text="Whether the decision counts today, for all or part of its scope: in its period, not withdrawn, "
+        "the decider's to make (a parent's decision lapses when the young person decides for themselves; an "
+        "under-16's own needs a competence assessment), and not overridden on every share it covers by a decision "
+        "that prevails (a competent child's own over a parent's; a party's later decision over its earlier). As "
+        "the consent summary and the FHIR form (status) read it"
+    )
+    overridden_in_part = serializers.CharField(
+        help_text="When another decision prevails against it on part of its scope: that part, and why (the FHIR "
+        "form's nested provisions); empty otherwise"
+    )
     withdrawal = WithdrawalOut(allow_null=True)
     evidence = EvidenceOut(allow_null=True)
 
 
-def consent_out(record: ConsentRecord) -> dict[str, Any]:
-    today = timezone.localdate()
+def consent_out(record: ConsentRecord, reading: selectors.Reading) -> dict[str, Any]:
+    """The record as ConsentOut says it, read as `reading` (consent.selectors.consent_readings: the one reading
+    of the summary, the FHIR form and the pages)."""
     withdrawal = record.withdrawal_or_none()
     evidence = getattr(record, "evidence", None) if services_has_evidence(record) else None
     return {
@@ -197,7 +214,8 @@ def consent_out(record: ConsentRecord) -> dict[str, Any]:
         "parent_relationship": record.parent_relationship,
         "parents_separated": record.parents_separated,
         "is_resident_parent": record.is_resident_parent,
-        "child_age": record.child_age,
+        "child_age": reading.age,
+        "child_age_recorded": record.child_age,
         "competence": record.competence,
         "assessed_on": record.assessed_on,
         "assessor_name": record.assessor_name,
@@ -215,9 +233,8 @@ def consent_out(record: ConsentRecord) -> dict[str, Any]:
         "notice_given_on": record.notice_given_on,
         "review_due_on": record.review_due_on,
         "note": record.note,
-        "in_force": record.valid_from <= today
-        and (record.valid_until is None or record.valid_until >= today)
-        and not record.is_withdrawn_on(today),
+        "in_force": reading.in_force,
+        "overridden_in_part": f"{reading.part}: {reading.reason}" if reading.partly_overridden else "",
         "withdrawal": (
             {
                 "withdrawn_on": withdrawal.withdrawn_on,
@@ -258,8 +275,15 @@ ANSWERED_WITH_THE_RECORD = (
 EVIDENCE_TYPES = {PDF: "pdf", PNG: "png", JPEG: "jpg"}
 
 
-def _rendered(data: dict[str, Any], code: int = 200) -> Response:
-    return Response(ConsentOut(data).data, status=code)
+def _reading(record: ConsentRecord, readings: dict[int, selectors.Reading]) -> selectors.Reading:
+    return readings.get(record.pk) or selectors.record_reading(record, timezone.localdate())
+
+
+def _rendered(record: ConsentRecord, code: int = 200) -> Response:
+    """The record as ConsentOut, read on today among its child's decisions (two statements)."""
+    return Response(
+        ConsentOut(consent_out(record, selectors.record_reading(record, timezone.localdate()))).data, status=code
+    )
 
 
 # --- Views ------------------------------------------------------------------------------------------------------
@@ -276,14 +300,9 @@ class ChildConsentsView(APIView):
     checked_on_parent: ClassVar[dict[str | None, tuple[type[Model], str]]] = {None: (ConsentRecord, "record")}
 
     def _child(self, request: Request, pk: int) -> Child:
-        user = request.user
-        if is_auditor(user) and not index_agencies(user):
-            # Auditors read consents by the child's id (they do not use the index): a missing id is a 404.
-            found = Child.objects.filter(pk=pk).first()
-            if found is None:
-                raise policy.OutOfScope(action="view", target_type="sharing.child", target_id=str(pk))
-            return found
-        return policy.get_or_deny(user, Child.objects.all(), action="view", pk=pk)
+        # Auditors read consents by the child's id (they do not use the index), on the shield's terms
+        # (consent.policy.consent_child): a missing id and one out of reach are a 404 alike.
+        return consent_child(request.user, pk)
 
     @extend_schema(
         summary="A child's consent records",
@@ -305,7 +324,8 @@ class ChildConsentsView(APIView):
             )
         purpose = stated_purpose(request)
         records = selectors.child_consents(request.user, child, purpose=purpose)
-        return Response([ConsentOut(consent_out(record)).data for record in records])
+        readings = selectors.child_readings(child.pk, timezone.localdate())
+        return Response([ConsentOut(consent_out(record, _reading(record, readings))).data for record in records])
 
     @extend_schema(
         summary="Record a consent decision for a child",
@@ -321,7 +341,7 @@ class ChildConsentsView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         child = self._child(request, pk)
-        if is_auditor(request.user) and not index_agencies(request.user):
+        if reads_by_child_id(request.user):
             raise policy.NotPermitted(
                 action="record_consent",
                 target_type="sharing.child",
@@ -337,7 +357,7 @@ class ChildConsentsView(APIView):
         with field_errors():
             record = services.consent_record(actor=request.user, child=child, **values)
         loaded = selectors.consents_visible(request.user).get(pk=record.pk)
-        return _rendered(consent_out(loaded), status.HTTP_201_CREATED)
+        return _rendered(loaded, status.HTTP_201_CREATED)
 
 
 class ConsentViewSet(PolicyViewMixin, viewsets.GenericViewSet[ConsentRecord]):
@@ -358,7 +378,7 @@ class ConsentViewSet(PolicyViewMixin, viewsets.GenericViewSet[ConsentRecord]):
     )
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         record = selectors.consent_detail(request.user, pk, purpose=stated_purpose(request))
-        return _rendered(consent_out(record))
+        return _rendered(record)
 
     @extend_schema(
         summary="A consent record as a FHIR R4 Consent",
@@ -393,7 +413,7 @@ class ConsentViewSet(PolicyViewMixin, viewsets.GenericViewSet[ConsentRecord]):
         values = parse_input(WithdrawIn, request.data, request)
         with field_errors():
             services.consent_withdraw(actor=request.user, consent=record, **values)
-        return _rendered(consent_out(selectors.consent_detail(request.user, record.pk, purpose=purpose)))
+        return _rendered(selectors.consent_detail(request.user, record.pk, purpose=purpose))
 
     @extend_schema(
         summary="Record a review of a consent",
@@ -411,7 +431,7 @@ class ConsentViewSet(PolicyViewMixin, viewsets.GenericViewSet[ConsentRecord]):
         values = parse_input(ReviewIn, request.data, request)
         with field_errors():
             services.consent_review_record(actor=request.user, consent=record, **values)
-        return _rendered(consent_out(selectors.consent_detail(request.user, record.pk, purpose=purpose)))
+        return _rendered(selectors.consent_detail(request.user, record.pk, purpose=purpose))
 
     @extend_schema(
         methods=["GET"],
@@ -451,7 +471,7 @@ class ConsentViewSet(PolicyViewMixin, viewsets.GenericViewSet[ConsentRecord]):
             services.consent_evidence_attach(
                 actor=request.user, consent=record, upload=upload, filename=str(upload.name or "")
             )
-        return _rendered(consent_out(selectors.consent_detail(request.user, record.pk, purpose=purpose)), 201)
+        return _rendered(selectors.consent_detail(request.user, record.pk, purpose=purpose), 201)
 
     def _evidence_file(self, request: Request, pk: str | None) -> FileResponse:
         """The browser's download (consent.views.consent_evidence_file) through the API: the policy first (a

@@ -238,3 +238,93 @@ def test_the_fhir_check_can_fail(world: World, broken: dict[str, Any]) -> None:
     data = {key: value for key, value in data.items() if value is not None}
     with pytest.raises(ValidationError):
         Consent.model_validate(data)
+
+
+def _with_purpose(client: Any, child: Any) -> Any:
+    client.post(f"/children/{child.pk}/purpose/", {"purpose": PURPOSE, "next": f"/children/{child.pk}/"})
+    return client
+
+
+def test_a_partly_overridden_consent_reads_the_same_in_the_summary_the_api_the_fhir_form_and_the_page(
+    world: World,
+) -> None:
+    """The mother consented to sharing with the police and the council; her Fraser-competent 14-year-old refuses
+    the police. One reading (consent.selectors.consent_readings): the mother's consent still counts, for the
+    council (the selector shares under it), and not for the police - in the summary, the API (in_force,
+    overridden_in_part), the FHIR form (active, a nested deny provision for the police, validated) and the page's
+    tag (break11d findings 6, 7, 9)."""
+    from consent.selectors import child_consent_summary, consent_covering
+
+    today = timezone.localdate()
+    child = child_aged(world, 14)
+    mothers = record(
+        world, child, **parent(), recipients=[world.other, world.home], obtained_on=today - timedelta(days=60)
+    )
+    record(world, child, decision="refused", recipients=[world.other], **assessed("competent"))
+    assert consent_covering(child=child, tier="minimum", agency=world.home, purpose=PURPOSE).consent == mothers
+    summary = child_consent_summary(fresh(world.users["practitioner"]), child, purpose="Checking")
+    line = next(line for line in summary.covered_now if line.record == mothers)
+    assert f"It does not count for the minimum data with {world.other.name}, for {PURPOSE}" in line.sentence
+    assert "their refusal prevails over their mother's consent" in line.sentence
+
+    client = _with_purpose(client_as(world, "practitioner"), child)
+    api = client.get(f"/api/v1/consents/{mothers.pk}/", headers=READ).json()
+    assert api["in_force"] and world.other.name in api["overridden_in_part"]
+    fhir = client.get(f"/api/v1/consents/{mothers.pk}/fhir/", headers=READ).json()
+    Consent.model_validate(fhir)
+    assert fhir["status"] == "active" and fhir["provision"]["type"] == "permit"
+    [nested] = fhir["provision"]["provision"]
+    assert nested["type"] == "deny"
+    assert [actor["reference"]["reference"] for actor in nested["actor"]] == [f"Organization/{world.other.pk}"]
+    assert [purpose["display"] for purpose in nested["purpose"]] == [PURPOSE]
+    page = client.get(f"/children/{child.pk}/consents/{mothers.pk}/").content.decode()
+    assert "Given in part" in page and "govuk-tag--green" not in page
+    assert "Does not count for" in page
+
+
+def test_a_wholly_overridden_consent_has_no_nested_provision_and_does_not_count(world: World) -> None:
+    today = timezone.localdate()
+    child = child_aged(world, 14)
+    mothers = record(world, child, **parent(), obtained_on=today - timedelta(days=60))
+    record(world, child, decision="refused", **assessed("competent"))
+    client = client_as(world, "practitioner")
+    api = client.get(f"/api/v1/consents/{mothers.pk}/", headers=READ).json()
+    assert not api["in_force"] and api["overridden_in_part"] == ""
+    fhir = client.get(f"/api/v1/consents/{mothers.pk}/fhir/", headers=READ).json()
+    assert fhir["status"] == "inactive" and "provision" not in fhir["provision"]
+    listed = client.get(f"/api/v1/children/{child.pk}/consents/", headers=READ).json()
+    assert {row["id"]: row["in_force"] for row in listed} == {mothers.pk: False, listed[0]["id"]: True}
+
+
+def test_the_age_recorded_with_the_decision_stays_readable_after_a_correction(world: World) -> None:
+    from sharing.models import Child
+    from sharing.services import child_update
+    from tests.consent.test_break11c_findings import _minimum
+
+    young = child_aged(world, 16)
+    own = record(world, young)
+    young = Child.objects.get(pk=young.pk)
+    corrected = young.born_on.replace(year=young.born_on.year + 2)
+    child_update(actor=fresh(world.users["practitioner"]), child=young, data=_minimum(young, born_on=corrected))
+    client = _with_purpose(client_as(world, "practitioner"), young)
+    api = client.get(f"/api/v1/consents/{own.pk}/", headers=READ).json()
+    assert (api["child_age"], api["child_age_recorded"], api["in_force"]) == (14, 16, False)
+    page = client.get(f"/children/{young.pk}/consents/{own.pk}/").content.decode()
+    assert "Not assessed (the child was 14)" in page and "recorded as 16 with the decision" in page
+
+
+def test_an_auditor_reads_a_shielded_childs_consents_they_audit(world: World) -> None:
+    """The shield answers as for no child only where the auditor reads none of the child's consents: an auditor
+    of the agency that recorded one, and a partnership auditor, list them (break11d finding 12)."""
+    from agencies.models import Role
+    from tests.factories import make_user
+
+    shielded = child_aged(world, 16, shielded=True)
+    made = record(world, shielded)
+    world.users["home_auditor"] = make_user(name="Hana Auditor", agency=world.home, roles=[Role.AUDITOR])
+    for who in ("home_auditor", "auditor"):
+        client = client_as(world, who)
+        listed = client.get(f"/api/v1/children/{shielded.pk}/consents/", headers=READ)
+        assert listed.status_code == 200, who
+        assert [row["id"] for row in listed.json()] == [made.pk]
+        assert client.get(f"/children/{shielded.pk}/consents/").status_code == 200, who

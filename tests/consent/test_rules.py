@@ -240,3 +240,97 @@ def test_overlap_is_symmetric_and_needs_a_shared_purpose_and_tier(first: ScopeFa
     assert rules.scopes_overlap(first, second) == rules.scopes_overlap(second, first)
     if not first.purposes & second.purposes or not first.tiers & second.tiers:
         assert not rules.scopes_overlap(first, second)
+
+
+# --- What a decision counts for among the others (break11d findings 6, 7, 9) ----------------------------------------
+
+scopes = st.builds(
+    ScopeFacts,
+    st.frozensets(st.sampled_from("abc"), min_size=1),
+    st.frozensets(st.sampled_from(["minimum", "sensitive"]), min_size=1),
+    st.booleans(),
+    st.frozensets(st.integers(1, 4), min_size=1),
+    st.integers(1, 2),
+)
+
+
+def _scope(purposes: str = "a", tiers: tuple[str, ...] = ("minimum",), *recipients: int) -> ScopeFacts:
+    return ScopeFacts(frozenset(purposes), frozenset(tiers), not recipients, frozenset(recipients), 1)
+
+
+def test_a_childs_refusal_of_one_agency_overrides_the_parents_consent_there_only() -> None:
+    """The mother consented to sharing with agencies 1 and 2; her competent child refuses agency 1: her consent
+    still covers agency 2, and is overridden for agency 1 (break11d finding 9)."""
+    mothers, childs = facts(1, PARENT, GIVEN), facts(2, CHILD, REFUSED)
+    standing = rules.decision_standing(
+        mothers, [(mothers, _scope("a", ("minimum",), 1, 2)), (childs, _scope("a", ("minimum",), 1))]
+    )
+    assert standing.partly_overridden and not standing.overridden
+    assert [share.agency_id for share, _ in standing.against] == [1]
+    assert standing.prevailing == (childs,)
+    whole = rules.decision_standing(
+        mothers, [(mothers, _scope("a", ("minimum",), 1)), (childs, _scope("ab", ("minimum", "sensitive"), 1, 2))]
+    )
+    assert whole.overridden and not whole.partly_overridden
+
+
+def test_a_decision_the_same_way_agrees_and_a_lone_one_stands() -> None:
+    mothers, childs = facts(1, PARENT, GIVEN), facts(2, CHILD, GIVEN)
+    assert not rules.decision_standing(mothers, [(mothers, _scope()), (childs, _scope())]).against
+    assert not rules.decision_standing(mothers, [(mothers, _scope())]).against
+
+
+def test_every_other_signatory_is_overridden_only_by_a_decision_for_every_signatory() -> None:
+    """A parent's consent for every signatory, the child's refusal of agencies 1 and 2 only: the consent still
+    covers any other signatory (one that signs tomorrow, as consent_covering would answer)."""
+    mothers, childs = facts(1, PARENT, GIVEN), facts(2, CHILD, REFUSED)
+    standing = rules.decision_standing(mothers, [(mothers, _scope()), (childs, _scope("a", ("minimum",), 1, 2))])
+    assert standing.partly_overridden
+    assert rules.share_parts(share for share, _ in standing.against) == [
+        rules.SharePart(frozenset("a"), frozenset({"minimum"}), frozenset({1, 2}))
+    ]
+
+
+@given(st.lists(st.tuples(decisions.map(lambda found: found[:1]), scopes), min_size=1, max_size=5))
+def test_a_decision_is_overridden_on_a_share_when_the_one_that_counts_there_decided_otherwise(
+    drawn: list[tuple[list[DecisionFacts], ScopeFacts]],
+) -> None:
+    """Share by share, the decisions covering it meet as consent_covering meets them (prevailing_decision)."""
+    found = [(made[0], scope) for made, scope in drawn if made]
+    found = list({made.record_id: (made, scope) for made, scope in found}.values())
+    for target, _ in found:
+        standing = rules.decision_standing(target, found)
+        against = dict(standing.against)
+        for share in standing.shares:
+            meeting = [made for made, scope in found if rules.share_within(scope, share)]
+            assert target in meeting
+            winner = rules.prevailing_decision(meeting)
+            assert winner is not None
+            assert (share in against) == (winner.decision.decision != target.decision)
+        assert standing.overridden == (bool(standing.shares) and set(against) == set(standing.shares))
+
+
+@given(
+    st.frozensets(
+        st.builds(
+            rules.Share,
+            st.sampled_from("abc"),
+            st.sampled_from(["minimum", "sensitive"]),
+            st.one_of(st.none(), st.integers(1, 4)),
+            st.just(1),
+        ),
+        max_size=24,
+    )
+)
+def test_the_parts_are_exactly_the_shares(shares: frozenset[rules.Share]) -> None:
+    """Each part is every purpose x tier x recipient of its own (a FHIR provision), and together, without overlap,
+    they are the shares given."""
+    parts = rules.share_parts(shares)
+    spelled = [
+        rules.Share(purpose, tier, agency, 1)
+        for part in parts
+        for purpose in part.purposes
+        for tier in part.tiers
+        for agency in part.agencies
+    ]
+    assert len(spelled) == len(set(spelled)) and set(spelled) == shares
