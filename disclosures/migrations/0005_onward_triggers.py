@@ -1,7 +1,7 @@
 """What PostgreSQL holds about onward disclosure, whatever the code above tries (issue 13; Southampton 10-11 and
 18 item 13; docs/after-disclosure-design.md 2.1, 3.1):
 
-- an onward request moves only along rules.ONWARD_TRANSITIONS, a closed one never changes, its terms never change
+- an onward request starts as requested and moves only along rules.ONWARD_TRANSITIONS, a closed one never changes, its terms never change
   once submitted and its decision never changes once made (trigger onward_transition_allowed);
 - only an active designated manager of the originating agency decides it (trigger onward_decided_by_originator);
 - it asks only for entries its agency received, at the revision received, and only the originator's (composite
@@ -67,6 +67,13 @@ FUNCTIONS = [
     f"""
     CREATE OR REPLACE FUNCTION disclosures_onward_transition_allowed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        IF TG_OP = 'INSERT' THEN
+            IF NEW.state <> 'requested' THEN
+                RAISE EXCEPTION 'onward_transition_allowed: an onward request starts as requested, not %', NEW.state
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        END IF;
         IF OLD.state IN {ONWARD_TERMINAL} AND NEW IS DISTINCT FROM OLD THEN
             RAISE EXCEPTION 'onward_transition_allowed: onward request % is %: a closed onward request is final',
                 OLD.id, OLD.state USING ERRCODE = 'insufficient_privilege';
@@ -175,7 +182,7 @@ FUNCTIONS = [
 ]
 
 TRIGGERS = (
-    ("onward_transition_allowed", "BEFORE UPDATE", "disclosures_onwardrequest",
+    ("onward_transition_allowed", "BEFORE INSERT OR UPDATE", "disclosures_onwardrequest",
      "disclosures_onward_transition_allowed"),
     ("onward_decided_by_originator", "BEFORE INSERT OR UPDATE OF decided_by_id", "disclosures_onwardrequest",
      "disclosures_onward_decided_by_originator"),

@@ -8,7 +8,7 @@ docs/after-disclosure-design.md 2.2, 3.2):
   correction_notice_older_revision), so an acknowledgement is only ever by an agency that received the entry;
 - a notice is never deleted; it is updated once, only to acknowledge it, by an active member of its agency
   (trigger correction_notice_ack_once);
-- an inaccuracy report is made by an agency that received the entry at that revision, about the originator's entry,
+- an inaccuracy report starts open, is made by an agency that received the entry at that revision, about the originator's entry,
   and is final once answered (composite foreign keys; triggers inaccuracy_report_shape, inaccuracy_terminal_is_final).
 """
 
@@ -107,6 +107,10 @@ FUNCTIONS = [
     """
     CREATE OR REPLACE FUNCTION disclosures_inaccuracy_report_shape() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        IF NEW.state <> 'open' THEN
+            RAISE EXCEPTION 'inaccuracy_report_shape: a report starts open, not %', NEW.state
+                USING ERRCODE = 'check_violation';
+        END IF;
         IF NOT EXISTS (
             SELECT 1 FROM sharing_recordentry WHERE id = NEW.entry_id AND agency_id = NEW.originator_agency_id
         ) THEN

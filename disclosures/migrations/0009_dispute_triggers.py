@@ -3,7 +3,7 @@ docs/after-disclosure-design.md 2.3, 3.3):
 
 - a dispute is about its subject's child, between its subject's two agencies (composite foreign keys), and is on
   the register from its first row (register_number from a sequence, migration 0008);
-- it moves only along rules.DISPUTE_TRANSITIONS, its stage never goes back, a resolved or withdrawn dispute never
+- it starts at stage 1 and moves only along rules.DISPUTE_TRANSITIONS, its stage never goes back, a resolved or withdrawn dispute never
   changes, and what was raised (and an escalation, once made) never changes (trigger dispute_transition_allowed);
 - it is never escalated early: for a passed deadline, the escalation is after stage 1's due day in the partnership's
   time zone; for differing positions, both line managers recorded positions that differ; stage 1 resolves only on
@@ -70,6 +70,13 @@ FUNCTIONS = [
             RAISE EXCEPTION 'dispute_transition_allowed: a dispute is never deleted (it is on the register)'
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
+        IF TG_OP = 'INSERT' THEN
+            IF NEW.state <> 'stage_one' OR NEW.stage <> 1 THEN
+                RAISE EXCEPTION 'dispute_transition_allowed: a dispute starts at stage 1, not %', NEW.state
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        END IF;
         IF OLD.state IN {DISPUTE_TERMINAL} AND NEW IS DISTINCT FROM OLD THEN
             RAISE EXCEPTION 'dispute_transition_allowed: dispute % is %: a closed dispute is final',
                 OLD.register_number, OLD.state USING ERRCODE = 'insufficient_privilege';
@@ -102,6 +109,9 @@ FUNCTIONS = [
         distinct_positions integer;
         outcomes integer;
     BEGIN
+        IF OLD.state IN {DISPUTE_TERMINAL} THEN
+            RETURN NEW;  -- dispute_transition_allowed refuses any change to a closed dispute
+        END IF;
         IF OLD.state = 'stage_one' AND NEW.state = 'stage_two' THEN
             IF NEW.escalation_reason = 'deadline_passed'
                AND (NEW.escalated_at AT TIME ZONE '{PARTNERSHIP_TZ}')::date <= OLD.stage_one_due_on THEN
@@ -199,7 +209,7 @@ FUNCTIONS = [
 ]
 
 TRIGGERS = (
-    ("dispute_transition_allowed", "BEFORE UPDATE OR DELETE", "disclosures_dispute",
+    ("dispute_transition_allowed", "BEFORE INSERT OR UPDATE OR DELETE", "disclosures_dispute",
      "disclosures_dispute_transition_allowed"),
     ("dispute_escalation_not_early", "BEFORE UPDATE", "disclosures_dispute",
      "disclosures_dispute_escalation_not_early"),

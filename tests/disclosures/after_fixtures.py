@@ -18,6 +18,7 @@ from django.utils import timezone
 from agencies.models import Agency, AgencyKind, Membership, Role, User
 from agencies.services import agency_update, membership_update
 from disclosures.models import Disclosure, InformationRequest
+from disclosures.services import request_approve
 from tests.disclosures.fixtures import Case, answer, case, disclosure_of, school_world, submit
 from tests.factories import SYSTEM, World, make_agency, make_user
 from tests.protocol_fixtures import complete_checklist, protocol_in_force, sign
@@ -98,17 +99,26 @@ def health_world(world: World) -> World:
 
 def after_world(world: World) -> AfterWorld:
     """Cached per World: the cast above, and the council's case note disclosed to Hill School on the school's
-    request (the parent refused consent, overridden on significant harm: issue 12's fixtures)."""
+    request (the parent refused consent, overridden on significant harm: issue 12's fixtures), approved by its
+    designated manager."""
     if "after" in world.objects:
         cached: AfterWorld = world.objects["after"]
         return cached
     health_world(world)
     made = case(world)
     request = submit(made)
-    answer(made, request)
-    after = AfterWorld(world=world, made=made, request=request, disclosure=disclosure_of(request))
+    after = AfterWorld(world=world, made=made, request=request, disclosure=disclose(made, request))
     world.objects["after"] = after
     return after
 
 
-__all__ = ["HEALTH_NAME", "AfterWorld", "after_world", "health_world"]
+def disclose(made: Case, request: InformationRequest | None = None) -> Disclosure:
+    """The school's request (a new one unless given) answered with the case note as it is now and approved by the
+    council's designated manager (the parent refused consent: Haringey 4.6 approval)."""
+    request = request or submit(made)
+    answer(made, request)
+    request_approve(actor=made.user("designated_manager"), request=request)
+    return disclosure_of(request)
+
+
+__all__ = ["HEALTH_NAME", "AfterWorld", "after_world", "disclose", "health_world"]
