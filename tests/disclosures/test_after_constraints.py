@@ -923,7 +923,7 @@ def test_a_dispute_is_between_its_subjects_agencies_about_its_child(after: After
             responding_agency=after.health,
         ),
     )
-    Dispute.objects.create(**dispute_values(after, None, subject_kind="onward", request=None, onward_request=onward))  # type: ignore[arg-type]
+    Dispute.objects.create(**dispute_values(after, None, subject_kind="onward", onward_request=onward))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
