@@ -52,7 +52,7 @@ from agencies.models import AgencyStatus, Membership, TrainingRecord, User
 logger = logging.getLogger(__name__)
 
 # Bump when the shape of a cached Identity changes, so that entries written by older code are never read.
-_FORMAT = 4  # 4: agency_area is the area's GSS code, not typed text (issue 10)
+_FORMAT = 5  # 4: agency_area is the area's GSS code, not typed text (issue 10); 5: is_head_of_service (issue 13)
 # An identity is kept as long as a session may stay idle; the version tokens are what make it current.
 _TIMEOUT_SECONDS = int(settings.SESSION_IDLE_TIMEOUT.total_seconds())
 _DEVICE_PREFIX = "otp_totp.totpdevice/"
@@ -69,6 +69,7 @@ MEMBERSHIP_FACTS = {
     "is_caldicott_guardian": "is_caldicott_guardian",
     "is_data_protection_officer": "is_data_protection_officer",
     "is_nominated_representative": "is_nominated_representative",
+    "is_head_of_service": "is_head_of_service",
     "authorised_for_restricted": "authorised_for_restricted",
     "agency_ico_expires_on": "agency__ico_registration_expires_on",
 }

@@ -385,6 +385,8 @@ class Membership(models.Model):
     is_data_protection_officer = models.BooleanField(default=False)
     # Buckinghamshire 1-2: the agency's nominated representative answers consultations on the protocol.
     is_nominated_representative = models.BooleanField(default=False)
+    # Southampton 13: stage 2 of a dispute goes to the "Head of Service / Service Manager" of each agency.
+    is_head_of_service = models.BooleanField(default=False)
     # WYCPS: restricted indicators (e.g. Schedule One offender) are for authorised social-care staff only;
     # the agency admin of a local authority authorises them.
     authorised_for_restricted = models.BooleanField(default=False)

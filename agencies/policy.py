@@ -65,6 +65,8 @@ class MembershipFacts:
     is_caldicott_guardian: bool
     is_data_protection_officer: bool
     is_nominated_representative: bool = False
+    # Southampton 13: a Head of Service or Service Manager takes stage 2 of a dispute.
+    is_head_of_service: bool = False
     authorised_for_restricted: bool = False
     # The agency's ICO registration expiry, so its standing (agencies.rules.agency_standing) is known
     # without another query.
@@ -263,6 +265,14 @@ def audit_trail_agencies(user: Any) -> frozenset[int] | None:
         m.agency_id
         for m in principal(user).memberships
         if m.agency_id is not None and (m.is_caldicott_guardian or m.is_data_protection_officer)
+    )
+
+
+def is_head_of_service(user: Any, agency_id: int | None = None) -> bool:
+    """Southampton 13: whether the user is a Head of Service or Service Manager (of `agency_id`, when given)."""
+    return any(
+        m.is_head_of_service and m.agency_id is not None and (agency_id is None or m.agency_id == agency_id)
+        for m in principal(user).memberships
     )
 
 

@@ -390,6 +390,8 @@ WIDENING_FLAGS: dict[str, str] = {
     "is_data_protection_officer": "data protection officer",
     "authorised_for_restricted": "authorised for restricted information",
     "is_nominated_representative": "nominated representative",
+    # Southampton 13: a head of service decides disputes at stage 2 for the agency.
+    "is_head_of_service": "head of service",
 }
 
 

@@ -136,6 +136,8 @@ class LogKind(models.TextChoices):
     ESCALATED = "escalated", "Escalated"
     REVOKED = "revoked", "Revoked"
     RETENTION_ENDED = "retention_ended", "Retention ended"
+    # Issue 13 (Southampton 9): a disclosed entry was corrected and the recipient told.
+    CORRECTED = "corrected", "Corrected"
 
 
 class DisclosureLogEntry(models.Model):
@@ -186,6 +188,10 @@ class DisclosureLogEntry(models.Model):
     protocol_version_label = models.CharField(max_length=200)
     snapshot_sha256 = models.CharField(max_length=64)
     made_at = models.DateTimeField()
+    # Issue 13 (Southampton 11): an onward disclosure names the disclosure it passed on and the onward request
+    # recording the originator's agreement, so the log alone follows information from hop to hop.
+    parent_disclosure_id = models.BigIntegerField(null=True)
+    onward_request_id = models.BigIntegerField(null=True)
 
     class Meta:
         db_table = "audit_disclosure_log"
@@ -206,6 +212,17 @@ class DisclosureLogEntry(models.Model):
             db_bounds.text_length("audit_disclosure_log", "purpose", bounds.REASON),
             db_bounds.list_length("audit_disclosure_log", "tiers", 2),
             db_bounds.list_length("audit_disclosure_log", "categories", bounds.LIST_ITEMS),
+            # An onward disclosure's row names both its parent and its onward request; no other row names either.
+            models.CheckConstraint(
+                condition=models.Q(
+                    disclosure_kind="onward", parent_disclosure_id__isnull=False, onward_request_id__isnull=False
+                )
+                | (
+                    ~models.Q(disclosure_kind="onward")
+                    & models.Q(parent_disclosure_id__isnull=True, onward_request_id__isnull=True)
+                ),
+                name="audit_disclosure_log_lineage_shape",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -265,6 +265,14 @@ class DisclosureLogDraft:
     not_sought_reason: str = ""
     override_ground: str = ""
     emergency_reason: str = ""
+    # Issue 13: an onward disclosure's parent and onward request.
+    parent_disclosure_id: int | None = None
+    onward_request_id: int | None = None
+
+
+# Columns added after rows were written (issue 13): left out of a row's canonical form while empty, so the SHA-256
+# of every row written before them is unchanged.
+_LATER_COLUMNS = ("parent_disclosure_id", "onward_request_id")
 
 
 def _log_columns(draft: DisclosureLogDraft) -> dict[str, Any]:
@@ -288,6 +296,9 @@ def disclosure_log_canonical(draft: DisclosureLogDraft) -> bytes:
     """The bytes a log row's SHA-256 is taken over: its columns but the event id, as audit.chain writes events."""
     columns = _log_columns(draft)
     del columns["event_id"]
+    for name in _LATER_COLUMNS:
+        if columns[name] is None:
+            del columns[name]
     document = {name: chain._plain(value) for name, value in columns.items()}
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 

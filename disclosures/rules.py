@@ -34,6 +34,9 @@ class Kind(StrEnum):
     REQUESTED = "requested"
     PROACTIVE = "proactive"
     EMERGENCY = "emergency"
+    # Issue 13 (Southampton 10-11): a recipient passing what it received on to a third agency, with the
+    # originator's recorded agreement (OnwardRequest); a request raised and answered by the passer, like a referral.
+    ONWARD = "onward"
 
 
 class State(StrEnum):
@@ -608,3 +611,676 @@ def snapshot_sha256(document: Mapping[str, object]) -> str:
 
 def is_sha256_hex(value: str) -> bool:
     return bool(_HEX64.match(value))
+
+
+# =================================================================================================================
+# After a disclosure (issue 13; docs/after-disclosure-design.md sections 3-4): onward disclosure with its lineage
+# (Southampton 10-11), corrections to every recipient (Southampton 9), disputes and their register (Southampton 13).
+# =================================================================================================================
+
+# Southampton 18 item 13 forbids secondary disclosure without the originator's consent but sets no depth. Four hops
+# (originator -> recipient -> three further agencies) covers every chain the seeds describe (school -> health visitor
+# -> police) with room to spare, and bounds the lineage query (the database holds it too: disclosure_hop_bounded).
+MAX_ONWARD_HOPS = 4
+# No seed gives a dispute stage a time limit (Southampton 13's flowchart, Appendix 3, is empty). The only staged
+# working-day procedure in the seeds is Haringey 6's breach steps (5, 10, 20 working days), so stage 1 (the line
+# managers) gets 5 working days and stage 2 (heads of service, after their Caldicott guardian's or DPO's advice) 10.
+STAGE_ONE_WORKING_DAYS = 5
+STAGE_TWO_WORKING_DAYS = 10
+# Southampton 13 "both agencies must record on their case files": within 5 working days of the resolution, the
+# first step of the same Haringey 6 scale.
+RECORD_WORKING_DAYS = 5
+# Southampton 9 "the originator must decide what corrective action is needed including advising appropriate
+# agencies": each recipient acknowledges within 5 working days; a further 5 and the agency's managers and its
+# Caldicott guardian or DPO are told (the Haringey 6 scale again).
+CORRECTION_ACK_WORKING_DAYS = 5
+CORRECTION_ESCALATE_WORKING_DAYS = 5
+
+
+def _day(value: date) -> str:
+    """A date as people read it in a sentence: 14 December 2026."""
+    return f"{value.day} {value:%B %Y}"
+
+
+# --- Onward disclosure (Southampton 10-11; Southampton 18 item 13) ------------------------------------------------
+
+
+class OnwardState(StrEnum):
+    """An onward request's states (docs/after-disclosure-design.md 3.1)."""
+
+    REQUESTED = "requested"
+    AGREED = "agreed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    DISCLOSED = "disclosed"
+    LAPSED = "lapsed"
+
+
+class LapseReason(StrEnum):
+    """Why an onward request lapsed: the agreement was not used in time, or what it rested on ended (the parent
+    disclosure was revoked or its retention ended)."""
+
+    UNUSED = "unused"
+    PARENT_ENDED = "parent_ended"
+
+
+ONWARD_OPEN_STATES = frozenset({OnwardState.REQUESTED, OnwardState.AGREED})
+ONWARD_TERMINAL_STATES = frozenset(OnwardState) - ONWARD_OPEN_STATES
+# An originator declining to let its information go further gives a reason (Buckinghamshire 5). It holds the
+# information by definition, and its own designated manager is the decider, so two of a request's reasons never
+# apply.
+ONWARD_DECLINE_REASONS = frozenset(DeclineReason) - {DeclineReason.NOTHING_HELD, DeclineReason.MANAGER_DECLINED}
+
+# Design 3.1. Agreement and disclosure are separate steps: the originator agrees (Southampton 10: "secondary
+# disclosure can only be permitted with the agreement of the information source provider"), then the passer
+# discloses within the agreement's life. Expiry and lapse are the sweep's (and a parent's revocation's). The
+# database holds the same table (trigger onward_transition_allowed).
+ONWARD_TRANSITIONS: Mapping[OnwardState, frozenset[OnwardState]] = {
+    OnwardState.REQUESTED: frozenset(
+        {OnwardState.AGREED, OnwardState.DECLINED, OnwardState.WITHDRAWN, OnwardState.EXPIRED, OnwardState.LAPSED}
+    ),
+    OnwardState.AGREED: frozenset({OnwardState.DISCLOSED, OnwardState.WITHDRAWN, OnwardState.LAPSED}),
+    OnwardState.DECLINED: frozenset(),
+    OnwardState.WITHDRAWN: frozenset(),
+    OnwardState.EXPIRED: frozenset(),
+    OnwardState.DISCLOSED: frozenset(),
+    OnwardState.LAPSED: frozenset(),
+}
+
+_ONWARD_STATE_WORDS: dict[OnwardState, str] = {
+    OnwardState.REQUESTED: "waiting for the agreement of the agency the information came from",
+    OnwardState.AGREED: "agreed by the agency the information came from",
+    OnwardState.DECLINED: "closed: the agency the information came from did not agree",
+    OnwardState.WITHDRAWN: "withdrawn by the person who asked",
+    OnwardState.EXPIRED: "closed because it was not answered in time",
+    OnwardState.DISCLOSED: "closed: the information has been passed on",
+    OnwardState.LAPSED: "closed: the agreement lapsed",
+}
+
+_ONWARD_TARGET_WORDS: dict[OnwardState, str] = {
+    OnwardState.REQUESTED: "asked again",
+    OnwardState.AGREED: "agreed",
+    OnwardState.DECLINED: "declined",
+    OnwardState.WITHDRAWN: "withdrawn",
+    OnwardState.EXPIRED: "closed as expired",
+    OnwardState.DISCLOSED: "passed on",
+    OnwardState.LAPSED: "closed as lapsed",
+}
+
+
+def onward_transition_refusal(current: OnwardState, target: OnwardState) -> str | None:
+    """None when an onward request in `current` may move to `target` (ONWARD_TRANSITIONS); otherwise the sentence
+    saying why not. In particular nothing is passed on before the originator has agreed (Southampton 10)."""
+    if target in ONWARD_TRANSITIONS[current]:
+        return None
+    if target == OnwardState.DISCLOSED and current == OnwardState.REQUESTED:
+        return (
+            "The agency the information came from has not agreed yet: information is passed on only with its agreement."
+        )
+    return f"This onward request is {_ONWARD_STATE_WORDS[current]}, so it cannot be {_ONWARD_TARGET_WORDS[target]}."
+
+
+def onward_due_on(submitted_on: date, response_working_days: int, *, nation: Nation) -> date:
+    """The originator answers within the protocol version's response time (Southampton 18 item 7: "respond ...
+    within a reasonable time scale as agreed"), counted as for a request (request_due_on)."""
+    return request_due_on(submitted_on, response_working_days, nation=nation)
+
+
+def onward_expires_on(due_on: date, response_working_days: int, *, nation: Nation) -> date:
+    """An unanswered onward request closes a second response time after it fell due, as an unanswered request
+    does (design12 F8): the asker is told it is overdue first, and it is not left open for ever."""
+    if response_working_days < 1:
+        raise ValueError("a protocol's response time is at least one working day")
+    return add_working_days(due_on, response_working_days, nation=nation)
+
+
+def agreement_until(
+    decided_at: datetime, response_working_days: int, parent_retain_until: datetime, *, nation: Nation, tz: tzinfo
+) -> datetime:
+    """How long the originator's agreement may be used: to the end of the working day one response time after it
+    was given, in the partnership's time zone, and never after the parent disclosure's retention ends (what is
+    passed on must still be held: Southampton 8). An agreement is for the need stated then, not indefinitely."""
+    if decided_at.tzinfo is None or parent_retain_until.tzinfo is None:
+        raise ValueError("decided_at and parent_retain_until must be aware datetimes")
+    if response_working_days < 1:
+        raise ValueError("a protocol's response time is at least one working day")
+    local_day = decided_at.astimezone(tz).date()
+    until = datetime.combine(add_working_days(local_day, response_working_days, nation=nation), time.max, tzinfo=tz)
+    return min(until, parent_retain_until)
+
+
+@dataclass(frozen=True)
+class ParentFacts:
+    """What the rules need to know of the disclosure an agency wants to pass on: plain values, no ORM.
+    `revisions` maps each entry received to the revision received."""
+
+    disclosure_id: int
+    hop: int
+    to_agency_id: int
+    originator_agency_id: int
+    tiers: frozenset[str]
+    categories: frozenset[str]
+    revisions: Mapping[int, int]
+    live: bool
+    retain_until: datetime
+
+
+def onward_scope_refusals(
+    *,
+    parent: ParentFacts,
+    entries: Mapping[int, int],
+    tiers: Sequence[str],
+    categories: Sequence[str],
+    to_agency_id: int,
+) -> dict[str, str]:
+    """Field -> the sentence refusing it, for an onward request that asks for more than the asker's agency received
+    or goes where it may not (Southampton 10-11). `entries` maps entry id -> revision id asked for.
+
+    Only what was received, at the revision received (so a correction since reaches the third agency as a
+    correction, never as silently newer text); tiers and categories within the parent's; the parent still live;
+    at most MAX_ONWARD_HOPS hops; never to the passer's own agency, nor back to the agency it came from (it holds
+    the information already)."""
+    errors: dict[str, str] = {}
+    if not parent.live:
+        errors["parent_disclosure"] = "Your agency's access to this information has ended, so it cannot be passed on."
+    elif parent.hop + 1 > MAX_ONWARD_HOPS:
+        errors["parent_disclosure"] = (
+            f"This information has already been passed on {parent.hop} times: it can be passed on at most "
+            f"{MAX_ONWARD_HOPS} times from the agency it came from."
+        )
+    if not entries:
+        errors["entries"] = "Choose the entries to pass on."
+    elif any(parent.revisions.get(entry) != revision for entry, revision in entries.items()):
+        errors["entries"] = "You can pass on only the entries your agency received, as they were when it received them."
+    if not tiers:
+        errors["tiers"] = "Choose the information to pass on: the minimum data, the detailed and sensitive, or both."
+    elif not set(tiers) <= parent.tiers or len(set(tiers)) != len(tiers):
+        errors["tiers"] = "You can pass on only the kinds of information your agency received."
+    sensitive = Tier.SENSITIVE in tiers
+    if sensitive and not categories:
+        errors["categories"] = "Choose the kinds of detailed and sensitive information to pass on."
+    elif categories and not sensitive:
+        errors["categories"] = "Kinds of information are chosen only with the detailed and sensitive information."
+    elif not set(categories) <= parent.categories or len(set(categories)) != len(categories):
+        errors["categories"] = "You can pass on only the kinds of information your agency received."
+    if to_agency_id == parent.to_agency_id:
+        errors["to_agency"] = "Choose another agency: this information is already held by yours."
+    elif to_agency_id == parent.originator_agency_id:
+        errors["to_agency"] = "Choose another agency: this information came from that agency, which holds it already."
+    return errors
+
+
+def onward_retain_until_refusal(retain_until: datetime, parent_retain_until: datetime) -> str | None:
+    """An onward copy never outlives its source (Southampton 8; the database holds it too: trigger
+    disclosure_onward_agreed)."""
+    if retain_until > parent_retain_until:
+        return (
+            "Access may not last longer than your agency's own access to this information: choose a day no later "
+            f"than {_day(parent_retain_until.date())}."
+        )
+    return None
+
+
+# --- Corrections (Southampton 9) ---------------------------------------------------------------------------------
+
+
+class NoticeState(StrEnum):
+    """A correction notice as a recipient sees it. Only `acknowledged` is stored (acknowledged_at); overdue and
+    escalated are overlays derived from the dates (design 3.2), so no sweep has to keep a state column true."""
+
+    PENDING = "pending"
+    OVERDUE = "overdue"
+    ESCALATED = "escalated"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class InaccuracyState(StrEnum):
+    """A recipient's report that an entry it received is inaccurate (Southampton 9: it "advises the originator")."""
+
+    OPEN = "open"
+    CORRECTED = "corrected"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+INACCURACY_TRANSITIONS: Mapping[InaccuracyState, frozenset[InaccuracyState]] = {
+    InaccuracyState.OPEN: frozenset({InaccuracyState.CORRECTED, InaccuracyState.REJECTED, InaccuracyState.WITHDRAWN}),
+    InaccuracyState.CORRECTED: frozenset(),
+    InaccuracyState.REJECTED: frozenset(),
+    InaccuracyState.WITHDRAWN: frozenset(),
+}
+
+
+def inaccuracy_transition_refusal(current: InaccuracyState, target: InaccuracyState) -> str | None:
+    """None when a report in `current` may move to `target`; a report is answered once (trigger
+    inaccuracy_terminal_is_final)."""
+    if target in INACCURACY_TRANSITIONS[current]:
+        return None
+    return f"This report is already {current.value}, so it cannot be {target.value} now."
+
+
+def correction_ack_due_on(issued_on: date, *, nation: Nation) -> date:
+    """A recipient acknowledges a correction within CORRECTION_ACK_WORKING_DAYS working days of its issue."""
+    return add_working_days(issued_on, CORRECTION_ACK_WORKING_DAYS, nation=nation)
+
+
+def notice_escalate_on(ack_due_on: date, *, nation: Nation) -> date:
+    """An unacknowledged correction is escalated CORRECTION_ESCALATE_WORKING_DAYS working days after it fell due."""
+    return add_working_days(ack_due_on, CORRECTION_ESCALATE_WORKING_DAYS, nation=nation)
+
+
+def notice_state(acknowledged: bool, ack_due_on: date, today: date, *, nation: Nation) -> NoticeState:
+    """Acknowledged; else escalated after notice_escalate_on, overdue after ack_due_on, pending until then."""
+    if acknowledged:
+        return NoticeState.ACKNOWLEDGED
+    if today > notice_escalate_on(ack_due_on, nation=nation):
+        return NoticeState.ESCALATED
+    if today > ack_due_on:
+        return NoticeState.OVERDUE
+    return NoticeState.PENDING
+
+
+# --- Disputes (Southampton 13) -----------------------------------------------------------------------------------
+
+
+class DisputeSubject(StrEnum):
+    """What is disputed: an information request's answer, or an onward request's (design Q10)."""
+
+    REQUEST = "request"
+    ONWARD = "onward"
+
+
+class DisputeGround(StrEnum):
+    """Southampton 13 disputes "whether or not information should be shared": a decline, or no answer in time."""
+
+    DECLINED = "declined"
+    OVERDUE = "overdue"
+
+
+class DisputeState(StrEnum):
+    STAGE_ONE = "stage_one"
+    STAGE_TWO = "stage_two"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+
+
+class Side(StrEnum):
+    """The raising side (the requesting agency) and the responding side (the agency that holds the information)."""
+
+    RAISING = "raising"
+    RESPONDING = "responding"
+
+
+class Position(StrEnum):
+    """A side's position, and a dispute's outcome: share or not."""
+
+    SHARE = "share"
+    NOT_SHARE = "not_share"
+
+
+class AssigneeBasis(StrEnum):
+    """Why a person was given a stage: Southampton 13's line manager (stage 1) or head of service (stage 2), else
+    the agency's designated manager when it names none (design Q8)."""
+
+    LINE_MANAGER = "line_manager"
+    DESIGNATED_MANAGER = "designated_manager"
+    HEAD_OF_SERVICE = "head_of_service"
+
+
+class EscalationReason(StrEnum):
+    DEADLINE_PASSED = "deadline_passed"
+    POSITIONS_DIFFER = "positions_differ"
+
+
+class AdviserRole(StrEnum):
+    """Southampton 13: each head of service takes "advice from their Caldicott guardian or DPO"."""
+
+    CALDICOTT_GUARDIAN = "caldicott_guardian"
+    DPO = "dpo"
+
+
+class DisputeEventKind(StrEnum):
+    """The journey's timeline. The sweep's kinds happen once per dispute, stage and side (a partial UNIQUE)."""
+
+    OPENED = "opened"
+    ASSIGNED = "assigned"
+    POSITION = "position"
+    ESCALATED = "escalated"
+    ADVICE = "advice"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    REFERRED = "referred"
+    RECORDED = "recorded"
+    CHASED = "chased"
+
+
+DISPUTE_ONCE_EVENTS = frozenset({DisputeEventKind.ESCALATED, DisputeEventKind.REFERRED, DisputeEventKind.CHASED})
+DISPUTE_OPEN_STATES = frozenset({DisputeState.STAGE_ONE, DisputeState.STAGE_TWO})
+DISPUTE_TERMINAL_STATES = frozenset({DisputeState.RESOLVED, DisputeState.WITHDRAWN})
+
+# Design 3.3. A stage "moves" to itself when a position, an advice or a referral is recorded (the dispute row stays
+# at its stage); a stage never goes back (the database holds both: trigger dispute_transition_allowed).
+DISPUTE_TRANSITIONS: Mapping[DisputeState, frozenset[DisputeState]] = {
+    DisputeState.STAGE_ONE: frozenset(
+        {DisputeState.STAGE_ONE, DisputeState.STAGE_TWO, DisputeState.RESOLVED, DisputeState.WITHDRAWN}
+    ),
+    DisputeState.STAGE_TWO: frozenset({DisputeState.STAGE_TWO, DisputeState.RESOLVED, DisputeState.WITHDRAWN}),
+    DisputeState.RESOLVED: frozenset(),
+    DisputeState.WITHDRAWN: frozenset(),
+}
+
+_DISPUTE_STATE_WORDS: dict[DisputeState, str] = {
+    DisputeState.STAGE_ONE: "at stage 1, with the line managers",
+    DisputeState.STAGE_TWO: "at stage 2, with the heads of service",
+    DisputeState.RESOLVED: "resolved",
+    DisputeState.WITHDRAWN: "withdrawn",
+}
+
+_DISPUTE_TARGET_WORDS: dict[DisputeState, str] = {
+    DisputeState.STAGE_ONE: "returned to stage 1",
+    DisputeState.STAGE_TWO: "escalated to stage 2",
+    DisputeState.RESOLVED: "resolved",
+    DisputeState.WITHDRAWN: "withdrawn",
+}
+
+
+def dispute_transition_refusal(current: DisputeState, target: DisputeState) -> str | None:
+    """None when a dispute in `current` may move to `target` (DISPUTE_TRANSITIONS); otherwise why not."""
+    if target in DISPUTE_TRANSITIONS[current]:
+        return None
+    if current in DISPUTE_TERMINAL_STATES:
+        return f"This dispute is already {_DISPUTE_STATE_WORDS[current]}: nothing more can be done to it."
+    return f"This dispute is {_DISPUTE_STATE_WORDS[current]}, so it cannot be {_DISPUTE_TARGET_WORDS[target]}."
+
+
+@dataclass(frozen=True)
+class SubjectFacts:
+    """What the eligibility rule needs of a disputed request or onward request. `state` is the subject's own state
+    (State for a request, OnwardState for an onward request); `answered_on` the day it was answered, if it was."""
+
+    kind: DisputeSubject
+    state: str
+    due_on: date | None
+    answered_on: date | None = None
+
+
+def dispute_ground(subject: SubjectFacts, today: date) -> DisputeGround | None:
+    """Design Q13, "answered in time": a decline is always disputable (a decline is what Southampton 13 disputes,
+    in time or not); an open request past its due date, or one closed unanswered, is disputable as overdue;
+    anything shared, agreed, withdrawn or lapsed, or still in time, is not."""
+    if subject.kind == DisputeSubject.REQUEST:
+        declined, expired, open_states = State.DECLINED.value, State.EXPIRED.value, {s.value for s in OPEN_STATES}
+    else:
+        declined, expired = OnwardState.DECLINED.value, OnwardState.EXPIRED.value
+        open_states = {OnwardState.REQUESTED.value}
+    if subject.state == declined:
+        return DisputeGround.DECLINED
+    if subject.state == expired:
+        return DisputeGround.OVERDUE
+    if subject.state in open_states and subject.due_on is not None and today > subject.due_on:
+        return DisputeGround.OVERDUE
+    return None
+
+
+def dispute_eligibility_refusal(subject: SubjectFacts, today: date) -> str | None:
+    """None when the subject may be disputed today (dispute_ground); otherwise the sentence saying why not."""
+    if dispute_ground(subject, today) is not None:
+        return None
+    noun = "request" if subject.kind == DisputeSubject.REQUEST else "onward request"
+    open_states = (
+        {s.value for s in OPEN_STATES} if subject.kind == DisputeSubject.REQUEST else {OnwardState.REQUESTED.value}
+    )
+    if subject.state in open_states:
+        if subject.due_on is None:
+            return f"This {noun} has no due date: a dispute can be raised only about a decline or a late answer."
+        return f"This {noun} is due by {_day(subject.due_on)}: a dispute can be raised if it is not answered by then."
+    if subject.state in (State.SHARED.value, OnwardState.AGREED.value, OnwardState.DISCLOSED.value):
+        when = f" on {_day(subject.answered_on)}" if subject.answered_on is not None else ""
+        within = (
+            ", within its due date,"
+            if subject.answered_on is not None and subject.due_on is not None and subject.answered_on <= subject.due_on
+            else ""
+        )
+        outcome = "the information was shared" if subject.kind == DisputeSubject.REQUEST else "it was agreed"
+        return f"This {noun} was answered{when}{within} and {outcome}: there is nothing to dispute."
+    if subject.state == State.WITHDRAWN.value:
+        return f"This {noun} was withdrawn: there is nothing to dispute."
+    return f"This {noun} is closed and was not declined or left unanswered: there is nothing to dispute."
+
+
+def stage_due_on(start: date, stage: int, *, nation: Nation) -> date:
+    """The working day a stage must be resolved by: STAGE_ONE_WORKING_DAYS or STAGE_TWO_WORKING_DAYS after it
+    started (the start day not counted)."""
+    if stage == 1:
+        return add_working_days(start, STAGE_ONE_WORKING_DAYS, nation=nation)
+    if stage == 2:
+        return add_working_days(start, STAGE_TWO_WORKING_DAYS, nation=nation)
+    raise ValueError("a dispute has two stages")
+
+
+def records_due_on(resolved_on: date, *, nation: Nation) -> date:
+    """Both agencies record the dispute on their case files within RECORD_WORKING_DAYS of its end (Southampton 13)."""
+    return add_working_days(resolved_on, RECORD_WORKING_DAYS, nation=nation)
+
+
+def positions_differ(positions: Mapping[Side, Position]) -> bool:
+    return len(positions) == 2 and positions[Side.RAISING] != positions[Side.RESPONDING]
+
+
+def escalation_reason(
+    *, stage_one_due_on: date, positions: Mapping[Side, Position], today: date
+) -> EscalationReason | None:
+    """Why stage 1 may go to stage 2 today, if it may: both line managers have spoken and differ, or stage 1's time
+    has run out (the deadline first: it is the sweep's reason and holds whatever the positions)."""
+    if today > stage_one_due_on:
+        return EscalationReason.DEADLINE_PASSED
+    if positions_differ(positions):
+        return EscalationReason.POSITIONS_DIFFER
+    return None
+
+
+def escalation_refusal(*, stage_one_due_on: date, positions: Mapping[Side, Position], today: date) -> str | None:
+    """Southampton 13: a dispute goes to the heads of service when the line managers cannot resolve it. Early
+    escalation is refused (the database holds it too: trigger dispute_escalation_not_early)."""
+    if escalation_reason(stage_one_due_on=stage_one_due_on, positions=positions, today=today) is not None:
+        return None
+    return (
+        f"Stage 1 runs until {_day(stage_one_due_on)}: the line managers have until then to resolve it, unless both "
+        "have recorded positions that differ."
+    )
+
+
+def stage_one_resolution(positions: Mapping[Side, Position]) -> Position | None:
+    """Stage 1 resolves itself when both line managers record the same position; that position is the outcome."""
+    if len(positions) == 2 and positions[Side.RAISING] == positions[Side.RESPONDING]:
+        return positions[Side.RAISING]
+    return None
+
+
+def position_refusal(
+    *, stage: int, side: Side, positions: Mapping[Side, Position], advices: frozenset[Side]
+) -> str | None:
+    """A side speaks once a stage; at stage 2 only after its Caldicott guardian or DPO has advised (Southampton 13:
+    heads of service "each take advice ... before making a final decision")."""
+    if side in positions:
+        return "This side's position at this stage has already been recorded."
+    if stage == 2 and side not in advices:
+        return (
+            "Your agency's Caldicott guardian or data protection officer must give their advice before your "
+            "position is recorded."
+        )
+    return None
+
+
+def decision_refusal(
+    *, advices: frozenset[Side], positions: Mapping[Side, Position], stage_two_due_on: date, today: date
+) -> str | None:
+    """Stage 2 is decided by the responding agency's head of service (design Q9: the holder stays data controller,
+    Southampton 10), after both agencies' advice, and after hearing the raising side's head of service unless
+    stage 2's time has run out."""
+    missing = [side for side in Side if side not in advices]
+    if missing:
+        which = "both agencies'" if len(missing) == 2 else f"the {missing[0].value} agency's"
+        return f"The decision waits for {which} Caldicott guardian or data protection officer to give their advice."
+    if Side.RAISING not in positions and today <= stage_two_due_on:
+        return (
+            "The decision waits for the requesting agency's head of service to record their position, until "
+            f"{_day(stage_two_due_on)}."
+        )
+    return None
+
+
+def referral_due(*, stage_two_due_on: date, today: date, referred: bool) -> bool:
+    """A stage 2 not decided in time is referred once to the register's keepers (Southampton 13's central register
+    is kept by the Children's Services Executive)."""
+    return not referred and today > stage_two_due_on
+
+
+# --- Lineage (Southampton 11: "record the identity of the originator") -------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineageNode:
+    """One disclosure in a lineage tree, as the lineage selector reads it: plain values, no content."""
+
+    disclosure_id: int
+    parent_id: int | None
+    hop: int
+    kind: str
+    from_agency_id: int
+    from_label: str
+    to_agency_id: int
+    to_label: str
+    made_at: datetime
+    live: bool
+    entry_ids: frozenset[int] = frozenset()
+    notice_state: NoticeState | None = None
+
+
+def lineage_visible(nodes: Sequence[LineageNode], *, viewer_agencies: frozenset[int], full: bool) -> list[LineageNode]:
+    """The part of a lineage tree a viewer may see. `full` (the originator's people and auditors, design 7): all of
+    it. Anyone else: the path from the origin to each node its agencies made or received, and the subtree below
+    those nodes (Southampton 11 both ways: a recipient knows where its information came from and where it went on),
+    in the order given."""
+    if full:
+        return list(nodes)
+    by_id = {node.disclosure_id: node for node in nodes}
+    children: dict[int, list[int]] = {}
+    for node in nodes:
+        if node.parent_id is not None:
+            children.setdefault(node.parent_id, []).append(node.disclosure_id)
+    own = [
+        node.disclosure_id
+        for node in nodes
+        if node.to_agency_id in viewer_agencies or node.from_agency_id in viewer_agencies
+    ]
+    keep: set[int] = set()
+    for start in own:
+        current: int | None = start
+        while current is not None and current in by_id and current not in keep:
+            keep.add(current)
+            current = by_id[current].parent_id
+        stack = list(children.get(start, []))
+        while stack:
+            child = stack.pop()
+            if child not in keep:
+                keep.add(child)
+                stack.extend(children.get(child, []))
+        keep.add(start)
+    return [node for node in nodes if node.disclosure_id in keep]
+
+
+LINEAGE_BOX_WIDTH = 180
+LINEAGE_BOX_HEIGHT = 48
+LINEAGE_GAP_X = 60
+LINEAGE_GAP_Y = 24
+LINEAGE_MARGIN = 8
+
+
+@dataclass(frozen=True)
+class LineageBox:
+    """An agency box in the lineage picture: the origin (disclosure_id None) or the receiver of one disclosure."""
+
+    key: str
+    label: str
+    x: int
+    y: int
+    width: int
+    height: int
+    hop: int
+    disclosure_id: int | None
+    live: bool
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    """An arrow from the giver's box to the receiver's, labelled with the day the disclosure was made."""
+
+    disclosure_id: int
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+    made_at: datetime
+    live: bool
+
+
+@dataclass(frozen=True)
+class LineagePicture:
+    width: int
+    height: int
+    boxes: tuple[LineageBox, ...]
+    edges: tuple[LineageEdge, ...]
+
+
+def lineage_picture(nodes: Sequence[LineageNode]) -> LineagePicture:
+    """Integer SVG geometry for a lineage tree: columns by hop (the origin agencies in column 0, each disclosure's
+    receiver in column hop + 1), rows in the order given, arrows from the giver's box to the receiver's. A node
+    whose parent is not among `nodes` (a part of the tree the viewer does not see) hangs from its giver's origin
+    box in column 0, so the picture never invents an edge."""
+    column_rows: dict[int, int] = {}
+    boxes: list[LineageBox] = []
+    anchor: dict[str, LineageBox] = {}
+
+    def place(key: str, label: str, column: int, disclosure_id: int | None, live: bool) -> LineageBox:
+        row = column_rows.get(column, 0)
+        column_rows[column] = row + 1
+        box = LineageBox(
+            key=key,
+            label=label,
+            x=LINEAGE_MARGIN + column * (LINEAGE_BOX_WIDTH + LINEAGE_GAP_X),
+            y=LINEAGE_MARGIN + row * (LINEAGE_BOX_HEIGHT + LINEAGE_GAP_Y),
+            width=LINEAGE_BOX_WIDTH,
+            height=LINEAGE_BOX_HEIGHT,
+            hop=column,
+            disclosure_id=disclosure_id,
+            live=live,
+        )
+        boxes.append(box)
+        anchor[key] = box
+        return box
+
+    present = {node.disclosure_id for node in nodes}
+    edges: list[LineageEdge] = []
+    for node in sorted(nodes, key=lambda n: (n.hop, n.made_at, n.disclosure_id)):
+        if node.parent_id is not None and node.parent_id in present:
+            giver = anchor[f"d{node.parent_id}"]
+        else:
+            origin_key = f"a{node.from_agency_id}"
+            giver = anchor.get(origin_key) or place(origin_key, node.from_label, 0, None, True)
+        receiver = place(f"d{node.disclosure_id}", node.to_label, giver.hop + 1, node.disclosure_id, node.live)
+        edges.append(
+            LineageEdge(
+                disclosure_id=node.disclosure_id,
+                x1=giver.x + giver.width,
+                y1=giver.y + giver.height // 2,
+                x2=receiver.x,
+                y2=receiver.y + receiver.height // 2,
+                made_at=node.made_at,
+                live=node.live,
+            )
+        )
+    width = max((box.x + box.width for box in boxes), default=0) + LINEAGE_MARGIN
+    height = max((box.y + box.height for box in boxes), default=0) + LINEAGE_MARGIN
+    return LineagePicture(width=width, height=height, boxes=tuple(boxes), edges=tuple(edges))

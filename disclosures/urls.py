@@ -35,4 +35,12 @@ urlpatterns: list[URLPattern] = [
     path("children/<int:pk>/disclosures/refer/", unrequested.refer_new, name="disclosure-refer"),
     path("children/<int:pk>/disclosures/refer/check/", unrequested.refer_check, name="disclosure-refer-check"),
     # -- end of without a request --
+    # -- Onward disclosure (issue 13, WP2): pass on, the originator's decision, disclose. --
+    # -- end of onward --
+    # -- Lineage (issue 13, WP2): a disclosure's and an entry's lineage. --
+    # -- end of lineage --
+    # -- Corrections (issue 13, WP3): notices to acknowledge, corrections issued, inaccuracy reports. --
+    # -- end of corrections --
+    # -- Disputes (issue 13, WP4): the dispute journey and the central register. --
+    # -- end of disputes --
 ]

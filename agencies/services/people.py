@@ -338,6 +338,7 @@ def membership_update(
     is_data_protection_officer: bool | None = None,
     authorised_for_restricted: bool | None = None,
     is_nominated_representative: bool | None = None,
+    is_head_of_service: bool | None = None,
     vetting_checked_on: date | Unset | None = UNSET,
 ) -> Membership:
     """Change a member's roles and details (their agency's admins, or a partnership admin).
@@ -366,6 +367,8 @@ def membership_update(
         ("authorised_for_restricted", authorised_for_restricted),
         # Buckinghamshire 1-2: the person who answers protocol consultations for the agency.
         ("is_nominated_representative", is_nominated_representative),
+        # Southampton 13: the Head of Service or Service Manager who takes stage 2 of a dispute.
+        ("is_head_of_service", is_head_of_service),
     ):
         if flag is not None:
             changes[field] = flag

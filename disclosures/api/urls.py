@@ -8,6 +8,12 @@ from disclosures.api import views
 router = SimpleRouter()
 router.register("requests", views.RequestViewSet, basename="api-request")
 router.register("disclosures", views.DisclosureViewSet, basename="api-disclosure")
+# -- Onward disclosure and lineage (issue 13, WP2). --
+# -- end of onward --
+# -- Corrections (issue 13, WP3). --
+# -- end of corrections --
+# -- Disputes and the register (issue 13, WP4). --
+# -- end of disputes --
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("approvals/", views.ApprovalsView.as_view(), name="api-approvals"),

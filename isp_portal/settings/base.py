@@ -288,6 +288,7 @@ CELERY_BEAT_SCHEDULE = {
     "consent-reviews": {"task": "consent.review_sweep", "schedule": 3600.0},
     "sharing-retention": {"task": "sharing.retention_sweep", "schedule": 3600.0},
     "disclosures-deadlines": {"task": "disclosures.deadline_sweep", "schedule": 300.0},
+    "disclosures-after": {"task": "disclosures.after_sweep", "schedule": 300.0},
 }
 
 # --- API -----------------------------------------------------------------------------------------------------
