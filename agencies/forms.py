@@ -24,6 +24,7 @@ from agencies.models import (
     TrainingCourse,
     User,
 )
+from agencies.policy import may_be_authorised_for_restricted
 from agencies.rules import (
     AUDITOR_ROLE,
     ROLES_AN_AUDITOR_CHECKS,
@@ -266,7 +267,7 @@ class MembershipForm(GovukForm):
         self.refusal_target = membership
         self._admin_kept = bool(keep_admin_reason)
         field_of(self, "line_manager", forms.ModelChoiceField).queryset = colleagues
-        if membership.agency is None or membership.agency.kind != AgencyKind.LOCAL_AUTHORITY:
+        if not may_be_authorised_for_restricted(membership.agency.kind if membership.agency is not None else None):
             del self.fields["authorised_for_restricted"]
         # The page offers exactly the changes the person may make (agencies.policy.grants, the rule the
         # service applies): roles they may give or take away, and flags they may set or clear. Roles it does

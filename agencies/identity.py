@@ -52,7 +52,8 @@ from agencies.models import AgencyStatus, Membership, TrainingRecord, User
 logger = logging.getLogger(__name__)
 
 # Bump when the shape of a cached Identity changes, so that entries written by older code are never read.
-_FORMAT = 5  # 4: agency_area is the area's GSS code, not typed text (issue 10); 5: is_head_of_service (issue 13)
+_FORMAT = 6  # 4: agency_area is the area's GSS code, not typed text (issue 10); 5: is_head_of_service (issue 13);
+# 6: agency_kind (break10g 3)
 # An identity is kept as long as a session may stay idle; the version tokens are what make it current.
 _TIMEOUT_SECONDS = int(settings.SESSION_IDLE_TIMEOUT.total_seconds())
 _DEVICE_PREFIX = "otp_totp.totpdevice/"
@@ -65,6 +66,7 @@ MEMBERSHIP_FACTS = {
     "agency_name": "agency__name",
     "agency_status": "agency__status",
     "agency_area": "agency__area_id",  # the GSS code (agencies.Area), compared by the policy
+    "agency_kind": "agency__kind",  # who may be authorised for restricted information (agencies.policy)
     "roles": "roles",
     "is_caldicott_guardian": "is_caldicott_guardian",
     "is_data_protection_officer": "is_data_protection_officer",
@@ -92,6 +94,7 @@ def membership_facts(values: dict[str, Any]) -> Any:
             "agency_name": values["agency_name"] or "",
             "agency_status": values["agency_status"] or AgencyStatus.ACTIVE,
             "agency_area": values["agency_area"] or "",
+            "agency_kind": values["agency_kind"] or "",
             "roles": frozenset(values["roles"]),
             # A date in the cached identity's JSON comes back as its ISO text.
             "agency_ico_expires_on": (

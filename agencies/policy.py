@@ -19,6 +19,7 @@ from django.utils import timezone
 from agencies.models import (
     AccessRequestState,
     Agency,
+    AgencyKind,
     AgencySanction,
     ApiToken,
     Area,
@@ -52,6 +53,16 @@ from audit.services import ActorIdentity
 from isp_portal.policy import Policy, Resource, register, register_gate, register_resource
 
 
+def may_be_authorised_for_restricted(agency_kind: str | None) -> bool:
+    """Whether a member of an agency of this kind (None: the partnership itself) may be authorised for
+    restricted information. WYCPS: only authorised social-care (local authority) staff see restricted indicators
+    ("Only authorised Social Services personnel may access this information"). The one rule for setting the flag
+    (agencies.services.people.membership_update, the member form) and for reading by it (MembershipFacts
+    .reads_restricted): a flag set while the agency was a local authority gives nothing once it is not (break10g
+    finding 3), even before agency_update clears it."""
+    return agency_kind == AgencyKind.LOCAL_AUTHORITY
+
+
 @dataclass(frozen=True)
 class MembershipFacts:
     """What the policy needs to know about one active membership."""
@@ -71,6 +82,13 @@ class MembershipFacts:
     # The agency's ICO registration expiry, so its standing (agencies.rules.agency_standing) is known
     # without another query.
     agency_ico_expires_on: date | None = None
+    agency_kind: str = ""  # agencies.AgencyKind; "" for the partnership
+
+    @property
+    def reads_restricted(self) -> bool:
+        """Authorised for restricted information, in an agency that may hold the authorisation
+        (may_be_authorised_for_restricted)."""
+        return self.authorised_for_restricted and may_be_authorised_for_restricted(self.agency_kind)
 
     @property
     def is_partnership(self) -> bool:

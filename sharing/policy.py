@@ -41,6 +41,7 @@ from agencies.rules import agency_may_share
 from isp_portal.policy import NotPermitted, Policy, Resource, SystemActor, register, register_resource
 from isp_portal.rows import Statement, fetch
 from protocols.models import IN_FORCE_STATUSES, Signature
+from sharing import rules
 from sharing.models import Child, EntryGrant, EntryRevision, Involvement, RecordEntry, ShieldedAccess
 
 PRACTISING_ROLES = frozenset({Role.PRACTITIONER.value, Role.DESIGNATED_MANAGER.value})
@@ -272,7 +273,7 @@ def restricted_readers(user: Any, child_area: str | None, originating_agency_id:
         return False
     indexed = index_agencies(user)
     return any(
-        m.authorised_for_restricted
+        m.reads_restricted  # the flag, in a local authority (agencies.policy.may_be_authorised_for_restricted)
         and m.agency_id in indexed
         and (m.agency_id == originating_agency_id or (child_area and m.agency_area == child_area))
         for m in principal(user).memberships
@@ -706,7 +707,7 @@ class ChildPolicy(Policy[Child]):
 
     def reason(self, user: Any, action: str, obj: Child | None) -> str:
         if obj is not None and obj.merged_into_id is not None and action != "view":
-            return f"This entry was merged into child {obj.merged_into_id}: record against that one."
+            return rules.merged_refusal(obj.merged_into_id)
         if obj is not None and obj.closed_on is not None and action != "view":
             return "This record is closed: nothing can be added to it or changed."
         if action == "close":
@@ -789,7 +790,7 @@ def _visible_entries(user: Any) -> Q | None:
     authorised = [
         m
         for m in principal(user).memberships
-        if m.authorised_for_restricted and m.agency_id in indexed and not getattr(user, "is_system", False)
+        if m.reads_restricted and m.agency_id in indexed and not getattr(user, "is_system", False)
     ]
     restricted = Q(pk__in=[])
     for membership in authorised:

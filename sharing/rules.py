@@ -591,8 +591,12 @@ def name_query(text: str) -> NameQuery:
     )
 
 
-# Spellings that begin a name with two letters for one sound (Philip/Filip, Christopher/Kristopher, Wren/Ren).
-_INITIAL_DIGRAPHS = ("ch", "gh", "gn", "kh", "kn", "ph", "ps", "rh", "sh", "th", "wh", "wr")
+# Spellings that begin a name with two letters for one sound (Philip/Filip, Christopher/Kristopher, Wren/Ren),
+# among them every initial pair Metaphone itself rewrites (it drops the first letter of an initial "ae", "gn", "kn",
+# "pn" and "wr", and reads "wh" as "w"; an initial "x" as "s" is a single letter): the full name is read by
+# Metaphone, so its initial must be read the same way (break10g finding 2: "Eron Q" finds Aeron Quinn as "Eron
+# Quinn" does; tests/sharing/test_fix10h.py checks the list against Metaphone).
+_INITIAL_DIGRAPHS = ("ae", "ch", "gh", "gn", "kh", "kn", "ph", "pn", "ps", "rh", "sh", "th", "wh", "wr")
 
 
 def sounds_alike_initials(given: str) -> tuple[str, ...]:
@@ -616,16 +620,28 @@ def _family_initial_reading(tokens: list[str]) -> tuple[tuple[str, ...], frozens
     """For a name typed as a given name then an initial ("Zara Q", issue 10), the prefixes of the `ti` keys of a
     name whose given name begins like it, or like a spelling that sounds alike (sounds_alike_initials: "Sara Q"
     finds Zara Quinn, break10f finding 1), and whose family name begins with the initial, and the given name's
-    keys (as written, and by sound from NAME_SOUNDS_ALIKE_MIN letters). Only two words in that order: an initial
-    first ("J Smith") is a given name's initial, which the `ti` keys find in full; three words or more are found
-    by their pairs. An initial never finds a shielded child: that needs its exact name (shielded_child_found)."""
-    if len(tokens) != 2 or len(tokens[0]) < NAME_ALONE_MIN or len(tokens[1]) != 1:
+    keys (as written, and by sound from NAME_SOUNDS_ALIKE_MIN letters).
+
+    The given name may have several words, hyphenated or not ("Mary-Ann Q", "Mary Ann Q", "Zara Mary Q": break10g
+    finding 1): its keys are then those of the words' join, which a name keeps for its given names as it does for
+    "Maryann" (name_index_keys), so "Mary Ann Q" finds Mary-Ann and Maryann Quinn alike; still at most two keys
+    and 26 prefixes, whatever the words. Every given word has NAME_ALONE_MIN letters or more: an initial among
+    them ("J Smith", "Mary J Q") is a given name's initial, which the `ti` keys find in full, and initials alone
+    are not a name. An initial never finds a shielded child: that needs its exact name (shielded_child_found)."""
+    given_words, initial = tokens[:-1], tokens[-1]
+    if not given_words or len(initial) != 1 or any(len(word) < NAME_ALONE_MIN for word in given_words):
         return (), frozenset()
-    given = _Unit(tokens[0], 1)
+    given = _Unit("".join(given_words)[:UNIT_MAX], (1 << len(given_words)) - 1)
     prefixes = tuple(
-        f"{KeyKind.INITIAL_PAIR}:{letter}{PAIR_SEPARATOR}{tokens[1]}" for letter in sounds_alike_initials(tokens[0])
+        f"{KeyKind.INITIAL_PAIR}:{letter}{PAIR_SEPARATOR}{initial}" for letter in sounds_alike_initials(given.text)
     )
     return prefixes, frozenset(key[:NAME_KEY_MAX] for key in _as_written_if_short(_unit_keys(given), given))
+
+
+def merged_refusal(merged_into_id: int) -> str:
+    """Why nothing is recorded against an entry merged into another (the policy's refusal, and a write's that
+    found the entry merged while it waited: sharing.services.children.refuse_merged)."""
+    return f"This entry was merged into child {merged_into_id}: record against that one."
 
 
 def is_exact_key(key: str) -> bool:

@@ -20,7 +20,6 @@ from agencies.identity import identity_changed
 from agencies.models import (
     AGENCY_ROLES,
     Agency,
-    AgencyKind,
     AgencyStatus,
     ApiToken,
     Invitation,
@@ -29,7 +28,7 @@ from agencies.models import (
     TokenScope,
     User,
 )
-from agencies.policy import agency_refusal, forget_principal, grants
+from agencies.policy import agency_refusal, forget_principal, grants, may_be_authorised_for_restricted
 from agencies.rules import (
     TOKEN_MAX_LIFETIME_DAYS,
     WIDENING_FACTS,
@@ -372,8 +371,8 @@ def membership_update(
     ):
         if flag is not None:
             changes[field] = flag
-    if changes.get("authorised_for_restricted") and (
-        membership.agency is None or membership.agency.kind != AgencyKind.LOCAL_AUTHORITY
+    if changes.get("authorised_for_restricted") and not may_be_authorised_for_restricted(
+        membership.agency.kind if membership.agency is not None else None
     ):
         # WYCPS: only authorised social-care (local authority) staff may see restricted indicators.
         errors["authorised_for_restricted"] = (

@@ -13,7 +13,7 @@ from django.utils import timezone
 from agencies import rules
 from agencies.identity import agencies_changed
 from agencies.models import Agency, AgencyKind, AgencyStatus, AgencyStatusChange, Area, Membership, Sector
-from agencies.policy import forget_principal
+from agencies.policy import forget_principal, may_be_authorised_for_restricted
 from audit.services import audit_record
 from isp_portal import bounds
 from isp_portal.policy import require
@@ -186,7 +186,29 @@ def agency_update(*, actor: Any, agency: Agency, **changes: Any) -> Agency:
         target=agency,
         detail={"changed": {field: [before[field], str(getattr(agency, field) or "")] for field in values}},
     )
+    if "kind" in values and not may_be_authorised_for_restricted(agency.kind):
+        _restricted_authorisations_cleared(actor, agency)
     return agency
+
+
+def _restricted_authorisations_cleared(actor: Any, agency: Agency) -> None:
+    """Clear the restricted-information authorisations of an agency's members once it is no longer of a kind
+    that may hold them (agencies.policy.may_be_authorised_for_restricted; break10g finding 3). The read rule
+    already ignores such a flag; clearing it keeps the register saying what is true, so that correcting the kind
+    back does not silently restore victim information to people nobody authorised again. One audit event per
+    member (membership.update, as if their flag had been cleared by hand, with why)."""
+    for membership in Membership.objects.select_for_update().filter(agency=agency, authorised_for_restricted=True):
+        membership.authorised_for_restricted = False
+        membership.save(update_fields=["authorised_for_restricted"])
+        audit_record(
+            kind="membership.update",
+            actor=actor,
+            target=membership,
+            detail={
+                "changed": {"authorised_for_restricted": [True, False]},
+                "because": {"agency_kind": agency.kind},  # the agency is no longer a local authority
+            },
+        )
 
 
 @transaction.atomic

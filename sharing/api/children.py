@@ -182,7 +182,8 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         "for the same NHS number, with `status` `closed`: no involvement can be added to it (ask a partnership "
         "admin); an erased one never. A one-letter name is read only with a whole name: with neither a whole "
         "name nor an NHS number or postcode the check is refused (400 on `given`). Audited as a search of the "
-        "register with its purpose, and counted with the searches: at most "
+        "register with its purpose and the criteria given (never their values), which `criteria` lists; counted "
+        "with the searches: at most "
         f"{settings.CHILD_SEARCHES_PER_MINUTE} a minute per token (searches and checks together), more answered "
         "429 with Retry-After, and recorded.",
         parameters=[PURPOSE_PARAMETER],

@@ -244,13 +244,14 @@ def _search_shape_and_params(
             initial_lows=list(query.family_initials),
             initial_highs=[_prefix_end(prefix) for prefix in query.family_initials],
             initial_given=sorted(query.given_keys),
+            # The bound of the initial's reads (_INITIAL_READS), and of the capped shape's.
+            cap=HITS_CAP,
         )
         if number is None and code is None and all(mask == query.full_mask for mask in query.keys.values()):
             matching = "capped"
             params.update(
                 exact_keys=[key for key in keys if rules.is_exact_key(key)],
                 other_keys=[key for key in keys if not rules.is_exact_key(key)],
-                cap=HITS_CAP,
             )
         elif number is not None or code is not None:
             matching = "candidates"
@@ -312,6 +313,10 @@ _INITIAL_READS = """
                  WHERE cardinality(%(initial_lows)s::text[]) > 0 AND g.key = ANY(%(initial_given)s::text[])
                  LIMIT %(cap)s)
             ),"""
+# Whether one of the initial's reads was full (`initial_reads`: its `side` column): "more", narrow the search.
+_INITIAL_READ_FULL = (
+    "(SELECT count(*) FILTER (WHERE side) >= %(cap)s OR count(*) FILTER (WHERE NOT side) >= %(cap)s FROM initial_reads)"
+)
 # Each name read is checked for the other side only (a key of a range for the given name's keys, and the other
 # way round), by a lookup per name: OFFSET 0 keeps PostgreSQL from turning it into a join with every key of the
 # ranges or of the given name (what the bounded reads avoid).
@@ -358,11 +363,7 @@ def _search_sql(shape: SearchShape) -> str:
                 UNION ALL
                 (SELECT name_id, child_id, false FROM initial_hits LIMIT %(cap)s)
             ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
-            capped_column = (
-                "((SELECT count(*) >= %(cap)s FROM hits)"
-                " OR (SELECT count(*) FILTER (WHERE side) >= %(cap)s"
-                " OR count(*) FILTER (WHERE NOT side) >= %(cap)s FROM initial_reads))"
-            )
+            capped_column = f"((SELECT count(*) >= %(cap)s FROM hits) OR {_INITIAL_READ_FULL})"  # noqa: S608
         elif matching == "candidates":
             # An NHS number or a postcode names few children: check the name against their keys only (by the
             # index on the key's child), not every key of the name in the index.
@@ -385,14 +386,20 @@ def _search_sql(shape: SearchShape) -> str:
                 {_BY_INITIAL.format(source=_CANDIDATE_KEYS, where=born_filter)}
             ),"""  # noqa: S608 - fixed fragments; every value is a bound parameter
         else:
-            hits = f"""
+            # Three words or more looked up by their pairs. A given name of several words with the family name's
+            # initial ("Mary-Ann Q": rules.NameQuery.family_initials, break10g finding 1) is read as the capped
+            # shape reads it, bounded by the rows read (an initial's range may hold tens of thousands of keys).
+            hits = f"""{_INITIAL_READS_BORN if born else _INITIAL_READS}{_INITIAL_HITS}
             hits AS (
                 SELECT k.name_id, k.child_id,
                        bit_or(CASE WHEN q.exact THEN q.mask ELSE 0 END) = %(full)s AS exact_words
                 FROM q JOIN sharing_childnamekey k ON k.key = q.key {born_filter}
                 GROUP BY k.name_id, k.child_id
                 HAVING bit_or(q.mask) = %(full)s
-            ),"""  # noqa: S608 - a fixed fragment; every value is a bound parameter
+                UNION ALL
+                (SELECT name_id, child_id, false FROM initial_hits LIMIT %(cap)s)
+            ),"""  # noqa: S608 - fixed fragments; every value is a bound parameter
+            capped_column = _INITIAL_READ_FULL
         named = f"""
         WITH q AS (SELECT * FROM unnest(%(keys)s::text[], %(masks)s::int[], %(exacts)s::bool[]) AS q(key, mask, exact)),
         {hits}
@@ -439,7 +446,7 @@ def _search_sql(shape: SearchShape) -> str:
         ORDER BY {order}ln.family, ln.given, c.id
         LIMIT %(limit)s
     """  # noqa: S608 - fixed fragments; every value is a bound parameter
-    if matching != "capped":
+    if matching not in ("capped", "keys"):
         return f"{named}{found}"
     # A capped read can be full with nothing matched (the initial's reads, bounded by rows read): then one row of
     # NULLs says so (`more`: narrow the search), which `search` reads and drops (its id is NULL).
@@ -776,19 +783,35 @@ def likely_matches(
         {"ids": ids, "nhs": number, "exact": rules.name_exact_key(given, family)},
     )
     results = [replace(search_result(row, principal), is_closed=bool(row[11])) for row in rows]
+    # The criteria the check was made on, by name, never their values, as child.search records them (issue 10:
+    # "each search ... is an audit event with its criteria and result count"; break10g finding 6).
+    criteria = tuple(
+        label
+        for label, given_one in (
+            ("name", bool(given.strip() or family.strip())),
+            ("born_on", born_on is not None),
+            ("nhs_number", number is not None),
+            ("postcode", code is not None),
+        )
+        if given_one
+    )
     audit_record(
         kind="child.match",
         actor=principal,
         purpose=why,
         object_type="sharing.child",
-        detail={"result_count": len(results), "child_ids": [result.child_id for result in results]},
+        detail={
+            "criteria": list(criteria),
+            "result_count": len(results),
+            "child_ids": [result.child_id for result in results],
+        },
     )
     shielded = [(row[0], row[6]) for row in rows if row[5]]
     if shielded:
         shielded_children_reached(actor=principal, reached=shielded, how="a duplicate check")
         # Told after the reach is recorded, so the refusal may name the shielding agency to whom it was shown.
         results = _with_involvement_refusals(principal, results)
-    return Search(results=results, more=False, criteria=("name", "born_on", "nhs_number", "postcode"))
+    return Search(results=results, more=False, criteria=criteria)
 
 
 def _with_involvement_refusals(principal: Any, results: list[SearchResult]) -> list[SearchResult]:

@@ -63,6 +63,28 @@ def _user(actor: Any) -> User | None:
     return actor if isinstance(actor, User) else None
 
 
+def refuse_merged(locked: Child) -> None:
+    """Refuse (ValidationError on `child`) a write about a child whose LOCKED row says it was merged away.
+
+    A write about a child locks its row first (locked_child), and child_merge locks both entries: a write made
+    while a merge of its child is under way waits for the merge, then reads the row the merge committed and is
+    refused here, rather than writing against the duplicate the merge has just emptied, where the survivor's
+    record never shows it (break10g finding 4). The view and the API read the child before the merge committed,
+    so the policy's own refusal (a 403 on an entry known to be merged) did not stop them: this one is the form's
+    error and the API's 400 by field, with the policy's words (rules.merged_refusal)."""
+    if locked.merged_into_id is not None:
+        raise ValidationError({"child": rules.merged_refusal(locked.merged_into_id)})
+
+
+def locked_child(child: Child) -> Child:
+    """The child's row read afresh and locked to the end of the transaction (FOR NO KEY UPDATE: other rows may
+    still refer to it meanwhile), refused when it was merged away (refuse_merged). What the caller passed in is
+    read as it was; everything after the lock must be decided on the row returned."""
+    locked = Child.objects.select_for_update(no_key=True).get(pk=child.pk)
+    refuse_merged(locked)
+    return locked
+
+
 class PossibleDuplicates(ValidationError):
     """Children already in the index may be this one: the practitioner must look at them first (and add their
     involvement to one of them instead), then confirm by passing their ids as `considered`."""
@@ -615,6 +637,7 @@ def _child_update(
     nothing is written then. Audit: child.update, naming the fields changed, with before and after for the
     coded values (AUDITED_VALUES)."""
     child = Child.objects.select_for_update().get(pk=child.pk)
+    refuse_merged(child)
     require(actor, "change", child)
     values = data.cleaned()
     errors = dict(data.errors)
@@ -795,7 +818,9 @@ def _area_change_told(actor: Any, child: Child, involved: frozenset[int], before
 def child_name_add(*, actor: Any, child: Child, kind: str, given: str, family: str) -> ChildName:
     """Add a previous name or a name the child is known by (an involved agency). Refused when it adds nothing: a
     name the child already has of that kind, or its legal name (rules.alias_repeat_error, compared by the exact
-    key the index keeps). Audit: child.name_add."""
+    key the index keeps). Refused on `child` when the child was merged away meanwhile (locked_child). Audit:
+    child.name_add."""
+    child = locked_child(child)
     require(actor, "change", child)
     errors = _name_errors(given, family)
     if kind not in (NameKind.PREVIOUS, NameKind.KNOWN_AS):
@@ -825,8 +850,9 @@ def child_address_change(
     on that day when it began that day (rules.address_ends_on), and the new one begins, so the history is kept.
     Refused (ValidationError on moved_on) for a move in the future, before the current address began or before
     the child was born; on address for a move to the address the child lives at (rules.same_address), which
-    writes nothing. Audit:
+    writes nothing; on child when the child was merged away meanwhile (locked_child). Audit:
     child.address_change."""
+    child = locked_child(child)
     require(actor, "change", child)
     errors: dict[str, str] = {}
     code = _postcode(postcode, errors)
@@ -882,8 +908,18 @@ def child_merge(
     when both have different NHS numbers (then they are not the same child), and when their dates of birth differ
     unless `differences_confirmed` (rules.merge_warning; the check page shows the warning first). The merged
     entry's names keep its date of birth on their search keys, so its old name and date of birth still find the
-    kept child. Audit: child.merge, on both children (with whether the dates differed)."""
-    keep, merge = (Child.objects.select_for_update().get(pk=child.pk) for child in (keep, merge))
+    kept child. Audit: child.merge, on both children (with whether the dates differed).
+
+    Both rows are locked in one order, by id, whichever is kept (break10g finding 5): two merges of the same
+    pair made crosswise at once (A into B, B into A) would otherwise each lock one and wait for the other, a
+    deadlock. The second waits, then reads the rows the first committed and is refused by the policy ("This
+    entry was merged into child N"). Every write about a child locks its row too (locked_child)."""
+    keep_id, merge_id = keep.pk, merge.pk
+    locked = {
+        child.pk: child
+        for child in Child.objects.select_for_update().filter(pk__in=sorted({keep_id, merge_id})).order_by("pk")
+    }
+    keep, merge = locked[keep_id], locked[merge_id]
     require(actor, "merge", keep)
     require(actor, "merge", merge)
     errors: dict[str, str] = {}

@@ -19,7 +19,7 @@ from sharing import rules
 from sharing.models import Basis, Child, EntryRevision, RecordEntry
 from sharing.policy import require_open_record, restricted_readers
 from sharing.services.checks import reason_cleaned
-from sharing.services.children import acting_agency
+from sharing.services.children import acting_agency, locked_child
 
 
 def _content(
@@ -58,8 +58,10 @@ def entry_record(
 ) -> RecordEntry:
     """Record information about a child for one of the actor's agencies, with its first revision. The agency
     must be involved with the child (an open involvement). The category's structured fields are checked
-    (sharing.rules.CATEGORY_FIELDS); a Schedule One indicator is always restricted. Audit: entry.record (the
-    category, never the content)."""
+    (sharing.rules.CATEGORY_FIELDS); a Schedule One indicator is always restricted. Refused on `child` when the
+    child was merged away meanwhile: the child's row is locked first, so an entry never lands on a merged-away
+    duplicate (locked_child, break10g finding 4). Audit: entry.record (the category, never the content)."""
+    child = locked_child(child)
     require(actor, "record_entry", child)
     acting_agency(actor, agency)
     errors: dict[str, str] = {}

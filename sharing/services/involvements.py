@@ -19,7 +19,7 @@ from sharing import rules
 from sharing.models import Child, Involvement
 from sharing.policy import require_open_record, shield_admits_involvement, shield_involvement_refusal
 from sharing.services.checks import involvement_errors, reason_cleaned, service_cleaned
-from sharing.services.children import acting_agency
+from sharing.services.children import acting_agency, refuse_merged
 from sharing.services.shielding import shielded_involvement_added
 
 
@@ -46,6 +46,7 @@ def involvement_add(
     # DESIGN 2.3 (the ContactPoint shield): the shield check must see the shield as it is now, not as the caller
     # read it; `of=("self",)` locks only the child, not the shielding agency read with it for the refusal.
     child = Child.objects.select_for_update(of=("self",)).select_related("shielding_agency").get(pk=child.pk)
+    refuse_merged(child)  # merged while the caller's form was open (break10g finding 4)
     require(actor, "add_involvement", child)
     acting_agency(actor, agency)
     if not shield_admits_involvement(child, agency.pk):
