@@ -183,8 +183,8 @@ def pairs_of(module: str, name: str) -> set[tuple[str, str]]:
 def test_the_database_tables_are_the_rules_tables() -> None:
     onward = {(a.value, b.value) for a, targets in rules.ONWARD_TRANSITIONS.items() for b in targets}
     dispute = {(a.value, b.value) for a, targets in rules.DISPUTE_TRANSITIONS.items() for b in targets}
-    assert pairs_of("0005_onward_triggers", "ONWARD_PAIRS") == onward
-    assert pairs_of("0009_dispute_triggers", "DISPUTE_PAIRS") == dispute
+    assert pairs_of("0004_onward_triggers", "ONWARD_PAIRS") == onward
+    assert pairs_of("0008_dispute_triggers", "DISPUTE_PAIRS") == dispute
 
 
 ONWARD_PAIRS = [(a, b) for a, b in itertools.product(rules.OnwardState, rules.OnwardState) if a != b]

@@ -12,7 +12,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disclosures", "0007_correction_triggers"),
+        ("disclosures", "0006_correction_triggers"),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disclosures", "0005_onward_triggers"),
+        ("disclosures", "0004_onward_triggers"),
         ("sharing", "0012_child_cell_key"),
     ]
 

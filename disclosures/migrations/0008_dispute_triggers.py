@@ -263,6 +263,6 @@ def backwards_sql() -> list[str]:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("disclosures", "0008_disputes")]
+    dependencies = [("disclosures", "0007_disputes")]
 
     operations = [migrations.RunSQL(forwards_sql(), backwards_sql())]

@@ -196,6 +196,6 @@ def backwards_sql() -> list[str]:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("disclosures", "0006_corrections")]
+    dependencies = [("disclosures", "0005_corrections")]
 
     operations = [migrations.RunSQL(forwards_sql(), backwards_sql())]

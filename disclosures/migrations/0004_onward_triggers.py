@@ -233,6 +233,6 @@ def backwards_sql() -> list[str]:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("disclosures", "0004_onward")]
+    dependencies = [("disclosures", "0003_onward")]
 
     operations = [migrations.RunSQL(forwards_sql(), backwards_sql())]
