@@ -29,9 +29,11 @@ from disclosures.models import (
 )
 from disclosures.services import checks
 from disclosures.services.making import disclosure_make
+from disclosures.services.requests import SHIELDED_HOLDER
 from isp_portal import bounds
 from isp_portal.policy import NotPermitted, require
 from sharing.models import EntryRevision, RecordEntry
+from sharing.policy import shield_admits_agency
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,9 @@ def answer_share_checks(
 ) -> tuple[dict[str, Any], list[tuple[RecordEntry, EntryRevision]], list[User], str]:
     """Check a share's terms; return the answer's values, the entries, the recipients and the consent seen."""
     errors: dict[str, str] = {}
+    if not shield_admits_agency(request.child, request.holding_agency_id):
+        errors["holding_agency"] = SHIELDED_HOLDER  # break12b F9: refused before anything is written
+        checks.errors_or_none(errors)
     version = request.protocol_version
     texts = {field: _text(getattr(decision, field), field, errors) for field in _DECISION_FIELDS}
     onward_terms = _text(onward_terms, "onward_terms", errors)

@@ -207,14 +207,6 @@ def test_a_recipient_who_left_the_agency_no_longer_reads_a_minimum_data_disclosu
     assert api.status_code == 404 or api.json().get("content") is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F9: the ContactPoint shield is bypassed through a request: a school that reached a shielded "
-    "child asks the police (not involved, shut out by the shield: its record is 404 to them) for the minimum data; "
-    "a police practitioner answers 'share', the portal snapshots the child index's minimum data (which the police "
-    "do not hold) as the police's disclosure, and the police then read the child's name and NHS number on the "
-    "disclosure page as its disclosing agency",
-)
 def test_a_request_does_not_open_a_shielded_child_to_an_agency_the_shield_keeps_out(world: World) -> None:
     from datetime import date
 
