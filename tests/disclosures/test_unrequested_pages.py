@@ -54,7 +54,7 @@ def emergency_answers(made: Case, **values: Any) -> dict[str, Any]:
         "entries": [made.entry.pk],
         "recipients": [made.world.users["school"].pk],
         "is_confidential": "yes",
-        "public_interest": "",
+        "public_interest": "The child's safety tonight outweighs the duty of confidence.",
         "proportionality": "Only the case note about the threat.",
         "why_shared": "",
         "why_without_consent": "Asking the mother would delay protecting the child.",
