@@ -11,7 +11,10 @@
 * **A disclosure's page** (what, to whom, why, under which version) is seen by the disclosing agency's
   practitioners and managers, its approver, its requester and its named recipients; by the disclosing agency's
   Caldicott guardian for an emergency disclosure; by auditors as metadata only (never the content: DESIGN 1).
-  **The content** is read by the disclosing agency, and by a recipient only while the disclosure lives (not revoked,
+  **The decision record** is read by the disclosing (holding) agency's people only (decision_refusal), there and on
+  the request's page alike.
+  **The content** is read by the disclosing agency, and by a recipient only while one of the receiving agency's
+  people in the index (recipient_refusal: a recipient who left it reads no more) and the disclosure lives (not revoked,
   within retention: its own state, so a minimum-data disclosure with no grant ends too) and, for its entries, while
   a grant *this* disclosure gave lives (sharing.policy.live_grants, disclosure_id: revoking one disclosure hides its
   content even while another disclosure of the same entry lives). Entry by entry, a restricted entry's content is
