@@ -46,7 +46,7 @@ from isp_portal import policy
 from isp_portal.wording import long_date
 from protocols.models import Ground
 from sharing.models import Child
-from sharing.policy import index_agencies, index_refusal
+from sharing.policy import index_agencies, index_refusal, shield_admits_request
 from sharing.rules import CATEGORY_LABELS, Category
 from sharing.views.children import ask_purpose, form_caption
 from sharing.views.purposes import purpose_for
@@ -220,7 +220,13 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = RequestForm(
         request.POST or None,
         initial=initial,
-        holding=[(agency.pk, agency.name) for agency in options.agencies],
+        # For a shielded child, only the agencies the shield lets the requester ask (break12b F9; the service
+        # refuses the others in the same words).
+        holding=[
+            (agency.pk, agency.name)
+            for agency in options.agencies
+            if shield_admits_request(request.user, child, agency.pk)
+        ],
         purposes=options.purposes,
         agencies=agencies,
     )

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 
 from agencies.models import Agency
 from audit.models import AuditEvent
@@ -19,6 +20,7 @@ from disclosures.services.requests import SHIELDED_HOLDER
 from sharing.models import Child, ShieldedAccess
 from tests.disclosures.fixtures import case, school_of, school_world, submit
 from tests.disclosures.test_api import client
+from tests.disclosures.test_unrequested_pages import with_purpose
 from tests.factories import World
 from tests.sharing.fixtures import PURPOSE, fresh, make_child
 
@@ -64,3 +66,17 @@ def test_a_second_withdrawal_click_says_it_was_withdrawn(world: World) -> None:
     again = school.post(withdraw, {"reason": "No longer needed."}, follow=True)
     assert again.status_code == 200 and "already withdrawn" in again.content.decode()
     assert AuditEvent.objects.filter(kind="access.denied").count() == denials
+
+
+def test_the_request_form_offers_only_the_agencies_the_shield_lets_the_requester_ask(world: World) -> None:
+    school_world(world)
+    kid = make_child(world, "Sia", "Hidden", shielded=True, born_on=date(2014, 5, 6), nhs_number="9990000026")
+    ShieldedAccess.objects.create(
+        child=kid, user=world.users["school"], agency=school_of(world), on_date=timezone.localdate()
+    )
+    school = with_purpose(client(world, "school"), kid)
+    form = school.get(f"/children/{kid.pk}/requests/new/").content.decode()
+    assert escape(world.home.name) in form and world.other.name not in form
+    plain = case(world)  # an unshielded child: every agency the school shares a protocol with
+    form = with_purpose(school, plain.child).get(f"/children/{plain.child.pk}/requests/new/").content.decode()
+    assert escape(world.home.name) in form and world.other.name in form
