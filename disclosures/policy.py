@@ -13,7 +13,10 @@
 * **A disclosure's page** (what, to whom, why, under which version) is seen by the disclosing agency's
   practitioners and managers, its approver, its requester and its named recipients; by the disclosing agency's
   Caldicott guardian for an emergency disclosure; by auditors as metadata only (never the content: DESIGN 1).
-  **The content** is read by the disclosing agency, and by a recipient only while the disclosure lives (not revoked,
+  **The decision record** is read by the disclosing (holding) agency's people only (decision_refusal), there and on
+  the request's page alike.
+  **The content** is read by the disclosing agency, and by a recipient only while one of the receiving agency's
+  people in the index (recipient_refusal: a recipient who left it reads no more) and the disclosure lives (not revoked,
   within retention: its own state, so a minimum-data disclosure with no grant ends too) and, for its entries, while
   a grant *this* disclosure gave lives (sharing.policy.live_grants, disclosure_id: revoking one disclosure hides its
   content even while another disclosure of the same entry lives). Entry by entry, a restricted entry's content is
@@ -53,7 +56,7 @@ from sharing.policy import (
 )
 
 REQUEST_ACTIONS = frozenset({"view", "read_decision", "answer", "approve", "decline_approval", "withdraw"})
-DISCLOSURE_ACTIONS = frozenset({"view", "read_content", "review", "revoke"})
+DISCLOSURE_ACTIONS = frozenset({"view", "read_content", "read_decision", "review", "revoke"})
 
 
 def _person(user: Any) -> bool:
@@ -97,6 +100,38 @@ def approver_refusal(user: Any, *, child_area: str | None, agency_id: int, restr
     return None
 
 
+def decision_refusal(user: Any, holding_agency_id: int) -> str | None:
+    """Who reads a decision record (third parties, the public interest, what was agreed, ...): the holding agency's
+    own people only (Barnet: the record of the decision; Haringey 4.7). The requester and the recipients are told
+    the outcome and read what was disclosed, never the record of the decision; auditors read decisions in the
+    disclosure log. The one rule for the request's page and the disclosure's page and API (break12b F2)."""
+    if principal(user).membership_in(holding_agency_id) is None:
+        return "Only the agency the request was sent to reads the record of its decision."
+    return None
+
+
+def recipient_refusal(user: Any, obj: Disclosure) -> str | None:
+    """Why a person does not read a disclosure's content as its recipient: not a named recipient, or no longer one
+    of the receiving agency's people in the index (a recipient who left it, or lost its index access: break12b F8;
+    what was disclosed was disclosed to the agency's people, and a minimum-data disclosure has no grant to end), or
+    the disclosure's content ended (content_ended), or, for its entries, no grant of this disclosure lives."""
+    recipient = obj.recipients.filter(user_id=user.pk).exists()
+    if not recipient:
+        return "Only the named recipients of a disclosure, and the agency that made it, can read what was disclosed."
+    ended = "Your access to what was disclosed has ended (it was revoked, or its retention ended)."
+    if obj.to_agency_id not in index_agencies(user):
+        return (
+            "Your access to what was disclosed has ended: you are no longer one of the people of the agency it was "
+            "disclosed to."
+        )
+    if content_ended(obj):
+        return ended
+    entry_ids = list(obj.entries.values_list("entry_id", flat=True))
+    if entry_ids and not live_grants(user, entry_ids, disclosure_id=obj.pk):
+        return ended
+    return None
+
+
 @register
 class InformationRequestPolicy(RefusalPolicy[InformationRequest]):
     model = InformationRequest
@@ -123,12 +158,7 @@ class InformationRequestPolicy(RefusalPolicy[InformationRequest]):
 
     def refusal(self, user: Any, action: str, obj: InformationRequest) -> str | None:
         if action == "read_decision":
-            # The decision record (third parties, public interest, ...) is the holding agency's own (Barnet: the
-            # record of the decision; Haringey 4.7): the requester is told the outcome only; auditors read
-            # decisions in the disclosure log.
-            if principal(user).membership_in(obj.holding_agency_id) is None:
-                return "Only the agency the request was sent to reads the record of its decision."
-            return None
+            return decision_refusal(user, obj.holding_agency_id)
         state = rules.State(obj.state)
         holding = obj.holding_agency_id in index_agencies(user)
         if action == "answer":
@@ -244,19 +274,9 @@ class DisclosurePolicy(RefusalPolicy[Disclosure]):
             # there may read is decided entry by entry (shown_entries).
             if disclosing:
                 return None
-            recipient = obj.recipients.filter(user_id=user.pk).exists()
-            if not recipient:
-                return (
-                    "Only the named recipients of a disclosure, and the agency that made it, can read what was "
-                    "disclosed."
-                )
-            ended = "Your access to what was disclosed has ended (it was revoked, or its retention ended)."
-            if content_ended(obj):
-                return ended
-            entry_ids = list(obj.entries.values_list("entry_id", flat=True))
-            if entry_ids and not live_grants(user, entry_ids, disclosure_id=obj.pk):
-                return ended
-            return None
+            return recipient_refusal(user, obj)
+        if action == "read_decision":
+            return decision_refusal(user, obj.from_agency_id)
         if action == "review":
             # The escalation sweep tells the disclosing agency's Caldicott guardian to review an emergency
             # disclosure not reviewed in time (sweeps.emergency_escalation_sweep): the guardian may, as may its

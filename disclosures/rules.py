@@ -311,6 +311,55 @@ _GROUNDS_BY_NOT_SOUGHT: dict[NotSoughtReason, frozenset[LegalBasis]] = {
 _EXTERNAL_GROUNDS = frozenset({LegalBasis.COURT_ORDER, LegalBasis.HOME_OFFICE, LegalBasis.POLICE_S29})
 _GROUNDS_WHEN_REFUSED = frozenset(GROUNDS)
 
+# Who may ask on an external ground (break12b F6), by the requesting (receiving) agency's kind
+# (agencies.models.AgencyKind values). The police's data protection form (DPA 2018 Sch 2 para 2, the seeds' "DPA
+# s29(3) form") is a police request. A s129 request (Nationality, Immigration and Asylum Act 2002) is the Home
+# Office's, which is none of the partner kinds, so it comes from an agency of kind "other". A court orders
+# disclosure to a party to its proceedings: a local authority (care proceedings), the police, a youth offending
+# team (youth court), or another body (kind "other": a children's guardian's service, the court itself). A school,
+# a GP practice, an NHS trust, a college or a voluntary organisation never asks on these grounds.
+_EXTERNAL_REQUESTERS: dict[LegalBasis, tuple[frozenset[str], str]] = {
+    LegalBasis.POLICE_S29: (frozenset({"police"}), "the police"),
+    LegalBasis.HOME_OFFICE: (frozenset({"other"}), "the Home Office"),
+    LegalBasis.COURT_ORDER: (
+        frozenset({"local_authority", "police", "youth_offending_team", "other"}),
+        "a party to the court's proceedings (a local authority, the police or a youth offending team)",
+    ),
+}
+
+
+def without_consent_errors(
+    chosen: LegalBasis, *, why: str, proportionality: str, public_interest: str
+) -> dict[str, str]:
+    """What a share on a ground other than consent must record, by field (empty when all is said): why without
+    consent, why it is proportionate (the minimum needed, and why) and the public interest that outweighs the duty
+    of confidence (break12b F7: Barnet's record of the decision; Haringey 4.4; the flowchart's "is sharing
+    proportionate?"). Sharing on consent is no breach of confidence, so none of these is asked then."""
+    if chosen in CONSENT_BASES:
+        return {}
+    errors: dict[str, str] = {}
+    if not why.strip():
+        errors["why_without_consent"] = "Say why this is shared without consent."
+    if not proportionality.strip():
+        errors["proportionality"] = (
+            "Say why sharing this is proportionate: what is the minimum needed, and why it is needed."
+        )
+    if not public_interest.strip():
+        errors["public_interest"] = (
+            "Say what public interest justifies sharing without consent, and how it outweighs the duty of confidence."
+        )
+    return errors
+
+
+def requester_basis_refusal(chosen: LegalBasis, requester_kind: str) -> str | None:
+    """None when an agency of `requester_kind` may be disclosed to on `chosen`; otherwise why not (only the external
+    grounds depend on who asks: _EXTERNAL_REQUESTERS)."""
+    rule = _EXTERNAL_REQUESTERS.get(chosen)
+    if rule is None or requester_kind in rule[0]:
+        return None
+    return f"'{LEGAL_BASIS_LABELS[chosen]}' is a basis only for a disclosure to {rule[1]}: choose another basis."
+
+
 _NOT_SOUGHT_WORDS: dict[NotSoughtReason, str] = {
     NotSoughtReason.SIGNIFICANT_HARM: "asking would place the child at increased risk of significant harm",
     NotSoughtReason.SERIOUS_HARM_ADULT: "asking would place an adult at risk of serious harm",
@@ -326,8 +375,10 @@ def legal_bases_allowed(
     not_sought_reason: str | None,
     protocol_grounds: Iterable[str],
     tiers: Iterable[str],
+    requester_kind: str | None = None,
 ) -> frozenset[LegalBasis]:
-    """The legal bases a share may rest on, given the request's consent basis.
+    """The legal bases a share may rest on, given the request's consent basis (and, when given, the kind of the
+    agency it is disclosed to: requester_basis_refusal).
 
     Consent covers it: the consent basis of its form, and nothing else (Haringey 4.4: sharing on consent is no
     breach of confidence, so no other ground is weighed). Not sought: the grounds Barnet's reason supports, plus the
@@ -348,6 +399,8 @@ def legal_bases_allowed(
         allowed = _GROUNDS_WHEN_REFUSED
     if Tier.SENSITIVE in set(tiers):
         allowed = allowed & frozenset(protocol_grounds)
+    if requester_kind is not None:
+        allowed = frozenset(chosen for chosen in allowed if requester_basis_refusal(chosen, requester_kind) is None)
     return frozenset(allowed)
 
 
@@ -360,6 +413,7 @@ def legal_basis_refusal(
     tiers: Iterable[str],
     chosen: LegalBasis,
     citation: str = "",
+    requester_kind: str | None = None,
 ) -> str | None:
     """None when `chosen` is among legal_bases_allowed; otherwise the sentence naming the rule that refuses it.
     `citation` is the protocol's own clause for consent (ProtocolVersion.cite("consent"), e.g. " (section 4.5 of
@@ -370,6 +424,8 @@ def legal_basis_refusal(
         basis=basis, consent_form=consent_form, not_sought_reason=not_sought_reason, protocol_grounds=grounds,
         tiers=tier_set,
     )  # fmt: skip
+    if chosen in allowed and requester_kind is not None:
+        return requester_basis_refusal(chosen, requester_kind)
     if chosen in allowed:
         return None
     label = LEGAL_BASIS_LABELS[chosen]

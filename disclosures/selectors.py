@@ -197,13 +197,16 @@ class DisclosurePage:
     expired: bool
     # How many of the disclosed entries the content leaves out for this reader (said on the page, not hidden).
     withheld: int = 0
+    # The decision record, to the disclosing agency's people only (disclosures.policy: read_decision); None to
+    # the requester, the recipients and auditors (break12b F2).
+    decision: RequestAnswer | None = None
+    # The reader may read the content but stated no purpose yet (the page asks first: break12b F11).
+    needs_purpose: bool = False
 
 
-def disclosure_page(user: Any, pk: Any, *, purpose: str = "") -> DisclosurePage:
-    """What was disclosed, to whom, why, on which legal basis, under which version, with its decision record and
-    follow-ups; the snapshot re-hashed on every showing (a mismatch is shown and audited). Every showing is
-    audited (disclosure.view), with the reader's stated purpose when they give one (the API's X-Purpose)."""
-    disclosure = get_or_deny(
+def disclosure_of(user: Any, pk: Any) -> Disclosure:
+    """The disclosure `user` may see, with what its page shows of it (404 outside their scope)."""
+    return get_or_deny(
         user,
         Disclosure.objects.select_related(
             "child", "from_agency", "to_agency", "discloser", "approver", "requester", "answer",
@@ -211,13 +214,26 @@ def disclosure_page(user: Any, pk: Any, *, purpose: str = "") -> DisclosurePage:
         ),
         pk=pk,
     )  # fmt: skip
+
+
+def disclosure_page(user: Any, pk: Any, *, purpose: str = "", purpose_asked: bool = False) -> DisclosurePage:
+    """What was disclosed, to whom, why, on which legal basis, under which version, with its decision record and
+    follow-ups; the snapshot re-hashed on every showing (a mismatch is shown and audited). Every showing is
+    audited (disclosure.view), with the reader's stated purpose when they give one (the API's X-Purpose).
+    `purpose_asked`: the content is shown only with a stated purpose (the page asks it first, as a child's
+    record does: DESIGN 2.6; break12b F11); without one, the metadata only. `pk` may be the disclosure itself,
+    read with disclosure_of."""
+    disclosure = pk if isinstance(pk, Disclosure) else disclosure_of(user, pk)
     recipients = list(disclosure.recipients.select_related("user", "agency").order_by("user__full_name"))
     events = list(disclosure.events.select_related("actor").order_by("at", "pk"))
     snapshot = DisclosureSnapshot.objects.filter(disclosure=disclosure).first()
     hash_verified = None if snapshot is None else rules.snapshot_sha256(snapshot.document) == disclosure.snapshot_sha256
     content: dict[str, Any] | None = None
     withheld = 0
-    if snapshot is not None and can(user, "read_content", disclosure):
+    readable = snapshot is not None and can(user, "read_content", disclosure)
+    needs_purpose = readable and purpose_asked and not purpose
+    if readable and not needs_purpose:
+        assert snapshot is not None
         content = dict(snapshot.document)
         entries = list(content.get("entries") or [])
         content["entries"] = shown_entries(user, disclosure, entries)
@@ -235,6 +251,7 @@ def disclosure_page(user: Any, pk: Any, *, purpose: str = "") -> DisclosurePage:
     return DisclosurePage(
         disclosure=disclosure, recipients=recipients, events=events, content=content, hash_verified=hash_verified,
         revoked=rules.FollowUp.REVOKED in kinds, expired=disclosure.retain_until <= timezone.now(), withheld=withheld,
+        decision=disclosure.answer if can(user, "read_decision", disclosure) else None, needs_purpose=needs_purpose,
     )  # fmt: skip
 
 
@@ -460,6 +477,7 @@ def answer_choices(user: Any, request: InformationRequest) -> AnswerChoices:
         not_sought_reason=request.not_sought_reason or None,
         protocol_grounds=version.grounds_without_consent,
         tiers=request.tiers,
+        requester_kind=request.requester_agency.kind,
     )
     people = [
         (membership.user_id, ", ".join(filter(None, (membership.user.full_name, membership.job_title))))

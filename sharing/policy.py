@@ -619,6 +619,28 @@ def shield_admits_involvement(child: Child, agency_id: int) -> bool:
     return not child.is_shielded or child.shielding_agency_id == agency_id
 
 
+def shield_admits_agency(child: Child, agency_id: int) -> bool:
+    """Whether the shield lets `agency_id`, as an agency, hold and share what it knows of `child`: any agency for an
+    unshielded child; for a shielded one only the shielding agency and the agencies involved with it now (the agency
+    terms of shield_open: a person's own exact search today, or a grant to them, opens the child to that person, not
+    to their agency). A request, or a disclosure of the child's minimum data, by an agency the shield keeps out
+    would carry the index's record of the child to it (DESIGN 2.3). No query for an unshielded child, one for a
+    shielded one."""
+    if not child.is_shielded or child.shielding_agency_id == agency_id:
+        return True
+    return agency_id in involved_agencies(child.pk)
+
+
+def shield_admits_request(user: Any, child: Child, holding_agency_id: int) -> bool:
+    """Whether `user` may ask `holding_agency_id` about `child`: the agency is one the shield admits
+    (shield_admits_agency) and one the shield lets the user know of (shield_names_agency_of: where it withholds the
+    agencies involved, only the shielding agency). Refused alike whether or not the agency is involved, so the
+    refusal says nothing the shield withholds. No query for an unshielded child."""
+    if isinstance(user, SystemActor) or not child.is_shielded:
+        return True
+    return shield_names_agency_of(user, child, holding_agency_id) and shield_admits_agency(child, holding_agency_id)
+
+
 def may_add_involvement(user: Any, child: Child) -> bool:
     """Whether one of the user's index agencies may add its involvement to `child` (shield_admits_involvement).
     No query once the principal is loaded."""

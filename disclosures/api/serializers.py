@@ -105,6 +105,20 @@ class RecipientField(ScopedPrimaryKeyField):
         return User.objects.filter(is_active=True) if index_agencies(user) else User.objects.none()
 
 
+class RecipientsField(serializers.ListField):
+    """The people named to receive a disclosure, each once: a person named twice is a 400 on this field (break12b
+    F12), not a second recipient row."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=RecipientField(), max_length=bounds.LIST_ITEMS, **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        people = super().to_internal_value(data)
+        if len({person.pk for person in people}) != len(people):
+            raise serializers.ValidationError("A person is named twice: name each person once.")
+        return people
+
+
 def _text(help_text: str = "", *, required: bool = False, max_length: int = bounds.REASON) -> serializers.CharField:
     if required:
         return serializers.CharField(max_length=max_length, help_text=help_text)
@@ -192,11 +206,8 @@ class ShareTermsIn(DecisionIn):
         required=False, allow_null=True, default=None,
         help_text="The last day the recipients may read it (default: the protocol's retention period)",
     )  # fmt: skip
-    recipients = serializers.ListField(
-        child=RecipientField(),
-        max_length=bounds.LIST_ITEMS,
-        required=False,
-        help_text="The people of the receiving agency who receive it (default: the requester)",
+    recipients = RecipientsField(
+        required=False, help_text="The people of the receiving agency who receive it (default: the requester)"
     )
 
 
@@ -253,18 +264,14 @@ class RequestWithdrawIn(serializers.Serializer):
 class ReferIn(ScopeIn, ShareTermsIn):
     to_agency = AgencyField(help_text="The agency the concern is referred to")
     why = _text("Why they need to know", required=True)
-    recipients = serializers.ListField(
-        child=RecipientField(), min_length=1, max_length=bounds.LIST_ITEMS, help_text="The people who receive it"
-    )
+    recipients = RecipientsField(min_length=1, help_text="The people who receive it")
 
 
 class EmergencyIn(DecisionIn):
     child = ChildField(help_text="The child, by its id in the child index")
     agency = ActingAgencyField(required=False, allow_null=True, default=None, help_text="Your agency (if several)")
     to_agency = AgencyField(help_text="The agency disclosed to")
-    recipients = serializers.ListField(
-        child=RecipientField(), min_length=1, max_length=bounds.LIST_ITEMS, help_text="The people who receive it"
-    )
+    recipients = RecipientsField(min_length=1, help_text="The people who receive it")
     reason = serializers.ChoiceField(choices=EMERGENCY_REASONS, help_text="Why this cannot wait")
     legal_basis = serializers.ChoiceField(
         choices=EMERGENCY_BASES,
@@ -576,7 +583,11 @@ class DisclosureOut(DisclosureSummaryOut):
     )
     revoked = serializers.BooleanField()
     expired = serializers.BooleanField()
-    decision = AnswerOut(help_text="The decision record")
+    decision = AnswerOut(
+        allow_null=True,
+        help_text="The decision record: to the disclosing agency only (null to the requester, the recipients and "
+        "auditors)",
+    )
     recipients = RecipientOut(many=True)
     events = EventOut(many=True, help_text="Reviews, escalations, revocation, end of retention")
     content = serializers.DictField(
@@ -615,7 +626,7 @@ def disclosure_out(page: DisclosurePage, actions: list[str]) -> dict[str, Any]:
         "hash_verified": page.hash_verified,
         "revoked": page.revoked,
         "expired": page.expired,
-        "decision": answer_out(disclosure.answer),
+        "decision": answer_out(page.decision) if page.decision is not None else None,
         "recipients": [recipient_out(row) for row in page.recipients],
         "events": [event_out(event) for event in page.events],
         "content": page.content,

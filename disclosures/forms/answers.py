@@ -125,11 +125,11 @@ class AnswerForm(GovukForm):
         help_text="The ground, and why it overrides the refusal or why consent was not sought.",
     )
     public_interest = _text(
-        "What public interest did you weigh? (optional)",
+        "What public interest did you weigh? (when not sharing on consent)",
         help_text="For example, protecting the child from significant harm against the duty of confidence.",
     )
     proportionality = _text(
-        "Why is sharing proportionate? (optional)",
+        "Why is sharing proportionate? (when not sharing on consent)",
         help_text="What is the minimum needed, and why no less would do.",
     )
     entries = IdsField(

@@ -111,8 +111,13 @@ class _UnrequestedForm(GovukForm):
         label="Is the information confidential?", choices=[(YES, "Yes"), (NO, "No")], widget=forms.RadioSelect,
         help_text="Information given in confidence, or that the child or family would expect to be kept private.",
     )  # fmt: skip
-    public_interest = _text("The public interest (optional)", "What weighs in favour of sharing, and against.")
-    proportionality = _text("Proportionality (optional)", "What is the minimum needed, and why.")
+    public_interest = _text(
+        "The public interest",
+        "What weighs in favour of sharing, and against. Needed whenever the legal basis is not consent.",
+    )
+    proportionality = _text(
+        "Proportionality", "What is the minimum needed, and why. Needed whenever the legal basis is not consent."
+    )
     why_shared = _text("Why it is shared (optional)")
     why_without_consent = _text("Why it is shared without consent", "Needed whenever the legal basis is not consent.")
     what_agreed = _text("What was agreed, and by whom (optional)")

@@ -29,9 +29,11 @@ from disclosures.models import (
 )
 from disclosures.services import checks
 from disclosures.services.making import disclosure_make
+from disclosures.services.requests import SHIELDED_HOLDER
 from isp_portal import bounds
 from isp_portal.policy import NotPermitted, require
 from sharing.models import EntryRevision, RecordEntry
+from sharing.policy import shield_admits_agency
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,9 @@ def answer_share_checks(
 ) -> tuple[dict[str, Any], list[tuple[RecordEntry, EntryRevision]], list[User], str]:
     """Check a share's terms; return the answer's values, the entries, the recipients and the consent seen."""
     errors: dict[str, str] = {}
+    if not shield_admits_agency(request.child, request.holding_agency_id):
+        errors["holding_agency"] = SHIELDED_HOLDER  # break12b F9: refused before anything is written
+        checks.errors_or_none(errors)
     version = request.protocol_version
     texts = {field: _text(getattr(decision, field), field, errors) for field in _DECISION_FIELDS}
     onward_terms = _text(onward_terms, "onward_terms", errors)
@@ -178,6 +183,7 @@ def answer_share_checks(
             tiers=request.tiers,
             chosen=basis,
             citation=version.cite("consent"),
+            requester_kind=request.requester_agency.kind,
         )
         if refusal:
             errors["legal_basis"] = refusal
@@ -185,8 +191,12 @@ def answer_share_checks(
             covered = checks.consent_refusal(answers)
             if covered:
                 errors["legal_basis"] = covered
-        elif not texts["why_without_consent"]:
-            errors["why_without_consent"] = "Say why this is shared without consent."
+        else:
+            unsaid = rules.without_consent_errors(
+                basis, why=texts["why_without_consent"], proportionality=texts["proportionality"],
+                public_interest=texts["public_interest"],
+            )  # fmt: skip
+            errors.update({field: words for field, words in unsaid.items() if field not in errors})
         s29 = rules.s29_reference_error(basis, s29_form_reference)
         if s29:
             errors["s29_form_reference"] = s29
@@ -207,7 +217,11 @@ def answer_share_checks(
         )
         if too_long:
             errors["retain_until"] = too_long
-    people = list(recipients) if recipients is not None else [request.requester]
+    # Each person once, however often named (break12b F12: the API refuses a repeat; this is the backstop for any
+    # other caller, which would otherwise fail on answer_recipient_once).
+    people = (
+        list({person.pk: person for person in recipients}.values()) if recipients is not None else [request.requester]
+    )
     if not people:
         errors["recipients"] = "Choose who receives the information."
     restricted_agencies = [entry.agency_id for entry, rev in chosen if rev.is_restricted or entry.is_restricted]

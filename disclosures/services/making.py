@@ -44,7 +44,9 @@ from disclosures.models import (
 )
 from disclosures.policy import approver_refusal
 from disclosures.services import checks
+from disclosures.services.requests import SHIELDED_HOLDER
 from sharing.models import Child
+from sharing.policy import shield_admits_agency
 from sharing.services.grants import entry_grants_give
 
 
@@ -127,6 +129,9 @@ def disclosure_make(
     refusal = checks.agencies_refusal(sender=from_agency, receiver=to_agency, tiers=request.tiers, on=today)
     if refusal:
         raise ValidationError({"holding_agency": refusal})
+    if not shield_admits_agency(request.child, from_agency.pk):
+        # Checked again now: the agency's involvement with a shielded child may have ended since (break12b F9).
+        raise ValidationError({"holding_agency": SHIELDED_HOLDER})
     version = checks.shared_version(to_agency, from_agency)
     if version is None or version.pk != request.protocol_version_id:
         raise ValidationError(

@@ -20,8 +20,13 @@ from isp_portal.policy import NotPermitted, require
 from isp_portal.wording import long_date
 from protocols.models import Ground
 from sharing.models import Child, Involvement
-from sharing.policy import index_agencies
+from sharing.policy import index_agencies, shield_admits_agency, shield_admits_request
 from sharing.services.children import age_scope_error
+
+SHIELDED_HOLDER = (
+    "This child is shielded: only the agency that shielded it, or an agency involved with the child that its record "
+    "names, can be asked about it or share about it."
+)
 
 
 def acting_agency_of(actor: User, agency: Agency | None) -> Agency:
@@ -63,6 +68,11 @@ def request_terms(
     requester_agency = Agency.objects.get(pk=requester_agency.pk)
     if holding_agency.pk == requester_agency.pk:
         raise ValidationError({"holding_agency": "Choose another agency: sharing is between two agencies."})
+    if not shield_admits_agency(child, holding_agency.pk):
+        # The shield (DESIGN 2.3): an agency it keeps out of a shielded child neither answers about it nor shares
+        # the index's record of it (break12b F9). The discloser's own agency here, or one request_submit already
+        # refused in the same words whether involved or not.
+        raise ValidationError({"holding_agency": SHIELDED_HOLDER})
     version = checks.shared_version(requester_agency, holding_agency)
     if version is None:
         raise ValidationError({"holding_agency": checks.no_shared_version(requester_agency, holding_agency)})
@@ -157,6 +167,8 @@ def request_submit(
     require(actor, "view", child)  # a child outside the actor's reach answers 404 (the shield, the index)
     user = checks.user_of(actor)
     requester_agency = acting_agency_of(user, agency)
+    if not shield_admits_request(user, child, holding_agency.pk):
+        raise ValidationError({"holding_agency": SHIELDED_HOLDER})
     terms = request_terms(
         child=child, requester_agency=requester_agency, holding_agency=holding_agency, purpose=purpose, tiers=tiers,
         categories=categories, need_to_know=need_to_know, urgency=urgency, consent_basis=consent_basis,

@@ -68,6 +68,15 @@ def _managers_of(agency_ids: Iterable[int]) -> dict[int, list[int]]:
     return managers
 
 
+def _partnership_admins() -> list[int]:
+    """The active partnership admins, in one query: whom an escalation reaches when nobody at the agency may review."""
+    return list(
+        Membership.objects.filter(
+            is_active=True, user__is_active=True, user__is_system=False, roles__contains=["partnership_admin"]
+        ).values_list("user_id", flat=True)
+    )
+
+
 def _drafts(users: Iterable[int], *, key: str, subject: str, body: str, link: str) -> list[NotificationDraft]:
     return [NotificationDraft(user_id, f"{key}-{user_id}", subject, body, link) for user_id in sorted(set(users))]
 
@@ -215,8 +224,9 @@ def _disclosures(ids: Sequence[int]) -> list[Disclosure]:
 def emergency_escalation_sweep(*, now: datetime, limit: int = FOLLOW_UP_BATCH) -> tuple[int, int]:
     """Escalate, once, each emergency disclosure not reviewed by its deadline (issue 12: reviewed within one working
     day, else escalated to the disclosing agency's Caldicott guardian): a DisclosureEvent(escalated), the guardian(s)
-    told (the designated managers when the agency names no guardian, so the escalation reaches someone), a
-    disclosure-log row and an audit event (disclosure.escalate). Returns (escalated, notifications)."""
+    told (the designated managers when the agency names no guardian but the one who made it, the partnership
+    admins when nobody there may review it: the escalation reaches someone who may act), a disclosure-log row and
+    an audit event (disclosure.escalate). Returns (escalated, notifications)."""
     ids = _insert_events(
         rules.FollowUp.ESCALATED,
         where=(
@@ -236,16 +246,31 @@ def emergency_escalation_sweep(*, now: datetime, limit: int = FOLLOW_UP_BATCH) -
         user__is_system=False, is_caldicott_guardian=True,
     ).values_list("agency_id", "user_id"):  # fmt: skip
         guardians.setdefault(agency_id, []).append(user_id)
-    managers = _managers_of({d.from_agency_id for d in escalated if d.from_agency_id not in guardians})
+    managers = _managers_of({d.from_agency_id for d in escalated})
+    admins: list[int] | None = None
     drafts = []
     for disclosure in escalated:
+        # Someone who may review it (disclosures.policy: never the person who made it; break12b F10): the
+        # agency's guardians but the discloser, else its designated managers but the discloser, else the
+        # partnership admins, so the escalation never reaches only the one person who may not act on it.
+        others = [
+            user_id
+            for user_id in guardians.get(disclosure.from_agency_id) or managers.get(disclosure.from_agency_id, [])
+            if user_id != disclosure.discloser_id
+        ]
+        if not others and disclosure.from_agency_id in guardians:
+            others = [u for u in managers.get(disclosure.from_agency_id, []) if u != disclosure.discloser_id]
+        if not others:
+            if admins is None:
+                admins = _partnership_admins()
+            others = [user_id for user_id in admins if user_id != disclosure.discloser_id]
         drafts += _drafts(
-            guardians.get(disclosure.from_agency_id) or managers.get(disclosure.from_agency_id, []),
+            others,
             key=f"disclosure-escalated-{disclosure.pk}",
             subject="An emergency disclosure was not reviewed in time",
             body=(
                 f"{disclosure.from_agency} made an emergency disclosure to {disclosure.to_agency} that no designated "
-                "manager reviewed by the end of the next working day. As Caldicott guardian, review it now."
+                "manager reviewed by the end of the next working day. Review it now."
             ),
             link=f"/disclosures/{disclosure.pk}/",
         )

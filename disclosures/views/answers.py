@@ -39,6 +39,7 @@ from disclosures.forms.answers import (
 )
 from disclosures.models import Disclosure, InformationRequest
 from disclosures.services import checks
+from disclosures.views import confirming
 from isp_portal import policy, refusals
 from isp_portal.policy import AccessDenied, can, record_denial
 from isp_portal.wording import long_date, long_datetime
@@ -412,6 +413,10 @@ def answer_check(http: HttpRequest, pk: int) -> HttpResponse:
     refusal: ValidationError | None = None
     outcome = ""
     if http.method == "POST" and form.is_valid():
+        if confirming.stale(
+            http, SESSION_KEY, request.pk, data
+        ):  # break12b F13: only what the page showed (confirming.py)
+            return confirming.refuse_stale(http, reverse("disclosures-answer-check", args=[request.pk]))
         try:
             result = services.request_answer_share(
                 actor=http.user, request=request, **_service_values(data, draft.get("revisions") or {})
@@ -425,6 +430,7 @@ def answer_check(http: HttpRequest, pk: int) -> HttpResponse:
             refusal = _entry_refusal(http, denial)
         else:
             http.session.pop(SESSION_KEY, None)
+            http.session.pop(f"{SESSION_KEY}:shown", None)
             messages.success(http, _done_message(request, result))
             return redirect("disclosures-answer", pk=request.pk)
     choices = selectors.answer_choices(http.user, request)
@@ -450,6 +456,7 @@ def answer_check(http: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "change_url": reverse("disclosures-answer", args=[request.pk]),
             "decline_url": reverse("disclosures-decline", args=[request.pk]),
+            "draft_digest": confirming.shown(http, SESSION_KEY, request.pk, data),
         },
     )
 

@@ -40,13 +40,16 @@ from disclosures.models import (
     ReviewOutcome,
     SubjectTold,
 )
+from disclosures.views import confirming
 from isp_portal import policy
 from isp_portal.policy import can, get_or_deny
 from isp_portal.wording import long_date, long_datetime
+from sharing.forms import PurposeForm
 from sharing.models.children import Ethnicity, Gender
 from sharing.models.entries import Basis
 from sharing.policy import index_agencies
 from sharing.rules import CATEGORY_LABELS, Category
+from sharing.views.purposes import purpose_for, remember_purpose
 
 TIER_WORDS = {"minimum": "The minimum data", "sensitive": "Detailed and sensitive information"}
 # consent.selectors.Reason's values, as the answerer saw them when they checked consent (the decision record).
@@ -194,7 +197,12 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def request_approval(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = selectors.approval_decision(request.user, pk)
+    try:
+        decision = selectors.approval_decision(request.user, pk)
+    except policy.NotPermitted:
+        if request.method == "POST" and (closed := confirming.closed_already(request, pk)):
+            return closed  # a second click: what happened, not an access denial (break12b F3)
+        raise
     item, answer = decision.request, decision.answer
     form = ApprovalForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -204,6 +212,10 @@ def request_approval(request: HttpRequest, pk: int) -> HttpResponse:
                 made = services.request_approve(actor=request.user, request=item, note=note)
             else:
                 services.request_approval_decline(actor=request.user, request=item, reason=note)
+        except policy.NotPermitted:
+            if closed := confirming.closed_already(request, pk):  # closed meanwhile, by the first click
+                return closed
+            raise
         except ValidationError as error:
             add_service_errors(form, _renamed(error, {"reason": "note"}))
         else:
@@ -285,7 +297,16 @@ def _event_words(event: DisclosureEvent) -> str:
 
 @login_required
 def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    page = selectors.disclosure_page(request.user, pk)
+    found = selectors.disclosure_of(request.user, pk)  # the policy first: the purpose is asked only in scope
+    # Why the reader is looking, asked before the content is shown and recorded with the showing, as a child's
+    # record does (the purpose step's session table: a purpose stated for the child holds here too; break12b F11).
+    form = PurposeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        remember_purpose(request, [found.child_id], form.cleaned_data["purpose"])
+        return redirect(f"{reverse('disclosure-detail', args=[found.pk])}#content")
+    page = selectors.disclosure_page(
+        request.user, found, purpose=purpose_for(request, found.child_id) or "", purpose_asked=True
+    )
     disclosure = page.disclosure
     content = page.content or {}
     return render(
@@ -295,7 +316,7 @@ def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "disclosure": disclosure,
             "what_rows": _what_rows(disclosure),
-            "decision_rows": _decision_rows(disclosure.answer),
+            "decision_rows": _decision_rows(page.decision) if page.decision is not None else [],
             "entries": [
                 {"entry_id": row.entry_id, "category": _category(row.category), "revision": row.revision}
                 for row in selectors.disclosed_entries(disclosure)
@@ -309,6 +330,7 @@ def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else "disclosures-sent",
             "may_review": disclosure.kind == "emergency" and can(request.user, "review", disclosure),
             "may_revoke": not page.revoked and can(request.user, "revoke", disclosure),
+            "purpose_form": form,
         },
     )
 

@@ -41,11 +41,12 @@ from disclosures.forms.requests import (
     WithdrawForm,
 )
 from disclosures.models import InformationRequest, State, Urgency
+from disclosures.views import confirming
 from isp_portal import policy
 from isp_portal.wording import long_date
 from protocols.models import Ground
 from sharing.models import Child
-from sharing.policy import index_agencies, index_refusal
+from sharing.policy import index_agencies, index_refusal, shield_admits_request
 from sharing.rules import CATEGORY_LABELS, Category
 from sharing.views.children import ask_purpose, form_caption
 from sharing.views.purposes import purpose_for
@@ -209,7 +210,13 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = RequestForm(
         request.POST or None,
         initial=initial,
-        holding=[(agency.pk, agency.name) for agency in options.agencies],
+        # For a shielded child, only the agencies the shield lets the requester ask (break12b F9; the service
+        # refuses the others in the same words).
+        holding=[
+            (agency.pk, agency.name)
+            for agency in options.agencies
+            if shield_admits_request(request.user, child, agency.pk)
+        ],
         purposes=options.purposes,
         agencies=agencies,
     )
@@ -279,6 +286,8 @@ def _answers(values: dict[str, Any], asked: Asked, made: InformationRequest | No
 @login_required
 def request_new_check(request: HttpRequest, pk: int) -> HttpResponse:
     child = _request_child(request, pk)
+    if request.method == "POST" and (made_already := confirming.already_made(request, SESSION_KEY)):
+        return made_already
     draft = _draft(request, child.pk)
     if draft is None:
         return redirect("request-new", pk=child.pk)
@@ -294,12 +303,21 @@ def request_new_check(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         problems = None if asked.consent_message is None else _trial(request.user, child, asked)[1]
         if problems is None:
+            check_url = reverse("request-new-check", args=[child.pk])
             try:
-                made = services.request_submit(actor=request.user, child=child, **asked.arguments)
+                with transaction.atomic():
+                    # Once, and only what the page showed (break12b F1, F13: confirming.py).
+                    current = confirming.locked_draft(request, SESSION_KEY)
+                    if current != draft:
+                        request.session[SESSION_KEY] = current
+                        return confirming.already_made(request, SESSION_KEY) or redirect(check_url)
+                    if confirming.stale(request, SESSION_KEY, child.pk, draft["data"]):
+                        return confirming.refuse_stale(request, check_url)
+                    made = services.request_submit(actor=request.user, child=child, **asked.arguments)
+                    confirming.mark_made(request, SESSION_KEY, reverse("request-detail", args=[made.pk]))
             except ValidationError as error:
                 problems = _on_fields(error)
         if problems is None and made is not None:
-            del request.session[SESSION_KEY]
             messages.success(request, f"Your request has been sent to {made.holding_agency}.")
             return redirect("request-detail", pk=made.pk)
         assert problems is not None
@@ -319,6 +337,7 @@ def request_new_check(request: HttpRequest, pk: int) -> HttpResponse:
             "answers": _answers(values, asked, made if not form.errors else None),
             "form": form,
             "change_url": reverse("request-new", args=[child.pk]),
+            "draft_digest": confirming.shown(request, SESSION_KEY, child.pk, draft["data"]),
         },
     )
 
@@ -444,11 +463,20 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     found = InformationRequest.objects.filter(pk=pk).select_related("holding_agency").first()
-    made = policy.found_or_deny(request.user, InformationRequest, found, action="withdraw", target_id=pk)
+    try:
+        made = policy.found_or_deny(request.user, InformationRequest, found, action="withdraw", target_id=pk)
+    except policy.NotPermitted:
+        if request.method == "POST" and (closed := confirming.closed_already(request, pk)):
+            return closed  # a second click: what happened, not an access denial (break12b F3)
+        raise
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.request_withdraw(actor=request.user, request=made, reason=form.cleaned_data["reason"])
+        except policy.NotPermitted:
+            if closed := confirming.closed_already(request, pk):  # closed meanwhile, by the first click
+                return closed
+            raise
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -41,6 +42,7 @@ from disclosures.forms.unrequested import (
 )
 from disclosures.models import Disclosure, InformationRequest
 from disclosures.services import checks
+from disclosures.views import confirming
 from isp_portal import policy
 from isp_portal.forms import GovukForm
 from isp_portal.navigation import PageSection, register_section
@@ -341,6 +343,14 @@ def _journey_form(request: HttpRequest, pk: int, journey: Journey) -> HttpRespon
         entries=[(choice.entry.pk, _entry_label(choice)) for choice in entries],
         recipients=selectors.recipients_offered(pair.to_agency.pk),
     )
+    basis = form.fields["legal_basis"]
+    assert isinstance(basis, forms.ChoiceField)
+    # Only the bases the receiving agency may be disclosed to on (rules.requester_basis_refusal: break12b F6).
+    basis.choices = [
+        (value, label)
+        for value, label in cast(list[tuple[str, str]], basis.choices)
+        if rules.requester_basis_refusal(rules.LegalBasis(value), pair.to_agency.kind) is None
+    ]
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         problems, _waits = _trial(journey, _arguments(journey, request.user, child, pair, values))
@@ -463,6 +473,8 @@ class ConfirmForm(GovukForm):
 
 def _journey_check(request: HttpRequest, pk: int, journey: Journey) -> HttpResponse:
     child = _child(request, pk)
+    if request.method == "POST" and (made_already := confirming.already_made(request, journey.session_key)):
+        return made_already
     draft = _draft(request, journey, child.pk)
     if draft is None:
         return redirect(journey.route, pk=child.pk)
@@ -494,13 +506,22 @@ def _journey_check(request: HttpRequest, pk: int, journey: Journey) -> HttpRespo
     waits = False
     if request.method == "POST":
         confirm.is_valid()  # nothing to type: the service decides
+        check_url = reverse(journey.check_route, args=[child.pk])
         try:
-            made = _service(journey)(**arguments)
+            with transaction.atomic():
+                # Once, and only what the page showed (break12b F1, F13: confirming.py).
+                current = confirming.locked_draft(request, journey.session_key)
+                if current != draft:
+                    request.session[journey.session_key] = current
+                    return confirming.already_made(request, journey.session_key) or redirect(check_url)
+                if confirming.stale(request, journey.session_key, child.pk, draft["data"]):
+                    return confirming.refuse_stale(request, check_url)
+                made = _service(journey)(**arguments)
+                confirming.mark_made(request, journey.session_key, _made_link(made))
         except ValidationError as error:
             add_service_errors(confirm, _on_this_form(error))
             problems = [str(message) for message in confirm.non_field_errors()]
         else:
-            del request.session[journey.session_key]
             return _done(request, journey, made, pair)
     else:
         refused, waits = _trial(journey, arguments)
@@ -517,8 +538,13 @@ def _journey_check(request: HttpRequest, pk: int, journey: Journey) -> HttpRespo
             "waits": waits,
             "pair": pair,
             "change_url": change_url,
+            "draft_digest": confirming.shown(request, journey.session_key, child.pk, draft["data"]),
         },
     )
+
+
+def _made_link(made: Disclosure | InformationRequest) -> str:
+    return checks.request_link(made) if isinstance(made, InformationRequest) else f"/disclosures/{made.pk}/"
 
 
 def _done(request: HttpRequest, journey: Journey, made: Disclosure | InformationRequest, pair: Pair) -> HttpResponse:
@@ -530,7 +556,7 @@ def _done(request: HttpRequest, journey: Journey, made: Disclosure | Information
             f"Your referral to {pair.to_agency.name} is waiting for approval: a designated manager of "
             f"{pair.from_agency.name} must approve it before anything is shared. They have been told.",
         )
-        return redirect(checks.request_link(made))
+        return redirect(_made_link(made))
     if journey.kind == EMERGENCY:
         due = f", {long_date(made.review_due_at)}" if made.review_due_at else ""
         messages.success(
@@ -540,7 +566,7 @@ def _done(request: HttpRequest, journey: Journey, made: Disclosure | Information
         )
     else:
         messages.success(request, f"Your referral has been shared with {pair.to_agency.name}.")
-    return redirect(f"/disclosures/{made.pk}/")
+    return redirect(_made_link(made))
 
 
 @login_required

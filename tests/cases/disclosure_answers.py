@@ -51,6 +51,8 @@ def answer_data(world: World) -> dict[str, Any]:
         "is_confidential": "yes",
         "legal_basis": "significant_harm",
         "why_without_consent": "The parent refused; the child is at risk of significant harm.",
+        "proportionality": "Only the case note about the harm at home is needed.",
+        "public_interest": "The child's safety outweighs the parent's wish for confidentiality.",
         "entries": [made.entry.pk],
         "recipients": [world.users["school"].pk],
         "subject_told": "not_safe",

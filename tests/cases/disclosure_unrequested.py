@@ -43,6 +43,8 @@ def _answers(world: World) -> dict[str, Any]:
         "recipients": [str(world.users["school"].pk)],
         "is_confidential": "yes",
         "why_without_consent": HARM.why_without_consent,
+        "proportionality": HARM.proportionality,
+        "public_interest": HARM.public_interest,
         "subject_told": "not_safe",
         "subject_not_told_reason": "Telling the parent would put the child at risk.",
     }

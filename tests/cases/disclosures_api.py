@@ -136,6 +136,8 @@ def referral_body(world: World) -> dict[str, Any]:
         "not_sought_reason": "significant_harm",
         "legal_basis": "significant_harm",
         "why_without_consent": "Asking would put the child at risk of significant harm.",
+        "proportionality": "Only who the child lives with now is needed.",
+        "public_interest": "The child's safety outweighs the parent's wish for confidentiality.",
         "subject_told": "not_safe",
         "subject_not_told_reason": "Telling the parent would put the child at risk.",
     }
@@ -152,6 +154,8 @@ def emergency_body(world: World) -> dict[str, Any]:
         "purpose": PURPOSE,
         "tiers": ["minimum"],
         "why_without_consent": "There was no time to ask.",
+        "proportionality": "Only who the child is: the school must recognise them.",
+        "public_interest": "The child's safety tonight outweighs the duty of confidence.",
     }
 
 

@@ -166,13 +166,19 @@ def test_a_basis_the_protocol_does_not_allow_is_refused_on_the_check_page(world:
     assert AuditEvent.objects.filter(kind="request.refused", request_id=again["X-Request-ID"]).count() == 1
 
 
-def test_s29_needs_its_form_reference_and_a_reason_for_not_telling(world: World) -> None:
+def test_s29_is_not_offered_to_a_school_and_not_telling_needs_a_reason(world: World) -> None:
     made = case(world)
     request = submit(made)
     browser = client(made, "practitioner")
-    browser.post(url(request, "answer/"), typed(made, legal_basis="police_s29", subject_not_told_reason=""))
+    # The police's data protection form is a police request's basis only (rules.requester_basis_refusal): the school
+    # asked, so the form does not offer it, and check your answers refuses it sent anyway.
+    offered = browser.get(url(request, "answer/")).content.decode()
+    assert 'value="police_s29"' not in offered and 'value="significant_harm"' in offered
+    browser.post(url(request, "answer/"), typed(made, legal_basis="police_s29", s29_form_reference="PPU/1"))
     html = browser.get(url(request, "answer/check/")).content.decode()
-    assert "Enter the reference of the police" in html
+    assert "is a basis only for a disclosure to the police" in html
+    browser.post(url(request, "answer/"), typed(made, subject_not_told_reason=""))
+    html = browser.get(url(request, "answer/check/")).content.decode()
     assert "Say why the child or family was not told" in html
     # Access that would end before it began.
     past = timezone.localdate() - timedelta(days=1)

@@ -25,7 +25,7 @@ from tests.disclosures.fixtures import HARM, answer, case, disclosure_of, refres
 from tests.disclosures.test_api import READ, client
 from tests.disclosures.test_unrequested_pages import emergency_answers, url, with_purpose
 from tests.factories import SYSTEM, World, sign_in
-from tests.sharing.fixtures import fresh
+from tests.sharing.fixtures import PURPOSE, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,6 @@ AGREED = "Agreed with the police sergeant on duty that the school is told today"
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F1: two POSTs of the same emergency 'check your answers' confirmation (a double click) each "
-    "read the session draft before either deletes it, so two emergency disclosures are made, logged and alerted",
-)
 def test_a_double_submitted_emergency_confirmation_makes_one_disclosure(world: World, monkeypatch: Any) -> None:
     made = case(world)
     first = with_purpose(sign_in(Client(), fresh(world.users["practitioner"])), made.child)
@@ -80,12 +75,6 @@ def _shared_with_a_decision_record(world: World) -> tuple[Any, Disclosure]:
     return made, disclosure_of(request)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F2: the policy keeps the decision record to the holding agency (read_decision: the requester "
-    "is told the outcome only; third parties are the holding agency's), and the request page obeys it, but the "
-    "disclosure page shows the requester and recipients the whole record, third parties and what was agreed included",
-)
 def test_the_requester_does_not_read_the_decision_record_on_the_disclosure_page(world: World) -> None:
     _made, disclosure = _shared_with_a_decision_record(world)
     school = client(world, "school")
@@ -96,11 +85,6 @@ def test_the_requester_does_not_read_the_decision_record_on_the_disclosure_page(
     assert THIRD_PARTY not in page.content.decode() and AGREED not in page.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F2 (API): GET /api/v1/disclosures/{id}/ gives the requester the decision record's third "
-    "parties and what was agreed, which GET /api/v1/requests/{id}/ withholds (read_decision)",
-)
 def test_the_requester_does_not_read_the_decision_record_through_the_api(world: World) -> None:
     _made, disclosure = _shared_with_a_decision_record(world)
     school = client(world, "school")
@@ -110,12 +94,6 @@ def test_the_requester_does_not_read_the_decision_record_through_the_api(world: 
     assert THIRD_PARTY not in body.content.decode() and AGREED not in body.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F3: the second click of 'approve and share' (a double click, or the browser resending) is "
-    "answered 403 'You cannot do this ... This attempt has been recorded ... ask an admin' and audited as an access "
-    "denial, though the disclosure was made; the API answers the same thing 409",
-)
 def test_a_second_approval_click_is_not_an_access_denial(world: World) -> None:
     made = case(world)
     request = submit(made)
@@ -130,12 +108,6 @@ def test_a_second_approval_click_is_not_an_access_denial(world: World) -> None:
     assert AuditEvent.objects.filter(kind="access.denied").count() == denials
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F4: a closed request 'never changes again' (request_terminal_is_final) only against UPDATE: a "
-    "withdrawn or expired request (no answer row pins it) can be DELETEd, and with it the record that it was not "
-    "shared (Buckinghamshire 5 counts expired requests as not shared)",
-)
 def test_a_closed_request_cannot_be_deleted_in_the_database(world: World) -> None:
     made = case(world)
     request = submit(made)
@@ -145,22 +117,10 @@ def test_a_closed_request_cannot_be_deleted_in_the_database(world: World) -> Non
     assert InformationRequest.objects.filter(pk=request.pk).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F5: the demo sign-ins printed by seed_demo/demo_logins and README are all of children's "
-    "social care (and partnership roles): no demo person of a second agency is named, so a new user cannot make the "
-    "demo request (school -> social care) the issue promises in a few minutes",
-)
 def test_the_demo_sign_ins_name_the_person_who_asks(world: World) -> None:
     assert disclosures_demo.ASKER in LOGIN_KEYS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F6: a disclosure to a school is accepted on the legal basis 'Police investigation, on the "
-    "police's data protection form (DPA s29(3))' (and Home Office s129): bases that exist only for a request by "
-    "the police (or the Home Office) are offered and accepted whoever asks",
-)
 def test_a_disclosure_to_a_school_cannot_rest_on_a_police_data_protection_form(world: World) -> None:
     made = case(world)
     request = submit(made)
@@ -169,12 +129,6 @@ def test_a_disclosure_to_a_school_cannot_rest_on_a_police_data_protection_form(w
     assert "legal_basis" in refused.value.message_dict
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F7: confidential, detailed and sensitive information is shared without consent with no "
-    "proportionality judgement (what is the minimum needed and why) - the flowchart's 'is sharing proportionate?' "
-    "step and Barnet's record of a decision - nor any public-interest statement; only 'why without consent' is asked",
-)
 def test_sharing_without_consent_records_why_it_is_proportionate(world: World) -> None:
     made = case(world)
     request = submit(made)
@@ -183,38 +137,27 @@ def test_sharing_without_consent_records_why_it_is_proportionate(world: World) -
     assert "proportionality" in refused.value.message_dict
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F8: a recipient who has left the receiving agency still reads what a minimum-data disclosure "
-    "(no entries, so no grant to end) disclosed - the child's name, date of birth, gender, languages, NHS number - "
-    "in the page and the API: read_content ends it only on revocation or retention, not when the person stops "
-    "being one of the receiving agency's people (or loses index access)",
-)
 def test_a_recipient_who_left_the_agency_no_longer_reads_a_minimum_data_disclosure(world: World) -> None:
     made = case(world)
     request = submit(made, tiers=["minimum"], categories=[])
     disclosure = answer(made, request, entries=[])
     assert isinstance(disclosure, Disclosure)
-    assert "Date of birth" in client(world, "school").get(f"/disclosures/{disclosure.pk}/").content.decode()
+    reader = client(world, "school")
+    # The page asks why the reader is looking before it shows the content (F11).
+    assert reader.post(f"/disclosures/{disclosure.pk}/", {"purpose": PURPOSE}).status_code == 302
+    assert "Date of birth" in reader.get(f"/disclosures/{disclosure.pk}/").content.decode()
     membership_deactivate(
         actor=SYSTEM, membership=Membership.objects.get(user=world.users["school"], agency=school_of(world)),
         reason="Left the school.",
     )  # fmt: skip
     school = client(world, "school")
+    school.post(f"/disclosures/{disclosure.pk}/", {"purpose": PURPOSE})
     page = school.get(f"/disclosures/{disclosure.pk}/")
     assert page.status_code == 404 or "Date of birth" not in page.content.decode()
     api = school.get(f"/api/v1/disclosures/{disclosure.pk}/", headers=READ)
     assert api.status_code == 404 or api.json().get("content") is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F9: the ContactPoint shield is bypassed through a request: a school that reached a shielded "
-    "child asks the police (not involved, shut out by the shield: its record is 404 to them) for the minimum data; "
-    "a police practitioner answers 'share', the portal snapshots the child index's minimum data (which the police "
-    "do not hold) as the police's disclosure, and the police then read the child's name and NHS number on the "
-    "disclosure page as its disclosing agency",
-)
 def test_a_request_does_not_open_a_shielded_child_to_an_agency_the_shield_keeps_out(world: World) -> None:
     from datetime import date
 
@@ -250,12 +193,6 @@ def test_a_request_does_not_open_a_shielded_child_to_an_agency_the_shield_keeps_
     assert "Hidden" not in page and "9990000026" not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F10: when the agency's Caldicott guardian is the person who made the emergency disclosure, the "
-    "escalation of its missed review goes to them alone - the one person the policy forbids to review it - and to "
-    "no designated manager, so nobody who may review it is told",
-)
 def test_an_escalation_reaches_someone_who_may_review_it(world: World) -> None:
     from datetime import timedelta
 
@@ -276,13 +213,6 @@ def test_an_escalation_reaches_someone_who_may_review_it(world: World) -> None:
     assert reviewers
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F11: the disclosure page shows a recipient what was disclosed (the child's minimum data and "
-    "the entries) without asking why they are looking, and audits the showing with no purpose; the API refuses the "
-    "same read without X-Purpose and the record pages ask first (DESIGN 2.6: every view of a child, entry or "
-    "disclosure is recorded with its purpose)",
-)
 def test_reading_a_disclosure_in_the_browser_is_recorded_with_a_purpose(world: World) -> None:
     _made, disclosure = _shared_with_a_decision_record(world)
     school = client(world, "school")
@@ -292,12 +222,6 @@ def test_reading_a_disclosure_in_the_browser_is_recorded_with_a_purpose(world: W
     assert not shown or (viewed is not None and viewed.purpose)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F12: the same recipient twice in an API body (answer, emergency) is a 500 - the "
-    "answer_recipient_once unique constraint's IntegrityError escapes write_answer - instead of a 400 by field (or "
-    "the person named once); the pages' forms drop the duplicate",
-)
 @pytest.mark.parametrize("route", ["answer", "emergency"])
 def test_a_recipient_named_twice_through_the_api_is_not_a_server_error(world: World, route: str) -> None:
     from tests.disclosures.test_api import post, share_body
@@ -327,13 +251,6 @@ def test_a_recipient_named_twice_through_the_api_is_not_a_server_error(world: Wo
     assert response.status_code < 500, response.status_code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break12b F13: 'check your answers' confirms whatever the session draft holds at the moment of the "
-    "click, not what the page showed: with the answer form open in a second tab and sent again (another recipient), "
-    "confirming the first tab's check page records the second tab's recipients unseen - the confirmation carries "
-    "nothing that ties it to what was checked",
-)
 def test_confirming_a_check_page_records_what_it_showed(world: World) -> None:
     from disclosures.models import AnswerRecipient
     from tests.disclosures.test_answer_pages import typed

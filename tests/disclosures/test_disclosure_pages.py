@@ -46,6 +46,12 @@ def disclosure_url(disclosure: Disclosure) -> str:
     return reverse("disclosure-detail", args=[disclosure.pk])
 
 
+def read(client: Client, disclosure: Disclosure) -> Any:
+    """The disclosure's page once the reader has said why they read it (the page asks first)."""
+    assert client.post(disclosure_url(disclosure), {"purpose": PURPOSE}).status_code == 302
+    return client.get(disclosure_url(disclosure))
+
+
 def text_of(response: Any) -> str:
     return response.content.decode()
 
@@ -80,14 +86,17 @@ def test_the_issue_check_the_manager_approves_and_the_requester_sees_exactly_wha
     school = as_user(made, "school")
     received = school.get(reverse("disclosures-received"))
     assert received.status_code == 200 and disclosure_url(disclosure) in text_of(received)
-    shown = school.get(disclosure_url(disclosure))
+    asked = school.get(disclosure_url(disclosure))
+    assert asked.status_code == 200 and NOTE not in text_of(asked) and 'name="purpose"' in text_of(asked)
+    shown = read(school, disclosure)
     assert shown.status_code == 200
     assert NOTE in text_of(shown) and "revision 1" in text_of(shown)
     assert "Corrected after the disclosure." not in text_of(shown)
     assert "A note the answer did not choose." not in text_of(shown)
     assert f"entry {undisclosed.pk}," not in text_of(shown) and f"entry {undisclosed.pk})" not in text_of(shown)
     assert "Verified" in text_of(shown) and disclosure.snapshot_sha256 in text_of(shown)
-    assert AuditEvent.objects.filter(kind="disclosure.view", object_id=str(disclosure.pk)).exists()
+    viewed = AuditEvent.objects.filter(kind="disclosure.view", object_id=str(disclosure.pk)).order_by("-pk").first()
+    assert viewed is not None and viewed.purpose == PURPOSE
 
     # An unnamed colleague at the school: nothing (not even that it exists), and nothing received.
     colleague = as_user(made, "school_colleague")
@@ -178,7 +187,7 @@ def test_revoking_from_the_page_ends_the_recipients_access(world: World) -> None
     assert empty.status_code == 200 and not DisclosureEvent.objects.filter(disclosure=disclosure).exists()
     done = manager.post(reverse("disclosure-revoke", args=[disclosure.pk]), {"reason": "Sent to the wrong school."})
     assert done.status_code == 302
-    shown = text_of(as_user(made, "school").get(disclosure_url(disclosure)))
+    shown = text_of(read(as_user(made, "school"), disclosure))
     assert "Revoked" in shown and NOTE not in shown and "Sent to the wrong school." in shown
     again = manager.get(reverse("disclosure-revoke", args=[disclosure.pk]))
     assert again.status_code == 403 and "already been revoked" in text_of(again)

@@ -92,7 +92,8 @@ def test_the_school_asks_from_the_childs_page_and_the_request_is_sent(world: Wor
     made_request = InformationRequest.objects.get()
     assert sent["Location"] == f"/requests/{made_request.pk}/"
     assert made_request.urgency == "urgent" and made_request.categories == ["case_note"]
-    assert SESSION_KEY not in client.session
+    # The draft is gone: the key holds only where the confirmation went (a second click is sent there).
+    assert "data" not in client.session.get(SESSION_KEY, {})
     page = text(client.get(sent["Location"]))
     assert "Your request has been sent" in page and "Submitted" in page and "Sent by Sam Teacher" in page
     assert "Withdraw the request" in page and "Answer this request" not in page

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from agencies.demo import LOGIN_KEYS, PEOPLE, demo_email
+from agencies.demo import LOGIN_KEYS, LOGIN_LABELS, PEOPLE, demo_email
 from isp_portal.demo_context import DEMO_API_TOKEN, DEMO_PASSWORD, DemoModeOff, demo_mode_required
 
 
@@ -29,8 +29,10 @@ class Command(BaseCommand):
         out("Demo sign-ins (every demo user has the same password):")
         for spec in PEOPLE:
             if spec["key"] in LOGIN_KEYS:
-                out(f"  {spec['key'].replace('_', ' '):<20} {demo_email(spec['name'])}")
+                label = LOGIN_LABELS.get(spec["key"], spec["key"].replace("_", " "))
+                out(f"  {label:<20} {demo_email(spec['name'])}")
         out(f"  password             {DEMO_PASSWORD}")
+        out("Sharing: the school's DSL asks social care; the practitioner answers; the designated manager approves.")
         out("Two-factor: the code page shows the current code in demo mode (never in production).")
         out(f"API: curl -H 'Authorization: Bearer {DEMO_API_TOKEN}' {url}api/v1/me/")
         out("")
