@@ -333,6 +333,20 @@ class CloseForm(GovukForm):
     )
 
 
+class ReopenForm(GovukForm):
+    """A partnership admin reopens a record closed in error (break11d finding 11), with the reason."""
+
+    error_names: ClassVar[dict[str, str]] = {"reason": "why this record is reopened"}
+
+    reason = forms.CharField(
+        label="Why this record is reopened",
+        max_length=bounds.REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, the date of birth it was closed on was wrong. The reason is recorded, and the "
+        "lead professionals are told it.",
+    )
+
+
 class ChildChangeForm(GovukForm):
     """One part of a child's minimum data changed on its own page (`part`: a key of sharing.views.change.PARTS):
     the fields of the new-child form, and only the part's are kept. The services check the rules (the NHS

@@ -706,6 +706,13 @@ class ChildPolicy(Policy[Child]):
             # Southampton 8: a partnership admin closes a record no longer needed (the sweep closes those past
             # the age scope: sharing.services.retention).
             return merges_index(user) and (obj is None or (obj.merged_into_id is None and obj.closed_on is None))
+        if action == "reopen":
+            # The partnership admin who may close a record (above) may reopen one closed in error (a wrong date of
+            # birth found after the closing date: break11d finding 11), while its content is still there; the
+            # next sweep judges it afresh (sharing.services.retention.child_reopen).
+            return merges_index(user) and (
+                obj is None or (obj.merged_into_id is None and obj.closed_on is not None and obj.erased_at is None)
+            )
         if not may_use_index(user):
             return False
         # A closed record is read (its page says it is closed, and why), never added to or changed.
@@ -730,6 +737,12 @@ class ChildPolicy(Policy[Child]):
     def reason(self, user: Any, action: str, obj: Child | None) -> str:
         if obj is not None and obj.merged_into_id is not None and action != "view":
             return rules.merged_refusal(obj.merged_into_id)
+        if action == "reopen":
+            if obj is not None and obj.closed_on is None:
+                return "This record is open: there is nothing to reopen."
+            if obj is not None and obj.erased_at is not None:
+                return "This record's content was erased at the end of its retention period: it cannot be reopened."
+            return "Only a partnership admin can reopen a child's record."
         if obj is not None and obj.closed_on is not None and action != "view":
             return "This record is closed: nothing can be added to it or changed."
         if action == "close":

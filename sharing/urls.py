@@ -30,5 +30,6 @@ urlpatterns = [
     path("children/<int:pk>/entries/<int:entry_pk>/revise/", entries.entry_revise, name="entry-revise"),
     path("children/<int:pk>/merge/", merge.child_merge, name="child-merge"),
     path("children/<int:pk>/close/", retention.child_close_page, name="child-close"),
+    path("children/<int:pk>/reopen/", retention.child_reopen_page, name="child-reopen"),
     path("children/<int:pk>/merge/check/", merge.child_merge_check, name="child-merge-check"),
 ]

@@ -531,13 +531,14 @@ def test_the_aggregate_benchmark_times_each_table_over_generated_children(world:
         generator.finish(cursor)
     figures = child_selectors.measure_aggregate(3, world.users["practitioner"].email)
     assert figures["sizes"]["children"] == Child.objects.count() >= 400
+    assert figures["snapshot_ms"] > 0
     assert set(figures["results"]) == {
         f"children_aggregate: {rows} x {columns}" for rows, columns in child_selectors.AGGREGATE_PAIRS
     }
     for result in figures["results"].values():
-        # The grouped statement and the audit event (here inside the test's transaction, so each call's own
-        # transaction is a savepoint and its release, counted too).
-        assert result["statements"] == [4], result
+        # The day's snapshot looked up, the grouped statement over it and the audit event (here inside the test's
+        # transaction, so each call's own transaction is a savepoint and its release, counted too).
+        assert result["statements"] == [5], result
         assert result["cells"] > 0 and "within_target" in result
 
 

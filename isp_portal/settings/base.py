@@ -287,6 +287,9 @@ CELERY_BEAT_SCHEDULE = {
     "protocols-deadlines": {"task": "protocols.deadline_sweep", "schedule": 600.0},
     "consent-reviews": {"task": "consent.review_sweep", "schedule": 3600.0},
     "sharing-retention": {"task": "sharing.retention_sweep", "schedule": 3600.0},
+    # The aggregate tier's counts as at the start of the day (break11d finding 1): the first tick after midnight
+    # takes the day's snapshot; the others find it and do nothing.
+    "sharing-aggregate-snapshot": {"task": "sharing.aggregate_snapshot", "schedule": 300.0},
     "disclosures-deadlines": {"task": "disclosures.deadline_sweep", "schedule": 300.0},
     "disclosures-after": {"task": "disclosures.after_sweep", "schedule": 300.0},
 }

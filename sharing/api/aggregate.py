@@ -45,7 +45,11 @@ class AggregateRowOut(serializers.Serializer[Any]):
 class AggregateOut(serializers.Serializer[Any]):
     rows = serializers.CharField(help_text="The dimension of the rows.")
     columns = serializers.CharField(help_text="The dimension of the columns.")
-    on = serializers.DateField(help_text="The day the ages were counted on.")
+    on = serializers.DateField(help_text="The day the counts are of (the ages were counted on it).")
+    as_at = serializers.DateTimeField(
+        help_text="When the counts were taken: once a day, just after midnight, so a change made today is counted "
+        "tomorrow and asking again the same day gives the same counts."
+    )
     threshold = serializers.IntegerField(help_text="Counts from 1 to this number, totals included, are not shown.")
     column_keys = AggregateKeyOut(many=True)
     table_rows = AggregateRowOut(many=True)
@@ -77,6 +81,7 @@ def aggregate_out(aggregate: AggregateTable) -> dict[str, Any]:
         "rows": aggregate.rows.value,
         "columns": aggregate.columns.value,
         "on": aggregate.on,
+        "as_at": aggregate.as_at,
         "threshold": table.threshold,
         "column_keys": [{"key": col, "name": aggregate.column_labels[col]} for col in table.columns],
         "table_rows": [
@@ -110,7 +115,8 @@ class ChildAggregateView(APIView):
         description="Counts of the children in the index by `rows` and `columns` (agency currently involved, "
         "area, age band, gender, ethnicity). A count not shown is null. With the agency dimension a child with "
         "several agencies involved is counted under each. Every count shown, totals included, is perturbed "
-        "slightly (at most `noise_bound` either way, the same each time: `perturbed`). Refused with 400 by "
+        "slightly (at most `noise_bound` either way, the same each time: `perturbed`). The counts are as at "
+        "`as_at`, taken once a day: asking again the same day gives the same table. Refused with 400 by "
         "field: an unknown dimension, or the same dimension for rows and columns.",
         parameters=[AggregateIn],
         responses={200: AggregateOut},

@@ -229,6 +229,25 @@ class UnshieldIn(serializers.Serializer):
     reason = serializers.CharField(max_length=bounds.REASON, help_text="Why the child no longer needs the shield")
 
 
+class ReopenIn(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=bounds.REASON,
+        help_text="Why the record is reopened (for example, it was closed on a wrong date of birth)",
+    )
+
+
+class ReopenOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="`open`: the record is open again")
+    scope_flagged_on = serializers.DateField(
+        allow_null=True, help_text="Null: the next check of the age scope judges the record afresh"
+    )
+
+
+def reopen_out(child: Child) -> dict[str, Any]:
+    return {"id": child.pk, "status": record_status(child), "scope_flagged_on": child.scope_flagged_on}
+
+
 class MergeIn(serializers.Serializer):
     merge = ScopedPrimaryKeyField(Child, help_text="The duplicate entry, merged into the one in the address")
     reason = serializers.CharField(max_length=bounds.REASON, help_text="Why these are the same child")

@@ -38,6 +38,8 @@ from sharing.api.child_shapes import (
     MergeOut,
     NameIn,
     ReadIn,
+    ReopenIn,
+    ReopenOut,
     SearchIn,
     SearchOut,
     ShieldIn,
@@ -45,6 +47,7 @@ from sharing.api.child_shapes import (
     UnshieldIn,
     child_minimum_out,
     child_out,
+    reopen_out,
     search_out,
     search_result_out,
     shield_out,
@@ -65,6 +68,7 @@ from sharing.models import Child, ChildName, NameKind
 from sharing.policy import CHILD_INDEX
 from sharing.rules import NAME_SOUNDS_ALIKE_MIN, SEARCH_CRITERIA_HINT
 from sharing.search_pace import SearchesTooFrequent
+from sharing.services.retention import child_reopen
 
 
 def _wanted_fields(request: Request) -> list[str] | None:
@@ -357,6 +361,24 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         with field_errors():
             child = services.child_unshield(actor=request.user, child=child, **values)
         return Response(shield_out(child))
+
+    @extend_schema(
+        summary="Reopen a closed record",
+        description="A partnership admin reopens a record closed in error (for example on a wrong date of birth), "
+        "with a reason (audited); the lead professionals of its open involvements are told. The closing is undone "
+        "and the record is no longer due for erasure; the next check of the age scope judges it afresh (past the "
+        "scope with nothing to keep it: a new closing date, a grace period later). A record that is open, merged "
+        "or whose content was erased: 403. A reason left out or too long: 400 naming `reason`.",
+        request=ReopenIn,
+        responses=ReopenOut,
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        child = self._child(pk, "reopen")
+        values = parse_input(ReopenIn, request.data, request)
+        with field_errors():
+            child = child_reopen(actor=request.user, child=child, **values)
+        return Response(reopen_out(child))
 
     @extend_schema(
         summary="Add a previous or known-as name",

@@ -16,11 +16,19 @@ from sharing.models.children import (
     Setting,
     ShieldedAccess,
 )
-from sharing.models.counts import ChildCountByAgency, ChildCountByAgencyAge
+from sharing.models.counts import (
+    AggregateSnapshot,
+    AggregateSnapshotCount,
+    ChildCountByAgency,
+    ChildCountByAgencyAge,
+    SnapshotKind,
+)
 from sharing.models.entries import Basis, EntryGrant, EntryRevision, RecordEntry
 from sharing.models.involvements import Involvement
 
 __all__ = [
+    "AggregateSnapshot",
+    "AggregateSnapshotCount",
     "Basis",
     "Child",
     "ChildAddress",
@@ -40,4 +48,5 @@ __all__ = [
     "RecordEntry",
     "Setting",
     "ShieldedAccess",
+    "SnapshotKind",
 ]

@@ -67,3 +67,89 @@ class ChildCountByAgency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.n} children of agency {self.agency_id} in {self.area_id}, {self.gender}, {self.ethnicity}"
+
+
+class SnapshotKind(models.TextChoices):
+    """What a row of a day's snapshot of the counts holds (sharing.services.snapshots)."""
+
+    # Children (each once) by age band, area, gender and ethnicity: the tables without the agency, and the
+    # children counted once by the other dimension of a table by agency.
+    CHILDREN = "children", "Children by age band, area, gender and ethnicity"
+    # From ChildCountByAgencyAge: child-agency pairs by agency and age band (on the snapshot's day).
+    AGENCY_AGE = "agency_age", "Children by agency and age band"
+    # From ChildCountByAgency: child-agency pairs by agency, area, gender and ethnicity.
+    AGENCY = "agency", "Children by agency, area, gender and ethnicity"
+
+
+class AggregateSnapshot(models.Model):
+    """The day's snapshot of the counts the aggregate tier publishes (break11d finding 1): taken once a day, just
+    after midnight by the beat (sharing.tasks.aggregate_snapshot) or by the day's first reader, and read all day,
+    so that changing records cannot re-draw a count's cell-key noise within the day (sharing.services.snapshots)."""
+
+    taken_on = models.DateField(unique=True)
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [db_bounds.date_in_era("aggregate_snapshot", "taken_on")]
+
+    def __str__(self) -> str:
+        return f"The counts as at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class AggregateSnapshotCount(models.Model):
+    """One group of a day's snapshot: its count and the sum of its records' cell keys (sharing.cell_key). The
+    columns a kind does not group by are NULL; the agency is 0 for "no current involvement" and the area "" for
+    "no area recorded", as in the kept counts."""
+
+    snapshot = models.ForeignKey(AggregateSnapshot, on_delete=models.CASCADE, related_name="counts")
+    kind = models.CharField(max_length=16, choices=SnapshotKind.choices)
+    agency_id = models.BigIntegerField(null=True)
+    age_band = models.CharField(max_length=8, null=True)
+    area_id = models.CharField(max_length=9, null=True)
+    gender = models.CharField(max_length=16, null=True)
+    ethnicity = models.CharField(max_length=32, null=True)
+    n = models.IntegerField()
+    key_sum = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=SnapshotKind.values), name="snapshot_count_kind_known"),
+            # Empty groups are left out: a count over the tables has no such group.
+            models.CheckConstraint(condition=models.Q(n__gt=0, key_sum__gte=0), name="snapshot_count_positive"),
+            # Each kind has exactly its own columns.
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind=SnapshotKind.CHILDREN,
+                    agency_id__isnull=True,
+                    age_band__isnull=False,
+                    area_id__isnull=False,
+                    gender__isnull=False,
+                    ethnicity__isnull=False,
+                )
+                | models.Q(
+                    kind=SnapshotKind.AGENCY_AGE,
+                    agency_id__isnull=False,
+                    age_band__isnull=False,
+                    area_id__isnull=True,
+                    gender__isnull=True,
+                    ethnicity__isnull=True,
+                )
+                | models.Q(
+                    kind=SnapshotKind.AGENCY,
+                    agency_id__isnull=False,
+                    age_band__isnull=True,
+                    area_id__isnull=False,
+                    gender__isnull=False,
+                    ethnicity__isnull=False,
+                ),
+                name="snapshot_count_columns_of_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["snapshot", "kind", "agency_id", "age_band", "area_id", "gender", "ethnicity"],
+                nulls_distinct=False,
+                name="snapshot_count_group_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.n} ({self.kind}) in snapshot {self.snapshot_id}"

@@ -10,12 +10,36 @@ with its count and the sum of its children's cell keys, then the suppression and
 a table of at most a few hundred cells. The tables by agency read the counts (and key sums) the triggers keep
 (sharing.models.counts: a few thousand rows rather than the index joined with its involvements, DESIGN 5's
 300 ms at 1,000,000 children); the others group the children themselves.
+
+Published as at the start of the day (break11d finding 1). The cell-key noise is fixed for a fixed set of
+records, but the index is live and a reader changes the records the noise is keyed by: a practitioner moving
+their own children in and out of a cell, reading after each move, drew a fresh noise each time and averaged it
+away (40 swaps gave the hidden neighbour's count exactly). So every table is read from the day's snapshot of the
+counts (`sharing.models.AggregateSnapshot`, `SNAPSHOT_COUNTS`: the kept counts and the children grouped, with
+their key sums, in one statement), taken just after midnight by the beat (sharing.tasks.aggregate_snapshot) or,
+when there is none for today, once by the day's first reader under a transaction-level advisory lock
+(sharing.services.snapshots.aggregate_snapshot_for); the page and the API say "as at" its time. Edits made
+during the day show the next day, so they cannot re-roll the noise of today's counts.
+
+The residual risk, accepted. One fresh noise a day can still be drawn: a practitioner who moves their own
+children at the end of each day and reads the next morning gets one sample of a hidden neighbour's count plus
+noise per day. The ptable's noise runs from -2 to +2, with -2 and +2 each a chance in 8, so seeing both ends
+(whose midpoint is the count) takes about 20 to 30 days on average and several weeks to be sure; all the while
+the neighbour's cell must not change, and every swap is an audited edit of a child's minimum data
+(`child.update`, naming the fields and the reason "corrected") by someone recording changes to children they
+are involved with. Months of daily back-and-forth corrections of ethnicity or area by one person show in the audit
+trail as a pattern no casework produces (`child.update` events of the same few children, alternating, with a
+`child.aggregate` read the next morning each time): the auditors' exports filtered by user (DESIGN 2.6) are
+where it would be seen. Snapshots rarer than daily would slow the attack further but leave the counts stale for
+planning; holding back the reader's own changes would need the counts per reader. A daily snapshot is what statistical
+offices' "tables on demand" amount to (ONS and ABS publish fixed tables from a fixed extract), and the insider
+who would spend months on it already holds the children's records they move: we accept it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -25,7 +49,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from isp_portal.policy import require
 from isp_portal.rows import Statement, fetch
-from sharing.models import Ethnicity, Gender
+from sharing.models import AggregateSnapshot, Ethnicity, Gender, SnapshotKind
 from sharing.policy import CHILD_AGGREGATE
 from sharing.rules import PTABLE_BOUND, SuppressedTable, perturb_table, suppress_table
 
@@ -71,18 +95,25 @@ AGE_BAND_LABELS = {
 NO_AREA = "none"
 NO_INVOLVEMENT = "none"
 
+
 # Each dimension as a column of the grouped rows: an expression over `c`, the children or, for a table by agency,
 # the kept counts (which carry the same columns and the agency). The texts are fixed here; only dates are bound as
 # parameters.
-_AGE_BAND_SQL = (
-    "CASE "
-    + " ".join(f"WHEN c.born_on > %(born_by_{high + 1})s THEN '{code}'" for _, high, code in AGE_BANDS if high)
-    + f" ELSE '{AGE_BANDS[-1][2]}' END"
-)
+def _age_band_sql(born_on: str) -> str:
+    """The age band of a date of birth (the column `born_on`) on the day whose edges are bound as parameters."""
+    return (
+        "CASE "
+        + " ".join(f"WHEN {born_on} > %(born_by_{high + 1})s THEN '{code}'" for _, high, code in AGE_BANDS if high)
+        + f" ELSE '{AGE_BANDS[-1][2]}' END"
+    )
+
+
+# Each dimension as a column of a day's snapshot (sharing.models.AggregateSnapshotCount, `c`): the age band was
+# worked out on the snapshot's day.
 _EXPRESSIONS = {
     Dimension.AGENCY: f"COALESCE(NULLIF(c.agency_id, 0)::text, '{NO_INVOLVEMENT}')",
     Dimension.AREA: f"COALESCE(NULLIF(c.area_id, ''), '{NO_AREA}')",
-    Dimension.AGE_BAND: _AGE_BAND_SQL,
+    Dimension.AGE_BAND: "c.age_band",
     Dimension.GENDER: "c.gender",
     Dimension.ETHNICITY: "c.ethnicity",
 }
@@ -116,10 +147,31 @@ KEPT_COUNTS = {
 }
 
 
-def _kept_counts_of(rows: Dimension, columns: Dimension) -> str:
-    """The table of kept counts a table by agency is read from: by date of birth for the age bands."""
-    by_age, by_values = KEPT_COUNTS
-    return by_age if Dimension.AGE_BAND in (rows, columns) else by_values
+# A day's snapshot of what is counted (break11d finding 1), in one statement, so one view of the tables: the kept
+# counts (child-agency pairs) by agency and age band on the day, and by agency, area, gender and ethnicity; and
+# the children themselves (each once) by age band, area, gender and ethnicity. Each group with its count and the
+# sum of its records' cell keys; empty groups left out. Bound: the snapshot's id and the age bands' edges.
+SNAPSHOT_COUNTS = (
+    "INSERT INTO sharing_aggregatesnapshotcount "  # noqa: S608 - fixed fragments; the values are bound parameters
+    "(snapshot_id, kind, agency_id, age_band, area_id, gender, ethnicity, n, key_sum) "
+    f"SELECT %(snapshot)s, 'agency_age', k.agency_id, {_age_band_sql('k.born_on')}, NULL, NULL, NULL, sum(k.n), "
+    "sum(k.key_sum) FROM sharing_childcountbyagencyage k GROUP BY 3, 4 HAVING sum(k.n) > 0 "
+    "UNION ALL SELECT %(snapshot)s, 'agency', v.agency_id, NULL, v.area_id, v.gender, v.ethnicity, v.n, v.key_sum "
+    "FROM sharing_childcountbyagency v WHERE v.n > 0 "
+    f"UNION ALL SELECT %(snapshot)s, 'children', NULL, {_age_band_sql('c.born_on')}, coalesce(c.area_id, ''), "
+    "c.gender, c.ethnicity, count(*), sum(c.cell_key) FROM sharing_child c "
+    "WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL GROUP BY 4, 5, 6, 7"
+)
+
+
+def snapshot_params(snapshot_id: int, on: date) -> dict[str, Any]:
+    """The parameters of SNAPSHOT_COUNTS for a snapshot taken on `on`."""
+    return {"snapshot": snapshot_id, **{f"born_by_{edge}": born_by(on, edge) for edge in _BAND_EDGES}}
+
+
+def _snapshot_kind_of(rows: Dimension, columns: Dimension) -> str:
+    """The snapshot's rows a table by agency is read from: by age band for the age bands."""
+    return SnapshotKind.AGENCY_AGE if Dimension.AGE_BAND in (rows, columns) else SnapshotKind.AGENCY
 
 
 def _name_of(dimension: Dimension, key: str) -> str:
@@ -132,24 +184,24 @@ def _name_of(dimension: Dimension, key: str) -> str:
 
 def _statement(rows: Dimension, columns: Dimension) -> Statement:
     keys = f"{_EXPRESSIONS[rows]} AS row_key, {_EXPRESSIONS[columns]} AS column_key"
+    counts = "sharing_aggregatesnapshotcount c WHERE c.snapshot_id = %(snapshot)s"
     if Dimension.AGENCY in (rows, columns):
-        # The counts kept by the triggers (the same as COUNTED_BY_AGENCY grouped); a group whose count fell to 0
-        # is left out, as a count over the tables would have no such group.
+        # The kept counts as the snapshot holds them (the same as COUNTED_BY_AGENCY grouped on its day).
         # With them, the children counted once by the other dimension (the agency key NULL): the agency tables
         # count child-agency pairs, and a total of the other dimension is suppressed when it differs from the
         # children's by a small count (children_aggregate; break11b finding 5).
         other = columns if rows is Dimension.AGENCY else rows
         once = f"NULL, {_EXPRESSIONS[other]}" if rows is Dimension.AGENCY else f"{_EXPRESSIONS[other]}, NULL"
         grouped = (
-            f"SELECT {keys}, sum(c.n) AS n, sum(c.key_sum) AS key_sum FROM {_kept_counts_of(rows, columns)} c "  # noqa: S608 - fixed fragments; the dates are bound parameters
-            "GROUP BY 1, 2 HAVING sum(c.n) > 0 "
-            f"UNION ALL SELECT {once}, count(*), sum(c.cell_key) FROM sharing_child c "
-            f"WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL GROUP BY {_EXPRESSIONS[other]}"
+            f"SELECT {keys}, sum(c.n) AS n, sum(c.key_sum) AS key_sum FROM {counts} "  # noqa: S608 - fixed fragments; the values are bound parameters
+            f"AND c.kind = '{_snapshot_kind_of(rows, columns)}' GROUP BY 1, 2 "
+            f"UNION ALL SELECT {once}, sum(c.n), sum(c.key_sum) FROM {counts} "
+            f"AND c.kind = '{SnapshotKind.CHILDREN}' GROUP BY {_EXPRESSIONS[other]}"
         )
     else:
         grouped = (
-            f"SELECT {keys}, count(*) AS n, sum(c.cell_key) AS key_sum FROM sharing_child c "  # noqa: S608 - fixed fragments; the dates are bound parameters
-            "WHERE c.merged_into_id IS NULL AND c.closed_on IS NULL GROUP BY 1, 2"
+            f"SELECT {keys}, sum(c.n) AS n, sum(c.key_sum) AS key_sum FROM {counts} "  # noqa: S608 - fixed fragments; the values are bound parameters
+            f"AND c.kind = '{SnapshotKind.CHILDREN}' GROUP BY 1, 2"
         )
     # The names of the agencies and areas counted, looked up for the few grouped rows in the same statement.
     names = f"{_name_of(rows, 'g.row_key')}, {_name_of(columns, 'g.column_key')}"
@@ -179,7 +231,9 @@ class AggregateTable:
     table: SuppressedTable
     row_labels: dict[str, str]
     column_labels: dict[str, str]
+    # The day the counts are of, and the moment they were taken (the day's snapshot: break11d finding 1).
     on: date
+    as_at: datetime
 
     @property
     def suppressed(self) -> bool:
@@ -223,15 +277,14 @@ def children_aggregate(
     *, actor: Any, rows: Dimension, columns: Dimension, threshold: int | None = None
 ) -> AggregateTable:
     """Counts of the children in the index (merged entries left out) by `rows` and `columns`, suppressed, for a
-    member of an active signatory agency or an auditor (sharing.policy.CHILD_AGGREGATE). Each view is an audit
-    event naming the dimensions (never the counts: they are anonymised). The two dimensions must differ."""
+    member of an active signatory agency or an auditor (sharing.policy.CHILD_AGGREGATE), as at today's snapshot
+    (break11d finding 1: see the module's docstring). Each view is an audit event naming the dimensions (never
+    the counts: they are anonymised). The two dimensions must differ."""
     if rows == columns:
         raise ValueError("The rows and the columns must be different dimensions.")
     require(actor, "view", CHILD_AGGREGATE)
-    on = timezone.localdate()
-    params = {f"born_by_{edge}": born_by(on, edge) for edge in _BAND_EDGES}
-    statement = _STATEMENTS[rows, columns]
-    fetched = fetch(statement, {key: params[key] for key in statement.order})
+    snapshot = _todays_snapshot(actor)
+    fetched = fetch(_STATEMENTS[rows, columns], {"snapshot": snapshot.pk})
     by_agency = Dimension.AGENCY in (rows, columns)
     # The tables by agency also read the children counted once by the other dimension (their agency key None).
     agency_at = 0 if rows is Dimension.AGENCY else 1
@@ -274,8 +327,22 @@ def children_aggregate(
         table=table,
         row_labels=_labels(rows, row_keys, names),
         column_labels=_labels(columns, column_keys, names),
-        on=on,
+        on=snapshot.taken_on,
+        as_at=snapshot.taken_at,
     )
+
+
+def _todays_snapshot(actor: Any) -> AggregateSnapshot:
+    """Today's snapshot of the counts: one statement once it is taken (just after midnight by the beat); the
+    day's first reader takes it when the beat has not (sharing.services.snapshots, imported here because that
+    module reads this one's SQL)."""
+    on = timezone.localdate()
+    found = AggregateSnapshot.objects.filter(taken_on=on).only("id", "taken_on", "taken_at").first()
+    if found is not None:
+        return found
+    from sharing.services.snapshots import aggregate_snapshot_take
+
+    return aggregate_snapshot_take(actor=actor, on=on)
 
 
 def _pair_totals_hidden(

@@ -583,6 +583,79 @@ def child_close(*, actor: Any, child: Child, reason: str, today: date | None = N
     return locked
 
 
+REOPEN_KEY = "child-reopened:"
+
+
+@transaction.atomic
+def child_reopen(*, actor: Any, child: Child, reason: str, today: date | None = None) -> Child:
+    """A partnership admin (whoever may close a record: sharing.policy) reopens a record closed in error, with a
+    reason: a record closed on a wrong date of birth, or by mistake, would otherwise have its content erased at
+    the end of the retention period while the partnership still works with the child (break11d finding 11;
+    Southampton 8 asks that records are not kept longer than necessary, not that they are lost while needed).
+    Only a closed record whose content is still there and that was not merged.
+
+    The closing is undone (closed_on, closed_under, close_reason, closed_by, closed_version, erase_due_on) and the
+    marks of leaving the scope are cleared (_marks_cleared: the flag, the notice, the closing date, the reason
+    kept, the day last checked), so the next sweep judges the record afresh on its date of birth as it then is: a
+    record still past the scope with nothing to keep it by is flagged again and given a new closing date, a grace
+    period later, never closed the same day (retention_scope_sweep), and its lead professionals are told. Audited
+    (child.reopen, with what was undone, and child.scope_reset); the lead professionals of its open involvements
+    (or the designated managers standing in: _people_to_tell) are told it was reopened and why."""
+    day = today or timezone.localdate()
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    require(actor, "reopen", locked)
+    errors: dict[str, str] = {}
+    cleaned = reason_cleaned(
+        reason, errors, field="reason", missing="Say why this record is reopened: the reason is recorded."
+    )
+    if errors:
+        raise ValidationError(errors)
+    closed = {
+        "closed_on": locked.closed_on.isoformat() if locked.closed_on else None,
+        "closed_under": locked.closed_under,
+        "erase_due_on": locked.erase_due_on.isoformat() if locked.erase_due_on else None,
+        "protocol_version_id": locked.closed_version_id,
+    }
+    Child.objects.filter(pk=locked.pk).update(
+        closed_on=None,
+        closed_under="",
+        close_reason="",
+        closed_by=None,
+        closed_version=None,
+        erase_due_on=None,
+        updated_at=timezone.now(),
+    )
+    version = retention_version() or locked.closed_version
+    if version is not None:
+        _marks_cleared(actor, version, [{"pk": locked.pk, **{key: getattr(locked, key) for key in _MARKS}}], day)
+    else:  # no version to name: the marks are cleared all the same (nothing judges the record without one)
+        Child.objects.filter(pk=locked.pk).update(
+            scope_flagged_on=None, scope_warned_on=None, closes_on=None, kept_under="", retention_checked_on=None
+        )
+    audit_record(
+        kind="child.reopen",
+        actor=actor,
+        target=locked,
+        child_id=locked.pk,
+        detail={**closed, "reason": cleaned, "reopened_on": day.isoformat()},
+    )
+    notify_many(
+        NotificationDraft(
+            user_id,
+            f"{REOPEN_KEY}{day.isoformat()}:{locked.pk}",
+            f"The record of child {locked.pk} has been reopened",
+            f"Child {locked.pk}, {why}, was closed on {long_date(locked.closed_on or day)}; a partnership admin "
+            f"reopened the record on {long_date(day)}: {cleaned} It is open again. If the young person is past the "
+            "protocol's age scope, it is kept only while an extending condition applies or with their consent; "
+            "otherwise it is given a new closing date and you will be told it.",
+            f"/children/{locked.pk}/",
+        )
+        for user_id, why in sorted(_people_to_tell([locked.pk]).get(locked.pk, {}).items())
+    )
+    locked.refresh_from_db()
+    return locked
+
+
 ERASED_REASON = "Erased."  # sharing/migrations/0006_child_retention.py: the trigger asks for exactly this
 NOT_DUE = "This record is not due for erasure: it is erased when the retention period after its closing has run."
 

@@ -114,6 +114,11 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "involved_here": bool(open_here),
             "can_merge": live and is_partnership_admin(request.user),
             "can_close": live and is_partnership_admin(request.user),
+            # A closed record (not merged; an erased one has its own page above) can be reopened by whoever may
+            # close one (break11d finding 11).
+            "can_reopen": child.closed_on is not None
+            and child.merged_into_id is None
+            and is_partnership_admin(request.user),
             "can_shield": can(request.user, "shield", child),
             "can_unshield": can(request.user, "unshield", child),
             "closure": presenters.closure_sentence(record.retention or child, record.close_reason),

@@ -64,6 +64,13 @@ def fresh_child(world: World) -> dict[str, Any]:
     return {"pk": planted_child(world).pk}
 
 
+def closed_child(world: World) -> dict[str, Any]:
+    """A new closed record for each principal, so each meets a closed record (break11d finding 11)."""
+    from tests.cases.sharing_api import reopen_kwargs
+
+    return reopen_kwargs(world)
+
+
 def shielded_child(world: World) -> dict[str, Any]:
     """A child home's practitioner shielded when recording it (cached: the page rows only read it)."""
     if "matrix_shielded" not in world.objects:
@@ -74,6 +81,19 @@ def shielded_child(world: World) -> dict[str, Any]:
 
 def index_setup(world: World) -> dict[str, Any]:
     sharing_world(world)
+    return {}
+
+
+def aggregate_setup(world: World) -> dict[str, Any]:
+    """The index, and today's snapshot of the counts taken (by the beat just after midnight: break11d finding 1),
+    so the page reads it as on any request after the day's first."""
+    from django.utils import timezone
+
+    from isp_portal.policy import SystemActor
+    from sharing.services.snapshots import aggregate_snapshot_take
+
+    sharing_world(world)
+    aggregate_snapshot_take(actor=SystemActor("matrix"), on=timezone.localdate())
     return {}
 
 
@@ -223,9 +243,10 @@ CASES: list[Case] = [
             {**AGGREGATE, "suspended": 200},
             otherwise=403,
         ),
-        kwargs=index_setup,
-        # Who the user is, their agencies' signatures, the one grouped statement, the audit event.
-        queries=4,
+        kwargs=aggregate_setup,
+        # Who the user is, their agencies' signatures, today's snapshot of the counts, the one grouped statement
+        # over it, the audit event.
+        queries=5,
     ),
     Case(
         "child-aggregate",
@@ -260,6 +281,45 @@ CASES: list[Case] = [
         # Who the user is, the child (policy), the session, then the service: the lock, the retention version,
         # the update, the audit event, the re-read; the message stored.
         queries=9,
+    ),
+    # Reopening a record closed in error (break11d finding 11): whoever may close one (a fresh closed record for
+    # each principal's reopening, so each meets a closed record).
+    Case(
+        "child-reopen",
+        html(
+            {"partnership_admin": 200, "practitioner": 403, "designated_manager": 403, "other_agency": 403},
+            otherwise=404,
+        ),
+        kwargs=closed_child,
+        queries=2,
+    ),
+    Case(
+        "child-reopen",
+        html(
+            {"partnership_admin": 302, "practitioner": 403, "designated_manager": 403, "other_agency": 403},
+            otherwise=404,
+        ),
+        method="post",
+        kwargs=closed_child,
+        data=lambda world: {"reason": "Closed on a wrong date of birth: the young person is 17."},
+        note="a record reopened",
+        # Who the user is, the child (policy), the session, then the service: the lock, the update, the retention
+        # version, the marks cleared and their audit event, the audit event, who to tell (leads, and designated
+        # managers standing in), the notifications, the re-read; the message stored.
+        queries=15,
+    ),
+    Case(
+        "child-reopen",
+        html(
+            {"partnership_admin": 200, "practitioner": 403, "designated_manager": 403, "other_agency": 403},
+            otherwise=404,
+        ),
+        method="post",
+        kwargs=closed_child,
+        data=lambda world: {"reason": ""},
+        note="no reason: a message on the form",
+        # Who the user is, the child (policy), the session.
+        queries=3,
     ),
     Case(
         "child-retention",

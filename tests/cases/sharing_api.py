@@ -53,6 +53,33 @@ def planted_child(world: World) -> Child:
     )
 
 
+def closed_child(world: World) -> Child:
+    """A new child, its record closed by a partnership admin (break11d finding 11: reopening it)."""
+    from sharing.services.retention import child_close
+
+    return child_close(
+        actor=fresh(world.users["partnership_admin"]),
+        child=planted_child(world),
+        reason="Closed in error: the date of birth was wrong.",
+    )
+
+
+def reopen_kwargs(world: World) -> dict[str, Any]:
+    """A new closed record for each principal's reopening, so each meets a closed record."""
+    return {"pk": closed_child(world).pk}
+
+
+def aggregate_setup(world: World) -> dict[str, Any]:
+    """The index and today's snapshot of the counts (tests.cases.sharing.aggregate_setup)."""
+    from tests.cases.sharing import aggregate_setup as taken
+
+    return taken(world)
+
+
+def reopen_body(world: World) -> dict[str, Any]:
+    return {"reason": "Closed on a wrong date of birth: the young person is 17."}
+
+
 def planted_entry(world: World, *, restricted: bool = False) -> RecordEntry:
     return entry_record(
         actor=fresh(world.users["practitioner"]),
@@ -288,6 +315,42 @@ CASES: list[Case] = [
         json=True,
         queries=12,  # +1 (break10g finding 4): the child's row locked and read afresh (a merge under way)
     ),
+    # Reopening a closed record (break11d finding 11): whoever may close one, a partnership admin in person.
+    Case(
+        "api-child-reopen",
+        write_table(
+            404,
+            practitioner=403,
+            designated_manager=403,
+            other_agency=403,
+            children_token=403,
+            partnership_admin=200,
+        ),
+        method="post",
+        kwargs=reopen_kwargs,
+        data=reopen_body,
+        json=True,
+        note="a closed record reopened, with a reason",
+        # The token or session, the child (policy), then the service as on the page (sharing.services.retention
+        # .child_reopen), with no message stored.
+        queries=15,
+    ),
+    Case(
+        "api-child-reopen",
+        write_table(
+            404,
+            practitioner=403,
+            designated_manager=403,
+            other_agency=403,
+            children_token=403,
+            partnership_admin=400,
+        ),
+        method="post",
+        kwargs=reopen_kwargs,
+        data=lambda world: {"reason": "   "},
+        json=True,
+        note="no reason: 400 naming reason",
+    ),
     Case(
         "api-child-merge",
         write_table(
@@ -361,10 +424,11 @@ CASES: list[Case] = [
     Case(
         "api-child-aggregate",
         table(403, **AGGREGATE_READERS),
-        kwargs=lambda world: sharing_world(world) and {},
+        kwargs=aggregate_setup,
         data=lambda world: {"rows": "area", "columns": "gender"},
-        # The token or session, the agencies' signatures, the one grouped statement, the audit event.
-        queries=4,
+        # The token or session, the agencies' signatures, today's snapshot of the counts, the one grouped
+        # statement over it, the audit event.
+        queries=5,
     ),
     Case(
         "api-child-aggregate",

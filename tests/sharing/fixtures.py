@@ -93,3 +93,12 @@ def make_child(
         shielded=shielded,
         considered=considered,
     )
+
+
+def counts_retaken() -> None:
+    """The aggregate tier reads the day's snapshot of the counts (break11d finding 1: sharing.services.snapshots),
+    taken once a day. A test that changes the index and reads the counts again, as on the next day, drops the
+    snapshot so that the next read takes it afresh from the live counts."""
+    from sharing.models import AggregateSnapshot
+
+    AggregateSnapshot.objects.all().delete()

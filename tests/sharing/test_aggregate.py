@@ -4,7 +4,7 @@ dimensions, suppressed, for members of active signatory agencies and auditors; p
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -198,6 +198,7 @@ def test_the_api_says_when_a_whole_table_is_withheld() -> None:
         row_labels=labels,
         column_labels=labels,
         on=date(2026, 11, 30),
+        as_at=datetime(2026, 11, 30, 0, 5, tzinfo=UTC),
     )
     body = aggregate_out(table)
     assert body["withheld"] is True
