@@ -14,7 +14,6 @@ told."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,10 +23,10 @@ from agencies.models import User
 from agencies.policy import principal
 from audit.services import (
     DisclosureLogDraft,
+    EventDraft,
     LogEntry,
     LogRecipient,
-    audit_record,
-    disclosure_log_record,
+    disclosure_log_record_with_events,
     disclosure_log_sha256,
 )
 from disclosures import rules
@@ -45,7 +44,7 @@ from disclosures.models import (
 from disclosures.services import checks
 from sharing.models import Child
 from sharing.policy import restricted_readers
-from sharing.services.grants import entry_grants_give
+from sharing.services.grants import entry_grants_write
 
 
 def _child_minimum(child: Child) -> dict[str, object]:
@@ -151,7 +150,9 @@ def disclosure_make(
             )
     if answer.retain_until is None or answer.retain_until <= now:
         raise ValidationError({"retain_until": "Access must last until a day in the future."})
-    answered = list(AnswerEntry.objects.filter(answer=answer).select_related("entry", "revision").order_by("entry_id"))
+    answered = list(
+        AnswerEntry.objects.filter(answer=answer).select_related("entry__child", "revision").order_by("entry_id")
+    )
     people = list(AnswerRecipient.objects.filter(answer=answer).select_related("user").order_by("user_id"))
     checks.errors_or_none(entries_refusal(request, answered, people, approver))
     # The request is shared first: the disclosure's insert trigger requires it (disclosure_needs_shared_request).
@@ -205,15 +206,19 @@ def disclosure_make(
         for row in people
     )
     DisclosureSnapshot.objects.create(disclosure=disclosure, document=document)
+    grant_events: list[EventDraft] = []  # recorded below, with the disclosure's own event and log row
     if answered:
         # Each recipient is opened exactly the disclosed entries, at the disclosed revisions, until retention ends
         # (the grant check of the children issue: sharing.policy); the disclosure's id lets revocation end them.
+        # Inside this transaction (it rolls back whole if a grant is refused); each revision is checked against
+        # its entry as read with the answer above, a moment ago in this transaction.
         revisions = {row.entry_id: row.revision_id for row in answered}
+        revision_entries = {row.revision.pk: row.revision.entry_id for row in answered}
         for row in people:
-            entry_grants_give(
+            entry_grants_write(
                 actor=actor, entries=[item.entry for item in answered], user=row.user, agency=to_agency,
                 purpose=request.purpose, expires_at=answer.retain_until, revisions=revisions,
-                disclosure_id=disclosure.pk,
+                disclosure_id=disclosure.pk, revision_entries=revision_entries, events=grant_events,
             )  # fmt: skip
     draft = DisclosureLogDraft(
         occurred_at=now, event_id=None, kind="made", disclosure_id=disclosure.pk, request_id=request.pk,
@@ -234,9 +239,8 @@ def disclosure_make(
         consent_record_id=disclosure.consent_id, not_sought_reason=request.not_sought_reason,
         override_ground=request.override_ground, emergency_reason=answer.emergency_reason,
     )  # fmt: skip
-    event_id = audit_record(
-        kind="disclosure.make", actor=actor, target=disclosure, child_id=request.child_id, purpose=request.purpose,
-        occurred_at=now,
+    made = EventDraft.of(
+        disclosure, child_id=request.child_id,
         detail={
             "request_id": request.pk, "kind": kind.value, "legal_basis": answer.legal_basis,
             "to_agency_id": to_agency.pk, "entry_ids": [row.entry_id for row in answered],
@@ -244,7 +248,12 @@ def disclosure_make(
             "log_sha256": disclosure_log_sha256(draft),
         },
     )  # fmt: skip
-    disclosure_log_record(draft=replace(draft, event_id=event_id))
+    # The grants' entry.grant events, then disclosure.make, and the disclosure-log row naming it: one statement.
+    disclosure_log_record_with_events(
+        actor=actor, occurred_at=now, draft=draft,
+        events=[*(("entry.grant", event, request.purpose) for event in grant_events),
+                ("disclosure.make", made, request.purpose)],
+    )  # fmt: skip
     checks.tell(
         [row.user_id for row in people], key=f"disclosure-{disclosure.pk}",
         subject=f"{from_agency} shared information with you",
