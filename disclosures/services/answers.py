@@ -62,10 +62,20 @@ def _text(value: str, field: str, errors: dict[str, str]) -> str:
 
 
 def locked(request: InformationRequest) -> InformationRequest:
-    """The request, locked for this transaction (a concurrent answer or approval waits here)."""
+    """The request, locked for this transaction (a concurrent answer or approval waits here), with what answering
+    and approving read of it: its parties and its answer, in the one statement."""
     return (
         InformationRequest.objects.select_for_update(of=("self",))
-        .select_related("child", "requester_agency", "holding_agency", "protocol_version__protocol", "consent")
+        .select_related(
+            "child",
+            "requester",
+            "requester_agency",
+            "holding_agency",
+            "protocol_version__protocol",
+            "consent",
+            "answered_by",
+            "answer",
+        )
         .get(pk=request.pk)
     )
 
@@ -95,6 +105,14 @@ def chosen_entries(
     if len(rows) != len(ids):
         errors["entries"] = "Choose entries from this child's record."
         return []
+    # Each entry's latest revision, all in one statement (the entries are locked above: none can be corrected
+    # between this and the grant).
+    latest = {
+        revision.entry_id: revision
+        for revision in EntryRevision.objects.filter(entry_id__in=ids)
+        .order_by("entry_id", "-number")
+        .distinct("entry_id")
+    }
     chosen: list[tuple[RecordEntry, EntryRevision]] = []
     for entry in rows:
         require(actor, "history", entry)
@@ -104,7 +122,7 @@ def chosen_entries(
         if entry.category not in request.categories:
             errors["entries"] = "Share only the kinds of information asked for: the minimum needed."
             return []
-        revision = entry.revisions.order_by("-number").first()
+        revision = latest.get(entry.pk)
         assert revision is not None
         if expected is not None and expected.get(entry.pk) != revision.pk:
             errors["entries"] = f"Entry {entry.pk} was corrected since you checked it: check again."
@@ -355,7 +373,7 @@ def request_approve(*, actor: Any, request: InformationRequest, note: str = "") 
     errors: dict[str, str] = {}
     note = _text(note, "note", errors)
     checks.errors_or_none(errors)
-    answer = RequestAnswer.objects.get(request=request)
+    answer = request.answer  # loaded, with the lock, by `locked`
     if user.pk in {request.requester_id, request.answered_by_id}:  # the policy said so; the CHECK says so too
         raise ValidationError("The approver must be neither the requester nor the person who answered.")
     audit_record(
