@@ -76,7 +76,12 @@ class MembershipFacts:
 
     @property
     def role_labels(self) -> list[str]:
-        return [Role(role).label for role in sorted(self.roles)]
+        return roles_in_words(self.roles)
+
+
+def roles_in_words(roles: Iterable[str]) -> list[str]:
+    """A membership's roles in words, in a fixed order."""
+    return [Role(role).label for role in sorted(roles)]
 
 
 @dataclass(frozen=True)

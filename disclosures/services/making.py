@@ -14,13 +14,14 @@ told."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agencies.models import User
-from agencies.policy import principal
+from agencies.policy import principal, roles_in_words
 from audit.services import (
     DisclosureLogDraft,
     EventDraft,
@@ -42,17 +43,22 @@ from disclosures.models import (
     State,
 )
 from disclosures.services import checks
-from sharing.models import Child
 from sharing.policy import restricted_readers
 from sharing.services.grants import entry_grants_write
 
 
-def _child_minimum(child: Child) -> dict[str, object]:
-    """The child's minimum data as disclosed (Haringey 3.8), for the snapshot."""
-    legal = child.names.filter(kind="legal").first()
+def _child_minimum(request: InformationRequest) -> dict[str, object]:
+    """The child's minimum data as disclosed (Haringey 3.8), for the snapshot. The legal name as the request was
+    read with its lock when it was (disclosures.services.answers.locked), else read now."""
+    child = request.child
+    if hasattr(request, "legal_given"):
+        given, family = request.legal_given or "", request.legal_family or ""
+    else:
+        legal = child.names.filter(kind="legal").first()
+        given, family = (legal.given, legal.family) if legal is not None else ("", "")
     return {
-        "given": legal.given if legal is not None else "",
-        "family": legal.family if legal is not None else "",
+        "given": given,
+        "family": family,
         "born_on": child.born_on,
         "gender": child.gender,
         "ethnicity": child.ethnicity,
@@ -61,9 +67,13 @@ def _child_minimum(child: Child) -> dict[str, object]:
     }
 
 
-def _role_at(actor: Any, discloser: User, agency_id: int) -> str:
+def _role_at(actor: Any, request: InformationRequest, discloser: User, agency_id: int) -> str:
     """The discloser's roles at the disclosing agency, in words, for the disclosure log (DESIGN 2.6: who, which agency,
-    in what role). The discloser is usually the actor, whose principal is already loaded."""
+    in what role). The discloser is usually the actor, whose principal is already loaded; at an approval, the
+    request was read with them (disclosures.services.answers.locked)."""
+    if getattr(actor, "pk", None) != discloser.pk and hasattr(request, "discloser_roles"):
+        roles = request.discloser_roles
+        return ", ".join(roles_in_words(roles)) if roles is not None else ""
     facts = principal(actor if getattr(actor, "pk", None) == discloser.pk else discloser).membership_in(agency_id)
     return ", ".join(facts.role_labels) if facts is not None else ""
 
@@ -114,11 +124,17 @@ def entries_refusal(
 
 
 def disclosure_make(
-    *, actor: Any, request: InformationRequest, answer: RequestAnswer, approver: User | None
+    *,
+    actor: Any,
+    request: InformationRequest,
+    answer: RequestAnswer,
+    approver: User | None,
+    decided: Sequence[tuple[str, EventDraft]] = (),
 ) -> Disclosure:
     """Make the disclosure `answer` decides (the request locked by the caller, inside its transaction). Raises
     ValidationError naming the rule when something no longer holds; the caller's transaction then rolls back and the
-    request is as it was."""
+    request is as it was. `decided`: the caller's own audit events of the decision that makes it (kind, event: the
+    approval, the answer), recorded first in the disclosure's one audit statement, with the request's purpose."""
     now = timezone.now()
     today = timezone.localdate(now)
     from_agency, to_agency = request.holding_agency, request.requester_agency
@@ -169,7 +185,7 @@ def disclosure_make(
     )  # fmt: skip
     document = rules.snapshot_document(
         header,
-        child=_child_minimum(request.child) if rules.Tier.MINIMUM in request.tiers else None,
+        child=_child_minimum(request) if rules.Tier.MINIMUM in request.tiers else None,
         entries=[
             rules.SnapshotRevision(
                 entry_id=row.entry_id, category=row.entry.category, agency_id=row.entry.agency_id,
@@ -225,7 +241,7 @@ def disclosure_make(
         disclosure_kind=kind.value, child_id=request.child_id, from_agency_id=from_agency.pk,
         from_agency_label=str(from_agency), discloser_id=request.answered_by.pk,
         discloser_label=str(request.answered_by),
-        discloser_role=_role_at(actor, request.answered_by, from_agency.pk), requester_id=request.requester_id,
+        discloser_role=_role_at(actor, request, request.answered_by, from_agency.pk), requester_id=request.requester_id,
         requester_label=str(request.requester), to_agency_id=to_agency.pk, to_agency_label=str(to_agency),
         tiers=tuple(request.tiers), purpose=request.purpose, legal_basis=answer.legal_basis,
         consent_basis=request.consent_basis, subject_told=answer.subject_told, retain_until=answer.retain_until,
@@ -251,7 +267,8 @@ def disclosure_make(
     # The grants' entry.grant events, then disclosure.make, and the disclosure-log row naming it: one statement.
     disclosure_log_record_with_events(
         actor=actor, occurred_at=now, draft=draft,
-        events=[*(("entry.grant", event, request.purpose) for event in grant_events),
+        events=[*((kind, event, request.purpose) for kind, event in decided),
+                *(("entry.grant", event, request.purpose) for event in grant_events),
                 ("disclosure.make", made, request.purpose)],
     )  # fmt: skip
     checks.tell(
