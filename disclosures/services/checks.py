@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from agencies.models import Agency, Membership, Role, User
 from agencies.policy import principal, sanctions_load, sharing_refusal
-from consent.selectors import ConsentAnswer, consent_covering
+from consent.selectors import ConsentAnswer, consent_covering, consent_records
 from disclosures import rules
 from disclosures.models import InformationRequest
-from isp_portal.notifications import NotificationDraft, notify_many
+from isp_portal.notifications import NotificationDraft, notify_many, notify_selected
 from isp_portal.workdays import Nation, nation_from
 from protocols.models import IN_FORCE_STATUSES, ProtocolKind, ProtocolVersion
 from sharing.models import Child
@@ -70,7 +70,11 @@ def consent_answers(
 ) -> list[tuple[str, ConsentAnswer]]:
     """The consent check for each tier, detailed and sensitive first (the stricter answer is the one recorded)."""
     ordered = sorted(set(tiers), key=lambda tier: tier != rules.Tier.SENSITIVE)
-    return [(tier, consent_covering(child=child, tier=tier, agency=agency, purpose=purpose, at=at)) for tier in ordered]
+    records = consent_records(child) if len(ordered) > 1 else None  # read once for every tier
+    return [
+        (tier, consent_covering(child=child, tier=tier, agency=agency, purpose=purpose, at=at, records=records))
+        for tier in ordered
+    ]
 
 
 def consent_refusal(answers: Sequence[tuple[str, ConsentAnswer]]) -> str | None:
@@ -136,9 +140,8 @@ def tell(user_ids: Iterable[int], *, key: str, subject: str, body: str, link: st
 def ask_approval(request: InformationRequest, *, agency_id: int, excluding: Iterable[int], subject: str) -> int:
     """Tell the designated managers of `agency_id`, less `excluding` (the requester and the discloser, who may never
     approve: Haringey 4.6-4.7), that a disclosure waits for their approval; once each per request."""
-    separate = set(excluding)
-    managers = [pk for pk in designated_managers(agency_id) if pk not in separate]
-    return tell(
+    managers = designated_managers_query(agency_id).exclude(user_id__in=set(excluding)).values_list("user_id")
+    return notify_selected(  # who they are and telling them: one statement
         managers,
         key=f"approval-{request.pk}",
         subject=subject,

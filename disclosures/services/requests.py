@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency, User
@@ -17,6 +17,7 @@ from disclosures import rules
 from disclosures.models import InformationRequest, State
 from disclosures.services import checks
 from isp_portal import bounds
+from isp_portal.notifications import notify_selected
 from isp_portal.policy import NotPermitted, require
 from isp_portal.wording import long_date
 from protocols.models import Ground
@@ -192,7 +193,7 @@ def request_submit(
             "protocol_version_id": version.pk, "due_on": request.due_on.isoformat() if request.due_on else None,
         },
     )  # fmt: skip
-    checks.tell(
+    notify_selected(  # who is told and the telling: one statement
         _told_of_request(child, holding_agency),
         key=f"request-submitted-{request.pk}",
         subject=f"A request for information from {requester_agency}",
@@ -202,25 +203,16 @@ def request_submit(
     return request
 
 
-def _told_of_request(child: Child, holding_agency: Agency) -> list[int]:
-    """The holding agency's lead professionals for the child, else its designated managers: one statement, both
-    asked at once (each row says which it is)."""
+def _told_of_request(child: Child, holding_agency: Agency) -> QuerySet[Any]:
+    """The holding agency's lead professionals for the child, else (when it has none) its designated managers: the
+    user ids, as one query."""
     leads = (
         Involvement.objects.filter(child=child, agency=holding_agency, ended_on__isnull=True)
         .exclude(lead_professional__isnull=True)
-        .annotate(lead=Value(True))
-        .values_list("lead_professional__user_id", "lead")
+        .values_list("lead_professional__user_id")
     )
-    rows = list(
-        leads.union(
-            checks.designated_managers_query(holding_agency.pk)
-            .annotate(lead=Value(False))
-            .values_list("user_id", "lead"),
-            all=True,
-        )
-    )
-    involved = [user_id for user_id, lead in rows if lead]
-    return involved or [user_id for user_id, lead in rows if not lead]
+    managers = checks.designated_managers_query(holding_agency.pk).filter(~Exists(leads)).values_list("user_id")
+    return leads.union(managers, all=True)
 
 
 @transaction.atomic
