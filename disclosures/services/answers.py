@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from agencies.identity import facts_annotations, remember_facts
 from agencies.models import Membership, User
 from audit.services import EventDraft, audit_record, audit_record_many
 from disclosures import rules
@@ -62,15 +63,19 @@ def _text(value: str, field: str, errors: dict[str, str]) -> str:
     return value
 
 
-def locked(request: InformationRequest, *, making: bool = False) -> InformationRequest:
+def locked(request: InformationRequest, *, making: bool = False, requester_facts: bool = False) -> InformationRequest:
     """The request, locked for this transaction (a concurrent answer or approval waits here), with what answering
     and approving read of it: its parties and its answer, in the one statement. `making` (an approval, which makes
     the disclosure): with what the disclosure's snapshot and log read besides (disclosures.services.making: the
-    child's legal name, the discloser's roles at the holding agency), in the same statement."""
+    child's legal name, the discloser's roles at the holding agency), in the same statement. `requester_facts`
+    (an answer shared with the requester): with the requester's memberships and training, which the recipient
+    check asks about (agencies.identity.remember_facts)."""
     rows = InformationRequest.objects.select_for_update(of=("self",)).select_related(
         "child", "requester", "requester_agency", "holding_agency", "protocol_version__protocol", "consent",
         "answered_by", "answer",
     )  # fmt: skip
+    if requester_facts:
+        rows = rows.annotate(**facts_annotations("requester_id"))
     if making:
         legal = ChildName.objects.filter(child_id=OuterRef("child_id"), kind=NameKind.LEGAL)
         rows = rows.annotate(
@@ -85,7 +90,10 @@ def locked(request: InformationRequest, *, making: bool = False) -> InformationR
                 ).order_by("created_at").values("roles")[:1]
             ),
         )  # fmt: skip
-    return rows.get(pk=request.pk)
+    found = rows.get(pk=request.pk)
+    if requester_facts:
+        remember_facts(found.requester, found)
+    return found
 
 
 def _already(request: InformationRequest, target: rules.State) -> NotPermitted:
@@ -282,7 +290,7 @@ def request_answer_share(
     `revisions` (entry id -> revision id), when given, are the revisions the answerer checked: an entry corrected
     since is refused (the answer pages pass them; the API may, and without them shares each at its latest).
     Audit: request.answer (and disclosure.make)."""
-    request = locked(request)
+    request = locked(request, requester_facts=recipients is None)
     require(actor, "answer", request)
     user = checks.user_of(actor)
     values, chosen, people, _seen = answer_share_checks(

@@ -20,6 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from agencies.identity import facts_annotations, remember_facts
 from agencies.models import User
 from agencies.policy import principal, roles_in_words
 from audit.services import (
@@ -169,7 +170,15 @@ def disclosure_make(
     answered = list(
         AnswerEntry.objects.filter(answer=answer).select_related("entry__child", "revision").order_by("entry_id")
     )
-    people = list(AnswerRecipient.objects.filter(answer=answer).select_related("user").order_by("user_id"))
+    # Each recipient with the memberships and training their check below asks about (one statement for them all).
+    people = list(
+        AnswerRecipient.objects.filter(answer=answer)
+        .select_related("user")
+        .annotate(**facts_annotations("user_id"))
+        .order_by("user_id")
+    )
+    for row in people:
+        remember_facts(row.user, row)
     checks.errors_or_none(entries_refusal(request, answered, people, approver))
     # The request is shared first: the disclosure's insert trigger requires it (disclosure_needs_shared_request).
     request.state = State.SHARED
