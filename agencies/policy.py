@@ -343,8 +343,8 @@ def sanctions_load(agencies: Iterable[Agency]) -> None:
     rows = AgencySanction.objects.filter(agency_id__in=wanted).values_list(
         "agency_id", "scope", "direction", "from_on", "until_on", "reason", "breach_reference"
     )
-    for agency_id, *facts in rows:
-        found[agency_id].append(SanctionFacts(*facts))
+    for agency_id, scope, direction, from_on, until_on, reason, reference in rows:
+        found[agency_id].append(SanctionFacts(scope, direction, from_on, until_on, reason, reference))
     for pk, agency in wanted.items():
         agency.__dict__["_isp_sanctions"] = tuple(found[pk])
 

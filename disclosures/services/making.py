@@ -53,7 +53,7 @@ def _child_minimum(request: InformationRequest) -> dict[str, object]:
     read with its lock when it was (disclosures.services.answers.locked), else read now."""
     child = request.child
     if hasattr(request, "legal_given"):
-        given, family = request.legal_given or "", request.legal_family or ""
+        given, family = getattr(request, "legal_given", None) or "", getattr(request, "legal_family", None) or ""
     else:
         legal = child.names.filter(kind="legal").first()
         given, family = (legal.given, legal.family) if legal is not None else ("", "")
