@@ -161,14 +161,51 @@ def _agencies_key() -> str:
     return f"identity:{_database()}:agencies"
 
 
+def _valid_training(user: Any, today: date) -> QuerySet[TrainingRecord]:
+    """The user's information-sharing training valid on `today` (as agencies.policy.training_valid_until asks)."""
+    return TrainingRecord.objects.filter(
+        user_id=user, course__is_information_sharing=True, completed_on__lte=today
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+
+
+def facts_annotations(user_ref: str) -> dict[str, Any]:
+    """A user's principal and training as load_identity folds them into its one statement, as annotations of a
+    query whose rows name the user at `user_ref` (e.g. "user_id"): reading people with such rows reads what the
+    policy asks of them too (remember_facts), rather than one statement each afterwards."""
+    today = timezone.localdate()
+    valid = _valid_training(OuterRef(user_ref), today)
+    return {
+        "isp_memberships": ArraySubquery(
+            active_memberships(OuterRef(user_ref)).values(facts=JSONObject(**MEMBERSHIP_FACTS))
+        ),
+        "isp_training_open": Exists(valid.filter(expires_on__isnull=True)),
+        "isp_training_latest": Subquery(
+            valid.filter(expires_on__isnull=False).order_by("-expires_on").values("expires_on")[:1]
+        ),
+    }
+
+
+def remember_facts(user: User, row: Any) -> None:
+    """Keep on `user`, for the request, the principal and training its row was read with (facts_annotations), as
+    agencies.policy.principal and training_valid_until would have loaded them. A system account's principal (its
+    token's scopes) and an inactive user's (nobody's) are left to the policy."""
+    from agencies.policy import Principal
+
+    if user.is_active and not user.is_system:
+        user._isp_principal = Principal(  # type: ignore[attr-defined]
+            user_id=user.pk,
+            is_system=False,
+            memberships=tuple(membership_facts(values) for values in row.isp_memberships),
+        )
+    user._isp_training = True if row.isp_training_open else row.isp_training_latest  # type: ignore[attr-defined]
+
+
 def load_identity(user_id: Any) -> Identity | None:
     """The identity from the database: ONE statement (the user row, memberships and devices folded in)."""
     memberships = active_memberships(OuterRef("pk")).values(facts=JSONObject(**MEMBERSHIP_FACTS))
     devices = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True).values("pk")
     today = timezone.localdate()
-    valid = TrainingRecord.objects.filter(
-        user_id=OuterRef("pk"), course__is_information_sharing=True, completed_on__lte=today
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+    valid = _valid_training(OuterRef("pk"), today)
     row = (
         User.objects.filter(pk=user_id)
         .annotate(

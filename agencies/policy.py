@@ -7,7 +7,7 @@ Other apps' policies build on these predicates; they never read Membership rows 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -96,7 +96,12 @@ class MembershipFacts:
 
     @property
     def role_labels(self) -> list[str]:
-        return [Role(role).label for role in sorted(self.roles)]
+        return roles_in_words(self.roles)
+
+
+def roles_in_words(roles: Iterable[str]) -> list[str]:
+    """A membership's roles in words, in a fixed order."""
+    return [Role(role).label for role in sorted(roles)]
 
 
 @dataclass(frozen=True)
@@ -354,6 +359,22 @@ def sanctions_of(agency: Agency) -> tuple[SanctionFacts, ...]:
         )
         agency.__dict__["_isp_sanctions"] = cached
     return cached
+
+
+def sanctions_load(agencies: Iterable[Agency]) -> None:
+    """Load the sanctions of several agencies in one query, kept on each agency object as `sanctions_of` keeps
+    them (a disclosure asks of both its ends: one statement, not one per agency)."""
+    wanted = {agency.pk: agency for agency in agencies if "_isp_sanctions" not in agency.__dict__}
+    if not wanted:
+        return
+    found: dict[int, list[SanctionFacts]] = {pk: [] for pk in wanted}
+    rows = AgencySanction.objects.filter(agency_id__in=wanted).values_list(
+        "agency_id", "scope", "direction", "from_on", "until_on", "reason", "breach_reference"
+    )
+    for agency_id, scope, direction, from_on, until_on, reason, reference in rows:
+        found[agency_id].append(SanctionFacts(scope, direction, from_on, until_on, reason, reference))
+    for pk, agency in wanted.items():
+        agency.__dict__["_isp_sanctions"] = tuple(found[pk])
 
 
 def forget_sanctions(agency: Agency) -> None:

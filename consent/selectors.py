@@ -218,8 +218,20 @@ def _current_versions(protocol_ids: set[int]) -> Any:
     return Protocol.objects.filter(pk__in=protocol_ids, status__in=IN_FORCE_STATUSES).values("current_version_id")
 
 
+def consent_records(child: Child) -> list[ConsentRecord]:
+    """The child's consent records as consent_covering reads them, for a caller asking about several tiers at once
+    (one read, passed to each: disclosures.services.checks.consent_answers)."""
+    return _records_of(child)
+
+
 def consent_covering(
-    *, child: Child, tier: str, agency: Agency, purpose: str, at: datetime | None = None
+    *,
+    child: Child,
+    tier: str,
+    agency: Agency,
+    purpose: str,
+    at: datetime | None = None,
+    records: list[ConsentRecord] | None = None,
 ) -> ConsentAnswer:
     """Which consent, if any, covers sharing `tier` of `child` with `agency` for `purpose` at `at` (now), and if
     none, why not.
@@ -228,10 +240,12 @@ def consent_covering(
     for every signatory of its protocol, and the agency holds a live signature on its version in force at `at`,
     and it is in force on that day (from `valid_from`, to `valid_until`, not withdrawn on or before it). Of the
     decisions that cover it, a competent child's own prevails over any parent's, in both directions, and the
-    latest of the prevailing party's counts (consent.rules.prevailing_decision). Two or three queries."""
+    latest of the prevailing party's counts (consent.rules.prevailing_decision). Two or three queries; one fewer
+    when the caller read the child's records (`records`: consent_records) in this transaction."""
     moment = at or timezone.now()
     day = timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
-    records = _records_of(child)
+    if records is None:
+        records = _records_of(child)
     if not records:
         return ConsentAnswer(
             covered=False,

@@ -58,6 +58,7 @@ __all__ = [
     "entries_to_disclose",
     "request_holding_options",
     "request_page",
+    "request_page_written",
     "requests_inbox",
     "requests_sent",
     "shared_version",
@@ -155,6 +156,14 @@ def approvals_pending(user: Any) -> tuple[list[ApprovalRow], list[ReviewRow]]:
     return approvals, reviews
 
 
+def answer_of(request: InformationRequest) -> RequestAnswer | None:
+    """The request's answer (None before it is answered), from the row loaded with the request when it was."""
+    try:
+        return request.answer
+    except RequestAnswer.DoesNotExist:
+        return None
+
+
 @dataclass(frozen=True)
 class RequestPage:
     request: InformationRequest
@@ -166,17 +175,50 @@ class RequestPage:
 def request_page(user: Any, pk: Any) -> RequestPage:
     """A request, its decision record for the holding agency, and what the reader may do with it (404 outside their
     scope)."""
+    # One statement: the request with its parties, its answer and its disclosure's id (each one per request at
+    # most: one-to-one).
     request = get_or_deny(
         user,
         InformationRequest.objects.select_related(
             "child", "requester", "requester_agency", "holding_agency", "protocol_version__protocol", "answered_by",
-            "approver", "declined_by",
-        ),
+            "approver", "declined_by", "answer",
+        ).annotate(made_disclosure_id=F("disclosure__id")),
         pk=pk,
     )  # fmt: skip
     # The decision record is for the holding agency only (disclosures.policy: read_decision).
-    answer = RequestAnswer.objects.filter(request=request).first() if can(user, "read_decision", request) else None
-    disclosure_id = Disclosure.objects.filter(request=request).values_list("pk", flat=True).first()
+    answer = answer_of(request) if can(user, "read_decision", request) else None
+    disclosure_id: int | None = request.made_disclosure_id  # type: ignore[attr-defined]
+    actions = frozenset(
+        action for action in ("answer", "approve", "decline_approval", "withdraw") if can(user, action, request)
+    )
+    return RequestPage(request, answer, disclosure_id, actions)
+
+
+def _disclosure_id_of(request: InformationRequest) -> int | None:
+    try:
+        return int(request.disclosure.pk)
+    except Disclosure.DoesNotExist:
+        return None
+
+
+def request_page_written(user: Any, request: InformationRequest) -> RequestPage:
+    """request_page for a request a service has just written in this request, read in the reader's scope at its
+    start (policy.get_or_deny) and as the service holds it now: its parties, its answer and its disclosure were
+    loaded with its lock or written since, so the page is built without reading them again. Whatever is not held
+    is read as request_page reads it."""
+    answer: RequestAnswer | None = None
+    if can(user, "read_decision", request):  # the decision record is the holding agency's (disclosures.policy)
+        if InformationRequest.answer.is_cached(request):
+            answer = answer_of(request)
+        else:
+            answer = RequestAnswer.objects.filter(request=request).first()
+    disclosure_id: int | None = None
+    if InformationRequest.disclosure.is_cached(request):
+        disclosure_id = _disclosure_id_of(request)
+    elif request.state == rules.State.SHARED:
+        # Only disclosure_make writes a disclosure, and it marks the request shared first (the insert trigger
+        # disclosure_needs_shared_request): a request written into another state has none.
+        disclosure_id = Disclosure.objects.filter(request=request).values_list("pk", flat=True).first()
     actions = frozenset(
         action for action in ("answer", "approve", "decline_approval", "withdraw") if can(user, action, request)
     )

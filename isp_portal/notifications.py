@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from psycopg2.extras import execute_values
 
@@ -77,6 +77,34 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> int:
             page_size=len(values),  # one statement however many (DESIGN 3.3)
         )
     if any(state == EmailState.PENDING for _, state in inserted):
+        transaction.on_commit(_queue_delivery)
+    return len(inserted)
+
+
+def notify_selected(
+    recipients: QuerySet[Any], *, key: str, subject: str, body: str, link: str = "", email: bool = True
+) -> int:
+    """notify_many for the people `recipients` selects (a queryset of one column, their user ids), each once with
+    the key f"{key}-{user id}", in one statement whoever they are (INSERT ... SELECT ... ON CONFLICT DO NOTHING):
+    who is told and the telling are one round trip. Returns how many were new."""
+    sql, params = recipients.query.sql_with_params()
+    state = EmailState.PENDING if email else EmailState.NOT_REQUIRED
+    with connection.cursor() as cursor:
+        # The queryset's own SQL, its values bound as parameters.
+        insert = (
+            "INSERT INTO isp_portal_notification (recipient_id, key, subject, body, link, "  # noqa: S608
+            "created_at, email_state, email_attempts) SELECT DISTINCT picked.id, left(%s || picked.id::text, 200), "
+            f"%s, %s, %s, %s, %s, 0 FROM ({sql}) AS picked(id) ON CONFLICT (recipient_id, key) DO NOTHING RETURNING id"
+        )
+        cursor.execute(
+            insert,
+            [
+                f"{key}-", subject[:200], bounds.truncated(body, bounds.LONG_TEXT), link, timezone.now(), state,
+                *params,
+            ],
+        )  # fmt: skip
+        inserted = cursor.fetchall()
+    if inserted and email:
         transaction.on_commit(_queue_delivery)
     return len(inserted)
 

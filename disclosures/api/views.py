@@ -143,6 +143,17 @@ def _request_body(user: Any, pk: Any, code: int = 200) -> Response:
     return Response(shapes.request_out(selectors.request_page(user, pk)), status=code)
 
 
+def _written_body(user: Any, request: InformationRequest, code: int = 200) -> Response:
+    """The body of a request a service has just written, from the rows it holds (selectors.request_page_written):
+    the reader was asked for the request's scope at the start of this request."""
+    return Response(shapes.request_out(selectors.request_page_written(user, request)), status=code)
+
+
+def _written(made: Disclosure | InformationRequest) -> InformationRequest:
+    """The request a service wrote, as it holds it (a disclosure's own request)."""
+    return made.request if isinstance(made, Disclosure) else made
+
+
 def _disclosure_body(user: Any, pk: Any, *, purpose: str = "", code: int = 200) -> Response:
     page = selectors.disclosure_page(user, pk, purpose=purpose)
     actions = [act for act in shapes.DISCLOSURE_ACTIONS if policy.can(user, act, page.disclosure)]
@@ -206,7 +217,7 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
         require_index(request.user, "create", InformationRequest)
         values = parse_input(shapes.RequestIn, request.data, request)
         made = services.request_submit(actor=request.user, **values)
-        return _request_body(request.user, made.pk, status.HTTP_201_CREATED)
+        return _written_body(request.user, made, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="A request",
@@ -238,14 +249,15 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
         with request_moved_on(request, found, "answer"):
             policy.require(request.user, "answer", found)
             values = parse_input(shapes.AnswerIn, request.data, request)
+            made: Disclosure | InformationRequest
             if values["outcome"] == rules.Outcome.DECLINE:
                 with errors_named(reason="decline_reason", detail="decline_detail"):
-                    services.request_answer_decline(
+                    made = services.request_answer_decline(
                         actor=request.user, request=found, reason=values.get("decline_reason", ""),
                         detail=values["decline_detail"], decision=_decision(values),
                     )  # fmt: skip
             else:
-                services.request_answer_share(
+                made = services.request_answer_share(
                     actor=request.user, request=found, entries=values["entries"],
                     legal_basis=values.get("legal_basis", ""), decision=_decision(values),
                     subject_told=values.get("subject_told", ""),
@@ -253,7 +265,7 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
                     retain_until=_retain(values), recipients=values.get("recipients"),
                     s29_form_reference=values["s29_form_reference"], revisions=values.get("revisions"),
                 )  # fmt: skip
-        return _request_body(request.user, found.pk)
+        return _written_body(request.user, _written(made))
 
     @extend_schema(
         summary="Approve a disclosure, or decline to",
@@ -273,11 +285,12 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
             # Approving and declining to approve are one rule (disclosures.policy), asked before the body is read.
             policy.require(request.user, "approve", found)
             values = parse_input(shapes.ApprovalIn, request.data, request)
+            made: Disclosure | InformationRequest
             if values["decision"] == "approve":
-                services.request_approve(actor=request.user, request=found, note=values["note"])
+                made = services.request_approve(actor=request.user, request=found, note=values["note"])
             else:
-                services.request_approval_decline(actor=request.user, request=found, reason=values["reason"])
-        return _request_body(request.user, found.pk)
+                made = services.request_approval_decline(actor=request.user, request=found, reason=values["reason"])
+        return _written_body(request.user, _written(made))
 
     @extend_schema(
         summary="Withdraw a request you made",
@@ -381,8 +394,7 @@ class DisclosureViewSet(PolicyViewMixin, viewsets.GenericViewSet[Disclosure]):
             subject_not_told_reason=values["subject_not_told_reason"], onward_terms=values["onward_terms"],
             retain_until=_retain(values), s29_form_reference=values["s29_form_reference"], agency=values["agency"],
         )  # fmt: skip
-        request_id = made.request_id if isinstance(made, Disclosure) else made.pk
-        return _request_body(request.user, request_id, status.HTTP_201_CREATED)
+        return _written_body(request.user, _written(made), status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Disclose in an emergency",

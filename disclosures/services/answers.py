@@ -14,10 +14,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from agencies.models import User
-from audit.services import audit_record
+from agencies.identity import facts_annotations, remember_facts
+from agencies.models import Membership, User
+from audit.services import EventDraft, audit_record, audit_record_many
 from disclosures import rules
 from disclosures.models import (
     AnswerEntry,
@@ -32,7 +34,7 @@ from disclosures.services.making import disclosure_make
 from disclosures.services.requests import SHIELDED_HOLDER
 from isp_portal import bounds
 from isp_portal.policy import NotPermitted, require
-from sharing.models import EntryRevision, RecordEntry
+from sharing.models import ChildName, EntryRevision, NameKind, RecordEntry
 from sharing.policy import shield_admits_agency
 
 
@@ -63,13 +65,37 @@ def _text(value: str, field: str, errors: dict[str, str]) -> str:
     return value
 
 
-def locked(request: InformationRequest) -> InformationRequest:
-    """The request, locked for this transaction (a concurrent answer or approval waits here)."""
-    return (
-        InformationRequest.objects.select_for_update(of=("self",))
-        .select_related("child", "requester_agency", "holding_agency", "protocol_version__protocol", "consent")
-        .get(pk=request.pk)
-    )
+def locked(request: InformationRequest, *, making: bool = False, requester_facts: bool = False) -> InformationRequest:
+    """The request, locked for this transaction (a concurrent answer or approval waits here), with what answering
+    and approving read of it: its parties and its answer, in the one statement. `making` (an approval, which makes
+    the disclosure): with what the disclosure's snapshot and log read besides (disclosures.services.making: the
+    child's legal name, the discloser's roles at the holding agency), in the same statement. `requester_facts`
+    (an answer shared with the requester): with the requester's memberships and training, which the recipient
+    check asks about (agencies.identity.remember_facts)."""
+    rows = InformationRequest.objects.select_for_update(of=("self",)).select_related(
+        "child", "requester", "requester_agency", "holding_agency", "protocol_version__protocol", "consent",
+        "answered_by", "answer",
+    )  # fmt: skip
+    if requester_facts:
+        rows = rows.annotate(**facts_annotations("requester_id"))
+    if making:
+        legal = ChildName.objects.filter(child_id=OuterRef("child_id"), kind=NameKind.LEGAL)
+        rows = rows.annotate(
+            legal_given=Subquery(legal.values("given")[:1]),
+            legal_family=Subquery(legal.values("family")[:1]),
+            discloser_roles=Subquery(
+                # As the discloser's principal has it (agencies.policy.principal): an active person's active
+                # membership of the agency, the first made.
+                Membership.objects.filter(
+                    user_id=OuterRef("answered_by_id"), user__is_active=True, agency_id=OuterRef("holding_agency_id"),
+                    is_active=True,
+                ).order_by("created_at").values("roles")[:1]
+            ),
+        )  # fmt: skip
+    found = rows.get(pk=request.pk)
+    if requester_facts:
+        remember_facts(found.requester, found)
+    return found
 
 
 def _already(request: InformationRequest, target: rules.State) -> NotPermitted:
@@ -295,7 +321,7 @@ def request_answer_share(
     entry: a revision not the entry's, or one corrected since, is refused (revisions_refusal). The answer pages pass
     the revisions they showed; an API caller may state those it read, and without them each is shared at its latest.
     Audit: request.answer (and disclosure.make)."""
-    request = locked(request)
+    request = locked(request, requester_facts=recipients is None)
     require(actor, "answer", request)
     user = checks.user_of(actor)
     values, chosen, people, _seen = answer_share_checks(
@@ -311,8 +337,8 @@ def request_answer_share(
     request.answered_by = user
     request.answered_at = answer.answered_at
     request.needs_approval = needs
-    audit_record(
-        kind="request.answer", actor=actor, target=request, child_id=request.child_id, purpose=request.purpose,
+    answered = EventDraft.of(
+        request, child_id=request.child_id,
         detail={
             "outcome": "share", "legal_basis": legal_basis, "needs_approval": needs,
             "entry_ids": [entry.pk for entry, _ in chosen], "recipient_ids": [person.pk for person in people],
@@ -320,6 +346,7 @@ def request_answer_share(
         },
     )  # fmt: skip
     if needs:
+        audit_record_many(kind="request.answer", actor=actor, events=[answered], purpose=request.purpose)
         request.state = State.AWAITING_APPROVAL
         request.save(update_fields=["state", "answered_by", "answered_at", "needs_approval"])
         checks.ask_approval(
@@ -327,7 +354,10 @@ def request_answer_share(
         )
         return request
     request.save(update_fields=["answered_by", "answered_at", "needs_approval"])
-    return disclosure_make(actor=actor, request=request, answer=answer, approver=None)
+    # request.answer is recorded with the disclosure's own events, in its one audit statement.
+    return disclosure_make(
+        actor=actor, request=request, answer=answer, approver=None, decided=[("request.answer", answered)]
+    )
 
 
 @transaction.atomic
@@ -385,20 +415,21 @@ def request_approve(*, actor: Any, request: InformationRequest, note: str = "") 
     the database holds the separation too). The disclosure is made in the same transaction (design12 F4), after
     checking everything again at this moment; if that fails nothing is written and the request still waits. Audit:
     request.approve and disclosure.make."""
-    request = locked(request)
+    request = locked(request, making=True)
     require(actor, "approve", request)
     user = checks.user_of(actor)
     errors: dict[str, str] = {}
     note = _text(note, "note", errors)
     checks.errors_or_none(errors)
-    answer = RequestAnswer.objects.get(request=request)
+    answer = request.answer  # loaded, with the lock, by `locked`
     if user.pk in {request.requester_id, request.answered_by_id}:  # the policy said so; the CHECK says so too
         raise ValidationError("The approver must be neither the requester nor the person who answered.")
-    audit_record(
-        kind="request.approve", actor=actor, target=request, child_id=request.child_id, purpose=request.purpose,
-        detail={"note": note} if note else None,
-    )  # fmt: skip
-    return disclosure_make(actor=actor, request=request, answer=answer, approver=user)
+    # request.approve is recorded with the disclosure's own events, in its one audit statement (the disclosure is
+    # made in this transaction, or nothing is written).
+    approved = EventDraft.of(request, child_id=request.child_id, detail={"note": note} if note else None)
+    return disclosure_make(
+        actor=actor, request=request, answer=answer, approver=user, decided=[("request.approve", approved)]
+    )
 
 
 @transaction.atomic

@@ -10,12 +10,12 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, Role, User
-from agencies.policy import sharing_refusal
-from consent.selectors import ConsentAnswer, consent_covering
+from agencies.policy import principal, sanctions_load, sharing_refusal
+from consent.selectors import ConsentAnswer, consent_covering, consent_records
 from disclosures import rules
 from disclosures.models import InformationRequest
 from isp_portal.notifications import NotificationDraft, notify_many
@@ -31,6 +31,7 @@ def agencies_refusal(*, sender: Agency, receiver: Agency, tiers: Iterable[str], 
     agencies layer (its standing, the sharing gate, and any sanction after a breach: agencies.policy.sharing_refusal),
     so the breaches issue's sanctions are enforced here by adding rows only."""
     ends: tuple[tuple[Agency, Literal["send", "receive"]], ...] = ((sender, "send"), (receiver, "receive"))
+    sanctions_load([sender, receiver])  # both ends' sanctions in one statement
     for tier in sorted(set(tiers)):
         for agency, direction in ends:
             refusal = sharing_refusal(agency, tier=tier, direction=direction, on=on)  # design12 5.1
@@ -70,7 +71,11 @@ def consent_answers(
 ) -> list[tuple[str, ConsentAnswer]]:
     """The consent check for each tier, detailed and sensitive first (the stricter answer is the one recorded)."""
     ordered = sorted(set(tiers), key=lambda tier: tier != rules.Tier.SENSITIVE)
-    return [(tier, consent_covering(child=child, tier=tier, agency=agency, purpose=purpose, at=at)) for tier in ordered]
+    records = consent_records(child) if len(ordered) > 1 else None  # read once for every tier
+    return [
+        (tier, consent_covering(child=child, tier=tier, agency=agency, purpose=purpose, at=at, records=records))
+        for tier in ordered
+    ]
 
 
 def consent_refusal(answers: Sequence[tuple[str, ConsentAnswer]]) -> str | None:
@@ -115,7 +120,9 @@ def recipient_refusal(
     disclosure a lie."""
     if user.is_system:
         return f"{user} is an agency system, not a person: disclosures are made to people."
-    if not user.is_active or not Membership.objects.filter(user=user, agency=agency, is_active=True).exists():
+    # The user's active memberships, as their principal holds them (one statement, which the index check below
+    # needs anyway): the same rows as Membership(user, agency, is_active).
+    if not user.is_active or principal(user).membership_in(agency.pk) is None:
         return f"{user} is not one of the people of {agency}."
     if agency.pk not in index_agencies(user):
         return f"{user} cannot use the child index for {agency} (training, signature or the agency's standing)."
@@ -128,13 +135,16 @@ def recipient_refusal(
     return None
 
 
-def designated_managers(agency_id: int) -> list[int]:
-    return list(
-        Membership.objects.filter(
-            agency_id=agency_id, is_active=True, user__is_active=True, user__is_system=False,
-            roles__contains=[Role.DESIGNATED_MANAGER.value],
-        ).values_list("user_id", flat=True)
+def designated_managers_query(agency_id: int) -> QuerySet[Membership]:
+    """The active memberships of the agency's designated managers who are active people."""
+    return Membership.objects.filter(
+        agency_id=agency_id, is_active=True, user__is_active=True, user__is_system=False,
+        roles__contains=[Role.DESIGNATED_MANAGER.value],
     )  # fmt: skip
+
+
+def designated_managers(agency_id: int) -> list[int]:
+    return list(designated_managers_query(agency_id).values_list("user_id", flat=True))
 
 
 def tell(user_ids: Iterable[int], *, key: str, subject: str, body: str, link: str = "", email: bool = True) -> int:

@@ -39,7 +39,7 @@ from disclosures.models import (
 from disclosures.services import checks
 from disclosures.services.answers import DecisionInput, answer_share_checks, write_answer
 from disclosures.services.making import disclosure_make
-from disclosures.services.requests import acting_agency_of, request_terms
+from disclosures.services.requests import acting_agency_id, request_terms
 from isp_portal import bounds
 from isp_portal.policy import NotPermitted, require
 from sharing.models import Child, RecordEntry
@@ -77,7 +77,7 @@ def _unrequested(
     """The discloser's own request, answered as it is made; then the disclosure, or the approval queue."""
     require(actor, "view", child)
     user = checks.user_of(actor)
-    from_agency = acting_agency_of(user, agency)
+    from_agency = acting_agency_id(user, agency)
     terms = request_terms(
         child=child, requester_agency=to_agency, holding_agency=from_agency, purpose=purpose, tiers=tiers,
         categories=categories, need_to_know=why,
@@ -104,7 +104,7 @@ def _unrequested(
     if needs:
         request.state = State.AWAITING_APPROVAL
         request.save(update_fields=["state", "needs_approval"])
-        checks.ask_approval(request, agency_id=from_agency.pk, subject="A referral waits for your approval")
+        checks.ask_approval(request, agency_id=from_agency, subject="A referral waits for your approval")
         return request
     request.save(update_fields=["needs_approval"])
     return disclosure_make(actor=actor, request=request, answer=answer, approver=None)

@@ -14,20 +14,21 @@ told."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from agencies.identity import facts_annotations, remember_facts
 from agencies.models import User
-from agencies.policy import principal
+from agencies.policy import principal, roles_in_words
 from audit.services import (
     DisclosureLogDraft,
+    EventDraft,
     LogEntry,
     LogRecipient,
-    audit_record,
-    disclosure_log_record,
+    disclosure_log_record_with_events,
     disclosure_log_sha256,
 )
 from disclosures import rules
@@ -45,17 +46,22 @@ from disclosures.models import (
 from disclosures.policy import approver_refusal
 from disclosures.services import checks
 from disclosures.services.requests import SHIELDED_HOLDER
-from sharing.models import Child
 from sharing.policy import shield_admits_agency
-from sharing.services.grants import entry_grants_give
+from sharing.services.grants import entry_grants_write
 
 
-def _child_minimum(child: Child) -> dict[str, object]:
-    """The child's minimum data as disclosed (Haringey 3.8), for the snapshot."""
-    legal = child.names.filter(kind="legal").first()
+def _child_minimum(request: InformationRequest) -> dict[str, object]:
+    """The child's minimum data as disclosed (Haringey 3.8), for the snapshot. The legal name as the request was
+    read with its lock when it was (disclosures.services.answers.locked), else read now."""
+    child = request.child
+    if hasattr(request, "legal_given"):
+        given, family = getattr(request, "legal_given", None) or "", getattr(request, "legal_family", None) or ""
+    else:
+        legal = child.names.filter(kind="legal").first()
+        given, family = (legal.given, legal.family) if legal is not None else ("", "")
     return {
-        "given": legal.given if legal is not None else "",
-        "family": legal.family if legal is not None else "",
+        "given": given,
+        "family": family,
         "born_on": child.born_on,
         "gender": child.gender,
         "ethnicity": child.ethnicity,
@@ -64,9 +70,13 @@ def _child_minimum(child: Child) -> dict[str, object]:
     }
 
 
-def _role_at(actor: Any, discloser: User, agency_id: int) -> str:
+def _role_at(actor: Any, request: InformationRequest, discloser: User, agency_id: int) -> str:
     """The discloser's roles at the disclosing agency, in words, for the disclosure log (DESIGN 2.6: who, which agency,
-    in what role). The discloser is usually the actor, whose principal is already loaded."""
+    in what role). The discloser is usually the actor, whose principal is already loaded; at an approval, the
+    request was read with them (disclosures.services.answers.locked)."""
+    if getattr(actor, "pk", None) != discloser.pk and hasattr(request, "discloser_roles"):
+        roles = request.discloser_roles
+        return ", ".join(roles_in_words(roles)) if roles is not None else ""
     facts = principal(actor if getattr(actor, "pk", None) == discloser.pk else discloser).membership_in(agency_id)
     return ", ".join(facts.role_labels) if facts is not None else ""
 
@@ -118,11 +128,17 @@ def entries_refusal(
 
 
 def disclosure_make(
-    *, actor: Any, request: InformationRequest, answer: RequestAnswer, approver: User | None
+    *,
+    actor: Any,
+    request: InformationRequest,
+    answer: RequestAnswer,
+    approver: User | None,
+    decided: Sequence[tuple[str, EventDraft]] = (),
 ) -> Disclosure:
     """Make the disclosure `answer` decides (the request locked by the caller, inside its transaction). Raises
     ValidationError naming the rule when something no longer holds; the caller's transaction then rolls back and the
-    request is as it was."""
+    request is as it was. `decided`: the caller's own audit events of the decision that makes it (kind, event: the
+    approval, the answer), recorded first in the disclosure's one audit statement, with the request's purpose."""
     now = timezone.now()
     today = timezone.localdate(now)
     from_agency, to_agency = request.holding_agency, request.requester_agency
@@ -157,8 +173,18 @@ def disclosure_make(
             )
     if answer.retain_until is None or answer.retain_until <= now:
         raise ValidationError({"retain_until": "Access must last until a day in the future."})
-    answered = list(AnswerEntry.objects.filter(answer=answer).select_related("entry", "revision").order_by("entry_id"))
-    people = list(AnswerRecipient.objects.filter(answer=answer).select_related("user").order_by("user_id"))
+    answered = list(
+        AnswerEntry.objects.filter(answer=answer).select_related("entry__child", "revision").order_by("entry_id")
+    )
+    # Each recipient with the memberships and training their check below asks about (one statement for them all).
+    people = list(
+        AnswerRecipient.objects.filter(answer=answer)
+        .select_related("user")
+        .annotate(**facts_annotations("user_id"))
+        .order_by("user_id")
+    )
+    for row in people:
+        remember_facts(row.user, row)
     checks.errors_or_none(entries_refusal(request, answered, people, approver))
     # The request is shared first: the disclosure's insert trigger requires it (disclosure_needs_shared_request).
     request.state = State.SHARED
@@ -174,7 +200,7 @@ def disclosure_make(
     )  # fmt: skip
     document = rules.snapshot_document(
         header,
-        child=_child_minimum(request.child) if rules.Tier.MINIMUM in request.tiers else None,
+        child=_child_minimum(request) if rules.Tier.MINIMUM in request.tiers else None,
         entries=[
             rules.SnapshotRevision(
                 entry_id=row.entry_id, category=row.entry.category, agency_id=row.entry.agency_id,
@@ -211,22 +237,26 @@ def disclosure_make(
         for row in people
     )
     DisclosureSnapshot.objects.create(disclosure=disclosure, document=document)
+    grant_events: list[EventDraft] = []  # recorded below, with the disclosure's own event and log row
     if answered:
         # Each recipient is opened exactly the disclosed entries, at the disclosed revisions, until retention ends
         # (the grant check of the children issue: sharing.policy); the disclosure's id lets revocation end them.
+        # Inside this transaction (it rolls back whole if a grant is refused); each revision is checked against
+        # its entry as read with the answer above, a moment ago in this transaction.
         revisions = {row.entry_id: row.revision_id for row in answered}
+        revision_entries = {row.revision.pk: row.revision.entry_id for row in answered}
         for row in people:
-            entry_grants_give(
+            entry_grants_write(
                 actor=actor, entries=[item.entry for item in answered], user=row.user, agency=to_agency,
                 purpose=request.purpose, expires_at=answer.retain_until, revisions=revisions,
-                disclosure_id=disclosure.pk,
+                disclosure_id=disclosure.pk, revision_entries=revision_entries, events=grant_events,
             )  # fmt: skip
     draft = DisclosureLogDraft(
         occurred_at=now, event_id=None, kind="made", disclosure_id=disclosure.pk, request_id=request.pk,
         disclosure_kind=kind.value, child_id=request.child_id, from_agency_id=from_agency.pk,
         from_agency_label=str(from_agency), discloser_id=request.answered_by.pk,
         discloser_label=str(request.answered_by),
-        discloser_role=_role_at(actor, request.answered_by, from_agency.pk), requester_id=request.requester_id,
+        discloser_role=_role_at(actor, request, request.answered_by, from_agency.pk), requester_id=request.requester_id,
         requester_label=str(request.requester), to_agency_id=to_agency.pk, to_agency_label=str(to_agency),
         tiers=tuple(request.tiers), purpose=request.purpose, legal_basis=answer.legal_basis,
         consent_basis=request.consent_basis, subject_told=answer.subject_told, retain_until=answer.retain_until,
@@ -240,9 +270,8 @@ def disclosure_make(
         consent_record_id=disclosure.consent_id, not_sought_reason=request.not_sought_reason,
         override_ground=request.override_ground, emergency_reason=answer.emergency_reason,
     )  # fmt: skip
-    event_id = audit_record(
-        kind="disclosure.make", actor=actor, target=disclosure, child_id=request.child_id, purpose=request.purpose,
-        occurred_at=now,
+    made = EventDraft.of(
+        disclosure, child_id=request.child_id,
         detail={
             "request_id": request.pk, "kind": kind.value, "legal_basis": answer.legal_basis,
             "to_agency_id": to_agency.pk, "entry_ids": [row.entry_id for row in answered],
@@ -250,7 +279,13 @@ def disclosure_make(
             "log_sha256": disclosure_log_sha256(draft),
         },
     )  # fmt: skip
-    disclosure_log_record(draft=replace(draft, event_id=event_id))
+    # The grants' entry.grant events, then disclosure.make, and the disclosure-log row naming it: one statement.
+    disclosure_log_record_with_events(
+        actor=actor, occurred_at=now, draft=draft,
+        events=[*((kind, event, request.purpose) for kind, event in decided),
+                *(("entry.grant", event, request.purpose) for event in grant_events),
+                ("disclosure.make", made, request.purpose)],
+    )  # fmt: skip
     checks.tell(
         [row.user_id for row in people], key=f"disclosure-{disclosure.pk}",
         subject=f"{from_agency} shared information with you",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency, User
@@ -16,6 +17,7 @@ from disclosures import rules
 from disclosures.models import InformationRequest, State
 from disclosures.services import checks
 from isp_portal import bounds
+from isp_portal.notifications import notify_selected
 from isp_portal.policy import NotPermitted, require
 from isp_portal.wording import long_date
 from protocols.models import Ground
@@ -29,8 +31,9 @@ SHIELDED_HOLDER = (
 )
 
 
-def acting_agency_of(actor: User, agency: Agency | None) -> Agency:
-    """The agency the actor asks for: the one named, or their only index agency."""
+def acting_agency_id(actor: User, agency: Agency | None) -> int:
+    """The id of the agency the actor asks for: the one named, or their only index agency (no query: request_terms
+    reads the agency as the database has it now)."""
     mine = index_agencies(actor)
     if agency is not None:
         if agency.pk not in mine:
@@ -38,17 +41,23 @@ def acting_agency_of(actor: User, agency: Agency | None) -> Agency:
                 action="request", target_type="agencies.agency", target_id=str(agency.pk),
                 reason=f"You cannot ask for information on behalf of {agency}: you do not practise there in the index.",
             )  # fmt: skip
-        return agency
+        return int(agency.pk)
     if len(mine) != 1:
         raise ValidationError({"agency": "Choose the agency you are asking for."})
-    return Agency.objects.get(pk=next(iter(mine)))
+    return next(iter(mine))
+
+
+def acting_agency_of(actor: User, agency: Agency | None) -> Agency:
+    """The agency the actor asks for: the one named, or their only index agency."""
+    chosen = acting_agency_id(actor, agency)
+    return agency if agency is not None else Agency.objects.get(pk=chosen)
 
 
 def request_terms(
     *,
     child: Child,
-    requester_agency: Agency,
-    holding_agency: Agency,
+    requester_agency: Agency | int,
+    holding_agency: Agency | int,
     purpose: str,
     tiers: Sequence[str],
     categories: Sequence[str],
@@ -60,12 +69,14 @@ def request_terms(
     override_ground: str,
 ) -> dict[str, Any]:
     """What a request (or a proactive referral, or an emergency disclosure) asks, checked against the protocol both
-    agencies signed; the request's column values, or ValidationError by field naming the rule."""
+    agencies signed; the request's column values, or ValidationError by field naming the rule. The agencies are
+    given as rows or ids: they are read again here either way."""
     errors: dict[str, str] = {}
     # As the database has them now (their standing, ICO registration and sanctions decide what they may send and
-    # receive), whatever copy the caller holds.
-    holding_agency = Agency.objects.get(pk=holding_agency.pk)
-    requester_agency = Agency.objects.get(pk=requester_agency.pk)
+    # receive), whatever copy the caller holds: both in one statement.
+    holding_id, requester_id = (a if isinstance(a, int) else a.pk for a in (holding_agency, requester_agency))
+    both = Agency.objects.in_bulk([holding_id, requester_id])
+    holding_agency, requester_agency = both[holding_id], both[requester_id]
     if holding_agency.pk == requester_agency.pk:
         raise ValidationError({"holding_agency": "Choose another agency: sharing is between two agencies."})
     if not shield_admits_agency(child, holding_agency.pk):
@@ -166,12 +177,11 @@ def request_submit(
     designated managers)."""
     require(actor, "view", child)  # a child outside the actor's reach answers 404 (the shield, the index)
     user = checks.user_of(actor)
-    requester_agency = acting_agency_of(user, agency)
     if not shield_admits_request(user, child, holding_agency.pk):
         raise ValidationError({"holding_agency": SHIELDED_HOLDER})
     terms = request_terms(
-        child=child, requester_agency=requester_agency, holding_agency=holding_agency, purpose=purpose, tiers=tiers,
-        categories=categories, need_to_know=need_to_know, urgency=urgency, consent_basis=consent_basis,
+        child=child, requester_agency=acting_agency_id(user, agency), holding_agency=holding_agency, purpose=purpose,
+        tiers=tiers, categories=categories, need_to_know=need_to_know, urgency=urgency, consent_basis=consent_basis,
         consent=consent, not_sought_reason=not_sought_reason, override_ground=override_ground,
     )  # fmt: skip
     version = terms["protocol_version"]
@@ -195,20 +205,26 @@ def request_submit(
             "protocol_version_id": version.pk, "due_on": request.due_on.isoformat() if request.due_on else None,
         },
     )  # fmt: skip
-    # The holding agency's lead professionals for the child, else its designated managers.
-    involved = list(
-        Involvement.objects.filter(child=child, agency=holding_agency, ended_on__isnull=True)
-        .exclude(lead_professional__isnull=True)
-        .values_list("lead_professional__user_id", flat=True)
-    )
-    checks.tell(
-        involved or checks.designated_managers(holding_agency.pk),
+    notify_selected(  # who is told and the telling: one statement
+        _told_of_request(child, holding_agency),
         key=f"request-submitted-{request.pk}",
         subject=f"A request for information from {requester_agency}",
         body=f"{requester_agency} asks for information about a child. The answer is due by {long_date(due_on)}.",
         link=checks.request_link(request),
     )
     return request
+
+
+def _told_of_request(child: Child, holding_agency: Agency) -> QuerySet[Any]:
+    """The holding agency's lead professionals for the child, else (when it has none) its designated managers: the
+    user ids, as one query."""
+    leads = (
+        Involvement.objects.filter(child=child, agency=holding_agency, ended_on__isnull=True)
+        .exclude(lead_professional__isnull=True)
+        .values_list("lead_professional__user_id")
+    )
+    managers = checks.designated_managers_query(holding_agency.pk).filter(~Exists(leads)).values_list("user_id")
+    return leads.union(managers, all=True)
 
 
 @transaction.atomic

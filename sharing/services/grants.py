@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, User
+from agencies.policy import principal
 from audit.services import EventDraft, audit_record, audit_record_many
 from isp_portal.policy import require
 from isp_portal.wording import possessive
@@ -31,13 +32,41 @@ def entry_grants_give(
     revisions: Mapping[int, int] | None = None,
     disclosure_id: int | None = None,
 ) -> list[EntryGrant]:
+    """Open `entries` to `user` (as a member of `agency`) until `expires_at`, in a transaction (or savepoint) of its
+    own: entry_grants_write says what is checked and written."""
+    return entry_grants_write(
+        actor=actor, entries=entries, user=user, agency=agency, purpose=purpose, expires_at=expires_at,
+        revisions=revisions, disclosure_id=disclosure_id,
+    )  # fmt: skip
+
+
+def entry_grants_write(
+    *,
+    actor: Any,
+    entries: Iterable[RecordEntry],
+    user: User,
+    agency: Agency,
+    purpose: str,
+    expires_at: datetime,
+    revisions: Mapping[int, int] | None = None,
+    disclosure_id: int | None = None,
+    revision_entries: Mapping[int, int] | None = None,
+    events: list[EventDraft] | None = None,
+) -> list[EntryGrant]:
     """Open `entries` to `user` (as a member of `agency`) until `expires_at`. Only the agency that recorded an
     entry opens it. `revisions` (entry id -> revision id) names the revision each grant opens, and only that one:
     a correction recorded after a disclosure is not disclosed by it (DESIGN 2.3); an entry it does not name is
     opened at the revision current now, never at a later one (break10e finding 7: a grant opens what the agency
     decided to open). A grant given by a disclosure (`disclosure_id`) names
     the revision of every entry. Each revision must be of its entry (checked here in words, and by the database's
-    composite foreign key). Audit: entry.grant, one per entry."""
+    composite foreign key). Audit: entry.grant, one per entry (one statement).
+
+    Inside the caller's transaction, with no savepoint of its own: for a caller that rolls back whole when this
+    refuses (disclosures.services.making); anyone else calls entry_grants_give. `revision_entries` (revision id ->
+    entry id), when given, is what the caller read of the named revisions in this transaction (the disclosure's
+    answered entries): the revisions are checked against it rather than read again. `events`, when given, receives
+    the entry.grant events for the caller to record with its own, in this transaction (the disclosure's one audit
+    statement: audit.services.disclosure_log_record_with_events); else they are recorded here."""
     entries = list(entries)
     for entry in entries:
         require(actor, "history", entry)
@@ -46,10 +75,12 @@ def entry_grants_give(
     if expires_at <= now:
         errors["expires_at"] = "The grant must end in the future."
     purpose = reason_cleaned(purpose, errors, field="purpose", missing="Say what the information is shared for.")
-    if not user.memberships.filter(agency=agency, is_active=True).exists():
+    # The user's active memberships as their principal holds them (loaded once per request: a disclosure's
+    # recipient check read them a moment ago).
+    if not user.is_active or principal(user).membership_in(agency.pk) is None:
         errors["user"] = f"{user} is not one of {possessive(agency)} people."
     revisions = dict(revisions or {})
-    revision_problem = _revisions_problem(entries, revisions, disclosure_id)
+    revision_problem = _revisions_problem(entries, revisions, disclosure_id, revision_entries)
     if revision_problem:
         errors["revisions"] = revision_problem
     else:
@@ -72,20 +103,18 @@ def entry_grants_give(
         )
         for entry in entries
     )
+    drafts: list[EventDraft] = []
     for grant in grants:
         detail: dict[str, Any] = {"entry_id": grant.entry_id, "user_id": user.pk, "agency_id": agency.pk}
         if grant.revision_id is not None:
             detail["revision_id"] = grant.revision_id
         if disclosure_id is not None:
             detail["disclosure_id"] = disclosure_id
-        audit_record(
-            kind="entry.grant",
-            actor=actor,
-            target=grant,
-            child_id=grant.entry.child_id,
-            purpose=purpose,
-            detail=detail,
-        )
+        drafts.append(EventDraft.of(grant, detail=detail, child_id=grant.entry.child_id))
+    if events is not None:
+        events.extend(drafts)
+    else:
+        audit_record_many(kind="entry.grant", actor=actor, events=drafts, purpose=purpose)
     return grants
 
 
@@ -104,8 +133,14 @@ def _current_revisions(entries: list[RecordEntry]) -> dict[int, int]:
     )
 
 
-def _revisions_problem(entries: list[RecordEntry], revisions: dict[int, int], disclosure_id: int | None) -> str:
-    """Why `revisions` cannot name what the grants open ("" when they can). One query when any is named."""
+def _revisions_problem(
+    entries: list[RecordEntry],
+    revisions: dict[int, int],
+    disclosure_id: int | None,
+    revision_entries: Mapping[int, int] | None = None,
+) -> str:
+    """Why `revisions` cannot name what the grants open ("" when they can). One query when any is named and the
+    caller did not read them (`revision_entries`)."""
     entry_ids = {entry.pk for entry in entries}
     if set(revisions) - entry_ids:
         return "A revision was named for an entry that is not being opened."
@@ -113,7 +148,11 @@ def _revisions_problem(entries: list[RecordEntry], revisions: dict[int, int], di
         return "A disclosure opens exactly the revision it disclosed: name the revision of every entry."
     if not revisions:
         return ""
-    found = dict(EntryRevision.objects.filter(pk__in=set(revisions.values())).values_list("pk", "entry_id"))
+    found = (
+        dict(revision_entries)
+        if revision_entries is not None
+        else dict(EntryRevision.objects.filter(pk__in=set(revisions.values())).values_list("pk", "entry_id"))
+    )
     if any(found.get(revision_id) != entry_id for entry_id, revision_id in revisions.items()):
         return "Each revision named must be a revision of its own entry."
     return ""

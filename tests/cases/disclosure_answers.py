@@ -74,8 +74,9 @@ CASES: list[Case] = [
         kwargs=request,
         note="the flowchart's sections with the consent check now and the entries to choose",
         # The session and who asks; the request through the policy; the entries and their latest revisions, the consent
-        # check now (the child's consents, the signatures), the requesting agency's people; the read audited.
-        queries=9,
+        # check now (the child's consents, read once for every tier; the signatures), the requesting agency's people;
+        # the read audited.
+        queries=8,
     ),
     Case(
         "disclosures-answer",
@@ -85,7 +86,7 @@ CASES: list[Case] = [
         data=answer_data,
         note="the answers kept as the draft for checking",
         # As the page, then the draft kept in the session.
-        queries=10,
+        queries=9,
     ),
     Case(
         "disclosures-answer-check",
@@ -112,6 +113,6 @@ CASES: list[Case] = [
         note="declined with its reason, the requester told (Buckinghamshire 5)",
         # The request through the policy, then the service: the locked request, the decision record, the request's
         # new state, the audit event and the requester's notice; the message kept in the session.
-        queries=14,
+        queries=13,
     ),
 ]

@@ -165,10 +165,12 @@ CASES: list[Case] = [
         kwargs=awaiting_unused,
         data=approve_data,
         note="approved: the disclosure made",
-        # The request through the policy and the decision read for the form; the service: the locked request, its
-        # re-checks at this moment (standing, signatures, consent), the disclosure, its entries, recipients,
-        # snapshot, grants, audit events and log row; the message kept in the session.
-        queries=42,
+        # The request through the policy and the decision read for the form; the service: the locked request (with its
+        # answer, the child's legal name and the discloser's roles), its re-checks at this moment (both agencies'
+        # sanctions in one statement, the signatures, the answered entries, the recipients with their memberships and
+        # training), the disclosure, its entries, recipients, snapshot, grants, then every audit event and the log
+        # row in one statement; the message kept in the session.
+        queries=23,
     ),
     Case(
         "request-approval",
