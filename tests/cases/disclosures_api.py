@@ -204,8 +204,9 @@ CASES = [
         data=lambda world: {"decision": "approve", "note": "Proportionate."},
         json=True,
         # Everything checked again at this moment (design12 F4), then the disclosure: snapshot, entries, recipients,
-        # grants, the audit events and the disclosure-log row (one statement), notifications; nothing read back.
-        queries=19,
+        # grants, the audit events and the disclosure-log row (one statement), notifications; nothing read back; whether
+        # the answer shares a restricted entry and whether the shield admits the discloser's agency, one statement each.
+        queries=21,
     ),
     Case(
         "api-request-withdraw",
