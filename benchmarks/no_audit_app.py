@@ -1,5 +1,6 @@
 """The portal with audit recording switched off, for the disclosure-path benchmark's `no_audit` variant only
-(design12 8 and F9): `audit.services.audit_record` and `audit_record_many` become no-ops in this process, and in
+(design12 8 and F9): `audit.services.audit_record` and `audit_record_many` become no-ops in this process (and
+`disclosure_log_record_with_events` writes the log row alone), and in
 every module that imported them by name. Nothing in the product can switch auditing off; this module is imported
 by nothing but the benchmark.
 
@@ -29,14 +30,29 @@ def _no_events(*, events: Any, **_: Any) -> list[int]:
     return [NO_EVENT_ID for _ in events]
 
 
+def _log_without_events(*, draft: Any, **_: Any) -> int:
+    # A disclosure's log row is kept (design12 F9), naming no event; its audit events are not written.
+    from dataclasses import replace
+
+    from audit.services import disclosure_log_record
+
+    disclosure_log_record(draft=replace(draft, event_id=NO_EVENT_ID))
+    return NO_EVENT_ID
+
+
 def disable_audit() -> None:
     """Replace the two recording functions, in audit.services and wherever a loaded module bound them by name
     (`from audit.services import audit_record`); modules loaded later import the replacements."""
     from audit import services
 
-    replacements = {services.audit_record: _no_event, services.audit_record_many: _no_events}
+    replacements = {
+        services.audit_record: _no_event,
+        services.audit_record_many: _no_events,
+        services.disclosure_log_record_with_events: _log_without_events,
+    }
     services.audit_record = _no_event
     services.audit_record_many = _no_events
+    services.disclosure_log_record_with_events = _log_without_events
     for module in list(sys.modules.values()):
         namespace = getattr(module, "__dict__", None)
         if not isinstance(namespace, dict):
