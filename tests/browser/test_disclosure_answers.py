@@ -49,9 +49,12 @@ def test_a_social_care_practitioner_answers_on_significant_harm_after_the_parent
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select the legal basis for sharing")
     journey.checked()
 
-    # The police ground without its form's reference: refused on "check your answers", before anything is shared.
+    # The police's data protection form is not offered for sharing with a school (it is the police's to use).
     page.get_by_label("Yes", exact=True).check()
-    page.get_by_label("Police investigation, on the police's data protection form (DPA s29(3))").check()
+    police_form = "Police investigation, on the police's data protection form (DPA s29(3))"
+    expect(page.get_by_label(police_form)).to_have_count(0)
+    # Without its proportionality and the public interest weighed: refused on "check your answers".
+    page.get_by_label("Risk of significant harm").check()
     page.get_by_label("Why is it shared without consent?").fill(
         "The mother refused; the child is at risk of significant harm at home."
     )
@@ -60,16 +63,15 @@ def test_a_social_care_practitioner_answers_on_significant_harm_after_the_parent
     page.get_by_label("Why were they not told?").fill("Telling the mother would put the child at risk.")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the reference of the police")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("proportionate")
     journey.checked()
     expect(page.get_by_role("button", name="Send for approval")).to_have_count(0)
     assert InformationRequest.objects.get(pk=request.pk).state == "submitted"
 
-    # Change the ground: significant harm, the proportionality weighed.
+    # The proportionality and the public interest weighed.
     page.get_by_role("link", name="Change your answers").click()
-    expect(page.get_by_role("heading", name="Answer a request for information")).to_be_visible()
-    page.get_by_label("Risk of significant harm").check()
     page.get_by_label("Why is sharing proportionate?").fill("Only the case note about the threat is needed.")
+    page.get_by_label("What public interest did you weigh?").fill("The child's safety outweighs confidence.")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
     expect(page.get_by_text("Nothing is shared yet")).to_be_visible()
@@ -114,6 +116,8 @@ def test_the_journey_works_without_javascript(browser_world: World, browser: Bro
     page.get_by_label("Yes", exact=True).check()
     page.get_by_label("Risk of significant harm").check()
     page.get_by_label("Why is it shared without consent?").fill("The mother refused; risk of significant harm.")
+    page.get_by_label("Why is sharing proportionate?").fill("Only the case note is needed.")
+    page.get_by_label("What public interest did you weigh?").fill("The child's safety outweighs confidence.")
     page.locator(f'input[name="entries"][value="{made.entry.pk}"]').check()
     page.get_by_label("No: telling them would not be safe").check()
     page.get_by_label("Why were they not told?").fill("Not safe.")

@@ -51,7 +51,11 @@ def test_the_manager_approves_and_the_requester_reads_what_was_shared(browser_wo
     page.get_by_role("link", name=f"Disclosure {disclosure.pk}").click()
     expect(page.get_by_role("heading", name=f"Disclosure {disclosure.pk}")).to_be_visible()
     journey.checked()
+    # What was disclosed is read for a stated purpose, recorded with the reading.
+    page.get_by_label("Purpose").fill(request.purpose)
+    page.get_by_role("button", name="Read what was disclosed").click()
     expect(page.get_by_text(NOTE)).to_be_visible()
+    journey.checked()
     expect(page.get_by_text("Verified")).to_be_visible()
 
 
@@ -81,6 +85,8 @@ def test_approving_needs_no_javascript(
         page.get_by_label("Yes, approve and share it now").check()
         page.get_by_role("button", name="Record my decision").click()
         expect(page.get_by_text("Approved: the information was shared with Hill School.")).to_be_visible()
+        page.get_by_label("Purpose").fill(request.purpose)
+        page.get_by_role("button", name="Read what was disclosed").click()
         expect(page.get_by_text(NOTE)).to_be_visible()
     finally:
         context.close()
