@@ -1,6 +1,5 @@
 """Tester break10g's findings on issue 10 (the child index and its search), each a test that fails against main as
-found (65bb236), marked xfail(strict) so the suite stays green until it is fixed. Data is built through the
-services.
+found (65bb236); all are fixed (h/fix10h), so each now guards its fix. Data is built through the services.
 
 Low
  1. A given name of two words (hyphenated or not: "Mary-Ann", "Jean-Luc", "Anna Maria", "Zara Mary") with the
