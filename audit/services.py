@@ -122,10 +122,17 @@ class EventDraft:
     purpose: str = ""  # the purpose stated for the act, when each event has its own (DESIGN 2.6)
 
     @classmethod
-    def of(cls, target: Model, *, detail: Mapping[str, Any] | None = None, child_id: int | None = None) -> EventDraft:
+    def of(
+        cls,
+        target: Model,
+        *,
+        detail: Mapping[str, Any] | None = None,
+        child_id: int | None = None,
+        purpose: str = "",
+    ) -> EventDraft:
         """The event of `target`, named as audit_record names its target."""
         label = str(getattr(target, "audit_label", f"{target._meta.verbose_name} {target.pk}"))
-        return cls(target._meta.label_lower, str(target.pk), label, detail, child_id)
+        return cls(target._meta.label_lower, str(target.pk), label, detail, child_id, purpose)
 
 
 # What PostgreSQL cannot hold: NUL in text or jsonb, and half of a UTF-16 surrogate pair (not encodable as UTF-8).
@@ -189,15 +196,14 @@ def audit_record_many(
     events: Iterable[EventDraft],
     outcome: str = Outcome.SUCCESS,
     occurred_at: datetime | None = None,
-    purpose: str = "",
 ) -> list[int]:
     """Record many events in one statement, e.g. everything a sweep did (DESIGN 3.3: a sweep's statement
-    count must not grow with the rows it touches), or the grants of one disclosure, each with `purpose` (or its
-    draft's own). Returns the events' ids, in the order of `events`, so a caller can name each event in rows it
+    count must not grow with the rows it touches), or the grants of one disclosure, each with its draft's purpose.
+    Returns the events' ids, in the order of `events`, so a caller can name each event in rows it
     writes next (the disclosure log names its event) without a statement per event."""
     identity = identity_of(actor)
     moment = occurred_at or timezone.now()
-    rows = [_row(identity, moment, kind, outcome, event, purpose) for event in events]
+    rows = [_row(identity, moment, kind, outcome, event) for event in events]
     if not rows:
         return []
     with connection.cursor() as cursor:

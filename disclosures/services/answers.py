@@ -338,7 +338,7 @@ def request_answer_share(
     request.answered_at = answer.answered_at
     request.needs_approval = needs
     answered = EventDraft.of(
-        request, child_id=request.child_id,
+        request, child_id=request.child_id, purpose=request.purpose,
         detail={
             "outcome": "share", "legal_basis": legal_basis, "needs_approval": needs,
             "entry_ids": [entry.pk for entry, _ in chosen], "recipient_ids": [person.pk for person in people],
@@ -346,7 +346,7 @@ def request_answer_share(
         },
     )  # fmt: skip
     if needs:
-        audit_record_many(kind="request.answer", actor=actor, events=[answered], purpose=request.purpose)
+        audit_record_many(kind="request.answer", actor=actor, events=[answered])
         request.state = State.AWAITING_APPROVAL
         request.save(update_fields=["state", "answered_by", "answered_at", "needs_approval"])
         checks.ask_approval(

@@ -47,12 +47,6 @@ def acting_agency_id(actor: User, agency: Agency | None) -> int:
     return next(iter(mine))
 
 
-def acting_agency_of(actor: User, agency: Agency | None) -> Agency:
-    """The agency the actor asks for: the one named, or their only index agency."""
-    chosen = acting_agency_id(actor, agency)
-    return agency if agency is not None else Agency.objects.get(pk=chosen)
-
-
 def request_terms(
     *,
     child: Child,

@@ -94,7 +94,7 @@ JOURNEYS = {
 def may_disclose(user: Any, child: Child) -> bool:
     """Whether `user` may make a disclosure without a request about `child` (in their reach already): a person who
     practises in an agency that may use the child index (the services act for one of those agencies:
-    disclosures.services.requests.acting_agency_of), about a child that was not merged into another. No query once
+    disclosures.services.requests.acting_agency_id), about a child that was not merged into another. No query once
     the principal is loaded."""
     return not getattr(user, "is_system", False) and bool(index_agencies(user)) and child.merged_into_id is None
 

@@ -110,11 +110,11 @@ def entry_grants_write(
             detail["revision_id"] = grant.revision_id
         if disclosure_id is not None:
             detail["disclosure_id"] = disclosure_id
-        drafts.append(EventDraft.of(grant, detail=detail, child_id=grant.entry.child_id))
+        drafts.append(EventDraft.of(grant, detail=detail, child_id=grant.entry.child_id, purpose=purpose))
     if events is not None:
         events.extend(drafts)
     else:
-        audit_record_many(kind="entry.grant", actor=actor, events=drafts, purpose=purpose)
+        audit_record_many(kind="entry.grant", actor=actor, events=drafts)
     return grants
 
 
