@@ -3,6 +3,7 @@ costs a fixed number of queries whatever the number of rows (tests/test_query_co
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from agencies.models import (
     ChecklistConfirmation,
     Invitation,
     Membership,
+    Role,
     SecurityDocument,
     SecurityDocumentAccessRequest,
     SecurityDocumentVersion,
@@ -134,6 +136,15 @@ class Compliance:
     members: int
     members_trained: int
     security_document_uploaded_on: date | None
+
+
+def designated_managers_of(agency_ids: Iterable[int]) -> QuerySet[Membership]:
+    """The active memberships, in the agencies `agency_ids`, of their designated managers who are active people
+    (never a system account): those told when a decision of the agency is due (Haringey 4.6)."""
+    return Membership.objects.filter(
+        agency_id__in=list(agency_ids), is_active=True, user__is_active=True, user__is_system=False,
+        roles__contains=[Role.DESIGNATED_MANAGER.value],
+    )  # fmt: skip
 
 
 def agency_member_count(agency: Agency) -> int:

@@ -10,11 +10,12 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from agencies.models import Agency, Membership, Role, User
+from agencies.models import Agency, User
 from agencies.policy import principal, sanctions_load, sharing_refusal
+from agencies.selectors import designated_managers_of
 from consent.selectors import ConsentAnswer, consent_covering, consent_records
 from disclosures import rules
 from disclosures.models import InformationRequest
@@ -135,16 +136,8 @@ def recipient_refusal(
     return None
 
 
-def designated_managers_query(agency_id: int) -> QuerySet[Membership]:
-    """The active memberships of the agency's designated managers who are active people."""
-    return Membership.objects.filter(
-        agency_id=agency_id, is_active=True, user__is_active=True, user__is_system=False,
-        roles__contains=[Role.DESIGNATED_MANAGER.value],
-    )  # fmt: skip
-
-
 def designated_managers(agency_id: int) -> list[int]:
-    return list(designated_managers_query(agency_id).values_list("user_id", flat=True))
+    return list(designated_managers_of([agency_id]).values_list("user_id", flat=True))
 
 
 def tell(user_ids: Iterable[int], *, key: str, subject: str, body: str, link: str = "", email: bool = True) -> int:

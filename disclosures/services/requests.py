@@ -11,6 +11,7 @@ from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency, User
+from agencies.selectors import designated_managers_of
 from audit.services import audit_record
 from consent.models import ConsentRecord
 from disclosures import rules
@@ -217,7 +218,7 @@ def _told_of_request(child: Child, holding_agency: Agency) -> QuerySet[Any]:
         .exclude(lead_professional__isnull=True)
         .values_list("lead_professional__user_id")
     )
-    managers = checks.designated_managers_query(holding_agency.pk).filter(~Exists(leads)).values_list("user_id")
+    managers = designated_managers_of([holding_agency.pk]).filter(~Exists(leads)).values_list("user_id")
     return leads.union(managers, all=True)
 
 

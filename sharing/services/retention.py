@@ -26,7 +26,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import TruncYear
 from django.utils import timezone
 
-from agencies.models import Membership, Role, User
+from agencies.models import User
+from agencies.selectors import designated_managers_of
 from audit.services import EventDraft, audit_record, audit_record_many
 from consent.models import ConsentRecord
 from consent.selectors import own_consent_live
@@ -127,13 +128,7 @@ def _people_to_tell(child_ids: list[int]) -> dict[int, dict[int, str]]:
         if (child_id, agency_id) not in led:
             unled.setdefault(agency_id, set()).add(child_id)
     if unled:
-        for agency_id, user_id in Membership.objects.filter(
-            agency_id__in=unled,
-            is_active=True,
-            user__is_active=True,
-            user__is_system=False,
-            roles__contains=[Role.DESIGNATED_MANAGER.value],
-        ).values_list("agency_id", "user_id"):
+        for agency_id, user_id in designated_managers_of(unled).values_list("agency_id", "user_id"):
             for child_id in unled[agency_id]:
                 told.setdefault(child_id, {}).setdefault(user_id, STAND_IN)
     return told
