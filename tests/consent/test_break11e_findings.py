@@ -1,0 +1,48 @@
+"""Tester break11e's findings on issue 11 (the consent selector's one reading), each a test that fails against
+main as found (2e80a45), marked xfail(strict) so the suite stays green until it is fixed. Data is built through the
+services, as a practitioner meets it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from consent.selectors import consent_covering
+from consent.services import consent_withdraw
+from tests.consent.fixtures import assessed, child_aged, parent, record
+from tests.factories import World
+from tests.sharing.fixtures import PURPOSE, fresh
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="F5: a competent child who withdraws their own consent is overridden by the parent's older consent: the "
+    "parent's decision covers the share again once the child's own is withdrawn",
+)
+def test_a_competent_childs_withdrawal_is_not_undone_by_a_parents_older_consent(world: World) -> None:
+    """A 14-year-old's mother consented two months ago, before anyone had assessed the child. A month ago a
+    practitioner assessed the child Fraser-competent and the child consented themselves (same scope). Today the
+    child withdraws that consent ("I don't want the school told any more"). From the assessment on, the child is
+    the one who decides (Barnet, "Whose consent should be sought?": a competent child's consent or refusal is the
+    one to consider even if the parent disagrees; consent.rules.competence_error refuses to record a parent's
+    decision for a child assessed competent). But consent_covering reads the mother's record on its own facts (its
+    own `competence` field, "none"), finds it in force and in scope, and with the child's decision withdrawn it
+    is the only one left: the share is covered again, on the mother's word, against the competent child's
+    withdrawal. The same when the child's own consent reaches its end date. Right: once a competent child has
+    decided about a share, a parent's earlier decision does not cover it again; the answer is not covered, naming
+    the child's withdrawal."""
+    child = child_aged(world, 14)
+    today = timezone.localdate()
+    record(world, child, **parent(), obtained_on=today - timedelta(days=60))
+    month_ago = today - timedelta(days=30)
+    own = record(world, child, obtained_on=month_ago, **assessed("competent", on=month_ago))
+    assert consent_covering(child=child, tier="minimum", agency=world.other, purpose=PURPOSE).consent == own
+    consent_withdraw(
+        actor=fresh(world.users["practitioner"]), consent=own, withdrawn_on=today, reason="The child asked"
+    )
+    answer = consent_covering(child=child, tier="minimum", agency=world.other, purpose=PURPOSE)
+    assert not answer.covered, answer.message
