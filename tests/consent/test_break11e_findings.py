@@ -46,3 +46,31 @@ def test_a_competent_childs_withdrawal_is_not_undone_by_a_parents_older_consent(
     )
     answer = consent_covering(child=child, tier="minimum", agency=world.other, purpose=PURPOSE)
     assert not answer.covered, answer.message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="F6: the review sweep marks a decision not yet in force as reminded without reminding anyone, so when it "
+    "comes into force with its review overdue nobody is ever asked to review it",
+)
+def test_a_review_due_before_the_consent_starts_is_reminded_once_it_is_in_force(world: World) -> None:
+    """A parent consents today to sharing from the start of next term (valid from in 30 days), with a review in a
+    week (dates_error allows a review date before the period starts: only on or after the day obtained). On the
+    review date the sweep claims the record, finds it not in force yet (record_timing: NOT_YET_IN_FORCE), sends
+    nothing - and still sets `review_reminded_for` to its review date, the mark that it was reminded. When the
+    consent comes into force three weeks later, its review is overdue, but the sweep never claims it again: no one
+    is ever asked to review a consent that is now being relied on (Barnet: consent "needs to be kept under active
+    review"; issue 11: "consent review dates are swept (reminders when due, once each)"). The same happens to a
+    parent's decision read as lapsed that a corrected date of birth brings back into force. Right: a decision is
+    marked reminded only when a reminder was due and sent; one not yet in force is reminded once it is."""
+    from consent.services import consent_reviews_sweep
+    from isp_portal.models import Notification
+
+    child = child_aged(world, 12)
+    today = timezone.localdate()
+    made = record(
+        world, child, **parent(), valid_from=today + timedelta(days=30), review_due_on=today + timedelta(days=7)
+    )
+    consent_reviews_sweep(today=today + timedelta(days=7))  # not in force yet: nobody asked, rightly
+    consent_reviews_sweep(today=today + timedelta(days=31))  # in force, its review overdue
+    assert Notification.objects.filter(key__startswith=f"consent-review:{made.pk}:").exists()
