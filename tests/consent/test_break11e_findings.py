@@ -74,3 +74,32 @@ def test_a_review_due_before_the_consent_starts_is_reminded_once_it_is_in_force(
     consent_reviews_sweep(today=today + timedelta(days=7))  # not in force yet: nobody asked, rightly
     consent_reviews_sweep(today=today + timedelta(days=31))  # in force, its review overdue
     assert Notification.objects.filter(key__startswith=f"consent-review:{made.pk}:").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="F7: a consent to share with 'every signatory of the protocol' covers an agency that signed after the "
+    "decision, which the person was never told about",
+)
+def test_a_consent_for_every_signatory_does_not_reach_an_agency_that_signed_later(world: World) -> None:
+    """A 16-year-old consents a month ago to sharing with every signatory of the protocol (the scope the form offers
+    instead of naming agencies). Today an academy that had not signed the protocol signs it. consent_covering asks
+    whether the agency holds a live signature at the moment of the share (selectors._signed), not whether it was
+    a signatory when the young person decided: the academy is covered by a consent given before it was a party.
+    Consent must be informed - "the person giving consent must understand why the information needs to be shared,
+    to whom" (Barnet); Haringey 4.3: the child or guardian is informed that information will be shared with "partner
+    organisations named in this document". A young person who agreed to the partners of the day has not agreed to
+    one that joins later. Right: an every-signatory consent covers the agencies that were signatories when it was
+    obtained (a later signatory needs a new decision or another basis), and says so when asked."""
+    from agencies.models import Agency
+    from tests.protocol_fixtures import complete_checklist, protocol_in_force, sign
+
+    child = child_aged(world, 16)
+    today = timezone.localdate()
+    record(world, child, all_signatories=True, obtained_on=today - timedelta(days=30))
+    academy = Agency.objects.get(name="Unsigned Academy")
+    assert not consent_covering(child=child, tier="minimum", agency=academy, purpose=PURPOSE).covered
+    complete_checklist(academy)
+    sign(protocol_in_force(world), academy)
+    answer = consent_covering(child=child, tier="minimum", agency=academy, purpose=PURPOSE)
+    assert not answer.covered, answer.message
