@@ -500,6 +500,14 @@ class RequestAnswer(models.Model):
                 condition=models.Q(legal_basis__in=["", *CONSENT_BASES]) | ~models.Q(why_without_consent=""),
                 name="answer_without_consent_explained",
             ),
+            # Barnet (the record of a decision: public interest, proportionality); Haringey 4.4: a share without
+            # consent records the public interest weighed and why it is proportionate (rules.without_consent_errors;
+            # break12b F7). Declines have no legal basis ("").
+            models.CheckConstraint(
+                condition=models.Q(legal_basis__in=["", *CONSENT_BASES])
+                | (~models.Q(proportionality="") & ~models.Q(public_interest="")),
+                name="answer_without_consent_weighed",
+            ),
             models.UniqueConstraint(fields=["id", "request"], name="answer_id_request"),
             *(
                 db_bounds.text_length("answer", field, bounds.REASON)

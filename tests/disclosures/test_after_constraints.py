@@ -448,6 +448,8 @@ def onward_ready(
         consent_checked="refused",
         legal_basis="significant_harm",
         why_without_consent="Risk of significant harm outweighs the refusal.",
+        proportionality="Only the case note: the minimum the school needs to keep the child safe.",
+        public_interest="Protecting the child from significant harm outweighs the duty of confidence.",
         subject_told="not_safe",
         subject_not_told_reason="Telling the parent would put the child at risk.",
         retain_until=after.disclosure.retain_until,
