@@ -76,6 +76,20 @@ def acknowledged_refusal(notice: CorrectionNotice) -> str | None:
     )
 
 
+REPORTER_ONLY = (
+    "Only the people of the agency a disclosure was made to can report that what they received is inaccurate."
+)
+
+
+def reporter_refusal(user: Any, to_agency_id: int) -> str | None:
+    """Why `user` may not report an inaccuracy in what a disclosure to `to_agency_id` carried (None when they may,
+    having been allowed to read its content): a person of the receiving agency (Southampton 9: the recipient
+    advises the originator), never the originator itself. The one rule of the report page and the service."""
+    if not _person(user) or to_agency_id not in index_agencies(user):
+        return REPORTER_ONLY
+    return None
+
+
 @register
 class CorrectionPolicy(RefusalPolicy[Correction]):
     model = Correction

@@ -35,6 +35,7 @@ from audit.services import (
     disclosure_log_sha256,
 )
 from disclosures import rules
+from disclosures.correction_policy import reporter_refusal
 from disclosures.models import (
     Correction,
     CorrectionNotice,
@@ -50,7 +51,6 @@ from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import NotPermitted, SystemActor, require
 from isp_portal.wording import long_date
 from sharing.models import EntryRevision, RecordEntry
-from sharing.policy import index_agencies
 from sharing.services.checks import reason_cleaned
 from sharing.services.entries import entry_revise
 from sharing.services.grants_corrected import entry_grants_extend_to_revision
@@ -301,12 +301,10 @@ def inaccuracy_report_submit(
     it too). Due back within the protocol version's response time. Audit: inaccuracy.submit; the originator's
     designated managers are told."""
     require(actor, "read_content", disclosure)
-    user = _person_of(actor)
-    if user is None or disclosure.to_agency_id not in index_agencies(user):
-        raise _refused(
-            "report", disclosure,
-            "Only the people of the agency a disclosure was made to can report that what they received is inaccurate.",
-        )  # fmt: skip
+    refused = reporter_refusal(actor, disclosure.to_agency_id)
+    if refused:
+        raise _refused("report", disclosure, refused)
+    user = actor
     errors: dict[str, str] = {}
     carried = (
         DisclosureEntry.objects.filter(disclosure_id=disclosure.pk, entry_id=getattr(entry, "pk", None))
