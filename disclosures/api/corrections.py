@@ -226,7 +226,7 @@ class CorrectionNoticeViewSet(PolicyViewMixin, viewsets.GenericViewSet[Correctio
 
 
 class InaccuracyReportViewSet(PolicyViewMixin, viewsets.GenericViewSet[InaccuracyReport]):
-    """Reports that information received is inaccurate (Southampton 9: the recipient advises the originator)."""
+    """Reports that information received is inaccurate: the recipient tells the agency that recorded it."""
 
     policy_model = InaccuracyReport
     serializer_class = ReportOut

@@ -30,32 +30,35 @@ def disclosed_entry(world: World) -> dict[str, Any]:
 
 
 CASES = [
-    Case("correction-list", html({}, otherwise=200), kwargs=notices_planted, queries=None),
-    Case("correction-detail", html(SEES, otherwise=404), kwargs=planted_correction, queries=None),
-    Case("correction-notice-detail", html(SEES, otherwise=404), kwargs=planted_notice, queries=None),
+    Case("correction-list", html({}, otherwise=200), kwargs=notices_planted, queries=4),
+    Case("correction-detail", html(SEES, otherwise=404), kwargs=planted_correction, queries=4),
+    Case("correction-notice-detail", html(SEES, otherwise=404), kwargs=planted_notice, queries=4),
     Case(
         "correction-notice-acknowledge",
         html({"auditor": 403}, otherwise=404),
         kwargs=planted_notice,
         note="the school's notice: never home's to acknowledge",
+        queries=0,  # measured as a token, sent to sign in
     ),
     Case(
         "inaccuracy-report-new",
         html({"practitioner": 403, "designated_manager": 403, "auditor": 403}, otherwise=404),
         kwargs=disclosed_entry,
         note="only the agency the disclosure was made to reports",
+        queries=0,  # measured as a token, sent to sign in
     ),
-    Case("inaccuracy-report-detail", html(SEES, otherwise=404), kwargs=planted_report, queries=None),
+    Case("inaccuracy-report-detail", html(SEES, otherwise=404), kwargs=planted_report, queries=5),
     Case(
         "inaccuracy-report-reject",
         html({"practitioner": 403, "designated_manager": 200, "auditor": 403}, otherwise=404),
         kwargs=planted_report,
-        queries=None,
+        queries=3,
     ),
     Case(
         "inaccuracy-report-withdraw",
         html({"practitioner": 403, "designated_manager": 403, "auditor": 403}, otherwise=404),
         kwargs=planted_report,
         note="only the reporter (the school's teacher)",
+        queries=0,  # measured as a token, sent to sign in
     ),
 ]
