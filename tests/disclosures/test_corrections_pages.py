@@ -75,3 +75,19 @@ def test_the_school_reports_and_the_council_decides_not_to_correct(after: AfterW
     assert report.state == "rejected"
     # The council discloses; it does not report to itself.
     assert client_for("practitioner").get(url).status_code == 403
+
+
+def test_the_api_answers_a_second_acknowledgement_with_a_conflict(after: AfterWorld, client_for: Any) -> None:
+    notice = notice_of(after)
+    url = f"/api/v1/correction-notices/{notice.pk}/acknowledge/"
+    body = {"action_taken": "Updated the pastoral record."}
+    assert client_for("other_agency").post(url, body, content_type="application/json").status_code == 404
+    assert client_for("practitioner").post(url, body, content_type="application/json").status_code == 404
+    blank = client_for("school").post(url, {"action_taken": ""}, content_type="application/json")
+    assert blank.status_code == 400
+    assert "action_taken" in blank.json()["error"]["fields"]
+    assert client_for("school").post(url, body, content_type="application/json").status_code == 200
+    again = client_for("school_manager").post(url, body, content_type="application/json")
+    assert again.status_code == 409
+    assert "already acknowledged by" in again.json()["error"]["message"]
+    assert AuditEvent.objects.filter(kind="correction.acknowledge").count() == 1
