@@ -1039,6 +1039,10 @@ class CorrectionNotice(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     action_taken = models.TextField(max_length=bounds.REASON, blank=True)
+    # When the corrections sweep chased the notice (past ack_due_on) and escalated it (past
+    # rules.notice_escalate_on): each happens once, by a guarded UPDATE (migration 0011; design 3.2, 6.2).
+    chased_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["ack_due_on", "id"]

@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from disclosures.api import views
+from disclosures.api import corrections, views
 
 router = SimpleRouter()
 router.register("requests", views.RequestViewSet, basename="api-request")
@@ -11,6 +11,9 @@ router.register("disclosures", views.DisclosureViewSet, basename="api-disclosure
 # -- Onward disclosure and lineage (issue 13, WP2). --
 # -- end of onward --
 # -- Corrections (issue 13, WP3). --
+router.register("corrections", corrections.CorrectionViewSet, basename="api-correction")
+router.register("correction-notices", corrections.CorrectionNoticeViewSet, basename="api-correction-notice")
+router.register("inaccuracy-reports", corrections.InaccuracyReportViewSet, basename="api-inaccuracy-report")
 # -- end of corrections --
 # -- Disputes and the register (issue 13, WP4). --
 # -- end of disputes --
