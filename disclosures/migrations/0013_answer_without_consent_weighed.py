@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disclosures", "0009_request_kept"),
+        ("disclosures", "0011_wp3_notice_chased"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
