@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
+from disclosures.api import disputes as disputes_api
 from disclosures.api import views
 
 router = SimpleRouter()
@@ -13,9 +14,13 @@ router.register("disclosures", views.DisclosureViewSet, basename="api-disclosure
 # -- Corrections (issue 13, WP3). --
 # -- end of corrections --
 # -- Disputes and the register (issue 13, WP4). --
+router.register("disputes", disputes_api.DisputeViewSet, basename="api-dispute")
 # -- end of disputes --
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("approvals/", views.ApprovalsView.as_view(), name="api-approvals"),
+    # -- Disputes and the register (issue 13, WP4). --
+    path("dispute-register/", disputes_api.DisputeRegisterView.as_view(), name="api-dispute-register"),
+    # -- end of disputes --
     *router.urls,
 ]
