@@ -26,7 +26,16 @@ from disclosures.dispute_policy import (
     dispute_facts,
     dispute_refusal,
 )
-from disclosures.models import Dispute, DisputeAdvice, DisputeEvent, DisputePosition, DisputeRecord
+from disclosures.models import (
+    Dispute,
+    DisputeAdvice,
+    DisputeEvent,
+    DisputeGround,
+    DisputePosition,
+    DisputeRecord,
+    DisputeState,
+    Position,
+)
 from isp_portal.policy import get_or_deny, require, resource_scope, restrict
 
 PAGE_SIZE = 50
@@ -139,6 +148,18 @@ class RegisterRow:
     resolved_on: date | None
     records_made: int
     overdue: bool
+
+    @property
+    def state_label(self) -> str:
+        return str(DisputeState(self.state).label)
+
+    @property
+    def ground_label(self) -> str:
+        return str(DisputeGround(self.ground).label)
+
+    @property
+    def outcome_label(self) -> str:
+        return str(Position(self.outcome).label) if self.outcome else ""
 
 
 @dataclass
@@ -264,3 +285,12 @@ def csv_cells(row: RegisterRow) -> list[str]:
         "yes" if row.referred else "no", row.outcome, row.resolved_on.isoformat() if row.resolved_on else "",
         str(row.records_made), "yes" if row.overdue else "no",
     ]  # fmt: skip
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula: one beginning with =, +, -, @ (or a tab or carriage return)
+    is prefixed with an apostrophe (CSV injection). Agency names are the only text a partner chose."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell

@@ -108,7 +108,7 @@ def own_declined(world: World) -> dict[str, Any]:
 
 
 CASES = [
-    Case("api-dispute-list", table(200, **TOKENS_REFUSED), kwargs=lists, note="mine"),
+    Case("api-dispute-list", table(200, **TOKENS_REFUSED), kwargs=lists, note="mine", queries=2),
     Case(
         "api-dispute-list",
         table(400, practitioner=201, designated_manager=201, **TOKENS_REFUSED),
@@ -116,6 +116,9 @@ CASES = [
         data=dispute_body,
         json=True,
         note="home raises one (anyone else: the request reads as not existing)",
+        # The request read in scope and locked; the open-dispute check; the insert and its number; the events,
+        # the assignees (line managers, designated managers), the audit event, the notices; the journey read back.
+        queries=23,
     ),
     Case(
         "api-dispute-list",
@@ -125,7 +128,8 @@ CASES = [
         json=True,
         note="a request answered in time",
     ),
-    Case("api-dispute-detail", table(404, **SEES, **OUT), kwargs=responding),
+    # The dispute with its parties; its assignees, positions, advice and records in one statement; each list; names.
+    Case("api-dispute-detail", table(404, **SEES, **OUT), kwargs=responding, queries=8),
     Case(
         "api-dispute-position",
         table(404, **{**REFUSED, "designated_manager": 200}, **TOKENS_REFUSED),
@@ -133,6 +137,7 @@ CASES = [
         kwargs=responding_differ,
         data=lambda world: {"position": "not_share", "note": "Not proportionate."},
         json=True,
+        queries=19,
     ),
     Case(
         "api-dispute-escalate",
@@ -151,6 +156,7 @@ CASES = [
         data=lambda world: {"reason": "We disagree."},
         json=True,
         note="positions differ",
+        queries=22,
     ),
     Case(
         "api-dispute-advice",
@@ -168,6 +174,7 @@ CASES = [
         kwargs=ready_to_decide,
         data=lambda world: {"outcome": "not_share", "reason": "Not proportionate."},
         json=True,
+        queries=20,
     ),
     Case(
         "api-dispute-record",
@@ -176,6 +183,7 @@ CASES = [
         kwargs=ended,
         data=lambda world: {"process_followed": "Stage 1.", "reason": "Withdrawn.", "impact": "None."},
         json=True,
+        queries=17,
     ),
     Case(
         "api-dispute-withdraw",
@@ -184,10 +192,13 @@ CASES = [
         kwargs=raising,
         data=lambda world: {"reason": "Resolved by phone."},
         json=True,
+        queries=18,
     ),
     Case(
         "api-dispute-register",
         table(403, designated_manager=200, partnership_admin=200, auditor=200),
         kwargs=lists,
+        # The session and principal; the counts by state; the page (one statement whatever its rows).
+        queries=3,
     ),
 ]
