@@ -4,6 +4,9 @@ and each stage's action. Thin: the policy decides (404 out of scope, 403 with th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -103,20 +106,23 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _action_view(action: str):  # type: ignore[no-untyped-def]
+RUN: dict[str, Callable[..., Any]] = {
+    "position": services.dispute_position_record,
+    "escalate": services.dispute_escalate,
+    "advise": services.dispute_advice_record,
+    "decide": services.dispute_decide,
+    "record": services.dispute_record_make,
+    "withdraw": services.dispute_withdraw,
+}
+
+
+def _action_view(action: str) -> Callable[..., HttpResponse]:
     @login_required
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         dispute = policy.get_or_deny(request.user, Dispute.objects.all(), action=action, pk=pk)
         form = ACTION_FORMS[action](request.POST or None)
         if request.method == "POST" and form.is_valid():
-            run = {
-                "position": services.dispute_position_record,
-                "escalate": services.dispute_escalate,
-                "advise": services.dispute_advice_record,
-                "decide": services.dispute_decide,
-                "record": services.dispute_record_make,
-                "withdraw": services.dispute_withdraw,
-            }[action]
+            run = RUN[action]
             try:
                 run(actor=request.user, dispute=dispute, **form.cleaned_data)
             except ValidationError as error:

@@ -37,8 +37,8 @@ def register(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "view", REGISTER)
     form, filters = _filters(request)
     page = selectors.dispute_register(request.user, filters)
-    query = {key: value for key, value in request.GET.items() if key != "before"}
-    next_url = f"?{urlencode({**query, 'before': page.next_before})}" if page.next_before else ""
+    query: dict[str, str] = {key: str(value) for key, value in request.GET.items() if key != "before"}
+    next_url = f"?{urlencode({**query, 'before': str(page.next_before)})}" if page.next_before else ""
     return render(
         request,
         "disclosures/register.html",

@@ -41,9 +41,12 @@ def subject(world: World) -> dict[str, Any]:
 
 
 CASES = [
-    Case("dispute-list", only({}, otherwise=200, anonymous=302, token=302), kwargs=lists),
-    Case("dispute-detail", html(SEES, otherwise=404), kwargs=responding),
-    Case("dispute-new", html({"practitioner": 200, "designated_manager": 200}, otherwise=404), kwargs=subject),
+    Case("dispute-list", only({}, otherwise=200, anonymous=302, token=302), kwargs=lists, queries=2),
+    # The dispute with its parties; its children in one statement; positions, advice, records, events; names.
+    Case("dispute-detail", html(SEES, otherwise=404), kwargs=responding, queries=8),
+    Case(
+        "dispute-new", html({"practitioner": 200, "designated_manager": 200}, otherwise=404), kwargs=subject, queries=2
+    ),
     Case(
         "dispute-new",
         html({"practitioner": 302, "designated_manager": 302}, otherwise=404),
@@ -51,8 +54,9 @@ CASES = [
         kwargs=subject,
         data=lambda world: {"grounds": GROUNDS, "impact_so_far": ""},
         note="raised",
+        queries=16,
     ),
-    Case("dispute-position", acting(200, "designated_manager"), kwargs=responding_differ),
+    Case("dispute-position", acting(200, "designated_manager"), kwargs=responding_differ, queries=3),
     Case(
         "dispute-position",
         acting(302, "designated_manager"),
@@ -60,8 +64,9 @@ CASES = [
         kwargs=responding_differ,
         data=lambda world: {"position": "not_share", "note": "Not proportionate."},
         note="recorded",
+        queries=12,
     ),
-    Case("dispute-escalate", acting(403), kwargs=responding, note="early: refused with stage 1's last day"),
+    Case("dispute-escalate", acting(403), kwargs=responding, note="early: refused with stage 1's last day", queries=0),
     Case(
         "dispute-escalate",
         acting(302, "designated_manager"),
@@ -69,14 +74,16 @@ CASES = [
         kwargs=positions_differ,
         data=lambda world: {"reason": ""},
         note="positions differ",
+        queries=15,
     ),
-    Case("dispute-advise", acting(403), kwargs=stage_two, note="only a Caldicott guardian or DPO"),
+    Case("dispute-advise", acting(403), kwargs=stage_two, note="only a Caldicott guardian or DPO", queries=0),
     Case(
         "dispute-decide",
         acting(302, "designated_manager"),
         method="post",
         kwargs=ready_to_decide,
         data=lambda world: {"outcome": "not_share", "reason": "Not proportionate."},
+        queries=13,
     ),
     Case(
         "dispute-record",
@@ -84,6 +91,7 @@ CASES = [
         method="post",
         kwargs=ended,
         data=lambda world: {"process_followed": "Stage 1.", "reason": "Withdrawn.", "impact": "None."},
+        queries=10,
     ),
     Case(
         "dispute-withdraw",
@@ -91,7 +99,9 @@ CASES = [
         method="post",
         kwargs=raising,
         data=lambda world: {"reason": "Resolved by phone."},
+        queries=11,
     ),
-    Case("dispute-register", html({"designated_manager": 200, **KEEPERS}, otherwise=403), kwargs=lists),
-    Case("dispute-register-export", html(KEEPERS, otherwise=403), kwargs=lists),
+    Case("dispute-register", html({"designated_manager": 200, **KEEPERS}, otherwise=403), kwargs=lists, queries=3),
+    # The export is audited before it streams; the rows are read as the response is consumed.
+    Case("dispute-register-export", html(KEEPERS, otherwise=403), kwargs=lists, queries=3),
 ]
