@@ -49,9 +49,10 @@ class Conflict(exceptions.APIException):
 ALREADY = ("already been recorded", "already recorded", "already resolved", "already withdrawn")
 
 
+# Design 10: another agency's id in a body is a 400 like a missing one.
 class DisputableRequestField(ScopedPrimaryKeyField):
     """A request the caller may dispute (theirs, or their agency's as its designated manager): any other id reads
-    as not existing (design 10: another agency's id in a body is a 400 like a missing one)."""
+    as not existing."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(InformationRequest, **kwargs)
@@ -221,7 +222,8 @@ def _journey(user: Any, pk: Any, code: int = 200) -> Response:
 
 
 class DisputeViewSet(PolicyViewMixin, viewsets.GenericViewSet[Dispute]):
-    """Disputes (Southampton 13): the caller's, a new one, one dispute's journey and its stages' actions."""
+    """Disputes about whether information should be shared: the caller's, a new one, one dispute's journey and its
+    stages' actions."""
 
     policy_model = Dispute
     serializer_class = DisputeOut
@@ -315,7 +317,7 @@ class DisputeViewSet(PolicyViewMixin, viewsets.GenericViewSet[Dispute]):
 
 
 class DisputeRegisterView(APIView):
-    """The central register (Southampton 13): no child, no free text (design Q12)."""
+    """The central register of disputes: no child, no free text."""
 
     policy_resource = REGISTER
 
