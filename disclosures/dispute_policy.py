@@ -211,6 +211,10 @@ def dispute_refusal(user: Any, action: str, dispute: Dispute, *, today: date | N
             advices=frozenset(Side(s) for s in facts.advices),
         )  # fmt: skip
     if action == "escalate":
+        # Stage 2 "moves" to itself in the table (an advice, a position), so a second escalation is refused here,
+        # not by the table (the database refuses it too: dispute_transition_allowed, found by the state machine).
+        if state == DisputeState.STAGE_TWO:
+            return "This dispute was already escalated to stage 2."
         refused = rules.dispute_transition_refusal(state, DisputeState.STAGE_TWO)
         if refused:
             return refused

@@ -46,7 +46,7 @@ class Conflict(exceptions.APIException):
 
 
 # Refusals that mean someone acted first (a second position, advice, decision or record): 409, not 403.
-ALREADY = ("already been recorded", "already recorded", "already resolved", "already withdrawn")
+ALREADY = ("already been recorded", "already recorded", "already resolved", "already withdrawn", "already escalated")
 
 
 # Design 10: another agency's id in a body is a 400 like a missing one.

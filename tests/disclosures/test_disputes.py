@@ -211,6 +211,12 @@ def test_differing_positions_escalate_to_the_heads_of_service(world: World) -> N
         "recipient_id", flat=True))  # fmt: skip
     assert {after.user("school_guardian").pk, after.user("home_guardian").pk} <= asked
     assert AuditEvent.objects.filter(kind="dispute.escalate", object_id=str(dispute.pk)).count() == 1
+    # Escalated once: a second escalation is refused by the policy, not left to the database (the state machine).
+    before = snapshot()
+    with pytest.raises(NotPermitted) as again:
+        dispute_escalate(actor=after.user("school"), dispute=dispute, today=later(10))
+    assert "already escalated" in again.value.reason
+    assert snapshot() == before
 
 
 # --- Stage 2 ------------------------------------------------------------------------------------------------------
