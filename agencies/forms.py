@@ -218,6 +218,7 @@ class MembershipForm(GovukForm):
         "is_caldicott_guardian": "whether they are the Caldicott guardian",
         "is_data_protection_officer": "whether they are the data protection officer",
         "is_nominated_representative": "whether they are the nominated representative",
+        "is_head_of_service": "whether they are a head of service",
         "authorised_for_restricted": "whether they may see restricted information",
     }
 
@@ -237,6 +238,13 @@ class MembershipForm(GovukForm):
         label="Nominated representative for protocol consultations",
         required=False,
         help_text="They answer consultations on changes to the protocol for this agency.",
+    )
+    # Southampton 13: stage 2 of a dispute goes to the Head of Service or Service Manager of each agency (a widening
+    # flag like the Caldicott guardian's: agencies.policy.grants decides who may set it).
+    is_head_of_service = forms.BooleanField(
+        label="Head of service or service manager",
+        required=False,
+        help_text="Disputes that line managers cannot resolve go to the heads of service.",
     )
     authorised_for_restricted = forms.BooleanField(
         label="Authorised to see restricted social-care information",
@@ -264,6 +272,8 @@ class MembershipForm(GovukForm):
         active human admin, agencies.services.people.membership_admin_role_refusal); the role is then not
         offered, and the hint says why."""
         super().__init__(*args, **kwargs)
+        # The flag as it is now, whatever initial values the page passed (a flag left out would be cleared).
+        self.initial.setdefault("is_head_of_service", membership.is_head_of_service)
         self.refusal_target = membership
         self._admin_kept = bool(keep_admin_reason)
         field_of(self, "line_manager", forms.ModelChoiceField).queryset = colleagues
@@ -277,7 +287,10 @@ class MembershipForm(GovukForm):
             # The partnership's own roles; the agency flags (Caldicott guardian, DPO, the nominated
             # representative who answers consultations) belong to a membership of an agency.
             candidates = [Role.PARTNERSHIP_ADMIN, Role.AUDITOR]
-            for name in ("is_caldicott_guardian", "is_data_protection_officer", "is_nominated_representative"):
+            for name in (
+                "is_caldicott_guardian", "is_data_protection_officer", "is_nominated_representative",
+                "is_head_of_service",
+            ):  # fmt: skip
                 del self.fields[name]
         else:
             candidates = [role for role in Role if role.value != Role.PARTNERSHIP_ADMIN]

@@ -3,6 +3,8 @@
 from django.urls import URLPattern, path
 
 from disclosures.views import answers, corrections, disclosures, unrequested
+from disclosures.views import disputes as dispute_views
+from disclosures.views import register as register_views
 from disclosures.views import requests as request_views
 
 urlpatterns: list[URLPattern] = [
@@ -54,5 +56,16 @@ urlpatterns: list[URLPattern] = [
     path("inaccuracy-reports/<int:pk>/withdraw/", corrections.report_withdraw, name="inaccuracy-report-withdraw"),
     # -- end of corrections --
     # -- Disputes (issue 13, WP4): the dispute journey and the central register. --
+    path("requests/<int:pk>/dispute/", dispute_views.dispute_new, name="dispute-new"),
+    path("disputes/", dispute_views.dispute_list, name="dispute-list"),
+    path("disputes/register/", register_views.register, name="dispute-register"),
+    path("disputes/register/export.csv", register_views.register_export, name="dispute-register-export"),
+    path("disputes/<int:pk>/", dispute_views.dispute_detail, name="dispute-detail"),
+    path("disputes/<int:pk>/position/", dispute_views.dispute_position, name="dispute-position"),
+    path("disputes/<int:pk>/escalate/", dispute_views.dispute_escalate, name="dispute-escalate"),
+    path("disputes/<int:pk>/advice/", dispute_views.dispute_advise, name="dispute-advise"),
+    path("disputes/<int:pk>/decide/", dispute_views.dispute_decide, name="dispute-decide"),
+    path("disputes/<int:pk>/record/", dispute_views.dispute_record, name="dispute-record"),
+    path("disputes/<int:pk>/withdraw/", dispute_views.dispute_withdraw, name="dispute-withdraw"),
     # -- end of disputes --
 ]

@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
 from disclosures.api import corrections, views
+from disclosures.api import disputes as disputes_api
 
 router = SimpleRouter()
 router.register("requests", views.RequestViewSet, basename="api-request")
@@ -16,9 +17,13 @@ router.register("correction-notices", corrections.CorrectionNoticeViewSet, basen
 router.register("inaccuracy-reports", corrections.InaccuracyReportViewSet, basename="api-inaccuracy-report")
 # -- end of corrections --
 # -- Disputes and the register (issue 13, WP4). --
+router.register("disputes", disputes_api.DisputeViewSet, basename="api-dispute")
 # -- end of disputes --
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("approvals/", views.ApprovalsView.as_view(), name="api-approvals"),
+    # -- Disputes and the register (issue 13, WP4). --
+    path("dispute-register/", disputes_api.DisputeRegisterView.as_view(), name="api-dispute-register"),
+    # -- end of disputes --
     *router.urls,
 ]

@@ -1,15 +1,696 @@
 """Disputes: raising one, positions, escalation, advice, the decision, case-file records, withdrawal, and the sweep
-(issue 13; Southampton 13; docs/after-disclosure-design.md 6.3).
+(issue 13; Southampton 13; docs/after-disclosure-design.md 3.3, 6.3).
 
-WP1 stub, owned by WP4: the sweep's signature is the contract disclosures.tasks.after_sweep calls.
+Every service locks the dispute row, asks the policy (disclosures.dispute_policy.dispute_refusal: the one rule,
+with the model `today` a sweep or the state machine passes), writes, adds a DisputeEvent to the journey, records an
+audit event `dispute.<verb>` (its detail names the register number, stage, side and outcome - never the free
+text), and tells the people concerned once each (isp_portal.notifications, after commit). A refusal raises before
+anything is written, and the transaction leaves every row as it was.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from agencies.models import Membership, Role, User
+from agencies.selectors import designated_managers_of
+from audit.services import EventDraft, audit_record, audit_record_many
+from disclosures import rules
+from disclosures.dispute_policy import (
+    acting_side,
+    adviser_role,
+    dispute_facts,
+    dispute_refusal,
+    open_refusal,
+    side_agency,
+)
+from disclosures.models import (
+    Dispute,
+    DisputeAdvice,
+    DisputeAssignee,
+    DisputeEvent,
+    DisputePosition,
+    DisputeRecord,
+    InformationRequest,
+    OnwardRequest,
+    State,
+)
+from disclosures.services import checks
+from isp_portal import bounds
+from isp_portal.notifications import NotificationDraft, notify_many
+from isp_portal.policy import NotPermitted, OutOfScope, SystemActor, require
+from isp_portal.wording import long_date
+
+Side = rules.Side
+DisputeState = rules.DisputeState
+EventKind = rules.DisputeEventKind
+SWEEP_ACTOR_LABEL = "disputes sweep"
+BATCH = 500
+TARGET = "disclosures.dispute"
 
 
-def disputes_sweep(*, now: datetime, today: date) -> tuple[int, int]:
-    """Stage 1 past due escalated, stage 2 past due referred, missing case-file records chased: (rows changed,
-    people notified). WP4 writes it; until then nothing is due."""
-    return (0, 0)
+def dispute_link(dispute: Dispute | int) -> str:
+    return f"/disputes/{dispute if isinstance(dispute, int) else dispute.pk}/"
+
+
+def moment(today: date | None) -> datetime:
+    """Now, or - when a sweep or a test runs a model `today` ahead of the clock - the same time of day on `today`,
+    so the dates the database checks (trigger dispute_escalation_not_early) agree with the rules'."""
+    now = timezone.now()
+    if today is None or today == timezone.localdate(now):
+        return now
+    return timezone.make_aware(datetime.combine(today, timezone.localtime(now).time()))
+
+
+def _text(value: str, field: str, errors: dict[str, str], *, required: str = "") -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors[field] = required
+    elif len(value) > bounds.REASON or "\x00" in value:
+        errors[field] = f"Keep it to {bounds.REASON} characters, without NUL characters."
+    return value
+
+
+def _locked(dispute: Dispute) -> Dispute:
+    """The dispute, locked for this transaction (a concurrent position, escalation or decision waits here)."""
+    return (
+        Dispute.objects.select_for_update(of=("self",))
+        .select_related("raising_agency", "responding_agency")
+        .get(pk=dispute.pk)
+    )
+
+
+def _require(actor: Any, action: str, dispute: Dispute, *, today: date | None) -> None:
+    """Out of scope: 404; in scope but refused: 403 with the rule's sentence (dispute_refusal with `today`)."""
+    require(actor, "view", dispute)
+    if isinstance(actor, SystemActor):
+        return
+    refusal = dispute_refusal(actor, action, dispute, today=today)
+    if refusal:
+        raise NotPermitted(
+            action=action, target_type=TARGET, target_id=str(dispute.pk), reason=refusal, child_id=dispute.child_id
+        )
+
+
+def _audit(kind: str, actor: Any, dispute: Dispute, **detail: Any) -> None:
+    audit_record(
+        kind=f"dispute.{kind}", actor=actor, target=dispute, child_id=dispute.child_id,
+        detail={"register_number": dispute.register_number, "stage": dispute.stage, **detail},
+    )  # fmt: skip
+
+
+def _event(dispute: Dispute, kind: str, *, actor: User | None, at: datetime, side: str = "", note: str = "") -> None:
+    DisputeEvent.objects.create(
+        dispute=dispute, kind=kind, stage=dispute.stage, side=side, actor=actor, at=at, note=note
+    )
+
+
+def tell(
+    user_ids: Iterable[int | None],
+    *,
+    key: str,
+    subject: str,
+    body: str,
+    dispute: Dispute | int,
+    skip: int | None = None,
+) -> int:
+    """Tell each person once per key (keyed f"{key}-{user}")."""
+    ids = sorted({user for user in user_ids if user is not None and user != skip})
+    return notify_many(NotificationDraft(user, f"{key}-{user}", subject, body, dispute_link(dispute)) for user in ids)
+
+
+# --- Who a stage goes to (design 5: "Assignees") -------------------------------------------------------------------
+
+
+def assignees_for(dispute: Dispute, stage: int) -> list[tuple[str, int, str]]:
+    """(side, user id, basis) for `stage`: at stage 1 each practitioner's line manager (an active member of the
+    same agency), else that agency's designated managers; at stage 2 each agency's heads of service, else its
+    designated managers (design Q8). Never a side's own practitioner. Two statements."""
+    practitioners = {Side.RAISING: dispute.raising_practitioner_id, Side.RESPONDING: dispute.responding_practitioner_id}
+    agencies = {side: side_agency(dispute, side) for side in Side}
+    chosen: dict[str, list[tuple[int, str]]] = {side: [] for side in Side}
+    active_in = Membership.objects.filter(
+        user_id=OuterRef("line_manager_id"), agency_id=OuterRef("agency_id"), is_active=True, user__is_active=True
+    )
+    if stage == 1:
+        for agency_id, user_id, manager_id in (
+            Membership.objects.filter(
+                is_active=True, line_manager__isnull=False, user_id__in=[p for p in practitioners.values() if p],
+                agency_id__in=list(agencies.values()),
+            )
+            .filter(Exists(active_in))
+            .values_list("agency_id", "user_id", "line_manager_id")
+        ):  # fmt: skip
+            for side in Side:
+                if agencies[side] == agency_id and practitioners[side] == user_id and manager_id != user_id:
+                    chosen[side].append((manager_id, rules.AssigneeBasis.LINE_MANAGER))
+    else:
+        for agency_id, user_id in Membership.objects.filter(
+            agency_id__in=list(agencies.values()), is_active=True, is_head_of_service=True, user__is_active=True,
+            user__is_system=False,
+        ).values_list("agency_id", "user_id"):  # fmt: skip
+            for side in Side:
+                if agencies[side] == agency_id and practitioners[side] != user_id:
+                    chosen[side].append((user_id, rules.AssigneeBasis.HEAD_OF_SERVICE))
+    wanting = [side for side in Side if not chosen[side]]
+    if wanting:
+        rows = designated_managers_of([agencies[side] for side in wanting]).values_list("agency_id", "user_id")
+        for agency_id, user_id in rows:
+            for side in wanting:
+                if agencies[side] == agency_id and practitioners[side] != user_id:
+                    chosen[side].append((user_id, rules.AssigneeBasis.DESIGNATED_MANAGER))
+    return [(side, user, basis) for side in Side for user, basis in sorted(set(chosen[side]))]
+
+
+def _assign(dispute: Dispute, stage: int, *, at: datetime, actor: User | None) -> list[tuple[str, int, str]]:
+    chosen = assignees_for(dispute, stage)
+    DisputeAssignee.objects.bulk_create(
+        DisputeAssignee(dispute=dispute, stage=stage, side=side, user_id=user, basis=basis)
+        for side, user, basis in chosen
+    )
+    DisputeEvent.objects.bulk_create(
+        DisputeEvent(
+            dispute=dispute, kind=EventKind.ASSIGNED, stage=stage, side=side, actor=actor, at=at,
+            note=f"{sum(1 for s, _u, _b in chosen if s == side)} assigned",
+        )
+        for side in Side
+    )  # fmt: skip
+    return chosen
+
+
+# --- Raising a dispute ----------------------------------------------------------------------------------------------
+
+
+def subject_facts(subject: InformationRequest | OnwardRequest) -> rules.SubjectFacts:
+    if isinstance(subject, InformationRequest):
+        answered = subject.answered_at or subject.declined_at
+        kind = rules.DisputeSubject.REQUEST
+    else:
+        answered = subject.decided_at
+        kind = rules.DisputeSubject.ONWARD
+    return rules.SubjectFacts(
+        kind=kind, state=subject.state, due_on=subject.due_on,
+        answered_on=timezone.localdate(answered) if answered else None,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def dispute_open(
+    *,
+    actor: Any,
+    request: InformationRequest | None = None,
+    onward_request: OnwardRequest | None = None,
+    grounds: str,
+    impact_so_far: str = "",
+    today: date | None = None,
+) -> Dispute:
+    """Raise a dispute about a declined or overdue request (Southampton 13; design Q10, Q13): by its requester or a
+    designated manager of the requesting agency (Q11). Refused, naming the rule, about a request answered in time
+    (rules.dispute_eligibility_refusal, field `request`) or one already disputed. Stage 1 goes to the line managers
+    of both practitioners, else the agencies' designated managers; it is due rules.stage_due_on(today, 1). Audit:
+    dispute.open; tells the assignees and both practitioners."""
+    if (request is None) == (onward_request is None):
+        raise ValidationError({"request": "Choose the request the dispute is about."})
+    field = "request" if request is not None else "onward_request"
+    if isinstance(actor, SystemActor) or getattr(actor, "is_system", False):
+        raise NotPermitted(action="open", target_type=TARGET, reason="Disputes are raised by people.")
+    user = checks.user_of(actor)
+    subject: InformationRequest | OnwardRequest
+    if request is not None:
+        subject = InformationRequest.objects.select_for_update().get(pk=request.pk)
+        raising, responding = subject.requester_agency_id, subject.holding_agency_id
+        responder = subject.declined_by_id or subject.answered_by_id
+    else:
+        assert onward_request is not None
+        subject = OnwardRequest.objects.select_for_update().get(pk=onward_request.pk)
+        raising, responding = subject.from_agency_id, subject.originator_agency_id
+        responder = subject.decided_by_id
+    refusal = open_refusal(user, subject)
+    if refusal:
+        # Someone of either agency is told why; anyone else cannot tell the request exists.
+        from agencies.policy import principal
+
+        target_type = subject._meta.label_lower
+        if principal(user).membership_in(raising) is None and principal(user).membership_in(responding) is None:
+            raise OutOfScope(action="dispute", target_type=target_type, target_id=str(subject.pk))
+        raise NotPermitted(
+            action="dispute", target_type=target_type, target_id=str(subject.pk), reason=refusal,
+            child_id=subject.child_id,
+        )  # fmt: skip
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    eligibility = rules.dispute_eligibility_refusal(subject_facts(subject), today)
+    if eligibility:
+        errors[field] = eligibility
+    else:
+        lookup = {"request_id": subject.pk} if request is not None else {"onward_request_id": subject.pk}
+        already = Dispute.objects.filter(state__in=rules.DISPUTE_OPEN_STATES, **lookup).first()
+        if already is not None:
+            errors[field] = f"This is already disputed: {already.register_label} is open."
+    grounds = _text(grounds, "grounds", errors, required="Say why the information should be shared.")
+    impact_so_far = _text(impact_so_far, "impact_so_far", errors)
+    checks.errors_or_none(errors)
+    ground = rules.dispute_ground(subject_facts(subject), today)
+    assert ground is not None
+    at = moment(today)
+    try:
+        with transaction.atomic():
+            dispute = Dispute.objects.create(
+                subject_kind=rules.DisputeSubject.REQUEST if request is not None else rules.DisputeSubject.ONWARD,
+                request=subject if isinstance(subject, InformationRequest) else None,
+                onward_request=subject if isinstance(subject, OnwardRequest) else None,
+                ground=ground, child_id=subject.child_id, raising_agency_id=raising, responding_agency_id=responding,
+                raised_by=user, raising_practitioner_id=subject.requester_id, responding_practitioner_id=responder,
+                grounds=grounds, impact_so_far=impact_so_far, opened_at=at,
+                stage_one_due_on=rules.stage_due_on(today, 1, nation=checks.nation()),
+            )  # fmt: skip
+    except IntegrityError as error:  # a concurrent dispute on the same subject (dispute_open_per_request)
+        raise ValidationError({field: "This is already disputed."}) from error
+    dispute.refresh_from_db(fields=["register_number"])
+    _event(dispute, EventKind.OPENED, actor=user, at=at)
+    chosen = _assign(dispute, 1, at=at, actor=user)
+    _audit("open", actor, dispute, subject_kind=dispute.subject_kind, subject_id=subject.pk, ground=ground)
+    tell(
+        [user_id for _side, user_id, _basis in chosen] + [dispute.raising_practitioner_id, responder],
+        key=f"dispute-opened-{dispute.pk}", subject=f"Dispute {dispute.register_label} was raised",
+        body=(
+            "A dispute about whether information should be shared was raised. Stage 1, with the line managers, runs "
+            f"until {long_date(dispute.stage_one_due_on)}."
+        ),
+        dispute=dispute, skip=user.pk,
+    )  # fmt: skip
+    return dispute
+
+
+# --- Stage 1 and 2 --------------------------------------------------------------------------------------------------
+
+
+def _position_value(position: str, errors: dict[str, str], field: str = "position") -> str:
+    if position not in set(rules.Position):
+        errors[field] = "Choose share or do not share."
+    return position
+
+
+@transaction.atomic
+def dispute_position_record(
+    *, actor: Any, dispute: Dispute, position: str, note: str, today: date | None = None
+) -> Dispute:
+    """A side's position at the current stage, by the person the stage went to (at stage 2 after that side's
+    advice). At stage 1, the second position equal to the first resolves the dispute with that outcome. Audit:
+    dispute.position (+ dispute.resolve)."""
+    dispute = _locked(dispute)
+    _require(actor, "position", dispute, today=today)
+    errors: dict[str, str] = {}
+    position = _position_value(position, errors)
+    note = _text(note, "note", errors, required="Say why.")
+    checks.errors_or_none(errors)
+    side = acting_side(actor, "position", dispute)
+    assert side is not None
+    at = moment(today)
+    DisputePosition.objects.create(
+        dispute=dispute, stage=dispute.stage, side=side, author=actor, position=position, note=note, at=at
+    )
+    _event(dispute, EventKind.POSITION, actor=actor, at=at, side=side)
+    _audit("position", actor, dispute, side=side, position=position)
+    facts = dispute_facts(dispute, fresh=True)
+    outcome = rules.stage_one_resolution(facts.positions_at(1)) if dispute.stage == 1 else None
+    if outcome is not None:
+        _resolve(actor, dispute, outcome=outcome, reason="Both line managers agreed.", by=None, at=at, today=today)
+    else:
+        tell(
+            _parties(dispute, facts), key=f"dispute-position-{dispute.pk}-{dispute.stage}-{side}",
+            subject=f"A position was recorded on dispute {dispute.register_label}",
+            body=f"The {Side(side).value} agency's position at stage {dispute.stage} was recorded.",
+            dispute=dispute, skip=actor.pk,
+        )  # fmt: skip
+    return dispute
+
+
+def _parties(dispute: Dispute, facts: Any) -> list[int]:
+    return [user for _stage, _side, user in facts.assignees] + [
+        dispute.raised_by_id,
+        dispute.raising_practitioner_id,
+        dispute.responding_practitioner_id,
+    ]
+
+
+@transaction.atomic
+def dispute_escalate(*, actor: Any, dispute: Dispute, reason: str = "", today: date | None = None) -> Dispute:
+    """Stage 1 to stage 2 (Southampton 13: the heads of service, each advised by their Caldicott guardian or DPO),
+    by the raiser or a stage-1 assignee; never early (rules.escalation_refusal, 403 naming stage 1's last day;
+    trigger dispute_escalation_not_early). Audit: dispute.escalate."""
+    dispute = _locked(dispute)
+    _require(actor, "escalate", dispute, today=today)
+    errors: dict[str, str] = {}
+    reason = _text(reason, "reason", errors)
+    checks.errors_or_none(errors)
+    today = today or timezone.localdate()
+    why = rules.escalation_reason(
+        stage_one_due_on=dispute.stage_one_due_on, positions=dispute_facts(dispute).positions_at(1), today=today
+    )
+    assert why is not None
+    _escalate(dispute, actor=actor, why=why, at=moment(today), today=today, note=reason)
+    return dispute
+
+
+def _escalate(
+    dispute: Dispute, *, actor: User | None, why: str, at: datetime, today: date, note: str = ""
+) -> tuple[int, int]:
+    """Move a locked stage-1 dispute to stage 2: assign the heads of service, tell them and both agencies'
+    Caldicott guardians and DPOs that their advice is asked. Returns (1, people told)."""
+    dispute.state, dispute.stage = DisputeState.STAGE_TWO, 2
+    dispute.escalated_at, dispute.escalated_by, dispute.escalation_reason = at, actor, why
+    dispute.stage_two_due_on = rules.stage_due_on(today, 2, nation=checks.nation())
+    dispute.save(
+        update_fields=["state", "stage", "escalated_at", "escalated_by", "escalation_reason", "stage_two_due_on"]
+    )
+    _event(dispute, EventKind.ESCALATED, actor=actor, at=at, note=note)
+    chosen = _assign(dispute, 2, at=at, actor=actor)
+    _audit("escalate", actor or SystemActor(SWEEP_ACTOR_LABEL), dispute, reason=why)
+    advisers = Membership.objects.filter(
+        agency_id__in=[dispute.raising_agency_id, dispute.responding_agency_id], is_active=True,
+        user__is_active=True,
+    ).filter(models_q_adviser()).values_list("user_id", flat=True)  # fmt: skip
+    assert dispute.stage_two_due_on is not None
+    told = tell(
+        [user for _side, user, _basis in chosen] + list(advisers),
+        key=f"dispute-escalated-{dispute.pk}", subject=f"Dispute {dispute.register_label} is at stage 2",
+        body=(
+            "A dispute about whether information should be shared went to the heads of service. Each takes the "
+            "advice of their Caldicott guardian or data protection officer; stage 2 runs until "
+            f"{long_date(dispute.stage_two_due_on)}."
+        ),
+        dispute=dispute, skip=actor.pk if actor else None,
+    )  # fmt: skip
+    return 1, told
+
+
+def models_q_adviser() -> Q:
+    return Q(is_caldicott_guardian=True) | Q(is_data_protection_officer=True)
+
+
+@transaction.atomic
+def dispute_advice_record(*, actor: Any, dispute: Dispute, advice: str, today: date | None = None) -> Dispute:
+    """The Caldicott guardian's or DPO's advice for their agency's side at stage 2 (Southampton 13: "each take
+    advice ... before making a final decision"). Audit: dispute.advise; tells that side's heads of service."""
+    dispute = _locked(dispute)
+    _require(actor, "advise", dispute, today=today)
+    errors: dict[str, str] = {}
+    advice = _text(advice, "advice", errors, required="Give your advice.")
+    checks.errors_or_none(errors)
+    side = acting_side(actor, "advise", dispute)
+    assert side is not None
+    role = adviser_role(actor, side_agency(dispute, side))
+    assert role is not None
+    at = moment(today)
+    DisputeAdvice.objects.create(dispute=dispute, side=side, adviser=actor, adviser_role=role, advice=advice, at=at)
+    _event(dispute, EventKind.ADVICE, actor=actor, at=at, side=side)
+    _audit("advise", actor, dispute, side=side, adviser_role=role)
+    tell(
+        dispute_facts(dispute).assignee_ids(2, side), key=f"dispute-advice-{dispute.pk}-{side}",
+        subject=f"Advice was given on dispute {dispute.register_label}",
+        body="Your agency's Caldicott guardian or data protection officer gave their advice: you can now record your "
+        "position.",
+        dispute=dispute, skip=actor.pk,
+    )  # fmt: skip
+    return dispute
+
+
+@transaction.atomic
+def dispute_decide(*, actor: Any, dispute: Dispute, outcome: str, reason: str, today: date | None = None) -> Dispute:
+    """Stage 2's decision, by the head of service of the agency holding the information (design Q9), after both
+    agencies' advice and the requesting side's position (or stage 2's deadline). Audit: dispute.decide."""
+    dispute = _locked(dispute)
+    _require(actor, "decide", dispute, today=today)
+    errors: dict[str, str] = {}
+    outcome = _position_value(outcome, errors, "outcome")
+    reason = _text(reason, "reason", errors, required="Give the reason for the decision.")
+    checks.errors_or_none(errors)
+    _resolve(actor, dispute, outcome=outcome, reason=reason, by=actor, at=moment(today), today=today)
+    return dispute
+
+
+def _resolve(
+    actor: Any, dispute: Dispute, *, outcome: str, reason: str, by: User | None, at: datetime, today: date | None
+) -> None:
+    today = today or timezone.localdate()
+    dispute.state = DisputeState.RESOLVED
+    dispute.outcome, dispute.outcome_reason, dispute.resolved_stage = outcome, reason, dispute.stage
+    dispute.resolved_at, dispute.decided_by = at, by
+    dispute.records_due_on = rules.records_due_on(today, nation=checks.nation())
+    fields = ["state", "outcome", "outcome_reason", "resolved_stage", "resolved_at", "decided_by", "records_due_on"]
+    if outcome == rules.Position.SHARE and dispute.subject_kind == rules.DisputeSubject.REQUEST:
+        follow_up = _follow_up(dispute, today=today, at=at)
+        if follow_up is not None:
+            dispute.follow_up_request = follow_up
+            fields.append("follow_up_request")
+    dispute.save(update_fields=fields)
+    _event(dispute, EventKind.RESOLVED, actor=by, at=at, note=rules.Position(outcome).value)
+    _audit(
+        "resolve", actor, dispute, outcome=outcome, resolved_stage=dispute.stage,
+        follow_up_request_id=dispute.follow_up_request_id,
+    )  # fmt: skip
+    tell(
+        _parties(dispute, dispute_facts(dispute)) + checks.designated_managers(dispute.raising_agency_id)
+        + checks.designated_managers(dispute.responding_agency_id),
+        key=f"dispute-resolved-{dispute.pk}", subject=f"Dispute {dispute.register_label} was resolved",
+        body=(
+            f"The outcome: {'share' if outcome == rules.Position.SHARE else 'do not share'}. Both agencies record "
+            f"the process, the reason and the impact on their case files by {long_date(dispute.records_due_on)}."
+        ),
+        dispute=dispute, skip=getattr(actor, "pk", None),
+    )  # fmt: skip
+
+
+def _follow_up(dispute: Dispute, *, today: date, at: datetime) -> InformationRequest | None:
+    """Design Q14: "share" on a declined request opens a follow-up request, on the same terms, for the holding
+    agency to answer under its usual approvals (the declined request stays final). On an overdue open request the
+    holding agency is told to answer it (no new request)."""
+    assert dispute.request_id is not None
+    request = InformationRequest.objects.select_related("protocol_version").get(pk=dispute.request_id)
+    if request.state != State.DECLINED:
+        if request.state in {state.value for state in rules.OPEN_STATES}:
+            checks.tell(
+                checks.designated_managers(request.holding_agency_id), key=f"dispute-answer-{dispute.pk}",
+                subject="A disputed request is to be answered",
+                body="A dispute about a request your agency has not answered was resolved: share. Answer it now.",
+                link=checks.request_link(request),
+            )  # fmt: skip
+        return None
+    return InformationRequest.objects.create(
+        kind=rules.Kind.REQUESTED, state=State.SUBMITTED, urgency=request.urgency, child_id=request.child_id,
+        requester_id=request.requester_id, requester_agency_id=request.requester_agency_id,
+        holding_agency_id=request.holding_agency_id, protocol_version_id=request.protocol_version_id,
+        purpose=request.purpose, tiers=request.tiers, categories=request.categories,
+        need_to_know=request.need_to_know, consent_basis=request.consent_basis, consent_id=request.consent_id,
+        not_sought_reason=request.not_sought_reason, override_ground=request.override_ground, submitted_at=at,
+        due_on=rules.request_due_on(today, request.protocol_version.response_working_days, nation=checks.nation()),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def dispute_record_make(
+    *, actor: Any, dispute: Dispute, process_followed: str, reason: str, impact: str, today: date | None = None
+) -> DisputeRecord:
+    """Southampton 13: "both agencies must record on their case files the process followed, the reason information
+    was not shared and the impact" - one record a side, once the dispute has ended. Audit: dispute.record."""
+    dispute = _locked(dispute)
+    _require(actor, "record", dispute, today=today)
+    errors: dict[str, str] = {}
+    process_followed = _text(process_followed, "process_followed", errors, required="Say what process was followed.")
+    reason = _text(reason, "reason", errors, required="Give the reason the information was or was not shared.")
+    impact = _text(impact, "impact", errors, required="Say what impact it had.")
+    checks.errors_or_none(errors)
+    side = acting_side(actor, "record", dispute)
+    assert side is not None
+    at = moment(today)
+    record = DisputeRecord.objects.create(
+        dispute=dispute, side=side, agency_id=side_agency(dispute, side), recorded_by=actor,
+        process_followed=process_followed, reason=reason, impact=impact, at=at,
+    )  # fmt: skip
+    _event(dispute, EventKind.RECORDED, actor=actor, at=at, side=side)
+    _audit("record", actor, dispute, side=side)
+    return record
+
+
+@transaction.atomic
+def dispute_withdraw(*, actor: Any, dispute: Dispute, reason: str, today: date | None = None) -> Dispute:
+    """The raising side withdraws an open dispute (the raiser, or a designated manager of the requesting agency).
+    The case-file records are still due. Audit: dispute.withdraw."""
+    dispute = _locked(dispute)
+    _require(actor, "withdraw", dispute, today=today)
+    errors: dict[str, str] = {}
+    reason = _text(reason, "reason", errors, required="Say why the dispute is withdrawn.")
+    checks.errors_or_none(errors)
+    today = today or timezone.localdate()
+    at = moment(today)
+    dispute.state, dispute.withdrawn_at, dispute.withdraw_reason = DisputeState.WITHDRAWN, at, reason
+    dispute.records_due_on = rules.records_due_on(today, nation=checks.nation())
+    dispute.save(update_fields=["state", "withdrawn_at", "withdraw_reason", "records_due_on"])
+    _event(dispute, EventKind.WITHDRAWN, actor=actor, at=at)
+    _audit("withdraw", actor, dispute)
+    tell(
+        _parties(dispute, dispute_facts(dispute)), key=f"dispute-withdrawn-{dispute.pk}",
+        subject=f"Dispute {dispute.register_label} was withdrawn",
+        body="The requesting agency withdrew the dispute. Both agencies still record it on their case files.",
+        dispute=dispute, skip=actor.pk,
+    )  # fmt: skip
+    return dispute
+
+
+# --- The sweep (disclosures.tasks.after_sweep) ----------------------------------------------------------------------
+
+
+def _partnership_admins() -> list[int]:
+    return list(
+        Membership.objects.filter(
+            is_active=True, user__is_active=True, user__is_system=False, roles__contains=[Role.PARTNERSHIP_ADMIN.value]
+        ).values_list("user_id", flat=True)
+    )
+
+
+def _sweep_escalate(*, today: date, limit: int) -> tuple[int, int]:
+    """Stage 1 past its deadline goes to stage 2, once (the row lock and the state filter: a dispute escalated by
+    a person meanwhile is skipped)."""
+    changed = told = 0
+    candidates = list(
+        Dispute.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(state=DisputeState.STAGE_ONE, stage_one_due_on__lt=today)
+        .order_by("stage_one_due_on", "pk")[:limit]
+    )
+    at = moment(today)
+    for dispute in candidates:
+        c, t = _escalate(dispute, actor=None, why=rules.EscalationReason.DEADLINE_PASSED, at=at, today=today)
+        changed, told = changed + c, told + t
+    return changed, told
+
+
+def _sweep_refer(*, today: date, limit: int) -> tuple[int, int]:
+    """Stage 2 past its deadline is referred, once, to the register's keepers (partnership admins) and both heads
+    of service (design Q9)."""
+    due = list(
+        Dispute.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(state=DisputeState.STAGE_TWO, stage_two_due_on__lt=today, referred_at__isnull=True)
+        .order_by("stage_two_due_on", "pk")[:limit]
+    )
+    if not due:
+        return 0, 0
+    at = moment(today)
+    Dispute.objects.filter(pk__in=[d.pk for d in due]).update(referred_at=at)
+    DisputeEvent.objects.bulk_create(
+        DisputeEvent(dispute=d, kind=EventKind.REFERRED, stage=2, side="", at=at) for d in due
+    )
+    heads: dict[int, list[int]] = {}
+    for dispute_id, user_id in DisputeAssignee.objects.filter(dispute__in=due, stage=2).values_list(
+        "dispute_id", "user_id"
+    ):
+        heads.setdefault(dispute_id, []).append(user_id)
+    keepers = _partnership_admins()
+    audit_record_many(
+        kind="dispute.refer", actor=SystemActor(SWEEP_ACTOR_LABEL),
+        events=[
+            EventDraft.of(d, child_id=d.child_id, detail={"register_number": d.register_number, "stage": 2})
+            for d in due
+        ],
+    )  # fmt: skip
+    drafts = []
+    for dispute in due:
+        assert dispute.stage_two_due_on is not None
+        drafts += [
+            NotificationDraft(
+                user,
+                f"dispute-referred-{dispute.pk}-{user}",
+                f"Dispute {dispute.register_label} is overdue",
+                f"Stage 2 was due to be decided by {long_date(dispute.stage_two_due_on)} and has not been.",
+                dispute_link(dispute),
+            )
+            for user in sorted(set(keepers + heads.get(dispute.pk, [])))
+        ]
+    return len(due), notify_many(drafts)
+
+
+def _sweep_chase(*, today: date, limit: int) -> tuple[int, int]:
+    """A side that has not recorded an ended dispute on its case file by records_due_on is chased, once: its
+    designated managers and its assignees (event `chased` per side, a partial UNIQUE)."""
+    due = list(
+        Dispute.objects.filter(state__in=rules.DISPUTE_TERMINAL_STATES, records_due_on__lt=today)
+        .exclude(pk__in=DisputeEvent.objects.filter(kind=EventKind.CHASED).values("dispute_id").order_by())
+        .order_by("records_due_on", "pk")[:limit]
+    )
+    if not due:
+        return 0, 0
+    recorded = set(DisputeRecord.objects.filter(dispute__in=due).values_list("dispute_id", "side"))
+    already = set(DisputeEvent.objects.filter(dispute__in=due, kind=EventKind.CHASED).values_list("dispute_id", "side"))
+    wanting = [
+        (dispute, side)
+        for dispute in due
+        for side in Side
+        if (dispute.pk, side.value) not in recorded and (dispute.pk, side.value) not in already
+    ]
+    if not wanting:
+        # Nothing to chase: mark both sides' records as chased-or-complete so the row is not read again.
+        DisputeEvent.objects.bulk_create(
+            [
+                DisputeEvent(dispute=d, kind=EventKind.CHASED, stage=d.stage, side=side, note="recorded")
+                for d in due
+                for side in Side
+            ],
+            ignore_conflicts=True,
+        )
+        return 0, 0
+    managers: dict[int, list[int]] = {}
+    for agency_id, user_id in designated_managers_of({side_agency(d, s) for d, s in wanting}).values_list(
+        "agency_id", "user_id"
+    ):
+        managers.setdefault(agency_id, []).append(user_id)
+    assigned: dict[tuple[int, str], list[int]] = {}
+    for dispute_id, side, user_id in DisputeAssignee.objects.filter(dispute__in=due).values_list(
+        "dispute_id", "side", "user_id"
+    ):
+        assigned.setdefault((dispute_id, side), []).append(user_id)
+    at = timezone.now()
+    DisputeEvent.objects.bulk_create(
+        [
+            DisputeEvent(
+                dispute=d, kind=EventKind.CHASED, stage=d.stage, side=side,
+                note="recorded" if (d.pk, side.value) in recorded else "", at=at,
+            )
+            for d in due
+            for side in Side
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    drafts = []
+    for dispute, side in wanting:
+        assert dispute.records_due_on is not None
+        for user in sorted(set(managers.get(side_agency(dispute, side), []) + assigned.get((dispute.pk, side), []))):
+            drafts.append(
+                NotificationDraft(
+                    user,
+                    f"dispute-chased-{dispute.pk}-{side}-{user}",
+                    f"Record dispute {dispute.register_label} on your case file",
+                    "Your agency has not yet recorded the process followed, the reason and the impact of this dispute "
+                    f"on its case file: it was due by {long_date(dispute.records_due_on)}.",
+                    dispute_link(dispute),
+                )
+            )
+    return len(wanting), notify_many(drafts)
+
+
+@transaction.atomic
+def disputes_sweep(*, now: datetime, today: date, limit: int = BATCH) -> tuple[int, int]:
+    """Stage 1 past due escalated, stage 2 past due referred, missing case-file records chased - each once
+    however often beat runs (state filters, referred_at, the `chased` events' partial UNIQUE, notification keys):
+    (rows changed, people notified)."""
+    changed = told = 0
+    for step in (_sweep_escalate, _sweep_refer, _sweep_chase):
+        c, t = step(today=today, limit=limit)
+        changed, told = changed + c, told + t
+    return changed, told
