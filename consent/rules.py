@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from isp_portal.bounds import long_date
@@ -220,6 +220,29 @@ def prevailing_decision(decisions: Sequence[DecisionFacts]) -> Prevailing | None
     return Prevailing(winner, others, message)
 
 
+def superseding_child_decision(parent: DecisionFacts, decided: Iterable[DecisionFacts]) -> DecisionFacts | None:
+    """The competent child's own decision that `parent`'s decision gives way to for good on a share, or None.
+
+    `decided`: the child's own decisions whose scope covers the share and that are no longer (or not yet) in
+    force: withdrawn, ended or still to start (those in force meet the parent's in prevailing_decision). Once a
+    child competent to decide (is_competent: assessed Fraser-competent, or presumed at 16) has decided about a
+    share, a parent's decision made on or before that day never covers it again: not when the child withdraws
+    their decision, nor when its period ends. A competent child's consent or refusal "should be the one to
+    consider even if the parent/carer disagrees" (Barnet, "Whose consent should be sought?"), and a withdrawal
+    is the child's decision too, not a return to the parent's (break11e finding 5). A parent's decision made
+    after the child's (an assessment later found the child not competent) is not affected."""
+    if parent.given_by != PARENT:
+        return None
+    later = [
+        facts
+        for facts in decided
+        if facts.given_by == CHILD
+        and facts.obtained_on >= parent.obtained_on
+        and is_competent(facts.child_age, facts.assessment)
+    ]
+    return _latest(later) if later else None
+
+
 def parent_consent_refusal(parent: DecisionFacts, child_refusals: Iterable[DecisionFacts]) -> ConsentError | None:
     """Why a parent's consent cannot be recorded: the competent child has already refused a share it would cover
     (`child_refusals`: the child's own refusals in force whose scope overlaps it). None when nothing stands in its
@@ -267,19 +290,41 @@ class ScopeFacts:
     protocol_id: int
 
 
-def scope_miss(scope: ScopeFacts, *, tier: str, purpose: str, agency_id: int, agency_signed: bool) -> Miss | None:
+def scope_miss(
+    scope: ScopeFacts,
+    *,
+    tier: str,
+    purpose: str,
+    agency_id: int,
+    agency_signed: bool,
+    signed_when_recorded: bool = True,
+) -> Miss | None:
     """Which part of its scope keeps a consent from covering sharing `tier` with agency `agency_id` for `purpose`
     (`agency_signed`: the agency holds a live signature on the version in force of the consent's protocol), or
     None when it covers it. Purpose first, then tier, then agency. Every recipient needs the live signature, a
     named one as much as "every signatory": information is shared under the protocol only with agencies that
-    have signed it, so a named agency that withdrew its signature is no longer covered (break11b finding 6)."""
+    have signed it, so a named agency that withdrew its signature is no longer covered (break11b finding 6).
+
+    An "every signatory" consent covers only the agencies that were signatories when it was recorded
+    (`signed_when_recorded`: signatory_when_recorded): consent is informed about "to whom" (Barnet), and the
+    person is told of the "partner organisations named in this document" (Haringey 4.3), so an agency that
+    signs later needs a new decision or another basis (break11e finding 7)."""
     if purpose not in scope.purposes:
         return Miss.PURPOSE
     if tier not in scope.tiers:
         return Miss.TIER
-    if not agency_signed:
+    if not agency_signed or (scope.all_signatories and not signed_when_recorded):
         return Miss.AGENCY
     return None if scope.all_signatories or agency_id in scope.recipients else Miss.AGENCY
+
+
+def signatory_when_recorded(signatures: Iterable[tuple[datetime, datetime | None]], recorded_at: datetime) -> bool:
+    """Whether an agency was a signatory of a protocol when a consent was recorded: one of its signatures of the
+    protocol (`signatures`: signed at, withdrawn at or None; any version) was live at `recorded_at`, the moment
+    the scope "every signatory" was read back to the person and written down (scope_miss; break11e finding 7)."""
+    return any(
+        signed <= recorded_at and (withdrawn is None or withdrawn > recorded_at) for signed, withdrawn in signatures
+    )
 
 
 def parent_decision_ends_on(*, given_by: str, child_age: int, born_on: date) -> date | None:
@@ -419,13 +464,20 @@ class Standing:
         return tuple(sorted(found.values(), key=lambda facts: (facts.obtained_on, facts.record_id), reverse=True))
 
 
-def decision_standing(target: DecisionFacts, decisions: Sequence[tuple[DecisionFacts, ScopeFacts]]) -> Standing:
+def decision_standing(
+    target: DecisionFacts,
+    decisions: Sequence[tuple[DecisionFacts, ScopeFacts]],
+    decided: Sequence[tuple[DecisionFacts, ScopeFacts]] = (),
+) -> Standing:
     """What `target` (one of `decisions`: the child's decisions in force on a day, with their scopes) counts for:
     share by share, the decisions whose scope covers it meet as consent_covering meets them
     (prevailing_decision: a competent child's own over any parent's, in both directions; the party's latest
     over its earlier), and where the one that counts decided the other way, `target` is overridden there. A
     decision of the same way that prevails agrees with it: it is not overridden (Barnet "Whose consent should be
-    sought?"; consent "kept under active review")."""
+    sought?"; consent "kept under active review"). Where no decision of the child's in force covers a share, a
+    parent's `target` is overridden there by a competent child's decision out of force (`decided`: the child's
+    own decisions made by the day but withdrawn, ended or still to start) made on or after it
+    (superseding_child_decision, break11e finding 5)."""
     scopes = {facts.record_id: scope for facts, scope in decisions}
     own = scopes[target.record_id]
     named = {agency for scope in scopes.values() for agency in scope.recipients}
@@ -439,6 +491,13 @@ def decision_standing(target: DecisionFacts, decisions: Sequence[tuple[DecisionF
     for share in sorted(shares, key=_share_order):
         meeting = [target, *(facts for facts, scope in rivals if share_within(scope, share))]
         prevailing = prevailing_decision(meeting)
+        if prevailing is not None and prevailing.decision.given_by == PARENT:
+            superseding = superseding_child_decision(
+                target, [facts for facts, scope in decided if share_within(scope, share)]
+            )
+            if superseding is not None:
+                against.append((share, superseding))
+                continue
         if prevailing is not None and prevailing.decision.decision != target.decision:
             against.append((share, prevailing.decision))
     return Standing(shares, tuple(against))

@@ -8,12 +8,13 @@ it takes no user. The reads people make (a child's consents, one consent, the su
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -85,6 +86,7 @@ _MISS_ORDER = [
     rules.Miss.TIER,
     rules.Miss.PURPOSE,
 ]
+_SCOPE_MISSES = frozenset({rules.Miss.PURPOSE, rules.Miss.TIER, rules.Miss.AGENCY})
 _TIER_WORDS = {"minimum": "the minimum data", "sensitive": "detailed and sensitive information"}
 
 
@@ -178,8 +180,10 @@ def _miss_message(
         return f"No consent covers {_TIER_WORDS.get(tier, tier)}: {label} does not include it."
     if record.all_signatories:
         return (
-            f"No consent covers sharing with {agency}: {label} covers the signatories of {record.protocol}, and "
-            f"{agency} holds no live signature on its version in force."
+            f"No consent covers sharing with {agency}: {label} covers the signatories of {record.protocol} when it "
+            f"was recorded on {long_date(timezone.localdate(record.recorded_at))} that still hold a live signature "
+            f"on its version in force, and {agency} held no live signature then or holds none now (an agency that "
+            "signed later needs a new decision)."
         )
     if any(named.pk == agency.pk for named in record.recipients.all()):
         return (
@@ -198,20 +202,66 @@ def _records_of(child: Child) -> list[ConsentRecord]:
     )
 
 
-def _signed(agency_id: int, protocol_ids: set[int], moment: datetime) -> set[int]:
-    """Which of the protocols `agency_id` held a live signature on, at `moment`, for the version in force."""
+@dataclass(frozen=True)
+class _Signatures:
+    """An agency's signatures of the protocols a child's consents name: `now`, the protocols it holds a live
+    signature on, at the moment asked, for the version in force; `held`, each protocol's signatures (signed at,
+    withdrawn at), any version, for rules.signatory_when_recorded."""
+
+    now: set[int]
+    held: dict[int, list[tuple[datetime, datetime | None]]]
+
+    def when_recorded(self, record: ConsentRecord) -> bool:
+        return rules.signatory_when_recorded(self.held.get(record.protocol_id, []), record.recorded_at)
+
+
+def _signed(agency_id: int, protocol_ids: set[int], moment: datetime) -> _Signatures:
+    """The agency's signatures of `protocol_ids` (_Signatures). One statement."""
     if not protocol_ids:
-        return set()
-    return set(
-        Signature.objects.filter(
-            agency_id=agency_id,
-            protocol_id__in=protocol_ids,
-            signed_at__lte=moment,
-        )
-        .exclude(withdrawn_at__lte=moment)
-        .filter(version_id__in=_current_versions(protocol_ids))
-        .values_list("protocol_id", flat=True)
+        return _Signatures(set(), {})
+    rows = (
+        Signature.objects.filter(agency_id=agency_id, protocol_id__in=protocol_ids)
+        .annotate(current=Exists(_current_versions(protocol_ids).filter(current_version_id=OuterRef("version_id"))))
+        .values_list("protocol_id", "signed_at", "withdrawn_at", "current")
     )
+    now: set[int] = set()
+    held: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    for protocol_id, signed_at, withdrawn_at, current in rows:
+        held.setdefault(protocol_id, []).append((signed_at, withdrawn_at))
+        if current and rules.signatory_when_recorded([(signed_at, withdrawn_at)], moment):
+            now.add(protocol_id)
+    return _Signatures(now, held)
+
+
+def signatories_covered(record: ConsentRecord, moment: datetime | None = None) -> list[Agency]:
+    """The agencies an "every signatory" consent covers at `moment` (now), by name: those that were signatories of
+    its protocol when it was recorded and hold a live signature on its version in force now (rules.scope_miss,
+    rules.signatory_when_recorded; break11e finding 7). Empty for a consent naming its recipients. One statement
+    (none for a named scope)."""
+    if not record.all_signatories:
+        return []
+    at = moment or timezone.now()
+    rows = (
+        Signature.objects.filter(protocol_id=record.protocol_id)
+        .annotate(
+            current=Exists(_current_versions({record.protocol_id}).filter(current_version_id=OuterRef("version_id")))
+        )
+        .select_related("agency")
+        .order_by("agency__name", "agency_id")
+    )
+    held: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    now: set[int] = set()
+    agencies: dict[int, Agency] = {}
+    for signature in rows:
+        agencies[signature.agency_id] = signature.agency
+        held.setdefault(signature.agency_id, []).append((signature.signed_at, signature.withdrawn_at))
+        if signature.current and rules.signatory_when_recorded([(signature.signed_at, signature.withdrawn_at)], at):
+            now.add(signature.agency_id)
+    return [
+        agency
+        for agency_id, agency in agencies.items()
+        if agency_id in now and rules.signatory_when_recorded(held[agency_id], record.recorded_at)
+    ]
 
 
 def _current_versions(protocol_ids: set[int]) -> Any:
@@ -266,7 +316,12 @@ def consent_covering(
             protocol_id=record.protocol_id,
         )
         miss = rules.scope_miss(
-            scope, tier=tier, purpose=purpose, agency_id=agency.pk, agency_signed=record.protocol_id in signed_protocols
+            scope,
+            tier=tier,
+            purpose=purpose,
+            agency_id=agency.pk,
+            agency_signed=record.protocol_id in signed_protocols.now,
+            signed_when_recorded=signed_protocols.when_recorded(record),
         )
         if miss is not None:
             misses.append((miss, record, None))
@@ -274,6 +329,22 @@ def consent_covering(
             misses.append((timing[0], record, timing[1]))
         else:
             applicable.append(record)
+    # A parent's decision gives way for good to a competent child's own decision made on or after it about this
+    # share, once that is withdrawn or ends (rules.superseding_child_decision; break11e finding 5).
+    decided = {
+        record.pk: record
+        for miss, record, _ in misses
+        if miss not in _SCOPE_MISSES and record.given_by == GivenBy.CHILD and record.obtained_on <= day
+    }
+    superseded: list[tuple[ConsentRecord, ConsentRecord]] = []
+    for record in list(applicable):
+        by = rules.superseding_child_decision(
+            _facts(record, born_on=child.born_on, erased=erased),
+            [_facts(own, born_on=child.born_on, erased=erased) for own in decided.values()],
+        )
+        if by is not None:
+            applicable.remove(record)
+            superseded.append((record, decided[by.record_id]))
     by_id = {record.pk: record for record in applicable}
     prevailing = rules.prevailing_decision(
         [_facts(record, born_on=child.born_on, erased=erased) for record in applicable]
@@ -281,13 +352,17 @@ def consent_covering(
     if prevailing is None:
         miss, record, on = min(misses, key=lambda item: _MISS_ORDER.index(item[0]))
         age = decision_age(record, born_on=child.born_on, erased=erased)
-        return ConsentAnswer(
-            covered=False,
-            reason=_MISS_REASON[miss],
-            message=_miss_message(miss, record, on or day, tier=tier, purpose=purpose, agency=agency, age=age),
-            consent=record,
-            on=on,
-        )
+        message = _miss_message(miss, record, on or day, tier=tier, purpose=purpose, agency=agency, age=age)
+        if superseded:  # the child's decision out of force, and why the parent's does not cover the share again
+            parent, own = superseded[0]
+            miss, record, on = next(item for item in misses if item[1].pk == own.pk)
+            age = decision_age(own, born_on=child.born_on, erased=erased)
+            message = (
+                _miss_message(miss, own, on or day, tier=tier, purpose=purpose, agency=agency, age=age)
+                + " "
+                + _superseded_words(parent, decision_age(parent, born_on=child.born_on, erased=erased), own, age)
+            )
+        return ConsentAnswer(covered=False, reason=_MISS_REASON[miss], message=message, consent=record, on=on)
     winner = by_id[prevailing.decision.record_id]
     overridden = tuple(by_id[facts.record_id] for facts in prevailing.overridden)
     if winner.decision == Decision.GIVEN:
@@ -424,12 +499,13 @@ def consent_readings(records: list[ConsentRecord], today: date) -> dict[int, Rea
             names=names,
         )
     in_force = [(reading.facts, _scope_facts(reading.record)) for reading in first.values() if reading.timing is None]
+    decided = _decided_out_of_force(first.values(), today)
     readings: dict[int, Reading] = {}
     for pk, reading in first.items():
         if reading.timing is not None:
             readings[pk] = reading
             continue
-        standing = rules.decision_standing(reading.facts, in_force)
+        standing = rules.decision_standing(reading.facts, in_force, decided)
         readings[pk] = replace(reading, standing=standing)
     for pk, reading in readings.items():
         if reading.standing is not None and reading.standing.against:
@@ -441,12 +517,40 @@ def consent_readings(records: list[ConsentRecord], today: date) -> dict[int, Rea
     return readings
 
 
+def _decided_out_of_force(
+    readings: Iterable[Reading], today: date
+) -> list[tuple[rules.DecisionFacts, rules.ScopeFacts]]:
+    """The child's own decisions made by `today` that are not in force on it (withdrawn, ended, still to start),
+    with their scopes: what a parent's earlier decision gives way to for good (rules.superseding_child_decision)."""
+    return [
+        (reading.facts, _scope_facts(reading.record))
+        for reading in readings
+        if reading.timing is not None
+        and reading.record.given_by == GivenBy.CHILD
+        and reading.record.obtained_on <= today
+    ]
+
+
+def _superseded_words(parent: ConsentRecord, parent_age: int, child: ConsentRecord, child_age: int) -> str:
+    """Why a parent's decision no longer counts where a competent child decided after it (the one sentence for
+    the reading and consent_covering's "why not"; rules.superseding_child_decision)."""
+    return (
+        f"The decision of {who_decided(parent, parent_age)} (consent record {parent.pk}) no longer counts here: "
+        f"the child ({child_age}), competent to decide, decided for themselves on {long_date(child.obtained_on)} "
+        f"(consent record {child.pk}), and a competent child's decision prevails over a parent's earlier one, "
+        "even once it is withdrawn or ends. Record the child's own decision again."
+    )
+
+
 def _overriding_words(reading: Reading, readings: dict[int, Reading]) -> str:
     """Why the decision is overridden (wholly or in part): by the latest decision that prevails against it. Barnet:
     a competent child's consent or refusal "should be the one to consider even if the parent/carer disagrees";
     consent "kept under active review": the party's later decision replaces its earlier one."""
     assert reading.standing is not None
     winner = reading.standing.prevailing[0]
+    child = readings.get(winner.record_id)
+    if child is not None and child.timing is not None and reading.record.given_by == GivenBy.PARENT:
+        return _superseded_words(reading.record, reading.age, child.record, child.age)
     if winner.given_by == GivenBy.CHILD and reading.record.given_by == GivenBy.PARENT:
         prevailing = rules.prevailing_decision([reading.facts, winner])
         assert prevailing is not None

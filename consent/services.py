@@ -45,6 +45,7 @@ from isp_portal.wording import long_date
 from protocols.models import Protocol, Signature
 from sharing.models import Child
 from sharing.policy import require_open_record
+from sharing.retention_rules import latest_birth_date_older_than
 
 EVIDENCE_DIRECTORY = "consent-evidence"
 
@@ -648,7 +649,12 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     due = list(
         # A closed (or erased) record is kept for reference only (Southampton 8): nobody is asked to review it.
         ConsentRecord.objects.filter(review_due_on__lte=today, withdrawal__isnull=True, child__closed_on__isnull=True)
+        # Not yet in force: left unclaimed until it is (then reminded, its review overdue: break11e finding 6).
+        .filter(valid_from__lte=today)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        # A parent's decision for a young person now an adult never counts again (parental responsibility ends at
+        # 18: rules.parent_decision_ends_on): not claimed tick after tick.
+        .exclude(given_by=GivenBy.PARENT, child__born_on__lte=latest_birth_date_older_than(rules.ADULT_AGE - 1, today))
         .filter(Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_due_on")))
         .select_related("child", "withdrawal")
         .select_for_update(of=("self",), skip_locked=True)
@@ -660,8 +666,9 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     # period, and whether it was the decider's to make at the child's age then, by the date of birth recorded now).
     # A parent's decision that no longer counts (the young person decides for themselves from 16, Barnet 'Whose
     # consent') is not in force: nobody is asked to review it, since only the young person's own decision can be
-    # used now (break11b finding 4). Those are still marked reminded below, so the sweep does not claim them again
-    # on every tick.
+    # used now (break11b finding 4). Only those reminded are marked (review_reminded_for): a decision not in force
+    # or not counting today is left to be reminded once it is (a corrected date of birth can bring it back), so
+    # each review is reminded once, when it can be acted on (break11e finding 6).
     remind = [record for record in due if record_timing(record, today, born_on=record.child.born_on) is None]
     members: dict[int, set[int]] = {}
     managers: dict[int, list[int]] = {}
@@ -694,5 +701,8 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
                 )
             )
     sent = notify_many(drafts)
-    ConsentRecord.objects.filter(pk__in=[record.pk for record in due]).update(review_reminded_for=F("review_due_on"))
+    if remind:
+        ConsentRecord.objects.filter(pk__in=[record.pk for record in remind]).update(
+            review_reminded_for=F("review_due_on")
+        )
     return sent

@@ -175,7 +175,7 @@ def _consent_read(request: HttpRequest, pk: int, consent_pk: int, purpose: str) 
     return selectors.consent_detail(request.user, consent_pk, purpose=purpose)
 
 
-def _rows(reading: selectors.Reading) -> list[tuple[str, str]]:
+def _rows(reading: selectors.Reading, covered: list[Agency]) -> list[tuple[str, str]]:
     """The record as summary-list rows, the child's age by the date of birth recorded now (selectors.decision_age:
     the age competence is judged by; break11d finding 8)."""
     record, age = reading.record, reading.age
@@ -198,8 +198,11 @@ def _rows(reading: selectors.Reading) -> list[tuple[str, str]]:
     age_words = str(age)
     if age != record.child_age:
         age_words += f" (recorded as {record.child_age} with the decision: the date of birth has been corrected since)"
+    # Consent is informed about "to whom": an every-signatory consent covers the signatories of the day it was
+    # recorded that still hold a live signature, and the page names them (selectors.signatories_covered).
     whom = (
-        f"Every signatory of {record.protocol}"
+        f"Every signatory of {record.protocol} when it was recorded: "
+        + (", ".join(agency.name for agency in covered) if covered else "none holds a live signature now")
         if record.all_signatories
         else ", ".join(agency.name for agency in record.recipients.all())
     )
@@ -260,7 +263,7 @@ def consent_page(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse
             "record": record,
             "child": record.child,
             "caption": _caption(request, record.child, "a consent record"),
-            "rows": _rows(reading),
+            "rows": _rows(reading, selectors.signatories_covered(record)),
             "tag": tag,
             "tag_colour": colour,
             "withdrawal": record.withdrawal_or_none(),

@@ -196,6 +196,19 @@ def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def age_reference_day(on: date) -> date:
+    """The day the aggregate tier counts ages on for tables of the day `on`: the most recent 31 August (on or
+    before `on`), the school-year age children's services count by.
+
+    Not the day itself: ages counted on each day's own date move a child into the next band on their birthday,
+    so two days' tables a reader compares (a band's cell going from 0 to hidden between 14 and 15 December, with
+    nothing recorded) date that birthday in an area: a date of birth deduced from "anonymised" counts
+    (Southampton 12: "a person's identity cannot be deduced from the data shared"; break11e finding 4). On a
+    fixed day a year, the bands change for every child at once, on 1 September, and never date anyone's birthday."""
+    this_year = date(on.year, 8, 31)
+    return this_year if on >= this_year else date(on.year - 1, 8, 31)
+
+
 class AgeCondition(StrEnum):
     """What extends a protocol's age scope (Haringey 2.1; Southampton 5: care leavers and young people with
     significant learning difficulties or disabilities to 25). The values are protocols.models.AgeCondition's."""

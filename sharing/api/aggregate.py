@@ -45,7 +45,13 @@ class AggregateRowOut(serializers.Serializer[Any]):
 class AggregateOut(serializers.Serializer[Any]):
     rows = serializers.CharField(help_text="The dimension of the rows.")
     columns = serializers.CharField(help_text="The dimension of the columns.")
-    on = serializers.DateField(help_text="The day the counts are of (the ages were counted on it).")
+    on = serializers.DateField(help_text="The day the counts are of.")
+    ages_on = serializers.DateField(
+        allow_null=True,
+        help_text="For a table by age band, the day the ages are counted on: the age on 31 August of the school "
+        "year (the most recent 31 August), not the day of the counts, so two days' tables cannot date a birthday. "
+        "Null for other tables.",
+    )
     as_at = serializers.DateTimeField(
         help_text="When the counts were taken: once a day, just after midnight, so a change made today is counted "
         "tomorrow and asking again the same day gives the same counts."
@@ -82,6 +88,8 @@ def aggregate_out(aggregate: AggregateTable) -> dict[str, Any]:
         "columns": aggregate.columns.value,
         "on": aggregate.on,
         "as_at": aggregate.as_at,
+        # A table by age band counts ages on the last 31 August, not on its own day (break11e finding 4).
+        "ages_on": aggregate.ages_on,
         "threshold": table.threshold,
         "column_keys": [{"key": col, "name": aggregate.column_labels[col]} for col in table.columns],
         "table_rows": [

@@ -398,6 +398,33 @@ class ChildMerge(models.Model):
         return str(self)
 
 
+class ChildReopening(models.Model):
+    """A closed record reopened by a partnership admin (sharing.services.retention.child_reopen), with the reason
+    given. The reason is free text (who rang, where the child lives): it lives only here, where the erasure
+    reaches it (child_erase replaces it), never in the audit trail or a notice (Southampton 6: "deleted beyond
+    recovery"; break11e findings 1, 2). Each reopening is its own row, so each is told and audited."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="reopenings")
+    reopened_on = models.DateField()
+    reason = models.TextField(max_length=bounds.REASON)
+    reopened_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reopened_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="child_reopening_has_reason"),
+            db_bounds.text_length("child_reopening", "reason", bounds.REASON),
+            db_bounds.date_in_era("child_reopening", "reopened_on"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reopening {self.pk} of child {self.child_id}"
+
+    @property
+    def audit_label(self) -> str:
+        return str(self)
+
+
 class ShieldedAccess(models.Model):
     """Someone reached a shielded child today: the shielding agency is told once per person per day, however
     many searches and page views (the unique key makes the notice idempotent)."""

@@ -51,7 +51,7 @@ from isp_portal.policy import require
 from isp_portal.rows import Statement, fetch
 from sharing.models import AggregateSnapshot, Ethnicity, Gender, SnapshotKind
 from sharing.policy import CHILD_AGGREGATE
-from sharing.rules import PTABLE_BOUND, SuppressedTable, perturb_table, suppress_table
+from sharing.rules import PTABLE_BOUND, SuppressedTable, age_reference_day, perturb_table, suppress_table
 
 
 class Dimension(StrEnum):
@@ -109,7 +109,7 @@ def _age_band_sql(born_on: str) -> str:
 
 
 # Each dimension as a column of a day's snapshot (sharing.models.AggregateSnapshotCount, `c`): the age band was
-# worked out on the snapshot's day.
+# worked out when the snapshot was taken, as the age on the last 31 August (sharing.rules.age_reference_day).
 _EXPRESSIONS = {
     Dimension.AGENCY: f"COALESCE(NULLIF(c.agency_id, 0)::text, '{NO_INVOLVEMENT}')",
     Dimension.AREA: f"COALESCE(NULLIF(c.area_id, ''), '{NO_AREA}')",
@@ -165,8 +165,10 @@ SNAPSHOT_COUNTS = (
 
 
 def snapshot_params(snapshot_id: int, on: date) -> dict[str, Any]:
-    """The parameters of SNAPSHOT_COUNTS for a snapshot taken on `on`."""
-    return {"snapshot": snapshot_id, **{f"born_by_{edge}": born_by(on, edge) for edge in _BAND_EDGES}}
+    """The parameters of SNAPSHOT_COUNTS for a snapshot taken on `on`: the age bands' edges on the day ages are
+    counted on (sharing.rules.age_reference_day: the last 31 August, never the day itself; break11e finding 4)."""
+    ages_on = age_reference_day(on)
+    return {"snapshot": snapshot_id, **{f"born_by_{edge}": born_by(ages_on, edge) for edge in _BAND_EDGES}}
 
 
 def _snapshot_kind_of(rows: Dimension, columns: Dimension) -> str:
@@ -234,6 +236,13 @@ class AggregateTable:
     # The day the counts are of, and the moment they were taken (the day's snapshot: break11d finding 1).
     on: date
     as_at: datetime
+
+    @property
+    def ages_on(self) -> date | None:
+        """The day the ages of a table by age band are counted on (sharing.rules.age_reference_day), or None."""
+        if Dimension.AGE_BAND not in (self.rows, self.columns):
+            return None
+        return age_reference_day(self.on)
 
     @property
     def suppressed(self) -> bool:

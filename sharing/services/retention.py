@@ -40,8 +40,10 @@ from sharing import retention_rules as rules
 from sharing.models import (
     Child,
     ChildAddress,
+    ChildMerge,
     ChildName,
     ChildNameKey,
+    ChildReopening,
     ClosureRule,
     EntryRevision,
     Involvement,
@@ -594,8 +596,10 @@ def child_reopen(*, actor: Any, child: Child, reason: str, today: date | None = 
     kept, the day last checked), so the next sweep judges the record afresh on its date of birth as it then is: a
     record still past the scope with nothing to keep it by is flagged again and given a new closing date, a grace
     period later, never closed the same day (retention_scope_sweep), and its lead professionals are told. Audited
-    (child.reopen, with what was undone, and child.scope_reset); the lead professionals of its open involvements
-    (or the designated managers standing in: _people_to_tell) are told it was reopened and why."""
+    (child.reopen, with what was undone, the reopening's id and the reason's length, and child.scope_reset); the
+    lead professionals of its open involvements
+    (or the designated managers standing in: _people_to_tell) are told it was reopened, once per reopening. The
+    reason is kept in a ChildReopening row, which the erasure blanks, never in the audit trail or a notice."""
     day = today or timezone.localdate()
     locked = Child.objects.select_for_update().get(pk=child.pk)
     require(actor, "reopen", locked)
@@ -627,22 +631,37 @@ def child_reopen(*, actor: Any, child: Child, reason: str, today: date | None = 
         Child.objects.filter(pk=locked.pk).update(
             scope_flagged_on=None, scope_warned_on=None, closes_on=None, kept_under="", retention_checked_on=None
         )
+    # The reason is free text (who said so, where the child lives): it lives only in the reopening row, which the
+    # erasure blanks (child_erase). The audit trail is append-only and outlives the erasure, so it records which
+    # reopening was made and that a reason was given (its length), never the text; the notices say the record
+    # was reopened and link to it, the reason read there (Southampton 6, 8; break11e findings 1, 2; as
+    # consent.withdraw since break11b finding 3).
+    reopening = ChildReopening.objects.create(
+        child=locked, reopened_on=day, reason=cleaned, reopened_by=actor if isinstance(actor, User) else None
+    )
     audit_record(
         kind="child.reopen",
         actor=actor,
         target=locked,
         child_id=locked.pk,
-        detail={**closed, "reason": cleaned, "reopened_on": day.isoformat()},
+        detail={
+            **closed,
+            "reopening_id": reopening.pk,
+            "reason_length": len(cleaned),
+            "reopened_on": day.isoformat(),
+        },
     )
     notify_many(
         NotificationDraft(
             user_id,
-            f"{REOPEN_KEY}{day.isoformat()}:{locked.pk}",
+            # Keyed by the reopening: a record reopened twice in a day is told twice (break11e note b).
+            f"{REOPEN_KEY}{reopening.pk}",
             f"The record of child {locked.pk} has been reopened",
             f"Child {locked.pk}, {why}, was closed on {long_date(locked.closed_on or day)}; a partnership admin "
-            f"reopened the record on {long_date(day)}: {cleaned} It is open again. If the young person is past the "
-            "protocol's age scope, it is kept only while an extending condition applies or with their consent; "
-            "otherwise it is given a new closing date and you will be told it.",
+            f"reopened the record on {long_date(day)} (the reason given is kept with the record). It is open "
+            "again. If the young person is past the protocol's age scope, it is kept only while an extending "
+            "condition applies or with their consent; otherwise it is given a new closing date and you will be "
+            "told it.",
             f"/children/{locked.pk}/",
         )
         for user_id, why in sorted(_people_to_tell([locked.pk]).get(locked.pk, {}).items())
@@ -666,7 +685,8 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
     revision's text, structured fields and change reason. Kept: the ids, the categories, who recorded what and
     when, involvements' agencies and dates, the consent decisions and their scope and dates (their names, notes,
     reasons and evidence erased by consent's receiver of `child_erased`), the disclosure log, and the audit
-    trail. An admin's closing reason becomes ERASED_REASON. The entries merged into the child lose the same
+    trail. An admin's closing reason, the reopening reasons and the reasons of the merges into or of it become
+    ERASED_REASON. The entries merged into the child lose the same
     minimum data and are marked erased with it. The audit event lists the kinds of data erased with
     their counts, when, and under which rule, never the content. Only the portal itself erases (the sweep's
     SystemActor): no person's action does."""
@@ -693,11 +713,28 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
     names = ChildName.objects.filter(child_id=locked.pk).delete()[0]
     addresses = ChildAddress.objects.filter(child_id=locked.pk).delete()[0]
     end_reasons = Involvement.objects.filter(child_id=locked.pk).exclude(end_reason="").update(end_reason="")
+    # The reasons given for reopening the record and for merging entries into it (or it into another) are free
+    # text (who said so, what matched: names, dates of birth, addresses): erased like a closing reason. Kept: who
+    # reopened or merged what, and when (break11e findings 1, 3). The entries merged into this one reach it in
+    # one level (child_merge repoints them), and their own merges are erased with it.
+    merged_ids = Child.objects.filter(merged_into_id=locked.pk).values("pk")
+    merge_reasons = (
+        ChildMerge.objects.filter(
+            Q(kept_id=locked.pk) | Q(merged_id=locked.pk) | Q(kept_id__in=merged_ids) | Q(merged_id__in=merged_ids)
+        )
+        .exclude(reason=ERASED_REASON)
+        .update(reason=ERASED_REASON)
+    )
+    reopening_reasons = (
+        ChildReopening.objects.filter(child_id=locked.pk).exclude(reason=ERASED_REASON).update(reason=ERASED_REASON)
+    )
     erased: dict[str, int | bool] = {
         "names": names,
         "addresses": addresses,
         "entry_revisions": erased_revisions,
         "involvement_end_reasons": end_reasons,
+        "merge_reasons": merge_reasons,
+        "reopening_reasons": reopening_reasons,
         "phone": bool(locked.phone),
         "nhs_number": locked.nhs_number is not None,
         "languages": bool(locked.languages),
@@ -779,7 +816,13 @@ def retention_erasure_sweep(*, today: date, limit: int = ERASE_BATCH) -> int:
             child = Child.objects.select_for_update(skip_locked=True).filter(pk=pk, erased_at__isnull=True).first()
             if child is None:
                 continue
-            child_erase(actor=actor, child=child, today=today)
+            try:
+                with transaction.atomic():
+                    child_erase(actor=actor, child=child, today=today)
+            except ValidationError:
+                # Reopened (or closed again) since the batch was read: no longer due. child_erase refused and wrote
+                # nothing; the rest of the batch goes on (break11e note a).
+                continue
             erased += 1
     return erased
 

@@ -304,9 +304,10 @@ CASES: list[Case] = [
         data=lambda world: {"reason": "Closed on a wrong date of birth: the young person is 17."},
         note="a record reopened",
         # Who the user is, the child (policy), the session, then the service: the lock, the update, the retention
-        # version, the marks cleared and their audit event, the audit event, who to tell (leads, and designated
-        # managers standing in), the notifications, the re-read; the message stored.
-        queries=15,
+        # version, the marks cleared and their audit event, the reopening's row (its reason: break11e finding 1),
+        # the audit event, who to tell (leads, and designated managers standing in), the notifications, the
+        # re-read; the message stored.
+        queries=16,
     ),
     Case(
         "child-reopen",

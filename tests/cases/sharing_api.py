@@ -332,8 +332,8 @@ CASES: list[Case] = [
         json=True,
         note="a closed record reopened, with a reason",
         # The token or session, the child (policy), then the service as on the page (sharing.services.retention
-        # .child_reopen), with no message stored.
-        queries=15,
+        # .child_reopen, with the reopening's row), with no message stored.
+        queries=16,
     ),
     Case(
         "api-child-reopen",

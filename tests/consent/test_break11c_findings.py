@@ -30,6 +30,7 @@ from consent.services import consent_reviews_sweep
 from isp_portal.models import Notification
 from sharing.models import Child, Ethnicity, Gender
 from sharing.retention_rules import birthday_in
+from sharing.rules import age_reference_day
 from sharing.selectors.aggregate import Dimension, born_by, children_aggregate
 from sharing.services import child_update, involvement_add
 from sharing.services.children import MinimumData
@@ -64,7 +65,7 @@ def _children(
                 world,
                 _word(n),
                 _word(n + 700),
-                born_on=born_by(today, age) - timedelta(days=2 * (n % 90)),
+                born_on=born_by(age_reference_day(today), age) - timedelta(days=2 * (n % 90)),
                 gender=gender,
                 ethnicity=ethnicity,
                 by=by,

@@ -18,11 +18,6 @@ from tests.sharing.fixtures import PURPOSE, fresh
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F5: a competent child who withdraws their own consent is overridden by the parent's older consent: the "
-    "parent's decision covers the share again once the child's own is withdrawn",
-)
 def test_a_competent_childs_withdrawal_is_not_undone_by_a_parents_older_consent(world: World) -> None:
     """A 14-year-old's mother consented two months ago, before anyone had assessed the child. A month ago a
     practitioner assessed the child Fraser-competent and the child consented themselves (same scope). Today the
@@ -48,11 +43,6 @@ def test_a_competent_childs_withdrawal_is_not_undone_by_a_parents_older_consent(
     assert not answer.covered, answer.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F6: the review sweep marks a decision not yet in force as reminded without reminding anyone, so when it "
-    "comes into force with its review overdue nobody is ever asked to review it",
-)
 def test_a_review_due_before_the_consent_starts_is_reminded_once_it_is_in_force(world: World) -> None:
     """A parent consents today to sharing from the start of next term (valid from in 30 days), with a review in a
     week (dates_error allows a review date before the period starts: only on or after the day obtained). On the
@@ -76,11 +66,6 @@ def test_a_review_due_before_the_consent_starts_is_reminded_once_it_is_in_force(
     assert Notification.objects.filter(key__startswith=f"consent-review:{made.pk}:").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F7: a consent to share with 'every signatory of the protocol' covers an agency that signed after the "
-    "decision, which the person was never told about",
-)
 def test_a_consent_for_every_signatory_does_not_reach_an_agency_that_signed_later(world: World) -> None:
     """A 16-year-old consents a month ago to sharing with every signatory of the protocol (the scope the form offers
     instead of naming agencies). Today an academy that had not signed the protocol signs it. consent_covering asks

@@ -19,7 +19,7 @@ from isp_portal.policy import NotPermitted
 from sharing.api.aggregate import aggregate_out
 from sharing.cell_key import ptable_noise
 from sharing.models import Child, Gender
-from sharing.rules import PTABLE_BOUND, age_on, suppress_table
+from sharing.rules import PTABLE_BOUND, age_on, age_reference_day, suppress_table
 from sharing.selectors.aggregate import AggregateTable, Dimension, born_by, children_aggregate
 from sharing.services import child_merge, involvement_add
 from tests.factories import World, sign_in
@@ -95,8 +95,9 @@ def test_counts_are_suppressed_and_each_view_is_audited(world: World) -> None:
 @pytest.mark.django_db
 def test_merged_entries_are_left_out_shielded_children_counted_and_ages_banded(world: World) -> None:
     sharing_world(world)
-    today = timezone.localdate()
-    four = children(world, 1, born_on=born_by(today, 5) + timedelta(days=1))[0]  # 4, turning 5 tomorrow
+    # Ages are counted on the last 31 August (sharing.rules.age_reference_day; break11e finding 4).
+    today = age_reference_day(timezone.localdate())
+    four = children(world, 1, born_on=born_by(today, 5) + timedelta(days=1))[0]  # 4 then, 5 the day after
     five = children(world, 1, born_on=born_by(today, 5))[0]
     children(world, 1, born_on=born_by(today, 18), shielded=True)
     kept = children(world, 1, born_on=born_by(today, 12))[0]
@@ -109,6 +110,7 @@ def test_merged_entries_are_left_out_shielded_children_counted_and_ages_banded(w
     counted = {band: table.row_total(band) for band in table.rows}
     assert counted == {"0-4": 1, "5-10": 1, "11-15": 1, "16-18": 1, "19-25": 0, "26+": 0}
     assert aggregate.row_labels["16-18"] == "16 to 18" and aggregate.row_labels["26+"] == "26 and over"
+    assert aggregate.ages_on == today
     assert four.pk != five.pk
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from sharing.cell_key import perturb
 from sharing.models import Child, Ethnicity, Gender
-from sharing.rules import SuppressedTable
+from sharing.rules import SuppressedTable, age_reference_day
 from sharing.selectors.aggregate import Dimension, born_by, children_aggregate
 from sharing.services import involvement_add
 from tests.factories import World
@@ -52,7 +52,7 @@ def _children(
                 world,
                 _word(n),
                 _word(n + 900),
-                born_on=born_by(today, age) - timedelta(days=3 * (n % 80)),
+                born_on=born_by(age_reference_day(today), age) - timedelta(days=3 * (n % 80)),
                 gender=gender,
                 ethnicity=ethnicity,
                 by=by,

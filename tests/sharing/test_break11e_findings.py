@@ -37,11 +37,6 @@ def _closed_reopened_closed_and_erased(world: World) -> Child:
     return child_erase(actor=SystemActor("test"), child=child, today=child.erase_due_on)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F1: child_reopen writes the admin's free-text reason into the child.reopen audit event, which outlives "
-    "the erasure (break11b finding 2's rule: free text lives only in rows the erasure blanks)",
-)
 def test_the_erasure_leaves_no_reopening_reason_in_the_audit_trail(world: World) -> None:
     """The reopen form asks "why is this record reopened" and the admin writes who rang and where the child lives.
     child_reopen stores that text, as typed, in the child.reopen event's detail (`reason`). When the record is
@@ -61,11 +56,6 @@ def test_the_erasure_leaves_no_reopening_reason_in_the_audit_trail(world: World)
     assert leaked == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F2: the reopening notices carry the admin's free-text reason into the lead professionals' inboxes, "
-    "where it outlives the erasure of the record",
-)
 def test_the_erasure_leaves_no_reopening_reason_in_the_notices(world: World) -> None:
     """child_reopen tells the lead professionals (or the designated managers standing in) that the record was
     reopened, quoting the reason as typed ("...: {reason} It is open again."). Notifications are kept (read or
@@ -77,11 +67,6 @@ def test_the_erasure_leaves_no_reopening_reason_in_the_notices(world: World) -> 
     assert not Notification.objects.filter(body__contains="Elm Road").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F3: child_erase leaves the merge's free-text reason (ChildMerge.reason, 'why these are the same "
-    "child') as typed",
-)
 def test_the_erasure_erases_the_reason_given_for_a_merge(world: World) -> None:
     """A partnership admin merging two entries is asked "why these are the same child" and writes what matched:
     the names, the date of birth, the address. ChildMerge.reason keeps it. When the survivor is closed and
@@ -124,11 +109,6 @@ def _shown(world: World) -> dict[str, object]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F4: the daily snapshot re-bands ages every day, so a cell of an age band going from 0 to hidden (or "
-    "back) between two days' tables dates a child's birthday in an area: its date of birth",
-)
 def test_two_days_tables_do_not_date_a_childs_birthday(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """The snapshot works the age bands out on its own day (sharing.selectors.aggregate: "the age band was worked
     out on the snapshot's day"), and a table is published each day. In Northbridge there are 24 children of 8 and

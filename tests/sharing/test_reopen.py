@@ -12,7 +12,7 @@ from django.urls import reverse
 from audit.models import AuditEvent as Event
 from isp_portal.models import Notification
 from isp_portal.policy import AccessDenied, NotPermitted, SystemActor
-from sharing.models import Child
+from sharing.models import Child, ChildReopening
 from sharing.selectors.aggregate import child_counts_differences
 from sharing.services import child_merge
 from sharing.services.retention import (
@@ -65,17 +65,18 @@ def test_a_reopened_record_is_judged_afresh_by_the_next_sweep_never_closed_the_s
         "",
     )
     event = Event.objects.get(kind="child.reopen", child_id=child.pk)
-    assert event.detail["reason"] == REASON and event.detail["closed_on"] == closed_on.isoformat()
+    # The reason lives in the reopening's row (erased with the record), the audit records its id and length only
+    # (break11e finding 1).
+    reopening = ChildReopening.objects.get(child_id=child.pk)
+    assert reopening.reason == REASON and "reason" not in event.detail
+    assert event.detail["reopening_id"] == reopening.pk and event.detail["reason_length"] == len(REASON)
+    assert event.detail["closed_on"] == closed_on.isoformat()
     assert event.detail["erase_due_on"] == erase_due_on.isoformat() and event.detail["closed_under"] == "age_scope"
     assert Event.objects.filter(kind="child.scope_reset", child_id=child.pk).exists()
     # The other agency's lead professional, and home's designated manager standing in (no lead named there).
-    told = dict(
-        Notification.objects.filter(key=f"{REOPEN_KEY}{closed_on.isoformat()}:{child.pk}").values_list(
-            "recipient_id", "body"
-        )
-    )
+    told = dict(Notification.objects.filter(key=f"{REOPEN_KEY}{reopening.pk}").values_list("recipient_id", "body"))
     assert set(told) == {world.users["other_agency"].pk, world.users["designated_manager"].pk}
-    assert all(REASON in body for body in told.values())
+    assert not any(REASON in body for body in told.values())  # never quoted (break11e finding 2)
     # Counted again: the kept counts follow (sharing migration 0008's triggers).
     assert child_counts_differences() == []
     # The next sweep, the same day: still past the scope with nothing to keep it, so flagged again and given a
