@@ -276,7 +276,7 @@ def restricted_authority(user: Any) -> tuple[frozenset[int], frozenset[str]]:
     indexed = index_agencies(user)
     authorised = [m for m in principal(user).memberships if m.reads_restricted and m.agency_id in indexed]
     return (
-        frozenset(m.agency_id for m in authorised),
+        frozenset(m.agency_id for m in authorised if m.agency_id is not None),
         frozenset(m.agency_area for m in authorised if m.agency_area),
     )
 
