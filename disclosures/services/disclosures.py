@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -39,6 +39,7 @@ from disclosures.models import (
 from disclosures.services import checks
 from disclosures.services.answers import DecisionInput, answer_share_checks, write_answer
 from disclosures.services.making import disclosure_make
+from disclosures.services.onward import lapse_on_parents_ended
 from disclosures.services.requests import acting_agency_id, request_terms
 from isp_portal import bounds
 from isp_portal.policy import NotPermitted, require
@@ -244,6 +245,7 @@ def follow_up_draft(
         s29_form_reference=disclosure.s29_form_reference, consent_record_id=disclosure.consent_id,
         not_sought_reason=disclosure.not_sought_reason, override_ground=disclosure.override_ground,
         emergency_reason=disclosure.emergency_reason,
+        parent_disclosure_id=disclosure.parent_id, onward_request_id=disclosure.onward_request_id,
     )  # fmt: skip
 
 
@@ -314,11 +316,45 @@ def disclosure_revoke(*, actor: Any, disclosure: Disclosure, reason: str) -> Dis
     require(actor, "revoke", disclosure)
     reason = _note(reason, required="Say why the disclosure is revoked.")
     event = _follow_up(actor, disclosure, kind=rules.FollowUp.REVOKED, note=reason)
-    entry_grants_revoke_for_disclosure(actor=actor, disclosure_id=disclosure.pk)
-    checks.tell(
-        disclosure.recipients.values_list("user_id", flat=True), key=f"disclosure-revoked-{disclosure.pk}",
-        subject=f"{disclosure.from_agency} revoked a disclosure",
-        body="Information disclosed to you was revoked: you can no longer read it. Do not use it further.",
-        link=f"/disclosures/{disclosure.pk}/",
-    )  # fmt: skip
+    revoked = [disclosure]
+    # Design Q4: what was passed on from it rested on it, so its live onward descendants are revoked with it
+    # (Southampton 10: the agreement was to pass on what was held), nearest first; onward requests resting on any
+    # of them lapse.
+    for descendant_id in _live_descendants(disclosure.pk):
+        descendant = _locked(Disclosure(pk=descendant_id))
+        _follow_up(actor, descendant, kind=rules.FollowUp.REVOKED, note=SOURCE_REVOKED)
+        revoked.append(descendant)
+    for each in revoked:
+        entry_grants_revoke_for_disclosure(actor=actor, disclosure_id=each.pk)
+    lapse_on_parents_ended(actor=actor, disclosure_ids=[each.pk for each in revoked])
+    for each in revoked:
+        checks.tell(
+            each.recipients.values_list("user_id", flat=True), key=f"disclosure-revoked-{each.pk}",
+            subject=f"{each.from_agency} revoked a disclosure",
+            body="Information disclosed to you was revoked: you can no longer read it. Do not use it further.",
+            link=f"/disclosures/{each.pk}/",
+        )  # fmt: skip
     return event
+
+
+SOURCE_REVOKED = "Its source was revoked: what was passed on from it is revoked with it."
+# The live onward descendants of a disclosure, nearest first: one statement, bounded twice (the hop CHECK and the
+# depth here).
+_LIVE_DESCENDANTS = """
+WITH RECURSIVE down AS (
+    SELECT id, 0 AS depth FROM disclosures_disclosure WHERE id = %(start)s
+    UNION ALL
+    SELECT d.id, down.depth + 1 FROM disclosures_disclosure d JOIN down ON d.parent_id = down.id
+    WHERE down.depth < %(max)s
+)
+SELECT down.id FROM down JOIN disclosures_disclosure d ON d.id = down.id
+WHERE down.depth > 0 AND d.retain_until > now() AND NOT EXISTS (
+    SELECT 1 FROM disclosures_disclosureevent e WHERE e.disclosure_id = d.id AND e.kind = 'revoked')
+ORDER BY down.depth, down.id
+"""
+
+
+def _live_descendants(disclosure_id: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_DESCENDANTS, {"start": disclosure_id, "max": rules.MAX_ONWARD_HOPS})
+        return [row[0] for row in cursor.fetchall()]
