@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from agencies.policy import audited_agencies, is_auditor
 from disclosures import rules
 from disclosures.models import Disclosure, OnwardRequest, OnwardRequestEntry
-from disclosures.services import checks
 from isp_portal.policy import OutOfScope, can, get_or_deny, restrict
+from isp_portal.workdays import nation_from
 from sharing.models import RecordEntry
 from sharing.policy import index_agencies
 
@@ -93,7 +94,7 @@ def _nodes(sql: str, params: Mapping[str, Any], today: date) -> list[rules.Linea
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     now = timezone.now()
-    nation = checks.nation()
+    nation = nation_from(settings.BANK_HOLIDAY_NATION)  # as the services count working days
     nodes = []
     for row in rows:
         pk, parent, hop, kind, made_at, retain_until, from_id, from_name, to_id, to_name, revoked, entry_ids = row[:12]

@@ -82,7 +82,8 @@ def submit_body(world: World) -> dict[str, Any]:
 
 
 CASES = [
-    Case("api-onward-list", table(200, **TOKENS_REFUSED), kwargs=lists, note="raised"),
+    # The session and the principal; the onward requests, one statement.
+    Case("api-onward-list", table(200, **TOKENS_REFUSED), kwargs=lists, note="raised", queries=3),
     Case(
         "api-onward-list",
         table(403, practitioner=403, designated_manager=403, other_agency=400, suspended=403, **TOKENS_REFUSED),
@@ -91,7 +92,8 @@ CASES = [
         json=True,
         note="pass on (nobody here was named to receive it)",
     ),
-    Case("api-onward-detail", table(404, **SEE, **OUT), kwargs=onward),
+    # The session and the principal; the onward request with its parties; its entries; its disclosure, if made.
+    Case("api-onward-detail", table(404, **SEE, **OUT), kwargs=onward, queries=5),
     Case(
         "api-onward-decision",
         table(404, practitioner=403, designated_manager=200, auditor=403, **TOKENS_REFUSED),
@@ -100,6 +102,9 @@ CASES = [
         data=agree_body,
         json=True,
         note="agreed by the originator's designated manager",
+        # The request read and locked with its parent; the parent's state; the restricted check; the update, the
+        # audit event, the notification; the page read back (entries, disclosure).
+        queries=15,
     ),
     Case(
         "api-onward-withdraw",
@@ -120,6 +125,8 @@ CASES = [
         note="only the requester, and not before agreement",
     ),
     # Lineage is an action on disclosures no token scope reaches: refused for the token's scopes whatever the id.
-    Case("api-disclosure-lineage", table(404, **SEE, **TOKENS_REFUSED), kwargs=parent_of_onward),
-    Case("api-entry-lineage-detail", table(404, **SEE, **TOKENS_REFUSED), kwargs=entry_of_onward),
+    # The session and the principal; the disclosure through the policy (the entry's agency); the tree, one recursive
+    # statement whatever its size (tests/disclosures/test_lineage.py grows it).
+    Case("api-disclosure-lineage", table(404, **SEE, **TOKENS_REFUSED), kwargs=parent_of_onward, queries=4),
+    Case("api-entry-lineage-detail", table(404, **SEE, **TOKENS_REFUSED), kwargs=entry_of_onward, queries=4),
 ]
