@@ -12,14 +12,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from disclosures.api.serializers import RefOut
 from disclosures.models import Disclosure
 from disclosures.onward_selectors import Lineage, disclosure_lineage, entry_lineage
 from isp_portal import policy
-
-
-class RefOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class LineageNodeOut(serializers.Serializer):

@@ -34,6 +34,7 @@ from disclosures.api.serializers import (
     ConsentField,
     ErrorOut,
     RecipientsField,
+    RefOut,
     _text,
 )
 from disclosures.api.views import _as_conflict, _disclosure_body, _retain, require_index
@@ -86,18 +87,18 @@ class OnwardIn(serializers.Serializer):
     legal_basis = serializers.ChoiceField(choices=LEGAL_BASES)
 
 
-class DecisionIn(serializers.Serializer):
+class OnwardDecisionIn(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["agree", "decline"])
     conditions = _text("Conditions on passing it on (agree)")
     decline_reason = serializers.ChoiceField(choices=ONWARD_DECLINE_REASONS, allow_blank=True, default="")
     detail = _text("Why (required for 'other')")
 
 
-class WithdrawIn(serializers.Serializer):
+class OnwardWithdrawIn(serializers.Serializer):
     reason = _text("Why it is no longer needed", required=True)
 
 
-class DiscloseIn(serializers.Serializer):
+class OnwardDiscloseIn(serializers.Serializer):
     recipients = RecipientsField(min_length=1, help_text="The people of the third agency who receive it")
     subject_told = serializers.ChoiceField(choices=SUBJECT_TOLD)
     subject_not_told_reason = _text("Why they were not told")
@@ -107,11 +108,6 @@ class DiscloseIn(serializers.Serializer):
     public_interest = _text("The public interest weighed (without consent)")
     why_without_consent = _text("Why without consent (a basis other than consent)")
     s29_form_reference = _text("The section 29 form's reference", max_length=100)
-
-
-class RefOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class OnwardEntryOut(serializers.Serializer):
@@ -258,7 +254,7 @@ class OnwardRequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[OnwardReques
 
     @extend_schema(
         summary="Agree or decline (a designated manager of the agency the information came from)",
-        request=DecisionIn,
+        request=OnwardDecisionIn,
         responses={200: OnwardOut, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -267,7 +263,7 @@ class OnwardRequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[OnwardReques
         found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
         with onward_moved_on(request, found), errors_named(decline_detail="detail"):
             policy.require(request.user, "decide", found)
-            values = parse_input(DecisionIn, request.data, request)
+            values = parse_input(OnwardDecisionIn, request.data, request)
             if values["decision"] == "agree":
                 services.onward_request_agree(actor=request.user, onward=found, conditions=values["conditions"])
             else:
@@ -277,7 +273,7 @@ class OnwardRequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[OnwardReques
         return _body(request.user, found.pk)
 
     @extend_schema(
-        summary="Withdraw (the person who asked)", request=WithdrawIn, responses={200: OnwardOut, 409: CONFLICT}
+        summary="Withdraw (the person who asked)", request=OnwardWithdrawIn, responses={200: OnwardOut, 409: CONFLICT}
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
@@ -285,7 +281,7 @@ class OnwardRequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[OnwardReques
         found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
         with onward_moved_on(request, found):
             policy.require(request.user, "withdraw", found)
-            values = parse_input(WithdrawIn, request.data, request)
+            values = parse_input(OnwardWithdrawIn, request.data, request)
             services.onward_request_withdraw(actor=request.user, onward=found, reason=values["reason"])
         return _body(request.user, found.pk)
 
@@ -293,7 +289,7 @@ class OnwardRequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[OnwardReques
         summary="Pass it on, as agreed (the person who asked)",
         description="Within the agreement's life, to named people of the third agency, for no longer than your "
         "agency's own access. Answers with the onward disclosure.",
-        request=DiscloseIn,
+        request=OnwardDiscloseIn,
         responses={201: OpenApiResponse(description="The onward disclosure"), 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -302,7 +298,7 @@ class OnwardRequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[OnwardReques
         found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
         with onward_moved_on(request, found):
             policy.require(request.user, "disclose", found)
-            values = parse_input(DiscloseIn, request.data, request)
+            values = parse_input(OnwardDiscloseIn, request.data, request)
             made = services.onward_request_disclose(
                 actor=request.user, onward=found, recipients=values["recipients"],
                 subject_told=values["subject_told"], subject_not_told_reason=values["subject_not_told_reason"],
