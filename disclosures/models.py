@@ -500,6 +500,14 @@ class RequestAnswer(models.Model):
                 condition=models.Q(legal_basis__in=["", *CONSENT_BASES]) | ~models.Q(why_without_consent=""),
                 name="answer_without_consent_explained",
             ),
+            # Barnet (the record of a decision: public interest, proportionality); Haringey 4.4: a share without
+            # consent records the public interest weighed and why it is proportionate (rules.without_consent_errors;
+            # break12b F7). Declines have no legal basis ("").
+            models.CheckConstraint(
+                condition=models.Q(legal_basis__in=["", *CONSENT_BASES])
+                | (~models.Q(proportionality="") & ~models.Q(public_interest="")),
+                name="answer_without_consent_weighed",
+            ),
             models.UniqueConstraint(fields=["id", "request"], name="answer_id_request"),
             *(
                 db_bounds.text_length("answer", field, bounds.REASON)
@@ -1031,6 +1039,10 @@ class CorrectionNotice(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     action_taken = models.TextField(max_length=bounds.REASON, blank=True)
+    # When the corrections sweep chased the notice (past ack_due_on) and escalated it (past
+    # rules.notice_escalate_on): each happens once, by a guarded UPDATE (migration 0011; design 3.2, 6.2).
+    chased_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["ack_due_on", "id"]

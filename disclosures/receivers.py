@@ -8,8 +8,9 @@ from django.dispatch import receiver
 
 from audit.services import EventDraft, audit_record_many
 from disclosures.models import OPEN_STATES, InformationRequest
+from disclosures.services.corrections import correction_record_for_revision
 from isp_portal.policy import SystemActor
-from sharing.signals import child_merged
+from sharing.signals import child_merged, entry_revised
 
 MERGE_ACTOR_LABEL = "child merge"
 
@@ -43,3 +44,12 @@ def move_open_requests_on_merge(*, keep: Any, merge: Any, **_: Any) -> dict[str,
         ],
     )
     return {"requests": ids}
+
+
+@receiver(entry_revised, dispatch_uid="disclosures.correction_on_revise")
+def correction_on_revise(*, entry: Any, revision: Any, actor: Any, **_: Any) -> int | None:
+    """Every correction of an entry disclosed at an older revision is recorded and told to every agency that
+    received it, any hop (Southampton 9; disclosures.services.corrections): whichever path corrected it (the record
+    page, the API, an inaccuracy report). Returns the correction's id, or None when nobody received an older one."""
+    correction = correction_record_for_revision(actor=actor, entry=entry, revision=revision)
+    return correction.pk if correction is not None else None

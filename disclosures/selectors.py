@@ -35,7 +35,7 @@ from isp_portal import bounds
 from isp_portal.policy import can, get_or_deny, restrict
 from protocols.models import IN_FORCE_STATUSES, ProtocolVersion, Signature
 from sharing.models import EntryRevision, RecordEntry
-from sharing.policy import EntryAccess, EntryFacts, entry_access, index_agencies
+from sharing.policy import EntryAccess, EntryFacts, entry_access, index_agencies, restricted_authority
 from sharing.rules import CATEGORY_LABELS, Category
 
 __all__ = [
@@ -130,14 +130,25 @@ def approvals_pending(user: Any) -> tuple[list[ApprovalRow], list[ReviewRow]]:
     A request is offered as the policy decides who may approve it (disclosures.policy: `approve`), so the queue never
     offers what approving would refuse - a restricted entry to a manager not authorised for restricted information
     is not listed. Only the requests the manager raised or answered are listed anyway, greyed (Haringey 4.6: they
-    see it waits, for someone else). Of the oldest PAGE_SIZE waiting, those the manager is offered."""
+    see it waits, for someone else). The oldest PAGE_SIZE of those: the restricted rule is applied in the query
+    (sharing.policy.restricted_authority, the reading approver_refusal makes), so requests the manager may not
+    approve never crowd out those they may."""
     agencies = [agency_id for agency_id in index_agencies(user) if is_designated_manager(user, agency_id)]
     if not agencies or getattr(user, "is_system", False):
         return [], []
+    restricted_agencies, restricted_areas = restricted_authority(user)
+    offered = (
+        Q(answers_restricted=False)
+        | Q(holding_agency_id__in=sorted(restricted_agencies))
+        | Q(child__area_id__in=sorted(restricted_areas))
+        | Q(requester_id=user.pk)
+        | Q(answered_by_id=user.pk)
+    )
     waiting = (
         InformationRequest.objects.filter(holding_agency_id__in=agencies, state=rules.State.AWAITING_APPROVAL)
         .select_related("child", "requester_agency", "requester", "answered_by", "holding_agency")
         .annotate(answers_restricted=restricted_answered())
+        .filter(offered)
         .order_by("answered_at", "pk")[:PAGE_SIZE]
     )
     approvals = []

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from disclosures.views import answers, disclosures, lineage, onward, unrequested
+from disclosures.views import answers, corrections, disclosures, lineage, onward, unrequested
 from disclosures.views import requests as request_views
 
 urlpatterns: list[URLPattern] = [
@@ -46,6 +46,18 @@ urlpatterns: list[URLPattern] = [
     path("entries/<int:pk>/lineage/", lineage.entry_lineage_page, name="entry-lineage"),
     # -- end of lineage --
     # -- Corrections (issue 13, WP3): notices to acknowledge, corrections issued, inaccuracy reports. --
+    path("corrections/", corrections.corrections_list, name="correction-list"),
+    path("corrections/<int:pk>/", corrections.correction_detail, name="correction-detail"),
+    path("corrections/notices/<int:pk>/", corrections.notice_detail, name="correction-notice-detail"),
+    path(
+        "corrections/notices/<int:pk>/acknowledge/",
+        corrections.notice_acknowledge,
+        name="correction-notice-acknowledge",
+    ),
+    path("disclosures/<int:pk>/entries/<int:entry_pk>/report/", corrections.report_new, name="inaccuracy-report-new"),
+    path("inaccuracy-reports/<int:pk>/", corrections.report_detail, name="inaccuracy-report-detail"),
+    path("inaccuracy-reports/<int:pk>/reject/", corrections.report_reject, name="inaccuracy-report-reject"),
+    path("inaccuracy-reports/<int:pk>/withdraw/", corrections.report_withdraw, name="inaccuracy-report-withdraw"),
     # -- end of corrections --
     # -- Disputes (issue 13, WP4): the dispute journey and the central register. --
     # -- end of disputes --

@@ -264,20 +264,29 @@ class EntryFacts:
     child_area: str | None  # the GSS code of the child's area (agencies.Area), None when it has none
 
 
+def restricted_authority(user: Any) -> tuple[frozenset[int], frozenset[str]]:
+    """Where `user` is authorised for restricted information: (agency ids, area GSS codes). A restricted entry is
+    theirs to read when it originates in one of those agencies or is about a child of one of those areas (WYCPS
+    restricted indicators, area-based access): the flag, on a membership of an agency they still practise in for
+    the index, in a local authority (agencies.policy.may_be_authorised_for_restricted). Never an API token:
+    restricted information is for people (WYCPS: "authorised Social Services personnel"). The one reading of the
+    flag for restricted_readers and for the queries that filter by it (_visible_entries, the approvals queue)."""
+    if getattr(user, "is_system", False):
+        return frozenset(), frozenset()
+    indexed = index_agencies(user)
+    authorised = [m for m in principal(user).memberships if m.reads_restricted and m.agency_id in indexed]
+    return (
+        frozenset(m.agency_id for m in authorised),
+        frozenset(m.agency_area for m in authorised if m.agency_area),
+    )
+
+
 def restricted_readers(user: Any, child_area: str | None, originating_agency_id: int) -> bool:
     """Whether the user is authorised for restricted information in the originating agency, or in an agency
-    of the child's own area (WYCPS area-based access). Never an API token: restricted information is for
-    people (WYCPS: "authorised Social Services personnel"). Areas are compared by GSS code (agencies.Area),
-    so two spellings of one area cannot give different answers."""
-    if getattr(user, "is_system", False):
-        return False
-    indexed = index_agencies(user)
-    return any(
-        m.reads_restricted  # the flag, in a local authority (agencies.policy.may_be_authorised_for_restricted)
-        and m.agency_id in indexed
-        and (m.agency_id == originating_agency_id or (child_area and m.agency_area == child_area))
-        for m in principal(user).memberships
-    )
+    of the child's own area (WYCPS area-based access; restricted_authority). Areas are compared by GSS code
+    (agencies.Area), so two spellings of one area cannot give different answers."""
+    agencies, areas = restricted_authority(user)
+    return originating_agency_id in agencies or bool(child_area and child_area in areas)
 
 
 def _live_grants_of(user: Any, agencies: frozenset[int], at: datetime | None = None) -> QuerySet[EntryGrant]:
@@ -818,20 +827,11 @@ class InvolvementPolicy(Policy[Involvement]):
 
 def _visible_entries(user: Any) -> Q | None:
     """Entries whose existence the user may know: unrestricted ones for index users; restricted ones only for
-    those who may read them."""
-    indexed = index_agencies(user)
-    if not indexed:
+    those who may read them (restricted_authority)."""
+    if not index_agencies(user):
         return None
-    authorised = [
-        m
-        for m in principal(user).memberships
-        if m.reads_restricted and m.agency_id in indexed and not getattr(user, "is_system", False)
-    ]
-    restricted = Q(pk__in=[])
-    for membership in authorised:
-        restricted |= Q(agency_id=membership.agency_id)
-        if membership.agency_area:
-            restricted |= Q(child__area_id=membership.agency_area)
+    agencies, areas = restricted_authority(user)
+    restricted = Q(agency_id__in=sorted(agencies)) | Q(child__area_id__in=sorted(areas))
     return Q(is_restricted=False) | (Q(is_restricted=True) & restricted)
 
 

@@ -15,3 +15,9 @@ child_merged = Signal()
 # the child (Southampton 6, 8: "deleted beyond recovery" at the end of the retention period) and returns
 # {kind: count erased}, which the erasure lists in its child.erase event (counts only, never content).
 child_erased = Signal()
+
+# Sent by sharing.services.entries.entry_revise inside its transaction, after the new revision is written, with
+# `entry` (locked), `revision` (the new one) and `actor`. The disclosures app records a correction of a disclosed
+# entry and tells every agency that received an older revision (Southampton 9: the originator decides the corrective
+# action "including advising appropriate agencies"), so no path that corrects an entry can forget to.
+entry_revised = Signal()

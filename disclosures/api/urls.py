@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from disclosures.api import lineage, onward, views
+from disclosures.api import corrections, lineage, onward, views
 
 router = SimpleRouter()
 router.register("requests", views.RequestViewSet, basename="api-request")
@@ -13,6 +13,9 @@ router.register("onward-requests", onward.OnwardRequestViewSet, basename="api-on
 router.register("lineage/entries", lineage.EntryLineageViewSet, basename="api-entry-lineage")
 # -- end of onward --
 # -- Corrections (issue 13, WP3). --
+router.register("corrections", corrections.CorrectionViewSet, basename="api-correction")
+router.register("correction-notices", corrections.CorrectionNoticeViewSet, basename="api-correction-notice")
+router.register("inaccuracy-reports", corrections.InaccuracyReportViewSet, basename="api-inaccuracy-report")
 # -- end of corrections --
 # -- Disputes and the register (issue 13, WP4). --
 # -- end of disputes --

@@ -20,9 +20,11 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from audit.services import (
     DisclosureLogDraft,
+    EventDraft,
     LogEntry,
     LogRecipient,
     audit_record,
+    audit_record_many,
     disclosure_log_record,
     disclosure_log_sha256,
 )
@@ -39,7 +41,6 @@ from disclosures.models import (
 from disclosures.services import checks
 from disclosures.services.answers import DecisionInput, answer_share_checks, write_answer
 from disclosures.services.making import disclosure_make
-from disclosures.services.onward import lapse_on_parents_ended
 from disclosures.services.requests import acting_agency_id, request_terms
 from isp_portal import bounds
 from isp_portal.policy import NotPermitted, require
@@ -358,3 +359,25 @@ def _live_descendants(disclosure_id: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(_LIVE_DESCENDANTS, {"start": disclosure_id, "max": rules.MAX_ONWARD_HOPS})
         return [row[0] for row in cursor.fetchall()]
+
+
+def lapse_on_parents_ended(*, actor: Any, disclosure_ids: Sequence[int]) -> int:
+    """Lapse the open onward requests resting on `disclosure_ids` (revoked just now: design Q4), in the caller's
+    transaction. One UPDATE and one audit statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE disclosures_onwardrequest SET state = 'lapsed', lapsed_at = now(), lapse_reason = 'parent_ended' "
+            "WHERE parent_disclosure_id = ANY(%(ids)s) AND state IN ('requested', 'agreed') "
+            "RETURNING id, requester_id, decided_by_id, child_id",
+            {"ids": list(disclosure_ids)},
+        )
+        rows = cursor.fetchall()
+    if rows:
+        audit_record_many(
+            kind="onward.close", actor=actor,
+            events=[
+                EventDraft("disclosures.onwardrequest", str(pk), f"Onward request {pk}", {"state": "lapsed"}, child)
+                for pk, _requester, _decider, child in rows
+            ],
+        )  # fmt: skip
+    return len(rows)

@@ -572,23 +572,3 @@ def onward_requests_sweep(*, now: datetime, today: date) -> tuple[int, int]:
 
 def _system() -> SystemActor:
     return SystemActor("onward sweep")
-
-
-def lapse_on_parents_ended(*, actor: Any, disclosure_ids: Sequence[int]) -> int:
-    """Lapse the open onward requests resting on `disclosure_ids` (revoked just now: design Q4), in the caller's
-    transaction. One UPDATE and one audit statement."""
-    rows = _run(
-        "UPDATE disclosures_onwardrequest SET state = 'lapsed', lapsed_at = now(), lapse_reason = 'parent_ended' "
-        "WHERE parent_disclosure_id = ANY(%(ids)s) AND state IN ('requested', 'agreed') "
-        "RETURNING id, requester_id, decided_by_id, child_id",
-        {"ids": list(disclosure_ids)},
-    )
-    if rows:
-        audit_record_many(
-            kind="onward.close", actor=actor,
-            events=[
-                EventDraft("disclosures.onwardrequest", str(pk), f"Onward request {pk}", {"state": "lapsed"}, child)
-                for pk, _requester, _decider, child in rows
-            ],
-        )  # fmt: skip
-    return len(rows)

@@ -20,6 +20,7 @@ from sharing.models import Basis, Child, EntryRevision, RecordEntry
 from sharing.policy import require_open_record, restricted_readers
 from sharing.services.checks import reason_cleaned
 from sharing.services.children import acting_agency, locked_child
+from sharing.signals import entry_revised
 
 
 def _content(
@@ -166,4 +167,5 @@ def entry_revise(
     entry.updated_at = now
     entry.save(update_fields=["revision_count", "is_restricted", "updated_at"])
     audit_record(kind="entry.revise", actor=actor, target=entry, child_id=entry.child_id, detail=detail)
+    entry_revised.send(sender=RecordEntry, entry=entry, revision=revision, actor=actor)
     return revision

@@ -40,9 +40,11 @@ from disclosures.models import (
     OnwardRequestEntry,
     RequestAnswer,
 )
+from disclosures.receivers import correction_on_revise
 from disclosures.services import disclosure_revoke, request_answer_decline
 from sharing.models import EntryRevision, RecordEntry
 from sharing.services import entry_record, entry_revise
+from sharing.signals import entry_revised
 from tests.audit.test_disclosure_log import draft as log_draft
 from tests.disclosures.after_fixtures import AfterWorld, after_world, disclose
 from tests.disclosures.fixtures import submit
@@ -448,6 +450,8 @@ def onward_ready(
         consent_checked="refused",
         legal_basis="significant_harm",
         why_without_consent="Risk of significant harm outweighs the refusal.",
+        proportionality="Only the case note: the minimum the school needs to keep the child safe.",
+        public_interest="Protecting the child from significant harm outweighs the duty of confidence.",
         subject_told="not_safe",
         subject_not_told_reason="Telling the parent would put the child at risk.",
         retain_until=after.disclosure.retain_until,
@@ -588,14 +592,23 @@ def test_nothing_is_passed_on_from_a_revoked_parent(after: AfterWorld) -> None:
 
 
 def revised(after: AfterWorld) -> EntryRevision:
-    return entry_revise(
-        actor=after.user("practitioner"),
-        entry=after.made.entry,
-        fields={},
-        text="Corrected note.",
-        basis="fact",
-        reason="The date of the incident was wrong.",
-    )
+    """A later revision with no correction recorded for it: these tests write the correction rows by hand, so the
+    receiver that records one on every revise of a disclosed entry (disclosures.receivers, WP3) is held off."""
+    entry_revised.disconnect(dispatch_uid=CORRECTION_RECEIVER)
+    try:
+        return entry_revise(
+            actor=after.user("practitioner"),
+            entry=after.made.entry,
+            fields={},
+            text="Corrected note.",
+            basis="fact",
+            reason="The date of the incident was wrong.",
+        )
+    finally:
+        entry_revised.connect(correction_on_revise, dispatch_uid=CORRECTION_RECEIVER)
+
+
+CORRECTION_RECEIVER = "disclosures.correction_on_revise"
 
 
 def make_correction(after: AfterWorld, revision: EntryRevision, **values: Any) -> Correction:

@@ -16,6 +16,7 @@ from tests.disclosures.fixtures import answer, case, refreshed, submit
 from tests.disclosures.test_api import client
 from tests.disclosures.test_break12_findings import _authorise_restricted, restricted_case
 from tests.factories import World, sign_in
+from tests.sharing.fixtures import fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,21 @@ def test_an_entry_that_is_not_restricted_is_offered_to_every_manager_but_the_ans
     # The manager who answered still sees it waits, greyed: they may not approve it (Haringey 4.6).
     approvals, _reviews = approvals_pending(world.users["designated_manager"])
     assert [(row.request.pk, row.may_approve) for row in approvals] == [(request.pk, False)]
+
+
+def test_requests_a_manager_may_not_approve_never_crowd_out_those_they_may(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue lists the oldest requests the manager may approve: the restricted rule is in its query, so older
+    restricted requests waiting for an authorised manager do not fill the page (one row a page here)."""
+    import disclosures.selectors
+
+    made = case(world)
+    _secret, older = restricted_case(made)  # waits for a manager authorised for restricted information
+    newer = submit(made)
+    answer(made, newer)
+    monkeypatch.setattr(disclosures.selectors, "PAGE_SIZE", 1)
+    assert queue(world, "designated_manager") == [newer.pk]
+    _authorise_restricted(world.users["designated_manager"].pk, world.home.pk)
+    approvals, _reviews = approvals_pending(fresh(world.users["designated_manager"]))
+    assert [row.request.pk for row in approvals] == [older.pk]  # now theirs too, and the older first

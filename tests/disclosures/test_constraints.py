@@ -62,7 +62,7 @@ def version_of(world: World) -> ProtocolVersion:
     return version
 
 
-def requested(world: World, **values: Any) -> Made:
+def requested(world: World, answer_values: dict[str, Any] | None = None, **values: Any) -> Made:
     """A request from the other agency's practitioner for the home agency's case note, consent refused and
     overridden on significant harm, answered with a share by the home practitioner (awaiting approval)."""
     sharing_world(world)
@@ -95,10 +95,16 @@ def requested(world: World, **values: Any) -> Made:
         }
     )
     answer = RequestAnswer.objects.create(
-        request=request, outcome="share", is_confidential=True, consent_checked="refused",
-        legal_basis="significant_harm", why_without_consent="Risk of significant harm outweighs the refusal.",
-        subject_told="not_safe", subject_not_told_reason="Telling the parent would put the child at risk.",
-        retain_until=now + timedelta(days=365), answered_by=discloser, answered_at=now,
+        **{
+            "request": request, "outcome": "share", "is_confidential": True, "consent_checked": "refused",
+            "legal_basis": "significant_harm",
+            "why_without_consent": "Risk of significant harm outweighs the refusal.",
+            "proportionality": "Only the case note: the minimum the school needs to keep the child safe.",
+            "public_interest": "Protecting the child from significant harm outweighs the duty of confidence.",
+            "subject_told": "not_safe", "subject_not_told_reason": "Telling the parent would put the child at risk.",
+            "retain_until": now + timedelta(days=365), "answered_by": discloser, "answered_at": now,
+            **(answer_values or {}),
+        }
     )  # fmt: skip
     revision = entry.revisions.get()
     AnswerEntry.objects.create(answer=answer, entry=entry, revision=revision)
@@ -322,6 +328,23 @@ def test_a_second_answer_is_refused(world: World) -> None:
             request=made.request, outcome="decline", is_confidential=True, answered_by=made.approver
         )
     assert RequestAnswer.objects.filter(request=made.request).count() == 1
+
+
+@pytest.mark.parametrize("unsaid", ["proportionality", "public_interest"])
+def test_a_share_without_consent_records_the_public_interest_and_proportionality(world: World, unsaid: str) -> None:
+    """Barnet (the record of a decision); Haringey 4.4: the database holds what rules.without_consent_errors asks."""
+    with pytest.raises(IntegrityError, match="answer_without_consent_weighed"), transaction.atomic():
+        requested(world, answer_values={unsaid: ""})
+    assert not RequestAnswer.objects.exists()
+
+
+def test_a_share_on_consent_needs_no_public_interest(world: World) -> None:
+    made = requested(
+        world, consent_basis="refused",
+        answer_values={"legal_basis": "explicit_consent", "why_without_consent": "", "proportionality": "",
+                       "public_interest": "", "consent_checked": "covered"},
+    )  # fmt: skip
+    assert made.answer.pk is not None
 
 
 def test_a_second_disclosure_of_a_request_is_refused(made: Made) -> None:

@@ -316,20 +316,27 @@ def test_a_sanction_after_the_answer_stops_the_approval_and_nothing_is_written(w
     assert refreshed(request).state == "awaiting_approval" and not Disclosure.objects.exists()
 
 
-def test_the_recipient_is_granted_the_disclosed_revision_not_a_later_correction(world: World) -> None:
+def test_the_recipient_is_granted_the_disclosed_revision_and_a_correction_opens_the_corrected_one(
+    world: World,
+) -> None:
+    # What was disclosed stays the revision disclosed (the grant and the snapshot); a correction of it is told to the
+    # recipient and opens the corrected revision beside it (issue 13, design Q5: Southampton 9's corrective action,
+    # sharing.services.grants_corrected), by a twin grant of the same disclosure, never by changing the first.
     made = case(world)
     request = submit(made)
     answer(made, request)
     disclosure = request_approve(actor=made.user("designated_manager"), request=request)
     disclosed = disclosure.entries.get().revision_id
-    entry_revise(
+    corrected = entry_revise(
         actor=made.user("practitioner"), entry=made.entry, fields={}, text="Corrected note.", basis="fact",
         reason="Typo.",
     )  # fmt: skip
     granted = live_grant_revisions(made.user("school"), [made.entry.pk])
-    assert granted == {made.entry.pk: frozenset({disclosed})}
-    grants = EntryGrant.objects.filter(disclosure_id=disclosure.pk)
-    assert [(grant.user_id, grant.revision_id) for grant in grants] == [(world.users["school"].pk, disclosed)]
+    assert granted == {made.entry.pk: frozenset({disclosed, corrected.pk})}
+    grants = EntryGrant.objects.filter(disclosure_id=disclosure.pk).order_by("pk")
+    school = world.users["school"].pk
+    assert [(grant.user_id, grant.revision_id) for grant in grants] == [(school, disclosed), (school, corrected.pk)]
+    assert disclosure.entries.get().revision_id == disclosed
 
 
 def test_a_request_is_told_to_the_holding_agencys_lead_professional_for_the_child(world: World) -> None:
