@@ -56,7 +56,10 @@ from sharing.policy import (
 )
 
 REQUEST_ACTIONS = frozenset({"view", "read_decision", "answer", "approve", "decline_approval", "withdraw"})
-DISCLOSURE_ACTIONS = frozenset({"view", "read_content", "read_decision", "review", "revoke"})
+DISCLOSURE_ACTIONS = frozenset({"view", "read_content", "read_decision", "review", "revoke", "pass_on", "lineage"})
+# Issue 13: what the originating agency of an onward disclosure reaches of it (Southampton 11: the originator is
+# recorded against the information, both ways) - its metadata and lineage, never its content by that route.
+ORIGINATOR_ACTIONS = frozenset({"view", "lineage"})
 
 
 def _person(user: Any) -> bool:
@@ -192,6 +195,16 @@ class InformationRequestPolicy(RefusalPolicy[InformationRequest]):
         return "You do not have permission to do this."
 
 
+def pass_on_refusal(user: Any, obj: Disclosure) -> str | None:
+    """Why `user` may not ask to pass a disclosure on (Southampton 10-11, 18 item 13), or None: a person who is a
+    named recipient still able to read it (recipient_refusal: in the receiving agency's index, the content live, a
+    live grant of this disclosure). The hop limit, the entries, tiers and the third agency are the rules' to judge
+    (rules.onward_scope_refusals) once the request is made."""
+    if not _person(user):
+        return "Only a person can ask to pass information on: an API token cannot."
+    return recipient_refusal(user, obj)
+
+
 def content_ended(disclosure: Disclosure, at: datetime | None = None) -> bool:
     """Whether the disclosure's content may no longer be read by its recipients: revoked, or its retention ended.
     Decided from the disclosure's own state, so it holds for a minimum-data disclosure too (no grant to end). One
@@ -244,10 +257,12 @@ class DisclosurePolicy(RefusalPolicy[Disclosure]):
         mine = index_agencies(user)
         condition = Q(from_agency_id__in=mine) | Q(approver_id=user.pk) | Q(requester_id=user.pk)
         condition |= _recipient_of(user)
+        if action in ORIGINATOR_ACTIONS and mine:
+            condition |= Q(onward_request__originator_agency_id__in=mine)
         guardian_of = [agency_id for agency_id in member_agencies(user) if is_caldicott_or_dpo(user, agency_id)]
         if guardian_of:
             condition |= Q(kind=rules.Kind.EMERGENCY.value, from_agency_id__in=guardian_of)
-        if action == "view" and is_auditor(user):
+        if action in ORIGINATOR_ACTIONS and is_auditor(user):
             audited = audited_agencies(user)
             if audited is None:  # a partnership auditor: every disclosure's metadata (Q() | x would drop it)
                 return Q()
@@ -271,10 +286,17 @@ class DisclosurePolicy(RefusalPolicy[Disclosure]):
         disclosing = obj.from_agency_id in index_agencies(user)
         if action == "read_content":
             # The disclosing agency keeps what it disclosed (its record of the decision); what of it each person
-            # there may read is decided entry by entry (shown_entries).
-            if disclosing:
+            # there may read is decided entry by entry (shown_entries). An onward disclosure passed on what its
+            # discloser received as a named recipient: the passing agency's other people never held it, so only the
+            # discloser reads it there (Southampton 10: no wider than agreed).
+            if disclosing and (obj.kind != rules.Kind.ONWARD or obj.discloser_id == user.pk):
                 return None
             return recipient_refusal(user, obj)
+        if action == "lineage":
+            # In scope is enough: who sees which part of the tree is rules.lineage_visible's (design 7).
+            return None
+        if action == "pass_on":
+            return pass_on_refusal(user, obj)
         if action == "read_decision":
             return decision_refusal(user, obj.from_agency_id)
         if action == "review":

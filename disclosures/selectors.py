@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, Role, TrainingRecord
@@ -312,6 +313,9 @@ def disclosure_page(user: Any, pk: Any, *, purpose: str = "", purpose_asked: boo
 class ReceivedRow:
     disclosure: Disclosure
     active: bool  # not revoked and within retention
+    # Southampton 11: the recipient records the identity of the originator against the information - the agency
+    # whose entries they are, which for an onward disclosure is not the agency that passed it on (issue 13).
+    origin_agency: str = ""
 
 
 def disclosures_received(user: Any) -> list[ReceivedRow]:
@@ -324,11 +328,14 @@ def disclosures_received(user: Any) -> list[ReceivedRow]:
         restrict(user, "view", Disclosure)
         .filter(Q(pk__in=DisclosureRecipient.objects.filter(user_id=user.pk).values("disclosure_id")))
         .select_related("child", "from_agency", "discloser", "to_agency")
-        .annotate(is_revoked=Exists(revoked))
+        .annotate(
+            is_revoked=Exists(revoked),
+            origin=Coalesce(F("onward_request__originator_agency__name"), F("from_agency__name")),
+        )
         .order_by("-made_at", "-pk")[:PAGE_SIZE]
     )
     now = timezone.now()
-    return [ReceivedRow(row, not row.is_revoked and row.retain_until > now) for row in rows]
+    return [ReceivedRow(row, not row.is_revoked and row.retain_until > now, row.origin) for row in rows]
 
 
 def requests_sent(user: Any, *, state: str | None = None, today: date | None = None) -> list[InboxRow]:

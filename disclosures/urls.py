@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from disclosures.views import answers, corrections, disclosures, unrequested
+from disclosures.views import answers, corrections, disclosures, lineage, onward, unrequested
 from disclosures.views import disputes as dispute_views
 from disclosures.views import register as register_views
 from disclosures.views import requests as request_views
@@ -38,8 +38,14 @@ urlpatterns: list[URLPattern] = [
     path("children/<int:pk>/disclosures/refer/check/", unrequested.refer_check, name="disclosure-refer-check"),
     # -- end of without a request --
     # -- Onward disclosure (issue 13, WP2): pass on, the originator's decision, disclose. --
+    path("onward/", onward.onward_list, name="onward-list"),
+    path("onward/<int:pk>/", onward.onward_detail, name="onward-detail"),
+    path("onward/<int:pk>/decide/", onward.onward_decide, name="onward-decide"),
+    path("onward/<int:pk>/withdraw/", onward.onward_withdraw, name="onward-withdraw"),
     # -- end of onward --
     # -- Lineage (issue 13, WP2): a disclosure's and an entry's lineage. --
+    path("disclosures/<int:pk>/lineage/", lineage.disclosure_lineage_page, name="disclosure-lineage"),
+    path("entries/<int:pk>/lineage/", lineage.entry_lineage_page, name="entry-lineage"),
     # -- end of lineage --
     # -- Corrections (issue 13, WP3): notices to acknowledge, corrections issued, inaccuracy reports. --
     path("corrections/", corrections.corrections_list, name="correction-list"),

@@ -3,13 +3,15 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from disclosures.api import corrections, views
+from disclosures.api import corrections, lineage, onward, views
 from disclosures.api import disputes as disputes_api
 
 router = SimpleRouter()
 router.register("requests", views.RequestViewSet, basename="api-request")
 router.register("disclosures", views.DisclosureViewSet, basename="api-disclosure")
 # -- Onward disclosure and lineage (issue 13, WP2). --
+router.register("onward-requests", onward.OnwardRequestViewSet, basename="api-onward")
+router.register("lineage/entries", lineage.EntryLineageViewSet, basename="api-entry-lineage")
 # -- end of onward --
 # -- Corrections (issue 13, WP3). --
 router.register("corrections", corrections.CorrectionViewSet, basename="api-correction")

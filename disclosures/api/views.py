@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from disclosures import rules, selectors, services
 from disclosures.api import serializers as shapes
+from disclosures.api.lineage import LineageOut, disclosure_lineage_body
 from disclosures.models import Disclosure, DisclosureEvent, InformationRequest
 from disclosures.services import DecisionInput
 from disclosures.services.checks import end_of_day
@@ -474,6 +475,17 @@ class DisclosureViewSet(PolicyViewMixin, viewsets.GenericViewSet[Disclosure]):
             values = parse_input(shapes.RevokeIn, request.data, request)
             services.disclosure_revoke(actor=request.user, disclosure=found, **values)
         return _disclosure_body(request.user, found.pk, purpose=purpose)
+
+    @extend_schema(
+        summary="The lineage of a disclosure",
+        description="Where its information came from and went on (issue 13): every disclosure of the tree, hop by "
+        "hop, as far as you may see it - the originating agency and auditors all of it, a party its path and what "
+        "went on from it. Metadata only.",
+        responses={200: LineageOut},
+    )
+    @action(detail=True, methods=["get"])
+    def lineage(self, request: Request, pk: str | None = None) -> Response:
+        return disclosure_lineage_body(request, pk)
 
 
 __all__ = ["ApprovalsView", "DisclosureViewSet", "RequestViewSet"]

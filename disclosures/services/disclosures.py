@@ -13,16 +13,18 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from agencies.models import Agency, User
 from audit.services import (
     DisclosureLogDraft,
+    EventDraft,
     LogEntry,
     LogRecipient,
     audit_record,
+    audit_record_many,
     disclosure_log_record,
     disclosure_log_sha256,
 )
@@ -244,6 +246,7 @@ def follow_up_draft(
         s29_form_reference=disclosure.s29_form_reference, consent_record_id=disclosure.consent_id,
         not_sought_reason=disclosure.not_sought_reason, override_ground=disclosure.override_ground,
         emergency_reason=disclosure.emergency_reason,
+        parent_disclosure_id=disclosure.parent_id, onward_request_id=disclosure.onward_request_id,
     )  # fmt: skip
 
 
@@ -314,11 +317,67 @@ def disclosure_revoke(*, actor: Any, disclosure: Disclosure, reason: str) -> Dis
     require(actor, "revoke", disclosure)
     reason = _note(reason, required="Say why the disclosure is revoked.")
     event = _follow_up(actor, disclosure, kind=rules.FollowUp.REVOKED, note=reason)
-    entry_grants_revoke_for_disclosure(actor=actor, disclosure_id=disclosure.pk)
-    checks.tell(
-        disclosure.recipients.values_list("user_id", flat=True), key=f"disclosure-revoked-{disclosure.pk}",
-        subject=f"{disclosure.from_agency} revoked a disclosure",
-        body="Information disclosed to you was revoked: you can no longer read it. Do not use it further.",
-        link=f"/disclosures/{disclosure.pk}/",
-    )  # fmt: skip
+    revoked = [disclosure]
+    # Design Q4: what was passed on from it rested on it, so its live onward descendants are revoked with it
+    # (Southampton 10: the agreement was to pass on what was held), nearest first; onward requests resting on any
+    # of them lapse.
+    for descendant_id in _live_descendants(disclosure.pk):
+        descendant = _locked(Disclosure(pk=descendant_id))
+        _follow_up(actor, descendant, kind=rules.FollowUp.REVOKED, note=SOURCE_REVOKED)
+        revoked.append(descendant)
+    for each in revoked:
+        entry_grants_revoke_for_disclosure(actor=actor, disclosure_id=each.pk)
+    lapse_on_parents_ended(actor=actor, disclosure_ids=[each.pk for each in revoked])
+    for each in revoked:
+        checks.tell(
+            each.recipients.values_list("user_id", flat=True), key=f"disclosure-revoked-{each.pk}",
+            subject=f"{each.from_agency} revoked a disclosure",
+            body="Information disclosed to you was revoked: you can no longer read it. Do not use it further.",
+            link=f"/disclosures/{each.pk}/",
+        )  # fmt: skip
     return event
+
+
+SOURCE_REVOKED = "Its source was revoked: what was passed on from it is revoked with it."
+# The live onward descendants of a disclosure, nearest first: one statement, bounded twice (the hop CHECK and the
+# depth here).
+_LIVE_DESCENDANTS = """
+WITH RECURSIVE down AS (
+    SELECT id, 0 AS depth FROM disclosures_disclosure WHERE id = %(start)s
+    UNION ALL
+    SELECT d.id, down.depth + 1 FROM disclosures_disclosure d JOIN down ON d.parent_id = down.id
+    WHERE down.depth < %(max)s
+)
+SELECT down.id FROM down JOIN disclosures_disclosure d ON d.id = down.id
+WHERE down.depth > 0 AND d.retain_until > now() AND NOT EXISTS (
+    SELECT 1 FROM disclosures_disclosureevent e WHERE e.disclosure_id = d.id AND e.kind = 'revoked')
+ORDER BY down.depth, down.id
+"""
+
+
+def _live_descendants(disclosure_id: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_DESCENDANTS, {"start": disclosure_id, "max": rules.MAX_ONWARD_HOPS})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def lapse_on_parents_ended(*, actor: Any, disclosure_ids: Sequence[int]) -> int:
+    """Lapse the open onward requests resting on `disclosure_ids` (revoked just now: design Q4), in the caller's
+    transaction. One UPDATE and one audit statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE disclosures_onwardrequest SET state = 'lapsed', lapsed_at = now(), lapse_reason = 'parent_ended' "
+            "WHERE parent_disclosure_id = ANY(%(ids)s) AND state IN ('requested', 'agreed') "
+            "RETURNING id, requester_id, decided_by_id, child_id",
+            {"ids": list(disclosure_ids)},
+        )
+        rows = cursor.fetchall()
+    if rows:
+        audit_record_many(
+            kind="onward.close", actor=actor,
+            events=[
+                EventDraft("disclosures.onwardrequest", str(pk), f"Onward request {pk}", {"state": "lapsed"}, child)
+                for pk, _requester, _decider, child in rows
+            ],
+        )  # fmt: skip
+    return len(rows)

@@ -15,7 +15,7 @@ told."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -48,6 +48,9 @@ from disclosures.services import checks
 from disclosures.services.requests import SHIELDED_HOLDER
 from sharing.policy import shield_admits_agency
 from sharing.services.grants import entry_grants_write
+
+if TYPE_CHECKING:  # issue 13: the onward hooks live with the onward services, which call this module
+    from disclosures.services.onward import OnwardMaking
 
 
 def _child_minimum(request: InformationRequest) -> dict[str, object]:
@@ -134,6 +137,7 @@ def disclosure_make(
     answer: RequestAnswer,
     approver: User | None,
     decided: Sequence[tuple[str, EventDraft]] = (),
+    onward: OnwardMaking | None = None,
 ) -> Disclosure:
     """Make the disclosure `answer` decides (the request locked by the caller, inside its transaction). Raises
     ValidationError naming the rule when something no longer holds; the caller's transaction then rolls back and the
@@ -185,7 +189,8 @@ def disclosure_make(
     )
     for row in people:
         remember_facts(row.user, row)
-    checks.errors_or_none(entries_refusal(request, answered, people, approver))
+    refuse = entries_refusal if onward is None else onward.entries_refusal  # onward: exactly what was agreed
+    checks.errors_or_none(refuse(request, answered, people, approver))
     # The request is shared first: the disclosure's insert trigger requires it (disclosure_needs_shared_request).
     request.state = State.SHARED
     fields = ["state"]
@@ -227,7 +232,7 @@ def disclosure_make(
         override_ground=request.override_ground, emergency_reason=answer.emergency_reason,
         subject_told=answer.subject_told, subject_not_told_reason=answer.subject_not_told_reason,
         onward_terms=answer.onward_terms, retain_until=answer.retain_until, protocol_version=version, made_at=now,
-        review_due_at=review_due_at, snapshot_sha256=sha,
+        review_due_at=review_due_at, snapshot_sha256=sha, **(onward.disclosure_fields() if onward else {}),
     )  # fmt: skip
     DisclosureEntry.objects.bulk_create(
         DisclosureEntry(disclosure=disclosure, entry_id=row.entry_id, revision_id=row.revision_id) for row in answered
@@ -245,8 +250,9 @@ def disclosure_make(
         # its entry as read with the answer above, a moment ago in this transaction.
         revisions = {row.entry_id: row.revision_id for row in answered}
         revision_entries = {row.revision.pk: row.revision.entry_id for row in answered}
+        give = entry_grants_write if onward is None else onward.grants_write  # onward: through what is held
         for row in people:
-            entry_grants_write(
+            give(
                 actor=actor, entries=[item.entry for item in answered], user=row.user, agency=to_agency,
                 purpose=request.purpose, expires_at=answer.retain_until, revisions=revisions,
                 disclosure_id=disclosure.pk, revision_entries=revision_entries, events=grant_events,
@@ -270,13 +276,14 @@ def disclosure_make(
         consent_record_id=disclosure.consent_id, not_sought_reason=request.not_sought_reason,
         override_ground=request.override_ground, emergency_reason=answer.emergency_reason,
     )  # fmt: skip
+    draft = draft if onward is None else onward.logged(draft)
     made = EventDraft.of(
         disclosure, child_id=request.child_id,
         detail={
             "request_id": request.pk, "kind": kind.value, "legal_basis": answer.legal_basis,
             "to_agency_id": to_agency.pk, "entry_ids": [row.entry_id for row in answered],
             "recipient_ids": [row.user_id for row in people], "snapshot_sha256": sha,
-            "log_sha256": disclosure_log_sha256(draft),
+            "log_sha256": disclosure_log_sha256(draft), **(onward.audit_detail() if onward else {}),
         },
     )  # fmt: skip
     # The grants' entry.grant events, then disclosure.make, and the disclosure-log row naming it: one statement.

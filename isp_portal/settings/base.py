@@ -366,6 +366,10 @@ SPECTACULAR_SETTINGS = {
         "DirectionEnum": "disclosures.api.serializers.DIRECTIONS",
         "RequestActionEnum": "disclosures.api.serializers.REQUEST_ACTIONS",
         "DisclosureActionEnum": "disclosures.api.serializers.DISCLOSURE_ACTIONS",
+        # Issue 13 WP2: the onward API's choice sets (disclosures.api.onward).
+        "OnwardStateEnum": "disclosures.api.onward.ONWARD_STATES",
+        "OnwardDeclineReasonEnum": "disclosures.api.onward.ONWARD_DECLINE_REASONS",
+        "OnwardActionEnum": "disclosures.api.onward.ONWARD_ACTIONS",
     },
 }
 

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Membership, Role, User
 from agencies.services import agency_update, membership_update
-from disclosures.models import Disclosure, InformationRequest
+from disclosures.models import Disclosure, InformationRequest, OnwardRequest
 from disclosures.services import request_approve
+from disclosures.services.onward import onward_request_agree, onward_request_disclose, onward_request_submit
 from tests.disclosures.fixtures import Case, answer, case, disclosure_of, school_world, submit
 from tests.factories import SYSTEM, World, make_agency, make_user
 from tests.protocol_fixtures import complete_checklist, protocol_in_force, sign
-from tests.sharing.fixtures import fresh, train
+from tests.sharing.fixtures import PURPOSE, fresh, train
 
 HEALTH_NAME = "Eastvale Health Visiting"
 
@@ -121,4 +123,50 @@ def disclose(made: Case, request: InformationRequest | None = None) -> Disclosur
     return disclosure_of(request)
 
 
-__all__ = ["HEALTH_NAME", "AfterWorld", "after_world", "disclose", "health_world"]
+def onward_submit(
+    after: AfterWorld, *, by: str = "school", parent: Disclosure | None = None, **values: Any
+) -> OnwardRequest:
+    """The school asks the council to agree to pass its case note on to the health visiting service (the parent
+    refused consent, overridden on significant harm, as for the school's own request)."""
+    parent = parent or after.disclosure
+    values.setdefault("entries", [after.made.entry])
+    values.setdefault("to_agency", after.health)
+    values.setdefault("purpose", PURPOSE)
+    values.setdefault("tiers", ["sensitive"])
+    values.setdefault("categories", ["case_note"])
+    values.setdefault("need_to_know", "The health visitor sees the child at home each week.")
+    values.setdefault("consent_basis", "refused")
+    values.setdefault("override_ground", "significant_harm")
+    values.setdefault("legal_basis", "significant_harm")
+    return onward_request_submit(actor=after.user(by), parent=parent, **values)
+
+
+def onward_disclose(after: AfterWorld, onward: OnwardRequest, *, by: str = "school", **values: Any) -> Disclosure:
+    """The school passes the agreed case note on to the health visitor."""
+    values.setdefault("recipients", [after.user("health_visitor")])
+    values.setdefault("subject_told", "not_safe")
+    values.setdefault("subject_not_told_reason", "Telling the parent would put the child at risk.")
+    values.setdefault("why_shared", "The health visitor must know to keep the child safe at home.")
+    values.setdefault("proportionality", "Only the case note about the threat is passed on.")
+    values.setdefault("public_interest", "The child's safety outweighs the parent's wish for confidentiality.")
+    values.setdefault("why_without_consent", "The parent refused; asking again would put the child at risk.")
+    return onward_request_disclose(actor=after.user(by), onward=onward, **values)
+
+
+def passed_on(after: AfterWorld) -> Disclosure:
+    """Cached per World: the case note passed on from the school to the health visitor with the council's designated
+    manager's agreement (Southampton 10)."""
+    if "passed_on" in after.world.objects:
+        cached: Disclosure = after.world.objects["passed_on"]
+        return cached
+    onward = onward_submit(after)
+    onward = onward_request_agree(actor=after.user("designated_manager"), onward=onward)
+    made = onward_disclose(after, onward)
+    after.world.objects["passed_on"] = made
+    return made
+
+
+__all__ = [
+    "HEALTH_NAME", "AfterWorld", "after_world", "disclose", "health_world", "onward_disclose", "onward_submit",
+    "passed_on",
+]  # fmt: skip
