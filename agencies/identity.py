@@ -168,11 +168,11 @@ def _valid_training(user: Any, today: date) -> QuerySet[TrainingRecord]:
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
 
 
-def facts_annotations(user_ref: str) -> dict[str, Any]:
+def facts_annotations(user_ref: str, *, today: date | None = None) -> dict[str, Any]:
     """A user's principal and training as load_identity folds them into its one statement, as annotations of a
     query whose rows name the user at `user_ref` (e.g. "user_id"): reading people with such rows reads what the
     policy asks of them too (remember_facts), rather than one statement each afterwards."""
-    today = timezone.localdate()
+    today = today or timezone.localdate()  # given by a read compiled once (isp_portal.rows.Compiled)
     valid = _valid_training(OuterRef(user_ref), today)
     return {
         "isp_memberships": ArraySubquery(

@@ -11,12 +11,15 @@ catches.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, signals
+from django.db.models import Model, QuerySet, signals
 from django.db.models.base import ModelState
+from django.db.models.query import get_related_populators
+from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
 
@@ -115,3 +118,83 @@ def instance(model: type[M], fields: Sequence[str], values: Sequence[Any]) -> M:
 def relate(obj: Model, name: str, related: Model | None) -> None:
     """Set a loaded foreign object (what `select_related` does), so reading it costs no statement."""
     obj._state.fields_cache[name] = related
+
+
+# Sentinels for Compiled's slots: values no real query binds (an id no table reaches, a day before the portal).
+SLOT_ID = 2_000_000_011
+SLOT_ID_2 = 2_000_000_029
+SLOT_DAY = date(1901, 1, 1)
+
+
+class Compiled(Generic[M]):
+    """A fixed read written by the ORM once per process, then only run (issue 12: the write path's CPU).
+
+    `build` returns the queryset, given a value for each of `slots` (name -> a sentinel of the value's type that
+    appears in no real query): it is built and compiled once, with the sentinels, and each later `rows(**values)`
+    runs the same SQL with the values bound in the sentinels' places (a prepared statement, as Statement), turning
+    the rows into instances as the ORM does (select_related, annotations, the fields' converters). So the read is
+    exactly the queryset's, without resolving, cloning and compiling it on every request. Every value that can
+    change between calls (ids, today's date) must be one of `slots`; `build` must not read the clock or the
+    request."""
+
+    def __init__(self, name: str, build: Callable[..., QuerySet[M]], **slots: Any) -> None:
+        self.name = name
+        self.build = build
+        self.slots = slots
+        self._ready: tuple[Any, ...] | None = None
+
+    def _prepare(self) -> tuple[Any, ...]:
+        queryset = self.build(**self.slots)
+        compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
+        sql, params = compiler.as_sql()
+        if "%%" in sql:
+            raise ValueError(f"{self.name}: a literal % in the SQL cannot be prepared.")
+        sources: list[tuple[str | None, Any]] = []
+        found: set[str] = set()
+        for param in params:
+            slot = next((key for key, mark in self.slots.items() if type(param) is type(mark) and param == mark), None)
+            sources.append((slot, None if slot else param))
+            if slot:
+                found.add(slot)
+        if found != set(self.slots):
+            raise ValueError(f"{self.name}: {sorted(set(self.slots) - found)} not found in the compiled SQL.")
+        names = iter(range(len(params)))
+        statement = Statement(f"isp_{self.name}", re.sub(r"%s", lambda _m: f"%(p{next(names)})s", sql))
+        klass_info, select = compiler.klass_info, compiler.select
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)  # type: ignore[call-arg]
+        self._ready = (
+            statement, sources, compiler, klass_info["model"], start, end, init_list, populators,
+            dict(compiler.annotation_col_map or {}), " FOR UPDATE" in sql,
+        )  # fmt: skip
+        return self._ready
+
+    def rows(self, **values: Any) -> list[M]:
+        statement, sources, compiler, model, start, end, init_list, populators, annotations, locking = (
+            self._ready or self._prepare()
+        )
+        database = connections[DEFAULT_DB_ALIAS]
+        if locking and not database.in_atomic_block:
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        params = {f"p{number}": values[slot] if slot else value for number, (slot, value) in enumerate(sources)}
+        with database.cursor() as cursor:
+            statement.run(cursor, params)
+            fetched = cursor.fetchall()
+        found: list[M] = []
+        for row in compiler.results_iter([fetched]):
+            obj = model.from_db(DEFAULT_DB_ALIAS, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for attr, position in annotations.items():
+                setattr(obj, attr, row[position])
+            found.append(obj)
+        return found
+
+    def get(self, **values: Any) -> M:
+        """The one row, as QuerySet.get: DoesNotExist when there is none (the build's query names one row)."""
+        found = self.rows(**values)
+        if not found:
+            model: type[M] = (self._ready or self._prepare())[3]
+            raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")  # type: ignore[attr-defined]
+        return found[0]

@@ -87,14 +87,15 @@ def _as_conflict(denial: policy.NotPermitted, request: Request) -> Conflict:
 
 
 @contextmanager
-def request_moved_on(api_request: Request, request: InformationRequest, act: str) -> Iterator[None]:
+def request_moved_on(api_request: Request, pk: Any, act: str) -> Iterator[None]:
     """A refusal by the state machine (the request was answered, approved, declined or withdrawn before this
     one, perhaps a moment ago by someone else: disclosures.services.answers locks the row and asks again) as a
-    409; any other refusal as it is."""
+    409; any other refusal as it is. Outside the transaction the refusal rolled back, so the denial it records
+    stays."""
     try:
         yield
     except policy.NotPermitted as denial:
-        current = InformationRequest.objects.filter(pk=request.pk).values_list("state", flat=True).first()
+        current = InformationRequest.objects.filter(pk=pk).values_list("state", flat=True).first()
         state = rules.State(current) if current is not None else None
         # The machine's own sentences for the state it is in now (the service's backstop, a second answer caught by
         # the unique constraint, words it for the shared target: disclosures.services.answers._already).
@@ -246,8 +247,10 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
     def answer(self, request: Request, pk: str | None = None) -> Response:
         # A token refused for its scopes is told so whatever the id (nothing learnt about which exist).
         policy.require_gate(request.user, "answer", InformationRequest)
-        found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
-        with request_moved_on(request, found, "answer"):
+        # One locking read of the request, then the policy (the same 404 and denial as get_or_deny); the service
+        # answers with that row, in that transaction, without reading it again (services.request_locked).
+        with request_moved_on(request, pk, "answer"), services.request_locked(pk, requester_facts=True) as row:
+            found = policy.found_or_deny(request.user, InformationRequest, row, target_id=pk)
             policy.require(request.user, "answer", found)
             values = parse_input(shapes.AnswerIn, request.data, request)
             made: Disclosure | InformationRequest
@@ -281,8 +284,10 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
     def approval(self, request: Request, pk: str | None = None) -> Response:
         # A token refused for its scopes is told so whatever the id (nothing learnt about which exist).
         policy.require_gate(request.user, "approve", InformationRequest)
-        found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
-        with request_moved_on(request, found, "approve"):
+        # One locking read of the request, with what making the disclosure reads of it, then the policy (the same
+        # 404 and denial as get_or_deny); the service approves with that row, in that transaction.
+        with request_moved_on(request, pk, "approve"), services.request_locked(pk, making=True) as row:
+            found = policy.found_or_deny(request.user, InformationRequest, row, target_id=pk)
             # Approving and declining to approve are one rule (disclosures.policy), asked before the body is read.
             policy.require(request.user, "approve", found)
             values = parse_input(shapes.ApprovalIn, request.data, request)
@@ -304,7 +309,7 @@ class RequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[InformationRequest
         # A token refused for its scopes is told so whatever the id (nothing learnt about which exist).
         policy.require_gate(request.user, "withdraw", InformationRequest)
         found = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
-        with request_moved_on(request, found, "withdraw"):
+        with request_moved_on(request, found.pk, "withdraw"):
             policy.require(request.user, "withdraw", found)
             values = parse_input(shapes.RequestWithdrawIn, request.data, request)
             services.request_withdraw(actor=request.user, request=found, reason=values["reason"])

@@ -6,6 +6,7 @@ from disclosures.services.answers import (
     request_answer_share,
     request_approval_decline,
     request_approve,
+    request_locked,
 )
 from disclosures.services.disclosures import (
     disclosure_emergency,
@@ -25,6 +26,7 @@ __all__ = [
     "request_answer_share",
     "request_approval_decline",
     "request_approve",
+    "request_locked",
     "request_submit",
     "request_withdraw",
 ]

@@ -10,15 +10,17 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
+from agencies.identity import facts_annotations, remember_facts
 from agencies.models import Agency, User
 from agencies.policy import principal, sanctions_load, sharing_refusal
 from agencies.selectors import designated_managers_of
 from consent.selectors import ConsentAnswer, consent_covering, consent_records
 from disclosures import rules
 from disclosures.models import InformationRequest
+from isp_portal import rows
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import can
 from isp_portal.workdays import Nation, nation_from
@@ -41,10 +43,7 @@ def agencies_refusal(*, sender: Agency, receiver: Agency, tiers: Iterable[str], 
     return None
 
 
-def shared_version(first: Agency, second: Agency) -> ProtocolVersion | None:
-    """The protocol version both agencies share under now: the version in force of a protocol in force on which
-    both hold a live signature (DESIGN 2.2). The general protocol's first (Haringey 2.1: an individual protocol
-    supplements it), then the one adopted most recently, then the newest. One query."""
+def _shared_versions(first: int, second: int) -> QuerySet[ProtocolVersion]:
     general_first = Case(When(protocol__kind=ProtocolKind.GENERAL, then=Value(0)), default=Value(1))
     signed_by_second = ProtocolVersion.objects.filter(
         signatures__agency=second, signatures__withdrawn_at__isnull=True
@@ -58,9 +57,20 @@ def shared_version(first: Agency, second: Agency) -> ProtocolVersion | None:
             pk__in=signed_by_second,
         )
         .select_related("protocol")
-        .order_by(general_first, F("adoption__adopted_at").desc(nulls_last=True), "-pk")
-        .first()
+        .order_by(general_first, F("adoption__adopted_at").desc(nulls_last=True), "-pk")[:1]
     )
+
+
+# Compiled once per process (isp_portal.rows.Compiled): asked at every request, answer and disclosure.
+_SHARED_VERSION = rows.Compiled("shared_version", _shared_versions, first=rows.SLOT_ID, second=rows.SLOT_ID_2)
+
+
+def shared_version(first: Agency, second: Agency) -> ProtocolVersion | None:
+    """The protocol version both agencies share under now: the version in force of a protocol in force on which
+    both hold a live signature (DESIGN 2.2). The general protocol's first (Haringey 2.1: an individual protocol
+    supplements it), then the one adopted most recently, then the newest. One query."""
+    found = _SHARED_VERSION.rows(first=int(first.pk), second=int(second.pk))
+    return found[0] if found else None
 
 
 def no_shared_version(first: Agency, second: Agency) -> str:
@@ -147,12 +157,28 @@ def tell(user_ids: Iterable[int], *, key: str, subject: str, body: str, link: st
     )
 
 
+# The agency's designated managers with the memberships and training the approval's policy asks about, in one
+# statement compiled once per process (isp_portal.rows.Compiled), rather than one or more for each of them.
+_APPROVERS = rows.Compiled(
+    "approval_candidates",
+    lambda agency, today: (
+        User.objects.filter(pk__in=designated_managers_of([agency]).values("user_id"))
+        .annotate(**facts_annotations("pk", today=today))
+        .order_by("pk")
+    ),
+    agency=rows.SLOT_ID,
+    today=rows.SLOT_DAY,
+)
+
+
 def ask_approval(request: InformationRequest, *, agency_id: int, subject: str) -> int:
     """Tell the designated managers of `agency_id` who may approve the disclosure `request` waits for - as the policy
     decides (disclosures.policy: never the requester or the discloser, Haringey 4.6-4.7; for a restricted entry
     only a manager authorised for restricted information, WYCPS) - that it waits for them; once each per request.
     A manager the policy would refuse is not asked."""
-    candidates = User.objects.filter(pk__in=designated_managers(agency_id)).order_by("pk")
+    candidates = _APPROVERS.rows(agency=int(agency_id), today=timezone.localdate())
+    for manager in candidates:
+        remember_facts(manager, manager)  # read with them: the policy asks no statement per manager for these
     return tell(
         [manager.pk for manager in candidates if can(manager, "approve", request)],
         key=f"approval-{request.pk}",

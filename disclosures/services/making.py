@@ -46,6 +46,7 @@ from disclosures.models import (
 from disclosures.policy import approver_refusal
 from disclosures.services import checks
 from disclosures.services.requests import SHIELDED_HOLDER
+from isp_portal import rows
 from sharing.policy import shield_admits_agency
 from sharing.services.grants import entry_grants_write
 
@@ -130,6 +131,28 @@ def entries_refusal(
     return errors
 
 
+# The answer's entries and its recipients (with their facts), each read compiled once per process
+# (isp_portal.rows.Compiled): the ORM's building of them was a fifth of an approval's CPU.
+_ANSWERED = rows.Compiled(
+    "answered_entries",
+    lambda answer: (
+        AnswerEntry.objects.filter(answer_id=answer).select_related("entry__child", "revision").order_by("entry_id")
+    ),
+    answer=rows.SLOT_ID,
+)
+_PEOPLE = rows.Compiled(
+    "answered_recipients",
+    lambda answer, today: (
+        AnswerRecipient.objects.filter(answer_id=answer)
+        .select_related("user")
+        .annotate(**facts_annotations("user_id", today=today))
+        .order_by("user_id")
+    ),
+    answer=rows.SLOT_ID,
+    today=rows.SLOT_DAY,
+)
+
+
 def disclosure_make(
     *,
     actor: Any,
@@ -177,16 +200,9 @@ def disclosure_make(
             )
     if answer.retain_until is None or answer.retain_until <= now:
         raise ValidationError({"retain_until": "Access must last until a day in the future."})
-    answered = list(
-        AnswerEntry.objects.filter(answer=answer).select_related("entry__child", "revision").order_by("entry_id")
-    )
+    answered = _ANSWERED.rows(answer=int(answer.pk))
     # Each recipient with the memberships and training their check below asks about (one statement for them all).
-    people = list(
-        AnswerRecipient.objects.filter(answer=answer)
-        .select_related("user")
-        .annotate(**facts_annotations("user_id"))
-        .order_by("user_id")
-    )
+    people = _PEOPLE.rows(answer=int(answer.pk), today=today)
     for row in people:
         remember_facts(row.user, row)
     refuse = entries_refusal if onward is None else onward.entries_refusal  # onward: exactly what was agreed

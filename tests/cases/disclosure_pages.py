@@ -169,9 +169,10 @@ CASES: list[Case] = [
         # answer, the child's legal name and the discloser's roles), its re-checks at this moment (both agencies'
         # sanctions in one statement, the signatures, the answered entries, the recipients with their memberships and
         # training), the disclosure, its entries, recipients, snapshot, grants, then every audit event and the log
-        # row in one statement; the message kept in the session; whether the answer shares a restricted entry (the
-        # approver's authorisation) and whether the shield admits the discloser's agency, each one statement.
-        queries=25,
+        # row in one statement; the message kept in the session; whether the shield admits the discloser's agency,
+        # one statement. Whether the answer shares a restricted entry (the approver's authorisation) is read with the
+        # locked request.
+        queries=24,
     ),
     Case(
         "request-approval",

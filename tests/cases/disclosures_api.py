@@ -192,9 +192,10 @@ CASES = [
         data=decline_body,
         json=True,
         note="declined",
-        # The request read, locked (with its parties and answer) and checked again; the consent check; the answer,
-        # the decline, the audit event, the notification; nothing read back.
-        queries=13,
+        # The request read once, locked (with its parties and answer), then the policy (services.request_locked: the
+        # service answers with that row); the consent check; the answer, the decline, the audit event, the
+        # notification; nothing read back.
+        queries=12,
     ),
     Case(
         "api-request-approval",
@@ -205,8 +206,10 @@ CASES = [
         json=True,
         # Everything checked again at this moment (design12 F4), then the disclosure: snapshot, entries, recipients,
         # grants, the audit events and the disclosure-log row (one statement), notifications; nothing read back; whether
-        # the answer shares a restricted entry and whether the shield admits the discloser's agency, one statement each.
-        queries=21,
+        # the shield admits the discloser's agency, one statement. The request is read once, locked, with its answer,
+        # what the snapshot and the log need and whether the answer shares a restricted entry, then the policy
+        # (services.request_locked: the service approves with that row, in that transaction).
+        queries=18,
     ),
     Case(
         "api-request-withdraw",
