@@ -42,6 +42,10 @@ urlpatterns: list[URLPattern] = [
     path("onward/<int:pk>/", onward.onward_detail, name="onward-detail"),
     path("onward/<int:pk>/decide/", onward.onward_decide, name="onward-decide"),
     path("onward/<int:pk>/withdraw/", onward.onward_withdraw, name="onward-withdraw"),
+    path("onward/<int:pk>/disclose/", onward.onward_disclose, name="onward-disclose"),
+    path("onward/<int:pk>/disclose/check/", onward.onward_disclose_check, name="onward-disclose-check"),
+    path("disclosures/<int:pk>/pass-on/", onward.pass_on_new, name="onward-pass-on"),
+    path("disclosures/<int:pk>/pass-on/check/", onward.pass_on_check, name="onward-pass-on-check"),
     # -- end of onward --
     # -- Lineage (issue 13, WP2): a disclosure's and an entry's lineage. --
     path("disclosures/<int:pk>/lineage/", lineage.disclosure_lineage_page, name="disclosure-lineage"),

@@ -49,7 +49,6 @@ from sharing.models import RecordEntry
 ONWARD_STATES = [state.value for state in rules.OnwardState]
 ONWARD_DECLINE_REASONS = sorted(reason.value for reason in rules.ONWARD_DECLINE_REASONS)
 ONWARD_ACTIONS = ["decide", "withdraw", "disclose"]
-NOT_RECEIVED = "You can pass on only the entries your agency received, as they were when it received them."
 CONFLICT = OpenApiResponse(
     response=ErrorOut, description="Decided, withdrawn, closed or passed on before this; `message` says which."
 )
@@ -244,7 +243,7 @@ class OnwardRequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[OnwardReques
         received = list(RecordEntry.objects.filter(pk__in=held))
         if len(received) != len(set(ids)):
             # Another agency's entry, or one not received, reads like one that does not exist (no existence leak).
-            raise serializers.ValidationError({"entries": [NOT_RECEIVED]})
+            raise serializers.ValidationError({"entries": [services.NOT_RECEIVED]})
         made = services.onward_request_submit(actor=request.user, parent=parent, entries=received, **values)
         return _body(request.user, made.pk, status.HTTP_201_CREATED)
 

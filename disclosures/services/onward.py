@@ -51,6 +51,7 @@ from sharing.services.grants_onward import entry_grants_give_onward
 NOT_AGREED = (
     "An entry chosen was not agreed by the agency it came from, at the revision agreed: it cannot be passed on."
 )
+NOT_RECEIVED = "You can pass on only the entries your agency received, as they were when it received them."
 PARENT_ENDED = "Your agency's access to this information has ended, so it cannot be passed on."
 
 

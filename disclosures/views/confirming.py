@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -28,6 +31,28 @@ from isp_portal.wording import long_datetime
 
 DIGEST_FIELD = "draft"
 _DONE = "made"
+T = TypeVar("T")
+
+
+class _Rehearsal(Exception):
+    """Rolls back a rehearsal of a service: what it made is all that is wanted."""
+
+    def __init__(self, made: Any) -> None:
+        super().__init__()
+        self.made = made
+
+
+def rehearse(call: Callable[[], T]) -> tuple[T | None, ValidationError | None]:
+    """What a service would do, asked of the service itself in a transaction that is rolled back (so its rules are
+    written once and nothing is kept, sent or audited): what it would make (unsaved now: read its fields only), or
+    its refusal. A "check your answers" page shows either; the confirmation asks the service again."""
+    try:
+        with transaction.atomic():
+            raise _Rehearsal(call())
+    except _Rehearsal as done:
+        return done.made, None
+    except ValidationError as error:
+        return None, error
 
 
 def digest(data: Any) -> str:

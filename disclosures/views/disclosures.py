@@ -309,6 +309,9 @@ def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     disclosure = page.disclosure
     content = page.content or {}
+    # A named recipient may ask to pass it on (issue 13; Southampton 10): asked only of a recipient, so the other
+    # readers' pages run no more statements.
+    recipient = any(person.user_id == request.user.pk for person in page.recipients)
     return render(
         request,
         "disclosures/disclosure.html",
@@ -325,9 +328,8 @@ def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "child_data": _child_rows(content.get("child")),
             "shared_entries": [_shared_entry(item) for item in content.get("entries") or []],
             # A recipient came from what they received; the disclosing agency (and an auditor) from what was sent.
-            "back": "disclosures-received"
-            if any(person.user_id == request.user.pk for person in page.recipients)
-            else "disclosures-sent",
+            "back": "disclosures-received" if recipient else "disclosures-sent",
+            "may_pass_on": recipient and not page.revoked and can(request.user, "pass_on", disclosure),
             "may_review": disclosure.kind == "emergency" and can(request.user, "review", disclosure),
             "may_revoke": not page.revoked and can(request.user, "revoke", disclosure),
             "purpose_form": form,

@@ -10,12 +10,28 @@ from __future__ import annotations
 from typing import Any
 
 from tests.cases.consent import html
-from tests.cases.disclosure_onward_api import entry_of_onward, lists, onward, parent_of_onward
+from tests.cases.disclosure_onward_api import (
+    disclose_body,
+    entry_of_onward,
+    lists,
+    onward,
+    parent_of_onward,
+    submit_body,
+)
 from tests.cases.disclosure_pages import everyone_signed_in
 from tests.factories import World
 from tests.matrix import Case
 
 READERS = {"practitioner": 200, "designated_manager": 200, "auditor": 200}
+# Home's people and the auditor see the disclosure and the onward request, but none of them received it or asked to
+# pass it on: the policy's 403 with its sentence; anyone else 404. The measured principal is a token, sent to sign
+# in before any statement (the pages tests/disclosures/test_onward_pages.py take the school's own path).
+SEE_REFUSED = {"practitioner": 403, "designated_manager": 403, "auditor": 403}
+
+
+def pass_on_data(world: World) -> dict[str, Any]:
+    """What the pass-on form takes (the API's body: the same names)."""
+    return submit_body(world)
 
 
 def agree_data(world: World) -> dict[str, Any]:
@@ -45,6 +61,48 @@ CASES = [
         html({"practitioner": 403, "designated_manager": 403, "auditor": 403}, otherwise=404),
         kwargs=onward,
         # Nobody here may withdraw it: the measured principal is sent to sign in (a token), before any statement.
+        queries=0,
+    ),
+    # Passing on: only a named recipient of the disclosure (the school's practitioner, not a principal).
+    Case("onward-pass-on", html(SEE_REFUSED, otherwise=404), kwargs=parent_of_onward, queries=0),
+    Case(
+        "onward-pass-on",
+        html(SEE_REFUSED, otherwise=404),
+        method="post",
+        kwargs=parent_of_onward,
+        data=pass_on_data,
+        note="asked",
+        queries=0,
+    ),
+    Case("onward-pass-on-check", html(SEE_REFUSED, otherwise=404), kwargs=parent_of_onward, queries=0),
+    Case(
+        "onward-pass-on-check",
+        html(SEE_REFUSED, otherwise=404),
+        method="post",
+        kwargs=parent_of_onward,
+        data=lambda world: {"draft": "0" * 32},
+        note="confirmed",
+        queries=0,
+    ),
+    # The onward disclosure: only the requester, once the originator agreed.
+    Case("onward-disclose", html(SEE_REFUSED, otherwise=404), kwargs=onward, queries=0),
+    Case(
+        "onward-disclose",
+        html(SEE_REFUSED, otherwise=404),
+        method="post",
+        kwargs=onward,
+        data=disclose_body,
+        note="passed on",
+        queries=0,
+    ),
+    Case("onward-disclose-check", html(SEE_REFUSED, otherwise=404), kwargs=onward, queries=0),
+    Case(
+        "onward-disclose-check",
+        html(SEE_REFUSED, otherwise=404),
+        method="post",
+        kwargs=onward,
+        data=lambda world: {"draft": "0" * 32},
+        note="confirmed",
         queries=0,
     ),
     Case("disclosure-lineage", html(READERS, otherwise=404), kwargs=parent_of_onward, queries=4),

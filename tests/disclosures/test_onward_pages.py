@@ -3,12 +3,18 @@ the decision refused on the page with the rule, and the lineage page's picture a
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape
 
-from disclosures.models import OnwardRequest
-from tests.disclosures.after_fixtures import AfterWorld, after_world, onward_submit, passed_on
+from disclosures.models import Disclosure, OnwardRequest
+from disclosures.services.onward import NOT_RECEIVED, onward_request_agree
+from tests.cases.disclosures_api import case
+from tests.disclosures.after_fixtures import HEALTH_NAME, AfterWorld, after_world, onward_submit, passed_on
+from tests.disclosures.fixtures import PURPOSE
 from tests.factories import World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +67,132 @@ def test_the_received_list_names_the_originator(after: AfterWorld) -> None:
     passed_on(after)
     page = client(after, "health_visitor").get("/disclosures/received/").content.decode()
     assert escape(f"Passed on with the agreement of {after.world.home}") in page
+
+
+# --- Passing on and the onward disclosure through the pages ------------------------------------------------------
+
+
+def pass_on_data(after: AfterWorld, **values: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "entries": [after.made.entry.pk], "tiers": ["sensitive"], "categories": ["case_note"],
+        "to_agency": after.health.pk, "purpose": PURPOSE, "need_to_know": "The health visitor sees the child weekly.",
+        "consent_basis": "refused", "override_ground": "significant_harm", "legal_basis": "significant_harm",
+    }  # fmt: skip
+    data.update(values)
+    return data
+
+
+def disclose_data(after: AfterWorld, **values: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "recipients": [after.user("health_visitor").pk], "subject_told": "not_safe",
+        "subject_not_told_reason": "Telling the parent would put the child at risk.",
+        "why_shared": "The health visitor must know.", "proportionality": "Only the case note.",
+        "public_interest": "The child's safety.", "why_without_consent": "The parent refused.",
+    }  # fmt: skip
+    data.update(values)
+    return data
+
+
+def test_the_received_disclosure_offers_pass_on_to_its_recipient_only(after: AfterWorld) -> None:
+    link = f"/disclosures/{after.disclosure.pk}/pass-on/"
+    assert link in client(after, "school").get(f"/disclosures/{after.disclosure.pk}/").content.decode()
+    assert link not in client(after, "practitioner").get(f"/disclosures/{after.disclosure.pk}/").content.decode()
+
+
+def test_passed_on_request_through_check_your_answers(after: AfterWorld) -> None:
+    school = client(after, "school")
+    form = school.get(f"/disclosures/{after.disclosure.pk}/pass-on/").content.decode()
+    # The agencies offered: the health visiting service, never the agency it came from nor the school itself.
+    assert HEALTH_NAME in form and f'value="{after.world.home.pk}"' not in form
+    assert f'name="to_agency" type="radio" value="{after.school.pk}"' not in form
+    response = school.post(f"/disclosures/{after.disclosure.pk}/pass-on/", pass_on_data(after))
+    assert response.status_code == 302 and response["Location"].endswith("/pass-on/check/")
+    assert not OnwardRequest.objects.exists()  # the trial kept nothing
+    check = school.get(response["Location"])
+    page = check.content.decode()
+    assert "Check your answers" in page and "Decision due by" in page and HEALTH_NAME in page
+    digest = page.split('name="draft" value="')[1].split('"')[0]
+    sent = school.post(response["Location"], {"draft": digest})
+    onward = OnwardRequest.objects.get()
+    assert sent.status_code == 302 and sent["Location"] == f"/onward/{onward.pk}/"
+    assert onward.to_agency_id == after.health.pk and onward.state == "requested"
+    again = school.post(response["Location"], {"draft": digest})  # a second click makes nothing more
+    assert again.status_code == 302 and OnwardRequest.objects.count() == 1
+
+
+def test_pass_on_refusals_are_form_errors(after: AfterWorld) -> None:
+    school = client(after, "school")
+    url = f"/disclosures/{after.disclosure.pk}/pass-on/"
+    other_case = case(after.world)  # an entry the school never received, another child's
+    cases = {
+        "entries": [other_case.entry.pk],
+        "to_agency": after.world.home.pk,  # back to the originator
+    }
+    for field, value in cases.items():
+        response = school.post(url, pass_on_data(after, **{field: value}))
+        assert response.status_code == 200, field
+        page = response.content.decode()
+        assert "There is a problem" in page and 'class="govuk-error-message"' in page, field
+    page = school.post(url, pass_on_data(after, entries=[other_case.entry.pk])).content.decode()
+    assert escape(NOT_RECEIVED) in page
+    for bad in ({"to_agency": "99999999999"}, {"entries": ["x"]}, {"tiers": ["bogus"]}, {"legal_basis": "nonsense"}):
+        assert school.post(url, pass_on_data(after, **bad)).status_code == 200, bad
+    assert not OnwardRequest.objects.exists()
+
+
+def test_pass_on_is_refused_to_anyone_but_a_recipient(after: AfterWorld) -> None:
+    url = f"/disclosures/{after.disclosure.pk}/pass-on/"
+    refused = client(after, "practitioner").get(url)  # home sees it but did not receive it
+    assert refused.status_code == 403
+    assert escape("Only the named recipients of a disclosure") in refused.content.decode()
+    assert client(after, "other_agency").get(url).status_code == 404
+    assert client(after, "school").get("/disclosures/99999999/pass-on/").status_code == 404
+    assert client(after, "school").get(f"{url}check/").status_code == 302  # no draft: back to the form
+
+
+def test_disclosing_before_agreement_is_refused_with_the_rule(after: AfterWorld) -> None:
+    onward = onward_submit(after)
+    school = client(after, "school")
+    detail = school.get(f"/onward/{onward.pk}/").content.decode()
+    assert f"/onward/{onward.pk}/disclose/" not in detail
+    response = school.get(f"/onward/{onward.pk}/disclose/")
+    assert response.status_code == 403
+    # The rule that refused it, in its own words (Southampton 10: only with the originator's agreement).
+    assert escape("The agency the information came from has not agreed yet") in response.content.decode()
+    assert school.post(f"/onward/{onward.pk}/disclose/", disclose_data(after)).status_code == 403
+    assert client(after, "health_visitor").get(f"/onward/{onward.pk}/disclose/").status_code == 404
+    assert client(after, "designated_manager").get(f"/onward/{onward.pk}/disclose/").status_code == 403
+
+
+def test_disclosed_through_check_your_answers(after: AfterWorld) -> None:
+    onward = onward_request_agree(actor=after.user("designated_manager"), onward=onward_submit(after))
+    school = client(after, "school")
+    assert f"/onward/{onward.pk}/disclose/" in school.get(f"/onward/{onward.pk}/").content.decode()
+    url = f"/onward/{onward.pk}/disclose/"
+    refused = school.post(url, disclose_data(after, recipients=[after.user("practitioner").pk]))
+    assert refused.status_code == 200 and "There is a problem" in refused.content.decode()
+    beyond = timezone.localdate(after.disclosure.retain_until) + timedelta(days=30)
+    late = school.post(
+        url,
+        disclose_data(
+            after, retain_until_day=str(beyond.day), retain_until_month=str(beyond.month),
+            retain_until_year=str(beyond.year),
+        ),
+    )  # fmt: skip
+    assert late.status_code == 200, "access beyond the parent's is refused on the page"
+    assert "There is a problem" in late.content.decode()
+    untold = school.post(url, disclose_data(after, subject_not_told_reason=""))
+    assert untold.status_code == 200 and "There is a problem" in untold.content.decode()
+    assert school.post(url, disclose_data(after, recipients=["99999999"])).status_code == 200
+    response = school.post(url, disclose_data(after))
+    assert response.status_code == 302 and response["Location"].endswith("/disclose/check/")
+    assert not Disclosure.objects.filter(onward_request=onward).exists()  # the trial kept nothing
+    page = school.get(response["Location"]).content.decode()
+    assert "Check your answers" in page and "Hana Visitor" in page
+    digest = page.split('name="draft" value="')[1].split('"')[0]
+    done = school.post(response["Location"], {"draft": digest})
+    made = Disclosure.objects.get(onward_request=onward)
+    assert done.status_code == 302 and done["Location"] == f"/disclosures/{made.pk}/"
+    assert made.parent_id == after.disclosure.pk and made.hop == 1
+    assert school.post(response["Location"], {"draft": digest}).status_code == 302  # a second click: no more
+    assert Disclosure.objects.filter(onward_request=onward).count() == 1
