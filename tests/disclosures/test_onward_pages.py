@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -16,6 +18,7 @@ from tests.cases.disclosures_api import case
 from tests.disclosures.after_fixtures import HEALTH_NAME, AfterWorld, after_world, onward_submit, passed_on
 from tests.disclosures.fixtures import PURPOSE
 from tests.factories import World, sign_in
+from tests.test_query_counts import grow
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +199,40 @@ def test_disclosed_through_check_your_answers(after: AfterWorld) -> None:
     assert made.parent_id == after.disclosure.pk and made.hop == 1
     assert school.post(response["Location"], {"draft": digest}).status_code == 302  # a second click: no more
     assert Disclosure.objects.filter(onward_request=onward).count() == 1
+
+
+# The school's own path, which no principal of the permission matrix can take (only a named recipient passes on,
+# only the requester discloses): its statement budgets pinned here, measured twice as the data grows
+# (tests/test_query_counts.py's rule: no statement per row).
+PASS_ON_BUDGETS = {"form": 10, "check": 31}  # the check page rehearses the service (confirming.rehearse)
+DISCLOSE_BUDGETS = {"form": 3, "check": 41}
+
+
+def _statements(browser: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get(url).status_code == 200, url
+    return len(queries)
+
+
+def test_the_school_pages_run_a_fixed_number_of_statements(after: AfterWorld) -> None:
+    school = client(after, "school")
+    base = f"/disclosures/{after.disclosure.pk}/pass-on/"
+    assert school.post(base, pass_on_data(after)).status_code == 302
+    onward = onward_request_agree(actor=after.user("designated_manager"), onward=onward_submit(after))
+    disclose = f"/onward/{onward.pk}/disclose/"
+    assert school.post(disclose, disclose_data(after)).status_code == 302
+    urls = {
+        ("pass_on", "form"): base, ("pass_on", "check"): f"{base}check/",
+        ("disclose", "form"): disclose, ("disclose", "check"): f"{disclose}check/",
+    }  # fmt: skip
+    counts = []
+    for scale in (1, 5):
+        grow(after.world, scale)
+        for url in urls.values():  # once first: the principal cached again, the check page remembered (confirming)
+            school.get(url)
+        counts.append({key: _statements(school, url) for key, url in urls.items()})
+    first, second = counts
+    assert first == second
+    budgets = {("pass_on", k): v for k, v in PASS_ON_BUDGETS.items()}
+    budgets |= {("disclose", k): v for k, v in DISCLOSE_BUDGETS.items()}
+    assert second == budgets
