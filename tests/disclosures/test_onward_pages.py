@@ -138,6 +138,10 @@ def test_pass_on_refusals_are_form_errors(after: AfterWorld) -> None:
         assert "There is a problem" in page and 'class="govuk-error-message"' in page, field
     page = school.post(url, pass_on_data(after, entries=[other_case.entry.pk])).content.decode()
     assert escape(NOT_RECEIVED) in page
+    # An id that names no entry reads the same (no existence leak); the school's own agency is no third agency.
+    assert escape(NOT_RECEIVED) in school.post(url, pass_on_data(after, entries=[99999999])).content.decode()
+    own = school.post(url, pass_on_data(after, to_agency=after.school.pk))
+    assert own.status_code == 200 and "There is a problem" in own.content.decode()
     for bad in ({"to_agency": "99999999999"}, {"entries": ["x"]}, {"tiers": ["bogus"]}, {"legal_basis": "nonsense"}):
         assert school.post(url, pass_on_data(after, **bad)).status_code == 200, bad
     assert not OnwardRequest.objects.exists()
