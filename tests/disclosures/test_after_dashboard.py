@@ -1,0 +1,107 @@
+"""Issue 13's navigation and dashboard panels (docs/after-disclosure-design.md 9): "Onward requests", "Corrections",
+"Disputes" and "Dispute register" shown by role; panels for the onward requests a designated manager of the
+originator decides (Southampton 10), the corrections the reader's agency acknowledges (Southampton 9) and the dispute
+steps waiting for the reader (Southampton 13). A practitioner of an agency party to none of it sees none of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from disclosures.models import CorrectionNotice, Dispute, OnwardRequest
+from disclosures.services.disputes import dispute_advice_record
+from sharing.services.entries import entry_revise
+from tests.disclosures.after_fixtures import disclose, onward_submit, passed_on
+from tests.disclosures.dispute_fixtures import at_stage_two
+from tests.factories import World, sign_in
+
+pytestmark = pytest.mark.django_db
+
+NAV = ("Onward requests", "Corrections", "Disputes", "Dispute register")
+
+
+def text(response: Any) -> str:
+    assert response.status_code == 200
+    return response.content.decode().replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&")
+
+
+def nav(page: str) -> set[str]:
+    """The labels of the service navigation's links."""
+    menu = page[page.index('id="navigation"') : page.index("</ul>", page.index('id="navigation"'))]
+    return {label for label in NAV if f">{label}</a>" in menu or f">{label}</strong>" in menu}
+
+
+@pytest.fixture
+def scene(world: World) -> dict[str, Any]:
+    """An onward request waiting for the council, a case note passed on and corrected (notices for the school and
+    the health visitors), and a dispute at stage 2 with no advice yet."""
+    after, dispute = at_stage_two(world)
+    passed_on(after)
+    waiting = onward_submit(after, parent=disclose(after.made))
+    entry_revise(
+        actor=after.user("practitioner"), entry=after.made.entry, fields={}, text="Corrected note.", basis="fact",
+        reason="The date of the incident was wrong.",
+    )  # fmt: skip
+    return {"after": after, "dispute": dispute, "waiting": waiting}
+
+
+def dashboard(world: World, role: str) -> str:
+    return text(sign_in(Client(), world.users[role]).get("/"))
+
+
+def test_the_originators_designated_manager_sees_the_onward_request_to_decide(
+    world: World, scene: dict[str, Any]
+) -> None:
+    page = dashboard(world, "designated_manager")
+    assert "Onward requests to decide" in page and f"/onward/{scene['waiting'].pk}/" in page
+    assert OnwardRequest.objects.filter(state="requested").count() == 1
+    # The council's head of service waits for both advices before deciding: nothing for them yet.
+    assert "No dispute waits for you." in page
+    assert nav(page) == set(NAV)  # a designated manager reads the register (their agency's rows)
+
+
+def test_each_receiving_agency_sees_its_correction_to_acknowledge(world: World, scene: dict[str, Any]) -> None:
+    for role in ("school", "health_visitor"):
+        agency = world.users[role].memberships.get().agency_id
+        notice = CorrectionNotice.objects.get(agency_id=agency, acknowledged_at__isnull=True)
+        page = dashboard(world, role)
+        assert "Corrections to acknowledge" in page and f"/corrections/notices/{notice.pk}/" in page
+        assert "Onward requests to decide" not in page  # a practitioner decides none
+        assert nav(page) == {"Onward requests", "Corrections", "Disputes"}  # the register is the managers'
+    # The council issued the correction: it follows it, it does not acknowledge it.
+    assert "No correction waits for your agency's acknowledgement." in dashboard(world, "practitioner")
+
+
+def test_the_advisers_of_both_sides_see_the_dispute_until_they_advise(world: World, scene: dict[str, Any]) -> None:
+    dispute: Dispute = scene["dispute"]
+    link = f"/disputes/{dispute.pk}/"
+    for role in ("home_guardian", "school_guardian"):
+        assert link in dashboard(world, role), role
+    dispute_advice_record(actor=world.users["home_guardian"], dispute=dispute, advice="Sharing is lawful.")
+    assert link not in dashboard(world, "home_guardian")
+    assert link in dashboard(world, "school_guardian")
+    # The school's head of service states its position once its advice is in; the council's decides after both.
+    assert link not in dashboard(world, "school_manager")
+    dispute_advice_record(actor=world.users["school_guardian"], dispute=dispute, advice="Share the minimum.")
+    assert link in dashboard(world, "school_manager") and link in dashboard(world, "designated_manager")
+
+
+def test_a_practitioner_of_another_agency_sees_none_of_it(world: World, scene: dict[str, Any]) -> None:
+    page = dashboard(world, "other_agency")
+    assert "Onward requests to decide" not in page
+    assert "No correction waits for your agency's acknowledgement." in page and "No dispute waits for you." in page
+    for pk in CorrectionNotice.objects.values_list("pk", flat=True):
+        assert f"/corrections/notices/{pk}/" not in page
+    assert f"/disputes/{scene['dispute'].pk}/" not in page and f"/onward/{scene['waiting'].pk}/" not in page
+    assert "Dispute register" not in nav(page)
+    # Someone with no role in any agency has none of the links or panels.
+    nobody = dashboard(world, "no_role")
+    assert nav(nobody) == set() and "Corrections to acknowledge" not in nobody and "Disputes waiting" not in nobody
+
+
+def test_the_register_link_follows_the_register_policy(world: World) -> None:
+    assert nav(dashboard(world, "auditor")) == set(NAV)
+    assert nav(dashboard(world, "partnership_admin")) == {"Disputes", "Dispute register"}
+    assert nav(dashboard(world, "agency_admin")) == set()
