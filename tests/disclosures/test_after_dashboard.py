@@ -108,3 +108,33 @@ def test_the_register_link_follows_the_register_policy(world: World) -> None:
     assert nav(dashboard(world, "auditor")) == set(NAV)
     assert nav(dashboard(world, "partnership_admin")) == set(NAV)
     assert nav(dashboard(world, "agency_admin")) == LISTS
+
+
+def test_the_panels_cost_the_same_statements_however_much_waits(world: World, scene: dict[str, Any]) -> None:
+    """Each panel is one statement besides its policy's, whatever the number of onward requests, notices and
+    disputes (isp_portal.navigation.DashboardPanel); measured for the people each panel is for."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    roles = ("designated_manager", "school", "home_guardian")
+    clients = {role: sign_in(Client(), world.users[role]) for role in roles}
+
+    def statements() -> dict[str, int]:
+        counts = {}
+        for role, client in clients.items():
+            client.get("/")  # warm the session and the per-process caches
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/").status_code == 200
+            counts[role] = len(queries)
+        return counts
+
+    before = statements()
+    after = scene["after"]
+    for _ in range(2):  # more of everything: onward requests to decide, notices to acknowledge, disputes
+        onward_submit(after, parent=disclose(after.made))
+        at_stage_two(world)
+    entry_revise(
+        actor=after.user("practitioner"), entry=after.made.entry, fields={}, text="Corrected again.", basis="fact",
+        reason="The time was wrong too.",
+    )  # fmt: skip
+    assert statements() == before
