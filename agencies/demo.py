@@ -170,6 +170,7 @@ PEOPLE: list[dict[str, Any]] = [
         "team": "Children's Assessment Team",
         "training": 200,
         "restricted": True,
+        "line_manager": "designated_manager",
     },
     {
         "key": "designated_manager",
@@ -180,6 +181,7 @@ PEOPLE: list[dict[str, Any]] = [
         "team": "Children's Assessment Team",
         "training": 400,
         "restricted": True,
+        "head_of_service": True,
     },
     {
         "key": "agency_admin",
@@ -237,6 +239,7 @@ PEOPLE: list[dict[str, Any]] = [
         "roles": [Role.PRACTITIONER],
         "title": "Health visitor",
         "training": "expired",
+        "line_manager": "caldicott",
     },
     {
         "key": "caldicott",
@@ -246,6 +249,7 @@ PEOPLE: list[dict[str, Any]] = [
         "title": "Named nurse for safeguarding",
         "caldicott": True,
         "training": 90,
+        "head_of_service": True,
     },
     {
         "key": "school_dsl",
@@ -254,6 +258,47 @@ PEOPLE: list[dict[str, Any]] = [
         "roles": [Role.PRACTITIONER],
         "title": "Designated safeguarding lead",
         "training": 710,
+        "line_manager": "school_head",
+    },
+    # Issue 13 (Southampton 13): line managers, heads of service and a data protection officer at the council and
+    # the school, so a dispute's two stages have someone to go to; a trained health visitor to pass information to.
+    {
+        "key": "trust_health_visitor",
+        "name": "Nadia Brooks",
+        "agency": "trust",
+        "roles": [Role.PRACTITIONER],
+        "title": "Health visitor",
+        "training": 120,
+        "line_manager": "caldicott",
+    },
+    {
+        "key": "school_head",
+        "name": "Martin Price",
+        "agency": "riverside",
+        "roles": [Role.DESIGNATED_MANAGER],
+        "title": "Headteacher",
+        "training": 300,
+        "head_of_service": True,
+    },
+    {
+        "key": "school_dpo",
+        "name": "Fiona Lane",
+        "agency": "riverside",
+        "roles": [Role.PRACTITIONER],
+        "title": "School business manager",
+        "training": 150,
+        "dpo": True,
+        "line_manager": "school_head",
+    },
+    {
+        "key": "council_dpo",
+        "name": "Oliver Grant",
+        "agency": "council",
+        "roles": [Role.PRACTITIONER],
+        "title": "Data protection officer",
+        "training": 250,
+        "dpo": True,
+        "line_manager": "designated_manager",
     },
     {
         "key": "yot_worker",
@@ -373,6 +418,26 @@ def _people(demo: DemoContext, agencies: dict[str, Agency], today: date) -> dict
     return people
 
 
+def _line_management(demo: DemoContext, agencies: dict[str, Agency], people: dict[str, User]) -> None:
+    """Issue 13 (Southampton 13): each practitioner's line manager (stage 1 of a dispute goes to them), the head of
+    service of the council, the school and the trust (stage 2), and the data protection officers who advise them.
+    Set through membership_update, and only where not set yet, so a second run writes nothing."""
+    for spec in PEOPLE:
+        if spec["agency"] is None:
+            continue
+        membership = Membership.objects.get(user=people[spec["key"]], agency=agencies[spec["agency"]])
+        changes: dict[str, Any] = {}
+        manager = people.get(spec.get("line_manager", ""))
+        if manager is not None and membership.line_manager_id != manager.pk:
+            changes["line_manager"] = manager
+        if spec.get("head_of_service") and not membership.is_head_of_service:
+            changes["is_head_of_service"] = True
+        if spec.get("dpo") and not membership.is_data_protection_officer:
+            changes["is_data_protection_officer"] = True
+        if changes:
+            membership_update(actor=demo.actor, membership=membership, **changes)
+
+
 def _checklists(demo: DemoContext, agencies: dict[str, Agency], today: date) -> None:
     """The council and the police have confirmed everything (the police a year ago, so some are due for
     renewal); the trust has confirmed half; the others have not started."""
@@ -418,6 +483,7 @@ def seed(demo: DemoContext) -> None:
     ensure_reference_data(SignatoryRequirement, TrainingCourse)
     agencies = _agencies(demo, today)
     people = _people(demo, agencies, today)
+    _line_management(demo, agencies, people)
     council = agencies["council"]
     if not council.api_tokens.exists():
         api_token_create(

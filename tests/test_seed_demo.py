@@ -265,3 +265,62 @@ def test_the_demo_requests_show_every_state_and_what_each_person_has_to_do() -> 
     assert Disclosure.objects.filter(kind="requested", approver=manager).exists()
     assert AuditEvent.objects.filter(kind="request.submit").count() == requested.count()
     assert AuditEvent.objects.filter(kind="request.expire").count() == 1
+
+
+def test_the_demo_tells_issue_13s_three_scenes_once() -> None:
+    """docs/after-disclosure-design.md 10: (1) an onward request school -> the trust waiting for the council's
+    designated manager (Southampton 10); (2) a case note passed on with agreement, then corrected by the council, the
+    school's and the trust's notices pending (Southampton 9); (3) a declined request disputed, stage-1 positions
+    differing, at stage 2 with the council's advice recorded and the school's waiting (Southampton 13). The people
+    a dispute goes to are set: line managers, heads of service, data protection officers. A second seed adds
+    nothing."""
+    from disclosures.models import (
+        CorrectionNotice,
+        Dispute,
+        DisputeAdvice,
+        DisputePosition,
+        OnwardRequest,
+    )
+    from disclosures.onward_selectors import onward_requests
+    from isp_portal.policy import can
+
+    call_command("seed_demo", stdout=io.StringIO())
+    people = {spec["key"]: User.objects.get(email=demo_email(spec["name"])) for spec in PEOPLE}
+    names = {spec["key"]: spec["name"] for spec in AGENCIES}
+    council, school, trust = (Agency.objects.get(name=names[key]) for key in ("council", "riverside", "trust"))
+    # Who a dispute goes to, set through membership_update (audited).
+    memberships = {key: Membership.objects.get(user=people[key]) for key in people if key not in {"auditor"}}
+    assert memberships["practitioner"].line_manager == people["designated_manager"]
+    assert memberships["school_dsl"].line_manager == people["school_head"]
+    assert memberships["trust_health_visitor"].line_manager == people["caldicott"]
+    heads = {m.agency_id for m in memberships.values() if m.is_head_of_service}
+    assert heads == {council.pk, school.pk, trust.pk}
+    assert all(memberships[key].is_data_protection_officer for key in ("council_dpo", "school_dpo"))
+    # (1) and (2): the onward requests.
+    waiting = OnwardRequest.objects.get(state="requested")
+    assert (waiting.from_agency, waiting.to_agency, waiting.originator_agency) == (school, trust, council)
+    manager = people["designated_manager"]
+    assert [row.pk for row in onward_requests(manager, role="to_decide")] == [waiting.pk]
+    assert can(manager, "decide", waiting)
+    passed = OnwardRequest.objects.get(state="disclosed")
+    assert passed.to_agency == trust and passed.decided_by == manager
+    notices = CorrectionNotice.objects.filter(acknowledged_at__isnull=True)
+    assert {notice.agency_id for notice in notices} == {school.pk, trust.pk}
+    assert {notice.correction.entry_id for notice in notices} == {passed.entries.get().entry_id}
+    # (3): the dispute at stage 2.
+    dispute = Dispute.objects.get()
+    assert (dispute.raising_agency, dispute.responding_agency) == (school, council)
+    assert (dispute.state, dispute.stage, dispute.escalation_reason) == ("stage_two", 2, "positions_differ")
+    assert dispute.request is not None and dispute.request.state == "declined"
+    stage_one = dict(DisputePosition.objects.filter(dispute=dispute, stage=1).values_list("side", "position"))
+    assert stage_one == {"raising": "share", "responding": "not_share"}
+    assert list(DisputeAdvice.objects.filter(dispute=dispute).values_list("side", "adviser")) == [
+        ("responding", people["council_dpo"].pk)
+    ]
+    assert can(people["school_dpo"], "advise", dispute)  # the school's advice is what waits
+    # A second seed adds nothing.
+    before = (OnwardRequest.objects.count(), CorrectionNotice.objects.count(), Dispute.objects.count())
+    events = AuditEvent.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (OnwardRequest.objects.count(), CorrectionNotice.objects.count(), Dispute.objects.count()) == before
+    assert AuditEvent.objects.count() == events
