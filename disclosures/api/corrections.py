@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -55,6 +55,8 @@ class NoticeOut(serializers.Serializer):
     action_taken = serializers.CharField()
 
 
+# A list action's answer is this one object (its list inside), not an array of them.
+@extend_schema_serializer(many=False)
 class NoticesOut(serializers.Serializer):
     notices = NoticeOut(many=True)
 
@@ -84,6 +86,8 @@ class CorrectionRowOut(CorrectionOut):
     acknowledged = serializers.IntegerField(help_text="How many of them acknowledged")
 
 
+# A list action's answer is this one object (its list inside), not an array of them.
+@extend_schema_serializer(many=False)
 class CorrectionsOut(serializers.Serializer):
     corrections = CorrectionRowOut(many=True)
 
@@ -110,6 +114,8 @@ class ReportOut(serializers.Serializer):
     correction = serializers.IntegerField(source="correction_id", allow_null=True)
 
 
+# A list action's answer is this one object (its list inside), not an array of them.
+@extend_schema_serializer(many=False)
 class ReportsOut(serializers.Serializer):
     reports = ReportOut(many=True)
 

@@ -85,7 +85,7 @@ class PositionIn(serializers.Serializer):
     note = _text("Why", required=True)
 
 
-class ReasonIn(serializers.Serializer):
+class DisputeReasonIn(serializers.Serializer):
     reason = _text("Why")
 
 
@@ -284,11 +284,11 @@ class DisputeViewSet(PolicyViewMixin, viewsets.GenericViewSet[Dispute]):
     @extend_schema(
         summary="Escalate to stage 2",
         description="Never early: refused with 403 naming stage 1's last day unless both positions differ.",
-        request=ReasonIn, responses={200: JourneyOut},
+        request=DisputeReasonIn, responses={200: JourneyOut},
     )  # fmt: skip
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, "escalate", ReasonIn, lambda d, v: services.dispute_escalate(
+        return self._act(request, pk, "escalate", DisputeReasonIn, lambda d, v: services.dispute_escalate(
             actor=request.user, dispute=d, **v))  # fmt: skip
 
     @extend_schema(summary="Advise your agency's head of service", request=AdviceIn, responses={200: JourneyOut})
@@ -309,10 +309,10 @@ class DisputeViewSet(PolicyViewMixin, viewsets.GenericViewSet[Dispute]):
         return self._act(request, pk, "record", RecordIn, lambda d, v: services.dispute_record_make(
             actor=request.user, dispute=d, **v))  # fmt: skip
 
-    @extend_schema(summary="Withdraw the dispute", request=ReasonIn, responses={200: JourneyOut})
+    @extend_schema(summary="Withdraw the dispute", request=DisputeReasonIn, responses={200: JourneyOut})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, pk, "withdraw", ReasonIn, lambda d, v: services.dispute_withdraw(
+        return self._act(request, pk, "withdraw", DisputeReasonIn, lambda d, v: services.dispute_withdraw(
             actor=request.user, dispute=d, **v))  # fmt: skip
 
 

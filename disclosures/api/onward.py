@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -147,6 +147,8 @@ class OnwardRowOut(serializers.Serializer):
     submitted_at = serializers.DateTimeField()
 
 
+# A list action's answer is this one object (its list inside), not an array of them.
+@extend_schema_serializer(many=False)
 class OnwardListOut(serializers.Serializer):
     results = OnwardRowOut(many=True)
 

@@ -370,6 +370,11 @@ SPECTACULAR_SETTINGS = {
         "OnwardStateEnum": "disclosures.api.onward.ONWARD_STATES",
         "OnwardDeclineReasonEnum": "disclosures.api.onward.ONWARD_DECLINE_REASONS",
         "OnwardActionEnum": "disclosures.api.onward.ONWARD_ACTIONS",
+        # Issue 13 WP4: the disputes API's choice sets (disclosures.api.disputes); a position and an outcome share one.
+        "DisputePositionEnum": "disclosures.api.disputes.POSITIONS",
+        "DisputeStateEnum": "disclosures.api.disputes.STATES",
+        "DisputeGroundEnum": "disclosures.api.disputes.GROUNDS",
+        "DisputeActionEnum": "disclosures.api.disputes.ACTIONS",
     },
 }
 

@@ -206,6 +206,7 @@ CASES: list[Case] = [
         kwargs=disclosure_unused,
         data=revoke_data,
         note="revoked",
-        queries=21,
+        # +2 since issue 13: its live onward copies found (one recursive statement) and open onward requests lapsed.
+        queries=23,
     ),
 ]
