@@ -132,7 +132,7 @@ class RejectIn(serializers.Serializer):
 
 
 class EmptyIn(serializers.Serializer):
-    pass
+    """A POST that carries no body (withdrawing a report): no field to give, so the schema says so."""
 
 
 def _refuse_tokens(request: Request, model: type[Any]) -> None:
