@@ -32,6 +32,7 @@ from agencies.policy import is_practitioner, principal
 from consent.models import ConsentNotSoughtReason, ConsentRecord
 from consent.selectors import consent_covering
 from disclosures import selectors, services
+from disclosures.dispute_policy import dispute_offered
 from disclosures.forms.requests import (
     CONSENT_CHOICES,
     TIER_CHOICES,
@@ -442,6 +443,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "approval_url": reverse("request-approval", args=[made.pk]) if "approve" in page.actions else "",
             "disclosure_url": reverse("disclosure-detail", args=[page.disclosure_id]) if page.disclosure_id else "",
             "may_withdraw": "withdraw" in page.actions,
+            "may_dispute": dispute_offered(request.user, made, today),
             "child_url": reverse("child-detail", args=[made.child_id]) if index_agencies(request.user) else "",
         },
     )
