@@ -71,14 +71,14 @@ CASES = [
         kwargs=subject,
         data=raise_body,
         note="checked: on to check your answers",
-        queries=16,
+        queries=20,
     ),
     # No draft in the session: back to the form, before the service is asked.
     Case(
         "dispute-new-check",
         html({"practitioner": 302, "designated_manager": 302}, otherwise=404),
         kwargs=subject,
-        queries=1,
+        queries=2,
     ),
     Case(
         "dispute-new-check",
@@ -87,7 +87,7 @@ CASES = [
         kwargs=subject,
         data=lambda world: {"draft": "0" * 32},
         note="confirmed",
-        queries=1,
+        queries=2,
     ),
     Case("onward-dispute-new", html({}, otherwise=404), kwargs=onward_declined, queries=0),
     Case(
