@@ -17,7 +17,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,6 +51,7 @@ from consent.models import (
 from consent.policy import NOT_INVOLVED, consent_child, involved_with, may_list, reads_by_child_id
 from isp_portal import policy
 from isp_portal.policy import can
+from isp_portal.rehearsal import rehearse
 from isp_portal.wording import long_date
 from protocols.models import Protocol
 from sharing.models import Child
@@ -548,21 +548,11 @@ def _service_values(values: dict[str, Any], protocol: Protocol, agency_id: int |
     }
 
 
-class _DryRun(Exception):
-    """Rolls back a trial of the service: its answer is all that is wanted."""
-
-
 def _trial(actor: Any, child: Child, values: dict[str, Any]) -> ValidationError | None:
     """What consent_record would refuse in what was typed, asked of the service itself in a transaction that is
     rolled back (so the rules are written once, and nothing is kept). The confirmation asks it again."""
-    try:
-        with transaction.atomic():
-            services.consent_record(actor=actor, child=child, **values)
-            raise _DryRun
-    except _DryRun:
-        return None
-    except ValidationError as error:
-        return error
+    _made, error = rehearse(lambda: services.consent_record(actor=actor, child=child, **values))
+    return error
 
 
 def _protocol(request: HttpRequest, protocols: list[Protocol], draft: dict[str, Any] | None) -> Protocol | None:

@@ -346,6 +346,29 @@ def onward_subject_scope(user: Any) -> Q | None:
     return condition
 
 
+def subject_facts(subject: InformationRequest | OnwardRequest) -> rules.SubjectFacts:
+    """What decides whether a request or an onward request may be disputed (rules.dispute_eligibility_refusal)."""
+    if isinstance(subject, InformationRequest):
+        answered = subject.answered_at or subject.declined_at
+        kind = rules.DisputeSubject.REQUEST
+    else:
+        answered = subject.decided_at
+        kind = rules.DisputeSubject.ONWARD
+    return rules.SubjectFacts(
+        kind=kind, state=subject.state, due_on=subject.due_on,
+        answered_on=timezone.localdate(answered) if answered else None,
+    )  # fmt: skip
+
+
+def dispute_offered(user: Any, subject: InformationRequest | OnwardRequest, today: date) -> bool:
+    """Whether a request's (or an onward request's) page offers to raise a dispute: the reader may raise one
+    (open_refusal) and the request is declined or overdue (rules.dispute_eligibility_refusal). One already open is
+    the service's to refuse (a query the page does not spend). No query."""
+    if open_refusal(user, subject) is not None:
+        return False
+    return rules.dispute_eligibility_refusal(subject_facts(subject), today) is None
+
+
 def open_refusal(user: Any, subject: InformationRequest | OnwardRequest) -> str | None:
     """Why `user` may not raise a dispute about the subject (None when they may): the requester, or a designated
     manager of the requesting agency (design Q11), a person."""

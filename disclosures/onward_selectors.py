@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from agencies.policy import audited_agencies, is_auditor
 from disclosures import rules
+from disclosures.dispute_policy import dispute_offered
 from disclosures.models import Disclosure, OnwardRequest, OnwardRequestEntry
 from isp_portal.policy import OutOfScope, can, get_or_deny, restrict
 from isp_portal.workdays import nation_from
@@ -179,6 +180,7 @@ class OnwardPage:
     may_withdraw: bool
     may_disclose: bool
     disclosure_id: int | None
+    may_dispute: bool = False
 
 
 def onward_request_page(user: Any, pk: int) -> OnwardPage:
@@ -200,4 +202,5 @@ def onward_request_page(user: Any, pk: int) -> OnwardPage:
     return OnwardPage(
         onward=onward, entries=entries, may_decide=can(user, "decide", onward),
         may_withdraw=can(user, "withdraw", onward), may_disclose=can(user, "disclose", onward), disclosure_id=made,
+        may_dispute=dispute_offered(user, onward, timezone.localdate()),
     )  # fmt: skip

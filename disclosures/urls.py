@@ -62,11 +62,20 @@ urlpatterns: list[URLPattern] = [
     ),
     path("disclosures/<int:pk>/entries/<int:entry_pk>/report/", corrections.report_new, name="inaccuracy-report-new"),
     path("inaccuracy-reports/<int:pk>/", corrections.report_detail, name="inaccuracy-report-detail"),
+    path("inaccuracy-reports/<int:pk>/agree/", corrections.report_agree, name="inaccuracy-report-agree"),
+    path(
+        "inaccuracy-reports/<int:pk>/agree/check/",
+        corrections.report_agree_check,
+        name="inaccuracy-report-agree-check",
+    ),
     path("inaccuracy-reports/<int:pk>/reject/", corrections.report_reject, name="inaccuracy-report-reject"),
     path("inaccuracy-reports/<int:pk>/withdraw/", corrections.report_withdraw, name="inaccuracy-report-withdraw"),
     # -- end of corrections --
     # -- Disputes (issue 13, WP4): the dispute journey and the central register. --
     path("requests/<int:pk>/dispute/", dispute_views.dispute_new, name="dispute-new"),
+    path("requests/<int:pk>/dispute/check/", dispute_views.dispute_new_check, name="dispute-new-check"),
+    path("onward/<int:pk>/dispute/", dispute_views.onward_dispute_new, name="onward-dispute-new"),
+    path("onward/<int:pk>/dispute/check/", dispute_views.onward_dispute_check, name="onward-dispute-check"),
     path("disputes/", dispute_views.dispute_list, name="dispute-list"),
     path("disputes/register/", register_views.register, name="dispute-register"),
     path("disputes/register/export.csv", register_views.register_export, name="dispute-register-export"),

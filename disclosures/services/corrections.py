@@ -361,14 +361,23 @@ def _report_decided(actor: Any, report: InaccuracyReport, *, kind: str, subject:
 
 @transaction.atomic
 def inaccuracy_report_agree(
-    *, actor: Any, report: InaccuracyReport, fields: Any, text: str = "", basis: str, reason: str
+    *,
+    actor: Any,
+    report: InaccuracyReport,
+    fields: Any,
+    text: str = "",
+    basis: str,
+    reason: str,
+    restricted: bool | None = None,
 ) -> Correction:
     """The originator agrees and corrects the entry (sharing.services.entries.entry_revise): the correction it
     records reaches every agency that received the entry, the reporter's included; the report is closed as
     corrected and linked to it. Audit: inaccuracy.agree (and what the revise records)."""
     report = _locked_report(report)
     require(actor, "agree", report)
-    revision = entry_revise(actor=actor, entry=report.entry, fields=fields, text=text, basis=basis, reason=reason)
+    revision = entry_revise(
+        actor=actor, entry=report.entry, fields=fields, text=text, basis=basis, reason=reason, restricted=restricted
+    )
     correction = Correction.objects.get(revision=revision)  # the entry_revised receiver recorded it
     report.state = rules.InaccuracyState.CORRECTED
     report.correction = correction

@@ -30,6 +30,7 @@ from disclosures.dispute_policy import (
     dispute_refusal,
     open_refusal,
     side_agency,
+    subject_facts,
 )
 from disclosures.models import (
     Dispute,
@@ -186,19 +187,6 @@ def _assign(dispute: Dispute, stage: int, *, at: datetime, actor: User | None) -
 
 
 # --- Raising a dispute ----------------------------------------------------------------------------------------------
-
-
-def subject_facts(subject: InformationRequest | OnwardRequest) -> rules.SubjectFacts:
-    if isinstance(subject, InformationRequest):
-        answered = subject.answered_at or subject.declined_at
-        kind = rules.DisputeSubject.REQUEST
-    else:
-        answered = subject.decided_at
-        kind = rules.DisputeSubject.ONWARD
-    return rules.SubjectFacts(
-        kind=kind, state=subject.state, due_on=subject.due_on,
-        answered_on=timezone.localdate(answered) if answered else None,
-    )  # fmt: skip
 
 
 @transaction.atomic

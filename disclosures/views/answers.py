@@ -18,7 +18,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -240,10 +239,6 @@ def answer_start(http: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class _DryRun(Exception):
-    """Rolls back a trial of the service: its answer is all that is wanted."""
-
-
 def _decision(data: dict[str, Any]) -> services.DecisionInput:
     """The decision record drafted (Barnet; Haringey 4.7), kept with a share or a decline alike."""
     return services.DecisionInput(
@@ -304,17 +299,16 @@ def _trial(
     service itself in a transaction that is rolled back (the rules written once, nothing kept). A request answered
     meanwhile raises the policy's refusal, for the caller to show what became of it."""
     try:
-        with transaction.atomic():
-            result = services.request_answer_share(actor=http.user, request=request, **_service_values(data, revisions))
-            raise _DryRun("shared" if isinstance(result, Disclosure) else "approval")
-    except _DryRun as outcome:
-        return str(outcome), None
-    except ValidationError as error:
-        return "", error
+        result, error = confirming.rehearse(
+            lambda: services.request_answer_share(actor=http.user, request=request, **_service_values(data, revisions))
+        )
     except AccessDenied as denial:
         if denial.target_type != "sharing.recordentry":
             raise
         return "", _entry_refusal(http, denial)
+    if error is not None:
+        return "", error
+    return ("shared" if isinstance(result, Disclosure) else "approval"), None
 
 
 def _check_rows(

@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.contrib import messages
 from django.contrib.sessions.models import Session
@@ -25,34 +26,18 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from agencies.forms import add_service_errors
+from disclosures.forms.requests import SubmitForm
 from disclosures.models import InformationRequest, State
 from isp_portal.policy import can
+from isp_portal.rehearsal import rehearse
 from isp_portal.wording import long_datetime
+
+__all__ = ["CheckPage", "already_made", "check_answers", "closed_already", "digest", "draft_of", "rehearse"]
 
 DIGEST_FIELD = "draft"
 _DONE = "made"
 T = TypeVar("T")
-
-
-class _Rehearsal(Exception):
-    """Rolls back a rehearsal of a service: what it made is all that is wanted."""
-
-    def __init__(self, made: Any) -> None:
-        super().__init__()
-        self.made = made
-
-
-def rehearse(call: Callable[[], T]) -> tuple[T | None, ValidationError | None]:
-    """What a service would do, asked of the service itself in a transaction that is rolled back (so its rules are
-    written once and nothing is kept, sent or audited): what it would make (unsaved now: read its fields only), or
-    its refusal. A "check your answers" page shows either; the confirmation asks the service again."""
-    try:
-        with transaction.atomic():
-            raise _Rehearsal(call())
-    except _Rehearsal as done:
-        return done.made, None
-    except ValidationError as error:
-        return None, error
 
 
 def digest(data: Any) -> str:
@@ -111,6 +96,95 @@ def mark_made(http: HttpRequest, key: str, link: str) -> None:
     http.session[key] = {_DONE: link}
     http.session.pop(f"{key}:shown", None)
     http.session.save()
+
+
+def draft_of(http: HttpRequest, key: str, target: int) -> dict[str, Any] | None:
+    """This journey's draft about `target` (the object the journey is about), or None when there is none for it: a
+    draft kept as {"target": id, "data": the answers}."""
+    draft = http.session.get(key)
+    if not isinstance(draft, dict) or draft.get("target") != target or not isinstance(draft.get("data"), dict):
+        return None
+    return draft
+
+
+def confirm_once(
+    http: HttpRequest, key: str, target: int, draft: dict[str, Any], check_url: str,
+    make: Callable[[], T], link: Callable[[Any], str],
+) -> tuple[T | None, HttpResponse | None]:  # fmt: skip
+    """Confirm a draft once, and only what the page showed (the session row locked, the draft read again under the
+    lock, the digest compared): (what the service made, None), or (None, where to send the reader). A refusal raises
+    the service's ValidationError."""
+    with transaction.atomic():
+        current = locked_draft(http, key)
+        if current != draft:
+            http.session[key] = current
+            return None, already_made(http, key) or redirect(check_url)
+        if stale(http, key, target, draft["data"]):
+            return None, refuse_stale(http, check_url)
+        made = make()
+        mark_made(http, key, link(made))
+    return made, None
+
+
+@dataclass(frozen=True)
+class CheckPage(Generic[T]):
+    """What a "check your answers" page shows: the draft's answers, what the service would make of them (None when
+    it refuses), the confirmation's form (the refusal on it) and the digest of the draft shown."""
+
+    values: dict[str, Any]
+    made: T | None
+    form: SubmitForm
+    draft_digest: str
+
+
+def _as_is(error: ValidationError) -> ValidationError:
+    return error
+
+
+def check_answers(
+    http: HttpRequest,
+    *,
+    key: str,
+    target: int,
+    form_url: str,
+    check_url: str,
+    service: Callable[[dict[str, Any]], T],
+    link: Callable[[T], str],
+    confirmed: Callable[[T], HttpResponse],
+    on_form: Callable[[ValidationError], ValidationError] = _as_is,
+) -> HttpResponse | CheckPage[T]:
+    """The one shape of a "check your answers" page (break12b F1, F13), once the object the journey is about was
+    found (and the reader allowed): a second click is sent to what the first made; no draft, back to the form; a
+    GET rehearses `service` (called with the draft's answers: it builds the service's arguments and calls it) and
+    shows what it would make or its refusal; a POST confirms it once, and only the draft the page showed
+    (confirm_once), then `confirmed` says what was made and where to go. Returns where to send the reader, or what
+    the page shows (the caller renders it with its own rows)."""
+    if http.method == "POST" and (made_already := already_made(http, key)):
+        return made_already
+    draft = draft_of(http, key, target)
+    if draft is None:
+        return redirect(form_url)
+    values: dict[str, Any] = draft["data"]
+    # Bound on a GET too: the rehearsal's refusals are put on it before anything is sent.
+    form = SubmitForm(http.POST if http.method == "POST" else {})
+    form.is_valid()
+    made: T | None = None
+    problems: ValidationError | None = None
+    if http.method == "POST":
+        try:
+            kept, sent = confirm_once(http, key, target, draft, check_url, lambda: service(values), link)
+        except ValidationError as error:
+            problems = error
+        else:
+            if sent is not None:
+                return sent
+            assert kept is not None
+            return confirmed(kept)
+    else:
+        made, problems = rehearse(lambda: service(values))
+    if problems is not None:
+        add_service_errors(form, on_form(problems))
+    return CheckPage(values, None if form.errors else made, form, shown(http, key, target, values))
 
 
 def _what_happened(found: InformationRequest) -> str | None:

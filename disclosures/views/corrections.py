@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -20,9 +20,17 @@ from agencies.forms import add_service_errors
 from disclosures import correction_selectors as selectors
 from disclosures.correction_policy import reporter_refusal
 from disclosures.forms.corrections import AcknowledgeForm, ConfirmForm, RejectForm, ReportForm
-from disclosures.models import Disclosure, DisclosureEntry, InaccuracyReport
+from disclosures.models import Correction, Disclosure, DisclosureEntry, InaccuracyReport
 from disclosures.services import corrections as services
+from disclosures.views import confirming
+from disclosures.views.requests import _on_top
 from isp_portal.policy import NotPermitted, OutOfScope, can, get_or_deny, require
+from sharing.forms import EntryForm
+from sharing.models import Basis, EntryRevision
+from sharing.selectors import entry_detail
+from sharing.views.entries import field_rows
+
+AGREE_DRAFT = "inaccuracy_agree_draft"
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -48,17 +56,32 @@ def corrections_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.correction_page(request.user, pk)
-    return render(request, "disclosures/correction_detail.html", {"page": page})
+    corrected = page.correction.revision
+    compared = selectors.revisions_compared(
+        request.user, entry_id=page.correction.entry_id, before_number=corrected.number - 1, after_id=corrected.pk
+    )
+    return render(
+        request,
+        "disclosures/correction_detail.html",
+        {"page": page, "comparison": _compared_rows(compared, "Revision corrected")},
+    )
 
 
 @login_required
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = selectors.notice_page(request.user, pk)
+    compared = selectors.revisions_compared(
+        request.user, entry_id=notice.entry_id, before_number=notice.received_revision.number,
+        after_id=notice.correction.revision_id,
+    )  # fmt: skip
     return render(
         request,
         "disclosures/correction_notice.html",
-        {"notice": notice, "may_acknowledge": can(request.user, "acknowledge", notice)},
-    )
+        {
+            "notice": notice, "may_acknowledge": can(request.user, "acknowledge", notice),
+            "comparison": _compared_rows(compared, "Revision received"),
+        },
+    )  # fmt: skip
 
 
 @login_required
@@ -127,6 +150,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "disclosures/inaccuracy_report.html",
         {
             "report": report,
+            "may_agree": can(request.user, "agree", report),
             "may_reject": can(request.user, "reject", report),
             "may_withdraw": can(request.user, "withdraw", report),
         },
@@ -178,3 +202,171 @@ def report_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         submit="Withdraw the report",
         back_url=reverse("inaccuracy-report-detail", args=[report.pk]),
     )
+
+
+# --- Side by side: a revision and its correction (Southampton 9) ----------------------------------------------------
+
+
+def _content(category: str, fields: dict[str, object], text: str, basis: str) -> dict[str, str]:
+    """A revision's content as label and value (its structured fields in the category's order, its text, fact or
+    opinion)."""
+    shown = dict(field_rows(category, fields))
+    shown["Details"] = text or "None"
+    shown["Fact or opinion"] = str(Basis(basis).label) if basis in Basis.values else basis
+    return shown
+
+
+def comparison(
+    category: str, before: dict[str, str], after: dict[str, str], *, before_heading: str, after_heading: str
+) -> dict[str, Any]:
+    """Two revisions side by side, for disclosures/includes/revisions_compared.html: a table row per label, each
+    saying in words whether it changed (never by colour only)."""
+    labels = list(before) + [label for label in after if label not in before]
+    rows = [
+        (label, before.get(label, "None"), after.get(label, "None"), before.get(label) != after.get(label))
+        for label in labels
+    ]
+    return {"rows": rows, "before_heading": before_heading, "after_heading": after_heading}
+
+
+def _of(revision: EntryRevision, category: str) -> dict[str, str]:
+    return _content(category, dict(revision.fields), revision.text, revision.basis)
+
+
+def _compared_rows(compared: selectors.RevisionsCompared | None, before_words: str) -> dict[str, Any] | None:
+    if compared is None:
+        return None
+    return comparison(
+        compared.category, _of(compared.before, compared.category), _of(compared.after, compared.category),
+        before_heading=f"{before_words}: revision {compared.before.number}",
+        after_heading=f"Corrected: revision {compared.after.number}",
+    )  # fmt: skip
+
+
+# --- Agreeing with a report and correcting the entry: the form, then "check your answers" (Southampton 9) -----------
+
+
+def _agreeing(request: HttpRequest, pk: int) -> InaccuracyReport:
+    """The open report the reader would correct the entry for: out of scope 404; not of the originator, not allowed
+    to correct the entry, or no longer open, 403 with the policy's sentence (InaccuracyReportPolicy `agree`)."""
+    report: InaccuracyReport = get_or_deny(
+        request.user,
+        InaccuracyReport.objects.select_related("entry__child", "reporter_agency", "received_revision"),
+        action="agree",
+        pk=pk,
+    )
+    return report
+
+
+def _entry_form(report: InaccuracyReport, data: Any = None, **kwargs: Any) -> EntryForm:
+    return EntryForm(data, category=report.entry.category, revising=True, **kwargs)
+
+
+def _agree_arguments(report: InaccuracyReport, data: dict[str, list[str]]) -> dict[str, Any]:
+    """inaccuracy_report_agree's arguments from what was typed (kept as the form sent it): the form's refusals are
+    the service's to show on the check page."""
+    bound = QueryDict(mutable=True)
+    for name, values in data.items():
+        bound.setlist(name, values)
+    form = _entry_form(report, bound)
+    if not form.is_valid():
+        raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+    cleaned = form.cleaned_data
+    return {
+        "fields": form.structured(), "text": cleaned["text"], "basis": cleaned["basis"],
+        "restricted": cleaned["restricted"], "reason": cleaned["reason"],
+    }  # fmt: skip
+
+
+# The purpose recorded when the agree page shows the entry's latest content to correct it (DPA 2018 s62).
+AGREE_PURPOSE = "Answering a report that an entry shared is inaccurate"
+
+
+@login_required
+def report_agree(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _agreeing(request, pk)
+    draft = confirming.draft_of(request, AGREE_DRAFT, report.pk)
+    initial: dict[str, object] = {}
+    if request.method != "POST" and draft is None:
+        latest = entry_detail(principal=request.user, entry_id=report.entry_id, purpose=AGREE_PURPOSE).revision
+        if latest is not None:
+            initial = {**EntryForm.initial_from(latest.fields), "text": latest.text, "basis": latest.basis,
+                       "restricted": latest.is_restricted, "reason": report.what_is_wrong}  # fmt: skip
+    data: Any = request.POST if request.method == "POST" else None
+    if data is None and draft is not None:
+        data = QueryDict(mutable=True)
+        for name, values in draft["data"].items():
+            data.setlist(name, values)
+    form = _entry_form(report, data, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        typed = {name: request.POST.getlist(name) for name in request.POST if name != "csrfmiddlewaretoken"}
+        _made, problems = confirming.rehearse(
+            lambda: services.inaccuracy_report_agree(
+                actor=request.user, report=report, **_agree_arguments(report, typed)
+            )
+        )
+        if problems is not None:
+            add_service_errors(form, problems)
+        else:
+            request.session[AGREE_DRAFT] = {"target": report.pk, "data": typed}
+            return redirect("inaccuracy-report-agree-check", pk=report.pk)
+    return _form_page(
+        request,
+        form=form,
+        title=f"Correct the {report.entry.category_label.lower()} entry",
+        caption=f"Report from {report.reporter_agency}",
+        intro=[
+            f"What is inaccurate: {report.what_is_wrong}",
+            f"What it should say: {report.suggested_correction or 'Not given'}",
+            "Your correction is a new revision. Every agency that received the entry is told and must acknowledge it.",
+        ],
+        submit="Continue",
+        back_url=reverse("inaccuracy-report-detail", args=[report.pk]),
+    )
+
+
+@login_required
+def report_agree_check(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _agreeing(request, pk)
+
+    def confirmed(made: Correction) -> HttpResponse:
+        messages.success(
+            request, f"The entry was corrected. {report.reporter_agency} and every agency told must acknowledge it."
+        )
+        return redirect("correction-detail", pk=made.pk)
+
+    page = confirming.check_answers(
+        request, key=AGREE_DRAFT, target=report.pk,
+        form_url=reverse("inaccuracy-report-agree", args=[report.pk]),
+        check_url=reverse("inaccuracy-report-agree-check", args=[report.pk]),
+        service=lambda typed: services.inaccuracy_report_agree(
+            actor=request.user, report=report, **_agree_arguments(report, typed)
+        ),
+        link=lambda correction: reverse("correction-detail", args=[correction.pk]),
+        confirmed=confirmed, on_form=_on_top,
+    )  # fmt: skip
+    if isinstance(page, HttpResponse):
+        return page
+    category = report.entry.category
+    compared = None
+    try:
+        typed = _agree_arguments(report, page.values)
+    except ValidationError:
+        typed = None
+    if typed is not None:
+        # The originator's own entry: the revision the reporter received is theirs to read (HISTORY access).
+        compared = comparison(
+            category, _of(report.received_revision, category),
+            _content(category, typed["fields"], typed["text"], typed["basis"]),
+            before_heading=f"Received by {report.reporter_agency}: revision {report.received_revision.number}",
+            after_heading="Your correction",
+        )  # fmt: skip
+    answers = [("What this correction changes and why", (typed or {}).get("reason", ""), "id_reason")]
+    return render(
+        request,
+        "disclosures/inaccuracy_agree_check.html",
+        {
+            "report": report, "comparison": compared, "answers": answers, "form": page.form,
+            "change_url": reverse("inaccuracy-report-agree", args=[report.pk]), "draft_digest": page.draft_digest,
+        },
+    )  # fmt: skip

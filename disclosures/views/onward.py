@@ -9,14 +9,12 @@ disclosures.onward_policy's (out of scope 404, refused 403 with the rule). No Ja
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +26,7 @@ from consent.models import ConsentNotSoughtReason
 from disclosures import rules, selectors
 from disclosures.forms.answers import SUBJECT_TOLD_LABELS
 from disclosures.forms.onward import AGREE, OnwardDecisionForm, OnwardDiscloseForm, OnwardWithdrawForm, PassOnForm
-from disclosures.forms.requests import CONSENT_CHOICES, TIER_CHOICES, SubmitForm
+from disclosures.forms.requests import CONSENT_CHOICES, TIER_CHOICES
 from disclosures.models import Disclosure, DisclosureEntry, OnwardRequest
 from disclosures.onward_selectors import onward_request_page, onward_requests
 from disclosures.services import checks
@@ -115,13 +113,6 @@ def _parent_of(http: HttpRequest, pk: int) -> Disclosure:
     )
 
 
-def _draft(http: HttpRequest, key: str, target: int) -> dict[str, Any] | None:
-    draft = http.session.get(key)
-    if not isinstance(draft, dict) or draft.get("target") != target or not isinstance(draft.get("data"), dict):
-        return None
-    return draft
-
-
 def _category(value: str) -> str:
     return CATEGORY_LABELS.get(Category(value), value) if value in set(Category) else value
 
@@ -174,18 +165,16 @@ def _pass_on_arguments(parent: Disclosure, values: dict[str, Any]) -> dict[str, 
 
 def _pass_on_trial(http: HttpRequest, parent: Disclosure, values: dict[str, Any]) -> Any:
     """What onward_request_submit would make of the draft, or its refusal (confirming.rehearse)."""
-    try:
-        arguments = _pass_on_arguments(parent, values)
-    except ValidationError as error:
-        return None, error
-    return confirming.rehearse(lambda: services.onward_request_submit(actor=http.user, parent=parent, **arguments))
+    return confirming.rehearse(
+        lambda: services.onward_request_submit(actor=http.user, parent=parent, **_pass_on_arguments(parent, values))
+    )
 
 
 @login_required
 def pass_on_new(http: HttpRequest, pk: int) -> HttpResponse:
     parent = _parent_of(http, pk)
     choices = _pass_on_choices(http, parent)
-    draft = _draft(http, ASK_DRAFT, parent.pk)
+    draft = confirming.draft_of(http, ASK_DRAFT, parent.pk)
     form = PassOnForm(
         _posted(http),
         initial=dict(draft["data"]) if draft is not None else {"tiers": list(parent.tiers), "entries": []},
@@ -244,72 +233,38 @@ def _pass_on_rows(
     return rows
 
 
-def _confirm(
-    http: HttpRequest, key: str, target: int, draft: dict[str, Any], check_url: str,
-    make: Callable[[], Any], link: Callable[[Any], str],
-) -> tuple[Any, HttpResponse | None]:  # fmt: skip
-    """Confirm a draft once, and only what the page showed (confirming.py: the session row locked, the draft read
-    again under the lock, the digest compared): (what the service made, None), or (None, where to send the reader).
-    A refusal raises the service's ValidationError."""
-    with transaction.atomic():
-        current = confirming.locked_draft(http, key)
-        if current != draft:
-            http.session[key] = current
-            return None, confirming.already_made(http, key) or redirect(check_url)
-        if confirming.stale(http, key, target, draft["data"]):
-            return None, confirming.refuse_stale(http, check_url)
-        made = make()
-        confirming.mark_made(http, key, link(made))
-    return made, None
-
-
 @login_required
 def pass_on_check(http: HttpRequest, pk: int) -> HttpResponse:
     parent = _parent_of(http, pk)
-    if http.method == "POST" and (made_already := confirming.already_made(http, ASK_DRAFT)):
-        return made_already
-    draft = _draft(http, ASK_DRAFT, parent.pk)
-    if draft is None:
-        return redirect("onward-pass-on", pk=parent.pk)
-    values = draft["data"]
-    check_url = reverse("onward-pass-on-check", args=[parent.pk])
-    # Bound on a GET too: the trial's refusals are put on it before anything is sent.
-    form = SubmitForm(http.POST if http.method == "POST" else {})
-    form.is_valid()
-    made: OnwardRequest | None = None
-    problems: ValidationError | None = None
-    if http.method == "POST":
-        try:
-            arguments = _pass_on_arguments(parent, values)
-            made, sent = _confirm(
-                http, ASK_DRAFT, parent.pk, draft, check_url,
-                lambda: services.onward_request_submit(actor=http.user, parent=parent, **arguments),
-                lambda onward: reverse("onward-detail", args=[onward.pk]),
-            )  # fmt: skip
-        except ValidationError as error:
-            problems = error
-        else:
-            if sent is not None:
-                return sent
-            assert made is not None
-            messages.success(
-                http,
-                f"Your request has been sent to {parent.from_agency}. Nothing is passed on unless they agree.",
-            )
-            return redirect("onward-detail", pk=made.pk)
-    else:
-        made, problems = _pass_on_trial(http, parent, values)
-    if problems is not None:
-        add_service_errors(form, _on_top(_on_fields(problems)))
+
+    def confirmed(made: OnwardRequest) -> HttpResponse:
+        messages.success(
+            http, f"Your request has been sent to {parent.from_agency}. Nothing is passed on unless they agree."
+        )
+        return redirect("onward-detail", pk=made.pk)
+
+    page = confirming.check_answers(
+        http, key=ASK_DRAFT, target=parent.pk,
+        form_url=reverse("onward-pass-on", args=[parent.pk]),
+        check_url=reverse("onward-pass-on-check", args=[parent.pk]),
+        service=lambda values: services.onward_request_submit(
+            actor=http.user, parent=parent, **_pass_on_arguments(parent, values)
+        ),
+        link=lambda onward: reverse("onward-detail", args=[onward.pk]),
+        confirmed=confirmed,
+        on_form=lambda problems: _on_top(_on_fields(problems)),
+    )  # fmt: skip
+    if isinstance(page, HttpResponse):
+        return page
     return render(
         http,
         "disclosures/onward_pass_on_check.html",
         {
             "parent": parent,
-            "answers": _pass_on_rows(parent, values, _pass_on_choices(http, parent), made if not form.errors else None),
-            "form": form,
+            "answers": _pass_on_rows(parent, page.values, _pass_on_choices(http, parent), page.made),
+            "form": page.form,
             "change_url": reverse("onward-pass-on", args=[parent.pk]),
-            "draft_digest": confirming.shown(http, ASK_DRAFT, parent.pk, values),
+            "draft_digest": page.draft_digest,
         },
     )
 
@@ -354,17 +309,15 @@ def _disclose_arguments(onward: OnwardRequest, values: dict[str, Any]) -> dict[s
 
 
 def _disclose_trial(http: HttpRequest, onward: OnwardRequest, values: dict[str, Any]) -> Any:
-    try:
-        arguments = _disclose_arguments(onward, values)
-    except ValidationError as error:
-        return None, error
-    return confirming.rehearse(lambda: services.onward_request_disclose(actor=http.user, onward=onward, **arguments))
+    return confirming.rehearse(
+        lambda: services.onward_request_disclose(actor=http.user, onward=onward, **_disclose_arguments(onward, values))
+    )
 
 
 @login_required
 def onward_disclose(http: HttpRequest, pk: int) -> HttpResponse:
     onward = _agreed(http, pk)
-    draft = _draft(http, DISCLOSE_DRAFT, onward.pk)
+    draft = confirming.draft_of(http, DISCLOSE_DRAFT, onward.pk)
     initial: dict[str, Any] = dict(draft["data"]) if draft is not None else {}
     if initial.get("retain_until"):
         initial["retain_until"] = date.fromisoformat(initial["retain_until"])
@@ -427,44 +380,32 @@ def onward_disclose_check(http: HttpRequest, pk: int) -> HttpResponse:
     if http.method == "POST" and (made_already := confirming.already_made(http, DISCLOSE_DRAFT)):
         return made_already  # a second click: where the first one's disclosure is (the request is closed now)
     onward = _agreed(http, pk)
-    draft = _draft(http, DISCLOSE_DRAFT, onward.pk)
-    if draft is None:
-        return redirect("onward-disclose", pk=onward.pk)
-    values = draft["data"]
-    check_url = reverse("onward-disclose-check", args=[onward.pk])
-    form = SubmitForm(http.POST if http.method == "POST" else {})
-    form.is_valid()
-    problems: ValidationError | None = None
-    if http.method == "POST":
-        try:
-            arguments = _disclose_arguments(onward, values)
-            made, sent = _confirm(
-                http, DISCLOSE_DRAFT, onward.pk, draft, check_url,
-                lambda: services.onward_request_disclose(actor=http.user, onward=onward, **arguments),
-                lambda disclosure: reverse("disclosure-detail", args=[disclosure.pk]),
-            )  # fmt: skip
-        except ValidationError as error:
-            problems = error
-        else:
-            if sent is not None:
-                return sent
-            assert made is not None
-            messages.success(
-                http, f"The information was passed on: disclosure {made.pk} was made to {onward.to_agency}."
-            )
-            return redirect("disclosure-detail", pk=made.pk)
-    else:
-        _made, problems = _disclose_trial(http, onward, values)
-    if problems is not None:
-        add_service_errors(form, _on_top(problems))
+
+    def confirmed(made: Disclosure) -> HttpResponse:
+        messages.success(http, f"The information was passed on: disclosure {made.pk} was made to {onward.to_agency}.")
+        return redirect("disclosure-detail", pk=made.pk)
+
+    page = confirming.check_answers(
+        http, key=DISCLOSE_DRAFT, target=onward.pk,
+        form_url=reverse("onward-disclose", args=[onward.pk]),
+        check_url=reverse("onward-disclose-check", args=[onward.pk]),
+        service=lambda values: services.onward_request_disclose(
+            actor=http.user, onward=onward, **_disclose_arguments(onward, values)
+        ),
+        link=lambda disclosure: reverse("disclosure-detail", args=[disclosure.pk]),
+        confirmed=confirmed,
+        on_form=_on_top,
+    )  # fmt: skip
+    if isinstance(page, HttpResponse):
+        return page
     return render(
         http,
         "disclosures/onward_disclose_check.html",
         {
             "onward": onward,
-            "answers": _disclose_rows(onward, values, selectors.recipients_offered(onward.to_agency_id)),
-            "form": form,
+            "answers": _disclose_rows(onward, page.values, selectors.recipients_offered(onward.to_agency_id)),
+            "form": page.form,
             "change_url": reverse("onward-disclose", args=[onward.pk]),
-            "draft_digest": confirming.shown(http, DISCLOSE_DRAFT, onward.pk, values),
+            "draft_digest": page.draft_digest,
         },
     )

@@ -32,6 +32,7 @@ from agencies.policy import is_practitioner, principal
 from consent.models import ConsentNotSoughtReason, ConsentRecord
 from consent.selectors import consent_covering
 from disclosures import selectors, services
+from disclosures.dispute_policy import dispute_offered
 from disclosures.forms.requests import (
     CONSENT_CHOICES,
     TIER_CHOICES,
@@ -161,14 +162,6 @@ def _asked(values: dict[str, Any], child: Child, agencies: list[tuple[int, str]]
     )
 
 
-class _DryRun(Exception):
-    """Rolls back a trial of the service: its answer is all that is wanted."""
-
-    def __init__(self, made: InformationRequest) -> None:
-        super().__init__()
-        self.made = made
-
-
 def _trial(actor: Any, child: Child, asked: Asked) -> tuple[InformationRequest | None, ValidationError | None]:
     """What request_submit would do with what was typed, asked of the service itself in a transaction that is rolled
     back (so the rules are written once, and nothing is kept or sent): the request it would make (its due date and
@@ -176,13 +169,8 @@ def _trial(actor: Any, child: Child, asked: Asked) -> tuple[InformationRequest |
     if asked.consent_message is not None:
         # Consent does not cover it: the consent selector's own sentence, on the consent question (WYCPS).
         return None, ValidationError({"consent_basis": asked.consent_message})
-    try:
-        with transaction.atomic():
-            raise _DryRun(services.request_submit(actor=actor, child=child, **asked.arguments))
-    except _DryRun as trial:
-        return trial.made, None
-    except ValidationError as error:
-        return None, _on_fields(error)
+    made, error = confirming.rehearse(lambda: services.request_submit(actor=actor, child=child, **asked.arguments))
+    return made, None if error is None else _on_fields(error)
 
 
 def _on_fields(error: ValidationError) -> ValidationError:
@@ -455,6 +443,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "approval_url": reverse("request-approval", args=[made.pk]) if "approve" in page.actions else "",
             "disclosure_url": reverse("disclosure-detail", args=[page.disclosure_id]) if page.disclosure_id else "",
             "may_withdraw": "withdraw" in page.actions,
+            "may_dispute": dispute_offered(request.user, made, today),
             "child_url": reverse("child-detail", args=[made.child_id]) if index_agencies(request.user) else "",
         },
     )

@@ -280,26 +280,12 @@ def _service(journey: Journey) -> Any:
     return services.disclosure_emergency if journey.kind == EMERGENCY else services.disclosure_refer
 
 
-class _DryRun(Exception):
-    """Rolls back a trial of the service: its answer is all that is wanted."""
-
-    def __init__(self, waits_for_approval: bool) -> None:
-        super().__init__()
-        self.waits_for_approval = waits_for_approval
-
-
 def _trial(journey: Journey, arguments: dict[str, Any]) -> tuple[ValidationError | None, bool]:
     """What the service would refuse in what was typed, asked of the service itself in a transaction that is rolled
     back (the rules are written once, and nothing is kept, nobody told); and whether it would wait for a designated
     manager's approval. The confirmation asks it again, for real."""
-    try:
-        with transaction.atomic():
-            made = _service(journey)(**arguments)
-            raise _DryRun(isinstance(made, InformationRequest))
-    except _DryRun as trial:
-        return None, trial.waits_for_approval
-    except ValidationError as error:
-        return error, False
+    made, error = confirming.rehearse(lambda: _service(journey)(**arguments))
+    return error, error is None and isinstance(made, InformationRequest)
 
 
 def _on_this_form(error: ValidationError) -> ValidationError:

@@ -1,5 +1,6 @@
 """The dispute pages in a real Chromium, at a desktop and at a phone width (issue 13; Southampton 13): the school
-practitioner raises a dispute about the council's decline (an empty form first: the error summary), the journey
+practitioner raises a dispute about the council's decline from the request's page (an empty form first: the error
+summary; then "check your answers"), the journey
 shows a task list per stage for both sides, the council's designated manager (the practitioner's line manager)
 records a position, and the partnership admin reads the register. Every page is checked with axe and must fit."""
 
@@ -19,13 +20,17 @@ def test_raise_a_dispute_follow_its_journey_and_read_the_register(browser_world:
     request = declined(after)
 
     page = journey.sign_in(after.user("school"))
-    journey.visit(f"/requests/{request.pk}/dispute/")
+    journey.visit(f"/requests/{request.pk}/")
+    page.get_by_role("link", name="Raise a dispute").click()
     expect(page.get_by_role("heading", name="Raise a dispute")).to_be_visible()
     journey.checked()
-    page.get_by_role("button", name="Raise the dispute").click()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     journey.checked()
     page.get_by_label("Why should the information be shared?").fill("The school must keep the child safe.")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
+    journey.checked()
     page.get_by_role("button", name="Raise the dispute").click()
     dispute = Dispute.objects.get(request_id=request.pk)
     expect(page.get_by_role("heading", name=f"Dispute {dispute.register_label}")).to_be_visible()

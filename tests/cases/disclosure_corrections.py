@@ -31,8 +31,8 @@ def disclosed_entry(world: World) -> dict[str, Any]:
 
 CASES = [
     Case("correction-list", html({}, otherwise=200), kwargs=notices_planted, queries=4),
-    Case("correction-detail", html(SEES, otherwise=404), kwargs=planted_correction, queries=4),
-    Case("correction-notice-detail", html(SEES, otherwise=404), kwargs=planted_notice, queries=4),
+    Case("correction-detail", html(SEES, otherwise=404), kwargs=planted_correction, queries=7),
+    Case("correction-notice-detail", html(SEES, otherwise=404), kwargs=planted_notice, queries=7),
     Case(
         "correction-notice-acknowledge",
         html({"auditor": 403}, otherwise=404),
@@ -47,7 +47,41 @@ CASES = [
         note="only the agency the disclosure was made to reports",
         queries=0,  # measured as a token, sent to sign in
     ),
-    Case("inaccuracy-report-detail", html(SEES, otherwise=404), kwargs=planted_report, queries=5),
+    # The report; whether the reader may correct the entry (the entry's policy) or decide not to.
+    Case("inaccuracy-report-detail", html(SEES, otherwise=404), kwargs=planted_report, queries=8),
+    # Agree and correct: home's people who may correct the entry (its practitioner and designated manager).
+    Case(
+        "inaccuracy-report-agree",
+        html({**HOME, "auditor": 403}, otherwise=404),
+        kwargs=planted_report,
+        note="the form shows the entry's latest revision (entry.view with the purpose)",
+        queries=6,
+    ),
+    Case(
+        "inaccuracy-report-agree",
+        html({"practitioner": 302, "designated_manager": 302, "auditor": 403}, otherwise=404),
+        method="post",
+        kwargs=planted_report,
+        data=lambda world: {"text": "On Tuesday.", "basis": "fact", "reason": "Reported by the school: the day."},
+        note="rehearsed: on to check your answers",
+        queries=35,
+    ),
+    # No draft in the session: back to the form.
+    Case(
+        "inaccuracy-report-agree-check",
+        html({"practitioner": 302, "designated_manager": 302, "auditor": 403}, otherwise=404),
+        kwargs=planted_report,
+        queries=3,
+    ),
+    Case(
+        "inaccuracy-report-agree-check",
+        html({"practitioner": 302, "designated_manager": 302, "auditor": 403}, otherwise=404),
+        method="post",
+        kwargs=planted_report,
+        data=lambda world: {"draft": "0" * 32},
+        note="confirmed",
+        queries=3,
+    ),
     Case(
         "inaccuracy-report-reject",
         html({"practitioner": 403, "designated_manager": 200, "auditor": 403}, otherwise=404),

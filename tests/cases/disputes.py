@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from disclosures.services.onward import onward_request_decline
 from tests.cases.consent import html
+from tests.cases.disclosure_onward_api import planted_onward
 from tests.cases.disputes_api import (
     declined_by_school,
     ended,
@@ -22,6 +24,7 @@ from tests.cases.disputes_api import (
     responding_differ,
     stage_two,
 )
+from tests.disclosures.after_fixtures import after_world
 from tests.disclosures.dispute_fixtures import GROUNDS
 from tests.factories import World
 from tests.matrix import Case, only
@@ -40,6 +43,20 @@ def subject(world: World) -> dict[str, Any]:
     return {"pk": declined_by_school(world).pk}
 
 
+def onward_declined(world: World) -> dict[str, Any]:
+    """The school's onward request, declined by home (the originator): the school's to dispute, and no principal
+    here is the school's (home's people read it as missing: tests/disclosures/test_dispute_check_pages.py takes the
+    school's path)."""
+    onward = planted_onward(world)
+    after = after_world(world)
+    onward_request_decline(actor=after.user("designated_manager"), onward=onward, reason="not_proportionate")
+    return {"pk": onward.pk}
+
+
+def raise_body(world: World) -> dict[str, Any]:
+    return {"grounds": GROUNDS, "impact_so_far": ""}
+
+
 CASES = [
     Case("dispute-list", only({}, otherwise=200, anonymous=302, token=302), kwargs=lists, queries=2),
     # The dispute with its parties; its children in one statement; positions, advice, records, events; names.
@@ -52,9 +69,45 @@ CASES = [
         html({"practitioner": 302, "designated_manager": 302}, otherwise=404),
         method="post",
         kwargs=subject,
-        data=lambda world: {"grounds": GROUNDS, "impact_so_far": ""},
-        note="raised",
-        queries=16,
+        data=raise_body,
+        note="checked: on to check your answers",
+        queries=20,
+    ),
+    # No draft in the session: back to the form, before the service is asked.
+    Case(
+        "dispute-new-check",
+        html({"practitioner": 302, "designated_manager": 302}, otherwise=404),
+        kwargs=subject,
+        queries=2,
+    ),
+    Case(
+        "dispute-new-check",
+        html({"practitioner": 302, "designated_manager": 302}, otherwise=404),
+        method="post",
+        kwargs=subject,
+        data=lambda world: {"draft": "0" * 32},
+        note="confirmed",
+        queries=2,
+    ),
+    Case("onward-dispute-new", html({}, otherwise=404), kwargs=onward_declined, queries=0),
+    Case(
+        "onward-dispute-new",
+        html({}, otherwise=404),
+        method="post",
+        kwargs=onward_declined,
+        data=raise_body,
+        note="checked",
+        queries=0,
+    ),
+    Case("onward-dispute-check", html({}, otherwise=404), kwargs=onward_declined, queries=0),
+    Case(
+        "onward-dispute-check",
+        html({}, otherwise=404),
+        method="post",
+        kwargs=onward_declined,
+        data=lambda world: {"draft": "0" * 32},
+        note="confirmed",
+        queries=0,
     ),
     Case("dispute-position", acting(200, "designated_manager"), kwargs=responding_differ, queries=3),
     Case(
