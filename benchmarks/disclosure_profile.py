@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from benchmarks.page_profile import wsgi_environ
+
 ROOT = Path(__file__).resolve().parent.parent
 WORLD = ROOT / "var" / "bench" / "disclosure-profile-world.json"
 STEPS = ("submit", "answer", "approve")
@@ -79,25 +81,9 @@ class Browser:
     def send(
         self, method: str, path: str, body: bytes = b"", content_type: str = ""
     ) -> tuple[int, dict[str, str], bytes]:
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "443",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_COOKIE": "; ".join(f"{key}={value}" for key, value in self.jar.items()),
-            "HTTP_X_FORWARDED_PROTO": "https",
-            "HTTP_REFERER": f"https://127.0.0.1{path}",
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.url_scheme": "https",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
+        cookie = "; ".join(f"{key}={value}" for key, value in self.jar.items())
+        environ = wsgi_environ(method, path, cookie, body)
+        environ["HTTP_REFERER"] = f"https://127.0.0.1{path}"
         if body:
             environ.update(CONTENT_TYPE=content_type, CONTENT_LENGTH=str(len(body)))
         if content_type == "application/json":
