@@ -30,15 +30,26 @@ def test_the_decision_on_a_row_read_by_id_is_the_scopes(world: World) -> None:
         for restricted in (False, True):
             made.append(
                 entry_record(
-                    actor=fresh(sw.users["practitioner"]), child=child, agency=sw.home, category="case_note",
-                    fields={}, text="Seen at home.", basis="fact", restricted=restricted,
-                )  # fmt: skip
+                    actor=fresh(sw.users["practitioner"]),
+                    child=child,
+                    agency=sw.home,
+                    category="case_note",
+                    fields={},
+                    text="Seen at home.",
+                    basis="fact",
+                    restricted=restricted,
+                )
             )
     made.append(
         entry_record(
-            actor=fresh(sw.users["other_agency"]), child=open_child, agency=sw.other, category="case_note",
-            fields={}, text="Stopped in the street.", basis="fact",
-        )  # fmt: skip
+            actor=fresh(sw.users["other_agency"]),
+            child=open_child,
+            agency=sw.other,
+            category="case_note",
+            fields={},
+            text="Stopped in the street.",
+            basis="fact",
+        )
     )
     child_shield(actor=fresh(sw.users["practitioner"]), child=shielded, agency=sw.home, reason="Fled domestic abuse")
     checked = 0
