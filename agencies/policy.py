@@ -51,6 +51,7 @@ from agencies.rules import (
 from audit.access import AUDIT_TRAIL
 from audit.services import ActorIdentity
 from isp_portal.policy import Policy, Resource, register, register_gate, register_resource
+from isp_portal.rows import Statement, fetch
 
 
 def may_be_authorised_for_restricted(agency_kind: str | None) -> bool:
@@ -361,6 +362,15 @@ def sanctions_of(agency: Agency) -> tuple[SanctionFacts, ...]:
     return cached
 
 
+# sanctions_load's read, prepared once per connection (isp_portal.rows.Statement: every request, answer and approval
+# asks it; issue 12). Each agency's sanctions in the model's order (Meta.ordering: newest first).
+_SANCTIONS = Statement(
+    "isp_agency_sanctions",
+    """SELECT agency_id, scope, direction, from_on, until_on, reason, breach_reference FROM agencies_agencysanction
+    WHERE agency_id = ANY(%(agencies)s::bigint[]) ORDER BY agency_id, from_on DESC, id DESC""",
+)
+
+
 def sanctions_load(agencies: Iterable[Agency]) -> None:
     """Load the sanctions of several agencies in one query, kept on each agency object as `sanctions_of` keeps
     them (a disclosure asks of both its ends: one statement, not one per agency)."""
@@ -368,9 +378,7 @@ def sanctions_load(agencies: Iterable[Agency]) -> None:
     if not wanted:
         return
     found: dict[int, list[SanctionFacts]] = {pk: [] for pk in wanted}
-    rows = AgencySanction.objects.filter(agency_id__in=wanted).values_list(
-        "agency_id", "scope", "direction", "from_on", "until_on", "reason", "breach_reference"
-    )
+    rows = fetch(_SANCTIONS, {"agencies": sorted(wanted)})
     for agency_id, scope, direction, from_on, until_on, reason, reference in rows:
         found[agency_id].append(SanctionFacts(scope, direction, from_on, until_on, reason, reference))
     for pk, agency in wanted.items():

@@ -84,6 +84,28 @@ def _cpu_of(pid: int) -> float:
     return float(times.user + times.system)
 
 
+def wsgi_environ(method: str, path: str, cookie: str, body: bytes) -> dict[str, Any]:
+    """A request to the portal's WSGI application as gunicorn would pass it, behind the TLS proxy."""
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "443",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_COOKIE": cookie,
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.page_profile")
     parser.add_argument("--path", required=True)
@@ -108,24 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             form = {**forms[sent[0] % len(forms)], "csrfmiddlewaretoken": args.csrf}
             sent[0] += 1
             body_bytes = urlencode(form).encode()
-        environ = {
-            "REQUEST_METHOD": "POST" if forms else "GET",
-            "PATH_INFO": args.path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "443",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_COOKIE": args.cookie,
-            "HTTP_X_FORWARDED_PROTO": "https",
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.url_scheme": "https",
-            "wsgi.input": io.BytesIO(body_bytes),
-            "wsgi.errors": sys.stderr,
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
+        environ = wsgi_environ("POST" if forms else "GET", args.path, args.cookie, body_bytes)
         if forms:
             environ.update(
                 CONTENT_TYPE="application/x-www-form-urlencoded",

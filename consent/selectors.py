@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -23,6 +23,7 @@ from audit.services import audit_record
 from consent import rules
 from consent.models import ConsentRecord, Decision, GivenBy
 from consent.services import decision_facts
+from isp_portal import rows
 from isp_portal.policy import get_or_deny, restrict
 from isp_portal.wording import long_date
 from protocols.models import IN_FORCE_STATUSES, Protocol, Signature
@@ -193,13 +194,24 @@ def _miss_message(
     return f"No consent covers sharing with {agency}: it is not among the agencies named in {label}."
 
 
-def _records_of(child: Child) -> list[ConsentRecord]:
-    return list(
-        ConsentRecord.objects.filter(child_id=child.pk)
+# A child's consent records with their withdrawal and protocol, compiled once per process (isp_portal.rows.Compiled:
+# every request and answer asks it, issue 12); the agencies each names are prefetched as before, only when there are
+# records (a second statement, as prefetch_related runs it).
+_RECORDS = rows.Compiled(
+    "consent_records_of",
+    lambda child: (
+        ConsentRecord.objects.filter(child_id=child)
         .select_related("withdrawal", "protocol")
-        .prefetch_related(Prefetch("recipients", queryset=Agency.objects.only("pk")))
         .order_by("-obtained_on", "-pk")
-    )
+    ),
+    child=rows.SLOT_ID,
+)
+
+
+def _records_of(child: Child) -> list[ConsentRecord]:
+    records = _RECORDS.rows(child=int(child.pk))
+    prefetch_related_objects(records, Prefetch("recipients", queryset=Agency.objects.only("pk")))
+    return records
 
 
 @dataclass(frozen=True)

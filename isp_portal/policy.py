@@ -377,6 +377,21 @@ def _child_of_refused(target: type[M] | QuerySet[M], lookup: dict[str, Any]) -> 
     return policy.child_of(obj) if obj is not None else None
 
 
+def in_view_scope(user: Any, obj: Model) -> bool:
+    """Whether `obj`, read by its id, is one of `restrict(user, "view", type(obj))`, decided on the row in memory:
+    the gate, then the policy's `in_scope`, which each policy keeps equal to its `scope` filter (so a lookup by id
+    need not build and compile the scope's query: issue 12, the write path's CPU). No policy: nothing."""
+    if isinstance(user, SystemActor):
+        return True
+    policy = _model_policies.get(type(obj))
+    return bool(
+        policy is not None
+        and _signed_in(user)
+        and not gate_refusal(user, "view", obj._meta.label_lower)
+        and policy.in_scope(user, obj)
+    )
+
+
 def found_or_deny(user: Any, model: type[M], obj: M | None, *, action: str = "view", target_id: Any = "") -> M:
     """The decision `get_or_deny` makes, for an object a selector read itself in one plain SQL statement
     (isp_portal/rows.py): missing and out of scope look the same (404) and both are recorded as denials; the
@@ -387,7 +402,7 @@ def found_or_deny(user: Any, model: type[M], obj: M | None, *, action: str = "vi
     if isinstance(user, SystemActor):
         return obj
     policy = _model_policies.get(model)
-    if policy is None or not _signed_in(user) or gate_refusal(user, "view", label) or not policy.in_scope(user, obj):
+    if policy is None or not in_view_scope(user, obj):
         # The child it concerns, for that child's history (the same 404 to the user).
         child_id = policy.child_of(obj) if policy is not None else None
         raise OutOfScope(action=action, target_type=label, target_id=str(obj.pk)[:64], child_id=child_id)

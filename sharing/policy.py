@@ -92,6 +92,22 @@ def token_reads_content(user: Any) -> bool:
     return scopes is not None and token_scope_allows(scopes, "read", "sharing.recordentry")
 
 
+def signatory_agencies_load(users: Iterable[Any]) -> None:
+    """`signatory_agencies` of each of `users` (read with their principals), answered in one statement for them
+    all and kept on each, as if each had asked: the same signatures of the same agencies, so a policy asked about
+    several people (the managers asked to approve: disclosures.services.checks.ask_approval) asks no statement
+    per person."""
+    people = [user for user in users if getattr(user, "is_authenticated", False) and not isinstance(user, SystemActor)]
+    wanted = sorted({agency for user in people for agency in member_agencies(user)})
+    signed: frozenset[int] = frozenset()
+    if wanted:
+        signed = frozenset(
+            row[0] for row in fetch(_SIGNATORIES, {"agencies": wanted, "statuses": [str(s) for s in IN_FORCE_STATUSES]})
+        )
+    for user in people:
+        remember_signatory_agencies(user, frozenset(member_agencies(user)) & signed)
+
+
 def forget_signatory_agencies(user: Any) -> None:
     if hasattr(user, "_isp_signatory_agencies"):
         del user._isp_signatory_agencies

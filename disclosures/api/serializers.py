@@ -14,7 +14,7 @@ from consent.models import ConsentNotSoughtReason, ConsentRecord
 from disclosures import rules
 from disclosures.models import Disclosure, DisclosureEvent, DisclosureRecipient, InformationRequest, RequestAnswer
 from disclosures.selectors import ApprovalRow, DisclosurePage, InboxRow, ReceivedRow, RequestPage, ReviewRow, SentRow
-from isp_portal import bounds
+from isp_portal import bounds, rows
 from isp_portal.api import ScopedPrimaryKeyField
 from isp_portal.api_input import EraDateField
 from isp_portal.policy import restrict
@@ -59,12 +59,24 @@ REVISION_MAX = 2**31 - 1  # EntryRevision.number, a PositiveIntegerField
 # --- References in request bodies -------------------------------------------------------------------------------
 
 
+# The rows the body's ids name, read by id and judged by the policy in memory (ScopedPrimaryKeyField.read_by_id),
+# compiled once per process: a child, and an entry with its child (what RecordEntryPolicy.in_scope reads of it).
+_CHILD = rows.Compiled("body_child", lambda pk: Child.objects.filter(pk=pk), pk=rows.SLOT_ID)
+_ENTRY = rows.Compiled(
+    "body_entry", lambda pk: RecordEntry.objects.select_related("child").filter(pk=pk), pk=rows.SLOT_ID
+)
+
+
 class ChildField(ScopedPrimaryKeyField):
     """A child the caller reaches in the child index (a shielded child, or one outside the index, reads as "does
     not exist")."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(Child, **kwargs)
+
+    def read_by_id(self, number: int) -> Child | None:
+        found = _CHILD.rows(pk=number)
+        return found[0] if found else None
 
 
 class AgencyField(ActingAgencyField):
@@ -91,6 +103,10 @@ class EntryField(ScopedPrimaryKeyField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(RecordEntry, **kwargs)
+
+    def read_by_id(self, number: int) -> RecordEntry | None:
+        found = _ENTRY.rows(pk=number)
+        return found[0] if found else None
 
 
 class RecipientField(ScopedPrimaryKeyField):

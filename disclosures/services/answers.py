@@ -328,6 +328,9 @@ def answer_share_checks(
     people = (
         list({person.pk: person for person in recipients}.values()) if recipients is not None else [request.requester]
     )
+    # The requester named in the body is the request's requester row, read with the lock and with the facts the
+    # recipient check asks about (`locked`'s requester_facts): no statement of its own for their principal.
+    people = [request.requester if person.pk == request.requester_id else person for person in people]
     if not people:
         errors["recipients"] = "Choose who receives the information."
     restricted_agencies = [entry.agency_id for entry, rev in chosen if rev.is_restricted or entry.is_restricted]

@@ -26,7 +26,7 @@ from isp_portal.policy import can
 from isp_portal.workdays import Nation, nation_from
 from protocols.models import IN_FORCE_STATUSES, ProtocolKind, ProtocolVersion
 from sharing.models import Child, EntryRevision
-from sharing.policy import index_agencies, restricted_readers
+from sharing.policy import index_agencies, restricted_readers, signatory_agencies_load
 
 
 def agencies_refusal(*, sender: Agency, receiver: Agency, tiers: Iterable[str], on: date) -> str | None:
@@ -179,6 +179,7 @@ def ask_approval(request: InformationRequest, *, agency_id: int, subject: str) -
     candidates = _APPROVERS.rows(agency=int(agency_id), today=timezone.localdate())
     for manager in candidates:
         remember_facts(manager, manager)  # read with them: the policy asks no statement per manager for these
+    signatory_agencies_load(candidates)  # and their agencies' signatures, one statement for them all
     return tell(
         [manager.pk for manager in candidates if can(manager, "approve", request)],
         key=f"approval-{request.pk}",
