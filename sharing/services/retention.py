@@ -725,8 +725,11 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
         .exclude(reason=ERASED_REASON)
         .update(reason=ERASED_REASON)
     )
+    # An entry reopened before it was merged into this one keeps its reopenings on its own row: erased with it.
     reopening_reasons = (
-        ChildReopening.objects.filter(child_id=locked.pk).exclude(reason=ERASED_REASON).update(reason=ERASED_REASON)
+        ChildReopening.objects.filter(Q(child_id=locked.pk) | Q(child_id__in=merged_ids))
+        .exclude(reason=ERASED_REASON)
+        .update(reason=ERASED_REASON)
     )
     erased: dict[str, int | bool] = {
         "names": names,
