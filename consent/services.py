@@ -731,6 +731,11 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
                     f"consent-review:{record.pk}:{due_on.isoformat()}",
                     f"A consent for child {record.child_id} is due for review",
                     # Barnet: "Consent needs to be kept under active review, for example, if the situation changes".
+                    # Names the child's index number and the consent record's number only: never the involvement
+                    # or service the decision was recorded through, the agencies it names, the parent or the
+                    # decision itself. The recipient recorded it (or stands in at its agency), but a notice is an
+                    # email too, read outside the policy (DESIGN 3.2: what a reader may see is decided on the
+                    # page); the link opens the record behind the policy (fix11h, issue 11).
                     f"Consent record {record.pk} was due for review on {long_date(due_on)}. Check "
                     "with the child or family that it still reflects their wishes, and record the review (or a "
                     "withdrawal, or a new decision).",

@@ -116,3 +116,29 @@ def test_a_parents_decision_still_counting_is_reminded(world: World) -> None:
     due = list(ConsentRecord.objects.filter(pk=made.pk).exclude(parent_decision_lapsed(sixteenth - timedelta(days=1))))
     assert due
     assert not ConsentRecord.objects.filter(pk=made.pk).exclude(parent_decision_lapsed(sixteenth)).exists()
+
+
+# --- fix11h loose end 3: what the review reminder names -----------------------------------------------------------
+
+SERVICE = "Child and adolescent mental health"
+
+
+def test_the_review_reminder_names_no_service_agency_or_parent(world: World) -> None:
+    """A mother's consent for a 14-year-old known to the home agency's mental health service, to share with the
+    other agency: the review reminder names the child's index number and the consent record's number, never the
+    service, an agency, the parent or the decision (the comment in consent_reviews_sweep: DESIGN 3.2)."""
+    child = child_aged(world, 14, service=SERVICE)
+    today = timezone.localdate()
+    made = record(
+        world,
+        child,
+        **parent(relationship="Mother", name="Maeve Quill"),
+        obtained_on=today - timedelta(days=10),
+        review_due_on=today - timedelta(days=1),
+    )
+    assert consent_reviews_sweep(today=today) == 1
+    [notice] = Notification.objects.filter(key__startswith=f"consent-review:{made.pk}:")
+    text = f"{notice.subject}\n{notice.body}".lower()
+    assert str(child.pk) in text and str(made.pk) in text
+    for forbidden in (SERVICE, world.home.name, world.other.name, "Maeve Quill", "Mother", "given", "refused"):
+        assert forbidden.lower() not in text, (forbidden, text)
