@@ -19,7 +19,10 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Expression, F, Q, Value
+from django.db.models.fields import DateField
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import LessThan, LessThanOrEqual
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, Role, User
@@ -636,6 +639,40 @@ def consents_erase(*, child_id: int) -> dict[str, int]:
 
 
 @transaction.atomic
+def _day_number(day: Expression | F) -> Expression:
+    """A date as the number YYYYMMDD: two of them differ by at least 10000 * n exactly when the later is on or
+    after the n-th birthday of someone born on the earlier (sharing.rules.age_on: the day and month compared, a
+    29 February birthday counted from 1 March in a common year)."""
+    return ExtractYear(day) * 10000 + ExtractMonth(day) * 100 + ExtractDay(day)
+
+
+def parent_decision_lapsed(
+    today: date,
+    *,
+    born_on: Expression | None = None,
+    obtained_on: Expression | None = None,
+) -> Q:
+    """The parent's decisions that no longer count on `today`, as a condition the database answers: the rule
+    consent.rules.parent_decision_ends_on (used by consent.selectors.record_timing) expressed as bounds, so the
+    review sweep reads none of them (issue 11, fix11h: it read a decision that lapsed at 16 on every run until
+    the young person was 18, and passed over it in Python). A parent's decision lapses on the 18th birthday
+    whenever it was made (parental responsibility ends: Children Act 1989 ss.3, 105), and on the 16th when it
+    was made for a child under 16 (Barnet: 16 and over presumed competent), the age at the decision counted by
+    the date of birth recorded now (as consent.selectors.decision_age). The birthdays are `born_on` bounds from
+    `today` (sharing.retention_rules.latest_birth_date_older_than, exact for 29 February); the age at the
+    decision compares the two dates as YYYYMMDD numbers (_day_number), which is sharing.rules.age_on. `born_on`
+    and `obtained_on` default to the consent record's columns; tests/consent/test_fix11h.py checks the
+    database's answer against the rule over many birthdays, 29 February among them."""
+    born = born_on if born_on is not None else F("child__born_on")
+    obtained = obtained_on if obtained_on is not None else F("obtained_on")
+    adult = Value(latest_birth_date_older_than(rules.ADULT_AGE - 1, today), output_field=DateField())
+    sixteen = Value(latest_birth_date_older_than(rules.PRESUMED_COMPETENT_AGE - 1, today), output_field=DateField())
+    decided_under_sixteen = LessThan(
+        _day_number(obtained) - _day_number(born), Value(rules.PRESUMED_COMPETENT_AGE * 10000)
+    )
+    return Q(LessThanOrEqual(born, adult)) | (Q(LessThanOrEqual(born, sixteen)) & Q(decided_under_sixteen))
+
+
 def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     """Remind of every consent whose review is due (review_due_on today or past), in force (not withdrawn, ended
     or, for a parent's decision, lapsed at the young person's birthday), once
@@ -652,9 +689,9 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
         # Not yet in force: left unclaimed until it is (then reminded, its review overdue: break11e finding 6).
         .filter(valid_from__lte=today)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        # A parent's decision for a young person now an adult never counts again (parental responsibility ends at
-        # 18: rules.parent_decision_ends_on): not claimed tick after tick.
-        .exclude(given_by=GivenBy.PARENT, child__born_on__lte=latest_birth_date_older_than(rules.ADULT_AGE - 1, today))
+        # A parent's decision that no longer counts (lapsed at the 16th birthday, or the 18th) never counts again
+        # (rules.parent_decision_ends_on): not read at all, rather than read and passed over tick after tick.
+        .exclude(Q(given_by=GivenBy.PARENT) & parent_decision_lapsed(today))
         .filter(Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_due_on")))
         .select_related("child", "withdrawal")
         .select_for_update(of=("self",), skip_locked=True)
@@ -694,6 +731,11 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
                     f"consent-review:{record.pk}:{due_on.isoformat()}",
                     f"A consent for child {record.child_id} is due for review",
                     # Barnet: "Consent needs to be kept under active review, for example, if the situation changes".
+                    # Names the child's index number and the consent record's number only: never the involvement
+                    # or service the decision was recorded through, the agencies it names, the parent or the
+                    # decision itself. The recipient recorded it (or stands in at its agency), but a notice is an
+                    # email too, read outside the policy (DESIGN 3.2: what a reader may see is decided on the
+                    # page); the link opens the record behind the policy (fix11h, issue 11).
                     f"Consent record {record.pk} was due for review on {long_date(due_on)}. Check "
                     "with the child or family that it still reflects their wishes, and record the review (or a "
                     "withdrawal, or a new decision).",

@@ -342,8 +342,11 @@ class ReopenForm(GovukForm):
         label="Why this record is reopened",
         max_length=bounds.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For example, the date of birth it was closed on was wrong. The reason is recorded, and the "
-        "lead professionals are told it.",
+        # Said before it is typed: the reason is shown on the record to its readers (sharing.selectors
+        # .reopenings_seen), never in the notices (break11e finding 2).
+        help_text="For example, the date of birth it was closed on was wrong. The reason is shown with the record to "
+        "everyone who may read it (withheld from agencies not involved if the child is shielded) until its "
+        "content is erased. The lead professionals are told the record was reopened, not why.",
     )
 
 

@@ -26,7 +26,7 @@ from sharing.api.shapes import (
 )
 from sharing.models import Child, ChildMerge, ChildName, ClosureRule, Ethnicity, Gender, NameKind, Setting
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
-from sharing.selectors import ChildRecord, Search, SearchResult
+from sharing.selectors import ChildRecord, ReopeningView, Search, SearchResult
 from sharing.services import NameChange
 
 ALIASES_MAX = 10
@@ -358,6 +358,36 @@ def shield_out(child: Child) -> dict[str, Any]:
     return {"id": child.pk, "is_shielded": child.is_shielded, "shielding_agency": child.shielding_agency_id}
 
 
+class ReopeningOut(serializers.Serializer):
+    """A reopening of a closed record by a partnership admin (POST /api/v1/children/{id}/reopen/), as the record
+    page lists it."""
+
+    reopened_on = serializers.DateField()
+    reopened_by = serializers.CharField(allow_null=True, help_text="The partnership admin's name")
+    reason = serializers.CharField(
+        required=False,
+        help_text="Why it was reopened; absent once erased with the record's content (`reason_erased_on`), and "
+        "where the shield withholds the address (the reason may say where the child lives)",
+    )
+    reason_erased_on = serializers.DateField(
+        required=False, help_text="Present once the reason was erased with the record's content: when"
+    )
+
+
+def reopening_out(reopening: ReopeningView) -> dict[str, Any]:
+    """A reopening as the reader may see it: what is withheld or erased is absent (sharing.selectors
+    .reopenings_seen decided it)."""
+    body: dict[str, Any] = {
+        "reopened_on": reopening.reopened_on.isoformat(),
+        "reopened_by": reopening.reopened_by or None,
+    }
+    if reopening.reason is not None:
+        body["reason"] = reopening.reason
+    if reopening.erased_on is not None:
+        body["reason_erased_on"] = reopening.erased_on.isoformat()
+    return body
+
+
 class ChildOut(serializers.Serializer):
     id = serializers.IntegerField()
     names = NameOut(many=True, required=False, help_text="The legal name first, then aliases")
@@ -396,6 +426,12 @@ class ChildOut(serializers.Serializer):
         required=False, allow_null=True, help_text="When a closed record's content falls due for erasure"
     )
     erased_on = serializers.DateField(required=False, allow_null=True, help_text="When its content was erased")
+    reopenings = ReopeningOut(
+        many=True,
+        required=False,
+        help_text="Each time a partnership admin reopened the record after it was closed, oldest first: when, by "
+        "whom and why (the reason as `close_reason` is shown)",
+    )
     address = AddressOut(
         required=False,
         allow_null=True,
@@ -507,6 +543,7 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "is_shielded": child.is_shielded,
         "merged_into": child.merged_into_id,
         **retention_out(record.retention or child, record.close_reason),
+        "reopenings": [reopening_out(reopening) for reopening in record.reopenings],
         "involvements": [involvement_out(involvement) for involvement in record.involvements],
         "held": [
             {

@@ -258,7 +258,9 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         "only for staff authorised for restricted information. A shielded child's address, phone and setting are "
         "absent unless your agency is involved. What you may not see is absent, never null. `status` says whether "
         "the record is open, closed (kept for reference only: `closed_on`, `closed_under`, `erase_due_on`) or "
-        "erased (`erased_on`), as its page does. Audited with the purpose.",
+        "erased (`erased_on`), as its page does, and `reopenings` lists each time a partnership admin reopened it "
+        "after a closing (when, by whom, and why: the reason absent where `close_reason` would be withheld, and "
+        "once erased). Audited with the purpose.",
         parameters=[
             PURPOSE_PARAMETER,
             OpenApiParameter("fields", str, description=FIELDS_PARAMETER_HELP),

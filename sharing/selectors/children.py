@@ -8,13 +8,14 @@ child, the shielding agency's notice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch
 
 from agencies.policy import is_auditor
 from audit.services import audit_record
@@ -22,7 +23,16 @@ from isp_portal import bounds
 from isp_portal.policy import can, found_or_deny, require
 from isp_portal.rows import Statement, fetch
 from sharing import rules
-from sharing.models import Child, ChildAddress, ChildName, EntryRevision, Involvement, NameKind, RecordEntry
+from sharing.models import (
+    Child,
+    ChildAddress,
+    ChildName,
+    ChildReopening,
+    EntryRevision,
+    Involvement,
+    NameKind,
+    RecordEntry,
+)
 from sharing.policy import (
     CHILD_INDEX,
     EntryAccess,
@@ -514,6 +524,49 @@ class HeldCategory:
     count: int
 
 
+@dataclass(frozen=True)
+class ReopeningView:
+    """A reopening of the record (sharing.services.retention.child_reopen) as its reader may see it: when, by whom
+    (the partnership admin's name; "" when the portal itself reopened it), and the reason given, which is free
+    text (who rang, where the child lives) and so read like a partnership admin's closing reason: None where the
+    shield withholds the address (`withheld`, DESIGN 2.3, the ContactPoint shield), and None once erased with
+    the record's content (`erased_on`: Southampton 6, 8; sharing.services.retention.child_erase)."""
+
+    reopened_on: date
+    reopened_by: str
+    reason: str | None
+    erased_on: date | None = None
+    withheld: bool = False
+
+
+# A reopening as both reads read it: (reopened on, reason, the reopener's name or None).
+ReopeningRow = tuple[date, str, str | None]
+
+# The reopenings of the child being read, in the order they were made, as three arrays of the child's own
+# statement (child_record): the record's statement count stays what it was.
+_REOPENINGS = ChildReopening.objects.filter(child_id=OuterRef("pk")).order_by("reopened_at", "pk")
+REOPENING_ARRAYS = {
+    "reopened_ons": ArraySubquery(_REOPENINGS.values("reopened_on")),
+    "reopened_reasons": ArraySubquery(_REOPENINGS.values("reason")),
+    "reopened_bys": ArraySubquery(_REOPENINGS.values("reopened_by__full_name")),
+}
+
+
+def reopenings_seen(rows: Sequence[ReopeningRow], *, erased_on: date | None, withheld: bool) -> list[ReopeningView]:
+    """The reopenings as the reader may see them (ReopeningView): the reason left out once the record's content
+    is erased (`erased_on`: the erasure replaced it) or where the shield withholds the address."""
+    return [
+        ReopeningView(
+            reopened_on=on,
+            reopened_by=by or "",
+            reason=None if erased_on is not None or withheld else reason,
+            erased_on=erased_on,
+            withheld=withheld and erased_on is None,
+        )
+        for on, reason, by in rows
+    ]
+
+
 @dataclass
 class ChildRecord:
     child: Child
@@ -539,6 +592,9 @@ class ChildRecord:
     # Whose closing and erasure the record says: the child's own, or for an entry merged into another, its
     # survivor's (the merged-away entry's content went to it: closed and erased with it; break10e finding 5).
     retention: Child | None = None
+    # The record's reopenings, oldest first, as the reader may see them (reopenings_seen): shown wherever its
+    # closing is, to the same readers (the record page, its erased page, the API's `reopenings`).
+    reopenings: list[ReopeningView] = field(default_factory=list)
 
 
 def child_record(
@@ -564,6 +620,7 @@ def child_record(
         wanted = -1
     child = (
         Child.objects.select_related("area")
+        .annotate(**REOPENING_ARRAYS)
         .filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
         .prefetch_related(
             Prefetch("names", queryset=ChildName.objects.order_by("kind", "id")),
@@ -617,7 +674,10 @@ def child_record(
             else ()
         )
         views.append(EntryView(entry=entry, access=access, revision=latest, history=history))
-    record = record_as_seen(principal, child, names, addresses, involvements, views, withheld=withheld)
+    reopened = list(zip(child.reopened_ons, child.reopened_reasons, child.reopened_bys, strict=True))  # type: ignore[attr-defined]
+    record = record_as_seen(
+        principal, child, names, addresses, involvements, views, withheld=withheld, reopenings=reopened
+    )
     if check is not None:
         check(record)
     record_viewed(principal, child, why, record.entries)
@@ -633,13 +693,15 @@ def record_as_seen(
     views: list[EntryView],
     *,
     withheld: bool,
+    reopenings: Sequence[ReopeningRow] = (),
 ) -> ChildRecord:
     """The record as its reader may see it, from what was read (the ORM path and the page's statement alike):
     when `withheld` (sharing.policy.shield_withholds), the shielded child's other names, addresses, phone,
     setting and closing reason are left out (None or empty), and so are the involvements and held entries of
     agencies the shield does not let it name (sharing.policy.shield_names_agency: only the shielding agency and
     the reader's own; an entry the reader may read keeps its agency), so neither the page nor the API can show
-    them."""
+    them. `reopenings` are the child's own reopenings (ReopeningRow, oldest first), told to every reader its
+    closing is told to, their reasons read as the closing reason is (reopenings_seen)."""
 
     def named(agency_id: int) -> bool:
         return shield_names_agency(reader, agency_id, withheld=withheld, shielding_agency_id=child.shielding_agency_id)
@@ -666,6 +728,9 @@ def record_as_seen(
         setting_name=None if withheld else child.setting_name,
         close_reason=None if withheld else (retention.close_reason or None),
         retention=retention,
+        reopenings=reopenings_seen(
+            reopenings, erased_on=child.erased_at.date() if child.erased_at else None, withheld=withheld
+        ),
     )
 
 

@@ -5,8 +5,8 @@ callers), read in ONE statement by the child's primary key whatever the size of 
 signatures (what `sharing.policy.signatory_agencies` asks), the child, its names, addresses and involvements
 (with the agencies' and lead professionals' names), the live grants the reader holds to its entries, whether
 the reader reached it today on the shield's exact terms, the agencies whose held entries the protocol versions
-in force let the reader be told of, and its entries with the latest revision's content where the reader's own
-index agencies recorded it, or the newest revision a live grant opens (the one disclosed, never a later
+in force let the reader be told of, its reopenings, and its entries with the latest revision's content where the
+reader's own index agencies recorded it, or the newest revision a live grant opens (the one disclosed, never a later
 correction: sharing.policy.content_revision) where one does (a superset of what the policy opens: content is never
 read for an entry the reader could not read). The policy then decides in memory from the principal and those
 rows, as it does for the ORM path: `found_or_deny` with the shield's facts (`ShieldFacts`), `entry_access`
@@ -101,7 +101,8 @@ SELECT sig.agencies,
        entries.counts, entries.created, entries.numbers, entries.recorded, entries.bases, entries.texts,
        (SELECT ar.name FROM agencies_area ar WHERE ar.code = c.area_id),
        c.closed_on, c.closed_under, c.close_reason, c.erase_due_on, c.erased_at,
-       entries.revisions_restricted
+       entries.revisions_restricted,
+       reopened.ons, reopened.reasons, reopened.names
 FROM (SELECT coalesce(array_agg(DISTINCT s.agency_id), '{}'::bigint[]) AS agencies
       FROM protocols_signature s JOIN protocols_protocol p ON p.id = s.protocol_id
       WHERE s.agency_id = ANY(%(mine)s) AND s.withdrawn_at IS NULL AND s.version_id = p.current_version_id
@@ -178,6 +179,12 @@ CROSS JOIN LATERAL (
                             AND g.granted_at <= %(now)s AND g.expires_at > %(now)s)
           WHERE e.child_id = c.id
           ORDER BY e.category, e.created_at DESC, e.id DESC) e) entries
+-- The record's reopenings, oldest first, with who reopened it (sharing.selectors.children.REOPENING_ARRAYS).
+CROSS JOIN LATERAL (
+    SELECT array_agg(r.reopened_on) AS ons, array_agg(r.reason) AS reasons, array_agg(r.full_name) AS names
+    FROM (SELECT r.reopened_on, r.reason, u.full_name FROM sharing_childreopening r
+          LEFT JOIN agencies_user u ON u.id = r.reopened_by_id
+          WHERE r.child_id = c.id ORDER BY r.reopened_at, r.id) r) reopened
 """,
 )
 
@@ -284,6 +291,8 @@ def record_page(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
             )
         views.append(EntryView(entry=entry, access=access, revision=revision))
     withheld = shield_withholds(principal, child, involvements)
-    record = record_as_seen(principal, child, names, addresses, involvements, views, withheld=withheld)
+    record = record_as_seen(
+        principal, child, names, addresses, involvements, views, withheld=withheld, reopenings=_zip(*row[57:60])
+    )
     record_viewed(principal, child, why, record.entries)
     return record

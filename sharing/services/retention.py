@@ -100,6 +100,16 @@ def children_with_live_consent(child_ids: Iterable[int], today: date) -> frozens
     return frozenset(child_id for child_id, records in by_child.items() if own_consent_live(records, today))
 
 
+# What the retention notices name (fix11h, issue 11). A notice is an email too: it leaves the portal, where no
+# policy stands between it and whoever reads the mailbox, and its recipient may not be able to open the record
+# today (DESIGN 3.2: the minimum tier is for practitioners of active signatory agencies with valid training, and
+# a designated manager standing in may have neither). So each names the child by its index number only, and of
+# the involvements only the recipient's own, by its relation to them (LEAD, STAND_IN), never by its service:
+# another agency's service ("CAMHS", "Youth offending") is the involvement DESIGN 2.3 lets the index show
+# (ContactPoint: which services, without their content) only behind the policy, on the record page, where the
+# shield can still withhold it (sharing.policy.shield_names_agency). Nor does a notice name another agency, the
+# extending condition that keeps a record (additional needs, leaving care: sensitive in itself), or any reason
+# typed by a person (break11e finding 2). The link opens the record, where the policy decides what is shown.
 LEAD = "of whom you are lead professional"
 STAND_IN = "whose involvement with your agency names no lead professional (you are told as a designated manager there)"
 
@@ -211,7 +221,8 @@ def _advance_notice(
     user_id: int, child_id: int, leaves_on: date, version: ProtocolVersion, why: str = LEAD
 ) -> NotificationDraft:
     # Southampton 11: "consent is only required ... to retain records for young people past 18". The lead
-    # professional is told weeks ahead, while the young person can still be asked (break11 finding 11).
+    # professional is told weeks ahead, while the young person can still be asked (break11 finding 11). Names the
+    # child's index number and the recipient's own relation to it only (see LEAD above: DESIGN 2.3, 3.2).
     return NotificationDraft(
         user_id,
         # Keyed by the day it passes: a child back within the scope and approaching it again is told again.
@@ -231,7 +242,8 @@ def _extension_ending_notice(
 ) -> NotificationDraft:
     # Southampton 11, as for the ordinary scope: a record kept under an extending condition (additional needs, a
     # care leaver) to `extended_age_max` is kept after that only with the young person's consent, so the people
-    # responsible are told weeks ahead, while the consent can still be asked for. Once: the key is the day.
+    # responsible are told weeks ahead, while the consent can still be asked for. Once: the key is the day. It says
+    # "an extending condition", never which (additional needs, leaving care), nor any service (see LEAD above).
     return NotificationDraft(
         user_id,
         f"{EXTENSION_ENDING_KEY}{ends_on.isoformat()}:{child_id}",
@@ -467,6 +479,8 @@ def retention_scope_sweep(*, today: date, limit: int = SWEEP_BATCH) -> SweepResu
             "you will be told before it is closed."
         )
         for user_id, why in sorted(told.get(child_id, {}).items()):
+            # The index number, the recipient's own relation, the protocol version and dates: no service, no
+            # other agency, no extending condition (see LEAD above: DESIGN 2.3, 3.2).
             body = f"Child {child_id}, {why}, {ending} {words}"
             drafts.append(NotificationDraft(user_id, key, subject, body, f"/children/{child_id}/"))
     notified = notify_many(drafts)
@@ -651,6 +665,8 @@ def child_reopen(*, actor: Any, child: Child, reason: str, today: date | None = 
             "reopened_on": day.isoformat(),
         },
     )
+    # The index number, the recipient's own relation and the dates: never the reason (break11e finding 2), a
+    # service or another agency (see LEAD above: DESIGN 2.3, 3.2).
     notify_many(
         NotificationDraft(
             user_id,
@@ -725,8 +741,11 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
         .exclude(reason=ERASED_REASON)
         .update(reason=ERASED_REASON)
     )
+    # An entry reopened before it was merged into this one keeps its reopenings on its own row: erased with it.
     reopening_reasons = (
-        ChildReopening.objects.filter(child_id=locked.pk).exclude(reason=ERASED_REASON).update(reason=ERASED_REASON)
+        ChildReopening.objects.filter(Q(child_id=locked.pk) | Q(child_id__in=merged_ids))
+        .exclude(reason=ERASED_REASON)
+        .update(reason=ERASED_REASON)
     )
     erased: dict[str, int | bool] = {
         "names": names,

@@ -71,8 +71,11 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     child = record.child
     if child.erased_at is not None:
         # Southampton 8: an erased record shows only that it was erased, when and under which rule.
+        # Who reopened it before, and when, stay; the reasons were erased with the content (child_erase).
         return render(
-            request, "sharing/child_erased.html", {"child": child, "closure": presenters.closure_sentence(child)}
+            request,
+            "sharing/child_erased.html",
+            {"child": child, "closure": presenters.closure_sentence(child), "reopenings": record.reopenings},
         )
     mine = index_agencies(request.user)
     open_here = [i for i in record.involvements if i.ended_on is None and i.agency_id in mine]
