@@ -329,7 +329,7 @@ class DisputeRegisterView(APIView):
         responses={200: RegisterOut},
     )
     def get(self, request: Request) -> Response:
-        values = parse_input(RegisterQuery, request.query_params, request)
+        values = parse_input(RegisterQuery, request.query_params, request, known_only=True)
         page = selectors.dispute_register(request.user, filters_of(values))
         return Response(
             {
