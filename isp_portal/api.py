@@ -204,12 +204,15 @@ def unknown_fields(serializer: Any, data: Any, prefix: str = "") -> list[str]:
     return unknown
 
 
-def parse_input(serializer_class: type[Any], data: Any, request: Request, *, partial: bool = False) -> dict[str, Any]:
+def parse_input(
+    serializer_class: type[Any], data: Any, request: Request, *, partial: bool = False, known_only: bool = False
+) -> dict[str, Any]:
     """Validate a request body (or query) with a serializer: 400 with field messages when it is malformed.
 
     A body may carry only the fields the serializer accepts: an unknown one (a misspelt field, or one the
-    caller may not set) is refused by name rather than silently ignored. Query strings are not held to this,
-    because they also carry the pagination parameters."""
+    caller may not set) is refused by name rather than silently ignored. Query strings are held to this only with
+    `known_only` (an unpaginated list whose serializer names every parameter: `?stat=open` would otherwise quietly
+    list everything); elsewhere they also carry the pagination parameters."""
     serializer = serializer_class(data=data, partial=partial, context={"request": request})
     if not isinstance(data, QueryDict):
         _note_body_fields(request, serializer.fields)
@@ -227,6 +230,8 @@ def parse_input(serializer_class: type[Any], data: Any, request: Request, *, par
             many = isinstance(field, serializers.ListField | serializers.MultipleChoiceField)
             if not many and len(data.getlist(name)) > 1:
                 errors.setdefault(name, ["Give this parameter once."])
+        for name in unknown_fields(serializer, data) if known_only else []:
+            errors.setdefault(name, ["This parameter is not accepted here."])
     else:
         for name in unknown_fields(serializer, data):
             errors.setdefault(name, ["This field is not accepted here."])

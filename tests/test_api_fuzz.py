@@ -7,9 +7,11 @@ operation (valid ones, and ones that break the schema on purpose). Each response
 * conform to the description: a documented status code, the documented content type, a body of the
   documented shape (errors included: `{"error": {...}}`);
 * never carry another agency's private data: a marker is planted in the names, e-mail addresses, job titles
-  and training evidence of each agency's people and invitations, and in the text of the entries each agency
-  records about children (issue 10: another agency sees that an entry is held, never its content), and a user
-  of the other agency must never see it in any response.
+  and training evidence of each agency's people and invitations, in the text of the entries each agency
+  records about children (issue 10: another agency sees that an entry is held, never its content), and in the
+  free text of what follows a disclosure each agency made (issue 13: an onward request's need to know, a
+  correction's summary, an inaccuracy report, a dispute's grounds and positions), and a user of the other agency
+  must never see it in any response.
 
 The run is bounded and reproducible: a few examples per operation and principal (FUZZ_EXAMPLES, default 4),
 derandomized, no example database, no shrinking. Requests reach the real PostgreSQL test database through
@@ -140,6 +142,82 @@ def plant_children(world: World) -> None:
                 restricted=restricted,
             )
     plant_consents(world)
+    plant_after_disclosure(world)
+
+
+def plant_after_disclosure(world: World) -> None:
+    """What follows a disclosure (issue 13), once with each agency as the originator: its case note disclosed to
+    Hill School, the school asking it to agree to pass it on to the health visitors, reporting it inaccurate, the
+    originator correcting it, and the school disputing a declined request, both sides taking a position; every free
+    text carrying the originator's marker. The other agency is party to none of it, so must see none of it."""
+    from datetime import date
+
+    from agencies.models import Membership
+    from agencies.services import membership_update
+    from disclosures.models import Correction
+    from disclosures.services import request_answer_decline, request_approve
+    from disclosures.services.corrections import inaccuracy_report_submit
+    from disclosures.services.disputes import dispute_open, dispute_position_record
+    from sharing.models import RecordEntry
+    from sharing.services import entry_record, entry_revise
+    from tests.disclosures.after_fixtures import AfterWorld, disclose, health_world, onward_submit
+    from tests.disclosures.fixtures import Case, answer, case, disclosure_of, submit
+    from tests.sharing.fixtures import train
+
+    # The issue-13 world (after_fixtures.after_world) about a child of its own, not one the index already holds.
+    health_world(world)
+    made = case(world, given="Afterly", family="Example", born_on=date(2012, 1, 5), postcode="LS1 4AP")
+    request = submit(made)
+    after = AfterWorld(world=world, made=made, request=request, disclosure=disclose(made, request))
+    police_manager = make_user(name="Polly Manager", agency=world.other, roles=[Role.DESIGNATED_MANAGER])
+    train(police_manager)
+    world.users["other_manager"] = police_manager
+    membership_update(
+        actor=SYSTEM,
+        membership=Membership.objects.get(user=world.users["other_agency"], agency=world.other),
+        line_manager=police_manager,
+    )
+    police_child = RecordEntry.objects.filter(agency=world.other).exclude(child=after.made.child).first()
+    assert police_child is not None
+    for side, agency, by, manager, made in (
+        ("home", world.home, "practitioner", "designated_manager", after.made),
+        ("other", world.other, "other_agency", "other_manager", None),
+    ):
+        marker = MARKERS[side]
+        if made is None:  # the police's own case note about a child only it is involved with
+            entry = entry_record(
+                actor=fresh(world.users[by]), child=police_child.child, agency=agency, category="case_note",
+                fields={}, text=f"Police note {marker}", basis="fact",
+            )  # fmt: skip
+            made = Case(world, police_child.child, entry)
+        request = submit(made, holding_agency=agency)
+        answer(made, request, by=by)
+        request_approve(actor=fresh(world.users[manager]), request=request)
+        disclosure = disclosure_of(request)
+        onward = onward_submit(after, parent=disclosure, entries=[made.entry], need_to_know=f"Onward need {marker}")
+        report = inaccuracy_report_submit(
+            actor=after.user("school"), disclosure=disclosure, entry=made.entry, what_is_wrong=f"Wrong {marker}",
+            suggested_correction=f"Right {marker}",
+        )  # fmt: skip
+        entry_revise(
+            actor=fresh(world.users[by]), entry=made.entry, fields={}, text=f"Corrected {marker}", basis="fact",
+            reason=f"Correction {marker}",
+        )  # fmt: skip
+        correction = Correction.objects.get(entry=made.entry)
+        declined = request_answer_decline(
+            actor=fresh(world.users[by]), request=submit(made, holding_agency=agency), reason="not_proportionate"
+        )
+        dispute = dispute_open(actor=after.user("school"), request=declined, grounds=f"Grounds {marker}")
+        dispute_position_record(
+            actor=after.user("school_manager"), dispute=dispute, position="share", note=f"School {marker}"
+        )
+        dispute_position_record(
+            actor=fresh(world.users[manager]), dispute=dispute, position="share", note=f"Agreed {marker}"
+        )
+        world.objects[f"after_{side}"] = {
+            "onward-requests": onward.pk, "inaccuracy-reports": report.pk, "corrections": correction.pk,
+            "disputes": dispute.pk,
+        }  # fmt: skip
 
 
 def plant_consents(world: World) -> None:
@@ -201,6 +279,11 @@ def real_ids(path: str) -> list[int]:
     """Ids of existing rows of the model behind an `{id}` path (both agencies' rows)."""
     if "{id}" not in path:
         return []
+    if path.startswith("/api/v1/lineage/entries/"):  # an entry's lineage: the entries disclosed
+        from disclosures.models import DisclosureEntry
+
+        entries = DisclosureEntry.objects.order_by("entry_id").values_list("entry_id", flat=True).distinct()
+        return list(entries[:20])
     view = resolve(path.replace("{id}", "1")).func
     model = getattr(getattr(view, "cls", None), "policy_model", None)
     if model is None:
@@ -293,8 +376,9 @@ def test_the_fuzzer_sees_the_planted_markers_where_it_should(wsgi_app: WSGIHandl
     response = client_as(world, "partnership_admin").get("/api/v1/memberships/?page_size=200")
     body = response.content.decode().lower()
     assert MARKERS["home"].lower() in body and MARKERS["other"].lower() in body
-    # Home, the other agency, and an agency that has not signed (tests.sharing.fixtures.sharing_world).
-    assert Agency.objects.count() == 3
+    # Home, the other agency, an agency that has not signed (tests.sharing.fixtures.sharing_world), and the school
+    # and health visitors that what follows a disclosure passes between (tests.disclosures.after_fixtures).
+    assert Agency.objects.count() == 5
     # ...and the check the fuzzer runs for a home-agency user would flag that very response.
     with pytest.raises(AssertionError, match="private data"):
         leak_check(MARKERS["other"])(None, response, None)
@@ -309,3 +393,14 @@ def test_the_fuzzer_sees_the_planted_markers_where_it_should(wsgi_app: WSGIHandl
     police = client_as(world, "other_agency").get(url, HTTP_X_PURPOSE="Checking the fuzzer")
     assert police.status_code == 200 and police.json()["entries"]
     leak_check(MARKERS["home"])(None, police, None)
+    # What follows a disclosure (issue 13): each originator reads its own onward requests, corrections, inaccuracy
+    # reports and disputes, marker and all; the other agency's are not there for it (404).
+    for principal, side, hidden in (("designated_manager", "home", "other"), ("other_manager", "other", "home")):
+        for path, pk in world.objects[f"after_{side}"].items():
+            response = client_as(world, principal).get(f"/api/v1/{path}/{pk}/")
+            assert response.status_code == 200, (principal, path, response.content)
+            if path != "onward-requests":  # the API does not show an onward request's need to know (yet)
+                with pytest.raises(AssertionError, match="private data"):
+                    leak_check(MARKERS[side])(None, response, None)
+            theirs = client_as(world, principal).get(f"/api/v1/{path}/{world.objects[f'after_{hidden}'][path]}/")
+            assert theirs.status_code == 404, (principal, path, theirs.content)

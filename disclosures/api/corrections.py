@@ -191,7 +191,7 @@ class CorrectionNoticeViewSet(PolicyViewMixin, viewsets.GenericViewSet[Correctio
     )
     def list(self, request: Request) -> Response:
         _refuse_tokens(request, CorrectionNotice)
-        query = parse_input(NoticesQuery, request.query_params, request)
+        query = parse_input(NoticesQuery, request.query_params, request, known_only=True)
         rows = selectors.correction_notices(request.user, pending=query.get("pending"))
         return Response({"notices": NoticeOut(rows, many=True).data})
 

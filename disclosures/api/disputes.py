@@ -284,32 +284,36 @@ class DisputeViewSet(PolicyViewMixin, viewsets.GenericViewSet[Dispute]):
     @extend_schema(
         summary="Escalate to stage 2",
         description="Never early: refused with 403 naming stage 1's last day unless both positions differ.",
-        request=DisputeReasonIn, responses={200: JourneyOut},
+        request=DisputeReasonIn, responses={200: JourneyOut, 409: None},
     )  # fmt: skip
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, pk, "escalate", DisputeReasonIn, lambda d, v: services.dispute_escalate(
             actor=request.user, dispute=d, **v))  # fmt: skip
 
-    @extend_schema(summary="Advise your agency's head of service", request=AdviceIn, responses={200: JourneyOut})
+    @extend_schema(
+        summary="Advise your agency's head of service", request=AdviceIn, responses={200: JourneyOut, 409: None}
+    )
     @action(detail=True, methods=["post"])
     def advice(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, pk, "advise", AdviceIn, lambda d, v: services.dispute_advice_record(
             actor=request.user, dispute=d, **v))  # fmt: skip
 
-    @extend_schema(summary="Decide stage 2", request=DecisionIn, responses={200: JourneyOut})
+    @extend_schema(summary="Decide stage 2", request=DecisionIn, responses={200: JourneyOut, 409: None})
     @action(detail=True, methods=["post"])
     def decision(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, pk, "decide", DecisionIn, lambda d, v: services.dispute_decide(
             actor=request.user, dispute=d, **v))  # fmt: skip
 
-    @extend_schema(summary="Record it on your agency's case file", request=RecordIn, responses={200: JourneyOut})
+    @extend_schema(
+        summary="Record it on your agency's case file", request=RecordIn, responses={200: JourneyOut, 409: None}
+    )
     @action(detail=True, methods=["post"])
     def record(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, pk, "record", RecordIn, lambda d, v: services.dispute_record_make(
             actor=request.user, dispute=d, **v))  # fmt: skip
 
-    @extend_schema(summary="Withdraw the dispute", request=DisputeReasonIn, responses={200: JourneyOut})
+    @extend_schema(summary="Withdraw the dispute", request=DisputeReasonIn, responses={200: JourneyOut, 409: None})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, pk, "withdraw", DisputeReasonIn, lambda d, v: services.dispute_withdraw(
@@ -329,7 +333,7 @@ class DisputeRegisterView(APIView):
         responses={200: RegisterOut},
     )
     def get(self, request: Request) -> Response:
-        values = parse_input(RegisterQuery, request.query_params, request)
+        values = parse_input(RegisterQuery, request.query_params, request, known_only=True)
         page = selectors.dispute_register(request.user, filters_of(values))
         return Response(
             {

@@ -224,7 +224,7 @@ class OnwardRequestViewSet(PolicyViewMixin, viewsets.GenericViewSet[OnwardReques
         responses={200: OnwardListOut},
     )
     def list(self, request: Request) -> Response:
-        query = parse_input(OnwardQuery, request.query_params, request)
+        query = parse_input(OnwardQuery, request.query_params, request, known_only=True)
         rows = onward_requests(request.user, role=query["role"], state=query.get("state"))
         return Response({"results": [_row(row) for row in rows]})
 

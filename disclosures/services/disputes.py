@@ -10,7 +10,7 @@ anything is written, and the transaction leaves every row as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -134,40 +134,57 @@ def assignees_for(dispute: Dispute, stage: int) -> list[tuple[str, int, str]]:
     """(side, user id, basis) for `stage`: at stage 1 each practitioner's line manager (an active member of the
     same agency), else that agency's designated managers; at stage 2 each agency's heads of service, else its
     designated managers (design Q8). Never a side's own practitioner. Two statements."""
-    practitioners = {Side.RAISING: dispute.raising_practitioner_id, Side.RESPONDING: dispute.responding_practitioner_id}
-    agencies = {side: side_agency(dispute, side) for side in Side}
-    chosen: dict[str, list[tuple[int, str]]] = {side: [] for side in Side}
-    active_in = Membership.objects.filter(
-        user_id=OuterRef("line_manager_id"), agency_id=OuterRef("agency_id"), is_active=True, user__is_active=True
-    )
+    return assignees_for_many([dispute], stage)[dispute.pk]
+
+
+def assignees_for_many(disputes: Sequence[Dispute], stage: int) -> dict[int, list[tuple[str, int, str]]]:
+    """assignees_for of each of `disputes` (by id), in two statements however many there are (the sweep escalates
+    them together: DESIGN 3.3)."""
+    practitioners = {
+        d.pk: {Side.RAISING: d.raising_practitioner_id, Side.RESPONDING: d.responding_practitioner_id} for d in disputes
+    }
+    agencies = {d.pk: {side: side_agency(d, side) for side in Side} for d in disputes}
+    chosen: dict[int, dict[rules.Side, list[tuple[int, str]]]] = {d.pk: {side: [] for side in Side} for d in disputes}
+    all_agencies = sorted({agency for sides in agencies.values() for agency in sides.values()})
+
+    def choose(agency_id: int, user_id: int, basis: str, *, sides: Callable[[int], Iterable[rules.Side]]) -> None:
+        for pk in chosen:
+            for side in sides(pk):
+                if agencies[pk][side] == agency_id and practitioners[pk][side] != user_id:
+                    chosen[pk][side].append((user_id, basis))
+
     if stage == 1:
+        active_in = Membership.objects.filter(
+            user_id=OuterRef("line_manager_id"), agency_id=OuterRef("agency_id"), is_active=True, user__is_active=True
+        )
         for agency_id, user_id, manager_id in (
             Membership.objects.filter(
-                is_active=True, line_manager__isnull=False, user_id__in=[p for p in practitioners.values() if p],
-                agency_id__in=list(agencies.values()),
+                is_active=True, line_manager__isnull=False,
+                user_id__in=sorted({p for sides in practitioners.values() for p in sides.values() if p}),
+                agency_id__in=all_agencies,
             )
             .filter(Exists(active_in))
             .values_list("agency_id", "user_id", "line_manager_id")
         ):  # fmt: skip
-            for side in Side:
-                if agencies[side] == agency_id and practitioners[side] == user_id and manager_id != user_id:
-                    chosen[side].append((manager_id, rules.AssigneeBasis.LINE_MANAGER))
+            for pk in chosen:
+                for side in Side:
+                    if agencies[pk][side] == agency_id and practitioners[pk][side] == user_id and manager_id != user_id:
+                        chosen[pk][side].append((manager_id, rules.AssigneeBasis.LINE_MANAGER))
     else:
         for agency_id, user_id in Membership.objects.filter(
-            agency_id__in=list(agencies.values()), is_active=True, is_head_of_service=True, user__is_active=True,
+            agency_id__in=all_agencies, is_active=True, is_head_of_service=True, user__is_active=True,
             user__is_system=False,
         ).values_list("agency_id", "user_id"):  # fmt: skip
-            for side in Side:
-                if agencies[side] == agency_id and practitioners[side] != user_id:
-                    chosen[side].append((user_id, rules.AssigneeBasis.HEAD_OF_SERVICE))
-    wanting = [side for side in Side if not chosen[side]]
-    if wanting:
-        rows = designated_managers_of([agencies[side] for side in wanting]).values_list("agency_id", "user_id")
-        for agency_id, user_id in rows:
-            for side in wanting:
-                if agencies[side] == agency_id and practitioners[side] != user_id:
-                    chosen[side].append((user_id, rules.AssigneeBasis.DESIGNATED_MANAGER))
-    return [(side, user, basis) for side in Side for user, basis in sorted(set(chosen[side]))]
+            choose(agency_id, user_id, rules.AssigneeBasis.HEAD_OF_SERVICE, sides=lambda pk: Side)
+    wanting = {pk: [side for side in Side if not chosen[pk][side]] for pk in chosen}
+    wanted = sorted({agencies[pk][side] for pk, sides in wanting.items() for side in sides})
+    if wanted:
+        for agency_id, user_id in designated_managers_of(wanted).values_list("agency_id", "user_id"):
+            choose(agency_id, user_id, rules.AssigneeBasis.DESIGNATED_MANAGER, sides=lambda pk: wanting[pk])
+    return {
+        pk: [(side, user, basis) for side in Side for user, basis in sorted(set(sides[side]))]
+        for pk, sides in chosen.items()
+    }
 
 
 def _assign(dispute: Dispute, stage: int, *, at: datetime, actor: User | None) -> list[tuple[str, int, str]]:
@@ -176,14 +193,20 @@ def _assign(dispute: Dispute, stage: int, *, at: datetime, actor: User | None) -
         DisputeAssignee(dispute=dispute, stage=stage, side=side, user_id=user, basis=basis)
         for side, user, basis in chosen
     )
-    DisputeEvent.objects.bulk_create(
+    DisputeEvent.objects.bulk_create(_assigned_events(dispute, stage, chosen, at=at, actor=actor))
+    return chosen
+
+
+def _assigned_events(
+    dispute: Dispute, stage: int, chosen: Sequence[tuple[str, int, str]], *, at: datetime, actor: User | None
+) -> list[DisputeEvent]:
+    return [
         DisputeEvent(
             dispute=dispute, kind=EventKind.ASSIGNED, stage=stage, side=side, actor=actor, at=at,
             note=f"{sum(1 for s, _u, _b in chosen if s == side)} assigned",
         )
         for side in Side
-    )  # fmt: skip
-    return chosen
+    ]  # fmt: skip
 
 
 # --- Raising a dispute ----------------------------------------------------------------------------------------------
@@ -344,40 +367,78 @@ def dispute_escalate(*, actor: Any, dispute: Dispute, reason: str = "", today: d
         stage_one_due_on=dispute.stage_one_due_on, positions=dispute_facts(dispute).positions_at(1), today=today
     )
     assert why is not None
-    _escalate(dispute, actor=actor, why=why, at=moment(today), today=today, note=reason)
+    _escalate([dispute], actor=actor, why=why, at=moment(today), today=today, note=reason)
     return dispute
 
 
 def _escalate(
-    dispute: Dispute, *, actor: User | None, why: str, at: datetime, today: date, note: str = ""
+    disputes: Sequence[Dispute], *, actor: User | None, why: str, at: datetime, today: date, note: str = ""
 ) -> tuple[int, int]:
-    """Move a locked stage-1 dispute to stage 2: assign the heads of service, tell them and both agencies'
-    Caldicott guardians and DPOs that their advice is asked. Returns (1, people told)."""
-    dispute.state, dispute.stage = DisputeState.STAGE_TWO, 2
-    dispute.escalated_at, dispute.escalated_by, dispute.escalation_reason = at, actor, why
-    dispute.stage_two_due_on = rules.stage_due_on(today, 2, nation=checks.nation())
-    dispute.save(
-        update_fields=["state", "stage", "escalated_at", "escalated_by", "escalation_reason", "stage_two_due_on"]
-    )
-    _event(dispute, EventKind.ESCALATED, actor=actor, at=at, note=note)
-    chosen = _assign(dispute, 2, at=at, actor=actor)
-    _audit("escalate", actor or SystemActor(SWEEP_ACTOR_LABEL), dispute, reason=why)
-    advisers = Membership.objects.filter(
-        agency_id__in=[dispute.raising_agency_id, dispute.responding_agency_id], is_active=True,
-        user__is_active=True,
-    ).filter(models_q_adviser()).values_list("user_id", flat=True)  # fmt: skip
-    assert dispute.stage_two_due_on is not None
-    told = tell(
-        [user for _side, user, _basis in chosen] + list(advisers),
-        key=f"dispute-escalated-{dispute.pk}", subject=f"Dispute {dispute.register_label} is at stage 2",
-        body=(
-            "A dispute about whether information should be shared went to the heads of service. Each takes the "
-            "advice of their Caldicott guardian or data protection officer; stage 2 runs until "
-            f"{long_date(dispute.stage_two_due_on)}."
-        ),
-        dispute=dispute, skip=actor.pk if actor else None,
+    """Move locked stage-1 disputes to stage 2: assign the heads of service, tell them and both agencies' Caldicott
+    guardians and DPOs that their advice is asked. A constant number of statements however many (the sweep moves
+    every due one at once: DESIGN 3.3): one UPDATE, the assignees, one INSERT of events, one of audit events, one
+    of notifications. Returns (disputes moved, people told)."""
+    if not disputes:
+        return 0, 0
+    due_on = rules.stage_due_on(today, 2, nation=checks.nation())
+    Dispute.objects.filter(pk__in=[d.pk for d in disputes]).update(
+        state=DisputeState.STAGE_TWO, stage=2, escalated_at=at, escalated_by=actor, escalation_reason=why,
+        stage_two_due_on=due_on,
     )  # fmt: skip
-    return 1, told
+    for dispute in disputes:
+        dispute.state, dispute.stage = DisputeState.STAGE_TWO, 2
+        dispute.escalated_at, dispute.escalated_by, dispute.escalation_reason = at, actor, why
+        dispute.stage_two_due_on = due_on
+    chosen = assignees_for_many(disputes, 2)
+    DisputeAssignee.objects.bulk_create(
+        DisputeAssignee(dispute=dispute, stage=2, side=side, user_id=user, basis=basis)
+        for dispute in disputes
+        for side, user, basis in chosen[dispute.pk]
+    )
+    DisputeEvent.objects.bulk_create(
+        event
+        for dispute in disputes
+        for event in [
+            DisputeEvent(dispute=dispute, kind=EventKind.ESCALATED, stage=2, side="", actor=actor, at=at, note=note),
+            *_assigned_events(dispute, 2, chosen[dispute.pk], at=at, actor=actor),
+        ]
+    )
+    audit_record_many(
+        kind="dispute.escalate", actor=actor or SystemActor(SWEEP_ACTOR_LABEL),
+        events=[
+            EventDraft.of(
+                d, child_id=d.child_id, detail={"register_number": d.register_number, "stage": 2, "reason": why}
+            )
+            for d in disputes
+        ],
+    )  # fmt: skip
+    advisers: dict[int, list[int]] = {}
+    for agency_id, user_id in (
+        Membership.objects.filter(
+            agency_id__in={agency for d in disputes for agency in (d.raising_agency_id, d.responding_agency_id)},
+            is_active=True, user__is_active=True,
+        )
+        .filter(models_q_adviser())
+        .values_list("agency_id", "user_id")
+    ):  # fmt: skip
+        advisers.setdefault(agency_id, []).append(user_id)
+    body = (
+        "A dispute about whether information should be shared went to the heads of service. Each takes the advice of "
+        f"their Caldicott guardian or data protection officer; stage 2 runs until {long_date(due_on)}."
+    )
+    told = notify_many(
+        NotificationDraft(
+            user, f"dispute-escalated-{d.pk}-{user}", f"Dispute {d.register_label} is at stage 2", body,
+            dispute_link(d),
+        )
+        for d in disputes
+        for user in sorted(
+            {user for _side, user, _basis in chosen[d.pk]}
+            | {*advisers.get(d.raising_agency_id, []), *advisers.get(d.responding_agency_id, [])}
+        )
+        if actor is None or user != actor.pk
+    )  # fmt: skip
+    return len(disputes), told
 
 
 def models_q_adviser() -> Q:
@@ -546,18 +607,13 @@ def _partnership_admins() -> list[int]:
 
 def _sweep_escalate(*, today: date, limit: int) -> tuple[int, int]:
     """Stage 1 past its deadline goes to stage 2, once (the row lock and the state filter: a dispute escalated by
-    a person meanwhile is skipped)."""
-    changed = told = 0
+    a person meanwhile is skipped), all together in a constant number of statements (_escalate)."""
     candidates = list(
         Dispute.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(state=DisputeState.STAGE_ONE, stage_one_due_on__lt=today)
         .order_by("stage_one_due_on", "pk")[:limit]
     )
-    at = moment(today)
-    for dispute in candidates:
-        c, t = _escalate(dispute, actor=None, why=rules.EscalationReason.DEADLINE_PASSED, at=at, today=today)
-        changed, told = changed + c, told + t
-    return changed, told
+    return _escalate(candidates, actor=None, why=rules.EscalationReason.DEADLINE_PASSED, at=moment(today), today=today)
 
 
 def _sweep_refer(*, today: date, limit: int) -> tuple[int, int]:

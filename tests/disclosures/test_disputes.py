@@ -372,3 +372,49 @@ def test_a_shared_request_never_disputable_even_late(world: World) -> None:
     with pytest.raises(ValidationError) as refused:
         dispute_open(actor=after.user("school"), request=request, grounds=GROUNDS, today=later(30))
     assert "nothing to dispute" in refused.value.message_dict["request"][0]
+
+
+def test_the_sweep_escalates_many_disputes_in_the_statements_of_one(world: World) -> None:
+    """DESIGN 3.3: a sweep is set-based. Escalating every due stage-1 dispute takes the same statements for one as
+    for four, and each gets what a dispute escalated alone gets: assignees, events, its audit event and its
+    notifications, once."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from disclosures.services import checks
+
+    after, first = opened(world)
+    day = later(1, first.stage_one_due_on)
+
+    def sweep() -> tuple[int, int, int]:
+        with transaction.atomic():
+            with CaptureQueriesContext(connection) as captured:
+                changed, told = disputes_sweep(now=timezone.now(), today=day)
+            transaction.set_rollback(True)
+        return changed, told, len(captured)
+
+    one_changed, one_told, statements = sweep()
+    assert one_changed == 1 and one_told > 0
+    disputes = [first] + [dispute_open(actor=after.user("school"), request=declined(after), grounds=GROUNDS)
+                          for _ in range(3)]  # fmt: skip
+    changed, told, many_statements = sweep()
+    assert (changed, told, many_statements) == (4, 4 * one_told, statements)
+    # Done for real: each dispute as if escalated alone, and nothing twice.
+    assert disputes_sweep(now=timezone.now(), today=day) == (4, 4 * one_told)
+    assert disputes_sweep(now=timezone.now(), today=day) == (0, 0)
+    for dispute in disputes:
+        dispute = refreshed(dispute)
+        assert (dispute.state, dispute.escalation_reason, dispute.escalated_by_id) == (
+            "stage_two", "deadline_passed", None
+        )  # fmt: skip
+        assert dispute.stage_two_due_on == rules.stage_due_on(day, 2, nation=checks.nation())
+        events = list(DisputeEvent.objects.filter(dispute=dispute, stage=2).values_list("kind", flat=True))
+        assert sorted(events) == ["assigned", "assigned", "escalated"]
+        assert set(DisputeAssignee.objects.filter(dispute=dispute, stage=2).values_list("side", "user_id")) == {
+            ("raising", after.user("school_manager").pk), ("responding", after.user("designated_manager").pk)
+        }  # fmt: skip
+        audit = AuditEvent.objects.get(kind="dispute.escalate", object_id=str(dispute.pk))
+        assert audit.detail == {"register_number": dispute.register_number, "stage": 2, "reason": "deadline_passed"}
+        told_keys = Notification.objects.filter(key__startswith=f"dispute-escalated-{dispute.pk}-").count()
+        assert told_keys == one_told

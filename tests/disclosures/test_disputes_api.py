@@ -90,3 +90,21 @@ def test_the_journey_through_the_api(world: World) -> None:
     assert DisputeRecord.objects.filter(dispute_id=pk).count() == 1
     journey = school.get(f"/api/v1/disputes/{pk}/").json()
     assert [event["kind"] for event in journey["events"]][:3] == ["opened", "assigned", "assigned"]
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "misspelt"),
+    [
+        ("designated_manager", "/api/v1/dispute-register/?stat=stage_one&overdue=true", "stat"),
+        ("school", "/api/v1/onward-requests/?states=agreed", "states"),
+        ("school", "/api/v1/correction-notices/?pending=true&acknowledged=false", "acknowledged"),
+    ],
+)
+def test_a_list_refuses_an_unknown_query_parameter_by_name(world: World, role: str, url: str, misspelt: str) -> None:
+    """A misspelt filter would otherwise quietly list everything (`?stat=` reading as no filter at all)."""
+    after_world(world)
+    response = client(world, role).get(url)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {misspelt: ["This parameter is not accepted here."]}
+    # The same list with only the parameters it knows is answered.
+    assert client(world, role).get(url.split(f"{misspelt}=")[0].rstrip("&?")).status_code == 200
