@@ -35,10 +35,6 @@ def _erased(world: World, child: Child) -> Child:
     return child_erase(actor=SystemActor("test"), child=child, today=child.erase_due_on)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F7 (Medium): the reopening reason of an entry merged into the erased child survives the erasure",
-)
 def test_the_erasure_erases_the_reopening_reasons_of_the_entries_merged_into_it(world: World) -> None:
     """A record closed in error is reopened by a partnership admin, who writes why (the mother rang, where the
     girl lives). Weeks later the same girl turns up under a second entry and the admin merges the reopened one
@@ -62,10 +58,6 @@ def test_the_erasure_erases_the_reopening_reasons_of_the_entries_merged_into_it(
     assert reasons and not any("Elm Road" in reason for reason in reasons)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F8 (Medium): the reason typed for a correction of the child's name outlives the erasure in the audit",
-)
 def test_the_erasure_leaves_no_name_correction_reason_in_the_audit_trail(world: World) -> None:
     """A practitioner corrects a child's name recorded wrongly; the change page asks "what the mistake was" and
     the practitioner writes it (the mother, the right spelling, where they live). _child_update writes that
@@ -93,10 +85,6 @@ def test_the_erasure_leaves_no_name_correction_reason_in_the_audit_trail(world: 
     assert leaked == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F9 (Low): the reason a record was reopened is shown nowhere, though the notice says it is kept with it",
-)
 def test_the_people_told_of_a_reopening_can_read_why(world: World) -> None:
     """child_reopen tells the lead professionals (or the designated managers standing in) that the record was
     reopened, "(the reason given is kept with the record)", and links to the child's page. fix11g moved the
@@ -119,10 +107,6 @@ def test_the_people_told_of_a_reopening_can_read_why(world: World) -> None:
     assert "Elm Road" in page.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F10 (Low): on 31 August the aggregate tier counts ages on the day of the counts, which the page denies",
-)
 def test_on_31_august_the_ages_are_not_counted_on_the_day_of_the_counts() -> None:
     """sharing.rules.age_reference_day takes "the most recent 31 August (on or before `on`)", so the tables of
     31 August count ages on that very day, a day before the school year it names begins: the API's `ages_on`
@@ -138,11 +122,6 @@ def test_on_31_august_the_ages_are_not_counted_on_the_day_of_the_counts() -> Non
     assert age_reference_day(date(2026, 9, 1)) == day  # unchanged from 1 September
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F11 (Medium): zeros shown beside a suppressed total tell that every child of a small area shares one "
-    "ethnicity (or gender, age band)",
-)
 def test_zeros_beside_a_suppressed_total_do_not_tell_what_its_few_children_are() -> None:
     """A small area (Smallton) has four children in the index, all of them of one ethnicity, say Gypsy or Irish
     Traveller. The table area x ethnicity suppresses the cell (4) and the area's total (4), and shows a 0 under
@@ -171,10 +150,6 @@ def test_zeros_beside_a_suppressed_total_do_not_tell_what_its_few_children_are()
     assert row.count(0) < len(row) - 1, row  # not: hidden under one ethnicity, 0 under every other
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F14 (Low): the production settings start with a suppression threshold of 0, suppressing nothing",
-)
 def test_the_production_settings_refuse_a_threshold_that_suppresses_nothing() -> None:
     """AGGREGATE_SUPPRESSION_THRESHOLD is read with env_int and nothing else: the production settings start
     (`check --deploy` passes) with 0, when suppress_table hides no count at all and the cell-key noise, which
