@@ -26,10 +26,6 @@ from tests.sharing.fixtures import PURPOSE, fresh, make_child, sharing_world
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F1 (High): a parent's consent recorded after a competent child's withdrawal covers the share again",
-)
 def test_a_parents_later_consent_does_not_undo_a_competent_childs_withdrawal(world: World) -> None:
     """A 14-year-old was assessed Fraser-competent a month ago and consented to the school being told. Two days
     ago the child withdrew it ("I don't want the school told any more"). Yesterday a practitioner asked the
@@ -62,11 +58,6 @@ def test_a_parents_later_consent_does_not_undo_a_competent_childs_withdrawal(wor
     assert not answer.covered, answer.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F2 (Medium): a later assessment finding the child not competent leaves the child's earlier decision "
-    "prevailing over the parent's later one",
-)
 def test_a_later_assessment_finding_the_child_not_competent_lets_the_parent_decide(world: World) -> None:
     """Two months ago a 13-year-old was assessed Fraser-competent and consented (no end date). Today, after a
     head injury, a practitioner assesses the child again: not competent; the mother, asked instead, refuses, and
@@ -91,10 +82,6 @@ def test_a_later_assessment_finding_the_child_not_competent_lets_the_parent_deci
     assert not answer.covered and answer.consent == mother, answer.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F3 (Medium): an every-signatory consent obtained before an agency signed covers it when recorded after",
-)
 def test_an_every_signatory_consent_covers_the_signatories_of_the_day_it_was_obtained(world: World) -> None:
     """A 16-year-old signs the school's paper consent form "share with every signatory of the protocol" on a
     visit a month ago; the practitioner enters it today with the day it was obtained (the form asks for it, and
@@ -115,11 +102,6 @@ def test_an_every_signatory_consent_covers_the_signatories_of_the_day_it_was_obt
     assert not answer.covered, answer.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F4 (Medium): the one reading (summary, FHIR, API) and consent_covering disagree about an "
-    "every-signatory decision and an agency that signed after it",
-)
 def test_the_reading_and_the_selector_agree_about_an_agency_that_signed_later(world: World) -> None:
     """A 14-year-old assessed competent consents to sharing with every signatory; afterwards an academy signs the
     protocol; then the mother refuses sharing with the academy (recorded without an assessment, which the form
@@ -147,11 +129,6 @@ def test_the_reading_and_the_selector_agree_about_an_agency_that_signed_later(wo
     assert reading.in_force, reading.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F5 (Medium): decisions the review sweep claims but does not remind are claimed again every tick and "
-    "crowd out reviews that are due",
-)
 def test_a_review_due_is_reminded_whatever_lies_unmarked_before_it(world: World) -> None:
     """fix11g (break11e finding 6) marks only the decisions it reminds. A parent's decision for a child who has
     turned 16 since (rules.parent_decision_ends_on: no longer counts) with its review date past is not reminded
@@ -184,11 +161,6 @@ def test_a_review_due_is_reminded_whatever_lies_unmarked_before_it(world: World)
     assert Notification.objects.filter(key__startswith=f"consent-review:{due.pk}:").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F6 (Low): an agency auditor reads the name and decision of a parent recorded by another agency in "
-    "the reading's reason",
-)
 def test_an_agency_auditor_reads_no_decision_of_another_agency_through_the_summary(world: World) -> None:
     """An auditor of the council (an agency auditor: ConsentRecordPolicy lets them read the consents the council
     recorded, not the police's) opens a 12-year-old's consent summary. The council recorded the mother's consent;
@@ -223,10 +195,6 @@ def test_an_agency_auditor_reads_no_decision_of_another_agency_through_the_summa
     assert "Declan" not in page.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F13 (Low): a review nobody could be told of is marked reminded and never reminded afterwards",
-)
 def test_a_review_nobody_was_told_of_is_reminded_once_someone_can_be(world: World) -> None:
     """The police practitioner who recorded a 12-year-old's mother's consent has left (membership ended); the
     police have no designated manager yet. On the review date the sweep finds the consent in force and due, has
@@ -260,10 +228,6 @@ def test_a_review_nobody_was_told_of_is_reminded_once_someone_can_be(world: Worl
     assert Notification.objects.filter(key__startswith=f"consent-review:{made.pk}:", recipient=manager).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F15 (Low): the review sweep asks for a review of a parent's decision that can never count again",
-)
 def test_the_review_sweep_does_not_ask_to_review_a_parents_decision_superseded_for_good(world: World) -> None:
     """A 14-year-old's mother consented two months ago (review due today). A month ago the child, assessed
     Fraser-competent, consented too, and yesterday withdrew. Since fix11g the mother's consent "no longer counts
