@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from isp_portal.bounds import long_date
@@ -193,8 +193,8 @@ def prevailing_decision(decisions: Sequence[DecisionFacts]) -> Prevailing | None
     active review": a newer decision replaces an older one)."""
     if not decisions:
         return None
-    own = [facts for facts in decisions if facts.given_by == CHILD]
     parents = [facts for facts in decisions if facts.given_by == PARENT]
+    own = [facts for facts in decisions if facts.given_by == CHILD and rebutted_on(facts, parents) is None]
     if own:
         winner = _latest(own)
         overridden = tuple(facts for facts in parents if facts.decision != winner.decision)
@@ -209,36 +209,65 @@ def prevailing_decision(decisions: Sequence[DecisionFacts]) -> Prevailing | None
             message = f"{sentence} on {long_date(winner.obtained_on)}."
         return Prevailing(winner, overridden, message)
     winner = _latest(parents)
-    others = tuple(facts for facts in parents if facts is not winner and facts.decision != winner.decision)
+    # A child's own decision here is one an assessment since rebutted (rebutted_on): it gives way like the rest.
+    others = tuple(facts for facts in decisions if facts is not winner and facts.decision != winner.decision)
     message = (
         f"A person with parental responsibility (the child's {winner.relationship.strip().lower() or 'parent'}) "
         f"{_decided(winner)} on "
         f"{long_date(winner.obtained_on)} for the child ({winner.child_age}), who was not competent to decide."
     )
-    if others:
+    if any(facts.given_by == CHILD for facts in others):
+        message += (
+            " An assessment made after the child's own decision found them not competent, so that decision no "
+            "longer prevails."
+        )
+    if any(facts.given_by == PARENT for facts in others):
         message += " It is the latest decision of a person with parental responsibility, so it replaces the earlier."
     return Prevailing(winner, others, message)
 
 
-def superseding_child_decision(parent: DecisionFacts, decided: Iterable[DecisionFacts]) -> DecisionFacts | None:
-    """The competent child's own decision that `parent`'s decision gives way to for good on a share, or None.
+def rebutted_on(own: DecisionFacts, parents: Iterable[DecisionFacts]) -> date | None:
+    """The day from which the child's own decision `own` no longer prevails over a parent's, or None while it does:
+    the earliest assessment, carried by one of `parents` (a parent's decision about the same share), made after
+    the child decided and finding the child not competent. Barnet, "Whose consent should be sought?": competence
+    is judged for the decision, and "where a child ... is not competent to do so, then a person with parental
+    responsibility should be asked" (break11h finding 2). Only an assessment dated after the day the child
+    decided counts: on the same day the two cannot be ordered, and the child's assessed competence stands (a
+    decision the seeds leave open, taken for the child's own voice)."""
+    days = [
+        facts.assessed_on
+        for facts in parents
+        if facts.given_by == PARENT
+        and facts.assessment == NOT_COMPETENT
+        and facts.assessed_on is not None
+        and facts.assessed_on > own.obtained_on
+    ]
+    return min(days) if days else None
+
+
+def superseding_child_decision(
+    parent: DecisionFacts, decided: Iterable[DecisionFacts], parents: Iterable[DecisionFacts] = ()
+) -> DecisionFacts | None:
+    """The competent child's own decision that `parent`'s decision gives way to on a share, or None.
 
     `decided`: the child's own decisions whose scope covers the share and that are no longer (or not yet) in
     force: withdrawn, ended or still to start (those in force meet the parent's in prevailing_decision). Once a
     child competent to decide (is_competent: assessed Fraser-competent, or presumed at 16) has decided about a
-    share, a parent's decision made on or before that day never covers it again: not when the child withdraws
-    their decision, nor when its period ends. A competent child's consent or refusal "should be the one to
-    consider even if the parent/carer disagrees" (Barnet, "Whose consent should be sought?"), and a withdrawal
-    is the child's decision too, not a return to the parent's (break11e finding 5). A parent's decision made
-    after the child's (an assessment later found the child not competent) is not affected."""
+    share, a parent's decision about it does not cover it, whether made before or after the child's: not when
+    the child withdraws their decision, nor when its period ends. A competent child's consent or refusal "should
+    be the one to consider even if the parent/carer disagrees" (Barnet, "Whose consent should be sought?"), and a
+    withdrawal is the child's decision too, not a return to the parent's (break11e finding 5, break11h finding
+    1). It stops prevailing only from an assessment made after it finding the child not competent (rebutted_on),
+    carried by `parent` or by another parent's decision about the share (`parents`)."""
     if parent.given_by != PARENT:
         return None
+    rebutting = [parent, *parents]
     later = [
         facts
         for facts in decided
         if facts.given_by == CHILD
-        and facts.obtained_on >= parent.obtained_on
         and is_competent(facts.child_age, facts.assessment)
+        and rebutted_on(facts, rebutting) is None
     ]
     return _latest(later) if later else None
 
@@ -249,7 +278,13 @@ def parent_consent_refusal(parent: DecisionFacts, child_refusals: Iterable[Decis
     way (and always for a parent's refusal: recorded, but a competent child's consent prevails over it)."""
     if parent.decision != GIVEN:
         return None
-    refusals = [facts for facts in child_refusals if facts.given_by == CHILD and facts.decision == REFUSED]
+    # A refusal made before an assessment that found the child not competent, carried by this decision, no longer
+    # prevails (rebutted_on, break11h finding 2): the parent may decide.
+    refusals = [
+        facts
+        for facts in child_refusals
+        if facts.given_by == CHILD and facts.decision == REFUSED and rebutted_on(facts, [parent]) is None
+    ]
     if not refusals:
         return None
     refusal = _latest(refusals)
@@ -288,6 +323,9 @@ class ScopeFacts:
     all_signatories: bool
     recipients: frozenset[int]
     protocol_id: int
+    # For "every signatory": the agencies that were signatories when it was decided (scope_fixed_at), or None when
+    # not read (then any named agency is taken to be one, as scopes_overlap takes it).
+    signatories: frozenset[int] | None = None
 
 
 def scope_miss(
@@ -297,7 +335,7 @@ def scope_miss(
     purpose: str,
     agency_id: int,
     agency_signed: bool,
-    signed_when_recorded: bool = True,
+    signed_when_decided: bool = True,
 ) -> Miss | None:
     """Which part of its scope keeps a consent from covering sharing `tier` with agency `agency_id` for `purpose`
     (`agency_signed`: the agency holds a live signature on the version in force of the consent's protocol), or
@@ -305,26 +343,34 @@ def scope_miss(
     named one as much as "every signatory": information is shared under the protocol only with agencies that
     have signed it, so a named agency that withdrew its signature is no longer covered (break11b finding 6).
 
-    An "every signatory" consent covers only the agencies that were signatories when it was recorded
-    (`signed_when_recorded`: signatory_when_recorded): consent is informed about "to whom" (Barnet), and the
+    An "every signatory" consent covers only the agencies that were signatories when it was decided
+    (`signed_when_decided`: signatory_at scope_fixed_at): consent is informed about "to whom" (Barnet), and the
     person is told of the "partner organisations named in this document" (Haringey 4.3), so an agency that
     signs later needs a new decision or another basis (break11e finding 7)."""
     if purpose not in scope.purposes:
         return Miss.PURPOSE
     if tier not in scope.tiers:
         return Miss.TIER
-    if not agency_signed or (scope.all_signatories and not signed_when_recorded):
+    if not agency_signed or (scope.all_signatories and not signed_when_decided):
         return Miss.AGENCY
     return None if scope.all_signatories or agency_id in scope.recipients else Miss.AGENCY
 
 
-def signatory_when_recorded(signatures: Iterable[tuple[datetime, datetime | None]], recorded_at: datetime) -> bool:
-    """Whether an agency was a signatory of a protocol when a consent was recorded: one of its signatures of the
-    protocol (`signatures`: signed at, withdrawn at or None; any version) was live at `recorded_at`, the moment
-    the scope "every signatory" was read back to the person and written down (scope_miss; break11e finding 7)."""
-    return any(
-        signed <= recorded_at and (withdrawn is None or withdrawn > recorded_at) for signed, withdrawn in signatures
-    )
+def scope_fixed_at(*, obtained_on: date, recorded_at: datetime, tz: tzinfo) -> datetime:
+    """The moment an "every signatory" scope names its agencies: the end of the day the decision was obtained
+    (`tz`: the portal's local time), or its recording if that came first. The young person agrees to the partner
+    organisations of the day they decide (Barnet: informed about "to whom"; Haringey 4.3, "partner organisations
+    named in this document"), so an agency that signed between the decision and its typing-in is not covered
+    (break11h finding 3). The whole day counts: the decision's time is not recorded, only its day."""
+    end_of_day = datetime.combine(obtained_on + timedelta(days=1), time.min, tzinfo=tz)
+    return min(recorded_at, end_of_day)
+
+
+def signatory_at(signatures: Iterable[tuple[datetime, datetime | None]], moment: datetime) -> bool:
+    """Whether an agency was a signatory of a protocol at `moment`: one of its signatures of the protocol
+    (`signatures`: signed at, withdrawn at or None; any version) was live then (scope_miss and scope_fixed_at for
+    an "every signatory" consent; break11e finding 7)."""
+    return any(signed <= moment and (withdrawn is None or withdrawn > moment) for signed, withdrawn in signatures)
 
 
 def parent_decision_ends_on(*, given_by: str, child_age: int, born_on: date) -> date | None:
@@ -416,21 +462,32 @@ class Share:
 
 
 def share_within(scope: ScopeFacts, share: Share) -> bool:
-    """Whether `share` falls within `scope`, read as scopes_overlap reads scopes: a named agency is within an
-    "every signatory" scope of any protocol (it had to sign one to be named: consent_covering asks whether it
-    holds a live signature on this one), and the signatories no decision names within the "every signatory" scopes
-    of their own protocol."""
+    """Whether `share` falls within `scope`: a named agency is within an "every signatory" scope when it was a
+    signatory when the decision was made (scope.signatories, as consent_covering asks; any named agency when not
+    read, as scopes_overlap reads scopes), and the signatories no decision names within the "every signatory"
+    scopes of their own protocol."""
     if share.purpose not in scope.purposes or share.tier not in scope.tiers:
         return False
     if share.agency_id is None:
         return scope.all_signatories and scope.protocol_id == share.protocol_id
-    return scope.all_signatories or share.agency_id in scope.recipients
+    return _among_signatories(scope, share.agency_id) or share.agency_id in scope.recipients
+
+
+def _among_signatories(scope: ScopeFacts, agency_id: int) -> bool:
+    """Whether an "every signatory" scope covers named agency `agency_id`: it was a signatory when the decision
+    was made (scope.signatories; as consent_covering asks, scope_miss: break11h finding 4)."""
+    return scope.all_signatories and (scope.signatories is None or agency_id in scope.signatories)
 
 
 def scope_shares(scope: ScopeFacts, named: Iterable[int]) -> frozenset[Share]:
     """The shares `scope` covers: each purpose, tier and recipient, the recipients of an "every signatory" scope
-    being the agencies any decision of the child names (`named`) and the signatories no decision names."""
-    agencies: set[int | None] = set(named) | {None} if scope.all_signatories else set(scope.recipients)
+    being the agencies any decision of the child names (`named`) that were signatories when it was decided
+    (share_within) and the signatories no decision names."""
+    agencies: set[int | None] = (
+        {agency for agency in named if _among_signatories(scope, agency)} | {None}
+        if scope.all_signatories
+        else set(scope.recipients)
+    )
     return frozenset(
         Share(purpose, tier, agency, scope.protocol_id)
         for purpose in scope.purposes
@@ -476,8 +533,8 @@ def decision_standing(
     decision of the same way that prevails agrees with it: it is not overridden (Barnet "Whose consent should be
     sought?"; consent "kept under active review"). Where no decision of the child's in force covers a share, a
     parent's `target` is overridden there by a competent child's decision out of force (`decided`: the child's
-    own decisions made by the day but withdrawn, ended or still to start) made on or after it
-    (superseding_child_decision, break11e finding 5)."""
+    own decisions made by the day but withdrawn, ended or still to start), before or after it, unless an assessment
+    since found the child not competent (superseding_child_decision, break11e finding 5, break11h finding 1)."""
     scopes = {facts.record_id: scope for facts, scope in decisions}
     own = scopes[target.record_id]
     named = {agency for scope in scopes.values() for agency in scope.recipients}
@@ -493,7 +550,9 @@ def decision_standing(
         prevailing = prevailing_decision(meeting)
         if prevailing is not None and prevailing.decision.given_by == PARENT:
             superseding = superseding_child_decision(
-                target, [facts for facts, scope in decided if share_within(scope, share)]
+                target,
+                [facts for facts, scope in decided if share_within(scope, share)],
+                [facts for facts in meeting if facts.given_by == PARENT],
             )
             if superseding is not None:
                 against.append((share, superseding))

@@ -14,7 +14,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import DateTimeField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -182,7 +185,7 @@ def _miss_message(
     if record.all_signatories:
         return (
             f"No consent covers sharing with {agency}: {label} covers the signatories of {record.protocol} when it "
-            f"was recorded on {long_date(timezone.localdate(record.recorded_at))} that still hold a live signature "
+            f"was decided on {long_date(record.obtained_on)} that still hold a live signature "
             f"on its version in force, and {agency} held no live signature then or holds none now (an agency that "
             "signed later needs a new decision)."
         )
@@ -218,13 +221,21 @@ def _records_of(child: Child) -> list[ConsentRecord]:
 class _Signatures:
     """An agency's signatures of the protocols a child's consents name: `now`, the protocols it holds a live
     signature on, at the moment asked, for the version in force; `held`, each protocol's signatures (signed at,
-    withdrawn at), any version, for rules.signatory_when_recorded."""
+    withdrawn at), any version, for rules.signatory_at."""
 
     now: set[int]
     held: dict[int, list[tuple[datetime, datetime | None]]]
 
-    def when_recorded(self, record: ConsentRecord) -> bool:
-        return rules.signatory_when_recorded(self.held.get(record.protocol_id, []), record.recorded_at)
+    def when_decided(self, record: ConsentRecord) -> bool:
+        return rules.signatory_at(self.held.get(record.protocol_id, []), scope_fixed_at(record))
+
+
+def scope_fixed_at(record: ConsentRecord) -> datetime:
+    """When `record`'s "every signatory" scope names its agencies (rules.scope_fixed_at: the end of the day it
+    was obtained, or its recording if sooner; break11h finding 3)."""
+    return rules.scope_fixed_at(
+        obtained_on=record.obtained_on, recorded_at=record.recorded_at, tz=timezone.get_current_timezone()
+    )
 
 
 def _signed(agency_id: int, protocol_ids: set[int], moment: datetime) -> _Signatures:
@@ -240,15 +251,15 @@ def _signed(agency_id: int, protocol_ids: set[int], moment: datetime) -> _Signat
     held: dict[int, list[tuple[datetime, datetime | None]]] = {}
     for protocol_id, signed_at, withdrawn_at, current in rows:
         held.setdefault(protocol_id, []).append((signed_at, withdrawn_at))
-        if current and rules.signatory_when_recorded([(signed_at, withdrawn_at)], moment):
+        if current and rules.signatory_at([(signed_at, withdrawn_at)], moment):
             now.add(protocol_id)
     return _Signatures(now, held)
 
 
 def signatories_covered(record: ConsentRecord, moment: datetime | None = None) -> list[Agency]:
     """The agencies an "every signatory" consent covers at `moment` (now), by name: those that were signatories of
-    its protocol when it was recorded and hold a live signature on its version in force now (rules.scope_miss,
-    rules.signatory_when_recorded; break11e finding 7). Empty for a consent naming its recipients. One statement
+    its protocol when it was decided and hold a live signature on its version in force now (rules.scope_miss,
+    scope_fixed_at; break11e finding 7, break11h finding 3). Empty for a consent naming its recipients. One statement
     (none for a named scope)."""
     if not record.all_signatories:
         return []
@@ -267,12 +278,12 @@ def signatories_covered(record: ConsentRecord, moment: datetime | None = None) -
     for signature in rows:
         agencies[signature.agency_id] = signature.agency
         held.setdefault(signature.agency_id, []).append((signature.signed_at, signature.withdrawn_at))
-        if signature.current and rules.signatory_when_recorded([(signature.signed_at, signature.withdrawn_at)], at):
+        if signature.current and rules.signatory_at([(signature.signed_at, signature.withdrawn_at)], at):
             now.add(signature.agency_id)
     return [
         agency
         for agency_id, agency in agencies.items()
-        if agency_id in now and rules.signatory_when_recorded(held[agency_id], record.recorded_at)
+        if agency_id in now and rules.signatory_at(held[agency_id], scope_fixed_at(record))
     ]
 
 
@@ -333,7 +344,7 @@ def consent_covering(
             purpose=purpose,
             agency_id=agency.pk,
             agency_signed=record.protocol_id in signed_protocols.now,
-            signed_when_recorded=signed_protocols.when_recorded(record),
+            signed_when_decided=signed_protocols.when_decided(record),
         )
         if miss is not None:
             misses.append((miss, record, None))
@@ -341,18 +352,25 @@ def consent_covering(
             misses.append((timing[0], record, timing[1]))
         else:
             applicable.append(record)
-    # A parent's decision gives way for good to a competent child's own decision made on or after it about this
-    # share, once that is withdrawn or ends (rules.superseding_child_decision; break11e finding 5).
+    # A parent's decision gives way to a competent child's own decision about this share, made before or after it,
+    # once that is withdrawn or ends, until an assessment since finds the child not competent
+    # (rules.superseding_child_decision; break11e finding 5, break11h finding 1).
     decided = {
         record.pk: record
         for miss, record, _ in misses
         if miss not in _SCOPE_MISSES and record.given_by == GivenBy.CHILD and record.obtained_on <= day
     }
     superseded: list[tuple[ConsentRecord, ConsentRecord]] = []
+    parents = [
+        _facts(record, born_on=child.born_on, erased=erased)
+        for record in applicable
+        if record.given_by == GivenBy.PARENT
+    ]
     for record in list(applicable):
         by = rules.superseding_child_decision(
             _facts(record, born_on=child.born_on, erased=erased),
             [_facts(own, born_on=child.born_on, erased=erased) for own in decided.values()],
+            parents,
         )
         if by is not None:
             applicable.remove(record)
@@ -484,12 +502,14 @@ class Reading:
 
 
 def _scope_facts(record: ConsentRecord) -> rules.ScopeFacts:
+    signatories = getattr(record, "signatories_then", None)  # _decisions_of reads it
     return rules.ScopeFacts(
         frozenset(record.purposes),
         frozenset(record.tiers),
         record.all_signatories,
         frozenset(a.pk for a in record.recipients.all()),
         record.protocol_id,
+        frozenset(signatories) if signatories is not None else None,
     )
 
 
@@ -549,8 +569,9 @@ def _superseded_words(parent: ConsentRecord, parent_age: int, child: ConsentReco
     return (
         f"The decision of {who_decided(parent, parent_age)} (consent record {parent.pk}) no longer counts here: "
         f"the child ({child_age}), competent to decide, decided for themselves on {long_date(child.obtained_on)} "
-        f"(consent record {child.pk}), and a competent child's decision prevails over a parent's earlier one, "
-        "even once it is withdrawn or ends. Record the child's own decision again."
+        f"(consent record {child.pk}), and a competent child's decision prevails over a parent's, even once it "
+        "is withdrawn or ends, unless an assessment made since finds the child not competent. Record the child's "
+        "own decision again."
     )
 
 
@@ -568,9 +589,13 @@ def _overriding_words(reading: Reading, readings: dict[int, Reading]) -> str:
         assert prevailing is not None
         return prevailing.message
     later = readings[winner.record_id]
+    # The later decision by its record's number, not by who made it: this reason is read by whoever may read
+    # `reading`'s record, who may not read the later one (an agency auditor of another agency: DESIGN 3.2, one
+    # choke point; break11h finding 6); its own page, behind the policy, names the person.
+    by = "the child" if later.record.given_by == GivenBy.CHILD else "a person with parental responsibility"
     return (
         f"The decision of {who_decided(reading.record, reading.age)} on {long_date(reading.record.obtained_on)} is "
-        f"replaced by the later decision of {who_decided(later.record, later.age)} on "
+        f"replaced by a later decision of {by} (consent record {later.record.pk}) on "
         f"{long_date(later.record.obtained_on)}."
     )
 
@@ -593,12 +618,46 @@ def child_decisions(child_id: int) -> list[ConsentRecord]:
     """Every decision recorded about the child, whoever may read it, with what consent_readings reads (each is
     read among all of them: a decision the reader cannot see may still prevail). Two statements: the records
     with their child and withdrawal, and their recipients."""
+    return _decisions_of([child_id])
+
+
+class _DayEnd(Func):
+    """The end of a date's day (the next day's midnight) in the portal's time zone, as rules.scope_fixed_at."""
+
+    template = f"((%(expressions)s + 1)::timestamp AT TIME ZONE '{settings.TIME_ZONE}')"
+    output_field = DateTimeField()
+
+
+def _decisions_of(child_ids: Iterable[int]) -> list[ConsentRecord]:
+    """The children's decisions with what consent_readings reads, each with `signatories_then`: the agencies that
+    were signatories of its protocol when it was decided (rules.scope_fixed_at, rules.signatory_at), read in the
+    same statement, so that the reading asks what consent_covering asks (break11h finding 4)."""
+    moment = Least(F("recorded_at"), _DayEnd(F("obtained_on")))
+    live_then = Signature.objects.filter(
+        Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=OuterRef("scope_at")),
+        protocol_id=OuterRef("protocol_id"),
+        signed_at__lte=OuterRef("scope_at"),
+    )
     return list(
-        ConsentRecord.objects.filter(child_id=child_id)
+        ConsentRecord.objects.filter(child_id__in=list(child_ids))
+        .annotate(scope_at=moment)
+        .annotate(signatories_then=ArraySubquery(live_then.values("agency_id")))
         .select_related("withdrawal", "protocol", "child")
         .prefetch_related(Prefetch("recipients", queryset=Agency.objects.only("pk", "name")))
         .order_by("-obtained_on", "-pk")
     )
+
+
+def children_readings(child_ids: Iterable[int], today: date) -> dict[int, Reading]:
+    """How each decision of each of the children reads on `today` (consent_readings, each child's decisions read
+    among themselves), by id: for a sweep over many children. Two statements (none for no children)."""
+    ids = set(child_ids)
+    if not ids:
+        return {}
+    by_child: dict[int, list[ConsentRecord]] = {}
+    for record in _decisions_of(ids):
+        by_child.setdefault(record.child_id, []).append(record)
+    return {pk: reading for records in by_child.values() for pk, reading in consent_readings(records, today).items()}
 
 
 def child_readings(child_id: int, today: date) -> dict[int, Reading]:

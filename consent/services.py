@@ -678,10 +678,12 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     or, for a parent's decision, lapsed at the young person's birthday), once
     per review date: the recorder (when still a member of the recording agency) or else that agency's designated
     managers. Each reminder is a notification with a unique key, and the record keeps the review date it was
-    reminded of (`review_reminded_for`), so a repeated tick sends nothing twice. Returns how many were sent.
+    reminded of (`review_reminded_for`) once a reminder went to someone, so a repeated tick sends nothing twice.
+    A parent's decision a competent child's own prevails against everywhere is marked without a reminder.
+    Returns how many were sent.
     Set-based: one statement to claim the due rows (skipping those another sweep holds), one to mark them."""
     # Imported here: consent.selectors reads decisions through this module (decision_facts).
-    from consent.selectors import record_timing
+    from consent.selectors import children_readings, record_timing
 
     due = list(
         # A closed (or erased) record is kept for reference only (Southampton 8): nobody is asked to review it.
@@ -706,7 +708,20 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     # used now (break11b finding 4). Only those reminded are marked (review_reminded_for): a decision not in force
     # or not counting today is left to be reminded once it is (a corrected date of birth can bring it back), so
     # each review is reminded once, when it can be acted on (break11e finding 6).
-    remind = [record for record in due if record_timing(record, today, born_on=record.child.born_on) is None]
+    timely = [record for record in due if record_timing(record, today, born_on=record.child.born_on) is None]
+    # A parent's decision that a competent child's own decision prevails against on every share it covers does
+    # not count, and will not count again unless an assessment finds the child not competent - and then with a
+    # new decision of a parent's (rules.superseding_child_decision): nobody is asked to review it, the child's
+    # decision being what would need asking; it is marked, so it is not claimed tick after tick (break11h
+    # finding 15, as a lapsed one: break11b finding 4). Read as the summary reads it (the one reading).
+    readings = children_readings({record.child_id for record in timely if record.given_by == GivenBy.PARENT}, today)
+    given_way: set[int] = set()
+    for record in timely:
+        reading = readings.get(record.pk)
+        standing = reading.standing if reading is not None else None
+        if standing is not None and standing.overridden and all(f.given_by == rules.CHILD for f in standing.prevailing):
+            given_way.add(record.pk)
+    remind = [record for record in timely if record.pk not in given_way]
     members: dict[int, set[int]] = {}
     managers: dict[int, list[int]] = {}
     for agency_id, user_id, roles in Membership.objects.filter(
@@ -719,11 +734,16 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
         if Role.DESIGNATED_MANAGER.value in roles:
             managers.setdefault(agency_id, []).append(user_id)
     drafts = []
+    reminded = set(given_way)
     for record in remind:
         agency_id = record.recorded_by_agency_id
         recorder = record.recorded_by_id
         due_on: date = record.review_due_on or today
         recipients = [recorder] if recorder in members.get(agency_id, set()) else managers.get(agency_id, [])
+        # Marked only when someone is told: with nobody to tell (the recorder gone, no designated manager yet) it
+        # is claimed again on the next tick, until someone can be (break11h finding 13).
+        if recipients:
+            reminded.add(record.pk)
         for user_id in recipients:
             drafts.append(
                 NotificationDraft(
@@ -743,8 +763,6 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
                 )
             )
     sent = notify_many(drafts)
-    if remind:
-        ConsentRecord.objects.filter(pk__in=[record.pk for record in remind]).update(
-            review_reminded_for=F("review_due_on")
-        )
+    if reminded:
+        ConsentRecord.objects.filter(pk__in=reminded).update(review_reminded_for=F("review_due_on"))
     return sent

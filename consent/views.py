@@ -199,9 +199,9 @@ def _rows(reading: selectors.Reading, covered: list[Agency]) -> list[tuple[str, 
     if age != record.child_age:
         age_words += f" (recorded as {record.child_age} with the decision: the date of birth has been corrected since)"
     # Consent is informed about "to whom": an every-signatory consent covers the signatories of the day it was
-    # recorded that still hold a live signature, and the page names them (selectors.signatories_covered).
+    # decided that still hold a live signature, and the page names them (selectors.signatories_covered).
     whom = (
-        f"Every signatory of {record.protocol} when it was recorded: "
+        f"Every signatory of {record.protocol} when it was decided: "
         + (", ".join(agency.name for agency in covered) if covered else "none holds a live signature now")
         if record.all_signatories
         else ", ".join(agency.name for agency in record.recipients.all())

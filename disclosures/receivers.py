@@ -9,8 +9,9 @@ from django.dispatch import receiver
 from audit.services import EventDraft, audit_record_many
 from disclosures.models import OPEN_STATES, InformationRequest
 from disclosures.services.corrections import correction_record_for_revision
+from disclosures.services.requests import requests_erase
 from isp_portal.policy import SystemActor
-from sharing.signals import child_merged, entry_revised
+from sharing.signals import child_erased, child_merged, entry_revised
 
 MERGE_ACTOR_LABEL = "child merge"
 
@@ -53,3 +54,10 @@ def correction_on_revise(*, entry: Any, revision: Any, actor: Any, **_: Any) -> 
     page, the API, an inaccuracy report). Returns the correction's id, or None when nobody received an older one."""
     correction = correction_record_for_revision(actor=actor, entry=entry, revision=revision)
     return correction.pk if correction is not None else None
+
+
+@receiver(child_erased, dispatch_uid="disclosures.erase_request_texts_on_erasure")
+def erase_request_texts_on_erasure(*, child: Any, **_: Any) -> dict[str, int]:
+    """An erasure erases the free text typed into the requests about the child too (requests_erase): a record
+    erased "beyond recovery" (Southampton 6, 8) is not re-identified by what was asked about it."""
+    return requests_erase(child_id=child.pk)

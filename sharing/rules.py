@@ -197,8 +197,10 @@ def age_on(born: date, on: date) -> int:
 
 
 def age_reference_day(on: date) -> date:
-    """The day the aggregate tier counts ages on for tables of the day `on`: the most recent 31 August (on or
-    before `on`), the school-year age children's services count by.
+    """The day the aggregate tier counts ages on for tables of the day `on`: the most recent 31 August before
+    `on`, the school-year age children's services count by. On 31 August itself, the 31 August a year before: the
+    school year still running is counted by it, and the tables of that day are not of next year's ages (break11h
+    finding 10); the new reference day counts from 1 September.
 
     Not the day itself: ages counted on each day's own date move a child into the next band on their birthday,
     so two days' tables a reader compares (a band's cell going from 0 to hidden between 14 and 15 December, with
@@ -206,7 +208,7 @@ def age_reference_day(on: date) -> date:
     (Southampton 12: "a person's identity cannot be deduced from the data shared"; break11e finding 4). On a
     fixed day a year, the bands change for every child at once, on 1 September, and never date anyone's birthday."""
     this_year = date(on.year, 8, 31)
-    return this_year if on >= this_year else date(on.year - 1, 8, 31)
+    return this_year if on > this_year else date(on.year - 1, 8, 31)
 
 
 class AgeCondition(StrEnum):

@@ -33,7 +33,9 @@ no cycle of those edges, and, as counts are never negative, also when every way 
 hidden count below what a reader knows it must be (at least 1, since zeros are shown; a 0 hidden as a last resort
 is known to be at least 0). So:
 
-1. primary: every count from 1 to the threshold, and the totals as above (zero is shown: it says nobody);
+1. primary: every count from 1 to the threshold, and the totals as above; a zero is shown (it says nobody)
+   except in a line whose total is from 1 to the threshold: there the zeros would pin the line's few children to
+   its other counts (every child of a small area of one ethnicity), so they are hidden too (break11h finding 11);
 2. while some line has exactly one hidden count, one more count inside the table is hidden: of the shown counts
    in such lines, one that is not zero (while there is one), in the most such lines, then the first in order;
 3. the first hidden count (in the same order) that could still be worked out exactly (the cycle test above, with
@@ -134,6 +136,8 @@ def suppress_table(
     wanted |= {(n_rows, columns.index(col)) for col in hidden_column_totals if col in columns}
     wanted |= {(n_rows, n_columns)} if hide_grand_total else set()
     hidden = table.totals_hidden(threshold, {place for place in wanted if table.values[place] > 0})
+    if hidden is not None:
+        hidden |= table.zeros_beside_small_totals(threshold)
     withheld = hidden is None or not table.protect(hidden)
     if hidden is None or withheld:
         hidden = set(table.values)
@@ -237,6 +241,30 @@ class _Table:
                 hidden |= extra
                 held.extend(extra)
         return hidden
+
+    def zeros_beside_small_totals(self, threshold: int) -> set[_Place]:
+        """The zeros inside the table in a line (a row or a column) whose total is from 1 to the threshold. Shown,
+        they would say that the line's few children all fall under its other counts - with one other, which
+        category each of them is in (an area's four children all of one ethnicity, say): group attribute
+        disclosure, which statistical disclosure control guards against as much as a count worked out
+        (Southampton 12: "a person's identity cannot be deduced"; break11h finding 11). Decided from the line's
+        total alone (and the other line's total), which every table with the dimension shows alike, so tables
+        asked for together agree. Hidden
+        like any other count, they are then kept from being worked out (steps 2 to 4: a hidden zero is known to
+        be at least 0)."""
+        n_rows, n_columns = len(self.rows), len(self.columns)
+        small_rows = {i for i in range(n_rows) if 1 <= self.values[i, n_columns] <= threshold}
+        small_columns = {j for j in range(n_columns) if 1 <= self.values[n_rows, j] <= threshold}
+        # A zero whose other line totals 0 stays shown: that line's 0 says it anyway, and of everyone, not of the
+        # small line's children (nobody in the partnership is of that group), so hiding it would hide nothing.
+        return {
+            (i, j)
+            for i, j in self.cells
+            if self.values[i, j] == 0
+            and (i in small_rows or j in small_columns)
+            and self.values[i, n_columns] > 0
+            and self.values[n_rows, j] > 0
+        }
 
     def protect(self, hidden: set[_Place]) -> bool:
         """Steps 2 to 4, hiding only counts inside the table; False when that cannot make every hidden count

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from isp_portal.env import database_from_url, env_bool, env_int, env_list, env_str, redis_from_url
 
@@ -33,6 +34,15 @@ RETENTION_ADVANCE_NOTICE_DAYS = env_int("RETENTION_ADVANCE_NOTICE_DAYS", 28)
 TRAINING_GATE = env_bool("TRAINING_GATE", True)
 # Southampton 12: counts of "10 records or less" are not shown in the aggregate tier (sharing.rules.suppress_table).
 AGGREGATE_SUPPRESSION_THRESHOLD = env_int("AGGREGATE_SUPPRESSION_THRESHOLD", 10)
+# The least threshold production starts with: the protocol's "usually considered 10 records or less" (Southampton
+# 12), above the cell-key noise's PTABLE_BOUND (sharing.cell_key relies on it; break11h finding 14). Below it only
+# where a settings module says so (development and tests may show small counts of their own made-up children).
+AGGREGATE_SUPPRESSION_FLOOR = 10
+if AGGREGATE_SUPPRESSION_THRESHOLD < 0:
+    raise ImproperlyConfigured(
+        f"The environment variable AGGREGATE_SUPPRESSION_THRESHOLD must be 0 or more, not "
+        f"{AGGREGATE_SUPPRESSION_THRESHOLD}."
+    )
 # Demo mode shows the current two-factor code of seeded demo users on the sign-in page, so a newcomer can
 # get in within a minute. Production refuses to start with it on.
 DEMO_MODE = env_bool("DEMO_MODE", False)

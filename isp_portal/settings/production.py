@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from isp_portal.env import database_from_url, env_bool, env_int, env_list, env_str, redis_from_url
 from isp_portal.settings.base import *  # noqa: F403
-from isp_portal.settings.base import DATABASES
+from isp_portal.settings.base import AGGREGATE_SUPPRESSION_FLOOR, AGGREGATE_SUPPRESSION_THRESHOLD, DATABASES
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY", required=True)
@@ -44,6 +44,11 @@ DEMO_MODE = False
 if not env_bool("TWO_FACTOR_REQUIRED", True):
     raise ImproperlyConfigured("TWO_FACTOR_REQUIRED cannot be turned off in production.")
 TWO_FACTOR_REQUIRED = True
+if AGGREGATE_SUPPRESSION_THRESHOLD < AGGREGATE_SUPPRESSION_FLOOR:
+    raise ImproperlyConfigured(
+        f"AGGREGATE_SUPPRESSION_THRESHOLD must be at least {AGGREGATE_SUPPRESSION_FLOOR} in production "
+        "(counts of 10 children or fewer are never shown in the aggregate tier)."
+    )
 
 # HTTPS everywhere. TLS is terminated by the proxy in front of gunicorn, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -49,7 +49,8 @@ class AggregateOut(serializers.Serializer[Any]):
     ages_on = serializers.DateField(
         allow_null=True,
         help_text="For a table by age band, the day the ages are counted on: the age on 31 August of the school "
-        "year (the most recent 31 August), not the day of the counts, so two days' tables cannot date a birthday. "
+        "year (the most recent 31 August before the day of the counts), not the day itself, so two days' tables "
+        "cannot date a birthday. "
         "Null for other tables.",
     )
     as_at = serializers.DateTimeField(

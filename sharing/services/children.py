@@ -745,7 +745,10 @@ def _child_update(
                 "before": {key.removesuffix("_id"): value for key, value in before.items()},
                 "after": {key.removesuffix("_id"): getattr(child, key) for key in before},
                 **({"name_change": str(how)} if how is not None else {}),
-                **({"reason": reason} if how == NameChange.CORRECTION and reason else {}),
+                # That a reason for a correction was given (its length), never its text: the audit trail is
+                # append-only and outlives the erasure, and the reason typed names people and places (Southampton
+                # 6, 8; break11h finding 8; as child.reopen and consent.withdraw).
+                **({"reason_length": len(reason)} if how == NameChange.CORRECTION and reason else {}),
                 # The kinds of the other names removed as equal to the new legal name (never the names).
                 **({"names_removed": aliases_removed} if aliases_removed else {}),
             },

@@ -45,13 +45,23 @@ def test_a_parents_earlier_consent_does_not_cover_again_when_the_competent_child
 
 
 def test_a_parents_later_decision_is_not_overridden_by_the_childs_earlier_one(world: World) -> None:
-    # Only a parent's *earlier* decision gives way: one made after the competent child's own decision ended
-    # (a parent asked again, say after an assessment found the child no longer competent) still counts.
+    # A parent's decision made after the competent child's own decision ended counts only with an assessment made
+    # since that found the child not competent (break11h findings 1, 2: consent.rules.rebutted_on); without one the
+    # child's decision still stands against it.
     child = child_aged(world, 14)
     today = timezone.localdate()
     before = today - timedelta(days=60)
     record(world, child, obtained_on=before, valid_until=today - timedelta(days=30), **assessed(on=before))
-    later = record(world, child, **parent(), obtained_on=today - timedelta(days=10))
+    unassessed = record(world, child, **parent(), obtained_on=today - timedelta(days=20))
+    answer = consent_covering(child=child, tier="minimum", agency=world.other, purpose=PURPOSE)
+    assert not answer.covered and answer.consent != unassessed
+    later = record(
+        world,
+        child,
+        **parent(),
+        obtained_on=today - timedelta(days=10),
+        **assessed("not_competent", on=today - timedelta(days=10)),
+    )
     answer = consent_covering(child=child, tier="minimum", agency=world.other, purpose=PURPOSE)
     assert answer.covered and answer.consent == later
 
@@ -86,7 +96,7 @@ def test_an_every_signatory_consent_lists_the_agencies_it_covers(world: World, c
     assert world.other.name in covered and academy.name not in covered
     client = with_purpose(client_for("practitioner"), child)  # type: ignore[operator]
     page = text(client.get(f"/children/{child.pk}/consents/{made.pk}/"))
-    assert world.other.name in page and "when it was recorded" in page
+    assert world.other.name in page and "when it was decided" in page
     assert academy.name not in page
 
 

@@ -90,7 +90,7 @@ def test_the_erasure_sweep_goes_on_past_a_record_reopened_while_it_runs(
 @pytest.mark.parametrize(
     ("on", "reference"),
     [
-        (date(2026, 8, 31), date(2026, 8, 31)),
+        (date(2026, 8, 31), date(2025, 8, 31)),  # the school year still running (break11h finding 10)
         (date(2026, 9, 1), date(2026, 8, 31)),
         (date(2026, 12, 15), date(2026, 8, 31)),
         (date(2027, 8, 30), date(2026, 8, 31)),
