@@ -67,13 +67,6 @@ def corrected(after: AfterWorld, reason: str = "The words were wrong") -> None:
     )  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F1 High: onward_policy.OnwardRequestPolicy.refusal('decide') lets the person who asked agree to their "
-    "own onward request (one user: a named recipient at the school and a designated manager of the council); the "
-    "onward disclosure then fails with IntegrityError request_approver_separate (a 500), and Southampton 10's "
-    "agreement is nobody else's",
-)
 def test_f1_the_asker_cannot_agree_to_their_own_onward_request(after: AfterWorld) -> None:
     dual = make_user(name="Dana Dual", agency=after.school, roles=[Role.PRACTITIONER])
     membership_create(actor=SYSTEM, user=dual, agency=after.world.home, roles=[Role.DESIGNATED_MANAGER])
@@ -85,13 +78,6 @@ def test_f1_the_asker_cannot_agree_to_their_own_onward_request(after: AfterWorld
         onward_request_agree(actor=fresh(dual), onward=onward)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F2 High: a correction made while the entry's first disclosure waits for approval is lost: "
-    "corrections.correction_record_for_revision records nothing (no disclosure yet), request_approve then "
-    "discloses the answered, uncorrected revision (making.disclosure_make does not refuse it nor catch up), and "
-    "the sweep's catch-up finds no Correction to fan out: the school holds the wrong text and is never told",
-)
 def test_f2_a_correction_before_approval_is_not_lost(world: World) -> None:
     made = case(world)
     request = submit(made)
@@ -152,13 +138,6 @@ def test_f4_erasure_reaches_the_after_disclosure_records(after: AfterWorld) -> N
     assert not [text for text in kept if "John Smith" in text]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F5 Medium: a correction issued while an onward request was being agreed reaches the health visitor "
-    "as a notice (correction_notices_catch_up) but never opens the corrected revision to them "
-    "(entry_grants_extend_to_revision runs only when the correction is recorded): design Q5, they keep the wrong "
-    "text while the school reads the corrected one",
-)
 def test_f5_a_caught_up_recipient_reads_the_corrected_revision(after: AfterWorld) -> None:
     onward = onward_request_agree(actor=after.user("designated_manager"), onward=onward_submit(after))
     corrected(after)
@@ -171,21 +150,11 @@ def test_f5_a_caught_up_recipient_reads_the_corrected_revision(after: AfterWorld
     assert latest in health[after.made.entry.pk]  # ... the health visitor, told of it, cannot
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F6 Medium: nothing links to the dispute journey: the declined request's page offers no 'raise a "
-    "dispute' (only the bare URL requests/<pk>/dispute/ reaches it; the browser test visits it directly)",
-)
 def test_f6_the_declined_request_page_offers_a_dispute(after: AfterWorld) -> None:
     request = declined(after)
     assert f"/requests/{request.pk}/dispute/" in page(after, "school", f"/requests/{request.pk}/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F7 Medium: a declined onward request cannot be disputed on the pages (design 9's onward/<pk>/dispute/ "
-    "does not exist; only the API's onward_request field): design Q10 makes it disputable",
-)
 def test_f7_a_declined_onward_request_can_be_disputed_on_the_pages(after: AfterWorld) -> None:
     onward = onward_request_decline(
         actor=after.user("designated_manager"), onward=onward_submit(after), reason="not_proportionate"
@@ -194,12 +163,6 @@ def test_f7_a_declined_onward_request_can_be_disputed_on_the_pages(after: AfterW
     assert [link for link in links if link != "/disputes/"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F8 Medium: the inaccuracy report's page offers the originator no way to correct the entry (no agree "
-    "page, no link to revise it; only 'decide not to correct'), and correcting through the entry's revise page "
-    "leaves the report open (it is then chased as overdue)",
-)
 def test_f8_the_originator_can_agree_to_an_inaccuracy_report_on_the_pages(after: AfterWorld) -> None:
     report = inaccuracy_report_submit(
         actor=after.user("school"), disclosure=after.disclosure, entry=after.made.entry, what_is_wrong="Wrong words"
