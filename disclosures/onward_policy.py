@@ -3,7 +3,8 @@
 View: the requester, the people (practitioners and designated managers in the index) of the passing agency and of
 the originating agency, the decider; auditors see the metadata of their agencies' (a partnership auditor: all).
 Decide: a person who is a designated manager of the originating agency (design Q1: Southampton 10 "the agreement
-of the information source provider") and not the person who asked, while the request waits. Withdraw and disclose: the requester (a person).
+of the information source provider") and not the person who asked, while the request waits. Withdraw and disclose:
+the requester (a person).
 API tokens act on none of it (design Q15: agreements are human decisions). Another agency's onward request is out
 of scope (404); in scope but not allowed is 403 with the rule.
 """

@@ -5,18 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0012_head_of_service'),
-        ('consent', '0003_withdrawal_erasable'),
-        ('disclosures', '0013_answer_without_consent_weighed'),
-        ('sharing', '0014_child_reopening'),
+        ("agencies", "0012_head_of_service"),
+        ("consent", "0003_withdrawal_erasable"),
+        ("disclosures", "0013_answer_without_consent_weighed"),
+        ("sharing", "0014_child_reopening"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='onwardrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('decided_by__isnull', True), models.Q(('decided_by', models.F('requester')), _negated=True), _connector='OR'), name='onward_decider_not_asker'),
+            model_name="onwardrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("decided_by__isnull", True),
+                    models.Q(("decided_by", models.F("requester")), _negated=True),
+                    _connector="OR",
+                ),
+                name="onward_decider_not_asker",
+            ),
         ),
     ]

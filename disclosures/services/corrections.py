@@ -102,11 +102,12 @@ def _refused(action: str, target: Any, reason: str) -> NotPermitted:
 
 def correction_record_for_revision(*, actor: Any, entry: RecordEntry, revision: EntryRevision) -> Correction | None:
     """Record the correction `revision` makes of `entry` when any agency was disclosed an older revision of it, or an
-    answer waiting for approval holds one (one EXISTS; otherwise there is nobody to tell and nothing is written), tell every agency holding a live disclosure
-    of it at an older revision, any number of hops from the originator (one INSERT ... SELECT), and open the
-    corrected revision to the live recipients (design Q5: sharing.services.grants_corrected). Inside the revise's
-    transaction (the entry row is locked). Audit: correction.issue; correction.notify per notice, with a
-    disclosure-log row (kind corrected) for each disclosure a notice went through."""
+    answer waiting for approval holds one (one EXISTS; otherwise there is nobody to tell and nothing is written),
+    tell every agency holding a live disclosure of it at an older revision, any number of hops from the originator
+    (one INSERT ... SELECT), and open the corrected revision to the live recipients (design Q5:
+    sharing.services.grants_corrected). Inside the revise's transaction (the entry row is locked). Audit:
+    correction.issue; correction.notify per notice, with a disclosure-log row (kind corrected) for each disclosure a
+    notice went through."""
     older = DisclosureEntry.objects.filter(entry_id=entry.pk, revision__number__lt=revision.number)
     # An answer waiting for approval at an older revision will disclose it (the approval discloses what was answered
     # and weighed): the correction is recorded now so the approval's disclosure_make catches its recipient up
