@@ -891,6 +891,12 @@ class OnwardRequest(models.Model):
                 | models.Q(decided_by__isnull=False, decided_at__isnull=False),
                 name="onward_decision_whole",
             ),
+            # Southampton 10: the information source provider agrees, never the person asking to pass it on (one
+            # person may be both a named recipient and a designated manager of the originator).
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("requester")),
+                name="onward_decider_not_asker",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(state="requested")
                 | models.Q(decided_by__isnull=True, agreement_until__isnull=True, conditions=""),

@@ -3,7 +3,8 @@
 View: the requester, the people (practitioners and designated managers in the index) of the passing agency and of
 the originating agency, the decider; auditors see the metadata of their agencies' (a partnership auditor: all).
 Decide: a person who is a designated manager of the originating agency (design Q1: Southampton 10 "the agreement
-of the information source provider"), while the request waits. Withdraw and disclose: the requester (a person).
+of the information source provider") and not the person who asked, while the request waits. Withdraw and disclose:
+the requester (a person).
 API tokens act on none of it (design Q15: agreements are human decisions). Another agency's onward request is out
 of scope (404); in scope but not allowed is 403 with the rule.
 """
@@ -27,6 +28,10 @@ ONWARD_ACTIONS = frozenset({"view", "decide", "withdraw", "disclose"})
 NOT_A_PERSON = "Only a person can act on an onward request: an API token cannot."
 ONLY_ORIGINATOR_DM = (
     "Only a designated manager of the agency the information came from can agree to it being passed on."
+)
+NOT_THE_ASKER = (
+    "You asked to pass this information on, so someone else at the agency it came from must agree to it: the "
+    "agreement is the information source provider's, not the asker's."
 )
 ONLY_REQUESTER = "Only the person who asked to pass the information on can {action} it."
 AGREEMENT_ENDED = "The agreement to pass this information on ended on {day}: ask the agency it came from again."
@@ -95,6 +100,10 @@ class OnwardRequestPolicy(RefusalPolicy[OnwardRequest]):
             originator = obj.originator_agency_id
             if originator not in index_agencies(user) or not is_designated_manager(user, originator):
                 return ONLY_ORIGINATOR_DM
+            # Southampton 10: "the agreement of the information source provider" is someone other than the asker,
+            # who may also manage at the originating agency (the database holds it too: onward_decider_not_asker).
+            if obj.requester_id == user.pk:
+                return NOT_THE_ASKER
             return rules.onward_transition_refusal(state, rules.OnwardState.AGREED)
         if action == "withdraw":
             if obj.requester_id != user.pk:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 
 from audit.services import EventDraft, audit_record_many
-from disclosures.models import OPEN_STATES, InformationRequest
+from disclosures.models import OPEN_STATES, Dispute, InformationRequest
 from disclosures.services.corrections import correction_record_for_revision
+from disclosures.services.erasure import after_disclosure_erase
 from disclosures.services.requests import requests_erase
 from isp_portal.policy import SystemActor
 from sharing.signals import child_erased, child_merged, entry_revised
@@ -21,30 +23,40 @@ def move_open_requests_on_merge(*, keep: Any, merge: Any, **_: Any) -> dict[str,
     """A merge moves the duplicate's open requests (waiting for an answer or an approval) to the kept entry, so they
     are answered about the one child the record now holds (design12 5.2). What was disclosed stays as it was made -
     a disclosure, its answer and a closed request never change (DESIGN 2.3) - and the disclosure page follows the
-    ChildMerge to the kept child. Audit: request.child_merged, per request (the child.merge event names who merged)."""
+    ChildMerge to the kept child, and a dispute over a moved request moves with it. Audit: request.child_merged per
+    request, dispute.child_merged per dispute (the child.merge event names who merged)."""
     ids = list(
         InformationRequest.objects.filter(child=merge, state__in=OPEN_STATES)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     if not ids:
-        return {"requests": []}
+        return {"requests": [], "disputes": []}
+    stranded = Dispute.objects.filter(follow_up_request_id__in=ids).exclude(request_id__in=ids)
+    if stranded.exists():
+        # A follow-up request stays with the child of the dispute that made it, whose request a merge leaves (a closed
+        # request never changes): refused with the sentence, rather than breaking dispute_follow_up_child.
+        raise ValidationError(
+            {"merge": "A dispute's follow-up request about this child is still open: merge once it is answered."}
+        )
+    # Each dispute over a moved request moves with it (the composite foreign key dispute_request_child cascades, in
+    # this statement; the dispute's trigger lets exactly that through): an open dispute never blocks a merge (break13
+    # F3), and stays about the one child the record now holds.
+    disputes = list(Dispute.objects.filter(request_id__in=ids).order_by("pk").values_list("pk", flat=True))
     InformationRequest.objects.filter(pk__in=ids, state__in=OPEN_STATES).update(child=keep)
+    moved = {"from_child": merge.pk, "to_child": keep.pk}
     audit_record_many(
         kind="request.child_merged",
         actor=SystemActor(MERGE_ACTOR_LABEL),
-        events=[
-            EventDraft(
-                "disclosures.informationrequest",
-                pk,
-                f"request {pk}",
-                {"from_child": merge.pk, "to_child": keep.pk},
-                keep.pk,
-            )
-            for pk in ids
-        ],
+        events=[EventDraft("disclosures.informationrequest", pk, f"request {pk}", moved, keep.pk) for pk in ids],
     )
-    return {"requests": ids}
+    if disputes:
+        audit_record_many(
+            kind="dispute.child_merged",
+            actor=SystemActor(MERGE_ACTOR_LABEL),
+            events=[EventDraft("disclosures.dispute", pk, f"dispute {pk}", moved, keep.pk) for pk in disputes],
+        )
+    return {"requests": ids, "disputes": disputes}
 
 
 @receiver(entry_revised, dispatch_uid="disclosures.correction_on_revise")
@@ -56,8 +68,10 @@ def correction_on_revise(*, entry: Any, revision: Any, actor: Any, **_: Any) -> 
     return correction.pk if correction is not None else None
 
 
-@receiver(child_erased, dispatch_uid="disclosures.erase_request_texts_on_erasure")
-def erase_request_texts_on_erasure(*, child: Any, **_: Any) -> dict[str, int]:
-    """An erasure erases the free text typed into the requests about the child too (requests_erase): a record
-    erased "beyond recovery" (Southampton 6, 8) is not re-identified by what was asked about it."""
-    return requests_erase(child_id=child.pk)
+@receiver(child_erased, dispatch_uid="disclosures.erase_texts_on_erasure")
+def erase_texts_on_erasure(*, child: Any, **_: Any) -> dict[str, int]:
+    """An erasure erases the free text typed about the child in this app too: the requests' texts
+    (requests_erase) and what the corrections, inaccuracy reports and disputes copy (after_disclosure_erase). A
+    record erased "beyond recovery" (Southampton 6, 8) is not re-identified or re-read through them. Rows erased
+    by kind."""
+    return {**requests_erase(child_id=child.pk), **after_disclosure_erase(child=child)}

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from agencies.models import Membership, User
@@ -37,6 +37,7 @@ from audit.services import (
 from disclosures import rules
 from disclosures.correction_policy import reporter_refusal
 from disclosures.models import (
+    AnswerEntry,
     Correction,
     CorrectionNotice,
     Disclosure,
@@ -100,14 +101,21 @@ def _refused(action: str, target: Any, reason: str) -> NotPermitted:
 
 
 def correction_record_for_revision(*, actor: Any, entry: RecordEntry, revision: EntryRevision) -> Correction | None:
-    """Record the correction `revision` makes of `entry` when any agency was disclosed an older revision of it (one
-    EXISTS; otherwise there is nobody to tell and nothing is written), tell every agency holding a live disclosure
-    of it at an older revision, any number of hops from the originator (one INSERT ... SELECT), and open the
-    corrected revision to the live recipients (design Q5: sharing.services.grants_corrected). Inside the revise's
-    transaction (the entry row is locked). Audit: correction.issue; correction.notify per notice, with a
-    disclosure-log row (kind corrected) for each disclosure a notice went through."""
+    """Record the correction `revision` makes of `entry` when any agency was disclosed an older revision of it, or an
+    answer waiting for approval holds one (one EXISTS; otherwise there is nobody to tell and nothing is written),
+    tell every agency holding a live disclosure of it at an older revision, any number of hops from the originator
+    (one INSERT ... SELECT), and open the corrected revision to the live recipients (design Q5:
+    sharing.services.grants_corrected). Inside the revise's transaction (the entry row is locked). Audit:
+    correction.issue; correction.notify per notice, with a disclosure-log row (kind corrected) for each disclosure a
+    notice went through."""
     older = DisclosureEntry.objects.filter(entry_id=entry.pk, revision__number__lt=revision.number)
-    if not older.exists():
+    # An answer waiting for approval at an older revision will disclose it (the approval discloses what was answered
+    # and weighed): the correction is recorded now so the approval's disclosure_make catches its recipient up
+    # (Southampton 9: the originator advises every agency the information reaches; break13 F2).
+    waiting = AnswerEntry.objects.filter(
+        entry_id=entry.pk, revision__number__lt=revision.number, answer__request__state=rules.State.AWAITING_APPROVAL
+    )
+    if not RecordEntry.objects.filter(pk=entry.pk).filter(Exists(older) | Exists(waiting)).exists():
         return None
     today = timezone.localdate()
     correction = Correction.objects.create(
@@ -131,12 +139,24 @@ def correction_record_for_revision(*, actor: Any, entry: RecordEntry, revision: 
 def correction_notices_catch_up(*, entry_ids: Collection[int], disclosure_id: int | None = None) -> int:
     """Issue the notices a correction of `entry_ids` owes to agencies that received an older revision (only through
     `disclosure_id`, when given): so a correction issued while a disclosure was being made still reaches its
-    recipient. Returns how many notices were created. Called by disclosure_make (onward disclosures carry the
-    revision agreed, which a correction may since have overtaken) and by the sweep."""
+    recipient, and opens them the corrected revision. Returns how many notices were created. Called by
+    disclosure_make when a disclosed revision was overtaken (an onward disclosure carries the revision agreed, an
+    approval the revision answered) and by the sweep."""
     ids = list(Correction.objects.filter(entry_id__in=list(entry_ids)).values_list("pk", flat=True))
     if not ids:
         return 0
-    return len(_fan_out(_actor(), ids, today=timezone.localdate(), only=disclosure_id))
+    return _caught_up(_actor(), _fan_out(_actor(), ids, today=timezone.localdate(), only=disclosure_id))
+
+
+def _caught_up(actor: Any, notice_ids: Sequence[int]) -> int:
+    """A late notice opens the corrected revision too, as the correction did for those it reached when it was
+    recorded (design Q5; Southampton 9: told of a correction, the agency reads it rather than keep the wrong text;
+    break13 F5). Returns how many notices there were."""
+    if notice_ids:
+        owed = Correction.objects.filter(notices__pk__in=notice_ids).select_related("entry", "revision").distinct()
+        for correction in owed.order_by("pk"):
+            entry_grants_extend_to_revision(actor=actor, entry=correction.entry, revision=correction.revision)
+    return len(notice_ids)
 
 
 def _fan_out(actor: Any, correction_ids: Sequence[int], *, today: date, only: int | None = None) -> list[int]:
@@ -454,7 +474,7 @@ def _catch_up(now: datetime, today: date, limit: int) -> int:
         owing = [row[0] for row in cursor.fetchall()]
     if not owing:
         return 0
-    return len(_fan_out(_actor(), owing, today=today))
+    return _caught_up(_actor(), _fan_out(_actor(), owing, today=today))
 
 
 def _chase(now: datetime, today: date, limit: int) -> tuple[int, int]:

@@ -309,6 +309,14 @@ def disclosure_make(
                 *(("entry.grant", event, request.purpose) for event in grant_events),
                 ("disclosure.make", made, request.purpose)],
     )  # fmt: skip
+    overtaken = [row.entry_id for row in answered if row.revision.number < row.entry.revision_count]
+    if overtaken:
+        # Southampton 9: an entry corrected since it was answered (waiting for approval) or agreed (onward) is
+        # disclosed as weighed, and its correction reaches this recipient at once (break13 F2). Imported here:
+        # corrections imports the services that import this module.
+        from disclosures.services.corrections import correction_notices_catch_up
+
+        correction_notices_catch_up(entry_ids=overtaken, disclosure_id=disclosure.pk)
     checks.tell(
         [row.user_id for row in people], key=f"disclosure-{disclosure.pk}",
         subject=f"{from_agency} shared information with you",

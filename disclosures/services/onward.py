@@ -40,7 +40,6 @@ from disclosures.onward_policy import agreement_refusal
 from disclosures.policy import approver_refusal, content_ended
 from disclosures.services import checks
 from disclosures.services.answers import write_answer
-from disclosures.services.corrections import correction_notices_catch_up
 from disclosures.services.making import disclosure_make
 from disclosures.services.requests import request_terms
 from isp_portal import bounds
@@ -475,7 +474,6 @@ def onward_request_disclose(
         actor=actor, request=request, answer=answer, approver=decider, decided=[("onward.disclose", event)],
         onward=OnwardMaking(onward=onward, parent=parent),
     )  # fmt: skip
-    correction_notices_catch_up(entry_ids=[row.entry_id for row in agreed], disclosure_id=disclosure.pk)
     checks.tell(
         checks.designated_managers(onward.originator_agency_id), key=f"onward-disclosed-{onward.pk}",
         subject=f"{onward.from_agency} passed your information on",

@@ -43,6 +43,6 @@ $$;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("disclosures", "0013_answer_without_consent_weighed")]
+    dependencies = [("disclosures", "0016_after_disclosure_erasable")]
 
     operations = [migrations.RunSQL(FORWARDS, BACKWARDS)]
