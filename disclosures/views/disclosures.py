@@ -29,6 +29,7 @@ from django.urls import reverse
 from agencies.forms import add_service_errors
 from agencies.policy import is_designated_manager
 from disclosures import selectors, services
+from disclosures.correction_policy import reporter_refusal
 from disclosures.forms.approvals import APPROVE, ApprovalForm, ReviewForm, RevokeForm
 from disclosures.models import (
     ConsentBasis,
@@ -330,6 +331,11 @@ def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # A recipient came from what they received; the disclosing agency (and an auditor) from what was sent.
             "back": "disclosures-received" if recipient else "disclosures-sent",
             "may_pass_on": recipient and not page.revoked and can(request.user, "pass_on", disclosure),
+            # A recipient reading what it received may tell the originator an entry is inaccurate (Southampton 9),
+            # the report page's own rule (reporter_refusal), offered beside each entry shown.
+            "may_report": recipient
+            and page.content is not None
+            and reporter_refusal(request.user, disclosure.to_agency_id) is None,
             "may_review": disclosure.kind == "emergency" and can(request.user, "review", disclosure),
             "may_revoke": not page.revoked and can(request.user, "revoke", disclosure),
             "purpose_form": form,

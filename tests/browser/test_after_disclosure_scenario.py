@@ -119,8 +119,12 @@ def _correct(after: AfterWorld, cast: Cast) -> None:
     """The school reports the note inaccurate; the council agrees and corrects it (the form, then "check your
     answers"); the school and the health visiting service each acknowledge the notice."""
     school, page = cast(after.user("school"))
-    # No page links to the report form (tests/disclosures/test_b13d_findings.py): the school goes to it directly.
-    school.visit(f"/disclosures/{after.disclosure.pk}/entries/{after.made.entry.pk}/report/")
+    # The school reads what it received (for a stated purpose) and reports the entry from beside it.
+    school.visit(f"/disclosures/{after.disclosure.pk}/")
+    page.get_by_label("Purpose").fill("Checking what we hold before a review meeting")
+    page.get_by_role("button", name="Read what was disclosed").click()
+    school.checked()
+    page.get_by_role("link", name=f"Report this as inaccurate (entry {after.made.entry.pk})").click()
     page.get_by_label("What is inaccurate?").fill("The incident was on Tuesday, not Monday.")
     page.get_by_label("What should it say? (optional)").fill("The incident was on Tuesday.")
     page.get_by_role("button", name="Send the report").click()
