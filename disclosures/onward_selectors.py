@@ -29,7 +29,9 @@ from sharing.policy import index_agencies
 
 PAGE_SIZE = 50
 
-# From one disclosure: up to its origin, then the whole tree down from there.
+# From one disclosure: up to its origin, then the whole tree down from there, with each receiving agency's most
+# pressing correction notice of the entries it carries (pending first, earliest due; else the latest acknowledged:
+# break13 F14, so the table never reads as if nobody was told).
 _DISCLOSURE_TREE = """
 WITH RECURSIVE up AS (
     SELECT id, parent_id, hop FROM disclosures_disclosure WHERE id = %(start)s
@@ -46,10 +48,16 @@ SELECT d.id, d.parent_id, d.hop, d.kind, d.made_at, d.retain_until, d.from_agenc
        ta.name,
        EXISTS (SELECT 1 FROM disclosures_disclosureevent e WHERE e.disclosure_id = d.id AND e.kind = 'revoked'),
        ARRAY(SELECT de.entry_id FROM disclosures_disclosureentry de WHERE de.disclosure_id = d.id ORDER BY 1),
-       NULL, NULL
+       n.acknowledged_at IS NOT NULL, n.ack_due_on
 FROM down JOIN disclosures_disclosure d ON d.id = down.id
 JOIN agencies_agency fa ON fa.id = d.from_agency_id
 JOIN agencies_agency ta ON ta.id = d.to_agency_id
+LEFT JOIN LATERAL (
+    SELECT acknowledged_at, ack_due_on FROM disclosures_correctionnotice cn
+    WHERE cn.agency_id = d.to_agency_id
+      AND cn.entry_id IN (SELECT de.entry_id FROM disclosures_disclosureentry de WHERE de.disclosure_id = d.id)
+    ORDER BY cn.acknowledged_at IS NOT NULL, cn.ack_due_on, cn.id DESC LIMIT 1
+) n ON true
 ORDER BY d.hop, d.made_at, d.id
 """
 # From an entry: every first disclosure carrying it, down through the onward disclosures that carry it, with the

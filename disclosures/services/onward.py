@@ -71,6 +71,14 @@ def originator_of(parent: Disclosure) -> int:
     return int(OnwardRequest.objects.values_list("originator_agency_id", flat=True).get(pk=parent.onward_request_id))
 
 
+def originator_agency_of(parent: Disclosure) -> Agency:
+    """originator_of's agency itself, for the words that name who must agree (Southampton 10: the information source
+    provider, not the agency that passed it on at a later hop; break13 F10)."""
+    if parent.onward_request_id is None:
+        return parent.from_agency
+    return OnwardRequest.objects.select_related("originator_agency").get(pk=parent.onward_request_id).originator_agency
+
+
 def _parent_facts(parent: Disclosure, originator_id: int) -> rules.ParentFacts:
     return rules.ParentFacts(
         disclosure_id=parent.pk, hop=parent.hop, to_agency_id=parent.to_agency_id,
@@ -489,14 +497,16 @@ def onward_request_disclose(
 SWEEP_BATCH = 500
 
 # Open onward requests whose parent disclosure was revoked or whose retention ended: what they rest on is gone.
+# The batch is taken among those only, so older requests on live parents never crowd them out (break13 F13).
 _LAPSE_ENDED = """
 UPDATE disclosures_onwardrequest AS o SET state = 'lapsed', lapsed_at = %(now)s, lapse_reason = 'parent_ended'
-FROM disclosures_disclosure AS d
-WHERE d.id = o.parent_disclosure_id AND o.state IN ('requested', 'agreed')
-  AND (d.retain_until <= %(now)s OR EXISTS (
-      SELECT 1 FROM disclosures_disclosureevent e WHERE e.disclosure_id = d.id AND e.kind = 'revoked'))
-  AND o.id IN (SELECT id FROM disclosures_onwardrequest WHERE state IN ('requested', 'agreed')
-               ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
+WHERE o.state IN ('requested', 'agreed')
+  AND o.id IN (SELECT r.id FROM disclosures_onwardrequest r
+               JOIN disclosures_disclosure d ON d.id = r.parent_disclosure_id
+               WHERE r.state IN ('requested', 'agreed')
+                 AND (d.retain_until <= %(now)s OR EXISTS (
+                     SELECT 1 FROM disclosures_disclosureevent e WHERE e.disclosure_id = d.id AND e.kind = 'revoked'))
+               ORDER BY r.id LIMIT %(limit)s FOR UPDATE OF r SKIP LOCKED)
 RETURNING o.id, o.requester_id, o.decided_by_id, o.child_id
 """
 # Agreements not used in time (rules.agreement_until).

@@ -226,7 +226,7 @@ def _pass_on_rows(
         ("Why they need to know", values.get("need_to_know") or "", "purpose"),
         ("Consent", _consent_words(values), "consent"),
         ("Legal basis", rules.LEGAL_BASIS_LABELS.get(rules.LegalBasis(basis), basis) if basis else "", "basis"),
-        ("Who must agree", f"{parent.from_agency}, the agency the information came from", ""),
+        ("Who must agree", f"{services.originator_agency_of(parent)}, the agency the information came from", ""),
     ]
     if made is not None:
         rows.append(("Decision due by", long_date(made.due_on), ""))
@@ -239,7 +239,9 @@ def pass_on_check(http: HttpRequest, pk: int) -> HttpResponse:
 
     def confirmed(made: OnwardRequest) -> HttpResponse:
         messages.success(
-            http, f"Your request has been sent to {parent.from_agency}. Nothing is passed on unless they agree."
+            http,
+            f"Your request has been sent to {services.originator_agency_of(parent)}. Nothing is passed on unless "
+            "they agree.",
         )
         return redirect("onward-detail", pk=made.pk)
 

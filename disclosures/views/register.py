@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -22,8 +22,13 @@ from isp_portal import policy
 
 
 def _filters(request: HttpRequest) -> tuple[RegisterFilterForm, selectors.RegisterFilters]:
+    """The filters asked for. An invalid one is never dropped with the rest (break13 F11: '?state=withdrawn&stage=7'
+    exported the whole register): the valid ones still filter, and the caller answers 400 with the form's errors."""
     form = RegisterFilterForm(request.GET or None)
-    values: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    values: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        values = form.cleaned_data  # on an invalid form, the fields that passed
     return form, selectors.RegisterFilters(
         state=values.get("state") or "", stage=values.get("stage"), ground=values.get("ground") or "",
         outcome=values.get("outcome") or "", opened_from=values.get("opened_from"),
@@ -49,6 +54,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "may_export": policy.can(request.user, "view", REGISTER_EXPORT),
             "export_url": f"{reverse('dispute-register-export')}?{urlencode(query)}",
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -58,11 +64,17 @@ class _Echo:
 
 
 @login_required
-def register_export(request: HttpRequest) -> StreamingHttpResponse:
+def register_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The register as CSV, streamed (keyset pages: constant statements a page). The export is audited with its
     filters and its row count (counted first, in the same statement shape as the page's counts)."""
     policy.require(request.user, "view", REGISTER_EXPORT)
-    _form, filters = _filters(request)
+    form, filters = _filters(request)
+    if form.errors:
+        # An export never widens past what was asked: a filter it cannot read refuses it, naming the field.
+        problems = "; ".join(
+            f"{field}: {' '.join(str(error) for error in errors)}" for field, errors in form.errors.items()
+        )
+        return HttpResponseBadRequest(f"The filters could not be read ({problems})", content_type="text/plain")
     count = selectors.register_queryset(request.user, filters).count()
     audit_record(
         kind="dispute.register_export", actor=request.user, object_type="resource:dispute_register",

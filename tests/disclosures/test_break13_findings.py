@@ -95,12 +95,6 @@ def test_f2_a_correction_before_approval_is_not_lost(world: World) -> None:
     assert CorrectionNotice.objects.filter(via_disclosure=disclosure, agency=school_of(world)).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F3 High: receivers.move_open_requests_on_merge moves an overdue request's child, which the composite "
-    "foreign key dispute_request_child (migration 0008) forbids while a dispute names it: child_merge fails with "
-    "IntegrityError (a 500 on the merge page), so an open dispute blocks merging duplicate records",
-)
 def test_f3_a_merge_with_an_open_dispute_on_an_overdue_request(after: AfterWorld) -> None:
     request = submit(after.made)
     dispute = dispute_open(actor=after.user("school"), request=request, grounds=GROUNDS, today=later(1, request.due_on))
@@ -114,12 +108,6 @@ def test_f3_a_merge_with_an_open_dispute_on_an_overdue_request(after: AfterWorld
     assert Dispute.objects.get(pk=dispute.pk).child_id == InformationRequest.objects.get(pk=request.pk).child_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F4 High: child_erase (Southampton 6, 8) erases every revision's change reason, but issue 13 keeps "
-    "copies: Correction.summary (the change reason, immutable by trigger), the inaccuracy report's texts and the "
-    "dispute's grounds survive erasure (disclosures has no child_erased receiver)",
-)
 def test_f4_erasure_reaches_the_after_disclosure_records(after: AfterWorld) -> None:
     corrected(after, reason="The man was John Smith, the father, not Tom Jones")
     report = inaccuracy_report_submit(
@@ -171,12 +159,6 @@ def test_f8_the_originator_can_agree_to_an_inaccuracy_report_on_the_pages(after:
     assert [link for link in links if "/agree/" in link or "/revise/" in link]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F9 Medium: the onward request's pages leave out what each side decides on: the originator's manager "
-    "is never shown why the third agency needs to know (need_to_know) on the request or decide page, and the "
-    "asker is never shown why it was declined (decline_reason/detail)",
-)
 def test_f9_the_onward_pages_show_the_need_to_know_and_the_decline_reason(after: AfterWorld) -> None:
     onward = onward_submit(after, need_to_know="The health visitor sees the child at home each week.")
     decide = page(after, "designated_manager", f"/onward/{onward.pk}/decide/")
@@ -188,12 +170,6 @@ def test_f9_the_onward_pages_show_the_need_to_know_and_the_decline_reason(after:
     assert "Ask the parent first." in page(after, "school", f"/onward/{onward.pk}/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F10 Low: passing on a hop-1 disclosure, 'check your answers' says the immediate sender (Hill School) "
-    "must agree, and the confirmation says the request was sent to it; the originator (the council) decides "
-    "(views/onward._pass_on_rows and pass_on_check use parent.from_agency, not services.originator_of)",
-)
 def test_f10_the_second_hop_names_the_originator_as_who_must_agree(after: AfterWorld) -> None:
     made = passed_on(after)
     visitor = sign_in(Client(), after.user("health_visitor"))
@@ -203,12 +179,6 @@ def test_f10_the_second_hop_names_the_originator_as_who_must_agree(after: AfterW
     assert f"{after.world.home}, the agency the information came from" in check
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F11 Medium: one invalid register filter drops them all (views/register._filters uses no filters "
-    "when the form is invalid): the CSV export of '?state=withdrawn&stage=7' is the whole register, audited as "
-    "unfiltered",
-)
 def test_f11_an_invalid_register_filter_does_not_export_everything(after: AfterWorld) -> None:
     dispute_open(actor=after.user("school"), request=declined(after), grounds=GROUNDS)
     second = dispute_open(actor=after.user("school"), request=declined(after), grounds=GROUNDS)
@@ -230,12 +200,6 @@ def test_f12_the_register_api_refuses_an_unknown_filter(after: AfterWorld) -> No
     assert admin.get("/api/v1/dispute-register/?stat=withdrawn").status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F13 Low: onward._LAPSE_ENDED takes its batch (LIMIT, oldest first) before asking whether the parent "
-    "ended, so while a batch's worth of older onward requests wait on live parents, one resting on a parent "
-    "past retention is never lapsed (SWEEP_BATCH 1 stands in for 500)",
-)
 def test_f13_the_lapse_sweep_reaches_a_request_behind_a_full_batch(
     after: AfterWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -250,12 +214,6 @@ def test_f13_the_lapse_sweep_reaches_a_request_behind_a_full_batch(
     assert OnwardRequest.objects.get(pk=resting.pk).state == "lapsed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F14 Low: a disclosure's lineage table says 'None' in its Correction column for every agency, even "
-    "while each has a correction notice pending (onward_selectors._DISCLOSURE_TREE selects NULL for it): an "
-    "auditor reads that nobody was told",
-)
 def test_f14_the_disclosure_lineage_shows_pending_corrections(after: AfterWorld) -> None:
     made = passed_on(after)
     corrected(after)
