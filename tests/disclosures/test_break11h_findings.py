@@ -16,10 +16,6 @@ from tests.sharing.fixtures import fresh
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F12 (Medium): the text typed into a request about the child outlives the child's erasure",
-)
 def test_the_erasure_erases_what_was_typed_into_a_request_about_the_child(world: World) -> None:
     """A school asks children's social care for information, writing why it needs to know ("Kayla Hollis told
     her teacher that her mother's partner at 4 Elm Road hits her") and why it withdraws the request the next day.

@@ -189,11 +189,6 @@ def test_f11_an_invalid_register_filter_does_not_export_everything(after: AfterW
     assert response.status_code == 400 or body.count("DR-") <= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F12 Low: the register API ignores an unknown or misspelt filter ('?stat=withdrawn' answers every "
-    "row), where design 8 says unknown parameters are refused",
-)
 def test_f12_the_register_api_refuses_an_unknown_filter(after: AfterWorld) -> None:
     dispute_open(actor=after.user("school"), request=declined(after), grounds=GROUNDS)
     admin = sign_in(Client(), after.user("partnership_admin"))
