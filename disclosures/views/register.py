@@ -23,7 +23,8 @@ from isp_portal import policy
 
 def _filters(request: HttpRequest) -> tuple[RegisterFilterForm, selectors.RegisterFilters]:
     """The filters asked for. An invalid one is never dropped with the rest (break13 F11: '?state=withdrawn&stage=7'
-    exported the whole register): the valid ones still filter, and the caller answers 400 with the form's errors."""
+    exported the whole register): the valid ones still filter, the page shows the form's errors and the export
+    refuses with 400."""
     form = RegisterFilterForm(request.GET or None)
     values: dict[str, Any] = {}
     if form.is_bound:
@@ -54,7 +55,6 @@ def register(request: HttpRequest) -> HttpResponse:
             "may_export": policy.can(request.user, "view", REGISTER_EXPORT),
             "export_url": f"{reverse('dispute-register-export')}?{urlencode(query)}",
         },
-        status=400 if form.errors else 200,
     )
 
 
