@@ -209,7 +209,7 @@ def test_disclosed_through_check_your_answers(after: AfterWorld) -> None:
 # only the requester discloses): its statement budgets pinned here, measured twice as the data grows
 # (tests/test_query_counts.py's rule: no statement per row).
 PASS_ON_BUDGETS = {"form": 10, "check": 31}  # the check page rehearses the service (confirming.rehearse)
-DISCLOSE_BUDGETS = {"form": 3, "check": 41}
+DISCLOSE_BUDGETS = {"form": 3, "check": 40}  # break13 F2: corrections are caught up only when a revision was overtaken
 
 
 def _statements(browser: Client, url: str) -> int:
