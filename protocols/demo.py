@@ -5,7 +5,7 @@ and a partner audit announced."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -13,7 +13,7 @@ from agencies.models import Agency, ChecklistConfirmation, SignatoryRequirement,
 from agencies.rules import add_months
 from agencies.services import checklist_confirm
 from isp_portal.demo_context import DemoContext
-from protocols.models import Protocol, ProtocolKind
+from protocols.models import Protocol, ProtocolKind, Signature
 from protocols.reference import TEMPLATE_TEXT, protocol_template
 from protocols.services import (
     consultation_open,
@@ -119,6 +119,7 @@ def seed(demo: DemoContext) -> None:
         actor=demo.actor, protocol=individual, version=individual.versions.get(), completion_date=add_months(today, -2)
     )
     signers = {"council": people["agency_admin"], "police": people["police_admin"], "trust": people["caldicott"]}
+    completed = {general.pk: add_months(today, -7), individual.pk: add_months(today, -2)}
     for protocol in (general, individual):
         protocol.refresh_from_db()
         assert protocol.current_version is not None
@@ -133,6 +134,12 @@ def seed(demo: DemoContext) -> None:
                 signatory_title="Authorised signatory",
                 attestation=f"I sign on behalf of {agencies[key]}, which agrees to abide by this protocol.",
             )
+        # The partners signed on paper when the protocol was completed, long before the portal recorded it: an
+        # "every signatory" consent names the signatories of the day it was obtained (consent.rules.scope_fixed_at),
+        # so the demo's consents of the last months must find them already signed. signature_sign stamps "now", as
+        # a signature made in the portal must; only the demo's history is moved back.
+        signed_on = datetime.combine(completed[protocol.pk], time(9), tzinfo=timezone.get_current_timezone())
+        Signature.objects.filter(protocol=protocol).update(signed_at=signed_on)
     # Eastvale has withdrawn from the individual protocol: it no longer shares under it.
     withdrawn = individual.signatures.get(agency=agencies["eastvale"])
     signature_withdraw(
