@@ -1,5 +1,5 @@
-"""`python -m benchmarks [audit_recording|disclosure_path|http_pages] [options]`: run the benchmarks, exit 1 on a
-miss."""
+"""`python -m benchmarks [after_disclosure|audit_recording|disclosure_path|http_pages] [options]`: run the
+benchmarks, exit 1 on a miss."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import audit_recording, disclosure_path, http_pages
+from benchmarks import after_disclosure, audit_recording, disclosure_path, http_pages
 from benchmarks.audit_recording import RESULTS
 
 
@@ -28,6 +28,16 @@ def _disclosures(args: argparse.Namespace) -> bool:
     )
 
 
+def _after(args: argparse.Namespace) -> bool:
+    return after_disclosure.main(
+        hops=args.hops,
+        fanout=after_disclosure.FANOUT if args.fanout is None else args.fanout,
+        disputes=after_disclosure.DISPUTES if args.disputes is None else args.disputes,
+        calls=args.calls,
+        results=args.results,
+    )
+
+
 def _http(args: argparse.Namespace) -> bool:
     return http_pages.main(
         workers=args.workers or 50,
@@ -42,7 +52,12 @@ def _http(args: argparse.Namespace) -> bool:
     )
 
 
-SCENARIOS: dict[str, Any] = {"audit_recording": _audit, "disclosure_path": _disclosures, "http_pages": _http}
+SCENARIOS: dict[str, Any] = {
+    "after_disclosure": _after,
+    "audit_recording": _audit,
+    "disclosure_path": _disclosures,
+    "http_pages": _http,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
         "--keep",
         action="store_true",
         help="http_pages: keep the scratch database after the run, and use a kept one again as it is (no new children)",
+    )
+    parser.add_argument(
+        "--hops", type=int, default=4, help="after_disclosure: hops the lineage's entry is passed on (1 to 4)"
+    )
+    parser.add_argument("--fanout", type=int, help="after_disclosure: agencies the wide entry is passed on to (200)")
+    parser.add_argument("--disputes", type=int, help="after_disclosure: disputes on the register (10,000)")
+    parser.add_argument(
+        "--calls", type=int, default=after_disclosure.CALLS, help="after_disclosure: calls per lineage read (50)"
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)

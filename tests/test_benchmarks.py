@@ -569,3 +569,31 @@ def test_the_generator_drops_and_rebuilds_every_secondary_index_it_can() -> None
     assert rebuild and len(kept) < len(before)
     assert any("entry_revision_id_entry_unique" in definition for _table, definition in kept)
     assert secondary() == before
+
+
+@pytest.mark.django_db
+def test_the_after_disclosure_benchmark_measures_lineage_the_register_and_a_correction_fan_out(world: Any) -> None:
+    """`python -m benchmarks after_disclosure` (issue 13) at tiny sizes: each measure beside its baseline from the
+    same run, the lineage reads' statements the same for 4 hops as for the fan-out, the fan-out's notices written in
+    one statement, the CSV as many rows as the COPY."""
+    from benchmarks import after_disclosure
+    from disclosures.models import CorrectionNotice, Dispute
+
+    figures = after_disclosure.measure_in(world, hops=4, fanout=3, disputes=6, calls=2, log=lambda line: None)
+    assert [row["name"] for row in figures["results"]] == [
+        "entry_lineage, 4 hops", "disclosure_lineage, 4 hops", "entry_lineage, fan-out 3",
+        "disclosure_lineage, fan-out 3", "register CSV, 6 disputes", "entry_revise, notices to 4 agencies",
+    ]  # fmt: skip
+    for row in figures["results"]:
+        assert row["ratio"] is not None and row["ratio"] > 0, row
+        assert row["measured"]["calls"] >= 2 and row["measured"]["statements"], row
+    nodes = {row["name"]: row.get("nodes") for row in figures["results"]}
+    assert nodes["entry_lineage, 4 hops"] == 5 and nodes["entry_lineage, fan-out 3"] == 4
+    # The baseline is one statement; the COPY too.
+    assert {tuple(row["baseline"]["statements"]) for row in figures["results"][:5]} == {(1,)}
+    assert Dispute.objects.count() == 6
+    # Every revise was rolled back: the world each call met is the one built.
+    assert not CorrectionNotice.objects.exists()
+    figures["checks"] = after_disclosure.judge(figures)
+    assert all(figures["checks"].values()), figures["checks"]
+    assert "| entry_lineage, 4 hops |" in after_disclosure.table(figures)

@@ -166,7 +166,30 @@ def passed_on(after: AfterWorld) -> Disclosure:
     return made
 
 
+def staffed_agency(world: World, name: str, key: str, kind: str = AgencyKind.VOLUNTARY) -> Agency:
+    """A new agency signed to the world's protocol (checklist complete, ICO in force) with a trained practitioner
+    `world.users[key]`: somewhere to pass information on to (benchmarks/after_disclosure.py builds its trees so)."""
+    agency = make_agency(name, kind=kind)
+    agency_update(
+        actor=SYSTEM, agency=agency, ico_registration_number=f"ZB{agency.pk:06d}",
+        ico_registration_expires_on=timezone.localdate() + timedelta(days=300),
+    )  # fmt: skip
+    complete_checklist(agency)
+    sign(protocol_in_force(world), agency)
+    world.users[key] = make_user(name=f"{name} Practitioner", agency=agency, roles=[Role.PRACTITIONER])
+    train(world.users[key])
+    return agency
+
+
+def pass_on(after: AfterWorld, *, by: str, parent: Disclosure, entry: Any, to_agency: Agency, to: str) -> Disclosure:
+    """`by` (a named recipient of `parent`) passes `entry` on to `to` of `to_agency`, with the council's designated
+    manager's agreement (Southampton 10)."""
+    onward = onward_submit(after, by=by, parent=parent, entries=[entry], to_agency=to_agency)
+    onward = onward_request_agree(actor=after.user("designated_manager"), onward=onward)
+    return onward_disclose(after, onward, by=by, recipients=[after.user(to)])
+
+
 __all__ = [
     "HEALTH_NAME", "AfterWorld", "after_world", "disclose", "health_world", "onward_disclose", "onward_submit",
-    "passed_on",
+    "pass_on", "passed_on", "staffed_agency",
 ]  # fmt: skip
