@@ -69,9 +69,11 @@ def correction_on_revise(*, entry: Any, revision: Any, actor: Any, **_: Any) -> 
 
 
 @receiver(child_erased, dispatch_uid="disclosures.erase_texts_on_erasure")
-def erase_texts_on_erasure(*, child: Any, **_: Any) -> dict[str, int]:
+def erase_texts_on_erasure(*, child: Any, today: Any, **_: Any) -> dict[str, int]:
     """An erasure erases the free text typed about the child in this app too: the requests' texts
-    (requests_erase) and what the corrections, inaccuracy reports and disputes copy (after_disclosure_erase). A
-    record erased "beyond recovery" (Southampton 6, 8) is not re-identified or re-read through them. Rows erased
-    by kind."""
-    return {**requests_erase(child_id=child.pk), **after_disclosure_erase(child=child)}
+    (requests_erase) and every other free-text column about the child (after_disclosure_erase: answers,
+    disclosures, onward requests, corrections and their notices, inaccuracy reports, disputes with their positions,
+    advice, records and events). A record erased "beyond recovery" (Southampton 6, 8) is not re-identified or
+    re-read through them. Both refuse a record that is not closed with its erasure due on `today`. Rows erased by
+    kind."""
+    return {**requests_erase(child=child, today=today), **after_disclosure_erase(child=child, today=today)}

@@ -136,3 +136,10 @@ def erasure_due_on(closed_on: date, retention_months: int) -> date:
 
 def erasure_is_due(closed_on: date, retention_months: int, today: date) -> bool:
     return today >= erasure_due_on(closed_on, retention_months)
+
+
+def record_erasure_due(*, closed_on: date | None, erase_due_on: date | None, today: date) -> bool:
+    """Whether a record's content may be erased on `today`: it is closed and its erasure day (erasure_due_on, kept
+    on the record) has come (Southampton 8). The one test for sharing.services.retention.child_erase and for every
+    app erasing what it holds about the child with it (sharing.signals.child_erased)."""
+    return closed_on is not None and erase_due_on is not None and erase_due_on <= today

@@ -11,9 +11,10 @@ from django.dispatch import Signal
 child_merged = Signal()
 
 # Sent by sharing.services.retention.child_erase inside its transaction, after the child's own content was
-# erased, with `child` (locked, closed, its erasure due). Each receiver erases the personal content it holds about
-# the child (Southampton 6, 8: "deleted beyond recovery" at the end of the retention period) and returns
-# {kind: count erased}, which the erasure lists in its child.erase event (counts only, never content).
+# erased, with `child` (locked, closed, its erasure due) and `today` (the day it was judged due on). Each receiver
+# erases the personal content it holds about the child (Southampton 6, 8: "deleted beyond recovery" at the end of
+# the retention period) and returns {kind: count erased}, which the erasure lists in its child.erase event (counts
+# only, never content).
 child_erased = Signal()
 
 # Sent by sharing.services.entries.entry_revise inside its transaction, after the new revision is written, with

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Case, Exists, Q, QuerySet, Value, When
+from django.db import transaction
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency, User
@@ -17,6 +18,7 @@ from consent.models import ConsentRecord
 from disclosures import rules
 from disclosures.models import InformationRequest, State
 from disclosures.services import checks
+from disclosures.services.erasure import request_texts_erase
 from isp_portal import bounds
 from isp_portal.notifications import notify_selected
 from isp_portal.policy import NotPermitted, require
@@ -25,7 +27,6 @@ from protocols.models import Ground
 from sharing.models import Child, Involvement
 from sharing.policy import index_agencies, shield_admits_agency, shield_admits_request
 from sharing.services.children import age_scope_error
-from sharing.services.retention import ERASED_REASON
 
 SHIELDED_HOLDER = (
     "This child is shielded: only the agency that shielded it, or an agency involved with the child that its record "
@@ -244,26 +245,13 @@ def request_withdraw(*, actor: Any, request: InformationRequest, reason: str = "
     return request
 
 
-def requests_erase(*, child_id: int) -> dict[str, int]:
+def requests_erase(*, child: Child, today: date) -> dict[str, int]:
     """Erase the free text typed into the requests about the child and the entries merged into it (why the
-    requester needs to know, why it was declined or withdrawn): each becomes ERASED_REASON (empty stays empty),
-    for they name the child, where they live and what they said (Southampton 6, 8: "deleted beyond recovery";
-    break11h finding 12). Kept: the ids, dates, agencies, codes and states, and any disclosure made with its log.
-    Called by the child's erasure (disclosures.receivers, sharing.signals.child_erased) in its transaction; the
-    trigger lets a closed request change only so, and only then (disclosures/migrations/0014). Returns the count.
-    The free text of answers, onward requests, corrections and disputes is not reached yet (see the report of
-    fix11i): answers and disclosures are immutable by trigger, and their erasure is a decision of its own."""
-    merged = Child.objects.filter(merged_into_id=child_id).values("pk")
-    requests = InformationRequest.objects.filter(Q(child_id=child_id) | Q(child_id__in=merged)).exclude(
-        need_to_know=ERASED_REASON, decline_detail__in=["", ERASED_REASON], withdraw_reason__in=["", ERASED_REASON]
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('isp_portal.erasing', 'on', true)")
-    erased = requests.update(
-        need_to_know=ERASED_REASON,
-        decline_detail=Case(When(decline_detail="", then=Value("")), default=Value(ERASED_REASON)),
-        withdraw_reason=Case(When(withdraw_reason="", then=Value("")), default=Value(ERASED_REASON)),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('isp_portal.erasing', '', true)")
-    return {"request_texts": erased}
+    requester needs to know, why it was declined or withdrawn): each becomes "Erased." (empty stays empty), for they
+    name the child, where they live and what they said (Southampton 6, 8: "deleted beyond recovery"; break11h
+    finding 12). Kept: the ids, dates, agencies, codes and states. Called by the child's erasure
+    (disclosures.receivers, sharing.signals.child_erased) in its transaction, with after_disclosure_erase for the
+    rest of this app's free text; the trigger lets a closed request change only so, and only then
+    (disclosures/migrations/0017). Raises ValidationError {"child": ...} unless the record is closed and its erasure
+    due on `today`. Returns {"request_texts": rows erased}."""
+    return request_texts_erase(child=child, today=today)

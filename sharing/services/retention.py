@@ -712,7 +712,8 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
         require(actor, "erase", locked)
     if locked.erased_at is not None:
         return locked
-    if locked.closed_on is None or locked.erase_due_on is None or locked.erase_due_on > day:
+    due = rules.record_erasure_due(closed_on=locked.closed_on, erase_due_on=locked.erase_due_on, today=day)
+    if not due or locked.closed_on is None or locked.erase_due_on is None:  # (the dates' None spelled for the types)
         raise ValidationError({"child": NOT_DUE})
     revisions = EntryRevision.objects.filter(entry__child_id=locked.pk)
     with connection.cursor() as cursor:
@@ -764,7 +765,7 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
     }
     # What the apps above sharing hold about the child (the consent records' names, notes and evidence), erased
     # by their own receivers, which return their counts (sharing.signals.child_erased).
-    for _, their_counts in child_erased.send(sender=Child, child=locked):
+    for _, their_counts in child_erased.send(sender=Child, child=locked, today=day):
         if isinstance(their_counts, dict):
             erased.update(their_counts)
     now = timezone.now()
