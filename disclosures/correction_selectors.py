@@ -28,7 +28,12 @@ PAGE_SIZE = 50
 
 def _notices(user: Any, action: str = "view") -> QuerySet[CorrectionNotice]:
     return restrict(user, action, CorrectionNotice).select_related(
-        "correction__originator_agency", "agency", "acknowledged_by", "received_revision", "correction__revision"
+        "correction__originator_agency",
+        "agency",
+        "acknowledged_by",
+        "received_revision",
+        "correction__revision",
+        "via_disclosure",
     )
 
 

@@ -180,6 +180,16 @@ def onward_requests(
     return list(rows.select_related("child", "from_agency", "to_agency", "originator_agency", "requester")[:PAGE_SIZE])
 
 
+def onward_entries(onward: OnwardRequest) -> tuple[OnwardRequestEntry, ...]:
+    """The entries an onward request asks to pass on, each with its entry (for its kind) and the revision received:
+    never content. One statement; the caller has the request from the policy."""
+    return tuple(
+        OnwardRequestEntry.objects.filter(onward_request=onward)
+        .select_related("entry", "revision")
+        .order_by("entry_id")
+    )
+
+
 @dataclass(frozen=True)
 class OnwardPage:
     onward: OnwardRequest
@@ -201,11 +211,7 @@ def onward_request_page(user: Any, pk: int) -> OnwardPage:
         ),
         pk=pk,
     )
-    entries = tuple(
-        OnwardRequestEntry.objects.filter(onward_request=onward)
-        .select_related("entry", "revision")
-        .order_by("entry_id")
-    )
+    entries = onward_entries(onward)
     made = Disclosure.objects.filter(onward_request=onward).values_list("pk", flat=True).first()
     return OnwardPage(
         onward=onward, entries=entries, may_decide=can(user, "decide", onward),

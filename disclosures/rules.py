@@ -820,6 +820,9 @@ class ParentFacts:
     revisions: Mapping[int, int]
     live: bool
     retain_until: datetime
+    # Every agency the information passed through to reach the parent's (each disclosure's from and to agency, from
+    # the origin down to the parent): each holds it already (b13e).
+    holders: frozenset[int] = frozenset()
 
 
 def onward_scope_refusals(
@@ -835,8 +838,8 @@ def onward_scope_refusals(
 
     Only what was received, at the revision received (so a correction since reaches the third agency as a
     correction, never as silently newer text); tiers and categories within the parent's; the parent still live;
-    at most MAX_ONWARD_HOPS hops; never to the passer's own agency, nor back to the agency it came from (it holds
-    the information already)."""
+    at most MAX_ONWARD_HOPS hops; never to the passer's own agency, nor back to the originator, nor to any agency it
+    passed through on its way (each holds the information already: `parent.holders`)."""
     errors: dict[str, str] = {}
     if not parent.live:
         errors["parent_disclosure"] = "Your agency's access to this information has ended, so it cannot be passed on."
@@ -864,6 +867,10 @@ def onward_scope_refusals(
         errors["to_agency"] = "Choose another agency: this information is already held by yours."
     elif to_agency_id == parent.originator_agency_id:
         errors["to_agency"] = "Choose another agency: this information came from that agency, which holds it already."
+    elif to_agency_id in parent.holders:
+        errors["to_agency"] = (
+            "Choose another agency: this information reached your agency through that agency, which holds it already."
+        )
     return errors
 
 

@@ -79,12 +79,35 @@ def originator_agency_of(parent: Disclosure) -> Agency:
     return OnwardRequest.objects.select_related("originator_agency").get(pk=parent.onward_request_id).originator_agency
 
 
+# The agencies each disclosure above a parent went from and to (hop <= MAX_ONWARD_HOPS: at most four rows).
+_ANCESTOR_AGENCIES = """
+WITH RECURSIVE up AS (
+    SELECT parent_id, from_agency_id, to_agency_id FROM disclosures_disclosure WHERE id = %s
+    UNION ALL
+    SELECT d.parent_id, d.from_agency_id, d.to_agency_id FROM disclosures_disclosure d JOIN up ON d.id = up.parent_id
+)
+SELECT from_agency_id, to_agency_id FROM up
+"""
+
+
+def holders_of(parent: Disclosure) -> frozenset[int]:
+    """Every agency the information of `parent` passed through to reach its recipient agency (rules.ParentFacts
+    .holders): the parent's own from and to agency, and from the second hop on those of each disclosure above it (one
+    statement then; none before)."""
+    holders = {parent.from_agency_id, parent.to_agency_id}
+    if parent.hop >= 2:
+        with connection.cursor() as cursor:
+            cursor.execute(_ANCESTOR_AGENCIES, [parent.pk])
+            holders.update(agency for row in cursor.fetchall() for agency in row)
+    return frozenset(holders)
+
+
 def _parent_facts(parent: Disclosure, originator_id: int) -> rules.ParentFacts:
     return rules.ParentFacts(
         disclosure_id=parent.pk, hop=parent.hop, to_agency_id=parent.to_agency_id,
         originator_agency_id=originator_id, tiers=frozenset(parent.tiers), categories=frozenset(parent.categories),
         revisions=dict(DisclosureEntry.objects.filter(disclosure=parent).values_list("entry_id", "revision_id")),
-        live=not content_ended(parent), retain_until=parent.retain_until,
+        live=not content_ended(parent), retain_until=parent.retain_until, holders=holders_of(parent),
     )  # fmt: skip
 
 

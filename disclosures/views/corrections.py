@@ -80,6 +80,8 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "notice": notice, "may_acknowledge": can(request.user, "acknowledge", notice),
             "comparison": _compared_rows(compared, "Revision received"),
+            # The disclosure it corrects, linked for a reader the disclosure's own policy lets see it (b13e).
+            "may_see_disclosure": can(request.user, "view", notice.via_disclosure),
         },
     )  # fmt: skip
 

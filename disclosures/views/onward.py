@@ -28,7 +28,7 @@ from disclosures.forms.answers import SUBJECT_TOLD_LABELS
 from disclosures.forms.onward import AGREE, OnwardDecisionForm, OnwardDiscloseForm, OnwardWithdrawForm, PassOnForm
 from disclosures.forms.requests import CONSENT_CHOICES, TIER_CHOICES
 from disclosures.models import Disclosure, DisclosureEntry, OnwardRequest
-from disclosures.onward_selectors import onward_request_page, onward_requests
+from disclosures.onward_selectors import onward_entries, onward_request_page, onward_requests
 from disclosures.services import checks
 from disclosures.services import onward as services
 from disclosures.views import confirming
@@ -79,7 +79,9 @@ def onward_decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Your decision has been recorded and the person who asked has been told.")
             return redirect("onward-detail", pk=onward.pk)
-    return render(request, "disclosures/onward_decide.html", {"onward": onward, "form": form})
+    # What is asked, named as the other disclosure pages name entries (kind, entry, revision): one statement.
+    entries = onward_entries(onward)
+    return render(request, "disclosures/onward_decide.html", {"onward": onward, "form": form, "entries": entries})
 
 
 @login_required

@@ -45,7 +45,7 @@ CASES = [
         "onward-decide",
         html({"designated_manager": 200, "practitioner": 403, "auditor": 403}, otherwise=404),
         kwargs=onward,
-        queries=3,
+        queries=4,
     ),
     Case(
         "onward-decide",

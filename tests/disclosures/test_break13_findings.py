@@ -38,6 +38,7 @@ from tests.disclosures.after_fixtures import (
     onward_disclose,
     onward_submit,
     passed_on,
+    staffed_agency,
 )
 from tests.disclosures.dispute_fixtures import GROUNDS, declined, later
 from tests.disclosures.fixtures import answer, case, refreshed, school_of, submit
@@ -172,8 +173,10 @@ def test_f9_the_onward_pages_show_the_need_to_know_and_the_decline_reason(after:
 
 def test_f10_the_second_hop_names_the_originator_as_who_must_agree(after: AfterWorld) -> None:
     made = passed_on(after)
+    # A third agency: the school, which it came from, holds it already and is refused (b13e).
+    third = staffed_agency(after.world, "Riverside Youth Service", "youth")
     visitor = sign_in(Client(), after.user("health_visitor"))
-    sent = visitor.post(f"/disclosures/{made.pk}/pass-on/", pass_on_data(after, to_agency=after.school.pk))
+    sent = visitor.post(f"/disclosures/{made.pk}/pass-on/", pass_on_data(after, to_agency=third.pk))
     assert sent.status_code == 302
     check = visitor.get(sent["Location"]).content.decode().replace("&#x27;", "'")
     assert f"{after.world.home}, the agency the information came from" in check

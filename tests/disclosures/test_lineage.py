@@ -15,7 +15,14 @@ from disclosures.onward_selectors import disclosure_lineage, entry_lineage, onwa
 from disclosures.selectors import disclosures_received
 from disclosures.services.onward import onward_request_agree
 from isp_portal.policy import OutOfScope
-from tests.disclosures.after_fixtures import AfterWorld, after_world, onward_disclose, onward_submit, passed_on
+from tests.disclosures.after_fixtures import (
+    AfterWorld,
+    after_world,
+    onward_disclose,
+    onward_submit,
+    passed_on,
+    staffed_agency,
+)
 from tests.factories import World
 from tests.sharing.fixtures import fresh
 
@@ -71,10 +78,11 @@ def test_statements_do_not_grow_with_the_tree(after: AfterWorld) -> None:
     small = statements(lambda: disclosure_lineage(fresh(manager), after.disclosure.pk))
     small_entry = statements(lambda: entry_lineage(fresh(manager), after.made.entry.pk))
     made = passed_on(after)
-    onward = onward_submit(after, by="health_visitor", parent=made, to_agency=after.school)
+    third = staffed_agency(after.world, "Riverside Youth Service", "youth")  # not the school: it holds it (b13e)
+    onward = onward_submit(after, by="health_visitor", parent=made, to_agency=third)
     onward_disclose(
         after, onward_request_agree(actor=manager, onward=onward), by="health_visitor",
-        recipients=[after.user("school_colleague")],
+        recipients=[after.user("youth")],
     )  # fmt: skip
     big_tree = disclosure_lineage(fresh(manager), after.disclosure.pk)
     assert len(big_tree.nodes) == 3 and max(node.hop for node in big_tree.nodes) == 2

@@ -37,7 +37,14 @@ from isp_portal.policy import AccessDenied, NotPermitted, OutOfScope, can
 from sharing.models import EntryGrant
 from sharing.policy import live_grant_revisions
 from sharing.services import entry_record, entry_revise
-from tests.disclosures.after_fixtures import AfterWorld, after_world, onward_disclose, onward_submit, passed_on
+from tests.disclosures.after_fixtures import (
+    AfterWorld,
+    after_world,
+    onward_disclose,
+    onward_submit,
+    passed_on,
+    staffed_agency,
+)
 from tests.factories import World
 
 pytestmark = pytest.mark.django_db
@@ -271,8 +278,9 @@ def test_the_sweep_expires_lapses_and_tells_once(after: AfterWorld) -> None:
 def test_the_second_hop_needs_the_originators_agreement_too(after: AfterWorld) -> None:
     """Design Q2: health -> police of the council's note is agreed by the council, not by the school."""
     made = passed_on(after)
-    # The police force is party to no protocol here; the rule refuses it before anything else is asked.
-    onward = onward_submit(after, by="health_visitor", parent=made, to_agency=after.school)
+    # The police force is party to no protocol here, and the school holds it already (b13e): a third agency.
+    third = staffed_agency(after.world, "Riverside Youth Service", "youth")
+    onward = onward_submit(after, by="health_visitor", parent=made, to_agency=third)
     assert onward.originator_agency_id == after.world.home.pk
     with pytest.raises(AccessDenied):
         onward_request_agree(actor=after.user("school_manager"), onward=onward)
