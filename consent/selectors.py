@@ -672,11 +672,8 @@ def signatories_when_decided(record: ConsentRecord) -> list[dict[str, Any]]:
         return []
     named = getattr(record, "signatories_then_named", None)
     if named is None:
-        named = (
-            with_signatories_then(ConsentRecord.objects.filter(pk=record.pk))
-            .values_list("signatories_then_named", flat=True)
-            .get()
-        )
+        read: Any = with_signatories_then(ConsentRecord.objects.filter(pk=record.pk)).get()
+        named = read.signatories_then_named
     return list(named)
 
 
