@@ -147,6 +147,18 @@ def designated_managers_of(agency_ids: Iterable[int]) -> QuerySet[Membership]:
     )  # fmt: skip
 
 
+def partnership_admins() -> list[int]:
+    """The user ids of the active partnership admins who are active people (never a system account), in one
+    statement: whom a sweep tells when nobody at the agency concerned can be told (an agency with nobody left to
+    act is itself the partnership's to put right)."""
+    return list(
+        Membership.objects.filter(
+            agency__isnull=True, is_active=True, user__is_active=True, user__is_system=False,
+            roles__contains=[Role.PARTNERSHIP_ADMIN.value],
+        ).values_list("user_id", flat=True)
+    )  # fmt: skip
+
+
 def agency_member_count(agency: Agency) -> int:
     """How many people (not system accounts) are active members of the agency."""
     return Membership.objects.filter(agency=agency, is_active=True, user__is_system=False).count()

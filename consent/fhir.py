@@ -17,8 +17,9 @@ The mapping:
 * `policy`: the protocol version the consent was given under.
 * `provision`: permit (given) or deny (refused); `period` (its end inclusive, as FHIR's Period is: the last day
   covered, the day before a withdrawal or before the young person decides for themselves); `actor`: each named
-  recipient agency as an information recipient (v3 ParticipationType IRCP), or the group of every signatory of
-  the protocol;
+  recipient agency as an information recipient (v3 ParticipationType IRCP), or, for a consent to every
+  signatory of the protocol, each agency that was a signatory when it was decided (the end of the day it was
+  obtained, or its recording if sooner: consent.rules.scope_fixed_at), in the same role;
   `purpose`: the protocol's purposes (Coding, code = the purpose's position in the version's list); `class`:
   the tiers; nested `provision`s of the opposite type: the part of its scope on which another decision prevails
   (deny within a permit a competent child's refusal of one of the agencies overrides).
@@ -89,7 +90,7 @@ def _provisions_against(reading: selectors.Reading) -> list[dict[str, Any]]:
             for agency in sorted(a for a in part.agencies if a is not None)
         ]
         if None in part.agencies:
-            actors.append({"role": _ircp(), "reference": _signatories(record)})
+            actors += _signatory_actors(record)
         provisions.append(
             {
                 "type": kind,
@@ -101,11 +102,14 @@ def _provisions_against(reading: selectors.Reading) -> list[dict[str, Any]]:
     return provisions
 
 
-def _signatories(record: ConsentRecord) -> dict[str, str]:
-    return {
-        "reference": f"Group/protocol-{record.protocol_id}-signatories",
-        "display": f"Every signatory of {record.protocol}",
-    }
+def _signatory_actors(record: ConsentRecord) -> list[dict[str, Any]]:
+    """An "every signatory" consent's actors: one information recipient per agency it covers, the protocol's
+    signatories when it was decided (consent.selectors.signatories_when_decided; break11h finding 3), as a named
+    recipient is one."""
+    return [
+        {"role": _ircp(), "reference": {"reference": f"Organization/{agency['id']}", "display": agency["name"]}}
+        for agency in selectors.signatories_when_decided(record)
+    ]
 
 
 def _purpose(record: ConsentRecord, purpose: str) -> dict[str, str]:
@@ -158,12 +162,7 @@ def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
             "display": f"{record.parent_name} ({record.parent_relationship}, a person with parental responsibility)",
         }
     if record.all_signatories:
-        actors = [
-            {
-                "role": _ircp(),
-                "reference": _signatories(record),
-            }
-        ]
+        actors = _signatory_actors(record)
     else:
         actors = [
             {"role": _ircp(), "reference": {"reference": f"Organization/{agency.pk}", "display": agency.name}}

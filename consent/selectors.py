@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import DateTimeField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
-from django.db.models.functions import Least
+from django.db.models.functions import JSONObject, Least
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -420,9 +420,10 @@ def consent_covering(
 
 
 def consents_visible(user: Any) -> QuerySet[ConsentRecord]:
-    """The consent records the user may read, with what their pages and the API show."""
+    """The consent records the user may read, with what their pages and the API show (the agencies an "every
+    signatory" scope covers among them: with_signatories_then)."""
     return (
-        restrict(user, "view", ConsentRecord)
+        with_signatories_then(restrict(user, "view", ConsentRecord))
         .select_related(
             "child", "withdrawal", "protocol", "protocol_version", "recorded_by", "recorded_by_agency", "evidence"
         )
@@ -628,20 +629,60 @@ class _DayEnd(Func):
     output_field = DateTimeField()
 
 
+def _signed_at(*, protocol: Any, moment: Any) -> QuerySet[Signature]:
+    """The signatures of `protocol` live at `moment` (any version): rules.signatory_at as a condition the database
+    answers, both given as expressions of an outer query."""
+    return Signature.objects.filter(
+        Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=moment), protocol_id=protocol, signed_at__lte=moment
+    )
+
+
+def with_signatories_then(records: QuerySet[ConsentRecord], *, named: bool = True) -> QuerySet[ConsentRecord]:
+    """`records` each with the agencies that were signatories of its protocol when it was decided, read in the
+    same statement (no statement more, whatever the number of records): `scope_at`, the moment an "every
+    signatory" scope names its agencies (rules.scope_fixed_at: the end of the day it was obtained in the portal's
+    time zone, or its recording if sooner), `signatories_then`, their ids (rules.signatory_at at that moment, any
+    version of the protocol), and (unless not `named`) `signatories_then_named`, each as {"id", "name"} by name.
+    The one reading of an
+    "every signatory" scope's agencies for consent_readings, the API and the FHIR form (signatories_when_decided);
+    computed for every record, read only for an "every signatory" one."""
+    live_then = _signed_at(protocol=OuterRef("protocol_id"), moment=OuterRef("scope_at"))
+    by_name = (
+        Agency.objects.filter(
+            Exists(
+                _signed_at(protocol=OuterRef(OuterRef("protocol_id")), moment=OuterRef(OuterRef("scope_at"))).filter(
+                    agency_id=OuterRef("pk")
+                )
+            )
+        )
+        .order_by("name", "pk")
+        .values(agency=JSONObject(id="pk", name="name"))
+    )
+    annotated = records.annotate(scope_at=Least(F("recorded_at"), _DayEnd(F("obtained_on")))).annotate(
+        signatories_then=ArraySubquery(live_then.values("agency_id"))
+    )
+    return annotated.annotate(signatories_then_named=ArraySubquery(by_name)) if named else annotated
+
+
+def signatories_when_decided(record: ConsentRecord) -> list[dict[str, Any]]:
+    """The agencies an "every signatory" consent covers, as {"id", "name"} by name: its protocol's signatories
+    when it was decided (with_signatories_then, read with the record by consents_visible; one statement when the
+    record was read without it). Empty for a consent naming its recipients."""
+    if not record.all_signatories:
+        return []
+    named = getattr(record, "signatories_then_named", None)
+    if named is None:
+        read: Any = with_signatories_then(ConsentRecord.objects.filter(pk=record.pk)).get()
+        named = read.signatories_then_named
+    return list(named)
+
+
 def _decisions_of(child_ids: Iterable[int]) -> list[ConsentRecord]:
     """The children's decisions with what consent_readings reads, each with `signatories_then`: the agencies that
-    were signatories of its protocol when it was decided (rules.scope_fixed_at, rules.signatory_at), read in the
-    same statement, so that the reading asks what consent_covering asks (break11h finding 4)."""
-    moment = Least(F("recorded_at"), _DayEnd(F("obtained_on")))
-    live_then = Signature.objects.filter(
-        Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=OuterRef("scope_at")),
-        protocol_id=OuterRef("protocol_id"),
-        signed_at__lte=OuterRef("scope_at"),
-    )
+    were signatories of its protocol when it was decided (with_signatories_then), read in the same statement, so
+    that the reading asks what consent_covering asks (break11h finding 4)."""
     return list(
-        ConsentRecord.objects.filter(child_id__in=list(child_ids))
-        .annotate(scope_at=moment)
-        .annotate(signatories_then=ArraySubquery(live_then.values("agency_id")))
+        with_signatories_then(ConsentRecord.objects.filter(child_id__in=list(child_ids)), named=False)
         .select_related("withdrawal", "protocol", "child")
         .prefetch_related(Prefetch("recipients", queryset=Agency.objects.only("pk", "name")))
         .order_by("-obtained_on", "-pk")

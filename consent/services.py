@@ -26,7 +26,8 @@ from django.db.models.lookups import LessThan, LessThanOrEqual
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, Role, User
-from audit.services import audit_record
+from agencies.selectors import partnership_admins
+from audit.services import EventDraft, audit_record, audit_record_many
 from consent import rules
 from consent.evidence import evidence_verdict
 from consent.models import Competence as CompetenceChoice
@@ -43,7 +44,7 @@ from consent.models import ConsentForm as FormChoice
 from consent.policy import involved_with, require_may_record
 from isp_portal import bounds, uploads
 from isp_portal.notifications import NotificationDraft, notify_many
-from isp_portal.policy import NotPermitted, require
+from isp_portal.policy import NotPermitted, SystemActor, require
 from isp_portal.wording import long_date
 from protocols.models import Protocol, Signature
 from sharing.models import Child
@@ -51,6 +52,7 @@ from sharing.policy import require_open_record
 from sharing.retention_rules import latest_birth_date_older_than
 
 EVIDENCE_DIRECTORY = "consent-evidence"
+REVIEW_SWEEP_ACTOR_LABEL = "consent review sweep"
 
 
 def _storage_dir() -> Path:
@@ -676,10 +678,14 @@ def parent_decision_lapsed(
 def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     """Remind of every consent whose review is due (review_due_on today or past), in force (not withdrawn, ended
     or, for a parent's decision, lapsed at the young person's birthday), once
-    per review date: the recorder (when still a member of the recording agency) or else that agency's designated
-    managers. Each reminder is a notification with a unique key, and the record keeps the review date it was
-    reminded of (`review_reminded_for`) once a reminder went to someone, so a repeated tick sends nothing twice.
-    A parent's decision a competent child's own prevails against everywhere is marked without a reminder.
+    per review date: the recorder (when still a member of the recording agency), or else that agency's designated
+    managers, or, when the agency has none, the partnership admins (told that nobody there can review it, so they
+    can appoint someone), as the retention sweep leaves nobody untold (sharing.services.retention._people_to_tell).
+    Each reminder is a notification with a unique key, and every due record is marked with the review date it was
+    handled for (`review_reminded_for`), whoever was told, so a repeated tick claims it no more (break11h finding
+    13: one outcome however often beat runs). A review nobody at its agency could be told of is recorded once
+    (audit: consent.review_unassigned, with how many partnership admins were told, none included). A parent's
+    decision a competent child's own prevails against everywhere is marked without a reminder.
     Returns how many were sent.
     Set-based: one statement to claim the due rows (skipping those another sweep holds), one to mark them."""
     # Imported here: consent.selectors reads decisions through this module (decision_facts).
@@ -695,7 +701,7 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
         # (rules.parent_decision_ends_on): not read at all, rather than read and passed over tick after tick.
         .exclude(Q(given_by=GivenBy.PARENT) & parent_decision_lapsed(today))
         .filter(Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_due_on")))
-        .select_related("child", "withdrawal")
+        .select_related("child", "withdrawal", "recorded_by_agency")
         .select_for_update(of=("self",), skip_locked=True)
         .order_by("review_due_on", "pk")[:limit]
     )
@@ -705,7 +711,7 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     # period, and whether it was the decider's to make at the child's age then, by the date of birth recorded now).
     # A parent's decision that no longer counts (the young person decides for themselves from 16, Barnet 'Whose
     # consent') is not in force: nobody is asked to review it, since only the young person's own decision can be
-    # used now (break11b finding 4). Only those reminded are marked (review_reminded_for): a decision not in force
+    # used now (break11b finding 4). Only those in force are marked (review_reminded_for): a decision not in force
     # or not counting today is left to be reminded once it is (a corrected date of birth can bring it back), so
     # each review is reminded once, when it can be acted on (break11e finding 6).
     timely = [record for record in due if record_timing(record, today, born_on=record.child.born_on) is None]
@@ -734,16 +740,38 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
         if Role.DESIGNATED_MANAGER.value in roles:
             managers.setdefault(agency_id, []).append(user_id)
     drafts = []
-    reminded = set(given_way)
+    admins: list[int] | None = None
+    unassigned: list[ConsentRecord] = []
     for record in remind:
         agency_id = record.recorded_by_agency_id
         recorder = record.recorded_by_id
         due_on: date = record.review_due_on or today
         recipients = [recorder] if recorder in members.get(agency_id, set()) else managers.get(agency_id, [])
-        # Marked only when someone is told: with nobody to tell (the recorder gone, no designated manager yet) it
-        # is claimed again on the next tick, until someone can be (break11h finding 13).
-        if recipients:
-            reminded.add(record.pk)
+        if not recipients:
+            # Nobody at the agency can be told (the recorder gone, no designated manager): the partnership admins
+            # are, once, so that someone appoints a reviewer (as the disclosure escalation reaches them when nobody
+            # at the agency may act: disclosures.services.sweeps). It is still marked: claimed tick after tick it
+            # was a statement each time and an outcome never (break11h finding 13).
+            unassigned.append(record)
+            if admins is None:
+                admins = partnership_admins()
+            for user_id in admins:
+                drafts.append(
+                    NotificationDraft(
+                        user_id,
+                        # One notice per agency and review date, however many of its consents fall due then.
+                        f"consent-review-unassigned:{agency_id}:{due_on.isoformat()}",
+                        f"Nobody at {record.recorded_by_agency} can review its consents due for review",
+                        # Names the agency only: never the child, the record or the decision (DESIGN 2.3, 3.2: a
+                        # partnership admin may not open the record, and which agency holds a consent about which
+                        # child says which services are involved with it; break11e finding 2).
+                        f"Consents recorded by {record.recorded_by_agency} were due for review on "
+                        f"{long_date(due_on)}, and nobody there can be reminded: those who recorded them are no "
+                        "longer members, and the agency has no designated manager to review them instead. Appoint "
+                        "a designated manager there and ask them to review the consents the agency recorded.",
+                        f"/agencies/{agency_id}/",
+                    )
+                )
         for user_id in recipients:
             drafts.append(
                 NotificationDraft(
@@ -763,6 +791,24 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
                 )
             )
     sent = notify_many(drafts)
-    if reminded:
-        ConsentRecord.objects.filter(pk__in=reminded).update(review_reminded_for=F("review_due_on"))
+    if unassigned:
+        audit_record_many(
+            kind="consent.review_unassigned",
+            actor=SystemActor(REVIEW_SWEEP_ACTOR_LABEL),
+            events=[
+                EventDraft.of(
+                    record,
+                    child_id=record.child_id,
+                    detail={
+                        "review_due_on": (record.review_due_on or today).isoformat(),
+                        "agency": record.recorded_by_agency_id,
+                        "partnership_admins_told": len(admins or []),
+                    },
+                )
+                for record in unassigned
+            ],
+        )
+    # Every claimed record is handled for its review date now (reminded, given way, or nobody at its agency to
+    # remind): marked, so no later tick claims it again for the same date.
+    ConsentRecord.objects.filter(pk__in=[record.pk for record in timely]).update(review_reminded_for=F("review_due_on"))
     return sent

@@ -178,6 +178,13 @@ class ConsentOut(serializers.Serializer):
     tiers = serializers.ListField(child=serializers.CharField())
     all_signatories = serializers.BooleanField()
     recipients = AgencyRefOut(many=True)
+    signatories_when_decided = AgencyRefOut(
+        many=True,
+        help_text="For a consent to every signatory of the protocol: the agencies it covers, those that were "
+        "signatories at the end of the day it was obtained (or when it was recorded, if sooner), by name; an agency "
+        "that signed later needs a new decision, and one sharing must also hold a live signature then. Empty for a "
+        "consent naming its recipients",
+    )
     obtained_on = serializers.DateField()
     valid_from = serializers.DateField()
     valid_until = serializers.DateField(allow_null=True)
@@ -227,6 +234,7 @@ def consent_out(record: ConsentRecord, reading: selectors.Reading) -> dict[str, 
         "tiers": list(record.tiers),
         "all_signatories": record.all_signatories,
         "recipients": [{"id": agency.pk, "name": agency.name} for agency in record.recipients.all()],
+        "signatories_when_decided": selectors.signatories_when_decided(record),
         "obtained_on": record.obtained_on,
         "valid_from": record.valid_from,
         "valid_until": record.valid_until,

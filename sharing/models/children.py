@@ -425,6 +425,32 @@ class ChildReopening(models.Model):
         return str(self)
 
 
+class ChildNameCorrection(models.Model):
+    """A correction of a child's legal name (sharing.services.children.child_update, a mistake put right), with
+    the reason given. The reason is free text (the name misspelt, who noticed): it lives only here, where the
+    erasure reaches it (child_erase replaces it), never in the audit trail (child.update records its length:
+    break11h finding 8) or a notice (Southampton 6: "deleted beyond recovery"), as ChildReopening keeps a
+    reopening's. The names themselves are not kept here: the corrected name is the legal name."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="name_corrections")
+    reason = models.TextField(max_length=bounds.REASON)
+    corrected_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    corrected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="child_name_correction_has_reason"),
+            db_bounds.text_length("child_name_correction", "reason", bounds.REASON),
+        ]
+
+    def __str__(self) -> str:
+        return f"name correction {self.pk} of child {self.child_id}"
+
+    @property
+    def audit_label(self) -> str:
+        return str(self)
+
+
 class ShieldedAccess(models.Model):
     """Someone reached a shielded child today: the shielding agency is told once per person per day, however
     many searches and page views (the unique key makes the notice idempotent)."""

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch
+from django.utils import timezone
 
 from agencies.policy import is_auditor
 from audit.services import audit_record
@@ -27,6 +28,7 @@ from sharing.models import (
     Child,
     ChildAddress,
     ChildName,
+    ChildNameCorrection,
     ChildReopening,
     EntryRevision,
     Involvement,
@@ -567,6 +569,50 @@ def reopenings_seen(rows: Sequence[ReopeningRow], *, erased_on: date | None, wit
     ]
 
 
+@dataclass(frozen=True)
+class NameCorrectionView:
+    """A correction of the child's legal name (sharing.services.children.child_update) as its reader may see it:
+    when, by whom ("" when the portal itself made it) and the reason given, which is free text naming the name
+    put right, and so read like a previous name: None where the shield withholds the other names (`withheld`,
+    DESIGN 2.3) and once erased with the record's content (`erased_on`: Southampton 6, 8; child_erase)."""
+
+    corrected_on: date
+    corrected_by: str
+    reason: str | None
+    erased_on: date | None = None
+    withheld: bool = False
+
+
+# A name correction as both reads read it: (corrected at, reason, the corrector's name or None).
+NameCorrectionRow = tuple[datetime, str, str | None]
+
+# The child's name corrections, oldest first, as three arrays of the child's own statement (child_record), as
+# the reopenings are: the record's statement count stays what it was.
+_NAME_CORRECTIONS = ChildNameCorrection.objects.filter(child_id=OuterRef("pk")).order_by("corrected_at", "pk")
+NAME_CORRECTION_ARRAYS = {
+    "corrected_ats": ArraySubquery(_NAME_CORRECTIONS.values("corrected_at")),
+    "corrected_reasons": ArraySubquery(_NAME_CORRECTIONS.values("reason")),
+    "corrected_bys": ArraySubquery(_NAME_CORRECTIONS.values("corrected_by__full_name")),
+}
+
+
+def name_corrections_seen(
+    rows: Sequence[NameCorrectionRow], *, erased_on: date | None, withheld: bool
+) -> list[NameCorrectionView]:
+    """The name corrections as the reader may see them (NameCorrectionView): the reason left out once the
+    record's content is erased or where the shield withholds the child's other names."""
+    return [
+        NameCorrectionView(
+            corrected_on=timezone.localdate(at),
+            corrected_by=by or "",
+            reason=None if erased_on is not None or withheld else reason,
+            erased_on=erased_on,
+            withheld=withheld and erased_on is None,
+        )
+        for at, reason, by in rows
+    ]
+
+
 @dataclass
 class ChildRecord:
     child: Child
@@ -595,6 +641,9 @@ class ChildRecord:
     # The record's reopenings, oldest first, as the reader may see them (reopenings_seen): shown wherever its
     # closing is, to the same readers (the record page, its erased page, the API's `reopenings`).
     reopenings: list[ReopeningView] = field(default_factory=list)
+    # The corrections of its legal name, oldest first, with the reasons given (name_corrections_seen): shown with
+    # its names, to every reader of the record (b11k; break11h F8).
+    name_corrections: list[NameCorrectionView] = field(default_factory=list)
 
 
 def child_record(
@@ -620,7 +669,7 @@ def child_record(
         wanted = -1
     child = (
         Child.objects.select_related("area")
-        .annotate(**REOPENING_ARRAYS)
+        .annotate(**REOPENING_ARRAYS, **NAME_CORRECTION_ARRAYS)
         .filter(pk=wanted if 0 < wanted <= bounds.ID_MAX else -1)
         .prefetch_related(
             Prefetch("names", queryset=ChildName.objects.order_by("kind", "id")),
@@ -675,8 +724,17 @@ def child_record(
         )
         views.append(EntryView(entry=entry, access=access, revision=latest, history=history))
     reopened = list(zip(child.reopened_ons, child.reopened_reasons, child.reopened_bys, strict=True))  # type: ignore[attr-defined]
+    corrected = list(zip(child.corrected_ats, child.corrected_reasons, child.corrected_bys, strict=True))  # type: ignore[attr-defined]
     record = record_as_seen(
-        principal, child, names, addresses, involvements, views, withheld=withheld, reopenings=reopened
+        principal,
+        child,
+        names,
+        addresses,
+        involvements,
+        views,
+        withheld=withheld,
+        reopenings=reopened,
+        name_corrections=corrected,
     )
     if check is not None:
         check(record)
@@ -694,6 +752,7 @@ def record_as_seen(
     *,
     withheld: bool,
     reopenings: Sequence[ReopeningRow] = (),
+    name_corrections: Sequence[NameCorrectionRow] = (),
 ) -> ChildRecord:
     """The record as its reader may see it, from what was read (the ORM path and the page's statement alike):
     when `withheld` (sharing.policy.shield_withholds), the shielded child's other names, addresses, phone,
@@ -701,7 +760,8 @@ def record_as_seen(
     agencies the shield does not let it name (sharing.policy.shield_names_agency: only the shielding agency and
     the reader's own; an entry the reader may read keeps its agency), so neither the page nor the API can show
     them. `reopenings` are the child's own reopenings (ReopeningRow, oldest first), told to every reader its
-    closing is told to, their reasons read as the closing reason is (reopenings_seen)."""
+    closing is told to, their reasons read as the closing reason is (reopenings_seen); `name_corrections` its
+    legal name's corrections (NameCorrectionRow, oldest first), their reasons read as its other names are."""
 
     def named(agency_id: int) -> bool:
         return shield_names_agency(reader, agency_id, withheld=withheld, shielding_agency_id=child.shielding_agency_id)
@@ -730,6 +790,9 @@ def record_as_seen(
         retention=retention,
         reopenings=reopenings_seen(
             reopenings, erased_on=child.erased_at.date() if child.erased_at else None, withheld=withheld
+        ),
+        name_corrections=name_corrections_seen(
+            name_corrections, erased_on=child.erased_at.date() if child.erased_at else None, withheld=withheld
         ),
     )
 

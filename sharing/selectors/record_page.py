@@ -102,7 +102,8 @@ SELECT sig.agencies,
        (SELECT ar.name FROM agencies_area ar WHERE ar.code = c.area_id),
        c.closed_on, c.closed_under, c.close_reason, c.erase_due_on, c.erased_at,
        entries.revisions_restricted,
-       reopened.ons, reopened.reasons, reopened.names
+       reopened.ons, reopened.reasons, reopened.names,
+       corrected.ats, corrected.reasons, corrected.names
 FROM (SELECT coalesce(array_agg(DISTINCT s.agency_id), '{}'::bigint[]) AS agencies
       FROM protocols_signature s JOIN protocols_protocol p ON p.id = s.protocol_id
       WHERE s.agency_id = ANY(%(mine)s) AND s.withdrawn_at IS NULL AND s.version_id = p.current_version_id
@@ -185,6 +186,12 @@ CROSS JOIN LATERAL (
     FROM (SELECT r.reopened_on, r.reason, u.full_name FROM sharing_childreopening r
           LEFT JOIN agencies_user u ON u.id = r.reopened_by_id
           WHERE r.child_id = c.id ORDER BY r.reopened_at, r.id) r) reopened
+-- The corrections of its legal name, oldest first (sharing.selectors.children.NAME_CORRECTION_ARRAYS).
+CROSS JOIN LATERAL (
+    SELECT array_agg(n.corrected_at) AS ats, array_agg(n.reason) AS reasons, array_agg(n.full_name) AS names
+    FROM (SELECT n.corrected_at, n.reason, u.full_name FROM sharing_childnamecorrection n
+          LEFT JOIN agencies_user u ON u.id = n.corrected_by_id
+          WHERE n.child_id = c.id ORDER BY n.corrected_at, n.id) n) corrected
 """,
 )
 
@@ -292,7 +299,15 @@ def record_page(*, principal: Any, child_id: Any, purpose: str) -> ChildRecord:
         views.append(EntryView(entry=entry, access=access, revision=revision))
     withheld = shield_withholds(principal, child, involvements)
     record = record_as_seen(
-        principal, child, names, addresses, involvements, views, withheld=withheld, reopenings=_zip(*row[57:60])
+        principal,
+        child,
+        names,
+        addresses,
+        involvements,
+        views,
+        withheld=withheld,
+        reopenings=_zip(*row[57:60]),
+        name_corrections=_zip(*row[60:63]),
     )
     record_viewed(principal, child, why, record.entries)
     return record

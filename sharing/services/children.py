@@ -28,6 +28,7 @@ from sharing.models import (
     ChildAddress,
     ChildMerge,
     ChildName,
+    ChildNameCorrection,
     ChildNameKey,
     EntryRevision,
     Ethnicity,
@@ -733,6 +734,13 @@ def _child_update(
     )
     if how is not None:
         changed.append("name")
+    # The reason a correction gives is kept on its own row, erased with the record (child_erase), never in the
+    # append-only audit trail (break11h F8; b11k: so that something records why a name was corrected).
+    correction = (
+        ChildNameCorrection.objects.create(child=child, reason=reason, corrected_by=_user(actor))
+        if how == NameChange.CORRECTION and reason
+        else None
+    )
     if changed:
         # Named as the form and the API name them ("area", not the column "area_id"); the area by its code.
         audit_record(
@@ -748,7 +756,11 @@ def _child_update(
                 # That a reason for a correction was given (its length), never its text: the audit trail is
                 # append-only and outlives the erasure, and the reason typed names people and places (Southampton
                 # 6, 8; break11h finding 8; as child.reopen and consent.withdraw).
-                **({"reason_length": len(reason)} if how == NameChange.CORRECTION and reason else {}),
+                **(
+                    {"reason_length": len(reason), "name_correction_id": correction.pk}
+                    if correction is not None
+                    else {}
+                ),
                 # The kinds of the other names removed as equal to the new legal name (never the names).
                 **({"names_removed": aliases_removed} if aliases_removed else {}),
             },

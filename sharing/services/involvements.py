@@ -116,9 +116,9 @@ def _involvement_notice(actor: Any, child: Child, agency: Agency, involvement: I
     involvements, people only (never a system account: an API token's user holds roles but reads nothing,
     DESIGN 4), never the actor. Any index agency may add its own involvement to an unshielded child (DESIGN 2.3:
     the practitioner adds their involvement instead of a second entry) and then change its minimum data or
-    shield it (ChildPolicy `change`, `shield`), so the agencies already working with the child see who joined,
-    once per involvement (the key), with a link to the child. Returns how many were told. Two statements, one
-    when nobody is to be told."""
+    shield it (ChildPolicy `change`, `shield`), so the agencies already working with the child are told someone
+    joined, once per involvement (the key), with a link to the child, whose record shows who, behind the policy.
+    Returns how many were told. Two statements, one when nobody is to be told."""
     others = Involvement.objects.filter(child=child, ended_on__isnull=True).exclude(agency_id=agency.pk)
     recipients = (
         Membership.objects.filter(is_active=True, user__is_active=True, user__is_system=False)
@@ -129,15 +129,22 @@ def _involvement_notice(actor: Any, child: Child, agency: Agency, involvement: I
         .exclude(user_id=getattr(actor, "pk", None) or 0)
         .values_list("user_id", flat=True)
     )
-    who = getattr(actor, "full_name", "") or "A system"
+    # Names the child by its index number and the day only: never the service, the agency or the person who
+    # recorded it, as the consent and retention notices name none (the comment above
+    # sharing.services.retention.LEAD; fix11h). A notice is an email too, read outside the policy (DESIGN 3.2), and
+    # its recipients include designated managers who may not open the record (no valid training, a suspended
+    # agency); which service is involved with a child ("Sexual health", "CAMHS") is the involvement DESIGN 2.3
+    # lets the index show only behind the policy, on the record page, where the shield can still withhold it
+    # (sharing.policy.shield_names_agency), and the agency or a person of it can say the same (b11k, issue 11).
     return notify_many(
         NotificationDraft(
             recipient_id=recipient_id,
             key=f"involvement-added:{involvement.pk}:user-{recipient_id}",
             subject=f"Another agency is now involved with child {child.pk}",
             body=(
-                f"{who} recorded {possessive(agency)} involvement ({involvement.service}) with child {child.pk}, "
-                f"from {long_date(involvement.started_on)}. Its people can now change the child's details."
+                f"Another agency recorded its involvement with child {child.pk}, from "
+                f"{long_date(involvement.started_on)}. Its people can now change the child's details. The child's "
+                "record shows which agency, where you may see it."
             ),
             link=f"/children/{child.pk}/",
         )

@@ -42,6 +42,7 @@ from sharing.models import (
     ChildAddress,
     ChildMerge,
     ChildName,
+    ChildNameCorrection,
     ChildNameKey,
     ChildReopening,
     ClosureRule,
@@ -748,6 +749,13 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
         .exclude(reason=ERASED_REASON)
         .update(reason=ERASED_REASON)
     )
+    # The reasons given for correcting its name (free text, naming the misspelt name: break11h F8, b11k), of
+    # this record and of the entries merged into it, as the reopenings'.
+    name_correction_reasons = (
+        ChildNameCorrection.objects.filter(Q(child_id=locked.pk) | Q(child_id__in=merged_ids))
+        .exclude(reason=ERASED_REASON)
+        .update(reason=ERASED_REASON)
+    )
     erased: dict[str, int | bool] = {
         "names": names,
         "addresses": addresses,
@@ -755,6 +763,7 @@ def child_erase(*, actor: Any, child: Child, today: date | None = None) -> Child
         "involvement_end_reasons": end_reasons,
         "merge_reasons": merge_reasons,
         "reopening_reasons": reopening_reasons,
+        "name_correction_reasons": name_correction_reasons,
         "phone": bool(locked.phone),
         "nhs_number": locked.nhs_number is not None,
         "languages": bool(locked.languages),

@@ -195,7 +195,10 @@ def test_fhir_a_parents_refusal_to_every_signatory(world: World) -> None:
     resource = fhir_of(world, made)
     assert resource.provision.type == "deny"
     assert resource.performer[0].type == "RelatedPerson" and "Frank OBrien (Father" in resource.performer[0].display
-    assert resource.provision.actor[0].reference.display == "Every signatory of World Protocol"
+    # One actor per agency that was a signatory when it was decided (world's protocol: home and other).
+    assert sorted(actor.reference.display for actor in resource.provision.actor) == sorted(
+        [world.home.name, world.other.name]
+    )
     assert resource.scope.coding[0].code == "patient-privacy"
     assert {coding.code for concept in resource.category for coding in concept.coding} >= {"59284-0", "IDSCL"}
     assert str(resource.dateTime) == made.obtained_on.isoformat()

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.test import Client
 from django.utils import timezone
 
@@ -195,17 +196,16 @@ def test_an_agency_auditor_reads_no_decision_of_another_agency_through_the_summa
     assert "Declan" not in page.content.decode()
 
 
-def test_a_review_nobody_was_told_of_is_reminded_once_someone_can_be(world: World) -> None:
+def test_a_review_nobody_at_its_agency_can_be_told_of_is_handled_once(world: World) -> None:
     """The police practitioner who recorded a 12-year-old's mother's consent has left (membership ended); the
-    police have no designated manager yet. On the review date the sweep finds the consent in force and due, has
-    nobody to tell (the recorder is no longer a member, and there are no managers to stand in), sends nothing,
-    and still marks it reminded (`review_reminded_for`): fix11g marks "what it reminds" as what it meant to
-    remind. When a designated manager is appointed the next week, the sweep never claims the consent again, so
-    nobody is ever asked to review it (issue 11: "reminders when due, once each"; break11e finding 6: "a decision
-    is marked reminded only when a reminder was due and sent"). Right: a decision is marked only when a reminder
-    was sent to someone; with nobody to tell, it is claimed again on the next tick (and an agency with nobody to
-    remind is itself worth telling its admins)."""
+    police have no designated manager yet. On the review date the sweep finds the consent in force and due, and
+    nobody at the police to tell. Before: it sent nothing and left the consent unmarked, so every beat tick claimed
+    it again, for nothing (break11h finding 13; b11k). Right: one outcome however often the sweep runs: the
+    partnership admins are told, once, that nobody at the police can review it (so they appoint someone, as the
+    retention sweep leaves nobody untold), the consent is marked for its review date, and that is recorded once
+    (consent.review_unassigned). A second sweep, and one after a manager is appointed, change nothing."""
     from agencies.services import membership_deactivate
+    from audit.models import AuditEvent
     from tests.factories import SYSTEM
 
     child = child_aged(world, 12)
@@ -222,10 +222,69 @@ def test_a_review_nobody_was_told_of_is_reminded_once_someone_can_be(world: Worl
         world, child, by="other_agency", **parent(), obtained_on=today - timedelta(days=3), review_due_on=today
     )
     membership_deactivate(actor=SYSTEM, membership=leaver, reason="Left the force")
-    assert consent_reviews_sweep(today=today) == 0  # nobody to tell
-    manager = make_user(name="Morag Manager", agency=world.other, roles=[Role.DESIGNATED_MANAGER])
-    consent_reviews_sweep(today=today + timedelta(days=7))
-    assert Notification.objects.filter(key__startswith=f"consent-review:{made.pk}:", recipient=manager).exists()
+
+    def outcome() -> tuple[list[tuple[int, str]], list[dict[str, object]], object]:
+        made.refresh_from_db()
+        notes = Notification.objects.filter(
+            Q(key__startswith=f"consent-review:{made.pk}:")
+            | Q(key__startswith=f"consent-review-unassigned:{world.other.pk}:")
+        ).order_by("pk")
+        events = AuditEvent.objects.filter(kind="consent.review_unassigned", object_id=str(made.pk))
+        return (
+            list(notes.values_list("recipient_id", "key")),
+            list(events.values_list("detail", flat=True)),
+            made.review_reminded_for,
+        )
+
+    assert consent_reviews_sweep(today=today) == 1  # the one partnership admin
+    first = outcome()
+    assert first[0] == [(world.users["partnership_admin"].pk, f"consent-review-unassigned:{world.other.pk}:{today}")]
+    assert first[1] == [{"review_due_on": today.isoformat(), "agency": world.other.pk, "partnership_admins_told": 1}]
+    assert first[2] == today
+    note = Notification.objects.get(key__startswith="consent-review-unassigned:")
+    words = note.subject + note.body
+    assert str(world.other) in words and "Neighbourhood" not in words
+    assert f"hild {child.pk}" not in words and f"ecord {made.pk}" not in words
+    assert consent_reviews_sweep(today=today) == 0
+    assert outcome() == first  # two sweeps, one outcome
+    make_user(name="Morag Manager", agency=world.other, roles=[Role.DESIGNATED_MANAGER])
+    assert consent_reviews_sweep(today=today + timedelta(days=7)) == 0
+    assert outcome() == first
+
+
+def test_a_review_nobody_at_all_can_be_told_of_is_recorded_once(world: World) -> None:
+    """No partnership admin either: nothing is sent, the consent is marked all the same and the review nobody could
+    be told of is recorded once (consent.review_unassigned, none told), however often the sweep runs."""
+    from agencies.services import membership_deactivate
+    from audit.models import AuditEvent
+    from tests.factories import SYSTEM
+
+    child = child_aged(world, 12)
+    today = timezone.localdate()
+    leaver = Membership.objects.get(user=world.users["other_agency"], agency=world.other)
+    involvement_add(
+        actor=fresh(world.users["other_agency"]),
+        child=child,
+        agency=world.other,
+        service="Neighbourhood policing",
+        lead_professional=leaver,
+    )
+    made = record(
+        world, child, by="other_agency", **parent(), obtained_on=today - timedelta(days=3), review_due_on=today
+    )
+    membership_deactivate(actor=SYSTEM, membership=leaver, reason="Left the force")
+    Membership.objects.filter(user=world.users["partnership_admin"]).update(
+        is_active=False, deactivated_at=timezone.now()
+    )
+    for _ in range(2):
+        assert consent_reviews_sweep(today=today) == 0
+    events = AuditEvent.objects.filter(kind="consent.review_unassigned", object_id=str(made.pk))
+    assert list(events.values_list("detail", flat=True)) == [
+        {"review_due_on": today.isoformat(), "agency": world.other.pk, "partnership_admins_told": 0}
+    ]
+    made.refresh_from_db()
+    assert made.review_reminded_for == today
+    assert not Notification.objects.filter(key__startswith="consent-review").exists()
 
 
 def test_the_review_sweep_does_not_ask_to_review_a_parents_decision_superseded_for_good(world: World) -> None:
