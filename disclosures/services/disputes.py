@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from agencies.models import Membership, Role, User
-from agencies.selectors import designated_managers_of
+from agencies.models import Membership, User
+from agencies.selectors import designated_managers_of, partnership_admins
 from audit.services import EventDraft, audit_record, audit_record_many
 from disclosures import rules
 from disclosures.dispute_policy import (
@@ -597,14 +597,6 @@ def dispute_withdraw(*, actor: Any, dispute: Dispute, reason: str, today: date |
 # --- The sweep (disclosures.tasks.after_sweep) ----------------------------------------------------------------------
 
 
-def _partnership_admins() -> list[int]:
-    return list(
-        Membership.objects.filter(
-            is_active=True, user__is_active=True, user__is_system=False, roles__contains=[Role.PARTNERSHIP_ADMIN.value]
-        ).values_list("user_id", flat=True)
-    )
-
-
 def _sweep_escalate(*, today: date, limit: int) -> tuple[int, int]:
     """Stage 1 past its deadline goes to stage 2, once (the row lock and the state filter: a dispute escalated by
     a person meanwhile is skipped), all together in a constant number of statements (_escalate)."""
@@ -636,7 +628,7 @@ def _sweep_refer(*, today: date, limit: int) -> tuple[int, int]:
         "dispute_id", "user_id"
     ):
         heads.setdefault(dispute_id, []).append(user_id)
-    keepers = _partnership_admins()
+    keepers = partnership_admins()
     audit_record_many(
         kind="dispute.refer", actor=SystemActor(SWEEP_ACTOR_LABEL),
         events=[

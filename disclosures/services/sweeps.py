@@ -19,6 +19,7 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 
 from agencies.models import Membership
+from agencies.selectors import partnership_admins
 from audit.services import EventDraft, audit_record_many, disclosure_log_record_many, disclosure_log_sha256
 from disclosures import rules
 from disclosures.models import Disclosure, DisclosureRecipient, InformationRequest, State
@@ -66,15 +67,6 @@ def _managers_of(agency_ids: Iterable[int]) -> dict[int, list[int]]:
     ).values_list("agency_id", "user_id"):  # fmt: skip
         managers.setdefault(agency_id, []).append(user_id)
     return managers
-
-
-def _partnership_admins() -> list[int]:
-    """The active partnership admins, in one query: whom an escalation reaches when nobody at the agency may review."""
-    return list(
-        Membership.objects.filter(
-            is_active=True, user__is_active=True, user__is_system=False, roles__contains=["partnership_admin"]
-        ).values_list("user_id", flat=True)
-    )
 
 
 def _drafts(users: Iterable[int], *, key: str, subject: str, body: str, link: str) -> list[NotificationDraft]:
@@ -262,7 +254,7 @@ def emergency_escalation_sweep(*, now: datetime, limit: int = FOLLOW_UP_BATCH) -
             others = [u for u in managers.get(disclosure.from_agency_id, []) if u != disclosure.discloser_id]
         if not others:
             if admins is None:
-                admins = _partnership_admins()
+                admins = partnership_admins()
             others = [user_id for user_id in admins if user_id != disclosure.discloser_id]
         drafts += _drafts(
             others,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyStatus, Membership, Role, User
+from agencies.selectors import partnership_admins
 from audit.services import EventDraft, audit_record, audit_record_many
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import SystemActor, require
@@ -52,14 +53,6 @@ def _responders(agency_ids: Iterable[int]) -> dict[int, list[int]]:
         agency_id: representatives.get(agency_id) or admins.get(agency_id, [])
         for agency_id in set(admins) | set(representatives)
     }
-
-
-def _partnership_admins() -> list[int]:
-    return list(
-        Membership.objects.filter(
-            agency__isnull=True, is_active=True, roles__contains=[Role.PARTNERSHIP_ADMIN]
-        ).values_list("user_id", flat=True)
-    )
 
 
 def _link(consultation: Consultation) -> str:
@@ -245,7 +238,7 @@ def consultations_sweep(*, today: date) -> SweepResult:
     reminded = notify_many(drafts)
     with transaction.atomic():
         closed = _close([c.pk for c in open_ones if today > c.deadline])
-        admins = _partnership_admins()
+        admins = partnership_admins()
         notify_many(
             NotificationDraft(
                 user_id,
