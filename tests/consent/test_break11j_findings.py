@@ -31,11 +31,6 @@ def _loaded(made: ConsentRecord) -> ConsentRecord:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11j F1: withdrawing the parent's decision that carried the not-competent assessment revives the "
-    "child's earlier decision",
-)
 def test_a_child_found_not_competent_is_not_decided_for_by_their_earlier_consent_once_the_parent_withdraws(
     world: World,
 ) -> None:
@@ -70,11 +65,6 @@ def test_a_child_found_not_competent_is_not_decided_for_by_their_earlier_consent
     assert not child_readings(child.pk, today)[own.pk].in_force
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11j F2: the FHIR form of a parent's refusal superseded in part by a child's withdrawn consent "
-    "carries a nested permit",
-)
 def test_the_fhir_form_never_permits_what_a_withdrawn_consent_covered(world: World) -> None:
     """The mother of a 14-year-old refused two months ago to any sharing (the minimum data and the detailed and
     sensitive information) with the other agency. A month ago the child, assessed Fraser-competent, consented to
@@ -112,11 +102,6 @@ def test_the_fhir_form_never_permits_what_a_withdrawn_consent_covered(world: Wor
     assert all(part["type"] != "permit" for part in nested), nested
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11j F4: a child's decision resting on an assessment older than a not-competent finding prevails "
-    "over it",
-)
 def test_a_childs_decision_resting_on_an_assessment_a_later_one_contradicted_does_not_prevail(world: World) -> None:
     """A 14-year-old was assessed Fraser-competent twelve days ago (about this share). Ten days ago a second
     practitioner assessed the child and found them not competent, and recorded the mother's consent carrying that
@@ -150,11 +135,6 @@ def test_a_childs_decision_resting_on_an_assessment_a_later_one_contradicted_doe
     assert answer.covered and answer.consent == mother, (answer.reason, answer.message)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11j F5: an agency that withdrew after a new version was adopted still counts as a signatory through "
-    "its old version's signature",
-)
 def test_an_agency_that_had_withdrawn_when_the_child_decided_is_not_covered_by_every_signatory(world: World) -> None:
     """The protocol's version 2 is adopted: every live signature of version 1 is carried over as a new signature of
     version 2, and the version 1 signatures stay as they were - live (protocols.services._carry_over_signatures
@@ -189,11 +169,6 @@ def test_an_agency_that_had_withdrawn_when_the_child_decided_is_not_covered_by_e
     assert made.pk  # the consent was recorded while the other agency held no live signature on the version in force
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11j F6: a second parent's consent is refused for a child's refusal an earlier assessment already "
-    "rebutted",
-)
 def test_a_second_parent_may_consent_once_the_childs_refusal_was_rebutted(world: World) -> None:
     """A 14-year-old, assessed Fraser-competent, refused forty days ago. Twenty days ago a practitioner found the
     child not competent and recorded the mother's consent with that assessment: the child's refusal no longer
@@ -217,11 +192,6 @@ def test_a_second_parent_may_consent_once_the_childs_refusal_was_rebutted(world:
     assert father.pk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11j F7: a parent's decision for a 15-year-old starting on or after their 16th birthday is recorded "
-    "though it can never count",
-)
 def test_a_parents_decision_that_could_never_count_is_refused_at_recording(world: World) -> None:
     """The mother of a young person who turns 16 in a week consents today, and the practitioner enters the period
     as starting in a fortnight (when a new placement begins). consent_record takes it. The decision was made for a

@@ -42,10 +42,6 @@ def test_the_erasure_erases_what_was_typed_into_an_onward_request_about_the_chil
     assert "Elm Road" not in kept.need_to_know, kept.need_to_know
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11j F8: a closed child's record is still requested, answered and disclosed",
-)
 def test_a_closed_record_is_not_shared(world: World) -> None:
     """The school asked for a child's case notes. Before the answer, a partnership admin closed the record (past the
     age scope with nothing to keep it by, or no longer needed: Southampton 8, 11; "a closed record is read, never
