@@ -238,8 +238,10 @@ def consent_record(
     Fraser/Gillick assessment finding them competent, or with an assessment not made for this decision (dated
     more than rules.ASSESSMENT_WINDOW_DAYS before it); a parent's decision for a child who decides for themselves
     (16 and over, or assessed competent) or for a young person of 18 or over (parental responsibility ends at 18:
-    Children Act 1989 ss.3, 105); a parent's consent where the competent child has refused a share it
-    would cover; purposes not permitted by the protocol version in force; a named recipient without a live
+    Children Act 1989 ss.3, 105) or one whose period starts on or after the day it would stop counting
+    (rules.parent_period_error); a parent's consent where the competent child has refused a share it would cover
+    and the refusal still prevails; a child's own decision resting on an assessment a later one found not competent
+    after (rules.own_decision_rebutted_error); purposes not permitted by the protocol version in force; a named recipient without a live
     signature on it; impossible dates; evidence that is not what it says it is. Audit: consent.record."""
     # Locked so that a child's refusal and a parent's consent recorded at the same moment are checked in turn.
     child = Child.objects.select_for_update(of=("self",)).get(pk=child.pk)
