@@ -72,13 +72,17 @@ def _provisions_against(reading: selectors.Reading) -> list[dict[str, Any]]:
     """FHIR R4 Consent.provision.provision: "exceptions to the base policy": for a decision another prevails
     against on part of its scope (a competent child's refusal of one agency out of the two a parent consented
     to), that part, of the opposite type (deny within a permit, permit within a deny), each part a whole
-    of purposes x classes x actors (consent.rules.share_parts). Empty when nothing prevails against it in part."""
+    of purposes x classes x actors (consent.rules.share_parts). Empty when nothing prevails against it in part.
+    A nested permit only where a decision in force permits: a parent's refusal a competent child's consent
+    superseded, once that consent is withdrawn or ended, is set aside there but nobody permits the share (DESIGN
+    2.4: a withdrawal takes effect for every future disclosure; break11j finding 2). A nested deny within a
+    permit stands wherever the permit does not cover the share, whoever's decision set it aside."""
     if not reading.partly_overridden:
         return []
     record = reading.record
     kind = "deny" if record.decision == Decision.GIVEN else "permit"
     provisions = []
-    for part in reading.parts_against:
+    for part in reading.parts_against if kind == "deny" else reading.parts_prevailed_in_force:
         actors = [
             {
                 "role": _ircp(),

@@ -190,11 +190,12 @@ def prevailing_decision(decisions: Sequence[DecisionFacts]) -> Prevailing | None
 
     A competent child's own decision prevails over any parent's, in both directions; among the child's own, or
     (when the child has made none) among the parents', the latest counts (consent "needs to be kept under
-    active review": a newer decision replaces an older one)."""
+    active review": a newer decision replaces an older one). A child's own decision an assessment since found
+    them not competent about is not in force (rebutted_on, Miss.REBUTTED): it never reaches this rule."""
     if not decisions:
         return None
     parents = [facts for facts in decisions if facts.given_by == PARENT]
-    own = [facts for facts in decisions if facts.given_by == CHILD and rebutted_on(facts, parents) is None]
+    own = [facts for facts in decisions if facts.given_by == CHILD]
     if own:
         winner = _latest(own)
         overridden = tuple(facts for facts in parents if facts.decision != winner.decision)
@@ -209,46 +210,73 @@ def prevailing_decision(decisions: Sequence[DecisionFacts]) -> Prevailing | None
             message = f"{sentence} on {long_date(winner.obtained_on)}."
         return Prevailing(winner, overridden, message)
     winner = _latest(parents)
-    # A child's own decision here is one an assessment since rebutted (rebutted_on): it gives way like the rest.
     others = tuple(facts for facts in decisions if facts is not winner and facts.decision != winner.decision)
     message = (
         f"A person with parental responsibility (the child's {winner.relationship.strip().lower() or 'parent'}) "
         f"{_decided(winner)} on "
         f"{long_date(winner.obtained_on)} for the child ({winner.child_age}), who was not competent to decide."
     )
-    if any(facts.given_by == CHILD for facts in others):
-        message += (
-            " An assessment made after the child's own decision found them not competent, so that decision no "
-            "longer prevails."
-        )
-    if any(facts.given_by == PARENT for facts in others):
+    if others:
         message += " It is the latest decision of a person with parental responsibility, so it replaces the earlier."
     return Prevailing(winner, others, message)
 
 
-def rebutted_on(own: DecisionFacts, parents: Iterable[DecisionFacts]) -> date | None:
-    """The day from which the child's own decision `own` no longer prevails over a parent's, or None while it does:
-    the earliest assessment, carried by one of `parents` (a parent's decision about the same share), made after
-    the child decided and finding the child not competent. Barnet, "Whose consent should be sought?": competence
-    is judged for the decision, and "where a child ... is not competent to do so, then a person with parental
-    responsibility should be asked" (break11h finding 2). Only an assessment dated after the day the child
-    decided counts: on the same day the two cannot be ordered, and the child's assessed competence stands (a
-    decision the seeds leave open, taken for the child's own voice)."""
-    days = [
-        facts.assessed_on
-        for facts in parents
-        if facts.given_by == PARENT
-        and facts.assessment == NOT_COMPETENT
-        and facts.assessed_on is not None
-        and facts.assessed_on > own.obtained_on
-    ]
-    return min(days) if days else None
+@dataclass(frozen=True)
+class Assessment:
+    """One assessment of the child's competence (Fraser/Gillick), as recorded on one of their decisions."""
+
+    on: date
+    outcome: str  # COMPETENT or NOT_COMPETENT
+
+
+def competence_history(decisions: Iterable[DecisionFacts]) -> tuple[Assessment, ...]:
+    """The child's history of competence assessments: every assessment recorded on any of `decisions` (all the
+    child's decisions, the child's and the parents', withdrawn, ended or not: an assessment is a finding about the
+    child, whatever becomes of the decision that carried it; break11j findings 1, 4, 6), by date."""
+    found = {
+        Assessment(facts.assessed_on, facts.assessment)
+        for facts in decisions
+        if facts.assessed_on is not None and facts.assessment in (COMPETENT, NOT_COMPETENT)
+    }
+    return tuple(sorted(found, key=lambda assessment: (assessment.on, assessment.outcome)))
+
+
+def rebutted_on(own: DecisionFacts, history: Iterable[Assessment], day: date) -> date | None:
+    """The day from which the child's own decision `own` no longer counts on `day` because the child was found
+    not competent since the competence it rests on, or None while it counts. The competence it rests on is its
+    assessment (the day the child was assessed, not the day they decided: break11j finding 4), or, with none, the
+    presumption at 16 on the day they decided. `history` is the child's every assessment (competence_history):
+    the latest made after that day and on or before `day` decides; when it found the child not competent, the
+    decision is rebutted from the first of the not-competent findings since the last competent one.
+
+    Barnet, "Whose consent should be sought?": a child decides when they "have the capacity to understand and make
+    decisions"; "where a child ... is not competent to do so, then a person with parental responsibility should be
+    asked" (break11h finding 2). An assessment on the same day as the one the decision rests on cannot be ordered
+    against it, and the child's assessed competence stands; on one day, a finding of competence outweighs one of
+    none (the seeds leave both open: taken for the child's own voice)."""
+    if own.given_by != CHILD:
+        return None
+    rests_on = own.assessed_on if own.assessment == COMPETENT and own.assessed_on is not None else own.obtained_on
+    days: dict[date, set[str]] = {}
+    for assessment in history:
+        if rests_on < assessment.on <= day:
+            days.setdefault(assessment.on, set()).add(assessment.outcome)
+    since: date | None = None
+    for on in sorted(days):
+        if COMPETENT in days[on]:
+            since = None
+        elif since is None:
+            since = on
+    return since
 
 
 def superseding_child_decision(
-    parent: DecisionFacts, decided: Iterable[DecisionFacts], parents: Iterable[DecisionFacts] = ()
+    parent: DecisionFacts,
+    decided: Iterable[DecisionFacts],
+    history: Iterable[Assessment] = (),
+    day: date = date.max,
 ) -> DecisionFacts | None:
-    """The competent child's own decision that `parent`'s decision gives way to on a share, or None.
+    """The competent child's own decision that `parent`'s decision gives way to on a share on `day`, or None.
 
     `decided`: the child's own decisions whose scope covers the share and that are no longer (or not yet) in
     force: withdrawn, ended or still to start (those in force meet the parent's in prevailing_decision). Once a
@@ -257,33 +285,39 @@ def superseding_child_decision(
     the child withdraws their decision, nor when its period ends. A competent child's consent or refusal "should
     be the one to consider even if the parent/carer disagrees" (Barnet, "Whose consent should be sought?"), and a
     withdrawal is the child's decision too, not a return to the parent's (break11e finding 5, break11h finding
-    1). It stops prevailing only from an assessment made after it finding the child not competent (rebutted_on),
-    carried by `parent` or by another parent's decision about the share (`parents`)."""
+    1). It stops prevailing once the child's history of assessments (`history`: competence_history) finds them
+    not competent since the competence it rested on (rebutted_on)."""
     if parent.given_by != PARENT:
         return None
-    rebutting = [parent, *parents]
+    assessments = tuple(history)
     later = [
         facts
         for facts in decided
         if facts.given_by == CHILD
         and is_competent(facts.child_age, facts.assessment)
-        and rebutted_on(facts, rebutting) is None
+        and rebutted_on(facts, assessments, day) is None
     ]
     return _latest(later) if later else None
 
 
-def parent_consent_refusal(parent: DecisionFacts, child_refusals: Iterable[DecisionFacts]) -> ConsentError | None:
-    """Why a parent's consent cannot be recorded: the competent child has already refused a share it would cover
-    (`child_refusals`: the child's own refusals in force whose scope overlaps it). None when nothing stands in its
-    way (and always for a parent's refusal: recorded, but a competent child's consent prevails over it)."""
+def parent_consent_refusal(
+    parent: DecisionFacts,
+    child_refusals: Iterable[DecisionFacts],
+    history: Iterable[Assessment] = (),
+    day: date = date.max,
+) -> ConsentError | None:
+    """Why a parent's consent cannot be recorded on `day`: the competent child has already refused a share it would
+    cover (`child_refusals`: the child's own refusals in force whose scope overlaps it) and the refusal still
+    prevails (not rebutted_on `day` by the child's history of assessments, `history`, the parent's decision's own
+    among them: break11j finding 6). None when nothing stands in its way (and always for a parent's refusal:
+    recorded, but a competent child's consent prevails over it)."""
     if parent.decision != GIVEN:
         return None
-    # A refusal made before an assessment that found the child not competent, carried by this decision, no longer
-    # prevails (rebutted_on, break11h finding 2): the parent may decide.
+    assessments = tuple(history)
     refusals = [
         facts
         for facts in child_refusals
-        if facts.given_by == CHILD and facts.decision == REFUSED and rebutted_on(facts, [parent]) is None
+        if facts.given_by == CHILD and facts.decision == REFUSED and rebutted_on(facts, assessments, day) is None
     ]
     if not refusals:
         return None
@@ -294,6 +328,20 @@ def parent_consent_refusal(parent: DecisionFacts, child_refusals: Iterable[Decis
         f"{long_date(refusal.obtained_on)}: their refusal prevails over {possessive(_who(parent))} consent "
         "(a competent child's consent or refusal is the one to consider even if the parent disagrees). "
         "Record the parent's view in the note of the child's record, or ask the child again.",
+    )
+
+
+def own_decision_rebutted_error(own: DecisionFacts, history: Iterable[Assessment], day: date) -> ConsentError | None:
+    """Why the child's own decision `own` cannot be recorded on `day`: an assessment made after the one it rests on
+    found the child not competent (rebutted_on), so it would never count (break11j finding 4). None otherwise."""
+    since = rebutted_on(own, history, day)
+    if since is None:
+        return None
+    return ConsentError(
+        "assessed_on",
+        f"The child was assessed as not competent to decide on {long_date(since)}, after the assessment this "
+        "decision rests on: the latest assessment decides. Assess the child again and record the date of that "
+        "assessment, or record the decision of a person with parental responsibility.",
     )
 
 
@@ -309,6 +357,8 @@ class Miss(StrEnum):
     PARENT_LAPSED = "parent_lapsed"  # a parent's decision, and the young person now decides for themselves
     # The child's own decision, made under 16 (by the date of birth recorded now) with no Fraser assessment
     UNASSESSED = "unassessed"
+    # The child's own decision, and an assessment since the competence it rested on found them not competent
+    REBUTTED = "rebutted"
     PURPOSE = "out_of_scope_purpose"
     TIER = "out_of_scope_tier"
     AGENCY = "out_of_scope_agency"
@@ -368,8 +418,9 @@ def scope_fixed_at(*, obtained_on: date, recorded_at: datetime, tz: tzinfo) -> d
 
 def signatory_at(signatures: Iterable[tuple[datetime, datetime | None]], moment: datetime) -> bool:
     """Whether an agency was a signatory of a protocol at `moment`: one of its signatures of the protocol
-    (`signatures`: signed at, withdrawn at or None; any version) was live then (scope_miss and scope_fixed_at for
-    an "every signatory" consent; break11e finding 7)."""
+    (`signatures`: signed at, and ended at or None while live: withdrawn, or carried over to a new version on its
+    adoption, so each is live only while its version is in force; break11j finding 5) was live then (scope_miss and
+    scope_fixed_at for an "every signatory" consent; break11e finding 7)."""
     return any(signed <= moment and (withdrawn is None or withdrawn > moment) for signed, withdrawn in signatures)
 
 
@@ -387,6 +438,24 @@ def parent_decision_ends_on(*, given_by: str, child_age: int, born_on: date) -> 
     from sharing.retention_rules import birthday_in
 
     return birthday_in(born_on, ADULT_AGE if presumed_competent(child_age) else PRESUMED_COMPETENT_AGE)
+
+
+def parent_period_error(*, given_by: str, child_age: int, born_on: date, starts: date) -> ConsentError | None:
+    """Why a decision by `given_by`, made when the child was `child_age`, cannot start on `starts`: a parent's
+    decision that starts on or after the day it stops counting (parent_decision_ends_on) would never count for a
+    single day (break11j finding 7). Barnet: from 16 the young person decides; Children Act 1989 ss.3, 105."""
+    ends = parent_decision_ends_on(given_by=given_by, child_age=child_age, born_on=born_on)
+    if ends is None or starts < ends:
+        return None
+    if presumed_competent(child_age):
+        why = f"parental responsibility ends at {ADULT_AGE}, so from then no parent decides for them"
+    else:
+        why = f"from {PRESUMED_COMPETENT_AGE} the young person is presumed competent and decides for themselves"
+    return ConsentError(
+        "valid_from",
+        f"A parent's decision stops counting on {long_date(ends)}: {why}. It would start on or after that day, so "
+        "it would never count: record the young person's own decision, or start the period before that day.",
+    )
 
 
 def decider_miss(*, given_by: str, child_age: int, assessment: str, obtained_on: date) -> tuple[Miss, date] | None:
@@ -500,10 +569,13 @@ def scope_shares(scope: ScopeFacts, named: Iterable[int]) -> frozenset[Share]:
 class Standing:
     """What a decision in force counts for among the child's decisions in force (decision_standing): the shares
     its scope covers (`shares`) and, for those on which another decision prevails against it, that decision
-    (`against`). Wholly overridden when that is every share; partly when some."""
+    (`against`). Wholly overridden when that is every share; partly when some. `superseded`: those of `against`
+    on which the decision prevailing is out of force (a competent child's withdrawn or ended decision:
+    superseding_child_decision), so no decision covers them at all."""
 
     shares: frozenset[Share]
     against: tuple[tuple[Share, DecisionFacts], ...] = ()
+    superseded: frozenset[Share] = frozenset()
 
     @property
     def overridden(self) -> bool:
@@ -525,6 +597,8 @@ def decision_standing(
     target: DecisionFacts,
     decisions: Sequence[tuple[DecisionFacts, ScopeFacts]],
     decided: Sequence[tuple[DecisionFacts, ScopeFacts]] = (),
+    history: Sequence[Assessment] = (),
+    day: date = date.max,
 ) -> Standing:
     """What `target` (one of `decisions`: the child's decisions in force on a day, with their scopes) counts for:
     share by share, the decisions whose scope covers it meet as consent_covering meets them
@@ -533,8 +607,9 @@ def decision_standing(
     decision of the same way that prevails agrees with it: it is not overridden (Barnet "Whose consent should be
     sought?"; consent "kept under active review"). Where no decision of the child's in force covers a share, a
     parent's `target` is overridden there by a competent child's decision out of force (`decided`: the child's
-    own decisions made by the day but withdrawn, ended or still to start), before or after it, unless an assessment
-    since found the child not competent (superseding_child_decision, break11e finding 5, break11h finding 1)."""
+    own decisions made by the day but withdrawn, ended or still to start), before or after it, unless the child's
+    history of assessments (`history` on `day`) found them not competent since (superseding_child_decision,
+    break11e finding 5, break11h finding 1)."""
     scopes = {facts.record_id: scope for facts, scope in decisions}
     own = scopes[target.record_id]
     named = {agency for scope in scopes.values() for agency in scope.recipients}
@@ -545,6 +620,7 @@ def decision_standing(
         if facts.record_id != target.record_id and scope.purposes & own.purposes and scope.tiers & own.tiers
     ]
     against: list[tuple[Share, DecisionFacts]] = []
+    superseded: set[Share] = set()
     for share in sorted(shares, key=_share_order):
         meeting = [target, *(facts for facts, scope in rivals if share_within(scope, share))]
         prevailing = prevailing_decision(meeting)
@@ -552,14 +628,16 @@ def decision_standing(
             superseding = superseding_child_decision(
                 target,
                 [facts for facts, scope in decided if share_within(scope, share)],
-                [facts for facts in meeting if facts.given_by == PARENT],
+                history,
+                day,
             )
             if superseding is not None:
                 against.append((share, superseding))
+                superseded.add(share)
                 continue
         if prevailing is not None and prevailing.decision.decision != target.decision:
             against.append((share, prevailing.decision))
-    return Standing(shares, tuple(against))
+    return Standing(shares, tuple(against), frozenset(superseded))
 
 
 def _share_order(share: Share) -> tuple[str, str, bool, int]:

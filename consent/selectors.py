@@ -8,7 +8,7 @@ it takes no user. The reads people make (a child's consents, one consent, the su
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -72,6 +72,7 @@ _MISS_REASON = {
     # No decision of the child's counts: as if none were recorded (a Reason of its own would be a new value of the
     # disclosures' consent check).
     rules.Miss.UNASSESSED: Reason.NONE_RECORDED,
+    rules.Miss.REBUTTED: Reason.NONE_RECORDED,
     rules.Miss.EXPIRED: Reason.EXPIRED,
     rules.Miss.NOT_YET_IN_FORCE: Reason.NOT_YET_IN_FORCE,
     rules.Miss.PURPOSE: Reason.OUT_OF_SCOPE_PURPOSE,
@@ -84,6 +85,7 @@ _MISS_ORDER = [
     rules.Miss.WITHDRAWN,
     rules.Miss.PARENT_LAPSED,
     rules.Miss.UNASSESSED,
+    rules.Miss.REBUTTED,
     rules.Miss.EXPIRED,
     rules.Miss.NOT_YET_IN_FORCE,
     rules.Miss.AGENCY,
@@ -123,14 +125,28 @@ def decision_age(record: ConsentRecord, *, born_on: date, erased: bool = False) 
     return record.child_age if erased else rules.age_on(born_on, record.obtained_on)
 
 
+def competence_history(records: Iterable[ConsentRecord]) -> tuple[rules.Assessment, ...]:
+    """The child's history of competence assessments from `records` (all the child's decisions, withdrawn or
+    not: rules.competence_history)."""
+    return rules.competence_history(decision_facts(record) for record in records)
+
+
 def record_timing(
-    record: ConsentRecord, day: date, *, born_on: date, erased: bool = False
+    record: ConsentRecord,
+    day: date,
+    *,
+    born_on: date,
+    erased: bool = False,
+    history: Sequence[rules.Assessment] = (),
 ) -> tuple[rules.Miss, date] | None:
     """Why `record` is not in force on `day` and the date that decides it, or None when it is: its period, its
     withdrawal, for a parent's decision the day the young person decides for themselves (`born_on`: the
-    child's date of birth), and whether the decision was the decider's to make at the child's age then by that
-    date of birth (rules.decider_miss: an under-16's own decision needs a Fraser assessment). The one reading of
-    a record for the selector, the summary, the FHIR form and retention."""
+    child's date of birth), whether the decision was the decider's to make at the child's age then by that
+    date of birth (rules.decider_miss: an under-16's own decision needs a Fraser assessment), and for the child's
+    own decision whether the child's history of assessments (`history`: competence_history of all the child's
+    decisions) has found them not competent since the competence it rests on (rules.rebutted_on: REBUTTED;
+    break11j findings 1, 4). The one reading of a record for the selector, the summary, the FHIR form and
+    retention."""
     age = decision_age(record, born_on=born_on, erased=erased)
     withdrawal = record.withdrawal_or_none()
     timing = rules.period_miss(
@@ -142,9 +158,13 @@ def record_timing(
     )
     if timing is not None:
         return timing
-    return rules.decider_miss(
+    miss = rules.decider_miss(
         given_by=record.given_by, child_age=age, assessment=record.competence, obtained_on=record.obtained_on
     )
+    if miss is not None:
+        return miss
+    rebutted = rules.rebutted_on(decision_facts(record), history, day)
+    return (rules.Miss.REBUTTED, rebutted) if rebutted is not None else None
 
 
 def _unassessed_words(record: ConsentRecord, age: int) -> str:
@@ -154,6 +174,15 @@ def _unassessed_words(record: ConsentRecord, age: int) -> str:
         f"now), under {rules.PRESUMED_COMPETENT_AGE}, and no Fraser assessment of their competence is recorded: "
         "record the decision of a person with parental responsibility, or assess the child and record their own "
         "decision again"
+    )
+
+
+def _rebutted_words(record: ConsentRecord, on: date) -> str:
+    # Barnet: where a child "is not competent to do so, then a person with parental responsibility should be asked".
+    return (
+        f"an assessment on {long_date(on)}, made after the competence this decision of "
+        f"{long_date(record.obtained_on)} rests on, found the child not competent to decide: record the decision "
+        "of a person with parental responsibility, or assess the child again and record their own decision again"
     )
 
 
@@ -174,6 +203,8 @@ def _miss_message(
         )
     if miss == rules.Miss.UNASSESSED:
         return f"The decision of the child ({label}) does not count: {_unassessed_words(record, age)}."
+    if miss == rules.Miss.REBUTTED:
+        return f"The decision of the child ({label}) no longer counts: {_rebutted_words(record, on)}."
     if miss == rules.Miss.EXPIRED:
         return f"The consent given by {who_decided(record, age)} ({label}) ended on {long_date(on)}."
     if miss == rules.Miss.NOT_YET_IN_FORCE:
@@ -221,7 +252,7 @@ def _records_of(child: Child) -> list[ConsentRecord]:
 class _Signatures:
     """An agency's signatures of the protocols a child's consents name: `now`, the protocols it holds a live
     signature on, at the moment asked, for the version in force; `held`, each protocol's signatures (signed at,
-    withdrawn at), any version, for rules.signatory_at."""
+    ended at: _signature_end), any version, for rules.signatory_at."""
 
     now: set[int]
     held: dict[int, list[tuple[datetime, datetime | None]]]
@@ -245,13 +276,14 @@ def _signed(agency_id: int, protocol_ids: set[int], moment: datetime) -> _Signat
     rows = (
         Signature.objects.filter(agency_id=agency_id, protocol_id__in=protocol_ids)
         .annotate(current=Exists(_current_versions(protocol_ids).filter(current_version_id=OuterRef("version_id"))))
-        .values_list("protocol_id", "signed_at", "withdrawn_at", "current")
+        .annotate(ended_at=_signature_end())
+        .values_list("protocol_id", "signed_at", "ended_at", "current")
     )
     now: set[int] = set()
     held: dict[int, list[tuple[datetime, datetime | None]]] = {}
-    for protocol_id, signed_at, withdrawn_at, current in rows:
-        held.setdefault(protocol_id, []).append((signed_at, withdrawn_at))
-        if current and rules.signatory_at([(signed_at, withdrawn_at)], moment):
+    for protocol_id, signed_at, ended_at, current in rows:
+        held.setdefault(protocol_id, []).append((signed_at, ended_at))
+        if current and rules.signatory_at([(signed_at, ended_at)], moment):
             now.add(protocol_id)
     return _Signatures(now, held)
 
@@ -269,6 +301,7 @@ def signatories_covered(record: ConsentRecord, moment: datetime | None = None) -
         .annotate(
             current=Exists(_current_versions({record.protocol_id}).filter(current_version_id=OuterRef("version_id")))
         )
+        .annotate(ended_at=_signature_end())
         .select_related("agency")
         .order_by("agency__name", "agency_id")
     )
@@ -277,7 +310,7 @@ def signatories_covered(record: ConsentRecord, moment: datetime | None = None) -
     agencies: dict[int, Agency] = {}
     for signature in rows:
         agencies[signature.agency_id] = signature.agency
-        held.setdefault(signature.agency_id, []).append((signature.signed_at, signature.withdrawn_at))
+        held.setdefault(signature.agency_id, []).append((signature.signed_at, signature.ended_at))
         if signature.current and rules.signatory_at([(signature.signed_at, signature.withdrawn_at)], at):
             now.add(signature.agency_id)
     return [
@@ -285,6 +318,14 @@ def signatories_covered(record: ConsentRecord, moment: datetime | None = None) -
         for agency_id, agency in agencies.items()
         if agency_id in now and rules.signatory_at(held[agency_id], scope_fixed_at(record))
     ]
+
+
+def _signature_end() -> Least:
+    """When a signature stopped being live: its withdrawal, or the adoption of a new version it was carried over to
+    (the carried signature, signed at the adoption, takes over: protocols.services._carry_over_signatures),
+    whichever came first; NULL while live. So rules.signatory_at reads, at any moment, the signatures of the version
+    then in force only (break11j finding 5). PostgreSQL's LEAST ignores NULLs."""
+    return Least(F("withdrawn_at"), F("carried_to__signed_at"), output_field=DateTimeField())
 
 
 def _current_versions(protocol_ids: set[int]) -> Any:
@@ -329,8 +370,9 @@ def consent_covering(
     applicable: list[ConsentRecord] = []
     misses: list[tuple[rules.Miss, ConsentRecord, date | None]] = []
     erased = child.erased_at is not None
+    history = competence_history(records)
     for record in records:
-        timing = record_timing(record, day, born_on=child.born_on, erased=erased)
+        timing = record_timing(record, day, born_on=child.born_on, erased=erased, history=history)
         scope = rules.ScopeFacts(
             purposes=frozenset(record.purposes),
             tiers=frozenset(record.tiers),
@@ -353,24 +395,20 @@ def consent_covering(
         else:
             applicable.append(record)
     # A parent's decision gives way to a competent child's own decision about this share, made before or after it,
-    # once that is withdrawn or ends, until an assessment since finds the child not competent
-    # (rules.superseding_child_decision; break11e finding 5, break11h finding 1).
+    # once that is withdrawn or ends, until the child's history of assessments finds them not competent since
+    # (rules.superseding_child_decision; break11e finding 5, break11h finding 1, break11j finding 1).
     decided = {
         record.pk: record
         for miss, record, _ in misses
         if miss not in _SCOPE_MISSES and record.given_by == GivenBy.CHILD and record.obtained_on <= day
     }
     superseded: list[tuple[ConsentRecord, ConsentRecord]] = []
-    parents = [
-        _facts(record, born_on=child.born_on, erased=erased)
-        for record in applicable
-        if record.given_by == GivenBy.PARENT
-    ]
     for record in list(applicable):
         by = rules.superseding_child_decision(
             _facts(record, born_on=child.born_on, erased=erased),
             [_facts(own, born_on=child.born_on, erased=erased) for own in decided.values()],
-            parents,
+            history,
+            day,
         )
         if by is not None:
             applicable.remove(record)
@@ -501,6 +539,15 @@ class Reading:
             return []
         return rules.share_parts(share for share, _ in self.standing.against)
 
+    @property
+    def parts_prevailed_in_force(self) -> list[rules.SharePart]:
+        """The shares on which a decision in force prevails against it (not those only a decision out of force
+        supersedes: rules.Standing.superseded, where nothing covers the share at all), as parts."""
+        if self.standing is None:
+            return []
+        superseded = self.standing.superseded
+        return rules.share_parts(share for share, _ in self.standing.against if share not in superseded)
+
 
 def _scope_facts(record: ConsentRecord) -> rules.ScopeFacts:
     signatories = getattr(record, "signatories_then", None)  # _decisions_of reads it
@@ -520,6 +567,7 @@ def consent_readings(records: list[ConsentRecord], today: date) -> dict[int, Rea
     decision that counts by rules.prevailing_decision, as consent_covering meets them). No query beyond what the
     records hold."""
     names = {agency.pk: agency.name for record in records for agency in record.recipients.all()}
+    history = competence_history(records)
     first: dict[int, Reading] = {}
     for record in records:
         erased = record.child.erased_at is not None
@@ -527,7 +575,7 @@ def consent_readings(records: list[ConsentRecord], today: date) -> dict[int, Rea
         first[record.pk] = Reading(
             record=record,
             age=decision_age(record, born_on=born_on, erased=erased),
-            timing=record_timing(record, today, born_on=born_on, erased=erased),
+            timing=record_timing(record, today, born_on=born_on, erased=erased, history=history),
             facts=_facts(record, born_on=born_on, erased=erased),
             names=names,
         )
@@ -538,7 +586,7 @@ def consent_readings(records: list[ConsentRecord], today: date) -> dict[int, Rea
         if reading.timing is not None:
             readings[pk] = reading
             continue
-        standing = rules.decision_standing(reading.facts, in_force, decided)
+        standing = rules.decision_standing(reading.facts, in_force, decided, history, today)
         readings[pk] = replace(reading, standing=standing)
     for pk, reading in readings.items():
         if reading.standing is not None and reading.standing.against:
@@ -630,10 +678,11 @@ class _DayEnd(Func):
 
 
 def _signed_at(*, protocol: Any, moment: Any) -> QuerySet[Signature]:
-    """The signatures of `protocol` live at `moment` (any version): rules.signatory_at as a condition the database
-    answers, both given as expressions of an outer query."""
-    return Signature.objects.filter(
-        Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=moment), protocol_id=protocol, signed_at__lte=moment
+    """The signatures of `protocol` live at `moment` (the version then in force: _signature_end): rules.signatory_at
+    as a condition the database answers, both given as expressions of an outer query."""
+    return (
+        Signature.objects.annotate(ended_at=_signature_end())
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=moment), protocol_id=protocol, signed_at__lte=moment)
     )
 
 
@@ -789,6 +838,11 @@ def consent_summary(
             continue
         if timing is not None and timing[0] == rules.Miss.UNASSESSED:
             idle.append(SummaryLine(record, f"The decision of {who} does not count: {_unassessed_words(record, age)}."))
+            continue
+        if timing is not None and timing[0] == rules.Miss.REBUTTED:
+            idle.append(
+                SummaryLine(record, f"The decision of {who} no longer counts: {_rebutted_words(record, timing[1])}.")
+            )
             continue
         if timing is not None:
             word = "ended on" if timing[0] == rules.Miss.EXPIRED else "starts on"

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Expression, F, Q, Value
+from django.db.models import Expression, F, OuterRef, Q, Value
 from django.db.models.fields import DateField
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.db.models.lookups import LessThan, LessThanOrEqual
@@ -154,16 +155,6 @@ def _live_signatories(protocol: Protocol) -> frozenset[int]:
     )
 
 
-def _scope_of(record: ConsentRecord) -> rules.ScopeFacts:
-    return rules.ScopeFacts(
-        purposes=frozenset(record.purposes),
-        tiers=frozenset(record.tiers),
-        all_signatories=record.all_signatories,
-        recipients=frozenset(agency.pk for agency in record.recipients.all()),
-        protocol_id=record.protocol_id,
-    )
-
-
 def decision_facts(record: ConsentRecord) -> rules.DecisionFacts:
     return rules.DecisionFacts(
         record_id=record.pk or 0,
@@ -177,16 +168,40 @@ def decision_facts(record: ConsentRecord) -> rules.DecisionFacts:
     )
 
 
-def _child_refusals_in_force(child: Child, day: date, scope: rules.ScopeFacts) -> list[ConsentRecord]:
-    """The child's own refusals in force on `day` whose scope overlaps `scope`."""
-    refusals = (
-        ConsentRecord.objects.filter(child=child, given_by=GivenBy.CHILD, decision=Decision.REFUSED)
-        .filter(valid_from__lte=day)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-        .exclude(withdrawal__withdrawn_on__lte=day)
-        .prefetch_related("recipients")
+def _decisions_recorded(child: Child) -> list[ConsentRecord]:
+    """Every decision recorded about `child`, each with `withdrawn_on` (its withdrawal's day, or None) and
+    `recipient_ids` (the agencies it names): what the recording asks of the child's history. One statement."""
+    named = ConsentRecord.recipients.through.objects.filter(consentrecord_id=OuterRef("pk")).values("agency_id")
+    return list(
+        ConsentRecord.objects.filter(child=child).annotate(
+            withdrawn_on=F("withdrawal__withdrawn_on"), recipient_ids=ArraySubquery(named)
+        )
     )
-    return [record for record in refusals if rules.scopes_overlap(_scope_of(record), scope)]
+
+
+def _child_refusals_in_force(recorded: list[ConsentRecord], day: date, scope: rules.ScopeFacts) -> list[ConsentRecord]:
+    """The child's own refusals among `recorded` (_decisions_recorded) in force on `day` whose scope overlaps
+    `scope`."""
+    annotated: list[Any] = recorded  # with _decisions_recorded's withdrawn_on and recipient_ids
+    return [
+        record
+        for record in annotated
+        if record.given_by == GivenBy.CHILD
+        and record.decision == Decision.REFUSED
+        and record.valid_from <= day
+        and (record.valid_until is None or record.valid_until >= day)
+        and (record.withdrawn_on is None or record.withdrawn_on > day)
+        and rules.scopes_overlap(
+            rules.ScopeFacts(
+                purposes=frozenset(record.purposes),
+                tiers=frozenset(record.tiers),
+                all_signatories=record.all_signatories,
+                recipients=frozenset(record.recipient_ids),
+                protocol_id=record.protocol_id,
+            ),
+            scope,
+        )
+    ]
 
 
 @transaction.atomic
@@ -225,9 +240,12 @@ def consent_record(
     Fraser/Gillick assessment finding them competent, or with an assessment not made for this decision (dated
     more than rules.ASSESSMENT_WINDOW_DAYS before it); a parent's decision for a child who decides for themselves
     (16 and over, or assessed competent) or for a young person of 18 or over (parental responsibility ends at 18:
-    Children Act 1989 ss.3, 105); a parent's consent where the competent child has refused a share it
-    would cover; purposes not permitted by the protocol version in force; a named recipient without a live
-    signature on it; impossible dates; evidence that is not what it says it is. Audit: consent.record."""
+    Children Act 1989 ss.3, 105) or one whose period starts on or after the day it would stop counting
+    (rules.parent_period_error); a parent's consent where the competent child has refused a share it would cover
+    and the refusal still prevails; a child's own decision resting on an assessment a later one found not competent
+    after (rules.own_decision_rebutted_error); purposes not permitted by the protocol version in force; a named
+    recipient without a live signature on it; impossible dates; evidence that is not what it says it is. Audit:
+    consent.record."""
     # Locked so that a child's refusal and a parent's consent recorded at the same moment are checked in turn.
     child = Child.objects.select_for_update(of=("self",)).get(pk=child.pk)
     involved = require_may_record(actor, child)
@@ -378,21 +396,35 @@ def consent_record(
     if evidence is not None and not errors:
         upload = _evidence_read(evidence, evidence_name)
 
-    if not errors and given_by == GivenBy.PARENT and decision == Decision.GIVEN:
-        scope = rules.ScopeFacts(
-            purposes=frozenset(wanted_purposes),
-            tiers=frozenset(wanted_tiers),
-            all_signatories=all_signatories,
-            recipients=frozenset(agency.pk for agency in named),
-            protocol_id=protocol.pk,
-        )
+    if not errors and given_by == GivenBy.PARENT:
+        # Barnet: from 16 the young person decides; parental responsibility ends at 18 (break11j finding 7).
+        problem = rules.parent_period_error(given_by=given_by, child_age=age, born_on=child.born_on, starts=valid_from)
+        if problem is not None:
+            errors[problem.field] = str(problem)
+    if not errors and (given_by == GivenBy.CHILD or decision == Decision.GIVEN):
+        # The child's history of competence assessments decides whether a child's refusal still prevails and
+        # whether the child's own decision can rest on its assessment (rules.rebutted_on; break11j findings 4, 6).
+        recorded = _decisions_recorded(child)
         facts = rules.DecisionFacts(
             0, given_by, decision, obtained_on, age, competence, assessed_on, parent_relationship.strip()
         )
-        refusals = _child_refusals_in_force(child, max(obtained_on, valid_from), scope)
-        refusal = rules.parent_consent_refusal(facts, [decision_facts(record) for record in refusals])
-        if refusal is not None:
-            errors[refusal.field] = str(refusal)
+        history = rules.competence_history([*(decision_facts(record) for record in recorded), facts])
+        if given_by == GivenBy.CHILD:
+            problem = rules.own_decision_rebutted_error(facts, history, today)
+        else:
+            scope = rules.ScopeFacts(
+                purposes=frozenset(wanted_purposes),
+                tiers=frozenset(wanted_tiers),
+                all_signatories=all_signatories,
+                recipients=frozenset(agency.pk for agency in named),
+                protocol_id=protocol.pk,
+            )
+            refusals = _child_refusals_in_force(recorded, max(obtained_on, valid_from), scope)
+            problem = rules.parent_consent_refusal(
+                facts, [decision_facts(record) for record in refusals], history, max(today, valid_from)
+            )
+        if problem is not None:
+            errors[problem.field] = str(problem)
     if errors:
         raise ValidationError(errors)
 

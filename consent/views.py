@@ -57,6 +57,7 @@ from protocols.models import Protocol
 from sharing.models import Child
 from sharing.policy import require_open_record
 from sharing.presenters import closure_sentence
+from sharing.retention_rules import birthday_in
 from sharing.views.children import ask_purpose, form_caption
 from sharing.views.purposes import purpose_for
 
@@ -475,11 +476,17 @@ def _options_by_protocol() -> dict[int, selectors.ScopeOption]:
 
 
 def _competence_help(child: Child, today: date) -> str:
+    """The competence question's help: the child's age today, and that the rules go by their age on the day the
+    decision was obtained (consent.services.consent_record: rules.age_on(born_on, obtained_on)), which the form asks
+    below; the 16th birthday named when it is past, since a decision obtained before it was a child's under 16."""
     age = rules.age_on(child.born_on, today)
+    on_the_day = " That is their age today: what counts is their age on the day the decision was obtained."
     if rules.presumed_competent(age):
+        sixteen = birthday_in(child.born_on, rules.PRESUMED_COMPETENT_AGE)
         return (
-            f"The young person is {age}: from {rules.PRESUMED_COMPETENT_AGE} they are presumed competent and decide "
-            "for themselves. Record an assessment only if one found them not competent, so that a parent decides."
+            f"The young person is {age}.{on_the_day} From {rules.PRESUMED_COMPETENT_AGE} (for them, from "
+            f"{long_date(sixteen)}) they are presumed competent and decide for themselves. Record an assessment only "
+            "if one found them not competent, so that a parent decides."
         )
     expected = (
         f" From {rules.FRASER_EXPECTED_AGE} a child is generally expected to understand enough."
@@ -487,7 +494,8 @@ def _competence_help(child: Child, today: date) -> str:
         else ""
     )
     return (
-        f"The child is {age}. Under {rules.PRESUMED_COMPETENT_AGE}, a child gives or refuses consent themselves only "
+        f"The child is {age}.{on_the_day} Under {rules.PRESUMED_COMPETENT_AGE}, a child gives or refuses consent "
+        "themselves only "
         f"when a practitioner has assessed them as competent (Fraser/Gillick).{expected} For the child's own "
         "decision, record the assessment: its outcome, when and by whom."
     )

@@ -1002,6 +1002,13 @@ def revisions_shown(user: Any, revisions: tuple[EntryRevision, ...], facts: Entr
     return tuple(revision for revision in revisions if not revision.is_restricted)
 
 
+# The refusal of every share of a closed record (disclosures.services: a request's terms, an answer, the making of a
+# disclosure, so a request, an emergency or unrequested share, an onward one): Southampton 8, 11.
+CLOSED_RECORD_SHARE = (
+    "it is kept for reference only until its erasure, so nothing about the child is requested or shared."
+)
+
+
 def require_open_record(child: Child, *, action: str, target: Any, what: str) -> None:
     """Raise NotPermitted (403) when `child`'s record is closed: Southampton 8, a closed record is kept for
     reference until its content is erased, never added to or changed. `target` is the object acted on (its

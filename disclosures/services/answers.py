@@ -38,7 +38,7 @@ from disclosures.services.requests import SHIELDED_HOLDER
 from isp_portal import bounds, rows
 from isp_portal.policy import NotPermitted, require
 from sharing.models import ChildName, EntryRevision, NameKind, RecordEntry
-from sharing.policy import shield_admits_agency
+from sharing.policy import CLOSED_RECORD_SHARE, require_open_record, shield_admits_agency
 
 T = TypeVar("T")
 
@@ -264,6 +264,8 @@ def answer_share_checks(
 ) -> tuple[dict[str, Any], list[tuple[RecordEntry, EntryRevision]], list[User], str]:
     """Check a share's terms; return the answer's values, the entries, the recipients and the consent seen."""
     errors: dict[str, str] = {}
+    # A closed record is kept for reference only (Southampton 8, 11; break11j finding 8).
+    require_open_record(request.child, action="share", target=request, what=CLOSED_RECORD_SHARE)
     if not shield_admits_agency(request.child, request.holding_agency_id):
         errors["holding_agency"] = SHIELDED_HOLDER  # break12b F9: refused before anything is written
         checks.errors_or_none(errors)

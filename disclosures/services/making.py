@@ -47,7 +47,7 @@ from disclosures.policy import approver_refusal
 from disclosures.services import checks
 from disclosures.services.requests import SHIELDED_HOLDER
 from isp_portal import rows
-from sharing.policy import shield_admits_agency
+from sharing.policy import CLOSED_RECORD_SHARE, require_open_record, shield_admits_agency
 from sharing.services.grants import entry_grants_write
 
 if TYPE_CHECKING:  # issue 13: the onward hooks live with the onward services, which call this module
@@ -172,6 +172,8 @@ def disclosure_make(
     refusal = checks.agencies_refusal(sender=from_agency, receiver=to_agency, tiers=request.tiers, on=today)
     if refusal:
         raise ValidationError({"holding_agency": refusal})
+    # Checked again now: the record may have been closed since the answer (Southampton 8, 11; break11j finding 8).
+    require_open_record(request.child, action="share", target=request, what=CLOSED_RECORD_SHARE)
     if not shield_admits_agency(request.child, from_agency.pk):
         # Checked again now: the agency's involvement with a shielded child may have ended since (break12b F9).
         raise ValidationError({"holding_agency": SHIELDED_HOLDER})

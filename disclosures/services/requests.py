@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, QuerySet
+from django.db.models import Exists, QuerySet, Subquery
 from django.utils import timezone
 
 from agencies.models import Agency, User
@@ -25,7 +26,13 @@ from isp_portal.policy import NotPermitted, require
 from isp_portal.wording import long_date
 from protocols.models import Ground
 from sharing.models import Child, Involvement
-from sharing.policy import index_agencies, shield_admits_agency, shield_admits_request
+from sharing.policy import (
+    CLOSED_RECORD_SHARE,
+    index_agencies,
+    require_open_record,
+    shield_admits_agency,
+    shield_admits_request,
+)
 from sharing.services.children import age_scope_error
 
 SHIELDED_HOLDER = (
@@ -71,11 +78,20 @@ def request_terms(
     errors: dict[str, str] = {}
     # As the database has them now (their standing, ICO registration and sanctions decide what they may send and
     # receive), whatever copy the caller holds: both in one statement.
+    # The child's closing too, as the database has it now, in the same statement.
     holding_id, requester_id = (a if isinstance(a, int) else a.pk for a in (holding_agency, requester_agency))
-    both = Agency.objects.in_bulk([holding_id, requester_id])
+    closing = Child.objects.filter(pk=child.pk).values("closed_on")
+    both = Agency.objects.annotate(child_closed_on=Subquery(closing)).in_bulk([holding_id, requester_id])
     holding_agency, requester_agency = both[holding_id], both[requester_id]
     if holding_agency.pk == requester_agency.pk:
         raise ValidationError({"holding_agency": "Choose another agency: sharing is between two agencies."})
+    # A closed record is kept for reference only until its erasure (Southampton 8, 11): nothing about the child
+    # is requested or shared from it (break11j finding 8).
+    now_closed_on = getattr(holding_agency, "child_closed_on", None)
+    if now_closed_on is not None and child.closed_on is None:
+        child = copy.copy(child)
+        child.closed_on = now_closed_on
+    require_open_record(child, action="share", target=child, what=CLOSED_RECORD_SHARE)
     if not shield_admits_agency(child, holding_agency.pk):
         # The shield (DESIGN 2.3): an agency it keeps out of a shielded child neither answers about it nor shares
         # the index's record of it (break12b F9). The discloser's own agency here, or one request_submit already

@@ -132,8 +132,10 @@ CASES: list[Case] = [
         data=decision_data,
         note="the answers tried on the service (rolled back) and kept for checking",
         # The child and who may record; the protocols in force, the recipients offered; the service's own trial
-        # (the locked child, its checks, the insert and the audit event, rolled back to a savepoint); the session.
-        queries=18,
+        # (the locked child, its checks with the child's history of competence assessments - one statement:
+        # consent.services._decisions_recorded -, the insert and the audit event, rolled back to a savepoint); the
+        # session.
+        queries=19,
     ),
     Case(
         "consent-new-check",

@@ -143,9 +143,10 @@ CASES = [
         data=consent_body,
         json=True,
         # The child read, then locked; who may record asked before the body is read and again on the locked
-        # child (the involvement); the protocol, the insert, its recipients, the audit event, the record read back
+        # child (the involvement); the protocol, the child's history of competence assessments (one statement:
+        # consent.services._decisions_recorded), the insert, its recipients, the audit event, the record read back
         # and read among the child's decisions (two statements: consent.selectors.record_reading).
-        queries=18,
+        queries=19,
         note="the child's own refusal",
     ),
     Case(

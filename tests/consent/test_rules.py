@@ -162,6 +162,31 @@ def test_a_parents_consent_against_a_competent_childs_refusal_is_refused_with_th
     assert rules.parent_consent_refusal(facts(0, PARENT, GIVEN), [facts(5, CHILD, GIVEN)]) is None
 
 
+def test_the_latest_assessment_since_the_one_a_childs_decision_rests_on_decides_whether_it_still_counts() -> None:
+    # break11j findings 1, 4, 6: the child's history of assessments (every decision's, withdrawn or not), compared
+    # with the day the child was assessed, not the day they decided.
+    assessed = date(2026, 5, 1)
+    own = DecisionFacts(1, CHILD, REFUSED, date(2026, 5, 10), 14, COMPETENT, assessed)
+    not_competent = rules.Assessment(date(2026, 5, 5), NOT_COMPETENT)
+    competent_again = rules.Assessment(date(2026, 6, 1), COMPETENT)
+    assert rules.rebutted_on(own, (), date(2026, 7, 1)) is None
+    # Found not competent after the assessment it rests on (though before the child decided): rebutted from then.
+    assert rules.rebutted_on(own, (not_competent,), date(2026, 7, 1)) == date(2026, 5, 5)
+    assert rules.rebutted_on(own, (not_competent,), date(2026, 5, 4)) is None  # not yet on that day
+    # A later finding of competence: the child's decision counts again from it.
+    assert rules.rebutted_on(own, (not_competent, competent_again), date(2026, 7, 1)) is None
+    assert rules.rebutted_on(own, (not_competent, competent_again), date(2026, 5, 20)) == date(2026, 5, 5)
+    # On the day of its own assessment, a finding cannot be ordered against it: the assessed competence stands.
+    assert rules.rebutted_on(own, (rules.Assessment(assessed, NOT_COMPETENT),), date(2026, 7, 1)) is None
+    # The history is every decision's assessment, the withdrawn ones' too, and a parent's decision never rebuts.
+    mother = DecisionFacts(2, PARENT, GIVEN, date(2026, 5, 5), 14, NOT_COMPETENT, date(2026, 5, 5), "Mother")
+    assert rules.competence_history([own, mother]) == (rules.Assessment(assessed, COMPETENT), not_competent)
+    assert rules.rebutted_on(mother, (not_competent,), date(2026, 7, 1)) is None
+    # Recording: a parent's consent against a refusal the history rebutted is not refused.
+    assert rules.parent_consent_refusal(mother, [own], (not_competent,), date(2026, 7, 1)) is None
+    assert rules.own_decision_rebutted_error(own, (not_competent,), date(2026, 7, 1)) is not None
+
+
 SCOPE = ScopeFacts(frozenset({"P1", "P2"}), frozenset({"minimum"}), False, frozenset({7}), 1)
 
 
