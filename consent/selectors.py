@@ -680,9 +680,8 @@ class _DayEnd(Func):
 def _signed_at(*, protocol: Any, moment: Any) -> QuerySet[Signature]:
     """The signatures of `protocol` live at `moment` (the version then in force: _signature_end): rules.signatory_at
     as a condition the database answers, both given as expressions of an outer query."""
-    return (
-        Signature.objects.annotate(ended_at=_signature_end())
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=moment), protocol_id=protocol, signed_at__lte=moment)
+    return Signature.objects.annotate(ended_at=_signature_end()).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=moment), protocol_id=protocol, signed_at__lte=moment
     )
 
 
