@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.test import Client
@@ -84,7 +86,7 @@ def make_user(
     *,
     name: str | None = None,
     agency: Agency | None = None,
-    roles: list[str] | None = None,
+    roles: Sequence[str] | None = None,
     password: str | None = PASSWORD,
     device: bool = True,
     **membership: Any,
@@ -96,7 +98,7 @@ def make_user(
     if device:
         device_register(actor=SYSTEM, user=user, key_hex=totp_key_for(email))
     if roles:
-        membership_create(actor=SYSTEM, user=user, agency=agency, roles=roles, **membership)
+        membership_create(actor=SYSTEM, user=user, agency=agency, roles=list(roles), **membership)
     return user
 
 
@@ -115,7 +117,7 @@ def make_api_token(
         agency=agency,
         name=name or f"System {next(_counter)}",
         scopes=list(scopes),
-        expires_at=timezone.now() + timezone.timedelta(days=days),
+        expires_at=timezone.now() + timedelta(days=days),
         secret=secret,
     )
 

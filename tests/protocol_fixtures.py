@@ -83,8 +83,8 @@ def protocol_in_force(world: World) -> Protocol:
             response_working_days=5,
         )
         world.objects["protocol"] = protocol
-    protocol: Protocol = world.objects["protocol"]
-    return protocol
+    in_force: Protocol = world.objects["protocol"]
+    return in_force
 
 
 def draft_protocol(world: World) -> Protocol:
@@ -97,8 +97,10 @@ def draft_protocol(world: World) -> Protocol:
 def consultation(world: World) -> Consultation:
     if "consultation" not in world.objects:
         protocol = protocol_in_force(world)
+        latest = protocol.versions.order_by("-number").first()
+        assert latest is not None
         world.objects["consultation"] = consultation_open(
-            actor=SYSTEM, protocol=protocol, version=protocol.versions.order_by("-number").first(), working_days=10
+            actor=SYSTEM, protocol=protocol, version=latest, working_days=10
         )
     result: Consultation = world.objects["consultation"]
     return result

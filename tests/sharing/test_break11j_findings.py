@@ -19,10 +19,6 @@ from tests.sharing.fixtures import fresh
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="break11j F3: the erasure leaves an onward request's typed need to know about the child as typed",
-)
 def test_the_erasure_erases_what_was_typed_into_an_onward_request_about_the_child(world: World) -> None:
     """The school, which received the council's case note, asks to pass it on to the health visitor, writing why
     the health visitor needs to know ("Kayla lives with her aunt at 4 Elm Road since the assault"). Years later
