@@ -1,0 +1,156 @@
+"""break13e: a fresh tester's findings on issue 13 after its latest changes (the check pages before a dispute, the
+"agree with the inaccuracy report" page, the erasure of after-disclosure texts, former members, auditors). Each
+test fails today because of the defect it names (strict xfail) and passes once it is fixed."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from agencies.models import Membership
+from agencies.services import membership_deactivate
+from disclosures.models import CorrectionNotice, Dispute, DisputePosition, InaccuracyReport, OnwardRequest
+from disclosures.services.corrections import correction_notice_acknowledge, inaccuracy_report_submit
+from disclosures.services.disputes import dispute_decide, dispute_position_record, dispute_withdraw
+from isp_portal.policy import AccessDenied, SystemActor
+from sharing.models import EntryRevision
+from sharing.services import entry_revise
+from sharing.services.retention import child_close, child_erase
+from tests.disclosures.after_fixtures import AfterWorld, after_world, onward_submit
+from tests.disclosures.dispute_fixtures import GROUNDS, advised, opened
+from tests.factories import SYSTEM, World, sign_in
+from tests.sharing.fixtures import fresh
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "John Smith visits the child at 12 Elm Road"
+
+
+@pytest.fixture
+def after(world: World) -> AfterWorld:
+    return after_world(world)
+
+
+def client(after: AfterWorld, role: str) -> Client:
+    return sign_in(Client(), after.user(role))
+
+
+def leave_school(after: AfterWorld, role: str = "school") -> None:
+    membership_deactivate(
+        actor=SYSTEM, membership=Membership.objects.get(user=after.world.users[role], agency=after.school),
+        reason="Left the school.",
+    )  # fmt: skip
+
+
+# --- Former members keep the dispute ---------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="break13e F1: a raiser who left the agency still reads the dispute's grounds")
+def test_f1_a_raiser_who_left_the_school_no_longer_reads_the_dispute(world: World) -> None:
+    after, dispute = opened(world, grounds=SECRET)
+    leave_school(after)
+    page = client(after, "school").get(f"/disputes/{dispute.pk}/")
+    assert page.status_code == 404 or SECRET not in page.content.decode()
+
+
+@pytest.mark.xfail(strict=True, reason="break13e F2: a raiser who left the agency can still withdraw its dispute")
+def test_f2_a_raiser_who_left_the_school_cannot_withdraw_its_dispute(world: World) -> None:
+    after, dispute = opened(world)
+    leave_school(after)
+    with pytest.raises((ValidationError, AccessDenied)):
+        dispute_withdraw(actor=after.user("school"), dispute=dispute, reason="I left; dropping it.")
+    assert Dispute.objects.get(pk=dispute.pk).state == "stage_one"
+
+
+@pytest.mark.xfail(strict=True, reason="break13e F3: a line manager who left still records the side's position")
+def test_f3_a_line_manager_who_left_cannot_speak_for_the_school(world: World) -> None:
+    after, dispute = opened(world)
+    leave_school(after, "school_manager")
+    with pytest.raises((ValidationError, AccessDenied)):
+        dispute_position_record(actor=after.user("school_manager"), dispute=dispute, position="share", note="Yes.")
+    assert not DisputePosition.objects.filter(dispute=dispute).exists()
+
+
+# --- An auditor reads metadata, not what was typed about the child ---------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="break13e F4: an auditor reads a dispute's grounds and notes (free text)")
+def test_f4_an_auditor_reads_no_free_text_of_a_dispute(world: World) -> None:
+    after, dispute = opened(world, grounds=SECRET)
+    auditor = sign_in(Client(), fresh(world.users["auditor"]))
+    page = auditor.get(f"/disputes/{dispute.pk}/")
+    api = auditor.get(f"/api/v1/disputes/{dispute.pk}/", headers={"accept": "application/json"})
+    assert SECRET not in page.content.decode() and SECRET not in api.content.decode()
+
+
+# --- Erasure leaves the after-disclosure texts it does not list ------------------------------------------------------
+
+
+def erase(after: AfterWorld) -> None:
+    child = child_close(actor=fresh(after.world.users["partnership_admin"]), child=after.made.child, reason="Moved")
+    child_erase(actor=SystemActor("test"), child=child, today=child.erase_due_on)
+
+
+@pytest.mark.xfail(strict=True, reason="break13e F5: erasing a child leaves its onward requests' need to know")
+def test_f5_erasure_erases_the_onward_requests_need_to_know(after: AfterWorld) -> None:
+    onward = onward_submit(after, need_to_know=SECRET)
+    erase(after)
+    assert SECRET not in OnwardRequest.objects.get(pk=onward.pk).need_to_know
+
+
+@pytest.mark.xfail(strict=True, reason="break13e F6: erasing a child leaves the dispute's notes, advice and outcome")
+def test_f6_erasure_erases_the_disputes_positions_advice_and_outcome(world: World) -> None:
+    after, dispute = advised(world)
+    dispute_position_record(actor=after.user("school_manager"), dispute=dispute, position="share", note=SECRET)
+    dispute_decide(actor=after.user("designated_manager"), dispute=dispute, outcome="not_share", reason=SECRET)
+    erase(after)
+    kept = [p.note for p in DisputePosition.objects.filter(dispute=dispute)]
+    kept.append(Dispute.objects.get(pk=dispute.pk).outcome_reason)
+    assert not [text for text in kept if SECRET in text]
+
+
+@pytest.mark.xfail(strict=True, reason="break13e F7: erasing a child leaves the notices' action taken")
+def test_f7_erasure_erases_what_the_recipients_said_they_did(after: AfterWorld) -> None:
+    entry_revise(
+        actor=after.user("practitioner"), entry=after.made.entry, fields={}, text="Corrected.", basis="fact",
+        reason="The day was wrong.",
+    )  # fmt: skip
+    notice = CorrectionNotice.objects.get(agency=after.school)
+    correction_notice_acknowledge(actor=after.user("school"), notice=notice, action_taken=SECRET)
+    erase(after)
+    assert SECRET not in CorrectionNotice.objects.get(pk=notice.pk).action_taken
+
+
+# --- A stale "check your answers" of the agree page -------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="break13e F8: a stale agree check page overwrites a colleague's newer revision")
+def test_f8_a_stale_agree_check_page_does_not_undo_a_newer_revision(after: AfterWorld) -> None:
+    report = inaccuracy_report_submit(
+        actor=after.user("school"), disclosure=after.disclosure, entry=after.made.entry,
+        what_is_wrong="The incident was on Tuesday, not Monday.",
+    )  # fmt: skip
+    home = client(after, "practitioner")
+    form = home.get(f"/inaccuracy-reports/{report.pk}/agree/").content.decode()
+    assert "name=\"text\"" in form
+    home.post(
+        f"/inaccuracy-reports/{report.pk}/agree/",
+        {"text": "The incident was on Tuesday.", "basis": "fact", "reason": "Reported by the school: the day."},
+    )
+    page = home.get(f"/inaccuracy-reports/{report.pk}/agree/check/").content.decode()
+    digest = page.split('name="draft" value="')[1].split('"')[0]
+    # Meanwhile a colleague corrects the entry for another reason (revision 2).
+    entry_revise(
+        actor=after.user("designated_manager"), entry=after.made.entry, fields={},
+        text="The incident was on Monday; the father, not a neighbour, was there.", basis="fact",
+        reason="Who was there was wrong.",
+    )  # fmt: skip
+    home.post(f"/inaccuracy-reports/{report.pk}/agree/check/", {"draft": digest})
+    # The confirmation of a page that never showed revision 2 must not silently replace it.
+    latest = EntryRevision.objects.filter(entry=after.made.entry).order_by("-number").first()
+    assert latest is not None and latest.number == 2
+    assert InaccuracyReport.objects.get(pk=report.pk).state == "open"
+
+
+__all__ = ["GROUNDS"]
