@@ -15,11 +15,13 @@ from agencies.services import membership_deactivate
 from disclosures.models import CorrectionNotice, Disclosure, Dispute, DisputePosition, InaccuracyReport, OnwardRequest
 from disclosures.services.corrections import correction_notice_acknowledge, inaccuracy_report_submit
 from disclosures.services.disputes import dispute_decide, dispute_position_record, dispute_withdraw
+from disclosures.services.onward import onward_request_agree
 from isp_portal.policy import AccessDenied, SystemActor
 from sharing.models import EntryRevision
+from sharing.policy import live_grant_revisions
 from sharing.services import child_merge, entry_revise
 from sharing.services.retention import child_close, child_erase
-from tests.disclosures.after_fixtures import AfterWorld, after_world, onward_submit
+from tests.disclosures.after_fixtures import AfterWorld, after_world, onward_disclose, onward_submit, passed_on
 from tests.disclosures.dispute_fixtures import GROUNDS, advised, opened
 from tests.disclosures.fixtures import answer
 from tests.factories import SYSTEM, World, sign_in
@@ -190,6 +192,27 @@ def test_f10_a_follow_up_after_a_merge_can_be_answered(world: World) -> None:
     # recorded about this child" refuses every answer, so the dispute's outcome is never delivered.
     answer(after.made, follow_up)
     assert Disclosure.objects.filter(request_id=follow_up.pk).exists()
+
+
+# --- A correction lost on a second path to the same agency -----------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="break13e F12: a second disclosure to an agency already told keeps the old text")
+def test_f12_a_second_onward_disclosure_after_a_correction_opens_the_corrected_revision(after: AfterWorld) -> None:
+    passed_on(after)  # the health visitor received the case note (revision 1), one hop away
+    second = onward_request_agree(actor=after.user("designated_manager"), onward=onward_submit(after))
+    entry_revise(
+        actor=after.user("practitioner"), entry=after.made.entry, fields={}, text="Corrected.", basis="fact",
+        reason="The day was wrong.",
+    )  # fmt: skip
+    # The agreed revision (1) is passed on after its correction to a colleague of the health visitor. The agency's
+    # notice of the correction exists already, so the catch-up (ON CONFLICT (correction, agency) DO NOTHING) makes
+    # none, and opens the new recipient nothing: she reads the text the council has said is wrong, and nobody tells
+    # her otherwise.
+    made = onward_disclose(after, second, recipients=[after.user("health_dpo")])
+    latest = after.made.entry.revisions.order_by("-number").values_list("pk", flat=True).first()
+    held = live_grant_revisions(after.user("health_dpo"), [after.made.entry.pk], disclosure_id=made.pk)
+    assert latest in held[after.made.entry.pk]
 
 
 # --- The register's CSV -----------------------------------------------------------------------------------------------
