@@ -15,7 +15,7 @@ from agencies.services import membership_deactivate
 from audit.models import AuditEvent
 from disclosures.models import CorrectionNotice, Disclosure, Dispute, DisputePosition, InaccuracyReport, OnwardRequest
 from disclosures.services.corrections import correction_notice_acknowledge, inaccuracy_report_submit
-from disclosures.services.disputes import dispute_decide, dispute_position_record, dispute_withdraw
+from disclosures.services.disputes import dispute_decide, dispute_open, dispute_position_record, dispute_withdraw
 from disclosures.services.onward import onward_request_agree
 from isp_portal.policy import AccessDenied, SystemActor
 from sharing.models import EntryRevision
@@ -23,7 +23,7 @@ from sharing.policy import live_grant_revisions
 from sharing.services import child_merge, entry_revise
 from sharing.services.retention import child_close, child_erase
 from tests.disclosures.after_fixtures import AfterWorld, after_world, onward_disclose, onward_submit, passed_on
-from tests.disclosures.dispute_fixtures import GROUNDS, advised, opened
+from tests.disclosures.dispute_fixtures import GROUNDS, advised, declined, opened
 from tests.disclosures.fixtures import answer
 from tests.factories import SYSTEM, World, sign_in
 from tests.sharing.fixtures import fresh, make_child
@@ -76,6 +76,16 @@ def test_f3_a_line_manager_who_left_cannot_speak_for_the_school(world: World) ->
     with pytest.raises((ValidationError, AccessDenied)):
         dispute_position_record(actor=after.user("school_manager"), dispute=dispute, position="share", note="Yes.")
     assert not DisputePosition.objects.filter(dispute=dispute).exists()
+
+
+@pytest.mark.xfail(strict=True, reason="break13e F15: a requester who left the agency can still raise a dispute")
+def test_f15_a_requester_who_left_cannot_raise_a_dispute(after: AfterWorld) -> None:
+    request = declined(after)
+    leave_school(after)
+    # dispute_policy.open_refusal admits the requester by id alone, whatever their membership now.
+    with pytest.raises((ValidationError, AccessDenied)):
+        dispute_open(actor=after.user("school"), request=request, grounds=GROUNDS)
+    assert not Dispute.objects.filter(request_id=request.pk).exists()
 
 
 # --- An auditor reads metadata, not what was typed about the child ---------------------------------------------------
