@@ -52,7 +52,7 @@ def leave_school(after: AfterWorld, role: str = "school") -> None:
 # --- Former members keep the dispute ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="break13e F1: a raiser who left the agency still reads the dispute's grounds")
+
 def test_f1_a_raiser_who_left_the_school_no_longer_reads_the_dispute(world: World) -> None:
     after, dispute = opened(world, grounds=SECRET)
     leave_school(after)
@@ -60,7 +60,7 @@ def test_f1_a_raiser_who_left_the_school_no_longer_reads_the_dispute(world: Worl
     assert page.status_code == 404 or SECRET not in page.content.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="break13e F2: a raiser who left the agency can still withdraw its dispute")
+
 def test_f2_a_raiser_who_left_the_school_cannot_withdraw_its_dispute(world: World) -> None:
     after, dispute = opened(world)
     leave_school(after)
@@ -69,7 +69,7 @@ def test_f2_a_raiser_who_left_the_school_cannot_withdraw_its_dispute(world: Worl
     assert Dispute.objects.get(pk=dispute.pk).state == "stage_one"
 
 
-@pytest.mark.xfail(strict=True, reason="break13e F3: a line manager who left still records the side's position")
+
 def test_f3_a_line_manager_who_left_cannot_speak_for_the_school(world: World) -> None:
     after, dispute = opened(world)
     leave_school(after, "school_manager")
@@ -78,7 +78,7 @@ def test_f3_a_line_manager_who_left_cannot_speak_for_the_school(world: World) ->
     assert not DisputePosition.objects.filter(dispute=dispute).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="break13e F15: a requester who left the agency can still raise a dispute")
+
 def test_f15_a_requester_who_left_cannot_raise_a_dispute(after: AfterWorld) -> None:
     request = declined(after)
     leave_school(after)
