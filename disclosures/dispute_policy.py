@@ -322,27 +322,44 @@ class DisputePolicy(RefusalPolicy[Dispute]):
             return True
         if not _person(user) or not user.is_authenticated:
             return False
-        if (
-            is_partnership_admin(user)
-            or is_raiser(user, obj)
-            or (user.pk == obj.raising_practitioner_id and _member_of(user, obj.raising_agency_id))
-            or (user.pk == obj.responding_practitioner_id and _member_of(user, obj.responding_agency_id))
-        ):
-            return True
-        agencies = {obj.raising_agency_id, obj.responding_agency_id}
-        if agencies & set(_party_agencies(user)):
-            return True
         if is_auditor(user):
             audited = audited_agencies(user)
-            if audited is None or agencies & audited:
+            if audited is None or {obj.raising_agency_id, obj.responding_agency_id} & audited:
                 return True
-        return any(is_assigned(user, obj, stage, side) for stage, side, _user in dispute_facts(obj).assignees)
+        return reads_dispute_content(user, obj)
 
     def child_of(self, obj: Dispute) -> int | None:
         return obj.child_id
 
     def refusal(self, user: Any, action: str, obj: Dispute) -> str | None:
         return dispute_refusal(user, action, obj)
+
+
+CONTENT_AUDITOR_ONLY = (
+    "Auditors read who raised a dispute, when, between which agencies and how it went, never what was written in it."
+)
+
+
+def reads_dispute_content(user: Any, obj: Dispute) -> bool:
+    """Whether `user` reads what was written in a dispute (its grounds and impact, the positions' notes, the advice,
+    the outcome's and the withdrawal's reasons) as well as its metadata: the system, partnership admins (the
+    register's keepers) and the parties (its raiser, its practitioners, the people a stage went to, each while
+    still a member of their side's agency; the party agencies' managers). An auditor who is none of these reads its
+    metadata only (DESIGN 2.6; break13e F4). No query beyond dispute_facts (kept on the object)."""
+    if isinstance(user, SystemActor):
+        return True
+    if not _person(user) or not getattr(user, "is_authenticated", False):
+        return False
+    if (
+        is_partnership_admin(user)
+        or is_raiser(user, obj)
+        or (user.pk == obj.raising_practitioner_id and _member_of(user, obj.raising_agency_id))
+        or (user.pk == obj.responding_practitioner_id and _member_of(user, obj.responding_agency_id))
+    ):
+        return True
+    if {obj.raising_agency_id, obj.responding_agency_id} & set(_party_agencies(user)):
+        return True
+    return any(is_assigned(user, obj, stage, side) for stage, side, _user in dispute_facts(obj).assignees)
 
 
 # --- Raising a dispute (design Q11) --------------------------------------------------------------------------------

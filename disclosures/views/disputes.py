@@ -21,7 +21,13 @@ from django.utils import timezone
 from agencies.forms import add_service_errors
 from disclosures import dispute_selectors as selectors
 from disclosures import rules
-from disclosures.dispute_policy import dispute_subject_scope, onward_subject_scope, open_refusal, subject_facts
+from disclosures.dispute_policy import (
+    CONTENT_AUDITOR_ONLY,
+    dispute_subject_scope,
+    onward_subject_scope,
+    open_refusal,
+    subject_facts,
+)
 from disclosures.forms.disputes import ACTION_FORMS, DisputeForm
 from disclosures.models import Dispute, InformationRequest, OnwardRequest
 from disclosures.services import disputes as services
@@ -204,6 +210,7 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stages": stages,
             "actions": [(action, ACTION_TITLES[action]) for action in page.allowed],
             "records": {record.side: record for record in page.records},
+            "content_note": CONTENT_AUDITOR_ONLY,
         },
     )
 
