@@ -14,6 +14,7 @@ from agencies.models import Membership
 from agencies.services import membership_deactivate
 from audit.models import AuditEvent
 from disclosures.models import CorrectionNotice, Disclosure, Dispute, DisputePosition, InaccuracyReport, OnwardRequest
+from disclosures.services import request_approve
 from disclosures.services.corrections import correction_notice_acknowledge, inaccuracy_report_submit
 from disclosures.services.disputes import dispute_decide, dispute_open, dispute_position_record, dispute_withdraw
 from disclosures.services.onward import onward_request_agree
@@ -207,6 +208,9 @@ def test_f10_a_follow_up_after_a_merge_can_be_answered(world: World) -> None:
     # Its child is the merged-away entry, whose case note moved to the kept child: "Choose entries your agency
     # recorded about this child" refuses every answer, so the dispute's outcome is never delivered.
     answer(after.made, follow_up)
+    # fix13f: the answer waits for a designated manager's approval (as every answer of this world does:
+    # after_fixtures.passed), which discloses it.
+    request_approve(actor=after.user("designated_manager"), request=follow_up)
     assert Disclosure.objects.filter(request_id=follow_up.pk).exists()
 
 
