@@ -46,4 +46,4 @@ REVERSE = [
 class Migration(migrations.Migration):
     dependencies = [("disclosures", "0017_request_erasure"), ("sharing", "0001_initial")]
 
-    operations = [migrations.RunSQL(FORWARD, REVERSE)]
+    operations = [migrations.RunSQL("\n".join(FORWARD), "\n".join(REVERSE))]
