@@ -90,6 +90,26 @@ def reporter_refusal(user: Any, to_agency_id: int) -> str | None:
     return None
 
 
+def reads_report_content(user: Any, report: InaccuracyReport) -> bool:
+    """Whether `user` reads what an inaccuracy report says (what is wrong, what it should say, why it was not
+    corrected) as well as its metadata: the system and the people of the reporting agency and the originator (their
+    index agencies). An auditor reads its who, when, which agencies and state only (DESIGN 2.6; break13e F13)."""
+    if isinstance(user, SystemActor):
+        return True
+    mine = index_agencies(user)
+    return report.reporter_agency_id in mine or report.originator_agency_id in mine
+
+
+def reads_notice_content(user: Any, notice: CorrectionNotice) -> bool:
+    """Whether `user` reads what the agency told said it did about a correction (its action taken): the system and
+    the people of that agency and of the originator. An auditor reads who acknowledged it and when only (DESIGN
+    2.6; break13e F13)."""
+    if isinstance(user, SystemActor):
+        return True
+    mine = index_agencies(user)
+    return notice.agency_id in mine or notice.correction.originator_agency_id in mine
+
+
 @register
 class CorrectionPolicy(RefusalPolicy[Correction]):
     model = Correction

@@ -49,6 +49,7 @@ from disclosures.models import (
     OnwardRequest,
 )
 from isp_portal.policy import RefusalPolicy, Resource, SystemActor, register, register_resource
+from sharing.policy import member_agencies
 
 DISPUTE_ACTIONS = frozenset({"view", "position", "escalate", "advise", "decide", "record", "withdraw"})
 Side = rules.Side
@@ -134,7 +135,25 @@ def side_agency(dispute: Dispute, side: str) -> int:
 
 
 def _member_sides(user: Any, dispute: Dispute) -> list[rules.Side]:
-    return [side for side in Side if principal(user).membership_in(side_agency(dispute, side)) is not None]
+    return [side for side in Side if _member_of(user, side_agency(dispute, side))]
+
+
+def _member_of(user: Any, agency_id: int | None) -> bool:
+    """Whether the user is still one of the agency's people (an active membership: agencies.policy.principal loads
+    only those). Everything a person does or reads on a dispute by name - its raiser, its practitioners, the people
+    a stage went to - they do for their agency, so only while they belong to it (break13e F1-F3, F15; as a
+    recipient who left reads nothing: disclosures.policy.recipient_refusal, break12b F8)."""
+    return agency_id is not None and principal(user).membership_in(agency_id) is not None
+
+
+def is_raiser(user: Any, dispute: Dispute) -> bool:
+    """The person who raised the dispute, still one of the raising agency's people."""
+    return user.pk == dispute.raised_by_id and _member_of(user, dispute.raising_agency_id)
+
+
+def is_assigned(user: Any, dispute: Dispute, stage: int, side: str) -> bool:
+    """Someone stage `stage` went to for `side`, still one of that side's agency's people."""
+    return dispute_facts(dispute).assigned(stage, side, user.pk) and _member_of(user, side_agency(dispute, side))
 
 
 def adviser_role(user: Any, agency_id: int) -> rules.AdviserRole | None:
@@ -171,7 +190,7 @@ def acting_side(user: Any, action: str, dispute: Dispute) -> rules.Side | None:
     (record)."""
     facts = dispute_facts(dispute)
     if action in {"position", "decide"}:
-        sides = [side for side in Side if facts.assigned(dispute.stage, side, user.pk)]
+        sides = [side for side in Side if is_assigned(user, dispute, dispute.stage, side)]
         if action == "decide":
             return Side.RESPONDING if Side.RESPONDING in sides else None
         open_sides = [side for side in sides if (dispute.stage, side) not in facts.positions]
@@ -185,7 +204,7 @@ def acting_side(user: Any, action: str, dispute: Dispute) -> rules.Side | None:
             side
             for side in Side
             if is_designated_manager(user, side_agency(dispute, side))
-            or any(facts.assigned(stage, side, user.pk) for stage in (1, 2))
+            or any(is_assigned(user, dispute, stage, side) for stage in (1, 2))
         ]
         open_sides = [side for side in sides if side not in facts.records]
         return (open_sides or sides or [None])[0]  # type: ignore[list-item]
@@ -218,7 +237,7 @@ def dispute_refusal(user: Any, action: str, dispute: Dispute, *, today: date | N
         refused = rules.dispute_transition_refusal(state, DisputeState.STAGE_TWO)
         if refused:
             return refused
-        if user.pk != dispute.raised_by_id and not any(facts.assigned(1, side, user.pk) for side in Side):
+        if not is_raiser(user, dispute) and not any(is_assigned(user, dispute, 1, side) for side in Side):
             return "Only the person who raised this dispute, or the line managers it went to, can escalate it."
         return rules.escalation_refusal(
             stage_one_due_on=dispute.stage_one_due_on, positions=facts.positions_at(1), today=today
@@ -258,7 +277,7 @@ def dispute_refusal(user: Any, action: str, dispute: Dispute, *, today: date | N
         refused = rules.dispute_transition_refusal(state, DisputeState.WITHDRAWN)
         if refused:
             return refused
-        if user.pk != dispute.raised_by_id and not is_designated_manager(user, dispute.raising_agency_id):
+        if not is_raiser(user, dispute) and not is_designated_manager(user, dispute.raising_agency_id):
             return (
                 "Only the person who raised this dispute, or a designated manager of the requesting agency, can "
                 "withdraw it."
@@ -278,11 +297,15 @@ class DisputePolicy(RefusalPolicy[Dispute]):
             return None
         if is_partnership_admin(user):
             return Q()
+        # By name only while still one of the side's agency's people (_member_of: break13e F1).
+        member = member_agencies(user)
+        assigned = DisputeAssignee.objects.filter(user_id=user.pk)
         condition = (
-            Q(raised_by_id=user.pk)
-            | Q(raising_practitioner_id=user.pk)
-            | Q(responding_practitioner_id=user.pk)
-            | Q(pk__in=DisputeAssignee.objects.filter(user_id=user.pk).values("dispute_id"))
+            Q(raised_by_id=user.pk, raising_agency_id__in=member)
+            | Q(raising_practitioner_id=user.pk, raising_agency_id__in=member)
+            | Q(responding_practitioner_id=user.pk, responding_agency_id__in=member)
+            | Q(pk__in=assigned.filter(side=Side.RAISING).values("dispute_id"), raising_agency_id__in=member)
+            | Q(pk__in=assigned.filter(side=Side.RESPONDING).values("dispute_id"), responding_agency_id__in=member)
         )
         managed = _party_agencies(user)
         if managed:
@@ -299,26 +322,44 @@ class DisputePolicy(RefusalPolicy[Dispute]):
             return True
         if not _person(user) or not user.is_authenticated:
             return False
-        if is_partnership_admin(user) or user.pk in {
-            obj.raised_by_id,
-            obj.raising_practitioner_id,
-            obj.responding_practitioner_id,
-        }:
-            return True
-        agencies = {obj.raising_agency_id, obj.responding_agency_id}
-        if agencies & set(_party_agencies(user)):
-            return True
         if is_auditor(user):
             audited = audited_agencies(user)
-            if audited is None or agencies & audited:
+            if audited is None or {obj.raising_agency_id, obj.responding_agency_id} & audited:
                 return True
-        return any(assignee[2] == user.pk for assignee in dispute_facts(obj).assignees)
+        return reads_dispute_content(user, obj)
 
     def child_of(self, obj: Dispute) -> int | None:
         return obj.child_id
 
     def refusal(self, user: Any, action: str, obj: Dispute) -> str | None:
         return dispute_refusal(user, action, obj)
+
+
+CONTENT_AUDITOR_ONLY = (
+    "Auditors read who raised a dispute, when, between which agencies and how it went, never what was written in it."
+)
+
+
+def reads_dispute_content(user: Any, obj: Dispute) -> bool:
+    """Whether `user` reads what was written in a dispute (its grounds and impact, the positions' notes, the advice,
+    the outcome's and the withdrawal's reasons) as well as its metadata: the system, partnership admins (the
+    register's keepers) and the parties (its raiser, its practitioners, the people a stage went to, each while
+    still a member of their side's agency; the party agencies' managers). An auditor who is none of these reads its
+    metadata only (DESIGN 2.6; break13e F4). No query beyond dispute_facts (kept on the object)."""
+    if isinstance(user, SystemActor):
+        return True
+    if not _person(user) or not getattr(user, "is_authenticated", False):
+        return False
+    if (
+        is_partnership_admin(user)
+        or is_raiser(user, obj)
+        or (user.pk == obj.raising_practitioner_id and _member_of(user, obj.raising_agency_id))
+        or (user.pk == obj.responding_practitioner_id and _member_of(user, obj.responding_agency_id))
+    ):
+        return True
+    if {obj.raising_agency_id, obj.responding_agency_id} & set(_party_agencies(user)):
+        return True
+    return any(is_assigned(user, obj, stage, side) for stage, side, _user in dispute_facts(obj).assignees)
 
 
 # --- Raising a dispute (design Q11) --------------------------------------------------------------------------------
@@ -329,7 +370,7 @@ def dispute_subject_scope(user: Any) -> Q | None:
     those they made, and those made for an agency they are a designated manager of. None for nobody."""
     if not _person(user) or not getattr(user, "is_authenticated", False):
         return None
-    condition = Q(requester_id=user.pk)
+    condition = Q(requester_id=user.pk, requester_agency_id__in=member_agencies(user))  # break13e F15
     managed = list(principal(user).agencies_with(Role.DESIGNATED_MANAGER))
     if managed:
         condition |= Q(requester_agency_id__in=managed)
@@ -339,7 +380,7 @@ def dispute_subject_scope(user: Any) -> Q | None:
 def onward_subject_scope(user: Any) -> Q | None:
     if not _person(user) or not getattr(user, "is_authenticated", False):
         return None
-    condition = Q(requester_id=user.pk)
+    condition = Q(requester_id=user.pk, from_agency_id__in=member_agencies(user))  # break13e F15
     managed = list(principal(user).agencies_with(Role.DESIGNATED_MANAGER))
     if managed:
         condition |= Q(from_agency_id__in=managed)
@@ -375,7 +416,8 @@ def open_refusal(user: Any, subject: InformationRequest | OnwardRequest) -> str 
     if not _person(user):
         return NOT_A_PERSON
     raising = subject.requester_agency_id if isinstance(subject, InformationRequest) else subject.from_agency_id
-    if subject.requester_id == user.pk or is_designated_manager(user, raising):
+    # The requester only while still one of the requesting agency's people (break13e F15: _member_of).
+    if (subject.requester_id == user.pk and _member_of(user, raising)) or is_designated_manager(user, raising):
         return None
     return "Only the person who made the request, or a designated manager of their agency, can raise a dispute."
 

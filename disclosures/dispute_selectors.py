@@ -25,6 +25,7 @@ from disclosures.dispute_policy import (
     acting_side,
     dispute_facts,
     dispute_refusal,
+    reads_dispute_content,
 )
 from disclosures.models import (
     Dispute,
@@ -64,6 +65,8 @@ class DisputeJourney:
     events: list[DisputeEvent]
     assignee_names: Mapping[tuple[int, str], list[str]]
     actions: dict[str, str | None] = field(default_factory=dict)
+    # Whether the reader reads what was written in it, or its metadata only (an auditor: reads_dispute_content).
+    content: bool = True
 
     @property
     def allowed(self) -> list[str]:
@@ -92,7 +95,10 @@ def dispute_page(user: Any, pk: Any, *, today: date | None = None) -> DisputeJou
     for stage, side, user_id in sorted(facts.assignees):
         names.setdefault((stage, side), []).append(str(users[user_id]) if user_id in users else "")
     actions = {action: dispute_refusal(user, action, dispute, today=today) for action in sorted(DISPUTE_ACTIONS)}
-    return DisputeJourney(dispute, facts, positions, advices, records, events, assignee_names=names, actions=actions)
+    return DisputeJourney(
+        dispute, facts, positions, advices, records, events, assignee_names=names, actions=actions,
+        content=reads_dispute_content(user, dispute),
+    )  # fmt: skip
 
 
 def acting_side_of(user: Any, action: str, dispute: Dispute) -> rules.Side | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 
 from audit.services import EventDraft, audit_record_many
@@ -32,13 +31,8 @@ def move_open_requests_on_merge(*, keep: Any, merge: Any, **_: Any) -> dict[str,
     )
     if not ids:
         return {"requests": [], "disputes": []}
-    stranded = Dispute.objects.filter(follow_up_request_id__in=ids).exclude(request_id__in=ids)
-    if stranded.exists():
-        # A follow-up request stays with the child of the dispute that made it, whose request a merge leaves (a closed
-        # request never changes): refused with the sentence, rather than breaking dispute_follow_up_child.
-        raise ValidationError(
-            {"merge": "A dispute's follow-up request about this child is still open: merge once it is answered."}
-        )
+    # An open follow-up request moves with the rest: a dispute's follow-up is about its child or the child it was
+    # merged into (trigger dispute_follow_up_child, migration 0018; break13e F10), so it can still be answered.
     # Each dispute over a moved request moves with it (the composite foreign key dispute_request_child cascades, in
     # this statement; the dispute's trigger lets exactly that through): an open dispute never blocks a merge (break13
     # F3), and stays about the one child the record now holds.

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from disclosures import correction_selectors as selectors
 from disclosures.api.views import CONFLICT, _as_conflict
-from disclosures.correction_policy import acknowledged_refusal
+from disclosures.correction_policy import acknowledged_refusal, reads_notice_content, reads_report_content
 from disclosures.models import Correction, CorrectionNotice, Disclosure, InaccuracyReport, InaccuracyState
 from disclosures.services import corrections as services
 from isp_portal import bounds, policy
@@ -38,7 +38,32 @@ def _text(help_text: str, *, required: bool = True) -> serializers.CharField:
 # --- Shapes -------------------------------------------------------------------------------------------------------
 
 
-class NoticeOut(serializers.Serializer):
+class _ContentFor(serializers.Serializer):
+    """A shape whose free text (CONTENT) is emptied for a reader of its metadata only (an auditor: the policy's
+    `reads`, given the reader in the context as "reader"; break13e F13). Without a reader, as for the schema."""
+
+    CONTENT: tuple[str, ...] = ()
+
+    @staticmethod
+    def reads(user: Any, obj: Any) -> bool:
+        return True
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        reader = self.context.get("reader")
+        if reader is not None and not self.reads(reader, instance):
+            for name in self.CONTENT:
+                data[name] = ""
+        return data
+
+
+class NoticeOut(_ContentFor):
+    CONTENT = ("action_taken",)
+
+    @staticmethod
+    def reads(user: Any, obj: Any) -> bool:
+        return reads_notice_content(user, obj)
+
     id = serializers.IntegerField()
     correction = serializers.IntegerField(source="correction_id")
     entry = serializers.IntegerField(source="entry_id")
@@ -97,7 +122,13 @@ class CorrectionPageOut(serializers.Serializer):
     notices = NoticeOut(many=True)
 
 
-class ReportOut(serializers.Serializer):
+class ReportOut(_ContentFor):
+    CONTENT = ("what_is_wrong", "suggested_correction", "reject_reason")
+
+    @staticmethod
+    def reads(user: Any, obj: Any) -> bool:
+        return reads_report_content(user, obj)
+
     id = serializers.IntegerField()
     entry = serializers.IntegerField(source="entry_id")
     via_disclosure = serializers.IntegerField(source="via_disclosure_id")
@@ -135,6 +166,10 @@ class EmptyIn(serializers.Serializer):
     """A POST that carries no body (withdrawing a report): no field to give, so the schema says so."""
 
 
+def _reader(request: Request) -> dict[str, Any]:
+    return {"reader": request.user}
+
+
 def _refuse_tokens(request: Request, model: type[Any]) -> None:
     """A token is refused for its scopes before anything is read (design Q15)."""
     policy.require_gate(request.user, "view", model)
@@ -170,7 +205,10 @@ class CorrectionViewSet(PolicyViewMixin, viewsets.GenericViewSet[Correction]):
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         page = selectors.correction_page(request.user, pk)
         return Response(
-            {"correction": CorrectionOut(page.correction).data, "notices": NoticeOut(page.notices, many=True).data}
+            {
+                "correction": CorrectionOut(page.correction).data,
+                "notices": NoticeOut(page.notices, many=True, context=_reader(request)).data,
+            }
         )
 
 
@@ -193,11 +231,11 @@ class CorrectionNoticeViewSet(PolicyViewMixin, viewsets.GenericViewSet[Correctio
         _refuse_tokens(request, CorrectionNotice)
         query = parse_input(NoticesQuery, request.query_params, request, known_only=True)
         rows = selectors.correction_notices(request.user, pending=query.get("pending"))
-        return Response({"notices": NoticeOut(rows, many=True).data})
+        return Response({"notices": NoticeOut(rows, many=True, context=_reader(request)).data})
 
     @extend_schema(summary="A correction notice", responses=NoticeOut)
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        return Response(NoticeOut(selectors.notice_page(request.user, pk)).data)
+        return Response(NoticeOut(selectors.notice_page(request.user, pk), context=_reader(request)).data)
 
     @extend_schema(
         summary="Acknowledge a correction",
@@ -225,7 +263,7 @@ class CorrectionNoticeViewSet(PolicyViewMixin, viewsets.GenericViewSet[Correctio
             if current is not None and denial.reason and denial.reason == acknowledged_refusal(current):
                 raise _as_conflict(denial, request) from None
             raise
-        return Response(NoticeOut(selectors.notice_page(request.user, pk)).data)
+        return Response(NoticeOut(selectors.notice_page(request.user, pk), context=_reader(request)).data)
 
 
 # --- Inaccuracy reports -------------------------------------------------------------------------------------------
@@ -247,7 +285,9 @@ class InaccuracyReportViewSet(PolicyViewMixin, viewsets.GenericViewSet[Inaccurac
     )
     def list(self, request: Request) -> Response:
         _refuse_tokens(request, InaccuracyReport)
-        return Response({"reports": ReportOut(selectors.inaccuracy_reports(request.user), many=True).data})
+        return Response(
+            {"reports": ReportOut(selectors.inaccuracy_reports(request.user), many=True, context=_reader(request)).data}
+        )
 
     @extend_schema(
         summary="Report that information you received is inaccurate",
@@ -261,11 +301,14 @@ class InaccuracyReportViewSet(PolicyViewMixin, viewsets.GenericViewSet[Inaccurac
         values = parse_input(ReportIn, request.data, request)
         with field_errors():
             made = services.inaccuracy_report_submit(actor=request.user, **values)
-        return Response(ReportOut(selectors.report_page(request.user, made.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ReportOut(selectors.report_page(request.user, made.pk), context=_reader(request)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(summary="An inaccuracy report", responses=ReportOut)
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        return Response(ReportOut(selectors.report_page(request.user, pk)).data)
+        return Response(ReportOut(selectors.report_page(request.user, pk), context=_reader(request)).data)
 
     def _decide(self, request: Request, pk: str | None, act: str, shape: type[serializers.Serializer]) -> Response:
         found = policy.get_or_deny(request.user, InaccuracyReport.objects.select_related("entry"), action=act, pk=pk)
@@ -278,7 +321,7 @@ class InaccuracyReportViewSet(PolicyViewMixin, viewsets.GenericViewSet[Inaccurac
                 services.inaccuracy_report_reject(actor=request.user, report=found, **values)
             else:
                 services.inaccuracy_report_withdraw(actor=request.user, report=found)
-        return Response(ReportOut(selectors.report_page(request.user, pk)).data)
+        return Response(ReportOut(selectors.report_page(request.user, pk), context=_reader(request)).data)
 
     @extend_schema(
         summary="Correct the entry reported",

@@ -161,19 +161,26 @@ class JourneyOut(DisputeOut):
 
 
 def journey_out(page: selectors.DisputeJourney) -> dict[str, Any]:
+    """The journey; for a reader of its metadata only (an auditor: dispute_policy.reads_dispute_content) every text
+    written in it is empty (break13e F4)."""
     dispute = page.dispute
+
+    def text(value: str) -> str:
+        return value if page.content else ""
+
     return {
         **dispute_out(dispute, page.allowed),
-        "grounds": dispute.grounds, "impact_so_far": dispute.impact_so_far, "outcome_reason": dispute.outcome_reason,
+        "grounds": text(dispute.grounds), "impact_so_far": text(dispute.impact_so_far),
+        "outcome_reason": text(dispute.outcome_reason),
         "assignees": [
             {"stage": stage, "side": side, "user": user} for stage, side, user in sorted(page.facts.assignees)
         ],
         "positions": [
-            {"stage": p.stage, "side": p.side, "author": p.author_id, "position": p.position, "note": p.note,
+            {"stage": p.stage, "side": p.side, "author": p.author_id, "position": p.position, "note": text(p.note),
              "at": p.at.isoformat()} for p in page.positions
         ],
         "advice": [
-            {"side": a.side, "adviser": a.adviser_id, "adviser_role": a.adviser_role, "advice": a.advice,
+            {"side": a.side, "adviser": a.adviser_id, "adviser_role": a.adviser_role, "advice": text(a.advice),
              "at": a.at.isoformat()} for a in page.advices
         ],
         "records": [

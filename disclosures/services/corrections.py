@@ -145,7 +145,27 @@ def correction_notices_catch_up(*, entry_ids: Collection[int], disclosure_id: in
     ids = list(Correction.objects.filter(entry_id__in=list(entry_ids)).values_list("pk", flat=True))
     if not ids:
         return 0
-    return _caught_up(_actor(), _fan_out(_actor(), ids, today=timezone.localdate(), only=disclosure_id))
+    caught = _caught_up(_actor(), _fan_out(_actor(), ids, today=timezone.localdate(), only=disclosure_id))
+    if disclosure_id is not None:
+        _open_corrected(entry_ids, disclosure_id)
+    return caught
+
+
+def _open_corrected(entry_ids: Collection[int], disclosure_id: int) -> None:
+    """Open the latest corrected revision of each entry to the recipients of `disclosure_id`, whether or not its
+    agency was told of the correction before (through another disclosure): a correction is never lost for a
+    recipient that received the entry (Southampton 9; break13e F12: the agency's notice already existed, so the
+    catch-up made none and opened nothing). Idempotent: a grant already at that revision is not given again."""
+    latest = (
+        Correction.objects.filter(entry_id__in=list(entry_ids))
+        .select_related("entry", "revision")
+        .order_by("entry_id", "-revision__number")
+        .distinct("entry_id")
+    )
+    for correction in latest:
+        entry_grants_extend_to_revision(
+            actor=_actor(), entry=correction.entry, revision=correction.revision, disclosure_id=disclosure_id
+        )
 
 
 def _caught_up(actor: Any, notice_ids: Sequence[int]) -> int:
@@ -389,12 +409,27 @@ def inaccuracy_report_agree(
     basis: str,
     reason: str,
     restricted: bool | None = None,
+    replaces: int | None = None,
 ) -> Correction:
     """The originator agrees and corrects the entry (sharing.services.entries.entry_revise): the correction it
     records reaches every agency that received the entry, the reporter's included; the report is closed as
-    corrected and linked to it. Audit: inaccuracy.agree (and what the revise records)."""
+    corrected and linked to it. `replaces`: the revision the correction was written over (the latest when the agree
+    page was sent); when the entry has been revised since, ValidationError and nothing is written, so a colleague's
+    newer correction is never silently undone (Southampton 9; break13e F8). Audit: inaccuracy.agree (and what the
+    revise records)."""
     report = _locked_report(report)
     require(actor, "agree", report)
+    if replaces is not None:
+        # Locked as entry_revise locks it, so no revision slips in between this check and the new revision.
+        latest = (
+            RecordEntry.objects.select_for_update().filter(pk=report.entry_id).values_list("revision_count", flat=True)
+        )
+        current = latest.first()
+        if current != replaces:
+            raise ValidationError(
+                f"The entry was corrected again (it is now at revision {current}) after you wrote this correction, "
+                "so nothing was saved: go back to the form, which starts from its latest revision."
+            )
     revision = entry_revise(
         actor=actor, entry=report.entry, fields=fields, text=text, basis=basis, reason=reason, restricted=restricted
     )

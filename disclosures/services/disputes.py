@@ -44,9 +44,10 @@ from disclosures.models import (
     State,
 )
 from disclosures.services import checks
+from disclosures.services.requests import request_submit
 from isp_portal import bounds
 from isp_portal.notifications import NotificationDraft, notify_many
-from isp_portal.policy import NotPermitted, OutOfScope, SystemActor, require
+from isp_portal.policy import AccessDenied, NotPermitted, OutOfScope, SystemActor, require
 from isp_portal.wording import long_date
 
 Side = rules.Side
@@ -520,8 +521,10 @@ def _resolve(
 
 def _follow_up(dispute: Dispute, *, today: date, at: datetime) -> InformationRequest | None:
     """Design Q14: "share" on a declined request opens a follow-up request, on the same terms, for the holding
-    agency to answer under its usual approvals (the declined request stays final). On an overdue open request the
-    holding agency is told to answer it (no new request)."""
+    agency to answer under its usual approvals (the declined request stays final), through request_submit and its
+    usual checks, in the name of the first of _follow_up_requesters it admits, about the child the record now holds;
+    when it admits none, the requesting agency's designated managers are told to ask again. On an overdue open
+    request the holding agency is told to answer it (no new request)."""
     assert dispute.request_id is not None
     request = InformationRequest.objects.select_related("protocol_version").get(pk=dispute.request_id)
     if request.state != State.DECLINED:
@@ -533,15 +536,62 @@ def _follow_up(dispute: Dispute, *, today: date, at: datetime) -> InformationReq
                 link=checks.request_link(request),
             )  # fmt: skip
         return None
-    return InformationRequest.objects.create(
-        kind=rules.Kind.REQUESTED, state=State.SUBMITTED, urgency=request.urgency, child_id=request.child_id,
-        requester_id=request.requester_id, requester_agency_id=request.requester_agency_id,
-        holding_agency_id=request.holding_agency_id, protocol_version_id=request.protocol_version_id,
-        purpose=request.purpose, tiers=request.tiers, categories=request.categories,
-        need_to_know=request.need_to_know, consent_basis=request.consent_basis, consent_id=request.consent_id,
-        not_sought_reason=request.not_sought_reason, override_ground=request.override_ground, submitted_at=at,
-        due_on=rules.request_due_on(today, request.protocol_version.response_working_days, nation=checks.nation()),
+    request = InformationRequest.objects.select_related("child", "holding_agency", "requester_agency", "consent").get(
+        pk=request.pk
+    )
+    # About the child the record now holds: a merge since the decline moved the child's entries to the kept child,
+    # and left the closed request (and the dispute) with the merged-away one (break13e F10; trigger
+    # dispute_follow_up_child).
+    child = request.child.merged_into or request.child
+    refusals: list[str] = []
+    for person in _follow_up_requesters(dispute, request):
+        try:
+            # A savepoint each: a refused submit leaves nothing, and the next person is tried.
+            with transaction.atomic():
+                return request_submit(
+                    actor=person, child=child, holding_agency=request.holding_agency,
+                    purpose=request.purpose, tiers=request.tiers, categories=request.categories,
+                    need_to_know=request.need_to_know, urgency=request.urgency, consent_basis=request.consent_basis,
+                    consent=request.consent, not_sought_reason=request.not_sought_reason,
+                    override_ground=request.override_ground, agency=request.requester_agency,
+                )  # fmt: skip
+        except (ValidationError, AccessDenied) as refused:
+            refusals.append(_said(refused))
+    # Nobody of the requesting agency may ask now (they left, or the protocol's terms refuse it): its designated
+    # managers are told to ask again themselves, with the reason, rather than a request nobody may answer to.
+    checks.tell(
+        checks.designated_managers(request.requester_agency_id), key=f"dispute-follow-up-{dispute.pk}",
+        subject=f"Dispute {dispute.register_label} was resolved: ask again",
+        body=(
+            "The dispute was resolved: share. No follow-up request could be made for your agency"
+            + (f" ({refusals[-1]})" if refusals else "")
+            + ". Make a new request for the information."
+        ),
+        link=dispute_link(dispute),
     )  # fmt: skip
+    return None
+
+
+def _said(refused: Exception) -> str:
+    if isinstance(refused, ValidationError):
+        return "; ".join(refused.messages)
+    return str(getattr(refused, "reason", "") or "you may not ask for it")
+
+
+def _follow_up_requesters(dispute: Dispute, request: InformationRequest) -> list[User]:
+    """Who a follow-up request is made in the name of, first who may (design Q14: the original requester): the
+    original requester, the dispute's raiser, then the requesting agency's designated managers - each only while an
+    active member of the requesting agency (break13e F9: never someone who left, whom the answer could not reach).
+    request_submit then applies the usual checks (the index, training, the protocol, consent)."""
+    members = set(
+        Membership.objects.filter(agency_id=request.requester_agency_id, is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    order = [request.requester_id, dispute.raised_by_id, *checks.designated_managers(request.requester_agency_id)]
+    wanted = list(dict.fromkeys(user_id for user_id in order if user_id in members))
+    people = User.objects.in_bulk(wanted)
+    return [people[user_id] for user_id in wanted if user_id in people]
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from agencies.forms import add_service_errors
 from disclosures import correction_selectors as selectors
-from disclosures.correction_policy import reporter_refusal
+from disclosures.correction_policy import reads_notice_content, reads_report_content, reporter_refusal
 from disclosures.forms.corrections import AcknowledgeForm, ConfirmForm, RejectForm, ReportForm
 from disclosures.models import Correction, Disclosure, DisclosureEntry, InaccuracyReport
 from disclosures.services import corrections as services
@@ -79,6 +79,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "disclosures/correction_notice.html",
         {
             "notice": notice, "may_acknowledge": can(request.user, "acknowledge", notice),
+            "content": reads_notice_content(request.user, notice),
             "comparison": _compared_rows(compared, "Revision received"),
             # The disclosure it corrects, linked for a reader the disclosure's own policy lets see it (b13e).
             "may_see_disclosure": can(request.user, "view", notice.via_disclosure),
@@ -152,6 +153,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "disclosures/inaccuracy_report.html",
         {
             "report": report,
+            "content": reads_report_content(request.user, report),
             "may_agree": can(request.user, "agree", report),
             "may_reject": can(request.user, "reject", report),
             "may_withdraw": can(request.user, "withdraw", report),
@@ -276,8 +278,18 @@ def _agree_arguments(report: InaccuracyReport, data: dict[str, list[str]]) -> di
     cleaned = form.cleaned_data
     return {
         "fields": form.structured(), "text": cleaned["text"], "basis": cleaned["basis"],
-        "restricted": cleaned["restricted"], "reason": cleaned["reason"],
+        "restricted": cleaned["restricted"], "reason": cleaned["reason"], "replaces": _replaces(data),
     }  # fmt: skip
+
+
+REPLACES = "replaces"
+
+
+def _replaces(data: dict[str, list[str]]) -> int | None:
+    """The revision a draft's correction was written over (kept in the draft, so in the check page's digest: the
+    service refuses it once the entry has a newer revision, break13e F8). None for a draft that names none."""
+    value = (data.get(REPLACES) or [""])[0]
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 # The purpose recorded when the agree page shows the entry's latest content to correct it (DPA 2018 s62).
@@ -302,6 +314,8 @@ def report_agree(request: HttpRequest, pk: int) -> HttpResponse:
     form = _entry_form(report, data, initial=initial)
     if request.method == "POST" and form.is_valid():
         typed = {name: request.POST.getlist(name) for name in request.POST if name != "csrfmiddlewaretoken"}
+        # The entry's latest revision as this correction is written over it (break13e F8).
+        typed[REPLACES] = [str(report.entry.revision_count)]
         _made, problems = confirming.rehearse(
             lambda: services.inaccuracy_report_agree(
                 actor=request.user, report=report, **_agree_arguments(report, typed)
@@ -356,11 +370,18 @@ def report_agree_check(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError:
         typed = None
     if typed is not None:
-        # The originator's own entry: the revision the reporter received is theirs to read (HISTORY access).
+        # The revision the correction replaces (the latest when the form was sent), as the agree form read it: the
+        # originator's own entry, every revision theirs to read (HISTORY access), the view recorded with its
+        # purpose (entry.view: break13e F14). The reporter's revision when the draft names none.
+        shown = entry_detail(principal=request.user, entry_id=report.entry_id, purpose=AGREE_PURPOSE)
+        before = next((r for r in shown.history if r.number == typed["replaces"]), report.received_revision)
+        received = before.number == report.received_revision.number
         compared = comparison(
-            category, _of(report.received_revision, category),
-            _content(category, typed["fields"], typed["text"], typed["basis"]),
-            before_heading=f"Received by {report.reporter_agency}: revision {report.received_revision.number}",
+            category, _of(before, category), _content(category, typed["fields"], typed["text"], typed["basis"]),
+            before_heading=(
+                f"Received by {report.reporter_agency}: revision {before.number}" if received
+                else f"The entry now: revision {before.number}"
+            ),
             after_heading="Your correction",
         )  # fmt: skip
     answers = [("What this correction changes and why", (typed or {}).get("reason", ""), "id_reason")]

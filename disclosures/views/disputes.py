@@ -21,7 +21,13 @@ from django.utils import timezone
 from agencies.forms import add_service_errors
 from disclosures import dispute_selectors as selectors
 from disclosures import rules
-from disclosures.dispute_policy import dispute_subject_scope, onward_subject_scope, open_refusal, subject_facts
+from disclosures.dispute_policy import (
+    CONTENT_AUDITOR_ONLY,
+    dispute_subject_scope,
+    onward_subject_scope,
+    open_refusal,
+    subject_facts,
+)
 from disclosures.forms.disputes import ACTION_FORMS, DisputeForm
 from disclosures.models import Dispute, InformationRequest, OnwardRequest
 from disclosures.services import disputes as services
@@ -29,6 +35,7 @@ from disclosures.views import confirming
 from disclosures.views.requests import _on_top
 from isp_portal import policy
 from isp_portal.wording import long_date
+from sharing.policy import index_agencies
 
 ACTION_TITLES = {
     "position": "Record your position",
@@ -204,6 +211,12 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stages": stages,
             "actions": [(action, ACTION_TITLES[action]) for action in page.allowed],
             "records": {record.side: record for record in page.records},
+            "content_note": CONTENT_AUDITOR_ONLY,
+            # Which child, as the request's page says it (its number; the record behind the index's purpose question)
+            # to those who read the dispute's content, never to an auditor reading its metadata.
+            "child_url": reverse("child-detail", args=[page.dispute.child_id])
+            if page.content and index_agencies(request.user)
+            else "",
         },
     )
 

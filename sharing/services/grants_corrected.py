@@ -26,6 +26,7 @@ SELECT DISTINCT ON (g.user_id, g.disclosure_id)
 FROM sharing_entrygrant g
 WHERE g.entry_id = %(entry)s AND g.disclosure_id IS NOT NULL AND g.revoked_at IS NULL AND g.expires_at > %(now)s
   AND g.revision_id IS DISTINCT FROM %(revision)s
+  AND (%(only)s::bigint IS NULL OR g.disclosure_id = %(only)s::bigint)
   AND NOT EXISTS (
       SELECT 1 FROM sharing_entrygrant t
       WHERE t.entry_id = g.entry_id AND t.user_id = g.user_id AND t.disclosure_id = g.disclosure_id
@@ -36,17 +37,20 @@ RETURNING id, user_id, agency_id, disclosure_id
 """
 
 
-def entry_grants_extend_to_revision(*, actor: Any, entry: RecordEntry, revision: EntryRevision) -> int:
-    """Give each live disclosure grant of `entry` a twin at `revision` (one INSERT ... SELECT), so its recipients
-    read the corrected text rather than keep the wrong one (design Q5). Inside the caller's transaction (the
-    correction's). Restricted entries stay gated by sharing.policy.entry_access on every read. Returns how many
-    grants were given. Audit: entry.grant, one per grant (one statement)."""
+def entry_grants_extend_to_revision(
+    *, actor: Any, entry: RecordEntry, revision: EntryRevision, disclosure_id: int | None = None
+) -> int:
+    """Give each live disclosure grant of `entry` (only those of `disclosure_id`, when given) a twin at `revision`
+    (one INSERT ... SELECT), so its recipients read the corrected text rather than keep the wrong one (design Q5).
+    Inside the caller's transaction (the correction's). Restricted entries stay gated by
+    sharing.policy.entry_access on every read. Returns how many grants were given. Audit: entry.grant, one per grant
+    (one statement)."""
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             _TWIN,
             {"by": actor.pk if isinstance(actor, User) else None, "now": now, "revision": revision.pk,
-             "entry": entry.pk},
+             "entry": entry.pk, "only": disclosure_id},
         )  # fmt: skip
         rows = cursor.fetchall()
     audit_record_many(

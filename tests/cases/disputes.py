@@ -60,7 +60,8 @@ def raise_body(world: World) -> dict[str, Any]:
 CASES = [
     Case("dispute-list", only({}, otherwise=200, anonymous=302, token=302), kwargs=lists, queries=2),
     # The dispute with its parties; its children in one statement; positions, advice, records, events; names.
-    Case("dispute-detail", html(SEES, otherwise=404), kwargs=responding, queries=8),
+    # 9: the child's record link is offered to index users (sharing.policy.index_agencies: the signed protocols).
+    Case("dispute-detail", html(SEES, otherwise=404), kwargs=responding, queries=9),
     Case(
         "dispute-new", html({"practitioner": 200, "designated_manager": 200}, otherwise=404), kwargs=subject, queries=2
     ),
