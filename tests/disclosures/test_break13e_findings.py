@@ -117,14 +117,12 @@ def erase(after: AfterWorld) -> None:
     child_erase(actor=SystemActor("test"), child=child, today=child.erase_due_on)
 
 
-@pytest.mark.xfail(strict=True, reason="break13e F5: erasing a child leaves its onward requests' need to know")
 def test_f5_erasure_erases_the_onward_requests_need_to_know(after: AfterWorld) -> None:
     onward = onward_submit(after, need_to_know=SECRET)
     erase(after)
     assert SECRET not in OnwardRequest.objects.get(pk=onward.pk).need_to_know
 
 
-@pytest.mark.xfail(strict=True, reason="break13e F6: erasing a child leaves the dispute's notes, advice and outcome")
 def test_f6_erasure_erases_the_disputes_positions_advice_and_outcome(world: World) -> None:
     after, dispute = advised(world)
     dispute_position_record(actor=after.user("school_manager"), dispute=dispute, position="share", note=SECRET)
@@ -135,7 +133,6 @@ def test_f6_erasure_erases_the_disputes_positions_advice_and_outcome(world: Worl
     assert not [text for text in kept if SECRET in text]
 
 
-@pytest.mark.xfail(strict=True, reason="break13e F7: erasing a child leaves the notices' action taken")
 def test_f7_erasure_erases_what_the_recipients_said_they_did(after: AfterWorld) -> None:
     entry_revise(
         actor=after.user("practitioner"), entry=after.made.entry, fields={}, text="Corrected.", basis="fact",
