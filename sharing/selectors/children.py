@@ -548,6 +548,7 @@ class NameCorrectionView:
     put right, and so read like a previous name: None where the shield withholds the other names (`withheld`,
     DESIGN 2.3) and once erased with the record's content (`erased_on`: Southampton 6, 8; child_erase)."""
 
+    # ReopeningView's shape, field for field in the same order: _reasoned_seen builds both.
     corrected_on: date
     corrected_by: str
     reason: str | None

@@ -137,3 +137,13 @@ def test_one_helper_reads_the_reopenings_and_the_corrections_alike() -> None:
                 withheld and erased_on is None,
             )
         ]
+
+
+def test_the_schema_describes_the_name_corrections(world: World) -> None:
+    """The OpenAPI description (drf-spectacular) says what the read returns, so the fuzzing checks it."""
+    schemas = Client().get("/api/schema/?format=json").json()["components"]["schemas"]
+    listed = schemas["ChildOut"]["properties"]["name_corrections"]
+    assert listed["type"] == "array" and listed["items"]["$ref"].endswith("/NameCorrectionOut")
+    correction = schemas["NameCorrectionOut"]
+    assert set(correction["properties"]) == {"corrected_on", "corrected_by", "reason", "reason_erased_on"}
+    assert set(correction["required"]) == {"corrected_on", "corrected_by"}
