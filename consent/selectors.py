@@ -131,6 +131,29 @@ def competence_history(records: Iterable[ConsentRecord]) -> tuple[rules.Assessme
     return rules.competence_history(decision_facts(record) for record in records)
 
 
+def competence_histories(child_ids: Iterable[int]) -> dict[int, tuple[rules.Assessment, ...]]:
+    """Each child's history of competence assessments (competence_history of all its decisions, withdrawn,
+    ended or not), by child id; a child with no assessment recorded has none (an empty history). For a sweep over
+    many children: one statement whatever the number of children or decisions (none for no children); only the
+    decisions that carry an assessment are read, and only what decision_facts reads of them."""
+    ids = set(child_ids)
+    if not ids:
+        return {}
+    by_child: dict[int, list[ConsentRecord]] = {}
+    for record in ConsentRecord.objects.filter(child_id__in=ids, assessed_on__isnull=False).only(
+        "child_id",
+        "given_by",
+        "decision",
+        "obtained_on",
+        "child_age",
+        "competence",
+        "assessed_on",
+        "parent_relationship",
+    ):
+        by_child.setdefault(record.child_id, []).append(record)
+    return {child_id: competence_history(records) for child_id, records in by_child.items()}
+
+
 def record_timing(
     record: ConsentRecord,
     day: date,

@@ -672,7 +672,6 @@ def consents_erase(*, child_id: int) -> dict[str, int]:
 # --- The review sweep (DESIGN 3.3) ------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def _day_number(day: Expression | F) -> Expression:
     """A date as the number YYYYMMDD: two of them differ by at least 10000 * n exactly when the later is on or
     after the n-th birthday of someone born on the earlier (sharing.rules.age_on: the day and month compared, a
@@ -707,6 +706,7 @@ def parent_decision_lapsed(
     return Q(LessThanOrEqual(born, adult)) | (Q(LessThanOrEqual(born, sixteen)) & Q(decided_under_sixteen))
 
 
+@transaction.atomic
 def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     """Remind of every consent whose review is due (review_due_on today or past), in force (not withdrawn, ended
     or, for a parent's decision, lapsed at the young person's birthday), once
@@ -718,10 +718,20 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     13: one outcome however often beat runs). A review nobody at its agency could be told of is recorded once
     (audit: consent.review_unassigned, with how many partnership admins were told, none included). A parent's
     decision a competent child's own prevails against everywhere is marked without a reminder.
+    A child's own decision whose competence an assessment made since rebutted (rules.rebutted_on, Miss.REBUTTED,
+    read with the child's history of assessments as the selector reads it) is not in force: nobody is asked to
+    review it, since a person with parental responsibility decides now (Barnet, "Whose consent should be
+    sought?": "where a child ... is not competent to do so, then a person with parental responsibility should be
+    asked"). It is marked without a reminder, as a parent's decision the child's prevails against is, and not
+    left to be claimed tick after tick: it counts again only if a later assessment finds the child competent,
+    and that finding comes with a new decision of the child's own (a parent decides only for a child who cannot:
+    rules.competence_error), which has its own review date and is the decision to review then.
     Returns how many were sent.
-    Set-based: one statement to claim the due rows (skipping those another sweep holds), one to mark them."""
+    Set-based, in a fixed number of statements whatever the number of rows: one to claim the due rows (skipping
+    those another sweep holds), one for the due children's histories of assessments, one to mark them (and the
+    readings, the memberships and the notices, each read or written once for all)."""
     # Imported here: consent.selectors reads decisions through this module (decision_facts).
-    from consent.selectors import children_readings, record_timing
+    from consent.selectors import children_readings, competence_histories, record_timing
 
     due = list(
         # A closed (or erased) record is kept for reference only (Southampton 8): nobody is asked to review it.
@@ -743,10 +753,23 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
     # period, and whether it was the decider's to make at the child's age then, by the date of birth recorded now).
     # A parent's decision that no longer counts (the young person decides for themselves from 16, Barnet 'Whose
     # consent') is not in force: nobody is asked to review it, since only the young person's own decision can be
-    # used now (break11b finding 4). Only those in force are marked (review_reminded_for): a decision not in force
-    # or not counting today is left to be reminded once it is (a corrected date of birth can bring it back), so
-    # each review is reminded once, when it can be acted on (break11e finding 6).
-    timely = [record for record in due if record_timing(record, today, born_on=record.child.born_on) is None]
+    # used now (break11b finding 4). Only those in force are marked (review_reminded_for), and those rebutted
+    # (below): a decision not yet in force or not counting today for another reason is left to be reminded once
+    # it is (a corrected date of birth can bring it back), so each review is reminded once, when it can be acted
+    # on (break11e finding 6).
+    # The child's own decision is read against the child's every assessment (competence_history, all the due
+    # children's in one statement): one an assessment made since found the child not competent is not in force.
+    histories = competence_histories({record.child_id for record in due})
+    timings = {
+        record.pk: record_timing(
+            record, today, born_on=record.child.born_on, history=histories.get(record.child_id, ())
+        )
+        for record in due
+    }
+    timely = [record for record in due if timings[record.pk] is None]
+    # A child's own decision an assessment since rebutted: a parent decides now; marked without a reminder (the
+    # docstring says why), so it is not claimed tick after tick (break11h finding 13).
+    rebutted = [record.pk for record in due if (timing := timings[record.pk]) and timing[0] == rules.Miss.REBUTTED]
     # A parent's decision that a competent child's own decision prevails against on every share it covers does
     # not count, and will not count again unless an assessment finds the child not competent - and then with a
     # new decision of a parent's (rules.superseding_child_decision): nobody is asked to review it, the child's
@@ -840,7 +863,9 @@ def consent_reviews_sweep(*, today: date, limit: int = 5_000) -> int:
                 for record in unassigned
             ],
         )
-    # Every claimed record is handled for its review date now (reminded, given way, or nobody at its agency to
-    # remind): marked, so no later tick claims it again for the same date.
-    ConsentRecord.objects.filter(pk__in=[record.pk for record in timely]).update(review_reminded_for=F("review_due_on"))
+    # Every claimed record is handled for its review date now (reminded, given way, rebutted, or nobody at its
+    # agency to remind): marked, so no later tick claims it again for the same date.
+    ConsentRecord.objects.filter(pk__in=[*(record.pk for record in timely), *rebutted]).update(
+        review_reminded_for=F("review_due_on")
+    )
     return sent

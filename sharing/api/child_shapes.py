@@ -4,6 +4,7 @@ absent, never null; the serializers describe the same shapes for the OpenAPI sch
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rest_framework import serializers
@@ -26,7 +27,7 @@ from sharing.api.shapes import (
 )
 from sharing.models import Child, ChildMerge, ChildName, ClosureRule, Ethnicity, Gender, NameKind, Setting
 from sharing.models.children import LANGUAGE_LENGTH, LANGUAGES_MAX
-from sharing.selectors import ChildRecord, ReopeningView, Search, SearchResult
+from sharing.selectors import ChildRecord, NameCorrectionView, ReopeningView, Search, SearchResult
 from sharing.services import NameChange
 
 ALIASES_MAX = 10
@@ -374,18 +375,43 @@ class ReopeningOut(serializers.Serializer):
     )
 
 
-def reopening_out(reopening: ReopeningView) -> dict[str, Any]:
-    """A reopening as the reader may see it: what is withheld or erased is absent (sharing.selectors
-    .reopenings_seen decided it)."""
-    body: dict[str, Any] = {
-        "reopened_on": reopening.reopened_on.isoformat(),
-        "reopened_by": reopening.reopened_by or None,
-    }
-    if reopening.reason is not None:
-        body["reason"] = reopening.reason
-    if reopening.erased_on is not None:
-        body["reason_erased_on"] = reopening.erased_on.isoformat()
+class NameCorrectionOut(serializers.Serializer):
+    """A correction of the child's legal name (PATCH /api/v1/children/{id}/ with `name_change` `correction`), as
+    the record page lists it with the child's names."""
+
+    corrected_on = serializers.DateField()
+    corrected_by = serializers.CharField(
+        allow_null=True, help_text="Who corrected it (null when the portal itself did)"
+    )
+    reason = serializers.CharField(
+        required=False,
+        help_text="Why it was corrected (it may name the name put right); absent once erased with the record's "
+        "content (`reason_erased_on`), and where the shield withholds the child's other names",
+    )
+    reason_erased_on = serializers.DateField(
+        required=False, help_text="Present once the reason was erased with the record's content: when"
+    )
+
+
+def _reasoned_out(when: str, on: date, who: str, by: str, view: ReopeningView | NameCorrectionView) -> dict[str, Any]:
+    """A change made with a free-text reason as the reader may see it: what is withheld or erased is absent
+    (sharing.selectors.children.reopenings_seen and name_corrections_seen decided it)."""
+    body: dict[str, Any] = {when: on.isoformat(), who: by or None}
+    if view.reason is not None:
+        body["reason"] = view.reason
+    if view.erased_on is not None:
+        body["reason_erased_on"] = view.erased_on.isoformat()
     return body
+
+
+def reopening_out(reopening: ReopeningView) -> dict[str, Any]:
+    """A reopening as the reader may see it (reopenings_seen)."""
+    return _reasoned_out("reopened_on", reopening.reopened_on, "reopened_by", reopening.reopened_by, reopening)
+
+
+def name_correction_out(correction: NameCorrectionView) -> dict[str, Any]:
+    """A name correction as the reader may see it (name_corrections_seen)."""
+    return _reasoned_out("corrected_on", correction.corrected_on, "corrected_by", correction.corrected_by, correction)
 
 
 class ChildOut(serializers.Serializer):
@@ -431,6 +457,13 @@ class ChildOut(serializers.Serializer):
         required=False,
         help_text="Each time a partnership admin reopened the record after it was closed, oldest first: when, by "
         "whom and why (the reason as `close_reason` is shown)",
+    )
+    name_corrections = NameCorrectionOut(
+        many=True,
+        required=False,
+        help_text="Each correction of the legal name recorded wrongly, oldest first: when, by whom and why (the "
+        "reason absent where the shield withholds the child's other names, and once erased), as the record page "
+        "lists them with the names",
     )
     address = AddressOut(
         required=False,
@@ -544,6 +577,7 @@ def child_out(record: ChildRecord) -> dict[str, Any]:
         "merged_into": child.merged_into_id,
         **retention_out(record.retention or child, record.close_reason),
         "reopenings": [reopening_out(reopening) for reopening in record.reopenings],
+        "name_corrections": [name_correction_out(correction) for correction in record.name_corrections],
         "involvements": [involvement_out(involvement) for involvement in record.involvements],
         "held": [
             {

@@ -260,7 +260,9 @@ class ChildViewSet(PolicyViewMixin, viewsets.GenericViewSet[Child]):
         "the record is open, closed (kept for reference only: `closed_on`, `closed_under`, `erase_due_on`) or "
         "erased (`erased_on`), as its page does, and `reopenings` lists each time a partnership admin reopened it "
         "after a closing (when, by whom, and why: the reason absent where `close_reason` would be withheld, and "
-        "once erased). Audited with the purpose.",
+        "once erased). `name_corrections` lists each correction of a legal name recorded wrongly, as the page "
+        "lists them with the names (when, by whom, and why: the reason absent where the shield withholds the "
+        "other names, and once erased). Audited with the purpose.",
         parameters=[
             PURPOSE_PARAMETER,
             OpenApiParameter("fields", str, description=FIELDS_PARAMETER_HELP),

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Prefetch
+from django.db.models import OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from agencies.policy import is_auditor
@@ -541,34 +541,6 @@ class ReopeningView:
     withheld: bool = False
 
 
-# A reopening as both reads read it: (reopened on, reason, the reopener's name or None).
-ReopeningRow = tuple[date, str, str | None]
-
-# The reopenings of the child being read, in the order they were made, as three arrays of the child's own
-# statement (child_record): the record's statement count stays what it was.
-_REOPENINGS = ChildReopening.objects.filter(child_id=OuterRef("pk")).order_by("reopened_at", "pk")
-REOPENING_ARRAYS = {
-    "reopened_ons": ArraySubquery(_REOPENINGS.values("reopened_on")),
-    "reopened_reasons": ArraySubquery(_REOPENINGS.values("reason")),
-    "reopened_bys": ArraySubquery(_REOPENINGS.values("reopened_by__full_name")),
-}
-
-
-def reopenings_seen(rows: Sequence[ReopeningRow], *, erased_on: date | None, withheld: bool) -> list[ReopeningView]:
-    """The reopenings as the reader may see them (ReopeningView): the reason left out once the record's content
-    is erased (`erased_on`: the erasure replaced it) or where the shield withholds the address."""
-    return [
-        ReopeningView(
-            reopened_on=on,
-            reopened_by=by or "",
-            reason=None if erased_on is not None or withheld else reason,
-            erased_on=erased_on,
-            withheld=withheld and erased_on is None,
-        )
-        for on, reason, by in rows
-    ]
-
-
 @dataclass(frozen=True)
 class NameCorrectionView:
     """A correction of the child's legal name (sharing.services.children.child_update) as its reader may see it:
@@ -576,6 +548,7 @@ class NameCorrectionView:
     put right, and so read like a previous name: None where the shield withholds the other names (`withheld`,
     DESIGN 2.3) and once erased with the record's content (`erased_on`: Southampton 6, 8; child_erase)."""
 
+    # ReopeningView's shape, field for field in the same order: _reasoned_seen builds both.
     corrected_on: date
     corrected_by: str
     reason: str | None
@@ -583,17 +556,65 @@ class NameCorrectionView:
     withheld: bool = False
 
 
+# A reopening as both reads read it: (reopened on, reason, the reopener's name or None).
+ReopeningRow = tuple[date, str, str | None]
 # A name correction as both reads read it: (corrected at, reason, the corrector's name or None).
 NameCorrectionRow = tuple[datetime, str, str | None]
 
-# The child's name corrections, oldest first, as three arrays of the child's own statement (child_record), as
-# the reopenings are: the record's statement count stays what it was.
-_NAME_CORRECTIONS = ChildNameCorrection.objects.filter(child_id=OuterRef("pk")).order_by("corrected_at", "pk")
-NAME_CORRECTION_ARRAYS = {
-    "corrected_ats": ArraySubquery(_NAME_CORRECTIONS.values("corrected_at")),
-    "corrected_reasons": ArraySubquery(_NAME_CORRECTIONS.values("reason")),
-    "corrected_bys": ArraySubquery(_NAME_CORRECTIONS.values("corrected_by__full_name")),
-}
+_ReasonedView = TypeVar("_ReasonedView", ReopeningView, NameCorrectionView)
+
+
+def _reasoned_arrays(rows: QuerySet[Any], **columns: str) -> dict[str, ArraySubquery]:
+    """`rows` (the child's own, by OuterRef("pk"), in the order to show) as one array per column, annotations of
+    the child's own statement (child_record): the record's statement count stays what it was."""
+    return {name: ArraySubquery(rows.values(column)) for name, column in columns.items()}
+
+
+def _reasoned_seen(
+    view: type[_ReasonedView],
+    rows: Sequence[tuple[Any, str, str | None]],
+    day: Callable[[Any], date],
+    *,
+    erased_on: date | None,
+    withheld: bool,
+) -> list[_ReasonedView]:
+    """The one reading of a change made with a free-text reason (a reopening, a name correction), each row (when,
+    reason, who or None) as `view` (its day by `day`): the reason left out once the record's content is erased
+    (`erased_on`: the erasure replaced it) or where the shield withholds it (`withheld`)."""
+    return [
+        view(
+            day(when),
+            by or "",
+            None if erased_on is not None or withheld else reason,
+            erased_on,
+            withheld and erased_on is None,
+        )
+        for when, reason, by in rows
+    ]
+
+
+# The reopenings of the child being read, in the order they were made, as three arrays of the child's own
+# statement (child_record).
+REOPENING_ARRAYS = _reasoned_arrays(
+    ChildReopening.objects.filter(child_id=OuterRef("pk")).order_by("reopened_at", "pk"),
+    reopened_ons="reopened_on",
+    reopened_reasons="reason",
+    reopened_bys="reopened_by__full_name",
+)
+
+# The child's name corrections, oldest first, as three arrays of the child's own statement, as the reopenings are.
+NAME_CORRECTION_ARRAYS = _reasoned_arrays(
+    ChildNameCorrection.objects.filter(child_id=OuterRef("pk")).order_by("corrected_at", "pk"),
+    corrected_ats="corrected_at",
+    corrected_reasons="reason",
+    corrected_bys="corrected_by__full_name",
+)
+
+
+def reopenings_seen(rows: Sequence[ReopeningRow], *, erased_on: date | None, withheld: bool) -> list[ReopeningView]:
+    """The reopenings as the reader may see them (ReopeningView): the reason left out once the record's content
+    is erased (`erased_on`: the erasure replaced it) or where the shield withholds the address."""
+    return _reasoned_seen(ReopeningView, rows, lambda on: on, erased_on=erased_on, withheld=withheld)
 
 
 def name_corrections_seen(
@@ -601,16 +622,7 @@ def name_corrections_seen(
 ) -> list[NameCorrectionView]:
     """The name corrections as the reader may see them (NameCorrectionView): the reason left out once the
     record's content is erased or where the shield withholds the child's other names."""
-    return [
-        NameCorrectionView(
-            corrected_on=timezone.localdate(at),
-            corrected_by=by or "",
-            reason=None if erased_on is not None or withheld else reason,
-            erased_on=erased_on,
-            withheld=withheld and erased_on is None,
-        )
-        for at, reason, by in rows
-    ]
+    return _reasoned_seen(NameCorrectionView, rows, timezone.localdate, erased_on=erased_on, withheld=withheld)
 
 
 @dataclass
