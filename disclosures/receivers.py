@@ -22,28 +22,34 @@ def move_open_requests_on_merge(*, keep: Any, merge: Any, **_: Any) -> dict[str,
     """A merge moves the duplicate's open requests (waiting for an answer or an approval) to the kept entry, so they
     are answered about the one child the record now holds (design12 5.2). What was disclosed stays as it was made -
     a disclosure, its answer and a closed request never change (DESIGN 2.3) - and the disclosure page follows the
-    ChildMerge to the kept child, and a dispute over a moved request moves with it. Audit: request.child_merged per
-    request, dispute.child_merged per dispute (the child.merge event names who merged)."""
+    ChildMerge to the kept child. Every dispute about the duplicate, whatever its state and whether or not its
+    request moved, moves to the kept child: its pages, the register and the child's record show it on the record
+    that exists. Audit: request.child_merged per request, dispute.child_merged per dispute (the child.merge event
+    names who merged)."""
     ids = list(
         InformationRequest.objects.filter(child=merge, state__in=OPEN_STATES)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if not ids:
-        return {"requests": [], "disputes": []}
-    # An open follow-up request moves with the rest: a dispute's follow-up is about its child or the child it was
-    # merged into (trigger dispute_follow_up_child, migration 0018; break13e F10), so it can still be answered.
-    # Each dispute over a moved request moves with it (the composite foreign key dispute_request_child cascades, in
-    # this statement; the dispute's trigger lets exactly that through): an open dispute never blocks a merge (break13
-    # F3), and stays about the one child the record now holds.
-    disputes = list(Dispute.objects.filter(request_id__in=ids).order_by("pk").values_list("pk", flat=True))
-    InformationRequest.objects.filter(pk__in=ids, state__in=OPEN_STATES).update(child=keep)
+    # An open follow-up request moves with the rest: a dispute's follow-up is about its child or a child merged into
+    # it (trigger dispute_follow_up_child, migration 0020; break13e F10), so it can still be answered.
+    if ids:
+        InformationRequest.objects.filter(pk__in=ids, state__in=OPEN_STATES).update(child=keep)
+    # A dispute is about its request's child or the child that child was merged into (trigger
+    # dispute_child_follows_subject, migration 0020): child_merge marked `merge` merged into `keep` before sending
+    # the signal, so the move goes through (trigger dispute_transition_allowed lets exactly that change through, on
+    # a closed dispute too). The disputes about an entry merged into `merge` earlier are on `merge` already. An open
+    # dispute never blocks a merge (break13 F3).
+    disputes = list(Dispute.objects.filter(child=merge).order_by("pk").values_list("pk", flat=True))
+    if disputes:
+        Dispute.objects.filter(pk__in=disputes).update(child=keep)
     moved = {"from_child": merge.pk, "to_child": keep.pk}
-    audit_record_many(
-        kind="request.child_merged",
-        actor=SystemActor(MERGE_ACTOR_LABEL),
-        events=[EventDraft("disclosures.informationrequest", pk, f"request {pk}", moved, keep.pk) for pk in ids],
-    )
+    if ids:
+        audit_record_many(
+            kind="request.child_merged",
+            actor=SystemActor(MERGE_ACTOR_LABEL),
+            events=[EventDraft("disclosures.informationrequest", pk, f"request {pk}", moved, keep.pk) for pk in ids],
+        )
     if disputes:
         audit_record_many(
             kind="dispute.child_merged",

@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 # Sent by sharing.services.children.child_merge inside its transaction, after the merged-away entry's own rows
-# moved, with `keep` and `merge` (both locked). Each receiver moves what it holds about `merge` to `keep` and
-# returns {name: [ids moved]}, which the merge records with its own (ChildMerge.moved, the child.merge event).
+# moved and it was marked merged (its merged_into, and that of every entry merged into it earlier, names `keep`;
+# the ChildMerge row is written after), with `keep` and `merge` (both locked, as read before). Each receiver
+# moves what it holds about `merge` to `keep` and returns {name: [ids moved]}, which the merge records with its
+# own (ChildMerge.moved, the child.merge event).
 child_merged = Signal()
 
 # Sent by sharing.services.retention.child_erase inside its transaction, after the child's own content was

@@ -49,6 +49,7 @@ from isp_portal import bounds
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import AccessDenied, NotPermitted, OutOfScope, SystemActor, require
 from isp_portal.wording import long_date
+from sharing.models import Child
 
 Side = rules.Side
 DisputeState = rules.DisputeState
@@ -213,6 +214,15 @@ def _assigned_events(
 # --- Raising a dispute ----------------------------------------------------------------------------------------------
 
 
+def _child_now_held(child_id: int) -> int:
+    """The child a record about `child_id` is now held as: the child it was merged into, when it was (merged_into
+    names the survivor, never another merged-away entry: sharing.services.children.child_merge), else itself. Its row
+    is locked (FOR NO KEY UPDATE) to the end of the transaction: a merge of it, or of the child it was merged into,
+    updates that row, so waits."""
+    merged_into = Child.objects.select_for_update(no_key=True).values_list("merged_into_id", flat=True).get(pk=child_id)
+    return merged_into or child_id
+
+
 @transaction.atomic
 def dispute_open(
     *,
@@ -234,6 +244,10 @@ def dispute_open(
     if isinstance(actor, SystemActor) or getattr(actor, "is_system", False):
         raise NotPermitted(action="open", target_type=TARGET, reason="Disputes are raised by people.")
     user = checks.user_of(actor)
+    # The child the record now holds, its row locked before the subject's as a merge locks it before the requests it
+    # moves (so neither waits for the other): the dispute is about it (trigger dispute_child_follows_subject,
+    # migration 0020), and no merge can change it before this transaction ends.
+    child_id = _child_now_held((request or onward_request).child_id)  # type: ignore[union-attr]
     subject: InformationRequest | OnwardRequest
     if request is not None:
         subject = InformationRequest.objects.select_for_update().get(pk=request.pk)
@@ -278,7 +292,7 @@ def dispute_open(
                 subject_kind=rules.DisputeSubject.REQUEST if request is not None else rules.DisputeSubject.ONWARD,
                 request=subject if isinstance(subject, InformationRequest) else None,
                 onward_request=subject if isinstance(subject, OnwardRequest) else None,
-                ground=ground, child_id=subject.child_id, raising_agency_id=raising, responding_agency_id=responding,
+                ground=ground, child_id=child_id, raising_agency_id=raising, responding_agency_id=responding,
                 raised_by=user, raising_practitioner_id=subject.requester_id, responding_practitioner_id=responder,
                 grounds=grounds, impact_so_far=impact_so_far, opened_at=at,
                 stage_one_due_on=rules.stage_due_on(today, 1, nation=checks.nation()),
@@ -539,9 +553,9 @@ def _follow_up(dispute: Dispute, *, today: date, at: datetime) -> InformationReq
     request = InformationRequest.objects.select_related("child", "holding_agency", "requester_agency", "consent").get(
         pk=request.pk
     )
-    # About the child the record now holds: a merge since the decline moved the child's entries to the kept child,
-    # and left the closed request (and the dispute) with the merged-away one (break13e F10; trigger
-    # dispute_follow_up_child).
+    # About the child the record now holds (the dispute's child): a merge since the decline moved the child's
+    # entries and the dispute to the kept child, and left the closed request with the merged-away one (break13e F10;
+    # triggers dispute_child_follows_subject and dispute_follow_up_child, migration 0020).
     child = request.child.merged_into or request.child
     refusals: list[str] = []
     for person in _follow_up_requesters(dispute, request):

@@ -986,8 +986,14 @@ def child_merge(
     Involvement.objects.filter(child=merge).update(child=keep)
     moved["entries"] = list(RecordEntry.objects.filter(child=merge).values_list("pk", flat=True))
     RecordEntry.objects.filter(child=merge).update(child=keep)
+    Child.objects.filter(pk=merge.pk).update(merged_into=keep, updated_at=timezone.now())
+    # Entries merged into `merge` earlier now point at `keep`: a merged-away entry is read through its survivor's
+    # shield (sharing.policy.shield_open), so its pointer must name the survivor, never another merged-away entry.
+    Child.objects.filter(merged_into=merge).update(merged_into=keep, updated_at=timezone.now())
     # What other apps hold about the duplicate (its consent decisions: a competent child's refusal recorded on it
-    # must still prevail on the survivor, Barnet "whose consent"), moved by their own receivers.
+    # must still prevail on the survivor, Barnet "whose consent"), moved by their own receivers - after the
+    # duplicate is marked merged, so that what they move can be checked against it (a dispute moves only to the
+    # child its child was merged into: trigger dispute_transition_allowed, disclosures migration 0020).
     for _, their_moves in child_merged.send(sender=Child, keep=keep, merge=merge):
         if isinstance(their_moves, dict):
             moved.update(their_moves)
@@ -1003,10 +1009,6 @@ def child_merge(
         is_care_leaver=keep.is_care_leaver or merge.is_care_leaver,
         updated_at=timezone.now(),
     )
-    Child.objects.filter(pk=merge.pk).update(merged_into=keep, updated_at=timezone.now())
-    # Entries merged into `merge` earlier now point at `keep`: a merged-away entry is read through its survivor's
-    # shield (sharing.policy.shield_open), so its pointer must name the survivor, never another merged-away entry.
-    Child.objects.filter(merged_into=merge).update(merged_into=keep, updated_at=timezone.now())
     try:
         with transaction.atomic():
             record = ChildMerge.objects.create(

@@ -8,13 +8,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django_otp.oath import TOTP
 from playwright.sync_api import Page
 
 from agencies.models import User
-from tests.factories import PASSWORD, World, build_world, totp_key_for
+from tests.factories import PASSWORD, World, build_world, sign_in, totp_key_for
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
@@ -91,14 +94,25 @@ def current_code(user: User, key: str | None = None) -> str:
 class Journey:
     """Walks pages in the browser and checks each one with axe as it goes."""
 
-    def __init__(self, page: Page, base_url: str) -> None:
+    def __init__(self, page: Page, base_url: str, *, axe_once: set[tuple[str, str]] | None = None) -> None:
         self.page = page
         self.base_url = base_url.rstrip("/")
+        # When given (shared by a journey's people): axe runs once per page (its path and title), not on each later
+        # visit of it; every visit is still checked to fit the window.
+        self.axe_once = axe_once
+
+    def _check(self) -> None:
+        assert_fits(self.page)
+        if self.axe_once is not None:
+            seen = (urlsplit(self.page.url).path, self.page.title())
+            if seen in self.axe_once:
+                return
+            self.axe_once.add(seen)
+        assert_accessible(self.page)
 
     def visit(self, path: str) -> Page:
         self.page.goto(self.base_url + path)
-        assert_fits(self.page)
-        assert_accessible(self.page)
+        self._check()
         return self.page
 
     def open_nav(self, label: str) -> Page:
@@ -120,9 +134,15 @@ class Journey:
         """Check the page now showing. Call it after waiting for something on the new page (a heading, a
         message): a click that submits a form returns before the next page has loaded."""
         self.page.wait_for_load_state("load")
-        assert_fits(self.page)
-        assert_accessible(self.page)
+        self._check()
         return self.page
+
+    def signed_in_as(self, user: User) -> None:
+        """Sign this browser in with a session made as tests.factories.sign_in makes one (password and two-factor
+        passed), for journeys about something else: test_sign_in walks the sign-in pages themselves."""
+        client = sign_in(Client(), user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        self.page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": self.base_url}])
 
     def sign_in(self, user: User) -> Page:
         page = self.visit("/sign-in/")

@@ -919,7 +919,7 @@ def test_a_dispute_is_between_its_subjects_agencies_about_its_child(after: After
     )
     refused_orm("dispute_request_sides", lambda: make_dispute(after, request=request, raising_agency=after.health))
     refused_orm(
-        "dispute_request_child",
+        "dispute_child_follows_subject",
         lambda: make_dispute(
             after, request=request, child=make_child(world, "Cy", "Else", born_on=date(2017, 1, 9), postcode="N3 3AA")
         ),
