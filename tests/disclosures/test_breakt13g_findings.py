@@ -68,10 +68,6 @@ def erase(after: AfterWorld) -> None:
 # --- The sweep reaches every overdue inaccuracy report ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F4: the overdue-report reminder re-reads the same first batch forever; later reports are never told",
-)
 def test_f4_the_overdue_report_reminder_reaches_a_report_behind_a_full_batch(
     after: AfterWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -94,7 +90,6 @@ def test_f4_the_overdue_report_reminder_reaches_a_report_behind_a_full_batch(
 # --- The register's filters -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="F7: the register's CSV refuses the agency filter (400) that design 7 lists")
 def test_f7_the_register_export_filters_by_agency(world: World) -> None:
     after, _dispute = opened(world)
     admin = client(after, "partnership_admin")
@@ -103,9 +98,6 @@ def test_f7_the_register_export_filters_by_agency(world: World) -> None:
     assert "Hill School" not in b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="F7: the register page ignores the agency filter and lists every agency's disputes"
-)
 def test_f7b_the_register_page_filters_by_agency(world: World) -> None:
     after, dispute = opened(world)
     admin = client(after, "partnership_admin")
@@ -116,9 +108,6 @@ def test_f7b_the_register_page_filters_by_agency(world: World) -> None:
 # --- A dispute about a declined onward request, resolved "share" ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="F5: a declined onward request's dispute resolved share: no follow-up, nobody told to ask again"
-)
 def test_f5_share_on_a_declined_onward_request_is_followed_up(after: AfterWorld) -> None:
     onward = onward_request_decline(
         actor=after.user("designated_manager"), onward=onward_submit(after), reason="not_proportionate"
@@ -138,9 +127,6 @@ def test_f5_share_on_a_declined_onward_request_is_followed_up(after: AfterWorld)
 # --- An erased child's records take in no new free text ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="F1: a position note written on an erased child's open dispute is kept in full, never erased"
-)
 def test_f1_an_erased_childs_open_dispute_takes_no_new_free_text(world: World) -> None:
     after, dispute = opened(world)
     erase(after)
@@ -152,9 +138,6 @@ def test_f1_an_erased_childs_open_dispute_takes_no_new_free_text(world: World) -
     assert not DisputePosition.objects.filter(dispute=dispute, note__contains=SECRET).exists()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="F2: an inaccuracy report about an erased child's entry is accepted and its text kept for good"
-)
 def test_f2_an_erased_childs_entry_takes_no_inaccuracy_report(after: AfterWorld) -> None:
     erase(after)
     with contextlib.suppress(*REFUSED):
@@ -164,9 +147,6 @@ def test_f2_an_erased_childs_entry_takes_no_inaccuracy_report(after: AfterWorld)
     assert not InaccuracyReport.objects.filter(what_is_wrong__contains=SECRET).exists()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="F3: acknowledging a correction of an erased child's entry keeps what was done, never erased"
-)
 def test_f3_an_erased_childs_correction_notice_takes_no_free_text(after: AfterWorld) -> None:
     entry_revise(
         actor=after.user("practitioner"), entry=after.made.entry, fields={}, text="Corrected.", basis="fact",
@@ -182,7 +162,6 @@ def test_f3_an_erased_childs_correction_notice_takes_no_free_text(after: AfterWo
 # --- The correction chase ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="F8: the correction chase notifies a named recipient who has left the agency")
 def test_f8_a_correction_chase_is_not_sent_to_a_recipient_who_left(after: AfterWorld) -> None:
     entry_revise(
         actor=after.user("practitioner"), entry=after.made.entry, fields={}, text="Corrected.", basis="fact",
@@ -203,10 +182,6 @@ def test_f8_a_correction_chase_is_not_sent_to_a_recipient_who_left(after: AfterW
 # --- Two reports agreed in two tabs -----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F6: a stale agree check page of report B is told 'already confirmed' and sent to report A's correction",
-)
 def test_f6_a_stale_check_page_of_another_report_is_not_told_it_was_confirmed(after: AfterWorld) -> None:
     made = passed_on(after)
     school_report = inaccuracy_report_submit(
