@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from agencies.models import Agency
 from disclosures import rules
 from disclosures.dispute_policy import (
     DISPUTE_ACTIONS,
@@ -180,6 +181,14 @@ REGISTER_COLUMNS = (
     "opened_at", "stage_one_due_on", "stage_two_due_on", "escalation_reason", "referred_at", "outcome",
     "resolved_at", "records_made",
 )  # fmt: skip
+
+
+def register_agencies(user: Any) -> list[tuple[int, str]]:
+    """The agencies the register's agency filter offers the user (design 7: "agency (either side)"): those of the
+    user's part of the register (resource_scope: every agency, or their own), by name. One query."""
+    agencies = resource_scope(user, REGISTER)
+    rows = Agency.objects.all() if agencies is None else Agency.objects.filter(pk__in=agencies)
+    return list(rows.order_by("name", "pk").values_list("pk", "name"))
 
 
 def register_queryset(user: Any, filters: RegisterFilters, *, today: date | None = None) -> QuerySet[Dispute]:

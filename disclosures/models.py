@@ -1099,6 +1099,8 @@ class InaccuracyReport(models.Model):
     reject_reason = models.TextField(max_length=bounds.REASON, blank=True)
     correction = models.ForeignKey(Correction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep told the originator the report was overdue (once: a guarded UPDATE, as a notice's chased_at).
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

@@ -4,7 +4,8 @@ only collect the answers, GOV.UK style, each field named in the error summary (`
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from django import forms
 
@@ -93,10 +94,16 @@ class RegisterFilterForm(GovukForm):
     """The register's filters (GET). Every field optional; a bad value is a form error, never a 500."""
 
     error_names: ClassVar[dict[str, str]] = {
-        "state": "the state", "stage": "the stage", "ground": "the ground", "outcome": "the outcome",
-        "opened_from": "opened from", "opened_to": "opened to", "before": "the page",
+        "agency": "the agency", "state": "the state", "stage": "the stage", "ground": "the ground",
+        "outcome": "the outcome", "opened_from": "opened from", "opened_to": "opened to", "before": "the page",
     }  # fmt: skip
     records_refusals = False
+
+    # Design 7: "agency (either side)"; its choices are the agencies of the reader's part of the register (the view
+    # passes dispute_selectors.register_agencies), so another agency's id is a form error, never a wider register.
+    agency = forms.TypedChoiceField(
+        label="Agency (either side)", required=False, coerce=int, empty_value=None, choices=[("", "Any")]
+    )
 
     state = forms.ChoiceField(label="State", required=False, choices=[("", "Any"), *DisputeState.choices])
     stage = forms.TypedChoiceField(
@@ -109,3 +116,9 @@ class RegisterFilterForm(GovukForm):
     overdue = forms.BooleanField(label="Overdue only", required=False)
     records_incomplete = forms.BooleanField(label="Case-file records incomplete only", required=False)
     before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, agencies: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["agency"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "Any"), *((str(pk), name) for pk, name in agencies)]

@@ -20,6 +20,7 @@ from agencies.selectors import designated_managers_of
 from consent.selectors import ConsentAnswer, consent_covering, consent_records
 from disclosures import rules
 from disclosures.models import InformationRequest
+from disclosures.services.erasure import ERASED
 from isp_portal import rows
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import can
@@ -205,3 +206,26 @@ def user_of(actor: Any) -> User:
     if not isinstance(actor, User):
         raise ValidationError("Requests and disclosures are made by people of an agency, not by the portal itself.")
     return actor
+
+
+# --- No new free text about an erased record (Southampton 6, 8; breakt13g F1-F3) ----------------------------------
+
+ERASED_RECORD = (
+    "This child's record was erased at the end of its retention period, so nothing new may be written about it here."
+)
+
+
+def text_about(child: Child, text: str, *, field: str, closes: bool = False) -> str:
+    """The one rule "no new free text about an erased record": the erasure (disclosures.services.erasure) erased
+    every free text about the child once, so a text written afterwards would be kept in full for good. While the
+    record is not erased, `text` itself. Once it is (`child.erased_at`; the entries merged into it are marked with
+    it): an action that only closes a workflow (`closes`: acknowledging a correction, withdrawing a dispute or an
+    onward request, rejecting a report, declining an onward request) is still taken, so nothing is left waiting and
+    chased for ever, its text stored as ERASED (a blank optional text stays blank); any other action is refused:
+    ValidationError {field: ERASED_RECORD}, raised before anything is written (a page's field error or the API's
+    400, recorded as a refused request by isp_portal.refusals)."""
+    if child.erased_at is None:
+        return text
+    if closes:
+        return ERASED if text else text
+    raise ValidationError({field: ERASED_RECORD})

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from agencies.models import Membership, User
@@ -270,10 +270,12 @@ def correction_notice_acknowledge(*, actor: Any, notice: CorrectionNotice, actio
     (Southampton 9: the corrective action). The notice row is locked and asked again, so a second acknowledgement
     (a moment later, by a colleague) is refused naming the first, with nothing written. The same agency's older
     pending notices of the same entry are acknowledged with it (the newer correction supersedes them). When the
-    correction's last notice is acknowledged the originator is told. Audit: correction.acknowledge."""
+    correction's last notice is acknowledged the originator is told. Once the child's record is erased a notice is
+    still acknowledged (so it is not chased for ever), what was done stored as erased (checks.text_about: breakt13g
+    F3). Audit: correction.acknowledge."""
     notice = (
         CorrectionNotice.objects.select_for_update(of=("self",))
-        .select_related("correction__revision", "entry", "acknowledged_by")
+        .select_related("correction__revision", "entry__child", "acknowledged_by")
         .get(pk=notice.pk)
     )
     require(actor, "acknowledge", notice)
@@ -286,6 +288,7 @@ def correction_notice_acknowledge(*, actor: Any, notice: CorrectionNotice, actio
     )  # fmt: skip
     if errors:
         raise ValidationError(errors)
+    action_taken = checks.text_about(notice.entry.child, action_taken, field="action_taken", closes=True)
     now = timezone.now()
     notice.acknowledged_by = actor
     notice.acknowledged_at = now
@@ -348,7 +351,7 @@ def inaccuracy_report_submit(
     errors: dict[str, str] = {}
     carried = (
         DisclosureEntry.objects.filter(disclosure_id=disclosure.pk, entry_id=getattr(entry, "pk", None))
-        .select_related("entry")
+        .select_related("entry__child")
         .first()
     )
     if carried is None:
@@ -360,6 +363,7 @@ def inaccuracy_report_submit(
     if errors:
         raise ValidationError(errors)
     assert carried is not None
+    checks.text_about(carried.entry.child, what_is_wrong, field="what_is_wrong")  # breakt13g F2
     today = timezone.localdate()
     days = disclosure.protocol_version.response_working_days
     report = InaccuracyReport.objects.create(
@@ -383,7 +387,7 @@ def inaccuracy_report_submit(
 def _locked_report(report: InaccuracyReport) -> InaccuracyReport:
     return (
         InaccuracyReport.objects.select_for_update(of=("self",))
-        .select_related("entry", "reporter_agency", "originator_agency")
+        .select_related("entry__child", "reporter_agency", "originator_agency")
         .get(pk=report.pk)
     )
 
@@ -448,7 +452,8 @@ def inaccuracy_report_agree(
 
 @transaction.atomic
 def inaccuracy_report_reject(*, actor: Any, report: InaccuracyReport, reason: str) -> InaccuracyReport:
-    """A designated manager of the originator decides not to correct the entry, saying why. Audit:
+    """A designated manager of the originator decides not to correct the entry, saying why (once the child's record
+    is erased the report may still be closed so, its reason stored as erased: checks.text_about). Audit:
     inaccuracy.reject; the reporter is told."""
     report = _locked_report(report)
     require(actor, "reject", report)
@@ -456,6 +461,7 @@ def inaccuracy_report_reject(*, actor: Any, report: InaccuracyReport, reason: st
     reason = _text(reason, errors, field="reason", missing="Say why the entry is not corrected.")
     if errors:
         raise ValidationError(errors)
+    reason = checks.text_about(report.entry.child, reason, field="reason", closes=True)
     report.state = rules.InaccuracyState.REJECTED
     report.reject_reason = reason
     report.decided_by = actor
@@ -514,7 +520,8 @@ def _catch_up(now: datetime, today: date, limit: int) -> int:
 
 def _chase(now: datetime, today: date, limit: int) -> tuple[int, int]:
     """Notices past their acknowledgement date, each chased once (a guarded UPDATE of chased_at): the via
-    disclosure's recipients and the agency's designated managers (key correction-chase-<notice>-<user>)."""
+    disclosure's recipients still active members of the notice's agency, and the agency's designated managers (key
+    correction-chase-<notice>-<user>)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE disclosures_correctionnotice SET chased_at = %s WHERE id IN (SELECT id FROM "
@@ -527,9 +534,17 @@ def _chase(now: datetime, today: date, limit: int) -> tuple[int, int]:
         return 0, 0
     notices = list(CorrectionNotice.objects.filter(pk__in=ids).select_related("correction__originator_agency"))
     recipients: dict[int, list[int]] = {}
-    for disclosure_id, user_id in DisclosureRecipient.objects.filter(
-        disclosure_id__in={n.via_disclosure_id for n in notices}
-    ).values_list("disclosure_id", "user_id"):
+    # Only recipients still active members of the agency the disclosure went to (the notice's): one who left is not
+    # chased for it (breakt13g F8); the agency's designated managers always are.
+    member = Membership.objects.filter(
+        user_id=OuterRef("user_id"), agency_id=OuterRef("disclosure__to_agency_id"), is_active=True,
+        user__is_active=True,
+    )  # fmt: skip
+    for disclosure_id, user_id in (
+        DisclosureRecipient.objects.filter(disclosure_id__in={n.via_disclosure_id for n in notices})
+        .filter(Exists(member))
+        .values_list("disclosure_id", "user_id")
+    ):
         recipients.setdefault(disclosure_id, []).append(user_id)
     managers = _by_agency(designated_managers_of({n.agency_id for n in notices}).values_list("agency_id", "user_id"))
     drafts = [
@@ -606,16 +621,23 @@ def _escalate(now: datetime, today: date, limit: int) -> tuple[int, int]:
     return len(notices), notify_many(drafts)
 
 
-def _reports_overdue(today: date, limit: int) -> int:
-    """Open inaccuracy reports past due: the originator's designated managers told, once each (key
-    inaccuracy-overdue-<id>-<user>)."""
-    reports = list(
-        InaccuracyReport.objects.filter(state=rules.InaccuracyState.OPEN, due_on__lt=today)
-        .select_related("reporter_agency")
-        .order_by("due_on", "pk")[:limit]
-    )
-    if not reports:
+def _reports_overdue(now: datetime, today: date, limit: int) -> int:
+    """Open inaccuracy reports past due, each reminded once (a guarded UPDATE of reminded_at, as _chase does with
+    chased_at, so each run moves on to the next batch: breakt13g F4): the originator's designated managers told
+    (key inaccuracy-overdue-<id>-<user>)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE disclosures_inaccuracyreport SET reminded_at = %s WHERE id IN (SELECT id FROM "
+            "disclosures_inaccuracyreport WHERE state = %s AND reminded_at IS NULL AND due_on < %s "
+            "ORDER BY due_on, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id",
+            [now, rules.InaccuracyState.OPEN.value, today, limit],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
         return 0
+    reports = list(
+        InaccuracyReport.objects.filter(pk__in=ids).select_related("reporter_agency").order_by("due_on", "pk")
+    )
     managers = _by_agency(
         designated_managers_of({r.originator_agency_id for r in reports}).values_list("agency_id", "user_id")
     )
@@ -638,5 +660,5 @@ def corrections_sweep(*, now: datetime, today: date) -> tuple[int, int]:
     caught = _catch_up(now, today, BATCH)
     chased, told_chase = _chase(now, today, BATCH)
     escalated, told_escalate = _escalate(now, today, BATCH)
-    told_reports = _reports_overdue(today, BATCH)
+    told_reports = _reports_overdue(now, today, BATCH)
     return caught + chased + escalated, told_chase + told_escalate + told_reports

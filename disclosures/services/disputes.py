@@ -49,7 +49,7 @@ from isp_portal import bounds
 from isp_portal.notifications import NotificationDraft, notify_many
 from isp_portal.policy import AccessDenied, NotPermitted, OutOfScope, SystemActor, require
 from isp_portal.wording import long_date
-from sharing.models import Child
+from sharing.models import Child, RecordEntry
 
 Side = rules.Side
 DisputeState = rules.DisputeState
@@ -85,7 +85,7 @@ def _locked(dispute: Dispute) -> Dispute:
     """The dispute, locked for this transaction (a concurrent position, escalation or decision waits here)."""
     return (
         Dispute.objects.select_for_update(of=("self",))
-        .select_related("raising_agency", "responding_agency")
+        .select_related("raising_agency", "responding_agency", "child")
         .get(pk=dispute.pk)
     )
 
@@ -337,6 +337,7 @@ def dispute_position_record(
     position = _position_value(position, errors)
     note = _text(note, "note", errors, required="Say why.")
     checks.errors_or_none(errors)
+    note = checks.text_about(dispute.child, note, field="note")
     side = acting_side(actor, "position", dispute)
     assert side is not None
     at = moment(today)
@@ -469,6 +470,7 @@ def dispute_advice_record(*, actor: Any, dispute: Dispute, advice: str, today: d
     errors: dict[str, str] = {}
     advice = _text(advice, "advice", errors, required="Give your advice.")
     checks.errors_or_none(errors)
+    advice = checks.text_about(dispute.child, advice, field="advice")
     side = acting_side(actor, "advise", dispute)
     assert side is not None
     role = adviser_role(actor, side_agency(dispute, side))
@@ -497,6 +499,7 @@ def dispute_decide(*, actor: Any, dispute: Dispute, outcome: str, reason: str, t
     outcome = _position_value(outcome, errors, "outcome")
     reason = _text(reason, "reason", errors, required="Give the reason for the decision.")
     checks.errors_or_none(errors)
+    reason = checks.text_about(dispute.child, reason, field="reason")
     _resolve(actor, dispute, outcome=outcome, reason=reason, by=actor, at=moment(today), today=today)
     return dispute
 
@@ -510,16 +513,20 @@ def _resolve(
     dispute.resolved_at, dispute.decided_by = at, by
     dispute.records_due_on = rules.records_due_on(today, nation=checks.nation())
     fields = ["state", "outcome", "outcome_reason", "resolved_stage", "resolved_at", "decided_by", "records_due_on"]
+    onward_follow_up: OnwardRequest | None = None
     if outcome == rules.Position.SHARE and dispute.subject_kind == rules.DisputeSubject.REQUEST:
         follow_up = _follow_up(dispute, today=today, at=at)
         if follow_up is not None:
             dispute.follow_up_request = follow_up
             fields.append("follow_up_request")
+    elif outcome == rules.Position.SHARE and dispute.subject_kind == rules.DisputeSubject.ONWARD:
+        onward_follow_up = _onward_follow_up(dispute)
     dispute.save(update_fields=fields)
     _event(dispute, EventKind.RESOLVED, actor=by, at=at, note=rules.Position(outcome).value)
+    onward_detail = {"follow_up_onward_request_id": onward_follow_up.pk} if onward_follow_up is not None else {}
     _audit(
         "resolve", actor, dispute, outcome=outcome, resolved_stage=dispute.stage,
-        follow_up_request_id=dispute.follow_up_request_id,
+        follow_up_request_id=dispute.follow_up_request_id, **onward_detail,
     )  # fmt: skip
     tell(
         _parties(dispute, dispute_facts(dispute)) + checks.designated_managers(dispute.raising_agency_id)
@@ -586,6 +593,62 @@ def _follow_up(dispute: Dispute, *, today: date, at: datetime) -> InformationReq
     return None
 
 
+def _onward_follow_up(dispute: Dispute) -> OnwardRequest | None:
+    """Design Q14 for a dispute about an onward request (breakt13g F5): "share" on a declined onward request opens a
+    new one, on the same terms and entries, waiting for the originator to agree under its usual decision (the
+    declined one stays final), through onward_request_submit and its usual checks, in the name of the first who may
+    ask (a live named recipient of the disclosure: the original requester, then the dispute's raiser); its id is in
+    the dispute.resolve audit event, and onward.submit records it. When neither may ask now, the raising agency's
+    designated managers are told to ask again (key dispute-follow-up-<dispute>, as _follow_up). On an onward request
+    still waiting, the originator's designated managers are told to decide it (no new request)."""
+    from disclosures.services.onward import _onward_link, onward_request_submit  # (onward imports requests too)
+
+    assert dispute.onward_request_id is not None
+    onward = OnwardRequest.objects.select_related("parent_disclosure__child", "to_agency", "consent").get(
+        pk=dispute.onward_request_id
+    )
+    if onward.state != rules.OnwardState.DECLINED:
+        if onward.state == rules.OnwardState.REQUESTED:
+            checks.tell(
+                checks.designated_managers(onward.originator_agency_id), key=f"dispute-answer-{dispute.pk}",
+                subject="A disputed onward request is to be decided",
+                body="A dispute about a request to pass your agency's information on was resolved: share. Decide it "
+                "now.",
+                link=_onward_link(onward),
+            )  # fmt: skip
+        return None
+    entries = list(RecordEntry.objects.filter(pk__in=onward.entries.values("entry_id")).order_by("pk"))
+    members = set(
+        Membership.objects.filter(agency_id=onward.from_agency_id, is_active=True).values_list("user_id", flat=True)
+    )
+    wanted = [user_id for user_id in dict.fromkeys([onward.requester_id, dispute.raised_by_id]) if user_id in members]
+    people = User.objects.in_bulk(wanted)
+    refusals: list[str] = []
+    for user_id in wanted:
+        try:
+            with transaction.atomic():  # a savepoint each: a refused submit leaves nothing
+                return onward_request_submit(
+                    actor=people[user_id], parent=onward.parent_disclosure, entries=entries,
+                    to_agency=onward.to_agency, purpose=onward.purpose, tiers=onward.tiers,
+                    categories=onward.categories, need_to_know=onward.need_to_know,
+                    consent_basis=onward.consent_basis, consent=onward.consent,
+                    not_sought_reason=onward.not_sought_reason, override_ground=onward.override_ground,
+                    legal_basis=onward.legal_basis,
+                )  # fmt: skip
+        except (ValidationError, AccessDenied) as refused:
+            refusals.append(_said(refused))
+    checks.tell(
+        checks.designated_managers(dispute.raising_agency_id), key=f"dispute-follow-up-{dispute.pk}",
+        subject=f"Dispute {dispute.register_label} was resolved: ask again",
+        body=(
+            "The dispute was resolved: share. No new request to pass the information on could be made for your "
+            "agency" + (f" ({refusals[-1]})" if refusals else "") + ". Ask again to pass it on."
+        ),
+        link=dispute_link(dispute),
+    )  # fmt: skip
+    return None
+
+
 def _said(refused: Exception) -> str:
     if isinstance(refused, ValidationError):
         return "; ".join(refused.messages)
@@ -621,6 +684,7 @@ def dispute_record_make(
     reason = _text(reason, "reason", errors, required="Give the reason the information was or was not shared.")
     impact = _text(impact, "impact", errors, required="Say what impact it had.")
     checks.errors_or_none(errors)
+    checks.text_about(dispute.child, process_followed, field="process_followed")  # refuses all three at once
     side = acting_side(actor, "record", dispute)
     assert side is not None
     at = moment(today)
@@ -636,12 +700,14 @@ def dispute_record_make(
 @transaction.atomic
 def dispute_withdraw(*, actor: Any, dispute: Dispute, reason: str, today: date | None = None) -> Dispute:
     """The raising side withdraws an open dispute (the raiser, or a designated manager of the requesting agency).
-    The case-file records are still due. Audit: dispute.withdraw."""
+    The case-file records are still due. Once the child's record is erased it may still be withdrawn (so it does not
+    stay open for ever), its reason stored as erased (checks.text_about: breakt13g F1). Audit: dispute.withdraw."""
     dispute = _locked(dispute)
     _require(actor, "withdraw", dispute, today=today)
     errors: dict[str, str] = {}
     reason = _text(reason, "reason", errors, required="Say why the dispute is withdrawn.")
     checks.errors_or_none(errors)
+    reason = checks.text_about(dispute.child, reason, field="reason", closes=True)
     today = today or timezone.localdate()
     at = moment(today)
     dispute.state, dispute.withdrawn_at, dispute.withdraw_reason = DisputeState.WITHDRAWN, at, reason

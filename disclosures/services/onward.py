@@ -209,7 +209,9 @@ def onward_request_submit(
 def _locked(onward: OnwardRequest) -> OnwardRequest:
     return (
         OnwardRequest.objects.select_for_update(of=("self",))
-        .select_related("parent_disclosure__protocol_version", "parent_disclosure__child", "from_agency", "to_agency")
+        .select_related(
+            "parent_disclosure__protocol_version", "parent_disclosure__child", "child", "from_agency", "to_agency"
+        )
         .get(pk=onward.pk)
     )
 
@@ -264,7 +266,8 @@ def onward_request_agree(*, actor: Any, onward: OnwardRequest, conditions: str =
 @transaction.atomic
 def onward_request_decline(*, actor: Any, onward: OnwardRequest, reason: str, detail: str = "") -> OnwardRequest:
     """A designated manager of the originating agency declines, with a reason (Buckinghamshire 5; detail required
-    for 'other'). Audit: onward.decline; the requester is told."""
+    for 'other'). Once the child's record is erased it may still be declined, any detail stored as erased
+    (checks.text_about: breakt13g F1-F3). Audit: onward.decline; the requester is told."""
     onward = _locked(onward)
     require(actor, "decide", onward)
     errors: dict[str, str] = {}
@@ -275,6 +278,7 @@ def onward_request_decline(*, actor: Any, onward: OnwardRequest, reason: str, de
         missing="Say why the information may not be passed on." if reason == rules.DeclineReason.OTHER else "",
     )  # fmt: skip
     checks.errors_or_none(errors)
+    detail = checks.text_about(onward.child, detail, field="decline_detail", closes=True)
     onward.state = rules.OnwardState.DECLINED
     onward.decided_by, onward.decided_at = actor, timezone.now()
     onward.decline_reason, onward.decline_detail = reason, detail
@@ -294,13 +298,15 @@ def onward_request_decline(*, actor: Any, onward: OnwardRequest, reason: str, de
 
 @transaction.atomic
 def onward_request_withdraw(*, actor: Any, onward: OnwardRequest, reason: str) -> OnwardRequest:
-    """The requester withdraws a waiting or agreed onward request, saying why. Audit: onward.withdraw; the
+    """The requester withdraws a waiting or agreed onward request, saying why (once the child's record is erased,
+    still withdrawn, its reason stored as erased: checks.text_about). Audit: onward.withdraw; the
     originator's decider (or its designated managers, before a decision) is told."""
     onward = _locked(onward)
     require(actor, "withdraw", onward)
     errors: dict[str, str] = {}
     reason = _text(reason, "reason", errors, missing="Say why you no longer need to pass it on.")
     checks.errors_or_none(errors)
+    reason = checks.text_about(onward.child, reason, field="reason", closes=True)
     onward.state = rules.OnwardState.WITHDRAWN
     onward.withdrawn_at, onward.withdraw_reason = timezone.now(), reason
     onward.save(update_fields=["state", "withdrawn_at", "withdraw_reason"])

@@ -54,10 +54,13 @@ def shown(http: HttpRequest, key: str, target: int, data: Any) -> str:
     return value
 
 
-def already_made(http: HttpRequest, key: str) -> HttpResponse | None:
-    """When this journey's draft was confirmed already (a second click), where its outcome is, with a message."""
+def already_made(http: HttpRequest, key: str, target: int) -> HttpResponse | None:
+    """When this journey's draft about `target` was confirmed already (a second click), where its outcome is, with a
+    message. The marker answers only for its own target (breakt13g F6): a stale check page of another target (the
+    same journey about another child, request or report, in another tab) is not told it was confirmed - it has no
+    draft now, and its caller sends the reader back to its form."""
     value = http.session.get(key)
-    if isinstance(value, dict) and isinstance(value.get(_DONE), str):
+    if isinstance(value, dict) and isinstance(value.get(_DONE), str) and value.get("target") == target:
         messages.info(http, "This was already confirmed: nothing more was made. This is what your confirmation did.")
         return redirect(value[_DONE])
     return None
@@ -91,9 +94,10 @@ def refuse_stale(http: HttpRequest, check_url: str) -> HttpResponse:
     return redirect(check_url)
 
 
-def mark_made(http: HttpRequest, key: str, link: str) -> None:
-    """Replace the draft by where its outcome is, saved now, inside the transaction that holds the row lock."""
-    http.session[key] = {_DONE: link}
+def mark_made(http: HttpRequest, key: str, target: int, link: str) -> None:
+    """Replace the draft about `target` by where its outcome is (keyed by the target: already_made), saved now,
+    inside the transaction that holds the row lock."""
+    http.session[key] = {_DONE: link, "target": target}
     http.session.pop(f"{key}:shown", None)
     http.session.save()
 
@@ -118,11 +122,11 @@ def confirm_once(
         current = locked_draft(http, key)
         if current != draft:
             http.session[key] = current
-            return None, already_made(http, key) or redirect(check_url)
+            return None, already_made(http, key, target) or redirect(check_url)
         if stale(http, key, target, draft["data"]):
             return None, refuse_stale(http, check_url)
         made = make()
-        mark_made(http, key, link(made))
+        mark_made(http, key, target, link(made))
     return made, None
 
 
@@ -159,7 +163,7 @@ def check_answers(
     shows what it would make or its refusal; a POST confirms it once, and only the draft the page showed
     (confirm_once), then `confirmed` says what was made and where to go. Returns where to send the reader, or what
     the page shows (the caller renders it with its own rows)."""
-    if http.method == "POST" and (made_already := already_made(http, key)):
+    if http.method == "POST" and (made_already := already_made(http, key, target)):
         return made_already
     draft = draft_of(http, key, target)
     if draft is None:

@@ -381,7 +381,7 @@ def _disclose_rows(
 
 @login_required
 def onward_disclose_check(http: HttpRequest, pk: int) -> HttpResponse:
-    if http.method == "POST" and (made_already := confirming.already_made(http, DISCLOSE_DRAFT)):
+    if http.method == "POST" and (made_already := confirming.already_made(http, DISCLOSE_DRAFT, pk)):
         return made_already  # a second click: where the first one's disclosure is (the request is closed now)
     onward = _agreed(http, pk)
 

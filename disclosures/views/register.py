@@ -25,14 +25,14 @@ def _filters(request: HttpRequest) -> tuple[RegisterFilterForm, selectors.Regist
     """The filters asked for. An invalid one is never dropped with the rest (break13 F11: '?state=withdrawn&stage=7'
     exported the whole register): the valid ones still filter, the page shows the form's errors and the export
     refuses with 400."""
-    form = RegisterFilterForm(request.GET or None)
+    form = RegisterFilterForm(request.GET or None, agencies=selectors.register_agencies(request.user))
     values: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()
         values = form.cleaned_data  # on an invalid form, the fields that passed
     return form, selectors.RegisterFilters(
-        state=values.get("state") or "", stage=values.get("stage"), ground=values.get("ground") or "",
-        outcome=values.get("outcome") or "", opened_from=values.get("opened_from"),
+        agency=values.get("agency"), state=values.get("state") or "", stage=values.get("stage"),
+        ground=values.get("ground") or "", outcome=values.get("outcome") or "", opened_from=values.get("opened_from"),
         opened_to=values.get("opened_to"), overdue=bool(values.get("overdue")),
         records_incomplete=bool(values.get("records_incomplete")), before=values.get("before"),
     )  # fmt: skip

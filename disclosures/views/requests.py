@@ -274,7 +274,7 @@ def _answers(values: dict[str, Any], asked: Asked, made: InformationRequest | No
 @login_required
 def request_new_check(request: HttpRequest, pk: int) -> HttpResponse:
     child = _request_child(request, pk)
-    if request.method == "POST" and (made_already := confirming.already_made(request, SESSION_KEY)):
+    if request.method == "POST" and (made_already := confirming.already_made(request, SESSION_KEY, child.pk)):
         return made_already
     draft = _draft(request, child.pk)
     if draft is None:
@@ -298,11 +298,11 @@ def request_new_check(request: HttpRequest, pk: int) -> HttpResponse:
                     current = confirming.locked_draft(request, SESSION_KEY)
                     if current != draft:
                         request.session[SESSION_KEY] = current
-                        return confirming.already_made(request, SESSION_KEY) or redirect(check_url)
+                        return confirming.already_made(request, SESSION_KEY, child.pk) or redirect(check_url)
                     if confirming.stale(request, SESSION_KEY, child.pk, draft["data"]):
                         return confirming.refuse_stale(request, check_url)
                     made = services.request_submit(actor=request.user, child=child, **asked.arguments)
-                    confirming.mark_made(request, SESSION_KEY, reverse("request-detail", args=[made.pk]))
+                    confirming.mark_made(request, SESSION_KEY, child.pk, reverse("request-detail", args=[made.pk]))
             except ValidationError as error:
                 problems = _on_fields(error)
         if problems is None and made is not None:

@@ -459,7 +459,7 @@ class ConfirmForm(GovukForm):
 
 def _journey_check(request: HttpRequest, pk: int, journey: Journey) -> HttpResponse:
     child = _child(request, pk)
-    if request.method == "POST" and (made_already := confirming.already_made(request, journey.session_key)):
+    if request.method == "POST" and (made_already := confirming.already_made(request, journey.session_key, child.pk)):
         return made_already
     draft = _draft(request, journey, child.pk)
     if draft is None:
@@ -499,11 +499,11 @@ def _journey_check(request: HttpRequest, pk: int, journey: Journey) -> HttpRespo
                 current = confirming.locked_draft(request, journey.session_key)
                 if current != draft:
                     request.session[journey.session_key] = current
-                    return confirming.already_made(request, journey.session_key) or redirect(check_url)
+                    return confirming.already_made(request, journey.session_key, child.pk) or redirect(check_url)
                 if confirming.stale(request, journey.session_key, child.pk, draft["data"]):
                     return confirming.refuse_stale(request, check_url)
                 made = _service(journey)(**arguments)
-                confirming.mark_made(request, journey.session_key, _made_link(made))
+                confirming.mark_made(request, journey.session_key, child.pk, _made_link(made))
         except ValidationError as error:
             add_service_errors(confirm, _on_this_form(error))
             problems = [str(message) for message in confirm.non_field_errors()]
