@@ -957,6 +957,11 @@ def child_merge(
     # The keys keep the merged entry's date of birth: a search by its old name and date of birth finds the kept
     # child (the search matches the date of birth on the name's keys; issue 10, finding 15).
     ChildNameKey.objects.filter(child=merge).update(child=keep)
+    # A corrected name's correction (why the legal name was put right) goes with the name it explains: the kept
+    # child lists it with its names, on the record page and in the API (t13h F1; issue 10: a merge keeps both
+    # histories).
+    moved["name_corrections"] = list(ChildNameCorrection.objects.filter(child=merge).values_list("pk", flat=True))
+    ChildNameCorrection.objects.filter(child=merge).update(child=keep)
     # One current address: the kept entry's stays current; the other's ends today (or continues, when the kept
     # entry has none).
     keep_current = ChildAddress.objects.filter(child=keep, to_on__isnull=True).exists()

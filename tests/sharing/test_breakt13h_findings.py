@@ -44,7 +44,6 @@ def _merge(world: World, *, keep: Child, merge: Child) -> None:
     )  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="F1: a merge moves the corrected name but leaves its correction behind")
 def test_the_kept_child_lists_the_correction_of_a_name_merged_into_it(world: World) -> None:
     sw = sharing_world(world)
     duplicate = make_child(sw, "Seraphina", "Elderwik")
