@@ -6,6 +6,7 @@ stays green until it is fixed. Data is built through the services, as a practiti
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -33,7 +34,7 @@ def _loaded(made: ConsentRecord) -> ConsentRecord:
     )
 
 
-def _rebutted_child_consent(world: World, **values: object) -> tuple[ConsentRecord, ConsentRecord]:
+def _rebutted_child_consent(world: World, **values: Any) -> tuple[ConsentRecord, ConsentRecord]:
     """A 14-year-old assessed Fraser-competent 40 days ago consented that day; 20 days ago a practitioner found
     the child not competent and recorded the mother's consent carrying that assessment (rules.rebutted_on: the
     child's decision no longer counts from then)."""
