@@ -47,11 +47,6 @@ def _rebutted_child_consent(world: World, **values: Any) -> tuple[ConsentRecord,
     return own, mother
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F1: a 16-year-old found not competent keeps deciding: rebutted_on ignores a not-competent finding "
-    "made before (or on) the day of a decision resting on the presumption at 16",
-)
 def test_a_young_person_found_not_competent_does_not_decide_by_the_presumption_the_finding_rebutted(
     world: World,
 ) -> None:
@@ -83,11 +78,6 @@ def test_a_young_person_found_not_competent_does_not_decide_by_the_presumption_t
     assert child_readings(child.pk, today)[mother.pk].in_force
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F2: a rebutted child's decision whose period starts later reads as 'starts on' and FHIR 'active' "
-    "(record_timing answers NOT_YET_IN_FORCE before the rebuttal)",
-)
 def test_a_rebutted_decision_yet_to_start_is_not_an_active_fhir_consent(world: World) -> None:
     """A 14-year-old assessed Fraser-competent 40 days ago consented that day to sharing from a date ten days
     ahead (valid_from). Twenty days ago the child was found not competent (the mother's consent carries the
@@ -108,10 +98,6 @@ def test_a_rebutted_decision_yet_to_start_is_not_an_active_fhir_consent(world: W
     assert "no longer counts" in line.sentence, line.sentence
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F3: FHIR provision.period of a rebutted child's decision has no end (a withdrawal or a lapse ends it)",
-)
 def test_the_fhir_period_of_a_rebutted_decision_ends_the_day_before_the_finding(world: World) -> None:
     """The 14-year-old's consent of 40 days ago (no end date) was rebutted by the finding of 20 days ago. The
     FHIR Consent is "inactive", but its provision.period is {"start": <40 days ago>} with no end: a receiving

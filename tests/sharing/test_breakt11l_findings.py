@@ -16,11 +16,6 @@ from tests.sharing.fixtures import fresh, make_child, sharing_world
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F5: a name change the portal turns into a correction (capitals or accents only) is recorded as a "
-    "correction with no reason and no ChildNameCorrection row",
-)
 def test_a_change_the_portal_takes_for_a_correction_records_why(world: World) -> None:
     """A practitioner fixes the capitals of a child's family name ("Mcdonagh" to "McDonagh") and leaves the
     default answer "the child's name has changed" with no reason. sharing.services.children._legal_name_change
