@@ -128,16 +128,19 @@ def _tier(tier: str) -> dict[str, str]:
     return {"system": f"{_system()}/tiers", "code": tier, "display": _TIER_DISPLAY.get(tier, tier)}
 
 
-def _period(record: ConsentRecord, age: int) -> dict[str, str]:
+def _period(record: ConsentRecord, age: int, rebutted_from: date | None) -> dict[str, str]:
     """provision.period: from `valid_from` to the last day covered (consent.rules.last_day_in_force). FHIR's
-    Period.end "includes any matching date/time", so a withdrawal (or a parent's decision lapsing) on day D ends
-    the period on D - 1. A consent withdrawn on the day it started covered no day at all: its period is the one
-    instant of that day's start (FHIR per-1 wants start <= end), so no day is within it."""
+    Period.end "includes any matching date/time", so a withdrawal (or a parent's decision lapsing, or the child's
+    own decision rebutted by a finding that they are not competent: `rebutted_from`, rules.rebutted_on; breakt11l
+    F3) on day D ends the period on D - 1. A consent withdrawn (or rebutted) on or before the day it started
+    covered no day at all: its period is the one instant of that day's start (FHIR per-1 wants start <= end), so
+    no day is within it."""
     withdrawal = record.withdrawal_or_none()
     last = rules.last_day_in_force(
         valid_until=record.valid_until,
         withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
         lapses_on=_lapses_on(record, age),
+        rebutted_from=rebutted_from,
     )
     if last is None:
         return {"start": record.valid_from.isoformat()}
@@ -172,7 +175,7 @@ def consent_resource_data(record: ConsentRecord, today: date) -> dict[str, Any]:
             {"role": _ircp(), "reference": {"reference": f"Organization/{agency.pk}", "display": agency.name}}
             for agency in record.recipients.all()
         ]
-    period = _period(record, reading.age)
+    period = _period(record, reading.age, reading.rebutted_from)
     data: dict[str, Any] = {
         "resourceType": "Consent",
         "id": str(record.pk),

@@ -227,39 +227,64 @@ class Assessment:
 
     on: date
     outcome: str  # COMPETENT or NOT_COMPETENT
+    age: int | None = None  # the child's age on the day, by the date of birth recorded now (None: not known)
 
 
-def competence_history(decisions: Iterable[DecisionFacts]) -> tuple[Assessment, ...]:
+def competence_history(decisions: Iterable[DecisionFacts], born_on: date | None = None) -> tuple[Assessment, ...]:
     """The child's history of competence assessments: every assessment recorded on any of `decisions` (all the
     child's decisions, the child's and the parents', withdrawn, ended or not: an assessment is a finding about the
-    child, whatever becomes of the decision that carried it; break11j findings 1, 4, 6), by date."""
+    child, whatever becomes of the decision that carried it; break11j findings 1, 4, 6), by date, each with the
+    child's age on its day by `born_on` (the child's date of birth recorded now; None when it is not known, as
+    for an erased child's: such a finding is taken as made at any age)."""
     found = {
-        Assessment(facts.assessed_on, facts.assessment)
+        Assessment(
+            facts.assessed_on, facts.assessment, age_on(born_on, facts.assessed_on) if born_on is not None else None
+        )
         for facts in decisions
         if facts.assessed_on is not None and facts.assessment in (COMPETENT, NOT_COMPETENT)
     }
     return tuple(sorted(found, key=lambda assessment: (assessment.on, assessment.outcome)))
 
 
+def rests_on_presumption(own: DecisionFacts) -> bool:
+    """Whether the child's own decision `own` rests on the presumption of competence at 16, not on an assessment
+    finding them competent."""
+    return own.given_by == CHILD and not (own.assessment == COMPETENT and own.assessed_on is not None)
+
+
 def rebutted_on(own: DecisionFacts, history: Iterable[Assessment], day: date) -> date | None:
     """The day from which the child's own decision `own` no longer counts on `day` because the child was found
-    not competent since the competence it rests on, or None while it counts. The competence it rests on is its
-    assessment (the day the child was assessed, not the day they decided: break11j finding 4), or, with none, the
-    presumption at 16 on the day they decided. `history` is the child's every assessment (competence_history):
-    the latest made after that day and on or before `day` decides; when it found the child not competent, the
-    decision is rebutted from the first of the not-competent findings since the last competent one.
+    not competent, or None while it counts. `history` is the child's every assessment (competence_history); of
+    those made on or before `day`, the ones that can answer the competence the decision rests on are read in
+    order, and when the latest found the child not competent, the decision is rebutted from the first of the
+    not-competent findings since the last competent one (the latest assessment decides).
+
+    * A decision resting on an assessment finding the child competent: the assessments made after the day of that
+      assessment (not the day they decided: break11j finding 4). One on the same day cannot be ordered against
+      it, and the assessed competence stands.
+    * A decision resting on the presumption at 16 (rests_on_presumption): every assessment made at 16 or over,
+      before the decision, on its day or after. From 16 capacity is presumed "unless it is established that he
+      lacks capacity" (Mental Capacity Act 2005 s1(2)): a recorded finding of not competent at 16 or over is that
+      establishment, and it stands until an assessment finds them competent again, whenever the young person's
+      decision is made or typed (breakt11l F1). A finding made before 16 answers a Fraser question about a child,
+      not the presumption: it does not block the young person's decisions once 16.
 
     Barnet, "Whose consent should be sought?": a child decides when they "have the capacity to understand and make
     decisions"; "where a child ... is not competent to do so, then a person with parental responsibility should be
-    asked" (break11h finding 2). An assessment on the same day as the one the decision rests on cannot be ordered
-    against it, and the child's assessed competence stands; on one day, a finding of competence outweighs one of
-    none (the seeds leave both open: taken for the child's own voice)."""
+    asked" (break11h finding 2). On one day, a finding of competence outweighs one of none (the seeds leave both
+    open: taken for the child's own voice)."""
     if own.given_by != CHILD:
         return None
-    rests_on = own.assessed_on if own.assessment == COMPETENT and own.assessed_on is not None else own.obtained_on
+    assessed = None if rests_on_presumption(own) else own.assessed_on
     days: dict[date, set[str]] = {}
     for assessment in history:
-        if rests_on < assessment.on <= day:
+        if assessment.on > day:
+            continue
+        if assessed is None:
+            counts = assessment.age is None or presumed_competent(assessment.age)
+        else:
+            counts = assessed < assessment.on
+        if counts:
             days.setdefault(assessment.on, set()).add(assessment.outcome)
     since: date | None = None
     for on in sorted(days):
@@ -332,11 +357,22 @@ def parent_consent_refusal(
 
 
 def own_decision_rebutted_error(own: DecisionFacts, history: Iterable[Assessment], day: date) -> ConsentError | None:
-    """Why the child's own decision `own` cannot be recorded on `day`: an assessment made after the one it rests on
-    found the child not competent (rebutted_on), so it would never count (break11j finding 4). None otherwise."""
+    """Why the child's own decision `own` cannot be recorded on `day`: the child's history of assessments found
+    them not competent and no assessment since found them competent (rebutted_on), so it would not count
+    (break11j finding 4; breakt11l F1: a decision resting on the presumption at 16, after a finding at 16 or over
+    that they are not competent, on the field the form asks about competence). None otherwise."""
     since = rebutted_on(own, history, day)
     if since is None:
         return None
+    if rests_on_presumption(own):
+        return ConsentError(
+            "competence",
+            f"The young person was assessed as not competent to decide on {long_date(since)}, and no assessment "
+            f"since found them competent: from {PRESUMED_COMPETENT_AGE} a young person is presumed competent unless "
+            "an assessment establishes that they are not, and the latest assessment decides. Assess them again and "
+            "record that assessment (its outcome, when and by whom), or record the decision of a person with "
+            "parental responsibility.",
+        )
     return ConsentError(
         "assessed_on",
         f"The child was assessed as not competent to decide on {long_date(since)}, after the assessment this "
@@ -492,11 +528,14 @@ def period_miss(
     return None
 
 
-def last_day_in_force(*, valid_until: date | None, withdrawn_on: date | None, lapses_on: date | None) -> date | None:
-    """The last day a consent covers anything (the day before its withdrawal or its lapse, or its end date,
-    whichever is first), or None when it has no end. A withdrawal or a lapse takes effect from the start of its
-    day (period_miss), so that day is not covered."""
-    ends = [day for day in (withdrawn_on, lapses_on) if day is not None]
+def last_day_in_force(
+    *, valid_until: date | None, withdrawn_on: date | None, lapses_on: date | None, rebutted_from: date | None = None
+) -> date | None:
+    """The last day a consent covers anything (the day before its withdrawal, its lapse or, for the child's own
+    decision, the day it no longer counts because the child was found not competent: rebutted_on; or its end
+    date, whichever is first), or None when it has no end. A withdrawal, a lapse or a rebuttal takes effect from
+    the start of its day (period_miss, rebutted_on), so that day is not covered."""
+    ends = [day for day in (withdrawn_on, lapses_on, rebutted_from) if day is not None]
     last = min(ends) - timedelta(days=1) if ends else None
     if valid_until is not None and (last is None or valid_until < last):
         return valid_until

@@ -125,10 +125,11 @@ def decision_age(record: ConsentRecord, *, born_on: date, erased: bool = False) 
     return record.child_age if erased else rules.age_on(born_on, record.obtained_on)
 
 
-def competence_history(records: Iterable[ConsentRecord]) -> tuple[rules.Assessment, ...]:
+def competence_history(records: Iterable[ConsentRecord], born_on: date | None = None) -> tuple[rules.Assessment, ...]:
     """The child's history of competence assessments from `records` (all the child's decisions, withdrawn or
-    not: rules.competence_history)."""
-    return rules.competence_history(decision_facts(record) for record in records)
+    not: rules.competence_history), each with the child's age on its day by `born_on` (the date of birth recorded
+    now; None for an erased child's, whose date of birth keeps only its year)."""
+    return rules.competence_history((decision_facts(record) for record in records), born_on)
 
 
 def competence_histories(child_ids: Iterable[int]) -> dict[int, tuple[rules.Assessment, ...]]:
@@ -179,15 +180,18 @@ def record_timing(
         withdrawn_on=withdrawal.withdrawn_on if withdrawal else None,
         lapses_on=rules.parent_decision_ends_on(given_by=record.given_by, child_age=age, born_on=born_on),
     )
-    if timing is not None:
+    if timing is not None and timing[0] != rules.Miss.NOT_YET_IN_FORCE:
         return timing
+    # A decision that is not the decider's to make, or that the child's history of assessments rebutted, is read
+    # as such before a start still to come: it would not count on that day either, and no reading (the FHIR
+    # status, the summary) may take it for one about to count (breakt11l F2).
     miss = rules.decider_miss(
         given_by=record.given_by, child_age=age, assessment=record.competence, obtained_on=record.obtained_on
     )
     if miss is not None:
         return miss
     rebutted = rules.rebutted_on(decision_facts(record), history, day)
-    return (rules.Miss.REBUTTED, rebutted) if rebutted is not None else None
+    return (rules.Miss.REBUTTED, rebutted) if rebutted is not None else timing
 
 
 def _unassessed_words(record: ConsentRecord, age: int) -> str:
@@ -202,6 +206,14 @@ def _unassessed_words(record: ConsentRecord, age: int) -> str:
 
 def _rebutted_words(record: ConsentRecord, on: date) -> str:
     # Barnet: where a child "is not competent to do so, then a person with parental responsibility should be asked".
+    if rules.rests_on_presumption(decision_facts(record)):
+        # Mental Capacity Act 2005 s1(2): from 16 capacity is presumed unless it is established otherwise.
+        return (
+            f"an assessment on {long_date(on)} found the young person not competent to decide and none since found "
+            f"them competent, so this decision of {long_date(record.obtained_on)} does not rest on the presumption "
+            f"of competence at {rules.PRESUMED_COMPETENT_AGE}: record the decision of a person with parental "
+            "responsibility, or assess the young person again and record their own decision again"
+        )
     return (
         f"an assessment on {long_date(on)}, made after the competence this decision of "
         f"{long_date(record.obtained_on)} rests on, found the child not competent to decide: record the decision "
@@ -393,7 +405,7 @@ def consent_covering(
     applicable: list[ConsentRecord] = []
     misses: list[tuple[rules.Miss, ConsentRecord, date | None]] = []
     erased = child.erased_at is not None
-    history = competence_history(records)
+    history = competence_history(records, None if erased else child.born_on)
     for record in records:
         timing = record_timing(record, day, born_on=child.born_on, erased=erased, history=history)
         scope = rules.ScopeFacts(
@@ -529,7 +541,9 @@ class Reading:
     `timing` why it is not in force and the date that decides it (record_timing), None when it is; `standing`
     (only when in force) the shares it covers and those on which another decision prevails against it
     (consent.rules.decision_standing); `reason` says why it is overridden, wholly or in part, and `part` (when
-    in part) what part; `names` names the agencies the child's decisions name."""
+    in part) what part; `names` names the agencies the child's decisions name; `rebutted_from` (the child's own
+    decision) the day from which the child's history of assessments found them not competent (rules.rebutted_on),
+    whatever else ended it, for the FHIR period."""
 
     record: ConsentRecord
     age: int
@@ -539,6 +553,7 @@ class Reading:
     reason: str = ""
     part: str = ""
     names: dict[int, str] = field(default_factory=dict)
+    rebutted_from: date | None = None  # the child's own decision: the day it no longer counts (rules.rebutted_on)
 
     @property
     def overridden(self) -> bool:
@@ -590,7 +605,8 @@ def consent_readings(records: list[ConsentRecord], today: date) -> dict[int, Rea
     decision that counts by rules.prevailing_decision, as consent_covering meets them). No query beyond what the
     records hold."""
     names = {agency.pk: agency.name for record in records for agency in record.recipients.all()}
-    history = competence_history(records)
+    child = records[0].child if records else None
+    history = competence_history(records, child.born_on if child is not None and child.erased_at is None else None)
     first: dict[int, Reading] = {}
     for record in records:
         erased = record.child.erased_at is not None
@@ -601,6 +617,7 @@ def consent_readings(records: list[ConsentRecord], today: date) -> dict[int, Rea
             timing=record_timing(record, today, born_on=born_on, erased=erased, history=history),
             facts=_facts(record, born_on=born_on, erased=erased),
             names=names,
+            rebutted_from=rules.rebutted_on(decision_facts(record), history, today),
         )
     in_force = [(reading.facts, _scope_facts(reading.record)) for reading in first.values() if reading.timing is None]
     decided = _decided_out_of_force(first.values(), today)

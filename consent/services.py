@@ -408,7 +408,7 @@ def consent_record(
         facts = rules.DecisionFacts(
             0, given_by, decision, obtained_on, age, competence, assessed_on, parent_relationship.strip()
         )
-        history = rules.competence_history([*(decision_facts(record) for record in recorded), facts])
+        history = rules.competence_history([*(decision_facts(record) for record in recorded), facts], child.born_on)
         if given_by == GivenBy.CHILD:
             problem = rules.own_decision_rebutted_error(facts, history, today)
         else:

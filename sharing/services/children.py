@@ -514,8 +514,20 @@ class NameChange(models.TextChoices):
     CHANGE = "change", "The child's name has changed: keep the old one as a previous name"
 
 
+def _taken_for_correction(current: ChildName | None, given: str, family: str) -> bool:
+    """Whether making (given, family) the legal name of a child whose legal name is `current` is a correction,
+    whatever the practitioner answered: a different name with the same name_exact_key (capitals, accents,
+    apostrophes or word order only) is never a new name of the child (issue 10, finding 14)."""
+    given, family = _spaced(given), _spaced(family)
+    return (
+        current is not None
+        and (_spaced(current.given), _spaced(current.family)) != (given, family)
+        and current.exact_key == rules.name_exact_key(given, family)
+    )
+
+
 def _legal_name_change(
-    child: Child, given: str, family: str, user: User | None, how: NameChange
+    child: Child, current: ChildName | None, given: str, family: str, user: User | None, how: NameChange
 ) -> tuple[NameChange | None, list[str]]:
     """Make (given, family) the child's legal name; what was done, or None when nothing changed (the same name
     after spacing is tidied), with the kinds of the other names removed because they equal the new legal name.
@@ -525,8 +537,9 @@ def _legal_name_change(
     accents or apostrophes (the same name_exact_key) is always a correction: keeping it would store the same
     name as legal and previous (issue 10, finding 14). A previous or known-as name equal to the new legal name (a
     child going back to a former name, or taking the name it was known by) is removed, for the same reason: the
-    rule that refuses such a name when it is added (rules.alias_repeat_error; break10d finding 9)."""
-    current = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first()
+    rule that refuses such a name when it is added (rules.alias_repeat_error; break10d finding 9). `current` is
+    the child's legal name as read by the caller (its reason check: _taken_for_correction)."""
+    taken_for_correction = _taken_for_correction(current, given, family)
     given, family = _spaced(given), _spaced(family)
     if current is not None and (_spaced(current.given), _spaced(current.family)) == (given, family):
         return None, []
@@ -538,7 +551,7 @@ def _legal_name_change(
     ]
     if repeats:
         ChildName.objects.filter(pk__in=[pk for pk, _ in repeats]).delete()
-    if current is not None and (how == NameChange.CORRECTION or current.exact_key == exact_key):
+    if current is not None and (how == NameChange.CORRECTION or taken_for_correction):
         how = NameChange.CORRECTION
         current.delete()
     elif (
@@ -643,6 +656,7 @@ def _child_update(
     values = data.cleaned()
     errors = dict(data.errors)
     shielded_other: Child | None = None
+    legal = ChildName.objects.filter(child=child, kind=NameKind.LEGAL).first() if name is not None else None
     if name is not None:
         errors.update(_name_errors(*name))
         if name_change not in NameChange.values:
@@ -653,6 +667,17 @@ def _child_update(
                 errors,
                 field="reason",
                 missing="Say what the mistake was: the correction is recorded with your reason.",
+            )
+        elif _taken_for_correction(legal, *name):
+            # The same name but for capitals, accents or apostrophes is recorded as a correction whatever was
+            # answered, and a correction keeps why (ChildNameCorrection; breakt11l F5, b11k).
+            reason = reason_cleaned(
+                reason,
+                errors,
+                field="reason",
+                missing="The new name differs from the one recorded only in capitals, accents, apostrophes or the "
+                "order of its words, so it is recorded as a correction of a mistake, not as a new name: say what "
+                "the mistake was.",
             )
     if not errors and values["born_on"] > child.created_at.date():
         errors["born_on"] = "The date of birth must be on or before the day the child was recorded."
@@ -730,7 +755,9 @@ def _child_update(
             # break11c finding 3).
             retention_marks_refresh(actor=actor, child=child)
     how, aliases_removed = (
-        _legal_name_change(child, *name, _user(actor), NameChange(name_change)) if name is not None else (None, [])
+        _legal_name_change(child, legal, *name, _user(actor), NameChange(name_change))
+        if name is not None
+        else (None, [])
     )
     if how is not None:
         changed.append("name")

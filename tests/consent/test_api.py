@@ -331,3 +331,27 @@ def test_an_auditor_reads_a_shielded_childs_consents_they_audit(world: World) ->
         assert listed.status_code == 200, who
         assert [row["id"] for row in listed.json()] == [made.pk]
         assert client.get(f"/children/{shielded.pk}/consents/").status_code == 200, who
+
+
+def test_a_young_persons_own_decision_after_a_finding_at_16_that_they_are_not_competent_is_a_400(
+    world: World,
+) -> None:
+    """breakt11l F1: a finding at 16 or over that the young person is not competent, unanswered since, rebuts
+    the presumption at 16 (Mental Capacity Act 2005 s1(2)): their own decision resting on it is refused on the
+    competence field. A finding made before 16 does not block them once 16."""
+    today = timezone.localdate()
+    client = client_as(world, "practitioner")
+    found = child_aged(world, 16)
+    ten = today - timedelta(days=10)
+    record(world, found, **parent(), decision="refused", obtained_on=ten, **assessed("not_competent", on=ten))
+    refused = post(client, f"/api/v1/children/{found.pk}/consents/", body(world))
+    assert refused.status_code == 400, refused.content
+    assert "no assessment since found them competent" in refused.json()["error"]["fields"]["competence"][0]
+    assert ConsentRecord.objects.filter(child=found).count() == 1
+
+    younger = child_aged(world, 16)
+    at_15 = today - timedelta(days=250)  # before the 16th birthday (child_aged: 40 to 239 days ago)
+    record(world, younger, **parent(), decision="refused", obtained_on=at_15, **assessed("not_competent", on=at_15))
+    made = post(client, f"/api/v1/children/{younger.pk}/consents/", body(world))
+    assert made.status_code == 201, made.content
+    assert made.json()["in_force"]

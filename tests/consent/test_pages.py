@@ -201,11 +201,17 @@ def test_a_young_person_of_16_or_17_decides_and_a_parent_only_if_the_presumption
     assert "presumed competent and give or refuse consent themselves" in page
     page = record_through_pages(client, child, answers(world, decision="refused"))
     assert f"Presumed competent at {age}" in text(page)
-    # A parent's consent over the young person's refusal is refused too.
+    # A finding at 16 or over that the young person is not competent, even on the day of their refusal, is what
+    # rebuts the presumption (Mental Capacity Act 2005 s1(2); breakt11l F1): the parent's consent carrying it is
+    # recorded, and the young person's own decision is then refused on the competence question, which the form
+    # shows at every age, until an assessment finds them competent again.
     rebutted = answers(world, **as_parent(), **fraser("not_competent"))
-    page = errors_of(client.post(f"/children/{child.pk}/consents/new/", rebutted))
-    assert "their refusal prevails" in page
-    assert ConsentRecord.objects.filter(child=child).count() == 1
+    page = record_through_pages(client, child, rebutted)
+    assert ConsentRecord.objects.filter(child=child).count() == 2
+    page = errors_of(client.post(f"/children/{child.pk}/consents/new/", answers(world)))
+    assert 'id="id_competence-error"' in page and "no assessment since found them competent" in page
+    record_through_pages(client, child, answers(world, **fraser("competent")))
+    assert ConsentRecord.objects.filter(child=child).count() == 3
 
 
 def test_separated_parents_the_resident_parent_decides(world: World, client_for: Any) -> None:

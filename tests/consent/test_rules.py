@@ -187,6 +187,32 @@ def test_the_latest_assessment_since_the_one_a_childs_decision_rests_on_decides_
     assert rules.own_decision_rebutted_error(own, (not_competent,), date(2026, 7, 1)) is not None
 
 
+def test_a_finding_at_16_or_over_rebuts_the_presumption_whenever_it_was_made_and_one_at_15_does_not() -> None:
+    # breakt11l F1 (Mental Capacity Act 2005 s1(2)): a decision resting on the presumption at 16 does not count
+    # while the latest finding made at 16 or over, before it, on its day or after, found the young person not
+    # competent; a finding made at 15 is no finding about the presumption.
+    own = DecisionFacts(1, CHILD, GIVEN, date(2026, 5, 10), 16)
+    assert rules.rests_on_presumption(own)
+    before = rules.Assessment(date(2026, 5, 1), NOT_COMPETENT, 16)
+    assert rules.rebutted_on(own, (before,), date(2026, 5, 10)) == date(2026, 5, 1)
+    assert rules.rebutted_on(own, (rules.Assessment(date(2026, 5, 10), NOT_COMPETENT, 16),), date(2026, 5, 10))
+    assert rules.rebutted_on(own, (rules.Assessment(date(2026, 5, 1), NOT_COMPETENT, 15),), date(2026, 7, 1)) is None
+    competent_since = rules.Assessment(date(2026, 5, 5), COMPETENT, 16)
+    assert rules.rebutted_on(own, (before, competent_since), date(2026, 7, 1)) is None
+    error = rules.own_decision_rebutted_error(own, (before,), date(2026, 5, 10))
+    assert error is not None and error.field == "competence" and "1 May 2026" in str(error)
+    # The age on the day comes from the date of birth recorded now.
+    mother = DecisionFacts(2, PARENT, REFUSED, date(2026, 5, 1), 16, NOT_COMPETENT, date(2026, 5, 1), "Mother")
+    assert rules.competence_history([mother], date(2010, 5, 2)) == (
+        rules.Assessment(date(2026, 5, 1), NOT_COMPETENT, 15),
+    )
+    assert rules.competence_history([mother], date(2010, 5, 1)) == (before,)
+    # The period of a rebutted decision ends the day before the finding.
+    assert rules.last_day_in_force(
+        valid_until=None, withdrawn_on=None, lapses_on=None, rebutted_from=date(2026, 6, 1)
+    ) == date(2026, 5, 31)
+
+
 SCOPE = ScopeFacts(frozenset({"P1", "P2"}), frozenset({"minimum"}), False, frozenset({7}), 1)
 
 

@@ -84,3 +84,33 @@ def test_a_correction_reason_is_withheld_with_the_other_names_and_gone_once_eras
     ]
     erased = name_corrections_seen(rows, erased_on=date(2026, 4, 1), withheld=True)
     assert [(c.reason, c.withheld, c.erased_on) for c in erased] == [(None, False, date(2026, 4, 1))]
+
+
+def test_a_change_taken_for_a_correction_asks_why_on_the_page_and_in_the_api_and_keeps_it(world: World) -> None:
+    """breakt11l F5: a new name that differs only in capitals ("Mcdonagh" to "McDonagh") is recorded as a
+    correction whatever was answered, so the reason a correction keeps is asked for, on the field, saying why."""
+    sw = sharing_world(world)
+    child = make_child(sw, "Niamh", "Mcdonagh")
+    client = sign_in(Client(), sw.users["practitioner"])
+    body = {"given": "Niamh", "family": "McDonagh", "name_change": "change", "reason": ""}
+    page = client.post(f"/children/{child.pk}/change/name/", body)
+    assert page.status_code == 200
+    text = html.unescape(page.content.decode())
+    assert "recorded as a correction of a mistake" in text and 'id="id_reason-error"' in text, text[:3000]
+    answer = client.patch(
+        f"/api/v1/children/{child.pk}/",
+        data={"given": "Niamh", "family": "McDonagh", "name_change": "change"},
+        content_type="application/json",
+        HTTP_X_PURPOSE=PURPOSE,
+    )
+    assert answer.status_code == 400, answer.content[:300]
+    assert "correction of a mistake" in answer.json()["error"]["fields"]["reason"][0]
+    assert not ChildNameCorrection.objects.filter(child=child).exists()
+    assert not AuditEvent.objects.filter(kind="child.update", child_id=child.pk).exists()
+
+    answer = client.post(f"/children/{child.pk}/change/name/", {**body, "reason": "The capital D was missed"})
+    assert answer.status_code == 302, answer.content.decode()[:1500]
+    correction = ChildNameCorrection.objects.get(child=child)
+    assert correction.reason == "The capital D was missed"
+    event = AuditEvent.objects.get(kind="child.update", child_id=child.pk)
+    assert event.detail["name_change"] == NameChange.CORRECTION and event.detail["name_correction_id"] == correction.pk

@@ -191,9 +191,22 @@ def test_a_correction_replaces_the_name_with_its_reason_and_a_change_keeps_the_o
         actor=fresh(sw.users["practitioner"]), child=child, data=minimum_data_of(child), name=("Seraphina", "Elderwick")
     )
     assert legal_and_previous(child) == [("legal", "Seraphina", "Elderwick"), ("previous", "Seraphina", "Moss")]
-    # A change of case or accents only is the same name: a correction, whatever was said.
+    # A change of case or accents only is the same name: a correction, whatever was said, so it asks why
+    # (breakt11l F5: a correction keeps its reason).
+    with pytest.raises(ValidationError) as caught:
+        child_update(
+            actor=fresh(sw.users["practitioner"]),
+            child=child,
+            data=minimum_data_of(child),
+            name=("Séraphina", "ELDERWICK"),
+        )
+    assert "recorded as a correction of a mistake" in errors_of(caught)["reason"]
     child_update(
-        actor=fresh(sw.users["practitioner"]), child=child, data=minimum_data_of(child), name=("Séraphina", "ELDERWICK")
+        actor=fresh(sw.users["practitioner"]),
+        child=child,
+        data=minimum_data_of(child),
+        name=("Séraphina", "ELDERWICK"),
+        reason="The accent and the capitals of the birth certificate",
     )
     assert legal_and_previous(child) == [("legal", "Séraphina", "ELDERWICK"), ("previous", "Seraphina", "Moss")]
     assert child.pk in found(sw, "Seraphina Moss") and child.pk in found(sw, "Seraphina Elderwick")
