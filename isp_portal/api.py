@@ -141,6 +141,11 @@ class ScopedPrimaryKeyField(ObjectIdField):
         request (issue 12: a fifth of an answer's CPU). None: through `get_queryset`."""
         return None
 
+    def admits(self, user: Any, found: Model) -> bool:
+        """Whether `found` (read by `read_by_id`) is one `get_queryset` would give `user`: the policy's view scope,
+        unless the field's queryset is another (then it says so here too)."""
+        return policy.in_view_scope(user, found)
+
     def to_internal_value(self, data: Any) -> Any:
         if type(self).read_by_id is not ScopedPrimaryKeyField.read_by_id:
             return self._judged_in_memory(data)
@@ -161,7 +166,7 @@ class ScopedPrimaryKeyField(ObjectIdField):
         found = self.read_by_id(number)
         if found is None:
             self.fail("does_not_exist", pk_value=number)
-        if not policy.in_view_scope(self.context["request"].user, found):
+        if not self.admits(self.context["request"].user, found):
             self._note_out_of_scope(number)
             self.fail("does_not_exist", pk_value=number)
         return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -82,12 +82,19 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> int:
 
 
 def notify_selected(
-    recipients: QuerySet[Any], *, key: str, subject: str, body: str, link: str = "", email: bool = True
+    recipients: QuerySet[Any] | tuple[str, Sequence[Any]],
+    *,
+    key: str,
+    subject: str,
+    body: str,
+    link: str = "",
+    email: bool = True,
 ) -> int:
-    """notify_many for the people `recipients` selects (a queryset of one column, their user ids), each once with
-    the key f"{key}-{user id}", in one statement whoever they are (INSERT ... SELECT ... ON CONFLICT DO NOTHING):
-    who is told and the telling are one round trip. Returns how many were new."""
-    sql, params = recipients.query.sql_with_params()
+    """notify_many for the people `recipients` selects (a queryset of one column, their user ids, or its SQL and
+    parameters as isp_portal.rows.CompiledSQL gives them), each once with the key f"{key}-{user id}", in one
+    statement whoever they are (INSERT ... SELECT ... ON CONFLICT DO NOTHING): who is told and the telling are one
+    round trip. Returns how many were new."""
+    sql, params = recipients if isinstance(recipients, tuple) else recipients.query.sql_with_params()
     state = EmailState.PENDING if email else EmailState.NOT_REQUIRED
     with connection.cursor() as cursor:
         # The queryset's own SQL, its values bound as parameters.

@@ -210,6 +210,17 @@ def revisions_refusal(stated: Mapping[int, int], latest: Mapping[int, int], *, e
     return None
 
 
+# The entries shared, locked, with their child: compiled once per process (isp_portal.rows.Compiled), the ids bound
+# as one array whatever their number.
+_ENTRIES_LOCKED = rows.Compiled(
+    "entries_locked",
+    lambda ids: (
+        RecordEntry.objects.select_for_update().select_related("child").filter(rows.any_of("pk", ids)).order_by("pk")
+    ),
+    ids=rows.SLOT_IDS,
+)
+
+
 def chosen_entries(
     actor: Any,
     request: InformationRequest,
@@ -222,13 +233,13 @@ def chosen_entries(
     minimum needed: Barnet). Sharing an entry you may not see is refused as the entry's policy says (404/403).
     `stated` (entry id -> revision number), when given, is what the answerer checked: revisions_refusal decides."""
     ids = sorted({entry.pk for entry in entries})
-    rows = list(RecordEntry.objects.select_for_update().select_related("child").filter(pk__in=ids).order_by("pk"))
-    if len(rows) != len(ids):
+    found = _ENTRIES_LOCKED.rows(ids=ids) if ids else []
+    if len(found) != len(ids):
         errors["entries"] = "Choose entries from this child's record."
         return []
     latest = checks.latest_revisions(ids)
     chosen: list[tuple[RecordEntry, EntryRevision]] = []
-    for entry in rows:
+    for entry in found:
         require(actor, "history", entry)
         if entry.child_id != request.child_id or entry.agency_id != request.holding_agency_id:
             errors["entries"] = "Choose entries your agency recorded about this child."
@@ -374,11 +385,10 @@ def write_answer(
     except IntegrityError:
         request.refresh_from_db()
         raise _already(request, rules.State.SHARED) from None
-    AnswerEntry.objects.bulk_create(
-        AnswerEntry(answer=answer, entry=entry, revision=revision) for entry, revision in chosen
-    )
-    AnswerRecipient.objects.bulk_create(
-        AnswerRecipient(answer=answer, user=person, agency=request.requester_agency) for person in people
+    # Its entries and recipients: one statement (isp_portal.rows.insert_together).
+    rows.insert_together(
+        [AnswerEntry(answer=answer, entry=entry, revision=revision) for entry, revision in chosen],
+        [AnswerRecipient(answer=answer, user=person, agency=request.requester_agency) for person in people],
     )
     return answer
 
@@ -452,6 +462,11 @@ def request_answer_share(
         audit_record_many(kind="request.answer", actor=actor, events=[answered])
         request.state = State.AWAITING_APPROVAL
         request.save(update_fields=["state", "answered_by", "answered_at", "needs_approval"])
+        # Whether this answer shares a restricted entry, as the approval's policy asks of it (answers_restricted):
+        # the entries just written, each restricted now (read with its lock) or in the revision answered.
+        request.answers_restricted = any(  # type: ignore[attr-defined]
+            entry.is_restricted or revision.is_restricted for entry, revision in chosen
+        )
         checks.ask_approval(
             request, agency_id=request.holding_agency_id, subject="A disclosure waits for your approval"
         )

@@ -105,13 +105,20 @@ def latest_revisions(entry_ids: Iterable[int]) -> dict[int, EntryRevision]:
     ids = sorted(set(entry_ids))
     if not ids:
         return {}
-    return {
-        revision.entry_id: revision
-        for revision in EntryRevision.objects.filter(entry_id__in=ids)
+    return {revision.entry_id: revision for revision in _LATEST_REVISIONS.rows(ids=ids)}
+
+
+# Compiled once per process (isp_portal.rows.Compiled), the ids bound as one array: asked at every answer.
+_LATEST_REVISIONS = rows.Compiled(
+    "latest_revisions",
+    lambda ids: (
+        EntryRevision.objects.filter(rows.any_of("entry_id", ids))
         .select_related("author")
         .order_by("entry_id", "-number")
         .distinct("entry_id")
-    }
+    ),
+    ids=rows.SLOT_IDS,
+)
 
 
 def nation() -> Nation:

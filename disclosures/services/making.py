@@ -252,14 +252,20 @@ def disclosure_make(
         onward_terms=answer.onward_terms, retain_until=answer.retain_until, protocol_version=version, made_at=now,
         review_due_at=review_due_at, snapshot_sha256=sha, **(onward.disclosure_fields() if onward else {}),
     )  # fmt: skip
-    DisclosureEntry.objects.bulk_create(
-        DisclosureEntry(disclosure=disclosure, entry_id=row.entry_id, revision_id=row.revision_id) for row in answered
+    # Its entries, recipients and snapshot: one statement (isp_portal.rows.insert_together).
+    rows.insert_together(
+        [
+            DisclosureEntry(disclosure=disclosure, entry_id=row.entry_id, revision_id=row.revision_id)
+            for row in answered
+        ],
+        [
+            DisclosureRecipient(
+                disclosure=disclosure, user_id=row.user_id, agency_id=row.agency_id, via_team=row.via_team
+            )
+            for row in people
+        ],
+        [DisclosureSnapshot(disclosure=disclosure, document=document)],
     )
-    DisclosureRecipient.objects.bulk_create(
-        DisclosureRecipient(disclosure=disclosure, user_id=row.user_id, agency_id=row.agency_id, via_team=row.via_team)
-        for row in people
-    )
-    DisclosureSnapshot.objects.create(disclosure=disclosure, document=document)
     grant_events: list[EventDraft] = []  # recorded below, with the disclosure's own event and log row
     if answered:
         # Each recipient is opened exactly the disclosed entries, at the disclosed revisions, until retention ends

@@ -20,7 +20,7 @@ from disclosures import rules
 from disclosures.models import InformationRequest, State
 from disclosures.services import checks
 from disclosures.services.erasure import request_texts_erase
-from isp_portal import bounds
+from isp_portal import bounds, rows
 from isp_portal.notifications import notify_selected
 from isp_portal.policy import NotPermitted, require
 from isp_portal.wording import long_date
@@ -57,6 +57,18 @@ def acting_agency_id(actor: User, agency: Agency | None) -> int:
     return next(iter(mine))
 
 
+# Both agencies with the child's closing, compiled once per process (isp_portal.rows.Compiled).
+_AGENCIES = rows.Compiled(
+    "request_agencies",
+    lambda child, first, second: Agency.objects.annotate(
+        child_closed_on=Subquery(Child.objects.filter(pk=child).values("closed_on"))
+    ).filter(pk__in=[first, second]),
+    child=rows.SLOT_ID,
+    first=rows.SLOT_ID_2,
+    second=rows.SLOT_ID_3,
+)
+
+
 def request_terms(
     *,
     child: Child,
@@ -80,8 +92,7 @@ def request_terms(
     # receive), whatever copy the caller holds: both in one statement.
     # The child's closing too, as the database has it now, in the same statement.
     holding_id, requester_id = (a if isinstance(a, int) else a.pk for a in (holding_agency, requester_agency))
-    closing = Child.objects.filter(pk=child.pk).values("closed_on")
-    both = Agency.objects.annotate(child_closed_on=Subquery(closing)).in_bulk([holding_id, requester_id])
+    both = {agency.pk: agency for agency in _AGENCIES.rows(child=int(child.pk), first=holding_id, second=requester_id)}
     holding_agency, requester_agency = both[holding_id], both[requester_id]
     if holding_agency.pk == requester_agency.pk:
         raise ValidationError({"holding_agency": "Choose another agency: sharing is between two agencies."})
@@ -228,16 +239,25 @@ def request_submit(
     return request
 
 
-def _told_of_request(child: Child, holding_agency: Agency) -> QuerySet[Any]:
+def _told_of_request(child: Child, holding_agency: Agency) -> tuple[str, tuple[Any, ...]]:
     """The holding agency's lead professionals for the child, else (when it has none) its designated managers: the
-    user ids, as one query."""
+    user ids, as one query (its SQL and parameters, the query compiled once per process)."""
+    return _TOLD_OF_REQUEST.sql_with_params(child=int(child.pk), agency=int(holding_agency.pk))
+
+
+def _told_of_request_query(child: int, agency: int) -> QuerySet[Any]:
     leads = (
-        Involvement.objects.filter(child=child, agency=holding_agency, ended_on__isnull=True)
+        Involvement.objects.filter(child_id=child, agency_id=agency, ended_on__isnull=True)
         .exclude(lead_professional__isnull=True)
         .values_list("lead_professional__user_id")
     )
-    managers = designated_managers_of([holding_agency.pk]).filter(~Exists(leads)).values_list("user_id")
+    managers = designated_managers_of([agency]).filter(~Exists(leads)).values_list("user_id")
     return leads.union(managers, all=True)
+
+
+_TOLD_OF_REQUEST = rows.CompiledSQL(
+    "told_of_request", _told_of_request_query, child=rows.SLOT_ID, agency=rows.SLOT_ID_2
+)
 
 
 @transaction.atomic

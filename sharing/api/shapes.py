@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from rest_framework import serializers
 
 from agencies.models import Agency, Membership
+from isp_portal import rows
 from isp_portal.api import ScopedPrimaryKeyField
 from sharing.models import ChildAddress, ChildName, EntryRevision, Involvement, RecordEntry
 from sharing.policy import index_agencies
@@ -44,6 +45,17 @@ class ActingAgencyField(ScopedPrimaryKeyField):
     def get_queryset(self) -> QuerySet[Agency]:
         user = self.context["request"].user
         return Agency.objects.all() if index_agencies(user) else Agency.objects.none()
+
+    # Read by id in a statement compiled once per process and judged as get_queryset would (issue 12).
+    def read_by_id(self, number: int) -> Agency | None:
+        found = _AGENCY.rows(pk=number)
+        return found[0] if found else None
+
+    def admits(self, user: Any, found: Model) -> bool:
+        return bool(index_agencies(user))
+
+
+_AGENCY = rows.Compiled("body_agency", lambda pk: Agency.objects.filter(pk=pk), pk=rows.SLOT_ID)
 
 
 # --- Output builders --------------------------------------------------------------------------------------------

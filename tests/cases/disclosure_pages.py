@@ -168,11 +168,11 @@ CASES: list[Case] = [
         # The request through the policy and the decision read for the form; the service: the locked request (with its
         # answer, the child's legal name and the discloser's roles), its re-checks at this moment (both agencies'
         # sanctions in one statement, the signatures, the answered entries, the recipients with their memberships and
-        # training), the disclosure, its entries, recipients, snapshot, grants, then every audit event and the log
-        # row in one statement; the message kept in the session; whether the shield admits the discloser's agency,
-        # one statement. Whether the answer shares a restricted entry (the approver's authorisation) is read with the
-        # locked request.
-        queries=24,
+        # training), the disclosure, then its entries, recipients and snapshot in one statement, the grants, then every
+        # audit event and the log row in one statement; the message kept in the session; whether the shield admits the
+        # discloser's agency, one statement. Whether the answer shares a restricted entry (the approver's
+        # authorisation) is read with the locked request.
+        queries=22,
     ),
     Case(
         "request-approval",

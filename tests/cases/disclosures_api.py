@@ -204,12 +204,13 @@ CASES = [
         kwargs=answered_request,
         data=lambda world: {"decision": "approve", "note": "Proportionate."},
         json=True,
-        # Everything checked again at this moment (design12 F4), then the disclosure: snapshot, entries, recipients,
-        # grants, the audit events and the disclosure-log row (one statement), notifications; nothing read back; whether
-        # the shield admits the discloser's agency, one statement. The request is read once, locked, with its answer,
-        # what the snapshot and the log need and whether the answer shares a restricted entry, then the policy
-        # (services.request_locked: the service approves with that row, in that transaction).
-        queries=18,
+        # Everything checked again at this moment (design12 F4), then the disclosure: its entries, recipients and
+        # snapshot (one statement), grants, the audit events and the disclosure-log row (one statement),
+        # notifications; nothing read back; whether the shield admits the discloser's agency, one statement. The
+        # request is read once, locked, with its answer, what the snapshot and the log need and whether the answer
+        # shares a restricted entry, then the policy (services.request_locked: the service approves with that row, in
+        # that transaction).
+        queries=16,
     ),
     Case(
         "api-request-withdraw",
@@ -229,8 +230,9 @@ CASES = [
         data=referral_body,
         json=True,
         note="a proactive referral",
-        # The referral is a request made and answered at once (design12 F2), then the disclosure made.
-        queries=32,
+        # The referral is a request made and answered at once (design12 F2), then the disclosure made (its
+        # recipients and snapshot in one statement).
+        queries=31,
     ),
     Case(
         "api-disclosure-emergency",
@@ -239,7 +241,7 @@ CASES = [
         data=emergency_body,
         json=True,
         # As a referral, plus the review deadline and the designated managers told at once.
-        queries=39,
+        queries=38,
     ),
     Case(
         "api-disclosure-detail",
