@@ -141,18 +141,20 @@ def competence_histories(child_ids: Iterable[int]) -> dict[int, tuple[rules.Asse
     if not ids:
         return {}
     by_child: dict[int, list[ConsentRecord]] = {}
-    for record in ConsentRecord.objects.filter(child_id__in=ids, assessed_on__isnull=False).only(
-        "child_id",
-        "given_by",
-        "decision",
-        "obtained_on",
-        "child_age",
-        "competence",
-        "assessed_on",
-        "parent_relationship",
-    ):
+    born: dict[int, date | None] = {}
+    for record in (
+        ConsentRecord.objects.filter(child_id__in=ids, assessed_on__isnull=False)
+        .only(
+            "child_id", "given_by", "decision", "obtained_on", "child_age", "competence", "assessed_on",
+            "parent_relationship",
+        )
+        # The child's date of birth in the same statement: each finding's age decides whether it rebuts the
+        # presumption at 16 (rules.rebutted_on); an erased child's keeps only its year, so none (fix11m).
+        .annotate(child_born_on=F("child__born_on"), child_erased_at=F("child__erased_at"))
+    ):  # fmt: skip
         by_child.setdefault(record.child_id, []).append(record)
-    return {child_id: competence_history(records) for child_id, records in by_child.items()}
+        born[record.child_id] = None if record.child_erased_at is not None else record.child_born_on
+    return {child_id: competence_history(records, born[child_id]) for child_id, records in by_child.items()}
 
 
 def record_timing(

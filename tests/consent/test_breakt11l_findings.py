@@ -112,11 +112,6 @@ def test_the_fhir_period_of_a_rebutted_decision_ends_the_day_before_the_finding(
     assert data["provision"]["period"].get("end") == (today - timedelta(days=21)).isoformat(), data["provision"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F4: the review sweep asks to review a child's decision a later assessment rebutted (record_timing "
-    "read without the child's history of assessments)",
-)
 def test_the_review_sweep_does_not_ask_to_review_a_rebutted_decision(world: World) -> None:
     """The 14-year-old's consent of 40 days ago is due for review today; 20 days ago the child was found not
     competent and the mother's consent (carrying the finding) is what counts now; the summary lists the child's
