@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -564,29 +564,42 @@ def _follow_up(dispute: Dispute, *, today: date, at: datetime) -> InformationReq
     # entries and the dispute to the kept child, and left the closed request with the merged-away one (break13e F10;
     # triggers dispute_child_follows_subject and dispute_follow_up_child, migration 0020).
     child = request.child.merged_into or request.child
+    return _asked_again(
+        dispute, _follow_up_requesters(dispute, request), agency_id=request.requester_agency_id,
+        submit=lambda person: request_submit(
+            actor=person, child=child, holding_agency=request.holding_agency,
+            purpose=request.purpose, tiers=request.tiers, categories=request.categories,
+            need_to_know=request.need_to_know, urgency=request.urgency, consent_basis=request.consent_basis,
+            consent=request.consent, not_sought_reason=request.not_sought_reason,
+            override_ground=request.override_ground, agency=request.requester_agency,
+        ),
+        nobody="No follow-up request could be made for your agency", then="Make a new request for the information.",
+    )  # fmt: skip
+
+
+Asked = TypeVar("Asked")
+
+
+def _asked_again(
+    dispute: Dispute, people: Iterable[Any], *, agency_id: int, submit: Callable[[Any], Asked], nobody: str, then: str
+) -> Asked | None:
+    """A dispute resolved "share" asks again (design Q14): `submit` in the name of each of `people` in turn, a
+    savepoint each (a refused submit leaves nothing, and the next person is tried); the first it admits made it.
+    When it admits nobody (they left, or the protocol's terms refuse it now), the designated managers of
+    `agency_id` (the asking side) are told to ask again themselves, with the last refusal's reason, rather than a
+    request nobody may answer to (key dispute-follow-up-<dispute>). Returns what was made, or None."""
     refusals: list[str] = []
-    for person in _follow_up_requesters(dispute, request):
+    for person in people:
         try:
-            # A savepoint each: a refused submit leaves nothing, and the next person is tried.
             with transaction.atomic():
-                return request_submit(
-                    actor=person, child=child, holding_agency=request.holding_agency,
-                    purpose=request.purpose, tiers=request.tiers, categories=request.categories,
-                    need_to_know=request.need_to_know, urgency=request.urgency, consent_basis=request.consent_basis,
-                    consent=request.consent, not_sought_reason=request.not_sought_reason,
-                    override_ground=request.override_ground, agency=request.requester_agency,
-                )  # fmt: skip
+                return submit(person)
         except (ValidationError, AccessDenied) as refused:
             refusals.append(_said(refused))
-    # Nobody of the requesting agency may ask now (they left, or the protocol's terms refuse it): its designated
-    # managers are told to ask again themselves, with the reason, rather than a request nobody may answer to.
     checks.tell(
-        checks.designated_managers(request.requester_agency_id), key=f"dispute-follow-up-{dispute.pk}",
+        checks.designated_managers(agency_id), key=f"dispute-follow-up-{dispute.pk}",
         subject=f"Dispute {dispute.register_label} was resolved: ask again",
         body=(
-            "The dispute was resolved: share. No follow-up request could be made for your agency"
-            + (f" ({refusals[-1]})" if refusals else "")
-            + ". Make a new request for the information."
+            f"The dispute was resolved: share. {nobody}" + (f" ({refusals[-1]})" if refusals else "") + f". {then}"
         ),
         link=dispute_link(dispute),
     )  # fmt: skip
@@ -623,30 +636,19 @@ def _onward_follow_up(dispute: Dispute) -> OnwardRequest | None:
     )
     wanted = [user_id for user_id in dict.fromkeys([onward.requester_id, dispute.raised_by_id]) if user_id in members]
     people = User.objects.in_bulk(wanted)
-    refusals: list[str] = []
-    for user_id in wanted:
-        try:
-            with transaction.atomic():  # a savepoint each: a refused submit leaves nothing
-                return onward_request_submit(
-                    actor=people[user_id], parent=onward.parent_disclosure, entries=entries,
-                    to_agency=onward.to_agency, purpose=onward.purpose, tiers=onward.tiers,
-                    categories=onward.categories, need_to_know=onward.need_to_know,
-                    consent_basis=onward.consent_basis, consent=onward.consent,
-                    not_sought_reason=onward.not_sought_reason, override_ground=onward.override_ground,
-                    legal_basis=onward.legal_basis,
-                )  # fmt: skip
-        except (ValidationError, AccessDenied) as refused:
-            refusals.append(_said(refused))
-    checks.tell(
-        checks.designated_managers(dispute.raising_agency_id), key=f"dispute-follow-up-{dispute.pk}",
-        subject=f"Dispute {dispute.register_label} was resolved: ask again",
-        body=(
-            "The dispute was resolved: share. No new request to pass the information on could be made for your "
-            "agency" + (f" ({refusals[-1]})" if refusals else "") + ". Ask again to pass it on."
+    return _asked_again(
+        dispute, [people[user_id] for user_id in wanted], agency_id=dispute.raising_agency_id,
+        submit=lambda person: onward_request_submit(
+            actor=person, parent=onward.parent_disclosure, entries=entries,
+            to_agency=onward.to_agency, purpose=onward.purpose, tiers=onward.tiers,
+            categories=onward.categories, need_to_know=onward.need_to_know,
+            consent_basis=onward.consent_basis, consent=onward.consent,
+            not_sought_reason=onward.not_sought_reason, override_ground=onward.override_ground,
+            legal_basis=onward.legal_basis,
         ),
-        link=dispute_link(dispute),
+        nobody="No new request to pass the information on could be made for your agency",
+        then="Ask again to pass it on.",
     )  # fmt: skip
-    return None
 
 
 def _said(refused: Exception) -> str:
