@@ -235,17 +235,28 @@ def _log_draft(disclosure: Disclosure, now: datetime, actor: Any) -> DisclosureL
 
 
 def _tell_notices(notices: Sequence[CorrectionNotice], via: dict[int, Disclosure]) -> int:
-    """Each notice's agency told: the named recipients of the disclosure it went through (prefetched), else its
-    designated managers (one query for all of them)."""
+    """Each notice's agency told: the named recipients of the disclosure it went through (prefetched) who are still
+    active members of the notice's agency, else its designated managers (one query for the members, one for the
+    managers). One who has left is not told what their old agency received (as the chase: breakt13g F8)."""
+    named = {notice.pk: [row.user_id for row in via[notice.via_disclosure_id].recipients.all()] for notice in notices}
+    active = set(
+        Membership.objects.filter(
+            agency_id__in={notice.agency_id for notice in notices},
+            user_id__in={user_id for people in named.values() for user_id in people},
+            is_active=True, user__is_active=True,
+        ).values_list("agency_id", "user_id")
+    )  # fmt: skip
+    told = {
+        notice.pk: [user_id for user_id in named[notice.pk] if (notice.agency_id, user_id) in active]
+        for notice in notices
+    }
     managers: dict[int, list[int]] = {}
-    lacking = {notice.agency_id for notice in notices if not via[notice.via_disclosure_id].recipients.all()}
+    lacking = {notice.agency_id for notice in notices if not told[notice.pk]}
     for agency_id, user_id in designated_managers_of(lacking).values_list("agency_id", "user_id"):
         managers.setdefault(agency_id, []).append(user_id)
     drafts: list[NotificationDraft] = []
     for notice in notices:
-        people = [row.user_id for row in via[notice.via_disclosure_id].recipients.all()] or managers.get(
-            notice.agency_id, []
-        )
+        people = told[notice.pk] or managers.get(notice.agency_id, [])
         originator = notice.correction.originator_agency
         for user_id in sorted(set(people)):
             drafts.append(

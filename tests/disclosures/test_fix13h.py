@@ -9,18 +9,22 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from agencies.models import Membership
+from agencies.selectors import designated_managers_of
+from agencies.services import membership_deactivate
 from audit.models import AuditEvent
 from disclosures.models import CorrectionNotice, Dispute, DisputePosition
 from disclosures.services.checks import ERASED_RECORD
 from disclosures.services.corrections import correction_notice_acknowledge
 from disclosures.services.disputes import dispute_position_record, dispute_withdraw
 from disclosures.services.erasure import ERASED
+from isp_portal.models import Notification
 from isp_portal.policy import SystemActor
 from sharing.services import entry_revise
 from sharing.services.retention import child_close, child_erase
 from tests.disclosures.after_fixtures import HEALTH_NAME, AfterWorld, after_world
 from tests.disclosures.dispute_fixtures import opened
-from tests.factories import World, sign_in
+from tests.factories import SYSTEM, World, sign_in
 from tests.sharing.fixtures import fresh
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +104,31 @@ def test_the_register_offers_only_the_readers_agencies_and_refuses_another(world
     assert dispute.register_label in refused  # the valid filters (none) still apply: never a wider register
     own = manager.get(f"/disputes/register/?agency={after.world.home.pk}").content.decode()
     assert dispute.register_label in own
+
+
+@pytest.mark.parametrize("left", [False, True])
+def test_the_first_notice_of_a_correction_goes_only_to_recipients_still_at_the_agency(world: World, left: bool) -> None:
+    """As its chase (breakt13g F8): a named recipient who has left the agency the disclosure went to is not told what
+    it received; when nobody named is left, the agency's designated managers are."""
+    after = after_world(world)
+    school_user = after.world.users["school"]
+    if left:
+        membership_deactivate(
+            actor=SYSTEM, membership=Membership.objects.get(user=school_user, agency=after.school),
+            reason="Left the school.",
+        )  # fmt: skip
+    entry_revise(
+        actor=after.user("practitioner"), entry=after.made.entry, fields={}, text="Corrected.", basis="fact",
+        reason="The day was wrong.",
+    )  # fmt: skip
+    notice = CorrectionNotice.objects.get(agency=after.school)
+    told = set(
+        Notification.objects.filter(key__startswith=f"correction-{notice.correction_id}-{after.school.pk}-")
+        .values_list("recipient_id", flat=True)
+    )  # fmt: skip
+    managers = set(designated_managers_of({after.school.pk}).values_list("user_id", flat=True))
+    if left:
+        assert school_user.pk not in told
+        assert told == managers and managers
+    else:
+        assert school_user.pk in told
