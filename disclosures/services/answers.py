@@ -496,6 +496,10 @@ def request_answer_decline(
     decision = decision or DecisionInput()
     texts = {field: _text(getattr(decision, field), field, errors) for field in _DECISION_FIELDS}
     checks.errors_or_none(errors)
+    # A decline only closes the request: about an erased record it is still made, its texts stored as erased
+    # (checks.text_about: no new free text about an erased record; breakt1311 F4).
+    detail = checks.text_about(request.child, detail, field="detail", closes=True)
+    texts = {field: checks.text_about(request.child, text, field=field, closes=True) for field, text in texts.items()}
     answers = checks.consent_answers(
         child=request.child, tiers=request.tiers, agency=request.requester_agency, purpose=request.purpose
     )
@@ -562,6 +566,7 @@ def request_approval_decline(*, actor: Any, request: InformationRequest, reason:
     if not reason and "reason" not in errors:
         errors["reason"] = "Say why you do not approve sharing this."
     checks.errors_or_none(errors)
+    reason = checks.text_about(request.child, reason, field="reason", closes=True)  # it closes the request
     request.state = State.DECLINED
     request.declined_by, request.declined_at = user, timezone.now()
     request.decline_reason, request.decline_detail = rules.DeclineReason.MANAGER_DECLINED, reason

@@ -231,7 +231,12 @@ def text_about(child: Child, text: str, *, field: str, closes: bool = False) -> 
     chased for ever, its text stored as ERASED (a blank optional text stays blank); any other action is refused:
     ValidationError {field: ERASED_RECORD}, raised before anything is written (a page's field error or the API's
     400, recorded as a refused request by isp_portal.refusals)."""
-    if child.erased_at is None:
+    return text_after_erasure(child.erased_at, text, field=field, closes=closes)
+
+
+def text_after_erasure(erased_at: datetime | None, text: str, *, field: str, closes: bool = False) -> str:
+    """text_about for a caller holding only the child's `erased_at` (a locked read of that column alone)."""
+    if erased_at is None:
         return text
     if closes:
         return ERASED if text else text

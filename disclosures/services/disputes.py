@@ -214,13 +214,16 @@ def _assigned_events(
 # --- Raising a dispute ----------------------------------------------------------------------------------------------
 
 
-def _child_now_held(child_id: int) -> int:
+def _child_now_held(child_id: int) -> tuple[int, datetime | None]:
     """The child a record about `child_id` is now held as: the child it was merged into, when it was (merged_into
-    names the survivor, never another merged-away entry: sharing.services.children.child_merge), else itself. Its row
-    is locked (FOR NO KEY UPDATE) to the end of the transaction: a merge of it, or of the child it was merged into,
-    updates that row, so waits."""
-    merged_into = Child.objects.select_for_update(no_key=True).values_list("merged_into_id", flat=True).get(pk=child_id)
-    return merged_into or child_id
+    names the survivor, never another merged-away entry: sharing.services.children.child_merge), else itself; and
+    when the record was erased (the erasure marks the entries merged into it too). Its row is locked (FOR NO KEY
+    UPDATE) to the end of the transaction: a merge of it, or of the child it was merged into, updates that row, so
+    waits."""
+    merged_into, erased_at = (
+        Child.objects.select_for_update(no_key=True).values_list("merged_into_id", "erased_at").get(pk=child_id)
+    )
+    return merged_into or child_id, erased_at
 
 
 @transaction.atomic
@@ -247,7 +250,7 @@ def dispute_open(
     # The child the record now holds, its row locked before the subject's as a merge locks it before the requests it
     # moves (so neither waits for the other): the dispute is about it (trigger dispute_child_follows_subject,
     # migration 0020), and no merge can change it before this transaction ends.
-    child_id = _child_now_held((request or onward_request).child_id)  # type: ignore[union-attr]
+    child_id, erased_at = _child_now_held((request or onward_request).child_id)  # type: ignore[union-attr]
     subject: InformationRequest | OnwardRequest
     if request is not None:
         subject = InformationRequest.objects.select_for_update().get(pk=request.pk)
@@ -283,6 +286,9 @@ def dispute_open(
     grounds = _text(grounds, "grounds", errors, required="Say why the information should be shared.")
     impact_so_far = _text(impact_so_far, "impact_so_far", errors)
     checks.errors_or_none(errors)
+    # No dispute is raised about an erased record: its grounds would be new free text about the child, kept for
+    # good (checks.text_about; breakt1311 F3).
+    checks.text_after_erasure(erased_at, grounds, field="grounds")
     ground = rules.dispute_ground(subject_facts(subject), today)
     assert ground is not None
     at = moment(today)
@@ -378,6 +384,9 @@ def dispute_escalate(*, actor: Any, dispute: Dispute, reason: str = "", today: d
     errors: dict[str, str] = {}
     reason = _text(reason, "reason", errors)
     checks.errors_or_none(errors)
+    # An escalation moves the dispute on to its end: about an erased record it is still made (as the sweep makes
+    # it), its reason stored as erased (checks.text_about; breakt1311 F1).
+    reason = checks.text_about(dispute.child, reason, field="reason", closes=True)
     today = today or timezone.localdate()
     why = rules.escalation_reason(
         stage_one_due_on=dispute.stage_one_due_on, positions=dispute_facts(dispute).positions_at(1), today=today

@@ -226,6 +226,9 @@ def onward_request_agree(*, actor: Any, onward: OnwardRequest, conditions: str =
     require(actor, "decide", onward)
     errors: dict[str, str] = {}
     conditions = _text(conditions, "conditions", errors)
+    # Agreeing is no closing action: about an erased record it is refused, conditions or none (checks.text_about:
+    # the conditions would be new free text about the child; breakt1311 F2).
+    checks.text_about(onward.child, conditions, field="conditions")
     parent = onward.parent_disclosure
     if content_ended(parent):
         errors["parent_disclosure"] = (

@@ -263,11 +263,14 @@ _TOLD_OF_REQUEST = rows.CompiledSQL(
 @transaction.atomic
 def request_withdraw(*, actor: Any, request: InformationRequest, reason: str = "") -> InformationRequest:
     """The requester withdraws an open request (no longer needed). Audit: request.withdraw; tells whoever answered."""
-    request = InformationRequest.objects.select_for_update().get(pk=request.pk)
+    request = InformationRequest.objects.select_for_update(of=("self",)).select_related("child").get(pk=request.pk)
     require(actor, "withdraw", request)
     reason = (reason or "").strip()
     if len(reason) > bounds.REASON or "\x00" in reason:
         raise ValidationError({"reason": f"Keep it to {bounds.REASON} characters, without NUL characters."})
+    # A withdrawal only closes the request: about an erased record it is still made, its reason stored as erased
+    # (checks.text_about; breakt1311 F5).
+    reason = checks.text_about(request.child, reason, field="reason", closes=True)
     request.state = State.WITHDRAWN
     request.withdrawn_at = timezone.now()
     request.withdraw_reason = reason

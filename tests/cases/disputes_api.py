@@ -117,8 +117,9 @@ CASES = [
         json=True,
         note="home raises one (anyone else: the request reads as not existing)",
         # The request read in scope and locked; the open-dispute check; the insert and its number; the events,
-        # the assignees (line managers, designated managers), the audit event, the notices; the journey read back.
-        queries=23,
+        # the assignees (line managers, designated managers), the audit event, the notices; the journey read back;
+        # the child the record is now held as, locked first (b13g: disputes._child_now_held).
+        queries=24,
     ),
     Case(
         "api-dispute-list",

@@ -371,7 +371,9 @@ CASES: list[Case] = [
         # +1 (issue 11, break11 finding 1): the duplicate's consent decisions, read to move them (none here).
         # +1 (issue 12): the duplicate's open requests follow the kept child (disclosures.receivers; none here).
         # -1 (break10g finding 5): both entries locked in one statement, in the order of their ids.
-        queries=33,
+        # +1 (b13g): the duplicate's disputes, whatever their state, follow it to the kept child (none here).
+        # +2 (t13h F1): the duplicate's name corrections read for `moved` and moved with its names (none here).
+        queries=36,
     ),
     # --- Involvements -------------------------------------------------------------------------------------------
     Case(

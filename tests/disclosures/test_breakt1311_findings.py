@@ -39,9 +39,6 @@ def _texts(row: object) -> str:
     return str([getattr(row, f.name) for f in row._meta.fields])  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="F1: dispute_escalate keeps its free-text reason (DisputeEvent.note) after erase"
-)
 def test_f1_an_erased_childs_dispute_escalation_takes_no_free_text(world: World) -> None:
     after, dispute = opened(world)
     dispute_position_record(actor=after.user("school_manager"), dispute=dispute, position="share", note="Needed.")
@@ -55,7 +52,6 @@ def test_f1_an_erased_childs_dispute_escalation_takes_no_free_text(world: World)
     assert not DisputeEvent.objects.filter(dispute=dispute, note__contains=SECRET).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="F2: onward_request_agree stores its conditions about an erased child")
 def test_f2_an_erased_childs_onward_request_is_not_agreed_with_new_conditions(world: World) -> None:
     after = after_world(world)
     onward = onward_submit(after)
@@ -65,7 +61,6 @@ def test_f2_an_erased_childs_onward_request_is_not_agreed_with_new_conditions(wo
     assert not OnwardRequest.objects.filter(pk=onward.pk, conditions__contains=SECRET).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="F3: dispute_open opens a dispute with new grounds about an erased child")
 def test_f3_no_dispute_is_opened_about_an_erased_child(world: World) -> None:
     after = after_world(world)
     onward = onward_request_decline(
@@ -77,7 +72,6 @@ def test_f3_no_dispute_is_opened_about_an_erased_child(world: World) -> None:
     assert not Dispute.objects.filter(child=after.made.child, grounds__contains=SECRET).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="F4: request_answer_decline stores its free-text detail about an erased child")
 def test_f4_a_request_about_an_erased_child_is_declined_without_new_free_text(world: World) -> None:
     after = after_world(world)
     request = submit(after.made)
@@ -87,7 +81,6 @@ def test_f4_a_request_about_an_erased_child_is_declined_without_new_free_text(wo
     assert SECRET not in _texts(InformationRequest.objects.get(pk=request.pk))
 
 
-@pytest.mark.xfail(strict=True, reason="F5: request_withdraw stores its free-text reason about an erased child")
 def test_f5_a_request_about_an_erased_child_is_withdrawn_without_new_free_text(world: World) -> None:
     after = after_world(world)
     request = submit(after.made)
