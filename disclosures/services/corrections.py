@@ -234,22 +234,29 @@ def _log_draft(disclosure: Disclosure, now: datetime, actor: Any) -> DisclosureL
     return replace(draft, parent_disclosure_id=disclosure.parent_id, onward_request_id=disclosure.onward_request_id)
 
 
-def _tell_notices(notices: Sequence[CorrectionNotice], via: dict[int, Disclosure]) -> int:
-    """Each notice's agency told: the named recipients of the disclosure it went through (prefetched) who are still
-    active members of the notice's agency, else its designated managers (one query for the members, one for the
-    managers). One who has left is not told what their old agency received (as the chase: breakt13g F8)."""
-    named = {notice.pk: [row.user_id for row in via[notice.via_disclosure_id].recipients.all()] for notice in notices}
-    active = set(
-        Membership.objects.filter(
-            agency_id__in={notice.agency_id for notice in notices},
-            user_id__in={user_id for people in named.values() for user_id in people},
-            is_active=True, user__is_active=True,
-        ).values_list("agency_id", "user_id")
+def _recipients_still_there(disclosure_ids: Collection[int]) -> dict[int, list[int]]:
+    """The named recipients of each disclosure who are still active members of the agency it went to (the agency a
+    correction's notice through it is for), by disclosure id: one who has left is not told, nor chased, about what
+    their old agency received (breakt13g F8). One query."""
+    member = Membership.objects.filter(
+        user_id=OuterRef("user_id"), agency_id=OuterRef("disclosure__to_agency_id"), is_active=True,
+        user__is_active=True,
     )  # fmt: skip
-    told = {
-        notice.pk: [user_id for user_id in named[notice.pk] if (notice.agency_id, user_id) in active]
-        for notice in notices
-    }
+    found: dict[int, list[int]] = {}
+    for disclosure_id, user_id in (
+        DisclosureRecipient.objects.filter(disclosure_id__in=disclosure_ids)
+        .filter(Exists(member))
+        .values_list("disclosure_id", "user_id")
+    ):
+        found.setdefault(disclosure_id, []).append(user_id)
+    return found
+
+
+def _tell_notices(notices: Sequence[CorrectionNotice], via: dict[int, Disclosure]) -> int:
+    """Each notice's agency told: the named recipients of the disclosure it went through who are still there
+    (_recipients_still_there), else its designated managers (one query each)."""
+    still_there = _recipients_still_there(set(via))
+    told = {notice.pk: still_there.get(notice.via_disclosure_id, []) for notice in notices}
     managers: dict[int, list[int]] = {}
     lacking = {notice.agency_id for notice in notices if not told[notice.pk]}
     for agency_id, user_id in designated_managers_of(lacking).values_list("agency_id", "user_id"):
@@ -544,19 +551,8 @@ def _chase(now: datetime, today: date, limit: int) -> tuple[int, int]:
     if not ids:
         return 0, 0
     notices = list(CorrectionNotice.objects.filter(pk__in=ids).select_related("correction__originator_agency"))
-    recipients: dict[int, list[int]] = {}
-    # Only recipients still active members of the agency the disclosure went to (the notice's): one who left is not
-    # chased for it (breakt13g F8); the agency's designated managers always are.
-    member = Membership.objects.filter(
-        user_id=OuterRef("user_id"), agency_id=OuterRef("disclosure__to_agency_id"), is_active=True,
-        user__is_active=True,
-    )  # fmt: skip
-    for disclosure_id, user_id in (
-        DisclosureRecipient.objects.filter(disclosure_id__in={n.via_disclosure_id for n in notices})
-        .filter(Exists(member))
-        .values_list("disclosure_id", "user_id")
-    ):
-        recipients.setdefault(disclosure_id, []).append(user_id)
+    # The agency's designated managers are chased always, its named recipients only while still there.
+    recipients = _recipients_still_there({n.via_disclosure_id for n in notices})
     managers = _by_agency(designated_managers_of({n.agency_id for n in notices}).values_list("agency_id", "user_id"))
     drafts = [
         NotificationDraft(
