@@ -226,9 +226,10 @@ def text_about(child: Child, text: str, *, field: str, closes: bool = False) -> 
     """The one rule "no new free text about an erased record": the erasure (disclosures.services.erasure) erased
     every free text about the child once, so a text written afterwards would be kept in full for good. While the
     record is not erased, `text` itself. Once it is (`child.erased_at`; the entries merged into it are marked with
-    it): an action that only closes a workflow (`closes`: acknowledging a correction, withdrawing a dispute or an
-    onward request, rejecting a report, declining an onward request) is still taken, so nothing is left waiting and
-    chased for ever, its text stored as ERASED (a blank optional text stays blank); any other action is refused:
+    it): an action that only closes or moves on a workflow (`closes`: acknowledging a correction, escalating or
+    withdrawing a dispute, declining or withdrawing a request or an onward request, declining to approve, rejecting
+    a report; docs/rules.md lists the callers) is still taken, so nothing is left waiting and chased for ever, its
+    text stored as ERASED (a blank optional text stays blank); any other action is refused:
     ValidationError {field: ERASED_RECORD}, raised before anything is written (a page's field error or the API's
     400, recorded as a refused request by isp_portal.refusals)."""
     return text_after_erasure(child.erased_at, text, field=field, closes=closes)
