@@ -5,3 +5,6 @@ class BreachesConfig(AppConfig):
     name = "breaches"
     verbose_name = "Breaches"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from breaches import policy  # noqa: F401 - registers the policies
