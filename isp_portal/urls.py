@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("sharing.api.urls")),
     path("", include("consent.api.urls")),
     path("", include("disclosures.api.urls")),
+    path("", include("breaches.api.urls")),
 ]
 
 urlpatterns = [
@@ -42,6 +43,7 @@ urlpatterns = [
     path("", include("sharing.urls")),
     path("", include("consent.urls")),
     path("", include("disclosures.urls")),
+    path("", include("breaches.urls")),
 ]
 
 handler400 = errors.bad_request
