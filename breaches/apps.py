@@ -7,4 +7,9 @@ class BreachesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from breaches import policy  # noqa: F401 - registers the policies
+        from breaches import (
+            dashboard_register,  # noqa: F401 - the navigation of indemnity notices and the central register
+            indemnity_policy,  # noqa: F401 - registers the indemnity notice policy (Haringey 11.1)
+            policy,  # noqa: F401 - registers the policies
+            register_policy,  # noqa: F401 - registers the central register's resources (Southampton 13)
+        )

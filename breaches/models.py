@@ -157,6 +157,9 @@ class IndemnityNotice(models.Model):
     (and the Council, unless it is either) of a claim it may contribute to. The alleged contributor answers in
     writing within four days (11.1(b)): an Obligation of kind indemnity_response, swept like the others."""
 
+    # The protocol the information was shared under (11.1: "information subject to the general and individual
+    # protocols"): both parties signed it, and the Council told is its local-authority signatory.
+    protocol = models.ForeignKey("protocols.Protocol", on_delete=models.PROTECT, related_name="indemnity_notices")
     suffering_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     contributor_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     # The Council, told as well unless it is the suffering partner or the alleged contributor (11.1(a)).
@@ -190,6 +193,20 @@ class IndemnityNotice(models.Model):
             ),
             db_bounds.text_length("indemnity_notice", "details", bounds.LONG_TEXT),
             db_bounds.text_length("indemnity_notice", "response", bounds.LONG_TEXT),
+            # 11.1(a): the Council is told "provided the Council is neither the Suffering Partner nor an Alleged
+            # Contributor".
+            models.CheckConstraint(
+                condition=models.Q(council_agency__isnull=True)
+                | (
+                    ~models.Q(council_agency=models.F("suffering_agency"))
+                    & ~models.Q(council_agency=models.F("contributor_agency"))
+                ),
+                name="indemnity_council_is_a_third_party",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contributor_agency", "sent_at"], name="indemnity_contributor_sent"),
+            models.Index(fields=["suffering_agency", "sent_at"], name="indemnity_suffering_sent"),
         ]
 
     def __str__(self) -> str:

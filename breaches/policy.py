@@ -143,7 +143,15 @@ class ObligationPolicy(RefusalPolicy[Obligation]):
             return None
         if isinstance(user, SystemActor) or is_partnership_admin(user) or is_partnership_auditor(user):
             return Q()
-        return Q(breach__in=Breach.objects.filter(breaches).values("pk"))
+        scope = Q(breach__in=Breach.objects.filter(breaches).values("pk"))
+        # An indemnity notice's answer (Haringey 11.1(b)) is seen by whoever sees the notice.
+        from breaches.indemnity_policy import indemnity_scope
+        from breaches.models import IndemnityNotice
+
+        notices = indemnity_scope(user)
+        if notices is not None:
+            scope |= Q(indemnity_notice__in=IndemnityNotice.objects.filter(notices).values("pk"))
+        return scope
 
     def refusal(self, user: Any, action: str, obj: Obligation) -> str | None:
         if action == "complete":

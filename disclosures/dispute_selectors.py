@@ -309,3 +309,70 @@ def csv_safe(cell: str) -> str:
     """A cell a spreadsheet will not run as a formula: one beginning with =, +, -, @ (or a tab or carriage return)
     is prefixed with an apostrophe (CSV injection). Agency names are the only text a partner chose."""
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+# --- The disputes of the central register of breaches and disputes (issue 14; Southampton 13) ----------------------
+# breaches.register_selectors lists breaches and disputes together; it reads the disputes only through these, so the
+# disputes' tables stay this module's business.
+
+
+def central_register_disputes(
+    user: Any,
+    *,
+    agencies: frozenset[int] | None,
+    agency: int | None = None,
+    closed: bool | None = None,
+    opened_from: date | None = None,
+    opened_to: date | None = None,
+) -> QuerySet[Dispute]:
+    """The dispute register's rows the user reads (register_queryset: its scope and filters), narrowed to the parties
+    `agencies` (None: all) and to open (`closed` False) or ended (True) disputes."""
+    rows = register_queryset(user, RegisterFilters(agency=agency, opened_from=opened_from, opened_to=opened_to))
+    if agencies is not None:
+        rows = rows.filter(Q(raising_agency_id__in=agencies) | Q(responding_agency_id__in=agencies))
+    if closed is True:
+        rows = rows.filter(state__in=rules.DISPUTE_TERMINAL_STATES)
+    elif closed is False:
+        rows = rows.exclude(state__in=rules.DISPUTE_TERMINAL_STATES)
+    return rows
+
+
+def central_register_columns(rows: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    """The disputes as rows of the central register, in its columns (breaches.register_selectors.COLUMNS): the
+    raising agency first, the agency holding the information second; no child, no free text."""
+    from django.db.models import BooleanField, CharField, ExpressionWrapper, F, Value
+
+    return rows.annotate(
+        r_kind=Value("dispute", output_field=CharField()),
+        r_pk=F("pk"),
+        r_number=F("register_number"),
+        r_agency_id=F("raising_agency_id"),
+        r_agency=F("raising_agency__name"),
+        r_other_id=F("responding_agency_id"),
+        r_other=F("responding_agency__name"),
+        r_at=F("opened_at"),
+        r_state=F("state"),
+        r_closed=ExpressionWrapper(Q(state__in=rules.DISPUTE_TERMINAL_STATES), output_field=BooleanField()),
+        r_personal=Value(False, output_field=BooleanField()),
+    )
+
+
+def central_register_dispute_counts(rows: QuerySet[Dispute]) -> tuple[dict[date, int], dict[int, tuple[str, int]]]:
+    """The disputes counted by the month they were opened (London time) and by party (each dispute counts for both
+    of its agencies). Three statements."""
+    from django.db.models.functions import TruncMonth
+
+    months = {
+        timezone.localtime(month).date(): n
+        for month, n in rows.order_by().annotate(m=TruncMonth("opened_at")).values_list("m").annotate(n=Count("pk"))
+    }
+    agencies: dict[int, tuple[str, int]] = {}
+    for side in ("raising_agency", "responding_agency"):
+        for pk, name, n in (
+            rows.order_by()
+            .values_list(f"{side}_id", f"{side}__name")
+            .annotate(n=Count("pk"))
+            .values_list(f"{side}_id", f"{side}__name", "n")
+        ):
+            agencies[pk] = (name, agencies.get(pk, (name, 0))[1] + n)
+    return months, agencies

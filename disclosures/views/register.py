@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from audit.services import audit_record
+from breaches.register_policy import CENTRAL_REGISTER
 from disclosures import dispute_selectors as selectors
 from disclosures.dispute_policy import REGISTER, REGISTER_EXPORT
 from disclosures.forms.disputes import RegisterFilterForm
@@ -66,6 +67,8 @@ def register(request: HttpRequest) -> HttpResponse:
             "page": page,
             "next_url": next_url,
             "may_export": policy.can(request.user, "view", REGISTER_EXPORT),
+            # The central register of breaches and disputes (issue 14) links here and is linked from here.
+            "central_register": policy.can(request.user, "view", CENTRAL_REGISTER),
             "export_url": f"{reverse('dispute-register-export')}?{urlencode(query)}",
         },
     )
