@@ -25,6 +25,7 @@ SEND_RULE = (
     "Only a designated manager, agency admin, Caldicott guardian or data protection officer of a partner agency "
     "can send an indemnity notice (the protocol, section 11.1(a))."
 )
+LIST_RULE = "Indemnity notices are for the people of partner agencies: ask your agency's admin to add you to one."
 RESPOND_RULE = (
     "Only the designated managers, agency admins, Caldicott guardian or data protection officer of the agency the "
     "notice was sent to can answer it (the protocol, section 11.1(b))."

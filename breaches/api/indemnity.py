@@ -21,6 +21,7 @@ from rest_framework.routers import SimpleRouter
 
 from agencies.models import Agency
 from breaches import indemnity_selectors as selectors
+from breaches.indemnity_policy import LIST_RULE, indemnity_scope
 from breaches.models import Breach, IndemnityNotice
 from breaches.services import indemnity as services
 from isp_portal import bounds, policy
@@ -115,6 +116,8 @@ class IndemnityNoticeViewSet(PolicyViewMixin, viewsets.GenericViewSet[IndemnityN
         responses={200: NoticeOut(many=True), 403: OpenApiResponse(description="An API token")},
     )
     def list(self, request: Request) -> Response:
+        if indemnity_scope(request.user) is None:
+            raise policy.NotPermitted(action="view", target_type="breaches.indemnitynotice", reason=LIST_RULE)
         return Response([notice_out(view) for view in selectors.notices_mine(request.user)])
 
     @extend_schema(

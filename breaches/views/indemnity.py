@@ -19,7 +19,7 @@ from agencies.models import Agency
 from breaches import indemnity_selectors as selectors
 from breaches import rules
 from breaches.indemnity_forms import NoticeForm, RespondForm
-from breaches.indemnity_policy import indemnity_scope
+from breaches.indemnity_policy import LIST_RULE, indemnity_scope
 from breaches.models import Breach, IndemnityNotice
 from breaches.services import indemnity as services
 from disclosures.views import confirming
@@ -35,9 +35,7 @@ NEW = 0
 @login_required
 def indemnity_list(request: HttpRequest) -> HttpResponse:
     if indemnity_scope(request.user) is None:
-        raise policy.NotPermitted(
-            action="view", target_type="breaches.indemnitynotice", reason="Indemnity notices are for partner agencies."
-        )
+        raise policy.NotPermitted(action="view", target_type="breaches.indemnitynotice", reason=LIST_RULE)
     return render(
         request,
         "breaches/indemnity_list.html",
