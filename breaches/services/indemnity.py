@@ -8,6 +8,7 @@ or not at all.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -38,17 +39,21 @@ def _signatories(protocol: Protocol) -> QuerySet[Signature]:
 
 
 def council_of(protocol: Protocol) -> Agency | None:
-    """The Council of Haringey 11.1(a) for a notice under `protocol`: the local-authority agency among its
-    signatories (the partnership's council), the first to sign when several did (the lead council that convened
-    the protocol). None when no local authority signed it."""
-    signature = (
+    """The Council of Haringey 11.1(a) for a notice under `protocol`: its local-authority signatory, and when several
+    local authorities signed it (neighbouring councils), the one whose area most of the protocol's partners work in
+    (the partnership's own council), then the first to sign. None when no local authority signed it. One query."""
+    signatures = list(
         _signatories(protocol)
-        .filter(agency__kind=AgencyKind.LOCAL_AUTHORITY, agency__status=AgencyStatus.ACTIVE)
+        .filter(agency__status=AgencyStatus.ACTIVE)
         .select_related("agency")
         .order_by("signed_at", "agency__name", "pk")
-        .first()
     )
-    return signature.agency if signature is not None else None
+    partners_in = Counter(signature.agency.area_id for signature in signatures if signature.agency.area_id)
+    councils = [s for s in signatures if s.agency.kind == AgencyKind.LOCAL_AUTHORITY]
+    if not councils:
+        return None
+    # max() keeps the first of equals: the earliest signature among the councils of the busiest area.
+    return max(councils, key=lambda s: partners_in.get(s.agency.area_id, 0) if s.agency.area_id else 0).agency
 
 
 def _suffering_agency(actor: Any, chosen: Agency | None) -> Agency | None:
