@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import pygal
+import pygal  # type: ignore[import-untyped]
 from django.utils.safestring import SafeString, mark_safe
-from pygal.style import Style
+from pygal.style import Style  # type: ignore[import-untyped]
 
 SVG = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG)

@@ -19,7 +19,7 @@ class MonthField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=7, required=False, **kwargs)
 
-    def clean(self, value: Any) -> date | None:  # type: ignore[override]
+    def clean(self, value: Any) -> date | None:
         text = super().clean(value)
         if not text:
             return None

@@ -221,15 +221,16 @@ def _parts(user: Any, filters: RegisterFilters) -> _Parts:
 
 
 def _union(parts: _Parts) -> QuerySet[Any] | None:
-    halves = []
+    halves: list[QuerySet[Any]] = []
     if parts.breaches is not None:
         halves.append(_breach_columns(parts.breaches).values_list(*COLUMNS))
     if parts.disputes is not None:
         halves.append(dispute_selectors.central_register_columns(parts.disputes).values_list(*COLUMNS))
     if not halves:
         return None
-    rows = halves[0] if len(halves) == 1 else halves[0].union(halves[1], all=True)
-    return rows.order_by("-r_at", "r_kind", "-r_pk")
+    rows: QuerySet[Any] = halves[0] if len(halves) == 1 else halves[0].union(halves[1], all=True)
+    ordering: tuple[str, ...] = ("-r_at", "r_kind", "-r_pk")  # the columns' names, on either half or the union
+    return rows.order_by(*ordering)
 
 
 def _entries(values: Any) -> list[RegisterEntry]:

@@ -28,10 +28,8 @@ from isp_portal import bounds, policy
 from isp_portal.api import PolicyViewMixin, ScopedPrimaryKeyField, parse_input
 from protocols.models import Protocol
 
-STATES = ["open", "overdue", "done"]
 
-
-class NoticeIn(serializers.Serializer):
+class IndemnityNoticeIn(serializers.Serializer):
     protocol = ScopedPrimaryKeyField(Protocol, help_text="The protocol the information was shared under")
     contributor_agency = ScopedPrimaryKeyField(Agency, help_text="The alleged contributor")
     suffering_agency = ScopedPrimaryKeyField(
@@ -44,11 +42,11 @@ class NoticeIn(serializers.Serializer):
     details = serializers.CharField(max_length=bounds.LONG_TEXT, help_text="Full details of the event and the claim")
 
 
-class RespondIn(serializers.Serializer):
+class IndemnityResponseIn(serializers.Serializer):
     response = serializers.CharField(max_length=bounds.LONG_TEXT, help_text="Your answer in writing")
 
 
-class NoticeOut(serializers.Serializer):
+class IndemnityNoticeOut(serializers.Serializer):
     id = serializers.IntegerField()
     protocol = serializers.IntegerField()
     suffering_agency = serializers.IntegerField()
@@ -57,12 +55,12 @@ class NoticeOut(serializers.Serializer):
     breach = serializers.IntegerField(allow_null=True)
     sent_at = serializers.DateTimeField()
     response_due_at = serializers.DateTimeField(allow_null=True)
-    state = serializers.ChoiceField(choices=STATES, help_text="open, overdue (past due, unanswered) or done")
+    state = serializers.CharField(help_text="open, overdue (past due, unanswered) or done (answered)")
     responded_at = serializers.DateTimeField(allow_null=True)
     late_seconds = serializers.IntegerField(help_text="How late the answer is (or is so far); 0 when on time")
 
 
-class NoticeDetailOut(NoticeOut):
+class IndemnityNoticeDetailOut(IndemnityNoticeOut):
     details = serializers.CharField()
     sent_by = serializers.IntegerField()
     response = serializers.CharField()
@@ -98,7 +96,7 @@ class IndemnityNoticeViewSet(PolicyViewMixin, viewsets.GenericViewSet[IndemnityN
     """Indemnity notices (the protocol, section 11.1): those you can see, a new one, one notice, its answer."""
 
     policy_model = IndemnityNotice
-    serializer_class = NoticeOut
+    serializer_class = IndemnityNoticeOut
     lookup_value_regex = "[0-9]+"
     pagination_class = None
     checked_on_parent: ClassVar[dict[str | None, tuple[type[Model], str]]] = {
@@ -113,7 +111,7 @@ class IndemnityNoticeViewSet(PolicyViewMixin, viewsets.GenericViewSet[IndemnityN
         summary="Indemnity notices you can see",
         description=f"Newest first, {selectors.LIST_SIZE} at most: those your agency sent or received, or the "
         "council was told of; every notice for partnership admins and partnership auditors.",
-        responses={200: NoticeOut(many=True), 403: OpenApiResponse(description="An API token")},
+        responses={200: IndemnityNoticeOut(many=True), 403: OpenApiResponse(description="An API token")},
     )
     def list(self, request: Request) -> Response:
         if indemnity_scope(request.user) is None:
@@ -126,22 +124,22 @@ class IndemnityNoticeViewSet(PolicyViewMixin, viewsets.GenericViewSet[IndemnityN
         "(11.1(a)). The council (the protocol's local-authority signatory) is told too unless it is a party. The "
         "answer is due by the end of the fourth day. 400 keyed by field: no details, the contributor your own "
         "agency, an agency that has not signed the protocol, a breach of another protocol.",
-        request=NoticeIn,
+        request=IndemnityNoticeIn,
         responses={
-            201: NoticeDetailOut,
+            201: IndemnityNoticeDetailOut,
             400: OpenApiResponse(description="Bad input, keyed by field"),
             403: OpenApiResponse(description="Not a person who speaks for a partner agency"),
         },
     )
     def create(self, request: Request) -> Response:
         policy.require(request.user, "create", IndemnityNotice)
-        values = parse_input(NoticeIn, request.data, request)
+        values = parse_input(IndemnityNoticeIn, request.data, request)
         notice = services.indemnity_notice_send(actor=request.user, **values)
         return _detail(request.user, notice.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="An indemnity notice",
-        responses={200: NoticeDetailOut, 404: OpenApiResponse(description="Not a notice you can see")},
+        responses={200: IndemnityNoticeDetailOut, 404: OpenApiResponse(description="Not a notice you can see")},
     )
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         return _detail(request.user, pk)
@@ -150,9 +148,9 @@ class IndemnityNoticeViewSet(PolicyViewMixin, viewsets.GenericViewSet[IndemnityN
         summary="Answer the notice in writing",
         description="By the alleged contributor's designated managers, admins, Caldicott guardian or DPO (11.1(b)), "
         "once; completes the obligation at once (a late answer stays late) and tells the suffering partner.",
-        request=RespondIn,
+        request=IndemnityResponseIn,
         responses={
-            200: NoticeDetailOut,
+            200: IndemnityNoticeDetailOut,
             400: OpenApiResponse(description="No answer, or already answered (`response`)"),
             403: OpenApiResponse(description="Not the alleged contributor"),
             404: OpenApiResponse(description="Not a notice you can see"),
@@ -163,7 +161,7 @@ class IndemnityNoticeViewSet(PolicyViewMixin, viewsets.GenericViewSet[IndemnityN
         policy.require_gate(request.user, "respond", IndemnityNotice)
         notice = policy.get_or_deny(request.user, self.base_queryset(), pk=pk)
         policy.require(request.user, "respond", notice)
-        values = parse_input(RespondIn, request.data, request)
+        values = parse_input(IndemnityResponseIn, request.data, request)
         services.indemnity_notice_respond(actor=request.user, notice=notice, **values)
         return _detail(request.user, notice.pk)
 

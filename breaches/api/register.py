@@ -31,7 +31,7 @@ class MonthField(serializers.CharField):
             raise serializers.ValidationError(str(error)) from None
 
 
-class RegisterQuery(serializers.Serializer):
+class CentralRegisterQuery(serializers.Serializer):
     kind = serializers.ChoiceField(choices=list(selectors.KINDS), required=False, help_text="breach or dispute")
     agency = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, help_text="Either side")
     status = serializers.ChoiceField(choices=list(selectors.STATUSES), required=False, help_text="open or closed")
@@ -41,7 +41,7 @@ class RegisterQuery(serializers.Serializer):
     page = serializers.IntegerField(required=False, min_value=1, max_value=selectors.MAX_PAGE)
 
 
-class RowOut(serializers.Serializer):
+class CentralRegisterRowOut(serializers.Serializer):
     reference = serializers.CharField()
     kind = serializers.ChoiceField(choices=list(selectors.KINDS))
     id = serializers.IntegerField()
@@ -57,27 +57,27 @@ class RowOut(serializers.Serializer):
     personal_data = serializers.BooleanField()
 
 
-class AgencyCountOut(serializers.Serializer):
+class CentralRegisterAgencyCountOut(serializers.Serializer):
     agency = serializers.IntegerField()
     name = serializers.CharField()
     breaches = serializers.IntegerField(help_text="Alleged against it")
     disputes = serializers.IntegerField(help_text="It was party to")
 
 
-class MonthCountOut(serializers.Serializer):
+class CentralRegisterMonthCountOut(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM")
     breaches = serializers.IntegerField()
     disputes = serializers.IntegerField()
 
 
-class RegisterOut(serializers.Serializer):
+class CentralRegisterOut(serializers.Serializer):
     month_from = serializers.CharField()
     month_to = serializers.CharField()
     breaches = serializers.IntegerField()
     disputes = serializers.IntegerField()
-    by_agency = AgencyCountOut(many=True)
-    by_month = MonthCountOut(many=True)
-    rows = RowOut(many=True)
+    by_agency = CentralRegisterAgencyCountOut(many=True)
+    by_month = CentralRegisterMonthCountOut(many=True)
+    rows = CentralRegisterRowOut(many=True)
     page = serializers.IntegerField()
     has_next = serializers.BooleanField()
 
@@ -100,15 +100,15 @@ class RegisterView(APIView):
         description=f"{selectors.PAGE_SIZE} rows a page, newest first (pages 1 to {selectors.MAX_PAGE}), with the "
         f"counts of every filtered row by agency and by month. The months are the last {selectors.DEFAULT_MONTHS} "
         f"unless chosen, at most {selectors.MAX_MONTHS}. No child and no free text.",
-        parameters=[RegisterQuery],
+        parameters=[CentralRegisterQuery],
         responses={
-            200: RegisterOut,
+            200: CentralRegisterOut,
             400: OpenApiResponse(description="A parameter unknown, repeated or invalid, named"),
             403: OpenApiResponse(description="Not a partnership admin or auditor, or an API token"),
         },
     )
     def get(self, request: Request) -> Response:
-        values = parse_input(RegisterQuery, request.query_params, request, known_only=True)
+        values = parse_input(CentralRegisterQuery, request.query_params, request, known_only=True)
         try:
             filters = selectors.filters_of(values)
         except ValueError as error:

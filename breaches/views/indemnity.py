@@ -48,8 +48,8 @@ def indemnity_list(request: HttpRequest) -> HttpResponse:
 
 def _send(request: HttpRequest, values: dict[str, Any]) -> IndemnityNotice:
     """Send the notice the draft describes (its ids as the form offered them)."""
-    protocol = Protocol.objects.filter(pk=values.get("protocol")).first()
-    contributor = Agency.objects.filter(pk=values.get("contributor_agency")).first()
+    protocol = Protocol.objects.filter(pk=values.get("protocol") or 0).first()
+    contributor = Agency.objects.filter(pk=values.get("contributor_agency") or 0).first()
     if protocol is None or contributor is None:
         raise ValidationError({"protocol": "Choose the protocol and the agency again."})
     sender = Agency.objects.filter(pk=values["suffering_agency"]).first() if values.get("suffering_agency") else None
@@ -99,12 +99,12 @@ def indemnity_new_check(request: HttpRequest) -> HttpResponse:
     values = page.values
     named = [values.get("contributor_agency") or 0, values.get("suffering_agency") or 0]
     names = dict(Agency.objects.filter(pk__in=named).values_list("pk", "name"))
-    protocol = Protocol.objects.filter(pk=values.get("protocol")).values_list("title", flat=True).first() or ""
+    protocol = Protocol.objects.filter(pk=values.get("protocol") or 0).values_list("title", flat=True).first() or ""
     answers = [("Protocol", protocol, "id_protocol")]
     if values.get("suffering_agency"):
         answers.append(("Sent for", names.get(values["suffering_agency"], ""), "id_suffering_agency"))
     answers += [
-        ("Alleged contributor", names.get(values.get("contributor_agency"), ""), "id_contributor_agency"),
+        ("Alleged contributor", names.get(values.get("contributor_agency") or 0, ""), "id_contributor_agency"),
         ("Breach it arises from", str(page.made.breach) if page.made and page.made.breach else "None", "id_breach"),
         ("Details", values.get("details") or "", "id_details"),
     ]

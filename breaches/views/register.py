@@ -99,13 +99,13 @@ def register(request: HttpRequest) -> HttpResponse:
     if filters is None:
         return render(request, "breaches/register.html", context, status=400)
     page = selectors.central_register(request.user, filters)
-    query = {key: value for key, value in request.GET.items() if key != "page"}
+    query: dict[str, str] = {key: str(value) for key, value in request.GET.items() if key != "page"}
     context.update(
         page=page,
         filters=filters,
         export_url=f"{reverse('breach-register-export')}?{urlencode(query)}",
-        next_url=f"?{urlencode({**query, 'page': page.page + 1})}" if page.has_next else "",
-        previous_url=f"?{urlencode({**query, 'page': page.page - 1})}" if page.page > 1 else "",
+        next_url=f"?{urlencode({**query, 'page': str(page.page + 1)})}" if page.has_next else "",
+        previous_url=f"?{urlencode({**query, 'page': str(page.page - 1)})}" if page.page > 1 else "",
         **charts(page),
     )
     return render(request, "breaches/register.html", context)
