@@ -165,7 +165,7 @@ def hearing_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         breach.hearing = hearing
         if step not in STEPS_AT[hearing.stage]:
             cannot = [f"This step is not open now: the hearing is at the stage “{hearing.get_stage_display()}”."]
-    form = spec.form(request.POST or None, breach)
+    form = spec.form(request.POST if request.method == "POST" else None, breach)
     if request.method == "POST" and not cannot and form.is_valid():
         try:
             spec.run(request.user, breach, form.cleaned_data)
