@@ -1,7 +1,8 @@
 """Rows for the partners' meeting about a breach through the API (issue 14; Haringey 6.3-6.6;
 breaches.hearing_policy). The breaches are tests/cases/breach_hearings.py's: "partner" (by other) and "recused" (by
 home). Reading the hearing: whoever may see the breach; the deliberation notes (`?notes=1`) are refused to the agency
-in breach (403 naming the rule, audited). Every step: partnership admins (each POST row on a new breach per request); the partnership auditor and the partners' speakers 403; anyone else 404. API tokens: the
+in breach (403 naming the rule, audited). Every step: partnership admins (each POST row on a new breach per
+request); the partnership auditor and the partners' speakers 403; anyone else 404. API tokens: the
 breach is out of their scope (404 reading), and a step is refused by their scopes (403)."""
 
 from __future__ import annotations
