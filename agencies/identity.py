@@ -47,7 +47,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware, is_verified
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from agencies.models import AgencyStatus, Membership, TrainingRecord, User
+from agencies.models import AgencyStatus, Membership, RetrainingRequirement, TrainingRecord, User
 
 logger = logging.getLogger(__name__)
 
@@ -161,11 +161,19 @@ def _agencies_key() -> str:
     return f"identity:{_database()}:agencies"
 
 
-def _valid_training(user: Any, today: date) -> QuerySet[TrainingRecord]:
-    """The user's information-sharing training valid on `today` (as agencies.policy.training_valid_until asks)."""
-    return TrainingRecord.objects.filter(
-        user_id=user, course__is_information_sharing=True, completed_on__lte=today
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+def valid_training_records(user: Any, today: date) -> QuerySet[TrainingRecord]:
+    """The user's information-sharing training valid on `today`: the one definition the training gate
+    (agencies.policy.training_valid_until) and the cached identity both read. A record taken before a retraining
+    sanction (agencies.RetrainingRequirement: completed before the day of the decision, or recorded before it) no
+    longer counts (Haringey 6.6; DESIGN 2.5)."""
+    superseded = RetrainingRequirement.objects.filter(user_id=OuterRef("user_id")).filter(
+        Q(required_on__gt=OuterRef("completed_on")) | Q(required_since__gt=OuterRef("recorded_at"))
+    )
+    return (
+        TrainingRecord.objects.filter(user_id=user, course__is_information_sharing=True, completed_on__lte=today)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .exclude(Exists(superseded))
+    )
 
 
 def facts_annotations(user_ref: str, *, today: date | None = None) -> dict[str, Any]:
@@ -173,7 +181,7 @@ def facts_annotations(user_ref: str, *, today: date | None = None) -> dict[str, 
     query whose rows name the user at `user_ref` (e.g. "user_id"): reading people with such rows reads what the
     policy asks of them too (remember_facts), rather than one statement each afterwards."""
     today = today or timezone.localdate()  # given by a read compiled once (isp_portal.rows.Compiled)
-    valid = _valid_training(OuterRef(user_ref), today)
+    valid = valid_training_records(OuterRef(user_ref), today)
     return {
         "isp_memberships": ArraySubquery(
             active_memberships(OuterRef(user_ref)).values(facts=JSONObject(**MEMBERSHIP_FACTS))
@@ -205,7 +213,7 @@ def load_identity(user_id: Any) -> Identity | None:
     memberships = active_memberships(OuterRef("pk")).values(facts=JSONObject(**MEMBERSHIP_FACTS))
     devices = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True).values("pk")
     today = timezone.localdate()
-    valid = _valid_training(OuterRef("pk"), today)
+    valid = valid_training_records(OuterRef("pk"), today)
     row = (
         User.objects.filter(pk=user_id)
         .annotate(

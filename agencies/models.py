@@ -270,6 +270,41 @@ class AgencySanction(models.Model):
         )
 
 
+class RetrainingRequirement(models.Model):
+    """A person must do their information-sharing training again: a sanction agreed after a breach (Haringey 6.6;
+    DESIGN 2.5 "retraining"). From `required_since` the records they held no longer count
+    (agencies.identity.valid_training_records): only a course completed on or after `required_on` (the day of the
+    decision) and recorded after `required_since` does. Inserted by the breach procedure, never changed."""
+
+    user = models.ForeignKey("User", on_delete=models.PROTECT, related_name="retraining_requirements")
+    required_since = models.DateTimeField(default=timezone.now)
+    required_on = models.DateField()
+    reason = models.TextField(max_length=bounds.REASON)
+    breach_reference = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["user", "-required_since", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="retraining_has_reason"),
+            models.UniqueConstraint(
+                fields=["user", "breach_reference"],
+                condition=~models.Q(breach_reference=""),
+                name="retraining_once_per_breach",
+            ),
+            db_bounds.text_length("retraining_requirement", "reason", bounds.REASON),
+            db_bounds.date_in_era("retraining_requirement", "required_on"),
+        ]
+        indexes = [models.Index(fields=["user", "required_since"], name="retraining_user_since")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: retraining required since {self.required_on}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"retraining requirement {self.pk} of user {self.user_id}"
+
+
 class UserManager(BaseUserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email=(username or "").strip().lower())

@@ -194,10 +194,9 @@ def training_valid_until(user: Any) -> date | bool | None:
     if hasattr(user, "_isp_training"):
         cached: date | bool | None = user._isp_training
         return cached
-    today = timezone.localdate()
-    valid = TrainingRecord.objects.filter(
-        user_id=user.pk, course__is_information_sharing=True, completed_on__lte=today
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+    from agencies.identity import valid_training_records
+
+    valid = valid_training_records(user.pk, timezone.localdate())
     result: date | bool | None = None
     latest = valid.aggregate(latest=Max("expires_on"), open_ended=Count("pk", filter=Q(expires_on__isnull=True)))
     if latest["open_ended"]:

@@ -230,6 +230,8 @@ CROSS JOIN LATERAL (
                JOIN agencies_trainingcourse c ON c.id = t.course_id
                WHERE t.user_id = m.user_id AND c.is_information_sharing AND t.completed_on <= %(today)s
                  AND (t.expires_on IS NULL OR t.expires_on >= %(today)s)
+                 AND NOT EXISTS (SELECT 1 FROM agencies_retrainingrequirement r WHERE r.user_id = t.user_id
+                   AND (r.required_on > t.completed_on OR r.required_since > t.recorded_at))
            )) AS trained
     FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
     WHERE m.agency_id = a.id AND m.is_active AND NOT u.is_system
@@ -260,6 +262,8 @@ CROSS JOIN LATERAL (
                    SELECT 1 FROM agencies_trainingrecord t JOIN agencies_trainingcourse c ON c.id = t.course_id
                    WHERE t.user_id = m.user_id AND c.is_information_sharing AND t.completed_on <= %(today)s
                      AND (t.expires_on IS NULL OR t.expires_on >= %(today)s)
+                 AND NOT EXISTS (SELECT 1 FROM agencies_retrainingrequirement r WHERE r.user_id = t.user_id
+                   AND (r.required_on > t.completed_on OR r.required_since > t.recorded_at))
                )
            ) ORDER BY u.full_name, m.id) AS people
     FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
@@ -372,6 +376,8 @@ SELECT m.id, m.user_id, m.agency_id, m.roles, m.job_title, m.team, m.is_caldicot
            SELECT 1 FROM agencies_trainingrecord t JOIN agencies_trainingcourse c ON c.id = t.course_id
            WHERE t.user_id = m.user_id AND c.is_information_sharing AND t.completed_on <= %(today)s
              AND (t.expires_on IS NULL OR t.expires_on >= %(today)s)
+                 AND NOT EXISTS (SELECT 1 FROM agencies_retrainingrequirement r WHERE r.user_id = t.user_id
+                   AND (r.required_on > t.completed_on OR r.required_since > t.recorded_at))
        )
 FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
 WHERE m.agency_id = %(agency)s AND m.is_active AND NOT u.is_system

@@ -344,6 +344,26 @@ class Hearing(models.Model):
                 condition=models.Q(told_at__isnull=True) | models.Q(decided_at__isnull=False),
                 name="hearing_told_after_decision",
             ),
+            # Each stage carries the times of the stages it passed (the trigger breaches_hearing_forward keeps
+            # the stage moving forward only and those times, once set, unchanged).
+            models.CheckConstraint(
+                condition=models.Q(stage="scheduled") | models.Q(presented_at__isnull=False),
+                name="hearing_presented_has_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stage__in=["scheduled", "presented"]) | models.Q(withdrew_at__isnull=False),
+                name="hearing_deliberating_has_withdrawal",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stage__in=["scheduled", "presented", "deliberating"])
+                | models.Q(decided_at__isnull=False),
+                name="hearing_decided_has_decision",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(stage="told") & models.Q(told_at__isnull=False) & models.Q(told_by__isnull=False))
+                | (~models.Q(stage="told") & models.Q(told_at__isnull=True)),
+                name="hearing_told_whole",
+            ),
             db_bounds.text_length("hearing", "deliberation_notes", bounds.LONG_TEXT),
             db_bounds.text_length("hearing", "decision", bounds.LONG_TEXT),
         ]
@@ -375,6 +395,8 @@ class SanctionDecision(models.Model):
 
     hearing = models.ForeignKey(Hearing, on_delete=models.PROTECT, related_name="sanctions")
     kind = models.CharField(max_length=32, choices=SanctionKind.choices)
+    # For a suspension: sending, receiving or both (agencies.SanctionDirection); blank for the others.
+    direction = models.CharField(max_length=16, blank=True)
     from_on = models.DateField(null=True, blank=True)
     until_on = models.DateField(null=True, blank=True)
     reason = models.TextField(max_length=bounds.REASON)
@@ -400,6 +422,21 @@ class SanctionDecision(models.Model):
                 condition=~models.Q(kind__in=["suspension_sensitive", "suspension_protocol"])
                 | models.Q(from_on__isnull=False),
                 name="sanction_decision_suspension_has_start",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind__in=["suspension_sensitive", "suspension_protocol"])
+                    & models.Q(direction__in=["send", "receive", "both"])
+                )
+                | (~models.Q(kind__in=["suspension_sensitive", "suspension_protocol"]) & models.Q(direction="")),
+                name="sanction_decision_direction_of_suspension",
+            ),
+            # An imposed suspension is enforced by the agencies.AgencySanction it inserted (DESIGN 2.5).
+            models.CheckConstraint(
+                condition=models.Q(imposed_at__isnull=True)
+                | ~models.Q(kind__in=["suspension_sensitive", "suspension_protocol"])
+                | models.Q(agency_sanction__isnull=False),
+                name="sanction_decision_imposed_suspension_enforced",
             ),
             models.CheckConstraint(condition=~models.Q(reason=""), name="sanction_decision_has_reason"),
             db_bounds.text_length("sanction_decision", "reason", bounds.REASON),

@@ -130,6 +130,11 @@ class BreachPolicy(RefusalPolicy[Breach]):
         return super().reason(user, action, obj)
 
     def refusal(self, user: Any, action: str, obj: Breach) -> str | None:
+        if action == "schedule_hearing":
+            # Putting the breach on a meeting's agenda is running that meeting (breaches.hearing_policy).
+            from breaches.hearing_policy import run_refusal
+
+            return run_refusal(user, obj)
         return "You do not have permission to do this."
 
 

@@ -357,6 +357,10 @@ SPECTACULAR_SETTINGS = {
         # The disclosures API's choice sets (disclosures.api.serializers), each under one name wherever it is used.
         "RequestStateEnum": "disclosures.api.serializers.STATES",
         "DisclosureKindEnum": "disclosures.api.serializers.KINDS",
+        # A breach hearing's choice sets (breaches.api.hearings).
+        "SanctionKindEnum": "breaches.models.SanctionKind",
+        "HearingStageEnum": "breaches.models.HearingStage",
+        "HearingVoteChoiceEnum": "breaches.models.VoteChoice",
         "UrgencyEnum": "disclosures.api.serializers.URGENCIES",
         "DisclosureTierEnum": "disclosures.api.serializers.TIERS",
         "CategoryEnum": "disclosures.api.serializers.CATEGORIES",
