@@ -7,4 +7,4 @@ class BreachesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from breaches import policy  # noqa: F401 - registers the policies
+        from breaches import dashboard, policy  # noqa: F401 - registers the policies, navigation and panel

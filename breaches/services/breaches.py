@@ -189,6 +189,13 @@ def breach_report(
         reporter_agency = _reporting_agency(actor, reporting_agency)
     except ValidationError as error:
         errors.update(error.message_dict)  # type: ignore[arg-type]
+    if (
+        reporter_agency is not None
+        and "protocol" not in errors
+        and not Signature.objects.filter(agency=reporter_agency, protocol=protocol, withdrawn_at__isnull=True).exists()
+    ):
+        # Issue 14: a breach is reported of a protocol the reporter's agency signed (it is a partner to it).
+        errors["protocol"] = f"{reporter_agency.name} has not signed {protocol.title}: choose a protocol it signed."
     if errors:
         raise ValidationError(errors)
     breach = Breach.objects.create(
