@@ -14,7 +14,7 @@ import pygal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -380,7 +380,8 @@ def _step_view(step: str) -> Callable[..., HttpResponse]:
         breach = selectors.breach_found(request.user, pk)
         obligation = Obligation.objects.filter(breach=breach, kind=kind).select_related("completed_by").first()
         if obligation is None:
-            raise Http404("This breach has no such step.")
+            # No such step (the ICO's, of a breach that is not a personal-data one): as missing, and recorded.
+            raise policy.OutOfScope(action="complete", target_type="breaches.obligation", target_id=f"{pk}:{step}")
         obligation.breach = breach
         back_url = reverse("breach-detail", args=[breach.pk])
         if obligation.completed_at is not None:
