@@ -78,7 +78,9 @@ class BreachForm(GovukForm):
         help_text="If so, whether to tell the Information Commissioner's Office must be decided within 72 hours.",
     )
     aware_on = GovukDateField(
-        label="If so, on what date did your agency become aware of it?", required=False, help_text="For example, 24 8 2026"
+        label="If so, on what date did your agency become aware of it?",
+        required=False,
+        help_text="For example, 24 8 2026",
     )
     aware_time = forms.CharField(
         label="At what time did your agency become aware of it?", required=False, max_length=5, help_text=TIME_HINT

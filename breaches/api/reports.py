@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -105,7 +105,7 @@ class IcoNotificationIn(serializers.Serializer):
 
 class ObligationOut(serializers.Serializer):
     kind = serializers.ChoiceField(choices=KINDS)
-    label = serializers.CharField()
+    title = serializers.CharField(help_text="The step, in words")
     anchor = serializers.CharField(help_text="What the clock runs from, in words")
     anchor_at = serializers.DateTimeField()
     due_on = serializers.DateField(help_text="The day it falls due (London)")
@@ -125,7 +125,7 @@ class ObligationOut(serializers.Serializer):
 def obligation_out(row: selectors.ObligationRow) -> dict[str, Any]:
     obligation = row.obligation
     return {
-        "kind": row.kind, "label": row.label, "anchor": row.anchor, "anchor_at": row.anchor_at,
+        "kind": row.kind, "title": row.label, "anchor": row.anchor, "anchor_at": row.anchor_at,
         "due_on": row.due_on, "due_at": row.due_at, "state": row.state,
         "responsible_agency": obligation.responsible_agency_id, "completed_at": row.completed_at,
         "completed_by": obligation.completed_by_id,
@@ -307,4 +307,4 @@ class BreachViewSet(PolicyViewMixin, viewsets.GenericViewSet[Breach]):
 router = SimpleRouter()
 router.register("breaches", BreachViewSet, basename="api-breach")
 
-urlpatterns: list[URLPattern | URLResolver] = [*router.urls]
+urlpatterns: list[URLPattern] = [url for url in router.urls if isinstance(url, URLPattern)]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import pygal
+import pygal  # type: ignore[import-untyped]
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -48,7 +48,10 @@ def breach_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "breaches/breach_list.html",
-        {"breaches": selectors.breaches_visible(request.user), "may_report": policy.can(request.user, "create", Breach)},
+        {
+            "breaches": selectors.breaches_visible(request.user),
+            "may_report": policy.can(request.user, "create", Breach),
+        },
     )
 
 
@@ -278,8 +281,11 @@ def timeline_svg(breach: Breach, rows: list[selectors.ObligationRow], now: datet
         y = count - index
         chart.add(row.label, [(row.anchor_at, y), (row.due_at, y)])
         classes.append("app-timeline__step")
-    done_on_time = [(r.completed_at, count - i) for i, r in enumerate(rows) if r.completed_at and r.late is None]
-    done_late = [(r.completed_at, count - i) for i, r in enumerate(rows) if r.completed_at and r.late is not None]
+    done_on_time: list[tuple[datetime, int] | None] = []
+    done_late: list[tuple[datetime, int] | None] = []
+    for index, row in enumerate(rows):
+        if row.completed_at is not None:
+            (done_on_time if row.late is None else done_late).append((row.completed_at, count - index))
     chart.add("Done on time", done_on_time or [None], stroke=False, dots_size=8)
     classes.append("app-timeline__done")
     chart.add("Done late", done_late or [None], stroke=False, dots_size=8)
@@ -290,7 +296,7 @@ def timeline_svg(breach: Breach, rows: list[selectors.ObligationRow], now: datet
     svg = _COMMENT.sub("", _STYLE.sub("", svg))
     svg = _TOOLTIP.sub("", svg)
     for index, name in enumerate(classes):
-        svg = svg.replace(f"color-{index}\"", f'{name}"').replace(f"color-{index} ", f"{name} ")
+        svg = svg.replace(f'color-{index}"', f'{name}"').replace(f"color-{index} ", f"{name} ")
     described = escape(
         f"A timeline of the {count} steps of breach {breach.reference}: each step is a bar from what its clock runs "
         "from to when it is due; a green mark is a step done on time, a red mark a step done late; the dashed line "
@@ -303,8 +309,10 @@ def timeline_svg(breach: Breach, rows: list[selectors.ObligationRow], now: datet
         count=1,
     )
     svg = _FIRST_TITLE.sub(
-        lambda found: found.group(0).replace("<title>", '<title id="breach-timeline-title">', 1)
-        + f'<desc id="breach-timeline-desc">{described}</desc>',
+        lambda found: (
+            found.group(0).replace("<title>", '<title id="breach-timeline-title">', 1)
+            + f'<desc id="breach-timeline-desc">{described}</desc>'
+        ),
         svg,
         count=1,
     )

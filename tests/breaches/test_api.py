@@ -95,7 +95,9 @@ def test_ico_decision_and_late_notification_need_reasons() -> None:
     breach = reported_breach(world, personal_data=True, aware_at=aware, occurred_on=timezone.localdate() - timedelta(6))
     client = sign_in(Client(), dpo)
     assert _post(client, reverse("api-breach-ico-notification", args=[breach.pk]), {}).status_code == 404
-    decided = _post(client, reverse("api-breach-ico-decision", args=[breach.pk]), {"reportable": True, "reason": "Risk."})
+    decided = _post(
+        client, reverse("api-breach-ico-decision", args=[breach.pk]), {"reportable": True, "reason": "Risk."}
+    )
     assert decided.status_code == 200
     told = (timezone.now() - timedelta(hours=1)).isoformat()
     late = _post(client, reverse("api-breach-ico-notification", args=[breach.pk]), {"notified_at": told})

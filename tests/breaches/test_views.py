@@ -49,7 +49,7 @@ def test_reported_through_the_form_and_check_your_answers_with_the_due_dates() -
     assert not Breach.objects.exists()
     check = client.get(reverse("breach-new-check"))
     due = rules.obligation_due_dates(occurred, identified)
-    assert "4 September 2026" == f"{due['breach_report'].day} {due['breach_report']:%B %Y}"  # skips 31 August
+    assert f"{due['breach_report'].day} {due['breach_report']:%B %Y}" == "4 September 2026"  # skips 31 August
     assert "4 September 2026" in check.content.decode()
     assert not Breach.objects.exists()  # the rehearsal kept nothing
     confirmed = client.post(reverse("breach-new-check"), {"draft": check.context["draft_digest"]})
@@ -67,7 +67,9 @@ def test_reported_through_the_form_and_check_your_answers_with_the_due_dates() -
     ("occurred", "identified", "field"),
     [(3, 5, "identified_on"), (-2, 0, "occurred_on"), (2, -1, "identified_on")],
 )
-def test_bad_dates_are_errors_on_their_fields_and_nothing_is_written(occurred: int, identified: int, field: str) -> None:
+def test_bad_dates_are_errors_on_their_fields_and_nothing_is_written(
+    occurred: int, identified: int, field: str
+) -> None:
     world = build_world()
     client = sign_in(Client(), world.users["designated_manager"])
     today = timezone.localdate()
@@ -104,7 +106,10 @@ def test_the_agency_in_breach_submits_its_report_and_a_second_time_is_refused() 
     assert reverse("breach-report", args=[breach.pk]) not in page  # not the reporter's step
     assert reporter.get(reverse("breach-report", args=[breach.pk])).status_code == 403
     other = sign_in(Client(), speaker)
-    assert reverse("breach-report", args=[breach.pk]) in other.get(reverse("breach-detail", args=[breach.pk])).content.decode()
+    assert (
+        reverse("breach-report", args=[breach.pk])
+        in other.get(reverse("breach-detail", args=[breach.pk])).content.decode()
+    )
     empty = other.post(reverse("breach-report", args=[breach.pk]), {"report": ""})
     assert "report" in empty.context["form"].errors
     done = other.post(reverse("breach-report", args=[breach.pk]), {"report": "Recalled the e-mail; retrained."})
@@ -160,7 +165,9 @@ def test_the_list_shows_the_breaches_in_scope_newest_first() -> None:
     assert mine.index(second.reference) < mine.index(first.reference)
     practitioner = sign_in(Client(), world.users["practitioner"]).get(reverse("breach-list")).content.decode()
     assert first.reference not in practitioner
-    assert sign_in(Client(), world.users["practitioner"]).get(reverse("breach-detail", args=[first.pk])).status_code == 404
+    assert (
+        sign_in(Client(), world.users["practitioner"]).get(reverse("breach-detail", args=[first.pk])).status_code == 404
+    )
 
 
 def test_dashboard_lists_the_readers_open_steps_due_soonest_first() -> None:
