@@ -97,7 +97,11 @@ class BreachForm(GovukForm):
         super().__init__(*args, **kwargs)
         self.fields["protocol"].queryset = protocols  # type: ignore[attr-defined]
         self.fields["alleged_agency"].queryset = agencies  # type: ignore[attr-defined]
-        self.fields["children"].choices = list(children)  # type: ignore[attr-defined]
+        if children:
+            self.fields["children"].choices = list(children)  # type: ignore[attr-defined]
+        else:
+            # Nobody found in the index lately: no question with no answers to offer.
+            del self.fields["children"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

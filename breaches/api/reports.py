@@ -88,7 +88,7 @@ class NotifyIn(serializers.Serializer):
 
 
 class ReportIn(serializers.Serializer):
-    report = _text("The report of the breach and the actions taken (Haringey 6.2)", required=True,
+    report = _text("The report of the breach and the actions taken (the protocol, section 6.2)", required=True,
                    max_length=bounds.LONG_TEXT)  # fmt: skip
 
 
@@ -196,7 +196,7 @@ def _page(user: Any, pk: Any, code: int = status.HTTP_200_OK) -> Response:
 
 
 STEP_DESCRIPTION = (
-    "By those responsible for the step (breaches.policy): otherwise 403 naming the rule. A step done already is "
+    "By those responsible for the step: otherwise 403 naming the rule. A step done already is "
     "refused with 400 (`non_field_errors`): a completion once recorded cannot be changed."
 )
 
@@ -222,7 +222,7 @@ class BreachViewSet(PolicyViewMixin, viewsets.GenericViewSet[Breach]):
 
     @extend_schema(
         summary="Report a breach",
-        description="By a practitioner, designated manager or admin of a partner agency (Haringey 6). Refused with "
+        description="By a practitioner, designated manager or admin of a partner agency (the protocol, section 6). Refused with "
         "400 on its field: dates in the future or identified before occurred, a protocol the reporter's agency did "
         "not sign, an agency that did not sign it, a child you may not see, a personal-data breach without "
         "`aware_at`. Sets the steps with their due dates and tells the people concerned at once.",
@@ -259,7 +259,7 @@ class BreachViewSet(PolicyViewMixin, viewsets.GenericViewSet[Breach]):
         return breach, parse_input(shape, request.data, request)
 
     @extend_schema(
-        summary="Notify the partner agencies (Haringey 6.1)", description=STEP_DESCRIPTION, request=NotifyIn,
+        summary="Notify the partner agencies (the protocol, section 6.1)", description=STEP_DESCRIPTION, request=NotifyIn,
         responses={200: BreachDetailOut},
     )  # fmt: skip
     @action(detail=True, methods=["post"], url_path="notify-partners", url_name="notify-partners")
@@ -269,7 +269,7 @@ class BreachViewSet(PolicyViewMixin, viewsets.GenericViewSet[Breach]):
         return _page(request.user, breach.pk)
 
     @extend_schema(
-        summary="Submit the breach report with the actions taken (Haringey 6.2)", description=STEP_DESCRIPTION,
+        summary="Submit the breach report with the actions taken (the protocol, section 6.2)", description=STEP_DESCRIPTION,
         request=ReportIn, responses={200: BreachDetailOut},
     )  # fmt: skip
     @action(detail=True, methods=["post"], url_path="report", url_name="report")

@@ -37,6 +37,7 @@ from disclosures.views import confirming
 from isp_portal import policy
 from isp_portal.wording import long_date, long_datetime
 from protocols.models import Protocol
+from sharing.policy import CHILD_INDEX
 
 DRAFT_KEY = "breach_report_draft"
 # The report journey is about no object yet: its draft is kept for this target.
@@ -162,7 +163,12 @@ def breach_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "breaches/breach_new.html",
-        {"form": form, "back_url": reverse("breach-list"), "search_url": reverse("child-search")},
+        {
+            "form": form,
+            "back_url": reverse("breach-list"),
+            # The index is the picker, for those who may use it (a link elsewhere would only be refused).
+            "search_url": reverse("child-search") if policy.can(request.user, "view", CHILD_INDEX) else "",
+        },
     )
 
 
