@@ -222,8 +222,8 @@ class BreachViewSet(PolicyViewMixin, viewsets.GenericViewSet[Breach]):
 
     @extend_schema(
         summary="Report a breach",
-        description="By a practitioner, designated manager or admin of a partner agency (the protocol, section 6). Refused with "
-        "400 on its field: dates in the future or identified before occurred, a protocol the reporter's agency did "
+        description="By a practitioner, designated manager or admin of a partner agency (the protocol, section 6). "
+        "Refused with 400 on its field: dates in the future or identified before occurred, a protocol the reporter's agency did "
         "not sign, an agency that did not sign it, a child you may not see, a personal-data breach without "
         "`aware_at`. Sets the steps with their due dates and tells the people concerned at once.",
         request=BreachIn,
@@ -259,8 +259,8 @@ class BreachViewSet(PolicyViewMixin, viewsets.GenericViewSet[Breach]):
         return breach, parse_input(shape, request.data, request)
 
     @extend_schema(
-        summary="Notify the partner agencies (the protocol, section 6.1)", description=STEP_DESCRIPTION, request=NotifyIn,
-        responses={200: BreachDetailOut},
+        summary="Notify the partner agencies (the protocol, section 6.1)", description=STEP_DESCRIPTION,
+        request=NotifyIn, responses={200: BreachDetailOut},
     )  # fmt: skip
     @action(detail=True, methods=["post"], url_path="notify-partners", url_name="notify-partners")
     def notify_partners(self, request: Request, pk: str | None = None) -> Response:
@@ -269,8 +269,8 @@ class BreachViewSet(PolicyViewMixin, viewsets.GenericViewSet[Breach]):
         return _page(request.user, breach.pk)
 
     @extend_schema(
-        summary="Submit the breach report with the actions taken (the protocol, section 6.2)", description=STEP_DESCRIPTION,
-        request=ReportIn, responses={200: BreachDetailOut},
+        summary="Submit the breach report with the actions taken (the protocol, section 6.2)",
+        description=STEP_DESCRIPTION, request=ReportIn, responses={200: BreachDetailOut},
     )  # fmt: skip
     @action(detail=True, methods=["post"], url_path="report", url_name="report")
     def report(self, request: Request, pk: str | None = None) -> Response:
