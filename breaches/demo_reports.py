@@ -43,7 +43,7 @@ def demo_breach(demo: DemoContext, key: str) -> Breach | None:
     """The demo breach `key` (one of DESCRIPTIONS), or None before it is seeded."""
     found = demo.objects.get("breaches", {}).get(key)
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
     return Breach.objects.filter(description=DESCRIPTIONS[key]).first()
 
 

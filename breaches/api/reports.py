@@ -223,9 +223,9 @@ class BreachViewSet(PolicyViewMixin, viewsets.GenericViewSet[Breach]):
     @extend_schema(
         summary="Report a breach",
         description="By a practitioner, designated manager or admin of a partner agency (the protocol, section 6). "
-        "Refused with 400 on its field: dates in the future or identified before occurred, a protocol the reporter's agency did "
-        "not sign, an agency that did not sign it, a child you may not see, a personal-data breach without "
-        "`aware_at`. Sets the steps with their due dates and tells the people concerned at once.",
+        "Refused with 400 on its field: dates in the future or identified before occurred, a protocol the "
+        "reporter's agency did not sign, an agency that did not sign it, a child you may not see, a personal-data "
+        "breach without `aware_at`. Sets the steps with their due dates and tells the people concerned at once.",
         request=BreachIn,
         responses={201: BreachDetailOut},
     )
