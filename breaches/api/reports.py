@@ -25,6 +25,7 @@ from agencies.models import Agency
 from breaches import rules, selectors
 from breaches.models import Breach, Obligation, ObligationKind, ObligationState
 from breaches.services import breaches as services
+from disclosures.api.serializers import _text
 from isp_portal import bounds, policy
 from isp_portal.api import PolicyViewMixin, ScopedPrimaryKeyField, errors_named, parse_input
 from isp_portal.api_input import EraDateField
@@ -35,12 +36,6 @@ STATES = [state.value for state in ObligationState]
 STEPS = list(selectors.STEPS)
 # The children one report may name (the form offers those found in the index in the last half hour).
 MOST_CHILDREN = 50
-
-
-def _text(help_text: str, *, required: bool = False, max_length: int = bounds.REASON) -> serializers.CharField:
-    if required:
-        return serializers.CharField(max_length=max_length, help_text=help_text)
-    return serializers.CharField(max_length=max_length, allow_blank=True, default="", help_text=help_text)
 
 
 class ChildField(ScopedPrimaryKeyField):
