@@ -189,6 +189,13 @@ def breach_report(
         reporter_agency = _reporting_agency(actor, reporting_agency)
     except ValidationError as error:
         errors.update(error.message_dict)  # type: ignore[arg-type]
+    if (
+        reporter_agency is not None
+        and "protocol" not in errors
+        and not Signature.objects.filter(agency=reporter_agency, protocol=protocol, withdrawn_at__isnull=True).exists()
+    ):
+        # Issue 14: a breach is reported of a protocol the reporter's agency signed (it is a partner to it).
+        errors["protocol"] = f"{reporter_agency.name} has not signed {protocol.title}: choose a protocol it signed."
     if errors:
         raise ValidationError(errors)
     breach = Breach.objects.create(
@@ -255,7 +262,7 @@ def breach_report(
         f"{long_date(occurred_on)} and was identified on {long_date(identified_on)}. The partners must be told by "
         f"{long_date(due[ObligationKind.NOTIFY_PARTNERS])}; the report of the agency in breach is due by "
         f"{long_date(due[ObligationKind.BREACH_REPORT])} and the partners' meeting by "
-        f"{long_date(due[ObligationKind.PARTNERS_MEETING])} (Haringey 6.1-6.3)."
+        f"{long_date(due[ObligationKind.PARTNERS_MEETING])} (the protocol, sections 6.1 to 6.3)."
     )
     if is_personal_data_breach:
         body += " It is a personal-data breach: whether to tell the ICO must be decided within 72 hours."
@@ -324,7 +331,7 @@ def breach_partners_notify(*, actor: Any, breach: Breach, note: str = "") -> Obl
     body = (
         f"A breach of {breach.protocol.title} by {breach.alleged_agency.name} occurred on "
         f"{long_date(breach.occurred_on)} and was identified on {long_date(breach.identified_on)}. The partners "
-        "meet about it within 20 working days of the breach (Haringey 6.3)."
+        "meet about it within 20 working days of the breach (the protocol, section 6.3)."
     )
     notify_selected(
         _speakers(list(partners)).exclude(user_id=getattr(actor, "pk", None) or 0).values("user_id"),
@@ -361,7 +368,7 @@ def breach_report_submit(*, actor: Any, breach: Breach, report: str) -> Breach:
         _partnership_admins().values("user_id"),
         key=f"breach-{breach.pk}-report",
         subject=f"Breach {breach.reference}: the report of {breach.alleged_agency.name}",
-        body="The agency in breach has submitted its report with the actions taken (Haringey 6.2).",
+        body="The agency in breach has submitted its report with the actions taken (the protocol, section 6.2).",
         link=breach_link(breach),
     )
     return breach
