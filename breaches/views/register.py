@@ -20,12 +20,12 @@ from django.utils.http import urlencode
 
 from audit.services import audit_record
 from breaches import register_selectors as selectors
-from breaches.register_chart import bar_chart
 from breaches.register_forms import RegisterFilterForm
 from breaches.register_policy import CENTRAL_REGISTER
 from disclosures.dispute_policy import REGISTER as DISPUTE_REGISTER
 from disclosures.dispute_selectors import csv_safe
 from isp_portal import policy
+from isp_portal.charts import bar_chart
 
 # The agency chart shows the agencies with the most rows; its table lists every one.
 AGENCIES_CHARTED = 15

@@ -5,7 +5,6 @@ for. Thin: the policy decides (404 out of scope, 403 naming the rule), the servi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -18,8 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from agencies.forms import add_service_errors
 from agencies.models import Agency
@@ -35,6 +33,7 @@ from breaches.models import Breach, Obligation
 from breaches.services import breaches as services
 from disclosures.views import confirming
 from isp_portal import policy
+from isp_portal.charts import accessible_svg
 from isp_portal.wording import long_date, long_datetime
 from protocols.models import Protocol
 from sharing.policy import CHILD_INDEX
@@ -260,26 +259,17 @@ def breach_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-_STYLE = re.compile(r"<defs>.*?</defs>", re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_TOOLTIP = re.compile(r'<g transform="[^"]*" class="plot tooltip-overlay">.*?</g></g>', re.S)
-_OPENING = re.compile(r'<svg xmlns="http://www.w3.org/2000/svg" id="[^"]*" class="pygal-chart"')
-_FIRST_TITLE = re.compile(r"<title>.*?</title>", re.S)
-
-
 def timeline_svg(breach: Breach, rows: list[selectors.ObligationRow], now: datetime) -> SafeString:
     """The obligations as a picture (pygal, drawn on the server): each step a bar from its anchor to its due time,
-    its completion a mark (green on time, red late), today a dashed line. Made safe for the page: pygal's script
-    and inline style are left out (the CSP allows neither: the style is static/src/application.scss's
-    .app-timeline), every text is escaped by pygal's XML writer, and the SVG is an image with a title and a
-    description (role="img"); the table beside it holds the same facts for those who cannot see it."""
+    its completion a mark (green on time, red late), today a dashed line, coloured by static/src/application.scss's
+    .app-timeline. An accessible image made safe for the page by isp_portal.charts.accessible_svg; the table beside
+    it holds the same facts for those who cannot see it."""
     count = len(rows)
     chart = pygal.DateTimeLine(
         js=[], css=[], disable_xml_declaration=True, explicit_size=False, width=900, height=120 + 60 * count,
         show_legend=False, dots_size=5, range=(0, count + 1), include_x_axis=False, truncate_label=-1,
         x_label_rotation=0, x_value_formatter=lambda value: long_date(value), show_y_guides=False,
         y_labels=[{"label": row.label, "value": count - index} for index, row in enumerate(rows)],
-        title=f"Breach {breach.reference}: its steps, from anchor to due date",
         allow_interruptions=True,
     )  # fmt: skip
     classes: list[str] = []
@@ -298,31 +288,18 @@ def timeline_svg(breach: Breach, rows: list[selectors.ObligationRow], now: datet
     classes.append("app-timeline__late")
     chart.add("Today", [(now, 0.3), (now, count + 0.7)])
     classes.append("app-timeline__today")
-    svg = chart.render(is_unicode=True)
-    svg = _COMMENT.sub("", _STYLE.sub("", svg))
-    svg = _TOOLTIP.sub("", svg)
-    for index, name in enumerate(classes):
-        svg = svg.replace(f'color-{index}"', f'{name}"').replace(f"color-{index} ", f"{name} ")
-    described = escape(
-        f"A timeline of the {count} steps of breach {breach.reference}: each step is a bar from what its clock runs "
-        "from to when it is due; a green mark is a step done on time, a red mark a step done late; the dashed line "
-        "is today. The table below gives the same dates."
-    )
-    svg = _OPENING.sub(
-        '<svg xmlns="http://www.w3.org/2000/svg" id="breach-timeline-chart" class="app-timeline" role="img" '
-        'aria-labelledby="breach-timeline-title breach-timeline-desc" focusable="false"',
-        svg,
-        count=1,
-    )
-    svg = _FIRST_TITLE.sub(
-        lambda found: (
-            found.group(0).replace("<title>", '<title id="breach-timeline-title">', 1)
-            + f'<desc id="breach-timeline-desc">{described}</desc>'
+    return accessible_svg(
+        chart,
+        chart_id="breach-timeline",
+        title=f"Breach {breach.reference}: its steps, from anchor to due date",
+        description=(
+            f"A timeline of the {count} steps of breach {breach.reference}: each step is a bar from what its clock "
+            "runs from to when it is due; a green mark is a step done on time, a red mark a step done late; the "
+            "dashed line is today. The table below gives the same dates."
         ),
-        svg,
-        count=1,
+        css_class="app-timeline",
+        series_classes=classes,
     )
-    return mark_safe(svg)  # noqa: S308 - pygal escapes every text it writes; nothing else is put in unescaped
 
 
 @login_required

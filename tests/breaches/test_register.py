@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from audit.models import AuditEvent
 from breaches import register_selectors as selectors
-from breaches.register_chart import bar_chart
+from isp_portal.charts import bar_chart
 from isp_portal.policy import NotPermitted
 from tests.breaches.fixtures import reported_breach
 from tests.disclosures.dispute_fixtures import opened

@@ -150,7 +150,11 @@ def test_timeline_is_an_accessible_svg_without_script_or_inline_style() -> None:
     client = sign_in(Client(), world.users["designated_manager"])
     page = client.get(reverse("breach-timeline", args=[breach.pk])).content.decode()
     svg = page[page.index("<svg") : page.index("</svg>")]
-    assert 'role="img"' in svg and 'aria-labelledby="breach-timeline-title breach-timeline-desc"' in svg
+    assert (
+        'role="img"' in svg
+        and 'aria-labelledby="breach-timeline-title"' in svg
+        and 'aria-describedby="breach-timeline-desc"' in svg
+    )
     assert "<script" not in svg and "<style" not in svg and "style=" not in svg
     assert "app-timeline__step" in svg and "app-timeline__done" in svg
     assert re.search(r'<title id="breach-timeline-title">Breach BR-\d+', svg)
