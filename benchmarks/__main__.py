@@ -83,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         "--duration", type=float, help="seconds per variant or segment (default 8, 30 for disclosure_path, 10)"
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="http_pages, disclosure_path, breach_sweep: interleaved rounds (default 3)"
+        "--rounds",
+        type=int,
+        default=3,
+        help="http_pages, disclosure_path, breach_sweep: interleaved rounds (default 3)",
     )
     parser.add_argument(
         "--warmup",

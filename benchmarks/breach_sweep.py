@@ -70,7 +70,7 @@ def _copy(cursor: Any, table: str, template: int, count: int, overrides: dict[st
     columns = [row[0] for row in cursor.fetchall() if overrides.get(row[0]) != "DEFAULT"]
     values = [overrides.get(column, f"t.{column}") for column in columns]
     cursor.execute(
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "  # noqa: S608 - names from the catalogue
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "
         f"FROM {table} t CROSS JOIN generate_series(0, %s) AS i WHERE t.id = %s",
         [count - 1, template],
     )
@@ -129,7 +129,10 @@ def build(world: Any, *, obligations: int, agencies: int, moment: datetime, log:
             "breaches_breach",
             template.pk,
             breaches,
-            {"register_number": "DEFAULT", "alleged_agency_id": f"{first_agency} + mod(i, {last_agency - first_agency + 1})"},
+            {
+                "register_number": "DEFAULT",
+                "alleged_agency_id": f"{first_agency} + mod(i, {last_agency - first_agency + 1})",
+            },
         )
         # Every step open: the first reminder due at T (two days before), the second a day after T, due two days
         # after T; so the sweep at T sends first reminders only, and at T + 3 days escalates every one.
@@ -306,7 +309,9 @@ def measure(*, obligations: int, agencies: int, rounds: int, log: Callable[[str]
 
 
 def main(*, obligations: int, agencies: int, rounds: int, results: Path = RESULTS) -> bool:
-    figures = measure(obligations=obligations, agencies=agencies, rounds=rounds, log=lambda line: print(line, flush=True))
+    figures = measure(
+        obligations=obligations, agencies=agencies, rounds=rounds, log=lambda line: print(line, flush=True)
+    )
     results.mkdir(parents=True, exist_ok=True)
     stamp = figures["measured_at"].replace(":", "")
     (results / f"breach_sweep-{stamp}.json").write_text(json.dumps(figures, indent=2, default=str) + "\n")
