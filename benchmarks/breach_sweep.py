@@ -85,7 +85,7 @@ def build(world: Any, *, obligations: int, agencies: int, moment: datetime, log:
 
     log("one breach reported through the services")
     template = reported_breach(world)
-    breaches = max(1, obligations // 3)
+    breaches = max(1, obligations // 3)  # three steps each (99,999 rows for 100,000: within one tick's BATCH)
     with connection.cursor() as cursor:
         log(f"{agencies} agencies with three speakers each")
         _copy(

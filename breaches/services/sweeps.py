@@ -167,20 +167,20 @@ admins AS (
 # partnership is responsible (responsible_agency null).
 _RESPONSIBLE = f"""
 recipients AS (
-    SELECT d.id AS obligation_id, m.user_id FROM described d
+    SELECT d.*, m.user_id FROM described d
     JOIN agencies_membership m ON m.agency_id = d.responsible_agency_id {_PEOPLE}
     WHERE m.is_active AND (m.roles && %s::varchar[] OR m.is_caldicott_guardian OR m.is_data_protection_officer)
-    UNION
-    SELECT d.id, a.user_id FROM described d CROSS JOIN admins a WHERE d.responsible_agency_id IS NULL
+    UNION ALL
+    SELECT d.*, a.user_id FROM described d CROSS JOIN admins a WHERE d.responsible_agency_id IS NULL
 )"""  # noqa: S608 - constants only
 
 # Escalation (issue 14: "overdue obligations escalate to the partnership admins and the Caldicott guardian"): the
 # partnership admins, and the responsible agency's Caldicott guardian and DPO.
 _ESCALATION = f"""
 recipients AS (
-    SELECT d.id AS obligation_id, a.user_id FROM described d CROSS JOIN admins a
-    UNION
-    SELECT d.id, m.user_id FROM described d
+    SELECT d.*, a.user_id FROM described d CROSS JOIN admins a
+    UNION ALL
+    SELECT d.*, m.user_id FROM described d
     JOIN agencies_membership m ON m.agency_id = d.responsible_agency_id {_PEOPLE}
     WHERE m.is_active AND (m.is_caldicott_guardian OR m.is_data_protection_officer)
 )"""  # noqa: S608 - constants only
@@ -204,10 +204,10 @@ WITH changed AS ({changed_sql}),
 {_ADMINS},
 {_ESCALATION if phase.escalation else _RESPONSIBLE},
 messages AS (
-    SELECT r.user_id AS recipient_id, %s || d.id || '-' || r.user_id AS key,
-           format(%s, d.step, d.about, d.due_words) AS subject, format(%s, d.step, d.about, d.due_words) AS body,
-           d.link, %s::timestamptz AS created_at
-    FROM recipients r JOIN described d ON d.id = r.obligation_id
+    SELECT r.user_id AS recipient_id, %s || r.id || '-' || r.user_id AS key,
+           format(%s, r.step, r.about, r.due_words) AS subject, format(%s, r.step, r.about, r.due_words) AS body,
+           r.link, %s::timestamptz AS created_at
+    FROM recipients r
 ),
 told AS ({notifications_insert_sql("messages")}),
 events AS (
@@ -311,19 +311,19 @@ described AS (
 ),
 {_ADMINS},
 recipients AS (
-    SELECT d.id AS sanction_id, m.user_id FROM described d
+    SELECT d.*, m.user_id FROM described d
     JOIN agencies_membership m ON m.agency_id = d.agency_id {_PEOPLE}
     WHERE m.is_active AND (m.roles && %s::varchar[] OR m.is_caldicott_guardian OR m.is_data_protection_officer)
-    UNION
-    SELECT d.id, a.user_id FROM described d CROSS JOIN admins a
+    UNION ALL
+    SELECT d.*, a.user_id FROM described d CROSS JOIN admins a
 ),
 messages AS (
-    SELECT r.user_id AS recipient_id, 'sanction-ended-' || d.id || '-' || r.user_id AS key,
-           format(%s, d.agency_name) AS subject,
-           format(%s, d.agency_name, d.scope_words, d.direction_words, d.reference,
-                  to_char(d.until_on, 'FMDD FMMonth YYYY')) AS body,
-           '/agencies/' || d.agency_id || '/' AS link, %s::timestamptz AS created_at
-    FROM recipients r JOIN described d ON d.id = r.sanction_id
+    SELECT r.user_id AS recipient_id, 'sanction-ended-' || r.id || '-' || r.user_id AS key,
+           format(%s, r.agency_name) AS subject,
+           format(%s, r.agency_name, r.scope_words, r.direction_words, r.reference,
+                  to_char(r.until_on, 'FMDD FMMonth YYYY')) AS body,
+           '/agencies/' || r.agency_id || '/' AS link, %s::timestamptz AS created_at
+    FROM recipients r
 ),
 told AS ({notifications_insert_sql("messages")}),
 events AS (

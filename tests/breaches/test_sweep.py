@@ -16,11 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies.models import AgencySanction, Role, SanctionDirection, SanctionScope
+from agencies.services import membership_create
 from audit.models import AuditEvent
 from breaches.models import Breach, Obligation, ObligationKind, ObligationState
 from breaches.services.breaches import breach_partners_notify
 from breaches.services.sweeps import PHASES, breach_obligations_sweep, sanctions_end_sweep
 from isp_portal.models import Notification
+from isp_portal.policy import SystemActor
 from tests.breaches.fixtures import reported_breach
 from tests.factories import World, build_world, make_user
 
@@ -116,6 +118,21 @@ class TestOneSweep:
             assert breach_obligations_sweep(now=overdue_at + timedelta(hours=1)).overdue == 0
         assert AuditEvent.objects.filter(kind="breach.obligation.overdue", object_id=str(report.pk)).count() == 1
         assert len([k for _, k in sweep_keys() if k.startswith(f"breach-obligation-overdue-{report.pk}-")]) == 3
+
+    def test_someone_told_twice_over_gets_one_notice(self) -> None:
+        """A partnership admin who is also the Caldicott guardian of the agency in breach: one escalation (the two
+        ways they are reached give the same key; ON CONFLICT DO NOTHING keeps the first)."""
+        world = build_world()
+        admin = world.users["partnership_admin"]
+        membership_create(
+            actor=SystemActor("test"), user=admin, agency=world.other, roles=[Role.PRACTITIONER],
+            is_caldicott_guardian=True,
+        )  # fmt: skip
+        reported = breach(world)
+        report = step(reported, ObligationKind.BREACH_REPORT)
+        breach_obligations_sweep(now=report.due_at + timedelta(seconds=1))
+        keys = [k for r, k in sweep_keys() if k.startswith(f"breach-obligation-overdue-{report.pk}-")]
+        assert keys == [f"breach-obligation-overdue-{report.pk}-{admin.pk}"]
 
     def test_a_late_tick_sends_the_latest_notice_only(self) -> None:
         """Beat was down for days: an obligation past its due time is escalated, not also reminded twice."""
