@@ -155,11 +155,7 @@ def _row(
         occurred_at,
         kind,
         outcome,
-        identity.user_id,
-        storable(identity.label[:254]),
-        identity.agency_id,
-        storable(identity.agency_label[:200]),
-        identity.role[:200],
+        *_actor_columns(identity),
         storable(event.object_type[:64]),
         storable(str(event.object_id)[:64]),
         storable(event.object_label[:200]),
@@ -168,6 +164,17 @@ def _row(
         context.ip if context else None,
         context.request_id if context else None,
         json.dumps(bounded_detail(dict(event.detail or {})), cls=DjangoJSONEncoder),
+    )
+
+
+def _actor_columns(identity: ActorIdentity) -> tuple[Any, ...]:
+    """Who acted, in _INSERT's column order (actor id, label, agency id, agency label, role), each bounded."""
+    return (
+        identity.user_id,
+        storable(identity.label[:254]),
+        identity.agency_id,
+        storable(identity.agency_label[:200]),
+        identity.role[:200],
     )
 
 
@@ -231,11 +238,7 @@ def audit_insert_sql(*, kind: str, actor: object, source: str, outcome: str = Ou
     params = [
         kind,
         outcome,
-        identity.user_id,
-        storable(identity.label[:254]),
-        identity.agency_id,
-        storable(identity.agency_label[:200]),
-        identity.role[:200],
+        *_actor_columns(identity),
         context.ip if context else None,
         context.request_id if context else None,
     ]

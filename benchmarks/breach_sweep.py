@@ -24,13 +24,13 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from benchmarks.after_disclosure import _counting
 from benchmarks.audit_recording import RESULTS, drop_database, recreate_database
 
 OBLIGATIONS = 100_000
@@ -43,20 +43,6 @@ BASELINE = (
     "UPDATE breaches_obligation SET {stamp} = %s WHERE id IN (SELECT id FROM breaches_obligation "
     "WHERE state = 'open' AND {due} <= %s ORDER BY due_at, id FOR UPDATE SKIP LOCKED) RETURNING id"
 )
-
-
-@contextmanager
-def _counting() -> Iterator[list[str]]:
-    from django.db import connection
-
-    statements: list[str] = []
-
-    def count(execute: Any, sql: str | bytes, params: Any, many: bool, context: Any) -> Any:
-        statements.append(sql.decode() if isinstance(sql, bytes) else sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        yield statements
 
 
 def _copy(cursor: Any, table: str, template: int, count: int, overrides: dict[str, str]) -> None:

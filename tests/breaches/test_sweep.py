@@ -5,13 +5,11 @@ number of due rows. Sanctions recorded as ended once."""
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -24,6 +22,7 @@ from breaches.services.sweeps import PHASES, breach_obligations_sweep, sanctions
 from isp_portal.models import Notification
 from isp_portal.policy import SystemActor
 from tests.breaches.fixtures import reported_breach
+from tests.disclosures.test_concurrency import race
 from tests.factories import World, build_world, make_user
 
 OCCURRED = date(2026, 11, 2)  # a Monday
@@ -206,31 +205,7 @@ class TestOneSweep:
         assert AuditEvent.objects.filter(kind="agency.sanction.end", object_id=str(sanction.pk)).count() == 1
 
 
-# --- Two sweeps at once ---------------------------------------------------------------------------------------------
-
-
-def race(*calls: Callable[[], Any]) -> tuple[list[Any], list[BaseException]]:
-    """Run the calls at the same moment, each on its own database connection (tests/disclosures/test_concurrency)."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(10)
-            results.append(call())
-        except BaseException as error:  # the test reads them
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results, errors
+# --- Two sweeps at once (tests/disclosures/test_concurrency.race: a thread and a connection each) ----------------
 
 
 @pytest.mark.django_db(transaction=True)
