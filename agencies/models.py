@@ -235,6 +235,10 @@ class AgencySanction(models.Model):
     breach_reference = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # When the sweep recorded that the sanction ended at until_on (breaches.services.sweeps.sanctions_end_sweep):
+    # once, in the audit trail, with the agency and the partnership admins told. Bookkeeping only: the sharing
+    # refusal stops applying at until_on whether or not the sweep has run.
+    ended_recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["agency", "-from_on", "-id"]
@@ -253,8 +257,20 @@ class AgencySanction(models.Model):
             db_bounds.text_length("agency_sanction", "reason", bounds.REASON),
             db_bounds.date_in_era("agency_sanction", "from_on"),
             db_bounds.date_in_era("agency_sanction", "until_on"),
+            models.CheckConstraint(
+                condition=models.Q(ended_recorded_at__isnull=True) | models.Q(until_on__isnull=False),
+                name="agency_sanction_end_recorded_has_end",
+            ),
         ]
-        indexes = [models.Index(fields=["agency", "from_on"], name="agency_sanction_agency_from")]
+        indexes = [
+            models.Index(fields=["agency", "from_on"], name="agency_sanction_agency_from"),
+            # The sweep's question: sanctions with an end not yet recorded.
+            models.Index(
+                fields=["until_on"],
+                name="agency_sanction_end_unrecorded",
+                condition=models.Q(until_on__isnull=False, ended_recorded_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.get_scope_display()}, {self.get_direction_display().lower()}, from {self.from_on}"

@@ -155,11 +155,7 @@ def _row(
         occurred_at,
         kind,
         outcome,
-        identity.user_id,
-        storable(identity.label[:254]),
-        identity.agency_id,
-        storable(identity.agency_label[:200]),
-        identity.role[:200],
+        *_actor_columns(identity),
         storable(event.object_type[:64]),
         storable(str(event.object_id)[:64]),
         storable(event.object_label[:200]),
@@ -168,6 +164,17 @@ def _row(
         context.ip if context else None,
         context.request_id if context else None,
         json.dumps(bounded_detail(dict(event.detail or {})), cls=DjangoJSONEncoder),
+    )
+
+
+def _actor_columns(identity: ActorIdentity) -> tuple[Any, ...]:
+    """Who acted, in _INSERT's column order (actor id, label, agency id, agency label, role), each bounded."""
+    return (
+        identity.user_id,
+        storable(identity.label[:254]),
+        identity.agency_id,
+        storable(identity.agency_label[:200]),
+        identity.role[:200],
     )
 
 
@@ -211,6 +218,31 @@ def audit_record_many(
         # execute_values sends them all in one page (page_size), so the ids line up with `events`.
         returned = execute_values(cursor, _INSERT_MANY, rows, template=_MANY_TEMPLATE, page_size=len(rows), fetch=True)
     return [int(row[0]) for row in returned]
+
+
+def audit_insert_sql(*, kind: str, actor: object, source: str, outcome: str = Outcome.SUCCESS) -> tuple[str, list[Any]]:
+    """The INSERT of one event per row of `source`, for a statement that changes many rows and records each change
+    in the same round trip (DESIGN 3.3: a sweep's statements do not grow with its rows; e.g. `WITH changed AS
+    (UPDATE ... RETURNING ...), audited AS (<this>) ...`). `source` is a relation of the same statement (a CTE's
+    name) with the columns occurred_at, object_type, object_id, object_label and detail (jsonb; the caller builds
+    it from ids, dates and codes, never free text). Returns the SQL (with %s placeholders) and its parameters,
+    which go first in the statement's parameters where the fragment sits; RETURNING id."""
+    identity = identity_of(actor)
+    context = request_context.current()
+    columns = _INSERT.split(" VALUES ")[0]
+    sql = (
+        f"{columns} SELECT occurred_at, %s, %s, %s, %s, %s, %s, %s, left(object_type, 64), "  # noqa: S608
+        f"left(object_id::text, 64), left(object_label, 200), NULL, '', %s::inet, %s::uuid, detail FROM {source} "
+        "RETURNING id"
+    )
+    params = [
+        kind,
+        outcome,
+        *_actor_columns(identity),
+        context.ip if context else None,
+        context.request_id if context else None,
+    ]
+    return sql, params
 
 
 _INSERT_MANY = _INSERT.split(" VALUES ")[0] + " VALUES %s RETURNING id"

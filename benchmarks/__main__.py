@@ -1,4 +1,4 @@
-"""`python -m benchmarks [after_disclosure|audit_recording|disclosure_path|http_pages] [options]`: run the
+"""`python -m benchmarks [after_disclosure|audit_recording|breach_sweep|disclosure_path|http_pages] [options]`: run the
 benchmarks, exit 1 on a miss."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import after_disclosure, audit_recording, disclosure_path, http_pages
+from benchmarks import after_disclosure, audit_recording, breach_sweep, disclosure_path, http_pages
 from benchmarks.audit_recording import RESULTS
 
 
@@ -38,6 +38,15 @@ def _after(args: argparse.Namespace) -> bool:
     )
 
 
+def _breaches(args: argparse.Namespace) -> bool:
+    return breach_sweep.main(
+        obligations=args.obligations,
+        agencies=args.agencies,
+        rounds=args.rounds,
+        results=args.results,
+    )
+
+
 def _http(args: argparse.Namespace) -> bool:
     return http_pages.main(
         workers=args.workers or 50,
@@ -55,6 +64,7 @@ def _http(args: argparse.Namespace) -> bool:
 SCENARIOS: dict[str, Any] = {
     "after_disclosure": _after,
     "audit_recording": _audit,
+    "breach_sweep": _breaches,
     "disclosure_path": _disclosures,
     "http_pages": _http,
 }
@@ -73,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         "--duration", type=float, help="seconds per variant or segment (default 8, 30 for disclosure_path, 10)"
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="http_pages, disclosure_path: interleaved rounds (default 3)"
+        "--rounds",
+        type=int,
+        default=3,
+        help="http_pages, disclosure_path, breach_sweep: interleaved rounds (default 3)",
     )
     parser.add_argument(
         "--warmup",
@@ -115,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--disputes", type=int, help="after_disclosure: disputes on the register (10,000)")
     parser.add_argument(
         "--calls", type=int, default=after_disclosure.CALLS, help="after_disclosure: calls per lineage read (50)"
+    )
+    parser.add_argument(
+        "--obligations", type=int, default=breach_sweep.OBLIGATIONS, help="breach_sweep: open obligations (100,000)"
+    )
+    parser.add_argument(
+        "--agencies", type=int, default=breach_sweep.AGENCIES, help="breach_sweep: agencies in breach (200)"
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)

@@ -116,6 +116,27 @@ def notify_selected(
     return len(inserted)
 
 
+def notifications_insert_sql(source: str) -> str:
+    """The INSERT of the notifications `source` lists, for a statement that decides who is told and tells them in
+    one round trip whatever their number (DESIGN 3.3; a sweep's `WITH changed AS (UPDATE ... RETURNING ...), told AS
+    (<this>) ...`). `source` is a relation of the same statement (a CTE's name) with the columns recipient_id, key,
+    subject, body, link and created_at; each is emailed. ON CONFLICT DO NOTHING on (recipient, key), so a row raised
+    twice, by two sweeps or one sweep twice, exists once; RETURNING id of the new ones. The caller calls
+    notifications_queue_email() when any were new."""
+    return (
+        "INSERT INTO isp_portal_notification (recipient_id, key, subject, body, link, created_at, email_state, "  # noqa: S608
+        f"email_attempts) SELECT recipient_id, left(key, 200), left(subject, 200), left(body, {bounds.LONG_TEXT}), "
+        f"left(link, 300), created_at, '{EmailState.PENDING.value}', 0 FROM {source} "
+        "ON CONFLICT (recipient_id, key) DO NOTHING RETURNING id"
+    )
+
+
+def notifications_queue_email() -> None:
+    """Ask a worker to send the new emails once the surrounding transaction commits (what notify_many does for
+    the rows it inserts), after a statement built with notifications_insert_sql inserted some."""
+    transaction.on_commit(_queue_delivery)
+
+
 def notify(*, recipient_id: int, key: str, subject: str, body: str, link: str = "", email: bool = True) -> int:
     return notify_many([NotificationDraft(recipient_id, key, subject, body, link, email)])
 

@@ -33,6 +33,24 @@ def transition_due(
 
     Equivalent SQL: UPDATE t SET ... WHERE id IN (SELECT id FROM t WHERE <filter> FOR UPDATE SKIP LOCKED)
     RETURNING ... — set-based, so 100,000 due rows cost one statement, not 100,000 tasks."""
+    statement = transition_due_sql(queryset, set_values=set_values, returning=returning, limit=limit)
+    if statement is None:  # e.g. pk__in=[]: nothing can match, so nothing to update
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        return list(cursor.fetchall())
+
+
+def transition_due_sql(
+    queryset: QuerySet[Any],
+    *,
+    set_values: Mapping[str, Any],
+    returning: tuple[str, ...] = ("id",),
+    limit: int | None = None,
+) -> tuple[str, list[Any]] | None:
+    """transition_due's statement and its parameters, not run: for a sweep that feeds the changed rows to the
+    notifications and audit events of the same statement (a data-modifying CTE, `WITH changed AS (<this>) ...`),
+    so who is told and the change are one round trip. None when the queryset can match nothing."""
     model: type[Model] = queryset.model
     table = model._meta.db_table
     pk_column = model._meta.pk.column
@@ -41,8 +59,8 @@ def transition_due(
         selection = selection[:limit]
     try:
         select_sql, select_params = selection.query.sql_with_params()
-    except EmptyResultSet:  # e.g. pk__in=[]: nothing can match, so nothing to update
-        return []
+    except EmptyResultSet:
+        return None
     assignments = []
     params: list[Any] = []
     for field_name, value in set_values.items():
@@ -54,9 +72,7 @@ def transition_due(
         f'UPDATE "{table}" SET {", ".join(assignments)} WHERE "{pk_column}" IN '  # noqa: S608 - names from model meta
         f"({select_sql} FOR UPDATE SKIP LOCKED) RETURNING {returning_columns}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *select_params])
-        return list(cursor.fetchall())
+    return sql, [*params, *select_params]
 
 
 @contextmanager

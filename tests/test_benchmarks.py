@@ -597,3 +597,25 @@ def test_the_after_disclosure_benchmark_measures_lineage_the_register_and_a_corr
     figures["checks"] = after_disclosure.judge(figures)
     assert all(figures["checks"].values()), figures["checks"]
     assert "| entry_lineage, 4 hops |" in after_disclosure.table(figures)
+
+
+@pytest.mark.django_db
+def test_the_breach_sweep_benchmark_times_both_sweeps_against_the_bare_update(world: Any) -> None:
+    """`python -m benchmarks breach_sweep` (issue 14) at a tiny size: every obligation reminded, then every one
+    escalated, by a sweep of four statements (its three phases and the record of the run) as at 100,000 rows,
+    beside the bare UPDATE of the same rows."""
+    from benchmarks import breach_sweep
+    from breaches.models import Obligation
+
+    figures = breach_sweep.measure_in(world, obligations=300, agencies=5, rounds=1, log=lambda line: None)
+    assert figures["sizes"]["obligations"] == 300 and figures["sizes"]["speakers"] == 15
+    assert [row["name"] for row in figures["results"]] == ["first reminders", "escalations"]
+    for row in figures["results"]:
+        assert row["rows"] == 300 and row["notifications"] >= 300, row
+        assert row["statements"] == [4] and row["baseline_statements"] == [1], row
+        assert row["ratio"] > 0, row
+    # Every call was rolled back: the rows are as built.
+    assert Obligation.objects.filter(state="open", reminded_at__isnull=True).count() == 300
+    checks = breach_sweep.judge(figures)
+    assert all(ok for name, ok in checks.items() if "statements" in name), checks
+    assert "| escalations | 300 |" in breach_sweep.table(figures)

@@ -302,6 +302,10 @@ CELERY_BEAT_SCHEDULE = {
     "sharing-aggregate-snapshot": {"task": "sharing.aggregate_snapshot", "schedule": 300.0},
     "disclosures-deadlines": {"task": "disclosures.deadline_sweep", "schedule": 300.0},
     "disclosures-after": {"task": "disclosures.after_sweep", "schedule": 300.0},
+    # Issue 14: the breach procedure's reminders and escalations (the ICO's clock is in hours: every 5 minutes),
+    # and suspensions recorded as ended on their end date.
+    "breaches-obligations": {"task": "breaches.obligations_sweep", "schedule": 300.0},
+    "breaches-sanctions-end": {"task": "breaches.sanctions_end_sweep", "schedule": 600.0},
 }
 
 # --- API -----------------------------------------------------------------------------------------------------

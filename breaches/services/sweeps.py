@@ -1,0 +1,353 @@
+"""The deadline sweeps of the breach procedure (issue 14; Haringey 6.1-6.6, 11.1(b); UK GDPR art. 33; DESIGN 3.3).
+
+Obligations: each open obligation is reminded at `remind_at` (two working days before its due date; the ICO's 24
+hours before), reminded again at `remind_again_at` (on the due day; the ICO's 4 hours before), and once past `due_at`
+it becomes overdue and is escalated, once. Sanctions: each agencies.AgencySanction whose `until_on` has come is
+recorded as ended, once.
+
+Each phase is **one statement** whatever the number of rows (DESIGN 5: 100,000 obligations due, <= 10 statements):
+
+    WITH changed AS (UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING ...)  -- the stamp
+       , described AS (...)                 -- what to say about each, joined once
+       , recipients AS (...)                -- who is told, joined on the memberships
+       , told AS (INSERT INTO isp_portal_notification ... ON CONFLICT DO NOTHING RETURNING id)
+       , audited AS (INSERT INTO audit_event ... RETURNING id)
+    SELECT counts
+
+The stamp (reminded_at, reminded_again_at, escalated_at/state, ended_recorded_at) is set in the statement that
+decides to tell, only where it is still unset, skipping rows another sweep holds: beat running twice, or two
+workers, each change a row once, and the notifications have unique keys (notification_once_per_key) besides. Rows
+an earlier phase has taken are not taken by a later one (an overdue obligation is escalated, not reminded).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+
+from agencies.models import AgencySanction, Role
+from audit.services import audit_insert_sql
+from breaches.models import Obligation, ObligationKind, ObligationState
+from isp_portal.notifications import notifications_insert_sql, notifications_queue_email
+from isp_portal.policy import SystemActor
+from isp_portal.sweeps import transition_due_sql
+
+SWEEP_ACTOR_LABEL = "breach deadlines sweep"
+# Rows one tick takes per phase; the rest wait for the next tick. The benchmark (benchmarks/breach_sweep.py) times
+# a tick of this many.
+BATCH = 100_000
+
+# What each step is called in a reminder, and the clause that sets it (user-facing: "the protocol, section 6.1").
+STEP_WORDS: dict[str, str] = {
+    ObligationKind.NOTIFY_PARTNERS.value: "telling the other partner agencies (the protocol, section 6.1)",
+    ObligationKind.BREACH_REPORT.value: "the report with the actions taken (the protocol, section 6.2)",
+    ObligationKind.PARTNERS_MEETING.value: "the partners' meeting (the protocol, section 6.3)",
+    ObligationKind.MINUTES_CIRCULATED.value: "circulating the minutes (the protocol, section 6.6)",
+    ObligationKind.ICO_DECISION.value: "deciding whether to tell the ICO (UK GDPR article 33)",
+    ObligationKind.ICO_NOTIFIED.value: "telling the ICO (UK GDPR article 33)",
+    ObligationKind.INDEMNITY_RESPONSE.value: "the written answer to the indemnity notice (the protocol, section 11.1)",
+}
+assert set(STEP_WORDS) == set(ObligationKind.values)
+HOUR_CLOCKS = (ObligationKind.ICO_DECISION.value, ObligationKind.ICO_NOTIFIED.value)
+SPEAKING_ROLES = [Role.DESIGNATED_MANAGER.value, Role.AGENCY_ADMIN.value]
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One question of the obligations sweep: which rows, what stamp, what to say, to whom."""
+
+    name: str  # in the notification key and the result
+    audit_kind: str
+    subject: str  # format(): %1$s the step, %2$s what it is about, %3$s when it is due
+    body: str
+    escalation: bool  # True: the partnership admins and the responsible agency's Caldicott guardian and DPO
+
+
+PHASES: tuple[Phase, ...] = (
+    # Overdue first: a row past its due time is escalated, never reminded (the reminder phases need due_at > now).
+    Phase(
+        name="overdue",
+        audit_kind="breach.obligation.overdue",
+        subject="Overdue: %1$s, %2$s",
+        body=(
+            "The step %1$s of %2$s was due by %3$s and has not been recorded as done. It is now overdue: the "
+            "partnership admins and the Caldicott guardian of the agency responsible are told. Record it as done "
+            "as soon as it is; how late it was is shown on the timeline."
+        ),
+        escalation=True,
+    ),
+    Phase(
+        name="reminder-2",
+        audit_kind="breach.obligation.remind_again",
+        subject="Due %3$s: %1$s, %2$s",
+        body=(
+            "The step %1$s of %2$s is due by %3$s. It has not been recorded as done yet. If it is not done by then, "
+            "it is escalated to the partnership admins and the Caldicott guardian."
+        ),
+        escalation=False,
+    ),
+    Phase(
+        name="reminder-1",
+        audit_kind="breach.obligation.remind",
+        subject="Coming up: %1$s, %2$s, due %3$s",
+        body="The step %1$s of %2$s is due by %3$s. Record it in the portal once it is done.",
+        escalation=False,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ObligationSweepResult:
+    overdue: int = 0
+    reminded_again: int = 0
+    reminded: int = 0
+    notified: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def _actor() -> SystemActor:
+    return SystemActor(SWEEP_ACTOR_LABEL)
+
+
+def _due(phase: Phase, now: datetime) -> tuple[QuerySet[Obligation], dict[str, Any]]:
+    """The open rows phase `phase` takes at `now`, and the stamp it sets on them."""
+    open_rows = Obligation.objects.filter(state=ObligationState.OPEN)
+    if phase.name == "overdue":
+        # Past due_at: the end of the due day (working-day steps), 72 elapsed hours (the ICO).
+        return open_rows.filter(due_at__lte=now, escalated_at__isnull=True), {
+            "state": ObligationState.OVERDUE.value,
+            "escalated_at": now,
+        }
+    if phase.name == "reminder-2":
+        return open_rows.filter(reminded_again_at__isnull=True, remind_again_at__lte=now, due_at__gt=now), {
+            "reminded_again_at": now
+        }
+    # The first reminder only while the second is not due yet: a tick that comes late sends the later one alone.
+    return open_rows.filter(reminded_at__isnull=True, remind_at__lte=now, remind_again_at__gt=now, due_at__gt=now), {
+        "reminded_at": now
+    }
+
+
+_DESCRIBED = """
+described AS (
+    SELECT c.id, c.kind, c.breach_id, c.indemnity_notice_id, c.responsible_agency_id, c.due_at,
+           (%s::jsonb ->> c.kind) AS step,
+           CASE WHEN c.breach_id IS NOT NULL
+                THEN format(%s, 'BR-' || lpad(b.register_number::text, 6, '0'), alleged.name)
+                ELSE format(%s, suffering.name) END AS about,
+           CASE WHEN c.kind = ANY(%s)
+                THEN to_char(c.due_at AT TIME ZONE 'Europe/London', 'HH24:MI "on" FMDD FMMonth YYYY')
+                ELSE 'the end of ' || to_char(c.due_on, 'FMDD FMMonth YYYY') END AS due_words,
+           CASE WHEN c.breach_id IS NOT NULL THEN '/breaches/' || c.breach_id || '/'
+                ELSE '/breaches/indemnity/' || c.indemnity_notice_id || '/' END AS link
+    FROM changed c
+    LEFT JOIN breaches_breach b ON b.id = c.breach_id
+    LEFT JOIN agencies_agency alleged ON alleged.id = b.alleged_agency_id
+    LEFT JOIN breaches_indemnitynotice n ON n.id = c.indemnity_notice_id
+    LEFT JOIN agencies_agency suffering ON suffering.id = n.suffering_agency_id
+)"""
+
+# The people who may be told: active memberships of active people, never a system account (DESIGN 4).
+_PEOPLE = "JOIN agencies_user u ON u.id = m.user_id AND u.is_active AND NOT u.is_system"
+_ADMINS = f"""
+admins AS (
+    SELECT DISTINCT m.user_id FROM agencies_membership m {_PEOPLE}
+    WHERE m.is_active AND m.roles @> ARRAY[%s]::varchar[]
+)"""  # noqa: S608 - constants only
+
+# Reminders: the people responsible (breaches.services.breaches._speakers / _partnership_admins): the responsible
+# agency's designated managers, agency admins, Caldicott guardian and DPO; the partnership admins when the
+# partnership is responsible (responsible_agency null).
+_RESPONSIBLE = f"""
+recipients AS (
+    SELECT d.*, m.user_id FROM described d
+    JOIN agencies_membership m ON m.agency_id = d.responsible_agency_id {_PEOPLE}
+    WHERE m.is_active AND (m.roles && %s::varchar[] OR m.is_caldicott_guardian OR m.is_data_protection_officer)
+    UNION ALL
+    SELECT d.*, a.user_id FROM described d CROSS JOIN admins a WHERE d.responsible_agency_id IS NULL
+)"""  # noqa: S608 - constants only
+
+# Escalation (issue 14: "overdue obligations escalate to the partnership admins and the Caldicott guardian"): the
+# partnership admins, and the responsible agency's Caldicott guardian and DPO.
+_ESCALATION = f"""
+recipients AS (
+    SELECT d.*, a.user_id FROM described d CROSS JOIN admins a
+    UNION ALL
+    SELECT d.*, m.user_id FROM described d
+    JOIN agencies_membership m ON m.agency_id = d.responsible_agency_id {_PEOPLE}
+    WHERE m.is_active AND (m.is_caldicott_guardian OR m.is_data_protection_officer)
+)"""  # noqa: S608 - constants only
+
+
+def _obligation_statement(phase: Phase, *, now: datetime, limit: int) -> tuple[str, list[Any]] | None:
+    queryset, stamp = _due(phase, now)
+    changed = transition_due_sql(
+        queryset.order_by("due_at", "id"),
+        set_values=stamp,
+        returning=("id", "kind", "breach", "indemnity_notice", "responsible_agency", "due_on", "due_at"),
+        limit=limit,
+    )
+    if changed is None:
+        return None
+    changed_sql, changed_params = changed
+    audit_sql, audit_params = audit_insert_sql(kind=phase.audit_kind, actor=_actor(), source="events")
+    sql = f"""
+WITH changed AS ({changed_sql}),
+{_DESCRIBED},
+{_ADMINS},
+{_ESCALATION if phase.escalation else _RESPONSIBLE},
+messages AS (
+    SELECT r.user_id AS recipient_id, %s || r.id || '-' || r.user_id AS key,
+           format(%s, r.step, r.about, r.due_words) AS subject, format(%s, r.step, r.about, r.due_words) AS body,
+           r.link, %s::timestamptz AS created_at
+    FROM recipients r
+),
+told AS ({notifications_insert_sql("messages")}),
+events AS (
+    SELECT %s::timestamptz AS occurred_at, 'breaches.obligation' AS object_type, d.id AS object_id,
+           'obligation ' || d.kind || ' of ' || CASE WHEN d.breach_id IS NOT NULL THEN 'breach ' || d.breach_id
+                ELSE 'indemnity notice ' || d.indemnity_notice_id END AS object_label,
+           jsonb_build_object('breach', d.breach_id, 'indemnity_notice', d.indemnity_notice_id,
+                              'obligation', d.kind, 'due_at', d.due_at) AS detail
+    FROM described d
+),
+audited AS ({audit_sql})
+SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM told), (SELECT count(*) FROM audited)
+"""  # noqa: S608 - the fragments are built here and in audit/notifications from constants; values are parameters
+    recipient_params: list[Any] = [SPEAKING_ROLES] if not phase.escalation else []
+    params = [
+        *changed_params,
+        json.dumps(STEP_WORDS),
+        "breach %s by %s",
+        "the indemnity notice from %s",
+        list(HOUR_CLOCKS),
+        Role.PARTNERSHIP_ADMIN.value,
+        *recipient_params,
+        f"breach-obligation-{phase.name}-",
+        phase.subject,
+        phase.body,
+        now,
+        now,
+        *audit_params,
+    ]
+    return sql, params
+
+
+def _run(statement: tuple[str, list[Any]] | None) -> tuple[int, int]:
+    if statement is None:
+        return 0, 0
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        changed, told, audited = cursor.fetchone()
+    assert audited == changed, (audited, changed)
+    if told:
+        notifications_queue_email()
+    return int(changed), int(told)
+
+
+@transaction.atomic
+def obligations_phase_sweep(*, phase: Phase, now: datetime, limit: int = BATCH) -> tuple[int, int]:
+    """Run one phase of the obligations sweep at `now` (one statement): stamp the due rows, tell the people, audit
+    each. Returns (obligations changed, notifications created)."""
+    return _run(_obligation_statement(phase, now=now, limit=limit))
+
+
+def breach_obligations_sweep(*, now: datetime, limit: int = BATCH) -> ObligationSweepResult:
+    """The obligations sweep (Celery beat: breaches.obligations_sweep): escalate the overdue, then the second
+    reminders, then the first, each phase in its own transaction and one statement (DESIGN 3.3)."""
+    counts: dict[str, tuple[int, int]] = {}
+    for phase in PHASES:
+        counts[phase.name] = obligations_phase_sweep(phase=phase, now=now, limit=limit)
+    return ObligationSweepResult(
+        overdue=counts["overdue"][0],
+        reminded_again=counts["reminder-2"][0],
+        reminded=counts["reminder-1"][0],
+        notified=sum(told for _, told in counts.values()),
+    )
+
+
+# --- Sanctions end by themselves ----------------------------------------------------------------------------------
+
+_SANCTION_SUBJECT = "The suspension of %1$s has been lifted"
+_SANCTION_BODY = (
+    "The suspension of %1$s from %2$s (%3$s), agreed after breach %4$s, ended on %5$s. From that day the agency "
+    "may share again as the protocol allows."
+)
+
+
+@transaction.atomic
+def sanctions_end_sweep(*, now: datetime, today: date, limit: int = BATCH) -> tuple[int, int]:
+    """Record, once, each agency sanction whose end (`until_on`, the day it is lifted) has come (issue 14:
+    "ends by itself at its end date ... recorded in the audit trail"): the stamp `ended_recorded_at`, an audit
+    event agency.sanction.end, and the agency's designated managers, agency admins, Caldicott guardian and DPO and
+    the partnership admins told. The sharing refusal (agencies.policy.sharing_refusal) already stopped at
+    until_on; this is the record of it. One statement. Returns (sanctions, notifications)."""
+    changed = transition_due_sql(
+        AgencySanction.objects.filter(
+            Q(until_on__isnull=False) & Q(until_on__lte=today) & Q(ended_recorded_at__isnull=True)
+        ).order_by("until_on", "id"),
+        set_values={"ended_recorded_at": now},
+        returning=("id", "agency", "scope", "direction", "until_on", "breach_reference"),
+        limit=limit,
+    )
+    if changed is None:
+        return 0, 0
+    changed_sql, changed_params = changed
+    audit_sql, audit_params = audit_insert_sql(kind="agency.sanction.end", actor=_actor(), source="events")
+    sql = f"""
+WITH changed AS ({changed_sql}),
+described AS (
+    SELECT c.id, c.agency_id, c.until_on, a.name AS agency_name,
+           (%s::jsonb ->> c.scope) AS scope_words, (%s::jsonb ->> c.direction) AS direction_words,
+           coalesce(nullif(c.breach_reference, ''), 'of protocol') AS reference
+    FROM changed c JOIN agencies_agency a ON a.id = c.agency_id
+),
+{_ADMINS},
+recipients AS (
+    SELECT d.*, m.user_id FROM described d
+    JOIN agencies_membership m ON m.agency_id = d.agency_id {_PEOPLE}
+    WHERE m.is_active AND (m.roles && %s::varchar[] OR m.is_caldicott_guardian OR m.is_data_protection_officer)
+    UNION ALL
+    SELECT d.*, a.user_id FROM described d CROSS JOIN admins a
+),
+messages AS (
+    SELECT r.user_id AS recipient_id, 'sanction-ended-' || r.id || '-' || r.user_id AS key,
+           format(%s, r.agency_name) AS subject,
+           format(%s, r.agency_name, r.scope_words, r.direction_words, r.reference,
+                  to_char(r.until_on, 'FMDD FMMonth YYYY')) AS body,
+           '/agencies/' || r.agency_id || '/' AS link, %s::timestamptz AS created_at
+    FROM recipients r
+),
+told AS ({notifications_insert_sql("messages")}),
+events AS (
+    SELECT %s::timestamptz AS occurred_at, 'agencies.agencysanction' AS object_type, d.id AS object_id,
+           'sanction ' || d.id || ' of agency ' || d.agency_id AS object_label,
+           jsonb_build_object('agency', d.agency_id, 'until_on', d.until_on, 'breach_reference', d.reference)
+               AS detail
+    FROM described d
+),
+audited AS ({audit_sql})
+SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM told), (SELECT count(*) FROM audited)
+"""  # noqa: S608 - as above
+    from agencies.models import SanctionDirection, SanctionScope
+
+    params = [
+        *changed_params,
+        json.dumps({scope.value: str(scope.label).lower() for scope in SanctionScope}),
+        json.dumps({direction.value: str(direction.label).lower() for direction in SanctionDirection}),
+        Role.PARTNERSHIP_ADMIN.value,
+        SPEAKING_ROLES,
+        _SANCTION_SUBJECT,
+        _SANCTION_BODY,
+        now,
+        now,
+        *audit_params,
+    ]
+    return _run((sql, params))
