@@ -1,4 +1,4 @@
-"""`python -m benchmarks [after_disclosure|audit_recording|disclosure_path|http_pages] [options]`: run the
+"""`python -m benchmarks [after_disclosure|audit_recording|audit_verify|disclosure_path|http_pages] [options]`: run the
 benchmarks, exit 1 on a miss."""
 
 from __future__ import annotations
@@ -8,12 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import after_disclosure, audit_recording, disclosure_path, http_pages
+from benchmarks import after_disclosure, audit_recording, audit_verify, disclosure_path, http_pages
 from benchmarks.audit_recording import RESULTS
 
 
 def _audit(args: argparse.Namespace) -> bool:
     return audit_recording.main(workers=args.workers or 16, duration=args.duration or 8.0, results=args.results)
+
+
+def _verify(args: argparse.Namespace) -> bool:
+    return audit_verify.main(events=args.events, results=args.results)
 
 
 def _disclosures(args: argparse.Namespace) -> bool:
@@ -55,6 +59,7 @@ def _http(args: argparse.Namespace) -> bool:
 SCENARIOS: dict[str, Any] = {
     "after_disclosure": _after,
     "audit_recording": _audit,
+    "audit_verify": _verify,
     "disclosure_path": _disclosures,
     "http_pages": _http,
 }
@@ -115,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--disputes", type=int, help="after_disclosure: disputes on the register (10,000)")
     parser.add_argument(
         "--calls", type=int, default=after_disclosure.CALLS, help="after_disclosure: calls per lineage read (50)"
+    )
+    parser.add_argument(
+        "--events", type=int, help="audit_verify: events chained and verified (1,000,000, or 100,000 when loaded)"
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
