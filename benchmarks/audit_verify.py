@@ -33,7 +33,7 @@ INSERT INTO audit_event (occurred_at, kind, outcome, actor_id, actor_label, acto
 SELECT now() - (%(n)s - g) * interval '1 second', 'child.view', 'success', 1 + g %% 500,
     'person' || (g %% 500) || '@agency' || (g %% 40) || '.example', 1 + g %% 40, 'Agency ' || (g %% 40),
     'practitioner', 'sharing.child', (g %% 200000)::text, 'Child ' || (g %% 200000), g %% 200000,
-    'Assessment under section 17 of the Children Act 1989', '10.0.' || (g %% 250) || '.' || (g %% 199),
+    'Assessment under section 17 of the Children Act 1989', ('10.0.' || (g %% 250) || '.' || (g %% 199))::inet,
     md5(g::text)::uuid, jsonb_build_object('n', g, 'tier', 'case', 'search', md5((g * 7)::text))
 FROM generate_series(1, %(n)s) AS g
 """
