@@ -13,9 +13,13 @@ class AgenciesConfig(AppConfig):
         from agencies.identity import connect_signals
         from agencies.models import Agency, ApiToken, Membership, User
         from agencies.refusals import refusal_help
+        from agencies.selectors import active_auditors
+        from audit.alerts import register_auditor_directory
         from isp_portal.policy import register_helper
 
         register_helper(refusal_help)  # the 403 page names who can help each role
+        # The audit app tells the auditors when the chain breaks and mails them its anchors (issue 15).
+        register_auditor_directory(active_auditors)
 
         # Change history (who changed which field, from what, to what) for every record of people and
         # agencies. Secrets and session internals are never copied into it.

@@ -30,6 +30,7 @@ from agencies.models import (
     User,
 )
 from agencies.policy import PARTNERSHIP_TRAINING, agencies_of, is_agency_admin
+from audit.alerts import Auditor
 from isp_portal import policy
 from isp_portal.rows import Statement, fetch, instance, relate
 
@@ -157,6 +158,20 @@ def partnership_admins() -> list[int]:
             roles__contains=[Role.PARTNERSHIP_ADMIN.value],
         ).values_list("user_id", flat=True)
     )  # fmt: skip
+
+
+def active_auditors() -> list[Auditor]:
+    """Every active person holding the auditor role, of the partnership or of an agency, once each, in one
+    statement: whom the audit app tells when the chain is broken, and to whom it mails its anchors (issue 15)."""
+    people = (
+        Membership.objects.filter(
+            is_active=True, user__is_active=True, user__is_system=False, roles__contains=[Role.AUDITOR.value]
+        )
+        .order_by("user_id")
+        .values_list("user_id", "user__email")
+        .distinct()
+    )
+    return [Auditor(user_id, email) for user_id, email in people]
 
 
 def agency_member_count(agency: Agency) -> int:

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from audit.access import AUDIT_TRAIL
+from audit.anchoring import chain_state
 from audit.models import AuditEvent, AuditSeal
 from isp_portal.navigation import DashboardPanel, register_panel
 from isp_portal.policy import can, resource_scope
@@ -34,6 +35,8 @@ def _context(user: Any) -> dict[str, Any]:
         "events_today": counts["events"],
         "denials_today": counts["denials"],
         "whole_partnership": visible is None,
+        # The last verification (issue 15): a broken chain is every auditor's business, whatever their scope.
+        "last_anchor": chain_state(),
     }
 
 

@@ -227,3 +227,61 @@ class DisclosureLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} disclosure {self.disclosure_id} {self.kind}"
+
+
+class AnchorTrigger(models.TextChoices):
+    BEAT = "beat", "The daily run"
+    COMMAND = "command", "manage.py audit_verify"
+
+
+class AuditAnchor(models.Model):
+    """One verification of the whole chain and the head it found (DESIGN 2.6, issue 15).
+
+    Written by every run of `manage.py audit_verify` and by the daily run in beat, and mailed to the partnership's
+    auditors, so the head hash and sequence number also live outside the database: someone able to rewrite the
+    chain and its seals consistently is still caught against the mailed anchors (`audit_verify --anchor`), and
+    against these rows while they stand. Append-only like the other audit tables (migration 0006)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    trigger = models.CharField(max_length=16, choices=AnchorTrigger.choices)
+    ok = models.BooleanField()
+    # The newest link that verified: the head when ok, the last good link before the break when not.
+    head_seq = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    links_checked = models.BigIntegerField()
+    anchors_checked = models.IntegerField(default=0)
+    problem = models.TextField(blank=True, max_length=bounds.REASON)
+    bad_seq = models.BigIntegerField(null=True)
+    bad_event_id = models.BigIntegerField(null=True)
+    mailed_to = models.IntegerField(default=0)  # how many addresses the anchor was sent to
+
+    class Meta:
+        db_table = "audit_anchor"
+        indexes = [models.Index(fields=["finished_at"], name="audit_anchor_finished")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(head_hash__regex=r"^[0-9a-f]{64}$"), name="audit_anchor_hash_hex"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(head_seq__gte=0, links_checked__gte=0, anchors_checked__gte=0, mailed_to__gte=0),
+                name="audit_anchor_counts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(finished_at__gte=models.F("started_at")), name="audit_anchor_finished_after_start"
+            ),
+            # A run either verified (no problem) or names what it found.
+            models.CheckConstraint(
+                condition=models.Q(ok=True, problem="") | models.Q(ok=False) & ~models.Q(problem=""),
+                name="audit_anchor_ok_or_problem",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(trigger__in=[trigger.value for trigger in AnchorTrigger]),
+                name="audit_anchor_trigger_known",
+            ),
+            db_bounds.text_length("audit_anchor", "problem", bounds.REASON),
+        ]
+
+    def __str__(self) -> str:
+        state = "intact" if self.ok else "BROKEN"
+        return f"anchor #{self.head_seq} {self.head_hash[:12]} ({state}, {self.finished_at:%Y-%m-%d %H:%M})"

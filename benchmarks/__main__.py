@@ -1,5 +1,5 @@
-"""`python -m benchmarks [after_disclosure|audit_recording|breach_sweep|disclosure_path|http_pages] [options]`: run the
-benchmarks, exit 1 on a miss."""
+"""`python -m benchmarks [after_disclosure|audit_recording|audit_verify|breach_sweep|disclosure_path|http_pages]
+[options]`: run the benchmarks, exit 1 on a miss."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import after_disclosure, audit_recording, breach_sweep, disclosure_path, http_pages
+from benchmarks import after_disclosure, audit_recording, audit_verify, breach_sweep, disclosure_path, http_pages
 from benchmarks.audit_recording import RESULTS
 
 
 def _audit(args: argparse.Namespace) -> bool:
     return audit_recording.main(workers=args.workers or 16, duration=args.duration or 8.0, results=args.results)
+
+
+def _verify(args: argparse.Namespace) -> bool:
+    return audit_verify.main(events=args.events, results=args.results)
 
 
 def _disclosures(args: argparse.Namespace) -> bool:
@@ -64,6 +68,7 @@ def _http(args: argparse.Namespace) -> bool:
 SCENARIOS: dict[str, Any] = {
     "after_disclosure": _after,
     "audit_recording": _audit,
+    "audit_verify": _verify,
     "breach_sweep": _breaches,
     "disclosure_path": _disclosures,
     "http_pages": _http,
@@ -134,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--agencies", type=int, default=breach_sweep.AGENCIES, help="breach_sweep: agencies in breach (200)"
+    )
+    parser.add_argument(
+        "--events", type=int, help="audit_verify: events chained and verified (1,000,000, or 100,000 when loaded)"
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)

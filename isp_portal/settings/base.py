@@ -292,6 +292,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILE", str(BASE_DI
 # Sweeps are idempotent and set-based: a missed or repeated tick loses nothing and sends nothing twice.
 CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.seal", "schedule": 5.0},
+    # Issue 15: the whole chain verified and its head anchored (a row, an email to the auditors) once a day; the
+    # first hourly tick of the day runs it, the others find the day's anchor.
+    "audit-verify-daily": {"task": "audit.verify_daily", "schedule": 3600.0},
     "notifications-deliver": {"task": "isp_portal.notifications_deliver", "schedule": 60.0},
     "agencies-expiry": {"task": "agencies.expiry_sweep", "schedule": 3600.0},
     "protocols-deadlines": {"task": "protocols.deadline_sweep", "schedule": 600.0},
@@ -399,6 +402,11 @@ SPECTACULAR_SETTINGS = {
 # --- django-guardian ---------------------------------------------------------------------------------------------
 ANONYMOUS_USER_NAME = None  # no anonymous user object: anonymous people are never granted anything
 GUARDIAN_RAISE_403 = False
+
+# --- Audit chain anchors (issue 15) -----------------------------------------------------------------------------
+# Where each verification's anchor (head sequence number and hash) is mailed, comma-separated. Best: a mailbox the
+# portal's operators cannot rewrite. Empty (the default): every active auditor's address (audit.anchoring).
+AUDIT_ANCHOR_RECIPIENTS = env_list("AUDIT_ANCHOR_RECIPIENTS")
 
 # --- django-auditlog -------------------------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -10,6 +10,9 @@ Two different questions (issue 8 item 16):
   answers 503 when the database or Redis cannot be reached (for a load balancer's readiness check, or
   monitoring). Beat is reported (which beat schedules, which wait, when a sweep last ran) but does not decide
   the status code: web servers serve without it.
+- The audit chain (issue 15): the last verification's verdict (audit.anchoring.chain_state). A broken chain
+  makes the status "degraded" with the reason, still 200: the portal serves, but the audit trail needs its
+  auditors now. Never verified yet: ok, with `verified_at` null.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from audit.anchoring import chain_state
 from isp_portal.beat import beat_instances
 from isp_portal.sweeps import last_sweep
 
@@ -54,10 +58,29 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as error:
         checks["redis"] = {"ok": False, "error": type(error).__name__}
     checks["beat"] = _beat() if checks["database"]["ok"] else {"ok": False, "error": "database unavailable"}
-    healthy = checks["database"]["ok"] and checks["redis"]["ok"]
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    checks["audit_chain"] = (
+        _audit_chain() if checks["database"]["ok"] else {"ok": False, "error": "database unavailable"}
     )
+    healthy = checks["database"]["ok"] and checks["redis"]["ok"]
+    status = "ok" if checks["audit_chain"]["ok"] else "degraded"
+    body = {"status": status if healthy else "unavailable", "checks": checks}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _audit_chain() -> dict[str, Any]:
+    """The last verification of the audit chain: when, up to which link, and what it found broken."""
+    anchor = chain_state()
+    if anchor is None:
+        return {"ok": True, "verified_at": None}
+    state: dict[str, Any] = {
+        "ok": anchor.ok,
+        "verified_at": anchor.finished_at.isoformat(),
+        "head_seq": anchor.head_seq,
+        "head_hash": anchor.head_hash,
+    }
+    if not anchor.ok:
+        state["error"] = f"audit chain broken: {anchor.problem}"
+    return state
 
 
 def _beat() -> dict[str, Any]:
