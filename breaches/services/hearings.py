@@ -324,7 +324,7 @@ def hearing_sanction_remove(*, actor: Any, breach: Breach, sanction: SanctionDec
     """Remove a sanction drafted in deliberation, before the decision imposes it (Haringey 6.6: the partners agree
     the sanctions; a draft they do not agree goes). Refused on `sanction`: one of another breach's hearing, or one
     already imposed (the decision stands: the database trigger breaches_sanction_imposed_kept refuses it too).
-    Audited with what it was; the named people of a retraining draft go with it."""
+    Audited with what it was; the people a retraining draft named go with it."""
     breach, hearing = _locked(breach)
     require(actor, "run", hearing)
     _at_stage(hearing, HearingStage.DELIBERATING, doing="remove a draft sanction")
@@ -334,8 +334,7 @@ def hearing_sanction_remove(*, actor: Any, breach: Breach, sanction: SanctionDec
     if draft.imposed_at is not None:
         raise ValidationError({"sanction": "That sanction was imposed by the decision, so it stays."})
     detail = {"sanction": draft.pk, "sanction_kind": draft.kind, "reason_characters": len(draft.reason)}
-    draft.users.clear()
-    draft.delete()
+    draft.delete()  # with its named people (the many-to-many rows)
     _audit("sanction_remove", actor, hearing, **detail)
     return hearing
 

@@ -123,7 +123,7 @@ CASES = [
     # Removing a draft sanction in deliberation: a page to confirm, and its button.
     Case("breach-hearing-sanction-remove", html(RUNS_PAGE, otherwise=404), kwargs=draft(), queries=5),
     Case("breach-hearing-sanction-remove", html(RUNS, otherwise=404), method="post", kwargs=draft(fresh=True),
-         data=lambda world: {}, queries=11),
+         data=lambda world: {}, queries=14),
     Case("breach-hearing-step", html(RUNS, otherwise=404), method="post",
          note="minutes", kwargs=step("minutes", "told"),
          data=lambda world: {"minutes": "Agreed: a formal warning."}, queries=33),

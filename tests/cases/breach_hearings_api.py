@@ -53,7 +53,7 @@ CASES = [
     post("api-breach-hearing-votes", "deliberating", lambda world: {"agency": world.other.pk, "choice": "for"},
          runs(designated_manager=403, agency_admin=403, partnership_admin=200), 19, recused=True, votes=False),
     Case("api-breach-hearing-sanction", runs(), method="delete", kwargs=draft(fresh=True), json=True,
-         note="remove a draft", queries=16),
+         note="remove a draft", queries=18),
     post("api-breach-hearing-decide", "deliberating", {"decision": "A formal warning."}, runs(), 20),
     post("api-breach-hearing-tell", "decided", {}, runs(), 18),
     post("api-breach-hearing-minutes", "told", {"minutes": "Agreed: a formal warning."}, runs(), 38),
