@@ -163,9 +163,10 @@ def _agencies_key() -> str:
 
 def valid_training_records(user: Any, today: date) -> QuerySet[TrainingRecord]:
     """The user's information-sharing training valid on `today`: the one definition the training gate
-    (agencies.policy.training_valid_until) and the cached identity both read. A record taken before a retraining
-    sanction (agencies.RetrainingRequirement: completed before the day of the decision, or recorded before it) no
-    longer counts (Haringey 6.6; DESIGN 2.5)."""
+    (agencies.policy.training_valid_until), the cached identity and the agency's "trained" count
+    (agencies.selectors._valid_training) read; `valid_training_sql` is the same rule for the statements written
+    by hand. A record taken before a retraining sanction (agencies.RetrainingRequirement: completed before the day
+    of the decision, or recorded before it) no longer counts (Haringey 6.6; DESIGN 2.5)."""
     superseded = RetrainingRequirement.objects.filter(user_id=OuterRef("user_id")).filter(
         Q(required_on__gt=OuterRef("completed_on")) | Q(required_since__gt=OuterRef("recorded_at"))
     )
@@ -174,6 +175,33 @@ def valid_training_records(user: Any, today: date) -> QuerySet[TrainingRecord]:
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
         .exclude(Exists(superseded))
     )
+
+
+def valid_training_sql(user_column: str) -> str:
+    """`valid_training_records` as an SQL condition on the user in `user_column`, valid on the `%(today)s`
+    parameter: for the statements agencies.selectors writes by hand (tests/agencies/test_page_facts.py compares
+    them with the ORM and the gate)."""
+    # A column name from this source, never input; the dates are parameters.
+    return f"""EXISTS (
+        SELECT 1 FROM agencies_trainingrecord t JOIN agencies_trainingcourse c ON c.id = t.course_id
+        WHERE t.user_id = {user_column} AND c.is_information_sharing AND t.completed_on <= %(today)s
+          AND (t.expires_on IS NULL OR t.expires_on >= %(today)s)
+          AND NOT EXISTS (SELECT 1 FROM agencies_retrainingrequirement r WHERE r.user_id = t.user_id
+            AND (r.required_on > t.completed_on OR r.required_since > t.recorded_at))
+    )"""  # noqa: S608
+
+
+def retraining_outstanding() -> QuerySet[RetrainingRequirement]:
+    """The retraining requirements not yet met (Haringey 6.6): their person has no information-sharing course
+    completed on or after the day of the decision and recorded after it, i.e. no record that the requirement
+    leaves counting in `valid_training_records`."""
+    retrained = TrainingRecord.objects.filter(
+        user_id=OuterRef("user_id"),
+        course__is_information_sharing=True,
+        completed_on__gte=OuterRef("required_on"),
+        recorded_at__gte=OuterRef("required_since"),
+    )
+    return RetrainingRequirement.objects.exclude(Exists(retrained))
 
 
 def facts_annotations(user_ref: str, *, today: date | None = None) -> dict[str, Any]:

@@ -317,6 +317,14 @@ class RetrainingRequirement(models.Model):
         return f"{self.user}: retraining required since {self.required_on}"
 
     @property
+    def summary(self) -> str:
+        """What the member's page and the agency's training page say of a person under it."""
+        from isp_portal.wording import long_date
+
+        breach = f" (breach {self.breach_reference})" if self.breach_reference else ""
+        return f"Retraining required since {long_date(self.required_on)}{breach}"
+
+    @property
     def audit_label(self) -> str:
         return f"retraining requirement {self.pk} of user {self.user_id}"
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agencies import rules
+from agencies.identity import retraining_outstanding, valid_training_records, valid_training_sql
 from agencies.models import (
     AccessRequestState,
     Agency,
@@ -21,6 +22,7 @@ from agencies.models import (
     ChecklistConfirmation,
     Invitation,
     Membership,
+    RetrainingRequirement,
     Role,
     SecurityDocument,
     SecurityDocumentAccessRequest,
@@ -42,10 +44,9 @@ ICO_FILTERS = {
 
 
 def _valid_training(today: date) -> Q:
-    return Q(
-        user__training_records__course__is_information_sharing=True,
-        user__training_records__completed_on__lte=today,
-    ) & (Q(user__training_records__expires_on__isnull=True) | Q(user__training_records__expires_on__gte=today))
+    """Memberships whose person holds information-sharing training valid on `today`, retraining counted: the
+    training gate's own definition (agencies.identity.valid_training_records)."""
+    return Q(Exists(valid_training_records(OuterRef("user_id"), today)))
 
 
 def agencies_list(
@@ -220,9 +221,11 @@ AGENCY_FIELDS = (
 # and the agencies it commissions. Written as SQL because the ORM spent more CPU building and compiling its
 # correlated subqueries on every request than the rest of the page (issue 9). Mirrors agency_member_count,
 # _valid_training and checklist_rows; tests/agencies/test_page_facts.py compares the two.
+_VALID = valid_training_sql("m.user_id")
 _AGENCY_PAGE_SQL = Statement(
     "isp_agency_page",
-    """
+    # _VALID is a fixed SQL fragment (agencies.identity.valid_training_sql), never input.
+    f"""
 SELECT a.id, a.name, a.kind, a.sector, a.status, a.area_id, a.parent_id, a.address, a.phone, a.registration_number,
        a.ico_registration_number, a.ico_registration_expires_on, a.created_at,
        parent.name, area.name,
@@ -240,14 +243,7 @@ LEFT JOIN agencies_agency parent ON parent.id = a.parent_id
 LEFT JOIN agencies_area area ON area.code = a.area_id
 CROSS JOIN LATERAL (
     SELECT count(DISTINCT m.user_id) AS members,
-           count(DISTINCT m.user_id) FILTER (WHERE EXISTS (
-               SELECT 1 FROM agencies_trainingrecord t
-               JOIN agencies_trainingcourse c ON c.id = t.course_id
-               WHERE t.user_id = m.user_id AND c.is_information_sharing AND t.completed_on <= %(today)s
-                 AND (t.expires_on IS NULL OR t.expires_on >= %(today)s)
-                 AND NOT EXISTS (SELECT 1 FROM agencies_retrainingrequirement r WHERE r.user_id = t.user_id
-                   AND (r.required_on > t.completed_on OR r.required_since > t.recorded_at))
-           )) AS trained
+           count(DISTINCT m.user_id) FILTER (WHERE {_VALID}) AS trained
     FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
     WHERE m.agency_id = a.id AND m.is_active AND NOT u.is_system
 ) people
@@ -273,13 +269,7 @@ CROSS JOIN LATERAL (
     SELECT json_agg(json_build_array(
                m.id, m.user_id, m.agency_id, m.roles, m.job_title, m.team, m.is_caldicott_guardian,
                m.is_data_protection_officer, m.is_nominated_representative, u.full_name,
-               EXISTS (
-                   SELECT 1 FROM agencies_trainingrecord t JOIN agencies_trainingcourse c ON c.id = t.course_id
-                   WHERE t.user_id = m.user_id AND c.is_information_sharing AND t.completed_on <= %(today)s
-                     AND (t.expires_on IS NULL OR t.expires_on >= %(today)s)
-                 AND NOT EXISTS (SELECT 1 FROM agencies_retrainingrequirement r WHERE r.user_id = t.user_id
-                   AND (r.required_on > t.completed_on OR r.required_since > t.recorded_at))
-               )
+               {_VALID}
            ) ORDER BY u.full_name, m.id) AS people
     FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
     WHERE m.agency_id = a.id AND m.is_active AND NOT u.is_system
@@ -293,7 +283,7 @@ CROSS JOIN LATERAL (
     FROM agencies_invitation i WHERE i.agency_id = a.id AND i.accepted_at IS NULL AND i.revoked_at IS NULL
 ) invited
 WHERE a.id = %(pk)s
-""",
+""",  # noqa: S608
 )
 
 
@@ -384,20 +374,14 @@ def agency_compliance(agency: Agency, today: date | None = None) -> Compliance:
 
 _PEOPLE_SQL = Statement(
     "isp_agency_people",
-    """
+    f"""
 SELECT m.id, m.user_id, m.agency_id, m.roles, m.job_title, m.team, m.is_caldicott_guardian,
        m.is_data_protection_officer, m.is_nominated_representative, u.full_name,
-       EXISTS (
-           SELECT 1 FROM agencies_trainingrecord t JOIN agencies_trainingcourse c ON c.id = t.course_id
-           WHERE t.user_id = m.user_id AND c.is_information_sharing AND t.completed_on <= %(today)s
-             AND (t.expires_on IS NULL OR t.expires_on >= %(today)s)
-                 AND NOT EXISTS (SELECT 1 FROM agencies_retrainingrequirement r WHERE r.user_id = t.user_id
-                   AND (r.required_on > t.completed_on OR r.required_since > t.recorded_at))
-       )
+       {_VALID}
 FROM agencies_membership m JOIN agencies_user u ON u.id = m.user_id
 WHERE m.agency_id = %(agency)s AND m.is_active AND NOT u.is_system
 ORDER BY u.full_name, m.id
-""",
+""",  # noqa: S608
 )
 _PEOPLE_FIELDS = (
     "id",
@@ -467,6 +451,27 @@ def agency_training(user: Any, agency: Agency) -> list[TrainingRecord]:
         .select_related("user", "course")
         .order_by("user__full_name", "-completed_on")
     )
+
+
+def agency_training_people(user: Any, agency: Agency, today: date | None = None) -> list[Membership]:
+    """`agency_people` for the agency's training page: each with `retraining`, the retraining requirement they are
+    under (None when none): one more query, none when the user may not see the people."""
+    people = agency_people(user, agency, today)
+    if people:
+        retraining = retraining_required([membership.user_id for membership in people])
+        for membership in people:
+            membership.retraining = retraining.get(membership.user_id)  # type: ignore[attr-defined]
+    return people
+
+
+def retraining_required(people: Iterable[int] | QuerySet[Any]) -> dict[int, RetrainingRequirement]:
+    """For each of `people` (user ids, already read through the policy by the caller's page: the agency's
+    training, a member's page) under a retraining sanction not yet met, the earliest such requirement (Haringey
+    6.6; agencies.identity.retraining_outstanding): one query."""
+    found: dict[int, RetrainingRequirement] = {}
+    for requirement in retraining_outstanding().filter(user_id__in=people).order_by("-required_since", "-pk"):
+        found[requirement.user_id] = requirement  # the earliest last
+    return found
 
 
 def partnership_people(user: Any) -> QuerySet[User]:

@@ -34,6 +34,8 @@ class HearingPage:
     steps: list[str] = field(default_factory=list)
     can_schedule: bool = False
     can_vote: bool = False
+    # A partnership admin running the meeting, in deliberation: each draft sanction has a way to remove it.
+    can_remove_drafts: bool = False
 
 
 def breach_for_hearing(user: Any, pk: Any) -> Breach:
@@ -70,6 +72,7 @@ def hearing_page(user: Any, pk: Any) -> HearingPage:
     )
     if run_refusal(user, breach) is None:
         page.steps = STEPS_AT[hearing.stage]
+        page.can_remove_drafts = hearing.stage == "deliberating"
     page.can_vote = hearing.stage == "deliberating" and vote_refusal(user, hearing, breach) is None
     return page
 
@@ -90,3 +93,21 @@ def _agencies(user: Any) -> frozenset[int]:
     from agencies.policy import agencies_of
 
     return agencies_of(user)
+
+
+def draft_sanction(user: Any, pk: Any, sanction_pk: Any) -> tuple[Breach, Hearing, SanctionDecision]:
+    """The breach `pk`, its hearing and one of its sanctions, for removing a draft: the breach through the view
+    scope (404), running the meeting through the policy (403 naming the rule), then the sanction among those the
+    user may see of this hearing (404 otherwise). Whether it is still a draft is the service's question."""
+    from isp_portal.policy import require
+
+    breach = breach_for_hearing(user, pk)
+    hearing = restrict(user, "view", Hearing).filter(breach_id=breach.pk).first()
+    if hearing is None:
+        raise OutOfScope(action="run", target_type="breaches.hearing", target_id=str(pk))
+    hearing.breach = breach
+    require(user, "run", hearing)
+    sanction = restrict(user, "view", SanctionDecision).filter(hearing=hearing, pk=sanction_pk).first()
+    if sanction is None:
+        raise OutOfScope(action="run", target_type="breaches.sanctiondecision", target_id=str(sanction_pk)[:64])
+    return breach, hearing, sanction

@@ -178,6 +178,7 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("full_name")
     )
     caption, back_url = _membership_place(membership)
+    retraining = selectors.retraining_required([membership.user_id]).get(membership.user_id)
     initial = {
         "roles": membership.roles,
         "job_title": membership.job_title,
@@ -215,7 +216,10 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "title": f"Change {possessive(membership.user)} roles and details",
             "caption": caption,
             # Said here when no roles are offered to carry it as their hint.
-            "intro": [form.keep_admin_reason] if form.keep_admin_reason and "roles" not in form.fields else [],
+            "intro": [
+                *([retraining.summary] if retraining else []),
+                *([form.keep_admin_reason] if form.keep_admin_reason and "roles" not in form.fields else []),
+            ],
             "submit": "Save",
             "back_url": back_url,
         },
@@ -295,7 +299,7 @@ def agency_training(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "agency": agency,
             "records": selectors.agency_training(request.user, agency),
-            "people": selectors.agency_people(request.user, agency),
+            "people": selectors.agency_training_people(request.user, agency),
         },
     )
 

@@ -20,7 +20,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import Agency, SanctionDirection, User
-from breaches.hearing_selectors import HearingPage, breach_for_hearing, deliberation_page, hearing_page
+from breaches.hearing_selectors import (
+    HearingPage,
+    breach_for_hearing,
+    deliberation_page,
+    draft_sanction,
+    hearing_page,
+)
 from breaches.models import Hearing, HearingStage, SanctionKind, VoteChoice
 from breaches.services import hearings as services
 from disclosures.api.serializers import _text
@@ -170,6 +176,28 @@ class HearingView(APIView):
         return Response(hearing_out(hearing_page(request.user, pk)))
 
 
+class HearingSanctionView(APIView):
+    """One sanction of a breach's hearing: removing a draft."""
+
+    policy_model = Hearing
+    # As the steps: a token's scopes are asked before anything is read (breaches.hearing_policy: people only).
+    checked_on_parent: ClassVar[dict[str | None, tuple[type[Model], str]]] = {None: (Hearing, "run")}
+
+    @extend_schema(
+        summary="Remove a draft sanction",
+        description="In deliberation, before the decision imposes it (the protocol, section 6.6). Partnership "
+        "admins running the meeting (403 naming the rule for anyone else who may see the breach). 400 on "
+        "`stage` outside deliberation, on `sanction` once imposed; 404 a breach or sanction out of scope. "
+        "Audited. Answers the hearing as it now stands.",
+        request=None,
+        responses={200: HearingOut},
+    )
+    def delete(self, request: Request, pk: int, sanction: int) -> Response:
+        breach, _, draft = draft_sanction(request.user, pk, sanction)
+        services.hearing_sanction_remove(actor=request.user, breach=breach, sanction=draft)
+        return Response(hearing_out(hearing_page(request.user, pk)))
+
+
 class _StepView(APIView):
     policy_model = Hearing
     checked_on_parent: ClassVar[dict[str | None, tuple[type[Model], str]]] = {None: (Hearing, "run")}
@@ -246,6 +274,11 @@ STEP_VIEWS: dict[str, type[APIView]] = {
 
 urlpatterns: list[URLPattern] = [
     path("breaches/<int:pk>/hearing/", HearingView.as_view(), name="api-breach-hearing"),
+    path(
+        "breaches/<int:pk>/hearing/sanctions/<int:sanction>/",
+        HearingSanctionView.as_view(),
+        name="api-breach-hearing-sanction",
+    ),
     *(
         path(f"breaches/<int:pk>/hearing/{name}/", view.as_view(), name=f"api-breach-hearing-{name}")
         for name, view in STEP_VIEWS.items()

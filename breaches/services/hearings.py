@@ -320,6 +320,26 @@ def hearing_sanction_draft(
 
 
 @transaction.atomic
+def hearing_sanction_remove(*, actor: Any, breach: Breach, sanction: SanctionDecision) -> Hearing:
+    """Remove a sanction drafted in deliberation, before the decision imposes it (Haringey 6.6: the partners agree
+    the sanctions; a draft they do not agree goes). Refused on `sanction`: one of another breach's hearing, or one
+    already imposed (the decision stands: the database trigger breaches_sanction_imposed_kept refuses it too).
+    Audited with what it was; the people a retraining draft named go with it."""
+    breach, hearing = _locked(breach)
+    require(actor, "run", hearing)
+    _at_stage(hearing, HearingStage.DELIBERATING, doing="remove a draft sanction")
+    draft = SanctionDecision.objects.select_for_update().filter(pk=sanction.pk, hearing=hearing).first()
+    if draft is None:
+        raise ValidationError({"sanction": f"That sanction is not one drafted for breach {breach.reference}."})
+    if draft.imposed_at is not None:
+        raise ValidationError({"sanction": "That sanction was imposed by the decision, so it stays."})
+    detail = {"sanction": draft.pk, "sanction_kind": draft.kind, "reason_characters": len(draft.reason)}
+    draft.delete()  # with its named people (the many-to-many rows)
+    _audit("sanction_remove", actor, hearing, **detail)
+    return hearing
+
+
+@transaction.atomic
 def hearing_vote_cast(*, actor: Any, breach: Breach, agency: Agency, choice: str) -> HearingVote:
     """A partner agency's vote on the proposed decision, in deliberation, once; never the agency in breach's."""
     from breaches.hearing_policy import vote_for_refusal
@@ -420,7 +440,9 @@ def hearing_decide(*, actor: Any, breach: Breach, decision: str) -> Hearing:
     return hearing
 
 
-def _sanction_words(sanction: SanctionDecision) -> str:
+def sanction_words(sanction: SanctionDecision) -> str:
+    """A sanction in words, with its period for a suspension (the notice to the agency in breach; the page
+    removing a draft)."""
     words = sanction.get_kind_display()
     if sanction.kind in SUSPENSIONS and sanction.from_on is not None:
         direction = SanctionDirection(sanction.direction).label.lower()
@@ -442,7 +464,7 @@ def hearing_tell(*, actor: Any, breach: Breach) -> Hearing:
     hearing.told_at = timezone.now()
     hearing.told_by = actor
     hearing.save(update_fields=["stage", "told_at", "told_by"])
-    sanctions = [_sanction_words(s) for s in SanctionDecision.objects.filter(hearing=hearing).order_by("pk")]
+    sanctions = [sanction_words(s) for s in SanctionDecision.objects.filter(hearing=hearing).order_by("pk")]
     body = f"The partners' decision on breach {breach.reference}: {hearing.decision}"
     body += "\n\nSanctions: " + ("; ".join(sanctions) if sanctions else "none") + "."
     notify_selected(

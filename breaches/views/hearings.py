@@ -20,7 +20,7 @@ from django.utils import timezone
 from agencies.forms import add_service_errors
 from agencies.models import Agency, User
 from breaches import hearing_forms as forms
-from breaches.hearing_selectors import STEPS_AT, breach_for_hearing, deliberation_page, hearing_page
+from breaches.hearing_selectors import STEPS_AT, breach_for_hearing, deliberation_page, draft_sanction, hearing_page
 from breaches.models import Breach, Hearing
 from breaches.services import hearings as services
 from isp_portal import policy
@@ -186,8 +186,44 @@ def hearing_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     )  # fmt: skip
 
 
+@login_required
+def hearing_sanction_remove(request: HttpRequest, pk: int, sanction: int) -> HttpResponse:
+    """Remove a draft sanction in deliberation (breaches.services.hearings.hearing_sanction_remove): a page
+    asking to confirm, and its button."""
+    breach, hearing, draft = draft_sanction(request.user, pk, sanction)
+    cannot: list[str] = []
+    if hearing.stage != "deliberating" or draft.imposed_at is not None:
+        cannot = ["Only a sanction drafted in deliberation, before the decision is recorded, can be removed."]
+    form = forms.ConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not cannot and form.is_valid():
+        try:
+            services.hearing_sanction_remove(actor=request.user, breach=breach, sanction=draft)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The draft sanction is removed.")
+            return redirect("breach-hearing", pk=breach.pk)
+    back = reverse("breach-hearing", kwargs={"pk": breach.pk})
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form, "title": "Remove the draft sanction", "caption": f"Breach {breach.reference}",
+            "intro": [f"{services.sanction_words(draft)}. {draft.reason}",
+                      "It will not be imposed when the decision is recorded."],
+            "submit": "Remove the draft sanction", "danger": True, "back_url": back,
+            "back_label": "Back to the hearing", "cannot": cannot,
+        },
+    )  # fmt: skip
+
+
 urlpatterns: list[URLPattern] = [
     path("breaches/<int:pk>/hearing/", hearing_detail, name="breach-hearing"),
     path("breaches/<int:pk>/hearing/deliberation/", hearing_deliberation, name="breach-hearing-deliberation"),
     path("breaches/<int:pk>/hearing/<slug:step>/", hearing_step, name="breach-hearing-step"),
+    path(
+        "breaches/<int:pk>/hearing/sanctions/<int:sanction>/remove/",
+        hearing_sanction_remove,
+        name="breach-hearing-sanction-remove",
+    ),
 ]

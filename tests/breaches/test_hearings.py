@@ -238,3 +238,47 @@ def test_retraining_makes_the_named_users_fail_the_training_gate_until_they_retr
     training_record_create(actor=SYSTEM, user=person, course=course, completed_on=today)
     forget_training(person)
     assert has_valid_training(person)
+
+
+# --- Removing a draft sanction -------------------------------------------------------------------------------
+
+
+def test_a_draft_sanction_is_removed_in_deliberation_audited_and_never_imposed(world: World) -> None:
+    breach = breach_of(world, world.other, key="b")
+    today = timezone.localdate()
+    person = speaker_of(world, world.other, "other_speaker")
+    advance(world, breach, "deliberating", sanctions=[
+        {"kind": "suspension_sensitive", "direction": "both", "from_on": today},
+        {"kind": "retraining", "users": [person]},
+    ])  # fmt: skip
+    suspension, retraining = SanctionDecision.objects.filter(hearing__breach=breach).order_by("pk")
+    with pytest.raises(NotPermitted):  # only a partnership admin running the meeting
+        hearings.hearing_sanction_remove(
+            actor=speaker_of(world, world.home, "home"), breach=breach, sanction=suspension
+        )
+    hearings.hearing_sanction_remove(actor=admin(world), breach=breach, sanction=suspension)
+    hearings.hearing_sanction_remove(actor=admin(world), breach=breach, sanction=retraining)
+    assert not SanctionDecision.objects.filter(hearing__breach=breach).exists()
+    event = AuditEvent.objects.get(kind="breach.hearing.sanction_remove", detail__sanction=suspension.pk)
+    assert event.detail["sanction_kind"] == "suspension_sensitive" and event.detail["breach"] == breach.pk
+    hearings.hearing_decide(actor=admin(world), breach=breach, decision="No sanction.")
+    assert not AgencySanction.objects.filter(agency=world.other).exists()
+    assert not RetrainingRequirement.objects.filter(user=person).exists()
+
+
+def test_an_imposed_sanction_or_another_hearings_is_not_removed(world: World) -> None:
+    decided = breach_of(world, world.other, key="decided")
+    advance(world, decided, "decided")
+    imposed = SanctionDecision.objects.get(hearing__breach=decided)
+    with pytest.raises(ValidationError) as refused:
+        hearings.hearing_sanction_remove(actor=admin(world), breach=decided, sanction=imposed)
+    assert "stage" in refused.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database keeps it too
+        SanctionDecision.objects.filter(pk=imposed.pk).delete()
+    deliberating = breach_of(world, world.other, key="deliberating")
+    advance(world, deliberating, "deliberating")
+    with pytest.raises(ValidationError) as refused:
+        hearings.hearing_sanction_remove(actor=admin(world), breach=deliberating, sanction=imposed)
+    assert "sanction" in refused.value.message_dict
+    assert SanctionDecision.objects.filter(pk=imposed.pk).exists()
+    assert not AuditEvent.objects.filter(kind="breach.hearing.sanction_remove").exists()

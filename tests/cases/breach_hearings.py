@@ -51,6 +51,21 @@ def step(name: str, stage: str | None, **options: Any) -> Callable[[World], dict
     return lambda world: {**build(world), "step": name}
 
 
+def draft(*, fresh: bool = False) -> Callable[[World], dict[str, Any]]:
+    """The "partner" breach in deliberation (a new one per request when `fresh`) and its draft sanction."""
+    build = at("deliberating", fresh=fresh)
+
+    def kwargs(world: World) -> dict[str, Any]:
+        from breaches.models import SanctionDecision
+
+        values = build(world)
+        sanction = SanctionDecision.objects.filter(hearing__breach_id=values["pk"]).order_by("pk").first()
+        assert sanction is not None
+        return {**values, "sanction": sanction.pk}
+
+    return kwargs
+
+
 CASES = [
     Case("breach-hearing", html(SEES, otherwise=404), kwargs=at("deliberating"), queries=6),
     Case("breach-hearing", html(SEES, otherwise=404), kwargs=at("deliberating", recused=True),
@@ -105,6 +120,10 @@ CASES = [
     Case("breach-hearing-step", html(RUNS, otherwise=404), method="post",
          note="tell", kwargs=step("tell", "decided"),
          data=lambda world: {}, queries=13),
+    # Removing a draft sanction in deliberation: a page to confirm, and its button.
+    Case("breach-hearing-sanction-remove", html(RUNS_PAGE, otherwise=404), kwargs=draft(), queries=5),
+    Case("breach-hearing-sanction-remove", html(RUNS, otherwise=404), method="post", kwargs=draft(fresh=True),
+         data=lambda world: {}, queries=14),
     Case("breach-hearing-step", html(RUNS, otherwise=404), method="post",
          note="minutes", kwargs=step("minutes", "told"),
          data=lambda world: {"minutes": "Agreed: a formal warning."}, queries=33),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.cases.breach_hearings import _meeting, at
+from tests.cases.breach_hearings import _meeting, at, draft
 from tests.matrix import Case, api_signed_in
 
 OUT = {"token": 404, "people_token": 404, "children_token": 404}
@@ -52,6 +52,8 @@ CASES = [
          runs(), 16),
     post("api-breach-hearing-votes", "deliberating", lambda world: {"agency": world.other.pk, "choice": "for"},
          runs(designated_manager=403, agency_admin=403, partnership_admin=200), 19, recused=True, votes=False),
+    Case("api-breach-hearing-sanction", runs(), method="delete", kwargs=draft(fresh=True), json=True,
+         note="remove a draft", queries=18),
     post("api-breach-hearing-decide", "deliberating", {"decision": "A formal warning."}, runs(), 20),
     post("api-breach-hearing-tell", "decided", {}, runs(), 18),
     post("api-breach-hearing-minutes", "told", {"minutes": "Agreed: a formal warning."}, runs(), 38),
