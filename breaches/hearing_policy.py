@@ -121,13 +121,17 @@ def deliberation_item_scope(user: Any) -> Q | None:
     hearings = hearing_scope(user)
     if hearings is None:
         return None
-    if _sees_all(user):
-        return Q()
-    visible = Q(hearing__in=Hearing.objects.filter(hearings).values("pk"))
     decided = Q(hearing__decided_at__isnull=False)
+    mine = agencies_of(user)
+    # Recusal binds every member of the agency in breach, whatever else they also are: a partnership admin or
+    # auditor who is one of its practitioners too sees its draft sanctions and votes only once decided (Haringey
+    # 6.4-6.5; break t14 F1).
+    not_own = ~Q(hearing__breach__alleged_agency_id__in=mine) if mine else Q()
+    if _sees_all(user):
+        return (decided | not_own) if mine else Q()
+    visible = Q(hearing__in=Hearing.objects.filter(hearings).values("pk"))
     if speaking_agencies(user) or is_auditor(user):
-        mine = agencies_of(user)
-        decided |= ~Q(hearing__breach__alleged_agency_id__in=mine) if mine else Q()
+        decided |= not_own
     return visible & decided
 
 

@@ -142,6 +142,14 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LONDON)
 
 
+def done_on(day: date, *, now: datetime) -> datetime:
+    """The completion time of a step done on `day` and recorded at `now`: now when that is the same day (or `day` is
+    later), else the last second of `day` in London, so a step done on its due date and recorded later is on time
+    (a late completion stays late by what the day says, not by when someone got round to recording it)."""
+    last_moment = end_of_day(day) - timedelta(seconds=1)
+    return min(now, last_moment) if now.astimezone(LONDON).date() > day else now
+
+
 @dataclass(frozen=True)
 class Reminders:
     """When the sweep reminds the people responsible (first, then again) before an obligation is overdue."""

@@ -190,7 +190,8 @@ def hearing_present(*, actor: Any, breach: Breach) -> Hearing:
     hearing.save(update_fields=["stage", "presented_at"])
     meeting_step = obligation_locked(breach, ObligationKind.PARTNERS_MEETING)
     if meeting_step.completed_at is None:
-        _complete(meeting_step, actor=actor, note=f"Held on {long_date(held_on)}", at=now)
+        # Done when the meeting was held, not when it is recorded (Haringey 6.3; break t14 F2).
+        _complete(meeting_step, actor=actor, note=f"Held on {long_date(held_on)}", at=rules.done_on(held_on, now=now))
     due = rules.obligation_due_dates(
         breach.occurred_on, breach.identified_on, meeting_held_on=held_on, nation=breach.nation
     )[ObligationKind.MINUTES_CIRCULATED]
@@ -496,7 +497,12 @@ def hearing_minutes_circulate(*, actor: Any, breach: Breach, minutes: str = "") 
             meeting = meeting_record_minutes(actor=actor, meeting=meeting, minutes=minutes)
         meeting = meeting_circulate_minutes(actor=actor, meeting=meeting)
     circulated_on = meeting.minutes_circulated_on or timezone.localdate()
-    _complete(obligation, actor=actor, note=f"Circulated on {long_date(circulated_on)}")
+    _complete(
+        obligation,
+        actor=actor,
+        note=f"Circulated on {long_date(circulated_on)}",
+        at=rules.done_on(circulated_on, now=timezone.now()),  # when circulated, not when recorded (Haringey 6.6)
+    )
     notify_selected(
         _partnership_admins().values("user_id"),
         key=f"breach-{breach.pk}-minutes",

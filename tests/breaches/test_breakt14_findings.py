@@ -1,5 +1,5 @@
-"""Defects found by a fresh tester trying to break issue 14 (breaches of protocol). Each is a strict xfail: it fails
-today and passes once the defect is fixed (then drop the mark). Findings F1-F2; see the t14 report."""
+"""Defects found by a fresh tester trying to break issue 14 (breaches of protocol). Each was a strict xfail; both are
+fixed (F1: breaches.hearing_policy.deliberation_item_scope; F2: breaches.rules.done_on)."""
 
 from __future__ import annotations
 
@@ -30,11 +30,6 @@ def _partnership_member_of_the_agency_in_breach(world: World, role: str) -> User
     return user
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F1: deliberation_item_scope returns Q() for partnership admins/auditors before asking in_breach, so one "
-    "who is also a member of the agency in breach sees the draft sanctions and votes during recusal (Haringey 6.5)",
-)
 @pytest.mark.parametrize("role", [Role.PARTNERSHIP_ADMIN, Role.AUDITOR])
 def test_f1_a_partnership_member_of_the_agency_in_breach_sees_no_draft_sanctions_or_votes_in_the_api(
     world: World, role: str
@@ -51,11 +46,6 @@ def test_f1_a_partnership_member_of_the_agency_in_breach_sees_no_draft_sanctions
     assert body["sanctions"] == [] and body["votes"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F1: the hearing page shows 'Draft sanctions' and 'Votes' to a partnership admin/auditor who is also a "
-    "member of the agency in breach, under the banner saying they are withdrawn (Haringey 6.5)",
-)
 @pytest.mark.parametrize("role", [Role.PARTNERSHIP_ADMIN, Role.AUDITOR])
 def test_f1_a_partnership_member_of_the_agency_in_breach_sees_no_draft_sanctions_or_votes_on_the_page(
     world: World, role: str
@@ -71,12 +61,6 @@ def test_f1_a_partnership_member_of_the_agency_in_breach_sees_no_draft_sanctions
     assert "Votes" not in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F2: hearing_present completes partners_meeting at the time it is recorded, not the meeting's date, so "
-    "a meeting held in time but recorded later is shown late for ever (Haringey 6.3; issue 14 'a late completion "
-    "stays late')",
-)
 def test_f2_a_meeting_held_in_time_but_recorded_later_is_not_late(world: World) -> None:
     today = timezone.localdate()
     admin = world.users["partnership_admin"]
