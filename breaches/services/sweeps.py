@@ -55,6 +55,12 @@ STEP_WORDS: dict[str, str] = {
 assert set(STEP_WORDS) == set(ObligationKind.values)
 HOUR_CLOCKS = (ObligationKind.ICO_DECISION.value, ObligationKind.ICO_NOTIFIED.value)
 SPEAKING_ROLES = [Role.DESIGNATED_MANAGER.value, Role.AGENCY_ADMIN.value]
+# A digest names this many steps, soonest due first, then "and K more." (the dashboard panel lists them all).
+DIGEST_LINES = 10
+DIGEST_LINE = "- %1$s, %2$s, due by %3$s"
+DIGEST_MORE = "\nand %s more."
+# The dashboard panel "Breach steps for you" (breaches.dashboard; templates/dashboard/dashboard.html's panel ids).
+DASHBOARD_PANEL = "/#panel-breach-steps"
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,11 @@ class Phase:
     subject: str  # format(): %1$s the step, %2$s what it is about, %3$s when it is due
     body: str
     escalation: bool  # True: the partnership admins and the responsible agency's Caldicott guardian and DPO
+    # The digest of several steps: format(): %1$s how many, %2$s when the first is due; the body's %1$s how many,
+    # %2$s the list (one line a step, up to DIGEST_LINES), %3$s "and K more." or nothing.
+    many_subject: str = ""
+    many_body: str = ""
+    many_link: str = ""
 
 
 PHASES: tuple[Phase, ...] = (
@@ -80,6 +91,14 @@ PHASES: tuple[Phase, ...] = (
             "as soon as it is; how late it was is shown on the timeline."
         ),
         escalation=True,
+        many_subject="Overdue: %1$s breach steps, the first due by %2$s",
+        many_body=(
+            "These %1$s steps of the breach procedure were due and have not been recorded as done:\n\n%2$s%3$s\n\n"
+            "They are now overdue: the partnership admins and the Caldicott guardian of the agency responsible are "
+            "told. Each should be recorded as done as soon as it is; how late it was is shown on the breach's "
+            "timeline. Every breach is in the breach list."
+        ),
+        many_link="/breaches/",
     ),
     Phase(
         name="reminder-2",
@@ -90,6 +109,13 @@ PHASES: tuple[Phase, ...] = (
             "it is escalated to the partnership admins and the Caldicott guardian."
         ),
         escalation=False,
+        many_subject="Due soon: %1$s breach steps, the first by %2$s",
+        many_body=(
+            "These %1$s steps of the breach procedure are due and have not been recorded as done yet:\n\n%2$s%3$s\n\n"
+            "A step not done by its due time is escalated to the partnership admins and the Caldicott guardian. "
+            "They are listed, soonest first, under \"Breach steps for you\" on your dashboard."
+        ),
+        many_link=DASHBOARD_PANEL,
     ),
     Phase(
         name="reminder-1",
@@ -97,6 +123,13 @@ PHASES: tuple[Phase, ...] = (
         subject="Coming up: %1$s, %2$s, due %3$s",
         body="The step %1$s of %2$s is due by %3$s. Record it in the portal once it is done.",
         escalation=False,
+        many_subject="Coming up: %1$s breach steps, the first due by %2$s",
+        many_body=(
+            "These %1$s steps of the breach procedure are coming up:\n\n%2$s%3$s\n\n"
+            "Record each in the portal once it is done. They are listed, soonest first, under \"Breach steps for "
+            "you\" on your dashboard."
+        ),
+        many_link=DASHBOARD_PANEL,
     ),
 )
 
@@ -183,7 +216,44 @@ recipients AS (
     SELECT d.*, m.user_id FROM described d
     JOIN agencies_membership m ON m.agency_id = d.responsible_agency_id {_PEOPLE}
     WHERE m.is_active AND (m.is_caldicott_guardian OR m.is_data_protection_officer)
+          AND m.user_id NOT IN (SELECT user_id FROM admins)  -- an admin is told of every step already
 )"""  # noqa: S608 - constants only
+
+# One digest per person per phase per run (issue 14 "Speed": 100,000 steps falling due at once would be 233,000
+# notices and emails; a person wants one saying which). Each recipient row is one (step, person) pair: a
+# membership is one per person and agency (membership_one_per_agency), the partnership's steps go to the admins
+# alone, and an escalation's admin is not told again as a guardian. The key names the first step of the digest,
+# which no other run can take again (its stamp is set here): two sweeps racing write two digests, never one
+# swallowing the other's steps; one step alone keeps the key, subject, body and link of the single notice.
+_DIGESTS = """
+ranked AS (
+    SELECT r.user_id, r.id, r.step, r.about, r.due_words, r.link,
+           row_number() OVER (PARTITION BY r.user_id ORDER BY r.due_at, r.id) AS place,
+           count(*) OVER (PARTITION BY r.user_id) AS steps
+    FROM recipients r
+),
+digests AS (
+    SELECT k.user_id, k.steps,
+           min(k.id) FILTER (WHERE k.place = 1) AS first_id,
+           min(k.link) FILTER (WHERE k.place = 1) AS first_link,
+           min(k.step) FILTER (WHERE k.place = 1) AS first_step,
+           min(k.about) FILTER (WHERE k.place = 1) AS first_about,
+           min(k.due_words) FILTER (WHERE k.place = 1) AS first_due,
+           string_agg(format(%s, k.step, k.about, k.due_words), E'\n' ORDER BY k.place) AS lines
+    FROM ranked k WHERE k.place <= %s
+    GROUP BY k.user_id, k.steps
+),
+messages AS (
+    SELECT g.user_id AS recipient_id, %s || g.first_id || '-' || g.user_id AS key,
+           CASE WHEN g.steps = 1 THEN format(%s, g.first_step, g.first_about, g.first_due)
+                ELSE format(%s, g.steps, g.first_due) END AS subject,
+           CASE WHEN g.steps = 1 THEN format(%s, g.first_step, g.first_about, g.first_due)
+                ELSE format(%s, g.steps, g.lines,
+                            CASE WHEN g.steps > %s THEN format(%s, g.steps - %s) ELSE '' END) END AS body,
+           CASE WHEN g.steps = 1 THEN g.first_link ELSE %s END AS link,
+           %s::timestamptz AS created_at
+    FROM digests g
+)"""
 
 
 def _obligation_statement(phase: Phase, *, now: datetime, limit: int) -> tuple[str, list[Any]] | None:
@@ -203,12 +273,7 @@ WITH changed AS ({changed_sql}),
 {_DESCRIBED},
 {_ADMINS},
 {_ESCALATION if phase.escalation else _RESPONSIBLE},
-messages AS (
-    SELECT r.user_id AS recipient_id, %s || r.id || '-' || r.user_id AS key,
-           format(%s, r.step, r.about, r.due_words) AS subject, format(%s, r.step, r.about, r.due_words) AS body,
-           r.link, %s::timestamptz AS created_at
-    FROM recipients r
-),
+{_DIGESTS},
 told AS ({notifications_insert_sql("messages")}),
 events AS (
     SELECT %s::timestamptz AS occurred_at, 'breaches.obligation' AS object_type, d.id AS object_id,
@@ -230,9 +295,17 @@ SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM told), (SELECT coun
         list(HOUR_CLOCKS),
         Role.PARTNERSHIP_ADMIN.value,
         *recipient_params,
+        DIGEST_LINE,
+        DIGEST_LINES,
         f"breach-obligation-{phase.name}-",
         phase.subject,
+        phase.many_subject,
         phase.body,
+        phase.many_body,
+        DIGEST_LINES,
+        DIGEST_MORE,
+        DIGEST_LINES,
+        phase.many_link,
         now,
         now,
         *audit_params,
