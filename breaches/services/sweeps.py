@@ -168,9 +168,56 @@ def _due(phase: Phase, now: datetime) -> tuple[QuerySet[Obligation], dict[str, A
     }
 
 
-_DESCRIBED = """
-described AS (
-    SELECT c.id, c.kind, c.breach_id, c.indemnity_notice_id, c.responsible_agency_id, c.due_at,
+# The people who may be told: active memberships of active people, never a system account (DESIGN 4).
+_PEOPLE = "JOIN agencies_user u ON u.id = m.user_id AND u.is_active AND NOT u.is_system"
+_ADMINS = f"""
+admins AS (
+    SELECT DISTINCT m.user_id FROM agencies_membership m {_PEOPLE}
+    WHERE m.is_active AND m.roles @> ARRAY[%s]::varchar[]
+)"""  # noqa: S608 - constants only
+
+# Who is told of which step: (step, person) pairs, the step's narrow columns as `changed` returns them (the words
+# are made for the listed steps only, below; no join back to `changed`, whose row count the planner cannot see).
+# Each pair is once: a membership is one per person and agency (membership_one_per_agency), the partnership's
+# steps go to the admins alone, and an escalation's admin is not told again as a guardian.
+#
+# Reminders: the people responsible (breaches.services.breaches._speakers / _partnership_admins): the responsible
+# agency's designated managers, agency admins, Caldicott guardian and DPO; the partnership admins when the
+# partnership is responsible (responsible_agency null).
+_RESPONSIBLE = f"""
+recipients AS (
+    SELECT c.*, m.user_id FROM changed c
+    JOIN agencies_membership m ON m.agency_id = c.responsible_agency_id {_PEOPLE}
+    WHERE m.is_active AND (m.roles && %s::varchar[] OR m.is_caldicott_guardian OR m.is_data_protection_officer)
+    UNION ALL
+    SELECT c.*, a.user_id FROM changed c CROSS JOIN admins a WHERE c.responsible_agency_id IS NULL
+)"""  # noqa: S608 - constants only
+
+# Escalation (issue 14: "overdue obligations escalate to the partnership admins and the Caldicott guardian"): the
+# partnership admins, and the responsible agency's Caldicott guardian and DPO.
+_ESCALATION = f"""
+recipients AS (
+    SELECT c.*, a.user_id FROM changed c CROSS JOIN admins a
+    UNION ALL
+    SELECT c.*, m.user_id FROM changed c
+    JOIN agencies_membership m ON m.agency_id = c.responsible_agency_id {_PEOPLE}
+    WHERE m.is_active AND (m.is_caldicott_guardian OR m.is_data_protection_officer)
+          AND m.user_id NOT IN (SELECT user_id FROM admins)  -- an admin is told of every step already
+)"""  # noqa: S608 - constants only
+
+# One digest per person per phase per run (issue 14 "Speed": see the module's docstring). The steps are ranked per
+# person, soonest due first, on narrow rows; the words (the step, the breach and agency, when it is due) are made
+# for the first DIGEST_LINES of each only. The key names the first step of the digest, which no other run can take
+# again (its stamp is set in this statement): two sweeps racing write two digests, never one swallowing the
+# other's steps; one step alone keeps the key, subject, body and link of the single notice it was before.
+_DIGESTS = """
+ranked AS (
+    SELECT r.*, row_number() OVER (PARTITION BY r.user_id ORDER BY r.due_at, r.id) AS place,
+           count(*) OVER (PARTITION BY r.user_id) AS steps
+    FROM recipients r
+),
+listed AS (
+    SELECT c.user_id, c.steps, c.place, c.id,
            (%s::jsonb ->> c.kind) AS step,
            CASE WHEN c.breach_id IS NOT NULL
                 THEN format(%s, 'BR-' || lpad(b.register_number::text, 6, '0'), alleged.name)
@@ -180,68 +227,23 @@ described AS (
                 ELSE 'the end of ' || to_char(c.due_on, 'FMDD FMMonth YYYY') END AS due_words,
            CASE WHEN c.breach_id IS NOT NULL THEN '/breaches/' || c.breach_id || '/'
                 ELSE '/breaches/indemnity/' || c.indemnity_notice_id || '/' END AS link
-    FROM changed c
+    FROM ranked c
     LEFT JOIN breaches_breach b ON b.id = c.breach_id
     LEFT JOIN agencies_agency alleged ON alleged.id = b.alleged_agency_id
     LEFT JOIN breaches_indemnitynotice n ON n.id = c.indemnity_notice_id
     LEFT JOIN agencies_agency suffering ON suffering.id = n.suffering_agency_id
-)"""
-
-# The people who may be told: active memberships of active people, never a system account (DESIGN 4).
-_PEOPLE = "JOIN agencies_user u ON u.id = m.user_id AND u.is_active AND NOT u.is_system"
-_ADMINS = f"""
-admins AS (
-    SELECT DISTINCT m.user_id FROM agencies_membership m {_PEOPLE}
-    WHERE m.is_active AND m.roles @> ARRAY[%s]::varchar[]
-)"""  # noqa: S608 - constants only
-
-# Reminders: the people responsible (breaches.services.breaches._speakers / _partnership_admins): the responsible
-# agency's designated managers, agency admins, Caldicott guardian and DPO; the partnership admins when the
-# partnership is responsible (responsible_agency null).
-_RESPONSIBLE = f"""
-recipients AS (
-    SELECT d.*, m.user_id FROM described d
-    JOIN agencies_membership m ON m.agency_id = d.responsible_agency_id {_PEOPLE}
-    WHERE m.is_active AND (m.roles && %s::varchar[] OR m.is_caldicott_guardian OR m.is_data_protection_officer)
-    UNION ALL
-    SELECT d.*, a.user_id FROM described d CROSS JOIN admins a WHERE d.responsible_agency_id IS NULL
-)"""  # noqa: S608 - constants only
-
-# Escalation (issue 14: "overdue obligations escalate to the partnership admins and the Caldicott guardian"): the
-# partnership admins, and the responsible agency's Caldicott guardian and DPO.
-_ESCALATION = f"""
-recipients AS (
-    SELECT d.*, a.user_id FROM described d CROSS JOIN admins a
-    UNION ALL
-    SELECT d.*, m.user_id FROM described d
-    JOIN agencies_membership m ON m.agency_id = d.responsible_agency_id {_PEOPLE}
-    WHERE m.is_active AND (m.is_caldicott_guardian OR m.is_data_protection_officer)
-          AND m.user_id NOT IN (SELECT user_id FROM admins)  -- an admin is told of every step already
-)"""  # noqa: S608 - constants only
-
-# One digest per person per phase per run (issue 14 "Speed": 100,000 steps falling due at once would be 233,000
-# notices and emails; a person wants one saying which). Each recipient row is one (step, person) pair: a
-# membership is one per person and agency (membership_one_per_agency), the partnership's steps go to the admins
-# alone, and an escalation's admin is not told again as a guardian. The key names the first step of the digest,
-# which no other run can take again (its stamp is set here): two sweeps racing write two digests, never one
-# swallowing the other's steps; one step alone keeps the key, subject, body and link of the single notice.
-_DIGESTS = """
-ranked AS (
-    SELECT r.user_id, r.id, r.step, r.about, r.due_words, r.link,
-           row_number() OVER (PARTITION BY r.user_id ORDER BY r.due_at, r.id) AS place,
-           count(*) OVER (PARTITION BY r.user_id) AS steps
-    FROM recipients r
+    WHERE c.place <= %s
 ),
 digests AS (
-    SELECT k.user_id, k.steps,
-           min(k.id) FILTER (WHERE k.place = 1) AS first_id,
-           min(k.link) FILTER (WHERE k.place = 1) AS first_link,
-           min(k.step) FILTER (WHERE k.place = 1) AS first_step,
-           min(k.about) FILTER (WHERE k.place = 1) AS first_about,
-           min(k.due_words) FILTER (WHERE k.place = 1) AS first_due,
-           string_agg(format(%s, k.step, k.about, k.due_words), E'\n' ORDER BY k.place) AS lines
-    FROM ranked k WHERE k.place <= %s
-    GROUP BY k.user_id, k.steps
+    SELECT l.user_id, l.steps,
+           min(l.id) FILTER (WHERE l.place = 1) AS first_id,
+           min(l.link) FILTER (WHERE l.place = 1) AS first_link,
+           min(l.step) FILTER (WHERE l.place = 1) AS first_step,
+           min(l.about) FILTER (WHERE l.place = 1) AS first_about,
+           min(l.due_words) FILTER (WHERE l.place = 1) AS first_due,
+           string_agg(format(%s, l.step, l.about, l.due_words), E'\\n' ORDER BY l.place) AS lines
+    FROM listed l
+    GROUP BY l.user_id, l.steps
 ),
 messages AS (
     SELECT g.user_id AS recipient_id, %s || g.first_id || '-' || g.user_id AS key,
@@ -270,18 +272,17 @@ def _obligation_statement(phase: Phase, *, now: datetime, limit: int) -> tuple[s
     audit_sql, audit_params = audit_insert_sql(kind=phase.audit_kind, actor=_actor(), source="events")
     sql = f"""
 WITH changed AS ({changed_sql}),
-{_DESCRIBED},
 {_ADMINS},
 {_ESCALATION if phase.escalation else _RESPONSIBLE},
 {_DIGESTS},
 told AS ({notifications_insert_sql("messages")}),
 events AS (
-    SELECT %s::timestamptz AS occurred_at, 'breaches.obligation' AS object_type, d.id AS object_id,
-           'obligation ' || d.kind || ' of ' || CASE WHEN d.breach_id IS NOT NULL THEN 'breach ' || d.breach_id
-                ELSE 'indemnity notice ' || d.indemnity_notice_id END AS object_label,
-           jsonb_build_object('breach', d.breach_id, 'indemnity_notice', d.indemnity_notice_id,
-                              'obligation', d.kind, 'due_at', d.due_at) AS detail
-    FROM described d
+    SELECT %s::timestamptz AS occurred_at, 'breaches.obligation' AS object_type, c.id AS object_id,
+           'obligation ' || c.kind || ' of ' || CASE WHEN c.breach_id IS NOT NULL THEN 'breach ' || c.breach_id
+                ELSE 'indemnity notice ' || c.indemnity_notice_id END AS object_label,
+           jsonb_build_object('breach', c.breach_id, 'indemnity_notice', c.indemnity_notice_id,
+                              'obligation', c.kind, 'due_at', c.due_at) AS detail
+    FROM changed c
 ),
 audited AS ({audit_sql})
 SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM told), (SELECT count(*) FROM audited)
@@ -289,14 +290,14 @@ SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM told), (SELECT coun
     recipient_params: list[Any] = [SPEAKING_ROLES] if not phase.escalation else []
     params = [
         *changed_params,
+        Role.PARTNERSHIP_ADMIN.value,
+        *recipient_params,
         json.dumps(STEP_WORDS),
         "breach %s by %s",
         "the indemnity notice from %s",
         list(HOUR_CLOCKS),
-        Role.PARTNERSHIP_ADMIN.value,
-        *recipient_params,
-        DIGEST_LINE,
         DIGEST_LINES,
+        DIGEST_LINE,
         f"breach-obligation-{phase.name}-",
         phase.subject,
         phase.many_subject,
