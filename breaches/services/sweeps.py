@@ -8,16 +8,26 @@ recorded as ended, once.
 Each phase is **one statement** whatever the number of rows (DESIGN 5: 100,000 obligations due, <= 10 statements):
 
     WITH changed AS (UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING ...)  -- the stamp
-       , described AS (...)                 -- what to say about each, joined once
-       , recipients AS (...)                -- who is told, joined on the memberships
+       , recipients AS (...)                -- (step, person): who is told of which step, on the memberships
+       , ranked / listed / digests AS (...) -- per person: how many, the first DIGEST_LINES soonest due, worded
        , told AS (INSERT INTO isp_portal_notification ... ON CONFLICT DO NOTHING RETURNING id)
-       , audited AS (INSERT INTO audit_event ... RETURNING id)
+       , audited AS (INSERT INTO audit_event ... RETURNING id)  -- one event per step
     SELECT counts
 
 The stamp (reminded_at, reminded_again_at, escalated_at/state, ended_recorded_at) is set in the statement that
 decides to tell, only where it is still unset, skipping rows another sweep holds: beat running twice, or two
 workers, each change a row once, and the notifications have unique keys (notification_once_per_key) besides. Rows
 an earlier phase has taken are not taken by a later one (an overdue obligation is escalated, not reminded).
+
+**One digest per person, phase and run** (issue 14 "Speed"), not a notice per step and person: when many steps
+fall due at once a person gets one notice (and one email) saying how many, naming the first DIGEST_LINES soonest
+due and "and K more.", linking to the dashboard panel "Breach steps for you" (an escalation: to the breach list,
+as the panel lists the reader's own steps); one step alone reads, and is keyed, as the single notice always did.
+The obligation's stamp stays the exactly-once record of each reminder and escalation, and its audit event (one per
+step, `object_id` the obligation) what answers "was this step reminded, when". Measured at 100,000 steps all due
+(benchmarks/README.md, "2026-12-01 breach sweep"): a notice per step and person was 233,331 rows, about half the
+statement's time (the insert with its unique arbiter and four indexes, the words of each); the digests are 601 rows
+and a few hundred ms, the rest being the stamp (the bare UPDATE: every index of the row) and the audit events.
 """
 
 from __future__ import annotations
