@@ -8,8 +8,8 @@ recorded as ended, once.
 Each phase is **one statement** whatever the number of rows (DESIGN 5: 100,000 obligations due, <= 10 statements):
 
     WITH changed AS (UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING ...)  -- the stamp
-       , recipients AS (...)                -- (step, person): who is told of which step, on the memberships
-       , ranked / listed / digests AS (...) -- per person: how many, the first DIGEST_LINES soonest due, worded
+       , groups / told_of AS (...)          -- the steps by who answers for them; who is told of which group
+       , firsts / ... / digests AS (...)    -- per person: how many, the first DIGEST_LINES soonest due, worded
        , told AS (INSERT INTO isp_portal_notification ... ON CONFLICT DO NOTHING RETURNING id)
        , audited AS (INSERT INTO audit_event ... RETURNING id)  -- one event per step
     SELECT counts
@@ -186,48 +186,65 @@ admins AS (
     WHERE m.is_active AND m.roles @> ARRAY[%s]::varchar[]
 )"""  # noqa: S608 - constants only
 
-# Who is told of which step: (step, person) pairs, the step's narrow columns as `changed` returns them (the words
-# are made for the listed steps only, below; no join back to `changed`, whose row count the planner cannot see).
-# Each pair is once: a membership is one per person and agency (membership_one_per_agency), the partnership's
-# steps go to the admins alone, and an escalation's admin is not told again as a guardian.
+# Who is told of which steps, by the group of steps they are told of: the steps are grouped by who answers for
+# them (`grp`: the agency responsible; 0, no agency's id, the partnership's), so the people are joined on the
+# groups (a few hundred rows), never on the steps one by one (a pair per step and person: 233,331 at 100,000 steps,
+# and as many more per partnership admin). Each (person, group) is once: a membership is one per person and agency
+# (membership_one_per_agency), the partnership's steps go to the admins alone, and an escalation's admin is not told
+# again as a guardian.
 #
 # Reminders: the people responsible (breaches.services.breaches._speakers / _partnership_admins): the responsible
 # agency's designated managers, agency admins, Caldicott guardian and DPO; the partnership admins when the
 # partnership is responsible (responsible_agency null).
 _RESPONSIBLE = f"""
-recipients AS (
-    SELECT c.*, m.user_id FROM changed c
-    JOIN agencies_membership m ON m.agency_id = c.responsible_agency_id {_PEOPLE}
+told_of AS (
+    SELECT m.user_id, g.grp FROM groups g
+    JOIN agencies_membership m ON m.agency_id = g.grp {_PEOPLE}
     WHERE m.is_active AND (m.roles && %s::varchar[] OR m.is_caldicott_guardian OR m.is_data_protection_officer)
     UNION ALL
-    SELECT c.*, a.user_id FROM changed c CROSS JOIN admins a WHERE c.responsible_agency_id IS NULL
+    SELECT a.user_id, g.grp FROM groups g CROSS JOIN admins a WHERE g.grp = 0
 )"""  # noqa: S608 - constants only
 
 # Escalation (issue 14: "overdue obligations escalate to the partnership admins and the Caldicott guardian"): the
-# partnership admins, and the responsible agency's Caldicott guardian and DPO.
+# partnership admins (of every group), and the responsible agency's Caldicott guardian and DPO.
 _ESCALATION = f"""
-recipients AS (
-    SELECT c.*, a.user_id FROM changed c CROSS JOIN admins a
+told_of AS (
+    SELECT a.user_id, g.grp FROM groups g CROSS JOIN admins a
     UNION ALL
-    SELECT c.*, m.user_id FROM changed c
-    JOIN agencies_membership m ON m.agency_id = c.responsible_agency_id {_PEOPLE}
+    SELECT m.user_id, g.grp FROM groups g
+    JOIN agencies_membership m ON m.agency_id = g.grp {_PEOPLE}
     WHERE m.is_active AND (m.is_caldicott_guardian OR m.is_data_protection_officer)
           AND m.user_id NOT IN (SELECT user_id FROM admins)  -- an admin is told of every step already
 )"""  # noqa: S608 - constants only
 
-# One digest per person per phase per run (issue 14 "Speed": see the module's docstring). The steps are ranked per
-# person, soonest due first, on narrow rows; the words (the step, the breach and agency, when it is due) are made
-# for the first DIGEST_LINES of each only. The key names the first step of the digest, which no other run can take
-# again (its stamp is set in this statement): two sweeps racing write two digests, never one swallowing the
-# other's steps; one step alone keeps the key, subject, body and link of the single notice it was before.
+# One digest per person per phase per run (issue 14 "Speed": see the module's docstring): how many steps (the sum
+# of their groups'), and the first DIGEST_LINES soonest due, which are among the first DIGEST_LINES of each of
+# their groups (ranked once, on the steps), worded for those only. The key names the first step of the digest,
+# which no other run can take again (its stamp is set in this statement): two sweeps racing write two digests,
+# never one swallowing the other's steps; one step alone keeps the key, subject, body and link of the single
+# notice it was before.
+_GROUPS = """
+groups AS (
+    SELECT coalesce(c.responsible_agency_id, 0) AS grp, count(*) AS steps FROM changed c GROUP BY 1
+)"""
 _DIGESTS = """
+firsts AS (
+    SELECT * FROM (
+        SELECT c.*, coalesce(c.responsible_agency_id, 0) AS grp,
+               row_number() OVER (PARTITION BY coalesce(c.responsible_agency_id, 0) ORDER BY c.due_at, c.id) AS place
+        FROM changed c
+    ) numbered WHERE numbered.place <= %s
+),
+totals AS (
+    SELECT t.user_id, sum(g.steps)::bigint AS steps FROM told_of t JOIN groups g ON g.grp = t.grp GROUP BY t.user_id
+),
 ranked AS (
-    SELECT r.*, row_number() OVER (PARTITION BY r.user_id ORDER BY r.due_at, r.id) AS place,
-           count(*) OVER (PARTITION BY r.user_id) AS steps
-    FROM recipients r
+    SELECT f.*, t.user_id, s.steps,
+           row_number() OVER (PARTITION BY t.user_id ORDER BY f.due_at, f.id) AS line
+    FROM told_of t JOIN firsts f ON f.grp = t.grp JOIN totals s ON s.user_id = t.user_id
 ),
 listed AS (
-    SELECT c.user_id, c.steps, c.place, c.id,
+    SELECT c.user_id, c.steps, c.line, c.id,
            (%s::jsonb ->> c.kind) AS step,
            CASE WHEN c.breach_id IS NOT NULL
                 THEN format(%s, 'BR-' || lpad(b.register_number::text, 6, '0'), alleged.name)
@@ -242,16 +259,16 @@ listed AS (
     LEFT JOIN agencies_agency alleged ON alleged.id = b.alleged_agency_id
     LEFT JOIN breaches_indemnitynotice n ON n.id = c.indemnity_notice_id
     LEFT JOIN agencies_agency suffering ON suffering.id = n.suffering_agency_id
-    WHERE c.place <= %s
+    WHERE c.line <= %s
 ),
 digests AS (
     SELECT l.user_id, l.steps,
-           min(l.id) FILTER (WHERE l.place = 1) AS first_id,
-           min(l.link) FILTER (WHERE l.place = 1) AS first_link,
-           min(l.step) FILTER (WHERE l.place = 1) AS first_step,
-           min(l.about) FILTER (WHERE l.place = 1) AS first_about,
-           min(l.due_words) FILTER (WHERE l.place = 1) AS first_due,
-           string_agg(format(%s, l.step, l.about, l.due_words), E'\\n' ORDER BY l.place) AS lines
+           min(l.id) FILTER (WHERE l.line = 1) AS first_id,
+           min(l.link) FILTER (WHERE l.line = 1) AS first_link,
+           min(l.step) FILTER (WHERE l.line = 1) AS first_step,
+           min(l.about) FILTER (WHERE l.line = 1) AS first_about,
+           min(l.due_words) FILTER (WHERE l.line = 1) AS first_due,
+           string_agg(format(%s, l.step, l.about, l.due_words), E'\\n' ORDER BY l.line) AS lines
     FROM listed l
     GROUP BY l.user_id, l.steps
 ),
@@ -283,6 +300,7 @@ def _obligation_statement(phase: Phase, *, now: datetime, limit: int) -> tuple[s
     sql = f"""
 WITH changed AS ({changed_sql}),
 {_ADMINS},
+{_GROUPS},
 {_ESCALATION if phase.escalation else _RESPONSIBLE},
 {_DIGESTS},
 told AS ({notifications_insert_sql("messages")}),
@@ -302,6 +320,7 @@ SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM told), (SELECT coun
         *changed_params,
         Role.PARTNERSHIP_ADMIN.value,
         *recipient_params,
+        DIGEST_LINES,
         json.dumps(STEP_WORDS),
         "breach %s by %s",
         "the indemnity notice from %s",
