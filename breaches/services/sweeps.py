@@ -123,7 +123,7 @@ PHASES: tuple[Phase, ...] = (
         many_body=(
             "These %1$s steps of the breach procedure are due and have not been recorded as done yet:\n\n%2$s%3$s\n\n"
             "A step not done by its due time is escalated to the partnership admins and the Caldicott guardian. "
-            "They are listed, soonest first, under \"Breach steps for you\" on your dashboard."
+            'They are listed, soonest first, under "Breach steps for you" on your dashboard.'
         ),
         many_link=DASHBOARD_PANEL,
     ),
@@ -136,8 +136,8 @@ PHASES: tuple[Phase, ...] = (
         many_subject="Coming up: %1$s breach steps, the first due by %2$s",
         many_body=(
             "These %1$s steps of the breach procedure are coming up:\n\n%2$s%3$s\n\n"
-            "Record each in the portal once it is done. They are listed, soonest first, under \"Breach steps for "
-            "you\" on your dashboard."
+            'Record each in the portal once it is done. They are listed, soonest first, under "Breach steps for '
+            'you" on your dashboard.'
         ),
         many_link=DASHBOARD_PANEL,
     ),

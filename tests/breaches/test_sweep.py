@@ -150,9 +150,10 @@ class TestOneSweep:
         assert result.reminded == 12 and result.overdue == 12  # the partners' notices are past due by then
         notices = Notification.objects.filter(key__startswith="breach-obligation-reminder-1-")
         assert sorted(n.recipient_id for n in notices) == sorted(person.pk for person in people.values())
-        assert result.notified == len(notices) + Notification.objects.filter(
-            key__startswith="breach-obligation-overdue-"
-        ).count()
+        assert (
+            result.notified
+            == len(notices) + Notification.objects.filter(key__startswith="breach-obligation-overdue-").count()
+        )
         for notice in notices:
             assert notice.subject.startswith("Coming up: 12 breach steps, the first due by the end of")
             assert notice.body.count("\n- the report with the actions taken (the protocol, section 6.2), breach ") == 10
