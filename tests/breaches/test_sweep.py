@@ -5,6 +5,7 @@ number of due rows. Sanctions recorded as ended once."""
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from agencies.services import membership_create
 from audit.models import AuditEvent
 from breaches.models import Breach, Obligation, ObligationKind, ObligationState
 from breaches.services.breaches import breach_partners_notify
-from breaches.services.sweeps import PHASES, breach_obligations_sweep, sanctions_end_sweep
+from breaches.services.sweeps import DASHBOARD_PANEL, PHASES, breach_obligations_sweep, sanctions_end_sweep
 from isp_portal.models import Notification
 from isp_portal.policy import SystemActor
 from tests.breaches.fixtures import reported_breach
@@ -119,8 +120,8 @@ class TestOneSweep:
         assert len([k for _, k in sweep_keys() if k.startswith(f"breach-obligation-overdue-{report.pk}-")]) == 3
 
     def test_someone_told_twice_over_gets_one_notice(self) -> None:
-        """A partnership admin who is also the Caldicott guardian of the agency in breach: one escalation (the two
-        ways they are reached give the same key; ON CONFLICT DO NOTHING keeps the first)."""
+        """A partnership admin who is also the Caldicott guardian of the agency in breach: one escalation digest,
+        naming each overdue step once (the admin is told as an admin, not again as the guardian)."""
         world = build_world()
         admin = world.users["partnership_admin"]
         membership_create(
@@ -129,9 +130,39 @@ class TestOneSweep:
         )  # fmt: skip
         reported = breach(world)
         report = step(reported, ObligationKind.BREACH_REPORT)
-        breach_obligations_sweep(now=report.due_at + timedelta(seconds=1))
-        keys = [k for r, k in sweep_keys() if k.startswith(f"breach-obligation-overdue-{report.pk}-")]
-        assert keys == [f"breach-obligation-overdue-{report.pk}-{admin.pk}"]
+        result = breach_obligations_sweep(now=report.due_at + timedelta(seconds=1))
+        assert result.overdue == 2  # notifying the partners and the report
+        [notice] = Notification.objects.filter(recipient=admin, key__startswith="breach-obligation-overdue-")
+        assert notice.subject.startswith("Overdue: 2 breach steps")
+        assert notice.body.count(reported.reference) == 2 and "section 6.1" in notice.body
+        assert "section 6.2" in notice.body and notice.link == "/breaches/"
+
+    def test_many_steps_at_once_are_one_digest_per_person(self) -> None:
+        """Issue 14 ("Speed"): twelve reports coming up at once are one notice for each person responsible, naming
+        the first ten soonest due and "and 2 more", linking to their dashboard's panel; each step is still stamped
+        and audited once."""
+        world = build_world()
+        people = staffed(world)
+        reported = [breach(world) for _ in range(12)]
+        reports = [step(one, ObligationKind.BREACH_REPORT) for one in reported]
+        now = reports[0].remind_at + timedelta(minutes=1)
+        result = breach_obligations_sweep(now=now)
+        assert result.reminded == 12 and result.overdue == 12  # the partners' notices are past due by then
+        notices = Notification.objects.filter(key__startswith="breach-obligation-reminder-1-")
+        assert sorted(n.recipient_id for n in notices) == sorted(person.pk for person in people.values())
+        assert (
+            result.notified
+            == len(notices) + Notification.objects.filter(key__startswith="breach-obligation-overdue-").count()
+        )
+        for notice in notices:
+            assert notice.subject.startswith("Coming up: 12 breach steps, the first due by the end of")
+            assert notice.body.count("\n- the report with the actions taken (the protocol, section 6.2), breach ") == 10
+            assert notice.body.count("BR-") == 10 and "\nand 2 more." in notice.body
+            assert notice.link == DASHBOARD_PANEL and "Breach steps for you" in notice.body
+            # The key names the first step listed (due soonest; the lowest id of equals).
+            assert notice.key == f"breach-obligation-reminder-1-{reports[0].pk}-{notice.recipient_id}"
+        assert AuditEvent.objects.filter(kind="breach.obligation.remind").count() == 12
+        assert Obligation.objects.filter(reminded_at=now).count() == 12
 
     def test_a_late_tick_sends_the_latest_notice_only(self) -> None:
         """Beat was down for days: an obligation past its due time is escalated, not also reminded twice."""
@@ -175,11 +206,13 @@ class TestOneSweep:
         with CaptureQueriesContext(connection) as small:
             result = breach_obligations_sweep(now=due)
         assert result.overdue == 3  # the three working-day steps of one breach
+        people_told = result.notified
         for _ in range(17):
             breach(world)  # 51 more rows
         with CaptureQueriesContext(connection) as large:
             result = breach_obligations_sweep(now=due)
-        assert result.overdue == 51 and result.notified > 51
+        # One digest per person told, however many steps (the admin, the guardian and the DPO).
+        assert result.overdue == 51 and result.notified == people_told == 3
         assert len(large.captured_queries) == len(small.captured_queries)
         statements = [q["sql"] for q in large.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
         assert len(statements) == len(PHASES) <= 10
@@ -211,7 +244,7 @@ class TestOneSweep:
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_send_each_notice_once() -> None:
     world = build_world()
-    staffed(world)
+    people = staffed(world)
     breaches = [breach(world) for _ in range(10)]
     report = step(breaches[0], ObligationKind.BREACH_REPORT)
     meeting = step(breaches[0], ObligationKind.PARTNERS_MEETING)
@@ -230,6 +263,20 @@ def test_two_sweeps_at_once_send_each_notice_once() -> None:
     assert AuditEvent.objects.filter(kind="breach.obligation.remind").count() == reminded == 10
     assert AuditEvent.objects.filter(kind="breach.obligation.remind_again").count() == reminded_again == 10
     assert sum(taken) == 30 + reminded + reminded_again
-    # The notices name exactly the obligations taken, each phase once (and the keys are unique per person).
-    phases_and_obligations = {key.removeprefix("breach-obligation-").rsplit("-", 1)[0] for _, key in sweep_keys()}
-    assert len(phases_and_obligations) == 30 + reminded + reminded_again
+    # Each person was told of each step taken exactly once: the digests (one per person, phase and racing sweep,
+    # their keys naming a different first step) add up to the steps they answer for.
+    notices = Notification.objects.filter(key__startswith="breach-obligation-")
+    assert len({(n.recipient_id, n.key) for n in notices}) == notices.count()
+
+    def told(person: int, phase: str) -> int:
+        found = notices.filter(recipient_id=person, key__startswith=f"breach-obligation-{phase}-")
+        assert found.count() <= 3  # at most one per racing sweep
+        return sum(int(m.group(1)) if (m := re.search(r": (\d+) breach steps", n.subject)) else 1 for n in found)
+
+    manager = people["manager"].pk
+    assert told(manager, "reminder-1") == reminded and told(manager, "reminder-2") == reminded_again
+    assert told(world.users["partnership_admin"].pk, "overdue") == 30
+    # The guardian of the agency in breach: of the steps it answers for (its report; the partners' notices are the
+    # reporting agency's).
+    theirs = Obligation.objects.filter(state=ObligationState.OVERDUE, responsible_agency=world.other)
+    assert told(people["guardian"].pk, "overdue") == theirs.count() >= 10
