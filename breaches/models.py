@@ -226,9 +226,12 @@ class Obligation(models.Model):
     each of those is stamped on the row in the statement that decides it, so beat running twice, or two workers,
     send each once (DESIGN 3.3)."""
 
-    breach = models.ForeignKey(Breach, null=True, blank=True, on_delete=models.PROTECT, related_name="obligations")
+    # No index of their own: the partial unique indexes (breach, kind) and (indemnity_notice, kind) lead with them.
+    breach = models.ForeignKey(
+        Breach, null=True, blank=True, on_delete=models.PROTECT, related_name="obligations", db_index=False
+    )
     indemnity_notice = models.ForeignKey(
-        IndemnityNotice, null=True, blank=True, on_delete=models.PROTECT, related_name="obligations"
+        IndemnityNotice, null=True, blank=True, on_delete=models.PROTECT, related_name="obligations", db_index=False
     )
     kind = models.CharField(max_length=32, choices=ObligationKind.choices)
     # What the clock runs from, in words and as a date/time (e.g. "breach identified", 2026-12-18).
@@ -247,7 +250,10 @@ class Obligation(models.Model):
     reminded_again_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.ForeignKey("agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Never looked up by the person (people are deactivated, never deleted), so no index to write on completion.
+    completed_by = models.ForeignKey(
+        "agencies.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     completion_note = models.TextField(blank=True, max_length=bounds.REASON)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -284,16 +290,12 @@ class Obligation(models.Model):
             db_bounds.text_length("obligation", "completion_note", bounds.REASON),
         ]
         indexes = [
-            # The sweep's three questions, each over open obligations only.
+            # The sweep's three questions, each over open obligations only. The predicates name `state` alone, not the
+            # reminder stamps: a reminder then changes no indexed column, so its stamp is a HOT update in place (with
+            # the table's fillfactor, migration 0005), which made the stamp of 100,000 rows 4x faster (p14s).
+            models.Index(fields=["remind_at"], name="obligation_remind_due", condition=models.Q(state="open")),
             models.Index(
-                fields=["remind_at"],
-                name="obligation_remind_due",
-                condition=models.Q(reminded_at__isnull=True, state="open"),
-            ),
-            models.Index(
-                fields=["remind_again_at"],
-                name="obligation_remind_again_due",
-                condition=models.Q(reminded_again_at__isnull=True, state="open"),
+                fields=["remind_again_at"], name="obligation_remind_again_due", condition=models.Q(state="open")
             ),
             models.Index(fields=["due_at"], name="obligation_overdue", condition=models.Q(state="open")),
         ]
