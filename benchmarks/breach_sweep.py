@@ -28,10 +28,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from benchmarks.after_disclosure import _counting
-from benchmarks.audit_recording import RESULTS, drop_database, recreate_database
+from benchmarks.audit_recording import RESULTS
+from benchmarks.scratch import scratch_world
 
 OBLIGATIONS = 100_000
 AGENCIES = 200
@@ -252,38 +252,11 @@ def table(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def scratch_url(url: str) -> str:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "isp_portal"
-    return urlunsplit(parts._replace(path=f"/{name}_bench_breaches"))
-
-
 def measure(*, obligations: int, agencies: int, rounds: int, log: Callable[[str], None]) -> dict[str, Any]:
     """Every measure on a fresh scratch database `<database>_bench_breaches` (dropped afterwards)."""
-    original = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/isp_portal")
-    url = scratch_url(original)
-    recreate_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isp_portal.settings.development")
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connection
-
-        connection.close()
-        connection.settings_dict["NAME"] = urlsplit(url).path.lstrip("/")
-        log("migrating the scratch database")
-        call_command("migrate", verbosity=0)
-        from tests.factories import build_world
-
+    with scratch_world("breaches", log) as world:
         before = [round(value, 2) for value in os.getloadavg()]
-        figures = measure_in(build_world(), obligations=obligations, agencies=agencies, rounds=rounds, log=log)
-        connection.close()
-    finally:
-        os.environ["DATABASE_URL"] = original
-        drop_database(url)
+        figures = measure_in(world, obligations=obligations, agencies=agencies, rounds=rounds, log=log)
     figures.update(
         scenario="breach_sweep",
         measured_at=datetime.now(UTC).isoformat(timespec="seconds"),
