@@ -170,6 +170,16 @@ def reminders_for(kind: str, due_at: datetime, *, nation: str = DEFAULT_NATION) 
     return Reminders(start_of_day(before), start_of_day(due_on))
 
 
+def text_problem(text: str, *, missing: str, limit: int) -> str | None:
+    """Why a required free text (already stripped) cannot be taken: `missing` when it is empty, the bound when it is
+    longer than `limit` characters (isp_portal.bounds); None when it can."""
+    if not text:
+        return missing
+    if len(text) > limit:
+        return f"Keep this to {limit:,} characters."
+    return None
+
+
 def lateness(due_at: datetime, completed_at: datetime | None, *, now: datetime) -> timedelta | None:
     """How late an obligation is (when done late: frozen at its completion; when open past its due time: so far),
     or None when it is not late. A completion at or before the due time is on time."""

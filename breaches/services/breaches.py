@@ -87,6 +87,15 @@ def _day_obligation(
     )
 
 
+def written(text: str, *, field: str, missing: str, limit: int = bounds.LONG_TEXT) -> str:
+    """`text` stripped, or ValidationError on `field` naming what is missing or the bound (rules.text_problem)."""
+    text = text.strip()
+    problem = rules.text_problem(text, missing=missing, limit=limit)
+    if problem:
+        raise ValidationError({field: problem})
+    return text
+
+
 def _reporting_agency(actor: Any, chosen: Agency | None) -> Agency | None:
     """The agency the reporter reports for: the one chosen (among their agencies), else their only one; None for a
     partnership admin with no agency."""
@@ -160,10 +169,9 @@ def breach_report(
     today = timezone.localdate()
     errors = date_problems(occurred_on, identified_on, today)
     description = description.strip()
-    if not description:
-        errors["description"] = "Describe what happened."
-    elif len(description) > bounds.LONG_TEXT:
-        errors["description"] = f"Keep the description to {bounds.LONG_TEXT:,} characters."
+    problem = rules.text_problem(description, missing="Describe what happened.", limit=bounds.LONG_TEXT)
+    if problem:
+        errors["description"] = problem
     if not Signature.objects.filter(agency=alleged_agency, version__protocol=protocol).exists():
         errors["alleged_agency"] = f"{alleged_agency.name} has not signed {protocol.title}, so it cannot breach it."
     if is_personal_data_breach:
@@ -353,10 +361,7 @@ def breach_report_submit(*, actor: Any, breach: Breach, report: str) -> Breach:
     report = report.strip()
     if breach.report_submitted_at is not None:
         raise ValidationError({"report": "The report has been submitted; it cannot be changed."})
-    if not report:
-        raise ValidationError({"report": "Write the report: what happened and the actions taken since."})
-    if len(report) > bounds.LONG_TEXT:
-        raise ValidationError({"report": f"Keep the report to {bounds.LONG_TEXT:,} characters."})
+    report = written(report, field="report", missing="Write the report: what happened and the actions taken since.")
     breach.report = report
     breach.report_submitted_by = actor if isinstance(actor, User) else None
     breach.report_submitted_at = timezone.now()
@@ -386,10 +391,12 @@ def breach_ico_decide(*, actor: Any, breach: Breach, reportable: bool, reason: s
     reason = reason.strip()
     if breach.ico_reportable is not None:
         raise ValidationError({"reportable": "The decision is recorded; it cannot be changed."})
-    if not reason:
-        raise ValidationError({"reason": "Say why: the facts, the likely effects and the risk to people (art. 33(5))."})
-    if len(reason) > bounds.REASON:
-        raise ValidationError({"reason": f"Keep the reason to {bounds.REASON:,} characters."})
+    reason = written(
+        reason,
+        field="reason",
+        missing="Say why: the facts, the likely effects and the risk to people (art. 33(5)).",
+        limit=bounds.REASON,
+    )
     if not isinstance(actor, User):
         raise NotPermitted(action="complete", target_type="breaches.breach", reason="A person decides.")
     breach.ico_reportable = reportable

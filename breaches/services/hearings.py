@@ -42,6 +42,7 @@ from breaches.services.breaches import (
     breach_link,
     obligation_build,
     obligation_locked,
+    written,
 )
 from isp_portal import bounds
 from isp_portal.notifications import notify_selected
@@ -227,11 +228,7 @@ def hearing_notes_record(*, actor: Any, breach: Breach, notes: str) -> Hearing:
     breach, hearing = _locked(breach)
     require(actor, "run", hearing)
     _at_stage(hearing, HearingStage.DELIBERATING, doing="record deliberation notes")
-    notes = notes.strip()
-    if not notes:
-        raise ValidationError({"notes": "Write the deliberation notes."})
-    if len(notes) > bounds.LONG_TEXT:
-        raise ValidationError({"notes": f"Keep the notes to {bounds.LONG_TEXT:,} characters."})
+    notes = written(notes, field="notes", missing="Write the deliberation notes.")
     hearing.deliberation_notes = notes
     hearing.save(update_fields=["deliberation_notes"])
     _audit("notes", actor, hearing, characters=len(notes))
@@ -263,10 +260,9 @@ def hearing_sanction_draft(
     users = list(users)
     if kind not in SanctionKind.values:
         errors["kind"] = "Choose the sanction."
-    if not reason:
-        errors["reason"] = "Say why the partners agree this sanction."
-    elif len(reason) > bounds.REASON:
-        errors["reason"] = f"Keep the reason to {bounds.REASON:,} characters."
+    problem = rules.text_problem(reason, missing="Say why the partners agree this sanction.", limit=bounds.REASON)
+    if problem:
+        errors["reason"] = problem
     suspension = kind in SUSPENSIONS
     today = timezone.localdate()
     for field, value in (("from_on", from_on), ("until_on", until_on)):
@@ -376,11 +372,7 @@ def hearing_decide(*, actor: Any, breach: Breach, decision: str) -> Hearing:
     breach, hearing = _locked(breach)
     require(actor, "run", hearing)
     _at_stage(hearing, HearingStage.DELIBERATING, doing="record the decision")
-    decision = decision.strip()
-    if not decision:
-        raise ValidationError({"decision": "Write the decision: what the partners agreed."})
-    if len(decision) > bounds.LONG_TEXT:
-        raise ValidationError({"decision": f"Keep the decision to {bounds.LONG_TEXT:,} characters."})
+    decision = written(decision, field="decision", missing="Write the decision: what the partners agreed.")
     if not isinstance(actor, User):
         raise NotPermitted(action="run", target_type="breaches.hearing", reason="A person records the decision.")
     now = timezone.now()

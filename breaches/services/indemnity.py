@@ -21,8 +21,7 @@ from audit.services import audit_record
 from breaches import rules
 from breaches.models import Breach, IndemnityNotice, Obligation, ObligationKind
 from breaches.policy import speaking_agencies
-from breaches.services.breaches import ANCHOR_NOTICE, _complete, _nation, _speakers, obligation_build
-from isp_portal import bounds
+from breaches.services.breaches import ANCHOR_NOTICE, _complete, _nation, _speakers, obligation_build, written
 from isp_portal.notifications import notify_selected
 from isp_portal.policy import NotPermitted, require, restrict
 from isp_portal.wording import long_datetime
@@ -68,15 +67,6 @@ def _suffering_agency(actor: Any, chosen: Agency | None) -> Agency | None:
     raise ValidationError({"suffering_agency": "Choose the agency you send the notice for."})
 
 
-def _details(text: str, field: str, what: str) -> str:
-    text = text.strip()
-    if not text:
-        raise ValidationError({field: what})
-    if len(text) > bounds.LONG_TEXT:
-        raise ValidationError({field: f"Keep this to {bounds.LONG_TEXT:,} characters."})
-    return text
-
-
 @transaction.atomic
 def indemnity_notice_send(
     *,
@@ -105,7 +95,7 @@ def indemnity_notice_send(
     except ValidationError as error:
         errors.update({k: v[0] for k, v in error.message_dict.items()})
     try:
-        details = _details(details, "details", "Give full details of the indemnity event and the claim.")
+        details = written(details, field="details", missing="Give full details of the indemnity event and the claim.")
     except ValidationError as error:
         errors.update({k: v[0] for k, v in error.message_dict.items()})
     signed = set(_signatories(protocol).values_list("agency_id", flat=True))
@@ -202,7 +192,7 @@ def indemnity_notice_respond(*, actor: Any, notice: IndemnityNotice, response: s
         raise ValidationError(
             {"response": f"This notice was answered on {long_datetime(notice.responded_at)}; it is answered once."}
         )
-    response = _details(response, "response", "Write your answer to the notice.")
+    response = written(response, field="response", missing="Write your answer to the notice.")
     if not isinstance(actor, User):
         raise NotPermitted(action="respond", target_type="breaches.indemnitynotice", reason="A person answers it.")
     obligation = (
