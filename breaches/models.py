@@ -288,6 +288,7 @@ class Obligation(models.Model):
                 name="obligation_once_per_notice",
             ),
             db_bounds.text_length("obligation", "completion_note", bounds.REASON),
+            db_bounds.date_in_era("obligation", "due_on"),
         ]
         indexes = [
             # The sweep's three questions, each over open obligations only. The predicates name `state` alone, not the

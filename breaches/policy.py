@@ -96,13 +96,16 @@ def obligation_refusal(user: Any, obligation: Obligation, breach: Breach | None)
         return "An API token cannot complete a step of the breach procedure: a person must."
     kind = obligation.kind
     if kind in (ObligationKind.PARTNERS_MEETING, ObligationKind.MINUTES_CIRCULATED):
-        return "Only a partnership admin records the partners' meeting and circulates its minutes (Haringey 6.3, 6.6)."
+        return (
+            "Only a partnership admin records the partners' meeting and circulates its minutes (the protocol, "
+            "sections 6.3 and 6.6)."
+        )
     if kind == ObligationKind.NOTIFY_PARTNERS:
         if breach is not None and (user.pk == breach.reported_by_id or speaks_for(user, breach.reporting_agency_id)):
             return None
         return (
             "Only the reporting agency's designated managers, admins, Caldicott guardian or DPO, or the person who "
-            "reported the breach, notify the partners (Haringey 6.1)."
+            "reported the breach, notify the partners (the protocol, section 6.1)."
         )
     if speaks_for(user, obligation.responsible_agency_id):
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import URLPattern, path
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -103,8 +103,6 @@ class RegisterView(APIView):
         parameters=[CentralRegisterQuery],
         responses={
             200: CentralRegisterOut,
-            400: OpenApiResponse(description="A parameter unknown, repeated or invalid, named"),
-            403: OpenApiResponse(description="Not a partnership admin or auditor, or an API token"),
         },
     )
     def get(self, request: Request) -> Response:

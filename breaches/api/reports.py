@@ -82,7 +82,7 @@ class NotifyIn(serializers.Serializer):
     note = _text("Anything the partners should know")
 
 
-class ReportIn(serializers.Serializer):
+class BreachReportIn(serializers.Serializer):
     report = _text("The report of the breach and the actions taken (the protocol, section 6.2)", required=True,
                    max_length=bounds.LONG_TEXT)  # fmt: skip
 
@@ -265,11 +265,11 @@ class BreachViewSet(PolicyViewMixin, viewsets.GenericViewSet[Breach]):
 
     @extend_schema(
         summary="Submit the breach report with the actions taken (the protocol, section 6.2)",
-        description=STEP_DESCRIPTION, request=ReportIn, responses={200: BreachDetailOut},
+        description=STEP_DESCRIPTION, request=BreachReportIn, responses={200: BreachDetailOut},
     )  # fmt: skip
     @action(detail=True, methods=["post"], url_path="report", url_name="report")
     def report(self, request: Request, pk: str | None = None) -> Response:
-        breach, values = self._complete(request, pk, "report", ReportIn)
+        breach, values = self._complete(request, pk, "report", BreachReportIn)
         services.breach_report_submit(actor=request.user, breach=breach, **values)
         return _page(request.user, breach.pk)
 
