@@ -238,10 +238,10 @@ def measure_in(world: Any, *, hops: int, fanout: int, disputes: int, calls: int,
         CSV_HEADER,
         RegisterFilters,
         csv_cells,
-        csv_safe,
         dispute_register_rows,
     )
     from disclosures.onward_selectors import disclosure_lineage, entry_lineage
+    from isp_portal.csv_export import csv_safe
     from sharing.models import RecordEntry
     from sharing.services import entry_revise
 

@@ -70,6 +70,3 @@ class RegisterFilterForm(GovukForm):
                 field, words = str(error).split(": ", 1)
                 self.add_error(field, words)
         return values
-
-    def known_names(self) -> set[str]:
-        return set(self.fields)

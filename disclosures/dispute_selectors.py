@@ -302,15 +302,6 @@ def csv_cells(row: RegisterRow) -> list[str]:
     ]  # fmt: skip
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula: one beginning with =, +, -, @ (or a tab or carriage return)
-    is prefixed with an apostrophe (CSV injection). Agency names are the only text a partner chose."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
-
 # --- The disputes of the central register of breaches and disputes (issue 14; Southampton 13) ----------------------
 # breaches.register_selectors lists breaches and disputes together; it reads the disputes only through these, so the
 # disputes' tables stay this module's business.

@@ -178,6 +178,19 @@ class GovukForm(forms.Form):
                 refusals.note_tampered_field(name, self.refusal_target)
 
 
+def unread_filters(query: Any, form: forms.Form) -> list[str]:
+    """The parameters of `query` (a QueryDict) that `form` does not read (a misspelt or unknown filter, or a date as
+    one value rather than its day, month and year boxes), and those given more than once (the form would read only
+    the last), each as "name: why": a register refuses them by name rather than show a wider register."""
+    known: set[str] = set()
+    for name, field in form.fields.items():
+        names = getattr(field.widget, "widgets_names", None)
+        known |= {f"{name}{suffix}" for suffix in names} if names else {name}
+    problems = [f"{name}: this filter is not accepted here" for name in query if name not in known]
+    problems += [f"{name}: give this filter once" for name in query if len(query.getlist(name)) > 1]
+    return problems
+
+
 class GovukFormRenderer(TemplatesSetting):
     form_template_name = "forms/govuk_form.html"
     field_template_name = "forms/govuk_field.html"

@@ -8,6 +8,7 @@ input, or a step at the wrong stage, is a 400 naming the field (`stage` for the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -123,7 +124,7 @@ class HearingScheduleIn(serializers.Serializer):
 
 
 class HearingNothingIn(serializers.Serializer):
-    pass
+    """A step whose POST carries nothing: the step itself is what is recorded."""
 
 
 class HearingNotesIn(serializers.Serializer):
@@ -203,9 +204,8 @@ class _StepView(APIView):
     checked_on_parent: ClassVar[dict[str | None, tuple[type[Model], str]]] = {None: (Hearing, "run")}
     shape: ClassVar[type[serializers.Serializer]] = HearingNothingIn
     step: ClassVar[str] = ""
-
-    def run(self, user: Any, breach: Any, values: dict[str, Any]) -> Any:
-        raise NotImplementedError
+    # The service the step calls with (user, breach, values): set for each step by _step.
+    perform: ClassVar[Callable[[Any, Any, dict[str, Any]], Any]]
 
     def post(self, request: Request, pk: int) -> Response:
         breach = breach_for_hearing(request.user, pk)
@@ -219,7 +219,7 @@ class _StepView(APIView):
             hearing.breach = breach
             policy.require(request.user, "vote" if self.step == "votes" else "run", hearing)
         values = parse_input(self.shape, request.data, request)
-        self.run(request.user, breach, values)
+        type(self).perform(request.user, breach, values)
         code = status.HTTP_201_CREATED if self.step == "schedule" else status.HTTP_200_OK
         return Response(hearing_out(hearing_page(request.user, pk)), status=code)
 
@@ -236,7 +236,7 @@ def _step(name: str, shape: type[serializers.Serializer], summary: str, descript
     return type(
         f"Hearing{name.title()}View",
         (_StepView,),
-        {"shape": shape, "step": name, "run": lambda self, user, breach, values: run(user, breach, values),
+        {"shape": shape, "step": name, "perform": staticmethod(run),
          "post": post, "__doc__": summary},
     )  # fmt: skip
 

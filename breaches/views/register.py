@@ -8,8 +8,6 @@ asked."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -23,20 +21,13 @@ from breaches import register_selectors as selectors
 from breaches.register_forms import RegisterFilterForm
 from breaches.register_policy import CENTRAL_REGISTER
 from disclosures.dispute_policy import REGISTER as DISPUTE_REGISTER
-from disclosures.dispute_selectors import csv_safe
 from isp_portal import policy
 from isp_portal.charts import bar_chart
+from isp_portal.csv_export import csv_response
+from isp_portal.forms import unread_filters
 
 # The agency chart shows the agencies with the most rows; its table lists every one.
 AGENCIES_CHARTED = 15
-
-
-def _unread(request: HttpRequest, form: RegisterFilterForm) -> list[str]:
-    """The query's parameters the form does not read, and those given more than once, each as "name: why"."""
-    known = form.known_names()
-    problems = [f"{name}: this filter is not accepted here" for name in request.GET if name not in known]
-    problems += [f"{name}: give this filter once" for name in request.GET if len(request.GET.getlist(name)) > 1]
-    return problems
 
 
 def _refused(request: HttpRequest, problems: list[str], what: str) -> HttpResponse:
@@ -53,7 +44,7 @@ def _form(request: HttpRequest) -> tuple[RegisterFilterForm, selectors.RegisterF
     form = RegisterFilterForm(request.GET or None, agencies=selectors.register_agencies(request.user))
     if not form.is_bound:
         return form, selectors.filters_of({}), []
-    unread = _unread(request, form)
+    unread = unread_filters(request.GET, form)
     if not form.is_valid():
         return form, None, unread
     return form, form.filters, unread
@@ -111,11 +102,6 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "breaches/register.html", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 def register_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered rows as CSV, streamed in keyset chunks; audited first with the filters and the row count."""
@@ -129,16 +115,8 @@ def register_export(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
         kind="breach.register_export", actor=user, object_type="resource:central_register",
         detail={"filters": filters.as_detail(), "rows": selectors.register_count(user, filters)},
     )  # fmt: skip
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(selectors.CSV_HEADER)
-        for row in selectors.register_rows(user, filters):
-            yield writer.writerow([csv_safe(cell) for cell in selectors.csv_cells(row)])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="central-register.csv"'
-    return response
+    rows = (selectors.csv_cells(row) for row in selectors.register_rows(user, filters))
+    return csv_response(selectors.CSV_HEADER, rows, filename="central-register.csv")
 
 
 urlpatterns: list[URLPattern] = [

@@ -4,8 +4,6 @@ filters and row count. No child identity and no free text on either."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -20,6 +18,8 @@ from disclosures import dispute_selectors as selectors
 from disclosures.dispute_policy import REGISTER, REGISTER_EXPORT
 from disclosures.forms.disputes import RegisterFilterForm
 from isp_portal import policy
+from isp_portal.csv_export import csv_response
+from isp_portal.forms import unread_filters
 
 
 def _filters(request: HttpRequest) -> tuple[RegisterFilterForm, selectors.RegisterFilters]:
@@ -37,19 +37,6 @@ def _filters(request: HttpRequest) -> tuple[RegisterFilterForm, selectors.Regist
         opened_to=values.get("opened_to"), overdue=bool(values.get("overdue")),
         records_incomplete=bool(values.get("records_incomplete")), before=values.get("before"),
     )  # fmt: skip
-
-
-def _unread(request: HttpRequest, form: RegisterFilterForm) -> list[str]:
-    """The query's parameters the filter form does not read (a misspelt or unknown filter: `?stat=withdrawn`, or a
-    date as one value rather than its day, month and year boxes), and those given more than once (the form would
-    read only the last). Each as "name: why"."""
-    known: set[str] = set()
-    for name, field in form.fields.items():
-        names = getattr(field.widget, "widgets_names", None)
-        known |= {f"{name}{suffix}" for suffix in names} if names else {name}
-    problems = [f"{name}: this filter is not accepted here" for name in request.GET if name not in known]
-    problems += [f"{name}: give this filter once" for name in request.GET if len(request.GET.getlist(name)) > 1]
-    return problems
 
 
 @login_required
@@ -74,11 +61,6 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 def register_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The register as CSV, streamed (keyset pages: constant statements a page). The export is audited with its
@@ -87,7 +69,7 @@ def register_export(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
     form, filters = _filters(request)
     problems = [
         f"{field}: {' '.join(str(error) for error in errors)}" for field, errors in form.errors.items()
-    ] + _unread(request, form)
+    ] + unread_filters(request.GET, form)
     if problems:
         # An export never widens past what was asked: a filter it cannot read refuses it, naming the parameter, as
         # the API does (parse_input known_only: break13e F11), on a page in the portal's style.
@@ -102,16 +84,8 @@ def register_export(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
         kind="dispute.register_export", actor=request.user, object_type="resource:dispute_register",
         detail={"filters": filters.as_detail(), "rows": count},
     )  # fmt: skip
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(selectors.CSV_HEADER)
-        for row in selectors.dispute_register_rows(request.user, filters):
-            yield writer.writerow([selectors.csv_safe(cell) for cell in selectors.csv_cells(row)])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="dispute-register.csv"'
-    return response
+    rows = (selectors.csv_cells(row) for row in selectors.dispute_register_rows(request.user, filters))
+    return csv_response(selectors.CSV_HEADER, rows, filename="dispute-register.csv")
 
 
 __all__ = ["HttpResponse", "register", "register_export"]

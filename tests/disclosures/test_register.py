@@ -10,8 +10,9 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from disclosures import dispute_selectors as selectors
-from disclosures.dispute_selectors import RegisterFilters, csv_safe
+from disclosures.dispute_selectors import RegisterFilters
 from disclosures.services.disputes import dispute_withdraw
+from isp_portal.csv_export import csv_safe
 from isp_portal.policy import NotPermitted
 from tests.disclosures.dispute_fixtures import GROUNDS, opened
 from tests.factories import World, sign_in
