@@ -48,8 +48,8 @@ from agencies.rules import (
     standing_refusal,
     token_scopes_effective,
 )
-from audit.access import AUDIT_TRAIL
 from audit.services import ActorIdentity
+from isp_portal.audit_panel import AUDIT_TRAIL
 from isp_portal.policy import Policy, Resource, register, register_gate, register_resource
 from isp_portal.rows import Statement, fetch
 

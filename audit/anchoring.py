@@ -25,12 +25,11 @@ from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.alerts import active_auditors
+from audit.alerts import AuditorAlert, active_auditors, alert
 from audit.models import AnchorTrigger, AuditAnchor, Outcome
 from audit.services import ActorIdentity, audit_record, audit_seal
 from audit.verify import VerifyReport, chain_verify
 from isp_portal import bounds
-from isp_portal.notifications import NotificationDraft, notify_many
 
 logger = logging.getLogger(__name__)
 
@@ -175,8 +174,8 @@ def _alert_auditors(anchor: AuditAnchor, report: VerifyReport) -> int:
         "audit trail in the database. Compare it with the anchors mailed to you, and follow the partnership's "
         "procedure for a security incident."
     )
-    drafts = [
-        NotificationDraft(
+    alerts = [
+        AuditorAlert(
             recipient_id=auditor.user_id,
             key=break_key(anchor.problem),
             subject="The audit trail's chain is broken",
@@ -185,7 +184,7 @@ def _alert_auditors(anchor: AuditAnchor, report: VerifyReport) -> int:
         )
         for auditor in active_auditors()
     ]
-    told = notify_many(drafts)
+    told = alert(alerts)
     logger.error("AUDIT CHAIN BROKEN: %s (%d auditors told)", anchor.problem, told)
     return told
 

@@ -24,8 +24,9 @@ from django.utils import timezone
 from psycopg2.extras import execute_values
 
 from audit import chain
+from audit import context as request_context
 from audit.models import AuditSeal, Outcome
-from isp_portal import bounds, request_context
+from isp_portal import bounds
 
 logger = logging.getLogger(__name__)
 

@@ -7,4 +7,16 @@ class IspPortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from isp_portal import api_schema, core_policy, dashboard  # noqa: F401 - registers policies, panels, schema
+        from audit.alerts import register_alert_sender
+        from isp_portal import api_schema, audit_panel, core_policy, dashboard  # noqa: F401 - registers policies, panels
+        from isp_portal.notifications import NotificationDraft, notify_many
+
+        # The audit app is the ground floor: it raises its alerts (a broken chain) through what the core registers.
+        register_alert_sender(
+            lambda alerts: notify_many(
+                NotificationDraft(
+                    recipient_id=one.recipient_id, key=one.key, subject=one.subject, body=one.body, link=one.link
+                )
+                for one in alerts
+            )
+        )

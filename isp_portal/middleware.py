@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, empty
 
+from audit import context as audit_context
 from audit.services import audit_record
 from isp_portal import request_context
 from isp_portal.policy import AccessDenied, record_denial
@@ -59,13 +60,13 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        context = request_context.RequestContext(
+        context = audit_context.RequestContext(
             request_id=request_context.request_id_from(request),
             ip=request_context.client_ip(request),
             path=request.path,
         )
         request.request_id = context.request_id  # type: ignore[attr-defined]
-        with request_context.bound(context):
+        with audit_context.bound(context):
             response = self.get_response(request)
         response["X-Request-ID"] = str(context.request_id)
         return response

@@ -1,40 +1,13 @@
-"""Who is acting, from where, in which request: carried in a context variable so that the audit service
-can stamp every event with the request id and client IP without each caller passing them along."""
+"""Where a request comes from: the client's address (behind trusted proxies) and its request id, which the middleware
+binds into the audit trail's request context (audit.context, on the ground floor)."""
 
 from __future__ import annotations
 
-import contextvars
 import ipaddress
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    request_id: uuid.UUID
-    ip: str | None
-    path: str
-
-
-_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("isp_request", default=None)
-
-
-def current() -> RequestContext | None:
-    return _current.get()
-
-
-@contextmanager
-def bound(context: RequestContext) -> Iterator[RequestContext]:
-    token = _current.set(context)
-    try:
-        yield context
-    finally:
-        _current.reset(token)
 
 
 def client_ip(request: HttpRequest) -> str | None:

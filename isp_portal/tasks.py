@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from audit.anchoring import chain_anchor_daily
+from audit.services import audit_seal
 from isp_portal.notifications import notifications_deliver
 from isp_portal.sweeps import sweep
 
@@ -10,3 +12,21 @@ from isp_portal.sweeps import sweep
 def notifications_deliver_task() -> int:
     with sweep("notifications.deliver"):
         return notifications_deliver()
+
+
+# The audit trail's entry points live here, not in the audit app: it is the ground floor, and the sweep record
+# (isp_portal.models.SweepRun, read by /healthz) is the core's.
+@shared_task(name="audit.seal")
+def audit_seal_task() -> int:
+    """Chain recently recorded events (beat runs this every few seconds)."""
+    with sweep("audit.seal"):
+        return audit_seal().sealed
+
+
+@shared_task(name="audit.verify_daily")
+def audit_verify_daily_task() -> int | None:
+    """Verify the whole chain and anchor its head, once a day (beat ticks hourly; the first tick of the day runs
+    it, the others find the day's anchor). Returns the anchor's head sequence number when it ran."""
+    with sweep("audit.verify_daily"):
+        anchor = chain_anchor_daily()
+        return None if anchor is None else anchor.head_seq

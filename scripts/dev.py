@@ -409,6 +409,7 @@ def command_test(args: argparse.Namespace) -> int:
             ["ruff", "check", "."],
             ["ruff", "format", "--check", "."],
             ["mypy", "."],
+            ["lint-imports"],  # the layers' contracts in pyproject.toml (import-linter)
         ]
         for step in steps:
             say(" ".join(step))

@@ -19,9 +19,9 @@ from agencies.services import (
     membership_update,
     user_deactivate,
 )
-from audit.dashboard import _context as audit_panel
 from audit.models import AuditEvent
 from audit.services import audit_record
+from isp_portal.audit_panel import _context as audit_panel
 from tests.factories import SYSTEM, World, make_api_token, make_user, sign_in
 
 pytestmark = pytest.mark.django_db

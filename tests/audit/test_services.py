@@ -216,7 +216,7 @@ class TestVerifyCatchesTampering:
 
 @pytest.mark.django_db
 def test_record_takes_request_context_and_target() -> None:
-    from isp_portal import request_context
+    from audit import context as request_context
 
     context = request_context.RequestContext(request_id=__import__("uuid").uuid4(), ip="192.0.2.10", path="/x")
     with request_context.bound(context):

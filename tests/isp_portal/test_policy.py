@@ -19,8 +19,8 @@ from agencies.policy import (
     is_practitioner,
     principal,
 )
-from audit.access import AUDIT_TRAIL
 from isp_portal import policy
+from isp_portal.audit_panel import AUDIT_TRAIL
 from isp_portal.models import Notification
 from isp_portal.notifications import notify
 from tests.factories import World, make_user

@@ -1,4 +1,6 @@
-"""The audit chain's state on the dashboard, for those allowed to read the audit trail."""
+"""The audit trail as a resource of the access policy, and its chain's state on the dashboard, for those allowed to
+read it. Here rather than in the audit app, which is the ground floor and knows nothing of policy or pages: who may
+read the trail is decided by the agencies app (it knows who is an auditor), which registers the rule."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from audit.access import AUDIT_TRAIL
 from audit.anchoring import chain_state
 from audit.models import AuditEvent, AuditSeal
 from isp_portal.navigation import DashboardPanel, register_panel
-from isp_portal.policy import can, resource_scope
+from isp_portal.policy import Resource, can, resource_scope
+
+AUDIT_TRAIL = Resource("audit-trail", "The audit trail and the chain's state")
 
 
 def audit_trail_scope(user: Any) -> frozenset[int] | None:
@@ -43,7 +46,7 @@ def _context(user: Any) -> dict[str, Any]:
 register_panel(
     DashboardPanel(
         name="audit-chain",
-        template="audit/panel_chain.html",
+        template="dashboard/audit_chain.html",
         visible=lambda user: can(user, "view", AUDIT_TRAIL),
         context=_context,
         order=50,
