@@ -19,6 +19,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("consent.api.urls")),
     path("", include("disclosures.api.urls")),
     path("", include("breaches.api.urls")),
+    path("", include("oversight.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -44,6 +46,8 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("", include("disclosures.urls")),
     path("", include("breaches.urls")),
+    path("", include("oversight.urls")),
+    path("", include("reports.urls")),
 ]
 
 handler400 = errors.bad_request

@@ -74,6 +74,10 @@ INSTALLED_APPS = [
     "sharing",
     "disclosures",
     "breaches",
+    # Issue 15: above every domain app, as they read what all of them write: the auditors' workspace, and the
+    # aggregate reports with the partnership registers.
+    "oversight",
+    "reports",
 ]
 
 MIDDLEWARE = [
