@@ -35,7 +35,12 @@ def _classes(element: ET.Element) -> set[str]:
     return set(element.get("class", "").split())
 
 
-def _clean(root: ET.Element, series_classes: Sequence[str]) -> None:
+# The line charts' series (issue 15's trends): GOV.UK colours, each at least 3:1 against white (WCAG 1.4.11); the
+# legend names each line, and the table beside the chart gives every figure, so colour is not the only way to tell.
+LINE_COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#912b88", "#505a5f", "#0b0c0c")
+
+
+def _clean(root: ET.Element, series_classes: Sequence[str], palette: Sequence[str] = COLOURS) -> None:
     """Remove what the CSP would refuse (scripts, styles, style attributes) and pygal's tooltip layer (its script is
     gone, so it would only cover the chart); colour by attributes, or, when `series_classes` names each series, give
     series i the class series_classes[i] instead of pygal's color-i, for the page's stylesheet to colour."""
@@ -49,7 +54,7 @@ def _clean(root: ET.Element, series_classes: Sequence[str]) -> None:
                 parent.remove(child)
     for element in root.iter():
         classes = _classes(element)
-        for index in range(max(len(COLOURS), len(series_classes))):
+        for index in range(max(len(palette), len(series_classes))):
             name = f"color-{index}"
             if name not in classes:
                 continue
@@ -58,11 +63,15 @@ def _clean(root: ET.Element, series_classes: Sequence[str]) -> None:
                     "class",
                     " ".join(series_classes[index] if c == name else c for c in element.get("class", "").split()),
                 )
-            elif index < len(COLOURS):
-                element.set("fill", COLOURS[index])
+            elif index < len(palette):
+                element.set("fill", palette[index])
+                element.set("stroke", palette[index])
         if "background" in classes:
             element.set("fill", "#ffffff")
-        if _tag(element) == "path" and "line" in classes and not series_classes:
+        if _tag(element) == "path" and "nofill" in classes:
+            element.set("fill", "none")  # a series' line: its colour from its group, no area under it
+            element.set("stroke-width", "3")
+        elif _tag(element) == "path" and "line" in classes and not series_classes:
             element.set("fill", "none")
             element.set("stroke", TEXT if "axis" in classes else GUIDE)
         if _tag(element) == "text":
@@ -77,6 +86,7 @@ def accessible_svg(
     description: str,
     css_class: str = "app-chart",
     series_classes: Sequence[str] = (),
+    palette: Sequence[str] = COLOURS,
 ) -> SafeString:
     """`chart` (a pygal chart built with `js=[]`, `css=[]`, `disable_xml_declaration=True`) rendered as inline SVG for
     a page: cleaned for the CSP (_clean), an image (`role="img"`) named by `title` and described by `description`
@@ -84,7 +94,7 @@ def accessible_svg(
     serialiser. Put its figures in a table beside it (WCAG 1.1.1)."""
     # pygal's own output, built from our figures with ElementTree (its text escaped): no outside XML is parsed.
     root = ET.fromstring(chart.render(is_unicode=True))  # noqa: S314
-    _clean(root, series_classes)
+    _clean(root, series_classes, palette)
     for stale in [child for child in root if _tag(child) in {"title", "desc"}]:
         root.remove(stale)
     described = ET.Element(f"{{{SVG}}}desc", {"id": f"{chart_id}-desc"})
@@ -124,3 +134,25 @@ def bar_chart(
     for name, values in series:
         chart.add(name, values)
     return accessible_svg(chart, chart_id=chart_id, title=title, description=description)
+
+
+def line_chart(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    labels: list[str],
+    series: list[tuple[str, list[int | None]]],
+) -> SafeString:
+    """A line chart of `series` over `labels` (months, say: trends are read from pictures, issue 15) as inline SVG;
+    a value None (a count not shown) leaves a gap in its line rather than a made-up point. At most
+    len(LINE_COLOURS) series: chart the largest, and give every figure in the table beside it."""
+    chart = pygal.Line(
+        js=[], css=[], disable_xml_declaration=True, style=_STYLE, show_legend=True, legend_at_bottom=True,
+        width=720, height=360, x_label_rotation=30, truncate_label=40, truncate_legend=40, print_values=False,
+        allow_interruptions=True, show_minor_y_labels=True, min_scale=1, max_scale=10, dots_size=4,
+    )  # fmt: skip
+    chart.x_labels = labels
+    for name, values in series[: len(LINE_COLOURS)]:
+        chart.add(name, values)
+    return accessible_svg(chart, chart_id=chart_id, title=title, description=description, palette=LINE_COLOURS)
