@@ -82,9 +82,8 @@ def _event(**values: object) -> int:
 def _matching(trail_filter: TrailFilter, scope: frozenset[int] | None, among: list[int]) -> set[int]:
     where, params = trail_where(trail_filter, source=Source.EVENTS, scope=scope)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT e.id FROM audit_event e WHERE {where} AND e.id = ANY(%(among)s)", {**params, "among": among}
-        )  # noqa: S608, E501 - the clause is oversight.filters' own
+        statement = f"SELECT e.id FROM audit_event e WHERE {where} AND e.id = ANY(%(among)s)"  # noqa: S608 - filters' own
+        cursor.execute(statement, {**params, "among": among})
         return {row[0] for row in cursor.fetchall()}
 
 
