@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from isp_portal.wording import long_date
 from protocols.rules import review_reminder
 
 
@@ -54,9 +55,9 @@ def review_outcome(*, completed_on: date | None, report_due_on: date | None, rep
     if completed_on is None:
         return "No review completed yet"
     if reported_on is not None:
-        return f"Findings reported at the meeting of {reported_on:%-d %B %Y}"
+        return f"Findings reported at the meeting of {long_date(reported_on)}"
     if report_due_on is not None:
-        return f"Findings to be reported by {report_due_on:%-d %B %Y}"
+        return f"Findings to be reported by {long_date(report_due_on)}"
     return "Findings recorded"
 
 

@@ -26,7 +26,7 @@ class RegisterQuery(serializers.Serializer):
     page = serializers.IntegerField(required=False, min_value=1, max_value=selectors.MAX_PAGE)
 
 
-class SignatoryRowOut(serializers.Serializer):
+class RegistersSignatoryRowOut(serializers.Serializer):
     agency = serializers.IntegerField()
     agency_name = serializers.CharField()
     agency_status = serializers.CharField(help_text="active, suspended or left")
@@ -39,14 +39,14 @@ class SignatoryRowOut(serializers.Serializer):
     signatory_title = serializers.CharField(allow_blank=True)
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     status = serializers.CharField()
-    checklist = serializers.CharField(help_text="complete, due for renewal or incomplete (Southampton 18)")
+    checklist = serializers.CharField(help_text="complete, due for renewal or incomplete (the signatory checklist)")
     ico_registration_number = serializers.CharField(allow_blank=True)
     ico_registration_expires_on = serializers.DateField(allow_null=True)
     ico_status = serializers.CharField(help_text="valid, expiring, lapsed or missing")
-    complete = serializers.BooleanField(help_text="Signed the version in force and the checklist is complete")
+    complete = serializers.BooleanField(help_text="Signed the version in force and the signatory checklist is complete")
 
 
-class ReviewRowOut(serializers.Serializer):
+class RegistersReviewRowOut(serializers.Serializer):
     protocol = serializers.IntegerField()
     protocol_title = serializers.CharField()
     protocol_status = serializers.CharField()
@@ -74,8 +74,10 @@ def _page_fields(rows: serializers.Serializer) -> dict[str, Any]:
     }
 
 
-SignatoriesOut = type("SignatoriesRegisterOut", (serializers.Serializer,), _page_fields(SignatoryRowOut(many=True)))
-ReviewsOut = type("ReviewsRegisterOut", (serializers.Serializer,), _page_fields(ReviewRowOut(many=True)))
+SignatoriesOut = type(
+    "SignatoriesRegisterOut", (serializers.Serializer,), _page_fields(RegistersSignatoryRowOut(many=True))
+)
+ReviewsOut = type("ReviewsRegisterOut", (serializers.Serializer,), _page_fields(RegistersReviewRowOut(many=True)))
 CentralHalfOut = type(
     "CentralRegisterHalfOut", (serializers.Serializer,), _page_fields(CentralRegisterRowOut(many=True))
 )
