@@ -203,8 +203,8 @@ def _json(value: Any) -> Any:
 
 
 def _event_row(values: tuple[Any, ...]) -> EventRow:
-    *head, summary = values
-    return EventRow(*head, _json(summary))
+    named = dict(zip((field.name for field in dataclasses.fields(EventRow)), values, strict=True))
+    return EventRow(**{**named, "summary": _json(named["summary"])})
 
 
 def _disclosure_row(values: tuple[Any, ...]) -> DisclosureRow:
