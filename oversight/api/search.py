@@ -27,7 +27,7 @@ from oversight.forms import LOG_OUTCOME, LOG_OUTCOME_MAX
 from oversight.selectors import search as selectors
 
 
-class TrailQuery(serializers.Serializer):
+class AuditTrailQuery(serializers.Serializer):
     occurred_from = EraDateField(required=False, help_text="The first day (UK), YYYY-MM-DD")
     occurred_to = EraDateField(
         required=False, help_text=f"The last day (UK), included; at most {MAX_RANGE_DAYS} days from the first"
@@ -40,20 +40,20 @@ class TrailQuery(serializers.Serializer):
     )
 
 
-class EventQuery(TrailQuery):
+class AuditEventQuery(AuditTrailQuery):
     action = serializers.CharField(
         required=False, max_length=KIND_MAX, help_text="An event's kind, or a prefix of it ending in a dot"
     )
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
 
 
-class DisclosureQuery(TrailQuery):
+class DisclosureLogQuery(AuditTrailQuery):
     action = serializers.ChoiceField(choices=LogKind.choices, required=False, help_text="What happened")
     legal_basis = serializers.ChoiceField(choices=LegalBasis.choices, required=False)
     outcome = serializers.RegexField(LOG_OUTCOME, max_length=LOG_OUTCOME_MAX, required=False)
 
 
-class EventOut(serializers.Serializer):
+class AuditEventOut(serializers.Serializer):
     id = serializers.IntegerField()
     occurred_at = serializers.DateTimeField()
     kind = serializers.CharField()
@@ -73,12 +73,12 @@ class EventOut(serializers.Serializer):
     summary = serializers.DictField(help_text="A few plain values of the event's detail (counts, tiers, states)")
 
 
-class EntryRevisionOut(serializers.Serializer):
+class LogEntryRevisionOut(serializers.Serializer):
     entry_id = serializers.IntegerField()
     revision = serializers.IntegerField()
 
 
-class DisclosureOut(serializers.Serializer):
+class DisclosureLogRowOut(serializers.Serializer):
     id = serializers.IntegerField()
     occurred_at = serializers.DateTimeField()
     kind = serializers.CharField()
@@ -102,7 +102,7 @@ class DisclosureOut(serializers.Serializer):
     recipients = serializers.ListField(child=serializers.DictField())
     tiers = serializers.ListField(child=serializers.CharField())
     categories = serializers.ListField(child=serializers.CharField())
-    entries = EntryRevisionOut(many=True)
+    entries = LogEntryRevisionOut(many=True)
     purpose = serializers.CharField()
     legal_basis = serializers.CharField()
     s29_form_reference = serializers.CharField()
@@ -116,13 +116,13 @@ class DisclosureOut(serializers.Serializer):
     parent_disclosure_id = serializers.IntegerField(allow_null=True)
 
 
-class EventPageOut(serializers.Serializer):
-    results = EventOut(many=True)
+class AuditEventPageOut(serializers.Serializer):
+    results = AuditEventOut(many=True)
     next = serializers.URLField(allow_null=True, help_text="The next (older) page; null on the last")
 
 
-class DisclosurePageOut(serializers.Serializer):
-    results = DisclosureOut(many=True)
+class DisclosureLogPageOut(serializers.Serializer):
+    results = DisclosureLogRowOut(many=True)
     next = serializers.URLField(allow_null=True, help_text="The next (older) page; null on the last")
 
 
@@ -133,7 +133,7 @@ def _field_error(problem: FilterError) -> exceptions.ValidationError:
 class TrailSearchView(APIView):
     policy_resource = AUDIT_TRAIL
     source: ClassVar[Source]
-    query: ClassVar[type[TrailQuery]]
+    query: ClassVar[type[AuditTrailQuery]]
 
     def search(self, request: Request) -> Response:
         values = parse_input(self.query, request.query_params, request, known_only=True)
@@ -161,14 +161,14 @@ class EventSearchView(TrailSearchView):
     """Search the access events of the audit trail."""
 
     source = Source.EVENTS
-    query = EventQuery
+    query = AuditEventQuery
 
     @extend_schema(
         summary="Search the access events",
         description=f"{selectors.PAGE_SIZE} events a page, newest first, in your part of the trail. Never the "
         "content of a record: who, when, what, why, outcome and where from.",
-        parameters=[EventQuery],
-        responses={200: EventPageOut},
+        parameters=[AuditEventQuery],
+        responses={200: AuditEventPageOut},
     )
     def get(self, request: Request) -> Response:
         return self.search(request)
@@ -178,14 +178,14 @@ class DisclosureSearchView(TrailSearchView):
     """Search the disclosure log."""
 
     source = Source.DISCLOSURES
-    query = DisclosureQuery
+    query = DisclosureLogQuery
 
     @extend_schema(
         summary="Search the disclosure log",
         description=f"{selectors.PAGE_SIZE} rows a page, newest first, in your part of the log: who disclosed to "
         "whom, the approver, legal basis, tiers, categories, entry ids and revisions, the snapshot's SHA-256.",
-        parameters=[DisclosureQuery],
-        responses={200: DisclosurePageOut},
+        parameters=[DisclosureLogQuery],
+        responses={200: DisclosureLogPageOut},
     )
     def get(self, request: Request) -> Response:
         return self.search(request)
