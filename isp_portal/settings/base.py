@@ -412,6 +412,14 @@ GUARDIAN_RAISE_403 = False
 # portal's operators cannot rewrite. Empty (the default): every active auditor's address (audit.anchoring).
 AUDIT_ANCHOR_RECIPIENTS = env_list("AUDIT_ANCHOR_RECIPIENTS")
 
+# --- Retention of audit data (issue 15; docs/audit-retention.md) ------------------------------------------------
+# Whole years the audit trail and the disclosure log are kept online. Seven: the six years that UK practice takes as
+# its benchmark for keeping records (the Barnet handbook's "commonly used benchmark is 6 years"; the Limitation Act
+# 1980's six years for a claim) plus the year in which a claim about the last of them may still be brought. Nothing is
+# deleted when a month passes it: `manage.py audit_archive --before YYYY-MM` writes the months past it, with their
+# chain links, to a file and verifies it; detaching them is the procedure in docs/audit-retention.md.
+AUDIT_RETENTION_YEARS = env_int("AUDIT_RETENTION_YEARS", 7)
+
 # --- django-auditlog -------------------------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
