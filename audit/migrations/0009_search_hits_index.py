@@ -18,6 +18,6 @@ DROP = "DROP INDEX IF EXISTS audit_event_search_hits;"
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0007_auditlog_append_only")]
+    dependencies = [("audit", "0008_search_indexes")]
 
     operations = [migrations.RunSQL(CREATE, DROP)]
