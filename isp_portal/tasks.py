@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from audit.anchoring import chain_anchor_daily
+from audit.retention_alerts import retention_alert
 from audit.services import audit_seal
 from isp_portal.notifications import notifications_deliver
 from isp_portal.sweeps import sweep
@@ -30,3 +31,10 @@ def audit_verify_daily_task() -> int | None:
     with sweep("audit.verify_daily"):
         anchor = chain_anchor_daily()
         return None if anchor is None else anchor.head_seq
+
+
+@shared_task(name="audit.retention_alert")
+def audit_retention_alert_task() -> int:
+    """Tell the auditors, once a month, of audit data past its retention and waiting to be archived."""
+    with sweep("audit.retention_alert"):
+        return retention_alert()

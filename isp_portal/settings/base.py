@@ -299,6 +299,8 @@ CELERY_BEAT_SCHEDULE = {
     # Issue 15: the whole chain verified and its head anchored (a row, an email to the auditors) once a day; the
     # first hourly tick of the day runs it, the others find the day's anchor.
     "audit-verify-daily": {"task": "audit.verify_daily", "schedule": 3600.0},
+    # Issue 15: audit data past AUDIT_RETENTION_YEARS is told to the auditors once a month (keyed), never deleted.
+    "audit-retention-alert": {"task": "audit.retention_alert", "schedule": 86400.0},
     "notifications-deliver": {"task": "isp_portal.notifications_deliver", "schedule": 60.0},
     "agencies-expiry": {"task": "agencies.expiry_sweep", "schedule": 3600.0},
     "protocols-deadlines": {"task": "protocols.deadline_sweep", "schedule": 600.0},
