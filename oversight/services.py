@@ -214,11 +214,12 @@ def _job_started_event(job: ExportJob) -> int:
     return int(started or 0)
 
 
-def export_job_run(*, job_id: int) -> ExportJob | None:
+def export_job_run(*, job_id: int, own_connection: bool = True) -> ExportJob | None:
     """Write a queued job's file (the worker; idempotent: a job not queued is left alone). The COPY runs on a
     connection of its own, so the progress (rows_written every EXPORT_PROGRESS_ROWS rows) is written meanwhile on
     the usual one and the progress page shows it. The file is written as <name>.part and renamed once whole: a
-    failed job keeps no file, only its error."""
+    failed job keeps no file, only its error. `own_connection=False` copies on the usual connection, inside the
+    caller's transaction, with no progress meanwhile (the demo seeder, whose rows are not committed yet)."""
     now = timezone.now()
     if not ExportJob.objects.filter(pk=job_id, state=ExportState.QUEUED).update(
         state=ExportState.RUNNING, started_at=now, progress_at=now
@@ -230,12 +231,16 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     part = path.with_name(path.name + ".part")
     progress = exports.Progress()
     source = Source(job.source)
-    every = int(settings.EXPORT_PROGRESS_ROWS)
+    every = int(settings.EXPORT_PROGRESS_ROWS) if own_connection else 2**62
     try:
         trail_filter = _job_filter(job)
         scope = None if job.scope_agencies is None else frozenset(job.scope_agencies)
-        copier = psycopg2.connect(**connection.get_connection_params())
-        copier.autocommit = True
+        if own_connection:
+            copier = psycopg2.connect(**connection.get_connection_params())
+            copier.autocommit = True
+        else:
+            connection.ensure_connection()
+            copier = connection.connection
         try:
             ExportJob.objects.filter(pk=job_id).update(
                 rows_total=exports.estimate_rows(copier, source, trail_filter, scope)
@@ -254,7 +259,8 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
                         ):
                             raise RuntimeError("the job was stopped while it ran")
         finally:
-            copier.close()
+            if own_connection:
+                copier.close()
     except Exception as error:
         progress.failed = progress.failed or exports.failure_reason(error)
         logger.warning("export job %s failed: %s", job_id, progress.failed)
