@@ -258,6 +258,12 @@ SECURITY_DOCUMENT_MAX_BYTES = env_int("SECURITY_DOCUMENT_MAX_BYTES", 10 * 1024 *
 # A consent's evidence: a scan or a photograph of the signed form (consent.services).
 CONSENT_EVIDENCE_MAX_BYTES = env_int("CONSENT_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# The auditors' export files (issue 15), under PRIVATE_MEDIA_ROOT: kept this long for their requester, then deleted
+# by a sweep; a job whose worker gave no sign of life for EXPORT_STALL_MINUTES is failed; the progress page's count
+# is written every EXPORT_PROGRESS_ROWS rows.
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+EXPORT_STALL_MINUTES = env_int("EXPORT_STALL_MINUTES", 15)
+EXPORT_PROGRESS_ROWS = env_int("EXPORT_PROGRESS_ROWS", 50_000)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -315,6 +321,8 @@ CELERY_BEAT_SCHEDULE = {
     # and suspensions recorded as ended on their end date.
     "breaches-obligations": {"task": "breaches.obligations_sweep", "schedule": 300.0},
     "breaches-sanctions-end": {"task": "breaches.sanctions_end_sweep", "schedule": 600.0},
+    # Issue 15: audit export files deleted after EXPORT_KEEP_HOURS; jobs whose worker died failed.
+    "oversight-export-jobs": {"task": "oversight.export_jobs_sweep", "schedule": 60.0},
 }
 
 # --- API -----------------------------------------------------------------------------------------------------
