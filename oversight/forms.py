@@ -22,7 +22,7 @@ from disclosures.models import LegalBasis
 from isp_portal import bounds
 from isp_portal.forms import GovukForm
 from oversight.filters import KIND_MAX, FilterError, Source, TrailFilter, filter_problems
-from oversight.selectors.search import Cursor, cursor_read
+from oversight.selectors.search import CURSOR_MAX, DAMAGED_LINK, Cursor, cursor_read
 
 ISO_DAY = "%Y-%m-%d"
 # A disclosure-log row's outcome as the services write it ("upheld", "expired"): a short lower-case word.
@@ -88,7 +88,13 @@ class TrailFilterForm(GovukForm):
     outcome = forms.ChoiceField(label="Outcome", required=False, choices=[("", "Any"), *Outcome.choices])
     # The signed cursor of an "Older entries" link (oversight.selectors.search.cursor_read bounds and checks it); a
     # hidden field, so a damaged one is told in the error summary as the page's own error.
-    after = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Bounded as every field is; a longer one was never made here, so it gets cursor_read's own message.
+    after = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput,
+        max_length=CURSOR_MAX,
+        error_messages={"max_length": DAMAGED_LINK},
+    )
 
     def __init__(self, *args: Any, source: Source, agencies: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -120,6 +126,9 @@ class TrailFilterForm(GovukForm):
 
     def clean(self) -> dict[str, Any]:
         values = super().clean() or {}
+        # A hidden field has no place on the page to show its error: it is the page's own (the summary's).
+        for message in self.errors.pop("after", []):
+            self.add_error(None, message)
         if values.get("after"):
             try:
                 self.after_cursor = cursor_read(self.source, values["after"])

@@ -164,6 +164,14 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_active", True)), fields=("number",), name="requirement_number_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("text", ""), _negated=True), name="requirement_has_text"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -402,18 +410,6 @@ class Migration(migrations.Migration):
             name="uploaded_by",
             field=models.ForeignKey(
                 on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="signatoryrequirement",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("is_active", True)), fields=("number",), name="requirement_number_unique"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="signatoryrequirement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("text", ""), _negated=True), name="requirement_has_text"
             ),
         ),
         migrations.AddField(

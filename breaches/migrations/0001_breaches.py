@@ -15,9 +15,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("agencies", "0012_head_of_service"),
+        ("agencies", "__first__"),
         ("protocols", "0007_version_retention_bounded"),
         ("sharing", "0016_name_corrections_follow_merges"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -121,6 +121,106 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-reported_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["alleged_agency", "occurred_on"], name="breach_alleged_occurred"),
+                    models.Index(fields=["occurred_on"], name="breach_occurred"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("identified_on__gte", models.F("occurred_on"))),
+                        name="breach_identified_after_occurred",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("is_personal_data_breach", False), ("aware_at__isnull", False), _connector="OR"
+                        ),
+                        name="breach_personal_data_has_awareness",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ico_reportable__isnull", True),
+                            models.Q(
+                                ("is_personal_data_breach", True),
+                                ("ico_decided_by__isnull", False),
+                                ("ico_decided_at__isnull", False),
+                                models.Q(("ico_decision_reason", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="breach_ico_decision_recorded",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ico_notified_at__isnull", True), ("ico_reportable", True), _connector="OR"
+                        ),
+                        name="breach_ico_notified_only_if_reportable",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("description", ""), _negated=True), name="breach_has_description"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("report_submitted_at__isnull", True), ("report", "")),
+                            models.Q(
+                                ("report_submitted_at__isnull", False),
+                                ("report_submitted_by__isnull", False),
+                                models.Q(("report", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="breach_report_whole",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("report"), 20000
+                        ),
+                        name="breach_report_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("nation__in", ["england-and-wales", "scotland", "northern-ireland"])),
+                        name="breach_nation_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("description"), 20000
+                        ),
+                        name="breach_description_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("ico_decision_reason"), 2000
+                        ),
+                        name="breach_ico_decision_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("ico_delay_reason"), 2000
+                        ),
+                        name="breach_ico_delay_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("occurred_on__isnull", True),
+                            models.Q(
+                                ("occurred_on__gte", datetime.date(2000, 1, 1)),
+                                ("occurred_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="breach_occurred_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("identified_on__isnull", True),
+                            models.Q(
+                                ("identified_on__gte", datetime.date(2000, 1, 1)),
+                                ("identified_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="breach_identified_on_plausible",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -180,6 +280,40 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("stage__in", ["scheduled", "presented", "deliberating", "decided", "told"])
+                        ),
+                        name="hearing_stage_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("decided_at__isnull", True),
+                            models.Q(models.Q(("decision", ""), _negated=True), ("decided_by__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="hearing_decision_whole",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("told_at__isnull", True), ("decided_at__isnull", False), _connector="OR"),
+                        name="hearing_told_after_decision",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("deliberation_notes"), 20000
+                        ),
+                        name="hearing_deliberation_notes_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("decision"), 20000
+                        ),
+                        name="hearing_decision_length",
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="HearingVote",
@@ -211,6 +345,15 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(fields=("hearing", "agency"), name="hearing_vote_once_per_agency"),
+                    models.CheckConstraint(
+                        condition=models.Q(("choice__in", ["for", "against", "abstain"])),
+                        name="hearing_vote_choice_known",
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="IndemnityNotice",
@@ -271,6 +414,39 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-sent_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("suffering_agency", models.F("contributor_agency")), _negated=True),
+                        name="indemnity_contributor_is_another",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("details", ""), _negated=True), name="indemnity_has_details"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("responded_at__isnull", True), ("response", "")),
+                            models.Q(
+                                ("responded_at__isnull", False),
+                                models.Q(("response", ""), _negated=True),
+                                ("responded_by__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="indemnity_response_whole",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("details"), 20000
+                        ),
+                        name="indemnity_notice_details_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("response"), 20000
+                        ),
+                        name="indemnity_notice_response_length",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -355,6 +531,82 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["due_at", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("reminded_at__isnull", True), ("state", "open")),
+                        fields=["remind_at"],
+                        name="obligation_remind_due",
+                    ),
+                    models.Index(
+                        condition=models.Q(("reminded_again_at__isnull", True), ("state", "open")),
+                        fields=["remind_again_at"],
+                        name="obligation_remind_again_due",
+                    ),
+                    models.Index(condition=models.Q(("state", "open")), fields=["due_at"], name="obligation_overdue"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "notify_partners",
+                                    "breach_report",
+                                    "partners_meeting",
+                                    "minutes_circulated",
+                                    "ico_decision",
+                                    "ico_notified",
+                                    "indemnity_response",
+                                ],
+                            )
+                        ),
+                        name="obligation_kind_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("state__in", ["open", "overdue", "done"])), name="obligation_state_known"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("breach__isnull", False), ("indemnity_notice__isnull", True)),
+                            models.Q(("breach__isnull", True), ("indemnity_notice__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="obligation_of_breach_or_notice",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("indemnity_notice__isnull", True), ("kind", "indemnity_response"), _connector="OR"
+                        ),
+                        name="obligation_notice_kind",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "done"), ("completed_at__isnull", False)),
+                            models.Q(models.Q(("state", "done"), _negated=True), ("completed_at__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="obligation_done_has_completion",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("due_at__gte", models.F("anchor_at"))), name="obligation_due_after_anchor"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("breach__isnull", False)),
+                        fields=("breach", "kind"),
+                        name="obligation_once_per_breach",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("indemnity_notice__isnull", False)),
+                        fields=("indemnity_notice", "kind"),
+                        name="obligation_once_per_notice",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("completion_note"), 2000
+                        ),
+                        name="obligation_completion_note_length",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -402,420 +654,66 @@ class Migration(migrations.Migration):
                 ),
                 ("users", models.ManyToManyField(blank=True, related_name="+", to=settings.AUTH_USER_MODEL)),
             ],
-        ),
-        migrations.AddIndex(
-            model_name="breach",
-            index=models.Index(fields=["alleged_agency", "occurred_on"], name="breach_alleged_occurred"),
-        ),
-        migrations.AddIndex(
-            model_name="breach",
-            index=models.Index(fields=["occurred_on"], name="breach_occurred"),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("identified_on__gte", models.F("occurred_on"))),
-                name="breach_identified_after_occurred",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("is_personal_data_breach", False), ("aware_at__isnull", False), _connector="OR"),
-                name="breach_personal_data_has_awareness",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("ico_reportable__isnull", True),
-                    models.Q(
-                        ("is_personal_data_breach", True),
-                        ("ico_decided_by__isnull", False),
-                        ("ico_decided_at__isnull", False),
-                        models.Q(("ico_decision_reason", ""), _negated=True),
+            options={
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                ["formal_warning", "retraining", "suspension_sensitive", "suspension_protocol"],
+                            )
+                        ),
+                        name="sanction_decision_kind_known",
                     ),
-                    _connector="OR",
-                ),
-                name="breach_ico_decision_recorded",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ico_notified_at__isnull", True), ("ico_reportable", True), _connector="OR"),
-                name="breach_ico_notified_only_if_reportable",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("description", ""), _negated=True), name="breach_has_description"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("report_submitted_at__isnull", True), ("report", "")),
-                    models.Q(
-                        ("report_submitted_at__isnull", False),
-                        ("report_submitted_by__isnull", False),
-                        models.Q(("report", ""), _negated=True),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("until_on__isnull", True),
+                            models.Q(("from_on__isnull", False), ("until_on__gt", models.F("from_on"))),
+                            _connector="OR",
+                        ),
+                        name="sanction_decision_ends_after_start",
                     ),
-                    _connector="OR",
-                ),
-                name="breach_report_whole",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("report"), 20000
-                ),
-                name="breach_report_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("nation__in", ["england-and-wales", "scotland", "northern-ireland"])),
-                name="breach_nation_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("description"), 20000
-                ),
-                name="breach_description_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("ico_decision_reason"), 2000
-                ),
-                name="breach_ico_decision_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("ico_delay_reason"), 2000
-                ),
-                name="breach_ico_delay_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("occurred_on__isnull", True),
-                    models.Q(
-                        ("occurred_on__gte", datetime.date(2000, 1, 1)),
-                        ("occurred_on__lte", datetime.date(2099, 12, 31)),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind__in", ["suspension_sensitive", "suspension_protocol"]), _negated=True),
+                            ("from_on__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="sanction_decision_suspension_has_start",
                     ),
-                    _connector="OR",
-                ),
-                name="breach_occurred_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="breach",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("identified_on__isnull", True),
-                    models.Q(
-                        ("identified_on__gte", datetime.date(2000, 1, 1)),
-                        ("identified_on__lte", datetime.date(2099, 12, 31)),
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True), name="sanction_decision_has_reason"
                     ),
-                    _connector="OR",
-                ),
-                name="breach_identified_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="hearing",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("stage__in", ["scheduled", "presented", "deliberating", "decided", "told"])),
-                name="hearing_stage_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="hearing",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("decided_at__isnull", True),
-                    models.Q(models.Q(("decision", ""), _negated=True), ("decided_by__isnull", False)),
-                    _connector="OR",
-                ),
-                name="hearing_decision_whole",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="hearing",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("told_at__isnull", True), ("decided_at__isnull", False), _connector="OR"),
-                name="hearing_told_after_decision",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="hearing",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("deliberation_notes"), 20000
-                ),
-                name="hearing_deliberation_notes_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="hearing",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("decision"), 20000
-                ),
-                name="hearing_decision_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="hearingvote",
-            constraint=models.UniqueConstraint(fields=("hearing", "agency"), name="hearing_vote_once_per_agency"),
-        ),
-        migrations.AddConstraint(
-            model_name="hearingvote",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("choice__in", ["for", "against", "abstain"])), name="hearing_vote_choice_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="indemnitynotice",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("suffering_agency", models.F("contributor_agency")), _negated=True),
-                name="indemnity_contributor_is_another",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="indemnitynotice",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("details", ""), _negated=True), name="indemnity_has_details"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="indemnitynotice",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("responded_at__isnull", True), ("response", "")),
-                    models.Q(
-                        ("responded_at__isnull", False),
-                        models.Q(("response", ""), _negated=True),
-                        ("responded_by__isnull", False),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("reason"), 2000
+                        ),
+                        name="sanction_decision_reason_length",
                     ),
-                    _connector="OR",
-                ),
-                name="indemnity_response_whole",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="indemnitynotice",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("details"), 20000
-                ),
-                name="indemnity_notice_details_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="indemnitynotice",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("response"), 20000
-                ),
-                name="indemnity_notice_response_length",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="obligation",
-            index=models.Index(
-                condition=models.Q(("reminded_at__isnull", True), ("state", "open")),
-                fields=["remind_at"],
-                name="obligation_remind_due",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="obligation",
-            index=models.Index(
-                condition=models.Q(("reminded_again_at__isnull", True), ("state", "open")),
-                fields=["remind_again_at"],
-                name="obligation_remind_again_due",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="obligation",
-            index=models.Index(condition=models.Q(("state", "open")), fields=["due_at"], name="obligation_overdue"),
-        ),
-        migrations.AddConstraint(
-            model_name="obligation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "kind__in",
-                        [
-                            "notify_partners",
-                            "breach_report",
-                            "partners_meeting",
-                            "minutes_circulated",
-                            "ico_decision",
-                            "ico_notified",
-                            "indemnity_response",
-                        ],
-                    )
-                ),
-                name="obligation_kind_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="obligation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("state__in", ["open", "overdue", "done"])), name="obligation_state_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="obligation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("breach__isnull", False), ("indemnity_notice__isnull", True)),
-                    models.Q(("breach__isnull", True), ("indemnity_notice__isnull", False)),
-                    _connector="OR",
-                ),
-                name="obligation_of_breach_or_notice",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="obligation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("indemnity_notice__isnull", True), ("kind", "indemnity_response"), _connector="OR"),
-                name="obligation_notice_kind",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="obligation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("state", "done"), ("completed_at__isnull", False)),
-                    models.Q(models.Q(("state", "done"), _negated=True), ("completed_at__isnull", True)),
-                    _connector="OR",
-                ),
-                name="obligation_done_has_completion",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="obligation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("due_at__gte", models.F("anchor_at"))), name="obligation_due_after_anchor"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="obligation",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("breach__isnull", False)),
-                fields=("breach", "kind"),
-                name="obligation_once_per_breach",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="obligation",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("indemnity_notice__isnull", False)),
-                fields=("indemnity_notice", "kind"),
-                name="obligation_once_per_notice",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="obligation",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("completion_note"), 2000
-                ),
-                name="obligation_completion_note_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="sanctiondecision",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("kind__in", ["formal_warning", "retraining", "suspension_sensitive", "suspension_protocol"])
-                ),
-                name="sanction_decision_kind_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="sanctiondecision",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("until_on__isnull", True),
-                    models.Q(("from_on__isnull", False), ("until_on__gt", models.F("from_on"))),
-                    _connector="OR",
-                ),
-                name="sanction_decision_ends_after_start",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="sanctiondecision",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("kind__in", ["suspension_sensitive", "suspension_protocol"]), _negated=True),
-                    ("from_on__isnull", False),
-                    _connector="OR",
-                ),
-                name="sanction_decision_suspension_has_start",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="sanctiondecision",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("reason", ""), _negated=True), name="sanction_decision_has_reason"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="sanctiondecision",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("reason"), 2000
-                ),
-                name="sanction_decision_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="sanctiondecision",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("from_on__isnull", True),
-                    models.Q(
-                        ("from_on__gte", datetime.date(2000, 1, 1)), ("from_on__lte", datetime.date(2099, 12, 31))
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("from_on__isnull", True),
+                            models.Q(
+                                ("from_on__gte", datetime.date(2000, 1, 1)),
+                                ("from_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="sanction_decision_from_on_plausible",
                     ),
-                    _connector="OR",
-                ),
-                name="sanction_decision_from_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="sanctiondecision",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("until_on__isnull", True),
-                    models.Q(
-                        ("until_on__gte", datetime.date(2000, 1, 1)), ("until_on__lte", datetime.date(2099, 12, 31))
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("until_on__isnull", True),
+                            models.Q(
+                                ("until_on__gte", datetime.date(2000, 1, 1)),
+                                ("until_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="sanction_decision_until_on_plausible",
                     ),
-                    _connector="OR",
-                ),
-                name="sanction_decision_until_on_plausible",
-            ),
+                ],
+            },
         ),
         migrations.RunSQL(
             sql="ALTER SEQUENCE breaches_breach_register_seq OWNED BY breaches_breach.register_number;",

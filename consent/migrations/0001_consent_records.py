@@ -16,9 +16,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("agencies", "0010_area_controlled_value"),
+        ("agencies", "__first__"),
         ("protocols", "0006_version_shows_held_categories"),
         ("sharing", "0005_involvement_service_case_insensitive"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -145,6 +145,212 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["child", "-obtained_on", "-id"],
+                "indexes": [
+                    models.Index(fields=["child", "-obtained_on"], name="consent_child_obtained"),
+                    models.Index(fields=["review_due_on"], name="consent_review_due"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("given_by", "child"),
+                                ("is_resident_parent", False),
+                                ("parent_name", ""),
+                                ("parent_relationship", ""),
+                            ),
+                            models.Q(
+                                ("given_by", "parent"),
+                                models.Q(("parent_name", ""), _negated=True),
+                                models.Q(("parent_relationship", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_parent_named",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("is_resident_parent", False), ("parents_separated", True), _connector="OR"),
+                        name="consent_resident_parent_only_when_separated",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("assessed_on__isnull", True),
+                                ("assessor__isnull", True),
+                                ("assessor_name", ""),
+                                ("competence", ""),
+                            ),
+                            models.Q(
+                                models.Q(("competence", ""), _negated=True),
+                                ("assessed_on__isnull", False),
+                                models.Q(("assessor_name", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_assessment_whole",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("given_by", "child"), _negated=True),
+                            models.Q(("child_age__gte", 16), ("competence__in", ["", "competent"])),
+                            models.Q(("child_age__lt", 16), ("competence", "competent")),
+                            _connector="OR",
+                        ),
+                        name="consent_child_competent",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("given_by", "parent"), _negated=True),
+                            models.Q(("child_age__lt", 16), ("competence__in", ["", "not_competent"])),
+                            models.Q(("child_age__gte", 16), ("competence", "not_competent")),
+                            _connector="OR",
+                        ),
+                        name="consent_parent_for_child_not_competent",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("assessed_on__isnull", True),
+                            ("assessed_on__lte", models.F("obtained_on")),
+                            _connector="OR",
+                        ),
+                        name="consent_assessed_before_decision",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("purposes", []), _negated=True), name="consent_has_purposes"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("tiers", []), _negated=True), name="consent_has_tiers"),
+                    models.CheckConstraint(
+                        condition=models.Q(("tiers__contained_by", ["minimum", "sensitive"])),
+                        name="consent_tiers_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            models.Func(
+                                models.F("purposes"), function="cardinality", output_field=models.IntegerField()
+                            ),
+                            50,
+                        ),
+                        name="consent_purposes_items",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            models.Func(models.F("tiers"), function="cardinality", output_field=models.IntegerField()),
+                            2,
+                        ),
+                        name="consent_tiers_items",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("valid_from__gte", models.F("obtained_on"))),
+                        name="consent_valid_from_obtained",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_until__isnull", True), ("valid_until__gte", models.F("valid_from")), _connector="OR"
+                        ),
+                        name="consent_period_ordered",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("form", "implied"), _negated=True),
+                            ("notice_given_on__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="consent_implied_after_notice",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("review_due_on__isnull", True),
+                            ("review_due_on__gte", models.F("obtained_on")),
+                            _connector="OR",
+                        ),
+                        name="consent_review_after_obtained",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("child_age__lte", 30)), name="consent_child_age_plausible"
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("note"), 2000
+                        ),
+                        name="consent_note_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("assessed_on__isnull", True),
+                            models.Q(
+                                ("assessed_on__gte", datetime.date(2000, 1, 1)),
+                                ("assessed_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_assessed_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("obtained_on__isnull", True),
+                            models.Q(
+                                ("obtained_on__gte", datetime.date(2000, 1, 1)),
+                                ("obtained_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_obtained_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_from__isnull", True),
+                            models.Q(
+                                ("valid_from__gte", datetime.date(2000, 1, 1)),
+                                ("valid_from__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_valid_from_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_until__isnull", True),
+                            models.Q(
+                                ("valid_until__gte", datetime.date(2000, 1, 1)),
+                                ("valid_until__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_valid_until_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("notice_given_on__isnull", True),
+                            models.Q(
+                                ("notice_given_on__gte", datetime.date(2000, 1, 1)),
+                                ("notice_given_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_notice_given_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("review_due_on__isnull", True),
+                            models.Q(
+                                ("review_due_on__gte", datetime.date(2000, 1, 1)),
+                                ("review_due_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_review_due_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("review_reminded_for__isnull", True),
+                            models.Q(
+                                ("review_reminded_for__gte", datetime.date(2000, 1, 1)),
+                                ("review_reminded_for__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_review_reminded_for_plausible",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -180,6 +386,18 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("size__gt", 0)), name="consent_evidence_not_empty"),
+                    models.CheckConstraint(
+                        condition=models.Q(("content_type__in", ["application/pdf", "image/png", "image/jpeg"])),
+                        name="consent_evidence_kind_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("sha256__regex", "^[0-9a-f]{64}$")), name="consent_evidence_sha256"
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="ConsentReview",
@@ -208,6 +426,47 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["consent", "-reviewed_on", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("note", ""), _negated=True), name="consent_review_has_note"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("next_review_on__isnull", True),
+                            ("next_review_on__gt", models.F("reviewed_on")),
+                            _connector="OR",
+                        ),
+                        name="consent_review_next_later",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("note"), 2000
+                        ),
+                        name="consent_review_note_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("reviewed_on__isnull", True),
+                            models.Q(
+                                ("reviewed_on__gte", datetime.date(2000, 1, 1)),
+                                ("reviewed_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_review_reviewed_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("next_review_on__isnull", True),
+                            models.Q(
+                                ("next_review_on__gte", datetime.date(2000, 1, 1)),
+                                ("next_review_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_review_next_review_on_plausible",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -246,372 +505,29 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-        ),
-        migrations.AddIndex(
-            model_name="consentrecord",
-            index=models.Index(fields=["child", "-obtained_on"], name="consent_child_obtained"),
-        ),
-        migrations.AddIndex(
-            model_name="consentrecord",
-            index=models.Index(fields=["review_due_on"], name="consent_review_due"),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("given_by", "child"),
-                        ("is_resident_parent", False),
-                        ("parent_name", ""),
-                        ("parent_relationship", ""),
+            options={
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True), name="consent_withdrawal_has_reason"
                     ),
-                    models.Q(
-                        ("given_by", "parent"),
-                        models.Q(("parent_name", ""), _negated=True),
-                        models.Q(("parent_relationship", ""), _negated=True),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("reason"), 2000
+                        ),
+                        name="consent_withdrawal_reason_length",
                     ),
-                    _connector="OR",
-                ),
-                name="consent_parent_named",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("is_resident_parent", False), ("parents_separated", True), _connector="OR"),
-                name="consent_resident_parent_only_when_separated",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("assessed_on__isnull", True),
-                        ("assessor__isnull", True),
-                        ("assessor_name", ""),
-                        ("competence", ""),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("withdrawn_on__isnull", True),
+                            models.Q(
+                                ("withdrawn_on__gte", datetime.date(2000, 1, 1)),
+                                ("withdrawn_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="consent_withdrawal_withdrawn_on_plausible",
                     ),
-                    models.Q(
-                        models.Q(("competence", ""), _negated=True),
-                        ("assessed_on__isnull", False),
-                        models.Q(("assessor_name", ""), _negated=True),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_assessment_whole",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("given_by", "child"), _negated=True),
-                    models.Q(("child_age__gte", 16), ("competence__in", ["", "competent"])),
-                    models.Q(("child_age__lt", 16), ("competence", "competent")),
-                    _connector="OR",
-                ),
-                name="consent_child_competent",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("given_by", "parent"), _negated=True),
-                    models.Q(("child_age__lt", 16), ("competence__in", ["", "not_competent"])),
-                    models.Q(("child_age__gte", 16), ("competence", "not_competent")),
-                    _connector="OR",
-                ),
-                name="consent_parent_for_child_not_competent",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("assessed_on__isnull", True), ("assessed_on__lte", models.F("obtained_on")), _connector="OR"
-                ),
-                name="consent_assessed_before_decision",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("purposes", []), _negated=True), name="consent_has_purposes"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("tiers", []), _negated=True), name="consent_has_tiers"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("tiers__contained_by", ["minimum", "sensitive"])), name="consent_tiers_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    models.Func(models.F("purposes"), function="cardinality", output_field=models.IntegerField()), 50
-                ),
-                name="consent_purposes_items",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    models.Func(models.F("tiers"), function="cardinality", output_field=models.IntegerField()), 2
-                ),
-                name="consent_tiers_items",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("valid_from__gte", models.F("obtained_on"))), name="consent_valid_from_obtained"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("valid_until__isnull", True), ("valid_until__gte", models.F("valid_from")), _connector="OR"
-                ),
-                name="consent_period_ordered",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("form", "implied"), _negated=True), ("notice_given_on__isnull", False), _connector="OR"
-                ),
-                name="consent_implied_after_notice",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("review_due_on__isnull", True), ("review_due_on__gte", models.F("obtained_on")), _connector="OR"
-                ),
-                name="consent_review_after_obtained",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("child_age__lte", 30)), name="consent_child_age_plausible"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("note"), 2000
-                ),
-                name="consent_note_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("assessed_on__isnull", True),
-                    models.Q(
-                        ("assessed_on__gte", datetime.date(2000, 1, 1)),
-                        ("assessed_on__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_assessed_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("obtained_on__isnull", True),
-                    models.Q(
-                        ("obtained_on__gte", datetime.date(2000, 1, 1)),
-                        ("obtained_on__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_obtained_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("valid_from__isnull", True),
-                    models.Q(
-                        ("valid_from__gte", datetime.date(2000, 1, 1)), ("valid_from__lte", datetime.date(2099, 12, 31))
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_valid_from_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("valid_until__isnull", True),
-                    models.Q(
-                        ("valid_until__gte", datetime.date(2000, 1, 1)),
-                        ("valid_until__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_valid_until_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("notice_given_on__isnull", True),
-                    models.Q(
-                        ("notice_given_on__gte", datetime.date(2000, 1, 1)),
-                        ("notice_given_on__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_notice_given_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("review_due_on__isnull", True),
-                    models.Q(
-                        ("review_due_on__gte", datetime.date(2000, 1, 1)),
-                        ("review_due_on__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_review_due_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("review_reminded_for__isnull", True),
-                    models.Q(
-                        ("review_reminded_for__gte", datetime.date(2000, 1, 1)),
-                        ("review_reminded_for__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_review_reminded_for_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentevidence",
-            constraint=models.CheckConstraint(condition=models.Q(("size__gt", 0)), name="consent_evidence_not_empty"),
-        ),
-        migrations.AddConstraint(
-            model_name="consentevidence",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("content_type__in", ["application/pdf", "image/png", "image/jpeg"])),
-                name="consent_evidence_kind_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentevidence",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("sha256__regex", "^[0-9a-f]{64}$")), name="consent_evidence_sha256"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentreview",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("note", ""), _negated=True), name="consent_review_has_note"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentreview",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("next_review_on__isnull", True), ("next_review_on__gt", models.F("reviewed_on")), _connector="OR"
-                ),
-                name="consent_review_next_later",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentreview",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("note"), 2000
-                ),
-                name="consent_review_note_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentreview",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("reviewed_on__isnull", True),
-                    models.Q(
-                        ("reviewed_on__gte", datetime.date(2000, 1, 1)),
-                        ("reviewed_on__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_review_reviewed_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentreview",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("next_review_on__isnull", True),
-                    models.Q(
-                        ("next_review_on__gte", datetime.date(2000, 1, 1)),
-                        ("next_review_on__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_review_next_review_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentwithdrawal",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("reason", ""), _negated=True), name="consent_withdrawal_has_reason"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentwithdrawal",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("reason"), 2000
-                ),
-                name="consent_withdrawal_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consentwithdrawal",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("withdrawn_on__isnull", True),
-                    models.Q(
-                        ("withdrawn_on__gte", datetime.date(2000, 1, 1)),
-                        ("withdrawn_on__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_withdrawal_withdrawn_on_plausible",
-            ),
+                ],
+            },
         ),
     ]

@@ -16,237 +16,13 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("agencies", "0010_area_controlled_value"),
+        ("agencies", "__first__"),
         ("consent", "0002_withdrawal_after_consent"),
         ("protocols", "0007_version_retention_bounded"),
         ("sharing", "0009_retention_dates_plausible"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="Disclosure",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("requested", "Requested"),
-                            ("proactive", "Proactive referral"),
-                            ("emergency", "Emergency disclosure"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "tiers",
-                    django.contrib.postgres.fields.ArrayField(
-                        base_field=models.CharField(
-                            choices=[("minimum", "Minimum data"), ("sensitive", "Detailed and sensitive")],
-                            max_length=16,
-                        ),
-                        size=None,
-                    ),
-                ),
-                (
-                    "categories",
-                    django.contrib.postgres.fields.ArrayField(
-                        base_field=models.CharField(
-                            choices=[
-                                ("contact", "Contact"),
-                                ("sen_statement", "Special educational needs statement"),
-                                ("support", "Level of support and social circumstances"),
-                                ("health", "Health information"),
-                                ("legal_status", "Legal status"),
-                                ("case_note", "Case note"),
-                                ("concern", "Reason for concern"),
-                                ("family_relationship", "Family relationship"),
-                                ("cp_registration", "Child protection registration"),
-                                ("cp_meeting", "Child protection meeting"),
-                                ("looked_after_history", "Looked-after history indicator"),
-                                ("schedule_one", "Schedule One offender indicator"),
-                            ],
-                            max_length=32,
-                        ),
-                        blank=True,
-                        default=list,
-                        size=None,
-                    ),
-                ),
-                ("purpose", models.CharField(max_length=200)),
-                (
-                    "legal_basis",
-                    models.CharField(
-                        choices=[
-                            ("explicit_consent", "Explicit consent"),
-                            ("implied_consent", "Implied consent"),
-                            ("significant_harm", "Risk of significant harm"),
-                            ("urgent_medical", "Urgent medical treatment (vital interests)"),
-                            ("home_office", "Home Office request (Nationality, Immigration and Asylum Act 2002 s129)"),
-                            ("court_order", "Order of a court"),
-                            ("police_s29", "Police investigation, on the police's data protection form (DPA s29(3))"),
-                            ("crime_prevention", "Prevention or detection of crime"),
-                            ("statutory_duty", "A statutory duty to share"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                ("s29_form_reference", models.CharField(blank=True, max_length=64)),
-                (
-                    "consent_basis",
-                    models.CharField(
-                        choices=[
-                            ("consent", "Consent was given"),
-                            ("not_sought", "Consent was not sought"),
-                            ("refused", "Consent was refused"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "not_sought_reason",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("significant_harm", "Asking would place the child at increased risk of significant harm"),
-                            ("serious_harm_adult", "Asking would place an adult at risk of serious harm"),
-                            ("serious_crime", "Asking would prejudice the prevention or detection of a serious crime"),
-                            ("unjustified_delay", "Asking would cause an unjustified delay in making enquiries"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                (
-                    "override_ground",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            (
-                                "significant_harm",
-                                "Risk of significant harm to the child, or of the child harming someone",
-                            ),
-                            ("urgent_medical", "The child needs urgent medical treatment (vital interests)"),
-                            (
-                                "home_office",
-                                "Home Office request under s129 Nationality, Immigration and Asylum Act 2002",
-                            ),
-                            ("court_order", "Order of a court in legal proceedings"),
-                            ("police_s29", "Police investigation, on receipt of a DPA s29(3) form"),
-                            ("crime_prevention", "Prevention or detection of crime (Crime and Disorder Act s115)"),
-                            ("statutory_duty", "A statutory duty to share (Children Act 1989 s47)"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                (
-                    "emergency_reason",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("urgent_medical_treatment", "The child needs urgent medical treatment"),
-                            ("immediate_risk_of_harm", "The child is at immediate risk of harm"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                (
-                    "subject_told",
-                    models.CharField(
-                        choices=[
-                            ("told", "Yes, they were told"),
-                            ("not_told", "No"),
-                            ("not_safe", "No: telling them would not be safe"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("subject_not_told_reason", models.TextField(blank=True, max_length=2000)),
-                ("onward_terms", models.TextField(blank=True, max_length=2000)),
-                ("retain_until", models.DateTimeField()),
-                ("made_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("review_due_at", models.DateTimeField(blank=True, null=True)),
-                ("snapshot_sha256", models.CharField(max_length=64)),
-                (
-                    "approver",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "child",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="disclosures", to="sharing.child"
-                    ),
-                ),
-                (
-                    "consent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="consent.consentrecord",
-                    ),
-                ),
-                (
-                    "discloser",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "from_agency",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="disclosures_made",
-                        to="agencies.agency",
-                    ),
-                ),
-                (
-                    "protocol_version",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="protocols.protocolversion"
-                    ),
-                ),
-                (
-                    "requester",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "to_agency",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="disclosures_received",
-                        to="agencies.agency",
-                    ),
-                ),
-            ],
-            options={
-                "ordering": ["-made_at", "-id"],
-            },
-        ),
-        migrations.CreateModel(
-            name="DisclosureSnapshot",
-            fields=[
-                (
-                    "disclosure",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        primary_key=True,
-                        related_name="snapshot",
-                        serialize=False,
-                        to="disclosures.disclosure",
-                    ),
-                ),
-                ("document", models.JSONField()),
-            ],
-        ),
         migrations.CreateModel(
             name="InformationRequest",
             fields=[
@@ -475,16 +251,316 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-submitted_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("state__in", ["submitted", "awaiting_approval", "approved"])),
+                        fields=["holding_agency", "state", "due_on"],
+                        name="request_inbox",
+                    ),
+                    models.Index(
+                        condition=models.Q(("state", "awaiting_approval")),
+                        fields=["holding_agency", "state", "answered_at"],
+                        name="request_approvals",
+                    ),
+                    models.Index(fields=["requester", "submitted_at"], name="request_outbox"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["requested", "proactive", "emergency"])),
+                        name="request_kind_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "state__in",
+                                [
+                                    "submitted",
+                                    "awaiting_approval",
+                                    "approved",
+                                    "shared",
+                                    "declined",
+                                    "withdrawn",
+                                    "expired",
+                                ],
+                            )
+                        ),
+                        name="request_state_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("urgency__in", ["routine", "urgent", "emergency"])),
+                        name="request_urgency_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("consent_basis__in", ["consent", "not_sought", "refused"])),
+                        name="request_consent_basis_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "decline_reason__in",
+                                [
+                                    "nothing_held",
+                                    "not_proportionate",
+                                    "no_lawful_basis",
+                                    "consent_refused_no_override",
+                                    "outside_protocol_scope",
+                                    "manager_declined",
+                                    "other",
+                                    "",
+                                ],
+                            )
+                        ),
+                        name="request_decline_reason_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("holding_agency", models.F("requester_agency")), _negated=True),
+                        name="request_agencies_differ",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("purpose", ""), _negated=True), name="request_has_purpose"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("need_to_know", ""), _negated=True), name="request_has_need_to_know"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("tiers", []), _negated=True), ("tiers__contained_by", ["minimum", "sensitive"])
+                        ),
+                        name="request_tiers_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            models.Func(models.F("tiers"), function="cardinality", output_field=models.IntegerField()),
+                            2,
+                        ),
+                        name="request_tiers_items",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "categories__contained_by",
+                                [
+                                    "contact",
+                                    "sen_statement",
+                                    "support",
+                                    "health",
+                                    "legal_status",
+                                    "case_note",
+                                    "concern",
+                                    "family_relationship",
+                                    "cp_registration",
+                                    "cp_meeting",
+                                    "looked_after_history",
+                                    "schedule_one",
+                                ],
+                            )
+                        ),
+                        name="request_categories_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            models.Func(
+                                models.F("categories"), function="cardinality", output_field=models.IntegerField()
+                            ),
+                            12,
+                        ),
+                        name="request_categories_items",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("tiers__contains", ["sensitive"]), models.Q(("categories", []), _negated=True)),
+                            models.Q(models.Q(("tiers__contains", ["sensitive"]), _negated=True), ("categories", [])),
+                            _connector="OR",
+                        ),
+                        name="request_categories_with_sensitive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("consent__isnull", False),
+                                ("consent_basis", "consent"),
+                                ("not_sought_reason", ""),
+                                ("override_ground", ""),
+                            ),
+                            models.Q(
+                                ("consent__isnull", True),
+                                ("consent_basis", "not_sought"),
+                                (
+                                    "not_sought_reason__in",
+                                    ["significant_harm", "serious_harm_adult", "serious_crime", "unjustified_delay"],
+                                ),
+                                ("override_ground", ""),
+                            ),
+                            models.Q(
+                                ("consent_basis", "refused"),
+                                ("not_sought_reason", ""),
+                                (
+                                    "override_ground__in",
+                                    [
+                                        "significant_harm",
+                                        "urgent_medical",
+                                        "home_office",
+                                        "court_order",
+                                        "police_s29",
+                                        "crime_prevention",
+                                        "statutory_duty",
+                                    ],
+                                ),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="request_consent_basis_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("due_on__isnull", False), ("kind", "requested")),
+                            models.Q(models.Q(("kind", "requested"), _negated=True), ("due_on__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="request_due_on_only_when_requested",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("answered_at__isnull", True), ("answered_by__isnull", True)),
+                            models.Q(("answered_at__isnull", False), ("answered_by__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="request_answer_whole",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("approved_at__isnull", True), ("approver__isnull", True)),
+                            models.Q(("approved_at__isnull", False), ("approver__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="request_approval_whole",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("approver__isnull", True),
+                            models.Q(
+                                ("answered_by__isnull", False),
+                                models.Q(("approver", models.F("requester")), _negated=True),
+                                models.Q(("approver", models.F("answered_by")), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="request_approver_separate",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "awaiting_approval"), _negated=True),
+                            models.Q(
+                                ("answered_by__isnull", False), ("approver__isnull", True), ("needs_approval", True)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="request_awaiting_approval_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state__in", ["approved", "shared"]), _negated=True),
+                            ("answered_by__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="request_shared_was_answered",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("needs_approval", True), ("state__in", ["approved", "shared"]), _negated=True),
+                            ("approver__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="request_approved_when_needed",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("declined_at__isnull", False),
+                                ("declined_by__isnull", False),
+                                ("state", "declined"),
+                                models.Q(("decline_reason", ""), _negated=True),
+                            ),
+                            models.Q(
+                                models.Q(("state", "declined"), _negated=True),
+                                ("decline_detail", ""),
+                                ("decline_reason", ""),
+                                ("declined_at__isnull", True),
+                                ("declined_by__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="request_declined_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("decline_reason", "other"), _negated=True),
+                            models.Q(("decline_detail", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="request_other_decline_explained",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "withdrawn"), ("withdrawn_at__isnull", False)),
+                            models.Q(
+                                models.Q(("state", "withdrawn"), _negated=True),
+                                ("withdraw_reason", ""),
+                                ("withdrawn_at__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="request_withdrawn_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("expired_at__isnull", False), ("state", "expired")),
+                            models.Q(models.Q(("state", "expired"), _negated=True), ("expired_at__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="request_expired_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind", "requested"),
+                            models.Q(("answered_by", models.F("requester")), ("answered_by__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="request_self_answered_unless_requested",
+                    ),
+                    models.UniqueConstraint(fields=("id", "requester"), name="request_id_requester"),
+                    models.UniqueConstraint(fields=("id", "answered_by"), name="request_id_answered_by"),
+                    models.UniqueConstraint(fields=("id", "approver"), name="request_id_approver"),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("need_to_know"), 2000
+                        ),
+                        name="request_need_to_know_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("decline_detail"), 2000
+                        ),
+                        name="request_decline_detail_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("withdraw_reason"), 2000
+                        ),
+                        name="request_withdraw_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("due_on__isnull", True),
+                            models.Q(
+                                ("due_on__gte", datetime.date(2000, 1, 1)), ("due_on__lte", datetime.date(2099, 12, 31))
+                            ),
+                            _connector="OR",
+                        ),
+                        name="request_due_on_plausible",
+                    ),
+                ],
             },
-        ),
-        migrations.AddField(
-            model_name="disclosure",
-            name="request",
-            field=models.OneToOneField(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="disclosure",
-                to="disclosures.informationrequest",
-            ),
         ),
         migrations.CreateModel(
             name="RequestAnswer",
@@ -560,13 +636,633 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("outcome__in", ["share", "decline"])), name="answer_outcome_known"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "consent_checked__in",
+                                [
+                                    "covered",
+                                    "none_recorded",
+                                    "refused",
+                                    "parent_overridden",
+                                    "withdrawn",
+                                    "parent_decision_lapsed",
+                                    "expired",
+                                    "not_yet_in_force",
+                                    "out_of_scope_purpose",
+                                    "out_of_scope_tier",
+                                    "out_of_scope_agency",
+                                    "",
+                                ],
+                            )
+                        ),
+                        name="answer_consent_checked_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("emergency_reason__in", ["urgent_medical_treatment", "immediate_risk_of_harm", ""])
+                        ),
+                        name="answer_emergency_reason_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                (
+                                    "legal_basis__in",
+                                    [
+                                        "explicit_consent",
+                                        "implied_consent",
+                                        "significant_harm",
+                                        "urgent_medical",
+                                        "home_office",
+                                        "court_order",
+                                        "police_s29",
+                                        "crime_prevention",
+                                        "statutory_duty",
+                                    ],
+                                ),
+                                ("outcome", "share"),
+                                ("retain_until__gt", models.F("answered_at")),
+                                ("subject_told__in", ["told", "not_told", "not_safe"]),
+                            ),
+                            models.Q(
+                                ("emergency_reason", ""),
+                                ("legal_basis", ""),
+                                ("onward_terms", ""),
+                                ("outcome", "decline"),
+                                ("retain_until__isnull", True),
+                                ("s29_form_reference", ""),
+                                ("subject_not_told_reason", ""),
+                                ("subject_told", ""),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="answer_share_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("legal_basis", "police_s29"), models.Q(("s29_form_reference", ""), _negated=True)
+                            ),
+                            models.Q(
+                                models.Q(("legal_basis", "police_s29"), _negated=True), ("s29_form_reference", "")
+                            ),
+                            _connector="OR",
+                        ),
+                        name="answer_s29_reference",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("subject_told__in", ["", "told"]),
+                            models.Q(("subject_not_told_reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="answer_not_told_explained",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("legal_basis__in", ["", "explicit_consent", "implied_consent"]),
+                            models.Q(("why_without_consent", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="answer_without_consent_explained",
+                    ),
+                    models.UniqueConstraint(fields=("id", "request"), name="answer_id_request"),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("public_interest"), 2000
+                        ),
+                        name="answer_public_interest_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("proportionality"), 2000
+                        ),
+                        name="answer_proportionality_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("why_shared"), 2000
+                        ),
+                        name="answer_why_shared_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("why_without_consent"), 2000
+                        ),
+                        name="answer_why_without_consent_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("what_agreed"), 2000
+                        ),
+                        name="answer_what_agreed_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("third_parties"), 2000
+                        ),
+                        name="answer_third_parties_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("subject_not_told_reason"), 2000
+                        ),
+                        name="answer_subject_not_told_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("onward_terms"), 2000
+                        ),
+                        name="answer_onward_terms_length",
+                    ),
+                ],
+            },
         ),
-        migrations.AddField(
-            model_name="disclosure",
-            name="answer",
-            field=models.OneToOneField(
-                on_delete=django.db.models.deletion.PROTECT, related_name="disclosure", to="disclosures.requestanswer"
-            ),
+        migrations.CreateModel(
+            name="Disclosure",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("proactive", "Proactive referral"),
+                            ("emergency", "Emergency disclosure"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "tiers",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[("minimum", "Minimum data"), ("sensitive", "Detailed and sensitive")],
+                            max_length=16,
+                        ),
+                        size=None,
+                    ),
+                ),
+                (
+                    "categories",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("contact", "Contact"),
+                                ("sen_statement", "Special educational needs statement"),
+                                ("support", "Level of support and social circumstances"),
+                                ("health", "Health information"),
+                                ("legal_status", "Legal status"),
+                                ("case_note", "Case note"),
+                                ("concern", "Reason for concern"),
+                                ("family_relationship", "Family relationship"),
+                                ("cp_registration", "Child protection registration"),
+                                ("cp_meeting", "Child protection meeting"),
+                                ("looked_after_history", "Looked-after history indicator"),
+                                ("schedule_one", "Schedule One offender indicator"),
+                            ],
+                            max_length=32,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("purpose", models.CharField(max_length=200)),
+                (
+                    "legal_basis",
+                    models.CharField(
+                        choices=[
+                            ("explicit_consent", "Explicit consent"),
+                            ("implied_consent", "Implied consent"),
+                            ("significant_harm", "Risk of significant harm"),
+                            ("urgent_medical", "Urgent medical treatment (vital interests)"),
+                            ("home_office", "Home Office request (Nationality, Immigration and Asylum Act 2002 s129)"),
+                            ("court_order", "Order of a court"),
+                            ("police_s29", "Police investigation, on the police's data protection form (DPA s29(3))"),
+                            ("crime_prevention", "Prevention or detection of crime"),
+                            ("statutory_duty", "A statutory duty to share"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("s29_form_reference", models.CharField(blank=True, max_length=64)),
+                (
+                    "consent_basis",
+                    models.CharField(
+                        choices=[
+                            ("consent", "Consent was given"),
+                            ("not_sought", "Consent was not sought"),
+                            ("refused", "Consent was refused"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "not_sought_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("significant_harm", "Asking would place the child at increased risk of significant harm"),
+                            ("serious_harm_adult", "Asking would place an adult at risk of serious harm"),
+                            ("serious_crime", "Asking would prejudice the prevention or detection of a serious crime"),
+                            ("unjustified_delay", "Asking would cause an unjustified delay in making enquiries"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "override_ground",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            (
+                                "significant_harm",
+                                "Risk of significant harm to the child, or of the child harming someone",
+                            ),
+                            ("urgent_medical", "The child needs urgent medical treatment (vital interests)"),
+                            (
+                                "home_office",
+                                "Home Office request under s129 Nationality, Immigration and Asylum Act 2002",
+                            ),
+                            ("court_order", "Order of a court in legal proceedings"),
+                            ("police_s29", "Police investigation, on receipt of a DPA s29(3) form"),
+                            ("crime_prevention", "Prevention or detection of crime (Crime and Disorder Act s115)"),
+                            ("statutory_duty", "A statutory duty to share (Children Act 1989 s47)"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "emergency_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("urgent_medical_treatment", "The child needs urgent medical treatment"),
+                            ("immediate_risk_of_harm", "The child is at immediate risk of harm"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "subject_told",
+                    models.CharField(
+                        choices=[
+                            ("told", "Yes, they were told"),
+                            ("not_told", "No"),
+                            ("not_safe", "No: telling them would not be safe"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("subject_not_told_reason", models.TextField(blank=True, max_length=2000)),
+                ("onward_terms", models.TextField(blank=True, max_length=2000)),
+                ("retain_until", models.DateTimeField()),
+                ("made_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("review_due_at", models.DateTimeField(blank=True, null=True)),
+                ("snapshot_sha256", models.CharField(max_length=64)),
+                (
+                    "approver",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="disclosures", to="sharing.child"
+                    ),
+                ),
+                (
+                    "consent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="consent.consentrecord",
+                    ),
+                ),
+                (
+                    "discloser",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "from_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disclosures_made",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "protocol_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="protocols.protocolversion"
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "to_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disclosures_received",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disclosure",
+                        to="disclosures.informationrequest",
+                    ),
+                ),
+                (
+                    "answer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disclosure",
+                        to="disclosures.requestanswer",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-made_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["requested", "proactive", "emergency"])),
+                        name="disclosure_kind_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "legal_basis__in",
+                                [
+                                    "explicit_consent",
+                                    "implied_consent",
+                                    "significant_harm",
+                                    "urgent_medical",
+                                    "home_office",
+                                    "court_order",
+                                    "police_s29",
+                                    "crime_prevention",
+                                    "statutory_duty",
+                                ],
+                            )
+                        ),
+                        name="disclosure_legal_basis_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("consent_basis__in", ["consent", "not_sought", "refused"])),
+                        name="disclosure_consent_basis_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("subject_told__in", ["told", "not_told", "not_safe"])),
+                        name="disclosure_subject_told_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("emergency_reason__in", ["urgent_medical_treatment", "immediate_risk_of_harm", ""])
+                        ),
+                        name="disclosure_emergency_reason_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "not_sought_reason__in",
+                                ["significant_harm", "serious_harm_adult", "serious_crime", "unjustified_delay", ""],
+                            )
+                        ),
+                        name="disclosure_not_sought_reason_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "override_ground__in",
+                                [
+                                    "significant_harm",
+                                    "urgent_medical",
+                                    "home_office",
+                                    "court_order",
+                                    "police_s29",
+                                    "crime_prevention",
+                                    "statutory_duty",
+                                    "",
+                                ],
+                            )
+                        ),
+                        name="disclosure_override_ground_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("tiers", []), _negated=True), ("tiers__contained_by", ["minimum", "sensitive"])
+                        ),
+                        name="disclosure_tiers_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            models.Func(models.F("tiers"), function="cardinality", output_field=models.IntegerField()),
+                            2,
+                        ),
+                        name="disclosure_tiers_items",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "categories__contained_by",
+                                [
+                                    "contact",
+                                    "sen_statement",
+                                    "support",
+                                    "health",
+                                    "legal_status",
+                                    "case_note",
+                                    "concern",
+                                    "family_relationship",
+                                    "cp_registration",
+                                    "cp_meeting",
+                                    "looked_after_history",
+                                    "schedule_one",
+                                ],
+                            )
+                        ),
+                        name="disclosure_categories_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            models.Func(
+                                models.F("categories"), function="cardinality", output_field=models.IntegerField()
+                            ),
+                            12,
+                        ),
+                        name="disclosure_categories_items",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("tiers__contains", ["sensitive"]), models.Q(("categories", []), _negated=True)),
+                            models.Q(models.Q(("tiers__contains", ["sensitive"]), _negated=True), ("categories", [])),
+                            _connector="OR",
+                        ),
+                        name="disclosure_categories_with_sensitive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("from_agency", models.F("to_agency")), _negated=True),
+                        name="disclosure_agencies_differ",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("purpose", ""), _negated=True), name="disclosure_has_purpose"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("approver__isnull", True),
+                            models.Q(
+                                models.Q(("approver", models.F("discloser")), _negated=True),
+                                models.Q(("approver", models.F("requester")), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="disclosure_approver_separate",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("consent__isnull", False), ("legal_basis__in", ["explicit_consent", "implied_consent"])
+                            ),
+                            models.Q(
+                                models.Q(("legal_basis__in", ["explicit_consent", "implied_consent"]), _negated=True),
+                                ("consent__isnull", True),
+                            ),
+                            models.Q(
+                                models.Q(("legal_basis__in", ["explicit_consent", "implied_consent"]), _negated=True),
+                                ("consent_basis", "refused"),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="disclosure_consent_basis_has_consent",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("legal_basis__in", ["explicit_consent", "implied_consent"]), _negated=True),
+                            ("consent_basis", "consent"),
+                            _connector="OR",
+                        ),
+                        name="disclosure_consent_basis_matches",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("legal_basis", "police_s29"), models.Q(("s29_form_reference", ""), _negated=True)
+                            ),
+                            models.Q(
+                                models.Q(("legal_basis", "police_s29"), _negated=True), ("s29_form_reference", "")
+                            ),
+                            _connector="OR",
+                        ),
+                        name="disclosure_s29_reference",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("tiers__contains", ["sensitive"]),
+                                models.Q(("legal_basis__in", ["explicit_consent", "implied_consent"]), _negated=True),
+                                models.Q(("kind", "emergency"), _negated=True),
+                                _negated=True,
+                            ),
+                            ("approver__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="disclosure_sensitive_without_consent_approved",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("kind", "emergency"),
+                                ("review_due_at__isnull", False),
+                                models.Q(("emergency_reason", ""), _negated=True),
+                            ),
+                            models.Q(
+                                models.Q(("kind", "emergency"), _negated=True),
+                                ("emergency_reason", ""),
+                                ("review_due_at__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="disclosure_emergency_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("subject_told", "told"),
+                            models.Q(("subject_not_told_reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="disclosure_not_told_explained",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("retain_until__gt", models.F("made_at"))),
+                        name="disclosure_retained_after_made",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("snapshot_sha256__regex", "^[0-9a-f]{64}$")),
+                        name="disclosure_snapshot_sha256_hex",
+                    ),
+                    models.UniqueConstraint(fields=("id", "discloser"), name="disclosure_id_discloser"),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("subject_not_told_reason"), 2000
+                        ),
+                        name="disclosure_subject_not_told_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("onward_terms"), 2000
+                        ),
+                        name="disclosure_onward_terms_length",
+                    ),
+                ],
+                "indexes": [
+                    models.Index(fields=["from_agency", "made_at"], name="disclosure_from"),
+                    models.Index(fields=["to_agency", "made_at"], name="disclosure_to"),
+                    models.Index(fields=["child", "made_at"], name="disclosure_child"),
+                    models.Index(fields=["retain_until"], name="disclosure_retention"),
+                    models.Index(
+                        condition=models.Q(("kind", "emergency")), fields=["review_due_at"], name="disclosure_review"
+                    ),
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="DisclosureSnapshot",
+            fields=[
+                (
+                    "disclosure",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="snapshot",
+                        serialize=False,
+                        to="disclosures.disclosure",
+                    ),
+                ),
+                ("document", models.JSONField()),
+            ],
         ),
         migrations.CreateModel(
             name="AnswerRecipient",
@@ -594,6 +1290,9 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("answer", "user"), name="answer_recipient_once")],
+            },
         ),
         migrations.CreateModel(
             name="AnswerEntry",
@@ -620,6 +1319,9 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("answer", "entry"), name="answer_entry_once")],
+            },
         ),
         migrations.CreateModel(
             name="DisclosureEntry",
@@ -773,909 +1475,5 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(fields=("disclosure", "user"), name="disclosure_recipient_once")
                 ],
             },
-        ),
-        migrations.AddIndex(
-            model_name="informationrequest",
-            index=models.Index(
-                condition=models.Q(("state__in", ["submitted", "awaiting_approval", "approved"])),
-                fields=["holding_agency", "state", "due_on"],
-                name="request_inbox",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="informationrequest",
-            index=models.Index(
-                condition=models.Q(("state", "awaiting_approval")),
-                fields=["holding_agency", "state", "answered_at"],
-                name="request_approvals",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="informationrequest",
-            index=models.Index(fields=["requester", "submitted_at"], name="request_outbox"),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("kind__in", ["requested", "proactive", "emergency"])), name="request_kind_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "state__in",
-                        ["submitted", "awaiting_approval", "approved", "shared", "declined", "withdrawn", "expired"],
-                    )
-                ),
-                name="request_state_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("urgency__in", ["routine", "urgent", "emergency"])), name="request_urgency_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("consent_basis__in", ["consent", "not_sought", "refused"])),
-                name="request_consent_basis_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "decline_reason__in",
-                        [
-                            "nothing_held",
-                            "not_proportionate",
-                            "no_lawful_basis",
-                            "consent_refused_no_override",
-                            "outside_protocol_scope",
-                            "manager_declined",
-                            "other",
-                            "",
-                        ],
-                    )
-                ),
-                name="request_decline_reason_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("holding_agency", models.F("requester_agency")), _negated=True),
-                name="request_agencies_differ",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("purpose", ""), _negated=True), name="request_has_purpose"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("need_to_know", ""), _negated=True), name="request_has_need_to_know"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("tiers", []), _negated=True), ("tiers__contained_by", ["minimum", "sensitive"])
-                ),
-                name="request_tiers_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    models.Func(models.F("tiers"), function="cardinality", output_field=models.IntegerField()), 2
-                ),
-                name="request_tiers_items",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "categories__contained_by",
-                        [
-                            "contact",
-                            "sen_statement",
-                            "support",
-                            "health",
-                            "legal_status",
-                            "case_note",
-                            "concern",
-                            "family_relationship",
-                            "cp_registration",
-                            "cp_meeting",
-                            "looked_after_history",
-                            "schedule_one",
-                        ],
-                    )
-                ),
-                name="request_categories_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    models.Func(models.F("categories"), function="cardinality", output_field=models.IntegerField()), 12
-                ),
-                name="request_categories_items",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("tiers__contains", ["sensitive"]), models.Q(("categories", []), _negated=True)),
-                    models.Q(models.Q(("tiers__contains", ["sensitive"]), _negated=True), ("categories", [])),
-                    _connector="OR",
-                ),
-                name="request_categories_with_sensitive",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("consent__isnull", False),
-                        ("consent_basis", "consent"),
-                        ("not_sought_reason", ""),
-                        ("override_ground", ""),
-                    ),
-                    models.Q(
-                        ("consent__isnull", True),
-                        ("consent_basis", "not_sought"),
-                        (
-                            "not_sought_reason__in",
-                            ["significant_harm", "serious_harm_adult", "serious_crime", "unjustified_delay"],
-                        ),
-                        ("override_ground", ""),
-                    ),
-                    models.Q(
-                        ("consent_basis", "refused"),
-                        ("not_sought_reason", ""),
-                        (
-                            "override_ground__in",
-                            [
-                                "significant_harm",
-                                "urgent_medical",
-                                "home_office",
-                                "court_order",
-                                "police_s29",
-                                "crime_prevention",
-                                "statutory_duty",
-                            ],
-                        ),
-                    ),
-                    _connector="OR",
-                ),
-                name="request_consent_basis_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("due_on__isnull", False), ("kind", "requested")),
-                    models.Q(models.Q(("kind", "requested"), _negated=True), ("due_on__isnull", True)),
-                    _connector="OR",
-                ),
-                name="request_due_on_only_when_requested",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("answered_at__isnull", True), ("answered_by__isnull", True)),
-                    models.Q(("answered_at__isnull", False), ("answered_by__isnull", False)),
-                    _connector="OR",
-                ),
-                name="request_answer_whole",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("approved_at__isnull", True), ("approver__isnull", True)),
-                    models.Q(("approved_at__isnull", False), ("approver__isnull", False)),
-                    _connector="OR",
-                ),
-                name="request_approval_whole",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("approver__isnull", True),
-                    models.Q(
-                        ("answered_by__isnull", False),
-                        models.Q(("approver", models.F("requester")), _negated=True),
-                        models.Q(("approver", models.F("answered_by")), _negated=True),
-                    ),
-                    _connector="OR",
-                ),
-                name="request_approver_separate",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("state", "awaiting_approval"), _negated=True),
-                    models.Q(("answered_by__isnull", False), ("approver__isnull", True), ("needs_approval", True)),
-                    _connector="OR",
-                ),
-                name="request_awaiting_approval_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("state__in", ["approved", "shared"]), _negated=True),
-                    ("answered_by__isnull", False),
-                    _connector="OR",
-                ),
-                name="request_shared_was_answered",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("needs_approval", True), ("state__in", ["approved", "shared"]), _negated=True),
-                    ("approver__isnull", False),
-                    _connector="OR",
-                ),
-                name="request_approved_when_needed",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("declined_at__isnull", False),
-                        ("declined_by__isnull", False),
-                        ("state", "declined"),
-                        models.Q(("decline_reason", ""), _negated=True),
-                    ),
-                    models.Q(
-                        models.Q(("state", "declined"), _negated=True),
-                        ("decline_detail", ""),
-                        ("decline_reason", ""),
-                        ("declined_at__isnull", True),
-                        ("declined_by__isnull", True),
-                    ),
-                    _connector="OR",
-                ),
-                name="request_declined_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("decline_reason", "other"), _negated=True),
-                    models.Q(("decline_detail", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="request_other_decline_explained",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("state", "withdrawn"), ("withdrawn_at__isnull", False)),
-                    models.Q(
-                        models.Q(("state", "withdrawn"), _negated=True),
-                        ("withdraw_reason", ""),
-                        ("withdrawn_at__isnull", True),
-                    ),
-                    _connector="OR",
-                ),
-                name="request_withdrawn_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("expired_at__isnull", False), ("state", "expired")),
-                    models.Q(models.Q(("state", "expired"), _negated=True), ("expired_at__isnull", True)),
-                    _connector="OR",
-                ),
-                name="request_expired_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("kind", "requested"),
-                    models.Q(("answered_by", models.F("requester")), ("answered_by__isnull", False)),
-                    _connector="OR",
-                ),
-                name="request_self_answered_unless_requested",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.UniqueConstraint(fields=("id", "requester"), name="request_id_requester"),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.UniqueConstraint(fields=("id", "answered_by"), name="request_id_answered_by"),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.UniqueConstraint(fields=("id", "approver"), name="request_id_approver"),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("need_to_know"), 2000
-                ),
-                name="request_need_to_know_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("decline_detail"), 2000
-                ),
-                name="request_decline_detail_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("withdraw_reason"), 2000
-                ),
-                name="request_withdraw_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="informationrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("due_on__isnull", True),
-                    models.Q(("due_on__gte", datetime.date(2000, 1, 1)), ("due_on__lte", datetime.date(2099, 12, 31))),
-                    _connector="OR",
-                ),
-                name="request_due_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("outcome__in", ["share", "decline"])), name="answer_outcome_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "consent_checked__in",
-                        [
-                            "covered",
-                            "none_recorded",
-                            "refused",
-                            "parent_overridden",
-                            "withdrawn",
-                            "parent_decision_lapsed",
-                            "expired",
-                            "not_yet_in_force",
-                            "out_of_scope_purpose",
-                            "out_of_scope_tier",
-                            "out_of_scope_agency",
-                            "",
-                        ],
-                    )
-                ),
-                name="answer_consent_checked_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("emergency_reason__in", ["urgent_medical_treatment", "immediate_risk_of_harm", ""])
-                ),
-                name="answer_emergency_reason_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        (
-                            "legal_basis__in",
-                            [
-                                "explicit_consent",
-                                "implied_consent",
-                                "significant_harm",
-                                "urgent_medical",
-                                "home_office",
-                                "court_order",
-                                "police_s29",
-                                "crime_prevention",
-                                "statutory_duty",
-                            ],
-                        ),
-                        ("outcome", "share"),
-                        ("retain_until__gt", models.F("answered_at")),
-                        ("subject_told__in", ["told", "not_told", "not_safe"]),
-                    ),
-                    models.Q(
-                        ("emergency_reason", ""),
-                        ("legal_basis", ""),
-                        ("onward_terms", ""),
-                        ("outcome", "decline"),
-                        ("retain_until__isnull", True),
-                        ("s29_form_reference", ""),
-                        ("subject_not_told_reason", ""),
-                        ("subject_told", ""),
-                    ),
-                    _connector="OR",
-                ),
-                name="answer_share_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("legal_basis", "police_s29"), models.Q(("s29_form_reference", ""), _negated=True)),
-                    models.Q(models.Q(("legal_basis", "police_s29"), _negated=True), ("s29_form_reference", "")),
-                    _connector="OR",
-                ),
-                name="answer_s29_reference",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("subject_told__in", ["", "told"]),
-                    models.Q(("subject_not_told_reason", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="answer_not_told_explained",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("legal_basis__in", ["", "explicit_consent", "implied_consent"]),
-                    models.Q(("why_without_consent", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="answer_without_consent_explained",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.UniqueConstraint(fields=("id", "request"), name="answer_id_request"),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("public_interest"), 2000
-                ),
-                name="answer_public_interest_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("proportionality"), 2000
-                ),
-                name="answer_proportionality_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("why_shared"), 2000
-                ),
-                name="answer_why_shared_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("why_without_consent"), 2000
-                ),
-                name="answer_why_without_consent_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("what_agreed"), 2000
-                ),
-                name="answer_what_agreed_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("third_parties"), 2000
-                ),
-                name="answer_third_parties_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("subject_not_told_reason"), 2000
-                ),
-                name="answer_subject_not_told_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="requestanswer",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("onward_terms"), 2000
-                ),
-                name="answer_onward_terms_length",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="disclosure",
-            index=models.Index(fields=["from_agency", "made_at"], name="disclosure_from"),
-        ),
-        migrations.AddIndex(
-            model_name="disclosure",
-            index=models.Index(fields=["to_agency", "made_at"], name="disclosure_to"),
-        ),
-        migrations.AddIndex(
-            model_name="disclosure",
-            index=models.Index(fields=["child", "made_at"], name="disclosure_child"),
-        ),
-        migrations.AddIndex(
-            model_name="disclosure",
-            index=models.Index(fields=["retain_until"], name="disclosure_retention"),
-        ),
-        migrations.AddIndex(
-            model_name="disclosure",
-            index=models.Index(
-                condition=models.Q(("kind", "emergency")), fields=["review_due_at"], name="disclosure_review"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("kind__in", ["requested", "proactive", "emergency"])), name="disclosure_kind_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "legal_basis__in",
-                        [
-                            "explicit_consent",
-                            "implied_consent",
-                            "significant_harm",
-                            "urgent_medical",
-                            "home_office",
-                            "court_order",
-                            "police_s29",
-                            "crime_prevention",
-                            "statutory_duty",
-                        ],
-                    )
-                ),
-                name="disclosure_legal_basis_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("consent_basis__in", ["consent", "not_sought", "refused"])),
-                name="disclosure_consent_basis_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("subject_told__in", ["told", "not_told", "not_safe"])),
-                name="disclosure_subject_told_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("emergency_reason__in", ["urgent_medical_treatment", "immediate_risk_of_harm", ""])
-                ),
-                name="disclosure_emergency_reason_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "not_sought_reason__in",
-                        ["significant_harm", "serious_harm_adult", "serious_crime", "unjustified_delay", ""],
-                    )
-                ),
-                name="disclosure_not_sought_reason_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "override_ground__in",
-                        [
-                            "significant_harm",
-                            "urgent_medical",
-                            "home_office",
-                            "court_order",
-                            "police_s29",
-                            "crime_prevention",
-                            "statutory_duty",
-                            "",
-                        ],
-                    )
-                ),
-                name="disclosure_override_ground_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("tiers", []), _negated=True), ("tiers__contained_by", ["minimum", "sensitive"])
-                ),
-                name="disclosure_tiers_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    models.Func(models.F("tiers"), function="cardinality", output_field=models.IntegerField()), 2
-                ),
-                name="disclosure_tiers_items",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "categories__contained_by",
-                        [
-                            "contact",
-                            "sen_statement",
-                            "support",
-                            "health",
-                            "legal_status",
-                            "case_note",
-                            "concern",
-                            "family_relationship",
-                            "cp_registration",
-                            "cp_meeting",
-                            "looked_after_history",
-                            "schedule_one",
-                        ],
-                    )
-                ),
-                name="disclosure_categories_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    models.Func(models.F("categories"), function="cardinality", output_field=models.IntegerField()), 12
-                ),
-                name="disclosure_categories_items",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("tiers__contains", ["sensitive"]), models.Q(("categories", []), _negated=True)),
-                    models.Q(models.Q(("tiers__contains", ["sensitive"]), _negated=True), ("categories", [])),
-                    _connector="OR",
-                ),
-                name="disclosure_categories_with_sensitive",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("from_agency", models.F("to_agency")), _negated=True),
-                name="disclosure_agencies_differ",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("purpose", ""), _negated=True), name="disclosure_has_purpose"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("approver__isnull", True),
-                    models.Q(
-                        models.Q(("approver", models.F("discloser")), _negated=True),
-                        models.Q(("approver", models.F("requester")), _negated=True),
-                    ),
-                    _connector="OR",
-                ),
-                name="disclosure_approver_separate",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("consent__isnull", False), ("legal_basis__in", ["explicit_consent", "implied_consent"])),
-                    models.Q(
-                        models.Q(("legal_basis__in", ["explicit_consent", "implied_consent"]), _negated=True),
-                        ("consent__isnull", True),
-                    ),
-                    models.Q(
-                        models.Q(("legal_basis__in", ["explicit_consent", "implied_consent"]), _negated=True),
-                        ("consent_basis", "refused"),
-                    ),
-                    _connector="OR",
-                ),
-                name="disclosure_consent_basis_has_consent",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("legal_basis__in", ["explicit_consent", "implied_consent"]), _negated=True),
-                    ("consent_basis", "consent"),
-                    _connector="OR",
-                ),
-                name="disclosure_consent_basis_matches",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("legal_basis", "police_s29"), models.Q(("s29_form_reference", ""), _negated=True)),
-                    models.Q(models.Q(("legal_basis", "police_s29"), _negated=True), ("s29_form_reference", "")),
-                    _connector="OR",
-                ),
-                name="disclosure_s29_reference",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("tiers__contains", ["sensitive"]),
-                        models.Q(("legal_basis__in", ["explicit_consent", "implied_consent"]), _negated=True),
-                        models.Q(("kind", "emergency"), _negated=True),
-                        _negated=True,
-                    ),
-                    ("approver__isnull", False),
-                    _connector="OR",
-                ),
-                name="disclosure_sensitive_without_consent_approved",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("kind", "emergency"),
-                        ("review_due_at__isnull", False),
-                        models.Q(("emergency_reason", ""), _negated=True),
-                    ),
-                    models.Q(
-                        models.Q(("kind", "emergency"), _negated=True),
-                        ("emergency_reason", ""),
-                        ("review_due_at__isnull", True),
-                    ),
-                    _connector="OR",
-                ),
-                name="disclosure_emergency_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("subject_told", "told"), models.Q(("subject_not_told_reason", ""), _negated=True), _connector="OR"
-                ),
-                name="disclosure_not_told_explained",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("retain_until__gt", models.F("made_at"))), name="disclosure_retained_after_made"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("snapshot_sha256__regex", "^[0-9a-f]{64}$")), name="disclosure_snapshot_sha256_hex"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.UniqueConstraint(fields=("id", "discloser"), name="disclosure_id_discloser"),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("subject_not_told_reason"), 2000
-                ),
-                name="disclosure_subject_not_told_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disclosure",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("onward_terms"), 2000
-                ),
-                name="disclosure_onward_terms_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="answerrecipient",
-            constraint=models.UniqueConstraint(fields=("answer", "user"), name="answer_recipient_once"),
-        ),
-        migrations.AddConstraint(
-            model_name="answerentry",
-            constraint=models.UniqueConstraint(fields=("answer", "entry"), name="answer_entry_once"),
         ),
     ]

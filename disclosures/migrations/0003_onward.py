@@ -176,16 +176,454 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("disclosed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.child"
+                    ),
+                ),
+                (
+                    "consent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="consent.consentrecord",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "originator_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "parent_disclosure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="onward_requests",
+                        to="disclosures.disclosure",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "to_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
             ],
             options={
                 "ordering": ["-submitted_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "state__in",
+                                ["requested", "agreed", "declined", "withdrawn", "expired", "disclosed", "lapsed"],
+                            )
+                        ),
+                        name="onward_state_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("consent_basis__in", ["consent", "not_sought", "refused"])),
+                        name="onward_consent_basis_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "legal_basis__in",
+                                [
+                                    "explicit_consent",
+                                    "implied_consent",
+                                    "significant_harm",
+                                    "urgent_medical",
+                                    "home_office",
+                                    "court_order",
+                                    "police_s29",
+                                    "crime_prevention",
+                                    "statutory_duty",
+                                ],
+                            )
+                        ),
+                        name="onward_legal_basis_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "decline_reason__in",
+                                [
+                                    "consent_refused_no_override",
+                                    "no_lawful_basis",
+                                    "not_proportionate",
+                                    "other",
+                                    "outside_protocol_scope",
+                                    "",
+                                ],
+                            )
+                        ),
+                        name="onward_decline_reason_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("lapse_reason__in", ["unused", "parent_ended", ""])),
+                        name="onward_lapse_reason_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "not_sought_reason__in",
+                                ["significant_harm", "serious_harm_adult", "serious_crime", "unjustified_delay", ""],
+                            )
+                        ),
+                        name="onward_not_sought_reason_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "override_ground__in",
+                                [
+                                    "significant_harm",
+                                    "urgent_medical",
+                                    "home_office",
+                                    "court_order",
+                                    "police_s29",
+                                    "crime_prevention",
+                                    "statutory_duty",
+                                    "",
+                                ],
+                            )
+                        ),
+                        name="onward_override_ground_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("to_agency", models.F("from_agency")), _negated=True),
+                            models.Q(("to_agency", models.F("originator_agency")), _negated=True),
+                        ),
+                        name="onward_to_a_third_agency",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("from_agency", models.F("originator_agency")), _negated=True),
+                        name="onward_not_from_originator",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("purpose", ""), _negated=True), name="onward_has_purpose"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("need_to_know", ""), _negated=True), name="onward_has_need_to_know"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("tiers", []), _negated=True), ("tiers__contained_by", ["minimum", "sensitive"])
+                        ),
+                        name="onward_tiers_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            models.Func(models.F("tiers"), function="cardinality", output_field=models.IntegerField()),
+                            2,
+                        ),
+                        name="onward_tiers_items",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "categories__contained_by",
+                                [
+                                    "contact",
+                                    "sen_statement",
+                                    "support",
+                                    "health",
+                                    "legal_status",
+                                    "case_note",
+                                    "concern",
+                                    "family_relationship",
+                                    "cp_registration",
+                                    "cp_meeting",
+                                    "looked_after_history",
+                                    "schedule_one",
+                                ],
+                            )
+                        ),
+                        name="onward_categories_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            models.Func(
+                                models.F("categories"), function="cardinality", output_field=models.IntegerField()
+                            ),
+                            12,
+                        ),
+                        name="onward_categories_items",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("tiers__contains", ["sensitive"]), models.Q(("categories", []), _negated=True)),
+                            models.Q(models.Q(("tiers__contains", ["sensitive"]), _negated=True), ("categories", [])),
+                            _connector="OR",
+                        ),
+                        name="onward_categories_with_sensitive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("consent__isnull", False),
+                                ("consent_basis", "consent"),
+                                ("not_sought_reason", ""),
+                                ("override_ground", ""),
+                            ),
+                            models.Q(
+                                ("consent__isnull", True),
+                                ("consent_basis", "not_sought"),
+                                (
+                                    "not_sought_reason__in",
+                                    ["significant_harm", "serious_harm_adult", "serious_crime", "unjustified_delay"],
+                                ),
+                                ("override_ground", ""),
+                            ),
+                            models.Q(
+                                ("consent_basis", "refused"),
+                                ("not_sought_reason", ""),
+                                (
+                                    "override_ground__in",
+                                    [
+                                        "significant_harm",
+                                        "urgent_medical",
+                                        "home_office",
+                                        "court_order",
+                                        "police_s29",
+                                        "crime_prevention",
+                                        "statutory_duty",
+                                    ],
+                                ),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="onward_consent_basis_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("legal_basis__in", ["explicit_consent", "implied_consent"]), _negated=True),
+                            ("consent_basis", "consent"),
+                            _connector="OR",
+                        ),
+                        name="onward_consent_basis_matches",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("decided_at__isnull", True), ("decided_by__isnull", True)),
+                            models.Q(("decided_at__isnull", False), ("decided_by__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="onward_decision_whole",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "requested"), _negated=True),
+                            models.Q(
+                                ("agreement_until__isnull", True), ("conditions", ""), ("decided_by__isnull", True)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="onward_requested_undecided",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                models.Q(("state__in", ["agreed", "disclosed"]), _negated=True),
+                                models.Q(("lapse_reason", "unused"), _negated=True),
+                            ),
+                            models.Q(
+                                ("agreement_until__isnull", False),
+                                ("decided_at__isnull", False),
+                                ("decided_by__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="onward_agreement_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("agreement_until__isnull", True),
+                                ("conditions", ""),
+                                ("decided_by__isnull", False),
+                                ("state", "declined"),
+                                models.Q(("decline_reason", ""), _negated=True),
+                            ),
+                            models.Q(
+                                models.Q(("state", "declined"), _negated=True),
+                                ("decline_detail", ""),
+                                ("decline_reason", ""),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="onward_declined_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("decline_reason", "other"), _negated=True),
+                            models.Q(("decline_detail", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="onward_other_decline_explained",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("state", "withdrawn"),
+                                ("withdrawn_at__isnull", False),
+                                models.Q(("withdraw_reason", ""), _negated=True),
+                            ),
+                            models.Q(
+                                models.Q(("state", "withdrawn"), _negated=True),
+                                ("withdraw_reason", ""),
+                                ("withdrawn_at__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="onward_withdrawn_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("decided_by__isnull", True), ("expired_at__isnull", False), ("state", "expired")),
+                            models.Q(models.Q(("state", "expired"), _negated=True), ("expired_at__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="onward_expired_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("lapsed_at__isnull", False),
+                                ("state", "lapsed"),
+                                models.Q(("lapse_reason", ""), _negated=True),
+                            ),
+                            models.Q(
+                                models.Q(("state", "lapsed"), _negated=True),
+                                ("lapse_reason", ""),
+                                ("lapsed_at__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="onward_lapsed_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("disclosed_at__isnull", False), ("state", "disclosed")),
+                            models.Q(models.Q(("state", "disclosed"), _negated=True), ("disclosed_at__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="onward_disclosed_shape",
+                    ),
+                    models.UniqueConstraint(fields=("id", "decided_by"), name="onward_id_decided_by"),
+                    models.UniqueConstraint(fields=("id", "parent_disclosure"), name="onward_id_parent"),
+                    models.UniqueConstraint(
+                        fields=("id", "parent_disclosure", "from_agency", "to_agency"), name="onward_id_parent_agencies"
+                    ),
+                    models.UniqueConstraint(fields=("id", "from_agency", "originator_agency"), name="onward_id_sides"),
+                    models.UniqueConstraint(fields=("id", "child"), name="onward_id_child"),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("need_to_know"), 2000
+                        ),
+                        name="onward_need_to_know_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("conditions"), 2000
+                        ),
+                        name="onward_conditions_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("decline_detail"), 2000
+                        ),
+                        name="onward_decline_detail_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("withdraw_reason"), 2000
+                        ),
+                        name="onward_withdraw_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("due_on__isnull", True),
+                            models.Q(
+                                ("due_on__gte", datetime.date(2000, 1, 1)), ("due_on__lte", datetime.date(2099, 12, 31))
+                            ),
+                            _connector="OR",
+                        ),
+                        name="onward_due_on_plausible",
+                    ),
+                ],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("state__in", ["agreed", "requested"])),
+                        fields=["originator_agency", "state", "due_on"],
+                        name="onward_inbox",
+                    ),
+                    models.Index(fields=["from_agency", "submitted_at"], name="onward_from"),
+                ],
             },
         ),
         migrations.CreateModel(
             name="OnwardRequestEntry",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.recordentry"
+                    ),
+                ),
+                (
+                    "onward_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="disclosures.onwardrequest",
+                    ),
+                ),
+                (
+                    "parent_disclosure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="disclosures.disclosure"
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.entryrevision"
+                    ),
+                ),
             ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("onward_request", "entry"), name="onward_entry_once")],
+            },
         ),
         migrations.RemoveConstraint(
             model_name="disclosure",
@@ -252,68 +690,6 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddField(
-            model_name="onwardrequest",
-            name="child",
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.child"),
-        ),
-        migrations.AddField(
-            model_name="onwardrequest",
-            name="consent",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="consent.consentrecord",
-            ),
-        ),
-        migrations.AddField(
-            model_name="onwardrequest",
-            name="decided_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="onwardrequest",
-            name="from_agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
-            ),
-        ),
-        migrations.AddField(
-            model_name="onwardrequest",
-            name="originator_agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
-            ),
-        ),
-        migrations.AddField(
-            model_name="onwardrequest",
-            name="parent_disclosure",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="onward_requests", to="disclosures.disclosure"
-            ),
-        ),
-        migrations.AddField(
-            model_name="onwardrequest",
-            name="requester",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
-        ),
-        migrations.AddField(
-            model_name="onwardrequest",
-            name="to_agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
-            ),
-        ),
-        migrations.AddField(
             model_name="disclosure",
             name="onward_request",
             field=models.OneToOneField(
@@ -371,484 +747,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="disclosure",
             constraint=models.UniqueConstraint(fields=("id", "to_agency"), name="disclosure_id_to_agency"),
-        ),
-        migrations.AddField(
-            model_name="onwardrequestentry",
-            name="entry",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.recordentry"
-            ),
-        ),
-        migrations.AddField(
-            model_name="onwardrequestentry",
-            name="onward_request",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="disclosures.onwardrequest"
-            ),
-        ),
-        migrations.AddField(
-            model_name="onwardrequestentry",
-            name="parent_disclosure",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="disclosures.disclosure"
-            ),
-        ),
-        migrations.AddField(
-            model_name="onwardrequestentry",
-            name="revision",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.entryrevision"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="onwardrequest",
-            index=models.Index(
-                condition=models.Q(("state__in", ["agreed", "requested"])),
-                fields=["originator_agency", "state", "due_on"],
-                name="onward_inbox",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="onwardrequest",
-            index=models.Index(fields=["from_agency", "submitted_at"], name="onward_from"),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("state__in", ["requested", "agreed", "declined", "withdrawn", "expired", "disclosed", "lapsed"])
-                ),
-                name="onward_state_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("consent_basis__in", ["consent", "not_sought", "refused"])),
-                name="onward_consent_basis_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "legal_basis__in",
-                        [
-                            "explicit_consent",
-                            "implied_consent",
-                            "significant_harm",
-                            "urgent_medical",
-                            "home_office",
-                            "court_order",
-                            "police_s29",
-                            "crime_prevention",
-                            "statutory_duty",
-                        ],
-                    )
-                ),
-                name="onward_legal_basis_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "decline_reason__in",
-                        [
-                            "consent_refused_no_override",
-                            "no_lawful_basis",
-                            "not_proportionate",
-                            "other",
-                            "outside_protocol_scope",
-                            "",
-                        ],
-                    )
-                ),
-                name="onward_decline_reason_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("lapse_reason__in", ["unused", "parent_ended", ""])),
-                name="onward_lapse_reason_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "not_sought_reason__in",
-                        ["significant_harm", "serious_harm_adult", "serious_crime", "unjustified_delay", ""],
-                    )
-                ),
-                name="onward_not_sought_reason_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "override_ground__in",
-                        [
-                            "significant_harm",
-                            "urgent_medical",
-                            "home_office",
-                            "court_order",
-                            "police_s29",
-                            "crime_prevention",
-                            "statutory_duty",
-                            "",
-                        ],
-                    )
-                ),
-                name="onward_override_ground_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("to_agency", models.F("from_agency")), _negated=True),
-                    models.Q(("to_agency", models.F("originator_agency")), _negated=True),
-                ),
-                name="onward_to_a_third_agency",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("from_agency", models.F("originator_agency")), _negated=True),
-                name="onward_not_from_originator",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("purpose", ""), _negated=True), name="onward_has_purpose"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("need_to_know", ""), _negated=True), name="onward_has_need_to_know"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("tiers", []), _negated=True), ("tiers__contained_by", ["minimum", "sensitive"])
-                ),
-                name="onward_tiers_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    models.Func(models.F("tiers"), function="cardinality", output_field=models.IntegerField()), 2
-                ),
-                name="onward_tiers_items",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "categories__contained_by",
-                        [
-                            "contact",
-                            "sen_statement",
-                            "support",
-                            "health",
-                            "legal_status",
-                            "case_note",
-                            "concern",
-                            "family_relationship",
-                            "cp_registration",
-                            "cp_meeting",
-                            "looked_after_history",
-                            "schedule_one",
-                        ],
-                    )
-                ),
-                name="onward_categories_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    models.Func(models.F("categories"), function="cardinality", output_field=models.IntegerField()), 12
-                ),
-                name="onward_categories_items",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("tiers__contains", ["sensitive"]), models.Q(("categories", []), _negated=True)),
-                    models.Q(models.Q(("tiers__contains", ["sensitive"]), _negated=True), ("categories", [])),
-                    _connector="OR",
-                ),
-                name="onward_categories_with_sensitive",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("consent__isnull", False),
-                        ("consent_basis", "consent"),
-                        ("not_sought_reason", ""),
-                        ("override_ground", ""),
-                    ),
-                    models.Q(
-                        ("consent__isnull", True),
-                        ("consent_basis", "not_sought"),
-                        (
-                            "not_sought_reason__in",
-                            ["significant_harm", "serious_harm_adult", "serious_crime", "unjustified_delay"],
-                        ),
-                        ("override_ground", ""),
-                    ),
-                    models.Q(
-                        ("consent_basis", "refused"),
-                        ("not_sought_reason", ""),
-                        (
-                            "override_ground__in",
-                            [
-                                "significant_harm",
-                                "urgent_medical",
-                                "home_office",
-                                "court_order",
-                                "police_s29",
-                                "crime_prevention",
-                                "statutory_duty",
-                            ],
-                        ),
-                    ),
-                    _connector="OR",
-                ),
-                name="onward_consent_basis_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("legal_basis__in", ["explicit_consent", "implied_consent"]), _negated=True),
-                    ("consent_basis", "consent"),
-                    _connector="OR",
-                ),
-                name="onward_consent_basis_matches",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("decided_at__isnull", True), ("decided_by__isnull", True)),
-                    models.Q(("decided_at__isnull", False), ("decided_by__isnull", False)),
-                    _connector="OR",
-                ),
-                name="onward_decision_whole",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("state", "requested"), _negated=True),
-                    models.Q(("agreement_until__isnull", True), ("conditions", ""), ("decided_by__isnull", True)),
-                    _connector="OR",
-                ),
-                name="onward_requested_undecided",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        models.Q(("state__in", ["agreed", "disclosed"]), _negated=True),
-                        models.Q(("lapse_reason", "unused"), _negated=True),
-                    ),
-                    models.Q(
-                        ("agreement_until__isnull", False), ("decided_at__isnull", False), ("decided_by__isnull", False)
-                    ),
-                    _connector="OR",
-                ),
-                name="onward_agreement_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("agreement_until__isnull", True),
-                        ("conditions", ""),
-                        ("decided_by__isnull", False),
-                        ("state", "declined"),
-                        models.Q(("decline_reason", ""), _negated=True),
-                    ),
-                    models.Q(
-                        models.Q(("state", "declined"), _negated=True), ("decline_detail", ""), ("decline_reason", "")
-                    ),
-                    _connector="OR",
-                ),
-                name="onward_declined_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("decline_reason", "other"), _negated=True),
-                    models.Q(("decline_detail", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="onward_other_decline_explained",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("state", "withdrawn"),
-                        ("withdrawn_at__isnull", False),
-                        models.Q(("withdraw_reason", ""), _negated=True),
-                    ),
-                    models.Q(
-                        models.Q(("state", "withdrawn"), _negated=True),
-                        ("withdraw_reason", ""),
-                        ("withdrawn_at__isnull", True),
-                    ),
-                    _connector="OR",
-                ),
-                name="onward_withdrawn_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("decided_by__isnull", True), ("expired_at__isnull", False), ("state", "expired")),
-                    models.Q(models.Q(("state", "expired"), _negated=True), ("expired_at__isnull", True)),
-                    _connector="OR",
-                ),
-                name="onward_expired_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("lapsed_at__isnull", False), ("state", "lapsed"), models.Q(("lapse_reason", ""), _negated=True)
-                    ),
-                    models.Q(
-                        models.Q(("state", "lapsed"), _negated=True), ("lapse_reason", ""), ("lapsed_at__isnull", True)
-                    ),
-                    _connector="OR",
-                ),
-                name="onward_lapsed_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("disclosed_at__isnull", False), ("state", "disclosed")),
-                    models.Q(models.Q(("state", "disclosed"), _negated=True), ("disclosed_at__isnull", True)),
-                    _connector="OR",
-                ),
-                name="onward_disclosed_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.UniqueConstraint(fields=("id", "decided_by"), name="onward_id_decided_by"),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.UniqueConstraint(fields=("id", "parent_disclosure"), name="onward_id_parent"),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.UniqueConstraint(
-                fields=("id", "parent_disclosure", "from_agency", "to_agency"), name="onward_id_parent_agencies"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.UniqueConstraint(
-                fields=("id", "from_agency", "originator_agency"), name="onward_id_sides"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.UniqueConstraint(fields=("id", "child"), name="onward_id_child"),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("need_to_know"), 2000
-                ),
-                name="onward_need_to_know_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("conditions"), 2000
-                ),
-                name="onward_conditions_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("decline_detail"), 2000
-                ),
-                name="onward_decline_detail_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("withdraw_reason"), 2000
-                ),
-                name="onward_withdraw_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("due_on__isnull", True),
-                    models.Q(("due_on__gte", datetime.date(2000, 1, 1)), ("due_on__lte", datetime.date(2099, 12, 31))),
-                    _connector="OR",
-                ),
-                name="onward_due_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="onwardrequestentry",
-            constraint=models.UniqueConstraint(fields=("onward_request", "entry"), name="onward_entry_once"),
         ),
     ]

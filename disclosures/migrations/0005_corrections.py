@@ -24,9 +24,63 @@ class Migration(migrations.Migration):
                 ("issued_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("summary", models.TextField(max_length=2000)),
                 ("ack_due_on", models.DateField()),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to="sharing.recordentry",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "originator_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.entryrevision"
+                    ),
+                ),
             ],
             options={
                 "ordering": ["-issued_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("revision",), name="correction_one_per_revision"),
+                    models.UniqueConstraint(fields=("id", "entry"), name="correction_id_entry"),
+                    models.CheckConstraint(
+                        condition=models.Q(("summary", ""), _negated=True), name="correction_has_summary"
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("summary"), 2000
+                        ),
+                        name="correction_summary_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ack_due_on__isnull", True),
+                            models.Q(
+                                ("ack_due_on__gte", datetime.date(2000, 1, 1)),
+                                ("ack_due_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="correction_ack_due_on_plausible",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -36,9 +90,92 @@ class Migration(migrations.Migration):
                 ("ack_due_on", models.DateField()),
                 ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
                 ("action_taken", models.TextField(blank=True, max_length=2000)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "correction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="notices", to="disclosures.correction"
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.recordentry"
+                    ),
+                ),
+                (
+                    "received_revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.entryrevision"
+                    ),
+                ),
+                (
+                    "via_disclosure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="disclosures.disclosure"
+                    ),
+                ),
             ],
             options={
                 "ordering": ["ack_due_on", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("correction", "agency"), name="correction_notice_once"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("acknowledged_at__isnull", True),
+                                ("acknowledged_by__isnull", True),
+                                ("action_taken", ""),
+                            ),
+                            models.Q(
+                                ("acknowledged_at__isnull", False),
+                                ("acknowledged_by__isnull", False),
+                                models.Q(("action_taken", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="correction_notice_ack_whole",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("action_taken"), 2000
+                        ),
+                        name="correction_notice_action_taken_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ack_due_on__isnull", True),
+                            models.Q(
+                                ("ack_due_on__gte", datetime.date(2000, 1, 1)),
+                                ("ack_due_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="correction_notice_ack_due_on_plausible",
+                    ),
+                ],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("acknowledged_at__isnull", True)),
+                        fields=["agency", "ack_due_on"],
+                        name="correction_notice_pending",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -65,358 +202,154 @@ class Migration(migrations.Migration):
                 ("decided_at", models.DateTimeField(blank=True, null=True)),
                 ("reject_reason", models.TextField(blank=True, max_length=2000)),
                 ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "correction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="disclosures.correction",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.recordentry"
+                    ),
+                ),
+                (
+                    "originator_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "received_revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.entryrevision"
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "reporter_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "via_disclosure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="disclosures.disclosure"
+                    ),
+                ),
             ],
             options={
                 "ordering": ["-submitted_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("state__in", ["open", "corrected", "rejected", "withdrawn"])),
+                        name="inaccuracy_state_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reporter_agency", models.F("originator_agency")), _negated=True),
+                        name="inaccuracy_agencies_differ",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("what_is_wrong", ""), _negated=True), name="inaccuracy_says_what_is_wrong"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("correction__isnull", False), ("state", "corrected")),
+                            models.Q(models.Q(("state", "corrected"), _negated=True), ("correction__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="inaccuracy_corrected_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "rejected"), models.Q(("reject_reason", ""), _negated=True)),
+                            models.Q(models.Q(("state", "rejected"), _negated=True), ("reject_reason", "")),
+                            _connector="OR",
+                        ),
+                        name="inaccuracy_rejected_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("decided_at__isnull", False),
+                                ("decided_by__isnull", False),
+                                ("state__in", ["corrected", "rejected"]),
+                            ),
+                            models.Q(
+                                models.Q(("state__in", ["corrected", "rejected"]), _negated=True),
+                                ("decided_at__isnull", True),
+                                ("decided_by__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="inaccuracy_decision_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "withdrawn"), ("withdrawn_at__isnull", False)),
+                            models.Q(models.Q(("state", "withdrawn"), _negated=True), ("withdrawn_at__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="inaccuracy_withdrawn_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("what_is_wrong"), 2000
+                        ),
+                        name="inaccuracy_what_is_wrong_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("suggested_correction"), 2000
+                        ),
+                        name="inaccuracy_suggested_correction_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("reject_reason"), 2000
+                        ),
+                        name="inaccuracy_reject_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("due_on__isnull", True),
+                            models.Q(
+                                ("due_on__gte", datetime.date(2000, 1, 1)), ("due_on__lte", datetime.date(2099, 12, 31))
+                            ),
+                            _connector="OR",
+                        ),
+                        name="inaccuracy_due_on_plausible",
+                    ),
+                ],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("state", "open")),
+                        fields=["originator_agency", "due_on"],
+                        name="inaccuracy_open",
+                    ),
+                    models.Index(fields=["reporter_agency", "submitted_at"], name="inaccuracy_reporter"),
+                ],
             },
-        ),
-        migrations.AddField(
-            model_name="correction",
-            name="entry",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="corrections", to="sharing.recordentry"
-            ),
-        ),
-        migrations.AddField(
-            model_name="correction",
-            name="issued_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="correction",
-            name="originator_agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
-            ),
-        ),
-        migrations.AddField(
-            model_name="correction",
-            name="revision",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.entryrevision"
-            ),
-        ),
-        migrations.AddField(
-            model_name="correctionnotice",
-            name="acknowledged_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="correctionnotice",
-            name="agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
-            ),
-        ),
-        migrations.AddField(
-            model_name="correctionnotice",
-            name="correction",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="notices", to="disclosures.correction"
-            ),
-        ),
-        migrations.AddField(
-            model_name="correctionnotice",
-            name="entry",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.recordentry"
-            ),
-        ),
-        migrations.AddField(
-            model_name="correctionnotice",
-            name="received_revision",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.entryrevision"
-            ),
-        ),
-        migrations.AddField(
-            model_name="correctionnotice",
-            name="via_disclosure",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="disclosures.disclosure"
-            ),
-        ),
-        migrations.AddField(
-            model_name="inaccuracyreport",
-            name="correction",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="disclosures.correction",
-            ),
-        ),
-        migrations.AddField(
-            model_name="inaccuracyreport",
-            name="decided_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="inaccuracyreport",
-            name="entry",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.recordentry"
-            ),
-        ),
-        migrations.AddField(
-            model_name="inaccuracyreport",
-            name="originator_agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
-            ),
-        ),
-        migrations.AddField(
-            model_name="inaccuracyreport",
-            name="received_revision",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.entryrevision"
-            ),
-        ),
-        migrations.AddField(
-            model_name="inaccuracyreport",
-            name="reporter",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
-        ),
-        migrations.AddField(
-            model_name="inaccuracyreport",
-            name="reporter_agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
-            ),
-        ),
-        migrations.AddField(
-            model_name="inaccuracyreport",
-            name="via_disclosure",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="disclosures.disclosure"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="correction",
-            constraint=models.UniqueConstraint(fields=("revision",), name="correction_one_per_revision"),
-        ),
-        migrations.AddConstraint(
-            model_name="correction",
-            constraint=models.UniqueConstraint(fields=("id", "entry"), name="correction_id_entry"),
-        ),
-        migrations.AddConstraint(
-            model_name="correction",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("summary", ""), _negated=True), name="correction_has_summary"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="correction",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("summary"), 2000
-                ),
-                name="correction_summary_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="correction",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("ack_due_on__isnull", True),
-                    models.Q(
-                        ("ack_due_on__gte", datetime.date(2000, 1, 1)), ("ack_due_on__lte", datetime.date(2099, 12, 31))
-                    ),
-                    _connector="OR",
-                ),
-                name="correction_ack_due_on_plausible",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="correctionnotice",
-            index=models.Index(
-                condition=models.Q(("acknowledged_at__isnull", True)),
-                fields=["agency", "ack_due_on"],
-                name="correction_notice_pending",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="correctionnotice",
-            constraint=models.UniqueConstraint(fields=("correction", "agency"), name="correction_notice_once"),
-        ),
-        migrations.AddConstraint(
-            model_name="correctionnotice",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("acknowledged_at__isnull", True), ("acknowledged_by__isnull", True), ("action_taken", "")
-                    ),
-                    models.Q(
-                        ("acknowledged_at__isnull", False),
-                        ("acknowledged_by__isnull", False),
-                        models.Q(("action_taken", ""), _negated=True),
-                    ),
-                    _connector="OR",
-                ),
-                name="correction_notice_ack_whole",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="correctionnotice",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("action_taken"), 2000
-                ),
-                name="correction_notice_action_taken_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="correctionnotice",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("ack_due_on__isnull", True),
-                    models.Q(
-                        ("ack_due_on__gte", datetime.date(2000, 1, 1)), ("ack_due_on__lte", datetime.date(2099, 12, 31))
-                    ),
-                    _connector="OR",
-                ),
-                name="correction_notice_ack_due_on_plausible",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="inaccuracyreport",
-            index=models.Index(
-                condition=models.Q(("state", "open")), fields=["originator_agency", "due_on"], name="inaccuracy_open"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="inaccuracyreport",
-            index=models.Index(fields=["reporter_agency", "submitted_at"], name="inaccuracy_reporter"),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("state__in", ["open", "corrected", "rejected", "withdrawn"])),
-                name="inaccuracy_state_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("reporter_agency", models.F("originator_agency")), _negated=True),
-                name="inaccuracy_agencies_differ",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("what_is_wrong", ""), _negated=True), name="inaccuracy_says_what_is_wrong"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("correction__isnull", False), ("state", "corrected")),
-                    models.Q(models.Q(("state", "corrected"), _negated=True), ("correction__isnull", True)),
-                    _connector="OR",
-                ),
-                name="inaccuracy_corrected_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("state", "rejected"), models.Q(("reject_reason", ""), _negated=True)),
-                    models.Q(models.Q(("state", "rejected"), _negated=True), ("reject_reason", "")),
-                    _connector="OR",
-                ),
-                name="inaccuracy_rejected_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("decided_at__isnull", False),
-                        ("decided_by__isnull", False),
-                        ("state__in", ["corrected", "rejected"]),
-                    ),
-                    models.Q(
-                        models.Q(("state__in", ["corrected", "rejected"]), _negated=True),
-                        ("decided_at__isnull", True),
-                        ("decided_by__isnull", True),
-                    ),
-                    _connector="OR",
-                ),
-                name="inaccuracy_decision_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("state", "withdrawn"), ("withdrawn_at__isnull", False)),
-                    models.Q(models.Q(("state", "withdrawn"), _negated=True), ("withdrawn_at__isnull", True)),
-                    _connector="OR",
-                ),
-                name="inaccuracy_withdrawn_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("what_is_wrong"), 2000
-                ),
-                name="inaccuracy_what_is_wrong_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("suggested_correction"), 2000
-                ),
-                name="inaccuracy_suggested_correction_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("reject_reason"), 2000
-                ),
-                name="inaccuracy_reject_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="inaccuracyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("due_on__isnull", True),
-                    models.Q(("due_on__gte", datetime.date(2000, 1, 1)), ("due_on__lte", datetime.date(2099, 12, 31))),
-                    _connector="OR",
-                ),
-                name="inaccuracy_due_on_plausible",
-            ),
         ),
     ]

@@ -93,9 +93,310 @@ class Migration(migrations.Migration):
                 ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
                 ("withdraw_reason", models.TextField(blank=True, max_length=2000)),
                 ("referred_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.child"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "escalated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "follow_up_request",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dispute_follow_up",
+                        to="disclosures.informationrequest",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "raising_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "raising_practitioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disputes",
+                        to="disclosures.informationrequest",
+                    ),
+                ),
+                (
+                    "responding_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "responding_practitioner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "onward_request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disputes",
+                        to="disclosures.onwardrequest",
+                    ),
+                ),
             ],
             options={
                 "ordering": ["-opened_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("subject_kind__in", ["request", "onward"])),
+                        name="dispute_subject_kind_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("ground__in", ["declined", "overdue"])), name="dispute_ground_known"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("state__in", ["stage_one", "stage_two", "resolved", "withdrawn"])),
+                        name="dispute_state_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("escalation_reason__in", ["deadline_passed", "positions_differ", ""])),
+                        name="dispute_escalation_reason_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("outcome__in", ["share", "not_share", ""])), name="dispute_outcome_known"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("onward_request__isnull", True),
+                                ("request__isnull", False),
+                                ("subject_kind", "request"),
+                            ),
+                            models.Q(
+                                ("onward_request__isnull", False), ("request__isnull", True), ("subject_kind", "onward")
+                            ),
+                            _connector="OR",
+                        ),
+                        name="dispute_subject_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("raising_agency", models.F("responding_agency")), _negated=True),
+                        name="dispute_agencies_differ",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("grounds", ""), _negated=True), name="dispute_has_grounds"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("stage__in", [1, 2])), name="dispute_stage_known"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("escalated_at__isnull", True),
+                                ("escalated_by__isnull", True),
+                                ("escalation_reason", ""),
+                                ("stage", 1),
+                                ("stage_two_due_on__isnull", True),
+                            ),
+                            models.Q(
+                                ("escalated_at__isnull", False),
+                                ("stage", 2),
+                                ("stage_two_due_on__isnull", False),
+                                models.Q(("escalation_reason", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="dispute_stage_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "stage_one"), _negated=True), ("stage", 1), _connector="OR"
+                        ),
+                        name="dispute_stage_one_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "stage_two"), _negated=True), ("stage", 2), _connector="OR"
+                        ),
+                        name="dispute_stage_two_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("records_due_on__isnull", False),
+                                ("resolved_at__isnull", False),
+                                ("resolved_stage", models.F("stage")),
+                                ("state", "resolved"),
+                                models.Q(("outcome", ""), _negated=True),
+                                models.Q(("outcome_reason", ""), _negated=True),
+                            ),
+                            models.Q(
+                                models.Q(("state", "resolved"), _negated=True),
+                                ("decided_by__isnull", True),
+                                ("outcome", ""),
+                                ("outcome_reason", ""),
+                                ("resolved_at__isnull", True),
+                                ("resolved_stage__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="dispute_resolved_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("state", "withdrawn"),
+                                ("withdrawn_at__isnull", False),
+                                models.Q(("withdraw_reason", ""), _negated=True),
+                            ),
+                            models.Q(
+                                models.Q(("state", "withdrawn"), _negated=True),
+                                ("withdraw_reason", ""),
+                                ("withdrawn_at__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="dispute_withdrawn_shape",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("state__in", ["resolved", "withdrawn"]), ("records_due_on__isnull", True), _connector="OR"
+                        ),
+                        name="dispute_records_due_when_closed",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("referred_at__isnull", True), ("stage", 2), _connector="OR"),
+                        name="dispute_referred_at_stage_two",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("follow_up_request__isnull", True),
+                            models.Q(("outcome", "share"), ("state", "resolved"), ("subject_kind", "request")),
+                            _connector="OR",
+                        ),
+                        name="dispute_follow_up_on_share",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["stage_one", "stage_two"])),
+                        fields=("request",),
+                        name="dispute_open_per_request",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["stage_one", "stage_two"])),
+                        fields=("onward_request",),
+                        name="dispute_open_per_onward",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("grounds"), 2000
+                        ),
+                        name="dispute_grounds_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("impact_so_far"), 2000
+                        ),
+                        name="dispute_impact_so_far_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("outcome_reason"), 2000
+                        ),
+                        name="dispute_outcome_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("withdraw_reason"), 2000
+                        ),
+                        name="dispute_withdraw_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("stage_one_due_on__isnull", True),
+                            models.Q(
+                                ("stage_one_due_on__gte", datetime.date(2000, 1, 1)),
+                                ("stage_one_due_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="dispute_stage_one_due_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("stage_two_due_on__isnull", True),
+                            models.Q(
+                                ("stage_two_due_on__gte", datetime.date(2000, 1, 1)),
+                                ("stage_two_due_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="dispute_stage_two_due_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("records_due_on__isnull", True),
+                            models.Q(
+                                ("records_due_on__gte", datetime.date(2000, 1, 1)),
+                                ("records_due_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="dispute_records_due_on_plausible",
+                    ),
+                ],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("state", "stage_one")),
+                        fields=["state", "stage_one_due_on"],
+                        name="dispute_stage_one_due",
+                    ),
+                    models.Index(
+                        condition=models.Q(("state", "stage_two")),
+                        fields=["state", "stage_two_due_on"],
+                        name="dispute_stage_two_due",
+                    ),
+                    models.Index(fields=["raising_agency", "opened_at"], name="dispute_raising"),
+                    models.Index(fields=["responding_agency", "opened_at"], name="dispute_responding"),
+                    models.Index(fields=["opened_at"], name="dispute_register"),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -118,9 +419,40 @@ class Migration(migrations.Migration):
                 ),
                 ("advice", models.TextField(max_length=2000)),
                 ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "adviser",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="advices", to="disclosures.dispute"
+                    ),
+                ),
             ],
             options={
                 "ordering": ["dispute", "at", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("side__in", ["raising", "responding"])), name="dispute_advice_side_known"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("adviser_role__in", ["caldicott_guardian", "dpo"])),
+                        name="dispute_advice_adviser_role_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("advice", ""), _negated=True), name="dispute_advice_has_advice"
+                    ),
+                    models.UniqueConstraint(fields=("dispute", "side"), name="dispute_advice_once"),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("advice"), 2000
+                        ),
+                        name="dispute_advice_advice_length",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -146,9 +478,34 @@ class Migration(migrations.Migration):
                         max_length=32,
                     ),
                 ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="assignees", to="disclosures.dispute"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
                 "ordering": ["dispute", "stage", "side", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("side__in", ["raising", "responding"])), name="dispute_assignee_side_known"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("basis__in", ["line_manager", "designated_manager", "head_of_service"])),
+                        name="dispute_assignee_basis_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("stage__in", [1, 2])), name="dispute_assignee_stage_known"
+                    ),
+                    models.UniqueConstraint(fields=("dispute", "stage", "side", "user"), name="dispute_assignee_once"),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -184,9 +541,62 @@ class Migration(migrations.Migration):
                 ),
                 ("at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("note", models.TextField(blank=True, max_length=2000)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="events", to="disclosures.dispute"
+                    ),
+                ),
             ],
             options={
                 "ordering": ["dispute", "at", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "opened",
+                                    "assigned",
+                                    "position",
+                                    "escalated",
+                                    "advice",
+                                    "resolved",
+                                    "withdrawn",
+                                    "referred",
+                                    "recorded",
+                                    "chased",
+                                ],
+                            )
+                        ),
+                        name="dispute_event_kind_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("side__in", ["raising", "responding", ""])), name="dispute_event_side_known"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("stage__in", [1, 2])), name="dispute_event_stage_known"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind__in", ["chased", "escalated", "referred"])),
+                        fields=("dispute", "kind", "stage", "side"),
+                        name="dispute_event_sweep_once",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("note"), 2000
+                        ),
+                        name="dispute_event_note_length",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -207,9 +617,43 @@ class Migration(migrations.Migration):
                 ),
                 ("note", models.TextField(max_length=2000)),
                 ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="positions", to="disclosures.dispute"
+                    ),
+                ),
             ],
             options={
                 "ordering": ["dispute", "stage", "at", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("side__in", ["raising", "responding"])), name="dispute_position_side_known"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("position__in", ["share", "not_share"])),
+                        name="dispute_position_position_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("stage__in", [1, 2])), name="dispute_position_stage_known"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("note", ""), _negated=True), name="dispute_position_has_note"
+                    ),
+                    models.UniqueConstraint(fields=("dispute", "stage", "side"), name="dispute_position_once"),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("note"), 2000
+                        ),
+                        name="dispute_position_note_length",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -227,9 +671,59 @@ class Migration(migrations.Migration):
                 ("reason", models.TextField(max_length=2000)),
                 ("impact", models.TextField(max_length=2000)),
                 ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="records", to="disclosures.dispute"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
                 "ordering": ["dispute", "at", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("side__in", ["raising", "responding"])), name="dispute_record_side_known"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("process_followed", ""), _negated=True),
+                            models.Q(("reason", ""), _negated=True),
+                            models.Q(("impact", ""), _negated=True),
+                        ),
+                        name="dispute_record_complete",
+                    ),
+                    models.UniqueConstraint(fields=("dispute", "side"), name="dispute_record_once"),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("process_followed"), 2000
+                        ),
+                        name="dispute_record_process_followed_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("reason"), 2000
+                        ),
+                        name="dispute_record_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("impact"), 2000
+                        ),
+                        name="dispute_record_impact_length",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
@@ -240,669 +734,6 @@ class Migration(migrations.Migration):
             model_name="informationrequest",
             constraint=models.UniqueConstraint(
                 fields=("id", "requester_agency", "holding_agency"), name="request_id_agencies"
-            ),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="child",
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sharing.child"),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="decided_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="escalated_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="follow_up_request",
-            field=models.OneToOneField(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="dispute_follow_up",
-                to="disclosures.informationrequest",
-            ),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="raised_by",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="raising_agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
-            ),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="raising_practitioner",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="request",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="disputes",
-                to="disclosures.informationrequest",
-            ),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="responding_agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
-            ),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="responding_practitioner",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputeadvice",
-            name="adviser",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputeadvice",
-            name="dispute",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="advices", to="disclosures.dispute"
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputeassignee",
-            name="dispute",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="assignees", to="disclosures.dispute"
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputeassignee",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputeevent",
-            name="actor",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputeevent",
-            name="dispute",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="events", to="disclosures.dispute"
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputeposition",
-            name="author",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputeposition",
-            name="dispute",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="positions", to="disclosures.dispute"
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputerecord",
-            name="agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputerecord",
-            name="dispute",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="records", to="disclosures.dispute"
-            ),
-        ),
-        migrations.AddField(
-            model_name="disputerecord",
-            name="recorded_by",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
-        ),
-        migrations.AddField(
-            model_name="dispute",
-            name="onward_request",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="disputes",
-                to="disclosures.onwardrequest",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeadvice",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("side__in", ["raising", "responding"])), name="dispute_advice_side_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeadvice",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("adviser_role__in", ["caldicott_guardian", "dpo"])),
-                name="dispute_advice_adviser_role_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeadvice",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("advice", ""), _negated=True), name="dispute_advice_has_advice"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeadvice",
-            constraint=models.UniqueConstraint(fields=("dispute", "side"), name="dispute_advice_once"),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeadvice",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("advice"), 2000
-                ),
-                name="dispute_advice_advice_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeassignee",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("side__in", ["raising", "responding"])), name="dispute_assignee_side_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeassignee",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("basis__in", ["line_manager", "designated_manager", "head_of_service"])),
-                name="dispute_assignee_basis_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeassignee",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("stage__in", [1, 2])), name="dispute_assignee_stage_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeassignee",
-            constraint=models.UniqueConstraint(
-                fields=("dispute", "stage", "side", "user"), name="dispute_assignee_once"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeevent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "kind__in",
-                        [
-                            "opened",
-                            "assigned",
-                            "position",
-                            "escalated",
-                            "advice",
-                            "resolved",
-                            "withdrawn",
-                            "referred",
-                            "recorded",
-                            "chased",
-                        ],
-                    )
-                ),
-                name="dispute_event_kind_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeevent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("side__in", ["raising", "responding", ""])), name="dispute_event_side_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeevent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("stage__in", [1, 2])), name="dispute_event_stage_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeevent",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("kind__in", ["chased", "escalated", "referred"])),
-                fields=("dispute", "kind", "stage", "side"),
-                name="dispute_event_sweep_once",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeevent",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("note"), 2000
-                ),
-                name="dispute_event_note_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeposition",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("side__in", ["raising", "responding"])), name="dispute_position_side_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeposition",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("position__in", ["share", "not_share"])), name="dispute_position_position_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeposition",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("stage__in", [1, 2])), name="dispute_position_stage_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeposition",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("note", ""), _negated=True), name="dispute_position_has_note"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeposition",
-            constraint=models.UniqueConstraint(fields=("dispute", "stage", "side"), name="dispute_position_once"),
-        ),
-        migrations.AddConstraint(
-            model_name="disputeposition",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("note"), 2000
-                ),
-                name="dispute_position_note_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputerecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("side__in", ["raising", "responding"])), name="dispute_record_side_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputerecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("process_followed", ""), _negated=True),
-                    models.Q(("reason", ""), _negated=True),
-                    models.Q(("impact", ""), _negated=True),
-                ),
-                name="dispute_record_complete",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputerecord",
-            constraint=models.UniqueConstraint(fields=("dispute", "side"), name="dispute_record_once"),
-        ),
-        migrations.AddConstraint(
-            model_name="disputerecord",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("process_followed"), 2000
-                ),
-                name="dispute_record_process_followed_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputerecord",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("reason"), 2000
-                ),
-                name="dispute_record_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="disputerecord",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("impact"), 2000
-                ),
-                name="dispute_record_impact_length",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="dispute",
-            index=models.Index(
-                condition=models.Q(("state", "stage_one")),
-                fields=["state", "stage_one_due_on"],
-                name="dispute_stage_one_due",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="dispute",
-            index=models.Index(
-                condition=models.Q(("state", "stage_two")),
-                fields=["state", "stage_two_due_on"],
-                name="dispute_stage_two_due",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="dispute",
-            index=models.Index(fields=["raising_agency", "opened_at"], name="dispute_raising"),
-        ),
-        migrations.AddIndex(
-            model_name="dispute",
-            index=models.Index(fields=["responding_agency", "opened_at"], name="dispute_responding"),
-        ),
-        migrations.AddIndex(
-            model_name="dispute",
-            index=models.Index(fields=["opened_at"], name="dispute_register"),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("subject_kind__in", ["request", "onward"])), name="dispute_subject_kind_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ground__in", ["declined", "overdue"])), name="dispute_ground_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("state__in", ["stage_one", "stage_two", "resolved", "withdrawn"])),
-                name="dispute_state_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("escalation_reason__in", ["deadline_passed", "positions_differ", ""])),
-                name="dispute_escalation_reason_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("outcome__in", ["share", "not_share", ""])), name="dispute_outcome_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("onward_request__isnull", True), ("request__isnull", False), ("subject_kind", "request")),
-                    models.Q(("onward_request__isnull", False), ("request__isnull", True), ("subject_kind", "onward")),
-                    _connector="OR",
-                ),
-                name="dispute_subject_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("raising_agency", models.F("responding_agency")), _negated=True),
-                name="dispute_agencies_differ",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("grounds", ""), _negated=True), name="dispute_has_grounds"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(condition=models.Q(("stage__in", [1, 2])), name="dispute_stage_known"),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("escalated_at__isnull", True),
-                        ("escalated_by__isnull", True),
-                        ("escalation_reason", ""),
-                        ("stage", 1),
-                        ("stage_two_due_on__isnull", True),
-                    ),
-                    models.Q(
-                        ("escalated_at__isnull", False),
-                        ("stage", 2),
-                        ("stage_two_due_on__isnull", False),
-                        models.Q(("escalation_reason", ""), _negated=True),
-                    ),
-                    _connector="OR",
-                ),
-                name="dispute_stage_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(models.Q(("state", "stage_one"), _negated=True), ("stage", 1), _connector="OR"),
-                name="dispute_stage_one_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(models.Q(("state", "stage_two"), _negated=True), ("stage", 2), _connector="OR"),
-                name="dispute_stage_two_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("records_due_on__isnull", False),
-                        ("resolved_at__isnull", False),
-                        ("resolved_stage", models.F("stage")),
-                        ("state", "resolved"),
-                        models.Q(("outcome", ""), _negated=True),
-                        models.Q(("outcome_reason", ""), _negated=True),
-                    ),
-                    models.Q(
-                        models.Q(("state", "resolved"), _negated=True),
-                        ("decided_by__isnull", True),
-                        ("outcome", ""),
-                        ("outcome_reason", ""),
-                        ("resolved_at__isnull", True),
-                        ("resolved_stage__isnull", True),
-                    ),
-                    _connector="OR",
-                ),
-                name="dispute_resolved_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("state", "withdrawn"),
-                        ("withdrawn_at__isnull", False),
-                        models.Q(("withdraw_reason", ""), _negated=True),
-                    ),
-                    models.Q(
-                        models.Q(("state", "withdrawn"), _negated=True),
-                        ("withdraw_reason", ""),
-                        ("withdrawn_at__isnull", True),
-                    ),
-                    _connector="OR",
-                ),
-                name="dispute_withdrawn_shape",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("state__in", ["resolved", "withdrawn"]), ("records_due_on__isnull", True), _connector="OR"
-                ),
-                name="dispute_records_due_when_closed",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("referred_at__isnull", True), ("stage", 2), _connector="OR"),
-                name="dispute_referred_at_stage_two",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("follow_up_request__isnull", True),
-                    models.Q(("outcome", "share"), ("state", "resolved"), ("subject_kind", "request")),
-                    _connector="OR",
-                ),
-                name="dispute_follow_up_on_share",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("state__in", ["stage_one", "stage_two"])),
-                fields=("request",),
-                name="dispute_open_per_request",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("state__in", ["stage_one", "stage_two"])),
-                fields=("onward_request",),
-                name="dispute_open_per_onward",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("grounds"), 2000
-                ),
-                name="dispute_grounds_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("impact_so_far"), 2000
-                ),
-                name="dispute_impact_so_far_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("outcome_reason"), 2000
-                ),
-                name="dispute_outcome_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("withdraw_reason"), 2000
-                ),
-                name="dispute_withdraw_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("stage_one_due_on__isnull", True),
-                    models.Q(
-                        ("stage_one_due_on__gte", datetime.date(2000, 1, 1)),
-                        ("stage_one_due_on__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="dispute_stage_one_due_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("stage_two_due_on__isnull", True),
-                    models.Q(
-                        ("stage_two_due_on__gte", datetime.date(2000, 1, 1)),
-                        ("stage_two_due_on__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="dispute_stage_two_due_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="dispute",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("records_due_on__isnull", True),
-                    models.Q(
-                        ("records_due_on__gte", datetime.date(2000, 1, 1)),
-                        ("records_due_on__lte", datetime.date(2099, 12, 31)),
-                    ),
-                    _connector="OR",
-                ),
-                name="dispute_records_due_on_plausible",
             ),
         ),
         migrations.RunSQL(

@@ -323,6 +323,9 @@ CELERY_BEAT_SCHEDULE = {
     "breaches-sanctions-end": {"task": "breaches.sanctions_end_sweep", "schedule": 600.0},
     # Issue 15: audit export files deleted after EXPORT_KEEP_HOURS; jobs whose worker died failed.
     "oversight-export-jobs": {"task": "oversight.export_jobs_sweep", "schedule": 60.0},
+    # Issue 15: the month just ended published for the aggregate reports (its counts frozen) on the first tick after
+    # it ends, not when it is first read; the other ticks find it published.
+    "reports-freeze-months": {"task": "reports.freeze_months", "schedule": 3600.0},
 }
 
 # --- API -----------------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ SEARCH_EVENT = "audit.search"
 # (at most SUMMARY_TEXT_MAX characters): counts, tiers and states, never a reason, a note or a name.
 SUMMARY_KEYS = ("rows", "tier", "tiers", "source", "status", "state", "from_state", "to_state", "method", "reason_code")
 SUMMARY_TEXT_MAX = 40
+DAMAGED_LINK = "This page link is damaged or was changed: start again from the newest entries."
 CURSOR_MAX = 200  # a signed cursor is about 90 characters; anything much longer was not made here
 _SALT = "oversight.search.cursor"
 
@@ -147,7 +148,7 @@ def cursor_sign(source: Source, cursor: Cursor) -> str:
 
 def cursor_read(source: Source, token: str) -> Cursor:
     """The cursor a page link carried, or FilterError("after") when it was not made here for this source."""
-    refused = FilterError("after", "This page link is damaged or was changed: start again from the newest entries.")
+    refused = FilterError("after", DAMAGED_LINK)
     if len(token) > CURSOR_MAX:
         raise refused
     try:

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("agencies", "0004_membership_is_nominated_representative"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("agencies", "__first__"),
     ]
 
     operations = [
@@ -47,6 +47,24 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-held_on"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("minutes_circulated_on__isnull", True),
+                            models.Q(("minutes", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="meeting_circulated_minutes_exist",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("minutes_circulated_on__isnull", True),
+                            ("minutes_circulated_on__gte", models.F("held_on")),
+                            _connector="OR",
+                        ),
+                        name="meeting_minutes_after_meeting",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -146,6 +164,15 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-starts_on"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("scope", ""), _negated=True), name="protocol_audit_has_scope"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("responses_due_on__gt", models.F("starts_on"))),
+                        name="protocol_audit_responses_after_start",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -262,6 +289,29 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["protocol", "-number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("protocol", "number"), name="protocol_version_number_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("change_note", ""), _negated=True), name="protocol_version_has_change_note"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("age_max__gt", models.F("age_min"))), name="protocol_age_range"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("extended_age_max__isnull", True),
+                            ("extended_age_max__gt", models.F("age_max")),
+                            _connector="OR",
+                        ),
+                        name="protocol_extended_age_beyond_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("response_working_days__gte", 1)), name="protocol_response_days"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("permitted_purposes", []), _negated=True), name="protocol_has_purposes"
+                    ),
+                ],
             },
         ),
         migrations.AddField(
@@ -357,6 +407,32 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-opened_on", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "decided"), _negated=True),
+                        fields=("protocol",),
+                        name="consultation_one_undecided_per_protocol",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("deadline__gt", models.F("opened_on"))), name="consultation_deadline_later"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("quorum_percent__isnull", True),
+                            models.Q(("quorum_percent__gte", 1), ("quorum_percent__lte", 100)),
+                            _connector="OR",
+                        ),
+                        name="consultation_quorum_percent",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "decided"), _negated=True),
+                            models.Q(("outcome", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="consultation_decided_has_outcome",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -399,6 +475,21 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["protocol", "number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("protocol", "number"), name="review_number_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "completed"), _negated=True),
+                            models.Q(
+                                ("completed_on__isnull", False),
+                                ("report_due_on__isnull", False),
+                                models.Q(("findings", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="review_completed_has_findings",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -427,6 +518,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["meeting", "position"],
+                "constraints": [models.UniqueConstraint(fields=("meeting", "position"), name="agenda_position_unique")],
             },
         ),
         migrations.CreateModel(
@@ -460,6 +552,19 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["due_on", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("description", ""), _negated=True), name="review_action_has_description"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "done"), _negated=True),
+                            ("completed_on__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="review_action_done_dated",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -525,6 +630,28 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["agency__name"],
+                "indexes": [models.Index(fields=["version", "agency"], name="signature_version_agency")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("withdrawn_at__isnull", True)),
+                        fields=("agency", "version"),
+                        name="signature_live_once",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("withdrawn_at__isnull", True),
+                            models.Q(("withdrawal_reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="signature_withdrawal_has_reason",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("signatory_name", ""), _negated=True), name="signature_has_signatory"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("attestation", ""), _negated=True), name="signature_has_attestation"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -654,76 +781,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.AddConstraint(
-            model_name="meeting",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("minutes_circulated_on__isnull", True), models.Q(("minutes", ""), _negated=True), _connector="OR"
-                ),
-                name="meeting_circulated_minutes_exist",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="meeting",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("minutes_circulated_on__isnull", True),
-                    ("minutes_circulated_on__gte", models.F("held_on")),
-                    _connector="OR",
-                ),
-                name="meeting_minutes_after_meeting",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="protocolaudit",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("scope", ""), _negated=True), name="protocol_audit_has_scope"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="protocolaudit",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("responses_due_on__gt", models.F("starts_on"))),
-                name="protocol_audit_responses_after_start",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="protocolversion",
-            constraint=models.UniqueConstraint(fields=("protocol", "number"), name="protocol_version_number_unique"),
-        ),
-        migrations.AddConstraint(
-            model_name="protocolversion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("change_note", ""), _negated=True), name="protocol_version_has_change_note"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="protocolversion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("age_max__gt", models.F("age_min"))), name="protocol_age_range"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="protocolversion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("extended_age_max__isnull", True), ("extended_age_max__gt", models.F("age_max")), _connector="OR"
-                ),
-                name="protocol_extended_age_beyond_range",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="protocolversion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("response_working_days__gte", 1)), name="protocol_response_days"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="protocolversion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("permitted_purposes", []), _negated=True), name="protocol_has_purposes"
-            ),
-        ),
-        migrations.AddConstraint(
             model_name="protocol",
             constraint=models.UniqueConstraint(fields=("title",), name="protocol_title_unique"),
         ),
@@ -768,113 +825,6 @@ class Migration(migrations.Migration):
                     _connector="OR",
                 ),
                 name="protocol_in_force_has_version",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consultation",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "decided"), _negated=True),
-                fields=("protocol",),
-                name="consultation_one_undecided_per_protocol",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consultation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("deadline__gt", models.F("opened_on"))), name="consultation_deadline_later"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consultation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("quorum_percent__isnull", True),
-                    models.Q(("quorum_percent__gte", 1), ("quorum_percent__lte", 100)),
-                    _connector="OR",
-                ),
-                name="consultation_quorum_percent",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="consultation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "decided"), _negated=True),
-                    models.Q(("outcome", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="consultation_decided_has_outcome",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="review",
-            constraint=models.UniqueConstraint(fields=("protocol", "number"), name="review_number_unique"),
-        ),
-        migrations.AddConstraint(
-            model_name="review",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "completed"), _negated=True),
-                    models.Q(
-                        ("completed_on__isnull", False),
-                        ("report_due_on__isnull", False),
-                        models.Q(("findings", ""), _negated=True),
-                    ),
-                    _connector="OR",
-                ),
-                name="review_completed_has_findings",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="agendaitem",
-            constraint=models.UniqueConstraint(fields=("meeting", "position"), name="agenda_position_unique"),
-        ),
-        migrations.AddConstraint(
-            model_name="reviewaction",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("description", ""), _negated=True), name="review_action_has_description"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="reviewaction",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "done"), _negated=True), ("completed_on__isnull", False), _connector="OR"
-                ),
-                name="review_action_done_dated",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="signature",
-            index=models.Index(fields=["version", "agency"], name="signature_version_agency"),
-        ),
-        migrations.AddConstraint(
-            model_name="signature",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("withdrawn_at__isnull", True)),
-                fields=("agency", "version"),
-                name="signature_live_once",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="signature",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("withdrawn_at__isnull", True), models.Q(("withdrawal_reason", ""), _negated=True), _connector="OR"
-                ),
-                name="signature_withdrawal_has_reason",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="signature",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("signatory_name", ""), _negated=True), name="signature_has_signatory"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="signature",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("attestation", ""), _negated=True), name="signature_has_attestation"
             ),
         ),
     ]

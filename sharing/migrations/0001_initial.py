@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("agencies", "0007_api_token_scopes_expiry_last_use"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("agencies", "__first__"),
     ]
 
     operations = [
@@ -140,6 +140,111 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name_plural": "children",
+                "indexes": [models.Index(fields=["born_on"], name="child_born_on")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("nhs_number__isnull", False)),
+                        fields=("nhs_number",),
+                        name="child_nhs_number_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("nhs_number__isnull", True), ("nhs_number__regex", "^[0-9]{10}$"), _connector="OR"
+                        ),
+                        name="child_nhs_number_ten_digits",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "born_on__lte",
+                                django.db.models.expressions.CombinedExpression(
+                                    django.db.models.functions.comparison.Cast(
+                                        "created_at", output_field=models.DateField()
+                                    ),
+                                    "+",
+                                    models.Value(datetime.timedelta(days=1)),
+                                ),
+                            )
+                        ),
+                        name="child_born_before_recorded",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("is_shielded", False), ("shielding_agency__isnull", True)),
+                            models.Q(("is_shielded", True), ("shielding_agency__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="child_shielded_by_an_agency",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                        name="child_not_merged_into_itself",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("gender__in", ["female", "male", "another", "not_known"])),
+                        name="child_gender_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "ethnicity__in",
+                                [
+                                    "asian_bangladeshi",
+                                    "asian_chinese",
+                                    "asian_indian",
+                                    "asian_pakistani",
+                                    "asian_other",
+                                    "black_african",
+                                    "black_caribbean",
+                                    "black_other",
+                                    "mixed_white_asian",
+                                    "mixed_white_black_african",
+                                    "mixed_white_black_caribbean",
+                                    "mixed_other",
+                                    "white_british",
+                                    "white_irish",
+                                    "white_gypsy_traveller",
+                                    "white_roma",
+                                    "white_other",
+                                    "other_arab",
+                                    "other",
+                                    "not_stated",
+                                ],
+                            )
+                        ),
+                        name="child_ethnicity_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("setting__in", ["under_fives", "school", "college", "none"])),
+                        name="child_setting_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("setting__in", ["school", "college", "under_fives"]), ("setting_name", ""), _connector="OR"
+                        ),
+                        name="child_setting_name_needs_a_setting",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("born_on__isnull", True),
+                            models.Q(
+                                ("born_on__gte", datetime.date(1990, 1, 1)),
+                                ("born_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="child_born_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            models.Func(
+                                models.F("languages"), function="cardinality", output_field=models.IntegerField()
+                            ),
+                            10,
+                        ),
+                        name="child_languages_items",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -170,6 +275,60 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["child", "-from_on", "-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("postcode", ""), _negated=True),
+                        fields=["postcode", "child"],
+                        name="child_address_postcode",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("to_on__isnull", True)), fields=("child",), name="child_address_one_current"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("to_on__isnull", True), ("to_on__gte", models.F("from_on")), _connector="OR"
+                        ),
+                        name="child_address_period_ordered",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("address", ""), _negated=True), name="child_address_not_empty"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("postcode", ""), ("postcode__regex", "^[A-Z0-9]{2,4} [A-Z0-9]{1,4}$"), _connector="OR"
+                        ),
+                        name="child_address_postcode_normalised",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("address"), 500
+                        ),
+                        name="child_address_address_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("from_on__isnull", True),
+                            models.Q(
+                                ("from_on__gte", datetime.date(1990, 1, 1)),
+                                ("from_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="child_address_from_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("to_on__isnull", True),
+                            models.Q(
+                                ("to_on__gte", datetime.date(1990, 1, 1)), ("to_on__lte", datetime.date(2099, 12, 31))
+                            ),
+                            _connector="OR",
+                        ),
+                        name="child_address_to_on_plausible",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -202,6 +361,22 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("kept", models.F("merged")), _negated=True), name="child_merge_two_children"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True), name="child_merge_has_reason"
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("reason"), 2000
+                        ),
+                        name="child_merge_reason_length",
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="ChildName",
@@ -237,6 +412,22 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["child", "kind", "id"],
+                "indexes": [models.Index(fields=["exact_key"], name="child_name_exact")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind", "legal")), fields=("child",), name="child_name_one_legal"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["legal", "previous", "known_as"])),
+                        name="child_name_kind_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("family", ""), ("given", ""), _negated=True), name="child_name_not_empty"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("exact_key", ""), _negated=True), name="child_name_has_letters"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -257,6 +448,13 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "indexes": [models.Index(fields=["key", "name", "child"], name="child_name_key_lookup")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("name", "key"), name="child_name_key_once"),
+                    models.CheckConstraint(condition=models.Q(("key__regex", "^[tpi]:.")), name="child_name_key_kind"),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="Involvement",
@@ -303,6 +501,65 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["child", "-started_on", "id"],
+                "indexes": [models.Index(fields=["agency", "child"], name="involvement_agency_child")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ended_on__isnull", True)),
+                        fields=("child", "agency", "service"),
+                        name="involvement_one_open_per_service",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ended_on__isnull", True), ("ended_on__gte", models.F("started_on")), _connector="OR"
+                        ),
+                        name="involvement_period_ordered",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("service", ""), _negated=True), name="involvement_has_service"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("is_key_contact", False), ("lead_professional__isnull", False), _connector="OR"
+                        ),
+                        name="involvement_key_contact_is_a_person",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("end_reason", ""), ("ended_on__isnull", True)),
+                            ("ended_on__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="involvement_end_reason_only_when_ended",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("end_reason"), 2000
+                        ),
+                        name="involvement_end_reason_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("started_on__isnull", True),
+                            models.Q(
+                                ("started_on__gte", datetime.date(2000, 1, 1)),
+                                ("started_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="involvement_started_on_plausible",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ended_on__isnull", True),
+                            models.Q(
+                                ("ended_on__gte", datetime.date(2000, 1, 1)),
+                                ("ended_on__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="involvement_ended_on_plausible",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -358,6 +615,39 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["child", "category", "-created_at"],
+                "indexes": [models.Index(fields=["child", "agency", "category"], name="entry_child_agency_category")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "category__in",
+                                [
+                                    "contact",
+                                    "sen_statement",
+                                    "support",
+                                    "health",
+                                    "legal_status",
+                                    "case_note",
+                                    "concern",
+                                    "family_relationship",
+                                    "cp_registration",
+                                    "cp_meeting",
+                                    "looked_after_history",
+                                    "schedule_one",
+                                ],
+                            )
+                        ),
+                        name="entry_category_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("category", "schedule_one"), _negated=True),
+                            ("is_restricted", True),
+                            _connector="OR",
+                        ),
+                        name="entry_schedule_one_restricted",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -393,6 +683,33 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["entry", "-number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("entry", "number"), name="entry_revision_number_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("number__gte", 1)), name="entry_revision_numbered_from_one"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("basis__in", ["fact", "opinion"])), name="entry_revision_basis_known"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("number", 1), models.Q(("change_reason", ""), _negated=True), _connector="OR"
+                        ),
+                        name="entry_revision_change_has_reason",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("text"), 20000
+                        ),
+                        name="entry_revision_text_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("change_reason"), 2000
+                        ),
+                        name="entry_revision_change_reason_length",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -434,6 +751,30 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("revoked_at__isnull", True)),
+                        fields=["user", "entry", "expires_at"],
+                        name="entry_grant_live",
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("expires_at__gt", models.F("granted_at"))),
+                        name="entry_grant_expires_after_granted",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("purpose", ""), _negated=True), name="entry_grant_has_purpose"
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("purpose"), 2000
+                        ),
+                        name="entry_grant_purpose_length",
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="ShieldedAccess",
@@ -460,472 +801,21 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-        ),
-        migrations.AddIndex(
-            model_name="child",
-            index=models.Index(fields=["born_on"], name="child_born_on"),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("nhs_number__isnull", False)),
-                fields=("nhs_number",),
-                name="child_nhs_number_unique",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("nhs_number__isnull", True), ("nhs_number__regex", "^[0-9]{10}$"), _connector="OR"),
-                name="child_nhs_number_ten_digits",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "born_on__lte",
-                        django.db.models.expressions.CombinedExpression(
-                            django.db.models.functions.comparison.Cast("created_at", output_field=models.DateField()),
-                            "+",
-                            models.Value(datetime.timedelta(days=1)),
+            options={
+                "constraints": [
+                    models.UniqueConstraint(fields=("child", "user", "on_date"), name="shielded_access_once_a_day"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("on_date__isnull", True),
+                            models.Q(
+                                ("on_date__gte", datetime.date(2000, 1, 1)),
+                                ("on_date__lte", datetime.date(2099, 12, 31)),
+                            ),
+                            _connector="OR",
                         ),
-                    )
-                ),
-                name="child_born_before_recorded",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("is_shielded", False), ("shielding_agency__isnull", True)),
-                    models.Q(("is_shielded", True), ("shielding_agency__isnull", False)),
-                    _connector="OR",
-                ),
-                name="child_shielded_by_an_agency",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("merged_into", models.F("id")), _negated=True), name="child_not_merged_into_itself"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("gender__in", ["female", "male", "another", "not_known"])),
-                name="child_gender_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "ethnicity__in",
-                        [
-                            "asian_bangladeshi",
-                            "asian_chinese",
-                            "asian_indian",
-                            "asian_pakistani",
-                            "asian_other",
-                            "black_african",
-                            "black_caribbean",
-                            "black_other",
-                            "mixed_white_asian",
-                            "mixed_white_black_african",
-                            "mixed_white_black_caribbean",
-                            "mixed_other",
-                            "white_british",
-                            "white_irish",
-                            "white_gypsy_traveller",
-                            "white_roma",
-                            "white_other",
-                            "other_arab",
-                            "other",
-                            "not_stated",
-                        ],
-                    )
-                ),
-                name="child_ethnicity_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("setting__in", ["under_fives", "school", "college", "none"])),
-                name="child_setting_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("setting__in", ["school", "college", "under_fives"]), ("setting_name", ""), _connector="OR"
-                ),
-                name="child_setting_name_needs_a_setting",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("born_on__isnull", True),
-                    models.Q(
-                        ("born_on__gte", datetime.date(1990, 1, 1)), ("born_on__lte", datetime.date(2099, 12, 31))
+                        name="shielded_access_on_date_plausible",
                     ),
-                    _connector="OR",
-                ),
-                name="child_born_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="child",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    models.Func(models.F("languages"), function="cardinality", output_field=models.IntegerField()), 10
-                ),
-                name="child_languages_items",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="childaddress",
-            index=models.Index(
-                condition=models.Q(("postcode", ""), _negated=True),
-                fields=["postcode", "child"],
-                name="child_address_postcode",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childaddress",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("to_on__isnull", True)), fields=("child",), name="child_address_one_current"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childaddress",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("to_on__isnull", True), ("to_on__gte", models.F("from_on")), _connector="OR"),
-                name="child_address_period_ordered",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childaddress",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("address", ""), _negated=True), name="child_address_not_empty"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childaddress",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("postcode", ""), ("postcode__regex", "^[A-Z0-9]{2,4} [A-Z0-9]{1,4}$"), _connector="OR"
-                ),
-                name="child_address_postcode_normalised",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childaddress",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("address"), 500
-                ),
-                name="child_address_address_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childaddress",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("from_on__isnull", True),
-                    models.Q(
-                        ("from_on__gte", datetime.date(1990, 1, 1)), ("from_on__lte", datetime.date(2099, 12, 31))
-                    ),
-                    _connector="OR",
-                ),
-                name="child_address_from_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childaddress",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("to_on__isnull", True),
-                    models.Q(("to_on__gte", datetime.date(1990, 1, 1)), ("to_on__lte", datetime.date(2099, 12, 31))),
-                    _connector="OR",
-                ),
-                name="child_address_to_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childmerge",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("kept", models.F("merged")), _negated=True), name="child_merge_two_children"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childmerge",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("reason", ""), _negated=True), name="child_merge_has_reason"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childmerge",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("reason"), 2000
-                ),
-                name="child_merge_reason_length",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="childname",
-            index=models.Index(fields=["exact_key"], name="child_name_exact"),
-        ),
-        migrations.AddConstraint(
-            model_name="childname",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("kind", "legal")), fields=("child",), name="child_name_one_legal"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childname",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("kind__in", ["legal", "previous", "known_as"])), name="child_name_kind_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childname",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("family", ""), ("given", ""), _negated=True), name="child_name_not_empty"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="childname",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("exact_key", ""), _negated=True), name="child_name_has_letters"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="childnamekey",
-            index=models.Index(fields=["key", "name", "child"], name="child_name_key_lookup"),
-        ),
-        migrations.AddConstraint(
-            model_name="childnamekey",
-            constraint=models.UniqueConstraint(fields=("name", "key"), name="child_name_key_once"),
-        ),
-        migrations.AddConstraint(
-            model_name="childnamekey",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("key__regex", "^[tpi]:.")), name="child_name_key_kind"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="involvement",
-            index=models.Index(fields=["agency", "child"], name="involvement_agency_child"),
-        ),
-        migrations.AddConstraint(
-            model_name="involvement",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("ended_on__isnull", True)),
-                fields=("child", "agency", "service"),
-                name="involvement_one_open_per_service",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="involvement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("ended_on__isnull", True), ("ended_on__gte", models.F("started_on")), _connector="OR"
-                ),
-                name="involvement_period_ordered",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="involvement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("service", ""), _negated=True), name="involvement_has_service"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="involvement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("is_key_contact", False), ("lead_professional__isnull", False), _connector="OR"),
-                name="involvement_key_contact_is_a_person",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="involvement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("end_reason", ""), ("ended_on__isnull", True)),
-                    ("ended_on__isnull", False),
-                    _connector="OR",
-                ),
-                name="involvement_end_reason_only_when_ended",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="involvement",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("end_reason"), 2000
-                ),
-                name="involvement_end_reason_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="involvement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("started_on__isnull", True),
-                    models.Q(
-                        ("started_on__gte", datetime.date(2000, 1, 1)), ("started_on__lte", datetime.date(2099, 12, 31))
-                    ),
-                    _connector="OR",
-                ),
-                name="involvement_started_on_plausible",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="involvement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("ended_on__isnull", True),
-                    models.Q(
-                        ("ended_on__gte", datetime.date(2000, 1, 1)), ("ended_on__lte", datetime.date(2099, 12, 31))
-                    ),
-                    _connector="OR",
-                ),
-                name="involvement_ended_on_plausible",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="recordentry",
-            index=models.Index(fields=["child", "agency", "category"], name="entry_child_agency_category"),
-        ),
-        migrations.AddConstraint(
-            model_name="recordentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "category__in",
-                        [
-                            "contact",
-                            "sen_statement",
-                            "support",
-                            "health",
-                            "legal_status",
-                            "case_note",
-                            "concern",
-                            "family_relationship",
-                            "cp_registration",
-                            "cp_meeting",
-                            "looked_after_history",
-                            "schedule_one",
-                        ],
-                    )
-                ),
-                name="entry_category_known",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="recordentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("category", "schedule_one"), _negated=True), ("is_restricted", True), _connector="OR"
-                ),
-                name="entry_schedule_one_restricted",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="entryrevision",
-            constraint=models.UniqueConstraint(fields=("entry", "number"), name="entry_revision_number_unique"),
-        ),
-        migrations.AddConstraint(
-            model_name="entryrevision",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("number__gte", 1)), name="entry_revision_numbered_from_one"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="entryrevision",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("basis__in", ["fact", "opinion"])), name="entry_revision_basis_known"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="entryrevision",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("number", 1), models.Q(("change_reason", ""), _negated=True), _connector="OR"),
-                name="entry_revision_change_has_reason",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="entryrevision",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("text"), 20000
-                ),
-                name="entry_revision_text_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="entryrevision",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("change_reason"), 2000
-                ),
-                name="entry_revision_change_reason_length",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="entrygrant",
-            index=models.Index(
-                condition=models.Q(("revoked_at__isnull", True)),
-                fields=["user", "entry", "expires_at"],
-                name="entry_grant_live",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="entrygrant",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("expires_at__gt", models.F("granted_at"))), name="entry_grant_expires_after_granted"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="entrygrant",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("purpose", ""), _negated=True), name="entry_grant_has_purpose"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="entrygrant",
-            constraint=models.CheckConstraint(
-                condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("purpose"), 2000
-                ),
-                name="entry_grant_purpose_length",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="shieldedaccess",
-            constraint=models.UniqueConstraint(fields=("child", "user", "on_date"), name="shielded_access_once_a_day"),
-        ),
-        migrations.AddConstraint(
-            model_name="shieldedaccess",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("on_date__isnull", True),
-                    models.Q(
-                        ("on_date__gte", datetime.date(2000, 1, 1)), ("on_date__lte", datetime.date(2099, 12, 31))
-                    ),
-                    _connector="OR",
-                ),
-                name="shielded_access_on_date_plausible",
-            ),
+                ],
+            },
         ),
     ]

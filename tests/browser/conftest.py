@@ -1,7 +1,11 @@
 """The Playwright harness: a real Chromium against the live server, axe-core on every page visited.
 
-Every journey runs twice: at a desktop width and at a 375 px phone width (`viewport`). On every page a journey
-checks, nothing may stick out sideways (`assert_fits`) and axe must find nothing."""
+Every journey runs once, at the width its people use (`viewport`): a 375 px phone for the practitioner's journeys
+out of the office (PHONE_JOURNEYS: a child found, consent recorded, a request made, an emergency disclosure, signing
+in), a desktop for the rest. Every page is still seen at both widths: `test_every_page` opens each page every role
+can reach at the phone's and the desktop's width with long values, and the `every_viewport` tests do the same for
+the pages a journey fills in. On every page a journey checks, nothing may stick out sideways (`assert_fits`) and axe
+must find nothing."""
 
 from __future__ import annotations
 
@@ -163,10 +167,19 @@ def browser_world(transactional_db: None) -> World:
     return build_world()
 
 
+# The journeys run at the phone's width (the rest at the desktop's). Each journey once, not once per width: the
+# widths are the pages' business, and every page is seen at both (module docstring); a journey run twice cost the
+# suite a sixth of its time for no page not already checked.
+PHONE_JOURNEYS = frozenset(
+    {"test_children", "test_consent", "test_disclosure_emergency", "test_disclosure_requests", "test_sign_in"}
+)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every browser test runs at a desktop and at a phone width."""
+    """Each browser test runs at one width: the phone's for PHONE_JOURNEYS, the desktop's otherwise."""
     if "viewport" in metafunc.fixturenames and not metafunc.definition.get_closest_marker("every_viewport"):
-        metafunc.parametrize("viewport", list(VIEWPORTS), indirect=True)
+        width = "phone" if metafunc.module.__name__.rsplit(".", 1)[-1] in PHONE_JOURNEYS else "desktop"
+        metafunc.parametrize("viewport", [width], indirect=True)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ from tests.factories import SYSTEM, World, area_named, build_world, make_agency,
 
 ROLES = ["practitioner", "designated_manager", "agency_admin", "partnership_admin", "auditor"]
 # Not pages: files, the API (its documentation page is one), signing out, health.
-SKIP = re.compile(r"^/(static/|api/(?!docs/)|sign-out|signed-out|healthz)|/file/?$|/download/?$|\.(pdf|csv)$")
+SKIP = re.compile(r"^/(static/|api/(?!docs/)|sign-out|signed-out|healthz)|/file/?$|/download/?$|\.(pdf|csv|zip|jsonl)$")
 MAX_PAGES_PER_ROLE = 60
 
 

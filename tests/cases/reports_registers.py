@@ -41,9 +41,9 @@ CASES = [
     Case("partnership-register-export", html(KEEPERS, otherwise=403), kwargs=csv_of("reviews"), note="reviews",
          queries=3),
     Case("partnership-register-export", html(KEEPERS, otherwise=403), kwargs=csv_of("breaches"), note="breaches",
-         queries=4),
+         queries=3),
     Case("partnership-register-export", html(KEEPERS, otherwise=403), kwargs=csv_of("disputes"), note="disputes",
-         queries=4),
+         queries=3),
     # The ZIP: the two registers read whole, the two halves counted, the audit event; the halves' rows as it streams.
     Case("partnership-registers-export", html(KEEPERS, otherwise=403), kwargs=registers_planted, queries=6),
 ]  # fmt: skip

@@ -122,3 +122,36 @@ def test_sql_age_band_matches_the_rule(world: World) -> None:
     child = made.child
     on = timezone.localtime(InformationRequest.objects.get(pk=made.pk).submitted_at).date()
     assert MonthCount.objects.get(measure="requests").age_band == age_band(child.born_on, on)
+
+
+def test_beat_publishes_the_month_just_ended_with_its_counts_as_at_then(world: World) -> None:
+    from reports.models import MonthPublished
+    from reports.tasks import freeze_months_task
+
+    _requests(world, 12)
+    last = last_published_month(timezone.localdate())
+    assert not MonthPublished.objects.filter(month=last).exists()
+    assert freeze_months_task() == last.isoformat()
+    assert MonthPublished.objects.get(month=last)
+    counted = sum(MonthCount.objects.filter(month=last, measure=Measure.REQUESTS).values_list("n", flat=True))
+    assert counted == 12
+    # A request backdated into the published month afterwards changes nothing: the month is as it was when it ended.
+    _requests(world, 1)
+    freeze_months_task()
+    assert sum(MonthCount.objects.filter(month=last, measure=Measure.REQUESTS).values_list("n", flat=True)) == 12
+
+
+def test_the_demo_publishes_a_past_year_the_charts_can_show(world: World) -> None:
+    from isp_portal.demo_context import DemoContext
+    from reports import demo
+    from reports.models import MonthPublished
+
+    context = DemoContext()
+    demo.seed(context)
+    assert MonthPublished.objects.count() == demo.MONTHS
+    assert AuditEvent.objects.filter(kind="reports.demo_published").count() == 1
+    report = _report(world, Dimension.MONTH, Dimension.AGENCY)
+    shown = [total for _, _, _, total in report.row_cells() if total]
+    assert len(shown) >= 6, shown  # months with a count the chart can draw
+    demo.seed(DemoContext())  # a second seeding adds nothing
+    assert AuditEvent.objects.filter(kind="reports.demo_published").count() == 1
