@@ -6,32 +6,21 @@ for them (isp_portal.navigation; tests/test_query_counts.py):
   second half (the agency has signed a protocol in force) costs a statement, so the page says why to a member of an
   agency that has not signed yet.
 - "Registers": the partnership registers for the Children's Services Executive, for partnership admins and auditors
-  (reports.registers_policy.RULE)."""
+  (reports.registers_policy.may_read_registers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
-from agencies.policy import is_auditor, is_partnership_admin, principal
-from agencies.rules import agency_may_share
+from agencies.policy import is_auditor
 from isp_portal.navigation import NavItem, register_nav
+from reports.registers_policy import may_read_registers
+from sharing.policy import sharing_now_agencies
 
 
 def _sees_reports(user: Any) -> bool:
-    if is_auditor(user):
-        return True
-    today = timezone.localdate()
-    return any(
-        m.agency_id is not None and agency_may_share(m.agency_status, m.agency_ico_expires_on, today)
-        for m in principal(user).memberships
-    )
-
-
-def _sees_registers(user: Any) -> bool:
-    return is_partnership_admin(user) or is_auditor(user)
+    return is_auditor(user) or bool(sharing_now_agencies(user))
 
 
 register_nav(NavItem(label="Reports", url_name="reports-aggregates", visible=_sees_reports, order=90))
-register_nav(NavItem(label="Registers", url_name="partnership-registers", visible=_sees_registers, order=91))
+register_nav(NavItem(label="Registers", url_name="partnership-registers", visible=may_read_registers, order=91))

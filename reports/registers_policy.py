@@ -25,11 +25,16 @@ PARTNERSHIP_REGISTERS = Resource("partnership_registers", "the partnership regis
 RULE = "Only partnership admins and auditors read the partnership registers."
 
 
-def _rule(user: Any, action: str) -> bool:
+def may_read_registers(user: Any) -> bool:
+    """RULE, from the principal alone (no statement): a signed-in partnership admin or auditor, never a token."""
     p = principal(user)
     if p.is_token or p.user_id is None:
         return False
-    return action == "view" and (is_partnership_admin(user) or is_auditor(user))
+    return is_partnership_admin(user) or is_auditor(user)
+
+
+def _rule(user: Any, action: str) -> bool:
+    return action == "view" and may_read_registers(user)
 
 
 # Whose rows a reader sees: None for every agency's (partnership admins and auditors), else their audited agencies'

@@ -210,6 +210,17 @@ register_resource(
 # --- The aggregate tier ---------------------------------------------------------------------------------------
 
 
+def sharing_now_agencies(user: Any) -> frozenset[int]:
+    """The user's agencies that may share information today (active, ICO registration in force: agencies.rules.
+    agency_may_share), whatever the user's role there. From the principal alone: no statement."""
+    today = timezone.localdate()
+    return frozenset(
+        m.agency_id
+        for m in principal(user).memberships
+        if m.agency_id is not None and agency_may_share(m.agency_status, m.agency_ico_expires_on, today)
+    )
+
+
 def aggregate_refusal(user: Any) -> str | None:
     """Why the user may not read the counts of children (None when they may).
 
@@ -220,12 +231,7 @@ def aggregate_refusal(user: Any) -> str | None:
     suppressed count is not one. "Active" as for sharing: active, with its ICO registration in force."""
     if isinstance(user, SystemActor) or is_auditor(user):
         return None
-    today = timezone.localdate()
-    active = frozenset(
-        m.agency_id
-        for m in principal(user).memberships
-        if m.agency_id is not None and agency_may_share(m.agency_status, m.agency_ico_expires_on, today)
-    )
+    active = sharing_now_agencies(user)
     if not active:
         return (
             "Counts of children are for members of partner agencies that may share information now, and for auditors."
